@@ -1,0 +1,36 @@
+# vmlab: thin wrapper over CMake presets. `make run` and `make test` do all set-up themselves.
+FUZZ_SECONDS ?= 60
+CMAKE_Q := cmake --log-level=WARNING
+
+.PHONY: all deps run test bench fuzz format clean
+
+all: deps
+	$(CMAKE_Q) --preset release >/dev/null
+	cmake --build --preset release
+
+deps:
+	@bash scripts/bootstrap.sh
+
+run: all
+	./build/release/vmlab demo
+
+test: deps
+	$(CMAKE_Q) --preset dev >/dev/null
+	cmake --build --preset dev
+	$(CMAKE_Q) --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	ctest --preset dev
+
+bench: all
+	./build/release/bench_mmu
+
+fuzz: deps
+	$(CMAKE_Q) --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	bash tests/fuzz/run_all.sh build/fuzz $(FUZZ_SECONDS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# bootstrap.sh: install the Debian packages vmlab needs to build and test, if missing.
+# Idempotent: a machine that already has everything is left untouched (no apt-get at all).
+set -euo pipefail
+
+# package -> why
+packages=(
+  build-essential   # gcc 12, make
+  cmake             # build system and CTest
+  pkg-config        # finds cmocka
+  clang             # clang 14: second compiler and libFuzzer harnesses
+  libclang-rt-14-dev # clang's sanitizer and libFuzzer runtimes
+  libcmocka-dev     # unit-test framework
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
