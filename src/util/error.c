@@ -1,0 +1,32 @@
+/* util/error.c: version and error strings. */
+#include "vmlab/vmlab.h"
+
+const char *vml_version(void)
+{
+    return VML_VERSION_STRING;
+}
+
+const char *vml_strerror(int err)
+{
+    switch (err) {
+    case VML_OK: return "success";
+    case VML_EINVAL: return "invalid argument";
+    case VML_ENOMEM: return "simulated physical memory exhausted";
+    case VML_EHOST: return "host out of memory";
+    case VML_EEXIST: return "already mapped";
+    case VML_ENOENT: return "not mapped";
+    case VML_ENONCANON: return "non-canonical address";
+    case VML_EPARSE: return "parse error";
+    default: return "unknown error";
+    }
+}
+
+const char *vml_ps_name(enum vml_page_size ps)
+{
+    switch (ps) {
+    case VML_PS_4K: return "4K";
+    case VML_PS_2M: return "2M";
+    case VML_PS_1G: return "1G";
+    default: return "?";
+    }
+}
