@@ -16,7 +16,7 @@
 #ifndef VMLAB_PGTABLE_H
 #define VMLAB_PGTABLE_H
 
-#include "vmlab/vmlab.h"
+#include "vmlab/base.h"
 
 #define VML_PTE_P         (1ull << 0)           /* present */
 #define VML_PTE_RW        (1ull << 1)           /* writable */

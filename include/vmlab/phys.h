@@ -12,7 +12,7 @@
 #ifndef VMLAB_PHYS_H
 #define VMLAB_PHYS_H
 
-#include "vmlab/vmlab.h"
+#include "vmlab/base.h"
 
 #define VML_MAX_NODES       8
 #define VML_MAX_ORDER       18 /* largest block: 2^18 frames = 1 GiB */

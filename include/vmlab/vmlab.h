@@ -1,93 +1,15 @@
-/* vmlab.h: the public entry point of libvmlab (version, errors, diagnostics, sizes).
+/* vmlab.h: the public API of libvmlab, a model of x86-64 paging and the Linux memory manager.
  *
- * libvmlab models x86-64 paging and the Linux memory manager. This header holds what every
- * part of the API shares; the hardware layer is in phys.h (frames), pgtable.h (page tables),
- * cpu.h (CPU models and TLB geometry) and mmu.h (translation).
- *
- * Conventions: calls return 0 or a negative VML_E* code (vml_strerror() gives text); failure
- * leaves state unchanged unless a function says otherwise; out-parameters come last; getters
- * return borrowed pointers valid until the next mutating call on the same object.
- *
- * Glossary: "page" = a virtual page, "frame" = a physical 4 KiB frame, identified by its pfn
- * (physical frame number, physical address >> 12); "block" = 2^order contiguous frames.
+ *   base.h     version, errors (vml_strerror), diagnostics, page sizes, size parsing
+ *   phys.h     simulated physical memory: NUMA nodes, zones, buddy allocator
+ *   pgtable.h  x86-64 page tables in simulated frames
+ *   cpu.h      CPU models: TLB geometry, page-walk caches, cost model, presets
+ *   mmu.h      translation: TLBs, page-walk caches, the walk, faults
  */
 #ifndef VMLAB_VMLAB_H
 #define VMLAB_VMLAB_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#define VML_VERSION_MAJOR  0
-#define VML_VERSION_MINOR  1
-#define VML_VERSION_PATCH  0
-#define VML_VERSION_STRING "0.1.0"
-
-/* Returns the library's version string, e.g. "0.1.0". */
-const char *vml_version(void);
-
-enum vml_err {
-    VML_OK = 0,
-    VML_EINVAL = -1,    /* invalid argument: misaligned, out of range, unknown name */
-    VML_ENOMEM = -2,    /* simulated physical memory exhausted */
-    VML_EHOST = -3,     /* the host could not allocate memory for the simulation */
-    VML_EEXIST = -4,    /* something is already mapped there */
-    VML_ENOENT = -5,    /* nothing is mapped there / no such object */
-    VML_ENONCANON = -6, /* virtual address is not canonical for the paging mode */
-    VML_EPARSE = -7,    /* text could not be parsed; the vml_diag says where and why */
-};
-
-/* Returns a static description of a VML_E* code ("unknown error" for others). */
-const char *vml_strerror(int err);
-
-/* Where and why a parser or a configuration check failed. line and col are 1-based; 0 means
- * not applicable (a single-line value has line 1). */
-struct vml_diag {
-    const char *file; /* borrowed name of the input, or NULL */
-    unsigned line;    /* 1-based line of the problem, 0 if none */
-    unsigned col;     /* 1-based column (byte) of the problem, 0 if none */
-    char msg[256];    /* what went wrong and, where possible, how to fix it */
-};
-
-/* Page sizes the x86-64 MMU maps with one entry. */
-enum vml_page_size {
-    VML_PS_4K = 0, /* PT leaf */
-    VML_PS_2M = 1, /* PD leaf (PS=1) */
-    VML_PS_1G = 2, /* PDPT leaf (PS=1) */
-    VML_PS_COUNT = 3,
-};
-#define VML_PS_BIT(ps) (1u << (ps))
-
-/* log2 of a page size in bytes: 12, 21 or 30. */
-static inline unsigned vml_ps_shift(enum vml_page_size ps)
-{
-    return 12u + 9u * (unsigned)ps;
-}
-
-/* Short name of a page size: "4K", "2M", "1G". */
-const char *vml_ps_name(enum vml_page_size ps);
-
-#define VML_KiB (1ull << 10)
-#define VML_MiB (1ull << 20)
-#define VML_GiB (1ull << 30)
-#define VML_TiB (1ull << 40)
-
-/* Parses an unsigned integer: decimal, 0x hex or 0b binary, '_' allowed between digits.
- * Returns 0, or VML_EPARSE with diag filled (diag may be NULL). */
-int vml_parse_u64(const char *s, uint64_t *out, struct vml_diag *diag);
-
-/* Parses a byte size: a number with an optional binary suffix K, M, G, T, P, E (or KiB, MiB ...,
- * or B), e.g. "64M", "1T", "4096", "0x1000". Returns 0, or VML_EPARSE with diag filled. */
-int vml_parse_size(const char *s, uint64_t *out, struct vml_diag *diag);
-
-/* Writes bytes exactly, in the largest binary unit that divides it ("1 GiB", "8194 MiB",
- * "2097153 B"), into buf; returns buf. For values a person must be able to type back. */
-char *vml_format_size(uint64_t bytes, char *buf, size_t len);
-
-/* Writes bytes for reading: exact when that leaves fewer than 1024 units ("12 KiB"), else one
- * decimal in the largest unit it reaches ("2.2 MiB", "16.0 EiB"); returns buf. */
-char *vml_format_size_human(uint64_t bytes, char *buf, size_t len);
-
+#include "vmlab/base.h"
 #include "vmlab/phys.h"
 #include "vmlab/pgtable.h"
 #include "vmlab/cpu.h"

@@ -1,0 +1,77 @@
+/* hw/assoc.h: a set-associative cache of 64-bit keys and values with LRU replacement.
+ *
+ * The storage under every TLB array and page-walk cache. The caller chooses the set (from
+ * the virtual page number) and builds keys that carry everything that must match (page size,
+ * PCID, tag) with bit 63 set, so 0 means an empty way. The hit path is inline: a linear probe
+ * of the set's ways and a stamp update; nothing is allocated after assoc_init.
+ */
+#ifndef VMLAB_HW_ASSOC_H
+#define VMLAB_HW_ASSOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ASSOC_VALID (1ull << 63) /* every stored key has it */
+
+struct assoc {
+    uint32_t sets;     /* number of sets */
+    uint32_t ways;     /* ways per set */
+    uint32_t set_mask; /* sets - 1 when sets is a power of two (0 for one set), else 0 */
+    uint64_t clock;    /* LRU time, bumped on every hit and insert */
+    uint64_t *keys;    /* sets * ways keys, 0 = empty way */
+    uint64_t *vals;    /* values beside the keys */
+    uint64_t *stamps;  /* last use time of each way */
+};
+
+/* Allocates an empty cache. Returns 0, or -1 if the host is out of memory (nothing kept). */
+int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways);
+void assoc_fini(struct assoc *a);
+
+/* Set of a tag (usually a virtual page number). */
+static inline uint32_t assoc_set(const struct assoc *a, uint64_t tag)
+{
+    /* A mask of 0 is also right for one set (fully associative): no division then. */
+    return a->set_mask || a->sets == 1 ? (uint32_t)(tag & a->set_mask) : (uint32_t)(tag % a->sets);
+}
+
+/* Looks key up in set; on a hit marks the way most recently used and stores its value. */
+static inline bool assoc_lookup(struct assoc *a, uint32_t set, uint64_t key, uint64_t *val)
+{
+    size_t base = (size_t)set * a->ways;
+    const uint64_t *k = a->keys + base;
+    for (uint32_t w = 0; w < a->ways; w++) {
+        if (k[w] == key) {
+            a->stamps[base + w] = ++a->clock;
+            *val = a->vals[base + w];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Inserts or refreshes key in set: an existing way with the same key is overwritten, else an
+ * empty way is used, else the least recently used way is evicted. Returns true if a valid
+ * entry was evicted (its key and value in *old_key / *old_val when non-NULL). */
+bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uint64_t *old_key,
+                  uint64_t *old_val);
+
+/* Removes key from set if present; returns whether it was. */
+bool assoc_remove(struct assoc *a, uint32_t set, uint64_t key);
+
+/* Removes every entry for which pred returns true; returns how many. */
+typedef bool (*assoc_pred)(uint64_t key, uint64_t val, void *ctx);
+size_t assoc_remove_if(struct assoc *a, assoc_pred pred, void *ctx);
+
+/* Empties the cache. */
+void assoc_clear(struct assoc *a);
+
+/* Calls fn for every valid entry (set order, then way order); stops when fn returns non-zero
+ * and returns that value. */
+typedef int (*assoc_visit)(uint64_t key, uint64_t val, void *ctx);
+int assoc_for_each(const struct assoc *a, assoc_visit fn, void *ctx);
+
+/* Number of valid entries. */
+size_t assoc_count(const struct assoc *a);
+
+#endif

@@ -1,0 +1,100 @@
+/* hw/tlb.h: one TLB level (L1 dTLB, L1 iTLB, L2 iTLB or STLB) made of per-page-size arrays.
+ *
+ * Entry format, in an assoc cache of the level's array for that size:
+ *   key = ASSOC_VALID | TLB_KEY_GLOBAL? | ps << 60 | vpn << 12 | pcid
+ *         (vpn = va bits 56..shift, at most 45 bits; global entries carry pcid 0)
+ *   val = PTE-format: pfn of the cached page's first frame << 12 | P | RW | US | A | D | G | NX
+ *         with RW/US/NX already combined over all levels of the walk.
+ * A page size the level has no array for is cached splintered, as entries of the largest smaller
+ * size it has (fill_ps), or not at all (fill_ps = -1).
+ */
+#ifndef VMLAB_HW_TLB_H
+#define VMLAB_HW_TLB_H
+
+#include "hw/assoc.h"
+#include "vmlab/cpu.h"
+
+#define TLB_KEY_GLOBAL   (1ull << 62)
+#define TLB_KEY_PS_SHIFT 60
+#define TLB_VA_MASK      ((1ull << 57) - 1) /* keys hold va bits 56..12; va is sign-extended back */
+
+struct tlb_probe {
+    uint8_t array; /* index into arr[] */
+    uint8_t ps;    /* page size probed */
+};
+
+struct tlb_level {
+    unsigned nr_arrays;
+    struct assoc arr[VML_TLB_MAX_ARRAYS];
+    uint8_t sizes[VML_TLB_MAX_ARRAYS]; /* VML_PS_BIT mask per array */
+    int8_t array_of[VML_PS_COUNT];     /* array holding each size, -1 none */
+    int8_t fill_ps[VML_PS_COUNT];      /* size an entry of each page size is cached as, -1 none */
+    unsigned nr_probes;                /* lookup order: 4K, 2M, 1G among held sizes */
+    struct tlb_probe probes[VML_PS_COUNT];
+    uint32_t nr_global; /* global entries present (0: skip the global probe) */
+    bool splinters;     /* splintered fills since last emptied: invlpg sweeps */
+};
+
+/* Virtual page number of va for a page size: the set index and the key's tag come from it. */
+static inline uint64_t tlb_vpn(uint64_t va, unsigned ps)
+{
+    return (va & TLB_VA_MASK) >> vml_ps_shift((enum vml_page_size)ps);
+}
+
+static inline uint64_t tlb_key(uint64_t va, unsigned ps, unsigned pcid, bool global)
+{
+    uint64_t vpn = tlb_vpn(va, ps);
+    return ASSOC_VALID | (global ? TLB_KEY_GLOBAL : 0) | ((uint64_t)ps << TLB_KEY_PS_SHIFT) |
+           (vpn << 12) | (global ? 0 : (pcid & 0xfffu));
+}
+
+/* Builds a level from its geometry (validated by vml_cpu_model_validate). An absent level
+ * (nr_arrays 0) is valid and never hits. Returns 0, VML_EINVAL for a geometry validate would
+ * reject, or VML_EHOST; on failure *t is left empty (fini is safe). */
+int tlb_level_init(struct tlb_level *t, const struct vml_tlb_level_geom *g);
+void tlb_level_fini(struct tlb_level *t);
+
+/* Looks up va for pcid (and global entries). On a hit stores the entry's value and page size
+ * and returns true. Inline: this is the MMU's hot path. */
+static inline bool tlb_lookup(struct tlb_level *t, uint64_t va, unsigned pcid, uint64_t *val,
+                              unsigned *ps)
+{
+    for (unsigned i = 0; i < t->nr_probes; i++) {
+        struct tlb_probe p = t->probes[i];
+        struct assoc *a = &t->arr[p.array];
+        uint32_t set = assoc_set(a, tlb_vpn(va, p.ps));
+        if (assoc_lookup(a, set, tlb_key(va, p.ps, pcid, false), val) ||
+            (t->nr_global && assoc_lookup(a, set, tlb_key(va, p.ps, 0, true), val))) {
+            *ps = p.ps;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Caches a translation of a page of size ps containing va. val is PTE-format with the pfn of
+ * the page's first frame; when the entry is splintered to a smaller size the pfn is adjusted to
+ * the sub-page containing va. Does nothing if the level cannot hold the size. */
+void tlb_fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val);
+
+/* Drops every entry (any size) covering va that is tagged pcid or global. Returns how many.
+ * Where the level holds a larger page splintered, every entry of the splinter size inside the
+ * larger page containing va goes too (SDM 4.10.2.3: INVLPG invalidates all the smaller
+ * entries cached for a page); genuine small pages there cannot be told apart and go as well,
+ * which is allowed (a TLB may drop any entry at any time). */
+unsigned tlb_invlpg(struct tlb_level *t, uint64_t va, unsigned pcid);
+/* Drops every non-global entry tagged pcid. */
+void tlb_flush_pcid(struct tlb_level *t, unsigned pcid);
+/* Drops every entry, global ones only when with_global. */
+void tlb_flush_all(struct tlb_level *t, bool with_global);
+
+/* Calls fn for every entry: its pcid (0 for global), whether global, the first virtual address
+ * it covers, its page size and value. Stops when fn returns non-zero and returns that. */
+typedef int (*tlb_entry_fn)(unsigned pcid, bool global, uint64_t va, unsigned ps, uint64_t val,
+                            void *ctx);
+int tlb_for_each(const struct tlb_level *t, tlb_entry_fn fn, void *ctx);
+
+/* Number of valid entries in the level. */
+size_t tlb_count(const struct tlb_level *t);
+
+#endif
