@@ -1,0 +1,574 @@
+/* hw/mmu.c: a simulated CPU's address translation (see vmlab/mmu.h for the steps).
+ *
+ * Models the x86-64 MMU of the Intel SDM vol. 3A ch. 4 (4.5 paging, 4.6 access rights, 4.7
+ * page-fault error codes, 4.8 accessed and dirty flags, 4.10 TLBs and paging-structure caches).
+ * The page walk reads entries from the tables' simulated frames, one counted memory reference
+ * each, and writes A and D back into them. The TLB hit path allocates nothing.
+ */
+#include "vmlab/mmu.h"
+
+#include "hw/assoc.h"
+#include "hw/phys.h"
+#include "hw/tlb.h"
+#include "vmlab/pgtable.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RIGHTS (VML_PTE_RW | VML_PTE_US | VML_PTE_NX)
+#define VA57   ((1ull << 57) - 1)
+
+struct vml_cpu {
+    struct vml_cpu_model model; /* copied at creation */
+    struct vml_phys *phys;      /* where page tables are read from (borrowed) */
+    struct tlb_level tlb[VML_TLB_NR_LEVELS];
+    struct assoc pwc[VML_PWC_NR];
+    bool pwc_on[VML_PWC_NR];
+    unsigned l2_exec; /* second level for fetches: L2I if present, else STLB */
+    uint64_t root;    /* CR3: pfn of the top table */
+    unsigned levels;  /* 4 or 5; 0 until a CR3 is loaded */
+    unsigned pcid;    /* current PCID (0 without PCID support) */
+    struct vml_mmu_stats stats;
+};
+
+/* Level of the table entries a page-walk cache holds: PML5E 5 ... PDE 2. */
+static unsigned pwc_entry_level(unsigned p)
+{
+    return 5u - p;
+}
+
+/* A PWC tag is the linear address above the bits the cached entry's level translates. */
+static uint64_t pwc_tag(uint64_t va, unsigned p)
+{
+    return (va & VA57) >> vml_level_shift(pwc_entry_level(p));
+}
+
+static uint64_t pwc_key(uint64_t va, unsigned p, unsigned pcid)
+{
+    return ASSOC_VALID | (pwc_tag(va, p) << 12) | (pcid & 0xfffu);
+}
+
+const char *vml_fault_name(enum vml_fault_kind k)
+{
+    static const char *names[VML_NR_FAULT_KINDS] = {
+        "none", "not-present", "write", "nx", "user", "smep", "smap", "reserved", "non-canonical",
+    };
+    return (unsigned)k < VML_NR_FAULT_KINDS ? names[k] : "?";
+}
+
+int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, struct vml_cpu **out)
+{
+    int r = vml_cpu_model_validate(model, NULL);
+    if (r)
+        return r;
+    struct vml_cpu *cpu = calloc(1, sizeof(*cpu));
+    if (!cpu)
+        return VML_EHOST;
+    cpu->model = *model;
+    cpu->phys = phys;
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS && r == 0; l++)
+        r = tlb_level_init(&cpu->tlb[l], &model->tlb[l]);
+    for (unsigned p = 0; p < VML_PWC_NR && r == 0; p++) {
+        cpu->pwc_on[p] = model->pwc_entries[p] > 0;
+        if (cpu->pwc_on[p] && assoc_init(&cpu->pwc[p], 1, model->pwc_entries[p]) != 0)
+            r = VML_EHOST;
+    }
+    if (r) {
+        vml_cpu_destroy(cpu);
+        return r;
+    }
+    cpu->l2_exec = model->tlb[VML_TLB_L2I].nr_arrays ? VML_TLB_L2I : VML_TLB_STLB;
+    *out = cpu;
+    return 0;
+}
+
+void vml_cpu_destroy(struct vml_cpu *cpu)
+{
+    if (!cpu)
+        return;
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
+        tlb_level_fini(&cpu->tlb[l]);
+    for (unsigned p = 0; p < VML_PWC_NR; p++)
+        if (cpu->pwc_on[p])
+            assoc_fini(&cpu->pwc[p]);
+    free(cpu);
+}
+
+const struct vml_mmu_stats *vml_cpu_stats(const struct vml_cpu *cpu)
+{
+    return &cpu->stats;
+}
+
+void vml_cpu_reset_stats(struct vml_cpu *cpu)
+{
+    memset(&cpu->stats, 0, sizeof(cpu->stats));
+}
+
+const struct vml_cpu_model *vml_cpu_model(const struct vml_cpu *cpu)
+{
+    return &cpu->model;
+}
+
+unsigned vml_cpu_pcid(const struct vml_cpu *cpu)
+{
+    return cpu->pcid;
+}
+
+/* ---- invalidation ----------------------------------------------------------------------- */
+
+static bool pwc_key_has_pcid(uint64_t key, uint64_t val, void *ctx)
+{
+    (void)val;
+    return (key & 0xfffu) == *(const unsigned *)ctx;
+}
+
+static void pwc_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
+{
+    for (unsigned p = 0; p < VML_PWC_NR; p++)
+        if (cpu->pwc_on[p])
+            assoc_remove_if(&cpu->pwc[p], pwc_key_has_pcid, &pcid);
+}
+
+/* Drops the TLB entries covering va in every level, without touching the PWCs. */
+static void tlb_drop_va(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
+{
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
+        tlb_invlpg(&cpu->tlb[l], va, pcid);
+}
+
+void vml_mmu_invlpg_pcid(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
+{
+    if (!cpu->model.pcid)
+        pcid = 0;
+    cpu->stats.invlpg++;
+    tlb_drop_va(cpu, va, pcid);
+    /* SDM 4.10.4.1: INVLPG drops every paging-structure-cache entry of the PCID, whatever
+     * address it is for. */
+    pwc_flush_pcid(cpu, pcid);
+}
+
+void vml_mmu_invlpg(struct vml_cpu *cpu, uint64_t va)
+{
+    vml_mmu_invlpg_pcid(cpu, va, cpu->pcid);
+}
+
+void vml_mmu_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
+{
+    if (!cpu->model.pcid)
+        pcid = 0;
+    cpu->stats.flush_pcid++;
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
+        tlb_flush_pcid(&cpu->tlb[l], pcid);
+    pwc_flush_pcid(cpu, pcid);
+}
+
+void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global)
+{
+    cpu->stats.flush_all++;
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
+        tlb_flush_all(&cpu->tlb[l], with_global);
+    for (unsigned p = 0; p < VML_PWC_NR; p++)
+        if (cpu->pwc_on[p])
+            assoc_clear(&cpu->pwc[p]);
+}
+
+int vml_cpu_load_cr3(struct vml_cpu *cpu, uint64_t root_pfn, unsigned levels, unsigned pcid,
+                     bool noflush)
+{
+    if ((levels != 4 && levels != 5) || (levels == 5 && !cpu->model.la57) || pcid > 0xfff)
+        return VML_EINVAL;
+    if (root_pfn >= vml_phys_total_pages(cpu->phys))
+        return VML_EINVAL;
+    const struct frame *f = phys_frame(cpu->phys, root_pfn);
+    if (!f || f->use != VML_USE_PGTABLE || !f->data)
+        return VML_EINVAL;
+    cpu->stats.cr3_loads++;
+    cpu->root = root_pfn;
+    cpu->levels = levels;
+    cpu->pcid = cpu->model.pcid ? pcid : 0;
+    /* Without PCIDs every CR3 load drops the non-global entries (all are tagged 0). */
+    if (!noflush || !cpu->model.pcid) {
+        for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
+            tlb_flush_pcid(&cpu->tlb[l], cpu->pcid);
+        pwc_flush_pcid(cpu, cpu->pcid);
+    }
+    return 0;
+}
+
+/* ---- translation ------------------------------------------------------------------------ */
+
+/* SDM 4.6: the fault an access would take with these combined rights, or VML_FAULT_NONE.
+ * Checked in this order: user/supervisor, write, execute. */
+static enum vml_fault_kind rights_fault(const struct vml_cpu *cpu, uint64_t rights,
+                                        enum vml_access access, bool user)
+{
+    bool us = rights & VML_PTE_US;
+    if (user && !us)
+        return VML_FAULT_USER;
+    if (!user && us) {
+        if (access == VML_EXEC && cpu->model.smep)
+            return VML_FAULT_SMEP;
+        if (access != VML_EXEC && cpu->model.smap)
+            return VML_FAULT_SMAP;
+    }
+    if (access == VML_WRITE && !(rights & VML_PTE_RW))
+        return VML_FAULT_WRITE; /* CR0.WP = 1: supervisors too */
+    if (access == VML_EXEC && (rights & VML_PTE_NX))
+        return VML_FAULT_NX;
+    return VML_FAULT_NONE;
+}
+
+/* Fills out->fault and counts it. */
+static int fault(struct vml_cpu *cpu, struct vml_xlate *out, uint64_t va, enum vml_fault_kind k,
+                 unsigned level, uint64_t entry, enum vml_access access, bool user, bool from_tlb)
+{
+    uint32_t ec = 0;
+    if (k != VML_FAULT_NONCANONICAL) {
+        if (k != VML_FAULT_NOT_PRESENT)
+            ec |= VML_PF_PROT;
+        if (k == VML_FAULT_RESERVED)
+            ec |= VML_PF_RSVD;
+        if (access == VML_WRITE)
+            ec |= VML_PF_WRITE;
+        if (user)
+            ec |= VML_PF_USER;
+        if (access == VML_EXEC)
+            ec |= VML_PF_INSTR;
+    }
+    out->fault.va = va;
+    out->fault.entry = entry;
+    out->fault.error_code = ec;
+    out->fault.kind = (uint8_t)k;
+    out->fault.level = (uint8_t)level;
+    out->fault.from_tlb = from_tlb;
+    out->src = VML_SRC_FAULT;
+    cpu->stats.faults[k]++;
+    /* SDM 4.10.4.1: a page fault drops the TLB entries for the faulting address. */
+    if (k != VML_FAULT_NONCANONICAL)
+        tlb_drop_va(cpu, va, cpu->pcid);
+    return 1;
+}
+
+/* Reserved-bit violations of a present entry at a level (SDM 4.5.4, table 4-20..4-22). */
+static bool reserved_bits(const struct vml_cpu *cpu, uint64_t e, unsigned level)
+{
+    if (level == 1 || !(e & VML_PTE_PS))
+        return false;
+    if (level >= 4 || (level == 3 && !cpu->model.pdpe1gb))
+        return true;
+    /* A huge leaf's frame number must be aligned; bit 12 is its PAT bit. */
+    uint64_t frame = vml_pte_pfn(e & ~VML_PTE_PAT_LARGE);
+    return (frame & ((1ull << (9 * (level - 1))) - 1)) != 0;
+}
+
+/* One entry read by a walk, for setting A afterwards and filling the PWCs. */
+struct walk_step {
+    uint64_t tbl;    /* table frame */
+    unsigned idx;    /* entry index */
+    unsigned level;  /* table level */
+    uint64_t rights; /* RW/US/NX combined down to and including this entry */
+};
+
+/* Step 4: the longest PWC match for va. Sets *tbl, *level (of the next table to read) and
+ * *rights when one hits; otherwise leaves them as the root's. */
+static void pwc_probe(struct vml_cpu *cpu, uint64_t va, uint64_t *tbl, unsigned *level,
+                      uint64_t *rights)
+{
+    unsigned top = cpu->levels == 5 ? VML_PWC_PML5E : VML_PWC_PML4E;
+    for (unsigned p = VML_PWC_PDE + 1; p-- > top;) {
+        if (!cpu->pwc_on[p])
+            continue;
+        struct assoc *a = &cpu->pwc[p];
+        uint64_t val;
+        if (assoc_lookup(a, assoc_set(a, pwc_tag(va, p)), pwc_key(va, p, cpu->pcid), &val)) {
+            cpu->stats.pwc_hits[p]++;
+            *tbl = vml_pte_pfn(val);
+            *level = pwc_entry_level(p) - 1;
+            *rights = val & RIGHTS;
+            return;
+        }
+        cpu->stats.pwc_misses[p]++;
+    }
+}
+
+/* Step 6: A in every entry used, D in the leaf on a write; PWC entries for the upper levels. */
+static uint64_t walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path,
+                            unsigned n, enum vml_access access)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t *t = phys_data(cpu->phys, path[i].tbl);
+        uint64_t want = VML_PTE_A;
+        if (i == n - 1 && access == VML_WRITE)
+            want |= VML_PTE_D;
+        if ((t[path[i].idx] & want) != want) {
+            t[path[i].idx] |= want;
+            cpu->stats.ad_writes++;
+        }
+        if (i < n - 1 && path[i].level >= 2) {
+            unsigned p = 5u - path[i].level;
+            if (cpu->pwc_on[p]) {
+                struct assoc *a = &cpu->pwc[p];
+                uint64_t val = (t[path[i].idx] & VML_PTE_PFN_MASK) | path[i].rights;
+                assoc_insert(a, assoc_set(a, pwc_tag(va, p)), pwc_key(va, p, cpu->pcid), val, NULL,
+                             NULL);
+            }
+        }
+    }
+    const uint64_t *leaf_tbl = phys_data(cpu->phys, path[n - 1].tbl);
+    return leaf_tbl[path[n - 1].idx];
+}
+
+/* Steps 4-6: walks the tables for va. On success returns 0 with the TLB-format value of the
+ * translation in *val and its page size in *ps; on a fault returns 1 with out->fault set. */
+static int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                struct vml_xlate *out, uint64_t *val, unsigned *ps)
+{
+    struct vml_mmu_stats *st = &cpu->stats;
+    uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US;
+    unsigned level = cpu->levels, refs = 0, n = 0;
+    struct walk_step path[5];
+    st->walks++;
+    pwc_probe(cpu, va, &tbl, &level, &rights);
+    uint64_t e;
+    for (;; level--) {
+        /* Step 5: one memory reference per entry. A frame without table content reads as
+         * zeros: not present. */
+        const uint64_t *t = phys_data(cpu->phys, tbl);
+        unsigned idx = vml_level_index(va, level);
+        e = t ? t[idx] : 0;
+        refs++;
+        if (!(e & VML_PTE_P) || reserved_bits(cpu, e, level)) {
+            out->walk_refs = (uint8_t)refs;
+            st->walk_refs += refs;
+            enum vml_fault_kind k = (e & VML_PTE_P) ? VML_FAULT_RESERVED : VML_FAULT_NOT_PRESENT;
+            return fault(cpu, out, va, k, level, e, access, user, false);
+        }
+        rights &= e | ~(VML_PTE_RW | VML_PTE_US);
+        rights |= e & VML_PTE_NX;
+        path[n++] = (struct walk_step){ tbl, idx, level, rights };
+        if (level == 1 || (e & VML_PTE_PS))
+            break;
+        tbl = vml_pte_pfn(e);
+    }
+    out->walk_refs = (uint8_t)refs;
+    st->walk_refs += refs;
+    enum vml_fault_kind k = rights_fault(cpu, rights, access, user);
+    if (k != VML_FAULT_NONE)
+        return fault(cpu, out, va, k, level, e, access, user, false);
+    e = walk_commit(cpu, va, path, n, access);
+    *ps = level - 1;
+    st->walks_done[*ps]++;
+    uint64_t frame = e & VML_PTE_PFN_MASK & ~(level > 1 ? VML_PTE_PAT_LARGE : 0);
+    *val = frame | rights | VML_PTE_P | VML_PTE_A | (e & (VML_PTE_D | VML_PTE_G));
+    return 0;
+}
+
+static void success(struct vml_xlate *out, uint64_t va, uint64_t val, unsigned ps, unsigned src)
+{
+    uint64_t mask = (1ull << vml_ps_shift((enum vml_page_size)ps)) - 1;
+    out->pa = (val & VML_PTE_PFN_MASK) + (va & mask);
+    out->ps = (uint8_t)ps;
+    out->src = (uint8_t)src;
+}
+
+int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                      struct vml_xlate *out)
+{
+    struct vml_mmu_stats *st = &cpu->stats;
+    const struct vml_latency *lat = &cpu->model.lat;
+    unsigned l1 = access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D;
+    unsigned l2 = access == VML_EXEC ? cpu->l2_exec : VML_TLB_STLB;
+    uint64_t val = 0;
+    unsigned ps = 0;
+    int r;
+    st->accesses[access]++;
+    out->walk_refs = 0;
+    out->cycles = 0;
+
+    /* Step 1: canonical check (no CR3 loaded: nothing is mapped). */
+    if (cpu->levels == 0)
+        return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false);
+    if (!vml_va_canonical(va, cpu->levels))
+        return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false);
+
+    /* Step 2: L1. */
+    out->cycles = lat->l1_hit;
+    bool dirty_assist = false;
+    if (tlb_lookup(&cpu->tlb[l1], va, cpu->pcid, &val, &ps)) {
+        st->tlb[l1].hits[ps]++;
+        enum vml_fault_kind k = rights_fault(cpu, val, access, user);
+        if (k != VML_FAULT_NONE) {
+            st->cycles += out->cycles;
+            return fault(cpu, out, va, k, (unsigned)ps + 1, val, access, user, true);
+        }
+        if (access != VML_WRITE || (val & VML_PTE_D)) {
+            st->cycles += out->cycles;
+            success(out, va, val, ps, VML_SRC_L1);
+            return 0;
+        }
+        dirty_assist = true;
+        st->dirty_assists++;
+    }
+
+    /* Step 3: second level. */
+    if (!dirty_assist && cpu->tlb[l2].nr_arrays) {
+        out->cycles += lat->stlb_hit;
+        if (tlb_lookup(&cpu->tlb[l2], va, cpu->pcid, &val, &ps)) {
+            st->tlb[l2].hits[ps]++;
+            st->tlb[l1].misses[ps]++;
+            enum vml_fault_kind k = rights_fault(cpu, val, access, user);
+            if (k != VML_FAULT_NONE) {
+                st->cycles += out->cycles;
+                return fault(cpu, out, va, k, (unsigned)ps + 1, val, access, user, true);
+            }
+            if (access != VML_WRITE || (val & VML_PTE_D)) {
+                tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+                st->cycles += out->cycles;
+                success(out, va, val, ps, VML_SRC_L2);
+                return 0;
+            }
+            dirty_assist = true;
+            st->dirty_assists++;
+        }
+    }
+
+    /* Steps 4-6: walk, then fill the second level and L1. */
+    r = walk(cpu, va, access, user, out, &val, &ps);
+    out->cycles += lat->walk + lat->ref * out->walk_refs;
+    st->cycles += out->cycles;
+    if (!dirty_assist) {
+        unsigned slot = r ? VML_PS_COUNT : ps;
+        st->tlb[l1].misses[slot]++;
+        if (cpu->tlb[l2].nr_arrays)
+            st->tlb[l2].misses[slot]++;
+    }
+    if (r)
+        return r;
+    tlb_fill(&cpu->tlb[l2], va, cpu->pcid, ps, val);
+    tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+    success(out, va, val, ps, VML_SRC_WALK);
+    return 0;
+}
+
+/* ---- invariant checker ------------------------------------------------------------------ */
+
+/* Walks the tables under root for va without side effects, down to stop_level or a leaf.
+ * Returns the entry reached (0 if the walk hit a non-present entry) with its level and the
+ * rights combined down to it. */
+static uint64_t peek(const struct vml_phys *phys, uint64_t root, unsigned levels, uint64_t va,
+                     unsigned stop_level, unsigned *level_out, uint64_t *rights)
+{
+    uint64_t tbl = root;
+    *rights = VML_PTE_RW | VML_PTE_US;
+    for (unsigned level = levels;; level--) {
+        const uint64_t *t = phys_data(phys, tbl);
+        uint64_t e = t ? t[vml_level_index(va, level)] : 0;
+        *level_out = level;
+        if (!(e & VML_PTE_P))
+            return 0;
+        *rights &= e | ~(VML_PTE_RW | VML_PTE_US);
+        *rights |= e & VML_PTE_NX;
+        if (level == stop_level || level == 1 || (e & VML_PTE_PS))
+            return e;
+        tbl = vml_pte_pfn(e);
+    }
+}
+
+/* True when cached rights grant nothing the tables' rights do not. */
+static bool rights_within(uint64_t cached, uint64_t actual)
+{
+    if ((cached & VML_PTE_RW) && !(actual & VML_PTE_RW))
+        return false;
+    if ((cached & VML_PTE_US) && !(actual & VML_PTE_US))
+        return false;
+    return (cached & VML_PTE_NX) || !(actual & VML_PTE_NX);
+}
+
+struct check_ctx {
+    const struct vml_cpu *cpu;
+    vml_pt_of_pcid_fn pt_of;
+    void *ctx;
+    const char *where; /* level or cache name */
+    unsigned pwc;      /* PWC being checked */
+    char *why;
+    size_t len;
+};
+
+static int check_tlb_entry(unsigned pcid, bool global, uint64_t va, unsigned ps, uint64_t val,
+                           void *arg)
+{
+    struct check_ctx *c = arg;
+    const struct vml_pt *pt = c->pt_of(global ? c->cpu->pcid : pcid, c->ctx);
+    if (!pt) {
+        snprintf(c->why, c->len, "%s: entry for va 0x%llx tagged PCID %u, which has no tables",
+                 c->where, (unsigned long long)va, pcid);
+        return -1;
+    }
+    unsigned level;
+    uint64_t rights;
+    uint64_t e = peek(c->cpu->phys, vml_pt_root(pt), vml_pt_levels(pt), va, 1, &level, &rights);
+    uint64_t page = 1ull << vml_level_shift(level);
+    uint64_t frame = (e & VML_PTE_PFN_MASK & ~(level > 1 ? VML_PTE_PAT_LARGE : 0)) +
+                     ((va & (page - 1)) & ~0xfffull);
+    const char *bad = NULL;
+    if (!e)
+        bad = "the page is no longer mapped";
+    else if ((unsigned)ps + 1 > level)
+        bad = "the TLB entry is larger than the page";
+    else if ((val & VML_PTE_PFN_MASK) != frame)
+        bad = "the page now maps another frame";
+    else if (!rights_within(val, rights))
+        bad = "the TLB grants rights the tables no longer grant";
+    else if ((val & VML_PTE_D) && !(e & VML_PTE_D))
+        bad = "the TLB entry is dirty, the page-table entry clean";
+    if (bad) {
+        snprintf(c->why, c->len,
+                 "%s: stale %s entry for va 0x%llx PCID %u (cached 0x%llx, tables 0x%llx): %s",
+                 c->where, vml_ps_name((enum vml_page_size)ps), (unsigned long long)va, pcid,
+                 (unsigned long long)val, (unsigned long long)e, bad);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_pwc_entry(uint64_t key, uint64_t val, void *arg)
+{
+    struct check_ctx *c = arg;
+    unsigned pcid = (unsigned)(key & 0xfffu);
+    unsigned elevel = pwc_entry_level(c->pwc);
+    uint64_t lin = ((key & ~ASSOC_VALID) >> 12) << vml_level_shift(elevel);
+    uint64_t va = (uint64_t)((int64_t)(lin << 7) >> 7); /* sign-extend from bit 56 */
+    const struct vml_pt *pt = c->pt_of(pcid, c->ctx);
+    unsigned level = 0;
+    uint64_t rights = 0;
+    uint64_t e =
+        pt ? peek(c->cpu->phys, vml_pt_root(pt), vml_pt_levels(pt), va, elevel, &level, &rights)
+           : 0;
+    if (!pt || !e || level != elevel || (e & VML_PTE_PS) || vml_pte_pfn(e) != vml_pte_pfn(val) ||
+        !rights_within(val, rights)) {
+        snprintf(c->why, c->len,
+                 "%s cache: stale entry for va 0x%llx PCID %u (cached 0x%llx, tables 0x%llx)",
+                 vml_pwc_name((enum vml_pwc_level)c->pwc), (unsigned long long)va, pcid,
+                 (unsigned long long)val, (unsigned long long)e);
+        return -1;
+    }
+    return 0;
+}
+
+int vml_cpu_check(const struct vml_cpu *cpu, vml_pt_of_pcid_fn pt_of, void *ctx, char *why,
+                  size_t len)
+{
+    struct check_ctx c = { .cpu = cpu, .pt_of = pt_of, .ctx = ctx, .why = why, .len = len };
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++) {
+        c.where = vml_tlb_level_name((enum vml_tlb_level)l);
+        if (tlb_for_each(&cpu->tlb[l], check_tlb_entry, &c))
+            return -1;
+    }
+    for (unsigned p = 0; p < VML_PWC_NR; p++) {
+        c.pwc = p;
+        if (cpu->pwc_on[p] && assoc_for_each(&cpu->pwc[p], check_pwc_entry, &c))
+            return -1;
+    }
+    return 0;
+}
