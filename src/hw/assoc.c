@@ -1,78 +1,76 @@
 /* hw/assoc.c: set-associative LRU cache (see assoc.h). */
 #include "hw/assoc.h"
 
-#include <stdlib.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways)
 {
-    size_t n = (size_t)sets * ways;
     memset(a, 0, sizeof(*a));
     if (sets == 0 || ways == 0)
         return -1;
-    a->keys = calloc(n, sizeof(uint64_t));
-    a->vals = calloc(n, sizeof(uint64_t));
-    a->stamps = calloc(n, sizeof(uint64_t));
-    if (!a->keys || !a->vals || !a->stamps) {
-        assoc_fini(a);
+    a->slots = calloc((size_t)sets * ways * 3, sizeof(uint64_t));
+    if (!a->slots)
         return -1;
-    }
     a->sets = sets;
     a->ways = ways;
-    a->set_mask = (sets & (sets - 1)) == 0 ? sets - 1 : 0; /* assoc_set masks, else divides */
+    a->set_mask = (sets & (sets - 1)) == 0 ? sets - 1 : 0;
     return 0;
 }
 
 void assoc_fini(struct assoc *a)
 {
-    free(a->keys);
-    free(a->vals);
-    free(a->stamps);
+    free(a->slots);
     memset(a, 0, sizeof(*a));
+}
+
+static void clear_way(struct assoc *a, uint64_t *b, uint32_t w)
+{
+    b[w] = 0;
+    b[a->ways + w] = 0;
+    b[2 * a->ways + w] = 0;
+    a->nr_valid--;
 }
 
 bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uint64_t *old_key,
                   uint64_t *old_val)
 {
-    size_t base = (size_t)set * a->ways;
-    size_t victim = SIZE_MAX;
+    uint64_t *b = assoc_block(a, set);
+    const uint64_t *stamp = b + 2 * a->ways;
+    /* One branch-free pass: the way holding key wins; else the smallest stamp, which is the
+     * first empty way (empty ways have stamp 0, used ones >= 1), else the least recently used. */
+    uint32_t victim = 0, same = UINT32_MAX;
+    uint64_t oldest = UINT64_MAX;
     for (uint32_t w = 0; w < a->ways; w++) {
-        if (a->keys[base + w] == key) {
-            victim = base + w;
-            break;
-        }
+        same = b[w] == key ? w : same;
+        bool older = stamp[w] < oldest;
+        victim = older ? w : victim;
+        oldest = older ? stamp[w] : oldest;
     }
-    if (victim == SIZE_MAX) {
-        /* An empty way if there is one, else the least recently used. */
-        victim = base;
-        for (uint32_t w = 0; w < a->ways && a->keys[victim] != 0; w++) {
-            size_t i = base + w;
-            if (a->keys[i] == 0 || a->stamps[i] < a->stamps[victim])
-                victim = i;
-        }
-    }
-    bool evicted = a->keys[victim] != 0 && a->keys[victim] != key;
+    if (same != UINT32_MAX)
+        victim = same;
+    bool evicted = b[victim] != 0 && same == UINT32_MAX;
     if (evicted) {
         if (old_key)
-            *old_key = a->keys[victim];
+            *old_key = b[victim];
         if (old_val)
-            *old_val = a->vals[victim];
+            *old_val = b[a->ways + victim];
+    } else if (same == UINT32_MAX) {
+        a->nr_valid++;
     }
-    a->keys[victim] = key;
-    a->vals[victim] = val;
-    a->stamps[victim] = ++a->clock;
+    b[victim] = key;
+    b[a->ways + victim] = val;
+    b[2 * a->ways + victim] = ++a->clock;
     return evicted;
 }
 
 bool assoc_remove(struct assoc *a, uint32_t set, uint64_t key)
 {
-    size_t base = (size_t)set * a->ways;
+    uint64_t *b = assoc_block(a, set);
     for (uint32_t w = 0; w < a->ways; w++) {
-        if (a->keys[base + w] == key) {
-            a->keys[base + w] = 0;
-            a->vals[base + w] = 0;
-            a->stamps[base + w] = 0;
+        if (b[w] == key) {
+            clear_way(a, b, w);
             return true;
         }
     }
@@ -81,13 +79,16 @@ bool assoc_remove(struct assoc *a, uint32_t set, uint64_t key)
 
 size_t assoc_remove_if(struct assoc *a, assoc_pred pred, void *ctx)
 {
-    size_t n = (size_t)a->sets * a->ways, removed = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (a->keys[i] != 0 && pred(a->keys[i], a->vals[i], ctx)) {
-            a->keys[i] = 0;
-            a->vals[i] = 0;
-            a->stamps[i] = 0;
-            removed++;
+    size_t removed = 0;
+    if (a->nr_valid == 0)
+        return 0;
+    for (uint32_t s = 0; s < a->sets; s++) {
+        uint64_t *b = assoc_block(a, s);
+        for (uint32_t w = 0; w < a->ways; w++) {
+            if (b[w] != 0 && pred(b[w], b[a->ways + w], ctx)) {
+                clear_way(a, b, w);
+                removed++;
+            }
         }
     }
     return removed;
@@ -95,22 +96,23 @@ size_t assoc_remove_if(struct assoc *a, assoc_pred pred, void *ctx)
 
 void assoc_clear(struct assoc *a)
 {
-    size_t n = (size_t)a->sets * a->ways;
-    if (n == 0)
-        return; /* never initialised or failed: no arrays, and memset(NULL) is undefined */
-    memset(a->keys, 0, n * sizeof(uint64_t));
-    memset(a->vals, 0, n * sizeof(uint64_t));
-    memset(a->stamps, 0, n * sizeof(uint64_t));
+    /* An empty or never-initialised cache has nothing to clear (and no storage). */
+    if (!a->slots || a->nr_valid == 0)
+        return;
+    memset(a->slots, 0, (size_t)a->sets * a->ways * 3 * sizeof(uint64_t));
+    a->nr_valid = 0;
 }
 
 int assoc_for_each(const struct assoc *a, assoc_visit fn, void *ctx)
 {
-    size_t n = (size_t)a->sets * a->ways;
-    for (size_t i = 0; i < n; i++) {
-        if (a->keys[i] != 0) {
-            int r = fn(a->keys[i], a->vals[i], ctx);
-            if (r)
-                return r;
+    for (uint32_t s = 0; s < a->sets && a->nr_valid; s++) {
+        const uint64_t *b = assoc_block(a, s);
+        for (uint32_t w = 0; w < a->ways; w++) {
+            if (b[w] != 0) {
+                int r = fn(b[w], b[a->ways + w], ctx);
+                if (r)
+                    return r;
+            }
         }
     }
     return 0;
@@ -118,8 +120,5 @@ int assoc_for_each(const struct assoc *a, assoc_visit fn, void *ctx)
 
 size_t assoc_count(const struct assoc *a)
 {
-    size_t n = (size_t)a->sets * a->ways, c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += a->keys[i] != 0;
-    return c;
+    return a->nr_valid;
 }

@@ -14,14 +14,16 @@
 
 #define ASSOC_VALID (1ull << 63) /* every stored key has it */
 
+/* Storage: one block of 3 * ways words per set, so a probe touches one set's lines only:
+ *   [ key 0 .. key W-1 | value 0 .. value W-1 | stamp 0 .. stamp W-1 ]
+ */
 struct assoc {
     uint32_t sets;     /* number of sets */
     uint32_t ways;     /* ways per set */
     uint32_t set_mask; /* sets - 1 when sets is a power of two (0 for one set), else 0 */
+    uint32_t nr_valid; /* valid entries in the whole cache (0: a probe can be skipped) */
     uint64_t clock;    /* LRU time, bumped on every hit and insert */
-    uint64_t *keys;    /* sets * ways keys, 0 = empty way */
-    uint64_t *vals;    /* values beside the keys */
-    uint64_t *stamps;  /* last use time of each way */
+    uint64_t *slots;   /* sets blocks of keys (0 = empty way), values, last-use stamps */
 };
 
 /* Allocates an empty cache. Returns 0, or -1 if the host is out of memory (nothing kept). */
@@ -35,19 +37,26 @@ static inline uint32_t assoc_set(const struct assoc *a, uint64_t tag)
     return a->set_mask || a->sets == 1 ? (uint32_t)(tag & a->set_mask) : (uint32_t)(tag % a->sets);
 }
 
-/* Looks key up in set; on a hit marks the way most recently used and stores its value. */
-static inline bool assoc_lookup(struct assoc *a, uint32_t set, uint64_t key, uint64_t *val)
+/* The block of a set: keys at [0, ways), values at [ways, 2 ways), stamps at [2 ways, 3 ways). */
+static inline uint64_t *assoc_block(const struct assoc *a, uint32_t set)
 {
-    size_t base = (size_t)set * a->ways;
-    const uint64_t *k = a->keys + base;
-    for (uint32_t w = 0; w < a->ways; w++) {
-        if (k[w] == key) {
-            a->stamps[base + w] = ++a->clock;
-            *val = a->vals[base + w];
-            return true;
-        }
-    }
-    return false;
+    return a->slots + (size_t)set * 3 * a->ways;
+}
+
+/* Looks key up in set; on a hit marks the way most recently used and stores its value. The
+ * search has no early exit, so the host predicts its branches whichever way hits. */
+static inline __attribute__((always_inline)) bool assoc_lookup(struct assoc *a, uint32_t set,
+                                                               uint64_t key, uint64_t *val)
+{
+    uint64_t *b = assoc_block(a, set);
+    uint32_t ways = a->ways, hit = UINT32_MAX;
+    for (uint32_t w = 0; w < ways; w++)
+        hit = b[w] == key ? w : hit;
+    if (hit == UINT32_MAX)
+        return false;
+    b[2 * ways + hit] = ++a->clock;
+    *val = b[ways + hit];
+    return true;
 }
 
 /* Inserts or refreshes key in set: an existing way with the same key is overwritten, else an

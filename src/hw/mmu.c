@@ -19,16 +19,29 @@
 #define RIGHTS (VML_PTE_RW | VML_PTE_US | VML_PTE_NX)
 #define VA57   ((1ull << 57) - 1)
 
+/* What the L1 hit path needs of a level's first array, computed once (key_base again at every
+ * CR3 load, for the PCID). Usable only when the array's sets are a power of two (or one). */
+struct fast_probe {
+    struct tlb_level *level; /* L1 dTLB or iTLB */
+    struct assoc *a;         /* its first array, or NULL: no fast path */
+    unsigned shift;          /* page shift of the size probed first */
+    unsigned ps;             /* that size */
+    uint64_t key_base;       /* ASSOC_VALID | ps << 60 | current pcid */
+};
+
 struct vml_cpu {
     struct vml_cpu_model model; /* copied at creation */
     struct vml_phys *phys;      /* where page tables are read from (borrowed) */
     struct tlb_level tlb[VML_TLB_NR_LEVELS];
     struct assoc pwc[VML_PWC_NR];
     bool pwc_on[VML_PWC_NR];
-    unsigned l2_exec; /* second level for fetches: L2I if present, else STLB */
-    uint64_t root;    /* CR3: pfn of the top table */
-    unsigned levels;  /* 4 or 5; 0 until a CR3 is loaded */
-    unsigned pcid;    /* current PCID (0 without PCID support) */
+    unsigned l2_exec;                  /* second level for fetches: L2I if present, else STLB */
+    uint64_t root;                     /* CR3: pfn of the top table */
+    unsigned levels;                   /* 4 or 5; 0 until a CR3 is loaded */
+    unsigned pcid;                     /* current PCID (0 without PCID support) */
+    struct fast_probe fast[2];         /* [fetch]: the L1 hit path's first array, precomputed */
+    uint64_t need[VML_NR_ACCESS][2];   /* [access][user]: bits a TLB entry must have */
+    uint64_t forbid[VML_NR_ACCESS][2]; /* [access][user]: bits that forbid the access */
     struct vml_mmu_stats stats;
 };
 
@@ -57,6 +70,34 @@ const char *vml_fault_name(enum vml_fault_kind k)
     return (unsigned)k < VML_NR_FAULT_KINDS ? names[k] : "?";
 }
 
+/* Folds the current PCID into the fast probes' key base. */
+static void set_fast_pcid(struct vml_cpu *cpu)
+{
+    for (unsigned f = 0; f < 2; f++)
+        cpu->fast[f].key_base = tlb_key(0, cpu->fast[f].ps, cpu->pcid, false);
+}
+
+/* The fast path's rights test (the same rules as rights_fault, plus D for writes, so that a
+ * write to a clean entry takes the slow path's dirty assist). */
+static void set_rights_masks(struct vml_cpu *cpu)
+{
+    for (unsigned a = 0; a < VML_NR_ACCESS; a++) {
+        for (unsigned u = 0; u < 2; u++) {
+            uint64_t need = VML_PTE_P, forbid = 0;
+            if (u)
+                need |= VML_PTE_US;
+            else if ((a == VML_EXEC && cpu->model.smep) || (a != VML_EXEC && cpu->model.smap))
+                forbid |= VML_PTE_US;
+            if (a == VML_WRITE)
+                need |= VML_PTE_RW | VML_PTE_D;
+            if (a == VML_EXEC)
+                forbid |= VML_PTE_NX;
+            cpu->need[a][u] = need;
+            cpu->forbid[a][u] = forbid;
+        }
+    }
+}
+
 int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, struct vml_cpu **out)
 {
     int r = vml_cpu_model_validate(model, NULL);
@@ -79,6 +120,16 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         return r;
     }
     cpu->l2_exec = model->tlb[VML_TLB_L2I].nr_arrays ? VML_TLB_L2I : VML_TLB_STLB;
+    set_rights_masks(cpu);
+    for (unsigned f = 0; f < 2; f++) {
+        struct tlb_level *t = &cpu->tlb[f ? VML_TLB_L1I : VML_TLB_L1D];
+        struct assoc *a = t->nr_probes ? &t->arr[t->probes[0].array] : NULL;
+        cpu->fast[f].level = t;
+        cpu->fast[f].a = a && (a->set_mask || a->sets == 1) ? a : NULL;
+        cpu->fast[f].ps = t->nr_probes ? t->probes[0].ps : 0;
+        cpu->fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->fast[f].ps);
+    }
+    set_fast_pcid(cpu);
     *out = cpu;
     return 0;
 }
@@ -187,6 +238,7 @@ int vml_cpu_load_cr3(struct vml_cpu *cpu, uint64_t root_pfn, unsigned levels, un
     cpu->root = root_pfn;
     cpu->levels = levels;
     cpu->pcid = cpu->model.pcid ? pcid : 0;
+    set_fast_pcid(cpu);
     /* Without PCIDs every CR3 load drops the non-global entries (all are tagged 0). */
     if (!noflush || !cpu->model.pcid) {
         for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
@@ -200,8 +252,8 @@ int vml_cpu_load_cr3(struct vml_cpu *cpu, uint64_t root_pfn, unsigned levels, un
 
 /* SDM 4.6: the fault an access would take with these combined rights, or VML_FAULT_NONE.
  * Checked in this order: user/supervisor, write, execute. */
-static enum vml_fault_kind rights_fault(const struct vml_cpu *cpu, uint64_t rights,
-                                        enum vml_access access, bool user)
+static inline enum vml_fault_kind rights_fault(const struct vml_cpu *cpu, uint64_t rights,
+                                               enum vml_access access, bool user)
 {
     bool us = rights & VML_PTE_US;
     if (user && !us)
@@ -364,7 +416,8 @@ static int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool u
     return 0;
 }
 
-static void success(struct vml_xlate *out, uint64_t va, uint64_t val, unsigned ps, unsigned src)
+static inline void success(struct vml_xlate *out, uint64_t va, uint64_t val, unsigned ps,
+                           unsigned src)
 {
     uint64_t mask = (1ull << vml_ps_shift((enum vml_page_size)ps)) - 1;
     out->pa = (val & VML_PTE_PFN_MASK) + (va & mask);
@@ -372,17 +425,25 @@ static void success(struct vml_xlate *out, uint64_t va, uint64_t val, unsigned p
     out->src = (uint8_t)src;
 }
 
-int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
-                      struct vml_xlate *out)
+/* How far the fast path got with L1 before handing over. */
+enum l1_state {
+    L1_NOT_PROBED,   /* L1 was not looked at (no fast path, global entries, not canonical) */
+    L1_FIRST_MISSED, /* the first array missed; the others are still to probe */
+    L1_HIT,          /* hit (val, ps), but the rights or D need the slow path */
+};
+
+/* Everything but a plain L1 hit: the rest of L1, the second level, the walk, faults and dirty
+ * assists. */
+static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_t va,
+                                                    enum vml_access access, bool user,
+                                                    struct vml_xlate *out, enum l1_state l1s,
+                                                    uint64_t val, unsigned ps)
 {
     struct vml_mmu_stats *st = &cpu->stats;
     const struct vml_latency *lat = &cpu->model.lat;
     unsigned l1 = access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D;
     unsigned l2 = access == VML_EXEC ? cpu->l2_exec : VML_TLB_STLB;
-    uint64_t val = 0;
-    unsigned ps = 0;
     int r;
-    st->accesses[access]++;
     out->walk_refs = 0;
     out->cycles = 0;
 
@@ -392,10 +453,12 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     if (!vml_va_canonical(va, cpu->levels))
         return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false);
 
-    /* Step 2: L1. */
+    /* Step 2: L1 (the fast path probed its first array). */
     out->cycles = lat->l1_hit;
     bool dirty_assist = false;
-    if (tlb_lookup(&cpu->tlb[l1], va, cpu->pcid, &val, &ps)) {
+    bool l1_hit = l1s == L1_HIT || tlb_lookup_from(&cpu->tlb[l1], l1s == L1_FIRST_MISSED ? 1 : 0,
+                                                   va, cpu->pcid, &val, &ps);
+    if (l1_hit) {
         st->tlb[l1].hits[ps]++;
         enum vml_fault_kind k = rights_fault(cpu, val, access, user);
         if (k != VML_FAULT_NONE) {
@@ -448,6 +511,33 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     tlb_fill(&cpu->tlb[l2], va, cpu->pcid, ps, val);
     tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
     success(out, va, val, ps, VML_SRC_WALK);
+    return 0;
+}
+
+/* The hot path: an L1 hit whose cached rights (and D, for a write) allow the access. Its rights
+ * test is the need/forbid masks computed at creation; anything else goes to translate_slow,
+ * which classifies faults exactly. */
+int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                      struct vml_xlate *out)
+{
+    const struct fast_probe *fp = &cpu->fast[access == VML_EXEC];
+    cpu->stats.accesses[access]++;
+    /* Only the level's first array (4K on every preset) is probed here, and only while the
+     * level holds no global entry; the slow path goes on from there, so no entry is looked up
+     * twice. */
+    if (!fp->a || fp->level->nr_global || cpu->levels == 0 || !vml_va_canonical(va, cpu->levels))
+        return translate_slow(cpu, va, access, user, out, L1_NOT_PROBED, 0, 0);
+    uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift, val;
+    if (!assoc_lookup(fp->a, (uint32_t)(vpn & fp->a->set_mask), fp->key_base | (vpn << 12), &val))
+        return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED, 0, 0);
+    uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
+    if ((val & need) != need || (val & forbid))
+        return translate_slow(cpu, va, access, user, out, L1_HIT, val, fp->ps);
+    cpu->stats.tlb[access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
+    cpu->stats.cycles += cpu->model.lat.l1_hit;
+    out->cycles = cpu->model.lat.l1_hit;
+    out->walk_refs = 0;
+    success(out, va, val, fp->ps, VML_SRC_L1);
     return 0;
 }
 

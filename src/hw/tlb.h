@@ -54,22 +54,40 @@ static inline uint64_t tlb_key(uint64_t va, unsigned ps, unsigned pcid, bool glo
 int tlb_level_init(struct tlb_level *t, const struct vml_tlb_level_geom *g);
 void tlb_level_fini(struct tlb_level *t);
 
-/* Looks up va for pcid (and global entries). On a hit stores the entry's value and page size
- * and returns true. Inline: this is the MMU's hot path. */
-static inline bool tlb_lookup(struct tlb_level *t, uint64_t va, unsigned pcid, uint64_t *val,
-                              unsigned *ps)
+/* Probes the i-th (array, size) pair of the level for va; on a hit stores the value. */
+static inline __attribute__((always_inline)) bool
+tlb_probe_one(struct tlb_level *t, unsigned i, uint64_t va, unsigned pcid, uint64_t *val)
 {
-    for (unsigned i = 0; i < t->nr_probes; i++) {
-        struct tlb_probe p = t->probes[i];
-        struct assoc *a = &t->arr[p.array];
-        uint32_t set = assoc_set(a, tlb_vpn(va, p.ps));
-        if (assoc_lookup(a, set, tlb_key(va, p.ps, pcid, false), val) ||
-            (t->nr_global && assoc_lookup(a, set, tlb_key(va, p.ps, 0, true), val))) {
-            *ps = p.ps;
+    struct tlb_probe p = t->probes[i];
+    struct assoc *a = &t->arr[p.array];
+    if (a->nr_valid == 0) /* nothing cached in this array: skip the probe */
+        return false;
+    uint32_t set = assoc_set(a, tlb_vpn(va, p.ps));
+    return assoc_lookup(a, set, tlb_key(va, p.ps, pcid, false), val) ||
+           (t->nr_global && assoc_lookup(a, set, tlb_key(va, p.ps, 0, true), val));
+}
+
+/* Looks up va for pcid (and global entries), probing the held sizes from probe `from` on (0 for
+ * all). On a hit stores the entry's value and page size and returns true. Inline: this is the
+ * MMU's hot path. */
+static inline __attribute__((always_inline)) bool tlb_lookup_from(struct tlb_level *t,
+                                                                  unsigned from, uint64_t va,
+                                                                  unsigned pcid, uint64_t *val,
+                                                                  unsigned *ps)
+{
+    for (unsigned i = from; i < t->nr_probes; i++) {
+        if (tlb_probe_one(t, i, va, pcid, val)) {
+            *ps = t->probes[i].ps;
             return true;
         }
     }
     return false;
+}
+
+static inline __attribute__((always_inline)) bool
+tlb_lookup(struct tlb_level *t, uint64_t va, unsigned pcid, uint64_t *val, unsigned *ps)
+{
+    return tlb_lookup_from(t, 0, va, pcid, val, ps);
 }
 
 /* Caches a translation of a page of size ps containing va. val is PTE-format with the pfn of

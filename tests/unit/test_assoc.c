@@ -24,7 +24,7 @@ static void test_init_rejects_zero(void **state)
     struct assoc a;
     (void)state;
     assert_int_equal(assoc_init(&a, 0, 4), -1);
-    assert_null(a.keys);
+    assert_null(a.slots);
     assert_int_equal(assoc_init(&a, 4, 0), -1);
     assert_int_equal(a.sets, 0);
     assoc_clear(&a); /* safe on a failed cache */
