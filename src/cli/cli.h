@@ -1,0 +1,38 @@
+/* cli/cli.h: subcommands of the vmlab command-line tool, a thin client of libvmlab.
+ * Exit status: 0 ok, 1 failure, 2 usage or parse error. */
+#ifndef VMLAB_CLI_H
+#define VMLAB_CLI_H
+
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct cli_command {
+    const char *name;
+    const char *summary;               /* one line for vmlab --help */
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+    void (*help)(FILE *out);           /* full help for vmlab help NAME / NAME --help */
+};
+
+extern const struct cli_command cli_cmd_version, cli_cmd_va, cli_cmd_cpu, cli_cmd_demo;
+
+/* True if argv holds -h or --help. */
+int cli_wants_help(int argc, char **argv);
+/* Prints "vmlab: " and a formatted message to stderr; returns code. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Matches option `name` at argv[*i], as "--name VALUE" or "--name=VALUE". Returns 1 and sets
+ * *value (advancing *i past a separate value), 0 if argv[*i] is another argument, -1 (after
+ * printing an error) if the value is missing. */
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
+
+struct vml_cpu_model;
+/* Parses a CPU spec (`--cpu` values, `cpu show`); on error prints it with a caret under the
+ * offending column and returns EXIT_USAGE, else 0. */
+int cli_parse_cpu(const char *spec, struct vml_cpu_model *out);
+
+struct vml_mmu_stats;
+/* Prints TLB, walk and cost counters as an aligned table. */
+void cli_print_mmu_stats(FILE *out, const struct vml_cpu_model *m, const struct vml_mmu_stats *s);
+
+#endif

@@ -1,0 +1,1 @@
+cpu show 'skylake:stlb.4k=13x4'

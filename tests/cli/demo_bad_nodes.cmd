@@ -1,0 +1,1 @@
+demo --nodes 9

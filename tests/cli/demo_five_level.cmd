@@ -1,0 +1,1 @@
+demo --cpu icelake --paging 5 --ram 8G --nodes 1

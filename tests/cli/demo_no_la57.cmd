@@ -1,0 +1,1 @@
+demo --paging 5

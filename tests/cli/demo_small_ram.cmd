@@ -1,0 +1,1 @@
+demo --ram 1G

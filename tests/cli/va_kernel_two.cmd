@@ -1,0 +1,1 @@
+va 0xffff888000000000 0xffffffffff600000
