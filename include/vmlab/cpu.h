@@ -11,7 +11,8 @@
  *
  * Keys (see vml_cpu_model_parse and docs/cpu.md): LEVEL.SIZES=ENTRIESxWAYS|ENTRIESxfull|none
  * with LEVEL one of l1d, l1i, l2i, stlb and SIZES 4k, 2m, 1g joined by '+', or all;
- * pwc.pml5|pml4|pdpt|pd=N; lat.l1|stlb|walk|ref=CYCLES; pcid|la57|1g|smep|smap=on|off.
+ * pwc.pml5|pml4|pdpt|pd=N|NxWAYS|Nxfull; lat.l1|stlb|walk|ref=CYCLES;
+ * pcid|la57|1g|smep|smap=on|off.
  */
 #ifndef VMLAB_CPU_H
 #define VMLAB_CPU_H
@@ -72,7 +73,8 @@ struct vml_cpu_model {
     char description[96];        /* one line */
     char sources[200];           /* where the figures come from */
     struct vml_tlb_level_geom tlb[VML_TLB_NR_LEVELS];
-    uint32_t pwc_entries[VML_PWC_NR]; /* fully associative, LRU; 0 = no cache */
+    uint32_t pwc_entries[VML_PWC_NR]; /* entries of each page-walk cache, LRU; 0 = no cache */
+    uint32_t pwc_ways[VML_PWC_NR];    /* ways; 0 (or = entries) = fully associative */
     struct vml_latency lat;
     unsigned walkers; /* concurrent page walks (informational) */
     bool pcid;        /* TLB entries are tagged with a 12-bit PCID */

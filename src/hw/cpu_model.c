@@ -32,8 +32,9 @@
 
 /* Defaults shared by every preset (see the file comment for their sources). */
 #define PWC_DEFAULTS                                                                               \
-    .pwc_entries = { 2, 4, 8, 32 }, .lat = { .l1_hit = 1, .stlb_hit = 8, .walk = 5, .ref = 24 },   \
-    .pcid = true, .pdpe1gb = true, .smep = true, .smap = true
+    .pwc_entries = { 2, 4, 8, 32 }, .pwc_ways = { 0, 0, 0, 4 },                                    \
+    .lat = { .l1_hit = 1, .stlb_hit = 8, .walk = 5, .ref = 24 }, .pcid = true, .pdpe1gb = true,    \
+    .smep = true, .smap = true
 
 static const struct vml_cpu_model presets[] = {
     {
@@ -236,6 +237,12 @@ static int validate_costs(const struct vml_cpu_model *m, struct vml_diag *diag)
                      vml_pwc_name((enum vml_pwc_level)p), m->pwc_entries[p], PWC_ENTRIES_MAX);
             return VML_EINVAL;
         }
+        uint32_t ways = m->pwc_ways[p];
+        if (ways && (ways > m->pwc_entries[p] || m->pwc_entries[p] % ways)) {
+            diag_set(diag, 0, 0, "PWC %s: %u entries is not a multiple of %u ways",
+                     vml_pwc_name((enum vml_pwc_level)p), m->pwc_entries[p], ways);
+            return VML_EINVAL;
+        }
     }
     for (unsigned i = 0; i < 4; i++) {
         if (lat[i] > LATENCY_MAX) {
@@ -374,9 +381,15 @@ static void describe_costs(struct sbuf *b, const struct vml_cpu_model *m)
     const struct vml_latency *t = &m->lat;
     uint64_t walk4 = (uint64_t)t->l1_hit + t->stlb_hit + t->walk + 4ull * t->ref;
     sb_printf(b, "  PWC     ");
-    for (unsigned p = 0; p < VML_PWC_NR; p++)
-        sb_printf(b, " %s %u%s", vml_pwc_name((enum vml_pwc_level)p), m->pwc_entries[p],
-                  p + 1 < VML_PWC_NR ? "," : " entries (fully associative, LRU)\n");
+    for (unsigned p = 0; p < VML_PWC_NR; p++) {
+        uint32_t n = m->pwc_entries[p], w = m->pwc_ways[p];
+        sb_printf(b, " %s %u", vml_pwc_name((enum vml_pwc_level)p), n);
+        if (n && w && w < n)
+            sb_printf(b, " %u-way", w);
+        else if (n)
+            sb_printf(b, " full");
+        sb_printf(b, "%s", p + 1 < VML_PWC_NR ? "," : " (entries, LRU)\n");
+    }
     sb_printf(b,
               "  latency  L1 hit %u, STLB +%u, walk +%u, +%u per page-table reference (cycles); "
               "full 4-level walk %llu",

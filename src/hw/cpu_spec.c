@@ -220,9 +220,27 @@ static int apply_pwc(struct parser *p, struct span sub, struct span val)
     for (unsigned i = 0; i < VML_PWC_NR; i++) {
         if (!span_is(sub, names[i]))
             continue;
-        if (parse_dec(val, 4096, &p->m.pwc_entries[i]))
-            return fail(p, val.s, "'%.*s': pwc.%s takes a number of entries, 0..4096 (0: no cache)",
-                        shown(val), val.s, names[i]);
+        const char *x = val.s;
+        while (x < val.s + val.n && lower((unsigned char)*x) != 'x')
+            x++;
+        if (x == val.s + val.n) { /* N: fully associative */
+            if (parse_dec(val, 4096, &p->m.pwc_entries[i]))
+                return fail(p, val.s,
+                            "'%.*s': pwc.%s takes a number of entries, 0..4096 (0: no cache), "
+                            "optionally xWAYS or xfull",
+                            shown(val), val.s, names[i]);
+            p->m.pwc_ways[i] = 0;
+            return 0;
+        }
+        uint32_t entries, ways;
+        int r = parse_geom(p, val, &entries, &ways);
+        if (r)
+            return r;
+        if (entries > 4096)
+            return fail(p, val.s, "'%.*s': pwc.%s takes at most 4096 entries", shown(val), val.s,
+                        names[i]);
+        p->m.pwc_entries[i] = entries;
+        p->m.pwc_ways[i] = ways == entries ? 0 : ways;
         return 0;
     }
     return fail(p, sub.s,

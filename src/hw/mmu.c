@@ -111,8 +111,9 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS && r == 0; l++)
         r = tlb_level_init(&cpu->tlb[l], &model->tlb[l]);
     for (unsigned p = 0; p < VML_PWC_NR && r == 0; p++) {
-        cpu->pwc_on[p] = model->pwc_entries[p] > 0;
-        if (cpu->pwc_on[p] && assoc_init(&cpu->pwc[p], 1, model->pwc_entries[p]) != 0)
+        uint32_t n = model->pwc_entries[p], w = model->pwc_ways[p] ? model->pwc_ways[p] : n;
+        cpu->pwc_on[p] = n > 0;
+        if (cpu->pwc_on[p] && assoc_init(&cpu->pwc[p], n / w, w) != 0)
             r = VML_EHOST;
     }
     if (r) {

@@ -24,7 +24,7 @@ static const char skylake_text[] =
     "           1G       cached as 2M entries\n"
     "  STLB     4K+2M     1536 entries    128 sets x 12 ways\n"
     "           1G          16 entries      4 sets x 4 ways  (approximate)\n"
-    "  PWC      PML5E 2, PML4E 4, PDPTE 8, PDE 32 entries (fully associative, LRU)\n"
+    "  PWC      PML5E 2 full, PML4E 4 full, PDPTE 8 full, PDE 32 4-way (entries, LRU)\n"
     "  latency  L1 hit 1, STLB +8, walk +5, +24 per page-table reference (cycles); full 4-level "
     "walk 110\n"
     "  features PCID yes, 5-level paging no, 1 GiB pages yes, SMEP yes, SMAP yes, 2 page walkers\n"
@@ -43,7 +43,7 @@ static const char zen3_text[] =
     "           1G       cached as 2M entries\n"
     "  STLB     4K+2M     2048 entries    256 sets x 8 ways  (approximate)\n"
     "           1G       cached as 2M entries\n"
-    "  PWC      PML5E 2, PML4E 4, PDPTE 8, PDE 32 entries (fully associative, LRU)\n"
+    "  PWC      PML5E 2 full, PML4E 4 full, PDPTE 8 full, PDE 32 4-way (entries, LRU)\n"
     "  latency  L1 hit 1, STLB +8, walk +5, +24 per page-table reference (cycles); full 4-level "
     "walk 110\n"
     "  features PCID yes, 5-level paging no, 1 GiB pages yes, SMEP yes, SMAP yes, 6 page walkers\n"
@@ -87,6 +87,7 @@ static void test_presets_validate(void **state)
         assert_int_equal(m->pwc_entries[VML_PWC_PML4E], 4);
         assert_int_equal(m->pwc_entries[VML_PWC_PDPTE], 8);
         assert_int_equal(m->pwc_entries[VML_PWC_PDE], 32);
+        assert_int_equal(m->pwc_ways[VML_PWC_PDE], 4); /* Virtuoso's 4-way PDE cache */
         assert_true(m->lat.l1_hit == 1 && m->lat.stlb_hit == 8 && m->lat.walk == 5 &&
                     m->lat.ref == 24);
     }
@@ -193,7 +194,7 @@ static void test_describe_variants(void **state)
     assert_non_null(strstr(s, "  L1 iTLB  2M         256 entries     32 sets x 8 ways  "
                               "(approximate)\n           4K       not cached\n"
                               "           1G       cached as 2M entries\n"));
-    assert_non_null(strstr(s, "  PWC      PML5E 0, PML4E 4,"));
+    assert_non_null(strstr(s, "  PWC      PML5E 0, PML4E 4 full,"));
     assert_non_null(strstr(s, "full 4-level walk 110, 5-level 134\n"));
     assert_non_null(strstr(s, ", 1 page walker\n"));
     assert_non_null(strstr(s, "  reach    L1 dTLB 384 KiB (4K) / 64 MiB (2M); STLB 8 MiB (4K) / 4 "
@@ -246,6 +247,10 @@ static void test_validate_errors(void **state)
     m = *sky;
     m.pwc_entries[VML_PWC_PDE] = 4097;
     expect_invalid(&m, "PWC PDE: 4097 entries (at most 4096)");
+    m.pwc_entries[VML_PWC_PDE] = 32;
+    m.pwc_ways[VML_PWC_PDE] = 5;
+    expect_invalid(&m, "PWC PDE: 32 entries is not a multiple of 5 ways");
+    m.pwc_ways[VML_PWC_PDE] = 4;
     m = *sky;
     m.lat.ref = 100001;
     expect_invalid(&m, "latency: 100001 cycles");
@@ -346,6 +351,12 @@ static void test_parse_scalars(void **state)
     assert_true(m.lat.l1_hit == 2 && m.lat.stlb_hit == 9 && m.lat.walk == 0 && m.lat.ref == 100000);
     parse_ok("zen2:pwc.pd=8,pwc.pd=16", &m); /* left to right: the last wins */
     assert_int_equal(m.pwc_entries[VML_PWC_PDE], 16);
+    assert_int_equal(m.pwc_ways[VML_PWC_PDE], 0); /* a plain count is fully associative */
+    parse_ok("zen2:pwc.pd=64x8,pwc.pdpt=16xfull", &m);
+    assert_int_equal(m.pwc_entries[VML_PWC_PDE], 64);
+    assert_int_equal(m.pwc_ways[VML_PWC_PDE], 8);
+    assert_int_equal(m.pwc_entries[VML_PWC_PDPTE], 16);
+    assert_int_equal(m.pwc_ways[VML_PWC_PDPTE], 0);
 }
 
 /* ---- parsing: errors -------------------------------------------------------------------- */
@@ -373,6 +384,8 @@ static const struct bad_spec bad_specs[] = {
     { "skylake:foo=1", 9, "unknown key 'foo'" },
     { "skylake:l3.4k=64x4", 9, "unknown key 'l3.4k'" },
     { "skylake:pwc.pt=4", 13, "unknown page-walk cache 'pt'" },
+    { "skylake:pwc.pd=33x4", 16, "33 entries is not a multiple of 4 ways" },
+    { "skylake:pwc.pd=8192x4", 16, "pwc.pd takes at most 4096 entries" },
     { "skylake:pwc.pd=4097", 16, "pwc.pd takes a number of entries, 0..4096" },
     { "skylake:pwc.pd=-1", 16, "pwc.pd takes" },
     { "skylake:lat.foo=1", 13, "unknown latency 'foo'" },
