@@ -426,6 +426,26 @@ static inline void success(struct vml_xlate *out, uint64_t va, uint64_t val, uns
     out->src = (uint8_t)src;
 }
 
+#define HIT_DIRTY_ASSIST 2
+
+/* A TLB hit (L1 or second level) outside the fast path: 1 with a fault from the cached rights,
+ * 0 when the access may proceed, HIT_DIRTY_ASSIST for a write to an entry whose D is clear,
+ * which must walk to set it. */
+static int tlb_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                   struct vml_xlate *out, uint64_t val, unsigned ps, unsigned src)
+{
+    enum vml_fault_kind k = rights_fault(cpu, val, access, user);
+    if (k == VML_FAULT_NONE && access == VML_WRITE && !(val & VML_PTE_D)) {
+        cpu->stats.dirty_assists++;
+        return HIT_DIRTY_ASSIST;
+    }
+    cpu->stats.cycles += out->cycles;
+    if (k != VML_FAULT_NONE)
+        return fault(cpu, out, va, k, ps + 1, val, access, user, true);
+    success(out, va, val, ps, src);
+    return 0;
+}
+
 /* How far the fast path got with L1 before handing over. */
 enum l1_state {
     L1_NOT_PROBED,   /* L1 was not looked at (no fast path, global entries, not canonical) */
@@ -461,18 +481,10 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
                                                    va, cpu->pcid, &val, &ps);
     if (l1_hit) {
         st->tlb[l1].hits[ps]++;
-        enum vml_fault_kind k = rights_fault(cpu, val, access, user);
-        if (k != VML_FAULT_NONE) {
-            st->cycles += out->cycles;
-            return fault(cpu, out, va, k, (unsigned)ps + 1, val, access, user, true);
-        }
-        if (access != VML_WRITE || (val & VML_PTE_D)) {
-            st->cycles += out->cycles;
-            success(out, va, val, ps, VML_SRC_L1);
-            return 0;
-        }
+        r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L1);
+        if (r != HIT_DIRTY_ASSIST)
+            return r;
         dirty_assist = true;
-        st->dirty_assists++;
     }
 
     /* Step 3: second level. */
@@ -481,19 +493,12 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
         if (tlb_lookup(&cpu->tlb[l2], va, cpu->pcid, &val, &ps)) {
             st->tlb[l2].hits[ps]++;
             st->tlb[l1].misses[ps]++;
-            enum vml_fault_kind k = rights_fault(cpu, val, access, user);
-            if (k != VML_FAULT_NONE) {
-                st->cycles += out->cycles;
-                return fault(cpu, out, va, k, (unsigned)ps + 1, val, access, user, true);
-            }
-            if (access != VML_WRITE || (val & VML_PTE_D)) {
+            r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L2);
+            if (r == 0)
                 tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
-                st->cycles += out->cycles;
-                success(out, va, val, ps, VML_SRC_L2);
-                return 0;
-            }
+            if (r != HIT_DIRTY_ASSIST)
+                return r;
             dirty_assist = true;
-            st->dirty_assists++;
         }
     }
 
