@@ -1,9 +1,39 @@
 /* hw/assoc.c: set-associative LRU cache (see assoc.h). */
 #include "hw/assoc.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Every set's recency order to W-1, ..., 1, 0 (unused nibbles 0xf): all empty, way 0 the next
+ * victim, so empty ways fill from the lowest, as with stamps. */
+static void reset_lru(struct assoc *a)
+{
+    if (!assoc_uses_order(a))
+        return; /* stamps: calloc/memset left them 0, "empty" */
+    uint64_t order = 0;
+    for (unsigned i = 0; i < 16; i++)
+        order |= (uint64_t)(i < a->ways ? a->ways - 1 - i : 15u) << (4 * i);
+    for (uint32_t s = 0; s < a->sets; s++)
+        assoc_block(a, s)[2 * a->ways] = order;
+}
+
+/* The way to fill in a set: the last in its order, or the smallest stamp (empty ways have 0). */
+static uint32_t victim_of(const struct assoc *a, const uint64_t *b)
+{
+    const uint64_t *lru = b + 2 * a->ways;
+    if (assoc_uses_order(a))
+        return (uint32_t)(lru[0] >> (4 * (a->ways - 1))) & 15u;
+    uint32_t victim = 0;
+    uint64_t oldest = UINT64_MAX;
+    for (uint32_t w = 0; w < a->ways; w++) {
+        bool older = lru[w] < oldest;
+        victim = older ? w : victim;
+        oldest = older ? lru[w] : oldest;
+    }
+    return victim;
+}
 
 int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways)
 {
@@ -16,6 +46,7 @@ int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways)
     a->sets = sets;
     a->ways = ways;
     a->set_mask = (sets & (sets - 1)) == 0 ? sets - 1 : 0;
+    reset_lru(a);
     return 0;
 }
 
@@ -25,43 +56,73 @@ void assoc_fini(struct assoc *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* Empties way w of a set and makes it the next victim. */
 static void clear_way(struct assoc *a, uint64_t *b, uint32_t w)
 {
+    uint32_t n = a->ways;
     b[w] = 0;
-    b[a->ways + w] = 0;
-    b[2 * a->ways + w] = 0;
+    b[n + w] = 0;
+    if (assoc_uses_order(a)) {
+        uint64_t order = b[2 * n];
+        unsigned pos = assoc_order_pos(order, w);
+        uint64_t below = order & assoc_nibble_mask(pos);
+        uint64_t mid = (order >> (4 * (pos + 1))) & assoc_nibble_mask(n - 1 - pos);
+        uint64_t unused = order & ~assoc_nibble_mask(n);
+        b[2 * n] = below | (mid << (4 * pos)) | ((uint64_t)w << (4 * (n - 1))) | unused;
+    } else {
+        b[2 * n + w] = 0;
+    }
     a->nr_valid--;
+}
+
+/* Stores key and value in way w and makes it the most recently used. */
+static void put(struct assoc *a, uint64_t *b, uint32_t w, uint64_t key, uint64_t val)
+{
+    b[w] = key;
+    b[a->ways + w] = val;
+    assoc_touch(a, b, w);
 }
 
 bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uint64_t *old_key,
                   uint64_t *old_val)
 {
     uint64_t *b = assoc_block(a, set);
-    const uint64_t *stamp = b + 2 * a->ways;
-    /* One branch-free pass: the way holding key wins; else the smallest stamp, which is the
-     * first empty way (empty ways have stamp 0, used ones >= 1), else the least recently used. */
-    uint32_t victim = 0, same = UINT32_MAX;
-    uint64_t oldest = UINT64_MAX;
-    for (uint32_t w = 0; w < a->ways; w++) {
+    uint32_t same = UINT32_MAX;
+    for (uint32_t w = 0; w < a->ways; w++)
         same = b[w] == key ? w : same;
-        bool older = stamp[w] < oldest;
-        victim = older ? w : victim;
-        oldest = older ? stamp[w] : oldest;
+    if (same != UINT32_MAX) {
+        put(a, b, same, key, val);
+        return false;
     }
-    if (same != UINT32_MAX)
-        victim = same;
-    bool evicted = b[victim] != 0 && same == UINT32_MAX;
+    uint32_t victim = victim_of(a, b);
+    bool evicted = b[victim] != 0;
     if (evicted) {
         if (old_key)
             *old_key = b[victim];
         if (old_val)
             *old_val = b[a->ways + victim];
-    } else if (same == UINT32_MAX) {
+    } else {
         a->nr_valid++;
     }
-    b[victim] = key;
-    b[a->ways + victim] = val;
-    b[2 * a->ways + victim] = ++a->clock;
+    put(a, b, victim, key, val);
+    return evicted;
+}
+
+bool assoc_insert_absent(struct assoc *a, uint32_t set, uint64_t key, uint64_t val,
+                         uint64_t *old_key)
+{
+    uint64_t *b = assoc_block(a, set);
+#ifndef NDEBUG
+    for (uint32_t w = 0; w < a->ways; w++)
+        assert(b[w] != key && "assoc_insert_absent: the key is present");
+#endif
+    uint32_t victim = victim_of(a, b);
+    bool evicted = b[victim] != 0;
+    if (evicted && old_key)
+        *old_key = b[victim];
+    if (!evicted)
+        a->nr_valid++;
+    put(a, b, victim, key, val);
     return evicted;
 }
 
@@ -101,6 +162,7 @@ void assoc_clear(struct assoc *a)
         return;
     memset(a->slots, 0, (size_t)a->sets * a->ways * 3 * sizeof(uint64_t));
     a->nr_valid = 0;
+    reset_lru(a);
 }
 
 int assoc_for_each(const struct assoc *a, assoc_visit fn, void *ctx)

@@ -15,15 +15,23 @@
 #define ASSOC_VALID (1ull << 63) /* every stored key has it */
 
 /* Storage: one block of 3 * ways words per set, so a probe touches one set's lines only:
- *   [ key 0 .. key W-1 | value 0 .. value W-1 | stamp 0 .. stamp W-1 ]
+ *   [ key 0 .. key W-1 | value 0 .. value W-1 | LRU state: W words ]
+ * LRU state: sets of 9 to 16 ways (an STLB's) keep word 0 as the set's recency order, one 4-bit
+ * way number per nibble, most recent in the low nibble (unused nibbles 0xf): the victim is the
+ * last used nibble, O(1), where a scan of 12 stamps is a long serial chain. Other sets keep one
+ * last-use stamp per way (0 = empty) and take the smallest: for 4 ways that is cheaper than
+ * reordering on every hit, and wider sets do not fit 16 nibbles. Both choose an empty way before
+ * evicting, and then the least recently used one.
  */
+#define ASSOC_ORDER_MIN_WAYS 9
+#define ASSOC_ORDER_MAX_WAYS 16
 struct assoc {
     uint32_t sets;     /* number of sets */
     uint32_t ways;     /* ways per set */
     uint32_t set_mask; /* sets - 1 when sets is a power of two (0 for one set), else 0 */
     uint32_t nr_valid; /* valid entries in the whole cache (0: a probe can be skipped) */
-    uint64_t clock;    /* LRU time, bumped on every hit and insert */
-    uint64_t *slots;   /* sets blocks of keys (0 = empty way), values, last-use stamps */
+    uint64_t clock;    /* LRU time of sets wider than ASSOC_ORDER_WAYS */
+    uint64_t *slots;   /* sets blocks of keys (0 = empty way), values, LRU state */
 };
 
 /* Allocates an empty cache. Returns 0, or -1 if the host is out of memory (nothing kept). */
@@ -37,10 +45,52 @@ static inline uint32_t assoc_set(const struct assoc *a, uint64_t tag)
     return a->set_mask || a->sets == 1 ? (uint32_t)(tag & a->set_mask) : (uint32_t)(tag % a->sets);
 }
 
-/* The block of a set: keys at [0, ways), values at [ways, 2 ways), stamps at [2 ways, 3 ways). */
+/* The block of a set: keys at [0, ways), values at [ways, 2 ways), LRU state at [2 ways, 3 ways).
+ */
 static inline uint64_t *assoc_block(const struct assoc *a, uint32_t set)
 {
     return a->slots + (size_t)set * 3 * a->ways;
+}
+
+#define ASSOC_NIBBLES 0x1111111111111111ull
+
+/* Whether a cache keeps a recency order per set rather than stamps. */
+static inline bool assoc_uses_order(const struct assoc *a)
+{
+    return a->ways >= ASSOC_ORDER_MIN_WAYS && a->ways <= ASSOC_ORDER_MAX_WAYS;
+}
+
+/* Mask of the low n nibbles (n <= 16). */
+static inline uint64_t assoc_nibble_mask(unsigned n)
+{
+    return n >= 16 ? ~0ull : (1ull << (4 * n)) - 1;
+}
+
+/* Position of way w in a recency order (w is in it exactly once; SWAR zero-nibble search: the
+ * lowest flagged nibble is exact, false positives only appear above a real zero). */
+static inline unsigned assoc_order_pos(uint64_t order, uint32_t w)
+{
+    uint64_t x = order ^ (ASSOC_NIBBLES * w);
+    uint64_t z = (x - ASSOC_NIBBLES) & ~x & (ASSOC_NIBBLES << 3);
+    return (unsigned)__builtin_ctzll(z) >> 2;
+}
+
+/* The order with way w (at position pos) moved to the front. */
+static inline uint64_t assoc_order_front(uint64_t order, unsigned pos, uint32_t w)
+{
+    uint64_t below = order & assoc_nibble_mask(pos);
+    uint64_t above = order & ~assoc_nibble_mask(pos + 1);
+    return above | (below << 4) | w;
+}
+
+/* Marks way w of a set most recently used. */
+static inline void assoc_touch(struct assoc *a, uint64_t *b, uint32_t w)
+{
+    uint64_t *lru = b + 2 * a->ways;
+    if (assoc_uses_order(a))
+        lru[0] = assoc_order_front(lru[0], assoc_order_pos(lru[0], w), w);
+    else
+        lru[w] = ++a->clock;
 }
 
 /* Looks key up in set; on a hit marks the way most recently used and stores its value. The
@@ -54,7 +104,7 @@ static inline __attribute__((always_inline)) bool assoc_lookup(struct assoc *a, 
         hit = b[w] == key ? w : hit;
     if (hit == UINT32_MAX)
         return false;
-    b[2 * ways + hit] = ++a->clock;
+    assoc_touch(a, b, hit);
     *val = b[ways + hit];
     return true;
 }
@@ -64,6 +114,11 @@ static inline __attribute__((always_inline)) bool assoc_lookup(struct assoc *a, 
  * entry was evicted (its key and value in *old_key / *old_val when non-NULL). */
 bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uint64_t *old_key,
                   uint64_t *old_val);
+
+/* As assoc_insert for a key the caller knows is not in the set (it just missed there): only
+ * the LRU victim is searched. Debug builds check the promise. */
+bool assoc_insert_absent(struct assoc *a, uint32_t set, uint64_t key, uint64_t val,
+                         uint64_t *old_key);
 
 /* Removes key from set if present; returns whether it was. */
 bool assoc_remove(struct assoc *a, uint32_t set, uint64_t key);

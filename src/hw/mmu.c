@@ -29,6 +29,16 @@ struct fast_probe {
     uint64_t key_base;       /* ASSOC_VALID | ps << 60 | current pcid */
 };
 
+/* A direct-mapped cache of table frames' content pointers, so a walk does not go through the
+ * frame metadata (a host cache miss per level). An entry is valid only under the phys content
+ * generation it was filled in: freeing any content invalidates them all. */
+#define TCACHE_SIZE 1024u
+struct tcache_entry {
+    uint64_t pfn;
+    uint64_t gen;   /* phys->data_gen when filled */
+    uint64_t *data; /* content, never NULL in a valid entry */
+};
+
 struct vml_cpu {
     struct vml_cpu_model model; /* copied at creation */
     struct vml_phys *phys;      /* where page tables are read from (borrowed) */
@@ -43,7 +53,22 @@ struct vml_cpu {
     uint64_t need[VML_NR_ACCESS][2];   /* [access][user]: bits a TLB entry must have */
     uint64_t forbid[VML_NR_ACCESS][2]; /* [access][user]: bits that forbid the access */
     struct vml_mmu_stats stats;
+    struct tcache_entry tcache[TCACHE_SIZE];
 };
+
+/* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). */
+static inline uint64_t *table_data(struct vml_cpu *cpu, uint64_t pfn)
+{
+    struct tcache_entry *e = &cpu->tcache[pfn & (TCACHE_SIZE - 1)];
+    uint64_t gen = cpu->phys->data_gen;
+    if (e->data && e->pfn == pfn && e->gen == gen)
+        return e->data;
+    if (pfn >= cpu->phys->total_pages) /* a corrupt entry: nothing there */
+        return NULL;
+    uint64_t *d = phys_data(cpu->phys, pfn);
+    *e = (struct tcache_entry){ .pfn = pfn, .gen = gen, .data = d };
+    return d;
+}
 
 /* Level of the table entries a page-walk cache holds: PML5E 5 ... PDE 2. */
 static unsigned pwc_entry_level(unsigned p)
@@ -317,7 +342,7 @@ static bool reserved_bits(const struct vml_cpu *cpu, uint64_t e, unsigned level)
 
 /* One entry read by a walk, for setting A afterwards and filling the PWCs. */
 struct walk_step {
-    uint64_t tbl;    /* table frame */
+    uint64_t *t;     /* content of the table holding the entry */
     unsigned idx;    /* entry index */
     unsigned level;  /* table level */
     uint64_t rights; /* RW/US/NX combined down to and including this entry */
@@ -350,7 +375,7 @@ static uint64_t walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_
                             unsigned n, enum vml_access access)
 {
     for (unsigned i = 0; i < n; i++) {
-        uint64_t *t = phys_data(cpu->phys, path[i].tbl);
+        uint64_t *t = path[i].t;
         uint64_t want = VML_PTE_A;
         if (i == n - 1 && access == VML_WRITE)
             want |= VML_PTE_D;
@@ -363,12 +388,13 @@ static uint64_t walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_
             if (cpu->pwc_on[p]) {
                 struct assoc *a = &cpu->pwc[p];
                 uint64_t val = (t[path[i].idx] & VML_PTE_PFN_MASK) | path[i].rights;
-                assoc_insert(a, assoc_set(a, pwc_tag(va, p)), pwc_key(va, p, cpu->pcid), val, NULL,
-                             NULL);
+                /* Read from memory, so its cache just missed: the key is absent. */
+                assoc_insert_absent(a, assoc_set(a, pwc_tag(va, p)), pwc_key(va, p, cpu->pcid), val,
+                                    NULL);
             }
         }
     }
-    const uint64_t *leaf_tbl = phys_data(cpu->phys, path[n - 1].tbl);
+    const uint64_t *leaf_tbl = path[n - 1].t;
     return leaf_tbl[path[n - 1].idx];
 }
 
@@ -387,7 +413,7 @@ static int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool u
     for (;; level--) {
         /* Step 5: one memory reference per entry. A frame without table content reads as
          * zeros: not present. */
-        const uint64_t *t = phys_data(cpu->phys, tbl);
+        uint64_t *t = table_data(cpu, tbl);
         unsigned idx = vml_level_index(va, level);
         e = t ? t[idx] : 0;
         refs++;
@@ -399,7 +425,7 @@ static int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool u
         }
         rights &= e | ~(VML_PTE_RW | VML_PTE_US);
         rights |= e & VML_PTE_NX;
-        path[n++] = (struct walk_step){ tbl, idx, level, rights };
+        path[n++] = (struct walk_step){ t, idx, level, rights };
         if (level == 1 || (e & VML_PTE_PS))
             break;
         tbl = vml_pte_pfn(e);
@@ -495,7 +521,7 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
             st->tlb[l1].misses[ps]++;
             r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L2);
             if (r == 0)
-                tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+                tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val);
             if (r != HIT_DIRTY_ASSIST)
                 return r;
             dirty_assist = true;
@@ -514,8 +540,14 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
     }
     if (r)
         return r;
-    tlb_fill(&cpu->tlb[l2], va, cpu->pcid, ps, val);
-    tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+    /* After a miss in both levels the key is absent from both; a dirty assist refreshes. */
+    if (dirty_assist) {
+        tlb_fill(&cpu->tlb[l2], va, cpu->pcid, ps, val);
+        tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+    } else {
+        tlb_fill_absent(&cpu->tlb[l2], va, cpu->pcid, ps, val);
+        tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+    }
     success(out, va, val, ps, VML_SRC_WALK);
     return 0;
 }

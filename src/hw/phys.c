@@ -522,6 +522,7 @@ static uint64_t *data_get(struct vml_phys *phys)
  * has no block in use left. */
 static void data_put(struct vml_phys *phys, uint64_t *data)
 {
+    phys->data_gen++; /* caches of content pointers (the MMU's) are now stale */
     struct data_chunk *c = (struct data_chunk *)((uintptr_t)data & ~(uintptr_t)(CHUNK_BYTES - 1));
 #ifndef NDEBUG
     memset(data, POISON_BYTE, PAGE_BYTES);

@@ -75,6 +75,8 @@ struct vml_phys {
     struct phys_section *sections;
     uint32_t nr_sections;
     uint64_t host_bytes; /* bytes allocated from the host (metadata, contents) */
+    uint64_t data_gen;   /* bumped whenever content is freed: a pfn -> content pointer cached
+                          * under an older value may dangle */
     void *data_pool;     /* content chunks with a free 4 KiB block (phys.c) */
     void *data_chunks;   /* content chunks with every block in use (phys.c) */
 };

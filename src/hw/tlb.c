@@ -85,19 +85,27 @@ void tlb_level_fini(struct tlb_level *t)
 
 /* Inserts key in the array for size ps, keeping nr_global exact: a refreshed global entry is
  * not counted twice, an evicted global one is uncounted. */
-static void insert_entry(struct tlb_level *t, uint64_t va, unsigned ps, uint64_t key, uint64_t val)
+static void insert_entry(struct tlb_level *t, uint64_t va, unsigned ps, uint64_t key, uint64_t val,
+                         bool absent)
 {
     struct assoc *a = &t->arr[t->array_of[ps]];
     uint32_t set = assoc_set(a, tlb_vpn(va, ps));
-    uint64_t old_key, old_val;
-    bool refresh = (key & TLB_KEY_GLOBAL) && assoc_lookup(a, set, key, &old_val);
-    if (assoc_insert(a, set, key, val, &old_key, NULL) && (old_key & TLB_KEY_GLOBAL))
+    /* Sizes held only grow while the array has entries; an emptied array starts afresh. */
+    if (a->nr_valid == 0)
+        t->held[t->array_of[ps]] = 0;
+    t->held[t->array_of[ps]] |= (uint8_t)VML_PS_BIT(ps);
+    uint64_t old_key = 0, old_val;
+    bool refresh = !absent && (key & TLB_KEY_GLOBAL) && assoc_lookup(a, set, key, &old_val);
+    bool evicted = absent ? assoc_insert_absent(a, set, key, val, &old_key)
+                          : assoc_insert(a, set, key, val, &old_key, NULL);
+    if (evicted && (old_key & TLB_KEY_GLOBAL))
         t->nr_global--;
     if ((key & TLB_KEY_GLOBAL) && !refresh)
         t->nr_global++;
 }
 
-void tlb_fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val)
+static void fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val,
+                 bool absent)
 {
     if (ps >= VML_PS_COUNT || t->fill_ps[ps] < 0)
         return;
@@ -111,7 +119,17 @@ void tlb_fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint
         val = (val & ~VML_PTE_PFN_MASK) | (pfn_bits & VML_PTE_PFN_MASK);
         t->splinters = true;
     }
-    insert_entry(t, va, fps, tlb_key(va, fps, pcid, (val & VML_PTE_G) != 0), val);
+    insert_entry(t, va, fps, tlb_key(va, fps, pcid, (val & VML_PTE_G) != 0), val, absent);
+}
+
+void tlb_fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val)
+{
+    fill(t, va, pcid, ps, val, false);
+}
+
+void tlb_fill_absent(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val)
+{
+    fill(t, va, pcid, ps, val, true);
 }
 
 /* Removes key from the array for size ps; returns 1 if it was there, else 0. */

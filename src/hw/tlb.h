@@ -31,8 +31,10 @@ struct tlb_level {
     int8_t fill_ps[VML_PS_COUNT];      /* size an entry of each page size is cached as, -1 none */
     unsigned nr_probes;                /* lookup order: 4K, 2M, 1G among held sizes */
     struct tlb_probe probes[VML_PS_COUNT];
-    uint32_t nr_global; /* global entries present (0: skip the global probe) */
-    bool splinters;     /* splintered fills since last emptied: invlpg sweeps */
+    uint32_t nr_global;               /* global entries present (0: skip the global probe) */
+    bool splinters;                   /* splintered fills since last emptied: invlpg sweeps */
+    uint8_t held[VML_TLB_MAX_ARRAYS]; /* sizes filled into each array since it was last empty:
+                                       * a probe for another size cannot hit, so it is skipped */
 };
 
 /* Virtual page number of va for a page size: the set index and the key's tag come from it. */
@@ -60,8 +62,8 @@ tlb_probe_one(struct tlb_level *t, unsigned i, uint64_t va, unsigned pcid, uint6
 {
     struct tlb_probe p = t->probes[i];
     struct assoc *a = &t->arr[p.array];
-    if (a->nr_valid == 0) /* nothing cached in this array: skip the probe */
-        return false;
+    if (a->nr_valid == 0 || !(t->held[p.array] & VML_PS_BIT(p.ps)))
+        return false; /* nothing of that size can be cached in this array: skip the probe */
     uint32_t set = assoc_set(a, tlb_vpn(va, p.ps));
     return assoc_lookup(a, set, tlb_key(va, p.ps, pcid, false), val) ||
            (t->nr_global && assoc_lookup(a, set, tlb_key(va, p.ps, 0, true), val));
@@ -94,6 +96,8 @@ tlb_lookup(struct tlb_level *t, uint64_t va, unsigned pcid, uint64_t *val, unsig
  * the page's first frame; when the entry is splintered to a smaller size the pfn is adjusted to
  * the sub-page containing va. Does nothing if the level cannot hold the size. */
 void tlb_fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val);
+/* As tlb_fill when the caller has just looked va up in this level and missed: cheaper. */
+void tlb_fill_absent(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val);
 
 /* Drops every entry (any size) covering va that is tagged pcid or global. Returns how many.
  * Where the level holds a larger page splintered, every entry of the splinter size inside the
