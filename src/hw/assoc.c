@@ -19,22 +19,6 @@ static void reset_lru(struct assoc *a)
         assoc_block(a, s)[2 * a->ways] = order;
 }
 
-/* The way to fill in a set: the last in its order, or the smallest stamp (empty ways have 0). */
-static uint32_t victim_of(const struct assoc *a, const uint64_t *b)
-{
-    const uint64_t *lru = b + 2 * a->ways;
-    if (assoc_uses_order(a))
-        return (uint32_t)(lru[0] >> (4 * (a->ways - 1))) & 15u;
-    uint32_t victim = 0;
-    uint64_t oldest = UINT64_MAX;
-    for (uint32_t w = 0; w < a->ways; w++) {
-        bool older = lru[w] < oldest;
-        victim = older ? w : victim;
-        oldest = older ? lru[w] : oldest;
-    }
-    return victim;
-}
-
 int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways)
 {
     memset(a, 0, sizeof(*a));
@@ -75,14 +59,6 @@ static void clear_way(struct assoc *a, uint64_t *b, uint32_t w)
     a->nr_valid--;
 }
 
-/* Stores key and value in way w and makes it the most recently used. */
-static void put(struct assoc *a, uint64_t *b, uint32_t w, uint64_t key, uint64_t val)
-{
-    b[w] = key;
-    b[a->ways + w] = val;
-    assoc_touch(a, b, w);
-}
-
 bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uint64_t *old_key,
                   uint64_t *old_val)
 {
@@ -91,10 +67,10 @@ bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uin
     for (uint32_t w = 0; w < a->ways; w++)
         same = b[w] == key ? w : same;
     if (same != UINT32_MAX) {
-        put(a, b, same, key, val);
+        assoc_put(a, b, same, key, val);
         return false;
     }
-    uint32_t victim = victim_of(a, b);
+    uint32_t victim = assoc_victim(a, b);
     bool evicted = b[victim] != 0;
     if (evicted) {
         if (old_key)
@@ -104,25 +80,7 @@ bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uin
     } else {
         a->nr_valid++;
     }
-    put(a, b, victim, key, val);
-    return evicted;
-}
-
-bool assoc_insert_absent(struct assoc *a, uint32_t set, uint64_t key, uint64_t val,
-                         uint64_t *old_key)
-{
-    uint64_t *b = assoc_block(a, set);
-#ifndef NDEBUG
-    for (uint32_t w = 0; w < a->ways; w++)
-        assert(b[w] != key && "assoc_insert_absent: the key is present");
-#endif
-    uint32_t victim = victim_of(a, b);
-    bool evicted = b[victim] != 0;
-    if (evicted && old_key)
-        *old_key = b[victim];
-    if (!evicted)
-        a->nr_valid++;
-    put(a, b, victim, key, val);
+    assoc_put(a, b, victim, key, val);
     return evicted;
 }
 

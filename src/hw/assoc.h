@@ -8,6 +8,7 @@
 #ifndef VMLAB_HW_ASSOC_H
 #define VMLAB_HW_ASSOC_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -115,10 +116,49 @@ static inline __attribute__((always_inline)) bool assoc_lookup(struct assoc *a, 
 bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uint64_t *old_key,
                   uint64_t *old_val);
 
+/* The way to fill in a set: the last in its order, or the smallest stamp (empty ways have 0). */
+static inline uint32_t assoc_victim(const struct assoc *a, const uint64_t *b)
+{
+    const uint64_t *lru = b + 2 * a->ways;
+    if (assoc_uses_order(a))
+        return (uint32_t)(lru[0] >> (4 * (a->ways - 1))) & 15u;
+    uint32_t victim = 0;
+    uint64_t oldest = UINT64_MAX;
+    for (uint32_t w = 0; w < a->ways; w++) {
+        bool older = lru[w] < oldest;
+        victim = older ? w : victim;
+        oldest = older ? lru[w] : oldest;
+    }
+    return victim;
+}
+
+/* Stores key and value in way w and makes it the most recently used. */
+static inline void assoc_put(struct assoc *a, uint64_t *b, uint32_t w, uint64_t key, uint64_t val)
+{
+    b[w] = key;
+    b[a->ways + w] = val;
+    assoc_touch(a, b, w);
+}
+
 /* As assoc_insert for a key the caller knows is not in the set (it just missed there): only
- * the LRU victim is searched. Debug builds check the promise. */
-bool assoc_insert_absent(struct assoc *a, uint32_t set, uint64_t key, uint64_t val,
-                         uint64_t *old_key);
+ * the LRU victim is searched. Debug builds check the promise. Inline: every walk fills. */
+static inline bool assoc_insert_absent(struct assoc *a, uint32_t set, uint64_t key, uint64_t val,
+                                       uint64_t *old_key)
+{
+    uint64_t *b = assoc_block(a, set);
+#ifndef NDEBUG
+    for (uint32_t w = 0; w < a->ways; w++)
+        assert(b[w] != key && "assoc_insert_absent: the key is present");
+#endif
+    uint32_t victim = assoc_victim(a, b);
+    bool evicted = b[victim] != 0;
+    if (evicted && old_key)
+        *old_key = b[victim];
+    if (!evicted)
+        a->nr_valid++;
+    assoc_put(a, b, victim, key, val);
+    return evicted;
+}
 
 /* Removes key from set if present; returns whether it was. */
 bool assoc_remove(struct assoc *a, uint32_t set, uint64_t key);

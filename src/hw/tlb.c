@@ -104,8 +104,8 @@ static void insert_entry(struct tlb_level *t, uint64_t va, unsigned ps, uint64_t
         t->nr_global++;
 }
 
-static void fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val,
-                 bool absent)
+void tlb_fill_general(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val,
+                      bool absent)
 {
     if (ps >= VML_PS_COUNT || t->fill_ps[ps] < 0)
         return;
@@ -124,12 +124,7 @@ static void fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, u
 
 void tlb_fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val)
 {
-    fill(t, va, pcid, ps, val, false);
-}
-
-void tlb_fill_absent(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val)
-{
-    fill(t, va, pcid, ps, val, true);
+    tlb_fill_general(t, va, pcid, ps, val, false);
 }
 
 /* Removes key from the array for size ps; returns 1 if it was there, else 0. */

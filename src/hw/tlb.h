@@ -13,6 +13,7 @@
 
 #include "hw/assoc.h"
 #include "vmlab/cpu.h"
+#include "vmlab/pgtable.h"
 
 #define TLB_KEY_GLOBAL   (1ull << 62)
 #define TLB_KEY_PS_SHIFT 60
@@ -96,8 +97,31 @@ tlb_lookup(struct tlb_level *t, uint64_t va, unsigned pcid, uint64_t *val, unsig
  * the page's first frame; when the entry is splintered to a smaller size the pfn is adjusted to
  * the sub-page containing va. Does nothing if the level cannot hold the size. */
 void tlb_fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val);
-/* As tlb_fill when the caller has just looked va up in this level and missed: cheaper. */
-void tlb_fill_absent(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val);
+/* tlb_fill's work; absent: the caller has just looked va up in this level and missed. */
+void tlb_fill_general(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val,
+                      bool absent);
+
+/* As tlb_fill when the caller has just looked va up in this level and missed. Inline for the
+ * common case, a non-global entry of a size the level holds; the rest is tlb_fill_general. */
+static inline void tlb_fill_absent(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps,
+                                   uint64_t val)
+{
+    if (ps >= VML_PS_COUNT || t->fill_ps[ps] != (int8_t)ps || (val & VML_PTE_G)) {
+        tlb_fill_general(t, va, pcid, ps, val, true);
+        return;
+    }
+    unsigned i = (unsigned)t->array_of[ps];
+    struct assoc *a = &t->arr[i];
+    /* Sizes held only grow while the array has entries; an emptied array starts afresh. */
+    if (a->nr_valid == 0)
+        t->held[i] = 0;
+    t->held[i] |= (uint8_t)VML_PS_BIT(ps);
+    uint64_t old_key = 0;
+    if (assoc_insert_absent(a, assoc_set(a, tlb_vpn(va, ps)), tlb_key(va, ps, pcid, false), val,
+                            &old_key) &&
+        (old_key & TLB_KEY_GLOBAL))
+        t->nr_global--;
+}
 
 /* Drops every entry (any size) covering va that is tagged pcid or global. Returns how many.
  * Where the level holds a larger page splintered, every entry of the splinter size inside the
