@@ -20,7 +20,8 @@
 #define VA57   ((1ull << 57) - 1)
 
 /* What the L1 hit path needs of a level's first array, computed once (key_base again at every
- * CR3 load, for the PCID). Usable only when the array's sets are a power of two (or one). */
+ * CR3 load, for the PCID). Usable only when the array's sets are a power of two (or one) and it
+ * keeps LRU stamps (every preset's first L1 array: 4 to 8 ways or fully associative). */
 struct fast_probe {
     struct tlb_level *level; /* L1 dTLB or iTLB */
     struct assoc *a;         /* its first array, or NULL: no fast path */
@@ -151,7 +152,7 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         struct tlb_level *t = &cpu->tlb[f ? VML_TLB_L1I : VML_TLB_L1D];
         struct assoc *a = t->nr_probes ? &t->arr[t->probes[0].array] : NULL;
         cpu->fast[f].level = t;
-        cpu->fast[f].a = a && (a->set_mask || a->sets == 1) ? a : NULL;
+        cpu->fast[f].a = a && (a->set_mask || a->sets == 1) && !assoc_uses_order(a) ? a : NULL;
         cpu->fast[f].ps = t->nr_probes ? t->probes[0].ps : 0;
         cpu->fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->fast[f].ps);
     }
@@ -566,7 +567,8 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     if (!fp->a || fp->level->nr_global || cpu->levels == 0 || !vml_va_canonical(va, cpu->levels))
         return translate_slow(cpu, va, access, user, out, L1_NOT_PROBED, 0, 0);
     uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift, val;
-    if (!assoc_lookup(fp->a, (uint32_t)(vpn & fp->a->set_mask), fp->key_base | (vpn << 12), &val))
+    if (!assoc_lookup_stamped(fp->a, (uint32_t)(vpn & fp->a->set_mask), fp->key_base | (vpn << 12),
+                              &val))
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED, 0, 0);
     uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
     if ((val & need) != need || (val & forbid))
