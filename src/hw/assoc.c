@@ -63,9 +63,7 @@ bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uin
                   uint64_t *old_val)
 {
     uint64_t *b = assoc_block(a, set);
-    uint32_t same = UINT32_MAX;
-    for (uint32_t w = 0; w < a->ways; w++)
-        same = b[w] == key ? w : same;
+    uint32_t same = assoc_find(b, a->ways, key);
     if (same != UINT32_MAX) {
         assoc_put(a, b, same, key, val);
         return false;

@@ -94,34 +94,40 @@ static inline void assoc_touch(struct assoc *a, uint64_t *b, uint32_t w)
         lru[w] = ++a->clock;
 }
 
+/* Way holding key in a set's block, or UINT32_MAX. No early exit, so the host predicts its
+ * branches whichever way hits. */
+static inline __attribute__((always_inline)) uint32_t assoc_find(const uint64_t *b, uint32_t ways,
+                                                                 uint64_t key)
+{
+    uint32_t hit = UINT32_MAX;
+    for (uint32_t w = 0; w < ways; w++)
+        hit = b[w] == key ? w : hit;
+    return hit;
+}
+
 /* assoc_lookup for a cache that keeps stamps (!assoc_uses_order): the MMU's L1 hit path. */
 static inline __attribute__((always_inline)) bool
 assoc_lookup_stamped(struct assoc *a, uint32_t set, uint64_t key, uint64_t *val)
 {
     uint64_t *b = assoc_block(a, set);
-    uint32_t ways = a->ways, hit = UINT32_MAX;
-    for (uint32_t w = 0; w < ways; w++)
-        hit = b[w] == key ? w : hit;
+    uint32_t hit = assoc_find(b, a->ways, key);
     if (hit == UINT32_MAX)
         return false;
-    b[2 * ways + hit] = ++a->clock;
-    *val = b[ways + hit];
+    b[2 * a->ways + hit] = ++a->clock;
+    *val = b[a->ways + hit];
     return true;
 }
 
-/* Looks key up in set; on a hit marks the way most recently used and stores its value. The
- * search has no early exit, so the host predicts its branches whichever way hits. */
+/* Looks key up in set; on a hit marks the way most recently used and stores its value. */
 static inline __attribute__((always_inline)) bool assoc_lookup(struct assoc *a, uint32_t set,
                                                                uint64_t key, uint64_t *val)
 {
     uint64_t *b = assoc_block(a, set);
-    uint32_t ways = a->ways, hit = UINT32_MAX;
-    for (uint32_t w = 0; w < ways; w++)
-        hit = b[w] == key ? w : hit;
+    uint32_t hit = assoc_find(b, a->ways, key);
     if (hit == UINT32_MAX)
         return false;
     assoc_touch(a, b, hit);
-    *val = b[ways + hit];
+    *val = b[a->ways + hit];
     return true;
 }
 
