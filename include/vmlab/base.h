@@ -65,6 +65,19 @@ static inline unsigned vml_ps_shift(enum vml_page_size ps)
 /* Short name of a page size: "4K", "2M", "1G". */
 const char *vml_ps_name(enum vml_page_size ps);
 
+/* Growable text that formatters append to. Start it zeroed; free it with vml_text_free. After a
+ * host allocation failure oom is set, later appends do nothing, and the call that noticed it
+ * returns VML_EHOST. s is NUL-terminated whenever len > 0. */
+struct vml_text {
+    char *s;    /* the text, or NULL while empty */
+    size_t len; /* bytes, excluding the NUL */
+    size_t cap; /* bytes allocated */
+    bool oom;   /* an append failed */
+};
+
+/* Frees the text and zeroes the struct; accepts an empty one. */
+void vml_text_free(struct vml_text *t);
+
 #define VML_KiB (1ull << 10)
 #define VML_MiB (1ull << 20)
 #define VML_GiB (1ull << 30)

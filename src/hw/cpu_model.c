@@ -10,6 +10,7 @@
 #include "vmlab/vmlab.h"
 
 #include "util/diag.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -273,37 +274,6 @@ int vml_cpu_model_validate(const struct vml_cpu_model *m, struct vml_diag *diag)
 /* ---- description ------------------------------------------------------------------------ */
 
 /* A growing string; oom latches so callers check once at the end. */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-};
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (b->oom || n < 0) {
-        b->oom = true;
-        return;
-    }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->len + (size_t)n + 1) * 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
 
 /* Writes a page-size mask as "4K+2M" into buf (at least 9 bytes). */
 static const char *sizes_text(unsigned sizes, char *buf)
@@ -331,20 +301,21 @@ static int array_of(const struct vml_tlb_level_geom *g, unsigned ps)
 /* One line per array, then one per page size the level does not hold:
  *   "  L1 dTLB  4K          64 entries     16 sets x 4 ways"
  *   "           1G       cached as 2M entries" */
-static void describe_level(struct sbuf *b, enum vml_tlb_level l, const struct vml_tlb_level_geom *g)
+static void describe_level(struct vml_text *b, enum vml_tlb_level l,
+                           const struct vml_tlb_level_geom *g)
 {
     char sz[16];
     if (g->nr_arrays == 0)
         return; /* absent: Intel has no L2 iTLB, fetches go to the unified STLB */
     for (unsigned i = 0; i < g->nr_arrays && i < VML_TLB_MAX_ARRAYS; i++) {
         const struct vml_tlb_array_geom *a = &g->arr[i];
-        sb_printf(b, "  %-7s  %-8s %5llu entries  ", i ? "" : vml_tlb_level_name(l),
-                  sizes_text(a->sizes, sz), (unsigned long long)a->sets * a->ways);
+        text_printf(b, "  %-7s  %-8s %5llu entries  ", i ? "" : vml_tlb_level_name(l),
+                    sizes_text(a->sizes, sz), (unsigned long long)a->sets * a->ways);
         if (a->sets == 1)
-            sb_printf(b, "   fully associative");
+            text_printf(b, "   fully associative");
         else
-            sb_printf(b, "%5u sets x %u way%s", a->sets, a->ways, a->ways == 1 ? "" : "s");
-        sb_printf(b, "%s\n", a->approx ? "  (approximate)" : "");
+            text_printf(b, "%5u sets x %u way%s", a->sets, a->ways, a->ways == 1 ? "" : "s");
+        text_printf(b, "%s\n", a->approx ? "  (approximate)" : "");
     }
     for (unsigned ps = 0; ps < VML_PS_COUNT; ps++) {
         int as = -1;
@@ -353,50 +324,51 @@ static void describe_level(struct sbuf *b, enum vml_tlb_level l, const struct vm
         for (unsigned s = 0; s < ps; s++)
             if (array_of(g, s) >= 0)
                 as = (int)s;
-        sb_printf(b, "  %-7s  %-8s %s%s%s\n", "", vml_ps_name((enum vml_page_size)ps),
-                  as < 0 ? "not cached" : "cached as ",
-                  as < 0 ? "" : vml_ps_name((enum vml_page_size)as), as < 0 ? "" : " entries");
+        text_printf(b, "  %-7s  %-8s %s%s%s\n", "", vml_ps_name((enum vml_page_size)ps),
+                    as < 0 ? "not cached" : "cached as ",
+                    as < 0 ? "" : vml_ps_name((enum vml_page_size)as), as < 0 ? "" : " entries");
     }
 }
 
 /* "L1 dTLB 256 KiB (4K) / 64 MiB (2M) / 4 GiB (1G)": entries x page size, per size held. */
-static void describe_reach(struct sbuf *b, enum vml_tlb_level l, const struct vml_tlb_level_geom *g)
+static void describe_reach(struct vml_text *b, enum vml_tlb_level l,
+                           const struct vml_tlb_level_geom *g)
 {
     char size[32];
     const char *sep = " ";
-    sb_printf(b, "%s", vml_tlb_level_name(l));
+    text_printf(b, "%s", vml_tlb_level_name(l));
     for (unsigned ps = 0; ps < VML_PS_COUNT; ps++) {
         int i = array_of(g, ps);
         if (i < 0)
             continue;
         uint64_t entries = (uint64_t)g->arr[i].sets * g->arr[i].ways;
         vml_format_size(entries << vml_ps_shift((enum vml_page_size)ps), size, sizeof(size));
-        sb_printf(b, "%s%s (%s)", sep, size, vml_ps_name((enum vml_page_size)ps));
+        text_printf(b, "%s%s (%s)", sep, size, vml_ps_name((enum vml_page_size)ps));
         sep = " / ";
     }
 }
 
-static void describe_costs(struct sbuf *b, const struct vml_cpu_model *m)
+static void describe_costs(struct vml_text *b, const struct vml_cpu_model *m)
 {
     const struct vml_latency *t = &m->lat;
     uint64_t walk4 = (uint64_t)t->l1_hit + t->stlb_hit + t->walk + 4ull * t->ref;
-    sb_printf(b, "  PWC     ");
+    text_printf(b, "  PWC     ");
     for (unsigned p = 0; p < VML_PWC_NR; p++) {
         uint32_t n = m->pwc_entries[p], w = m->pwc_ways[p];
-        sb_printf(b, " %s %u", vml_pwc_name((enum vml_pwc_level)p), n);
+        text_printf(b, " %s %u", vml_pwc_name((enum vml_pwc_level)p), n);
         if (n && w && w < n)
-            sb_printf(b, " %u-way", w);
+            text_printf(b, " %u-way", w);
         else if (n)
-            sb_printf(b, " full");
-        sb_printf(b, "%s", p + 1 < VML_PWC_NR ? "," : " (entries, LRU)\n");
+            text_printf(b, " full");
+        text_printf(b, "%s", p + 1 < VML_PWC_NR ? "," : " (entries, LRU)\n");
     }
-    sb_printf(b,
-              "  latency  L1 hit %u, STLB +%u, walk +%u, +%u per page-table reference (cycles); "
-              "full 4-level walk %llu",
-              t->l1_hit, t->stlb_hit, t->walk, t->ref, (unsigned long long)walk4);
+    text_printf(b,
+                "  latency  L1 hit %u, STLB +%u, walk +%u, +%u per page-table reference (cycles); "
+                "full 4-level walk %llu",
+                t->l1_hit, t->stlb_hit, t->walk, t->ref, (unsigned long long)walk4);
     if (m->la57)
-        sb_printf(b, ", 5-level %llu", (unsigned long long)(walk4 + t->ref));
-    sb_printf(b, "\n");
+        text_printf(b, ", 5-level %llu", (unsigned long long)(walk4 + t->ref));
+    text_printf(b, "\n");
 }
 
 static const char *yes_no(bool v)
@@ -414,26 +386,26 @@ static int bounded_len(const char *s, size_t max)
 /* Returns the text of `vmlab cpu show` (layout in docs/cpu.md), malloc'd; NULL on host OOM. */
 char *vml_cpu_model_describe(const struct vml_cpu_model *m)
 {
-    struct sbuf b = { 0 };
-    sb_printf(&b, "%.*s: %.*s\n", bounded_len(m->name, sizeof(m->name)), m->name,
-              bounded_len(m->description, sizeof(m->description)), m->description);
+    struct vml_text b = { 0 };
+    text_printf(&b, "%.*s: %.*s\n", bounded_len(m->name, sizeof(m->name)), m->name,
+                bounded_len(m->description, sizeof(m->description)), m->description);
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
         describe_level(&b, (enum vml_tlb_level)l, &m->tlb[l]);
     describe_costs(&b, m);
-    sb_printf(&b,
-              "  features PCID %s, 5-level paging %s, 1 GiB pages %s, SMEP %s, SMAP %s, "
-              "%u page walker%s\n",
-              yes_no(m->pcid), yes_no(m->la57), yes_no(m->pdpe1gb), yes_no(m->smep),
-              yes_no(m->smap), m->walkers, m->walkers == 1 ? "" : "s");
-    sb_printf(&b, "  reach    ");
+    text_printf(&b,
+                "  features PCID %s, 5-level paging %s, 1 GiB pages %s, SMEP %s, SMAP %s, "
+                "%u page walker%s\n",
+                yes_no(m->pcid), yes_no(m->la57), yes_no(m->pdpe1gb), yes_no(m->smep),
+                yes_no(m->smap), m->walkers, m->walkers == 1 ? "" : "s");
+    text_printf(&b, "  reach    ");
     describe_reach(&b, VML_TLB_L1D, &m->tlb[VML_TLB_L1D]);
     if (m->tlb[VML_TLB_STLB].nr_arrays) {
-        sb_printf(&b, "; ");
+        text_printf(&b, "; ");
         describe_reach(&b, VML_TLB_STLB, &m->tlb[VML_TLB_STLB]);
     }
-    sb_printf(&b, "\n  sources  %.*s\n", bounded_len(m->sources, sizeof(m->sources)), m->sources);
+    text_printf(&b, "\n  sources  %.*s\n", bounded_len(m->sources, sizeof(m->sources)), m->sources);
     if (b.oom) {
-        free(b.s);
+        vml_text_free(&b);
         return NULL;
     }
     return b.s;
