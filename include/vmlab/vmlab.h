@@ -5,6 +5,7 @@
  *   pgtable.h  x86-64 page tables in simulated frames
  *   cpu.h      CPU models: TLB geometry, page-walk caches, cost model, presets
  *   mmu.h      translation: TLBs, page-walk caches, the walk, faults
+ *   proc.h     /proc records and the kernel's text formats for them
  */
 #ifndef VMLAB_VMLAB_H
 #define VMLAB_VMLAB_H
@@ -14,5 +15,6 @@
 #include "vmlab/pgtable.h"
 #include "vmlab/cpu.h"
 #include "vmlab/mmu.h"
+#include "vmlab/proc.h"
 
 #endif

@@ -1,0 +1,84 @@
+/* proc.h: /proc records and the kernel's text formats for them, byte for byte.
+ *
+ * One record type per /proc file, holding the values as the kernel prints them (kB for sizes,
+ * pages for statm, counts for HugePages_*). The simulator fills records from its state, the
+ * Linux backend's parsers fill them from real /proc text, and both meet here; the formatters
+ * write what Linux 6.18 writes (fs/proc/meminfo.c, fs/proc/task_mmu.c, fs/proc/array.c), as
+ * checked against captures from a real kernel in tests/fixtures/proc/.
+ */
+#ifndef VMLAB_PROC_H
+#define VMLAB_PROC_H
+
+#include "vmlab/base.h"
+
+/* /proc/meminfo, every line of Linux 6.18 in the kernel's order. kB, except hugepages_* (huge
+ * pages, counts). Lines of subsystems a simulation does not model are printed as 0. */
+struct vml_meminfo {
+    uint64_t mem_total, mem_free, mem_available, buffers, cached, swap_cached;
+    uint64_t active, inactive, active_anon, inactive_anon, active_file, inactive_file;
+    uint64_t unevictable, mlocked, swap_total, swap_free, zswap, zswapped;
+    uint64_t dirty, writeback, anon_pages, mapped, shmem;
+    uint64_t kreclaimable, slab, sreclaimable, sunreclaim, kernel_stack, page_tables;
+    uint64_t sec_page_tables, nfs_unstable, bounce, writeback_tmp, commit_limit, committed_as;
+    uint64_t vmalloc_total, vmalloc_used, vmalloc_chunk, percpu;
+    uint64_t anon_huge_pages, shmem_huge_pages, shmem_pmd_mapped, file_huge_pages;
+    uint64_t file_pmd_mapped, balloon;
+    uint64_t hugepages_total, hugepages_free, hugepages_rsvd, hugepages_surp; /* counts */
+    uint64_t hugepagesize, hugetlb, direct_map_4k, direct_map_2m, direct_map_1g;
+};
+
+/* The header line of a mapping, as /proc/PID/maps prints it. */
+struct vml_vma_header {
+    uint64_t start, end; /* addresses */
+    char perms[5];       /* "rw-p": r/-, w/-, x/-, s (may share) or p */
+    uint64_t offset;     /* bytes into the file (vm_pgoff << 12), 0 for anonymous memory */
+    unsigned dev_major;  /* device of the file, 0:0 for anonymous memory */
+    unsigned dev_minor;
+    uint64_t inode;   /* 0 for anonymous memory */
+    const char *name; /* path or [heap], [stack], [vdso] ...; NULL or "" for none (borrowed) */
+};
+
+/* The counters of an smaps block or of smaps_rollup, kB. pss_anon, pss_file and pss_shmem are
+ * printed only in smaps_rollup. */
+struct vml_smaps_counts {
+    uint64_t rss, pss, pss_dirty, pss_anon, pss_file, pss_shmem;
+    uint64_t shared_clean, shared_dirty, private_clean, private_dirty, referenced, anonymous;
+    uint64_t ksm, lazyfree, anon_huge_pages, shmem_pmd_mapped, file_pmd_mapped;
+    uint64_t shared_hugetlb, private_hugetlb, swap, swap_pss, locked;
+};
+
+/* One block of /proc/PID/smaps. */
+struct vml_smaps {
+    struct vml_vma_header hdr;
+    uint64_t size;             /* kB */
+    uint64_t kernel_page_size; /* kB */
+    uint64_t mmu_page_size;    /* kB */
+    struct vml_smaps_counts c;
+    unsigned thp_eligible; /* 0 or 1 */
+    const char *vm_flags;  /* two-letter flags separated by spaces, e.g. "rd wr mr mw me ac"
+                            * (borrowed) */
+};
+
+/* The memory lines of /proc/PID/status (VmPeak ... VmSwap, then HugetlbPages), kB. */
+struct vml_status_mem {
+    uint64_t vm_peak, vm_size, vm_lck, vm_pin, vm_hwm, vm_rss;
+    uint64_t rss_anon, rss_file, rss_shmem, vm_data, vm_stk, vm_exe, vm_lib, vm_pte, vm_swap;
+    uint64_t hugetlb_pages;
+};
+
+/* /proc/PID/statm, pages: "size resident shared text 0 data 0". */
+struct vml_statm {
+    uint64_t size, resident, shared, text, data;
+};
+
+/* Each formatter appends to out and returns 0, or VML_EHOST if the host ran out of memory. */
+int vml_proc_format_meminfo(const struct vml_meminfo *m, struct vml_text *out);
+int vml_proc_format_maps_line(const struct vml_vma_header *h, struct vml_text *out);
+int vml_proc_format_smaps(const struct vml_smaps *s, struct vml_text *out);
+/* smaps_rollup: the header spans [start, end) of all mappings, then the counters. */
+int vml_proc_format_smaps_rollup(uint64_t start, uint64_t end, const struct vml_smaps_counts *c,
+                                 struct vml_text *out);
+int vml_proc_format_status_mem(const struct vml_status_mem *s, struct vml_text *out);
+int vml_proc_format_statm(const struct vml_statm *s, struct vml_text *out);
+
+#endif
