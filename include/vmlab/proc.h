@@ -81,4 +81,28 @@ int vml_proc_format_smaps_rollup(uint64_t start, uint64_t end, const struct vml_
 int vml_proc_format_status_mem(const struct vml_status_mem *s, struct vml_text *out);
 int vml_proc_format_statm(const struct vml_statm *s, struct vml_text *out);
 
+/* ---- parsers: real /proc text into the same records ----------------------------------------
+ *
+ * Each takes the whole file's text (not necessarily NUL-terminated) and returns 0, or VML_EPARSE
+ * with diag (may be NULL) naming the line, column and what was expected. Lines a parser does
+ * not know are skipped (newer kernels add some); fields that never appear stay 0. Numbers larger
+ * than 2^64-1 are an error. For maps and smaps, fn is called once per mapping, in order, with a
+ * record whose strings live until fn returns; a non-zero return from fn stops the parse and is
+ * returned. */
+int vml_proc_parse_meminfo(const char *text, size_t len, struct vml_meminfo *out,
+                           struct vml_diag *diag);
+int vml_proc_parse_status_mem(const char *text, size_t len, struct vml_status_mem *out,
+                              struct vml_diag *diag);
+int vml_proc_parse_statm(const char *text, size_t len, struct vml_statm *out,
+                         struct vml_diag *diag);
+typedef int (*vml_vma_header_fn)(const struct vml_vma_header *h, void *ctx);
+int vml_proc_parse_maps(const char *text, size_t len, vml_vma_header_fn fn, void *ctx,
+                        struct vml_diag *diag);
+typedef int (*vml_smaps_fn)(const struct vml_smaps *s, void *ctx);
+int vml_proc_parse_smaps(const char *text, size_t len, vml_smaps_fn fn, void *ctx,
+                         struct vml_diag *diag);
+/* smaps_rollup: the header's range into *start, *end and the counters into *out. */
+int vml_proc_parse_smaps_rollup(const char *text, size_t len, uint64_t *start, uint64_t *end,
+                                struct vml_smaps_counts *out, struct vml_diag *diag);
+
 #endif
