@@ -1,0 +1,356 @@
+/* proc/parse.c: real /proc text into vmlab's records (see vmlab/proc.h).
+ *
+ * The inverse of proc/format.c, driven by the same line tables (proc/fields.c). Parsers are
+ * strict about what they read (a value must be a decimal number, a mapping header must be
+ * complete) and lenient about what they skip (unknown lines, as newer kernels add some). Every
+ * error names the line and column and what was expected.
+ */
+#include "vmlab/proc.h"
+
+#include "proc/fields.h"
+#include "util/diag.h"
+#include "util/text.h"
+
+#include <string.h>
+
+/* One line of the input: [s, e), without its newline; n is its 1-based number. */
+struct line {
+    const char *s, *e;
+    unsigned n;
+};
+
+/* Advances to the next line of [*p, end); false at the end. */
+static bool next_line(const char **p, const char *end, struct line *l)
+{
+    if (*p >= end)
+        return false;
+    l->s = *p;
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    l->e = nl ? nl : end;
+    *p = nl ? nl + 1 : end;
+    l->n++;
+    return true;
+}
+
+static int fail(struct vml_diag *d, const struct line *l, const char *at, const char *what)
+{
+    int len = (int)(l->e - l->s);
+    diag_set(d, l->n, (unsigned)(at - l->s) + 1u, "%s in '%.*s'", what, len > 80 ? 80 : len, l->s);
+    return VML_EPARSE;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Reads a number in base 10 or 16 at *p (before e); advances *p. */
+static int read_num(const char **p, const char *e, unsigned base, uint64_t *v)
+{
+    const char *q = *p;
+    uint64_t x = 0;
+    for (; q < e; q++) {
+        unsigned d;
+        if (*q >= '0' && *q <= '9')
+            d = (unsigned)(*q - '0');
+        else if (base == 16 && *q >= 'a' && *q <= 'f')
+            d = (unsigned)(*q - 'a') + 10u;
+        else
+            break;
+        if (x > (UINT64_MAX - d) / base)
+            return -1;
+        x = x * base + d;
+    }
+    if (q == *p)
+        return -1;
+    *p = q;
+    *v = x;
+    return 0;
+}
+
+/* Consumes c at *p if it is there; the position stays on a mismatch, for the error column. */
+static bool eat(const char **p, const char *e, char c)
+{
+    if (*p < e && **p == c) {
+        (*p)++;
+        return true;
+    }
+    return false;
+}
+
+static void skip_spaces(const char **p, const char *e)
+{
+    while (*p < e && is_space(**p))
+        (*p)++;
+}
+
+static const struct proc_field *find_field(const struct proc_field *t, size_t n, const char *name,
+                                           size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (proc_label_name_len(t[i].label) == len && memcmp(t[i].label, name, len) == 0)
+            return &t[i];
+    return NULL;
+}
+
+/* "Label: value[ kB]" for a table's field: stores the value. 1 if the line is not one of the
+ * table's, 0 when stored, VML_EPARSE on a bad value. */
+static int field_line(const struct line *l, const struct proc_field *t, size_t n, void *rec,
+                      struct vml_diag *d)
+{
+    const char *colon = memchr(l->s, ':', (size_t)(l->e - l->s));
+    if (!colon)
+        return 1;
+    const struct proc_field *f = find_field(t, n, l->s, (size_t)(colon - l->s));
+    if (!f)
+        return 1;
+    const char *p = colon + 1;
+    uint64_t v;
+    skip_spaces(&p, l->e);
+    if (read_num(&p, l->e, 10, &v))
+        return fail(d, l, p, "expected a decimal number (at most 2^64-1)");
+    if (f->kb) {
+        if (l->e - p < 3 || memcmp(p, " kB", 3) != 0)
+            return fail(d, l, p, "expected ' kB' after the number");
+        p += 3;
+    }
+    if (p != l->e)
+        return fail(d, l, p, "unexpected text after the value");
+    memcpy((char *)rec + f->offset, &v, sizeof(v));
+    return 0;
+}
+
+/* Reads every line of a file made of table fields; other lines are skipped. */
+static int parse_table(const char *text, size_t len, const struct proc_field *t, size_t n,
+                       void *rec, struct vml_diag *d)
+{
+    const char *p = text, *end = text + len;
+    struct line l = { 0 };
+    while (next_line(&p, end, &l)) {
+        int r = field_line(&l, t, n, rec, d);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int vml_proc_parse_meminfo(const char *text, size_t len, struct vml_meminfo *out,
+                           struct vml_diag *diag)
+{
+    struct vml_meminfo m = { 0 };
+    int r = parse_table(text, len, proc_meminfo_fields, proc_meminfo_nfields, &m, diag);
+    if (r == 0)
+        *out = m;
+    return r;
+}
+
+int vml_proc_parse_status_mem(const char *text, size_t len, struct vml_status_mem *out,
+                              struct vml_diag *diag)
+{
+    struct vml_status_mem s = { 0 };
+    int r = parse_table(text, len, proc_status_fields, proc_status_nfields, &s, diag);
+    if (r == 0)
+        *out = s;
+    return r;
+}
+
+int vml_proc_parse_statm(const char *text, size_t len, struct vml_statm *out, struct vml_diag *diag)
+{
+    const char *p = text, *end = text + len;
+    struct line l = { 0 };
+    uint64_t v[7];
+    if (!next_line(&p, end, &l)) {
+        diag_set(diag, 1, 1, "statm is empty: expected 7 numbers");
+        return VML_EPARSE;
+    }
+    const char *q = l.s;
+    for (unsigned i = 0; i < 7; i++) {
+        if (i && !eat(&q, l.e, ' '))
+            return fail(diag, &l, q, "expected 7 numbers separated by spaces");
+        if (read_num(&q, l.e, 10, &v[i]))
+            return fail(diag, &l, q, "expected a decimal number");
+    }
+    if (q != l.e)
+        return fail(diag, &l, q, "unexpected text after the 7th number");
+    *out = (struct vml_statm){
+        .size = v[0], .resident = v[1], .shared = v[2], .text = v[3], .data = v[5]
+    };
+    return 0;
+}
+
+/* A mapping header: "start-end perms offset major:minor inode [name]". The name (unescaped:
+ * \012 is a newline) is written to name_buf, which h->name then points to. */
+static int header_line(const struct line *l, struct vml_vma_header *h, struct vml_text *name_buf,
+                       struct vml_diag *d)
+{
+    const char *p = l->s;
+    uint64_t maj, min;
+    if (read_num(&p, l->e, 16, &h->start) || !eat(&p, l->e, '-'))
+        return fail(d, l, p, "expected START-END in hex");
+    if (read_num(&p, l->e, 16, &h->end) || !eat(&p, l->e, ' '))
+        return fail(d, l, p, "expected START-END in hex");
+    /* Explicit tests: strchr("r-", c) would also accept the NUL that ends its string. */
+    if (l->e - p < 5 || p[4] != ' ' || (p[0] != 'r' && p[0] != '-') ||
+        (p[1] != 'w' && p[1] != '-') || (p[2] != 'x' && p[2] != '-') ||
+        (p[3] != 's' && p[3] != 'p'))
+        return fail(d, l, p, "expected permissions such as rw-p");
+    memcpy(h->perms, p, 4);
+    h->perms[4] = '\0';
+    p += 5;
+    if (read_num(&p, l->e, 16, &h->offset) || !eat(&p, l->e, ' '))
+        return fail(d, l, p, "expected the offset in hex");
+    if (read_num(&p, l->e, 16, &maj) || !eat(&p, l->e, ':') || maj > 0xfff)
+        return fail(d, l, p, "expected the device as MAJOR:MINOR in hex");
+    if (read_num(&p, l->e, 16, &min) || min > 0xfffff)
+        return fail(d, l, p, "expected the device as MAJOR:MINOR in hex");
+    if (!eat(&p, l->e, ' ') || read_num(&p, l->e, 10, &h->inode))
+        return fail(d, l, p, "expected the inode number after the device");
+    h->dev_major = (unsigned)maj;
+    h->dev_minor = (unsigned)min;
+    skip_spaces(&p, l->e);
+    name_buf->len = 0;
+    for (; p < l->e; p++) {
+        if (l->e - p >= 4 && memcmp(p, "\\012", 4) == 0) {
+            text_append(name_buf, "\n", 1);
+            p += 3;
+        } else {
+            text_append(name_buf, p, 1);
+        }
+    }
+    text_append(name_buf, "", 0);
+    if (name_buf->oom)
+        return VML_EHOST;
+    h->name = name_buf->len ? name_buf->s : "";
+    return 0;
+}
+
+/* Whether a line starts like a mapping header ("hex-"). */
+static bool looks_like_header(const struct line *l)
+{
+    const char *p = l->s;
+    while (p < l->e && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+        p++;
+    return p > l->s && p < l->e && *p == '-';
+}
+
+int vml_proc_parse_maps(const char *text, size_t len, vml_vma_header_fn fn, void *ctx,
+                        struct vml_diag *diag)
+{
+    const char *p = text, *end = text + len;
+    struct line l = { 0 };
+    struct vml_text name = { 0 };
+    int r = 0;
+    while (r == 0 && next_line(&p, end, &l)) {
+        struct vml_vma_header h;
+        r = header_line(&l, &h, &name, diag);
+        if (r == 0)
+            r = fn(&h, ctx);
+    }
+    vml_text_free(&name);
+    return r;
+}
+
+/* The lines of an smaps block other than the counters. 1 if the line is none of them. */
+static int smaps_extra_line(const struct line *l, struct vml_smaps *s, struct vml_text *flags,
+                            struct vml_diag *d)
+{
+    static const struct proc_field sizes[] = {
+        { "Size:", offsetof(struct vml_smaps, size), 8, true, false },
+        { "KernelPageSize:", offsetof(struct vml_smaps, kernel_page_size), 8, true, false },
+        { "MMUPageSize:", offsetof(struct vml_smaps, mmu_page_size), 8, true, false },
+    };
+    static const struct proc_field thp[] = {
+        { "THPeligible:", 0, 8, false, false },
+    };
+    int r = field_line(l, sizes, 3, s, d);
+    if (r <= 0)
+        return r;
+    uint64_t v = 0;
+    r = field_line(l, thp, 1, &v, d);
+    if (r == 0) {
+        if (v > 1)
+            return fail(d, l, l->s, "THPeligible must be 0 or 1");
+        s->thp_eligible = (unsigned)v;
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    if (l->e - l->s >= 8 && memcmp(l->s, "VmFlags:", 8) == 0) {
+        const char *p = l->s + 8;
+        skip_spaces(&p, l->e);
+        const char *q = l->e;
+        while (q > p && q[-1] == ' ')
+            q--;
+        flags->len = 0;
+        text_append(flags, p, (size_t)(q - p));
+        text_append(flags, "", 0);
+        if (flags->oom)
+            return VML_EHOST;
+        s->vm_flags = flags->len ? flags->s : "";
+        return 0;
+    }
+    return 1;
+}
+
+int vml_proc_parse_smaps(const char *text, size_t len, vml_smaps_fn fn, void *ctx,
+                         struct vml_diag *diag)
+{
+    const char *p = text, *end = text + len;
+    struct line l = { 0 };
+    struct vml_text name = { 0 }, flags = { 0 };
+    struct vml_smaps s;
+    bool open = false;
+    int r = 0;
+    while (r == 0 && next_line(&p, end, &l)) {
+        if (looks_like_header(&l)) {
+            if (open)
+                r = fn(&s, ctx);
+            memset(&s, 0, sizeof(s));
+            s.vm_flags = "";
+            if (r == 0)
+                r = header_line(&l, &s.hdr, &name, diag);
+            open = true;
+            continue;
+        }
+        if (!open) {
+            r = fail(diag, &l, l.s, "expected a mapping header (START-END ...) first");
+            break;
+        }
+        r = field_line(&l, proc_smaps_fields, proc_smaps_nfields, &s.c, diag);
+        if (r == 1)
+            r = smaps_extra_line(&l, &s, &flags, diag);
+        if (r == 1)
+            r = 0; /* a line this kernel adds that vmlab does not read */
+    }
+    if (r == 0 && open)
+        r = fn(&s, ctx);
+    vml_text_free(&name);
+    vml_text_free(&flags);
+    return r;
+}
+
+int vml_proc_parse_smaps_rollup(const char *text, size_t len, uint64_t *start, uint64_t *end_out,
+                                struct vml_smaps_counts *out, struct vml_diag *diag)
+{
+    const char *p = text, *end = text + len;
+    struct line l = { 0 };
+    struct vml_text name = { 0 };
+    struct vml_vma_header h;
+    struct vml_smaps_counts c = { 0 };
+    if (!next_line(&p, end, &l)) {
+        diag_set(diag, 1, 1, "smaps_rollup is empty: expected a [rollup] header");
+        return VML_EPARSE;
+    }
+    int r = header_line(&l, &h, &name, diag);
+    if (r == 0 && strcmp(h.name, "[rollup]") != 0)
+        r = fail(diag, &l, l.s, "expected the [rollup] header");
+    vml_text_free(&name);
+    while (r == 0 && next_line(&p, end, &l))
+        r = field_line(&l, proc_smaps_fields, proc_smaps_nfields, &c, diag) < 0 ? VML_EPARSE : 0;
+    if (r)
+        return r;
+    *start = h.start;
+    *end_out = h.end;
+    *out = c;
+    return 0;
+}
