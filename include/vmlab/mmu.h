@@ -114,8 +114,9 @@ void vml_cpu_destroy(struct vml_cpu *cpu); /* accepts NULL */
 int vml_cpu_load_cr3(struct vml_cpu *cpu, uint64_t root_pfn, unsigned levels, unsigned pcid,
                      bool noflush);
 
-/* Translates va for an access in user (true) or supervisor mode. Returns 0 with out->pa set,
- * or 1 with out->fault set. Never fails otherwise; allocates nothing. */
+/* Translates va for an access (one of enum vml_access; anything else is a caller bug, asserted)
+ * in user (true) or supervisor mode. Returns 0 with out->pa set, or 1 with out->fault set.
+ * Never fails otherwise; allocates nothing. */
 int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
                       struct vml_xlate *out);
 

@@ -12,6 +12,7 @@
 #include "hw/tlb.h"
 #include "vmlab/pgtable.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,6 +560,7 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
 int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
                       struct vml_xlate *out)
 {
+    assert((unsigned)access < VML_NR_ACCESS && "vml_mmu_translate: access is not a vml_access");
     const struct fast_probe *fp = &cpu->fast[access == VML_EXEC];
     cpu->stats.accesses[access]++;
     /* Only the level's first array (4K on every preset) is probed here, and only while the
