@@ -10,6 +10,7 @@
 #define VMLAB_PROC_H
 
 #include "vmlab/base.h"
+#include "vmlab/vmstat_items.h"
 
 /* /proc/meminfo, every line of Linux 6.18 in the kernel's order. kB, except hugepages_* (huge
  * pages, counts). Lines of subsystems a simulation does not model are printed as 0. */
@@ -71,6 +72,22 @@ struct vml_statm {
     uint64_t size, resident, shared, text, data;
 };
 
+/* /proc/vmstat items, named after their keys: VML_VMSTAT_pgfault ... (see vmstat_items.h). */
+enum vml_vmstat_item {
+#define VML_VMSTAT_ENUM(name) VML_VMSTAT_##name,
+    VML_VMSTAT_ITEMS(VML_VMSTAT_ENUM)
+#undef VML_VMSTAT_ENUM
+        VML_VMSTAT_NR
+};
+
+/* /proc/vmstat: one value per item, as printed (pages, THP gauges in huge pages, events). */
+struct vml_vmstat {
+    uint64_t v[VML_VMSTAT_NR];
+};
+
+/* The key of an item ("pgfault"), or NULL for a value out of range. */
+const char *vml_vmstat_name(enum vml_vmstat_item item);
+
 /* Each formatter appends to out and returns 0, or VML_EHOST if the host ran out of memory. */
 int vml_proc_format_meminfo(const struct vml_meminfo *m, struct vml_text *out);
 int vml_proc_format_maps_line(const struct vml_vma_header *h, struct vml_text *out);
@@ -80,6 +97,7 @@ int vml_proc_format_smaps_rollup(uint64_t start, uint64_t end, const struct vml_
                                  struct vml_text *out);
 int vml_proc_format_status_mem(const struct vml_status_mem *s, struct vml_text *out);
 int vml_proc_format_statm(const struct vml_statm *s, struct vml_text *out);
+int vml_proc_format_vmstat(const struct vml_vmstat *s, struct vml_text *out);
 
 /* ---- parsers: real /proc text into the same records ----------------------------------------
  *
@@ -101,6 +119,8 @@ int vml_proc_parse_maps(const char *text, size_t len, vml_vma_header_fn fn, void
 typedef int (*vml_smaps_fn)(const struct vml_smaps *s, void *ctx);
 int vml_proc_parse_smaps(const char *text, size_t len, vml_smaps_fn fn, void *ctx,
                          struct vml_diag *diag);
+int vml_proc_parse_vmstat(const char *text, size_t len, struct vml_vmstat *out,
+                          struct vml_diag *diag);
 /* smaps_rollup: the header's range into *start, *end and the counters into *out. */
 int vml_proc_parse_smaps_rollup(const char *text, size_t len, uint64_t *start, uint64_t *end,
                                 struct vml_smaps_counts *out, struct vml_diag *diag);

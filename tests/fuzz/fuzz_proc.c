@@ -41,6 +41,7 @@ static int reformat(unsigned k, const char *text, size_t len, struct vml_text *o
     struct vml_status_mem st;
     struct vml_statm sm;
     struct vml_smaps_counts c;
+    struct vml_vmstat vs;
     uint64_t a, b;
     int r;
     switch (k) {
@@ -58,6 +59,10 @@ static int reformat(unsigned k, const char *text, size_t len, struct vml_text *o
         return r;
     case 3: return vml_proc_parse_maps(text, len, emit_header, out, d);
     case 4: return vml_proc_parse_smaps(text, len, emit_smaps, out, d);
+    case 5:
+        if ((r = vml_proc_parse_vmstat(text, len, &vs, d)) == 0)
+            vml_proc_format_vmstat(&vs, out);
+        return r;
     default:
         if ((r = vml_proc_parse_smaps_rollup(text, len, &a, &b, &c, d)) == 0)
             vml_proc_format_smaps_rollup(a, b, &c, out);
@@ -69,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
-    unsigned k = data[0] % 6;
+    unsigned k = data[0] % 7;
     const char *text = (const char *)data + 1;
     struct vml_text first = { 0 }, second = { 0 };
     struct vml_diag d = { 0 };
