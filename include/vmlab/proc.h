@@ -72,6 +72,22 @@ struct vml_statm {
     uint64_t size, resident, shared, text, data;
 };
 
+/* /sys/devices/system/node/nodeN/meminfo, kB except the huge-page counts. */
+struct vml_node_meminfo {
+    uint64_t mem_total, mem_free, mem_used, swap_cached, active, inactive;
+    uint64_t active_anon, inactive_anon, active_file, inactive_file, unevictable, mlocked;
+    uint64_t dirty, writeback, file_pages, mapped, anon_pages, shmem, kernel_stack, page_tables;
+    uint64_t sec_page_tables, nfs_unstable, bounce, writeback_tmp, kreclaimable, slab;
+    uint64_t sreclaimable, sunreclaim, anon_huge_pages, shmem_huge_pages, shmem_pmd_mapped;
+    uint64_t file_huge_pages, file_pmd_mapped;
+    uint64_t hugepages_total, hugepages_free, hugepages_surp; /* counts */
+};
+
+/* /sys/devices/system/node/nodeN/numastat. */
+struct vml_numastat {
+    uint64_t numa_hit, numa_miss, numa_foreign, interleave_hit, local_node, other_node;
+};
+
 /* /proc/vmstat items, named after their keys: VML_VMSTAT_pgfault ... (see vmstat_items.h). */
 enum vml_vmstat_item {
 #define VML_VMSTAT_ENUM(name) VML_VMSTAT_##name,
@@ -98,6 +114,11 @@ int vml_proc_format_smaps_rollup(uint64_t start, uint64_t end, const struct vml_
 int vml_proc_format_status_mem(const struct vml_status_mem *s, struct vml_text *out);
 int vml_proc_format_statm(const struct vml_statm *s, struct vml_text *out);
 int vml_proc_format_vmstat(const struct vml_vmstat *s, struct vml_text *out);
+int vml_proc_format_node_meminfo(unsigned node, const struct vml_node_meminfo *m,
+                                 struct vml_text *out);
+int vml_proc_format_numastat(const struct vml_numastat *s, struct vml_text *out);
+/* nodeN/distance: the node's row of the SLIT, n values separated by spaces. */
+int vml_proc_format_distance(const unsigned *row, unsigned n, struct vml_text *out);
 
 /* ---- parsers: real /proc text into the same records ----------------------------------------
  *
@@ -121,6 +142,11 @@ int vml_proc_parse_smaps(const char *text, size_t len, vml_smaps_fn fn, void *ct
                          struct vml_diag *diag);
 int vml_proc_parse_vmstat(const char *text, size_t len, struct vml_vmstat *out,
                           struct vml_diag *diag);
+/* Every line must name the same node ("Node N ..."); it is stored in *node. */
+int vml_proc_parse_node_meminfo(const char *text, size_t len, unsigned *node,
+                                struct vml_node_meminfo *out, struct vml_diag *diag);
+int vml_proc_parse_numastat(const char *text, size_t len, struct vml_numastat *out,
+                            struct vml_diag *diag);
 /* smaps_rollup: the header's range into *start, *end and the counters into *out. */
 int vml_proc_parse_smaps_rollup(const char *text, size_t len, uint64_t *start, uint64_t *end,
                                 struct vml_smaps_counts *out, struct vml_diag *diag);

@@ -126,11 +126,76 @@ const struct proc_field proc_status_fields[] = {
     ST("VmSwap:\t", vm_swap),     ST("HugetlbPages:\t", hugetlb_pages),
 };
 
+#define NM(label, field)                                                                           \
+    {                                                                                              \
+        label, offsetof(struct vml_node_meminfo, field), 8, true, false                            \
+    }
+#define NH(label, field)                                                                           \
+    {                                                                                              \
+        label, offsetof(struct vml_node_meminfo, field), 5, false, false                           \
+    }
+
+/* drivers/base/node.c: node_read_meminfo(), "Node %d " before each label; then
+ * hugetlb_report_node_meminfo(), "Node %d HugePages_Total: %5u". */
+const struct proc_field proc_node_meminfo_fields[] = {
+    NM("MemTotal:       ", mem_total),
+    NM("MemFree:        ", mem_free),
+    NM("MemUsed:        ", mem_used),
+    NM("SwapCached:     ", swap_cached),
+    NM("Active:         ", active),
+    NM("Inactive:       ", inactive),
+    NM("Active(anon):   ", active_anon),
+    NM("Inactive(anon): ", inactive_anon),
+    NM("Active(file):   ", active_file),
+    NM("Inactive(file): ", inactive_file),
+    NM("Unevictable:    ", unevictable),
+    NM("Mlocked:        ", mlocked),
+    NM("Dirty:          ", dirty),
+    NM("Writeback:      ", writeback),
+    NM("FilePages:      ", file_pages),
+    NM("Mapped:         ", mapped),
+    NM("AnonPages:      ", anon_pages),
+    NM("Shmem:          ", shmem),
+    NM("KernelStack:    ", kernel_stack),
+    NM("PageTables:     ", page_tables),
+    NM("SecPageTables:  ", sec_page_tables),
+    NM("NFS_Unstable:   ", nfs_unstable),
+    NM("Bounce:         ", bounce),
+    NM("WritebackTmp:   ", writeback_tmp),
+    NM("KReclaimable:   ", kreclaimable),
+    NM("Slab:           ", slab),
+    NM("SReclaimable:   ", sreclaimable),
+    NM("SUnreclaim:     ", sunreclaim),
+    NM("AnonHugePages:  ", anon_huge_pages),
+    NM("ShmemHugePages: ", shmem_huge_pages),
+    NM("ShmemPmdMapped: ", shmem_pmd_mapped),
+    NM("FileHugePages:  ", file_huge_pages),
+    NM("FilePmdMapped:  ", file_pmd_mapped),
+    NH("HugePages_Total: ", hugepages_total),
+    NH("HugePages_Free:  ", hugepages_free),
+    NH("HugePages_Surp:  ", hugepages_surp),
+};
+
+#define NS(label, field)                                                                           \
+    {                                                                                              \
+        label, offsetof(struct vml_numastat, field), 0, false, false                               \
+    }
+
+/* drivers/base/node.c: node_read_numastat(). */
+const struct proc_field proc_numastat_fields[] = {
+    NS("numa_hit ", numa_hit),         NS("numa_miss ", numa_miss),
+    NS("numa_foreign ", numa_foreign), NS("interleave_hit ", interleave_hit),
+    NS("local_node ", local_node),     NS("other_node ", other_node),
+};
+
+const size_t proc_node_meminfo_nfields =
+    sizeof(proc_node_meminfo_fields) / sizeof(proc_node_meminfo_fields[0]);
+const size_t proc_numastat_nfields = sizeof(proc_numastat_fields) / sizeof(proc_numastat_fields[0]);
 const size_t proc_meminfo_nfields = sizeof(proc_meminfo_fields) / sizeof(proc_meminfo_fields[0]);
 const size_t proc_smaps_nfields = sizeof(proc_smaps_fields) / sizeof(proc_smaps_fields[0]);
 const size_t proc_status_nfields = sizeof(proc_status_fields) / sizeof(proc_status_fields[0]);
 
 size_t proc_label_name_len(const char *label)
 {
-    return strcspn(label, ":");
+    return strcspn(label, ": ");
 }

@@ -22,6 +22,10 @@ extern const struct proc_field proc_smaps_fields[]; /* the counters, Rss .. Lock
 extern const size_t proc_smaps_nfields;
 extern const struct proc_field proc_status_fields[]; /* VmPeak .. HugetlbPages */
 extern const size_t proc_status_nfields;
+extern const struct proc_field proc_node_meminfo_fields[]; /* after "Node N " */
+extern const size_t proc_node_meminfo_nfields;
+extern const struct proc_field proc_numastat_fields[]; /* "key value", no padding */
+extern const size_t proc_numastat_nfields;
 
 /* Length of a label without its colon and padding ("MemTotal:       " -> 8). */
 size_t proc_label_name_len(const char *label);

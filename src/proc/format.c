@@ -31,6 +31,30 @@ static void put_lines(struct vml_text *out, const struct proc_field *t, size_t n
                         (unsigned long long)field(rec, t[i].offset), t[i].kb ? " kB" : "");
 }
 
+int vml_proc_format_node_meminfo(unsigned node, const struct vml_node_meminfo *m,
+                                 struct vml_text *out)
+{
+    const struct proc_field *t = proc_node_meminfo_fields;
+    for (size_t i = 0; i < proc_node_meminfo_nfields; i++)
+        text_printf(out, "Node %u %s%*llu%s\n", node, t[i].label, t[i].width,
+                    (unsigned long long)field(m, t[i].offset), t[i].kb ? " kB" : "");
+    return text_status(out);
+}
+
+int vml_proc_format_numastat(const struct vml_numastat *s, struct vml_text *out)
+{
+    put_lines(out, proc_numastat_fields, proc_numastat_nfields, s, false);
+    return text_status(out);
+}
+
+int vml_proc_format_distance(const unsigned *row, unsigned n, struct vml_text *out)
+{
+    for (unsigned i = 0; i < n; i++)
+        text_printf(out, "%s%u", i ? " " : "", row[i]);
+    text_printf(out, "\n");
+    return text_status(out);
+}
+
 int vml_proc_format_meminfo(const struct vml_meminfo *m, struct vml_text *out)
 {
     put_lines(out, proc_meminfo_fields, proc_meminfo_nfields, m, false);

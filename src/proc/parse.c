@@ -95,13 +95,13 @@ static const struct proc_field *find_field(const struct proc_field *t, size_t n,
 
 /* "Label: value[ kB]" for a table's field: stores the value. 1 if the line is not one of the
  * table's, 0 when stored, VML_EPARSE on a bad value. */
-static int field_line(const struct line *l, const struct proc_field *t, size_t n, void *rec,
-                      struct vml_diag *d)
+static int field_line_from(const struct line *l, const char *from, const struct proc_field *t,
+                           size_t n, void *rec, struct vml_diag *d)
 {
-    const char *colon = memchr(l->s, ':', (size_t)(l->e - l->s));
+    const char *colon = memchr(from, ':', (size_t)(l->e - from));
     if (!colon)
         return 1;
-    const struct proc_field *f = find_field(t, n, l->s, (size_t)(colon - l->s));
+    const struct proc_field *f = find_field(t, n, from, (size_t)(colon - from));
     if (!f)
         return 1;
     const char *p = colon + 1;
@@ -118,6 +118,12 @@ static int field_line(const struct line *l, const struct proc_field *t, size_t n
         return fail(d, l, p, "unexpected text after the value");
     memcpy((char *)rec + f->offset, &v, sizeof(v));
     return 0;
+}
+
+static int field_line(const struct line *l, const struct proc_field *t, size_t n, void *rec,
+                      struct vml_diag *d)
+{
+    return field_line_from(l, l->s, t, n, rec, d);
 }
 
 /* Reads every line of a file made of table fields; other lines are skipped. */
@@ -327,6 +333,57 @@ int vml_proc_parse_smaps(const char *text, size_t len, vml_smaps_fn fn, void *ct
     vml_text_free(&name);
     vml_text_free(&flags);
     return r;
+}
+
+int vml_proc_parse_node_meminfo(const char *text, size_t len, unsigned *node,
+                                struct vml_node_meminfo *out, struct vml_diag *diag)
+{
+    struct vml_node_meminfo m = { 0 };
+    const char *p = text, *end = text + len;
+    struct line l = { 0 };
+    uint64_t first = UINT64_MAX;
+    while (next_line(&p, end, &l)) {
+        const char *q = l.s;
+        uint64_t n;
+        if (l.e - q < 5 || memcmp(q, "Node ", 5) != 0)
+            return fail(diag, &l, q, "expected 'Node N' at the start of the line");
+        q += 5;
+        if (read_num(&q, l.e, 10, &n) || n > 1023 || !eat(&q, l.e, ' '))
+            return fail(diag, &l, q, "expected a node number and a space");
+        if (first != UINT64_MAX && n != first)
+            return fail(diag, &l, l.s + 5, "a different node than the first line's");
+        first = n;
+        int r =
+            field_line_from(&l, q, proc_node_meminfo_fields, proc_node_meminfo_nfields, &m, diag);
+        if (r < 0)
+            return r;
+    }
+    *node = first == UINT64_MAX ? 0 : (unsigned)first;
+    *out = m;
+    return 0;
+}
+
+int vml_proc_parse_numastat(const char *text, size_t len, struct vml_numastat *out,
+                            struct vml_diag *diag)
+{
+    struct vml_numastat s = { 0 };
+    const char *p = text, *end = text + len;
+    struct line l = { 0 };
+    while (next_line(&p, end, &l)) {
+        const char *sp = memchr(l.s, ' ', (size_t)(l.e - l.s));
+        if (!sp)
+            return fail(diag, &l, l.s, "expected 'key value'");
+        const struct proc_field *f =
+            find_field(proc_numastat_fields, proc_numastat_nfields, l.s, (size_t)(sp - l.s));
+        const char *q = sp + 1;
+        uint64_t v;
+        if (read_num(&q, l.e, 10, &v) || q != l.e)
+            return fail(diag, &l, q, "expected a decimal number (at most 2^64-1)");
+        if (f)
+            memcpy((char *)&s + f->offset, &v, sizeof(v));
+    }
+    *out = s;
+    return 0;
 }
 
 int vml_proc_parse_smaps_rollup(const char *text, size_t len, uint64_t *start, uint64_t *end_out,

@@ -42,6 +42,9 @@ static int reformat(unsigned k, const char *text, size_t len, struct vml_text *o
     struct vml_statm sm;
     struct vml_smaps_counts c;
     struct vml_vmstat vs;
+    struct vml_node_meminfo nm;
+    struct vml_numastat ns;
+    unsigned node;
     uint64_t a, b;
     int r;
     switch (k) {
@@ -63,6 +66,14 @@ static int reformat(unsigned k, const char *text, size_t len, struct vml_text *o
         if ((r = vml_proc_parse_vmstat(text, len, &vs, d)) == 0)
             vml_proc_format_vmstat(&vs, out);
         return r;
+    case 7:
+        if ((r = vml_proc_parse_node_meminfo(text, len, &node, &nm, d)) == 0)
+            vml_proc_format_node_meminfo(node, &nm, out);
+        return r;
+    case 8:
+        if ((r = vml_proc_parse_numastat(text, len, &ns, d)) == 0)
+            vml_proc_format_numastat(&ns, out);
+        return r;
     default:
         if ((r = vml_proc_parse_smaps_rollup(text, len, &a, &b, &c, d)) == 0)
             vml_proc_format_smaps_rollup(a, b, &c, out);
@@ -74,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
-    unsigned k = data[0] % 7;
+    unsigned k = data[0] % 9;
     const char *text = (const char *)data + 1;
     struct vml_text first = { 0 }, second = { 0 };
     struct vml_diag d = { 0 };
