@@ -7,33 +7,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "proc_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *slurp(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/proc/%s", VMLAB_FIXTURES, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open fixture %s", path);
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
-static void expect_text(struct vml_text *t, const char *want)
-{
-    assert_false(t->oom);
-    if (strcmp(t->s ? t->s : "", want) != 0)
-        fail_msg("text differs.\n--- want\n%s--- got\n%s", want, t->s ? t->s : "");
-    vml_text_free(t);
-}
 
 static int format_header(const struct vml_vma_header *h, void *ctx)
 {
