@@ -44,6 +44,17 @@ static const struct mapping maps[] = {
     { "huge 1G", 0x7f0040000000, VML_PS_1G, 1, VML_PTE_US | VML_PTE_RW | VML_PTE_NX, "rw-" },
 };
 
+/* Allocates a block from node first % nodes, else from the next nodes in turn (the demo's own
+ * fallback; the simulated kernel's zonelists will do this properly). */
+static int alloc_any_node(struct vml_phys *phys, unsigned first, unsigned order, uint64_t *pfn)
+{
+    unsigned n = vml_phys_nr_nodes(phys);
+    int r = VML_ENOMEM;
+    for (unsigned k = 0; k < n && r == VML_ENOMEM; k++)
+        r = vml_phys_alloc(phys, (first + k) % n, order, VML_USE_TEST, pfn);
+    return r;
+}
+
 static int map_all(struct demo *d)
 {
     for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -51,19 +62,32 @@ static int map_all(struct demo *d)
         uint64_t size = 1ull << vml_ps_shift(m->ps);
         for (unsigned p = 0; p < m->pages; p++) {
             uint64_t pfn;
-            int r = vml_phys_alloc(d->phys, (unsigned)(i % vml_phys_nr_nodes(d->phys)),
-                                   (unsigned)m->ps * 9, VML_USE_TEST, &pfn);
+            int r = alloc_any_node(d->phys, (unsigned)i, (unsigned)m->ps * 9, &pfn);
+            if (r == VML_ENOMEM)
+                return cli_error(EXIT_USAGE,
+                                 "demo: no node has a free %s block for the %s mapping (a node "
+                                 "needs about twice that much RAM for an aligned one); give "
+                                 "more --ram or fewer --nodes",
+                                 vml_ps_name(m->ps), m->name);
             if (r == 0)
                 r = vml_pt_map(d->pt, m->va + p * size, pfn, m->ps, m->flags);
             if (r)
                 return cli_error(EXIT_FAIL, "demo: mapping %s failed: %s", m->name,
                                  vml_strerror(r));
         }
-        char sz[32];
-        printf("  %-8s 0x%016llx %3u x %s %s  %s\n", m->name, (unsigned long long)m->va, m->pages,
-               vml_ps_name(m->ps), m->perms, vml_format_size(m->pages * size, sz, sizeof(sz)));
     }
     return 0;
+}
+
+static void print_mappings(void)
+{
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+        const struct mapping *m = &maps[i];
+        char sz[32];
+        uint64_t bytes = (uint64_t)m->pages << vml_ps_shift(m->ps);
+        printf("  %-8s 0x%016llx %3u x %s %s  %s\n", m->name, (unsigned long long)m->va, m->pages,
+               vml_ps_name(m->ps), m->perms, vml_format_size(bytes, sz, sizeof(sz)));
+    }
 }
 
 static void print_tables(const struct demo *d)
@@ -223,35 +247,36 @@ static int run(int argc, char **argv)
         return r;
     if ((r = vml_phys_create(&cfg, &d.phys, &dg)) != 0)
         return cli_error(EXIT_USAGE, "demo: %s", dg.msg);
-    char sz[32], nsz[32];
-    printf("== Machine\n\n%s of RAM in %u NUMA node%s (%s on node 0), CPU %s, %u-level paging\n",
-           vml_format_size(cfg.ram_bytes, sz, sizeof(sz)), cfg.nr_nodes,
-           cfg.nr_nodes > 1 ? "s" : "",
-           vml_format_size(vml_phys_node_pages(d.phys, 0) * 4096, nsz, sizeof(nsz)), model.name,
-           d.levels);
-    char *bi = vml_phys_buddyinfo(d.phys);
-    printf("\n/proc/buddyinfo of the fresh machine (orders 0..%d, 4 KiB..1 GiB):\n%s",
-           VML_MAX_ORDER, bi ? bi : "");
-    free(bi);
-
-    r = vml_pt_create(d.phys, d.levels, 0, &d.pt);
+    /* Everything that can fail happens before the first line is printed: no partial output. */
+    char *bi = vml_phys_buddyinfo(d.phys); /* of the fresh machine */
+    r = bi ? vml_pt_create(d.phys, d.levels, 0, &d.pt) : VML_EHOST;
     if (r == 0)
         r = vml_cpu_create(&model, d.phys, &d.cpu);
     if (r == 0)
         r = vml_cpu_load_cr3(d.cpu, vml_pt_root(d.pt), d.levels, 1, false);
+    if (r == 0)
+        r = map_all(&d);
+    if (r < 0)
+        r = cli_error(EXIT_FAIL, "demo: %s", vml_strerror(r));
     if (r == 0) {
+        char sz[32], nsz[32];
+        printf("== Machine\n\n%s of RAM in %u NUMA node%s (%s on node 0), CPU %s, %u-level "
+               "paging\n",
+               vml_format_size(cfg.ram_bytes, sz, sizeof(sz)), cfg.nr_nodes,
+               cfg.nr_nodes > 1 ? "s" : "",
+               vml_format_size(vml_phys_node_pages(d.phys, 0) * 4096, nsz, sizeof(nsz)), model.name,
+               d.levels);
+        printf("\n/proc/buddyinfo of the fresh machine (orders 0..%d, 4 KiB..1 GiB):\n%s",
+               VML_MAX_ORDER, bi);
         printf("\n== Page tables\n\nAn address space (CR3 = pfn 0x%llx, PCID 1) with:\n",
                (unsigned long long)vml_pt_root(d.pt));
-        r = map_all(&d);
-    }
-    if (r == 0) {
+        print_mappings();
         print_tables(&d);
         translations(&d);
         scans(&d);
         r = host_memory();
-    } else if (r < 0) {
-        r = cli_error(EXIT_FAIL, "demo: %s", vml_strerror(r));
     }
+    free(bi);
     vml_cpu_destroy(d.cpu);
     vml_pt_destroy(d.pt);
     vml_phys_destroy(d.phys);

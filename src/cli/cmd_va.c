@@ -157,9 +157,11 @@ static int run(int argc, char **argv)
         if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cli_error(EXIT_USAGE, "va: unknown option '%s' (see vmlab va --help)", argv[i]);
         struct vml_diag d = { 0 };
-        if (vml_parse_u64(argv[i], &addrs[naddrs], &d) != 0)
-            return cli_error(EXIT_USAGE, "va: bad address '%s': %s (hex needs a 0x prefix)",
-                             argv[i], d.msg);
+        if (vml_parse_u64(argv[i], &addrs[naddrs], &d) != 0) {
+            bool hex_prefix = argv[i][0] == '0' && (argv[i][1] == 'x' || argv[i][1] == 'X');
+            return cli_error(EXIT_USAGE, "va: bad address '%s': %s%s", argv[i], d.msg,
+                             hex_prefix ? "" : " (hex needs a 0x prefix)");
+        }
         if (++naddrs == sizeof(addrs) / sizeof(addrs[0]))
             return cli_error(EXIT_USAGE, "va: at most 63 addresses at a time");
     }

@@ -1,0 +1,1 @@
+demo --ram 5G --nodes 3

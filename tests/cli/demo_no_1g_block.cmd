@@ -1,0 +1,1 @@
+demo --ram 4G --nodes 8
