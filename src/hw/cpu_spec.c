@@ -128,10 +128,14 @@ static int parse_sizes(struct parser *p, struct span x, const char *key, unsigne
     return 0;
 }
 
-/* Parses GEOM: ENTRIESxWAYS, ENTRIESxfull or none (entries 0). */
-static int parse_geom(struct parser *p, struct span v, uint32_t *entries, uint32_t *ways)
+#define TLB_GEOM_HELP "use ENTRIESxWAYS, ENTRIESxfull or none, e.g. 64x4"
+#define PWC_GEOM_HELP "use N, NxWAYS, Nxfull or none with N 1..4096, e.g. 32x4"
+
+/* Parses GEOM: ENTRIESxWAYS, ENTRIESxfull or none (entries 0); entries at most max; accepted is
+ * the help the messages end with. */
+static int parse_geom(struct parser *p, struct span v, uint32_t max, const char *accepted,
+                      uint32_t *entries, uint32_t *ways)
 {
-    static const char accepted[] = "use ENTRIESxWAYS, ENTRIESxfull or none, e.g. 64x4";
     const char *x = v.s;
     while (x < v.s + v.n && lower((unsigned char)*x) != 'x')
         x++;
@@ -139,11 +143,11 @@ static int parse_geom(struct parser *p, struct span v, uint32_t *entries, uint32
     if (span_is(v, "none"))
         return 0;
     if (x == v.s + v.n)
-        return fail(p, v.s, "'%.*s' is not a TLB geometry (%s)", shown(v), v.s, accepted);
+        return fail(p, v.s, "'%.*s' is not a geometry (%s)", shown(v), v.s, accepted);
     struct span e = span_to(v.s, x), w = span_to(x + 1, v.s + v.n);
-    int r = parse_dec(e, 65536, entries);
+    int r = parse_dec(e, max, entries);
     if (r || *entries == 0)
-        return fail(p, v.s, "'%.*s': the number of entries must be 1..65536 (%s)", shown(v), v.s,
+        return fail(p, v.s, "'%.*s': the number of entries must be 1..%u (%s)", shown(v), v.s, max,
                     accepted);
     if (span_is(w, "full")) {
         *ways = *entries;
@@ -204,7 +208,7 @@ static int apply_tlb(struct parser *p, enum vml_tlb_level l, struct span key, st
     snprintf(name, sizeof(name), "%.*s", shown(key), key.s);
     int r = parse_sizes(p, sub, name, &sizes);
     if (!r)
-        r = parse_geom(p, val, &entries, &ways);
+        r = parse_geom(p, val, 65536, TLB_GEOM_HELP, &entries, &ways);
     if (r)
         return r;
     edit_level(&p->m.tlb[l], sizes, entries, ways);
@@ -223,6 +227,10 @@ static int apply_pwc(struct parser *p, struct span sub, struct span val)
         const char *x = val.s;
         while (x < val.s + val.n && lower((unsigned char)*x) != 'x')
             x++;
+        if (span_is(val, "none")) { /* no cache */
+            p->m.pwc_entries[i] = p->m.pwc_ways[i] = 0;
+            return 0;
+        }
         if (x == val.s + val.n) { /* N: fully associative */
             if (parse_dec(val, 4096, &p->m.pwc_entries[i]))
                 return fail(p, val.s,
@@ -233,12 +241,9 @@ static int apply_pwc(struct parser *p, struct span sub, struct span val)
             return 0;
         }
         uint32_t entries, ways;
-        int r = parse_geom(p, val, &entries, &ways);
+        int r = parse_geom(p, val, 4096, PWC_GEOM_HELP, &entries, &ways);
         if (r)
             return r;
-        if (entries > 4096)
-            return fail(p, val.s, "'%.*s': pwc.%s takes at most 4096 entries", shown(val), val.s,
-                        names[i]);
         p->m.pwc_entries[i] = entries;
         p->m.pwc_ways[i] = ways == entries ? 0 : ways;
         return 0;

@@ -205,10 +205,14 @@ static int header_line(const struct line *l, struct vml_vma_header *h, struct vm
     p += 5;
     if (read_num(&p, l->e, 16, &h->offset) || !eat(&p, l->e, ' '))
         return fail(d, l, p, "expected the offset in hex");
-    if (read_num(&p, l->e, 16, &maj) || !eat(&p, l->e, ':') || maj > 0xfff)
+    const char *num = p;
+    if (read_num(&p, l->e, 16, &maj) || maj > 0xfff)
+        return fail(d, l, num, "expected the device as MAJOR:MINOR in hex (major at most fff)");
+    if (!eat(&p, l->e, ':'))
         return fail(d, l, p, "expected the device as MAJOR:MINOR in hex");
+    num = p;
     if (read_num(&p, l->e, 16, &min) || min > 0xfffff)
-        return fail(d, l, p, "expected the device as MAJOR:MINOR in hex");
+        return fail(d, l, num, "expected the device as MAJOR:MINOR in hex (minor at most fffff)");
     if (!eat(&p, l->e, ' ') || read_num(&p, l->e, 10, &h->inode))
         return fail(d, l, p, "expected the inode number after the device");
     h->dev_major = (unsigned)maj;
@@ -348,8 +352,11 @@ int vml_proc_parse_node_meminfo(const char *text, size_t len, unsigned *node,
         if (l.e - q < 5 || memcmp(q, "Node ", 5) != 0)
             return fail(diag, &l, q, "expected 'Node N' at the start of the line");
         q += 5;
-        if (read_num(&q, l.e, 10, &n) || n > 1023 || !eat(&q, l.e, ' '))
-            return fail(diag, &l, q, "expected a node number and a space");
+        const char *num = q;
+        if (read_num(&q, l.e, 10, &n) || n > 1023)
+            return fail(diag, &l, num, "expected a node number (0..1023)");
+        if (!eat(&q, l.e, ' '))
+            return fail(diag, &l, q, "expected a space after the node number");
         if (first != UINT64_MAX && n != first)
             return fail(diag, &l, l.s + 5, "a different node than the first line's");
         first = n;

@@ -352,6 +352,8 @@ static void test_parse_scalars(void **state)
     parse_ok("zen2:pwc.pd=8,pwc.pd=16", &m); /* left to right: the last wins */
     assert_int_equal(m.pwc_entries[VML_PWC_PDE], 16);
     assert_int_equal(m.pwc_ways[VML_PWC_PDE], 0); /* a plain count is fully associative */
+    parse_ok("zen2:pwc.pd=none", &m);
+    assert_int_equal(m.pwc_entries[VML_PWC_PDE], 0);
     parse_ok("zen2:pwc.pd=64x8,pwc.pdpt=16xfull", &m);
     assert_int_equal(m.pwc_entries[VML_PWC_PDE], 64);
     assert_int_equal(m.pwc_ways[VML_PWC_PDE], 8);
@@ -385,7 +387,8 @@ static const struct bad_spec bad_specs[] = {
     { "skylake:l3.4k=64x4", 9, "unknown key 'l3.4k'" },
     { "skylake:pwc.pt=4", 13, "unknown page-walk cache 'pt'" },
     { "skylake:pwc.pd=33x4", 16, "33 entries is not a multiple of 4 ways" },
-    { "skylake:pwc.pd=8192x4", 16, "pwc.pd takes at most 4096 entries" },
+    { "skylake:pwc.pd=8192x4", 16, "the number of entries must be 1..4096 (use N, NxWAYS" },
+    { "skylake:pwc.pd=0xfull", 16, "the number of entries must be 1..4096" },
     { "skylake:pwc.pd=4097", 16, "pwc.pd takes a number of entries, 0..4096" },
     { "skylake:pwc.pd=-1", 16, "pwc.pd takes" },
     { "skylake:lat.foo=1", 13, "unknown latency 'foo'" },
@@ -396,7 +399,7 @@ static const struct bad_spec bad_specs[] = {
     { "skylake:l1d.8k=64x4", 13, "unknown page size '8k'" },
     { "skylake:stlb.2m+4k+2m=64x4", 20, "page size '2m' given twice" },
     { "skylake:l1d.4k=13x4", 16, "'13x4': 13 entries is not a multiple of 4 ways" },
-    { "skylake:l1d.4k=64", 16, "'64' is not a TLB geometry" },
+    { "skylake:l1d.4k=64", 16, "'64' is not a geometry" },
     { "skylake:l1d.4k=0x4", 16, "the number of entries must be 1..65536" },
     { "skylake:l1d.4k=65537x1", 16, "the number of entries must be 1..65536" },
     { "skylake:l1d.4k=x4", 16, "the number of entries must be 1..65536" },

@@ -60,6 +60,8 @@ static void test_errors(void **state)
     } bad[] = {
         { 0, "Nod 0 MemTotal: 1 kB\n", 1, 1, "expected 'Node N'" },
         { 0, "Node x MemTotal: 1 kB\n", 1, 6, "node number" },
+        { 0, "Node 5000 MemTotal: 16 kB\n", 1, 6, "node number (0..1023)" },
+        { 0, "Node 5MemTotal: 16 kB\n", 1, 7, "space after the node number" },
         { 0, "Node 0 MemTotal:  1 kB\nNode 1 MemFree:  2 kB\n", 2, 6, "different node" },
         { 0, "Node 0 MemTotal:  1 MB\n", 1, 20, "expected ' kB'" },
         { 0, "Node 0 HugePages_Total: x\n", 1, 25, "decimal number" },
