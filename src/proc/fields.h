@@ -27,6 +27,10 @@ extern const size_t proc_node_meminfo_nfields;
 extern const struct proc_field proc_numastat_fields[]; /* "key value", no padding */
 extern const size_t proc_numastat_nfields;
 
+/* The vmstat item named key[0..len), or -1; the search starts at hint (files are in order, so
+ * the item after the previous line's is the usual answer). */
+int proc_vmstat_find(const char *key, size_t len, unsigned hint);
+
 /* Length of a label without its colon and padding ("MemTotal:       " -> 8). */
 size_t proc_label_name_len(const char *label);
 

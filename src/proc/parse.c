@@ -370,24 +370,60 @@ int vml_proc_parse_node_meminfo(const char *text, size_t len, unsigned *node,
     return 0;
 }
 
+/* A "key value" line (numastat, vmstat): the key and the decimal value. */
+static int key_value_line(const struct line *l, const char **key, size_t *key_len, uint64_t *v,
+                          struct vml_diag *d)
+{
+    const char *sp = memchr(l->s, ' ', (size_t)(l->e - l->s));
+    if (!sp)
+        return fail(d, l, l->s, "expected 'key value'");
+    const char *q = sp + 1;
+    if (read_num(&q, l->e, 10, v) || q != l->e)
+        return fail(d, l, q, "expected a decimal number (at most 2^64-1) after the key");
+    *key = l->s;
+    *key_len = (size_t)(sp - l->s);
+    return 0;
+}
+
 int vml_proc_parse_numastat(const char *text, size_t len, struct vml_numastat *out,
                             struct vml_diag *diag)
 {
     struct vml_numastat s = { 0 };
-    const char *p = text, *end = text + len;
+    const char *p = text, *end = text + len, *key;
     struct line l = { 0 };
+    size_t key_len;
+    uint64_t v;
     while (next_line(&p, end, &l)) {
-        const char *sp = memchr(l.s, ' ', (size_t)(l.e - l.s));
-        if (!sp)
-            return fail(diag, &l, l.s, "expected 'key value'");
+        int r = key_value_line(&l, &key, &key_len, &v, diag);
+        if (r)
+            return r;
         const struct proc_field *f =
-            find_field(proc_numastat_fields, proc_numastat_nfields, l.s, (size_t)(sp - l.s));
-        const char *q = sp + 1;
-        uint64_t v;
-        if (read_num(&q, l.e, 10, &v) || q != l.e)
-            return fail(diag, &l, q, "expected a decimal number (at most 2^64-1)");
+            find_field(proc_numastat_fields, proc_numastat_nfields, key, key_len);
         if (f)
             memcpy((char *)&s + f->offset, &v, sizeof(v));
+    }
+    *out = s;
+    return 0;
+}
+
+int vml_proc_parse_vmstat(const char *text, size_t len, struct vml_vmstat *out,
+                          struct vml_diag *diag)
+{
+    struct vml_vmstat s = { { 0 } };
+    const char *p = text, *end = text + len, *key;
+    struct line l = { 0 };
+    size_t key_len;
+    uint64_t v;
+    unsigned hint = 0;
+    while (next_line(&p, end, &l)) {
+        int r = key_value_line(&l, &key, &key_len, &v, diag);
+        if (r)
+            return r;
+        int item = proc_vmstat_find(key, key_len, hint);
+        if (item >= 0) { /* keys this kernel adds that vmlab does not know are skipped */
+            s.v[item] = v;
+            hint = (unsigned)item + 1;
+        }
     }
     *out = s;
     return 0;
