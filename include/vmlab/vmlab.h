@@ -6,6 +6,7 @@
  *   cpu.h      CPU models: TLB geometry, page-walk caches, cost model, presets
  *   mmu.h      translation: TLBs, page-walk caches, the walk, faults
  *   proc.h     /proc records and the kernel's text formats for them
+ *   scenario.h the scenario language: text to a checked list of operations
  */
 #ifndef VMLAB_VMLAB_H
 #define VMLAB_VMLAB_H
@@ -16,5 +17,6 @@
 #include "vmlab/cpu.h"
 #include "vmlab/mmu.h"
 #include "vmlab/proc.h"
+#include "vmlab/scenario.h"
 
 #endif

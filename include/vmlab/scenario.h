@@ -1,0 +1,258 @@
+/* scenario.h: the scenario language's front end: text in, a checked list of operations out.
+ *
+ * A scenario is line-oriented text, one operation per line (docs/scenario.md is the user's
+ * specification). vml_scenario_parse() reads it, checks its syntax, its values and the names it
+ * uses (a process must exist before it is used, a mapping must exist in that process, a file
+ * must have been created), and returns the machine settings and the operations in order. It
+ * executes nothing: the simulator and the Linux backend are the executors.
+ *
+ *   "a mmap buf 64M anon private rw"  ->  { VML_OP_MMAP, line 3, col 1, proc "a",
+ *                                           .u.mmap = { "buf", 64 MiB, anon, private, r|w } }
+ *
+ * Every operation records the line and column of its first word so that an executor can
+ * report "file:line: expect failed: ...". Names are copied into fixed buffers; the limits
+ * below are part of the language and longer names are parse errors.
+ */
+#ifndef VMLAB_SCENARIO_H
+#define VMLAB_SCENARIO_H
+
+#include "vmlab/base.h"
+#include "vmlab/mmu.h"
+
+#define VML_SCN_NAME_MAX  32  /* process, mapping and memfd names: at most 31 bytes */
+#define VML_SCN_FILE_MAX  64  /* file names: at most 63 bytes */
+#define VML_SCN_FIELD_MAX 48  /* /proc field names in expect: at most 47 bytes */
+#define VML_SCN_WORD_MAX  256 /* any word of a line: at most 255 bytes */
+#define VML_SCN_MAX_CPUS  256 /* machine cpus=N: 1..256 */
+
+/* Machine defaults when the scenario has no machine line or leaves a key out. */
+#define VML_SCN_DEFAULT_RAM (4ull << 30) /* 4 GiB */
+
+/* Transparent huge pages, as /sys/kernel/mm/transparent_hugepage/enabled. */
+enum vml_thp_mode {
+    VML_THP_NEVER = 0,
+    VML_THP_MADVISE = 1, /* the default */
+    VML_THP_ALWAYS = 2,
+};
+
+/* Bits of vml_machine_cfg.given: which keys the machine line set. */
+#define VML_MCFG_RAM    (1u << 0)
+#define VML_MCFG_NODES  (1u << 1)
+#define VML_MCFG_CPU    (1u << 2)
+#define VML_MCFG_PAGING (1u << 3)
+#define VML_MCFG_CPUS   (1u << 4)
+#define VML_MCFG_SEED   (1u << 5)
+#define VML_MCFG_THP    (1u << 6)
+#define VML_MCFG_SWAP   (1u << 7)
+
+/* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
+ * the defaults noted here; given tells them apart, so that the Linux backend checks only what
+ * the scenario asked for. */
+struct vml_machine_cfg {
+    uint64_t ram_bytes;         /* RAM, bytes: a multiple of 2 MiB, <= 8 TiB; VML_SCN_DEFAULT_RAM */
+    unsigned nr_nodes;          /* NUMA nodes, 1..VML_MAX_NODES (8); 1 */
+    char cpu[VML_SCN_WORD_MAX]; /* CPU spec as written (vml_cpu_model_parse); "" = default */
+    unsigned paging_levels;     /* 4 (48-bit) or 5 (57-bit); 4 */
+    unsigned nr_cpus;           /* simulated CPUs, 1..VML_SCN_MAX_CPUS; 1 */
+    uint64_t seed;              /* seed of every pseudo-random choice; 0 */
+    enum vml_thp_mode thp;      /* THP mode; VML_THP_MADVISE */
+    uint64_t swap_bytes;        /* swap space, bytes, a multiple of 4 KiB; 0 = no swap */
+    unsigned given;             /* VML_MCFG_* bits of the keys the machine line set */
+};
+
+enum vml_op_kind {
+    VML_OP_PROC = 0,    /* proc NAME: proc is NAME */
+    VML_OP_MMAP,        /* P mmap ...: u.mmap */
+    VML_OP_MUNMAP,      /* P munmap RANGE: u.range */
+    VML_OP_MPROTECT,    /* P mprotect RANGE PROT: u.mprotect */
+    VML_OP_MADVISE,     /* P madvise RANGE ADVICE: u.madvise */
+    VML_OP_MLOCK,       /* P mlock RANGE: u.range */
+    VML_OP_MUNLOCK,     /* P munlock RANGE: u.range */
+    VML_OP_TOUCH,       /* P touch RANGE ACCESS [stride=] [count=]: u.touch */
+    VML_OP_FORK,        /* P fork CHILD: u.fork */
+    VML_OP_EXIT,        /* P exit */
+    VML_OP_BRK,         /* P brk +SIZE | -SIZE: u.brk */
+    VML_OP_READ,        /* P read FILE[RANGE]: u.range, name is the file */
+    VML_OP_WRITE,       /* P write FILE[RANGE]: u.range, name is the file */
+    VML_OP_FILE_CREATE, /* file create NAME SIZE: u.file; proc is "" */
+    VML_OP_FILE_DELETE, /* file delete NAME: u.file (size 0); proc is "" */
+    VML_OP_CPU_RUN,     /* cpu N run P: u.cpu_run */
+    VML_OP_SHOW,        /* show [P] FILE [MAP]: u.show; proc is "" for a system file */
+    VML_OP_EXPECT,      /* expect ...: u.expect; proc is "" for a system file */
+    VML_OP_NR_KINDS,
+};
+
+/* PROT bits, numbered as Linux's PROT_*; 0 is PROT_NONE. */
+#define VML_PROT_READ  (1u << 0)
+#define VML_PROT_WRITE (1u << 1)
+#define VML_PROT_EXEC  (1u << 2)
+
+/* mmap option bits (vml_op_mmap.flags). */
+#define VML_MMAP_AT        (1u << 0) /* at=ADDR given: addr is a hint (or exact with FIXED) */
+#define VML_MMAP_FIXED     (1u << 1) /* MAP_FIXED; implies AT */
+#define VML_MMAP_NOREPLACE (1u << 2) /* MAP_FIXED_NOREPLACE; implies AT */
+#define VML_MMAP_POPULATE  (1u << 3) /* MAP_POPULATE */
+#define VML_MMAP_NORESERVE (1u << 4) /* MAP_NORESERVE */
+
+/* What backs a mapping. */
+enum vml_backing {
+    VML_BACKING_ANON = 0, /* anonymous (MAP_ANONYMOUS; shmem when shared) */
+    VML_BACKING_FILE,     /* a file made by 'file create' */
+    VML_BACKING_MEMFD,    /* a memfd (shmem object), created at its first use by name */
+};
+
+/* madvise advice. */
+enum vml_advice {
+    VML_ADV_DONTNEED = 0, /* MADV_DONTNEED */
+    VML_NR_ADVICE,
+};
+
+/* /proc files show and expect name. The first VML_PROCFILE_NR_PER_PROCESS are per process
+ * (/proc/PID/...), the rest system-wide. */
+enum vml_procfile {
+    VML_PROCFILE_MAPS = 0,
+    VML_PROCFILE_SMAPS,
+    VML_PROCFILE_SMAPS_ROLLUP,
+    VML_PROCFILE_STATUS,
+    VML_PROCFILE_STATM,
+    VML_PROCFILE_NUMA_MAPS,
+    VML_PROCFILE_MEMINFO, /* first system file */
+    VML_PROCFILE_VMSTAT,
+    VML_PROCFILE_BUDDYINFO,
+    VML_PROCFILE_ZONEINFO,
+    VML_PROCFILE_NUMASTAT,
+    VML_PROCFILE_COUNT,
+};
+#define VML_PROCFILE_NR_PER_PROCESS VML_PROCFILE_MEMINFO
+
+/* A part of a mapping (or of a file, for read and write): NAME or NAME[START:END]. START and
+ * END are byte offsets from the start of the mapping, END exclusive; an omitted bound means
+ * the mapping's start or end. When both are given, start < end. Alignment is the executor's
+ * to check. */
+struct vml_range {
+    char name[VML_SCN_FILE_MAX]; /* mapping name (file name for read/write) */
+    uint64_t start;              /* bytes from the start, valid when has_start */
+    uint64_t end;                /* bytes from the start, exclusive, valid when has_end */
+    bool has_start, has_end;     /* which bounds were written */
+    unsigned col;                /* column of the range's first byte in the line */
+};
+
+struct vml_op_mmap {
+    char map[VML_SCN_NAME_MAX];    /* the mapping's name, unique among P's live mappings */
+    uint64_t len;                  /* bytes, >= 1 (the executor rounds up to pages) */
+    enum vml_backing backing;      /* anon, file or memfd */
+    char object[VML_SCN_FILE_MAX]; /* file or memfd name; "" for anon */
+    bool shared;                   /* MAP_SHARED, else MAP_PRIVATE */
+    unsigned prot;                 /* VML_PROT_* bits */
+    unsigned flags;                /* VML_MMAP_* bits */
+    uint64_t addr;                 /* at= address, valid with VML_MMAP_AT, else 0 */
+    uint64_t offset;               /* bytes into the file, a multiple of 4 KiB; 0 for anon */
+};
+
+/* expect: a field compared with a value, or a process's state. */
+enum vml_expect_kind {
+    VML_EXPECT_FIELD = 0, /* FIELD CMP VALUE in a /proc file */
+    VML_EXPECT_ALIVE,     /* the process is running */
+    VML_EXPECT_KILLED,    /* the process was killed (simulated SIGSEGV, OOM kill) */
+};
+
+enum vml_cmp {
+    VML_CMP_EQ = 0, /* == */
+    VML_CMP_NE,     /* != */
+    VML_CMP_LT,     /* < */
+    VML_CMP_LE,     /* <= */
+    VML_CMP_GT,     /* > */
+    VML_CMP_GE,     /* >= */
+};
+
+/* How an expect value was written. Converting it to the unit the kernel prints the field in
+ * (kB, pages, a count) is the executor's job. */
+enum vml_unit {
+    VML_UNIT_NONE = 0, /* a bare number: compared with the field as printed */
+    VML_UNIT_BYTES,    /* a size (B, K, kB, M, G, T ...; kB = 1024): value is in bytes */
+    VML_UNIT_PAGES,    /* "N pages": value is a number of 4 KiB pages */
+};
+
+struct vml_op_expect {
+    enum vml_expect_kind kind;     /* FIELD, ALIVE or KILLED; the rest is for FIELD */
+    enum vml_procfile file;        /* the file */
+    char map[VML_SCN_NAME_MAX];    /* maps, smaps, numa_maps: one mapping; "" = all */
+    char field[VML_SCN_FIELD_MAX]; /* field name as the file prints it, no ':' */
+    enum vml_cmp cmp;              /* comparison */
+    uint64_t value;                /* bytes for VML_UNIT_BYTES, else as written */
+    enum vml_unit unit;            /* how value was written */
+};
+
+/* One operation. proc names the process the operation acts on ("" for file, show and expect
+ * of system files). */
+struct vml_op {
+    enum vml_op_kind kind;
+    unsigned line;               /* 1-based line of the operation */
+    unsigned col;                /* 1-based column (byte) of its first word */
+    char proc[VML_SCN_NAME_MAX]; /* the process, or "" */
+    union {
+        struct vml_op_mmap mmap; /* MMAP */
+        struct vml_range range;  /* MUNMAP, MLOCK, MUNLOCK, READ, WRITE */
+        struct {
+            struct vml_range range;
+            unsigned prot; /* VML_PROT_* bits */
+        } mprotect;        /* MPROTECT */
+        struct {
+            struct vml_range range;
+            enum vml_advice advice;
+        } madvise; /* MADVISE */
+        struct {
+            struct vml_range range;
+            enum vml_access access; /* VML_READ, VML_WRITE or VML_EXEC */
+            uint64_t stride;        /* bytes between accesses, >= 1; default 4 KiB */
+            uint64_t count;         /* accesses at most, >= 1; 0 = as many as fit */
+        } touch;                    /* TOUCH */
+        struct {
+            char child[VML_SCN_NAME_MAX];
+        } fork; /* FORK */
+        struct {
+            uint64_t bytes; /* how much the heap grows or shrinks */
+            bool shrink;    /* written -SIZE */
+        } brk;              /* BRK */
+        struct {
+            char name[VML_SCN_FILE_MAX];
+            uint64_t size; /* bytes (FILE_CREATE) */
+        } file;            /* FILE_CREATE, FILE_DELETE */
+        struct {
+            unsigned cpu; /* 0..nr_cpus-1 */
+        } cpu_run;        /* CPU_RUN */
+        struct {
+            enum vml_procfile file;
+            char map[VML_SCN_NAME_MAX]; /* maps, smaps, numa_maps: one mapping; "" = all */
+        } show;                         /* SHOW */
+        struct vml_op_expect expect;    /* EXPECT */
+    } u;
+};
+
+/* A parsed scenario. */
+struct vml_scenario {
+    struct vml_machine_cfg machine; /* settings (defaults without a machine line) */
+    bool has_machine;               /* the scenario has a machine line */
+    unsigned machine_line;          /* its line, 0 without one */
+    struct vml_op *ops;             /* operations in file order */
+    size_t n_ops;
+    char *file; /* copy of the name given to vml_scenario_parse, or NULL */
+};
+
+/* Parses len bytes of scenario text (NUL bytes in it are errors). file names the input in
+ * diagnostics and may be NULL. Returns 0 with *out set; VML_EPARSE with diag filled (file,
+ * 1-based line and column, and a message saying what is wrong and how to fix it); or
+ * VML_EHOST. On failure *out is NULL. diag may be NULL. */
+int vml_scenario_parse(const char *text, size_t len, const char *file, struct vml_scenario **out,
+                       struct vml_diag *diag);
+
+/* Frees a scenario; accepts NULL. */
+void vml_scenario_free(struct vml_scenario *s);
+
+/* The language's word for an operation ("mmap", "file create", "cpu run"), a /proc file
+ * ("smaps_rollup"), a comparison ("<="); "?" for values out of range. */
+const char *vml_op_kind_name(enum vml_op_kind kind);
+const char *vml_procfile_name(enum vml_procfile f);
+const char *vml_cmp_name(enum vml_cmp c);
+
+#endif
