@@ -1,0 +1,1239 @@
+/* scenario/parse.c: scenario lines into operations (the grammar is docs/scenario.md).
+ *
+ * Steps, per line (lex.c splits the text into lines of words):
+ *   1. the first word picks the statement: machine, proc, file, cpu, show, expect, or else it
+ *      is a process name and the second word is the operation (mmap, touch, fork ...);
+ *   2. the statement's parser reads its words left to right, checks each value, and checks
+ *      the names it uses against what earlier lines defined (names.c);
+ *   3. on success the operation is appended and the names it defines are recorded.
+ * The first error stops parsing: diag gets the line, the column of the offending word (or of
+ * the byte within it) and a message that says what to write instead.
+ */
+#include "scenario/lex.h"
+#include "scenario/names.h"
+#include "util/diag.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHOW 40 /* at most this many bytes of a word are quoted in a message */
+#define Q(w) (int)((w).n < SHOW ? (w).n : SHOW), (w).s
+
+struct parser {
+    const struct lex_line *l; /* the line being parsed */
+    struct vml_diag *diag;
+    struct vml_scenario *s;
+    size_t cap; /* ops allocated */
+    struct names nm;
+};
+
+static const char *const usage[VML_OP_NR_KINDS] = {
+    [VML_OP_PROC] = "proc NAME",
+    [VML_OP_MMAP] = ("P mmap MAP SIZE anon|file=NAME|memfd=NAME private|shared PROT [at=ADDR] "
+                     "[fixed|noreplace] [populate] [noreserve] [offset=SIZE]"),
+    [VML_OP_MUNMAP] = "P munmap MAP[START:END]",
+    [VML_OP_MPROTECT] = "P mprotect MAP[START:END] PROT",
+    [VML_OP_MADVISE] = "P madvise MAP[START:END] dontneed",
+    [VML_OP_MLOCK] = "P mlock MAP[START:END]",
+    [VML_OP_MUNLOCK] = "P munlock MAP[START:END]",
+    [VML_OP_TOUCH] = "P touch MAP[START:END] read|write|exec [stride=SIZE] [count=N]",
+    [VML_OP_FORK] = "P fork CHILD",
+    [VML_OP_EXIT] = "P exit",
+    [VML_OP_BRK] = "P brk +SIZE or P brk -SIZE",
+    [VML_OP_READ] = "P read FILE[START:END]",
+    [VML_OP_WRITE] = "P write FILE[START:END]",
+    [VML_OP_FILE_CREATE] = "file create NAME SIZE",
+    [VML_OP_FILE_DELETE] = "file delete NAME",
+    [VML_OP_CPU_RUN] = "cpu N run P",
+    [VML_OP_SHOW] = "show FILE or show P FILE [MAP]",
+    [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P alive|killed",
+};
+
+static const char *const kind_names[VML_OP_NR_KINDS] = {
+    [VML_OP_PROC] = "proc",
+    [VML_OP_MMAP] = "mmap",
+    [VML_OP_MUNMAP] = "munmap",
+    [VML_OP_MPROTECT] = "mprotect",
+    [VML_OP_MADVISE] = "madvise",
+    [VML_OP_MLOCK] = "mlock",
+    [VML_OP_MUNLOCK] = "munlock",
+    [VML_OP_TOUCH] = "touch",
+    [VML_OP_FORK] = "fork",
+    [VML_OP_EXIT] = "exit",
+    [VML_OP_BRK] = "brk",
+    [VML_OP_READ] = "read",
+    [VML_OP_WRITE] = "write",
+    [VML_OP_FILE_CREATE] = "file create",
+    [VML_OP_FILE_DELETE] = "file delete",
+    [VML_OP_CPU_RUN] = "cpu run",
+    [VML_OP_SHOW] = "show",
+    [VML_OP_EXPECT] = "expect",
+};
+
+static const char *const procfile_names[VML_PROCFILE_COUNT] = {
+    [VML_PROCFILE_MAPS] = "maps",
+    [VML_PROCFILE_SMAPS] = "smaps",
+    [VML_PROCFILE_SMAPS_ROLLUP] = "smaps_rollup",
+    [VML_PROCFILE_STATUS] = "status",
+    [VML_PROCFILE_STATM] = "statm",
+    [VML_PROCFILE_NUMA_MAPS] = "numa_maps",
+    [VML_PROCFILE_MEMINFO] = "meminfo",
+    [VML_PROCFILE_VMSTAT] = "vmstat",
+    [VML_PROCFILE_BUDDYINFO] = "buddyinfo",
+    [VML_PROCFILE_ZONEINFO] = "zoneinfo",
+    [VML_PROCFILE_NUMASTAT] = "numastat",
+};
+
+static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
+
+#define PER_PROCESS_FILES "maps, smaps, smaps_rollup, status, statm or numa_maps"
+#define SYSTEM_FILES      "meminfo, vmstat, buddyinfo, zoneinfo or numastat"
+
+const char *vml_op_kind_name(enum vml_op_kind kind)
+{
+    return (unsigned)kind < VML_OP_NR_KINDS ? kind_names[kind] : "?";
+}
+
+const char *vml_procfile_name(enum vml_procfile f)
+{
+    return (unsigned)f < VML_PROCFILE_COUNT ? procfile_names[f] : "?";
+}
+
+const char *vml_cmp_name(enum vml_cmp c)
+{
+    return (unsigned)c < sizeof(cmp_names) / sizeof(cmp_names[0]) ? cmp_names[c] : "?";
+}
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+/* Fills diag for the current line at col; returns VML_EPARSE. */
+__attribute__((format(printf, 3, 4))) static int fail(struct parser *p, unsigned col,
+                                                      const char *fmt, ...)
+{
+    char msg[sizeof(p->diag->msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    diag_set(p->diag, p->l->line, col, "%s", msg);
+    return VML_EPARSE;
+}
+
+/* Column of byte i of w (saturating). */
+static unsigned col_at(struct word w, size_t i)
+{
+    return w.col <= UINT_MAX - i ? w.col + (unsigned)i : UINT_MAX;
+}
+
+/* The part of w from byte i to byte j (exclusive). */
+static struct word sub(struct word w, size_t i, size_t j)
+{
+    struct word x = { w.s + i, j - i, col_at(w, i) };
+    return x;
+}
+
+static bool is(struct word w, const char *kw)
+{
+    return strlen(kw) == w.n && memcmp(w.s, kw, w.n) == 0;
+}
+
+/* Splits KEY=VALUE at the first '='; false without one. */
+static bool split_kv(struct word w, struct word *key, struct word *val)
+{
+    const char *eq = memchr(w.s, '=', w.n);
+    if (!eq)
+        return false;
+    size_t k = (size_t)(eq - w.s);
+    *key = sub(w, 0, k);
+    *val = sub(w, k + 1, w.n);
+    return true;
+}
+
+/* Copies w into a NUL-terminated buffer of VML_SCN_WORD_MAX bytes (words are shorter). */
+static void cstr(struct word w, char *buf)
+{
+    memcpy(buf, w.s, w.n);
+    buf[w.n] = 0;
+}
+
+/* Fails unless word i exists: "missing WHAT" at the end of the line. */
+static int need(struct parser *p, unsigned i, enum vml_op_kind k, const char *what)
+{
+    if (i < p->l->n)
+        return 0;
+    return fail(p, p->l->end_col, "missing %s (usage: %s)", what, usage[k]);
+}
+
+/* Fails if the line has words from i on. */
+static int no_more(struct parser *p, unsigned i, enum vml_op_kind k)
+{
+    if (i < p->l->n)
+        return fail(p, p->l->w[i].col, "unexpected '%.*s' after the end of %s (usage: %s)",
+                    Q(p->l->w[i]), kind_names[k], usage[k]);
+    if (p->l->extra_col)
+        return fail(p, p->l->extra_col, "too many words on one line (usage: %s)", usage[k]);
+    return 0;
+}
+
+/* Parses a size (4096, 64K, 0x1000 ...) into *out; messages start with what. */
+static int size_word(struct parser *p, struct word w, const char *what, uint64_t *out)
+{
+    char buf[VML_SCN_WORD_MAX];
+    struct vml_diag d = { 0 };
+    cstr(w, buf);
+    if (vml_parse_size(buf, out, &d) == 0)
+        return 0;
+    return fail(p, col_at(w, d.col ? d.col - 1 : 0), "%s: %s", what, d.msg);
+}
+
+/* Parses an unsigned number into *out; messages start with what. */
+static int u64_word(struct parser *p, struct word w, const char *what, uint64_t *out)
+{
+    char buf[VML_SCN_WORD_MAX];
+    struct vml_diag d = { 0 };
+    cstr(w, buf);
+    if (vml_parse_u64(buf, out, &d) == 0)
+        return 0;
+    return fail(p, col_at(w, d.col ? d.col - 1 : 0), "%s: %s", what, d.msg);
+}
+
+/* Parses a number in [lo, hi]; messages start with what. */
+static int range_word(struct parser *p, struct word w, const char *what, uint64_t lo, uint64_t hi,
+                      unsigned *out)
+{
+    uint64_t v;
+    int r = u64_word(p, w, what, &v);
+    if (r)
+        return r;
+    if (v < lo || v > hi)
+        return fail(p, w.col, "%s must be %llu..%llu, not %.*s", what, (unsigned long long)lo,
+                    (unsigned long long)hi, Q(w));
+    *out = (unsigned)v;
+    return 0;
+}
+
+static bool ident_start(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool ident_char(unsigned char c)
+{
+    return ident_start(c) || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* Index of the first byte of w that breaks the name rule [A-Za-z_][A-Za-z0-9_-]*, or w.n. */
+static size_t bad_ident(struct word w)
+{
+    for (size_t i = 0; i < w.n; i++)
+        if (i == 0 ? !ident_start((unsigned char)w.s[i]) : !ident_char((unsigned char)w.s[i]))
+            return i;
+    return w.n;
+}
+
+/* Checks a process, mapping or memfd name (what says which). */
+static int check_name(struct parser *p, struct word w, const char *what)
+{
+    size_t i = bad_ident(w);
+    if (w.n == 0)
+        return fail(p, w.col, "missing %s name before '['", what);
+    if (i < w.n)
+        return fail(p, col_at(w, i),
+                    "'%.*s' is not a valid %s name: use a letter or '_' first, then letters, "
+                    "digits, '_' or '-'",
+                    Q(w), what);
+    if (w.n >= VML_SCN_NAME_MAX)
+        return fail(p, w.col, "%s name '%.*s' is too long (%zu bytes; at most %d)", what, Q(w), w.n,
+                    VML_SCN_NAME_MAX - 1);
+    return 0;
+}
+
+/* Checks a file name: relative path components of name characters and '.', separated by
+ * single '/'; no empty, "." or ".." component (the Linux backend creates the files under a
+ * scratch directory, which a name must not leave). */
+static int check_file_name(struct parser *p, struct word w)
+{
+    static const char rule[] = "file names are relative paths of letters, digits, '_', '-' "
+                               "and '.', with '/' between parts (e.g. lib/libc.so.6)";
+    if (w.n == 0)
+        return fail(p, w.col, "missing file name");
+    size_t part = 0;
+    for (size_t i = 0; i <= w.n; i++) {
+        unsigned char c = i < w.n ? (unsigned char)w.s[i] : '/';
+        if (c == '/') {
+            struct word x = sub(w, part, i);
+            if (x.n == 0 || is(x, ".") || is(x, ".."))
+                return fail(p, col_at(w, part), "bad file name '%.*s': %s", Q(w), rule);
+            part = i + 1;
+        } else if (!ident_char(c) && c != '.') {
+            return fail(p, col_at(w, i), "bad file name '%.*s': %s", Q(w), rule);
+        }
+    }
+    if (w.n >= VML_SCN_FILE_MAX)
+        return fail(p, w.col, "file name '%.*s' is too long (%zu bytes; at most %d)", Q(w), w.n,
+                    VML_SCN_FILE_MAX - 1);
+    return 0;
+}
+
+/* The /proc file called w, or VML_PROCFILE_COUNT. */
+static enum vml_procfile procfile(struct word w)
+{
+    for (unsigned f = 0; f < VML_PROCFILE_COUNT; f++)
+        if (is(w, procfile_names[f]))
+            return (enum vml_procfile)f;
+    return VML_PROCFILE_COUNT;
+}
+
+static bool is_system_file(struct word w)
+{
+    enum vml_procfile f = procfile(w);
+    return f != VML_PROCFILE_COUNT && f >= VML_PROCFILE_NR_PER_PROCESS;
+}
+
+/* Files whose output has one block per mapping: show and expect take a MAP after them. */
+static bool per_mapping(enum vml_procfile f)
+{
+    return f == VML_PROCFILE_MAPS || f == VML_PROCFILE_SMAPS || f == VML_PROCFILE_NUMA_MAPS;
+}
+
+static bool reserved(struct word w)
+{
+    static const char *const words[] = { "machine", "proc", "file", "cpu", "show", "expect" };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (is(w, words[i]))
+            return true;
+    return is_system_file(w);
+}
+
+static void copy_name(char *dst, struct word w)
+{
+    memcpy(dst, w.s, w.n);
+    dst[w.n] = 0;
+}
+
+/* ---- names: processes, files, mappings ------------------------------------------------------ */
+
+/* Finds the live process w. */
+static int need_proc(struct parser *p, struct word w, struct sym **out)
+{
+    struct sym *e =
+        bad_ident(w) == w.n && w.n < VML_SCN_NAME_MAX ? names_find(&p->nm.procs, w.s, w.n) : NULL;
+    if (!e && bad_ident(w) == w.n && !reserved(w) && w.n < VML_SCN_NAME_MAX)
+        return fail(p, w.col, "no process '%.*s' (create it with 'proc %.*s')", Q(w), Q(w));
+    if (!e)
+        return fail(p, w.col, "no process '%.*s'", Q(w));
+    if (e->gone_line)
+        return fail(p, w.col, "process '%.*s' exited at line %u and cannot be used after that",
+                    Q(w), e->gone_line);
+    *out = e;
+    return 0;
+}
+
+/* Checks that w can name a new process. */
+static int new_proc(struct parser *p, struct word w)
+{
+    int r = check_name(p, w, "process");
+    if (r)
+        return r;
+    if (reserved(w))
+        return fail(p, w.col, "'%.*s' is a reserved word and cannot name a process", Q(w));
+    struct sym *e = names_find(&p->nm.procs, w.s, w.n);
+    if (e && e->gone_line)
+        return fail(p, w.col,
+                    "process '%.*s' existed until line %u; process names cannot be reused", Q(w),
+                    e->gone_line);
+    if (e)
+        return fail(p, w.col, "process '%.*s' already exists (created at line %u)", Q(w), e->line);
+    return 0;
+}
+
+/* Checks that process pr has the live mapping w. */
+static int need_map(struct parser *p, struct sym *pr, struct word w)
+{
+    int r = check_name(p, w, "mapping");
+    if (r)
+        return r;
+    unsigned line;
+    if (mapset_get(pr->maps, w.s, w.n, &line))
+        return 0;
+    if (line)
+        return fail(p, w.col, "mapping '%.*s' of process '%s' was unmapped at line %u", Q(w),
+                    pr->name, line);
+    return fail(p, w.col,
+                "process '%s' has no mapping '%.*s' (create it with '%s mmap %.*s SIZE anon "
+                "private rw')",
+                pr->name, Q(w), pr->name, Q(w));
+}
+
+/* Finds the existing file w. */
+static int need_file(struct parser *p, struct word w, struct sym **out)
+{
+    int r = check_file_name(p, w);
+    if (r)
+        return r;
+    struct sym *e = names_find(&p->nm.files, w.s, w.n);
+    if (e && e->gone_line)
+        return fail(p, w.col, "file '%.*s' was deleted at line %u", Q(w), e->gone_line);
+    if (!e)
+        return fail(p, w.col, "no file '%.*s' (create it with 'file create %.*s SIZE')", Q(w),
+                    Q(w));
+    *out = e;
+    return 0;
+}
+
+/* ---- values: PROT, RANGE ------------------------------------------------------------------- */
+
+/* PROT: none, distinct letters of r, w, x in any order, or ls-style [r-][w-][x-]. */
+static int parse_prot(struct parser *p, struct word w, unsigned *out)
+{
+    static const char help[] = "use none, or r, w and x in any order (r, rw, rx, rwx), or "
+                               "ls style (r--, rw-, r-x, ---)";
+    unsigned prot = 0;
+    if (is(w, "none")) {
+        *out = 0;
+        return 0;
+    }
+    bool ls = w.n == 3 && memchr(w.s, '-', 3) != NULL;
+    if (w.n == 0 || w.n > 3)
+        return fail(p, w.col, "bad protection '%.*s' (%s)", Q(w), help);
+    for (size_t i = 0; i < w.n; i++) {
+        char c = w.s[i];
+        unsigned bit = c == 'r'   ? VML_PROT_READ
+                       : c == 'w' ? VML_PROT_WRITE
+                       : c == 'x' ? VML_PROT_EXEC
+                                  : 0;
+        if (ls && c == '-')
+            continue;
+        if (!bit || (ls && c != "rwx"[i]))
+            return fail(p, col_at(w, i), "bad protection '%.*s' (%s)", Q(w), help);
+        if (prot & bit)
+            return fail(p, col_at(w, i), "protection '%.*s' has '%c' twice", Q(w), c);
+        prot |= bit;
+    }
+    *out = prot;
+    return 0;
+}
+
+/* RANGE: NAME, or NAME[START:END] with either bound optional. *bracketed tells the forms
+ * apart. Checks syntax and START < END; the caller checks the name. */
+static int parse_range(struct parser *p, struct word w, bool file, struct vml_range *r,
+                       bool *bracketed)
+{
+    static const char help[] = "a range is NAME or NAME[START:END], bounds optional, e.g. "
+                               "buf[16M:] or buf[4K:8K]";
+    const char *lb = memchr(w.s, '[', w.n);
+    struct word name = sub(w, 0, lb ? (size_t)(lb - w.s) : w.n);
+    int e = file ? check_file_name(p, name) : check_name(p, name, "mapping");
+    if (e)
+        return e;
+    memset(r, 0, sizeof(*r));
+    copy_name(r->name, name);
+    r->col = w.col;
+    *bracketed = lb != NULL;
+    if (!lb)
+        return 0;
+    size_t open = name.n;
+    if (w.s[w.n - 1] != ']') {
+        const char *rb = memchr(w.s, ']', w.n);
+        if (rb)
+            return fail(p, col_at(w, (size_t)(rb - w.s) + 1), "unexpected '%.*s' after ']' (%s)",
+                        Q(sub(w, (size_t)(rb - w.s) + 1, w.n)), help);
+        return fail(p, col_at(w, w.n), "missing ']' at the end of '%.*s' (%s)", Q(w), help);
+    }
+    struct word in = sub(w, open + 1, w.n - 1);
+    const char *colon = memchr(in.s, ':', in.n);
+    if (!colon)
+        return fail(p, in.col, "missing ':' in '%.*s' (%s)", Q(w), help);
+    struct word a = sub(in, 0, (size_t)(colon - in.s));
+    struct word b = sub(in, a.n + 1, in.n);
+    if (a.n && (e = size_word(p, a, "range start", &r->start)))
+        return e;
+    if (b.n && (e = size_word(p, b, "range end", &r->end)))
+        return e;
+    r->has_start = a.n > 0;
+    r->has_end = b.n > 0;
+    if (r->has_start && r->has_end && r->start >= r->end)
+        return fail(p, a.col,
+                    "empty range '%.*s': the start must be below the end (END is "
+                    "exclusive)",
+                    Q(w));
+    return 0;
+}
+
+/* A mapping range of process pr at word i. */
+static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_kind k,
+                     struct vml_range *r, bool *bracketed)
+{
+    int e = need(p, i, k, "the mapping (MAP or MAP[START:END])");
+    if (!e)
+        e = parse_range(p, p->l->w[i], false, r, bracketed);
+    if (!e) {
+        struct word name = sub(p->l->w[i], 0, strlen(r->name));
+        e = need_map(p, pr, name);
+    }
+    return e;
+}
+
+/* ---- machine ------------------------------------------------------------------------------ */
+
+#define MACHINE_KEYS "ram, nodes, cpu, paging, cpus, seed, thp, swap"
+
+static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
+                       struct word val)
+{
+    static const char *const keys[] = { "ram",  "nodes", "cpu", "paging",
+                                        "cpus", "seed",  "thp", "swap" };
+    unsigned k = 0;
+    while (k < 8 && !is(key, keys[k]))
+        k++;
+    if (k == 8)
+        return fail(p, key.col, "unknown machine setting '%.*s' (use " MACHINE_KEYS ")", Q(key));
+    if (m->given & (1u << k))
+        return fail(p, key.col, "machine setting '%s' given twice", keys[k]);
+    m->given |= 1u << k;
+    int r = 0;
+    switch (1u << k) {
+    case VML_MCFG_RAM:
+        if ((r = size_word(p, val, "ram", &m->ram_bytes)))
+            return r;
+        if (m->ram_bytes == 0 || m->ram_bytes % VML_PHYS_ALIGN || m->ram_bytes > VML_PHYS_MAX)
+            return fail(p, val.col, "ram=%.*s: RAM must be a multiple of 2M from 2M to 8T", Q(val));
+        return 0;
+    case VML_MCFG_NODES: return range_word(p, val, "nodes", 1, VML_MAX_NODES, &m->nr_nodes);
+    case VML_MCFG_CPU:
+        if (val.n == 0)
+            return fail(p, val.col,
+                        "missing CPU spec after cpu= (e.g. cpu=skylake; see "
+                        "'vmlab cpu list')");
+        copy_name(m->cpu, val);
+        return 0;
+    case VML_MCFG_PAGING:
+        if (!is(val, "4") && !is(val, "5"))
+            return fail(p, val.col, "paging must be 4 (48-bit) or 5 (57-bit), not '%.*s'", Q(val));
+        m->paging_levels = (unsigned)(val.s[0] - '0');
+        return 0;
+    case VML_MCFG_CPUS: return range_word(p, val, "cpus", 1, VML_SCN_MAX_CPUS, &m->nr_cpus);
+    case VML_MCFG_SEED: return u64_word(p, val, "seed", &m->seed);
+    case VML_MCFG_THP:
+        if (is(val, "never"))
+            m->thp = VML_THP_NEVER;
+        else if (is(val, "madvise"))
+            m->thp = VML_THP_MADVISE;
+        else if (is(val, "always"))
+            m->thp = VML_THP_ALWAYS;
+        else
+            return fail(p, val.col, "thp must be never, madvise or always, not '%.*s'", Q(val));
+        return 0;
+    default:
+        if ((r = size_word(p, val, "swap", &m->swap_bytes)))
+            return r;
+        if (m->swap_bytes % 4096)
+            return fail(p, val.col, "swap=%.*s: swap must be a multiple of 4K", Q(val));
+        return 0;
+    }
+}
+
+static int parse_machine(struct parser *p)
+{
+    struct vml_scenario *s = p->s;
+    const struct lex_line *l = p->l;
+    if (s->has_machine)
+        return fail(p, l->w[0].col,
+                    "second machine line (the first is line %u); put every setting on one line",
+                    s->machine_line);
+    if (s->n_ops)
+        return fail(p, l->w[0].col,
+                    "the machine line must come before every operation (line %u has '%s')",
+                    s->ops[0].line, kind_names[s->ops[0].kind]);
+    struct vml_machine_cfg m = s->machine;
+    unsigned ram_col = 0;
+    for (unsigned i = 1; i < l->n; i++) {
+        struct word key, val;
+        if (!split_kv(l->w[i], &key, &val))
+            return fail(p, l->w[i].col, "expected KEY=VALUE, not '%.*s' (keys: " MACHINE_KEYS ")",
+                        Q(l->w[i]));
+        int r = machine_key(p, &m, key, val);
+        if (r)
+            return r;
+        if (is(key, "ram"))
+            ram_col = val.col;
+    }
+    if (l->extra_col)
+        return fail(p, l->extra_col, "too many words on one line");
+    if (!(m.given & VML_MCFG_RAM))
+        return fail(p, l->end_col, "missing ram=SIZE (e.g. machine ram=8G)");
+    if (m.ram_bytes / m.nr_nodes < VML_PHYS_ALIGN)
+        return fail(p, ram_col, "ram is too small for %u nodes (each node needs 2M or more)",
+                    m.nr_nodes);
+    s->machine = m;
+    s->has_machine = true;
+    s->machine_line = l->line;
+    return 0;
+}
+
+/* ---- statements that do not start with a process -------------------------------------------- */
+
+static int parse_proc(struct parser *p, struct vml_op *op)
+{
+    int r = need(p, 1, VML_OP_PROC, "the process name");
+    struct word w = p->l->w[1];
+    if (r || (r = new_proc(p, w)) || (r = no_more(p, 2, VML_OP_PROC)))
+        return r;
+    copy_name(op->proc, w);
+    return names_add(&p->nm.procs, w.s, w.n, p->l->line) ? 0 : VML_EHOST;
+}
+
+static int parse_file(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    int r;
+    if (l->n < 2 || !(is(l->w[1], "create") || is(l->w[1], "delete")))
+        return fail(p, l->n < 2 ? l->end_col : l->w[1].col,
+                    "expected create or delete after file (usage: %s, or %s)",
+                    usage[VML_OP_FILE_CREATE], usage[VML_OP_FILE_DELETE]);
+    struct word name = l->w[2];
+    if (is(l->w[1], "delete")) {
+        struct sym *e;
+        op->kind = VML_OP_FILE_DELETE;
+        if ((r = need(p, 2, op->kind, "the file name")) || (r = need_file(p, name, &e)) ||
+            (r = no_more(p, 3, op->kind)))
+            return r;
+        copy_name(op->u.file.name, name);
+        e->gone_line = l->line;
+        return 0;
+    }
+    op->kind = VML_OP_FILE_CREATE;
+    if ((r = need(p, 2, op->kind, "the file name")) || (r = check_file_name(p, name)) ||
+        (r = need(p, 3, op->kind, "the file size")) ||
+        (r = size_word(p, l->w[3], "file size", &op->u.file.size)) || (r = no_more(p, 4, op->kind)))
+        return r;
+    struct sym *e = names_find(&p->nm.files, name.s, name.n);
+    if (e && !e->gone_line)
+        return fail(p, name.col, "file '%.*s' already exists (created at line %u)", Q(name),
+                    e->line);
+    copy_name(op->u.file.name, name);
+    if (e) { /* made again after a delete */
+        e->line = l->line;
+        e->gone_line = 0;
+        return 0;
+    }
+    return names_add(&p->nm.files, name.s, name.n, l->line) ? 0 : VML_EHOST;
+}
+
+static int parse_cpu(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    unsigned ncpu = p->s->machine.nr_cpus;
+    uint64_t n;
+    struct sym *pr;
+    int r;
+    if ((r = need(p, 1, VML_OP_CPU_RUN, "the CPU number")) ||
+        (r = u64_word(p, l->w[1], "CPU number", &n)))
+        return r;
+    if (n >= ncpu)
+        return fail(p, l->w[1].col,
+                    "no CPU %.*s: the machine has %u CPU%s, numbered from 0 (set machine cpus=N)",
+                    Q(l->w[1]), ncpu, ncpu == 1 ? "" : "s");
+    if ((r = need(p, 2, VML_OP_CPU_RUN, "'run'")))
+        return r;
+    if (!is(l->w[2], "run"))
+        return fail(p, l->w[2].col, "expected 'run', not '%.*s' (usage: %s)", Q(l->w[2]),
+                    usage[VML_OP_CPU_RUN]);
+    if ((r = need(p, 3, VML_OP_CPU_RUN, "the process")) || (r = need_proc(p, l->w[3], &pr)) ||
+        (r = no_more(p, 4, VML_OP_CPU_RUN)))
+        return r;
+    op->u.cpu_run.cpu = (unsigned)n;
+    copy_name(op->proc, l->w[3]);
+    return 0;
+}
+
+/* The subject of show and expect: a system file, or a process and its file. Sets op->proc
+ * and *file; *i is the index of the first word after the subject. alive_ok lets expect's
+ * "P alive" and "P killed" through (with *file VML_PROCFILE_COUNT). */
+static int parse_subject(struct parser *p, struct vml_op *op, enum vml_procfile *file, unsigned *i,
+                         bool alive_ok)
+{
+    const struct lex_line *l = p->l;
+    enum vml_op_kind k = op->kind;
+    struct word w = l->w[1];
+    struct sym *pr;
+    int r = need(p, 1, k, "a /proc file or a process");
+    if (r)
+        return r;
+    if (is_system_file(w)) {
+        *file = procfile(w);
+        *i = 2;
+        return 0;
+    }
+    enum vml_procfile f = procfile(w);
+    if (f != VML_PROCFILE_COUNT && !names_find(&p->nm.procs, w.s, w.n))
+        return fail(p, w.col, "%.*s is a per-process file: write %s P %.*s", Q(w), kind_names[k],
+                    Q(w));
+    if ((r = need_proc(p, w, &pr)))
+        return r;
+    copy_name(op->proc, w);
+    if ((r = need(p, 2, k, alive_ok ? "a /proc file, alive or killed" : "a /proc file")))
+        return r;
+    w = l->w[2];
+    *i = 3;
+    if (alive_ok && (is(w, "alive") || is(w, "killed"))) {
+        *file = VML_PROCFILE_COUNT;
+        return 0;
+    }
+    f = procfile(w);
+    if (f == VML_PROCFILE_COUNT)
+        return fail(p, w.col,
+                    "unknown /proc file '%.*s' (per process: " PER_PROCESS_FILES
+                    "; system: " SYSTEM_FILES ")",
+                    Q(w));
+    if (f >= VML_PROCFILE_NR_PER_PROCESS)
+        return fail(p, w.col, "%.*s is a system file: write %s %.*s, without a process", Q(w),
+                    kind_names[k], Q(w));
+    *file = f;
+    return 0;
+}
+
+/* An optional MAP of process op->proc at word i for file f; copies it into map. */
+static int subject_map(struct parser *p, struct vml_op *op, enum vml_procfile f, unsigned i,
+                       char *map)
+{
+    struct word w = p->l->w[i];
+    if (!per_mapping(f))
+        return fail(p, w.col,
+                    "%s takes no mapping name ('%.*s'): only maps, smaps and numa_maps "
+                    "do",
+                    procfile_names[f], Q(w));
+    struct sym *pr = names_find(&p->nm.procs, op->proc, strlen(op->proc));
+    int r = need_map(p, pr, w);
+    if (!r)
+        copy_name(map, w);
+    return r;
+}
+
+static int parse_show(struct parser *p, struct vml_op *op)
+{
+    enum vml_procfile f;
+    unsigned i;
+    int r = parse_subject(p, op, &f, &i, false);
+    if (r)
+        return r;
+    op->u.show.file = f;
+    if (op->proc[0] && i < p->l->n) {
+        if ((r = subject_map(p, op, f, i, op->u.show.map)))
+            return r;
+        i++;
+    }
+    return no_more(p, i, VML_OP_SHOW);
+}
+
+static bool is_cmp(struct word w, enum vml_cmp *c)
+{
+    for (unsigned k = 0; k < sizeof(cmp_names) / sizeof(cmp_names[0]); k++)
+        if (is(w, cmp_names[k])) {
+            *c = (enum vml_cmp)k;
+            return true;
+        }
+    return false;
+}
+
+/* FIELD: a /proc label, letters, digits, '_', '(', ')' and '.', a trailing ':' dropped. */
+static int parse_field(struct parser *p, struct word w, char *out)
+{
+    if (w.n > 1 && w.s[w.n - 1] == ':')
+        w.n--;
+    for (size_t i = 0; i < w.n; i++) {
+        unsigned char c = (unsigned char)w.s[i];
+        bool ok = i == 0 ? ident_start(c) : ident_char(c) || c == '(' || c == ')' || c == '.';
+        if (!ok || c == '-')
+            return fail(p, col_at(w, i),
+                        "'%.*s' is not a field name (write it as the file prints it, e.g. "
+                        "VmRSS, Private_Dirty, Active(anon), pgfault)",
+                        Q(w));
+    }
+    if (w.n >= VML_SCN_FIELD_MAX)
+        return fail(p, w.col, "field name '%.*s' is too long (%zu bytes; at most %d)", Q(w), w.n,
+                    VML_SCN_FIELD_MAX - 1);
+    copy_name(out, w);
+    return 0;
+}
+
+#define UNITS "B, K or kB, M, G, T (binary), or pages"
+
+/* VALUE [UNIT] at word i: a bare number, a size with a suffix, or a number and a unit word. */
+static int parse_value(struct parser *p, struct vml_op_expect *x, unsigned i)
+{
+    const struct lex_line *l = p->l;
+    struct word v = l->w[i];
+    char buf[2 * VML_SCN_WORD_MAX];
+    int r;
+    cstr(v, buf);
+    x->unit = VML_UNIT_NONE;
+    if (vml_parse_u64(buf, &x->value, NULL) != 0) {
+        if ((r = size_word(p, v, "value", &x->value)))
+            return r;
+        x->unit = VML_UNIT_BYTES;
+    }
+    if (i + 1 >= l->n)
+        return no_more(p, i + 1, VML_OP_EXPECT);
+    struct word u = l->w[i + 1];
+    if (is(u, "pages") || is(u, "page")) {
+        if (x->unit != VML_UNIT_NONE)
+            return fail(p, u.col, "value '%.*s' already has a unit; remove '%.*s'", Q(v), Q(u));
+        x->unit = VML_UNIT_PAGES;
+        return no_more(p, i + 2, VML_OP_EXPECT);
+    }
+    uint64_t mult;
+    char ubuf[8] = "1";
+    bool letters = u.n > 0 && u.n <= 3;
+    for (size_t k = 0; k < u.n && letters; k++)
+        letters = ident_start((unsigned char)u.s[k]) && u.s[k] != '_';
+    if (letters)
+        memcpy(ubuf + 1, u.s, u.n);
+    if (!letters || vml_parse_size(ubuf, &mult, NULL) != 0)
+        return fail(p, u.col, "unknown unit '%.*s' (use " UNITS ")", Q(u));
+    if (x->unit != VML_UNIT_NONE)
+        return fail(p, u.col, "value '%.*s' already has a unit; remove '%.*s'", Q(v), Q(u));
+    if (x->value > UINT64_MAX / mult)
+        return fail(p, v.col, "value %.*s %.*s is too large (the limit is 2^64-1 bytes)", Q(v),
+                    Q(u));
+    x->value *= mult;
+    x->unit = VML_UNIT_BYTES;
+    return no_more(p, i + 2, VML_OP_EXPECT);
+}
+
+/* Whether word i of an expect with a process is a MAP (see parse_expect). */
+static bool has_map_word(struct parser *p, const struct vml_op *op, unsigned i)
+{
+    const struct lex_line *l = p->l;
+    enum vml_cmp c;
+    unsigned line;
+    if (i + 1 >= l->n || is_cmp(l->w[i + 1], &c))
+        return false;
+    if (i + 2 < l->n && (is_cmp(l->w[i + 2], &c) || is(l->w[i + 2], "=")))
+        return true;
+    struct sym *pr = names_find(&p->nm.procs, op->proc, strlen(op->proc));
+    return mapset_get(pr->maps, l->w[i].s, l->w[i].n, &line) == 1;
+}
+
+static int parse_expect(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    struct vml_op_expect *x = &op->u.expect;
+    enum vml_procfile f;
+    unsigned i;
+    int r = parse_subject(p, op, &f, &i, true);
+    if (r)
+        return r;
+    if (f == VML_PROCFILE_COUNT) {
+        x->kind = is(l->w[2], "alive") ? VML_EXPECT_ALIVE : VML_EXPECT_KILLED;
+        return no_more(p, 3, VML_OP_EXPECT);
+    }
+    x->kind = VML_EXPECT_FIELD;
+    x->file = f;
+    /* A MAP comes before FIELD: the word after the subject is one when it names a mapping of
+     * P, or when the comparison comes one word later than it would without a MAP. */
+    if (op->proc[0] && has_map_word(p, op, i)) {
+        if ((r = subject_map(p, op, f, i, x->map)))
+            return r;
+        i++;
+    }
+    if ((r = need(p, i, VML_OP_EXPECT, "the field name")) ||
+        (r = parse_field(p, l->w[i], x->field)) ||
+        (r = need(p, i + 1, VML_OP_EXPECT, "a comparison (==, !=, <, <=, >, >=)")))
+        return r;
+    if (is(l->w[i + 1], "="))
+        return fail(p, l->w[i + 1].col, "write == to compare, not =");
+    if (!is_cmp(l->w[i + 1], &x->cmp))
+        return fail(p, l->w[i + 1].col,
+                    "expected a comparison (==, !=, <, <=, >, >=) after '%.*s', not '%.*s'",
+                    Q(l->w[i]), Q(l->w[i + 1]));
+    if ((r = need(p, i + 2, VML_OP_EXPECT, "the value")))
+        return r;
+    return parse_value(p, x, i + 2);
+}
+
+/* ---- P VERB ... ------------------------------------------------------------------------------ */
+
+/* Sets *out from KEY=VALUE options of mmap: each once, fixed and noreplace need at=. */
+static int mmap_options(struct parser *p, struct vml_op_mmap *m, unsigned i)
+{
+    const struct lex_line *l = p->l;
+    unsigned fixed_col = 0;
+    bool has_offset = false;
+    for (; i < l->n; i++) {
+        struct word w = l->w[i], key, val;
+        unsigned bit = is(w, "fixed")       ? VML_MMAP_FIXED
+                       : is(w, "noreplace") ? VML_MMAP_NOREPLACE
+                       : is(w, "populate")  ? VML_MMAP_POPULATE
+                       : is(w, "noreserve") ? VML_MMAP_NORESERVE
+                                            : 0;
+        bool kv = split_kv(w, &key, &val);
+        if (kv && is(key, "at"))
+            bit = VML_MMAP_AT;
+        if (kv && is(key, "offset")) {
+            if (has_offset)
+                return fail(p, w.col, "mmap option 'offset' given twice");
+            has_offset = true;
+            int r = size_word(p, val, "offset", &m->offset);
+            if (r)
+                return r;
+            if (m->backing == VML_BACKING_ANON)
+                return fail(p, w.col, "offset= is for file= and memfd= mappings, not anon");
+            if (m->offset % 4096)
+                return fail(p, val.col, "offset=%.*s is not a multiple of 4K (the page size)",
+                            Q(val));
+            continue;
+        }
+        if (!bit)
+            return fail(p, w.col,
+                        "unknown mmap option '%.*s' (use at=ADDR, fixed, noreplace, populate, "
+                        "noreserve or offset=SIZE)",
+                        Q(w));
+        if (m->flags & bit)
+            return fail(p, w.col, "mmap option '%.*s' given twice", Q(kv ? key : w));
+        if (bit == VML_MMAP_AT) {
+            int r = size_word(p, val, "at", &m->addr);
+            if (r)
+                return r;
+        }
+        if (bit & (VML_MMAP_FIXED | VML_MMAP_NOREPLACE)) {
+            if (m->flags & (VML_MMAP_FIXED | VML_MMAP_NOREPLACE))
+                return fail(p, w.col, "fixed and noreplace exclude each other (pick one)");
+            fixed_col = w.col;
+        }
+        m->flags |= bit;
+    }
+    if (l->extra_col)
+        return fail(p, l->extra_col, "too many words on one line");
+    if (fixed_col && !(m->flags & VML_MMAP_AT))
+        return fail(p, fixed_col, "fixed and noreplace need an address: add at=ADDR");
+    return 0;
+}
+
+static int parse_mmap(struct parser *p, struct sym *pr, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    struct vml_op_mmap *m = &op->u.mmap;
+    const enum vml_op_kind k = VML_OP_MMAP;
+    struct word key, val;
+    unsigned line;
+    int r;
+    if ((r = need(p, 2, k, "the mapping name")) || (r = check_name(p, l->w[2], "mapping")))
+        return r;
+    if (mapset_get(pr->maps, l->w[2].s, l->w[2].n, &line))
+        return fail(p, l->w[2].col,
+                    "process '%s' already has a mapping '%.*s' (line %u); pick another name or "
+                    "munmap it first",
+                    pr->name, Q(l->w[2]), line);
+    copy_name(m->map, l->w[2]);
+    if ((r = need(p, 3, k, "the size")) || (r = size_word(p, l->w[3], "mapping size", &m->len)))
+        return r;
+    if (m->len == 0)
+        return fail(p, l->w[3].col, "a mapping needs a size of at least 1 byte");
+    if ((r = need(p, 4, k, "anon, file=NAME or memfd=NAME")))
+        return r;
+    struct word w = l->w[4];
+    if (is(w, "anon")) {
+        m->backing = VML_BACKING_ANON;
+    } else if (split_kv(w, &key, &val) && is(key, "file")) {
+        struct sym *e;
+        if ((r = need_file(p, val, &e)))
+            return r;
+        m->backing = VML_BACKING_FILE;
+        copy_name(m->object, val);
+    } else if (split_kv(w, &key, &val) && is(key, "memfd")) {
+        if ((r = check_name(p, val, "memfd")))
+            return r;
+        m->backing = VML_BACKING_MEMFD;
+        copy_name(m->object, val);
+    } else {
+        return fail(p, w.col, "unknown mapping kind '%.*s' (use anon, file=NAME or memfd=NAME)",
+                    Q(w));
+    }
+    if ((r = need(p, 5, k, "private or shared")))
+        return r;
+    if (!is(l->w[5], "private") && !is(l->w[5], "shared"))
+        return fail(p, l->w[5].col, "expected private or shared, not '%.*s'", Q(l->w[5]));
+    m->shared = is(l->w[5], "shared");
+    if ((r = need(p, 6, k, "the protection (none, r, rw, rx, rwx ...)")) ||
+        (r = parse_prot(p, l->w[6], &m->prot)) || (r = mmap_options(p, m, 7)))
+        return r;
+    return mapset_put(&p->nm, &pr->maps, m->map, strlen(m->map), true, l->line);
+}
+
+static int parse_touch(struct parser *p, struct sym *pr, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_TOUCH;
+    bool br, has_stride = false, has_count = false;
+    int r;
+    if ((r = map_range(p, pr, 2, k, &op->u.touch.range, &br)) ||
+        (r = need(p, 3, k, "read, write or exec")))
+        return r;
+    struct word a = l->w[3];
+    if (is(a, "read"))
+        op->u.touch.access = VML_READ;
+    else if (is(a, "write"))
+        op->u.touch.access = VML_WRITE;
+    else if (is(a, "exec"))
+        op->u.touch.access = VML_EXEC;
+    else
+        return fail(p, a.col, "expected read, write or exec, not '%.*s'", Q(a));
+    op->u.touch.stride = 4096;
+    for (unsigned i = 4; i < l->n; i++) {
+        struct word w = l->w[i], key, val;
+        bool kv = split_kv(w, &key, &val);
+        if (kv && is(key, "stride") && !has_stride) {
+            has_stride = true;
+            if ((r = size_word(p, val, "stride", &op->u.touch.stride)))
+                return r;
+            if (op->u.touch.stride == 0)
+                return fail(p, val.col, "stride must be at least 1 byte");
+        } else if (kv && is(key, "count") && !has_count) {
+            has_count = true;
+            if ((r = u64_word(p, val, "count", &op->u.touch.count)))
+                return r;
+            if (op->u.touch.count == 0)
+                return fail(p, val.col,
+                            "count must be at least 1 (leave it out to touch the "
+                            "whole range)");
+        } else if (kv && (is(key, "stride") || is(key, "count"))) {
+            return fail(p, w.col, "touch option '%.*s' given twice", Q(key));
+        } else {
+            return fail(p, w.col, "unknown touch option '%.*s' (use stride=SIZE or count=N)", Q(w));
+        }
+    }
+    return no_more(p, l->n, k);
+}
+
+/* munmap, mprotect, madvise, mlock, munlock. */
+static int parse_range_op(struct parser *p, struct sym *pr, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = op->kind;
+    struct vml_range *rg = k == VML_OP_MPROTECT  ? &op->u.mprotect.range
+                           : k == VML_OP_MADVISE ? &op->u.madvise.range
+                                                 : &op->u.range;
+    bool br;
+    int r = map_range(p, pr, 2, k, rg, &br);
+    if (r)
+        return r;
+    unsigned next = 3;
+    if (k == VML_OP_MPROTECT) {
+        if ((r = need(p, 3, k, "the protection (none, r, rw, rx, rwx ...)")) ||
+            (r = parse_prot(p, l->w[3], &op->u.mprotect.prot)))
+            return r;
+        next = 4;
+    } else if (k == VML_OP_MADVISE) {
+        if ((r = need(p, 3, k, "the advice (dontneed)")))
+            return r;
+        if (!is(l->w[3], "dontneed"))
+            return fail(p, l->w[3].col, "unknown advice '%.*s' (use dontneed)", Q(l->w[3]));
+        op->u.madvise.advice = VML_ADV_DONTNEED;
+        next = 4;
+    }
+    if ((r = no_more(p, next, k)))
+        return r;
+    if (k == VML_OP_MUNMAP && !br) /* the whole mapping: its name is free again */
+        return mapset_put(&p->nm, &pr->maps, rg->name, strlen(rg->name), false, l->line);
+    return 0;
+}
+
+static int parse_io(struct parser *p, struct vml_op *op)
+{
+    const enum vml_op_kind k = op->kind;
+    bool br;
+    struct sym *e;
+    int r = need(p, 2, k, "the file (FILE or FILE[START:END])");
+    if (!r)
+        r = parse_range(p, p->l->w[2], true, &op->u.range, &br);
+    if (!r)
+        r = need_file(p, sub(p->l->w[2], 0, strlen(op->u.range.name)), &e);
+    return r ? r : no_more(p, 3, k);
+}
+
+static int parse_brk(struct parser *p, struct vml_op *op)
+{
+    int r = need(p, 2, VML_OP_BRK, "+SIZE or -SIZE");
+    if (r)
+        return r;
+    struct word w = p->l->w[2];
+    if (w.s[0] != '+' && w.s[0] != '-')
+        return fail(p, w.col,
+                    "brk takes a change: write +%.*s to grow the heap or -%.*s to shrink it", Q(w),
+                    Q(w));
+    op->u.brk.shrink = w.s[0] == '-';
+    if ((r = size_word(p, sub(w, 1, w.n), "brk", &op->u.brk.bytes)))
+        return r;
+    return no_more(p, 3, VML_OP_BRK);
+}
+
+static int parse_fork(struct parser *p, struct sym *pr, struct vml_op *op)
+{
+    int r = need(p, 2, VML_OP_FORK, "the child's name");
+    struct word w = p->l->w[2];
+    if (r || (r = new_proc(p, w)) || (r = no_more(p, 3, VML_OP_FORK)))
+        return r;
+    struct mapset *maps = pr->maps; /* pr moves when the table grows */
+    struct sym *child = names_add(&p->nm.procs, w.s, w.n, p->l->line);
+    if (!child)
+        return VML_EHOST;
+    child->maps = maps;
+    copy_name(op->u.fork.child, w);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    enum vml_op_kind kind;
+} verbs[] = {
+    { "mmap", VML_OP_MMAP },       { "munmap", VML_OP_MUNMAP }, { "mprotect", VML_OP_MPROTECT },
+    { "madvise", VML_OP_MADVISE }, { "mlock", VML_OP_MLOCK },   { "munlock", VML_OP_MUNLOCK },
+    { "touch", VML_OP_TOUCH },     { "fork", VML_OP_FORK },     { "exit", VML_OP_EXIT },
+    { "brk", VML_OP_BRK },         { "read", VML_OP_READ },     { "write", VML_OP_WRITE },
+};
+
+#define VERBS       "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write"
+#define FIRST_WORDS "machine, proc, file, cpu, show, expect or a process name"
+
+static int parse_process_op(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    struct word w0 = l->w[0];
+    struct sym *pr;
+    size_t v = 0, nverbs = sizeof(verbs) / sizeof(verbs[0]);
+    while (l->n > 1 && v < nverbs && !is(l->w[1], verbs[v].name))
+        v++;
+    bool known = bad_ident(w0) == w0.n && w0.n < VML_SCN_NAME_MAX &&
+                 names_find(&p->nm.procs, w0.s, w0.n) != NULL;
+    if (l->n == 1 && known)
+        return fail(p, l->end_col, "missing an operation after process '%.*s' (use " VERBS ")",
+                    Q(w0));
+    if ((l->n == 1 || v == nverbs) && !known)
+        return fail(p, w0.col, "unknown statement '%.*s' (a line starts with " FIRST_WORDS ")",
+                    Q(w0));
+    if (v == nverbs)
+        return fail(p, l->w[1].col, "unknown operation '%.*s' (use " VERBS ")", Q(l->w[1]));
+    int r = need_proc(p, w0, &pr);
+    if (r)
+        return r;
+    op->kind = verbs[v].kind;
+    copy_name(op->proc, w0);
+    switch (op->kind) {
+    case VML_OP_MMAP: return parse_mmap(p, pr, op);
+    case VML_OP_TOUCH: return parse_touch(p, pr, op);
+    case VML_OP_FORK: return parse_fork(p, pr, op);
+    case VML_OP_BRK: return parse_brk(p, op);
+    case VML_OP_READ:
+    case VML_OP_WRITE: return parse_io(p, op);
+    case VML_OP_EXIT:
+        if ((r = no_more(p, 2, VML_OP_EXIT)))
+            return r;
+        pr->gone_line = l->line;
+        return 0;
+    default: return parse_range_op(p, pr, op);
+    }
+}
+
+/* ---- the file ------------------------------------------------------------------------------- */
+
+static int push(struct parser *p, const struct vml_op *op)
+{
+    struct vml_scenario *s = p->s;
+    if (s->n_ops == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 32;
+        struct vml_op *v = realloc(s->ops, cap * sizeof(*v));
+        if (!v)
+            return VML_EHOST;
+        s->ops = v;
+        p->cap = cap;
+    }
+    s->ops[s->n_ops++] = *op;
+    return 0;
+}
+
+static int parse_line(struct parser *p)
+{
+    struct word w0 = p->l->w[0];
+    struct vml_op op;
+    int r;
+    if (is(w0, "machine"))
+        return parse_machine(p);
+    memset(&op, 0, sizeof(op));
+    op.line = p->l->line;
+    op.col = w0.col;
+    if (is(w0, "proc")) {
+        op.kind = VML_OP_PROC;
+        r = parse_proc(p, &op);
+    } else if (is(w0, "file")) {
+        r = parse_file(p, &op);
+    } else if (is(w0, "cpu")) {
+        op.kind = VML_OP_CPU_RUN;
+        r = parse_cpu(p, &op);
+    } else if (is(w0, "show")) {
+        op.kind = VML_OP_SHOW;
+        r = parse_show(p, &op);
+    } else if (is(w0, "expect")) {
+        op.kind = VML_OP_EXPECT;
+        r = parse_expect(p, &op);
+    } else {
+        r = parse_process_op(p, &op);
+    }
+    return r ? r : push(p, &op);
+}
+
+static void defaults(struct vml_machine_cfg *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->ram_bytes = VML_SCN_DEFAULT_RAM;
+    m->nr_nodes = 1;
+    m->paging_levels = 4;
+    m->nr_cpus = 1;
+    m->thp = VML_THP_MADVISE;
+}
+
+void vml_scenario_free(struct vml_scenario *s)
+{
+    if (!s)
+        return;
+    free(s->ops);
+    free(s->file);
+    free(s);
+}
+
+int vml_scenario_parse(const char *text, size_t len, const char *file, struct vml_scenario **out,
+                       struct vml_diag *diag)
+{
+    struct lex_line line = { 0 };
+    struct lexer lx = { text, text ? len : 0, 0, 0 };
+    struct parser p;
+    int r = VML_EHOST;
+    memset(&p, 0, sizeof(p));
+    p.l = &line;
+    p.diag = diag;
+    *out = NULL;
+    if (!(p.s = calloc(1, sizeof(*p.s))))
+        goto fail;
+    defaults(&p.s->machine);
+    if (file && !(p.s->file = strdup(file)))
+        goto fail;
+    while ((r = lex_next(&lx, &line, diag)) == 1)
+        if ((r = parse_line(&p)) != 0)
+            break;
+    if (r == 0) {
+        names_free(&p.nm);
+        *out = p.s;
+        return 0;
+    }
+fail:
+    if (r == VML_EHOST)
+        diag_set(diag, lx.line, 0, "host out of memory");
+    if (diag)
+        diag->file = file;
+    names_free(&p.nm);
+    vml_scenario_free(p.s);
+    return r;
+}
