@@ -1,0 +1,836 @@
+/* test_scenario_parse.c: the scenario language's parser: every statement, every error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vmlab/vmlab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROC_A "proc a\na mmap buf 64M anon private rw\n" /* lines 1-2 */
+
+static struct vml_scenario *ok_len(const char *text, size_t len)
+{
+    struct vml_scenario *s = NULL;
+    struct vml_diag d = { 0 };
+    int r = vml_scenario_parse(text, len, "t.scn", &s, &d);
+    if (r != 0)
+        fail_msg("unexpected error %d at %u:%u: %s\n--\n%s", r, d.line, d.col, d.msg, text);
+    assert_non_null(s);
+    return s;
+}
+
+static struct vml_scenario *ok(const char *text)
+{
+    return ok_len(text, strlen(text));
+}
+
+/* The last operation of a scenario that must parse (the scenario is kept in *keep). */
+static const struct vml_op *last(const char *text, struct vml_scenario **keep)
+{
+    *keep = ok(text);
+    assert_true((*keep)->n_ops > 0);
+    return &(*keep)->ops[(*keep)->n_ops - 1];
+}
+
+static void bad_len(const char *text, size_t len, unsigned line, unsigned col, const char *frag)
+{
+    struct vml_scenario *s = (struct vml_scenario *)1;
+    struct vml_diag d = { 0 };
+    int r = vml_scenario_parse(text, len, "t.scn", &s, &d);
+    if (r != VML_EPARSE)
+        fail_msg("want a parse error, got %d\n--\n%s", r, text);
+    assert_null(s);
+    assert_string_equal(d.file, "t.scn");
+    if (d.line != line || d.col != col)
+        fail_msg("error at %u:%u, want %u:%u (%s)\n--\n%s", d.line, d.col, line, col, d.msg, text);
+    if (!strstr(d.msg, frag))
+        fail_msg("message '%s' lacks '%s'\n--\n%s", d.msg, frag, text);
+}
+
+static void bad(const char *text, unsigned line, unsigned col, const char *frag)
+{
+    bad_len(text, strlen(text), line, col, frag);
+}
+
+static void test_empty_and_comments(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = ok("");
+    assert_int_equal(s->n_ops, 0);
+    assert_false(s->has_machine);
+    assert_int_equal(s->machine_line, 0);
+    assert_int_equal(s->machine.ram_bytes, VML_SCN_DEFAULT_RAM);
+    assert_int_equal(s->machine.nr_nodes, 1);
+    assert_int_equal(s->machine.paging_levels, 4);
+    assert_int_equal(s->machine.nr_cpus, 1);
+    assert_int_equal(s->machine.thp, VML_THP_MADVISE);
+    assert_int_equal(s->machine.given, 0);
+    assert_string_equal(s->machine.cpu, "");
+    assert_string_equal(s->file, "t.scn");
+    vml_scenario_free(s);
+
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_scenario_parse(NULL, 0, NULL, &s, &d), 0);
+    assert_null(s->file);
+    assert_int_equal(s->n_ops, 0);
+    vml_scenario_free(s);
+    vml_scenario_free(NULL);
+
+    s = ok("# comment\n\n   \t\n#\n\t \t# indented comment\n");
+    assert_int_equal(s->n_ops, 0);
+    vml_scenario_free(s);
+
+    /* CRLF, a final CR without LF, tabs, comments glued to words, no final newline. */
+    s = ok("proc a\r\n\r\n# c\r\n\ta  mmap\tbuf 4K anon private rw#comment\r\n  a exit\r");
+    assert_int_equal(s->n_ops, 3);
+    assert_int_equal(s->ops[0].line, 1);
+    assert_int_equal(s->ops[0].col, 1);
+    assert_int_equal(s->ops[1].line, 4);
+    assert_int_equal(s->ops[1].col, 2);
+    assert_string_equal(s->ops[1].u.mmap.map, "buf");
+    assert_int_equal(s->ops[1].u.mmap.prot, VML_PROT_READ | VML_PROT_WRITE);
+    assert_int_equal(s->ops[2].line, 5);
+    assert_int_equal(s->ops[2].col, 3);
+    assert_int_equal(s->ops[2].kind, VML_OP_EXIT);
+    vml_scenario_free(s);
+}
+
+static void test_lexer_errors(void **state)
+{
+    (void)state;
+    bad_len("proc a\0", 7, 1, 7, "control byte 0x00");
+    bad("proc a\x01", 1, 7, "control byte 0x01");
+    bad("proc a\x7f", 1, 7, "control byte 0x7f");
+    bad("proc a\rb\n", 1, 7, "carriage return");
+    bad("proc a\n\fproc b", 2, 1, "control byte 0x0c");
+    /* Anything goes in a comment. */
+    struct vml_scenario *s = ok("proc a # \x01\x7f\r\xff\n");
+    vml_scenario_free(s);
+
+    char line[400];
+    memset(line, 'a', sizeof(line));
+    memcpy(line, "proc ", 5);
+    line[sizeof(line) - 1] = 0;
+    bad(line, 1, 6, "word of 394 bytes is too long (at most 255)");
+    /* A 255-byte word is fine as far as the lexer goes: here a cpu spec. */
+    char m[300];
+    snprintf(m, sizeof(m), "machine ram=1G cpu=%0251d\n", 7);
+    assert_int_equal(strlen(m), 15 + 255 + 1);
+    s = ok(m);
+    assert_int_equal(strlen(s->machine.cpu), 251);
+    vml_scenario_free(s);
+    snprintf(m, sizeof(m), "machine ram=1G cpu=%0252d\n", 7);
+    bad(m, 1, 16, "too long (at most 255)");
+
+    bad(PROC_A "a mmap b 1 anon private rw x x x x x x x x x x x x x x x x", 3, 28,
+        "unknown mmap option 'x'");
+    bad("proc a\na exit x x x x x x x x x x x x x x x x x x", 2, 8, "unexpected 'x'");
+}
+
+static void test_machine(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = ok("# header\nmachine swap=2G thp=always seed=0x2a cpus=4 paging=5 "
+                                "cpu=zen3:l1d.4k=64x4 nodes=2 ram=16G\nproc a\n");
+    const struct vml_machine_cfg *m = &s->machine;
+    assert_true(s->has_machine);
+    assert_int_equal(s->machine_line, 2);
+    assert_int_equal(m->ram_bytes, 16 * VML_GiB);
+    assert_int_equal(m->nr_nodes, 2);
+    assert_string_equal(m->cpu, "zen3:l1d.4k=64x4");
+    assert_int_equal(m->paging_levels, 5);
+    assert_int_equal(m->nr_cpus, 4);
+    assert_int_equal(m->seed, 42);
+    assert_int_equal(m->thp, VML_THP_ALWAYS);
+    assert_int_equal(m->swap_bytes, 2 * VML_GiB);
+    assert_int_equal(m->given, 0xff);
+    assert_int_equal(s->n_ops, 1);
+    vml_scenario_free(s);
+
+    s = ok("machine ram=2M thp=never\n");
+    assert_int_equal(s->machine.ram_bytes, 2 * VML_MiB);
+    assert_int_equal(s->machine.thp, VML_THP_NEVER);
+    assert_int_equal(s->machine.given, VML_MCFG_RAM | VML_MCFG_THP);
+    assert_int_equal(s->machine.nr_nodes, 1);
+    vml_scenario_free(s);
+    s = ok("machine ram=8T nodes=8 thp=madvise swap=0\n");
+    assert_int_equal(s->machine.ram_bytes, 8 * VML_TiB);
+    vml_scenario_free(s);
+
+    bad("proc a\nmachine ram=1G", 2, 1, "must come before every operation (line 1 has 'proc')");
+    bad("machine ram=1G\n# x\nmachine ram=2G", 3, 1, "second machine line (the first is line 1)");
+    bad("machine nodes=2", 1, 16, "missing ram=SIZE");
+    bad("machine", 1, 8, "missing ram=SIZE");
+    bad("machine ram=1G ram=2G", 1, 16, "'ram' given twice");
+    bad("machine ram=1G foo=1", 1, 16, "unknown machine setting 'foo' (use ram, nodes");
+    bad("machine ram=1G bar", 1, 16, "expected KEY=VALUE, not 'bar'");
+    bad("machine ram=12Q", 1, 15, "ram: unknown size suffix 'Q'");
+    bad("machine ram=", 1, 13, "ram: expected a size");
+    bad("machine ram=3M", 1, 13, "multiple of 2M from 2M to 8T");
+    bad("machine ram=0", 1, 13, "multiple of 2M from 2M to 8T");
+    bad("machine ram=16T", 1, 13, "multiple of 2M from 2M to 8T");
+    bad("machine ram=99999999999999999999", 1, 13, "too large");
+    bad("machine ram=4M nodes=4", 1, 13, "too small for 4 nodes");
+    bad("machine ram=1G nodes=9", 1, 22, "nodes must be 1..8, not 9");
+    bad("machine ram=1G nodes=0", 1, 22, "nodes must be 1..8, not 0");
+    bad("machine ram=1G nodes=x", 1, 22, "nodes: expected a decimal number");
+    bad("machine ram=1G cpu=", 1, 20, "missing CPU spec");
+    bad("machine ram=1G paging=3", 1, 23, "paging must be 4 (48-bit) or 5 (57-bit), not '3'");
+    bad("machine ram=1G cpus=257", 1, 21, "cpus must be 1..256");
+    bad("machine ram=1G seed=-1", 1, 21, "seed: expected a decimal number");
+    bad("machine ram=1G seed=18446744073709551616", 1, 21, "too large");
+    bad("machine ram=1G thp=yes", 1, 20, "thp must be never, madvise or always, not 'yes'");
+    bad("machine ram=1G swap=1000", 1, 21, "swap must be a multiple of 4K");
+}
+
+static void test_proc(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = ok("proc a\nproc _B-2\nproc abcdefghijabcdefghijabcdefghij1\n");
+    assert_int_equal(s->n_ops, 3);
+    assert_int_equal(s->ops[0].kind, VML_OP_PROC);
+    assert_string_equal(s->ops[0].proc, "a");
+    assert_string_equal(s->ops[1].proc, "_B-2");
+    assert_string_equal(s->ops[2].proc, "abcdefghijabcdefghijabcdefghij1");
+    vml_scenario_free(s);
+
+    bad("proc", 1, 5, "missing the process name (usage: proc NAME)");
+    bad("proc a b", 1, 8, "unexpected 'b' after the end of proc");
+    bad("proc 1a", 1, 6, "'1a' is not a valid process name");
+    bad("proc a.b", 1, 7, "'a.b' is not a valid process name");
+    bad("proc abcdefghijabcdefghijabcdefghij12", 1, 6, "too long (32 bytes; at most 31)");
+    bad("proc a\nproc a", 2, 6, "process 'a' already exists (created at line 1)");
+    bad("proc a\na exit\nproc a", 3, 6, "existed until line 2; process names cannot be reused");
+    const char *const reserved[] = { "machine",   "proc",     "file",    "cpu",
+                                     "show",      "expect",   "meminfo", "vmstat",
+                                     "buddyinfo", "zoneinfo", "numastat" };
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+        char t[64];
+        snprintf(t, sizeof(t), "proc %s", reserved[i]);
+        bad(t, 1, 6, "reserved word");
+    }
+    /* Per-process file names are not reserved. */
+    s = ok("proc maps\nshow maps status\n");
+    vml_scenario_free(s);
+}
+
+static void test_statement_errors(void **state)
+{
+    (void)state;
+    bad("c touch buf read", 1, 1, "no process 'c' (create it with 'proc c')");
+    bad("1c touch buf read", 1, 1, "no process '1c'");
+    bad("foo", 1, 1, "unknown statement 'foo' (a line starts with machine, proc");
+    bad("foo bar", 1, 1, "unknown statement 'foo'");
+    bad("proc a\na", 2, 2, "missing an operation after process 'a' (use mmap");
+    bad("proc a\na frob", 2, 3, "unknown operation 'frob' (use mmap");
+    bad("proc a\na exit\na exit", 3, 1, "process 'a' exited at line 2");
+    bad("proc a\na exit\nshow a status", 3, 6, "exited at line 2");
+    bad("proc a\na exit\nexpect a alive", 3, 8, "exited at line 2");
+    bad("proc a\na exit\na fork b", 3, 1, "exited at line 2");
+    bad("proc a\nMMAP", 2, 1, "unknown statement 'MMAP'");
+}
+
+static void test_mmap(void **state)
+{
+    (void)state;
+    struct vml_scenario *s;
+    const struct vml_op *op = last(PROC_A, &s);
+    const struct vml_op_mmap *m = &op->u.mmap;
+    assert_int_equal(op->kind, VML_OP_MMAP);
+    assert_int_equal(op->line, 2);
+    assert_string_equal(op->proc, "a");
+    assert_string_equal(m->map, "buf");
+    assert_int_equal(m->len, 64 * VML_MiB);
+    assert_int_equal(m->backing, VML_BACKING_ANON);
+    assert_string_equal(m->object, "");
+    assert_false(m->shared);
+    assert_int_equal(m->prot, VML_PROT_READ | VML_PROT_WRITE);
+    assert_int_equal(m->flags, 0);
+    assert_int_equal(m->addr, 0);
+    assert_int_equal(m->offset, 0);
+    vml_scenario_free(s);
+
+    op = last("file create lib/libc.so.6 2M\nproc a\n"
+              "a mmap text 0x1001 file=lib/libc.so.6 shared r-x offset=8K populate noreserve\n",
+              &s);
+    m = &op->u.mmap;
+    assert_int_equal(m->len, 0x1001);
+    assert_int_equal(m->backing, VML_BACKING_FILE);
+    assert_string_equal(m->object, "lib/libc.so.6");
+    assert_true(m->shared);
+    assert_int_equal(m->prot, VML_PROT_READ | VML_PROT_EXEC);
+    assert_int_equal(m->offset, 8192);
+    assert_int_equal(m->flags, VML_MMAP_POPULATE | VML_MMAP_NORESERVE);
+    vml_scenario_free(s);
+
+    op = last("proc a\na mmap s 4K memfd=shm-0 shared none at=0x7f0000000000 fixed\n", &s);
+    m = &op->u.mmap;
+    assert_int_equal(m->backing, VML_BACKING_MEMFD);
+    assert_string_equal(m->object, "shm-0");
+    assert_int_equal(m->prot, 0);
+    assert_int_equal(m->addr, 0x7f0000000000ull);
+    assert_int_equal(m->flags, VML_MMAP_AT | VML_MMAP_FIXED);
+    vml_scenario_free(s);
+
+    op = last("proc a\na mmap s 4K anon shared rwx at=64T noreplace\n", &s);
+    assert_int_equal(op->u.mmap.flags, VML_MMAP_AT | VML_MMAP_NOREPLACE);
+    assert_int_equal(op->u.mmap.addr, 64 * VML_TiB);
+    vml_scenario_free(s);
+    op = last("proc a\na mmap s 4K anon shared rwx at=0x1234\n", &s);
+    assert_int_equal(op->u.mmap.flags, VML_MMAP_AT);
+    vml_scenario_free(s);
+
+    bad("proc a\na mmap", 2, 7, "missing the mapping name (usage: P mmap MAP SIZE");
+    bad("proc a\na mmap buf", 2, 11, "missing the size");
+    bad("proc a\na mmap 9buf 4K anon private rw", 2, 8, "not a valid mapping name");
+    bad("proc a\na mmap buf 0 anon private rw", 2, 12, "at least 1 byte");
+    bad("proc a\na mmap buf 4X anon private rw", 2, 13, "mapping size: unknown size suffix 'X'");
+    bad("proc a\na mmap buf 4K", 2, 14, "missing anon, file=NAME or memfd=NAME");
+    bad("proc a\na mmap buf 4K anonx private rw", 2, 15, "unknown mapping kind 'anonx'");
+    bad("proc a\na mmap buf 4K file=x private rw", 2, 20,
+        "no file 'x' (create it with 'file "
+        "create x SIZE')");
+    bad("proc a\na mmap buf 4K file= private rw", 2, 20, "missing file name");
+    bad("proc a\na mmap buf 4K memfd=1x shared rw", 2, 21, "not a valid memfd name");
+    bad("proc a\na mmap buf 4K anon", 2, 19, "missing private or shared");
+    bad("proc a\na mmap buf 4K anon priv rw", 2, 20, "expected private or shared, not 'priv'");
+    bad("proc a\na mmap buf 4K anon private", 2, 27, "missing the protection");
+    bad(PROC_A "a mmap buf 4K anon private rw", 3, 8,
+        "process 'a' already has a mapping 'buf' (line 2)");
+    bad("proc a\na mmap buf 4K anon private rw fixed", 2, 31, "need an address: add at=ADDR");
+    bad("proc a\na mmap buf 4K anon private rw noreplace", 2, 31, "need an address");
+    bad("proc a\na mmap buf 4K anon private rw at=1 fixed noreplace", 2, 42,
+        "fixed and noreplace exclude each other");
+    bad("proc a\na mmap buf 4K anon private rw at=1 at=2", 2, 36, "option 'at' given twice");
+    bad("proc a\na mmap buf 4K anon private rw at=", 2, 34, "at: expected a size");
+    bad("proc a\na mmap buf 4K anon private rw populate populate", 2, 40,
+        "option 'populate' given twice");
+    bad("proc a\na mmap buf 4K anon private rw offset=4K", 2, 31,
+        "offset= is for file= and memfd= mappings");
+    bad("proc a\na mmap buf 4K memfd=m shared rw offset=100", 2, 40, "not a multiple of 4K");
+    bad("proc a\na mmap buf 4K memfd=m shared rw offset=0 offset=0", 2, 42,
+        "option 'offset' given twice");
+    bad("proc a\na mmap buf 4K anon private rw bogus", 2, 31, "unknown mmap option 'bogus'");
+    bad("proc a\na mmap buf 4K anon private rw node=1", 2, 31, "unknown mmap option 'node=1'");
+}
+
+static unsigned prot_of(const char *p)
+{
+    char t[80];
+    struct vml_scenario *s;
+    snprintf(t, sizeof(t), "proc a\na mmap m 4K anon private %s\n", p);
+    unsigned v = last(t, &s)->u.mmap.prot;
+    vml_scenario_free(s);
+    return v;
+}
+
+static void test_prot(void **state)
+{
+    (void)state;
+    const unsigned R = VML_PROT_READ, W = VML_PROT_WRITE, X = VML_PROT_EXEC;
+    assert_int_equal(prot_of("none"), 0);
+    assert_int_equal(prot_of("---"), 0);
+    assert_int_equal(prot_of("r"), R);
+    assert_int_equal(prot_of("w"), W);
+    assert_int_equal(prot_of("x"), X);
+    assert_int_equal(prot_of("rw"), R | W);
+    assert_int_equal(prot_of("wr"), R | W);
+    assert_int_equal(prot_of("xr"), R | X);
+    assert_int_equal(prot_of("rwx"), R | W | X);
+    assert_int_equal(prot_of("xwr"), R | W | X);
+    assert_int_equal(prot_of("rw-"), R | W);
+    assert_int_equal(prot_of("r-x"), R | X);
+    assert_int_equal(prot_of("--x"), X);
+    assert_int_equal(prot_of("-w-"), W);
+    bad("proc a\na mmap m 4K anon private rwr", 2, 28, "protection 'rwr' has 'r' twice");
+    bad("proc a\na mmap m 4K anon private wr-", 2, 26, "bad protection 'wr-'");
+    bad("proc a\na mmap m 4K anon private rwxr", 2, 26, "bad protection 'rwxr'");
+    bad("proc a\na mmap m 4K anon private rwz", 2, 28, "bad protection 'rwz' (use none");
+    bad("proc a\na mmap m 4K anon private -", 2, 26, "bad protection '-'");
+    bad("proc a\na mmap m 4K anon private R", 2, 26, "bad protection 'R'");
+    bad("proc a\na mmap m 4K anon private NONE", 2, 26, "bad protection 'NONE'");
+}
+
+static const struct vml_range *range_of(const char *r, struct vml_scenario **s)
+{
+    char t[160];
+    snprintf(t, sizeof(t), PROC_A "a munmap %s\n", r);
+    return &last(t, s)->u.range;
+}
+
+static void test_ranges(void **state)
+{
+    (void)state;
+    struct vml_scenario *s;
+    const struct vml_range *r = range_of("buf", &s);
+    assert_string_equal(r->name, "buf");
+    assert_false(r->has_start);
+    assert_false(r->has_end);
+    assert_int_equal(r->col, 10);
+    vml_scenario_free(s);
+    r = range_of("buf[16M:]", &s);
+    assert_true(r->has_start);
+    assert_false(r->has_end);
+    assert_int_equal(r->start, 16 * VML_MiB);
+    assert_int_equal(r->end, 0);
+    vml_scenario_free(s);
+    r = range_of("buf[:4K]", &s);
+    assert_false(r->has_start);
+    assert_true(r->has_end);
+    assert_int_equal(r->end, 4096);
+    vml_scenario_free(s);
+    r = range_of("buf[0:0x2000]", &s);
+    assert_true(r->has_start && r->has_end);
+    assert_int_equal(r->start, 0);
+    assert_int_equal(r->end, 8192);
+    vml_scenario_free(s);
+    r = range_of("buf[:]", &s);
+    assert_false(r->has_start || r->has_end);
+    vml_scenario_free(s);
+    r = range_of("buf[1:2]", &s); /* alignment is the executor's to check */
+    assert_int_equal(r->start, 1);
+    vml_scenario_free(s);
+
+    bad(PROC_A "a munmap buf[8K:4K]", 3, 14, "empty range 'buf[8K:4K]'");
+    bad(PROC_A "a munmap buf[4K:4K]", 3, 14, "the start must be below the end");
+    bad(PROC_A "a munmap buf[0:4K", 3, 18, "missing ']' at the end of 'buf[0:4K'");
+    bad(PROC_A "a munmap buf[0:4K]x", 3, 19, "unexpected 'x' after ']'");
+    bad(PROC_A "a munmap buf[4K]", 3, 14, "missing ':' in 'buf[4K]'");
+    bad(PROC_A "a munmap buf[]", 3, 14, "missing ':'");
+    bad(PROC_A "a munmap buf[:4Q]", 3, 16, "range end: unknown size suffix 'Q'");
+    bad(PROC_A "a munmap buf[x:]", 3, 14, "range start: expected a decimal number");
+    bad(PROC_A "a munmap buf[99999999999999999999:]", 3, 14, "range start: number");
+    bad(PROC_A "a munmap buf[16E:]", 3, 14, "too large");
+    bad(PROC_A "a munmap [0:4K]", 3, 10, "missing mapping name before '['");
+    bad(PROC_A "a munmap buf(0:4K)", 3, 13, "not a valid mapping name");
+    bad(PROC_A "a munmap bug", 3, 10,
+        "process 'a' has no mapping 'bug' (create it with 'a mmap bug SIZE anon private rw')");
+    bad(PROC_A "a munmap", 3, 9, "missing the mapping (MAP or MAP[START:END])");
+}
+
+static void test_range_ops(void **state)
+{
+    (void)state;
+    struct vml_scenario *s =
+        ok(PROC_A "a mprotect buf[4K:8K] r\na madvise buf[:1M] dontneed\na mlock buf\n"
+                  "a munlock buf[4K:]\na munmap buf[0:4K]\na touch buf read\na munmap buf\n"
+                  "a mmap buf 8K anon private r\n");
+    assert_int_equal(s->n_ops, 10);
+    const struct vml_op *op = &s->ops[2];
+    assert_int_equal(op->kind, VML_OP_MPROTECT);
+    assert_string_equal(op->u.mprotect.range.name, "buf");
+    assert_int_equal(op->u.mprotect.range.start, 4096);
+    assert_int_equal(op->u.mprotect.prot, VML_PROT_READ);
+    op = &s->ops[3];
+    assert_int_equal(op->kind, VML_OP_MADVISE);
+    assert_int_equal(op->u.madvise.advice, VML_ADV_DONTNEED);
+    assert_int_equal(op->u.madvise.range.end, VML_MiB);
+    assert_int_equal(s->ops[4].kind, VML_OP_MLOCK);
+    assert_string_equal(s->ops[4].u.range.name, "buf");
+    assert_int_equal(s->ops[5].kind, VML_OP_MUNLOCK);
+    assert_int_equal(s->ops[5].u.range.start, 4096);
+    assert_int_equal(s->ops[6].kind, VML_OP_MUNMAP);
+    assert_true(s->ops[6].u.range.has_end);
+    assert_int_equal(s->ops[8].kind, VML_OP_MUNMAP);
+    assert_int_equal(s->ops[9].kind, VML_OP_MMAP);
+    assert_int_equal(s->ops[9].line, 10);
+    vml_scenario_free(s);
+
+    /* munmap of the bare name forgets it; a bracketed range, even a whole one, does not. */
+    bad(PROC_A "a munmap buf\na touch buf read", 4, 9,
+        "mapping 'buf' of process 'a' was unmapped at line 3");
+    bad(PROC_A "a munmap buf[:]\na mmap buf 4K anon private rw", 4, 8, "already has a mapping");
+    bad(PROC_A "a mprotect buf", 3, 15, "missing the protection");
+    bad(PROC_A "a mprotect buf rwz", 3, 18, "bad protection");
+    bad(PROC_A "a mprotect buf r w", 3, 18, "unexpected 'w' after the end of mprotect");
+    bad(PROC_A "a madvise buf", 3, 14, "missing the advice (dontneed)");
+    bad(PROC_A "a madvise buf free", 3, 15, "unknown advice 'free' (use dontneed)");
+    bad(PROC_A "a mlock buf[0:4K] x", 3, 19, "unexpected 'x' after the end of mlock");
+    bad(PROC_A "a munlock nope", 3, 11, "no mapping 'nope'");
+}
+
+static void test_touch(void **state)
+{
+    (void)state;
+    struct vml_scenario *s;
+    const struct vml_op *op = last(PROC_A "a touch buf write", &s);
+    assert_int_equal(op->kind, VML_OP_TOUCH);
+    assert_int_equal(op->u.touch.access, VML_WRITE);
+    assert_int_equal(op->u.touch.stride, 4096);
+    assert_int_equal(op->u.touch.count, 0);
+    vml_scenario_free(s);
+    op = last(PROC_A "a touch buf[16M:] read count=3 stride=2M", &s);
+    assert_int_equal(op->u.touch.access, VML_READ);
+    assert_int_equal(op->u.touch.stride, 2 * VML_MiB);
+    assert_int_equal(op->u.touch.count, 3);
+    assert_int_equal(op->u.touch.range.start, 16 * VML_MiB);
+    vml_scenario_free(s);
+    op = last(PROC_A "a touch buf exec stride=1", &s);
+    assert_int_equal(op->u.touch.access, VML_EXEC);
+    assert_int_equal(op->u.touch.stride, 1);
+    vml_scenario_free(s);
+
+    bad(PROC_A "a touch buf", 3, 12, "missing read, write or exec");
+    bad(PROC_A "a touch buf poke", 3, 13, "expected read, write or exec, not 'poke'");
+    bad(PROC_A "a touch buf read stride=0", 3, 25, "stride must be at least 1 byte");
+    bad(PROC_A "a touch buf read stride=4Q", 3, 26, "stride: unknown size suffix");
+    bad(PROC_A "a touch buf read count=0", 3, 24, "count must be at least 1");
+    bad(PROC_A "a touch buf read count=1K", 3, 25, "count: unexpected 'K'");
+    bad(PROC_A "a touch buf read count=1 count=2", 3, 26, "option 'count' given twice");
+    bad(PROC_A "a touch buf read size=1", 3, 18, "unknown touch option 'size=1'");
+    bad(PROC_A "a touch buf read stride", 3, 18, "unknown touch option 'stride'");
+}
+
+static void test_fork_exit(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = ok(PROC_A "a mmap other 4K anon private r\na fork b\n"
+                                       "b munmap buf\nb mmap buf 8K anon shared rw\n"
+                                       "a touch buf write\nb touch other read\nb fork c\n"
+                                       "c touch buf[:4K] read\nb exit\nc exit\n");
+    assert_int_equal(s->ops[3].kind, VML_OP_FORK);
+    assert_string_equal(s->ops[3].proc, "a");
+    assert_string_equal(s->ops[3].u.fork.child, "b");
+    assert_int_equal(s->ops[10].kind, VML_OP_EXIT);
+    assert_string_equal(s->ops[10].proc, "b");
+    vml_scenario_free(s);
+
+    bad(PROC_A "a fork", 3, 7, "missing the child's name");
+    bad(PROC_A "a fork a", 3, 8, "process 'a' already exists");
+    bad(PROC_A "a fork show", 3, 8, "reserved word");
+    bad(PROC_A "a fork b c", 3, 10, "unexpected 'c'");
+    /* The child's changes are its own, and the parent's after the fork too. */
+    bad(PROC_A "a fork b\nb munmap buf\nb touch buf read", 5, 9,
+        "mapping 'buf' of process 'b' was unmapped at line 4");
+    bad(PROC_A "a fork b\na mmap new 4K anon private rw\nb touch new read", 5, 9,
+        "process 'b' has no mapping 'new'");
+    bad(PROC_A "a exit now", 3, 8, "unexpected 'now' after the end of exit");
+}
+
+static void test_brk(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = ok("proc a\na brk +64M\na brk -16M\na brk +0\n");
+    assert_int_equal(s->ops[1].kind, VML_OP_BRK);
+    assert_int_equal(s->ops[1].u.brk.bytes, 64 * VML_MiB);
+    assert_false(s->ops[1].u.brk.shrink);
+    assert_int_equal(s->ops[2].u.brk.bytes, 16 * VML_MiB);
+    assert_true(s->ops[2].u.brk.shrink);
+    assert_int_equal(s->ops[3].u.brk.bytes, 0);
+    vml_scenario_free(s);
+    bad("proc a\na brk 64M", 2, 7, "write +64M to grow the heap or -64M to shrink it");
+    bad("proc a\na brk", 2, 6, "missing +SIZE or -SIZE");
+    bad("proc a\na brk +", 2, 8, "brk: expected a size");
+    bad("proc a\na brk +1Z", 2, 9, "brk: unknown size suffix 'Z'");
+    bad("proc a\na brk +-1", 2, 8, "brk: expected a decimal number");
+    bad("proc a\na brk +1M x", 2, 11, "unexpected 'x'");
+}
+
+static void test_files_and_io(void **state)
+{
+    (void)state;
+    struct vml_scenario *s;
+    bad("file create data.bin 64K\nproc a\na read .hidden-not-yet[0:1]", 3, 8,
+        "no file '.hidden-not-yet'");
+    s = ok("file create data.bin 64K\nfile create lib/x-1_2.so.6 0\nfile create .h 1\nproc a\n"
+           "a read data.bin[0:4K]\na write data.bin\nfile delete data.bin\n"
+           "file create data.bin 1\na read .h\n");
+    assert_int_equal(s->n_ops, 9);
+    assert_int_equal(s->ops[0].kind, VML_OP_FILE_CREATE);
+    assert_string_equal(s->ops[0].proc, "");
+    assert_string_equal(s->ops[0].u.file.name, "data.bin");
+    assert_int_equal(s->ops[0].u.file.size, 64 * VML_KiB);
+    assert_int_equal(s->ops[1].u.file.size, 0);
+    assert_int_equal(s->ops[4].kind, VML_OP_READ);
+    assert_string_equal(s->ops[4].proc, "a");
+    assert_string_equal(s->ops[4].u.range.name, "data.bin");
+    assert_int_equal(s->ops[4].u.range.end, 4096);
+    assert_int_equal(s->ops[5].kind, VML_OP_WRITE);
+    assert_false(s->ops[5].u.range.has_start);
+    assert_int_equal(s->ops[6].kind, VML_OP_FILE_DELETE);
+    assert_string_equal(s->ops[6].u.file.name, "data.bin");
+    assert_int_equal(s->ops[7].kind, VML_OP_FILE_CREATE);
+    vml_scenario_free(s);
+
+    bad("file", 1, 5, "expected create or delete after file");
+    bad("file remove x", 1, 6, "expected create or delete after file");
+    bad("file create", 1, 12, "missing the file name");
+    bad("file create x", 1, 14, "missing the file size");
+    bad("file create x 4Q", 1, 16, "file size: unknown size suffix");
+    bad("file create x 1 2", 1, 17, "unexpected '2'");
+    bad("file create x 1M\nfile create x 2M", 2, 13, "file 'x' already exists (created at line 1)");
+    bad("file delete y", 1, 13, "no file 'y' (create it with 'file create y SIZE')");
+    bad("file create y 1\nfile delete y\nfile delete y", 3, 13, "file 'y' was deleted at line 2");
+    bad("file create /etc/passwd 1M", 1, 13,
+        "bad file name '/etc/passwd': file names are "
+        "relative paths");
+    bad("file create a/../b 1M", 1, 15, "bad file name 'a/../b'");
+    bad("file create ./b 1M", 1, 13, "bad file name");
+    bad("file create a//b 1M", 1, 15, "bad file name");
+    bad("file create a/ 1M", 1, 15, "bad file name");
+    bad("file create a$b 1M", 1, 14, "bad file name");
+    char t[128];
+    snprintf(t, sizeof(t), "file create %064d 1", 0);
+    bad(t, 1, 13, "too long (64 bytes; at most 63)");
+    snprintf(t, sizeof(t), "file create %063d 1", 0);
+    s = ok(t);
+    vml_scenario_free(s);
+
+    bad("proc a\na read x", 2, 8, "no file 'x'");
+    bad("file create x 8K\nproc a\na read x[4K:0]", 3, 10, "empty range");
+    bad("file create x 8K\nfile delete x\nproc a\na write x[0:4K]", 4, 9,
+        "file 'x' was deleted at line 2");
+    bad("file create x 8K\nproc a\na read", 3, 7, "missing the file (FILE or FILE[START:END])");
+    bad("file create x 8K\nproc a\na read x y", 3, 10, "unexpected 'y'");
+}
+
+static void test_cpu_run(void **state)
+{
+    (void)state;
+    struct vml_scenario *s;
+    const struct vml_op *op = last("machine ram=1G cpus=4\nproc a\ncpu 3 run a\n", &s);
+    assert_int_equal(op->kind, VML_OP_CPU_RUN);
+    assert_int_equal(op->u.cpu_run.cpu, 3);
+    assert_string_equal(op->proc, "a");
+    vml_scenario_free(s);
+    op = last("proc a\ncpu 0 run a\n", &s);
+    assert_int_equal(op->u.cpu_run.cpu, 0);
+    vml_scenario_free(s);
+
+    bad("proc a\ncpu 1 run a", 2, 5, "no CPU 1: the machine has 1 CPU, numbered from 0");
+    bad("machine ram=1G cpus=2\nproc a\ncpu 2 run a", 3, 5, "the machine has 2 CPUs");
+    bad("proc a\ncpu 99999999999999999999 run a", 2, 5, "too large");
+    bad("proc a\ncpu x run a", 2, 5, "CPU number: expected a decimal number");
+    bad("proc a\ncpu", 2, 4, "missing the CPU number (usage: cpu N run P)");
+    bad("proc a\ncpu 0", 2, 6, "missing 'run'");
+    bad("proc a\ncpu 0 go a", 2, 7, "expected 'run', not 'go'");
+    bad("proc a\ncpu 0 run", 2, 10, "missing the process");
+    bad("proc a\ncpu 0 run b", 2, 11, "no process 'b'");
+    bad("proc a\ncpu 0 run a b", 2, 13, "unexpected 'b'");
+}
+
+static void test_show(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = ok(PROC_A "show meminfo\nshow vmstat\nshow buddyinfo\n"
+                                       "show zoneinfo\nshow numastat\nshow a maps\nshow a smaps\n"
+                                       "show a smaps buf\nshow a smaps_rollup\nshow a status\n"
+                                       "show a statm\nshow a numa_maps buf\nshow a maps buf\n");
+    static const enum vml_procfile want[] = {
+        VML_PROCFILE_MEMINFO,  VML_PROCFILE_VMSTAT,   VML_PROCFILE_BUDDYINFO,
+        VML_PROCFILE_ZONEINFO, VML_PROCFILE_NUMASTAT, VML_PROCFILE_MAPS,
+        VML_PROCFILE_SMAPS,    VML_PROCFILE_SMAPS,    VML_PROCFILE_SMAPS_ROLLUP,
+        VML_PROCFILE_STATUS,   VML_PROCFILE_STATM,    VML_PROCFILE_NUMA_MAPS,
+        VML_PROCFILE_MAPS,
+    };
+    assert_int_equal(s->n_ops, 2 + 13);
+    for (size_t i = 0; i < 13; i++) {
+        const struct vml_op *op = &s->ops[2 + i];
+        assert_int_equal(op->kind, VML_OP_SHOW);
+        assert_int_equal(op->u.show.file, want[i]);
+        assert_string_equal(op->proc, i < 5 ? "" : "a");
+    }
+    assert_string_equal(s->ops[2 + 6].u.show.map, "");
+    assert_string_equal(s->ops[2 + 7].u.show.map, "buf");
+    assert_string_equal(s->ops[2 + 11].u.show.map, "buf");
+    vml_scenario_free(s);
+
+    bad("show", 1, 5, "missing a /proc file or a process");
+    bad("show smaps", 1, 6, "smaps is a per-process file: write show P smaps");
+    bad("show b smaps", 1, 6, "no process 'b'");
+    bad(PROC_A "show a", 3, 7, "missing a /proc file");
+    bad(PROC_A "show a foo", 3, 8, "unknown /proc file 'foo' (per process: maps, smaps");
+    bad(PROC_A "show a meminfo", 3, 8, "meminfo is a system file: write show meminfo");
+    bad(PROC_A "show a status buf", 3, 15, "status takes no mapping name ('buf')");
+    bad(PROC_A "show a smaps bug", 3, 14, "process 'a' has no mapping 'bug'");
+    bad(PROC_A "show a smaps buf x", 3, 18, "unexpected 'x' after the end of show");
+    bad(PROC_A "show meminfo x", 3, 14, "unexpected 'x' after the end of show");
+}
+
+static const struct vml_op_expect *expect_of(const char *line, struct vml_scenario **s)
+{
+    char t[256];
+    snprintf(t, sizeof(t), PROC_A "%s\n", line);
+    const struct vml_op *op = last(t, s);
+    assert_int_equal(op->kind, VML_OP_EXPECT);
+    return &op->u.expect;
+}
+
+static void test_expect(void **state)
+{
+    (void)state;
+    struct vml_scenario *s;
+    const struct expect_case {
+        const char *line;
+        enum vml_procfile file;
+        const char *map, *field;
+        enum vml_cmp cmp;
+        uint64_t value;
+        enum vml_unit unit;
+    } cases[] = {
+        { "expect a smaps buf Private_Dirty == 16384 kB", VML_PROCFILE_SMAPS, "buf",
+          "Private_Dirty", VML_CMP_EQ, 16384 * VML_KiB, VML_UNIT_BYTES },
+        { "expect a status VmRSS <= 1G", VML_PROCFILE_STATUS, "", "VmRSS", VML_CMP_LE, VML_GiB,
+          VML_UNIT_BYTES },
+        { "expect meminfo MemFree > 7G", VML_PROCFILE_MEMINFO, "", "MemFree", VML_CMP_GT,
+          7 * VML_GiB, VML_UNIT_BYTES },
+        { "expect vmstat pgfault == 12", VML_PROCFILE_VMSTAT, "", "pgfault", VML_CMP_EQ, 12,
+          VML_UNIT_NONE },
+        { "expect a statm resident != 3 pages", VML_PROCFILE_STATM, "", "resident", VML_CMP_NE, 3,
+          VML_UNIT_PAGES },
+        { "expect a statm size >= 1 page", VML_PROCFILE_STATM, "", "size", VML_CMP_GE, 1,
+          VML_UNIT_PAGES },
+        { "expect meminfo Active(anon): < 0x10 M", VML_PROCFILE_MEMINFO, "", "Active(anon)",
+          VML_CMP_LT, 16 * VML_MiB, VML_UNIT_BYTES },
+        { "expect a smaps Rss == 4K", VML_PROCFILE_SMAPS, "", "Rss", VML_CMP_EQ, 4096,
+          VML_UNIT_BYTES },
+        { "expect a smaps buf Rss == 4096 B", VML_PROCFILE_SMAPS, "buf", "Rss", VML_CMP_EQ, 4096,
+          VML_UNIT_BYTES },
+        { "expect a smaps_rollup Pss == 0B", VML_PROCFILE_SMAPS_ROLLUP, "", "Pss", VML_CMP_EQ, 0,
+          VML_UNIT_BYTES },
+        { "expect a numa_maps buf N0 == 16", VML_PROCFILE_NUMA_MAPS, "buf", "N0", VML_CMP_EQ, 16,
+          VML_UNIT_NONE },
+        { "expect a status VmRSS == 18014398509481983 kB", VML_PROCFILE_STATUS, "", "VmRSS",
+          VML_CMP_EQ, 18014398509481983ull * 1024, VML_UNIT_BYTES },
+        { "expect vmstat nr_free_pages == 18446744073709551615", VML_PROCFILE_VMSTAT, "",
+          "nr_free_pages", VML_CMP_EQ, UINT64_MAX, VML_UNIT_NONE },
+        { "expect a status VmRSS == 1 kib", VML_PROCFILE_STATUS, "", "VmRSS", VML_CMP_EQ, 1024,
+          VML_UNIT_BYTES },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct vml_op_expect *x = expect_of(cases[i].line, &s);
+        const struct vml_op *op = &s->ops[s->n_ops - 1];
+        assert_int_equal(x->kind, VML_EXPECT_FIELD);
+        assert_int_equal(x->file, cases[i].file);
+        assert_string_equal(x->map, cases[i].map);
+        assert_string_equal(x->field, cases[i].field);
+        assert_int_equal(x->cmp, cases[i].cmp);
+        assert_int_equal(x->value, cases[i].value);
+        assert_int_equal(x->unit, cases[i].unit);
+        assert_string_equal(op->proc, cases[i].file < VML_PROCFILE_NR_PER_PROCESS ? "a" : "");
+        vml_scenario_free(s);
+    }
+    const struct vml_op_expect *x = expect_of("expect a alive", &s);
+    assert_int_equal(x->kind, VML_EXPECT_ALIVE);
+    vml_scenario_free(s);
+    x = expect_of("expect a killed", &s);
+    assert_int_equal(x->kind, VML_EXPECT_KILLED);
+    vml_scenario_free(s);
+
+    bad(PROC_A "expect", 3, 7, "missing a /proc file or a process");
+    bad(PROC_A "expect a", 3, 9, "missing a /proc file, alive or killed");
+    bad(PROC_A "expect a dead", 3, 10, "unknown /proc file 'dead'");
+    bad(PROC_A "expect a alive now", 3, 16, "unexpected 'now'");
+    bad(PROC_A "expect status VmRSS == 1", 3, 8, "status is a per-process file");
+    bad(PROC_A "expect a meminfo MemFree == 1", 3, 10, "meminfo is a system file");
+    bad(PROC_A "expect a status", 3, 16, "missing the field name");
+    bad(PROC_A "expect a status VmRSS", 3, 22, "missing a comparison");
+    bad(PROC_A "expect a status VmRSS = 4", 3, 23, "write == to compare, not =");
+    bad(PROC_A "expect a smaps buf Rss = 4", 3, 24, "write == to compare, not =");
+    bad(PROC_A "expect a status VmRSS =< 4", 3, 23,
+        "expected a comparison (==, !=, <, <=, >, "
+        ">=) after 'VmRSS', not '=<'");
+    bad(PROC_A "expect a smaps Rss 4", 3, 20, "expected a comparison");
+    bad(PROC_A "expect a smaps bug Rss == 4", 3, 16, "process 'a' has no mapping 'bug'");
+    bad(PROC_A "expect a smaps_rollup buf Rss == 4", 3, 23, "smaps_rollup takes no mapping");
+    bad(PROC_A "expect a status VmRSS ==", 3, 25, "missing the value");
+    bad(PROC_A "expect a status VmRSS == -4", 3, 26, "value: expected a decimal number");
+    bad(PROC_A "expect a status VmRSS == 4 parsecs", 3, 28, "unknown unit 'parsecs' (use B, K");
+    bad(PROC_A "expect a status VmRSS == 4 kB x", 3, 31, "unexpected 'x'");
+    bad(PROC_A "expect a status VmRSS == 4K kB", 3, 29, "value '4K' already has a unit");
+    bad(PROC_A "expect a status VmRSS == 4K pages", 3, 29, "already has a unit");
+    bad(PROC_A "expect a status VmRSS == 18446744073709551615 K", 3, 26, "is too large");
+    bad(PROC_A "expect a status VmRSS == 18014398509481984 kB", 3, 26, "is too large");
+    bad(PROC_A "expect a status VmRSS == 99999999999999999999", 3, 26, "value: number");
+    bad(PROC_A "expect a status VmRSS == 16E", 3, 26, "too large");
+    bad(PROC_A "expect a status Vm-RSS == 4", 3, 19, "'Vm-RSS' is not a field name");
+    bad(PROC_A "expect a status 1VmRSS == 4", 3, 17, "is not a field name");
+    bad(PROC_A "expect a status : == 4", 3, 17, "is not a field name");
+    char t[160];
+    snprintf(t, sizeof(t), PROC_A "expect vmstat %048d == 1", 0);
+    bad(t, 3, 15, "is not a field name");
+    snprintf(t, sizeof(t), PROC_A "expect vmstat a%047d == 1", 0);
+    bad(t, 3, 15, "too long (48 bytes; at most 47)");
+}
+
+static void test_diag_and_names(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = NULL;
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_scenario_parse("foo", 3, NULL, &s, &d), VML_EPARSE);
+    assert_null(d.file);
+    assert_int_equal(vml_scenario_parse("foo", 3, "x", &s, NULL), VML_EPARSE);
+    assert_null(s);
+    /* len is the end of the text, not a NUL. */
+    s = ok_len("proc a\nfoo", 6);
+    assert_int_equal(s->n_ops, 1);
+    vml_scenario_free(s);
+
+    assert_string_equal(vml_op_kind_name(VML_OP_MMAP), "mmap");
+    assert_string_equal(vml_op_kind_name(VML_OP_FILE_CREATE), "file create");
+    assert_string_equal(vml_op_kind_name(VML_OP_CPU_RUN), "cpu run");
+    assert_string_equal(vml_op_kind_name(VML_OP_NR_KINDS), "?");
+    for (unsigned k = 0; k < VML_OP_NR_KINDS; k++)
+        assert_string_not_equal(vml_op_kind_name((enum vml_op_kind)k), "?");
+    assert_string_equal(vml_procfile_name(VML_PROCFILE_SMAPS_ROLLUP), "smaps_rollup");
+    assert_string_equal(vml_procfile_name(VML_PROCFILE_NUMASTAT), "numastat");
+    assert_string_equal(vml_procfile_name(VML_PROCFILE_COUNT), "?");
+    assert_string_equal(vml_cmp_name(VML_CMP_LE), "<=");
+    assert_string_equal(vml_cmp_name(VML_CMP_NE), "!=");
+    assert_string_equal(vml_cmp_name((enum vml_cmp)6), "?");
+}
+
+/* Many processes and mappings, a long fork chain: look-ups stay cheap (a quadratic parser
+ * would take minutes here), and every name is still right at the end. */
+static void test_scale(void **state)
+{
+    (void)state;
+    enum { MAPS = 20000, FORKS = 20000 };
+    size_t cap = (size_t)(MAPS + FORKS) * 48 + 64, len = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    len += (size_t)snprintf(t + len, cap - len, "proc p0\n");
+    for (int i = 0; i < MAPS; i++)
+        len += (size_t)snprintf(t + len, cap - len, "p0 mmap m%d 4K anon private rw\n", i);
+    for (int i = 0; i < FORKS; i++)
+        len += (size_t)snprintf(t + len, cap - len, "p%d fork p%d\n", i, i + 1);
+    len += (size_t)snprintf(t + len, cap - len, "p%d touch m%d read\np%d munmap m7\n", FORKS,
+                            MAPS - 1, FORKS);
+    struct vml_scenario *s = ok_len(t, len);
+    assert_int_equal(s->n_ops, 1 + MAPS + FORKS + 2);
+    vml_scenario_free(s);
+    len += (size_t)snprintf(t + len, cap - len, "p%d touch m7 read\n", FORKS);
+    bad_len(t, len, 1 + MAPS + FORKS + 3, 14, "was unmapped at line");
+    free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_and_comments),
+        cmocka_unit_test(test_lexer_errors),
+        cmocka_unit_test(test_machine),
+        cmocka_unit_test(test_proc),
+        cmocka_unit_test(test_statement_errors),
+        cmocka_unit_test(test_mmap),
+        cmocka_unit_test(test_prot),
+        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_range_ops),
+        cmocka_unit_test(test_touch),
+        cmocka_unit_test(test_fork_exit),
+        cmocka_unit_test(test_brk),
+        cmocka_unit_test(test_files_and_io),
+        cmocka_unit_test(test_cpu_run),
+        cmocka_unit_test(test_show),
+        cmocka_unit_test(test_expect),
+        cmocka_unit_test(test_diag_and_names),
+        cmocka_unit_test(test_scale),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
