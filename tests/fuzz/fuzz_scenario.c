@@ -1,0 +1,181 @@
+/* fuzz_scenario.c: libFuzzer harness for vml_scenario_parse.
+ *
+ * Any bytes are a scenario. Properties: no crash, leak or hang; a failure is VML_EPARSE with
+ * the file name, a line of the input and a column within that line (or just past its end) and
+ * a message; a success holds only operations whose kinds, names and values obey the rules of
+ * docs/scenario.md (names NUL-terminated and well formed, START < END, fixed needs at= ...),
+ * in file order; parsing is deterministic.
+ */
+#include "vmlab/vmlab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            abort();                                                                               \
+    } while (0)
+
+/* Length of line n (1-based) of the text, without its newline; SIZE_MAX if there is none. */
+static size_t line_len(const uint8_t *d, size_t size, unsigned n)
+{
+    size_t start = 0;
+    for (unsigned i = 1; i < n; i++) {
+        const uint8_t *nl = memchr(d + start, '\n', size - start);
+        if (!nl)
+            return SIZE_MAX;
+        start = (size_t)(nl - d) + 1;
+    }
+    const uint8_t *nl = memchr(d + start, '\n', size - start);
+    return (nl ? (size_t)(nl - d) : size) - start;
+}
+
+static bool name_ok(const char *s, size_t max, bool file)
+{
+    size_t n = strnlen(s, max);
+    CHECK(n < max);
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        bool more = (c >= '0' && c <= '9') || c == '-' || (file && (c == '.' || c == '/'));
+        if (!(letter || ((i > 0 || file) && more)))
+            return false;
+    }
+    return !file || (s[0] != '/' && s[n - 1] != '/' && !strstr(s, "//"));
+}
+
+static void check_range(const struct vml_range *r, bool file)
+{
+    CHECK(name_ok(r->name, file ? VML_SCN_FILE_MAX : VML_SCN_NAME_MAX, file));
+    CHECK(r->col >= 1);
+    if (r->has_start && r->has_end)
+        CHECK(r->start < r->end);
+    if (!r->has_start)
+        CHECK(r->start == 0);
+    if (!r->has_end)
+        CHECK(r->end == 0);
+}
+
+static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
+{
+    CHECK((unsigned)op->kind < VML_OP_NR_KINDS);
+    CHECK(op->line >= 1 && op->col >= 1);
+    bool system = op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE;
+    if ((op->kind == VML_OP_SHOW || op->kind == VML_OP_EXPECT) && !op->proc[0])
+        system = true;
+    CHECK(system ? op->proc[0] == 0 : name_ok(op->proc, VML_SCN_NAME_MAX, false));
+    switch (op->kind) {
+    case VML_OP_MMAP: {
+        const struct vml_op_mmap *x = &op->u.mmap;
+        CHECK(name_ok(x->map, VML_SCN_NAME_MAX, false));
+        CHECK(x->len > 0 && (x->prot & ~7u) == 0 && (x->flags & ~31u) == 0);
+        CHECK(!(x->flags & (VML_MMAP_FIXED | VML_MMAP_NOREPLACE)) || (x->flags & VML_MMAP_AT));
+        CHECK((x->flags & (VML_MMAP_FIXED | VML_MMAP_NOREPLACE)) !=
+              (VML_MMAP_FIXED | VML_MMAP_NOREPLACE));
+        CHECK((x->flags & VML_MMAP_AT) || x->addr == 0);
+        CHECK(x->offset % 4096 == 0);
+        if (x->backing == VML_BACKING_ANON)
+            CHECK(x->object[0] == 0 && x->offset == 0);
+        else
+            CHECK(name_ok(x->object, VML_SCN_FILE_MAX, x->backing == VML_BACKING_FILE));
+        CHECK(x->backing <= VML_BACKING_MEMFD);
+        break;
+    }
+    case VML_OP_MUNMAP:
+    case VML_OP_MLOCK:
+    case VML_OP_MUNLOCK: check_range(&op->u.range, false); break;
+    case VML_OP_READ:
+    case VML_OP_WRITE: check_range(&op->u.range, true); break;
+    case VML_OP_MPROTECT:
+        check_range(&op->u.mprotect.range, false);
+        CHECK((op->u.mprotect.prot & ~7u) == 0);
+        break;
+    case VML_OP_MADVISE:
+        check_range(&op->u.madvise.range, false);
+        CHECK((unsigned)op->u.madvise.advice < VML_NR_ADVICE);
+        break;
+    case VML_OP_TOUCH:
+        check_range(&op->u.touch.range, false);
+        CHECK((unsigned)op->u.touch.access < VML_NR_ACCESS && op->u.touch.stride > 0);
+        break;
+    case VML_OP_FORK:
+        CHECK(name_ok(op->u.fork.child, VML_SCN_NAME_MAX, false));
+        CHECK(strcmp(op->u.fork.child, op->proc) != 0);
+        break;
+    case VML_OP_FILE_DELETE: CHECK(op->u.file.size == 0); /* fall through */
+    case VML_OP_FILE_CREATE: CHECK(name_ok(op->u.file.name, VML_SCN_FILE_MAX, true)); break;
+    case VML_OP_CPU_RUN: CHECK(op->u.cpu_run.cpu < m->nr_cpus); break;
+    case VML_OP_SHOW:
+        CHECK((unsigned)op->u.show.file < VML_PROCFILE_COUNT);
+        CHECK((op->u.show.file < VML_PROCFILE_NR_PER_PROCESS) == (op->proc[0] != 0));
+        if (op->u.show.map[0])
+            CHECK(name_ok(op->u.show.map, VML_SCN_NAME_MAX, false));
+        break;
+    case VML_OP_EXPECT: {
+        const struct vml_op_expect *x = &op->u.expect;
+        CHECK(x->kind <= VML_EXPECT_KILLED);
+        if (x->kind != VML_EXPECT_FIELD) {
+            CHECK(op->proc[0] && !x->field[0]);
+            break;
+        }
+        CHECK((unsigned)x->file < VML_PROCFILE_COUNT);
+        CHECK((x->file < VML_PROCFILE_NR_PER_PROCESS) == (op->proc[0] != 0));
+        CHECK(x->field[0] && strnlen(x->field, VML_SCN_FIELD_MAX) < VML_SCN_FIELD_MAX);
+        CHECK(x->cmp <= VML_CMP_GE && x->unit <= VML_UNIT_PAGES);
+        CHECK(strcmp(vml_cmp_name(x->cmp), "?") != 0);
+        if (x->map[0])
+            CHECK(name_ok(x->map, VML_SCN_NAME_MAX, false));
+        break;
+    }
+    default: break;
+    }
+    CHECK(strcmp(vml_op_kind_name(op->kind), "?") != 0);
+}
+
+static void check_machine(const struct vml_scenario *s)
+{
+    const struct vml_machine_cfg *m = &s->machine;
+    CHECK(m->ram_bytes > 0 && m->ram_bytes % (2u << 20) == 0 && m->ram_bytes <= VML_PHYS_MAX);
+    CHECK(m->nr_nodes >= 1 && m->nr_nodes <= VML_MAX_NODES);
+    CHECK(m->ram_bytes / m->nr_nodes >= (2u << 20));
+    CHECK(m->paging_levels == 4 || m->paging_levels == 5);
+    CHECK(m->nr_cpus >= 1 && m->nr_cpus <= VML_SCN_MAX_CPUS);
+    CHECK(m->thp <= VML_THP_ALWAYS && m->swap_bytes % 4096 == 0);
+    CHECK(strnlen(m->cpu, sizeof(m->cpu)) < sizeof(m->cpu));
+    CHECK(s->has_machine ? (m->given & VML_MCFG_RAM) && s->machine_line >= 1
+                         : m->given == 0 && s->machine_line == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct vml_scenario *s = NULL, *again = NULL;
+    struct vml_diag d = { 0 }, d2 = { 0 };
+    int r = vml_scenario_parse((const char *)data, size, "f.scn", &s, &d);
+    int r2 = vml_scenario_parse((const char *)data, size, "f.scn", &again, &d2);
+    CHECK(r == r2);
+    if (r == 0) {
+        CHECK(s && again && s->n_ops == again->n_ops && strcmp(s->file, "f.scn") == 0);
+        check_machine(s);
+        for (size_t i = 0; i < s->n_ops; i++) {
+            check_op(&s->ops[i], &s->machine);
+            CHECK(line_len(data, size, s->ops[i].line) != SIZE_MAX);
+            CHECK(i == 0 || s->ops[i].line > s->ops[i - 1].line);
+            CHECK(!s->has_machine || s->ops[i].line > s->machine_line);
+            CHECK(memcmp(&s->ops[i].u, &again->ops[i].u, sizeof(s->ops[i].u)) == 0);
+        }
+    } else {
+        CHECK(r == VML_EPARSE && !s && !again);
+        CHECK(d.file && strcmp(d.file, "f.scn") == 0 && d.msg[0] && d.line >= 1 && d.col >= 1);
+        size_t n = line_len(data, size, d.line);
+        CHECK(n != SIZE_MAX && d.col <= n + 1);
+        CHECK(d.line == d2.line && d.col == d2.col && strcmp(d.msg, d2.msg) == 0);
+    }
+    vml_scenario_free(s);
+    vml_scenario_free(again);
+    return 0;
+}
