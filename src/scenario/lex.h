@@ -4,7 +4,7 @@
 
 #include "vmlab/vmlab.h"
 
-#define LEX_MAX_WORDS 16 /* words kept per line; no operation has more than 11 */
+#define LEX_MAX_WORDS 16 /* words kept per line; no statement has more than 12 */
 
 /* A word of a line: not NUL-terminated, at most VML_SCN_WORD_MAX - 1 bytes. */
 struct word {

@@ -4,7 +4,9 @@
  * fork gives the child every mapping name of its parent. Copying the set would make a
  * scenario of n forks and n mmaps cost O(n^2), so sets are persistent instead: a treap whose
  * updates copy only the path to the changed node (O(log n) expected), leaving every older
- * version intact for the processes that still hold it. A removed name stays as a tombstone
+ * version intact for the processes that still hold it. Nodes a process made since its last
+ * fork (its epoch) are reachable from its set alone, so it changes them in place: copies happen
+ * only where a fork left nodes shared. A removed name stays as a tombstone
  * with the line that removed it, for the error message. Nodes are never freed one by one: the
  * arena goes when parsing ends. Priorities come from a fixed xorshift sequence, not from the
  * names, so no choice of names can unbalance the tree.
@@ -18,10 +20,11 @@
 
 struct mapset {
     struct mapset *l, *r;
-    uint64_t prio; /* max-heap order */
-    unsigned line; /* where it was made, or unmapped */
-    bool live;     /* false: a tombstone */
-    uint8_t n;     /* name length */
+    uint64_t prio;  /* max-heap order */
+    uint64_t epoch; /* made under this epoch: changed in place under it */
+    unsigned line;  /* where it was made, or unmapped */
+    bool live;      /* false: a tombstone */
+    uint8_t n;      /* name length */
     char name[VML_SCN_NAME_MAX];
 };
 
@@ -142,24 +145,36 @@ static struct mapset *node_new(struct names *nm)
     return &nm->chunks->node[nm->used++];
 }
 
-static struct mapset *node_copy(struct names *nm, const struct mapset *x)
+uint64_t names_new_epoch(struct names *nm)
 {
+    return ++nm->epochs;
+}
+
+/* t itself when epoch owns it, else a copy owned by epoch; NULL when out of memory. */
+static struct mapset *own(struct names *nm, struct mapset *t, uint64_t epoch)
+{
+    if (t->epoch == epoch)
+        return t;
     struct mapset *c = node_new(nm);
-    if (c)
-        *c = *x;
+    if (c) {
+        *c = *t;
+        c->epoch = epoch;
+    }
     return c;
 }
 
-/* Returns a new version of t with the name set to (live, line): always a fresh node, so the
- * rotations below change only nodes of the new version. NULL when out of memory. */
-static struct mapset *put(struct names *nm, const struct mapset *t, const char *s, size_t n,
-                          bool live, unsigned line)
+/* Returns the version of t under epoch with the name set to (live, line). The node returned
+ * and every node the rotations below touch are owned by epoch, so no other process's set
+ * changes. NULL when out of memory. */
+static struct mapset *put(struct names *nm, struct mapset *t, uint64_t epoch, const char *s,
+                          size_t n, bool live, unsigned line)
 {
     struct mapset *x;
     if (!t) {
         if (!(x = node_new(nm)))
             return NULL;
         memset(x, 0, sizeof(*x));
+        x->epoch = epoch;
         nm->rng ^= nm->rng << 13; /* xorshift64 */
         nm->rng ^= nm->rng >> 7;
         nm->rng ^= nm->rng << 17;
@@ -171,14 +186,14 @@ static struct mapset *put(struct names *nm, const struct mapset *t, const char *
         return x;
     }
     int c = cmp(s, n, t);
-    if (!(x = node_copy(nm, t)))
+    if (!(x = own(nm, t, epoch)))
         return NULL;
     if (c == 0) {
         x->live = live;
         x->line = line;
         return x;
     }
-    struct mapset *child = put(nm, c < 0 ? t->l : t->r, s, n, live, line);
+    struct mapset *child = put(nm, c < 0 ? x->l : x->r, epoch, s, n, live, line);
     if (!child)
         return NULL;
     if (c < 0) {
@@ -199,12 +214,12 @@ static struct mapset *put(struct names *nm, const struct mapset *t, const char *
     return x;
 }
 
-int mapset_put(struct names *nm, struct mapset **m, const char *s, size_t n, bool live,
-               unsigned line)
+int mapset_put(struct names *nm, struct mapset **m, uint64_t epoch, const char *s, size_t n,
+               bool live, unsigned line)
 {
     if (!nm->rng)
         nm->rng = 0x9e3779b97f4a7c15ull;
-    struct mapset *x = put(nm, *m, s, n, live, line);
+    struct mapset *x = put(nm, *m, epoch, s, n, live, line);
     if (!x)
         return VML_EHOST;
     *m = x;

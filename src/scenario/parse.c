@@ -583,7 +583,11 @@ static int parse_proc(struct parser *p, struct vml_op *op)
     if (r || (r = new_proc(p, w)) || (r = no_more(p, 2, VML_OP_PROC)))
         return r;
     copy_name(op->proc, w);
-    return names_add(&p->nm.procs, w.s, w.n, p->l->line) ? 0 : VML_EHOST;
+    struct sym *e = names_add(&p->nm.procs, w.s, w.n, p->l->line);
+    if (!e)
+        return VML_EHOST;
+    e->epoch = names_new_epoch(&p->nm);
+    return 0;
 }
 
 static int parse_file(struct parser *p, struct vml_op *op)
@@ -961,7 +965,7 @@ static int parse_mmap(struct parser *p, struct sym *pr, struct vml_op *op)
     if ((r = need(p, 6, k, "the protection (none, r, rw, rx, rwx ...)")) ||
         (r = parse_prot(p, l->w[6], &m->prot)) || (r = mmap_options(p, m, 7)))
         return r;
-    return mapset_put(&p->nm, &pr->maps, m->map, strlen(m->map), true, l->line);
+    return mapset_put(&p->nm, &pr->maps, pr->epoch, m->map, strlen(m->map), true, l->line);
 }
 
 static int parse_touch(struct parser *p, struct sym *pr, struct vml_op *op)
@@ -1038,7 +1042,7 @@ static int parse_range_op(struct parser *p, struct sym *pr, struct vml_op *op)
     if ((r = no_more(p, next, k)))
         return r;
     if (k == VML_OP_MUNMAP && !br) /* the whole mapping: its name is free again */
-        return mapset_put(&p->nm, &pr->maps, rg->name, strlen(rg->name), false, l->line);
+        return mapset_put(&p->nm, &pr->maps, pr->epoch, rg->name, strlen(rg->name), false, l->line);
     return 0;
 }
 
@@ -1077,11 +1081,13 @@ static int parse_fork(struct parser *p, struct sym *pr, struct vml_op *op)
     struct word w = p->l->w[2];
     if (r || (r = new_proc(p, w)) || (r = no_more(p, 3, VML_OP_FORK)))
         return r;
-    struct mapset *maps = pr->maps; /* pr moves when the table grows */
+    struct mapset *maps = pr->maps;      /* pr moves when the table grows */
+    pr->epoch = names_new_epoch(&p->nm); /* the set is shared now: changes copy */
     struct sym *child = names_add(&p->nm.procs, w.s, w.n, p->l->line);
     if (!child)
         return VML_EHOST;
     child->maps = maps;
+    child->epoch = names_new_epoch(&p->nm);
     copy_name(op->u.fork.child, w);
     return 0;
 }
