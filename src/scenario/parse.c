@@ -239,7 +239,7 @@ static int check_name(struct parser *p, struct word w, const char *what)
 {
     size_t i = bad_ident(w);
     if (w.n == 0)
-        return fail(p, w.col, "missing %s name before '['", what);
+        return fail(p, w.col, "missing %s name", what);
     if (i < w.n)
         return fail(p, col_at(w, i),
                     "'%.*s' is not a valid %s name: use a letter or '_' first, then letters, "
@@ -426,6 +426,8 @@ static int parse_range(struct parser *p, struct word w, bool file, struct vml_ra
                                "buf[16M:] or buf[4K:8K]";
     const char *lb = memchr(w.s, '[', w.n);
     struct word name = sub(w, 0, lb ? (size_t)(lb - w.s) : w.n);
+    if (name.n == 0)
+        return fail(p, w.col, "missing %s name before '[' (%s)", file ? "file" : "mapping", help);
     int e = file ? check_file_name(p, name) : check_name(p, name, "mapping");
     if (e)
         return e;

@@ -297,6 +297,7 @@ static void test_mmap(void **state)
         "create x SIZE')");
     bad("proc a\na mmap buf 4K file= private rw", 2, 20, "missing file name");
     bad("proc a\na mmap buf 4K memfd=1x shared rw", 2, 21, "not a valid memfd name");
+    bad("proc a\na mmap buf 4K memfd= shared rw", 2, 21, "missing memfd name");
     bad("proc a\na mmap buf 4K anon", 2, 19, "missing private or shared");
     bad("proc a\na mmap buf 4K anon priv rw", 2, 20, "expected private or shared, not 'priv'");
     bad("proc a\na mmap buf 4K anon private", 2, 27, "missing the protection");
@@ -585,6 +586,7 @@ static void test_files_and_io(void **state)
     bad("file create x 8K\nproc a\na read x[4K:0]", 3, 10, "empty range");
     bad("file create x 8K\nfile delete x\nproc a\na write x[0:4K]", 4, 9,
         "file 'x' was deleted at line 2");
+    bad("file create x 8K\nproc a\na read [0:1]", 3, 8, "missing file name before '['");
     bad("file create x 8K\nproc a\na read", 3, 7, "missing the file (FILE or FILE[START:END])");
     bad("file create x 8K\nproc a\na read x y", 3, 10, "unexpected 'y'");
 }
