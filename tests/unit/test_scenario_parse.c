@@ -127,6 +127,31 @@ static void test_lexer_errors(void **state)
     snprintf(m, sizeof(m), "machine ram=1G cpu=%0252d\n", 7);
     bad(m, 1, 16, "too long (at most 255)");
 
+    /* Lines of any length: a long comment, words far to the right. */
+    size_t cap = 200000, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    t[n++] = '#';
+    memset(t + n, 'x', 99998);
+    n += 99998;
+    memcpy(t + n, "\nproc", 5);
+    n += 5;
+    memset(t + n, '\t', 50000);
+    n += 50000;
+    memcpy(t + n, "a\na", 3); /* the 'a' of proc a is column 50005 */
+    n += 3;
+    s = ok_len(t, n - 2);
+    assert_int_equal(s->n_ops, 1);
+    assert_string_equal(s->ops[0].proc, "a");
+    assert_int_equal(s->ops[0].line, 2);
+    vml_scenario_free(s);
+    bad_len(t, n, 3, 2, "missing an operation after process 'a'");
+    memcpy(t + n, " frob", 5);
+    bad_len(t, n + 5, 3, 3, "unknown operation 'frob'");
+    t[n - 3] = '!';
+    bad_len(t, n, 2, 50005, "'!' is not a valid process name");
+    free(t);
+
     bad(PROC_A "a mmap b 1 anon private rw x x x x x x x x x x x x x x x x", 3, 28,
         "unknown mmap option 'x'");
     bad("proc a\na exit x x x x x x x x x x x x x x x x x x", 2, 8, "unexpected 'x'");
