@@ -239,10 +239,11 @@ struct vml_scenario {
     char *file; /* copy of the name given to vml_scenario_parse, or NULL */
 };
 
-/* Parses len bytes of scenario text (NUL bytes in it are errors). file names the input in
- * diagnostics and may be NULL. Returns 0 with *out set; VML_EPARSE with diag filled (file,
- * 1-based line and column, and a message saying what is wrong and how to fix it); or
- * VML_EHOST. On failure *out is NULL. diag may be NULL. */
+/* Parses len bytes of scenario text (NUL bytes in it are errors; NULL text reads as empty).
+ * file names the input in diagnostics and may be NULL. Returns 0 with *out set; VML_EPARSE
+ * with diag filled (file, 1-based line and column, and a message saying what is wrong and how
+ * to fix it); or VML_EHOST (diag says "host out of memory", column 0). On failure *out is
+ * NULL. diag may be NULL. Time is linear in len, O(log n) per name look-up. */
 int vml_scenario_parse(const char *text, size_t len, const char *file, struct vml_scenario **out,
                        struct vml_diag *diag);
 
