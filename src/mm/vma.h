@@ -19,8 +19,10 @@
  * VMA that points at them. String literals or vma_set_intern() strings (owned by the set, freed
  * with it) satisfy this.
  *
- * Fields of struct vma are read-only for callers except anon, anon_forked and priv: start, end
- * and flags feed the tree's ordering and gap bookkeeping, and must change through this API.
+ * Fields of struct vma are read-only for callers except name, priv, anon and anon_forked: start,
+ * end and flags feed the tree's ordering and gap bookkeeping and must change through this API.
+ * anon may go from 0 to a lineage at the first fault (vma_anon_reusable() or a new one), and
+ * anon_forked is set only on fork copies; other edits can break the merge invariant.
  */
 #ifndef VMLAB_MM_VMA_H
 #define VMLAB_MM_VMA_H
