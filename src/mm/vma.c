@@ -601,6 +601,7 @@ int vma_insert(struct vma_set *set, const struct vma_desc *d, struct vma **out)
     if (!v)
         return VML_EHOST;
     from_desc(v, d);
+    v->copied = true;
     tree_insert(set, v);
     if (out)
         *out = v;
@@ -888,8 +889,12 @@ int vma_change(struct vma_set *set, uint64_t start, uint64_t end, const struct v
                            ch->change_anon_name ? ch->anon_name : v->anon_name,
                            ch->change_policy ? ch->policy : v->policy };
         int err = ch->fn ? ch->fn(ch->ctx, v, cur, pe, &a.flags) : 0;
+        bool same = a.flags == v->flags && a.anon_name == v->anon_name && a.policy == v->policy;
         if (!err)
             err = modify_piece(set, v, cur, pe, &a);
+        struct vma *changed = err || same ? NULL : vma_find(set, cur);
+        if (changed)
+            changed->copied = false; /* merged if it could (vma_merge_existing_range) */
         if (err) {
             *done = cur;
             return err;
@@ -966,7 +971,8 @@ static int check_vma(struct check *c, const struct vma *v)
     if (p && p->end > v->start)
         BAD(c, "[%#llx, %#llx) overlaps [%#llx, %#llx)", (unsigned long long)p->start,
             (unsigned long long)p->end, s, e);
-    if (p && !((p->flags | v->flags) & VM_GROWSDOWN) && vma_can_merge(p, v))
+    if (p && !((p->flags | v->flags) & VM_GROWSDOWN) && !p->copied && !v->copied &&
+        vma_can_merge(p, v))
         BAD(c, "[%#llx, %#llx) and [%#llx, %#llx) should have merged", (unsigned long long)p->start,
             (unsigned long long)p->end, s, e);
     if (!v->n.next && c->set->last != v)
