@@ -47,6 +47,12 @@ struct vml_diag {
     char msg[256];    /* what went wrong and, where possible, how to fix it */
 };
 
+/* Memory protection bits, Linux's PROT_* values (0 is PROT_NONE). */
+#define VML_PROT_NONE  0u
+#define VML_PROT_READ  (1u << 0)
+#define VML_PROT_WRITE (1u << 1)
+#define VML_PROT_EXEC  (1u << 2)
+
 /* Page sizes the x86-64 MMU maps with one entry. */
 enum vml_page_size {
     VML_PS_4K = 0, /* PT leaf */

@@ -82,11 +82,6 @@ enum vml_op_kind {
     VML_OP_NR_KINDS,
 };
 
-/* PROT bits, numbered as Linux's PROT_*; 0 is PROT_NONE. */
-#define VML_PROT_READ  (1u << 0)
-#define VML_PROT_WRITE (1u << 1)
-#define VML_PROT_EXEC  (1u << 2)
-
 /* mmap option bits (vml_op_mmap.flags). */
 #define VML_MMAP_AT        (1u << 0) /* at=ADDR given: addr is a hint (or exact with FIXED) */
 #define VML_MMAP_FIXED     (1u << 1) /* MAP_FIXED; implies AT */
