@@ -6,7 +6,9 @@
  *   cpu.h      CPU models: TLB geometry, page-walk caches, cost model, presets
  *   mmu.h      translation: TLBs, page-walk caches, the walk, faults
  *   proc.h     /proc records and the kernel's text formats for them
+ *   sim.h      the simulated kernel: processes, mmap, faults, fork, files, its /proc
  *   scenario.h the scenario language: text to a checked list of operations
+ *   run.h      running a scenario on the simulator
  */
 #ifndef VMLAB_VMLAB_H
 #define VMLAB_VMLAB_H
@@ -17,6 +19,8 @@
 #include "vmlab/cpu.h"
 #include "vmlab/mmu.h"
 #include "vmlab/proc.h"
+#include "vmlab/sim.h"
 #include "vmlab/scenario.h"
+#include "vmlab/run.h"
 
 #endif

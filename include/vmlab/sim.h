@@ -1,0 +1,174 @@
+/* sim.h: the simulated kernel: processes, their address spaces, faults, fork, files, /proc.
+ *
+ * A vml_sim is one simulated machine (physical memory, CPUs) running a small Linux memory
+ * manager: processes with VMAs and page tables, demand paging with the shared zero page,
+ * fork with copy-on-write, a page cache for simulated files, shmem, and the /proc files that
+ * describe it all in the kernel's text format. Each rule follows the kernel function named in
+ * the source (see ../shared/reference/linux-vm-semantics.md).
+ *
+ * Calls mirror system calls: they return 0 or a negative VML_E* code that plays the errno's
+ * part (VML_EINVAL for EINVAL, VML_ENOMEM for ENOMEM, VML_EEXIST for EEXIST, VML_ENOENT for
+ * ESRCH/ENOENT), and leave the state unchanged on failure. An access that Linux answers with
+ * SIGSEGV is not a library error: it kills the simulated process and is reported in the
+ * access result.
+ */
+#ifndef VMLAB_SIM_H
+#define VMLAB_SIM_H
+
+#include "vmlab/base.h"
+#include "vmlab/cpu.h"
+#include "vmlab/mmu.h"
+#include "vmlab/phys.h"
+#include "vmlab/proc.h"
+
+#define VML_SIM_MAX_CPUS 256
+
+struct vml_sim_config {
+    struct vml_phys_config phys; /* RAM and nodes */
+    struct vml_cpu_model cpu;    /* every simulated CPU's model */
+    unsigned nr_cpus;            /* 1..VML_SIM_MAX_CPUS */
+    unsigned paging;             /* 4 or 5 (5 needs cpu.la57) */
+    uint64_t seed;               /* address-space randomisation; 0 = off, as under setarch -R */
+};
+
+struct vml_sim;
+
+/* Creates a machine with nothing running. VML_EINVAL (diag says which value; may be NULL),
+ * VML_EHOST. */
+int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struct vml_diag *diag);
+void vml_sim_destroy(struct vml_sim *sim); /* accepts NULL */
+
+/* ---- processes -------------------------------------------------------------------------- */
+
+/* Starts a process named comm (at most 15 characters are kept, as TASK_COMM_LEN) with an empty
+ * heap and a stack VMA, as after exec of a static program with no file mappings. */
+int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid);
+/* fork(2): the child gets a copy of the address space, private pages shared copy-on-write. */
+int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
+/* exit: the address space is torn down; the pid is no longer valid. */
+int vml_sim_exit(struct vml_sim *sim, int pid);
+/* prctl(PR_SET_NAME): the name /proc shows (at most 15 characters kept). */
+int vml_sim_set_comm(struct vml_sim *sim, int pid, const char *comm);
+/* Schedules pid on a CPU (CR3 load with the process's PCID). */
+int vml_sim_run_on(struct vml_sim *sim, unsigned cpu, int pid);
+
+/* How a process ended, for processes killed by the simulation. */
+struct vml_sim_death {
+    bool killed;   /* by a simulated SIGSEGV or SIGBUS */
+    int si_code;   /* VML_SEGV_MAPERR, VML_SEGV_ACCERR or VML_BUS_ADRERR */
+    uint64_t addr; /* faulting address */
+};
+#define VML_SEGV_MAPERR 1 /* no mapping at the address */
+#define VML_SEGV_ACCERR 2 /* the mapping forbids the access */
+#define VML_BUS_ADRERR  3 /* SIGBUS: a file mapping touched beyond the end of its file */
+
+/* Whether pid is alive (0) or was killed (VML_ENOENT with *death filled when known). */
+int vml_sim_status_of(const struct vml_sim *sim, int pid, struct vml_sim_death *death);
+
+/* ---- memory system calls (Linux's flag values) -------------------------------------------- */
+
+#define VML_MAP_SHARED          0x01
+#define VML_MAP_PRIVATE         0x02
+#define VML_MAP_FIXED           0x10
+#define VML_MAP_ANONYMOUS       0x20
+#define VML_MAP_NORESERVE       0x4000
+#define VML_MAP_POPULATE        0x8000
+#define VML_MAP_FIXED_NOREPLACE 0x100000
+
+#define VML_MADV_DONTNEED 4
+
+/* mmap(2). file is a simulated file's id (vml_sim_file_create) or -1 with MAP_ANONYMOUS;
+ * off is the file offset (page aligned). The address is stored in *addr. */
+int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsigned prot,
+                 unsigned flags, int file, uint64_t off, uint64_t *addr);
+int vml_sim_munmap(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len);
+int vml_sim_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, unsigned prot);
+int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, int advice);
+int vml_sim_mlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len);
+int vml_sim_munlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len);
+/* brk(2): moves the program break to brk (0: just report it); the break is stored in *out.
+ * As the kernel, a refused move leaves the break where it was and still succeeds. */
+int vml_sim_brk(struct vml_sim *sim, int pid, uint64_t brk, uint64_t *out);
+
+/* ---- accesses ------------------------------------------------------------------------------ */
+
+struct vml_sim_access {
+    uint64_t accesses;     /* accesses made */
+    uint64_t minor, major; /* page faults taken (minor, major) */
+    bool killed;           /* the process was killed (SIGSEGV, SIGBUS); the rest was not run */
+    int si_code;           /* VML_SEGV_* or VML_BUS_ADRERR when killed */
+    uint64_t addr;         /* faulting address when killed */
+};
+
+/* Accesses [start, end) every stride bytes (the first byte of each step) from user mode on the
+ * CPU the process runs on (CPU 0 if it runs nowhere yet), through the MMU, taking page faults
+ * as Linux does. */
+int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
+                  enum vml_access access, struct vml_sim_access *res);
+
+/* ---- files ----------------------------------------------------------------------------------- */
+
+/* Creates a regular file of size bytes (contents not cached) or, with shmem, a memfd-like shmem
+ * object. Regular files' names are unique (VML_EEXIST), memfd names need not be. The id is
+ * stored in *file. */
+int vml_sim_file_create(struct vml_sim *sim, const char *name, uint64_t size, bool shmem,
+                        int *file);
+int vml_sim_file_find(const struct vml_sim *sim, const char *name); /* id or VML_ENOENT */
+/* Extends a file to at least size bytes (ftruncate upwards). */
+int vml_sim_file_grow(struct vml_sim *sim, int file, uint64_t size);
+uint64_t vml_sim_file_size(const struct vml_sim *sim, int file); /* 0 for no such file */
+/* unlink(2): the name goes; the file lives on while mapped. */
+int vml_sim_file_delete(struct vml_sim *sim, int file);
+/* read(2)/write(2) of [off, off + len) through the page cache; counted for pid (its RSS does
+ * not change). Writes past the end extend the file. */
+int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
+int vml_sim_file_write(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
+
+/* ---- /proc ------------------------------------------------------------------------------------
+ */
+
+enum vml_sim_file {
+    VML_SIM_MAPS,
+    VML_SIM_SMAPS,
+    VML_SIM_SMAPS_ROLLUP,
+    VML_SIM_STATUS,
+    VML_SIM_STATM,
+    VML_SIM_NUMA_MAPS,
+    VML_SIM_MEMINFO,
+    VML_SIM_VMSTAT,
+    VML_SIM_BUDDYINFO,
+    VML_SIM_NR_FILES,
+};
+
+/* The /proc path suffix of a file: "maps", "smaps_rollup", "meminfo" ... */
+const char *vml_sim_file_name(enum vml_sim_file f);
+
+/* Appends the text of a /proc file. Per-process files need a live pid; system files ignore it.
+ * For smaps, [start, end) other than 0, 0 selects the VMAs overlapping that range. */
+int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
+                      uint64_t end, struct vml_text *out);
+
+/* Records behind the text, for programs. */
+int vml_sim_status_mem(const struct vml_sim *sim, int pid, struct vml_status_mem *out);
+int vml_sim_rollup(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out);
+/* The sum of the smaps blocks' printed values (what smem and similar tools add up; PSS can be
+ * a few kB below smaps_rollup's, which truncates once). */
+int vml_sim_smaps_sum(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out);
+void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *out);
+void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out);
+
+/* Live pids in creation order: fills up to n, returns how many there are. */
+size_t vml_sim_pids(const struct vml_sim *sim, int *pids, size_t n);
+const char *vml_sim_comm(const struct vml_sim *sim, int pid); /* NULL if no such process */
+
+/* ---- checking ----------------------------------------------------------------------------------
+ */
+
+/* The invariants of ARCHITECTURE.md: frames conserved per node; mapcount equals the present
+ * leaf entries pointing at each frame over all address spaces and refcount is at least it;
+ * each process's RSS counters equal what its page tables map and VmPTE its table frames; no
+ * TLB or page-walk cache holds a translation the tables no longer allow; PSS sums to the
+ * mapped frames. Returns 0, or -1 with why filled. Cost: a walk of every table. */
+int vml_sim_check(const struct vml_sim *sim, char *why, size_t len);
+
+#endif

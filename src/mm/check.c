@@ -1,0 +1,238 @@
+/* mm/check.c: the invariant checker of the simulated kernel (ARCHITECTURE.md, "Invariants").
+ *
+ * Recounts everything from the page tables and the page caches and compares with what the
+ * kernel keeps incrementally: per-frame mapcounts, per-mm RSS counters, frame totals by use,
+ * TLB contents, and the PSS identity.
+ */
+#include "mm/sim_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* pfn -> mappings seen, open addressing. */
+struct pfn_count {
+    uint64_t *keys; /* pfn + 1, 0 = empty */
+    uint32_t *counts;
+    size_t cap, used;
+};
+
+static int pc_add(struct pfn_count *pc, uint64_t pfn)
+{
+    if (2 * (pc->used + 1) > pc->cap) {
+        size_t ncap = pc->cap ? 2 * pc->cap : 1024;
+        uint64_t *k = calloc(ncap, sizeof(*k));
+        uint32_t *c = calloc(ncap, sizeof(*c));
+        if (!k || !c) {
+            free(k);
+            free(c);
+            return VML_EHOST;
+        }
+        for (size_t i = 0; i < pc->cap; i++) {
+            if (!pc->keys[i])
+                continue;
+            size_t j = (pc->keys[i] * 0x9e3779b97f4a7c15ull) & (ncap - 1);
+            while (k[j])
+                j = (j + 1) & (ncap - 1);
+            k[j] = pc->keys[i];
+            c[j] = pc->counts[i];
+        }
+        free(pc->keys);
+        free(pc->counts);
+        pc->keys = k;
+        pc->counts = c;
+        pc->cap = ncap;
+    }
+    uint64_t key = pfn + 1;
+    size_t j = (key * 0x9e3779b97f4a7c15ull) & (pc->cap - 1);
+    while (pc->keys[j] && pc->keys[j] != key)
+        j = (j + 1) & (pc->cap - 1);
+    if (!pc->keys[j]) {
+        pc->keys[j] = key;
+        pc->used++;
+    }
+    pc->counts[j]++;
+    return 0;
+}
+
+struct check_ctx {
+    const struct vml_sim *sim;
+    struct pfn_count pc;
+    uint64_t rss[NR_MM_COUNTERS];
+    uint64_t pss; /* bytes << PSS_SHIFT over all processes */
+    int err;
+    char *why;
+    size_t len;
+};
+
+static int fail(struct check_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct check_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->why, c->len, fmt, ap);
+    va_end(ap);
+    c->err = -1;
+    return -1;
+}
+
+static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    struct check_ctx *c = arg;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (leaf->level != 1)
+        return fail(c, "huge leaf at %#llx: not simulated yet", (unsigned long long)leaf->va);
+    if (pfn == c->sim->zero_pfn) {
+        if (leaf->entry & VML_PTE_RW)
+            return fail(c, "zero page mapped writable at %#llx", (unsigned long long)leaf->va);
+        return 0;
+    }
+    const struct frame *f = sim_frame(c->sim, pfn);
+    if (!f || !(f->flags & (PGF_ANON | PGF_CACHE)))
+        return fail(c, "pte at %#llx maps pfn %#llx which is neither anon nor page cache",
+                    (unsigned long long)leaf->va, (unsigned long long)pfn);
+    c->rss[mm_counter_of(f)]++;
+    c->pss += page_pss(f);
+    if (pc_add(&c->pc, pfn))
+        return fail(c, "host out of memory");
+    return 0;
+}
+
+static const struct vml_pt *pt_of_pcid(unsigned pcid, void *ctx)
+{
+    const struct vml_sim *sim = ((const void **)ctx)[0];
+    const unsigned *cpu = ((const void **)ctx)[1];
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        const struct sim_task *t = &sim->tasks[i];
+        if (!t->alive)
+            continue;
+        if (sim->cfg.cpu.pcid ? t->mm->pcid == pcid : sim->loaded[*cpu] == t->mm)
+            return t->mm->pt;
+    }
+    return NULL;
+}
+
+static int stray_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    *(struct vml_pt_leaf *)arg = *leaf;
+    return 1;
+}
+
+static int check_tasks(struct check_ctx *c)
+{
+    const struct vml_sim *sim = c->sim;
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        const struct sim_task *t = &sim->tasks[i];
+        if (!t->alive)
+            continue;
+        const struct sim_mm *mm = t->mm;
+        char why[200];
+        if (vml_pt_check(mm->pt, why, sizeof(why)))
+            return fail(c, "pid %d page tables: %s", t->pid, why);
+        if (vma_set_check(mm->vmas, why, sizeof(why)))
+            return fail(c, "pid %d VMAs: %s", t->pid, why);
+        /* Every present leaf lies inside a VMA. */
+        uint64_t gap_start = 0;
+        for (const struct vma *v = vma_first(mm->vmas);; v = vma_next(v)) {
+            uint64_t gap_end = v ? v->start : mm->layout.task_size + PAGE_SIZE;
+            struct vml_pt_leaf leaf;
+            if (vml_pt_for_each(mm->pt, gap_start, gap_end, stray_leaf, &leaf))
+                return fail(c, "pid %d: pte at %#llx lies outside every VMA", t->pid,
+                            (unsigned long long)leaf.va);
+            if (!v)
+                break;
+            gap_start = v->end;
+        }
+        memset(c->rss, 0, sizeof(c->rss));
+        for (const struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
+            vml_pt_for_each(mm->pt, v->start, v->end, count_leaf, c);
+            if (c->err)
+                return c->err;
+        }
+        static const char *names[NR_MM_COUNTERS] = { "MM_FILEPAGES", "MM_ANONPAGES", "MM_SWAPENTS",
+                                                     "MM_SHMEMPAGES" };
+        for (int k = 0; k < NR_MM_COUNTERS; k++)
+            if (c->rss[k] != mm->rss[k])
+                return fail(c, "pid %d: %s is %llu but the page tables map %llu", t->pid, names[k],
+                            (unsigned long long)mm->rss[k], (unsigned long long)c->rss[k]);
+    }
+    return 0;
+}
+
+int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
+{
+    struct check_ctx c = { .sim = sim, .why = why, .len = len };
+    int r = -1;
+    if (vml_phys_check(sim->phys, why, len))
+        return -1;
+    if (check_tasks(&c))
+        goto out;
+    /* mapcount == present leaves; refcount >= mapcount; anon pages are all mapped. */
+    uint64_t anon_seen = 0, cache_mapped_seen = 0;
+    for (size_t i = 0; i < c.pc.cap; i++) {
+        if (!c.pc.keys[i])
+            continue;
+        uint64_t pfn = c.pc.keys[i] - 1;
+        const struct frame *f = sim_frame(sim, pfn);
+        if ((uint64_t)f->mapcount != c.pc.counts[i]) {
+            fail(&c, "pfn %#llx: mapcount %d but %u present mappings", (unsigned long long)pfn,
+                 f->mapcount, c.pc.counts[i]);
+            goto out;
+        }
+        if (f->refcount < f->mapcount) {
+            fail(&c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
+                 f->refcount, f->mapcount);
+            goto out;
+        }
+        if (f->flags & PGF_ANON)
+            anon_seen++;
+        else
+            cache_mapped_seen++;
+    }
+    /* Frames by use agree with what owns them. */
+    uint64_t used_anon = 0, used_cache = 0, cached = 0, pss_pages = anon_seen + cache_mapped_seen;
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
+        struct vml_phys_usage u;
+        vml_phys_usage(sim->phys, n, &u);
+        used_anon += u.used[VML_USE_ANON];
+        used_cache += u.used[VML_USE_FILE] + u.used[VML_USE_SHMEM];
+    }
+    for (size_t i = 0; i < sim->nr_files; i++)
+        if (sim->files[i])
+            cached += sim->files[i]->nr_cached;
+    if (used_anon != anon_seen) {
+        fail(&c, "%llu anonymous frames allocated but %llu mapped (leak or double free)",
+             (unsigned long long)used_anon, (unsigned long long)anon_seen);
+        goto out;
+    }
+    if (used_cache != cached) {
+        fail(&c, "%llu page-cache frames allocated but the files hold %llu",
+             (unsigned long long)used_cache, (unsigned long long)cached);
+        goto out;
+    }
+    /* PSS: each mapped page's shares add up to its size, short by less than one unit per
+     * mapping from the fixed-point division. */
+    uint64_t whole = pss_pages * (PAGE_SIZE << PSS_SHIFT);
+    uint64_t mappings = 0;
+    for (size_t i = 0; i < c.pc.cap; i++)
+        mappings += c.pc.keys[i] ? c.pc.counts[i] : 0;
+    if (c.pss > whole || whole - c.pss >= (mappings ? mappings : 1)) {
+        fail(&c, "PSS over all processes is %llu (fixed point) but the mapped pages make %llu",
+             (unsigned long long)c.pss, (unsigned long long)whole);
+        goto out;
+    }
+    for (unsigned cpu = 0; cpu < sim->cfg.nr_cpus; cpu++) {
+        const void *ctx[2] = { sim, &cpu };
+        char w[200];
+        if (vml_cpu_check(sim->cpus[cpu], pt_of_pcid, ctx, w, sizeof(w))) {
+            fail(&c, "cpu %u: %s", cpu, w);
+            goto out;
+        }
+    }
+    r = 0;
+out:
+    free(c.pc.keys);
+    free(c.pc.counts);
+    return r;
+}

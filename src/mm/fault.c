@@ -1,0 +1,242 @@
+/* mm/fault.c: page-fault handling (arch/x86/mm/fault.c: do_user_addr_fault, access_error;
+ * mm/memory.c: handle_mm_fault and the handlers below).
+ *
+ *   not present, anonymous private VMA   do_anonymous_page: zero page on read, new page on write
+ *   not present, file or shmem VMA        do_read_fault (with fault-around) / do_cow_fault /
+ *                                         do_shared_fault
+ *   present, write to a read-only entry   do_wp_page: make writable (shared), reuse an exclusive
+ *                                         anonymous page, or copy (wp_page_copy)
+ *   present and allowed                   spurious (a stale TLB entry): nothing to do
+ */
+#include "mm/sim_internal.h"
+
+/* mm/memory.c: fault_around_bytes = 64 KiB, i.e. 16 pages. */
+#define FAULT_AROUND_PAGES 16ull
+
+int mm_counter_of(const struct frame *f)
+{
+    if (f->flags & PGF_ANON)
+        return MM_ANONPAGES;
+    return (f->flags & PGF_SHMEMPG) ? MM_SHMEMPAGES : MM_FILEPAGES;
+}
+
+uint64_t vma_pte_flags(const struct vma *v, bool writable)
+{
+    /* vm_get_page_prot: user, accessed (x86's PAGE_* protections include _PAGE_ACCESSED), NX
+     * unless executable. */
+    uint64_t f = VML_PTE_US | VML_PTE_A;
+    if (!(v->flags & VM_EXEC))
+        f |= VML_PTE_NX;
+    if (writable)
+        f |= VML_PTE_RW;
+    return f;
+}
+
+void mm_update_hiwater(struct sim_mm *mm)
+{
+    uint64_t rss = mm->rss[MM_ANONPAGES] + mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES];
+    if (rss > mm->hiwater_rss)
+        mm->hiwater_rss = rss;
+}
+
+/* Installs a page's PTE and its rmap and RSS accounting (set_pte_range + folio_add_*_rmap). */
+static int map_page(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t va,
+                    uint64_t pfn, uint64_t flags)
+{
+    int r = vml_pt_map(mm->pt, va, pfn, VML_PS_4K, flags);
+    if (r)
+        return r;
+    struct frame *f = sim_frame(sim, pfn);
+    page_add_map(sim, pfn);
+    mm->rss[mm_counter_of(f)]++;
+    if (v->flags & VM_LOCKED)
+        page_mlock(sim, pfn);
+    return 0;
+}
+
+/* Removes the PTE at va (keeping the table) and flushes it from every CPU. */
+static void clear_pte(struct vml_sim *sim, struct sim_mm *mm, uint64_t va)
+{
+    vml_pt_unmap(mm->pt, va, va + PAGE_SIZE, VML_PT_KEEP_TABLES, NULL, NULL);
+    sim_flush_range(sim, mm, va, va + PAGE_SIZE);
+}
+
+/* anon_vma_prepare: a VMA gets its anonymous lineage with its first anonymous page, a
+ * neighbour's when it could merge with it (find_mergeable_anon_vma), else a new one. */
+static void anon_prepare(struct vml_sim *sim, struct vma *v)
+{
+    if (v->anon != 0)
+        return;
+    uint64_t reuse = vma_anon_reusable(v);
+    v->anon = reuse ? reuse : sim->next_anon++;
+}
+
+static uint64_t linear_index(const struct vma *v, uint64_t va)
+{
+    return v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+}
+
+/* mm/memory.c: do_anonymous_page. */
+static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                             bool write)
+{
+    struct sim_mm *mm = t->mm;
+    if (!write) {
+        /* The shared zero page: special, read-only, not counted anywhere. */
+        return vml_pt_map(mm->pt, va, sim->zero_pfn, VML_PS_4K,
+                          vma_pte_flags(v, false) | VML_PTE_SPECIAL);
+    }
+    anon_prepare(sim, v);
+    uint64_t pfn;
+    int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &pfn);
+    if (r)
+        return r;
+    r = map_page(sim, mm, v, va, pfn, vma_pte_flags(v, true) | VML_PTE_D);
+    page_put(sim, pfn); /* the mapping holds the page now */
+    return r;
+}
+
+/* do_fault_around: maps the cached pages of the 64 KiB-aligned window around va that have no
+ * PTE yet, clipped to the VMA and the page table (filemap_map_pages). No I/O, no faults. */
+static void fault_around(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
+                         struct sim_file *f, uint64_t va, bool shared_writable)
+{
+    uint64_t win = FAULT_AROUND_PAGES * PAGE_SIZE;
+    uint64_t lo = va & ~(win - 1), hi = lo + win;
+    uint64_t pmd_lo = va & ~((2ull << 20) - 1), pmd_hi = pmd_lo + (2ull << 20);
+    lo = lo < v->start ? v->start : lo;
+    lo = lo < pmd_lo ? pmd_lo : lo;
+    hi = hi > v->end ? v->end : hi;
+    hi = hi > pmd_hi ? pmd_hi : hi;
+    for (uint64_t a = lo; a < hi; a += PAGE_SIZE) {
+        if (a == va)
+            continue;
+        uint64_t idx = linear_index(v, a), pfn;
+        struct vml_pt_leaf leaf;
+        if (idx << PAGE_SHIFT >= f->size || !cache_lookup(f, idx, &pfn) ||
+            vml_pt_lookup(mm->pt, a, &leaf) == 0)
+            continue;
+        /* Fault-around maps read-only and old except where writes need no notification. */
+        if (map_page(sim, mm, v, a, pfn, vma_pte_flags(v, shared_writable) & ~VML_PTE_A) != 0)
+            return;
+    }
+}
+
+/* mm/memory.c: do_fault -> do_read_fault / do_cow_fault / do_shared_fault. */
+static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, bool write,
+                    bool *major)
+{
+    struct sim_mm *mm = t->mm;
+    struct sim_file *f = v->file;
+    uint64_t idx = linear_index(v, va);
+    if (idx << PAGE_SHIFT >= ((f->size + PAGE_SIZE - 1) & PAGE_MASK))
+        return VML_BUS_ADRERR; /* beyond the end of the file: SIGBUS (filemap_fault) */
+    bool shared = v->flags & VM_SHARED;
+    /* Shared writable mappings of regular files are write-notified: mapped read-only until
+     * the first write (vma_wants_writenotify); shmem needs no notification. */
+    bool shared_writable = shared && (v->flags & VM_WRITE) && f->shmem;
+    uint64_t pfn;
+    int r;
+    if (!write) {
+        fault_around(sim, mm, v, f, va, shared_writable);
+        if ((r = cache_get(sim, f, idx, task_node(sim, t), &pfn, major)) != 0)
+            return r;
+        return map_page(sim, mm, v, va, pfn, vma_pte_flags(v, shared_writable));
+    }
+    if ((r = cache_get(sim, f, idx, task_node(sim, t), &pfn, major)) != 0)
+        return r;
+    if (shared) {
+        page_set_dirty(sim, pfn);
+        return map_page(sim, mm, v, va, pfn, vma_pte_flags(v, true) | VML_PTE_D);
+    }
+    /* do_cow_fault: a private copy of the file page; the file page itself is not mapped. */
+    anon_prepare(sim, v);
+    uint64_t copy;
+    if ((r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &copy)) != 0)
+        return r;
+    r = map_page(sim, mm, v, va, copy, vma_pte_flags(v, true) | VML_PTE_D);
+    page_put(sim, copy);
+    return r;
+}
+
+/* mm/memory.c: do_wp_page, a write to a present read-only entry of a writable VMA. */
+static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                      uint64_t entry)
+{
+    struct sim_mm *mm = t->mm;
+    uint64_t pfn = vml_pte_pfn(entry);
+    bool zero = pfn == sim->zero_pfn;
+    if ((v->flags & VM_SHARED) && !zero) {
+        /* wp_page_shared: make it writable and dirty, never copy. */
+        vml_pt_protect(mm->pt, va, va + PAGE_SIZE, VML_PTE_RW | VML_PTE_D | VML_PTE_A, 0, NULL,
+                       NULL);
+        page_set_dirty(sim, pfn);
+        sim_flush_range(sim, mm, va, va + PAGE_SIZE);
+        return 0;
+    }
+    struct frame *f = zero ? NULL : sim_frame(sim, pfn);
+    if (f && (f->flags & PGF_ANON) &&
+        ((f->flags & PGF_EXCLUSIVE) || (f->refcount == 1 && f->mapcount == 1))) {
+        /* wp_can_reuse_anon_folio: only this mapping holds it: reuse in place. */
+        f->flags |= PGF_EXCLUSIVE;
+        vml_pt_protect(mm->pt, va, va + PAGE_SIZE, VML_PTE_RW | VML_PTE_D | VML_PTE_A, 0, NULL,
+                       NULL);
+        sim_flush_range(sim, mm, va, va + PAGE_SIZE);
+        sim->events[VML_VMSTAT_pgreuse]++;
+        return 0;
+    }
+    /* wp_page_copy: a new exclusive anonymous page (zeroed for the zero page, else a copy). */
+    anon_prepare(sim, v);
+    uint64_t copy;
+    int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &copy);
+    if (r)
+        return r;
+    clear_pte(sim, mm, va);
+    if (f) {
+        mm->rss[mm_counter_of(f)]--;
+        page_remove_map(sim, pfn);
+    }
+    r = map_page(sim, mm, v, va, copy, vma_pte_flags(v, true) | VML_PTE_D);
+    page_put(sim, copy);
+    return r;
+}
+
+int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum vml_access access,
+                    bool *major)
+{
+    struct sim_mm *mm = t->mm;
+    *major = false;
+    struct vma *v = vma_find(mm->vmas, va);
+    if (!v)
+        return VML_SEGV_MAPERR;
+    /* access_error(): what the VMA allows, before the mm is touched. */
+    bool write = access == VML_WRITE;
+    if ((write && !(v->flags & VM_WRITE)) || (access == VML_EXEC && !(v->flags & VM_EXEC)) ||
+        !(v->flags & (VM_READ | VM_WRITE | VM_EXEC)))
+        return VML_SEGV_ACCERR;
+    va &= PAGE_MASK;
+    struct vml_pt_leaf leaf;
+    int r;
+    if (vml_pt_lookup(mm->pt, va, &leaf) == 0) {
+        if (write && !(leaf.entry & VML_PTE_RW))
+            r = do_wp_page(sim, t, v, va, leaf.entry);
+        else
+            r = 0; /* spurious: the MMU dropped the stale entry and will walk again */
+    } else if (!v->file) {
+        r = do_anonymous_page(sim, t, v, va, write);
+    } else {
+        r = do_fault(sim, t, v, va, write, major);
+    }
+    /* mm_account_fault: every completed attempt counts in pgfault, even a failed one. */
+    sim->events[VML_VMSTAT_pgfault]++;
+    if (r)
+        return r;
+    if (*major) {
+        sim->events[VML_VMSTAT_pgmajfault]++;
+        t->maj_flt++;
+    } else {
+        t->min_flt++;
+    }
+    mm_update_hiwater(mm);
+    return 0;
+}

@@ -1,0 +1,104 @@
+/* mm/fork.c: fork's copy of an address space (kernel/fork.c: dup_mmap; mm/memory.c:
+ * copy_page_range, vma_needs_copy, __copy_present_ptes; mm/rmap.c:
+ * folio_try_dup_anon_rmap_ptes).
+ */
+#include "mm/sim_internal.h"
+
+#include <string.h>
+
+struct copy_ctx {
+    struct vml_sim *sim;
+    struct sim_mm *child;
+    const struct vma *v;
+    bool cow;
+    int err;
+};
+
+/* is_cow_mapping: private and may become writable. */
+static bool is_cow_mapping(uint64_t flags)
+{
+    return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+/* __copy_present_ptes for one entry: the child's PTE is old, clean if shared, read-only if
+ * COW; the page gains a mapping and loses its exclusive mark. */
+static int copy_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    struct copy_ctx *c = arg;
+    uint64_t e = leaf->entry;
+    uint64_t pfn = vml_pte_pfn(e);
+    uint64_t flags = e & (VML_PTE_RW | VML_PTE_US | VML_PTE_D | VML_PTE_SPECIAL | VML_PTE_NX);
+    if (c->cow)
+        flags &= ~VML_PTE_RW;
+    if (c->v->flags & VM_SHARED)
+        flags &= ~VML_PTE_D;
+    int r = vml_pt_map(c->child->pt, leaf->va, pfn, VML_PS_4K, flags);
+    if (r) {
+        c->err = r;
+        return 1;
+    }
+    if (pfn == c->sim->zero_pfn)
+        return 0; /* copied verbatim: no refcount, no RSS */
+    struct frame *f = sim_frame(c->sim, pfn);
+    page_add_map(c->sim, pfn);
+    f->flags &= ~PGF_EXCLUSIVE;
+    c->child->rss[mm_counter_of(f)]++;
+    return 0;
+}
+
+int mm_fork(struct vml_sim *sim, struct sim_mm *parent, struct sim_mm **out)
+{
+    struct sim_mm *child;
+    int r = mm_create_empty(sim, &parent->layout, &child);
+    if (r)
+        return r;
+    child->start_brk = parent->start_brk;
+    child->brk = parent->brk;
+    child->start_stack = parent->start_stack;
+    bool wrprotected = false;
+    for (struct vma *v = vma_first(parent->vmas); v; v = vma_next(v)) {
+        /* dup_mmap: the child's VMA, sharing the anon lineage; mlock is not inherited. */
+        struct vma_desc d = {
+            .start = v->start,
+            .end = v->end,
+            .flags = v->flags & ~(VM_LOCKED | VM_LOCKONFAULT),
+            .kind = v->kind,
+            .file = v->file,
+            .pgoff = v->pgoff,
+            .anon = v->anon,
+            .anon_forked = v->anon != 0,
+            .policy = v->policy,
+            .name = v->name,
+            .anon_name = v->anon_name,
+        };
+        struct vma *nv;
+        if ((r = vma_insert(child->vmas, &d, &nv)) != 0)
+            break;
+        if (nv->file)
+            file_get(nv->file);
+        vm_stat_account(child, nv->flags, vma_pages(nv), +1);
+        if (nv->flags & VM_ACCOUNT)
+            sim->committed += vma_pages(nv);
+        /* vma_needs_copy: only VMAs with anonymous pages; the rest refault lazily. */
+        if (v->anon == 0)
+            continue;
+        struct copy_ctx c = { .sim = sim, .child = child, .v = v, .cow = is_cow_mapping(v->flags) };
+        vml_pt_for_each(parent->pt, v->start, v->end, copy_leaf, &c);
+        if ((r = c.err) != 0)
+            break;
+        if (c.cow) {
+            vml_pt_protect(parent->pt, v->start, v->end, 0, VML_PTE_RW, NULL, NULL);
+            wrprotected = true;
+        }
+    }
+    /* flush_tlb_mm: the parent's writable entries just became read-only. */
+    if (wrprotected)
+        sim_flush_range(sim, parent, 0, 0);
+    if (r) {
+        mm_destroy(sim, child);
+        return r;
+    }
+    child->hiwater_vm = child->total_vm;
+    *out = child;
+    return 0;
+}

@@ -1,0 +1,139 @@
+/* mm/mm.c: address spaces: creation as exec leaves them, teardown (exit_mmap), the VMA
+ * bookkeeping shared by the system calls (vm_stat_account) and zapping pages (zap_pte_range).
+ */
+#include "mm/sim_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The set calls these so that every VMA holding a file holds a reference to it. */
+static void on_split(void *ctx, struct vma *orig, struct vma *piece)
+{
+    (void)ctx;
+    (void)orig;
+    if (piece->file)
+        file_get(piece->file);
+}
+
+static void on_release(void *ctx, struct vma *v)
+{
+    if (v->file)
+        file_put(ctx, v->file);
+}
+
+static const struct vma_set_ops vma_ops = { .split = on_split, .release = on_release };
+
+int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, struct sim_mm **out)
+{
+    struct sim_mm *mm = calloc(1, sizeof(*mm));
+    if (!mm)
+        return VML_EHOST;
+    struct vma_set_config vc = { .ops = &vma_ops,
+                                 .ops_ctx = sim,
+                                 .stack_guard_gap = layout->stack_guard_gap };
+    int r = vma_set_create(&vc, &mm->vmas);
+    if (r == 0)
+        r = vml_pt_create(sim->phys, layout->levels, 0, &mm->pt);
+    if (r) {
+        vma_set_destroy(mm->vmas);
+        free(mm);
+        return r;
+    }
+    mm->layout = *layout;
+    *out = mm;
+    return 0;
+}
+
+int mm_create(struct vml_sim *sim, struct sim_mm **out)
+{
+    struct mmap_layout_config lc;
+    mmap_layout_config_default(&lc);
+    lc.paging_levels = sim->cfg.paging;
+    lc.aslr = sim->cfg.seed != 0;
+    lc.seed = sim->cfg.seed;
+    struct mmap_layout layout;
+    int r = mmap_layout_init(&layout, &lc);
+    if (r)
+        return r;
+    struct sim_mm *mm;
+    if ((r = mm_create_empty(sim, &layout, &mm)) != 0)
+        return r;
+    struct vma *stack;
+    if ((r = mmap_map_stack(mm->vmas, &mm->layout, &stack)) != 0) {
+        mm_destroy(sim, mm);
+        return r;
+    }
+    vm_stat_account(mm, stack->flags, vma_pages(stack), +1);
+    sim->committed += vma_pages(stack);
+    mm->start_stack = layout.stack_end - 8;
+    mm->start_brk = mm->brk = layout.start_brk;
+    mm->hiwater_vm = mm->total_vm;
+    *out = mm;
+    return 0;
+}
+
+void vm_stat_account(struct sim_mm *mm, uint64_t flags, uint64_t pages, int sign)
+{
+    /* mm/vma.c: vm_stat_account with is_exec_mapping, is_stack_mapping, is_data_mapping. */
+    uint64_t *counts[4] = { &mm->total_vm, NULL, NULL, NULL };
+    if ((flags & (VM_EXEC | VM_WRITE | VM_STACK)) == VM_EXEC)
+        counts[1] = &mm->exec_vm;
+    else if (flags & VM_STACK)
+        counts[1] = &mm->stack_vm;
+    else if ((flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE)
+        counts[1] = &mm->data_vm;
+    if (sign < 0 && mm->total_vm > mm->hiwater_vm)
+        mm->hiwater_vm = mm->total_vm; /* update_hiwater_vm before it shrinks */
+    for (int i = 0; i < 2; i++) {
+        if (!counts[i])
+            continue;
+        if (sign > 0)
+            *counts[i] += pages;
+        else
+            *counts[i] -= pages;
+    }
+}
+
+struct zap_ctx {
+    struct vml_sim *sim;
+    struct sim_mm *mm;
+};
+
+/* zap_present_ptes for one entry: RSS, rmap, and a dirty PTE dirties a file page. */
+static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    struct zap_ctx *z = arg;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if ((leaf->entry & VML_PTE_SPECIAL) || pfn == z->sim->zero_pfn)
+        return;
+    struct frame *f = sim_frame(z->sim, pfn);
+    if ((leaf->entry & VML_PTE_D) && !(f->flags & PGF_ANON))
+        page_set_dirty(z->sim, pfn);
+    z->mm->rss[mm_counter_of(f)]--;
+    page_remove_map(z->sim, pfn);
+}
+
+void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
+               uint64_t end)
+{
+    (void)v;
+    mm_update_hiwater(mm);
+    struct zap_ctx z = { sim, mm };
+    vml_pt_unmap(mm->pt, start, end, VML_PT_KEEP_TABLES, zap_leaf, &z);
+    sim_flush_range(sim, mm, start, end);
+}
+
+void mm_destroy(struct vml_sim *sim, struct sim_mm *mm)
+{
+    if (!mm)
+        return;
+    /* exit_mmap: unmap every VMA, then free the tables and the VMAs. */
+    for (struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
+        zap_range(sim, mm, v, v->start, v->end);
+        if (v->flags & VM_ACCOUNT)
+            sim->committed -= vma_pages(v);
+    }
+    vml_pt_destroy(mm->pt);
+    vma_set_destroy(mm->vmas);
+    free(mm);
+}

@@ -1,0 +1,413 @@
+/* mm/mmap.c: the memory system calls: mmap (mm/mmap.c: do_mmap, mm/vma.c: mmap_region), munmap
+ * (do_vmi_munmap, unmap_region, free_pgtables), mprotect (mm/mprotect.c: mprotect_fixup,
+ * change_protection), madvise(MADV_DONTNEED) (mm/madvise.c), mlock/munlock (mm/mlock.c,
+ * mm/gup.c: __mm_populate) and brk (mm/mmap.c: brk syscall, do_brk_flags).
+ */
+#include "mm/sim_internal.h"
+
+#include <string.h>
+
+#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+
+static uint64_t prot_to_vm(unsigned prot)
+{
+    return ((prot & VML_PROT_READ) ? VM_READ : 0) | ((prot & VML_PROT_WRITE) ? VM_WRITE : 0) |
+           ((prot & VML_PROT_EXEC) ? VM_EXEC : 0);
+}
+
+/* accountable_mapping: private writable memory is charged to Committed_AS. */
+static bool accountable(uint64_t flags)
+{
+    return (flags & VM_WRITE) && !(flags & (VM_SHARED | VM_NORESERVE | VM_HUGETLB));
+}
+
+/* __mm_populate for [start, end): faults every page in as get_user_pages would, writing when
+ * the mapping is private and writable (populate_vma_page_range). Errors other than OOM are
+ * ignored, as mmap(MAP_POPULATE) ignores them. */
+static int populate(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end)
+{
+    struct sim_mm *mm = t->mm;
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        struct vma *v = vma_find(mm->vmas, va);
+        if (!v || !(v->flags & VM_ACCESS_FLAGS)) {
+            if (v)
+                va = v->end - PAGE_SIZE;
+            continue;
+        }
+        bool write = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+        struct vml_pt_leaf leaf;
+        bool present = vml_pt_lookup(mm->pt, va, &leaf) == 0;
+        if (present && (!write || (leaf.entry & VML_PTE_RW)))
+            continue;
+        bool major;
+        int r = handle_mm_fault(sim, t, va, write ? VML_WRITE : VML_READ, &major);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Mlocks the pages present in [start, end) (mlock_vma_pages_range). */
+static int mlock_leaf(const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct vml_sim *sim = ctx;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (!(leaf->entry & VML_PTE_SPECIAL) && pfn != sim->zero_pfn)
+        page_mlock(sim, pfn);
+    return 0;
+}
+
+static int munlock_leaf(const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct vml_sim *sim = ctx;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (!(leaf->entry & VML_PTE_SPECIAL) && pfn != sim->zero_pfn)
+        page_munlock(sim, pfn);
+    return 0;
+}
+
+struct unmap_ctx {
+    struct vml_sim *sim;
+    struct sim_mm *mm;
+};
+
+/* Called for each VMA piece munmap removes, with the set already in its final state. */
+static void unmap_piece(void *arg, struct vma *piece)
+{
+    struct unmap_ctx *u = arg;
+    struct sim_mm *mm = u->mm;
+    zap_range(u->sim, mm, piece, piece->start, piece->end);
+    vm_stat_account(mm, piece->flags, vma_pages(piece), -1);
+    if (piece->flags & VM_ACCOUNT)
+        u->sim->committed -= vma_pages(piece);
+    if (piece->flags & VM_LOCKED)
+        mm->locked_vm -= vma_pages(piece);
+    /* free_pgtables: the tables between the neighbours (floor, ceiling) hold nothing now. */
+    struct vma *prev = vma_find_prev(mm->vmas, piece->start);
+    struct vma *next = vma_find_next(mm->vmas, piece->start);
+    uint64_t floor = prev ? prev->end : 0;
+    uint64_t ceiling = next ? next->start : mm->layout.task_size + PAGE_SIZE;
+    vml_pt_free_empty(mm->pt, floor, ceiling);
+}
+
+static int do_munmap(struct vml_sim *sim, struct sim_mm *mm, uint64_t start, uint64_t len)
+{
+    struct unmap_ctx u = { sim, mm };
+    return vma_unmap_range(mm->vmas, start, start + len, unmap_piece, &u);
+}
+
+int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsigned prot,
+                 unsigned flags, int file, uint64_t off, uint64_t *addr)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    struct sim_mm *mm = t->mm;
+    unsigned type = flags & (VML_MAP_SHARED | VML_MAP_PRIVATE);
+    bool anon = flags & VML_MAP_ANONYMOUS;
+    /* do_mmap's argument checks. */
+    if (len == 0 || PAGE_ALIGN(len) < len || (type != VML_MAP_SHARED && type != VML_MAP_PRIVATE) ||
+        (prot & ~(VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC)) || (off & (PAGE_SIZE - 1)))
+        return VML_EINVAL;
+    len = PAGE_ALIGN(len);
+    struct sim_file *f = NULL;
+    if (!anon) {
+        f = sim_file(sim, file);
+        if (!f)
+            return VML_EINVAL; /* EBADF on Linux */
+        if ((off >> PAGE_SHIFT) + (len >> PAGE_SHIFT) < (off >> PAGE_SHIFT))
+            return VML_EINVAL;
+    }
+    uint64_t vmf = prot_to_vm(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+    if (type == VML_MAP_SHARED)
+        vmf |= VM_SHARED | VM_MAYSHARE;
+    if (flags & VML_MAP_NORESERVE)
+        vmf |= VM_NORESERVE;
+    bool shmem_anon = anon && type == VML_MAP_SHARED;
+    unsigned pl = 0;
+    if (flags & VML_MAP_FIXED)
+        pl |= MMAP_FIXED;
+    else if (flags & VML_MAP_FIXED_NOREPLACE)
+        pl |= MMAP_FIXED | MMAP_FIXED_NOREPLACE;
+    if (type == VML_MAP_SHARED)
+        pl |= MMAP_SHARED;
+    if (!anon)
+        pl |= MMAP_FILE;
+    uint64_t start;
+    int r = mmap_get_unmapped_area(mm->vmas, &mm->layout, hint, len, off >> PAGE_SHIFT, pl, &start);
+    if (r)
+        return r;
+    /* MAP_FIXED replaces what was there (mmap_region's munmap). */
+    if ((flags & VML_MAP_FIXED) && (r = do_munmap(sim, mm, start, len)) != 0)
+        return r;
+    if (shmem_anon) {
+        /* shmem_zero_setup: an unnamed shmem object the size of the mapping. */
+        if ((r = file_create_anon_shm(sim, len, &f)) != 0)
+            return r;
+    }
+    bool acct = accountable(vmf) || (shmem_anon && !(vmf & VM_NORESERVE));
+    if (accountable(vmf))
+        vmf |= VM_ACCOUNT;
+    struct vma_desc d = {
+        .start = start,
+        .end = start + len,
+        .flags = vmf,
+        .kind = f ? (f->shmem ? VMA_SHMEM : VMA_FILE) : VMA_ANON,
+        .file = f,
+        .pgoff = shmem_anon ? 0 : off >> PAGE_SHIFT,
+    };
+    /* The VMA holds a reference to its file; a range that merges into a neighbour mapping
+     * the same file needs none of its own. */
+    struct vma *v;
+    if (f)
+        file_get(f);
+    if ((r = vma_map(mm->vmas, &d, &v)) != 0) {
+        if (f)
+            file_put(sim, f);
+        return r;
+    }
+    if (f && (v->start != start || v->end != start + len))
+        file_put(sim, f);
+    vm_stat_account(mm, vmf, len >> PAGE_SHIFT, +1);
+    if (acct)
+        sim->committed += len >> PAGE_SHIFT;
+    if (mm->total_vm > mm->hiwater_vm)
+        mm->hiwater_vm = mm->total_vm;
+    *addr = start;
+    /* mm_populate: failures to fault in are not mmap's failure. */
+    if (flags & VML_MAP_POPULATE)
+        populate(sim, t, start, start + len);
+    return 0;
+}
+
+int vml_sim_munmap(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    if ((addr & (PAGE_SIZE - 1)) || len == 0 || PAGE_ALIGN(len) < len ||
+        addr + PAGE_ALIGN(len) < addr || addr + PAGE_ALIGN(len) > t->mm->layout.task_size)
+        return VML_EINVAL;
+    return do_munmap(sim, t->mm, addr, PAGE_ALIGN(len));
+}
+
+struct prot_ctx {
+    struct vml_sim *sim;
+    struct sim_mm *mm;
+    uint64_t newprot;
+};
+
+/* mprotect_fixup's accounting: a private mapping becoming writable is charged now. */
+static int mprotect_flags(void *arg, const struct vma *v, uint64_t start, uint64_t end,
+                          uint64_t *flags)
+{
+    struct prot_ctx *p = arg;
+    if ((*flags & VM_WRITE) &&
+        !(v->flags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE))) {
+        *flags |= VM_ACCOUNT;
+        p->sim->committed += (end - start) >> PAGE_SHIFT;
+    }
+    vm_stat_account(p->mm, v->flags, (end - start) >> PAGE_SHIFT, -1);
+    vm_stat_account(p->mm, *flags, (end - start) >> PAGE_SHIFT, +1);
+    return 0;
+}
+
+/* change_pte_range for one entry: the VMA's new rights. Writable only where no fault is
+ * needed first: an exclusive anonymous page, shmem, or a dirty shared file page
+ * (can_change_pte_writable). PROT_NONE entries stay present but supervisor-only: x86 Linux
+ * clears P and sets _PAGE_PROTNONE instead; both fault on every user access. */
+struct prot_leaf_ctx {
+    struct vml_sim *sim;
+    struct sim_mm *mm;
+    uint64_t flags; /* the VMA's new vm flags */
+};
+
+static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    struct prot_leaf_ctx *c = arg;
+    uint64_t e = leaf->entry, pfn = vml_pte_pfn(e);
+    uint64_t set = 0, clear = 0;
+    if (c->flags & VM_ACCESS_FLAGS)
+        set |= VML_PTE_US;
+    else
+        clear |= VML_PTE_US;
+    if (c->flags & VM_EXEC)
+        clear |= VML_PTE_NX;
+    else
+        set |= VML_PTE_NX;
+    bool writable = false;
+    if ((c->flags & VM_WRITE) && pfn != c->sim->zero_pfn && !(e & VML_PTE_SPECIAL)) {
+        const struct frame *f = sim_frame(c->sim, pfn);
+        if (c->flags & VM_SHARED)
+            writable = (f->flags & PGF_SHMEMPG) || (e & VML_PTE_D);
+        else
+            writable = (f->flags & PGF_ANON) && (f->flags & PGF_EXCLUSIVE);
+    }
+    if (writable)
+        set |= VML_PTE_RW;
+    else
+        clear |= VML_PTE_RW;
+    vml_pt_protect(c->mm->pt, leaf->va, leaf->va + PAGE_SIZE, set, clear, NULL, NULL);
+    return 0;
+}
+
+int vml_sim_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, unsigned prot)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    struct sim_mm *mm = t->mm;
+    if ((addr & (PAGE_SIZE - 1)) || (prot & ~(VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC)))
+        return VML_EINVAL;
+    len = PAGE_ALIGN(len);
+    if (len == 0)
+        return 0;
+    uint64_t end = addr + len;
+    if (end < addr)
+        return VML_ENOMEM;
+    struct prot_ctx p = { sim, mm, prot_to_vm(prot) };
+    struct vma_change ch = { .clear = VM_ACCESS_FLAGS,
+                             .set = p.newprot,
+                             .holes = VMA_HOLES_STOP,
+                             .fn = mprotect_flags,
+                             .ctx = &p };
+    uint64_t done = addr;
+    int r = vma_change(mm->vmas, addr, end, &ch, &done);
+    /* change_protection over what changed, VMA by VMA, then one flush. */
+    for (struct vma *v = vma_find_next(mm->vmas, addr); v && v->start < done; v = vma_next(v)) {
+        uint64_t s = v->start > addr ? v->start : addr, e = v->end < done ? v->end : done;
+        struct prot_leaf_ctx c = { sim, mm, v->flags };
+        vml_pt_for_each(mm->pt, s, e, prot_leaf, &c);
+    }
+    if (done > addr)
+        sim_flush_range(sim, mm, addr, done);
+    return r;
+}
+
+int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, int advice)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    struct sim_mm *mm = t->mm;
+    if ((addr & (PAGE_SIZE - 1)) || advice != VML_MADV_DONTNEED)
+        return VML_EINVAL;
+    len = PAGE_ALIGN(len);
+    uint64_t end = addr + len;
+    if (end < addr)
+        return VML_EINVAL;
+    if (len == 0)
+        return 0;
+    /* madvise_walk_vmas: every mapped part, ENOMEM at the end if there was a hole;
+     * madvise_dontneed_free_valid_vma: locked VMAs refuse. */
+    bool hole = false;
+    uint64_t cur = addr;
+    for (struct vma *v = vma_find_next(mm->vmas, addr); v && v->start < end; v = vma_next(v)) {
+        if (v->flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))
+            return VML_EINVAL;
+        if (v->start > cur)
+            hole = true;
+        uint64_t s = v->start > addr ? v->start : addr, e = v->end < end ? v->end : end;
+        zap_range(sim, mm, v, s, e);
+        cur = v->end;
+    }
+    if (cur < end)
+        hole = true;
+    return hole ? VML_ENOMEM : 0;
+}
+
+static int do_mlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, bool lock)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    struct sim_mm *mm = t->mm;
+    /* mlock rounds the start down and the end up. */
+    uint64_t start = addr & PAGE_MASK, end = PAGE_ALIGN(addr + len);
+    if (end < start)
+        return VML_EINVAL;
+    if (end == start)
+        return 0;
+    /* locked_vm changes by the pages whose VM_LOCKED flips (mlock_fixup). */
+    uint64_t flip = 0;
+    for (struct vma *v = vma_find_next(mm->vmas, start); v && v->start < end; v = vma_next(v)) {
+        uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
+        if (((v->flags & VM_LOCKED) != 0) != lock)
+            flip += (e - s) >> PAGE_SHIFT;
+    }
+    uint64_t done = start;
+    int r = vma_change_flags(mm->vmas, start, end, lock ? 0 : VM_LOCKED, lock ? VM_LOCKED : 0,
+                             VMA_HOLES_STOP, &done);
+    if (r && done == start)
+        return r;
+    if (r) {
+        /* Partly done: count what did flip. */
+        flip = 0;
+        for (struct vma *v = vma_find_next(mm->vmas, start); v && v->start < done;
+             v = vma_next(v)) {
+            uint64_t s = v->start > start ? v->start : start, e = v->end < done ? v->end : done;
+            flip += (e - s) >> PAGE_SHIFT;
+        }
+    }
+    if (lock) {
+        mm->locked_vm += flip;
+        vml_pt_for_each(mm->pt, start, done, mlock_leaf, sim);
+        int pr = populate(sim, t, start, done);
+        if (pr < 0)
+            return pr;
+    } else {
+        mm->locked_vm -= flip;
+        vml_pt_for_each(mm->pt, start, done, munlock_leaf, sim);
+    }
+    return r;
+}
+
+int vml_sim_mlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
+{
+    return do_mlock(sim, pid, addr, len, true);
+}
+
+int vml_sim_munlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
+{
+    return do_mlock(sim, pid, addr, len, false);
+}
+
+int vml_sim_brk(struct vml_sim *sim, int pid, uint64_t brk, uint64_t *out)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    struct sim_mm *mm = t->mm;
+    *out = mm->brk;
+    if (brk < mm->start_brk || brk == 0)
+        return 0;
+    uint64_t newbrk = PAGE_ALIGN(brk), oldbrk = PAGE_ALIGN(mm->brk);
+    if (newbrk == oldbrk) {
+        mm->brk = brk;
+        *out = brk;
+        return 0;
+    }
+    if (newbrk < oldbrk) {
+        /* Shrinking: always allowed (do_vmi_align_munmap of the tail). */
+        if (do_munmap(sim, mm, newbrk, oldbrk - newbrk) != 0)
+            return 0;
+        mm->brk = brk;
+        *out = brk;
+        return 0;
+    }
+    /* Growing: the new pages must not come within the guard gap of the next VMA. */
+    struct vma *next = vma_find_next(mm->vmas, oldbrk);
+    if (next && newbrk + PAGE_SIZE > vma_start_gap(mm->vmas, next))
+        return 0;
+    uint64_t vmf = VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT;
+    struct vma_desc d = { .start = oldbrk, .end = newbrk, .flags = vmf, .kind = VMA_ANON };
+    if (vma_map(mm->vmas, &d, NULL) != 0)
+        return 0;
+    vm_stat_account(mm, vmf, (newbrk - oldbrk) >> PAGE_SHIFT, +1);
+    sim->committed += (newbrk - oldbrk) >> PAGE_SHIFT;
+    if (mm->total_vm > mm->hiwater_vm)
+        mm->hiwater_vm = mm->total_vm;
+    mm->brk = brk;
+    *out = brk;
+    return 0;
+}

@@ -1,0 +1,248 @@
+/* mm/pagecache.c: simulated files and their page cache (mm/filemap.c in miniature).
+ *
+ * A file is a name, a size and a sparse index of cached pages. Regular files read in on a miss
+ * (a major fault when a mapping touches it, no fault for read(2)); shmem objects (memfd,
+ * MAP_SHARED|MAP_ANONYMOUS) have no backing store, so a missing page is simply allocated, and
+ * their pages count as Shmem. No readahead: a miss reads one page (Linux reads ahead, so its
+ * fault counts for uncached files are lower; docs/design.md).
+ */
+#include "mm/sim_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIR_SHIFT 9
+#define DIR_SIZE  (1u << DIR_SHIFT)
+
+struct sim_file *sim_file(const struct vml_sim *sim, int id)
+{
+    if (id < 0 || (size_t)id >= sim->nr_files)
+        return NULL;
+    return sim->files[id];
+}
+
+int file_id_of(const struct vml_sim *sim, const struct sim_file *f)
+{
+    for (size_t i = 0; i < sim->nr_files; i++)
+        if (sim->files[i] == f)
+            return (int)i;
+    return VML_ENOENT;
+}
+
+uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn)
+{
+    uint64_t d = index >> DIR_SHIFT;
+    if (d >= f->nr_dirs || !f->pages[d])
+        return 0;
+    uint64_t v = f->pages[d][index & (DIR_SIZE - 1)];
+    if (v && pfn)
+        *pfn = v - 1;
+    return v != 0;
+}
+
+/* Makes room in the index for index; VML_EHOST. */
+static int cache_reserve(struct sim_file *f, uint64_t index)
+{
+    uint64_t d = index >> DIR_SHIFT;
+    if (d >= f->nr_dirs) {
+        uint64_t n = f->nr_dirs ? f->nr_dirs : 8;
+        while (n <= d)
+            n *= 2;
+        uint64_t **p = realloc(f->pages, n * sizeof(*p));
+        if (!p)
+            return VML_EHOST;
+        memset(p + f->nr_dirs, 0, (n - f->nr_dirs) * sizeof(*p));
+        f->pages = p;
+        f->nr_dirs = n;
+    }
+    if (!f->pages[d]) {
+        f->pages[d] = calloc(DIR_SIZE, sizeof(uint64_t));
+        if (!f->pages[d])
+            return VML_EHOST;
+    }
+    return 0;
+}
+
+int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node, uint64_t *pfn,
+              bool *major)
+{
+    *major = false;
+    if (cache_lookup(f, index, pfn))
+        return 0;
+    int r = cache_reserve(f, index);
+    if (r)
+        return r;
+    r = page_alloc_cache(sim, node, f, index, pfn);
+    if (r)
+        return r;
+    f->pages[index >> DIR_SHIFT][index & (DIR_SIZE - 1)] = *pfn + 1;
+    f->nr_cached++;
+    if (!f->shmem) {
+        /* Read from the backing store: page-in I/O (filemap_fault, filemap_read). */
+        *major = true;
+        sim->events[VML_VMSTAT_pgpgin] += PAGE_SIZE / 1024;
+    }
+    return 0;
+}
+
+void file_get(struct sim_file *f)
+{
+    f->refs++;
+}
+
+static void file_free(struct vml_sim *sim, struct sim_file *f)
+{
+    for (uint64_t d = 0; d < f->nr_dirs; d++) {
+        if (!f->pages[d])
+            continue;
+        for (unsigned i = 0; i < DIR_SIZE; i++)
+            if (f->pages[d][i])
+                page_put(sim, f->pages[d][i] - 1);
+        free(f->pages[d]);
+    }
+    free(f->pages);
+    free(f);
+}
+
+void file_put(struct vml_sim *sim, struct sim_file *f)
+{
+    if (--f->refs > 0)
+        return;
+    /* Only unnamed shmem objects die with their last mapping; named files stay (they are on
+     * the simulated filesystem, cache and all, as on Linux). */
+    for (size_t i = 0; i < sim->nr_files; i++)
+        if (sim->files[i] == f)
+            sim->files[i] = NULL;
+    file_free(sim, f);
+}
+
+static int file_new(struct vml_sim *sim, const char *name, uint64_t size, bool shmem,
+                    struct sim_file **out, int *id)
+{
+    if (sim->nr_files == sim->cap_files) {
+        size_t n = sim->cap_files ? 2 * sim->cap_files : 16;
+        struct sim_file **p = realloc(sim->files, n * sizeof(*p));
+        if (!p)
+            return VML_EHOST;
+        sim->files = p;
+        sim->cap_files = n;
+    }
+    struct sim_file *f = calloc(1, sizeof(*f));
+    if (!f)
+        return VML_EHOST;
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    f->ino = sim->next_ino++;
+    f->size = size;
+    f->shmem = shmem;
+    *id = (int)sim->nr_files;
+    sim->files[sim->nr_files++] = f;
+    *out = f;
+    return 0;
+}
+
+int file_create_anon_shm(struct vml_sim *sim, uint64_t size, struct sim_file **out)
+{
+    int id;
+    int r = file_new(sim, "", size, true, out, &id);
+    if (r == 0)
+        (*out)->anon_shm = true;
+    return r;
+}
+
+int vml_sim_file_create(struct vml_sim *sim, const char *name, uint64_t size, bool shmem, int *file)
+{
+    if (!name || !*name || strlen(name) >= sizeof(((struct sim_file *)0)->name))
+        return VML_EINVAL;
+    if (!shmem && vml_sim_file_find(sim, name) >= 0)
+        return VML_EEXIST; /* memfd names need not be unique, file names must */
+    struct sim_file *f;
+    int r = file_new(sim, name, size, shmem, &f, file);
+    if (r == 0)
+        f->refs = 1; /* its directory entry */
+    return r;
+}
+
+int vml_sim_file_find(const struct vml_sim *sim, const char *name)
+{
+    for (size_t i = 0; i < sim->nr_files; i++)
+        if (sim->files[i] && !sim->files[i]->shmem && !sim->files[i]->deleted &&
+            strcmp(sim->files[i]->name, name) == 0)
+            return (int)i;
+    return VML_ENOENT;
+}
+
+int vml_sim_file_grow(struct vml_sim *sim, int file, uint64_t size)
+{
+    struct sim_file *f = sim_file(sim, file);
+    if (!f)
+        return VML_ENOENT;
+    if (size > f->size)
+        f->size = size;
+    return 0;
+}
+
+uint64_t vml_sim_file_size(const struct vml_sim *sim, int file)
+{
+    const struct sim_file *f = sim_file(sim, file);
+    return f ? f->size : 0;
+}
+
+int vml_sim_file_delete(struct vml_sim *sim, int file)
+{
+    struct sim_file *f = sim_file(sim, file);
+    if (!f || f->deleted || f->anon_shm)
+        return VML_ENOENT;
+    /* unlink(2): the name goes now, the inode and its cache with the last mapping. */
+    f->deleted = true;
+    file_put(sim, f);
+    return 0;
+}
+
+/* read(2)/write(2): every page of the range through the cache (filemap_read,
+ * generic_perform_write). Neither faults nor changes any RSS. */
+static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len, bool write)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    struct sim_file *f = sim_file(sim, file);
+    if (!t)
+        return VML_ENOENT;
+    if (!f || len == 0 || off + len < off)
+        return VML_EINVAL;
+    uint64_t end = off + len;
+    if (!write && end > f->size)
+        return VML_EINVAL;
+    unsigned node = task_node(sim, t);
+    for (uint64_t idx = off >> PAGE_SHIFT; idx < (end + PAGE_SIZE - 1) >> PAGE_SHIFT; idx++) {
+        uint64_t pfn;
+        bool major;
+        int r = cache_get(sim, f, idx, node, &pfn, &major);
+        if (r)
+            return r;
+        if (write)
+            page_set_dirty(sim, pfn);
+    }
+    if (write && end > f->size)
+        f->size = end;
+    return 0;
+}
+
+int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len)
+{
+    return file_io(sim, pid, file, off, len, false);
+}
+
+int vml_sim_file_write(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len)
+{
+    return file_io(sim, pid, file, off, len, true);
+}
+
+void files_destroy(struct vml_sim *sim)
+{
+    for (size_t i = 0; i < sim->nr_files; i++)
+        if (sim->files[i])
+            file_free(sim, sim->files[i]);
+    free(sim->files);
+    sim->files = NULL;
+    sim->nr_files = sim->cap_files = 0;
+}

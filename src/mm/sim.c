@@ -1,0 +1,361 @@
+/* mm/sim.c: the simulated machine: creation, processes (spawn, fork, exit), scheduling onto
+ * CPUs, TLB invalidation across CPUs, and user accesses through the MMU with page faults.
+ */
+#include "mm/sim_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Above this many pages a range flush drops the whole PCID instead of one INVLPG per page
+ * (arch/x86/mm/tlb.c: tlb_single_page_flush_ceiling). */
+#define FLUSH_CEILING 33
+
+#define FIRST_PID 1000
+
+int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struct vml_diag *diag)
+{
+    if (cfg->nr_cpus < 1 || cfg->nr_cpus > VML_SIM_MAX_CPUS) {
+        if (diag)
+            snprintf(diag->msg, sizeof(diag->msg), "cpus=%u is out of range: use 1 to %d",
+                     cfg->nr_cpus, VML_SIM_MAX_CPUS);
+        return VML_EINVAL;
+    }
+    if (cfg->paging != 4 && cfg->paging != 5) {
+        if (diag)
+            snprintf(diag->msg, sizeof(diag->msg), "paging=%u: use 4 or 5", cfg->paging);
+        return VML_EINVAL;
+    }
+    if (cfg->paging == 5 && !cfg->cpu.la57) {
+        if (diag)
+            snprintf(diag->msg, sizeof(diag->msg),
+                     "paging=5 needs a CPU with 5-level paging; %s has none (use la57=on in the "
+                     "CPU spec, or icelake, sapphirerapids, zen4)",
+                     cfg->cpu.name);
+        return VML_EINVAL;
+    }
+    struct vml_sim *sim = calloc(1, sizeof(*sim));
+    if (!sim)
+        return VML_EHOST;
+    sim->cfg = *cfg;
+    sim->next_pid = FIRST_PID;
+    sim->next_ino = 1000;
+    sim->next_anon = 1;
+    int r = vml_phys_create(&cfg->phys, &sim->phys, diag);
+    for (unsigned i = 0; r == 0 && i < cfg->nr_cpus; i++)
+        r = vml_cpu_create(&cfg->cpu, sim->phys, &sim->cpus[i]);
+    /* The shared zero page (mm/memory.c: my_zero_pfn), allocated once, never freed. */
+    if (r == 0)
+        r = vml_phys_alloc(sim->phys, 0, 0, VML_USE_ZERO, &sim->zero_pfn);
+    if (r) {
+        vml_sim_destroy(sim);
+        return r;
+    }
+    *out = sim;
+    return 0;
+}
+
+void vml_sim_destroy(struct vml_sim *sim)
+{
+    if (!sim)
+        return;
+    for (size_t i = 0; i < sim->nr_tasks; i++)
+        if (sim->tasks[i].mm)
+            mm_destroy(sim, sim->tasks[i].mm);
+    free(sim->tasks);
+    files_destroy(sim);
+    for (unsigned i = 0; i < VML_SIM_MAX_CPUS; i++)
+        vml_cpu_destroy(sim->cpus[i]);
+    vml_phys_destroy(sim->phys);
+    free(sim);
+}
+
+struct sim_task *sim_task(const struct vml_sim *sim, int pid)
+{
+    for (size_t i = 0; i < sim->nr_tasks; i++)
+        if (sim->tasks[i].pid == pid)
+            return sim->tasks[i].alive ? &sim->tasks[i] : NULL;
+    return NULL;
+}
+
+/* CPUs are spread evenly over the nodes: CPU i sits on node i * nodes / cpus. */
+static unsigned cpu_node(const struct vml_sim *sim, unsigned cpu)
+{
+    return cpu * vml_phys_nr_nodes(sim->phys) / sim->cfg.nr_cpus;
+}
+
+/* The first CPU running pid, or -1. */
+static int cpu_of(const struct vml_sim *sim, int pid)
+{
+    for (unsigned c = 0; c < sim->cfg.nr_cpus; c++)
+        if (sim->running[c] == pid)
+            return (int)c;
+    return -1;
+}
+
+unsigned task_node(const struct vml_sim *sim, const struct sim_task *t)
+{
+    int c = cpu_of(sim, t->pid);
+    return cpu_node(sim, c < 0 ? 0 : (unsigned)c);
+}
+
+void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start, uint64_t end)
+{
+    uint64_t pages = (end - start) >> PAGE_SHIFT;
+    bool all = (start == 0 && end == 0) || pages > FLUSH_CEILING;
+    for (unsigned c = 0; c < sim->cfg.nr_cpus; c++) {
+        struct vml_cpu *cpu = sim->cpus[c];
+        /* Without PCIDs only the loaded address space can have entries. */
+        if (!sim->cfg.cpu.pcid && sim->loaded[c] != mm)
+            continue;
+        unsigned pcid = sim->cfg.cpu.pcid ? mm->pcid : 0;
+        if (all) {
+            vml_mmu_flush_pcid(cpu, pcid);
+            continue;
+        }
+        for (uint64_t va = start; va < end; va += PAGE_SIZE)
+            vml_mmu_invlpg_pcid(cpu, va, pcid);
+    }
+}
+
+static unsigned pcid_alloc(struct vml_sim *sim)
+{
+    for (unsigned p = 1; p < 4096; p++) {
+        if (!sim->pcid_used[p]) {
+            sim->pcid_used[p] = 1;
+            return p;
+        }
+    }
+    return 0;
+}
+
+/* A new task slot with a fresh pid. */
+static struct sim_task *task_new(struct vml_sim *sim, const char *comm, int ppid)
+{
+    if (sim->nr_tasks == sim->cap_tasks) {
+        size_t n = sim->cap_tasks ? 2 * sim->cap_tasks : 16;
+        struct sim_task *p = realloc(sim->tasks, n * sizeof(*p));
+        if (!p)
+            return NULL;
+        sim->tasks = p;
+        sim->cap_tasks = n;
+    }
+    struct sim_task *t = &sim->tasks[sim->nr_tasks];
+    memset(t, 0, sizeof(*t));
+    t->pid = sim->next_pid;
+    t->ppid = ppid;
+    snprintf(t->comm, sizeof(t->comm), "%s", comm);
+    t->cpu = -1;
+    return t;
+}
+
+/* Gives a new mm its PCID; fails when all 4095 are taken by live processes. */
+static int mm_take_pcid(struct vml_sim *sim, struct sim_mm *mm)
+{
+    mm->pcid = pcid_alloc(sim);
+    return mm->pcid ? 0 : VML_ENOMEM;
+}
+
+int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid)
+{
+    struct sim_task *t = task_new(sim, comm, 1);
+    if (!t)
+        return VML_EHOST;
+    struct sim_mm *mm;
+    int r = mm_create(sim, &mm);
+    if (r)
+        return r;
+    if ((r = mm_take_pcid(sim, mm)) != 0) {
+        mm_destroy(sim, mm);
+        return r;
+    }
+    t->mm = mm;
+    t->alive = true;
+    sim->nr_tasks++;
+    sim->next_pid++;
+    *pid = t->pid;
+    return 0;
+}
+
+int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
+{
+    struct sim_task *p = sim_task(sim, pid);
+    if (!p)
+        return VML_ENOENT;
+    struct sim_mm *mm;
+    int r = mm_fork(sim, p->mm, &mm);
+    if (r)
+        return r;
+    if ((r = mm_take_pcid(sim, mm)) != 0) {
+        mm_destroy(sim, mm);
+        return r;
+    }
+    char comm[16];
+    memcpy(comm, p->comm, sizeof(comm));
+    struct sim_task *t = task_new(sim, comm, pid); /* may move the task array */
+    if (!t) {
+        sim->pcid_used[mm->pcid] = 0;
+        mm_destroy(sim, mm);
+        return VML_EHOST;
+    }
+    t->mm = mm;
+    t->alive = true;
+    sim->nr_tasks++;
+    sim->next_pid++;
+    *child = t->pid;
+    return 0;
+}
+
+int vml_sim_set_comm(struct vml_sim *sim, int pid, const char *comm)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    snprintf(t->comm, sizeof(t->comm), "%s", comm);
+    return 0;
+}
+
+/* Tears a task down (exit_mmap) and frees its PCID once no CPU can hold its entries. */
+static void task_exit(struct vml_sim *sim, struct sim_task *t)
+{
+    struct sim_mm *mm = t->mm;
+    sim_flush_range(sim, mm, 0, 0);
+    for (unsigned c = 0; c < sim->cfg.nr_cpus; c++) {
+        if (sim->running[c] == t->pid)
+            sim->running[c] = 0;
+        if (sim->loaded[c] == mm)
+            sim->loaded[c] = NULL;
+    }
+    sim->pcid_used[mm->pcid] = 0;
+    mm_destroy(sim, mm);
+    t->mm = NULL;
+    t->alive = false;
+}
+
+int vml_sim_exit(struct vml_sim *sim, int pid)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    task_exit(sim, t);
+    return 0;
+}
+
+int vml_sim_status_of(const struct vml_sim *sim, int pid, struct vml_sim_death *death)
+{
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        if (sim->tasks[i].pid != pid)
+            continue;
+        if (sim->tasks[i].alive)
+            return 0;
+        if (death)
+            *death = sim->tasks[i].death;
+        return VML_ENOENT;
+    }
+    if (death)
+        memset(death, 0, sizeof(*death));
+    return VML_ENOENT;
+}
+
+static int load(struct vml_sim *sim, unsigned cpu, struct sim_task *t)
+{
+    /* Every change to an address space is invalidated on all CPUs at once (sim_flush_range),
+     * so a PCID's remaining entries are always valid: no flush on the switch. */
+    int r = vml_cpu_load_cr3(sim->cpus[cpu], vml_pt_root(t->mm->pt), vml_pt_levels(t->mm->pt),
+                             sim->cfg.cpu.pcid ? t->mm->pcid : 0, sim->cfg.cpu.pcid);
+    if (r == 0) {
+        sim->running[cpu] = t->pid;
+        sim->loaded[cpu] = t->mm;
+    }
+    return r;
+}
+
+int vml_sim_run_on(struct vml_sim *sim, unsigned cpu, int pid)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    if (cpu >= sim->cfg.nr_cpus)
+        return VML_EINVAL;
+    return load(sim, cpu, t);
+}
+
+/* Kills a task with SIGSEGV (arch/x86/mm/fault.c: bad_area -> force_sig_fault). */
+static void kill_segv(struct vml_sim *sim, struct sim_task *t, int code, uint64_t addr)
+{
+    t->death = (struct vml_sim_death){ .killed = true, .si_code = code, .addr = addr };
+    task_exit(sim, t);
+}
+
+int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
+                  enum vml_access access, struct vml_sim_access *res)
+{
+    memset(res, 0, sizeof(*res));
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    if (stride == 0 || end < start || (unsigned)access >= VML_NR_ACCESS)
+        return VML_EINVAL;
+    int c = cpu_of(sim, pid);
+    if (c < 0 || sim->loaded[c] != t->mm) {
+        c = c < 0 ? 0 : c;
+        int r = load(sim, (unsigned)c, t);
+        if (r)
+            return r;
+    }
+    struct vml_cpu *cpu = sim->cpus[c];
+    for (uint64_t va = start; va < end; va += stride) {
+        struct vml_xlate x;
+        res->accesses++;
+        /* A resolved fault retries the access, as the faulting instruction does; a second
+         * fault at the same address means the handler did not make progress (a bug). */
+        for (int tries = 0; vml_mmu_translate(cpu, va, access, true, &x) != 0; tries++) {
+            if (tries == 3)
+                return VML_EINVAL;
+            if (x.fault.kind == VML_FAULT_NONCANONICAL) {
+                kill_segv(sim, t, VML_SEGV_MAPERR, va);
+                res->killed = true;
+                res->si_code = VML_SEGV_MAPERR;
+                res->addr = va;
+                return 0;
+            }
+            bool major = false;
+            int r = handle_mm_fault(sim, t, va, access, &major);
+            if (r < 0)
+                return r;
+            if (r > 0) {
+                kill_segv(sim, t, r, va);
+                res->killed = true;
+                res->si_code = r;
+                res->addr = va;
+                return 0;
+            }
+            if (major)
+                res->major++;
+            else
+                res->minor++;
+        }
+        if (va + stride < va)
+            break;
+    }
+    return 0;
+}
+
+size_t vml_sim_pids(const struct vml_sim *sim, int *pids, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        if (!sim->tasks[i].alive)
+            continue;
+        if (k < n)
+            pids[k] = sim->tasks[i].pid;
+        k++;
+    }
+    return k;
+}
+
+const char *vml_sim_comm(const struct vml_sim *sim, int pid)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    return t ? t->comm : NULL;
+}

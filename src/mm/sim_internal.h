@@ -1,0 +1,189 @@
+/* mm/sim_internal.h: the simulated kernel's state, shared by the files of mm/ and the /proc
+ * views (proc/sim_view.c). Names follow Linux: mm, vma, task, page cache, rmap counts.
+ */
+#ifndef VMLAB_MM_SIM_INTERNAL_H
+#define VMLAB_MM_SIM_INTERNAL_H
+
+#include "hw/phys.h"
+#include "mm/vma.h"
+#include "vmlab/mmu.h"
+#include "vmlab/pgtable.h"
+#include "vmlab/sim.h"
+
+#define PAGE_SIZE  4096ull
+#define PAGE_SHIFT 12
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
+
+/* struct frame flags owned by mm/; hw uses bits 0..7. */
+#define PGF_HW_MASK   0xffu
+#define PGF_ANON      (1u << 8)  /* anonymous page (mapping = anon lineage) */
+#define PGF_EXCLUSIVE (1u << 9)  /* PageAnonExclusive: mapped by one process only */
+#define PGF_DIRTY     (1u << 10) /* folio dirty (file pages: to be written back) */
+#define PGF_CACHE     (1u << 11) /* in a file's page cache (mapping = file id + 1) */
+#define PGF_SHMEMPG   (1u << 12) /* swap-backed page of a shmem object */
+#define PGF_MLOCKED   (1u << 13) /* on the unevictable list because an mlocked VMA maps it */
+#define PGF_ACTIVE    (1u << 14) /* on an active LRU list */
+
+/* LRU lists, in the kernel's order (enum lru_list). */
+enum lru_list {
+    LRU_INACTIVE_ANON,
+    LRU_ACTIVE_ANON,
+    LRU_INACTIVE_FILE,
+    LRU_ACTIVE_FILE,
+    LRU_UNEVICTABLE,
+    NR_LRU_LISTS,
+};
+
+/* Per-node page state counters (the node_stat_item subset the simulation keeps), pages. */
+struct node_stats {
+    uint64_t lru[NR_LRU_LISTS];
+    uint64_t anon_mapped; /* NR_ANON_MAPPED: anon pages mapped at least once */
+    uint64_t file_mapped; /* NR_FILE_MAPPED: page-cache pages (incl. shmem) mapped at least once */
+    uint64_t file_pages;  /* NR_FILE_PAGES: page cache incl. shmem */
+    uint64_t shmem;       /* NR_SHMEM */
+    uint64_t dirty;       /* NR_FILE_DIRTY */
+    uint64_t mlock;       /* NR_MLOCK */
+};
+
+/* A simulated file (inode) and its page cache. */
+struct sim_file {
+    char name[64];
+    uint64_t ino;
+    uint64_t size;    /* bytes */
+    bool shmem;       /* memfd / shared anonymous object (swap-backed, in Shmem) */
+    bool anon_shm;    /* created for a MAP_SHARED|MAP_ANONYMOUS mapping: unnamed, freed with it */
+    bool deleted;     /* unlinked: lives on while mapped, "(deleted)" in maps */
+    unsigned refs;    /* VMAs mapping it, plus 1 while it has a name */
+    uint64_t **pages; /* two-level: pages[i >> 9][i & 511] = pfn + 1, 0 = not cached */
+    uint64_t nr_dirs; /* entries of pages */
+    uint64_t nr_cached;
+};
+
+/* Per-mm counters (include/linux/mm_types.h) and layout. */
+enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
+
+struct sim_mm {
+    struct vml_pt *pt;
+    struct vma_set *vmas;
+    struct mmap_layout layout;
+    uint64_t rss[NR_MM_COUNTERS];                             /* pages */
+    uint64_t total_vm, locked_vm, data_vm, exec_vm, stack_vm; /* pages */
+    uint64_t hiwater_rss, hiwater_vm;                         /* pages */
+    uint64_t start_brk, brk;                                  /* heap */
+    uint64_t start_stack;
+    unsigned pcid;
+};
+
+struct sim_task {
+    int pid, ppid;
+    char comm[16];
+    bool alive;
+    struct vml_sim_death death;
+    struct sim_mm *mm;
+    int cpu; /* CPU it runs on, -1 none */
+    uint64_t min_flt, maj_flt;
+};
+
+struct vml_sim {
+    struct vml_sim_config cfg;
+    struct vml_phys *phys;
+    struct vml_cpu *cpus[VML_SIM_MAX_CPUS];
+    int running[VML_SIM_MAX_CPUS];                 /* pid on each CPU, 0 = idle */
+    const struct sim_mm *loaded[VML_SIM_MAX_CPUS]; /* address space in each CPU's CR3 */
+    uint64_t zero_pfn;
+    struct sim_task *tasks; /* every task ever created, by creation order */
+    size_t nr_tasks, cap_tasks;
+    int next_pid;
+    struct sim_file **files; /* by id; NULL once freed */
+    size_t nr_files, cap_files;
+    uint64_t next_ino;
+    uint64_t next_anon; /* anon lineage ids */
+    uint8_t pcid_used[4096];
+    struct node_stats node[VML_MAX_NODES];
+    uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
+    uint64_t committed;             /* pages charged to Committed_AS */
+};
+
+/* ---- tasks (sim.c) ---- */
+struct sim_task *sim_task(const struct vml_sim *sim, int pid); /* live task or NULL */
+/* The node of the CPU a task runs on (CPU 0's when it runs nowhere): where its pages go under
+ * the default policy (local allocation). */
+unsigned task_node(const struct vml_sim *sim, const struct sim_task *t);
+/* Drops pcid's translations from every CPU for [start, end) (0, 0: everything). */
+void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start, uint64_t end);
+
+/* ---- pages (page.c) ---- */
+static inline struct frame *sim_frame(const struct vml_sim *sim, uint64_t pfn)
+{
+    return phys_frame(sim->phys, pfn);
+}
+static inline unsigned sim_node(const struct vml_sim *sim, uint64_t pfn)
+{
+    return sim_frame(sim, pfn)->node;
+}
+/* A new zeroed anonymous page on node (falling back to other nodes), refcount 1, mapcount 0,
+ * on the inactive anon LRU. VML_ENOMEM when memory is exhausted. */
+int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
+                    uint64_t *pfn);
+/* A new page for a file's cache (refcount 1 held by the cache), on the file or anon LRU. */
+int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
+                     uint64_t *pfn);
+/* A page gains / loses a mapping (rmap): mapcount and refcount, NR_*_MAPPED. */
+void page_add_map(struct vml_sim *sim, uint64_t pfn);
+void page_remove_map(struct vml_sim *sim, uint64_t pfn);
+/* Drops a reference; the page is freed (and leaves its LRU) at zero. */
+void page_put(struct vml_sim *sim, uint64_t pfn);
+void page_set_dirty(struct vml_sim *sim, uint64_t pfn);
+/* Moves a page between the evictable and unevictable lists as an mlocked VMA maps it. */
+void page_mlock(struct vml_sim *sim, uint64_t pfn);
+void page_munlock(struct vml_sim *sim, uint64_t pfn);
+/* PSS of one mapping of a 4 KiB page, in bytes << PSS_SHIFT (fs/proc/task_mmu.c:
+ * smaps_account): whole when the page has one reference, else split by its mapcount. */
+#define PSS_SHIFT 12
+static inline uint64_t page_pss(const struct frame *f)
+{
+    uint64_t whole = PAGE_SIZE << PSS_SHIFT;
+    if (f->refcount == 1 || f->mapcount < 2)
+        return whole;
+    return whole / (uint64_t)f->mapcount;
+}
+/* Which LRU list a page is on. */
+enum lru_list page_lru(const struct frame *f);
+
+/* ---- files (pagecache.c) ---- */
+struct sim_file *sim_file(const struct vml_sim *sim, int id);
+int file_id_of(const struct vml_sim *sim, const struct sim_file *f);
+/* The cached page at index, or 0 (pfn + 1 encoding hidden). */
+uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn);
+/* Finds or reads in the page at index; *major is set when it had to be read. */
+int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node, uint64_t *pfn,
+              bool *major);
+void file_get(struct sim_file *f);
+void file_put(struct vml_sim *sim, struct sim_file *f);
+/* A new unnamed shmem object for a MAP_SHARED|MAP_ANONYMOUS mapping. */
+int file_create_anon_shm(struct vml_sim *sim, uint64_t size, struct sim_file **out);
+void files_destroy(struct vml_sim *sim);
+
+/* ---- address spaces (mm.c, mmap.c, fault.c, fork.c) ---- */
+/* A process's first address space: layout, [stack] VMA, empty heap. */
+int mm_create(struct vml_sim *sim, struct sim_mm **out);
+/* An address space with no VMA and the given layout (fork's child). */
+int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, struct sim_mm **out);
+/* vm_stat_account: total_vm and the data/exec/stack counts, by sign. */
+void vm_stat_account(struct sim_mm *mm, uint64_t flags, uint64_t pages, int sign);
+void mm_destroy(struct vml_sim *sim, struct sim_mm *mm);
+/* Handles a page fault at va for an access; 0 when resolved, else VML_SEGV_MAPERR/ACCERR
+ * (positive) or a negative VML_E* (simulated memory exhausted: OOM). */
+int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum vml_access access,
+                    bool *major);
+int mm_fork(struct vml_sim *sim, struct sim_mm *parent, struct sim_mm **child);
+/* The leaf PTE flags of a VMA's protection (vm_get_page_prot): writable only when asked. */
+uint64_t vma_pte_flags(const struct vma *v, bool writable);
+/* Unmaps the pages of [start, end) inside v (zap_page_range): rmap and RSS updated. */
+void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
+               uint64_t end);
+/* RSS counter of a mapped page: MM_ANONPAGES, MM_FILEPAGES or MM_SHMEMPAGES. */
+int mm_counter_of(const struct frame *f);
+void mm_update_hiwater(struct sim_mm *mm);
+
+#endif

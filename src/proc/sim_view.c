@@ -1,0 +1,634 @@
+/* proc/sim_view.c: /proc files of the simulated kernel, computed from its state the way the
+ * kernel computes them (fs/proc/task_mmu.c: show_map_vma, smap_gather_stats, smaps_account,
+ * task_mem, task_statm; fs/proc/meminfo.c; mm/show_mem.c: si_mem_available; mm/vmstat.c), and
+ * written by the proc/ formatters.
+ */
+#include "mm/sim_internal.h"
+#include "util/text.h"
+#include "vmlab/proc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *vml_sim_file_name(enum vml_sim_file f)
+{
+    static const char *names[VML_SIM_NR_FILES] = {
+        "maps",      "smaps",   "smaps_rollup", "status",    "statm",
+        "numa_maps", "meminfo", "vmstat",       "buddyinfo",
+    };
+    return (unsigned)f < VML_SIM_NR_FILES ? names[f] : NULL;
+}
+
+/* ---- maps ---------------------------------------------------------------------------------- */
+
+/* Device of the simulated filesystem holding regular files (a disk partition, 8:1) and of
+ * shmem objects (the internal tmpfs mount, 0:1). */
+#define FILE_DEV_MAJOR 8
+#define FILE_DEV_MINOR 1
+
+struct header_buf {
+    char name[96];
+};
+
+/* show_map_vma + get_vma_name. */
+static void vma_header(const struct sim_mm *mm, const struct vma *v, struct vml_vma_header *h,
+                       struct header_buf *buf)
+{
+    memset(h, 0, sizeof(*h));
+    h->start = v->start;
+    h->end = v->end;
+    h->perms[0] = (v->flags & VM_READ) ? 'r' : '-';
+    h->perms[1] = (v->flags & VM_WRITE) ? 'w' : '-';
+    h->perms[2] = (v->flags & VM_EXEC) ? 'x' : '-';
+    h->perms[3] = (v->flags & VM_MAYSHARE) ? 's' : 'p';
+    h->perms[4] = 0;
+    buf->name[0] = 0;
+    const struct sim_file *f = v->file;
+    if (f) {
+        h->offset = v->pgoff << PAGE_SHIFT;
+        h->inode = f->ino;
+        if (f->shmem) {
+            h->dev_minor = 1;
+            if (f->anon_shm)
+                snprintf(buf->name, sizeof(buf->name), "/dev/zero (deleted)");
+            else
+                snprintf(buf->name, sizeof(buf->name), "/memfd:%s (deleted)", f->name);
+        } else {
+            h->dev_major = FILE_DEV_MAJOR;
+            h->dev_minor = FILE_DEV_MINOR;
+            snprintf(buf->name, sizeof(buf->name), "%s%s%s", f->name[0] == '/' ? "" : "/", f->name,
+                     f->deleted ? " (deleted)" : "");
+        }
+    } else if (v->start <= mm->brk && v->end >= mm->start_brk && (v->flags & VM_WRITE) &&
+               mm->brk > mm->start_brk) {
+        snprintf(buf->name, sizeof(buf->name), "[heap]");
+    } else if (v->start <= mm->start_stack && v->end >= mm->start_stack) {
+        snprintf(buf->name, sizeof(buf->name), "[stack]");
+    }
+    h->name = buf->name;
+}
+
+/* ---- smaps --------------------------------------------------------------------------------- */
+
+struct smaps_acc {
+    const struct vml_sim *sim;
+    const struct vma *v;
+    uint64_t rss, pss, pss_dirty, pss_anon, pss_file, pss_shmem; /* bytes; pss << PSS_SHIFT */
+    uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+    uint64_t referenced, anonymous, locked;
+};
+
+/* smaps_page_accumulate. */
+static void accumulate(struct smaps_acc *a, const struct frame *f, uint64_t size, uint64_t pss,
+                       bool dirty, bool private)
+{
+    a->pss += pss;
+    if (f->flags & PGF_ANON)
+        a->pss_anon += pss;
+    else if (f->flags & PGF_SHMEMPG)
+        a->pss_shmem += pss;
+    else
+        a->pss_file += pss;
+    if (a->v->flags & VM_LOCKED)
+        a->locked += pss;
+    if (dirty) {
+        a->pss_dirty += pss;
+        if (private)
+            a->private_dirty += size;
+        else
+            a->shared_dirty += size;
+    } else {
+        if (private)
+            a->private_clean += size;
+        else
+            a->shared_clean += size;
+    }
+}
+
+/* smaps_pte_entry + smaps_account for one present 4 KiB entry. */
+static int smaps_leaf(const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct smaps_acc *a = ctx;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if ((leaf->entry & VML_PTE_SPECIAL) || pfn == a->sim->zero_pfn)
+        return 0; /* vm_normal_page() == NULL: the zero page is not accounted */
+    const struct frame *f = sim_frame(a->sim, pfn);
+    uint64_t size = PAGE_SIZE;
+    bool dirty = (leaf->entry & VML_PTE_D) || (f->flags & PGF_DIRTY);
+    if (f->flags & PGF_ANON)
+        a->anonymous += size;
+    a->rss += size;
+    if (leaf->entry & VML_PTE_A)
+        a->referenced += size;
+    /* One reference: private, whole; else per page by mapcount, private below 2. */
+    accumulate(a, f, size, page_pss(f), dirty, f->refcount == 1 || f->mapcount < 2);
+    return 0;
+}
+
+static void gather(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v,
+                   struct smaps_acc *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->sim = sim;
+    a->v = v;
+    vml_pt_for_each(mm->pt, v->start, v->end, smaps_leaf, a);
+}
+
+static void add_counts(struct vml_smaps_counts *c, const struct smaps_acc *a)
+{
+    c->rss += a->rss;
+    c->pss += a->pss;
+    c->pss_dirty += a->pss_dirty;
+    c->pss_anon += a->pss_anon;
+    c->pss_file += a->pss_file;
+    c->pss_shmem += a->pss_shmem;
+    c->shared_clean += a->shared_clean;
+    c->shared_dirty += a->shared_dirty;
+    c->private_clean += a->private_clean;
+    c->private_dirty += a->private_dirty;
+    c->referenced += a->referenced;
+    c->anonymous += a->anonymous;
+    c->locked += a->locked;
+}
+
+/* Bytes (and PSS fixed point) to the kB the kernel prints. */
+static void to_kb(struct vml_smaps_counts *c)
+{
+    c->rss >>= 10;
+    c->pss = (c->pss >> PSS_SHIFT) >> 10;
+    c->pss_dirty = (c->pss_dirty >> PSS_SHIFT) >> 10;
+    c->pss_anon = (c->pss_anon >> PSS_SHIFT) >> 10;
+    c->pss_file = (c->pss_file >> PSS_SHIFT) >> 10;
+    c->pss_shmem = (c->pss_shmem >> PSS_SHIFT) >> 10;
+    c->locked = (c->locked >> PSS_SHIFT) >> 10;
+    c->shared_clean >>= 10;
+    c->shared_dirty >>= 10;
+    c->private_clean >>= 10;
+    c->private_dirty >>= 10;
+    c->referenced >>= 10;
+    c->anonymous >>= 10;
+}
+
+/* show_smap_vma_flags: two-letter mnemonics in bit order. */
+static void vm_flags_text(uint64_t fl, char *buf, size_t n)
+{
+    static const struct {
+        uint64_t bit;
+        const char *name;
+    } names[] = {
+        { VM_READ, "rd" },      { VM_WRITE, "wr" },    { VM_EXEC, "ex" },    { VM_SHARED, "sh" },
+        { VM_MAYREAD, "mr" },   { VM_MAYWRITE, "mw" }, { VM_MAYEXEC, "me" }, { VM_MAYSHARE, "ms" },
+        { VM_GROWSDOWN, "gd" }, { VM_LOCKED, "lo" },   { VM_ACCOUNT, "ac" }, { VM_NORESERVE, "nr" },
+    };
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(fl & names[i].bit))
+            continue;
+        int w = snprintf(buf + len, n - len, "%s ", names[i].name);
+        if (w < 0 || (size_t)w >= n - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
+static int show_smap(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v,
+                     struct vml_text *out)
+{
+    struct vml_smaps s;
+    struct header_buf hb;
+    char flags[128];
+    memset(&s, 0, sizeof(s));
+    vma_header(mm, v, &s.hdr, &hb);
+    s.size = (v->end - v->start) >> 10;
+    s.kernel_page_size = 4;
+    s.mmu_page_size = 4;
+    struct smaps_acc a;
+    gather(sim, mm, v, &a);
+    add_counts(&s.c, &a);
+    to_kb(&s.c);
+    /* THPeligible: THP is not simulated yet, so no VMA is eligible. */
+    s.thp_eligible = 0;
+    vm_flags_text(v->flags, flags, sizeof(flags));
+    s.vm_flags = flags;
+    return vml_proc_format_smaps(&s, out);
+}
+
+/* ---- numa_maps ------------------------------------------------------------------------------ */
+
+struct numa_acc {
+    const struct vml_sim *sim;
+    uint64_t pages, anon, dirty, active, mapmax;
+    uint64_t node[VML_MAX_NODES];
+};
+
+/* gather_stats for one entry (fs/proc/task_mmu.c): the zero page is not counted. */
+static int numa_leaf(const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct numa_acc *a = ctx;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if ((leaf->entry & VML_PTE_SPECIAL) || pfn == a->sim->zero_pfn)
+        return 0;
+    const struct frame *f = sim_frame(a->sim, pfn);
+    a->pages++;
+    if (f->flags & PGF_ANON)
+        a->anon++;
+    if ((leaf->entry & VML_PTE_D) || (f->flags & PGF_DIRTY))
+        a->dirty++;
+    if ((f->flags & PGF_ACTIVE) || page_lru(f) == LRU_UNEVICTABLE)
+        a->active++;
+    if ((uint64_t)f->mapcount > a->mapmax)
+        a->mapmax = (uint64_t)f->mapcount;
+    a->node[f->node]++;
+    return 0;
+}
+
+/* show_numa_map: policy, name, then the counts when any page is mapped. */
+static void show_numa_map(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v,
+                          struct vml_text *out)
+{
+    struct vml_vma_header h;
+    struct header_buf hb;
+    vma_header(mm, v, &h, &hb);
+    text_printf(out, "%08llx default", (unsigned long long)v->start);
+    if (v->file) {
+        text_printf(out, " file=");
+        for (const char *c = hb.name; *c; c++) /* seq_path escapes blanks */
+            text_printf(out, *c == ' ' ? "\\040" : "%c", *c);
+    } else if (strcmp(hb.name, "[heap]") == 0) {
+        text_printf(out, " heap");
+    } else if (strcmp(hb.name, "[stack]") == 0) {
+        text_printf(out, " stack");
+    }
+    struct numa_acc a = { .sim = sim };
+    vml_pt_for_each(mm->pt, v->start, v->end, numa_leaf, &a);
+    if (a.pages) {
+        if (a.anon)
+            text_printf(out, " anon=%llu", (unsigned long long)a.anon);
+        if (a.dirty)
+            text_printf(out, " dirty=%llu", (unsigned long long)a.dirty);
+        if (a.pages != a.anon && a.pages != a.dirty)
+            text_printf(out, " mapped=%llu", (unsigned long long)a.pages);
+        if (a.mapmax > 1)
+            text_printf(out, " mapmax=%llu", (unsigned long long)a.mapmax);
+        if (a.active < a.pages)
+            text_printf(out, " active=%llu", (unsigned long long)a.active);
+        for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++)
+            if (a.node[n])
+                text_printf(out, " N%u=%llu", n, (unsigned long long)a.node[n]);
+        text_printf(out, " kernelpagesize_kB=4");
+    }
+    text_printf(out, "\n");
+}
+
+/* ---- status, statm ------------------------------------------------------------------------- */
+
+static uint64_t vm_pte_kb(const struct sim_mm *mm)
+{
+    /* pgtables_bytes: every table but the top one (the PGD is not counted). */
+    struct vml_pt_stats st;
+    vml_pt_stats(mm->pt, &st);
+    return (st.nr_tables - 1) * 4;
+}
+
+static void status_mem(const struct sim_mm *mm, struct vml_status_mem *s)
+{
+    uint64_t rss = mm->rss[MM_ANONPAGES] + mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES];
+    memset(s, 0, sizeof(*s));
+    s->vm_peak = (mm->hiwater_vm > mm->total_vm ? mm->hiwater_vm : mm->total_vm) * 4;
+    s->vm_size = mm->total_vm * 4;
+    s->vm_lck = mm->locked_vm * 4;
+    s->vm_hwm = (mm->hiwater_rss > rss ? mm->hiwater_rss : rss) * 4;
+    s->vm_rss = rss * 4;
+    s->rss_anon = mm->rss[MM_ANONPAGES] * 4;
+    s->rss_file = mm->rss[MM_FILEPAGES] * 4;
+    s->rss_shmem = mm->rss[MM_SHMEMPAGES] * 4;
+    s->vm_data = mm->data_vm * 4;
+    s->vm_stk = mm->stack_vm * 4;
+    s->vm_exe = 0; /* no program image is simulated: every executable mapping is a library */
+    s->vm_lib = mm->exec_vm * 4;
+    s->vm_pte = vm_pte_kb(mm);
+    s->vm_swap = mm->rss[MM_SWAPENTS] * 4;
+}
+
+int vml_sim_status_mem(const struct vml_sim *sim, int pid, struct vml_status_mem *out)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    status_mem(t->mm, out);
+    return 0;
+}
+
+/* A bitmap of nbits with the low set bits on, as %*pb prints it: 32-bit chunks, most
+ * significant first, separated by commas, the first as wide as its bits need. */
+static void put_mask(struct vml_text *out, unsigned nbits, unsigned set)
+{
+    unsigned chunks = (nbits + 31) / 32;
+    for (unsigned c = chunks; c-- > 0;) {
+        unsigned lo = c * 32, bits = c == chunks - 1 ? nbits - lo : 32;
+        uint32_t v = set <= lo ? 0 : set - lo >= 32 ? 0xffffffffu : (1u << (set - lo)) - 1;
+        text_printf(out, "%s%0*x", c == chunks - 1 ? "" : ",", (int)((bits + 3) / 4), v);
+    }
+}
+
+/* The matching list: "0" or "0-N". */
+static void put_list(struct vml_text *out, unsigned n)
+{
+    if (n == 1)
+        text_printf(out, "0");
+    else
+        text_printf(out, "0-%u", n - 1);
+}
+
+/* proc_pid_status: the lines before and after the memory block, as far as the simulation has
+ * them (one thread, no signals, default credentials of uid 0). */
+static int show_status(const struct vml_sim *sim, const struct sim_task *t, struct vml_text *out)
+{
+    struct vml_status_mem s;
+    status_mem(t->mm, &s);
+    text_printf(out,
+                "Name:\t%s\nUmask:\t0022\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+                "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
+                "Groups:\t \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n",
+                t->comm, t->pid, t->pid, t->ppid, t->pid, t->pid, t->pid, t->pid);
+    int r = vml_proc_format_status_mem(&s, out);
+    if (r)
+        return r;
+    text_printf(out,
+                "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0xffffffffffffffff\nThreads:\t1\n"
+                "SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
+                "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+                "SigCgt:\t0000000000000000\nCapInh:\t0000000000000000\n"
+                "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
+                "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"
+                "Seccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\n"
+                "SpeculationIndirectBranch:\talways enabled\nCpus_allowed:\t");
+    put_mask(out, sim->cfg.nr_cpus, sim->cfg.nr_cpus);
+    text_printf(out, "\nCpus_allowed_list:\t");
+    put_list(out, sim->cfg.nr_cpus);
+    /* Mems_allowed is a MAX_NUMNODES (1024) bit mask on Debian's kernels. */
+    text_printf(out, "\nMems_allowed:\t");
+    put_mask(out, 1024, vml_phys_nr_nodes(sim->phys));
+    text_printf(out, "\nMems_allowed_list:\t");
+    put_list(out, vml_phys_nr_nodes(sim->phys));
+    text_printf(out, "\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+    return text_status(out);
+}
+
+static int show_statm(const struct sim_mm *mm, struct vml_text *out)
+{
+    struct vml_statm s = {
+        .size = mm->total_vm,
+        .resident = mm->rss[MM_ANONPAGES] + mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES],
+        .shared = mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES],
+        .text = 0,
+        .data = mm->data_vm + mm->stack_vm,
+    };
+    return vml_proc_format_statm(&s, out);
+}
+
+/* ---- system files ------------------------------------------------------------------------------
+ */
+
+static uint64_t isqrt(uint64_t x)
+{
+    uint64_t r = 0, bit = 1ull << 62;
+    while (bit > x)
+        bit >>= 2;
+    while (bit) {
+        if (x >= r + bit) {
+            x -= r + bit;
+            r = (r >> 1) + bit;
+        } else {
+            r >>= 1;
+        }
+        bit >>= 2;
+    }
+    return r;
+}
+
+/* Watermarks of every zone (mm/page_alloc.c: calculate_min_free_kbytes, __setup_per_zone_wmarks
+ * with watermark_scale_factor 10); the lowmem reserves are left out. */
+static void watermarks(const struct vml_sim *sim, uint64_t *low_sum, uint64_t *high_sum)
+{
+    uint64_t total = vml_phys_total_pages(sim->phys);
+    uint64_t min_kb = isqrt(total * 4 * 16);
+    min_kb = min_kb < 128 ? 128 : min_kb > 262144 ? 262144 : min_kb;
+    uint64_t min_pages = min_kb / 4;
+    *low_sum = *high_sum = 0;
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
+        for (unsigned z = 0; z < VML_NR_ZONES; z++) {
+            const struct phys_zone *zone = &sim->phys->nodes[n].zones[z];
+            uint64_t managed = zone->end - zone->start;
+            if (!managed)
+                continue;
+            uint64_t zmin = min_pages * managed / total;
+            uint64_t tmp = managed * 10 / 10000;
+            tmp = tmp > zmin / 4 ? tmp : zmin / 4;
+            *low_sum += zmin + tmp;
+            *high_sum += zmin + 2 * tmp;
+        }
+    }
+}
+
+struct sys_counts {
+    struct node_stats n; /* summed over nodes */
+    uint64_t free, total, pgtables;
+};
+
+static void sys_counts(const struct vml_sim *sim, struct sys_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    for (unsigned i = 0; i < vml_phys_nr_nodes(sim->phys); i++) {
+        const struct node_stats *s = &sim->node[i];
+        for (unsigned l = 0; l < NR_LRU_LISTS; l++)
+            c->n.lru[l] += s->lru[l];
+        c->n.anon_mapped += s->anon_mapped;
+        c->n.file_mapped += s->file_mapped;
+        c->n.file_pages += s->file_pages;
+        c->n.shmem += s->shmem;
+        c->n.dirty += s->dirty;
+        c->n.mlock += s->mlock;
+        struct vml_phys_usage u;
+        vml_phys_usage(sim->phys, i, &u);
+        c->free += u.free;
+        c->total += u.total;
+        c->pgtables += u.used[VML_USE_PGTABLE];
+    }
+}
+
+void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
+{
+    struct sys_counts c;
+    sys_counts(sim, &c);
+    uint64_t low, high;
+    watermarks(sim, &low, &high);
+    memset(m, 0, sizeof(*m));
+    m->mem_total = c.total * 4;
+    m->mem_free = c.free * 4;
+    /* si_mem_available, with no slab: free - reserve + page cache not needed to stay. */
+    int64_t avail = (int64_t)c.free - (int64_t)high;
+    uint64_t pagecache = c.n.lru[LRU_ACTIVE_FILE] + c.n.lru[LRU_INACTIVE_FILE];
+    avail += (int64_t)(pagecache - (pagecache / 2 < low ? pagecache / 2 : low));
+    m->mem_available = avail > 0 ? (uint64_t)avail * 4 : 0;
+    m->cached = c.n.file_pages * 4;
+    m->active = (c.n.lru[LRU_ACTIVE_ANON] + c.n.lru[LRU_ACTIVE_FILE]) * 4;
+    m->inactive = (c.n.lru[LRU_INACTIVE_ANON] + c.n.lru[LRU_INACTIVE_FILE]) * 4;
+    m->active_anon = c.n.lru[LRU_ACTIVE_ANON] * 4;
+    m->inactive_anon = c.n.lru[LRU_INACTIVE_ANON] * 4;
+    m->active_file = c.n.lru[LRU_ACTIVE_FILE] * 4;
+    m->inactive_file = c.n.lru[LRU_INACTIVE_FILE] * 4;
+    m->unevictable = c.n.lru[LRU_UNEVICTABLE] * 4;
+    m->mlocked = c.n.mlock * 4;
+    m->dirty = c.n.dirty * 4;
+    m->anon_pages = c.n.anon_mapped * 4;
+    m->mapped = c.n.file_mapped * 4;
+    m->shmem = c.n.shmem * 4;
+    m->page_tables = c.pgtables * 4;
+    /* vm_commit_limit with overcommit_ratio 50 and no swap. */
+    m->commit_limit = c.total / 2 * 4;
+    m->committed_as = sim->committed * 4;
+    m->vmalloc_total = sim->cfg.paging == 5 ? 13743895347199ull : 34359738367ull;
+    m->hugepagesize = 2048;
+    /* The direct map covers RAM with 2 MiB pages (no 1 GiB pages, nothing split). */
+    m->direct_map_2m = c.total * 4;
+}
+
+void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
+{
+    struct sys_counts c;
+    sys_counts(sim, &c);
+    for (unsigned i = 0; i < VML_VMSTAT_NR; i++)
+        out->v[i] = sim->events[i];
+    out->v[VML_VMSTAT_nr_free_pages] = c.free;
+    out->v[VML_VMSTAT_nr_zone_inactive_anon] = c.n.lru[LRU_INACTIVE_ANON];
+    out->v[VML_VMSTAT_nr_zone_active_anon] = c.n.lru[LRU_ACTIVE_ANON];
+    out->v[VML_VMSTAT_nr_zone_inactive_file] = c.n.lru[LRU_INACTIVE_FILE];
+    out->v[VML_VMSTAT_nr_zone_active_file] = c.n.lru[LRU_ACTIVE_FILE];
+    out->v[VML_VMSTAT_nr_zone_unevictable] = c.n.lru[LRU_UNEVICTABLE];
+    out->v[VML_VMSTAT_nr_zone_write_pending] = c.n.dirty;
+    out->v[VML_VMSTAT_nr_mlock] = c.n.mlock;
+    out->v[VML_VMSTAT_nr_inactive_anon] = c.n.lru[LRU_INACTIVE_ANON];
+    out->v[VML_VMSTAT_nr_active_anon] = c.n.lru[LRU_ACTIVE_ANON];
+    out->v[VML_VMSTAT_nr_inactive_file] = c.n.lru[LRU_INACTIVE_FILE];
+    out->v[VML_VMSTAT_nr_active_file] = c.n.lru[LRU_ACTIVE_FILE];
+    out->v[VML_VMSTAT_nr_unevictable] = c.n.lru[LRU_UNEVICTABLE];
+    out->v[VML_VMSTAT_nr_anon_pages] = c.n.anon_mapped;
+    out->v[VML_VMSTAT_nr_mapped] = c.n.file_mapped;
+    out->v[VML_VMSTAT_nr_file_pages] = c.n.file_pages;
+    out->v[VML_VMSTAT_nr_dirty] = c.n.dirty;
+    out->v[VML_VMSTAT_nr_shmem] = c.n.shmem;
+    out->v[VML_VMSTAT_nr_page_table_pages] = c.pgtables;
+    /* global_dirty_limits: 20% / 10% of dirtyable memory (free + file LRU - reserve). */
+    uint64_t low, high;
+    watermarks(sim, &low, &high);
+    uint64_t file = c.n.lru[LRU_ACTIVE_FILE] + c.n.lru[LRU_INACTIVE_FILE];
+    uint64_t dirtyable = c.free + file > high ? c.free + file - high : 0;
+    out->v[VML_VMSTAT_nr_dirty_threshold] = dirtyable * 20 / 100;
+    out->v[VML_VMSTAT_nr_dirty_background_threshold] = dirtyable * 10 / 100;
+}
+
+/* ---- dispatch
+ * ------------------------------------------------------------------------------------ */
+
+int vml_sim_rollup(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    memset(out, 0, sizeof(*out));
+    for (const struct vma *v = vma_first(t->mm->vmas); v; v = vma_next(v)) {
+        struct smaps_acc a;
+        gather(sim, t->mm, v, &a);
+        add_counts(out, &a);
+    }
+    to_kb(out);
+    return 0;
+}
+
+int vml_sim_smaps_sum(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    memset(out, 0, sizeof(*out));
+    for (const struct vma *v = vma_first(t->mm->vmas); v; v = vma_next(v)) {
+        struct smaps_acc a;
+        struct vml_smaps_counts c;
+        memset(&c, 0, sizeof(c));
+        gather(sim, t->mm, v, &a);
+        add_counts(&c, &a);
+        to_kb(&c);
+        uint64_t *dst = (uint64_t *)out;
+        const uint64_t *src = (const uint64_t *)&c;
+        for (size_t i = 0; i < sizeof(c) / sizeof(uint64_t); i++)
+            dst[i] += src[i];
+    }
+    return 0;
+}
+
+int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
+                      uint64_t end, struct vml_text *out)
+{
+    switch (f) {
+    case VML_SIM_MEMINFO: {
+        struct vml_meminfo m;
+        vml_sim_meminfo(sim, &m);
+        return vml_proc_format_meminfo(&m, out);
+    }
+    case VML_SIM_VMSTAT: {
+        struct vml_vmstat v;
+        vml_sim_vmstat(sim, &v);
+        return vml_proc_format_vmstat(&v, out);
+    }
+    case VML_SIM_BUDDYINFO: {
+        char *s = vml_phys_buddyinfo(sim->phys);
+        if (!s)
+            return VML_EHOST;
+        text_append(out, s, strlen(s));
+        free(s);
+        return text_status(out);
+    }
+    default: break;
+    }
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    const struct sim_mm *mm = t->mm;
+    switch (f) {
+    case VML_SIM_MAPS:
+    case VML_SIM_NUMA_MAPS:
+    case VML_SIM_SMAPS:
+        for (const struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
+            if ((start || end) && (v->end <= start || v->start >= end))
+                continue;
+            int r;
+            if (f == VML_SIM_SMAPS) {
+                r = show_smap(sim, mm, v, out);
+            } else if (f == VML_SIM_NUMA_MAPS) {
+                show_numa_map(sim, mm, v, out);
+                r = text_status(out);
+            } else {
+                struct vml_vma_header h;
+                struct header_buf hb;
+                vma_header(mm, v, &h, &hb);
+                r = vml_proc_format_maps_line(&h, out);
+            }
+            if (r)
+                return r;
+        }
+        return text_status(out);
+    case VML_SIM_SMAPS_ROLLUP: {
+        struct vml_smaps_counts c;
+        vml_sim_rollup(sim, pid, &c);
+        const struct vma *first = vma_first(mm->vmas), *last = vma_last(mm->vmas);
+        return vml_proc_format_smaps_rollup(first ? first->start : 0, last ? last->end : 0, &c,
+                                            out);
+    }
+    case VML_SIM_STATUS: return show_status(sim, t, out);
+    case VML_SIM_STATM: return show_statm(mm, out);
+    default: return VML_EINVAL;
+    }
+}
