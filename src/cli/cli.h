@@ -14,7 +14,11 @@ struct cli_command {
     void (*help)(FILE *out);           /* full help for vmlab help NAME / NAME --help */
 };
 
-extern const struct cli_command cli_cmd_version, cli_cmd_va, cli_cmd_cpu, cli_cmd_demo;
+extern const struct cli_command cli_cmd_version, cli_cmd_va, cli_cmd_cpu, cli_cmd_demo, cli_cmd_run;
+
+struct vml_sim;
+/* Writes the simulated /proc under dir (cli/export_proc.c); 0 or EXIT_FAIL after a message. */
+int cli_export_proc(struct vml_sim *sim, const char *dir);
 
 /* True if argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);

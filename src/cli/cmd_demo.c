@@ -1,4 +1,4 @@
-/* cli/cmd_demo.c: vmlab demo: a short tour of the simulated memory hardware (make run). */
+/* cli/cmd_demo.c: vmlab demo: a short tour of the simulated memory hardware alone. */
 #include "cli/cli.h"
 
 #include "vmlab/vmlab.h"
@@ -285,7 +285,7 @@ static int run(int argc, char **argv)
 
 const struct cli_command cli_cmd_demo = {
     .name = "demo",
-    .summary = "a tour of the simulated memory hardware (what make run shows)",
+    .summary = "a tour of the simulated memory hardware alone: tables, TLBs, walks",
     .run = run,
     .help = help,
 };

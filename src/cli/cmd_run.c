@@ -1,0 +1,171 @@
+/* cli/cmd_run.c: vmlab run FILE: runs a scenario on the simulator. */
+#include "cli/cli.h"
+
+#include "vmlab/vmlab.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void help(FILE *out)
+{
+    fputs("Usage: vmlab run FILE [--summary] [--export-proc DIR] [--check]\n\n"
+          "Runs a scenario (see docs/scenario.md) on the simulated machine and prints what its\n"
+          "'show' lines ask for, in the kernel's /proc formats. 'expect' lines check fields;\n"
+          "each failing one is reported on stderr as FILE:LINE with both values. FILE '-' reads\n"
+          "standard input.\n\n"
+          "  --summary          after the run, one line per live process: VSZ, RSS, PSS, USS\n"
+          "                     (Private_Clean + Private_Dirty) and swap in kB, summed over\n"
+          "                     its smaps blocks as smem does, then the totals\n"
+          "  --export-proc DIR  after the run, write the simulated /proc as DIR/proc/meminfo,\n"
+          "                     DIR/proc/PID/smaps ... for tools such as 'smem -S DIR'\n"
+          "  --check            verify the simulator's invariants after every operation\n"
+          "                     (frames conserved, mapcounts, RSS, TLBs, PSS); slower\n\n"
+          "Exit status: 0 every expect held, 1 an expect failed or the run stopped on an error\n"
+          "(a failing system call, a range outside its mapping), 2 usage or syntax error.\n",
+          out);
+}
+
+/* Per-process memory, smem's columns. */
+static void print_summary(struct vml_sim *sim, bool blank_first)
+{
+    size_t n = vml_sim_pids(sim, NULL, 0);
+    int *pids = malloc((n ? n : 1) * sizeof(*pids));
+    if (!pids)
+        return;
+    vml_sim_pids(sim, pids, n);
+    uint64_t tot[5] = { 0 };
+    printf("%s  PID Name                 VSZ kB     RSS kB     PSS kB     USS kB    Swap kB\n",
+           blank_first ? "\n" : "");
+    for (size_t i = 0; i < n; i++) {
+        struct vml_smaps_counts c;
+        struct vml_status_mem st;
+        vml_sim_smaps_sum(sim, pids[i], &c);
+        vml_sim_status_mem(sim, pids[i], &st);
+        uint64_t v[5] = { st.vm_size, c.rss, c.pss, c.private_clean + c.private_dirty, c.swap };
+        printf("%5d %-16s", pids[i], vml_sim_comm(sim, pids[i]));
+        for (int k = 0; k < 5; k++) {
+            printf(" %10llu", (unsigned long long)v[k]);
+            tot[k] += v[k];
+        }
+        putchar('\n');
+    }
+    printf("%5zu %-16s", n, n == 1 ? "process" : "processes");
+    for (int k = 0; k < 5; k++)
+        printf(" %10llu", (unsigned long long)tot[k]);
+    putchar('\n');
+    free(pids);
+}
+
+/* Reads a whole file (or stdin for "-"); NULL with errno set on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) {
+            if (ferror(f)) {
+                free(buf);
+                buf = NULL;
+            }
+            break;
+        }
+        char *b = realloc(buf, cap * 2);
+        if (!b) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        buf = b;
+        cap *= 2;
+    }
+    int saved = errno;
+    if (f != stdin)
+        fclose(f);
+    errno = saved;
+    *len = n;
+    return buf;
+}
+
+static int run(int argc, char **argv)
+{
+    const char *file = NULL, *export_dir = NULL;
+    unsigned flags = 0;
+    bool summary = false;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int m = cli_opt(argc, argv, &i, "--export-proc", &v);
+        if (m < 0)
+            return EXIT_USAGE;
+        if (m > 0) {
+            export_dir = v;
+            continue;
+        }
+        if (strcmp(argv[i], "--check") == 0) {
+            flags |= VML_RUN_CHECK;
+        } else if (strcmp(argv[i], "--summary") == 0) {
+            summary = true;
+        } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+            return cli_error(EXIT_USAGE, "run: unknown option '%s' (see vmlab help run)", argv[i]);
+        } else if (file) {
+            return cli_error(EXIT_USAGE, "run: one scenario at a time ('%s' and '%s')", file,
+                             argv[i]);
+        } else {
+            file = argv[i];
+        }
+    }
+    if (!file)
+        return cli_error(EXIT_USAGE, "run: which scenario? usage: vmlab run FILE");
+    size_t len;
+    char *text = slurp(file, &len);
+    if (!text)
+        return cli_error(EXIT_FAIL, "run: cannot read %s: %s", file, strerror(errno));
+    struct vml_scenario *s;
+    struct vml_diag d = { 0 };
+    int r = vml_scenario_parse(text, len, file, &s, &d);
+    free(text);
+    if (r) {
+        if (r == VML_EPARSE)
+            return cli_error(EXIT_USAGE, "%s:%u:%u: %s", file, d.line, d.col, d.msg);
+        return cli_error(EXIT_FAIL, "run: %s", vml_strerror(r));
+    }
+    struct vml_text out = { 0 }, report = { 0 };
+    struct vml_run_result res;
+    struct vml_sim *sim = NULL;
+    memset(&d, 0, sizeof(d));
+    r = vml_run_scenario(s, flags, &out, &report, &res, &sim, &d);
+    if (out.len)
+        fwrite(out.s, 1, out.len, stdout);
+    fflush(stdout);
+    if (report.len)
+        fwrite(report.s, 1, report.len, stderr);
+    int rc = EXIT_OK;
+    if (r) {
+        rc = cli_error(EXIT_FAIL, "%s:%u:%u: %s", file, d.line, d.col, d.msg);
+    } else if (res.failed) {
+        fprintf(stderr, "vmlab: %u of %u expects failed\n", res.failed, res.expects);
+        rc = EXIT_FAIL;
+    }
+    if (r == 0 && summary)
+        print_summary(sim, out.len > 0);
+    if (r == 0 && export_dir && cli_export_proc(sim, export_dir) != 0)
+        rc = EXIT_FAIL;
+    vml_text_free(&out);
+    vml_text_free(&report);
+    vml_sim_destroy(sim);
+    vml_scenario_free(s);
+    return rc;
+}
+
+const struct cli_command cli_cmd_run = {
+    .name = "run",
+    .summary = "run a scenario on the simulator and print the /proc files it shows",
+    .run = run,
+    .help = help,
+};

@@ -1,0 +1,697 @@
+/* scenario/run_sim.c: the sim backend: a parsed scenario's operations run on a vml_sim.
+ *
+ * Names in the scenario (processes, mappings, files, memfds) become pids, addresses and file
+ * ids here. Mapping names are per process and inherited by fork; a range is resolved against
+ * the mapping's start and length as mmap returned them.
+ */
+#include "util/text.h"
+#include "vmlab/run.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 4096ull
+
+struct map_ent {
+    char name[VML_SCN_NAME_MAX];
+    uint64_t start, len;
+    bool live;
+};
+
+struct proc_ent {
+    char name[VML_SCN_NAME_MAX];
+    int pid;
+    bool gone; /* exited or killed */
+    struct map_ent *maps;
+    size_t n_maps, cap_maps;
+};
+
+struct obj_ent {
+    char name[VML_SCN_FILE_MAX];
+    int id;
+    bool memfd;
+    bool live;
+};
+
+struct run {
+    const struct vml_scenario *s;
+    struct vml_sim *sim;
+    struct vml_text *out, *report;
+    struct vml_run_result *res;
+    struct vml_diag *diag;
+    const struct vml_op *op; /* the operation running */
+    struct proc_ent *procs;
+    size_t n_procs, cap_procs;
+    struct obj_ent *objs;
+    size_t n_objs, cap_objs;
+    unsigned nr_cpus;
+    unsigned shows;
+};
+
+/* Fills diag for the running operation and returns err. */
+static int run_error(struct run *r, int err, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int run_error(struct run *r, int err, unsigned col, const char *fmt, ...)
+{
+    if (r->diag) {
+        r->diag->file = r->s->file;
+        r->diag->line = r->op ? r->op->line : r->s->machine_line;
+        r->diag->col = col ? col : (r->op ? r->op->col : 1);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->diag->msg, sizeof(r->diag->msg), fmt, ap);
+        va_end(ap);
+    }
+    return err < 0 ? err : VML_EINVAL;
+}
+
+/* errno names for system calls that fail. */
+static const char *errno_name(int err)
+{
+    switch (err) {
+    case VML_EINVAL: return "EINVAL";
+    case VML_ENOMEM: return "ENOMEM";
+    case VML_EEXIST: return "EEXIST";
+    case VML_ENOENT: return "ESRCH";
+    case VML_EHOST: return "host out of memory";
+    default: return vml_strerror(err);
+    }
+}
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? 2 * *cap : 8;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return VML_EHOST;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static struct proc_ent *find_proc(struct run *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_procs; i++)
+        if (strcmp(r->procs[i].name, name) == 0)
+            return &r->procs[i];
+    return NULL;
+}
+
+/* The operation's process, alive; else an error naming why it is not. */
+static int live_proc(struct run *r, struct proc_ent **out)
+{
+    struct proc_ent *p = find_proc(r, r->op->proc);
+    if (!p)
+        return run_error(r, VML_ENOENT, 0, "no process '%s'", r->op->proc);
+    if (p->gone) {
+        struct vml_sim_death d;
+        vml_sim_status_of(r->sim, p->pid, &d);
+        if (d.killed)
+            return run_error(r, VML_ENOENT, 0,
+                             "process '%s' was killed (%s at %#llx); it can only be checked "
+                             "with 'expect %s killed'",
+                             p->name, d.si_code == VML_BUS_ADRERR ? "SIGBUS" : "SIGSEGV",
+                             (unsigned long long)d.addr, p->name);
+        return run_error(r, VML_ENOENT, 0, "process '%s' has exited", p->name);
+    }
+    *out = p;
+    return 0;
+}
+
+static struct map_ent *find_map(struct proc_ent *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_maps; i++)
+        if (p->maps[i].live && strcmp(p->maps[i].name, name) == 0)
+            return &p->maps[i];
+    return NULL;
+}
+
+static struct obj_ent *find_obj(struct run *r, const char *name, bool memfd)
+{
+    for (size_t i = 0; i < r->n_objs; i++)
+        if (r->objs[i].live && r->objs[i].memfd == memfd && strcmp(r->objs[i].name, name) == 0)
+            return &r->objs[i];
+    return NULL;
+}
+
+static int add_obj(struct run *r, const char *name, int id, bool memfd)
+{
+    if (grow((void **)&r->objs, &r->cap_objs, r->n_objs, sizeof(*r->objs)))
+        return VML_EHOST;
+    struct obj_ent *o = &r->objs[r->n_objs++];
+    memset(o, 0, sizeof(*o));
+    snprintf(o->name, sizeof(o->name), "%s", name);
+    o->id = id;
+    o->memfd = memfd;
+    o->live = true;
+    return 0;
+}
+
+/* [start, end) of a RANGE of mapping m; bounds must lie inside it. */
+static int resolve(struct run *r, struct proc_ent *p, const struct vml_range *rg, uint64_t *start,
+                   uint64_t *end)
+{
+    struct map_ent *m = find_map(p, rg->name);
+    if (!m)
+        return run_error(r, VML_ENOENT, rg->col, "process '%s' has no mapping '%s'", p->name,
+                         rg->name);
+    uint64_t s = rg->has_start ? rg->start : 0, e = rg->has_end ? rg->end : m->len;
+    if (s >= m->len || e > m->len || s >= e)
+        return run_error(
+            r, VML_EINVAL, rg->col, "range [%#llx:%#llx] lies outside mapping '%s' (%llu bytes)",
+            (unsigned long long)s, (unsigned long long)e, rg->name, (unsigned long long)m->len);
+    *start = m->start + s;
+    *end = m->start + e;
+    return 0;
+}
+
+static int syscall_error(struct run *r, const char *what, int err)
+{
+    return run_error(r, err, 0, "%s failed: %s", what, errno_name(err));
+}
+
+/* ---- machine ------------------------------------------------------------------------------- */
+
+static int build_machine(struct run *r)
+{
+    const struct vml_machine_cfg *m = &r->s->machine;
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = m->ram_bytes;
+    cfg.phys.nr_nodes = m->nr_nodes;
+    struct vml_diag d = { 0 };
+    if (vml_cpu_model_parse(m->cpu[0] ? m->cpu : "skylake", &cfg.cpu, &d))
+        return run_error(r, VML_EINVAL, 0, "cpu=%s: %s", m->cpu, d.msg);
+    if (m->thp == VML_THP_ALWAYS)
+        return run_error(r, VML_EINVAL, 0,
+                         "thp=always: transparent huge pages are not simulated yet; use "
+                         "thp=never or thp=madvise (equivalent here: nothing asks for them)");
+    if (m->swap_bytes)
+        return run_error(r, VML_EINVAL, 0, "swap=%llu: swap is not simulated yet; use swap=0",
+                         (unsigned long long)m->swap_bytes);
+    cfg.nr_cpus = m->nr_cpus;
+    cfg.paging = m->paging_levels;
+    cfg.seed = m->seed;
+    r->nr_cpus = m->nr_cpus;
+    int e = vml_sim_create(&cfg, &r->sim, &d);
+    if (e)
+        return run_error(r, e, 0, "machine: %s", d.msg[0] ? d.msg : vml_strerror(e));
+    return 0;
+}
+
+/* ---- operations ---------------------------------------------------------------------------- */
+
+static int op_proc(struct run *r)
+{
+    if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)))
+        return VML_EHOST;
+    struct proc_ent *p = &r->procs[r->n_procs];
+    memset(p, 0, sizeof(*p));
+    snprintf(p->name, sizeof(p->name), "%s", r->op->proc);
+    int e = vml_sim_spawn(r->sim, p->name, &p->pid);
+    if (e)
+        return syscall_error(r, "creating the process", e);
+    r->n_procs++;
+    return 0;
+}
+
+static unsigned prot_of(unsigned scn_prot)
+{
+    return scn_prot & (VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC);
+}
+
+static int op_mmap(struct run *r, struct proc_ent *p)
+{
+    const struct vml_op_mmap *o = &r->op->u.mmap;
+    unsigned flags = o->shared ? VML_MAP_SHARED : VML_MAP_PRIVATE;
+    int file = -1;
+    if (o->backing == VML_BACKING_ANON) {
+        flags |= VML_MAP_ANONYMOUS;
+    } else if (o->backing == VML_BACKING_FILE) {
+        struct obj_ent *f = find_obj(r, o->object, false);
+        if (!f)
+            return run_error(r, VML_ENOENT, 0,
+                             "no file '%s' (create it with 'file create %s SIZE')", o->object,
+                             o->object);
+        file = f->id;
+    } else {
+        /* memfd_create at its first use, ftruncate to cover what is mapped. */
+        struct obj_ent *f = find_obj(r, o->object, true);
+        uint64_t need = o->offset + ((o->len + PAGE - 1) & ~(PAGE - 1));
+        if (!f) {
+            int id, e = vml_sim_file_create(r->sim, o->object, need, true, &id);
+            if (e)
+                return syscall_error(r, "memfd_create", e);
+            if (add_obj(r, o->object, id, true))
+                return VML_EHOST;
+            f = &r->objs[r->n_objs - 1];
+        }
+        int e = vml_sim_file_grow(r->sim, f->id, need);
+        if (e)
+            return syscall_error(r, "ftruncate", e);
+        file = f->id;
+    }
+    if (o->flags & VML_MMAP_FIXED)
+        flags |= VML_MAP_FIXED;
+    if (o->flags & VML_MMAP_NOREPLACE)
+        flags |= VML_MAP_FIXED_NOREPLACE;
+    if (o->flags & VML_MMAP_POPULATE)
+        flags |= VML_MAP_POPULATE;
+    if (o->flags & VML_MMAP_NORESERVE)
+        flags |= VML_MAP_NORESERVE;
+    uint64_t addr;
+    int e = vml_sim_mmap(r->sim, p->pid, o->addr, o->len, prot_of(o->prot), flags, file, o->offset,
+                         &addr);
+    if (e)
+        return syscall_error(r, "mmap", e);
+    if (grow((void **)&p->maps, &p->cap_maps, p->n_maps, sizeof(*p->maps)))
+        return VML_EHOST;
+    struct map_ent *m = &p->maps[p->n_maps++];
+    snprintf(m->name, sizeof(m->name), "%s", o->map);
+    m->start = addr;
+    m->len = (o->len + PAGE - 1) & ~(PAGE - 1);
+    m->live = true;
+    return 0;
+}
+
+static int op_range_call(struct run *r, struct proc_ent *p)
+{
+    const struct vml_op *op = r->op;
+    const struct vml_range *rg = op->kind == VML_OP_MPROTECT  ? &op->u.mprotect.range
+                                 : op->kind == VML_OP_MADVISE ? &op->u.madvise.range
+                                                              : &op->u.range;
+    uint64_t s, e;
+    int err = resolve(r, p, rg, &s, &e);
+    if (err)
+        return err;
+    switch (op->kind) {
+    case VML_OP_MUNMAP:
+        err = vml_sim_munmap(r->sim, p->pid, s, e - s);
+        if (err == 0 && !rg->has_start && !rg->has_end)
+            find_map(p, rg->name)->live = false; /* the bare name is free again */
+        break;
+    case VML_OP_MPROTECT:
+        err = vml_sim_mprotect(r->sim, p->pid, s, e - s, prot_of(op->u.mprotect.prot));
+        break;
+    case VML_OP_MADVISE: err = vml_sim_madvise(r->sim, p->pid, s, e - s, VML_MADV_DONTNEED); break;
+    case VML_OP_MLOCK: err = vml_sim_mlock(r->sim, p->pid, s, e - s); break;
+    default: err = vml_sim_munlock(r->sim, p->pid, s, e - s); break;
+    }
+    if (err)
+        return syscall_error(r, vml_op_kind_name(op->kind), err);
+    return 0;
+}
+
+static int op_touch(struct run *r, struct proc_ent *p)
+{
+    const struct vml_op *op = r->op;
+    uint64_t s, e;
+    int err = resolve(r, p, &op->u.touch.range, &s, &e);
+    if (err)
+        return err;
+    uint64_t stride = op->u.touch.stride;
+    if (op->u.touch.count) {
+        uint64_t n = (e - s + stride - 1) / stride;
+        if (op->u.touch.count < n)
+            e = s + (op->u.touch.count - 1) * stride + 1;
+    }
+    struct vml_sim_access a;
+    err = vml_sim_touch(r->sim, p->pid, s, e, stride, op->u.touch.access, &a);
+    if (err)
+        return syscall_error(r, "touch", err);
+    if (a.killed) {
+        p->gone = true;
+        const char *sig = a.si_code == VML_BUS_ADRERR    ? "SIGBUS (BUS_ADRERR)"
+                          : a.si_code == VML_SEGV_MAPERR ? "SIGSEGV (SEGV_MAPERR)"
+                                                         : "SIGSEGV (SEGV_ACCERR)";
+        text_printf(r->out, "%s%s:%u: %s (pid %d) killed by %s at %#llx\n", r->shows ? "\n" : "",
+                    r->s->file ? r->s->file : "<scenario>", op->line, p->name, p->pid, sig,
+                    (unsigned long long)a.addr);
+        r->shows++;
+    }
+    return 0;
+}
+
+static int op_fork(struct run *r, struct proc_ent *p)
+{
+    int child;
+    int e = vml_sim_fork(r->sim, p->pid, &child);
+    if (e)
+        return syscall_error(r, "fork", e);
+    if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)))
+        return VML_EHOST;
+    p = find_proc(r, r->op->proc); /* the array may have moved */
+    struct proc_ent *c = &r->procs[r->n_procs];
+    memset(c, 0, sizeof(*c));
+    snprintf(c->name, sizeof(c->name), "%s", r->op->u.fork.child);
+    c->pid = child;
+    /* The child renames itself after its scenario name (prctl(PR_SET_NAME)), so /proc and the
+     * summary tell the processes apart; Linux's fork alone would keep the parent's. */
+    vml_sim_set_comm(r->sim, child, c->name);
+    if (p->n_maps) {
+        c->maps = malloc(p->n_maps * sizeof(*c->maps));
+        if (!c->maps)
+            return VML_EHOST;
+        memcpy(c->maps, p->maps, p->n_maps * sizeof(*c->maps));
+        c->n_maps = c->cap_maps = p->n_maps;
+    }
+    r->n_procs++;
+    return 0;
+}
+
+static int op_brk(struct run *r, struct proc_ent *p)
+{
+    uint64_t cur, now, b = r->op->u.brk.bytes;
+    vml_sim_brk(r->sim, p->pid, 0, &cur);
+    if (r->op->u.brk.shrink ? b > cur : cur + b < cur)
+        return run_error(r, VML_EINVAL, 0, "brk: the break would wrap around the address space");
+    uint64_t want = r->op->u.brk.shrink ? cur - b : cur + b;
+    vml_sim_brk(r->sim, p->pid, want, &now);
+    if (now != want)
+        return run_error(r, VML_ENOMEM, 0,
+                         "brk to %#llx refused (the heap would run into a mapping or below its "
+                         "start); the break stays at %#llx",
+                         (unsigned long long)want, (unsigned long long)now);
+    return 0;
+}
+
+static int op_file_io(struct run *r, struct proc_ent *p)
+{
+    const struct vml_range *rg = &r->op->u.range;
+    struct obj_ent *f = find_obj(r, rg->name, false);
+    if (!f)
+        return run_error(r, VML_ENOENT, rg->col, "no file '%s'", rg->name);
+    uint64_t size = vml_sim_file_size(r->sim, f->id);
+    uint64_t s = rg->has_start ? rg->start : 0, e = rg->has_end ? rg->end : size;
+    bool write = r->op->kind == VML_OP_WRITE;
+    if (s >= e || (!write && e > size))
+        return run_error(
+            r, VML_EINVAL, rg->col, "range [%#llx:%#llx] is outside file '%s' (%llu bytes)",
+            (unsigned long long)s, (unsigned long long)e, rg->name, (unsigned long long)size);
+    int err = write ? vml_sim_file_write(r->sim, p->pid, f->id, s, e - s)
+                    : vml_sim_file_read(r->sim, p->pid, f->id, s, e - s);
+    if (err)
+        return syscall_error(r, write ? "write" : "read", err);
+    return 0;
+}
+
+static int op_file(struct run *r)
+{
+    const char *name = r->op->u.file.name;
+    if (r->op->kind == VML_OP_FILE_CREATE) {
+        int id, e = vml_sim_file_create(r->sim, name, r->op->u.file.size, false, &id);
+        if (e)
+            return syscall_error(r, "file create", e);
+        return add_obj(r, name, id, false);
+    }
+    struct obj_ent *f = find_obj(r, name, false);
+    if (!f)
+        return run_error(r, VML_ENOENT, 0, "no file '%s'", name);
+    vml_sim_file_delete(r->sim, f->id);
+    f->live = false;
+    return 0;
+}
+
+/* The sim's file for a scenario file name, or -1 if it has none yet. */
+static int sim_file_of(enum vml_procfile f)
+{
+    switch (f) {
+    case VML_PROCFILE_MAPS: return VML_SIM_MAPS;
+    case VML_PROCFILE_SMAPS: return VML_SIM_SMAPS;
+    case VML_PROCFILE_SMAPS_ROLLUP: return VML_SIM_SMAPS_ROLLUP;
+    case VML_PROCFILE_STATUS: return VML_SIM_STATUS;
+    case VML_PROCFILE_STATM: return VML_SIM_STATM;
+    case VML_PROCFILE_NUMA_MAPS: return VML_SIM_NUMA_MAPS;
+    case VML_PROCFILE_MEMINFO: return VML_SIM_MEMINFO;
+    case VML_PROCFILE_VMSTAT: return VML_SIM_VMSTAT;
+    case VML_PROCFILE_BUDDYINFO: return VML_SIM_BUDDYINFO;
+    default: return -1;
+    }
+}
+
+/* The text of a file for show and expect: the process's (its live entry in *p) or the
+ * system's, limited to a mapping's VMAs when map is not empty. */
+static int file_text(struct run *r, enum vml_procfile pf, const char *map, struct vml_text *t,
+                     int *pid_out)
+{
+    int sf = sim_file_of(pf);
+    if (sf < 0)
+        return run_error(r, VML_EINVAL, 0, "%s is not simulated yet", vml_procfile_name(pf));
+    int pid = 0;
+    uint64_t s = 0, e = 0;
+    if (r->op->proc[0]) {
+        struct proc_ent *p;
+        int err = live_proc(r, &p);
+        if (err)
+            return err;
+        pid = p->pid;
+        if (map && map[0]) {
+            struct map_ent *m = find_map(p, map);
+            if (!m)
+                return run_error(r, VML_ENOENT, 0, "process '%s' has no mapping '%s'", p->name,
+                                 map);
+            s = m->start;
+            e = m->start + m->len;
+        }
+    }
+    *pid_out = pid;
+    int err = vml_sim_proc_text(r->sim, pid, (enum vml_sim_file)sf, s, e, t);
+    return err ? run_error(r, err, 0, "reading %s: %s", vml_procfile_name(pf), vml_strerror(err))
+               : 0;
+}
+
+static int op_show(struct run *r)
+{
+    struct vml_text t = { 0 };
+    int pid;
+    const char *map = r->op->u.show.map;
+    int err = file_text(r, r->op->u.show.file, map, &t, &pid);
+    if (err == 0) {
+        char path[64];
+        if (pid)
+            snprintf(path, sizeof(path), "/proc/%d/%s", pid, vml_procfile_name(r->op->u.show.file));
+        else
+            snprintf(path, sizeof(path), "/proc/%s", vml_procfile_name(r->op->u.show.file));
+        text_printf(r->out, "%s== %s%s%s%s%s%s ==\n", r->shows++ ? "\n" : "", path, pid ? " (" : "",
+                    pid ? r->op->proc : "", map[0] ? ", " : "", map, pid ? ")" : "");
+        if (t.len)
+            text_append(r->out, t.s, t.len);
+        err = text_status(r->out);
+    }
+    vml_text_free(&t);
+    return err;
+}
+
+/* A field's value as printed, and whether the file prints it in kB. Sums every occurrence
+ * (smaps blocks of a split mapping). */
+static int find_field(const char *text, size_t len, enum vml_procfile f, const char *field,
+                      uint64_t *value, bool *kb)
+{
+    static const char *statm_names[] = {
+        "size", "resident", "shared", "text", "lib", "data", "dt"
+    };
+    if (f == VML_PROCFILE_STATM) {
+        for (size_t i = 0; i < 7; i++) {
+            if (strcmp(field, statm_names[i]) != 0)
+                continue;
+            const char *p = text;
+            for (size_t k = 0; k < i && p; k++) {
+                p = memchr(p, ' ', len - (size_t)(p - text));
+                p = p ? p + 1 : NULL;
+            }
+            if (!p)
+                return VML_ENOENT;
+            *value = strtoull(p, NULL, 10);
+            *kb = false;
+            return 0;
+        }
+        return VML_ENOENT;
+    }
+    size_t flen = strlen(field);
+    bool found = false;
+    *value = 0;
+    *kb = false;
+    for (const char *line = text; line < text + len;) {
+        const char *nl = memchr(line, '\n', len - (size_t)(line - text));
+        const char *end = nl ? nl : text + len;
+        char sep = f == VML_PROCFILE_VMSTAT ? ' ' : ':';
+        if ((size_t)(end - line) > flen && memcmp(line, field, flen) == 0 && line[flen] == sep) {
+            const char *p = line + flen + 1;
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+            if (p < end && *p >= '0' && *p <= '9') {
+                *value += strtoull(p, NULL, 10);
+                found = true;
+                *kb = end - line >= 3 && memcmp(end - 3, " kB", 3) == 0;
+            }
+        }
+        line = end + 1;
+    }
+    return found ? 0 : VML_ENOENT;
+}
+
+/* Whether a field without a unit counts pages (statm, vmstat nr_*): sizes may be compared. */
+static bool counts_pages(enum vml_procfile f, const char *field)
+{
+    return f == VML_PROCFILE_STATM || (f == VML_PROCFILE_VMSTAT && strncmp(field, "nr_", 3) == 0);
+}
+
+static bool compare(uint64_t a, enum vml_cmp c, uint64_t b)
+{
+    switch (c) {
+    case VML_CMP_EQ: return a == b;
+    case VML_CMP_NE: return a != b;
+    case VML_CMP_LT: return a < b;
+    case VML_CMP_LE: return a <= b;
+    case VML_CMP_GT: return a > b;
+    default: return a >= b;
+    }
+}
+
+static void fmt_value(char *buf, size_t n, uint64_t v, bool kb, const char *unit)
+{
+    if (unit)
+        snprintf(buf, n, "%llu %s", (unsigned long long)v, unit);
+    else
+        snprintf(buf, n, "%llu%s", (unsigned long long)v, kb ? " kB" : "");
+}
+
+static int op_expect(struct run *r)
+{
+    const struct vml_op_expect *x = &r->op->u.expect;
+    const char *where = r->s->file ? r->s->file : "<scenario>";
+    r->res->expects++;
+    if (x->kind != VML_EXPECT_FIELD) {
+        struct proc_ent *p = find_proc(r, r->op->proc);
+        if (!p)
+            return run_error(r, VML_ENOENT, 0, "no process '%s'", r->op->proc);
+        struct vml_sim_death d;
+        bool alive = vml_sim_status_of(r->sim, p->pid, &d) == 0;
+        bool ok = x->kind == VML_EXPECT_ALIVE ? alive : (!alive && d.killed);
+        if (!ok) {
+            r->res->failed++;
+            text_printf(r->report, "%s:%u: expect failed: %s %s, but it %s\n", where, r->op->line,
+                        p->name, x->kind == VML_EXPECT_ALIVE ? "alive" : "killed",
+                        alive      ? "is alive"
+                        : d.killed ? "was killed"
+                                   : "has exited");
+        }
+        return text_status(r->report);
+    }
+    struct vml_text t = { 0 };
+    int pid;
+    int err = file_text(r, x->file, x->map, &t, &pid);
+    uint64_t v = 0;
+    bool kb = false;
+    if (err == 0 && find_field(t.s ? t.s : "", t.len, x->file, x->field, &v, &kb) != 0)
+        err = run_error(r, VML_ENOENT, 0, "%s has no field '%s'%s", vml_procfile_name(x->file),
+                        x->field,
+                        x->file == VML_PROCFILE_MAPS ? " (maps has no fields; use smaps)" : "");
+    vml_text_free(&t);
+    if (err)
+        return err;
+    /* Bring both sides to one unit: the field's, or bytes when a size is compared. */
+    uint64_t lhs = v, rhs = x->value;
+    const char *unit = NULL;
+    if (x->unit != VML_UNIT_NONE) {
+        uint64_t scale = kb ? 1024 : counts_pages(x->file, x->field) ? PAGE : 0;
+        if (!scale)
+            return run_error(r, VML_EINVAL, 0,
+                             "%s is a count, not a size: compare it with a plain number", x->field);
+        lhs = v * scale;
+        rhs = x->unit == VML_UNIT_PAGES ? x->value * PAGE : x->value;
+        unit = x->unit == VML_UNIT_PAGES ? "pages" : NULL;
+    }
+    if (!compare(lhs, x->cmp, rhs)) {
+        r->res->failed++;
+        char want[48], got[48];
+        if (x->unit == VML_UNIT_BYTES) {
+            if (kb && rhs % 1024 == 0)
+                fmt_value(want, sizeof(want), rhs / 1024, true, NULL);
+            else
+                vml_format_size(rhs, want, sizeof(want));
+        } else {
+            fmt_value(want, sizeof(want), x->value, x->unit == VML_UNIT_NONE && kb, unit);
+        }
+        fmt_value(got, sizeof(got), v, kb,
+                  kb                                        ? NULL
+                  : counts_pages(x->file, x->field) && unit ? "pages"
+                                                            : NULL);
+        text_printf(r->report, "%s:%u: expect failed: %s%s%s%s%s %s %s %s, but it is %s\n", where,
+                    r->op->line, r->op->proc, r->op->proc[0] ? " " : "", vml_procfile_name(x->file),
+                    x->map[0] ? " " : "", x->map, x->field, vml_cmp_name(x->cmp), want, got);
+    }
+    return text_status(r->report);
+}
+
+static int run_op(struct run *r)
+{
+    const struct vml_op *op = r->op;
+    struct proc_ent *p = NULL;
+    int err;
+    switch (op->kind) {
+    case VML_OP_PROC: return op_proc(r);
+    case VML_OP_FILE_CREATE:
+    case VML_OP_FILE_DELETE: return op_file(r);
+    case VML_OP_SHOW: return op_show(r);
+    case VML_OP_EXPECT: return op_expect(r);
+    default: break;
+    }
+    if ((err = live_proc(r, &p)) != 0)
+        return err;
+    switch (op->kind) {
+    case VML_OP_MMAP: return op_mmap(r, p);
+    case VML_OP_MUNMAP:
+    case VML_OP_MPROTECT:
+    case VML_OP_MADVISE:
+    case VML_OP_MLOCK:
+    case VML_OP_MUNLOCK: return op_range_call(r, p);
+    case VML_OP_TOUCH: return op_touch(r, p);
+    case VML_OP_FORK: return op_fork(r, p);
+    case VML_OP_EXIT:
+        if ((err = vml_sim_exit(r->sim, p->pid)) != 0)
+            return syscall_error(r, "exit", err);
+        p->gone = true;
+        return 0;
+    case VML_OP_BRK: return op_brk(r, p);
+    case VML_OP_READ:
+    case VML_OP_WRITE: return op_file_io(r, p);
+    case VML_OP_CPU_RUN:
+        if (op->u.cpu_run.cpu >= r->nr_cpus)
+            return run_error(r, VML_EINVAL, 0, "cpu %u does not exist: the machine has %u (0..%u)",
+                             op->u.cpu_run.cpu, r->nr_cpus, r->nr_cpus - 1);
+        if ((err = vml_sim_run_on(r->sim, op->u.cpu_run.cpu, p->pid)) != 0)
+            return syscall_error(r, "cpu run", err);
+        return 0;
+    default: return run_error(r, VML_EINVAL, 0, "unknown operation");
+    }
+}
+
+int vml_run_scenario(const struct vml_scenario *s, unsigned flags, struct vml_text *out,
+                     struct vml_text *report, struct vml_run_result *res, struct vml_sim **sim,
+                     struct vml_diag *diag)
+{
+    struct run r = { .s = s, .out = out, .report = report, .res = res, .diag = diag };
+    memset(res, 0, sizeof(*res));
+    int err = build_machine(&r);
+    for (size_t i = 0; err == 0 && i < s->n_ops; i++) {
+        r.op = &s->ops[i];
+        err = run_op(&r);
+        char why[256];
+        if (err == 0 && (flags & VML_RUN_CHECK) && vml_sim_check(r.sim, why, sizeof(why)))
+            err = run_error(&r, VML_EINVAL, 0, "invariant broken after this operation: %s", why);
+    }
+    for (size_t i = 0; i < r.n_procs; i++)
+        free(r.procs[i].maps);
+    free(r.procs);
+    free(r.objs);
+    if (sim)
+        *sim = r.sim;
+    else
+        vml_sim_destroy(r.sim);
+    return err;
+}
