@@ -12,7 +12,7 @@ deps:
 	@bash scripts/bootstrap.sh
 
 run: all
-	./build/release/vmlab demo
+	bash scripts/tour.sh $(CURDIR)/build/release/vmlab
 
 test: deps
 	$(CMAKE_Q) --preset dev >/dev/null

@@ -11,6 +11,7 @@ packages=(
   clang             # clang 14: second compiler and libFuzzer harnesses
   libclang-rt-14-dev # clang's sanitizer and libFuzzer runtimes
   libcmocka-dev     # unit-test framework
+  smem              # reads an exported simulated /proc in the smem_export test
 )
 
 missing=()

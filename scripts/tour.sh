@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# tour.sh: what `make run` shows: a few example scenarios, each with its explanation (the
+# comment at its top), the scenario itself, and what vmlab prints when it runs it.
+# Usage: tour.sh VMLAB [EXAMPLE...]   (default: a selection from examples/)
+set -euo pipefail
+bin=$1; shift
+cd "$(dirname "$0")/../examples"
+list=("$@")
+[ ${#list[@]} -gt 0 ] || list=(01-malloc-vsz-rss.vml 03-cow-after-fork.vml 04-rss-pss-uss.vml
+                               05-shared-library.vml 07-page-table-overhead.vml)
+for scn in "${list[@]}"; do
+  echo "================================================================================"
+  echo "examples/$scn"
+  echo "================================================================================"
+  sed -n '/^#/!q;s/^# \{0,1\}//p' "$scn"
+  echo
+  echo "\$ cat examples/$scn"
+  grep -v '^#' "$scn"
+  echo
+  echo "\$ vmlab run examples/$scn --summary"
+  "$bin" run "$scn" --summary
+  echo
+done
+echo "All $(ls *.vml | wc -l) examples: examples/*.vml (vmlab run FILE; docs/scenario.md)."

@@ -1,0 +1,238 @@
+/* test_sim_random.c: randomized operations on the simulated kernel with the invariant checker
+ * after every one: frames conserved, mapcounts equal present mappings, RSS counters equal the
+ * page tables, no stale TLB entries, PSS sums to the mapped memory.
+ *
+ * Several processes (spawned and forked) map, unmap, protect, advise, lock, touch and exit in a
+ * small address window so that operations overlap. Fixed seeds; the failing seed, step and
+ * operation are printed. VMLAB_SIM_OPS overrides the number of operations per seed.
+ */
+#include "vmlab/vmlab.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PROCS 12
+#define WINDOW    (64ull << 20) /* fixed mappings land in [base, base + WINDOW) */
+#define BASE      0x200000000ull
+
+static uint64_t rng;
+
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static uint64_t below(uint64_t n)
+{
+    return n ? next() % n : 0;
+}
+
+struct state {
+    struct vml_sim *sim;
+    int pids[MAX_PROCS];
+    int n;
+    int files[3];
+};
+
+static char last_op[200];
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_op, sizeof(last_op), fmt, ap);
+    va_end(ap);
+}
+
+/* Drops processes that died (SIGSEGV) from the list. */
+static void reap(struct state *s)
+{
+    for (int i = 0; i < s->n;) {
+        if (vml_sim_status_of(s->sim, s->pids[i], NULL) != 0)
+            s->pids[i] = s->pids[--s->n];
+        else
+            i++;
+    }
+}
+
+/* A random page-aligned range inside the window. */
+static void range(uint64_t *start, uint64_t *len)
+{
+    uint64_t pages = WINDOW >> 12;
+    uint64_t first = below(pages);
+    uint64_t n = 1 + below(next() % 4 == 0 ? 2048 : 64);
+    if (first + n > pages)
+        n = pages - first;
+    *start = BASE + (first << 12);
+    *len = n << 12;
+}
+
+static unsigned prot(void)
+{
+    static const unsigned p[] = { VML_PROT_NONE, VML_PROT_READ, VML_PROT_READ | VML_PROT_WRITE,
+                                  VML_PROT_READ | VML_PROT_WRITE, VML_PROT_READ | VML_PROT_EXEC };
+    return p[below(5)];
+}
+
+static int step(struct state *s)
+{
+    int r = 0;
+    if (s->n == 0) {
+        note("spawn");
+        return vml_sim_spawn(s->sim, "p", &s->pids[s->n++]);
+    }
+    int pid = s->pids[below((uint64_t)s->n)];
+    uint64_t a, len, out;
+    switch (below(20)) {
+    case 0:
+    case 1:
+    case 2: {
+        range(&a, &len);
+        unsigned flags = VML_MAP_FIXED | (below(4) ? VML_MAP_PRIVATE : VML_MAP_SHARED);
+        int file = -1;
+        uint64_t off = 0;
+        if (below(3) == 0) {
+            file = s->files[below(3)];
+            off = below(256) << 12;
+        } else {
+            flags |= VML_MAP_ANONYMOUS;
+        }
+        if (below(8) == 0)
+            flags |= VML_MAP_POPULATE;
+        unsigned p = prot();
+        note("pid %d mmap %#llx+%#llx prot %u flags %#x file %d off %#llx", pid,
+             (unsigned long long)a, (unsigned long long)len, p, flags, file,
+             (unsigned long long)off);
+        r = vml_sim_mmap(s->sim, pid, a, len, p, flags, file, off, &out);
+        break;
+    }
+    case 3:
+        range(&a, &len);
+        note("pid %d munmap %#llx+%#llx", pid, (unsigned long long)a, (unsigned long long)len);
+        r = vml_sim_munmap(s->sim, pid, a, len);
+        break;
+    case 4:
+    case 5: {
+        range(&a, &len);
+        unsigned p = prot();
+        note("pid %d mprotect %#llx+%#llx %u", pid, (unsigned long long)a, (unsigned long long)len,
+             p);
+        r = vml_sim_mprotect(s->sim, pid, a, len, p);
+        if (r == VML_ENOMEM)
+            r = 0; /* a hole in the range: Linux's answer too */
+        break;
+    }
+    case 6:
+        range(&a, &len);
+        note("pid %d madvise dontneed %#llx+%#llx", pid, (unsigned long long)a,
+             (unsigned long long)len);
+        r = vml_sim_madvise(s->sim, pid, a, len, VML_MADV_DONTNEED);
+        if (r == VML_ENOMEM || r == VML_EINVAL)
+            r = 0; /* holes, or locked VMAs */
+        break;
+    case 7:
+        range(&a, &len);
+        note("pid %d %s %#llx+%#llx", pid, below(2) ? "mlock" : "munlock", (unsigned long long)a,
+             (unsigned long long)len);
+        r = below(2) ? vml_sim_mlock(s->sim, pid, a, len) : vml_sim_munlock(s->sim, pid, a, len);
+        if (r == VML_ENOMEM)
+            r = 0;
+        break;
+    case 8:
+        if (s->n < MAX_PROCS) {
+            note("pid %d fork", pid);
+            r = vml_sim_fork(s->sim, pid, &s->pids[s->n]);
+            if (r == 0)
+                s->n++;
+        }
+        break;
+    case 9:
+        if (below(4) == 0) {
+            note("pid %d exit", pid);
+            r = vml_sim_exit(s->sim, pid);
+            reap(s);
+        }
+        break;
+    case 10:
+        note("pid %d brk", pid);
+        vml_sim_brk(s->sim, pid, 0, &out);
+        r = vml_sim_brk(s->sim, pid, below(2) ? out + below(1 << 20) : out - below(out & 0xfffff),
+                        &out);
+        break;
+    case 11:
+        note("cpu run pid %d", pid);
+        r = vml_sim_run_on(s->sim, (unsigned)below(2), pid);
+        break;
+    default: {
+        range(&a, &len);
+        struct vml_sim_access res;
+        enum vml_access acc = (enum vml_access)below(3);
+        uint64_t stride = below(2) ? 4096 : 4096 * (1 + below(8));
+        note("pid %d touch %#llx+%#llx %d stride %#llx", pid, (unsigned long long)a,
+             (unsigned long long)len, acc, (unsigned long long)stride);
+        r = vml_sim_touch(s->sim, pid, a, a + len, stride, acc, &res);
+        if (res.killed)
+            reap(s);
+        break;
+    }
+    }
+    /* Errors a random program earns (EINVAL for bad offsets, EEXIST ...) are fine; host
+     * failures and broken invariants are not. */
+    return r == VML_EHOST ? r : 0;
+}
+
+static int run_seed(uint64_t seed, unsigned ops)
+{
+    rng = seed;
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = 1ull << 30;
+    cfg.phys.nr_nodes = 2;
+    cfg.nr_cpus = 2;
+    cfg.paging = 4;
+    vml_cpu_model_parse(seed & 1 ? "skylake" : "zen3:pcid=off", &cfg.cpu, NULL);
+    struct state s = { 0 };
+    if (vml_sim_create(&cfg, &s.sim, NULL)) {
+        fprintf(stderr, "seed %#llx: cannot create the machine\n", (unsigned long long)seed);
+        return 1;
+    }
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "f%d", i);
+        vml_sim_file_create(s.sim, name, (i + 1) << 20, i == 2, &s.files[i]);
+    }
+    char why[300];
+    for (unsigned i = 0; i < ops; i++) {
+        int r = step(&s);
+        if (r || vml_sim_check(s.sim, why, sizeof(why))) {
+            fprintf(stderr, "seed %#llx step %u (%s): %s\n", (unsigned long long)seed, i, last_op,
+                    r ? vml_strerror(r) : why);
+            vml_sim_destroy(s.sim);
+            return 1;
+        }
+    }
+    vml_sim_destroy(s.sim);
+    return 0;
+}
+
+int main(void)
+{
+    static const uint64_t seeds[] = { 0x5eed0001, 0x5eed0002, 0x5eed0003, 0x5eed0004 };
+    unsigned ops = 30000;
+    const char *env = getenv("VMLAB_SIM_OPS");
+    if (env)
+        ops = (unsigned)strtoul(env, NULL, 10);
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+        bad |= run_seed(seeds[i], ops);
+    if (!bad)
+        printf("test_sim_random: %zu seeds x %u operations, invariants held after each\n",
+               sizeof(seeds) / sizeof(seeds[0]), ops);
+    return bad;
+}
