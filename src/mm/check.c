@@ -58,6 +58,7 @@ static int pc_add(struct pfn_count *pc, uint64_t pfn)
 
 struct check_ctx {
     const struct vml_sim *sim;
+    const struct vma *v; /* the VMA whose entries are being counted */
     struct pfn_count pc;
     uint64_t rss[NR_MM_COUNTERS];
     uint64_t pss; /* bytes << PSS_SHIFT over all processes */
@@ -92,6 +93,12 @@ static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
     if (!f || !(f->flags & (PGF_ANON | PGF_CACHE)))
         return fail(c, "pte at %#llx maps pfn %#llx which is neither anon nor page cache",
                     (unsigned long long)leaf->va, (unsigned long long)pfn);
+    /* COW: in a private mapping only an anonymous page mapped once may be writable. */
+    if ((leaf->entry & VML_PTE_RW) && !(c->v->flags & VM_SHARED) &&
+        (!(f->flags & PGF_ANON) || f->mapcount != 1))
+        return fail(c, "private pte at %#llx is writable but maps a %s page mapped %d times",
+                    (unsigned long long)leaf->va, (f->flags & PGF_ANON) ? "anonymous" : "file",
+                    f->mapcount);
     c->rss[mm_counter_of(f)]++;
     c->pss += page_pss(f);
     if (pc_add(&c->pc, pfn))
@@ -146,6 +153,7 @@ static int check_tasks(struct check_ctx *c)
         }
         memset(c->rss, 0, sizeof(c->rss));
         for (const struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
+            c->v = v;
             vml_pt_for_each(mm->pt, v->start, v->end, count_leaf, c);
             if (c->err)
                 return c->err;

@@ -159,7 +159,10 @@ static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint
     return r;
 }
 
-/* mm/memory.c: do_wp_page, a write to a present read-only entry of a writable VMA. */
+/* mm/memory.c: do_wp_page, a write to a present read-only entry of a writable VMA. Making an
+ * entry writable needs no flush (x86 ptep_set_access_flags): the faulting CPU dropped its entry
+ * when it raised the fault, and another CPU's read-only copy at worst faults spuriously. A new
+ * frame does (ptep_clear_flush). */
 static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
                       uint64_t entry)
 {
@@ -171,7 +174,6 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
         vml_pt_protect(mm->pt, va, va + PAGE_SIZE, VML_PTE_RW | VML_PTE_D | VML_PTE_A, 0, NULL,
                        NULL);
         page_set_dirty(sim, pfn);
-        sim_flush_range(sim, mm, va, va + PAGE_SIZE);
         return 0;
     }
     struct frame *f = zero ? NULL : sim_frame(sim, pfn);
@@ -181,7 +183,6 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
         f->flags |= PGF_EXCLUSIVE;
         vml_pt_protect(mm->pt, va, va + PAGE_SIZE, VML_PTE_RW | VML_PTE_D | VML_PTE_A, 0, NULL,
                        NULL);
-        sim_flush_range(sim, mm, va, va + PAGE_SIZE);
         sim->events[VML_VMSTAT_pgreuse]++;
         return 0;
     }

@@ -14,7 +14,8 @@
 #include <string.h>
 
 #define MAX_PROCS 12
-#define WINDOW    (64ull << 20) /* fixed mappings land in [base, base + WINDOW) */
+#define WINDOW    (16ull << 20) /* fixed mappings land in [base, base + WINDOW) */
+#define RECENT    16            /* ranges recently mapped, where most touches go */
 #define BASE      0x200000000ull
 
 static uint64_t rng;
@@ -34,6 +35,7 @@ static uint64_t below(uint64_t n)
 
 struct state {
     struct vml_sim *sim;
+    uint64_t recent[RECENT][2]; /* start, length of recent successful mmaps */
     int pids[MAX_PROCS];
     int n;
     int files[3];
@@ -110,6 +112,11 @@ static int step(struct state *s)
              (unsigned long long)a, (unsigned long long)len, p, flags, file,
              (unsigned long long)off);
         r = vml_sim_mmap(s->sim, pid, a, len, p, flags, file, off, &out);
+        if (r == 0) {
+            uint64_t *slot = s->recent[below(RECENT)];
+            slot[0] = a;
+            slot[1] = len;
+        }
         break;
     }
     case 3:
@@ -170,9 +177,19 @@ static int step(struct state *s)
         r = vml_sim_run_on(s->sim, (unsigned)below(2), pid);
         break;
     default: {
+        /* Mostly inside a recent mapping (of any process: it may be gone), so that processes
+         * live long enough to fill TLBs that later changes must invalidate. */
         range(&a, &len);
+        const uint64_t *rc = s->recent[below(RECENT)];
+        if (below(8) && rc[1]) {
+            uint64_t off = below(rc[1] >> 12) << 12;
+            a = rc[0] + off;
+            len = (1 + below((rc[1] - off) >> 12)) << 12;
+        }
         struct vml_sim_access res;
-        enum vml_access acc = (enum vml_access)below(3);
+        static const enum vml_access kinds[] = { VML_READ,  VML_READ,  VML_WRITE,
+                                                 VML_WRITE, VML_WRITE, VML_EXEC };
+        enum vml_access acc = kinds[below(6)];
         uint64_t stride = below(2) ? 4096 : 4096 * (1 + below(8));
         note("pid %d touch %#llx+%#llx %d stride %#llx", pid, (unsigned long long)a,
              (unsigned long long)len, acc, (unsigned long long)stride);
