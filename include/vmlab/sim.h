@@ -157,9 +157,22 @@ int vml_sim_smaps_sum(const struct vml_sim *sim, int pid, struct vml_smaps_count
 void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *out);
 void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out);
 
+/* Page faults a process took (min_flt, maj_flt of /proc/PID/stat) and its parent's pid. */
+int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uint64_t *maj_flt,
+                      int *ppid);
+
 /* Live pids in creation order: fills up to n, returns how many there are. */
 size_t vml_sim_pids(const struct vml_sim *sim, int *pids, size_t n);
 const char *vml_sim_comm(const struct vml_sim *sim, int pid); /* NULL if no such process */
+
+/* Counters of the simulated kernel's own work. */
+struct vml_sim_stats {
+    uint64_t tlb_flushes;    /* TLB invalidations of a range or an address space */
+    uint64_t tlb_shootdowns; /* IPIs to other CPUs running the same address space */
+};
+const struct vml_sim_stats *vml_sim_stats(const struct vml_sim *sim);
+/* A CPU's MMU counters (TLB hits and misses, walks, cycles), or NULL for no such CPU. */
+const struct vml_mmu_stats *vml_sim_cpu_stats(const struct vml_sim *sim, unsigned cpu);
 
 /* ---- checking ----------------------------------------------------------------------------------
  */

@@ -50,10 +50,13 @@ static void print_summary(struct vml_sim *sim, bool blank_first)
         }
         putchar('\n');
     }
-    printf("%5zu %-16s", n, n == 1 ? "process" : "processes");
+    printf("%5zu %-16s", n, n == 1 ? "process" : "processes"); /* smem's totals row */
     for (int k = 0; k < 5; k++)
         printf(" %10llu", (unsigned long long)tot[k]);
     putchar('\n');
+    const struct vml_sim_stats *st = vml_sim_stats(sim);
+    printf("TLB: %llu flushes, %llu shootdown IPIs to other CPUs running the same process\n",
+           (unsigned long long)st->tlb_flushes, (unsigned long long)st->tlb_shootdowns);
     free(pids);
 }
 

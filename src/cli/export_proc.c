@@ -51,14 +51,18 @@ static int export_file(struct vml_sim *sim, int pid, enum vml_sim_file f, const 
 static int export_stat(struct vml_sim *sim, int pid, const char *path)
 {
     struct vml_status_mem s;
+    uint64_t minflt, majflt;
+    int ppid;
     char buf[512];
-    if (vml_sim_status_mem(sim, pid, &s) != 0)
+    if (vml_sim_status_mem(sim, pid, &s) != 0 ||
+        vml_sim_task_info(sim, pid, &minflt, &majflt, &ppid) != 0)
         return 0;
     int n = snprintf(buf, sizeof(buf),
-                     "%d (%s) R 1 %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 %llu %llu "
+                     "%d (%s) R %d %d %d 0 -1 4194304 %llu 0 %llu 0 0 0 0 0 20 0 1 0 0 %llu %llu "
                      "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 "
                      "0 0\n",
-                     pid, vml_sim_comm(sim, pid), pid, pid, (unsigned long long)s.vm_size * 1024,
+                     pid, vml_sim_comm(sim, pid), ppid, pid, pid, (unsigned long long)minflt,
+                     (unsigned long long)majflt, (unsigned long long)s.vm_size * 1024,
                      (unsigned long long)s.vm_rss / 4);
     return write_file(path, buf, (size_t)n);
 }

@@ -103,6 +103,14 @@ void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t star
 {
     uint64_t pages = (end - start) >> PAGE_SHIFT;
     bool all = (start == 0 && end == 0) || pages > FLUSH_CEILING;
+    /* flush_tlb_mm_range: the change is made on the first CPU running the process (its
+     * threads), which flushes locally and sends an IPI to every other CPU running it; CPUs
+     * that ran it before catch up lazily (PCID) or at their next CR3 load. */
+    int initiator = cpu_of(sim, mm->owner);
+    sim->stats.tlb_flushes++;
+    for (unsigned c = 0; c < sim->cfg.nr_cpus; c++)
+        if (sim->running[c] == mm->owner && (int)c != initiator)
+            sim->stats.tlb_shootdowns++;
     for (unsigned c = 0; c < sim->cfg.nr_cpus; c++) {
         struct vml_cpu *cpu = sim->cpus[c];
         /* Without PCIDs only the loaded address space can have entries. */
@@ -170,6 +178,7 @@ int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid)
         return r;
     }
     t->mm = mm;
+    mm->owner = t->pid;
     t->alive = true;
     sim->nr_tasks++;
     sim->next_pid++;
@@ -199,6 +208,7 @@ int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
         return VML_EHOST;
     }
     t->mm = mm;
+    mm->owner = t->pid;
     t->alive = true;
     sim->nr_tasks++;
     sim->next_pid++;
@@ -358,4 +368,26 @@ const char *vml_sim_comm(const struct vml_sim *sim, int pid)
 {
     const struct sim_task *t = sim_task(sim, pid);
     return t ? t->comm : NULL;
+}
+
+const struct vml_sim_stats *vml_sim_stats(const struct vml_sim *sim)
+{
+    return &sim->stats;
+}
+
+const struct vml_mmu_stats *vml_sim_cpu_stats(const struct vml_sim *sim, unsigned cpu)
+{
+    return cpu < sim->cfg.nr_cpus ? vml_cpu_stats(sim->cpus[cpu]) : NULL;
+}
+
+int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uint64_t *maj_flt,
+                      int *ppid)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    *min_flt = t->min_flt;
+    *maj_flt = t->maj_flt;
+    *ppid = t->ppid;
+    return 0;
 }

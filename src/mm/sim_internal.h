@@ -72,6 +72,7 @@ struct sim_mm {
     uint64_t start_brk, brk;                                  /* heap */
     uint64_t start_stack;
     unsigned pcid;
+    int owner; /* pid of the process whose address space it is */
 };
 
 struct sim_task {
@@ -102,6 +103,7 @@ struct vml_sim {
     struct node_stats node[VML_MAX_NODES];
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
+    struct vml_sim_stats stats;     /* TLB flushes and shootdowns */
 };
 
 /* ---- tasks (sim.c) ---- */

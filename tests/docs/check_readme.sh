@@ -6,6 +6,7 @@
 # run. Fails if the README has no example at all.
 set -u
 bin=$1; readme=$2
+cd "$(dirname "$readme")" || exit 1 # examples/... paths are relative to the README
 n=0; fail=0; in=0; cmd=""; expect=""
 run_example() {
   [ -n "$cmd" ] || return 0

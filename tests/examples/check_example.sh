@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs one example scenario with the invariant checker on (--check) and compares its output
 # with the golden file beside it: stdout exactly, exit status 0 (every expect held), no stderr.
-# Usage: check_example.sh VMLAB EXAMPLE.vml   (golden: EXAMPLE.out)
+# Usage: check_example.sh VMLAB EXAMPLE.vml   (golden: EXAMPLE.out; extra options for vmlab run,
+# such as --summary, in EXAMPLE.args when present)
 # UPDATE=1 rewrites the golden file instead (review the diff before committing it).
 set -u
 bin=$1; scn=$2; golden=${scn%.vml}.out
 out=$(mktemp); err=$(mktemp); trap 'rm -f "$out" "$err"' EXIT
 # Run from the example's directory so that the file name in messages is stable.
-(cd "$(dirname "$scn")" && "$bin" run --check "$(basename "$scn")") >"$out" 2>"$err"
+args=$(cat "${scn%.vml}.args" 2>/dev/null || true)
+# shellcheck disable=SC2086 # the options are words
+(cd "$(dirname "$scn")" && "$bin" run --check "$(basename "$scn")" $args) >"$out" 2>"$err"
 rc=$?
 if [ "${UPDATE:-0}" = 1 ]; then cp "$out" "$golden"; fi
 fail=0

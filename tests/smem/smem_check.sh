@@ -14,8 +14,8 @@ for scn in "$@"; do
   if ! "$bin" run "$scn" --summary --export-proc "$tmp/export" >"$tmp/out" 2>"$tmp/err"; then
     echo "$scn: vmlab run failed:"; cat "$tmp/err"; fail=1; continue
   fi
-  # vmlab: last line "N processes VSZ RSS PSS USS SWAP"; smem -t: last line "N PSS USS".
-  read -r vm_pss vm_uss < <(tail -n 1 "$tmp/out" | awk '{print $(NF-2), $(NF-1)}')
+  # vmlab: the totals row "N processes VSZ RSS PSS USS SWAP"; smem -t: last line "N PSS USS".
+  read -r vm_pss vm_uss < <(grep -E '^ *[0-9]+ process(es)? ' "$tmp/out" | tail -n 1 | awk '{print $(NF-2), $(NF-1)}')
   smem -S "$tmp/export" -c "pid pss uss" -t >"$tmp/smem" 2>"$tmp/smem.err" || {
     echo "$scn: smem failed:"; cat "$tmp/smem.err"; fail=1; continue; }
   read -r sm_pss sm_uss < <(tail -n 1 "$tmp/smem" | awk '{print $2, $3}')
