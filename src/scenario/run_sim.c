@@ -321,6 +321,11 @@ static int op_touch(struct run *r, struct proc_ent *p)
     }
     struct vml_sim_access a;
     err = vml_sim_touch(r->sim, p->pid, s, e, stride, op->u.touch.access, &a);
+    if (err == VML_ENOMEM)
+        return run_error(r, err, 0,
+                         "touch: simulated memory is exhausted after %llu accesses (there is no "
+                         "swap or OOM killer yet); give the machine more ram=",
+                         (unsigned long long)a.accesses);
     if (err)
         return syscall_error(r, "touch", err);
     if (a.killed) {

@@ -1,0 +1,1 @@
+run /nonexistent/none.vml

@@ -1,0 +1,1 @@
+run - <<< $'proc a\na mmap b 1M anon privat rw'
