@@ -104,7 +104,7 @@ static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct zap_ctx *z = arg;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
-    if ((leaf->entry & VML_PTE_SPECIAL) || pfn == z->sim->zero_pfn)
+    if (!pte_normal_page(z->sim, leaf->entry))
         return;
     struct frame *f = sim_frame(z->sim, pfn);
     if ((leaf->entry & VML_PTE_D) && !(f->flags & PGF_ANON))

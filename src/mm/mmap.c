@@ -47,22 +47,22 @@ static int populate(struct vml_sim *sim, struct sim_task *t, uint64_t start, uin
     return 0;
 }
 
-/* Mlocks the pages present in [start, end) (mlock_vma_pages_range). */
-static int mlock_leaf(const struct vml_pt_leaf *leaf, void *ctx)
-{
-    struct vml_sim *sim = ctx;
-    uint64_t pfn = vml_pte_pfn(leaf->entry);
-    if (!(leaf->entry & VML_PTE_SPECIAL) && pfn != sim->zero_pfn)
-        page_mlock(sim, pfn);
-    return 0;
-}
+struct lock_ctx {
+    struct vml_sim *sim;
+    bool lock;
+};
 
-static int munlock_leaf(const struct vml_pt_leaf *leaf, void *ctx)
+/* Moves the pages present in a range to or from the unevictable list
+ * (mlock_vma_pages_range). */
+static int lock_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
-    struct vml_sim *sim = ctx;
-    uint64_t pfn = vml_pte_pfn(leaf->entry);
-    if (!(leaf->entry & VML_PTE_SPECIAL) && pfn != sim->zero_pfn)
-        page_munlock(sim, pfn);
+    struct lock_ctx *c = arg;
+    if (!pte_normal_page(c->sim, leaf->entry))
+        return 0;
+    if (c->lock)
+        page_mlock(c->sim, vml_pte_pfn(leaf->entry));
+    else
+        page_munlock(c->sim, vml_pte_pfn(leaf->entry));
     return 0;
 }
 
@@ -349,15 +349,15 @@ static int do_mlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, b
             flip += (e - s) >> PAGE_SHIFT;
         }
     }
+    struct lock_ctx lc = { sim, lock };
+    vml_pt_for_each(mm->pt, start, done, lock_leaf, &lc);
     if (lock) {
         mm->locked_vm += flip;
-        vml_pt_for_each(mm->pt, start, done, mlock_leaf, sim);
         int pr = populate(sim, t, start, done);
         if (pr < 0)
             return pr;
     } else {
         mm->locked_vm -= flip;
-        vml_pt_for_each(mm->pt, start, done, munlock_leaf, sim);
     }
     return r;
 }

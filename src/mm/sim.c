@@ -164,44 +164,16 @@ static int mm_take_pcid(struct vml_sim *sim, struct sim_mm *mm)
     return mm->pcid ? 0 : VML_ENOMEM;
 }
 
-int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid)
+/* Makes a task of a new address space: a PCID, a task slot with the next pid. Consumes mm
+ * (destroyed on failure). */
+static int task_start(struct vml_sim *sim, const char *comm, int ppid, struct sim_mm *mm, int *pid)
 {
-    struct sim_task *t = task_new(sim, comm, 1);
-    if (!t)
-        return VML_EHOST;
-    struct sim_mm *mm;
-    int r = mm_create(sim, &mm);
-    if (r)
-        return r;
-    if ((r = mm_take_pcid(sim, mm)) != 0) {
+    int r = mm_take_pcid(sim, mm);
+    if (r) {
         mm_destroy(sim, mm);
         return r;
     }
-    t->mm = mm;
-    mm->owner = t->pid;
-    t->alive = true;
-    sim->nr_tasks++;
-    sim->next_pid++;
-    *pid = t->pid;
-    return 0;
-}
-
-int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
-{
-    struct sim_task *p = sim_task(sim, pid);
-    if (!p)
-        return VML_ENOENT;
-    struct sim_mm *mm;
-    int r = mm_fork(sim, p->mm, &mm);
-    if (r)
-        return r;
-    if ((r = mm_take_pcid(sim, mm)) != 0) {
-        mm_destroy(sim, mm);
-        return r;
-    }
-    char comm[16];
-    memcpy(comm, p->comm, sizeof(comm));
-    struct sim_task *t = task_new(sim, comm, pid); /* may move the task array */
+    struct sim_task *t = task_new(sim, comm, ppid); /* may move the task array */
     if (!t) {
         sim->pcid_used[mm->pcid] = 0;
         mm_destroy(sim, mm);
@@ -212,8 +184,27 @@ int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
     t->alive = true;
     sim->nr_tasks++;
     sim->next_pid++;
-    *child = t->pid;
+    *pid = t->pid;
     return 0;
+}
+
+int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid)
+{
+    struct sim_mm *mm;
+    int r = mm_create(sim, &mm);
+    return r ? r : task_start(sim, comm, 1, mm, pid);
+}
+
+int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
+{
+    struct sim_task *p = sim_task(sim, pid);
+    if (!p)
+        return VML_ENOENT;
+    char comm[16];
+    memcpy(comm, p->comm, sizeof(comm));
+    struct sim_mm *mm;
+    int r = mm_fork(sim, p->mm, &mm);
+    return r ? r : task_start(sim, comm, pid, mm, child);
 }
 
 int vml_sim_set_comm(struct vml_sim *sim, int pid, const char *comm)

@@ -123,6 +123,12 @@ static inline unsigned sim_node(const struct vml_sim *sim, uint64_t pfn)
 {
     return sim_frame(sim, pfn)->node;
 }
+/* vm_normal_page: whether a present entry maps a page that is accounted (not the zero page or
+ * another special mapping). */
+static inline bool pte_normal_page(const struct vml_sim *sim, uint64_t entry)
+{
+    return !(entry & VML_PTE_SPECIAL) && vml_pte_pfn(entry) != sim->zero_pfn;
+}
 /* A new zeroed anonymous page on node (falling back to other nodes), refcount 1, mapcount 0,
  * on the inactive anon LRU. VML_ENOMEM when memory is exhausted. */
 int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,

@@ -111,8 +111,8 @@ static int smaps_leaf(const struct vml_pt_leaf *leaf, void *ctx)
 {
     struct smaps_acc *a = ctx;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
-    if ((leaf->entry & VML_PTE_SPECIAL) || pfn == a->sim->zero_pfn)
-        return 0; /* vm_normal_page() == NULL: the zero page is not accounted */
+    if (!pte_normal_page(a->sim, leaf->entry))
+        return 0; /* the zero page is not accounted */
     const struct frame *f = sim_frame(a->sim, pfn);
     uint64_t size = PAGE_SIZE;
     bool dirty = (leaf->entry & VML_PTE_D) || (f->flags & PGF_DIRTY);
@@ -228,7 +228,7 @@ static int numa_leaf(const struct vml_pt_leaf *leaf, void *ctx)
 {
     struct numa_acc *a = ctx;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
-    if ((leaf->entry & VML_PTE_SPECIAL) || pfn == a->sim->zero_pfn)
+    if (!pte_normal_page(a->sim, leaf->entry))
         return 0;
     const struct frame *f = sim_frame(a->sim, pfn);
     a->pages++;
@@ -533,22 +533,9 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
 /* ---- dispatch
  * ------------------------------------------------------------------------------------ */
 
-int vml_sim_rollup(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out)
-{
-    const struct sim_task *t = sim_task(sim, pid);
-    if (!t)
-        return VML_ENOENT;
-    memset(out, 0, sizeof(*out));
-    for (const struct vma *v = vma_first(t->mm->vmas); v; v = vma_next(v)) {
-        struct smaps_acc a;
-        gather(sim, t->mm, v, &a);
-        add_counts(out, &a);
-    }
-    to_kb(out);
-    return 0;
-}
-
-int vml_sim_smaps_sum(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out)
+/* Sums the smaps counters over a process's VMAs: in bytes and converted once (as
+ * smaps_rollup does), or converted per VMA, as the blocks are printed. */
+static int sum_vmas(const struct vml_sim *sim, int pid, bool per_vma, struct vml_smaps_counts *out)
 {
     const struct sim_task *t = sim_task(sim, pid);
     if (!t)
@@ -559,14 +546,28 @@ int vml_sim_smaps_sum(const struct vml_sim *sim, int pid, struct vml_smaps_count
         struct vml_smaps_counts c;
         memset(&c, 0, sizeof(c));
         gather(sim, t->mm, v, &a);
-        add_counts(&c, &a);
+        add_counts(per_vma ? &c : out, &a);
+        if (!per_vma)
+            continue;
         to_kb(&c);
         uint64_t *dst = (uint64_t *)out;
         const uint64_t *src = (const uint64_t *)&c;
         for (size_t i = 0; i < sizeof(c) / sizeof(uint64_t); i++)
             dst[i] += src[i];
     }
+    if (!per_vma)
+        to_kb(out);
     return 0;
+}
+
+int vml_sim_rollup(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out)
+{
+    return sum_vmas(sim, pid, false, out);
+}
+
+int vml_sim_smaps_sum(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out)
+{
+    return sum_vmas(sim, pid, true, out);
 }
 
 int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
