@@ -57,6 +57,10 @@ struct vml_phys_usage {
     uint64_t total;             /* frames in the node */
     uint64_t free;              /* frames in the buddy allocator */
     uint64_t used[VML_NR_USES]; /* allocated frames by use (used[VML_USE_FREE] is 0) */
+    /* Since creation (the kernel's pgalloc_* and pgfree events): */
+    uint64_t allocated[VML_NR_ZONES];       /* frames allocated from each zone */
+    uint64_t allocated_by_use[VML_NR_USES]; /* frames allocated, by use */
+    uint64_t freed;                         /* frames freed */
 };
 
 struct vml_phys;

@@ -55,12 +55,15 @@ int vml_sim_run_on(struct vml_sim *sim, unsigned cpu, int pid);
 /* How a process ended, for processes killed by the simulation. */
 struct vml_sim_death {
     bool killed;   /* by a simulated SIGSEGV or SIGBUS */
-    int si_code;   /* VML_SEGV_MAPERR, VML_SEGV_ACCERR or VML_BUS_ADRERR */
+    int si_code;   /* VML_SEGV_MAPERR, VML_SEGV_ACCERR, VML_BUS_ADRERR or VML_SI_KERNEL */
     uint64_t addr; /* faulting address */
 };
 #define VML_SEGV_MAPERR 1 /* no mapping at the address */
 #define VML_SEGV_ACCERR 2 /* the mapping forbids the access */
 #define VML_BUS_ADRERR  3 /* SIGBUS: a file mapping touched beyond the end of its file */
+#define VML_SI_KERNEL                                                                              \
+    0x80 /* SIGSEGV from a general-protection fault: a non-canonical address                       \
+          * (the signal's address is 0, as Linux reports it) */
 
 /* Whether pid is alive (0) or was killed (VML_ENOENT with *death filled when known). */
 int vml_sim_status_of(const struct vml_sim *sim, int pid, struct vml_sim_death *death);
@@ -96,8 +99,8 @@ struct vml_sim_access {
     uint64_t accesses;     /* accesses made */
     uint64_t minor, major; /* page faults taken (minor, major) */
     bool killed;           /* the process was killed (SIGSEGV, SIGBUS); the rest was not run */
-    int si_code;           /* VML_SEGV_* or VML_BUS_ADRERR when killed */
-    uint64_t addr;         /* faulting address when killed */
+    int si_code;           /* VML_SEGV_*, VML_BUS_ADRERR or VML_SI_KERNEL when killed */
+    uint64_t addr;         /* address accessed when killed */
 };
 
 /* Accesses [start, end) every stride bytes (the first byte of each step) from user mode on the
@@ -120,7 +123,7 @@ uint64_t vml_sim_file_size(const struct vml_sim *sim, int file); /* 0 for no suc
 /* unlink(2): the name goes; the file lives on while mapped. */
 int vml_sim_file_delete(struct vml_sim *sim, int file);
 /* read(2)/write(2) of [off, off + len) through the page cache; counted for pid (its RSS does
- * not change). Writes past the end extend the file. */
+ * not change). Reads stop at the end of the file; writes past it extend the file. */
 int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 int vml_sim_file_write(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 

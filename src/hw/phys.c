@@ -609,6 +609,8 @@ static int zone_alloc(struct vml_phys *phys, unsigned nid, unsigned zid, unsigne
     f->zone = (uint8_t)zid;
     f->use = (uint8_t)use;
     phys->nodes[nid].used[use] += 1ull << order;
+    phys->nodes[nid].allocated[zid] += 1ull << order;
+    phys->nodes[nid].allocated_by_use[use] += 1ull << order;
     *out = pfn;
     return 0;
 }
@@ -669,6 +671,7 @@ void vml_phys_free(struct vml_phys *phys, uint64_t pfn, unsigned order)
     unsigned nid = f->node, zid = f->zone;
     assert(phys->nodes[nid].used[f->use] >= 1ull << order);
     phys->nodes[nid].used[f->use] -= 1ull << order;
+    phys->nodes[nid].freed += 1ull << order;
     free_block_data(phys, pfn, order);
     memset(f, 0, sizeof(*f));
     free_one_block(phys, nid, zid, pfn, order);
@@ -726,6 +729,9 @@ void vml_phys_usage(const struct vml_phys *phys, unsigned node, struct vml_phys_
     for (unsigned zid = 0; zid < VML_NR_ZONES; zid++)
         out->free += n->zones[zid].free_pages;
     memcpy(out->used, n->used, sizeof(out->used));
+    memcpy(out->allocated, n->allocated, sizeof(out->allocated));
+    memcpy(out->allocated_by_use, n->allocated_by_use, sizeof(out->allocated_by_use));
+    out->freed = n->freed;
 }
 
 /* Free blocks of an order in a zone; 0 for arguments out of range. */

@@ -64,7 +64,10 @@ struct phys_zone {
 struct phys_node {
     uint64_t start, pages; /* pfn range */
     struct phys_zone zones[VML_NR_ZONES];
-    uint64_t used[VML_NR_USES]; /* allocated frames by use */
+    uint64_t used[VML_NR_USES];             /* allocated frames by use */
+    uint64_t allocated[VML_NR_ZONES];       /* frames ever allocated from each zone (pgalloc_*) */
+    uint64_t allocated_by_use[VML_NR_USES]; /* frames ever allocated, by use */
+    uint64_t freed;                         /* frames ever freed (pgfree) */
 };
 
 struct vml_phys {

@@ -96,16 +96,19 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
     return r;
 }
 
-/* do_fault_around: maps the cached pages of the 64 KiB-aligned window around va that have no
- * PTE yet, clipped to the VMA and the page table (filemap_map_pages). No I/O, no faults. */
+/* do_fault_around: maps the cached pages of a 16-page window around va that have no PTE yet
+ * (filemap_map_pages). No I/O, no faults. */
 static void fault_around(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
                          struct sim_file *f, uint64_t va, bool shared_writable)
 {
+    /* do_fault_around: 16 entries from the aligned block's start clamped to the VMA and the
+     * page table, then clamped to their ends. */
     uint64_t win = FAULT_AROUND_PAGES * PAGE_SIZE;
-    uint64_t lo = va & ~(win - 1), hi = lo + win;
     uint64_t pmd_lo = va & ~((2ull << 20) - 1), pmd_hi = pmd_lo + (2ull << 20);
+    uint64_t lo = va & ~(win - 1);
     lo = lo < v->start ? v->start : lo;
     lo = lo < pmd_lo ? pmd_lo : lo;
+    uint64_t hi = lo + win;
     hi = hi > v->end ? v->end : hi;
     hi = hi > pmd_hi ? pmd_hi : hi;
     for (uint64_t a = lo; a < hi; a += PAGE_SIZE) {
@@ -195,11 +198,36 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
     clear_pte(sim, mm, va);
     if (f) {
         mm->rss[mm_counter_of(f)]--;
+        if (v->flags & VM_LOCKED)
+            page_munlock(sim, pfn);
         page_remove_map(sim, pfn);
     }
     r = map_page(sim, mm, v, va, copy, vma_pte_flags(v, true) | VML_PTE_D);
     page_put(sim, copy);
     return r;
+}
+
+/* The default RLIMIT_STACK (ulimit -s): 8 MiB. */
+#define STACK_RLIMIT (8ull << 20)
+
+/* lock_mm_and_find_vma -> expand_stack_locked -> expand_downwards: an access below a stack VMA
+ * grows it down to the page, within RLIMIT_STACK and the guard gap (acct_stack_growth). Returns
+ * the grown VMA, or NULL when va is not below a stack or it cannot grow. */
+static struct vma *expand_stack(struct vml_sim *sim, struct sim_mm *mm, uint64_t va)
+{
+    struct vma *v = vma_find_next(mm->vmas, va);
+    if (!v || !(v->flags & VM_GROWSDOWN))
+        return NULL;
+    uint64_t start = va & PAGE_MASK, old = v->start;
+    if (v->end - start > STACK_RLIMIT || vma_expand_down(mm->vmas, v, start) != 0)
+        return NULL;
+    uint64_t grown = (old - v->start) >> PAGE_SHIFT;
+    vm_stat_account(mm, v->flags, grown, +1);
+    if (v->flags & VM_ACCOUNT)
+        sim->committed += grown;
+    if (mm->total_vm > mm->hiwater_vm)
+        mm->hiwater_vm = mm->total_vm;
+    return v;
 }
 
 int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum vml_access access,
@@ -208,7 +236,7 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     struct sim_mm *mm = t->mm;
     *major = false;
     struct vma *v = vma_find(mm->vmas, va);
-    if (!v)
+    if (!v && !(v = expand_stack(sim, mm, va)))
         return VML_SEGV_MAPERR;
     /* access_error(): what the VMA allows, before the mm is touched. */
     bool write = access == VML_WRITE;

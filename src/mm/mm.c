@@ -97,6 +97,7 @@ void vm_stat_account(struct sim_mm *mm, uint64_t flags, uint64_t pages, int sign
 struct zap_ctx {
     struct vml_sim *sim;
     struct sim_mm *mm;
+    bool locked; /* the VMA is VM_LOCKED: its mappings hold the pages mlocked */
 };
 
 /* zap_present_ptes for one entry: RSS, rmap, and a dirty PTE dirties a file page. */
@@ -110,15 +111,16 @@ static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
     if ((leaf->entry & VML_PTE_D) && !(f->flags & PGF_ANON))
         page_set_dirty(z->sim, pfn);
     z->mm->rss[mm_counter_of(f)]--;
+    if (z->locked)
+        page_munlock(z->sim, pfn);
     page_remove_map(z->sim, pfn);
 }
 
 void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
                uint64_t end)
 {
-    (void)v;
     mm_update_hiwater(mm);
-    struct zap_ctx z = { sim, mm };
+    struct zap_ctx z = { sim, mm, (v->flags & VM_LOCKED) != 0 };
     vml_pt_unmap(mm->pt, start, end, VML_PT_KEEP_TABLES, zap_leaf, &z);
     sim_flush_range(sim, mm, start, end);
 }

@@ -5,6 +5,7 @@
  */
 #include "mm/sim_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
@@ -141,12 +142,17 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     if ((flags & VML_MAP_FIXED) && (r = do_munmap(sim, mm, start, len)) != 0)
         return r;
     if (shmem_anon) {
-        /* shmem_zero_setup: an unnamed shmem object the size of the mapping. */
+        /* shmem_zero_setup: an unnamed shmem object the size of the mapping, charged to
+         * Committed_AS until it dies (shmem_acct_size, shmem_unacct_size). */
         if ((r = file_create_anon_shm(sim, len, &f)) != 0)
             return r;
+        if (!(vmf & VM_NORESERVE)) {
+            f->charged = len >> PAGE_SHIFT;
+            sim->committed += f->charged;
+        }
     }
-    bool acct = accountable(vmf) || (shmem_anon && !(vmf & VM_NORESERVE));
-    if (accountable(vmf))
+    bool acct = accountable(vmf);
+    if (acct)
         vmf |= VM_ACCOUNT;
     struct vma_desc d = {
         .start = start,
@@ -316,6 +322,36 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
     return hole ? VML_ENOMEM : 0;
 }
 
+/* The pieces of a range whose VM_LOCKED flips, collected by the change's callback. */
+struct flip_ctx {
+    uint64_t (*pieces)[2];
+    size_t n, cap;
+    bool lock;
+};
+
+static int note_flip(void *arg, const struct vma *v, uint64_t start, uint64_t end, uint64_t *flags)
+{
+    struct flip_ctx *c = arg;
+    (void)flags;
+    if (((v->flags & VM_LOCKED) != 0) == c->lock)
+        return 0;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        void *p = realloc(c->pieces, cap * sizeof(*c->pieces));
+        if (!p)
+            return VML_EHOST;
+        c->pieces = p;
+        c->cap = cap;
+    }
+    c->pieces[c->n][0] = start;
+    c->pieces[c->n][1] = end;
+    c->n++;
+    return 0;
+}
+
+/* mlock_fixup over a range (apply_vma_lock_flags): VM_LOCKED flips piece by piece; locked_vm
+ * and the pages' mlock counts change for the pieces that flipped; mlock then faults the range
+ * in (__mm_populate). */
 static int do_mlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, bool lock)
 {
     struct sim_task *t = sim_task(sim, pid);
@@ -328,36 +364,30 @@ static int do_mlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, b
         return VML_EINVAL;
     if (end == start)
         return 0;
-    /* locked_vm changes by the pages whose VM_LOCKED flips (mlock_fixup). */
-    uint64_t flip = 0;
-    for (struct vma *v = vma_find_next(mm->vmas, start); v && v->start < end; v = vma_next(v)) {
-        uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
-        if (((v->flags & VM_LOCKED) != 0) != lock)
-            flip += (e - s) >> PAGE_SHIFT;
-    }
+    struct flip_ctx fc = { .lock = lock };
+    struct vma_change ch = { .clear = lock ? 0 : VM_LOCKED,
+                             .set = lock ? VM_LOCKED : 0,
+                             .holes = VMA_HOLES_STOP,
+                             .fn = note_flip,
+                             .ctx = &fc };
     uint64_t done = start;
-    int r = vma_change_flags(mm->vmas, start, end, lock ? 0 : VM_LOCKED, lock ? VM_LOCKED : 0,
-                             VMA_HOLES_STOP, &done);
-    if (r && done == start)
-        return r;
-    if (r) {
-        /* Partly done: count what did flip. */
-        flip = 0;
-        for (struct vma *v = vma_find_next(mm->vmas, start); v && v->start < done;
-             v = vma_next(v)) {
-            uint64_t s = v->start > start ? v->start : start, e = v->end < done ? v->end : done;
-            flip += (e - s) >> PAGE_SHIFT;
-        }
+    int r = vma_change(mm->vmas, start, end, &ch, &done);
+    for (size_t i = 0; i < fc.n; i++) {
+        uint64_t s = fc.pieces[i][0], e = fc.pieces[i][1] < done ? fc.pieces[i][1] : done;
+        if (s >= e)
+            continue;
+        struct lock_ctx lc = { sim, lock };
+        vml_pt_for_each(mm->pt, s, e, lock_leaf, &lc);
+        if (lock)
+            mm->locked_vm += (e - s) >> PAGE_SHIFT;
+        else
+            mm->locked_vm -= (e - s) >> PAGE_SHIFT;
     }
-    struct lock_ctx lc = { sim, lock };
-    vml_pt_for_each(mm->pt, start, done, lock_leaf, &lc);
-    if (lock) {
-        mm->locked_vm += flip;
+    free(fc.pieces);
+    if (lock && done > start) {
         int pr = populate(sim, t, start, done);
         if (pr < 0)
             return pr;
-    } else {
-        mm->locked_vm -= flip;
     }
     return r;
 }

@@ -19,13 +19,10 @@ enum lru_list page_lru(const struct frame *f)
                            ((f->flags & PGF_ACTIVE) ? 1 : 0));
 }
 
-/* The zone counter of an allocation: pgalloc_dma / dma32 / normal. */
+/* NUMA counters of an allocation (pgalloc_* and pgfree are counted by phys, for every frame,
+ * page tables included). */
 static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned preferred)
 {
-    static const enum vml_vmstat_item by_zone[VML_NR_ZONES] = { VML_VMSTAT_pgalloc_dma,
-                                                                VML_VMSTAT_pgalloc_dma32,
-                                                                VML_VMSTAT_pgalloc_normal };
-    sim->events[by_zone[f->zone]]++;
     /* mm/vmstat.c zone_statistics: hit/miss against the preferred node, foreign on it. */
     if (f->node == preferred) {
         sim->events[VML_VMSTAT_numa_hit]++;
@@ -129,10 +126,6 @@ void page_remove_map(struct vml_sim *sim, uint64_t pfn)
             ns->anon_mapped--;
         else
             ns->file_mapped--;
-        /* The last mapping of an mlocked page is gone: back to the evictable lists
-         * (mm/mlock.c: munlock_folio on unmap). */
-        if (f->flags & PGF_MLOCKED)
-            page_munlock(sim, pfn);
     }
     page_put(sim, pfn);
 }
@@ -155,7 +148,6 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
     f->mapping = 0;
     f->index = 0;
     f->mapcount = 0;
-    sim->events[VML_VMSTAT_pgfree]++;
     vml_phys_free(sim->phys, pfn, 0);
 }
 
@@ -172,10 +164,12 @@ void page_set_dirty(struct vml_sim *sim, uint64_t pfn)
     }
 }
 
+/* mm/mlock.c: a page is on the unevictable list while at least one VM_LOCKED mapping maps it;
+ * frame->aux counts them (mlock_count), as folio->mlock_count does. */
 void page_mlock(struct vml_sim *sim, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
-    if (f->flags & PGF_MLOCKED)
+    if (f->aux++ > 0)
         return;
     lru_del(sim, f);
     f->flags |= PGF_MLOCKED;
@@ -188,7 +182,7 @@ void page_mlock(struct vml_sim *sim, uint64_t pfn)
 void page_munlock(struct vml_sim *sim, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
-    if (!(f->flags & PGF_MLOCKED))
+    if (f->aux == 0 || --f->aux > 0)
         return;
     lru_del(sim, f);
     f->flags &= ~PGF_MLOCKED;

@@ -93,6 +93,7 @@ void file_get(struct sim_file *f)
 
 static void file_free(struct vml_sim *sim, struct sim_file *f)
 {
+    sim->committed -= f->charged;
     for (uint64_t d = 0; d < f->nr_dirs; d++) {
         if (!f->pages[d])
             continue;
@@ -211,7 +212,9 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
         return VML_EINVAL;
     uint64_t end = off + len;
     if (!write && end > f->size)
-        return VML_EINVAL;
+        end = f->size; /* a short read; nothing at or past the end */
+    if (end <= off)
+        return 0;
     unsigned node = task_node(sim, t);
     for (uint64_t idx = off >> PAGE_SHIFT; idx < (end + PAGE_SIZE - 1) >> PAGE_SHIFT; idx++) {
         uint64_t pfn;

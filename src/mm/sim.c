@@ -314,9 +314,10 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
             if (tries == 3)
                 return VML_EINVAL;
             if (x.fault.kind == VML_FAULT_NONCANONICAL) {
-                kill_segv(sim, t, VML_SEGV_MAPERR, va);
+                /* #GP, not #PF: exc_general_protection sends SIGSEGV with SI_KERNEL. */
+                kill_segv(sim, t, VML_SI_KERNEL, 0);
                 res->killed = true;
-                res->si_code = VML_SEGV_MAPERR;
+                res->si_code = VML_SI_KERNEL;
                 res->addr = va;
                 return 0;
             }

@@ -53,6 +53,7 @@ struct sim_file {
     bool shmem;       /* memfd / shared anonymous object (swap-backed, in Shmem) */
     bool anon_shm;    /* created for a MAP_SHARED|MAP_ANONYMOUS mapping: unnamed, freed with it */
     bool deleted;     /* unlinked: lives on while mapped, "(deleted)" in maps */
+    uint64_t charged; /* pages charged to Committed_AS while it lives (shared anonymous) */
     unsigned refs;    /* VMAs mapping it, plus 1 while it has a name */
     uint64_t **pages; /* two-level: pages[i >> 9][i & 511] = pfn + 1, 0 = not cached */
     uint64_t nr_dirs; /* entries of pages */
@@ -142,7 +143,8 @@ void page_remove_map(struct vml_sim *sim, uint64_t pfn);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */
 void page_put(struct vml_sim *sim, uint64_t pfn);
 void page_set_dirty(struct vml_sim *sim, uint64_t pfn);
-/* Moves a page between the evictable and unevictable lists as an mlocked VMA maps it. */
+/* A VM_LOCKED mapping of the page comes or goes (frame->aux counts them): the page is on the
+ * unevictable list while any does. */
 void page_mlock(struct vml_sim *sim, uint64_t pfn);
 void page_munlock(struct vml_sim *sim, uint64_t pfn);
 /* PSS of one mapping of a 4 KiB page, in bytes << PSS_SHIFT (fs/proc/task_mmu.c:

@@ -60,10 +60,9 @@ static void vma_header(const struct sim_mm *mm, const struct vma *v, struct vml_
             snprintf(buf->name, sizeof(buf->name), "%s%s%s", f->name[0] == '/' ? "" : "/", f->name,
                      f->deleted ? " (deleted)" : "");
         }
-    } else if (v->start <= mm->brk && v->end >= mm->start_brk && (v->flags & VM_WRITE) &&
-               mm->brk > mm->start_brk) {
+    } else if (v->start < mm->brk && v->end > mm->start_brk) { /* vma_is_initial_heap */
         snprintf(buf->name, sizeof(buf->name), "[heap]");
-    } else if (v->start <= mm->start_stack && v->end >= mm->start_stack) {
+    } else if (v->start <= mm->start_stack && v->end >= mm->start_stack) { /* initial stack */
         snprintf(buf->name, sizeof(buf->name), "[stack]");
     }
     h->name = buf->name;
@@ -521,6 +520,22 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_dirty] = c.n.dirty;
     out->v[VML_VMSTAT_nr_shmem] = c.n.shmem;
     out->v[VML_VMSTAT_nr_page_table_pages] = c.pgtables;
+    /* Allocation events from phys: every frame, page tables included; the zero page is
+     * static in the kernel, not allocated (mm/memory.c: empty_zero_page). Page tables come
+     * from the node the address space was created on, counted as local hits. */
+    static const enum vml_vmstat_item by_zone[VML_NR_ZONES] = { VML_VMSTAT_pgalloc_dma,
+                                                                VML_VMSTAT_pgalloc_dma32,
+                                                                VML_VMSTAT_pgalloc_normal };
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
+        struct vml_phys_usage u;
+        vml_phys_usage(sim->phys, n, &u);
+        for (unsigned z = 0; z < VML_NR_ZONES; z++)
+            out->v[by_zone[z]] += u.allocated[z];
+        out->v[VML_VMSTAT_pgfree] += u.freed;
+        out->v[VML_VMSTAT_numa_hit] += u.allocated_by_use[VML_USE_PGTABLE];
+        out->v[VML_VMSTAT_numa_local] += u.allocated_by_use[VML_USE_PGTABLE];
+    }
+    out->v[by_zone[sim_frame(sim, sim->zero_pfn)->zone]]--;
     /* global_dirty_limits: 20% / 10% of dirtyable memory (free + file LRU - reserve). */
     uint64_t low, high;
     watermarks(sim, &low, &high);

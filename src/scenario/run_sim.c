@@ -332,7 +332,9 @@ static int op_touch(struct run *r, struct proc_ent *p)
         p->gone = true;
         const char *sig = a.si_code == VML_BUS_ADRERR    ? "SIGBUS (BUS_ADRERR)"
                           : a.si_code == VML_SEGV_MAPERR ? "SIGSEGV (SEGV_MAPERR)"
-                                                         : "SIGSEGV (SEGV_ACCERR)";
+                          : a.si_code == VML_SEGV_ACCERR ? "SIGSEGV (SEGV_ACCERR)"
+                                                         : "SIGSEGV (SI_KERNEL: general "
+                                                           "protection, not canonical)";
         text_printf(r->out, "%s%s:%u: %s (pid %d) killed by %s at %#llx\n", r->shows ? "\n" : "",
                     r->s->file ? r->s->file : "<scenario>", op->line, p->name, p->pid, sig,
                     (unsigned long long)a.addr);
