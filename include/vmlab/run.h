@@ -1,10 +1,15 @@
-/* run.h: running a parsed scenario on the simulator (the "sim" backend).
+/* run.h: running a parsed scenario on a backend: the simulator, or the real kernel (host.h).
  *
- * Operations run in order on a vml_sim built from the machine line. show appends the /proc
- * file's text to out; expect compares a field and, when it fails, appends a line naming the
- * scenario line and both values to report. A process killed by a simulated SIGSEGV is
- * reported in out and the run goes on. A system call that fails, a range outside its mapping
- * or a field that does not exist stops the run: diag names the line, column and reason.
+ * Operations run in order. show appends the /proc file's text to out; expect compares a field
+ * and, when it fails, appends a line naming the scenario line and both values to report. A
+ * process killed by SIGSEGV or SIGBUS is reported in out and the run goes on. A system call
+ * that fails, a range outside its mapping or a field that does not exist stops the run: diag
+ * names the line, column and reason.
+ *
+ * A backend is a table of operations that mirror the scenario's statements; the executor keeps
+ * the names (processes, mappings, files) and resolves ranges, the backend does the work.
+ * Backend calls return 0 or a negative VML_E*; they may explain a failure in msg (NUL-terminated,
+ * at most VML_BACKEND_MSG bytes), which the executor adds to its diagnostic.
  */
 #ifndef VMLAB_RUN_H
 #define VMLAB_RUN_H
@@ -12,17 +17,98 @@
 #include "vmlab/scenario.h"
 #include "vmlab/sim.h"
 
-#define VML_RUN_CHECK 1u /* run the invariant checker after every operation */
+#define VML_RUN_CHECK   1u /* run the backend's invariant checker after every operation */
+#define VML_BACKEND_MSG 200
+
+struct vml_backend {
+    const char *name; /* "sim", "linux" */
+    void *ctx;
+    /* Sets the machine up from the scenario's settings; may append notes (settings not applied,
+     * settings checked) to notes. */
+    int (*start)(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, char *msg);
+    void (*destroy)(void *ctx);
+    int (*spawn)(void *ctx, const char *name, int *pid, char *msg);
+    int (*fork)(void *ctx, int pid, const char *child_name, int *child, char *msg);
+    int (*exit)(void *ctx, int pid, char *msg);
+    int (*mmap)(void *ctx, int pid, uint64_t hint, uint64_t len, unsigned prot, unsigned flags,
+                int file, uint64_t off, uint64_t *addr, char *msg);
+    int (*munmap)(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg);
+    int (*mprotect)(void *ctx, int pid, uint64_t addr, uint64_t len, unsigned prot, char *msg);
+    int (*madvise)(void *ctx, int pid, uint64_t addr, uint64_t len, int advice, char *msg);
+    int (*mlock)(void *ctx, int pid, uint64_t addr, uint64_t len, bool lock, char *msg);
+    /* Moves the break by delta bytes; *brk is the new break. VML_ENOMEM when refused. */
+    int (*brk)(void *ctx, int pid, int64_t delta, uint64_t *brk, char *msg);
+    int (*touch)(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t stride,
+                 enum vml_access access, struct vml_sim_access *res, char *msg);
+    /* Files: ids are the backend's. memfd_get finds or creates the memfd called name, at least
+     * size bytes long. */
+    int (*file_create)(void *ctx, const char *name, uint64_t size, int *file, char *msg);
+    int (*file_delete)(void *ctx, int file, char *msg);
+    int (*memfd_get)(void *ctx, const char *name, uint64_t size, int *file, char *msg);
+    uint64_t (*file_size)(void *ctx, int file);
+    int (*file_io)(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write, char *msg);
+    int (*cpu_run)(void *ctx, unsigned cpu, int pid, char *msg);
+    /* A /proc file: per process (pid) or system (pid 0); for maps, smaps and numa_maps,
+     * [start, end) other than 0, 0 selects the VMAs overlapping it. VML_EINVAL (with msg) for a
+     * file the backend does not have. */
+    int (*proc_text)(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
+                     struct vml_text *out, char *msg);
+    /* 0 alive, else VML_ENOENT with *death filled. */
+    int (*status_of)(void *ctx, int pid, struct vml_sim_death *death);
+    /* Invariant checker (NULL if the backend has none): 0, or -1 with why filled. */
+    int (*check)(void *ctx, char *why, size_t len);
+    /* The simulated machine behind the backend, or NULL. */
+    struct vml_sim *(*sim)(void *ctx);
+};
+
+/* The simulator as a backend. Free with backend->destroy(backend->ctx); or keep the machine
+ * (backend->sim(ctx)) and free only the backend with vml_backend_sim_release. */
+int vml_backend_sim(struct vml_backend *out);
+void vml_backend_sim_release(struct vml_backend *b);
 
 struct vml_run_result {
     unsigned expects; /* expect lines evaluated */
     unsigned failed;  /* of which failed */
 };
 
-/* Runs s. Returns 0 when every operation ran (expects may still have failed: see res), or a
- * negative VML_E* with diag filled (line, col, msg). When sim is not NULL the machine is kept
- * and returned in *sim (also after a failure, if it was built), for the caller to inspect and
- * destroy. */
+/* What a run leaves for comparison (vmlab diff): per process, its status memory lines when it
+ * was created and at the end, and per named live mapping the smaps counters summed over the
+ * VMAs overlapping it. */
+struct vml_snap_map {
+    char name[VML_SCN_NAME_MAX];
+    uint64_t start, len;
+    unsigned vmas;             /* VMAs overlapping the mapping */
+    bool spills;               /* a VMA reaches beyond the mapping (merged with a neighbour) */
+    struct vml_smaps_counts c; /* kB, summed over those VMAs */
+    uint64_t size;             /* kB, summed Size */
+};
+
+struct vml_snap_proc {
+    char name[VML_SCN_NAME_MAX];
+    int pid;
+    bool alive;
+    struct vml_sim_death death;
+    struct vml_status_mem first, last; /* at creation and at the end */
+    struct vml_snap_map *maps;
+    size_t n_maps;
+};
+
+struct vml_snapshot {
+    struct vml_snap_proc *procs;
+    size_t n_procs;
+};
+
+void vml_snapshot_free(struct vml_snapshot *snap);
+
+/* Runs s on backend b (started by the run, destroyed by the caller). snap (may be NULL) gets
+ * the end state. Returns 0 when every operation ran (expects may still have failed: see res),
+ * or a negative VML_E* with diag filled. */
+int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
+            struct vml_text *out, struct vml_text *report, struct vml_run_result *res,
+            struct vml_snapshot *snap, struct vml_diag *diag);
+
+/* vml_run on a new simulator backend; when sim is not NULL the machine is kept and returned in
+ * *sim (also after a failure, if it was built), for the caller to inspect and destroy. */
 int vml_run_scenario(const struct vml_scenario *s, unsigned flags, struct vml_text *out,
                      struct vml_text *report, struct vml_run_result *res, struct vml_sim **sim,
                      struct vml_diag *diag);

@@ -1,8 +1,9 @@
-/* scenario/run_sim.c: the sim backend: a parsed scenario's operations run on a vml_sim.
+/* scenario/run.c: the executor: a parsed scenario's operations run on a backend (run.h).
  *
  * Names in the scenario (processes, mappings, files, memfds) become pids, addresses and file
  * ids here. Mapping names are per process and inherited by fork; a range is resolved against
- * the mapping's start and length as mmap returned them.
+ * the mapping's start and length as mmap returned them. show and expect read the backend's
+ * /proc text, so both backends are checked the same way.
  */
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -23,7 +24,8 @@ struct map_ent {
 struct proc_ent {
     char name[VML_SCN_NAME_MAX];
     int pid;
-    bool gone; /* exited or killed */
+    bool gone;                   /* exited or killed */
+    struct vml_status_mem first; /* status memory lines when it was created */
     struct map_ent *maps;
     size_t n_maps, cap_maps;
 };
@@ -37,7 +39,8 @@ struct obj_ent {
 
 struct run {
     const struct vml_scenario *s;
-    struct vml_sim *sim;
+    struct vml_backend *b;
+    char msg[VML_BACKEND_MSG]; /* the backend's explanation of a failure */
     struct vml_text *out, *report;
     struct vml_run_result *res;
     struct vml_diag *diag;
@@ -46,7 +49,6 @@ struct run {
     size_t n_procs, cap_procs;
     struct obj_ent *objs;
     size_t n_objs, cap_objs;
-    unsigned nr_cpus;
     unsigned shows;
 };
 
@@ -109,7 +111,7 @@ static int live_proc(struct run *r, struct proc_ent **out)
         return run_error(r, VML_ENOENT, 0, "no process '%s'", r->op->proc);
     if (p->gone) {
         struct vml_sim_death d;
-        vml_sim_status_of(r->sim, p->pid, &d);
+        r->b->status_of(r->b->ctx, p->pid, &d);
         if (d.killed)
             return run_error(r, VML_ENOENT, 0,
                              "process '%s' was killed (%s at %#llx); it can only be checked "
@@ -171,6 +173,8 @@ static int resolve(struct run *r, struct proc_ent *p, const struct vml_range *rg
 
 static int syscall_error(struct run *r, const char *what, int err)
 {
+    if (r->msg[0])
+        return run_error(r, err, 0, "%s failed: %s", what, r->msg);
     return run_error(r, err, 0, "%s failed: %s", what, errno_name(err));
 }
 
@@ -178,29 +182,23 @@ static int syscall_error(struct run *r, const char *what, int err)
 
 static int build_machine(struct run *r)
 {
-    const struct vml_machine_cfg *m = &r->s->machine;
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = m->ram_bytes;
-    cfg.phys.nr_nodes = m->nr_nodes;
-    struct vml_diag d = { 0 };
-    if (vml_cpu_model_parse(m->cpu[0] ? m->cpu : "skylake", &cfg.cpu, &d))
-        return run_error(r, VML_EINVAL, 0, "cpu=%s: %s", m->cpu, d.msg);
-    if (m->thp == VML_THP_ALWAYS)
-        return run_error(r, VML_EINVAL, 0,
-                         "thp=always: transparent huge pages are not simulated yet; use "
-                         "thp=never or thp=madvise (equivalent here: nothing asks for them)");
-    if (m->swap_bytes)
-        return run_error(r, VML_EINVAL, 0, "swap=%llu: swap is not simulated yet; use swap=0",
-                         (unsigned long long)m->swap_bytes);
-    cfg.nr_cpus = m->nr_cpus;
-    cfg.paging = m->paging_levels;
-    cfg.seed = m->seed;
-    r->nr_cpus = m->nr_cpus;
-    int e = vml_sim_create(&cfg, &r->sim, &d);
+    int e = r->b->start(r->b->ctx, &r->s->machine, r->out, r->msg);
     if (e)
-        return run_error(r, e, 0, "machine: %s", d.msg[0] ? d.msg : vml_strerror(e));
+        return run_error(r, e, 0, "%s", r->msg[0] ? r->msg : vml_strerror(e));
+    if (r->out->len)
+        r->shows++; /* notes about the machine were printed */
     return 0;
+}
+
+/* The status memory lines of a live process (zeros if the backend cannot give them). */
+static void status_now(struct run *r, int pid, struct vml_status_mem *st)
+{
+    struct vml_text t = { 0 };
+    memset(st, 0, sizeof(*st));
+    if (r->b->proc_text(r->b->ctx, pid, VML_PROCFILE_STATUS, 0, 0, &t, r->msg) == 0 && t.len)
+        vml_proc_parse_status_mem(t.s, t.len, st, NULL);
+    vml_text_free(&t);
+    r->msg[0] = 0;
 }
 
 /* ---- operations ---------------------------------------------------------------------------- */
@@ -212,10 +210,11 @@ static int op_proc(struct run *r)
     struct proc_ent *p = &r->procs[r->n_procs];
     memset(p, 0, sizeof(*p));
     snprintf(p->name, sizeof(p->name), "%s", r->op->proc);
-    int e = vml_sim_spawn(r->sim, p->name, &p->pid);
+    int e = r->b->spawn(r->b->ctx, p->name, &p->pid, r->msg);
     if (e)
         return syscall_error(r, "creating the process", e);
     r->n_procs++;
+    status_now(r, p->pid, &p->first);
     return 0;
 }
 
@@ -242,18 +241,13 @@ static int op_mmap(struct run *r, struct proc_ent *p)
         /* memfd_create at its first use, ftruncate to cover what is mapped. */
         struct obj_ent *f = find_obj(r, o->object, true);
         uint64_t need = o->offset + ((o->len + PAGE - 1) & ~(PAGE - 1));
-        if (!f) {
-            int id, e = vml_sim_file_create(r->sim, o->object, need, true, &id);
-            if (e)
-                return syscall_error(r, "memfd_create", e);
-            if (add_obj(r, o->object, id, true))
-                return VML_EHOST;
-            f = &r->objs[r->n_objs - 1];
-        }
-        int e = vml_sim_file_grow(r->sim, f->id, need);
+        int id = f ? f->id : -1;
+        int e = r->b->memfd_get(r->b->ctx, o->object, need, &id, r->msg);
         if (e)
-            return syscall_error(r, "ftruncate", e);
-        file = f->id;
+            return syscall_error(r, "memfd_create", e);
+        if (!f && add_obj(r, o->object, id, true))
+            return VML_EHOST;
+        file = id;
     }
     if (o->flags & VML_MMAP_FIXED)
         flags |= VML_MAP_FIXED;
@@ -264,8 +258,8 @@ static int op_mmap(struct run *r, struct proc_ent *p)
     if (o->flags & VML_MMAP_NORESERVE)
         flags |= VML_MAP_NORESERVE;
     uint64_t addr;
-    int e = vml_sim_mmap(r->sim, p->pid, o->addr, o->len, prot_of(o->prot), flags, file, o->offset,
-                         &addr);
+    int e = r->b->mmap(r->b->ctx, p->pid, o->addr, o->len, prot_of(o->prot), flags, file, o->offset,
+                       &addr, r->msg);
     if (e)
         return syscall_error(r, "mmap", e);
     if (grow((void **)&p->maps, &p->cap_maps, p->n_maps, sizeof(*p->maps)))
@@ -290,16 +284,18 @@ static int op_range_call(struct run *r, struct proc_ent *p)
         return err;
     switch (op->kind) {
     case VML_OP_MUNMAP:
-        err = vml_sim_munmap(r->sim, p->pid, s, e - s);
+        err = r->b->munmap(r->b->ctx, p->pid, s, e - s, r->msg);
         if (err == 0 && !rg->has_start && !rg->has_end)
             find_map(p, rg->name)->live = false; /* the bare name is free again */
         break;
     case VML_OP_MPROTECT:
-        err = vml_sim_mprotect(r->sim, p->pid, s, e - s, prot_of(op->u.mprotect.prot));
+        err = r->b->mprotect(r->b->ctx, p->pid, s, e - s, prot_of(op->u.mprotect.prot), r->msg);
         break;
-    case VML_OP_MADVISE: err = vml_sim_madvise(r->sim, p->pid, s, e - s, VML_MADV_DONTNEED); break;
-    case VML_OP_MLOCK: err = vml_sim_mlock(r->sim, p->pid, s, e - s); break;
-    default: err = vml_sim_munlock(r->sim, p->pid, s, e - s); break;
+    case VML_OP_MADVISE:
+        err = r->b->madvise(r->b->ctx, p->pid, s, e - s, VML_MADV_DONTNEED, r->msg);
+        break;
+    case VML_OP_MLOCK: err = r->b->mlock(r->b->ctx, p->pid, s, e - s, true, r->msg); break;
+    default: err = r->b->mlock(r->b->ctx, p->pid, s, e - s, false, r->msg); break;
     }
     if (err)
         return syscall_error(r, vml_op_kind_name(op->kind), err);
@@ -320,8 +316,8 @@ static int op_touch(struct run *r, struct proc_ent *p)
             e = s + (op->u.touch.count - 1) * stride + 1;
     }
     struct vml_sim_access a;
-    err = vml_sim_touch(r->sim, p->pid, s, e, stride, op->u.touch.access, &a);
-    if (err == VML_ENOMEM)
+    err = r->b->touch(r->b->ctx, p->pid, s, e, stride, op->u.touch.access, &a, r->msg);
+    if (err == VML_ENOMEM && !r->msg[0])
         return run_error(r, err, 0,
                          "touch: simulated memory is exhausted after %llu accesses (there is no "
                          "swap or OOM killer yet); give the machine more ram=",
@@ -346,7 +342,7 @@ static int op_touch(struct run *r, struct proc_ent *p)
 static int op_fork(struct run *r, struct proc_ent *p)
 {
     int child;
-    int e = vml_sim_fork(r->sim, p->pid, &child);
+    int e = r->b->fork(r->b->ctx, p->pid, r->op->u.fork.child, &child, r->msg);
     if (e)
         return syscall_error(r, "fork", e);
     if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)))
@@ -356,9 +352,7 @@ static int op_fork(struct run *r, struct proc_ent *p)
     memset(c, 0, sizeof(*c));
     snprintf(c->name, sizeof(c->name), "%s", r->op->u.fork.child);
     c->pid = child;
-    /* The child renames itself after its scenario name (prctl(PR_SET_NAME)), so /proc and the
-     * summary tell the processes apart; Linux's fork alone would keep the parent's. */
-    vml_sim_set_comm(r->sim, child, c->name);
+    status_now(r, child, &c->first);
     if (p->n_maps) {
         c->maps = malloc(p->n_maps * sizeof(*c->maps));
         if (!c->maps)
@@ -372,17 +366,19 @@ static int op_fork(struct run *r, struct proc_ent *p)
 
 static int op_brk(struct run *r, struct proc_ent *p)
 {
-    uint64_t cur, now, b = r->op->u.brk.bytes;
-    vml_sim_brk(r->sim, p->pid, 0, &cur);
-    if (r->op->u.brk.shrink ? b > cur : cur + b < cur)
-        return run_error(r, VML_EINVAL, 0, "brk: the break would wrap around the address space");
-    uint64_t want = r->op->u.brk.shrink ? cur - b : cur + b;
-    vml_sim_brk(r->sim, p->pid, want, &now);
-    if (now != want)
-        return run_error(r, VML_ENOMEM, 0,
-                         "brk to %#llx refused (the heap would run into a mapping or below its "
-                         "start); the break stays at %#llx",
-                         (unsigned long long)want, (unsigned long long)now);
+    uint64_t b = r->op->u.brk.bytes, now;
+    if (b > INT64_MAX)
+        return run_error(r, VML_EINVAL, 0, "brk: %llu bytes is too large a step",
+                         (unsigned long long)b);
+    int64_t delta = r->op->u.brk.shrink ? -(int64_t)b : (int64_t)b;
+    int e = r->b->brk(r->b->ctx, p->pid, delta, &now, r->msg);
+    if (e == VML_ENOMEM && !r->msg[0])
+        return run_error(r, e, 0,
+                         "brk refused (the heap would run into a mapping or below its start); "
+                         "the break stays at %#llx",
+                         (unsigned long long)now);
+    if (e)
+        return syscall_error(r, "brk", e);
     return 0;
 }
 
@@ -392,15 +388,14 @@ static int op_file_io(struct run *r, struct proc_ent *p)
     struct obj_ent *f = find_obj(r, rg->name, false);
     if (!f)
         return run_error(r, VML_ENOENT, rg->col, "no file '%s'", rg->name);
-    uint64_t size = vml_sim_file_size(r->sim, f->id);
+    uint64_t size = r->b->file_size(r->b->ctx, f->id);
     uint64_t s = rg->has_start ? rg->start : 0, e = rg->has_end ? rg->end : size;
     bool write = r->op->kind == VML_OP_WRITE;
     if (s >= e || (!write && e > size))
         return run_error(
             r, VML_EINVAL, rg->col, "range [%#llx:%#llx] is outside file '%s' (%llu bytes)",
             (unsigned long long)s, (unsigned long long)e, rg->name, (unsigned long long)size);
-    int err = write ? vml_sim_file_write(r->sim, p->pid, f->id, s, e - s)
-                    : vml_sim_file_read(r->sim, p->pid, f->id, s, e - s);
+    int err = r->b->file_io(r->b->ctx, p->pid, f->id, s, e - s, write, r->msg);
     if (err)
         return syscall_error(r, write ? "write" : "read", err);
     return 0;
@@ -410,7 +405,7 @@ static int op_file(struct run *r)
 {
     const char *name = r->op->u.file.name;
     if (r->op->kind == VML_OP_FILE_CREATE) {
-        int id, e = vml_sim_file_create(r->sim, name, r->op->u.file.size, false, &id);
+        int id, e = r->b->file_create(r->b->ctx, name, r->op->u.file.size, &id, r->msg);
         if (e)
             return syscall_error(r, "file create", e);
         return add_obj(r, name, id, false);
@@ -418,26 +413,11 @@ static int op_file(struct run *r)
     struct obj_ent *f = find_obj(r, name, false);
     if (!f)
         return run_error(r, VML_ENOENT, 0, "no file '%s'", name);
-    vml_sim_file_delete(r->sim, f->id);
+    int e = r->b->file_delete(r->b->ctx, f->id, r->msg);
+    if (e)
+        return syscall_error(r, "file delete", e);
     f->live = false;
     return 0;
-}
-
-/* The sim's file for a scenario file name, or -1 if it has none yet. */
-static int sim_file_of(enum vml_procfile f)
-{
-    switch (f) {
-    case VML_PROCFILE_MAPS: return VML_SIM_MAPS;
-    case VML_PROCFILE_SMAPS: return VML_SIM_SMAPS;
-    case VML_PROCFILE_SMAPS_ROLLUP: return VML_SIM_SMAPS_ROLLUP;
-    case VML_PROCFILE_STATUS: return VML_SIM_STATUS;
-    case VML_PROCFILE_STATM: return VML_SIM_STATM;
-    case VML_PROCFILE_NUMA_MAPS: return VML_SIM_NUMA_MAPS;
-    case VML_PROCFILE_MEMINFO: return VML_SIM_MEMINFO;
-    case VML_PROCFILE_VMSTAT: return VML_SIM_VMSTAT;
-    case VML_PROCFILE_BUDDYINFO: return VML_SIM_BUDDYINFO;
-    default: return -1;
-    }
 }
 
 /* The text of a file for show and expect: the process's (its live entry in *p) or the
@@ -445,9 +425,6 @@ static int sim_file_of(enum vml_procfile f)
 static int file_text(struct run *r, enum vml_procfile pf, const char *map, struct vml_text *t,
                      int *pid_out)
 {
-    int sf = sim_file_of(pf);
-    if (sf < 0)
-        return run_error(r, VML_EINVAL, 0, "%s is not simulated yet", vml_procfile_name(pf));
     int pid = 0;
     uint64_t s = 0, e = 0;
     if (r->op->proc[0]) {
@@ -466,7 +443,9 @@ static int file_text(struct run *r, enum vml_procfile pf, const char *map, struc
         }
     }
     *pid_out = pid;
-    int err = vml_sim_proc_text(r->sim, pid, (enum vml_sim_file)sf, s, e, t);
+    int err = r->b->proc_text(r->b->ctx, pid, pf, s, e, t, r->msg);
+    if (err && r->msg[0])
+        return run_error(r, err, 0, "%s", r->msg);
     return err ? run_error(r, err, 0, "reading %s: %s", vml_procfile_name(pf), vml_strerror(err))
                : 0;
 }
@@ -577,7 +556,7 @@ static int op_expect(struct run *r)
         if (!p)
             return run_error(r, VML_ENOENT, 0, "no process '%s'", r->op->proc);
         struct vml_sim_death d;
-        bool alive = vml_sim_status_of(r->sim, p->pid, &d) == 0;
+        bool alive = r->b->status_of(r->b->ctx, p->pid, &d) == 0;
         bool ok = x->kind == VML_EXPECT_ALIVE ? alive : (!alive && d.killed);
         if (!ok) {
             r->res->failed++;
@@ -660,7 +639,7 @@ static int run_op(struct run *r)
     case VML_OP_TOUCH: return op_touch(r, p);
     case VML_OP_FORK: return op_fork(r, p);
     case VML_OP_EXIT:
-        if ((err = vml_sim_exit(r->sim, p->pid)) != 0)
+        if ((err = r->b->exit(r->b->ctx, p->pid, r->msg)) != 0)
             return syscall_error(r, "exit", err);
         p->gone = true;
         return 0;
@@ -668,37 +647,127 @@ static int run_op(struct run *r)
     case VML_OP_READ:
     case VML_OP_WRITE: return op_file_io(r, p);
     case VML_OP_CPU_RUN:
-        if (op->u.cpu_run.cpu >= r->nr_cpus)
-            return run_error(r, VML_EINVAL, 0, "cpu %u does not exist: the machine has %u (0..%u)",
-                             op->u.cpu_run.cpu, r->nr_cpus, r->nr_cpus - 1);
-        if ((err = vml_sim_run_on(r->sim, op->u.cpu_run.cpu, p->pid)) != 0)
+        if ((err = r->b->cpu_run(r->b->ctx, op->u.cpu_run.cpu, p->pid, r->msg)) != 0)
             return syscall_error(r, "cpu run", err);
         return 0;
     default: return run_error(r, VML_EINVAL, 0, "unknown operation");
     }
 }
 
-int vml_run_scenario(const struct vml_scenario *s, unsigned flags, struct vml_text *out,
-                     struct vml_text *report, struct vml_run_result *res, struct vml_sim **sim,
-                     struct vml_diag *diag)
+/* The VMAs of a mapping in a process's smaps text, summed (for vmlab diff). */
+struct snap_acc {
+    struct vml_snap_map *m;
+};
+
+static int snap_block(const struct vml_smaps *b, void *ctx)
 {
-    struct run r = { .s = s, .out = out, .report = report, .res = res, .diag = diag };
+    struct vml_snap_map *m = ((struct snap_acc *)ctx)->m;
+    m->vmas++;
+    if (b->hdr.start < m->start || b->hdr.end > m->start + m->len)
+        m->spills = true;
+    m->size += b->size;
+    uint64_t *dst = (uint64_t *)&m->c;
+    const uint64_t *src = (const uint64_t *)&b->c;
+    for (size_t i = 0; i < sizeof(m->c) / sizeof(uint64_t); i++)
+        dst[i] += src[i];
+    return 0;
+}
+
+static int take_snapshot(struct run *r, struct vml_snapshot *snap)
+{
+    snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
+    if (!snap->procs)
+        return VML_EHOST;
+    snap->n_procs = r->n_procs;
+    for (size_t i = 0; i < r->n_procs; i++) {
+        const struct proc_ent *p = &r->procs[i];
+        struct vml_snap_proc *sp = &snap->procs[i];
+        snprintf(sp->name, sizeof(sp->name), "%s", p->name);
+        sp->pid = p->pid;
+        sp->first = p->first;
+        sp->alive = r->b->status_of(r->b->ctx, p->pid, &sp->death) == 0;
+        if (!sp->alive)
+            continue;
+        status_now(r, p->pid, &sp->last);
+        sp->maps = calloc(p->n_maps ? p->n_maps : 1, sizeof(*sp->maps));
+        if (!sp->maps)
+            return VML_EHOST;
+        for (size_t k = 0; k < p->n_maps; k++) {
+            const struct map_ent *m = &p->maps[k];
+            if (!m->live)
+                continue;
+            struct vml_snap_map *sm = &sp->maps[sp->n_maps++];
+            snprintf(sm->name, sizeof(sm->name), "%s", m->name);
+            sm->start = m->start;
+            sm->len = m->len;
+            struct vml_text t = { 0 };
+            struct snap_acc acc = { sm };
+            int e = r->b->proc_text(r->b->ctx, p->pid, VML_PROCFILE_SMAPS, m->start,
+                                    m->start + m->len, &t, r->msg);
+            if (e == 0 && t.len)
+                e = vml_proc_parse_smaps(t.s, t.len, snap_block, &acc, NULL);
+            vml_text_free(&t);
+            if (e)
+                return e;
+        }
+    }
+    return 0;
+}
+
+void vml_snapshot_free(struct vml_snapshot *snap)
+{
+    if (!snap)
+        return;
+    for (size_t i = 0; i < snap->n_procs; i++)
+        free(snap->procs[i].maps);
+    free(snap->procs);
+    snap->procs = NULL;
+    snap->n_procs = 0;
+}
+
+int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
+            struct vml_text *out, struct vml_text *report, struct vml_run_result *res,
+            struct vml_snapshot *snap, struct vml_diag *diag)
+{
+    struct run r = { .s = s, .b = b, .out = out, .report = report, .res = res, .diag = diag };
     memset(res, 0, sizeof(*res));
+    if (snap)
+        memset(snap, 0, sizeof(*snap));
     int err = build_machine(&r);
     for (size_t i = 0; err == 0 && i < s->n_ops; i++) {
         r.op = &s->ops[i];
+        r.msg[0] = 0;
         err = run_op(&r);
         char why[256];
-        if (err == 0 && (flags & VML_RUN_CHECK) && vml_sim_check(r.sim, why, sizeof(why)))
+        if (err == 0 && (flags & VML_RUN_CHECK) && b->check && b->check(b->ctx, why, sizeof(why)))
             err = run_error(&r, VML_EINVAL, 0, "invariant broken after this operation: %s", why);
     }
+    r.op = NULL;
+    if (err == 0 && snap && (err = take_snapshot(&r, snap)) != 0)
+        err = run_error(&r, err, 0, "taking the final snapshot: %s",
+                        r.msg[0] ? r.msg : vml_strerror(err));
     for (size_t i = 0; i < r.n_procs; i++)
         free(r.procs[i].maps);
     free(r.procs);
     free(r.objs);
-    if (sim)
-        *sim = r.sim;
-    else
-        vml_sim_destroy(r.sim);
+    return err;
+}
+
+int vml_run_scenario(const struct vml_scenario *s, unsigned flags, struct vml_text *out,
+                     struct vml_text *report, struct vml_run_result *res, struct vml_sim **sim,
+                     struct vml_diag *diag)
+{
+    struct vml_backend b;
+    int err = vml_backend_sim(&b);
+    if (err)
+        return err;
+    err = vml_run(s, &b, flags, out, report, res, NULL, diag);
+    if (sim) {
+        /* Hand the machine over: the backend's context is freed without it. */
+        *sim = b.sim(b.ctx);
+        vml_backend_sim_release(&b);
+    } else {
+        b.destroy(b.ctx);
+    }
     return err;
 }

@@ -1,0 +1,258 @@
+/* scenario/backend_sim.c: the simulator as a scenario backend (a thin layer over sim.h). */
+#include "vmlab/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct simb {
+    struct vml_sim *sim;
+    unsigned nr_cpus;
+};
+
+static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, char *msg)
+{
+    struct simb *b = ctx;
+    (void)notes;
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = m->ram_bytes;
+    cfg.phys.nr_nodes = m->nr_nodes;
+    struct vml_diag d = { 0 };
+    if (vml_cpu_model_parse(m->cpu[0] ? m->cpu : "skylake", &cfg.cpu, &d)) {
+        snprintf(msg, VML_BACKEND_MSG, "cpu=%.60s: %.130s", m->cpu, d.msg);
+        return VML_EINVAL;
+    }
+    if (m->thp == VML_THP_ALWAYS) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "thp=always: transparent huge pages are not simulated yet; use thp=never or "
+                 "thp=madvise (equivalent here: nothing asks for them)");
+        return VML_EINVAL;
+    }
+    if (m->swap_bytes) {
+        snprintf(msg, VML_BACKEND_MSG, "swap=%llu: swap is not simulated yet; use swap=0",
+                 (unsigned long long)m->swap_bytes);
+        return VML_EINVAL;
+    }
+    cfg.nr_cpus = m->nr_cpus;
+    cfg.paging = m->paging_levels;
+    cfg.seed = m->seed;
+    b->nr_cpus = m->nr_cpus;
+    int e = vml_sim_create(&cfg, &b->sim, &d);
+    if (e)
+        snprintf(msg, VML_BACKEND_MSG, "machine: %.180s", d.msg[0] ? d.msg : vml_strerror(e));
+    return e;
+}
+
+static void sb_destroy(void *ctx)
+{
+    struct simb *b = ctx;
+    if (!b)
+        return;
+    vml_sim_destroy(b->sim);
+    free(b);
+}
+
+static int sb_spawn(void *ctx, const char *name, int *pid, char *msg)
+{
+    (void)msg;
+    return vml_sim_spawn(((struct simb *)ctx)->sim, name, pid);
+}
+
+static int sb_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
+{
+    struct simb *b = ctx;
+    (void)msg;
+    int r = vml_sim_fork(b->sim, pid, child);
+    /* The child renames itself after its scenario name (prctl(PR_SET_NAME)), so /proc and the
+     * summary tell the processes apart; Linux's fork alone would keep the parent's. */
+    if (r == 0)
+        vml_sim_set_comm(b->sim, *child, child_name);
+    return r;
+}
+
+static int sb_exit(void *ctx, int pid, char *msg)
+{
+    (void)msg;
+    return vml_sim_exit(((struct simb *)ctx)->sim, pid);
+}
+
+static int sb_mmap(void *ctx, int pid, uint64_t hint, uint64_t len, unsigned prot, unsigned flags,
+                   int file, uint64_t off, uint64_t *addr, char *msg)
+{
+    (void)msg;
+    return vml_sim_mmap(((struct simb *)ctx)->sim, pid, hint, len, prot, flags, file, off, addr);
+}
+
+static int sb_munmap(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
+{
+    (void)msg;
+    return vml_sim_munmap(((struct simb *)ctx)->sim, pid, addr, len);
+}
+
+static int sb_mprotect(void *ctx, int pid, uint64_t addr, uint64_t len, unsigned prot, char *msg)
+{
+    (void)msg;
+    return vml_sim_mprotect(((struct simb *)ctx)->sim, pid, addr, len, prot);
+}
+
+static int sb_madvise(void *ctx, int pid, uint64_t addr, uint64_t len, int advice, char *msg)
+{
+    (void)msg;
+    return vml_sim_madvise(((struct simb *)ctx)->sim, pid, addr, len, advice);
+}
+
+static int sb_mlock(void *ctx, int pid, uint64_t addr, uint64_t len, bool lock, char *msg)
+{
+    struct simb *b = ctx;
+    (void)msg;
+    return lock ? vml_sim_mlock(b->sim, pid, addr, len) : vml_sim_munlock(b->sim, pid, addr, len);
+}
+
+static int sb_brk(void *ctx, int pid, int64_t delta, uint64_t *brk, char *msg)
+{
+    struct simb *b = ctx;
+    uint64_t cur;
+    (void)msg;
+    int r = vml_sim_brk(b->sim, pid, 0, &cur);
+    if (r)
+        return r;
+    uint64_t want = cur + (uint64_t)delta;
+    if ((delta < 0 && want > cur) || (delta > 0 && want < cur))
+        return VML_EINVAL;
+    vml_sim_brk(b->sim, pid, want, brk);
+    return *brk == want ? 0 : VML_ENOMEM;
+}
+
+static int sb_touch(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t stride,
+                    enum vml_access access, struct vml_sim_access *res, char *msg)
+{
+    (void)msg;
+    return vml_sim_touch(((struct simb *)ctx)->sim, pid, start, end, stride, access, res);
+}
+
+static int sb_file_create(void *ctx, const char *name, uint64_t size, int *file, char *msg)
+{
+    (void)msg;
+    return vml_sim_file_create(((struct simb *)ctx)->sim, name, size, false, file);
+}
+
+static int sb_file_delete(void *ctx, int file, char *msg)
+{
+    (void)msg;
+    return vml_sim_file_delete(((struct simb *)ctx)->sim, file);
+}
+
+static int sb_memfd_get(void *ctx, const char *name, uint64_t size, int *file, char *msg)
+{
+    struct simb *b = ctx;
+    (void)msg;
+    int r = 0;
+    if (*file < 0)
+        r = vml_sim_file_create(b->sim, name, size, true, file);
+    return r ? r : vml_sim_file_grow(b->sim, *file, size);
+}
+
+static uint64_t sb_file_size(void *ctx, int file)
+{
+    return vml_sim_file_size(((struct simb *)ctx)->sim, file);
+}
+
+static int sb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write,
+                      char *msg)
+{
+    struct simb *b = ctx;
+    (void)msg;
+    return write ? vml_sim_file_write(b->sim, pid, file, off, len)
+                 : vml_sim_file_read(b->sim, pid, file, off, len);
+}
+
+static int sb_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
+{
+    struct simb *b = ctx;
+    if (cpu >= b->nr_cpus) {
+        snprintf(msg, VML_BACKEND_MSG, "cpu %u does not exist: the machine has %u (0..%u)", cpu,
+                 b->nr_cpus, b->nr_cpus - 1);
+        return VML_EINVAL;
+    }
+    return vml_sim_run_on(b->sim, cpu, pid);
+}
+
+static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
+                        struct vml_text *out, char *msg)
+{
+    static const int files[VML_PROCFILE_COUNT] = {
+        [VML_PROCFILE_MAPS] = VML_SIM_MAPS,
+        [VML_PROCFILE_SMAPS] = VML_SIM_SMAPS,
+        [VML_PROCFILE_SMAPS_ROLLUP] = VML_SIM_SMAPS_ROLLUP,
+        [VML_PROCFILE_STATUS] = VML_SIM_STATUS,
+        [VML_PROCFILE_STATM] = VML_SIM_STATM,
+        [VML_PROCFILE_NUMA_MAPS] = VML_SIM_NUMA_MAPS,
+        [VML_PROCFILE_MEMINFO] = VML_SIM_MEMINFO,
+        [VML_PROCFILE_VMSTAT] = VML_SIM_VMSTAT,
+        [VML_PROCFILE_BUDDYINFO] = VML_SIM_BUDDYINFO,
+        [VML_PROCFILE_ZONEINFO] = -1,
+        [VML_PROCFILE_NUMASTAT] = -1,
+    };
+    if ((unsigned)f >= VML_PROCFILE_COUNT || files[f] < 0) {
+        snprintf(msg, VML_BACKEND_MSG, "%s is not simulated yet", vml_procfile_name(f));
+        return VML_EINVAL;
+    }
+    return vml_sim_proc_text(((struct simb *)ctx)->sim, pid, (enum vml_sim_file)files[f], start,
+                             end, out);
+}
+
+static int sb_status_of(void *ctx, int pid, struct vml_sim_death *death)
+{
+    return vml_sim_status_of(((struct simb *)ctx)->sim, pid, death);
+}
+
+static int sb_check(void *ctx, char *why, size_t len)
+{
+    return vml_sim_check(((struct simb *)ctx)->sim, why, len);
+}
+
+static struct vml_sim *sb_sim(void *ctx)
+{
+    return ((struct simb *)ctx)->sim;
+}
+
+int vml_backend_sim(struct vml_backend *out)
+{
+    struct simb *b = calloc(1, sizeof(*b));
+    if (!b)
+        return VML_EHOST;
+    *out = (struct vml_backend){
+        .name = "sim",
+        .ctx = b,
+        .start = sb_start,
+        .destroy = sb_destroy,
+        .spawn = sb_spawn,
+        .fork = sb_fork,
+        .exit = sb_exit,
+        .mmap = sb_mmap,
+        .munmap = sb_munmap,
+        .mprotect = sb_mprotect,
+        .madvise = sb_madvise,
+        .mlock = sb_mlock,
+        .brk = sb_brk,
+        .touch = sb_touch,
+        .file_create = sb_file_create,
+        .file_delete = sb_file_delete,
+        .memfd_get = sb_memfd_get,
+        .file_size = sb_file_size,
+        .file_io = sb_file_io,
+        .cpu_run = sb_cpu_run,
+        .proc_text = sb_proc_text,
+        .status_of = sb_status_of,
+        .check = sb_check,
+        .sim = sb_sim,
+    };
+    return 0;
+}
+
+void vml_backend_sim_release(struct vml_backend *b)
+{
+    free(b->ctx);
+    b->ctx = NULL;
+}
