@@ -36,14 +36,15 @@ enum vml_thp_mode {
 };
 
 /* Bits of vml_machine_cfg.given: which keys the machine line set. */
-#define VML_MCFG_RAM    (1u << 0)
-#define VML_MCFG_NODES  (1u << 1)
-#define VML_MCFG_CPU    (1u << 2)
-#define VML_MCFG_PAGING (1u << 3)
-#define VML_MCFG_CPUS   (1u << 4)
-#define VML_MCFG_SEED   (1u << 5)
-#define VML_MCFG_THP    (1u << 6)
-#define VML_MCFG_SWAP   (1u << 7)
+#define VML_MCFG_RAM       (1u << 0)
+#define VML_MCFG_NODES     (1u << 1)
+#define VML_MCFG_CPU       (1u << 2)
+#define VML_MCFG_PAGING    (1u << 3)
+#define VML_MCFG_CPUS      (1u << 4)
+#define VML_MCFG_SEED      (1u << 5)
+#define VML_MCFG_THP       (1u << 6)
+#define VML_MCFG_SWAP      (1u << 7)
+#define VML_MCFG_ZERO_PAGE (1u << 8)
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -57,6 +58,8 @@ struct vml_machine_cfg {
     uint64_t seed;              /* seed of every pseudo-random choice; 0 */
     enum vml_thp_mode thp;      /* THP mode; VML_THP_MADVISE */
     uint64_t swap_bytes;        /* swap space, bytes, a multiple of 4 KiB; 0 = no swap */
+    bool no_zero_page;          /* zero_page=off: reads of untouched anonymous memory allocate
+                                 * (kernels that forbid the zero page); false */
     unsigned given;             /* VML_MCFG_* bits of the keys the machine line set */
 };
 

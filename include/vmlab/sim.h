@@ -29,6 +29,8 @@ struct vml_sim_config {
     unsigned nr_cpus;            /* 1..VML_SIM_MAX_CPUS */
     unsigned paging;             /* 4 or 5 (5 needs cpu.la57) */
     uint64_t seed;               /* address-space randomisation; 0 = off, as under setarch -R */
+    bool no_zero_page;           /* anonymous read faults allocate a page instead of mapping the
+                                  * zero page (mm_forbids_zeropage; some kernels are built so) */
 };
 
 struct vml_sim;

@@ -81,7 +81,7 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
                              bool write)
 {
     struct sim_mm *mm = t->mm;
-    if (!write) {
+    if (!write && !sim->cfg.no_zero_page) {
         /* The shared zero page: special, read-only, not counted anywhere. */
         return vml_pt_map(mm->pt, va, sim->zero_pfn, VML_PS_4K,
                           vma_pte_flags(v, false) | VML_PTE_SPECIAL);
@@ -91,7 +91,10 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
     int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &pfn);
     if (r)
         return r;
-    r = map_page(sim, mm, v, va, pfn, vma_pte_flags(v, true) | VML_PTE_D);
+    /* Writable and dirty where the VMA allows writing, even for a read when the zero page is
+     * forbidden (pte_mkwrite(pte_mkdirty())). */
+    bool w = v->flags & VM_WRITE;
+    r = map_page(sim, mm, v, va, pfn, vma_pte_flags(v, w) | (w ? VML_PTE_D : 0));
     page_put(sim, pfn); /* the mapping holds the page now */
     return r;
 }

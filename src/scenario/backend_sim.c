@@ -37,6 +37,7 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     cfg.nr_cpus = m->nr_cpus;
     cfg.paging = m->paging_levels;
     cfg.seed = m->seed;
+    cfg.no_zero_page = m->no_zero_page;
     b->nr_cpus = m->nr_cpus;
     int e = vml_sim_create(&cfg, &b->sim, &d);
     if (e)

@@ -481,17 +481,17 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 /* ---- machine ------------------------------------------------------------------------------ */
 
-#define MACHINE_KEYS "ram, nodes, cpu, paging, cpus, seed, thp, swap"
+#define MACHINE_KEYS "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page"
 
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
-    static const char *const keys[] = { "ram",  "nodes", "cpu", "paging",
-                                        "cpus", "seed",  "thp", "swap" };
+    static const char *const keys[] = { "ram",  "nodes", "cpu",  "paging",   "cpus",
+                                        "seed", "thp",   "swap", "zero_page" };
     unsigned k = 0;
-    while (k < 8 && !is(key, keys[k]))
+    while (k < 9 && !is(key, keys[k]))
         k++;
-    if (k == 8)
+    if (k == 9)
         return fail(p, key.col, "unknown machine setting '%.*s' (use " MACHINE_KEYS ")", Q(key));
     if (m->given & (1u << k))
         return fail(p, key.col, "machine setting '%s' given twice", keys[k]);
@@ -528,6 +528,14 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
             m->thp = VML_THP_ALWAYS;
         else
             return fail(p, val.col, "thp must be never, madvise or always, not '%.*s'", Q(val));
+        return 0;
+    case VML_MCFG_ZERO_PAGE:
+        if (is(val, "on"))
+            m->no_zero_page = false;
+        else if (is(val, "off"))
+            m->no_zero_page = true;
+        else
+            return fail(p, val.col, "zero_page must be on or off, not '%.*s'", Q(val));
         return 0;
     default:
         if ((r = size_word(p, val, "swap", &m->swap_bytes)))
