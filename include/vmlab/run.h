@@ -100,6 +100,12 @@ struct vml_snapshot {
 
 void vml_snapshot_free(struct vml_snapshot *snap);
 
+/* Compares a simulated and a real end state field by field (rules in scenario/diff.c and
+ * docs/fidelity.md), appending a table to out. Returns the number of fields that differ;
+ * *compared counts the fields compared, *skipped the mappings that could not be. */
+unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_snapshot *real,
+                            struct vml_text *out, unsigned *compared, unsigned *skipped);
+
 /* Runs s on backend b (started by the run, destroyed by the caller). snap (may be NULL) gets
  * the end state. Returns 0 when every operation ran (expects may still have failed: see res),
  * or a negative VML_E* with diag filled. */

@@ -8,7 +8,8 @@
  *   proc.h     /proc records and the kernel's text formats for them
  *   sim.h      the simulated kernel: processes, mmap, faults, fork, files, its /proc
  *   scenario.h the scenario language: text to a checked list of operations
- *   run.h      running a scenario on the simulator
+ *   run.h      running a scenario on a backend (the simulator is one)
+ *   host.h     the real system: the Linux backend
  */
 #ifndef VMLAB_VMLAB_H
 #define VMLAB_VMLAB_H
@@ -22,5 +23,6 @@
 #include "vmlab/sim.h"
 #include "vmlab/scenario.h"
 #include "vmlab/run.h"
+#include "vmlab/host.h"
 
 #endif

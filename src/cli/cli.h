@@ -14,7 +14,12 @@ struct cli_command {
     void (*help)(FILE *out);           /* full help for vmlab help NAME / NAME --help */
 };
 
-extern const struct cli_command cli_cmd_version, cli_cmd_va, cli_cmd_cpu, cli_cmd_demo, cli_cmd_run;
+extern const struct cli_command cli_cmd_version, cli_cmd_va, cli_cmd_cpu, cli_cmd_demo, cli_cmd_run,
+    cli_cmd_diff;
+
+struct vml_scenario;
+/* Reads and parses a scenario file ("-" for stdin); 0, or an exit status after a message. */
+int cli_load_scenario(const char *file, struct vml_scenario **s);
 
 struct vml_sim;
 /* Writes the simulated /proc under dir (cli/export_proc.c); 0 or EXIT_FAIL after a message. */

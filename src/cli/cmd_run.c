@@ -9,11 +9,14 @@
 
 static void help(FILE *out)
 {
-    fputs("Usage: vmlab run FILE [--summary] [--export-proc DIR] [--check]\n\n"
-          "Runs a scenario (see docs/scenario.md) on the simulated machine and prints what its\n"
-          "'show' lines ask for, in the kernel's /proc formats. 'expect' lines check fields;\n"
-          "each failing one is reported on stderr as FILE:LINE with both values. FILE '-' reads\n"
-          "standard input.\n\n"
+    fputs("Usage: vmlab run FILE [--on sim|linux] [--summary] [--export-proc DIR] [--check]\n\n"
+          "Runs a scenario (see docs/scenario.md) on the simulated machine, or with --on linux on\n"
+          "the real kernel, and prints what its 'show' lines ask for, in the kernel's /proc\n"
+          "formats. 'expect' lines check fields; each failing one is reported on stderr as\n"
+          "FILE:LINE with both values. FILE '-' reads standard input.\n\n"
+          "  --on linux         real processes do the scenario's system calls and accesses (one\n"
+          "                     per scenario process; files in a private temporary directory);\n"
+          "                     process-wide files include vmlab's own memory in them\n"
           "  --summary          after the run, one line per live process: VSZ, RSS, PSS, USS\n"
           "                     (Private_Clean + Private_Dirty) and swap in kB, summed over\n"
           "                     its smaps blocks as smem does, then the totals\n"
@@ -96,11 +99,27 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+int cli_load_scenario(const char *file, struct vml_scenario **s)
+{
+    size_t len;
+    char *text = slurp(file, &len);
+    if (!text)
+        return cli_error(EXIT_FAIL, "cannot read %s: %s", file, strerror(errno));
+    struct vml_diag d = { 0 };
+    int r = vml_scenario_parse(text, len, file, s, &d);
+    free(text);
+    if (r == VML_EPARSE)
+        return cli_error(EXIT_USAGE, "%s:%u:%u: %s", file, d.line, d.col, d.msg);
+    if (r)
+        return cli_error(EXIT_FAIL, "%s: %s", file, vml_strerror(r));
+    return 0;
+}
+
 static int run(int argc, char **argv)
 {
     const char *file = NULL, *export_dir = NULL;
     unsigned flags = 0;
-    bool summary = false;
+    bool summary = false, on_linux = false;
     for (int i = 1; i < argc; i++) {
         const char *v;
         int m = cli_opt(argc, argv, &i, "--export-proc", &v);
@@ -108,6 +127,15 @@ static int run(int argc, char **argv)
             return EXIT_USAGE;
         if (m > 0) {
             export_dir = v;
+            continue;
+        }
+        if ((m = cli_opt(argc, argv, &i, "--on", &v)) < 0)
+            return EXIT_USAGE;
+        if (m > 0) {
+            if (strcmp(v, "linux") == 0)
+                on_linux = true;
+            else if (strcmp(v, "sim") != 0)
+                return cli_error(EXIT_USAGE, "run: --on %s: the backends are sim and linux", v);
             continue;
         }
         if (strcmp(argv[i], "--check") == 0) {
@@ -125,24 +153,27 @@ static int run(int argc, char **argv)
     }
     if (!file)
         return cli_error(EXIT_USAGE, "run: which scenario? usage: vmlab run FILE");
-    size_t len;
-    char *text = slurp(file, &len);
-    if (!text)
-        return cli_error(EXIT_FAIL, "run: cannot read %s: %s", file, strerror(errno));
+    if (on_linux && (summary || export_dir || (flags & VML_RUN_CHECK)))
+        return cli_error(EXIT_USAGE, "run: --summary, --export-proc and --check are for the "
+                                     "simulator; on linux, the real /proc is the truth");
     struct vml_scenario *s;
+    int r = cli_load_scenario(file, &s);
+    if (r)
+        return r;
     struct vml_diag d = { 0 };
-    int r = vml_scenario_parse(text, len, file, &s, &d);
-    free(text);
-    if (r) {
-        if (r == VML_EPARSE)
-            return cli_error(EXIT_USAGE, "%s:%u:%u: %s", file, d.line, d.col, d.msg);
-        return cli_error(EXIT_FAIL, "run: %s", vml_strerror(r));
-    }
     struct vml_text out = { 0 }, report = { 0 };
     struct vml_run_result res;
     struct vml_sim *sim = NULL;
-    memset(&d, 0, sizeof(d));
-    r = vml_run_scenario(s, flags, &out, &report, &res, &sim, &d);
+    if (on_linux) {
+        struct vml_backend b;
+        r = vml_backend_linux(&b);
+        if (r == 0) {
+            r = vml_run(s, &b, flags, &out, &report, &res, NULL, &d);
+            b.destroy(b.ctx);
+        }
+    } else {
+        r = vml_run_scenario(s, flags, &out, &report, &res, &sim, &d);
+    }
     if (out.len)
         fwrite(out.s, 1, out.len, stdout);
     fflush(stdout);

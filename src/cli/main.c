@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const struct cli_command *commands[] = {
-    &cli_cmd_version, &cli_cmd_va, &cli_cmd_cpu, &cli_cmd_demo, &cli_cmd_run,
+    &cli_cmd_version, &cli_cmd_va, &cli_cmd_cpu, &cli_cmd_demo, &cli_cmd_run, &cli_cmd_diff,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

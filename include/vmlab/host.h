@@ -1,0 +1,24 @@
+/* host.h: the only part of libvmlab that touches the real operating system.
+ *
+ * The Linux backend runs a scenario's operations with real system calls in real processes: one
+ * child process (an "agent") per scenario process, a scenario fork is a real fork, files live
+ * in a private temporary directory and memfds are real memfds. show and expect read the
+ * agents' real /proc files. The agents do nothing but what they are told: between requests they
+ * wait on a socket and allocate nothing, so the scenario's mappings hold only what the
+ * scenario put there (the agent's own memory, inherited from vmlab, lies outside them).
+ */
+#ifndef VMLAB_HOST_H
+#define VMLAB_HOST_H
+
+#include "vmlab/run.h"
+
+/* The running kernel as a backend. Machine settings that cannot apply (RAM, nodes, CPU model,
+ * cpus, seed) are reported as not applied; the paging mode, THP mode and swap are checked and
+ * reported. touch ... exec is not supported (the agents cannot execute zeroed pages). */
+int vml_backend_linux(struct vml_backend *out);
+
+/* Whether the running kernel maps the shared zero page on reads of untouched anonymous memory
+ * (some kernels are built not to); probed in this process. 0 or VML_E*. */
+int vml_host_zero_page(bool *uses);
+
+#endif

@@ -1,0 +1,683 @@
+/* host/backend_linux.c: the Linux backend: a scenario on the real kernel (see vmlab/host.h).
+ *
+ * vmlab stays the controller: it forks one agent per scenario process (host/agent.c) and sends
+ * it requests over a socket; a scenario fork is a fork inside the agent, whose new socket comes
+ * back by SCM_RIGHTS. Files are created sparse (not cached) in a private temporary directory;
+ * memfds are created here and opened by the agents through /proc/<vmlab>/fd/N.
+ */
+#define _GNU_SOURCE /* memfd_create, MAP_FIXED_NOREPLACE, MAP_POPULATE */
+
+#include "host/agent.h"
+#include "util/text.h"
+#include "vmlab/host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct agent {
+    int pid;
+    int sock;
+    bool alive;
+    struct vml_sim_death death;
+};
+
+struct hfile {
+    char path[256]; /* what agents open */
+    uint64_t size;
+    int fd; /* memfd (kept open here), else -1 */
+    bool live;
+};
+
+struct linb {
+    char dir[128]; /* private temporary directory */
+    struct agent *agents;
+    size_t n_agents, cap_agents;
+    struct hfile *files;
+    size_t n_files, cap_files;
+    char (*dirs)[256]; /* subdirectories created for file names, removed at the end */
+    size_t n_dirs, cap_dirs;
+};
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? 2 * *cap : 8;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return VML_EHOST;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* errno to the library's codes; msg gets the system's words. */
+static int sys_error(int e, char *msg)
+{
+    snprintf(msg, VML_BACKEND_MSG, "%s", strerror(e));
+    switch (e) {
+    case ENOMEM: return VML_ENOMEM;
+    case EEXIST: return VML_EEXIST;
+    case ESRCH:
+    case ENOENT: return VML_ENOENT;
+    default: return VML_EINVAL;
+    }
+}
+
+static struct agent *agent_of(struct linb *b, int pid)
+{
+    for (size_t i = 0; i < b->n_agents; i++)
+        if (b->agents[i].pid == pid)
+            return &b->agents[i];
+    return NULL;
+}
+
+/* Reaps an agent that died; records how. */
+static void bury(struct agent *a, const struct agent_rep *death)
+{
+    int st;
+    close(a->sock);
+    a->sock = -1;
+    waitpid(a->pid, &st, 0);
+    a->alive = false;
+    if (death) {
+        a->death.killed = true;
+        a->death.addr = death->fault_addr;
+        if (death->signo == SIGBUS)
+            a->death.si_code = VML_BUS_ADRERR;
+        else if (death->fault_code == SEGV_MAPERR)
+            a->death.si_code = VML_SEGV_MAPERR;
+        else if (death->fault_code == SEGV_ACCERR)
+            a->death.si_code = VML_SEGV_ACCERR;
+        else
+            a->death.si_code = VML_SI_KERNEL;
+    }
+}
+
+/* One request and its reply (and the fd a fork passes back). 0, or an error with msg. */
+static int call(struct agent *a, const struct agent_req *q, struct agent_rep *p, int *fd, char *msg)
+{
+    if (!a || !a->alive) {
+        snprintf(msg, VML_BACKEND_MSG, "no such process");
+        return VML_ENOENT;
+    }
+    if (send(a->sock, q, sizeof(*q), MSG_NOSIGNAL) != (ssize_t)sizeof(*q))
+        return sys_error(errno, msg);
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = { p, sizeof(*p) };
+    struct msghdr m;
+    memset(&m, 0, sizeof(m));
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof(u.buf);
+    ssize_t n = recvmsg(a->sock, &m, MSG_CMSG_CLOEXEC);
+    if (n != (ssize_t)sizeof(*p)) {
+        bury(a, NULL);
+        snprintf(msg, VML_BACKEND_MSG, "the agent process died unexpectedly");
+        return VML_EINVAL;
+    }
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (fd && c && c->cmsg_type == SCM_RIGHTS)
+        memcpy(fd, CMSG_DATA(c), sizeof(int));
+    if (p->status == AG_DEATH) {
+        bury(a, p);
+        return 0;
+    }
+    if (p->status == AG_ERR)
+        return sys_error(p->err, msg);
+    return 0;
+}
+
+/* Waits for a new agent's hello: it is set up and idle. */
+static int await_hello(int sock, char *msg)
+{
+    struct agent_rep hello;
+    if (recv(sock, &hello, sizeof(hello), 0) != (ssize_t)sizeof(hello)) {
+        snprintf(msg, VML_BACKEND_MSG, "a new agent process did not start");
+        return VML_EINVAL;
+    }
+    return 0;
+}
+
+static int add_agent(struct linb *b, int pid, int sock)
+{
+    if (grow((void **)&b->agents, &b->cap_agents, b->n_agents, sizeof(*b->agents)))
+        return VML_EHOST;
+    b->agents[b->n_agents++] = (struct agent){ .pid = pid, .sock = sock, .alive = true };
+    return 0;
+}
+
+/* ---- machine ------------------------------------------------------------------------------- */
+
+static bool read_small(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t k = fread(buf, 1, n - 1, f);
+    buf[k] = 0;
+    fclose(f);
+    return true;
+}
+
+/* The bracketed word of a sysfs choice file: "always [madvise] never" -> madvise. */
+static const char *chosen(char *buf)
+{
+    char *a = strchr(buf, '['), *z = a ? strchr(a, ']') : NULL;
+    if (!a || !z)
+        return "?";
+    *z = 0;
+    return a + 1;
+}
+
+static int filter_vmas(const char *text, size_t len, enum vml_procfile f, uint64_t start,
+                       uint64_t end, struct vml_text *out);
+static int read_file(const char *path, struct vml_text *out, char *msg);
+
+int vml_host_zero_page(bool *uses)
+{
+    /* Read 16 untouched anonymous pages and see whether they became resident. */
+    size_t len = 16 * 4096;
+    volatile unsigned char *p =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return VML_EHOST;
+    unsigned sum = 0;
+    for (size_t i = 0; i < len; i += 4096)
+        sum += p[i];
+    struct vml_text all = { 0 }, mine = { 0 };
+    char msg[VML_BACKEND_MSG];
+    int r = read_file("/proc/self/smaps", &all, msg);
+    if (r == 0 && all.len)
+        r = filter_vmas(all.s, all.len, VML_PROCFILE_SMAPS, (uintptr_t)p, (uintptr_t)p + len,
+                        &mine);
+    const char *rss = mine.s ? strstr(mine.s, "\nRss:") : NULL;
+    if (r == 0 && !rss)
+        r = VML_EINVAL;
+    if (r == 0)
+        *uses = strtoull(rss + 5, NULL, 10) == 0 && sum == 0;
+    vml_text_free(&all);
+    vml_text_free(&mine);
+    munmap((void *)p, len);
+    return r;
+}
+
+static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, char *msg)
+{
+    struct linb *b = ctx;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(b->dir, sizeof(b->dir), "%s/vmlab.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(b->dir))
+        return sys_error(errno, msg);
+    /* What the kernel has that the scenario asked for. */
+    static const char *thp_names[] = { "never", "madvise", "always" };
+    char buf[256];
+    if (m->given & (VML_MCFG_RAM | VML_MCFG_NODES | VML_MCFG_CPU | VML_MCFG_CPUS | VML_MCFG_SEED))
+        text_printf(notes,
+                    "linux: ram, nodes, cpu, cpus and seed are not applied: this is the real "
+                    "machine (%ld CPUs online; 'cpu N run' for others is not applied)\n",
+                    sysconf(_SC_NPROCESSORS_ONLN));
+    if (m->given & VML_MCFG_THP) {
+        const char *have =
+            read_small("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf))
+                ? chosen(buf)
+                : "unknown";
+        text_printf(notes, "linux: thp=%s asked, the kernel has %s%s\n", thp_names[m->thp], have,
+                    strcmp(have, thp_names[m->thp]) == 0 ? "" : " (differs)");
+    }
+    if (m->given & VML_MCFG_PAGING) {
+        /* 5-level paging is in use when user addresses above 47 bits are possible: probe with
+         * a hint there (the kernel honours it only with LA57). */
+        void *p = mmap((void *)(1ull << 52), 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        unsigned have = p != MAP_FAILED && (uintptr_t)p >= (1ull << 47) ? 5 : 4;
+        if (p != MAP_FAILED)
+            munmap(p, 4096);
+        text_printf(notes, "linux: paging=%u asked, the kernel uses %u-level paging%s\n",
+                    m->paging_levels, have, have == m->paging_levels ? "" : " (differs)");
+    }
+    if (m->given & VML_MCFG_ZERO_PAGE) {
+        bool uses = true;
+        int zr = vml_host_zero_page(&uses);
+        text_printf(
+            notes, "linux: zero_page=%s asked, the kernel %s\n", m->no_zero_page ? "off" : "on",
+            zr ? "could not be probed"
+            : uses
+                ? (m->no_zero_page ? "maps the zero page (differs)" : "maps it")
+                : (m->no_zero_page ? "does not map it" : "does not map the zero page (differs)"));
+    }
+    if (m->given & VML_MCFG_SWAP)
+        text_printf(notes, "linux: swap=%llu asked: swap is whatever the machine has\n",
+                    (unsigned long long)m->swap_bytes);
+    return text_status(notes);
+}
+
+static void lb_destroy(void *ctx)
+{
+    struct linb *b = ctx;
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n_agents; i++) {
+        struct agent *a = &b->agents[i];
+        if (!a->alive)
+            continue;
+        kill(a->pid, SIGKILL);
+        close(a->sock);
+        waitpid(a->pid, NULL, 0);
+    }
+    for (size_t i = 0; i < b->n_files; i++) {
+        if (b->files[i].fd >= 0)
+            close(b->files[i].fd);
+        else if (b->files[i].live)
+            unlink(b->files[i].path);
+    }
+    for (size_t i = b->n_dirs; i-- > 0;)
+        rmdir(b->dirs[i]);
+    if (b->dir[0])
+        rmdir(b->dir);
+    free(b->agents);
+    free(b->files);
+    free(b->dirs);
+    free(b);
+}
+
+/* ---- processes ------------------------------------------------------------------------------ */
+
+static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
+{
+    struct linb *b = ctx;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+        return sys_error(errno, msg);
+    fflush(NULL); /* nothing buffered may be written twice */
+    pid_t p = fork();
+    if (p < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        return sys_error(e, msg);
+    }
+    if (p == 0) {
+        close(sv[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        prctl(PR_SET_NAME, name, 0, 0, 0);
+        agent_main(sv[1]);
+    }
+    close(sv[1]);
+    *pid = p;
+    int r = add_agent(b, p, sv[0]);
+    return r ? r : await_hello(sv[0], msg);
+}
+
+static int lb_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_FORK };
+    snprintf(q.name, sizeof(q.name), "%s", child_name);
+    struct agent_rep p;
+    int fd = -1;
+    int r = call(agent_of(b, pid), &q, &p, &fd, msg);
+    if (r)
+        return r;
+    if (fd < 0) {
+        snprintf(msg, VML_BACKEND_MSG, "the forked agent's socket did not arrive");
+        return VML_EINVAL;
+    }
+    *child = p.child;
+    r = add_agent(b, p.child, fd);
+    return r ? r : await_hello(fd, msg);
+}
+
+static int lb_exit(void *ctx, int pid, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent *a = agent_of(b, pid);
+    struct agent_req q = { .op = AG_EXIT };
+    struct agent_rep p;
+    int r = call(a, &q, &p, NULL, msg);
+    if (r == 0 && a->alive)
+        bury(a, NULL);
+    return r;
+}
+
+/* ---- memory calls -----------------------------------------------------------------------------
+ */
+
+static int simple(struct linb *b, int pid, struct agent_req *q, char *msg)
+{
+    struct agent_rep p;
+    return call(agent_of(b, pid), q, &p, NULL, msg);
+}
+
+static int lb_mmap(void *ctx, int pid, uint64_t hint, uint64_t len, unsigned prot, unsigned flags,
+                   int file, uint64_t off, uint64_t *addr, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_MMAP, .addr = hint, .len = len, .off = off, .prot = prot };
+    /* The library's flag values are Linux's. */
+    q.flags = flags;
+    if (file >= 0) {
+        if ((size_t)file >= b->n_files)
+            return VML_EINVAL;
+        snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    }
+    struct agent_rep p;
+    int r = call(agent_of(b, pid), &q, &p, NULL, msg);
+    *addr = p.addr;
+    return r;
+}
+
+static int lb_munmap(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
+{
+    struct agent_req q = { .op = AG_MUNMAP, .addr = addr, .len = len };
+    return simple(ctx, pid, &q, msg);
+}
+
+static int lb_mprotect(void *ctx, int pid, uint64_t addr, uint64_t len, unsigned prot, char *msg)
+{
+    struct agent_req q = { .op = AG_MPROTECT, .addr = addr, .len = len, .prot = prot };
+    return simple(ctx, pid, &q, msg);
+}
+
+static int lb_madvise(void *ctx, int pid, uint64_t addr, uint64_t len, int advice, char *msg)
+{
+    struct agent_req q = { .op = AG_MADVISE, .addr = addr, .len = len, .flags = (uint32_t)advice };
+    return simple(ctx, pid, &q, msg);
+}
+
+static int lb_mlock(void *ctx, int pid, uint64_t addr, uint64_t len, bool lock, char *msg)
+{
+    struct agent_req q = { .op = lock ? AG_MLOCK : AG_MUNLOCK, .addr = addr, .len = len };
+    return simple(ctx, pid, &q, msg);
+}
+
+static int lb_brk(void *ctx, int pid, int64_t delta, uint64_t *brk, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_BRK, .delta = delta };
+    struct agent_rep p;
+    int r = call(agent_of(b, pid), &q, &p, NULL, msg);
+    *brk = p.addr;
+    return r;
+}
+
+static int lb_touch(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t stride,
+                    enum vml_access access, struct vml_sim_access *res, char *msg)
+{
+    struct linb *b = ctx;
+    memset(res, 0, sizeof(*res));
+    if (access == VML_EXEC) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "touch exec is not supported on the linux backend (it cannot execute the "
+                 "mapping's zeroed pages); use read");
+        return VML_EINVAL;
+    }
+    struct agent *a = agent_of(b, pid);
+    struct agent_req q = { .op = AG_TOUCH,
+                           .addr = start,
+                           .len = end - start,
+                           .stride = stride,
+                           .access = access == VML_WRITE };
+    struct agent_rep p;
+    int r = call(a, &q, &p, NULL, msg);
+    if (r == 0 && p.status == AG_DEATH) {
+        res->killed = true;
+        res->si_code = a->death.si_code;
+        res->addr = a->death.addr;
+    }
+    res->accesses = p.count;
+    return r;
+}
+
+/* ---- files -------------------------------------------------------------------------------------
+ */
+
+/* Creates the directories of a relative name under the private directory. */
+static int make_parents(struct linb *b, const char *name, char *msg)
+{
+    char path[256];
+    for (const char *s = strchr(name, '/'); s; s = strchr(s + 1, '/')) {
+        snprintf(path, sizeof(path), "%s/%.*s", b->dir, (int)(s - name), name);
+        if (mkdir(path, 0700) != 0) {
+            if (errno == EEXIST)
+                continue;
+            return sys_error(errno, msg);
+        }
+        if (grow((void **)&b->dirs, &b->cap_dirs, b->n_dirs, sizeof(*b->dirs)))
+            return VML_EHOST;
+        snprintf(b->dirs[b->n_dirs++], sizeof(*b->dirs), "%s", path);
+    }
+    return 0;
+}
+
+static struct hfile *new_file(struct linb *b, int *id)
+{
+    if (grow((void **)&b->files, &b->cap_files, b->n_files, sizeof(*b->files)))
+        return NULL;
+    *id = (int)b->n_files;
+    struct hfile *f = &b->files[b->n_files++];
+    memset(f, 0, sizeof(*f));
+    f->fd = -1;
+    f->live = true;
+    return f;
+}
+
+static int lb_file_create(void *ctx, const char *name, uint64_t size, int *file, char *msg)
+{
+    struct linb *b = ctx;
+    int r = make_parents(b, name, msg);
+    if (r)
+        return r;
+    struct hfile *f = new_file(b, file);
+    if (!f)
+        return VML_EHOST;
+    snprintf(f->path, sizeof(f->path), "%s/%s", b->dir, name);
+    /* Sparse: nothing of it is in the page cache, as a file the simulator creates. */
+    int fd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        b->n_files--;
+        return sys_error(e, msg);
+    }
+    close(fd);
+    f->size = size;
+    return 0;
+}
+
+static int lb_file_delete(void *ctx, int file, char *msg)
+{
+    struct linb *b = ctx;
+    struct hfile *f = &b->files[file];
+    if (unlink(f->path) != 0)
+        return sys_error(errno, msg);
+    f->live = false;
+    return 0;
+}
+
+static int lb_memfd_get(void *ctx, const char *name, uint64_t size, int *file, char *msg)
+{
+    struct linb *b = ctx;
+    struct hfile *f;
+    if (*file < 0) {
+        if (!(f = new_file(b, file)))
+            return VML_EHOST;
+        f->fd = memfd_create(name, MFD_CLOEXEC);
+        if (f->fd < 0) {
+            b->n_files--;
+            return sys_error(errno, msg);
+        }
+        snprintf(f->path, sizeof(f->path), "/proc/%d/fd/%d", (int)getpid(), f->fd);
+    }
+    f = &b->files[*file];
+    if (size > f->size) {
+        if (ftruncate(f->fd, (off_t)size) != 0)
+            return sys_error(errno, msg);
+        f->size = size;
+    }
+    return 0;
+}
+
+static uint64_t lb_file_size(void *ctx, int file)
+{
+    struct linb *b = ctx;
+    struct stat st;
+    if (file < 0 || (size_t)file >= b->n_files || stat(b->files[file].path, &st) != 0)
+        return 0;
+    return (uint64_t)st.st_size;
+}
+
+static int lb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write,
+                      char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = write ? AG_WRITE : AG_READ, .off = off, .len = len };
+    snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    return simple(b, pid, &q, msg);
+}
+
+static int lb_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
+{
+    /* CPUs the machine lacks are not applied (start() said so for cpus=). */
+    long have = sysconf(_SC_NPROCESSORS_ONLN);
+    if (have > 0 && cpu >= (unsigned long)have)
+        return 0;
+    struct agent_req q = { .op = AG_CPU, .addr = cpu };
+    return simple(ctx, pid, &q, msg);
+}
+
+/* ---- /proc --------------------------------------------------------------------------------------
+ */
+
+static int read_file(const char *path, struct vml_text *out, char *msg)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sys_error(errno, msg);
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        text_append(out, buf, (size_t)n);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return sys_error(e, msg);
+    return text_status(out);
+}
+
+/* Keeps the VMAs of maps, smaps or numa_maps text that overlap [start, end): a VMA is a line
+ * (maps, numa_maps) or a header line and the lines up to the next header (smaps). */
+static int filter_vmas(const char *text, size_t len, enum vml_procfile f, uint64_t start,
+                       uint64_t end, struct vml_text *out)
+{
+    bool keep = false;
+    for (const char *line = text; line < text + len;) {
+        const char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        const char *stop = nl ? nl + 1 : text + len;
+        char *rest;
+        unsigned long long lo = strtoull(line, &rest, 16), hi = lo;
+        bool header =
+            rest != line && (*rest == '-' || (f == VML_PROCFILE_NUMA_MAPS && *rest == ' '));
+        if (header) {
+            if (*rest == '-')
+                hi = strtoull(rest + 1, NULL, 16);
+            else
+                hi = lo + 1; /* numa_maps gives only the start */
+            keep = lo < end && hi > start;
+        }
+        if (keep)
+            text_append(out, line, (size_t)(stop - line));
+        line = stop;
+    }
+    return text_status(out);
+}
+
+static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
+                        struct vml_text *out, char *msg)
+{
+    (void)ctx;
+    char path[64];
+    if (f == VML_PROCFILE_NUMASTAT) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "numastat is per node in /sys; it is not read on the linux backend yet");
+        return VML_EINVAL;
+    }
+    if (pid)
+        snprintf(path, sizeof(path), "/proc/%d/%s", pid, vml_procfile_name(f));
+    else
+        snprintf(path, sizeof(path), "/proc/%s", vml_procfile_name(f));
+    bool filter = (start || end) && (f == VML_PROCFILE_MAPS || f == VML_PROCFILE_SMAPS ||
+                                     f == VML_PROCFILE_NUMA_MAPS);
+    if (!filter)
+        return read_file(path, out, msg);
+    struct vml_text all = { 0 };
+    int r = read_file(path, &all, msg);
+    if (r == 0 && all.len)
+        r = filter_vmas(all.s, all.len, f, start, end, out);
+    vml_text_free(&all);
+    return r;
+}
+
+static int lb_status_of(void *ctx, int pid, struct vml_sim_death *death)
+{
+    struct agent *a = agent_of(ctx, pid);
+    if (a && a->alive)
+        return 0;
+    if (death)
+        *death = a ? a->death : (struct vml_sim_death){ 0 };
+    return VML_ENOENT;
+}
+
+static struct vml_sim *lb_sim(void *ctx)
+{
+    (void)ctx;
+    return NULL;
+}
+
+int vml_backend_linux(struct vml_backend *out)
+{
+    struct linb *b = calloc(1, sizeof(*b));
+    if (!b)
+        return VML_EHOST;
+    *out = (struct vml_backend){
+        .name = "linux",
+        .ctx = b,
+        .start = lb_start,
+        .destroy = lb_destroy,
+        .spawn = lb_spawn,
+        .fork = lb_fork,
+        .exit = lb_exit,
+        .mmap = lb_mmap,
+        .munmap = lb_munmap,
+        .mprotect = lb_mprotect,
+        .madvise = lb_madvise,
+        .mlock = lb_mlock,
+        .brk = lb_brk,
+        .touch = lb_touch,
+        .file_create = lb_file_create,
+        .file_delete = lb_file_delete,
+        .memfd_get = lb_memfd_get,
+        .file_size = lb_file_size,
+        .file_io = lb_file_io,
+        .cpu_run = lb_cpu_run,
+        .proc_text = lb_proc_text,
+        .status_of = lb_status_of,
+        .check = NULL,
+        .sim = lb_sim,
+    };
+    return 0;
+}
