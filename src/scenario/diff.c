@@ -1,0 +1,195 @@
+/* scenario/diff.c: comparing the end states of two runs of a scenario (vmlab diff).
+ *
+ * The rules (docs/fidelity.md says why):
+ *   - per named mapping, every smaps field summed over the mapping's VMAs, and the number of
+ *     VMAs, must be equal;
+ *   - a mapping whose VMA reaches beyond it on either side (merged with memory the scenario did
+ *     not map, such as the runtime's own) cannot be compared field by field: it is reported as
+ *     not comparable, never dropped silently;
+ *   - process-wide status fields include the runtime's own memory on Linux, so they are
+ *     compared as changes from the process's creation to the end of the scenario; VmRSS and
+ *     RssFile also count the runtime's code as it pages in while serving the scenario, and
+ *     VmPTE depends on whether the scenario's memory shares page tables with the runtime's,
+ *     so those three are shown but not compared;
+ *   - high-water marks (VmPeak, VmHWM) are not compared: they remember the runtime's history;
+ *   - a process must be alive or dead on both sides, killed by the same signal.
+ */
+#include "util/text.h"
+#include "vmlab/run.h"
+
+#include <stddef.h>
+#include <string.h>
+
+struct field {
+    const char *name;
+    size_t off;
+    const char *why_not; /* shown instead of a verdict for fields that are not compared */
+};
+
+#define SMAP(f, n)                                                                                 \
+    {                                                                                              \
+        n, offsetof(struct vml_smaps_counts, f), NULL                                              \
+    }
+static const struct field smaps_fields[] = {
+    SMAP(rss, "Rss"),
+    SMAP(pss, "Pss"),
+    SMAP(pss_dirty, "Pss_Dirty"),
+    SMAP(shared_clean, "Shared_Clean"),
+    SMAP(shared_dirty, "Shared_Dirty"),
+    SMAP(private_clean, "Private_Clean"),
+    SMAP(private_dirty, "Private_Dirty"),
+    SMAP(referenced, "Referenced"),
+    SMAP(anonymous, "Anonymous"),
+    SMAP(ksm, "KSM"),
+    SMAP(lazyfree, "LazyFree"),
+    SMAP(anon_huge_pages, "AnonHugePages"),
+    SMAP(shmem_pmd_mapped, "ShmemPmdMapped"),
+    SMAP(file_pmd_mapped, "FilePmdMapped"),
+    SMAP(shared_hugetlb, "Shared_Hugetlb"),
+    SMAP(private_hugetlb, "Private_Hugetlb"),
+    SMAP(swap, "Swap"),
+    SMAP(swap_pss, "SwapPss"),
+    SMAP(locked, "Locked"),
+};
+
+#define STAT(f, n)                                                                                 \
+    {                                                                                              \
+        n, offsetof(struct vml_status_mem, f), NULL                                                \
+    }
+#define INFO(f, n, w)                                                                              \
+    {                                                                                              \
+        n, offsetof(struct vml_status_mem, f), w                                                   \
+    }
+static const char runtime_text[] = "not compared: on linux it includes vmlab's code paged in";
+static const struct field status_fields[] = {
+    STAT(vm_size, "VmSize"),
+    STAT(vm_lck, "VmLck"),
+    STAT(vm_pin, "VmPin"),
+    INFO(vm_rss, "VmRSS", runtime_text),
+    STAT(rss_anon, "RssAnon"),
+    INFO(rss_file, "RssFile", runtime_text),
+    STAT(rss_shmem, "RssShmem"),
+    STAT(vm_data, "VmData"),
+    STAT(vm_stk, "VmStk"),
+    STAT(vm_exe, "VmExe"),
+    STAT(vm_lib, "VmLib"),
+    INFO(vm_pte, "VmPTE", "not compared: tables are shared with the runtime's neighbouring memory"),
+    STAT(vm_swap, "VmSwap"),
+    STAT(hugetlb_pages, "HugetlbPages"),
+};
+
+static uint64_t at(const void *rec, size_t off)
+{
+    uint64_t v;
+    memcpy(&v, (const char *)rec + off, sizeof(v));
+    return v;
+}
+
+struct tally {
+    unsigned compared, differ, skipped;
+};
+
+static void row(struct vml_text *out, struct tally *t, const char *name, int64_t a, int64_t b,
+                const char *unit)
+{
+    t->compared++;
+    bool same = a == b;
+    if (!same)
+        t->differ++;
+    text_printf(out, "    %-16s %12lld %12lld %12lld %s%s\n", name, (long long)a, (long long)b,
+                (long long)(b - a), unit, same ? "" : "   <-- differs");
+}
+
+static const struct vml_snap_map *find_map(const struct vml_snap_proc *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_maps; i++)
+        if (strcmp(p->maps[i].name, name) == 0)
+            return &p->maps[i];
+    return NULL;
+}
+
+static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map *b,
+                        struct vml_text *out, struct tally *t)
+{
+    text_printf(out, "  mapping %s (%llu kB)\n", a->name, (unsigned long long)(a->len >> 10));
+    if (a->spills || b->spills) {
+        t->skipped++;
+        text_printf(out,
+                    "    not comparable: on %s a VMA reaches beyond the mapping (merged with "
+                    "memory the scenario did not map)\n",
+                    a->spills && b->spills ? "both sides"
+                    : a->spills            ? "the simulator"
+                                           : "linux");
+        return;
+    }
+    row(out, t, "VMAs", a->vmas, b->vmas, "");
+    row(out, t, "Size", (int64_t)a->size, (int64_t)b->size, "kB");
+    for (size_t i = 0; i < sizeof(smaps_fields) / sizeof(smaps_fields[0]); i++)
+        row(out, t, smaps_fields[i].name, (int64_t)at(&a->c, smaps_fields[i].off),
+            (int64_t)at(&b->c, smaps_fields[i].off), "kB");
+}
+
+static const char *death_name(const struct vml_snap_proc *p)
+{
+    if (p->alive)
+        return "alive";
+    if (!p->death.killed)
+        return "exited";
+    switch (p->death.si_code) {
+    case VML_SEGV_MAPERR: return "killed by SIGSEGV (SEGV_MAPERR)";
+    case VML_SEGV_ACCERR: return "killed by SIGSEGV (SEGV_ACCERR)";
+    case VML_BUS_ADRERR: return "killed by SIGBUS";
+    default: return "killed by SIGSEGV (SI_KERNEL)";
+    }
+}
+
+unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_snapshot *real,
+                            struct vml_text *out, unsigned *compared, unsigned *skipped)
+{
+    struct tally t = { 0, 0, 0 };
+    text_printf(out, "    %-16s %12s %12s %12s\n", "field", "simulated", "linux", "difference");
+    for (size_t i = 0; i < sim->n_procs && i < real->n_procs; i++) {
+        const struct vml_snap_proc *a = &sim->procs[i], *b = &real->procs[i];
+        text_printf(out, "process %s (simulated pid %d, linux pid %d): %s\n", a->name, a->pid,
+                    b->pid, death_name(b));
+        t.compared++;
+        if (strcmp(death_name(a), death_name(b)) != 0) {
+            t.differ++;
+            text_printf(out, "    state: simulated %s, linux %s   <-- differs\n", death_name(a),
+                        death_name(b));
+            continue;
+        }
+        if (!a->alive)
+            continue;
+        text_printf(out, "  status, change since the process was created\n");
+        for (size_t k = 0; k < sizeof(status_fields) / sizeof(status_fields[0]); k++) {
+            const struct field *f = &status_fields[k];
+            int64_t da = (int64_t)at(&a->last, f->off) - (int64_t)at(&a->first, f->off);
+            int64_t db = (int64_t)at(&b->last, f->off) - (int64_t)at(&b->first, f->off);
+            if (f->why_not)
+                text_printf(out, "    %-16s %12lld %12lld %12s    (%s)\n", f->name, (long long)da,
+                            (long long)db, "", f->why_not);
+            else
+                row(out, &t, f->name, da, db, "kB");
+        }
+        for (size_t k = 0; k < a->n_maps; k++) {
+            const struct vml_snap_map *mb = find_map(b, a->maps[k].name);
+            if (!mb) {
+                t.compared++;
+                t.differ++;
+                text_printf(out, "  mapping %s: missing on linux   <-- differs\n", a->maps[k].name);
+                continue;
+            }
+            compare_map(&a->maps[k], mb, out, &t);
+        }
+    }
+    if (sim->n_procs != real->n_procs) {
+        t.compared++;
+        t.differ++;
+        text_printf(out, "processes: %zu simulated, %zu on linux   <-- differs\n", sim->n_procs,
+                    real->n_procs);
+    }
+    *compared = t.compared;
+    *skipped = t.skipped;
+    return t.differ;
+}
