@@ -2,7 +2,7 @@
 FUZZ_SECONDS ?= 60
 CMAKE_Q := cmake --log-level=WARNING
 
-.PHONY: all deps run test bench fuzz format clean
+.PHONY: all deps run test bench fuzz format fidelity-report clean
 
 all: deps
 	$(CMAKE_Q) --preset release >/dev/null
@@ -28,6 +28,9 @@ fuzz: deps
 	$(CMAKE_Q) --preset fuzz >/dev/null
 	cmake --build --preset fuzz
 	bash tests/fuzz/run_all.sh build/fuzz $(FUZZ_SECONDS)
+
+fidelity-report: all
+	bash scripts/fidelity-report.sh $(CURDIR)/build/release/vmlab
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -122,8 +122,8 @@ static void fault_around(struct vml_sim *sim, struct sim_mm *mm, const struct vm
         if (idx << PAGE_SHIFT >= f->size || !cache_lookup(f, idx, &pfn) ||
             vml_pt_lookup(mm->pt, a, &leaf) == 0)
             continue;
-        /* Fault-around maps read-only and old except where writes need no notification. */
-        if (map_page(sim, mm, v, a, pfn, vma_pte_flags(v, shared_writable) & ~VML_PTE_A) != 0)
+        /* Prefaulted entries are young on x86 (arch_wants_old_prefaulted_pte() is false). */
+        if (map_page(sim, mm, v, a, pfn, vma_pte_flags(v, shared_writable)) != 0)
             return;
     }
 }

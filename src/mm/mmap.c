@@ -38,12 +38,17 @@ static int populate(struct vml_sim *sim, struct sim_task *t, uint64_t start, uin
         bool write = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
         struct vml_pt_leaf leaf;
         bool present = vml_pt_lookup(mm->pt, va, &leaf) == 0;
-        if (present && (!write || (leaf.entry & VML_PTE_RW)))
-            continue;
-        bool major;
-        int r = handle_mm_fault(sim, t, va, write ? VML_WRITE : VML_READ, &major);
-        if (r < 0)
-            return r;
+        if (!present || (write && !(leaf.entry & VML_PTE_RW))) {
+            bool major;
+            int r = handle_mm_fault(sim, t, va, write ? VML_WRITE : VML_READ, &major);
+            if (r < 0)
+                return r;
+            if (r > 0 || vml_pt_lookup(mm->pt, va, &leaf) != 0)
+                continue;
+        }
+        /* follow_page_pte with FOLL_TOUCH: the page it returns is marked accessed. */
+        if (pte_normal_page(sim, leaf.entry))
+            page_mark_accessed(sim, vml_pte_pfn(leaf.entry));
     }
     return 0;
 }

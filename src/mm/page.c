@@ -151,6 +151,25 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
     vml_phys_free(sim->phys, pfn, 0);
 }
 
+void page_mark_accessed(struct vml_sim *sim, uint64_t pfn)
+{
+    struct frame *f = sim_frame(sim, pfn);
+    if (!(f->flags & PGF_REFERENCED)) {
+        f->flags |= PGF_REFERENCED;
+        return;
+    }
+    if (f->flags & PGF_ACTIVE)
+        return;
+    /* Second access: to the active list (not the unevictable one), referenced cleared. */
+    if (!(f->flags & PGF_MLOCKED)) {
+        lru_del(sim, f);
+        f->flags |= PGF_ACTIVE;
+        lru_add(sim, f);
+        sim->events[VML_VMSTAT_pgactivate]++;
+    }
+    f->flags &= ~PGF_REFERENCED;
+}
+
 void page_set_dirty(struct vml_sim *sim, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);

@@ -222,6 +222,8 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
         int r = cache_get(sim, f, idx, node, &pfn, &major);
         if (r)
             return r;
+        /* filemap_read / generic_perform_write: folio_mark_accessed. */
+        page_mark_accessed(sim, pfn);
         if (write)
             page_set_dirty(sim, pfn);
     }

@@ -15,14 +15,15 @@
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
 /* struct frame flags owned by mm/; hw uses bits 0..7. */
-#define PGF_HW_MASK   0xffu
-#define PGF_ANON      (1u << 8)  /* anonymous page (mapping = anon lineage) */
-#define PGF_EXCLUSIVE (1u << 9)  /* PageAnonExclusive: mapped by one process only */
-#define PGF_DIRTY     (1u << 10) /* folio dirty (file pages: to be written back) */
-#define PGF_CACHE     (1u << 11) /* in a file's page cache (mapping = file id + 1) */
-#define PGF_SHMEMPG   (1u << 12) /* swap-backed page of a shmem object */
-#define PGF_MLOCKED   (1u << 13) /* on the unevictable list because an mlocked VMA maps it */
-#define PGF_ACTIVE    (1u << 14) /* on an active LRU list */
+#define PGF_HW_MASK    0xffu
+#define PGF_ANON       (1u << 8)  /* anonymous page (mapping = anon lineage) */
+#define PGF_EXCLUSIVE  (1u << 9)  /* PageAnonExclusive: mapped by one process only */
+#define PGF_DIRTY      (1u << 10) /* folio dirty (file pages: to be written back) */
+#define PGF_CACHE      (1u << 11) /* in a file's page cache (mapping = file id + 1) */
+#define PGF_SHMEMPG    (1u << 12) /* swap-backed page of a shmem object */
+#define PGF_MLOCKED    (1u << 13) /* on the unevictable list because an mlocked VMA maps it */
+#define PGF_ACTIVE     (1u << 14) /* on an active LRU list */
+#define PGF_REFERENCED (1u << 15) /* PG_referenced: read or written through the page cache */
 
 /* LRU lists, in the kernel's order (enum lru_list). */
 enum lru_list {
@@ -143,6 +144,9 @@ void page_remove_map(struct vml_sim *sim, uint64_t pfn);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */
 void page_put(struct vml_sim *sim, uint64_t pfn);
 void page_set_dirty(struct vml_sim *sim, uint64_t pfn);
+/* mm/swap.c: folio_mark_accessed: the first access sets PG_referenced, the second moves the
+ * page to the active list and clears it. */
+void page_mark_accessed(struct vml_sim *sim, uint64_t pfn);
 /* A VM_LOCKED mapping of the page comes or goes (frame->aux counts them): the page is on the
  * unevictable list while any does. */
 void page_mlock(struct vml_sim *sim, uint64_t pfn);

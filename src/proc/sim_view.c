@@ -118,7 +118,7 @@ static int smaps_leaf(const struct vml_pt_leaf *leaf, void *ctx)
     if (f->flags & PGF_ANON)
         a->anonymous += size;
     a->rss += size;
-    if (leaf->entry & VML_PTE_A)
+    if ((leaf->entry & VML_PTE_A) || (f->flags & PGF_REFERENCED))
         a->referenced += size;
     /* One reference: private, whole; else per page by mapcount, private below 2. */
     accumulate(a, f, size, page_pss(f), dirty, f->refcount == 1 || f->mapcount < 2);
