@@ -1,0 +1,1 @@
+diff /nonexistent/x.vml
