@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* memfd_create, MAP_FIXED_NOREPLACE, MAP_POPULATE */
 
 #include "host/agent.h"
+#include "util/grow.h"
 #include "util/text.h"
 #include "vmlab/host.h"
 
@@ -47,19 +48,6 @@ struct linb {
     char (*dirs)[256]; /* subdirectories created for file names, removed at the end */
     size_t n_dirs, cap_dirs;
 };
-
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? 2 * *cap : 8;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return VML_EHOST;
-    *p = q;
-    *cap = c;
-    return 0;
-}
 
 /* errno to the library's codes; msg gets the system's words. */
 static int sys_error(int e, char *msg)
@@ -155,7 +143,7 @@ static int await_hello(int sock, char *msg)
 
 static int add_agent(struct linb *b, int pid, int sock)
 {
-    if (grow((void **)&b->agents, &b->cap_agents, b->n_agents, sizeof(*b->agents)))
+    if (util_grow((void **)&b->agents, &b->cap_agents, b->n_agents, sizeof(*b->agents)))
         return VML_EHOST;
     b->agents[b->n_agents++] = (struct agent){ .pid = pid, .sock = sock, .alive = true };
     return 0;
@@ -456,7 +444,7 @@ static int make_parents(struct linb *b, const char *name, char *msg)
                 continue;
             return sys_error(errno, msg);
         }
-        if (grow((void **)&b->dirs, &b->cap_dirs, b->n_dirs, sizeof(*b->dirs)))
+        if (util_grow((void **)&b->dirs, &b->cap_dirs, b->n_dirs, sizeof(*b->dirs)))
             return VML_EHOST;
         snprintf(b->dirs[b->n_dirs++], sizeof(*b->dirs), "%s", path);
     }
@@ -465,7 +453,7 @@ static int make_parents(struct linb *b, const char *name, char *msg)
 
 static struct hfile *new_file(struct linb *b, int *id)
 {
-    if (grow((void **)&b->files, &b->cap_files, b->n_files, sizeof(*b->files)))
+    if (util_grow((void **)&b->files, &b->cap_files, b->n_files, sizeof(*b->files)))
         return NULL;
     *id = (int)b->n_files;
     struct hfile *f = &b->files[b->n_files++];

@@ -5,6 +5,7 @@
  * the mapping's start and length as mmap returned them. show and expect read the backend's
  * /proc text, so both backends are checked the same way.
  */
+#include "util/grow.h"
 #include "util/text.h"
 #include "vmlab/run.h"
 
@@ -82,19 +83,6 @@ static const char *errno_name(int err)
     }
 }
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? 2 * *cap : 8;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return VML_EHOST;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 static struct proc_ent *find_proc(struct run *r, const char *name)
 {
     for (size_t i = 0; i < r->n_procs; i++)
@@ -142,7 +130,7 @@ static struct obj_ent *find_obj(struct run *r, const char *name, bool memfd)
 
 static int add_obj(struct run *r, const char *name, int id, bool memfd)
 {
-    if (grow((void **)&r->objs, &r->cap_objs, r->n_objs, sizeof(*r->objs)))
+    if (util_grow((void **)&r->objs, &r->cap_objs, r->n_objs, sizeof(*r->objs)))
         return VML_EHOST;
     struct obj_ent *o = &r->objs[r->n_objs++];
     memset(o, 0, sizeof(*o));
@@ -205,7 +193,7 @@ static void status_now(struct run *r, int pid, struct vml_status_mem *st)
 
 static int op_proc(struct run *r)
 {
-    if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)))
+    if (util_grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)))
         return VML_EHOST;
     struct proc_ent *p = &r->procs[r->n_procs];
     memset(p, 0, sizeof(*p));
@@ -262,7 +250,7 @@ static int op_mmap(struct run *r, struct proc_ent *p)
                        &addr, r->msg);
     if (e)
         return syscall_error(r, "mmap", e);
-    if (grow((void **)&p->maps, &p->cap_maps, p->n_maps, sizeof(*p->maps)))
+    if (util_grow((void **)&p->maps, &p->cap_maps, p->n_maps, sizeof(*p->maps)))
         return VML_EHOST;
     struct map_ent *m = &p->maps[p->n_maps++];
     snprintf(m->name, sizeof(m->name), "%s", o->map);
@@ -345,7 +333,7 @@ static int op_fork(struct run *r, struct proc_ent *p)
     int e = r->b->fork(r->b->ctx, p->pid, r->op->u.fork.child, &child, r->msg);
     if (e)
         return syscall_error(r, "fork", e);
-    if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)))
+    if (util_grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)))
         return VML_EHOST;
     p = find_proc(r, r->op->proc); /* the array may have moved */
     struct proc_ent *c = &r->procs[r->n_procs];
