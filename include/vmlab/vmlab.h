@@ -10,6 +10,7 @@
  *   scenario.h the scenario language: text to a checked list of operations
  *   run.h      running a scenario on a backend (the simulator is one)
  *   host.h     the real system: the Linux backend
+ *   live.h     the real system: its processes' memory from /proc
  */
 #ifndef VMLAB_VMLAB_H
 #define VMLAB_VMLAB_H
@@ -24,5 +25,6 @@
 #include "vmlab/scenario.h"
 #include "vmlab/run.h"
 #include "vmlab/host.h"
+#include "vmlab/live.h"
 
 #endif

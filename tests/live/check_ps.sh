@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# check_ps.sh: vmlab ps and pmap on the fixed /proc tree in tests/fixtures/live, in every
+# output format, against golden files (exact: escaping of odd command lines included).
+# Usage: check_ps.sh VMLAB   (UPDATE=1 rewrites the golden files)
+set -u
+bin=$1; here=$(cd "$(dirname "$0")" && pwd); proc=proc
+cd "$here/../fixtures/live" || exit 1 # relative paths: the output names them
+fail=0
+check() { # NAME ARGS...
+  local name=$1; shift
+  local got; got=$("$bin" "$@" 2>&1; echo "rc=$?")
+  if [ "${UPDATE:-0}" = 1 ]; then printf '%s\n' "$got" >"$here/$name.out"; fi
+  if ! diff -u "$here/$name.out" <(printf '%s\n' "$got"); then echo "$name differs (above)"; fail=1; fi
+}
+check ps_text ps --proc "$proc" --kernel
+check ps_bytes ps --proc "$proc" --units K --sort rss
+check ps_json ps --proc "$proc" --json
+check ps_csv ps --proc "$proc" --csv
+check ps_prom ps --proc "$proc" --format prometheus --pid 100,101
+check ps_filter ps --proc "$proc" --command 'a,*' --user 4242
+check ps_bad_sort ps --proc "$proc" --sort nope
+check ps_no_proc ps --proc /nonexistent/proc
+check pmap_text pmap 101 --proc "$proc"
+check pmap_json pmap 100 --proc "$proc" --json
+check pmap_gone pmap 103 --proc "$proc"
+exit $fail

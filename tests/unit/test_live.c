@@ -1,0 +1,92 @@
+/* test_live.c: the live scan on a fixed /proc tree (tests/fixtures/live/proc): a normal
+ * process, an old kernel without smaps_rollup, a kernel thread, a process that vanished, and
+ * one whose smaps_rollup does not parse; then invariants on the real /proc. */
+#include "vmlab/vmlab.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void test_fixture(void **state)
+{
+    (void)state;
+    struct vml_live_scan s;
+    assert_int_equal(vml_live_scan(VMLAB_FIXTURES "/live/proc", 2, &s), 0);
+    assert_int_equal(s.n, 5);
+    const struct vml_live_proc *p = s.procs;
+    /* 100: smaps_rollup from a real 6.18 capture. */
+    assert_int_equal(p[0].pid, 100);
+    assert_int_equal(p[0].state, VML_LIVE_OK);
+    assert_string_equal(p[0].comm, "dump_formats");
+    assert_string_equal(p[0].cmdline, "sleep 100");
+    assert_int_equal(p[0].rss, 2520 << 10);
+    assert_int_equal(p[0].pss, 1203 << 10);
+    assert_int_equal(p[0].uss, 1200 << 10);
+    assert_int_equal(p[0].vsz, 3564 << 10);
+    assert_int_equal(p[0].oom_score, 666);
+    /* 101: no smaps_rollup: the smaps blocks are summed; odd bytes in the command line. */
+    assert_int_equal(p[1].state, VML_LIVE_OK);
+    assert_int_equal(p[1].uid, 4242);
+    assert_int_equal(p[1].rss, 1032 << 10);
+    assert_int_equal(p[1].uss, 1032 << 10);
+    assert_string_equal(p[1].cmdline, "a,\"b\"\nc \xff\xfe arg");
+    assert_int_equal(p[1].oom_score_adj, 100);
+    /* 102: a kernel thread; 103: gone; 104: a rollup that does not parse. */
+    assert_int_equal(p[2].state, VML_LIVE_KERNEL);
+    assert_string_equal(p[2].comm, "kworker/0:1");
+    assert_int_equal(p[3].state, VML_LIVE_GONE);
+    assert_int_equal(p[4].state, VML_LIVE_BAD);
+    assert_non_null(strstr(p[4].error, "smaps_rollup"));
+    assert_int_equal(p[4].oom_score_adj, -1000);
+    assert_int_equal(s.n_state[VML_LIVE_OK], 2);
+    assert_int_equal(s.n_state[VML_LIVE_GONE], 1);
+    vml_live_scan_free(&s);
+}
+
+static void test_missing_root(void **state)
+{
+    (void)state;
+    struct vml_live_scan s;
+    assert_int_equal(vml_live_scan("/nonexistent/proc", 1, &s), VML_ENOENT);
+    assert_int_equal(s.n, 0);
+}
+
+/* The real /proc: numbers change, so only what must always hold is checked. */
+static void test_real_invariants(void **state)
+{
+    (void)state;
+    struct vml_live_scan a, b;
+    assert_int_equal(vml_live_scan("/proc", 1, &a), 0);
+    assert_int_equal(vml_live_scan("/proc", 4, &b), 0);
+    assert_true(a.n > 0);
+    size_t ok = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        const struct vml_live_proc *p = &a.procs[i];
+        if (i > 0)
+            assert_true(p->pid > a.procs[i - 1].pid);
+        if (p->state != VML_LIVE_OK)
+            continue;
+        ok++;
+        assert_true(p->uss <= p->pss);
+        assert_true(p->pss <= p->rss);
+        assert_true(p->rss <= p->vsz);
+        assert_true(p->swap_pss <= p->swap);
+    }
+    assert_true(ok > 0); /* at least this test itself */
+    vml_live_scan_free(&a);
+    vml_live_scan_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixture),
+        cmocka_unit_test(test_missing_root),
+        cmocka_unit_test(test_real_invariants),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
