@@ -36,9 +36,17 @@ struct fast_probe {
  * generation it was filled in: freeing any content invalidates them all. */
 #define TCACHE_SIZE 1024u
 struct tcache_entry {
-    uint64_t pfn;
+    uint64_t pfn;   /* UINT64_MAX: empty */
     uint64_t gen;   /* phys->data_gen when filled */
-    uint64_t *data; /* content, never NULL in a valid entry */
+    uint64_t *data; /* content, never NULL */
+};
+
+/* A page-walk cache the walk probes, in probe order (PDE first, up to the top of the paging
+ * mode): computed at CR3 load, enabled caches only. */
+struct pwc_plan {
+    struct assoc *a;
+    unsigned p;     /* VML_PWC_* */
+    unsigned shift; /* va bits below the tag: vml_level_shift of the entries' level */
 };
 
 struct vml_cpu {
@@ -56,19 +64,25 @@ struct vml_cpu {
     uint64_t forbid[VML_NR_ACCESS][2]; /* [access][user]: bits that forbid the access */
     struct vml_mmu_stats stats;
     struct tcache_entry tcache[TCACHE_SIZE];
+    /* The walk's plan (after the L1 hit path's fields, which keep their places). */
+    struct pwc_plan pwc_plan[VML_PWC_NR];
+    unsigned nr_pwc_plan;
+    uint64_t pwc_key_base; /* ASSOC_VALID | current pcid */
 };
 
-/* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). */
-static inline uint64_t *table_data(struct vml_cpu *cpu, uint64_t pfn)
+/* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). gen is
+ * phys->data_gen. A frame without content is not cached: content may be attached later without
+ * a generation change. */
+static inline uint64_t *table_data(struct vml_cpu *cpu, uint64_t pfn, uint64_t gen)
 {
     struct tcache_entry *e = &cpu->tcache[pfn & (TCACHE_SIZE - 1)];
-    uint64_t gen = cpu->phys->data_gen;
-    if (e->data && e->pfn == pfn && e->gen == gen)
+    if (e->pfn == pfn && e->gen == gen)
         return e->data;
     if (pfn >= cpu->phys->total_pages) /* a corrupt entry: nothing there */
         return NULL;
     uint64_t *d = phys_data(cpu->phys, pfn);
-    *e = (struct tcache_entry){ .pfn = pfn, .gen = gen, .data = d };
+    if (d)
+        *e = (struct tcache_entry){ .pfn = pfn, .gen = gen, .data = d };
     return d;
 }
 
@@ -97,11 +111,20 @@ const char *vml_fault_name(enum vml_fault_kind k)
     return (unsigned)k < VML_NR_FAULT_KINDS ? names[k] : "?";
 }
 
-/* Folds the current PCID into the fast probes' key base. */
+/* Folds the current PCID into the fast probes' key base, and the paging mode and PCID into the
+ * walk's page-walk-cache plan. */
 static void set_fast_pcid(struct vml_cpu *cpu)
 {
     for (unsigned f = 0; f < 2; f++)
         cpu->fast[f].key_base = tlb_key(0, cpu->fast[f].ps, cpu->pcid, false);
+    unsigned top = cpu->levels == 5 ? VML_PWC_PML5E : VML_PWC_PML4E;
+    cpu->nr_pwc_plan = 0;
+    for (unsigned p = VML_PWC_PDE + 1; p-- > top;)
+        if (cpu->pwc_on[p])
+            cpu->pwc_plan[cpu->nr_pwc_plan++] = (struct pwc_plan){
+                .a = &cpu->pwc[p], .p = p, .shift = vml_level_shift(pwc_entry_level(p))
+            };
+    cpu->pwc_key_base = pwc_key(0, 0, cpu->pcid);
 }
 
 /* The fast path's rights test (the same rules as rights_fault, plus D for writes, so that a
@@ -135,6 +158,8 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         return VML_EHOST;
     cpu->model = *model;
     cpu->phys = phys;
+    for (unsigned i = 0; i < TCACHE_SIZE; i++)
+        cpu->tcache[i].pfn = UINT64_MAX;
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS && r == 0; l++)
         r = tlb_level_init(&cpu->tlb[l], &model->tlb[l]);
     for (unsigned p = 0; p < VML_PWC_NR && r == 0; p++) {
@@ -344,60 +369,60 @@ static bool reserved_bits(const struct vml_cpu *cpu, uint64_t e, unsigned level)
 
 /* One entry read by a walk, for setting A afterwards and filling the PWCs. */
 struct walk_step {
-    uint64_t *t;     /* content of the table holding the entry */
-    unsigned idx;    /* entry index */
-    unsigned level;  /* table level */
+    uint64_t *e;     /* the entry, in its table's content */
     uint64_t rights; /* RW/US/NX combined down to and including this entry */
 };
 
 /* Step 4: the longest PWC match for va. Sets *tbl, *level (of the next table to read) and
- * *rights when one hits; otherwise leaves them as the root's. */
-static void pwc_probe(struct vml_cpu *cpu, uint64_t va, uint64_t *tbl, unsigned *level,
-                      uint64_t *rights)
+ * *rights when one hits; otherwise leaves them as the root's. The block of each cache that
+ * missed goes to blk[], for the fill of that cache after the walk. */
+static inline void pwc_probe(struct vml_cpu *cpu, uint64_t va, uint64_t *tbl, unsigned *level,
+                             uint64_t *rights, uint64_t **blk)
 {
-    unsigned top = cpu->levels == 5 ? VML_PWC_PML5E : VML_PWC_PML4E;
-    for (unsigned p = VML_PWC_PDE + 1; p-- > top;) {
-        if (!cpu->pwc_on[p])
-            continue;
-        struct assoc *a = &cpu->pwc[p];
-        uint64_t val;
-        if (assoc_lookup(a, assoc_set(a, pwc_tag(va, p)), pwc_key(va, p, cpu->pcid), &val)) {
-            cpu->stats.pwc_hits[p]++;
+    for (unsigned i = 0; i < cpu->nr_pwc_plan; i++) {
+        const struct pwc_plan *pp = &cpu->pwc_plan[i];
+        struct assoc *a = pp->a;
+        uint64_t tag = (va & VA57) >> pp->shift, val;
+        uint64_t *b = assoc_block(a, assoc_set(a, tag));
+        if (assoc_lookup_in(a, b, cpu->pwc_key_base | (tag << 12), &val)) {
+            cpu->stats.pwc_hits[pp->p]++;
             *tbl = vml_pte_pfn(val);
-            *level = pwc_entry_level(p) - 1;
+            *level = pwc_entry_level(pp->p) - 1;
             *rights = val & RIGHTS;
             return;
         }
-        cpu->stats.pwc_misses[p]++;
+        cpu->stats.pwc_misses[pp->p]++;
+        blk[pp->p] = b;
     }
 }
 
-/* Step 6: A in every entry used, D in the leaf on a write; PWC entries for the upper levels. */
-static uint64_t walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path,
-                            unsigned n, enum vml_access access)
+/* Step 6: A in every entry used (path[0] at level top), D in the leaf on a write; PWC entries
+ * for the upper levels, into the blocks where pwc_probe missed them. */
+static inline void walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path,
+                               unsigned n, unsigned top, enum vml_access access,
+                               uint64_t *const *blk)
 {
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t *t = path[i].t;
-        uint64_t want = VML_PTE_A;
-        if (i == n - 1 && access == VML_WRITE)
-            want |= VML_PTE_D;
-        if ((t[path[i].idx] & want) != want) {
-            t[path[i].idx] |= want;
+    for (unsigned i = 0; i + 1 < n; i++) {
+        uint64_t *e = path[i].e;
+        if (!(*e & VML_PTE_A)) {
+            *e |= VML_PTE_A;
             cpu->stats.ad_writes++;
         }
-        if (i < n - 1 && path[i].level >= 2) {
-            unsigned p = 5u - path[i].level;
-            if (cpu->pwc_on[p]) {
-                struct assoc *a = &cpu->pwc[p];
-                uint64_t val = (t[path[i].idx] & VML_PTE_PFN_MASK) | path[i].rights;
-                /* Read from memory, so its cache just missed: the key is absent. */
-                assoc_insert_absent(a, assoc_set(a, pwc_tag(va, p)), pwc_key(va, p, cpu->pcid), val,
-                                    NULL);
-            }
+        /* A non-leaf entry is at level 2 or above; every enabled cache of such a level was
+         * probed (the walk started below the level that hit) and missed: the key is absent. */
+        unsigned level = top - i, p = 5u - level;
+        if (cpu->pwc_on[p]) {
+            uint64_t tag = (va & VA57) >> vml_level_shift(level);
+            assoc_insert_absent_in(&cpu->pwc[p], blk[p], cpu->pwc_key_base | (tag << 12),
+                                   (*e & VML_PTE_PFN_MASK) | path[i].rights, NULL);
         }
     }
-    const uint64_t *leaf_tbl = path[n - 1].t;
-    return leaf_tbl[path[n - 1].idx];
+    uint64_t *leaf = path[n - 1].e;
+    uint64_t want = access == VML_WRITE ? VML_PTE_A | VML_PTE_D : VML_PTE_A;
+    if ((*leaf & want) != want) {
+        *leaf |= want;
+        cpu->stats.ad_writes++;
+    }
 }
 
 /* Steps 4-6: walks the tables for va. On success returns 0 with the TLB-format value of the
@@ -407,37 +432,45 @@ static int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool u
 {
     struct vml_mmu_stats *st = &cpu->stats;
     uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US;
-    unsigned level = cpu->levels, refs = 0, n = 0;
+    unsigned level = cpu->levels, n = 0;
     struct walk_step path[5];
+    uint64_t *blk[VML_PWC_NR];
     st->walks++;
-    pwc_probe(cpu, va, &tbl, &level, &rights);
-    uint64_t e;
+    pwc_probe(cpu, va, &tbl, &level, &rights, blk);
+    unsigned top = level;
+    uint64_t e, gen = cpu->phys->data_gen;
+    enum vml_fault_kind k = VML_FAULT_NONE;
     for (;; level--) {
         /* Step 5: one memory reference per entry. A frame without table content reads as
          * zeros: not present. */
-        uint64_t *t = table_data(cpu, tbl);
-        unsigned idx = vml_level_index(va, level);
-        e = t ? t[idx] : 0;
-        refs++;
-        if (!(e & VML_PTE_P) || reserved_bits(cpu, e, level)) {
-            out->walk_refs = (uint8_t)refs;
-            st->walk_refs += refs;
-            enum vml_fault_kind k = (e & VML_PTE_P) ? VML_FAULT_RESERVED : VML_FAULT_NOT_PRESENT;
-            return fault(cpu, out, va, k, level, e, access, user, false);
+        uint64_t *t = table_data(cpu, tbl, gen);
+        uint64_t *ep = t ? t + vml_level_index(va, level) : NULL;
+        e = ep ? *ep : 0;
+        n++;
+        if (!(e & VML_PTE_P)) {
+            k = VML_FAULT_NOT_PRESENT;
+            break;
         }
         rights &= e | ~(VML_PTE_RW | VML_PTE_US);
         rights |= e & VML_PTE_NX;
-        path[n++] = (struct walk_step){ t, idx, level, rights };
-        if (level == 1 || (e & VML_PTE_PS))
+        path[n - 1] = (struct walk_step){ ep, rights };
+        if (level == 1)
             break;
+        if (e & VML_PTE_PS) {
+            if (reserved_bits(cpu, e, level))
+                k = VML_FAULT_RESERVED;
+            break;
+        }
         tbl = vml_pte_pfn(e);
     }
-    out->walk_refs = (uint8_t)refs;
-    st->walk_refs += refs;
-    enum vml_fault_kind k = rights_fault(cpu, rights, access, user);
+    out->walk_refs = (uint8_t)n;
+    st->walk_refs += n;
+    if (k == VML_FAULT_NONE)
+        k = rights_fault(cpu, rights, access, user);
     if (k != VML_FAULT_NONE)
         return fault(cpu, out, va, k, level, e, access, user, false);
-    e = walk_commit(cpu, va, path, n, access);
+    walk_commit(cpu, va, path, n, top, access, blk);
+    e = *path[n - 1].e;
     *ps = level - 1;
     st->walks_done[*ps]++;
     uint64_t frame = e & VML_PTE_PFN_MASK & ~(level > 1 ? VML_PTE_PAT_LARGE : 0);
@@ -496,17 +529,29 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
     out->walk_refs = 0;
     out->cycles = 0;
 
-    /* Step 1: canonical check (no CR3 loaded: nothing is mapped). */
-    if (cpu->levels == 0)
-        return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false);
-    if (!vml_va_canonical(va, cpu->levels))
-        return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false);
+    /* Step 1: canonical check (no CR3 loaded: nothing is mapped). The fast path only probes
+     * after both checks passed. */
+    if (l1s == L1_NOT_PROBED) {
+        if (cpu->levels == 0)
+            return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false);
+        if (!vml_va_canonical(va, cpu->levels))
+            return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false);
+    }
 
-    /* Step 2: L1 (the fast path probed its first array). */
+    /* Step 2: L1 (the fast path probed its first array, and the block it missed in is the
+     * one the fill will use). */
     out->cycles = lat->l1_hit;
     bool dirty_assist = false;
+    struct tlb_miss m1, m2; /* only the sizes in probed have a block */
+    m1.probed = m2.probed = 0;
+    if (l1s == L1_FIRST_MISSED) {
+        const struct fast_probe *fp = &cpu->fast[access == VML_EXEC];
+        uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift;
+        m1.probed = (uint8_t)VML_PS_BIT(fp->ps);
+        m1.blk[fp->ps] = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
+    }
     bool l1_hit = l1s == L1_HIT || tlb_lookup_from(&cpu->tlb[l1], l1s == L1_FIRST_MISSED ? 1 : 0,
-                                                   va, cpu->pcid, &val, &ps);
+                                                   va, cpu->pcid, &val, &ps, &m1);
     if (l1_hit) {
         st->tlb[l1].hits[ps]++;
         r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L1);
@@ -518,12 +563,12 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
     /* Step 3: second level. */
     if (!dirty_assist && cpu->tlb[l2].nr_arrays) {
         out->cycles += lat->stlb_hit;
-        if (tlb_lookup(&cpu->tlb[l2], va, cpu->pcid, &val, &ps)) {
+        if (tlb_lookup_from(&cpu->tlb[l2], 0, va, cpu->pcid, &val, &ps, &m2)) {
             st->tlb[l2].hits[ps]++;
             st->tlb[l1].misses[ps]++;
             r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L2);
             if (r == 0)
-                tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+                tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val, &m1);
             if (r != HIT_DIRTY_ASSIST)
                 return r;
             dirty_assist = true;
@@ -547,8 +592,8 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
         tlb_fill(&cpu->tlb[l2], va, cpu->pcid, ps, val);
         tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
     } else {
-        tlb_fill_absent(&cpu->tlb[l2], va, cpu->pcid, ps, val);
-        tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+        tlb_fill_absent(&cpu->tlb[l2], va, cpu->pcid, ps, val, &m2);
+        tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val, &m1);
     }
     success(out, va, val, ps, VML_SRC_WALK);
     return 0;
