@@ -222,20 +222,32 @@ static inline void assoc_put(struct assoc *a, uint64_t *b, uint32_t w, uint64_t 
 /* As assoc_insert for a key the caller knows is not in the set's block b (it just missed
  * there): only the LRU victim is searched. Debug builds check the promise. Inline: every walk
  * fills. */
-static inline bool assoc_insert_absent_in(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val,
-                                          uint64_t *old_key)
+static inline __attribute__((always_inline)) bool
+assoc_insert_absent_in(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val, uint64_t *old_key)
 {
+    uint32_t n = a->ways, victim;
+    uint64_t *lru = b + 2 * n;
 #ifndef NDEBUG
-    for (uint32_t w = 0; w < a->ways; w++)
+    for (uint32_t w = 0; w < n; w++)
         assert(b[w] != key && "assoc_insert_absent: the key is present");
 #endif
-    uint32_t victim = assoc_victim(a, b);
+    if (assoc_uses_order(a)) {
+        /* The victim is the last of the order: it moves from position n - 1 to the front. */
+        uint64_t order = lru[0];
+        victim = (uint32_t)(order >> (4 * (n - 1))) & 15u;
+        lru[0] =
+            (order & ~assoc_nibble_mask(n)) | ((order & assoc_nibble_mask(n - 1)) << 4) | victim;
+    } else {
+        victim = assoc_victim(a, b);
+        lru[victim] = ++a->clock;
+    }
     bool evicted = b[victim] != 0;
     if (evicted && old_key)
         *old_key = b[victim];
     if (!evicted)
         a->nr_valid++;
-    assoc_put(a, b, victim, key, val);
+    b[victim] = key;
+    b[n + victim] = val;
     return evicted;
 }
 
