@@ -112,8 +112,13 @@ assoc_find_unrolled(const uint64_t *b, uint32_t ways, uint64_t key)
 {
     uint32_t hit = UINT32_MAX;
 #pragma GCC unroll 16
-    for (uint32_t w = 0; w < ways; w++)
+    for (uint32_t w = 0; w < ways; w++) {
         hit = b[w] == key ? w : hit;
+        /* An opaque use after each step keeps every step a conditional move: otherwise gcc
+         * merges steps and threads the caller's test of hit into them as branches, which
+         * mispredict on hits at random ways (an STLB-hit stream). */
+        __asm__("" : "+r"(hit));
+    }
     return hit;
 }
 
