@@ -50,7 +50,10 @@ static void clear_way(struct assoc *a, uint64_t *b, uint32_t w)
         uint64_t order = b[2 * n];
         unsigned pos = assoc_order_pos(order, w);
         uint64_t below = order & assoc_nibble_mask(pos);
-        uint64_t mid = (order >> (4 * (pos + 1))) & assoc_nibble_mask(n - 1 - pos);
+        /* pos + 1 is 16 when w is the last of a 16-way order: nothing above it (and a shift by
+         * 64 would be undefined). */
+        uint64_t mid =
+            pos + 1 < 16 ? (order >> (4 * (pos + 1))) & assoc_nibble_mask(n - 1 - pos) : 0;
         uint64_t unused = order & ~assoc_nibble_mask(n);
         b[2 * n] = below | (mid << (4 * pos)) | ((uint64_t)w << (4 * (n - 1))) | unused;
     } else {

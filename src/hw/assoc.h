@@ -105,6 +105,37 @@ static inline __attribute__((always_inline)) uint32_t assoc_find(const uint64_t 
     return hit;
 }
 
+/* assoc_find with the loop unrolled for a constant way count (a separate copy, so the L1 hit
+ * path's assoc_find keeps its code). */
+static inline __attribute__((always_inline)) uint32_t
+assoc_find_unrolled(const uint64_t *b, uint32_t ways, uint64_t key)
+{
+    uint32_t hit = UINT32_MAX;
+#pragma GCC unroll 16
+    for (uint32_t w = 0; w < ways; w++) {
+        hit = b[w] == key ? w : hit;
+        /* An opaque use after each step keeps every step a conditional move: otherwise gcc
+         * merges steps and threads the caller's test of hit into them as branches, which
+         * mispredict on hits at random ways (an STLB-hit stream). */
+        __asm__("" : "+r"(hit));
+    }
+    return hit;
+}
+
+/* assoc_find for the miss paths: the way counts of the presets' STLBs and page-walk caches get
+ * an unrolled scan (about half the host instructions of the loop), others the loop. */
+static inline __attribute__((always_inline)) uint32_t assoc_find_any(const uint64_t *b,
+                                                                     uint32_t ways, uint64_t key)
+{
+    switch (ways) {
+    case 4: return assoc_find_unrolled(b, 4, key);
+    case 8: return assoc_find_unrolled(b, 8, key);
+    case 12: return assoc_find_unrolled(b, 12, key);
+    case 16: return assoc_find_unrolled(b, 16, key);
+    default: return assoc_find(b, ways, key);
+    }
+}
+
 /* assoc_lookup for a cache that keeps stamps (!assoc_uses_order): the MMU's L1 hit path. */
 static inline __attribute__((always_inline)) bool
 assoc_lookup_stamped(struct assoc *a, uint32_t set, uint64_t key, uint64_t *val)
@@ -118,17 +149,24 @@ assoc_lookup_stamped(struct assoc *a, uint32_t set, uint64_t key, uint64_t *val)
     return true;
 }
 
-/* Looks key up in set; on a hit marks the way most recently used and stores its value. */
-static inline __attribute__((always_inline)) bool assoc_lookup(struct assoc *a, uint32_t set,
-                                                               uint64_t key, uint64_t *val)
+/* Looks key up in a set's block; on a hit marks the way most recently used and stores its
+ * value. */
+static inline __attribute__((always_inline)) bool assoc_lookup_in(struct assoc *a, uint64_t *b,
+                                                                  uint64_t key, uint64_t *val)
 {
-    uint64_t *b = assoc_block(a, set);
-    uint32_t hit = assoc_find(b, a->ways, key);
+    uint32_t hit = assoc_find_any(b, a->ways, key);
     if (hit == UINT32_MAX)
         return false;
     assoc_touch(a, b, hit);
     *val = b[a->ways + hit];
     return true;
+}
+
+/* Looks key up in set; on a hit marks the way most recently used and stores its value. */
+static inline __attribute__((always_inline)) bool assoc_lookup(struct assoc *a, uint32_t set,
+                                                               uint64_t key, uint64_t *val)
+{
+    return assoc_lookup_in(a, assoc_block(a, set), key, val);
 }
 
 /* Inserts or refreshes key in set: an existing way with the same key is overwritten, else an
@@ -137,20 +175,45 @@ static inline __attribute__((always_inline)) bool assoc_lookup(struct assoc *a, 
 bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uint64_t *old_key,
                   uint64_t *old_val);
 
+/* The way with the smallest stamp (the first of equal ones). */
+static inline __attribute__((always_inline)) uint32_t assoc_oldest(const uint64_t *lru, uint32_t n)
+{
+    uint32_t victim = 0;
+    uint64_t oldest = UINT64_MAX;
+    for (uint32_t w = 0; w < n; w++) {
+        bool older = lru[w] < oldest;
+        victim = older ? w : victim;
+        oldest = older ? lru[w] : oldest;
+    }
+    return victim;
+}
+
+/* assoc_oldest unrolled, for a constant n. */
+static inline __attribute__((always_inline)) uint32_t assoc_oldest_unrolled(const uint64_t *lru,
+                                                                            uint32_t n)
+{
+    uint32_t victim = 0;
+    uint64_t oldest = UINT64_MAX;
+#pragma GCC unroll 8
+    for (uint32_t w = 0; w < n; w++) {
+        bool older = lru[w] < oldest;
+        victim = older ? w : victim;
+        oldest = older ? lru[w] : oldest;
+    }
+    return victim;
+}
+
 /* The way to fill in a set: the last in its order, or the smallest stamp (empty ways have 0). */
 static inline uint32_t assoc_victim(const struct assoc *a, const uint64_t *b)
 {
     const uint64_t *lru = b + 2 * a->ways;
     if (assoc_uses_order(a))
         return (uint32_t)(lru[0] >> (4 * (a->ways - 1))) & 15u;
-    uint32_t victim = 0;
-    uint64_t oldest = UINT64_MAX;
-    for (uint32_t w = 0; w < a->ways; w++) {
-        bool older = lru[w] < oldest;
-        victim = older ? w : victim;
-        oldest = older ? lru[w] : oldest;
+    switch (a->ways) {
+    case 4: return assoc_oldest_unrolled(lru, 4);
+    case 8: return assoc_oldest_unrolled(lru, 8);
+    default: return assoc_oldest(lru, a->ways);
     }
-    return victim;
 }
 
 /* Stores key and value in way w and makes it the most recently used. */
@@ -161,24 +224,43 @@ static inline void assoc_put(struct assoc *a, uint64_t *b, uint32_t w, uint64_t 
     assoc_touch(a, b, w);
 }
 
-/* As assoc_insert for a key the caller knows is not in the set (it just missed there): only
- * the LRU victim is searched. Debug builds check the promise. Inline: every walk fills. */
-static inline bool assoc_insert_absent(struct assoc *a, uint32_t set, uint64_t key, uint64_t val,
-                                       uint64_t *old_key)
+/* As assoc_insert for a key the caller knows is not in the set's block b (it just missed
+ * there): only the LRU victim is searched. Debug builds check the promise. Inline: every walk
+ * fills. */
+static inline __attribute__((always_inline)) bool
+assoc_insert_absent_in(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val, uint64_t *old_key)
 {
-    uint64_t *b = assoc_block(a, set);
+    uint32_t n = a->ways, victim;
+    uint64_t *lru = b + 2 * n;
 #ifndef NDEBUG
-    for (uint32_t w = 0; w < a->ways; w++)
+    for (uint32_t w = 0; w < n; w++)
         assert(b[w] != key && "assoc_insert_absent: the key is present");
 #endif
-    uint32_t victim = assoc_victim(a, b);
+    if (assoc_uses_order(a)) {
+        /* The victim is the last of the order: it moves from position n - 1 to the front. */
+        uint64_t order = lru[0];
+        victim = (uint32_t)(order >> (4 * (n - 1))) & 15u;
+        lru[0] =
+            (order & ~assoc_nibble_mask(n)) | ((order & assoc_nibble_mask(n - 1)) << 4) | victim;
+    } else {
+        victim = assoc_victim(a, b);
+        lru[victim] = ++a->clock;
+    }
     bool evicted = b[victim] != 0;
     if (evicted && old_key)
         *old_key = b[victim];
     if (!evicted)
         a->nr_valid++;
-    assoc_put(a, b, victim, key, val);
+    b[victim] = key;
+    b[n + victim] = val;
     return evicted;
+}
+
+/* assoc_insert_absent_in for a set. */
+static inline bool assoc_insert_absent(struct assoc *a, uint32_t set, uint64_t key, uint64_t val,
+                                       uint64_t *old_key)
+{
+    return assoc_insert_absent_in(a, assoc_block(a, set), key, val, old_key);
 }
 
 /* Removes key from set if present; returns whether it was. */

@@ -8,6 +8,7 @@
 #include "vmlab/mmu.h"
 
 #include "hw/assoc.h"
+#include "hw/mmu_internal.h"
 #include "hw/phys.h"
 #include "hw/tlb.h"
 #include "vmlab/pgtable.h"
@@ -36,9 +37,46 @@ struct fast_probe {
  * generation it was filled in: freeing any content invalidates them all. */
 #define TCACHE_SIZE 1024u
 struct tcache_entry {
-    uint64_t pfn;
+    uint64_t pfn;   /* UINT64_MAX: empty */
     uint64_t gen;   /* phys->data_gen when filled */
-    uint64_t *data; /* content, never NULL in a valid entry */
+    uint64_t *data; /* content, never NULL */
+};
+
+/* A page-walk cache the walk probes, in probe order (PDE first, up to the top of the paging
+ * mode): computed at CR3 load, enabled caches only. */
+struct pwc_plan {
+    struct assoc *a;
+    uint64_t *slots;   /* a->slots */
+    uint32_t stride;   /* words per set block: 3 * ways */
+    uint32_t set_mask; /* sets - 1 when a power of two (or one set) */
+    bool pow2;         /* sets is a power of two (or one) */
+    uint8_t p;         /* VML_PWC_* */
+    uint8_t shift;     /* va bits below the tag: vml_level_shift of the entries' level */
+    uint32_t memo;     /* way of the last hit: checked first (keys are unique in a set, so a
+                        * match there is the scan's answer); a hint, never stale in effect */
+};
+
+/* What the miss path needs of the array caching one page size in a TLB level. */
+struct miss_arr {
+    struct assoc *a;   /* NULL: the level has no array for the size */
+    uint64_t *slots;   /* a->slots */
+    uint32_t stride;   /* words per set block: 3 * ways */
+    uint64_t key_base; /* ASSOC_VALID | ps << 60 | current pcid (tlb_key of va 0) */
+    uint32_t set_mask; /* sets - 1 (a power of two, or one set) */
+    uint8_t shift;     /* page shift */
+    uint8_t array;     /* index in the level's arr[] */
+};
+
+/* The miss path of an access kind (data, fetch): the common case after the fast path's probe
+ * missed, precomputed at creation (keys at CR3 load). ok when both levels exist and every
+ * array has a power-of-two number of sets; otherwise translate_slow does everything. */
+struct miss_plan {
+    bool ok;
+    uint8_t l1, l2;                    /* TLB levels */
+    struct tlb_level *t1, *t2;         /* &cpu->tlb[l1], &cpu->tlb[l2] */
+    struct vml_tlb_counts *c1, *c2;    /* their counters */
+    struct miss_arr l1a[VML_PS_COUNT]; /* by page size */
+    struct miss_arr l2a[VML_PS_COUNT];
 };
 
 struct vml_cpu {
@@ -56,19 +94,26 @@ struct vml_cpu {
     uint64_t forbid[VML_NR_ACCESS][2]; /* [access][user]: bits that forbid the access */
     struct vml_mmu_stats stats;
     struct tcache_entry tcache[TCACHE_SIZE];
+    /* The walk's plan (after the L1 hit path's fields, which keep their places). */
+    struct pwc_plan pwc_plan[VML_PWC_NR];
+    unsigned nr_pwc_plan;
+    uint64_t pwc_key_base;    /* ASSOC_VALID | current pcid */
+    struct miss_plan miss[2]; /* [fetch] */
 };
 
-/* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). */
-static inline uint64_t *table_data(struct vml_cpu *cpu, uint64_t pfn)
+/* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). gen is
+ * phys->data_gen. A frame without content is not cached: content may be attached later without
+ * a generation change. */
+static inline uint64_t *table_data(struct vml_cpu *cpu, uint64_t pfn, uint64_t gen)
 {
     struct tcache_entry *e = &cpu->tcache[pfn & (TCACHE_SIZE - 1)];
-    uint64_t gen = cpu->phys->data_gen;
-    if (e->data && e->pfn == pfn && e->gen == gen)
+    if (e->pfn == pfn && e->gen == gen)
         return e->data;
     if (pfn >= cpu->phys->total_pages) /* a corrupt entry: nothing there */
         return NULL;
     uint64_t *d = phys_data(cpu->phys, pfn);
-    *e = (struct tcache_entry){ .pfn = pfn, .gen = gen, .data = d };
+    if (d)
+        *e = (struct tcache_entry){ .pfn = pfn, .gen = gen, .data = d };
     return d;
 }
 
@@ -97,11 +142,74 @@ const char *vml_fault_name(enum vml_fault_kind k)
     return (unsigned)k < VML_NR_FAULT_KINDS ? names[k] : "?";
 }
 
-/* Folds the current PCID into the fast probes' key base. */
+/* Folds the current PCID into the fast probes' key base, and the paging mode and PCID into the
+ * walk's page-walk-cache plan. */
 static void set_fast_pcid(struct vml_cpu *cpu)
 {
     for (unsigned f = 0; f < 2; f++)
         cpu->fast[f].key_base = tlb_key(0, cpu->fast[f].ps, cpu->pcid, false);
+    unsigned top = cpu->levels == 5 ? VML_PWC_PML5E : VML_PWC_PML4E;
+    cpu->nr_pwc_plan = 0;
+    for (unsigned p = VML_PWC_PDE + 1; p-- > top;)
+        if (cpu->pwc_on[p])
+            cpu->pwc_plan[cpu->nr_pwc_plan++] = (struct pwc_plan){
+                .a = &cpu->pwc[p],
+                .slots = cpu->pwc[p].slots,
+                .stride = 3 * cpu->pwc[p].ways,
+                .set_mask = cpu->pwc[p].set_mask,
+                .pow2 = cpu->pwc[p].set_mask != 0 || cpu->pwc[p].sets == 1,
+                .p = (uint8_t)p,
+                .shift = (uint8_t)vml_level_shift(pwc_entry_level(p)),
+            };
+    cpu->pwc_key_base = pwc_key(0, 0, cpu->pcid);
+    for (unsigned f = 0; f < 2; f++)
+        for (unsigned ps = 0; ps < VML_PS_COUNT; ps++) {
+            cpu->miss[f].l1a[ps].key_base = tlb_key(0, ps, cpu->pcid, false);
+            cpu->miss[f].l2a[ps].key_base = tlb_key(0, ps, cpu->pcid, false);
+        }
+}
+
+/* The miss path's view of level t's array for each page size; false if an array's sets are
+ * not a power of two. */
+static bool plan_level(struct tlb_level *t, struct miss_arr *x)
+{
+    bool ok = true;
+    for (unsigned ps = 0; ps < VML_PS_COUNT; ps++) {
+        memset(&x[ps], 0, sizeof(x[ps]));
+        if (t->array_of[ps] < 0)
+            continue;
+        struct assoc *a = &t->arr[t->array_of[ps]];
+        ok &= a->set_mask != 0 || a->sets == 1;
+        x[ps] = (struct miss_arr){ .a = a,
+                                   .slots = a->slots,
+                                   .stride = 3 * a->ways,
+                                   .set_mask = a->set_mask,
+                                   .shift = (uint8_t)vml_ps_shift((enum vml_page_size)ps),
+                                   .array = (uint8_t)t->array_of[ps] };
+    }
+    return ok;
+}
+
+void mmu_force_general(struct vml_cpu *cpu)
+{
+    for (unsigned f = 0; f < 2; f++)
+        cpu->miss[f].ok = false;
+}
+
+static void plan_misses(struct vml_cpu *cpu)
+{
+    for (unsigned f = 0; f < 2; f++) {
+        struct miss_plan *m = &cpu->miss[f];
+        m->l1 = f ? VML_TLB_L1I : VML_TLB_L1D;
+        m->l2 = (uint8_t)(f ? cpu->l2_exec : VML_TLB_STLB);
+        m->t1 = &cpu->tlb[m->l1];
+        m->t2 = &cpu->tlb[m->l2];
+        m->c1 = &cpu->stats.tlb[m->l1];
+        m->c2 = &cpu->stats.tlb[m->l2];
+        bool ok1 = plan_level(&cpu->tlb[m->l1], m->l1a);
+        bool ok2 = plan_level(&cpu->tlb[m->l2], m->l2a);
+        m->ok = ok1 && ok2 && cpu->fast[f].a && cpu->tlb[m->l2].nr_arrays > 0;
+    }
 }
 
 /* The fast path's rights test (the same rules as rights_fault, plus D for writes, so that a
@@ -135,6 +243,8 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         return VML_EHOST;
     cpu->model = *model;
     cpu->phys = phys;
+    for (unsigned i = 0; i < TCACHE_SIZE; i++)
+        cpu->tcache[i].pfn = UINT64_MAX;
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS && r == 0; l++)
         r = tlb_level_init(&cpu->tlb[l], &model->tlb[l]);
     for (unsigned p = 0; p < VML_PWC_NR && r == 0; p++) {
@@ -157,6 +267,7 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         cpu->fast[f].ps = t->nr_probes ? t->probes[0].ps : 0;
         cpu->fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->fast[f].ps);
     }
+    plan_misses(cpu);
     set_fast_pcid(cpu);
     *out = cpu;
     return 0;
@@ -344,105 +455,129 @@ static bool reserved_bits(const struct vml_cpu *cpu, uint64_t e, unsigned level)
 
 /* One entry read by a walk, for setting A afterwards and filling the PWCs. */
 struct walk_step {
-    uint64_t *t;     /* content of the table holding the entry */
-    unsigned idx;    /* entry index */
-    unsigned level;  /* table level */
+    uint64_t *e;     /* the entry, in its table's content */
     uint64_t rights; /* RW/US/NX combined down to and including this entry */
 };
 
 /* Step 4: the longest PWC match for va. Sets *tbl, *level (of the next table to read) and
- * *rights when one hits; otherwise leaves them as the root's. */
-static void pwc_probe(struct vml_cpu *cpu, uint64_t va, uint64_t *tbl, unsigned *level,
-                      uint64_t *rights)
+ * *rights when one hits; otherwise leaves them as the root's. The block of each cache that
+ * missed goes to blk[], for the fill of that cache after the walk. */
+static inline __attribute__((always_inline)) void pwc_probe(struct vml_cpu *cpu, uint64_t va,
+                                                            uint64_t *tbl, unsigned *level,
+                                                            uint64_t *rights, uint64_t **blk)
 {
-    unsigned top = cpu->levels == 5 ? VML_PWC_PML5E : VML_PWC_PML4E;
-    for (unsigned p = VML_PWC_PDE + 1; p-- > top;) {
-        if (!cpu->pwc_on[p])
-            continue;
-        struct assoc *a = &cpu->pwc[p];
-        uint64_t val;
-        if (assoc_lookup(a, assoc_set(a, pwc_tag(va, p)), pwc_key(va, p, cpu->pcid), &val)) {
-            cpu->stats.pwc_hits[p]++;
+    for (unsigned i = 0; i < cpu->nr_pwc_plan; i++) {
+        struct pwc_plan *pp = &cpu->pwc_plan[i];
+        struct assoc *a = pp->a;
+        uint64_t tag = (va & VA57) >> pp->shift, key = cpu->pwc_key_base | (tag << 12);
+        uint64_t set = pp->pow2 ? tag & pp->set_mask : tag % a->sets;
+        uint64_t *b = pp->slots + set * pp->stride;
+        uint32_t hit = b[pp->memo] == key ? pp->memo : assoc_find_any(b, a->ways, key);
+        if (hit != UINT32_MAX) {
+            pp->memo = hit;
+            assoc_touch(a, b, hit);
+            uint64_t val = b[a->ways + hit];
+            cpu->stats.pwc_hits[pp->p]++;
             *tbl = vml_pte_pfn(val);
-            *level = pwc_entry_level(p) - 1;
+            *level = pwc_entry_level(pp->p) - 1;
             *rights = val & RIGHTS;
             return;
         }
-        cpu->stats.pwc_misses[p]++;
+        cpu->stats.pwc_misses[pp->p]++;
+        blk[pp->p] = b;
     }
 }
 
-/* Step 6: A in every entry used, D in the leaf on a write; PWC entries for the upper levels. */
-static uint64_t walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path,
-                            unsigned n, enum vml_access access)
+/* Step 6: A in every entry used (path[0] at level top), D in the leaf on a write; PWC entries
+ * for the upper levels, into the blocks where pwc_probe missed them. */
+static inline __attribute__((always_inline)) void
+walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path, unsigned n,
+            unsigned top, enum vml_access access, uint64_t *const *blk)
 {
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t *t = path[i].t;
-        uint64_t want = VML_PTE_A;
-        if (i == n - 1 && access == VML_WRITE)
-            want |= VML_PTE_D;
-        if ((t[path[i].idx] & want) != want) {
-            t[path[i].idx] |= want;
+    for (unsigned i = 0; i + 1 < n; i++) {
+        uint64_t *e = path[i].e;
+        if (!(*e & VML_PTE_A)) {
+            *e |= VML_PTE_A;
             cpu->stats.ad_writes++;
         }
-        if (i < n - 1 && path[i].level >= 2) {
-            unsigned p = 5u - path[i].level;
-            if (cpu->pwc_on[p]) {
-                struct assoc *a = &cpu->pwc[p];
-                uint64_t val = (t[path[i].idx] & VML_PTE_PFN_MASK) | path[i].rights;
-                /* Read from memory, so its cache just missed: the key is absent. */
-                assoc_insert_absent(a, assoc_set(a, pwc_tag(va, p)), pwc_key(va, p, cpu->pcid), val,
-                                    NULL);
-            }
+        /* A non-leaf entry is at level 2 or above; every enabled cache of such a level was
+         * probed (the walk started below the level that hit) and missed: the key is absent. */
+        unsigned level = top - i, p = 5u - level;
+        if (cpu->pwc_on[p]) {
+            uint64_t tag = (va & VA57) >> vml_level_shift(level);
+            assoc_insert_absent_in(&cpu->pwc[p], blk[p], cpu->pwc_key_base | (tag << 12),
+                                   (*e & VML_PTE_PFN_MASK) | path[i].rights, NULL);
         }
     }
-    const uint64_t *leaf_tbl = path[n - 1].t;
-    return leaf_tbl[path[n - 1].idx];
+    uint64_t *leaf = path[n - 1].e;
+    uint64_t want = access == VML_WRITE ? VML_PTE_A | VML_PTE_D : VML_PTE_A;
+    if ((*leaf & want) != want) {
+        *leaf |= want;
+        cpu->stats.ad_writes++;
+    }
 }
 
 /* Steps 4-6: walks the tables for va. On success returns 0 with the TLB-format value of the
- * translation in *val and its page size in *ps; on a fault returns 1 with out->fault set. */
-static int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
-                struct vml_xlate *out, uint64_t *val, unsigned *ps)
+ * translation in *val and its page size in *ps; on a fault returns 1 with out->fault set.
+ * Inline in the miss path; walk() for the others. */
+static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu, uint64_t va,
+                                                             enum vml_access access, bool user,
+                                                             struct vml_xlate *out, uint64_t *val,
+                                                             unsigned *ps)
 {
     struct vml_mmu_stats *st = &cpu->stats;
     uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US;
-    unsigned level = cpu->levels, refs = 0, n = 0;
+    unsigned level = cpu->levels, n = 0;
     struct walk_step path[5];
+    uint64_t *blk[VML_PWC_NR];
     st->walks++;
-    pwc_probe(cpu, va, &tbl, &level, &rights);
-    uint64_t e;
+    pwc_probe(cpu, va, &tbl, &level, &rights, blk);
+    unsigned top = level;
+    uint64_t e, gen = cpu->phys->data_gen;
+    enum vml_fault_kind k = VML_FAULT_NONE;
     for (;; level--) {
         /* Step 5: one memory reference per entry. A frame without table content reads as
          * zeros: not present. */
-        uint64_t *t = table_data(cpu, tbl);
-        unsigned idx = vml_level_index(va, level);
-        e = t ? t[idx] : 0;
-        refs++;
-        if (!(e & VML_PTE_P) || reserved_bits(cpu, e, level)) {
-            out->walk_refs = (uint8_t)refs;
-            st->walk_refs += refs;
-            enum vml_fault_kind k = (e & VML_PTE_P) ? VML_FAULT_RESERVED : VML_FAULT_NOT_PRESENT;
-            return fault(cpu, out, va, k, level, e, access, user, false);
+        uint64_t *t = table_data(cpu, tbl, gen);
+        uint64_t *ep = t ? t + vml_level_index(va, level) : NULL;
+        e = ep ? *ep : 0;
+        n++;
+        if (!(e & VML_PTE_P)) {
+            k = VML_FAULT_NOT_PRESENT;
+            break;
         }
         rights &= e | ~(VML_PTE_RW | VML_PTE_US);
         rights |= e & VML_PTE_NX;
-        path[n++] = (struct walk_step){ t, idx, level, rights };
-        if (level == 1 || (e & VML_PTE_PS))
+        path[n - 1] = (struct walk_step){ ep, rights };
+        if (level == 1)
             break;
+        if (e & VML_PTE_PS) {
+            if (reserved_bits(cpu, e, level))
+                k = VML_FAULT_RESERVED;
+            break;
+        }
         tbl = vml_pte_pfn(e);
     }
-    out->walk_refs = (uint8_t)refs;
-    st->walk_refs += refs;
-    enum vml_fault_kind k = rights_fault(cpu, rights, access, user);
+    out->walk_refs = (uint8_t)n;
+    st->walk_refs += n;
+    if (k == VML_FAULT_NONE)
+        k = rights_fault(cpu, rights, access, user);
     if (k != VML_FAULT_NONE)
         return fault(cpu, out, va, k, level, e, access, user, false);
-    e = walk_commit(cpu, va, path, n, access);
+    walk_commit(cpu, va, path, n, top, access, blk);
+    e = *path[n - 1].e;
     *ps = level - 1;
     st->walks_done[*ps]++;
     uint64_t frame = e & VML_PTE_PFN_MASK & ~(level > 1 ? VML_PTE_PAT_LARGE : 0);
     *val = frame | rights | VML_PTE_P | VML_PTE_A | (e & (VML_PTE_D | VML_PTE_G));
     return 0;
+}
+
+static __attribute__((noinline)) int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access,
+                                          bool user, struct vml_xlate *out, uint64_t *val,
+                                          unsigned *ps)
+{
+    return walk_inline(cpu, va, access, user, out, val, ps);
 }
 
 static inline void success(struct vml_xlate *out, uint64_t va, uint64_t val, unsigned ps,
@@ -474,6 +609,23 @@ static int tlb_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, boo
     return 0;
 }
 
+/* Steps 4-6 of a dirty assist: walk to set D, then refresh the entries of both levels. */
+static int walk_refresh(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                        struct vml_xlate *out, unsigned l1, unsigned l2)
+{
+    uint64_t val;
+    unsigned ps;
+    int r = walk(cpu, va, access, user, out, &val, &ps);
+    out->cycles += cpu->model.lat.walk + cpu->model.lat.ref * out->walk_refs;
+    cpu->stats.cycles += out->cycles;
+    if (r)
+        return r;
+    tlb_fill(&cpu->tlb[l2], va, cpu->pcid, ps, val);
+    tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+    success(out, va, val, ps, VML_SRC_WALK);
+    return 0;
+}
+
 /* How far the fast path got with L1 before handing over. */
 enum l1_state {
     L1_NOT_PROBED,   /* L1 was not looked at (no fast path, global entries, not canonical) */
@@ -481,12 +633,12 @@ enum l1_state {
     L1_HIT,          /* hit (val, ps), but the rights or D need the slow path */
 };
 
-/* Everything but a plain L1 hit: the rest of L1, the second level, the walk, faults and dirty
- * assists. */
-static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_t va,
-                                                    enum vml_access access, bool user,
-                                                    struct vml_xlate *out, enum l1_state l1s,
-                                                    uint64_t val, unsigned ps)
+/* Everything but a plain L1 hit, in general: the rest of L1, the second level, the walk,
+ * faults and dirty assists. */
+static __attribute__((noinline)) int translate_general(struct vml_cpu *cpu, uint64_t va,
+                                                       enum vml_access access, bool user,
+                                                       struct vml_xlate *out, enum l1_state l1s,
+                                                       uint64_t val, unsigned ps)
 {
     struct vml_mmu_stats *st = &cpu->stats;
     const struct vml_latency *lat = &cpu->model.lat;
@@ -496,37 +648,44 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
     out->walk_refs = 0;
     out->cycles = 0;
 
-    /* Step 1: canonical check (no CR3 loaded: nothing is mapped). */
-    if (cpu->levels == 0)
-        return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false);
-    if (!vml_va_canonical(va, cpu->levels))
-        return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false);
+    /* Step 1: canonical check (no CR3 loaded: nothing is mapped). The fast path only probes
+     * after both checks passed. */
+    if (l1s == L1_NOT_PROBED) {
+        if (cpu->levels == 0)
+            return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false);
+        if (!vml_va_canonical(va, cpu->levels))
+            return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false);
+    }
 
-    /* Step 2: L1 (the fast path probed its first array). */
+    /* Step 2: L1 (the fast path probed its first array, and the block it missed in is the
+     * one the fill will use). */
     out->cycles = lat->l1_hit;
-    bool dirty_assist = false;
+    struct tlb_miss m1, m2; /* only the sizes in probed have a block */
+    m1.probed = m2.probed = 0;
+    if (l1s == L1_FIRST_MISSED) {
+        const struct fast_probe *fp = &cpu->fast[access == VML_EXEC];
+        uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift;
+        m1.probed = (uint8_t)VML_PS_BIT(fp->ps);
+        m1.blk[fp->ps] = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
+    }
     bool l1_hit = l1s == L1_HIT || tlb_lookup_from(&cpu->tlb[l1], l1s == L1_FIRST_MISSED ? 1 : 0,
-                                                   va, cpu->pcid, &val, &ps);
+                                                   va, cpu->pcid, &val, &ps, &m1);
     if (l1_hit) {
         st->tlb[l1].hits[ps]++;
         r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L1);
-        if (r != HIT_DIRTY_ASSIST)
-            return r;
-        dirty_assist = true;
+        return r == HIT_DIRTY_ASSIST ? walk_refresh(cpu, va, access, user, out, l1, l2) : r;
     }
 
     /* Step 3: second level. */
-    if (!dirty_assist && cpu->tlb[l2].nr_arrays) {
+    if (cpu->tlb[l2].nr_arrays) {
         out->cycles += lat->stlb_hit;
-        if (tlb_lookup(&cpu->tlb[l2], va, cpu->pcid, &val, &ps)) {
+        if (tlb_lookup_from(&cpu->tlb[l2], 0, va, cpu->pcid, &val, &ps, &m2)) {
             st->tlb[l2].hits[ps]++;
             st->tlb[l1].misses[ps]++;
             r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L2);
             if (r == 0)
-                tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val);
-            if (r != HIT_DIRTY_ASSIST)
-                return r;
-            dirty_assist = true;
+                tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val, &m1);
+            return r == HIT_DIRTY_ASSIST ? walk_refresh(cpu, va, access, user, out, l1, l2) : r;
         }
     }
 
@@ -534,22 +693,125 @@ static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_
     r = walk(cpu, va, access, user, out, &val, &ps);
     out->cycles += lat->walk + lat->ref * out->walk_refs;
     st->cycles += out->cycles;
-    if (!dirty_assist) {
-        unsigned slot = r ? VML_PS_COUNT : ps;
-        st->tlb[l1].misses[slot]++;
-        if (cpu->tlb[l2].nr_arrays)
-            st->tlb[l2].misses[slot]++;
-    }
+    unsigned slot = r ? VML_PS_COUNT : ps;
+    st->tlb[l1].misses[slot]++;
+    if (cpu->tlb[l2].nr_arrays)
+        st->tlb[l2].misses[slot]++;
     if (r)
         return r;
-    /* After a miss in both levels the key is absent from both; a dirty assist refreshes. */
-    if (dirty_assist) {
-        tlb_fill(&cpu->tlb[l2], va, cpu->pcid, ps, val);
-        tlb_fill(&cpu->tlb[l1], va, cpu->pcid, ps, val);
-    } else {
-        tlb_fill_absent(&cpu->tlb[l2], va, cpu->pcid, ps, val);
-        tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val);
+    /* After a miss in both levels the key is absent from both. */
+    tlb_fill_absent(&cpu->tlb[l2], va, cpu->pcid, ps, val, &m2);
+    tlb_fill_absent(&cpu->tlb[l1], va, cpu->pcid, ps, val, &m1);
+    success(out, va, val, ps, VML_SRC_WALK);
+    return 0;
+}
+
+static int translate_miss(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                          struct vml_xlate *out);
+
+/* Everything but a plain L1 hit: translate_miss when the fast path's probe missed and the plan
+ * allows, else translate_general. A small function, so the common case pays for no frame. */
+static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_t va,
+                                                    enum vml_access access, bool user,
+                                                    struct vml_xlate *out, enum l1_state l1s,
+                                                    uint64_t val, unsigned ps)
+{
+    if (l1s == L1_FIRST_MISSED && cpu->miss[access == VML_EXEC].ok)
+        return translate_miss(cpu, va, access, user, out);
+    return translate_general(cpu, va, access, user, out, l1s, val, ps);
+}
+
+/* Fills the array x of level t with a non-global entry of its size for va, into block b if a
+ * lookup probed it (else computed). The key is absent: the lookup just missed. probed: b comes
+ * from a probe of the level's live sizes, so the array holds the size and has entries
+ * (tlb_hold would change nothing). */
+static inline __attribute__((always_inline)) void miss_fill(struct tlb_level *t,
+                                                            const struct miss_arr *x, unsigned ps,
+                                                            uint64_t *b, bool probed, uint64_t va,
+                                                            uint64_t val)
+{
+    uint64_t vpn = (va & TLB_VA_MASK) >> x->shift, old_key = 0;
+    if (!b)
+        b = x->slots + (size_t)(vpn & x->set_mask) * x->stride;
+    if (!probed)
+        tlb_hold(t, x->array, ps);
+    if (assoc_insert_absent_in(x->a, b, x->key_base | (vpn << 12), val, &old_key) &&
+        (old_key & TLB_KEY_GLOBAL))
+        t->nr_global--;
+}
+
+/* translate_slow's work after the fast path's probe missed, for a plan that allows it: the same
+ * steps and effects, with the arrays' geometry and keys precomputed, the set blocks of the
+ * lookups kept for the fills, and the rare cases (a hit in the rest of L1, global entries in
+ * the second level, a dirty assist) handed to the general code before they change anything
+ * it would change again. */
+static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_t va,
+                                                    enum vml_access access, bool user,
+                                                    struct vml_xlate *out)
+{
+    const struct miss_plan *mp = &cpu->miss[access == VML_EXEC];
+    struct tlb_level *t1 = mp->t1, *t2 = mp->t2;
+    struct vml_mmu_stats *st = &cpu->stats;
+    const struct vml_latency *lat = &cpu->model.lat;
+    uint64_t val = 0, va_vpn = va & TLB_VA_MASK; /* 0s: for -Wmaybe-uninitialized */
+    unsigned ps = 0, fps = cpu->fast[access == VML_EXEC].ps;
+    /* The block the fast path missed in, for the L1 fill. */
+    const struct miss_arr *x1 = &mp->l1a[fps];
+    struct tlb_miss m1;
+    m1.probed = (uint8_t)VML_PS_BIT(fps);
+    m1.blk[fps] = x1->slots + (size_t)((va_vpn >> x1->shift) & x1->set_mask) * x1->stride;
+    /* Step 2: the rest of L1 (rarely any: only sizes it holds). A hit there is the general
+     * code's L1 hit. */
+    if ((t1->live >> 1) && tlb_lookup_from(t1, 1, va, cpu->pcid, &val, &ps, &m1))
+        return translate_general(cpu, va, access, user, out, L1_HIT, val, ps);
+    /* Global entries in the second level need the global probes of the general lookup (the
+     * misses above changed nothing). */
+    if (t2->nr_global)
+        return translate_general(cpu, va, access, user, out, L1_FIRST_MISSED, 0, 0);
+    out->walk_refs = 0;
+    out->cycles = lat->l1_hit + lat->stlb_hit;
+
+    /* Step 3: second level, the sizes it holds, 4K first. */
+    uint64_t *b2[VML_PS_COUNT] = { NULL, NULL, NULL };
+    for (unsigned live = t2->live; live; live &= live - 1) {
+        unsigned p = t2->probes[__builtin_ctz(live)].ps;
+        const struct miss_arr *x = &mp->l2a[p];
+        struct assoc *a = x->a;
+        if (a->nr_valid == 0)
+            continue;
+        uint64_t vpn = va_vpn >> x->shift;
+        uint64_t *b = x->slots + (size_t)(vpn & x->set_mask) * x->stride;
+        if (assoc_lookup_in(a, b, x->key_base | (vpn << 12), &val)) {
+            mp->c2->hits[p]++;
+            mp->c1->misses[p]++;
+            int r = tlb_hit(cpu, va, access, user, out, val, p, VML_SRC_L2);
+            if (r == HIT_DIRTY_ASSIST)
+                return walk_refresh(cpu, va, access, user, out, mp->l1, mp->l2);
+            if (r == 0)
+                tlb_fill_absent(t1, va, cpu->pcid, p, val, &m1);
+            return r;
+        }
+        b2[p] = b;
     }
+
+    /* Steps 4-6: walk, then fill the second level and L1. */
+    int r = walk_inline(cpu, va, access, user, out, &val, &ps);
+    out->cycles += lat->walk + lat->ref * out->walk_refs;
+    st->cycles += out->cycles;
+    unsigned slot = r ? VML_PS_COUNT : ps;
+    mp->c1->misses[slot]++;
+    mp->c2->misses[slot]++;
+    if (r)
+        return r;
+    if ((val & VML_PTE_G) || t2->fill_ps[ps] != (int8_t)ps)
+        tlb_fill_general(t2, va, cpu->pcid, ps, val, true);
+    else
+        miss_fill(t2, &mp->l2a[ps], ps, b2[ps], b2[ps] != NULL, va, val);
+    if ((val & VML_PTE_G) || t1->fill_ps[ps] != (int8_t)ps)
+        tlb_fill_general(t1, va, cpu->pcid, ps, val, true);
+    else
+        miss_fill(t1, &mp->l1a[ps], ps, (m1.probed & VML_PS_BIT(ps)) ? m1.blk[ps] : NULL,
+                  ps != fps && (m1.probed & VML_PS_BIT(ps)), va, val);
     success(out, va, val, ps, VML_SRC_WALK);
     return 0;
 }

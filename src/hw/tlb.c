@@ -54,6 +54,15 @@ static void plan_lookups(struct tlb_level *t)
     }
 }
 
+void tlb_set_live(struct tlb_level *t)
+{
+    uint8_t live = 0;
+    for (unsigned i = 0; i < t->nr_probes; i++)
+        if (t->held[t->probes[i].array] & VML_PS_BIT(t->probes[i].ps))
+            live |= (uint8_t)(1u << i);
+    t->live = live;
+}
+
 int tlb_level_init(struct tlb_level *t, const struct vml_tlb_level_geom *g)
 {
     memset(t, 0, sizeof(*t));
@@ -90,10 +99,7 @@ static void insert_entry(struct tlb_level *t, uint64_t va, unsigned ps, uint64_t
 {
     struct assoc *a = &t->arr[t->array_of[ps]];
     uint32_t set = assoc_set(a, tlb_vpn(va, ps));
-    /* Sizes held only grow while the array has entries; an emptied array starts afresh. */
-    if (a->nr_valid == 0)
-        t->held[t->array_of[ps]] = 0;
-    t->held[t->array_of[ps]] |= (uint8_t)VML_PS_BIT(ps);
+    tlb_hold(t, (unsigned)t->array_of[ps], ps);
     uint64_t old_key = 0, old_val;
     bool refresh = !absent && (key & TLB_KEY_GLOBAL) && assoc_lookup(a, set, key, &old_val);
     bool evicted = absent ? assoc_insert_absent(a, set, key, val, &old_key)

@@ -32,10 +32,19 @@ struct tlb_level {
     int8_t fill_ps[VML_PS_COUNT];      /* size an entry of each page size is cached as, -1 none */
     unsigned nr_probes;                /* lookup order: 4K, 2M, 1G among held sizes */
     struct tlb_probe probes[VML_PS_COUNT];
+    uint8_t live; /* bit i: probe i's size is in held[] of its array (the probes worth making);
+                   * here, in padding, so the L1 hit path's offsets stay */
     uint32_t nr_global;               /* global entries present (0: skip the global probe) */
     bool splinters;                   /* splintered fills since last emptied: invlpg sweeps */
     uint8_t held[VML_TLB_MAX_ARRAYS]; /* sizes filled into each array since it was last empty:
                                        * a probe for another size cannot hit, so it is skipped */
+};
+
+/* The set blocks a lookup probed and missed in, by page size, so that the fill after the walk
+ * neither recomputes the set nor searches it again. Valid until the level next changes. */
+struct tlb_miss {
+    uint8_t probed; /* VML_PS_BIT of the sizes whose block is in blk[] */
+    uint64_t *blk[VML_PS_COUNT];
 };
 
 /* Virtual page number of va for a page size: the set index and the key's tag come from it. */
@@ -57,29 +66,37 @@ static inline uint64_t tlb_key(uint64_t va, unsigned ps, unsigned pcid, bool glo
 int tlb_level_init(struct tlb_level *t, const struct vml_tlb_level_geom *g);
 void tlb_level_fini(struct tlb_level *t);
 
-/* Probes the i-th (array, size) pair of the level for va; on a hit stores the value. */
-static inline __attribute__((always_inline)) bool
-tlb_probe_one(struct tlb_level *t, unsigned i, uint64_t va, unsigned pcid, uint64_t *val)
+/* Probes the i-th (array, size) pair of the level for va; on a hit stores the value, on a miss
+ * records the set's block in *m. */
+static inline __attribute__((always_inline)) bool tlb_probe_one(struct tlb_level *t, unsigned i,
+                                                                uint64_t va, unsigned pcid,
+                                                                uint64_t *val, struct tlb_miss *m)
 {
     struct tlb_probe p = t->probes[i];
     struct assoc *a = &t->arr[p.array];
-    if (a->nr_valid == 0 || !(t->held[p.array] & VML_PS_BIT(p.ps)))
-        return false; /* nothing of that size can be cached in this array: skip the probe */
-    uint32_t set = assoc_set(a, tlb_vpn(va, p.ps));
-    return assoc_lookup(a, set, tlb_key(va, p.ps, pcid, false), val) ||
-           (t->nr_global && assoc_lookup(a, set, tlb_key(va, p.ps, 0, true), val));
+    if (a->nr_valid == 0)
+        return false;
+    uint64_t *b = assoc_block(a, assoc_set(a, tlb_vpn(va, p.ps)));
+    if (assoc_lookup_in(a, b, tlb_key(va, p.ps, pcid, false), val) ||
+        (t->nr_global && assoc_lookup_in(a, b, tlb_key(va, p.ps, 0, true), val)))
+        return true;
+    m->probed |= (uint8_t)VML_PS_BIT(p.ps);
+    m->blk[p.ps] = b;
+    return false;
 }
 
 /* Looks up va for pcid (and global entries), probing the held sizes from probe `from` on (0 for
- * all). On a hit stores the entry's value and page size and returns true. Inline: this is the
- * MMU's hot path. */
+ * all). On a hit stores the entry's value and page size and returns true; on a miss *m holds
+ * the blocks probed (m->probed must be initialised). Inline: this is the MMU's hot path. */
 static inline __attribute__((always_inline)) bool tlb_lookup_from(struct tlb_level *t,
                                                                   unsigned from, uint64_t va,
                                                                   unsigned pcid, uint64_t *val,
-                                                                  unsigned *ps)
+                                                                  unsigned *ps, struct tlb_miss *m)
 {
-    for (unsigned i = from; i < t->nr_probes; i++) {
-        if (tlb_probe_one(t, i, va, pcid, val)) {
+    /* Only probes whose size the array holds can hit: the others are not even looked at. */
+    for (unsigned live = (unsigned)t->live >> from << from; live; live &= live - 1) {
+        unsigned i = (unsigned)__builtin_ctz(live);
+        if (tlb_probe_one(t, i, va, pcid, val, m)) {
             *ps = t->probes[i].ps;
             return true;
         }
@@ -90,7 +107,24 @@ static inline __attribute__((always_inline)) bool tlb_lookup_from(struct tlb_lev
 static inline __attribute__((always_inline)) bool
 tlb_lookup(struct tlb_level *t, uint64_t va, unsigned pcid, uint64_t *val, unsigned *ps)
 {
-    return tlb_lookup_from(t, 0, va, pcid, val, ps);
+    struct tlb_miss m = { 0 };
+    return tlb_lookup_from(t, 0, va, pcid, val, ps, &m);
+}
+
+/* Recomputes t->live from held[] (when held changes, which is rare). */
+void tlb_set_live(struct tlb_level *t);
+
+/* Notes that array i is about to receive an entry of size ps. Sizes held only grow while the
+ * array has entries; an emptied array starts afresh. */
+static inline void tlb_hold(struct tlb_level *t, unsigned i, unsigned ps)
+{
+    if ((t->held[i] & VML_PS_BIT(ps)) && t->arr[i].nr_valid)
+        return; /* the usual case: nothing changes */
+    uint8_t h = (uint8_t)((t->arr[i].nr_valid ? t->held[i] : 0) | VML_PS_BIT(ps));
+    if (h != t->held[i]) {
+        t->held[i] = h;
+        tlb_set_live(t);
+    }
 }
 
 /* Caches a translation of a page of size ps containing va. val is PTE-format with the pfn of
@@ -101,10 +135,13 @@ void tlb_fill(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint
 void tlb_fill_general(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps, uint64_t val,
                       bool absent);
 
-/* As tlb_fill when the caller has just looked va up in this level and missed. Inline for the
- * common case, a non-global entry of a size the level holds; the rest is tlb_fill_general. */
-static inline void tlb_fill_absent(struct tlb_level *t, uint64_t va, unsigned pcid, unsigned ps,
-                                   uint64_t val)
+/* As tlb_fill when the caller has just looked va up in this level and missed, with the blocks
+ * that lookup recorded in *m (NULL: none). Inline for the common case, a non-global entry of a
+ * size the level holds; the rest is tlb_fill_general. */
+static inline __attribute__((always_inline)) void tlb_fill_absent(struct tlb_level *t, uint64_t va,
+                                                                  unsigned pcid, unsigned ps,
+                                                                  uint64_t val,
+                                                                  const struct tlb_miss *m)
 {
     if (ps >= VML_PS_COUNT || t->fill_ps[ps] != (int8_t)ps || (val & VML_PTE_G)) {
         tlb_fill_general(t, va, pcid, ps, val, true);
@@ -112,13 +149,12 @@ static inline void tlb_fill_absent(struct tlb_level *t, uint64_t va, unsigned pc
     }
     unsigned i = (unsigned)t->array_of[ps];
     struct assoc *a = &t->arr[i];
-    /* Sizes held only grow while the array has entries; an emptied array starts afresh. */
-    if (a->nr_valid == 0)
-        t->held[i] = 0;
-    t->held[i] |= (uint8_t)VML_PS_BIT(ps);
+    /* A size not probed (its array held none of it) gets its block computed here. */
+    uint64_t *b = m && (m->probed & VML_PS_BIT(ps)) ? m->blk[ps]
+                                                    : assoc_block(a, assoc_set(a, tlb_vpn(va, ps)));
+    tlb_hold(t, i, ps);
     uint64_t old_key = 0;
-    if (assoc_insert_absent(a, assoc_set(a, tlb_vpn(va, ps)), tlb_key(va, ps, pcid, false), val,
-                            &old_key) &&
+    if (assoc_insert_absent_in(a, b, tlb_key(va, ps, pcid, false), val, &old_key) &&
         (old_key & TLB_KEY_GLOBAL))
         t->nr_global--;
 }

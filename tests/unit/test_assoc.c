@@ -114,6 +114,29 @@ static void test_remove_frees_a_way(void **state)
     assoc_fini(&a);
 }
 
+/* A 16-way set (recency order in all 16 nibbles): removing its least recently used way, and
+ * then its most recently used one, keeps the order of the others, and emptied ways fill first. */
+static void test_remove_from_full_order(void **state)
+{
+    struct assoc a;
+    uint64_t v, old_key = 0;
+    (void)state;
+    assert_int_equal(assoc_init(&a, 1, 16), 0);
+    for (unsigned t = 1; t <= 16; t++)
+        put(&a, t, t, NULL);
+    assert_true(assoc_remove(&a, 0, K(1)));  /* the last in the order */
+    assert_true(assoc_remove(&a, 0, K(16))); /* the first */
+    assert_false(put(&a, 17, 17, &old_key));
+    assert_false(put(&a, 18, 18, &old_key));
+    assert_true(put(&a, 19, 19, &old_key));
+    assert_int_equal(old_key, K(2));
+    assert_true(put(&a, 20, 20, &old_key));
+    assert_int_equal(old_key, K(3));
+    assert_true(hit(&a, 17, &v) && hit(&a, 18, &v) && hit(&a, 15, &v));
+    assert_int_equal(assoc_count(&a), 16);
+    assoc_fini(&a);
+}
+
 /* Three sets, two ways: each set replaces on its own. */
 static void test_non_power_of_two_sets(void **state)
 {
@@ -197,10 +220,15 @@ static void test_for_each_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_rejects_zero),  cmocka_unit_test(test_set_index),
-        cmocka_unit_test(test_lru_order),          cmocka_unit_test(test_insert_refreshes),
-        cmocka_unit_test(test_remove_frees_a_way), cmocka_unit_test(test_non_power_of_two_sets),
-        cmocka_unit_test(test_remove_if),          cmocka_unit_test(test_for_each_order),
+        cmocka_unit_test(test_init_rejects_zero),
+        cmocka_unit_test(test_set_index),
+        cmocka_unit_test(test_lru_order),
+        cmocka_unit_test(test_insert_refreshes),
+        cmocka_unit_test(test_remove_frees_a_way),
+        cmocka_unit_test(test_non_power_of_two_sets),
+        cmocka_unit_test(test_remove_if),
+        cmocka_unit_test(test_for_each_order),
+        cmocka_unit_test(test_remove_from_full_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,321 @@
+/* test_miss_paths.c: the planned miss path (translate_miss) against the general slow path.
+ *
+ * Two identical worlds (same RAM, address spaces and CPU models, so the same pfns) run the same
+ * random sequence of map, unmap, protect, INVLPG, CR3 load, flush and translate operations; the
+ * CPUs of the second world are forced onto the general path. Every translation's result and
+ * fault, every CPU's counters and, at the end, every page-table entry (A and D bits included)
+ * must be equal: the miss path is an optimisation, not a model. The models cover both kinds of
+ * LRU state, power-of-two and other set counts (the latter fall back to the general path),
+ * splintering, an L2 iTLB, 5-level paging, no PCIDs and no page-walk caches.
+ *
+ * Fixed seed; VMLAB_SEED and VMLAB_OPS override it. A failure prints the seed and the step.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hw/mmu_internal.h"
+#include "vmlab/vmlab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSP  3   /* address spaces: 4-level, 4-level, 5-level */
+#define NREC 256 /* recently mapped addresses, where most translations go */
+
+static const char *const specs[] = {
+    "skylake",
+    "icelake",
+    "zen3:la57=on",
+    "icelake:l1d.4k=8x2,l1d.2m=4x2,l1d.1g=2x2,l1i.4k=4x2,l1i.2m=2x2,stlb.4k+2m=16x4,"
+    "stlb.1g=4x2,pwc.pd=4,pwc.pdpt=2,pwc.pml4=2,pwc.pml5=1",
+    "skylake:l1d.4k=12x4,stlb.4k+2m=1200x12,pwc.pd=16,pwc.pdpt=12x3,pwc.pml4=0",
+    "skylake:pcid=off,smep=off,smap=off,1g=off,pwc.pd=0,pwc.pdpt=0,pwc.pml4=0",
+    "zen3:l1d.all=64xfull,stlb.4k+2m=64x16,pwc.pd=64x8,la57=on",
+    "skylake:stlb.4k=576x9,stlb.2m=32x4,pwc.pd=32x16",
+};
+#define NCPU (sizeof(specs) / sizeof(specs[0]))
+
+static const uint64_t windows[] = { 0x7f0000000000ull, 0x7f0040000000ull, 0x400000ull,
+                                    0xffff888000000000ull };
+#define NWIN (sizeof(windows) / sizeof(windows[0]))
+
+struct world {
+    struct vml_phys *phys;
+    struct vml_pt *sp[NSP];
+    struct vml_cpu *cpu[NCPU];
+};
+
+static const unsigned sp_levels[NSP] = { 4, 4, 5 };
+
+struct run {
+    uint64_t seed, rng;
+    unsigned long step;
+    uint64_t rec[NREC];
+    unsigned nrec;
+    struct world w[2]; /* [1]: general path only */
+};
+
+#define FAIL(r, ...)                                                                               \
+    do {                                                                                           \
+        char msg_[256];                                                                            \
+        snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                                 \
+        fail_msg("seed %llu step %lu: %s", (unsigned long long)(r)->seed, (r)->step, msg_);        \
+    } while (0)
+
+static uint64_t rnd(struct run *r)
+{
+    /* splitmix64 */
+    uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t below(struct run *r, uint64_t n)
+{
+    return rnd(r) % n;
+}
+
+static void world_init(struct world *w, bool general)
+{
+    struct vml_phys_config cfg = { .ram_bytes = 16 * VML_GiB, .nr_nodes = 1 };
+    assert_int_equal(vml_phys_create(&cfg, &w->phys, NULL), 0);
+    for (unsigned s = 0; s < NSP; s++)
+        assert_int_equal(vml_pt_create(w->phys, sp_levels[s], 0, &w->sp[s]), 0);
+    for (unsigned c = 0; c < NCPU; c++) {
+        struct vml_cpu_model m;
+        struct vml_diag d = { 0 };
+        if (vml_cpu_model_parse(specs[c], &m, &d) != 0)
+            fail_msg("spec %s: %s", specs[c], d.msg);
+        assert_int_equal(vml_cpu_create(&m, w->phys, &w->cpu[c]), 0);
+        if (general)
+            mmu_force_general(w->cpu[c]);
+        unsigned s = c % NSP;
+        if (sp_levels[s] == 5 && !m.la57)
+            s = 0;
+        assert_int_equal(
+            vml_cpu_load_cr3(w->cpu[c], vml_pt_root(w->sp[s]), sp_levels[s], s + 1, false), 0);
+    }
+}
+
+static void world_fini(struct world *w)
+{
+    for (unsigned c = 0; c < NCPU; c++)
+        vml_cpu_destroy(w->cpu[c]);
+    for (unsigned s = 0; s < NSP; s++)
+        vml_pt_destroy(w->sp[s]);
+    vml_phys_destroy(w->phys);
+}
+
+static void free_leaf(const struct vml_pt_leaf *l, void *ctx)
+{
+    struct vml_phys *phys = ctx;
+    unsigned order = 9 * (l->level - 1);
+    vml_phys_free(phys, vml_pte_pfn(l->entry) & ~((1ull << order) - 1), order);
+}
+
+static uint64_t rand_flags(struct run *r)
+{
+    uint64_t f = 0;
+    f |= below(r, 4) ? VML_PTE_RW : 0;
+    f |= below(r, 4) ? VML_PTE_US : 0;
+    f |= below(r, 3) == 0 ? VML_PTE_NX : 0;
+    f |= below(r, 8) == 0 ? VML_PTE_G : 0;
+    f |= below(r, 4) == 0 ? VML_PTE_A : 0;
+    f |= below(r, 6) == 0 ? VML_PTE_D : 0;
+    return f;
+}
+
+/* An address: mostly a recently mapped page (or a few pages past it), else anywhere in a
+ * window. pct: percentage of the first kind. */
+static uint64_t rand_va(struct run *r, unsigned pct)
+{
+    if (r->nrec && below(r, 100) < pct) {
+        unsigned hot = r->nrec < 40 ? r->nrec : 40;
+        uint64_t v = r->rec[below(r, below(r, 2) ? hot : r->nrec)];
+        return below(r, 4) ? v : v + (below(r, 16) << 12);
+    }
+    unsigned k = (unsigned)below(r, 10);
+    uint64_t span = k < 6 ? 1ull << 24 : k < 9 ? 1ull << 30 : 1ull << 32;
+    return windows[below(r, NWIN)] + (below(r, span) & ~0xfffull);
+}
+
+static void check_stats(struct run *r)
+{
+    for (unsigned c = 0; c < NCPU; c++)
+        if (memcmp(vml_cpu_stats(r->w[0].cpu[c]), vml_cpu_stats(r->w[1].cpu[c]),
+                   sizeof(struct vml_mmu_stats)) != 0)
+            FAIL(r, "CPU %s: counters differ between the miss path and the general path", specs[c]);
+}
+
+static void op_translate(struct run *r)
+{
+    uint64_t va = rand_va(r, 85) | (below(r, 4096) & ~7ull);
+    if (below(r, 50) == 0)
+        va ^= 1ull << 50; /* not canonical */
+    enum vml_access acc = (enum vml_access)below(r, 3);
+    bool user = below(r, 3) != 0;
+    unsigned reps = below(r, 4) == 0 ? 4 : 1;
+    for (unsigned rep = 0; rep < reps; rep++)
+        for (unsigned c = 0; c < NCPU; c++) {
+            struct vml_xlate x[2];
+            int ret[2];
+            for (unsigned k = 0; k < 2; k++) {
+                memset(&x[k], 0, sizeof(x[k]));
+                ret[k] = vml_mmu_translate(r->w[k].cpu[c], va, acc, user, &x[k]);
+            }
+            if (ret[0] != ret[1] || x[0].cycles != x[1].cycles || x[0].src != x[1].src ||
+                x[0].walk_refs != x[1].walk_refs ||
+                (ret[0] == 0 && (x[0].pa != x[1].pa || x[0].ps != x[1].ps)) ||
+                (ret[0] != 0 && memcmp(&x[0].fault, &x[1].fault, sizeof(x[0].fault)) != 0))
+                FAIL(r, "CPU %s: translation of 0x%llx differs (%d src %u, %d src %u)", specs[c],
+                     (unsigned long long)va, ret[0], x[0].src, ret[1], x[1].src);
+        }
+}
+
+static void op_map(struct run *r)
+{
+    unsigned k = (unsigned)below(r, 1000);
+    unsigned ps = k < 940 ? 0 : k < 998 ? 1 : 2;
+    uint64_t size = 1ull << (12 + 9 * ps);
+    uint64_t va = rand_va(r, 15) & ~(size - 1), flags = rand_flags(r);
+    for (unsigned s = 0; s < NSP; s++) {
+        uint64_t f = below(r, 4) ? flags : rand_flags(r);
+        int ret[2];
+        for (unsigned w = 0; w < 2; w++) {
+            uint64_t pfn;
+            ret[w] = vml_phys_alloc(r->w[w].phys, 0, 9 * ps, VML_USE_TEST, &pfn);
+            if (ret[w] == 0) {
+                ret[w] = vml_pt_map(r->w[w].sp[s], va, pfn, (enum vml_page_size)ps, f);
+                if (ret[w])
+                    vml_phys_free(r->w[w].phys, pfn, 9 * ps);
+            }
+        }
+        if (ret[0] != ret[1])
+            FAIL(r, "map differs: %d, %d", ret[0], ret[1]);
+        if (ret[0] == 0 && s == 0)
+            r->rec[r->nrec < NREC ? r->nrec++ : below(r, NREC)] = va;
+    }
+}
+
+static void step(struct run *r)
+{
+    unsigned op = (unsigned)below(r, 1000), s = (unsigned)below(r, NSP);
+    unsigned c = (unsigned)below(r, NCPU);
+    if (op < 850) {
+        op_translate(r);
+    } else if (op < 920) {
+        op_map(r);
+    } else if (op < 940) {
+        uint64_t len = below(r, 20) < 19 ? 1ull << 12 : 1ull << 21;
+        uint64_t start = rand_va(r, 30) & ~(len - 1), end = start + len * (1 + below(r, 4));
+        unsigned flags = below(r, 2) ? VML_PT_KEEP_TABLES : 0;
+        for (unsigned w = 0; w < 2; w++)
+            vml_pt_unmap(r->w[w].sp[s], start, end, flags, free_leaf, r->w[w].phys);
+    } else if (op < 960) {
+        uint64_t len = 1ull << (12 + 9 * below(r, 3));
+        uint64_t start = rand_va(r, 85) & ~(len - 1), end = start + len * (1 + below(r, 4));
+        uint64_t set = rand_flags(r), clear = rand_flags(r) & ~VML_PTE_D;
+        for (unsigned w = 0; w < 2; w++)
+            vml_pt_protect(r->w[w].sp[s], start, end, set, clear, NULL, NULL);
+    } else if (op < 975) {
+        uint64_t va = rand_va(r, 85);
+        unsigned pcid = 1 + (unsigned)below(r, NSP);
+        bool own = below(r, 2);
+        for (unsigned w = 0; w < 2; w++) {
+            if (own)
+                vml_mmu_invlpg(r->w[w].cpu[c], va);
+            else
+                vml_mmu_invlpg_pcid(r->w[w].cpu[c], va, pcid);
+        }
+    } else if (op < 990) {
+        bool noflush = below(r, 3) != 0;
+        if (sp_levels[s] == 5 && !vml_cpu_model(r->w[0].cpu[c])->la57)
+            s = 0;
+        for (unsigned w = 0; w < 2; w++)
+            vml_cpu_load_cr3(r->w[w].cpu[c], vml_pt_root(r->w[w].sp[s]), sp_levels[s], s + 1,
+                             noflush);
+    } else if (op < 995) {
+        for (unsigned w = 0; w < 2; w++)
+            vml_mmu_flush_pcid(r->w[w].cpu[c], s + 1);
+    } else if (op < 998) {
+        bool global = below(r, 2);
+        for (unsigned w = 0; w < 2; w++)
+            vml_mmu_flush_all(r->w[w].cpu[c], global);
+    } else {
+        uint64_t start = rand_va(r, 85) & ~((1ull << 30) - 1);
+        for (unsigned w = 0; w < 2; w++)
+            vml_pt_free_empty(r->w[w].sp[s], start, start + (1ull << 30));
+    }
+}
+
+/* Collects a space's leaf entries (address and raw entry, A and D included). */
+struct leaves {
+    uint64_t *v;
+    size_t n, cap;
+};
+
+static int collect(const struct vml_pt_leaf *l, void *ctx)
+{
+    struct leaves *ls = ctx;
+    if (ls->n + 2 > ls->cap) {
+        ls->cap = ls->cap ? 2 * ls->cap : 4096;
+        ls->v = realloc(ls->v, ls->cap * sizeof(uint64_t));
+        assert_non_null(ls->v);
+    }
+    ls->v[ls->n++] = l->va;
+    ls->v[ls->n++] = l->entry;
+    return 0;
+}
+
+static void check_tables(struct run *r)
+{
+    for (unsigned s = 0; s < NSP; s++) {
+        struct leaves ls[2] = { { 0 }, { 0 } };
+        for (unsigned w = 0; w < 2; w++)
+            vml_pt_for_each(r->w[w].sp[s], 0, ~0ull, collect, &ls[w]);
+        if (ls[0].n != ls[1].n ||
+            (ls[0].n && memcmp(ls[0].v, ls[1].v, ls[0].n * sizeof(uint64_t)) != 0))
+            FAIL(r, "space %u: page-table entries differ (A/D bits?)", s);
+        free(ls[0].v);
+        free(ls[1].v);
+    }
+}
+
+static void test_miss_path_matches_general(void **state)
+{
+    (void)state;
+    struct run *r = calloc(1, sizeof(*r));
+    assert_non_null(r);
+    const char *seed = getenv("VMLAB_SEED"), *ops = getenv("VMLAB_OPS");
+    r->seed = r->rng = seed ? strtoull(seed, NULL, 0) : 20261124;
+    unsigned long n = ops ? strtoul(ops, NULL, 0) : 40000;
+    for (unsigned w = 0; w < 2; w++)
+        world_init(&r->w[w], w == 1);
+    unsigned long walks = 0;
+    for (r->step = 0; r->step < n; r->step++) {
+        step(r);
+        if (r->step % 64 == 0)
+            check_stats(r);
+    }
+    check_stats(r);
+    check_tables(r);
+    for (unsigned c = 0; c < NCPU; c++)
+        walks += vml_cpu_stats(r->w[0].cpu[c])->walks_done[0];
+    assert_true(walks > 1000); /* the sequence did reach the walk */
+    for (unsigned w = 0; w < 2; w++)
+        world_fini(&r->w[w]);
+    free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_miss_path_matches_general),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
