@@ -243,7 +243,8 @@ static int run(int argc, char **argv)
             printf("; %zu could not be read (?, run as root)",
                    shown_by_state[VML_LIVE_DENIED] + shown_by_state[VML_LIVE_BAD]);
         if (!kernel && scan.n_state[VML_LIVE_KERNEL])
-            printf("; %zu kernel threads not shown (--kernel)", scan.n_state[VML_LIVE_KERNEL]);
+            printf("; %zu kernel thread%s not shown (--kernel)", scan.n_state[VML_LIVE_KERNEL],
+                   scan.n_state[VML_LIVE_KERNEL] == 1 ? "" : "s");
         putchar('\n');
     }
     free(rows);
