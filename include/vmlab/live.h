@@ -27,6 +27,7 @@ struct vml_live_proc {
     char error[96]; /* for VML_LIVE_BAD and VML_LIVE_DENIED: which file and why */
     /* bytes */
     uint64_t vsz, rss, pss, uss, swap, swap_pss, anon_huge, hugetlb;
+    struct vml_status_mem status; /* the status memory lines as printed (kB) */
     int oom_score, oom_score_adj;
 };
 
@@ -41,6 +42,9 @@ struct vml_live_scan {
  * threads (results do not depend on it). */
 int vml_live_scan(const char *proc_root, unsigned threads, struct vml_live_scan *out);
 void vml_live_scan_free(struct vml_live_scan *scan);
+
+/* Reads proc_root/meminfo. 0, VML_ENOENT, VML_EPARSE (diag says where). */
+int vml_live_meminfo(const char *proc_root, struct vml_meminfo *out, struct vml_diag *diag);
 
 /* The user name of a uid (the uid in decimal when it has none); returns buf. */
 const char *vml_live_user(unsigned uid, char *buf, size_t n);

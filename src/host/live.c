@@ -114,6 +114,7 @@ static void read_proc(const char *root, struct vml_live_proc *p, struct buf *b)
     bool has_mm = status_line(b->s, "VmSize") != NULL;
     struct vml_status_mem st;
     if (has_mm && vml_proc_parse_status_mem(b->s, b->len, &st, NULL) == 0) {
+        p->status = st;
         p->vsz = st.vm_size << 10;
         p->hugetlb = st.hugetlb_pages << 10;
     }
@@ -274,4 +275,15 @@ const char *vml_live_user(unsigned uid, char *buf, size_t n)
     else
         snprintf(buf, n, "%u", uid);
     return buf;
+}
+
+int vml_live_meminfo(const char *proc_root, struct vml_meminfo *out, struct vml_diag *diag)
+{
+    char path[512];
+    struct buf b = { 0 };
+    snprintf(path, sizeof(path), "%s/meminfo", proc_root);
+    int e = slurp(path, &b);
+    int r = e ? VML_ENOENT : vml_proc_parse_meminfo(b.s, b.len, out, diag);
+    free(b.s);
+    return r;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check_ps.sh: vmlab ps and pmap on the fixed /proc tree in tests/fixtures/live, in every
+# check_ps.sh: vmlab ps, pmap and oom on the fixed /proc tree in tests/fixtures/live, in every
 # output format, against golden files (exact: escaping of odd command lines included).
 # Usage: check_ps.sh VMLAB   (UPDATE=1 rewrites the golden files)
 set -u
@@ -23,4 +23,7 @@ check ps_no_proc ps --proc /nonexistent/proc
 check pmap_text pmap 101 --proc "$proc"
 check pmap_json pmap 100 --proc "$proc" --json
 check pmap_gone pmap 103 --proc "$proc"
+check oom_text oom --proc "$proc"
+check oom_csv oom --proc "$proc" --csv
+check oom_no_meminfo oom --proc /nonexistent/proc
 exit $fail
