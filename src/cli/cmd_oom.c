@@ -55,31 +55,17 @@ static int cmp_badness(const void *a, const void *b)
 
 static int run(int argc, char **argv)
 {
-    const char *root = "/proc";
-    enum table_format fmt = FMT_TEXT;
-    struct units units = { 0, "" };
+    struct table_opts o;
+    table_opts_init(&o);
     for (int i = 1; i < argc; i++) {
-        const char *v;
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--units", &v)) != 0) {
-            if (m < 0 || table_units_parse(v, &units))
-                return EXIT_USAGE;
-        } else if ((m = cli_opt(argc, argv, &i, "--format", &v)) != 0) {
-            if (m < 0 || table_format_parse(v, &fmt))
-                return EXIT_USAGE;
-        } else if ((m = cli_opt(argc, argv, &i, "--proc", &v)) != 0) {
-            if (m < 0)
-                return EXIT_USAGE;
-            root = v;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            fmt = FMT_JSON;
-        } else if (strcmp(argv[i], "--csv") == 0) {
-            fmt = FMT_CSV;
-        } else {
+        int m = table_opt(argc, argv, &i, &o);
+        if (m < 0)
+            return EXIT_USAGE;
+        if (m == 0)
             return cli_error(EXIT_USAGE, "oom: unknown argument '%s' (see vmlab help oom)",
                              argv[i]);
-        }
     }
+    const char *root = o.root;
     struct vml_meminfo mi;
     struct vml_diag d = { 0 };
     int r = vml_live_meminfo(root, &mi, &d);
@@ -136,8 +122,8 @@ static int run(int argc, char **argv)
         if (rows[i * NC + C_BADNESS].i == INT64_MIN)
             rows[i * NC + C_BADNESS].i = 0;
     static const int labels[] = { C_PID, C_CMD, -1 };
-    table_print(stdout, fmt, &units, cols, NC, rows, n, NULL, labels);
-    if (fmt == FMT_TEXT)
+    table_print(stdout, o.fmt, &o.units, cols, NC, rows, n, NULL, labels);
+    if (o.fmt == FMT_TEXT)
         printf("totalpages %lld (RAM + swap); %zu kernel threads or exited processes not "
                "ranked; the first row is the OOM killer's choice\n",
                (long long)totalpages, skipped);

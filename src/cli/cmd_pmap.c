@@ -114,33 +114,22 @@ static int read_all(const char *path, char **out, size_t *len)
 
 static int run(int argc, char **argv)
 {
-    const char *root = "/proc", *pid = NULL;
-    enum table_format fmt = FMT_TEXT;
-    struct units units = { 0, "" };
+    const char *pid = NULL;
+    struct table_opts o;
+    table_opts_init(&o);
     for (int i = 1; i < argc; i++) {
-        const char *v;
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--units", &v)) != 0) {
-            if (m < 0 || table_units_parse(v, &units))
-                return EXIT_USAGE;
-        } else if ((m = cli_opt(argc, argv, &i, "--format", &v)) != 0) {
-            if (m < 0 || table_format_parse(v, &fmt))
-                return EXIT_USAGE;
-        } else if ((m = cli_opt(argc, argv, &i, "--proc", &v)) != 0) {
-            if (m < 0)
-                return EXIT_USAGE;
-            root = v;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            fmt = FMT_JSON;
-        } else if (strcmp(argv[i], "--csv") == 0) {
-            fmt = FMT_CSV;
-        } else if (!pid && strspn(argv[i], "0123456789") == strlen(argv[i]) && argv[i][0]) {
+        int m = table_opt(argc, argv, &i, &o);
+        if (m < 0)
+            return EXIT_USAGE;
+        if (m > 0)
+            continue;
+        if (!pid && strspn(argv[i], "0123456789") == strlen(argv[i]) && argv[i][0])
             pid = argv[i];
-        } else {
+        else
             return cli_error(EXIT_USAGE, "pmap: unexpected argument '%s' (usage: vmlab pmap PID)",
                              argv[i]);
-        }
     }
+    const char *root = o.root;
     if (!pid)
         return cli_error(EXIT_USAGE, "pmap: which process? usage: vmlab pmap PID");
     char path[512];
@@ -190,8 +179,8 @@ static int run(int argc, char **argv)
         tot[C_SIZE].b += rows.cells[i * NCOLS + C_SIZE].b;
     free(roll);
     static const int labels[] = { C_ADDR, C_NAME, -1 };
-    table_print(stdout, fmt, &units, cols, NCOLS, rows.cells, rows.n, fmt == FMT_TEXT ? tot : NULL,
-                labels);
+    table_print(stdout, o.fmt, &o.units, cols, NCOLS, rows.cells, rows.n,
+                o.fmt == FMT_TEXT ? tot : NULL, labels);
     free(rows.cells);
     free(rows.text);
     return EXIT_OK;

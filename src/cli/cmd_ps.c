@@ -106,14 +106,18 @@ static bool in_list(const char *list, int pid)
 
 static int run(int argc, char **argv)
 {
-    const char *sort = NULL, *pids = NULL, *user = NULL, *pattern = NULL, *root = "/proc";
-    enum table_format fmt = FMT_TEXT;
-    struct units units = { 0, "" };
+    const char *sort = NULL, *pids = NULL, *user = NULL, *pattern = NULL;
+    struct table_opts o;
+    table_opts_init(&o);
     bool kernel = false;
     unsigned threads = 2;
     for (int i = 1; i < argc; i++) {
         const char *v;
-        int m;
+        int m = table_opt(argc, argv, &i, &o);
+        if (m < 0)
+            return EXIT_USAGE;
+        if (m > 0)
+            continue;
         if ((m = cli_opt(argc, argv, &i, "--sort", &v)) != 0) {
             if (m < 0)
                 return EXIT_USAGE;
@@ -130,12 +134,6 @@ static int run(int argc, char **argv)
             if (m < 0)
                 return EXIT_USAGE;
             pattern = v;
-        } else if ((m = cli_opt(argc, argv, &i, "--units", &v)) != 0) {
-            if (m < 0 || table_units_parse(v, &units))
-                return EXIT_USAGE;
-        } else if ((m = cli_opt(argc, argv, &i, "--format", &v)) != 0) {
-            if (m < 0 || table_format_parse(v, &fmt))
-                return EXIT_USAGE;
         } else if ((m = cli_opt(argc, argv, &i, "--threads", &v)) != 0) {
             if (m < 0)
                 return EXIT_USAGE;
@@ -144,14 +142,6 @@ static int run(int argc, char **argv)
             if (*end || t < 1 || t > 16)
                 return cli_error(EXIT_USAGE, "ps: --threads %s: use 1 to 16", v);
             threads = (unsigned)t;
-        } else if ((m = cli_opt(argc, argv, &i, "--proc", &v)) != 0) {
-            if (m < 0)
-                return EXIT_USAGE;
-            root = v;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            fmt = FMT_JSON;
-        } else if (strcmp(argv[i], "--csv") == 0) {
-            fmt = FMT_CSV;
         } else if (strcmp(argv[i], "--kernel") == 0) {
             kernel = true;
         } else {
@@ -170,9 +160,9 @@ static int run(int argc, char **argv)
         sort_col = c;
     }
     struct vml_live_scan scan;
-    int r = vml_live_scan(root, threads, &scan);
+    int r = vml_live_scan(o.root, threads, &scan);
     if (r)
-        return cli_error(EXIT_FAIL, "ps: cannot list %s: %s", root, vml_strerror(r));
+        return cli_error(EXIT_FAIL, "ps: cannot list %s: %s", o.root, vml_strerror(r));
     union cell *rows = calloc(scan.n ? scan.n : 1, NCOLS * sizeof(union cell));
     char(*names)[96] = calloc(scan.n ? scan.n : 1, sizeof(*names));
     char(*cmds)[4096] = calloc(scan.n ? scan.n : 1, sizeof(*cmds));
@@ -234,8 +224,9 @@ static int run(int argc, char **argv)
     tot[C_CMD].s = "total";
     tot[C_PID].i = (int64_t)n;
     static const int labels[] = { C_PID, C_CMD, -1 };
-    table_print(stdout, fmt, &units, cols, NCOLS, rows, n, fmt == FMT_TEXT ? tot : NULL, labels);
-    if (fmt == FMT_TEXT) {
+    table_print(stdout, o.fmt, &o.units, cols, NCOLS, rows, n, o.fmt == FMT_TEXT ? tot : NULL,
+                labels);
+    if (o.fmt == FMT_TEXT) {
         printf("%zu process%s", n, n == 1 ? "" : "es");
         if (shown_by_state[VML_LIVE_GONE])
             printf("; %zu exited during the scan (-)", shown_by_state[VML_LIVE_GONE]);

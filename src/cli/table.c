@@ -43,6 +43,35 @@ int table_units_parse(const char *s, struct units *u)
     return -1;
 }
 
+void table_opts_init(struct table_opts *o)
+{
+    o->fmt = FMT_TEXT;
+    o->units = (struct units){ 0, "" };
+    o->root = "/proc";
+}
+
+int table_opt(int argc, char **argv, int *i, struct table_opts *o)
+{
+    const char *v;
+    int m;
+    if ((m = cli_opt(argc, argv, i, "--units", &v)) != 0)
+        return m < 0 || table_units_parse(v, &o->units) ? -1 : 1;
+    if ((m = cli_opt(argc, argv, i, "--format", &v)) != 0)
+        return m < 0 || table_format_parse(v, &o->fmt) ? -1 : 1;
+    if ((m = cli_opt(argc, argv, i, "--proc", &v)) != 0) {
+        if (m > 0)
+            o->root = v;
+        return m;
+    }
+    if (strcmp(argv[*i], "--json") == 0)
+        o->fmt = FMT_JSON;
+    else if (strcmp(argv[*i], "--csv") == 0)
+        o->fmt = FMT_CSV;
+    else
+        return 0;
+    return 1;
+}
+
 static void bytes_text(char *buf, size_t n, uint64_t v, const struct units *u)
 {
     if (u->div) {

@@ -41,6 +41,19 @@ struct units {
 int table_format_parse(const char *s, enum table_format *f);
 int table_units_parse(const char *s, struct units *u);
 
+/* The options every live tool takes: --units, --format, --json, --csv, --proc DIR. */
+struct table_opts {
+    enum table_format fmt;
+    struct units units;
+    const char *root; /* /proc, or a copy of one */
+};
+
+/* Starts opts with the defaults (text, human units, /proc). */
+void table_opts_init(struct table_opts *o);
+/* Matches one of those options at argv[*i] (advancing past a separate value): 1 when matched,
+ * 0 when argv[*i] is another argument, -1 after an error message. */
+int table_opt(int argc, char **argv, int *i, struct table_opts *o);
+
 /* Prints rows (row-major, ncols cells each); in text, a totals row (NULL: none) after a rule,
  * with labels[] giving the Prometheus labels (columns by index, -1 terminated). */
 void table_print(FILE *out, enum table_format f, const struct units *u, const struct col *cols,
