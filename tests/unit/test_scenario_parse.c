@@ -185,7 +185,16 @@ static void test_machine(void **state)
     vml_scenario_free(s);
     s = ok("machine ram=8T nodes=8 thp=madvise swap=0\n");
     assert_int_equal(s->machine.ram_bytes, 8 * VML_TiB);
+    assert_false(s->machine.no_zero_page);
     vml_scenario_free(s);
+    s = ok("machine ram=1G zero_page=off\n");
+    assert_true(s->machine.no_zero_page);
+    assert_int_equal(s->machine.given, VML_MCFG_RAM | VML_MCFG_ZERO_PAGE);
+    vml_scenario_free(s);
+    s = ok("machine ram=1G zero_page=on\n");
+    assert_false(s->machine.no_zero_page);
+    vml_scenario_free(s);
+    bad("machine ram=1G zero_page=maybe", 1, 26, "zero_page must be on or off, not 'maybe'");
 
     bad("proc a\nmachine ram=1G", 2, 1, "must come before every operation (line 1 has 'proc')");
     bad("machine ram=1G\n# x\nmachine ram=2G", 3, 1, "second machine line (the first is line 1)");
