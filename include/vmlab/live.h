@@ -46,6 +46,10 @@ void vml_live_scan_free(struct vml_live_scan *scan);
 /* Reads proc_root/meminfo. 0, VML_ENOENT, VML_EPARSE (diag says where). */
 int vml_live_meminfo(const char *proc_root, struct vml_meminfo *out, struct vml_diag *diag);
 
+/* Reads the file name under dir (a /proc or /sys directory) into out. 0, VML_ENOENT when it
+ * cannot be read, VML_EHOST. */
+int vml_live_read(const char *dir, const char *name, struct vml_text *out);
+
 /* The user name of a uid (the uid in decimal when it has none); returns buf. */
 const char *vml_live_user(unsigned uid, char *buf, size_t n);
 

@@ -151,4 +151,20 @@ int vml_proc_parse_numastat(const char *text, size_t len, struct vml_numastat *o
 int vml_proc_parse_smaps_rollup(const char *text, size_t len, uint64_t *start, uint64_t *end,
                                 struct vml_smaps_counts *out, struct vml_diag *diag);
 
+/* One zone of /proc/zoneinfo: the numbers the kernel's reserves and MemAvailable use, pages. */
+#define VML_ZONEINFO_MAX_PROT 8
+struct vml_zoneinfo {
+    unsigned node;
+    char zone[16]; /* "DMA", "DMA32", "Normal", "Movable" ... */
+    uint64_t free, min, low, high, spanned, present, managed;
+    uint64_t protection[VML_ZONEINFO_MAX_PROT]; /* lowmem_reserve, one per zone type */
+    unsigned nr_protection;
+};
+
+/* Calls fn for every zone of /proc/zoneinfo text, in order (a non-zero return stops the parse
+ * and is returned). Lines it does not need are skipped; numbers it needs are strict. */
+typedef int (*vml_zoneinfo_fn)(const struct vml_zoneinfo *z, void *ctx);
+int vml_proc_parse_zoneinfo(const char *text, size_t len, vml_zoneinfo_fn fn, void *ctx,
+                            struct vml_diag *diag);
+
 #endif

@@ -5,6 +5,8 @@
  */
 #include "vmlab/live.h"
 
+#include "util/text.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -286,4 +288,18 @@ int vml_live_meminfo(const char *proc_root, struct vml_meminfo *out, struct vml_
     int r = e ? VML_ENOENT : vml_proc_parse_meminfo(b.s, b.len, out, diag);
     free(b.s);
     return r;
+}
+
+int vml_live_read(const char *dir, const char *name, struct vml_text *out)
+{
+    char path[512];
+    struct buf b = { 0 };
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int e = slurp(path, &b);
+    if (e == 0 && b.len) {
+        text_append(out, b.s, b.len);
+        e = out->oom ? ENOMEM : 0;
+    }
+    free(b.s);
+    return e == 0 ? 0 : e == ENOMEM ? VML_EHOST : VML_ENOENT;
 }

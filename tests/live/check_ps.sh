@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check_ps.sh: vmlab ps, pmap and oom on the fixed /proc tree in tests/fixtures/live, in every
+# check_ps.sh: vmlab ps, pmap, oom and meminfo on the fixed /proc tree in tests/fixtures/live, in every
 # output format, against golden files (exact: escaping of odd command lines included).
 # Usage: check_ps.sh VMLAB   (UPDATE=1 rewrites the golden files)
 set -u
@@ -26,4 +26,8 @@ check pmap_gone pmap 103 --proc "$proc"
 check oom_text oom --proc "$proc"
 check oom_csv oom --proc "$proc" --csv
 check oom_no_meminfo oom --proc /nonexistent/proc
+check meminfo_text meminfo --proc "$proc" --sys sys
+check meminfo_json meminfo --proc "$proc" --sys sys --json --units B
+check meminfo_prom meminfo --proc "$proc" --format prometheus
+check meminfo_missing meminfo --proc /nonexistent/proc
 exit $fail
