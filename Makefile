@@ -23,6 +23,7 @@ test: deps
 
 bench: all
 	./build/release/bench_mmu
+	bash bench/bench_ps.sh $(CURDIR)/build/release/vmlab
 
 fuzz: deps
 	$(CMAKE_Q) --preset fuzz >/dev/null

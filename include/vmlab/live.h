@@ -20,14 +20,14 @@ enum vml_live_state {
 
 struct vml_live_proc {
     int pid;
-    unsigned uid;  /* real uid from status */
-    char comm[64]; /* Name: from status, as printed */
+    unsigned uid;  /* owner of /proc/PID (real uid from status with VML_LIVE_STATUS) */
+    char comm[64]; /* Name: from status, or comm when there are no arguments; may be empty */
     char *cmdline; /* arguments joined by spaces (owned; may be empty) */
     enum vml_live_state state;
     char error[96]; /* for VML_LIVE_BAD and VML_LIVE_DENIED: which file and why */
     /* bytes */
     uint64_t vsz, rss, pss, uss, swap, swap_pss, anon_huge, hugetlb;
-    struct vml_status_mem status; /* the status memory lines as printed (kB) */
+    struct vml_status_mem status; /* with VML_LIVE_STATUS: the status memory lines (kB) */
     int oom_score, oom_score_adj;
 };
 
@@ -37,10 +37,20 @@ struct vml_live_scan {
     size_t n_state[5]; /* processes by enum vml_live_state */
 };
 
+/* Read smaps and add up its blocks' printed values instead of reading smaps_rollup: PSS then
+ * comes out as smem and ps_mem compute it, a little below the rollup's (which the kernel
+ * rounds once, not per mapping); slower. */
+#define VML_LIVE_PER_MAPPING 1u
+/* Also read status (an expensive file): comm, real uid and the RSS breakdown in ->status, as
+ * vmlab oom needs. Without it, VmSize comes from statm, the uid from the /proc/PID owner and
+ * the name from cmdline (comm when there are no arguments). */
+#define VML_LIVE_STATUS 2u
+
 /* Scans the processes under proc_root ("/proc", or a copy of one for tests). Returns 0, or
  * VML_ENOENT if proc_root cannot be listed, VML_EHOST. threads > 1 reads with that many
- * threads (results do not depend on it). */
-int vml_live_scan(const char *proc_root, unsigned threads, struct vml_live_scan *out);
+ * threads (results do not depend on it). flags: VML_LIVE_*. */
+int vml_live_scan(const char *proc_root, unsigned threads, unsigned flags,
+                  struct vml_live_scan *out);
 void vml_live_scan_free(struct vml_live_scan *scan);
 
 /* Reads proc_root/meminfo. 0, VML_ENOENT, VML_EPARSE (diag says where). */

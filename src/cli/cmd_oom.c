@@ -76,7 +76,7 @@ static int run(int argc, char **argv)
     if (totalpages <= 0)
         return cli_error(EXIT_FAIL, "oom: %s/meminfo says there is no memory", root);
     struct vml_live_scan scan;
-    if ((r = vml_live_scan(root, 2, &scan)) != 0)
+    if ((r = vml_live_scan(root, 2, VML_LIVE_STATUS, &scan)) != 0)
         return cli_error(EXIT_FAIL, "oom: cannot list %s: %s", root, vml_strerror(r));
     union cell *rows = calloc(scan.n ? scan.n : 1, NC * sizeof(union cell));
     char(*cmds)[80] = calloc(scan.n ? scan.n : 1, sizeof(*cmds));

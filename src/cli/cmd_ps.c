@@ -13,7 +13,8 @@ static void help(FILE *out)
 {
     fputs("Usage: vmlab ps [--sort COL] [--pid N[,N...]] [--user NAME|UID] [--command GLOB]\n"
           "                [--units human|B|K|M|G] [--format text|json|csv|prometheus]\n"
-          "                [--json] [--csv] [--kernel] [--threads N] [--proc DIR]\n\n"
+          "                [--json] [--csv] [--kernel] [--per-mapping] [--status] [--threads N]\n"
+          "                [--proc DIR]\n\n"
           "One row per process of this machine: PID, user, command, VSZ, RSS, PSS (its fair\n"
           "share of shared pages), USS (Private_Clean + Private_Dirty: what killing it would\n"
           "free), Swap, SwapPss, AnonHugePages, hugetlb pages, oom_score and oom_score_adj,\n"
@@ -25,13 +26,18 @@ static void help(FILE *out)
           "  --command GLOB  only processes whose command line matches (fnmatch, e.g. '*java*')\n"
           "  --units U       sizes in text: human (default, K/M/G with one decimal) or fixed\n"
           "  --format F      text (default), json, csv (RFC 4180), prometheus (node_exporter\n"
-          "                  textfile: vmlab_process_pss_bytes{pid=\"..\",comm=\"..\"} ...);\n"
+          "                  textfile: vmlab_process_pss_bytes{pid=\"..\",command=\"..\"} ...);\n"
           "                  --json and --csv are short for the format\n"
           "  --kernel        also list kernel threads (they have no memory of their own)\n"
+          "  --per-mapping   add up /proc/PID/smaps block by block, as smem and ps_mem do: PSS\n"
+          "                  comes out a little lower (each mapping's is rounded down), USS the\n"
+          "                  same; slower\n"
+          "  --status        also read /proc/PID/status: the real uid (not the owner of\n"
+          "                  /proc/PID) and the name; slower (status is costly to build)\n"
           "  --threads N     read with N threads (default 2)\n"
           "  --proc DIR      read DIR instead of /proc (a copy, or vmlab run --export-proc)\n\n"
-          "A process that exits during the scan is marked '-', one that cannot be read '?' (run\n"
-          "as root to read every process); both are counted below the table, never dropped.\n",
+          "A process that exits during the scan is marked '-', one that cannot be read '?' (root\n"
+          "can read every process); both are counted below the table, never dropped.\n",
           out);
 }
 
@@ -90,6 +96,27 @@ static int cmp_rows(const void *a, const void *b)
     return x[C_PID].i < y[C_PID].i ? -1 : 1;
 }
 
+/* User names, looked up once per uid (a lookup reads the password database). */
+static void user_name(unsigned uid, char *buf, size_t n)
+{
+    static struct {
+        unsigned uid;
+        char name[96];
+    } cache[64];
+    static unsigned used;
+    for (unsigned i = 0; i < used; i++) {
+        if (cache[i].uid == uid) {
+            snprintf(buf, n, "%s", cache[i].name);
+            return;
+        }
+    }
+    vml_live_user(uid, buf, n);
+    if (used < 64) {
+        cache[used].uid = uid;
+        snprintf(cache[used++].name, sizeof(cache[0].name), "%s", buf);
+    }
+}
+
 static bool in_list(const char *list, int pid)
 {
     for (const char *p = list; p && *p;) {
@@ -109,7 +136,7 @@ static int run(int argc, char **argv)
     const char *sort = NULL, *pids = NULL, *user = NULL, *pattern = NULL;
     struct table_opts o;
     table_opts_init(&o);
-    bool kernel = false;
+    bool kernel = false, per_mapping = false, status = false;
     unsigned threads = 2;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -144,6 +171,10 @@ static int run(int argc, char **argv)
             threads = (unsigned)t;
         } else if (strcmp(argv[i], "--kernel") == 0) {
             kernel = true;
+        } else if (strcmp(argv[i], "--per-mapping") == 0) {
+            per_mapping = true;
+        } else if (strcmp(argv[i], "--status") == 0) {
+            status = true;
         } else {
             return cli_error(EXIT_USAGE, "ps: unknown argument '%s' (see vmlab help ps)", argv[i]);
         }
@@ -160,7 +191,9 @@ static int run(int argc, char **argv)
         sort_col = c;
     }
     struct vml_live_scan scan;
-    int r = vml_live_scan(o.root, threads, &scan);
+    int r = vml_live_scan(o.root, threads,
+                          (per_mapping ? VML_LIVE_PER_MAPPING : 0) | (status ? VML_LIVE_STATUS : 0),
+                          &scan);
     if (r)
         return cli_error(EXIT_FAIL, "ps: cannot list %s: %s", o.root, vml_strerror(r));
     union cell *rows = calloc(scan.n ? scan.n : 1, NCOLS * sizeof(union cell));
@@ -182,7 +215,7 @@ static int run(int argc, char **argv)
             continue;
         if (pids && !in_list(pids, p->pid))
             continue;
-        vml_live_user(p->uid, names[n], sizeof(names[n]));
+        user_name(p->uid, names[n], sizeof(names[n]));
         if (user && strcmp(user, names[n]) != 0 &&
             !(strspn(user, "0123456789") == strlen(user) && (unsigned)atoi(user) == p->uid))
             continue;
@@ -231,7 +264,7 @@ static int run(int argc, char **argv)
         if (shown_by_state[VML_LIVE_GONE])
             printf("; %zu exited during the scan (-)", shown_by_state[VML_LIVE_GONE]);
         if (shown_by_state[VML_LIVE_DENIED] + shown_by_state[VML_LIVE_BAD])
-            printf("; %zu could not be read (?, run as root)",
+            printf("; %zu could not be read (?, permission or format)",
                    shown_by_state[VML_LIVE_DENIED] + shown_by_state[VML_LIVE_BAD]);
         if (!kernel && scan.n_state[VML_LIVE_KERNEL])
             printf("; %zu kernel thread%s not shown (--kernel)", scan.n_state[VML_LIVE_KERNEL],

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <threads.h>
 #include <unistd.h>
 
@@ -23,12 +24,12 @@ struct buf {
     size_t len, cap;
 };
 
-/* Reads a whole file; 0, or the errno. A read error after open (ESRCH: the process is gone)
- * is returned as is. */
-static int slurp(const char *path, struct buf *b)
+/* Reads a whole file (name relative to dir, or absolute with dir AT_FDCWD); 0, or the errno.
+ * A read error after open (ESRCH: the process is gone) is returned as is. */
+static int slurp_at(int dir, const char *name, struct buf *b, bool single)
 {
     b->len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno;
     for (;;) {
@@ -51,10 +52,21 @@ static int slurp(const char *path, struct buf *b)
         if (n == 0)
             break;
         b->len += (size_t)n;
+        /* A file shown as one record (status, statm, smaps_rollup ...) comes whole in one
+         * read when it fits: a short read is its end, which spares a second system call.
+         * Not so for files of many records (smaps): seq_file stops at a record that does not
+         * fit. */
+        if (single && (size_t)n < b->cap - (b->len - (size_t)n) - 1)
+            break;
     }
     close(fd);
     b->s[b->len] = 0;
     return 0;
+}
+
+static int slurp(const char *path, struct buf *b)
+{
+    return slurp_at(AT_FDCWD, path, b, false);
 }
 
 /* The value after "Key:" in status text, as a string up to the newline. */
@@ -92,38 +104,82 @@ static void fail_errno(struct vml_live_proc *p, const char *file, int e)
     }
 }
 
-static void read_proc(const char *root, struct vml_live_proc *p, struct buf *b)
+/* Files are opened relative to the /proc directory's handle as "PID/name": no path walk from
+ * the root and no per-process directory handle to open and close. */
+struct pdir {
+    int root;
+    char name[24]; /* "PID/" */
+    size_t len;
+};
+
+static int slurp_pid(const struct pdir *d, const char *file, struct buf *b, bool single)
 {
-    char path[512];
+    char path[64];
+    snprintf(path, sizeof(path), "%.*s%s", (int)d->len, d->name, file);
+    return slurp_at(d->root, path, b, single);
+}
+
+static void read_proc(int root, unsigned flags, struct vml_live_proc *p, struct buf *b)
+{
+    struct pdir dp = { .root = root };
+    int w = snprintf(dp.name, sizeof(dp.name), "%d/", p->pid);
+    dp.len = (size_t)w;
+    const struct pdir *dir = &dp;
+
     int e;
-    /* status: name, uid, sizes; its absence means the process is gone. */
-    snprintf(path, sizeof(path), "%s/%d/status", root, p->pid);
-    if ((e = slurp(path, b)) != 0) {
-        fail_errno(p, "status", e);
-        return;
+    bool has_mm;
+    struct stat sd;
+    dp.name[dp.len - 1] = 0;
+    int st_ok = fstatat(root, dp.name, &sd, 0);
+    dp.name[dp.len - 1] = '/';
+    if (st_ok == 0)
+        p->uid = (unsigned)sd.st_uid; /* the process's owner, as ps and smem show it */
+    if (flags & VML_LIVE_STATUS) {
+        /* status: name, real uid, sizes and the RSS breakdown; its absence means the process
+         * is gone. */
+        if ((e = slurp_pid(dir, "status", b, true)) != 0) {
+            fail_errno(p, "status", e);
+            return;
+        }
+        const char *v = status_line(b->s, "Name");
+        if (v) {
+            while (*v == '\t' || *v == ' ')
+                v++;
+            size_t n = strcspn(v, "\n");
+            n = n < sizeof(p->comm) - 1 ? n : sizeof(p->comm) - 1;
+            memcpy(p->comm, v, n);
+            p->comm[n] = 0;
+        }
+        if ((v = status_line(b->s, "Uid")) != NULL)
+            p->uid = (unsigned)strtoul(v, NULL, 10);
+        has_mm = status_line(b->s, "VmSize") != NULL;
+        struct vml_status_mem st;
+        if (has_mm && vml_proc_parse_status_mem(b->s, b->len, &st, NULL) == 0) {
+            p->status = st;
+            p->vsz = st.vm_size << 10;
+        }
+    } else {
+        /* statm is much cheaper than status: the size in pages, 0 without an address space
+         * (kernel threads, zombies). Its absence means the process is gone. */
+        if ((e = slurp_pid(dir, "statm", b, true)) != 0) {
+            fail_errno(p, "statm", e);
+            return;
+        }
+        uint64_t pages = strtoull(b->s, NULL, 10);
+        has_mm = pages != 0;
+        p->vsz = pages << 12;
     }
-    const char *v = status_line(b->s, "Name");
-    if (v) {
-        while (*v == '\t' || *v == ' ')
-            v++;
-        size_t n = strcspn(v, "\n");
-        n = n < sizeof(p->comm) - 1 ? n : sizeof(p->comm) - 1;
-        memcpy(p->comm, v, n);
-        p->comm[n] = 0;
-    }
-    if ((v = status_line(b->s, "Uid")) != NULL)
-        p->uid = (unsigned)strtoul(v, NULL, 10);
-    bool has_mm = status_line(b->s, "VmSize") != NULL;
-    struct vml_status_mem st;
-    if (has_mm && vml_proc_parse_status_mem(b->s, b->len, &st, NULL) == 0) {
-        p->status = st;
-        p->vsz = st.vm_size << 10;
-        p->hugetlb = st.hugetlb_pages << 10;
-    }
-    snprintf(path, sizeof(path), "%s/%d/cmdline", root, p->pid);
-    if ((e = slurp(path, b)) == 0) {
+    if ((e = slurp_pid(dir, "cmdline", b, true)) == 0) {
         while (b->len && b->s[b->len - 1] == 0)
             b->len--;
+        if (b->len == 0 && !p->comm[0] && slurp_pid(dir, "comm", b, true) == 0) {
+            /* No arguments (a kernel thread): its name is all there is. */
+            size_t n = strcspn(b->s, "\n");
+            n = n < sizeof(p->comm) - 1 ? n : sizeof(p->comm) - 1;
+            memcpy(p->comm, b->s, n);
+            p->comm[n] = 0;
+            b->len = 0;
+        }
         for (size_t i = 0; i < b->len; i++)
             if (b->s[i] == 0)
                 b->s[i] = ' ';
@@ -133,11 +189,9 @@ static void read_proc(const char *root, struct vml_live_proc *p, struct buf *b)
             p->cmdline[b->len] = 0;
         }
     }
-    snprintf(path, sizeof(path), "%s/%d/oom_score", root, p->pid);
-    if (slurp(path, b) == 0)
+    if (slurp_pid(dir, "oom_score", b, true) == 0)
         p->oom_score = atoi(b->s);
-    snprintf(path, sizeof(path), "%s/%d/oom_score_adj", root, p->pid);
-    if (slurp(path, b) == 0)
+    if (slurp_pid(dir, "oom_score_adj", b, true) == 0)
         p->oom_score_adj = atoi(b->s);
     if (!has_mm) {
         p->state = VML_LIVE_KERNEL;
@@ -146,8 +200,7 @@ static void read_proc(const char *root, struct vml_live_proc *p, struct buf *b)
     /* Memory: smaps_rollup, or the sum of smaps on kernels without it. */
     struct vml_smaps_counts c;
     uint64_t s0, s1;
-    snprintf(path, sizeof(path), "%s/%d/smaps_rollup", root, p->pid);
-    e = slurp(path, b);
+    e = (flags & VML_LIVE_PER_MAPPING) ? ENOENT : slurp_pid(dir, "smaps_rollup", b, true);
     if (e == 0 && b->len == 0) {
         p->state = VML_LIVE_GONE; /* the address space went while we read */
         return;
@@ -159,8 +212,7 @@ static void read_proc(const char *root, struct vml_live_proc *p, struct buf *b)
             return;
         }
     } else if (e == ENOENT) {
-        snprintf(path, sizeof(path), "%s/%d/smaps", root, p->pid);
-        if ((e = slurp(path, b)) != 0) {
+        if ((e = slurp_pid(dir, "smaps", b, false)) != 0) {
             fail_errno(p, "smaps", e);
             return;
         }
@@ -182,10 +234,12 @@ static void read_proc(const char *root, struct vml_live_proc *p, struct buf *b)
     p->swap = c.swap << 10;
     p->swap_pss = c.swap_pss << 10;
     p->anon_huge = c.anon_huge_pages << 10;
+    p->hugetlb = (c.shared_hugetlb + c.private_hugetlb) << 10;
 }
 
 struct work {
-    const char *root;
+    int root;
+    unsigned flags;
     struct vml_live_proc *procs;
     size_t n, first, step;
 };
@@ -195,7 +249,7 @@ static int worker(void *arg)
     struct work *w = arg;
     struct buf b = { 0 };
     for (size_t i = w->first; i < w->n; i += w->step)
-        read_proc(w->root, &w->procs[i], &b);
+        read_proc(w->root, w->flags, &w->procs[i], &b);
     free(b.s);
     return 0;
 }
@@ -206,7 +260,8 @@ static int cmp_pid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int vml_live_scan(const char *proc_root, unsigned threads, struct vml_live_scan *out)
+int vml_live_scan(const char *proc_root, unsigned threads, unsigned flags,
+                  struct vml_live_scan *out)
 {
     memset(out, 0, sizeof(*out));
     DIR *d = opendir(proc_root);
@@ -235,6 +290,11 @@ int vml_live_scan(const char *proc_root, unsigned threads, struct vml_live_scan 
     closedir(d);
     if (out->n)
         qsort(out->procs, out->n, sizeof(*out->procs), cmp_pid);
+    int root = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) {
+        vml_live_scan_free(out);
+        return VML_ENOENT;
+    }
     if (threads < 1)
         threads = 1;
     if (threads > 16)
@@ -243,7 +303,7 @@ int vml_live_scan(const char *proc_root, unsigned threads, struct vml_live_scan 
     thrd_t t[16];
     unsigned started = 0;
     for (unsigned i = 0; i < threads; i++)
-        w[i] = (struct work){ proc_root, out->procs, out->n, i, threads };
+        w[i] = (struct work){ root, flags, out->procs, out->n, i, threads };
     for (unsigned i = 1; i < threads; i++)
         if (thrd_create(&t[i], worker, &w[i]) == thrd_success)
             started = i;
@@ -255,6 +315,7 @@ int vml_live_scan(const char *proc_root, unsigned threads, struct vml_live_scan 
     worker(&w[0]);
     for (unsigned i = 1; i <= started; i++)
         thrd_join(t[i], NULL);
+    close(root);
     for (size_t i = 0; i < out->n; i++)
         out->n_state[out->procs[i].state]++;
     return 0;

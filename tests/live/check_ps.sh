@@ -12,12 +12,14 @@ check() { # NAME ARGS...
   if [ "${UPDATE:-0}" = 1 ]; then printf '%s\n' "$got" >"$here/$name.out"; fi
   if ! diff -u "$here/$name.out" <(printf '%s\n' "$got"); then echo "$name differs (above)"; fail=1; fi
 }
-check ps_text ps --proc "$proc" --kernel
-check ps_bytes ps --proc "$proc" --units K --sort rss
-check ps_json ps --proc "$proc" --json
-check ps_csv ps --proc "$proc" --csv
+# ps reads the fixture's status files (--status): the default takes the uid from the owner of
+# /proc/PID, here whoever checked the files out.
+check ps_text ps --proc "$proc" --kernel --status
+check ps_bytes ps --proc "$proc" --units K --sort rss --status
+check ps_json ps --proc "$proc" --json --status
+check ps_csv ps --proc "$proc" --csv --status
 check ps_prom ps --proc "$proc" --format prometheus --pid 100,101
-check ps_filter ps --proc "$proc" --command 'a,*' --user 4242
+check ps_filter ps --proc "$proc" --command 'a,*' --user 4242 --status
 check ps_bad_sort ps --proc "$proc" --sort nope
 check ps_no_proc ps --proc /nonexistent/proc
 check pmap_text pmap 101 --proc "$proc"

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -15,13 +16,13 @@ static void test_fixture(void **state)
 {
     (void)state;
     struct vml_live_scan s;
-    assert_int_equal(vml_live_scan(VMLAB_FIXTURES "/live/proc", 2, &s), 0);
+    assert_int_equal(vml_live_scan(VMLAB_FIXTURES "/live/proc", 2, 0, &s), 0);
     assert_int_equal(s.n, 5);
     const struct vml_live_proc *p = s.procs;
     /* 100: smaps_rollup from a real 6.18 capture. */
     assert_int_equal(p[0].pid, 100);
     assert_int_equal(p[0].state, VML_LIVE_OK);
-    assert_string_equal(p[0].comm, "dump_formats");
+    assert_string_equal(p[0].comm, ""); /* without VML_LIVE_STATUS: arguments, no name */
     assert_string_equal(p[0].cmdline, "sleep 100");
     assert_int_equal(p[0].rss, 2520 << 10);
     assert_int_equal(p[0].pss, 1203 << 10);
@@ -30,7 +31,9 @@ static void test_fixture(void **state)
     assert_int_equal(p[0].oom_score, 666);
     /* 101: no smaps_rollup: the smaps blocks are summed; odd bytes in the command line. */
     assert_int_equal(p[1].state, VML_LIVE_OK);
-    assert_int_equal(p[1].uid, 4242);
+    struct stat sd;
+    assert_int_equal(stat(VMLAB_FIXTURES "/live/proc/101", &sd), 0);
+    assert_int_equal(p[1].uid, sd.st_uid); /* the owner of /proc/PID */
     assert_int_equal(p[1].rss, 1032 << 10);
     assert_int_equal(p[1].uss, 1032 << 10);
     assert_string_equal(p[1].cmdline, "a,\"b\"\nc \xff\xfe arg");
@@ -48,11 +51,37 @@ static void test_fixture(void **state)
     vml_live_scan_free(&s);
 }
 
+/* --per-mapping reads smaps (here a different capture than the rollup beside it). */
+static void test_per_mapping(void **state)
+{
+    (void)state;
+    struct vml_live_scan s;
+    assert_int_equal(vml_live_scan(VMLAB_FIXTURES "/live/proc", 1, VML_LIVE_PER_MAPPING, &s), 0);
+    assert_int_equal(s.procs[0].pid, 100);
+    assert_int_equal(s.procs[0].rss, 1032 << 10);
+    assert_int_equal(s.procs[0].pss, 1032 << 10);
+    vml_live_scan_free(&s);
+}
+
+/* With status: the name, the real uid and the RSS breakdown come from it. */
+static void test_with_status(void **state)
+{
+    (void)state;
+    struct vml_live_scan s;
+    assert_int_equal(vml_live_scan(VMLAB_FIXTURES "/live/proc", 1, VML_LIVE_STATUS, &s), 0);
+    assert_string_equal(s.procs[0].comm, "dump_formats");
+    assert_int_equal(s.procs[0].status.rss_anon, 1124);
+    assert_int_equal(s.procs[0].status.vm_pte, 44);
+    assert_int_equal(s.procs[1].uid, 4242);
+    assert_int_equal(s.procs[2].state, VML_LIVE_KERNEL);
+    vml_live_scan_free(&s);
+}
+
 static void test_missing_root(void **state)
 {
     (void)state;
     struct vml_live_scan s;
-    assert_int_equal(vml_live_scan("/nonexistent/proc", 1, &s), VML_ENOENT);
+    assert_int_equal(vml_live_scan("/nonexistent/proc", 1, 0, &s), VML_ENOENT);
     assert_int_equal(s.n, 0);
 }
 
@@ -61,8 +90,8 @@ static void test_real_invariants(void **state)
 {
     (void)state;
     struct vml_live_scan a, b;
-    assert_int_equal(vml_live_scan("/proc", 1, &a), 0);
-    assert_int_equal(vml_live_scan("/proc", 4, &b), 0);
+    assert_int_equal(vml_live_scan("/proc", 1, 0, &a), 0);
+    assert_int_equal(vml_live_scan("/proc", 4, VML_LIVE_PER_MAPPING, &b), 0);
     assert_true(a.n > 0);
     size_t ok = 0;
     for (size_t i = 0; i < a.n; i++) {
@@ -84,8 +113,8 @@ static void test_real_invariants(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture),
-        cmocka_unit_test(test_missing_root),
+        cmocka_unit_test(test_fixture),         cmocka_unit_test(test_per_mapping),
+        cmocka_unit_test(test_with_status),     cmocka_unit_test(test_missing_root),
         cmocka_unit_test(test_real_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bench_ps.sh: vmlab ps against smem and against a plain read of every smaps_rollup (the
+# kernel's own cost), with about 1,000 idle processes running (make bench).
+# Medians of RUNS timings each; prints the ratios and checks that PSS and USS totals over the
+# idle processes equal smem's (vmlab ps --per-mapping adds up smaps as smem does; the default
+# reads smaps_rollup, which the kernel rounds once rather than per mapping).
+# Usage: bench_ps.sh VMLAB [PROCESSES] [RUNS]
+set -u
+bin=$1; nproc_idle=${2:-1000}; runs=${3:-5}
+command -v smem >/dev/null || { echo "bench_ps: smem is not installed (scripts/bootstrap.sh)"; exit 1; }
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
+trap cleanup EXIT
+for ((i = 0; i < nproc_idle; i++)); do sleep 100000 & pids+=($!); done
+sleep 1
+
+now() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+time_it() { # CMD... -> milliseconds, median of $runs
+  for ((r = 0; r < runs; r++)); do
+    local t0; t0=$(now); "$@" >/dev/null 2>&1; local t1; t1=$(now)
+    echo $(( (t1 - t0) / 1000000 ))
+  done | median
+}
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+plain() { cat /proc/[0-9]*/smaps_rollup >/dev/null 2>&1; }
+
+n=$(ls -d /proc/[0-9]* | wc -l)
+t_plain=$(time_it plain)
+t_vmlab=$(time_it "$bin" ps --csv)
+t_vmlab_pm=$(time_it "$bin" ps --csv --per-mapping)
+t_smem=$(time_it smem -t -c "pid pss uss")
+printf 'vmlab bench_ps: %d processes (%d idle sleep), median of %d runs, milliseconds\n' "$n" "$nproc_idle" "$runs"
+printf '  plain read of every smaps_rollup  %6s ms\n' "$t_plain"
+printf '  vmlab ps                          %6s ms   %.2fx the plain read (target <= 1.3x)\n' "$t_vmlab" "$(div "$t_vmlab" "$t_plain")"
+printf '  vmlab ps --per-mapping            %6s ms\n' "$t_vmlab_pm"
+printf '  smem -t                           %6s ms   vmlab ps is %.1fx faster (target >= 8x)\n' "$t_smem" "$(div "$t_smem" "$t_vmlab")"
+
+# Totals over the idle processes: vmlab (bytes) vs smem (kB).
+read -r v_pss v_uss < <("$bin" ps --csv --per-mapping --command 'sleep 100000' |
+  awk -F, 'NR > 1 {p += $5; u += $6} END {printf "%d %d\n", p / 1024, u / 1024}')
+read -r s_pss s_uss < <(smem -P "^sleep 100000" -c "pid pss uss" -t | tail -n 1 | awk "{print \$2, \$3}")
+read -r r_pss < <("$bin" ps --csv --command 'sleep 100000' |
+  awk -F, 'NR > 1 {p += $5} END {printf "%d\n", p / 1024}')
+printf '  idle processes: PSS %s kB, USS %s kB (vmlab --per-mapping); smem %s kB, %s kB: %s\n' \
+  "$v_pss" "$v_uss" "$s_pss" "$s_uss" \
+  "$([ "$v_pss" = "$s_pss" ] && [ "$v_uss" = "$s_uss" ] && echo equal || echo DIFFERENT)"
+printf '  (smaps_rollup PSS, rounded once per process: %s kB)\n' "$r_pss"
