@@ -18,8 +18,9 @@ static void help(FILE *out)
           "One row per process of this machine: PID, user, command, VSZ, RSS, PSS (its fair\n"
           "share of shared pages), USS (Private_Clean + Private_Dirty: what killing it would\n"
           "free), Swap, SwapPss, AnonHugePages, hugetlb pages, oom_score and oom_score_adj,\n"
-          "read from /proc/PID/smaps_rollup (smaps on kernels without it), status, cmdline,\n"
-          "oom_score and oom_score_adj; then a totals row. Sorted by PSS, largest first.\n\n"
+          "read from /proc/PID/smaps_rollup (smaps on kernels without it), statm, cmdline,\n"
+          "oom_score and oom_score_adj; then a totals row. Sorted by PSS, largest first. The\n"
+          "user is the owner of /proc/PID (its effective uid; --status reads the real one).\n\n"
           "  --sort COL      any column name (numbers largest first, text A to Z)\n"
           "  --pid LIST      only these processes\n"
           "  --user U        only processes of this user (name or uid)\n"
@@ -117,6 +118,21 @@ static void user_name(unsigned uid, char *buf, size_t n)
     }
 }
 
+/* "N[,N...]" with decimal N. */
+static bool valid_list(const char *list)
+{
+    for (const char *p = list;;) {
+        size_t n = strspn(p, "0123456789");
+        if (n == 0 || n > 9)
+            return false;
+        p += n;
+        if (*p == 0)
+            return true;
+        if (*p++ != ',')
+            return false;
+    }
+}
+
 static bool in_list(const char *list, int pid)
 {
     for (const char *p = list; p && *p;) {
@@ -152,6 +168,9 @@ static int run(int argc, char **argv)
         } else if ((m = cli_opt(argc, argv, &i, "--pid", &v)) != 0) {
             if (m < 0)
                 return EXIT_USAGE;
+            if (!valid_list(v))
+                return cli_error(EXIT_USAGE,
+                                 "ps: --pid %s: expected process ids separated by commas", v);
             pids = v;
         } else if ((m = cli_opt(argc, argv, &i, "--user", &v)) != 0) {
             if (m < 0)

@@ -21,6 +21,7 @@ check ps_csv ps --proc "$proc" --csv --status
 check ps_prom ps --proc "$proc" --format prometheus --pid 100,101
 check ps_filter ps --proc "$proc" --command 'a,*' --user 4242 --status
 check ps_bad_sort ps --proc "$proc" --sort nope
+check ps_bad_pid ps --proc "$proc" --pid 100,x
 check ps_no_proc ps --proc /nonexistent/proc
 check pmap_text pmap 101 --proc "$proc"
 check pmap_json pmap 100 --proc "$proc" --json

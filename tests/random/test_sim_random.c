@@ -4,7 +4,7 @@
  *
  * Several processes (spawned and forked) map, unmap, protect, advise, lock, touch and exit in a
  * small address window so that operations overlap. Fixed seeds; the failing seed, step and
- * operation are printed. VMLAB_SIM_OPS overrides the number of operations per seed.
+ * operation are printed; VMLAB_SEED and VMLAB_OPS override them (random_seeds.h).
  */
 #include "vmlab/vmlab.h"
 
@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "random_seeds.h"
 
 #define MAX_PROCS 12
 #define WINDOW    (16ull << 20) /* fixed mappings land in [base, base + WINDOW) */
@@ -204,7 +206,7 @@ static int step(struct state *s)
     return r == VML_EHOST ? r : 0;
 }
 
-static int run_seed(uint64_t seed, unsigned ops)
+static int run_seed(uint64_t seed, unsigned long ops)
 {
     rng = seed;
     struct vml_sim_config cfg;
@@ -225,10 +227,10 @@ static int run_seed(uint64_t seed, unsigned ops)
         vml_sim_file_create(s.sim, name, (i + 1) << 20, i == 2, &s.files[i]);
     }
     char why[300];
-    for (unsigned i = 0; i < ops; i++) {
+    for (unsigned long i = 0; i < ops; i++) {
         int r = step(&s);
         if (r || vml_sim_check(s.sim, why, sizeof(why))) {
-            fprintf(stderr, "seed %#llx step %u (%s): %s\n", (unsigned long long)seed, i, last_op,
+            fprintf(stderr, "seed %#llx step %lu (%s): %s\n", (unsigned long long)seed, i, last_op,
                     r ? vml_strerror(r) : why);
             vml_sim_destroy(s.sim);
             return 1;
@@ -241,15 +243,9 @@ static int run_seed(uint64_t seed, unsigned ops)
 int main(void)
 {
     static const uint64_t seeds[] = { 0x5eed0001, 0x5eed0002, 0x5eed0003, 0x5eed0004 };
-    unsigned ops = 30000;
-    const char *env = getenv("VMLAB_SIM_OPS");
-    if (env)
-        ops = (unsigned)strtoul(env, NULL, 10);
-    int bad = 0;
-    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
-        bad |= run_seed(seeds[i], ops);
+    const size_t n = sizeof(seeds) / sizeof(seeds[0]);
+    int bad = run_seeds(run_seed, seeds, n, 30000);
     if (!bad)
-        printf("test_sim_random: %zu seeds x %u operations, invariants held after each\n",
-               sizeof(seeds) / sizeof(seeds[0]), ops);
-    return bad;
+        printf("test_sim_random: invariants held after every operation\n");
+    return bad != 0;
 }

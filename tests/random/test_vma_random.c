@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "random_seeds.h"
+
 #include "mm/vma.h"
 
 #include <stdio.h>
@@ -705,23 +707,17 @@ static void run_seed(uint64_t seed, unsigned long ops)
     free(w);
 }
 
-static unsigned long env_ops(unsigned long dflt)
+static int run_one(uint64_t seed, unsigned long ops)
 {
-    const char *e = getenv("VMLAB_OPS");
-    return e ? strtoul(e, NULL, 0) : dflt;
+    run_seed(seed, ops);
+    return 0; /* a failure stops the test in run_seed (cmocka) */
 }
 
 static void test_seeds(void **state)
 {
     (void)state;
-    const char *e = getenv("VMLAB_SEED");
-    if (e) {
-        run_seed(strtoull(e, NULL, 0), env_ops(100000));
-        return;
-    }
     static const uint64_t seeds[] = { 1, 20261124, 0xdecafbae };
-    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
-        run_seed(seeds[i], env_ops(100000));
+    run_seeds(run_one, seeds, sizeof(seeds) / sizeof(seeds[0]), 100000);
 }
 
 int main(void)
