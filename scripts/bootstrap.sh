@@ -12,6 +12,10 @@ packages=(
   libclang-rt-14-dev # clang's sanitizer and libFuzzer runtimes
   libcmocka-dev     # unit-test framework
   smem              # reads an exported simulated /proc in the smem_export test
+  libzstd-dev       # zstd-compressed native traces
+  liblzma-dev       # .xz ChampSim traces
+  zlib1g-dev        # .gz ChampSim traces
+  valgrind          # vmlab trace record (lackey), and the lackey reader's test
 )
 
 missing=()
