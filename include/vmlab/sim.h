@@ -111,6 +111,22 @@ struct vml_sim_access {
 int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
                   enum vml_access access, struct vml_sim_access *res);
 
+/* For callers that drive translations themselves (trace replay): vml_sim_enter makes pid's
+ * address space current on the CPU it runs on (CPU 0 if it runs nowhere yet), as
+ * vml_sim_touch does first, and stores that CPU's index; vml_sim_cpu gives a CPU (NULL if
+ * none) to pass to vml_mmu_translate, user mode only. A translation that faults goes to
+ * vml_sim_fault, which handles it as the kernel does (counted in res->minor or res->major,
+ * or the process killed: res->killed, si_code, addr); the access is then retried. Any fault
+ * may change TLB contents on every CPU. */
+int vml_sim_enter(struct vml_sim *sim, int pid, unsigned *cpu);
+struct vml_cpu *vml_sim_cpu(struct vml_sim *sim, unsigned cpu);
+int vml_sim_fault(struct vml_sim *sim, int pid, uint64_t va, enum vml_access access,
+                  const struct vml_fault *fault, struct vml_sim_access *res);
+
+/* Page-table frames of pid's address space, per level. */
+struct vml_pt_stats;
+int vml_sim_pt_stats(const struct vml_sim *sim, int pid, struct vml_pt_stats *out);
+
 /* ---- files ----------------------------------------------------------------------------------- */
 
 /* Creates a regular file of size bytes (contents not cached) or, with shmem, a memfd-like shmem

@@ -7,6 +7,8 @@
  *   mmu.h      translation: TLBs, page-walk caches, the walk, faults
  *   proc.h     /proc records and the kernel's text formats for them
  *   sim.h      the simulated kernel: processes, mmap, faults, fork, files, its /proc
+ *   trace.h    memory-access traces: readers (native, lackey, ChampSim, plain), generators
+ *   replay.h   traces through the simulated MMU and kernel
  *   scenario.h the scenario language: text to a checked list of operations
  *   run.h      running a scenario on a backend (the simulator is one)
  *   host.h     the real system: the Linux backend
@@ -22,6 +24,8 @@
 #include "vmlab/mmu.h"
 #include "vmlab/proc.h"
 #include "vmlab/sim.h"
+#include "vmlab/trace.h"
+#include "vmlab/replay.h"
 #include "vmlab/scenario.h"
 #include "vmlab/run.h"
 #include "vmlab/host.h"

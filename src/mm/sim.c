@@ -288,15 +288,11 @@ static void kill_segv(struct vml_sim *sim, struct sim_task *t, int code, uint64_
     task_exit(sim, t);
 }
 
-int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
-                  enum vml_access access, struct vml_sim_access *res)
+int vml_sim_enter(struct vml_sim *sim, int pid, unsigned *cpu)
 {
-    memset(res, 0, sizeof(*res));
     struct sim_task *t = sim_task(sim, pid);
     if (!t)
         return VML_ENOENT;
-    if (stride == 0 || end < start || (unsigned)access >= VML_NR_ACCESS)
-        return VML_EINVAL;
     int c = cpu_of(sim, pid);
     if (c < 0 || sim->loaded[c] != t->mm) {
         c = c < 0 ? 0 : c;
@@ -304,6 +300,61 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
         if (r)
             return r;
     }
+    *cpu = (unsigned)c;
+    return 0;
+}
+
+struct vml_cpu *vml_sim_cpu(struct vml_sim *sim, unsigned cpu)
+{
+    return cpu < sim->cfg.nr_cpus ? sim->cpus[cpu] : NULL;
+}
+
+int vml_sim_fault(struct vml_sim *sim, int pid, uint64_t va, enum vml_access access,
+                  const struct vml_fault *fault, struct vml_sim_access *res)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    if ((unsigned)access >= VML_NR_ACCESS)
+        return VML_EINVAL;
+    if (fault->kind == VML_FAULT_NONCANONICAL) {
+        /* #GP, not #PF: exc_general_protection sends SIGSEGV with SI_KERNEL. */
+        kill_segv(sim, t, VML_SI_KERNEL, 0);
+        res->killed = true;
+        res->si_code = VML_SI_KERNEL;
+        res->addr = va;
+        return 0;
+    }
+    bool major = false;
+    int r = handle_mm_fault(sim, t, va, access, &major);
+    if (r < 0)
+        return r;
+    if (r > 0) {
+        kill_segv(sim, t, r, va);
+        res->killed = true;
+        res->si_code = r;
+        res->addr = va;
+        return 0;
+    }
+    if (major)
+        res->major++;
+    else
+        res->minor++;
+    return 0;
+}
+
+int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
+                  enum vml_access access, struct vml_sim_access *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!sim_task(sim, pid))
+        return VML_ENOENT;
+    if (stride == 0 || end < start || (unsigned)access >= VML_NR_ACCESS)
+        return VML_EINVAL;
+    unsigned c;
+    int r = vml_sim_enter(sim, pid, &c);
+    if (r)
+        return r;
     struct vml_cpu *cpu = sim->cpus[c];
     for (uint64_t va = start; va < end; va += stride) {
         struct vml_xlate x;
@@ -313,33 +364,24 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
         for (int tries = 0; vml_mmu_translate(cpu, va, access, true, &x) != 0; tries++) {
             if (tries == 3)
                 return VML_EINVAL;
-            if (x.fault.kind == VML_FAULT_NONCANONICAL) {
-                /* #GP, not #PF: exc_general_protection sends SIGSEGV with SI_KERNEL. */
-                kill_segv(sim, t, VML_SI_KERNEL, 0);
-                res->killed = true;
-                res->si_code = VML_SI_KERNEL;
-                res->addr = va;
-                return 0;
-            }
-            bool major = false;
-            int r = handle_mm_fault(sim, t, va, access, &major);
+            r = vml_sim_fault(sim, pid, va, access, &x.fault, res);
             if (r < 0)
                 return r;
-            if (r > 0) {
-                kill_segv(sim, t, r, va);
-                res->killed = true;
-                res->si_code = r;
-                res->addr = va;
+            if (res->killed)
                 return 0;
-            }
-            if (major)
-                res->major++;
-            else
-                res->minor++;
         }
         if (va + stride < va)
             break;
     }
+    return 0;
+}
+
+int vml_sim_pt_stats(const struct vml_sim *sim, int pid, struct vml_pt_stats *out)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    vml_pt_stats(t->mm->pt, out);
     return 0;
 }
 

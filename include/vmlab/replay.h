@@ -1,0 +1,87 @@
+/* replay.h: trace replay through the simulated MMU and kernel.
+ *
+ * Records (vmlab/trace.h) are translated in user mode on the CPU they name, through the L1
+ * TLBs, second-level TLB, page-walk caches and the walk; a fault goes to the simulated kernel
+ * as a page fault would, and the access is retried. Two ways to run:
+ *   standalone (vml_replay_create): a fresh machine with one process whose memory appears on
+ *       demand: the first fault in an unmapped 1 GiB region maps it (anonymous, private,
+ *       read/write/execute) with the chosen page size, falling back to smaller regions where
+ *       something is mapped already (the process's stack);
+ *   attached (vml_replay_attach): a process of an existing simulation, whose mappings apply;
+ *       an access outside them kills it as Linux would (SIGSEGV), which ends the replay.
+ * An access spanning two pages of the size it was translated with translates both.
+ *
+ * Same-page shortcut: an access whose predecessor on the same CPU (same instruction/data
+ * side) left this page's entry in the L1 TLB, with nothing in between that can change a TLB,
+ * is an L1 hit that changes no replacement state; it is counted as one without asking the
+ * MMU. The counts are exactly those of translating it (test_replay checks both ways).
+ */
+#ifndef VMLAB_REPLAY_H
+#define VMLAB_REPLAY_H
+
+#include "vmlab/base.h"
+#include "vmlab/cpu.h"
+#include "vmlab/mmu.h"
+#include "vmlab/trace.h"
+
+struct vml_sim;
+
+struct vml_replay_config {
+    struct vml_cpu_model cpu; /* every CPU's model */
+    unsigned paging;          /* 4 or 5 */
+    unsigned nr_cpus;         /* CPUs records may name (cpu field), 1..VML_SIM_MAX_CPUS */
+    enum vml_page_size pages; /* page size of demand-mapped memory (2M, 1G: hugetlb) */
+    uint64_t ram;             /* simulated RAM in bytes (host memory follows what is touched) */
+    bool no_zero_page;        /* read faults allocate instead of mapping the zero page */
+    bool no_shortcut;         /* translate every access (for checking the shortcut) */
+};
+
+/* Fills cfg with the defaults: skylake, 4-level paging, 1 CPU, 4K pages, 1 TiB of RAM. */
+void vml_replay_defaults(struct vml_replay_config *cfg);
+
+struct vml_replay;
+
+/* A standalone replay. VML_EINVAL with diag (which value) for a bad configuration. */
+int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **out,
+                      struct vml_diag *diag);
+/* A replay of pid's accesses in sim, on the CPU pid runs on; records' cpu fields are ignored.
+ * The sim must outlive the replay; nothing else may use the sim while the replay is fed. */
+int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml_replay **out);
+void vml_replay_destroy(struct vml_replay *r); /* accepts NULL; an attached sim stays */
+
+/* Replays records. Returns 0; or VML_EINVAL (diag: a record names a CPU the replay does not
+ * have, or an access kind that is not one), VML_ENOMEM (simulated RAM exhausted), with
+ * *done (may be NULL) the records fully replayed. An attached process killed by an access
+ * ends the replay without error: vml_replay_stats says so; later records are not replayed. */
+int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size_t n, size_t *done,
+                    struct vml_diag *diag);
+
+struct vml_replay_stats {
+    uint64_t records;         /* records replayed */
+    uint64_t spanning;        /* records that spanned two pages (two translations) */
+    uint64_t shortcut;        /* translations counted by the same-page shortcut */
+    struct vml_mmu_stats mmu; /* summed over the CPUs, shortcut included; accesses[] counts
+                               * translations, faulting ones retried included */
+    uint64_t minor_faults, major_faults;
+    uint64_t regions_mapped; /* standalone: demand mappings made */
+    uint64_t skipped;        /* standalone: accesses to addresses no process can map (kernel
+                              * half, non-canonical), counted as faults and then skipped */
+    uint64_t first_skipped;  /* the address of the first of them */
+    uint64_t pt_tables[6];   /* page-table frames per level (1 = PT ... 5 = PML5), root included */
+    uint64_t pt_bytes;       /* page-table memory */
+    bool killed;             /* attached: the process was killed */
+    int si_code;             /* then: VML_SEGV_MAPERR ... */
+    uint64_t kill_addr;
+};
+
+/* Counters so far (cheap enough to call every interval). */
+void vml_replay_stats(const struct vml_replay *r, struct vml_replay_stats *out);
+/* The simulation a replay runs on (standalone: its own), and the replayed pid. */
+struct vml_sim *vml_replay_sim(const struct vml_replay *r);
+int vml_replay_pid(const struct vml_replay *r);
+
+/* Parses a page-size policy: "4k", "2m", "1g" (any case). "thp" is refused: VML_EINVAL with
+ * diag saying THP is not simulated yet. */
+int vml_replay_pages_parse(const char *s, enum vml_page_size *out, struct vml_diag *diag);
+
+#endif

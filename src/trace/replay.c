@@ -1,0 +1,470 @@
+/* trace/replay.c: records through the simulated MMU, faults through the simulated kernel.
+ *
+ * The hot loop is the same-page shortcut (see replay.h): one compare per record for the
+ * sequential and local accesses that dominate real traces. Everything else calls
+ * vml_mmu_translate, and a fault calls the kernel (after mapping the region on demand when
+ * standalone), then retries, as the faulting instruction would.
+ */
+#include "vmlab/replay.h"
+
+#include "vmlab/pgtable.h"
+#include "vmlab/sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The last translation of one side (data or instructions) of a CPU that left an L1 entry:
+ * addresses with va >> shift == tag hit it, for the access kinds in allow. */
+struct memo {
+    uint64_t tag; /* ~0 when empty: no address shifts to it */
+    uint8_t shift;
+    uint8_t ps;    /* size of the L1 entry, where its hits are counted */
+    uint8_t allow; /* bit per enum vml_access */
+};
+
+struct rcpu {
+    struct vml_cpu *cpu;
+    struct memo memo[2]; /* [0] data, [1] instruction fetches */
+    uint64_t shortcut[VML_NR_ACCESS][VML_PS_COUNT];
+};
+
+/* Regions the demand mapper has tried (mapped or found occupied): base | shift. */
+struct keyset {
+    uint64_t *slot;
+    size_t cap, n;
+};
+
+struct vml_replay {
+    struct vml_sim *sim;
+    bool own_sim;
+    int pid;
+    bool standalone;
+    bool no_shortcut;
+    enum vml_page_size pages;
+    unsigned nr_cpus;
+    uint64_t user_top;               /* end of user space for the paging mode */
+    int8_t l1_fill[2][VML_PS_COUNT]; /* size an L1 entry of each page size is kept as, -1 none */
+    uint32_t l1_hit_cycles;
+    struct rcpu *cpus;
+    struct vml_mmu_stats base;   /* counters before the replay (attached) */
+    struct vml_replay_stats own; /* everything the MMU does not count */
+    struct keyset tried;
+};
+
+void vml_replay_defaults(struct vml_replay_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->cpu = *vml_cpu_preset_find("skylake");
+    cfg->paging = 4;
+    cfg->nr_cpus = 1;
+    cfg->pages = VML_PS_4K;
+    cfg->ram = VML_TiB;
+}
+
+int vml_replay_pages_parse(const char *s, enum vml_page_size *out, struct vml_diag *diag)
+{
+    static const char *const names[VML_PS_COUNT] = { "4k", "2m", "1g" };
+    for (unsigned p = 0; p < VML_PS_COUNT; p++)
+        if (strlen(s) == 2 && (s[0] == names[p][0]) && (s[1] | 0x20) == names[p][1]) {
+            *out = (enum vml_page_size)p;
+            return 0;
+        }
+    if (diag) {
+        memset(diag, 0, sizeof(*diag));
+        if ((s[0] | 0x20) == 't' && (s[1] | 0x20) == 'h' && (s[2] | 0x20) == 'p' && !s[3])
+            snprintf(diag->msg, sizeof(diag->msg),
+                     "page size \"thp\": transparent huge pages are not simulated yet; use 4k, "
+                     "2m or 1g (2m and 1g map hugetlb pages)");
+        else
+            snprintf(diag->msg, sizeof(diag->msg), "page size \"%.40s\": expected 4k, 2m or 1g", s);
+    }
+    return VML_EINVAL;
+}
+
+/* ---- counters ---------------------------------------------------------------------------- */
+
+/* struct vml_mmu_stats is all uint64_t counters, so it adds up as an array. */
+#define MMU_COUNTERS (sizeof(struct vml_mmu_stats) / sizeof(uint64_t))
+_Static_assert(sizeof(struct vml_mmu_stats) % sizeof(uint64_t) == 0, "counters only");
+
+static void stats_add(struct vml_mmu_stats *to, const struct vml_mmu_stats *from, int sign)
+{
+    uint64_t a[MMU_COUNTERS], b[MMU_COUNTERS];
+    memcpy(a, to, sizeof(a));
+    memcpy(b, from, sizeof(b));
+    for (size_t i = 0; i < MMU_COUNTERS; i++)
+        a[i] = sign > 0 ? a[i] + b[i] : a[i] - b[i];
+    memcpy(to, a, sizeof(a));
+}
+
+/* The CPUs' counters summed (each CPU once, attached replays on one). */
+static void mmu_sum(const struct vml_replay *r, struct vml_mmu_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (unsigned c = 0; c < r->nr_cpus; c++)
+        stats_add(out, vml_cpu_stats(r->cpus[c].cpu), 1);
+}
+
+void vml_replay_stats(const struct vml_replay *r, struct vml_replay_stats *out)
+{
+    *out = r->own;
+    mmu_sum(r, &out->mmu);
+    stats_add(&out->mmu, &r->base, -1);
+    for (unsigned c = 0; c < r->nr_cpus; c++) {
+        for (unsigned k = 0; k < VML_NR_ACCESS; k++)
+            for (unsigned p = 0; p < VML_PS_COUNT; p++) {
+                uint64_t n = r->cpus[c].shortcut[k][p];
+                out->mmu.accesses[k] += n;
+                out->mmu.tlb[k == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D].hits[p] += n;
+                out->mmu.cycles += n * r->l1_hit_cycles;
+                out->shortcut += n;
+            }
+    }
+    struct vml_pt_stats pt;
+    if (vml_sim_pt_stats(r->sim, r->pid, &pt) == 0) {
+        memcpy(out->pt_tables, pt.tables, sizeof(out->pt_tables));
+        out->pt_bytes = pt.nr_tables * 4096;
+    }
+}
+
+struct vml_sim *vml_replay_sim(const struct vml_replay *r)
+{
+    return r->sim;
+}
+
+int vml_replay_pid(const struct vml_replay *r)
+{
+    return r->pid;
+}
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+/* For each side, the size an L1 entry for a page of each size is kept as: the largest size at
+ * most the page's that the level holds (tlb_fill_general's rule), -1 if none. */
+static void plan_l1(struct vml_replay *r, const struct vml_cpu_model *m)
+{
+    for (unsigned side = 0; side < 2; side++) {
+        const struct vml_tlb_level_geom *g = &m->tlb[side ? VML_TLB_L1I : VML_TLB_L1D];
+        unsigned held = 0;
+        for (unsigned a = 0; a < g->nr_arrays; a++)
+            held |= g->arr[a].sizes;
+        for (int p = 0; p < VML_PS_COUNT; p++) {
+            int f = p;
+            while (f >= 0 && !(held & VML_PS_BIT(f)))
+                f--;
+            r->l1_fill[side][p] = (int8_t)f;
+        }
+    }
+    r->l1_hit_cycles = m->lat.l1_hit;
+}
+
+static void forget_all(struct vml_replay *r)
+{
+    for (unsigned c = 0; c < r->nr_cpus; c++)
+        for (unsigned s = 0; s < 2; s++)
+            r->cpus[c].memo[s] = (struct memo){ .tag = ~0ull, .shift = 12 };
+}
+
+static int alloc_cpus(struct vml_replay *r, unsigned n)
+{
+    r->cpus = calloc(n, sizeof(*r->cpus));
+    if (!r->cpus)
+        return VML_EHOST;
+    r->nr_cpus = n;
+    return 0;
+}
+
+static void set_diag(struct vml_diag *diag, const char *fmt, const char *a, unsigned long long v)
+{
+    if (!diag)
+        return;
+    memset(diag, 0, sizeof(*diag));
+    snprintf(diag->msg, sizeof(diag->msg), fmt, a, v);
+}
+
+int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **out,
+                      struct vml_diag *diag)
+{
+    if (cfg->nr_cpus == 0 || cfg->nr_cpus > VML_SIM_MAX_CPUS) {
+        set_diag(diag, "%s%llu CPUs: expected 1 to 256", "", cfg->nr_cpus);
+        return VML_EINVAL;
+    }
+    if ((unsigned)cfg->pages >= VML_PS_COUNT) {
+        set_diag(diag, "%spage size %llu: expected 4K, 2M or 1G", "", (unsigned)cfg->pages);
+        return VML_EINVAL;
+    }
+    struct vml_sim_config sc;
+    memset(&sc, 0, sizeof(sc));
+    sc.phys.ram_bytes = cfg->ram;
+    sc.phys.nr_nodes = 1;
+    sc.cpu = cfg->cpu;
+    sc.nr_cpus = cfg->nr_cpus;
+    sc.paging = cfg->paging;
+    sc.no_zero_page = cfg->no_zero_page;
+    struct vml_replay *r = calloc(1, sizeof(*r));
+    if (!r)
+        return VML_EHOST;
+    int e = vml_sim_create(&sc, &r->sim, diag);
+    if (e) {
+        free(r);
+        return e;
+    }
+    r->own_sim = true;
+    r->standalone = true;
+    r->no_shortcut = cfg->no_shortcut;
+    r->pages = cfg->pages;
+    r->user_top = cfg->paging == 5 ? (1ull << 56) - 4096 : (1ull << 47) - 4096;
+    plan_l1(r, &cfg->cpu);
+    if ((e = alloc_cpus(r, cfg->nr_cpus)) != 0 || (e = vml_sim_spawn(r->sim, "replay", &r->pid)))
+        goto fail;
+    for (unsigned c = 0; c < cfg->nr_cpus; c++) {
+        if ((e = vml_sim_run_on(r->sim, c, r->pid)) != 0)
+            goto fail;
+        r->cpus[c].cpu = vml_sim_cpu(r->sim, c);
+    }
+    forget_all(r);
+    mmu_sum(r, &r->base);
+    *out = r;
+    return 0;
+fail:
+    vml_replay_destroy(r);
+    return e;
+}
+
+int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml_replay **out)
+{
+    unsigned c;
+    int e = vml_sim_enter(sim, pid, &c);
+    if (e)
+        return e;
+    struct vml_replay *r = calloc(1, sizeof(*r));
+    if (!r)
+        return VML_EHOST;
+    if (alloc_cpus(r, 1)) {
+        free(r);
+        return VML_EHOST;
+    }
+    r->sim = sim;
+    r->pid = pid;
+    r->no_shortcut = no_shortcut;
+    r->cpus[0].cpu = vml_sim_cpu(sim, c);
+    const struct vml_cpu_model *m = vml_cpu_model(r->cpus[0].cpu);
+    plan_l1(r, m);
+    forget_all(r);
+    mmu_sum(r, &r->base);
+    *out = r;
+    return 0;
+}
+
+void vml_replay_destroy(struct vml_replay *r)
+{
+    if (!r)
+        return;
+    if (r->own_sim)
+        vml_sim_destroy(r->sim);
+    free(r->cpus);
+    free(r->tried.slot);
+    free(r);
+}
+
+/* ---- demand mapping (standalone) --------------------------------------------------------- */
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    return k ^ (k >> 33);
+}
+
+/* Adds key; 1 if it was new, 0 if present, VML_EHOST. Keys are never 0. */
+static int keyset_add(struct keyset *s, uint64_t key)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        uint64_t *slot = calloc(cap, sizeof(*slot));
+        if (!slot)
+            return VML_EHOST;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slot[i])
+                for (size_t j = mix(s->slot[i]) & (cap - 1);; j = (j + 1) & (cap - 1))
+                    if (!slot[j]) {
+                        slot[j] = s->slot[i];
+                        break;
+                    }
+        free(s->slot);
+        s->slot = slot;
+        s->cap = cap;
+    }
+    for (size_t j = mix(key) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+        if (s->slot[j] == key)
+            return 0;
+        if (!s->slot[j]) {
+            s->slot[j] = key;
+            s->n++;
+            return 1;
+        }
+    }
+}
+
+/* Maps the largest free region around va the policy allows: returns 1 when it mapped one, 0
+ * when va is already inside a mapping (the kernel's fault handler takes it), 2 when nothing
+ * can be mapped there (below mmap_min_addr), or a negative VML_E*. */
+static int demand_map(struct vml_replay *r, uint64_t va)
+{
+    struct attempt {
+        unsigned shift;
+        unsigned flags;
+    };
+    static const struct attempt plans[VML_PS_COUNT][3] = {
+        [VML_PS_4K] = { { 30, 0 }, { 21, 0 }, { 12, 0 } },
+        [VML_PS_2M] = { { 30, 0 }, { 21, 0 }, { 12, 0 } },
+        [VML_PS_1G] = { { 30, 0 }, { 12, 0 }, { 0, 0 } },
+    };
+    int last = VML_EEXIST;
+    for (unsigned i = 0; i < 3 && plans[r->pages][i].shift; i++) {
+        const struct attempt *a = &plans[r->pages][i];
+        uint64_t len = 1ull << a->shift, base = va & ~(len - 1);
+        int fresh = keyset_add(&r->tried, base | a->shift);
+        if (fresh < 0)
+            return fresh;
+        if (!fresh)
+            continue;
+        uint64_t addr;
+        last =
+            vml_sim_mmap(r->sim, r->pid, base, len, VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC,
+                         VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_FIXED_NOREPLACE |
+                             VML_MAP_NORESERVE | a->flags,
+                         -1, 0, &addr);
+        if (last == 0) {
+            r->own.regions_mapped++;
+            return 1;
+        }
+        if (last == VML_ENOMEM || last == VML_EHOST)
+            return last;
+    }
+    /* The smallest region was tried before, or was refused: occupied means inside a mapping. */
+    return last == VML_EEXIST ? 0 : 2;
+}
+
+/* ---- the replay loop --------------------------------------------------------------------- */
+
+enum { DONE = 0, SKIPPED = 1, KILLED = 2 };
+
+/* Translates one page's access, handling faults; returns DONE with *ps the translation's
+ * size, SKIPPED, KILLED, or a negative VML_E*. */
+static int translate(struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
+                     unsigned *ps, struct vml_diag *diag)
+{
+    struct vml_xlate x;
+    for (int tries = 0; vml_mmu_translate(rc->cpu, va, (enum vml_access)kind, true, &x); tries++) {
+        forget_all(r); /* the kernel may change any TLB from here on */
+        if (tries == 4) {
+            set_diag(diag, "%sinternal error: the fault at 0x%llx is not resolved", "", va);
+            return VML_EINVAL;
+        }
+        if (r->standalone) {
+            if (x.fault.kind == VML_FAULT_NONCANONICAL || va >= r->user_top) {
+                if (!r->own.skipped++)
+                    r->own.first_skipped = va;
+                return SKIPPED;
+            }
+            if (x.fault.kind == VML_FAULT_NOT_PRESENT) {
+                /* The kernel's handler takes the fault in the new mapping at once, as if it had
+                 * been there before: a program's first touch costs one fault, not two. */
+                int m = demand_map(r, va);
+                if (m < 0)
+                    return m;
+                if (m == 2) {
+                    if (!r->own.skipped++)
+                        r->own.first_skipped = va;
+                    return SKIPPED;
+                }
+            }
+        }
+        struct vml_sim_access res;
+        memset(&res, 0, sizeof(res));
+        int e = vml_sim_fault(r->sim, r->pid, va, (enum vml_access)kind, &x.fault, &res);
+        if (e < 0)
+            return e;
+        r->own.minor_faults += res.minor;
+        r->own.major_faults += res.major;
+        if (res.killed) {
+            r->own.killed = true;
+            r->own.si_code = res.si_code;
+            r->own.kill_addr = res.addr;
+            return KILLED;
+        }
+    }
+    *ps = x.ps;
+    int f = r->l1_fill[kind == VML_EXEC][x.ps];
+    if (f >= 0 && !r->no_shortcut) {
+        struct memo *m = &rc->memo[kind == VML_EXEC];
+        unsigned shift = vml_ps_shift((enum vml_page_size)f);
+        uint8_t allow = kind == VML_EXEC    ? (uint8_t)(1u << VML_EXEC)
+                        : kind == VML_WRITE ? (uint8_t)(1u << VML_READ | 1u << VML_WRITE)
+                                            : (uint8_t)(1u << VML_READ);
+        if (m->tag == va >> shift && m->shift == shift)
+            allow |= m->allow; /* a read after a write leaves the entry dirty */
+        *m = (struct memo){
+            .tag = va >> shift, .shift = (uint8_t)shift, .ps = (uint8_t)f, .allow = allow
+        };
+    }
+    return DONE;
+}
+
+int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size_t n, size_t *done,
+                    struct vml_diag *diag)
+{
+    size_t i = 0;
+    int e = 0;
+    if (r->own.killed)
+        goto out;
+    forget_all(r); /* the simulation may have changed between feeds */
+    for (; i < n; i++) {
+        const struct vml_trace_rec *rec = &recs[i];
+        unsigned kind = rec->kind, c = r->standalone ? rec->cpu : 0;
+        if (kind >= VML_NR_ACCESS || c >= r->nr_cpus) {
+            if (kind >= VML_NR_ACCESS)
+                set_diag(diag, "%saccess kind %llu is not read, write or fetch", "", kind);
+            else
+                set_diag(diag, "%sa record names CPU %llu; give the replay more CPUs (--cpus)", "",
+                         c);
+            e = VML_EINVAL;
+            break;
+        }
+        struct rcpu *rc = &r->cpus[c];
+        uint64_t va = rec->addr, last = va + (rec->size ? rec->size - 1u : 0u);
+        if (last < va)
+            last = UINT64_MAX;
+        const struct memo *m = &rc->memo[kind == VML_EXEC];
+        if ((va >> m->shift) == m->tag && (last >> m->shift) == m->tag && (m->allow >> kind & 1)) {
+            rc->shortcut[kind][m->ps]++;
+            continue;
+        }
+        unsigned ps;
+        e = translate(r, rc, va, kind, &ps, diag);
+        if (e < 0)
+            break;
+        if (e == DONE) {
+            unsigned shift = vml_ps_shift((enum vml_page_size)ps);
+            if ((va >> shift) != (last >> shift)) {
+                /* The access spans into the next page: a second translation. */
+                e = translate(r, rc, last & ~((1ull << shift) - 1), kind, &ps, diag);
+                if (e < 0)
+                    break;
+                r->own.spanning++;
+            }
+        }
+        if (e == KILLED) {
+            i++; /* it was made: it killed the process */
+            e = 0;
+            break;
+        }
+    }
+    r->own.records += i;
+out:
+    if (done)
+        *done = i;
+    return e < 0 ? e : 0;
+}

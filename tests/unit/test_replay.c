@@ -1,0 +1,340 @@
+/* test_replay.c: trace replay (include/vmlab/replay.h): counts computed by hand on a tiny TLB,
+ * demand mapping, skipped and killing accesses, and the same-page shortcut against translating
+ * every access (randomized, fixed seeds).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "random_seeds.h"
+#include "vmlab/vmlab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PG 4096ull
+#define RW (VML_PROT_READ | VML_PROT_WRITE)
+
+static struct vml_trace_rec rec(uint64_t addr, unsigned kind, unsigned size)
+{
+    return (struct vml_trace_rec){ .addr = addr, .kind = (uint8_t)kind, .size = (uint16_t)size };
+}
+
+/* A machine with a tiny TLB and no page-walk caches: L1 dTLB 4K 2 entries, STLB 4 entries,
+ * both fully associative LRU; a walk reads 4 entries. */
+static struct vml_sim *tiny_sim(void)
+{
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = 64ull << 20;
+    cfg.phys.nr_nodes = 1;
+    assert_int_equal(vml_cpu_model_parse("skylake:l1d.4k=2x2,stlb.4k+2m=4x4,pwc.pml4=0,pwc.pdpt=0,"
+                                         "pwc.pd=0",
+                                         &cfg.cpu, NULL),
+                     0);
+    cfg.nr_cpus = 1;
+    cfg.paging = 4;
+    struct vml_sim *sim;
+    assert_int_equal(vml_sim_create(&cfg, &sim, NULL), 0);
+    return sim;
+}
+
+/* Nine reads over five populated pages, worked out entry by entry (L1 and STLB contents after
+ * each, most recent last):
+ *   1 P0       L1 miss, STLB miss, walk      L1 P0        STLB P0
+ *   2 P0+8     L1 hit (the shortcut)
+ *   3 P1       miss, miss, walk              L1 P0 P1     STLB P0 P1
+ *   4 P2       miss, miss, walk              L1 P1 P2     STLB P0 P1 P2
+ *   5 P0       L1 miss, STLB hit             L1 P2 P0     STLB P1 P2 P0
+ *   6 P3       miss, miss, walk              L1 P0 P3     STLB P1 P2 P0 P3
+ *   7 P4       miss, miss, walk (evicts P1)  L1 P3 P4     STLB P2 P0 P3 P4
+ *   8 P1       miss, miss, walk (evicts P2)  L1 P4 P1     STLB P0 P3 P4 P1
+ *   9 P2+4095, 2 bytes: spans P2 and P3
+ *     P2       miss, miss, walk (evicts P0)  L1 P1 P2     STLB P3 P4 P1 P2
+ *     P3       L1 miss, STLB hit             L1 P2 P3     STLB P4 P1 P2 P3
+ * Cycles: 1 L1 hit (1) + 2 STLB hits (1 + 8) + 7 walks (1 + 8 + 5 + 4 x 24) = 789. */
+static void hand_counted_tiny_tlb(bool no_shortcut)
+{
+    struct vml_sim *sim = tiny_sim();
+    int pid;
+    uint64_t b;
+    assert_int_equal(vml_sim_spawn(sim, "t", &pid), 0);
+    assert_int_equal(vml_sim_mmap(sim, pid, 0, 5 * PG, RW,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_POPULATE, -1, 0,
+                                  &b),
+                     0);
+    struct vml_trace_rec t[] = {
+        rec(b, VML_READ, 8),          rec(b + 8, VML_READ, 8),  rec(b + PG, VML_READ, 8),
+        rec(b + 2 * PG, VML_READ, 8), rec(b, VML_READ, 8),      rec(b + 3 * PG, VML_READ, 8),
+        rec(b + 4 * PG, VML_READ, 8), rec(b + PG, VML_READ, 8), rec(b + 3 * PG - 1, VML_READ, 2),
+    };
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_attach(sim, pid, no_shortcut, &r), 0);
+    size_t done = 0;
+    assert_int_equal(vml_replay_feed(r, t, 9, &done, NULL), 0);
+    assert_int_equal(done, 9);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_int_equal(s.records, 9);
+    assert_int_equal(s.spanning, 1);
+    assert_int_equal(s.shortcut, no_shortcut ? 0 : 1);
+    assert_int_equal(s.mmu.accesses[VML_READ], 10);
+    assert_int_equal(s.mmu.tlb[VML_TLB_L1D].hits[VML_PS_4K], 1);
+    assert_int_equal(s.mmu.tlb[VML_TLB_L1D].misses[VML_PS_4K], 9);
+    assert_int_equal(s.mmu.tlb[VML_TLB_STLB].hits[VML_PS_4K], 2);
+    assert_int_equal(s.mmu.tlb[VML_TLB_STLB].misses[VML_PS_4K], 7);
+    assert_int_equal(s.mmu.walks, 7);
+    assert_int_equal(s.mmu.walk_refs, 28);
+    assert_int_equal(s.mmu.cycles, 789);
+    assert_int_equal(s.minor_faults + s.major_faults, 0);
+    assert_false(s.killed);
+    vml_replay_destroy(r);
+    char why[256];
+    assert_int_equal(vml_sim_check(sim, why, sizeof(why)), 0);
+    vml_sim_destroy(sim);
+}
+
+static void test_tiny_tlb(void **state)
+{
+    (void)state;
+    hand_counted_tiny_tlb(false);
+    hand_counted_tiny_tlb(true);
+}
+
+/* A write after reads of the same page: the read left a clean entry, so the write is no
+ * shortcut but a dirty assist (the page was populated by a write, D is already set in the
+ * PTE, so no walk), after which the page's reads and writes are L1 hits. */
+static void test_write_after_read(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = tiny_sim();
+    int pid;
+    uint64_t b;
+    assert_int_equal(vml_sim_spawn(sim, "t", &pid), 0);
+    assert_int_equal(vml_sim_mmap(sim, pid, 0, PG, RW,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_POPULATE, -1, 0,
+                                  &b),
+                     0);
+    struct vml_trace_rec t[] = { rec(b, VML_READ, 8), rec(b + 8, VML_WRITE, 8),
+                                 rec(b + 16, VML_READ, 8), rec(b + 24, VML_WRITE, 8) };
+    struct vml_replay_stats s[2];
+    for (int ns = 0; ns < 2; ns++) {
+        struct vml_replay *r;
+        assert_int_equal(vml_replay_attach(sim, pid, ns, &r), 0);
+        vml_mmu_flush_all(vml_sim_cpu(sim, 0), true);
+        assert_int_equal(vml_replay_feed(r, t, 4, NULL, NULL), 0);
+        vml_replay_stats(r, &s[ns]);
+        vml_replay_destroy(r);
+    }
+    assert_int_equal(s[0].shortcut, 2);
+    s[0].shortcut = s[1].shortcut = 0;
+    assert_memory_equal(&s[0], &s[1], sizeof(s[0]));
+    assert_int_equal(s[0].mmu.tlb[VML_TLB_L1D].hits[VML_PS_4K], 3);
+    assert_int_equal(s[0].mmu.tlb[VML_TLB_L1D].misses[VML_PS_4K], 1);
+    vml_sim_destroy(sim);
+}
+
+/* Standalone: memory appears on demand, one region per touched GiB, one fault per page;
+ * addresses no process can map are skipped and counted. */
+static void test_demand_mapping(void **state)
+{
+    (void)state;
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+    struct vml_trace_rec t[] = {
+        rec(0x40000000, VML_WRITE, 8),       rec(0x40001000, VML_READ, 8),
+        rec(0x40000008, VML_READ, 8),        rec(0x7f0000000000, VML_EXEC, 4),
+        rec(0x7f0000000000, VML_READ, 8),    rec(0xffff888000000000ull, VML_READ, 8),
+        rec(0x800000000000ull, VML_READ, 8), rec(0x1000, VML_READ, 8),
+    };
+    assert_int_equal(vml_replay_feed(r, t, 8, NULL, NULL), 0);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_int_equal(s.records, 8);
+    assert_int_equal(s.regions_mapped, 2);
+    /* Write fault, read fault (zero page), exec fault; the read after the fetch finds the
+     * page mapped. */
+    assert_int_equal(s.minor_faults, 3);
+    assert_int_equal(s.skipped, 3);
+    assert_int_equal(s.first_skipped, 0xffff888000000000ull);
+    assert_false(s.killed);
+    /* One PML4 (root), two PDPT, two PD, two PT tables. */
+    assert_int_equal(s.pt_tables[4], 1);
+    assert_int_equal(s.pt_tables[3], 2);
+    assert_int_equal(s.pt_tables[2], 2);
+    assert_int_equal(s.pt_tables[1], 2);
+    assert_int_equal(s.pt_bytes, 7 * PG);
+    char why[256];
+    assert_int_equal(vml_sim_check(vml_replay_sim(r), why, sizeof(why)), 0);
+    vml_replay_destroy(r);
+}
+
+/* Attached: the process's own mappings apply; an access outside them kills it (SIGSEGV,
+ * SEGV_MAPERR) and ends the replay there. */
+static void test_attached_segv(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = tiny_sim();
+    int pid;
+    uint64_t b;
+    assert_int_equal(vml_sim_spawn(sim, "t", &pid), 0);
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, PG, RW, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &b), 0);
+    struct vml_trace_rec t[] = { rec(b, VML_WRITE, 8), rec(0x10000000, VML_READ, 8),
+                                 rec(b, VML_READ, 8) };
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_attach(sim, pid, false, &r), 0);
+    size_t done;
+    assert_int_equal(vml_replay_feed(r, t, 3, &done, NULL), 0);
+    assert_int_equal(done, 2);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_true(s.killed);
+    assert_int_equal(s.si_code, VML_SEGV_MAPERR);
+    assert_int_equal(s.kill_addr, 0x10000000);
+    assert_int_equal(s.records, 2);
+    assert_int_equal(s.minor_faults, 1);
+    vml_replay_destroy(r);
+    struct vml_sim_death d;
+    assert_int_equal(vml_sim_status_of(sim, pid, &d), VML_ENOENT);
+    assert_true(d.killed);
+    vml_sim_destroy(sim);
+}
+
+static void test_bad_records(void **state)
+{
+    (void)state;
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    cfg.nr_cpus = 2;
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+    struct vml_trace_rec t[] = { rec(0x40000000, VML_READ, 8), rec(0x40000000, VML_READ, 8),
+                                 rec(0x40000000, 3, 8) };
+    t[1].cpu = 2;
+    struct vml_diag d;
+    size_t done;
+    assert_int_equal(vml_replay_feed(r, t, 3, &done, &d), VML_EINVAL);
+    assert_int_equal(done, 1);
+    assert_non_null(strstr(d.msg, "CPU 2"));
+    assert_int_equal(vml_replay_feed(r, t + 2, 1, &done, &d), VML_EINVAL);
+    assert_int_equal(done, 0);
+    assert_non_null(strstr(d.msg, "kind 3"));
+    vml_replay_destroy(r);
+
+    enum vml_page_size ps;
+    assert_int_equal(vml_replay_pages_parse("2M", &ps, &d), 0);
+    assert_int_equal(ps, VML_PS_2M);
+    assert_int_equal(vml_replay_pages_parse("thp", &ps, &d), VML_EINVAL);
+    assert_non_null(strstr(d.msg, "not simulated"));
+    assert_int_equal(vml_replay_pages_parse("8k", &ps, &d), VML_EINVAL);
+    assert_non_null(strstr(d.msg, "\"8k\""));
+}
+
+/* ---- the shortcut against translating everything ----------------------------------------- */
+
+static uint64_t next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Local, mixed traffic on several CPUs: runs of accesses within a page, jumps between a few
+ * hot pages and a cold range, all kinds, sizes that span pages. */
+static void random_trace(uint64_t seed, struct vml_trace_rec *t, size_t n, unsigned cpus)
+{
+    uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1, va = 0x40000000;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = next(&s);
+        switch (x % 8) {
+        case 0:
+            va = 0x40000000 + (x >> 8) % (64 * PG); /* hot pages */
+            break;
+        case 1:
+            va = 0x80000000 + ((x >> 8) % (1u << 30)); /* a cold GiB */
+            break;
+        case 2:
+            va = 0x7f0000000000 + (x >> 8) % (8 * PG); /* another region */
+            break;
+        default:
+            va += (x >> 8) % 64; /* within or just across the page */
+            break;
+        }
+        unsigned kind = (unsigned)((x >> 40) % 5);
+        t[i] = rec(va,
+                   kind < 3    ? VML_READ
+                   : kind == 3 ? VML_WRITE
+                               : VML_EXEC,
+                   (unsigned)(1u << ((x >> 50) % 4)));
+        t[i].cpu = (uint32_t)((x >> 56) % cpus);
+    }
+}
+
+static int shortcut_seed(uint64_t seed, unsigned long ops)
+{
+    static const char *const cpus[] = { "skylake", "zen4", "skylake:l1d.4k=4x2,stlb.4k+2m=16x4" };
+    size_t n = (size_t)ops;
+    struct vml_trace_rec *t = malloc(n * sizeof(*t));
+    if (!t)
+        return 1;
+    int bad = 0;
+    for (size_t c = 0; c < 3 && !bad; c++) {
+        random_trace(seed + c, t, n, 2);
+        struct vml_replay_stats s[2];
+        for (int ns = 0; ns < 2; ns++) {
+            struct vml_replay_config cfg;
+            vml_replay_defaults(&cfg);
+            cfg.nr_cpus = 2;
+            cfg.no_shortcut = ns;
+            if (vml_cpu_model_parse(cpus[c], &cfg.cpu, NULL))
+                return 1;
+            struct vml_replay *r;
+            if (vml_replay_create(&cfg, &r, NULL))
+                return 1;
+            for (size_t i = 0; i < n; i += 1000)
+                if (vml_replay_feed(r, t + i, n - i < 1000 ? n - i : 1000, NULL, NULL))
+                    bad = 1;
+            vml_replay_stats(r, &s[ns]);
+            char why[256];
+            if (vml_sim_check(vml_replay_sim(r), why, sizeof(why))) {
+                fprintf(stderr, "seed %llu cpu %s: %s\n", (unsigned long long)seed, cpus[c], why);
+                bad = 1;
+            }
+            vml_replay_destroy(r);
+        }
+        if (s[0].shortcut == 0 || s[1].shortcut != 0)
+            bad = 1;
+        s[0].shortcut = s[1].shortcut = 0;
+        if (memcmp(&s[0], &s[1], sizeof(s[0])) != 0)
+            bad = 1;
+        if (bad)
+            fprintf(stderr, "seed %llu cpu %s: the shortcut changed the counts (VMLAB_SEED=%llu)\n",
+                    (unsigned long long)seed, cpus[c], (unsigned long long)seed);
+    }
+    free(t);
+    return bad;
+}
+
+static void test_shortcut_exact(void **state)
+{
+    (void)state;
+    static const uint64_t seeds[] = { 1, 2, 3 };
+    assert_int_equal(run_seeds(shortcut_seed, seeds, 3, 200000), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tiny_tlb),       cmocka_unit_test(test_write_after_read),
+        cmocka_unit_test(test_demand_mapping), cmocka_unit_test(test_attached_segv),
+        cmocka_unit_test(test_bad_records),    cmocka_unit_test(test_shortcut_exact),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
