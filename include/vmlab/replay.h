@@ -84,4 +84,22 @@ int vml_replay_pid(const struct vml_replay *r);
  * diag saying THP is not simulated yet. */
 int vml_replay_pages_parse(const char *s, enum vml_page_size *out, struct vml_diag *diag);
 
+/* ---- reports ---------------------------------------------------------------------------- */
+
+/* The MMU counters as an aligned table (TLB hits and misses per level and page size, walks,
+ * page-table references, page-walk caches, faults, modeled cycles), appended to out. */
+void vml_mmu_stats_text(const struct vml_cpu_model *m, const struct vml_mmu_stats *s,
+                        struct vml_text *out);
+/* A replay's report: the MMU table, then records, page faults, page tables, skipped accesses. */
+void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_cpu_model *m,
+                            struct vml_text *out);
+/* The same as one JSON object (no trailing newline); levels the model lacks are left out. */
+void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_cpu_model *m,
+                            struct vml_text *out);
+/* A time series: the header line, then one line per interval with the counts between two
+ * snapshots (records and page-table bytes as totals). */
+void vml_replay_csv_header(struct vml_text *out);
+void vml_replay_csv_row(const struct vml_replay_stats *prev, const struct vml_replay_stats *cur,
+                        struct vml_text *out);
+
 #endif

@@ -1,0 +1,204 @@
+/* trace/report.c: replay results as text, JSON and CSV rows. */
+#include "vmlab/replay.h"
+
+#include "util/text.h"
+#include "vmlab/sim.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static uint64_t sum(const uint64_t *v, unsigned n)
+{
+    uint64_t s = 0;
+    for (unsigned i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+    return b ? (double)a / (double)b : 0.0;
+}
+
+static void row(struct vml_text *t, const char *name, const uint64_t *v, unsigned n)
+{
+    text_printf(t, "  %-16s", name);
+    for (unsigned i = 0; i < n; i++)
+        text_printf(t, " %10llu", (unsigned long long)v[i]);
+    if (n == VML_PS_COUNT)
+        text_printf(t, " %10s", "");
+    text_printf(t, " %10llu\n", (unsigned long long)sum(v, n));
+}
+
+void vml_mmu_stats_text(const struct vml_cpu_model *m, const struct vml_mmu_stats *s,
+                        struct vml_text *t)
+{
+    uint64_t accesses = sum(s->accesses, VML_NR_ACCESS);
+    text_printf(t, "  %-16s %10s %10s %10s %10s %10s\n", "", "4K", "2M", "1G", "fault", "total");
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++) {
+        const struct vml_tlb_counts *c = &s->tlb[l];
+        if (m->tlb[l].nr_arrays == 0 || sum(c->hits, VML_PS_COUNT) + sum(c->misses, 4) == 0)
+            continue;
+        char name[40];
+        snprintf(name, sizeof(name), "%s hits", vml_tlb_level_name((enum vml_tlb_level)l));
+        row(t, name, c->hits, VML_PS_COUNT);
+        snprintf(name, sizeof(name), "%s misses", vml_tlb_level_name((enum vml_tlb_level)l));
+        row(t, name, c->misses, VML_PS_COUNT + 1);
+    }
+    text_printf(t, "  %-16s", "walks done");
+    for (unsigned p = 0; p < VML_PS_COUNT; p++)
+        text_printf(t, " %10llu", (unsigned long long)s->walks_done[p]);
+    text_printf(t, " %10llu %10llu\n", (unsigned long long)(s->walks - sum(s->walks_done, 3)),
+                (unsigned long long)s->walks);
+    text_printf(t, "\n  accesses %llu (read %llu, write %llu, exec %llu)\n",
+                (unsigned long long)accesses, (unsigned long long)s->accesses[VML_READ],
+                (unsigned long long)s->accesses[VML_WRITE],
+                (unsigned long long)s->accesses[VML_EXEC]);
+    text_printf(t,
+                "  page-table references %llu (%.2f per walk), A/D updates %llu, dirty assists "
+                "%llu\n",
+                (unsigned long long)s->walk_refs, ratio(s->walk_refs, s->walks),
+                (unsigned long long)s->ad_writes, (unsigned long long)s->dirty_assists);
+    text_printf(t, "  page-walk cache hits/misses:");
+    for (unsigned p = 0; p < VML_PWC_NR; p++)
+        if (s->pwc_hits[p] + s->pwc_misses[p])
+            text_printf(t, " %s %llu/%llu", vml_pwc_name((enum vml_pwc_level)p),
+                        (unsigned long long)s->pwc_hits[p], (unsigned long long)s->pwc_misses[p]);
+    text_printf(t, "\n");
+    uint64_t faults = sum(s->faults, VML_NR_FAULT_KINDS);
+    text_printf(t, "  faults %llu", (unsigned long long)faults);
+    for (unsigned k = 1; k < VML_NR_FAULT_KINDS; k++)
+        if (s->faults[k])
+            text_printf(t, " %s=%llu", vml_fault_name((enum vml_fault_kind)k),
+                        (unsigned long long)s->faults[k]);
+    text_printf(t, "\n  modeled translation cycles %llu (%.2f per access)\n",
+                (unsigned long long)s->cycles, ratio(s->cycles, accesses));
+}
+
+static const char *const level_names[6] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
+
+void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_cpu_model *m,
+                            struct vml_text *t)
+{
+    vml_mmu_stats_text(m, &s->mmu, t);
+    text_printf(t,
+                "  records %llu, %llu spanning two pages; %llu of %llu translations were "
+                "same-page L1 hits\n",
+                (unsigned long long)s->records, (unsigned long long)s->spanning,
+                (unsigned long long)s->shortcut, (unsigned long long)sum(s->mmu.accesses, 3));
+    text_printf(t, "  page faults %llu minor, %llu major", (unsigned long long)s->minor_faults,
+                (unsigned long long)s->major_faults);
+    if (s->regions_mapped)
+        text_printf(t, "; %llu regions mapped on demand", (unsigned long long)s->regions_mapped);
+    text_printf(t, "\n  page tables %llu KiB:", (unsigned long long)(s->pt_bytes / 1024));
+    for (int l = 5; l >= 1; l--)
+        if (s->pt_tables[l])
+            text_printf(t, " %llu %s", (unsigned long long)s->pt_tables[l], level_names[l]);
+    text_printf(t, "\n");
+    if (s->skipped)
+        text_printf(t,
+                    "  skipped %llu accesses no process can make (kernel half or non-canonical; "
+                    "the first at 0x%llx)\n",
+                    (unsigned long long)s->skipped, (unsigned long long)s->first_skipped);
+    if (s->killed)
+        text_printf(t, "  the process was killed by signal %s (si_code %d) at 0x%llx\n",
+                    s->si_code == VML_BUS_ADRERR ? "SIGBUS" : "SIGSEGV", s->si_code,
+                    (unsigned long long)s->kill_addr);
+}
+
+static void json_u64s(struct vml_text *t, const char *name, const uint64_t *v, unsigned n,
+                      const char *const *keys)
+{
+    text_printf(t, "\"%s\":{", name);
+    for (unsigned i = 0; i < n; i++)
+        text_printf(t, "%s\"%s\":%llu", i ? "," : "", keys[i], (unsigned long long)v[i]);
+    text_printf(t, "}");
+}
+
+void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_cpu_model *m,
+                            struct vml_text *t)
+{
+    static const char *const ps_keys[] = { "4K", "2M", "1G", "fault" };
+    static const char *const kind_keys[] = { "read", "write", "exec" };
+    static const char *const level_keys[] = { "l1d", "l1i", "l2i", "stlb" };
+    static const char *const pwc_keys[] = { "pml5e", "pml4e", "pdpte", "pde" };
+    const struct vml_mmu_stats *x = &s->mmu;
+    uint64_t tr = sum(x->accesses, VML_NR_ACCESS);
+    text_printf(t, "{\"records\":%llu,\"translations\":%llu,\"spanning\":%llu,\"shortcut\":%llu,",
+                (unsigned long long)s->records, (unsigned long long)tr,
+                (unsigned long long)s->spanning, (unsigned long long)s->shortcut);
+    json_u64s(t, "accesses", x->accesses, VML_NR_ACCESS, kind_keys);
+    text_printf(t, ",\"tlb\":{");
+    bool first = true;
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++) {
+        if (m->tlb[l].nr_arrays == 0)
+            continue;
+        text_printf(t, "%s\"%s\":{", first ? "" : ",", level_keys[l]);
+        json_u64s(t, "hits", x->tlb[l].hits, VML_PS_COUNT, ps_keys);
+        text_printf(t, ",");
+        json_u64s(t, "misses", x->tlb[l].misses, VML_PS_COUNT + 1, ps_keys);
+        text_printf(t, "}");
+        first = false;
+    }
+    text_printf(t, "},\"walks\":%llu,", (unsigned long long)x->walks);
+    json_u64s(t, "walks_done", x->walks_done, VML_PS_COUNT, ps_keys);
+    text_printf(t,
+                ",\"walk_refs\":%llu,\"walk_refs_per_walk\":%.4f,\"ad_writes\":%llu,"
+                "\"dirty_assists\":%llu,",
+                (unsigned long long)x->walk_refs, ratio(x->walk_refs, x->walks),
+                (unsigned long long)x->ad_writes, (unsigned long long)x->dirty_assists);
+    json_u64s(t, "pwc_hits", x->pwc_hits, VML_PWC_NR, pwc_keys);
+    text_printf(t, ",");
+    json_u64s(t, "pwc_misses", x->pwc_misses, VML_PWC_NR, pwc_keys);
+    text_printf(t, ",\"mmu_faults\":{");
+    for (unsigned k = 1; k < VML_NR_FAULT_KINDS; k++)
+        text_printf(t, "%s\"%s\":%llu", k > 1 ? "," : "", vml_fault_name((enum vml_fault_kind)k),
+                    (unsigned long long)x->faults[k]);
+    text_printf(t,
+                "},\"cycles\":%llu,\"cycles_per_translation\":%.4f,\"cycles_per_record\":%.4f,"
+                "\"minor_faults\":%llu,\"major_faults\":%llu,\"regions_mapped\":%llu,"
+                "\"skipped\":%llu,",
+                (unsigned long long)x->cycles, ratio(x->cycles, tr), ratio(x->cycles, s->records),
+                (unsigned long long)s->minor_faults, (unsigned long long)s->major_faults,
+                (unsigned long long)s->regions_mapped, (unsigned long long)s->skipped);
+    text_printf(t, "\"page_tables\":{\"bytes\":%llu", (unsigned long long)s->pt_bytes);
+    for (int l = 5; l >= 1; l--)
+        text_printf(t, ",\"%s\":%llu", level_names[l], (unsigned long long)s->pt_tables[l]);
+    text_printf(t, "},\"killed\":%s", s->killed ? "true" : "false");
+    if (s->killed)
+        text_printf(t, ",\"si_code\":%d,\"kill_addr\":%llu", s->si_code,
+                    (unsigned long long)s->kill_addr);
+    text_printf(t, "}");
+}
+
+void vml_replay_csv_header(struct vml_text *t)
+{
+    text_printf(t, "records,translations,l1_hits,l1_misses,l2_hits,l2_misses,walks,walk_refs,"
+                   "pwc_hits,page_faults,cycles,cycles_per_translation,page_table_bytes\n");
+}
+
+void vml_replay_csv_row(const struct vml_replay_stats *prev, const struct vml_replay_stats *cur,
+                        struct vml_text *t)
+{
+    const struct vml_mmu_stats *a = &prev->mmu, *b = &cur->mmu;
+    uint64_t tr = sum(b->accesses, 3) - sum(a->accesses, 3);
+    uint64_t l1h = 0, l1m = 0, l2h = 0, l2m = 0;
+    for (unsigned l = VML_TLB_L1D; l <= VML_TLB_L1I; l++) {
+        l1h += sum(b->tlb[l].hits, 3) - sum(a->tlb[l].hits, 3);
+        l1m += sum(b->tlb[l].misses, 4) - sum(a->tlb[l].misses, 4);
+    }
+    for (unsigned l = VML_TLB_L2I; l <= VML_TLB_STLB; l++) {
+        l2h += sum(b->tlb[l].hits, 3) - sum(a->tlb[l].hits, 3);
+        l2m += sum(b->tlb[l].misses, 4) - sum(a->tlb[l].misses, 4);
+    }
+    uint64_t cyc = b->cycles - a->cycles;
+    text_printf(t, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.4f,%llu\n",
+                (unsigned long long)cur->records, (unsigned long long)tr, (unsigned long long)l1h,
+                (unsigned long long)l1m, (unsigned long long)l2h, (unsigned long long)l2m,
+                (unsigned long long)(b->walks - a->walks),
+                (unsigned long long)(b->walk_refs - a->walk_refs),
+                (unsigned long long)(sum(b->pwc_hits, 4) - sum(a->pwc_hits, 4)),
+                (unsigned long long)(cur->minor_faults + cur->major_faults - prev->minor_faults -
+                                     prev->major_faults),
+                (unsigned long long)cyc, ratio(cyc, tr), (unsigned long long)cur->pt_bytes);
+}
