@@ -23,6 +23,8 @@ test: deps
 
 bench: all
 	./build/release/bench_mmu
+	./build/release/bench_replay
+	./build/release/bench_trace_read
 	bash bench/bench_ps.sh $(CURDIR)/build/release/vmlab
 
 fuzz: deps

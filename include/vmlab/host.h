@@ -11,6 +11,7 @@
 #define VMLAB_HOST_H
 
 #include "vmlab/run.h"
+#include "vmlab/trace.h"
 
 /* The running kernel as a backend. Machine settings that cannot apply (RAM, nodes, CPU model,
  * cpus, seed) are reported as not applied; the paging mode, THP mode and swap are checked and
@@ -20,5 +21,14 @@ int vml_backend_linux(struct vml_backend *out);
 /* Whether the running kernel maps the shared zero page on reads of untouched anonymous memory
  * (some kernels are built not to); probed in this process. 0 or VML_E*. */
 int vml_host_zero_page(bool *uses);
+
+/* Runs argv (argv[0] found on PATH) under valgrind --tool=lackey --trace-mem=yes and writes its
+ * memory accesses to out as a native trace (zstd-compressed with VML_TRACE_ZSTD); *records
+ * counts them, *status is the wait status of valgrind, which exits as the program did. The
+ * program's own output goes where vmlab's goes. VML_ENOENT (valgrind or the program cannot be
+ * run, or out cannot be created), VML_EPARSE (lackey printed something unreadable),
+ * VML_EHOST; diag says which. */
+int vml_host_record(char *const argv[], const char *out, enum vml_trace_compress compress,
+                    uint64_t *records, int *status, struct vml_diag *diag);
 
 #endif

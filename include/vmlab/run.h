@@ -40,6 +40,13 @@ struct vml_backend {
     int (*brk)(void *ctx, int pid, int64_t delta, uint64_t *brk, char *msg);
     int (*touch)(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t stride,
                  enum vml_access access, struct vml_sim_access *res, char *msg);
+    /* A trace replay by pid: begin, then feed batches (addresses final; *done records made;
+     * res->killed when one killed the process, which ends it), then end, which appends what
+     * the backend measured to report (the simulator: its MMU report). */
+    int (*replay_begin)(void *ctx, int pid, char *msg);
+    int (*replay_feed)(void *ctx, const struct vml_trace_rec *recs, size_t n, size_t *done,
+                       struct vml_sim_access *res, char *msg);
+    int (*replay_end)(void *ctx, struct vml_text *report);
     /* Files: ids are the backend's. memfd_get finds or creates the memfd called name, at least
      * size bytes long. */
     int (*file_create)(void *ctx, const char *name, uint64_t size, int *file, char *msg);

@@ -18,6 +18,7 @@
 
 #include "vmlab/base.h"
 #include "vmlab/mmu.h"
+#include "vmlab/trace.h"
 
 #define VML_SCN_NAME_MAX  32  /* process, mapping and memfd names: at most 31 bytes */
 #define VML_SCN_FILE_MAX  64  /* file names: at most 63 bytes */
@@ -82,6 +83,7 @@ enum vml_op_kind {
     VML_OP_CPU_RUN,     /* cpu N run P: u.cpu_run */
     VML_OP_SHOW,        /* show [P] FILE [MAP]: u.show; proc is "" for a system file */
     VML_OP_EXPECT,      /* expect ...: u.expect; proc is "" for a system file */
+    VML_OP_REPLAY,      /* P replay TRACE [in MAP[START:END]] [format=F] [limit=N]: u.replay */
     VML_OP_NR_KINDS,
 };
 
@@ -224,6 +226,13 @@ struct vml_op {
             char map[VML_SCN_NAME_MAX]; /* maps, smaps, numa_maps: one mapping; "" = all */
         } show;                         /* SHOW */
         struct vml_op_expect expect;    /* EXPECT */
+        struct {
+            char trace[VML_SCN_WORD_MAX]; /* a trace file's path, or gen:SPEC */
+            struct vml_range range;       /* with in: addresses are offsets into it */
+            bool has_range;               /* in MAP was given */
+            enum vml_trace_format format; /* format=, VML_TRACE_AUTO if not given */
+            uint64_t limit;               /* records at most; 0 = all */
+        } replay;                         /* REPLAY */
     } u;
 };
 

@@ -15,7 +15,8 @@ struct cli_command {
 };
 
 extern const struct cli_command cli_cmd_version, cli_cmd_va, cli_cmd_cpu, cli_cmd_demo, cli_cmd_run,
-    cli_cmd_diff, cli_cmd_ps, cli_cmd_pmap, cli_cmd_oom, cli_cmd_meminfo;
+    cli_cmd_diff, cli_cmd_ps, cli_cmd_pmap, cli_cmd_oom, cli_cmd_meminfo, cli_cmd_replay,
+    cli_cmd_trace;
 
 struct vml_scenario;
 /* Reads and parses a scenario file ("-" for stdin); 0, or an exit status after a message. */
@@ -29,6 +30,14 @@ int cli_export_proc(struct vml_sim *sim, const char *dir);
 int cli_wants_help(int argc, char **argv);
 /* Prints "vmlab: " and a formatted message to stderr; returns code. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct vml_diag;
+/* Prints "vmlab: WHAT: FILE:LINE:COL: MSG" (the parts the diag has); returns code. */
+int cli_diag_error(int code, const char *what, const struct vml_diag *d);
+
+struct vml_text;
+/* Appends s as a JSON string (escaped; invalid UTF-8 becomes U+FFFD). */
+void cli_json_string(struct vml_text *t, const char *s);
 
 /* Matches option `name` at argv[*i], as "--name VALUE" or "--name=VALUE". Returns 1 and sets
  * *value (advancing *i past a separate value), 0 if argv[*i] is another argument, -1 (after

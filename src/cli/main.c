@@ -7,14 +7,15 @@
 #include <string.h>
 
 static const struct cli_command *commands[] = {
-    &cli_cmd_version, &cli_cmd_va, &cli_cmd_cpu,  &cli_cmd_demo, &cli_cmd_run,
-    &cli_cmd_diff,    &cli_cmd_ps, &cli_cmd_pmap, &cli_cmd_oom,  &cli_cmd_meminfo,
+    &cli_cmd_version, &cli_cmd_va,      &cli_cmd_cpu,   &cli_cmd_demo,
+    &cli_cmd_run,     &cli_cmd_diff,    &cli_cmd_ps,    &cli_cmd_pmap,
+    &cli_cmd_oom,     &cli_cmd_meminfo, &cli_cmd_trace, &cli_cmd_replay,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 int cli_wants_help(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) /* "--": a command's args */
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
             return 1;
     return 0;
@@ -29,6 +30,15 @@ int cli_error(int code, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return code;
+}
+
+int cli_diag_error(int code, const char *what, const struct vml_diag *d)
+{
+    if (d->file && d->line)
+        return cli_error(code, "%s: %s:%u:%u: %s", what, d->file, d->line, d->col, d->msg);
+    if (d->file)
+        return cli_error(code, "%s: %s: %s", what, d->file, d->msg);
+    return cli_error(code, "%s: %s", what, d->msg);
 }
 
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **value)

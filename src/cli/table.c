@@ -8,6 +8,7 @@
 #include "cli/table.h"
 
 #include "cli/cli.h"
+#include "util/text.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -122,28 +123,36 @@ static size_t utf8_len(const unsigned char *s)
     return n;
 }
 
-static void json_string(FILE *out, const char *s)
+void cli_json_string(struct vml_text *t, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
-    fputc('"', out);
+    text_append(t, "\"", 1);
     while (*p) {
         if (*p == '"' || *p == '\\') {
-            fputc('\\', out);
-            fputc(*p++, out);
+            text_printf(t, "\\%c", *p++);
         } else if (*p < 0x20 || *p == 0x7f) {
-            fprintf(out, "\\u%04x", *p++);
+            text_printf(t, "\\u%04x", *p++);
         } else {
             size_t n = utf8_len(p);
             if (n == 0) {
-                fputs("\\ufffd", out);
+                text_printf(t, "\\ufffd");
                 p++;
             } else {
-                fwrite(p, 1, n, out);
+                text_append(t, (const char *)p, n);
                 p += n;
             }
         }
     }
-    fputc('"', out);
+    text_append(t, "\"", 1);
+}
+
+static void json_string(FILE *out, const char *s)
+{
+    struct vml_text t = { 0 };
+    cli_json_string(&t, s);
+    if (t.len)
+        fwrite(t.s, 1, t.len, out);
+    vml_text_free(&t);
 }
 
 static void csv_string(FILE *out, const char *s)

@@ -22,6 +22,7 @@
 
 static int agent_sock = -1;
 static unsigned char io_buf[1 << 16];
+static uint64_t access_buf[AG_ACCESS_MAX];
 
 /* Makes resident now what the loop will use (its I/O buffer, some stack), so that the memory
  * the agent itself needs does not show up as a change while the scenario runs. */
@@ -31,6 +32,7 @@ static void prefault(void)
     for (size_t i = 0; i < sizeof(stack); i += 4096)
         stack[i] = 0;
     memset(io_buf, 0, sizeof(io_buf));
+    memset(access_buf, 0, sizeof(access_buf));
 }
 
 /* Reports the fatal signal, then lets it take the process (the handler is reset first). */
@@ -68,6 +70,25 @@ static int do_touch(const struct agent_req *q, struct agent_rep *p)
         p->count++;
         if (a + q->stride < a)
             break;
+    }
+    return 0;
+}
+
+/* A replay's batch: the addresses arrive in the next packet, into the static buffer. */
+static int do_access(const struct agent_req *q, struct agent_rep *p)
+{
+    ssize_t n = recv(agent_sock, access_buf, sizeof(access_buf), 0);
+    if (n < 0 || (uint64_t)n != q->len * sizeof(uint64_t)) {
+        errno = EPROTO;
+        return -1;
+    }
+    for (uint64_t i = 0; i < q->len; i++) {
+        volatile uint8_t *b = (volatile uint8_t *)(uintptr_t)(access_buf[i] & ~AG_STORE);
+        if (access_buf[i] & AG_STORE)
+            *b = 0;
+        else
+            (void)*b;
+        p->count++;
     }
     return 0;
 }
@@ -201,6 +222,7 @@ void agent_main(int sock)
             break;
         }
         case AG_TOUCH: r = do_touch(&q, &p); break;
+        case AG_ACCESS: r = do_access(&q, &p); break;
         case AG_READ: r = do_io(&q, false); break;
         case AG_WRITE: r = do_io(&q, true); break;
         case AG_FORK: r = do_fork(&q, &p, &pass_fd); break;

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define AG_ACCESS_MAX 8192 /* addresses per AG_ACCESS packet */
+#define AG_STORE      (1ull << 63)
+
 enum agent_op {
     AG_MMAP = 1,
     AG_MUNMAP,
@@ -25,6 +28,7 @@ enum agent_op {
     AG_FORK,
     AG_EXIT,
     AG_CPU,
+    AG_ACCESS, /* len addresses follow in one packet: bit 63 set for a store */
 };
 
 struct agent_req {
@@ -42,7 +46,7 @@ struct agent_rep {
     uint32_t status;           /* enum agent_status */
     int32_t err;               /* errno with AG_ERR */
     uint64_t addr;             /* mmap: the address; brk: the new break */
-    uint64_t count;            /* touch: accesses made */
+    uint64_t count;            /* touch, access: accesses made */
     int32_t child;             /* fork: the child's pid */
     int32_t signo, fault_code; /* AG_DEATH: the signal, its si_code and si_addr */
     uint64_t fault_addr;

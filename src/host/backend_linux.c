@@ -47,6 +47,9 @@ struct linb {
     size_t n_files, cap_files;
     char (*dirs)[256]; /* subdirectories created for file names, removed at the end */
     size_t n_dirs, cap_dirs;
+    int replay_pid;                     /* the process replaying, between begin and end */
+    uint64_t replay_records;            /* records it made */
+    uint64_t access_buf[AG_ACCESS_MAX]; /* a batch of its addresses */
 };
 
 /* errno to the library's codes; msg gets the system's words. */
@@ -93,13 +96,17 @@ static void bury(struct agent *a, const struct agent_rep *death)
 }
 
 /* One request and its reply (and the fd a fork passes back). 0, or an error with msg. */
-static int call(struct agent *a, const struct agent_req *q, struct agent_rep *p, int *fd, char *msg)
+/* Sends a request (and, for AG_ACCESS, its addresses) and waits for the reply. */
+static int call_data(struct agent *a, const struct agent_req *q, const void *data, size_t len,
+                     struct agent_rep *p, int *fd, char *msg)
 {
     if (!a || !a->alive) {
         snprintf(msg, VML_BACKEND_MSG, "no such process");
         return VML_ENOENT;
     }
     if (send(a->sock, q, sizeof(*q), MSG_NOSIGNAL) != (ssize_t)sizeof(*q))
+        return sys_error(errno, msg);
+    if (data && send(a->sock, data, len, MSG_NOSIGNAL) != (ssize_t)len)
         return sys_error(errno, msg);
     union {
         char buf[CMSG_SPACE(sizeof(int))];
@@ -128,6 +135,11 @@ static int call(struct agent *a, const struct agent_req *q, struct agent_rep *p,
     if (p->status == AG_ERR)
         return sys_error(p->err, msg);
     return 0;
+}
+
+static int call(struct agent *a, const struct agent_req *q, struct agent_rep *p, int *fd, char *msg)
+{
+    return call_data(a, q, NULL, 0, p, fd, msg);
 }
 
 /* Waits for a new agent's hello: it is set up and idle. */
@@ -430,6 +442,83 @@ static int lb_touch(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t s
     return r;
 }
 
+/* ---- trace replay: the agent loads and stores at the records' addresses ------------------ */
+
+static int lb_replay_begin(void *ctx, int pid, char *msg)
+{
+    struct linb *b = ctx;
+    if (!agent_of(b, pid)) {
+        snprintf(msg, VML_BACKEND_MSG, "no such process");
+        return VML_ENOENT;
+    }
+    b->replay_pid = pid;
+    b->replay_records = 0;
+    return 0;
+}
+
+static int send_accesses(struct linb *b, size_t n, struct vml_sim_access *res, char *msg)
+{
+    struct agent *a = agent_of(b, b->replay_pid);
+    struct agent_req q = { .op = AG_ACCESS, .len = n };
+    struct agent_rep p;
+    int r = call_data(a, &q, b->access_buf, n * sizeof(uint64_t), &p, NULL, msg);
+    if (r == 0 && p.status == AG_DEATH) {
+        res->killed = true;
+        res->si_code = a->death.si_code;
+        res->addr = a->death.addr;
+    }
+    return r;
+}
+
+static int lb_replay_feed(void *ctx, const struct vml_trace_rec *recs, size_t n, size_t *done,
+                          struct vml_sim_access *res, char *msg)
+{
+    struct linb *b = ctx;
+    size_t k = 0, i = 0, sent = 0;
+    *done = 0;
+    for (; i < n && !res->killed; i++) {
+        const struct vml_trace_rec *t = &recs[i];
+        if (t->kind == VML_EXEC) {
+            snprintf(msg, VML_BACKEND_MSG,
+                     "record %llu is an instruction fetch, which the linux backend cannot make "
+                     "(it cannot execute the mapping's data); replay reads and writes only",
+                     (unsigned long long)(b->replay_records + i + 1));
+            return VML_EINVAL;
+        }
+        uint64_t store = t->kind == VML_WRITE ? AG_STORE : 0;
+        uint64_t last = t->addr + (t->size ? t->size - 1u : 0u);
+        if (k + 2 > AG_ACCESS_MAX) {
+            int r = send_accesses(b, k, res, msg);
+            if (r)
+                return r;
+            sent = i;
+            k = 0;
+        }
+        b->access_buf[k++] = t->addr | store;
+        if (last >> 12 != t->addr >> 12 && last > t->addr)
+            b->access_buf[k++] = last | store; /* the second page of a spanning access */
+    }
+    if (k && !res->killed) {
+        int r = send_accesses(b, k, res, msg);
+        if (r)
+            return r;
+        sent = i;
+    }
+    *done = res->killed ? sent : n;
+    b->replay_records += *done;
+    res->accesses = b->replay_records;
+    return 0;
+}
+
+static int lb_replay_end(void *ctx, struct vml_text *report)
+{
+    struct linb *b = ctx;
+    text_printf(report, "  (the real kernel has no TLB counters to report: %llu records made)\n",
+                (unsigned long long)b->replay_records);
+    b->replay_pid = 0;
+    return report->oom ? VML_EHOST : 0;
+}
+
 /* ---- files -------------------------------------------------------------------------------------
  */
 
@@ -656,6 +745,9 @@ int vml_backend_linux(struct vml_backend *out)
         .mlock = lb_mlock,
         .brk = lb_brk,
         .touch = lb_touch,
+        .replay_begin = lb_replay_begin,
+        .replay_feed = lb_replay_feed,
+        .replay_end = lb_replay_end,
         .file_create = lb_file_create,
         .file_delete = lb_file_delete,
         .memfd_get = lb_memfd_get,

@@ -1,4 +1,5 @@
 /* scenario/backend_sim.c: the simulator as a scenario backend (a thin layer over sim.h). */
+#include "vmlab/replay.h"
 #include "vmlab/run.h"
 
 #include <stdio.h>
@@ -8,6 +9,7 @@
 struct simb {
     struct vml_sim *sim;
     unsigned nr_cpus;
+    struct vml_replay *replay; /* between replay_begin and replay_end */
 };
 
 static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, char *msg)
@@ -50,6 +52,7 @@ static void sb_destroy(void *ctx)
     struct simb *b = ctx;
     if (!b)
         return;
+    vml_replay_destroy(b->replay);
     vml_sim_destroy(b->sim);
     free(b);
 }
@@ -130,6 +133,44 @@ static int sb_touch(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t s
 {
     (void)msg;
     return vml_sim_touch(((struct simb *)ctx)->sim, pid, start, end, stride, access, res);
+}
+
+static int sb_replay_begin(void *ctx, int pid, char *msg)
+{
+    struct simb *b = ctx;
+    (void)msg;
+    return vml_replay_attach(b->sim, pid, false, &b->replay);
+}
+
+static int sb_replay_feed(void *ctx, const struct vml_trace_rec *recs, size_t n, size_t *done,
+                          struct vml_sim_access *res, char *msg)
+{
+    struct simb *b = ctx;
+    struct vml_diag d;
+    int e = vml_replay_feed(b->replay, recs, n, done, &d);
+    if (e == VML_EINVAL)
+        snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
+    struct vml_replay_stats st;
+    vml_replay_stats(b->replay, &st);
+    res->accesses = st.records;
+    res->minor = st.minor_faults;
+    res->major = st.major_faults;
+    res->killed = st.killed;
+    res->si_code = st.si_code;
+    res->addr = st.kill_addr;
+    return e;
+}
+
+static int sb_replay_end(void *ctx, struct vml_text *report)
+{
+    struct simb *b = ctx;
+    struct vml_replay_stats st;
+    vml_replay_stats(b->replay, &st);
+    const struct vml_cpu_model *m = vml_cpu_model(vml_sim_cpu(b->sim, 0));
+    vml_replay_report_text(&st, m, report);
+    vml_replay_destroy(b->replay);
+    b->replay = NULL;
+    return report->oom ? VML_EHOST : 0;
 }
 
 static int sb_file_create(void *ctx, const char *name, uint64_t size, int *file, char *msg)
@@ -238,6 +279,9 @@ int vml_backend_sim(struct vml_backend *out)
         .mlock = sb_mlock,
         .brk = sb_brk,
         .touch = sb_touch,
+        .replay_begin = sb_replay_begin,
+        .replay_feed = sb_replay_feed,
+        .replay_end = sb_replay_end,
         .file_create = sb_file_create,
         .file_delete = sb_file_delete,
         .memfd_get = sb_memfd_get,

@@ -50,6 +50,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_CPU_RUN] = "cpu N run P",
     [VML_OP_SHOW] = "show FILE or show P FILE [MAP]",
     [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P alive|killed",
+    [VML_OP_REPLAY] = "P replay TRACE|gen:SPEC [in MAP[START:END]] [format=F] [limit=N]",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -71,6 +72,7 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_CPU_RUN] = "cpu run",
     [VML_OP_SHOW] = "show",
     [VML_OP_EXPECT] = "expect",
+    [VML_OP_REPLAY] = "replay",
 };
 
 static const char *const procfile_names[VML_PROCFILE_COUNT] = {
@@ -1023,6 +1025,60 @@ static int parse_touch(struct parser *p, struct sym *pr, struct vml_op *op)
     return no_more(p, l->n, k);
 }
 
+/* P replay TRACE [in MAP[START:END]] [format=F] [limit=N] */
+static int parse_replay(struct parser *p, struct sym *pr, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_REPLAY;
+    bool br, has_format = false, has_limit = false;
+    int r = need(p, 2, k, "the trace (a file or gen:SPEC)");
+    if (r)
+        return r;
+    struct word t = l->w[2];
+    if (t.n >= VML_SCN_WORD_MAX)
+        return fail(p, t.col, "trace name too long (at most %d bytes)", VML_SCN_WORD_MAX - 1);
+    cstr(t, op->u.replay.trace);
+    if (t.n > 4 && memcmp(t.s, "gen:", 4) == 0) {
+        struct vml_gen_config g;
+        struct vml_diag d = { 0 };
+        if (vml_gen_parse(op->u.replay.trace + 4, &g, &d))
+            return fail(p, t.col + 4 + (d.col ? d.col - 1 : 0), "%s", d.msg);
+    }
+    unsigned i = 3;
+    if (i < l->n && is(l->w[i], "in")) {
+        if ((r = map_range(p, pr, i + 1, k, &op->u.replay.range, &br)))
+            return r;
+        op->u.replay.has_range = true;
+        i += 2;
+    }
+    for (; i < l->n; i++) {
+        struct word w = l->w[i], key, val;
+        bool kv = split_kv(w, &key, &val);
+        if (kv && is(key, "format") && !has_format) {
+            has_format = true;
+            char buf[VML_SCN_WORD_MAX];
+            cstr(val, buf);
+            if (vml_trace_format_parse(buf, &op->u.replay.format) ||
+                op->u.replay.format == VML_TRACE_GEN)
+                return fail(p, val.col,
+                            "unknown trace format '%.*s' (use native, lackey, champsim or plain)",
+                            Q(val));
+        } else if (kv && is(key, "limit") && !has_limit) {
+            has_limit = true;
+            if ((r = u64_word(p, val, "limit", &op->u.replay.limit)))
+                return r;
+            if (op->u.replay.limit == 0)
+                return fail(p, val.col, "limit must be at least 1 (leave it out for all)");
+        } else if (kv && (is(key, "format") || is(key, "limit"))) {
+            return fail(p, w.col, "replay option '%.*s' given twice", Q(key));
+        } else {
+            return fail(p, w.col, "unknown replay option '%.*s' (use in MAP, format=F or limit=N)",
+                        Q(w));
+        }
+    }
+    return no_more(p, l->n, k);
+}
+
 /* munmap, mprotect, madvise, mlock, munlock. */
 static int parse_range_op(struct parser *p, struct sym *pr, struct vml_op *op)
 {
@@ -1110,9 +1166,11 @@ static const struct {
     { "madvise", VML_OP_MADVISE }, { "mlock", VML_OP_MLOCK },   { "munlock", VML_OP_MUNLOCK },
     { "touch", VML_OP_TOUCH },     { "fork", VML_OP_FORK },     { "exit", VML_OP_EXIT },
     { "brk", VML_OP_BRK },         { "read", VML_OP_READ },     { "write", VML_OP_WRITE },
+    { "replay", VML_OP_REPLAY },
 };
 
-#define VERBS       "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write"
+#define VERBS                                                                                      \
+    "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, replay"
 #define FIRST_WORDS "machine, proc, file, cpu, show, expect or a process name"
 
 static int parse_process_op(struct parser *p, struct vml_op *op)
@@ -1141,6 +1199,7 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     switch (op->kind) {
     case VML_OP_MMAP: return parse_mmap(p, pr, op);
     case VML_OP_TOUCH: return parse_touch(p, pr, op);
+    case VML_OP_REPLAY: return parse_replay(p, pr, op);
     case VML_OP_FORK: return parse_fork(p, pr, op);
     case VML_OP_BRK: return parse_brk(p, op);
     case VML_OP_READ:

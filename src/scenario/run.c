@@ -290,6 +290,115 @@ static int op_range_call(struct run *r, struct proc_ent *p)
     return 0;
 }
 
+/* Opens a replay's trace: a generator (spread over the range with in MAP unless the spec says
+ * otherwise), or a file, relative to the scenario's directory. */
+static int open_trace(struct run *r, uint64_t start, uint64_t end, struct vml_trace_reader **rd)
+{
+    const struct vml_op *op = r->op;
+    const char *t = op->u.replay.trace;
+    struct vml_diag d = { 0 };
+    int e;
+    if (strncmp(t, "gen:", 4) == 0) {
+        struct vml_gen_config g;
+        if ((e = vml_gen_parse(t + 4, &g, &d)) != 0)
+            return run_error(r, e, 0, "replay %s: %s", t, d.msg);
+        if (op->u.replay.has_range) {
+            if (!strstr(t, "base="))
+                g.base = 0;
+            if (!strstr(t, "footprint="))
+                g.footprint = end - start;
+        }
+        e = vml_trace_open_gen(&g, rd, &d);
+    } else {
+        char path[2 * VML_SCN_WORD_MAX];
+        const char *file = r->s->file, *slash = file ? strrchr(file, '/') : NULL;
+        if (t[0] != '/' && strcmp(t, "-") != 0 && slash)
+            snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - file), file, t);
+        else
+            snprintf(path, sizeof(path), "%s", t);
+        e = vml_trace_open(path, op->u.replay.format, rd, &d);
+    }
+    if (e)
+        return run_error(r, e, 0, "replay: %s", d.msg);
+    return 0;
+}
+
+/* Reports a process killed by an access (touch, replay). */
+static void report_kill(struct run *r, struct proc_ent *p, const struct vml_sim_access *a)
+{
+    p->gone = true;
+    const char *sig = a->si_code == VML_BUS_ADRERR    ? "SIGBUS (BUS_ADRERR)"
+                      : a->si_code == VML_SEGV_MAPERR ? "SIGSEGV (SEGV_MAPERR)"
+                      : a->si_code == VML_SEGV_ACCERR ? "SIGSEGV (SEGV_ACCERR)"
+                                                      : "SIGSEGV (SI_KERNEL: general "
+                                                        "protection, not canonical)";
+    text_printf(r->out, "%s%s:%u: %s (pid %d) killed by %s at %#llx\n", r->shows ? "\n" : "",
+                r->s->file ? r->s->file : "<scenario>", r->op->line, p->name, p->pid, sig,
+                (unsigned long long)a->addr);
+    r->shows++;
+}
+
+static int op_replay(struct run *r, struct proc_ent *p)
+{
+    const struct vml_op *op = r->op;
+    uint64_t start = 0, end = 0;
+    int err;
+    if (op->u.replay.has_range && (err = resolve(r, p, &op->u.replay.range, &start, &end)))
+        return err;
+    struct vml_trace_reader *rd;
+    if ((err = open_trace(r, start, end, &rd)) != 0)
+        return err;
+    if ((err = r->b->replay_begin(r->b->ctx, p->pid, r->msg)) != 0) {
+        vml_trace_close(rd);
+        return syscall_error(r, "replay", err);
+    }
+    enum { BATCH = 4096 };
+    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
+    uint64_t left = op->u.replay.limit ? op->u.replay.limit : UINT64_MAX, made = 0;
+    struct vml_sim_access a = { 0 };
+    struct vml_diag d = { 0 };
+    long n = 0;
+    while (buf && left && !a.killed) {
+        n = vml_trace_read(rd, buf, left < BATCH ? (size_t)left : BATCH, &d);
+        if (n <= 0)
+            break;
+        if (op->u.replay.has_range)
+            for (long i = 0; i < n; i++)
+                buf[i].addr += start;
+        size_t done = 0;
+        err = r->b->replay_feed(r->b->ctx, buf, (size_t)n, &done, &a, r->msg);
+        made += done;
+        left -= (uint64_t)n;
+        if (err)
+            break;
+    }
+    free(buf);
+    vml_trace_close(rd);
+    struct vml_text rep = { 0 };
+    r->b->replay_end(r->b->ctx, &rep);
+    if (!buf)
+        err = VML_EHOST;
+    if (!err && n < 0)
+        err = run_error(r, (int)n, 0, "replay: %s%s%s", d.file ? d.file : "", d.file ? ": " : "",
+                        d.msg);
+    else if (err == VML_ENOMEM)
+        err = run_error(r, err, 0,
+                        "replay: simulated memory is exhausted after %llu records; give the "
+                        "machine more ram=",
+                        (unsigned long long)made);
+    else if (err)
+        err = syscall_error(r, "replay", err);
+    if (!err) {
+        text_printf(r->out, "%sreplay %s by %s: %llu records\n%s", r->shows ? "\n" : "",
+                    op->u.replay.trace, p->name, (unsigned long long)made, rep.s ? rep.s : "");
+        r->shows++;
+        if (a.killed)
+            report_kill(r, p, &a);
+    }
+    vml_text_free(&rep);
+    return err ? err : text_status(r->out);
+}
+
 static int op_touch(struct run *r, struct proc_ent *p)
 {
     const struct vml_op *op = r->op;
@@ -312,18 +421,8 @@ static int op_touch(struct run *r, struct proc_ent *p)
                          (unsigned long long)a.accesses);
     if (err)
         return syscall_error(r, "touch", err);
-    if (a.killed) {
-        p->gone = true;
-        const char *sig = a.si_code == VML_BUS_ADRERR    ? "SIGBUS (BUS_ADRERR)"
-                          : a.si_code == VML_SEGV_MAPERR ? "SIGSEGV (SEGV_MAPERR)"
-                          : a.si_code == VML_SEGV_ACCERR ? "SIGSEGV (SEGV_ACCERR)"
-                                                         : "SIGSEGV (SI_KERNEL: general "
-                                                           "protection, not canonical)";
-        text_printf(r->out, "%s%s:%u: %s (pid %d) killed by %s at %#llx\n", r->shows ? "\n" : "",
-                    r->s->file ? r->s->file : "<scenario>", op->line, p->name, p->pid, sig,
-                    (unsigned long long)a.addr);
-        r->shows++;
-    }
+    if (a.killed)
+        report_kill(r, p, &a);
     return 0;
 }
 
@@ -625,6 +724,7 @@ static int run_op(struct run *r)
     case VML_OP_MLOCK:
     case VML_OP_MUNLOCK: return op_range_call(r, p);
     case VML_OP_TOUCH: return op_touch(r, p);
+    case VML_OP_REPLAY: return op_replay(r, p);
     case VML_OP_FORK: return op_fork(r, p);
     case VML_OP_EXIT:
         if ((err = r->b->exit(r->b->ctx, p->pid, r->msg)) != 0)

@@ -7,6 +7,7 @@
  */
 #include "vmlab/replay.h"
 
+#include "util/u64set.h"
 #include "vmlab/pgtable.h"
 #include "vmlab/sim.h"
 
@@ -29,12 +30,6 @@ struct rcpu {
     uint64_t shortcut[VML_NR_ACCESS][VML_PS_COUNT];
 };
 
-/* Regions the demand mapper has tried (mapped or found occupied): base | shift. */
-struct keyset {
-    uint64_t *slot;
-    size_t cap, n;
-};
-
 struct vml_replay {
     struct vml_sim *sim;
     bool own_sim;
@@ -49,7 +44,7 @@ struct vml_replay {
     struct rcpu *cpus;
     struct vml_mmu_stats base;   /* counters before the replay (attached) */
     struct vml_replay_stats own; /* everything the MMU does not count */
-    struct keyset tried;
+    struct u64set tried; /* regions the demand mapper tried (mapped or occupied): base | shift */
 };
 
 void vml_replay_defaults(struct vml_replay_config *cfg)
@@ -264,48 +259,14 @@ void vml_replay_destroy(struct vml_replay *r)
     if (r->own_sim)
         vml_sim_destroy(r->sim);
     free(r->cpus);
-    free(r->tried.slot);
+    u64set_free(&r->tried);
     free(r);
 }
 
+/* vm.mmap_min_addr's default: the kernel refuses mappings below it. */
+#define MIN_ADDR 0x10000ull
+
 /* ---- demand mapping (standalone) --------------------------------------------------------- */
-
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    return k ^ (k >> 33);
-}
-
-/* Adds key; 1 if it was new, 0 if present, VML_EHOST. Keys are never 0. */
-static int keyset_add(struct keyset *s, uint64_t key)
-{
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        uint64_t *slot = calloc(cap, sizeof(*slot));
-        if (!slot)
-            return VML_EHOST;
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slot[i])
-                for (size_t j = mix(s->slot[i]) & (cap - 1);; j = (j + 1) & (cap - 1))
-                    if (!slot[j]) {
-                        slot[j] = s->slot[i];
-                        break;
-                    }
-        free(s->slot);
-        s->slot = slot;
-        s->cap = cap;
-    }
-    for (size_t j = mix(key) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
-        if (s->slot[j] == key)
-            return 0;
-        if (!s->slot[j]) {
-            s->slot[j] = key;
-            s->n++;
-            return 1;
-        }
-    }
-}
 
 /* Maps the largest free region around va the policy allows: returns 1 when it mapped one, 0
  * when va is already inside a mapping (the kernel's fault handler takes it), 2 when nothing
@@ -325,7 +286,12 @@ static int demand_map(struct vml_replay *r, uint64_t va)
     for (unsigned i = 0; i < 3 && plans[r->pages][i].shift; i++) {
         const struct attempt *a = &plans[r->pages][i];
         uint64_t len = 1ull << a->shift, base = va & ~(len - 1);
-        int fresh = keyset_add(&r->tried, base | a->shift);
+        if (base < MIN_ADDR && va >= MIN_ADDR && a->flags == 0) {
+            /* Nothing maps below mmap_min_addr: the region starts there instead. */
+            len -= MIN_ADDR - base;
+            base = MIN_ADDR;
+        }
+        int fresh = u64set_add(&r->tried, base | a->shift);
         if (fresh < 0)
             return fresh;
         if (!fresh)

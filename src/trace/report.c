@@ -89,7 +89,8 @@ void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_c
     text_printf(t, "  page faults %llu minor, %llu major", (unsigned long long)s->minor_faults,
                 (unsigned long long)s->major_faults);
     if (s->regions_mapped)
-        text_printf(t, "; %llu regions mapped on demand", (unsigned long long)s->regions_mapped);
+        text_printf(t, "; %llu region%s mapped on demand", (unsigned long long)s->regions_mapped,
+                    s->regions_mapped == 1 ? "" : "s");
     text_printf(t, "\n  page tables %llu KiB:", (unsigned long long)(s->pt_bytes / 1024));
     for (int l = 5; l >= 1; l--)
         if (s->pt_tables[l])

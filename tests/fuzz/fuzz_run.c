@@ -3,8 +3,9 @@
  * Bytes that parse as a scenario are run on a small machine with the invariant checker after
  * every operation: no input may crash, leak, or break an invariant (frames conserved,
  * mapcounts, RSS, COW, TLBs, PSS). The machine is shrunk (at most 64 MiB, 2 nodes, 4 CPUs) and
- * every touch capped at 512 accesses so that each input runs in milliseconds; run errors
- * (a failing system call, simulated memory exhausted) are normal outcomes.
+ * every touch and replay capped at 512 accesses (replays of generators only) so that each input
+ * runs in milliseconds; run errors (a failing system call, simulated memory exhausted) are normal
+ * outcomes.
  */
 #include "vmlab/vmlab.h"
 
@@ -30,6 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct vml_op *op = &s->ops[i];
         if (op->kind == VML_OP_TOUCH && (op->u.touch.count == 0 || op->u.touch.count > 512))
             op->u.touch.count = 512;
+        if (op->kind == VML_OP_REPLAY) {
+            /* Generators only: a real file could be anything, even a terminal. */
+            if (strncmp(op->u.replay.trace, "gen:", 4) != 0)
+                snprintf(op->u.replay.trace, sizeof(op->u.replay.trace), "gen:random");
+            if (op->u.replay.limit == 0 || op->u.replay.limit > 512)
+                op->u.replay.limit = 512;
+        }
         if (op->kind == VML_OP_CPU_RUN && op->u.cpu_run.cpu >= m->nr_cpus)
             op->u.cpu_run.cpu = 0;
     }
