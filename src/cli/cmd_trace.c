@@ -148,7 +148,9 @@ static void info_text(const char *name, struct vml_trace_reader *rd, const struc
                 (unsigned long long)in->kinds[VML_WRITE], (unsigned long long)in->kinds[VML_EXEC]);
     if (!in->records)
         return;
-    if (in->max_size)
+    if (in->max_size && in->min_size == in->max_size)
+        text_printf(t, "sizes      %u bytes", in->max_size);
+    else if (in->max_size)
         text_printf(t, "sizes      %u to %u bytes", in->min_size, in->max_size);
     else
         text_printf(t, "sizes      not given");

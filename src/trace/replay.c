@@ -45,6 +45,7 @@ struct vml_replay {
     struct vml_mmu_stats base;   /* counters before the replay (attached) */
     struct vml_replay_stats own; /* everything the MMU does not count */
     struct u64set tried; /* regions the demand mapper tried (mapped or occupied): base | shift */
+    struct u64set whole; /* 1 GiB regions it mapped whole: base | 30 */
 };
 
 void vml_replay_defaults(struct vml_replay_config *cfg)
@@ -260,6 +261,7 @@ void vml_replay_destroy(struct vml_replay *r)
         vml_sim_destroy(r->sim);
     free(r->cpus);
     u64set_free(&r->tried);
+    u64set_free(&r->whole);
     free(r);
 }
 
@@ -283,6 +285,8 @@ static int demand_map(struct vml_replay *r, uint64_t va)
         [VML_PS_1G] = { { 30, 0 }, { 12, 0 }, { 0, 0 } },
     };
     int last = VML_EEXIST;
+    if (u64set_has(&r->whole, (va & ~((1ull << 30) - 1)) | 30))
+        return 0; /* the common case: a first touch in a region mapped before */
     for (unsigned i = 0; i < 3 && plans[r->pages][i].shift; i++) {
         const struct attempt *a = &plans[r->pages][i];
         uint64_t len = 1ull << a->shift, base = va & ~(len - 1);
@@ -303,6 +307,9 @@ static int demand_map(struct vml_replay *r, uint64_t va)
                              VML_MAP_NORESERVE | a->flags,
                          -1, 0, &addr);
         if (last == 0) {
+            if (a->shift == 30 && base == (va & ~((1ull << 30) - 1)) &&
+                u64set_add(&r->whole, base | 30) < 0)
+                return VML_EHOST;
             r->own.regions_mapped++;
             return 1;
         }

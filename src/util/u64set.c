@@ -46,6 +46,18 @@ int u64set_add(struct u64set *s, uint64_t key)
     }
 }
 
+int u64set_has(const struct u64set *s, uint64_t key)
+{
+    if (!s->cap)
+        return 0;
+    for (size_t j = slot_of(key, s->cap);; j = (j + 1) & (s->cap - 1)) {
+        if (s->slot[j] == key)
+            return 1;
+        if (!s->slot[j])
+            return 0;
+    }
+}
+
 void u64set_free(struct u64set *s)
 {
     free(s->slot);

@@ -13,6 +13,8 @@ struct u64set {
 
 /* Adds key (non-zero): 1 if it is new, 0 if it was there, VML_EHOST on host OOM. */
 int u64set_add(struct u64set *s, uint64_t key);
+/* Whether key is in the set. */
+int u64set_has(const struct u64set *s, uint64_t key);
 void u64set_free(struct u64set *s);
 
 #endif

@@ -1,0 +1,1 @@
+replay gen:random:footprint=0

@@ -1,0 +1,1 @@
+trace convert gen:seq

@@ -1,0 +1,1 @@
+trace info gen:zipf:footprint=64M,count=5000,seed=3 --json

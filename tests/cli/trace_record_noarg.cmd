@@ -1,0 +1,1 @@
+trace record -o /tmp/x.vmt
