@@ -24,6 +24,13 @@ struct memo {
     uint8_t allow; /* bit per enum vml_access */
 };
 
+/* What a translation of each size leaves in L1, per side: the entry's shift and size, and the
+ * kinds a same-page access may repeat without the MMU, by the kind just made (0: none). */
+struct memo_plan {
+    uint8_t shift, ps;
+    uint8_t allow[VML_NR_ACCESS];
+};
+
 struct rcpu {
     struct vml_cpu *cpu;
     struct memo memo[2]; /* [0] data, [1] instruction fetches */
@@ -38,8 +45,8 @@ struct vml_replay {
     bool no_shortcut;
     enum vml_page_size pages;
     unsigned nr_cpus;
-    uint64_t user_top;               /* end of user space for the paging mode */
-    int8_t l1_fill[2][VML_PS_COUNT]; /* size an L1 entry of each page size is kept as, -1 none */
+    uint64_t user_top;                      /* end of user space for the paging mode */
+    struct memo_plan plan[2][VML_PS_COUNT]; /* [data, instructions][page size] */
     uint32_t l1_hit_cycles;
     struct rcpu *cpus;
     struct vml_mmu_stats base;   /* counters before the replay (attached) */
@@ -146,10 +153,22 @@ static void plan_l1(struct vml_replay *r, const struct vml_cpu_model *m)
         for (unsigned a = 0; a < g->nr_arrays; a++)
             held |= g->arr[a].sizes;
         for (int p = 0; p < VML_PS_COUNT; p++) {
+            /* tlb_fill_general's rule: the largest size at most the page's that L1 holds. */
             int f = p;
             while (f >= 0 && !(held & VML_PS_BIT(f)))
                 f--;
-            r->l1_fill[side][p] = (int8_t)f;
+            struct memo_plan *pl = &r->plan[side][p];
+            memset(pl, 0, sizeof(*pl));
+            if (f < 0 || r->no_shortcut)
+                continue;
+            pl->shift = (uint8_t)vml_ps_shift((enum vml_page_size)f);
+            pl->ps = (uint8_t)f;
+            if (side) {
+                pl->allow[VML_EXEC] = 1u << VML_EXEC;
+            } else {
+                pl->allow[VML_READ] = 1u << VML_READ;
+                pl->allow[VML_WRITE] = 1u << VML_READ | 1u << VML_WRITE;
+            }
         }
     }
     r->l1_hit_cycles = m->lat.l1_hit;
@@ -324,25 +343,41 @@ static int demand_map(struct vml_replay *r, uint64_t va)
 
 enum { DONE = 0, SKIPPED = 1, KILLED = 2 };
 
-/* Translates one page's access, handling faults; returns DONE with *ps the translation's
- * size, SKIPPED, KILLED, or a negative VML_E*. */
-static int translate(struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
-                     unsigned *ps, struct vml_diag *diag)
+/* Remembers a successful translation's L1 entry for the same-page shortcut. */
+static inline void remember(const struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
+                            unsigned ps)
 {
-    struct vml_xlate x;
-    for (int tries = 0; vml_mmu_translate(rc->cpu, va, (enum vml_access)kind, true, &x); tries++) {
+    const struct memo_plan *p = &r->plan[kind == VML_EXEC][ps];
+    if (!p->allow[kind])
+        return; /* no L1 entry (the level holds no size up to ps), or shortcut off */
+    struct memo *m = &rc->memo[kind == VML_EXEC];
+    uint64_t tag = va >> p->shift;
+    uint8_t allow = p->allow[kind];
+    if (m->tag == tag && m->shift == p->shift)
+        allow |= m->allow; /* a read after a write leaves the entry dirty */
+    *m = (struct memo){ .tag = tag, .shift = p->shift, .ps = p->ps, .allow = allow };
+}
+
+/* After vml_mmu_translate faulted on va (x): the kernel's part, then retries. Returns DONE
+ * with x holding the translation, SKIPPED, KILLED, or a negative VML_E*. */
+static __attribute__((noinline)) int resolve(struct vml_replay *r, struct rcpu *rc, uint64_t va,
+                                             unsigned kind, struct vml_xlate *x,
+                                             struct vml_diag *diag)
+{
+    int tries = 0;
+    do {
         forget_all(r); /* the kernel may change any TLB from here on */
-        if (tries == 4) {
+        if (tries++ == 4) {
             set_diag(diag, "%sinternal error: the fault at 0x%llx is not resolved", "", va);
             return VML_EINVAL;
         }
         if (r->standalone) {
-            if (x.fault.kind == VML_FAULT_NONCANONICAL || va >= r->user_top) {
+            if (x->fault.kind == VML_FAULT_NONCANONICAL || va >= r->user_top) {
                 if (!r->own.skipped++)
                     r->own.first_skipped = va;
                 return SKIPPED;
             }
-            if (x.fault.kind == VML_FAULT_NOT_PRESENT) {
+            if (x->fault.kind == VML_FAULT_NOT_PRESENT) {
                 /* The kernel's handler takes the fault in the new mapping at once, as if it had
                  * been there before: a program's first touch costs one fault, not two. */
                 int m = demand_map(r, va);
@@ -357,7 +392,7 @@ static int translate(struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigne
         }
         struct vml_sim_access res;
         memset(&res, 0, sizeof(res));
-        int e = vml_sim_fault(r->sim, r->pid, va, (enum vml_access)kind, &x.fault, &res);
+        int e = vml_sim_fault(r->sim, r->pid, va, (enum vml_access)kind, &x->fault, &res);
         if (e < 0)
             return e;
         r->own.minor_faults += res.minor;
@@ -368,22 +403,45 @@ static int translate(struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigne
             r->own.kill_addr = res.addr;
             return KILLED;
         }
+    } while (vml_mmu_translate(rc->cpu, va, (enum vml_access)kind, true, x));
+    return DONE;
+}
+
+/* One page's access: DONE with *ps its translation's size, SKIPPED, KILLED, VML_E*. */
+static inline int access_page(struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
+                              unsigned *ps, struct vml_diag *diag)
+{
+    struct vml_xlate x;
+    if (__builtin_expect(vml_mmu_translate(rc->cpu, va, (enum vml_access)kind, true, &x), 0)) {
+        int e = resolve(r, rc, va, kind, &x, diag);
+        if (e != DONE)
+            return e;
     }
     *ps = x.ps;
-    int f = r->l1_fill[kind == VML_EXEC][x.ps];
-    if (f >= 0 && !r->no_shortcut) {
-        struct memo *m = &rc->memo[kind == VML_EXEC];
-        unsigned shift = vml_ps_shift((enum vml_page_size)f);
-        uint8_t allow = kind == VML_EXEC    ? (uint8_t)(1u << VML_EXEC)
-                        : kind == VML_WRITE ? (uint8_t)(1u << VML_READ | 1u << VML_WRITE)
-                                            : (uint8_t)(1u << VML_READ);
-        if (m->tag == va >> shift && m->shift == shift)
-            allow |= m->allow; /* a read after a write leaves the entry dirty */
-        *m = (struct memo){
-            .tag = va >> shift, .shift = (uint8_t)shift, .ps = (uint8_t)f, .allow = allow
-        };
-    }
+    remember(r, rc, va, kind, x.ps);
     return DONE;
+}
+
+/* The second page of an access that spans two (rare). */
+static __attribute__((noinline)) int second_page(struct vml_replay *r, struct rcpu *rc,
+                                                 uint64_t last, unsigned kind,
+                                                 struct vml_diag *diag)
+{
+    unsigned ps;
+    r->own.spanning++;
+    return access_page(r, rc, last, kind, &ps, diag);
+}
+
+static __attribute__((noinline)) int
+bad_record(const struct vml_replay *r, const struct vml_trace_rec *rec, struct vml_diag *diag)
+{
+    if (rec->kind >= VML_NR_ACCESS)
+        set_diag(diag, "%saccess kind %llu is not read, write or fetch", "", rec->kind);
+    else
+        set_diag(diag, "%sa record names CPU %llu; give the replay more CPUs (--cpus)", "",
+                 rec->cpu);
+    (void)r;
+    return VML_EINVAL;
 }
 
 int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size_t n, size_t *done,
@@ -394,41 +452,31 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
     if (r->own.killed)
         goto out;
     forget_all(r); /* the simulation may have changed between feeds */
+    const unsigned cpu_limit = r->standalone ? r->nr_cpus : UINT32_MAX;
     for (; i < n; i++) {
         const struct vml_trace_rec *rec = &recs[i];
-        unsigned kind = rec->kind, c = r->standalone ? rec->cpu : 0;
-        if (kind >= VML_NR_ACCESS || c >= r->nr_cpus) {
-            if (kind >= VML_NR_ACCESS)
-                set_diag(diag, "%saccess kind %llu is not read, write or fetch", "", kind);
-            else
-                set_diag(diag, "%sa record names CPU %llu; give the replay more CPUs (--cpus)", "",
-                         c);
-            e = VML_EINVAL;
+        unsigned kind = rec->kind;
+        if (__builtin_expect(kind >= VML_NR_ACCESS || rec->cpu >= cpu_limit, 0)) {
+            e = bad_record(r, rec, diag);
             break;
         }
-        struct rcpu *rc = &r->cpus[c];
-        uint64_t va = rec->addr, last = va + (rec->size ? rec->size - 1u : 0u);
-        if (last < va)
+        struct rcpu *rc = &r->cpus[r->standalone ? rec->cpu : 0];
+        uint64_t va = rec->addr, last = va + rec->size - (rec->size != 0);
+        if (__builtin_expect(last < va, 0))
             last = UINT64_MAX;
         const struct memo *m = &rc->memo[kind == VML_EXEC];
-        if ((va >> m->shift) == m->tag && (last >> m->shift) == m->tag && (m->allow >> kind & 1)) {
+        if (((va >> m->shift) ^ m->tag) == 0 && ((last >> m->shift) ^ m->tag) == 0 &&
+            (m->allow >> kind & 1)) {
             rc->shortcut[kind][m->ps]++;
             continue;
         }
         unsigned ps;
-        e = translate(r, rc, va, kind, &ps, diag);
+        e = access_page(r, rc, va, kind, &ps, diag);
+        if (e == DONE && __builtin_expect((va ^ last) >> vml_ps_shift((enum vml_page_size)ps), 0))
+            e = second_page(r, rc, last & ~((1ull << vml_ps_shift((enum vml_page_size)ps)) - 1),
+                            kind, diag);
         if (e < 0)
             break;
-        if (e == DONE) {
-            unsigned shift = vml_ps_shift((enum vml_page_size)ps);
-            if ((va >> shift) != (last >> shift)) {
-                /* The access spans into the next page: a second translation. */
-                e = translate(r, rc, last & ~((1ull << shift) - 1), kind, &ps, diag);
-                if (e < 0)
-                    break;
-                r->own.spanning++;
-            }
-        }
         if (e == KILLED) {
             i++; /* it was made: it killed the process */
             e = 0;
