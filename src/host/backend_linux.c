@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct agent {
@@ -138,13 +139,37 @@ static struct agent *agent_of(struct linb *b, int pid)
     return NULL;
 }
 
+/* Waits until a process that is not vmlab's child (a forked agent, whose parent is another
+ * agent) has finished exiting: its address space is gone once /proc shows it a zombie, or no
+ * longer shows it. Without this, /proc read right after its death report could still count its
+ * mappings (a page it shared would look shared). Gives up after about five seconds. */
+static void await_exit(int pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    for (int i = 0; i < 5000; i++) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return;
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        const char *rp = strrchr(buf, ')');
+        if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
+            return;
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+}
+
 /* Reaps an agent that died; records how. */
 static void bury(struct agent *a, const struct agent_rep *death)
 {
     int st;
     close(a->sock);
     a->sock = -1;
-    waitpid(a->pid, &st, 0);
+    if (waitpid(a->pid, &st, 0) < 0)
+        await_exit(a->pid);
     a->alive = false;
     if (death) {
         a->death.killed = true;

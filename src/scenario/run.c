@@ -672,6 +672,19 @@ static int snap_block(const struct vml_smaps *b, void *ctx)
 
 static int take_snapshot(struct run *r, struct vml_snapshot *snap)
 {
+    if (r->s->machine.given & VML_MCFG_HUGEPAGES) {
+        struct vml_text t = { 0 };
+        struct vml_meminfo m;
+        memset(&m, 0, sizeof(m));
+        int e = r->b->proc_text(r->b->ctx, 0, VML_PROCFILE_MEMINFO, 0, 0, &t, r->msg);
+        if (e == 0 && t.len)
+            e = vml_proc_parse_meminfo(t.s, t.len, &m, NULL);
+        vml_text_free(&t);
+        if (e)
+            return e;
+        snap->pool = (struct vml_snap_pool){ true, m.hugepages_total, m.hugepages_free,
+                                             m.hugepages_rsvd, m.hugepages_surp };
+    }
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
         return VML_EHOST;
