@@ -80,7 +80,7 @@ struct vml_run_result {
 
 /* What a run leaves for comparison (vmlab diff): per process, its status memory lines when it
  * was created and at the end, and per named live mapping the smaps counters summed over the
- * VMAs overlapping it. */
+ * VMAs overlapping it; the hugetlb pool when the scenario sizes it. */
 struct vml_snap_map {
     char name[VML_SCN_NAME_MAX];
     uint64_t start, len;
@@ -100,9 +100,17 @@ struct vml_snap_proc {
     size_t n_maps;
 };
 
+/* The default (2 MiB) hugetlb pool at the end, as meminfo's HugePages_* lines count it; taken
+ * only when the scenario sizes the pools (machine hugepages=), which then belong to the run. */
+struct vml_snap_pool {
+    bool taken;
+    uint64_t total, free, rsvd, surp;
+};
+
 struct vml_snapshot {
     struct vml_snap_proc *procs;
     size_t n_procs;
+    struct vml_snap_pool pool;
 };
 
 void vml_snapshot_free(struct vml_snapshot *snap);

@@ -18,6 +18,7 @@
 
 #include "vmlab/base.h"
 #include "vmlab/mmu.h"
+#include "vmlab/sim.h"
 #include "vmlab/trace.h"
 
 #define VML_SCN_NAME_MAX  32  /* process, mapping and memfd names: at most 31 bytes */
@@ -46,6 +47,7 @@ enum vml_thp_mode {
 #define VML_MCFG_THP       (1u << 6)
 #define VML_MCFG_SWAP      (1u << 7)
 #define VML_MCFG_ZERO_PAGE (1u << 8)
+#define VML_MCFG_HUGEPAGES (1u << 9)
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -61,7 +63,10 @@ struct vml_machine_cfg {
     uint64_t swap_bytes;        /* swap space, bytes, a multiple of 4 KiB; 0 = no swap */
     bool no_zero_page;          /* zero_page=off: reads of untouched anonymous memory allocate
                                  * (kernels that forbid the zero page); false */
-    unsigned given;             /* VML_MCFG_* bits of the keys the machine line set */
+    uint64_t hugepages[VML_NR_HUGE_SIZES]; /* hugepages=2M:N,1G:N: hugetlb pool sizes, by
+                                            * enum vml_huge_size; 0 */
+    unsigned hugepages_given;              /* bit (1 << size): that size was written */
+    unsigned given;                        /* VML_MCFG_* bits of the keys the machine line set */
 };
 
 enum vml_op_kind {
@@ -147,6 +152,7 @@ struct vml_op_mmap {
     unsigned flags;                /* VML_MMAP_* bits */
     uint64_t addr;                 /* at= address, valid with VML_MMAP_AT, else 0 */
     uint64_t offset;               /* bytes into the file, a multiple of 4 KiB; 0 for anon */
+    unsigned huge_shift;           /* huge=2M: 21, huge=1G: 30 (MAP_HUGETLB, anon only); 0 */
 };
 
 /* expect: a field compared with a value, or a process's state. */

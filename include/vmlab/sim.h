@@ -2,9 +2,9 @@
  *
  * A vml_sim is one simulated machine (physical memory, CPUs) running a small Linux memory
  * manager: processes with VMAs and page tables, demand paging with the shared zero page,
- * fork with copy-on-write, a page cache for simulated files, shmem, and the /proc files that
- * describe it all in the kernel's text format. Each rule follows the kernel function named in
- * the source (see ../shared/reference/linux-vm-semantics.md).
+ * fork with copy-on-write, a page cache for simulated files, shmem, hugetlb pools of 2 MiB and
+ * 1 GiB pages, and the /proc files that describe it all in the kernel's text format. Each rule
+ * follows the kernel function named in the source (see ../shared/reference/linux-vm-semantics.md).
  *
  * Calls mirror system calls: they return 0 or a negative VML_E* code that plays the errno's
  * part (VML_EINVAL for EINVAL, VML_ENOMEM for ENOMEM, VML_EEXIST for EEXIST, VML_ENOENT for
@@ -23,6 +23,14 @@
 
 #define VML_SIM_MAX_CPUS 256
 
+/* Huge page sizes of the hugetlb pools (/sys/kernel/mm/hugepages/hugepages-NkB). 1 GiB pages
+ * exist only on CPUs with pdpe1gb. */
+enum vml_huge_size {
+    VML_HUGE_2M = 0, /* hugepages-2048kB, the default size (meminfo's HugePages_* lines) */
+    VML_HUGE_1G = 1, /* hugepages-1048576kB */
+    VML_NR_HUGE_SIZES = 2,
+};
+
 struct vml_sim_config {
     struct vml_phys_config phys; /* RAM and nodes */
     struct vml_cpu_model cpu;    /* every simulated CPU's model */
@@ -31,6 +39,9 @@ struct vml_sim_config {
     uint64_t seed;               /* address-space randomisation; 0 = off, as under setarch -R */
     bool no_zero_page;           /* anonymous read faults allocate a page instead of mapping the
                                   * zero page (mm_forbids_zeropage; some kernels are built so) */
+    uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
+                                               * at creation, as boot-time hugepages=N; as
+                                               * many as fit (vml_sim_hugepages says how many) */
 };
 
 struct vml_sim;
@@ -62,7 +73,9 @@ struct vml_sim_death {
 };
 #define VML_SEGV_MAPERR 1 /* no mapping at the address */
 #define VML_SEGV_ACCERR 2 /* the mapping forbids the access */
-#define VML_BUS_ADRERR  3 /* SIGBUS: a file mapping touched beyond the end of its file */
+#define VML_BUS_ADRERR                                                                             \
+    3 /* SIGBUS: a file mapping touched beyond the end of its file, or a                           \
+       * hugetlb fault the pool cannot serve */
 #define VML_SI_KERNEL                                                                              \
     0x80 /* SIGSEGV from a general-protection fault: a non-canonical address                       \
           * (the signal's address is 0, as Linux reports it) */
@@ -79,11 +92,21 @@ int vml_sim_status_of(const struct vml_sim *sim, int pid, struct vml_sim_death *
 #define VML_MAP_NORESERVE       0x4000
 #define VML_MAP_POPULATE        0x8000
 #define VML_MAP_FIXED_NOREPLACE 0x100000
+#define VML_MAP_HUGETLB         0x40000 /* anonymous memory from a hugetlb pool */
+#define VML_MAP_HUGE_SHIFT      26      /* with MAP_HUGETLB: log2 of the page size, bits 26..31 */
+#define VML_MAP_HUGE_MASK       0x3fu
+#define VML_MAP_HUGE_2MB        (21u << VML_MAP_HUGE_SHIFT)
+#define VML_MAP_HUGE_1GB        (30u << VML_MAP_HUGE_SHIFT)
 
 #define VML_MADV_DONTNEED 4
 
 /* mmap(2). file is a simulated file's id (vml_sim_file_create) or -1 with MAP_ANONYMOUS;
- * off is the file offset (page aligned). The address is stored in *addr. */
+ * off is the file offset (page aligned). The address is stored in *addr.
+ * MAP_ANONYMOUS|MAP_HUGETLB maps huge pages of the size MAP_HUGE_2MB or MAP_HUGE_1GB names (2 MiB
+ * without one): len is rounded up to the size, a MAP_FIXED address must be aligned to it
+ * (VML_EINVAL), and the whole range is reserved from the pool now unless MAP_NORESERVE
+ * (VML_ENOMEM when the pool's unreserved free pages cannot cover it). munmap, mprotect and
+ * madvise fail with VML_EINVAL where they would split a huge page. */
 int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsigned prot,
                  unsigned flags, int file, uint64_t off, uint64_t *addr);
 int vml_sim_munmap(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len);
@@ -145,6 +168,28 @@ int vml_sim_file_delete(struct vml_sim *sim, int file);
 int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 int vml_sim_file_write(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 
+/* ---- hugetlb pools -----------------------------------------------------------------------------
+ */
+
+/* One pool's counters, in huge pages (/sys/kernel/mm/hugepages/hugepages-NkB/). */
+struct vml_sim_hugepages {
+    uint64_t nr;      /* nr_hugepages: persistent pages (total - surplus) */
+    uint64_t total;   /* HugePages_Total: pages in the pool, free or in use */
+    uint64_t free;    /* HugePages_Free: not mapped or cached (reserved ones included) */
+    uint64_t resv;    /* HugePages_Rsvd: promised to mappings, not faulted yet */
+    uint64_t surplus; /* HugePages_Surp: in use beyond nr_hugepages, freed when released */
+};
+
+/* Writing nr_hugepages (set_max_huge_pages): the pool grows from the buddy allocator, node by
+ * node in turn, as far as memory allows (counting htlb_buddy_alloc_success/_fail), or shrinks by
+ * freeing free pages that are not reserved; pages still in use beyond count become surplus.
+ * *nr (may be NULL) gets the resulting nr_hugepages. VML_EINVAL for a size the CPU lacks. */
+int vml_sim_set_nr_hugepages(struct vml_sim *sim, enum vml_huge_size size, uint64_t count,
+                             uint64_t *nr);
+/* A pool's counters; VML_EINVAL for a size the CPU lacks. */
+int vml_sim_hugepages(const struct vml_sim *sim, enum vml_huge_size size,
+                      struct vml_sim_hugepages *out);
+
 /* ---- /proc ------------------------------------------------------------------------------------
  */
 
@@ -202,7 +247,8 @@ const struct vml_mmu_stats *vml_sim_cpu_stats(const struct vml_sim *sim, unsigne
  * leaf entries pointing at each frame over all address spaces and refcount is at least it;
  * each process's RSS counters equal what its page tables map and VmPTE its table frames; no
  * TLB or page-walk cache holds a translation the tables no longer allow; PSS sums to the
- * mapped frames. Returns 0, or -1 with why filled. Cost: a walk of every table. */
+ * mapped frames; hugetlb pools and reservations agree with what maps and caches huge pages.
+ * Returns 0, or -1 with why filled. Cost: a walk of every table. */
 int vml_sim_check(const struct vml_sim *sim, char *why, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct agent {
@@ -47,10 +49,77 @@ struct linb {
     size_t n_files, cap_files;
     char (*dirs)[256]; /* subdirectories created for file names, removed at the end */
     size_t n_dirs, cap_dirs;
-    int replay_pid;                     /* the process replaying, between begin and end */
-    uint64_t replay_records;            /* records it made */
-    uint64_t access_buf[AG_ACCESS_MAX]; /* a batch of its addresses */
+    int replay_pid;                        /* the process replaying, between begin and end */
+    uint64_t replay_records;               /* records it made */
+    uint64_t access_buf[AG_ACCESS_MAX];    /* a batch of its addresses */
+    long long pool_was[VML_NR_HUGE_SIZES]; /* nr_hugepages before the run, or -1: untouched */
 };
+
+/* A hugetlb pool's nr_hugepages file. */
+static void pool_path(unsigned size, char *buf, size_t n)
+{
+    snprintf(buf, n, "/sys/kernel/mm/hugepages/hugepages-%skB/nr_hugepages",
+             size == VML_HUGE_2M ? "2048" : "1048576");
+}
+
+static bool pool_read(unsigned size, long long *v)
+{
+    char path[96], buf[32];
+    pool_path(size, path, sizeof(path));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool ok = fgets(buf, sizeof(buf), f) != NULL;
+    fclose(f);
+    char *end;
+    *v = ok ? strtoll(buf, &end, 10) : 0;
+    return ok && end != buf;
+}
+
+/* Writes nr_hugepages (as root; the kernel grows the pool as far as it can); errno on failure. */
+static int pool_write(unsigned size, long long v)
+{
+    char path[96];
+    pool_path(size, path, sizeof(path));
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return errno;
+    int ok = fprintf(f, "%lld\n", v) > 0;
+    int e = errno;
+    if (fclose(f) != 0)
+        return errno ? errno : EIO;
+    return ok ? 0 : (e ? e : EIO);
+}
+
+/* hugepages=: applied to the real pools when the kernel has them and lets vmlab write them,
+ * restored by lb_destroy; reported either way. */
+static void apply_pools(struct linb *b, const struct vml_machine_cfg *m, struct vml_text *notes)
+{
+    for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++) {
+        if (!(m->hugepages_given & (1u << i)))
+            continue;
+        const char *name = i == VML_HUGE_2M ? "2M" : "1G";
+        unsigned long long want = (unsigned long long)m->hugepages[i];
+        long long was;
+        if (!pool_read(i, &was)) {
+            text_printf(notes,
+                        "linux: hugepages=%s:%llu asked, this kernel has no %s pool "
+                        "(differs)\n",
+                        name, want, name);
+            continue;
+        }
+        int e = want > (unsigned long long)LLONG_MAX ? EINVAL : pool_write(i, (long long)want);
+        long long now = was;
+        pool_read(i, &now);
+        if (e == 0)
+            b->pool_was[i] = was;
+        text_printf(notes, "linux: hugepages=%s:%llu asked, the kernel's pool has %lld%s%s%s\n",
+                    name, want, now, e ? " (differs: cannot set it: " : "", e ? strerror(e) : "",
+                    e                                 ? ")"
+                    : (unsigned long long)now == want ? ""
+                                                      : " (differs)");
+    }
+}
 
 /* errno to the library's codes; msg gets the system's words. */
 static int sys_error(int e, char *msg)
@@ -73,13 +142,37 @@ static struct agent *agent_of(struct linb *b, int pid)
     return NULL;
 }
 
+/* Waits until a process that is not vmlab's child (a forked agent, whose parent is another
+ * agent) has finished exiting: its address space is gone once /proc shows it a zombie, or no
+ * longer shows it. Without this, /proc read right after its death report could still count its
+ * mappings (a page it shared would look shared). Gives up after about five seconds. */
+static void await_exit(int pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    for (int i = 0; i < 5000; i++) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return;
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        const char *rp = strrchr(buf, ')');
+        if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
+            return;
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+}
+
 /* Reaps an agent that died; records how. */
 static void bury(struct agent *a, const struct agent_rep *death)
 {
     int st;
     close(a->sock);
     a->sock = -1;
-    waitpid(a->pid, &st, 0);
+    if (waitpid(a->pid, &st, 0) < 0)
+        await_exit(a->pid);
     a->alive = false;
     if (death) {
         a->death.killed = true;
@@ -262,6 +355,8 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     if (m->given & VML_MCFG_SWAP)
         text_printf(notes, "linux: swap=%llu asked: swap is whatever the machine has\n",
                     (unsigned long long)m->swap_bytes);
+    if (m->given & VML_MCFG_HUGEPAGES)
+        apply_pools(b, m, notes);
     return text_status(notes);
 }
 
@@ -286,6 +381,10 @@ static void lb_destroy(void *ctx)
     }
     for (size_t i = b->n_dirs; i-- > 0;)
         rmdir(b->dirs[i]);
+    /* The agents are gone, and their huge pages with them: the pools go back as they were. */
+    for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
+        if (b->pool_was[i] >= 0)
+            pool_write(i, b->pool_was[i]);
     if (b->dir[0])
         rmdir(b->dir);
     free(b->agents);
@@ -730,6 +829,8 @@ int vml_backend_linux(struct vml_backend *out)
     struct linb *b = calloc(1, sizeof(*b));
     if (!b)
         return VML_EHOST;
+    for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
+        b->pool_was[i] = -1;
     *out = (struct vml_backend){
         .name = "linux",
         .ctx = b,

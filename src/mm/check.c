@@ -61,7 +61,8 @@ struct check_ctx {
     const struct vma *v; /* the VMA whose entries are being counted */
     struct pfn_count pc;
     uint64_t rss[NR_MM_COUNTERS];
-    uint64_t pss; /* bytes << PSS_SHIFT over all processes */
+    uint64_t hugetlb_usage; /* base pages the current mm maps with hugetlb entries */
+    uint64_t pss;           /* bytes << PSS_SHIFT over all processes */
     int err;
     char *why;
     size_t len;
@@ -78,12 +79,40 @@ static int fail(struct check_ctx *c, const char *fmt, ...)
     return -1;
 }
 
+/* A hugetlb VMA's entry: a leaf of its pool's size mapping a pool page; in a private mapping
+ * writable only if it is an anonymous page mapped once. Not in RSS or PSS. */
+static int count_huge_leaf(struct check_ctx *c, const struct vml_pt_leaf *leaf)
+{
+    unsigned long long va = leaf->va;
+    const struct hstate *h = vma_hstate(c->sim, c->v);
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (vml_level_shift(leaf->level) != hstate_shift(h))
+        return fail(c, "hugetlb VMA maps %#llx with a level-%u entry, not its pool's size", va,
+                    leaf->level);
+    const struct frame *f = sim_frame(c->sim, pfn);
+    if (!f || !(f->flags & PGF_HUGETLB) || f->use != VML_USE_HUGETLB || f->order != h->order)
+        return fail(c, "huge entry at %#llx maps pfn %#llx which is no page of its pool", va,
+                    (unsigned long long)pfn);
+    if ((leaf->entry & VML_PTE_RW) && !(c->v->flags & VM_SHARED) &&
+        (!(f->flags & PGF_ANON) || f->mapcount != 1))
+        return fail(c, "private huge entry at %#llx is writable but its page is mapped %d times",
+                    va, f->mapcount);
+    c->hugetlb_usage += 1ull << h->order;
+    if (pc_add(&c->pc, pfn))
+        return fail(c, "host out of memory");
+    return 0;
+}
+
 static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct check_ctx *c = arg;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
-    if (leaf->level != 1)
-        return fail(c, "huge leaf at %#llx: not simulated yet", (unsigned long long)leaf->va);
+    if ((c->v->flags & VM_HUGETLB) || leaf->level != 1) {
+        if (!(c->v->flags & VM_HUGETLB))
+            return fail(c, "huge leaf at %#llx in a VMA without huge pages",
+                        (unsigned long long)leaf->va);
+        return count_huge_leaf(c, leaf);
+    }
     if (pfn == c->sim->zero_pfn) {
         if (leaf->entry & VML_PTE_RW)
             return fail(c, "zero page mapped writable at %#llx", (unsigned long long)leaf->va);
@@ -152,6 +181,7 @@ static int check_tasks(struct check_ctx *c)
             gap_start = v->end;
         }
         memset(c->rss, 0, sizeof(c->rss));
+        c->hugetlb_usage = 0;
         for (const struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
             c->v = v;
             vml_pt_for_each(mm->pt, v->start, v->end, count_leaf, c);
@@ -164,7 +194,104 @@ static int check_tasks(struct check_ctx *c)
             if (c->rss[k] != mm->rss[k])
                 return fail(c, "pid %d: %s is %llu but the page tables map %llu", t->pid, names[k],
                             (unsigned long long)mm->rss[k], (unsigned long long)c->rss[k]);
+        if (c->hugetlb_usage != mm->hugetlb_usage)
+            return fail(c, "pid %d: hugetlb_usage is %llu pages but hugetlb entries map %llu",
+                        t->pid, (unsigned long long)mm->hugetlb_usage,
+                        (unsigned long long)c->hugetlb_usage);
     }
+    return 0;
+}
+
+/* A pool: free lists, per-node sums, pages in use (mapped anonymous pages plus hugetlbfs
+ * caches), frames by use, and resv_huge_pages recounted from the reserve maps. */
+static int check_hstate(struct check_ctx *c, unsigned hi)
+{
+    const struct vml_sim *sim = c->sim;
+    const struct hstate *h = &sim->hstates[hi];
+    unsigned nodes = vml_phys_nr_nodes(sim->phys);
+    uint64_t nr = 0, free = 0, surplus = 0;
+    for (unsigned n = 0; n < nodes; n++) {
+        uint64_t k = 0;
+        for (uint64_t p = h->free_head[n]; p; k++) {
+            const struct frame *f = sim_frame(sim, p - 1);
+            if (k > h->free_node[n] || !(f->flags & PGF_HUGETLB) || f->use != VML_USE_HUGETLB ||
+                f->order != h->order || f->node != n || f->refcount || f->mapcount ||
+                (f->flags & (PGF_ANON | PGF_RESTORE)))
+                return fail(c, "pool %u node %u: bad free list at pfn %#llx", hi, n,
+                            (unsigned long long)(p - 1));
+            p = f->lru_next == UINT32_MAX ? 0 : (uint64_t)f->lru_next + 1;
+        }
+        if (k != h->free_node[n])
+            return fail(c, "pool %u node %u: free_huge_pages_node %llu but %llu on its list", hi, n,
+                        (unsigned long long)h->free_node[n], (unsigned long long)k);
+        if (h->surplus_node[n] > h->nr_node[n] || h->free_node[n] > h->nr_node[n])
+            return fail(c, "pool %u node %u: counts out of range", hi, n);
+        nr += h->nr_node[n];
+        free += h->free_node[n];
+        surplus += h->surplus_node[n];
+    }
+    if (nr != h->nr || free != h->free || surplus != h->surplus || (!h->exists && h->nr))
+        return fail(c, "pool %u: totals disagree with the per-node counts", hi);
+    /* In use: the anonymous pages mapped (each once in pc) and the hugetlbfs caches. */
+    uint64_t in_use = 0, restoring = 0;
+    for (size_t i = 0; i < c->pc.cap; i++) {
+        if (!c->pc.keys[i])
+            continue;
+        const struct frame *f = sim_frame(sim, c->pc.keys[i] - 1);
+        if (!(f->flags & PGF_HUGETLB) || f->order != h->order)
+            continue;
+        if (f->flags & PGF_ANON) {
+            in_use++;
+            restoring += (f->flags & PGF_RESTORE) != 0;
+            if (f->refcount != f->mapcount)
+                return fail(c, "hugetlb pfn %#llx: refcount %d, mapcount %d",
+                            (unsigned long long)(c->pc.keys[i] - 1), f->refcount, f->mapcount);
+        } else if (f->refcount != f->mapcount + 1) {
+            return fail(c, "hugetlb cache pfn %#llx: refcount %d, mapcount %d",
+                        (unsigned long long)(c->pc.keys[i] - 1), f->refcount, f->mapcount);
+        }
+    }
+    uint64_t expect_resv = 0;
+    for (size_t i = 0; i < sim->nr_files; i++) {
+        const struct sim_file *f = sim->files[i];
+        if (!f || f->hstate != hi + 1)
+            continue;
+        uint64_t cached_in_range = 0;
+        for (uint64_t idx = 0; f->nr_cached && idx < (f->size >> hstate_shift(h)); idx++) {
+            uint64_t pfn;
+            if (!cache_lookup(f, idx, &pfn))
+                continue;
+            const struct frame *fr = sim_frame(sim, pfn);
+            if (!(fr->flags & PGF_HUGETLB) || (fr->flags & PGF_ANON) || fr->refcount < 1 ||
+                fr->order != h->order)
+                return fail(c, "hugetlbfs inode %llu caches a bad page at %llu",
+                            (unsigned long long)f->ino, (unsigned long long)idx);
+            cached_in_range += f->resv_all && idx >= f->resv_from && idx < f->resv_to;
+        }
+        in_use += f->nr_cached;
+        if (f->resv_all)
+            expect_resv += f->resv_to - f->resv_from - cached_in_range;
+    }
+    if (in_use != h->nr - h->free)
+        return fail(c, "pool %u: %llu pages in use but %llu mapped or cached", hi,
+                    (unsigned long long)(h->nr - h->free), (unsigned long long)in_use);
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        if (!sim->tasks[i].alive)
+            continue;
+        for (const struct vma *v = vma_first(sim->tasks[i].mm->vmas); v; v = vma_next(v)) {
+            const struct hugetlb_resv *rv = hugetlb_vma_resv(v);
+            if (!rv || vma_hstate(sim, v) != h)
+                continue;
+            for (uint64_t a = v->start; a < v->end; a += hstate_size(h))
+                expect_resv += !hugetlb_resv_consumed(rv, hugetlb_index(h, v, a));
+        }
+    }
+    /* Pages an owner unmapped while others still map them give their reservation back when
+     * freed: until then resv is short by one each (and may wrap, as Linux's does). */
+    expect_resv -= restoring;
+    if (expect_resv != h->resv)
+        return fail(c, "pool %u: resv_huge_pages %llu but the reserve maps hold %llu", hi,
+                    (unsigned long long)h->resv, (unsigned long long)expect_resv);
     return 0;
 }
 
@@ -193,10 +320,19 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
                  f->refcount, f->mapcount);
             goto out;
         }
+        if (f->flags & PGF_HUGETLB)
+            continue;
         if (f->flags & PGF_ANON)
             anon_seen++;
         else
             cache_mapped_seen++;
+    }
+    uint64_t pool_frames[VML_MAX_NODES] = { 0 };
+    for (unsigned hi = 0; hi < VML_NR_HUGE_SIZES; hi++) {
+        if (check_hstate(&c, hi))
+            goto out;
+        for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++)
+            pool_frames[n] += sim->hstates[hi].nr_node[n] << sim->hstates[hi].order;
     }
     /* Frames by use agree with what owns them. */
     uint64_t used_anon = 0, used_cache = 0, cached = 0, pss_pages = anon_seen + cache_mapped_seen;
@@ -205,9 +341,14 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
         vml_phys_usage(sim->phys, n, &u);
         used_anon += u.used[VML_USE_ANON];
         used_cache += u.used[VML_USE_FILE] + u.used[VML_USE_SHMEM];
+        if (u.used[VML_USE_HUGETLB] != pool_frames[n]) {
+            fail(&c, "node %u: %llu hugetlb frames allocated but the pools hold %llu", n,
+                 (unsigned long long)u.used[VML_USE_HUGETLB], (unsigned long long)pool_frames[n]);
+            goto out;
+        }
     }
     for (size_t i = 0; i < sim->nr_files; i++)
-        if (sim->files[i])
+        if (sim->files[i] && !sim->files[i]->hstate)
             cached += sim->files[i]->nr_cached;
     if (used_anon != anon_seen) {
         fail(&c, "%llu anonymous frames allocated but %llu mapped (leak or double free)",
@@ -224,7 +365,8 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
     uint64_t whole = pss_pages * (PAGE_SIZE << PSS_SHIFT);
     uint64_t mappings = 0;
     for (size_t i = 0; i < c.pc.cap; i++)
-        mappings += c.pc.keys[i] ? c.pc.counts[i] : 0;
+        if (c.pc.keys[i] && !(sim_frame(sim, c.pc.keys[i] - 1)->flags & PGF_HUGETLB))
+            mappings += c.pc.counts[i];
     if (c.pss > whole || whole - c.pss >= (mappings ? mappings : 1)) {
         fail(&c, "PSS over all processes is %llu (fixed point) but the mapped pages make %llu",
              (unsigned long long)c.pss, (unsigned long long)whole);

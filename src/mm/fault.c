@@ -63,7 +63,7 @@ static void clear_pte(struct vml_sim *sim, struct sim_mm *mm, uint64_t va)
 
 /* anon_vma_prepare: a VMA gets its anonymous lineage with its first anonymous page, a
  * neighbour's when it could merge with it (find_mergeable_anon_vma), else a new one. */
-static void anon_prepare(struct vml_sim *sim, struct vma *v)
+void vma_anon_prepare(struct vml_sim *sim, struct vma *v)
 {
     if (v->anon != 0)
         return;
@@ -86,7 +86,7 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
         return vml_pt_map(mm->pt, va, sim->zero_pfn, VML_PS_4K,
                           vma_pte_flags(v, false) | VML_PTE_SPECIAL);
     }
-    anon_prepare(sim, v);
+    vma_anon_prepare(sim, v);
     uint64_t pfn;
     int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &pfn);
     if (r)
@@ -156,7 +156,7 @@ static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint
         return map_page(sim, mm, v, va, pfn, vma_pte_flags(v, true) | VML_PTE_D);
     }
     /* do_cow_fault: a private copy of the file page; the file page itself is not mapped. */
-    anon_prepare(sim, v);
+    vma_anon_prepare(sim, v);
     uint64_t copy;
     if ((r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &copy)) != 0)
         return r;
@@ -193,7 +193,7 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
         return 0;
     }
     /* wp_page_copy: a new exclusive anonymous page (zeroed for the zero page, else a copy). */
-    anon_prepare(sim, v);
+    vma_anon_prepare(sim, v);
     uint64_t copy;
     int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &copy);
     if (r)
@@ -249,7 +249,9 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     va &= PAGE_MASK;
     struct vml_pt_leaf leaf;
     int r;
-    if (vml_pt_lookup(mm->pt, va, &leaf) == 0) {
+    if (v->flags & VM_HUGETLB) {
+        r = hugetlb_fault(sim, t, v, va, write);
+    } else if (vml_pt_lookup(mm->pt, va, &leaf) == 0) {
         if (write && !(leaf.entry & VML_PTE_RW))
             r = do_wp_page(sim, t, v, va, leaf.entry);
         else

@@ -82,6 +82,12 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, struct sim_mm **out)
         /* vma_needs_copy: only VMAs with anonymous pages; the rest refault lazily. */
         if (v->anon == 0)
             continue;
+        if (v->flags & VM_HUGETLB) {
+            if ((r = hugetlb_copy(sim, parent, child, v)) != 0)
+                break;
+            wrprotected |= is_cow_mapping(v->flags);
+            continue;
+        }
         struct copy_ctx c = { .sim = sim, .child = child, .v = v, .cow = is_cow_mapping(v->flags) };
         vml_pt_for_each(parent->pt, v->start, v->end, copy_leaf, &c);
         if ((r = c.err) != 0)

@@ -11,12 +11,17 @@ static void on_split(void *ctx, struct vma *orig, struct vma *piece)
 {
     (void)ctx;
     (void)orig;
+    if (piece->flags & VM_HUGETLB)
+        hugetlb_vma_open(piece);
     if (piece->file)
         file_get(piece->file);
 }
 
+/* remove_vma: vm_ops->close, then the file reference. */
 static void on_release(void *ctx, struct vma *v)
 {
+    if (v->flags & VM_HUGETLB)
+        hugetlb_vma_close(ctx, v);
     if (v->file)
         file_put(ctx, v->file);
 }
@@ -120,6 +125,10 @@ void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint
                uint64_t end)
 {
     mm_update_hiwater(mm);
+    if (v->flags & VM_HUGETLB) {
+        hugetlb_zap(sim, mm, v, start, end);
+        return;
+    }
     struct zap_ctx z = { sim, mm, (v->flags & VM_LOCKED) != 0 };
     vml_pt_unmap(mm->pt, start, end, VML_PT_KEEP_TABLES, zap_leaf, &z);
     sim_flush_range(sim, mm, start, end);

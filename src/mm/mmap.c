@@ -28,12 +28,20 @@ static bool accountable(uint64_t flags)
 static int populate(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end)
 {
     struct sim_mm *mm = t->mm;
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+    uint64_t step = PAGE_SIZE;
+    for (uint64_t va = start; va < end; va += step) {
         struct vma *v = vma_find(mm->vmas, va);
+        step = PAGE_SIZE;
         if (!v || !(v->flags & VM_ACCESS_FLAGS)) {
             if (v)
                 va = v->end - PAGE_SIZE;
             continue;
+        }
+        if (v->flags & VM_HUGETLB) {
+            /* follow_hugetlb_page: one fault per huge page; they are on no LRU. */
+            uint64_t size = hstate_size(vma_hstate(sim, v));
+            va &= ~(size - 1);
+            step = size;
         }
         bool write = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
         struct vml_pt_leaf leaf;
@@ -47,7 +55,7 @@ static int populate(struct vml_sim *sim, struct sim_task *t, uint64_t start, uin
                 continue;
         }
         /* follow_page_pte with FOLL_TOUCH: the page it returns is marked accessed. */
-        if (pte_normal_page(sim, leaf.entry))
+        if (!(v->flags & VM_HUGETLB) && pte_normal_page(sim, leaf.entry))
             page_mark_accessed(sim, vml_pte_pfn(leaf.entry));
     }
     return 0;
@@ -99,7 +107,56 @@ static void unmap_piece(void *arg, struct vma *piece)
 static int do_munmap(struct vml_sim *sim, struct sim_mm *mm, uint64_t start, uint64_t len)
 {
     struct unmap_ctx u = { sim, mm };
+    /* __split_vma asks vm_ops->may_split first: a hugetlb VMA splits only at huge pages. */
+    const struct vma *first = vma_find(mm->vmas, start),
+                     *last = vma_find(mm->vmas, start + len - 1);
+    int r;
+    if ((first && (r = hugetlb_may_split(sim, first, start)) != 0) ||
+        (last && (r = hugetlb_may_split(sim, last, start + len)) != 0))
+        return r;
     return vma_unmap_range(mm->vmas, start, start + len, unmap_piece, &u);
+}
+
+/* The rest of mmap for MAP_HUGETLB: reservation (hugetlb_reserve_pages, checked before MAP_FIXED
+ * unmaps anything), the hugetlbfs inode, a VMA that never merges (VM_DONTEXPAND) and is not
+ * charged to Committed_AS. */
+static int mmap_hugetlb(struct vml_sim *sim, struct sim_task *t, struct hstate *h, uint64_t start,
+                        uint64_t len, uint64_t vmf, unsigned flags, uint64_t off, uint64_t *addr)
+{
+    struct sim_mm *mm = t->mm;
+    bool noreserve = flags & VML_MAP_NORESERVE;
+    int r = hugetlb_mmap_check(h, len, noreserve);
+    if (r)
+        return r;
+    if ((flags & VML_MAP_FIXED) && (r = do_munmap(sim, mm, start, len)) != 0)
+        return r;
+    struct sim_file *f;
+    void *priv;
+    r = hugetlb_mmap(sim, h, len, off, (vmf & VM_SHARED) != 0, noreserve, (vmf & VM_WRITE) != 0, &f,
+                     &priv);
+    if (r)
+        return r;
+    vmf |= VM_HUGETLB | VM_DONTEXPAND;
+    struct vma_desc d = { .start = start,
+                          .end = start + len,
+                          .flags = vmf,
+                          .kind = VMA_FILE,
+                          .file = f,
+                          .pgoff = off >> PAGE_SHIFT,
+                          .priv = priv };
+    file_get(f);
+    if ((r = vma_map(mm->vmas, &d, NULL)) != 0) {
+        file_put(sim, f);
+        hugetlb_mmap_abort(sim, f, priv);
+        return r;
+    }
+    vm_stat_account(mm, vmf, len >> PAGE_SHIFT, +1);
+    if (mm->total_vm > mm->hiwater_vm)
+        mm->hiwater_vm = mm->total_vm;
+    *addr = start;
+    if (flags & VML_MAP_POPULATE)
+        populate(sim, t, start, start + len);
+    return 0;
 }
 
 int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsigned prot,
@@ -111,6 +168,20 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     struct sim_mm *mm = t->mm;
     unsigned type = flags & (VML_MAP_SHARED | VML_MAP_PRIVATE);
     bool anon = flags & VML_MAP_ANONYMOUS;
+    struct hstate *huge = NULL;
+    if (flags & VML_MAP_HUGETLB) {
+        /* ksys_mmap_pgoff: a known size, anonymous only; the length rounded up to it. */
+        huge = hugetlb_hstate_of_flags(sim, flags);
+        if (!huge || !anon)
+            return VML_EINVAL;
+        uint64_t hs = hstate_size(huge);
+        if (len == 0 || (len + hs - 1) < len)
+            return VML_EINVAL; /* do_mmap: a length that rounds to 0 */
+        len = (len + hs - 1) & ~(hs - 1);
+        /* hugetlbfs_file_mmap: the offset must be huge page aligned. */
+        if (off & (hs - 1))
+            return VML_EINVAL;
+    }
     /* do_mmap's argument checks. */
     if (len == 0 || PAGE_ALIGN(len) < len || (type != VML_MAP_SHARED && type != VML_MAP_PRIVATE) ||
         (prot & ~(VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC)) || (off & (PAGE_SIZE - 1)))
@@ -137,12 +208,16 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
         pl |= MMAP_FIXED | MMAP_FIXED_NOREPLACE;
     if (type == VML_MAP_SHARED)
         pl |= MMAP_SHARED;
-    if (!anon)
+    if (!anon || huge)
         pl |= MMAP_FILE;
+    if (huge)
+        pl |= huge->order == 9 ? MMAP_HUGE_2M : MMAP_HUGE_1G;
     uint64_t start;
     int r = mmap_get_unmapped_area(mm->vmas, &mm->layout, hint, len, off >> PAGE_SHIFT, pl, &start);
     if (r)
         return r;
+    if (huge)
+        return mmap_hugetlb(sim, t, huge, start, len, vmf, flags, off, addr);
     /* MAP_FIXED replaces what was there (mmap_region's munmap). */
     if ((flags & VML_MAP_FIXED) && (r = do_munmap(sim, mm, start, len)) != 0)
         return r;
@@ -213,6 +288,11 @@ static int mprotect_flags(void *arg, const struct vma *v, uint64_t start, uint64
                           uint64_t *flags)
 {
     struct prot_ctx *p = arg;
+    int r;
+    /* mprotect_fixup leaves a VMA whose flags do not change alone; else it splits. */
+    if (*flags != v->flags && ((r = hugetlb_may_split(p->sim, v, start)) != 0 ||
+                               (r = hugetlb_may_split(p->sim, v, end)) != 0))
+        return r;
     if ((*flags & VM_WRITE) &&
         !(v->flags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE))) {
         *flags |= VM_ACCOUNT;
@@ -237,6 +317,7 @@ static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct prot_leaf_ctx *c = arg;
     uint64_t e = leaf->entry, pfn = vml_pte_pfn(e);
+    uint64_t size = 1ull << vml_level_shift(leaf->level);
     uint64_t set = 0, clear = 0;
     if (c->flags & VM_ACCESS_FLAGS)
         set |= VML_PTE_US;
@@ -249,7 +330,11 @@ static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
     bool writable = false;
     if ((c->flags & VM_WRITE) && pfn != c->sim->zero_pfn && !(e & VML_PTE_SPECIAL)) {
         const struct frame *f = sim_frame(c->sim, pfn);
-        if (c->flags & VM_SHARED)
+        /* hugetlb_change_protection: huge_pte_modify takes RW from the new vm_page_prot,
+         * which has it only for shared mappings. */
+        if (c->flags & VM_HUGETLB)
+            writable = c->flags & VM_SHARED;
+        else if (c->flags & VM_SHARED)
             writable = (f->flags & PGF_SHMEMPG) || (e & VML_PTE_D);
         else
             writable = (f->flags & PGF_ANON) && (f->flags & PGF_EXCLUSIVE);
@@ -258,7 +343,7 @@ static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
         set |= VML_PTE_RW;
     else
         clear |= VML_PTE_RW;
-    vml_pt_protect(c->mm->pt, leaf->va, leaf->va + PAGE_SIZE, set, clear, NULL, NULL);
+    vml_pt_protect(c->mm->pt, leaf->va, leaf->va + size, set, clear, NULL, NULL);
     return 0;
 }
 
@@ -284,13 +369,19 @@ int vml_sim_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, 
                              .ctx = &p };
     uint64_t done = addr;
     int r = vma_change(mm->vmas, addr, end, &ch, &done);
-    /* change_protection over what changed, VMA by VMA, then one flush. */
+    /* change_protection over what changed, VMA by VMA, then one flush; hugetlb VMAs flush
+     * their own range by huge page (flush_hugetlb_tlb_range). */
+    bool flush = false;
     for (struct vma *v = vma_find_next(mm->vmas, addr); v && v->start < done; v = vma_next(v)) {
         uint64_t s = v->start > addr ? v->start : addr, e = v->end < done ? v->end : done;
         struct prot_leaf_ctx c = { sim, mm, v->flags };
         vml_pt_for_each(mm->pt, s, e, prot_leaf, &c);
+        if (v->flags & VM_HUGETLB)
+            sim_flush_range_shift(sim, mm, s, e, hstate_shift(vma_hstate(sim, v)));
+        else
+            flush = true;
     }
-    if (done > addr)
+    if (flush)
         sim_flush_range(sim, mm, addr, done);
     return r;
 }
@@ -314,12 +405,21 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
     bool hole = false;
     uint64_t cur = addr;
     for (struct vma *v = vma_find_next(mm->vmas, addr); v && v->start < end; v = vma_next(v)) {
-        if (v->flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))
+        uint64_t s = v->start > addr ? v->start : addr, e = v->end < end ? v->end : end;
+        if (v->flags & VM_HUGETLB) {
+            /* madvise_dontneed_free_valid_vma: the start must be huge aligned; the end is
+             * rounded down, so a partial huge page is left alone. */
+            uint64_t size = hstate_size(vma_hstate(sim, v));
+            if (s & (size - 1))
+                return VML_EINVAL;
+            e &= ~(size - 1);
+        } else if (v->flags & (VM_LOCKED | VM_PFNMAP)) {
             return VML_EINVAL;
+        }
         if (v->start > cur)
             hole = true;
-        uint64_t s = v->start > addr ? v->start : addr, e = v->end < end ? v->end : end;
-        zap_range(sim, mm, v, s, e);
+        if (s < e)
+            zap_range(sim, mm, v, s, e);
         cur = v->end;
     }
     if (cur < end)
@@ -337,7 +437,12 @@ struct flip_ctx {
 static int note_flip(void *arg, const struct vma *v, uint64_t start, uint64_t end, uint64_t *flags)
 {
     struct flip_ctx *c = arg;
-    (void)flags;
+    /* mlock_fixup leaves hugetlb VMAs alone (no VM_LOCKED, not in locked_vm); mlock still
+     * faults them in. */
+    if (v->flags & VM_HUGETLB) {
+        *flags = v->flags;
+        return 0;
+    }
     if (((v->flags & VM_LOCKED) != 0) == c->lock)
         return 0;
     if (c->n == c->cap) {

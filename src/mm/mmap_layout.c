@@ -122,6 +122,16 @@ static bool hint_valid(const struct mmap_layout *l, uint64_t addr, uint64_t len)
     return (addr > l->map_window) == (addr + len > l->map_window);
 }
 
+/* The alignment mask of a search (get_align_mask: huge_page_mask_align for hugetlbfs). */
+static uint64_t align_mask(unsigned flags)
+{
+    if (flags & MMAP_HUGE_1G)
+        return (1ull << 30) - 1;
+    if (flags & MMAP_HUGE_2M)
+        return MMAP_PMD_SIZE - 1;
+    return 0;
+}
+
 /* arch/x86/kernel/sys_x86_64.c: arch_get_unmapped_area (bottom-up) */
 static int area_bottomup(const struct vma_set *set, const struct mmap_layout *l, uint64_t addr,
                          uint64_t len, unsigned flags, uint64_t *out)
@@ -142,8 +152,16 @@ static int area_bottomup(const struct vma_set *set, const struct mmap_layout *l,
             return 0;
         }
     }
-    /* mm/vma.c: unmapped_area: low_limit at least mmap_min_addr */
-    return vma_gap_lowest(set, max64(l->mmap_legacy_base, l->mmap_min_addr), end, len, out);
+    /* mm/vma.c: unmapped_area: low_limit at least mmap_min_addr; a search for len plus the
+     * alignment, then the lowest aligned address of the gap */
+    uint64_t mask = align_mask(flags), start;
+    if (len + mask < len)
+        return VML_ENOMEM;
+    int r =
+        vma_gap_lowest(set, max64(l->mmap_legacy_base, l->mmap_min_addr), end, len + mask, &start);
+    if (r == 0)
+        *out = (start + mask) & ~mask;
+    return r;
 }
 
 /* arch/x86/kernel/sys_x86_64.c: arch_get_unmapped_area_topdown */
@@ -173,8 +191,11 @@ static int area_topdown(const struct vma_set *set, const struct mmap_layout *l, 
     uint64_t low = max64(VMA_PAGE_SIZE, l->mmap_min_addr), high = l->mmap_base, end;
     if (addr > l->map_window)
         high += l->task_size - l->map_window;
-    if (vma_gap_highest(set, low, high, len, &end) == 0) {
-        *out = end - len;
+    /* unmapped_area_topdown: a search for len plus the alignment, then the highest aligned
+     * address of the gap */
+    uint64_t mask = align_mask(flags);
+    if (len + mask >= len && vma_gap_highest(set, low, high, len + mask, &end) == 0) {
+        *out = (end - len) & ~mask;
         return 0;
     }
     /* "A failed mmap() very likely causes application failure": retry bottom-up */
@@ -232,9 +253,16 @@ int mmap_get_unmapped_area(const struct vma_set *set, const struct mmap_layout *
     if (len > l->task_size)
         return VML_ENOMEM;
     bool file = flags & MMAP_FILE;
-    uint64_t a = 0;
+    uint64_t a = 0, mask = align_mask(flags);
     int err;
-    if (file && (flags & MMAP_FILE_THP)) {
+    if (mask) {
+        /* fs/hugetlbfs/inode.c: hugetlb_get_unmapped_area */
+        if ((len & mask) || ((flags & MMAP_FIXED) && (hint & mask)))
+            return VML_EINVAL;
+        if (hint && !(flags & MMAP_FIXED))
+            hint = (hint + mask) & ~mask; /* ALIGN: 0 (no hint) if it wraps */
+        err = area(set, l, hint, len, flags, &a);
+    } else if (file && (flags & MMAP_FILE_THP)) {
         /* the file system's get_unmapped_area is thp_get_unmapped_area */
         err = thp_area(set, l, hint, len, pgoff << VMA_PAGE_SHIFT, flags, &a)
                   ? 0

@@ -41,8 +41,7 @@ uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn)
     return v != 0;
 }
 
-/* Makes room in the index for index; VML_EHOST. */
-static int cache_reserve(struct sim_file *f, uint64_t index)
+int cache_reserve(struct sim_file *f, uint64_t index)
 {
     uint64_t d = index >> DIR_SHIFT;
     if (d >= f->nr_dirs) {
@@ -86,6 +85,12 @@ int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned 
     return 0;
 }
 
+void cache_add(struct sim_file *f, uint64_t index, uint64_t pfn)
+{
+    f->pages[index >> DIR_SHIFT][index & (DIR_SIZE - 1)] = pfn + 1;
+    f->nr_cached++;
+}
+
 void file_get(struct sim_file *f)
 {
     f->refs++;
@@ -94,10 +99,12 @@ void file_get(struct sim_file *f)
 static void file_free(struct vml_sim *sim, struct sim_file *f)
 {
     sim->committed -= f->charged;
+    if (f->hstate)
+        hugetlb_file_free(sim, f);
     for (uint64_t d = 0; d < f->nr_dirs; d++) {
         if (!f->pages[d])
             continue;
-        for (unsigned i = 0; i < DIR_SIZE; i++)
+        for (unsigned i = 0; i < DIR_SIZE && !f->hstate; i++)
             if (f->pages[d][i])
                 page_put(sim, f->pages[d][i] - 1);
         free(f->pages[d]);
@@ -151,6 +158,17 @@ int file_create_anon_shm(struct vml_sim *sim, uint64_t size, struct sim_file **o
     return r;
 }
 
+int file_create_hugetlb(struct vml_sim *sim, unsigned hstate, uint64_t size, struct sim_file **out)
+{
+    int id;
+    int r = file_new(sim, "anon_hugepage", size, false, out, &id);
+    if (r == 0) {
+        (*out)->hstate = hstate;
+        (*out)->deleted = true; /* hugetlb_file_setup unlinks it: "(deleted)" in maps */
+    }
+    return r;
+}
+
 int vml_sim_file_create(struct vml_sim *sim, const char *name, uint64_t size, bool shmem, int *file)
 {
     if (!name || !*name || strlen(name) >= sizeof(((struct sim_file *)0)->name))
@@ -192,7 +210,7 @@ uint64_t vml_sim_file_size(const struct vml_sim *sim, int file)
 int vml_sim_file_delete(struct vml_sim *sim, int file)
 {
     struct sim_file *f = sim_file(sim, file);
-    if (!f || f->deleted || f->anon_shm)
+    if (!f || f->deleted || f->anon_shm || f->hstate)
         return VML_ENOENT;
     /* unlink(2): the name goes now, the inode and its cache with the last mapping. */
     f->deleted = true;

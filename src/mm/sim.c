@@ -47,6 +47,11 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     /* The shared zero page (mm/memory.c: my_zero_pfn), allocated once, never freed. */
     if (r == 0)
         r = vml_phys_alloc(sim->phys, 0, 0, VML_USE_ZERO, &sim->zero_pfn);
+    if (r == 0 && (r = hugetlb_init(sim)) == VML_EINVAL && diag)
+        snprintf(diag->msg, sizeof(diag->msg),
+                 "1 GiB huge pages need a CPU with 1 GiB pages; %s has none (use 1g=on in the CPU "
+                 "spec)",
+                 cfg->cpu.name);
     if (r) {
         vml_sim_destroy(sim);
         return r;
@@ -101,7 +106,13 @@ unsigned task_node(const struct vml_sim *sim, const struct sim_task *t)
 
 void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start, uint64_t end)
 {
-    uint64_t pages = (end - start) >> PAGE_SHIFT;
+    sim_flush_range_shift(sim, mm, start, end, PAGE_SHIFT);
+}
+
+void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start,
+                           uint64_t end, unsigned shift)
+{
+    uint64_t pages = (end - start) >> shift;
     bool all = (start == 0 && end == 0) || pages > FLUSH_CEILING;
     /* flush_tlb_mm_range: the change is made on the first CPU running the process (its
      * threads), which flushes locally and sends an IPI to every other CPU running it; CPUs
@@ -121,7 +132,7 @@ void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t star
             vml_mmu_flush_pcid(cpu, pcid);
             continue;
         }
-        for (uint64_t va = start; va < end; va += PAGE_SIZE)
+        for (uint64_t va = start; va < end; va += 1ull << shift)
             vml_mmu_invlpg_pcid(cpu, va, pcid);
     }
 }

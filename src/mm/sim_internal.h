@@ -24,6 +24,10 @@
 #define PGF_MLOCKED    (1u << 13) /* on the unevictable list because an mlocked VMA maps it */
 #define PGF_ACTIVE     (1u << 14) /* on an active LRU list */
 #define PGF_REFERENCED (1u << 15) /* PG_referenced: read or written through the page cache */
+#define PGF_HUGETLB    (1u << 16) /* head of a hugetlb folio (pool page, free or in use) */
+#define PGF_RESTORE                                                                                \
+    (1u << 17) /* hugetlb: gives its reservation back when freed                                   \
+                * (folio_test_hugetlb_restore_reserve) */
 
 /* LRU lists, in the kernel's order (enum lru_list). */
 enum lru_list {
@@ -33,6 +37,18 @@ enum lru_list {
     LRU_ACTIVE_FILE,
     LRU_UNEVICTABLE,
     NR_LRU_LISTS,
+};
+
+/* A hugetlb pool (struct hstate): counts in huge pages, free pages on per-node LIFO lists linked
+ * through their head frames' lru_next. */
+struct hstate {
+    bool exists;                      /* the CPU supports the size */
+    unsigned order;                   /* 9 (2 MiB) or 18 (1 GiB) */
+    uint64_t nr, free, resv, surplus; /* nr_huge_pages, free_, resv_ (may wrap below 0 for a
+                                       * while, as Linux's does), surplus_huge_pages */
+    uint64_t nr_node[VML_MAX_NODES], free_node[VML_MAX_NODES], surplus_node[VML_MAX_NODES];
+    uint64_t free_head[VML_MAX_NODES]; /* pfn + 1 of the first free page, 0 = none */
+    unsigned next_nid_to_alloc, next_nid_to_free;
 };
 
 /* Per-node page state counters (the node_stat_item subset the simulation keeps), pages. */
@@ -55,6 +71,10 @@ struct sim_file {
     bool anon_shm;    /* created for a MAP_SHARED|MAP_ANONYMOUS mapping: unnamed, freed with it */
     bool deleted;     /* unlinked: lives on while mapped, "(deleted)" in maps */
     uint64_t charged; /* pages charged to Committed_AS while it lives (shared anonymous) */
+    unsigned hstate;  /* hugetlbfs inode (MAP_HUGETLB): its pool's enum vml_huge_size + 1;
+                       * its cache is indexed by huge page, freed with its last mapping */
+    bool resv_all;    /* hugetlb, shared: [resv_from, resv_to) huge pages were reserved at mmap */
+    uint64_t resv_from, resv_to;
     unsigned refs;    /* VMAs mapping it, plus 1 while it has a name */
     uint64_t **pages; /* two-level: pages[i >> 9][i & 511] = pfn + 1, 0 = not cached */
     uint64_t nr_dirs; /* entries of pages */
@@ -73,6 +93,7 @@ struct sim_mm {
     uint64_t hiwater_rss, hiwater_vm;                         /* pages */
     uint64_t start_brk, brk;                                  /* heap */
     uint64_t start_stack;
+    uint64_t hugetlb_usage; /* base pages mapped by hugetlb entries (HugetlbPages) */
     unsigned pcid;
     int owner; /* pid of the process whose address space it is */
 };
@@ -105,7 +126,10 @@ struct vml_sim {
     struct node_stats node[VML_MAX_NODES];
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
-    struct vml_sim_stats stats;     /* TLB flushes and shootdowns */
+    struct hstate hstates[VML_NR_HUGE_SIZES];
+    uint64_t pgalloc_hidden[VML_NR_ZONES]; /* frames phys counted as allocated that Linux does
+                                            * not count in pgalloc_* (1 GiB hugetlb pages) */
+    struct vml_sim_stats stats;            /* TLB flushes and shootdowns */
 };
 
 /* ---- tasks (sim.c) ---- */
@@ -115,6 +139,10 @@ struct sim_task *sim_task(const struct vml_sim *sim, int pid); /* live task or N
 unsigned task_node(const struct vml_sim *sim, const struct sim_task *t);
 /* Drops pcid's translations from every CPU for [start, end) (0, 0: everything). */
 void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start, uint64_t end);
+/* The same with a stride of 1 << shift bytes (flush_tlb_mm_range's stride_shift): huge pages
+ * are invalidated one INVLPG each, up to the same ceiling. */
+void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start,
+                           uint64_t end, unsigned shift);
 
 /* ---- pages (page.c) ---- */
 static inline struct frame *sim_frame(const struct vml_sim *sim, uint64_t pfn)
@@ -172,10 +200,16 @@ uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn);
 /* Finds or reads in the page at index; *major is set when it had to be read. */
 int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node, uint64_t *pfn,
               bool *major);
+/* Makes room in the index for index (VML_EHOST), then stores a page there. */
+int cache_reserve(struct sim_file *f, uint64_t index);
+void cache_add(struct sim_file *f, uint64_t index, uint64_t pfn);
 void file_get(struct sim_file *f);
 void file_put(struct vml_sim *sim, struct sim_file *f);
 /* A new unnamed shmem object for a MAP_SHARED|MAP_ANONYMOUS mapping. */
 int file_create_anon_shm(struct vml_sim *sim, uint64_t size, struct sim_file **out);
+/* A new unlinked hugetlbfs inode of size bytes for a MAP_HUGETLB mapping (hstate: its pool's
+ * enum vml_huge_size + 1). */
+int file_create_hugetlb(struct vml_sim *sim, unsigned hstate, uint64_t size, struct sim_file **out);
 void files_destroy(struct vml_sim *sim);
 
 /* ---- address spaces (mm.c, mmap.c, fault.c, fork.c) ---- */
@@ -199,5 +233,54 @@ void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint
 /* RSS counter of a mapped page: MM_ANONPAGES, MM_FILEPAGES or MM_SHMEMPAGES. */
 int mm_counter_of(const struct frame *f);
 void mm_update_hiwater(struct sim_mm *mm);
+/* anon_vma_prepare: the VMA's anonymous lineage, made at its first anonymous page. */
+void vma_anon_prepare(struct vml_sim *sim, struct vma *v);
+
+/* ---- hugetlb (hugetlb.c) ---- */
+/* Sets up the pools the CPU supports and fills them as boot-time hugepages= would. */
+int hugetlb_init(struct vml_sim *sim);
+/* The pool of MAP_HUGE_* bits in mmap flags (0: the default, 2 MiB), or NULL if there is none
+ * of that size. */
+struct hstate *hugetlb_hstate_of_flags(struct vml_sim *sim, unsigned flags);
+static inline uint64_t hstate_size(const struct hstate *h)
+{
+    return PAGE_SIZE << h->order;
+}
+static inline unsigned hstate_shift(const struct hstate *h)
+{
+    return PAGE_SHIFT + h->order;
+}
+struct hstate *vma_hstate(const struct vml_sim *sim, const struct vma *v);
+/* mmap of a MAP_HUGETLB range: the hugetlbfs inode, and the reservation (hugetlb_reserve_pages)
+ * unless noreserve. hugetlb_mmap_check says whether the reservation would succeed
+ * (VML_ENOMEM), changing nothing. *priv gets what the VMA must carry (the private reserve map),
+ * *f the new file (no reference held). On failure nothing is left. */
+int hugetlb_mmap_check(const struct hstate *h, uint64_t len, bool noreserve);
+int hugetlb_mmap(struct vml_sim *sim, struct hstate *h, uint64_t len, uint64_t off, bool shared,
+                 bool noreserve, bool writable, struct sim_file **f, void **priv);
+/* Undoes hugetlb_mmap when the VMA could not be made. */
+void hugetlb_mmap_abort(struct vml_sim *sim, struct sim_file *f, void *priv);
+/* The page fault in a hugetlb VMA (hugetlb_fault): 0, VML_BUS_ADRERR (SIGBUS) or an error. */
+int hugetlb_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, bool write);
+/* Unmaps the huge pages of [start, end) inside v (__unmap_hugepage_range) and flushes them. */
+void hugetlb_zap(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
+                 uint64_t end);
+/* fork: copies v's entries into child (copy_hugetlb_page_range). */
+int hugetlb_copy(struct vml_sim *sim, const struct sim_mm *parent, struct sim_mm *child,
+                 const struct vma *v);
+/* Whether v may be split at addr (hugetlb_vm_op_split): VML_EINVAL if not huge aligned. */
+int hugetlb_may_split(const struct vml_sim *sim, const struct vma *v, uint64_t addr);
+/* vm_ops->open on a split piece, vm_ops->close on a VMA that goes. */
+void hugetlb_vma_open(struct vma *v);
+void hugetlb_vma_close(struct vml_sim *sim, struct vma *v);
+/* The hugetlbfs inode dies: its cached pages and unused reservations go back. */
+void hugetlb_file_free(struct vml_sim *sim, struct sim_file *f);
+/* The huge page index of va in v (vma_hugecache_offset). */
+uint64_t hugetlb_index(const struct hstate *h, const struct vma *v, uint64_t va);
+/* The private reserve map a VMA owns, or NULL (not the owner, shared, or noreserve). */
+const struct hugetlb_resv *hugetlb_vma_resv(const struct vma *v);
+/* Whether the owner's map records idx as consumed (faulted), for the checker. */
+bool hugetlb_resv_consumed(const struct hugetlb_resv *r, uint64_t idx);
+void hugetlb_resv_range(const struct hugetlb_resv *r, uint64_t *first, uint64_t *n);
 
 #endif

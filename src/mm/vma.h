@@ -368,6 +368,8 @@ int mmap_layout_init(struct mmap_layout *l, const struct mmap_layout_config *cfg
 #define MMAP_SHARED          0x4u  /* MAP_SHARED: shared anonymous memory is shmem */
 #define MMAP_FILE            0x8u  /* file-backed (not MAP_ANONYMOUS) */
 #define MMAP_FILE_THP        0x10u /* the file's get_unmapped_area is thp_get_unmapped_area */
+#define MMAP_HUGE_2M         0x20u /* a hugetlbfs file of 2 MiB pages (hugetlb_get_unmapped_area) */
+#define MMAP_HUGE_1G         0x40u /* a hugetlbfs file of 1 GiB pages */
 
 /* get_unmapped_area: where a mapping of len bytes (page aligned, > 0) goes.
  * Without MMAP_FIXED: a hint (rounded down to a page, raised to mmap_min_addr) is used as-is if
@@ -378,6 +380,9 @@ int mmap_layout_init(struct mmap_layout *l, const struct mmap_layout_config *cfg
  * fails or the layout is legacy. Anonymous private mappings with no hint and a length that is a
  * multiple of 2 MiB are placed 2 MiB-aligned. With MMAP_FIXED the address is checked only
  * (VML_ENOMEM beyond TASK_SIZE, VML_EINVAL misaligned or below mmap_min_addr).
+ * With MMAP_HUGE_2M or _1G (hugetlbfs): len must be a multiple of the huge page size and a
+ * MMAP_FIXED address aligned to it (VML_EINVAL); a hint is rounded up to it and a searched
+ * range aligned to it (vm_unmapped_area's align_mask).
  * pgoff (pages) matters only with MMAP_FILE_THP. Errors: VML_EINVAL, VML_ENOMEM (no room),
  * VML_EEXIST (MMAP_FIXED_NOREPLACE over a VMA). */
 int mmap_get_unmapped_area(const struct vma_set *set, const struct mmap_layout *l, uint64_t hint,

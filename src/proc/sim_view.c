@@ -26,6 +26,8 @@ const char *vml_sim_file_name(enum vml_sim_file f)
  * shmem objects (the internal tmpfs mount, 0:1). */
 #define FILE_DEV_MAJOR 8
 #define FILE_DEV_MINOR 1
+/* The internal hugetlbfs mount's anonymous device: 0:17 (00:11) on the reference kernel. */
+#define HUGETLBFS_DEV_MINOR 0x11
 
 struct header_buf {
     char name[96];
@@ -48,7 +50,11 @@ static void vma_header(const struct sim_mm *mm, const struct vma *v, struct vml_
     if (f) {
         h->offset = v->pgoff << PAGE_SHIFT;
         h->inode = f->ino;
-        if (f->shmem) {
+        if (f->hstate) {
+            /* hugetlb_file_setup: an unlinked inode named after what made it. */
+            h->dev_minor = HUGETLBFS_DEV_MINOR;
+            snprintf(buf->name, sizeof(buf->name), "/anon_hugepage (deleted)");
+        } else if (f->shmem) {
             h->dev_minor = 1;
             if (f->anon_shm)
                 snprintf(buf->name, sizeof(buf->name), "/dev/zero (deleted)");
@@ -76,6 +82,7 @@ struct smaps_acc {
     uint64_t rss, pss, pss_dirty, pss_anon, pss_file, pss_shmem; /* bytes; pss << PSS_SHIFT */
     uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
     uint64_t referenced, anonymous, locked;
+    uint64_t shared_hugetlb, private_hugetlb;
 };
 
 /* smaps_page_accumulate. */
@@ -125,13 +132,28 @@ static int smaps_leaf(const struct vml_pt_leaf *leaf, void *ctx)
     return 0;
 }
 
+/* smaps_hugetlb_range: a huge page counts whole, shared when more than one entry maps it
+ * (folio_maybe_mapped_shared); Rss and Pss leave hugetlb out. */
+static int smaps_huge_leaf(const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct smaps_acc *a = ctx;
+    const struct frame *f = sim_frame(a->sim, vml_pte_pfn(leaf->entry));
+    uint64_t size = 1ull << vml_level_shift(leaf->level);
+    if (f->mapcount > 1)
+        a->shared_hugetlb += size;
+    else
+        a->private_hugetlb += size;
+    return 0;
+}
+
 static void gather(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v,
                    struct smaps_acc *a)
 {
     memset(a, 0, sizeof(*a));
     a->sim = sim;
     a->v = v;
-    vml_pt_for_each(mm->pt, v->start, v->end, smaps_leaf, a);
+    vml_pt_for_each(mm->pt, v->start, v->end,
+                    (v->flags & VM_HUGETLB) ? smaps_huge_leaf : smaps_leaf, a);
 }
 
 static void add_counts(struct vml_smaps_counts *c, const struct smaps_acc *a)
@@ -149,6 +171,8 @@ static void add_counts(struct vml_smaps_counts *c, const struct smaps_acc *a)
     c->referenced += a->referenced;
     c->anonymous += a->anonymous;
     c->locked += a->locked;
+    c->shared_hugetlb += a->shared_hugetlb;
+    c->private_hugetlb += a->private_hugetlb;
 }
 
 /* Bytes (and PSS fixed point) to the kB the kernel prints. */
@@ -167,6 +191,8 @@ static void to_kb(struct vml_smaps_counts *c)
     c->private_dirty >>= 10;
     c->referenced >>= 10;
     c->anonymous >>= 10;
+    c->shared_hugetlb >>= 10;
+    c->private_hugetlb >>= 10;
 }
 
 /* show_smap_vma_flags: two-letter mnemonics in bit order. */
@@ -176,9 +202,11 @@ static void vm_flags_text(uint64_t fl, char *buf, size_t n)
         uint64_t bit;
         const char *name;
     } names[] = {
-        { VM_READ, "rd" },      { VM_WRITE, "wr" },    { VM_EXEC, "ex" },    { VM_SHARED, "sh" },
-        { VM_MAYREAD, "mr" },   { VM_MAYWRITE, "mw" }, { VM_MAYEXEC, "me" }, { VM_MAYSHARE, "ms" },
-        { VM_GROWSDOWN, "gd" }, { VM_LOCKED, "lo" },   { VM_ACCOUNT, "ac" }, { VM_NORESERVE, "nr" },
+        { VM_READ, "rd" },      { VM_WRITE, "wr" },      { VM_EXEC, "ex" },
+        { VM_SHARED, "sh" },    { VM_MAYREAD, "mr" },    { VM_MAYWRITE, "mw" },
+        { VM_MAYEXEC, "me" },   { VM_MAYSHARE, "ms" },   { VM_GROWSDOWN, "gd" },
+        { VM_LOCKED, "lo" },    { VM_DONTEXPAND, "de" }, { VM_ACCOUNT, "ac" },
+        { VM_NORESERVE, "nr" }, { VM_HUGETLB, "ht" },
     };
     size_t len = 0;
     buf[0] = 0;
@@ -201,8 +229,9 @@ static int show_smap(const struct vml_sim *sim, const struct sim_mm *mm, const s
     memset(&s, 0, sizeof(s));
     vma_header(mm, v, &s.hdr, &hb);
     s.size = (v->end - v->start) >> 10;
-    s.kernel_page_size = 4;
-    s.mmu_page_size = 4;
+    /* vma_kernel_pagesize, vma_mmu_pagesize */
+    s.kernel_page_size = (v->flags & VM_HUGETLB) ? hstate_size(vma_hstate(sim, v)) >> 10 : 4;
+    s.mmu_page_size = s.kernel_page_size;
     struct smaps_acc a;
     gather(sim, mm, v, &a);
     add_counts(&s.c, &a);
@@ -221,6 +250,22 @@ struct numa_acc {
     uint64_t pages, anon, dirty, active, mapmax;
     uint64_t node[VML_MAX_NODES];
 };
+
+/* gather_hugetlb_stats: one huge page, counted as one. */
+static int numa_huge_leaf(const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct numa_acc *a = ctx;
+    const struct frame *f = sim_frame(a->sim, vml_pte_pfn(leaf->entry));
+    a->pages++;
+    if (f->flags & PGF_ANON)
+        a->anon++;
+    if ((leaf->entry & VML_PTE_D) || (f->flags & PGF_DIRTY))
+        a->dirty++;
+    if ((uint64_t)f->mapcount > a->mapmax)
+        a->mapmax = (uint64_t)f->mapcount;
+    a->node[f->node]++;
+    return 0;
+}
 
 /* gather_stats for one entry (fs/proc/task_mmu.c): the zero page is not counted. */
 static int numa_leaf(const struct vml_pt_leaf *leaf, void *ctx)
@@ -260,8 +305,11 @@ static void show_numa_map(const struct vml_sim *sim, const struct sim_mm *mm, co
     } else if (strcmp(hb.name, "[stack]") == 0) {
         text_printf(out, " stack");
     }
+    bool huge = v->flags & VM_HUGETLB;
+    if (huge)
+        text_printf(out, " huge");
     struct numa_acc a = { .sim = sim };
-    vml_pt_for_each(mm->pt, v->start, v->end, numa_leaf, &a);
+    vml_pt_for_each(mm->pt, v->start, v->end, huge ? numa_huge_leaf : numa_leaf, &a);
     if (a.pages) {
         if (a.anon)
             text_printf(out, " anon=%llu", (unsigned long long)a.anon);
@@ -271,12 +319,13 @@ static void show_numa_map(const struct vml_sim *sim, const struct sim_mm *mm, co
             text_printf(out, " mapped=%llu", (unsigned long long)a.pages);
         if (a.mapmax > 1)
             text_printf(out, " mapmax=%llu", (unsigned long long)a.mapmax);
-        if (a.active < a.pages)
+        if (a.active < a.pages && !huge)
             text_printf(out, " active=%llu", (unsigned long long)a.active);
         for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++)
             if (a.node[n])
                 text_printf(out, " N%u=%llu", n, (unsigned long long)a.node[n]);
-        text_printf(out, " kernelpagesize_kB=4");
+        text_printf(out, " kernelpagesize_kB=%llu",
+                    huge ? (unsigned long long)(hstate_size(vma_hstate(sim, v)) >> 10) : 4ull);
     }
     text_printf(out, "\n");
 }
@@ -309,6 +358,7 @@ static void status_mem(const struct sim_mm *mm, struct vml_status_mem *s)
     s->vm_lib = mm->exec_vm * 4;
     s->vm_pte = vm_pte_kb(mm);
     s->vm_swap = mm->rss[MM_SWAPENTS] * 4;
+    s->hugetlb_pages = mm->hugetlb_usage * 4;
 }
 
 int vml_sim_status_mem(const struct vml_sim *sim, int pid, struct vml_status_mem *out)
@@ -486,11 +536,21 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->mapped = c.n.file_mapped * 4;
     m->shmem = c.n.shmem * 4;
     m->page_tables = c.pgtables * 4;
-    /* vm_commit_limit with overcommit_ratio 50 and no swap. */
-    m->commit_limit = c.total / 2 * 4;
+    /* vm_commit_limit with overcommit_ratio 50 and no swap: RAM outside the hugetlb pools. */
+    uint64_t hugetlb_pages = 0;
+    for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
+        hugetlb_pages += sim->hstates[i].nr << sim->hstates[i].order;
+    m->commit_limit = (c.total - hugetlb_pages) * 50 / 100 * 4;
     m->committed_as = sim->committed * 4;
     m->vmalloc_total = sim->cfg.paging == 5 ? 13743895347199ull : 34359738367ull;
+    /* hugetlb_report_meminfo: the default (2 MiB) pool's counters, all pools' memory. */
+    const struct hstate *h = &sim->hstates[VML_HUGE_2M];
+    m->hugepages_total = h->nr;
+    m->hugepages_free = h->free;
+    m->hugepages_rsvd = h->resv;
+    m->hugepages_surp = h->surplus;
     m->hugepagesize = 2048;
+    m->hugetlb = hugetlb_pages * 4;
     /* The direct map covers RAM with 2 MiB pages (no 1 GiB pages, nothing split). */
     m->direct_map_2m = c.total * 4;
 }
@@ -536,6 +596,8 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
         out->v[VML_VMSTAT_numa_local] += u.allocated_by_use[VML_USE_PGTABLE];
     }
     out->v[by_zone[sim_frame(sim, sim->zero_pfn)->zone]]--;
+    for (unsigned z = 0; z < VML_NR_ZONES; z++)
+        out->v[by_zone[z]] -= sim->pgalloc_hidden[z];
     /* global_dirty_limits: 20% / 10% of dirtyable memory (free + file LRU - reserve). */
     uint64_t low, high;
     watermarks(sim, &low, &high);

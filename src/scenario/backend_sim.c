@@ -40,11 +40,29 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     cfg.paging = m->paging_levels;
     cfg.seed = m->seed;
     cfg.no_zero_page = m->no_zero_page;
+    for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
+        cfg.nr_hugepages[i] = m->hugepages[i];
     b->nr_cpus = m->nr_cpus;
     int e = vml_sim_create(&cfg, &b->sim, &d);
-    if (e)
+    if (e) {
         snprintf(msg, VML_BACKEND_MSG, "machine: %.180s", d.msg[0] ? d.msg : vml_strerror(e));
-    return e;
+        return e;
+    }
+    /* Boot-time pools fall short when the buddy allocator has no more blocks: say so rather
+     * than run a different machine. */
+    for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++) {
+        struct vml_sim_hugepages hp;
+        if (!m->hugepages[i] || vml_sim_hugepages(b->sim, (enum vml_huge_size)i, &hp) != 0 ||
+            hp.nr == m->hugepages[i])
+            continue;
+        snprintf(msg, VML_BACKEND_MSG,
+                 "machine: hugepages=%s:%llu: only %llu such pages fit in the free memory; give "
+                 "the machine more ram= or ask for fewer",
+                 i == VML_HUGE_2M ? "2M" : "1G", (unsigned long long)m->hugepages[i],
+                 (unsigned long long)hp.nr);
+        return VML_ENOMEM;
+    }
+    return 0;
 }
 
 static void sb_destroy(void *ctx)

@@ -14,7 +14,9 @@
  *   - high-water marks (VmPeak, VmHWM) are not compared: they remember the runtime's history;
  *   - Referenced may be higher on Linux, up to Rss (page aging there moves accessed bits into
  *     the page's flag, seen by every mapper);
- *   - a process must be alive or dead on both sides, killed by the same signal.
+ *   - a process must be alive or dead on both sides, killed by the same signal;
+ *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
+ *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal.
  */
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -195,6 +197,13 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
             }
             compare_map(&a->maps[k], mb, out, &t);
         }
+    }
+    if (sim->pool.taken && real->pool.taken) {
+        text_printf(out, "hugetlb pool (2 MiB pages), at the end\n");
+        row(out, &t, "HugePages_Total", (int64_t)sim->pool.total, (int64_t)real->pool.total, "");
+        row(out, &t, "HugePages_Free", (int64_t)sim->pool.free, (int64_t)real->pool.free, "");
+        row(out, &t, "HugePages_Rsvd", (int64_t)sim->pool.rsvd, (int64_t)real->pool.rsvd, "");
+        row(out, &t, "HugePages_Surp", (int64_t)sim->pool.surp, (int64_t)real->pool.surp, "");
     }
     if (sim->n_procs != real->n_procs) {
         t.compared++;

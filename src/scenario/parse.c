@@ -33,7 +33,7 @@ struct parser {
 static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_PROC] = "proc NAME",
     [VML_OP_MMAP] = ("P mmap MAP SIZE anon|file=NAME|memfd=NAME private|shared PROT [at=ADDR] "
-                     "[fixed|noreplace] [populate] [noreserve] [offset=SIZE]"),
+                     "[fixed|noreplace] [populate] [noreserve] [offset=SIZE] [huge=2M|1G]"),
     [VML_OP_MUNMAP] = "P munmap MAP[START:END]",
     [VML_OP_MPROTECT] = "P mprotect MAP[START:END] PROT",
     [VML_OP_MADVISE] = "P madvise MAP[START:END] dontneed",
@@ -483,17 +483,64 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 /* ---- machine ------------------------------------------------------------------------------ */
 
-#define MACHINE_KEYS "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page"
+#define MACHINE_KEYS "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page, hugepages"
+
+/* A huge page size: 2M or 1G (huge= and hugepages=). */
+static int huge_size_word(struct parser *p, struct word w, const char *what,
+                          enum vml_huge_size *out)
+{
+    uint64_t v;
+    char buf[VML_SCN_WORD_MAX];
+    cstr(w, buf);
+    if (vml_parse_size(buf, &v, NULL) == 0 && (v == 2ull << 20 || v == 1ull << 30)) {
+        *out = v == 2ull << 20 ? VML_HUGE_2M : VML_HUGE_1G;
+        return 0;
+    }
+    return fail(p, w.col, "%s: huge pages are 2M or 1G, not '%.*s'", what, Q(w));
+}
+
+/* hugepages=SIZE:N[,SIZE:N]: the hugetlb pools, each size at most once. */
+static int machine_hugepages(struct parser *p, struct vml_machine_cfg *m, struct word val)
+{
+    static const char help[] = "write hugepages=2M:N or hugepages=2M:N,1G:N";
+    if (val.n == 0)
+        return fail(p, val.col, "missing pool sizes after hugepages= (%s)", help);
+    for (size_t i = 0; i <= val.n;) {
+        const char *comma = memchr(val.s + i, ',', val.n - i);
+        size_t j = comma ? (size_t)(comma - val.s) : val.n;
+        struct word item = sub(val, i, j), size, count;
+        const char *colon = memchr(item.s, ':', item.n);
+        if (!colon)
+            return fail(p, item.col, "hugepages: expected SIZE:COUNT, not '%.*s' (%s)", Q(item),
+                        help);
+        size = sub(item, 0, (size_t)(colon - item.s));
+        count = sub(item, size.n + 1, item.n);
+        enum vml_huge_size hs;
+        uint64_t n;
+        int r = huge_size_word(p, size, "hugepages", &hs);
+        if (r || (r = u64_word(p, count, "hugepages count", &n)))
+            return r;
+        if (m->hugepages_given & (1u << hs))
+            return fail(p, size.col, "hugepages: %.*s given twice", Q(size));
+        m->hugepages_given |= 1u << hs;
+        m->hugepages[hs] = n;
+        if (!comma)
+            break;
+        i = j + 1;
+    }
+    return 0;
+}
 
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
-    static const char *const keys[] = { "ram",  "nodes", "cpu",  "paging",   "cpus",
-                                        "seed", "thp",   "swap", "zero_page" };
+    static const char *const keys[] = { "ram",  "nodes", "cpu",  "paging",    "cpus",
+                                        "seed", "thp",   "swap", "zero_page", "hugepages" };
+    const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
     unsigned k = 0;
-    while (k < 9 && !is(key, keys[k]))
+    while (k < nkeys && !is(key, keys[k]))
         k++;
-    if (k == 9)
+    if (k == nkeys)
         return fail(p, key.col, "unknown machine setting '%.*s' (use " MACHINE_KEYS ")", Q(key));
     if (m->given & (1u << k))
         return fail(p, key.col, "machine setting '%s' given twice", keys[k]);
@@ -539,6 +586,7 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
         else
             return fail(p, val.col, "zero_page must be on or off, not '%.*s'", Q(val));
         return 0;
+    case VML_MCFG_HUGEPAGES: return machine_hugepages(p, m, val);
     default:
         if ((r = size_word(p, val, "swap", &m->swap_bytes)))
             return r;
@@ -561,7 +609,7 @@ static int parse_machine(struct parser *p)
                     "the machine line must come before every operation (line %u has '%s')",
                     s->ops[0].line, kind_names[s->ops[0].kind]);
     struct vml_machine_cfg m = s->machine;
-    unsigned ram_col = 0;
+    unsigned ram_col = 0, huge_col = 0;
     for (unsigned i = 1; i < l->n; i++) {
         struct word key, val;
         if (!split_kv(l->w[i], &key, &val))
@@ -572,6 +620,8 @@ static int parse_machine(struct parser *p)
             return r;
         if (is(key, "ram"))
             ram_col = val.col;
+        if (is(key, "hugepages"))
+            huge_col = val.col;
     }
     if (l->extra_col)
         return fail(p, l->extra_col, "too many words on one line");
@@ -580,6 +630,14 @@ static int parse_machine(struct parser *p)
     if (m.ram_bytes / m.nr_nodes < VML_PHYS_ALIGN)
         return fail(p, ram_col, "ram is too small for %u nodes (each node needs 2M or more)",
                     m.nr_nodes);
+    uint64_t pools = 0;
+    for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++) {
+        uint64_t size = i == VML_HUGE_2M ? 2ull << 20 : 1ull << 30;
+        if (m.hugepages[i] > m.ram_bytes / size || pools + m.hugepages[i] * size > m.ram_bytes)
+            return fail(p, huge_col, "hugepages need more than ram=%llu bytes",
+                        (unsigned long long)m.ram_bytes);
+        pools += m.hugepages[i] * size;
+    }
     s->machine = m;
     s->has_machine = true;
     s->machine_line = l->line;
@@ -881,6 +939,20 @@ static int mmap_options(struct parser *p, struct vml_op_mmap *m, unsigned i)
     bool has_offset = false;
     for (; i < l->n; i++) {
         struct word w = l->w[i], key, val;
+        if (split_kv(w, &key, &val) && is(key, "huge")) {
+            enum vml_huge_size hs;
+            if (m->huge_shift)
+                return fail(p, w.col, "mmap option 'huge' given twice");
+            int r = huge_size_word(p, val, "huge", &hs);
+            if (r)
+                return r;
+            if (m->backing != VML_BACKING_ANON)
+                return fail(p, w.col,
+                            "huge= is for anon mappings (MAP_HUGETLB maps anonymous "
+                            "memory from a hugetlb pool)");
+            m->huge_shift = hs == VML_HUGE_2M ? 21 : 30;
+            continue;
+        }
         unsigned bit = is(w, "fixed")       ? VML_MMAP_FIXED
                        : is(w, "noreplace") ? VML_MMAP_NOREPLACE
                        : is(w, "populate")  ? VML_MMAP_POPULATE
@@ -906,7 +978,7 @@ static int mmap_options(struct parser *p, struct vml_op_mmap *m, unsigned i)
         if (!bit)
             return fail(p, w.col,
                         "unknown mmap option '%.*s' (use at=ADDR, fixed, noreplace, populate, "
-                        "noreserve or offset=SIZE)",
+                        "noreserve, offset=SIZE or huge=2M|1G)",
                         Q(w));
         if (m->flags & bit)
             return fail(p, w.col, "mmap option '%.*s' given twice", Q(kv ? key : w));

@@ -245,6 +245,15 @@ static int op_mmap(struct run *r, struct proc_ent *p)
         flags |= VML_MAP_POPULATE;
     if (o->flags & VML_MMAP_NORESERVE)
         flags |= VML_MAP_NORESERVE;
+    /* MAP_HUGETLB rounds the length up to the huge page size. */
+    uint64_t unit = PAGE;
+    if (o->huge_shift) {
+        flags |= VML_MAP_HUGETLB | (o->huge_shift << VML_MAP_HUGE_SHIFT);
+        unit = 1ull << o->huge_shift;
+    }
+    if (o->len + unit - 1 < o->len)
+        return run_error(r, VML_EINVAL, 0, "mmap: %llu bytes do not round up to whole pages",
+                         (unsigned long long)o->len);
     uint64_t addr;
     int e = r->b->mmap(r->b->ctx, p->pid, o->addr, o->len, prot_of(o->prot), flags, file, o->offset,
                        &addr, r->msg);
@@ -255,7 +264,7 @@ static int op_mmap(struct run *r, struct proc_ent *p)
     struct map_ent *m = &p->maps[p->n_maps++];
     snprintf(m->name, sizeof(m->name), "%s", o->map);
     m->start = addr;
-    m->len = (o->len + PAGE - 1) & ~(PAGE - 1);
+    m->len = (o->len + unit - 1) & ~(unit - 1);
     m->live = true;
     return 0;
 }
@@ -763,6 +772,19 @@ static int snap_block(const struct vml_smaps *b, void *ctx)
 
 static int take_snapshot(struct run *r, struct vml_snapshot *snap)
 {
+    if (r->s->machine.given & VML_MCFG_HUGEPAGES) {
+        struct vml_text t = { 0 };
+        struct vml_meminfo m;
+        memset(&m, 0, sizeof(m));
+        int e = r->b->proc_text(r->b->ctx, 0, VML_PROCFILE_MEMINFO, 0, 0, &t, r->msg);
+        if (e == 0 && t.len)
+            e = vml_proc_parse_meminfo(t.s, t.len, &m, NULL);
+        vml_text_free(&t);
+        if (e)
+            return e;
+        snap->pool = (struct vml_snap_pool){ true, m.hugepages_total, m.hugepages_free,
+                                             m.hugepages_rsvd, m.hugepages_surp };
+    }
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
         return VML_EHOST;

@@ -3,8 +3,9 @@
  * Bytes that parse as a scenario are run on a small machine with the invariant checker after
  * every operation: no input may crash, leak, or break an invariant (frames conserved,
  * mapcounts, RSS, COW, TLBs, PSS). The machine is shrunk (at most 64 MiB, 2 nodes, 4 CPUs) and
- * every touch and replay capped at 512 accesses (replays of generators only) so that each input
- * runs in milliseconds; run errors (a failing system call, simulated memory exhausted) are normal
+ * hugetlb pools at most 8 2 MiB pages, every touch and replay capped at 512 accesses (replays
+ * of generators only) so that each input runs in milliseconds; run errors (a failing system
+ * call, simulated memory exhausted) are normal
  * outcomes.
  */
 #include "vmlab/vmlab.h"
@@ -27,6 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     m->ram_bytes = (uint64_t)m->nr_nodes * (32ull << 20);
     if (m->nr_cpus > 4)
         m->nr_cpus = 4;
+    /* hugetlb pools that fit the shrunk machine: a few 2 MiB pages, no 1 GiB page */
+    if (m->hugepages[VML_HUGE_2M] > 8)
+        m->hugepages[VML_HUGE_2M] = 8;
+    m->hugepages[VML_HUGE_1G] = 0;
     for (size_t i = 0; i < s->n_ops; i++) {
         struct vml_op *op = &s->ops[i];
         if (op->kind == VML_OP_TOUCH && (op->u.touch.count == 0 || op->u.touch.count > 512))

@@ -3,8 +3,10 @@
  * page tables, no stale TLB entries, PSS sums to the mapped memory.
  *
  * Several processes (spawned and forked) map, unmap, protect, advise, lock, touch and exit in a
- * small address window so that operations overlap. Fixed seeds; the failing seed, step and
- * operation are printed; VMLAB_SEED and VMLAB_OPS override them (random_seeds.h).
+ * small address window so that operations overlap. Some mappings are hugetlb (2 MiB pages in
+ * the window; 1 GiB pages at a 1 GiB-aligned spot of their own, on the seeds whose machine has
+ * room for a 1 GiB pool) and the pools are resized as the program runs. Fixed seeds; the failing
+ * seed, step and operation are printed; VMLAB_SEED and VMLAB_OPS override them (random_seeds.h).
  */
 #include "vmlab/vmlab.h"
 
@@ -19,6 +21,9 @@
 #define WINDOW    (16ull << 20) /* fixed mappings land in [base, base + WINDOW) */
 #define RECENT    16            /* ranges recently mapped, where most touches go */
 #define BASE      0x200000000ull
+#define BASE_1G   0x4000000000ull /* the 1 GiB hugetlb mappings */
+#define HUGE_2M   (2ull << 20)
+#define HUGE_1G   (1ull << 30)
 
 static uint64_t rng;
 
@@ -41,6 +46,7 @@ struct state {
     int pids[MAX_PROCS];
     int n;
     int files[3];
+    bool gigantic; /* the machine has a 1 GiB pool */
 };
 
 static char last_op[200];
@@ -71,6 +77,10 @@ static void range(uint64_t *start, uint64_t *len)
     uint64_t pages = WINDOW >> 12;
     uint64_t first = below(pages);
     uint64_t n = 1 + below(next() % 4 == 0 ? 2048 : 64);
+    if (below(4) == 0) { /* huge page aligned, to split hugetlb mappings where they allow */
+        first &= ~511ull;
+        n = (1 + below(4)) << 9;
+    }
     if (first + n > pages)
         n = pages - first;
     *start = BASE + (first << 12);
@@ -109,6 +119,19 @@ static int step(struct state *s)
         }
         if (below(8) == 0)
             flags |= VML_MAP_POPULATE;
+        if (file < 0 && below(4) == 0) {
+            /* hugetlb: 2 MiB pages in the window, or a 1 GiB page */
+            flags |= VML_MAP_HUGETLB | (below(4) ? VML_MAP_NORESERVE : 0);
+            if (s->gigantic && below(8) == 0) {
+                flags |= VML_MAP_HUGE_1GB;
+                a = BASE_1G + below(2) * HUGE_1G;
+                len = HUGE_1G;
+            } else {
+                flags |= below(2) ? VML_MAP_HUGE_2MB : 0;
+                a &= below(8) ? ~(HUGE_2M - 1) : ~0ull;
+                len = (1 + below(3)) * HUGE_2M - (below(8) ? 0 : 4096);
+            }
+        }
         unsigned p = prot();
         note("pid %d mmap %#llx+%#llx prot %u flags %#x file %d off %#llx", pid,
              (unsigned long long)a, (unsigned long long)len, p, flags, file,
@@ -175,6 +198,13 @@ static int step(struct state *s)
                         &out);
         break;
     case 11:
+        if (below(3) == 0) {
+            enum vml_huge_size hs = s->gigantic && below(4) == 0 ? VML_HUGE_1G : VML_HUGE_2M;
+            uint64_t count = hs == VML_HUGE_1G ? below(3) : below(48);
+            note("nr_hugepages[%d] = %llu", (int)hs, (unsigned long long)count);
+            r = vml_sim_set_nr_hugepages(s->sim, hs, count, NULL);
+            break;
+        }
         note("cpu run pid %d", pid);
         r = vml_sim_run_on(s->sim, (unsigned)below(2), pid);
         break;
@@ -188,11 +218,12 @@ static int step(struct state *s)
             a = rc[0] + off;
             len = (1 + below((rc[1] - off) >> 12)) << 12;
         }
+        bool big = len > (64ull << 20);
         struct vml_sim_access res;
         static const enum vml_access kinds[] = { VML_READ,  VML_READ,  VML_WRITE,
                                                  VML_WRITE, VML_WRITE, VML_EXEC };
         enum vml_access acc = kinds[below(6)];
-        uint64_t stride = below(2) ? 4096 : 4096 * (1 + below(8));
+        uint64_t stride = big ? (64ull << 20) : below(2) ? 4096 : 4096 * (1 + below(8));
         note("pid %d touch %#llx+%#llx %d stride %#llx", pid, (unsigned long long)a,
              (unsigned long long)len, acc, (unsigned long long)stride);
         r = vml_sim_touch(s->sim, pid, a, a + len, stride, acc, &res);
@@ -211,12 +242,16 @@ static int run_seed(uint64_t seed, unsigned long ops)
     rng = seed;
     struct vml_sim_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = 1ull << 30;
+    /* Half the seeds have room for 1 GiB pages (a free 1 GiB block on each node). */
+    bool gigantic = seed & 2;
+    cfg.phys.ram_bytes = gigantic ? 4ull << 30 : 1ull << 30;
     cfg.phys.nr_nodes = 2;
+    cfg.nr_hugepages[VML_HUGE_2M] = 16;
+    cfg.nr_hugepages[VML_HUGE_1G] = gigantic ? 1 : 0;
     cfg.nr_cpus = 2;
     cfg.paging = 4;
     vml_cpu_model_parse(seed & 1 ? "skylake" : "zen3:pcid=off", &cfg.cpu, NULL);
-    struct state s = { 0 };
+    struct state s = { .gigantic = gigantic };
     if (vml_sim_create(&cfg, &s.sim, NULL)) {
         fprintf(stderr, "seed %#llx: cannot create the machine\n", (unsigned long long)seed);
         return 1;

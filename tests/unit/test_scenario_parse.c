@@ -196,6 +196,29 @@ static void test_machine(void **state)
     vml_scenario_free(s);
     bad("machine ram=1G zero_page=maybe", 1, 26, "zero_page must be on or off, not 'maybe'");
 
+    s = ok("machine ram=4G hugepages=2M:64,1g:2\n");
+    assert_int_equal(s->machine.hugepages[VML_HUGE_2M], 64);
+    assert_int_equal(s->machine.hugepages[VML_HUGE_1G], 2);
+    assert_int_equal(s->machine.hugepages_given, 3);
+    assert_int_equal(s->machine.given, VML_MCFG_RAM | VML_MCFG_HUGEPAGES);
+    vml_scenario_free(s);
+    s = ok("machine hugepages=2097152:0 ram=2M\n");
+    assert_int_equal(s->machine.hugepages[VML_HUGE_2M], 0);
+    assert_int_equal(s->machine.hugepages_given, 1u << VML_HUGE_2M);
+    vml_scenario_free(s);
+    s = ok("machine ram=4M hugepages=2M:2\n");
+    assert_int_equal(s->machine.hugepages[VML_HUGE_2M], 2);
+    vml_scenario_free(s);
+    bad("machine ram=1G hugepages=", 1, 26, "missing pool sizes after hugepages=");
+    bad("machine ram=1G hugepages=2M", 1, 26, "expected SIZE:COUNT, not '2M'");
+    bad("machine ram=1G hugepages=4M:1", 1, 26, "huge pages are 2M or 1G, not '4M'");
+    bad("machine ram=1G hugepages=2M:1,2M:2", 1, 31, "hugepages: 2M given twice");
+    bad("machine ram=1G hugepages=2M:x", 1, 29, "hugepages count: expected a decimal number");
+    bad("machine ram=1G hugepages=2M:1,", 1, 31, "expected SIZE:COUNT, not ''");
+    bad("machine ram=4M hugepages=2M:3", 1, 26, "hugepages need more than ram=4194304 bytes");
+    bad("machine ram=2G hugepages=1G:2,2M:1", 1, 26, "hugepages need more than ram");
+    bad("machine ram=2G hugepages=2M:18446744073709551615", 1, 26, "hugepages need more");
+
     bad("proc a\nmachine ram=1G", 2, 1, "must come before every operation (line 1 has 'proc')");
     bad("machine ram=1G\n# x\nmachine ram=2G", 3, 1, "second machine line (the first is line 1)");
     bad("machine nodes=2", 1, 16, "missing ram=SIZE");
@@ -350,6 +373,18 @@ static void test_mmap(void **state)
     bad("proc a\na mmap buf 4K memfd=m shared rw offset=100", 2, 40, "not a multiple of 4K");
     bad("proc a\na mmap buf 4K memfd=m shared rw offset=0 offset=0", 2, 42,
         "option 'offset' given twice");
+    op = last("proc a\na mmap h 3M anon shared rw huge=2M noreserve\n", &s);
+    assert_int_equal(op->u.mmap.huge_shift, 21);
+    assert_int_equal(op->u.mmap.flags, VML_MMAP_NORESERVE);
+    vml_scenario_free(s);
+    op = last("proc a\na mmap h 1G anon private rw huge=1G\n", &s);
+    assert_int_equal(op->u.mmap.huge_shift, 30);
+    vml_scenario_free(s);
+    bad("proc a\na mmap buf 4K anon private rw huge=4K", 2, 36,
+        "huge pages are 2M or 1G, not '4K'");
+    bad("proc a\na mmap buf 4K anon private rw huge=2M huge=2M", 2, 39,
+        "option 'huge' given twice");
+    bad("proc a\na mmap buf 4K memfd=m shared rw huge=2M", 2, 33, "huge= is for anon mappings");
     bad("proc a\na mmap buf 4K anon private rw bogus", 2, 31, "unknown mmap option 'bogus'");
     bad("proc a\na mmap buf 4K anon private rw node=1", 2, 31, "unknown mmap option 'node=1'");
 }
