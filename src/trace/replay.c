@@ -292,16 +292,49 @@ void vml_replay_destroy(struct vml_replay *r)
 /* Maps the largest free region around va the policy allows: returns 1 when it mapped one, 0
  * when va is already inside a mapping (the kernel's fault handler takes it), 2 when nothing
  * can be mapped there (below mmap_min_addr), or a negative VML_E*. */
+/* mmap of one region: normal pages, or hugetlb ones from a pool grown first by what the region
+ * needs (a pool shrinks back when the mapping is refused). */
+static int map_region(struct vml_replay *r, uint64_t base, uint64_t len, unsigned huge)
+{
+    const unsigned prot = VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC;
+    unsigned flags = VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_FIXED_NOREPLACE;
+    uint64_t addr;
+    if (!huge)
+        return vml_sim_mmap(r->sim, r->pid, base, len, prot, flags | VML_MAP_NORESERVE, -1, 0,
+                            &addr);
+    enum vml_huge_size hs = huge == 30 ? VML_HUGE_1G : VML_HUGE_2M;
+    struct vml_sim_hugepages hp;
+    uint64_t nr;
+    int e = vml_sim_hugepages(r->sim, hs, &hp);
+    if (e)
+        return e;
+    if ((e = vml_sim_set_nr_hugepages(r->sim, hs, hp.nr + (len >> huge), &nr)) != 0)
+        return e;
+    if (nr < hp.nr + (len >> huge)) {
+        vml_sim_set_nr_hugepages(r->sim, hs, hp.nr, NULL);
+        return VML_ENOMEM; /* the buddy allocator has no more huge blocks */
+    }
+    flags |= VML_MAP_HUGETLB | (huge << VML_MAP_HUGE_SHIFT);
+    e = vml_sim_mmap(r->sim, r->pid, base, len, prot, flags, -1, 0, &addr);
+    if (e)
+        vml_sim_set_nr_hugepages(r->sim, hs, hp.nr, NULL);
+    return e;
+}
+
+/* Maps the largest free region around va the policy allows: returns 1 when it mapped one, 0
+ * when va is already inside a mapping (the kernel's fault handler takes it), 2 when nothing
+ * can be mapped there (below mmap_min_addr), or a negative VML_E*. Hugetlb regions fall back
+ * to 4 KiB pages where a huge page cannot be placed (below 2 MiB, beside the stack). */
 static int demand_map(struct vml_replay *r, uint64_t va)
 {
     struct attempt {
-        unsigned shift;
-        unsigned flags;
+        uint8_t shift; /* log2 of the region's size (0 ends the plan) */
+        uint8_t huge;  /* 0, or log2 of the hugetlb page size */
     };
     static const struct attempt plans[VML_PS_COUNT][3] = {
         [VML_PS_4K] = { { 30, 0 }, { 21, 0 }, { 12, 0 } },
-        [VML_PS_2M] = { { 30, 0 }, { 21, 0 }, { 12, 0 } },
-        [VML_PS_1G] = { { 30, 0 }, { 12, 0 }, { 0, 0 } },
+        [VML_PS_2M] = { { 30, 21 }, { 21, 21 }, { 12, 0 } },
+        [VML_PS_1G] = { { 30, 30 }, { 12, 0 }, { 0, 0 } },
     };
     int last = VML_EEXIST;
     if (u64set_has(&r->whole, (va & ~((1ull << 30) - 1)) | 30))
@@ -309,7 +342,7 @@ static int demand_map(struct vml_replay *r, uint64_t va)
     for (unsigned i = 0; i < 3 && plans[r->pages][i].shift; i++) {
         const struct attempt *a = &plans[r->pages][i];
         uint64_t len = 1ull << a->shift, base = va & ~(len - 1);
-        if (base < MIN_ADDR && va >= MIN_ADDR && a->flags == 0) {
+        if (base < MIN_ADDR && va >= MIN_ADDR && !a->huge) {
             /* Nothing maps below mmap_min_addr: the region starts there instead. */
             len -= MIN_ADDR - base;
             base = MIN_ADDR;
@@ -319,12 +352,7 @@ static int demand_map(struct vml_replay *r, uint64_t va)
             return fresh;
         if (!fresh)
             continue;
-        uint64_t addr;
-        last =
-            vml_sim_mmap(r->sim, r->pid, base, len, VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC,
-                         VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_FIXED_NOREPLACE |
-                             VML_MAP_NORESERVE | a->flags,
-                         -1, 0, &addr);
+        last = map_region(r, base, len, a->huge);
         if (last == 0) {
             if (a->shift == 30 && base == (va & ~((1ull << 30) - 1)) &&
                 u64set_add(&r->whole, base | 30) < 0)
