@@ -21,4 +21,13 @@ for scn in "${list[@]}"; do
   "$bin" run "$scn" --summary
   echo
 done
+echo "================================================================================"
+echo "Trace replay: the same million random reads over 1 GiB with 4 KiB, 2 MiB and 1 GiB pages"
+echo "================================================================================"
+for pages in 4k 2m 1g; do
+  echo "\$ vmlab replay gen:random:footprint=1G,count=1M --pages $pages | grep -E ' 4K  | STLB|cycles|tables'"
+  "$bin" replay gen:random:footprint=1G,count=1M --pages "$pages" | grep -E ' 4K  | STLB|cycles|tables'
+done
+echo
 echo "All $(ls *.vml | wc -l) examples: examples/*.vml (vmlab run FILE; docs/scenario.md)."
+echo "Traces: vmlab replay --help, vmlab trace --help, docs/trace-format.md."
