@@ -209,7 +209,8 @@ void trace_fail(struct vml_trace_reader *r, int err, uint64_t line, unsigned col
 /* Keeps records that did not fit in the caller's buffer for the next call. */
 void trace_push_pending(struct vml_trace_reader *r, const struct vml_trace_rec *recs, unsigned n);
 
-/* Writes s[0..n) quoted, escaped and truncated to about 40 characters into buf; returns buf. */
+/* Writes s[0..n) quoted, escaped (\", \\, \xNN) and cut after 40 characters (then "...")
+ * into buf; returns buf. */
 char *trace_quote(char *buf, size_t cap, const uint8_t *s, size_t n);
 
 /* Value of hex digit c, or -1. */
