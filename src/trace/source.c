@@ -389,7 +389,8 @@ int src_open_mem(struct trace_src *s, const void *data, size_t len, struct vml_d
     s->in = s->mem;
     s->in_len = len;
     s->in_eof = true;
-    s->cap = SRC_CHUNK;
+    /* Small inputs get a small output buffer (it grows if a line needs it). */
+    s->cap = len < SRC_CHUNK / 64 ? SRC_CHUNK / 16 : SRC_CHUNK;
     s->buf = alloc_buf(s->cap);
     if (!s->buf)
         return fail(d, VML_EHOST, "out of memory");
