@@ -52,7 +52,8 @@ struct vml_trace_reader;
 /* Opens a trace file. With VML_TRACE_AUTO the format is detected from its first bytes (after
  * decompression) and, for ChampSim (which has no magic), from a name ending in .champsim,
  * .champsimtrace or .trace (before any .xz/.gz). A path of "-" reads standard input.
- * VML_ENOENT (cannot open; diag says why), VML_EPARSE (format not recognised), VML_EHOST. */
+ * VML_ENOENT (cannot open; diag says why), VML_EPARSE (format not recognised), VML_EHOST,
+ * VML_EINVAL (fmt is VML_TRACE_GEN). On failure diag->file is path. */
 int vml_trace_open(const char *path, enum vml_trace_format fmt, struct vml_trace_reader **out,
                    struct vml_diag *diag);
 
@@ -64,7 +65,8 @@ int vml_trace_open_mem(const void *data, size_t len, const char *name, enum vml_
  * VML_E* with diag set: VML_EPARSE for a bad record (diag->file and, for text formats,
  * diag->line and diag->col; binary formats give the byte offset in diag->msg), VML_EHOST.
  * After an error every later call returns the same error. A lackey M line yields a read then a
- * write of the same address; a ChampSim instruction yields its fetch, loads, then stores. */
+ * write of the same address; a ChampSim instruction yields its fetch, loads, then stores.
+ * diag->file then points at the reader's copy of the name, valid until vml_trace_close. */
 long vml_trace_read(struct vml_trace_reader *r, struct vml_trace_rec *buf, size_t n,
                     struct vml_diag *diag);
 

@@ -140,7 +140,7 @@ static int parse_value(enum key k, const char *v, struct vml_gen_config *c, stru
         break;
     }
     case K_S:
-        bad = parse_fixed(v, 3, 10000, &x);
+        bad = parse_fixed(v, 3, 1000000, &x); /* gen_check() says what the range is */
         if (bad) {
             diag_set(d, 1, bad, "s '%s': expected an exponent such as 0.99 (at most 3 decimals)",
                      v);
@@ -192,6 +192,7 @@ int vml_gen_parse(const char *spec, struct vml_gen_config *cfg, struct vml_diag 
             return perr(diag, pos + 1, "expected KEY=VALUE, got '%.*s'",
                         (int)(ilen > 40 ? 40 : ilen), spec + pos);
         size_t klen = (size_t)(eq - (spec + pos)), vpos = pos + klen + 1, vlen = ilen - klen - 1;
+        size_t vc = vpos + 1; /* the value's column */
         int k = -1;
         for (int i = 0; i < NR_KEYS; i++)
             if (strlen(key_names[i]) == klen && strncmp(spec + pos, key_names[i], klen) == 0)
@@ -208,15 +209,15 @@ int vml_gen_parse(const char *spec, struct vml_gen_config *cfg, struct vml_diag 
         if (vcol[k])
             return perr(diag, pos + 1, "%s is given twice", key_names[k]);
         if (vlen == 0)
-            return perr(diag, vpos, "missing value for %s", key_names[k]);
+            return perr(diag, vc, "missing value for %s", key_names[k]);
         if (vlen > 64)
-            return perr(diag, vpos, "value for %s is too long", key_names[k]);
+            return perr(diag, vc, "value for %s is too long", key_names[k]);
         char v[80];
         struct vml_diag d = { 0 };
         snprintf(v, sizeof(v), "%.*s", (int)vlen, spec + vpos);
         if (parse_value((enum key)k, v, &c, &d))
-            return perr(diag, vpos + (d.col ? d.col - 1 : 0), "%s: %s", key_names[k], d.msg);
-        vcol[k] = vpos;
+            return perr(diag, vc + (d.col ? d.col - 1 : 0), "%s: %s", key_names[k], d.msg);
+        vcol[k] = vc;
         pos += ilen;
     }
     if (c.pattern == VML_GEN_SEQ && !vcol[K_STRIDE])

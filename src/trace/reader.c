@@ -41,15 +41,15 @@ void trace_push_pending(struct vml_trace_reader *r, const struct vml_trace_rec *
 
 char *trace_quote(char *buf, size_t cap, const uint8_t *s, size_t n)
 {
-    const size_t max = 32;
-    size_t o = 0;
+    const size_t max = 40; /* characters between the quotes, escapes included */
+    size_t o = 0, i = 0;
     if (cap < 8) {
         if (cap)
             buf[0] = 0;
         return buf;
     }
     buf[o++] = '"';
-    for (size_t i = 0; i < n && i < max && o + 8 < cap; i++) {
+    for (; i < n && o <= max && o + 8 < cap; i++) {
         unsigned c = s[i];
         if (c == '"' || c == '\\')
             o += (size_t)snprintf(buf + o, cap - o, "\\%c", (char)c);
@@ -58,7 +58,7 @@ char *trace_quote(char *buf, size_t cap, const uint8_t *s, size_t n)
         else
             buf[o++] = (char)c;
     }
-    if (n > max && o + 4 < cap) {
+    if (i < n && o + 4 < cap) {
         memcpy(buf + o, "...", 3);
         o += 3;
     }

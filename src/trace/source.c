@@ -109,11 +109,16 @@ static bool in_exhausted(const struct trace_src *s)
     return s->in_pos == s->in_len && s->in_eof;
 }
 
+static const char *comp_label(const struct trace_src *s)
+{
+    return s->comp == VML_TRACE_ZSTD ? "zstd" : s->comp == VML_TRACE_XZ ? "xz" : "gzip";
+}
+
 static int truncated(struct trace_src *s, struct vml_diag *d)
 {
     return fail(d, VML_EPARSE,
                 "truncated %s data: the input ends at compressed byte %llu inside a %s",
-                vml_trace_compress_name(s->comp), (unsigned long long)s->in_off,
+                comp_label(s), (unsigned long long)s->in_off,
                 s->comp == VML_TRACE_ZSTD ? "frame"
                 : s->comp == VML_TRACE_XZ ? "stream"
                                           : "member");
@@ -122,7 +127,7 @@ static int truncated(struct trace_src *s, struct vml_diag *d)
 static int corrupt(struct trace_src *s, struct vml_diag *d, const char *why)
 {
     return fail(d, VML_EPARSE, "corrupt %s data near compressed byte offset %llu: %s",
-                vml_trace_compress_name(s->comp), (unsigned long long)s->in_off, why);
+                comp_label(s), (unsigned long long)s->in_off, why);
 }
 
 /* One decoder step into buf[len..cap). Returns 1 to go on, 0 at the end of the stream. */
@@ -384,7 +389,8 @@ int src_open_mem(struct trace_src *s, const void *data, size_t len, struct vml_d
     s->in = s->mem;
     s->in_len = len;
     s->in_eof = true;
-    s->cap = SRC_CHUNK;
+    /* Small inputs get a small output buffer (it grows if a line needs it). */
+    s->cap = len < SRC_CHUNK / 64 ? SRC_CHUNK / 16 : SRC_CHUNK;
     s->buf = alloc_buf(s->cap);
     if (!s->buf)
         return fail(d, VML_EHOST, "out of memory");

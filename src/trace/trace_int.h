@@ -34,24 +34,24 @@
 /* ---- the byte source -------------------------------------------------------------------- */
 
 struct trace_src {
-    const uint8_t *win; /* unconsumed bytes */
-    size_t len;         /* bytes in the window */
-    uint64_t off;       /* offset of win[0] in the (decompressed) stream */
-    bool eof;           /* the window holds everything that is left */
-    enum vml_trace_compress comp;
+    const uint8_t *win;           /* unconsumed bytes */
+    size_t len;                   /* bytes in the window */
+    uint64_t off;                 /* offset of win[0] in the (decompressed) stream */
+    bool eof;                     /* the window holds everything that is left */
+    enum vml_trace_compress comp; /* found from the first bytes */
 
-    uint8_t *buf;       /* owned output buffer, cap + SRC_PAD + 1 bytes; NULL while zero-copy */
-    size_t cap;         /* usable bytes of buf */
-    int fd;             /* input file, or -1 for memory input */
-    bool own_fd;        /* close fd at the end (not for standard input) */
-    bool in_eof;        /* no more compressed input */
-    const uint8_t *mem; /* memory input */
-    size_t mem_len;
-    const uint8_t *in; /* compressed input: in_buf for files, mem for memory */
-    uint8_t *in_buf;   /* owned chunk of compressed file input */
-    size_t in_pos, in_len;
-    uint64_t in_off; /* compressed bytes consumed by the decoder */
-    ZSTD_DStream *zd;
+    uint8_t *buf;          /* owned output buffer, cap + SRC_PAD + 1 bytes; NULL while zero-copy */
+    size_t cap;            /* usable bytes of buf */
+    int fd;                /* input file, or -1 for memory input */
+    bool own_fd;           /* close fd at the end (not for standard input) */
+    bool in_eof;           /* no more compressed input */
+    const uint8_t *mem;    /* memory input */
+    size_t mem_len;        /* bytes of memory input */
+    const uint8_t *in;     /* compressed input: in_buf for files, mem for memory */
+    uint8_t *in_buf;       /* owned chunk of compressed file input */
+    size_t in_pos, in_len; /* consumed and available bytes of in */
+    uint64_t in_off;       /* compressed bytes consumed by the decoder */
+    ZSTD_DStream *zd;      /* the decoder for comp (one of the three) */
     lzma_stream xz;
     z_stream gz;
     bool dec_live; /* a decoder was initialised */
@@ -170,7 +170,7 @@ struct text_state {
 };
 
 struct gen_state {
-    struct vml_gen_config cfg;
+    struct vml_gen_config cfg;      /* as given (checked) */
     uint64_t done;                  /* records produced */
     uint64_t rng[4];                /* xoshiro256** state for addresses */
     uint64_t mix[4];                /* xoshiro256** state for the read/write choice */
@@ -185,15 +185,15 @@ struct vml_trace_reader {
     /* Fills up to n records; returns how many (0 at the end). On a bad record it calls
      * trace_fail() and returns what it produced before it. */
     long (*read)(struct vml_trace_reader *r, struct vml_trace_rec *out, size_t n);
-    enum vml_trace_format format;
-    uint64_t count;       /* records announced in advance, 0 = unknown */
-    int err;              /* sticky error, 0 while none */
-    struct vml_diag diag; /* where err happened; file points at name */
-    char *name;           /* owned copy of the input's name */
-    bool has_src;
-    struct trace_src src;
+    enum vml_trace_format format;    /* never AUTO once open */
+    uint64_t count;                  /* records announced in advance, 0 = unknown */
+    int err;                         /* sticky error, 0 while none */
+    struct vml_diag diag;            /* where err happened; file points at name */
+    char *name;                      /* owned copy of the input's name */
+    bool has_src;                    /* src is open (not for generators) */
+    struct trace_src src;            /* the bytes of a file or memory */
     struct vml_trace_rec pending[8]; /* records produced but not yet returned */
-    unsigned npending, pending_pos;
+    unsigned npending, pending_pos;  /* how many, and the next to return */
     union {
         struct native_state native;
         struct text_state text;
@@ -209,7 +209,8 @@ void trace_fail(struct vml_trace_reader *r, int err, uint64_t line, unsigned col
 /* Keeps records that did not fit in the caller's buffer for the next call. */
 void trace_push_pending(struct vml_trace_reader *r, const struct vml_trace_rec *recs, unsigned n);
 
-/* Writes s[0..n) quoted, escaped and truncated to about 40 characters into buf; returns buf. */
+/* Writes s[0..n) quoted, escaped (\", \\, \xNN) and cut after 40 characters (then "...")
+ * into buf; returns buf. */
 char *trace_quote(char *buf, size_t cap, const uint8_t *s, size_t n);
 
 /* Value of hex digit c, or -1. */
