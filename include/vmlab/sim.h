@@ -3,8 +3,8 @@
  * A vml_sim is one simulated machine (physical memory, CPUs) running a small Linux memory
  * manager: processes with VMAs and page tables, demand paging with the shared zero page,
  * fork with copy-on-write, a page cache for simulated files, shmem, hugetlb pools of 2 MiB and
- * 1 GiB pages, and the /proc files that describe it all in the kernel's text format. Each rule follows the kernel function named in
- * the source (see ../shared/reference/linux-vm-semantics.md).
+ * 1 GiB pages, and the /proc files that describe it all in the kernel's text format. Each rule
+ * follows the kernel function named in the source (see ../shared/reference/linux-vm-semantics.md).
  *
  * Calls mirror system calls: they return 0 or a negative VML_E* code that plays the errno's
  * part (VML_EINVAL for EINVAL, VML_ENOMEM for ENOMEM, VML_EEXIST for EEXIST, VML_ENOENT for
