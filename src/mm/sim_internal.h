@@ -237,6 +237,7 @@ void mm_update_hiwater(struct sim_mm *mm);
 void vma_anon_prepare(struct vml_sim *sim, struct vma *v);
 
 /* ---- hugetlb (hugetlb.c) ---- */
+struct hugetlb_resv; /* a private mapping's reserve map */
 /* Sets up the pools the CPU supports and fills them as boot-time hugepages= would. */
 int hugetlb_init(struct vml_sim *sim);
 /* The pool of MAP_HUGE_* bits in mmap flags (0: the default, 2 MiB), or NULL if there is none

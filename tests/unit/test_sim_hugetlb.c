@@ -249,6 +249,11 @@ static void test_reservations(void **state)
     assert_int_equal(meminfo(sim, "Hugetlb"), 8192);
     uint64_t p = map(sim, a, 0, 3 * HP, HUGE);
     expect_pool(sim, 4, 4, 3, 0);
+    char *text = proc_text(sim, 0, VML_SIM_MEMINFO, 0, 0);
+    assert_non_null(strstr(text, "\nHugePages_Total:       4\nHugePages_Free:        4\n"
+                                 "HugePages_Rsvd:        3\nHugePages_Surp:        0\n"
+                                 "Hugepagesize:       2048 kB\nHugetlb:            8192 kB\n"));
+    free(text);
     assert_int_equal(status(sim, a, "HugetlbPages"), 0);
     assert_int_equal(poke(sim, a, p, VML_WRITE), 1);
     expect_pool(sim, 4, 3, 2, 0);
@@ -292,6 +297,24 @@ static void test_pool_sizing(void **state)
     assert_int_equal(vmstat(sim, "htlb_buddy_alloc_success"), 8);
     assert_int_equal(vmstat(sim, "pgalloc_dma32") - alloc0, 8 * 512);
     assert_int_equal(vmstat(sim, "numa_hit") - hit0, 8);
+    /* The pool's pages left the buddy allocator's free lists: buddyinfo sums to MemFree. */
+    char *bi = proc_text(sim, 0, VML_SIM_BUDDYINFO, 0, 0);
+    uint64_t buddy_kb = 0;
+    for (char *line = strtok(bi, "\n"); line; line = strtok(NULL, "\n")) {
+        char *q = strstr(line, "zone");
+        q = q ? q + 4 + strspn(q + 4, " ") : NULL;
+        q = q ? q + strcspn(q, " ") : NULL;
+        for (unsigned order = 0; q && *q; order++) {
+            char *end;
+            uint64_t n = strtoull(q, &end, 10);
+            if (end == q)
+                break;
+            buddy_kb += n * (4ull << order);
+            q = end;
+        }
+    }
+    free(bi);
+    assert_int_equal(buddy_kb, meminfo(sim, "MemFree"));
     int a = spawn(sim);
     uint64_t p = map(sim, a, 0, 4 * HP, HUGE);
     touch(sim, a, p, p + 4 * HP, HP, VML_WRITE);
