@@ -14,6 +14,7 @@
  * Targets on the project machine: seq >= 200 M/s, l1reach >= 100 M/s, random >= 25 M/s,
  * lackey >= 25 M lines/s.
  */
+#include "bench_util.h"
 #include "vmlab/vmlab.h"
 
 #include <stdio.h>
@@ -25,25 +26,6 @@
 #define BATCH 4096
 
 static volatile uint64_t sink;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void die(const char *what, const struct vml_diag *d)
 {

@@ -8,6 +8,7 @@
  * summing the same bytes as 64-bit words (memory bandwidth; the lower bound of any reader).
  * Medians of RUNS runs. Target: lackey text from memory >= 80 M lines/s.
  */
+#include "bench_util.h"
 #include "vmlab/trace.h"
 
 #include <stdio.h>
@@ -20,13 +21,6 @@
 #define BATCH 4096
 
 static volatile uint64_t sink;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -206,18 +200,6 @@ static double time_read(const struct buf *b, const char *path, enum vml_trace_fo
     vml_trace_close(r);
     sink = acc;
     return t;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-    qsort(v, n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void run(const char *name, const struct buf *b, const char *path, enum vml_trace_format f,
