@@ -53,6 +53,7 @@ struct vml_replay {
     struct vml_replay_stats own; /* everything the MMU does not count */
     struct u64set tried; /* regions the demand mapper tried (mapped or occupied): base | shift */
     struct u64set whole; /* 1 GiB regions it mapped whole: base | 30 */
+    bool prefetch;       /* walks were frequent in the last batch: prefetch ahead */
 };
 
 void vml_replay_defaults(struct vml_replay_config *cfg)
@@ -435,6 +436,18 @@ static __attribute__((noinline)) int resolve(struct vml_replay *r, struct rcpu *
     return DONE;
 }
 
+/* How many records ahead replay starts loading a walk's last page-table entry: far enough to
+ * cover a host memory access, near enough that the line is still there when used. */
+#define PREFETCH_AHEAD 8
+
+static uint64_t walks_now(const struct vml_replay *r)
+{
+    uint64_t w = 0;
+    for (unsigned c = 0; c < r->nr_cpus; c++)
+        w += vml_cpu_stats(r->cpus[c].cpu)->walks;
+    return w;
+}
+
 /* One page's access: DONE with *ps its translation's size, SKIPPED, KILLED, VML_E*. */
 static inline int access_page(struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
                               unsigned *ps, struct vml_diag *diag)
@@ -481,8 +494,15 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
         goto out;
     forget_all(r); /* the simulation may have changed between feeds */
     const unsigned cpu_limit = r->standalone ? r->nr_cpus : UINT32_MAX;
+    const size_t ahead = r->prefetch ? PREFETCH_AHEAD : 0;
+    uint64_t walks_before = walks_now(r);
     for (; i < n; i++) {
         const struct vml_trace_rec *rec = &recs[i];
+        if (ahead && i + ahead < n) {
+            const struct vml_trace_rec *next = &recs[i + ahead];
+            if (next->cpu < cpu_limit)
+                vml_mmu_prefetch(r->cpus[r->standalone ? next->cpu : 0].cpu, next->addr);
+        }
         unsigned kind = rec->kind;
         if (__builtin_expect(kind >= VML_NR_ACCESS || rec->cpu >= cpu_limit, 0)) {
             e = bad_record(r, rec, diag);
@@ -512,6 +532,9 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
         }
     }
     r->own.records += i;
+    /* Prefetching pays when most records walk (random traces over much memory) and costs
+     * when they hit: decide from this batch for the next. */
+    r->prefetch = i >= 64 && (walks_now(r) - walks_before) * 4 > i;
 out:
     if (done)
         *done = i;
