@@ -269,6 +269,39 @@ static void test_bad_records(void **state)
     assert_non_null(strstr(d.msg, "\"8k\""));
 }
 
+/* vml_mmu_prefetch is a host hint: no counter, TLB entry or accessed bit changes, whatever the
+ * address (mapped, unmapped, huge, non-canonical). */
+static void test_prefetch_no_effect(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = tiny_sim();
+    int pid;
+    uint64_t b;
+    assert_int_equal(vml_sim_spawn(sim, "t", &pid), 0);
+    assert_int_equal(vml_sim_mmap(sim, pid, 0, 4 * PG, RW,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_POPULATE, -1, 0,
+                                  &b),
+                     0);
+    unsigned c;
+    assert_int_equal(vml_sim_enter(sim, pid, &c), 0);
+    struct vml_cpu *cpu = vml_sim_cpu(sim, c);
+    struct vml_mmu_stats before = *vml_cpu_stats(cpu);
+    struct vml_text t0 = { 0 }, t1 = { 0 };
+    assert_int_equal(vml_sim_proc_text(sim, pid, VML_SIM_SMAPS, 0, 0, &t0), 0);
+    const uint64_t addrs[] = { b, b + PG, b + 3 * PG + 8, 0x10000000, 0x800000000000ull, 0, ~0ull };
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
+        vml_mmu_prefetch(cpu, addrs[i]);
+    assert_memory_equal(&before, vml_cpu_stats(cpu), sizeof(before));
+    assert_int_equal(vml_sim_proc_text(sim, pid, VML_SIM_SMAPS, 0, 0, &t1), 0);
+    assert_int_equal(t0.len, t1.len);
+    assert_memory_equal(t0.s, t1.s, t0.len);
+    char why[256];
+    assert_int_equal(vml_sim_check(sim, why, sizeof(why)), 0);
+    vml_text_free(&t0);
+    vml_text_free(&t1);
+    vml_sim_destroy(sim);
+}
+
 /* ---- the shortcut against translating everything ----------------------------------------- */
 
 static uint64_t next(uint64_t *s)
@@ -371,10 +404,10 @@ static void test_shortcut_exact(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tiny_tlb),       cmocka_unit_test(test_write_after_read),
-        cmocka_unit_test(test_demand_mapping), cmocka_unit_test(test_huge_pages),
-        cmocka_unit_test(test_attached_segv),  cmocka_unit_test(test_bad_records),
-        cmocka_unit_test(test_shortcut_exact),
+        cmocka_unit_test(test_tiny_tlb),           cmocka_unit_test(test_write_after_read),
+        cmocka_unit_test(test_demand_mapping),     cmocka_unit_test(test_huge_pages),
+        cmocka_unit_test(test_attached_segv),      cmocka_unit_test(test_bad_records),
+        cmocka_unit_test(test_prefetch_no_effect), cmocka_unit_test(test_shortcut_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
