@@ -112,11 +112,12 @@ struct vml_cpu {
     /* The walk's plan (after the L1 hit path's fields, which keep their places). */
     struct pwc_plan pwc_plan[VML_PWC_NR];
     unsigned nr_pwc_plan;
-    uint64_t pwc_key_base;         /* ASSOC_VALID | current pcid */
-    uint32_t pwc_memo[VML_PWC_NR]; /* the miss path's: way of each cache's last hit, checked
-                                    * first (keys are unique in a set, so a match there is the
-                                    * scan's answer); a hint, never stale in effect */
-    struct miss_plan miss[2];      /* [fetch] */
+    uint64_t pwc_key_base;           /* ASSOC_VALID | current pcid */
+    uint32_t pwc_stride[VML_PWC_NR]; /* words per set block of each cache: 3 * ways */
+    uint32_t pwc_memo[VML_PWC_NR];   /* the miss path's: way of each cache's last hit, checked
+                                      * first (keys are unique in a set, so a match there is the
+                                      * scan's answer); a hint, never stale in effect */
+    struct miss_plan miss[2];        /* [fetch] */
     /* Host prefetch hints, not part of the model: where the last walk through each 2 MiB of
      * linear addresses (lva >> 21; direct-mapped) read its leaf table. Kept as a number, never
      * dereferenced: a stale hint costs a useless prefetch, nothing else. */
@@ -287,6 +288,7 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         cpu->pwc_on[p] = n > 0;
         if (cpu->pwc_on[p] && assoc_init(&cpu->pwc[p], n / w, w) != 0)
             r = VML_EHOST;
+        cpu->pwc_stride[p] = 3 * w;
     }
     if (r) {
         vml_cpu_destroy(cpu);
@@ -770,37 +772,32 @@ struct miss_blocks {
     uint64_t *l2[VML_PS_COUNT];
 };
 
-/* Fills the array x of level t with a non-global entry of its size for lva, into block b if a
- * lookup probed it (else computed). The key is absent: the lookup just missed. hold: the array
- * may not hold the size yet (a block from one of the miss path's probes means it does and has
- * entries, so tlb_hold would change nothing). The level holds no global entry (the miss path's
- * precondition), so none is evicted. */
-static inline __attribute__((always_inline)) void miss_fill(struct tlb_level *t,
-                                                            const struct miss_arr *x, unsigned ps,
-                                                            uint64_t *b, bool hold, uint64_t lva,
-                                                            uint64_t val)
-{
-    uint64_t vpn = lva >> x->shift;
-    assert(t->nr_global == 0);
-    if (!b)
-        b = x->slots + (size_t)(vpn & x->set_mask) * x->stride;
-    if (hold)
-        tlb_hold(t, x->array, ps);
-    assoc_insert_absent_any(x->a, b, x->key_base | (vpn << 12), val);
-}
-
-/* Fills level t (of the miss plan's arrays x) after both levels missed, as tlb_fill_absent
- * would: the blocks the probes missed in are used; b_fast is the fast path's block, whose
- * array was probed without a look at what it holds. */
+/* Fills level t (the miss plan's arrays x[], by page size) after a miss in it, as
+ * tlb_fill_absent would, into the block the probe for the size missed in (blk[ps]; NULL: not
+ * probed, computed here). b_fast is the fast path's block: its array was probed without a look
+ * at what it holds, so, as for one not probed, tlb_hold must note the size; a block from the
+ * miss path's probes means the array holds the size and has entries (tlb_hold would change
+ * nothing). The level holds no global entry (the miss path's precondition), so none is
+ * evicted. */
 static inline __attribute__((always_inline)) void
 miss_fill_level(struct vml_cpu *cpu, struct tlb_level *t, const struct miss_arr *x, unsigned ps,
                 uint64_t *const *blk, const uint64_t *b_fast, uint64_t va, uint64_t lva,
                 uint64_t val)
 {
-    if ((val & VML_PTE_G) || t->fill_ps[ps] != (int8_t)ps)
+    const struct miss_arr *xa = &x[ps];
+    /* No array of the size (fill_ps[ps] != ps: splintered or not cached) or a global entry. */
+    if (!xa->a || (val & VML_PTE_G)) {
         tlb_fill_general(t, va, cpu->pcid, ps, val, true);
-    else
-        miss_fill(t, &x[ps], ps, blk[ps], !blk[ps] || blk[ps] == b_fast, lva, val);
+        return;
+    }
+    assert(t->nr_global == 0 && t->fill_ps[ps] == (int8_t)ps);
+    uint64_t vpn = lva >> xa->shift, *b = blk[ps];
+    if (!b || b == b_fast) {
+        if (!b)
+            b = xa->slots + (size_t)(vpn & xa->set_mask) * xa->stride;
+        tlb_hold(t, xa->array, ps);
+    }
+    assoc_insert_absent_any(xa->a, b, xa->key_base | (vpn << 12), val);
 }
 
 /* Looks lva up in the arrays x[] (by page size) of level t for the probes in `live` (bits of
@@ -834,7 +831,7 @@ pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t
     struct assoc *a = &cpu->pwc[p];
     uint64_t tag = lva >> vml_level_shift(pwc_entry_level(p));
     uint64_t key = cpu->pwc_key_base | (tag << 12);
-    uint64_t *b = a->slots + (size_t)(tag & a->set_mask) * 3 * a->ways;
+    uint64_t *b = a->slots + (size_t)(tag & a->set_mask) * cpu->pwc_stride[p];
     uint32_t w = cpu->pwc_memo[p];
     if (b[w] != key) {
         w = assoc_find_any(b, a->ways, key);
@@ -845,7 +842,10 @@ pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t
         }
         cpu->pwc_memo[p] = w;
     }
-    assoc_touch(a, b, w);
+    /* A hit on the most recent way changes no order (the common case: an upper-level cache
+     * hit for every walk of a stream). */
+    if (!a->order || (b[2 * a->ways] & 15u) != w)
+        assoc_touch(a, b, w);
     cpu->stats.pwc_hits[p]++;
     *e = b[a->ways + w];
     return true;
@@ -1003,30 +1003,6 @@ static inline __attribute__((always_inline)) void prefetch_leaf(const struct vml
         __builtin_prefetch((const void *)(h->data + ((lva >> 9) & 0xff8u)));
 }
 
-/* Steps 4-6 of the miss path once both levels missed: walk, then fill the second level and L1
- * into the blocks in mb. Apart from translate_miss so that each gets the host's registers to
- * itself. */
-static __attribute__((noinline)) int miss_walk_fill(struct vml_cpu *cpu, uint64_t va,
-                                                    enum vml_access access, bool user,
-                                                    struct vml_xlate *out,
-                                                    const struct miss_blocks *mb)
-{
-    const struct miss_plan *mp = &cpu->miss[access == VML_EXEC];
-    const uint64_t lva = va & TLB_VA_MASK;
-    uint64_t val = 0; /* 0s: for -Wmaybe-uninitialized */
-    unsigned ps = 0;
-    int r = miss_walk(cpu, va, lva, access, user, out, mp->walk_cycles, &val, &ps);
-    unsigned slot = r ? VML_PS_COUNT : ps;
-    mp->c1->misses[slot]++;
-    mp->c2->misses[slot]++;
-    if (r)
-        return r;
-    miss_fill_level(cpu, mp->t2, mp->l2a, ps, mb->l2, NULL, va, lva, val);
-    miss_fill_level(cpu, mp->t1, mp->l1a, ps, mb->l1, mb->l1[mp->fps], va, lva, val);
-    success(out, va, val, ps, VML_SRC_WALK);
-    return 0;
-}
-
 /* The work after the fast path's probe missed in block b1, for a plan that allows it: the same
  * steps and effects as translate_general, with the arrays' geometry and keys precomputed, the
  * set blocks of the lookups kept for the fills, and the rare cases (a hit in the rest of L1,
@@ -1054,21 +1030,33 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
      * misses above changed nothing). */
     if (mp->t2->nr_global)
         return translate_general(cpu, va, access, user, out, L1_FIRST_MISSED, 0, 0);
-    out->walk_refs = 0;
-    out->cycles = mp->l2_cycles;
 
     /* Step 3: second level, the sizes it holds, 4K first. */
     ps = miss_probe(mp->t2, mp->l2a, mp->t2->live, lva, &val, mb.l2);
-    if (ps == VML_PS_COUNT)
-        return miss_walk_fill(cpu, va, access, user, out, &mb);
-    mp->c2->hits[ps]++;
-    mp->c1->misses[ps]++;
-    int r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L2);
-    if (r == HIT_DIRTY_ASSIST)
-        return walk_refresh(cpu, va, access, user, out, mp->l1, mp->l2);
-    if (r == 0)
-        miss_fill_level(cpu, mp->t1, mp->l1a, ps, mb.l1, b1, va, lva, val);
-    return r;
+    if (ps != VML_PS_COUNT) {
+        out->walk_refs = 0;
+        out->cycles = mp->l2_cycles;
+        mp->c2->hits[ps]++;
+        mp->c1->misses[ps]++;
+        int r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L2);
+        if (r == HIT_DIRTY_ASSIST)
+            return walk_refresh(cpu, va, access, user, out, mp->l1, mp->l2);
+        if (r == 0)
+            miss_fill_level(cpu, mp->t1, mp->l1a, ps, mb.l1, b1, va, lva, val);
+        return r;
+    }
+
+    /* Steps 4-6: walk, then fill the second level and L1. */
+    int r = miss_walk(cpu, va, lva, access, user, out, mp->walk_cycles, &val, &ps);
+    unsigned slot = r ? VML_PS_COUNT : ps;
+    mp->c1->misses[slot]++;
+    mp->c2->misses[slot]++;
+    if (r)
+        return r;
+    miss_fill_level(cpu, mp->t2, mp->l2a, ps, mb.l2, NULL, va, lva, val);
+    miss_fill_level(cpu, mp->t1, mp->l1a, ps, mb.l1, b1, va, lva, val);
+    success(out, va, val, ps, VML_SRC_WALK);
+    return 0;
 }
 
 /* The hot path: an L1 hit whose cached rights (and D, for a write) allow the access. Its rights
