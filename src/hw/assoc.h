@@ -236,33 +236,70 @@ assoc_insert_absent_in(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val,
     return evicted;
 }
 
-/* assoc_insert_absent_in without the evicted key, for the miss paths' fills: an order's update
- * from the cache's precomputed mask, a stamp scan unrolled for the L1 TLBs' way counts. */
-static inline __attribute__((always_inline)) bool
-assoc_insert_absent_any(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val)
+/* A fill of a key the caller knows is absent from a set, in two halves: assoc_fill_prepare
+ * chooses the way and computes the new LRU state without changing anything, so it can run
+ * before the value is known; assoc_fill_commit stores it all. Nothing may change the set in
+ * between. */
+struct assoc_fill {
+    struct assoc *a;
+    uint64_t *b; /* the set's block */
+    uint64_t key;
+    uint64_t lru; /* the new recency order, or the way's new stamp */
+    uint32_t way; /* the victim */
+};
+
+static inline __attribute__((always_inline)) void
+assoc_fill_prepare(struct assoc_fill *f, struct assoc *a, uint64_t *b, uint64_t key)
 {
-    uint32_t n = a->ways, victim;
-    uint64_t *lru = b + 2 * n;
+    uint32_t n = a->ways;
+    const uint64_t *lru = b + 2 * n;
 #ifndef NDEBUG
     for (uint32_t w = 0; w < n; w++)
-        assert(b[w] != key && "assoc_insert_absent: the key is present");
+        assert(b[w] != key && "assoc_fill_prepare: the key is present");
 #endif
+    f->a = a;
+    f->b = b;
+    f->key = key;
     if (a->order) {
         /* The victim is the last of the order: it moves from position n - 1 to the front. */
         uint64_t order = lru[0];
-        victim = (uint32_t)(order >> (4 * n - 4)) & 15u;
-        lru[0] = (order & ~a->order_mask) | ((order << 4) & a->order_mask) | victim;
+        f->way = (uint32_t)(order >> (4 * n - 4)) & 15u;
+        f->lru = (order & ~a->order_mask) | ((order << 4) & a->order_mask) | f->way;
     } else {
-        victim = n == 4   ? assoc_oldest(lru, 4)
+        f->way = n == 4   ? assoc_oldest(lru, 4)
                  : n == 8 ? assoc_oldest(lru, 8)
                           : assoc_oldest(lru, n);
-        lru[victim] = ++a->clock;
+        f->lru = a->clock + 1;
     }
-    bool evicted = b[victim] != 0;
+}
+
+/* Returns true if a valid entry was evicted. */
+static inline __attribute__((always_inline)) bool assoc_fill_commit(const struct assoc_fill *f,
+                                                                    uint64_t val)
+{
+    struct assoc *a = f->a;
+    uint64_t *b = f->b;
+    uint32_t n = a->ways, w = f->way;
+    if (a->order) {
+        b[2 * n] = f->lru;
+    } else {
+        b[2 * n + w] = f->lru;
+        a->clock = f->lru;
+    }
+    bool evicted = b[w] != 0;
     a->nr_valid += !evicted;
-    b[victim] = key;
-    b[n + victim] = val;
+    b[w] = f->key;
+    b[n + w] = val;
     return evicted;
+}
+
+/* assoc_insert_absent_in without the evicted key: the miss paths' fills. */
+static inline __attribute__((always_inline)) bool
+assoc_insert_absent_any(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val)
+{
+    struct assoc_fill f;
+    assoc_fill_prepare(&f, a, b, key);
+    return assoc_fill_commit(&f, val);
 }
 
 /* assoc_insert_absent_in for a set. */

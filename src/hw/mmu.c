@@ -86,6 +86,7 @@ struct miss_plan {
     bool ok;
     uint8_t l1, l2;                    /* TLB levels */
     uint8_t fps;                       /* the size the fast path probes in L1 */
+    bool quick4k;                      /* both levels have a 4K array (miss_leaf_4k) */
     uint32_t l2_cycles;                /* cost of an L1 miss: l1_hit + stlb_hit */
     uint32_t walk_cycles;              /* a walk's cost but its references: l2_cycles + walk */
     struct tlb_level *t1, *t2;         /* &cpu->tlb[l1], &cpu->tlb[l2] */
@@ -240,6 +241,7 @@ static void plan_misses(struct vml_cpu *cpu)
             pwc_pow2 &= !cpu->pwc_on[p] || cpu->pwc[p].set_mask != 0 || cpu->pwc[p].sets == 1;
         m->ok = ok1 && ok2 && pwc_pow2 && cpu->fast[f].a && cpu->tlb[m->l2].nr_arrays > 0;
         m->fps = (uint8_t)cpu->fast[f].ps;
+        m->quick4k = m->l1a[VML_PS_4K].a && m->l2a[VML_PS_4K].a;
         m->l2_cycles = cpu->model.lat.l1_hit + cpu->model.lat.stlb_hit;
         m->walk_cycles = m->l2_cycles + cpu->model.lat.walk;
         cpu->fast[f].miss_ok = m->ok;
@@ -913,14 +915,85 @@ static inline __attribute__((always_inline)) void walk_commit_upper(struct vml_c
                                 (*ep & VML_PTE_PFN_MASK) | path->rights[L]);
 }
 
+#define WALK_DONE 2 /* miss_walk: translated, both levels filled, *out set */
+
+/* The end of a walk whose last read is a 4K leaf (level 1 of table tbl), with both TLB levels
+ * holding 4K entries in arrays of their own size (the plan's quick4k): the leaf is read last,
+ * after every choice that does not need it (the ways the fills take, their new LRU state), so
+ * that little work waits for it. Read at random over much memory it is a host cache miss, and
+ * the fewer instructions queue behind it, the sooner the host starts the next translation,
+ * whose own miss then overlaps this one. Returns true when the translation is done: the leaf
+ * allows the access and is not global; otherwise nothing has changed and the caller walks on. */
+static inline __attribute__((always_inline)) bool
+miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access, bool user,
+             struct vml_xlate *out, const struct miss_plan *mp, const struct miss_blocks *mb,
+             const uint64_t *b_fast, uint64_t tbl, uint64_t gen, unsigned top, uint64_t rights,
+             struct walk_path *path, uint64_t *const *pwc_blk)
+{
+    uint64_t *t = table_data(cpu, tbl, gen);
+    if (!t)
+        return false;
+    cpu->hint[(lva >> 21) & (HINT_SIZE - 1)] =
+        (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t };
+    const struct miss_arr *x2 = &mp->l2a[VML_PS_4K], *x1 = &mp->l1a[VML_PS_4K];
+    uint64_t vpn = lva >> 12;
+    uint64_t *b2 = mb->l2[VML_PS_4K], *b1 = mb->l1[VML_PS_4K];
+    bool hold2 = !b2, hold1 = !b1 || b1 == b_fast;
+    if (!b2)
+        b2 = x2->slots + (size_t)(vpn & x2->set_mask) * x2->stride;
+    if (!b1)
+        b1 = x1->slots + (size_t)(vpn & x1->set_mask) * x1->stride;
+    struct assoc_fill f2, f1;
+    assoc_fill_prepare(&f2, x2->a, b2, x2->key_base | (vpn << 12));
+    assoc_fill_prepare(&f1, x1->a, b1, x1->key_base | (vpn << 12));
+    uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
+    uint64_t *ep = t + vml_level_index(va, 1);
+    uint64_t e = *ep;
+    rights &= e | ~(VML_PTE_RW | VML_PTE_US);
+    rights |= e & VML_PTE_NX;
+    /* Present, allowed (the fast path's masks, D aside: the walk sets it), not global. */
+    uint64_t r = rights | VML_PTE_P | VML_PTE_D;
+    if (!(e & VML_PTE_P) || (r & need) != need || (r & forbid) || (e & VML_PTE_G))
+        return false;
+    struct vml_mmu_stats *st = &cpu->stats;
+    out->walk_refs = (uint8_t)top;
+    out->cycles = mp->walk_cycles + cpu->model.lat.ref * top;
+    st->walk_refs += top;
+    st->cycles += out->cycles;
+    for (unsigned L = top; L > 1; L--)
+        walk_commit_upper(cpu, lva, L, path, pwc_blk);
+    uint64_t want = access == VML_WRITE ? VML_PTE_A | VML_PTE_D : VML_PTE_A;
+    if ((e & want) != want) {
+        e |= want;
+        *ep = e;
+        st->ad_writes++;
+    }
+    st->walks_done[VML_PS_4K]++;
+    mp->c1->misses[VML_PS_4K]++;
+    mp->c2->misses[VML_PS_4K]++;
+    uint64_t val = (e & VML_PTE_PFN_MASK) | rights | VML_PTE_P | VML_PTE_A | (e & VML_PTE_D);
+    if (hold2)
+        tlb_hold(mp->t2, x2->array, VML_PS_4K);
+    if (hold1)
+        tlb_hold(mp->t1, x1->array, VML_PS_4K);
+    assoc_fill_commit(&f2, val);
+    assoc_fill_commit(&f1, val);
+    out->pa = (val & VML_PTE_PFN_MASK) + (va & 0xfffu);
+    out->ps = VML_PS_4K;
+    out->src = VML_SRC_WALK;
+    return true;
+}
+
 /* Steps 4-6 for the miss path: walk_inline's steps and effects, with every level's step
  * unrolled (its shifts and cache constant), for page-walk caches whose sets are a power of
  * two; the rights test is the fast path's masks (the exact fault is classified only when it
  * fails). */
 static inline __attribute__((always_inline)) int
 miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access, bool user,
-          struct vml_xlate *out, uint32_t walk_cycles, uint64_t *valp, unsigned *psp)
+          struct vml_xlate *out, const struct miss_plan *mp, const struct miss_blocks *mb,
+          const uint64_t *b_fast, uint64_t *valp, unsigned *psp)
 {
+    const uint32_t walk_cycles = mp->walk_cycles;
     struct vml_mmu_stats *st = &cpu->stats;
     uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US, e = 0;
     unsigned level = cpu->levels;
@@ -957,6 +1030,10 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
         level = 2;
     if (level == 2 && walk_step(cpu, va, lva, 2, gen, &tbl, &rights, &e, &k, &path))
         level = 1;
+    if (level == 1 && mp->quick4k &&
+        miss_leaf_4k(cpu, va, lva, access, user, out, mp, mb, b_fast, tbl, gen, top, rights, &path,
+                     blk))
+        return WALK_DONE;
     if (level == 1)
         walk_step(cpu, va, lva, 1, gen, &tbl, &rights, &e, &k, &path);
     unsigned n = top - level + 1;
@@ -1047,7 +1124,9 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
     }
 
     /* Steps 4-6: walk, then fill the second level and L1. */
-    int r = miss_walk(cpu, va, lva, access, user, out, mp->walk_cycles, &val, &ps);
+    int r = miss_walk(cpu, va, lva, access, user, out, mp, &mb, b1, &val, &ps);
+    if (r == WALK_DONE)
+        return 0;
     unsigned slot = r ? VML_PS_COUNT : ps;
     mp->c1->misses[slot]++;
     mp->c2->misses[slot]++;
