@@ -915,16 +915,18 @@ static inline __attribute__((always_inline)) void walk_commit_upper(struct vml_c
                                 (*ep & VML_PTE_PFN_MASK) | path->rights[L]);
 }
 
-#define WALK_DONE 2 /* miss_walk: translated, both levels filled, *out set */
+/* miss_walk's result when it did the whole translation, fills included, and its own result
+ * (0 or 1) is r: WALK_DONE + r. */
+#define WALK_DONE 2
 
 /* The end of a walk whose last read is a 4K leaf (level 1 of table tbl), with both TLB levels
  * holding 4K entries in arrays of their own size (the plan's quick4k): the leaf is read last,
- * after every choice that does not need it (the ways the fills take, their new LRU state), so
- * that little work waits for it. Read at random over much memory it is a host cache miss, and
- * the fewer instructions queue behind it, the sooner the host starts the next translation,
- * whose own miss then overlaps this one. Returns true when the translation is done: the leaf
- * allows the access and is not global; otherwise nothing has changed and the caller walks on. */
-static inline __attribute__((always_inline)) bool
+ * after everything that does not need it (the counts, the ways the fills take and their new
+ * LRU state), so that little work waits for it. Read at random over much memory it is a host
+ * cache miss, and the fewer instructions queue behind it, the sooner the host starts the next
+ * translation, whose own miss then overlaps this one. Returns 0 (translated) or 1 (fault),
+ * *out set, or -1 when the leaf table has no content (nothing changed: the caller walks on). */
+static inline __attribute__((always_inline)) int
 miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access, bool user,
              struct vml_xlate *out, const struct miss_plan *mp, const struct miss_blocks *mb,
              const uint64_t *b_fast, uint64_t tbl, uint64_t gen, unsigned top, uint64_t rights,
@@ -932,9 +934,17 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
 {
     uint64_t *t = table_data(cpu, tbl, gen);
     if (!t)
-        return false;
+        return -1;
+    struct vml_mmu_stats *st = &cpu->stats;
     cpu->hint[(lva >> 21) & (HINT_SIZE - 1)] =
         (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t };
+    /* The counts a walk makes whether it faults or not. */
+    out->walk_refs = (uint8_t)top;
+    out->cycles = mp->walk_cycles + cpu->model.lat.ref * top;
+    st->walk_refs += top;
+    st->cycles += out->cycles;
+    /* The fills of both levels and of the PDE cache (when the walk read the PDE): their ways
+     * and LRU state, chosen now, stored once the leaf allows the access. */
     const struct miss_arr *x2 = &mp->l2a[VML_PS_4K], *x1 = &mp->l1a[VML_PS_4K];
     uint64_t vpn = lva >> 12;
     uint64_t *b2 = mb->l2[VML_PS_4K], *b1 = mb->l1[VML_PS_4K];
@@ -943,25 +953,39 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
         b2 = x2->slots + (size_t)(vpn & x2->set_mask) * x2->stride;
     if (!b1)
         b1 = x1->slots + (size_t)(vpn & x1->set_mask) * x1->stride;
-    struct assoc_fill f2, f1;
+    struct assoc_fill f2, f1, fpde = { .a = NULL }; /* for -Wmaybe-uninitialized */
     assoc_fill_prepare(&f2, x2->a, b2, x2->key_base | (vpn << 12));
     assoc_fill_prepare(&f1, x1->a, b1, x1->key_base | (vpn << 12));
+    bool pde = top >= 2 && cpu->pwc_on[VML_PWC_PDE];
+    if (pde)
+        assoc_fill_prepare(&fpde, &cpu->pwc[VML_PWC_PDE], pwc_blk[VML_PWC_PDE],
+                           cpu->pwc_key_base | ((lva >> 21) << 12));
     uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
     uint64_t *ep = t + vml_level_index(va, 1);
     uint64_t e = *ep;
     rights &= e | ~(VML_PTE_RW | VML_PTE_US);
     rights |= e & VML_PTE_NX;
-    /* Present, allowed (the fast path's masks, D aside: the walk sets it), not global. */
+    /* Present and allowed (the fast path's masks, D aside: the walk sets it)? */
     uint64_t r = rights | VML_PTE_P | VML_PTE_D;
-    if (!(e & VML_PTE_P) || (r & need) != need || (r & forbid) || (e & VML_PTE_G))
-        return false;
-    struct vml_mmu_stats *st = &cpu->stats;
-    out->walk_refs = (uint8_t)top;
-    out->cycles = mp->walk_cycles + cpu->model.lat.ref * top;
-    st->walk_refs += top;
-    st->cycles += out->cycles;
-    for (unsigned L = top; L > 1; L--)
+    if (!(e & VML_PTE_P) || (r & need) != need || (r & forbid)) {
+        enum vml_fault_kind k =
+            e & VML_PTE_P ? rights_fault(cpu, rights, access, user) : VML_FAULT_NOT_PRESENT;
+        mp->c1->misses[VML_PS_COUNT]++;
+        mp->c2->misses[VML_PS_COUNT]++;
+        return fault(cpu, out, va, k, 1, e, access, user, false);
+    }
+    /* Step 6: A in the entries used (D in the leaf on a write), the page-walk caches. */
+    for (unsigned L = top; L > 2; L--)
         walk_commit_upper(cpu, lva, L, path, pwc_blk);
+    if (top >= 2) {
+        uint64_t *pe = path->e[2];
+        if (!(*pe & VML_PTE_A)) {
+            *pe |= VML_PTE_A;
+            st->ad_writes++;
+        }
+        if (pde)
+            assoc_fill_commit(&fpde, (*pe & VML_PTE_PFN_MASK) | path->rights[2]);
+    }
     uint64_t want = access == VML_WRITE ? VML_PTE_A | VML_PTE_D : VML_PTE_A;
     if ((e & want) != want) {
         e |= want;
@@ -971,17 +995,23 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
     st->walks_done[VML_PS_4K]++;
     mp->c1->misses[VML_PS_4K]++;
     mp->c2->misses[VML_PS_4K]++;
-    uint64_t val = (e & VML_PTE_PFN_MASK) | rights | VML_PTE_P | VML_PTE_A | (e & VML_PTE_D);
-    if (hold2)
-        tlb_hold(mp->t2, x2->array, VML_PS_4K);
-    if (hold1)
-        tlb_hold(mp->t1, x1->array, VML_PS_4K);
-    assoc_fill_commit(&f2, val);
-    assoc_fill_commit(&f1, val);
+    uint64_t val =
+        (e & VML_PTE_PFN_MASK) | rights | VML_PTE_P | VML_PTE_A | (e & (VML_PTE_D | VML_PTE_G));
+    if (val & VML_PTE_G) {
+        tlb_fill_general(mp->t2, va, cpu->pcid, VML_PS_4K, val, true);
+        tlb_fill_general(mp->t1, va, cpu->pcid, VML_PS_4K, val, true);
+    } else {
+        if (hold2)
+            tlb_hold(mp->t2, x2->array, VML_PS_4K);
+        if (hold1)
+            tlb_hold(mp->t1, x1->array, VML_PS_4K);
+        assoc_fill_commit(&f2, val);
+        assoc_fill_commit(&f1, val);
+    }
     out->pa = (val & VML_PTE_PFN_MASK) + (va & 0xfffu);
     out->ps = VML_PS_4K;
     out->src = VML_SRC_WALK;
-    return true;
+    return 0;
 }
 
 /* Steps 4-6 for the miss path: walk_inline's steps and effects, with every level's step
@@ -1030,10 +1060,12 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
         level = 2;
     if (level == 2 && walk_step(cpu, va, lva, 2, gen, &tbl, &rights, &e, &k, &path))
         level = 1;
-    if (level == 1 && mp->quick4k &&
-        miss_leaf_4k(cpu, va, lva, access, user, out, mp, mb, b_fast, tbl, gen, top, rights, &path,
-                     blk))
-        return WALK_DONE;
+    if (level == 1 && mp->quick4k) {
+        int r = miss_leaf_4k(cpu, va, lva, access, user, out, mp, mb, b_fast, tbl, gen, top, rights,
+                             &path, blk);
+        if (r >= 0)
+            return WALK_DONE + r;
+    }
     if (level == 1)
         walk_step(cpu, va, lva, 1, gen, &tbl, &rights, &e, &k, &path);
     unsigned n = top - level + 1;
@@ -1094,7 +1126,6 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
     struct miss_blocks mb = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
     uint64_t val = 0; /* 0: for -Wmaybe-uninitialized */
     unsigned ps;
-    prefetch_leaf(cpu, lva);
     mb.l1[mp->fps] = b1;
     /* Step 2: the rest of L1 (only sizes it holds). A hit there is the general code's L1 hit. */
     unsigned live = mp->t1->live & ~1u;
@@ -1125,8 +1156,8 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
 
     /* Steps 4-6: walk, then fill the second level and L1. */
     int r = miss_walk(cpu, va, lva, access, user, out, mp, &mb, b1, &val, &ps);
-    if (r == WALK_DONE)
-        return 0;
+    if (r >= WALK_DONE)
+        return r - WALK_DONE;
     unsigned slot = r ? VML_PS_COUNT : ps;
     mp->c1->misses[slot]++;
     mp->c2->misses[slot]++;
@@ -1158,8 +1189,10 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     uint32_t ways = fp->a->ways;
     uint32_t hit = ways == 4 ? assoc_find_unrolled(b, 4, key) : assoc_find(b, ways, key);
     if (hit == UINT32_MAX) {
-        if (fp->miss_ok)
+        if (fp->miss_ok) {
+            prefetch_leaf(cpu, va & TLB_VA_MASK);
             return translate_miss(cpu, va, access, user, out, b);
+        }
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
     }
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
