@@ -1126,6 +1126,7 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
     struct miss_blocks mb = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
     uint64_t val = 0; /* 0: for -Wmaybe-uninitialized */
     unsigned ps;
+    prefetch_leaf(cpu, lva);
     mb.l1[mp->fps] = b1;
     /* Step 2: the rest of L1 (only sizes it holds). A hit there is the general code's L1 hit. */
     unsigned live = mp->t1->live & ~1u;
@@ -1189,10 +1190,8 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     uint32_t ways = fp->a->ways;
     uint32_t hit = ways == 4 ? assoc_find_unrolled(b, 4, key) : assoc_find(b, ways, key);
     if (hit == UINT32_MAX) {
-        if (fp->miss_ok) {
-            prefetch_leaf(cpu, va & TLB_VA_MASK);
+        if (fp->miss_ok)
             return translate_miss(cpu, va, access, user, out, b);
-        }
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
     }
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
