@@ -46,11 +46,13 @@ struct tcache_entry {
     uint64_t *data; /* content, never NULL */
 };
 
-/* Where a walk read the leaf table for a 2 MiB of linear addresses (a prefetch hint). */
+/* Where a walk read the leaf table for a 2 MiB of linear addresses (a hint). */
 #define HINT_SIZE 512u
 struct leaf_hint {
     uint64_t tag;   /* lva >> 21; UINT64_MAX: none */
     uintptr_t data; /* the table's content when the walk read it */
+    uint64_t pfn;   /* the table's frame */
+    uint64_t gen;   /* phys->data_gen then: data is that frame's content while it is current */
 };
 
 /* A page-walk cache the walk probes, in probe order (PDE first, up to the top of the paging
@@ -119,9 +121,10 @@ struct vml_cpu {
                                       * first (keys are unique in a set, so a match there is the
                                       * scan's answer); a hint, never stale in effect */
     struct miss_plan miss[2];        /* [fetch] */
-    /* Host prefetch hints, not part of the model: where the last walk through each 2 MiB of
-     * linear addresses (lva >> 21; direct-mapped) read its leaf table. Kept as a number, never
-     * dereferenced: a stale hint costs a useless prefetch, nothing else. */
+    /* Host hints, not part of the model: where the last walk through each 2 MiB of linear
+     * addresses (lva >> 21; direct-mapped) read its leaf table. The prefetch uses one whatever
+     * its age (a stale hint costs a useless prefetch, nothing else); the walk uses its content
+     * pointer only for the same table under the same content generation. */
     struct leaf_hint hint[HINT_SIZE];
 };
 
@@ -874,7 +877,7 @@ walk_step(struct vml_cpu *cpu, uint64_t va, uint64_t lva, unsigned L, uint64_t g
     }
     if (L == 1)
         cpu->hint[(lva >> 21) & (HINT_SIZE - 1)] =
-            (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t };
+            (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t, .pfn = *tbl, .gen = gen };
     uint64_t *ep = t + vml_level_index(va, L);
     *e = *ep;
     if (!(*e & VML_PTE_P)) {
@@ -932,12 +935,19 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
              const uint64_t *b_fast, uint64_t tbl, uint64_t gen, unsigned top, uint64_t rights,
              struct walk_path *path, uint64_t *const *pwc_blk)
 {
-    uint64_t *t = table_data(cpu, tbl, gen);
-    if (!t)
-        return -1;
+    /* The leaf table's content: the hint's if it is for this table and still current (the
+     * prefetch just read it), else the table cache's. */
+    struct leaf_hint *h = &cpu->hint[(lva >> 21) & (HINT_SIZE - 1)];
+    uint64_t *t;
+    if (h->pfn == tbl && h->gen == gen) {
+        t = (uint64_t *)h->data;
+    } else {
+        t = table_data(cpu, tbl, gen);
+        if (!t)
+            return -1;
+        *h = (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t, .pfn = tbl, .gen = gen };
+    }
     struct vml_mmu_stats *st = &cpu->stats;
-    cpu->hint[(lva >> 21) & (HINT_SIZE - 1)] =
-        (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t };
     /* The counts a walk makes whether it faults or not. */
     out->walk_refs = (uint8_t)top;
     out->cycles = mp->walk_cycles + cpu->model.lat.ref * top;
