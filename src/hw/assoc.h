@@ -102,6 +102,22 @@ static inline __attribute__((always_inline)) void assoc_touch(struct assoc *a, u
         lru[w] = ++a->clock;
 }
 
+/* The helpers below whose names end in _w take W, the cache's way count when the caller knows
+ * it at compile time (with ORD, whether the cache keeps a recency order), else 0: a miss path
+ * specialised for a CPU's geometry then has every way count and mask constant. */
+
+/* assoc_touch, W-specialised. */
+static inline __attribute__((always_inline)) void assoc_touch_w(struct assoc *a, uint64_t *b,
+                                                                uint32_t w, uint32_t W, bool ORD)
+{
+    if (!W)
+        assoc_touch(a, b, w);
+    else if (ORD)
+        b[2 * W] = assoc_order_front(b[2 * W], w);
+    else
+        b[2 * W + w] = ++a->clock;
+}
+
 /* Way holding key in a set's block, or UINT32_MAX. No early exit, so the host predicts its
  * branches whichever way hits. */
 static inline __attribute__((always_inline)) uint32_t assoc_find(const uint64_t *b, uint32_t ways,
@@ -142,6 +158,13 @@ static inline __attribute__((always_inline)) uint32_t assoc_find_any(const uint6
     case 16: return assoc_find_unrolled(b, 16, key);
     default: return assoc_find(b, ways, key);
     }
+}
+
+/* assoc_find_any, W-specialised. */
+static inline __attribute__((always_inline)) uint32_t
+assoc_find_w(const struct assoc *a, const uint64_t *b, uint64_t key, uint32_t W)
+{
+    return W ? assoc_find_unrolled(b, W, key) : assoc_find_any(b, a->ways, key);
 }
 
 /* Looks key up in a set's block; on a hit marks the way most recently used and stores its
@@ -248,23 +271,28 @@ struct assoc_fill {
     uint32_t way; /* the victim */
 };
 
-static inline __attribute__((always_inline)) void
-assoc_fill_prepare(struct assoc_fill *f, struct assoc *a, uint64_t *b, uint64_t key)
+static inline __attribute__((always_inline)) void assoc_fill_prepare_w(struct assoc_fill *f,
+                                                                       struct assoc *a, uint64_t *b,
+                                                                       uint64_t key, uint32_t W,
+                                                                       bool ORD)
 {
-    uint32_t n = a->ways;
+    uint32_t n = W ? W : a->ways;
+    bool order = W ? ORD : a->order;
+    uint64_t mask = W ? assoc_nibble_mask(W) : a->order_mask;
     const uint64_t *lru = b + 2 * n;
 #ifndef NDEBUG
+    assert(!W || (a->ways == W && a->order == ORD));
     for (uint32_t w = 0; w < n; w++)
         assert(b[w] != key && "assoc_fill_prepare: the key is present");
 #endif
     f->a = a;
     f->b = b;
     f->key = key;
-    if (a->order) {
+    if (order) {
         /* The victim is the last of the order: it moves from position n - 1 to the front. */
-        uint64_t order = lru[0];
-        f->way = (uint32_t)(order >> (4 * n - 4)) & 15u;
-        f->lru = (order & ~a->order_mask) | ((order << 4) & a->order_mask) | f->way;
+        uint64_t o = lru[0];
+        f->way = (uint32_t)(o >> (4 * n - 4)) & 15u;
+        f->lru = (o & ~mask) | ((o << 4) & mask) | f->way;
     } else {
         f->way = n == 4   ? assoc_oldest(lru, 4)
                  : n == 8 ? assoc_oldest(lru, 8)
@@ -274,13 +302,13 @@ assoc_fill_prepare(struct assoc_fill *f, struct assoc *a, uint64_t *b, uint64_t 
 }
 
 /* Returns true if a valid entry was evicted. */
-static inline __attribute__((always_inline)) bool assoc_fill_commit(const struct assoc_fill *f,
-                                                                    uint64_t val)
+static inline __attribute__((always_inline)) bool
+assoc_fill_commit_w(const struct assoc_fill *f, uint64_t val, uint32_t W, bool ORD)
 {
     struct assoc *a = f->a;
     uint64_t *b = f->b;
-    uint32_t n = a->ways, w = f->way;
-    if (a->order) {
+    uint32_t n = W ? W : a->ways, w = f->way;
+    if (W ? ORD : a->order) {
         b[2 * n] = f->lru;
     } else {
         b[2 * n + w] = f->lru;
@@ -291,6 +319,18 @@ static inline __attribute__((always_inline)) bool assoc_fill_commit(const struct
     b[w] = f->key;
     b[n + w] = val;
     return evicted;
+}
+
+static inline __attribute__((always_inline)) void
+assoc_fill_prepare(struct assoc_fill *f, struct assoc *a, uint64_t *b, uint64_t key)
+{
+    assoc_fill_prepare_w(f, a, b, key, 0, false);
+}
+
+static inline __attribute__((always_inline)) bool assoc_fill_commit(const struct assoc_fill *f,
+                                                                    uint64_t val)
+{
+    return assoc_fill_commit_w(f, val, 0, false);
 }
 
 /* assoc_insert_absent_in without the evicted key: the miss paths' fills. */

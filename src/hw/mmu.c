@@ -24,13 +24,18 @@
 /* What the L1 hit path needs of a level's first array, computed once (key_base again at every
  * CR3 load, for the PCID). Usable only when the array's sets are a power of two (or one) and it
  * keeps LRU stamps (every preset's first L1 array: 4 to 8 ways or fully associative). */
+struct vml_cpu;
+/* A miss path (translate_miss or a specialised copy). */
+typedef int (*miss_fn)(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                       struct vml_xlate *out, uint64_t *b1);
+
 struct fast_probe {
     struct tlb_level *level; /* L1 dTLB or iTLB */
     struct assoc *a;         /* its first array, or NULL: no fast path */
     unsigned shift;          /* page shift of the size probed first */
     unsigned ps;             /* that size */
     uint64_t key_base;       /* ASSOC_VALID | ps << 60 | current pcid */
-    bool miss_ok;            /* a miss in a goes to translate_miss (the plan allows it) */
+    bool miss_ok;            /* a miss in a goes to miss_fn[] (the plan allows it) */
     bool on;                 /* a is set and a CR3 is loaded: the fast path may probe */
     uint8_t canon_shift;     /* va is canonical when sign-extending it from bit 63 - this
                               * (16 for 4 levels, 7 for 5) gives it back */
@@ -121,6 +126,9 @@ struct vml_cpu {
                                       * first (keys are unique in a set, so a match there is the
                                       * scan's answer); a hint, never stale in effect */
     struct miss_plan miss[2];        /* [fetch] */
+    miss_fn miss_fn[2];              /* [fetch]: translate_miss or a copy specialised for the
+                                      * geometry (apart from fast[], whose layout the hit path's
+                                      * code is tuned to) */
     /* Host hints, not part of the model: where the last walk through each 2 MiB of linear
      * addresses (lva >> 21; direct-mapped) read its leaf table. The prefetch uses one whatever
      * its age (a stale hint costs a useless prefetch, nothing else); the walk uses its content
@@ -227,6 +235,8 @@ void mmu_force_general(struct vml_cpu *cpu)
         cpu->miss[f].ok = cpu->fast[f].miss_ok = false;
 }
 
+static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f); /* with the miss paths */
+
 static void plan_misses(struct vml_cpu *cpu)
 {
     for (unsigned f = 0; f < 2; f++) {
@@ -313,6 +323,8 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         cpu->fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->fast[f].ps);
     }
     plan_misses(cpu);
+    for (unsigned f = 0; f < 2; f++)
+        cpu->miss_fn[f] = pick_miss(cpu, f);
     set_fast_pcid(cpu);
     *out = cpu;
     return 0;
@@ -807,21 +819,25 @@ miss_fill_level(struct vml_cpu *cpu, struct tlb_level *t, const struct miss_arr 
 
 /* Looks lva up in the arrays x[] (by page size) of level t for the probes in `live` (bits of
  * t->probes). Returns the page size of a hit (the way marked most recently used, its value in
- * *val), or VML_PS_COUNT with the blocks probed in blk[]. */
-static inline __attribute__((always_inline)) unsigned miss_probe(const struct tlb_level *t,
-                                                                 const struct miss_arr *x,
-                                                                 unsigned live, uint64_t lva,
-                                                                 uint64_t *val, uint64_t **blk)
+ * *val), or VML_PS_COUNT with the blocks probed in blk[]. W4K: the 4K array's way count when the
+ * caller is specialised for it (see translate_miss), else 0. */
+static inline __attribute__((always_inline)) unsigned
+miss_probe(const struct tlb_level *t, const struct miss_arr *x, unsigned live, uint64_t lva,
+           uint64_t *val, uint64_t **blk, uint32_t W4K)
 {
     for (; live; live &= live - 1) {
         unsigned p = t->probes[__builtin_ctz(live)].ps;
         struct assoc *a = x[p].a;
         if (a->nr_valid == 0)
             continue;
-        uint64_t vpn = lva >> x[p].shift;
+        uint64_t vpn = lva >> x[p].shift, key = x[p].key_base | (vpn << 12);
         uint64_t *b = x[p].slots + (size_t)(vpn & x[p].set_mask) * x[p].stride;
-        if (assoc_lookup_in(a, b, x[p].key_base | (vpn << 12), val))
+        uint32_t w = assoc_find_w(a, b, key, p == VML_PS_4K ? W4K : 0);
+        if (w != UINT32_MAX) {
+            assoc_touch(a, b, w);
+            *val = b[a->ways + w];
             return p;
+        }
         blk[p] = b;
     }
     return VML_PS_COUNT;
@@ -829,9 +845,10 @@ static inline __attribute__((always_inline)) unsigned miss_probe(const struct tl
 
 /* The miss path's probe of page-walk cache p (sets a power of two) for lva: on a hit marks the
  * way used and returns true with the cached entry in *e, else returns false with the block it
- * missed in in *blk (for the fill after the walk). Counts either. */
+ * missed in in *blk (for the fill after the walk). Counts either. W: the cache's way count when
+ * the caller is specialised for it (then it keeps a recency order), else 0. */
 static inline __attribute__((always_inline)) bool
-pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t *e)
+pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t *e, uint32_t W)
 {
     struct assoc *a = &cpu->pwc[p];
     uint64_t tag = lva >> vml_level_shift(pwc_entry_level(p));
@@ -839,7 +856,7 @@ pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t
     uint64_t *b = a->slots + (size_t)(tag & a->set_mask) * cpu->pwc_stride[p];
     uint32_t w = cpu->pwc_memo[p];
     if (b[w] != key) {
-        w = assoc_find_any(b, a->ways, key);
+        w = assoc_find_w(a, b, key, W);
         if (w == UINT32_MAX) {
             cpu->stats.pwc_misses[p]++;
             *blk = b;
@@ -849,10 +866,11 @@ pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t
     }
     /* A hit on the most recent way changes no order (the common case: an upper-level cache
      * hit for every walk of a stream). */
-    if (!a->order || (b[2 * a->ways] & 15u) != w)
-        assoc_touch(a, b, w);
+    uint32_t n = W ? W : a->ways;
+    if (!(W || a->order) || (b[2 * n] & 15u) != w)
+        assoc_touch_w(a, b, w, W, true);
     cpu->stats.pwc_hits[p]++;
-    *e = b[a->ways + w];
+    *e = b[n + w];
     return true;
 }
 
@@ -933,7 +951,8 @@ static inline __attribute__((always_inline)) int
 miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access, bool user,
              struct vml_xlate *out, const struct miss_plan *mp, const struct miss_blocks *mb,
              const uint64_t *b_fast, uint64_t tbl, uint64_t gen, unsigned top, uint64_t rights,
-             struct walk_path *path, uint64_t *const *pwc_blk)
+             struct walk_path *path, uint64_t *const *pwc_blk, uint32_t W1, uint32_t W2,
+             uint32_t WP)
 {
     /* The leaf table's content: the hint's if it is for this table and still current (the
      * prefetch just read it), else the table cache's. */
@@ -964,12 +983,12 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
     if (!b1)
         b1 = x1->slots + (size_t)(vpn & x1->set_mask) * x1->stride;
     struct assoc_fill f2, f1, fpde = { .a = NULL }; /* for -Wmaybe-uninitialized */
-    assoc_fill_prepare(&f2, x2->a, b2, x2->key_base | (vpn << 12));
-    assoc_fill_prepare(&f1, x1->a, b1, x1->key_base | (vpn << 12));
+    assoc_fill_prepare_w(&f2, x2->a, b2, x2->key_base | (vpn << 12), W2, true);
+    assoc_fill_prepare_w(&f1, x1->a, b1, x1->key_base | (vpn << 12), W1, false);
     bool pde = top >= 2 && cpu->pwc_on[VML_PWC_PDE];
     if (pde)
-        assoc_fill_prepare(&fpde, &cpu->pwc[VML_PWC_PDE], pwc_blk[VML_PWC_PDE],
-                           cpu->pwc_key_base | ((lva >> 21) << 12));
+        assoc_fill_prepare_w(&fpde, &cpu->pwc[VML_PWC_PDE], pwc_blk[VML_PWC_PDE],
+                             cpu->pwc_key_base | ((lva >> 21) << 12), WP, true);
     uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
     uint64_t *ep = t + vml_level_index(va, 1);
     uint64_t e = *ep;
@@ -994,7 +1013,7 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
             st->ad_writes++;
         }
         if (pde)
-            assoc_fill_commit(&fpde, (*pe & VML_PTE_PFN_MASK) | path->rights[2]);
+            assoc_fill_commit_w(&fpde, (*pe & VML_PTE_PFN_MASK) | path->rights[2], WP, true);
     }
     uint64_t want = access == VML_WRITE ? VML_PTE_A | VML_PTE_D : VML_PTE_A;
     if ((e & want) != want) {
@@ -1015,8 +1034,8 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
             tlb_hold(mp->t2, x2->array, VML_PS_4K);
         if (hold1)
             tlb_hold(mp->t1, x1->array, VML_PS_4K);
-        assoc_fill_commit(&f2, val);
-        assoc_fill_commit(&f1, val);
+        assoc_fill_commit_w(&f2, val, W2, true);
+        assoc_fill_commit_w(&f1, val, W1, false);
     }
     out->pa = (val & VML_PTE_PFN_MASK) + (va & 0xfffu);
     out->ps = VML_PS_4K;
@@ -1031,7 +1050,8 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
 static inline __attribute__((always_inline)) int
 miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access, bool user,
           struct vml_xlate *out, const struct miss_plan *mp, const struct miss_blocks *mb,
-          const uint64_t *b_fast, uint64_t *valp, unsigned *psp)
+          const uint64_t *b_fast, uint64_t *valp, unsigned *psp, uint32_t W1, uint32_t W2,
+          uint32_t WP)
 {
     const uint32_t walk_cycles = mp->walk_cycles;
     struct vml_mmu_stats *st = &cpu->stats;
@@ -1042,16 +1062,16 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
     /* Step 4: the longest page-walk-cache match, PDE first, up to the top of the paging mode;
      * top is the level of the first table to read. */
     unsigned top = level;
-    if (cpu->pwc_on[VML_PWC_PDE] && pwc_find(cpu, VML_PWC_PDE, lva, &blk[VML_PWC_PDE], &e))
+    if (cpu->pwc_on[VML_PWC_PDE] && pwc_find(cpu, VML_PWC_PDE, lva, &blk[VML_PWC_PDE], &e, WP))
         top = 1;
     else if (cpu->pwc_on[VML_PWC_PDPTE] &&
-             pwc_find(cpu, VML_PWC_PDPTE, lva, &blk[VML_PWC_PDPTE], &e))
+             pwc_find(cpu, VML_PWC_PDPTE, lva, &blk[VML_PWC_PDPTE], &e, 0))
         top = 2;
     else if (cpu->pwc_on[VML_PWC_PML4E] &&
-             pwc_find(cpu, VML_PWC_PML4E, lva, &blk[VML_PWC_PML4E], &e))
+             pwc_find(cpu, VML_PWC_PML4E, lva, &blk[VML_PWC_PML4E], &e, 0))
         top = 3;
     else if (level == 5 && cpu->pwc_on[VML_PWC_PML5E] &&
-             pwc_find(cpu, VML_PWC_PML5E, lva, &blk[VML_PWC_PML5E], &e))
+             pwc_find(cpu, VML_PWC_PML5E, lva, &blk[VML_PWC_PML5E], &e, 0))
         top = 4;
     if (top != level) {
         tbl = vml_pte_pfn(e);
@@ -1072,7 +1092,7 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
         level = 1;
     if (level == 1 && mp->quick4k) {
         int r = miss_leaf_4k(cpu, va, lva, access, user, out, mp, mb, b_fast, tbl, gen, top, rights,
-                             &path, blk);
+                             &path, blk, W1, W2, WP);
         if (r >= 0)
             return WALK_DONE + r;
     }
@@ -1126,10 +1146,13 @@ static inline __attribute__((always_inline)) void prefetch_leaf(const struct vml
  * steps and effects as translate_general, with the arrays' geometry and keys precomputed, the
  * set blocks of the lookups kept for the fills, and the rare cases (a hit in the rest of L1,
  * global entries in the second level, a dirty assist) handed to the general code before they
- * change anything it would change again. */
-static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_t va,
-                                                    enum vml_access access, bool user,
-                                                    struct vml_xlate *out, uint64_t *b1)
+ * change anything it would change again. W1, W2, WP: the way counts of L1's 4K array (stamps),
+ * the second level's 4K array and the PDE cache (orders) when the caller is specialised for
+ * them, else 0 (see translate_miss). */
+static inline __attribute__((always_inline)) int miss_body(struct vml_cpu *cpu, uint64_t va,
+                                                           enum vml_access access, bool user,
+                                                           struct vml_xlate *out, uint64_t *b1,
+                                                           uint32_t W1, uint32_t W2, uint32_t WP)
 {
     const struct miss_plan *mp = &cpu->miss[access == VML_EXEC];
     const uint64_t lva = va & TLB_VA_MASK;
@@ -1141,7 +1164,7 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
     /* Step 2: the rest of L1 (only sizes it holds). A hit there is the general code's L1 hit. */
     unsigned live = mp->t1->live & ~1u;
     if (live) {
-        ps = miss_probe(mp->t1, mp->l1a, live, lva, &val, mb.l1);
+        ps = miss_probe(mp->t1, mp->l1a, live, lva, &val, mb.l1, 0);
         if (ps != VML_PS_COUNT)
             return translate_general(cpu, va, access, user, out, L1_HIT, val, ps);
     }
@@ -1151,7 +1174,7 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
         return translate_general(cpu, va, access, user, out, L1_FIRST_MISSED, 0, 0);
 
     /* Step 3: second level, the sizes it holds, 4K first. */
-    ps = miss_probe(mp->t2, mp->l2a, mp->t2->live, lva, &val, mb.l2);
+    ps = miss_probe(mp->t2, mp->l2a, mp->t2->live, lva, &val, mb.l2, W2);
     if (ps != VML_PS_COUNT) {
         out->walk_refs = 0;
         out->cycles = mp->l2_cycles;
@@ -1166,7 +1189,7 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
     }
 
     /* Steps 4-6: walk, then fill the second level and L1. */
-    int r = miss_walk(cpu, va, lva, access, user, out, mp, &mb, b1, &val, &ps);
+    int r = miss_walk(cpu, va, lva, access, user, out, mp, &mb, b1, &val, &ps, W1, W2, WP);
     if (r >= WALK_DONE)
         return r - WALK_DONE;
     unsigned slot = r ? VML_PS_COUNT : ps;
@@ -1178,6 +1201,56 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
     miss_fill_level(cpu, mp->t1, mp->l1a, ps, mb.l1, b1, va, lva, val);
     success(out, va, val, ps, VML_SRC_WALK);
     return 0;
+}
+
+/* translate_miss: miss_body for any geometry. The presets' usual ones get a copy of their own,
+ * their way counts constant (no switch on ways, the LRU masks folded): about fifty host
+ * instructions fewer a walk. vml_cpu_create picks one per access kind (vml_cpu.miss_fn). */
+static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_t va,
+                                                    enum vml_access access, bool user,
+                                                    struct vml_xlate *out, uint64_t *b1)
+{
+    return miss_body(cpu, va, access, user, out, b1, 0, 0, 0);
+}
+
+/* L1 4K array 4-way, STLB 12-way (Skylake, Zen 4), PDE cache 4-way. */
+static __attribute__((noinline)) int translate_miss_4_12_4(struct vml_cpu *cpu, uint64_t va,
+                                                           enum vml_access access, bool user,
+                                                           struct vml_xlate *out, uint64_t *b1)
+{
+    return miss_body(cpu, va, access, user, out, b1, 4, 12, 4);
+}
+
+/* L1 4K array 4-way, STLB 16-way (Ice Lake), PDE cache 4-way. */
+static __attribute__((noinline)) int translate_miss_4_16_4(struct vml_cpu *cpu, uint64_t va,
+                                                           enum vml_access access, bool user,
+                                                           struct vml_xlate *out, uint64_t *b1)
+{
+    return miss_body(cpu, va, access, user, out, b1, 4, 16, 4);
+}
+
+static const struct miss_variant {
+    miss_fn fn;
+    uint32_t w1, w2, wp;
+} miss_variants[] = {
+    { translate_miss_4_12_4, 4, 12, 4 },
+    { translate_miss_4_16_4, 4, 16, 4 },
+};
+
+/* The miss function for access kind f: a specialised copy when the geometry is one's (its
+ * arrays' kinds as miss_body assumes them), else translate_miss. */
+static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f)
+{
+    const struct miss_plan *mp = &cpu->miss[f];
+    const struct assoc *a1 = mp->l1a[VML_PS_4K].a, *a2 = mp->l2a[VML_PS_4K].a;
+    const struct assoc *pde = cpu->pwc_on[VML_PWC_PDE] ? &cpu->pwc[VML_PWC_PDE] : NULL;
+    for (size_t i = 0; i < sizeof(miss_variants) / sizeof(miss_variants[0]); i++) {
+        const struct miss_variant *v = &miss_variants[i];
+        if (a1 && !a1->order && a1->ways == v->w1 && a2 && a2->order && a2->ways == v->w2 && pde &&
+            pde->order && pde->ways == v->wp)
+            return v->fn;
+    }
+    return translate_miss;
 }
 
 /* The hot path: an L1 hit whose cached rights (and D, for a write) allow the access. Its rights
@@ -1201,7 +1274,7 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     uint32_t hit = ways == 4 ? assoc_find_unrolled(b, 4, key) : assoc_find(b, ways, key);
     if (hit == UINT32_MAX) {
         if (fp->miss_ok)
-            return translate_miss(cpu, va, access, user, out, b);
+            return cpu->miss_fn[access == VML_EXEC](cpu, va, access, user, out, b);
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
     }
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
