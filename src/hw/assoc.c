@@ -30,8 +30,18 @@ int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways)
     a->sets = sets;
     a->ways = ways;
     a->set_mask = (sets & (sets - 1)) == 0 ? sets - 1 : 0;
+    a->order = ways <= ASSOC_ORDER_MAX_WAYS;
+    a->order_mask = assoc_nibble_mask(ways <= ASSOC_ORDER_MAX_WAYS ? ways : 0);
     reset_lru(a);
     return 0;
+}
+
+void assoc_use_stamps(struct assoc *a)
+{
+    assert(a->nr_valid == 0);
+    a->order = false;
+    for (uint32_t s = 0; s < a->sets; s++)
+        assoc_block(a, s)[2 * a->ways] = 0; /* the only word an order used */
 }
 
 void assoc_fini(struct assoc *a)
@@ -40,22 +50,31 @@ void assoc_fini(struct assoc *a)
     memset(a, 0, sizeof(*a));
 }
 
-/* Empties way w of a set and makes it the next victim. */
+/* Empties way w of a set. In a recency order it joins the empty ways at the end, which stay
+ * in descending way order (so the lowest is the next victim, as with stamps, where every empty
+ * way has stamp 0 and the first of equal stamps is taken). */
 static void clear_way(struct assoc *a, uint64_t *b, uint32_t w)
 {
     uint32_t n = a->ways;
     b[w] = 0;
     b[n + w] = 0;
     if (assoc_uses_order(a)) {
-        uint64_t order = b[2 * n];
-        unsigned pos = assoc_order_pos(order, w);
-        uint64_t below = order & assoc_nibble_mask(pos);
-        /* pos + 1 is 16 when w is the last of a 16-way order: nothing above it (and a shift by
-         * 64 would be undefined). */
-        uint64_t mid =
-            pos + 1 < 16 ? (order >> (4 * (pos + 1))) & assoc_nibble_mask(n - 1 - pos) : 0;
-        uint64_t unused = order & ~assoc_nibble_mask(n);
-        b[2 * n] = below | (mid << (4 * pos)) | ((uint64_t)w << (4 * (n - 1))) | unused;
+        uint64_t order = b[2 * n], rebuilt = 0;
+        unsigned pos = 0;
+        bool placed = false;
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t x = (uint32_t)(order >> (4 * i)) & 15u;
+            if (x == w)
+                continue;
+            if (!placed && b[x] == 0 && x < w) {
+                rebuilt |= (uint64_t)w << (4 * pos++);
+                placed = true;
+            }
+            rebuilt |= (uint64_t)x << (4 * pos++);
+        }
+        if (!placed)
+            rebuilt |= (uint64_t)w << (4 * pos);
+        b[2 * n] = rebuilt | (order & ~assoc_nibble_mask(n));
     } else {
         b[2 * n + w] = 0;
     }

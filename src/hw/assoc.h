@@ -17,26 +17,33 @@
 
 /* Storage: one block of 3 * ways words per set, so a probe touches one set's lines only:
  *   [ key 0 .. key W-1 | value 0 .. value W-1 | LRU state: W words ]
- * LRU state: sets of 9 to 16 ways (an STLB's) keep word 0 as the set's recency order, one 4-bit
- * way number per nibble, most recent in the low nibble (unused nibbles 0xf): the victim is the
- * last used nibble, O(1), where a scan of 12 stamps is a long serial chain. Other sets keep one
- * last-use stamp per way (0 = empty) and take the smallest: for 4 ways that is cheaper than
- * reordering on every hit, and wider sets do not fit 16 nibbles. Both choose an empty way before
- * evicting, and then the least recently used one.
+ * LRU state, one of two kinds that choose the same ways: empty ones before evicting, lowest
+ * first, and then the least recently used one.
+ * - A recency order (sets of up to 16 ways, unless stamps were asked for): word 0, one 4-bit
+ *   way number per nibble, most recent in the low nibble (unused nibbles 0xf). The victim is the
+ *   last used nibble, O(1); a hit moves one nibble to the front. Empty ways sit at the end, the
+ *   lowest way last.
+ * - Stamps: one last-use stamp per way (0 = empty); the victim is the smallest, the first of
+ *   equal ones. A hit is one store, a fill a scan: for the L1 TLBs, whose hits are the hot
+ *   path, and for sets too wide for an order.
  */
-#define ASSOC_ORDER_MIN_WAYS 9
 #define ASSOC_ORDER_MAX_WAYS 16
 struct assoc {
-    uint32_t sets;     /* number of sets */
-    uint32_t ways;     /* ways per set */
-    uint32_t set_mask; /* sets - 1 when sets is a power of two (0 for one set), else 0 */
-    uint32_t nr_valid; /* valid entries in the whole cache (0: a probe can be skipped) */
-    uint64_t clock;    /* LRU time of sets wider than ASSOC_ORDER_WAYS */
-    uint64_t *slots;   /* sets blocks of keys (0 = empty way), values, LRU state */
+    uint32_t sets;       /* number of sets */
+    uint32_t ways;       /* ways per set */
+    uint32_t set_mask;   /* sets - 1 when sets is a power of two (0 for one set), else 0 */
+    uint32_t nr_valid;   /* valid entries in the whole cache (0: a probe can be skipped) */
+    uint64_t clock;      /* LRU time of sets that keep stamps */
+    uint64_t *slots;     /* sets blocks of keys (0 = empty way), values, LRU state */
+    uint64_t order_mask; /* nibbles of a recency order in use: assoc_nibble_mask(ways) */
+    bool order;          /* the sets keep a recency order, not stamps */
 };
 
-/* Allocates an empty cache. Returns 0, or -1 if the host is out of memory (nothing kept). */
+/* Allocates an empty cache (a recency order per set if it has at most 16 ways). Returns 0, or
+ * -1 if the host is out of memory (nothing kept). */
 int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways);
+/* Makes an empty cache keep stamps: cheaper hits, dearer fills. */
+void assoc_use_stamps(struct assoc *a);
 void assoc_fini(struct assoc *a);
 
 /* Set of a tag (usually a virtual page number). */
@@ -58,7 +65,7 @@ static inline uint64_t *assoc_block(const struct assoc *a, uint32_t set)
 /* Whether a cache keeps a recency order per set rather than stamps. */
 static inline bool assoc_uses_order(const struct assoc *a)
 {
-    return a->ways >= ASSOC_ORDER_MIN_WAYS && a->ways <= ASSOC_ORDER_MAX_WAYS;
+    return a->order;
 }
 
 /* Mask of the low n nibbles (n <= 16). */
@@ -67,31 +74,48 @@ static inline uint64_t assoc_nibble_mask(unsigned n)
     return n >= 16 ? ~0ull : (1ull << (4 * n)) - 1;
 }
 
-/* Position of way w in a recency order (w is in it exactly once; SWAR zero-nibble search: the
- * lowest flagged nibble is exact, false positives only appear above a real zero). */
-static inline unsigned assoc_order_pos(uint64_t order, uint32_t w)
+/* Mask of the nibbles of a recency order up to and including way w's (w is in it exactly once;
+ * SWAR zero-nibble search: the lowest flagged nibble is exact, false positives only appear above
+ * a real zero). */
+static inline uint64_t assoc_order_upto(uint64_t order, uint32_t w)
 {
     uint64_t x = order ^ (ASSOC_NIBBLES * w);
     uint64_t z = (x - ASSOC_NIBBLES) & ~x & (ASSOC_NIBBLES << 3);
-    return (unsigned)__builtin_ctzll(z) >> 2;
+    return z ^ (z - 1);
 }
 
-/* The order with way w (at position pos) moved to the front. */
-static inline uint64_t assoc_order_front(uint64_t order, unsigned pos, uint32_t w)
+/* The order with way w moved to the front. */
+static inline uint64_t assoc_order_front(uint64_t order, uint32_t w)
 {
-    uint64_t below = order & assoc_nibble_mask(pos);
-    uint64_t above = order & ~assoc_nibble_mask(pos + 1);
-    return above | (below << 4) | w;
+    uint64_t m = assoc_order_upto(order, w);
+    return (order & ~m) | ((order << 4) & m) | w;
 }
 
 /* Marks way w of a set most recently used. */
-static inline void assoc_touch(struct assoc *a, uint64_t *b, uint32_t w)
+static inline __attribute__((always_inline)) void assoc_touch(struct assoc *a, uint64_t *b,
+                                                              uint32_t w)
 {
     uint64_t *lru = b + 2 * a->ways;
     if (assoc_uses_order(a))
-        lru[0] = assoc_order_front(lru[0], assoc_order_pos(lru[0], w), w);
+        lru[0] = assoc_order_front(lru[0], w);
     else
         lru[w] = ++a->clock;
+}
+
+/* The helpers below whose names end in _w take W, the cache's way count when the caller knows
+ * it at compile time (with ORD, whether the cache keeps a recency order), else 0: a miss path
+ * specialised for a CPU's geometry then has every way count and mask constant. */
+
+/* assoc_touch, W-specialised. */
+static inline __attribute__((always_inline)) void assoc_touch_w(struct assoc *a, uint64_t *b,
+                                                                uint32_t w, uint32_t W, bool ORD)
+{
+    if (!W)
+        assoc_touch(a, b, w);
+    else if (ORD)
+        b[2 * W] = assoc_order_front(b[2 * W], w);
+    else
+        b[2 * W + w] = ++a->clock;
 }
 
 /* Way holding key in a set's block, or UINT32_MAX. No early exit, so the host predicts its
@@ -136,17 +160,11 @@ static inline __attribute__((always_inline)) uint32_t assoc_find_any(const uint6
     }
 }
 
-/* assoc_lookup for a cache that keeps stamps (!assoc_uses_order): the MMU's L1 hit path. */
-static inline __attribute__((always_inline)) bool
-assoc_lookup_stamped(struct assoc *a, uint32_t set, uint64_t key, uint64_t *val)
+/* assoc_find_any, W-specialised. */
+static inline __attribute__((always_inline)) uint32_t
+assoc_find_w(const struct assoc *a, const uint64_t *b, uint64_t key, uint32_t W)
 {
-    uint64_t *b = assoc_block(a, set);
-    uint32_t hit = assoc_find(b, a->ways, key);
-    if (hit == UINT32_MAX)
-        return false;
-    b[2 * a->ways + hit] = ++a->clock;
-    *val = b[a->ways + hit];
-    return true;
+    return W ? assoc_find_unrolled(b, W, key) : assoc_find_any(b, a->ways, key);
 }
 
 /* Looks key up in a set's block; on a hit marks the way most recently used and stores its
@@ -180,25 +198,14 @@ static inline __attribute__((always_inline)) uint32_t assoc_oldest(const uint64_
 {
     uint32_t victim = 0;
     uint64_t oldest = UINT64_MAX;
-    for (uint32_t w = 0; w < n; w++) {
-        bool older = lru[w] < oldest;
-        victim = older ? w : victim;
-        oldest = older ? lru[w] : oldest;
-    }
-    return victim;
-}
-
-/* assoc_oldest unrolled, for a constant n. */
-static inline __attribute__((always_inline)) uint32_t assoc_oldest_unrolled(const uint64_t *lru,
-                                                                            uint32_t n)
-{
-    uint32_t victim = 0;
-    uint64_t oldest = UINT64_MAX;
 #pragma GCC unroll 8
     for (uint32_t w = 0; w < n; w++) {
         bool older = lru[w] < oldest;
         victim = older ? w : victim;
         oldest = older ? lru[w] : oldest;
+        /* As in assoc_find_unrolled: without it gcc turns steps into branches, which
+         * mispredict (the oldest way is at random). */
+        __asm__("" : "+r"(victim), "+r"(oldest));
     }
     return victim;
 }
@@ -209,11 +216,7 @@ static inline uint32_t assoc_victim(const struct assoc *a, const uint64_t *b)
     const uint64_t *lru = b + 2 * a->ways;
     if (assoc_uses_order(a))
         return (uint32_t)(lru[0] >> (4 * (a->ways - 1))) & 15u;
-    switch (a->ways) {
-    case 4: return assoc_oldest_unrolled(lru, 4);
-    case 8: return assoc_oldest_unrolled(lru, 8);
-    default: return assoc_oldest(lru, a->ways);
-    }
+    return assoc_oldest(lru, a->ways);
 }
 
 /* Stores key and value in way w and makes it the most recently used. */
@@ -254,6 +257,89 @@ assoc_insert_absent_in(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val,
     b[victim] = key;
     b[n + victim] = val;
     return evicted;
+}
+
+/* A fill of a key the caller knows is absent from a set, in two halves: assoc_fill_prepare
+ * chooses the way and computes the new LRU state without changing anything, so it can run
+ * before the value is known; assoc_fill_commit stores it all. Nothing may change the set in
+ * between. */
+struct assoc_fill {
+    struct assoc *a;
+    uint64_t *b; /* the set's block */
+    uint64_t key;
+    uint64_t lru; /* the new recency order, or the way's new stamp */
+    uint32_t way; /* the victim */
+};
+
+static inline __attribute__((always_inline)) void assoc_fill_prepare_w(struct assoc_fill *f,
+                                                                       struct assoc *a, uint64_t *b,
+                                                                       uint64_t key, uint32_t W,
+                                                                       bool ORD)
+{
+    uint32_t n = W ? W : a->ways;
+    bool order = W ? ORD : a->order;
+    uint64_t mask = W ? assoc_nibble_mask(W) : a->order_mask;
+    const uint64_t *lru = b + 2 * n;
+#ifndef NDEBUG
+    assert(!W || (a->ways == W && a->order == ORD));
+    for (uint32_t w = 0; w < n; w++)
+        assert(b[w] != key && "assoc_fill_prepare: the key is present");
+#endif
+    f->a = a;
+    f->b = b;
+    f->key = key;
+    if (order) {
+        /* The victim is the last of the order: it moves from position n - 1 to the front. */
+        uint64_t o = lru[0];
+        f->way = (uint32_t)(o >> (4 * n - 4)) & 15u;
+        f->lru = (o & ~mask) | ((o << 4) & mask) | f->way;
+    } else {
+        f->way = n == 4   ? assoc_oldest(lru, 4)
+                 : n == 8 ? assoc_oldest(lru, 8)
+                          : assoc_oldest(lru, n);
+        f->lru = a->clock + 1;
+    }
+}
+
+/* Returns true if a valid entry was evicted. */
+static inline __attribute__((always_inline)) bool
+assoc_fill_commit_w(const struct assoc_fill *f, uint64_t val, uint32_t W, bool ORD)
+{
+    struct assoc *a = f->a;
+    uint64_t *b = f->b;
+    uint32_t n = W ? W : a->ways, w = f->way;
+    if (W ? ORD : a->order) {
+        b[2 * n] = f->lru;
+    } else {
+        b[2 * n + w] = f->lru;
+        a->clock = f->lru;
+    }
+    bool evicted = b[w] != 0;
+    a->nr_valid += !evicted;
+    b[w] = f->key;
+    b[n + w] = val;
+    return evicted;
+}
+
+static inline __attribute__((always_inline)) void
+assoc_fill_prepare(struct assoc_fill *f, struct assoc *a, uint64_t *b, uint64_t key)
+{
+    assoc_fill_prepare_w(f, a, b, key, 0, false);
+}
+
+static inline __attribute__((always_inline)) bool assoc_fill_commit(const struct assoc_fill *f,
+                                                                    uint64_t val)
+{
+    return assoc_fill_commit_w(f, val, 0, false);
+}
+
+/* assoc_insert_absent_in without the evicted key: the miss paths' fills. */
+static inline __attribute__((always_inline)) bool
+assoc_insert_absent_any(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val)
+{
+    struct assoc_fill f;
+    assoc_fill_prepare(&f, a, b, key);
+    return assoc_fill_commit(&f, val);
 }
 
 /* assoc_insert_absent_in for a set. */

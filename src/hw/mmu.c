@@ -24,12 +24,21 @@
 /* What the L1 hit path needs of a level's first array, computed once (key_base again at every
  * CR3 load, for the PCID). Usable only when the array's sets are a power of two (or one) and it
  * keeps LRU stamps (every preset's first L1 array: 4 to 8 ways or fully associative). */
+struct vml_cpu;
+/* A miss path (translate_miss or a specialised copy). */
+typedef int (*miss_fn)(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                       struct vml_xlate *out, uint64_t *b1);
+
 struct fast_probe {
     struct tlb_level *level; /* L1 dTLB or iTLB */
     struct assoc *a;         /* its first array, or NULL: no fast path */
     unsigned shift;          /* page shift of the size probed first */
     unsigned ps;             /* that size */
     uint64_t key_base;       /* ASSOC_VALID | ps << 60 | current pcid */
+    bool miss_ok;            /* a miss in a goes to miss_fn[] (the plan allows it) */
+    bool on;                 /* a is set and a CR3 is loaded: the fast path may probe */
+    uint8_t canon_shift;     /* va is canonical when sign-extending it from bit 63 - this
+                              * (16 for 4 levels, 7 for 5) gives it back */
 };
 
 /* A direct-mapped cache of table frames' content pointers, so a walk does not go through the
@@ -42,6 +51,15 @@ struct tcache_entry {
     uint64_t *data; /* content, never NULL */
 };
 
+/* Where a walk read the leaf table for a 2 MiB of linear addresses (a hint). */
+#define HINT_SIZE 512u
+struct leaf_hint {
+    uint64_t tag;   /* lva >> 21; UINT64_MAX: none */
+    uintptr_t data; /* the table's content when the walk read it */
+    uint64_t pfn;   /* the table's frame */
+    uint64_t gen;   /* phys->data_gen then: data is that frame's content while it is current */
+};
+
 /* A page-walk cache the walk probes, in probe order (PDE first, up to the top of the paging
  * mode): computed at CR3 load, enabled caches only. */
 struct pwc_plan {
@@ -49,6 +67,7 @@ struct pwc_plan {
     uint64_t *slots;   /* a->slots */
     uint32_t stride;   /* words per set block: 3 * ways */
     uint32_t set_mask; /* sets - 1 when a power of two (or one set) */
+    uint32_t ways;     /* a->ways */
     bool pow2;         /* sets is a power of two (or one) */
     uint8_t p;         /* VML_PWC_* */
     uint8_t shift;     /* va bits below the tag: vml_level_shift of the entries' level */
@@ -73,6 +92,10 @@ struct miss_arr {
 struct miss_plan {
     bool ok;
     uint8_t l1, l2;                    /* TLB levels */
+    uint8_t fps;                       /* the size the fast path probes in L1 */
+    bool quick4k;                      /* both levels have a 4K array (miss_leaf_4k) */
+    uint32_t l2_cycles;                /* cost of an L1 miss: l1_hit + stlb_hit */
+    uint32_t walk_cycles;              /* a walk's cost but its references: l2_cycles + walk */
     struct tlb_level *t1, *t2;         /* &cpu->tlb[l1], &cpu->tlb[l2] */
     struct vml_tlb_counts *c1, *c2;    /* their counters */
     struct miss_arr l1a[VML_PS_COUNT]; /* by page size */
@@ -97,8 +120,20 @@ struct vml_cpu {
     /* The walk's plan (after the L1 hit path's fields, which keep their places). */
     struct pwc_plan pwc_plan[VML_PWC_NR];
     unsigned nr_pwc_plan;
-    uint64_t pwc_key_base;    /* ASSOC_VALID | current pcid */
-    struct miss_plan miss[2]; /* [fetch] */
+    uint64_t pwc_key_base;           /* ASSOC_VALID | current pcid */
+    uint32_t pwc_stride[VML_PWC_NR]; /* words per set block of each cache: 3 * ways */
+    uint32_t pwc_memo[VML_PWC_NR];   /* the miss path's: way of each cache's last hit, checked
+                                      * first (keys are unique in a set, so a match there is the
+                                      * scan's answer); a hint, never stale in effect */
+    struct miss_plan miss[2];        /* [fetch] */
+    miss_fn miss_fn[2];              /* [fetch]: translate_miss or a copy specialised for the
+                                      * geometry (apart from fast[], whose layout the hit path's
+                                      * code is tuned to) */
+    /* Host hints, not part of the model: where the last walk through each 2 MiB of linear
+     * addresses (lva >> 21; direct-mapped) read its leaf table. The prefetch uses one whatever
+     * its age (a stale hint costs a useless prefetch, nothing else); the walk uses its content
+     * pointer only for the same table under the same content generation. */
+    struct leaf_hint hint[HINT_SIZE];
 };
 
 /* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). gen is
@@ -146,8 +181,11 @@ const char *vml_fault_name(enum vml_fault_kind k)
  * walk's page-walk-cache plan. */
 static void set_fast_pcid(struct vml_cpu *cpu)
 {
-    for (unsigned f = 0; f < 2; f++)
+    for (unsigned f = 0; f < 2; f++) {
         cpu->fast[f].key_base = tlb_key(0, cpu->fast[f].ps, cpu->pcid, false);
+        cpu->fast[f].on = cpu->fast[f].a && cpu->levels != 0;
+        cpu->fast[f].canon_shift = (uint8_t)(cpu->levels == 5 ? 63u - 56u : 63u - 47u);
+    }
     unsigned top = cpu->levels == 5 ? VML_PWC_PML5E : VML_PWC_PML4E;
     cpu->nr_pwc_plan = 0;
     for (unsigned p = VML_PWC_PDE + 1; p-- > top;)
@@ -157,6 +195,7 @@ static void set_fast_pcid(struct vml_cpu *cpu)
                 .slots = cpu->pwc[p].slots,
                 .stride = 3 * cpu->pwc[p].ways,
                 .set_mask = cpu->pwc[p].set_mask,
+                .ways = cpu->pwc[p].ways,
                 .pow2 = cpu->pwc[p].set_mask != 0 || cpu->pwc[p].sets == 1,
                 .p = (uint8_t)p,
                 .shift = (uint8_t)vml_level_shift(pwc_entry_level(p)),
@@ -193,8 +232,10 @@ static bool plan_level(struct tlb_level *t, struct miss_arr *x)
 void mmu_force_general(struct vml_cpu *cpu)
 {
     for (unsigned f = 0; f < 2; f++)
-        cpu->miss[f].ok = false;
+        cpu->miss[f].ok = cpu->fast[f].miss_ok = false;
 }
+
+static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f); /* with the miss paths */
 
 static void plan_misses(struct vml_cpu *cpu)
 {
@@ -208,7 +249,15 @@ static void plan_misses(struct vml_cpu *cpu)
         m->c2 = &cpu->stats.tlb[m->l2];
         bool ok1 = plan_level(&cpu->tlb[m->l1], m->l1a);
         bool ok2 = plan_level(&cpu->tlb[m->l2], m->l2a);
-        m->ok = ok1 && ok2 && cpu->fast[f].a && cpu->tlb[m->l2].nr_arrays > 0;
+        bool pwc_pow2 = true;
+        for (unsigned p = 0; p < VML_PWC_NR; p++)
+            pwc_pow2 &= !cpu->pwc_on[p] || cpu->pwc[p].set_mask != 0 || cpu->pwc[p].sets == 1;
+        m->ok = ok1 && ok2 && pwc_pow2 && cpu->fast[f].a && cpu->tlb[m->l2].nr_arrays > 0;
+        m->fps = (uint8_t)cpu->fast[f].ps;
+        m->quick4k = m->l1a[VML_PS_4K].a && m->l2a[VML_PS_4K].a;
+        m->l2_cycles = cpu->model.lat.l1_hit + cpu->model.lat.stlb_hit;
+        m->walk_cycles = m->l2_cycles + cpu->model.lat.walk;
+        cpu->fast[f].miss_ok = m->ok;
     }
 }
 
@@ -245,6 +294,8 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
     cpu->phys = phys;
     for (unsigned i = 0; i < TCACHE_SIZE; i++)
         cpu->tcache[i].pfn = UINT64_MAX;
+    for (unsigned i = 0; i < HINT_SIZE; i++)
+        cpu->hint[i].tag = UINT64_MAX;
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS && r == 0; l++)
         r = tlb_level_init(&cpu->tlb[l], &model->tlb[l]);
     for (unsigned p = 0; p < VML_PWC_NR && r == 0; p++) {
@@ -252,6 +303,7 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         cpu->pwc_on[p] = n > 0;
         if (cpu->pwc_on[p] && assoc_init(&cpu->pwc[p], n / w, w) != 0)
             r = VML_EHOST;
+        cpu->pwc_stride[p] = 3 * w;
     }
     if (r) {
         vml_cpu_destroy(cpu);
@@ -263,11 +315,16 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         struct tlb_level *t = &cpu->tlb[f ? VML_TLB_L1I : VML_TLB_L1D];
         struct assoc *a = t->nr_probes ? &t->arr[t->probes[0].array] : NULL;
         cpu->fast[f].level = t;
-        cpu->fast[f].a = a && (a->set_mask || a->sets == 1) && !assoc_uses_order(a) ? a : NULL;
+        cpu->fast[f].a = a && (a->set_mask || a->sets == 1) ? a : NULL;
+        /* Its hits are the hot path: one store each with stamps. */
+        if (cpu->fast[f].a)
+            assoc_use_stamps(cpu->fast[f].a);
         cpu->fast[f].ps = t->nr_probes ? t->probes[0].ps : 0;
         cpu->fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->fast[f].ps);
     }
     plan_misses(cpu);
+    for (unsigned f = 0; f < 2; f++)
+        cpu->miss_fn[f] = pick_miss(cpu, f);
     set_fast_pcid(cpu);
     *out = cpu;
     return 0;
@@ -706,114 +763,494 @@ static __attribute__((noinline)) int translate_general(struct vml_cpu *cpu, uint
     return 0;
 }
 
-static int translate_miss(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
-                          struct vml_xlate *out);
-
-/* Everything but a plain L1 hit: translate_miss when the fast path's probe missed and the plan
- * allows, else translate_general. A small function, so the common case pays for no frame. */
+/* Everything but a plain L1 hit and the planned miss path: translate_general, called from the
+ * fast path through these small functions (six arguments, so the fast path jumps to them and
+ * keeps no frame). translate_slow: L1 not probed, or its first array missed. */
 static __attribute__((noinline)) int translate_slow(struct vml_cpu *cpu, uint64_t va,
                                                     enum vml_access access, bool user,
-                                                    struct vml_xlate *out, enum l1_state l1s,
-                                                    uint64_t val, unsigned ps)
+                                                    struct vml_xlate *out, enum l1_state l1s)
 {
-    if (l1s == L1_FIRST_MISSED && cpu->miss[access == VML_EXEC].ok)
-        return translate_miss(cpu, va, access, user, out);
-    return translate_general(cpu, va, access, user, out, l1s, val, ps);
+    return translate_general(cpu, va, access, user, out, l1s, 0, 0);
 }
 
-/* Fills the array x of level t with a non-global entry of its size for va, into block b if a
- * lookup probed it (else computed). The key is absent: the lookup just missed. probed: b comes
- * from a probe of the level's live sizes, so the array holds the size and has entries
- * (tlb_hold would change nothing). */
-static inline __attribute__((always_inline)) void miss_fill(struct tlb_level *t,
-                                                            const struct miss_arr *x, unsigned ps,
-                                                            uint64_t *b, bool probed, uint64_t va,
-                                                            uint64_t val)
+/* An L1 hit of the fast path's probe (value val) whose rights or D need the general code. */
+static __attribute__((noinline)) int translate_hit_slow(struct vml_cpu *cpu, uint64_t va,
+                                                        enum vml_access access, bool user,
+                                                        struct vml_xlate *out, uint64_t val)
 {
-    uint64_t vpn = (va & TLB_VA_MASK) >> x->shift, old_key = 0;
-    if (!b)
-        b = x->slots + (size_t)(vpn & x->set_mask) * x->stride;
-    if (!probed)
-        tlb_hold(t, x->array, ps);
-    if (assoc_insert_absent_in(x->a, b, x->key_base | (vpn << 12), val, &old_key) &&
-        (old_key & TLB_KEY_GLOBAL))
-        t->nr_global--;
+    return translate_general(cpu, va, access, user, out, L1_HIT, val,
+                             cpu->fast[access == VML_EXEC].ps);
 }
 
-/* translate_slow's work after the fast path's probe missed, for a plan that allows it: the same
- * steps and effects, with the arrays' geometry and keys precomputed, the set blocks of the
- * lookups kept for the fills, and the rare cases (a hit in the rest of L1, global entries in
- * the second level, a dirty assist) handed to the general code before they change anything
- * it would change again. */
-static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_t va,
-                                                    enum vml_access access, bool user,
-                                                    struct vml_xlate *out)
-{
-    const struct miss_plan *mp = &cpu->miss[access == VML_EXEC];
-    struct tlb_level *t1 = mp->t1, *t2 = mp->t2;
-    struct vml_mmu_stats *st = &cpu->stats;
-    const struct vml_latency *lat = &cpu->model.lat;
-    uint64_t val = 0, va_vpn = va & TLB_VA_MASK; /* 0s: for -Wmaybe-uninitialized */
-    unsigned ps = 0, fps = cpu->fast[access == VML_EXEC].ps;
-    /* The block the fast path missed in, for the L1 fill. */
-    const struct miss_arr *x1 = &mp->l1a[fps];
-    struct tlb_miss m1;
-    m1.probed = (uint8_t)VML_PS_BIT(fps);
-    m1.blk[fps] = x1->slots + (size_t)((va_vpn >> x1->shift) & x1->set_mask) * x1->stride;
-    /* Step 2: the rest of L1 (rarely any: only sizes it holds). A hit there is the general
-     * code's L1 hit. */
-    if ((t1->live >> 1) && tlb_lookup_from(t1, 1, va, cpu->pcid, &val, &ps, &m1))
-        return translate_general(cpu, va, access, user, out, L1_HIT, val, ps);
-    /* Global entries in the second level need the global probes of the general lookup (the
-     * misses above changed nothing). */
-    if (t2->nr_global)
-        return translate_general(cpu, va, access, user, out, L1_FIRST_MISSED, 0, 0);
-    out->walk_refs = 0;
-    out->cycles = lat->l1_hit + lat->stlb_hit;
+/* The set blocks the miss path's probes missed in, by page size (NULL: not probed there), for
+ * the fills after the walk: no set is computed or searched twice. */
+struct miss_blocks {
+    uint64_t *l1[VML_PS_COUNT];
+    uint64_t *l2[VML_PS_COUNT];
+};
 
-    /* Step 3: second level, the sizes it holds, 4K first. */
-    uint64_t *b2[VML_PS_COUNT] = { NULL, NULL, NULL };
-    for (unsigned live = t2->live; live; live &= live - 1) {
-        unsigned p = t2->probes[__builtin_ctz(live)].ps;
-        const struct miss_arr *x = &mp->l2a[p];
-        struct assoc *a = x->a;
+/* Fills level t (the miss plan's arrays x[], by page size) after a miss in it, as
+ * tlb_fill_absent would, into the block the probe for the size missed in (blk[ps]; NULL: not
+ * probed, computed here). b_fast is the fast path's block: its array was probed without a look
+ * at what it holds, so, as for one not probed, tlb_hold must note the size; a block from the
+ * miss path's probes means the array holds the size and has entries (tlb_hold would change
+ * nothing). The level holds no global entry (the miss path's precondition), so none is
+ * evicted. */
+static inline __attribute__((always_inline)) void
+miss_fill_level(struct vml_cpu *cpu, struct tlb_level *t, const struct miss_arr *x, unsigned ps,
+                uint64_t *const *blk, const uint64_t *b_fast, uint64_t va, uint64_t lva,
+                uint64_t val)
+{
+    const struct miss_arr *xa = &x[ps];
+    /* No array of the size (fill_ps[ps] != ps: splintered or not cached) or a global entry. */
+    if (!xa->a || (val & VML_PTE_G)) {
+        tlb_fill_general(t, va, cpu->pcid, ps, val, true);
+        return;
+    }
+    assert(t->nr_global == 0 && t->fill_ps[ps] == (int8_t)ps);
+    uint64_t vpn = lva >> xa->shift, *b = blk[ps];
+    if (!b || b == b_fast) {
+        if (!b)
+            b = xa->slots + (size_t)(vpn & xa->set_mask) * xa->stride;
+        tlb_hold(t, xa->array, ps);
+    }
+    assoc_insert_absent_any(xa->a, b, xa->key_base | (vpn << 12), val);
+}
+
+/* Looks lva up in the arrays x[] (by page size) of level t for the probes in `live` (bits of
+ * t->probes). Returns the page size of a hit (the way marked most recently used, its value in
+ * *val), or VML_PS_COUNT with the blocks probed in blk[]. W4K: the 4K array's way count when the
+ * caller is specialised for it (see translate_miss), else 0. */
+static inline __attribute__((always_inline)) unsigned
+miss_probe(const struct tlb_level *t, const struct miss_arr *x, unsigned live, uint64_t lva,
+           uint64_t *val, uint64_t **blk, uint32_t W4K)
+{
+    for (; live; live &= live - 1) {
+        unsigned p = t->probes[__builtin_ctz(live)].ps;
+        struct assoc *a = x[p].a;
         if (a->nr_valid == 0)
             continue;
-        uint64_t vpn = va_vpn >> x->shift;
-        uint64_t *b = x->slots + (size_t)(vpn & x->set_mask) * x->stride;
-        if (assoc_lookup_in(a, b, x->key_base | (vpn << 12), &val)) {
-            mp->c2->hits[p]++;
-            mp->c1->misses[p]++;
-            int r = tlb_hit(cpu, va, access, user, out, val, p, VML_SRC_L2);
-            if (r == HIT_DIRTY_ASSIST)
-                return walk_refresh(cpu, va, access, user, out, mp->l1, mp->l2);
-            if (r == 0)
-                tlb_fill_absent(t1, va, cpu->pcid, p, val, &m1);
-            return r;
+        uint64_t vpn = lva >> x[p].shift, key = x[p].key_base | (vpn << 12);
+        uint64_t *b = x[p].slots + (size_t)(vpn & x[p].set_mask) * x[p].stride;
+        uint32_t w = assoc_find_w(a, b, key, p == VML_PS_4K ? W4K : 0);
+        if (w != UINT32_MAX) {
+            assoc_touch(a, b, w);
+            *val = b[a->ways + w];
+            return p;
         }
-        b2[p] = b;
+        blk[p] = b;
+    }
+    return VML_PS_COUNT;
+}
+
+/* The miss path's probe of page-walk cache p (sets a power of two) for lva: on a hit marks the
+ * way used and returns true with the cached entry in *e, else returns false with the block it
+ * missed in in *blk (for the fill after the walk). Counts either. W: the cache's way count when
+ * the caller is specialised for it (then it keeps a recency order), else 0. */
+static inline __attribute__((always_inline)) bool
+pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t *e, uint32_t W)
+{
+    struct assoc *a = &cpu->pwc[p];
+    uint64_t tag = lva >> vml_level_shift(pwc_entry_level(p));
+    uint64_t key = cpu->pwc_key_base | (tag << 12);
+    uint64_t *b = a->slots + (size_t)(tag & a->set_mask) * cpu->pwc_stride[p];
+    uint32_t w = cpu->pwc_memo[p];
+    if (b[w] != key) {
+        w = assoc_find_w(a, b, key, W);
+        if (w == UINT32_MAX) {
+            cpu->stats.pwc_misses[p]++;
+            *blk = b;
+            return false;
+        }
+        cpu->pwc_memo[p] = w;
+    }
+    /* A hit on the most recent way changes no order (the common case: an upper-level cache
+     * hit for every walk of a stream). */
+    uint32_t n = W ? W : a->ways;
+    if (!(W || a->order) || (b[2 * n] & 15u) != w)
+        assoc_touch_w(a, b, w, W, true);
+    cpu->stats.pwc_hits[p]++;
+    *e = b[n + w];
+    return true;
+}
+
+/* The entries a walk read, by level, for setting A and filling the page-walk caches. */
+struct walk_path {
+    uint64_t *e[6];     /* the entry in its table's content */
+    uint64_t rights[6]; /* RW/US/NX combined down to and including it */
+};
+
+/* Step 5 at level L (a constant once inlined): reads the entry for va from table *tbl. Returns
+ * true when the walk goes on to level L - 1 (*tbl then its table), false when it stopped here:
+ * at a leaf, or with *k set to the fault. A frame without table content reads as zeros. */
+static inline __attribute__((always_inline)) bool
+walk_step(struct vml_cpu *cpu, uint64_t va, uint64_t lva, unsigned L, uint64_t gen, uint64_t *tbl,
+          uint64_t *rights, uint64_t *e, enum vml_fault_kind *k, struct walk_path *path)
+{
+    uint64_t *t = table_data(cpu, *tbl, gen);
+    if (!t) {
+        *e = 0;
+        *k = VML_FAULT_NOT_PRESENT;
+        return false;
+    }
+    if (L == 1)
+        cpu->hint[(lva >> 21) & (HINT_SIZE - 1)] =
+            (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t, .pfn = *tbl, .gen = gen };
+    uint64_t *ep = t + vml_level_index(va, L);
+    *e = *ep;
+    if (!(*e & VML_PTE_P)) {
+        *k = VML_FAULT_NOT_PRESENT;
+        return false;
+    }
+    *rights &= *e | ~(VML_PTE_RW | VML_PTE_US);
+    *rights |= *e & VML_PTE_NX;
+    path->e[L] = ep;
+    path->rights[L] = *rights;
+    if (L == 1)
+        return false;
+    if (*e & VML_PTE_PS) {
+        if (reserved_bits(cpu, *e, L))
+            *k = VML_FAULT_RESERVED;
+        return false;
+    }
+    *tbl = vml_pte_pfn(*e);
+    return true;
+}
+
+/* Step 6 for a non-leaf entry of level L (a constant once inlined): sets A, and fills the
+ * page-walk cache of the level, which the walk probed and missed (the key is absent). */
+static inline __attribute__((always_inline)) void walk_commit_upper(struct vml_cpu *cpu,
+                                                                    uint64_t lva, unsigned L,
+                                                                    const struct walk_path *path,
+                                                                    uint64_t *const *blk)
+{
+    uint64_t *ep = path->e[L];
+    if (!(*ep & VML_PTE_A)) {
+        *ep |= VML_PTE_A;
+        cpu->stats.ad_writes++;
+    }
+    unsigned p = 5u - L;
+    if (cpu->pwc_on[p])
+        assoc_insert_absent_any(&cpu->pwc[p], blk[p],
+                                cpu->pwc_key_base | ((lva >> vml_level_shift(L)) << 12),
+                                (*ep & VML_PTE_PFN_MASK) | path->rights[L]);
+}
+
+/* miss_walk's result when it did the whole translation, fills included, and its own result
+ * (0 or 1) is r: WALK_DONE + r. */
+#define WALK_DONE 2
+
+/* The end of a walk whose last read is a 4K leaf (level 1 of table tbl), with both TLB levels
+ * holding 4K entries in arrays of their own size (the plan's quick4k): the leaf is read last,
+ * after everything that does not need it (the counts, the ways the fills take and their new
+ * LRU state), so that little work waits for it. Read at random over much memory it is a host
+ * cache miss, and the fewer instructions queue behind it, the sooner the host starts the next
+ * translation, whose own miss then overlaps this one. Returns 0 (translated) or 1 (fault),
+ * *out set, or -1 when the leaf table has no content (nothing changed: the caller walks on). */
+static inline __attribute__((always_inline)) int
+miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access, bool user,
+             struct vml_xlate *out, const struct miss_plan *mp, const struct miss_blocks *mb,
+             const uint64_t *b_fast, uint64_t tbl, uint64_t gen, unsigned top, uint64_t rights,
+             struct walk_path *path, uint64_t *const *pwc_blk, uint32_t W1, uint32_t W2,
+             uint32_t WP)
+{
+    /* The leaf table's content: the hint's if it is for this table and still current (the
+     * prefetch just read it), else the table cache's. */
+    struct leaf_hint *h = &cpu->hint[(lva >> 21) & (HINT_SIZE - 1)];
+    uint64_t *t;
+    if (h->pfn == tbl && h->gen == gen) {
+        t = (uint64_t *)h->data;
+    } else {
+        t = table_data(cpu, tbl, gen);
+        if (!t)
+            return -1;
+        *h = (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t, .pfn = tbl, .gen = gen };
+    }
+    struct vml_mmu_stats *st = &cpu->stats;
+    /* The counts a walk makes whether it faults or not. */
+    out->walk_refs = (uint8_t)top;
+    out->cycles = mp->walk_cycles + cpu->model.lat.ref * top;
+    st->walk_refs += top;
+    st->cycles += out->cycles;
+    /* The fills of both levels and of the PDE cache (when the walk read the PDE): their ways
+     * and LRU state, chosen now, stored once the leaf allows the access. */
+    const struct miss_arr *x2 = &mp->l2a[VML_PS_4K], *x1 = &mp->l1a[VML_PS_4K];
+    uint64_t vpn = lva >> 12;
+    uint64_t *b2 = mb->l2[VML_PS_4K], *b1 = mb->l1[VML_PS_4K];
+    bool hold2 = !b2, hold1 = !b1 || b1 == b_fast;
+    if (!b2)
+        b2 = x2->slots + (size_t)(vpn & x2->set_mask) * x2->stride;
+    if (!b1)
+        b1 = x1->slots + (size_t)(vpn & x1->set_mask) * x1->stride;
+    struct assoc_fill f2, f1, fpde = { .a = NULL }; /* for -Wmaybe-uninitialized */
+    assoc_fill_prepare_w(&f2, x2->a, b2, x2->key_base | (vpn << 12), W2, true);
+    assoc_fill_prepare_w(&f1, x1->a, b1, x1->key_base | (vpn << 12), W1, false);
+    bool pde = top >= 2 && cpu->pwc_on[VML_PWC_PDE];
+    if (pde)
+        assoc_fill_prepare_w(&fpde, &cpu->pwc[VML_PWC_PDE], pwc_blk[VML_PWC_PDE],
+                             cpu->pwc_key_base | ((lva >> 21) << 12), WP, true);
+    uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
+    uint64_t *ep = t + vml_level_index(va, 1);
+    uint64_t e = *ep;
+    rights &= e | ~(VML_PTE_RW | VML_PTE_US);
+    rights |= e & VML_PTE_NX;
+    /* Present and allowed (the fast path's masks, D aside: the walk sets it)? */
+    uint64_t r = rights | VML_PTE_P | VML_PTE_D;
+    if (!(e & VML_PTE_P) || (r & need) != need || (r & forbid)) {
+        enum vml_fault_kind k =
+            e & VML_PTE_P ? rights_fault(cpu, rights, access, user) : VML_FAULT_NOT_PRESENT;
+        mp->c1->misses[VML_PS_COUNT]++;
+        mp->c2->misses[VML_PS_COUNT]++;
+        return fault(cpu, out, va, k, 1, e, access, user, false);
+    }
+    /* Step 6: A in the entries used (D in the leaf on a write), the page-walk caches. */
+    for (unsigned L = top; L > 2; L--)
+        walk_commit_upper(cpu, lva, L, path, pwc_blk);
+    if (top >= 2) {
+        uint64_t *pe = path->e[2];
+        if (!(*pe & VML_PTE_A)) {
+            *pe |= VML_PTE_A;
+            st->ad_writes++;
+        }
+        if (pde)
+            assoc_fill_commit_w(&fpde, (*pe & VML_PTE_PFN_MASK) | path->rights[2], WP, true);
+    }
+    uint64_t want = access == VML_WRITE ? VML_PTE_A | VML_PTE_D : VML_PTE_A;
+    if ((e & want) != want) {
+        e |= want;
+        *ep = e;
+        st->ad_writes++;
+    }
+    st->walks_done[VML_PS_4K]++;
+    mp->c1->misses[VML_PS_4K]++;
+    mp->c2->misses[VML_PS_4K]++;
+    uint64_t val =
+        (e & VML_PTE_PFN_MASK) | rights | VML_PTE_P | VML_PTE_A | (e & (VML_PTE_D | VML_PTE_G));
+    if (val & VML_PTE_G) {
+        tlb_fill_general(mp->t2, va, cpu->pcid, VML_PS_4K, val, true);
+        tlb_fill_general(mp->t1, va, cpu->pcid, VML_PS_4K, val, true);
+    } else {
+        if (hold2)
+            tlb_hold(mp->t2, x2->array, VML_PS_4K);
+        if (hold1)
+            tlb_hold(mp->t1, x1->array, VML_PS_4K);
+        assoc_fill_commit_w(&f2, val, W2, true);
+        assoc_fill_commit_w(&f1, val, W1, false);
+    }
+    out->pa = (val & VML_PTE_PFN_MASK) + (va & 0xfffu);
+    out->ps = VML_PS_4K;
+    out->src = VML_SRC_WALK;
+    return 0;
+}
+
+/* Steps 4-6 for the miss path: walk_inline's steps and effects, with every level's step
+ * unrolled (its shifts and cache constant), for page-walk caches whose sets are a power of
+ * two; the rights test is the fast path's masks (the exact fault is classified only when it
+ * fails). */
+static inline __attribute__((always_inline)) int
+miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access, bool user,
+          struct vml_xlate *out, const struct miss_plan *mp, const struct miss_blocks *mb,
+          const uint64_t *b_fast, uint64_t *valp, unsigned *psp, uint32_t W1, uint32_t W2,
+          uint32_t WP)
+{
+    const uint32_t walk_cycles = mp->walk_cycles;
+    struct vml_mmu_stats *st = &cpu->stats;
+    uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US, e = 0;
+    unsigned level = cpu->levels;
+    uint64_t *blk[VML_PWC_NR];
+    st->walks++;
+    /* Step 4: the longest page-walk-cache match, PDE first, up to the top of the paging mode;
+     * top is the level of the first table to read. */
+    unsigned top = level;
+    if (cpu->pwc_on[VML_PWC_PDE] && pwc_find(cpu, VML_PWC_PDE, lva, &blk[VML_PWC_PDE], &e, WP))
+        top = 1;
+    else if (cpu->pwc_on[VML_PWC_PDPTE] &&
+             pwc_find(cpu, VML_PWC_PDPTE, lva, &blk[VML_PWC_PDPTE], &e, 0))
+        top = 2;
+    else if (cpu->pwc_on[VML_PWC_PML4E] &&
+             pwc_find(cpu, VML_PWC_PML4E, lva, &blk[VML_PWC_PML4E], &e, 0))
+        top = 3;
+    else if (level == 5 && cpu->pwc_on[VML_PWC_PML5E] &&
+             pwc_find(cpu, VML_PWC_PML5E, lva, &blk[VML_PWC_PML5E], &e, 0))
+        top = 4;
+    if (top != level) {
+        tbl = vml_pte_pfn(e);
+        rights = e & RIGHTS;
+    }
+    /* Step 5: one memory reference per entry, from top down; level is where the walk stops. */
+    const uint64_t gen = cpu->phys->data_gen;
+    enum vml_fault_kind k = VML_FAULT_NONE;
+    struct walk_path path;
+    level = top;
+    if (level == 5 && walk_step(cpu, va, lva, 5, gen, &tbl, &rights, &e, &k, &path))
+        level = 4;
+    if (level == 4 && walk_step(cpu, va, lva, 4, gen, &tbl, &rights, &e, &k, &path))
+        level = 3;
+    if (level == 3 && walk_step(cpu, va, lva, 3, gen, &tbl, &rights, &e, &k, &path))
+        level = 2;
+    if (level == 2 && walk_step(cpu, va, lva, 2, gen, &tbl, &rights, &e, &k, &path))
+        level = 1;
+    if (level == 1 && mp->quick4k) {
+        int r = miss_leaf_4k(cpu, va, lva, access, user, out, mp, mb, b_fast, tbl, gen, top, rights,
+                             &path, blk, W1, W2, WP);
+        if (r >= 0)
+            return WALK_DONE + r;
+    }
+    if (level == 1)
+        walk_step(cpu, va, lva, 1, gen, &tbl, &rights, &e, &k, &path);
+    unsigned n = top - level + 1;
+    out->walk_refs = (uint8_t)n;
+    out->cycles = walk_cycles + cpu->model.lat.ref * n;
+    st->walk_refs += n;
+    st->cycles += out->cycles;
+    if (k == VML_FAULT_NONE) {
+        /* The fast path's masks, D aside (the walk sets it). */
+        uint64_t r = rights | VML_PTE_P | VML_PTE_D;
+        uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
+        if ((r & need) != need || (r & forbid))
+            k = rights_fault(cpu, rights, access, user);
+    }
+    if (k != VML_FAULT_NONE)
+        return fault(cpu, out, va, k, level, e, access, user, false);
+    /* Step 6: A in every entry used, D in the leaf on a write; the page-walk caches of the
+     * levels above the leaf, which were probed and missed. */
+    for (unsigned L = top; L > level; L--)
+        walk_commit_upper(cpu, lva, L, &path, blk);
+    uint64_t *leaf = path.e[level];
+    uint64_t want = access == VML_WRITE ? VML_PTE_A | VML_PTE_D : VML_PTE_A;
+    e = *leaf;
+    if ((e & want) != want) {
+        e |= want;
+        *leaf = e;
+        st->ad_writes++;
+    }
+    *psp = level - 1;
+    st->walks_done[level - 1]++;
+    uint64_t frame = e & VML_PTE_PFN_MASK & ~(level > 1 ? VML_PTE_PAT_LARGE : 0);
+    *valp = frame | rights | VML_PTE_P | VML_PTE_A | (e & (VML_PTE_D | VML_PTE_G));
+    return 0;
+}
+
+/* Starts loading the leaf entry a walk for lva would read, if a walk read that leaf table
+ * before: the host cache miss on it then overlaps the TLB probes and the upper levels of the
+ * walk. A hint: nothing the model sees changes, and a stale one only loads a useless line. */
+static inline __attribute__((always_inline)) void prefetch_leaf(const struct vml_cpu *cpu,
+                                                                uint64_t lva)
+{
+    const struct leaf_hint *h = &cpu->hint[(lva >> 21) & (HINT_SIZE - 1)];
+    if (h->tag == lva >> 21)
+        __builtin_prefetch((const void *)(h->data + ((lva >> 9) & 0xff8u)));
+}
+
+/* The work after the fast path's probe missed in block b1, for a plan that allows it: the same
+ * steps and effects as translate_general, with the arrays' geometry and keys precomputed, the
+ * set blocks of the lookups kept for the fills, and the rare cases (a hit in the rest of L1,
+ * global entries in the second level, a dirty assist) handed to the general code before they
+ * change anything it would change again. W1, W2, WP: the way counts of L1's 4K array (stamps),
+ * the second level's 4K array and the PDE cache (orders) when the caller is specialised for
+ * them, else 0 (see translate_miss). */
+static inline __attribute__((always_inline)) int miss_body(struct vml_cpu *cpu, uint64_t va,
+                                                           enum vml_access access, bool user,
+                                                           struct vml_xlate *out, uint64_t *b1,
+                                                           uint32_t W1, uint32_t W2, uint32_t WP)
+{
+    const struct miss_plan *mp = &cpu->miss[access == VML_EXEC];
+    const uint64_t lva = va & TLB_VA_MASK;
+    struct miss_blocks mb = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
+    uint64_t val = 0; /* 0: for -Wmaybe-uninitialized */
+    unsigned ps;
+    prefetch_leaf(cpu, lva);
+    mb.l1[mp->fps] = b1;
+    /* Step 2: the rest of L1 (only sizes it holds). A hit there is the general code's L1 hit. */
+    unsigned live = mp->t1->live & ~1u;
+    if (live) {
+        ps = miss_probe(mp->t1, mp->l1a, live, lva, &val, mb.l1, 0);
+        if (ps != VML_PS_COUNT)
+            return translate_general(cpu, va, access, user, out, L1_HIT, val, ps);
+    }
+    /* Global entries in the second level need the global probes of the general lookup (the
+     * misses above changed nothing). */
+    if (mp->t2->nr_global)
+        return translate_general(cpu, va, access, user, out, L1_FIRST_MISSED, 0, 0);
+
+    /* Step 3: second level, the sizes it holds, 4K first. */
+    ps = miss_probe(mp->t2, mp->l2a, mp->t2->live, lva, &val, mb.l2, W2);
+    if (ps != VML_PS_COUNT) {
+        out->walk_refs = 0;
+        out->cycles = mp->l2_cycles;
+        mp->c2->hits[ps]++;
+        mp->c1->misses[ps]++;
+        int r = tlb_hit(cpu, va, access, user, out, val, ps, VML_SRC_L2);
+        if (r == HIT_DIRTY_ASSIST)
+            return walk_refresh(cpu, va, access, user, out, mp->l1, mp->l2);
+        if (r == 0)
+            miss_fill_level(cpu, mp->t1, mp->l1a, ps, mb.l1, b1, va, lva, val);
+        return r;
     }
 
     /* Steps 4-6: walk, then fill the second level and L1. */
-    int r = walk_inline(cpu, va, access, user, out, &val, &ps);
-    out->cycles += lat->walk + lat->ref * out->walk_refs;
-    st->cycles += out->cycles;
+    int r = miss_walk(cpu, va, lva, access, user, out, mp, &mb, b1, &val, &ps, W1, W2, WP);
+    if (r >= WALK_DONE)
+        return r - WALK_DONE;
     unsigned slot = r ? VML_PS_COUNT : ps;
     mp->c1->misses[slot]++;
     mp->c2->misses[slot]++;
     if (r)
         return r;
-    if ((val & VML_PTE_G) || t2->fill_ps[ps] != (int8_t)ps)
-        tlb_fill_general(t2, va, cpu->pcid, ps, val, true);
-    else
-        miss_fill(t2, &mp->l2a[ps], ps, b2[ps], b2[ps] != NULL, va, val);
-    if ((val & VML_PTE_G) || t1->fill_ps[ps] != (int8_t)ps)
-        tlb_fill_general(t1, va, cpu->pcid, ps, val, true);
-    else
-        miss_fill(t1, &mp->l1a[ps], ps, (m1.probed & VML_PS_BIT(ps)) ? m1.blk[ps] : NULL,
-                  ps != fps && (m1.probed & VML_PS_BIT(ps)), va, val);
+    miss_fill_level(cpu, mp->t2, mp->l2a, ps, mb.l2, NULL, va, lva, val);
+    miss_fill_level(cpu, mp->t1, mp->l1a, ps, mb.l1, b1, va, lva, val);
     success(out, va, val, ps, VML_SRC_WALK);
     return 0;
+}
+
+/* translate_miss: miss_body for any geometry. The presets' usual ones get a copy of their own,
+ * their way counts constant (no switch on ways, the LRU masks folded): about fifty host
+ * instructions fewer a walk. vml_cpu_create picks one per access kind (vml_cpu.miss_fn). */
+static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_t va,
+                                                    enum vml_access access, bool user,
+                                                    struct vml_xlate *out, uint64_t *b1)
+{
+    return miss_body(cpu, va, access, user, out, b1, 0, 0, 0);
+}
+
+/* L1 4K array 4-way, STLB 12-way (Skylake, Zen 4), PDE cache 4-way. */
+static __attribute__((noinline)) int translate_miss_4_12_4(struct vml_cpu *cpu, uint64_t va,
+                                                           enum vml_access access, bool user,
+                                                           struct vml_xlate *out, uint64_t *b1)
+{
+    return miss_body(cpu, va, access, user, out, b1, 4, 12, 4);
+}
+
+/* L1 4K array 4-way, STLB 16-way (Ice Lake), PDE cache 4-way. */
+static __attribute__((noinline)) int translate_miss_4_16_4(struct vml_cpu *cpu, uint64_t va,
+                                                           enum vml_access access, bool user,
+                                                           struct vml_xlate *out, uint64_t *b1)
+{
+    return miss_body(cpu, va, access, user, out, b1, 4, 16, 4);
+}
+
+static const struct miss_variant {
+    miss_fn fn;
+    uint32_t w1, w2, wp;
+} miss_variants[] = {
+    { translate_miss_4_12_4, 4, 12, 4 },
+    { translate_miss_4_16_4, 4, 16, 4 },
+};
+
+/* The miss function for access kind f: a specialised copy when the geometry is one's (its
+ * arrays' kinds as miss_body assumes them), else translate_miss. */
+static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f)
+{
+    const struct miss_plan *mp = &cpu->miss[f];
+    const struct assoc *a1 = mp->l1a[VML_PS_4K].a, *a2 = mp->l2a[VML_PS_4K].a;
+    const struct assoc *pde = cpu->pwc_on[VML_PWC_PDE] ? &cpu->pwc[VML_PWC_PDE] : NULL;
+    for (size_t i = 0; i < sizeof(miss_variants) / sizeof(miss_variants[0]); i++) {
+        const struct miss_variant *v = &miss_variants[i];
+        if (a1 && !a1->order && a1->ways == v->w1 && a2 && a2->order && a2->ways == v->w2 && pde &&
+            pde->order && pde->ways == v->wp)
+            return v->fn;
+    }
+    return translate_miss;
 }
 
 /* The hot path: an L1 hit whose cached rights (and D, for a write) allow the access. Its rights
@@ -828,15 +1265,23 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     /* Only the level's first array (4K on every preset) is probed here, and only while the
      * level holds no global entry; the slow path goes on from there, so no entry is looked up
      * twice. */
-    if (!fp->a || fp->level->nr_global || cpu->levels == 0 || !vml_va_canonical(va, cpu->levels))
-        return translate_slow(cpu, va, access, user, out, L1_NOT_PROBED, 0, 0);
-    uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift, val;
-    if (!assoc_lookup_stamped(fp->a, (uint32_t)(vpn & fp->a->set_mask), fp->key_base | (vpn << 12),
-                              &val))
-        return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED, 0, 0);
+    if (!fp->on || fp->level->nr_global ||
+        (uint64_t)((int64_t)(va << fp->canon_shift) >> fp->canon_shift) != va)
+        return translate_slow(cpu, va, access, user, out, L1_NOT_PROBED);
+    uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift, key = fp->key_base | (vpn << 12);
+    uint64_t *b = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
+    uint32_t ways = fp->a->ways;
+    uint32_t hit = ways == 4 ? assoc_find_unrolled(b, 4, key) : assoc_find(b, ways, key);
+    if (hit == UINT32_MAX) {
+        if (fp->miss_ok)
+            return cpu->miss_fn[access == VML_EXEC](cpu, va, access, user, out, b);
+        return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
+    }
+    b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
+    uint64_t val = b[ways + hit];
     uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
     if ((val & need) != need || (val & forbid))
-        return translate_slow(cpu, va, access, user, out, L1_HIT, val, fp->ps);
+        return translate_hit_slow(cpu, va, access, user, out, val);
     cpu->stats.tlb[access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
     cpu->stats.cycles += cpu->model.lat.l1_hit;
     out->cycles = cpu->model.lat.l1_hit;

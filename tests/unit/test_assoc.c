@@ -6,6 +6,10 @@
 #include <cmocka.h>
 
 #include "hw/assoc.h"
+#include "random_seeds.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #define K(n) (ASSOC_VALID | (uint64_t)(n)) /* a valid key for tag n */
 
@@ -217,6 +221,99 @@ static void test_for_each_order(void **state)
     assoc_fini(&a);
 }
 
+/* Random operations on two caches of the same geometry, one keeping recency orders and one
+ * stamps: every lookup, every eviction and the place of every entry (the visit order) must be
+ * the same, removals and fills of emptied ways included. */
+struct lru_pair {
+    struct assoc a[2]; /* [1]: stamps */
+    uint64_t rng;
+};
+
+static uint64_t lru_rnd(struct lru_pair *p)
+{
+    p->rng ^= p->rng << 13;
+    p->rng ^= p->rng >> 7;
+    p->rng ^= p->rng << 17;
+    return p->rng;
+}
+
+static bool tag_odd(uint64_t key, uint64_t val, void *ctx)
+{
+    (void)val;
+    (void)ctx;
+    return (key >> 1) & 1;
+}
+
+struct all_keys {
+    uint64_t k[64];
+    unsigned n;
+};
+
+static int collect_key(uint64_t key, uint64_t val, void *ctx)
+{
+    struct all_keys *s = ctx;
+    (void)val;
+    s->k[s->n++] = key;
+    return 0;
+}
+
+static int lru_kinds_run(uint64_t seed, unsigned long ops)
+{
+    static const uint32_t geo[][2] = { { 1, 1 }, { 1, 2 },  { 2, 4 }, { 1, 7 },
+                                       { 4, 8 }, { 2, 12 }, { 1, 16 } };
+    for (size_t g = 0; g < sizeof(geo) / sizeof(geo[0]); g++) {
+        struct lru_pair p = { .rng = seed | 1 };
+        uint32_t sets = geo[g][0], ways = geo[g][1];
+        for (unsigned k = 0; k < 2; k++)
+            assert_int_equal(assoc_init(&p.a[k], sets, ways), 0);
+        assoc_use_stamps(&p.a[1]);
+        assert_true(p.a[0].order && !p.a[1].order);
+        uint64_t span = 3 * (uint64_t)sets * ways; /* tags: enough to evict */
+        for (unsigned long i = 0; i < ops; i++) {
+            uint64_t tag = lru_rnd(&p) % span, op = lru_rnd(&p) % 100, r[2], v[2] = { 0, 0 };
+            uint64_t old[2] = { 0, 0 };
+            for (unsigned k = 0; k < 2; k++) {
+                struct assoc *a = &p.a[k];
+                uint64_t *b = assoc_block(a, assoc_set(a, tag));
+                if (op < 40) {
+                    r[k] = assoc_lookup_in(a, b, K(tag), &v[k]);
+                } else if (op < 60) {
+                    r[k] = assoc_insert(a, assoc_set(a, tag), K(tag), tag, &old[k], NULL);
+                } else if (op < 85) {
+                    /* a fill after a miss, as the MMU's miss path makes it */
+                    r[k] = assoc_find(b, a->ways, K(tag)) == UINT32_MAX;
+                    if (r[k] && assoc_insert_absent_any(a, b, K(tag), tag))
+                        old[k] = 1;
+                } else if (op < 98) {
+                    r[k] = assoc_remove(a, assoc_set(a, tag), K(tag));
+                } else {
+                    r[k] = assoc_remove_if(a, tag_odd, NULL);
+                }
+            }
+            struct all_keys s[2] = { { .n = 0 }, { .n = 0 } };
+            for (unsigned k = 0; k < 2; k++)
+                assoc_for_each(&p.a[k], collect_key, &s[k]);
+            if (r[0] != r[1] || v[0] != v[1] || old[0] != old[1] || s[0].n != s[1].n ||
+                memcmp(s[0].k, s[1].k, s[0].n * sizeof(uint64_t)) != 0 ||
+                assoc_count(&p.a[0]) != assoc_count(&p.a[1])) {
+                print_error("seed %llu, %u x %u ways, step %lu: the LRU kinds differ\n",
+                            (unsigned long long)seed, sets, ways, i);
+                return 1;
+            }
+        }
+        for (unsigned k = 0; k < 2; k++)
+            assoc_fini(&p.a[k]);
+    }
+    return 0;
+}
+
+static void test_lru_kinds_agree(void **state)
+{
+    static const uint64_t seeds[] = { 20260501, 7 };
+    (void)state;
+    assert_int_equal(run_seeds(lru_kinds_run, seeds, 2, 20000), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_remove_if),
         cmocka_unit_test(test_for_each_order),
         cmocka_unit_test(test_remove_from_full_order),
+        cmocka_unit_test(test_lru_kinds_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -387,6 +387,55 @@ static void test_no_cr3(void **state)
     vml_phys_destroy(phys);
 }
 
+/* The frame of the leaf table (level 1) mapping va, read through the tables' content. */
+static uint64_t leaf_table_pfn(struct fx *f, uint64_t va)
+{
+    uint64_t tbl = vml_pt_root(f->pt);
+    for (unsigned level = 4; level > 1; level--) {
+        const uint64_t *t = phys_data(f->phys, tbl);
+        assert_non_null(t);
+        uint64_t e = t[vml_level_index(va, level)];
+        assert_true((e & VML_PTE_P) && !(e & VML_PTE_PS));
+        tbl = vml_pte_pfn(e);
+    }
+    return tbl;
+}
+
+/* A walk remembers where it read a leaf table (a host hint for the next walk through the same
+ * 2 MiB). Once that table is freed, a new leaf table in the same frame has other content: the
+ * next walk must read the new content, not the one the hint remembers. */
+static void test_leaf_table_freed_and_replaced(void **state)
+{
+    (void)state;
+    struct fx *f = setup_cpu("skylake", 4);
+    const uint64_t va = 0x7f0000201000ull, other = 0x7f0000a00000ull;
+    map(f, va, VML_PS_4K, U | RW | NX);
+    xl(f, va, VML_READ, true, 0); /* walks: the hint */
+    uint64_t table = leaf_table_pfn(f, va), page, spare;
+    const uint64_t *old_content = phys_data(f->phys, table);
+    assert_int_equal(vml_phys_alloc(f->phys, 0, 0, VML_USE_TEST, &page), 0);
+
+    /* Free the leaf table; lend its frame to a data page while another leaf table takes its
+     * content block, then give the frame back for va's new leaf table. */
+    vml_pt_unmap(f->pt, va, va + 4096, VML_PT_KEEP_TABLES, NULL, NULL);
+    vml_mmu_invlpg(f->cpu, va);
+    vml_pt_free_empty(f->pt, va & ~0x1fffffull, (va & ~0x1fffffull) + 0x200000);
+    assert_int_equal(vml_phys_alloc(f->phys, 0, 0, VML_USE_TEST, &spare), 0);
+    map(f, other, VML_PS_4K, U | RW | NX);
+    vml_phys_free(f->phys, spare, 0);
+    assert_int_equal(vml_pt_map(f->pt, va, page, VML_PS_4K, U | RW | NX), 0);
+    /* The set-up this test is about: the same frame, other content. */
+    assert_int_equal(spare, table);
+    assert_int_equal(leaf_table_pfn(f, va), table);
+    assert_ptr_not_equal(phys_data(f->phys, table), old_content);
+
+    struct vml_xlate x = xl(f, va | 0x123, VML_READ, true, 0);
+    assert_int_equal(x.pa, (page << 12) | 0x123);
+    assert_int_equal(x.src, VML_SRC_WALK);
+    assert_int_equal(vml_cpu_check(f->cpu, only_pt, f, f->why, sizeof(f->why)), 0);
+    teardown(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_no_pcid_flushes_on_switch),
         cmocka_unit_test(test_splintered_1g_and_l2_itlb),
         cmocka_unit_test(test_no_cr3),
+        cmocka_unit_test(test_leaf_table_freed_and_replaced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
