@@ -130,9 +130,9 @@ void vml_mmu_flush_pcid(struct vml_cpu *cpu, unsigned pcid);
 /* Drop everything; global entries too when with_global (INVPCID type 2 vs 3). */
 void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global);
 
-/* A host-side hint, no simulated effect: starts loading the host cache line of the page-table
- * entry a walk for va would read last (reading the upper tables without setting A bits), so
- * that a caller translating a batch of independent addresses can overlap their memory
+/* A host-side hint, no simulated effect: starts loading the host cache line of the leaf
+ * page-table entry a walk for va would read, when a walk has read that leaf table before, so
+ * that a caller translating a batch of independent addresses can overlap their host memory
  * latency: call it a few translations ahead. Changes no counter, TLB or table. */
 void vml_mmu_prefetch(struct vml_cpu *cpu, uint64_t va);
 

@@ -1416,19 +1416,8 @@ int vml_cpu_check(const struct vml_cpu *cpu, vml_pt_of_pcid_fn pt_of, void *ctx,
 
 void vml_mmu_prefetch(struct vml_cpu *cpu, uint64_t va)
 {
-    if (cpu->levels == 0 || !vml_va_canonical(va, cpu->levels))
-        return;
-    uint64_t tbl = cpu->root, gen = cpu->phys->data_gen;
-    for (unsigned level = cpu->levels; level > 1; level--) {
-        const uint64_t *t = table_data(cpu, tbl, gen);
-        if (!t)
-            return;
-        uint64_t e = t[vml_level_index(va, level)];
-        if (!(e & VML_PTE_P) || (e & VML_PTE_PS))
-            return; /* no leaf table below: the entry just read is the last one a walk needs */
-        tbl = vml_pte_pfn(e);
-    }
-    const uint64_t *pt = table_data(cpu, tbl, gen);
-    if (pt)
-        __builtin_prefetch(&pt[vml_level_index(va, 1)]);
+    /* The walk's own leaf hint: a table a walk read before (a first walk through a 2 MiB region
+     * has nothing to overlap with anyway). Looking the upper levels up here instead costs the
+     * table cache misses the hint exists to avoid. */
+    prefetch_leaf(cpu, va & TLB_VA_MASK);
 }
