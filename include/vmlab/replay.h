@@ -11,9 +11,8 @@
  *       an access outside them kills it as Linux would (SIGSEGV), which ends the replay.
  * An access spanning two pages of the size it was translated with translates both.
  *
- * Same-page shortcut: an access to the page whose entry is the most recent one of its L1 TLB
- * set (the last page the CPU's data or instruction side translated, or, for an L1 array of
- * 4K entries, the last one translated in that set), with nothing since that can change a TLB,
+ * Same-page shortcut: an access whose predecessor on the same CPU (same instruction/data
+ * side) left this page's entry in the L1 TLB, with nothing in between that can change a TLB,
  * is an L1 hit that changes no replacement state; it is counted as one without asking the
  * MMU. The counts are exactly those of translating it (test_replay checks both ways).
  */

@@ -24,11 +24,6 @@ struct memo {
     uint8_t allow; /* bit per enum vml_access */
 };
 
-struct set_memo {
-    uint64_t tag; /* va >> 12; ~0 when empty */
-    uint64_t allow;
-};
-
 /* What a translation of each size leaves in L1, per side: the entry's shift and size, and the
  * kinds a same-page access may repeat without the MMU, by the kind just made (0: none). */
 struct memo_plan {
@@ -39,9 +34,6 @@ struct memo_plan {
 struct rcpu {
     struct vml_cpu *cpu;
     struct memo memo[2]; /* [0] data, [1] instruction fetches */
-    /* Per set of the side's L1 4K array (power-of-two sets, more than one): the page its last
-     * translation in that set left as the set's most recent entry, and the kinds it allows. */
-    struct set_memo *sets[2];
     uint64_t shortcut[VML_NR_ACCESS][VML_PS_COUNT];
 };
 
@@ -55,7 +47,6 @@ struct vml_replay {
     unsigned nr_cpus;
     uint64_t user_top;                      /* end of user space for the paging mode */
     struct memo_plan plan[2][VML_PS_COUNT]; /* [data, instructions][page size] */
-    uint32_t set_mask[2]; /* sets - 1 of each side's L1 4K array; 0: no per-set memos */
     uint32_t l1_hit_cycles;
     struct rcpu *cpus;
     struct vml_mmu_stats base;   /* counters before the replay (attached) */
@@ -181,42 +172,22 @@ static void plan_l1(struct vml_replay *r, const struct vml_cpu_model *m)
             }
         }
     }
-    for (unsigned side = 0; side < 2; side++) {
-        const struct vml_tlb_level_geom *g = &m->tlb[side ? VML_TLB_L1I : VML_TLB_L1D];
-        r->set_mask[side] = 0;
-        for (unsigned a = 0; a < g->nr_arrays && !r->no_shortcut; a++) {
-            uint32_t sets = g->arr[a].sets;
-            /* Only an array of 4K entries alone: a larger page's entry in the same array would
-             * take a set's most recent place without this memo knowing. */
-            if (g->arr[a].sizes == VML_PS_BIT(VML_PS_4K) && sets > 1 && !(sets & (sets - 1)))
-                r->set_mask[side] = sets - 1;
-        }
-    }
     r->l1_hit_cycles = m->lat.l1_hit;
 }
 
 static void forget_all(struct vml_replay *r)
 {
     for (unsigned c = 0; c < r->nr_cpus; c++)
-        for (unsigned s = 0; s < 2; s++) {
+        for (unsigned s = 0; s < 2; s++)
             r->cpus[c].memo[s] = (struct memo){ .tag = ~0ull, .shift = 12 };
-            if (r->cpus[c].sets[s])
-                memset(r->cpus[c].sets[s], 0xff, (r->set_mask[s] + 1) * sizeof(struct set_memo));
-        }
 }
 
-/* The CPUs, with their per-set memos (plan_l1 first). */
 static int alloc_cpus(struct vml_replay *r, unsigned n)
 {
     r->cpus = calloc(n, sizeof(*r->cpus));
     if (!r->cpus)
         return VML_EHOST;
     r->nr_cpus = n;
-    for (unsigned c = 0; c < n; c++)
-        for (unsigned s = 0; s < 2; s++)
-            if (r->set_mask[s] &&
-                !(r->cpus[c].sets[s] = malloc((r->set_mask[s] + 1) * sizeof(struct set_memo))))
-                return VML_EHOST;
     return 0;
 }
 
@@ -286,15 +257,16 @@ int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml
     struct vml_replay *r = calloc(1, sizeof(*r));
     if (!r)
         return VML_EHOST;
+    if (alloc_cpus(r, 1)) {
+        free(r);
+        return VML_EHOST;
+    }
     r->sim = sim;
     r->pid = pid;
     r->no_shortcut = no_shortcut;
-    plan_l1(r, vml_cpu_model(vml_sim_cpu(sim, c)));
-    if (alloc_cpus(r, 1)) {
-        vml_replay_destroy(r);
-        return VML_EHOST;
-    }
     r->cpus[0].cpu = vml_sim_cpu(sim, c);
+    const struct vml_cpu_model *m = vml_cpu_model(r->cpus[0].cpu);
+    plan_l1(r, m);
     forget_all(r);
     mmu_sum(r, &r->base);
     *out = r;
@@ -307,9 +279,6 @@ void vml_replay_destroy(struct vml_replay *r)
         return;
     if (r->own_sim)
         vml_sim_destroy(r->sim);
-    for (unsigned c = 0; r->cpus && c < r->nr_cpus; c++)
-        for (unsigned s = 0; s < 2; s++)
-            free(r->cpus[c].sets[s]);
     free(r->cpus);
     u64set_free(&r->tried);
     u64set_free(&r->whole);
@@ -416,12 +385,6 @@ static inline void remember(const struct vml_replay *r, struct rcpu *rc, uint64_
     if (m->tag == tag && m->shift == p->shift)
         allow |= m->allow; /* a read after a write leaves the entry dirty */
     *m = (struct memo){ .tag = tag, .shift = p->shift, .ps = p->ps, .allow = allow };
-    struct set_memo *sm = rc->sets[kind == VML_EXEC];
-    if (sm && p->ps == VML_PS_4K) {
-        sm += tag & r->set_mask[kind == VML_EXEC];
-        sm->allow = (sm->tag == tag ? sm->allow : 0) | allow;
-        sm->tag = tag;
-    }
 }
 
 /* After vml_mmu_translate faulted on va (x): the kernel's part, then retries. Returns DONE
@@ -554,18 +517,6 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
             (m->allow >> kind & 1)) {
             rc->shortcut[kind][m->ps]++;
             continue;
-        }
-        const struct set_memo *sm = rc->sets[kind == VML_EXEC];
-        if (sm) {
-            /* The most recent entry of its L1 set: a hit that changes no replacement state. */
-            sm += (va >> 12) & r->set_mask[kind == VML_EXEC];
-            if (sm->tag == va >> 12 && last >> 12 == sm->tag && (sm->allow >> kind & 1)) {
-                rc->shortcut[kind][VML_PS_4K]++;
-                rc->memo[kind == VML_EXEC] = (struct memo){
-                    .tag = sm->tag, .shift = 12, .ps = VML_PS_4K, .allow = (uint8_t)sm->allow
-                };
-                continue;
-            }
         }
         unsigned ps;
         e = access_page(r, rc, va, kind, &ps, diag);
