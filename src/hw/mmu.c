@@ -8,6 +8,7 @@
 #include "vmlab/mmu.h"
 
 #include "hw/assoc.h"
+#include "hw/mmu_hit.h"
 #include "hw/mmu_internal.h"
 #include "hw/phys.h"
 #include "hw/tlb.h"
@@ -21,25 +22,10 @@
 #define RIGHTS (VML_PTE_RW | VML_PTE_US | VML_PTE_NX)
 #define VA57   ((1ull << 57) - 1)
 
-/* What the L1 hit path needs of a level's first array, computed once (key_base again at every
- * CR3 load, for the PCID). Usable only when the array's sets are a power of two (or one) and it
- * keeps LRU stamps (every preset's first L1 array: 4 to 8 ways or fully associative). */
 struct vml_cpu;
 /* A miss path (translate_miss or a specialised copy). */
 typedef int (*miss_fn)(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
                        struct vml_xlate *out, uint64_t *b1);
-
-struct fast_probe {
-    struct tlb_level *level; /* L1 dTLB or iTLB */
-    struct assoc *a;         /* its first array, or NULL: no fast path */
-    unsigned shift;          /* page shift of the size probed first */
-    unsigned ps;             /* that size */
-    uint64_t key_base;       /* ASSOC_VALID | ps << 60 | current pcid */
-    bool miss_ok;            /* a miss in a goes to miss_fn[] (the plan allows it) */
-    bool on;                 /* a is set and a CR3 is loaded: the fast path may probe */
-    uint8_t canon_shift;     /* va is canonical when sign-extending it from bit 63 - this
-                              * (16 for 4 levels, 7 for 5) gives it back */
-};
 
 /* A direct-mapped cache of table frames' content pointers, so a walk does not go through the
  * frame metadata (a host cache miss per level). An entry is valid only under the phys content
@@ -103,18 +89,16 @@ struct miss_plan {
 };
 
 struct vml_cpu {
+    struct mmu_hot hot;         /* the L1 hit path's fields: first (see hw/mmu_hit.h) */
     struct vml_cpu_model model; /* copied at creation */
     struct vml_phys *phys;      /* where page tables are read from (borrowed) */
     struct tlb_level tlb[VML_TLB_NR_LEVELS];
     struct assoc pwc[VML_PWC_NR];
     bool pwc_on[VML_PWC_NR];
-    unsigned l2_exec;                  /* second level for fetches: L2I if present, else STLB */
-    uint64_t root;                     /* CR3: pfn of the top table */
-    unsigned levels;                   /* 4 or 5; 0 until a CR3 is loaded */
-    unsigned pcid;                     /* current PCID (0 without PCID support) */
-    struct fast_probe fast[2];         /* [fetch]: the L1 hit path's first array, precomputed */
-    uint64_t need[VML_NR_ACCESS][2];   /* [access][user]: bits a TLB entry must have */
-    uint64_t forbid[VML_NR_ACCESS][2]; /* [access][user]: bits that forbid the access */
+    unsigned l2_exec; /* second level for fetches: L2I if present, else STLB */
+    uint64_t root;    /* CR3: pfn of the top table */
+    unsigned levels;  /* 4 or 5; 0 until a CR3 is loaded */
+    unsigned pcid;    /* current PCID (0 without PCID support) */
     struct vml_mmu_stats stats;
     struct tcache_entry tcache[TCACHE_SIZE];
     /* The walk's plan (after the L1 hit path's fields, which keep their places). */
@@ -182,9 +166,9 @@ const char *vml_fault_name(enum vml_fault_kind k)
 static void set_fast_pcid(struct vml_cpu *cpu)
 {
     for (unsigned f = 0; f < 2; f++) {
-        cpu->fast[f].key_base = tlb_key(0, cpu->fast[f].ps, cpu->pcid, false);
-        cpu->fast[f].on = cpu->fast[f].a && cpu->levels != 0;
-        cpu->fast[f].canon_shift = (uint8_t)(cpu->levels == 5 ? 63u - 56u : 63u - 47u);
+        cpu->hot.fast[f].key_base = tlb_key(0, cpu->hot.fast[f].ps, cpu->pcid, false);
+        cpu->hot.fast[f].on = cpu->hot.fast[f].a && cpu->levels != 0;
+        cpu->hot.fast[f].canon_shift = (uint8_t)(cpu->levels == 5 ? 63u - 56u : 63u - 47u);
     }
     unsigned top = cpu->levels == 5 ? VML_PWC_PML5E : VML_PWC_PML4E;
     cpu->nr_pwc_plan = 0;
@@ -232,7 +216,7 @@ static bool plan_level(struct tlb_level *t, struct miss_arr *x)
 void mmu_force_general(struct vml_cpu *cpu)
 {
     for (unsigned f = 0; f < 2; f++)
-        cpu->miss[f].ok = cpu->fast[f].miss_ok = false;
+        cpu->miss[f].ok = cpu->hot.fast[f].miss_ok = false;
 }
 
 static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f); /* with the miss paths */
@@ -252,12 +236,12 @@ static void plan_misses(struct vml_cpu *cpu)
         bool pwc_pow2 = true;
         for (unsigned p = 0; p < VML_PWC_NR; p++)
             pwc_pow2 &= !cpu->pwc_on[p] || cpu->pwc[p].set_mask != 0 || cpu->pwc[p].sets == 1;
-        m->ok = ok1 && ok2 && pwc_pow2 && cpu->fast[f].a && cpu->tlb[m->l2].nr_arrays > 0;
-        m->fps = (uint8_t)cpu->fast[f].ps;
+        m->ok = ok1 && ok2 && pwc_pow2 && cpu->hot.fast[f].a && cpu->tlb[m->l2].nr_arrays > 0;
+        m->fps = (uint8_t)cpu->hot.fast[f].ps;
         m->quick4k = m->l1a[VML_PS_4K].a && m->l2a[VML_PS_4K].a;
         m->l2_cycles = cpu->model.lat.l1_hit + cpu->model.lat.stlb_hit;
         m->walk_cycles = m->l2_cycles + cpu->model.lat.walk;
-        cpu->fast[f].miss_ok = m->ok;
+        cpu->hot.fast[f].miss_ok = m->ok;
     }
 }
 
@@ -276,8 +260,8 @@ static void set_rights_masks(struct vml_cpu *cpu)
                 need |= VML_PTE_RW | VML_PTE_D;
             if (a == VML_EXEC)
                 forbid |= VML_PTE_NX;
-            cpu->need[a][u] = need;
-            cpu->forbid[a][u] = forbid;
+            cpu->hot.need[a][u] = need;
+            cpu->hot.forbid[a][u] = forbid;
         }
     }
 }
@@ -314,14 +298,19 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
     for (unsigned f = 0; f < 2; f++) {
         struct tlb_level *t = &cpu->tlb[f ? VML_TLB_L1I : VML_TLB_L1D];
         struct assoc *a = t->nr_probes ? &t->arr[t->probes[0].array] : NULL;
-        cpu->fast[f].level = t;
-        cpu->fast[f].a = a && (a->set_mask || a->sets == 1) ? a : NULL;
+        cpu->hot.fast[f].level = t;
+        cpu->hot.fast[f].a = a && (a->set_mask || a->sets == 1) ? a : NULL;
         /* Its hits are the hot path: one store each with stamps. */
-        if (cpu->fast[f].a)
-            assoc_use_stamps(cpu->fast[f].a);
-        cpu->fast[f].ps = t->nr_probes ? t->probes[0].ps : 0;
-        cpu->fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->fast[f].ps);
+        if (cpu->hot.fast[f].a)
+            assoc_use_stamps(cpu->hot.fast[f].a);
+        cpu->hot.fast[f].ps = t->nr_probes ? t->probes[0].ps : 0;
+        cpu->hot.fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->hot.fast[f].ps);
+        cpu->hot.fast[f].hits =
+            &cpu->stats.tlb[f ? VML_TLB_L1I : VML_TLB_L1D].hits[cpu->hot.fast[f].ps];
     }
+    cpu->hot.accesses = cpu->stats.accesses;
+    cpu->hot.cycles = &cpu->stats.cycles;
+    cpu->hot.l1_hit = cpu->model.lat.l1_hit;
     plan_misses(cpu);
     for (unsigned f = 0; f < 2; f++)
         cpu->miss_fn[f] = pick_miss(cpu, f);
@@ -720,7 +709,7 @@ static __attribute__((noinline)) int translate_general(struct vml_cpu *cpu, uint
     struct tlb_miss m1, m2; /* only the sizes in probed have a block */
     m1.probed = m2.probed = 0;
     if (l1s == L1_FIRST_MISSED) {
-        const struct fast_probe *fp = &cpu->fast[access == VML_EXEC];
+        const struct fast_probe *fp = &cpu->hot.fast[access == VML_EXEC];
         uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift;
         m1.probed = (uint8_t)VML_PS_BIT(fp->ps);
         m1.blk[fp->ps] = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
@@ -779,7 +768,7 @@ static __attribute__((noinline)) int translate_hit_slow(struct vml_cpu *cpu, uin
                                                         struct vml_xlate *out, uint64_t val)
 {
     return translate_general(cpu, va, access, user, out, L1_HIT, val,
-                             cpu->fast[access == VML_EXEC].ps);
+                             cpu->hot.fast[access == VML_EXEC].ps);
 }
 
 /* The set blocks the miss path's probes missed in, by page size (NULL: not probed there), for
@@ -989,7 +978,7 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
     if (pde)
         assoc_fill_prepare_w(&fpde, &cpu->pwc[VML_PWC_PDE], pwc_blk[VML_PWC_PDE],
                              cpu->pwc_key_base | ((lva >> 21) << 12), WP, true);
-    uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
+    uint64_t need = cpu->hot.need[access][user], forbid = cpu->hot.forbid[access][user];
     uint64_t *ep = t + vml_level_index(va, 1);
     uint64_t e = *ep;
     rights &= e | ~(VML_PTE_RW | VML_PTE_US);
@@ -1106,7 +1095,7 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
     if (k == VML_FAULT_NONE) {
         /* The fast path's masks, D aside (the walk sets it). */
         uint64_t r = rights | VML_PTE_P | VML_PTE_D;
-        uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
+        uint64_t need = cpu->hot.need[access][user], forbid = cpu->hot.forbid[access][user];
         if ((r & need) != need || (r & forbid))
             k = rights_fault(cpu, rights, access, user);
     }
@@ -1253,40 +1242,43 @@ static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f)
     return translate_miss;
 }
 
+/* After mmu_hit: a miss of the first L1 array goes to the planned miss path (or the general
+ * one), a hit that needs more than the masks' test to the general path, with its LRU stamp
+ * made as for any hit. */
+int mmu_translate_after(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                        struct vml_xlate *out, int probe, uint64_t *block)
+{
+    cpu->stats.accesses[access]++;
+    if (probe == MMU_MISSED) {
+        if (cpu->hot.fast[access == VML_EXEC].miss_ok)
+            return cpu->miss_fn[access == VML_EXEC](cpu, va, access, user, out, block);
+        return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
+    }
+    if (probe == MMU_HIT_SLOW) {
+        const struct fast_probe *fp = &cpu->hot.fast[access == VML_EXEC];
+        uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift, key = fp->key_base | (vpn << 12);
+        uint64_t *b = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
+        uint32_t ways = fp->a->ways, hit = assoc_find(b, ways, key);
+        b[2 * ways + hit] = ++fp->a->clock;
+        return translate_hit_slow(cpu, va, access, user, out, b[ways + hit]);
+    }
+    return translate_slow(cpu, va, access, user, out, L1_NOT_PROBED);
+}
+
 /* The hot path: an L1 hit whose cached rights (and D, for a write) allow the access. Its rights
- * test is the need/forbid masks computed at creation; anything else goes to translate_slow,
- * which classifies faults exactly. */
+ * test is the need/forbid masks computed at creation; anything else goes on in
+ * mmu_translate_after, which classifies faults exactly. */
 int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
                       struct vml_xlate *out)
 {
     assert((unsigned)access < VML_NR_ACCESS && "vml_mmu_translate: access is not a vml_access");
-    const struct fast_probe *fp = &cpu->fast[access == VML_EXEC];
-    cpu->stats.accesses[access]++;
-    /* Only the level's first array (4K on every preset) is probed here, and only while the
-     * level holds no global entry; the slow path goes on from there, so no entry is looked up
-     * twice. */
-    if (!fp->on || fp->level->nr_global ||
-        (uint64_t)((int64_t)(va << fp->canon_shift) >> fp->canon_shift) != va)
-        return translate_slow(cpu, va, access, user, out, L1_NOT_PROBED);
-    uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift, key = fp->key_base | (vpn << 12);
-    uint64_t *b = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
-    uint32_t ways = fp->a->ways;
-    uint32_t hit = ways == 4 ? assoc_find_unrolled(b, 4, key) : assoc_find(b, ways, key);
-    if (hit == UINT32_MAX) {
-        if (fp->miss_ok)
-            return cpu->miss_fn[access == VML_EXEC](cpu, va, access, user, out, b);
-        return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
-    }
-    b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
-    uint64_t val = b[ways + hit];
-    uint64_t need = cpu->need[access][user], forbid = cpu->forbid[access][user];
-    if ((val & need) != need || (val & forbid))
-        return translate_hit_slow(cpu, va, access, user, out, val);
-    cpu->stats.tlb[access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
-    cpu->stats.cycles += cpu->model.lat.l1_hit;
-    out->cycles = cpu->model.lat.l1_hit;
+    uint64_t val, *block = NULL;
+    int ps = mmu_hit(cpu, va, access, user, &val, &block);
+    if (__builtin_expect(ps < 0, 0))
+        return mmu_translate_after(cpu, va, access, user, out, ps, block);
+    out->cycles = cpu->hot.l1_hit;
     out->walk_refs = 0;
-    success(out, va, val, fp->ps, VML_SRC_L1);
+    success(out, va, val, (unsigned)ps, VML_SRC_L1);
     return 0;
 }
 

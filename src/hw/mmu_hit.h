@@ -1,0 +1,88 @@
+/* hw/mmu_hit.h: the MMU's L1 hit path, inline (not part of the API).
+ *
+ * vml_mmu_translate is built on it, and trace replay inlines it into its record loop: a plain
+ * L1 hit is most of a replay's work, and a call with its result struct costs about as much as
+ * the hit itself. Everything else goes through mmu_translate_after, which takes over where the
+ * probe stopped, so nothing is looked up twice.
+ */
+#ifndef VMLAB_HW_MMU_HIT_H
+#define VMLAB_HW_MMU_HIT_H
+
+#include "hw/assoc.h"
+#include "hw/tlb.h"
+#include "vmlab/mmu.h"
+
+/* What the hit path needs of an L1 level's first array, computed once (key_base again at every
+ * CR3 load, for the PCID). Usable only when the array's sets are a power of two (or one) and it
+ * keeps LRU stamps (every preset's first L1 array: 4 to 8 ways or fully associative). */
+struct fast_probe {
+    struct tlb_level *level; /* L1 dTLB or iTLB */
+    struct assoc *a;         /* its first array, or NULL: no fast path */
+    unsigned shift;          /* page shift of the size probed first */
+    unsigned ps;             /* that size */
+    uint64_t key_base;       /* ASSOC_VALID | ps << 60 | current pcid */
+    bool miss_ok;            /* a miss in a goes to miss_fn[] (the plan allows it) */
+    bool on;                 /* a is set and a CR3 is loaded: the fast path may probe */
+    uint8_t canon_shift;     /* va is canonical when sign-extending it from bit 63 - this
+                              * (16 for 4 levels, 7 for 5) gives it back */
+    uint64_t *hits;          /* its hits' counter in the CPU's stats */
+};
+
+/* The first member of struct vml_cpu (hw/mmu.c), so the inline path reaches it without the
+ * rest of the CPU's definition. Its pointers point into the same CPU, which never moves. */
+struct mmu_hot {
+    struct fast_probe fast[2];         /* [fetch] */
+    uint64_t need[VML_NR_ACCESS][2];   /* [access][user]: bits a TLB entry must have */
+    uint64_t forbid[VML_NR_ACCESS][2]; /* [access][user]: bits that forbid the access */
+    uint64_t *accesses;                /* stats.accesses */
+    uint64_t *cycles;                  /* stats.cycles */
+    uint32_t l1_hit;                   /* model.lat.l1_hit */
+};
+
+/* How far mmu_hit got when it did not translate. */
+enum mmu_probe {
+    MMU_NOT_PROBED = -3, /* no fast path now (global entries, no CR3, not canonical...) */
+    MMU_MISSED = -2,     /* the first array missed; *block is va's set in it */
+    MMU_HIT_SLOW = -1,   /* hit, but the rights or a dirty assist need the general path */
+};
+
+/* The L1 hit path of vml_mmu_translate. A plain hit of the level's first array is counted
+ * exactly as vml_mmu_translate counts it (access, hit, cycles, LRU) and its size returned, with
+ * the entry in *val. Otherwise returns an enum mmu_probe having changed nothing; the caller
+ * then calls mmu_translate_after with it. */
+static inline __attribute__((always_inline)) int mmu_hit(struct vml_cpu *cpu, uint64_t va,
+                                                         enum vml_access access, bool user,
+                                                         uint64_t *val, uint64_t **block)
+{
+    struct mmu_hot *h = (struct mmu_hot *)(void *)cpu;
+    const struct fast_probe *fp = &h->fast[access == VML_EXEC];
+    /* Only the level's first array (4K on every preset) is probed here, and only while the
+     * level holds no global entry; the slow path goes on from there. */
+    if (!fp->on || fp->level->nr_global ||
+        (uint64_t)((int64_t)(va << fp->canon_shift) >> fp->canon_shift) != va)
+        return MMU_NOT_PROBED;
+    uint64_t vpn = (va & ((1ull << 57) - 1)) >> fp->shift, key = fp->key_base | (vpn << 12);
+    uint64_t *b = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
+    uint32_t ways = fp->a->ways;
+    uint32_t hit = ways == 4 ? assoc_find_unrolled(b, 4, key) : assoc_find(b, ways, key);
+    if (hit == UINT32_MAX) {
+        *block = b;
+        return MMU_MISSED;
+    }
+    uint64_t v = b[ways + hit];
+    uint64_t need = h->need[access][user], forbid = h->forbid[access][user];
+    if ((v & need) != need || (v & forbid))
+        return MMU_HIT_SLOW;
+    b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
+    h->accesses[access]++;
+    ++*fp->hits;
+    *h->cycles += h->l1_hit;
+    *val = v;
+    return (int)fp->ps;
+}
+
+/* vml_mmu_translate after mmu_hit returned probe (< 0) for the same arguments. */
+int mmu_translate_after(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                        struct vml_xlate *out, int probe, uint64_t *block);
+
+#endif
