@@ -1,12 +1,14 @@
 /* trace/replay.c: records through the simulated MMU, faults through the simulated kernel.
  *
  * The hot loop is the same-page shortcut (see replay.h): one compare per record for the
- * sequential and local accesses that dominate real traces. Everything else calls
- * vml_mmu_translate, and a fault calls the kernel (after mapping the region on demand when
- * standalone), then retries, as the faulting instruction would.
+ * sequential and local accesses that dominate real traces. Everything else goes through the
+ * MMU's L1 hit path, inlined from hw/mmu_hit.h (the same code vml_mmu_translate runs), then on
+ * a miss through the rest of the translation; a fault calls the kernel (after mapping the
+ * region on demand when standalone), then retries, as the faulting instruction would.
  */
 #include "vmlab/replay.h"
 
+#include "hw/mmu_hit.h"
 #include "util/u64set.h"
 #include "vmlab/pgtable.h"
 #include "vmlab/sim.h"
@@ -463,14 +465,15 @@ static inline int access_page(struct vml_replay *r, struct rcpu *rc, uint64_t va
     return DONE;
 }
 
-/* The second page of an access that spans two (rare). */
-static __attribute__((noinline)) int second_page(struct vml_replay *r, struct rcpu *rc,
-                                                 uint64_t last, unsigned kind,
+/* An access that spans two pages, its first translated with size ps: the second page. */
+static __attribute__((noinline)) int record_span(struct vml_replay *r, struct rcpu *rc, uint64_t va,
+                                                 uint64_t last, unsigned kind, unsigned ps,
                                                  struct vml_diag *diag)
 {
-    unsigned ps;
+    remember(r, rc, va, kind, ps);
     r->own.spanning++;
-    return access_page(r, rc, last, kind, &ps, diag);
+    return access_page(r, rc, last & ~((1ull << vml_ps_shift((enum vml_page_size)ps)) - 1), kind,
+                       &ps, diag);
 }
 
 static __attribute__((noinline)) int
@@ -488,55 +491,76 @@ bad_record(const struct vml_replay *r, const struct vml_trace_rec *rec, struct v
 int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size_t n, size_t *done,
                     struct vml_diag *diag)
 {
-    size_t i = 0;
+    const struct vml_trace_rec *rec = recs, *const end = recs + n;
     int e = 0;
     if (r->own.killed)
         goto out;
     forget_all(r); /* the simulation may have changed between feeds */
-    const unsigned cpu_limit = r->standalone ? r->nr_cpus : UINT32_MAX;
-    const size_t ahead = r->prefetch ? PREFETCH_AHEAD : 0;
+    /* A record's CPU is cpu & cpu_mask, below nr_cpus: an attached replay runs every record on
+     * the process's one CPU (mask 0). */
+    const uint32_t cpu_mask = r->standalone ? UINT32_MAX : 0;
+    /* Records before this one prefetch the one PREFETCH_AHEAD later (none unless r->prefetch). */
+    const struct vml_trace_rec *const pf_end =
+        r->prefetch && n > PREFETCH_AHEAD ? end - PREFETCH_AHEAD : recs;
     uint64_t walks_before = walks_now(r);
-    for (; i < n; i++) {
-        const struct vml_trace_rec *rec = &recs[i];
-        if (ahead && i + ahead < n) {
-            const struct vml_trace_rec *next = &recs[i + ahead];
-            if (next->cpu < cpu_limit)
-                vml_mmu_prefetch(r->cpus[r->standalone ? next->cpu : 0].cpu, next->addr);
+    /* Few values stay live across the loop, so that the shortcut's and the L1 hit's paths keep
+     * everything in registers; the rest is out of line. */
+    for (; rec < end; rec++) {
+        if (rec < pf_end) {
+            const struct vml_trace_rec *next = rec + PREFETCH_AHEAD;
+            uint32_t nc = next->cpu & cpu_mask;
+            if (nc < r->nr_cpus)
+                vml_mmu_prefetch(r->cpus[nc].cpu, next->addr);
         }
         unsigned kind = rec->kind;
-        if (__builtin_expect(kind >= VML_NR_ACCESS || rec->cpu >= cpu_limit, 0)) {
+        uint32_t c = rec->cpu & cpu_mask;
+        if (__builtin_expect(kind >= VML_NR_ACCESS || c >= r->nr_cpus, 0)) {
             e = bad_record(r, rec, diag);
             break;
         }
-        struct rcpu *rc = &r->cpus[r->standalone ? rec->cpu : 0];
+        struct rcpu *rc = &r->cpus[c];
         uint64_t va = rec->addr, last = va + rec->size - (rec->size != 0);
         if (__builtin_expect(last < va, 0))
             last = UINT64_MAX;
         const struct memo *m = &rc->memo[kind == VML_EXEC];
-        if (((va >> m->shift) ^ m->tag) == 0 && ((last >> m->shift) ^ m->tag) == 0 &&
+        if ((((va >> m->shift) ^ m->tag) | ((last >> m->shift) ^ m->tag)) == 0 &&
             (m->allow >> kind & 1)) {
             rc->shortcut[kind][m->ps]++;
             continue;
         }
-        unsigned ps;
-        e = access_page(r, rc, va, kind, &ps, diag);
-        if (e == DONE && __builtin_expect((va ^ last) >> vml_ps_shift((enum vml_page_size)ps), 0))
-            e = second_page(r, rc, last & ~((1ull << vml_ps_shift((enum vml_page_size)ps)) - 1),
-                            kind, diag);
-        if (e < 0)
-            break;
-        if (e == KILLED) {
-            i++; /* it was made: it killed the process */
-            e = 0;
-            break;
+        /* The MMU's L1 hit path, inline: most records that get here end in it. */
+        uint64_t val, *block = NULL;
+        int ps = mmu_hit(rc->cpu, va, (enum vml_access)kind, true, &val, &block);
+        if (__builtin_expect(ps < 0, 0)) {
+            struct vml_xlate x;
+            if (mmu_translate_after(rc->cpu, va, (enum vml_access)kind, true, &x, ps, block)) {
+                e = resolve(r, rc, va, kind, &x, diag);
+                if (e < 0 || e == KILLED)
+                    break;
+                if (e == SKIPPED)
+                    continue;
+            }
+            ps = x.ps;
         }
+        if (__builtin_expect((va ^ last) >> vml_ps_shift((enum vml_page_size)ps), 0)) {
+            e = record_span(r, rc, va, last, kind, (unsigned)ps, diag);
+            if (e < 0 || e == KILLED)
+                break;
+            continue;
+        }
+        remember(r, rc, va, kind, (unsigned)ps);
     }
-    r->own.records += i;
+    if (e == KILLED) {
+        rec++; /* it was made: it killed the process */
+        e = 0;
+    }
+    size_t made = (size_t)(rec - recs);
+    r->own.records += made;
     /* Prefetching pays when most records walk (random traces over much memory) and costs
      * when they hit: decide from this batch for the next. */
-    r->prefetch = i >= 64 && (walks_now(r) - walks_before) * 4 > i;
+    r->prefetch = made >= 64 && (walks_now(r) - walks_before) * 4 > made;
 out:
     if (done)
-        *done = i;
+        *done = (size_t)(rec - recs);
     return e < 0 ? e : 0;
 }
