@@ -99,7 +99,6 @@ struct vml_cpu {
     uint64_t root;    /* CR3: pfn of the top table */
     unsigned levels;  /* 4 or 5; 0 until a CR3 is loaded */
     unsigned pcid;    /* current PCID (0 without PCID support) */
-    struct vml_mmu_stats stats;
     struct tcache_entry tcache[TCACHE_SIZE];
     /* The walk's plan (after the L1 hit path's fields, which keep their places). */
     struct pwc_plan pwc_plan[VML_PWC_NR];
@@ -229,8 +228,8 @@ static void plan_misses(struct vml_cpu *cpu)
         m->l2 = (uint8_t)(f ? cpu->l2_exec : VML_TLB_STLB);
         m->t1 = &cpu->tlb[m->l1];
         m->t2 = &cpu->tlb[m->l2];
-        m->c1 = &cpu->stats.tlb[m->l1];
-        m->c2 = &cpu->stats.tlb[m->l2];
+        m->c1 = &cpu->hot.stats.tlb[m->l1];
+        m->c2 = &cpu->hot.stats.tlb[m->l2];
         bool ok1 = plan_level(&cpu->tlb[m->l1], m->l1a);
         bool ok2 = plan_level(&cpu->tlb[m->l2], m->l2a);
         bool pwc_pow2 = true;
@@ -305,11 +304,7 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
             assoc_use_stamps(cpu->hot.fast[f].a);
         cpu->hot.fast[f].ps = t->nr_probes ? t->probes[0].ps : 0;
         cpu->hot.fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->hot.fast[f].ps);
-        cpu->hot.fast[f].hits =
-            &cpu->stats.tlb[f ? VML_TLB_L1I : VML_TLB_L1D].hits[cpu->hot.fast[f].ps];
     }
-    cpu->hot.accesses = cpu->stats.accesses;
-    cpu->hot.cycles = &cpu->stats.cycles;
     cpu->hot.l1_hit = cpu->model.lat.l1_hit;
     plan_misses(cpu);
     for (unsigned f = 0; f < 2; f++)
@@ -333,12 +328,12 @@ void vml_cpu_destroy(struct vml_cpu *cpu)
 
 const struct vml_mmu_stats *vml_cpu_stats(const struct vml_cpu *cpu)
 {
-    return &cpu->stats;
+    return &cpu->hot.stats;
 }
 
 void vml_cpu_reset_stats(struct vml_cpu *cpu)
 {
-    memset(&cpu->stats, 0, sizeof(cpu->stats));
+    memset(&cpu->hot.stats, 0, sizeof(cpu->hot.stats));
 }
 
 const struct vml_cpu_model *vml_cpu_model(const struct vml_cpu *cpu)
@@ -377,7 +372,7 @@ void vml_mmu_invlpg_pcid(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
 {
     if (!cpu->model.pcid)
         pcid = 0;
-    cpu->stats.invlpg++;
+    cpu->hot.stats.invlpg++;
     tlb_drop_va(cpu, va, pcid);
     /* SDM 4.10.4.1: INVLPG drops every paging-structure-cache entry of the PCID, whatever
      * address it is for. */
@@ -393,7 +388,7 @@ void vml_mmu_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
 {
     if (!cpu->model.pcid)
         pcid = 0;
-    cpu->stats.flush_pcid++;
+    cpu->hot.stats.flush_pcid++;
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
         tlb_flush_pcid(&cpu->tlb[l], pcid);
     pwc_flush_pcid(cpu, pcid);
@@ -401,7 +396,7 @@ void vml_mmu_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
 
 void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global)
 {
-    cpu->stats.flush_all++;
+    cpu->hot.stats.flush_all++;
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
         tlb_flush_all(&cpu->tlb[l], with_global);
     for (unsigned p = 0; p < VML_PWC_NR; p++)
@@ -419,7 +414,7 @@ int vml_cpu_load_cr3(struct vml_cpu *cpu, uint64_t root_pfn, unsigned levels, un
     const struct frame *f = phys_frame(cpu->phys, root_pfn);
     if (!f || f->use != VML_USE_PGTABLE || !f->data)
         return VML_EINVAL;
-    cpu->stats.cr3_loads++;
+    cpu->hot.stats.cr3_loads++;
     cpu->root = root_pfn;
     cpu->levels = levels;
     cpu->pcid = cpu->model.pcid ? pcid : 0;
@@ -480,7 +475,7 @@ static int fault(struct vml_cpu *cpu, struct vml_xlate *out, uint64_t va, enum v
     out->fault.level = (uint8_t)level;
     out->fault.from_tlb = from_tlb;
     out->src = VML_SRC_FAULT;
-    cpu->stats.faults[k]++;
+    cpu->hot.stats.faults[k]++;
     /* SDM 4.10.4.1: a page fault drops the TLB entries for the faulting address. */
     if (k != VML_FAULT_NONCANONICAL)
         tlb_drop_va(cpu, va, cpu->pcid);
@@ -523,13 +518,13 @@ static inline __attribute__((always_inline)) void pwc_probe(struct vml_cpu *cpu,
             pp->memo = hit;
             assoc_touch(a, b, hit);
             uint64_t val = b[a->ways + hit];
-            cpu->stats.pwc_hits[pp->p]++;
+            cpu->hot.stats.pwc_hits[pp->p]++;
             *tbl = vml_pte_pfn(val);
             *level = pwc_entry_level(pp->p) - 1;
             *rights = val & RIGHTS;
             return;
         }
-        cpu->stats.pwc_misses[pp->p]++;
+        cpu->hot.stats.pwc_misses[pp->p]++;
         blk[pp->p] = b;
     }
 }
@@ -544,7 +539,7 @@ walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path, unsi
         uint64_t *e = path[i].e;
         if (!(*e & VML_PTE_A)) {
             *e |= VML_PTE_A;
-            cpu->stats.ad_writes++;
+            cpu->hot.stats.ad_writes++;
         }
         /* A non-leaf entry is at level 2 or above; every enabled cache of such a level was
          * probed (the walk started below the level that hit) and missed: the key is absent. */
@@ -559,7 +554,7 @@ walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path, unsi
     uint64_t want = access == VML_WRITE ? VML_PTE_A | VML_PTE_D : VML_PTE_A;
     if ((*leaf & want) != want) {
         *leaf |= want;
-        cpu->stats.ad_writes++;
+        cpu->hot.stats.ad_writes++;
     }
 }
 
@@ -571,7 +566,7 @@ static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu
                                                              struct vml_xlate *out, uint64_t *val,
                                                              unsigned *ps)
 {
-    struct vml_mmu_stats *st = &cpu->stats;
+    struct vml_mmu_stats *st = &cpu->hot.stats;
     uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US;
     unsigned level = cpu->levels, n = 0;
     struct walk_step path[5];
@@ -645,10 +640,10 @@ static int tlb_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, boo
 {
     enum vml_fault_kind k = rights_fault(cpu, val, access, user);
     if (k == VML_FAULT_NONE && access == VML_WRITE && !(val & VML_PTE_D)) {
-        cpu->stats.dirty_assists++;
+        cpu->hot.stats.dirty_assists++;
         return HIT_DIRTY_ASSIST;
     }
-    cpu->stats.cycles += out->cycles;
+    cpu->hot.stats.cycles += out->cycles;
     if (k != VML_FAULT_NONE)
         return fault(cpu, out, va, k, ps + 1, val, access, user, true);
     success(out, va, val, ps, src);
@@ -663,7 +658,7 @@ static int walk_refresh(struct vml_cpu *cpu, uint64_t va, enum vml_access access
     unsigned ps;
     int r = walk(cpu, va, access, user, out, &val, &ps);
     out->cycles += cpu->model.lat.walk + cpu->model.lat.ref * out->walk_refs;
-    cpu->stats.cycles += out->cycles;
+    cpu->hot.stats.cycles += out->cycles;
     if (r)
         return r;
     tlb_fill(&cpu->tlb[l2], va, cpu->pcid, ps, val);
@@ -686,7 +681,7 @@ static __attribute__((noinline)) int translate_general(struct vml_cpu *cpu, uint
                                                        struct vml_xlate *out, enum l1_state l1s,
                                                        uint64_t val, unsigned ps)
 {
-    struct vml_mmu_stats *st = &cpu->stats;
+    struct vml_mmu_stats *st = &cpu->hot.stats;
     const struct vml_latency *lat = &cpu->model.lat;
     unsigned l1 = access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D;
     unsigned l2 = access == VML_EXEC ? cpu->l2_exec : VML_TLB_STLB;
@@ -847,7 +842,7 @@ pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t
     if (b[w] != key) {
         w = assoc_find_w(a, b, key, W);
         if (w == UINT32_MAX) {
-            cpu->stats.pwc_misses[p]++;
+            cpu->hot.stats.pwc_misses[p]++;
             *blk = b;
             return false;
         }
@@ -858,7 +853,7 @@ pwc_find(struct vml_cpu *cpu, unsigned p, uint64_t lva, uint64_t **blk, uint64_t
     uint32_t n = W ? W : a->ways;
     if (!(W || a->order) || (b[2 * n] & 15u) != w)
         assoc_touch_w(a, b, w, W, true);
-    cpu->stats.pwc_hits[p]++;
+    cpu->hot.stats.pwc_hits[p]++;
     *e = b[n + w];
     return true;
 }
@@ -916,7 +911,7 @@ static inline __attribute__((always_inline)) void walk_commit_upper(struct vml_c
     uint64_t *ep = path->e[L];
     if (!(*ep & VML_PTE_A)) {
         *ep |= VML_PTE_A;
-        cpu->stats.ad_writes++;
+        cpu->hot.stats.ad_writes++;
     }
     unsigned p = 5u - L;
     if (cpu->pwc_on[p])
@@ -955,7 +950,7 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
             return -1;
         *h = (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t, .pfn = tbl, .gen = gen };
     }
-    struct vml_mmu_stats *st = &cpu->stats;
+    struct vml_mmu_stats *st = &cpu->hot.stats;
     /* The counts a walk makes whether it faults or not. */
     out->walk_refs = (uint8_t)top;
     out->cycles = mp->walk_cycles + cpu->model.lat.ref * top;
@@ -1043,7 +1038,7 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
           uint32_t WP)
 {
     const uint32_t walk_cycles = mp->walk_cycles;
-    struct vml_mmu_stats *st = &cpu->stats;
+    struct vml_mmu_stats *st = &cpu->hot.stats;
     uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US, e = 0;
     unsigned level = cpu->levels;
     uint64_t *blk[VML_PWC_NR];
@@ -1248,7 +1243,7 @@ static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f)
 int mmu_translate_after(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
                         struct vml_xlate *out, int probe, uint64_t *block)
 {
-    cpu->stats.accesses[access]++;
+    cpu->hot.stats.accesses[access]++;
     if (probe == MMU_MISSED) {
         if (cpu->hot.fast[access == VML_EXEC].miss_ok)
             return cpu->miss_fn[access == VML_EXEC](cpu, va, access, user, out, block);

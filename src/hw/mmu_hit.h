@@ -25,18 +25,16 @@ struct fast_probe {
     bool on;                 /* a is set and a CR3 is loaded: the fast path may probe */
     uint8_t canon_shift;     /* va is canonical when sign-extending it from bit 63 - this
                               * (16 for 4 levels, 7 for 5) gives it back */
-    uint64_t *hits;          /* its hits' counter in the CPU's stats */
 };
 
 /* The first member of struct vml_cpu (hw/mmu.c), so the inline path reaches it without the
- * rest of the CPU's definition. Its pointers point into the same CPU, which never moves. */
+ * rest of the CPU's definition. */
 struct mmu_hot {
     struct fast_probe fast[2];         /* [fetch] */
     uint64_t need[VML_NR_ACCESS][2];   /* [access][user]: bits a TLB entry must have */
     uint64_t forbid[VML_NR_ACCESS][2]; /* [access][user]: bits that forbid the access */
-    uint64_t *accesses;                /* stats.accesses */
-    uint64_t *cycles;                  /* stats.cycles */
     uint32_t l1_hit;                   /* model.lat.l1_hit */
+    struct vml_mmu_stats stats;        /* the CPU's counters */
 };
 
 /* How far mmu_hit got when it did not translate. */
@@ -74,9 +72,9 @@ static inline __attribute__((always_inline)) int mmu_hit(struct vml_cpu *cpu, ui
     if ((v & need) != need || (v & forbid))
         return MMU_HIT_SLOW;
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
-    h->accesses[access]++;
-    ++*fp->hits;
-    *h->cycles += h->l1_hit;
+    h->stats.accesses[access]++;
+    h->stats.tlb[access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
+    h->stats.cycles += h->l1_hit;
     *val = v;
     return (int)fp->ps;
 }
