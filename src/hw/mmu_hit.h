@@ -44,38 +44,49 @@ enum mmu_probe {
     MMU_HIT_SLOW = -1,   /* hit, but the rights or a dirty assist need the general path */
 };
 
-/* The L1 hit path of vml_mmu_translate. A plain hit of the level's first array is counted
- * exactly as vml_mmu_translate counts it (access, hit, cycles, LRU) and its size returned, with
- * the entry in *val. Otherwise returns an enum mmu_probe having changed nothing; the caller
- * then calls mmu_translate_after with it. */
-static inline __attribute__((always_inline)) int mmu_hit(struct vml_cpu *cpu, uint64_t va,
-                                                         enum vml_access access, bool user,
-                                                         uint64_t *val, uint64_t **block)
+/* Whether the hit path may probe fp's array for va: only the level's first array (4K on every
+ * preset) is probed there, and only while the level holds no global entry; the general path
+ * goes on from there, so no entry is looked up twice. */
+static inline __attribute__((always_inline)) bool fast_probe_ok(const struct fast_probe *fp,
+                                                                uint64_t va)
+{
+    return fp->on && !fp->level->nr_global &&
+           (uint64_t)((int64_t)(va << fp->canon_shift) >> fp->canon_shift) == va;
+}
+
+/* The way of va in fp's array (UINT32_MAX: none), and in *block the set's block. */
+static inline __attribute__((always_inline)) uint32_t fast_probe_find(const struct fast_probe *fp,
+                                                                      uint64_t va, uint64_t **block)
+{
+    uint64_t vpn = (va & TLB_VA_MASK) >> fp->shift, key = fp->key_base | (vpn << 12);
+    uint64_t *b = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
+    uint32_t ways = fp->a->ways;
+    *block = b;
+    return ways == 4 ? assoc_find_unrolled(b, 4, key) : assoc_find(b, ways, key);
+}
+
+/* The L1 hit path of vml_mmu_translate, for callers that need no vml_xlate. A plain hit of
+ * the level's first array is counted exactly as vml_mmu_translate counts it (access, hit,
+ * cycles, LRU) and its size returned. Otherwise returns an enum mmu_probe having changed
+ * nothing; the caller then calls mmu_translate_after with it. */
+static inline __attribute__((always_inline)) int
+mmu_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user, uint64_t **block)
 {
     struct mmu_hot *h = (struct mmu_hot *)(void *)cpu;
     const struct fast_probe *fp = &h->fast[access == VML_EXEC];
-    /* Only the level's first array (4K on every preset) is probed here, and only while the
-     * level holds no global entry; the slow path goes on from there. */
-    if (!fp->on || fp->level->nr_global ||
-        (uint64_t)((int64_t)(va << fp->canon_shift) >> fp->canon_shift) != va)
+    if (!fast_probe_ok(fp, va))
         return MMU_NOT_PROBED;
-    uint64_t vpn = (va & ((1ull << 57) - 1)) >> fp->shift, key = fp->key_base | (vpn << 12);
-    uint64_t *b = assoc_block(fp->a, (uint32_t)(vpn & fp->a->set_mask));
-    uint32_t ways = fp->a->ways;
-    uint32_t hit = ways == 4 ? assoc_find_unrolled(b, 4, key) : assoc_find(b, ways, key);
-    if (hit == UINT32_MAX) {
-        *block = b;
+    uint32_t hit = fast_probe_find(fp, va, block);
+    if (hit == UINT32_MAX)
         return MMU_MISSED;
-    }
-    uint64_t v = b[ways + hit];
+    uint64_t *b = *block, ways = fp->a->ways, val = b[ways + hit];
     uint64_t need = h->need[access][user], forbid = h->forbid[access][user];
-    if ((v & need) != need || (v & forbid))
+    if ((val & need) != need || (val & forbid))
         return MMU_HIT_SLOW;
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
     h->stats.accesses[access]++;
     h->stats.tlb[access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
     h->stats.cycles += h->l1_hit;
-    *val = v;
     return (int)fp->ps;
 }
 

@@ -529,8 +529,8 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
             continue;
         }
         /* The MMU's L1 hit path, inline: most records that get here end in it. */
-        uint64_t val, *block = NULL;
-        int ps = mmu_hit(rc->cpu, va, (enum vml_access)kind, true, &val, &block);
+        uint64_t *block = NULL;
+        int ps = mmu_hit(rc->cpu, va, (enum vml_access)kind, true, &block);
         if (__builtin_expect(ps < 0, 0)) {
             struct vml_xlate x;
             if (mmu_translate_after(rc->cpu, va, (enum vml_access)kind, true, &x, ps, block)) {
