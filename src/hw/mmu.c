@@ -1266,7 +1266,8 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
                       struct vml_xlate *out)
 {
     assert((unsigned)access < VML_NR_ACCESS && "vml_mmu_translate: access is not a vml_access");
-    const struct fast_probe *fp = &cpu->hot.fast[access == VML_EXEC];
+    unsigned side = (unsigned)access >> 1; /* VML_EXEC is the only kind with bit 1 */
+    const struct fast_probe *fp = &cpu->hot.fast[side];
     cpu->hot.stats.accesses[access]++;
     if (!fast_probe_ok(fp, va))
         return translate_slow(cpu, va, access, user, out, L1_NOT_PROBED);
@@ -1274,7 +1275,7 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     uint32_t hit = fast_probe_find(fp, va, &b), ways = fp->a->ways;
     if (hit == UINT32_MAX) {
         if (fp->miss_ok)
-            return cpu->miss_fn[access == VML_EXEC](cpu, va, access, user, out, b);
+            return cpu->miss_fn[side](cpu, va, access, user, out, b);
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
     }
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
@@ -1282,7 +1283,7 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     uint64_t need = cpu->hot.need[access][user], forbid = cpu->hot.forbid[access][user];
     if ((val & need) != need || (val & forbid))
         return translate_hit_slow(cpu, va, access, user, out, val);
-    cpu->hot.stats.tlb[access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
+    cpu->hot.stats.tlb[side ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
     cpu->hot.stats.cycles += cpu->model.lat.l1_hit;
     out->cycles = cpu->model.lat.l1_hit;
     out->walk_refs = 0;

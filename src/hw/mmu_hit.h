@@ -37,6 +37,9 @@ struct mmu_hot {
     struct vml_mmu_stats stats;        /* the CPU's counters */
 };
 
+_Static_assert(VML_READ >> 1 == 0 && VML_WRITE >> 1 == 0 && VML_EXEC >> 1 == 1,
+               "the hit path picks the side (data, fetch) as access >> 1");
+
 /* How far mmu_hit got when it did not translate. */
 enum mmu_probe {
     MMU_NOT_PROBED = -3, /* no fast path now (global entries, no CR3, not canonical...) */
@@ -73,7 +76,8 @@ static inline __attribute__((always_inline)) int
 mmu_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user, uint64_t **block)
 {
     struct mmu_hot *h = (struct mmu_hot *)(void *)cpu;
-    const struct fast_probe *fp = &h->fast[access == VML_EXEC];
+    unsigned side = (unsigned)access >> 1; /* VML_EXEC is the only kind with bit 1 */
+    const struct fast_probe *fp = &h->fast[side];
     if (!fast_probe_ok(fp, va))
         return MMU_NOT_PROBED;
     uint32_t hit = fast_probe_find(fp, va, block);
@@ -85,7 +89,7 @@ mmu_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user, uin
         return MMU_HIT_SLOW;
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
     h->stats.accesses[access]++;
-    h->stats.tlb[access == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
+    h->stats.tlb[side ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
     h->stats.cycles += h->l1_hit;
     return (int)fp->ps;
 }
