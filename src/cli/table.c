@@ -8,6 +8,7 @@
 #include "cli/table.h"
 
 #include "cli/cli.h"
+#include "cli/units.h"
 #include "util/text.h"
 
 #include <inttypes.h>
@@ -79,17 +80,7 @@ static void bytes_text(char *buf, size_t n, uint64_t v, const struct units *u)
         snprintf(buf, n, "%" PRIu64 "%s", v / u->div, u->suffix);
         return;
     }
-    static const char *sfx[] = { "", "K", "M", "G", "T", "P", "E" };
-    int k = 0;
-    double x = (double)v;
-    while (x >= 1024 && k < 6) {
-        x /= 1024;
-        k++;
-    }
-    if (k == 0)
-        snprintf(buf, n, "%" PRIu64, v);
-    else
-        snprintf(buf, n, "%.1f%s", x, sfx[k]);
+    units_human(buf, n, v);
 }
 
 static void cell_text(char *buf, size_t n, const struct col *c, const union cell *v,
@@ -183,35 +174,75 @@ static void prom_label(FILE *out, const char *s)
     }
 }
 
+/* Writes s padded with spaces to width w (left-aligned or right-aligned). */
+static void put_padded(FILE *out, const char *s, size_t len, size_t w, bool left)
+{
+    if (!left)
+        for (size_t i = len; i < w; i++)
+            fputc(' ', out);
+    fwrite(s, 1, len, out);
+    if (left)
+        for (size_t i = len; i < w; i++)
+            fputc(' ', out);
+}
+
 static void print_text(FILE *out, const struct units *u, const struct col *cols, size_t ncols,
                        const union cell *rows, size_t nrows, const union cell *totals)
 {
+    /* Every cell is formatted once, into one arena (cells at off[]), for both the widths and
+     * the output: a thousand processes are fifteen thousand cells. */
+    size_t ncells = (nrows + 1) * ncols, cap = ncells * 8 + 64, used = 0;
     size_t *w = calloc(ncols, sizeof(*w));
+    size_t *off = malloc((ncells + 1) * sizeof(*off));
+    char *arena = malloc(cap);
     char buf[512];
-    if (!w)
-        return;
+    if (!w || !off || !arena)
+        goto out;
+    for (size_t r = 0; r <= nrows; r++) {
+        const union cell *row = r < nrows ? rows + r * ncols : totals;
+        for (size_t c = 0; c < ncols; c++) {
+            size_t l = 0;
+            if (row) {
+                cell_text(buf, sizeof(buf), &cols[c], &row[c], u);
+                l = strlen(buf);
+            }
+            if (cap - used < l + 1) {
+                while (cap - used < l + 1)
+                    cap *= 2;
+                char *grown = realloc(arena, cap);
+                if (!grown)
+                    goto out;
+                arena = grown;
+            }
+            off[r * ncols + c] = used;
+            memcpy(arena + used, buf, l);
+            used += l;
+            arena[used++] = 0;
+        }
+    }
+    off[ncells] = used;
     for (size_t c = 0; c < ncols; c++)
         w[c] = strlen(cols[c].name);
     for (size_t r = 0; r <= nrows; r++) {
-        const union cell *row = r < nrows ? rows + r * ncols : totals;
-        if (!row)
+        if (r == nrows && !totals)
             continue;
         for (size_t c = 0; c < ncols; c++) {
-            cell_text(buf, sizeof(buf), &cols[c], &row[c], u);
-            size_t l = strlen(buf);
+            size_t l = off[r * ncols + c + 1] - off[r * ncols + c] - 1;
             /* The last left-aligned text column (a command) is not padded: it may be long. */
             if (l > w[c] && !(cols[c].left && c == ncols - 1))
                 w[c] = l > 40 && cols[c].kind == COL_STR ? 40 : l;
         }
     }
-    for (size_t c = 0; c < ncols; c++)
-        fprintf(out, "%s%*s", c ? " " : "", cols[c].left ? -(int)w[c] : (int)w[c], cols[c].name);
+    for (size_t c = 0; c < ncols; c++) {
+        if (c)
+            fputc(' ', out);
+        put_padded(out, cols[c].name, strlen(cols[c].name), w[c], cols[c].left);
+    }
     fputc('\n', out);
     for (size_t r = 0; r <= nrows; r++) {
-        const union cell *row = r < nrows ? rows + r * ncols : totals;
-        if (!row)
-            continue;
         if (r == nrows) {
+            if (!totals)
+                continue;
             size_t total = 0;
             for (size_t c = 0; c < ncols; c++)
                 total += w[c] + (c ? 1 : 0);
@@ -220,19 +251,25 @@ static void print_text(FILE *out, const struct units *u, const struct col *cols,
             fputc('\n', out);
         }
         for (size_t c = 0; c < ncols; c++) {
-            cell_text(buf, sizeof(buf), &cols[c], &row[c], u);
-            if (cols[c].kind == COL_STR && strlen(buf) > w[c] && c != ncols - 1)
-                buf[w[c]] = 0;
-            for (char *p = buf; *p; p++) /* no control bytes on a terminal */
-                if ((unsigned char)*p < 0x20)
-                    *p = '?';
+            char *cell = arena + off[r * ncols + c];
+            size_t l = off[r * ncols + c + 1] - off[r * ncols + c] - 1;
+            if (cols[c].kind == COL_STR && l > w[c] && c != ncols - 1)
+                l = w[c];
+            for (size_t i = 0; i < l; i++) /* no control bytes on a terminal */
+                if ((unsigned char)cell[i] < 0x20)
+                    cell[i] = '?';
+            if (c)
+                fputc(' ', out);
             if (c == ncols - 1 && cols[c].left)
-                fprintf(out, "%s%s", c ? " " : "", buf);
+                fwrite(cell, 1, l, out);
             else
-                fprintf(out, "%s%*s", c ? " " : "", cols[c].left ? -(int)w[c] : (int)w[c], buf);
+                put_padded(out, cell, l, w[c], cols[c].left);
         }
         fputc('\n', out);
     }
+out:
+    free(arena);
+    free(off);
     free(w);
 }
 
