@@ -9,7 +9,8 @@ set -u
 bin=$1; nproc_idle=${2:-1000}; runs=${3:-5}
 command -v smem >/dev/null || { echo "bench_ps: smem is not installed (scripts/bootstrap.sh)"; exit 1; }
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
+snap=$(mktemp -d)
+cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$snap"; }
 trap cleanup EXIT
 for ((i = 0; i < nproc_idle; i++)); do sleep 100000 & pids+=($!); done
 sleep 1
@@ -39,13 +40,31 @@ printf '  vmlab ps                          %6s ms   %.2fx the plain read (targe
 printf '  vmlab ps --per-mapping            %6s ms\n' "$t_vmlab_pm"
 printf '  smem -t                           %6s ms   vmlab ps is %.1fx faster (target >= 8x)\n' "$t_smem" "$(div "$t_smem" "$t_vmlab")"
 
-# Totals over the idle processes: vmlab (bytes) vs smem (kB).
-read -r v_pss v_uss < <("$bin" ps --csv --per-mapping --command 'sleep 100000' |
-  awk -F, 'NR > 1 {p += $5; u += $6} END {printf "%d %d\n", p / 1024, u / 1024}')
-read -r s_pss s_uss < <(smem -P "^sleep 100000" -c "pid pss uss" -t | tail -n 1 | awk "{print \$2, \$3}")
+# Totals over the idle processes: vmlab (bytes) vs smem (kB), from SOURCE (a /proc).
+totals() { # [DIR] (a copy holding DIR/proc; none: the live /proc) -> "vmlab_pss vmlab_uss
+  local v s vsrc=() ssrc=() # smem_pss smem_uss" in kB
+  if [ $# -gt 0 ]; then vsrc=(--proc "$1/proc"); ssrc=(-S "$1"); fi
+  v=$("$bin" ps "${vsrc[@]}" --csv --per-mapping --command 'sleep 100000' |
+    awk -F, 'NR > 1 {p += $5; u += $6} END {printf "%d %d\n", p / 1024, u / 1024}')
+  s=$(smem "${ssrc[@]}" -P "^sleep 100000" -c "pid pss uss" -t | tail -n 1 | awk '{print $2, $3}')
+  echo "$v $s"
+}
+verdict() { [ "$1" = "$3" ] && [ "$2" = "$4" ] && echo equal || echo DIFFERENT; }
+# Both read one snapshot of the idle processes' files: live, a shared page's PSS moves whenever
+# a process mapping it starts or exits (the tools themselves, between the two reads).
+files=(/proc/meminfo /proc/version) # smem reads them too
+for p in "${pids[@]}"; do
+  for f in smaps smaps_rollup status statm stat cmdline comm oom_score oom_score_adj; do
+    files+=("/proc/$p/$f")
+  done
+done
+cp --parents "${files[@]}" "$snap" 2>/dev/null
+read -r a b c d < <(totals "$snap")
+printf '  idle processes: PSS %s kB, USS %s kB (vmlab --per-mapping); smem %s kB, %s kB: %s\n' \
+  "$a" "$b" "$c" "$d" "$(verdict "$a" "$b" "$c" "$d")"
+read -r a b c d < <(totals)
+printf '  (the same live, read a moment apart: vmlab %s / %s kB, smem %s / %s kB: %s)\n' \
+  "$a" "$b" "$c" "$d" "$(verdict "$a" "$b" "$c" "$d")"
 read -r r_pss < <("$bin" ps --csv --command 'sleep 100000' |
   awk -F, 'NR > 1 {p += $5} END {printf "%d\n", p / 1024}')
-printf '  idle processes: PSS %s kB, USS %s kB (vmlab --per-mapping); smem %s kB, %s kB: %s\n' \
-  "$v_pss" "$v_uss" "$s_pss" "$s_uss" \
-  "$([ "$v_pss" = "$s_pss" ] && [ "$v_uss" = "$s_uss" ] && echo equal || echo DIFFERENT)"
 printf '  (smaps_rollup PSS, rounded once per process: %s kB)\n' "$r_pss"
