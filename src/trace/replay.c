@@ -26,11 +26,10 @@ struct memo {
     uint8_t allow; /* bit per enum vml_access */
 };
 
-/* What a translation of each size leaves in L1, per side: the entry's shift and size, and the
- * kinds a same-page access may repeat without the MMU, by the kind just made (0: none). */
+/* What a translation of one kind and size leaves in L1: the entry's shift and size, and the
+ * kinds a same-page access may repeat without the MMU (0: none, no memo). */
 struct memo_plan {
-    uint8_t shift, ps;
-    uint8_t allow[VML_NR_ACCESS];
+    uint8_t shift, ps, allow;
 };
 
 struct rcpu {
@@ -47,8 +46,8 @@ struct vml_replay {
     bool no_shortcut;
     enum vml_page_size pages;
     unsigned nr_cpus;
-    uint64_t user_top;                      /* end of user space for the paging mode */
-    struct memo_plan plan[2][VML_PS_COUNT]; /* [data, instructions][page size] */
+    uint64_t user_top;                                  /* end of user space for the paging mode */
+    struct memo_plan plan[VML_NR_ACCESS][VML_PS_COUNT]; /* [kind just made][page size] */
     uint32_t l1_hit_cycles;
     struct rcpu *cpus;
     struct vml_mmu_stats base;   /* counters before the replay (attached) */
@@ -150,8 +149,9 @@ int vml_replay_pid(const struct vml_replay *r)
  * most the page's that the level holds (tlb_fill_general's rule), -1 if none. */
 static void plan_l1(struct vml_replay *r, const struct vml_cpu_model *m)
 {
-    for (unsigned side = 0; side < 2; side++) {
-        const struct vml_tlb_level_geom *g = &m->tlb[side ? VML_TLB_L1I : VML_TLB_L1D];
+    memset(r->plan, 0, sizeof(r->plan));
+    for (unsigned kind = 0; kind < VML_NR_ACCESS; kind++) {
+        const struct vml_tlb_level_geom *g = &m->tlb[kind == VML_EXEC ? VML_TLB_L1I : VML_TLB_L1D];
         unsigned held = 0;
         for (unsigned a = 0; a < g->nr_arrays; a++)
             held |= g->arr[a].sizes;
@@ -160,18 +160,16 @@ static void plan_l1(struct vml_replay *r, const struct vml_cpu_model *m)
             int f = p;
             while (f >= 0 && !(held & VML_PS_BIT(f)))
                 f--;
-            struct memo_plan *pl = &r->plan[side][p];
-            memset(pl, 0, sizeof(*pl));
             if (f < 0 || r->no_shortcut)
                 continue;
-            pl->shift = (uint8_t)vml_ps_shift((enum vml_page_size)f);
-            pl->ps = (uint8_t)f;
-            if (side) {
-                pl->allow[VML_EXEC] = 1u << VML_EXEC;
-            } else {
-                pl->allow[VML_READ] = 1u << VML_READ;
-                pl->allow[VML_WRITE] = 1u << VML_READ | 1u << VML_WRITE;
-            }
+            /* A read's entry allows reads only (a write may need a dirty assist), a write's
+             * both, a fetch's fetches. */
+            r->plan[kind][p] = (struct memo_plan){
+                .shift = (uint8_t)vml_ps_shift((enum vml_page_size)f),
+                .ps = (uint8_t)f,
+                .allow =
+                    (uint8_t)(kind == VML_WRITE ? 1u << VML_READ | 1u << VML_WRITE : 1u << kind),
+            };
         }
     }
     r->l1_hit_cycles = m->lat.l1_hit;
@@ -378,14 +376,13 @@ enum { DONE = 0, SKIPPED = 1, KILLED = 2 };
 static inline void remember(const struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
                             unsigned ps)
 {
-    const struct memo_plan *p = &r->plan[kind == VML_EXEC][ps];
-    if (!p->allow[kind])
+    const struct memo_plan *p = &r->plan[kind][ps];
+    if (!p->allow)
         return; /* no L1 entry (the level holds no size up to ps), or shortcut off */
-    struct memo *m = &rc->memo[kind == VML_EXEC];
+    struct memo *m = &rc->memo[kind >> 1];
     uint64_t tag = va >> p->shift;
-    uint8_t allow = p->allow[kind];
-    if (m->tag == tag && m->shift == p->shift)
-        allow |= m->allow; /* a read after a write leaves the entry dirty */
+    /* a read after a write leaves the entry dirty */
+    uint8_t allow = p->allow | (m->tag == tag && m->shift == p->shift ? m->allow : 0);
     *m = (struct memo){ .tag = tag, .shift = p->shift, .ps = p->ps, .allow = allow };
 }
 
@@ -522,7 +519,7 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
         uint64_t va = rec->addr, last = va + rec->size - (rec->size != 0);
         if (__builtin_expect(last < va, 0))
             last = UINT64_MAX;
-        const struct memo *m = &rc->memo[kind == VML_EXEC];
+        const struct memo *m = &rc->memo[kind >> 1]; /* VML_EXEC: the only kind with bit 1 */
         if ((((va >> m->shift) ^ m->tag) | ((last >> m->shift) ^ m->tag)) == 0 &&
             (m->allow >> kind & 1)) {
             rc->shortcut[kind][m->ps]++;
