@@ -1,10 +1,12 @@
-/* test_miss_paths.c: the planned miss path (translate_miss) against the general slow path.
+/* test_miss_paths.c: the planned miss path (translate_miss) against the general slow path, and
+ * vml_mmu_translate against the inline hit path replay uses (mmu_hit, mmu_translate_after).
  *
- * Two identical worlds (same RAM, address spaces and CPU models, so the same pfns) run the same
- * random sequence of map, unmap, protect, INVLPG, CR3 load, flush and translate operations; the
- * CPUs of the second world are forced onto the general path. Every translation's result and
- * fault, every CPU's counters and, at the end, every page-table entry (A and D bits included)
- * must be equal: the miss path is an optimisation, not a model. The models cover both kinds of
+ * Three identical worlds (same RAM, address spaces and CPU models, so the same pfns) run the
+ * same random sequence of map, unmap, protect, INVLPG, CR3 load, flush and translate
+ * operations; the CPUs of the second world are forced onto the general path, the third
+ * translates as replay does. Every translation's result and fault, every CPU's counters and, at
+ * the end, every page-table entry (A and D bits included) must be equal: the miss path and the
+ * inline hit path are optimisations, not models. The models cover both kinds of
  * LRU state, power-of-two and other set counts (the latter fall back to the general path),
  * splintering, an L2 iTLB, 5-level paging, no PCIDs and no page-walk caches.
  *
@@ -18,6 +20,7 @@
 
 #include "random_seeds.h"
 
+#include "hw/mmu_hit.h"
 #include "hw/mmu_internal.h"
 #include "vmlab/vmlab.h"
 
@@ -27,6 +30,7 @@
 
 #define NSP  3   /* address spaces: 4-level, 4-level, 5-level */
 #define NREC 256 /* recently mapped addresses, where most translations go */
+#define NW   3   /* worlds */
 
 static const char *const specs[] = {
     "skylake",
@@ -58,7 +62,7 @@ struct run {
     unsigned long step;
     uint64_t rec[NREC];
     unsigned nrec;
-    struct world w[2]; /* [1]: general path only */
+    struct world w[3]; /* [1]: general path only; [2]: translates through mmu_hit */
 };
 
 #define FAIL(r, ...)                                                                               \
@@ -149,9 +153,11 @@ static uint64_t rand_va(struct run *r, unsigned pct)
 static void check_stats(struct run *r)
 {
     for (unsigned c = 0; c < NCPU; c++)
-        if (memcmp(vml_cpu_stats(r->w[0].cpu[c]), vml_cpu_stats(r->w[1].cpu[c]),
-                   sizeof(struct vml_mmu_stats)) != 0)
-            FAIL(r, "CPU %s: counters differ between the miss path and the general path", specs[c]);
+        for (unsigned w = 1; w < NW; w++)
+            if (memcmp(vml_cpu_stats(r->w[0].cpu[c]), vml_cpu_stats(r->w[w].cpu[c]),
+                       sizeof(struct vml_mmu_stats)) != 0)
+                FAIL(r, "CPU %s: counters differ between the miss path and the %s", specs[c],
+                     w == 1 ? "general path" : "inline hit path");
 }
 
 static void op_translate(struct run *r)
@@ -164,8 +170,8 @@ static void op_translate(struct run *r)
     unsigned reps = below(r, 4) == 0 ? 4 : 1;
     for (unsigned rep = 0; rep < reps; rep++)
         for (unsigned c = 0; c < NCPU; c++) {
-            struct vml_xlate x[2];
-            int ret[2];
+            struct vml_xlate x[NW];
+            int ret[NW];
             for (unsigned k = 0; k < 2; k++) {
                 memset(&x[k], 0, sizeof(x[k]));
                 ret[k] = vml_mmu_translate(r->w[k].cpu[c], va, acc, user, &x[k]);
@@ -176,6 +182,26 @@ static void op_translate(struct run *r)
                 (ret[0] != 0 && memcmp(&x[0].fault, &x[1].fault, sizeof(x[0].fault)) != 0))
                 FAIL(r, "CPU %s: translation of 0x%llx differs (%d src %u, %d src %u)", specs[c],
                      (unsigned long long)va, ret[0], x[0].src, ret[1], x[1].src);
+            /* As replay translates: a plain L1 hit inline (its size only), the rest after. */
+            uint64_t *block = NULL;
+            memset(&x[2], 0, sizeof(x[2]));
+            int ps = mmu_hit(r->w[2].cpu[c], va, acc, user, &block);
+            if (ps >= 0) {
+                ret[2] = 0;
+                x[2].ps = (uint8_t)ps;
+                if (ret[0] != 0 || x[0].src != VML_SRC_L1)
+                    FAIL(r, "CPU %s: mmu_hit hit 0x%llx, vml_mmu_translate %d src %u", specs[c],
+                         (unsigned long long)va, ret[0], x[0].src);
+            } else {
+                ret[2] = mmu_translate_after(r->w[2].cpu[c], va, acc, user, &x[2], ps, block);
+                if (ret[2] == 0 && x[2].pa != x[0].pa)
+                    FAIL(r, "CPU %s: 0x%llx: pa differs after mmu_hit", specs[c],
+                         (unsigned long long)va);
+            }
+            if (ret[0] != ret[2] || (ret[0] == 0 && x[0].ps != x[2].ps) ||
+                (ret[0] != 0 && memcmp(&x[0].fault, &x[2].fault, sizeof(x[0].fault)) != 0))
+                FAIL(r, "CPU %s: translation of 0x%llx differs on the inline hit path (%d, %d)",
+                     specs[c], (unsigned long long)va, ret[0], ret[2]);
         }
 }
 
@@ -187,8 +213,8 @@ static void op_map(struct run *r)
     uint64_t va = rand_va(r, 15) & ~(size - 1), flags = rand_flags(r);
     for (unsigned s = 0; s < NSP; s++) {
         uint64_t f = below(r, 4) ? flags : rand_flags(r);
-        int ret[2];
-        for (unsigned w = 0; w < 2; w++) {
+        int ret[NW];
+        for (unsigned w = 0; w < NW; w++) {
             uint64_t pfn;
             ret[w] = vml_phys_alloc(r->w[w].phys, 0, 9 * ps, VML_USE_TEST, &pfn);
             if (ret[w] == 0) {
@@ -197,8 +223,8 @@ static void op_map(struct run *r)
                     vml_phys_free(r->w[w].phys, pfn, 9 * ps);
             }
         }
-        if (ret[0] != ret[1])
-            FAIL(r, "map differs: %d, %d", ret[0], ret[1]);
+        if (ret[0] != ret[1] || ret[0] != ret[2])
+            FAIL(r, "map differs: %d, %d, %d", ret[0], ret[1], ret[2]);
         if (ret[0] == 0 && s == 0)
             r->rec[r->nrec < NREC ? r->nrec++ : below(r, NREC)] = va;
     }
@@ -216,19 +242,19 @@ static void step(struct run *r)
         uint64_t len = below(r, 20) < 19 ? 1ull << 12 : 1ull << 21;
         uint64_t start = rand_va(r, 30) & ~(len - 1), end = start + len * (1 + below(r, 4));
         unsigned flags = below(r, 2) ? VML_PT_KEEP_TABLES : 0;
-        for (unsigned w = 0; w < 2; w++)
+        for (unsigned w = 0; w < NW; w++)
             vml_pt_unmap(r->w[w].sp[s], start, end, flags, free_leaf, r->w[w].phys);
     } else if (op < 960) {
         uint64_t len = 1ull << (12 + 9 * below(r, 3));
         uint64_t start = rand_va(r, 85) & ~(len - 1), end = start + len * (1 + below(r, 4));
         uint64_t set = rand_flags(r), clear = rand_flags(r) & ~VML_PTE_D;
-        for (unsigned w = 0; w < 2; w++)
+        for (unsigned w = 0; w < NW; w++)
             vml_pt_protect(r->w[w].sp[s], start, end, set, clear, NULL, NULL);
     } else if (op < 975) {
         uint64_t va = rand_va(r, 85);
         unsigned pcid = 1 + (unsigned)below(r, NSP);
         bool own = below(r, 2);
-        for (unsigned w = 0; w < 2; w++) {
+        for (unsigned w = 0; w < NW; w++) {
             if (own)
                 vml_mmu_invlpg(r->w[w].cpu[c], va);
             else
@@ -238,19 +264,19 @@ static void step(struct run *r)
         bool noflush = below(r, 3) != 0;
         if (sp_levels[s] == 5 && !vml_cpu_model(r->w[0].cpu[c])->la57)
             s = 0;
-        for (unsigned w = 0; w < 2; w++)
+        for (unsigned w = 0; w < NW; w++)
             vml_cpu_load_cr3(r->w[w].cpu[c], vml_pt_root(r->w[w].sp[s]), sp_levels[s], s + 1,
                              noflush);
     } else if (op < 995) {
-        for (unsigned w = 0; w < 2; w++)
+        for (unsigned w = 0; w < NW; w++)
             vml_mmu_flush_pcid(r->w[w].cpu[c], s + 1);
     } else if (op < 998) {
         bool global = below(r, 2);
-        for (unsigned w = 0; w < 2; w++)
+        for (unsigned w = 0; w < NW; w++)
             vml_mmu_flush_all(r->w[w].cpu[c], global);
     } else {
         uint64_t start = rand_va(r, 85) & ~((1ull << 30) - 1);
-        for (unsigned w = 0; w < 2; w++)
+        for (unsigned w = 0; w < NW; w++)
             vml_pt_free_empty(r->w[w].sp[s], start, start + (1ull << 30));
     }
 }
@@ -277,14 +303,15 @@ static int collect(const struct vml_pt_leaf *l, void *ctx)
 static void check_tables(struct run *r)
 {
     for (unsigned s = 0; s < NSP; s++) {
-        struct leaves ls[2] = { { 0 }, { 0 } };
-        for (unsigned w = 0; w < 2; w++)
+        struct leaves ls[NW] = { { 0 }, { 0 }, { 0 } };
+        for (unsigned w = 0; w < NW; w++)
             vml_pt_for_each(r->w[w].sp[s], 0, ~0ull, collect, &ls[w]);
-        if (ls[0].n != ls[1].n ||
-            (ls[0].n && memcmp(ls[0].v, ls[1].v, ls[0].n * sizeof(uint64_t)) != 0))
-            FAIL(r, "space %u: page-table entries differ (A/D bits?)", s);
-        free(ls[0].v);
-        free(ls[1].v);
+        for (unsigned w = 1; w < NW; w++)
+            if (ls[0].n != ls[w].n ||
+                (ls[0].n && memcmp(ls[0].v, ls[w].v, ls[0].n * sizeof(uint64_t)) != 0))
+                FAIL(r, "space %u: page-table entries differ in world %u (A/D bits?)", s, w);
+        for (unsigned w = 0; w < NW; w++)
+            free(ls[w].v);
     }
 }
 
@@ -293,7 +320,7 @@ static int run_seed(uint64_t seed, unsigned long n)
     struct run *r = calloc(1, sizeof(*r));
     assert_non_null(r);
     r->seed = r->rng = seed;
-    for (unsigned w = 0; w < 2; w++)
+    for (unsigned w = 0; w < NW; w++)
         world_init(&r->w[w], w == 1);
     unsigned long walks = 0;
     for (r->step = 0; r->step < n; r->step++) {
@@ -306,7 +333,7 @@ static int run_seed(uint64_t seed, unsigned long n)
     for (unsigned c = 0; c < NCPU; c++)
         walks += vml_cpu_stats(r->w[0].cpu[c])->walks_done[0];
     assert_true(walks > 1000); /* the sequence did reach the walk */
-    for (unsigned w = 0; w < 2; w++)
+    for (unsigned w = 0; w < NW; w++)
         world_fini(&r->w[w]);
     free(r);
     return 0; /* a difference stops the test in check_* (cmocka) */
