@@ -1138,7 +1138,7 @@ static inline __attribute__((always_inline)) int miss_body(struct vml_cpu *cpu, 
                                                            struct vml_xlate *out, uint64_t *b1,
                                                            uint32_t W1, uint32_t W2, uint32_t WP)
 {
-    const struct miss_plan *mp = &cpu->miss[access == VML_EXEC];
+    const struct miss_plan *mp = &cpu->miss[(unsigned)access >> 1];
     const uint64_t lva = va & TLB_VA_MASK;
     struct miss_blocks mb = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
     uint64_t val = 0; /* 0: for -Wmaybe-uninitialized */
@@ -1244,10 +1244,10 @@ int mmu_translate_after(struct vml_cpu *cpu, uint64_t va, enum vml_access access
                         struct vml_xlate *out, int probe, uint64_t *block)
 {
     cpu->hot.stats.accesses[access]++;
-    const struct fast_probe *fp = &cpu->hot.fast[access == VML_EXEC];
+    const struct fast_probe *fp = &cpu->hot.fast[(unsigned)access >> 1];
     if (probe == MMU_MISSED) {
         if (fp->miss_ok)
-            return cpu->miss_fn[access == VML_EXEC](cpu, va, access, user, out, block);
+            return cpu->miss_fn[(unsigned)access >> 1](cpu, va, access, user, out, block);
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
     }
     if (probe == MMU_HIT_SLOW) {
