@@ -1,4 +1,4 @@
-/* ab_mmu.c: two builds of the translation path timed in one process (bench/ab_mmu.sh builds it).
+/* ab_mmu.c: two builds of the translation path timed in one process (bench/ab.sh mmu builds it).
  *
  * Times on the shared VM swing by 2x within minutes, so comparing two binaries run one after the
  * other says little. Here the two builds' libraries are linked together, their symbols renamed
