@@ -24,8 +24,7 @@
 
 struct vml_cpu;
 /* A miss path (translate_miss or a specialised copy). */
-typedef int (*miss_fn)(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
-                       struct vml_xlate *out, uint64_t *b1);
+typedef mmu_miss_fn miss_fn; /* hw/mmu_hit.h */
 
 /* A direct-mapped cache of table frames' content pointers, so a walk does not go through the
  * frame metadata (a host cache miss per level). An entry is valid only under the phys content
@@ -35,15 +34,6 @@ struct tcache_entry {
     uint64_t pfn;   /* UINT64_MAX: empty */
     uint64_t gen;   /* phys->data_gen when filled */
     uint64_t *data; /* content, never NULL */
-};
-
-/* Where a walk read the leaf table for a 2 MiB of linear addresses (a hint). */
-#define HINT_SIZE 512u
-struct leaf_hint {
-    uint64_t tag;   /* lva >> 21; UINT64_MAX: none */
-    uintptr_t data; /* the table's content when the walk read it */
-    uint64_t pfn;   /* the table's frame */
-    uint64_t gen;   /* phys->data_gen then: data is that frame's content while it is current */
 };
 
 /* A page-walk cache the walk probes, in probe order (PDE first, up to the top of the paging
@@ -109,9 +99,6 @@ struct vml_cpu {
                                       * first (keys are unique in a set, so a match there is the
                                       * scan's answer); a hint, never stale in effect */
     struct miss_plan miss[2];        /* [fetch] */
-    miss_fn miss_fn[2];              /* [fetch]: translate_miss or a copy specialised for the
-                                      * geometry (apart from fast[], whose layout the hit path's
-                                      * code is tuned to) */
     /* Host hints, not part of the model: where the last walk through each 2 MiB of linear
      * addresses (lva >> 21; direct-mapped) read its leaf table. The prefetch uses one whatever
      * its age (a stale hint costs a useless prefetch, nothing else); the walk uses its content
@@ -215,7 +202,10 @@ static bool plan_level(struct tlb_level *t, struct miss_arr *x)
 void mmu_force_general(struct vml_cpu *cpu)
 {
     for (unsigned f = 0; f < 2; f++)
-        cpu->miss[f].ok = cpu->hot.fast[f].miss_ok = false;
+    {
+        cpu->miss[f].ok = false;
+        cpu->hot.fast[f].miss = NULL;
+    }
 }
 
 static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f); /* with the miss paths */
@@ -240,7 +230,7 @@ static void plan_misses(struct vml_cpu *cpu)
         m->quick4k = m->l1a[VML_PS_4K].a && m->l2a[VML_PS_4K].a;
         m->l2_cycles = cpu->model.lat.l1_hit + cpu->model.lat.stlb_hit;
         m->walk_cycles = m->l2_cycles + cpu->model.lat.walk;
-        cpu->hot.fast[f].miss_ok = m->ok;
+        cpu->hot.fast[f].miss = m->ok ? pick_miss(cpu, f) : NULL;
     }
 }
 
@@ -279,6 +269,7 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         cpu->tcache[i].pfn = UINT64_MAX;
     for (unsigned i = 0; i < HINT_SIZE; i++)
         cpu->hint[i].tag = UINT64_MAX;
+    cpu->hot.hint = cpu->hint;
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS && r == 0; l++)
         r = tlb_level_init(&cpu->tlb[l], &model->tlb[l]);
     for (unsigned p = 0; p < VML_PWC_NR && r == 0; p++) {
@@ -307,8 +298,6 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
     }
     cpu->hot.l1_hit = cpu->model.lat.l1_hit;
     plan_misses(cpu);
-    for (unsigned f = 0; f < 2; f++)
-        cpu->miss_fn[f] = pick_miss(cpu, f);
     set_fast_pcid(cpu);
     *out = cpu;
     return 0;
@@ -1115,15 +1104,11 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
     return 0;
 }
 
-/* Starts loading the leaf entry a walk for lva would read, if a walk read that leaf table
- * before: the host cache miss on it then overlaps the TLB probes and the upper levels of the
- * walk. A hint: nothing the model sees changes, and a stale one only loads a useless line. */
+/* mmu_prefetch_leaf with the CPU's own hints (one load fewer). */
 static inline __attribute__((always_inline)) void prefetch_leaf(const struct vml_cpu *cpu,
                                                                 uint64_t lva)
 {
-    const struct leaf_hint *h = &cpu->hint[(lva >> 21) & (HINT_SIZE - 1)];
-    if (h->tag == lva >> 21)
-        __builtin_prefetch((const void *)(h->data + ((lva >> 9) & 0xff8u)));
+    leaf_hint_prefetch(cpu->hint, lva);
 }
 
 /* The work after the fast path's probe missed in block b1, for a plan that allows it: the same
@@ -1143,7 +1128,6 @@ static inline __attribute__((always_inline)) int miss_body(struct vml_cpu *cpu, 
     struct miss_blocks mb = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
     uint64_t val = 0; /* 0: for -Wmaybe-uninitialized */
     unsigned ps;
-    prefetch_leaf(cpu, lva);
     mb.l1[mp->fps] = b1;
     /* Step 2: the rest of L1 (only sizes it holds). A hit there is the general code's L1 hit. */
     unsigned live = mp->t1->live & ~1u;
@@ -1237,17 +1221,17 @@ static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f)
     return translate_miss;
 }
 
-/* After mmu_hit: a miss of the first L1 array goes to the planned miss path (or the general
- * one), a hit that needs more than the masks' test to the general path, with its LRU stamp
- * made as for any hit. */
-int mmu_translate_after(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
-                        struct vml_xlate *out, int probe, uint64_t *block)
+/* After mmu_hit, what the inline mmu_translate_after does not take: a miss of the first L1
+ * array without a planned miss path goes to the general one, and a hit that needs more than
+ * the masks' test too, with its LRU stamp made as for any hit. */
+int mmu_translate_rest(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                       struct vml_xlate *out, int probe, uint64_t *block)
 {
     cpu->hot.stats.accesses[access]++;
     const struct fast_probe *fp = &cpu->hot.fast[(unsigned)access >> 1];
     if (probe == MMU_MISSED) {
-        if (fp->miss_ok)
-            return cpu->miss_fn[(unsigned)access >> 1](cpu, va, access, user, out, block);
+        if (fp->miss)
+            return fp->miss(cpu, va, access, user, out, block);
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
     }
     if (probe == MMU_HIT_SLOW) {
@@ -1274,8 +1258,11 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     uint64_t *b;
     uint32_t hit = fast_probe_find(fp, va, &b), ways = fp->a->ways;
     if (hit == UINT32_MAX) {
-        if (fp->miss_ok)
-            return cpu->miss_fn[side](cpu, va, access, user, out, b);
+        if (fp->miss) {
+            /* The walk's leaf starts loading now, to overlap the probes before it. */
+            prefetch_leaf(cpu, va & TLB_VA_MASK);
+            return fp->miss(cpu, va, access, user, out, b);
+        }
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
     }
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */

@@ -12,6 +12,34 @@
 #include "hw/tlb.h"
 #include "vmlab/mmu.h"
 
+/* The MMU's miss path after a miss in the first L1 array's set block b1 (hw/mmu.c picks one
+ * for the CPU's geometry): the rest of the translation, counted as vml_mmu_translate counts it
+ * except for the access itself. It does not start loading the walk's leaf entry: the caller
+ * has, or chose not to (vml_mmu_prefetch). */
+typedef int (*mmu_miss_fn)(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                           struct vml_xlate *out, uint64_t *b1);
+
+/* Where a walk read the leaf table for a 2 MiB of linear addresses (a host hint, not part of
+ * the model: hw/mmu.c fills them, direct-mapped by lva >> 21). */
+#define HINT_SIZE 512u
+struct leaf_hint {
+    uint64_t tag;   /* lva >> 21; UINT64_MAX: none */
+    uintptr_t data; /* the table's content when the walk read it */
+    uint64_t pfn;   /* the table's frame */
+    uint64_t gen;   /* phys->data_gen then: data is that frame's content while it is current */
+};
+
+/* Starts loading the leaf entry a walk for lva (va & TLB_VA_MASK) would read, if a walk read
+ * that leaf table before: the host cache miss on it then overlaps the work before the walk
+ * needs it. Nothing the model sees changes, and a stale hint only loads a useless line. */
+static inline __attribute__((always_inline)) void leaf_hint_prefetch(const struct leaf_hint *hint,
+                                                                     uint64_t lva)
+{
+    const struct leaf_hint *h = &hint[(lva >> 21) & (HINT_SIZE - 1)];
+    if (h->tag == lva >> 21)
+        __builtin_prefetch((const void *)(h->data + ((lva >> 9) & 0xff8u)));
+}
+
 /* What the hit path needs of an L1 level's first array, computed once (key_base again at every
  * CR3 load, for the PCID). Usable only when the array's sets are a power of two (or one) and it
  * keeps LRU stamps (every preset's first L1 array: 4 to 8 ways or fully associative). */
@@ -21,7 +49,7 @@ struct fast_probe {
     unsigned shift;          /* page shift of the size probed first */
     unsigned ps;             /* that size */
     uint64_t key_base;       /* ASSOC_VALID | ps << 60 | current pcid */
-    bool miss_ok;            /* a miss in a goes to miss_fn[] (the plan allows it) */
+    mmu_miss_fn miss;        /* where a miss in a goes when the plan allows it, else NULL */
     bool on;                 /* a is set and a CR3 is loaded: the fast path may probe */
     uint8_t canon_shift;     /* va is canonical when sign-extending it from bit 63 - this
                               * (16 for 4 levels, 7 for 5) gives it back */
@@ -34,6 +62,7 @@ struct mmu_hot {
     uint64_t need[VML_NR_ACCESS][2];   /* [access][user]: bits a TLB entry must have */
     uint64_t forbid[VML_NR_ACCESS][2]; /* [access][user]: bits that forbid the access */
     uint32_t l1_hit;                   /* model.lat.l1_hit */
+    const struct leaf_hint *hint;      /* the walk's leaf hints (in struct vml_cpu) */
     struct vml_mmu_stats stats;        /* the CPU's counters */
 };
 
@@ -94,8 +123,31 @@ mmu_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user, uin
     return (int)fp->ps;
 }
 
-/* vml_mmu_translate after mmu_hit returned probe (< 0) for the same arguments. */
-int mmu_translate_after(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
-                        struct vml_xlate *out, int probe, uint64_t *block);
+/* vml_mmu_prefetch, inline: for replay's record loop, which prefetches ahead of every record
+ * while most records walk. */
+static inline __attribute__((always_inline)) void mmu_prefetch(const struct vml_cpu *cpu,
+                                                               uint64_t va)
+{
+    leaf_hint_prefetch(((const struct mmu_hot *)(const void *)cpu)->hint, va & TLB_VA_MASK);
+}
+
+int mmu_translate_rest(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                       struct vml_xlate *out, int probe, uint64_t *block);
+
+/* vml_mmu_translate after mmu_hit returned probe (< 0) for the same arguments; a miss goes
+ * straight to the miss path (without the leaf prefetch vml_mmu_translate makes: the caller's
+ * own vml_mmu_prefetch, made ahead, is the one that pays). */
+static inline __attribute__((always_inline)) int
+mmu_translate_after(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+                    struct vml_xlate *out, int probe, uint64_t *block)
+{
+    struct mmu_hot *h = (struct mmu_hot *)(void *)cpu;
+    const struct fast_probe *fp = &h->fast[(unsigned)access >> 1];
+    if (probe == MMU_MISSED && fp->miss) {
+        h->stats.accesses[access]++;
+        return fp->miss(cpu, va, access, user, out, block);
+    }
+    return mmu_translate_rest(cpu, va, access, user, out, probe, block);
+}
 
 #endif

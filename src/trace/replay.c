@@ -507,7 +507,7 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
             const struct vml_trace_rec *next = rec + PREFETCH_AHEAD;
             uint32_t nc = next->cpu & cpu_mask;
             if (nc < r->nr_cpus)
-                vml_mmu_prefetch(r->cpus[nc].cpu, next->addr);
+                mmu_prefetch(r->cpus[nc].cpu, next->addr);
         }
         unsigned kind = rec->kind;
         uint32_t c = rec->cpu & cpu_mask;
@@ -530,6 +530,8 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
         int ps = mmu_hit(rc->cpu, va, (enum vml_access)kind, true, &block);
         if (__builtin_expect(ps < 0, 0)) {
             struct vml_xlate x;
+            if (ps == MMU_MISSED && !r->prefetch)
+                mmu_prefetch(rc->cpu, va); /* no earlier record started it */
             if (mmu_translate_after(rc->cpu, va, (enum vml_access)kind, true, &x, ps, block)) {
                 e = resolve(r, rc, va, kind, &x, diag);
                 if (e < 0 || e == KILLED)
