@@ -1242,6 +1242,16 @@ int mmu_translate_rest(struct vml_cpu *cpu, uint64_t va, enum vml_access access,
     return translate_slow(cpu, va, access, user, out, L1_NOT_PROBED);
 }
 
+/* vml_mmu_translate's miss: the walk's leaf starts loading now, to overlap the probes before
+ * it. Out of line, so that the hit path saves no more registers than it needs. */
+static __attribute__((noinline)) int miss_prefetched(struct vml_cpu *cpu, uint64_t va,
+                                                     enum vml_access access, bool user,
+                                                     struct vml_xlate *out, uint64_t *b1)
+{
+    prefetch_leaf(cpu, va & TLB_VA_MASK);
+    return cpu->hot.fast[(unsigned)access >> 1].miss(cpu, va, access, user, out, b1);
+}
+
 /* The hot path: an L1 hit whose cached rights (and D, for a write) allow the access. Its rights
  * test is the need/forbid masks computed at creation; anything else goes to translate_slow,
  * which classifies faults exactly. The same steps as mmu_hit, in the order that compiles best
@@ -1258,11 +1268,8 @@ int vml_mmu_translate(struct vml_cpu *cpu, uint64_t va, enum vml_access access, 
     uint64_t *b;
     uint32_t hit = fast_probe_find(fp, va, &b), ways = fp->a->ways;
     if (hit == UINT32_MAX) {
-        if (fp->miss) {
-            /* The walk's leaf starts loading now, to overlap the probes before it. */
-            prefetch_leaf(cpu, va & TLB_VA_MASK);
-            return fp->miss(cpu, va, access, user, out, b);
-        }
+        if (fp->miss)
+            return miss_prefetched(cpu, va, access, user, out, b);
         return translate_slow(cpu, va, access, user, out, L1_FIRST_MISSED);
     }
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
