@@ -293,8 +293,8 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         /* Its hits are the hot path: one store each with stamps. */
         if (cpu->hot.fast[f].a)
             assoc_use_stamps(cpu->hot.fast[f].a);
-        cpu->hot.fast[f].ps = t->nr_probes ? t->probes[0].ps : 0;
-        cpu->hot.fast[f].shift = vml_ps_shift((enum vml_page_size)cpu->hot.fast[f].ps);
+        cpu->hot.fast[f].ps = (uint8_t)(t->nr_probes ? t->probes[0].ps : 0);
+        cpu->hot.fast[f].shift = (uint8_t)vml_ps_shift((enum vml_page_size)cpu->hot.fast[f].ps);
     }
     cpu->hot.l1_hit = cpu->model.lat.l1_hit;
     plan_misses(cpu);

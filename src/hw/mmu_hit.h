@@ -46,14 +46,16 @@ static inline __attribute__((always_inline)) void leaf_hint_prefetch(const struc
 struct fast_probe {
     struct tlb_level *level; /* L1 dTLB or iTLB */
     struct assoc *a;         /* its first array, or NULL: no fast path */
-    unsigned shift;          /* page shift of the size probed first */
-    unsigned ps;             /* that size */
     uint64_t key_base;       /* ASSOC_VALID | ps << 60 | current pcid */
     mmu_miss_fn miss;        /* where a miss in a goes when the plan allows it, else NULL */
+    uint8_t shift;           /* page shift of the size probed first */
+    uint8_t ps;              /* that size */
     bool on;                 /* a is set and a CR3 is loaded: the fast path may probe */
     uint8_t canon_shift;     /* va is canonical when sign-extending it from bit 63 - this
                               * (16 for 4 levels, 7 for 5) gives it back */
 };
+/* 40 bytes: the hit path indexes fast[] with two address computations. */
+_Static_assert(sizeof(struct fast_probe) == 40, "struct fast_probe grew");
 
 /* The first member of struct vml_cpu (hw/mmu.c), so the inline path reaches it without the
  * rest of the CPU's definition. */
