@@ -1117,13 +1117,14 @@ static inline __attribute__((always_inline)) void prefetch_leaf(const struct vml
  * global entries in the second level, a dirty assist) handed to the general code before they
  * change anything it would change again. W1, W2, WP: the way counts of L1's 4K array (stamps),
  * the second level's 4K array and the PDE cache (orders) when the caller is specialised for
- * them, else 0 (see translate_miss). */
-static inline __attribute__((always_inline)) int miss_body(struct vml_cpu *cpu, uint64_t va,
-                                                           enum vml_access access, bool user,
-                                                           struct vml_xlate *out, uint64_t *b1,
-                                                           uint32_t W1, uint32_t W2, uint32_t WP)
+ * them, else 0 (see translate_miss). SIDE: the miss plan's side (0 data, 1 fetch) when the
+ * caller is specialised for it, else 2 (access >> 1). */
+static inline __attribute__((always_inline)) int
+miss_body(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
+          struct vml_xlate *out, uint64_t *b1, uint32_t W1, uint32_t W2, uint32_t WP, unsigned SIDE)
 {
-    const struct miss_plan *mp = &cpu->miss[(unsigned)access >> 1];
+    assert(SIDE == 2 || SIDE == (unsigned)access >> 1);
+    const struct miss_plan *mp = &cpu->miss[SIDE == 2 ? (unsigned)access >> 1 : SIDE];
     const uint64_t lva = va & TLB_VA_MASK;
     struct miss_blocks mb = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
     uint64_t val = 0; /* 0: for -Wmaybe-uninitialized */
@@ -1171,38 +1172,38 @@ static inline __attribute__((always_inline)) int miss_body(struct vml_cpu *cpu, 
     return 0;
 }
 
-/* translate_miss: miss_body for any geometry. The presets' usual ones get a copy of their own,
- * their way counts constant (no switch on ways, the LRU masks folded): about fifty host
- * instructions fewer a walk. vml_cpu_create picks one per access kind (vml_cpu.miss_fn). */
+/* translate_miss: miss_body for any geometry. The presets' usual ones get copies of their own,
+ * their way counts constant (no switch on ways, the LRU masks folded) and one per side (the
+ * miss plan at a constant place): about seventy host instructions fewer a walk. plan_misses
+ * picks one per side (fast_probe.miss). */
 static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_t va,
                                                     enum vml_access access, bool user,
                                                     struct vml_xlate *out, uint64_t *b1)
 {
-    return miss_body(cpu, va, access, user, out, b1, 0, 0, 0);
+    return miss_body(cpu, va, access, user, out, b1, 0, 0, 0, 2);
 }
 
-/* L1 4K array 4-way, STLB 12-way (Skylake, Zen 4), PDE cache 4-way. */
-static __attribute__((noinline)) int translate_miss_4_12_4(struct vml_cpu *cpu, uint64_t va,
-                                                           enum vml_access access, bool user,
-                                                           struct vml_xlate *out, uint64_t *b1)
-{
-    return miss_body(cpu, va, access, user, out, b1, 4, 12, 4);
-}
-
-/* L1 4K array 4-way, STLB 16-way (Ice Lake), PDE cache 4-way. */
-static __attribute__((noinline)) int translate_miss_4_16_4(struct vml_cpu *cpu, uint64_t va,
-                                                           enum vml_access access, bool user,
-                                                           struct vml_xlate *out, uint64_t *b1)
-{
-    return miss_body(cpu, va, access, user, out, b1, 4, 16, 4);
-}
+/* MISS_VARIANT(W1, W2, WP, SIDE, NAME): a copy for L1's 4K array W1-way (stamps), the second
+ * level's W2-way and the PDE cache WP-way (orders), side SIDE. */
+#define MISS_VARIANT(W1, W2, WP, SIDE, NAME)                                                       \
+    static __attribute__((noinline)) int NAME(struct vml_cpu *cpu, uint64_t va,                   \
+                                              enum vml_access access, bool user,                   \
+                                              struct vml_xlate *out, uint64_t *b1)                 \
+    {                                                                                              \
+        return miss_body(cpu, va, access, user, out, b1, W1, W2, WP, SIDE);                       \
+    }
+/* Skylake and Zen 4 (STLB 12-way), Ice Lake (16-way); data and fetch sides. */
+MISS_VARIANT(4, 12, 4, 0, translate_miss_4_12_4_d)
+MISS_VARIANT(4, 12, 4, 1, translate_miss_4_12_4_i)
+MISS_VARIANT(4, 16, 4, 0, translate_miss_4_16_4_d)
+MISS_VARIANT(4, 16, 4, 1, translate_miss_4_16_4_i)
 
 static const struct miss_variant {
-    miss_fn fn;
+    miss_fn fn[2]; /* [side] */
     uint32_t w1, w2, wp;
 } miss_variants[] = {
-    { translate_miss_4_12_4, 4, 12, 4 },
-    { translate_miss_4_16_4, 4, 16, 4 },
+    { { translate_miss_4_12_4_d, translate_miss_4_12_4_i }, 4, 12, 4 },
+    { { translate_miss_4_16_4_d, translate_miss_4_16_4_i }, 4, 16, 4 },
 };
 
 /* The miss function for access kind f: a specialised copy when the geometry is one's (its
@@ -1216,7 +1217,7 @@ static miss_fn pick_miss(const struct vml_cpu *cpu, unsigned f)
         const struct miss_variant *v = &miss_variants[i];
         if (a1 && !a1->order && a1->ways == v->w1 && a2 && a2->order && a2->ways == v->w2 && pde &&
             pde->order && pde->ways == v->wp)
-            return v->fn;
+            return v->fn[f];
     }
     return translate_miss;
 }
