@@ -51,18 +51,17 @@ static void fail(const char *what, const char *why)
         struct vml_diag d = { 0 };                                                                 \
         P##vml_replay_defaults(&cfg);                                                              \
         if (P##vml_replay_create(&cfg, &r, &d))                                                    \
-            fail("replay", d.msg);                                                                    \
+            fail("replay", d.msg);                                                                 \
         return r; /* lives until exit */                                                           \
     }                                                                                              \
-    static __attribute__((noinline)) double P##feed(struct vml_replay *r,                          \
-                                                    const struct vml_trace_rec *t, size_t from,    \
-                                                    size_t to)                                     \
+    static __attribute__((noinline)) double P##feed(                                               \
+        struct vml_replay *r, const struct vml_trace_rec *t, size_t from, size_t to)               \
     {                                                                                              \
         struct vml_diag d = { 0 };                                                                 \
         double t0 = now();                                                                         \
         for (size_t i = from; i < to; i += BATCH)                                                  \
             if (P##vml_replay_feed(r, t + i, to - i < BATCH ? to - i : BATCH, NULL, &d))           \
-                fail("feed", d.msg);                                                                  \
+                fail("feed", d.msg);                                                               \
         return now() - t0;                                                                         \
     }
 REPLAY(A_)

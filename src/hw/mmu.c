@@ -201,8 +201,7 @@ static bool plan_level(struct tlb_level *t, struct miss_arr *x)
 
 void mmu_force_general(struct vml_cpu *cpu)
 {
-    for (unsigned f = 0; f < 2; f++)
-    {
+    for (unsigned f = 0; f < 2; f++) {
         cpu->miss[f].ok = false;
         cpu->hot.fast[f].miss = NULL;
     }
@@ -1186,11 +1185,11 @@ static __attribute__((noinline)) int translate_miss(struct vml_cpu *cpu, uint64_
 /* MISS_VARIANT(W1, W2, WP, SIDE, NAME): a copy for L1's 4K array W1-way (stamps), the second
  * level's W2-way and the PDE cache WP-way (orders), side SIDE. */
 #define MISS_VARIANT(W1, W2, WP, SIDE, NAME)                                                       \
-    static __attribute__((noinline)) int NAME(struct vml_cpu *cpu, uint64_t va,                   \
+    static __attribute__((noinline)) int NAME(struct vml_cpu *cpu, uint64_t va,                    \
                                               enum vml_access access, bool user,                   \
                                               struct vml_xlate *out, uint64_t *b1)                 \
     {                                                                                              \
-        return miss_body(cpu, va, access, user, out, b1, W1, W2, WP, SIDE);                       \
+        return miss_body(cpu, va, access, user, out, b1, W1, W2, WP, SIDE);                        \
     }
 /* Skylake and Zen 4 (STLB 12-way), Ice Lake (16-way); data and fetch sides. */
 MISS_VARIANT(4, 12, 4, 0, translate_miss_4_12_4_d)
