@@ -1103,7 +1103,7 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
     return 0;
 }
 
-/* mmu_prefetch_leaf with the CPU's own hints (one load fewer). */
+/* leaf_hint_prefetch with the CPU's own hints (no load of hot.hint). */
 static inline __attribute__((always_inline)) void prefetch_leaf(const struct vml_cpu *cpu,
                                                                 uint64_t lva)
 {
@@ -1243,7 +1243,7 @@ int mmu_translate_rest(struct vml_cpu *cpu, uint64_t va, enum vml_access access,
 }
 
 /* vml_mmu_translate's miss: the walk's leaf starts loading now, to overlap the probes before
- * it. Out of line, so that the hit path saves no more registers than it needs. */
+ * it. Out of line, so that the hit path carries none of its code. */
 static __attribute__((noinline)) int miss_prefetched(struct vml_cpu *cpu, uint64_t va,
                                                      enum vml_access access, bool user,
                                                      struct vml_xlate *out, uint64_t *b1)

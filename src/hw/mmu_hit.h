@@ -137,8 +137,8 @@ int mmu_translate_rest(struct vml_cpu *cpu, uint64_t va, enum vml_access access,
                        struct vml_xlate *out, int probe, uint64_t *block);
 
 /* vml_mmu_translate after mmu_hit returned probe (< 0) for the same arguments; a miss goes
- * straight to the miss path (without the leaf prefetch vml_mmu_translate makes: the caller's
- * own vml_mmu_prefetch, made ahead, is the one that pays). */
+ * straight to the miss path, without the leaf prefetch vml_mmu_translate makes (the caller
+ * prefetches with mmu_prefetch, ahead or not at all). */
 static inline __attribute__((always_inline)) int
 mmu_translate_after(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user,
                     struct vml_xlate *out, int probe, uint64_t *block)
