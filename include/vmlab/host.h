@@ -19,8 +19,14 @@
 int vml_backend_linux(struct vml_backend *out);
 
 /* Whether the running kernel maps the shared zero page on reads of untouched anonymous memory
- * (some kernels are built not to); probed in this process. 0 or VML_E*. */
+ * (some kernels are built or booted not to). Probed in this process on a region isolated by
+ * guard pages, so the process's own memory cannot take part. 0, or VML_E* (VML_EINVAL: the
+ * kernel did neither, and vmlab will not guess). */
 int vml_host_zero_page(bool *uses);
+
+/* Whether MADV_DONTNEED frees the page-table page it leaves empty (CONFIG_PT_RECLAIM, 6.14+ on
+ * x86-64); probed like the zero page. 0, or VML_E*. */
+int vml_host_pt_reclaim(bool *reclaims);
 
 /* Runs argv (argv[0] found on PATH) under valgrind --tool=lackey --trace-mem=yes and writes its
  * memory accesses to out as a native trace (zstd-compressed with VML_TRACE_ZSTD); *records

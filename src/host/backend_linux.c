@@ -277,38 +277,6 @@ static const char *chosen(char *buf)
     return a + 1;
 }
 
-static int filter_vmas(const char *text, size_t len, enum vml_procfile f, uint64_t start,
-                       uint64_t end, struct vml_text *out);
-static int read_file(const char *path, struct vml_text *out, char *msg);
-
-int vml_host_zero_page(bool *uses)
-{
-    /* Read 16 untouched anonymous pages and see whether they became resident. */
-    size_t len = 16 * 4096;
-    volatile unsigned char *p =
-        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return VML_EHOST;
-    unsigned sum = 0;
-    for (size_t i = 0; i < len; i += 4096)
-        sum += p[i];
-    struct vml_text all = { 0 }, mine = { 0 };
-    char msg[VML_BACKEND_MSG];
-    int r = read_file("/proc/self/smaps", &all, msg);
-    if (r == 0 && all.len)
-        r = filter_vmas(all.s, all.len, VML_PROCFILE_SMAPS, (uintptr_t)p, (uintptr_t)p + len,
-                        &mine);
-    const char *rss = mine.s ? strstr(mine.s, "\nRss:") : NULL;
-    if (r == 0 && !rss)
-        r = VML_EINVAL;
-    if (r == 0)
-        *uses = strtoull(rss + 5, NULL, 10) == 0 && sum == 0;
-    vml_text_free(&all);
-    vml_text_free(&mine);
-    munmap((void *)p, len);
-    return r;
-}
-
 static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, char *msg)
 {
     struct linb *b = ctx;
