@@ -18,6 +18,7 @@
 #include "vmlab/sim.h"
 
 #define VML_RUN_CHECK   1u /* run the backend's invariant checker after every operation */
+#define VML_RUN_MEASURE 2u /* measure each operation (faults, meminfo) into the snapshot */
 #define VML_BACKEND_MSG 200
 
 struct vml_backend {
@@ -66,6 +67,15 @@ struct vml_backend {
     int (*check)(void *ctx, char *why, size_t len);
     /* The simulated machine behind the backend, or NULL. */
     struct vml_sim *(*sim)(void *ctx);
+    /* For comparisons (VML_RUN_MEASURE); each may be NULL. faults: the page faults (minor,
+     * major) pid has taken in the operations it was asked to make, as the backend counts them
+     * (the Linux backend counts the operations themselves, not its agent's own work). meminfo:
+     * /proc/meminfo with the kernel's per-CPU batches and counters settled, or VML_E* with msg
+     * saying why it cannot be read so. pte_why_not: why pid's VmPTE cannot be compared with
+     * the simulator's, or NULL when it can. */
+    int (*faults)(void *ctx, int pid, uint64_t *minor, uint64_t *major);
+    int (*meminfo)(void *ctx, struct vml_meminfo *m, char *msg);
+    const char *(*pte_why_not)(void *ctx, int pid);
 };
 
 /* The simulator as a backend. Free with backend->destroy(backend->ctx); or keep the machine
@@ -88,6 +98,8 @@ struct vml_snap_map {
     bool spills;               /* a VMA reaches beyond the mapping (merged with a neighbour) */
     struct vml_smaps_counts c; /* kB, summed over those VMAs */
     uint64_t size;             /* kB, summed Size */
+    char vm_flags[256];        /* each VMA's VmFlags, in address order, separated by " | " */
+    char thp_eligible[64];     /* each VMA's THPeligible digit, in address order */
 };
 
 struct vml_snap_proc {
@@ -98,6 +110,32 @@ struct vml_snap_proc {
     struct vml_status_mem first, last; /* at creation and at the end */
     struct vml_snap_map *maps;
     size_t n_maps;
+    char pte_why_not[128]; /* why VmPTE cannot be compared ("" when it can) */
+};
+
+/* The meminfo lines an operation's change of is compared (VML_RUN_MEASURE). */
+enum vml_snap_mem {
+    VML_SNAP_ANON_PAGES,
+    VML_SNAP_MAPPED,
+    VML_SNAP_SHMEM,
+    VML_SNAP_MLOCKED,
+    VML_SNAP_UNEVICTABLE,
+    VML_SNAP_CACHED,
+    VML_SNAP_DIRTY,
+    VML_SNAP_MEM_FIELDS
+};
+
+/* One measured operation: the page faults its process took, and the change of meminfo lines
+ * across it (kB). A measurement that cannot be compared says why instead. */
+struct vml_snap_op {
+    unsigned line;
+    char what[96];   /* "a touch buf" */
+    bool has_faults; /* minor, major measured */
+    uint64_t minor, major;
+    char faults_why_not[96];
+    bool has_mem; /* mem measured */
+    int64_t mem[VML_SNAP_MEM_FIELDS];
+    char mem_why_not[VML_BACKEND_MSG];
 };
 
 /* The default (2 MiB) hugetlb pool at the end, as meminfo's HugePages_* lines count it; taken
@@ -111,13 +149,19 @@ struct vml_snapshot {
     struct vml_snap_proc *procs;
     size_t n_procs;
     struct vml_snap_pool pool;
+    struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
+    size_t n_ops;
 };
+
+/* The meminfo label of a VML_SNAP_* line ("AnonPages"). */
+const char *vml_snap_mem_name(enum vml_snap_mem f);
 
 void vml_snapshot_free(struct vml_snapshot *snap);
 
 /* Compares a simulated and a real end state field by field (rules in scenario/diff.c and
  * docs/fidelity.md), appending a table to out. Returns the number of fields that differ;
- * *compared counts the fields compared, *skipped the mappings that could not be. */
+ * *compared counts the fields compared, *skipped the fields, measurements and mappings that
+ * could not be (the table says why). */
 unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_snapshot *real,
                             struct vml_text *out, unsigned *compared, unsigned *skipped);
 

@@ -23,6 +23,14 @@
 
 #define VML_SIM_MAX_CPUS 256
 
+/* Where a process's memory goes with ASLR off (seed 0), as after exec of a program with no file
+ * mappings under setarch -R: mmap's top-down search starts at VML_SIM_MMAP_BASE
+ * (DEFAULT_MAP_WINDOW - 128 MiB) and the heap at VML_SIM_START_BRK (the program at 2/3 of the
+ * window plus its 64 KiB image). The Linux backend lays the real processes' scenario memory out
+ * at the same offsets. */
+#define VML_SIM_MMAP_BASE 0x7ffff7fff000ull
+#define VML_SIM_START_BRK 0x555555564000ull
+
 /* Huge page sizes of the hugetlb pools (/sys/kernel/mm/hugepages/hugepages-NkB). 1 GiB pages
  * exist only on CPUs with pdpe1gb. */
 enum vml_huge_size {

@@ -23,6 +23,38 @@ static void help(FILE *out)
           out);
 }
 
+/* --quiet: only the rows that differ or cannot be compared, each under its headings. */
+static void print_quiet(char *table)
+{
+    const char *proc = NULL, *section = NULL;
+    bool in_differ = false;
+    for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "process", 7) == 0 || strncmp(line, "operation", 9) == 0 ||
+            strncmp(line, "hugetlb", 7) == 0) {
+            proc = line;
+            section = NULL;
+            in_differ = false;
+            continue;
+        }
+        if (strncmp(line, "  ", 2) == 0 && line[2] != ' ') {
+            section = line;
+            in_differ = false;
+            continue;
+        }
+        bool show = strstr(line, "differs") || strstr(line, "not comparable") ||
+                    (in_differ && strstr(line, "(linux)"));
+        in_differ = strstr(line, "differs") != NULL;
+        if (!show)
+            continue;
+        if (proc)
+            puts(proc);
+        if (section)
+            puts(section);
+        proc = section = NULL;
+        puts(line);
+    }
+}
+
 /* Runs s on b; on failure prints the error naming the backend. */
 static int run_on(const struct vml_scenario *s, struct vml_backend *b, struct vml_snapshot *snap,
                   const char *file)
@@ -30,7 +62,7 @@ static int run_on(const struct vml_scenario *s, struct vml_backend *b, struct vm
     struct vml_text out = { 0 }, report = { 0 };
     struct vml_run_result res;
     struct vml_diag d = { 0 };
-    int r = vml_run(s, b, 0, &out, &report, &res, snap, &d);
+    int r = vml_run(s, b, VML_RUN_MEASURE, &out, &report, &res, snap, &d);
     if (r)
         cli_error(EXIT_FAIL, "diff: on %s: %s:%u:%u: %s", b->name, file, d.line, d.col, d.msg);
     vml_text_free(&out);
@@ -60,12 +92,21 @@ static int run(int argc, char **argv)
     if (rc)
         return rc;
     /* The simulator follows this kernel's zero-page behaviour unless the scenario says. */
-    bool uses_zero = true;
-    if (!(s->machine.given & VML_MCFG_ZERO_PAGE) && vml_host_zero_page(&uses_zero) == 0 &&
-        !uses_zero) {
-        s->machine.no_zero_page = true;
+    if (!(s->machine.given & VML_MCFG_ZERO_PAGE)) {
+        bool uses_zero = true;
+        int e = vml_host_zero_page(&uses_zero);
+        if (e) {
+            vml_scenario_free(s);
+            return cli_error(EXIT_FAIL,
+                             "diff: cannot tell whether this kernel maps the shared zero page "
+                             "(%s); say it in the scenario: machine zero_page=on or off",
+                             vml_strerror(e));
+        }
+        s->machine.no_zero_page = !uses_zero;
         if (!quiet)
-            printf("note: this kernel does not map the zero page: simulating zero_page=off\n");
+            printf("note: this kernel %s: simulating zero_page=%s\n",
+                   uses_zero ? "maps the shared zero page" : "does not map the zero page",
+                   uses_zero ? "on" : "off");
     }
     struct vml_backend sb, lb;
     struct vml_snapshot ss = { 0 }, ls = { 0 };
@@ -85,15 +126,12 @@ static int run(int argc, char **argv)
         unsigned differ = vml_diff_snapshots(&ss, &ls, &table, &compared, &skipped);
         if (!quiet && table.len)
             fwrite(table.s, 1, table.len, stdout);
-        else if (differ && table.len) /* only the differing rows and their headings */
-            for (char *line = strtok(table.s, "\n"); line; line = strtok(NULL, "\n"))
-                if (strstr(line, "differs") || strncmp(line, "process", 7) == 0 ||
-                    strncmp(line, "  mapping", 9) == 0)
-                    puts(line);
+        else if (table.len)
+            print_quiet(table.s);
         printf("%s: %s: %u fields compared, %u differ%s", file, differ ? "DIFFERS" : "same",
                compared, differ, skipped ? "" : "\n");
         if (skipped)
-            printf(", %u mapping%s not comparable\n", skipped, skipped == 1 ? "" : "s");
+            printf(", %u not comparable (the table says why)\n", skipped);
         vml_text_free(&table);
         rc = differ ? EXIT_FAIL : EXIT_OK;
     }

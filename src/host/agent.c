@@ -1,11 +1,24 @@
 /* host/agent.c: an agent process: performs the system calls and memory accesses vmlab asks for
  * in its own address space, so that its /proc files show what the scenario did.
  *
- * The loop allocates nothing: requests and replies live on the stack, file I/O goes through one
- * static buffer. A touch that faults dies by the signal as the scenario's process would, after
- * the handler has reported the signal's code and address.
+ * An agent is measured: vmlab compares its status fields' changes, its page faults per request
+ * and the machine's meminfo around each request with the simulator's. So nothing the agent does
+ * for itself may show up while it serves a request:
+ *   - the loop allocates nothing: requests and replies live on the stack, file I/O goes through
+ *     one static buffer;
+ *   - before its baseline is read, the agent makes its own memory resident and writable: the
+ *     program's and libraries' pages mapped (a fork does not copy page tables of file mappings,
+ *     so a child would fault its code in while serving), every present page of its writable
+ *     private memory written (a fork leaves them copy-on-write), some stack below the frame it
+ *     serves from;
+ *   - the scenario's memory goes where the simulator puts it, shifted far from the agent's own
+ *     (agent.h), so the page tables it needs are its own: the gaps between AG_ARENA_TOP and the
+ *     stack are plugged, and the heap is moved;
+ *   - page faults are counted around the operation itself (getrusage), not around the request.
+ * A touch that faults dies by the signal as the scenario's process would, after the handler has
+ * reported the signal's code and address.
  */
-#define _GNU_SOURCE /* MAP_FIXED_NOREPLACE, sched_setaffinity, SCM_RIGHTS */
+#define _GNU_SOURCE /* MAP_FIXED_NOREPLACE, sched_setaffinity, SCM_RIGHTS, PR_SET_MM */
 
 #include "host/agent.h"
 
@@ -13,26 +26,166 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#define PAGE 4096ull
 
 static int agent_sock = -1;
 static unsigned char io_buf[1 << 16];
 static uint64_t access_buf[AG_ACCESS_MAX];
 
-/* Makes resident now what the loop will use (its I/O buffer, some stack), so that the memory
- * the agent itself needs does not show up as a change while the scenario runs. */
-static void prefault(void)
+/* The agent's own memory as it was when it started (before any scenario mapping). */
+struct own_vma {
+    uint64_t start, end;
+    bool read, write, shared, file, stack;
+};
+#define OWN_MAX 1024
+static struct own_vma own[OWN_MAX];
+static size_t n_own;
+static char maps_buf[256 << 10];
+
+static void why(struct agent_rep *p, const char *msg)
 {
-    volatile unsigned char stack[32 << 10];
-    for (size_t i = 0; i < sizeof(stack); i += 4096)
+    if (!p->why[0])
+        snprintf(p->why, sizeof(p->why), "%s", msg);
+}
+
+/* Reads /proc/self/maps into own[]. */
+static bool record_own(struct agent_rep *hello)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    size_t len = 0;
+    ssize_t n = 0;
+    while (fd >= 0 && len < sizeof(maps_buf) - 1 &&
+           (n = read(fd, maps_buf + len, sizeof(maps_buf) - 1 - len)) > 0)
+        len += (size_t)n;
+    if (fd >= 0)
+        close(fd);
+    if (fd < 0 || n < 0 || len >= sizeof(maps_buf) - 1) {
+        why(hello, "cannot read its own /proc/self/maps");
+        return false;
+    }
+    maps_buf[len] = 0;
+    n_own = 0;
+    for (char *line = maps_buf; *line && n_own < OWN_MAX;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        char *rest;
+        struct own_vma *v = &own[n_own];
+        v->start = strtoull(line, &rest, 16);
+        v->end = *rest == '-' ? strtoull(rest + 1, &rest, 16) : 0;
+        if (v->end > v->start && rest[0] == ' ' && strlen(rest) >= 5) {
+            v->read = rest[1] == 'r';
+            v->write = rest[2] == 'w';
+            v->shared = rest[4] == 's';
+            /* The path, if any, is the sixth field; a file path starts with '/'. */
+            const char *slash = strchr(rest, '/');
+            v->file = slash != NULL;
+            v->stack = strstr(rest, "[stack]") != NULL;
+            n_own++;
+        }
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    return n_own < OWN_MAX;
+}
+
+/* Makes the agent's own memory resident and privately writable now (see the file comment). */
+static void prefault_own(void)
+{
+    static uint64_t pm[512];
+    int pmfd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    for (size_t i = 0; i < n_own; i++) {
+        const struct own_vma *v = &own[i];
+        if (!v->read)
+            continue;
+        if (v->file)
+            madvise((void *)(uintptr_t)v->start, v->end - v->start, MADV_POPULATE_READ);
+        if (!v->write || v->shared || pmfd < 0)
+            continue;
+        for (uint64_t a = v->start; a < v->end; a += 512 * PAGE) {
+            uint64_t n = (v->end - a) / PAGE;
+            n = n > 512 ? 512 : n;
+            if (pread(pmfd, pm, n * 8, (off_t)(a / PAGE * 8)) != (ssize_t)(n * 8))
+                break;
+            for (uint64_t k = 0; k < n; k++) {
+                if (!(pm[k] >> 63))
+                    continue;
+                volatile unsigned char *b = (volatile unsigned char *)(uintptr_t)(a + k * PAGE);
+                *b = *b;
+            }
+        }
+    }
+    if (pmfd >= 0)
+        close(pmfd);
+    volatile unsigned char stack[64 << 10];
+    for (size_t i = 0; i < sizeof(stack); i += PAGE)
         stack[i] = 0;
     memset(io_buf, 0, sizeof(io_buf));
     memset(access_buf, 0, sizeof(access_buf));
+}
+
+/* Plugs every gap between AG_ARENA_TOP and the stack with an inaccessible mapping, so that
+ * mmap's top-down search (which starts at mmap_base, above the runtime's libraries) finds its
+ * first room just below AG_ARENA_TOP. The plugs are marked VM_DONTDUMP so that no scenario
+ * mapping merges with them. */
+static bool plug_arena(struct agent_rep *hello)
+{
+    uint64_t stack = 0;
+    for (size_t i = 0; i < n_own; i++) {
+        if (own[i].end > AG_ARENA_LOW && own[i].start < AG_ARENA_TOP) {
+            why(hello, "the runtime's own memory lies in the arena");
+            return false;
+        }
+        if (own[i].stack)
+            stack = own[i].start;
+    }
+    if (stack < AG_ARENA_TOP + (4ull << 20)) {
+        why(hello, "cannot find its stack");
+        return false;
+    }
+    /* The stack may still grow a little; keep its guard gap (1 MiB) and more clear. */
+    uint64_t top = stack - (2ull << 20), lo = AG_ARENA_TOP;
+    for (size_t i = 0; i <= n_own && lo < top; i++) {
+        uint64_t hi = i < n_own ? own[i].start : top;
+        if (hi > top)
+            hi = top;
+        if (hi > lo) {
+            void *p =
+                mmap((void *)(uintptr_t)lo, hi - lo, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+            if (p == MAP_FAILED || madvise(p, hi - lo, MADV_DONTDUMP) != 0) {
+                why(hello, "cannot reserve the space above the arena");
+                return false;
+            }
+        }
+        if (i < n_own && own[i].end > lo)
+            lo = own[i].end;
+    }
+    return true;
+}
+
+/* Moves the heap to AG_START_BRK (prctl PR_SET_MM, which needs CAP_SYS_RESOURCE): brk first,
+ * since the kernel requires start_brk <= brk (validate_prctl_map_addr). */
+static bool move_brk(struct agent_rep *hello)
+{
+    if (prctl(PR_SET_MM, PR_SET_MM_BRK, AG_START_BRK, 0, 0) != 0 ||
+        prctl(PR_SET_MM, PR_SET_MM_START_BRK, AG_START_BRK, 0, 0) != 0) {
+        why(hello, errno == EPERM ? "cannot move its heap without CAP_SYS_RESOURCE (run as root)"
+                                  : "cannot move its heap");
+        return false;
+    }
+    return true;
 }
 
 /* Reports the fatal signal, then lets it take the process (the handler is reset first). */
@@ -75,13 +228,18 @@ static int do_touch(const struct agent_req *q, struct agent_rep *p)
 }
 
 /* A replay's batch: the addresses arrive in the next packet, into the static buffer. */
-static int do_access(const struct agent_req *q, struct agent_rep *p)
+static int recv_access(const struct agent_req *q)
 {
     ssize_t n = recv(agent_sock, access_buf, sizeof(access_buf), 0);
     if (n < 0 || (uint64_t)n != q->len * sizeof(uint64_t)) {
         errno = EPROTO;
         return -1;
     }
+    return 0;
+}
+
+static int do_access(const struct agent_req *q, struct agent_rep *p)
+{
     for (uint64_t i = 0; i < q->len; i++) {
         volatile uint8_t *b = (volatile uint8_t *)(uintptr_t)(access_buf[i] & ~AG_STORE);
         if (access_buf[i] & AG_STORE)
@@ -116,17 +274,22 @@ static int do_io(const struct agent_req *q, bool write)
     return 0;
 }
 
+/* A program opens the file it maps read-write unless it means not to (the scenario has no way
+ * to say so); mmap's prot decides the rest. Opening read-only would clear VM_MAYWRITE from a
+ * shared mapping ("mw" in VmFlags), which the simulator, like such a program, keeps. */
+static int open_for_mmap(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && (errno == EACCES || errno == EROFS))
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    return fd;
+}
+
 static int do_mmap(const struct agent_req *q, struct agent_rep *p)
 {
     int fd = -1;
-    if (q->path[0]) {
-        bool rw = (q->prot & PROT_WRITE) && (q->flags & MAP_SHARED);
-        fd = open(q->path, rw ? O_RDWR : O_RDONLY);
-        if (fd < 0 && errno == EACCES)
-            fd = open(q->path, O_RDONLY);
-        if (fd < 0)
-            return -1;
-    }
+    if (q->path[0] && (fd = open_for_mmap(q->path)) < 0)
+        return -1;
     void *a =
         mmap((void *)(uintptr_t)q->addr, q->len, (int)q->prot, (int)q->flags, fd, (off_t)q->off);
     int e = errno;
@@ -136,6 +299,20 @@ static int do_mmap(const struct agent_req *q, struct agent_rep *p)
     if (a == MAP_FAILED)
         return -1;
     p->addr = (uint64_t)(uintptr_t)a;
+    return 0;
+}
+
+/* brk(2) itself: the C library's sbrk caches a break that PR_SET_MM moved. */
+static int do_brk(const struct agent_req *q, struct agent_rep *p)
+{
+    uint64_t old = (uint64_t)syscall(SYS_brk, 0);
+    uint64_t want = old + (uint64_t)q->delta;
+    uint64_t now = (uint64_t)syscall(SYS_brk, want);
+    p->addr = now;
+    if (now != want) {
+        errno = ENOMEM;
+        return -1;
+    }
     return 0;
 }
 
@@ -157,7 +334,7 @@ static int do_fork(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
         close(agent_sock);
         close(sv[0]);
         prctl(PR_SET_NAME, q->name, 0, 0, 0);
-        agent_main(sv[1]);
+        agent_main(sv[1], false);
     }
     close(sv[1]);
     p->child = pid;
@@ -191,55 +368,83 @@ static void reply(const struct agent_rep *p, int pass_fd)
         close(pass_fd);
 }
 
-void agent_main(int sock)
+/* One request's operation, between two readings of the process's fault counters. */
+static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
+{
+    struct rusage a, b;
+    getrusage(RUSAGE_SELF, &a);
+    int r = 0;
+    switch (q->op) {
+    case AG_MMAP: r = do_mmap(q, p); break;
+    case AG_MUNMAP: r = munmap((void *)(uintptr_t)q->addr, q->len); break;
+    case AG_MPROTECT: r = mprotect((void *)(uintptr_t)q->addr, q->len, (int)q->prot); break;
+    case AG_MADVISE: r = madvise((void *)(uintptr_t)q->addr, q->len, (int)q->flags); break;
+    case AG_MLOCK: r = mlock((void *)(uintptr_t)q->addr, q->len); break;
+    case AG_MUNLOCK: r = munlock((void *)(uintptr_t)q->addr, q->len); break;
+    case AG_BRK: r = do_brk(q, p); break;
+    case AG_TOUCH: r = do_touch(q, p); break;
+    case AG_ACCESS: r = do_access(q, p); break;
+    case AG_READ: r = do_io(q, false); break;
+    case AG_WRITE: r = do_io(q, true); break;
+    case AG_FORK: r = do_fork(q, p, pass_fd); break;
+    case AG_CPU: {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET((int)q->addr, &set);
+        r = sched_setaffinity(0, sizeof(set), &set);
+        break;
+    }
+    default: errno = EINVAL; r = -1;
+    }
+    int e = errno;
+    getrusage(RUSAGE_SELF, &b);
+    p->minflt = (uint64_t)(b.ru_minflt - a.ru_minflt);
+    p->majflt = (uint64_t)(b.ru_majflt - a.ru_majflt);
+    errno = e;
+    return r;
+}
+
+void agent_main(int sock, bool first)
 {
     agent_sock = sock;
     install_handlers();
-    prefault();
-    /* Ready: vmlab reads the baseline of this process's /proc files after this. */
     struct agent_rep hello;
     memset(&hello, 0, sizeof(hello));
+    if (first) {
+        if (record_own(&hello)) {
+            if (plug_arena(&hello))
+                hello.setup |= AG_SETUP_ARENA;
+            if (move_brk(&hello))
+                hello.setup |= AG_SETUP_BRK;
+        }
+    }
+    prefault_own();
+    /* Ready: vmlab reads the baseline of this process's /proc files after this. */
     send(sock, &hello, sizeof(hello), MSG_NOSIGNAL);
     for (;;) {
         struct agent_req q;
         ssize_t n = recv(sock, &q, sizeof(q), 0);
         if (n != (ssize_t)sizeof(q))
             _exit(0); /* vmlab went away */
+        if (q.op == AG_EXIT) {
+            struct agent_rep bye;
+            memset(&bye, 0, sizeof(bye));
+            reply(&bye, -1);
+            _exit(0);
+        }
         struct agent_rep p;
         memset(&p, 0, sizeof(p));
-        int pass_fd = -1, r = 0;
-        switch (q.op) {
-        case AG_MMAP: r = do_mmap(&q, &p); break;
-        case AG_MUNMAP: r = munmap((void *)(uintptr_t)q.addr, q.len); break;
-        case AG_MPROTECT: r = mprotect((void *)(uintptr_t)q.addr, q.len, (int)q.prot); break;
-        case AG_MADVISE: r = madvise((void *)(uintptr_t)q.addr, q.len, (int)q.flags); break;
-        case AG_MLOCK: r = mlock((void *)(uintptr_t)q.addr, q.len); break;
-        case AG_MUNLOCK: r = munlock((void *)(uintptr_t)q.addr, q.len); break;
-        case AG_BRK: {
-            void *old = sbrk(0);
-            r = sbrk((intptr_t)q.delta) == (void *)-1 ? -1 : 0;
-            p.addr = (uint64_t)(uintptr_t)(r == 0 ? sbrk(0) : old);
-            break;
-        }
-        case AG_TOUCH: r = do_touch(&q, &p); break;
-        case AG_ACCESS: r = do_access(&q, &p); break;
-        case AG_READ: r = do_io(&q, false); break;
-        case AG_WRITE: r = do_io(&q, true); break;
-        case AG_FORK: r = do_fork(&q, &p, &pass_fd); break;
-        case AG_CPU: {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET((int)q.addr, &set);
-            r = sched_setaffinity(0, sizeof(set), &set);
-            break;
-        }
-        case AG_EXIT: reply(&p, -1); _exit(0);
-        default: errno = EINVAL; r = -1;
-        }
+        int pass_fd = -1, r = q.op == AG_ACCESS ? recv_access(&q) : 0;
+        if (r == 0)
+            r = serve(&q, &p, &pass_fd);
         if (r != 0) {
             p.status = AG_ERR;
             p.err = errno;
         }
+        /* After a fork both sides' memory is copy-on-write again: make it private before the
+         * next request (the child did so before its hello). */
+        if (q.op == AG_FORK && r == 0)
+            prefault_own();
         reply(&p, pass_fd);
     }
 }

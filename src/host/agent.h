@@ -11,8 +11,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmlab/sim.h"
+
 #define AG_ACCESS_MAX 8192 /* addresses per AG_ACCESS packet */
 #define AG_STORE      (1ull << 63)
+
+/* Where an agent puts the scenario's memory: at the simulator's offsets (ASLR off, see
+ * VML_SIM_MMAP_BASE), shifted by a multiple of 512 GiB so that every page-table boundary falls
+ * where it falls in the simulator, and far from the runtime's own memory (its libraries lie
+ * within 1 TiB below the stack, its program and heap near 0x55..-0x56..). mmap's top-down search
+ * starts at AG_ARENA_TOP because every gap above it, up to the stack, is plugged; the heap
+ * (brk) is moved to AG_START_BRK when the agent may (CAP_SYS_RESOURCE). */
+#define AG_SHIFT     (8ull << 39) /* 4 TiB: eight PML4 entries */
+#define AG_ARENA_TOP (VML_SIM_MMAP_BASE - AG_SHIFT)
+#define AG_ARENA_LOW (AG_ARENA_TOP - (1ull << 40)) /* must hold none of the runtime's memory */
+#define AG_START_BRK (VML_SIM_START_BRK + AG_SHIFT)
+
+/* What an agent could set up (the hello reply's setup field). */
+#define AG_SETUP_ARENA 1u /* mmap's search starts at AG_ARENA_TOP */
+#define AG_SETUP_BRK   2u /* the heap starts at AG_START_BRK */
 
 enum agent_op {
     AG_MMAP = 1,
@@ -50,9 +67,14 @@ struct agent_rep {
     int32_t child;             /* fork: the child's pid */
     int32_t signo, fault_code; /* AG_DEATH: the signal, its si_code and si_addr */
     uint64_t fault_addr;
+    uint64_t minflt, majflt; /* page faults the request's operation took (getrusage) */
+    uint32_t setup;          /* hello: AG_SETUP_* */
+    char why[120];           /* hello: what could not be set up, and why */
 };
 
-/* Runs an agent's request loop on sock; never returns. */
-void agent_main(int sock) __attribute__((noreturn));
+/* Runs an agent's request loop on sock; never returns. A new agent (first) records its own
+ * memory, plugs the gaps above the arena and moves its heap; every agent, forked ones too,
+ * makes its own memory resident and writable first, so that serving requests faults nothing. */
+void agent_main(int sock, bool first) __attribute__((noreturn));
 
 #endif

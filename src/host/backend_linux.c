@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,10 @@ struct agent {
     int sock;
     bool alive;
     struct vml_sim_death death;
+    uint32_t setup;          /* AG_SETUP_*: how its scenario memory is laid out */
+    char why[120];           /* what of that could not be done */
+    bool used_brk;           /* the scenario moved its break */
+    uint64_t minflt, majflt; /* page faults of the operations it made */
 };
 
 struct hfile {
@@ -221,6 +226,8 @@ static int call_data(struct agent *a, const struct agent_req *q, const void *dat
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
     if (fd && c && c->cmsg_type == SCM_RIGHTS)
         memcpy(fd, CMSG_DATA(c), sizeof(int));
+    a->minflt += p->minflt;
+    a->majflt += p->majflt;
     if (p->status == AG_DEATH) {
         bury(a, p);
         return 0;
@@ -236,22 +243,23 @@ static int call(struct agent *a, const struct agent_req *q, struct agent_rep *p,
 }
 
 /* Waits for a new agent's hello: it is set up and idle. */
-static int await_hello(int sock, char *msg)
+static int await_hello(int sock, struct agent_rep *hello, char *msg)
 {
-    struct agent_rep hello;
-    if (recv(sock, &hello, sizeof(hello), 0) != (ssize_t)sizeof(hello)) {
+    if (recv(sock, hello, sizeof(*hello), 0) != (ssize_t)sizeof(*hello)) {
         snprintf(msg, VML_BACKEND_MSG, "a new agent process did not start");
         return VML_EINVAL;
     }
+    hello->why[sizeof(hello->why) - 1] = 0;
     return 0;
 }
 
-static int add_agent(struct linb *b, int pid, int sock)
+static struct agent *add_agent(struct linb *b, int pid, int sock)
 {
     if (util_grow((void **)&b->agents, &b->cap_agents, b->n_agents, sizeof(*b->agents)))
-        return VML_EHOST;
-    b->agents[b->n_agents++] = (struct agent){ .pid = pid, .sock = sock, .alive = true };
-    return 0;
+        return NULL;
+    struct agent *a = &b->agents[b->n_agents++];
+    *a = (struct agent){ .pid = pid, .sock = sock, .alive = true };
+    return a;
 }
 
 /* ---- machine ------------------------------------------------------------------------------- */
@@ -381,12 +389,22 @@ static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
         close(sv[0]);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         prctl(PR_SET_NAME, name, 0, 0, 0);
-        agent_main(sv[1]);
+        agent_main(sv[1], true);
     }
     close(sv[1]);
     *pid = p;
-    int r = add_agent(b, p, sv[0]);
-    return r ? r : await_hello(sv[0], msg);
+    struct agent *a = add_agent(b, p, sv[0]);
+    struct agent_rep hello;
+    if (!a) {
+        close(sv[0]);
+        kill(p, SIGKILL);
+        waitpid(p, NULL, 0);
+        return VML_EHOST;
+    }
+    int r = await_hello(sv[0], &hello, msg);
+    a->setup = hello.setup;
+    snprintf(a->why, sizeof(a->why), "%s", hello.why);
+    return r;
 }
 
 static int lb_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
@@ -404,8 +422,22 @@ static int lb_fork(void *ctx, int pid, const char *child_name, int *child, char 
         return VML_EINVAL;
     }
     *child = p.child;
-    r = add_agent(b, p.child, fd);
-    return r ? r : await_hello(fd, msg);
+    /* The child's memory is its parent's copy: the same layout, the same break. */
+    struct agent *parent = agent_of(b, pid);
+    uint32_t setup = parent->setup;
+    bool used_brk = parent->used_brk;
+    char why[sizeof(parent->why)];
+    snprintf(why, sizeof(why), "%s", parent->why);
+    struct agent *a = add_agent(b, p.child, fd);
+    if (!a) {
+        close(fd);
+        return VML_EHOST;
+    }
+    a->setup = setup;
+    a->used_brk = used_brk;
+    snprintf(a->why, sizeof(a->why), "%s", why);
+    struct agent_rep hello;
+    return await_hello(fd, &hello, msg);
 }
 
 static int lb_exit(void *ctx, int pid, char *msg)
@@ -476,7 +508,10 @@ static int lb_brk(void *ctx, int pid, int64_t delta, uint64_t *brk, char *msg)
     struct linb *b = ctx;
     struct agent_req q = { .op = AG_BRK, .delta = delta };
     struct agent_rep p;
-    int r = call(agent_of(b, pid), &q, &p, NULL, msg);
+    struct agent *a = agent_of(b, pid);
+    if (a)
+        a->used_brk = true;
+    int r = call(a, &q, &p, NULL, msg);
     *brk = p.addr;
     return r;
 }
@@ -792,6 +827,71 @@ static struct vml_sim *lb_sim(void *ctx)
     return NULL;
 }
 
+static int lb_faults(void *ctx, int pid, uint64_t *minor, uint64_t *major)
+{
+    struct agent *a = agent_of(ctx, pid);
+    if (!a || !a->alive)
+        return VML_ENOENT;
+    *minor = a->minflt;
+    *major = a->majflt;
+    return 0;
+}
+
+/* Settles the kernel's memory counters before they are read:
+ *   - move_pages(2) with a node list runs do_pages_move, which begins with lru_cache_disable():
+ *     every CPU's batches of pages waiting to join an LRU list, and of pages waiting to be
+ *     mlocked or munlocked, are drained (__lru_add_drain_all), so Unevictable and the LRU
+ *     lines count every page; with no pages it moves nothing;
+ *   - writing /proc/sys/vm/stat_refresh folds every CPU's counter differences into the global
+ *     counters (vmstat_refresh), which otherwise lag by up to the stat threshold per CPU.
+ * Then meminfo is read into a buffer on the stack: an allocation could change AnonPages. */
+static int lb_meminfo(void *ctx, struct vml_meminfo *m, char *msg)
+{
+    (void)ctx;
+    void *pages[1] = { NULL };
+    int nodes[1] = { 0 }, status[1];
+    if (syscall(SYS_move_pages, 0, 0ul, pages, nodes, status, 0) != 0) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "cannot drain the kernel's per-CPU page batches (move_pages: %s)",
+                 strerror(errno));
+        return VML_EINVAL;
+    }
+    int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || (write(fd, "1\n", 2) < 0 && errno != EINVAL)) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        snprintf(msg, VML_BACKEND_MSG,
+                 "cannot fold the kernel's per-CPU counters (/proc/sys/vm/stat_refresh: %s%s)",
+                 strerror(e), e == EACCES || e == EPERM ? "; run as root" : "");
+        return VML_EINVAL;
+    }
+    close(fd);
+    char buf[8192];
+    fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0 || (size_t)n >= sizeof(buf)) {
+        snprintf(msg, VML_BACKEND_MSG, "cannot read /proc/meminfo");
+        return VML_EINVAL;
+    }
+    return vml_proc_parse_meminfo(buf, (size_t)n, m, NULL) == 0 ? 0 : VML_EINVAL;
+}
+
+static const char *lb_pte_why_not(void *ctx, int pid)
+{
+    struct agent *a = agent_of(ctx, pid);
+    if (!a)
+        return "no such process";
+    if (!(a->setup & AG_SETUP_ARENA))
+        return a->why[0] ? a->why : "its mappings share page tables with the runtime's memory";
+    if (a->used_brk && !(a->setup & AG_SETUP_BRK))
+        return "the real heap shares page tables with the runtime's own heap (it could not be "
+               "moved: run as root)";
+    return NULL;
+}
+
 int vml_backend_linux(struct vml_backend *out)
 {
     struct linb *b = calloc(1, sizeof(*b));
@@ -827,6 +927,9 @@ int vml_backend_linux(struct vml_backend *out)
         .status_of = lb_status_of,
         .check = NULL,
         .sim = lb_sim,
+        .faults = lb_faults,
+        .meminfo = lb_meminfo,
+        .pte_why_not = lb_pte_why_not,
     };
     return 0;
 }

@@ -36,8 +36,8 @@ struct isolated {
 static int isolate(size_t len, size_t align, struct isolated *iso)
 {
     iso->total = len + align + 2 * PAGE;
-    iso->base = mmap(NULL, iso->total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-                     0);
+    iso->base =
+        mmap(NULL, iso->total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (iso->base == MAP_FAILED)
         return VML_EHOST;
     uintptr_t m = ((uintptr_t)iso->base + PAGE + align - 1) & ~(uintptr_t)(align - 1);

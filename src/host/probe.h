@@ -37,7 +37,7 @@ int probe_zero_page_decide(const struct zp_reading *r, bool *uses);
 /* What MADV_DONTNEED of a whole 2 MiB-aligned range left of the PTE table a single write fault
  * had allocated for it. */
 struct ptr_reading {
-    uint64_t pte_before_kb; /* VmPTE before the write */
+    uint64_t pte_before_kb;  /* VmPTE before the write */
     uint64_t pte_touched_kb; /* after the write */
     uint64_t pte_after_kb;   /* after MADV_DONTNEED */
 };

@@ -277,6 +277,20 @@ static struct vml_sim *sb_sim(void *ctx)
     return ((struct simb *)ctx)->sim;
 }
 
+static int sb_faults(void *ctx, int pid, uint64_t *minor, uint64_t *major)
+{
+    int ppid;
+    return vml_sim_task_info(((struct simb *)ctx)->sim, pid, minor, major, &ppid);
+}
+
+/* The simulated kernel keeps its counters exact: nothing to settle. */
+static int sb_meminfo(void *ctx, struct vml_meminfo *m, char *msg)
+{
+    (void)msg;
+    vml_sim_meminfo(((struct simb *)ctx)->sim, m);
+    return 0;
+}
+
 int vml_backend_sim(struct vml_backend *out)
 {
     struct simb *b = calloc(1, sizeof(*b));
@@ -310,6 +324,8 @@ int vml_backend_sim(struct vml_backend *out)
         .status_of = sb_status_of,
         .check = sb_check,
         .sim = sb_sim,
+        .faults = sb_faults,
+        .meminfo = sb_meminfo,
     };
     return 0;
 }

@@ -1,20 +1,21 @@
 /* scenario/diff.c: comparing the end states of two runs of a scenario (vmlab diff).
  *
  * The rules (docs/fidelity.md says why):
- *   - per named mapping, every smaps field summed over the mapping's VMAs, and the number of
- *     VMAs, must be equal;
+ *   - per named mapping, every smaps field summed over the mapping's VMAs, the number of VMAs,
+ *     and each VMA's VmFlags and THPeligible must be equal;
  *   - a mapping whose VMA reaches beyond it on either side (merged with memory the scenario did
  *     not map, such as the runtime's own) cannot be compared field by field: it is reported as
  *     not comparable, never dropped silently;
  *   - process-wide status fields include the runtime's own memory on Linux, so they are
- *     compared as changes from the process's creation to the end of the scenario; VmRSS and
- *     RssFile also count the runtime's code as it pages in while serving the scenario, and
- *     VmPTE depends on whether the scenario's memory shares page tables with the runtime's,
- *     so those three are shown but not compared;
+ *     compared as changes from the process's creation to the end of the scenario; VmPTE too,
+ *     since the real process's scenario memory lies where the simulator's does, shifted to
+ *     page tables of its own (host/agent.h), unless the backend says why not for a process;
  *   - high-water marks (VmPeak, VmHWM) are not compared: they remember the runtime's history;
  *   - Referenced may be higher on Linux, up to Rss (page aging there moves accessed bits into
  *     the page's flag, seen by every mapper);
  *   - a process must be alive or dead on both sides, killed by the same signal;
+ *   - per measured operation (VML_RUN_MEASURE), the page faults its process took and the change
+ *     of settled meminfo lines must be equal; a measurement a side could not take says why;
  *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal.
  */
@@ -60,26 +61,14 @@ static const struct field smaps_fields[] = {
     {                                                                                              \
         n, offsetof(struct vml_status_mem, f), NULL                                                \
     }
-#define INFO(f, n, w)                                                                              \
-    {                                                                                              \
-        n, offsetof(struct vml_status_mem, f), w                                                   \
-    }
-static const char runtime_text[] = "not compared: on linux it includes vmlab's code paged in";
 static const struct field status_fields[] = {
-    STAT(vm_size, "VmSize"),
-    STAT(vm_lck, "VmLck"),
-    STAT(vm_pin, "VmPin"),
-    INFO(vm_rss, "VmRSS", runtime_text),
-    STAT(rss_anon, "RssAnon"),
-    INFO(rss_file, "RssFile", runtime_text),
-    STAT(rss_shmem, "RssShmem"),
-    STAT(vm_data, "VmData"),
-    STAT(vm_stk, "VmStk"),
-    STAT(vm_exe, "VmExe"),
-    STAT(vm_lib, "VmLib"),
-    INFO(vm_pte, "VmPTE", "not compared: tables are shared with the runtime's neighbouring memory"),
-    STAT(vm_swap, "VmSwap"),
-    STAT(hugetlb_pages, "HugetlbPages"),
+    STAT(vm_size, "VmSize"),     STAT(vm_lck, "VmLck"),
+    STAT(vm_pin, "VmPin"),       STAT(vm_rss, "VmRSS"),
+    STAT(rss_anon, "RssAnon"),   STAT(rss_file, "RssFile"),
+    STAT(rss_shmem, "RssShmem"), STAT(vm_data, "VmData"),
+    STAT(vm_stk, "VmStk"),       STAT(vm_exe, "VmExe"),
+    STAT(vm_lib, "VmLib"),       STAT(vm_pte, "VmPTE"),
+    STAT(vm_swap, "VmSwap"),     STAT(hugetlb_pages, "HugetlbPages"),
 };
 
 static uint64_t at(const void *rec, size_t off)
@@ -112,6 +101,25 @@ static const struct vml_snap_map *find_map(const struct vml_snap_proc *p, const 
     return NULL;
 }
 
+/* A row of words: equal or not. */
+static void text_row(struct vml_text *out, struct tally *t, const char *name, const char *a,
+                     const char *b)
+{
+    t->compared++;
+    bool same = strcmp(a, b) == 0;
+    if (!same)
+        t->differ++;
+    text_printf(out, "    %-16s %s%s\n", name, a, same ? "" : "   <-- differs");
+    if (!same)
+        text_printf(out, "    %-16s %s   (linux)\n", "", b);
+}
+
+static void not_comparable(struct vml_text *out, struct tally *t, const char *name, const char *why)
+{
+    t->skipped++;
+    text_printf(out, "    %-16s not comparable: %s\n", name, why);
+}
+
 static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map *b,
                         struct vml_text *out, struct tally *t)
 {
@@ -142,6 +150,42 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
         }
         row(out, t, smaps_fields[i].name, (int64_t)va, (int64_t)vb, "kB");
     }
+    text_row(out, t, "VmFlags", a->vm_flags, b->vm_flags);
+    text_row(out, t, "THPeligible", a->thp_eligible, b->thp_eligible);
+}
+
+static const char *const mem_label[VML_SNAP_MEM_FIELDS] = {
+    "AnonPages", "Mapped", "Shmem", "Mlocked", "Unevictable", "Cached", "Dirty",
+};
+
+/* One measured operation: faults, then the meminfo lines that changed on either side (the
+ * others are compared too and counted, but not printed). */
+static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
+                       struct vml_text *out, struct tally *t)
+{
+    text_printf(out, "operation at line %u: %s\n", a->line, a->what);
+    if (a->has_faults && b->has_faults) {
+        row(out, t, "minor faults", (int64_t)a->minor, (int64_t)b->minor, "");
+        row(out, t, "major faults", (int64_t)a->major, (int64_t)b->major, "");
+    } else {
+        not_comparable(out, t, "faults", a->has_faults ? b->faults_why_not : a->faults_why_not);
+    }
+    if (!a->has_mem || !b->has_mem) {
+        not_comparable(out, t, "meminfo", a->has_mem ? b->mem_why_not : a->mem_why_not);
+        return;
+    }
+    unsigned quiet = 0;
+    for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++) {
+        if (a->mem[i] == 0 && b->mem[i] == 0) {
+            t->compared++;
+            quiet++;
+            continue;
+        }
+        row(out, t, mem_label[i], a->mem[i], b->mem[i], "kB");
+    }
+    if (quiet)
+        text_printf(out, "    (%u more meminfo line%s unchanged on both sides)\n", quiet,
+                    quiet == 1 ? "" : "s");
 }
 
 static const char *death_name(const struct vml_snap_proc *p)
@@ -181,9 +225,9 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
             const struct field *f = &status_fields[k];
             int64_t da = (int64_t)at(&a->last, f->off) - (int64_t)at(&a->first, f->off);
             int64_t db = (int64_t)at(&b->last, f->off) - (int64_t)at(&b->first, f->off);
-            if (f->why_not)
-                text_printf(out, "    %-16s %12lld %12lld %12s    (%s)\n", f->name, (long long)da,
-                            (long long)db, "", f->why_not);
+            const char *pw = a->pte_why_not[0] ? a->pte_why_not : b->pte_why_not;
+            if (f->off == offsetof(struct vml_status_mem, vm_pte) && pw[0])
+                not_comparable(out, &t, f->name, pw);
             else
                 row(out, &t, f->name, da, db, "kB");
         }
@@ -204,6 +248,14 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
         row(out, &t, "HugePages_Free", (int64_t)sim->pool.free, (int64_t)real->pool.free, "");
         row(out, &t, "HugePages_Rsvd", (int64_t)sim->pool.rsvd, (int64_t)real->pool.rsvd, "");
         row(out, &t, "HugePages_Surp", (int64_t)sim->pool.surp, (int64_t)real->pool.surp, "");
+    }
+    for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)
+        compare_op(&sim->ops[i], &real->ops[i], out, &t);
+    if (sim->n_ops != real->n_ops) {
+        t.compared++;
+        t.differ++;
+        text_printf(out, "operations measured: %zu simulated, %zu on linux   <-- differs\n",
+                    sim->n_ops, real->n_ops);
     }
     if (sim->n_procs != real->n_procs) {
         t.compared++;

@@ -5,6 +5,7 @@
  * the mapping's start and length as mmap returned them. show and expect read the backend's
  * /proc text, so both backends are checked the same way.
  */
+#include "scenario/measure.h"
 #include "util/grow.h"
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -710,6 +711,40 @@ static int op_expect(struct run *r)
     return text_status(r->report);
 }
 
+/* "a touch buf", "file create data.bin": what a measured operation was, for the diff table. */
+static void op_what(const struct vml_op *op, char *buf, size_t n)
+{
+    const char *obj = "";
+    switch (op->kind) {
+    case VML_OP_MMAP: obj = op->u.mmap.map; break;
+    case VML_OP_MUNMAP:
+    case VML_OP_MLOCK:
+    case VML_OP_MUNLOCK:
+    case VML_OP_READ:
+    case VML_OP_WRITE: obj = op->u.range.name; break;
+    case VML_OP_MPROTECT: obj = op->u.mprotect.range.name; break;
+    case VML_OP_MADVISE: obj = op->u.madvise.range.name; break;
+    case VML_OP_TOUCH: obj = op->u.touch.range.name; break;
+    case VML_OP_REPLAY: obj = op->u.replay.trace; break;
+    case VML_OP_FORK: obj = op->u.fork.child; break;
+    case VML_OP_FILE_CREATE:
+    case VML_OP_FILE_DELETE: obj = op->u.file.name; break;
+    default: break;
+    }
+    const char *kind = vml_op_kind_name(op->kind);
+    if (op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE)
+        kind = op->kind == VML_OP_FILE_CREATE ? "file create" : "file delete";
+    snprintf(buf, n, "%.31s%s%.12s%s%.40s", op->proc, op->proc[0] ? " " : "", kind,
+             obj[0] ? " " : "", obj);
+}
+
+/* Whether an operation is measured: everything that acts, except creating a process and its
+ * exit (a real process's own memory comes and goes with them). */
+static bool measured(enum vml_op_kind k)
+{
+    return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT;
+}
+
 static int run_op(struct run *r)
 {
     const struct vml_op *op = r->op;
@@ -763,6 +798,18 @@ static int snap_block(const struct vml_smaps *b, void *ctx)
     if (b->hdr.start < m->start || b->hdr.end > m->start + m->len)
         m->spills = true;
     m->size += b->size;
+    /* Each VMA's flags and THP eligibility, in address order (the kernel prints VmFlags with a
+     * trailing space; the comparison is of the words). */
+    size_t fl = strlen(m->vm_flags), tl = strlen(m->thp_eligible);
+    const char *f = b->vm_flags ? b->vm_flags : "";
+    size_t flen = strlen(f);
+    while (flen && f[flen - 1] == ' ')
+        flen--;
+    snprintf(m->vm_flags + fl, sizeof(m->vm_flags) - fl, "%s%.*s", fl ? " | " : "", (int)flen, f);
+    if (tl + 1 < sizeof(m->thp_eligible)) {
+        m->thp_eligible[tl] = (char)('0' + (b->thp_eligible ? 1 : 0));
+        m->thp_eligible[tl + 1] = 0;
+    }
     uint64_t *dst = (uint64_t *)&m->c;
     const uint64_t *src = (const uint64_t *)&b->c;
     for (size_t i = 0; i < sizeof(m->c) / sizeof(uint64_t); i++)
@@ -799,6 +846,8 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         if (!sp->alive)
             continue;
         status_now(r, p->pid, &sp->last);
+        const char *pw = r->b->pte_why_not ? r->b->pte_why_not(r->b->ctx, p->pid) : NULL;
+        snprintf(sp->pte_why_not, sizeof(sp->pte_why_not), "%s", pw ? pw : "");
         sp->maps = calloc(p->n_maps ? p->n_maps : 1, sizeof(*sp->maps));
         if (!sp->maps)
             return VML_EHOST;
@@ -831,8 +880,11 @@ void vml_snapshot_free(struct vml_snapshot *snap)
     for (size_t i = 0; i < snap->n_procs; i++)
         free(snap->procs[i].maps);
     free(snap->procs);
+    free(snap->ops);
     snap->procs = NULL;
     snap->n_procs = 0;
+    snap->ops = NULL;
+    snap->n_ops = 0;
 }
 
 int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
@@ -843,11 +895,33 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
     memset(res, 0, sizeof(*res));
     if (snap)
         memset(snap, 0, sizeof(*snap));
+    /* Measuring: the executor drives a measuring wrapper of the backend, which brackets each
+     * of the backend's calls; the records go to the snapshot, one per measured operation. */
+    struct measure *meas = NULL;
+    struct vml_backend proxy;
+    size_t cap_ops = 0;
+    if ((flags & VML_RUN_MEASURE) && snap) {
+        if (measure_wrap(b, &meas, &proxy))
+            return VML_EHOST;
+        r.b = &proxy;
+    }
     int err = build_machine(&r);
     for (size_t i = 0; err == 0 && i < s->n_ops; i++) {
         r.op = &s->ops[i];
         r.msg[0] = 0;
+        bool m = meas && measured(r.op->kind);
+        if (m && util_grow((void **)&snap->ops, &cap_ops, snap->n_ops, sizeof(*snap->ops))) {
+            err = VML_EHOST;
+            break;
+        }
+        if (m) {
+            char what[96];
+            op_what(r.op, what, sizeof(what));
+            measure_begin(meas, r.op->line, what);
+        }
         err = run_op(&r);
+        if (m && err == 0)
+            measure_end(meas, &snap->ops[snap->n_ops++]);
         char why[256];
         if (err == 0 && (flags & VML_RUN_CHECK) && b->check && b->check(b->ctx, why, sizeof(why)))
             err = run_error(&r, VML_EINVAL, 0, "invariant broken after this operation: %s", why);
@@ -860,6 +934,7 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
         free(r.procs[i].maps);
     free(r.procs);
     free(r.objs);
+    measure_free(meas);
     return err;
 }
 

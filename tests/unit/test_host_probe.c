@@ -30,9 +30,13 @@
 
 static struct zp_reading reading(uint64_t rss, unsigned present, unsigned excl, unsigned pfns)
 {
-    struct zp_reading r = { 0x7f0000000000ull, 0x7f0000000000ull + PROBE_ZP_PAGES * PAGE, rss,
-                            PROBE_ZP_PAGES,    present,
-                            excl,              pfns };
+    struct zp_reading r = { 0x7f0000000000ull,
+                            0x7f0000000000ull + PROBE_ZP_PAGES * PAGE,
+                            rss,
+                            PROBE_ZP_PAGES,
+                            present,
+                            excl,
+                            pfns };
     return r;
 }
 

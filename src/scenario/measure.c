@@ -1,0 +1,437 @@
+/* scenario/measure.c: a backend that measures the backend it wraps (see measure.h).
+ *
+ * Page faults are read from the backend per process (the Linux backend's agents count them
+ * around the system call or the accesses themselves). meminfo is read settled (the Linux backend
+ * drains the per-CPU LRU and mlock batches and folds the per-CPU counters) and twice in a row:
+ * two readings that disagree mean something else on the machine is changing memory, and a
+ * change measured then would not be the scenario's alone, so the reading is retried a few times
+ * and otherwise the operation says why it has no meminfo change.
+ */
+#include "scenario/measure.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_TRIES 6
+
+struct measure {
+    struct vml_backend *in;
+    /* The operation being measured. */
+    struct vml_snap_op rec;
+    bool open;
+    int replay_pid;
+};
+
+static const char *const mem_names[VML_SNAP_MEM_FIELDS] = {
+    "AnonPages", "Mapped", "Shmem", "Mlocked", "Unevictable", "Cached", "Dirty",
+};
+
+const char *vml_snap_mem_name(enum vml_snap_mem f)
+{
+    return (unsigned)f < VML_SNAP_MEM_FIELDS ? mem_names[f] : "?";
+}
+
+static void mem_fields(const struct vml_meminfo *m, int64_t v[VML_SNAP_MEM_FIELDS])
+{
+    v[VML_SNAP_ANON_PAGES] = (int64_t)m->anon_pages;
+    v[VML_SNAP_MAPPED] = (int64_t)m->mapped;
+    v[VML_SNAP_SHMEM] = (int64_t)m->shmem;
+    v[VML_SNAP_MLOCKED] = (int64_t)m->mlocked;
+    v[VML_SNAP_UNEVICTABLE] = (int64_t)m->unevictable;
+    v[VML_SNAP_CACHED] = (int64_t)m->cached;
+    v[VML_SNAP_DIRTY] = (int64_t)m->dirty;
+}
+
+/* A settled meminfo reading that a second one confirms; false with rec's why set otherwise. */
+static bool stable_mem(struct measure *m, int64_t v[VML_SNAP_MEM_FIELDS])
+{
+    char msg[VML_BACKEND_MSG] = "";
+    int64_t a[VML_SNAP_MEM_FIELDS], b[VML_SNAP_MEM_FIELDS];
+    unsigned moved = 0;
+    int64_t by = 0;
+    for (int t = 0; t < READ_TRIES; t++) {
+        struct vml_meminfo x, y;
+        if (m->in->meminfo(m->in->ctx, &x, msg) != 0 || m->in->meminfo(m->in->ctx, &y, msg) != 0) {
+            snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not), "%s",
+                     msg[0] ? msg : "meminfo cannot be read");
+            return false;
+        }
+        mem_fields(&x, a);
+        mem_fields(&y, b);
+        if (memcmp(a, b, sizeof(a)) == 0) {
+            memcpy(v, a, sizeof(a));
+            return true;
+        }
+        for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++)
+            if (a[i] != b[i]) {
+                moved = i;
+                by = b[i] - a[i];
+                break;
+            }
+    }
+    snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
+             "other activity on the machine changes memory (%s moved by %lld kB between two "
+             "settled readings)",
+             mem_names[moved], (long long)by);
+    return false;
+}
+
+/* A window around one call of the wrapped backend. */
+struct window {
+    int pid;
+    uint64_t minor, major;
+    bool faults, mem;
+    int64_t v[VML_SNAP_MEM_FIELDS];
+};
+
+static void win_open(struct measure *m, int pid, struct window *w)
+{
+    w->pid = pid;
+    w->faults = pid > 0 && m->in->faults && m->rec.has_faults &&
+                m->in->faults(m->in->ctx, pid, &w->minor, &w->major) == 0;
+    w->mem = m->rec.has_mem && m->in->meminfo && stable_mem(m, w->v);
+    if (!w->mem)
+        m->rec.has_mem = false;
+}
+
+static void win_close(struct measure *m, struct window *w)
+{
+    uint64_t minor, major;
+    if (w->faults && m->in->faults(m->in->ctx, w->pid, &minor, &major) == 0) {
+        m->rec.minor += minor - w->minor;
+        m->rec.major += major - w->major;
+    } else if (w->pid > 0 && m->rec.has_faults) {
+        m->rec.has_faults = false;
+        snprintf(m->rec.faults_why_not, sizeof(m->rec.faults_why_not),
+                 "the process's fault counters cannot be read");
+    }
+    int64_t v[VML_SNAP_MEM_FIELDS];
+    if (w->mem && stable_mem(m, v)) {
+        for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++)
+            m->rec.mem[i] += v[i] - w->v[i];
+    } else {
+        m->rec.has_mem = false;
+    }
+}
+
+/* Marks what a call left that cannot be compared. */
+static void no_mem(struct measure *m, const char *why)
+{
+    m->rec.has_mem = false;
+    snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not), "%s", why);
+}
+
+static void no_faults(struct measure *m, const char *why)
+{
+    m->rec.has_faults = false;
+    snprintf(m->rec.faults_why_not, sizeof(m->rec.faults_why_not), "%s", why);
+}
+
+static void killed(struct measure *m, const struct vml_sim_access *res)
+{
+    if (!res->killed)
+        return;
+    no_faults(m, "the process was killed");
+    no_mem(m, "the process was killed (a real one's own memory goes with it)");
+}
+
+void measure_begin(struct measure *m, unsigned line, const char *what)
+{
+    memset(&m->rec, 0, sizeof(m->rec));
+    m->rec.line = line;
+    snprintf(m->rec.what, sizeof(m->rec.what), "%s", what);
+    m->rec.has_faults = m->in->faults != NULL;
+    m->rec.has_mem = m->in->meminfo != NULL;
+    if (!m->rec.has_faults)
+        snprintf(m->rec.faults_why_not, sizeof(m->rec.faults_why_not),
+                 "the backend does not count faults");
+    if (!m->rec.has_mem)
+        snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
+                 "the backend has no settled meminfo");
+    m->open = true;
+}
+
+void measure_end(struct measure *m, struct vml_snap_op *rec)
+{
+    *rec = m->rec;
+    m->open = false;
+}
+
+/* ---- the wrapped calls ----------------------------------------------------------------------
+ */
+
+#define CTX struct measure *m = ctx
+
+static int m_start(void *ctx, const struct vml_machine_cfg *mc, struct vml_text *notes, char *msg)
+{
+    CTX;
+    return m->in->start(m->in->ctx, mc, notes, msg);
+}
+
+static void m_destroy(void *ctx)
+{
+    CTX;
+    m->in->destroy(m->in->ctx);
+}
+
+static int m_spawn(void *ctx, const char *name, int *pid, char *msg)
+{
+    CTX;
+    return m->in->spawn(m->in->ctx, name, pid, msg);
+}
+
+static int m_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->fork(m->in->ctx, pid, child_name, child, msg);
+    win_close(m, &w);
+    no_faults(m, "a real parent's own stack is copy-on-write after fork and faults");
+    no_mem(m, "a real child's own memory (its stack and buffers, made private) is counted too");
+    return r;
+}
+
+static int m_exit(void *ctx, int pid, char *msg)
+{
+    CTX;
+    return m->in->exit(m->in->ctx, pid, msg);
+}
+
+static int m_mmap(void *ctx, int pid, uint64_t hint, uint64_t len, unsigned prot, unsigned flags,
+                  int file, uint64_t off, uint64_t *addr, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->mmap(m->in->ctx, pid, hint, len, prot, flags, file, off, addr, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_munmap(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->munmap(m->in->ctx, pid, addr, len, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_mprotect(void *ctx, int pid, uint64_t addr, uint64_t len, unsigned prot, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->mprotect(m->in->ctx, pid, addr, len, prot, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_madvise(void *ctx, int pid, uint64_t addr, uint64_t len, int advice, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->madvise(m->in->ctx, pid, addr, len, advice, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_mlock(void *ctx, int pid, uint64_t addr, uint64_t len, bool lock, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->mlock(m->in->ctx, pid, addr, len, lock, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_brk(void *ctx, int pid, int64_t delta, uint64_t *brk, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->brk(m->in->ctx, pid, delta, brk, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_touch(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t stride,
+                   enum vml_access access, struct vml_sim_access *res, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->touch(m->in->ctx, pid, start, end, stride, access, res, msg);
+    if (res->killed)
+        w.mem = w.faults = false;
+    win_close(m, &w);
+    killed(m, res);
+    return r;
+}
+
+static int m_replay_begin(void *ctx, int pid, char *msg)
+{
+    CTX;
+    m->replay_pid = pid;
+    return m->in->replay_begin(m->in->ctx, pid, msg);
+}
+
+static int m_replay_feed(void *ctx, const struct vml_trace_rec *recs, size_t n, size_t *done,
+                         struct vml_sim_access *res, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, m->replay_pid, &w);
+    int r = m->in->replay_feed(m->in->ctx, recs, n, done, res, msg);
+    if (res->killed)
+        w.mem = w.faults = false;
+    win_close(m, &w);
+    killed(m, res);
+    return r;
+}
+
+static int m_replay_end(void *ctx, struct vml_text *report)
+{
+    CTX;
+    return m->in->replay_end(m->in->ctx, report);
+}
+
+static int m_file_create(void *ctx, const char *name, uint64_t size, int *file, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, 0, &w);
+    int r = m->in->file_create(m->in->ctx, name, size, file, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_file_delete(void *ctx, int file, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, 0, &w);
+    int r = m->in->file_delete(m->in->ctx, file, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_memfd_get(void *ctx, const char *name, uint64_t size, int *file, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, 0, &w);
+    int r = m->in->memfd_get(m->in->ctx, name, size, file, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static uint64_t m_file_size(void *ctx, int file)
+{
+    CTX;
+    return m->in->file_size(m->in->ctx, file);
+}
+
+static int m_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write,
+                     char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->file_io(m->in->ctx, pid, file, off, len, write, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->cpu_run(m->in->ctx, cpu, pid, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
+                       struct vml_text *out, char *msg)
+{
+    CTX;
+    return m->in->proc_text(m->in->ctx, pid, f, start, end, out, msg);
+}
+
+static int m_status_of(void *ctx, int pid, struct vml_sim_death *death)
+{
+    CTX;
+    return m->in->status_of(m->in->ctx, pid, death);
+}
+
+static int m_check(void *ctx, char *why, size_t len)
+{
+    CTX;
+    return m->in->check(m->in->ctx, why, len);
+}
+
+static struct vml_sim *m_sim(void *ctx)
+{
+    CTX;
+    return m->in->sim(m->in->ctx);
+}
+
+static const char *m_pte_why_not(void *ctx, int pid)
+{
+    CTX;
+    return m->in->pte_why_not(m->in->ctx, pid);
+}
+
+int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backend *proxy)
+{
+    struct measure *m = calloc(1, sizeof(*m));
+    if (!m)
+        return VML_EHOST;
+    m->in = in;
+    *proxy = (struct vml_backend){
+        .name = in->name,
+        .ctx = m,
+        .start = m_start,
+        .destroy = m_destroy,
+        .spawn = m_spawn,
+        .fork = m_fork,
+        .exit = m_exit,
+        .mmap = m_mmap,
+        .munmap = m_munmap,
+        .mprotect = m_mprotect,
+        .madvise = m_madvise,
+        .mlock = m_mlock,
+        .brk = m_brk,
+        .touch = m_touch,
+        .replay_begin = m_replay_begin,
+        .replay_feed = m_replay_feed,
+        .replay_end = m_replay_end,
+        .file_create = m_file_create,
+        .file_delete = m_file_delete,
+        .memfd_get = m_memfd_get,
+        .file_size = m_file_size,
+        .file_io = m_file_io,
+        .cpu_run = m_cpu_run,
+        .proc_text = m_proc_text,
+        .status_of = m_status_of,
+        .check = in->check ? m_check : NULL,
+        .sim = m_sim,
+        .faults = NULL, /* the proxy measures; nothing above it does */
+        .meminfo = NULL,
+        .pte_why_not = in->pte_why_not ? m_pte_why_not : NULL,
+    };
+    *out = m;
+    return 0;
+}
+
+void measure_free(struct measure *m)
+{
+    free(m);
+}
