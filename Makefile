@@ -14,11 +14,17 @@ deps:
 run: all
 	bash scripts/tour.sh $(CURDIR)/build/release/vmlab
 
+# Besides the dev tree and its tests: the fuzz harnesses (clang), and the library, tool and
+# benches at -O3 with gcc and with clang, warnings as errors (no tests there: about 25 s).
 test: deps
 	$(CMAKE_Q) --preset dev >/dev/null
 	cmake --build --preset dev
 	$(CMAKE_Q) --preset fuzz >/dev/null
 	cmake --build --preset fuzz
+	$(CMAKE_Q) --preset o3-gcc >/dev/null
+	cmake --build --preset o3-gcc
+	$(CMAKE_Q) --preset o3-clang >/dev/null
+	cmake --build --preset o3-clang
 	ctest --preset dev
 
 bench: all

@@ -81,6 +81,12 @@ struct vml_text {
     bool oom;   /* an append failed */
 };
 
+/* Appends n bytes of s, or printf-formatted text; after a host allocation failure oom is set and
+ * the text is left as it was. */
+void vml_text_append(struct vml_text *t, const char *s, size_t n);
+void vml_text_printf(struct vml_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Frees the text and zeroes the struct; accepts an empty one. */
 void vml_text_free(struct vml_text *t);
 

@@ -78,6 +78,25 @@ uint64_t vml_trace_reader_count(const struct vml_trace_reader *r);
 
 void vml_trace_close(struct vml_trace_reader *r); /* accepts NULL */
 
+/* What a whole trace holds (vmlab trace info). An access of size s at a touches the bytes
+ * [a, a + s - 1] (one byte when the size is 0), so one that crosses a page boundary counts both
+ * pages. */
+struct vml_trace_summary {
+    uint64_t records;
+    uint64_t kinds[VML_NR_ACCESS]; /* records by enum vml_access */
+    uint64_t lowest, highest;      /* lowest and highest byte accessed; 0, 0 without records */
+    unsigned min_size, max_size;   /* over records that give a size; 0, 0 if none does */
+    uint64_t unsized;              /* records without a size */
+    uint32_t max_cpu;              /* the highest CPU a record names */
+    uint64_t pages[VML_PS_COUNT];  /* distinct pages touched, by enum vml_page_size */
+};
+
+/* Reads r to its end and fills out. Returns 0; the reader's error (VML_EPARSE, VML_EHOST ...)
+ * with diag filled as vml_trace_read fills it; or VML_EHOST with diag saying so when the host
+ * has no memory for the page sets. Host memory grows with the distinct 4 KiB pages touched. */
+int vml_trace_summarize(struct vml_trace_reader *r, struct vml_trace_summary *out,
+                        struct vml_diag *diag);
+
 /* ---- the native writer ---------------------------------------------------------------------- */
 
 struct vml_trace_writer;

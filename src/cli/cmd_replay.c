@@ -1,7 +1,6 @@
 /* cli/cmd_replay.c: vmlab replay TRACE: a trace through the simulated MMU and kernel. */
 #include "cli/cli.h"
 
-#include "util/text.h"
 #include "vmlab/vmlab.h"
 
 #include <errno.h>
@@ -180,27 +179,27 @@ static void header(const struct opts *o, struct vml_trace_reader *rd, uint64_t r
     const char *fmt = vml_trace_format_name(vml_trace_reader_format(rd));
     enum vml_trace_compress c = vml_trace_reader_compress(rd);
     char ram[32];
-    text_printf(t, "replay  %s (%s%s%s): %llu records\n", o->trace, fmt, c ? ", " : "",
-                c ? vml_trace_compress_name(c) : "", (unsigned long long)records);
-    text_printf(t, "machine %s, %u-level paging, %s pages, %u CPU%s, %s of RAM\n\n",
-                o->cfg.cpu.name, o->cfg.paging, vml_ps_name(o->cfg.pages), o->cfg.nr_cpus,
-                o->cfg.nr_cpus == 1 ? "" : "s", vml_format_size(o->cfg.ram, ram, sizeof(ram)));
+    vml_text_printf(t, "replay  %s (%s%s%s): %llu records\n", o->trace, fmt, c ? ", " : "",
+                    c ? vml_trace_compress_name(c) : "", (unsigned long long)records);
+    vml_text_printf(t, "machine %s, %u-level paging, %s pages, %u CPU%s, %s of RAM\n\n",
+                    o->cfg.cpu.name, o->cfg.paging, vml_ps_name(o->cfg.pages), o->cfg.nr_cpus,
+                    o->cfg.nr_cpus == 1 ? "" : "s", vml_format_size(o->cfg.ram, ram, sizeof(ram)));
 }
 
 static void report_json(const struct opts *o, struct vml_trace_reader *rd,
                         const struct vml_replay_stats *s, struct vml_text *t)
 {
     enum vml_trace_compress c = vml_trace_reader_compress(rd);
-    text_printf(t, "{\"trace\":");
+    vml_text_printf(t, "{\"trace\":");
     cli_json_string(t, o->trace);
-    text_printf(t,
-                ",\"format\":\"%s\",\"compression\":\"%s\",\"cpu\":\"%s\",\"paging\":%u,"
-                "\"pages\":\"%s\",\"cpus\":%u,\"ram\":%llu,\"report\":",
-                vml_trace_format_name(vml_trace_reader_format(rd)), vml_trace_compress_name(c),
-                o->cfg.cpu.name, o->cfg.paging, vml_ps_name(o->cfg.pages), o->cfg.nr_cpus,
-                (unsigned long long)o->cfg.ram);
+    vml_text_printf(t,
+                    ",\"format\":\"%s\",\"compression\":\"%s\",\"cpu\":\"%s\",\"paging\":%u,"
+                    "\"pages\":\"%s\",\"cpus\":%u,\"ram\":%llu,\"report\":",
+                    vml_trace_format_name(vml_trace_reader_format(rd)), vml_trace_compress_name(c),
+                    o->cfg.cpu.name, o->cfg.paging, vml_ps_name(o->cfg.pages), o->cfg.nr_cpus,
+                    (unsigned long long)o->cfg.ram);
     vml_replay_report_json(s, &o->cfg.cpu, t);
-    text_printf(t, "}\n");
+    vml_text_printf(t, "}\n");
 }
 
 static int replay(const struct opts *o, struct vml_trace_reader *rd, struct vml_replay *r,

@@ -1,8 +1,6 @@
 /* cli/cmd_trace.c: vmlab trace info|convert|record: memory-access trace files. */
 #include "cli/cli.h"
 
-#include "util/text.h"
-#include "util/u64set.h"
 #include "vmlab/vmlab.h"
 
 #include <errno.h>
@@ -73,124 +71,64 @@ static int format_opt(const char *what, const char *v, enum vml_trace_format *f)
 
 /* ---- info ---------------------------------------------------------------------------------- */
 
-struct info {
-    uint64_t records, kinds[VML_NR_ACCESS];
-    uint64_t lo, hi;             /* lowest and highest byte accessed */
-    unsigned min_size, max_size; /* of records that say */
-    uint64_t unsized;
-    uint32_t max_cpu;
-    struct u64set pages[VML_PS_COUNT];
-};
-
-static int count_pages(struct info *in, uint64_t first, uint64_t last)
-{
-    for (unsigned p = 0; p < VML_PS_COUNT; p++) {
-        unsigned shift = vml_ps_shift((enum vml_page_size)p);
-        for (uint64_t pg = first >> shift;; pg++) {
-            /* +1: page 0 is a page, the set's keys must be non-zero */
-            if (u64set_add(&in->pages[p], pg + 1) < 0)
-                return VML_EHOST;
-            if (pg == last >> shift)
-                break;
-        }
-    }
-    return 0;
-}
-
-static int scan(struct vml_trace_reader *rd, struct info *in, const char *what)
-{
-    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
-    if (!buf)
-        return cli_error(EXIT_FAIL, "%s: out of host memory", what);
-    in->lo = UINT64_MAX;
-    in->min_size = UINT32_MAX;
-    long n;
-    struct vml_diag d = { 0 };
-    int rc = 0;
-    while ((n = vml_trace_read(rd, buf, BATCH, &d)) > 0 && !rc) {
-        for (long i = 0; i < n; i++) {
-            const struct vml_trace_rec *t = &buf[i];
-            uint64_t last = t->addr + (t->size ? t->size - 1u : 0u);
-            if (last < t->addr)
-                last = UINT64_MAX;
-            in->kinds[t->kind < VML_NR_ACCESS ? t->kind : 0]++;
-            in->lo = t->addr < in->lo ? t->addr : in->lo;
-            in->hi = last > in->hi ? last : in->hi;
-            if (t->size) {
-                in->min_size = t->size < in->min_size ? t->size : in->min_size;
-                in->max_size = t->size > in->max_size ? t->size : in->max_size;
-            } else {
-                in->unsized++;
-            }
-            in->max_cpu = t->cpu > in->max_cpu ? t->cpu : in->max_cpu;
-            if (count_pages(in, t->addr, last)) {
-                rc = cli_error(EXIT_FAIL, "%s: out of host memory", what);
-                break;
-            }
-        }
-        in->records += (uint64_t)n;
-    }
-    free(buf);
-    if (!rc && n < 0)
-        rc = cli_diag_error(EXIT_FAIL, what, &d);
-    return rc;
-}
-
-static void info_text(const char *name, struct vml_trace_reader *rd, const struct info *in,
-                      struct vml_text *t)
+static void info_text(const char *name, struct vml_trace_reader *rd,
+                      const struct vml_trace_summary *in, struct vml_text *t)
 {
     enum vml_trace_compress c = vml_trace_reader_compress(rd);
-    text_printf(t, "trace      %s\n", name);
-    text_printf(t, "format     %s%s%s\n", vml_trace_format_name(vml_trace_reader_format(rd)),
-                c ? ", " : "", c ? vml_trace_compress_name(c) : "");
-    text_printf(t, "records    %llu: %llu reads, %llu writes, %llu instruction fetches\n",
-                (unsigned long long)in->records, (unsigned long long)in->kinds[VML_READ],
-                (unsigned long long)in->kinds[VML_WRITE], (unsigned long long)in->kinds[VML_EXEC]);
+    vml_text_printf(t, "trace      %s\n", name);
+    vml_text_printf(t, "format     %s%s%s\n", vml_trace_format_name(vml_trace_reader_format(rd)),
+                    c ? ", " : "", c ? vml_trace_compress_name(c) : "");
+    vml_text_printf(t, "records    %llu: %llu reads, %llu writes, %llu instruction fetches\n",
+                    (unsigned long long)in->records, (unsigned long long)in->kinds[VML_READ],
+                    (unsigned long long)in->kinds[VML_WRITE],
+                    (unsigned long long)in->kinds[VML_EXEC]);
     if (!in->records)
         return;
     if (in->max_size && in->min_size == in->max_size)
-        text_printf(t, "sizes      %u bytes", in->max_size);
+        vml_text_printf(t, "sizes      %u bytes", in->max_size);
     else if (in->max_size)
-        text_printf(t, "sizes      %u to %u bytes", in->min_size, in->max_size);
+        vml_text_printf(t, "sizes      %u to %u bytes", in->min_size, in->max_size);
     else
-        text_printf(t, "sizes      not given");
+        vml_text_printf(t, "sizes      not given");
     if (in->max_size && in->unsized)
-        text_printf(t, "; %llu records without a size", (unsigned long long)in->unsized);
-    text_printf(t, "\ncpus       %u\n", in->max_cpu + 1);
-    text_printf(t, "addresses  %#llx to %#llx\n", (unsigned long long)in->lo,
-                (unsigned long long)in->hi);
-    text_printf(t, "footprint ");
+        vml_text_printf(t, "; %llu records without a size", (unsigned long long)in->unsized);
+    vml_text_printf(t, "\ncpus       %u\n", in->max_cpu + 1);
+    vml_text_printf(t, "addresses  %#llx to %#llx\n", (unsigned long long)in->lowest,
+                    (unsigned long long)in->highest);
+    vml_text_printf(t, "footprint ");
     for (unsigned p = 0; p < VML_PS_COUNT; p++) {
         char sz[32];
-        uint64_t bytes = (uint64_t)in->pages[p].n << vml_ps_shift((enum vml_page_size)p);
-        text_printf(t, "%s %llu %s pages (%s)", p ? "," : "", (unsigned long long)in->pages[p].n,
-                    vml_ps_name((enum vml_page_size)p),
-                    vml_format_size_human(bytes, sz, sizeof(sz)));
+        uint64_t bytes = (uint64_t)in->pages[p] << vml_ps_shift((enum vml_page_size)p);
+        vml_text_printf(t, "%s %llu %s pages (%s)", p ? "," : "", (unsigned long long)in->pages[p],
+                        vml_ps_name((enum vml_page_size)p),
+                        vml_format_size_human(bytes, sz, sizeof(sz)));
     }
-    text_printf(t, "\n");
+    vml_text_printf(t, "\n");
 }
 
-static void info_json(const char *name, struct vml_trace_reader *rd, const struct info *in,
-                      struct vml_text *t)
+static void info_json(const char *name, struct vml_trace_reader *rd,
+                      const struct vml_trace_summary *in, struct vml_text *t)
 {
-    text_printf(t, "{\"trace\":");
+    vml_text_printf(t, "{\"trace\":");
     cli_json_string(t, name);
-    text_printf(t,
-                ",\"format\":\"%s\",\"compression\":\"%s\",\"records\":%llu,\"reads\":%llu,"
-                "\"writes\":%llu,\"fetches\":%llu",
-                vml_trace_format_name(vml_trace_reader_format(rd)),
-                vml_trace_compress_name(vml_trace_reader_compress(rd)),
-                (unsigned long long)in->records, (unsigned long long)in->kinds[VML_READ],
-                (unsigned long long)in->kinds[VML_WRITE], (unsigned long long)in->kinds[VML_EXEC]);
+    vml_text_printf(t,
+                    ",\"format\":\"%s\",\"compression\":\"%s\",\"records\":%llu,\"reads\":%llu,"
+                    "\"writes\":%llu,\"fetches\":%llu",
+                    vml_trace_format_name(vml_trace_reader_format(rd)),
+                    vml_trace_compress_name(vml_trace_reader_compress(rd)),
+                    (unsigned long long)in->records, (unsigned long long)in->kinds[VML_READ],
+                    (unsigned long long)in->kinds[VML_WRITE],
+                    (unsigned long long)in->kinds[VML_EXEC]);
     if (in->records)
-        text_printf(t,
-                    ",\"min_size\":%u,\"max_size\":%u,\"unsized\":%llu,\"cpus\":%u,"
-                    "\"lowest\":%llu,\"highest\":%llu",
-                    in->max_size ? in->min_size : 0, in->max_size, (unsigned long long)in->unsized,
-                    in->max_cpu + 1, (unsigned long long)in->lo, (unsigned long long)in->hi);
-    text_printf(t, ",\"footprint\":{\"4K\":%llu,\"2M\":%llu,\"1G\":%llu}}\n",
-                (unsigned long long)in->pages[0].n, (unsigned long long)in->pages[1].n,
-                (unsigned long long)in->pages[2].n);
+        vml_text_printf(t,
+                        ",\"min_size\":%u,\"max_size\":%u,\"unsized\":%llu,\"cpus\":%u,"
+                        "\"lowest\":%llu,\"highest\":%llu",
+                        in->min_size, in->max_size, (unsigned long long)in->unsized,
+                        in->max_cpu + 1, (unsigned long long)in->lowest,
+                        (unsigned long long)in->highest);
+    vml_text_printf(t, ",\"footprint\":{\"4K\":%llu,\"2M\":%llu,\"1G\":%llu}}\n",
+                    (unsigned long long)in->pages[0], (unsigned long long)in->pages[1],
+                    (unsigned long long)in->pages[2]);
 }
 
 static int emit(struct vml_text *t)
@@ -231,16 +169,15 @@ static int cmd_info(int argc, char **argv)
     int rc = open_in("trace info", in, f, &rd);
     if (rc)
         return rc;
-    struct info info;
-    memset(&info, 0, sizeof(info));
-    rc = scan(rd, &info, "trace info");
-    if (!rc) {
+    struct vml_trace_summary info;
+    struct vml_diag d = { 0 };
+    if (vml_trace_summarize(rd, &info, &d)) {
+        rc = cli_diag_error(EXIT_FAIL, "trace info", &d);
+    } else {
         struct vml_text t = { 0 };
         (json ? info_json : info_text)(in, rd, &info, &t);
         rc = emit(&t);
     }
-    for (unsigned p = 0; p < VML_PS_COUNT; p++)
-        u64set_free(&info.pages[p]);
     vml_trace_close(rd);
     return rc;
 }

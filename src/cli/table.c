@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/units.h"
-#include "util/text.h"
+#include "vmlab/base.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -117,24 +117,24 @@ static size_t utf8_len(const unsigned char *s)
 void cli_json_string(struct vml_text *t, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
-    text_append(t, "\"", 1);
+    vml_text_append(t, "\"", 1);
     while (*p) {
         if (*p == '"' || *p == '\\') {
-            text_printf(t, "\\%c", *p++);
+            vml_text_printf(t, "\\%c", *p++);
         } else if (*p < 0x20 || *p == 0x7f) {
-            text_printf(t, "\\u%04x", *p++);
+            vml_text_printf(t, "\\u%04x", *p++);
         } else {
             size_t n = utf8_len(p);
             if (n == 0) {
-                text_printf(t, "\\ufffd");
+                vml_text_printf(t, "\\ufffd");
                 p++;
             } else {
-                text_append(t, (const char *)p, n);
+                vml_text_append(t, (const char *)p, n);
                 p += n;
             }
         }
     }
-    text_append(t, "\"", 1);
+    vml_text_append(t, "\"", 1);
 }
 
 static void json_string(FILE *out, const char *s)

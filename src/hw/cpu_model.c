@@ -7,7 +7,7 @@
  * walk start 5, 24 per page-table reference: a full 4-level walk costs 110 cycles).
  * Parsing spec strings lives in cpu_spec.c.
  */
-#include "vmlab/vmlab.h"
+#include "vmlab/cpu.h"
 
 #include "util/diag.h"
 #include "util/text.h"

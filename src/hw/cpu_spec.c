@@ -11,7 +11,7 @@
  *   2. each item, split at ',': KEY=VALUE, then by key group (TLB level, pwc, lat, flag)
  *   3. the L1 levels must still exist; then vml_cpu_model_validate as a backstop
  */
-#include "vmlab/vmlab.h"
+#include "vmlab/cpu.h"
 
 #include "util/diag.h"
 

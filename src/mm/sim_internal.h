@@ -1,5 +1,5 @@
 /* mm/sim_internal.h: the simulated kernel's state, shared by the files of mm/ and the /proc
- * views (proc/sim_view.c). Names follow Linux: mm, vma, task, page cache, rmap counts.
+ * views (mm/sim_view.c). Names follow Linux: mm, vma, task, page cache, rmap counts.
  */
 #ifndef VMLAB_MM_SIM_INTERNAL_H
 #define VMLAB_MM_SIM_INTERNAL_H

@@ -2,7 +2,7 @@
 #ifndef VMLAB_SCENARIO_LEX_H
 #define VMLAB_SCENARIO_LEX_H
 
-#include "vmlab/vmlab.h"
+#include "vmlab/scenario.h"
 
 #define LEX_MAX_WORDS 16 /* words kept per line; no statement has more than 12 */
 

@@ -3,7 +3,7 @@
 #ifndef VMLAB_SCENARIO_NAMES_H
 #define VMLAB_SCENARIO_NAMES_H
 
-#include "vmlab/vmlab.h"
+#include "vmlab/scenario.h"
 
 /* A set of mapping names, persistent: adding or removing a name makes a new set and leaves the
  * old one intact, so fork shares its parent's set in O(1) and later changes to either side are

@@ -485,16 +485,19 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 #define MACHINE_KEYS "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page, hugepages"
 
-/* A huge page size: 2M or 1G (huge= and hugepages=). */
-static int huge_size_word(struct parser *p, struct word w, const char *what,
-                          enum vml_huge_size *out)
+/* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
+ * The size is the return value, not an out-parameter, so no caller can read a size that a
+ * failed parse never set. */
+static int huge_size_word(struct parser *p, struct word w, const char *what)
 {
     uint64_t v;
     char buf[VML_SCN_WORD_MAX];
     cstr(w, buf);
-    if (vml_parse_size(buf, &v, NULL) == 0 && (v == 2ull << 20 || v == 1ull << 30)) {
-        *out = v == 2ull << 20 ? VML_HUGE_2M : VML_HUGE_1G;
-        return 0;
+    if (vml_parse_size(buf, &v, NULL) == 0) {
+        if (v == 2ull << 20)
+            return VML_HUGE_2M;
+        if (v == 1ull << 30)
+            return VML_HUGE_1G;
     }
     return fail(p, w.col, "%s: huge pages are 2M or 1G, not '%.*s'", what, Q(w));
 }
@@ -515,10 +518,11 @@ static int machine_hugepages(struct parser *p, struct vml_machine_cfg *m, struct
                         help);
         size = sub(item, 0, (size_t)(colon - item.s));
         count = sub(item, size.n + 1, item.n);
-        enum vml_huge_size hs;
         uint64_t n;
-        int r = huge_size_word(p, size, "hugepages", &hs);
-        if (r || (r = u64_word(p, count, "hugepages count", &n)))
+        int hs = huge_size_word(p, size, "hugepages"), r;
+        if (hs < 0)
+            return hs;
+        if ((r = u64_word(p, count, "hugepages count", &n)))
             return r;
         if (m->hugepages_given & (1u << hs))
             return fail(p, size.col, "hugepages: %.*s given twice", Q(size));
@@ -940,12 +944,11 @@ static int mmap_options(struct parser *p, struct vml_op_mmap *m, unsigned i)
     for (; i < l->n; i++) {
         struct word w = l->w[i], key, val;
         if (split_kv(w, &key, &val) && is(key, "huge")) {
-            enum vml_huge_size hs;
             if (m->huge_shift)
                 return fail(p, w.col, "mmap option 'huge' given twice");
-            int r = huge_size_word(p, val, "huge", &hs);
-            if (r)
-                return r;
+            int hs = huge_size_word(p, val, "huge");
+            if (hs < 0)
+                return hs;
             if (m->backing != VML_BACKING_ANON)
                 return fail(p, w.col,
                             "huge= is for anon mappings (MAP_HUGETLB maps anonymous "

@@ -235,6 +235,9 @@ int vml_gen_parse(const char *spec, struct vml_gen_config *cfg, struct vml_diag 
     return 0;
 }
 
+/* The longest compact_size output with its NUL: up to 20 digits and a suffix letter. */
+#define COMPACT_SIZE_LEN sizeof("18446744073709551615K")
+
 /* Writes v with the largest binary suffix that divides it exactly ("1G", "4K", "12"). */
 static const char *compact_size(uint64_t v, char *buf, size_t len)
 {
@@ -253,7 +256,8 @@ static const char *compact_size(uint64_t v, char *buf, size_t len)
 
 char *vml_gen_format(const struct vml_gen_config *cfg, char *buf, size_t len)
 {
-    char fp[32], st[32], sz[32], wr[32], s[32];
+    char fp[COMPACT_SIZE_LEN], sz[COMPACT_SIZE_LEN], st[sizeof(",stride=") - 1 + COMPACT_SIZE_LEN];
+    char wr[32], s[32];
     unsigned p = (unsigned)cfg->pattern;
     unsigned w = cfg->write_permille, z = cfg->zipf_milli;
     if (w % 10)

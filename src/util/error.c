@@ -1,5 +1,5 @@
 /* util/error.c: version and error strings. */
-#include "vmlab/vmlab.h"
+#include "vmlab/base.h"
 
 const char *vml_version(void)
 {

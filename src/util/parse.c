@@ -1,6 +1,6 @@
 /* util/parse.c: numbers and byte sizes as people write them ("0x7ffd0000", "64M", "1_000"). */
 #include "util/diag.h"
-#include "vmlab/vmlab.h"
+#include "vmlab/base.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -30,7 +30,7 @@ static bool reserve(struct vml_text *t, size_t n)
     return true;
 }
 
-void text_append(struct vml_text *t, const char *s, size_t n)
+void vml_text_append(struct vml_text *t, const char *s, size_t n)
 {
     if (!reserve(t, n))
         return;
@@ -39,7 +39,7 @@ void text_append(struct vml_text *t, const char *s, size_t n)
     t->s[t->len] = '\0';
 }
 
-void text_printf(struct vml_text *t, const char *fmt, ...)
+void vml_text_printf(struct vml_text *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -4,11 +4,10 @@
 
 #include "vmlab/base.h"
 
-/* Appends formatted text; on host OOM sets t->oom and leaves the text as it was. */
-void text_printf(struct vml_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Appends n bytes of s. */
-void text_append(struct vml_text *t, const char *s, size_t n);
+/* The library's short names for the public vml_text_printf and vml_text_append (one function
+ * each: clients of the library append to a vml_text too). */
+#define text_printf vml_text_printf
+#define text_append vml_text_append
 
 /* VML_EHOST if an append failed, else 0. */
 static inline int text_status(const struct vml_text *t)

@@ -170,8 +170,8 @@ static void world_init(struct world *w, uint64_t seed)
         space_init(w, &w->as[a], a % 2 ? 5 : 4, a + 1);
     static const char *specs[NR_CPUS] = {
         "icelake",
-        "icelake:l1d.4k=8x2,l1d.2m=4x2,l1d.1g=2x2,l1i.4k=4x2,l1i.2m=2x2,stlb.4k+2m=16x4,"
-        "stlb.1g=4x2,pwc.pd=4,pwc.pdpt=2,pwc.pml4=2,pwc.pml5=1",
+        ("icelake:l1d.4k=8x2,l1d.2m=4x2,l1d.1g=2x2,l1i.4k=4x2,l1i.2m=2x2,stlb.4k+2m=16x4,"
+         "stlb.1g=4x2,pwc.pd=4,pwc.pdpt=2,pwc.pml4=2,pwc.pml5=1"), /* one spec, two lines */
         "zen3:la57=on",
     };
     for (unsigned c = 0; c < NR_CPUS; c++) {

@@ -36,8 +36,8 @@ static const char *const specs[] = {
     "skylake",
     "icelake",
     "zen3:la57=on",
-    "icelake:l1d.4k=8x2,l1d.2m=4x2,l1d.1g=2x2,l1i.4k=4x2,l1i.2m=2x2,stlb.4k+2m=16x4,"
-    "stlb.1g=4x2,pwc.pd=4,pwc.pdpt=2,pwc.pml4=2,pwc.pml5=1",
+    ("icelake:l1d.4k=8x2,l1d.2m=4x2,l1d.1g=2x2,l1i.4k=4x2,l1i.2m=2x2,stlb.4k+2m=16x4,"
+     "stlb.1g=4x2,pwc.pd=4,pwc.pdpt=2,pwc.pml4=2,pwc.pml5=1"), /* one spec, two lines */
     "skylake:l1d.4k=12x4,stlb.4k+2m=1200x12,pwc.pd=16,pwc.pdpt=12x3,pwc.pml4=0",
     "skylake:pcid=off,smep=off,smap=off,1g=off,pwc.pd=0,pwc.pdpt=0,pwc.pml4=0",
     "zen3:l1d.all=64xfull,stlb.4k+2m=64x16,pwc.pd=64x8,la57=on",

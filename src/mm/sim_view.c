@@ -1,7 +1,8 @@
-/* proc/sim_view.c: /proc files of the simulated kernel, computed from its state the way the
+/* mm/sim_view.c: /proc files of the simulated kernel, computed from its state the way the
  * kernel computes them (fs/proc/task_mmu.c: show_map_vma, smap_gather_stats, smaps_account,
  * task_mem, task_statm; fs/proc/meminfo.c; mm/show_mem.c: si_mem_available; mm/vmstat.c), and
- * written by the proc/ formatters.
+ * written by the proc/ formatters. It is the simulated kernel's fs/proc, so it lives in mm/ and
+ * reads mm's state directly; proc/ (records, formats, parsers) is a layer below.
  */
 #include "mm/sim_internal.h"
 #include "util/text.h"

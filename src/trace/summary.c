@@ -1,0 +1,92 @@
+/* trace/summary.c: what a whole trace holds, for vmlab trace info: records by kind, sizes,
+ * CPUs, the address range, and the footprint in distinct 4 KiB, 2 MiB and 1 GiB pages.
+ */
+#include "util/diag.h"
+#include "util/u64set.h"
+#include "vmlab/trace.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { BATCH = 4096 };
+
+/* Adds the pages of every size that the bytes [first, last] touch. */
+static int count_pages(struct u64set *pages, uint64_t first, uint64_t last)
+{
+    for (unsigned p = 0; p < VML_PS_COUNT; p++) {
+        unsigned shift = vml_ps_shift((enum vml_page_size)p);
+        for (uint64_t pg = first >> shift;; pg++) {
+            /* +1: page 0 is a page, the set's keys must be non-zero */
+            if (u64set_add(&pages[p], pg + 1) < 0)
+                return VML_EHOST;
+            if (pg == last >> shift)
+                break;
+        }
+    }
+    return 0;
+}
+
+/* Counts one record; VML_EHOST if the page sets cannot grow. */
+static int add(struct vml_trace_summary *s, struct u64set *pages, const struct vml_trace_rec *t)
+{
+    uint64_t last = t->addr + (t->size ? t->size - 1u : 0u);
+    if (last < t->addr)
+        last = UINT64_MAX; /* an access at the top of the address space stops there */
+    s->records++;
+    s->kinds[t->kind < VML_NR_ACCESS ? t->kind : 0]++;
+    s->lowest = t->addr < s->lowest ? t->addr : s->lowest;
+    s->highest = last > s->highest ? last : s->highest;
+    if (t->size) {
+        s->min_size = t->size < s->min_size ? t->size : s->min_size;
+        s->max_size = t->size > s->max_size ? t->size : s->max_size;
+    } else {
+        s->unsized++;
+    }
+    s->max_cpu = t->cpu > s->max_cpu ? t->cpu : s->max_cpu;
+    return count_pages(pages, t->addr, last);
+}
+
+/* The host has no memory for the summary itself (not the reader: that one says so itself). */
+static int no_memory(struct vml_diag *diag)
+{
+    if (diag)
+        diag->file = NULL;
+    diag_set(diag, 0, 0, "out of host memory");
+    return VML_EHOST;
+}
+
+/* Reads r to its end into s and pages: 0, the reader's error, or VML_EHOST. */
+static int scan(struct vml_trace_reader *r, struct vml_trace_summary *s, struct u64set *pages,
+                struct vml_trace_rec *buf, struct vml_diag *diag)
+{
+    for (;;) {
+        long n = vml_trace_read(r, buf, BATCH, diag);
+        if (n <= 0)
+            return (int)n;
+        for (long i = 0; i < n; i++)
+            if (add(s, pages, &buf[i]))
+                return no_memory(diag);
+    }
+}
+
+int vml_trace_summarize(struct vml_trace_reader *r, struct vml_trace_summary *out,
+                        struct vml_diag *diag)
+{
+    memset(out, 0, sizeof(*out));
+    out->lowest = UINT64_MAX;
+    out->min_size = UINT32_MAX;
+    struct u64set pages[VML_PS_COUNT];
+    memset(pages, 0, sizeof(pages));
+    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
+    int rc = buf ? scan(r, out, pages, buf, diag) : no_memory(diag);
+    free(buf);
+    for (unsigned p = 0; p < VML_PS_COUNT; p++) {
+        out->pages[p] = pages[p].n;
+        u64set_free(&pages[p]);
+    }
+    if (!out->records)
+        out->lowest = 0;
+    if (!out->max_size)
+        out->min_size = 0;
+    return rc;
+}
