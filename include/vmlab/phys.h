@@ -2,9 +2,11 @@
  *
  * Models the page allocator of mm/page_alloc.c at the level the rest of vmlab needs: every
  * node is a contiguous range of frames split into zones (DMA below 16 MiB, DMA32 below 4 GiB,
- * Normal above, as on x86-64), each zone has a buddy allocator with orders 0..VML_MAX_ORDER.
- * Frames are named by pfn. Frame metadata is allocated lazily, one 128 MiB section at a time,
- * so host memory follows what is used, not the simulated RAM size.
+ * Normal above, as on x86-64), each zone has a buddy allocator with orders 0..VML_MAX_ORDER
+ * (MAX_PAGE_ORDER), and 1 GiB pages come from a contiguous-range allocator beside it, as
+ * alloc_contig_pages() serves hugetlb's gigantic pages. Frames are named by pfn. Frame
+ * metadata is allocated lazily, one 128 MiB section at a time, so host memory follows what is
+ * used, not the simulated RAM size.
  *
  *   node 0                                  node 1
  *   [DMA 0-16M][DMA32 16M-4G][Normal 4G-..] [Normal ..................]
@@ -15,8 +17,9 @@
 #include "vmlab/base.h"
 
 #define VML_MAX_NODES       8
-#define VML_MAX_ORDER       18 /* largest block: 2^18 frames = 1 GiB */
-#define VML_NR_ORDERS       (VML_MAX_ORDER + 1)
+#define VML_MAX_ORDER       10 /* MAX_PAGE_ORDER on x86-64: largest buddy block, 4 MiB */
+#define VML_NR_ORDERS       (VML_MAX_ORDER + 1) /* NR_PAGE_ORDERS: /proc/buddyinfo's columns */
+#define VML_GIGANTIC_ORDER  18 /* a 1 GiB page: 2^18 frames, from vml_phys_alloc_contig() */
 #define VML_PHYS_MAX        (8ull << 40) /* largest simulated RAM: 8 TiB */
 #define VML_PHYS_ALIGN      (2ull << 20) /* node sizes are multiples of 2 MiB */
 #define VML_LOCAL_DISTANCE  10
@@ -74,16 +77,32 @@ int vml_phys_create(const struct vml_phys_config *cfg, struct vml_phys **out,
 /* Frees everything; accepts NULL. */
 void vml_phys_destroy(struct vml_phys *phys);
 
-/* Allocates a block of 2^order frames on a node, trying zones Normal, DMA32, DMA in that order
- * (no other node: fallback across nodes is policy, see mm/). The block is aligned to its size.
- * Returns VML_ENOMEM when the node has no free block of that order, VML_EINVAL for a bad node,
- * order or use, VML_EHOST if frame metadata could not be allocated. */
+/* Allocates a block of 2^order frames, order 0..VML_MAX_ORDER, on a node, trying zones Normal,
+ * DMA32, DMA in that order (no other node: fallback across nodes is policy, see mm/). The block
+ * is aligned to its size. Counts as allocated (pgalloc_*). Returns VML_ENOMEM when the node has
+ * no free block of that order, VML_EINVAL for a bad node, order or use, VML_EHOST if frame
+ * metadata could not be allocated. */
 int vml_phys_alloc(struct vml_phys *phys, unsigned node, unsigned order, enum vml_frame_use use,
                    uint64_t *pfn);
 
-/* Returns a block to the buddy allocator, merging it with free buddies. pfn and order must be
- * exactly those of an allocation (asserted). Any content attached to its frames is freed. */
+/* Returns a block from vml_phys_alloc() to the buddy allocator, merging it with free buddies.
+ * pfn and order must be exactly those of the allocation (asserted). Any content attached to its
+ * frames is freed. */
 void vml_phys_free(struct vml_phys *phys, uint64_t pfn, unsigned order);
+
+/* Allocates 1 GiB (2^VML_GIGANTIC_ORDER frames, aligned to its size) on a node as
+ * alloc_contig_pages() does for a gigantic page: zones Normal, DMA32, DMA, in each the lowest
+ * aligned range whose frames are all free and all in that zone. Nothing is migrated to make
+ * room. Not counted as allocated (alloc_contig_range() takes frames off the free lists without
+ * the page allocator's pgalloc events). Returns VML_ENOMEM when no such range exists,
+ * VML_EINVAL for a bad node or use, VML_EHOST if frame metadata could not be allocated. */
+int vml_phys_alloc_contig(struct vml_phys *phys, unsigned node, enum vml_frame_use use,
+                          uint64_t *pfn);
+
+/* Returns a range from vml_phys_alloc_contig() to the buddy allocator (counted as freed, as
+ * freeing a gigantic folio counts pgfree). pfn must be exactly that of the allocation
+ * (asserted). Any content attached to its frames is freed. */
+void vml_phys_free_contig(struct vml_phys *phys, uint64_t pfn);
 
 unsigned vml_phys_nr_nodes(const struct vml_phys *phys);
 uint64_t vml_phys_total_pages(const struct vml_phys *phys);
@@ -98,13 +117,14 @@ unsigned vml_phys_distance(const struct vml_phys *phys, unsigned from, unsigned 
 /* Fills the use counts of one node. */
 void vml_phys_usage(const struct vml_phys *phys, unsigned node, struct vml_phys_usage *out);
 
-/* Number of free blocks of an order in a node's zone (0 for an empty zone). */
+/* Number of free blocks of an order 0..VML_MAX_ORDER in a node's zone, as the kernel counts
+ * them (0 for an empty zone or an order out of range). */
 uint64_t vml_phys_nr_free(const struct vml_phys *phys, unsigned node, enum vml_zone zone,
                           unsigned order);
 
 /* Returns /proc/buddyinfo text for every populated zone ("Node 0, zone   Normal" then one
- * "%6lu " column per order 0..VML_MAX_ORDER), malloc'd; the caller frees it. NULL if the host
- * is out of memory. */
+ * "%6lu " column per order 0..VML_MAX_ORDER, vml_phys_nr_free()'s counts), malloc'd; the caller
+ * frees it. NULL if the host is out of memory. */
 char *vml_phys_buddyinfo(const struct vml_phys *phys);
 
 /* Host bytes this object holds (frame metadata, page contents, bookkeeping), as allocated. */

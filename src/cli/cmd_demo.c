@@ -44,14 +44,20 @@ static const struct mapping maps[] = {
     { "huge 1G", 0x7f0040000000, VML_PS_1G, 1, VML_PTE_US | VML_PTE_RW | VML_PTE_NX, "rw-" },
 };
 
-/* Allocates a block from node first % nodes, else from the next nodes in turn (the demo's own
- * fallback; the simulated kernel's zonelists will do this properly). */
-static int alloc_any_node(struct vml_phys *phys, unsigned first, unsigned order, uint64_t *pfn)
+/* Allocates a page of size ps from node first % nodes, else from the next nodes in turn (the
+ * demo's own fallback; the simulated kernel's zonelists do this properly): 4 KiB and 2 MiB
+ * pages from the buddy allocator, 1 GiB ones from a fully free aligned GiB, as
+ * alloc_contig_pages() takes them. */
+static int alloc_any_node(struct vml_phys *phys, unsigned first, enum vml_page_size ps,
+                          uint64_t *pfn)
 {
     unsigned n = vml_phys_nr_nodes(phys);
     int r = VML_ENOMEM;
-    for (unsigned k = 0; k < n && r == VML_ENOMEM; k++)
-        r = vml_phys_alloc(phys, (first + k) % n, order, VML_USE_TEST, pfn);
+    for (unsigned k = 0; k < n && r == VML_ENOMEM; k++) {
+        unsigned node = (first + k) % n;
+        r = ps == VML_PS_1G ? vml_phys_alloc_contig(phys, node, VML_USE_TEST, pfn)
+                            : vml_phys_alloc(phys, node, 9 * (unsigned)ps, VML_USE_TEST, pfn);
+    }
     return r;
 }
 
@@ -62,12 +68,13 @@ static int map_all(struct demo *d)
         uint64_t size = 1ull << vml_ps_shift(m->ps);
         for (unsigned p = 0; p < m->pages; p++) {
             uint64_t pfn;
-            int r = alloc_any_node(d->phys, (unsigned)i, (unsigned)m->ps * 9, &pfn);
+            int r = alloc_any_node(d->phys, (unsigned)i, m->ps, &pfn);
             if (r == VML_ENOMEM)
                 return cli_error(EXIT_USAGE,
-                                 "demo: no node has a free %s block for the %s mapping (a node "
-                                 "needs about twice that much RAM for an aligned one); give "
-                                 "more --ram or fewer --nodes",
+                                 "demo: no node has a free %s block for the %s mapping (it needs "
+                                 "a free range aligned to its size in one zone of a node: about "
+                                 "twice that much RAM on the node); give more --ram or fewer "
+                                 "--nodes",
                                  vml_ps_name(m->ps), m->name);
             if (r == 0)
                 r = vml_pt_map(d->pt, m->va + p * size, pfn, m->ps, m->flags);
@@ -266,7 +273,7 @@ static int run(int argc, char **argv)
                cfg.nr_nodes > 1 ? "s" : "",
                vml_format_size(vml_phys_node_pages(d.phys, 0) * 4096, nsz, sizeof(nsz)), model.name,
                d.levels);
-        printf("\n/proc/buddyinfo of the fresh machine (orders 0..%d, 4 KiB..1 GiB):\n%s",
+        printf("\n/proc/buddyinfo of the fresh machine (orders 0..%d, 4 KiB..4 MiB):\n%s",
                VML_MAX_ORDER, bi);
         printf("\n== Page tables\n\nAn address space (CR3 = pfn 0x%llx, PCID 1) with:\n",
                (unsigned long long)vml_pt_root(d.pt));

@@ -10,6 +10,13 @@
  * hands out low addresses first. /proc/buddyinfo is mm/vmstat.c's frag_show_print().
  * Deterministic: nothing depends on randomness or on host addresses.
  *
+ * Orders: callers allocate 0..VML_MAX_ORDER (MAX_PAGE_ORDER, 10) as from Linux's buddy
+ * allocator, and 1 GiB ranges through vml_phys_alloc_contig() (alloc_contig_pages()). Inside,
+ * free blocks merge on up to PHYS_TOP_ORDER (18) so that free memory needs no frame metadata;
+ * Linux never merges past order 10, so every count shown folds a free block of order k > 10
+ * into 2^(k-10) order-10 blocks (linux_nr_free()). docs/design.md, "hw/phys", has the argument
+ * that counts then match a buddy allocator capped at order 10, case by case.
+ *
  * Host memory follows what is used (layout in hw/phys.h):
  *   sections[]  always present, 24 bytes per 128 MiB; links free blocks of order >= 15.
  *   frames      struct frame[2^15] per section, calloc'd the first time a block smaller than a
@@ -41,6 +48,8 @@
 
 _Static_assert(sizeof(struct frame) <= 64, "struct frame must stay within 64 bytes");
 _Static_assert((VML_PHYS_MAX >> 12) < FRAME_NONE, "every pfn must fit the 32-bit frame links");
+_Static_assert(PHYS_TOP_ORDER == VML_GIGANTIC_ORDER && PHYS_TOP_ORDER >= SECTION_ORDER,
+               "a free 1 GiB range must be one block, linked through the section table");
 
 #define PAGE_BYTES    4096u
 #define DMA_END_PFN   ((16ull << 20) >> 12) /* ZONE_DMA ends at 16 MiB */
@@ -366,7 +375,7 @@ static void layout_nodes(struct vml_phys *phys, const uint64_t *sizes)
             z->end = start < zone_end_pfn[zid] ? start : zone_end_pfn[zid];
             if (z->start >= z->end)
                 z->start = z->end = n->start; /* empty zone */
-            for (unsigned o = 0; o < VML_NR_ORDERS; o++)
+            for (unsigned o = 0; o < PHYS_NR_ORDERS; o++)
                 z->free_area[o].head = FRAME_NONE;
         }
     }
@@ -389,10 +398,12 @@ static int sections_init(struct vml_phys *phys)
     return 0;
 }
 
-/* Largest order whose naturally aligned block starts at pfn and fits in left frames. */
+/* Largest order whose naturally aligned block starts at pfn and fits in left frames. Linux's
+ * __free_pages_memory() stops at MAX_PAGE_ORDER; merging on, as free_one_block() would, gives
+ * the same free ranges. */
 static unsigned fit_order(uint64_t pfn, uint64_t left)
 {
-    unsigned order = VML_MAX_ORDER;
+    unsigned order = PHYS_TOP_ORDER;
     while (order > 0 && ((pfn & ((1ull << order) - 1)) != 0 || (1ull << order) > left))
         order--;
     return order;
@@ -403,8 +414,8 @@ static unsigned fit_order(uint64_t pfn, uint64_t left)
 static int zone_carve(struct vml_phys *phys, unsigned nid, unsigned zid)
 {
     const struct phys_zone *z = &phys->nodes[nid].zones[zid];
-    uint64_t tail[VML_NR_ORDERS];
-    for (unsigned o = 0; o < VML_NR_ORDERS; o++)
+    uint64_t tail[PHYS_NR_ORDERS];
+    for (unsigned o = 0; o < PHYS_NR_ORDERS; o++)
         tail[o] = FRAME_NONE;
     for (uint64_t pfn = z->start; pfn < z->end;) {
         unsigned order = fit_order(pfn, z->end - pfn);
@@ -582,25 +593,15 @@ static void expand(struct vml_phys *phys, unsigned nid, unsigned zid, uint64_t p
     }
 }
 
-/* Allocates from one zone (__rmqueue_smallest()). Returns 0, VML_ENOMEM if no free block of
- * order or larger, VML_EHOST if frame metadata could not be allocated (nothing changed). */
-static int zone_alloc(struct vml_phys *phys, unsigned nid, unsigned zid, unsigned order,
-                      enum vml_frame_use use, uint64_t *out)
+/* Zones in the order an allocation tries them: a node's zonelist, highest zone first. */
+static const unsigned zone_fallback[VML_NR_ZONES] = { VML_ZONE_NORMAL, VML_ZONE_DMA32,
+                                                      VML_ZONE_DMA };
+
+/* Tags the head of a block just taken off the free lists (prep_new_page()); tails stay
+ * untouched. Counts its frames in use. */
+static void tag_head(struct vml_phys *phys, unsigned nid, unsigned zid, uint64_t pfn,
+                     unsigned order, enum vml_frame_use use)
 {
-    struct phys_zone *z = &phys->nodes[nid].zones[zid];
-    unsigned high = order;
-    while (high <= VML_MAX_ORDER && z->free_area[high].nr_free == 0)
-        high++;
-    if (high > VML_MAX_ORDER)
-        return VML_ENOMEM;
-    uint64_t pfn = z->free_area[high].head;
-    /* Step 1: metadata for the block (split remainders below a section share its section). */
-    if (materialize(phys, pfn, order) != 0)
-        return VML_EHOST;
-    /* Step 2: take the block and split it. */
-    free_list_del(phys, nid, zid, pfn, high);
-    expand(phys, nid, zid, pfn, order, high);
-    /* Step 3: tag the head (prep_new_page()); tails stay untouched. */
     struct frame *f = frame_at(phys, pfn);
     memset(f, 0, sizeof(*f));
     f->flags = PGF_HEAD;
@@ -609,6 +610,30 @@ static int zone_alloc(struct vml_phys *phys, unsigned nid, unsigned zid, unsigne
     f->zone = (uint8_t)zid;
     f->use = (uint8_t)use;
     phys->nodes[nid].used[use] += 1ull << order;
+}
+
+/* Allocates from one zone (__rmqueue_smallest()). The search runs past VML_MAX_ORDER into the
+ * blocks kept merged above it: in Linux's lists they are order-10 blocks, and taking the lowest
+ * 2^10 frames of the smallest one leaves exactly what taking an order-10 block would, folded.
+ * Returns 0, VML_ENOMEM if no free block of order or larger, VML_EHOST if frame metadata could
+ * not be allocated (nothing changed). */
+static int zone_alloc(struct vml_phys *phys, unsigned nid, unsigned zid, unsigned order,
+                      enum vml_frame_use use, uint64_t *out)
+{
+    struct phys_zone *z = &phys->nodes[nid].zones[zid];
+    unsigned high = order;
+    while (high <= PHYS_TOP_ORDER && z->free_area[high].nr_free == 0)
+        high++;
+    if (high > PHYS_TOP_ORDER)
+        return VML_ENOMEM;
+    uint64_t pfn = z->free_area[high].head;
+    /* Step 1: metadata for the block (split remainders below a section share its section). */
+    if (materialize(phys, pfn, order) != 0)
+        return VML_EHOST;
+    /* Step 2: take the block and split it; step 3: tag it and count the pgalloc event. */
+    free_list_del(phys, nid, zid, pfn, high);
+    expand(phys, nid, zid, pfn, order, high);
+    tag_head(phys, nid, zid, pfn, order, use);
     phys->nodes[nid].allocated[zid] += 1ull << order;
     phys->nodes[nid].allocated_by_use[use] += 1ull << order;
     *out = pfn;
@@ -618,15 +643,51 @@ static int zone_alloc(struct vml_phys *phys, unsigned nid, unsigned zid, unsigne
 int vml_phys_alloc(struct vml_phys *phys, unsigned node, unsigned order, enum vml_frame_use use,
                    uint64_t *pfn)
 {
-    static const unsigned fallback[VML_NR_ZONES] = { VML_ZONE_NORMAL, VML_ZONE_DMA32,
-                                                     VML_ZONE_DMA };
     if (node >= phys->nr_nodes || order > VML_MAX_ORDER || use == VML_USE_FREE ||
         (unsigned)use >= VML_NR_USES)
         return VML_EINVAL;
     for (unsigned i = 0; i < VML_NR_ZONES; i++) {
-        int rc = zone_alloc(phys, node, fallback[i], order, use, pfn);
+        int rc = zone_alloc(phys, node, zone_fallback[i], order, use, pfn);
         if (rc != VML_ENOMEM)
             return rc;
+    }
+    return VML_ENOMEM;
+}
+
+/* Lowest pfn at or above pfn aligned to 2^order. */
+static uint64_t align_up(uint64_t pfn, unsigned order)
+{
+    uint64_t mask = (1ull << order) - 1;
+    return (pfn + mask) & ~mask;
+}
+
+/* alloc_contig_pages() for a gigantic page, without migration: in each zone of the node's
+ * zonelist, the candidates are the aligned ranges from ALIGN(zone_start_pfn, nr_pages) up that
+ * the zone spans whole (zone_spans_last_pfn()); the first one pfn_range_valid_contig() would
+ * accept with nothing to migrate (every frame free, every frame in the zone) is taken. A free
+ * aligned GiB inside one zone is always one free block of PHYS_TOP_ORDER here (merging is
+ * maximal), so a candidate is free exactly when its section heads such a block. */
+int vml_phys_alloc_contig(struct vml_phys *phys, unsigned node, enum vml_frame_use use,
+                          uint64_t *pfn)
+{
+    const unsigned order = VML_GIGANTIC_ORDER;
+    if (node >= phys->nr_nodes || use == VML_USE_FREE || (unsigned)use >= VML_NR_USES)
+        return VML_EINVAL;
+    for (unsigned i = 0; i < VML_NR_ZONES; i++) {
+        const unsigned zid = zone_fallback[i];
+        const struct phys_zone *z = &phys->nodes[node].zones[zid];
+        for (uint64_t p = align_up(z->start, order); p < z->end && z->end - p >= 1ull << order;
+             p += 1ull << order) {
+            if (!buddy_is_free(phys, z, p, order))
+                continue;
+            if (materialize(phys, p, order) != 0)
+                return VML_EHOST;
+            /* isolate_freepages_range(): off the free lists, no pgalloc event. */
+            free_list_del(phys, node, zid, p, order);
+            tag_head(phys, node, zid, p, order, use);
+            *pfn = p;
+            return 0;
+        }
     }
     return VML_ENOMEM;
 }
@@ -645,12 +706,13 @@ static void free_block_data(struct vml_phys *phys, uint64_t pfn, unsigned order)
 }
 
 /* Models __free_one_page(): merges the block with its buddy while that is free at the same
- * order in the same zone, then queues the result at the head of its list. */
+ * order in the same zone, then queues the result at the head of its list. Linux stops at
+ * MAX_PAGE_ORDER; merging on to PHYS_TOP_ORDER changes no folded count (linux_nr_free()). */
 static void free_one_block(struct vml_phys *phys, unsigned nid, unsigned zid, uint64_t pfn,
                            unsigned order)
 {
     const struct phys_zone *z = &phys->nodes[nid].zones[zid];
-    while (order < VML_MAX_ORDER) {
+    while (order < PHYS_TOP_ORDER) {
         uint64_t buddy = pfn ^ (1ull << order);
         if (!buddy_is_free(phys, z, buddy, order))
             break;
@@ -661,10 +723,10 @@ static void free_one_block(struct vml_phys *phys, unsigned nid, unsigned zid, ui
     free_list_add(phys, nid, zid, pfn, order);
 }
 
-void vml_phys_free(struct vml_phys *phys, uint64_t pfn, unsigned order)
+/* Frees an allocated block of either kind. */
+static void free_block(struct vml_phys *phys, uint64_t pfn, unsigned order)
 {
-    assert(order <= VML_MAX_ORDER && pfn < phys->total_pages);
-    assert((pfn & ((1ull << order) - 1)) == 0);
+    assert(pfn < phys->total_pages && (pfn & ((1ull << order) - 1)) == 0);
     struct frame *f = phys_frame(phys, pfn);
     assert(f && (f->flags & PGF_HEAD) && !(f->flags & PGF_BUDDY) && f->order == order);
     assert(f->node < phys->nr_nodes && f->zone < VML_NR_ZONES && f->use < VML_NR_USES);
@@ -675,6 +737,20 @@ void vml_phys_free(struct vml_phys *phys, uint64_t pfn, unsigned order)
     free_block_data(phys, pfn, order);
     memset(f, 0, sizeof(*f));
     free_one_block(phys, nid, zid, pfn, order);
+}
+
+void vml_phys_free(struct vml_phys *phys, uint64_t pfn, unsigned order)
+{
+    assert(order <= VML_MAX_ORDER);
+    free_block(phys, pfn, order);
+}
+
+/* Linux frees a gigantic folio through free_one_page(): split_large_buddy() hands it to
+ * __free_one_page() a pageblock at a time, each merging up to order 10 with its free
+ * neighbours; one block of PHYS_TOP_ORDER is the same free memory, folded. */
+void vml_phys_free_contig(struct vml_phys *phys, uint64_t pfn)
+{
+    free_block(phys, pfn, VML_GIGANTIC_ORDER);
 }
 
 /* ---- getters -------------------------------------------------------------------------------- */
@@ -734,16 +810,29 @@ void vml_phys_usage(const struct vml_phys *phys, unsigned node, struct vml_phys_
     out->freed = n->freed;
 }
 
-/* Free blocks of an order in a zone; 0 for arguments out of range. */
+/* zone->free_area[order].nr_free as Linux has it, order 0..VML_MAX_ORDER: below 10 the block
+ * counts are the same; at 10, each free block of order k >= 10 here counts 2^(k-10), the
+ * order-10 blocks Linux keeps of the same frames. */
+static uint64_t linux_nr_free(const struct phys_zone *z, unsigned order)
+{
+    if (order < VML_MAX_ORDER)
+        return z->free_area[order].nr_free;
+    uint64_t n = 0;
+    for (unsigned k = VML_MAX_ORDER; k <= PHYS_TOP_ORDER; k++)
+        n += z->free_area[k].nr_free << (k - VML_MAX_ORDER);
+    return n;
+}
+
+/* Free blocks of an order in a zone, Linux's count; 0 for arguments out of range. */
 uint64_t vml_phys_nr_free(const struct vml_phys *phys, unsigned node, enum vml_zone zone,
                           unsigned order)
 {
     if (node >= phys->nr_nodes || (unsigned)zone >= VML_NR_ZONES || order > VML_MAX_ORDER)
         return 0;
-    return phys->nodes[node].zones[zone].free_area[order].nr_free;
+    return linux_nr_free(&phys->nodes[node].zones[zone], order);
 }
 
-/* Bytes one buddyinfo line needs at most: header, 19 columns of up to 20 digits, newline. */
+/* Bytes one buddyinfo line needs at most: header, 11 columns of up to 20 digits, newline. */
 #define BUDDYINFO_LINE (32u + VML_NR_ORDERS * 21u + 2u)
 
 char *vml_phys_buddyinfo(const struct vml_phys *phys)
@@ -763,7 +852,7 @@ char *vml_phys_buddyinfo(const struct vml_phys *phys)
                 (size_t)snprintf(buf + len, cap - len, "Node %u, zone %8s ", nid, zone_names[zid]);
             for (unsigned o = 0; o < VML_NR_ORDERS; o++)
                 len += (size_t)snprintf(buf + len, cap - len, "%6llu ",
-                                        (unsigned long long)z->free_area[o].nr_free);
+                                        (unsigned long long)linux_nr_free(z, o));
             len += (size_t)snprintf(buf + len, cap - len, "\n");
         }
     }
@@ -885,7 +974,7 @@ static int check_lists(struct check *c)
 {
     const struct phys_zone *z = check_zone_of(c);
     uint64_t blocks = 0, pages = 0;
-    for (unsigned o = 0; o < VML_NR_ORDERS; o++) {
+    for (unsigned o = 0; o < PHYS_NR_ORDERS; o++) {
         const uint64_t nr = z->free_area[o].nr_free;
         if (nr > ((z->end - z->start) >> o))
             return fail(c, "node %u zone %s order %u: nr_free %llu exceeds what the zone can hold",
@@ -905,7 +994,7 @@ static int check_lists(struct check *c)
         c->cap = blocks;
     }
     c->nr_refs = 0;
-    for (unsigned o = 0; o < VML_NR_ORDERS; o++)
+    for (unsigned o = 0; o < PHYS_NR_ORDERS; o++)
         if (check_list(c, o) != 0)
             return -1;
     if (c->nr_refs > 1) /* refs is NULL while no zone had a free block */
@@ -917,11 +1006,13 @@ static int check_lists(struct check *c)
     return 0;
 }
 
-/* Checks an allocated block's head tags and counts its frames for its use. */
+/* Checks an allocated block's head tags and counts its frames for its use. Its order is that of
+ * a buddy allocation (0..VML_MAX_ORDER) or of a contiguous one (VML_GIGANTIC_ORDER). */
 static int check_head(struct check *c, uint64_t pfn, const struct frame *f)
 {
     unsigned long long p = pfn;
-    if (f->order > VML_MAX_ORDER || (pfn & ((1ull << f->order) - 1)))
+    if ((f->order > VML_MAX_ORDER && f->order != VML_GIGANTIC_ORDER) ||
+        (pfn & ((1ull << f->order) - 1)))
         return fail(c, "node %u zone %s: allocated block at pfn 0x%llx has a bad order %u", c->nid,
                     zone_names[c->zid], p, f->order);
     if (f->use == VML_USE_FREE || f->use >= VML_NR_USES)
@@ -942,7 +1033,7 @@ static int check_block_at(struct check *c, uint64_t pfn, unsigned *order, bool *
     const struct frame *f = phys_frame(c->phys, pfn);
     unsigned long long p = pfn;
     if ((pfn & (SECTION_FRAMES - 1)) == 0 && s->free_order != NO_ORDER) {
-        if (s->free_order < SECTION_ORDER || s->free_order > VML_MAX_ORDER || (f && f->flags))
+        if (s->free_order < SECTION_ORDER || s->free_order > PHYS_TOP_ORDER || (f && f->flags))
             return fail(c,
                         "node %u zone %s: section block at pfn 0x%llx has free_order %u and frame "
                         "flags 0x%x",
@@ -1004,7 +1095,7 @@ static int check_merged(struct check *c)
         uint64_t pfn = c->refs[i].pfn;
         unsigned order = c->refs[i].order;
         uint64_t buddy = pfn ^ (1ull << order);
-        if (order < VML_MAX_ORDER && buddy_is_free(c->phys, z, buddy, order))
+        if (order < PHYS_TOP_ORDER && buddy_is_free(c->phys, z, buddy, order))
             return fail(
                 c,
                 "node %u zone %s order %u: free buddies at pfn 0x%llx and 0x%llx were not merged",

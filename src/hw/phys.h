@@ -9,6 +9,10 @@
  *   - Free blocks of order < SECTION_ORDER are linked through their head frame's lru links
  *     (PGF_BUDDY set, order holds the order), as Linux links free pages through page->lru.
  *   - Allocated blocks tag only their head frame (use, order, PGF_HEAD); tails stay zero.
+ *   - Free blocks merge up to PHYS_TOP_ORDER (1 GiB), past Linux's MAX_PAGE_ORDER (10): a free
+ *     aligned 2^k frames, k > 10, is one block here and 2^(k-10) order-10 blocks in Linux's
+ *     lists. Everything public shows Linux's view (vml_phys_nr_free(), buddyinfo); why the two
+ *     agree is in docs/design.md, "hw/phys".
  */
 #ifndef VMLAB_HW_PHYS_H
 #define VMLAB_HW_PHYS_H
@@ -19,6 +23,8 @@
 #define SECTION_ORDER  15u        /* 2^15 frames = 128 MiB */
 #define SECTION_FRAMES (1u << SECTION_ORDER)
 #define SECTION_NONE   UINT32_MAX
+#define PHYS_TOP_ORDER 18u /* largest free block kept: VML_GIGANTIC_ORDER */
+#define PHYS_NR_ORDERS (PHYS_TOP_ORDER + 1)
 
 /* frame flags */
 #define PGF_BUDDY (1u << 0) /* head of a free block of order < SECTION_ORDER */
@@ -58,7 +64,7 @@ struct phys_free_area {
 struct phys_zone {
     uint64_t start, end; /* pfn range [start, end); start == end: empty */
     uint64_t free_pages;
-    struct phys_free_area free_area[VML_NR_ORDERS];
+    struct phys_free_area free_area[PHYS_NR_ORDERS]; /* by internal order, 0..PHYS_TOP_ORDER */
 };
 
 struct phys_node {

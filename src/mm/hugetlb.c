@@ -142,16 +142,16 @@ static bool dequeue_nearest(struct vml_sim *sim, struct hstate *h, unsigned node
     return false;
 }
 
-/* hstate_is_gigantic: larger than the page allocator serves (MAX_PAGE_ORDER is 10 on x86). */
+/* hstate_is_gigantic: larger than the page allocator serves (MAX_PAGE_ORDER). */
 static bool gigantic(const struct hstate *h)
 {
-    return h->order > 10;
+    return h->order > VML_MAX_ORDER;
 }
 
-/* alloc_pool_huge_folio: a fresh page from the buddy allocator, trying each node in turn from
- * next_nid_to_alloc (__GFP_THISNODE). 2 MiB pages come through the page allocator
- * (alloc_buddy_hugetlb_folio: htlb_buddy_alloc_*, pgalloc_*, numa_*); 1 GiB pages through
- * alloc_contig_pages, which counts none of these. */
+/* alloc_pool_huge_folio: a fresh page, trying each node in turn from next_nid_to_alloc
+ * (__GFP_THISNODE). 2 MiB pages come from the page allocator (alloc_buddy_hugetlb_folio:
+ * htlb_buddy_alloc_*, pgalloc_*, numa_*); 1 GiB pages from a fully free aligned GiB of the node
+ * (alloc_gigantic_folio -> alloc_contig_pages), which counts none of these. */
 static int pool_grow_one(struct vml_sim *sim, struct hstate *h)
 {
     unsigned n = vml_phys_nr_nodes(sim->phys);
@@ -159,7 +159,8 @@ static int pool_grow_one(struct vml_sim *sim, struct hstate *h)
         unsigned nid = h->next_nid_to_alloc % n;
         h->next_nid_to_alloc = (nid + 1) % n;
         uint64_t pfn;
-        int r = vml_phys_alloc(sim->phys, nid, h->order, VML_USE_HUGETLB, &pfn);
+        int r = gigantic(h) ? vml_phys_alloc_contig(sim->phys, nid, VML_USE_HUGETLB, &pfn)
+                            : vml_phys_alloc(sim->phys, nid, h->order, VML_USE_HUGETLB, &pfn);
         if (r == VML_EHOST)
             return r;
         if (r) {
@@ -168,9 +169,7 @@ static int pool_grow_one(struct vml_sim *sim, struct hstate *h)
             continue;
         }
         struct frame *f = sim_frame(sim, pfn);
-        if (gigantic(h)) {
-            sim->pgalloc_hidden[f->zone] += 1ull << h->order;
-        } else {
+        if (!gigantic(h)) {
             sim->events[VML_VMSTAT_htlb_buddy_alloc_success]++;
             /* zone_statistics: the preferred node is nid; the writer runs on CPU 0's node. */
             sim->events[VML_VMSTAT_numa_hit]++;
@@ -197,7 +196,10 @@ static void pool_release(struct vml_sim *sim, struct hstate *h, uint64_t pfn)
     f->mapping = 0;
     f->index = 0;
     f->lru_next = 0;
-    vml_phys_free(sim->phys, pfn, h->order);
+    if (gigantic(h))
+        vml_phys_free_contig(sim->phys, pfn);
+    else
+        vml_phys_free(sim->phys, pfn, h->order);
 }
 
 /* remove_pool_hugetlb_folio: a free page of the next node in turn that has one (and surplus

@@ -127,9 +127,7 @@ struct vml_sim {
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
     struct hstate hstates[VML_NR_HUGE_SIZES];
-    uint64_t pgalloc_hidden[VML_NR_ZONES]; /* frames phys counted as allocated that Linux does
-                                            * not count in pgalloc_* (1 GiB hugetlb pages) */
-    struct vml_sim_stats stats;            /* TLB flushes and shootdowns */
+    struct vml_sim_stats stats; /* TLB flushes and shootdowns */
 };
 
 /* ---- tasks (sim.c) ---- */

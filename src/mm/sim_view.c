@@ -597,8 +597,6 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
         out->v[VML_VMSTAT_numa_local] += u.allocated_by_use[VML_USE_PGTABLE];
     }
     out->v[by_zone[sim_frame(sim, sim->zero_pfn)->zone]]--;
-    for (unsigned z = 0; z < VML_NR_ZONES; z++)
-        out->v[by_zone[z]] -= sim->pgalloc_hidden[z];
     /* global_dirty_limits: 20% / 10% of dirtyable memory (free + file LRU - reserve). */
     uint64_t low, high;
     watermarks(sim, &low, &high);

@@ -183,9 +183,18 @@ static void world_init(struct world *w, uint64_t seed)
     }
 }
 
+/* Frees a data page of size ps: 1 GiB pages go back to the contiguous-range allocator. */
+static void page_free(struct world *w, uint64_t pfn, unsigned ps)
+{
+    if (ps == VML_PS_1G)
+        vml_phys_free_contig(w->phys, pfn);
+    else
+        vml_phys_free(w->phys, pfn, 9 * ps);
+}
+
 static void free_leaf_frame(struct world *w, uint64_t pfn, unsigned ps)
 {
-    vml_phys_free(w->phys, pfn, 9 * ps);
+    page_free(w, pfn, ps);
     w->ref_frames -= page_size(ps) >> 12;
 }
 
@@ -254,7 +263,9 @@ static void op_map(struct world *w, struct space *s)
     if (below(w, 2))
         flags |= VML_PTE_NX;
     uint64_t pfn;
-    int r = vml_phys_alloc(w->phys, (unsigned)below(w, 2), 9 * ps, VML_USE_TEST, &pfn);
+    unsigned node = (unsigned)below(w, 2);
+    int r = ps == VML_PS_1G ? vml_phys_alloc_contig(w->phys, node, VML_USE_TEST, &pfn)
+                            : vml_phys_alloc(w->phys, node, 9 * ps, VML_USE_TEST, &pfn);
     if (r == VML_ENOMEM)
         return;
     if (r)
@@ -274,7 +285,7 @@ static void op_map(struct world *w, struct space *s)
                  vml_ps_name((enum vml_page_size)ps), (unsigned long long)va);
     }
     if (r == VML_EEXIST || r == VML_ENOMEM) {
-        vml_phys_free(w->phys, pfn, 9 * ps);
+        page_free(w, pfn, ps);
         w->n_eexist += r == VML_EEXIST;
         return;
     }

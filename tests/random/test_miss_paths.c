@@ -117,11 +117,26 @@ static void world_fini(struct world *w)
     vml_phys_destroy(w->phys);
 }
 
+/* A data page of size ps (0 4K, 1 2M, 2 1G): 1 GiB pages come from the contiguous-range
+ * allocator, the others from the buddy allocator. */
+static int page_alloc(struct vml_phys *phys, unsigned ps, uint64_t *pfn)
+{
+    return ps == VML_PS_1G ? vml_phys_alloc_contig(phys, 0, VML_USE_TEST, pfn)
+                           : vml_phys_alloc(phys, 0, 9 * ps, VML_USE_TEST, pfn);
+}
+
+static void page_free(struct vml_phys *phys, uint64_t pfn, unsigned ps)
+{
+    if (ps == VML_PS_1G)
+        vml_phys_free_contig(phys, pfn);
+    else
+        vml_phys_free(phys, pfn, 9 * ps);
+}
+
 static void free_leaf(const struct vml_pt_leaf *l, void *ctx)
 {
-    struct vml_phys *phys = ctx;
-    unsigned order = 9 * (l->level - 1);
-    vml_phys_free(phys, vml_pte_pfn(l->entry) & ~((1ull << order) - 1), order);
+    unsigned ps = l->level - 1, order = 9 * ps;
+    page_free(ctx, vml_pte_pfn(l->entry) & ~((1ull << order) - 1), ps);
 }
 
 static uint64_t rand_flags(struct run *r)
@@ -216,11 +231,11 @@ static void op_map(struct run *r)
         int ret[NW];
         for (unsigned w = 0; w < NW; w++) {
             uint64_t pfn;
-            ret[w] = vml_phys_alloc(r->w[w].phys, 0, 9 * ps, VML_USE_TEST, &pfn);
+            ret[w] = page_alloc(r->w[w].phys, ps, &pfn);
             if (ret[w] == 0) {
                 ret[w] = vml_pt_map(r->w[w].sp[s], va, pfn, (enum vml_page_size)ps, f);
                 if (ret[w])
-                    vml_phys_free(r->w[w].phys, pfn, 9 * ps);
+                    page_free(r->w[w].phys, pfn, ps);
             }
         }
         if (ret[0] != ret[1] || ret[0] != ret[2])

@@ -58,7 +58,9 @@ static void teardown(struct fx *f)
 static uint64_t map(struct fx *f, uint64_t va, enum vml_page_size ps, uint64_t flags)
 {
     uint64_t pfn;
-    assert_int_equal(vml_phys_alloc(f->phys, 0, 9 * (unsigned)ps, VML_USE_TEST, &pfn), 0);
+    int r = ps == VML_PS_1G ? vml_phys_alloc_contig(f->phys, 0, VML_USE_TEST, &pfn)
+                            : vml_phys_alloc(f->phys, 0, 9 * (unsigned)ps, VML_USE_TEST, &pfn);
+    assert_int_equal(r, 0);
     assert_int_equal(vml_pt_map(f->pt, va, pfn, ps, flags), 0);
     return pfn;
 }

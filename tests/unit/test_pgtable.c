@@ -95,7 +95,8 @@ static void test_huge_leaves(void **state)
 {
     (void)state;
     struct fx *f = setup_levels(4, 4 * VML_GiB);
-    uint64_t p2 = data_frame(f, 9), p1 = data_frame(f, 18);
+    uint64_t p2 = data_frame(f, 9), p1;
+    assert_int_equal(vml_phys_alloc_contig(f->phys, 0, VML_USE_TEST, &p1), 0);
     assert_int_equal(vml_pt_map(f->pt, 0x40000000, p1, VML_PS_1G, VML_PTE_RW | VML_PTE_US), 0);
     assert_int_equal(vml_pt_map(f->pt, 0x200000, p2, VML_PS_2M, VML_PTE_US), 0);
     struct vml_pt_leaf leaf;

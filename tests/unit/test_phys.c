@@ -1,9 +1,14 @@
 /* test_phys.c: unit tests of simulated physical memory (hw/phys.c).
  *
- * Checks configuration and its errors, zones and the boot-time buddyinfo, split and merge
- * against hand-computed free counts, exhaustion, zone fallback, use counts, the invariant
+ * Checks configuration and its errors, zones and the boot-time buddyinfo (Linux's 11 orders,
+ * against a real kernel's line and hand-computed counts), split and merge against hand-computed
+ * free counts, exhaustion, zone fallback, 1 GiB contiguous ranges, use counts, the invariant
  * checker against deliberate corruption, a long fixed-seed random run, host memory on machines
  * of 1 to 8 TiB, and page-table content.
+ *
+ * Counts at order 10 are Linux's: a free range of 2^k frames, k > 10, is 2^(k-10) order-10
+ * blocks (the kernel never merges past MAX_PAGE_ORDER), so a zone's order-10 column is worked
+ * out as its free MiB / 4 where nothing smaller is free.
  */
 #define _POSIX_C_SOURCE 200809L /* sysconf() */
 
@@ -73,6 +78,15 @@ static void assert_buddyinfo(const struct vml_phys *phys, const char *expected)
     free(text);
 }
 
+/* Node 0's DMA32 counts, orders 0..10, against want. */
+static void assert_dma32_counts(const struct vml_phys *phys, const unsigned want[VML_NR_ORDERS])
+{
+    for (unsigned o = 0; o < VML_NR_ORDERS; o++)
+        if (vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, o) != want[o])
+            fail_msg("order %u: nr_free %llu, expected %u", o,
+                     (unsigned long long)vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, o), want[o]);
+}
+
 /* Resident set size of this process, from field 2 of /proc/self/statm. */
 static uint64_t resident_bytes(void)
 {
@@ -131,12 +145,15 @@ static void test_create_node_bytes(void **state)
     assert_int_equal(vml_phys_node_pages(phys, 1), 512);
     assert_int_equal(vml_phys_node_start(phys, 2), 16896);
     assert_int_equal(vml_phys_node_pages(phys, 2), 32768);
-    /* Node 2 [16896, 49664): 9@16896 10@17408 11@18432 12@20480 13@24576 14@32768 9@49152. */
+    /* Node 0: DMA 16 MiB = 4 order-10 blocks, DMA32 [16M, 64M) = 48 / 4 = 12. Node 1
+     * [64M, 66M): one order-9 block. Node 2 [16896, 49664): 9@16896 10@17408 11@18432
+     * 12@20480 13@24576 14@32768 9@49152, i.e. order 9: 2, order 10: 1 + 2 + 4 + 8 + 16 = 31
+     * (2 x 512 + 31 x 1024 = 32768 frames). */
     char want[4096] = "";
-    unsigned n0dma[VML_NR_ORDERS] = { [12] = 1 };
-    unsigned n0dma32[VML_NR_ORDERS] = { [12] = 1, [13] = 1 };
+    unsigned n0dma[VML_NR_ORDERS] = { [10] = 4 };
+    unsigned n0dma32[VML_NR_ORDERS] = { [10] = 12 };
     unsigned n1[VML_NR_ORDERS] = { [9] = 1 };
-    unsigned n2[VML_NR_ORDERS] = { [9] = 2, [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1 };
+    unsigned n2[VML_NR_ORDERS] = { [9] = 2, [10] = 31 };
     add_line(want, sizeof(want), 0, "DMA", n0dma);
     add_line(want, sizeof(want), 0, "DMA32", n0dma32);
     add_line(want, sizeof(want), 1, "DMA32", n1);
@@ -217,24 +234,128 @@ static void test_create_invalid(void **state)
 
 /* ---- zones and buddyinfo -------------------------------------------------------------------- */
 
-/* 64 MiB, one node: DMA [0,16M) is one order-12 block; DMA32 [16M,64M) is 16-32M (order 12)
- * and 32-64M (order 13); no Normal zone, so no Normal line. */
+/* 64 MiB, one node: DMA [0,16M) is 16 / 4 = 4 free order-10 blocks; DMA32 [16M,64M) is
+ * 48 / 4 = 12; no Normal zone, so no Normal line. Eleven columns, orders 0..10. */
 static const char buddyinfo_64m[] =
     "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0"
-    "      0      0      1      0      0      0      0      0      0 \n"
+    "      4 \n"
     "Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      0"
-    "      0      0      1      1      0      0      0      0      0 \n";
+    "     12 \n";
 
 static void test_buddyinfo_small(void **state)
 {
     (void)state;
     struct vml_phys *phys = make_nodes(64 * MiB, 1);
     assert_buddyinfo(phys, buddyinfo_64m);
-    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA, 12), 1);
-    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 13), 1);
-    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_NORMAL, 12), 0);
-    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 19), 0);
-    assert_int_equal(vml_phys_nr_free(phys, 1, VML_ZONE_DMA32, 13), 0);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA, 10), 4);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 10), 12);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 9), 0);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_NORMAL, 10), 0);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 11), 0); /* no order 11 */
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 12), 0);
+    assert_int_equal(vml_phys_nr_free(phys, 1, VML_ZONE_DMA32, 10), 0);
+    vml_phys_destroy(phys);
+}
+
+/* Reads a file of tests/fixtures whole, NUL-terminated; the caller frees it. */
+static char *read_fixture(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", VMLAB_FIXTURES, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char *buf = calloc(1, 65536);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, 65535, f);
+    fclose(f);
+    assert_true(n > 0 && n < 65535);
+    return buf;
+}
+
+/* /proc/buddyinfo of a real 6.18 kernel (tests/fixtures/proc/buddyinfo): every line has the
+ * "Node N, zone %8s " header and exactly 11 "%6lu " columns (NR_PAGE_ORDERS = MAX_PAGE_ORDER
+ * + 1 = 11 on x86-64), which add_line() writes; and its DMA line, 0 x 8, then 1 1 3, is what
+ * the simulator prints for a 16 MiB machine (DMA only: 4 free order-10 blocks) after one
+ * order-8 allocation: it splits an order-10 block into the order-8 block taken, a free order-8
+ * and a free order-9 block, leaving 3 order-10 blocks. */
+static void test_buddyinfo_real_kernel(void **state)
+{
+    (void)state;
+    char *real = read_fixture("proc/buddyinfo");
+    unsigned lines = 0;
+    for (char *line = real, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1, lines++) {
+        unsigned node = 0, counts[VML_NR_ORDERS] = { 0 }, n = 0;
+        char zone[16] = "", again[512] = "";
+        int used = 0;
+        assert_int_equal(sscanf(line, "Node %u, zone %15s%n", &node, zone, &used), 2);
+        for (const char *p = line + used; p < nl; n++) {
+            char *end;
+            unsigned long v = strtoul(p, &end, 10);
+            if (end == p)
+                break;
+            assert_true(n < VML_NR_ORDERS);
+            counts[n] = (unsigned)v;
+            p = end + strspn(end, " ");
+        }
+        assert_int_equal(n, 11);
+        add_line(again, sizeof(again), node, zone, counts);
+        assert_int_equal(strlen(again), (size_t)(nl + 1 - line));
+        assert_memory_equal(again, line, strlen(again));
+    }
+    assert_int_equal(lines, 3); /* DMA, DMA32, Normal */
+
+    struct vml_phys *phys = make_nodes(16 * MiB, 1);
+    assert_buddyinfo(phys, "Node 0, zone      DMA      0      0      0      0      0      0"
+                           "      0      0      0      0      4 \n");
+    alloc_ok(phys, 0, 8, VML_USE_TEST);
+    char *sim = vml_phys_buddyinfo(phys);
+    assert_non_null(sim);
+    assert_memory_equal(sim, real, strlen(sim));
+    assert_int_equal(strncmp(real, "Node 0, zone      DMA ", 22), 0);
+    assert_int_equal(strchr(real, '\n') + 1 - real, strlen(sim));
+    check_ok(phys);
+    free(sim);
+    free(real);
+    vml_phys_destroy(phys);
+}
+
+/* A 4 GiB one-node machine: DMA [0, 16M) and DMA32 [16M, 4G), no Normal. Fresh: DMA 16 / 4 =
+ * 4 order-10 blocks, DMA32 (4096 - 16) / 4 = 1020. Then allocations (DMA32 first, as Normal is
+ * empty) and frees, each count worked out by hand. */
+static void test_buddyinfo_4g(void **state)
+{
+    (void)state;
+    struct vml_phys *phys = make_nodes(4 * GiB, 1);
+    char want[4096] = "";
+    unsigned dma[VML_NR_ORDERS] = { [10] = 4 };
+    unsigned fresh[VML_NR_ORDERS] = { [10] = 1020 };
+    add_line(want, sizeof(want), 0, "DMA", dma);
+    add_line(want, sizeof(want), 0, "DMA32", fresh);
+    assert_buddyinfo(phys, want);
+    char *text = vml_phys_buddyinfo(phys);
+    assert_int_equal(strlen(text), 2 * (strlen("Node 0, zone    DMA32 ") + 11 * 7 + 1));
+    free(text);
+    /* One frame: the lowest order-10 block (at 16 MiB, pfn 0x1000) is split, one block of
+     * each order 0..9 stays free above the frame: 1019 order-10 blocks left. */
+    assert_int_equal(alloc_ok(phys, 0, 0, VML_USE_TEST), 0x1000);
+    unsigned one[VML_NR_ORDERS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1019 };
+    assert_dma32_counts(phys, one);
+    /* An order-10 block: 1018 left; an order-3 block: the free order-3 half at 0x1008. */
+    assert_int_equal(alloc_ok(phys, 0, 10, VML_USE_TEST), 0x1400);
+    assert_int_equal(alloc_ok(phys, 0, 3, VML_USE_TEST), 0x1008);
+    unsigned three[VML_NR_ORDERS] = { 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1018 };
+    assert_dma32_counts(phys, three);
+    check_ok(phys);
+    /* Frees whose buddies are in use do not merge: 0x1400's buddy 0x1000 is split. */
+    vml_phys_free(phys, 0x1400, 10);
+    vml_phys_free(phys, 0x1008, 3);
+    assert_dma32_counts(phys, one);
+    /* The last frame merges everything back; not with DMA's free range below 16 MiB. */
+    vml_phys_free(phys, 0x1000, 0);
+    assert_buddyinfo(phys, want);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA, 10), 4);
+    check_ok(phys);
     vml_phys_destroy(phys);
 }
 
@@ -245,12 +366,12 @@ static void test_buddyinfo_multi_node(void **state)
      * Normal [4G,6G). Zones follow physical addresses, not nodes. */
     struct vml_phys *phys = make_nodes(6 * GiB, 2);
     char want[4096] = "";
-    unsigned dma[VML_NR_ORDERS] = { [12] = 1 };
-    unsigned n0dma32[VML_NR_ORDERS] = {
-        [12] = 1, [13] = 1, [14] = 1, [15] = 1, [16] = 1, [17] = 1, [18] = 2
-    };
-    unsigned n1dma32[VML_NR_ORDERS] = { [18] = 1 };
-    unsigned n1normal[VML_NR_ORDERS] = { [18] = 2 };
+    /* In order-10 blocks: DMA 16 / 4 = 4; node 0 DMA32 [16M, 3G) (3072 - 16) / 4 = 764; node 1
+     * DMA32 [3G, 4G) 1024 / 4 = 256; node 1 Normal [4G, 6G) 2048 / 4 = 512. */
+    unsigned dma[VML_NR_ORDERS] = { [10] = 4 };
+    unsigned n0dma32[VML_NR_ORDERS] = { [10] = 764 };
+    unsigned n1dma32[VML_NR_ORDERS] = { [10] = 256 };
+    unsigned n1normal[VML_NR_ORDERS] = { [10] = 512 };
     add_line(want, sizeof(want), 0, "DMA", dma);
     add_line(want, sizeof(want), 0, "DMA32", n0dma32);
     add_line(want, sizeof(want), 1, "DMA32", n1dma32);
@@ -259,11 +380,12 @@ static void test_buddyinfo_multi_node(void **state)
     check_ok(phys);
     vml_phys_destroy(phys);
 
-    /* 256 MiB over 2 nodes: node 1 [128M,256M) is a single order-15 block in DMA32. */
+    /* 256 MiB over 2 nodes: node 0 DMA32 [16M, 128M) is 112 / 4 = 28 order-10 blocks, node 1
+     * DMA32 [128M, 256M) 128 / 4 = 32. */
     phys = make_nodes(256 * MiB, 2);
     want[0] = '\0';
-    unsigned small0[VML_NR_ORDERS] = { [12] = 1, [13] = 1, [14] = 1 };
-    unsigned small1[VML_NR_ORDERS] = { [15] = 1 };
+    unsigned small0[VML_NR_ORDERS] = { [10] = 28 };
+    unsigned small1[VML_NR_ORDERS] = { [10] = 32 };
     add_line(want, sizeof(want), 0, "DMA", dma);
     add_line(want, sizeof(want), 0, "DMA32", small0);
     add_line(want, sizeof(want), 1, "DMA32", small1);
@@ -273,37 +395,29 @@ static void test_buddyinfo_multi_node(void **state)
 
 /* ---- split, merge, exhaustion, fallback ------------------------------------------------------ */
 
-static void assert_dma32_counts(const struct vml_phys *phys, const unsigned want[VML_NR_ORDERS])
-{
-    for (unsigned o = 0; o < VML_NR_ORDERS; o++)
-        if (vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, o) != want[o])
-            fail_msg("order %u: nr_free %llu, expected %u", o,
-                     (unsigned long long)vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, o), want[o]);
-}
-
 static void test_split_and_merge(void **state)
 {
     (void)state;
     struct vml_phys *phys = make_nodes(64 * MiB, 1);
-    /* The order-12 block at 16 MiB is split: the lower frame is returned, halves of order
-     * 0..11 stay free above it. */
+    /* The order-10 block at 16 MiB is split: the lower frame is returned, halves of order
+     * 0..9 stay free above it; 12 - 1 = 11 order-10 blocks stay whole. */
     assert_int_equal(alloc_ok(phys, 0, 0, VML_USE_TEST), 0x1000);
-    unsigned split[VML_NR_ORDERS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1 };
+    unsigned split[VML_NR_ORDERS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 11 };
     assert_dma32_counts(phys, split);
-    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA, 12), 1);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA, 10), 4);
     check_ok(phys);
     /* The order-3 half sits at 0x1008, the order-0 half at 0x1001. */
     assert_int_equal(alloc_ok(phys, 0, 3, VML_USE_TEST), 0x1008);
     assert_int_equal(alloc_ok(phys, 0, 0, VML_USE_TEST), 0x1001);
-    unsigned three[VML_NR_ORDERS] = { 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1 };
+    unsigned three[VML_NR_ORDERS] = { 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 11 };
     assert_dma32_counts(phys, three);
     /* Frees whose buddies are in use do not merge. */
     vml_phys_free(phys, 0x1001, 0);
     vml_phys_free(phys, 0x1008, 3);
-    unsigned back[VML_NR_ORDERS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1 };
+    unsigned back[VML_NR_ORDERS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 11 };
     assert_dma32_counts(phys, back);
     check_ok(phys);
-    /* Freeing 0x1000 merges all the way up to order 12 (not with DMA's block at 0). */
+    /* Freeing 0x1000 merges all the way up (not with DMA's range below 16 MiB). */
     vml_phys_free(phys, 0x1000, 0);
     assert_buddyinfo(phys, buddyinfo_64m);
     check_ok(phys);
@@ -339,28 +453,29 @@ static void test_exhaust_node(void **state)
 static void test_zone_fallback(void **state)
 {
     (void)state;
-    /* 8 GiB: Normal [4G,8G) is tried first, lowest block first, then DMA32. */
+    /* 8 GiB: Normal [4G,8G) is tried first, lowest address first, then DMA32. */
     struct vml_phys *phys = make_nodes(8 * GiB, 1);
-    assert_int_equal(alloc_ok(phys, 0, 18, VML_USE_HUGETLB), 0x100000);
-    assert_int_equal(alloc_ok(phys, 0, 18, VML_USE_HUGETLB), 0x140000);
-    assert_int_equal(alloc_ok(phys, 0, 18, VML_USE_HUGETLB), 0x180000);
-    assert_int_equal(alloc_ok(phys, 0, 18, VML_USE_HUGETLB), 0x1c0000);
-    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_NORMAL, 18), 0);
-    assert_int_equal(alloc_ok(phys, 0, 18, VML_USE_HUGETLB), 0x40000);
-    assert_int_equal(alloc_ok(phys, 0, 0, VML_USE_TEST), 0x1000);
+    assert_int_equal(alloc_ok(phys, 0, 10, VML_USE_TEST), 0x100000);
+    assert_int_equal(alloc_ok(phys, 0, 10, VML_USE_TEST), 0x100400);
+    assert_int_equal(alloc_ok(phys, 0, 0, VML_USE_TEST), 0x100800);
+    /* 4 GiB / 4 MiB = 1024 order-10 blocks, less the two taken and the one split. */
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_NORMAL, 10), 1024 - 3);
     check_ok(phys);
     vml_phys_destroy(phys);
 
-    /* 64 MiB: DMA32 first, then DMA, then nothing. */
+    /* 64 MiB: DMA32's twelve order-10 blocks in ascending order, then DMA's four, then
+     * nothing. */
     phys = make_nodes(64 * MiB, 1);
-    assert_int_equal(alloc_ok(phys, 0, 13, VML_USE_TEST), 0x2000);
-    assert_int_equal(alloc_ok(phys, 0, 12, VML_USE_TEST), 0x1000);
-    assert_int_equal(alloc_ok(phys, 0, 12, VML_USE_TEST), 0);
+    for (uint64_t i = 0; i < 12; i++)
+        assert_int_equal(alloc_ok(phys, 0, 10, VML_USE_TEST), 0x1000 + i * 0x400);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 10), 0);
+    for (uint64_t i = 0; i < 4; i++)
+        assert_int_equal(alloc_ok(phys, 0, 10, VML_USE_TEST), i * 0x400);
     uint64_t pfn = 0;
     assert_int_equal(vml_phys_alloc(phys, 0, 0, VML_USE_TEST, &pfn), VML_ENOMEM);
-    vml_phys_free(phys, 0x1000, 12);
-    vml_phys_free(phys, 0, 12);
-    vml_phys_free(phys, 0x2000, 13);
+    check_ok(phys);
+    for (uint64_t i = 0; i < 16; i++)
+        vml_phys_free(phys, i * 0x400, 10);
     assert_buddyinfo(phys, buddyinfo_64m);
     vml_phys_destroy(phys);
 
@@ -379,12 +494,115 @@ static void test_alloc_invalid(void **state)
     struct vml_phys *phys = make_nodes(64 * MiB, 1);
     uint64_t pfn = 77;
     assert_int_equal(vml_phys_alloc(phys, 1, 0, VML_USE_TEST, &pfn), VML_EINVAL);
-    assert_int_equal(vml_phys_alloc(phys, 0, VML_MAX_ORDER + 1, VML_USE_TEST, &pfn), VML_EINVAL);
+    /* Orders past MAX_PAGE_ORDER are refused, though 16 MiB blocks of free memory exist. */
+    assert_int_equal(vml_phys_alloc(phys, 0, 11, VML_USE_TEST, &pfn), VML_EINVAL);
+    assert_int_equal(vml_phys_alloc(phys, 0, 12, VML_USE_TEST, &pfn), VML_EINVAL);
+    assert_int_equal(vml_phys_alloc(phys, 0, VML_GIGANTIC_ORDER, VML_USE_TEST, &pfn), VML_EINVAL);
     assert_int_equal(vml_phys_alloc(phys, 0, 0, VML_USE_FREE, &pfn), VML_EINVAL);
     assert_int_equal(vml_phys_alloc(phys, 0, 0, VML_NR_USES, &pfn), VML_EINVAL);
-    assert_int_equal(vml_phys_alloc(phys, 0, 14, VML_USE_TEST, &pfn), VML_ENOMEM);
+    assert_int_equal(vml_phys_alloc_contig(phys, 1, VML_USE_TEST, &pfn), VML_EINVAL);
+    assert_int_equal(vml_phys_alloc_contig(phys, 0, VML_USE_FREE, &pfn), VML_EINVAL);
+    assert_int_equal(vml_phys_alloc_contig(phys, 0, VML_NR_USES, &pfn), VML_EINVAL);
+    assert_int_equal(vml_phys_alloc_contig(phys, 0, VML_USE_TEST, &pfn), VML_ENOMEM);
     assert_int_equal(pfn, 77);
     assert_buddyinfo(phys, buddyinfo_64m);
+    vml_phys_destroy(phys);
+    /* 2 MiB: no order-10 block at all. */
+    phys = make_nodes(2 * MiB, 1);
+    assert_int_equal(vml_phys_alloc(phys, 0, 10, VML_USE_TEST, &pfn), VML_ENOMEM);
+    assert_int_equal(pfn, 77);
+    vml_phys_destroy(phys);
+}
+
+static uint64_t contig_ok(struct vml_phys *phys, unsigned node)
+{
+    uint64_t pfn = UINT64_MAX;
+    int rc = vml_phys_alloc_contig(phys, node, VML_USE_HUGETLB, &pfn);
+    if (rc != 0)
+        fail_msg("vml_phys_alloc_contig(node %u): %d", node, rc);
+    return pfn;
+}
+
+static void contig_fails(struct vml_phys *phys, unsigned node)
+{
+    char *before = vml_phys_buddyinfo(phys);
+    uint64_t pfn = 77;
+    assert_int_equal(vml_phys_alloc_contig(phys, node, VML_USE_HUGETLB, &pfn), VML_ENOMEM);
+    assert_int_equal(pfn, 77);
+    assert_buddyinfo(phys, before); /* nothing changed */
+    free(before);
+}
+
+/* 1 GiB pages come from an aligned GiB whose frames are all free and all in one zone
+ * (alloc_contig_pages(): from ALIGN(zone_start_pfn, nr_pages), zone_spans_last_pfn(),
+ * pfn_range_valid_contig()), zones Normal, DMA32, DMA, lowest address first. */
+static void test_contig_1g(void **state)
+{
+    (void)state;
+    /* 4 GiB: DMA32 [16M, 4G) holds the GiBs at 1, 2 and 3 GiB. [0, 1G) is free too, but it
+     * spans DMA and DMA32 (zone boundary at 16 MiB), so a fourth request fails with 1 GiB
+     * free. */
+    struct vml_phys *phys = make_nodes(4 * GiB, 1);
+    assert_int_equal(contig_ok(phys, 0), 0x40000);
+    assert_int_equal(contig_ok(phys, 0), 0x80000);
+    assert_int_equal(contig_ok(phys, 0), 0xc0000);
+    contig_fails(phys, 0);
+    /* DMA 16 / 4 = 4 order-10 blocks; DMA32 (1024 - 16) / 4 = 252. */
+    char want[4096] = "";
+    unsigned dma[VML_NR_ORDERS] = { [10] = 4 }, dma32[VML_NR_ORDERS] = { [10] = 252 };
+    add_line(want, sizeof(want), 0, "DMA", dma);
+    add_line(want, sizeof(want), 0, "DMA32", dma32);
+    assert_buddyinfo(phys, want);
+    /* In use, but no pgalloc event: alloc_contig_range() takes frames off the free lists. */
+    struct vml_phys_usage u;
+    vml_phys_usage(phys, 0, &u);
+    assert_int_equal(u.used[VML_USE_HUGETLB], 3 * 262144);
+    assert_int_equal(u.free, 1048576 - 3 * 262144);
+    assert_int_equal(u.allocated[VML_ZONE_DMA32], 0);
+    assert_int_equal(u.allocated_by_use[VML_USE_HUGETLB], 0);
+    check_ok(phys);
+    /* Freed, it counts pgfree and its 256 order-10 blocks are back: 252 + 256 = 508. */
+    vml_phys_free_contig(phys, 0x80000);
+    vml_phys_usage(phys, 0, &u);
+    assert_int_equal(u.freed, 262144);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 10), 508);
+    check_ok(phys);
+    vml_phys_free_contig(phys, 0x40000);
+    vml_phys_free_contig(phys, 0xc0000);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_DMA32, 10), 1020);
+    check_ok(phys);
+    /* The scan goes up from the zone's start: the lowest free GiB, whatever was freed last. */
+    assert_int_equal(contig_ok(phys, 0), 0x40000);
+    vml_phys_free_contig(phys, 0x40000);
+    vml_phys_destroy(phys);
+
+    /* 5 GiB: Normal [4G, 5G) is one GiB. One frame taken from it (Normal is tried first)
+     * leaves no fully free GiB there: the next 1 GiB page comes from DMA32. Freed, the frame
+     * makes Normal's GiB whole again. */
+    phys = make_nodes(5 * GiB, 1);
+    assert_int_equal(alloc_ok(phys, 0, 0, VML_USE_ANON), 0x100000);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_NORMAL, 10), 255);
+    assert_int_equal(contig_ok(phys, 0), 0x40000);
+    vml_phys_free(phys, 0x100000, 0);
+    assert_int_equal(contig_ok(phys, 0), 0x100000);
+    assert_int_equal(vml_phys_nr_free(phys, 0, VML_ZONE_NORMAL, 10), 0);
+    check_ok(phys);
+    vml_phys_destroy(phys);
+
+    /* 3 GiB over 2 nodes: node 0 [0, 1.5G) has no aligned GiB it spans whole; [1G, 2G) is
+     * free but half on each node (two zones); node 1 [1.5G, 3G) has [2G, 3G). */
+    phys = make_nodes(3 * GiB, 2);
+    contig_fails(phys, 0);
+    assert_int_equal(contig_ok(phys, 1), 0x80000);
+    contig_fails(phys, 1);
+    /* Node 0 DMA32 (1536 - 16) / 4 = 380; node 1 DMA32 [1.5G, 2G) 512 / 4 = 128. */
+    want[0] = '\0';
+    unsigned n0[VML_NR_ORDERS] = { [10] = 380 }, n1[VML_NR_ORDERS] = { [10] = 128 };
+    add_line(want, sizeof(want), 0, "DMA", dma);
+    add_line(want, sizeof(want), 0, "DMA32", n0);
+    add_line(want, sizeof(want), 1, "DMA32", n1);
+    assert_buddyinfo(phys, want);
+    check_ok(phys);
     vml_phys_destroy(phys);
 }
 
@@ -497,23 +715,22 @@ static void test_check_unmerged(void **state)
 {
     (void)state;
     struct vml_phys *phys = make_nodes(64 * MiB, 1);
-    assert_int_equal(alloc_ok(phys, 0, 12, VML_USE_TEST), 0x1000);
-    assert_int_equal(alloc_ok(phys, 0, 12, VML_USE_TEST), 0x2000); /* splits 0x2000 order 13 */
-    assert_int_equal(alloc_ok(phys, 0, 12, VML_USE_TEST), 0x3000);
-    vml_phys_free(phys, 0x2000, 12); /* buddy 0x3000 in use: stays order 12 */
+    assert_int_equal(alloc_ok(phys, 0, 10, VML_USE_TEST), 0x1000);
+    assert_int_equal(alloc_ok(phys, 0, 10, VML_USE_TEST), 0x1400);
+    vml_phys_free(phys, 0x1000, 10); /* buddy 0x1400 in use: stays order 10 */
     check_ok(phys);
-    /* Queue 0x3000 by hand as if freed without merging. */
+    /* Queue 0x1400 by hand as if freed without merging. */
     struct phys_zone *z = &phys->nodes[0].zones[VML_ZONE_DMA32];
-    struct frame *f = phys_frame(phys, 0x3000);
+    struct frame *f = phys_frame(phys, 0x1400);
     f->flags = PGF_BUDDY;
     f->lru_prev = FRAME_NONE;
-    f->lru_next = (uint32_t)z->free_area[12].head;
-    phys_frame(phys, z->free_area[12].head)->lru_prev = 0x3000;
-    z->free_area[12].head = 0x3000;
-    z->free_area[12].nr_free++;
-    z->free_pages += 4096;
-    phys->nodes[0].used[VML_USE_TEST] -= 4096;
-    assert_check_fails(phys, "node 0 zone DMA32 order 12: free buddies at pfn 0x2000 and 0x3000 "
+    f->lru_next = (uint32_t)z->free_area[10].head;
+    phys_frame(phys, z->free_area[10].head)->lru_prev = 0x1400;
+    z->free_area[10].head = 0x1400;
+    z->free_area[10].nr_free++;
+    z->free_pages += 1024;
+    phys->nodes[0].used[VML_USE_TEST] -= 1024;
+    assert_check_fails(phys, "node 0 zone DMA32 order 10: free buddies at pfn 0x1000 and 0x1400 "
                              "were not merged");
     vml_phys_destroy(phys);
 }
@@ -622,8 +839,21 @@ static void test_host_memory_1t(void **state)
     (void)state;
     struct vml_phys *phys = make_nodes(1 * TiB, 4);
     char *initial = vml_phys_buddyinfo(phys);
+    /* 2^18 free order-10 blocks in Linux's terms: node 0 DMA 16 / 4 = 4, DMA32 (4096 - 16) / 4
+     * = 1020, Normal [4G, 256G) 252 x 256 = 64512; nodes 1..3 Normal 256 x 256 = 65536 each:
+     * 4 + 1020 + 64512 + 3 x 65536 = 262144. */
+    char want[4096] = "";
+    unsigned dma[VML_NR_ORDERS] = { [10] = 4 }, dma32[VML_NR_ORDERS] = { [10] = 1020 };
+    unsigned normal0[VML_NR_ORDERS] = { [10] = 64512 }, normal[VML_NR_ORDERS] = { [10] = 65536 };
+    add_line(want, sizeof(want), 0, "DMA", dma);
+    add_line(want, sizeof(want), 0, "DMA32", dma32);
+    add_line(want, sizeof(want), 0, "Normal", normal0);
+    for (unsigned n = 1; n < 4; n++)
+        add_line(want, sizeof(want), n, "Normal", normal);
+    assert_string_equal(initial, want);
     /* Right after creation: the struct, the section table (8192 x 24 bytes) and section 0's
-     * frames, which DMA and the low DMA32 blocks (smaller than a section) are linked through. */
+     * frames, which DMA and the low DMA32 blocks (smaller than a section) are linked through;
+     * none for the 262144 order-10 blocks, kept as free ranges of up to 1 GiB. */
     uint64_t created = vml_phys_host_bytes(phys);
     assert_int_equal(created, sizeof(struct vml_phys) + 8192 * sizeof(struct phys_section) +
                                   SECTION_FRAMES * sizeof(struct frame));
@@ -663,14 +893,15 @@ static void huge_machine(uint64_t ram, unsigned nodes)
     char *initial = vml_phys_buddyinfo(phys);
     uint64_t created = vml_phys_host_bytes(phys);
     unsigned last = nodes - 1;
-    uint64_t pfn = alloc_ok(phys, last, 18, VML_USE_HUGETLB);
+    uint64_t pfn = UINT64_MAX;
+    assert_int_equal(vml_phys_alloc_contig(phys, last, VML_USE_HUGETLB, &pfn), 0);
     assert_int_equal(pfn, vml_phys_node_start(phys, last));
     uint64_t host = vml_phys_host_bytes(phys);
     printf("%llu TiB machine: host bytes %llu after create, %llu with a 1 GiB block\n",
            (unsigned long long)(ram >> 40), (unsigned long long)created, (unsigned long long)host);
     assert_int_equal(host - created, 8 * SECTION_FRAMES * sizeof(struct frame));
     check_ok(phys);
-    vml_phys_free(phys, pfn, 18);
+    vml_phys_free_contig(phys, pfn);
     assert_buddyinfo(phys, initial);
     check_ok(phys);
     free(initial);
@@ -785,10 +1016,13 @@ int main(void)
         cmocka_unit_test(test_create_invalid),
         cmocka_unit_test(test_buddyinfo_small),
         cmocka_unit_test(test_buddyinfo_multi_node),
+        cmocka_unit_test(test_buddyinfo_real_kernel),
+        cmocka_unit_test(test_buddyinfo_4g),
         cmocka_unit_test(test_split_and_merge),
         cmocka_unit_test(test_exhaust_node),
         cmocka_unit_test(test_zone_fallback),
         cmocka_unit_test(test_alloc_invalid),
+        cmocka_unit_test(test_contig_1g),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_check_nr_free),
         cmocka_unit_test(test_check_flags_and_links),
