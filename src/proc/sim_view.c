@@ -334,10 +334,13 @@ static void show_numa_map(const struct vml_sim *sim, const struct sim_mm *mm, co
 
 static uint64_t vm_pte_kb(const struct sim_mm *mm)
 {
-    /* pgtables_bytes: every table but the top one (the PGD is not counted). */
+    /* pgtables_bytes counts the PTE, PMD and PUD tables only (mm_inc_nr_ptes/pmds/puds, from
+     * __pte_alloc, __pmd_alloc and __pud_alloc in mm/memory.c): neither the PGD (pgd_alloc) nor,
+     * with 5-level paging, a P4D table (__p4d_alloc calls no mm_inc_nr_*). Both still count in
+     * meminfo's PageTables (pagetable_pgd_ctor, pagetable_p4d_ctor: NR_PAGETABLE). */
     struct vml_pt_stats st;
     vml_pt_stats(mm->pt, &st);
-    return (st.nr_tables - 1) * 4;
+    return (st.tables[VML_PT_PT] + st.tables[VML_PT_PD] + st.tables[VML_PT_PDPT]) * 4;
 }
 
 static void status_mem(const struct sim_mm *mm, struct vml_status_mem *s)
