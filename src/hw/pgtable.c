@@ -35,7 +35,9 @@ struct vml_pt {
     struct vml_phys *phys; /* where the tables live (borrowed) */
     uint64_t root;         /* pfn of the top table */
     unsigned levels;       /* 4 or 5 */
-    unsigned node;         /* node tables are allocated on */
+    unsigned node;         /* node tables are allocated on, without alloc */
+    vml_pt_alloc_fn alloc; /* the owner's table allocator, or NULL */
+    void *alloc_ctx;       /* its argument */
     uint64_t tables[6];    /* tables per level, 1..5 */
 };
 
@@ -87,7 +89,16 @@ static uint64_t canonical(const struct vml_pt *pt, uint64_t lin)
     return (uint64_t)((int64_t)(lin << shift) >> shift);
 }
 
-int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct vml_pt **out)
+/* A new zeroed table frame, from the owner's allocator or else from node. */
+static int alloc_table(const struct vml_pt *pt, uint64_t *pfn)
+{
+    if (pt->alloc)
+        return pt->alloc(pt->alloc_ctx, pfn);
+    return phys_alloc_table(pt->phys, pt->node, pfn);
+}
+
+static int create(struct vml_phys *phys, unsigned levels, unsigned node, vml_pt_alloc_fn alloc,
+                  void *ctx, struct vml_pt **out)
 {
     if ((levels != 4 && levels != 5) || node >= vml_phys_nr_nodes(phys))
         return VML_EINVAL;
@@ -97,7 +108,9 @@ int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct 
     pt->phys = phys;
     pt->levels = levels;
     pt->node = node;
-    int r = phys_alloc_table(phys, node, &pt->root);
+    pt->alloc = alloc;
+    pt->alloc_ctx = ctx;
+    int r = alloc_table(pt, &pt->root);
     if (r) {
         free(pt);
         return r;
@@ -105,6 +118,19 @@ int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct 
     pt->tables[levels] = 1;
     *out = pt;
     return 0;
+}
+
+int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct vml_pt **out)
+{
+    return create(phys, levels, node, NULL, NULL, out);
+}
+
+int vml_pt_create_alloc(struct vml_phys *phys, unsigned levels, vml_pt_alloc_fn alloc, void *ctx,
+                        struct vml_pt **out)
+{
+    if (!alloc)
+        return VML_EINVAL;
+    return create(phys, levels, 0, alloc, ctx, out);
 }
 
 /* Frees a table and, below it, every table it points to. */
@@ -166,7 +192,7 @@ static int walk(struct vml_pt *pt, uint64_t va, unsigned target, struct alloc_lo
             if (!log)
                 return VML_ENOENT;
             uint64_t child;
-            int r = phys_alloc_table(pt->phys, pt->node, &child);
+            int r = alloc_table(pt, &child);
             if (r)
                 return r;
             log->t[log->n].pfn = child;

@@ -28,17 +28,28 @@ static void on_release(void *ctx, struct vma *v)
 
 static const struct vma_set_ops vma_ops = { .split = on_split, .release = on_release };
 
-int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, struct sim_mm **out)
+/* Page tables (pgd_alloc, __pud_alloc ... -> pagetable_alloc) come from the buddy allocator as
+ * any page: the preferred node is the CPU's of the task at work, with zonelist fallback. */
+static int mm_alloc_table(void *ctx, uint64_t *pfn)
+{
+    struct sim_mm *mm = ctx;
+    return page_alloc_table(mm->sim, mm->pt_node, pfn);
+}
+
+int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, unsigned node,
+                    struct sim_mm **out)
 {
     struct sim_mm *mm = calloc(1, sizeof(*mm));
     if (!mm)
         return VML_EHOST;
+    mm->sim = sim;
+    mm->pt_node = node;
     struct vma_set_config vc = { .ops = &vma_ops,
                                  .ops_ctx = sim,
                                  .stack_guard_gap = layout->stack_guard_gap };
     int r = vma_set_create(&vc, &mm->vmas);
     if (r == 0)
-        r = vml_pt_create(sim->phys, layout->levels, 0, &mm->pt);
+        r = vml_pt_create_alloc(sim->phys, layout->levels, mm_alloc_table, mm, &mm->pt);
     if (r) {
         vma_set_destroy(mm->vmas);
         free(mm);
@@ -49,7 +60,7 @@ int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, struc
     return 0;
 }
 
-int mm_create(struct vml_sim *sim, struct sim_mm **out)
+int mm_create(struct vml_sim *sim, unsigned node, struct sim_mm **out)
 {
     struct mmap_layout_config lc;
     mmap_layout_config_default(&lc);
@@ -61,7 +72,7 @@ int mm_create(struct vml_sim *sim, struct sim_mm **out)
     if (r)
         return r;
     struct sim_mm *mm;
-    if ((r = mm_create_empty(sim, &layout, &mm)) != 0)
+    if ((r = mm_create_empty(sim, &layout, node, &mm)) != 0)
         return r;
     struct vma *stack;
     if ((r = mmap_map_stack(mm->vmas, &mm->layout, &stack)) != 0) {

@@ -584,8 +584,8 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_shmem] = c.n.shmem;
     out->v[VML_VMSTAT_nr_page_table_pages] = c.pgtables;
     /* Allocation events from phys: every frame, page tables included; the zero page is
-     * static in the kernel, not allocated (mm/memory.c: empty_zero_page). Page tables come
-     * from the node the address space was created on, counted as local hits. */
+     * static in the kernel, not allocated (mm/memory.c: empty_zero_page). The NUMA events of
+     * page tables are counted where they are allocated, as those of other pages (mm/page.c). */
     static const enum vml_vmstat_item by_zone[VML_NR_ZONES] = { VML_VMSTAT_pgalloc_dma,
                                                                 VML_VMSTAT_pgalloc_dma32,
                                                                 VML_VMSTAT_pgalloc_normal };
@@ -595,8 +595,6 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
         for (unsigned z = 0; z < VML_NR_ZONES; z++)
             out->v[by_zone[z]] += u.allocated[z];
         out->v[VML_VMSTAT_pgfree] += u.freed;
-        out->v[VML_VMSTAT_numa_hit] += u.allocated_by_use[VML_USE_PGTABLE];
-        out->v[VML_VMSTAT_numa_local] += u.allocated_by_use[VML_USE_PGTABLE];
     }
     out->v[by_zone[sim_frame(sim, sim->zero_pfn)->zone]]--;
     for (unsigned z = 0; z < VML_NR_ZONES; z++)

@@ -300,6 +300,57 @@ static void test_protect(void **state)
     teardown(f);
 }
 
+/* An allocator that takes table frames from node 1 and refuses after `left` calls. */
+struct hook {
+    struct vml_phys *phys;
+    unsigned calls, left;
+};
+
+static int hook_alloc(void *ctx, uint64_t *pfn)
+{
+    struct hook *h = ctx;
+    h->calls++;
+    if (h->left == 0)
+        return VML_ENOMEM;
+    h->left--;
+    return phys_alloc_table(h->phys, 1, pfn);
+}
+
+/* vml_pt_create_alloc: every table, root included, comes from the owner's allocator. */
+static void test_alloc_hook(void **state)
+{
+    (void)state;
+    struct vml_phys *phys;
+    struct vml_phys_config cfg = { .ram_bytes = 8 * VML_MiB, .nr_nodes = 2 };
+    assert_int_equal(vml_phys_create(&cfg, &phys, NULL), 0);
+    struct vml_pt *pt;
+    struct hook h = { .phys = phys, .left = 3 };
+    assert_int_equal(vml_pt_create_alloc(phys, 4, NULL, NULL, &pt), VML_EINVAL);
+    assert_int_equal(vml_pt_create_alloc(phys, 4, hook_alloc, &h, &pt), 0);
+    assert_int_equal(h.calls, 1);
+    assert_int_equal(phys_frame(phys, vml_pt_root(pt))->node, 1);
+    uint64_t pfn;
+    assert_int_equal(vml_phys_alloc(phys, 0, 0, VML_USE_TEST, &pfn), 0);
+    /* A first mapping needs a PDPT, a PD and a PT: the third is refused, the two go back. */
+    assert_int_equal(vml_pt_map(pt, 0x400000, pfn, VML_PS_4K, 0), VML_ENOMEM);
+    assert_int_equal(h.calls, 4);
+    struct vml_phys_usage u;
+    vml_phys_usage(phys, 1, &u);
+    assert_int_equal(u.used[VML_USE_PGTABLE], 1);
+    h.left = 3;
+    assert_int_equal(vml_pt_map(pt, 0x400000, pfn, VML_PS_4K, 0), 0);
+    assert_int_equal(h.calls, 7);
+    vml_phys_usage(phys, 1, &u);
+    assert_int_equal(u.used[VML_USE_PGTABLE], 4); /* root, PDPT, PD, PT: all on node 1 */
+    char why[256];
+    assert_int_equal(vml_pt_check(pt, why, sizeof(why)), 0);
+    vml_pt_destroy(pt);
+    vml_phys_free(phys, pfn, 0);
+    vml_phys_usage(phys, 1, &u);
+    assert_int_equal(u.used[VML_USE_PGTABLE], 0);
+    vml_phys_destroy(phys);
+}
+
 static void test_enomem_rolls_back(void **state)
 {
     (void)state;
@@ -375,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_straddle_is_rejected_unchanged),
         cmocka_unit_test(test_protect),
         cmocka_unit_test(test_enomem_rolls_back),
+        cmocka_unit_test(test_alloc_hook),
         cmocka_unit_test(test_checker_catches_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

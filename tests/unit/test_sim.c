@@ -491,6 +491,75 @@ static void test_fork_zero_page_vma_not_copied(void **state)
     done(sim);
 }
 
+/* ---- NUMA --------------------------------------------------------------------------------- */
+
+static uint64_t node_free(const struct vml_sim *sim, unsigned node)
+{
+    struct vml_phys_usage u;
+    vml_phys_usage(sim->phys, node, &u);
+    return u.free;
+}
+
+static unsigned table_node(struct vml_sim *sim, int pid, uint64_t va)
+{
+    struct vml_pt_leaf leaf;
+    assert_int_equal(vml_pt_lookup(mm_of(sim, pid)->pt, va, &leaf), 0);
+    return sim_node(sim, leaf.table_pfn);
+}
+
+/* Page tables come from the buddy allocator like any page (pagetable_alloc ->
+ * alloc_pages_noprof, GFP_PGTABLE_USER): the running task's node first, then the zonelist's
+ * other nodes. A full node 0 must not make a fault fail while node 1 has memory. */
+static void test_page_tables_fall_back_to_other_node(void **state)
+{
+    (void)state;
+    /* Two nodes of 128 MiB (32768 frames), CPU 0 on node 0, CPU 1 on node 1. Node 0 holds the
+     * zero page: 32767 free. */
+    struct vml_sim *sim = new_sim_cfg(256 * MB, 2, 2, "skylake", 4);
+    assert_int_equal(node_free(sim, 0), 32767);
+    int p = spawn(sim, "p"); /* its PGD on node 0: 32766 free */
+    assert_int_equal(vml_sim_run_on(sim, 0, p), 0);
+    uint64_t a = anon(sim, p, 160 * MB);
+    assert_int_equal(a & (2 * MB - 1), 0); /* THP-aligned: 80 PTE tables, 1 PMD, 1 PUD */
+    /* 40960 pages + 82 tables = 41042 frames: 32766 on node 0, 8276 on node 1. */
+    touch_expect(sim, p, a, a + 160 * MB, VML_WRITE, 40960, 0);
+    assert_int_equal(node_free(sim, 0), 0);
+    assert_int_equal(node_free(sim, 1), 32768 - 8276);
+    assert_int_equal(table_node(sim, p, a + 160 * MB - PG), 1); /* the last PTE table */
+    assert_int_equal(status(sim, p, "VmPTE"), 82 * 4);
+    /* zone_statistics: the PGD and the 32766 frames that filled node 0 hit it, the rest
+     * missed it. */
+    assert_int_equal(vmstat(sim, "numa_hit"), 1 + 32766);
+    assert_int_equal(vmstat(sim, "numa_local"), 1 + 32766);
+    assert_int_equal(vmstat(sim, "numa_miss"), 8276);
+    assert_int_equal(vmstat(sim, "numa_foreign"), 8276);
+    assert_int_equal(vmstat(sim, "numa_other"), 8276);
+
+    /* A new mapping in the gap left above it (a ends at 0x7ffff7e00000) needs a new PTE
+     * table: node 1's, as its pages. */
+    uint64_t b = anon(sim, p, 1 * MB);
+    assert_int_equal(a + 160 * MB, 0x7ffff7e00000ull);
+    assert_int_equal(b, MMAP_BASE - 1 * MB);
+    touch_expect(sim, p, b, b + 1 * MB, VML_WRITE, 256, 0);
+    assert_int_equal(table_node(sim, p, b), 1);
+    assert_int_equal(node_free(sim, 1), 32768 - 8276 - 257);
+    assert_int_equal(vmstat(sim, "numa_miss"), 8276 + 257);
+    assert_int_equal(status(sim, p, "VmPTE"), 83 * 4);
+    check(sim);
+
+    /* A task on CPU 1 gets its tables from node 1 first (preferred node, no miss). */
+    assert_int_equal(vml_sim_exit(sim, p), 0);
+    int q = spawn(sim, "q"); /* runs nowhere yet: PGD on CPU 0's node */
+    assert_int_equal(vml_sim_run_on(sim, 1, q), 0);
+    uint64_t hit0 = vmstat(sim, "numa_hit"), miss0 = vmstat(sim, "numa_miss");
+    uint64_t c = anon(sim, q, 1 * MB);
+    touch_expect(sim, q, c, c + PG, VML_WRITE, 1, 0);
+    assert_int_equal(table_node(sim, q, c), 1);
+    assert_int_equal(vmstat(sim, "numa_hit") - hit0, 4); /* PUD, PMD, PTE, page */
+    assert_int_equal(vmstat(sim, "numa_miss") - miss0, 0);
+    done(sim);
+}
+
 /* ---- exit ----------------------------------------------------------------------------------- */
 
 /* exit_mmap frees every page and table; named files keep their cache until unlinked. */
@@ -1478,6 +1547,7 @@ int main(void)
         cmocka_unit_test_teardown(test_write_fault_allocates, teardown),
         cmocka_unit_test_teardown(test_fork_cow, teardown),
         cmocka_unit_test_teardown(test_fork_zero_page_vma_not_copied, teardown),
+        cmocka_unit_test_teardown(test_page_tables_fall_back_to_other_node, teardown),
         cmocka_unit_test_teardown(test_exit_frees_everything, teardown),
         cmocka_unit_test_teardown(test_munmap_split_and_free_tables, teardown),
         cmocka_unit_test_teardown(test_segv_and_sigbus, teardown),
