@@ -117,9 +117,13 @@ int vml_pt_map(struct vml_pt *pt, uint64_t va, uint64_t pfn, enum vml_page_size 
 typedef void (*vml_pt_leaf_fn)(const struct vml_pt_leaf *leaf, void *ctx);
 
 #define VML_PT_KEEP_TABLES 1u /* unmap: leave emptied tables in place (Linux's zap path) */
+/* unmap with KEEP_TABLES: still free every PT (level 1) table whose whole 2 MiB lies in the
+ * range (CONFIG_PT_RECLAIM's zap) */
+#define VML_PT_FREE_PT 2u
 
 /* Clears every leaf entry in [start, end) (page-aligned), calling fn (may be NULL) for each.
- * Tables left empty are freed, bottom up, unless VML_PT_KEEP_TABLES. A 2 MiB or 1 GiB leaf
+ * Tables left empty are freed, bottom up, unless VML_PT_KEEP_TABLES (then only the PT tables
+ * VML_PT_FREE_PT asks for, each empty once its range is cleared). A 2 MiB or 1 GiB leaf
  * that straddles start or end is an error: VML_EINVAL before anything changes (split it first).
  * Returns the number of leaves cleared, or a negative error. */
 int64_t vml_pt_unmap(struct vml_pt *pt, uint64_t start, uint64_t end, unsigned flags,

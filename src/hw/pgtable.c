@@ -276,7 +276,7 @@ enum range_op { OP_VISIT, OP_UNMAP, OP_PROTECT, OP_FREE_EMPTY };
 struct range {
     enum range_op op;
     uint64_t lo, hi;        /* linear addresses, inclusive */
-    unsigned flags;         /* VML_PT_KEEP_TABLES */
+    unsigned flags;         /* VML_PT_KEEP_TABLES, VML_PT_FREE_PT */
     uint64_t set, clear;    /* protect */
     vml_pt_leaf_fn changed; /* unmap, protect */
     vml_pt_visit_fn visit;  /* visit */
@@ -351,8 +351,9 @@ static void range_walk(struct vml_pt *pt, uint64_t tbl, unsigned level, uint64_t
         uint64_t child = vml_pte_pfn(e);
         range_walk(pt, child, level - 1, ebase, rg);
         bool covered = ebase >= rg->lo && ebase + span - 1 <= rg->hi;
-        bool drop = (rg->op == OP_UNMAP && !(rg->flags & VML_PT_KEEP_TABLES)) ||
-                    (rg->op == OP_FREE_EMPTY && covered);
+        bool unmap_frees = !(rg->flags & VML_PT_KEEP_TABLES) ||
+                           ((rg->flags & VML_PT_FREE_PT) && level == 2 && covered);
+        bool drop = (rg->op == OP_UNMAP && unmap_frees) || (rg->op == OP_FREE_EMPTY && covered);
         if (drop && nr_used(pt, child) == 0) {
             set_entry(pt, tbl, i, 0);
             vml_phys_free(pt->phys, child, 0);
@@ -398,7 +399,7 @@ static int64_t run_range(struct vml_pt *pt, uint64_t start, uint64_t end, struct
 int64_t vml_pt_unmap(struct vml_pt *pt, uint64_t start, uint64_t end, unsigned flags,
                      vml_pt_leaf_fn fn, void *ctx)
 {
-    if (flags & ~VML_PT_KEEP_TABLES)
+    if (flags & ~(VML_PT_KEEP_TABLES | VML_PT_FREE_PT))
         return VML_EINVAL;
     struct range rg = { .op = OP_UNMAP, .flags = flags, .changed = fn, .ctx = ctx };
     return run_range(pt, start, end, &rg);

@@ -237,9 +237,11 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
 int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct sim_mm **child);
 /* The leaf PTE flags of a VMA's protection (vm_get_page_prot): writable only when asked. */
 uint64_t vma_pte_flags(const struct vma *v, bool writable);
-/* Unmaps the pages of [start, end) inside v (zap_page_range): rmap and RSS updated. */
+/* Unmaps the pages of [start, end) inside v (zap_page_range_single): rmap and RSS updated.
+ * reclaim_pt (zap_details.reclaim_pt, set by MADV_DONTNEED): the PTE tables the range covers
+ * whole are freed too, when the machine has CONFIG_PT_RECLAIM. */
 void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
-               uint64_t end);
+               uint64_t end, bool reclaim_pt);
 /* RSS counter of a mapped page: MM_ANONPAGES, MM_FILEPAGES or MM_SHMEMPAGES. */
 int mm_counter_of(const struct frame *f);
 void mm_update_hiwater(struct sim_mm *mm);

@@ -241,7 +241,7 @@ static void test_unmap_keep_tables_then_free_empty(void **state)
     assert_int_equal(vml_pt_map(f->pt, 0x600000, p, VML_PS_4K, 0), 0);
     assert_int_equal(tables(f, 0), 5); /* root, PDPT, PD, two PTs */
     assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x800000, VML_PT_KEEP_TABLES, NULL, NULL), 2);
-    assert_int_equal(tables(f, 0), 5); /* zap leaves tables in place, as MADV_DONTNEED does */
+    assert_int_equal(tables(f, 0), 5); /* zap leaves tables in place */
     /* A 2 MiB leaf cannot go where an empty PT sits. */
     uint64_t p2 = data_frame(f, 9);
     assert_int_equal(vml_pt_map(f->pt, 0x400000, p2, VML_PS_2M, 0), VML_EEXIST);
@@ -251,6 +251,35 @@ static void test_unmap_keep_tables_then_free_empty(void **state)
     assert_int_equal(vml_pt_free_empty(f->pt, 0, 1ull << 47), 3); /* PT, PD, PDPT */
     assert_int_equal(tables(f, 0), 1);
     assert_int_equal(vml_pt_map(f->pt, 0x400000, p2, VML_PS_2M, 0), 0);
+    teardown(f);
+}
+
+/* VML_PT_FREE_PT: the zap frees the PT tables whose whole 2 MiB lies in the range, nothing
+ * else (CONFIG_PT_RECLAIM's MADV_DONTNEED). */
+static void test_unmap_free_pt(void **state)
+{
+    (void)state;
+    struct fx *f = setup_levels(4, 64 * VML_MiB);
+    uint64_t p = data_frame(f, 0);
+    const unsigned keep_pt = VML_PT_KEEP_TABLES | VML_PT_FREE_PT;
+    for (uint64_t va = 0x400000; va < 0xa00000; va += 0x100000) /* 3 PTs: 4, 6, 8 MiB */
+        assert_int_equal(vml_pt_map(f->pt, va, p, VML_PS_4K, 0), 0);
+    assert_int_equal(tables(f, VML_PT_PT), 3);
+    assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x400000, 4, NULL, NULL), VML_EINVAL);
+    /* 5 MiB .. 10 MiB: the PT of 4 MiB partly (its entry at 5 MiB goes, the table stays), those
+     * of 6 and 8 MiB whole. */
+    assert_int_equal(vml_pt_unmap(f->pt, 0x500000, 0xa00000, keep_pt, NULL, NULL), 5);
+    assert_int_equal(tables(f, VML_PT_PT), 1);
+    assert_int_equal(tables(f, VML_PT_PD), 1);
+    /* The remaining PT, empty after this range, is covered whole: freed; the PD stays. */
+    assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x600000, keep_pt, NULL, NULL), 1);
+    assert_int_equal(tables(f, 0), 3); /* root, PDPT, PD */
+    /* An empty PT covered whole by a later range goes too. */
+    assert_int_equal(vml_pt_map(f->pt, 0x400000, p, VML_PS_4K, 0), 0);
+    assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x401000, VML_PT_KEEP_TABLES, NULL, NULL), 1);
+    assert_int_equal(tables(f, VML_PT_PT), 1);
+    assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x600000, keep_pt, NULL, NULL), 0);
+    assert_int_equal(tables(f, 0), 3);
     teardown(f);
 }
 
@@ -423,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_for_each_order_and_kernel_half),
         cmocka_unit_test(test_unmap_frees_tables),
         cmocka_unit_test(test_unmap_keep_tables_then_free_empty),
+        cmocka_unit_test(test_unmap_free_pt),
         cmocka_unit_test(test_straddle_is_rejected_unchanged),
         cmocka_unit_test(test_protect),
         cmocka_unit_test(test_enomem_rolls_back),

@@ -52,21 +52,26 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct vml_sim *new_sim_cfg(uint64_t ram, unsigned nodes, unsigned cpus, const char *cpu,
-                                   unsigned paging)
+static void sim_cfg(struct vml_sim_config *cfg, uint64_t ram, unsigned nodes, unsigned cpus,
+                    const char *cpu, unsigned paging)
 {
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = ram;
-    cfg.phys.nr_nodes = nodes;
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->phys.ram_bytes = ram;
+    cfg->phys.nr_nodes = nodes;
     struct vml_diag d;
     memset(&d, 0, sizeof(d));
-    if (vml_cpu_model_parse(cpu, &cfg.cpu, &d) != 0)
+    if (vml_cpu_model_parse(cpu, &cfg->cpu, &d) != 0)
         fail_msg("cpu %s: %s", cpu, d.msg);
-    cfg.nr_cpus = cpus;
-    cfg.paging = paging;
+    cfg->nr_cpus = cpus;
+    cfg->paging = paging;
+}
+
+static struct vml_sim *new_sim_from(const struct vml_sim_config *cfg)
+{
+    struct vml_diag d;
+    memset(&d, 0, sizeof(d));
     struct vml_sim *sim = NULL;
-    int r = vml_sim_create(&cfg, &sim, &d);
+    int r = vml_sim_create(cfg, &sim, &d);
     if (r)
         fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
     for (size_t i = 0; i < MAX_SIMS; i++) {
@@ -78,6 +83,14 @@ static struct vml_sim *new_sim_cfg(uint64_t ram, unsigned nodes, unsigned cpus, 
     vml_sim_destroy(sim);
     fail_msg("more than %d machines at once", MAX_SIMS);
     return NULL;
+}
+
+static struct vml_sim *new_sim_cfg(uint64_t ram, unsigned nodes, unsigned cpus, const char *cpu,
+                                   unsigned paging)
+{
+    struct vml_sim_config cfg;
+    sim_cfg(&cfg, ram, nodes, cpus, cpu, paging);
+    return new_sim_from(&cfg);
 }
 
 /* 512 MiB, one node, one Skylake CPU, 4-level paging, no ASLR. */
@@ -1166,6 +1179,96 @@ static void test_committed_as_shared_anon(void **state)
 /* ---- madvise, mlock, brk ----------------------------------------------------------------------
  */
 
+static void dontneed(struct vml_sim *sim, int pid, uint64_t start, uint64_t len)
+{
+    assert_int_equal(vml_sim_madvise(sim, pid, start, len, VML_MADV_DONTNEED), 0);
+}
+
+/* CONFIG_PT_RECLAIM (x86-64 6.18): MADV_DONTNEED frees the PTE tables whose whole 2 MiB its
+ * range covers within one VMA (zap_pte_range with zap_details.reclaim_pt: end - start >=
+ * PMD_SIZE, reclaim_pt_is_enabled; try_to_free_pte), PMD and upper tables never. Each step
+ * is a case of the probe in this commit's message, with the VmPTE change it showed on 6.18. */
+static void test_madvise_dontneed_frees_pte_tables(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim();
+    uint64_t pgt0 = meminfo(sim, "PageTables");
+    int p = spawn(sim, "p");
+    uint64_t a = anon(sim, p, 8 * MB);
+    assert_int_equal(a, 0x7ffff7600000ull); /* 2 MiB aligned: 4 PTE tables */
+    touch_expect(sim, p, a, a + 8 * MB, VML_WRITE, 2048, 0);
+    assert_int_equal(status(sim, p, "VmPTE"), 24);           /* 4 PTE + PMD + PUD */
+    assert_int_equal(meminfo(sim, "PageTables") - pgt0, 28); /* and the PGD */
+    uint64_t free1 = meminfo(sim, "MemFree");
+
+    dontneed(sim, p, a, 2 * MB); /* A: one whole table: freed (probe -4 kB) */
+    assert_int_equal(status(sim, p, "VmPTE"), 20);
+    assert_int_equal(meminfo(sim, "PageTables") - pgt0, 24);
+    assert_int_equal(meminfo(sim, "MemFree"), free1 + 2048 + 4); /* 512 pages and the table */
+    dontneed(sim, p, a + 2 * MB, 1 * MB);                        /* B: half a table: kept */
+    assert_int_equal(status(sim, p, "VmPTE"), 20);
+    dontneed(sim, p, a + 3 * MB, 1 * MB); /* C: the rest: empty now, but the range < 2 MiB */
+    assert_int_equal(status(sim, p, "VmPTE"), 20);
+    dontneed(sim, p, a + 2 * MB, 2 * MB); /* D: the emptied table covered whole: freed */
+    assert_int_equal(status(sim, p, "VmPTE"), 16);
+    dontneed(sim, p, a + 5 * MB, 2 * MB); /* E: 2 MiB over two tables, neither whole */
+    assert_int_equal(status(sim, p, "VmPTE"), 16);
+    dontneed(sim, p, a + 4 * MB, 4 * MB); /* F: two whole tables, one partly zapped before */
+    assert_int_equal(status(sim, p, "VmPTE"), 8);
+    dontneed(sim, p, a, 8 * MB); /* G: no PTE table left; the PMD and PUD stay */
+    assert_int_equal(status(sim, p, "VmPTE"), 8);
+    assert_int_equal(status(sim, p, "RssAnon"), 0);
+    assert_int_equal(meminfo(sim, "PageTables") - pgt0, 12);
+    check(sim);
+    /* The next fault allocates the table again (__pte_alloc). */
+    touch_expect(sim, p, a, a + 2 * MB, VML_WRITE, 512, 0);
+    assert_int_equal(status(sim, p, "VmPTE"), 12);
+    touch_expect(sim, p, a + 2 * MB + PG, a + 2 * MB + 2 * PG, VML_WRITE, 1, 0);
+    assert_int_equal(status(sim, p, "VmPTE"), 16);
+    dontneed(sim, p, a + 2 * MB, 2 * MB); /* J: a table with a single page */
+    assert_int_equal(status(sim, p, "VmPTE"), 12);
+    dontneed(sim, p, a, 4 * MB); /* K: one table already gone, one full */
+    assert_int_equal(status(sim, p, "VmPTE"), 8);
+    check(sim);
+
+    /* H, I: one table split over two VMAs is zapped VMA by VMA, each less than 2 MiB. */
+    int q = spawn(sim, "q");
+    uint64_t b = anon(sim, q, 4 * MB);
+    touch_expect(sim, q, b, b + 4 * MB, VML_WRITE, 1024, 0);
+    assert_int_equal(vml_sim_mprotect(sim, q, b + 1 * MB, 1 * MB, VML_PROT_READ), 0);
+    assert_int_equal(maps_lines(sim, q), 4); /* three pieces and the stack */
+    assert_int_equal(status(sim, q, "VmPTE"), 16);
+    dontneed(sim, q, b, 2 * MB);
+    assert_int_equal(status(sim, q, "VmPTE"), 16);
+    dontneed(sim, q, b + 2 * MB, 2 * MB);
+    assert_int_equal(status(sim, q, "VmPTE"), 12);
+
+    /* M: shared anonymous memory: the mapping's table goes, the shmem pages stay. */
+    int r = spawn(sim, "r");
+    uint64_t c = map(sim, r, 0, 4 * MB, RW, SHANON, -1, 0);
+    assert_int_equal(c, MMAP_BASE - 4 * MB); /* not aligned: 3 PTE tables, the middle whole */
+    touch_expect(sim, r, c, c + 4 * MB, VML_WRITE, 1024, 0);
+    assert_int_equal(status(sim, r, "VmPTE"), 20);
+    uint64_t shmem = meminfo(sim, "Shmem");
+    dontneed(sim, r, c, 4 * MB);
+    assert_int_equal(status(sim, r, "VmPTE"), 16);
+    assert_int_equal(status(sim, r, "RssShmem"), 0);
+    assert_int_equal(meminfo(sim, "Shmem"), shmem);
+    done(sim);
+
+    /* Without CONFIG_PT_RECLAIM every table stays. */
+    struct vml_sim_config cfg;
+    sim_cfg(&cfg, 512 * MB, 1, 1, "skylake", 4);
+    cfg.no_pt_reclaim = true;
+    sim = new_sim_from(&cfg);
+    p = spawn(sim, "p");
+    a = anon(sim, p, 8 * MB);
+    touch_expect(sim, p, a, a + 8 * MB, VML_WRITE, 2048, 0);
+    dontneed(sim, p, a, 8 * MB);
+    assert_int_equal(status(sim, p, "VmPTE"), 24);
+    done(sim);
+}
+
 static void test_madvise_dontneed(void **state)
 {
     (void)state;
@@ -1560,6 +1663,7 @@ int main(void)
         cmocka_unit_test_teardown(test_shmem_shared_anon, teardown),
         cmocka_unit_test_teardown(test_committed_as, teardown),
         cmocka_unit_test_teardown(test_madvise_dontneed, teardown),
+        cmocka_unit_test_teardown(test_madvise_dontneed_frees_pte_tables, teardown),
         cmocka_unit_test_teardown(test_mlock, teardown),
         cmocka_unit_test_teardown(test_brk, teardown),
         cmocka_unit_test_teardown(test_two_cpus_tlb, teardown),
