@@ -203,7 +203,8 @@ struct sim_file *sim_file(const struct vml_sim *sim, int id);
 int file_id_of(const struct vml_sim *sim, const struct sim_file *f);
 /* The cached page at index, or 0 (pfn + 1 encoding hidden). */
 uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn);
-/* Finds or reads in the page at index; *major is set when it had to be read. */
+/* Finds or brings in the page at index; *major is set when a regular file's page was not
+ * cached (filemap_fault's VM_FAULT_MAJOR; every miss is a hole, zero-filled: pagecache.c). */
 int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node, uint64_t *pfn,
               bool *major);
 /* Makes room in the index for index (VML_EHOST), then stores a page there. */

@@ -911,6 +911,46 @@ static void test_high_hint(void **state)
 /* ---- files ------------------------------------------------------------------------------------
  */
 
+/* Files are created sparse and no page of a live file ever leaves its cache (no writeback, no
+ * reclaim), so every page-cache miss is a hole: ext4 maps no block, zero-fills the folio and
+ * submits no bio (ext4_mpage_readpages; ext4_block_write_begin with ext4_da_get_block_prep), so
+ * pgpgin (counted per bio in submit_bio) stays 0, for reads and for full or partial writes.
+ * A mapping's fault on a hole is still major (filemap_fault: the folio was not cached). Each
+ * step is a line of the probe in this commit's message. */
+static void test_file_holes_read_nothing(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim();
+    int f = new_file(sim, "sparse", 16 * MB);
+    int p = spawn(sim, "p");
+    uint64_t cached = meminfo(sim, "Cached");
+    assert_int_equal(vml_sim_file_read(sim, p, f, 4 * PG, 256 * PG), 0); /* 256 hole pages */
+    assert_int_equal(meminfo(sim, "Cached") - cached, 1024);
+    assert_int_equal(vmstat(sim, "pgpgin"), 0);
+    assert_int_equal(vmstat(sim, "pgmajfault"), 0);                   /* read(2) never faults */
+    assert_int_equal(vml_sim_file_write(sim, p, f, 512 * PG, PG), 0); /* a whole page */
+    assert_int_equal(vml_sim_file_write(sim, p, f, 513 * PG + 10, 100), 0);       /* inside one */
+    assert_int_equal(vml_sim_file_write(sim, p, f, 2056 * PG + 2048, 2 * PG), 0); /* 3 pages */
+    assert_int_equal(vml_sim_file_write(sim, p, f, 16 * MB + 10, 100), 0);        /* past the end */
+    assert_int_equal(vml_sim_file_size(sim, f), 16 * MB + 110);
+    assert_int_equal(meminfo(sim, "Cached") - cached, 1024 + 4 * (1 + 1 + 3 + 1));
+    assert_int_equal(meminfo(sim, "Dirty"), 4 * (1 + 1 + 3 + 1));
+    assert_int_equal(vmstat(sim, "pgpgin"), 0);
+    /* Faults on holes: major, still nothing read. Pages 1024.. are not cached; 64 KiB apart,
+     * so that no fault-around window reaches another fault's page. */
+    uint64_t m = map(sim, p, 0, 16 * MB, VML_PROT_READ, VML_MAP_SHARED, f, 0);
+    touch_expect(sim, p, m + 1024 * PG, m + 1025 * PG, VML_READ, 0, 1);
+    assert_int_equal(vmstat(sim, "pgpgin"), 0);
+    struct vml_sim_access r;
+    assert_int_equal(vml_sim_touch(sim, p, m + 1100 * PG, m + 1356 * PG, 16 * PG, VML_READ, &r), 0);
+    assert_false(r.killed);
+    assert_int_equal(r.major, 16);
+    assert_int_equal(vmstat(sim, "pgmajfault"), 17);
+    assert_int_equal(vmstat(sim, "pgpgin"), 0);
+    assert_int_equal(vmstat(sim, "pgpgout"), 0);
+    done(sim);
+}
+
 static void test_file_faults(void **state)
 {
     (void)state;
@@ -1659,6 +1699,7 @@ int main(void)
         cmocka_unit_test_teardown(test_thp_alignment, teardown),
         cmocka_unit_test_teardown(test_high_hint, teardown),
         cmocka_unit_test_teardown(test_file_faults, teardown),
+        cmocka_unit_test_teardown(test_file_holes_read_nothing, teardown),
         cmocka_unit_test_teardown(test_fault_around_limits, teardown),
         cmocka_unit_test_teardown(test_shmem_shared_anon, teardown),
         cmocka_unit_test_teardown(test_committed_as, teardown),
