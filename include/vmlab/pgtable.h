@@ -84,9 +84,19 @@ struct vml_pt_stats {
 struct vml_pt;
 struct vml_phys;
 
-/* Creates an empty address space: allocates the root table on node. levels is 4 or 5.
- * VML_EINVAL, VML_ENOMEM, VML_EHOST. */
+/* Creates an empty address space: allocates the root table on node, and every later table
+ * there too. levels is 4 or 5. VML_EINVAL, VML_ENOMEM, VML_EHOST. */
 int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct vml_pt **out);
+
+/* A source of table frames: stores the pfn of a new order-0 frame of phys tagged
+ * VML_USE_PGTABLE with 4 KiB of zeroed content (what hw/phys.h's phys_alloc_table gives), or
+ * returns VML_ENOMEM / VML_EHOST having changed nothing. */
+typedef int (*vml_pt_alloc_fn)(void *ctx, uint64_t *pfn);
+
+/* The same, with every table frame, root included, taken from alloc (called with ctx): the
+ * simulated kernel's allocator chooses the node and falls back to others. */
+int vml_pt_create_alloc(struct vml_phys *phys, unsigned levels, vml_pt_alloc_fn alloc, void *ctx,
+                        struct vml_pt **out);
 
 /* Frees every table frame, root included; the frames leaves point to are the caller's.
  * Accepts NULL. */
@@ -97,19 +107,23 @@ unsigned vml_pt_levels(const struct vml_pt *pt);
 
 /* Maps one page of size ps at va to the frame pfn (page-aligned for that size). flags: any of
  * RW, US, PWT, PCD, A, D, G, SPECIAL, NX; P (and PS for 2M/1G) are added. Tables are allocated
- * on the root's node as needed. Errors (state unchanged, tables allocated by the call freed):
- * VML_ENONCANON; VML_EINVAL for misalignment, bad flags or a pfn beyond RAM; VML_EEXIST if any
- * entry already maps part of [va, va+size); VML_ENOMEM / VML_EHOST if a table frame cannot be
- * had. */
+ * as needed, where the address space takes its frames from. Errors (state unchanged, tables
+ * allocated by the call freed): VML_ENONCANON; VML_EINVAL for misalignment, bad flags or a pfn
+ * beyond RAM; VML_EEXIST if any entry already maps part of [va, va+size); VML_ENOMEM / VML_EHOST if
+ * a table frame cannot be had. */
 int vml_pt_map(struct vml_pt *pt, uint64_t va, uint64_t pfn, enum vml_page_size ps, uint64_t flags);
 
 /* Called once per leaf removed or changed; the leaf holds the entry as it was. */
 typedef void (*vml_pt_leaf_fn)(const struct vml_pt_leaf *leaf, void *ctx);
 
 #define VML_PT_KEEP_TABLES 1u /* unmap: leave emptied tables in place (Linux's zap path) */
+/* unmap with KEEP_TABLES: still free every PT (level 1) table whose whole 2 MiB lies in the
+ * range (CONFIG_PT_RECLAIM's zap) */
+#define VML_PT_FREE_PT 2u
 
 /* Clears every leaf entry in [start, end) (page-aligned), calling fn (may be NULL) for each.
- * Tables left empty are freed, bottom up, unless VML_PT_KEEP_TABLES. A 2 MiB or 1 GiB leaf
+ * Tables left empty are freed, bottom up, unless VML_PT_KEEP_TABLES (then only the PT tables
+ * VML_PT_FREE_PT asks for, each empty once its range is cleared). A 2 MiB or 1 GiB leaf
  * that straddles start or end is an error: VML_EINVAL before anything changes (split it first).
  * Returns the number of leaves cleared, or a negative error. */
 int64_t vml_pt_unmap(struct vml_pt *pt, uint64_t start, uint64_t end, unsigned flags,

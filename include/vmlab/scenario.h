@@ -38,16 +38,17 @@ enum vml_thp_mode {
 };
 
 /* Bits of vml_machine_cfg.given: which keys the machine line set. */
-#define VML_MCFG_RAM       (1u << 0)
-#define VML_MCFG_NODES     (1u << 1)
-#define VML_MCFG_CPU       (1u << 2)
-#define VML_MCFG_PAGING    (1u << 3)
-#define VML_MCFG_CPUS      (1u << 4)
-#define VML_MCFG_SEED      (1u << 5)
-#define VML_MCFG_THP       (1u << 6)
-#define VML_MCFG_SWAP      (1u << 7)
-#define VML_MCFG_ZERO_PAGE (1u << 8)
-#define VML_MCFG_HUGEPAGES (1u << 9)
+#define VML_MCFG_RAM        (1u << 0)
+#define VML_MCFG_NODES      (1u << 1)
+#define VML_MCFG_CPU        (1u << 2)
+#define VML_MCFG_PAGING     (1u << 3)
+#define VML_MCFG_CPUS       (1u << 4)
+#define VML_MCFG_SEED       (1u << 5)
+#define VML_MCFG_THP        (1u << 6)
+#define VML_MCFG_SWAP       (1u << 7)
+#define VML_MCFG_ZERO_PAGE  (1u << 8)
+#define VML_MCFG_HUGEPAGES  (1u << 9)
+#define VML_MCFG_PT_RECLAIM (1u << 10)
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -63,6 +64,8 @@ struct vml_machine_cfg {
     uint64_t swap_bytes;        /* swap space, bytes, a multiple of 4 KiB; 0 = no swap */
     bool no_zero_page;          /* zero_page=off: reads of untouched anonymous memory allocate
                                  * (kernels that forbid the zero page); false */
+    bool no_pt_reclaim;         /* pt_reclaim=off: MADV_DONTNEED keeps the PTE tables it empties
+                                 * (kernels without CONFIG_PT_RECLAIM); false */
     uint64_t hugepages[VML_NR_HUGE_SIZES]; /* hugepages=2M:N,1G:N: hugetlb pool sizes, by
                                             * enum vml_huge_size; 0 */
     unsigned hugepages_given;              /* bit (1 << size): that size was written */

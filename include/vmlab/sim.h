@@ -47,6 +47,8 @@ struct vml_sim_config {
     uint64_t seed;               /* address-space randomisation; 0 = off, as under setarch -R */
     bool no_zero_page;           /* anonymous read faults allocate a page instead of mapping the
                                   * zero page (mm_forbids_zeropage; some kernels are built so) */
+    bool no_pt_reclaim;          /* MADV_DONTNEED keeps the PTE tables it empties, as kernels
+                                  * without CONFIG_PT_RECLAIM do (x86-64 6.18 has it) */
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */

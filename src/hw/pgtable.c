@@ -35,7 +35,9 @@ struct vml_pt {
     struct vml_phys *phys; /* where the tables live (borrowed) */
     uint64_t root;         /* pfn of the top table */
     unsigned levels;       /* 4 or 5 */
-    unsigned node;         /* node tables are allocated on */
+    unsigned node;         /* node tables are allocated on, without alloc */
+    vml_pt_alloc_fn alloc; /* the owner's table allocator, or NULL */
+    void *alloc_ctx;       /* its argument */
     uint64_t tables[6];    /* tables per level, 1..5 */
 };
 
@@ -87,7 +89,16 @@ static uint64_t canonical(const struct vml_pt *pt, uint64_t lin)
     return (uint64_t)((int64_t)(lin << shift) >> shift);
 }
 
-int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct vml_pt **out)
+/* A new zeroed table frame, from the owner's allocator or else from node. */
+static int alloc_table(const struct vml_pt *pt, uint64_t *pfn)
+{
+    if (pt->alloc)
+        return pt->alloc(pt->alloc_ctx, pfn);
+    return phys_alloc_table(pt->phys, pt->node, pfn);
+}
+
+static int create(struct vml_phys *phys, unsigned levels, unsigned node, vml_pt_alloc_fn alloc,
+                  void *ctx, struct vml_pt **out)
 {
     if ((levels != 4 && levels != 5) || node >= vml_phys_nr_nodes(phys))
         return VML_EINVAL;
@@ -97,7 +108,9 @@ int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct 
     pt->phys = phys;
     pt->levels = levels;
     pt->node = node;
-    int r = phys_alloc_table(phys, node, &pt->root);
+    pt->alloc = alloc;
+    pt->alloc_ctx = ctx;
+    int r = alloc_table(pt, &pt->root);
     if (r) {
         free(pt);
         return r;
@@ -105,6 +118,19 @@ int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct 
     pt->tables[levels] = 1;
     *out = pt;
     return 0;
+}
+
+int vml_pt_create(struct vml_phys *phys, unsigned levels, unsigned node, struct vml_pt **out)
+{
+    return create(phys, levels, node, NULL, NULL, out);
+}
+
+int vml_pt_create_alloc(struct vml_phys *phys, unsigned levels, vml_pt_alloc_fn alloc, void *ctx,
+                        struct vml_pt **out)
+{
+    if (!alloc)
+        return VML_EINVAL;
+    return create(phys, levels, 0, alloc, ctx, out);
 }
 
 /* Frees a table and, below it, every table it points to. */
@@ -166,7 +192,7 @@ static int walk(struct vml_pt *pt, uint64_t va, unsigned target, struct alloc_lo
             if (!log)
                 return VML_ENOENT;
             uint64_t child;
-            int r = phys_alloc_table(pt->phys, pt->node, &child);
+            int r = alloc_table(pt, &child);
             if (r)
                 return r;
             log->t[log->n].pfn = child;
@@ -250,7 +276,7 @@ enum range_op { OP_VISIT, OP_UNMAP, OP_PROTECT, OP_FREE_EMPTY };
 struct range {
     enum range_op op;
     uint64_t lo, hi;        /* linear addresses, inclusive */
-    unsigned flags;         /* VML_PT_KEEP_TABLES */
+    unsigned flags;         /* VML_PT_KEEP_TABLES, VML_PT_FREE_PT */
     uint64_t set, clear;    /* protect */
     vml_pt_leaf_fn changed; /* unmap, protect */
     vml_pt_visit_fn visit;  /* visit */
@@ -325,8 +351,9 @@ static void range_walk(struct vml_pt *pt, uint64_t tbl, unsigned level, uint64_t
         uint64_t child = vml_pte_pfn(e);
         range_walk(pt, child, level - 1, ebase, rg);
         bool covered = ebase >= rg->lo && ebase + span - 1 <= rg->hi;
-        bool drop = (rg->op == OP_UNMAP && !(rg->flags & VML_PT_KEEP_TABLES)) ||
-                    (rg->op == OP_FREE_EMPTY && covered);
+        bool unmap_frees = !(rg->flags & VML_PT_KEEP_TABLES) ||
+                           ((rg->flags & VML_PT_FREE_PT) && level == 2 && covered);
+        bool drop = (rg->op == OP_UNMAP && unmap_frees) || (rg->op == OP_FREE_EMPTY && covered);
         if (drop && nr_used(pt, child) == 0) {
             set_entry(pt, tbl, i, 0);
             vml_phys_free(pt->phys, child, 0);
@@ -372,7 +399,7 @@ static int64_t run_range(struct vml_pt *pt, uint64_t start, uint64_t end, struct
 int64_t vml_pt_unmap(struct vml_pt *pt, uint64_t start, uint64_t end, unsigned flags,
                      vml_pt_leaf_fn fn, void *ctx)
 {
-    if (flags & ~VML_PT_KEEP_TABLES)
+    if (flags & ~(VML_PT_KEEP_TABLES | VML_PT_FREE_PT))
         return VML_EINVAL;
     struct range rg = { .op = OP_UNMAP, .flags = flags, .changed = fn, .ctx = ctx };
     return run_range(pt, start, end, &rg);

@@ -238,6 +238,7 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
 {
     struct sim_mm *mm = t->mm;
     *major = false;
+    mm->pt_node = task_node(sim, t); /* tables this fault needs: the faulting CPU's node first */
     struct vma *v = vma_find(mm->vmas, va);
     if (!v && !(v = expand_stack(sim, mm, va)))
         return VML_SEGV_MAPERR;

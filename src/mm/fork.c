@@ -46,10 +46,10 @@ static int copy_leaf(const struct vml_pt_leaf *leaf, void *arg)
     return 0;
 }
 
-int mm_fork(struct vml_sim *sim, struct sim_mm *parent, struct sim_mm **out)
+int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct sim_mm **out)
 {
     struct sim_mm *child;
-    int r = mm_create_empty(sim, &parent->layout, &child);
+    int r = mm_create_empty(sim, &parent->layout, node, &child);
     if (r)
         return r;
     child->start_brk = parent->start_brk;

@@ -28,17 +28,28 @@ static void on_release(void *ctx, struct vma *v)
 
 static const struct vma_set_ops vma_ops = { .split = on_split, .release = on_release };
 
-int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, struct sim_mm **out)
+/* Page tables (pgd_alloc, __pud_alloc ... -> pagetable_alloc) come from the buddy allocator as
+ * any page: the preferred node is the CPU's of the task at work, with zonelist fallback. */
+static int mm_alloc_table(void *ctx, uint64_t *pfn)
+{
+    struct sim_mm *mm = ctx;
+    return page_alloc_table(mm->sim, mm->pt_node, pfn);
+}
+
+int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, unsigned node,
+                    struct sim_mm **out)
 {
     struct sim_mm *mm = calloc(1, sizeof(*mm));
     if (!mm)
         return VML_EHOST;
+    mm->sim = sim;
+    mm->pt_node = node;
     struct vma_set_config vc = { .ops = &vma_ops,
                                  .ops_ctx = sim,
                                  .stack_guard_gap = layout->stack_guard_gap };
     int r = vma_set_create(&vc, &mm->vmas);
     if (r == 0)
-        r = vml_pt_create(sim->phys, layout->levels, 0, &mm->pt);
+        r = vml_pt_create_alloc(sim->phys, layout->levels, mm_alloc_table, mm, &mm->pt);
     if (r) {
         vma_set_destroy(mm->vmas);
         free(mm);
@@ -49,7 +60,7 @@ int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, struc
     return 0;
 }
 
-int mm_create(struct vml_sim *sim, struct sim_mm **out)
+int mm_create(struct vml_sim *sim, unsigned node, struct sim_mm **out)
 {
     struct mmap_layout_config lc;
     mmap_layout_config_default(&lc);
@@ -61,7 +72,7 @@ int mm_create(struct vml_sim *sim, struct sim_mm **out)
     if (r)
         return r;
     struct sim_mm *mm;
-    if ((r = mm_create_empty(sim, &layout, &mm)) != 0)
+    if ((r = mm_create_empty(sim, &layout, node, &mm)) != 0)
         return r;
     struct vma *stack;
     if ((r = mmap_map_stack(mm->vmas, &mm->layout, &stack)) != 0) {
@@ -122,15 +133,25 @@ static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
 }
 
 void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
-               uint64_t end)
+               uint64_t end, bool reclaim_pt)
 {
     mm_update_hiwater(mm);
     if (v->flags & VM_HUGETLB) {
-        hugetlb_zap(sim, mm, v, start, end);
+        hugetlb_zap(sim, mm, v, start, end); /* __unmap_hugepage_range: no PTE tables to free */
         return;
     }
     struct zap_ctx z = { sim, mm, (v->flags & VM_LOCKED) != 0 };
-    vml_pt_unmap(mm->pt, start, end, VML_PT_KEEP_TABLES, zap_leaf, &z);
+    /* zap_pte_range runs once per PMD entry over [addr, pmd_addr_end(addr, end)), the range
+     * already clipped to the VMA; with reclaim_pt and a whole PMD_SIZE of it
+     * (reclaim_pt_is_enabled in mm/pt_reclaim.c), the table, every entry now none, is cleared
+     * from the PMD and freed (try_get_and_clear_pmd / try_to_free_pte, then free_pte:
+     * mm_dec_nr_ptes). Zapping clears every entry here (nothing is skipped: no uffd-wp
+     * markers), so exactly the PTE tables whose 2 MiB lies inside [start, end) go; PMD and
+     * upper tables stay. */
+    unsigned flags = VML_PT_KEEP_TABLES;
+    if (reclaim_pt && !sim->cfg.no_pt_reclaim)
+        flags |= VML_PT_FREE_PT;
+    vml_pt_unmap(mm->pt, start, end, flags, zap_leaf, &z);
     sim_flush_range(sim, mm, start, end);
 }
 
@@ -140,7 +161,7 @@ void mm_destroy(struct vml_sim *sim, struct sim_mm *mm)
         return;
     /* exit_mmap: unmap every VMA, then free the tables and the VMAs. */
     for (struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
-        zap_range(sim, mm, v, v->start, v->end);
+        zap_range(sim, mm, v, v->start, v->end, false);
         if (v->flags & VM_ACCOUNT)
             sim->committed -= vma_pages(v);
     }

@@ -90,7 +90,7 @@ static void unmap_piece(void *arg, struct vma *piece)
 {
     struct unmap_ctx *u = arg;
     struct sim_mm *mm = u->mm;
-    zap_range(u->sim, mm, piece, piece->start, piece->end);
+    zap_range(u->sim, mm, piece, piece->start, piece->end, false);
     vm_stat_account(mm, piece->flags, vma_pages(piece), -1);
     if (piece->flags & VM_ACCOUNT)
         u->sim->committed -= vma_pages(piece);
@@ -418,8 +418,8 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
         }
         if (v->start > cur)
             hole = true;
-        if (s < e)
-            zap_range(sim, mm, v, s, e);
+        if (s < e) /* madvise_dontneed_single_vma: zap_details.reclaim_pt */
+            zap_range(sim, mm, v, s, e, true);
         cur = v->end;
     }
     if (cur < end)

@@ -19,8 +19,8 @@ enum lru_list page_lru(const struct frame *f)
                            ((f->flags & PGF_ACTIVE) ? 1 : 0));
 }
 
-/* NUMA counters of an allocation (pgalloc_* and pgfree are counted by phys, for every frame,
- * page tables included). */
+/* NUMA counters of an allocation, page tables included (pgalloc_* and pgfree are counted by
+ * phys, for every frame). */
 static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned preferred)
 {
     /* mm/vmstat.c zone_statistics: hit/miss against the preferred node, foreign on it. */
@@ -34,7 +34,8 @@ static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned pre
 }
 
 /* Allocates one frame on node or, failing that, the nearest node with memory (the zonelist
- * order of build_zonelists: by distance, then node number). */
+ * order of build_zonelists: by distance, then node number). Page-table frames get their
+ * content too (phys_alloc_table). */
 static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use use, uint64_t *pfn)
 {
     unsigned n = vml_phys_nr_nodes(sim->phys);
@@ -49,12 +50,23 @@ static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use us
                 best = c;
         }
         tried[best] = true;
-        if (vml_phys_alloc(sim->phys, best, 0, use, pfn) == 0) {
+        int r = use == VML_USE_PGTABLE ? phys_alloc_table(sim->phys, best, pfn)
+                                       : vml_phys_alloc(sim->phys, best, 0, use, pfn);
+        if (r == 0) {
             count_alloc(sim, sim_frame(sim, *pfn), node);
             return 0;
         }
+        if (r != VML_ENOMEM)
+            return r; /* the host is out of memory: no node would do better */
     }
     return VML_ENOMEM;
+}
+
+int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
+{
+    /* pagetable_alloc -> alloc_pages_noprof: GFP_PGTABLE_USER under the task's policy, so the
+     * same zonelist fallback as any other page. */
+    return alloc_frame(sim, node, VML_USE_PGTABLE, pfn);
 }
 
 static void lru_add(struct vml_sim *sim, struct frame *f)

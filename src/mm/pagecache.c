@@ -1,10 +1,19 @@
 /* mm/pagecache.c: simulated files and their page cache (mm/filemap.c in miniature).
  *
- * A file is a name, a size and a sparse index of cached pages. Regular files read in on a miss
- * (a major fault when a mapping touches it, no fault for read(2)); shmem objects (memfd,
- * MAP_SHARED|MAP_ANONYMOUS) have no backing store, so a missing page is simply allocated, and
- * their pages count as Shmem. No readahead: a miss reads one page (Linux reads ahead, so its
- * fault counts for uncached files are lower; docs/design.md).
+ * A file is a name, a size and a sparse index of cached pages. A regular file's missing page
+ * is brought in from the file (a major fault when a mapping touches it, no fault for read(2));
+ * shmem objects (memfd, MAP_SHARED|MAP_ANONYMOUS) have no backing store, so a missing page is
+ * simply allocated, and their pages count as Shmem. No readahead: a miss brings in one page
+ * (Linux reads ahead, so its fault counts for uncached files are lower; docs/design.md).
+ *
+ * Which misses read the disk (pgpgin, counted per bio in submit_bio): only those of pages whose
+ * blocks hold data, and for write(2) only when the write leaves part of the page to fill
+ * (ext4_block_write_begin reads a mapped block only if the write does not cover it; a full
+ * page is not read). A hole (no block) is zero-filled without I/O: ext4_mpage_readpages for
+ * reads and faults, ext4_da_get_block_prep's new buffer for writes. Blocks get data only when
+ * written pages are written back, and the simulation has no writeback and never drops a page
+ * from a live file's cache: files are created sparse (as `file create` does with ftruncate on
+ * the real kernel), so every miss here is a hole and nothing is ever read.
  */
 #include "mm/sim_internal.h"
 
@@ -77,11 +86,10 @@ int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned 
         return r;
     f->pages[index >> DIR_SHIFT][index & (DIR_SIZE - 1)] = *pfn + 1;
     f->nr_cached++;
-    if (!f->shmem) {
-        /* Read from the backing store: page-in I/O (filemap_fault, filemap_read). */
+    /* filemap_fault: a page that was not cached makes the fault major, I/O or not (a hole is
+     * zero-filled: no pgpgin, see above); shmem_fault allocates without. */
+    if (!f->shmem)
         *major = true;
-        sim->events[VML_VMSTAT_pgpgin] += PAGE_SIZE / 1024;
-    }
     return 0;
 }
 

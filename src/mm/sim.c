@@ -202,7 +202,8 @@ static int task_start(struct vml_sim *sim, const char *comm, int ppid, struct si
 int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid)
 {
     struct sim_mm *mm;
-    int r = mm_create(sim, &mm);
+    /* The new process runs nowhere yet: CPU 0's node, as task_node says. */
+    int r = mm_create(sim, cpu_node(sim, 0), &mm);
     return r ? r : task_start(sim, comm, 1, mm, pid);
 }
 
@@ -214,7 +215,7 @@ int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
     char comm[16];
     memcpy(comm, p->comm, sizeof(comm));
     struct sim_mm *mm;
-    int r = mm_fork(sim, p->mm, &mm);
+    int r = mm_fork(sim, p->mm, task_node(sim, p), &mm);
     return r ? r : task_start(sim, comm, pid, mm, child);
 }
 

@@ -85,6 +85,9 @@ struct sim_file {
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
 struct sim_mm {
+    struct vml_sim *sim; /* the machine whose memory its page tables take */
+    unsigned pt_node;    /* node new page tables prefer: that of the CPU running the task that
+                          * changes the mm (the task itself, or the parent copying at fork) */
     struct vml_pt *pt;
     struct vma_set *vmas;
     struct mmap_layout layout;
@@ -161,6 +164,9 @@ static inline bool pte_normal_page(const struct vml_sim *sim, uint64_t entry)
  * on the inactive anon LRU. VML_ENOMEM when memory is exhausted. */
 int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
                     uint64_t *pfn);
+/* A page-table frame (zeroed content) on node, falling back to other nodes as any page does.
+ * VML_ENOMEM when memory is exhausted. */
+int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn);
 /* A new page for a file's cache (refcount 1 held by the cache), on the file or anon LRU. */
 int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
                      uint64_t *pfn);
@@ -195,7 +201,8 @@ struct sim_file *sim_file(const struct vml_sim *sim, int id);
 int file_id_of(const struct vml_sim *sim, const struct sim_file *f);
 /* The cached page at index, or 0 (pfn + 1 encoding hidden). */
 uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn);
-/* Finds or reads in the page at index; *major is set when it had to be read. */
+/* Finds or brings in the page at index; *major is set when a regular file's page was not
+ * cached (filemap_fault's VM_FAULT_MAJOR; every miss is a hole, zero-filled: pagecache.c). */
 int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node, uint64_t *pfn,
               bool *major);
 /* Makes room in the index for index (VML_EHOST), then stores a page there. */
@@ -211,10 +218,12 @@ int file_create_hugetlb(struct vml_sim *sim, unsigned hstate, uint64_t size, str
 void files_destroy(struct vml_sim *sim);
 
 /* ---- address spaces (mm.c, mmap.c, fault.c, fork.c) ---- */
-/* A process's first address space: layout, [stack] VMA, empty heap. */
-int mm_create(struct vml_sim *sim, struct sim_mm **out);
+/* A process's first address space: layout, [stack] VMA, empty heap. node: that of the CPU
+ * the creating task runs on, where its page tables go first. */
+int mm_create(struct vml_sim *sim, unsigned node, struct sim_mm **out);
 /* An address space with no VMA and the given layout (fork's child). */
-int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, struct sim_mm **out);
+int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, unsigned node,
+                    struct sim_mm **out);
 /* vm_stat_account: total_vm and the data/exec/stack counts, by sign. */
 void vm_stat_account(struct sim_mm *mm, uint64_t flags, uint64_t pages, int sign);
 void mm_destroy(struct vml_sim *sim, struct sim_mm *mm);
@@ -222,12 +231,16 @@ void mm_destroy(struct vml_sim *sim, struct sim_mm *mm);
  * (positive) or a negative VML_E* (simulated memory exhausted: OOM). */
 int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum vml_access access,
                     bool *major);
-int mm_fork(struct vml_sim *sim, struct sim_mm *parent, struct sim_mm **child);
+/* fork's copy; node: that of the CPU the parent runs on (copy_page_range runs in the parent,
+ * so the child's first tables are allocated there). */
+int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct sim_mm **child);
 /* The leaf PTE flags of a VMA's protection (vm_get_page_prot): writable only when asked. */
 uint64_t vma_pte_flags(const struct vma *v, bool writable);
-/* Unmaps the pages of [start, end) inside v (zap_page_range): rmap and RSS updated. */
+/* Unmaps the pages of [start, end) inside v (zap_page_range_single): rmap and RSS updated.
+ * reclaim_pt (zap_details.reclaim_pt, set by MADV_DONTNEED): the PTE tables the range covers
+ * whole are freed too, when the machine has CONFIG_PT_RECLAIM. */
 void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
-               uint64_t end);
+               uint64_t end, bool reclaim_pt);
 /* RSS counter of a mapped page: MM_ANONPAGES, MM_FILEPAGES or MM_SHMEMPAGES. */
 int mm_counter_of(const struct frame *f);
 void mm_update_hiwater(struct sim_mm *mm);

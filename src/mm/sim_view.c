@@ -335,10 +335,13 @@ static void show_numa_map(const struct vml_sim *sim, const struct sim_mm *mm, co
 
 static uint64_t vm_pte_kb(const struct sim_mm *mm)
 {
-    /* pgtables_bytes: every table but the top one (the PGD is not counted). */
+    /* pgtables_bytes counts the PTE, PMD and PUD tables only (mm_inc_nr_ptes/pmds/puds, from
+     * __pte_alloc, __pmd_alloc and __pud_alloc in mm/memory.c): neither the PGD (pgd_alloc) nor,
+     * with 5-level paging, a P4D table (__p4d_alloc calls no mm_inc_nr_*). Both still count in
+     * meminfo's PageTables (pagetable_pgd_ctor, pagetable_p4d_ctor: NR_PAGETABLE). */
     struct vml_pt_stats st;
     vml_pt_stats(mm->pt, &st);
-    return (st.nr_tables - 1) * 4;
+    return (st.tables[VML_PT_PT] + st.tables[VML_PT_PD] + st.tables[VML_PT_PDPT]) * 4;
 }
 
 static void status_mem(const struct sim_mm *mm, struct vml_status_mem *s)
@@ -582,8 +585,8 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_shmem] = c.n.shmem;
     out->v[VML_VMSTAT_nr_page_table_pages] = c.pgtables;
     /* Allocation events from phys: every frame, page tables included; the zero page is
-     * static in the kernel, not allocated (mm/memory.c: empty_zero_page). Page tables come
-     * from the node the address space was created on, counted as local hits. */
+     * static in the kernel, not allocated (mm/memory.c: empty_zero_page). The NUMA events of
+     * page tables are counted where they are allocated, as those of other pages (mm/page.c). */
     static const enum vml_vmstat_item by_zone[VML_NR_ZONES] = { VML_VMSTAT_pgalloc_dma,
                                                                 VML_VMSTAT_pgalloc_dma32,
                                                                 VML_VMSTAT_pgalloc_normal };
@@ -593,8 +596,6 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
         for (unsigned z = 0; z < VML_NR_ZONES; z++)
             out->v[by_zone[z]] += u.allocated[z];
         out->v[VML_VMSTAT_pgfree] += u.freed;
-        out->v[VML_VMSTAT_numa_hit] += u.allocated_by_use[VML_USE_PGTABLE];
-        out->v[VML_VMSTAT_numa_local] += u.allocated_by_use[VML_USE_PGTABLE];
     }
     out->v[by_zone[sim_frame(sim, sim->zero_pfn)->zone]]--;
     /* global_dirty_limits: 20% / 10% of dirtyable memory (free + file LRU - reserve). */

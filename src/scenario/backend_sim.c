@@ -40,6 +40,7 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     cfg.paging = m->paging_levels;
     cfg.seed = m->seed;
     cfg.no_zero_page = m->no_zero_page;
+    cfg.no_pt_reclaim = m->no_pt_reclaim;
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
         cfg.nr_hugepages[i] = m->hugepages[i];
     b->nr_cpus = m->nr_cpus;

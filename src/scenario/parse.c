@@ -483,7 +483,8 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 /* ---- machine ------------------------------------------------------------------------------ */
 
-#define MACHINE_KEYS "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page, hugepages"
+#define MACHINE_KEYS                                                                               \
+    "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page, hugepages, pt_reclaim"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -538,8 +539,9 @@ static int machine_hugepages(struct parser *p, struct vml_machine_cfg *m, struct
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
-    static const char *const keys[] = { "ram",  "nodes", "cpu",  "paging",    "cpus",
-                                        "seed", "thp",   "swap", "zero_page", "hugepages" };
+    static const char *const keys[] = { "ram",       "nodes",     "cpu",       "paging",
+                                        "cpus",      "seed",      "thp",       "swap",
+                                        "zero_page", "hugepages", "pt_reclaim" };
     const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
     unsigned k = 0;
     while (k < nkeys && !is(key, keys[k]))
@@ -591,6 +593,14 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
             return fail(p, val.col, "zero_page must be on or off, not '%.*s'", Q(val));
         return 0;
     case VML_MCFG_HUGEPAGES: return machine_hugepages(p, m, val);
+    case VML_MCFG_PT_RECLAIM:
+        if (is(val, "on"))
+            m->no_pt_reclaim = false;
+        else if (is(val, "off"))
+            m->no_pt_reclaim = true;
+        else
+            return fail(p, val.col, "pt_reclaim must be on or off, not '%.*s'", Q(val));
+        return 0;
     default:
         if ((r = size_word(p, val, "swap", &m->swap_bytes)))
             return r;

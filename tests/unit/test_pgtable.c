@@ -242,7 +242,7 @@ static void test_unmap_keep_tables_then_free_empty(void **state)
     assert_int_equal(vml_pt_map(f->pt, 0x600000, p, VML_PS_4K, 0), 0);
     assert_int_equal(tables(f, 0), 5); /* root, PDPT, PD, two PTs */
     assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x800000, VML_PT_KEEP_TABLES, NULL, NULL), 2);
-    assert_int_equal(tables(f, 0), 5); /* zap leaves tables in place, as MADV_DONTNEED does */
+    assert_int_equal(tables(f, 0), 5); /* zap leaves tables in place */
     /* A 2 MiB leaf cannot go where an empty PT sits. */
     uint64_t p2 = data_frame(f, 9);
     assert_int_equal(vml_pt_map(f->pt, 0x400000, p2, VML_PS_2M, 0), VML_EEXIST);
@@ -252,6 +252,35 @@ static void test_unmap_keep_tables_then_free_empty(void **state)
     assert_int_equal(vml_pt_free_empty(f->pt, 0, 1ull << 47), 3); /* PT, PD, PDPT */
     assert_int_equal(tables(f, 0), 1);
     assert_int_equal(vml_pt_map(f->pt, 0x400000, p2, VML_PS_2M, 0), 0);
+    teardown(f);
+}
+
+/* VML_PT_FREE_PT: the zap frees the PT tables whose whole 2 MiB lies in the range, nothing
+ * else (CONFIG_PT_RECLAIM's MADV_DONTNEED). */
+static void test_unmap_free_pt(void **state)
+{
+    (void)state;
+    struct fx *f = setup_levels(4, 64 * VML_MiB);
+    uint64_t p = data_frame(f, 0);
+    const unsigned keep_pt = VML_PT_KEEP_TABLES | VML_PT_FREE_PT;
+    for (uint64_t va = 0x400000; va < 0xa00000; va += 0x100000) /* 3 PTs: 4, 6, 8 MiB */
+        assert_int_equal(vml_pt_map(f->pt, va, p, VML_PS_4K, 0), 0);
+    assert_int_equal(tables(f, VML_PT_PT), 3);
+    assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x400000, 4, NULL, NULL), VML_EINVAL);
+    /* 5 MiB .. 10 MiB: the PT of 4 MiB partly (its entry at 5 MiB goes, the table stays), those
+     * of 6 and 8 MiB whole. */
+    assert_int_equal(vml_pt_unmap(f->pt, 0x500000, 0xa00000, keep_pt, NULL, NULL), 5);
+    assert_int_equal(tables(f, VML_PT_PT), 1);
+    assert_int_equal(tables(f, VML_PT_PD), 1);
+    /* The remaining PT, empty after this range, is covered whole: freed; the PD stays. */
+    assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x600000, keep_pt, NULL, NULL), 1);
+    assert_int_equal(tables(f, 0), 3); /* root, PDPT, PD */
+    /* An empty PT covered whole by a later range goes too. */
+    assert_int_equal(vml_pt_map(f->pt, 0x400000, p, VML_PS_4K, 0), 0);
+    assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x401000, VML_PT_KEEP_TABLES, NULL, NULL), 1);
+    assert_int_equal(tables(f, VML_PT_PT), 1);
+    assert_int_equal(vml_pt_unmap(f->pt, 0x400000, 0x600000, keep_pt, NULL, NULL), 0);
+    assert_int_equal(tables(f, 0), 3);
     teardown(f);
 }
 
@@ -299,6 +328,57 @@ static void test_protect(void **state)
     assert_int_equal(vml_pt_lookup(f->pt, 0x11000, &leaf), 0);
     assert_true(leaf.entry & VML_PTE_NX);
     teardown(f);
+}
+
+/* An allocator that takes table frames from node 1 and refuses after `left` calls. */
+struct hook {
+    struct vml_phys *phys;
+    unsigned calls, left;
+};
+
+static int hook_alloc(void *ctx, uint64_t *pfn)
+{
+    struct hook *h = ctx;
+    h->calls++;
+    if (h->left == 0)
+        return VML_ENOMEM;
+    h->left--;
+    return phys_alloc_table(h->phys, 1, pfn);
+}
+
+/* vml_pt_create_alloc: every table, root included, comes from the owner's allocator. */
+static void test_alloc_hook(void **state)
+{
+    (void)state;
+    struct vml_phys *phys;
+    struct vml_phys_config cfg = { .ram_bytes = 8 * VML_MiB, .nr_nodes = 2 };
+    assert_int_equal(vml_phys_create(&cfg, &phys, NULL), 0);
+    struct vml_pt *pt;
+    struct hook h = { .phys = phys, .left = 3 };
+    assert_int_equal(vml_pt_create_alloc(phys, 4, NULL, NULL, &pt), VML_EINVAL);
+    assert_int_equal(vml_pt_create_alloc(phys, 4, hook_alloc, &h, &pt), 0);
+    assert_int_equal(h.calls, 1);
+    assert_int_equal(phys_frame(phys, vml_pt_root(pt))->node, 1);
+    uint64_t pfn;
+    assert_int_equal(vml_phys_alloc(phys, 0, 0, VML_USE_TEST, &pfn), 0);
+    /* A first mapping needs a PDPT, a PD and a PT: the third is refused, the two go back. */
+    assert_int_equal(vml_pt_map(pt, 0x400000, pfn, VML_PS_4K, 0), VML_ENOMEM);
+    assert_int_equal(h.calls, 4);
+    struct vml_phys_usage u;
+    vml_phys_usage(phys, 1, &u);
+    assert_int_equal(u.used[VML_USE_PGTABLE], 1);
+    h.left = 3;
+    assert_int_equal(vml_pt_map(pt, 0x400000, pfn, VML_PS_4K, 0), 0);
+    assert_int_equal(h.calls, 7);
+    vml_phys_usage(phys, 1, &u);
+    assert_int_equal(u.used[VML_USE_PGTABLE], 4); /* root, PDPT, PD, PT: all on node 1 */
+    char why[256];
+    assert_int_equal(vml_pt_check(pt, why, sizeof(why)), 0);
+    vml_pt_destroy(pt);
+    vml_phys_free(phys, pfn, 0);
+    vml_phys_usage(phys, 1, &u);
+    assert_int_equal(u.used[VML_USE_PGTABLE], 0);
+    vml_phys_destroy(phys);
 }
 
 static void test_enomem_rolls_back(void **state)
@@ -373,9 +453,11 @@ int main(void)
         cmocka_unit_test(test_for_each_order_and_kernel_half),
         cmocka_unit_test(test_unmap_frees_tables),
         cmocka_unit_test(test_unmap_keep_tables_then_free_empty),
+        cmocka_unit_test(test_unmap_free_pt),
         cmocka_unit_test(test_straddle_is_rejected_unchanged),
         cmocka_unit_test(test_protect),
         cmocka_unit_test(test_enomem_rolls_back),
+        cmocka_unit_test(test_alloc_hook),
         cmocka_unit_test(test_checker_catches_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

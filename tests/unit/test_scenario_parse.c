@@ -195,6 +195,20 @@ static void test_machine(void **state)
     assert_false(s->machine.no_zero_page);
     vml_scenario_free(s);
     bad("machine ram=1G zero_page=maybe", 1, 26, "zero_page must be on or off, not 'maybe'");
+    s = ok("machine ram=1G\n");
+    assert_false(s->machine.no_pt_reclaim); /* CONFIG_PT_RECLAIM, as x86-64 6.18 ships it */
+    vml_scenario_free(s);
+    s = ok("machine ram=1G pt_reclaim=off\n");
+    assert_true(s->machine.no_pt_reclaim);
+    assert_int_equal(s->machine.given, VML_MCFG_RAM | VML_MCFG_PT_RECLAIM);
+    vml_scenario_free(s);
+    s = ok("machine pt_reclaim=on ram=1G\n");
+    assert_false(s->machine.no_pt_reclaim);
+    assert_int_equal(s->machine.given, VML_MCFG_RAM | VML_MCFG_PT_RECLAIM);
+    vml_scenario_free(s);
+    bad("machine ram=1G pt_reclaim=yes", 1, 27, "pt_reclaim must be on or off, not 'yes'");
+    bad("machine ram=1G pt_reclaim=", 1, 27, "pt_reclaim must be on or off, not ''");
+    bad("machine ram=1G pt_reclaim=off pt_reclaim=on", 1, 31, "'pt_reclaim' given twice");
 
     s = ok("machine ram=4G hugepages=2M:64,1g:2\n");
     assert_int_equal(s->machine.hugepages[VML_HUGE_2M], 64);

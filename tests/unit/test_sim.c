@@ -52,21 +52,26 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct vml_sim *new_sim_cfg(uint64_t ram, unsigned nodes, unsigned cpus, const char *cpu,
-                                   unsigned paging)
+static void sim_cfg(struct vml_sim_config *cfg, uint64_t ram, unsigned nodes, unsigned cpus,
+                    const char *cpu, unsigned paging)
 {
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = ram;
-    cfg.phys.nr_nodes = nodes;
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->phys.ram_bytes = ram;
+    cfg->phys.nr_nodes = nodes;
     struct vml_diag d;
     memset(&d, 0, sizeof(d));
-    if (vml_cpu_model_parse(cpu, &cfg.cpu, &d) != 0)
+    if (vml_cpu_model_parse(cpu, &cfg->cpu, &d) != 0)
         fail_msg("cpu %s: %s", cpu, d.msg);
-    cfg.nr_cpus = cpus;
-    cfg.paging = paging;
+    cfg->nr_cpus = cpus;
+    cfg->paging = paging;
+}
+
+static struct vml_sim *new_sim_from(const struct vml_sim_config *cfg)
+{
+    struct vml_diag d;
+    memset(&d, 0, sizeof(d));
     struct vml_sim *sim = NULL;
-    int r = vml_sim_create(&cfg, &sim, &d);
+    int r = vml_sim_create(cfg, &sim, &d);
     if (r)
         fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
     for (size_t i = 0; i < MAX_SIMS; i++) {
@@ -78,6 +83,14 @@ static struct vml_sim *new_sim_cfg(uint64_t ram, unsigned nodes, unsigned cpus, 
     vml_sim_destroy(sim);
     fail_msg("more than %d machines at once", MAX_SIMS);
     return NULL;
+}
+
+static struct vml_sim *new_sim_cfg(uint64_t ram, unsigned nodes, unsigned cpus, const char *cpu,
+                                   unsigned paging)
+{
+    struct vml_sim_config cfg;
+    sim_cfg(&cfg, ram, nodes, cpus, cpu, paging);
+    return new_sim_from(&cfg);
 }
 
 /* 512 MiB, one node, one Skylake CPU, 4-level paging, no ASLR. */
@@ -491,6 +504,75 @@ static void test_fork_zero_page_vma_not_copied(void **state)
     done(sim);
 }
 
+/* ---- NUMA --------------------------------------------------------------------------------- */
+
+static uint64_t node_free(const struct vml_sim *sim, unsigned node)
+{
+    struct vml_phys_usage u;
+    vml_phys_usage(sim->phys, node, &u);
+    return u.free;
+}
+
+static unsigned table_node(struct vml_sim *sim, int pid, uint64_t va)
+{
+    struct vml_pt_leaf leaf;
+    assert_int_equal(vml_pt_lookup(mm_of(sim, pid)->pt, va, &leaf), 0);
+    return sim_node(sim, leaf.table_pfn);
+}
+
+/* Page tables come from the buddy allocator like any page (pagetable_alloc ->
+ * alloc_pages_noprof, GFP_PGTABLE_USER): the running task's node first, then the zonelist's
+ * other nodes. A full node 0 must not make a fault fail while node 1 has memory. */
+static void test_page_tables_fall_back_to_other_node(void **state)
+{
+    (void)state;
+    /* Two nodes of 128 MiB (32768 frames), CPU 0 on node 0, CPU 1 on node 1. Node 0 holds the
+     * zero page: 32767 free. */
+    struct vml_sim *sim = new_sim_cfg(256 * MB, 2, 2, "skylake", 4);
+    assert_int_equal(node_free(sim, 0), 32767);
+    int p = spawn(sim, "p"); /* its PGD on node 0: 32766 free */
+    assert_int_equal(vml_sim_run_on(sim, 0, p), 0);
+    uint64_t a = anon(sim, p, 160 * MB);
+    assert_int_equal(a & (2 * MB - 1), 0); /* THP-aligned: 80 PTE tables, 1 PMD, 1 PUD */
+    /* 40960 pages + 82 tables = 41042 frames: 32766 on node 0, 8276 on node 1. */
+    touch_expect(sim, p, a, a + 160 * MB, VML_WRITE, 40960, 0);
+    assert_int_equal(node_free(sim, 0), 0);
+    assert_int_equal(node_free(sim, 1), 32768 - 8276);
+    assert_int_equal(table_node(sim, p, a + 160 * MB - PG), 1); /* the last PTE table */
+    assert_int_equal(status(sim, p, "VmPTE"), 82 * 4);
+    /* zone_statistics: the PGD and the 32766 frames that filled node 0 hit it, the rest
+     * missed it. */
+    assert_int_equal(vmstat(sim, "numa_hit"), 1 + 32766);
+    assert_int_equal(vmstat(sim, "numa_local"), 1 + 32766);
+    assert_int_equal(vmstat(sim, "numa_miss"), 8276);
+    assert_int_equal(vmstat(sim, "numa_foreign"), 8276);
+    assert_int_equal(vmstat(sim, "numa_other"), 8276);
+
+    /* A new mapping in the gap left above it (a ends at 0x7ffff7e00000) needs a new PTE
+     * table: node 1's, as its pages. */
+    uint64_t b = anon(sim, p, 1 * MB);
+    assert_int_equal(a + 160 * MB, 0x7ffff7e00000ull);
+    assert_int_equal(b, MMAP_BASE - 1 * MB);
+    touch_expect(sim, p, b, b + 1 * MB, VML_WRITE, 256, 0);
+    assert_int_equal(table_node(sim, p, b), 1);
+    assert_int_equal(node_free(sim, 1), 32768 - 8276 - 257);
+    assert_int_equal(vmstat(sim, "numa_miss"), 8276 + 257);
+    assert_int_equal(status(sim, p, "VmPTE"), 83 * 4);
+    check(sim);
+
+    /* A task on CPU 1 gets its tables from node 1 first (preferred node, no miss). */
+    assert_int_equal(vml_sim_exit(sim, p), 0);
+    int q = spawn(sim, "q"); /* runs nowhere yet: PGD on CPU 0's node */
+    assert_int_equal(vml_sim_run_on(sim, 1, q), 0);
+    uint64_t hit0 = vmstat(sim, "numa_hit"), miss0 = vmstat(sim, "numa_miss");
+    uint64_t c = anon(sim, q, 1 * MB);
+    touch_expect(sim, q, c, c + PG, VML_WRITE, 1, 0);
+    assert_int_equal(table_node(sim, q, c), 1);
+    assert_int_equal(vmstat(sim, "numa_hit") - hit0, 4); /* PUD, PMD, PTE, page */
+    assert_int_equal(vmstat(sim, "numa_miss") - miss0, 0);
+    done(sim);
+}
+
 /* ---- exit ----------------------------------------------------------------------------------- */
 
 /* exit_mmap frees every page and table; named files keep their cache until unlinked. */
@@ -806,6 +888,7 @@ static void test_high_hint(void **state)
     done(sim);
 
     sim = new_sim_cfg(512 * MB, 1, 1, "icelake", 5);
+    uint64_t pgt0 = meminfo(sim, "PageTables");
     p = spawn(sim, "p");
     uint64_t low = anon(sim, p, 1 * MB);
     assert_int_equal(low, MMAP_BASE - 1 * MB); /* below 47 bits unless asked */
@@ -814,7 +897,12 @@ static void test_high_hint(void **state)
     touch_expect(sim, p, low, low + 1 * MB, VML_WRITE, 256, 0);
     touch_expect(sim, p, h, h + 1 * MB, VML_WRITE, 256, 0);
     assert_int_equal(status(sim, p, "VmRSS"), 2048);
-    assert_int_equal(status(sim, p, "VmPTE"), 32); /* P4D, PUD, PMD, PTE for each */
+    /* PGD index 0 and 16 (2^52 >> 48): a P4D, PUD, PMD and PTE table for each mapping.
+     * pgtables_bytes counts the PUD, PMD and PTE ones (__p4d_alloc calls no mm_inc_nr_*):
+     * 2 * 3 * 4 kB. meminfo's PageTables counts every table: the PGD, 2 P4D and those 6, 36 kB
+     * (pagetable_pgd_ctor, pagetable_p4d_ctor). */
+    assert_int_equal(status(sim, p, "VmPTE"), 24);
+    assert_int_equal(meminfo(sim, "PageTables") - pgt0, 36);
     assert_true(maps_has(sim, p, "10000000000000-10000000100000 rw-p", NULL));
     assert_int_equal(meminfo(sim, "VmallocTotal"), 13743895347199ull);
     done(sim);
@@ -822,6 +910,46 @@ static void test_high_hint(void **state)
 
 /* ---- files ------------------------------------------------------------------------------------
  */
+
+/* Files are created sparse and no page of a live file ever leaves its cache (no writeback, no
+ * reclaim), so every page-cache miss is a hole: ext4 maps no block, zero-fills the folio and
+ * submits no bio (ext4_mpage_readpages; ext4_block_write_begin with ext4_da_get_block_prep), so
+ * pgpgin (counted per bio in submit_bio) stays 0, for reads and for full or partial writes.
+ * A mapping's fault on a hole is still major (filemap_fault: the folio was not cached). Each
+ * step is a line of the probe in this commit's message. */
+static void test_file_holes_read_nothing(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim();
+    int f = new_file(sim, "sparse", 16 * MB);
+    int p = spawn(sim, "p");
+    uint64_t cached = meminfo(sim, "Cached");
+    assert_int_equal(vml_sim_file_read(sim, p, f, 4 * PG, 256 * PG), 0); /* 256 hole pages */
+    assert_int_equal(meminfo(sim, "Cached") - cached, 1024);
+    assert_int_equal(vmstat(sim, "pgpgin"), 0);
+    assert_int_equal(vmstat(sim, "pgmajfault"), 0);                   /* read(2) never faults */
+    assert_int_equal(vml_sim_file_write(sim, p, f, 512 * PG, PG), 0); /* a whole page */
+    assert_int_equal(vml_sim_file_write(sim, p, f, 513 * PG + 10, 100), 0);       /* inside one */
+    assert_int_equal(vml_sim_file_write(sim, p, f, 2056 * PG + 2048, 2 * PG), 0); /* 3 pages */
+    assert_int_equal(vml_sim_file_write(sim, p, f, 16 * MB + 10, 100), 0);        /* past the end */
+    assert_int_equal(vml_sim_file_size(sim, f), 16 * MB + 110);
+    assert_int_equal(meminfo(sim, "Cached") - cached, 1024 + 4 * (1 + 1 + 3 + 1));
+    assert_int_equal(meminfo(sim, "Dirty"), 4 * (1 + 1 + 3 + 1));
+    assert_int_equal(vmstat(sim, "pgpgin"), 0);
+    /* Faults on holes: major, still nothing read. Pages 1024.. are not cached; 64 KiB apart,
+     * so that no fault-around window reaches another fault's page. */
+    uint64_t m = map(sim, p, 0, 16 * MB, VML_PROT_READ, VML_MAP_SHARED, f, 0);
+    touch_expect(sim, p, m + 1024 * PG, m + 1025 * PG, VML_READ, 0, 1);
+    assert_int_equal(vmstat(sim, "pgpgin"), 0);
+    struct vml_sim_access r;
+    assert_int_equal(vml_sim_touch(sim, p, m + 1100 * PG, m + 1356 * PG, 16 * PG, VML_READ, &r), 0);
+    assert_false(r.killed);
+    assert_int_equal(r.major, 16);
+    assert_int_equal(vmstat(sim, "pgmajfault"), 17);
+    assert_int_equal(vmstat(sim, "pgpgin"), 0);
+    assert_int_equal(vmstat(sim, "pgpgout"), 0);
+    done(sim);
+}
 
 static void test_file_faults(void **state)
 {
@@ -1090,6 +1218,96 @@ static void test_committed_as_shared_anon(void **state)
 
 /* ---- madvise, mlock, brk ----------------------------------------------------------------------
  */
+
+static void dontneed(struct vml_sim *sim, int pid, uint64_t start, uint64_t len)
+{
+    assert_int_equal(vml_sim_madvise(sim, pid, start, len, VML_MADV_DONTNEED), 0);
+}
+
+/* CONFIG_PT_RECLAIM (x86-64 6.18): MADV_DONTNEED frees the PTE tables whose whole 2 MiB its
+ * range covers within one VMA (zap_pte_range with zap_details.reclaim_pt: end - start >=
+ * PMD_SIZE, reclaim_pt_is_enabled; try_to_free_pte), PMD and upper tables never. Each step
+ * is a case of the probe in this commit's message, with the VmPTE change it showed on 6.18. */
+static void test_madvise_dontneed_frees_pte_tables(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim();
+    uint64_t pgt0 = meminfo(sim, "PageTables");
+    int p = spawn(sim, "p");
+    uint64_t a = anon(sim, p, 8 * MB);
+    assert_int_equal(a, 0x7ffff7600000ull); /* 2 MiB aligned: 4 PTE tables */
+    touch_expect(sim, p, a, a + 8 * MB, VML_WRITE, 2048, 0);
+    assert_int_equal(status(sim, p, "VmPTE"), 24);           /* 4 PTE + PMD + PUD */
+    assert_int_equal(meminfo(sim, "PageTables") - pgt0, 28); /* and the PGD */
+    uint64_t free1 = meminfo(sim, "MemFree");
+
+    dontneed(sim, p, a, 2 * MB); /* A: one whole table: freed (probe -4 kB) */
+    assert_int_equal(status(sim, p, "VmPTE"), 20);
+    assert_int_equal(meminfo(sim, "PageTables") - pgt0, 24);
+    assert_int_equal(meminfo(sim, "MemFree"), free1 + 2048 + 4); /* 512 pages and the table */
+    dontneed(sim, p, a + 2 * MB, 1 * MB);                        /* B: half a table: kept */
+    assert_int_equal(status(sim, p, "VmPTE"), 20);
+    dontneed(sim, p, a + 3 * MB, 1 * MB); /* C: the rest: empty now, but the range < 2 MiB */
+    assert_int_equal(status(sim, p, "VmPTE"), 20);
+    dontneed(sim, p, a + 2 * MB, 2 * MB); /* D: the emptied table covered whole: freed */
+    assert_int_equal(status(sim, p, "VmPTE"), 16);
+    dontneed(sim, p, a + 5 * MB, 2 * MB); /* E: 2 MiB over two tables, neither whole */
+    assert_int_equal(status(sim, p, "VmPTE"), 16);
+    dontneed(sim, p, a + 4 * MB, 4 * MB); /* F: two whole tables, one partly zapped before */
+    assert_int_equal(status(sim, p, "VmPTE"), 8);
+    dontneed(sim, p, a, 8 * MB); /* G: no PTE table left; the PMD and PUD stay */
+    assert_int_equal(status(sim, p, "VmPTE"), 8);
+    assert_int_equal(status(sim, p, "RssAnon"), 0);
+    assert_int_equal(meminfo(sim, "PageTables") - pgt0, 12);
+    check(sim);
+    /* The next fault allocates the table again (__pte_alloc). */
+    touch_expect(sim, p, a, a + 2 * MB, VML_WRITE, 512, 0);
+    assert_int_equal(status(sim, p, "VmPTE"), 12);
+    touch_expect(sim, p, a + 2 * MB + PG, a + 2 * MB + 2 * PG, VML_WRITE, 1, 0);
+    assert_int_equal(status(sim, p, "VmPTE"), 16);
+    dontneed(sim, p, a + 2 * MB, 2 * MB); /* J: a table with a single page */
+    assert_int_equal(status(sim, p, "VmPTE"), 12);
+    dontneed(sim, p, a, 4 * MB); /* K: one table already gone, one full */
+    assert_int_equal(status(sim, p, "VmPTE"), 8);
+    check(sim);
+
+    /* H, I: one table split over two VMAs is zapped VMA by VMA, each less than 2 MiB. */
+    int q = spawn(sim, "q");
+    uint64_t b = anon(sim, q, 4 * MB);
+    touch_expect(sim, q, b, b + 4 * MB, VML_WRITE, 1024, 0);
+    assert_int_equal(vml_sim_mprotect(sim, q, b + 1 * MB, 1 * MB, VML_PROT_READ), 0);
+    assert_int_equal(maps_lines(sim, q), 4); /* three pieces and the stack */
+    assert_int_equal(status(sim, q, "VmPTE"), 16);
+    dontneed(sim, q, b, 2 * MB);
+    assert_int_equal(status(sim, q, "VmPTE"), 16);
+    dontneed(sim, q, b + 2 * MB, 2 * MB);
+    assert_int_equal(status(sim, q, "VmPTE"), 12);
+
+    /* M: shared anonymous memory: the mapping's table goes, the shmem pages stay. */
+    int r = spawn(sim, "r");
+    uint64_t c = map(sim, r, 0, 4 * MB, RW, SHANON, -1, 0);
+    assert_int_equal(c, MMAP_BASE - 4 * MB); /* not aligned: 3 PTE tables, the middle whole */
+    touch_expect(sim, r, c, c + 4 * MB, VML_WRITE, 1024, 0);
+    assert_int_equal(status(sim, r, "VmPTE"), 20);
+    uint64_t shmem = meminfo(sim, "Shmem");
+    dontneed(sim, r, c, 4 * MB);
+    assert_int_equal(status(sim, r, "VmPTE"), 16);
+    assert_int_equal(status(sim, r, "RssShmem"), 0);
+    assert_int_equal(meminfo(sim, "Shmem"), shmem);
+    done(sim);
+
+    /* Without CONFIG_PT_RECLAIM every table stays. */
+    struct vml_sim_config cfg;
+    sim_cfg(&cfg, 512 * MB, 1, 1, "skylake", 4);
+    cfg.no_pt_reclaim = true;
+    sim = new_sim_from(&cfg);
+    p = spawn(sim, "p");
+    a = anon(sim, p, 8 * MB);
+    touch_expect(sim, p, a, a + 8 * MB, VML_WRITE, 2048, 0);
+    dontneed(sim, p, a, 8 * MB);
+    assert_int_equal(status(sim, p, "VmPTE"), 24);
+    done(sim);
+}
 
 static void test_madvise_dontneed(void **state)
 {
@@ -1472,6 +1690,7 @@ int main(void)
         cmocka_unit_test_teardown(test_write_fault_allocates, teardown),
         cmocka_unit_test_teardown(test_fork_cow, teardown),
         cmocka_unit_test_teardown(test_fork_zero_page_vma_not_copied, teardown),
+        cmocka_unit_test_teardown(test_page_tables_fall_back_to_other_node, teardown),
         cmocka_unit_test_teardown(test_exit_frees_everything, teardown),
         cmocka_unit_test_teardown(test_munmap_split_and_free_tables, teardown),
         cmocka_unit_test_teardown(test_segv_and_sigbus, teardown),
@@ -1480,10 +1699,12 @@ int main(void)
         cmocka_unit_test_teardown(test_thp_alignment, teardown),
         cmocka_unit_test_teardown(test_high_hint, teardown),
         cmocka_unit_test_teardown(test_file_faults, teardown),
+        cmocka_unit_test_teardown(test_file_holes_read_nothing, teardown),
         cmocka_unit_test_teardown(test_fault_around_limits, teardown),
         cmocka_unit_test_teardown(test_shmem_shared_anon, teardown),
         cmocka_unit_test_teardown(test_committed_as, teardown),
         cmocka_unit_test_teardown(test_madvise_dontneed, teardown),
+        cmocka_unit_test_teardown(test_madvise_dontneed_frees_pte_tables, teardown),
         cmocka_unit_test_teardown(test_mlock, teardown),
         cmocka_unit_test_teardown(test_brk, teardown),
         cmocka_unit_test_teardown(test_two_cpus_tlb, teardown),
