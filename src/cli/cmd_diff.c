@@ -55,6 +55,44 @@ static void print_quiet(char *table)
     }
 }
 
+/* The simulator follows this kernel's traits (does it map the shared zero page, does
+ * MADV_DONTNEED free emptied page tables) unless the scenario names them: both change the
+ * figures compared. A trait that cannot be probed is an error that says how to name it. */
+static int follow_kernel(struct vml_scenario *s, bool quiet)
+{
+    if (!(s->machine.given & VML_MCFG_ZERO_PAGE)) {
+        bool uses_zero = true;
+        int e = vml_host_zero_page(&uses_zero);
+        if (e)
+            return cli_error(EXIT_FAIL,
+                             "diff: cannot tell whether this kernel maps the shared zero page "
+                             "(%s); say it in the scenario: machine zero_page=on or off",
+                             vml_strerror(e));
+        s->machine.no_zero_page = !uses_zero;
+        if (!quiet)
+            printf("note: this kernel %s: simulating zero_page=%s\n",
+                   uses_zero ? "maps the shared zero page" : "does not map the zero page",
+                   uses_zero ? "on" : "off");
+    }
+    if (!(s->machine.given & VML_MCFG_PT_RECLAIM)) {
+        bool reclaims = true;
+        int e = vml_host_pt_reclaim(&reclaims);
+        if (e)
+            return cli_error(EXIT_FAIL,
+                             "diff: cannot tell whether MADV_DONTNEED frees empty page tables on "
+                             "this kernel (%s); say it in the scenario: machine pt_reclaim=on or "
+                             "off",
+                             vml_strerror(e));
+        s->machine.no_pt_reclaim = !reclaims;
+        if (!quiet)
+            printf("note: this kernel %s: simulating pt_reclaim=%s\n",
+                   reclaims ? "frees page tables that MADV_DONTNEED empties (CONFIG_PT_RECLAIM)"
+                            : "keeps page tables that MADV_DONTNEED empties",
+                   reclaims ? "on" : "off");
+    }
+    return 0;
+}
+
 /* Runs s on b; on failure prints the error naming the backend. */
 static int run_on(const struct vml_scenario *s, struct vml_backend *b, struct vml_snapshot *snap,
                   const char *file)
@@ -91,22 +129,10 @@ static int run(int argc, char **argv)
     int rc = cli_load_scenario(file, &s);
     if (rc)
         return rc;
-    /* The simulator follows this kernel's zero-page behaviour unless the scenario says. */
-    if (!(s->machine.given & VML_MCFG_ZERO_PAGE)) {
-        bool uses_zero = true;
-        int e = vml_host_zero_page(&uses_zero);
-        if (e) {
-            vml_scenario_free(s);
-            return cli_error(EXIT_FAIL,
-                             "diff: cannot tell whether this kernel maps the shared zero page "
-                             "(%s); say it in the scenario: machine zero_page=on or off",
-                             vml_strerror(e));
-        }
-        s->machine.no_zero_page = !uses_zero;
-        if (!quiet)
-            printf("note: this kernel %s: simulating zero_page=%s\n",
-                   uses_zero ? "maps the shared zero page" : "does not map the zero page",
-                   uses_zero ? "on" : "off");
+    rc = follow_kernel(s, quiet);
+    if (rc) {
+        vml_scenario_free(s);
+        return rc;
     }
     struct vml_backend sb, lb;
     struct vml_snapshot ss = { 0 }, ls = { 0 };

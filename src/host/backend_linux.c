@@ -328,6 +328,17 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
                 ? (m->no_zero_page ? "maps the zero page (differs)" : "maps it")
                 : (m->no_zero_page ? "does not map it" : "does not map the zero page (differs)"));
     }
+    if (m->given & VML_MCFG_PT_RECLAIM) {
+        bool frees = true;
+        int pr = vml_host_pt_reclaim(&frees);
+        text_printf(notes, "linux: pt_reclaim=%s asked, the kernel %s\n",
+                    m->no_pt_reclaim ? "off" : "on",
+                    pr      ? "could not be probed"
+                    : frees ? (m->no_pt_reclaim ? "frees emptied page tables (differs)"
+                                                : "frees emptied page tables")
+                            : (m->no_pt_reclaim ? "keeps emptied page tables"
+                                                : "keeps emptied page tables (differs)"));
+    }
     if (m->given & VML_MCFG_SWAP)
         text_printf(notes, "linux: swap=%llu asked: swap is whatever the machine has\n",
                     (unsigned long long)m->swap_bytes);

@@ -210,6 +210,12 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
         pl |= MMAP_SHARED;
     if (!anon || huge)
         pl |= MMAP_FILE;
+    /* A regular file lives on ext4, whose file_operations name thp_get_unmapped_area
+     * (fs/ext4/file.c): a mapping that can hold an aligned 2 MiB of the file is placed so that
+     * it does, whatever the THP mode. memfd and shared anonymous objects are shmem
+     * (shmem_get_unmapped_area), which aligns only when shmem_enabled is not never. */
+    if (f && !f->shmem)
+        pl |= MMAP_FILE_THP;
     if (huge)
         pl |= huge->order == 9 ? MMAP_HUGE_2M : MMAP_HUGE_1G;
     uint64_t start;
