@@ -49,6 +49,7 @@ enum vml_thp_mode {
 #define VML_MCFG_ZERO_PAGE  (1u << 8)
 #define VML_MCFG_HUGEPAGES  (1u << 9)
 #define VML_MCFG_PT_RECLAIM (1u << 10)
+#define VML_MCFG_READAHEAD  (1u << 11)
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -66,6 +67,8 @@ struct vml_machine_cfg {
                                  * (kernels that forbid the zero page); false */
     bool no_pt_reclaim;         /* pt_reclaim=off: MADV_DONTNEED keeps the PTE tables it empties
                                  * (kernels without CONFIG_PT_RECLAIM); false */
+    uint64_t readahead_bytes;   /* readahead=SIZE: the most the page cache reads ahead at once
+                                 * (the disk's read_ahead_kb), a multiple of 4K, 0 = none; 128K */
     uint64_t hugepages[VML_NR_HUGE_SIZES]; /* hugepages=2M:N,1G:N: hugetlb pool sizes, by
                                             * enum vml_huge_size; 0 */
     unsigned hugepages_given;              /* bit (1 << size): that size was written */

@@ -39,6 +39,9 @@ enum vml_huge_size {
     VML_NR_HUGE_SIZES = 2,
 };
 
+/* Linux's read_ahead_kb unless a device says otherwise (VM_READAHEAD_PAGES): 128 KiB. */
+#define VML_SIM_DEFAULT_READAHEAD (128ull << 10)
+
 struct vml_sim_config {
     struct vml_phys_config phys; /* RAM and nodes */
     struct vml_cpu_model cpu;    /* every simulated CPU's model */
@@ -49,6 +52,9 @@ struct vml_sim_config {
                                   * zero page (mm_forbids_zeropage; some kernels are built so) */
     bool no_pt_reclaim;          /* MADV_DONTNEED keeps the PTE tables it empties, as kernels
                                   * without CONFIG_PT_RECLAIM do (x86-64 6.18 has it) */
+    uint64_t readahead;          /* the most the page cache reads ahead in one window, bytes (the
+                                  * disk's read_ahead_kb); 0 = VML_SIM_DEFAULT_READAHEAD */
+    bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */
@@ -236,6 +242,11 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out);
 /* Page faults a process took (min_flt, maj_flt of /proc/PID/stat) and its parent's pid. */
 int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uint64_t *maj_flt,
                       int *ppid);
+
+/* How many of pid's page faults were on file pages that Linux 6.18 reads ahead in large folios
+ * (every readahead window after a file's first) and maps a folio at a time: vmlab's page cache
+ * holds single pages, so its fault counts differ there (readahead.c). VML_ENOENT. */
+int vml_sim_task_folio_faults(const struct vml_sim *sim, int pid, uint64_t *n);
 
 /* Live pids in creation order: fills up to n, returns how many there are. */
 size_t vml_sim_pids(const struct vml_sim *sim, int *pids, size_t n);

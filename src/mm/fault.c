@@ -76,6 +76,13 @@ static uint64_t linear_index(const struct vma *v, uint64_t va)
     return v->pgoff + ((va - v->start) >> PAGE_SHIFT);
 }
 
+/* The readahead state of the open file a regular file VMA maps (NULL for shmem, whose faults
+ * do not read ahead). */
+static struct sim_ra *file_ra(const struct vma *v)
+{
+    return v->kind == VMA_FILE && !(v->flags & VM_HUGETLB) ? v->priv : NULL;
+}
+
 /* mm/memory.c: do_anonymous_page. */
 static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
                              bool write)
@@ -99,10 +106,12 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
     return r;
 }
 
-/* do_fault_around: maps the cached pages of a 16-page window around va that have no PTE yet
- * (filemap_map_pages). No I/O, no faults. */
-static void fault_around(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
-                         struct sim_file *f, uint64_t va, bool shared_writable)
+/* do_fault_around -> filemap_map_pages: maps the cached pages of a 16-page window around va
+ * that have no PTE yet, va included; no I/O, no fault. A page marked for readahead is left for
+ * the fault to find (next_uptodate_folio skips it). Returns how many pages it mapped; they
+ * make up for the open file's mmap misses. */
+static uint64_t fault_around(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
+                             struct sim_file *f, uint64_t va, bool shared_writable)
 {
     /* do_fault_around: 16 entries from the aligned block's start clamped to the VMA and the
      * page table, then clamped to their ends. */
@@ -114,23 +123,81 @@ static void fault_around(struct vml_sim *sim, struct sim_mm *mm, const struct vm
     uint64_t hi = lo + win;
     hi = hi > v->end ? v->end : hi;
     hi = hi > pmd_hi ? pmd_hi : hi;
+    uint64_t mapped = 0;
     for (uint64_t a = lo; a < hi; a += PAGE_SIZE) {
-        if (a == va)
-            continue;
         uint64_t idx = linear_index(v, a), pfn;
         struct vml_pt_leaf leaf;
         if (idx << PAGE_SHIFT >= f->size || !cache_lookup(f, idx, &pfn) ||
-            vml_pt_lookup(mm->pt, a, &leaf) == 0)
+            (sim_frame(sim, pfn)->flags & PGF_READAHEAD) || vml_pt_lookup(mm->pt, a, &leaf) == 0)
             continue;
         /* Prefaulted entries are young on x86 (arch_wants_old_prefaulted_pte() is false). */
         if (map_page(sim, mm, v, a, pfn, vma_pte_flags(v, shared_writable)) != 0)
-            return;
+            break;
+        mapped++;
     }
+    struct sim_ra *ra = file_ra(v);
+    if (ra) /* filemap_map_pages: mmap_miss less the pages mapped, not below 0 */
+        ra->mmap_miss = mapped >= ra->mmap_miss ? 0 : ra->mmap_miss - (unsigned)mapped;
+    return mapped;
+}
+
+/* mm/filemap.c: filemap_fault for a regular file's page (shmem_fault for shmem: no readahead,
+ * never major). A miss is major: the fault reads around it (do_sync_mmap_readahead), drops the
+ * mmap lock for the I/O and returns VM_FAULT_RETRY; a hit on the readahead mark reads the next
+ * window (do_async_mmap_readahead) and retries too. *retry says the fault was retried: a
+ * retried read fault maps its window again (do_fault_around); the retry after a miss is
+ * FAULT_FLAG_TRIED (counted major) and finds the page without the async path. */
+static int filemap_fault(struct vml_sim *sim, struct sim_task *t, const struct vma *v,
+                         struct sim_file *f, uint64_t idx, uint64_t *pfn, bool *major, bool *retry)
+{
+    struct sim_ra *ra = file_ra(v);
+    unsigned node = task_node(sim, t);
+    *retry = false;
+    if (!ra)
+        return cache_get(sim, f, idx, node, pfn, major);
+    if (cache_lookup(f, idx, pfn))
+        return ra_mmap_async(sim, f, ra, v->flags, *pfn, idx, node, retry);
+    *major = true;
+    *retry = true;
+    int r = ra_mmap_sync(sim, f, ra, v->flags, v->pgoff, v->pgoff + vma_pages(v), idx, node);
+    if (r)
+        return r;
+    bool unused;
+    return cache_get(sim, f, idx, node, pfn, &unused);
+}
+
+/* Whether the fault at va found or mapped a page that Linux would hold in a large folio: its
+ * fault counts are then not vmlab's (readahead.c). */
+static bool near_large_folio(struct vml_sim *sim, const struct vma *v, struct sim_file *f,
+                             uint64_t va)
+{
+    uint64_t lo = va & ~(FAULT_AROUND_PAGES * PAGE_SIZE - 1),
+             hi = lo + FAULT_AROUND_PAGES * PAGE_SIZE;
+    for (uint64_t a = lo < v->start ? v->start : lo; a < hi && a < v->end; a += PAGE_SIZE) {
+        uint64_t pfn;
+        if (cache_lookup(f, linear_index(v, a), &pfn) &&
+            (sim_frame(sim, pfn)->flags & PGF_RA_LARGE))
+            return true;
+    }
+    return false;
+}
+
+static int do_fault_pages(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                          bool write, bool *major);
+
+/* mm/memory.c: do_fault, counting the faults whose pages Linux holds in large folios. */
+static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, bool write,
+                    bool *major)
+{
+    int r = do_fault_pages(sim, t, v, va, write, major);
+    if (r == 0 && file_ra(v) && near_large_folio(sim, v, v->file, va))
+        t->folio_faults++;
+    return r;
 }
 
 /* mm/memory.c: do_fault -> do_read_fault / do_cow_fault / do_shared_fault. */
-static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, bool write,
-                    bool *major)
+static int do_fault_pages(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                          bool write, bool *major)
 {
     struct sim_mm *mm = t->mm;
     struct sim_file *f = v->file;
@@ -142,14 +209,27 @@ static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint
      * the first write (vma_wants_writenotify); shmem needs no notification. */
     bool shared_writable = shared && (v->flags & VM_WRITE) && f->shmem;
     uint64_t pfn;
+    bool retry;
+    struct vml_pt_leaf leaf;
     int r;
     if (!write) {
+        /* do_read_fault: the window first; the fault proper only if it did not map va. */
         fault_around(sim, mm, v, f, va, shared_writable);
-        if ((r = cache_get(sim, f, idx, task_node(sim, t), &pfn, major)) != 0)
+        if (vml_pt_lookup(mm->pt, va, &leaf) == 0)
+            return 0;
+        if ((r = filemap_fault(sim, t, v, f, idx, &pfn, major, &retry)) != 0)
             return r;
+        if (retry) {
+            fault_around(sim, mm, v, f, va, shared_writable);
+            if (vml_pt_lookup(mm->pt, va, &leaf) == 0)
+                return 0;
+        }
         return map_page(sim, mm, v, va, pfn, vma_pte_flags(v, shared_writable));
     }
-    if ((r = cache_get(sim, f, idx, task_node(sim, t), &pfn, major)) != 0)
+    if ((r = filemap_fault(sim, t, v, f, idx, &pfn, major, &retry)) != 0)
+        return r;
+    /* The retry after the mark finds the page again, through the async path once more. */
+    if (retry && !*major && (r = filemap_fault(sim, t, v, f, idx, &pfn, major, &retry)))
         return r;
     if (shared) {
         page_set_dirty(sim, pfn);

@@ -70,6 +70,9 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct si
             .policy = v->policy,
             .name = v->name,
             .anon_name = v->anon_name,
+            /* The child shares the parent's open file, readahead state and all (get_file);
+             * a hugetlb VMA's priv is its reserve map, which the child does not inherit. */
+            .priv = (v->flags & VM_HUGETLB) ? NULL : v->priv,
         };
         struct vma *nv;
         if ((r = vma_insert(child->vmas, &d, &nv)) != 0)

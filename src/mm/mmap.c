@@ -51,6 +51,13 @@ static int populate(struct vml_sim *sim, struct sim_task *t, uint64_t start, uin
             int r = handle_mm_fault(sim, t, va, write ? VML_WRITE : VML_READ, &major);
             if (r < 0)
                 return r;
+            /* A fault that had to read is retried by get_user_pages afresh, without
+             * FAULT_FLAG_TRIED (__mm_populate re-takes the lock and goes on from the page):
+             * the process counts it minor. pgmajfault, counted at the miss, stays. */
+            if (r == 0 && major) {
+                t->maj_flt--;
+                t->min_flt++;
+            }
             if (r > 0 || vml_pt_lookup(mm->pt, va, &leaf) != 0)
                 continue;
         }
@@ -240,6 +247,12 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     bool acct = accountable(vmf);
     if (acct)
         vmf |= VM_ACCOUNT;
+    /* A regular file is opened for each mapping (as a program opens it to map it): the
+     * mapping has its own struct file, so its own readahead state, and it merges only with
+     * VMAs of that same open file (is_mergeable_vma compares vm_file). */
+    struct sim_ra *ra = NULL;
+    if (f && !f->shmem && (r = ra_new(sim, &ra)) != 0)
+        return r;
     struct vma_desc d = {
         .start = start,
         .end = start + len,
@@ -247,6 +260,7 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
         .kind = f ? (f->shmem ? VMA_SHMEM : VMA_FILE) : VMA_ANON,
         .file = f,
         .pgoff = shmem_anon ? 0 : off >> PAGE_SHIFT,
+        .priv = ra,
     };
     /* The VMA holds a reference to its file; a range that merges into a neighbour mapping
      * the same file needs none of its own. */

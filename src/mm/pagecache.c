@@ -3,8 +3,8 @@
  * A file is a name, a size and a sparse index of cached pages. A regular file's missing page
  * is brought in from the file (a major fault when a mapping touches it, no fault for read(2));
  * shmem objects (memfd, MAP_SHARED|MAP_ANONYMOUS) have no backing store, so a missing page is
- * simply allocated, and their pages count as Shmem. No readahead: a miss brings in one page
- * (Linux reads ahead, so its fault counts for uncached files are lower; docs/design.md).
+ * simply allocated, and their pages count as Shmem. A miss of a regular file reads ahead
+ * (readahead.c).
  *
  * Which misses read the disk (pgpgin, counted per bio in submit_bio): only those of pages whose
  * blocks hold data, and for write(2) only when the write leaves part of the page to fill
@@ -242,10 +242,26 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
     if (end <= off)
         return 0;
     unsigned node = task_node(sim, t);
-    for (uint64_t idx = off >> PAGE_SHIFT; idx < (end + PAGE_SIZE - 1) >> PAGE_SHIFT; idx++) {
+    /* Each read(2) or write(2) opens the file anew: a fresh readahead state. */
+    struct sim_ra ra;
+    ra_init(&ra);
+    uint64_t last = (end + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    for (uint64_t idx = off >> PAGE_SHIFT; idx < last; idx++) {
         uint64_t pfn;
         bool major;
-        int r = cache_get(sim, f, idx, node, &pfn, &major);
+        int r = 0;
+        /* filemap_get_pages: a read that finds a page missing reads ahead
+         * (page_cache_sync_ra), one that reaches the mark reads the next window
+         * (filemap_readahead). A write reads nothing ahead (generic_perform_write). */
+        if (!write && !f->shmem) {
+            if (!cache_lookup(f, idx, &pfn))
+                r = ra_sync(sim, f, &ra, idx, last - idx, node);
+            if (r == 0 && cache_lookup(f, idx, &pfn) &&
+                (sim_frame(sim, pfn)->flags & PGF_READAHEAD))
+                r = ra_async(sim, f, &ra, pfn, idx, last - idx, node);
+        }
+        if (r == 0)
+            r = cache_get(sim, f, idx, node, &pfn, &major);
         if (r)
             return r;
         /* filemap_read / generic_perform_write: folio_mark_accessed. */

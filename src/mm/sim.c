@@ -21,6 +21,13 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
                      cfg->nr_cpus, VML_SIM_MAX_CPUS);
         return VML_EINVAL;
     }
+    if (cfg->readahead % PAGE_SIZE) {
+        if (diag)
+            snprintf(diag->msg, sizeof(diag->msg),
+                     "readahead=%llu bytes: use a multiple of 4 KiB (read_ahead_kb / 4 pages)",
+                     (unsigned long long)cfg->readahead);
+        return VML_EINVAL;
+    }
     if (cfg->paging != 4 && cfg->paging != 5) {
         if (diag)
             snprintf(diag->msg, sizeof(diag->msg), "paging=%u: use 4 or 5", cfg->paging);
@@ -69,6 +76,7 @@ void vml_sim_destroy(struct vml_sim *sim)
             mm_destroy(sim, sim->tasks[i].mm);
     free(sim->tasks);
     files_destroy(sim);
+    ras_destroy(sim);
     for (unsigned i = 0; i < VML_SIM_MAX_CPUS; i++)
         vml_cpu_destroy(sim->cpus[i]);
     vml_phys_destroy(sim->phys);
@@ -435,5 +443,14 @@ int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uin
     *min_flt = t->min_flt;
     *maj_flt = t->maj_flt;
     *ppid = t->ppid;
+    return 0;
+}
+
+int vml_sim_task_folio_faults(const struct vml_sim *sim, int pid, uint64_t *n)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    *n = t->folio_faults;
     return 0;
 }

@@ -26,8 +26,12 @@
 #define PGF_REFERENCED (1u << 15) /* PG_referenced: read or written through the page cache */
 #define PGF_HUGETLB    (1u << 16) /* head of a hugetlb folio (pool page, free or in use) */
 #define PGF_RESTORE                                                                                \
-    (1u << 17) /* hugetlb: gives its reservation back when freed                                   \
-                * (folio_test_hugetlb_restore_reserve) */
+    (1u << 17)                   /* hugetlb: gives its reservation back when freed                 \
+                                  * (folio_test_hugetlb_restore_reserve) */
+#define PGF_READAHEAD (1u << 18) /* PG_readahead: reaching it reads the next window */
+#define PGF_RA_LARGE                                                                               \
+    (1u << 19) /* read by a window after a file's first: Linux reads those                         \
+                * in large folios (ra->order += 2), which vmlab does not */
 
 /* LRU lists, in the kernel's order (enum lru_list). */
 enum lru_list {
@@ -109,6 +113,7 @@ struct sim_task {
     struct sim_mm *mm;
     int cpu; /* CPU it runs on, -1 none */
     uint64_t min_flt, maj_flt;
+    uint64_t folio_faults; /* faults on pages Linux holds in large folios (PGF_RA_LARGE) */
 };
 
 struct vml_sim {
@@ -123,6 +128,8 @@ struct vml_sim {
     int next_pid;
     struct sim_file **files; /* by id; NULL once freed */
     size_t nr_files, cap_files;
+    struct sim_ra **ras; /* every open file's readahead state, freed with the machine */
+    size_t nr_ras, cap_ras;
     uint64_t next_ino;
     uint64_t next_anon; /* anon lineage ids */
     uint8_t pcid_used[4096];
@@ -216,6 +223,37 @@ int file_create_anon_shm(struct vml_sim *sim, uint64_t size, struct sim_file **o
  * enum vml_huge_size + 1). */
 int file_create_hugetlb(struct vml_sim *sim, unsigned hstate, uint64_t size, struct sim_file **out);
 void files_destroy(struct vml_sim *sim);
+
+/* ---- readahead (readahead.c) ---- */
+/* struct file_ra_state, in pages: the window [start, start + size), its last async_size pages
+ * lookahead; mmap_miss counts mmap misses not made up by hits; prev_pos the byte after the
+ * last read(2), UINT64_MAX when none. One per open file: a mapping's (shared by the VMAs
+ * split from it and the children that inherit it) or one read(2)/write(2)'s. */
+struct sim_ra {
+    uint64_t start, size, async_size;
+    unsigned mmap_miss;
+    uint64_t prev_pos;
+};
+/* bdi->ra_pages: the most one window reads; 0 = no readahead. */
+uint64_t ra_pages(const struct vml_sim *sim);
+void ra_init(struct sim_ra *ra);
+/* A new state owned by the machine (a mapping's open file). VML_EHOST. */
+int ra_new(struct vml_sim *sim, struct sim_ra **out);
+void ras_destroy(struct vml_sim *sim);
+/* page_cache_sync_ra: a read(2) of req pages from index found index missing. */
+int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t index,
+            uint64_t req, unsigned node);
+/* page_cache_async_ra: a read(2) reached the marked page pfn at index. */
+int ra_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t pfn,
+             uint64_t index, uint64_t req, unsigned node);
+/* do_sync_mmap_readahead: a fault on a mapping with flags vm_flags, which maps file pages
+ * [vma_pgoff, vma_end), missed index. */
+int ra_mmap_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,
+                 uint64_t vma_pgoff, uint64_t vma_end, uint64_t index, unsigned node);
+/* do_async_mmap_readahead: a fault found index cached in page pfn; *submitted when that page
+ * was the mark and the next window was read (the fault is then retried). */
+int ra_mmap_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,
+                  uint64_t pfn, uint64_t index, unsigned node, bool *submitted);
 
 /* ---- address spaces (mm.c, mmap.c, fault.c, fork.c) ---- */
 /* A process's first address space: layout, [stack] VMA, empty heap. node: that of the CPU

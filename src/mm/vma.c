@@ -491,11 +491,13 @@ static bool str_eq(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* mm/vma.c: is_mergeable_vma (flags but VM_SOFTDIRTY, file, policy, anon name) */
+/* mm/vma.c: is_mergeable_vma (flags but VM_SOFTDIRTY, file, policy, anon name). priv stands
+ * for the open file (vm_file) outside hugetlb, where it is the reserve map. */
 static bool attrs_equal(const struct vma *a, const struct vma *b)
 {
     return ((a->flags ^ b->flags) & ~VM_SOFTDIRTY) == 0 && a->kind == b->kind &&
-           a->file == b->file && a->policy == b->policy && str_eq(a->anon_name, b->anon_name);
+           a->file == b->file && a->policy == b->policy && str_eq(a->anon_name, b->anon_name) &&
+           ((a->flags & VM_HUGETLB) || a->priv == b->priv);
 }
 
 /* mm/vma.c: is_mergeable_anon_vma. Two lineages can become one VMA's if they are the same, or

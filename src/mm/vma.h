@@ -111,7 +111,9 @@ struct vma {
                             * keeps the survivor's label, or takes the other's if it had none) */
     const char *anon_name; /* prctl(PR_SET_VMA_ANON_NAME) name, shown as [anon:NAME]; compared
                             * by content when merging (anon_vma_name_eq); NULL = none */
-    void *priv;            /* the caller's; copied to both halves on a split */
+    void *priv;            /* the caller's; copied to both halves on a split. mm/ keeps the
+                            * open file (its readahead state) of a regular file VMA here and
+                            * a hugetlb VMA's reserve map; merging compares it outside hugetlb */
     bool copied;           /* placed by vma_insert (fork's dup_mmap): Linux never merges such a
                             * copy with its neighbours until a change to it tries, so the
                             * checker does not expect pairs involving it to have merged */

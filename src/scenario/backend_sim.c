@@ -41,6 +41,8 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     cfg.seed = m->seed;
     cfg.no_zero_page = m->no_zero_page;
     cfg.no_pt_reclaim = m->no_pt_reclaim;
+    cfg.readahead = m->readahead_bytes;
+    cfg.no_readahead = m->readahead_bytes == 0;
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
         cfg.nr_hugepages[i] = m->hugepages[i];
     b->nr_cpus = m->nr_cpus;
@@ -284,6 +286,13 @@ static int sb_faults(void *ctx, int pid, uint64_t *minor, uint64_t *major)
     return vml_sim_task_info(((struct simb *)ctx)->sim, pid, minor, major, &ppid);
 }
 
+static int sb_faults_inexact(void *ctx, int pid, uint64_t *n, const char **why)
+{
+    *why = "Linux reads a file ahead in large folios after the first window and maps a folio "
+           "per fault; vmlab's page cache has single pages";
+    return vml_sim_task_folio_faults(((struct simb *)ctx)->sim, pid, n);
+}
+
 /* The simulated kernel keeps its counters exact: nothing to settle. */
 static int sb_meminfo(void *ctx, struct vml_meminfo *m, char *msg)
 {
@@ -326,6 +335,7 @@ int vml_backend_sim(struct vml_backend *out)
         .check = sb_check,
         .sim = sb_sim,
         .faults = sb_faults,
+        .faults_inexact = sb_faults_inexact,
         .meminfo = sb_meminfo,
     };
     return 0;

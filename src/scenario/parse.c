@@ -484,7 +484,7 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 /* ---- machine ------------------------------------------------------------------------------ */
 
 #define MACHINE_KEYS                                                                               \
-    "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page, hugepages, pt_reclaim"
+    "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page, hugepages, pt_reclaim, readahead"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -539,9 +539,9 @@ static int machine_hugepages(struct parser *p, struct vml_machine_cfg *m, struct
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
-    static const char *const keys[] = { "ram",       "nodes",     "cpu",       "paging",
-                                        "cpus",      "seed",      "thp",       "swap",
-                                        "zero_page", "hugepages", "pt_reclaim" };
+    static const char *const keys[] = { "ram",       "nodes",     "cpu",        "paging",
+                                        "cpus",      "seed",      "thp",        "swap",
+                                        "zero_page", "hugepages", "pt_reclaim", "readahead" };
     const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
     unsigned k = 0;
     while (k < nkeys && !is(key, keys[k]))
@@ -600,6 +600,15 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
             m->no_pt_reclaim = true;
         else
             return fail(p, val.col, "pt_reclaim must be on or off, not '%.*s'", Q(val));
+        return 0;
+    case VML_MCFG_READAHEAD:
+        if ((r = size_word(p, val, "readahead", &m->readahead_bytes)))
+            return r;
+        if (m->readahead_bytes % 4096 || m->readahead_bytes > (1ull << 30))
+            return fail(p, val.col,
+                        "readahead=%.*s: use a multiple of 4K up to 1G (the disk's read_ahead_kb; "
+                        "0 turns readahead off)",
+                        Q(val));
         return 0;
     default:
         if ((r = size_word(p, val, "swap", &m->swap_bytes)))
@@ -1349,6 +1358,7 @@ static void defaults(struct vml_machine_cfg *m)
 {
     memset(m, 0, sizeof(*m));
     m->ram_bytes = VML_SCN_DEFAULT_RAM;
+    m->readahead_bytes = VML_SIM_DEFAULT_READAHEAD;
     m->nr_nodes = 1;
     m->paging_levels = 4;
     m->nr_cpus = 1;

@@ -209,6 +209,18 @@ static void test_machine(void **state)
     bad("machine ram=1G pt_reclaim=yes", 1, 27, "pt_reclaim must be on or off, not 'yes'");
     bad("machine ram=1G pt_reclaim=", 1, 27, "pt_reclaim must be on or off, not ''");
     bad("machine ram=1G pt_reclaim=off pt_reclaim=on", 1, 31, "'pt_reclaim' given twice");
+    s = ok("machine ram=1G\n");
+    assert_int_equal(s->machine.readahead_bytes, 128 * 1024); /* VM_READAHEAD_PAGES */
+    vml_scenario_free(s);
+    s = ok("machine ram=1G readahead=8M\n");
+    assert_int_equal(s->machine.readahead_bytes, 8 << 20);
+    assert_int_equal(s->machine.given, VML_MCFG_RAM | VML_MCFG_READAHEAD);
+    vml_scenario_free(s);
+    s = ok("machine ram=1G readahead=0\n");
+    assert_int_equal(s->machine.readahead_bytes, 0);
+    vml_scenario_free(s);
+    bad("machine ram=1G readahead=6K", 1, 26, "readahead=6K: use a multiple of 4K up to 1G");
+    bad("machine ram=1G readahead=2G", 1, 26, "readahead=2G: use a multiple of 4K up to 1G");
 
     s = ok("machine ram=4G hugepages=2M:64,1g:2\n");
     assert_int_equal(s->machine.hugepages[VML_HUGE_2M], 64);

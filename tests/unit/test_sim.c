@@ -99,6 +99,17 @@ static struct vml_sim *new_sim(void)
     return new_sim_cfg(512 * MB, 1, 1, "skylake", 4);
 }
 
+/* new_sim with the page cache reading ahead at most ra bytes at once (0: read_ahead_kb=0,
+ * every page its own miss, as the tests written for per-page misses need). */
+static struct vml_sim *new_sim_ra(uint64_t ra)
+{
+    struct vml_sim_config cfg;
+    sim_cfg(&cfg, 512 * MB, 1, 1, "skylake", 4);
+    cfg.readahead = ra;
+    cfg.no_readahead = ra == 0;
+    return new_sim_from(&cfg);
+}
+
 static void check(const struct vml_sim *sim)
 {
     char why[512] = "";
@@ -593,7 +604,10 @@ static void test_exit_frees_everything(void **state)
     touch_expect(sim, a, shm, shm + 1 * MB, VML_WRITE, 256, 0);
     int f = new_file(sim, "lib.so", 64 * KB);
     uint64_t fm = map(sim, a, 0, 64 * KB, RW, VML_MAP_PRIVATE, f, 0);
-    touch_expect(sim, a, fm, fm + 64 * KB, VML_READ, 0, 16);
+    /* Read-around (128 KiB: 32 pages from 0, the last 32 / 4 = 8 lookahead) stops at the end
+     * of the 16-page file, so the mark falls on page 16 - 8 = 8; the retried fault maps all
+     * pages but the mark, which takes a second, minor fault. */
+    touch_expect(sim, a, fm, fm + 64 * KB, VML_READ, 1, 1);
     touch_expect(sim, a, fm, fm + PG, VML_WRITE, 1, 0);
     assert_int_equal(vml_sim_mlock(sim, a, buf, 64 * KB), 0);
     uint64_t brk;
@@ -718,7 +732,7 @@ static void expect_killed(struct vml_sim *sim, int pid, struct vml_sim_access re
 static void test_segv_and_sigbus(void **state)
 {
     (void)state;
-    struct vml_sim *sim = new_sim();
+    struct vml_sim *sim = new_sim_ra(0); /* read_ahead_kb=0: every page its own miss */
     uint64_t free0 = meminfo(sim, "MemFree");
     int p = spawn(sim, "p");
     uint64_t a = anon(sim, p, 16 * KB);
@@ -920,7 +934,7 @@ static void test_high_hint(void **state)
 static void test_file_holes_read_nothing(void **state)
 {
     (void)state;
-    struct vml_sim *sim = new_sim();
+    struct vml_sim *sim = new_sim_ra(0); /* read_ahead_kb=0: every page its own miss */
     int f = new_file(sim, "sparse", 16 * MB);
     int p = spawn(sim, "p");
     uint64_t cached = meminfo(sim, "Cached");
@@ -954,14 +968,14 @@ static void test_file_holes_read_nothing(void **state)
 static void test_file_faults(void **state)
 {
     (void)state;
-    struct vml_sim *sim = new_sim();
+    struct vml_sim *sim = new_sim_ra(0); /* read_ahead_kb=0: every page its own miss */
     int f = new_file(sim, "data", 1 * MB);
     assert_int_equal(vml_sim_file_find(sim, "data"), f);
     assert_int_equal(vml_sim_file_size(sim, f), 1 * MB);
     int dup = -1;
     assert_int_equal(vml_sim_file_create(sim, "data", PG, false, &dup), VML_EEXIST);
 
-    /* The first reader: every page is read from the file (no readahead: docs/design.md). */
+    /* The first reader: every page is read from the file (read_ahead_kb=0). */
     int a = spawn(sim, "a");
     uint64_t ma = map(sim, a, 0, 1 * MB, VML_PROT_READ, VML_MAP_PRIVATE, f, 0);
     touch_expect(sim, a, ma, ma + 1 * MB, VML_READ, 0, 256);
@@ -1683,10 +1697,155 @@ static void test_rollup_vs_smaps_sum(void **state)
     done(sim);
 }
 
+/* Readahead (mm/readahead.c), the figures observed on x86-64 Linux 6.18 with the probes in
+ * docs/design.md (sparse files on ext4, their cache dropped first). */
+static void test_readahead_mmap(void **state)
+{
+    (void)state;
+    /* read_ahead_kb 8192: the first fault reads 2048 pages around it (from 0 here), so a
+     * 4 MiB file comes in whole: one major fault, then fault-around's 16 pages a fault:
+     * 1024 / 16 = 64 faults in all (observed: 63 minor, 1 major, 1024 pages cached). */
+    struct vml_sim *sim = new_sim_ra(8 * MB);
+    int f = new_file(sim, "four", 4 * MB), p = spawn(sim, "p");
+    uint64_t m = map(sim, p, 0, 4 * MB, VML_PROT_READ, VML_MAP_SHARED, f, 0);
+    touch_expect(sim, p, m, m + 4 * MB, VML_READ, 63, 1);
+    assert_int_equal(meminfo(sim, "Cached"), 4096);
+    uint64_t n = 1;
+    assert_int_equal(vml_sim_task_folio_faults(sim, p, &n), 0);
+    assert_int_equal(n, 0); /* one window: single pages on Linux too */
+    /* MAP_POPULATE of a fresh 2 MiB file: get_user_pages retries the miss afresh, so the
+     * process counts it minor; 512 / 16 = 32 faults (observed: 32 minor, 0 major), while
+     * pgmajfault counts the miss. */
+    int g = new_file(sim, "two", 2 * MB);
+    uint64_t before = vmstat(sim, "pgmajfault"), mi0, ma0, mi1, ma1;
+    int ppid;
+    assert_int_equal(vml_sim_task_info(sim, p, &mi0, &ma0, &ppid), 0);
+    map(sim, p, 0, 2 * MB, VML_PROT_READ, VML_MAP_PRIVATE | VML_MAP_POPULATE, g, 0);
+    assert_int_equal(vml_sim_task_info(sim, p, &mi1, &ma1, &ppid), 0);
+    assert_int_equal(mi1 - mi0, 32);
+    assert_int_equal(ma1 - ma0, 0);
+    assert_int_equal(vmstat(sim, "pgmajfault") - before, 1);
+    assert_int_equal(meminfo(sim, "Cached"), 4096 + 2048);
+    done(sim);
+}
+
+static void test_readahead_windows(void **state)
+{
+    (void)state;
+    /* read_ahead_kb 8192, a 64 MiB file: read-around [0, 2048) marks page 1536 (the last
+     * quarter is lookahead); reaching it reads [2048, 4096) marked at 2048, and so on a
+     * window ahead (observed: 2048 pages cached after the first fault, 4096 after page
+     * 1536, 6144 after 2048, 8192 after 4096). */
+    struct vml_sim *sim = new_sim_ra(8 * MB);
+    int f = new_file(sim, "big", 64 * MB), p = spawn(sim, "p");
+    uint64_t m = map(sim, p, 0, 64 * MB, VML_PROT_READ, VML_MAP_SHARED, f, 0);
+    touch(sim, p, m, m + PG, VML_READ);
+    assert_int_equal(meminfo(sim, "Cached"), 2048 * 4);
+    touch(sim, p, m + PG, m + 1536 * PG, VML_READ);
+    assert_int_equal(meminfo(sim, "Cached"), 2048 * 4);
+    touch(sim, p, m + 1536 * PG, m + 1537 * PG, VML_READ);
+    assert_int_equal(meminfo(sim, "Cached"), 4096 * 4);
+    touch(sim, p, m + 1537 * PG, m + 2049 * PG, VML_READ);
+    assert_int_equal(meminfo(sim, "Cached"), 6144 * 4);
+    touch(sim, p, m + 2049 * PG, m + 4097 * PG, VML_READ);
+    assert_int_equal(meminfo(sim, "Cached"), 8192 * 4);
+    /* Linux reads those later windows in large folios: their faults are flagged. */
+    uint64_t n = 0;
+    assert_int_equal(vml_sim_task_folio_faults(sim, p, &n), 0);
+    assert_true(n > 0);
+    done(sim);
+}
+
+static void test_readahead_read_and_exec(void **state)
+{
+    (void)state;
+    /* read(2) on a fresh open file: a first read of one page at 0 reads 4 (get_init_ra_size
+     * quadruples small requests); one page elsewhere, with nothing cached before it, is read
+     * as is; 64 KiB at 0 reads 64 pages (observed: 4, 1 and 64 pages cached). */
+    struct vml_sim *sim = new_sim_ra(8 * MB);
+    int p = spawn(sim, "p");
+    int a = new_file(sim, "a", 16 * MB), b = new_file(sim, "b", 2 * MB);
+    int c = new_file(sim, "c", 2 * MB);
+    assert_int_equal(vml_sim_file_read(sim, p, a, 0, PG), 0);
+    assert_int_equal(meminfo(sim, "Cached"), 4 * 4);
+    assert_int_equal(vml_sim_file_read(sim, p, b, 1 * MB, PG), 0);
+    assert_int_equal(meminfo(sim, "Cached"), (4 + 1) * 4);
+    assert_int_equal(vml_sim_file_read(sim, p, c, 0, 64 * KB), 0);
+    assert_int_equal(meminfo(sim, "Cached"), (4 + 1 + 64) * 4);
+    done(sim);
+
+    /* read_ahead_kb 128, executable text: each miss reads the 32 pages from the fault on,
+     * without lookahead: a 2 MiB text read in full takes 512 / 32 = 16 major faults and 16
+     * minor ones between them (observed: 16 minor, 16 major, 512 pages cached). */
+    sim = new_sim_ra(128 * KB);
+    p = spawn(sim, "p");
+    int t = new_file(sim, "text", 2 * MB);
+    uint64_t m = map(sim, p, 0, 2 * MB, VML_PROT_READ | VML_PROT_EXEC, VML_MAP_SHARED, t, 0);
+    touch_expect(sim, p, m, m + 2 * MB, VML_READ, 16, 16);
+    assert_int_equal(meminfo(sim, "Cached"), 2048);
+    done(sim);
+}
+
+static void test_readahead_other_file_mark(void **state)
+{
+    (void)state;
+    /* read_ahead_kb 128: reading a 1 MiB private mapping of a 2 MiB file in full reads 288
+     * pages (read-around [0, 32), then 32-page windows, the last one reached at page 224
+     * reading [256, 288)). A second mapping of the second MiB (another open file) then
+     * writes its first 128 KiB: its faults find the marked window and read nothing more
+     * (observed: 288 pages cached before and after). */
+    struct vml_sim *sim = new_sim_ra(128 * KB);
+    int f = new_file(sim, "d", 2 * MB), p = spawn(sim, "p");
+    uint64_t m = map(sim, p, 0, 1 * MB, RW, VML_MAP_PRIVATE, f, 0);
+    uint64_t w = map(sim, p, 0, 1 * MB, RW, VML_MAP_PRIVATE, f, 1 * MB);
+    touch(sim, p, m, m + 1 * MB, VML_READ);
+    assert_int_equal(meminfo(sim, "Cached"), 288 * 4);
+    touch(sim, p, w, w + 128 * KB, VML_WRITE);
+    assert_int_equal(meminfo(sim, "Cached"), 288 * 4);
+    done(sim);
+}
+
+/* A regular file's mapping is placed by thp_get_unmapped_area (ext4): top-down, a 4 MiB
+ * mapping searches for 6 MiB and moves up to the 2 MiB boundary its offset 0 needs, the highest
+ * such spot (observed on 6.18: a 4 MiB data.bin at 0x7bfff7a00000 below an arena top of
+ * 0x7bfff7fff000, i.e. top - 6 MiB + 4 KiB). A 1 MiB mapping cannot hold an aligned 2 MiB of
+ * the file and goes right below. Separate mmaps are separate open files: adjacent and
+ * contiguous in the file, they still do not merge (is_mergeable_vma compares vm_file). */
+static void test_file_thp_placement(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim();
+    int f = new_file(sim, "data.bin", 4 * MB), p = spawn(sim, "p");
+    uint64_t a = map(sim, p, 0, 4 * MB, VML_PROT_READ, VML_MAP_PRIVATE, f, 0);
+    assert_int_equal(a, VML_SIM_MMAP_BASE - 6 * MB + 4 * KB);
+    assert_int_equal(a % (2 * MB), 0);
+    /* The 2 MiB - 4 KiB left above it is the highest gap for a 1 MiB mapping. */
+    uint64_t b = map(sim, p, 0, 1 * MB, VML_PROT_READ, VML_MAP_PRIVATE, f, 3 * MB);
+    assert_int_equal(b, VML_SIM_MMAP_BASE - 1 * MB);
+    assert_int_equal(vml_sim_munmap(sim, p, b, 1 * MB), 0);
+    /* Right after a, continuing its file offsets: still a VMA of its own. */
+    uint64_t c =
+        map(sim, p, a + 4 * MB, 1 * MB, VML_PROT_READ, VML_MAP_PRIVATE | VML_MAP_FIXED, f, 4 * MB);
+    assert_int_equal(c, a + 4 * MB);
+    char hdr[64];
+    snprintf(hdr, sizeof(hdr), "%llx-%llx r--p 00400000", (unsigned long long)c,
+             (unsigned long long)(c + 1 * MB));
+    assert_true(maps_has(sim, p, hdr, "/data.bin")); /* not merged with a */
+    snprintf(hdr, sizeof(hdr), "%llx-%llx r--p 00000000", (unsigned long long)a,
+             (unsigned long long)(a + 4 * MB));
+    assert_true(maps_has(sim, p, hdr, "/data.bin"));
+    done(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_zero_page_read, teardown),
+        cmocka_unit_test_teardown(test_readahead_mmap, teardown),
+        cmocka_unit_test_teardown(test_readahead_windows, teardown),
+        cmocka_unit_test_teardown(test_readahead_read_and_exec, teardown),
+        cmocka_unit_test_teardown(test_readahead_other_file_mark, teardown),
+        cmocka_unit_test_teardown(test_file_thp_placement, teardown),
         cmocka_unit_test_teardown(test_write_fault_allocates, teardown),
         cmocka_unit_test_teardown(test_fork_cow, teardown),
         cmocka_unit_test_teardown(test_fork_zero_page_vma_not_copied, teardown),
