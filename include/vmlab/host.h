@@ -28,6 +28,11 @@ int vml_host_zero_page(bool *uses);
  * x86-64); probed like the zero page. 0, or VML_E*. */
 int vml_host_pt_reclaim(bool *reclaims);
 
+/* read_ahead_kb of the block device holding the directory dir, in bytes: how much the page
+ * cache reads ahead at most. VML_EINVAL when dir is on no block device (tmpfs, overlay,
+ * btrfs), VML_ENOENT when the device's queue cannot be read. */
+int vml_host_readahead(const char *dir, uint64_t *bytes);
+
 /* Runs argv (argv[0] found on PATH) under valgrind --tool=lackey --trace-mem=yes and writes its
  * memory accesses to out as a native trace (zstd-compressed with VML_TRACE_ZSTD); *records
  * counts them, *status is the wait status of valgrind, which exits as the program did. The

@@ -76,6 +76,10 @@ struct vml_backend {
     int (*faults)(void *ctx, int pid, uint64_t *minor, uint64_t *major);
     int (*meminfo)(void *ctx, struct vml_meminfo *m, char *msg);
     const char *(*pte_why_not)(void *ctx, int pid);
+    /* How many of pid's faults the backend counts inexactly, and why (the simulator's on pages
+     * Linux holds in large folios); a change across an operation makes its faults not
+     * comparable. */
+    int (*faults_inexact)(void *ctx, int pid, uint64_t *n, const char **why);
 };
 
 /* The simulator as a backend. Free with backend->destroy(backend->ctx); or keep the machine
@@ -132,7 +136,7 @@ struct vml_snap_op {
     char what[96];   /* "a touch buf" */
     bool has_faults; /* minor, major measured */
     uint64_t minor, major;
-    char faults_why_not[96];
+    char faults_why_not[160];
     bool has_mem; /* mem measured */
     int64_t mem[VML_SNAP_MEM_FIELDS];
     char mem_why_not[VML_BACKEND_MSG];
@@ -157,6 +161,15 @@ struct vml_snapshot {
 const char *vml_snap_mem_name(enum vml_snap_mem f);
 
 void vml_snapshot_free(struct vml_snapshot *snap);
+
+/* System-wide meminfo moves with everything else the machine does, so one run's per-operation
+ * changes can hold another program's too. A scenario's own change is the same on every run and
+ * noise is not, so: given n runs of one scenario on one backend, writes to ops (runs[0].n_ops
+ * records, starting as copies of runs[0].ops) each operation's meminfo change and fault counts
+ * as at least two runs measured them; an operation on which no two runs agree is marked not
+ * comparable, with the values measured. Returns how many operations lack an agreed change
+ * (another run may settle them). */
+unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct vml_snap_op *ops);
 
 /* Compares a simulated and a real end state field by field (rules in scenario/diff.c and
  * docs/fidelity.md), appending a table to out. Returns the number of fields that differ;

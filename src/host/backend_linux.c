@@ -58,6 +58,7 @@ struct linb {
     uint64_t replay_records;               /* records it made */
     uint64_t access_buf[AG_ACCESS_MAX];    /* a batch of its addresses */
     long long pool_was[VML_NR_HUGE_SIZES]; /* nr_hugepages before the run, or -1: untouched */
+    char pt_why[96]; /* why page-table counts cannot match the simulator's, "" when they can */
 };
 
 /* A hugetlb pool's nr_hugepages file. */
@@ -317,6 +318,10 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
             munmap(p, 4096);
         text_printf(notes, "linux: paging=%u asked, the kernel uses %u-level paging%s\n",
                     m->paging_levels, have, have == m->paging_levels ? "" : " (differs)");
+        if (have != m->paging_levels)
+            snprintf(b->pt_why, sizeof(b->pt_why),
+                     "the scenario asks for %u-level paging, this kernel uses %u levels",
+                     m->paging_levels, have);
     }
     if (m->given & VML_MCFG_ZERO_PAGE) {
         bool uses = true;
@@ -338,6 +343,20 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
                                                 : "frees emptied page tables")
                             : (m->no_pt_reclaim ? "keeps emptied page tables"
                                                 : "keeps emptied page tables (differs)"));
+    }
+    if (m->given & VML_MCFG_READAHEAD) {
+        uint64_t have = 0;
+        int rr = vml_host_readahead(tmp && *tmp ? tmp : "/tmp", &have);
+        if (rr)
+            text_printf(notes,
+                        "linux: readahead=%lluK asked, the disk's read_ahead_kb cannot be "
+                        "read\n",
+                        (unsigned long long)(m->readahead_bytes >> 10));
+        else
+            text_printf(notes, "linux: readahead=%lluK asked, the disk reads ahead %lluK%s\n",
+                        (unsigned long long)(m->readahead_bytes >> 10),
+                        (unsigned long long)(have >> 10),
+                        have == m->readahead_bytes ? "" : " (differs)");
     }
     if (m->given & VML_MCFG_SWAP)
         text_printf(notes, "linux: swap=%llu asked: swap is whatever the machine has\n",
@@ -895,6 +914,9 @@ static const char *lb_pte_why_not(void *ctx, int pid)
     struct agent *a = agent_of(ctx, pid);
     if (!a)
         return "no such process";
+    struct linb *b = ctx;
+    if (b->pt_why[0])
+        return b->pt_why;
     if (!(a->setup & AG_SETUP_ARENA))
         return a->why[0] ? a->why : "its mappings share page tables with the runtime's memory";
     if (a->used_brk && !(a->setup & AG_SETUP_BRK))

@@ -19,7 +19,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define PAGE 4096ull
@@ -219,4 +222,36 @@ int vml_host_pt_reclaim(bool *reclaims)
     struct ptr_reading r;
     int e = probe_pt_reclaim_measure(&r);
     return e ? e : probe_pt_reclaim_decide(&r, reclaims);
+}
+
+/* The backing device's read_ahead_kb is its queue's (blk_apply_bdi_limits sets bdi->ra_pages
+ * from it); a partition has none of its own and uses its disk's, one directory up. */
+int vml_host_readahead(const char *dir, uint64_t *bytes)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return VML_ENOENT;
+    if (major(st.st_dev) == 0)
+        return VML_EINVAL; /* tmpfs, overlay, btrfs: no block device of its own */
+    static const char *const forms[] = { "/sys/dev/block/%u:%u/queue/read_ahead_kb",
+                                         "/sys/dev/block/%u:%u/../queue/read_ahead_kb" };
+    for (unsigned i = 0; i < 2; i++) {
+        char path[96], buf[32];
+        snprintf(path, sizeof(path), forms[i], major(st.st_dev), minor(st.st_dev));
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        buf[n] = 0;
+        char *end;
+        unsigned long long kb = strtoull(buf, &end, 10);
+        if (end == buf || (*end && *end != '\n'))
+            continue;
+        *bytes = (uint64_t)kb << 10;
+        return 0;
+    }
+    return VML_ENOENT;
 }

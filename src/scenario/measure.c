@@ -80,7 +80,7 @@ static bool stable_mem(struct measure *m, int64_t v[VML_SNAP_MEM_FIELDS])
 /* A window around one call of the wrapped backend. */
 struct window {
     int pid;
-    uint64_t minor, major;
+    uint64_t minor, major, inexact;
     bool faults, mem;
     int64_t v[VML_SNAP_MEM_FIELDS];
 };
@@ -90,6 +90,10 @@ static void win_open(struct measure *m, int pid, struct window *w)
     w->pid = pid;
     w->faults = pid > 0 && m->in->faults && m->rec.has_faults &&
                 m->in->faults(m->in->ctx, pid, &w->minor, &w->major) == 0;
+    const char *why;
+    w->inexact = 0;
+    if (w->faults && m->in->faults_inexact)
+        (void)m->in->faults_inexact(m->in->ctx, pid, &w->inexact, &why);
     w->mem = m->rec.has_mem && m->in->meminfo && stable_mem(m, w->v);
     if (!w->mem)
         m->rec.has_mem = false;
@@ -98,7 +102,14 @@ static void win_open(struct measure *m, int pid, struct window *w)
 static void win_close(struct measure *m, struct window *w)
 {
     uint64_t minor, major;
-    if (w->faults && m->in->faults(m->in->ctx, w->pid, &minor, &major) == 0) {
+    const char *why = NULL;
+    uint64_t inexact = w->inexact;
+    if (w->faults && m->in->faults_inexact)
+        (void)m->in->faults_inexact(m->in->ctx, w->pid, &inexact, &why);
+    if (w->faults && inexact != w->inexact) {
+        m->rec.has_faults = false;
+        snprintf(m->rec.faults_why_not, sizeof(m->rec.faults_why_not), "%s", why);
+    } else if (w->faults && m->in->faults(m->in->ctx, w->pid, &minor, &major) == 0) {
         m->rec.minor += minor - w->minor;
         m->rec.major += major - w->major;
     } else if (w->pid > 0 && m->rec.has_faults) {
@@ -106,13 +117,32 @@ static void win_close(struct measure *m, struct window *w)
         snprintf(m->rec.faults_why_not, sizeof(m->rec.faults_why_not),
                  "the process's fault counters cannot be read");
     }
-    int64_t v[VML_SNAP_MEM_FIELDS];
-    if (w->mem && stable_mem(m, v)) {
-        for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++)
-            m->rec.mem[i] += v[i] - w->v[i];
-    } else {
+    int64_t v[VML_SNAP_MEM_FIELDS], idle[VML_SNAP_MEM_FIELDS];
+    if (!w->mem || !stable_mem(m, v)) {
         m->rec.has_mem = false;
+        return;
     }
+    /* Back-to-back readings agree even on a busy machine more often than a window as long as
+     * the operation stays quiet: look at one such window right after (a round trip to the
+     * process, as the operation was) and keep the change only if nothing moved in it. */
+    uint64_t a, b;
+    if (w->pid > 0 && m->in->faults)
+        (void)m->in->faults(m->in->ctx, w->pid, &a, &b);
+    if (!stable_mem(m, idle)) {
+        m->rec.has_mem = false;
+        return;
+    }
+    for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++)
+        if (idle[i] != v[i]) {
+            m->rec.has_mem = false;
+            snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
+                     "other activity on the machine changes memory (%s moved by %lld kB in a "
+                     "quiet window as long as the operation)",
+                     mem_names[i], (long long)(idle[i] - v[i]));
+            return;
+        }
+    for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++)
+        m->rec.mem[i] += v[i] - w->v[i];
 }
 
 /* Marks what a call left that cannot be compared. */
@@ -434,4 +464,85 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
 void measure_free(struct measure *m)
 {
     free(m);
+}
+
+/* ---- agreement over runs ----------------------------------------------------------------- */
+
+static bool mem_equal(const struct vml_snap_op *a, const struct vml_snap_op *b)
+{
+    return memcmp(a->mem, b->mem, sizeof(a->mem)) == 0;
+}
+
+unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct vml_snap_op *ops)
+{
+    unsigned open = 0;
+    const struct vml_snapshot *first = &runs[0];
+    for (size_t i = 0; i < first->n_ops; i++) {
+        struct vml_snap_op *op = &ops[i];
+        *op = first->ops[i];
+        /* The runs' records of this operation (the same scenario gives the same list). */
+        const struct vml_snap_op *rec[8];
+        unsigned m = 0;
+        for (unsigned k = 0; k < n && m < 8; k++)
+            if (runs[k].n_ops == first->n_ops && runs[k].ops[i].line == op->line)
+                rec[m++] = &runs[k].ops[i];
+        /* Faults: per process, little noise; the count two runs agree on, else the first. */
+        for (unsigned a = 0; a < m; a++) {
+            unsigned agree = 0;
+            for (unsigned b = 0; b < m; b++)
+                agree += rec[a]->has_faults && rec[b]->has_faults &&
+                         rec[a]->minor == rec[b]->minor && rec[a]->major == rec[b]->major;
+            if (agree >= 2) {
+                op->has_faults = true;
+                op->minor = rec[a]->minor;
+                op->major = rec[a]->major;
+                break;
+            }
+        }
+        /* meminfo: the change two settled runs agree on. */
+        bool agreed = false, any = false;
+        for (unsigned a = 0; a < m && !agreed; a++) {
+            if (!rec[a]->has_mem)
+                continue;
+            any = true;
+            for (unsigned b = a + 1; b < m && !agreed; b++)
+                if (rec[b]->has_mem && mem_equal(rec[a], rec[b])) {
+                    memcpy(op->mem, rec[a]->mem, sizeof(op->mem));
+                    agreed = true;
+                }
+        }
+        if (agreed) {
+            op->has_mem = true;
+            op->mem_why_not[0] = 0;
+            continue;
+        }
+        if (!any && !strstr(op->mem_why_not, "other activity")) {
+            /* Not measured for a reason of the operation's own (a fork, a kill): no vote. */
+            continue;
+        }
+        open++;
+        op->has_mem = false;
+        /* Name the first field the runs disagree on, with each run's value. */
+        int field = -1;
+        for (unsigned f = 0; f < VML_SNAP_MEM_FIELDS && field < 0; f++)
+            for (unsigned a = 1; a < m; a++)
+                if (rec[a]->has_mem && rec[0]->has_mem && rec[a]->mem[f] != rec[0]->mem[f])
+                    field = (int)f;
+        char vals[VML_BACKEND_MSG / 2] = "";
+        size_t len = 0;
+        for (unsigned a = 0; a < m && field >= 0 && len < sizeof(vals); a++)
+            if (rec[a]->has_mem)
+                len += (size_t)snprintf(vals + len, sizeof(vals) - len, "%s%lld", len ? ", " : "",
+                                        (long long)rec[a]->mem[field]);
+        if (field >= 0)
+            snprintf(op->mem_why_not, sizeof(op->mem_why_not),
+                     "other activity on the machine changes memory: %u runs measured %s by %s kB",
+                     m, mem_names[field], vals);
+        else
+            snprintf(op->mem_why_not, sizeof(op->mem_why_not),
+                     "other activity on the machine changes memory: no two of %u runs had settled "
+                     "readings",
+                     m);
+    }
+    return open;
 }
