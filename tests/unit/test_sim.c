@@ -32,7 +32,9 @@
 #define SHANON (VML_MAP_SHARED | VML_MAP_ANONYMOUS)
 
 #define MMAP_BASE   0x7ffff7fff000ull
+_Static_assert(MMAP_BASE == VML_SIM_MMAP_BASE, "the arena the agents copy is the simulator's");
 #define START_BRK   0x555555564000ull
+_Static_assert(START_BRK == VML_SIM_START_BRK, "the heap the agents copy is the simulator's");
 #define STACK_START 0x7ffffffde000ull
 
 /* ---- helpers ------------------------------------------------------------------------------ */
