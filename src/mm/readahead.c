@@ -166,7 +166,7 @@ int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t
     }
     bool from_start = miss == UINT64_MAX;
     uint64_t contig = index - miss - 1; /* unsigned: index itself when from the start */
-    if (contig <= req) /* a small random read: as is, the state untouched */
+    if (contig <= req)                  /* a small random read: as is, the state untouched */
         return ra_read(sim, f, index, req, 0, node, false);
     if (from_start) /* a file cached from its start: a long stream, likely read whole */
         contig *= 2;

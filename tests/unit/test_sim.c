@@ -31,9 +31,9 @@
 #define ANON   (VML_MAP_PRIVATE | VML_MAP_ANONYMOUS)
 #define SHANON (VML_MAP_SHARED | VML_MAP_ANONYMOUS)
 
-#define MMAP_BASE   0x7ffff7fff000ull
+#define MMAP_BASE 0x7ffff7fff000ull
 _Static_assert(MMAP_BASE == VML_SIM_MMAP_BASE, "the arena the agents copy is the simulator's");
-#define START_BRK   0x555555564000ull
+#define START_BRK 0x555555564000ull
 _Static_assert(START_BRK == VML_SIM_START_BRK, "the heap the agents copy is the simulator's");
 #define STACK_START 0x7ffffffde000ull
 
@@ -1087,8 +1087,7 @@ static void test_file_faults(void **state)
 /* do_fault_around: the window is the 64 KiB-aligned block around the address with its start
  * clamped to the VMA, then nr_pages from that start (to_pte = from_pte + nr_pages, clamped to
  * the PTE table and the VMA). A VMA starting in the middle of a 64 KiB block therefore gets 16
- * pages on its first fault. Disabled: the simulator ends the window at the block's end (see the
- * report). */
+ * pages on its first fault. */
 static void test_fault_around_unaligned_start(void **state)
 {
     (void)state;
@@ -1416,8 +1415,7 @@ static void test_mlock(void **state)
 
 /* mlock is not inherited (dup_mmap clears VM_LOCKED). A page leaves the unevictable list when
  * its mapping in a VM_LOCKED VMA goes (folio_remove_rmap_* -> munlock_vma_folio: mlock_count
- * drops to 0) even if an unlocked VMA of another process still maps it. Disabled: the simulator
- * munlocks only when the last mapping goes (see the report). */
+ * drops to 0) even if an unlocked VMA of another process still maps it. */
 static void test_mlock_fork_then_unlock_by_unmap(void **state)
 {
     (void)state;
@@ -1444,8 +1442,7 @@ static void test_mlock_fork_then_unlock_by_unmap(void **state)
 }
 
 /* A fault just below a VM_GROWSDOWN VMA grows it (lock_mm_and_find_vma -> expand_stack_locked
- * -> expand_downwards, within RLIMIT_STACK and the guard gap). Disabled: the simulator's fault
- * path never calls vma_expand_down (see the report). */
+ * -> expand_downwards, within RLIMIT_STACK and the guard gap). */
 static void test_stack_grows_on_fault(void **state)
 {
     (void)state;
@@ -1521,8 +1518,7 @@ static void test_brk(void **state)
 }
 
 /* get_vma_name -> vma_is_initial_heap: [heap] is a VMA that overlaps [start_brk, brk)
- * (vm_start < brk && vm_end > start_brk); a mapping merely adjacent to the heap is not.
- * Disabled: the simulator uses <= and >= (see the report). */
+ * (vm_start < brk && vm_end > start_brk); a mapping merely adjacent to the heap is not. */
 static void test_heap_name_adjacent(void **state)
 {
     (void)state;
@@ -1542,8 +1538,7 @@ static void test_heap_name_adjacent(void **state)
 
 /* Every page the buddy allocator hands out counts in pgalloc_<zone> and numa_hit
  * (rmqueue, zone_statistics) and every page freed in pgfree, page tables included (pgd_alloc,
- * pagetable_alloc). Disabled: the simulator counts only anonymous and page-cache pages (see the
- * report). */
+ * pagetable_alloc). */
 static void test_pgalloc_counts_page_tables(void **state)
 {
     (void)state;
