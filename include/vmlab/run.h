@@ -80,6 +80,14 @@ struct vml_backend {
      * Linux holds in large folios); a change across an operation makes its faults not
      * comparable. */
     int (*faults_inexact)(void *ctx, int pid, uint64_t *n, const char **why);
+    /* For expect (each may be NULL). own_text: a process-wide file (status, statm,
+     * smaps_rollup) of the memory pid had of its own, not the scenario's, as the backend's
+     * process was created (the Linux backend: its agent's runtime; a fork child: its copy of
+     * the parent's), which expect subtracts; VML_ENOENT when there is none (the simulator's
+     * processes start empty). why_unchecked: why field of file f (pid 0: a system file) cannot
+     * be held to a scenario's figure on this backend, or NULL when it can. */
+    int (*own_text)(void *ctx, int pid, enum vml_procfile f, struct vml_text *out);
+    const char *(*why_unchecked)(void *ctx, int pid, enum vml_procfile f, const char *field);
 };
 
 /* The simulator as a backend. Free with backend->destroy(backend->ctx); or keep the machine
@@ -90,6 +98,7 @@ void vml_backend_sim_release(struct vml_backend *b);
 struct vml_run_result {
     unsigned expects; /* expect lines evaluated */
     unsigned failed;  /* of which failed */
+    unsigned skipped; /* of which the backend cannot check (why_unchecked): reported, not failed */
 };
 
 /* What a run leaves for comparison (vmlab diff): per process, its status memory lines when it

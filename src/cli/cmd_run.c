@@ -186,6 +186,9 @@ static int run(int argc, char **argv)
         fprintf(stderr, "vmlab: %u of %u expects failed\n", res.failed, res.expects);
         rc = EXIT_FAIL;
     }
+    if (r == 0 && res.skipped)
+        fprintf(stderr, "vmlab: %u of %u expects not checked on this backend (the reasons above)\n",
+                res.skipped, res.expects);
     if (r == 0 && summary)
         print_summary(sim, out.len > 0);
     if (r == 0 && export_dir && cli_export_proc(sim, export_dir) != 0)

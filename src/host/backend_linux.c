@@ -28,6 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The process-wide files whose figures include the agent's own memory. */
+static const enum vml_procfile own_files[] = { VML_PROCFILE_STATUS, VML_PROCFILE_STATM,
+                                               VML_PROCFILE_MAPS };
+#define N_OWN (sizeof(own_files) / sizeof(own_files[0]))
+
 struct agent {
     int pid;
     int sock;
@@ -37,6 +42,9 @@ struct agent {
     char why[120];           /* what of that could not be done */
     bool used_brk;           /* the scenario moved its break */
     uint64_t minflt, majflt; /* page faults of the operations it made */
+    /* Its own memory (the runtime's: vmlab's program, libraries, stack and heap) as status,
+     * statm and maps showed it when it was created: expect leaves it out (own_text). */
+    struct vml_text own[N_OWN];
 };
 
 struct hfile {
@@ -379,6 +387,9 @@ static void lb_destroy(void *ctx)
         close(a->sock);
         waitpid(a->pid, NULL, 0);
     }
+    for (size_t i = 0; i < b->n_agents; i++)
+        for (size_t k = 0; k < N_OWN; k++)
+            vml_text_free(&b->agents[i].own[k]);
     for (size_t i = 0; i < b->n_files; i++) {
         if (b->files[i].fd >= 0)
             close(b->files[i].fd);
@@ -400,6 +411,21 @@ static void lb_destroy(void *ctx)
 }
 
 /* ---- processes ------------------------------------------------------------------------------ */
+
+static int read_file(const char *path, struct vml_text *out, char *msg);
+
+/* Records a new agent's own memory (its hello says it has made it resident and idles). */
+static int capture_own(struct agent *a, char *msg)
+{
+    for (size_t i = 0; i < N_OWN; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/%s", a->pid, vml_procfile_name(own_files[i]));
+        int r = read_file(path, &a->own[i], msg);
+        if (r)
+            return r;
+    }
+    return 0;
+}
 
 static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
 {
@@ -434,7 +460,7 @@ static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
     int r = await_hello(sv[0], &hello, msg);
     a->setup = hello.setup;
     snprintf(a->why, sizeof(a->why), "%s", hello.why);
-    return r;
+    return r ? r : capture_own(a, msg);
 }
 
 static int lb_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
@@ -467,7 +493,19 @@ static int lb_fork(void *ctx, int pid, const char *child_name, int *child, char 
     a->used_brk = used_brk;
     snprintf(a->why, sizeof(a->why), "%s", why);
     struct agent_rep hello;
-    return await_hello(fd, &hello, msg);
+    if ((r = await_hello(fd, &hello, msg)) != 0)
+        return r;
+    /* The child's own memory is its copy of its parent's: the same runtime, made resident and
+     * private before its hello as the parent's was (agent_main). Its /proc files right after
+     * the fork also count what it inherited of the scenario's memory, which its expects must
+     * see (the simulator's child starts with it too): so its baseline is the parent's. */
+    parent = agent_of(b, pid);
+    for (size_t i = 0; i < N_OWN; i++)
+        text_append(&a->own[i], parent->own[i].s ? parent->own[i].s : "", parent->own[i].len);
+    for (size_t i = 0; i < N_OWN; i++)
+        if (text_status(&a->own[i]))
+            return VML_EHOST;
+    return 0;
 }
 
 static int lb_exit(void *ctx, int pid, char *msg)
@@ -925,6 +963,56 @@ static const char *lb_pte_why_not(void *ctx, int pid)
     return NULL;
 }
 
+static int lb_own_text(void *ctx, int pid, enum vml_procfile f, struct vml_text *out)
+{
+    struct agent *a = agent_of(ctx, pid);
+    for (size_t i = 0; a && i < N_OWN; i++)
+        if (own_files[i] == f && a->own[i].len) {
+            text_append(out, a->own[i].s, a->own[i].len);
+            return text_status(out);
+        }
+    return VML_ENOENT;
+}
+
+/* Whether the run owns the hugetlb pools meminfo's HugePages_* (the default, 2 MiB size) and
+ * Hugetlb (every size) lines count: it sized them (hugepages=), and a pool it did not size
+ * holds nothing. */
+static bool owns_pools(struct linb *b, const char *field)
+{
+    if (b->pool_was[VML_HUGE_2M] < 0)
+        return false;
+    if (strncmp(field, "HugePages_", 10) == 0)
+        return true;
+    long long n = 0;
+    return strcmp(field, "Hugetlb") == 0 &&
+           (b->pool_was[VML_HUGE_1G] >= 0 || !pool_read(VML_HUGE_1G, &n) || n == 0);
+}
+
+static const char *lb_why_unchecked(void *ctx, int pid, enum vml_procfile f, const char *field)
+{
+    struct linb *b = ctx;
+    switch (f) {
+    case VML_PROCFILE_MEMINFO:
+        if (owns_pools(b, field))
+            return NULL;
+        return "meminfo counts the whole machine, whose other processes, caches and vmlab's "
+               "own agents move it (vmlab diff compares each operation's change of it)";
+    case VML_PROCFILE_VMSTAT:
+        return "vmstat counts the whole machine's events and pages, every process's (vmlab "
+               "diff compares each operation's page faults)";
+    case VML_PROCFILE_BUDDYINFO:
+    case VML_PROCFILE_ZONEINFO:
+    case VML_PROCFILE_NUMASTAT: return "it counts the whole machine's memory";
+    case VML_PROCFILE_STATUS:
+        if (strcmp(field, "VmPeak") == 0 || strcmp(field, "VmHWM") == 0)
+            return "a high-water mark: it remembers the agent's own memory before the scenario";
+        if (strcmp(field, "VmPTE") == 0)
+            return lb_pte_why_not(ctx, pid);
+        return NULL;
+    default: return NULL;
+    }
+}
+
 int vml_backend_linux(struct vml_backend *out)
 {
     struct linb *b = calloc(1, sizeof(*b));
@@ -963,6 +1051,8 @@ int vml_backend_linux(struct vml_backend *out)
         .faults = lb_faults,
         .meminfo = lb_meminfo,
         .pte_why_not = lb_pte_why_not,
+        .own_text = lb_own_text,
+        .why_unchecked = lb_why_unchecked,
     };
     return 0;
 }

@@ -42,6 +42,10 @@ struct obj_ent {
 struct run {
     const struct vml_scenario *s;
     struct vml_backend *b;
+    const struct vml_backend *own; /* the backend itself (b may be a measuring wrapper of it) */
+    /* What a new process has on the simulator (its initial stack), as status, statm and
+     * smaps_rollup show it: taken when the backend's processes have memory of their own. */
+    struct vml_text newborn[3];
     char msg[VML_BACKEND_MSG]; /* the backend's explanation of a failure */
     struct vml_text *out, *report;
     struct vml_run_result *res;
@@ -623,7 +627,159 @@ static bool counts_pages(enum vml_procfile f, const char *field)
     return f == VML_PROCFILE_STATM || (f == VML_PROCFILE_VMSTAT && strncmp(field, "nr_", 3) == 0);
 }
 
-static bool compare(uint64_t a, enum vml_cmp c, uint64_t b)
+static void fmt_value(char *buf, size_t n, uint64_t v, bool kb, const char *unit)
+{
+    if (unit)
+        snprintf(buf, n, "%llu %s", (unsigned long long)v, unit);
+    else
+        snprintf(buf, n, "%llu%s", (unsigned long long)v, kb ? " kB" : "");
+}
+
+static const enum vml_procfile newborn_files[3] = { VML_PROCFILE_STATUS, VML_PROCFILE_STATM,
+                                                    VML_PROCFILE_SMAPS_ROLLUP };
+
+/* A new process on the simulator is not empty: it has the stack a freshly exec'd program has
+ * (VmSize, VmStk, statm's size and data count it). A backend whose process starts with memory
+ * of its own puts that in place of such a stack, so the scenario's figure there is what the
+ * newborn has plus the change since creation. Read from a small simulated machine before the
+ * run starts (nothing of it can then show up in the real machine's measurements). */
+static int take_newborn(struct run *r)
+{
+    struct vml_backend sb;
+    int e = vml_backend_sim(&sb);
+    if (e)
+        return e;
+    struct vml_machine_cfg m;
+    memset(&m, 0, sizeof(m));
+    m.ram_bytes = 64ull << 20;
+    m.nr_nodes = 1;
+    m.nr_cpus = 1;
+    m.paging_levels = 4; /* the stack is the same size under either */
+    m.thp = VML_THP_MADVISE;
+    struct vml_text notes = { 0 };
+    char msg[VML_BACKEND_MSG] = "";
+    int pid;
+    e = sb.start(sb.ctx, &m, &notes, msg);
+    if (e == 0)
+        e = sb.spawn(sb.ctx, "newborn", &pid, msg);
+    for (size_t i = 0; e == 0 && i < 3; i++)
+        e = sb.proc_text(sb.ctx, pid, newborn_files[i], 0, 0, &r->newborn[i], msg);
+    vml_text_free(&notes);
+    sb.destroy(sb.ctx);
+    return e;
+}
+
+/* A field of a process-wide file as the process's own memory had it at its creation (the
+ * backend's own_text), less what a new simulated process has: 0 with *base, or VML_ENOENT when
+ * the backend has no such memory. */
+static int own_field(struct run *r, int pid, enum vml_procfile f, const char *field, int64_t *base)
+{
+    if (!r->own->own_text)
+        return VML_ENOENT;
+    struct vml_text t = { 0 };
+    bool kb;
+    uint64_t own = 0, newborn = 0;
+    int e = r->own->own_text(r->own->ctx, pid, f, &t);
+    if (e == 0)
+        e = find_field(t.s ? t.s : "", t.len, f, field, &own, &kb);
+    vml_text_free(&t);
+    for (size_t i = 0; e == 0 && i < 3; i++)
+        if (newborn_files[i] == f && find_field(r->newborn[i].s ? r->newborn[i].s : "",
+                                                r->newborn[i].len, f, field, &newborn, &kb) != 0)
+            newborn = 0;
+    *base = (int64_t)own - (int64_t)newborn;
+    return e;
+}
+
+/* Whether address a lies in one of the VMAs of maps text. */
+static bool in_maps(const char *maps, size_t len, uint64_t a)
+{
+    for (const char *line = maps; line < maps + len;) {
+        const char *nl = memchr(line, '\n', (size_t)(maps + len - line));
+        char *rest;
+        uint64_t lo = strtoull(line, &rest, 16);
+        if (*rest == '-' && a >= lo && a < strtoull(rest + 1, NULL, 16))
+            return true;
+        line = nl ? nl + 1 : maps + len;
+    }
+    return false;
+}
+
+/* A smaps_rollup field of a process with memory of its own, summed over the scenario's VMAs
+ * only: the process's smaps blocks less those of the VMAs it had at its creation. The rollup
+ * itself cannot be subtracted from: the own memory's file pages (a program and its
+ * libraries) are mapped by processes outside the scenario too, so their Pss, and whether they
+ * count as shared or private, dirty or clean, moves as those come and go and as writeback
+ * runs; its read-only private pages (RELRO) are shared after a fork. The rollup truncates the
+ * Pss it sums once (smaps_account accumulates Pss shifted by PSS_SHIFT), a block its own: the
+ * sum is the rollup's when at most one block has shared pages (the others' Pss is whole). 0
+ * with *value, 1 with *why when it cannot be told, or an error. */
+static int rollup_of_scenario(struct run *r, int pid, const char *field, int64_t *value,
+                              const char **why)
+{
+    struct vml_text own = { 0 }, all = { 0 }, mine = { 0 };
+    int e = r->own->own_text(r->own->ctx, pid, VML_PROCFILE_MAPS, &own);
+    if (e == 0)
+        e = r->b->proc_text(r->b->ctx, pid, VML_PROCFILE_SMAPS, 0, 0, &all, r->msg);
+    unsigned shared_blocks = 0;
+    bool keep = false, shared = false;
+    const char *text = all.s ? all.s : "";
+    for (const char *line = text; e == 0 && line < text + all.len;) {
+        const char *nl = memchr(line, '\n', (size_t)(text + all.len - line));
+        const char *stop = nl ? nl + 1 : text + all.len;
+        char *rest;
+        uint64_t start = strtoull(line, &rest, 16);
+        if (rest != line && *rest == '-') { /* a block's header: its VMA's range */
+            shared_blocks += keep && shared;
+            keep = !in_maps(own.s ? own.s : "", own.len, start);
+            shared = false;
+        }
+        if (keep) {
+            text_append(&mine, line, (size_t)(stop - line));
+            if (strncmp(line, "Shared_", 7) == 0) {
+                const char *c = memchr(line, ':', (size_t)(stop - line));
+                shared |= c && strtoull(c + 1, NULL, 10) > 0;
+            }
+        }
+        line = stop;
+    }
+    shared_blocks += keep && shared;
+    uint64_t v = 0;
+    bool kb;
+    if (e == 0 && (e = text_status(&mine)) == 0) {
+        if (find_field(text, all.len, VML_PROCFILE_SMAPS, field, &v, &kb) != 0)
+            *why = "the kernel's smaps does not give this line per VMA, so the scenario's share "
+                   "of it cannot be told from the process's own";
+        else if (strncmp(field, "Pss", 3) == 0 && shared_blocks > 1)
+            *why = "the scenario's shared pages lie in several VMAs here, and the rollup "
+                   "truncates their Pss once, not each VMA's (smaps MAP Pss gives each)";
+        else if (find_field(mine.s ? mine.s : "", mine.len, VML_PROCFILE_SMAPS, field, &v, &kb) !=
+                 0)
+            v = 0;
+        *value = (int64_t)v;
+    }
+    vml_text_free(&own);
+    vml_text_free(&all);
+    vml_text_free(&mine);
+    if (e)
+        return e;
+    return *why ? 1 : 0;
+}
+
+/* An expect that the backend cannot hold to the scenario's figure: reported with the reason,
+ * counted apart from the failures. */
+static int expect_skipped(struct run *r, const char *why)
+{
+    const struct vml_op_expect *x = &r->op->u.expect;
+    r->res->skipped++;
+    text_printf(r->report, "%s:%u: expect not checked on %s: %s%s%s%s%s %s: %s\n",
+                r->s->file ? r->s->file : "<scenario>", r->op->line, r->own->name, r->op->proc,
+                r->op->proc[0] ? " " : "", vml_procfile_name(x->file), x->map[0] ? " " : "", x->map,
+                x->field, why);
+    return text_status(r->report);
+}
+
+static bool compare_signed(int64_t a, enum vml_cmp c, int64_t b)
 {
     switch (c) {
     case VML_CMP_EQ: return a == b;
@@ -633,14 +789,6 @@ static bool compare(uint64_t a, enum vml_cmp c, uint64_t b)
     case VML_CMP_GT: return a > b;
     default: return a >= b;
     }
-}
-
-static void fmt_value(char *buf, size_t n, uint64_t v, bool kb, const char *unit)
-{
-    if (unit)
-        snprintf(buf, n, "%llu %s", (unsigned long long)v, unit);
-    else
-        snprintf(buf, n, "%llu%s", (unsigned long long)v, kb ? " kB" : "");
 }
 
 static int op_expect(struct run *r)
@@ -674,22 +822,50 @@ static int op_expect(struct run *r)
         err = run_error(r, VML_ENOENT, 0, "%s has no field '%s'%s", vml_procfile_name(x->file),
                         x->field,
                         x->file == VML_PROCFILE_MAPS ? " (maps has no fields; use smaps)" : "");
-    vml_text_free(&t);
-    if (err)
+    if (err) {
+        vml_text_free(&t);
         return err;
+    }
+    const char *why =
+        r->own->why_unchecked ? r->own->why_unchecked(r->own->ctx, pid, x->file, x->field) : NULL;
+    /* A process-wide figure counts the process's own memory too, where the backend's process
+     * has some: the scenario's is the change since the process was created. Per mapping
+     * (smaps MAP) the memory is the scenario's alone; status lines that are not sizes (Pid,
+     * Threads) are compared as they are. */
+    int64_t val = (int64_t)v, base = 0;
+    bool based = false;
+    bool process_wide = pid && !x->map[0] &&
+                        (x->file == VML_PROCFILE_STATUS || x->file == VML_PROCFILE_STATM ||
+                         x->file == VML_PROCFILE_SMAPS_ROLLUP);
+    if (!why && process_wide && x->file != VML_PROCFILE_SMAPS_ROLLUP &&
+        (kb || x->file == VML_PROCFILE_STATM) && own_field(r, pid, x->file, x->field, &base) == 0) {
+        val = (int64_t)v - base;
+        based = true;
+    }
+    if (!why && process_wide && x->file == VML_PROCFILE_SMAPS_ROLLUP && r->own->own_text) {
+        based = false;
+        int re = rollup_of_scenario(r, pid, x->field, &val, &why);
+        if (re < 0) {
+            vml_text_free(&t);
+            return run_error(r, re, 0, "reading smaps: %s", r->msg[0] ? r->msg : vml_strerror(re));
+        }
+    }
+    vml_text_free(&t);
+    if (why)
+        return expect_skipped(r, why);
     /* Bring both sides to one unit: the field's, or bytes when a size is compared. */
-    uint64_t lhs = v, rhs = x->value;
+    int64_t lhs = val, rhs = (int64_t)x->value;
     const char *unit = NULL;
     if (x->unit != VML_UNIT_NONE) {
         uint64_t scale = kb ? 1024 : counts_pages(x->file, x->field) ? PAGE : 0;
         if (!scale)
             return run_error(r, VML_EINVAL, 0,
                              "%s is a count, not a size: compare it with a plain number", x->field);
-        lhs = v * scale;
-        rhs = x->unit == VML_UNIT_PAGES ? x->value * PAGE : x->value;
+        lhs = val * (int64_t)scale;
+        rhs = (int64_t)(x->unit == VML_UNIT_PAGES ? x->value * PAGE : x->value);
         unit = x->unit == VML_UNIT_PAGES ? "pages" : NULL;
     }
-    if (!compare(lhs, x->cmp, rhs)) {
+    if (!compare_signed(lhs, x->cmp, rhs)) {
         r->res->failed++;
         char want[48], got[48];
         if (x->unit == VML_UNIT_BYTES) {
@@ -700,13 +876,29 @@ static int op_expect(struct run *r)
         } else {
             fmt_value(want, sizeof(want), x->value, x->unit == VML_UNIT_NONE && kb, unit);
         }
-        fmt_value(got, sizeof(got), v, kb,
-                  kb                                        ? NULL
-                  : counts_pages(x->file, x->field) && unit ? "pages"
-                                                            : NULL);
-        text_printf(r->report, "%s:%u: expect failed: %s%s%s%s%s %s %s %s, but it is %s\n", where,
+        const char *gunit = kb ? NULL : counts_pages(x->file, x->field) && unit ? "pages" : NULL;
+        char own[160] = "";
+        if (based) {
+            char raw[48];
+            fmt_value(raw, sizeof(raw), v, kb, gunit);
+            snprintf(own, sizeof(own),
+                     " (%s, less %lld%s%s of the process's own memory at its creation)", raw,
+                     (long long)base, kb || gunit ? " " : "",
+                     kb      ? "kB"
+                     : gunit ? gunit
+                             : "");
+        }
+        if (val < 0)
+            snprintf(got, sizeof(got), "-%llu%s%s", (unsigned long long)-val,
+                     kb || gunit ? " " : "",
+                     kb      ? "kB"
+                     : gunit ? gunit
+                             : "");
+        else
+            fmt_value(got, sizeof(got), (uint64_t)val, kb, gunit);
+        text_printf(r->report, "%s:%u: expect failed: %s%s%s%s%s %s %s %s, but it is %s%s\n", where,
                     r->op->line, r->op->proc, r->op->proc[0] ? " " : "", vml_procfile_name(x->file),
-                    x->map[0] ? " " : "", x->map, x->field, vml_cmp_name(x->cmp), want, got);
+                    x->map[0] ? " " : "", x->map, x->field, vml_cmp_name(x->cmp), want, got, own);
     }
     return text_status(r->report);
 }
@@ -891,7 +1083,9 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
             struct vml_text *out, struct vml_text *report, struct vml_run_result *res,
             struct vml_snapshot *snap, struct vml_diag *diag)
 {
-    struct run r = { .s = s, .b = b, .out = out, .report = report, .res = res, .diag = diag };
+    struct run r = {
+        .s = s, .b = b, .own = b, .out = out, .report = report, .res = res, .diag = diag
+    };
     memset(res, 0, sizeof(*res));
     if (snap)
         memset(snap, 0, sizeof(*snap));
@@ -905,7 +1099,12 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
             return VML_EHOST;
         r.b = &proxy;
     }
-    int err = build_machine(&r);
+    int err = b->own_text ? take_newborn(&r) : 0;
+    if (err)
+        err = run_error(&r, err, 0, "taking a new simulated process's figures: %s",
+                        vml_strerror(err));
+    if (err == 0)
+        err = build_machine(&r);
     for (size_t i = 0; err == 0 && i < s->n_ops; i++) {
         r.op = &s->ops[i];
         r.msg[0] = 0;
@@ -934,6 +1133,8 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
         free(r.procs[i].maps);
     free(r.procs);
     free(r.objs);
+    for (size_t i = 0; i < 3; i++)
+        vml_text_free(&r.newborn[i]);
     measure_free(meas);
     return err;
 }

@@ -1,0 +1,55 @@
+# requires.sh: sourced by the scripts that run a scenario on this machine's kernel. A scenario
+# says what it needs of the machine in one line "# requires: R R ...":
+#   thp=A,B        the THP modes it holds under;
+#   hugepages=2M   a 2 MiB hugetlb pool vmlab may size: it exists, is writable (root), and
+#                  nothing else holds pages of it;
+#   zero_page=on|off, pt_reclaim=on|off, paging=4|5
+#                  a kernel that behaves so; vmlab's Linux backend probes it (the note it prints
+#                  for that machine setting ends in "(differs)" when the kernel does not).
+# vmlab diff follows the kernel's zero page and page-table reclaim unless the scenario sets them
+# (zero_page=, pt_reclaim= on its machine line), so in "diff" mode those two are needed only then.
+# requires MODE VMLAB SCENARIO: MODE is run or diff. Returns 0 when the machine has everything,
+# 77 with the reason printed when it lacks something, 1 for a requirement it does not know.
+requires() {
+  local mode=$1 bin=$2 scn=$3 r have pool total free rsvd surp key probe note
+  for r in $(sed -n 's/^# requires: *//p' "$scn" | head -n 1); do
+    case "$r" in
+      thp=*)
+        have=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+        case ",${r#thp=}," in
+          *",$have,"*) ;;
+          *) echo "skipped: needs THP ${r#thp=}, this kernel has ${have:-none}"; return 77 ;;
+        esac ;;
+      hugepages=2M)
+        pool=/sys/kernel/mm/hugepages/hugepages-2048kB
+        if [ ! -w "$pool/nr_hugepages" ]; then
+          echo "skipped: needs a writable 2 MiB hugetlb pool ($pool/nr_hugepages; run as root)"
+          return 77
+        fi
+        total=$(cat "$pool/nr_hugepages") free=$(cat "$pool/free_hugepages")
+        rsvd=$(cat "$pool/resv_hugepages") surp=$(cat "$pool/surplus_hugepages")
+        if [ "$total" != "$free" ] || [ "$rsvd" != 0 ] || [ "$surp" != 0 ]; then
+          echo "skipped: the 2 MiB hugetlb pool is in use ($((total - free)) pages, $rsvd reserved)"
+          return 77
+        fi ;;
+      zero_page=on|zero_page=off|pt_reclaim=on|pt_reclaim=off|paging=4|paging=5)
+        key=${r%%=*}
+        if [ "$mode" = diff ] && [ "$key" != paging ] &&
+           ! grep -Eq "^machine .*\\b$key=" "$scn"; then
+          continue
+        fi
+        probe=$(mktemp)
+        echo "machine ram=64M $r" >"$probe"
+        note=$("$bin" run --on linux "$probe" 2>&1 | grep "^linux: $key=")
+        rm -f "$probe"
+        case "$note" in
+          *"(differs)"*|"") echo "skipped: needs $r; ${note:-the kernel could not be probed}"
+                            return 77 ;;
+        esac ;;
+      *) echo "$scn: unknown requirement '$r' (known: thp=MODES, hugepages=2M, zero_page=on|off,"\
+              "pt_reclaim=on|off, paging=4|5)"
+         return 1 ;;
+    esac
+  done
+  return 0
+}
