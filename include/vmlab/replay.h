@@ -6,7 +6,9 @@
  *   standalone (vml_replay_create): a fresh machine with one process whose memory appears on
  *       demand: the first fault in an unmapped 1 GiB region maps it (anonymous, private,
  *       read/write/execute) with the chosen page size, falling back to smaller regions where
- *       something is mapped already (the process's stack);
+ *       something is mapped already (the process's stack) or the region would end past user
+ *       space, and to smaller pages (1G, then 2M, then 4K) where a huge page cannot go or
+ *       the hugetlb pool cannot grow;
  *   attached (vml_replay_attach): a process of an existing simulation, whose mappings apply;
  *       an access outside them kills it as Linux would (SIGSEGV), which ends the replay.
  * An access spanning two pages of the size it was translated with translates both.
@@ -49,28 +51,35 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
 int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml_replay **out);
 void vml_replay_destroy(struct vml_replay *r); /* accepts NULL; an attached sim stays */
 
-/* Replays records. Returns 0; or VML_EINVAL (diag: a record names a CPU the replay does not
- * have, or an access kind that is not one), VML_ENOMEM (simulated RAM exhausted), with
- * *done (may be NULL) the records fully replayed. An attached process killed by an access
+/* Replays records. Returns 0; or, with diag saying why and *done (may be NULL) the records
+ * fully replayed: VML_ENOMEM (simulated RAM exhausted: reclaim and swap are not simulated),
+ * VML_EINVAL (a record names a CPU the replay does not have or an access kind that is not
+ * one; a region could not be mapped on demand), VML_EHOST. A process killed by an access
  * ends the replay without error: vml_replay_stats says so; later records are not replayed. */
 int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size_t n, size_t *done,
                     struct vml_diag *diag);
 
 struct vml_replay_stats {
-    uint64_t records;         /* records replayed */
-    uint64_t spanning;        /* records that spanned two pages (two translations) */
-    uint64_t shortcut;        /* translations counted by the same-page shortcut */
-    struct vml_mmu_stats mmu; /* summed over the CPUs, shortcut included; accesses[] counts
-                               * translations, faulting ones retried included */
+    uint64_t records;           /* records replayed (those with a skipped access included) */
+    uint64_t spanning;          /* records that spanned two pages (two translations) */
+    uint64_t shortcut;          /* translations counted by the same-page shortcut */
+    struct vml_mmu_stats mmu;   /* summed over the CPUs, shortcut included; each access once:
+                                 * one that faulted is counted by its first translation (its
+                                 * misses in the fault column), not by its retries */
+    struct vml_mmu_stats retry; /* the translations retried after the kernel handled a fault,
+                                 * counted apart from mmu */
     uint64_t minor_faults, major_faults;
-    uint64_t regions_mapped; /* standalone: demand mappings made */
-    uint64_t skipped;        /* standalone: accesses to addresses no process can map (kernel
-                              * half, non-canonical), counted as faults and then skipped */
-    uint64_t first_skipped;  /* the address of the first of them */
-    uint64_t pt_tables[6];   /* page-table frames per level (1 = PT ... 5 = PML5), root included */
-    uint64_t pt_bytes;       /* page-table memory */
-    bool killed;             /* attached: the process was killed */
-    int si_code;             /* then: VML_SEGV_MAPERR ... */
+    uint64_t regions_mapped;       /* standalone: demand mappings made */
+    uint64_t mapped[VML_PS_COUNT]; /* standalone: bytes demand-mapped per page size */
+    uint64_t skipped;              /* standalone: accesses to addresses no process can map,
+                                    * counted as faults and then skipped */
+    uint64_t skipped_low;          /* of those, below vm.mmap_min_addr (64 KiB); the rest are
+                                    * above user space (kernel half, non-canonical) */
+    uint64_t first_skipped;        /* the address of the first of them */
+    uint64_t pt_tables[6]; /* page-table frames per level (1 = PT ... 5 = PML5), root included */
+    uint64_t pt_bytes;     /* page-table memory */
+    bool killed;           /* the process was killed: later records are not replayed */
+    int si_code;           /* then: VML_SEGV_MAPERR ... */
     uint64_t kill_addr;
 };
 

@@ -9,6 +9,7 @@
 #include "vmlab/replay.h"
 
 #include "hw/mmu_hit.h"
+#include "trace/trace_int.h"
 #include "util/u64set.h"
 #include "vmlab/pgtable.h"
 #include "vmlab/sim.h"
@@ -47,6 +48,7 @@ struct vml_replay {
     enum vml_page_size pages;
     unsigned nr_cpus;
     uint64_t user_top;                                  /* end of user space for the paging mode */
+    uint64_t ram;                                       /* standalone: simulated RAM, bytes */
     struct memo_plan plan[VML_NR_ACCESS][VML_PS_COUNT]; /* [kind just made][page size] */
     uint32_t l1_hit_cycles;
     struct rcpu *cpus;
@@ -81,8 +83,11 @@ int vml_replay_pages_parse(const char *s, enum vml_page_size *out, struct vml_di
             snprintf(diag->msg, sizeof(diag->msg),
                      "page size \"thp\": transparent huge pages are not simulated yet; use 4k, "
                      "2m or 1g (2m and 1g map hugetlb pages)");
-        else
-            snprintf(diag->msg, sizeof(diag->msg), "page size \"%.40s\": expected 4k, 2m or 1g", s);
+        else {
+            char q[200];
+            snprintf(diag->msg, sizeof(diag->msg), "page size %s: expected 4k, 2m or 1g",
+                     trace_quote(q, sizeof(q), (const uint8_t *)s, strlen(s)));
+        }
     }
     return VML_EINVAL;
 }
@@ -116,6 +121,7 @@ void vml_replay_stats(const struct vml_replay *r, struct vml_replay_stats *out)
     *out = r->own;
     mmu_sum(r, &out->mmu);
     stats_add(&out->mmu, &r->base, -1);
+    stats_add(&out->mmu, &r->own.retry, -1); /* counted apart: each access once */
     for (unsigned c = 0; c < r->nr_cpus; c++) {
         for (unsigned k = 0; k < VML_NR_ACCESS; k++)
             for (unsigned p = 0; p < VML_PS_COUNT; p++) {
@@ -230,6 +236,7 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
     r->standalone = true;
     r->no_shortcut = cfg->no_shortcut;
     r->pages = cfg->pages;
+    r->ram = cfg->ram;
     r->user_top = cfg->paging == 5 ? (1ull << 56) - 4096 : (1ull << 47) - 4096;
     plan_l1(r, &cfg->cpu);
     if ((e = alloc_cpus(r, cfg->nr_cpus)) != 0 || (e = vml_sim_spawn(r->sim, "replay", &r->pid)))
@@ -290,9 +297,6 @@ void vml_replay_destroy(struct vml_replay *r)
 
 /* ---- demand mapping (standalone) --------------------------------------------------------- */
 
-/* Maps the largest free region around va the policy allows: returns 1 when it mapped one, 0
- * when va is already inside a mapping (the kernel's fault handler takes it), 2 when nothing
- * can be mapped there (below mmap_min_addr), or a negative VML_E*. */
 /* mmap of one region: normal pages, or hugetlb ones from a pool grown first by what the region
  * needs (a pool shrinks back when the mapping is refused). */
 static int map_region(struct vml_replay *r, uint64_t base, uint64_t len, unsigned huge)
@@ -322,50 +326,75 @@ static int map_region(struct vml_replay *r, uint64_t base, uint64_t len, unsigne
     return e;
 }
 
-/* Maps the largest free region around va the policy allows: returns 1 when it mapped one, 0
- * when va is already inside a mapping (the kernel's fault handler takes it), 2 when nothing
- * can be mapped there (below mmap_min_addr), or a negative VML_E*. Hugetlb regions fall back
- * to 4 KiB pages where a huge page cannot be placed (below 2 MiB, beside the stack). */
-static int demand_map(struct vml_replay *r, uint64_t va)
+/* Maps the largest free region around va the policy allows, for an address a process can map
+ * (MIN_ADDR <= va < user_top): returns 1 when it mapped one, 0 when va is already inside a
+ * mapping (the kernel's fault handler takes it), or a negative VML_E* with diag set. The
+ * regions to try, largest first: a GiB, 2 MiB, a page. A region of 4 KiB pages is cut to
+ * [mmap_min_addr, TASK_SIZE) (the kernel refuses a mapping past either: mmap_region's and
+ * get_unmapped_area's checks); a hugetlb region must hold whole huge pages there, and where
+ * it cannot (below 2 MiB, at the top of user space, beside the stack) or the pool cannot grow
+ * for it (alloc_pool_huge_folio finds no free block), the next smaller page size is tried:
+ * 1G, then 2M, then 4K (2 MiB of them, then a page). */
+static int demand_map(struct vml_replay *r, uint64_t va, struct vml_diag *diag)
 {
     struct attempt {
         uint8_t shift; /* log2 of the region's size (0 ends the plan) */
         uint8_t huge;  /* 0, or log2 of the hugetlb page size */
     };
-    static const struct attempt plans[VML_PS_COUNT][3] = {
-        [VML_PS_4K] = { { 30, 0 }, { 21, 0 }, { 12, 0 } },
-        [VML_PS_2M] = { { 30, 21 }, { 21, 21 }, { 12, 0 } },
-        [VML_PS_1G] = { { 30, 30 }, { 12, 0 }, { 0, 0 } },
+    static const struct attempt plans[VML_PS_COUNT][4] = {
+        [VML_PS_4K] = { { 30, 0 }, { 21, 0 }, { 12, 0 }, { 0, 0 } },
+        [VML_PS_2M] = { { 30, 21 }, { 21, 21 }, { 21, 0 }, { 12, 0 } },
+        [VML_PS_1G] = { { 30, 30 }, { 21, 21 }, { 21, 0 }, { 12, 0 } },
     };
-    int last = VML_EEXIST;
     if (u64set_has(&r->whole, (va & ~((1ull << 30) - 1)) | 30))
         return 0; /* the common case: a first touch in a region mapped before */
-    for (unsigned i = 0; i < 3 && plans[r->pages][i].shift; i++) {
+    for (unsigned i = 0; i < 4 && plans[r->pages][i].shift; i++) {
         const struct attempt *a = &plans[r->pages][i];
         uint64_t len = 1ull << a->shift, base = va & ~(len - 1);
-        if (base < MIN_ADDR && va >= MIN_ADDR && !a->huge) {
-            /* Nothing maps below mmap_min_addr: the region starts there instead. */
-            len -= MIN_ADDR - base;
-            base = MIN_ADDR;
+        if (a->huge && (base < MIN_ADDR || base + len > r->user_top))
+            continue; /* no huge page fits there */
+        if (!a->huge) {
+            if (base < MIN_ADDR) {
+                len -= MIN_ADDR - base;
+                base = MIN_ADDR;
+            }
+            if (base + len > r->user_top)
+                len = r->user_top - base;
         }
         int fresh = u64set_add(&r->tried, base | a->shift);
         if (fresh < 0)
             return fresh;
-        if (!fresh)
+        if (!fresh) {
+            /* Tried before: mapped, or refused because something is mapped there. The page
+             * itself was: va is inside a mapping. */
+            if (a->shift == 12)
+                return 0;
             continue;
-        last = map_region(r, base, len, a->huge);
-        if (last == 0) {
-            if (a->shift == 30 && base == (va & ~((1ull << 30) - 1)) &&
-                u64set_add(&r->whole, base | 30) < 0)
+        }
+        int e = map_region(r, base, len, a->huge);
+        if (e == 0) {
+            /* The GiB's mappable part is mapped: later first touches there go straight to
+             * the kernel. */
+            if (a->shift == 30 && u64set_add(&r->whole, (va & ~((1ull << 30) - 1)) | 30) < 0)
                 return VML_EHOST;
             r->own.regions_mapped++;
+            r->own.mapped[a->huge == 30 ? VML_PS_1G : a->huge == 21 ? VML_PS_2M : VML_PS_4K] += len;
             return 1;
         }
-        if (last == VML_ENOMEM || last == VML_EHOST)
-            return last;
+        if (e == VML_EHOST)
+            return e;
+        if (e == VML_EEXIST || a->huge)
+            continue; /* something is mapped there, or no huge page: smaller */
+        if (diag) {
+            memset(diag, 0, sizeof(*diag));
+            snprintf(diag->msg, sizeof(diag->msg),
+                     "cannot map 0x%llx-0x%llx on demand for the access at 0x%llx: %s",
+                     (unsigned long long)base, (unsigned long long)(base + len),
+                     (unsigned long long)va, vml_strerror(e));
+        }
+        return e == VML_ENOMEM ? VML_EINVAL : e; /* not the RAM: a mapping limit */
     }
-    /* The smallest region was tried before, or was refused: occupied means inside a mapping. */
-    return last == VML_EEXIST ? 0 : 2;
+    return 0; /* the page is taken: inside a mapping */
 }
 
 /* ---- the replay loop --------------------------------------------------------------------- */
@@ -386,8 +415,52 @@ static inline void remember(const struct vml_replay *r, struct rcpu *rc, uint64_
     *m = (struct memo){ .tag = tag, .shift = p->shift, .ps = p->ps, .allow = allow };
 }
 
+/* Counts an access no process can make (standalone) and skips it. */
+static int skip(struct vml_replay *r, uint64_t va)
+{
+    if (!r->own.skipped++)
+        r->own.first_skipped = va;
+    r->own.skipped_low += va < MIN_ADDR;
+    return SKIPPED;
+}
+
+/* The retry of a faulting access after the kernel handled its fault: translated as the
+ * re-executed instruction would be, its counts moved from the CPU's into own.retry, so that
+ * the MMU's counters count each access once (by its first, faulting, translation). */
+static int retry(struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
+                 struct vml_xlate *x)
+{
+    const struct vml_mmu_stats *now = vml_cpu_stats(rc->cpu);
+    struct vml_mmu_stats before = *now;
+    int f = vml_mmu_translate(rc->cpu, va, (enum vml_access)kind, true, x);
+    stats_add(&r->own.retry, now, 1);
+    stats_add(&r->own.retry, &before, -1);
+    return f;
+}
+
+/* Says why the kernel's part of a fault at va failed (e < 0). */
+static int fault_failed(const struct vml_replay *r, uint64_t va, int e, struct vml_diag *diag)
+{
+    if (!diag)
+        return e;
+    memset(diag, 0, sizeof(*diag));
+    if (e == VML_ENOMEM) {
+        char ram[40] = "", size[32];
+        if (r->ram) /* standalone: the machine's whole RAM, as --ram gave it */
+            snprintf(ram, sizeof(ram), " (%s)", vml_format_size(r->ram, size, sizeof(size)));
+        snprintf(diag->msg, sizeof(diag->msg),
+                 "simulated RAM%s is exhausted at the fault at 0x%llx; vmlab does not model "
+                 "reclaim or swap yet",
+                 ram, (unsigned long long)va);
+    } else {
+        snprintf(diag->msg, sizeof(diag->msg), "the fault at 0x%llx failed: %s",
+                 (unsigned long long)va, vml_strerror(e));
+    }
+    return e;
+}
+
 /* After vml_mmu_translate faulted on va (x): the kernel's part, then retries. Returns DONE
- * with x holding the translation, SKIPPED, KILLED, or a negative VML_E*. */
+ * with x holding the translation, SKIPPED, KILLED, or a negative VML_E* with diag set. */
 static __attribute__((noinline)) int resolve(struct vml_replay *r, struct rcpu *rc, uint64_t va,
                                              unsigned kind, struct vml_xlate *x,
                                              struct vml_diag *diag)
@@ -400,29 +473,23 @@ static __attribute__((noinline)) int resolve(struct vml_replay *r, struct rcpu *
             return VML_EINVAL;
         }
         if (r->standalone) {
-            if (x->fault.kind == VML_FAULT_NONCANONICAL || va >= r->user_top) {
-                if (!r->own.skipped++)
-                    r->own.first_skipped = va;
-                return SKIPPED;
-            }
+            /* Nothing can be mapped below mmap_min_addr or past TASK_SIZE, nor in the kernel
+             * half: a real trace's few such records are counted and skipped. */
+            if (x->fault.kind == VML_FAULT_NONCANONICAL || va >= r->user_top || va < MIN_ADDR)
+                return skip(r, va);
             if (x->fault.kind == VML_FAULT_NOT_PRESENT) {
                 /* The kernel's handler takes the fault in the new mapping at once, as if it had
                  * been there before: a program's first touch costs one fault, not two. */
-                int m = demand_map(r, va);
+                int m = demand_map(r, va, diag);
                 if (m < 0)
                     return m;
-                if (m == 2) {
-                    if (!r->own.skipped++)
-                        r->own.first_skipped = va;
-                    return SKIPPED;
-                }
             }
         }
         struct vml_sim_access res;
         memset(&res, 0, sizeof(res));
         int e = vml_sim_fault(r->sim, r->pid, va, (enum vml_access)kind, &x->fault, &res);
         if (e < 0)
-            return e;
+            return fault_failed(r, va, e, diag);
         r->own.minor_faults += res.minor;
         r->own.major_faults += res.major;
         if (res.killed) {
@@ -431,7 +498,7 @@ static __attribute__((noinline)) int resolve(struct vml_replay *r, struct rcpu *
             r->own.kill_addr = res.addr;
             return KILLED;
         }
-    } while (vml_mmu_translate(rc->cpu, va, (enum vml_access)kind, true, x));
+    } while (retry(r, rc, va, kind, x));
     return DONE;
 }
 

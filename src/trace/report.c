@@ -77,30 +77,95 @@ void vml_mmu_stats_text(const struct vml_cpu_model *m, const struct vml_mmu_stat
 
 static const char *const level_names[6] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
 
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The translations retried after the kernel handled a fault, on two lines of their own: the
+ * table above counts each access once, by its first translation. */
+static void retries_text(const struct vml_cpu_model *m, const struct vml_mmu_stats *x,
+                         struct vml_text *t)
+{
+    uint64_t n = sum(x->accesses, VML_NR_ACCESS), faults = sum(x->faults, VML_NR_FAULT_KINDS);
+    if (!n)
+        return;
+    text_printf(t, "  retries after page faults, apart from the counts above: %llu translation%s",
+                (unsigned long long)n, plural(n, "", "s"));
+    if (faults)
+        text_printf(t, ", %llu faulted again", (unsigned long long)faults);
+    text_printf(t, ", %llu cycles\n   ", (unsigned long long)x->cycles);
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++) {
+        const struct vml_tlb_counts *c = &x->tlb[l];
+        uint64_t h = sum(c->hits, VML_PS_COUNT), mi = sum(c->misses, VML_PS_COUNT + 1);
+        if (m->tlb[l].nr_arrays && h + mi)
+            text_printf(t, " %s hits/misses %llu/%llu,", vml_tlb_level_name((enum vml_tlb_level)l),
+                        (unsigned long long)h, (unsigned long long)mi);
+    }
+    text_printf(t, " %llu walk%s, %llu page-table reference%s\n", (unsigned long long)x->walks,
+                plural(x->walks, "", "s"), (unsigned long long)x->walk_refs,
+                plural(x->walk_refs, "", "s"));
+}
+
+/* Regions mapped on demand, and how much memory each page size mapped. */
+static void mapped_text(const struct vml_replay_stats *s, struct vml_text *t)
+{
+    static const char *const ps_names[VML_PS_COUNT] = { "4K", "2M", "1G" };
+    if (!s->regions_mapped)
+        return;
+    text_printf(t, "  mapped on demand: %llu region%s,", (unsigned long long)s->regions_mapped,
+                plural(s->regions_mapped, "", "s"));
+    const char *sep = "";
+    for (int p = VML_PS_COUNT - 1; p >= 0; p--) {
+        char size[32];
+        if (!s->mapped[p])
+            continue;
+        text_printf(t, "%s %s in %s pages", sep, vml_format_size(s->mapped[p], size, sizeof(size)),
+                    ps_names[p]);
+        sep = ",";
+    }
+    text_printf(t, "\n");
+}
+
+/* Accesses skipped because no process can map their address, by reason. */
+static void skipped_text(const struct vml_replay_stats *s, struct vml_text *t)
+{
+    if (!s->skipped)
+        return;
+    uint64_t high = s->skipped - s->skipped_low;
+    text_printf(t, "  skipped %llu access%s no process can make (the first at 0x%llx):",
+                (unsigned long long)s->skipped, plural(s->skipped, "", "es"),
+                (unsigned long long)s->first_skipped);
+    if (s->skipped_low)
+        text_printf(t, " %llu below vm.mmap_min_addr (64 KiB)%s",
+                    (unsigned long long)s->skipped_low, high ? "," : "");
+    if (high)
+        text_printf(t, " %llu in the kernel half, non-canonical or past the end of user space",
+                    (unsigned long long)high);
+    text_printf(t, "\n");
+}
+
 void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_cpu_model *m,
                             struct vml_text *t)
 {
     vml_mmu_stats_text(m, &s->mmu, t);
+    retries_text(m, &s->retry, t);
+    uint64_t tr = sum(s->mmu.accesses, VML_NR_ACCESS);
     text_printf(t,
-                "  records %llu, %llu spanning two pages; %llu of %llu translations were "
-                "same-page L1 hits\n",
+                "  records %llu, %llu spanning two pages; %llu of %llu translation%s %s "
+                "same-page L1 hit%s\n",
                 (unsigned long long)s->records, (unsigned long long)s->spanning,
-                (unsigned long long)s->shortcut, (unsigned long long)sum(s->mmu.accesses, 3));
-    text_printf(t, "  page faults %llu minor, %llu major", (unsigned long long)s->minor_faults,
+                (unsigned long long)s->shortcut, (unsigned long long)tr, plural(tr, "", "s"),
+                plural(s->shortcut, "was a", "were"), plural(s->shortcut, "", "s"));
+    text_printf(t, "  page faults %llu minor, %llu major\n", (unsigned long long)s->minor_faults,
                 (unsigned long long)s->major_faults);
-    if (s->regions_mapped)
-        text_printf(t, "; %llu region%s mapped on demand", (unsigned long long)s->regions_mapped,
-                    s->regions_mapped == 1 ? "" : "s");
-    text_printf(t, "\n  page tables %llu KiB:", (unsigned long long)(s->pt_bytes / 1024));
+    mapped_text(s, t);
+    text_printf(t, "  page tables %llu KiB:", (unsigned long long)(s->pt_bytes / 1024));
     for (int l = 5; l >= 1; l--)
         if (s->pt_tables[l])
             text_printf(t, " %llu %s", (unsigned long long)s->pt_tables[l], level_names[l]);
-    text_printf(t, "\n");
-    if (s->skipped)
-        text_printf(t,
-                    "  skipped %llu accesses no process can make (kernel half or non-canonical; "
-                    "the first at 0x%llx)\n",
-                    (unsigned long long)s->skipped, (unsigned long long)s->first_skipped);
+    text_printf(t, "%s\n", s->pt_bytes || !s->killed ? "" : " none (the process is gone)");
+    skipped_text(s, t);
     if (s->killed)
         text_printf(t, "  the process was killed by signal %s (si_code %d) at 0x%llx\n",
                     s->si_code == VML_BUS_ADRERR ? "SIGBUS" : "SIGSEGV", s->si_code,
@@ -116,18 +181,15 @@ static void json_u64s(struct vml_text *t, const char *name, const uint64_t *v, u
     text_printf(t, "}");
 }
 
-void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_cpu_model *m,
-                            struct vml_text *t)
+/* The MMU counters as JSON members, from "accesses" to "cycles" (levels the model lacks are
+ * left out). */
+static void json_mmu(struct vml_text *t, const struct vml_cpu_model *m,
+                     const struct vml_mmu_stats *x)
 {
     static const char *const ps_keys[] = { "4K", "2M", "1G", "fault" };
     static const char *const kind_keys[] = { "read", "write", "exec" };
     static const char *const level_keys[] = { "l1d", "l1i", "l2i", "stlb" };
     static const char *const pwc_keys[] = { "pml5e", "pml4e", "pdpte", "pde" };
-    const struct vml_mmu_stats *x = &s->mmu;
-    uint64_t tr = sum(x->accesses, VML_NR_ACCESS);
-    text_printf(t, "{\"records\":%llu,\"translations\":%llu,\"spanning\":%llu,\"shortcut\":%llu,",
-                (unsigned long long)s->records, (unsigned long long)tr,
-                (unsigned long long)s->spanning, (unsigned long long)s->shortcut);
     json_u64s(t, "accesses", x->accesses, VML_NR_ACCESS, kind_keys);
     text_printf(t, ",\"tlb\":{");
     bool first = true;
@@ -155,13 +217,31 @@ void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_c
     for (unsigned k = 1; k < VML_NR_FAULT_KINDS; k++)
         text_printf(t, "%s\"%s\":%llu", k > 1 ? "," : "", vml_fault_name((enum vml_fault_kind)k),
                     (unsigned long long)x->faults[k]);
-    text_printf(t,
-                "},\"cycles\":%llu,\"cycles_per_translation\":%.4f,\"cycles_per_record\":%.4f,"
-                "\"minor_faults\":%llu,\"major_faults\":%llu,\"regions_mapped\":%llu,"
-                "\"skipped\":%llu,",
-                (unsigned long long)x->cycles, ratio(x->cycles, tr), ratio(x->cycles, s->records),
+    text_printf(t, "},\"cycles\":%llu", (unsigned long long)x->cycles);
+}
+
+void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_cpu_model *m,
+                            struct vml_text *t)
+{
+    static const char *const ps_keys[] = { "4K", "2M", "1G" };
+    const struct vml_mmu_stats *x = &s->mmu;
+    uint64_t tr = sum(x->accesses, VML_NR_ACCESS);
+    text_printf(t, "{\"records\":%llu,\"translations\":%llu,\"spanning\":%llu,\"shortcut\":%llu,",
+                (unsigned long long)s->records, (unsigned long long)tr,
+                (unsigned long long)s->spanning, (unsigned long long)s->shortcut);
+    json_mmu(t, m, x);
+    text_printf(t, ",\"cycles_per_translation\":%.4f,\"cycles_per_record\":%.4f,",
+                ratio(x->cycles, tr), ratio(x->cycles, s->records));
+    /* Retries after page faults, apart from the counts above (each access counted once). */
+    text_printf(t, "\"retries\":{\"translations\":%llu,",
+                (unsigned long long)sum(s->retry.accesses, VML_NR_ACCESS));
+    json_mmu(t, m, &s->retry);
+    text_printf(t, "},\"minor_faults\":%llu,\"major_faults\":%llu,\"regions_mapped\":%llu,",
                 (unsigned long long)s->minor_faults, (unsigned long long)s->major_faults,
-                (unsigned long long)s->regions_mapped, (unsigned long long)s->skipped);
+                (unsigned long long)s->regions_mapped);
+    json_u64s(t, "mapped", s->mapped, VML_PS_COUNT, ps_keys);
+    text_printf(t, ",\"skipped\":%llu,\"skipped_below_mmap_min_addr\":%llu,",
+                (unsigned long long)s->skipped, (unsigned long long)s->skipped_low);
     text_printf(t, "\"page_tables\":{\"bytes\":%llu", (unsigned long long)s->pt_bytes);
     for (int l = 5; l >= 1; l--)
         text_printf(t, ",\"%s\":%llu", level_names[l], (unsigned long long)s->pt_tables[l]);
@@ -175,7 +255,7 @@ void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_c
 void vml_replay_csv_header(struct vml_text *t)
 {
     text_printf(t, "records,translations,l1_hits,l1_misses,l2_hits,l2_misses,walks,walk_refs,"
-                   "pwc_hits,page_faults,cycles,cycles_per_translation,page_table_bytes\n");
+                   "pwc_hits,page_faults,cycles,cycles_per_translation,page_table_bytes,retries\n");
 }
 
 void vml_replay_csv_row(const struct vml_replay_stats *prev, const struct vml_replay_stats *cur,
@@ -193,7 +273,7 @@ void vml_replay_csv_row(const struct vml_replay_stats *prev, const struct vml_re
         l2m += sum(b->tlb[l].misses, 4) - sum(a->tlb[l].misses, 4);
     }
     uint64_t cyc = b->cycles - a->cycles;
-    text_printf(t, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.4f,%llu\n",
+    text_printf(t, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.4f,%llu,%llu\n",
                 (unsigned long long)cur->records, (unsigned long long)tr, (unsigned long long)l1h,
                 (unsigned long long)l1m, (unsigned long long)l2h, (unsigned long long)l2m,
                 (unsigned long long)(b->walks - a->walks),
@@ -201,5 +281,6 @@ void vml_replay_csv_row(const struct vml_replay_stats *prev, const struct vml_re
                 (unsigned long long)(sum(b->pwc_hits, 4) - sum(a->pwc_hits, 4)),
                 (unsigned long long)(cur->minor_faults + cur->major_faults - prev->minor_faults -
                                      prev->major_faults),
-                (unsigned long long)cyc, ratio(cyc, tr), (unsigned long long)cur->pt_bytes);
+                (unsigned long long)cyc, ratio(cyc, tr), (unsigned long long)cur->pt_bytes,
+                (unsigned long long)(sum(cur->retry.accesses, 3) - sum(prev->retry.accesses, 3)));
 }

@@ -161,6 +161,7 @@ static void test_demand_mapping(void **state)
      * page mapped. */
     assert_int_equal(s.minor_faults, 3);
     assert_int_equal(s.skipped, 3);
+    assert_int_equal(s.skipped_low, 1); /* 0x1000 */
     assert_int_equal(s.first_skipped, 0xffff888000000000ull);
     assert_false(s.killed);
     /* One PML4 (root), two PDPT, two PD, two PT tables. */
@@ -195,8 +196,12 @@ static void test_huge_pages(void **state)
     vml_replay_stats(r, &s);
     assert_int_equal(s.minor_faults, 3);
     assert_int_equal(s.regions_mapped, 2);
-    assert_int_equal(s.mmu.walks_done[VML_PS_2M], 2);
-    assert_int_equal(s.mmu.walks_done[VML_PS_4K], 1);
+    /* Each page's first access faults; its retry walks to the new page. */
+    assert_int_equal(s.retry.walks_done[VML_PS_2M], 2);
+    assert_int_equal(s.retry.walks_done[VML_PS_4K], 1);
+    /* A GiB of 2M pages at 0x40000000; below 2 MiB, 4 KiB pages from mmap_min_addr. */
+    assert_int_equal(s.mapped[VML_PS_2M], 1ull << 30);
+    assert_int_equal(s.mapped[VML_PS_4K], (2ull << 20) - 0x10000);
     assert_int_equal(s.pt_tables[1], 1); /* the 4 KiB page at 0x108000 only */
     struct vml_sim_hugepages hp;
     assert_int_equal(vml_sim_hugepages(vml_replay_sim(r), VML_HUGE_2M, &hp), 0);
@@ -300,6 +305,215 @@ static void test_prefetch_no_effect(void **state)
     vml_text_free(&t0);
     vml_text_free(&t1);
     vml_sim_destroy(sim);
+}
+
+/* ---- issue 13: what replay did, counted once, and where it stops -------------------------- */
+
+/* An access that faults is one access: counted by its first translation (misses in the fault
+ * column), its retry after the kernel's fix apart. Tiny TLB, no page-walk caches (a walk that
+ * finds the page reads 4 entries), two pages mapped but not touched:
+ *   1 W P0   L1 miss, STLB miss, walk -> not-present fault; retry: L1 miss, STLB miss, walk
+ *   2 R P0+8 L1 hit (the write's entry allows reads)
+ *   3 W P1   as 1
+ *   4 R P0   L1 hit (L1 holds P0 and P1)
+ * Main: 4 accesses, 2 L1 hits, 2 L1 and 2 STLB misses in the fault column, 2 walks, none
+ * done. Retries: 2 writes, 2 L1 and 2 STLB misses at 4K, 2 walks done at 4K, 8 references,
+ * 2 x (1 + 8 + 5 + 4 x 24) = 220 cycles. Before, the table counted 6 accesses. */
+static void test_retries_apart(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = tiny_sim();
+    int pid;
+    uint64_t b;
+    assert_int_equal(vml_sim_spawn(sim, "t", &pid), 0);
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, 2 * PG, RW, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &b), 0);
+    struct vml_trace_rec t[] = { rec(b, VML_WRITE, 8), rec(b + 8, VML_READ, 8),
+                                 rec(b + PG, VML_WRITE, 8), rec(b, VML_READ, 8) };
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_attach(sim, pid, false, &r), 0);
+    assert_int_equal(vml_replay_feed(r, t, 4, NULL, NULL), 0);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_int_equal(s.records, 4);
+    assert_int_equal(s.minor_faults, 2);
+    assert_int_equal(s.mmu.accesses[VML_READ] + s.mmu.accesses[VML_WRITE], 4);
+    assert_int_equal(s.mmu.tlb[VML_TLB_L1D].hits[VML_PS_4K], 2);
+    assert_int_equal(s.mmu.tlb[VML_TLB_L1D].misses[VML_PS_4K], 0);
+    assert_int_equal(s.mmu.tlb[VML_TLB_L1D].misses[VML_PS_COUNT], 2);
+    assert_int_equal(s.mmu.tlb[VML_TLB_STLB].misses[VML_PS_4K], 0);
+    assert_int_equal(s.mmu.tlb[VML_TLB_STLB].misses[VML_PS_COUNT], 2);
+    assert_int_equal(s.mmu.walks, 2);
+    assert_int_equal(s.mmu.walks_done[VML_PS_4K], 0);
+    assert_int_equal(s.mmu.faults[VML_FAULT_NOT_PRESENT], 2);
+    assert_int_equal(s.retry.accesses[VML_WRITE], 2);
+    assert_int_equal(s.retry.accesses[VML_READ], 0);
+    assert_int_equal(s.retry.tlb[VML_TLB_L1D].misses[VML_PS_4K], 2);
+    assert_int_equal(s.retry.tlb[VML_TLB_STLB].misses[VML_PS_4K], 2);
+    assert_int_equal(s.retry.walks, 2);
+    assert_int_equal(s.retry.walks_done[VML_PS_4K], 2);
+    assert_int_equal(s.retry.walk_refs, 8);
+    assert_int_equal(s.retry.cycles, 220);
+    /* The JSON report carries the retries as a field of their own. */
+    struct vml_text j = { 0 };
+    vml_replay_report_json(&s, vml_cpu_model(vml_sim_cpu(sim, 0)), &j);
+    assert_non_null(strstr(j.s, "\"translations\":4,"));
+    assert_non_null(strstr(j.s, "\"retries\":{\"translations\":2,"));
+    vml_text_free(&j);
+    vml_replay_destroy(r);
+    vml_sim_destroy(sim);
+}
+
+/* The top GiB of user space, where a stack without ASLR lives: the GiB cannot be mapped whole
+ * (it would end past TASK_SIZE, 2^47 - 4 KiB, and the process's stack is there), so 2 MiB is;
+ * the stack's page is the stack's; the last page, past TASK_SIZE, is skipped. Before, the
+ * demand mapper asked for the GiB as it is and the replay failed at record 1 without a
+ * reason. With 1G pages the same: no 1 GiB page fits there, a 2 MiB one does. */
+static void test_top_of_user_space(void **state)
+{
+    (void)state;
+    for (int ps = VML_PS_4K; ps <= VML_PS_1G; ps += 2) {
+        struct vml_replay_config cfg;
+        vml_replay_defaults(&cfg);
+        cfg.pages = (enum vml_page_size)ps;
+        struct vml_replay *r;
+        assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+        struct vml_trace_rec t[] = { rec(0x7fffd0000000ull, VML_WRITE, 8),
+                                     rec(0x7ffffffde000ull, VML_WRITE, 8),
+                                     rec(0x7ffffffff000ull, VML_READ, 8) };
+        struct vml_diag d = { 0 };
+        size_t done = 0;
+        assert_int_equal(vml_replay_feed(r, t, 3, &done, &d), 0);
+        assert_int_equal(done, 3);
+        struct vml_replay_stats s;
+        vml_replay_stats(r, &s);
+        assert_int_equal(s.minor_faults, 2);
+        assert_int_equal(s.regions_mapped, 1);
+        assert_int_equal(s.mapped[ps == VML_PS_1G ? VML_PS_2M : VML_PS_4K], 2ull << 20);
+        assert_int_equal(s.skipped, 1);
+        assert_int_equal(s.skipped_low, 0);
+        assert_false(s.killed);
+        vml_replay_destroy(r);
+    }
+}
+
+/* Below mmap_min_addr nothing maps, however often it is touched: each access is skipped and
+ * the trace goes on. Before, the second access to the same page took the "tried before"
+ * answer for a mapping, the kernel killed the process and later records were dropped. */
+static void test_below_min_addr(void **state)
+{
+    (void)state;
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+    struct vml_trace_rec t[] = { rec(0x1000, VML_READ, 8), rec(0x1008, VML_READ, 8),
+                                 rec(0x1000, VML_WRITE, 8), rec(0xfff8, VML_READ, 8),
+                                 rec(0x40000000, VML_WRITE, 8) };
+    size_t done = 0;
+    assert_int_equal(vml_replay_feed(r, t, 5, &done, NULL), 0);
+    assert_int_equal(done, 5);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_false(s.killed);
+    assert_int_equal(s.records, 5);
+    assert_int_equal(s.skipped, 4);
+    assert_int_equal(s.skipped_low, 4);
+    assert_int_equal(s.first_skipped, 0x1000);
+    assert_int_equal(s.minor_faults, 1); /* the last record's page */
+    vml_replay_destroy(r);
+}
+
+/* 2M pages in 1 GiB of RAM: a whole GiB of them (512 pages, all of RAM) cannot be had, so the
+ * pool grows by one page per 2 MiB region touched. Before, record 1 failed. 32 records, one
+ * per 2 MiB of 64 MiB: 32 faults, 32 regions, 64 MiB of 2M pages in a pool of 32. */
+static void test_huge_pages_small_ram(void **state)
+{
+    (void)state;
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    cfg.pages = VML_PS_2M;
+    cfg.ram = 1ull << 30;
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+    struct vml_trace_rec t[32];
+    for (unsigned i = 0; i < 32; i++)
+        t[i] = rec(0x40000000 + ((uint64_t)i << 21), VML_WRITE, 8);
+    struct vml_diag d = { 0 };
+    size_t done = 0;
+    assert_int_equal(vml_replay_feed(r, t, 32, &done, &d), 0);
+    assert_int_equal(done, 32);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_int_equal(s.minor_faults, 32);
+    assert_int_equal(s.regions_mapped, 32);
+    assert_int_equal(s.mapped[VML_PS_2M], 64ull << 20);
+    assert_int_equal(s.retry.walks_done[VML_PS_2M], 32);
+    struct vml_sim_hugepages hp;
+    assert_int_equal(vml_sim_hugepages(vml_replay_sim(r), VML_HUGE_2M, &hp), 0);
+    assert_int_equal(hp.total, 32);
+    vml_replay_destroy(r);
+}
+
+/* 1G pages fall back to 2M, then to 4K, where a bigger page cannot go:
+ *   0x400000      the first GiB holds mmap_min_addr: a 2M page (2 MiB region)
+ *   0x40000000    a 1G page (1 GiB region)
+ *   0x7fffd0000000 the top GiB would end past TASK_SIZE: a 2M page
+ *   0x12000       the first 2 MiB holds mmap_min_addr: 4K pages, [64 KiB, 2 MiB)
+ * Before, everything but the 1G page was mapped with 4K pages, the report saying 1G. */
+static void test_1g_fallback(void **state)
+{
+    (void)state;
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    cfg.pages = VML_PS_1G;
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+    struct vml_trace_rec t[] = { rec(0x400000, VML_READ, 8), rec(0x40000000, VML_WRITE, 8),
+                                 rec(0x7fffd0000000ull, VML_WRITE, 8), rec(0x12000, VML_WRITE, 8) };
+    assert_int_equal(vml_replay_feed(r, t, 4, NULL, NULL), 0);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_int_equal(s.regions_mapped, 4);
+    assert_int_equal(s.mapped[VML_PS_1G], 1ull << 30);
+    assert_int_equal(s.mapped[VML_PS_2M], 4ull << 20);
+    assert_int_equal(s.mapped[VML_PS_4K], (2ull << 20) - 0x10000);
+    assert_int_equal(s.retry.walks_done[VML_PS_1G], 1);
+    assert_int_equal(s.retry.walks_done[VML_PS_2M], 2);
+    assert_int_equal(s.retry.walks_done[VML_PS_4K], 1);
+    vml_replay_destroy(r);
+}
+
+/* Simulated RAM runs out: the replay stops with VML_ENOMEM and a reason naming the RAM and
+ * saying reclaim and swap are not simulated. 64 MiB is 16384 pages; a page a record, with no
+ * zero page, it cannot last 16384 records (the kernel's own pages and the page tables come
+ * out of it too). Before, the reason was empty. */
+static void test_ram_exhausted(void **state)
+{
+    (void)state;
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    cfg.ram = 64ull << 20;
+    cfg.no_zero_page = true;
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+    enum { N = 16384 };
+    struct vml_trace_rec *t = calloc(N, sizeof(*t));
+    assert_non_null(t);
+    for (unsigned i = 0; i < N; i++)
+        t[i] = rec(0x40000000 + (uint64_t)i * PG, VML_READ, 8);
+    struct vml_diag d = { 0 };
+    size_t done = N;
+    assert_int_equal(vml_replay_feed(r, t, N, &done, &d), VML_ENOMEM);
+    assert_true(done < N);
+    assert_non_null(strstr(d.msg, "simulated RAM (64 MiB) is exhausted"));
+    assert_non_null(strstr(d.msg, "reclaim or swap"));
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_int_equal(s.records, done);
+    assert_int_equal(s.minor_faults, done);
+    free(t);
+    vml_replay_destroy(r);
 }
 
 /* ---- the shortcut against translating everything ----------------------------------------- */
@@ -408,6 +622,9 @@ int main(void)
         cmocka_unit_test(test_demand_mapping),     cmocka_unit_test(test_huge_pages),
         cmocka_unit_test(test_attached_segv),      cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_prefetch_no_effect), cmocka_unit_test(test_shortcut_exact),
+        cmocka_unit_test(test_retries_apart),      cmocka_unit_test(test_top_of_user_space),
+        cmocka_unit_test(test_below_min_addr),     cmocka_unit_test(test_huge_pages_small_ram),
+        cmocka_unit_test(test_1g_fallback),        cmocka_unit_test(test_ram_exhausted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
