@@ -1,0 +1,1 @@
+replay gen:seq $'--fr\x01ob\xff'

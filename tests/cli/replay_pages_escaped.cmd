@@ -1,0 +1,1 @@
+replay gen:seq --pages $'8\x1bk'

@@ -1,0 +1,1 @@
+replay gen:seq --ram 63M
