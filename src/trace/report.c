@@ -152,10 +152,10 @@ void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_c
     retries_text(m, &s->retry, t);
     uint64_t tr = sum(s->mmu.accesses, VML_NR_ACCESS);
     text_printf(t,
-                "  records %llu, %llu spanning two pages; %llu of %llu translation%s %s "
+                "  records %llu, %llu spanning two pages; %llu of %llu translations %s "
                 "same-page L1 hit%s\n",
                 (unsigned long long)s->records, (unsigned long long)s->spanning,
-                (unsigned long long)s->shortcut, (unsigned long long)tr, plural(tr, "", "s"),
+                (unsigned long long)s->shortcut, (unsigned long long)tr,
                 plural(s->shortcut, "was a", "were"), plural(s->shortcut, "", "s"));
     text_printf(t, "  page faults %llu minor, %llu major\n", (unsigned long long)s->minor_faults,
                 (unsigned long long)s->major_faults);
