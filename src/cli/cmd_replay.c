@@ -392,11 +392,7 @@ static int replay(const struct opts *o, struct vml_trace_reader *rd, struct vml_
                            (unsigned long long)(out.read + done + 1), d.msg);
             break;
         } else if (done < (size_t)n) {
-            out.stop = STOP_KILLED; /* the process was killed by record done */
-        }
-        if (out.stop) {
-            out.stop_record = out.read + done + (out.stop == STOP_RAM);
-            out.not_replayed = (uint64_t)n - done;
+            out.stop = STOP_KILLED; /* by record done, or by the last of the batch before */
         }
         out.read += (uint64_t)n;
         left -= (uint64_t)n;
@@ -408,14 +404,16 @@ static int replay(const struct opts *o, struct vml_trace_reader *rd, struct vml_
             rc = flush_text(series, &t);
         }
     }
-    if (!rc && out.stop) {
-        uint64_t rest = 0;
-        rc = count_rest(rd, buf, BATCH, left, &rest);
-        out.read += rest;
-        out.not_replayed += rest;
-    }
+    if (!rc && out.stop)
+        rc = count_rest(rd, buf, BATCH, left, &out.read);
     free(buf);
     vml_replay_stats(r, &cur);
+    if (out.stop) {
+        /* Records replayed are the trace's first cur.records, the killing one included; the
+         * one RAM ran out at is not. */
+        out.not_replayed = out.read - cur.records;
+        out.stop_record = cur.records + (out.stop == STOP_RAM);
+    }
     if (!rc && series && cur.records > prev.records) {
         vml_replay_csv_row(&prev, &cur, &t);
         rc = flush_text(series, &t);
