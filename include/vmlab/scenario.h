@@ -21,11 +21,13 @@
 #include "vmlab/sim.h"
 #include "vmlab/trace.h"
 
-#define VML_SCN_NAME_MAX  32  /* process, mapping and memfd names: at most 31 bytes */
-#define VML_SCN_FILE_MAX  64  /* file names: at most 63 bytes */
-#define VML_SCN_FIELD_MAX 48  /* /proc field names in expect: at most 47 bytes */
-#define VML_SCN_WORD_MAX  256 /* any word of a line: at most 255 bytes */
-#define VML_SCN_MAX_CPUS  256 /* machine cpus=N: 1..256 */
+#define VML_SCN_NAME_MAX  32          /* process, mapping and memfd names: at most 31 bytes */
+#define VML_SCN_FILE_MAX  64          /* file names: at most 63 bytes */
+#define VML_SCN_FIELD_MAX 48          /* /proc field names in expect: at most 47 bytes */
+#define VML_SCN_WORD_MAX  256         /* any word of a line: at most 255 bytes */
+#define VML_SCN_MAX_CPUS  256         /* machine cpus=N: 1..256 */
+#define VML_SCN_LINE_MAX  (1u << 20)  /* a line: at most 1 MiB, its CR and LF not counted */
+#define VML_SCN_TEXT_MAX  (16u << 20) /* a scenario: at most 16 MiB */
 
 /* Machine defaults when the scenario has no machine line or leaves a key out. */
 #define VML_SCN_DEFAULT_RAM (4ull << 30) /* 4 GiB */
@@ -265,6 +267,14 @@ struct vml_scenario {
  * NULL. diag may be NULL. Time is linear in len, O(log n) per name look-up. */
 int vml_scenario_parse(const char *text, size_t len, const char *file, struct vml_scenario **out,
                        struct vml_diag *diag);
+
+/* Reads the scenario file at path ("-" for standard input) and parses it. Reading stops as soon
+ * as a line passes VML_SCN_LINE_MAX bytes or the text VML_SCN_TEXT_MAX, so an endless input
+ * (/dev/zero) costs at most the limits; the error is the one vml_scenario_parse gives for the
+ * text read so far (file:line:col, the limit). Returns 0 with *out set; VML_EPARSE as
+ * vml_scenario_parse; VML_ENOENT when the file cannot be opened or read (diag line 0, the message
+ * the system's reason alone, e.g. "No such file or directory"); VML_EHOST. */
+int vml_scenario_load(const char *path, struct vml_scenario **out, struct vml_diag *diag);
 
 /* Frees a scenario; accepts NULL. */
 void vml_scenario_free(struct vml_scenario *s);

@@ -63,55 +63,14 @@ static void print_summary(struct vml_sim *sim, bool blank_first)
     free(pids);
 }
 
-/* Reads a whole file (or stdin for "-"); NULL with errno set on failure. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) {
-            if (ferror(f)) {
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-        char *b = realloc(buf, cap * 2);
-        if (!b) {
-            free(buf);
-            buf = NULL;
-            errno = ENOMEM;
-            break;
-        }
-        buf = b;
-        cap *= 2;
-    }
-    int saved = errno;
-    if (f != stdin)
-        fclose(f);
-    errno = saved;
-    *len = n;
-    return buf;
-}
-
 int cli_load_scenario(const char *file, struct vml_scenario **s)
 {
-    size_t len;
-    char *text = slurp(file, &len);
-    if (!text)
-        return cli_error(EXIT_FAIL, "cannot read %s: %s", file, strerror(errno));
     struct vml_diag d = { 0 };
-    int r = vml_scenario_parse(text, len, file, s, &d);
-    free(text);
+    int r = vml_scenario_load(file, s, &d);
     if (r == VML_EPARSE)
         return cli_error(EXIT_USAGE, "%s:%u:%u: %s", file, d.line, d.col, d.msg);
     if (r)
-        return cli_error(EXIT_FAIL, "%s: %s", file, vml_strerror(r));
+        return cli_error(EXIT_FAIL, "cannot read %s: %s", file, d.msg);
     return 0;
 }
 

@@ -249,15 +249,23 @@ static int cmd_convert(int argc, char **argv)
         }
         made += (uint64_t)n;
     }
+    bool no_buf = !buf;
     free(buf);
-    vml_trace_close(rd);
     if (n < 0) {
+        /* d.file borrows the reader's name (a bad record) or the writer's path (a failed
+         * write): print before closing either, which frees the name. */
+        rc = no_buf ? cli_error(EXIT_FAIL, "trace convert: out of host memory")
+                    : cli_diag_error(EXIT_FAIL, "trace convert", &d);
         vml_trace_abort(w);
-        return n == VML_EHOST && !buf ? cli_error(EXIT_FAIL, "trace convert: out of host memory")
-                                      : cli_diag_error(EXIT_FAIL, "trace convert", &d);
+        vml_trace_close(rd);
+        return rc;
     }
-    if (vml_trace_finish(w, &d))
+    vml_trace_close(rd);
+    if (vml_trace_finish(w, &d)) {
+        /* The writer is freed by now, and with it the path d named: name OUT here. */
+        d.file = out;
         return cli_diag_error(EXIT_FAIL, "trace convert", &d);
+    }
     fprintf(stderr, "vmlab: trace convert: %llu records written to %s\n", (unsigned long long)made,
             out);
     return 0;

@@ -3,7 +3,8 @@
  * A line ends at '\n'; a '\r' just before it (or at the very end of the text) is dropped, so
  * CRLF files read as LF files. Words are separated by spaces and tabs; '#' starts a comment
  * that runs to the end of the line, wherever it appears. Other control bytes (NUL included)
- * are errors outside comments. Columns count bytes from 1; a tab is one column.
+ * are errors outside comments. Columns count bytes from 1; a tab is one column. A line is at
+ * most VML_SCN_LINE_MAX bytes and the text VML_SCN_TEXT_MAX bytes (docs/scenario.md).
  */
 #include "scenario/lex.h"
 
@@ -90,6 +91,21 @@ int lex_next(struct lexer *lx, struct lex_line *out, struct vml_diag *diag)
         int r = split(lx, start, stop, out, diag);
         if (r)
             return r;
+        /* After split, so a control byte or a long word inside the line is named first: a
+         * loader that stopped reading at a limit (vml_scenario_load) reports what a whole read
+         * would have. */
+        if (stop - start > VML_SCN_LINE_MAX) {
+            diag_set(diag, lx->line, VML_SCN_LINE_MAX + 1,
+                     "line is longer than %u bytes (1 MiB, the limit; a statement is a few short "
+                     "words)",
+                     VML_SCN_LINE_MAX);
+            return VML_EPARSE;
+        }
+        if (end > VML_SCN_TEXT_MAX) {
+            diag_set(diag, lx->line, col_of(start, VML_SCN_TEXT_MAX),
+                     "the scenario goes on past %u bytes (16 MiB, the limit)", VML_SCN_TEXT_MAX);
+            return VML_EPARSE;
+        }
         if (out->n > 0)
             return 1;
     }

@@ -31,7 +31,8 @@ struct lexer {
 
 /* Reads the next line that has words (blank and comment lines are skipped). Returns 1 with
  * *out filled, 0 at the end of the text, or VML_EPARSE with diag set (line and column) for a
- * control byte, a word longer than VML_SCN_WORD_MAX - 1 bytes or too many lines. Runs in time
+ * control byte, a word longer than VML_SCN_WORD_MAX - 1 bytes, a line longer than
+ * VML_SCN_LINE_MAX bytes, text past VML_SCN_TEXT_MAX bytes or too many lines. Runs in time
  * linear in the line's length. */
 int lex_next(struct lexer *lx, struct lex_line *out, struct vml_diag *diag);
 

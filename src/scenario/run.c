@@ -306,6 +306,19 @@ static int op_range_call(struct run *r, struct proc_ent *p)
 
 /* Opens a replay's trace: a generator (spread over the range with in MAP unless the spec says
  * otherwise), or a file, relative to the scenario's directory. */
+/* A trace that cannot be opened or read: the replay statement's place (run_error) and the
+ * trace's own, d->file:line:col, or d->file alone when the format has no lines (native and
+ * ChampSim messages name the byte offset or record). d->file borrows the reader's name: call
+ * this before vml_trace_close. */
+static int trace_error(struct run *r, int err, const struct vml_diag *d)
+{
+    if (d->file && d->line)
+        return run_error(r, err, 0, "replay: %s:%u:%u: %s", d->file, d->line, d->col, d->msg);
+    if (d->file)
+        return run_error(r, err, 0, "replay: %s: %s", d->file, d->msg);
+    return run_error(r, err, 0, "replay: %s", d->msg);
+}
+
 static int open_trace(struct run *r, uint64_t start, uint64_t end, struct vml_trace_reader **rd)
 {
     const struct vml_op *op = r->op;
@@ -332,9 +345,7 @@ static int open_trace(struct run *r, uint64_t start, uint64_t end, struct vml_tr
             snprintf(path, sizeof(path), "%s", t);
         e = vml_trace_open(path, op->u.replay.format, rd, &d);
     }
-    if (e)
-        return run_error(r, e, 0, "replay: %s", d.msg);
-    return 0;
+    return e ? trace_error(r, e, &d) : 0;
 }
 
 /* Reports a process killed by an access (touch, replay). */
@@ -386,15 +397,16 @@ static int op_replay(struct run *r, struct proc_ent *p)
         if (err)
             break;
     }
+    bool no_buf = !buf;
     free(buf);
-    vml_trace_close(rd);
+    int read_err = !no_buf && !err && n < 0 ? trace_error(r, (int)n, &d) : 0;
+    vml_trace_close(rd); /* after trace_error: d.file is the reader's name */
     struct vml_text rep = { 0 };
     r->b->replay_end(r->b->ctx, &rep);
-    if (!buf)
+    if (no_buf)
         err = VML_EHOST;
-    if (!err && n < 0)
-        err = run_error(r, (int)n, 0, "replay: %s%s%s", d.file ? d.file : "", d.file ? ": " : "",
-                        d.msg);
+    if (read_err)
+        err = read_err;
     else if (err == VML_ENOMEM)
         err = run_error(r, err, 0,
                         "replay: simulated memory is exhausted after %llu records; give the "

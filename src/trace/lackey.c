@@ -138,6 +138,7 @@ struct lk_line {
     unsigned size;
     unsigned code; /* 0 read, 1 write, 2 exec, 3 modify */
     unsigned col;  /* error column */
+    bool overflow; /* the error is an address of more than 64 bits */
     char msg[200]; /* error message */
 };
 
@@ -185,6 +186,7 @@ static int lackey_parse(const uint8_t *p, size_t n, struct lk_line *L)
         return -1;
     }
     int h = text_hex(p + i, alen, &L->addr);
+    L->overflow = h > 0;
     if (h) {
         snprintf(L->msg, sizeof(L->msg),
                  h < 0 ? "bad address %s: expected hexadecimal digits"
@@ -251,10 +253,14 @@ int lackey_parse_line(const uint8_t *p, size_t n, struct vml_trace_rec out[2], u
     return 1 + (L.code == 3);
 }
 
+/* A record, or one whose only fault is an address past 64 bits: it is lackey's shape, and the
+ * reader then names the address ("does not fit in 64 bits") where detection alone could only
+ * say it cannot tell the format. */
 bool lackey_line_shape(const uint8_t *p, size_t n)
 {
-    struct lk_line L;
-    return lackey_parse(p, n, &L) == 1;
+    struct lk_line L = { 0 };
+    int k = lackey_parse(p, n, &L);
+    return k == 1 || (k < 0 && L.overflow);
 }
 
 /* The careful path for the line [p, nl): 0..2 records into o, or -1 after trace_fail(). */

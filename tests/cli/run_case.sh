@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs one CLI case: BASE.cmd (arguments, one line, shell words), BASE.out (exact stdout),
 # BASE.err (optional grep -E pattern stderr must match), BASE.rc (exit status, default 0).
+# BASE.cmd may name input files as $FIXTURES/... (tests/fixtures).
 set -u
 bin=$1; base=$2
+FIXTURES=$(cd "$(dirname "$0")/../fixtures" && pwd)
 args=$(cat "$base.cmd")
 want_rc=0; [ -f "$base.rc" ] && want_rc=$(cat "$base.rc")
 out=$(mktemp); err=$(mktemp); trap 'rm -f "$out" "$err"' EXIT

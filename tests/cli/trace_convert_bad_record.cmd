@@ -1,0 +1,1 @@
+trace convert $FIXTURES/trace/bad-record.lackey /dev/null

@@ -1,0 +1,1 @@
+trace convert gen:seq:count=10 /dev/full

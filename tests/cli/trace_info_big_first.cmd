@@ -1,0 +1,1 @@
+trace info $FIXTURES/trace/big-first.lackey
