@@ -91,7 +91,8 @@ static void info_text(const char *name, struct vml_trace_reader *rd,
     else
         vml_text_printf(t, "sizes      not given");
     if (in->max_size && in->unsized)
-        vml_text_printf(t, "; %llu records without a size", (unsigned long long)in->unsized);
+        vml_text_printf(t, "; %llu record%s without a size", (unsigned long long)in->unsized,
+                        in->unsized == 1 ? "" : "s");
     vml_text_printf(t, "\ncpus       %u\n", in->max_cpu + 1);
     vml_text_printf(t, "addresses  %#llx to %#llx\n", (unsigned long long)in->lowest,
                     (unsigned long long)in->highest);
@@ -266,8 +267,8 @@ static int cmd_convert(int argc, char **argv)
         d.file = out;
         return cli_diag_error(EXIT_FAIL, "trace convert", &d);
     }
-    fprintf(stderr, "vmlab: trace convert: %llu records written to %s\n", (unsigned long long)made,
-            out);
+    fprintf(stderr, "vmlab: trace convert: %llu record%s written to %s\n", (unsigned long long)made,
+            made == 1 ? "" : "s", out);
     return 0;
 }
 

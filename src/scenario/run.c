@@ -409,14 +409,15 @@ static int op_replay(struct run *r, struct proc_ent *p)
         err = read_err;
     else if (err == VML_ENOMEM)
         err = run_error(r, err, 0,
-                        "replay: simulated memory is exhausted after %llu records; give the "
-                        "machine more ram=",
-                        (unsigned long long)made);
+                        "replay: simulated memory is exhausted after %llu record%s; vmlab does "
+                        "not model reclaim or swap yet: give the machine more ram=",
+                        (unsigned long long)made, made == 1 ? "" : "s");
     else if (err)
         err = syscall_error(r, "replay", err);
     if (!err) {
-        text_printf(r->out, "%sreplay %s by %s: %llu records\n%s", r->shows ? "\n" : "",
-                    op->u.replay.trace, p->name, (unsigned long long)made, rep.s ? rep.s : "");
+        text_printf(r->out, "%sreplay %s by %s: %llu record%s\n%s", r->shows ? "\n" : "",
+                    op->u.replay.trace, p->name, (unsigned long long)made, made == 1 ? "" : "s",
+                    rep.s ? rep.s : "");
         r->shows++;
         if (a.killed)
             report_kill(r, p, &a);

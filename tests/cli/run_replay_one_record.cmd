@@ -1,0 +1,1 @@
+run $FIXTURES/trace/replay-one.vml | grep '^replay'

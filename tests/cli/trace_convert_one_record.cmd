@@ -1,0 +1,1 @@
+trace convert gen:seq:count=1 /dev/null
