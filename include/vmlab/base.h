@@ -33,6 +33,7 @@ enum vml_err {
     VML_ENOENT = -5,    /* nothing is mapped there / no such object */
     VML_ENONCANON = -6, /* virtual address is not canonical for the paging mode */
     VML_EPARSE = -7,    /* text could not be parsed; the vml_diag says where and why */
+    VML_EAGAIN = -8,    /* no pid left below pid_max (fork's EAGAIN) */
 };
 
 /* Returns a static description of a VML_E* code ("unknown error" for others). */

@@ -55,12 +55,18 @@ struct vml_sim_config {
     uint64_t readahead;          /* the most the page cache reads ahead in one window, bytes (the
                                   * disk's read_ahead_kb); 0 = VML_SIM_DEFAULT_READAHEAD */
     bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */
+    unsigned pid_max; /* kernel.pid_max: no pid reaches it (fork and spawn fail with VML_EAGAIN);
+                       * 0 = the kernel's default for nr_cpus, vml_sim_default_pid_max */
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */
 };
 
 struct vml_sim;
+
+#define VML_SIM_PID_MAX_LIMIT 4194304u /* PID_MAX_LIMIT on 64-bit (include/linux/threads.h) */
+/* The kernel's pid_max at boot for a machine of nr_cpus CPUs (pid_idr_init). */
+unsigned vml_sim_default_pid_max(unsigned nr_cpus);
 
 /* Creates a machine with nothing running. VML_EINVAL (diag says which value; may be NULL),
  * VML_EHOST. */
@@ -72,7 +78,8 @@ void vml_sim_destroy(struct vml_sim *sim); /* accepts NULL */
 /* Starts a process named comm (at most 15 characters are kept, as TASK_COMM_LEN) with an empty
  * heap and a stack VMA, as after exec of a static program with no file mappings. */
 int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid);
-/* fork(2): the child gets a copy of the address space, private pages shared copy-on-write. */
+/* fork(2): the child gets a copy of the address space, private pages shared copy-on-write.
+ * Both fail with VML_EAGAIN when the next pid would reach pid_max (pids are not reused). */
 int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
 /* exit: the address space is torn down; the pid is no longer valid. */
 int vml_sim_exit(struct vml_sim *sim, int pid);

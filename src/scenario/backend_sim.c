@@ -78,17 +78,27 @@ static void sb_destroy(void *ctx)
     free(b);
 }
 
+/* fork's EAGAIN at pid_max, said with the limit and why exits do not help here. */
+static int pid_error(const struct simb *b, int r, char *msg)
+{
+    if (r == VML_EAGAIN)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "EAGAIN: every pid below pid_max (%u, the kernel's default on %u CPU%s) was "
+                 "given out; the simulation does not reuse pids, so create fewer processes",
+                 vml_sim_default_pid_max(b->nr_cpus), b->nr_cpus, b->nr_cpus == 1 ? "" : "s");
+    return r;
+}
+
 static int sb_spawn(void *ctx, const char *name, int *pid, char *msg)
 {
-    (void)msg;
-    return vml_sim_spawn(((struct simb *)ctx)->sim, name, pid);
+    struct simb *b = ctx;
+    return pid_error(b, vml_sim_spawn(b->sim, name, pid), msg);
 }
 
 static int sb_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
 {
     struct simb *b = ctx;
-    (void)msg;
-    int r = vml_sim_fork(b->sim, pid, child);
+    int r = pid_error(b, vml_sim_fork(b->sim, pid, child), msg);
     /* The child renames itself after its scenario name (prctl(PR_SET_NAME)), so /proc and the
      * summary tell the processes apart; Linux's fork alone would keep the parent's. */
     if (r == 0)
