@@ -175,19 +175,28 @@ int vml_sim_pt_stats(const struct vml_sim *sim, int pid, struct vml_pt_stats *ou
 
 /* ---- files ----------------------------------------------------------------------------------- */
 
+/* The largest size of a regular file (ext4 with 4 KiB blocks and extents: ext4_max_size, 2^32 - 1
+ * blocks) and of a shmem object or any file offset (MAX_LFS_FILESIZE). */
+#define VML_SIM_EXT4_MAX_BYTES   ((1ull << 44) - 4096)
+#define VML_SIM_MAX_LFS_FILESIZE ((1ull << 63) - 1)
+
 /* Creates a regular file of size bytes (contents not cached) or, with shmem, a memfd-like shmem
  * object. Regular files' names are unique (VML_EEXIST), memfd names need not be. The id is
- * stored in *file. */
+ * stored in *file. A size above the file's largest (VML_SIM_EXT4_MAX_BYTES, or
+ * VML_SIM_MAX_LFS_FILESIZE for shmem) is VML_EFBIG, as ftruncate says (inode_newsize_ok); one of
+ * 2^63 or more VML_EINVAL (a negative off_t). */
 int vml_sim_file_create(struct vml_sim *sim, const char *name, uint64_t size, bool shmem,
                         int *file);
 int vml_sim_file_find(const struct vml_sim *sim, const char *name); /* id or VML_ENOENT */
-/* Extends a file to at least size bytes (ftruncate upwards). */
+/* Extends a file to at least size bytes (ftruncate upwards; the limits of file_create). */
 int vml_sim_file_grow(struct vml_sim *sim, int file, uint64_t size);
 uint64_t vml_sim_file_size(const struct vml_sim *sim, int file); /* 0 for no such file */
 /* unlink(2): the name goes; the file lives on while mapped. */
 int vml_sim_file_delete(struct vml_sim *sim, int file);
 /* read(2)/write(2) of [off, off + len) through the page cache; counted for pid (its RSS does
- * not change). Reads stop at the end of the file; writes past it extend the file. */
+ * not change). Reads stop at the end of the file; writes past it extend the file. A write
+ * starting at or past the file's largest size is VML_EFBIG; one crossing it is cut there (the
+ * kernel's short write, generic_write_check_limits). */
 int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 int vml_sim_file_write(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 

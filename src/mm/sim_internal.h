@@ -6,6 +6,7 @@
 
 #include "hw/phys.h"
 #include "mm/vma.h"
+#include "util/radix.h"
 #include "vmlab/mmu.h"
 #include "vmlab/pgtable.h"
 #include "vmlab/sim.h"
@@ -79,9 +80,8 @@ struct sim_file {
                        * its cache is indexed by huge page, freed with its last mapping */
     bool resv_all;    /* hugetlb, shared: [resv_from, resv_to) huge pages were reserved at mmap */
     uint64_t resv_from, resv_to;
-    unsigned refs;    /* VMAs mapping it, plus 1 while it has a name */
-    uint64_t **pages; /* two-level: pages[i >> 9][i & 511] = pfn + 1, 0 = not cached */
-    uint64_t nr_dirs; /* entries of pages */
+    unsigned refs;      /* VMAs mapping it, plus 1 while it has a name */
+    struct radix pages; /* page index -> pfn + 1 (0 = not cached) */
     uint64_t nr_cached;
 };
 
