@@ -26,13 +26,16 @@ const char *vml_version(void);
 
 enum vml_err {
     VML_OK = 0,
-    VML_EINVAL = -1,    /* invalid argument: misaligned, out of range, unknown name */
-    VML_ENOMEM = -2,    /* simulated physical memory exhausted */
-    VML_EHOST = -3,     /* the host could not allocate memory for the simulation */
-    VML_EEXIST = -4,    /* something is already mapped there */
-    VML_ENOENT = -5,    /* nothing is mapped there / no such object */
-    VML_ENONCANON = -6, /* virtual address is not canonical for the paging mode */
-    VML_EPARSE = -7,    /* text could not be parsed; the vml_diag says where and why */
+    VML_EINVAL = -1,     /* invalid argument: misaligned, out of range, unknown name */
+    VML_ENOMEM = -2,     /* simulated physical memory exhausted */
+    VML_EHOST = -3,      /* the host could not allocate memory for the simulation */
+    VML_EEXIST = -4,     /* something is already mapped there */
+    VML_ENOENT = -5,     /* nothing is mapped there / no such object */
+    VML_ENONCANON = -6,  /* virtual address is not canonical for the paging mode */
+    VML_EPARSE = -7,     /* text could not be parsed; the vml_diag says where and why */
+    VML_EAGAIN = -8,     /* no pid left below pid_max (fork's EAGAIN) */
+    VML_EFBIG = -9,      /* a file would grow past its filesystem's largest size (EFBIG) */
+    VML_EOVERFLOW = -10, /* a file mapping would reach past the largest file offset */
 };
 
 /* Returns a static description of a VML_E* code ("unknown error" for others). */

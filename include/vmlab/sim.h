@@ -55,12 +55,18 @@ struct vml_sim_config {
     uint64_t readahead;          /* the most the page cache reads ahead in one window, bytes (the
                                   * disk's read_ahead_kb); 0 = VML_SIM_DEFAULT_READAHEAD */
     bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */
+    unsigned pid_max; /* kernel.pid_max: no pid reaches it (fork and spawn fail with VML_EAGAIN);
+                       * 0 = the kernel's default for nr_cpus, vml_sim_default_pid_max */
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */
 };
 
 struct vml_sim;
+
+#define VML_SIM_PID_MAX_LIMIT 4194304u /* PID_MAX_LIMIT on 64-bit (include/linux/threads.h) */
+/* The kernel's pid_max at boot for a machine of nr_cpus CPUs (pid_idr_init). */
+unsigned vml_sim_default_pid_max(unsigned nr_cpus);
 
 /* Creates a machine with nothing running. VML_EINVAL (diag says which value; may be NULL),
  * VML_EHOST. */
@@ -72,7 +78,8 @@ void vml_sim_destroy(struct vml_sim *sim); /* accepts NULL */
 /* Starts a process named comm (at most 15 characters are kept, as TASK_COMM_LEN) with an empty
  * heap and a stack VMA, as after exec of a static program with no file mappings. */
 int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid);
-/* fork(2): the child gets a copy of the address space, private pages shared copy-on-write. */
+/* fork(2): the child gets a copy of the address space, private pages shared copy-on-write.
+ * Both fail with VML_EAGAIN when the next pid would reach pid_max (pids are not reused). */
 int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
 /* exit: the address space is torn down; the pid is no longer valid. */
 int vml_sim_exit(struct vml_sim *sim, int pid);
@@ -168,19 +175,28 @@ int vml_sim_pt_stats(const struct vml_sim *sim, int pid, struct vml_pt_stats *ou
 
 /* ---- files ----------------------------------------------------------------------------------- */
 
+/* The largest size of a regular file (ext4 with 4 KiB blocks and extents: ext4_max_size, 2^32 - 1
+ * blocks) and of a shmem object or any file offset (MAX_LFS_FILESIZE). */
+#define VML_SIM_EXT4_MAX_BYTES   ((1ull << 44) - 4096)
+#define VML_SIM_MAX_LFS_FILESIZE ((1ull << 63) - 1)
+
 /* Creates a regular file of size bytes (contents not cached) or, with shmem, a memfd-like shmem
  * object. Regular files' names are unique (VML_EEXIST), memfd names need not be. The id is
- * stored in *file. */
+ * stored in *file. A size above the file's largest (VML_SIM_EXT4_MAX_BYTES, or
+ * VML_SIM_MAX_LFS_FILESIZE for shmem) is VML_EFBIG, as ftruncate says (inode_newsize_ok); one of
+ * 2^63 or more VML_EINVAL (a negative off_t). */
 int vml_sim_file_create(struct vml_sim *sim, const char *name, uint64_t size, bool shmem,
                         int *file);
 int vml_sim_file_find(const struct vml_sim *sim, const char *name); /* id or VML_ENOENT */
-/* Extends a file to at least size bytes (ftruncate upwards). */
+/* Extends a file to at least size bytes (ftruncate upwards; the limits of file_create). */
 int vml_sim_file_grow(struct vml_sim *sim, int file, uint64_t size);
 uint64_t vml_sim_file_size(const struct vml_sim *sim, int file); /* 0 for no such file */
 /* unlink(2): the name goes; the file lives on while mapped. */
 int vml_sim_file_delete(struct vml_sim *sim, int file);
 /* read(2)/write(2) of [off, off + len) through the page cache; counted for pid (its RSS does
- * not change). Reads stop at the end of the file; writes past it extend the file. */
+ * not change). Reads stop at the end of the file; writes past it extend the file. A write
+ * starting at or past the file's largest size is VML_EFBIG; one crossing it is cut there (the
+ * kernel's short write, generic_write_check_limits). */
 int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 int vml_sim_file_write(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 

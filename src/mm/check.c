@@ -139,14 +139,9 @@ static const struct vml_pt *pt_of_pcid(unsigned pcid, void *ctx)
 {
     const struct vml_sim *sim = ((const void **)ctx)[0];
     const unsigned *cpu = ((const void **)ctx)[1];
-    for (size_t i = 0; i < sim->nr_tasks; i++) {
-        const struct sim_task *t = &sim->tasks[i];
-        if (!t->alive)
-            continue;
-        if (sim->cfg.cpu.pcid ? t->mm->pcid == pcid : sim->loaded[*cpu] == t->mm)
-            return t->mm->pt;
-    }
-    return NULL;
+    const struct sim_mm *mm =
+        sim->cfg.cpu.pcid ? sim_mm_of_pcid(sim, *cpu, pcid) : sim->loaded[*cpu];
+    return mm ? mm->pt : NULL;
 }
 
 static int stray_leaf(const struct vml_pt_leaf *leaf, void *arg)

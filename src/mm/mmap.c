@@ -199,8 +199,6 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
         f = sim_file(sim, file);
         if (!f)
             return VML_EINVAL; /* EBADF on Linux */
-        if ((off >> PAGE_SHIFT) + (len >> PAGE_SHIFT) < (off >> PAGE_SHIFT))
-            return VML_EINVAL;
     }
     uint64_t vmf = prot_to_vm(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     if (type == VML_MAP_SHARED)
@@ -229,6 +227,13 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     int r = mmap_get_unmapped_area(mm->vmas, &mm->layout, hint, len, off >> PAGE_SHIFT, pl, &start);
     if (r)
         return r;
+    /* do_mmap, once the range is chosen: file_mmap_ok refuses a mapping that would reach past
+     * the largest offset of the file (MAX_LFS_FILESIZE for regular files and shmem) with
+     * EOVERFLOW. Its exact rule: len <= max and pgoff <= (max - len) >> PAGE_SHIFT. (The
+     * earlier pgoff + pages < pgoff test cannot fire on 64 bits: pgoff < 2^52.) */
+    if (f && (len > VML_SIM_MAX_LFS_FILESIZE ||
+              (off >> PAGE_SHIFT) > ((VML_SIM_MAX_LFS_FILESIZE - len) >> PAGE_SHIFT)))
+        return VML_EOVERFLOW;
     if (huge)
         return mmap_hugetlb(sim, t, huge, start, len, vmf, flags, off, addr);
     /* MAP_FIXED replaces what was there (mmap_region's munmap). */

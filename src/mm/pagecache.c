@@ -17,12 +17,10 @@
  */
 #include "mm/sim_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DIR_SHIFT 9
-#define DIR_SIZE  (1u << DIR_SHIFT)
 
 struct sim_file *sim_file(const struct vml_sim *sim, int id)
 {
@@ -39,37 +37,22 @@ int file_id_of(const struct vml_sim *sim, const struct sim_file *f)
     return VML_ENOENT;
 }
 
+/* The page cache is indexed sparsely, as the kernel's xarray (address_space.i_pages) is: a page
+ * far into a file costs a path of a few nodes, not an index the size of the file. */
 uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn)
 {
-    uint64_t d = index >> DIR_SHIFT;
-    if (d >= f->nr_dirs || !f->pages[d])
+    const uint64_t *slot = radix_slot(&f->pages, index);
+    if (!slot || !*slot)
         return 0;
-    uint64_t v = f->pages[d][index & (DIR_SIZE - 1)];
-    if (v && pfn)
-        *pfn = v - 1;
-    return v != 0;
+    if (pfn)
+        *pfn = *slot - 1;
+    return 1;
 }
 
 int cache_reserve(struct sim_file *f, uint64_t index)
 {
-    uint64_t d = index >> DIR_SHIFT;
-    if (d >= f->nr_dirs) {
-        uint64_t n = f->nr_dirs ? f->nr_dirs : 8;
-        while (n <= d)
-            n *= 2;
-        uint64_t **p = realloc(f->pages, n * sizeof(*p));
-        if (!p)
-            return VML_EHOST;
-        memset(p + f->nr_dirs, 0, (n - f->nr_dirs) * sizeof(*p));
-        f->pages = p;
-        f->nr_dirs = n;
-    }
-    if (!f->pages[d]) {
-        f->pages[d] = calloc(DIR_SIZE, sizeof(uint64_t));
-        if (!f->pages[d])
-            return VML_EHOST;
-    }
-    return 0;
+    uint64_t *slot;
+    return radix_reserve(&f->pages, index, &slot);
 }
 
 int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node, uint64_t *pfn,
@@ -78,13 +61,15 @@ int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned 
     *major = false;
     if (cache_lookup(f, index, pfn))
         return 0;
-    int r = cache_reserve(f, index);
+    uint64_t *slot;
+    int r = radix_reserve(&f->pages, index, &slot);
     if (r)
         return r;
     r = page_alloc_cache(sim, node, f, index, pfn);
     if (r)
         return r;
-    f->pages[index >> DIR_SHIFT][index & (DIR_SIZE - 1)] = *pfn + 1;
+    /* page_alloc_cache changes no index, so the slot stays where it was. */
+    *slot = *pfn + 1;
     f->nr_cached++;
     /* filemap_fault: a page that was not cached makes the fault major, I/O or not (a hole is
      * zero-filled: no pgpgin, see above); shmem_fault allocates without. */
@@ -95,7 +80,9 @@ int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned 
 
 void cache_add(struct sim_file *f, uint64_t index, uint64_t pfn)
 {
-    f->pages[index >> DIR_SHIFT][index & (DIR_SIZE - 1)] = pfn + 1;
+    uint64_t *slot = radix_slot(&f->pages, index);
+    assert(slot && "cache_add: cache_reserve first");
+    *slot = pfn + 1;
     f->nr_cached++;
 }
 
@@ -104,20 +91,19 @@ void file_get(struct sim_file *f)
     f->refs++;
 }
 
+static void put_cached(uint64_t index, uint64_t val, void *ctx)
+{
+    (void)index;
+    page_put(ctx, val - 1);
+}
+
 static void file_free(struct vml_sim *sim, struct sim_file *f)
 {
     sim->committed -= f->charged;
     if (f->hstate)
         hugetlb_file_free(sim, f);
-    for (uint64_t d = 0; d < f->nr_dirs; d++) {
-        if (!f->pages[d])
-            continue;
-        for (unsigned i = 0; i < DIR_SIZE && !f->hstate; i++)
-            if (f->pages[d][i])
-                page_put(sim, f->pages[d][i] - 1);
-        free(f->pages[d]);
-    }
-    free(f->pages);
+    /* hugetlb_file_free gave the huge pages back; other caches drop their pages' references. */
+    radix_free(&f->pages, f->hstate ? NULL : put_cached, sim);
     free(f);
 }
 
@@ -177,10 +163,28 @@ int file_create_hugetlb(struct vml_sim *sim, unsigned hstate, uint64_t size, str
     return r;
 }
 
+/* s_maxbytes of the file's filesystem: ext4 (4 KiB blocks, extents) or shmem. */
+static uint64_t max_bytes(bool shmem)
+{
+    return shmem ? VML_SIM_MAX_LFS_FILESIZE : VML_SIM_EXT4_MAX_BYTES;
+}
+
+/* ftruncate's size checks: do_sys_ftruncate refuses a negative length (EINVAL),
+ * inode_newsize_ok one above s_maxbytes (EFBIG). */
+static int size_ok(uint64_t size, bool shmem)
+{
+    if (size > VML_SIM_MAX_LFS_FILESIZE)
+        return VML_EINVAL;
+    return size > max_bytes(shmem) ? VML_EFBIG : 0;
+}
+
 int vml_sim_file_create(struct vml_sim *sim, const char *name, uint64_t size, bool shmem, int *file)
 {
     if (!name || !*name || strlen(name) >= sizeof(((struct sim_file *)0)->name))
         return VML_EINVAL;
+    int e = size_ok(size, shmem);
+    if (e)
+        return e;
     if (!shmem && vml_sim_file_find(sim, name) >= 0)
         return VML_EEXIST; /* memfd names need not be unique, file names must */
     struct sim_file *f;
@@ -204,6 +208,9 @@ int vml_sim_file_grow(struct vml_sim *sim, int file, uint64_t size)
     struct sim_file *f = sim_file(sim, file);
     if (!f)
         return VML_ENOENT;
+    int e = size_ok(size, f->shmem);
+    if (e)
+        return e;
     if (size > f->size)
         f->size = size;
     return 0;
@@ -239,6 +246,15 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
     uint64_t end = off + len;
     if (!write && end > f->size)
         end = f->size; /* a short read; nothing at or past the end */
+    if (write) {
+        /* generic_write_check_limits: nothing can be written at or past s_maxbytes, and a
+         * write crossing it is cut short there. */
+        uint64_t max = max_bytes(f->shmem);
+        if (off >= max)
+            return VML_EFBIG;
+        if (end > max)
+            end = max;
+    }
     if (end <= off)
         return 0;
     unsigned node = task_node(sim, t);

@@ -13,6 +13,18 @@
 
 #define FIRST_PID 1000
 
+/* kernel/pid.c: PID_MAX_DEFAULT (32768), raised to PIDS_PER_CPU_DEFAULT (1024) per possible CPU
+ * by pid_idr_init, capped at PID_MAX_LIMIT (4 Mi on 64-bit). */
+#define PID_MAX_DEFAULT      32768u
+#define PIDS_PER_CPU_DEFAULT 1024u
+
+unsigned vml_sim_default_pid_max(unsigned nr_cpus)
+{
+    unsigned by_cpus = PIDS_PER_CPU_DEFAULT * nr_cpus;
+    unsigned m = by_cpus > PID_MAX_DEFAULT ? by_cpus : PID_MAX_DEFAULT;
+    return m < VML_SIM_PID_MAX_LIMIT ? m : VML_SIM_PID_MAX_LIMIT;
+}
+
 int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struct vml_diag *diag)
 {
     if (cfg->nr_cpus < 1 || cfg->nr_cpus > VML_SIM_MAX_CPUS) {
@@ -41,10 +53,20 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
                      cfg->cpu.name);
         return VML_EINVAL;
     }
+    if (cfg->pid_max && (cfg->pid_max <= FIRST_PID || cfg->pid_max > VML_SIM_PID_MAX_LIMIT)) {
+        if (diag)
+            snprintf(diag->msg, sizeof(diag->msg),
+                     "pid_max=%u is out of range: use %d to %u (the simulation's pids start at "
+                     "%d; PID_MAX_LIMIT is %u)",
+                     cfg->pid_max, FIRST_PID + 1, VML_SIM_PID_MAX_LIMIT, FIRST_PID,
+                     VML_SIM_PID_MAX_LIMIT);
+        return VML_EINVAL;
+    }
     struct vml_sim *sim = calloc(1, sizeof(*sim));
     if (!sim)
         return VML_EHOST;
     sim->cfg = *cfg;
+    sim->pid_max = cfg->pid_max ? cfg->pid_max : vml_sim_default_pid_max(cfg->nr_cpus);
     sim->next_pid = FIRST_PID;
     sim->next_ino = 1000;
     sim->next_anon = 1;
@@ -132,10 +154,11 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
             sim->stats.tlb_shootdowns++;
     for (unsigned c = 0; c < sim->cfg.nr_cpus; c++) {
         struct vml_cpu *cpu = sim->cpus[c];
-        /* Without PCIDs only the loaded address space can have entries. */
-        if (!sim->cfg.cpu.pcid && sim->loaded[c] != mm)
+        /* Without PCIDs only the loaded address space can have entries; with them, only a CPU
+         * where the address space holds an ASID (one recycled was flushed when it was taken). */
+        if (sim->cfg.cpu.pcid ? !sim_pcid_on(sim, c, mm) : sim->loaded[c] != mm)
             continue;
-        unsigned pcid = sim->cfg.cpu.pcid ? mm->pcid : 0;
+        unsigned pcid = sim_pcid_on(sim, c, mm);
         if (all) {
             vml_mmu_flush_pcid(cpu, pcid);
             continue;
@@ -145,15 +168,51 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
     }
 }
 
-static unsigned pcid_alloc(struct vml_sim *sim)
+unsigned sim_pcid_on(const struct vml_sim *sim, unsigned cpu, const struct sim_mm *mm)
 {
-    for (unsigned p = 1; p < 4096; p++) {
-        if (!sim->pcid_used[p]) {
-            sim->pcid_used[p] = 1;
-            return p;
+    if (!sim->cfg.cpu.pcid)
+        return 0;
+    for (unsigned a = 0; a < SIM_NR_DYN_ASIDS; a++)
+        if (sim->asid_ctx[cpu][a] == mm->ctx_id)
+            return a + 1; /* kern_pcid: ASID + 1, PCID 0 being the non-PCID one */
+    return 0;
+}
+
+const struct sim_mm *sim_mm_of_pcid(const struct vml_sim *sim, unsigned cpu, unsigned pcid)
+{
+    if (pcid < 1 || pcid > SIM_NR_DYN_ASIDS || !sim->asid_ctx[cpu][pcid - 1])
+        return NULL;
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        const struct sim_task *t = &sim->tasks[i];
+        if (t->alive && t->mm->ctx_id == sim->asid_ctx[cpu][pcid - 1])
+            return t->mm;
+    }
+    return NULL;
+}
+
+/* The ASID a CPU switching to mm uses, as choose_new_asid (arch/x86/mm/tlb.c) picks it: the
+ * slot the mm already holds on this CPU, else the next slot round-robin, whose PCID must then be
+ * flushed (*need_flush): it may hold entries of the address space that had it before. An mm
+ * that keeps its slot needs no flush here, because every change to an address space is
+ * invalidated on every CPU where it holds a slot when it is made (sim_flush_range), which is
+ * what the kernel's tlb_gen comparison catches up with lazily. */
+static unsigned choose_asid(struct vml_sim *sim, unsigned cpu, const struct sim_mm *mm,
+                            bool *need_flush)
+{
+    for (unsigned a = 0; a < SIM_NR_DYN_ASIDS; a++) {
+        if (sim->asid_ctx[cpu][a] == mm->ctx_id) {
+            *need_flush = false;
+            return a;
         }
     }
-    return 0;
+    unsigned a = sim->next_asid[cpu]++;
+    if (a >= SIM_NR_DYN_ASIDS) {
+        a = 0;
+        sim->next_asid[cpu] = 1;
+    }
+    sim->asid_ctx[cpu][a] = mm->ctx_id;
+    *need_flush = true;
+    return a;
 }
 
 /* A new task slot with a fresh pid. */
@@ -176,28 +235,23 @@ static struct sim_task *task_new(struct vml_sim *sim, const char *comm, int ppid
     return t;
 }
 
-/* Gives a new mm its PCID; fails when all 4095 are taken by live processes. */
-static int mm_take_pcid(struct vml_sim *sim, struct sim_mm *mm)
-{
-    mm->pcid = pcid_alloc(sim);
-    return mm->pcid ? 0 : VML_ENOMEM;
-}
-
-/* Makes a task of a new address space: a PCID, a task slot with the next pid. Consumes mm
- * (destroyed on failure). */
+/* Makes a task of a new address space: a context id, a task slot with the next pid. Consumes
+ * mm (destroyed on failure). */
 static int task_start(struct vml_sim *sim, const char *comm, int ppid, struct sim_mm *mm, int *pid)
 {
-    int r = mm_take_pcid(sim, mm);
-    if (r) {
+    /* alloc_pid fails with EAGAIN when no pid below pid_max is free; pids are never reused
+     * here (see design.md), so that is when the next one would reach it. */
+    if ((unsigned)sim->next_pid >= sim->pid_max) {
         mm_destroy(sim, mm);
-        return r;
+        return VML_EAGAIN;
     }
     struct sim_task *t = task_new(sim, comm, ppid); /* may move the task array */
     if (!t) {
-        sim->pcid_used[mm->pcid] = 0;
         mm_destroy(sim, mm);
         return VML_EHOST;
     }
+    /* init_new_context: a context id never given before (last_mm_ctx_id). */
+    mm->ctx_id = ++sim->last_ctx_id;
     t->mm = mm;
     mm->owner = t->pid;
     t->alive = true;
@@ -236,7 +290,8 @@ int vml_sim_set_comm(struct vml_sim *sim, int pid, const char *comm)
     return 0;
 }
 
-/* Tears a task down (exit_mmap) and frees its PCID once no CPU can hold its entries. */
+/* Tears a task down (exit_mmap). The ASID slots it held stay taken until recycled, as in
+ * Linux; its context id is never matched again and its entries were flushed here. */
 static void task_exit(struct vml_sim *sim, struct sim_task *t)
 {
     struct sim_mm *mm = t->mm;
@@ -247,7 +302,6 @@ static void task_exit(struct vml_sim *sim, struct sim_task *t)
         if (sim->loaded[c] == mm)
             sim->loaded[c] = NULL;
     }
-    sim->pcid_used[mm->pcid] = 0;
     mm_destroy(sim, mm);
     t->mm = NULL;
     t->alive = false;
@@ -280,10 +334,14 @@ int vml_sim_status_of(const struct vml_sim *sim, int pid, struct vml_sim_death *
 
 static int load(struct vml_sim *sim, unsigned cpu, struct sim_task *t)
 {
-    /* Every change to an address space is invalidated on all CPUs at once (sim_flush_range),
-     * so a PCID's remaining entries are always valid: no flush on the switch. */
-    int r = vml_cpu_load_cr3(sim->cpus[cpu], vml_pt_root(t->mm->pt), vml_pt_levels(t->mm->pt),
-                             sim->cfg.cpu.pcid ? t->mm->pcid : 0, sim->cfg.cpu.pcid);
+    /* switch_mm_irqs_off: the CR3 write keeps the PCID's entries unless its ASID was just
+     * recycled (without PCIDs every load flushes, which vml_cpu_load_cr3 does itself). */
+    bool need_flush = true;
+    unsigned pcid = sim->cfg.cpu.pcid ? choose_asid(sim, cpu, t->mm, &need_flush) + 1 : 0;
+    int r = vml_cpu_load_cr3(sim->cpus[cpu], vml_pt_root(t->mm->pt), vml_pt_levels(t->mm->pt), pcid,
+                             !need_flush);
+    if (r && need_flush && pcid)
+        sim->asid_ctx[cpu][pcid - 1] = 0; /* not loaded, not flushed: nobody's slot */
     if (r == 0) {
         sim->running[cpu] = t->pid;
         sim->loaded[cpu] = t->mm;

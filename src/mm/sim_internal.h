@@ -6,6 +6,7 @@
 
 #include "hw/phys.h"
 #include "mm/vma.h"
+#include "util/radix.h"
 #include "vmlab/mmu.h"
 #include "vmlab/pgtable.h"
 #include "vmlab/sim.h"
@@ -79,14 +80,16 @@ struct sim_file {
                        * its cache is indexed by huge page, freed with its last mapping */
     bool resv_all;    /* hugetlb, shared: [resv_from, resv_to) huge pages were reserved at mmap */
     uint64_t resv_from, resv_to;
-    unsigned refs;    /* VMAs mapping it, plus 1 while it has a name */
-    uint64_t **pages; /* two-level: pages[i >> 9][i & 511] = pfn + 1, 0 = not cached */
-    uint64_t nr_dirs; /* entries of pages */
+    unsigned refs;      /* VMAs mapping it, plus 1 while it has a name */
+    struct radix pages; /* page index -> pfn + 1 (0 = not cached) */
     uint64_t nr_cached;
 };
 
 /* Per-mm counters (include/linux/mm_types.h) and layout. */
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
+
+/* Dynamic ASIDs per CPU (arch/x86/include/asm/tlbflush.h: TLB_NR_DYN_ASIDS). */
+#define SIM_NR_DYN_ASIDS 6
 
 struct sim_mm {
     struct vml_sim *sim; /* the machine whose memory its page tables take */
@@ -101,8 +104,9 @@ struct sim_mm {
     uint64_t start_brk, brk;                                  /* heap */
     uint64_t start_stack;
     uint64_t hugetlb_usage; /* base pages mapped by hugetlb entries (HugetlbPages) */
-    unsigned pcid;
-    int owner; /* pid of the process whose address space it is */
+    uint64_t ctx_id;        /* never reused (arch/x86 mm->context.ctx_id): names the mm in the CPUs'
+                             * ASID slots, which a freed and reallocated sim_mm must not match */
+    int owner;              /* pid of the process whose address space it is */
 };
 
 struct sim_task {
@@ -126,13 +130,18 @@ struct vml_sim {
     struct sim_task *tasks; /* every task ever created, by creation order */
     size_t nr_tasks, cap_tasks;
     int next_pid;
+    unsigned pid_max;        /* pids are below it (kernel.pid_max) */
     struct sim_file **files; /* by id; NULL once freed */
     size_t nr_files, cap_files;
     struct sim_ra **ras; /* every open file's readahead state, freed with the machine */
     size_t nr_ras, cap_ras;
     uint64_t next_ino;
-    uint64_t next_anon; /* anon lineage ids */
-    uint8_t pcid_used[4096];
+    uint64_t next_anon;   /* anon lineage ids */
+    uint64_t last_ctx_id; /* last ctx_id given (last_mm_ctx_id) */
+    /* Per CPU, the address spaces its dynamic ASIDs belong to (cpu_tlbstate.ctxs[].ctx_id; 0 =
+     * none) and the next slot to recycle (cpu_tlbstate.next_asid). PCID = ASID + 1. */
+    uint64_t asid_ctx[VML_SIM_MAX_CPUS][SIM_NR_DYN_ASIDS];
+    uint8_t next_asid[VML_SIM_MAX_CPUS];
     struct node_stats node[VML_MAX_NODES];
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
@@ -145,6 +154,11 @@ struct sim_task *sim_task(const struct vml_sim *sim, int pid); /* live task or N
 /* The node of the CPU a task runs on (CPU 0's when it runs nowhere): where its pages go under
  * the default policy (local allocation). */
 unsigned task_node(const struct vml_sim *sim, const struct sim_task *t);
+/* The PCID an address space has on a CPU (its ASID + 1), or 0 if it holds no ASID there (so the
+ * CPU caches nothing of it). Without PCID support: 0, the only tag. */
+unsigned sim_pcid_on(const struct vml_sim *sim, unsigned cpu, const struct sim_mm *mm);
+/* The live address space whose ASID on a CPU is pcid - 1, or NULL. */
+const struct sim_mm *sim_mm_of_pcid(const struct vml_sim *sim, unsigned cpu, unsigned pcid);
 /* Drops pcid's translations from every CPU for [start, end) (0, 0: everything). */
 void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start, uint64_t end);
 /* The same with a stride of 1 << shift bytes (flush_tlb_mm_range's stride_shift): huge pages

@@ -78,17 +78,27 @@ static void sb_destroy(void *ctx)
     free(b);
 }
 
+/* fork's EAGAIN at pid_max, said with the limit and why exits do not help here. */
+static int pid_error(const struct simb *b, int r, char *msg)
+{
+    if (r == VML_EAGAIN)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "EAGAIN: every pid below pid_max (%u, the kernel's default on %u CPU%s) was "
+                 "given out; the simulation does not reuse pids, so create fewer processes",
+                 vml_sim_default_pid_max(b->nr_cpus), b->nr_cpus, b->nr_cpus == 1 ? "" : "s");
+    return r;
+}
+
 static int sb_spawn(void *ctx, const char *name, int *pid, char *msg)
 {
-    (void)msg;
-    return vml_sim_spawn(((struct simb *)ctx)->sim, name, pid);
+    struct simb *b = ctx;
+    return pid_error(b, vml_sim_spawn(b->sim, name, pid), msg);
 }
 
 static int sb_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
 {
     struct simb *b = ctx;
-    (void)msg;
-    int r = vml_sim_fork(b->sim, pid, child);
+    int r = pid_error(b, vml_sim_fork(b->sim, pid, child), msg);
     /* The child renames itself after its scenario name (prctl(PR_SET_NAME)), so /proc and the
      * summary tell the processes apart; Linux's fork alone would keep the parent's. */
     if (r == 0)
@@ -105,8 +115,13 @@ static int sb_exit(void *ctx, int pid, char *msg)
 static int sb_mmap(void *ctx, int pid, uint64_t hint, uint64_t len, unsigned prot, unsigned flags,
                    int file, uint64_t off, uint64_t *addr, char *msg)
 {
-    (void)msg;
-    return vml_sim_mmap(((struct simb *)ctx)->sim, pid, hint, len, prot, flags, file, off, addr);
+    int r = vml_sim_mmap(((struct simb *)ctx)->sim, pid, hint, len, prot, flags, file, off, addr);
+    if (r == VML_EOVERFLOW)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "EOVERFLOW: offset %#llx + length %#llx reaches past the largest file offset "
+                 "(MAX_LFS_FILESIZE, 2^63 - 1 bytes); use a smaller offset= or size",
+                 (unsigned long long)off, (unsigned long long)len);
+    return r;
 }
 
 static int sb_munmap(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
@@ -194,10 +209,26 @@ static int sb_replay_end(void *ctx, struct vml_text *report)
     return report->oom ? VML_EHOST : 0;
 }
 
+/* ftruncate's refusals, with the size and the limit. */
+static int size_error(int r, uint64_t size, bool shmem, char *msg)
+{
+    if (r == VML_EFBIG)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "EFBIG: %llu bytes is more than the largest %s (%llu bytes%s); use a smaller size",
+                 (unsigned long long)size, shmem ? "shmem object" : "ext4 file",
+                 (unsigned long long)(shmem ? VML_SIM_MAX_LFS_FILESIZE : VML_SIM_EXT4_MAX_BYTES),
+                 shmem ? ", MAX_LFS_FILESIZE" : ", 16 TiB - 4 KiB with 4 KiB blocks");
+    else if (r == VML_EINVAL && size > VML_SIM_MAX_LFS_FILESIZE)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "EINVAL: %llu bytes is a negative off_t (2^63 or more); use a smaller size",
+                 (unsigned long long)size);
+    return r;
+}
+
 static int sb_file_create(void *ctx, const char *name, uint64_t size, int *file, char *msg)
 {
-    (void)msg;
-    return vml_sim_file_create(((struct simb *)ctx)->sim, name, size, false, file);
+    return size_error(vml_sim_file_create(((struct simb *)ctx)->sim, name, size, false, file), size,
+                      false, msg);
 }
 
 static int sb_file_delete(void *ctx, int file, char *msg)
@@ -209,11 +240,10 @@ static int sb_file_delete(void *ctx, int file, char *msg)
 static int sb_memfd_get(void *ctx, const char *name, uint64_t size, int *file, char *msg)
 {
     struct simb *b = ctx;
-    (void)msg;
     int r = 0;
     if (*file < 0)
         r = vml_sim_file_create(b->sim, name, size, true, file);
-    return r ? r : vml_sim_file_grow(b->sim, *file, size);
+    return size_error(r ? r : vml_sim_file_grow(b->sim, *file, size), size, true, msg);
 }
 
 static uint64_t sb_file_size(void *ctx, int file)
@@ -225,9 +255,14 @@ static int sb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, 
                       char *msg)
 {
     struct simb *b = ctx;
-    (void)msg;
-    return write ? vml_sim_file_write(b->sim, pid, file, off, len)
-                 : vml_sim_file_read(b->sim, pid, file, off, len);
+    int r = write ? vml_sim_file_write(b->sim, pid, file, off, len)
+                  : vml_sim_file_read(b->sim, pid, file, off, len);
+    if (r == VML_EFBIG)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "EFBIG: offset %llu is at or past the file's largest size (an ext4 file: "
+                 "%llu bytes); write below it",
+                 (unsigned long long)off, (unsigned long long)VML_SIM_EXT4_MAX_BYTES);
+    return r;
 }
 
 static int sb_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)

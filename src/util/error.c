@@ -17,6 +17,9 @@ const char *vml_strerror(int err)
     case VML_ENOENT: return "not mapped";
     case VML_ENONCANON: return "non-canonical address";
     case VML_EPARSE: return "parse error";
+    case VML_EAGAIN: return "no pid left below pid_max";
+    case VML_EFBIG: return "file too large";
+    case VML_EOVERFLOW: return "value too large for the file offset";
     default: return "unknown error";
     }
 }

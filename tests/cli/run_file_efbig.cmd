@@ -1,0 +1,1 @@
+run - <<< $'file create big 17T'
