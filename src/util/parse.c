@@ -31,6 +31,15 @@ static int parse_number(const char *s, uint64_t *out, const char **end, struct v
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && digit_value(p[2], 16) >= 0) {
         base = 16;
         p += 2;
+    } else if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        /* No number unit starts with x, so "0x" is a hex prefix whatever follows: blame the
+         * first byte after it, not the x. */
+        if (p[2])
+            diag_set(diag, 1, 3, "unexpected '%c' in hexadecimal number '%s' (digits 0-9, a-f)",
+                     p[2], s);
+        else
+            diag_set(diag, 1, 3, "expected hexadecimal digits after '0x' in '%s'", s);
+        return VML_EPARSE;
     } else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B') && digit_value(p[2], 2) >= 0) {
         base = 2;
         p += 2;

@@ -56,7 +56,8 @@ static void test_numbers(void **state)
     bad(vml_parse_u64, "", 1, "got nothing");
     bad(vml_parse_u64, "12a", 3, "unexpected 'a'");
     bad(vml_parse_u64, "7ffd", 2, "unexpected 'f'");
-    bad(vml_parse_u64, "0x", 2, "unexpected 'x'");
+    bad(vml_parse_u64, "0x", 3, "expected hexadecimal digits after '0x'");
+    bad(vml_parse_u64, "0xzz", 3, "unexpected 'z' in hexadecimal number"); /* not the x */
     bad(vml_parse_u64, "1__0", 2, "unexpected '_'");
     bad(vml_parse_u64, "_1", 1, "expected a decimal number");
     bad(vml_parse_u64, "-5", 1, "expected a decimal number");
