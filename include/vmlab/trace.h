@@ -113,7 +113,9 @@ int vml_trace_write(struct vml_trace_writer *w, const struct vml_trace_rec *recs
 /* Flushes, completes the header's record count where the output is seekable, closes and frees
  * (also on failure). */
 int vml_trace_finish(struct vml_trace_writer *w, struct vml_diag *diag);
-/* Closes and frees without completing (the file is left as written); accepts NULL. */
+/* Closes and frees without completing; accepts NULL. A regular output file is written under a
+ * temporary name in its directory and renamed into place by finish, so after an abort or a failed
+ * finish nothing is left at the path (an earlier file there is kept as it was). */
 void vml_trace_abort(struct vml_trace_writer *w);
 
 /* ---- generators ----------------------------------------------------------------------------- */

@@ -34,6 +34,7 @@ struct vml_trace_writer {
     uint64_t count; /* access records written */
     uint32_t cpu;   /* cpu of the last record */
     char *path;
+    char *tmp; /* the file written, renamed to path by finish; NULL when path is written directly */
 };
 
 static int wfail(struct vml_diag *d, const struct vml_trace_writer *w, int err, const char *fmt,
@@ -108,8 +109,40 @@ static void writer_free(struct vml_trace_writer *w)
     ZSTD_freeCCtx(w->cctx);
     free(w->zout);
     free(w->words);
+    if (w->tmp)
+        unlink(w->tmp); /* not finished: leave no partial file behind */
+    free(w->tmp);
     free(w->path);
     free(w);
+}
+
+/* Opens the output. A regular file (or a new one) is written under a temporary name in the same
+ * directory and renamed over path by finish, so a failed run leaves nothing behind and never
+ * half-overwrites an earlier trace. A device or FIFO (/dev/null, a pipe) is written directly. */
+static int open_output(struct vml_trace_writer *w, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        w->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        return w->fd < 0 ? -1 : 0;
+    }
+    size_t n = strlen(path) + 32;
+    if (!(w->tmp = malloc(n)))
+        return -1;
+    for (unsigned i = 0;; i++) {
+        snprintf(w->tmp, n, "%s.part%ld-%u", path, (long)getpid(), i);
+        w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (w->fd >= 0 || errno != EEXIST || i == 100)
+            break;
+    }
+    if (w->fd < 0) {
+        int e = errno;
+        free(w->tmp);
+        w->tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    return 0;
 }
 
 int vml_trace_create(const char *path, enum vml_trace_compress compress,
@@ -142,8 +175,7 @@ int vml_trace_create(const char *path, enum vml_trace_compress compress,
     if (strcmp(path, "-") == 0) {
         w->fd = STDOUT_FILENO;
     } else {
-        w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (w->fd < 0) {
+        if (open_output(w, path) != 0) {
             wfail(diag, NULL, VML_ENOENT, "cannot create: %s", strerror(errno));
             if (diag)
                 diag->file = path;
@@ -217,6 +249,15 @@ int vml_trace_finish(struct vml_trace_writer *w, struct vml_diag *diag)
         w->fd = -1;
         if (close(fd) != 0)
             err = wfail(diag, w, VML_ENOENT, "close: %s", strerror(errno));
+    }
+    if (!err && w->tmp) {
+        if (rename(w->tmp, w->path) != 0)
+            err = wfail(diag, w, VML_ENOENT, "cannot rename %s into place: %s", w->tmp,
+                        strerror(errno));
+        else {
+            free(w->tmp);
+            w->tmp = NULL;
+        }
     }
     if (err && diag)
         diag->file = NULL; /* the path is freed below */

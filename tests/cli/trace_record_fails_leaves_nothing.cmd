@@ -1,0 +1,1 @@
+trace record -o "${TMPDIR:-/tmp}/vmlab-rec-$$.vmt" -- /nonexistent-program; test ! -e "${TMPDIR:-/tmp}/vmlab-rec-$$.vmt"
