@@ -26,11 +26,11 @@ static void help(FILE *out)
 enum { C_SECTION, C_ITEM, C_BYTES, C_FROM, NC };
 
 static const struct col cols[NC] = {
-    [C_SECTION] = { "Section", COL_STR, NULL, NULL, "section", true },
-    [C_ITEM] = { "What", COL_STR, NULL, NULL, "item", true },
+    [C_SECTION] = { "Section", COL_STR, NULL, NULL, "section", true, false },
+    [C_ITEM] = { "What", COL_STR, NULL, NULL, "item", true, false },
     [C_BYTES] = { "Bytes", COL_BYTES, "vmlab_meminfo_bytes", "Memory by what holds it.", NULL,
-                  false },
-    [C_FROM] = { "From", COL_STR, NULL, NULL, "source", true },
+                  false, false },
+    [C_FROM] = { "From", COL_STR, NULL, NULL, "source", true, false },
 };
 
 struct rows {

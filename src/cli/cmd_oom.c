@@ -44,22 +44,23 @@ enum {
 };
 
 static const struct col cols[NC] = {
-    [C_PID] = { "PID", COL_INT, NULL, NULL, "pid", false },
-    [C_RSS] = { "RSS", COL_BYTES, "vmlab_oom_rss_bytes", "RSS counted by oom_badness.", NULL,
+    [C_PID] = { "PID", COL_INT, NULL, NULL, "pid", false, false },
+    [C_RSS] = { "RSS", COL_BYTES, "vmlab_oom_rss_bytes", "RSS counted by oom_badness.", NULL, false,
                 false },
-    [C_SWAP] = { "Swap", COL_BYTES, "vmlab_oom_swap_bytes", "Swap entries (VmSwap).", NULL, false },
+    [C_SWAP] = { "Swap", COL_BYTES, "vmlab_oom_swap_bytes", "Swap entries (VmSwap).", NULL, false,
+                 false },
     [C_PTE] = { "PgTables", COL_BYTES, "vmlab_oom_pgtables_bytes", "Page tables (VmPTE).", NULL,
-                false },
-    [C_ADJ] = { "Adj", COL_INT, "vmlab_oom_score_adj", "oom_score_adj.", NULL, false },
+                false, false },
+    [C_ADJ] = { "Adj", COL_INT, "vmlab_oom_score_adj", "oom_score_adj.", NULL, false, false },
     [C_ADJTERM] = { "AdjPages", COL_INT, "vmlab_oom_adj_pages",
-                    "oom_score_adj * (totalpages / 1000), in pages.", NULL, false },
+                    "oom_score_adj * (totalpages / 1000), in pages.", NULL, false, false },
     [C_BADNESS] = { "Badness", COL_INT, "vmlab_oom_badness_pages", "oom_badness, in pages.", NULL,
-                    false },
+                    false, false },
     [C_SCORE] = { "Computed", COL_INT, "vmlab_oom_score_computed", "oom_score from the formula.",
-                  NULL, false },
-    [C_KSCORE] = { "oom_score", COL_INT, "vmlab_oom_score", "The kernel's oom_score.", NULL,
+                  NULL, false, false },
+    [C_KSCORE] = { "oom_score", COL_INT, "vmlab_oom_score", "The kernel's oom_score.", NULL, false,
                    false },
-    [C_CMD] = { "Command", COL_STR, NULL, NULL, "comm", true },
+    [C_CMD] = { "Command", COL_STR, NULL, NULL, "comm", true, false },
     [C_NOTE] = { "Note", COL_STR, NULL, NULL, "note", true, true },
 };
 

@@ -28,19 +28,21 @@ static void help(FILE *out)
 enum { C_ADDR, C_PERM, C_OFF, C_SIZE, C_RSS, C_PSS, C_USS, C_SWAP, C_AHP, C_NAME, NCOLS };
 
 static const struct col cols[NCOLS] = {
-    [C_ADDR] = { "Address", COL_STR, NULL, NULL, "address", true },
-    [C_PERM] = { "Perm", COL_STR, NULL, NULL, "perm", true },
-    [C_OFF] = { "Offset", COL_STR, NULL, NULL, "offset", false },
-    [C_SIZE] = { "Size", COL_BYTES, "vmlab_mapping_size_bytes", "Mapping size.", NULL, false },
-    [C_RSS] = { "RSS", COL_BYTES, "vmlab_mapping_rss_bytes", "Resident.", NULL, false },
-    [C_PSS] = { "PSS", COL_BYTES, "vmlab_mapping_pss_bytes", "Proportional set size.", NULL,
+    [C_ADDR] = { "Address", COL_STR, NULL, NULL, "address", true, false },
+    [C_PERM] = { "Perm", COL_STR, NULL, NULL, "perm", true, false },
+    [C_OFF] = { "Offset", COL_STR, NULL, NULL, "offset", false, false },
+    [C_SIZE] = { "Size", COL_BYTES, "vmlab_mapping_size_bytes", "Mapping size.", NULL, false,
+                 false },
+    [C_RSS] = { "RSS", COL_BYTES, "vmlab_mapping_rss_bytes", "Resident.", NULL, false, false },
+    [C_PSS] = { "PSS", COL_BYTES, "vmlab_mapping_pss_bytes", "Proportional set size.", NULL, false,
                 false },
     [C_USS] = { "USS", COL_BYTES, "vmlab_mapping_uss_bytes", "Private_Clean + Private_Dirty.", NULL,
-                false },
-    [C_SWAP] = { "Swap", COL_BYTES, "vmlab_mapping_swap_bytes", "Swapped out.", NULL, false },
+                false, false },
+    [C_SWAP] = { "Swap", COL_BYTES, "vmlab_mapping_swap_bytes", "Swapped out.", NULL, false,
+                 false },
     [C_AHP] = { "AnonHuge", COL_BYTES, "vmlab_mapping_anon_huge_bytes", "AnonHugePages.", NULL,
-                false },
-    [C_NAME] = { "Mapping", COL_STR, NULL, NULL, "mapping", true },
+                false, false },
+    [C_NAME] = { "Mapping", COL_STR, NULL, NULL, "mapping", true, false },
 };
 
 /* The rows' strings live in one arena that owns them all; while rows are added it grows (and
