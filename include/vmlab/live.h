@@ -1,9 +1,11 @@
 /* live.h: the real machine's processes, read from /proc (host/live.c).
  *
  * One scan reads, for every process, /proc/PID/smaps_rollup (or smaps when the kernel has no
- * rollup), status, cmdline, oom_score and oom_score_adj, through the proc/ parsers. A process
- * that exits during the scan, or whose files cannot be read, stays in the result with a flag
- * saying why: nothing is dropped silently. Kernel threads (no address space) are flagged too.
+ * rollup), statm or status, cmdline, comm, oom_score and oom_score_adj, through the proc/
+ * parsers. A process that exits during the scan, or whose files cannot be read, stays in the
+ * result with a flag saying why: nothing is dropped silently. Each figure is either read
+ * (a bit in ->have) or absent: never a 0 standing for "unknown". Kernel threads and zombies
+ * (no address space) are flagged too.
  */
 #ifndef VMLAB_LIVE_H
 #define VMLAB_LIVE_H
@@ -16,17 +18,32 @@ enum vml_live_state {
     VML_LIVE_DENIED = 2, /* a file could not be read (permission) */
     VML_LIVE_KERNEL = 3, /* a kernel thread: no address space */
     VML_LIVE_BAD = 4,    /* a file did not parse (message in error) */
+    VML_LIVE_ZOMBIE = 5, /* exited, not yet reaped by its parent: no address space */
 };
+#define VML_LIVE_NSTATES 6
+
+/* Bits of vml_live_proc.have: which figures were read. */
+#define VML_LIVE_HAVE_SIZE   1u  /* vsz and rss (statm, or status) */
+#define VML_LIVE_HAVE_SMAPS  2u  /* pss, uss, swap, swap_pss, anon_huge, hugetlb */
+#define VML_LIVE_HAVE_OOM    4u  /* oom_score */
+#define VML_LIVE_HAVE_ADJ    8u  /* oom_score_adj */
+#define VML_LIVE_HAVE_STATUS 16u /* ->status */
+#define VML_LIVE_HAVE_SPLIT  32u /* uss_anon, uss_file, uss_shmem (else split_why says why) */
 
 struct vml_live_proc {
     int pid;
     unsigned uid;  /* owner of /proc/PID (real uid from status with VML_LIVE_STATUS) */
-    char comm[64]; /* Name: from status, or comm when there are no arguments; may be empty */
+    char comm[64]; /* the kernel's name (status Name, or the comm file); may be empty */
     char *cmdline; /* arguments joined by spaces (owned; may be empty) */
     enum vml_live_state state;
-    char error[96]; /* for VML_LIVE_BAD and VML_LIVE_DENIED: which file and why */
+    unsigned have;         /* VML_LIVE_HAVE_* */
+    char error[96];        /* the first file that could not be read or parsed, and why */
+    const char *split_why; /* without VML_LIVE_HAVE_SPLIT (and HAVE_SMAPS): why (static) */
     /* bytes */
     uint64_t vsz, rss, pss, uss, swap, swap_pss, anon_huge, hugetlb;
+    /* USS by kind of page: anonymous pages (freed when it dies), page cache pages of files
+     * (they stay cached), shmem (freed only with the last reference to the object). */
+    uint64_t uss_anon, uss_file, uss_shmem;
     struct vml_status_mem status; /* with VML_LIVE_STATUS: the status memory lines (kB) */
     int oom_score, oom_score_adj;
 };
@@ -34,7 +51,7 @@ struct vml_live_proc {
 struct vml_live_scan {
     struct vml_live_proc *procs; /* by pid */
     size_t n;
-    size_t n_state[5]; /* processes by enum vml_live_state */
+    size_t n_state[VML_LIVE_NSTATES]; /* processes by enum vml_live_state */
 };
 
 /* Read smaps and add up its blocks' printed values instead of reading smaps_rollup: PSS then
@@ -45,6 +62,12 @@ struct vml_live_scan {
  * vmlab oom needs. Without it, VmSize comes from statm, the uid from the /proc/PID owner and
  * the name from cmdline (comm when there are no arguments). */
 #define VML_LIVE_STATUS 2u
+/* Do not read smaps_rollup or smaps (vmlab oom needs only status and the oom files). */
+#define VML_LIVE_NO_SMAPS 4u
+
+/* Whether proc_root is a /proc tree: a directory with a meminfo file or PID directories. 0,
+ * or VML_ENOENT (VML_EHOST when it cannot be read) with *why saying what is wrong. */
+int vml_live_root_check(const char *proc_root, const char **why);
 
 /* Scans the processes under proc_root ("/proc", or a copy of one for tests). Returns 0, or
  * VML_ENOENT if proc_root cannot be listed, VML_EHOST. threads > 1 reads with that many

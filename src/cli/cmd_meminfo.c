@@ -11,7 +11,7 @@
 static void help(FILE *out)
 {
     fputs("Usage: vmlab meminfo [--units human|B|K|M|G] [--format text|json|csv|prometheus]\n"
-          "                     [--json] [--csv] [--proc DIR] [--sys DIR]\n\n"
+          "                     [--json] [--csv] [--wide] [--proc DIR] [--sys DIR]\n\n"
           "Reads /proc/meminfo and /proc/zoneinfo and says where the memory is: free,\n"
           "anonymous (processes), file page cache, shmem, slab, kernel stacks, page tables,\n"
           "huge pages, and what the kernel does not itemise. Then MemAvailable as the kernel\n"
@@ -26,11 +26,11 @@ static void help(FILE *out)
 enum { C_SECTION, C_ITEM, C_BYTES, C_FROM, NC };
 
 static const struct col cols[NC] = {
-    [C_SECTION] = { "Section", COL_STR, NULL, NULL, "section", true },
-    [C_ITEM] = { "What", COL_STR, NULL, NULL, "item", true },
+    [C_SECTION] = { "Section", COL_STR, NULL, NULL, "section", true, false },
+    [C_ITEM] = { "What", COL_STR, NULL, NULL, "item", true, false },
     [C_BYTES] = { "Bytes", COL_BYTES, "vmlab_meminfo_bytes", "Memory by what holds it.", NULL,
-                  false },
-    [C_FROM] = { "From", COL_STR, NULL, NULL, "source", true },
+                  false, false },
+    [C_FROM] = { "From", COL_STR, NULL, NULL, "source", true, false },
 };
 
 struct rows {
@@ -121,14 +121,19 @@ static int run(int argc, char **argv)
             sys = v;
             continue;
         }
+        char e[256];
         return cli_error(EXIT_USAGE, "meminfo: unknown argument '%s' (see vmlab help meminfo)",
-                         argv[i]);
+                         table_escape(e, sizeof(e), argv[i]));
     }
+    char e[256];
+    int r = table_check_root("meminfo", o.root);
+    if (r)
+        return r;
     struct vml_meminfo mi;
     struct vml_diag d = { 0 };
-    int r = vml_live_meminfo(o.root, &mi, &d);
+    r = vml_live_meminfo(o.root, &mi, &d);
     if (r)
-        return cli_error(EXIT_FAIL, "meminfo: %s/meminfo: %s", o.root,
+        return cli_error(EXIT_FAIL, "meminfo: %s/meminfo: %s", table_escape(e, sizeof(e), o.root),
                          d.msg[0] ? d.msg : "cannot be read");
     struct vml_text zt = { 0 };
     struct reserves res = { 0, 0 };
@@ -137,7 +142,7 @@ static int run(int argc, char **argv)
         r = vml_proc_parse_zoneinfo(zt.s ? zt.s : "", zt.len, add_zone, &res, &d);
     vml_text_free(&zt);
     if (r)
-        return cli_error(EXIT_FAIL, "meminfo: %s/zoneinfo%s%s", o.root,
+        return cli_error(EXIT_FAIL, "meminfo: %s/zoneinfo%s%s", table_escape(e, sizeof(e), o.root),
                          r == VML_EPARSE ? ": " : ": cannot be read", r == VML_EPARSE ? d.msg : "");
     static struct rows rows;
     rows.n = 0;
@@ -185,7 +190,7 @@ static int run(int argc, char **argv)
     static char names[VML_MAX_NODES][32];
     add_nodes(&rows, sys, names);
     static const int labels[] = { C_SECTION, C_ITEM, -1 };
-    table_print(stdout, o.fmt, &o.units, cols, NC, rows.c, rows.n, NULL, labels);
+    table_cut_note(stdout, table_print(stdout, &o, cols, NC, rows.c, rows.n, NULL, labels));
     return EXIT_OK;
 }
 

@@ -5,40 +5,54 @@
 #include "vmlab/vmlab.h"
 
 #include <fnmatch.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static void help(FILE *out)
 {
     fputs("Usage: vmlab ps [--sort COL] [--pid N[,N...]] [--user NAME|UID] [--command GLOB]\n"
           "                [--units human|B|K|M|G] [--format text|json|csv|prometheus]\n"
           "                [--json] [--csv] [--kernel] [--per-mapping] [--status] [--threads N]\n"
-          "                [--proc DIR]\n\n"
-          "One row per process of this machine: PID, user, command, VSZ, RSS, PSS (its fair\n"
-          "share of shared pages), USS (Private_Clean + Private_Dirty: what killing it would\n"
-          "free), Swap, SwapPss, AnonHugePages, hugetlb pages, oom_score and oom_score_adj,\n"
-          "read from /proc/PID/smaps_rollup (smaps on kernels without it), statm, cmdline,\n"
+          "                [--wide] [--proc DIR]\n\n"
+          "One row per process of this machine (but this vmlab ps itself): PID, user, VSZ, RSS,\n"
+          "PSS (its fair share of shared pages), USS (Private_Clean + Private_Dirty: the pages\n"
+          "only it maps) split into UssAnon, UssFile and UssShmem, Swap, SwapPss,\n"
+          "AnonHugePages, hugetlb pages, oom_score, oom_score_adj and the command, read from\n"
+          "/proc/PID/smaps_rollup (smaps on kernels without it), statm, cmdline, comm,\n"
           "oom_score and oom_score_adj; then a totals row. Sorted by PSS, largest first. The\n"
           "user is the owner of /proc/PID (its effective uid; --status reads the real one).\n\n"
+          "What killing a process frees: its UssAnon, its page tables (VmPTE, with --status in\n"
+          "JSON), and its UssShmem only if nothing else holds the shmem object (a tmpfs or\n"
+          "/dev/shm file stays). UssFile does not come back: those pages stay in the page cache\n"
+          "(reclaimable, as any cache). The split is exact where smaps_rollup determines it\n"
+          "(no anonymous page shared with a forked process, shmem all private or all shared);\n"
+          "elsewhere it is not shown ('?'), the reason in JSON's Note.\n\n"
           "  --sort COL      any column name (numbers largest first, text A to Z)\n"
-          "  --pid LIST      only these processes\n"
-          "  --user U        only processes of this user (name or uid)\n"
-          "  --command GLOB  only processes whose command line matches (fnmatch, e.g. '*java*')\n"
+          "  --pid LIST      only these processes (each must exist)\n"
+          "  --user U        only processes of this user (a user name of this machine or a uid)\n"
+          "  --command GLOB  only processes whose command line or name matches (fnmatch)\n"
           "  --units U       sizes in text: human (default, K/M/G with one decimal) or fixed\n"
           "  --format F      text (default), json, csv (RFC 4180), prometheus (node_exporter\n"
-          "                  textfile: vmlab_process_pss_bytes{pid=\"..\",command=\"..\"} ...);\n"
-          "                  --json and --csv are short for the format\n"
+          "                  textfile: vmlab_process_pss_bytes{pid=\"..\",comm=\"..\"} ..., the\n"
+          "                  command line in vmlab_process_info); --json and --csv are short\n"
           "  --kernel        also list kernel threads (they have no memory of their own)\n"
           "  --per-mapping   add up /proc/PID/smaps block by block, as smem and ps_mem do: PSS\n"
           "                  comes out a little lower (each mapping's is rounded down), USS the\n"
-          "                  same; slower\n"
+          "                  same, no USS split (smaps has no Pss_Anon); slower\n"
           "  --status        also read /proc/PID/status: the real uid (not the owner of\n"
-          "                  /proc/PID) and the name; slower (status is costly to build)\n"
+          "                  /proc/PID), the page tables; slower (status is costly to build)\n"
           "  --threads N     read with N threads (default 2)\n"
+          "  --wide          on a terminal, print lines whole (else cut to its width, '+')\n"
           "  --proc DIR      read DIR instead of /proc (a copy, or vmlab run --export-proc)\n\n"
-          "A process that exits during the scan is marked '-', one that cannot be read '?' (root\n"
-          "can read every process); both are counted below the table, never dropped.\n",
+          "A figure that could not be read is never shown as a number: '?' in text, null in\n"
+          "JSON (with the reason in Note), an empty CSV cell, no Prometheus sample. Without\n"
+          "root, other users' smaps_rollup cannot be read: their PSS, USS and swap are '?' but\n"
+          "VSZ, RSS and the OOM figures (readable by all) are shown. A process that exits\n"
+          "during the scan keeps its row; a zombie (exited, not reaped) shows '<defunct>';\n"
+          "all are counted below the table, never dropped.\n",
           out);
 }
 
@@ -49,52 +63,86 @@ enum {
     C_RSS,
     C_PSS,
     C_USS,
+    C_USS_ANON,
+    C_USS_FILE,
+    C_USS_SHMEM,
     C_SWAP,
     C_SWAPPSS,
     C_AHP,
     C_HUGETLB,
+    C_PTE,
     C_OOM,
     C_OOMADJ,
+    C_COMM,
     C_CMD,
+    C_NOTE,
     NCOLS
 };
 
 static const struct col cols[NCOLS] = {
-    [C_PID] = { "PID", COL_INT, NULL, NULL, "pid", false },
-    [C_USER] = { "User", COL_STR, NULL, NULL, "user", true },
+    [C_PID] = { "PID", COL_INT, NULL, NULL, "pid", false, false },
+    [C_USER] = { "User", COL_STR, NULL, NULL, "user", true, false },
     [C_VSZ] = { "VSZ", COL_BYTES, "vmlab_process_virtual_bytes", "Virtual size (VmSize).", NULL,
+                false, false },
+    [C_RSS] = { "RSS", COL_BYTES, "vmlab_process_rss_bytes", "Resident set size.", NULL, false,
                 false },
-    [C_RSS] = { "RSS", COL_BYTES, "vmlab_process_rss_bytes", "Resident set size.", NULL, false },
     [C_PSS] = { "PSS", COL_BYTES, "vmlab_process_pss_bytes",
-                "Proportional set size: shared pages divided among their mappers.", NULL, false },
+                "Proportional set size: shared pages divided among their mappers.", NULL, false,
+                false },
     [C_USS] = { "USS", COL_BYTES, "vmlab_process_uss_bytes",
-                "Unique set size: Private_Clean + Private_Dirty.", NULL, false },
-    [C_SWAP] = { "Swap", COL_BYTES, "vmlab_process_swap_bytes", "Swapped out.", NULL, false },
+                "Unique set size: Private_Clean + Private_Dirty.", NULL, false, false },
+    [C_USS_ANON] = { "UssAnon", COL_BYTES, "vmlab_process_uss_anon_bytes",
+                     "Private anonymous pages: freed when the process dies.", NULL, false, false },
+    [C_USS_FILE] = { "UssFile", COL_BYTES, "vmlab_process_uss_file_bytes",
+                     "Private file pages: they stay in the page cache when it dies.", NULL, false,
+                     false },
+    [C_USS_SHMEM] = { "UssShmem", COL_BYTES, "vmlab_process_uss_shmem_bytes",
+                      "Private shmem pages: freed with the last reference to their object.", NULL,
+                      false, false },
+    [C_SWAP] = { "Swap", COL_BYTES, "vmlab_process_swap_bytes", "Swapped out.", NULL, false,
+                 false },
     [C_SWAPPSS] = { "SwapPss", COL_BYTES, "vmlab_process_swap_pss_bytes",
-                    "Proportional share of swap.", NULL, false },
+                    "Proportional share of swap.", NULL, false, false },
     [C_AHP] = { "AnonHuge", COL_BYTES, "vmlab_process_anon_huge_bytes",
-                "Anonymous transparent huge pages (AnonHugePages).", NULL, false },
+                "Anonymous transparent huge pages (AnonHugePages).", NULL, false, false },
     [C_HUGETLB] = { "Hugetlb", COL_BYTES, "vmlab_process_hugetlb_bytes",
-                    "hugetlbfs pages (HugetlbPages).", NULL, false },
-    [C_OOM] = { "OOM", COL_INT, "vmlab_process_oom_score", "oom_score (0..2000).", NULL, false },
-    [C_OOMADJ] = { "OOMadj", COL_INT, "vmlab_process_oom_score_adj", "oom_score_adj.", NULL,
+                    "hugetlbfs pages (HugetlbPages).", NULL, false, false },
+    [C_PTE] = { "PgTables", COL_BYTES, "vmlab_process_page_table_bytes",
+                "Page tables (VmPTE, with --status): freed when the process dies.", NULL, false,
+                true },
+    [C_OOM] = { "OOM", COL_INT, "vmlab_process_oom_score", "oom_score (0..2000).", NULL, false,
+                false },
+    [C_OOMADJ] = { "OOMadj", COL_INT, "vmlab_process_oom_score_adj", "oom_score_adj.", NULL, false,
                    false },
-    [C_CMD] = { "Command", COL_STR, NULL, NULL, "command", true },
+    [C_COMM] = { "Name", COL_STR, NULL, NULL, "comm", true, true },
+    [C_CMD] = { "Command", COL_STR, "vmlab_process_info",
+                "The process's command line (label command), 1 per process.", "command", true,
+                false },
+    [C_NOTE] = { "Note", COL_STR, NULL, NULL, "note", true, true },
 };
 
 static int sort_col = C_PSS;
 
+/* Numbers largest first, a missing one last; text A to Z; then by PID. */
 static int cmp_rows(const void *a, const void *b)
 {
     const union cell *x = a, *y = b;
     int c = sort_col;
-    if (cols[c].kind == COL_STR)
-        return strcmp(x[c].s, y[c].s);
-    int64_t u = cols[c].kind == COL_INT ? x[c].i : (int64_t)x[c].b;
-    int64_t v = cols[c].kind == COL_INT ? y[c].i : (int64_t)y[c].b;
-    if (u != v)
-        return u < v ? 1 : -1;
-    return x[C_PID].i < y[C_PID].i ? -1 : 1;
+    if (cols[c].kind == COL_STR) {
+        int r = strcmp(x[c].s ? x[c].s : "", y[c].s ? y[c].s : "");
+        if (r)
+            return r;
+    } else {
+        bool hx = cols[c].kind == COL_INT ? x[c].i != CELL_NO_INT : x[c].b != CELL_NO_BYTES;
+        bool hy = cols[c].kind == COL_INT ? y[c].i != CELL_NO_INT : y[c].b != CELL_NO_BYTES;
+        if (hx != hy)
+            return hx ? -1 : 1;
+        if (cols[c].kind == COL_INT && x[c].i != y[c].i)
+            return x[c].i < y[c].i ? 1 : -1;
+        if (cols[c].kind == COL_BYTES && x[c].b != y[c].b)
+            return x[c].b < y[c].b ? 1 : -1;
+    }
+    return x[C_PID].i < y[C_PID].i ? -1 : x[C_PID].i > y[C_PID].i;
 }
 
 /* User names, looked up once per uid (a lookup reads the password database). */
@@ -147,6 +195,58 @@ static bool in_list(const char *list, int pid)
     return false;
 }
 
+/* The first pid of the list that the scan does not hold (and is not this process), or -1. */
+static long missing_pid(const char *list, const struct vml_live_scan *scan, int self)
+{
+    for (const char *p = list; p && *p;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        bool found = v == self;
+        for (size_t i = 0; i < scan->n && !found; i++)
+            found = scan->procs[i].pid == v;
+        if (!found)
+            return v;
+        p = *end == ',' ? end + 1 : NULL;
+    }
+    return -1;
+}
+
+/* This process's pid when root is the live /proc (its self link names us), else 0: a copy of
+ * /proc may hold any pids. */
+static int self_pid(const char *root)
+{
+    char path[4096], link[32];
+    snprintf(path, sizeof(path), "%s/self", root);
+    ssize_t n = readlink(path, link, sizeof(link) - 1);
+    if (n <= 0)
+        return 0;
+    link[n] = 0;
+    return atoi(link) == (int)getpid() ? (int)getpid() : 0;
+}
+
+/* The uid --user names: a user of this machine or a number; -1 after a message. */
+static long parse_user(const char *user)
+{
+    if (*user && strspn(user, "0123456789") == strlen(user) && strlen(user) < 10)
+        return atol(user);
+    struct passwd pw, *res = NULL;
+    char tmp[4096];
+    if (getpwnam_r(user, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+        return (long)pw.pw_uid;
+    char e[256];
+    cli_error(EXIT_USAGE,
+              "ps: --user %s: no such user on this machine (give a user name from "
+              "its password database, or a numeric uid)",
+              table_escape(e, sizeof(e), user));
+    return -1;
+}
+
+/* Per row: the command as shown when it is not the process's own argument string. */
+struct shown {
+    char user[96];
+    char cmd[96];
+};
+
 static int run(int argc, char **argv)
 {
     const char *sort = NULL, *pids = NULL, *user = NULL, *pattern = NULL;
@@ -154,6 +254,8 @@ static int run(int argc, char **argv)
     table_opts_init(&o);
     bool kernel = false, per_mapping = false, status = false;
     unsigned threads = 2;
+    char e[256];
+    sort_col = C_PSS;
     for (int i = 1; i < argc; i++) {
         const char *v;
         int m = table_opt(argc, argv, &i, &o);
@@ -170,7 +272,8 @@ static int run(int argc, char **argv)
                 return EXIT_USAGE;
             if (!valid_list(v))
                 return cli_error(EXIT_USAGE,
-                                 "ps: --pid %s: expected process ids separated by commas", v);
+                                 "ps: --pid %s: expected process ids separated by commas",
+                                 table_escape(e, sizeof(e), v));
             pids = v;
         } else if ((m = cli_opt(argc, argv, &i, "--user", &v)) != 0) {
             if (m < 0)
@@ -186,7 +289,8 @@ static int run(int argc, char **argv)
             char *end;
             unsigned long t = strtoul(v, &end, 10);
             if (*end || t < 1 || t > 16)
-                return cli_error(EXIT_USAGE, "ps: --threads %s: use 1 to 16", v);
+                return cli_error(EXIT_USAGE, "ps: --threads %s: use 1 to 16",
+                                 table_escape(e, sizeof(e), v));
             threads = (unsigned)t;
         } else if (strcmp(argv[i], "--kernel") == 0) {
             kernel = true;
@@ -195,111 +299,165 @@ static int run(int argc, char **argv)
         } else if (strcmp(argv[i], "--status") == 0) {
             status = true;
         } else {
-            return cli_error(EXIT_USAGE, "ps: unknown argument '%s' (see vmlab help ps)", argv[i]);
+            return cli_error(EXIT_USAGE, "ps: unknown argument '%s' (see vmlab help ps)",
+                             table_escape(e, sizeof(e), argv[i]));
         }
     }
     if (sort) {
         int c = 0;
-        while (c < NCOLS && strcasecmp(cols[c].name, sort) != 0)
+        while (c < NCOLS && (strcasecmp(cols[c].name, sort) != 0 || cols[c].no_text))
             c++;
         if (c == NCOLS)
             return cli_error(EXIT_USAGE,
-                             "ps: --sort %s: no such column (PID, User, VSZ, RSS, PSS, USS, Swap, "
-                             "SwapPss, AnonHuge, Hugetlb, OOM, OOMadj, Command)",
-                             sort);
+                             "ps: --sort %s: no such column (PID, User, VSZ, RSS, PSS, USS, "
+                             "UssAnon, UssFile, UssShmem, Swap, SwapPss, AnonHuge, Hugetlb, OOM, "
+                             "OOMadj, Command)",
+                             table_escape(e, sizeof(e), sort));
         sort_col = c;
     }
-    struct vml_live_scan scan;
-    int r = vml_live_scan(o.root, threads,
-                          (per_mapping ? VML_LIVE_PER_MAPPING : 0) | (status ? VML_LIVE_STATUS : 0),
-                          &scan);
+    long uid = user ? parse_user(user) : -1;
+    if (user && uid < 0)
+        return EXIT_USAGE;
+    int r = table_check_root("ps", o.root);
     if (r)
-        return cli_error(EXIT_FAIL, "ps: cannot list %s: %s", o.root, vml_strerror(r));
+        return r;
+    struct vml_live_scan scan;
+    r = vml_live_scan(o.root, threads,
+                      (per_mapping ? VML_LIVE_PER_MAPPING : 0) | (status ? VML_LIVE_STATUS : 0),
+                      &scan);
+    if (r)
+        return cli_error(EXIT_FAIL, "ps: cannot list %s: %s", table_escape(e, sizeof(e), o.root),
+                         vml_strerror(r));
+    int self = self_pid(o.root);
+    long gone_pid = pids ? missing_pid(pids, &scan, self) : -1;
+    if (gone_pid >= 0) {
+        vml_live_scan_free(&scan);
+        return cli_error(EXIT_FAIL,
+                         "ps: --pid %ld: no such process in %s (it has exited, or "
+                         "never existed)",
+                         gone_pid, table_escape(e, sizeof(e), o.root));
+    }
     union cell *rows = calloc(scan.n ? scan.n : 1, NCOLS * sizeof(union cell));
-    char(*names)[96] = calloc(scan.n ? scan.n : 1, sizeof(*names));
-    char(*cmds)[4096] = calloc(scan.n ? scan.n : 1, sizeof(*cmds));
-    if (!rows || !names || !cmds) {
+    struct shown *shown = calloc(scan.n ? scan.n : 1, sizeof(*shown));
+    if (!rows || !shown) {
         free(rows);
-        free(names);
-        free(cmds);
+        free(shown);
         vml_live_scan_free(&scan);
         return cli_error(EXIT_FAIL, "ps: out of memory");
     }
     union cell tot[NCOLS];
     memset(tot, 0, sizeof(tot));
-    size_t n = 0, shown_by_state[5] = { 0 };
+    size_t n = 0, shown_by_state[VML_LIVE_NSTATES] = { 0 }, unsplit = 0;
+    bool read_some[NCOLS] = { false }, partial = false;
     for (size_t i = 0; i < scan.n; i++) {
         const struct vml_live_proc *p = &scan.procs[i];
         if (p->state == VML_LIVE_KERNEL && !kernel)
             continue;
+        if (p->pid == self)
+            continue; /* this very scan: not a process the user is looking at */
         if (pids && !in_list(pids, p->pid))
             continue;
-        user_name(p->uid, names[n], sizeof(names[n]));
-        if (user && strcmp(user, names[n]) != 0 &&
-            !(strspn(user, "0123456789") == strlen(user) && (unsigned)atoi(user) == p->uid))
+        if (user && (long)p->uid != uid)
             continue;
-        /* No arguments: the kernel's name, bracketed as ps does; a marker first when the
-         * numbers are missing. */
-        static const char *marks[5] = { "", "- ", "? ", "", "? " };
         const char *args = p->cmdline && *p->cmdline ? p->cmdline : NULL;
         if (pattern && fnmatch(pattern, args ? args : "", 0) != 0 &&
             fnmatch(pattern, p->comm, 0) != 0)
             continue;
-        if (args)
-            snprintf(cmds[n], sizeof(cmds[n]), "%s%s", marks[p->state], args);
-        else
-            snprintf(cmds[n], sizeof(cmds[n]), "%s[%s]", marks[p->state], p->comm);
-        const char *cmd = cmds[n];
+        struct shown *sh = &shown[n];
+        user_name(p->uid, sh->user, sizeof(sh->user));
+        /* No arguments: the kernel's name, bracketed as ps does; a zombie marked as ps marks
+         * it. */
+        const char *cmd = args;
+        if (p->state == VML_LIVE_ZOMBIE || !args) {
+            snprintf(sh->cmd, sizeof(sh->cmd), "[%s]%s", p->comm,
+                     p->state == VML_LIVE_ZOMBIE ? " <defunct>" : "");
+            cmd = sh->cmd;
+        }
+        bool size = p->have & VML_LIVE_HAVE_SIZE, sm = p->have & VML_LIVE_HAVE_SMAPS;
+        bool split = sm && (p->have & VML_LIVE_HAVE_SPLIT);
+        bool pte = p->have & VML_LIVE_HAVE_STATUS;
         union cell *row = rows + n * NCOLS;
         row[C_PID].i = p->pid;
-        row[C_USER].s = names[n];
-        row[C_VSZ].b = p->vsz;
-        row[C_RSS].b = p->rss;
-        row[C_PSS].b = p->pss;
-        row[C_USS].b = p->uss;
-        row[C_SWAP].b = p->swap;
-        row[C_SWAPPSS].b = p->swap_pss;
-        row[C_AHP].b = p->anon_huge;
-        row[C_HUGETLB].b = p->hugetlb;
-        row[C_OOM].i = p->oom_score;
-        row[C_OOMADJ].i = p->oom_score_adj;
-        row[C_CMD].s = cmd;
-        for (int c = C_VSZ; c <= C_HUGETLB; c++)
-            tot[c].b += row[c].b;
+        row[C_USER].s = sh->user;
+        row[C_VSZ].b = size ? p->vsz : CELL_NO_BYTES;
+        row[C_RSS].b = size ? p->rss : CELL_NO_BYTES;
+        row[C_PSS].b = sm ? p->pss : CELL_NO_BYTES;
+        row[C_USS].b = sm ? p->uss : CELL_NO_BYTES;
+        row[C_USS_ANON].b = split ? p->uss_anon : CELL_NO_BYTES;
+        row[C_USS_FILE].b = split ? p->uss_file : CELL_NO_BYTES;
+        row[C_USS_SHMEM].b = split ? p->uss_shmem : CELL_NO_BYTES;
+        row[C_SWAP].b = sm ? p->swap : CELL_NO_BYTES;
+        row[C_SWAPPSS].b = sm ? p->swap_pss : CELL_NO_BYTES;
+        row[C_AHP].b = sm ? p->anon_huge : CELL_NO_BYTES;
+        row[C_HUGETLB].b = sm ? p->hugetlb : CELL_NO_BYTES;
+        row[C_PTE].b = pte ? p->status.vm_pte << 10 : CELL_NO_BYTES;
+        row[C_OOM].i = p->have & VML_LIVE_HAVE_OOM ? p->oom_score : CELL_NO_INT;
+        row[C_OOMADJ].i = p->have & VML_LIVE_HAVE_ADJ ? p->oom_score_adj : CELL_NO_INT;
+        row[C_COMM].s = p->comm;
+        row[C_CMD].s = cmd ? cmd : "";
+        row[C_NOTE].s = p->state == VML_LIVE_ZOMBIE   ? "zombie: exited, not reaped by its parent"
+                        : p->state == VML_LIVE_KERNEL ? "kernel thread: no address space"
+                        : p->error[0]                 ? p->error
+                        : sm && !split                ? p->split_why
+                                                      : NULL;
+        if (sm && !split && p->state == VML_LIVE_OK)
+            unsplit++;
+        for (int c = C_VSZ; c <= C_PTE; c++) {
+            if (row[c].b != CELL_NO_BYTES) {
+                tot[c].b += row[c].b;
+                read_some[c] = true;
+            } else if (c != C_PTE) {
+                partial = true;
+            }
+        }
         shown_by_state[p->state]++;
         n++;
     }
     qsort(rows, n, NCOLS * sizeof(union cell), cmp_rows);
-    char count[32];
-    snprintf(count, sizeof(count), "%zu", n);
     tot[C_USER].s = "";
+    tot[C_COMM].s = "";
     tot[C_CMD].s = "total";
     tot[C_PID].i = (int64_t)n;
-    static const int labels[] = { C_PID, C_CMD, -1 };
-    table_print(stdout, o.fmt, &o.units, cols, NCOLS, rows, n, o.fmt == FMT_TEXT ? tot : NULL,
-                labels);
+    tot[C_OOM].i = CELL_NO_INT;
+    tot[C_OOMADJ].i = CELL_NO_INT;
+    for (int c = C_VSZ; c <= C_PTE; c++)
+        if (!read_some[c])
+            tot[c].b = CELL_NO_BYTES; /* nothing read: no total, not a 0 */
+    static const int labels[] = { C_PID, C_COMM, -1 };
+    size_t cut =
+        table_print(stdout, &o, cols, NCOLS, rows, n, o.fmt == FMT_TEXT ? tot : NULL, labels);
     if (o.fmt == FMT_TEXT) {
+        size_t unread = shown_by_state[VML_LIVE_DENIED] + shown_by_state[VML_LIVE_BAD];
         printf("%zu process%s", n, n == 1 ? "" : "es");
+        if (shown_by_state[VML_LIVE_ZOMBIE])
+            printf("; %zu zombie%s (<defunct>: exited, not reaped; no memory)",
+                   shown_by_state[VML_LIVE_ZOMBIE],
+                   shown_by_state[VML_LIVE_ZOMBIE] == 1 ? "" : "s");
         if (shown_by_state[VML_LIVE_GONE])
-            printf("; %zu exited during the scan (-)", shown_by_state[VML_LIVE_GONE]);
-        if (shown_by_state[VML_LIVE_DENIED] + shown_by_state[VML_LIVE_BAD])
-            printf("; %zu could not be read (?, permission or format)",
-                   shown_by_state[VML_LIVE_DENIED] + shown_by_state[VML_LIVE_BAD]);
+            printf("; %zu exited during the scan", shown_by_state[VML_LIVE_GONE]);
+        if (unread)
+            printf("; %zu could not be read whole ('?'; %s)", unread,
+                   shown_by_state[VML_LIVE_DENIED] ? "run as root to read every process"
+                                                   : "a file did not parse: --json says which");
+        if (unsplit)
+            printf("; %zu with USS not split by kind ('?': --json says why)", unsplit);
         if (!kernel && scan.n_state[VML_LIVE_KERNEL])
             printf("; %zu kernel thread%s not shown (--kernel)", scan.n_state[VML_LIVE_KERNEL],
                    scan.n_state[VML_LIVE_KERNEL] == 1 ? "" : "s");
         putchar('\n');
+        if (partial)
+            printf("totals add up the figures that were read\n");
+        table_cut_note(stdout, cut);
     }
     free(rows);
-    free(names);
-    free(cmds);
+    free(shown);
     vml_live_scan_free(&scan);
     return EXIT_OK;
 }
 
 const struct cli_command cli_cmd_ps = {
     .name = "ps",
-    .summary = "this machine's processes: RSS, PSS, USS, swap, huge pages, OOM score",
+    .summary = "this machine's processes: RSS, PSS, USS (anon, file, shmem), swap, OOM score",
     .run = run,
     .help = help,
 };

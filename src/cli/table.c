@@ -11,9 +11,13 @@
 #include "cli/units.h"
 #include "vmlab/base.h"
 
+#include "vmlab/live.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 int table_format_parse(const char *s, enum table_format *f)
 {
@@ -50,6 +54,7 @@ void table_opts_init(struct table_opts *o)
     o->fmt = FMT_TEXT;
     o->units = (struct units){ 0, "" };
     o->root = "/proc";
+    o->wide = false;
 }
 
 int table_opt(int argc, char **argv, int *i, struct table_opts *o)
@@ -69,6 +74,8 @@ int table_opt(int argc, char **argv, int *i, struct table_opts *o)
         o->fmt = FMT_JSON;
     else if (strcmp(argv[*i], "--csv") == 0)
         o->fmt = FMT_CSV;
+    else if (strcmp(argv[*i], "--wide") == 0)
+        o->wide = true;
     else
         return 0;
     return 1;
@@ -83,9 +90,23 @@ static void bytes_text(char *buf, size_t n, uint64_t v, const struct units *u)
     units_human(buf, n, v);
 }
 
+/* Whether the cell has a value (CELL_NO_* and a NULL string do not). */
+static bool has_value(const struct col *c, const union cell *v)
+{
+    switch (c->kind) {
+    case COL_INT: return v->i != CELL_NO_INT;
+    case COL_BYTES: return v->b != CELL_NO_BYTES;
+    default: return v->s != NULL;
+    }
+}
+
 static void cell_text(char *buf, size_t n, const struct col *c, const union cell *v,
                       const struct units *u)
 {
+    if (c->kind != COL_STR && !has_value(c, v)) {
+        snprintf(buf, n, "?");
+        return;
+    }
     switch (c->kind) {
     case COL_INT: snprintf(buf, n, "%" PRId64, v->i); break;
     case COL_BYTES: bytes_text(buf, n, v->b, u); break;
@@ -162,50 +183,131 @@ static void csv_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* A Prometheus label value: UTF-8 (the text format requires it: other bytes become U+FFFD),
+ * backslash, quote and newline escaped. */
 static void prom_label(FILE *out, const char *s)
 {
-    for (s = s ? s : ""; *s; s++) {
-        if (*s == '\\' || *s == '"')
-            fprintf(out, "\\%c", *s);
-        else if (*s == '\n')
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (*p == '\\' || *p == '"')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
             fputs("\\n", out);
+        else if (n == 0)
+            fputs("\xef\xbf\xbd", out);
         else
-            fputc(*s, out);
+            fwrite(p, 1, n, out);
+        p += n ? n : 1;
     }
 }
 
-/* Writes s padded with spaces to width w (left-aligned or right-aligned). */
-static void put_padded(FILE *out, const char *s, size_t len, size_t w, bool left)
+size_t table_width(FILE *out, const struct table_opts *o)
+{
+    if (o->wide || o->fmt != FMT_TEXT || !isatty(fileno(out)))
+        return 0;
+    /* COLUMNS first, as procps ps does: a user's explicit width wins over the terminal's. */
+    const char *env = getenv("COLUMNS");
+    if (env && *env && strspn(env, "0123456789") == strlen(env) && strlen(env) < 6 && atoi(env) > 0)
+        return (size_t)atoi(env);
+    struct winsize ws;
+    if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+/* One text line: on a terminal of width w (0: none) cut to w columns (a UTF-8 sequence is one
+ * column), its last one a '+'. Returns whether it was cut. */
+static bool put_line(FILE *out, const struct vml_text *line, size_t w)
+{
+    const char *s = line->len ? line->s : "";
+    size_t cols = 0, cut = line->len;
+    for (size_t i = 0; i < line->len; i++) {
+        if (((unsigned char)s[i] & 0xc0) == 0x80)
+            continue; /* a continuation byte: same column */
+        if (w && cols == w - 1)
+            cut = i; /* where the '+' goes if the line is longer than w */
+        if (w && ++cols > w) {
+            fwrite(s, 1, cut, out);
+            fputs("+\n", out);
+            return true;
+        }
+    }
+    fwrite(s, 1, line->len, out);
+    fputc('\n', out);
+    return false;
+}
+
+/* Appends s padded with spaces to width w (left-aligned or right-aligned). */
+static void put_padded(struct vml_text *t, const char *s, size_t len, size_t w, bool left)
 {
     if (!left)
         for (size_t i = len; i < w; i++)
-            fputc(' ', out);
-    fwrite(s, 1, len, out);
+            vml_text_append(t, " ", 1);
+    vml_text_append(t, s, len);
     if (left)
         for (size_t i = len; i < w; i++)
-            fputc(' ', out);
+            vml_text_append(t, " ", 1);
 }
 
-static void print_text(FILE *out, const struct units *u, const struct col *cols, size_t ncols,
-                       const union cell *rows, size_t nrows, const union cell *totals)
+/* Makes a cell printable on a terminal in place: control bytes and bytes that are not UTF-8
+ * become '?'. Returns its width in columns. */
+static size_t sanitize(char *cell, size_t len)
+{
+    size_t cols = 0;
+    for (size_t i = 0; i < len; cols++) {
+        unsigned char c = (unsigned char)cell[i];
+        size_t n = c < 0x20 || c == 0x7f ? 0 : utf8_len((const unsigned char *)cell + i);
+        if (n == 0 || i + n > len) {
+            cell[i++] = '?';
+            continue;
+        }
+        i += n;
+    }
+    return cols;
+}
+
+/* Byte length of the first `cols` columns of a sanitized cell. */
+static size_t prefix_bytes(const char *cell, size_t len, size_t cols)
+{
+    size_t i = 0;
+    for (size_t c = 0; c < cols && i < len; c++) {
+        size_t n = utf8_len((const unsigned char *)cell + i);
+        i += n ? n : 1;
+    }
+    return i;
+}
+
+/* A text column narrower than its widest cell: text columns but the last are at most this
+ * wide, a cut cell ending in '+' (as procps ps marks a cut user name). */
+#define MAX_TEXT_COL 40
+
+static size_t print_text(FILE *out, const struct table_opts *o, const struct col *cols,
+                         size_t ncols, const union cell *rows, size_t nrows,
+                         const union cell *totals)
 {
     /* Every cell is formatted once, into one arena (cells at off[]), for both the widths and
-     * the output: a thousand processes are fifteen thousand cells. */
-    size_t ncells = (nrows + 1) * ncols, cap = ncells * 8 + 64, used = 0;
+     * the output: a thousand processes are fifteen thousand cells. Widths count columns. */
+    size_t ncells = (nrows + 1) * ncols, cap = ncells * 8 + 64, used = 0, ncut = 0;
+    size_t width = table_width(out, o);
     size_t *w = calloc(ncols, sizeof(*w));
     size_t *off = malloc((ncells + 1) * sizeof(*off));
+    size_t *cw = malloc((ncells + 1) * sizeof(*cw));
     char *arena = malloc(cap);
     char buf[512];
-    if (!w || !off || !arena)
+    struct vml_text line = { 0 };
+    if (!w || !off || !cw || !arena)
         goto out;
     for (size_t r = 0; r <= nrows; r++) {
         const union cell *row = r < nrows ? rows + r * ncols : totals;
         for (size_t c = 0; c < ncols; c++) {
-            size_t l = 0;
-            if (row) {
-                cell_text(buf, sizeof(buf), &cols[c], &row[c], u);
-                l = strlen(buf);
-            }
+            const char *v = buf;
+            buf[0] = 0;
+            if (row && cols[c].kind == COL_STR)
+                v = row[c].s ? row[c].s : ""; /* whole: a path or command may be long */
+            else if (row)
+                cell_text(buf, sizeof(buf), &cols[c], &row[c], &o->units);
+            size_t l = strlen(v);
             if (cap - used < l + 1) {
                 while (cap - used < l + 1)
                     cap *= 2;
@@ -215,72 +317,119 @@ static void print_text(FILE *out, const struct units *u, const struct col *cols,
                 arena = grown;
             }
             off[r * ncols + c] = used;
-            memcpy(arena + used, buf, l);
+            memcpy(arena + used, v, l);
+            cw[r * ncols + c] = sanitize(arena + used, l);
             used += l;
             arena[used++] = 0;
         }
     }
     off[ncells] = used;
+    /* The last column shown, when left-aligned text (a command), is not padded: it may be
+     * long. */
+    size_t lastvis = ncols;
+    for (size_t c = 0; c < ncols; c++)
+        if (!cols[c].no_text)
+            lastvis = c;
     for (size_t c = 0; c < ncols; c++)
         w[c] = strlen(cols[c].name);
     for (size_t r = 0; r <= nrows; r++) {
         if (r == nrows && !totals)
             continue;
         for (size_t c = 0; c < ncols; c++) {
-            size_t l = off[r * ncols + c + 1] - off[r * ncols + c] - 1;
-            /* The last left-aligned text column (a command) is not padded: it may be long. */
-            if (l > w[c] && !(cols[c].left && c == ncols - 1))
-                w[c] = l > 40 && cols[c].kind == COL_STR ? 40 : l;
+            size_t l = cw[r * ncols + c];
+            if (l > w[c] && !(cols[c].left && c == lastvis))
+                w[c] = l > MAX_TEXT_COL && cols[c].kind == COL_STR ? MAX_TEXT_COL : l;
         }
     }
+    bool first = true;
     for (size_t c = 0; c < ncols; c++) {
-        if (c)
-            fputc(' ', out);
-        put_padded(out, cols[c].name, strlen(cols[c].name), w[c], cols[c].left);
+        if (cols[c].no_text)
+            continue;
+        if (!first)
+            vml_text_append(&line, " ", 1);
+        first = false;
+        put_padded(&line, cols[c].name, strlen(cols[c].name), w[c], cols[c].left);
     }
-    fputc('\n', out);
+    ncut += put_line(out, &line, width);
     for (size_t r = 0; r <= nrows; r++) {
         if (r == nrows) {
             if (!totals)
                 continue;
             size_t total = 0;
-            for (size_t c = 0; c < ncols; c++)
-                total += w[c] + (c ? 1 : 0);
+            first = true;
+            for (size_t c = 0; c < ncols; c++) {
+                if (!cols[c].no_text) {
+                    total += w[c] + (first ? 0 : 1);
+                    first = false;
+                }
+            }
+            line.len = 0;
             for (size_t i = 0; i < total; i++)
-                fputc('-', out);
-            fputc('\n', out);
+                vml_text_append(&line, "-", 1);
+            ncut += put_line(out, &line, width);
         }
+        line.len = 0;
+        first = true;
         for (size_t c = 0; c < ncols; c++) {
+            if (cols[c].no_text)
+                continue;
             char *cell = arena + off[r * ncols + c];
-            size_t l = off[r * ncols + c + 1] - off[r * ncols + c] - 1;
-            if (cols[c].kind == COL_STR && l > w[c] && c != ncols - 1)
-                l = w[c];
-            for (size_t i = 0; i < l; i++) /* no control bytes on a terminal */
-                if ((unsigned char)cell[i] < 0x20)
-                    cell[i] = '?';
-            if (c)
-                fputc(' ', out);
-            if (c == ncols - 1 && cols[c].left)
-                fwrite(cell, 1, l, out);
-            else
-                put_padded(out, cell, l, w[c], cols[c].left);
+            size_t l = off[r * ncols + c + 1] - off[r * ncols + c] - 1, n = cw[r * ncols + c];
+            bool last = c == lastvis && cols[c].left;
+            if (!first)
+                vml_text_append(&line, " ", 1);
+            first = false;
+            if (cols[c].kind == COL_STR && n > w[c] && !last) {
+                /* Cut, and marked so: never silently. */
+                l = prefix_bytes(cell, l, w[c] - 1);
+                vml_text_append(&line, cell, l);
+                vml_text_append(&line, "+", 1);
+                continue;
+            }
+            if (last) {
+                vml_text_append(&line, cell, l);
+            } else {
+                put_padded(&line, cell, l, w[c] > n ? w[c] - n + l : l, cols[c].left);
+            }
         }
-        fputc('\n', out);
+        ncut += put_line(out, &line, width);
     }
 out:
+    vml_text_free(&line);
     free(arena);
+    free(cw);
     free(off);
     free(w);
+    return ncut;
 }
 
-void table_print(FILE *out, enum table_format f, const struct units *u, const struct col *cols,
-                 size_t ncols, const union cell *rows, size_t nrows, const union cell *totals,
-                 const int *labels)
+void table_cut_note(FILE *out, size_t n)
 {
-    if (f == FMT_TEXT) {
-        print_text(out, u, cols, ncols, rows, nrows, totals);
-        return;
-    }
+    if (n)
+        fprintf(out,
+                "%zu line%s cut at the terminal's width ('+' at the end): --wide prints "
+                "them whole\n",
+                n, n == 1 ? "" : "s");
+}
+
+/* A JSON or CSV value of a number cell: the number, or null / nothing. */
+static void put_number(FILE *out, enum table_format f, const struct col *c, const union cell *v)
+{
+    if (!has_value(c, v))
+        fputs(f == FMT_JSON ? "null" : "", out);
+    else if (c->kind == COL_BYTES)
+        fprintf(out, "%" PRIu64, v->b);
+    else
+        fprintf(out, "%" PRId64, v->i);
+}
+
+size_t table_print(FILE *out, const struct table_opts *o, const struct col *cols, size_t ncols,
+                   const union cell *rows, size_t nrows, const union cell *totals,
+                   const int *labels)
+{
+    enum table_format f = o->fmt;
+    if (f == FMT_TEXT)
+        return print_text(out, o, cols, ncols, rows, nrows, totals);
     if (f == FMT_CSV) {
         for (size_t c = 0; c < ncols; c++) {
             fputs(c ? "," : "", out);
@@ -298,6 +447,8 @@ void table_print(FILE *out, enum table_format f, const struct units *u, const st
                     cols[c].metric);
             for (size_t r = 0; r < nrows; r++) {
                 const union cell *row = rows + r * ncols;
+                if (cols[c].kind != COL_STR && !has_value(&cols[c], &row[c]))
+                    continue; /* not read: no sample, rather than a false 0 */
                 fprintf(out, "%s{", cols[c].metric);
                 for (const int *l = labels; *l >= 0; l++) {
                     char buf[64];
@@ -310,14 +461,21 @@ void table_print(FILE *out, enum table_format f, const struct units *u, const st
                     prom_label(out, v);
                     fputc('"', out);
                 }
+                if (cols[c].kind == COL_STR) { /* an info metric: its own label too */
+                    fprintf(out, ",%s=\"", cols[c].label);
+                    prom_label(out, row[c].s);
+                    fputc('"', out);
+                }
                 fprintf(out, "} ");
-                if (cols[c].kind == COL_BYTES)
+                if (cols[c].kind == COL_STR)
+                    fputs("1\n", out); /* an info metric: the labels are the value */
+                else if (cols[c].kind == COL_BYTES)
                     fprintf(out, "%" PRIu64 "\n", row[c].b);
                 else
                     fprintf(out, "%" PRId64 "\n", row[c].i);
             }
         }
-        return;
+        return 0;
     }
     for (size_t r = 0; r < nrows; r++) {
         const union cell *row = rows + r * ncols;
@@ -331,15 +489,72 @@ void table_print(FILE *out, enum table_format f, const struct units *u, const st
             } else if (c) {
                 fputc(',', out);
             }
-            if (cols[c].kind == COL_STR)
+            if (cols[c].kind == COL_STR && !row[c].s)
+                fputs(f == FMT_JSON ? "null" : "", out);
+            else if (cols[c].kind == COL_STR)
                 (f == FMT_JSON ? json_string : csv_string)(out, row[c].s);
-            else if (cols[c].kind == COL_BYTES)
-                fprintf(out, "%" PRIu64, row[c].b);
             else
-                fprintf(out, "%" PRId64, row[c].i);
+                put_number(out, f, &cols[c], &row[c]);
         }
         fputs(f == FMT_JSON ? "}" : "\r\n", out);
     }
     if (f == FMT_JSON)
         fputs(nrows ? "\n]\n" : "]\n", out);
+    return 0;
+}
+
+const char *table_escape(char *buf, size_t n, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t used = 0, shown = 0;
+    if (n == 0)
+        return buf;
+    buf[0] = 0;
+    while (*p) {
+        char piece[8];
+        size_t len = utf8_len(p), step = len ? len : 1;
+        if (*p == '\\')
+            snprintf(piece, sizeof(piece), "\\\\");
+        else if (len == 0 || *p < 0x20 || *p == 0x7f)
+            snprintf(piece, sizeof(piece), "\\x%02x", *p);
+        else {
+            memcpy(piece, p, len);
+            piece[len] = 0;
+        }
+        size_t pl = strlen(piece);
+        /* Room for this piece and, if more follows, for "..." and the NUL. */
+        if (shown >= 60 || used + pl + 4 > n) {
+            snprintf(buf + used, n - used, "...");
+            return buf;
+        }
+        memcpy(buf + used, piece, pl);
+        used += pl;
+        buf[used] = 0;
+        shown++;
+        p += step;
+    }
+    return buf;
+}
+
+int table_check_root(const char *tool, const char *root)
+{
+    const char *why = NULL;
+    int r = vml_live_root_check(root, &why);
+    if (r == 0)
+        return 0;
+    char e[256];
+    table_escape(e, sizeof(e), root);
+    /* A tree from vmlab run --export-proc DIR is DIR/proc: say so when DIR was given. */
+    char sub[4096];
+    const char *why2 = NULL;
+    snprintf(sub, sizeof(sub), "%s/proc", root);
+    if (r != VML_EHOST && vml_live_root_check(sub, &why2) == 0)
+        return cli_error(EXIT_USAGE,
+                         "%s: --proc %s: %s; it holds a proc tree under proc/: use "
+                         "--proc %s/proc",
+                         tool, e, why, e);
+    return cli_error(r == VML_EHOST ? EXIT_FAIL : EXIT_USAGE,
+                     "%s: --proc %s: %s; give /proc, a copy of one, or DIR/proc after vmlab run "
+                     "--export-proc DIR",
+                     tool, e, why);
 }

@@ -20,13 +20,19 @@ struct col {
     const char *help;   /* Prometheus HELP text */
     const char *label;  /* Prometheus label name when the column is a label */
     bool left;          /* left-aligned in text */
+    bool no_text;       /* not a column of the text table (JSON and CSV only: a reason) */
 };
 
 union cell {
     int64_t i;
     uint64_t b;
-    const char *s; /* borrowed */
+    const char *s; /* borrowed; NULL: no value */
 };
+
+/* A number that could not be read: JSON null, an empty CSV cell, no Prometheus sample and "?"
+ * in text; never a 0 that looks measured. */
+#define CELL_NO_INT   INT64_MIN
+#define CELL_NO_BYTES UINT64_MAX
 
 enum table_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_PROM };
 
@@ -41,11 +47,12 @@ struct units {
 int table_format_parse(const char *s, enum table_format *f);
 int table_units_parse(const char *s, struct units *u);
 
-/* The options every live tool takes: --units, --format, --json, --csv, --proc DIR. */
+/* The options every live tool takes: --units, --format, --json, --csv, --proc DIR, --wide. */
 struct table_opts {
     enum table_format fmt;
     struct units units;
     const char *root; /* /proc, or a copy of one */
+    bool wide;        /* text on a terminal: keep lines whole, not cut to its width */
 };
 
 /* Starts opts with the defaults (text, human units, /proc). */
@@ -55,9 +62,27 @@ void table_opts_init(struct table_opts *o);
 int table_opt(int argc, char **argv, int *i, struct table_opts *o);
 
 /* Prints rows (row-major, ncols cells each); in text, a totals row (NULL: none) after a rule,
- * with labels[] giving the Prometheus labels (columns by index, -1 terminated). */
-void table_print(FILE *out, enum table_format f, const struct units *u, const struct col *cols,
-                 size_t ncols, const union cell *rows, size_t nrows, const union cell *totals,
-                 const int *labels);
+ * with labels[] giving the Prometheus labels (columns by index, -1 terminated). In text on a
+ * terminal (out is a tty, without --wide) lines are cut to its width (COLUMNS, else the
+ * terminal's own, else 80) and end in '+'; returns how many lines were cut, for
+ * table_cut_note. */
+size_t table_print(FILE *out, const struct table_opts *o, const struct col *cols, size_t ncols,
+                   const union cell *rows, size_t nrows, const union cell *totals,
+                   const int *labels);
+
+/* After the text below a table: says that n lines were cut and how to see them whole. */
+void table_cut_note(FILE *out, size_t n);
+
+/* The terminal width text lines are cut to when printed to out, 0 when they are not cut. */
+size_t table_width(FILE *out, const struct table_opts *o);
+
+/* s as a message may echo it: control bytes, backslashes and bytes that are not UTF-8 as \xNN
+ * escapes, cut to about 60 bytes with "..." when longer. Returns buf (n bytes). */
+const char *table_escape(char *buf, size_t n, const char *s);
+
+/* Checks that the --proc directory is a /proc tree (it has a meminfo file or PID
+ * directories); 0, or the exit status after a message naming the directory, what is wrong
+ * and how to fix it. */
+int table_check_root(const char *tool, const char *root);
 
 #endif

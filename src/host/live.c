@@ -93,14 +93,25 @@ static int add_block(const struct vml_smaps *s, void *ctx)
     return 0;
 }
 
-/* Marks p from an errno of one of its files. */
+/* Notes the first file of p that could not be read or parsed. */
+static void note(struct vml_live_proc *p, const char *file, const char *why)
+{
+    if (!p->error[0])
+        snprintf(p->error, sizeof(p->error), "%s: %s", file, why);
+}
+
+/* Marks p from an errno of one of its files: gone (ENOENT, ESRCH: the figures read before
+ * belong to a process that no longer exists, so none is kept), or denied or unreadable. */
 static void fail_errno(struct vml_live_proc *p, const char *file, int e)
 {
     if (e == ENOENT || e == ESRCH) {
         p->state = VML_LIVE_GONE;
+        p->have = 0;
+        p->error[0] = 0;
+        note(p, file, "the process exited during the scan");
     } else {
         p->state = e == EACCES || e == EPERM ? VML_LIVE_DENIED : VML_LIVE_BAD;
-        snprintf(p->error, sizeof(p->error), "%s: %s", file, strerror(e));
+        note(p, file, strerror(e));
     }
 }
 
@@ -119,6 +130,94 @@ static int slurp_pid(const struct pdir *d, const char *file, struct buf *b, bool
     return slurp_at(d->root, path, b, single);
 }
 
+/* PF_KTHREAD in the flags of /proc/PID/stat (include/linux/sched.h). */
+#define PF_KTHREAD 0x00200000u
+
+/* A process without an address space: a kernel thread, a zombie (exited, not reaped: the
+ * kernel dropped its mm in exit_mm), or one exiting right now. status says it when it was
+ * read (State, and Kthread where the kernel prints it: 6.18 does, "Kthread: 1" in
+ * /proc/2/status); else stat: its state letter and flags after the name (fs/proc/array.c
+ * do_task_stat). Without either (an old copy of /proc): a kernel thread, as before. */
+static enum vml_live_state no_mm_state(const struct pdir *dir, const char *status, struct buf *b)
+{
+    char state = 0;
+    int kthread = -1;
+    if (status) {
+        const char *v = status_line(status, "State");
+        if (v) {
+            while (*v == ' ' || *v == '\t')
+                v++;
+            state = *v;
+        }
+        if ((v = status_line(status, "Kthread")) != NULL)
+            kthread = atoi(v);
+    } else if (slurp_pid(dir, "stat", b, true) == 0) {
+        const char *r = strrchr(b->s, ')');
+        if (r && r[1] == ' ' && r[2]) {
+            state = r[2];
+            /* state ppid pgrp session tty_nr tpgid flags */
+            const char *f = r + 3;
+            for (int k = 0; k < 5 && f; k++)
+                f = strchr(f + 1, ' ');
+            if (f)
+                kthread = (strtoul(f + 1, NULL, 10) & PF_KTHREAD) != 0;
+        }
+    } else {
+        return VML_LIVE_KERNEL;
+    }
+    if (kthread == 1)
+        return VML_LIVE_KERNEL;
+    if (state == 'Z')
+        return VML_LIVE_ZOMBIE;
+    if (state == 'X' || kthread == 0)
+        return VML_LIVE_GONE; /* dead, or exiting with its mm already gone */
+    return VML_LIVE_KERNEL;
+}
+
+/* The USS split from smaps_rollup, where its figures determine it (else split_why). A page
+ * mapped once counts whole in Pss and in Private_*; one mapped n > 1 times counts 1/n in Pss
+ * and in Shared_* (smaps_account in fs/proc/task_mmu.c), and Pss_Anon, Pss_File, Pss_Shmem
+ * split Pss by kind. So Pss_Anon == Anonymous (both kB, the first rounded down) holds exactly
+ * when no anonymous page is shared (one shared page would take at least 2 kB off Pss_Anon):
+ * then every anonymous page is private. A private shmem page adds 4 kB to Pss_Shmem, so
+ * Pss_Shmem == 0 means none is private; with status, Pss_Shmem == RssShmem means all are.
+ * File USS is the rest of Private_*. */
+static void uss_split(struct vml_live_proc *p, const struct vml_smaps_counts *c)
+{
+    uint64_t priv = c->private_clean + c->private_dirty;
+    if (c->pss_anon != c->anonymous) {
+        p->split_why = "anonymous pages shared with another process (a fork)";
+        return;
+    }
+    uint64_t shmem;
+    if (c->pss_shmem == 0)
+        shmem = 0;
+    else if ((p->have & VML_LIVE_HAVE_STATUS) && c->pss_shmem == p->status.rss_shmem)
+        shmem = c->pss_shmem;
+    else {
+        p->split_why = "shmem pages shared with another process";
+        return;
+    }
+    if (c->anonymous + shmem > priv) {
+        p->split_why = "the counters moved while they were read";
+        return;
+    }
+    p->uss_anon = c->anonymous << 10;
+    p->uss_shmem = shmem << 10;
+    p->uss_file = (priv - c->anonymous - shmem) << 10;
+    p->have |= VML_LIVE_HAVE_SPLIT;
+}
+
+static void read_comm(const struct pdir *dir, struct vml_live_proc *p, struct buf *b)
+{
+    if (p->comm[0] || slurp_pid(dir, "comm", b, true) != 0)
+        return;
+    size_t n = strcspn(b->s, "\n");
+    n = n < sizeof(p->comm) - 1 ? n : sizeof(p->comm) - 1;
+    memcpy(p->comm, b->s, n);
+    p->comm[n] = 0;
+}
+
 static void read_proc(int root, unsigned flags, struct vml_live_proc *p, struct buf *b)
 {
     struct pdir dp = { .root = root };
@@ -129,6 +228,7 @@ static void read_proc(int root, unsigned flags, struct vml_live_proc *p, struct 
     int e;
     bool has_mm;
     struct stat sd;
+    char *status = NULL;
     dp.name[dp.len - 1] = 0;
     int st_ok = fstatat(root, dp.name, &sd, 0);
     dp.name[dp.len - 1] = '/';
@@ -157,29 +257,34 @@ static void read_proc(int root, unsigned flags, struct vml_live_proc *p, struct 
         if (has_mm && vml_proc_parse_status_mem(b->s, b->len, &st, NULL) == 0) {
             p->status = st;
             p->vsz = st.vm_size << 10;
+            p->rss = st.vm_rss << 10;
+            p->have |= VML_LIVE_HAVE_SIZE | VML_LIVE_HAVE_STATUS;
+        } else if (has_mm) {
+            p->state = VML_LIVE_BAD;
+            note(p, "status", "its memory lines do not parse");
         }
+        if (!has_mm)
+            status = strdup(b->s);
     } else {
-        /* statm is much cheaper than status: the size in pages, 0 without an address space
-         * (kernel threads, zombies). Its absence means the process is gone. */
+        /* statm is much cheaper than status: size and resident in pages (resident is
+         * get_mm_rss, as status VmRSS), 0 without an address space (kernel threads,
+         * zombies). Its absence means the process is gone. */
         if ((e = slurp_pid(dir, "statm", b, true)) != 0) {
             fail_errno(p, "statm", e);
             return;
         }
-        uint64_t pages = strtoull(b->s, NULL, 10);
+        char *end;
+        uint64_t pages = strtoull(b->s, &end, 10);
+        uint64_t resident = strtoull(end, NULL, 10);
         has_mm = pages != 0;
         p->vsz = pages << 12;
+        p->rss = resident << 12;
+        if (has_mm)
+            p->have |= VML_LIVE_HAVE_SIZE;
     }
     if ((e = slurp_pid(dir, "cmdline", b, true)) == 0) {
         while (b->len && b->s[b->len - 1] == 0)
             b->len--;
-        if (b->len == 0 && !p->comm[0] && slurp_pid(dir, "comm", b, true) == 0) {
-            /* No arguments (a kernel thread): its name is all there is. */
-            size_t n = strcspn(b->s, "\n");
-            n = n < sizeof(p->comm) - 1 ? n : sizeof(p->comm) - 1;
-            memcpy(p->comm, b->s, n);
-            p->comm[n] = 0;
-            b->len = 0;
-        }
         for (size_t i = 0; i < b->len; i++)
             if (b->s[i] == 0)
                 b->s[i] = ' ';
@@ -189,28 +294,44 @@ static void read_proc(int root, unsigned flags, struct vml_live_proc *p, struct 
             p->cmdline[b->len] = 0;
         }
     }
-    if (slurp_pid(dir, "oom_score", b, true) == 0)
+    read_comm(dir, p, b);
+    if ((e = slurp_pid(dir, "oom_score", b, true)) == 0) {
         p->oom_score = atoi(b->s);
-    if (slurp_pid(dir, "oom_score_adj", b, true) == 0)
+        p->have |= VML_LIVE_HAVE_OOM;
+    } else {
+        note(p, "oom_score", strerror(e));
+    }
+    if ((e = slurp_pid(dir, "oom_score_adj", b, true)) == 0) {
         p->oom_score_adj = atoi(b->s);
+        p->have |= VML_LIVE_HAVE_ADJ;
+    } else {
+        note(p, "oom_score_adj", strerror(e));
+    }
     if (!has_mm) {
-        p->state = VML_LIVE_KERNEL;
+        p->state = no_mm_state(dir, status, b);
+        free(status);
+        p->have &= ~VML_LIVE_HAVE_SIZE; /* no address space: no sizes to show */
+        if (p->state == VML_LIVE_GONE)
+            fail_errno(p, "stat", ESRCH);
         return;
     }
+    if (flags & VML_LIVE_NO_SMAPS)
+        return;
     /* Memory: smaps_rollup, or the sum of smaps on kernels without it. */
     struct vml_smaps_counts c;
     uint64_t s0, s1;
     e = (flags & VML_LIVE_PER_MAPPING) ? ENOENT : slurp_pid(dir, "smaps_rollup", b, true);
     if (e == 0 && b->len == 0) {
-        p->state = VML_LIVE_GONE; /* the address space went while we read */
+        fail_errno(p, "smaps_rollup", ESRCH); /* the address space went while we read */
         return;
     }
     if (e == 0) {
         if (vml_proc_parse_smaps_rollup(b->s, b->len, &s0, &s1, &c, NULL) != 0) {
             p->state = VML_LIVE_BAD;
-            snprintf(p->error, sizeof(p->error), "smaps_rollup does not parse");
+            note(p, "smaps_rollup", "does not parse");
             return;
         }
+        uss_split(p, &c);
     } else if (e == ENOENT) {
         if ((e = slurp_pid(dir, "smaps", b, false)) != 0) {
             fail_errno(p, "smaps", e);
@@ -220,21 +341,23 @@ static void read_proc(int root, unsigned flags, struct vml_live_proc *p, struct 
         memset(&sc, 0, sizeof(sc));
         if (vml_proc_parse_smaps(b->s, b->len, add_block, &sc, NULL) != 0) {
             p->state = VML_LIVE_BAD;
-            snprintf(p->error, sizeof(p->error), "smaps does not parse");
+            note(p, "smaps", "does not parse");
             return;
         }
         c = sc.c;
+        p->split_why = "smaps has no Pss_Anon (smaps_rollup has)";
     } else {
         fail_errno(p, "smaps_rollup", e);
         return;
     }
-    p->rss = c.rss << 10;
+    p->rss = c.rss << 10; /* from the same walk as PSS and USS, which it bounds */
     p->pss = c.pss << 10;
     p->uss = (c.private_clean + c.private_dirty) << 10;
     p->swap = c.swap << 10;
     p->swap_pss = c.swap_pss << 10;
     p->anon_huge = c.anon_huge_pages << 10;
     p->hugetlb = (c.shared_hugetlb + c.private_hugetlb) << 10;
+    p->have |= VML_LIVE_HAVE_SMAPS;
 }
 
 struct work {
@@ -258,6 +381,39 @@ static int cmp_pid(const void *a, const void *b)
 {
     int x = ((const struct vml_live_proc *)a)->pid, y = ((const struct vml_live_proc *)b)->pid;
     return (x > y) - (x < y);
+}
+
+int vml_live_root_check(const char *proc_root, const char **why)
+{
+    struct stat sd;
+    if (stat(proc_root, &sd) != 0) {
+        *why = errno == ENOENT || errno == ENOTDIR ? "no such directory"
+               : errno == EACCES                   ? "cannot be read (permission denied)"
+                                                   : "cannot be read";
+        return errno == ENOENT || errno == ENOTDIR ? VML_ENOENT : VML_EHOST;
+    }
+    if (!S_ISDIR(sd.st_mode)) {
+        *why = "not a directory";
+        return VML_ENOENT;
+    }
+    DIR *d = opendir(proc_root);
+    if (!d) {
+        *why = "cannot be read (permission denied)";
+        return VML_EHOST;
+    }
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        found = strcmp(n, "meminfo") == 0 ||
+                (isdigit((unsigned char)n[0]) && strspn(n, "0123456789") == strlen(n));
+    }
+    closedir(d);
+    if (!found) {
+        *why = "not a proc tree (it has no meminfo file and no PID directories)";
+        return VML_ENOENT;
+    }
+    return 0;
 }
 
 int vml_live_scan(const char *proc_root, unsigned threads, unsigned flags,

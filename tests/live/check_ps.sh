@@ -33,4 +33,41 @@ check meminfo_text meminfo --proc "$proc" --sys sys
 check meminfo_json meminfo --proc "$proc" --sys sys --json --units B
 check meminfo_prom meminfo --proc "$proc" --format prometheus
 check meminfo_missing meminfo --proc /nonexistent/proc
+check pmap_zombie pmap 105 --proc "$proc"
+check pmap_kernel pmap 102 --proc "$proc"
+check ps_unknown_pid ps --proc "$proc" --pid 100,99999
+check ps_unknown_user ps --proc "$proc" --user no-such-user-here
+check ps_not_proc ps --proc sys
+check ps_export_dir ps --proc .
+
+# pmap of a real python3 (6.18 capture): 110 mappings, more than the 64 rows its first buffer
+# holds, one of them a 127-byte path. Every row must carry its own smaps header's address,
+# permissions, offset, size and whole name (awk reads them here), also with malloc filling
+# freed memory (a row pointing into a buffer that moved prints that filler, 'A's).
+want=$(awk '/^[0-9a-f]+-[0-9a-f]+ /{split($1, a, "-"); addr = a[1];
+              while (length(addr) < 12) addr = "0" addr;
+              name = (NF >= 6) ? $6 : "[anon]"; hdr = addr "," $2 "," $3; next}
+            /^Size:/{print hdr "," $2 * 1024 "," name}' proc/106/smaps)
+got=$(GLIBC_TUNABLES=glibc.malloc.perturb=65 "$bin" pmap 106 --proc "$proc" --csv |
+      tail -n +2 | tr -d '\r' | cut -d, -f1-4,10)
+if [ "$(printf '%s\n' "$want" | wc -l)" != 110 ] || [ "$got" != "$want" ]; then
+  echo "pmap 106: rows differ from its smaps headers:"; diff <(echo "$want") <(echo "$got") | head
+  fail=1
+fi
+long=/tmp/live-cap/a-directory-name-long-enough-to-push-this-path/past-the-ninety-five-byte-cut-of-vmlab-pmap/mapped-file.bin
+if ! "$bin" pmap 106 --proc "$proc" | grep -q " $long\$"; then
+  echo "pmap 106: the 127-byte path is not printed whole"; fail=1
+fi
+
+# On a terminal, lines are cut to its width with a '+' and counted; --wide and a pipe keep them.
+if command -v python3 >/dev/null; then
+  if ! python3 "$here/pty_width.py" "$bin" "$proc"; then echo "terminal width cut (above)"; fail=1; fi
+fi
+
+# The real /proc: vmlab ps leaves itself out (its pid is the shell's that execs it), and lists
+# the shell's parent, this script.
+self=$(sh -c 'echo $$; exec "$0" ps --csv --threads 1' "$bin")
+me=$(printf '%s\n' "$self" | head -n 1)
+if printf '%s\n' "$self" | tail -n +2 | grep -q "^$me,"; then echo "ps lists itself ($me)"; fail=1; fi
+if ! printf '%s\n' "$self" | grep -q "^$$,"; then echo "ps does not list this script ($$)"; fail=1; fi
 exit $fail

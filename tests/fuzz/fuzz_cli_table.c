@@ -1,0 +1,180 @@
+/* fuzz_cli_table.c: libFuzzer harness for the live tools (vmlab ps, pmap, oom, meminfo) from
+ * /proc tree to printed table, in every output format.
+ *
+ * The input is a /proc tree: sections "@@ NAME\n" followed by that file's bytes, NAME being
+ * meminfo, zoneinfo or PID/FILE (PID up to 4 digits; FILE one of the files the tools read).
+ * The tree is written to a scratch directory and each tool runs on it (--proc) as the
+ * command line would run it, with its output thrown away: text, JSON, CSV and Prometheus, in
+ * several units, sorted by several columns. Properties: no
+ * crash, leak, use after free or undefined behaviour (ASan, UBSan); each tool's exit status
+ * is one of the CLI's (0, 1, 2). */
+#include "cli/cli.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The CLI's entry point, renamed: the harness has its own (libFuzzer's, or the corpus
+ * driver's); cli_error and cli_opt come with it. */
+int vmlab_cli_main(int argc, char **argv);
+#define main vmlab_cli_main
+#include "cli/main.c"
+#undef main
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const files[] = { "status",       "statm",         "smaps",
+                                     "smaps_rollup", "cmdline",       "comm",
+                                     "oom_score",    "oom_score_adj", "stat" };
+#define NFILES  (sizeof(files) / sizeof(files[0]))
+#define MAXPIDS 8
+
+static char root[64];
+
+/* Removes what the previous input wrote: every file and PID directory under root. */
+static void clear_tree(void)
+{
+    DIR *d = opendir(root);
+    if (!d)
+        abort();
+    struct dirent *de;
+    char path[64 + 256 + 2];
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            for (size_t i = 0; i < NFILES; i++) {
+                char f[sizeof(path) + 16];
+                snprintf(f, sizeof(f), "%s/%s", path, files[i]);
+                unlink(f);
+            }
+            rmdir(path);
+        } else {
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
+static void put_file(const char *name, const uint8_t *p, size_t n)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "%s/%s", root, name);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return;
+    if (n)
+        fwrite(p, 1, n, f);
+    fclose(f);
+}
+
+/* Runs one tool with its arguments (NULL-terminated), checking its exit status. */
+static void tool(char **args)
+{
+    int argc = 0;
+    while (args[argc])
+        argc++;
+    int r = vmlab_cli_main(argc, args);
+    if (r != EXIT_OK && r != EXIT_FAIL && r != EXIT_USAGE)
+        abort();
+}
+
+/* At exit: the scratch tree goes. */
+static void remove_tree(void)
+{
+    clear_tree();
+    rmdir(root);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!root[0]) {
+        snprintf(root, sizeof(root), "/tmp/vmlab-fuzz-cli-XXXXXX");
+        if (!mkdtemp(root) || !freopen("/dev/null", "w", stdout))
+            abort();
+        atexit(remove_tree);
+    }
+    clear_tree();
+    char pids[MAXPIDS][40];
+    size_t npids = 0;
+    /* Sections: "@@ NAME\n" then the file's bytes up to the next "\n@@ " or the end. */
+    const uint8_t *p = data, *end = data + size;
+    while (p < end) {
+        const uint8_t *hdr = p;
+        if (end - p < 4 || memcmp(p, "@@ ", 3) != 0)
+            break;
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl || nl - hdr - 3 > 32)
+            break;
+        char name[40];
+        memcpy(name, hdr + 3, (size_t)(nl - hdr - 3));
+        name[nl - hdr - 3] = 0;
+        const uint8_t *body = nl + 1, *next = body;
+        while (next < end && !(next + 4 <= end && memcmp(next, "\n@@ ", 4) == 0))
+            next++;
+        size_t len = (size_t)(next - body);
+        p = next < end ? next + 1 : end;
+        if (strcmp(name, "meminfo") == 0 || strcmp(name, "zoneinfo") == 0) {
+            put_file(name, body, len);
+            continue;
+        }
+        char *slash = strchr(name, '/');
+        if (!slash)
+            continue;
+        *slash = 0;
+        size_t nd = strspn(name, "0123456789");
+        if (nd == 0 || nd > 4 || name[nd] != 0)
+            continue;
+        size_t k = 0;
+        while (k < NFILES && strcmp(slash + 1, files[k]) != 0)
+            k++;
+        if (k == NFILES)
+            continue;
+        char dir[128];
+        snprintf(dir, sizeof(dir), "%s/%s", root, name);
+        if (mkdir(dir, 0755) == 0 && npids < MAXPIDS)
+            snprintf(pids[npids++], sizeof(pids[0]), "%s", name);
+        char fname[64];
+        snprintf(fname, sizeof(fname), "%s/%s", name, files[k]);
+        put_file(fname, body, len);
+    }
+    static char *formats[][2] = { { "--format", "text" },
+                                  { "--format", "json" },
+                                  { "--format", "csv" },
+                                  { "--format", "prometheus" } };
+    static char *units[] = { "human", "K", "B" };
+    for (size_t f = 0; f < 4; f++) {
+        char *u = units[f % 3];
+        char *ps[] = { "vmlab",   "ps", "--proc",   root,        formats[f][0], formats[f][1],
+                       "--units", u,    "--kernel", "--threads", "1",           NULL };
+        tool(ps);
+        char *ps_status[] = { "vmlab",       "ps",       "--proc", root,  formats[f][0],
+                              formats[f][1], "--status", "--sort", "uss", "--threads",
+                              "1",           "--wide",   NULL };
+        tool(ps_status);
+        char *ps_map[] = {
+            "vmlab",         "ps",     "--proc",  root,        formats[f][0], formats[f][1],
+            "--per-mapping", "--sort", "command", "--threads", "1",           NULL
+        };
+        tool(ps_map);
+        char *oom[] = { "vmlab",       "oom",     "--proc", root, formats[f][0],
+                        formats[f][1], "--units", u,        NULL };
+        tool(oom);
+        char *mem[] = { "vmlab", "meminfo",     "--proc",      root, "--sys",
+                        root,    formats[f][0], formats[f][1], NULL };
+        tool(mem);
+        for (size_t i = 0; i < npids; i++) {
+            char *pmap[] = { "vmlab",       "pmap",        pids[i],   "--proc", root,
+                             formats[f][0], formats[f][1], "--units", u,        NULL };
+            tool(pmap);
+        }
+    }
+    fflush(stdout);
+    return 0;
+}
