@@ -21,14 +21,45 @@ static void help(FILE *out)
           out);
 }
 
+/* Echoes the spec under an error with a caret at column col: bytes that are not printable
+ * ASCII as \xNN, and a long spec as a window of SPEC_WINDOW bytes around the column with "..."
+ * where it is cut, so the echo is always one short, safe line. */
+#define SPEC_WINDOW 64
+
+static void echo_spec(const char *spec, unsigned col)
+{
+    size_t len = strlen(spec), at = col - 1 < len ? col - 1 : len;
+    size_t from = at > SPEC_WINDOW / 2 ? at - SPEC_WINDOW / 2 : 0;
+    size_t to = from + SPEC_WINDOW < len ? from + SPEC_WINDOW : len;
+    char line[4 * SPEC_WINDOW + 16];
+    size_t n = 0, caret = 0;
+    if (from > 0)
+        n += (size_t)snprintf(line + n, sizeof(line) - n, "...");
+    for (size_t i = from; i < to; i++) {
+        if (i == at)
+            caret = n;
+        unsigned char c = (unsigned char)spec[i];
+        if (c >= 0x20 && c < 0x7f)
+            line[n++] = (char)c;
+        else
+            n += (size_t)snprintf(line + n, sizeof(line) - n, "\\x%02x", c);
+    }
+    if (at >= to)
+        caret = n;
+    if (to < len)
+        n += (size_t)snprintf(line + n, sizeof(line) - n, "...");
+    line[n] = '\0';
+    fprintf(stderr, "  %s\n  %*s^\n", line, (int)caret, "");
+}
+
 int cli_parse_cpu(const char *spec, struct vml_cpu_model *out)
 {
     struct vml_diag d = { 0 };
     if (vml_cpu_model_parse(spec, out, &d) == 0)
         return 0;
     unsigned col = d.col ? d.col : 1;
-    fprintf(stderr, "vmlab: bad CPU spec at column %u: %s\n  %s\n  %*s^\n", col, d.msg, spec,
-            (int)(col - 1), "");
+    fprintf(stderr, "vmlab: bad CPU spec at column %u: %s\n", col, d.msg);
+    echo_spec(spec, col);
     return EXIT_USAGE;
 }
 

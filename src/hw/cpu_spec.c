@@ -72,7 +72,18 @@ __attribute__((format(printf, 3, 4))) static int fail(struct parser *p, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    diag_set(p->diag, 1, (unsigned)(at - p->spec) + 1u, "%s", msg);
+    /* The words quoted in msg come from the user: show a byte that is not printable ASCII as
+     * \xNN, so a message never carries raw control or non-UTF-8 bytes to a terminal. */
+    char safe[sizeof(msg)];
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)msg; *c && n + 5 < sizeof(safe); c++) {
+        if (*c >= 0x20 && *c < 0x7f)
+            safe[n++] = (char)*c;
+        else
+            n += (size_t)snprintf(safe + n, sizeof(safe) - n, "\\x%02x", *c);
+    }
+    safe[n] = '\0';
+    diag_set(p->diag, 1, (unsigned)(at - p->spec) + 1u, "%s", safe);
     return VML_EPARSE;
 }
 

@@ -1,0 +1,1 @@
+cpu show "$(printf 'skylake:stlb.4k=\377\376')"
