@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define RUNS  5
 #define BATCH 4096
@@ -57,7 +58,11 @@ static char *native_of(const char *spec, size_t *len)
         die("trace", &d);
     vml_trace_close(rd);
     free(buf);
-    FILE *f = fdopen(fd, "rb");
+    /* The writer renames its finished file over path: read the new file, not mkstemp's. */
+    close(fd);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("reopen", NULL);
     fseek(f, 0, SEEK_END);
     *len = (size_t)ftell(f);
     rewind(f);
