@@ -16,6 +16,7 @@ packages=(
   liblzma-dev       # .xz ChampSim traces
   zlib1g-dev        # .gz ChampSim traces
   valgrind          # vmlab trace record (lackey), and the lackey reader's test
+  python3           # live-tool tests: a pseudo-terminal of known width, JSON checks, oom_score
 )
 
 missing=()

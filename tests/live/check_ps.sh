@@ -60,8 +60,11 @@ if ! "$bin" pmap 106 --proc "$proc" | grep -q " $long\$"; then
 fi
 
 # On a terminal, lines are cut to its width with a '+' and counted; --wide and a pipe keep them.
-if command -v python3 >/dev/null; then
-  if ! python3 "$here/pty_width.py" "$bin" "$proc"; then echo "terminal width cut (above)"; fail=1; fi
+if ! command -v python3 >/dev/null; then
+  echo "python3 missing: the terminal-width check cannot run (scripts/bootstrap.sh installs it)"
+  fail=1
+elif ! python3 "$here/pty_width.py" "$bin" "$proc"; then
+  echo "terminal width cut (above)"; fail=1
 fi
 
 # The real /proc: vmlab ps leaves itself out (its pid is the shell's that execs it), and lists
