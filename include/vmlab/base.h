@@ -36,6 +36,7 @@ enum vml_err {
     VML_EAGAIN = -8,     /* no pid left below pid_max (fork's EAGAIN) */
     VML_EFBIG = -9,      /* a file would grow past its filesystem's largest size (EFBIG) */
     VML_EOVERFLOW = -10, /* a file mapping would reach past the largest file offset */
+    VML_ENOTSUP = -11,   /* a setting or operation the simulation does not model yet */
 };
 
 /* Returns a static description of a VML_E* code ("unknown error" for others). */

@@ -19,6 +19,7 @@
 #include "vmlab/base.h"
 #include "vmlab/mmu.h"
 #include "vmlab/sim.h"
+#include "vmlab/thp.h"
 #include "vmlab/trace.h"
 
 #define VML_SCN_NAME_MAX  32          /* process, mapping and memfd names: at most 31 bytes */
@@ -31,13 +32,6 @@
 
 /* Machine defaults when the scenario has no machine line or leaves a key out. */
 #define VML_SCN_DEFAULT_RAM (4ull << 30) /* 4 GiB */
-
-/* Transparent huge pages, as /sys/kernel/mm/transparent_hugepage/enabled. */
-enum vml_thp_mode {
-    VML_THP_NEVER = 0,
-    VML_THP_MADVISE = 1, /* the default */
-    VML_THP_ALWAYS = 2,
-};
 
 /* Bits of vml_machine_cfg.given: which keys the machine line set. */
 #define VML_MCFG_RAM        (1u << 0)

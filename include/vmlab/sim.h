@@ -20,6 +20,7 @@
 #include "vmlab/mmu.h"
 #include "vmlab/phys.h"
 #include "vmlab/proc.h"
+#include "vmlab/thp.h"
 
 #define VML_SIM_MAX_CPUS 256
 
@@ -57,6 +58,9 @@ struct vml_sim_config {
     bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */
     unsigned pid_max; /* kernel.pid_max: no pid reaches it (fork and spawn fail with VML_EAGAIN);
                        * 0 = the kernel's default for nr_cpus, vml_sim_default_pid_max */
+    const struct vml_thp_settings *thp;       /* transparent huge pages; NULL = the kernel's
+                                               * defaults (vml_thp_defaults). Checked as
+                                               * vml_sim_thp_store checks a write */
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */
@@ -81,6 +85,19 @@ int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid);
 /* fork(2): the child gets a copy of the address space, private pages shared copy-on-write.
  * Both fail with VML_EAGAIN when the next pid would reach pid_max (pids are not reused). */
 int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
+/* ---- settings ---------------------------------------------------------------------------- */
+
+/* The THP settings in force. */
+const struct vml_thp_settings *vml_sim_thp(const struct vml_sim *sim);
+/* A write to /sys/kernel/mm/transparent_hugepage/FILE (file: vml_thp_find's index), with the
+ * kernel's checks. A value the simulation does not model yet (diag says which and why) is
+ * refused with VML_ENOTSUP rather than accepted and ignored. */
+int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_t len,
+                      struct vml_diag *diag);
+
+/* prctl(PR_SET_THP_DISABLE, on): no THP for the process's mappings (MMF_DISABLE_THP), inherited
+ * by fork; status shows THP_enabled: 0. */
+int vml_sim_set_thp_disable(struct vml_sim *sim, int pid, bool on);
 /* exit: the address space is torn down; the pid is no longer valid. */
 int vml_sim_exit(struct vml_sim *sim, int pid);
 /* prctl(PR_SET_NAME): the name /proc shows (at most 15 characters kept). */
@@ -121,7 +138,10 @@ int vml_sim_status_of(const struct vml_sim *sim, int pid, struct vml_sim_death *
 #define VML_MAP_HUGE_2MB        (21u << VML_MAP_HUGE_SHIFT)
 #define VML_MAP_HUGE_1GB        (30u << VML_MAP_HUGE_SHIFT)
 
-#define VML_MADV_DONTNEED 4
+#define VML_MADV_DONTNEED   4
+#define VML_MADV_HUGEPAGE   14 /* VM_HUGEPAGE: THP under enabled=madvise (madvise_vma_behavior) */
+#define VML_MADV_NOHUGEPAGE 15 /* VM_NOHUGEPAGE: never THP */
+#define VML_MADV_COLLAPSE   25 /* synchronous collapse into THPs (madvise_collapse) */
 
 /* mmap(2). file is a simulated file's id (vml_sim_file_create) or -1 with MAP_ANONYMOUS;
  * off is the file offset (page aligned). The address is stored in *addr.

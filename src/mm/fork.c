@@ -55,6 +55,7 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct si
     child->start_brk = parent->start_brk;
     child->brk = parent->brk;
     child->start_stack = parent->start_stack;
+    child->thp_disabled = parent->thp_disabled; /* MMF_DISABLE_THP is in MMF_INIT_MASK */
     bool wrprotected = false;
     for (struct vma *v = vma_first(parent->vmas); v; v = vma_next(v)) {
         /* dup_mmap: the child's VMA, sharing the anon lineage; mlock is not inherited. */

@@ -62,10 +62,20 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
                      VML_SIM_PID_MAX_LIMIT);
         return VML_EINVAL;
     }
+    struct vml_thp_settings thp;
+    if (cfg->thp)
+        thp = *cfg->thp;
+    else
+        vml_thp_defaults(&thp);
+    int tr = thp_settings_check(&thp, diag);
+    if (tr)
+        return tr;
     struct vml_sim *sim = calloc(1, sizeof(*sim));
     if (!sim)
         return VML_EHOST;
     sim->cfg = *cfg;
+    sim->cfg.thp = NULL; /* the settings live in sim->thp, which writes change */
+    sim->thp = thp;
     sim->pid_max = cfg->pid_max ? cfg->pid_max : vml_sim_default_pid_max(cfg->nr_cpus);
     sim->next_pid = FIRST_PID;
     sim->next_ino = 1000;

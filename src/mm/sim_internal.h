@@ -107,6 +107,7 @@ struct sim_mm {
     uint64_t ctx_id;        /* never reused (arch/x86 mm->context.ctx_id): names the mm in the CPUs'
                              * ASID slots, which a freed and reallocated sim_mm must not match */
     int owner;              /* pid of the process whose address space it is */
+    bool thp_disabled;      /* MMF_DISABLE_THP: prctl(PR_SET_THP_DISABLE) */
 };
 
 struct sim_task {
@@ -146,7 +147,8 @@ struct vml_sim {
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
     struct hstate hstates[VML_NR_HUGE_SIZES];
-    struct vml_sim_stats stats; /* TLB flushes and shootdowns */
+    struct vml_sim_stats stats;  /* TLB flushes and shootdowns */
+    struct vml_thp_settings thp; /* /sys/kernel/mm/transparent_hugepage/ */
 };
 
 /* ---- tasks (sim.c) ---- */
@@ -298,6 +300,10 @@ int mm_counter_of(const struct frame *f);
 void mm_update_hiwater(struct sim_mm *mm);
 /* anon_vma_prepare: the VMA's anonymous lineage, made at its first anonymous page. */
 void vma_anon_prepare(struct vml_sim *sim, struct vma *v);
+
+/* ---- transparent huge pages (thp.c) ---- */
+/* VML_ENOTSUP with diag's message when s holds a value the simulation does not model yet. */
+int thp_settings_check(const struct vml_thp_settings *s, struct vml_diag *diag);
 
 /* ---- hugetlb (hugetlb.c) ---- */
 struct hugetlb_resv; /* a private mapping's reserve map */

@@ -409,15 +409,16 @@ static int show_status(const struct vml_sim *sim, const struct sim_task *t, stru
     int r = vml_proc_format_status_mem(&s, out);
     if (r)
         return r;
-    text_printf(out,
-                "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0xffffffffffffffff\nThreads:\t1\n"
-                "SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
-                "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
-                "SigCgt:\t0000000000000000\nCapInh:\t0000000000000000\n"
-                "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
-                "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"
-                "Seccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\n"
-                "SpeculationIndirectBranch:\talways enabled\nCpus_allowed:\t");
+    /* task_thp_status: 0 under prctl(PR_SET_THP_DISABLE). */
+    text_printf(out, "CoreDumping:\t0\nTHP_enabled:\t%d\n", t->mm->thp_disabled ? 0 : 1);
+    text_printf(out, "untag_mask:\t0xffffffffffffffff\nThreads:\t1\n"
+                     "SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
+                     "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+                     "SigCgt:\t0000000000000000\nCapInh:\t0000000000000000\n"
+                     "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
+                     "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"
+                     "Seccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\n"
+                     "SpeculationIndirectBranch:\talways enabled\nCpus_allowed:\t");
     put_mask(out, sim->cfg.nr_cpus, sim->cfg.nr_cpus);
     text_printf(out, "\nCpus_allowed_list:\t");
     put_list(out, sim->cfg.nr_cpus);

@@ -20,6 +20,7 @@ const char *vml_strerror(int err)
     case VML_EAGAIN: return "no pid left below pid_max";
     case VML_EFBIG: return "file too large";
     case VML_EOVERFLOW: return "value too large for the file offset";
+    case VML_ENOTSUP: return "not simulated yet";
     default: return "unknown error";
     }
 }

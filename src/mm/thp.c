@@ -1,0 +1,69 @@
+/* mm/thp.c: the THP settings in force and which of their values the simulation models.
+ * Values it does not model yet are refused (VML_ENOTSUP) rather than accepted and ignored.
+ */
+#include "mm/sim_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const struct vml_thp_settings *vml_sim_thp(const struct vml_sim *sim)
+{
+    return &sim->thp;
+}
+
+/* Why a valid setting cannot be simulated yet, or NULL when it can. */
+static const char *unmodelled(const struct vml_thp_settings *s, const struct vml_thp_settings *def)
+{
+    if (s->defrag != VML_DEFRAG_MADVISE && s->defrag != VML_DEFRAG_NEVER)
+        return "defrag: direct and deferred compaction are not simulated yet (a fault that finds "
+               "no free 2 MiB block falls back to 4 KiB pages, as under madvise or never); use "
+               "madvise or never";
+    if (s->shmem_enabled != VML_SHMEM_THP_NEVER && s->shmem_enabled != VML_SHMEM_THP_DENY)
+        return "shmem_enabled: shmem THP is not simulated yet; use never or deny";
+    for (unsigned o = VML_MTHP_MIN_ORDER; o < VML_THP_PMD_ORDER; o++)
+        if (s->size_enabled[o] != VML_MTHP_NEVER)
+            return "hugepages-<N>kB/enabled below 2048kB: mTHP sizes are not simulated yet; use "
+                   "never (2048kB takes any value)";
+    if (s->pages_to_scan != def->pages_to_scan ||
+        s->scan_sleep_millisecs != def->scan_sleep_millisecs ||
+        s->alloc_sleep_millisecs != def->alloc_sleep_millisecs ||
+        s->max_ptes_none != def->max_ptes_none || s->max_ptes_swap != def->max_ptes_swap ||
+        s->max_ptes_shared != def->max_ptes_shared ||
+        s->khugepaged_defrag != def->khugepaged_defrag)
+        return "khugepaged/*: khugepaged is not simulated yet; leave its files at their defaults";
+    return NULL;
+}
+
+int thp_settings_check(const struct vml_thp_settings *s, struct vml_diag *diag)
+{
+    struct vml_thp_settings def;
+    vml_thp_defaults(&def);
+    const char *why = unmodelled(s, &def);
+    if (!why)
+        return 0;
+    if (diag)
+        snprintf(diag->msg, sizeof(diag->msg), "%s", why);
+    return VML_ENOTSUP;
+}
+
+int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_t len,
+                      struct vml_diag *diag)
+{
+    struct vml_thp_settings s = sim->thp;
+    int r = vml_thp_store(&s, file, value, len, diag);
+    if (r)
+        return r;
+    if ((r = thp_settings_check(&s, diag)) != 0)
+        return r;
+    sim->thp = s;
+    return 0;
+}
+
+int vml_sim_set_thp_disable(struct vml_sim *sim, int pid, bool on)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    t->mm->thp_disabled = on;
+    return 0;
+}
