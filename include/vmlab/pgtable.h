@@ -113,6 +113,21 @@ unsigned vml_pt_levels(const struct vml_pt *pt);
  * a table frame cannot be had. */
 int vml_pt_map(struct vml_pt *pt, uint64_t va, uint64_t pfn, enum vml_page_size ps, uint64_t flags);
 
+/* pmd_none: no PT table and no 2 MiB leaf covers va (its PD entry is empty or missing). */
+bool vml_pt_pmd_none(const struct vml_pt *pt, uint64_t va);
+/* Replaces the 2 MiB leaf at va (2 MiB aligned) by a PT table, table_pfn: an empty table frame
+ * the caller allocated (a THP's deposited table). Its 512 entries map the huge page's frames in
+ * order, or all the same frame when same_pfn (a huge zero page split into the small zero page),
+ * with the leaf's flags. VML_EINVAL when va holds no 2 MiB leaf or the table is not an empty
+ * table frame; VML_ENOENT when va's tables do not reach level 2. */
+int vml_pt_split_huge(struct vml_pt *pt, uint64_t va, uint64_t table_pfn, bool same_pfn);
+/* The reverse: the PT table under va's PMD entry is replaced by a 2 MiB leaf of pfn (aligned)
+ * with flags (as vml_pt_map takes them); the table, its entries cleared, leaves the tree and
+ * its pfn is stored in *table_pfn for the caller to keep (deposit) or free. The caller has
+ * dropped the small entries' pages. VML_EINVAL when va's PMD entry is not a table. */
+int vml_pt_collapse_huge(struct vml_pt *pt, uint64_t va, uint64_t pfn, uint64_t flags,
+                         uint64_t *table_pfn);
+
 /* Called once per leaf removed or changed; the leaf holds the entry as it was. */
 typedef void (*vml_pt_leaf_fn)(const struct vml_pt_leaf *leaf, void *ctx);
 

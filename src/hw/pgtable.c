@@ -269,6 +269,72 @@ int vml_pt_lookup(const struct vml_pt *pt, uint64_t va, struct vml_pt_leaf *out)
     return VML_ENOENT; /* not reached: level 1 entries are leaves */
 }
 
+bool vml_pt_pmd_none(const struct vml_pt *pt, uint64_t va)
+{
+    if (!vml_va_canonical(va, pt->levels))
+        return false;
+    uint64_t tbl;
+    int r = walk((struct vml_pt *)pt, va, 2, NULL, &tbl);
+    if (r)
+        return r == VML_ENOENT; /* no table down to the PD; a 1 GiB leaf is not none */
+    return table(pt, tbl)[vml_level_index(va, 2)] == 0;
+}
+
+int vml_pt_split_huge(struct vml_pt *pt, uint64_t va, uint64_t table_pfn, bool same_pfn)
+{
+    if (!vml_va_canonical(va, pt->levels) || (va & ((1ull << 21) - 1)))
+        return VML_EINVAL;
+    uint64_t tbl;
+    int r = walk(pt, va, 2, NULL, &tbl);
+    if (r)
+        return r;
+    unsigned idx = vml_level_index(va, 2);
+    uint64_t e = table(pt, tbl)[idx];
+    if (!(e & VML_PTE_P) || !(e & VML_PTE_PS))
+        return VML_EINVAL;
+    struct frame *tf = phys_frame(pt->phys, table_pfn);
+    uint64_t *t = phys_data(pt->phys, table_pfn);
+    if (!t || tf->use != VML_USE_PGTABLE || tf->aux != 0)
+        return VML_EINVAL;
+    /* The small entries keep every flag of the huge one but PS; the PAT bit moves from bit 12
+     * to bit 7 (__split_huge_pmd_locked builds each PTE from the PMD's protection). */
+    uint64_t flags = e & ~VML_PTE_PFN_MASK & ~(VML_PTE_PS | VML_PTE_PAT_LARGE);
+    if (e & VML_PTE_PAT_LARGE)
+        flags |= VML_PTE_PAT;
+    uint64_t base = vml_pte_pfn(e);
+    for (unsigned i = 0; i < 512; i++)
+        set_entry(pt, table_pfn, i, ((base + (same_pfn ? 0 : i)) << 12) | flags);
+    set_entry(pt, tbl, idx, (table_pfn << 12) | TABLE_FLAGS);
+    pt->tables[1]++;
+    return 0;
+}
+
+int vml_pt_collapse_huge(struct vml_pt *pt, uint64_t va, uint64_t pfn, uint64_t flags,
+                         uint64_t *table_pfn)
+{
+    if (!vml_va_canonical(va, pt->levels) || (va & ((1ull << 21) - 1)) || (pfn & 511) ||
+        (flags & ~LEAF_FLAGS))
+        return VML_EINVAL;
+    uint64_t tbl;
+    int r = walk(pt, va, 2, NULL, &tbl);
+    if (r)
+        return r;
+    unsigned idx = vml_level_index(va, 2);
+    uint64_t e = table(pt, tbl)[idx];
+    if (!(e & VML_PTE_P) || (e & VML_PTE_PS))
+        return VML_EINVAL;
+    uint64_t pt_pfn = vml_pte_pfn(e);
+    /* The PT table leaves the tree with its entries cleared: the caller owns it (deposited). */
+    uint64_t *t = table(pt, pt_pfn);
+    for (unsigned i = 0; i < 512; i++)
+        if (t[i])
+            set_entry(pt, pt_pfn, i, 0);
+    set_entry(pt, tbl, idx, (pfn << 12) | flags | VML_PTE_P | VML_PTE_PS);
+    pt->tables[1]--;
+    *table_pfn = pt_pfn;
+    return 0;
+}
+
 /* ---- range operations ------------------------------------------------------------------ */
 
 enum range_op { OP_VISIT, OP_UNMAP, OP_PROTECT, OP_FREE_EMPTY };
