@@ -95,6 +95,8 @@ const struct vml_thp_settings *vml_sim_thp(const struct vml_sim *sim);
 int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_t len,
                       struct vml_diag *diag);
 
+/* hugepages-<4 << order>kB/stats/ (order 2..9): VML_EINVAL for another order. */
+int vml_sim_thp_stats(const struct vml_sim *sim, unsigned order, struct vml_thp_stats *out);
 /* prctl(PR_SET_THP_DISABLE, on): no THP for the process's mappings (MMF_DISABLE_THP), inherited
  * by fork; status shows THP_enabled: 0. */
 int vml_sim_set_thp_disable(struct vml_sim *sim, int pid, bool on);

@@ -73,6 +73,37 @@ struct vml_thp_settings {
     bool khugepaged_defrag;         /* 1 */
 };
 
+/* hugepages-<N>kB/stats/: the event counters (mm/huge_memory.c: enum mthp_stat_item), by file
+ * name, in the kernel's order; nr_anon and nr_anon_partially_mapped are gauges beside them. */
+#define VML_THP_STAT_ITEMS(X)                                                                      \
+    X(anon_fault_alloc)                                                                            \
+    X(anon_fault_fallback)                                                                         \
+    X(anon_fault_fallback_charge)                                                                  \
+    X(zswpout)                                                                                     \
+    X(swpin)                                                                                       \
+    X(swpin_fallback)                                                                              \
+    X(swpin_fallback_charge)                                                                       \
+    X(swpout)                                                                                      \
+    X(swpout_fallback)                                                                             \
+    X(shmem_alloc)                                                                                 \
+    X(shmem_fallback)                                                                              \
+    X(shmem_fallback_charge)                                                                       \
+    X(split)                                                                                       \
+    X(split_failed)                                                                                \
+    X(split_deferred)
+
+enum vml_thp_stat {
+#define VML_THP_STAT_ENUM(name) VML_THP_STAT_##name,
+    VML_THP_STAT_ITEMS(VML_THP_STAT_ENUM)
+#undef VML_THP_STAT_ENUM
+        VML_THP_STAT_NR
+};
+
+struct vml_thp_stats {
+    uint64_t ev[VML_THP_STAT_NR];
+    uint64_t nr_anon, nr_anon_partially_mapped;
+};
+
 /* The kernel's defaults (those of this machine class's config). */
 void vml_thp_defaults(struct vml_thp_settings *s);
 

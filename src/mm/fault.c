@@ -46,8 +46,8 @@ static int map_page(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
     int r = vml_pt_map(mm->pt, va, pfn, VML_PS_4K, flags);
     if (r)
         return r;
-    struct frame *f = sim_frame(sim, pfn);
-    page_add_map(sim, pfn);
+    struct frame *f = sim_frame(sim, folio_head(sim, pfn));
+    page_add_map(sim, mm, pfn);
     mm->rss[mm_counter_of(f)]++;
     if (v->flags & VM_LOCKED)
         page_mlock(sim, pfn);
@@ -262,11 +262,18 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
         page_set_dirty(sim, pfn);
         return 0;
     }
-    struct frame *f = zero ? NULL : sim_frame(sim, pfn);
-    if (f && (f->flags & PGF_ANON) &&
-        ((f->flags & PGF_EXCLUSIVE) || (f->refcount == 1 && f->mapcount == 1))) {
-        /* wp_can_reuse_anon_folio: only this mapping holds it: reuse in place. */
-        f->flags |= PGF_EXCLUSIVE;
+    struct frame *f = zero ? NULL : sim_frame(sim, folio_head(sim, pfn));
+    bool large = f && folio_large(sim, f);
+    /* wp_can_reuse_anon_folio: only this mapping holds it: reuse in place. A large folio
+     * (__wp_can_reuse_large_anon_folio) is reused when every mapping is this mm's and each holds
+     * its only reference; its exclusive mark is per page in Linux, so it is not set here. */
+    bool reuse =
+        f && (f->flags & PGF_ANON) &&
+        (large ? folio_mapped_by_one_mm(sim, f, mm) && f->refcount == folio_mapcount(sim, f)
+               : (f->flags & PGF_EXCLUSIVE) || (f->refcount == 1 && f->mapcount == 1));
+    if (reuse) {
+        if (!large)
+            f->flags |= PGF_EXCLUSIVE;
         vml_pt_protect(mm->pt, va, va + PAGE_SIZE, VML_PTE_RW | VML_PTE_D | VML_PTE_A, 0, NULL,
                        NULL);
         sim->events[VML_VMSTAT_pgreuse]++;
@@ -283,7 +290,7 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
         mm->rss[mm_counter_of(f)]--;
         if (v->flags & VM_LOCKED)
             page_munlock(sim, pfn);
-        page_remove_map(sim, pfn);
+        page_remove_map(sim, mm, pfn);
     }
     r = map_page(sim, mm, v, va, copy, vma_pte_flags(v, true) | VML_PTE_D);
     page_put(sim, copy);
@@ -333,12 +340,24 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     if (v->flags & VM_HUGETLB) {
         r = hugetlb_fault(sim, t, v, va, write);
     } else if (vml_pt_lookup(mm->pt, va, &leaf) == 0) {
-        if (write && !(leaf.entry & VML_PTE_RW))
+        r = 0; /* spurious: the MMU dropped the stale entry and will walk again */
+        if (write && !(leaf.entry & VML_PTE_RW) && leaf.level == 2) {
+            /* wp_huge_pmd; a split PMD falls back to the small page's write fault */
+            r = do_huge_pmd_wp_page(sim, t, v, va, &leaf);
+            if (r == THP_FALLBACK)
+                r = vml_pt_lookup(mm->pt, va, &leaf) == 0 ? do_wp_page(sim, t, v, va, leaf.entry)
+                                                          : do_anonymous_page(sim, t, v, va, true);
+        } else if (write && !(leaf.entry & VML_PTE_RW)) {
             r = do_wp_page(sim, t, v, va, leaf.entry);
-        else
-            r = 0; /* spurious: the MMU dropped the stale entry and will walk again */
+        }
     } else if (!v->file) {
-        r = do_anonymous_page(sim, t, v, va, write);
+        /* __handle_mm_fault: an empty PMD in a THP-allowed VMA tries a huge page first. */
+        r = THP_FALLBACK;
+        if (vml_pt_pmd_none(mm->pt, va) && thp_vma_allowable(sim, mm, v) &&
+            thp_vma_suitable(v, va & ~((2ull << 20) - 1)))
+            r = do_huge_pmd_anonymous_page(sim, t, v, va, write);
+        if (r == THP_FALLBACK)
+            r = do_anonymous_page(sim, t, v, va, write);
     } else {
         r = do_fault(sim, t, v, va, write, major);
     }

@@ -25,6 +25,11 @@ static bool is_cow_mapping(uint64_t flags)
 static int copy_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct copy_ctx *c = arg;
+    if (leaf->level == 2) {
+        if ((c->err = copy_huge_pmd(c->sim, c->child, c->v, leaf, c->cow)) != 0)
+            return 1;
+        return 0;
+    }
     uint64_t e = leaf->entry;
     uint64_t pfn = vml_pte_pfn(e);
     uint64_t flags = e & (VML_PTE_RW | VML_PTE_US | VML_PTE_D | VML_PTE_SPECIAL | VML_PTE_NX);
@@ -39,8 +44,8 @@ static int copy_leaf(const struct vml_pt_leaf *leaf, void *arg)
     }
     if (pfn == c->sim->zero_pfn)
         return 0; /* copied verbatim: no refcount, no RSS */
-    struct frame *f = sim_frame(c->sim, pfn);
-    page_add_map(c->sim, pfn);
+    struct frame *f = sim_frame(c->sim, folio_head(c->sim, pfn));
+    page_add_map(c->sim, c->child, pfn);
     f->flags &= ~PGF_EXCLUSIVE;
     c->child->rss[mm_counter_of(f)]++;
     return 0;

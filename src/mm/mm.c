@@ -9,8 +9,11 @@
 /* The set calls these so that every VMA holding a file holds a reference to it. */
 static void on_split(void *ctx, struct vma *orig, struct vma *piece)
 {
-    (void)ctx;
-    (void)orig;
+    struct sim_mm *mm = ctx;
+    /* __split_vma -> vma_adjust_trans_huge: a PMD across the new boundary is split. */
+    uint64_t at = piece->end == orig->start ? orig->start : orig->end;
+    if (!(orig->flags & VM_HUGETLB) && (at & ((2ull << 20) - 1)))
+        split_huge_pmd(mm->sim, mm, orig, at & ~((2ull << 20) - 1));
     if (piece->flags & VM_HUGETLB)
         hugetlb_vma_open(piece);
     if (piece->file)
@@ -20,10 +23,11 @@ static void on_split(void *ctx, struct vma *orig, struct vma *piece)
 /* remove_vma: vm_ops->close, then the file reference. */
 static void on_release(void *ctx, struct vma *v)
 {
+    struct sim_mm *mm = ctx;
     if (v->flags & VM_HUGETLB)
-        hugetlb_vma_close(ctx, v);
+        hugetlb_vma_close(mm->sim, v);
     if (v->file)
-        file_put(ctx, v->file);
+        file_put(mm->sim, v->file);
 }
 
 static const struct vma_set_ops vma_ops = { .split = on_split, .release = on_release };
@@ -45,7 +49,7 @@ int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, unsig
     mm->sim = sim;
     mm->pt_node = node;
     struct vma_set_config vc = { .ops = &vma_ops,
-                                 .ops_ctx = sim,
+                                 .ops_ctx = mm,
                                  .stack_guard_gap = layout->stack_guard_gap };
     int r = vma_set_create(&vc, &mm->vmas);
     if (r == 0)
@@ -121,15 +125,19 @@ static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct zap_ctx *z = arg;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (leaf->level == 2) {
+        zap_huge_pmd(z->sim, z->mm, leaf, z->locked);
+        return;
+    }
     if (!pte_normal_page(z->sim, leaf->entry))
         return;
-    struct frame *f = sim_frame(z->sim, pfn);
+    struct frame *f = sim_frame(z->sim, folio_head(z->sim, pfn));
     if ((leaf->entry & VML_PTE_D) && !(f->flags & PGF_ANON))
         page_set_dirty(z->sim, pfn);
     z->mm->rss[mm_counter_of(f)]--;
     if (z->locked)
         page_munlock(z->sim, pfn);
-    page_remove_map(z->sim, pfn);
+    page_remove_map(z->sim, z->mm, pfn);
 }
 
 void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
@@ -141,6 +149,7 @@ void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint
         return;
     }
     struct zap_ctx z = { sim, mm, (v->flags & VM_LOCKED) != 0 };
+    thp_split_edges(sim, mm, v, start, end); /* zap_pmd_range: a PMD cut by the range */
     /* zap_pte_range runs once per PMD entry over [addr, pmd_addr_end(addr, end)), the range
      * already clipped to the VMA; with reclaim_pt and a whole PMD_SIZE of it
      * (reclaim_pt_is_enabled in mm/pt_reclaim.c), the table, every entry now none, is cleared
@@ -165,6 +174,7 @@ void mm_destroy(struct vml_sim *sim, struct sim_mm *mm)
         if (v->flags & VM_ACCOUNT)
             sim->committed -= vma_pages(v);
     }
+    thp_mm_destroy(sim, mm);
     vml_pt_destroy(mm->pt);
     vma_set_destroy(mm->vmas);
     free(mm);

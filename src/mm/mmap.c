@@ -354,7 +354,7 @@ static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
         set |= VML_PTE_NX;
     bool writable = false;
     if ((c->flags & VM_WRITE) && pfn != c->sim->zero_pfn && !(e & VML_PTE_SPECIAL)) {
-        const struct frame *f = sim_frame(c->sim, pfn);
+        const struct frame *f = sim_frame(c->sim, folio_head(c->sim, pfn));
         /* hugetlb_change_protection: huge_pte_modify takes RW from the new vm_page_prot,
          * which has it only for shared mappings. */
         if (c->flags & VM_HUGETLB)
@@ -417,7 +417,8 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
     if (!t)
         return VML_ENOENT;
     struct sim_mm *mm = t->mm;
-    if ((addr & (PAGE_SIZE - 1)) || advice != VML_MADV_DONTNEED)
+    if ((addr & (PAGE_SIZE - 1)) || (advice != VML_MADV_DONTNEED && advice != VML_MADV_HUGEPAGE &&
+                                     advice != VML_MADV_NOHUGEPAGE && advice != VML_MADV_COLLAPSE))
         return VML_EINVAL;
     len = PAGE_ALIGN(len);
     uint64_t end = addr + len;
@@ -425,6 +426,18 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
         return VML_EINVAL;
     if (len == 0)
         return 0;
+    if (advice == VML_MADV_HUGEPAGE || advice == VML_MADV_NOHUGEPAGE) {
+        /* hugepage_madvise: one flag set, the other cleared, VMAs split or merged as for any
+         * flag change (madvise_update_vma); pages already mapped stay as they are. */
+        bool on = advice == VML_MADV_HUGEPAGE;
+        struct vma_change ch = { .clear = on ? VM_NOHUGEPAGE : VM_HUGEPAGE,
+                                 .set = on ? VM_HUGEPAGE : VM_NOHUGEPAGE,
+                                 .holes = VMA_HOLES_SKIP };
+        uint64_t done = addr;
+        return vma_change(mm->vmas, addr, end, &ch, &done);
+    }
+    if (advice == VML_MADV_COLLAPSE)
+        return thp_madvise_collapse(sim, t, addr, end);
     /* madvise_walk_vmas: every mapped part, ENOMEM at the end if there was a hole;
      * madvise_dontneed_free_valid_vma: locked VMAs refuse. */
     bool hole = false;

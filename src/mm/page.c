@@ -1,12 +1,16 @@
 /* mm/page.c: pages as the simulated kernel sees them: allocation with node fallback, LRU
  * membership, rmap counts (mapcount, refcount) and the node counters they drive.
  *
- * Departures from Linux, on purpose: folios are single pages (no large folios outside huge
- * pages); pages enter the inactive list and are never aged (there is no reclaim yet), so
- * Active(anon)/Active(file) stay 0; per-CPU LRU batches do not exist.
+ * Folios are single pages except anonymous THPs (order 9): their head frame carries the folio's
+ * flags, refcount and LRU membership, a struct large_folio its mapcounts, and each subpage's
+ * frame its own PTE mapcount (folio_head finds the head of any subpage).
+ *
+ * Departures from Linux, on purpose: pages enter the inactive list and are never aged (there is no
+ * reclaim yet), so Active(anon)/Active(file) stay 0; per-CPU LRU batches do not exist.
  */
 #include "mm/sim_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum lru_list page_lru(const struct frame *f)
@@ -36,7 +40,8 @@ static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned pre
 /* Allocates one frame on node or, failing that, the nearest node with memory (the zonelist
  * order of build_zonelists: by distance, then node number). Page-table frames get their
  * content too (phys_alloc_table). */
-static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use use, uint64_t *pfn)
+static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
+                             enum vml_frame_use use, uint64_t *pfn)
 {
     unsigned n = vml_phys_nr_nodes(sim->phys);
     bool tried[VML_MAX_NODES] = { false };
@@ -51,7 +56,7 @@ static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use us
         }
         tried[best] = true;
         int r = use == VML_USE_PGTABLE ? phys_alloc_table(sim->phys, best, pfn)
-                                       : vml_phys_alloc(sim->phys, best, 0, use, pfn);
+                                       : vml_phys_alloc(sim->phys, best, order, use, pfn);
         if (r == 0) {
             count_alloc(sim, sim_frame(sim, *pfn), node);
             return 0;
@@ -62,6 +67,11 @@ static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use us
     return VML_ENOMEM;
 }
 
+static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use use, uint64_t *pfn)
+{
+    return alloc_frame_order(sim, node, 0, use, pfn);
+}
+
 int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
 {
     /* pagetable_alloc -> alloc_pages_noprof: GFP_PGTABLE_USER under the task's policy, so the
@@ -69,14 +79,179 @@ int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
     return alloc_frame(sim, node, VML_USE_PGTABLE, pfn);
 }
 
+/* A folio's pages on its LRU list (lruvec_add_folio counts folio_nr_pages). */
+static uint64_t folio_pages(const struct frame *f)
+{
+    return (f->flags & PGF_LARGE) ? 1ull << f->order : 1;
+}
+
 static void lru_add(struct vml_sim *sim, struct frame *f)
 {
-    sim->node[f->node].lru[page_lru(f)]++;
+    sim->node[f->node].lru[page_lru(f)] += folio_pages(f);
 }
 
 static void lru_del(struct vml_sim *sim, struct frame *f)
 {
-    sim->node[f->node].lru[page_lru(f)]--;
+    sim->node[f->node].lru[page_lru(f)] -= folio_pages(f);
+}
+
+uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn)
+{
+    const struct frame *f = sim_frame(sim, pfn);
+    if (f->flags & PGF_HEAD)
+        return pfn;
+    /* A tail: THPs are naturally aligned order-9 blocks. */
+    uint64_t h = pfn & ~((1ull << VML_THP_PMD_ORDER) - 1);
+    return h;
+}
+
+struct large_folio *folio_large(const struct vml_sim *sim, const struct frame *head)
+{
+    return (head->flags & PGF_LARGE) ? &sim->folios[head->aux2 - 1] : NULL;
+}
+
+int page_mapcount(const struct vml_sim *sim, uint64_t pfn)
+{
+    const struct frame *f = sim_frame(sim, pfn);
+    const struct large_folio *lf = folio_large(sim, sim_frame(sim, folio_head(sim, pfn)));
+    return f->mapcount + (lf ? lf->entire_mapcount : 0);
+}
+
+int folio_mapcount(const struct vml_sim *sim, const struct frame *head)
+{
+    const struct large_folio *lf = folio_large(sim, head);
+    return lf ? lf->large_mapcount : head->mapcount;
+}
+
+int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
+                   uint64_t *pfn)
+{
+    uint32_t slot;
+    if (sim->free_folio) {
+        slot = sim->free_folio - 1;
+        sim->free_folio = sim->folios[slot].next_free;
+    } else {
+        if (sim->nr_folios == sim->cap_folios) {
+            uint32_t cap = sim->cap_folios ? sim->cap_folios * 2 : 64;
+            struct large_folio *n = realloc(sim->folios, cap * sizeof(*n));
+            if (!n)
+                return VML_EHOST;
+            sim->folios = n;
+            sim->cap_folios = cap;
+        }
+        slot = sim->nr_folios++;
+    }
+    int r = alloc_frame_order(sim, node, VML_THP_PMD_ORDER, VML_USE_ANON, pfn);
+    if (r) {
+        sim->folios[slot].next_free = sim->free_folio;
+        sim->free_folio = slot + 1;
+        return r;
+    }
+    memset(&sim->folios[slot], 0, sizeof(sim->folios[slot]));
+    struct frame *f = sim_frame(sim, *pfn);
+    f->flags |= PGF_ANON | PGF_EXCLUSIVE | PGF_LARGE;
+    f->aux2 = slot + 1;
+    f->refcount = 1;
+    f->mapcount = 0;
+    f->mapping = lineage;
+    f->index = index;
+    lru_add(sim, f);
+    sim->thp_nr_anon++;
+    return 0;
+}
+
+/* The address space's slot in a large folio's mm tracking (folio_add_large_mapcount with
+ * CONFIG_MM_ID): two ids with their counts; a third mapper marks it maybe shared. */
+static void large_mm_add(struct large_folio *lf, const struct sim_mm *mm, int n)
+{
+    for (int i = 0; i < 2; i++) {
+        if (lf->mm_mapcount[i] && lf->mm_id[i] == mm->ctx_id) {
+            lf->mm_mapcount[i] += n;
+            return;
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!lf->mm_mapcount[i]) {
+            lf->mm_id[i] = mm->ctx_id;
+            lf->mm_mapcount[i] = n;
+            if (lf->mm_mapcount[1 - i])
+                lf->maybe_shared = true;
+            return;
+        }
+    }
+    lf->maybe_shared = true;
+}
+
+static void large_mm_sub(struct large_folio *lf, const struct sim_mm *mm, int n)
+{
+    for (int i = 0; i < 2; i++) {
+        if (lf->mm_mapcount[i] && lf->mm_id[i] == mm->ctx_id) {
+            lf->mm_mapcount[i] -= n;
+            break;
+        }
+    }
+    /* folio_sub_large_mapcount: mapped by one mm again, it is no longer maybe shared. */
+    if (!lf->mm_mapcount[0] || !lf->mm_mapcount[1])
+        lf->maybe_shared = false;
+}
+
+bool folio_mapped_by_one_mm(const struct vml_sim *sim, const struct frame *head,
+                            const struct sim_mm *mm)
+{
+    const struct large_folio *lf = folio_large(sim, head);
+    if (!lf)
+        return head->mapcount <= 1;
+    if (lf->maybe_shared)
+        return false;
+    for (int i = 0; i < 2; i++)
+        if (lf->mm_mapcount[i] && lf->mm_id[i] == mm->ctx_id)
+            return lf->mm_mapcount[i] == lf->large_mapcount;
+    return false;
+}
+
+void page_add_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head)
+{
+    /* __folio_add_rmap, RMAP_LEVEL_PMD: the first entire mapping maps every subpage not yet
+     * mapped by a PTE (NR_ANON_MAPPED) and makes the folio PMD-mapped (NR_ANON_THPS). */
+    struct frame *f = sim_frame(sim, head);
+    struct large_folio *lf = folio_large(sim, f);
+    if (lf->entire_mapcount++ == 0) {
+        sim->node[f->node].anon_mapped += (1ull << f->order) - lf->nr_mapped;
+        sim->nr_anon_thps++;
+    }
+    lf->large_mapcount++;
+    large_mm_add(lf, mm, 1);
+    f->refcount++;
+}
+
+void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head)
+{
+    struct frame *f = sim_frame(sim, head);
+    struct large_folio *lf = folio_large(sim, f);
+    lf->large_mapcount--;
+    large_mm_sub(lf, mm, 1);
+    if (--lf->entire_mapcount == 0) {
+        /* __folio_remove_rmap, RMAP_LEVEL_PMD: subpages mapped by no PTE are unmapped now;
+         * when some stay mapped the folio is partially mapped: deferred split. */
+        sim->node[f->node].anon_mapped -= (1ull << f->order) - lf->nr_mapped;
+        sim->nr_anon_thps--;
+        if (lf->nr_mapped)
+            folio_deferred_split(sim, f);
+    }
+    page_put(sim, head);
+}
+
+void folio_deferred_split(struct vml_sim *sim, struct frame *head)
+{
+    /* deferred_split_folio: queued once, counted once (thp_deferred_split_page, split_deferred,
+     * nr_anon_partially_mapped). */
+    struct large_folio *lf = folio_large(sim, head);
+    if (lf->partially_mapped)
+        return;
+    lf->partially_mapped = true;
+    sim->events[VML_VMSTAT_thp_deferred_split_page]++;
+    sim->thp_stats[VML_THP_STAT_split_deferred]++;
+    sim->thp_nr_partially++;
 }
 
 int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
@@ -116,9 +291,23 @@ int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uin
     return 0;
 }
 
-void page_add_map(struct vml_sim *sim, uint64_t pfn)
+void page_add_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
+    struct frame *h = sim_frame(sim, folio_head(sim, pfn));
+    struct large_folio *lf = folio_large(sim, h);
+    if (lf) {
+        /* RMAP_LEVEL_PTE on a large folio: a subpage's first PTE maps it unless a PMD does. */
+        if (f->mapcount++ == 0) {
+            lf->nr_mapped++;
+            if (!lf->entire_mapcount)
+                sim->node[h->node].anon_mapped++;
+        }
+        lf->large_mapcount++;
+        large_mm_add(lf, mm, 1);
+        h->refcount++;
+        return;
+    }
     if (f->mapcount++ == 0) {
         struct node_stats *ns = &sim->node[f->node];
         if (f->flags & PGF_ANON)
@@ -129,9 +318,27 @@ void page_add_map(struct vml_sim *sim, uint64_t pfn)
     f->refcount++;
 }
 
-void page_remove_map(struct vml_sim *sim, uint64_t pfn)
+void page_remove_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
+    uint64_t head = folio_head(sim, pfn);
+    struct frame *h = sim_frame(sim, head);
+    struct large_folio *lf = folio_large(sim, h);
+    if (lf) {
+        lf->large_mapcount--;
+        large_mm_sub(lf, mm, 1);
+        if (--f->mapcount == 0) {
+            lf->nr_mapped--;
+            if (!lf->entire_mapcount) {
+                sim->node[h->node].anon_mapped--;
+                /* Still mapped elsewhere: partially mapped (deferred_split_folio). */
+                if (lf->nr_mapped)
+                    folio_deferred_split(sim, h);
+            }
+        }
+        page_put(sim, head);
+        return;
+    }
     if (--f->mapcount == 0) {
         struct node_stats *ns = &sim->node[f->node];
         if (f->flags & PGF_ANON)
@@ -144,9 +351,28 @@ void page_remove_map(struct vml_sim *sim, uint64_t pfn)
 
 void page_put(struct vml_sim *sim, uint64_t pfn)
 {
+    pfn = folio_head(sim, pfn);
     struct frame *f = sim_frame(sim, pfn);
     if (--f->refcount > 0)
         return;
+    struct large_folio *lf = folio_large(sim, f);
+    if (lf) {
+        /* The whole folio goes back (free_unref_folios): off the deferred list first. */
+        if (lf->partially_mapped)
+            sim->thp_nr_partially--;
+        sim->thp_nr_anon--;
+        lf->next_free = sim->free_folio;
+        sim->free_folio = f->aux2;
+        lru_del(sim, f);
+        f->flags &= PGF_HW_MASK;
+        f->aux2 = 0;
+        f->aux = 0;
+        f->mapping = 0;
+        f->index = 0;
+        f->mapcount = 0;
+        vml_phys_free(sim->phys, pfn, VML_THP_PMD_ORDER);
+        return;
+    }
     struct node_stats *ns = &sim->node[f->node];
     lru_del(sim, f);
     if (f->flags & PGF_CACHE) {
@@ -165,7 +391,7 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
 
 void page_mark_accessed(struct vml_sim *sim, uint64_t pfn)
 {
-    struct frame *f = sim_frame(sim, pfn);
+    struct frame *f = sim_frame(sim, folio_head(sim, pfn));
     if (!(f->flags & PGF_REFERENCED)) {
         f->flags |= PGF_REFERENCED;
         return;
@@ -184,7 +410,7 @@ void page_mark_accessed(struct vml_sim *sim, uint64_t pfn)
 
 void page_set_dirty(struct vml_sim *sim, uint64_t pfn)
 {
-    struct frame *f = sim_frame(sim, pfn);
+    struct frame *f = sim_frame(sim, folio_head(sim, pfn));
     if (f->flags & PGF_DIRTY)
         return;
     f->flags |= PGF_DIRTY;
@@ -199,26 +425,29 @@ void page_set_dirty(struct vml_sim *sim, uint64_t pfn)
  * frame->aux counts them (mlock_count), as folio->mlock_count does. */
 void page_mlock(struct vml_sim *sim, uint64_t pfn)
 {
-    struct frame *f = sim_frame(sim, pfn);
+    /* mlock_folio: the whole folio, counted in pages (folio_nr_pages). */
+    struct frame *f = sim_frame(sim, folio_head(sim, pfn));
     if (f->aux++ > 0)
         return;
+    uint64_t n = folio_pages(f);
     lru_del(sim, f);
     f->flags |= PGF_MLOCKED;
     lru_add(sim, f);
-    sim->node[f->node].mlock++;
-    sim->events[VML_VMSTAT_unevictable_pgs_mlocked]++;
-    sim->events[VML_VMSTAT_unevictable_pgs_culled]++;
+    sim->node[f->node].mlock += n;
+    sim->events[VML_VMSTAT_unevictable_pgs_mlocked] += n;
+    sim->events[VML_VMSTAT_unevictable_pgs_culled] += n;
 }
 
 void page_munlock(struct vml_sim *sim, uint64_t pfn)
 {
-    struct frame *f = sim_frame(sim, pfn);
+    struct frame *f = sim_frame(sim, folio_head(sim, pfn));
     if (f->aux == 0 || --f->aux > 0)
         return;
+    uint64_t n = folio_pages(f);
     lru_del(sim, f);
     f->flags &= ~PGF_MLOCKED;
     lru_add(sim, f);
-    sim->node[f->node].mlock--;
-    sim->events[VML_VMSTAT_unevictable_pgs_munlocked]++;
-    sim->events[VML_VMSTAT_unevictable_pgs_rescued]++;
+    sim->node[f->node].mlock -= n;
+    sim->events[VML_VMSTAT_unevictable_pgs_munlocked] += n;
+    sim->events[VML_VMSTAT_unevictable_pgs_rescued] += n;
 }

@@ -30,6 +30,7 @@
     (1u << 17)                   /* hugetlb: gives its reservation back when freed                 \
                                   * (folio_test_hugetlb_restore_reserve) */
 #define PGF_READAHEAD (1u << 18) /* PG_readahead: reaching it reads the next window */
+#define PGF_LARGE     (1u << 20) /* head of an anonymous large folio (a THP): state in sim->folios */
 #define PGF_RA_LARGE                                                                               \
     (1u << 19) /* read by a window after a file's first: Linux reads those                         \
                 * in large folios (ra->order += 2), which vmlab does not */
@@ -42,6 +43,22 @@ enum lru_list {
     LRU_ACTIVE_FILE,
     LRU_UNEVICTABLE,
     NR_LRU_LISTS,
+};
+
+/* What Linux keeps in a large folio's struct folio beyond a page's: the mapcounts and the
+ * deferred-split state (include/linux/mm_types.h: _entire_mapcount, _large_mapcount, _mm_id,
+ * _deferred_list). The head frame's aux2 holds its index + 1 in sim->folios; each subpage's own
+ * PTE mapcount stays in its frame's mapcount (page->_mapcount), zero in unmapped tail frames, so
+ * a THP costs the allocator one head frame, not 512. */
+struct large_folio {
+    int32_t entire_mapcount; /* PMD mappings */
+    int32_t large_mapcount;  /* every mapping: a PMD counts 1, each PTE 1 */
+    uint32_t nr_mapped;      /* subpages mapped by at least one PTE */
+    uint64_t mm_id[2];       /* the (at most two) address spaces mapping it, by ctx_id */
+    int32_t mm_mapcount[2];  /* their mapping counts */
+    bool maybe_shared;       /* a third mm mapped it once (folio_maybe_mapped_shared) */
+    bool partially_mapped;   /* queued for deferred split (folio_test_partially_mapped) */
+    uint32_t next_free;      /* free slots: index + 1 of the next, 0 = none */
 };
 
 /* A hugetlb pool (struct hstate): counts in huge pages, free pages on per-node LIFO lists linked
@@ -108,6 +125,8 @@ struct sim_mm {
                              * ASID slots, which a freed and reallocated sim_mm must not match */
     int owner;              /* pid of the process whose address space it is */
     bool thp_disabled;      /* MMF_DISABLE_THP: prctl(PR_SET_THP_DISABLE) */
+    struct radix deposits;  /* 2 MiB block -> pfn + 1 of the PTE table deposited with its THP */
+    uint64_t nr_deposited;  /* those tables (in VmPTE: mm_inc_nr_ptes) */
 };
 
 struct sim_task {
@@ -149,6 +168,13 @@ struct vml_sim {
     struct hstate hstates[VML_NR_HUGE_SIZES];
     struct vml_sim_stats stats;  /* TLB flushes and shootdowns */
     struct vml_thp_settings thp; /* /sys/kernel/mm/transparent_hugepage/ */
+    struct large_folio *folios;  /* by index; slots reused through free_folio */
+    uint32_t nr_folios, cap_folios, free_folio;
+    uint64_t nr_anon_thps;               /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
+    uint64_t thp_nr_anon;                /* hugepages-2048kB/stats/nr_anon: THPs alive */
+    uint64_t thp_nr_partially;           /* .../nr_anon_partially_mapped */
+    uint64_t thp_stats[VML_THP_STAT_NR]; /* hugepages-2048kB/stats/ event counters */
+    uint64_t huge_zero_pfn;              /* the huge zero folio's head + 1, 0 until used */
 };
 
 /* ---- tasks (sim.c) ---- */
@@ -193,9 +219,31 @@ int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn);
 /* A new page for a file's cache (refcount 1 held by the cache), on the file or anon LRU. */
 int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
                      uint64_t *pfn);
-/* A page gains / loses a mapping (rmap): mapcount and refcount, NR_*_MAPPED. */
-void page_add_map(struct vml_sim *sim, uint64_t pfn);
-void page_remove_map(struct vml_sim *sim, uint64_t pfn);
+/* A page gains / loses a PTE mapping in mm (rmap): mapcount and refcount, NR_*_MAPPED. A
+ * subpage of a large folio counts in the folio (its head). */
+void page_add_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn);
+void page_remove_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn);
+/* An anonymous THP (order 9, zeroed, exclusive, refcount 1, unmapped, on the inactive anon
+ * LRU), or VML_ENOMEM when no node has a free 2 MiB block. */
+int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
+                   uint64_t *pfn);
+/* A THP gains / loses a PMD mapping in mm (head: its first frame). */
+void page_add_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head);
+void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head);
+/* The head frame of the folio holding pfn (pfn itself for a single page). */
+uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn);
+/* A head frame's large-folio state, or NULL for a single page. */
+struct large_folio *folio_large(const struct vml_sim *sim, const struct frame *head);
+/* folio_precise_page_mapcount: the subpage's PTE mappings plus the folio's PMD ones. */
+int page_mapcount(const struct vml_sim *sim, uint64_t pfn);
+/* folio_mapcount: every mapping of the folio. */
+int folio_mapcount(const struct vml_sim *sim, const struct frame *head);
+/* Whether every mapping of the folio belongs to mm (folio_maybe_mapped_shared is false and the
+ * mm's count is the whole count). */
+bool folio_mapped_by_one_mm(const struct vml_sim *sim, const struct frame *head,
+                            const struct sim_mm *mm);
+/* deferred_split_folio: a large folio left partly mapped is queued (counted once). */
+void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */
 void page_put(struct vml_sim *sim, uint64_t pfn);
 void page_set_dirty(struct vml_sim *sim, uint64_t pfn);
@@ -304,6 +352,39 @@ void vma_anon_prepare(struct vml_sim *sim, struct vma *v);
 /* ---- transparent huge pages (thp.c) ---- */
 /* VML_ENOTSUP with diag's message when s holds a value the simulation does not model yet. */
 int thp_settings_check(const struct vml_thp_settings *s, struct vml_diag *diag);
+
+/* ---- PMD-mapped THP (huge_memory.c) ---- */
+#define THP_FALLBACK 100 /* VM_FAULT_FALLBACK: handle the fault with small pages */
+/* Whether the mm and the VMA allow a PMD THP under the settings (thp_vma_allowable_order
+ * without the size check) and whether [haddr, haddr + 2 MiB) lies in the VMA. */
+bool thp_vma_allowable(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v);
+bool thp_vma_suitable(const struct vma *v, uint64_t haddr);
+/* smaps' THPeligible. */
+bool thp_smaps_eligible(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v);
+bool is_huge_zero_pfn(const struct vml_sim *sim, uint64_t pfn);
+/* do_huge_pmd_anonymous_page: 0, THP_FALLBACK, or an error. */
+int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                               bool write);
+/* A write to a read-only PMD: 0 (done) or THP_FALLBACK (the PMD was split: the small page's
+ * write fault follows), or an error. */
+int do_huge_pmd_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                        const struct vml_pt_leaf *leaf);
+/* Splits the PMD at haddr into 512 PTEs if it maps a THP (thp_split_pmd); 0 when there is none. */
+int split_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t haddr);
+/* Splits the PMDs that [start, end) cuts. */
+void thp_split_edges(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
+                     uint64_t end);
+/* zap_huge_pmd for a 2 MiB leaf being unmapped (the caller clears the entry). */
+void zap_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_leaf *leaf,
+                  bool locked);
+/* copy_huge_pmd: fork's copy of a PMD leaf into child. */
+int copy_huge_pmd(struct vml_sim *sim, struct sim_mm *child, const struct vma *v,
+                  const struct vml_pt_leaf *leaf, bool cow);
+/* MADV_COLLAPSE over [start, end): 0, VML_EINVAL (a VMA that cannot have THPs, or a page
+ * collapse cannot take), VML_ENOMEM (no 2 MiB block free, or a hole in the range). */
+int thp_madvise_collapse(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end);
+/* Frees the mm's deposited tables (exit). */
+void thp_mm_destroy(struct vml_sim *sim, struct sim_mm *mm);
 
 /* ---- hugetlb (hugetlb.c) ---- */
 struct hugetlb_resv; /* a private mapping's reserve map */

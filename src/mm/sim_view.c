@@ -82,7 +82,7 @@ struct smaps_acc {
     const struct vma *v;
     uint64_t rss, pss, pss_dirty, pss_anon, pss_file, pss_shmem; /* bytes; pss << PSS_SHIFT */
     uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
-    uint64_t referenced, anonymous, locked;
+    uint64_t referenced, anonymous, locked, anon_huge;
     uint64_t shared_hugetlb, private_hugetlb;
 };
 
@@ -113,23 +113,42 @@ static void accumulate(struct smaps_acc *a, const struct frame *f, uint64_t size
     }
 }
 
-/* smaps_pte_entry + smaps_account for one present 4 KiB entry. */
+/* smaps_account for nr pages from pfn of one folio (head): one reference makes them private
+ * and whole; else each page's PSS is split by its precise mapcount, private below 2. */
+static void smaps_account(struct smaps_acc *a, const struct frame *head, uint64_t pfn, uint64_t nr,
+                          bool dirty)
+{
+    if (head->refcount == 1) {
+        accumulate(a, head, nr * PAGE_SIZE, (nr * PAGE_SIZE) << PSS_SHIFT, dirty, true);
+        return;
+    }
+    for (uint64_t i = 0; i < nr; i++) {
+        int mc = page_mapcount(a->sim, pfn + i);
+        uint64_t pss = PAGE_SIZE << PSS_SHIFT;
+        if (mc >= 2)
+            pss /= (uint64_t)mc;
+        accumulate(a, head, PAGE_SIZE, pss, dirty, mc < 2);
+    }
+}
+
+/* smaps_pte_entry / smaps_pmd_entry for one present entry. */
 static int smaps_leaf(const struct vml_pt_leaf *leaf, void *ctx)
 {
     struct smaps_acc *a = ctx;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
     if (!pte_normal_page(a->sim, leaf->entry))
-        return 0; /* the zero page is not accounted */
-    const struct frame *f = sim_frame(a->sim, pfn);
-    uint64_t size = PAGE_SIZE;
+        return 0; /* the zero pages are not accounted (vm_normal_page(_pmd) is NULL) */
+    const struct frame *f = sim_frame(a->sim, folio_head(a->sim, pfn));
+    uint64_t nr = leaf->level == 2 ? 512 : 1, size = nr * PAGE_SIZE;
     bool dirty = (leaf->entry & VML_PTE_D) || (f->flags & PGF_DIRTY);
     if (f->flags & PGF_ANON)
         a->anonymous += size;
+    if (leaf->level == 2)
+        a->anon_huge += size; /* mss->anonymous_thp */
     a->rss += size;
     if ((leaf->entry & VML_PTE_A) || (f->flags & PGF_REFERENCED))
         a->referenced += size;
-    /* One reference: private, whole; else per page by mapcount, private below 2. */
-    accumulate(a, f, size, page_pss(f), dirty, f->refcount == 1 || f->mapcount < 2);
+    smaps_account(a, f, pfn, nr, dirty);
     return 0;
 }
 
@@ -171,6 +190,7 @@ static void add_counts(struct vml_smaps_counts *c, const struct smaps_acc *a)
     c->private_dirty += a->private_dirty;
     c->referenced += a->referenced;
     c->anonymous += a->anonymous;
+    c->anon_huge_pages += a->anon_huge;
     c->locked += a->locked;
     c->shared_hugetlb += a->shared_hugetlb;
     c->private_hugetlb += a->private_hugetlb;
@@ -192,6 +212,7 @@ static void to_kb(struct vml_smaps_counts *c)
     c->private_dirty >>= 10;
     c->referenced >>= 10;
     c->anonymous >>= 10;
+    c->anon_huge_pages >>= 10;
     c->shared_hugetlb >>= 10;
     c->private_hugetlb >>= 10;
 }
@@ -203,11 +224,12 @@ static void vm_flags_text(uint64_t fl, char *buf, size_t n)
         uint64_t bit;
         const char *name;
     } names[] = {
-        { VM_READ, "rd" },      { VM_WRITE, "wr" },      { VM_EXEC, "ex" },
-        { VM_SHARED, "sh" },    { VM_MAYREAD, "mr" },    { VM_MAYWRITE, "mw" },
-        { VM_MAYEXEC, "me" },   { VM_MAYSHARE, "ms" },   { VM_GROWSDOWN, "gd" },
-        { VM_LOCKED, "lo" },    { VM_DONTEXPAND, "de" }, { VM_ACCOUNT, "ac" },
-        { VM_NORESERVE, "nr" }, { VM_HUGETLB, "ht" },
+        { VM_READ, "rd" },       { VM_WRITE, "wr" },      { VM_EXEC, "ex" },
+        { VM_SHARED, "sh" },     { VM_MAYREAD, "mr" },    { VM_MAYWRITE, "mw" },
+        { VM_MAYEXEC, "me" },    { VM_MAYSHARE, "ms" },   { VM_GROWSDOWN, "gd" },
+        { VM_LOCKED, "lo" },     { VM_DONTEXPAND, "de" }, { VM_ACCOUNT, "ac" },
+        { VM_NORESERVE, "nr" },  { VM_HUGETLB, "ht" },    { VM_HUGEPAGE, "hg" },
+        { VM_NOHUGEPAGE, "nh" },
     };
     size_t len = 0;
     buf[0] = 0;
@@ -237,8 +259,7 @@ static int show_smap(const struct vml_sim *sim, const struct sim_mm *mm, const s
     gather(sim, mm, v, &a);
     add_counts(&s.c, &a);
     to_kb(&s.c);
-    /* THPeligible: THP is not simulated yet, so no VMA is eligible. */
-    s.thp_eligible = 0;
+    s.thp_eligible = thp_smaps_eligible(sim, mm, v) ? 1 : 0;
     vm_flags_text(v->flags, flags, sizeof(flags));
     s.vm_flags = flags;
     return vml_proc_format_smaps(&s, out);
@@ -275,17 +296,21 @@ static int numa_leaf(const struct vml_pt_leaf *leaf, void *ctx)
     uint64_t pfn = vml_pte_pfn(leaf->entry);
     if (!pte_normal_page(a->sim, leaf->entry))
         return 0;
-    const struct frame *f = sim_frame(a->sim, pfn);
-    a->pages++;
+    /* gather_stats(page, md, dirty, nr_pages): a THP's PMD counts its 512 pages at once, with
+     * the first page's mapcount. */
+    const struct frame *f = sim_frame(a->sim, folio_head(a->sim, pfn));
+    uint64_t nr = leaf->level == 2 ? 512 : 1;
+    a->pages += nr;
     if (f->flags & PGF_ANON)
-        a->anon++;
+        a->anon += nr;
     if ((leaf->entry & VML_PTE_D) || (f->flags & PGF_DIRTY))
-        a->dirty++;
+        a->dirty += nr;
     if ((f->flags & PGF_ACTIVE) || page_lru(f) == LRU_UNEVICTABLE)
-        a->active++;
-    if ((uint64_t)f->mapcount > a->mapmax)
-        a->mapmax = (uint64_t)f->mapcount;
-    a->node[f->node]++;
+        a->active += nr;
+    uint64_t mc = (uint64_t)page_mapcount(a->sim, pfn);
+    if (mc > a->mapmax)
+        a->mapmax = mc;
+    a->node[f->node] += nr;
     return 0;
 }
 
@@ -341,7 +366,10 @@ static uint64_t vm_pte_kb(const struct sim_mm *mm)
      * meminfo's PageTables (pagetable_pgd_ctor, pagetable_p4d_ctor: NR_PAGETABLE). */
     struct vml_pt_stats st;
     vml_pt_stats(mm->pt, &st);
-    return (st.tables[VML_PT_PT] + st.tables[VML_PT_PD] + st.tables[VML_PT_PDPT]) * 4;
+    /* A THP's deposited table counts too (mm_inc_nr_ptes in __do_huge_pmd_anonymous_page). */
+    return (st.tables[VML_PT_PT] + st.tables[VML_PT_PD] + st.tables[VML_PT_PDPT] +
+            mm->nr_deposited) *
+           4;
 }
 
 static void status_mem(const struct sim_mm *mm, struct vml_status_mem *s)
@@ -538,6 +566,7 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->mlocked = c.n.mlock * 4;
     m->dirty = c.n.dirty * 4;
     m->anon_pages = c.n.anon_mapped * 4;
+    m->anon_huge_pages = sim->nr_anon_thps * 2048; /* NR_ANON_THPS, in kB */
     m->mapped = c.n.file_mapped * 4;
     m->shmem = c.n.shmem * 4;
     m->page_tables = c.pgtables * 4;
@@ -580,6 +609,7 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_active_file] = c.n.lru[LRU_ACTIVE_FILE];
     out->v[VML_VMSTAT_nr_unevictable] = c.n.lru[LRU_UNEVICTABLE];
     out->v[VML_VMSTAT_nr_anon_pages] = c.n.anon_mapped;
+    out->v[VML_VMSTAT_nr_anon_transparent_hugepages] = sim->nr_anon_thps; /* in THPs */
     out->v[VML_VMSTAT_nr_mapped] = c.n.file_mapped;
     out->v[VML_VMSTAT_nr_file_pages] = c.n.file_pages;
     out->v[VML_VMSTAT_nr_dirty] = c.n.dirty;

@@ -25,17 +25,15 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
         snprintf(msg, VML_BACKEND_MSG, "cpu=%.60s: %.130s", m->cpu, d.msg);
         return VML_EINVAL;
     }
-    if (m->thp == VML_THP_ALWAYS) {
-        snprintf(msg, VML_BACKEND_MSG,
-                 "thp=always: transparent huge pages are not simulated yet; use thp=never or "
-                 "thp=madvise (equivalent here: nothing asks for them)");
-        return VML_EINVAL;
-    }
     if (m->swap_bytes) {
         snprintf(msg, VML_BACKEND_MSG, "swap=%llu: swap is not simulated yet; use swap=0",
                  (unsigned long long)m->swap_bytes);
         return VML_EINVAL;
     }
+    struct vml_thp_settings thp;
+    vml_thp_defaults(&thp);
+    thp.enabled = m->thp;
+    cfg.thp = &thp;
     cfg.nr_cpus = m->nr_cpus;
     cfg.paging = m->paging_levels;
     cfg.seed = m->seed;

@@ -1,0 +1,462 @@
+/* mm/huge_memory.c: anonymous transparent huge pages mapped by a PMD (mm/huge_memory.c):
+ * eligibility (__thp_vma_allowable_orders), the fault (do_huge_pmd_anonymous_page), the huge
+ * zero page, write faults (do_huge_pmd_wp_page), PMD split (__split_huge_pmd_locked), zap
+ * (zap_huge_pmd) and fork (copy_huge_pmd).
+ *
+ * Every PMD-mapped THP has a PTE table deposited beside it (pgtable_trans_huge_deposit), counted
+ * in VmPTE and PageTables, so that a split never needs memory: it becomes the table the 512
+ * PTEs go into. The deposits of an mm live in mm->deposits, by 2 MiB block.
+ */
+#include "mm/sim_internal.h"
+
+#include <string.h>
+
+#define HPAGE_SIZE  (2ull << 20)
+#define HPAGE_MASK  (~(HPAGE_SIZE - 1))
+#define HPAGE_PAGES 512ull
+
+/* ---- deposits ------------------------------------------------------------------------------ */
+
+static int deposit(struct vml_sim *sim, struct sim_mm *mm, uint64_t haddr)
+{
+    uint64_t *slot, pfn;
+    int r = radix_reserve(&mm->deposits, haddr >> 21, &slot);
+    if (r)
+        return r;
+    if ((r = page_alloc_table(sim, mm->pt_node, &pfn)) != 0)
+        return r;
+    *slot = pfn + 1;
+    mm->nr_deposited++; /* mm_inc_nr_ptes */
+    return 0;
+}
+
+/* pgtable_trans_huge_withdraw: the table leaves the deposit (the caller uses or frees it). */
+static uint64_t withdraw(struct sim_mm *mm, uint64_t haddr)
+{
+    uint64_t *slot = radix_slot(&mm->deposits, haddr >> 21);
+    uint64_t pfn = slot && *slot ? *slot - 1 : 0;
+    if (slot)
+        *slot = 0;
+    mm->nr_deposited--;
+    return pfn;
+}
+
+static void free_table(struct vml_sim *sim, uint64_t pfn)
+{
+    vml_phys_free(sim->phys, pfn, 0);
+}
+
+static void drop_deposit(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn, void *unused)
+{
+    (void)mm;
+    (void)unused;
+    free_table(sim, pfn);
+}
+
+static void free_one(uint64_t index, uint64_t val, void *ctx)
+{
+    (void)index;
+    drop_deposit(ctx, NULL, val - 1, NULL);
+}
+
+void thp_mm_destroy(struct vml_sim *sim, struct sim_mm *mm)
+{
+    radix_free(&mm->deposits, free_one, sim);
+    mm->nr_deposited = 0;
+}
+
+/* ---- eligibility --------------------------------------------------------------------------- */
+
+/* The PMD order's policy for a VMA: hugepages-2048kB/enabled, inherit meaning the top-level
+ * file (hugepage_global_enabled / hugepage_global_always). */
+static bool policy_allows(const struct vml_thp_settings *s, const struct vma *v)
+{
+    enum vml_mthp_mode m = s->size_enabled[VML_THP_PMD_ORDER];
+    if (m == VML_MTHP_INHERIT)
+        m = s->enabled == VML_THP_ALWAYS    ? VML_MTHP_ALWAYS
+            : s->enabled == VML_THP_MADVISE ? VML_MTHP_MADVISE
+                                            : VML_MTHP_NEVER;
+    return m == VML_MTHP_ALWAYS || (m == VML_MTHP_MADVISE && (v->flags & VM_HUGEPAGE));
+}
+
+bool thp_vma_allowable(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v)
+{
+    /* vma_thp_disabled, then anonymous memory only (shmem and file THP are not simulated):
+     * vma_is_anonymous, never hugetlb or special mappings. */
+    if (mm->thp_disabled || (v->flags & (VM_NOHUGEPAGE | VM_HUGETLB | VM_SPECIAL)) || v->file)
+        return false;
+    return policy_allows(&sim->thp, v);
+}
+
+bool thp_vma_suitable(const struct vma *v, uint64_t haddr)
+{
+    return haddr >= v->start && haddr + HPAGE_SIZE <= v->end;
+}
+
+bool thp_smaps_eligible(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v)
+{
+    /* Outside a fault the size is checked at the VMA's last possible block: vm_end - 2 MiB,
+     * aligned down, must still lie inside. */
+    return v->end - v->start >= HPAGE_SIZE && thp_vma_allowable(sim, mm, v) &&
+           thp_vma_suitable(v, (v->end - HPAGE_SIZE) & HPAGE_MASK);
+}
+
+/* ---- the fault ----------------------------------------------------------------------------- */
+
+static uint64_t pmd_flags(const struct vma *v, bool writable)
+{
+    return vma_pte_flags(v, writable) | (writable ? VML_PTE_D : 0);
+}
+
+/* mm_get_huge_zero_folio: allocated at first use (thp_zero_page_alloc); kept while the machine
+ * lives, as the shrinker that frees an unused one runs only under memory pressure, which the
+ * simulation does not create yet. */
+static int huge_zero_pfn(struct vml_sim *sim, uint64_t *pfn)
+{
+    if (!sim->huge_zero_pfn) {
+        uint64_t p;
+        int r = vml_phys_alloc(sim->phys, 0, VML_THP_PMD_ORDER, VML_USE_ZERO, &p);
+        if (r) {
+            sim->events[VML_VMSTAT_thp_zero_page_alloc_failed]++;
+            return r;
+        }
+        sim->events[VML_VMSTAT_thp_zero_page_alloc]++;
+        sim->huge_zero_pfn = p + 1;
+    }
+    *pfn = sim->huge_zero_pfn - 1;
+    return 0;
+}
+
+bool is_huge_zero_pfn(const struct vml_sim *sim, uint64_t pfn)
+{
+    return sim->huge_zero_pfn && pfn == sim->huge_zero_pfn - 1;
+}
+
+int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                               bool write)
+{
+    struct sim_mm *mm = t->mm;
+    uint64_t haddr = va & HPAGE_MASK;
+    int r;
+    if (!write && !sim->cfg.no_zero_page && sim->thp.use_zero_page) {
+        /* A read maps the huge zero page, read-only, with a table deposited. */
+        uint64_t zpfn;
+        if (huge_zero_pfn(sim, &zpfn) != 0)
+            return THP_FALLBACK;
+        if ((r = deposit(sim, mm, haddr)) != 0)
+            return r;
+        r = vml_pt_map(mm->pt, haddr, zpfn, VML_PS_2M, vma_pte_flags(v, false) | VML_PTE_SPECIAL);
+        if (r)
+            drop_deposit(sim, mm, withdraw(mm, haddr), NULL);
+        return r;
+    }
+    vma_anon_prepare(sim, v);
+    uint64_t pfn;
+    r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT, &pfn);
+    if (r == VML_ENOMEM) {
+        /* No free 2 MiB block (no compaction yet): the fault falls back to small pages. */
+        sim->events[VML_VMSTAT_thp_fault_fallback]++;
+        sim->thp_stats[VML_THP_STAT_anon_fault_fallback]++;
+        return THP_FALLBACK;
+    }
+    if (r)
+        return r;
+    if ((r = deposit(sim, mm, haddr)) != 0) {
+        page_put(sim, pfn);
+        return r;
+    }
+    /* map_anon_folio_pmd: dirty, and writable where the VMA is, even for a read. */
+    bool w = v->flags & VM_WRITE;
+    if ((r = vml_pt_map(mm->pt, haddr, pfn, VML_PS_2M, pmd_flags(v, w))) != 0) {
+        drop_deposit(sim, mm, withdraw(mm, haddr), NULL);
+        page_put(sim, pfn);
+        return r;
+    }
+    page_add_pmd_map(sim, mm, pfn);
+    page_put(sim, pfn); /* the mapping holds it now */
+    mm->rss[MM_ANONPAGES] += HPAGE_PAGES;
+    if (v->flags & VM_LOCKED)
+        page_mlock(sim, pfn);
+    sim->events[VML_VMSTAT_thp_fault_alloc]++;
+    sim->thp_stats[VML_THP_STAT_anon_fault_alloc]++;
+    return 0;
+}
+
+/* ---- split --------------------------------------------------------------------------------- */
+
+int split_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t haddr)
+{
+    struct vml_pt_leaf leaf;
+    if (vml_pt_lookup(mm->pt, haddr, &leaf) != 0 || leaf.level != 2 || (v->flags & VM_HUGETLB))
+        return 0;
+    uint64_t pfn = vml_pte_pfn(leaf.entry);
+    uint64_t table = withdraw(mm, haddr);
+    sim->events[VML_VMSTAT_thp_split_pmd]++;
+    if (is_huge_zero_pfn(sim, pfn)) {
+        /* __split_huge_zero_page_pmd: 512 read-only entries of the small zero page, in the
+         * deposited table (given back here and taken again by the first small entry). */
+        free_table(sim, table);
+        vml_pt_unmap(mm->pt, haddr, haddr + HPAGE_SIZE, VML_PT_KEEP_TABLES, NULL, NULL);
+        sim_flush_range(sim, mm, haddr, haddr + HPAGE_SIZE);
+        for (uint64_t a = haddr; a < haddr + HPAGE_SIZE; a += PAGE_SIZE) {
+            int r = vml_pt_map(mm->pt, a, sim->zero_pfn, VML_PS_4K,
+                               vma_pte_flags(v, false) | VML_PTE_SPECIAL);
+            if (r)
+                return r;
+        }
+        return 0;
+    }
+    int r = vml_pt_split_huge(mm->pt, haddr, table, false);
+    if (r)
+        return r;
+    /* The folio's PMD mapping becomes 512 PTE mappings (__split_huge_pmd_locked: each subpage's
+     * mapcount rises before the entire mapcount falls, so no subpage looks unmapped). */
+    for (uint64_t i = 0; i < HPAGE_PAGES; i++)
+        page_add_map(sim, mm, pfn + i);
+    page_remove_pmd_map(sim, mm, pfn);
+    /* The 2 MiB TLB entry goes (flush_tlb_range over the PMD). */
+    sim_flush_range(sim, mm, haddr, haddr + HPAGE_SIZE);
+    return 0;
+}
+
+void thp_split_edges(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
+                     uint64_t end)
+{
+    /* A PMD that the range [start, end) cuts is split first (split_huge_pmd_address from
+     * vma_adjust_trans_huge, zap_pmd_range, change_pmd_range). */
+    if (start & ~HPAGE_MASK)
+        split_huge_pmd(sim, mm, v, start & HPAGE_MASK);
+    if (end & ~HPAGE_MASK)
+        split_huge_pmd(sim, mm, v, end & HPAGE_MASK);
+}
+
+/* ---- zap ----------------------------------------------------------------------------------- */
+
+void zap_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_leaf *leaf,
+                  bool locked)
+{
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    free_table(sim, withdraw(mm, leaf->va));
+    if (is_huge_zero_pfn(sim, pfn))
+        return;
+    mm->rss[MM_ANONPAGES] -= HPAGE_PAGES;
+    if (locked)
+        page_munlock(sim, pfn);
+    page_remove_pmd_map(sim, mm, pfn);
+}
+
+/* ---- write faults -------------------------------------------------------------------------- */
+
+int do_huge_pmd_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                        const struct vml_pt_leaf *leaf)
+{
+    struct sim_mm *mm = t->mm;
+    uint64_t haddr = leaf->va, pfn = vml_pte_pfn(leaf->entry);
+    if (is_huge_zero_pfn(sim, pfn)) {
+        /* do_huge_zero_wp_pmd (6.13+): a new THP replaces the zero PMD; only when none can be
+         * had is the PMD split and the small page written as any zero-page PTE. */
+        vma_anon_prepare(sim, v);
+        uint64_t np;
+        int r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT, &np);
+        if (r == 0) {
+            vml_pt_unmap(mm->pt, haddr, haddr + HPAGE_SIZE, VML_PT_KEEP_TABLES, NULL, NULL);
+            sim_flush_range(sim, mm, haddr, haddr + HPAGE_SIZE);
+            vml_pt_map(mm->pt, haddr, np, VML_PS_2M, pmd_flags(v, true));
+            page_add_pmd_map(sim, mm, np);
+            page_put(sim, np);
+            mm->rss[MM_ANONPAGES] += HPAGE_PAGES;
+            if (v->flags & VM_LOCKED)
+                page_mlock(sim, np);
+            sim->events[VML_VMSTAT_thp_fault_alloc]++;
+            sim->thp_stats[VML_THP_STAT_anon_fault_alloc]++;
+            return 0;
+        }
+        if (r != VML_ENOMEM)
+            return r;
+        sim->events[VML_VMSTAT_thp_fault_fallback]++;
+        sim->thp_stats[VML_THP_STAT_anon_fault_fallback]++;
+        split_huge_pmd(sim, mm, v, haddr);
+        return THP_FALLBACK;
+    }
+    struct frame *f = sim_frame(sim, pfn);
+    /* Reuse when exclusive, or when this PMD holds the only reference (folio_ref_count == 1). */
+    if ((f->flags & PGF_EXCLUSIVE) || f->refcount == 1) {
+        f->flags |= PGF_EXCLUSIVE;
+        vml_pt_protect(mm->pt, haddr, haddr + HPAGE_SIZE, VML_PTE_RW | VML_PTE_D | VML_PTE_A, 0,
+                       NULL, NULL);
+        return 0;
+    }
+    /* Shared: split the PMD and fall back to the small page's copy-on-write. */
+    split_huge_pmd(sim, mm, v, haddr);
+    (void)va;
+    return THP_FALLBACK;
+}
+
+/* ---- fork ---------------------------------------------------------------------------------- */
+
+int copy_huge_pmd(struct vml_sim *sim, struct sim_mm *child, const struct vma *v,
+                  const struct vml_pt_leaf *leaf, bool cow)
+{
+    /* copy_huge_pmd: the child gets its own deposited table and the same PMD, write-protected
+     * in both when the mapping is COW; the folio loses its exclusive mark. */
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    int r = deposit(sim, child, leaf->va);
+    if (r)
+        return r;
+    /* pmd_mkold: the child's entry is old (its smaps shows Referenced 0). */
+    uint64_t flags =
+        leaf->entry & (VML_PTE_RW | VML_PTE_US | VML_PTE_D | VML_PTE_SPECIAL | VML_PTE_NX);
+    if (cow)
+        flags &= ~VML_PTE_RW;
+    if ((r = vml_pt_map(child->pt, leaf->va, pfn, VML_PS_2M, flags)) != 0) {
+        drop_deposit(sim, child, withdraw(child, leaf->va), NULL);
+        return r;
+    }
+    if (is_huge_zero_pfn(sim, pfn))
+        return 0;
+    struct frame *f = sim_frame(sim, pfn);
+    page_add_pmd_map(sim, child, pfn);
+    f->flags &= ~PGF_EXCLUSIVE;
+    child->rss[MM_ANONPAGES] += HPAGE_PAGES;
+    (void)v;
+    return 0;
+}
+
+/* ---- MADV_COLLAPSE ------------------------------------------------------------------------ */
+
+struct collapse_scan {
+    const struct vml_sim *sim;
+    bool refuse; /* a page that collapse cannot take: not anonymous (a private file page) */
+    uint64_t present;
+};
+
+static int collapse_scan_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    struct collapse_scan *c = arg;
+    if (!pte_normal_page(c->sim, leaf->entry))
+        return 0; /* the zero page counts as none: filled with zeroes */
+    const struct frame *f = sim_frame(c->sim, folio_head(c->sim, vml_pte_pfn(leaf->entry)));
+    if (!(f->flags & PGF_ANON))
+        c->refuse = true;
+    c->present++;
+    return 0;
+}
+
+struct collapse_unmap {
+    struct vml_sim *sim;
+    struct sim_mm *mm;
+    bool locked;
+};
+
+static void collapse_drop(const struct vml_pt_leaf *leaf, void *arg)
+{
+    struct collapse_unmap *u = arg;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (!pte_normal_page(u->sim, leaf->entry))
+        return;
+    u->mm->rss[MM_ANONPAGES]--;
+    if (u->locked)
+        page_munlock(u->sim, pfn);
+    page_remove_map(u->sim, u->mm, pfn);
+}
+
+/* collapse_huge_page for one 2 MiB block mapped by a PTE table: a new THP takes the contents of
+ * the present pages (holes and zero-page entries read as zeroes), the table leaves the tree and
+ * becomes the THP's deposit. */
+static int collapse_block(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t haddr)
+{
+    struct sim_mm *mm = t->mm;
+    struct collapse_scan sc = { .sim = sim };
+    vml_pt_for_each(mm->pt, haddr, haddr + HPAGE_SIZE, collapse_scan_leaf, &sc);
+    if (sc.refuse)
+        return VML_EINVAL;
+    vma_anon_prepare(sim, v);
+    uint64_t pfn;
+    int r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT, &pfn);
+    if (r) {
+        if (r == VML_ENOMEM)
+            sim->events[VML_VMSTAT_thp_collapse_alloc_failed]++;
+        return r;
+    }
+    sim->events[VML_VMSTAT_thp_collapse_alloc]++;
+    struct collapse_unmap u = { sim, mm, (v->flags & VM_LOCKED) != 0 };
+    vml_pt_unmap(mm->pt, haddr, haddr + HPAGE_SIZE, VML_PT_KEEP_TABLES, collapse_drop, &u);
+    uint64_t table;
+    r = vml_pt_collapse_huge(mm->pt, haddr, pfn, pmd_flags(v, (v->flags & VM_WRITE) != 0), &table);
+    if (r) {
+        page_put(sim, pfn);
+        return r;
+    }
+    uint64_t *slot;
+    if ((r = radix_reserve(&mm->deposits, haddr >> 21, &slot)) != 0) {
+        free_table(sim, table);
+        return r;
+    }
+    *slot = table + 1;
+    mm->nr_deposited++;
+    sim_flush_range(sim, mm, haddr, haddr + HPAGE_SIZE);
+    page_add_pmd_map(sim, mm, pfn);
+    page_put(sim, pfn);
+    mm->rss[MM_ANONPAGES] += HPAGE_PAGES;
+    if (v->flags & VM_LOCKED)
+        page_mlock(sim, pfn);
+    return 0;
+}
+
+int thp_madvise_collapse(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end)
+{
+    /* madvise_collapse: every 2 MiB block of the range inside an anonymous VMA that THP may use
+     * regardless of the sysfs settings (TVA_FORCED_COLLAPSE: VM_NOHUGEPAGE and prctl still
+     * forbid it), synchronously, ignoring khugepaged's max_ptes_* limits. */
+    struct sim_mm *mm = t->mm;
+    int last = 0;
+    bool hole = false;
+    uint64_t cur = start;
+    for (struct vma *v = vma_find_next(mm->vmas, start); v && v->start < end; v = vma_next(v)) {
+        if (v->start > cur)
+            hole = true;
+        cur = v->end;
+        if (mm->thp_disabled || (v->flags & (VM_NOHUGEPAGE | VM_HUGETLB | VM_SPECIAL)) || v->file)
+            return VML_EINVAL;
+        uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
+        for (uint64_t h = (s + HPAGE_SIZE - 1) & HPAGE_MASK; h + HPAGE_SIZE <= e; h += HPAGE_SIZE) {
+            struct vml_pt_leaf leaf;
+            if (vml_pt_lookup(mm->pt, h, &leaf) == 0 && leaf.level == 2 &&
+                !is_huge_zero_pfn(sim, vml_pte_pfn(leaf.entry)))
+                continue; /* SCAN_PMD_MAPPED: already a THP */
+            if (vml_pt_lookup(mm->pt, h, &leaf) == 0 && leaf.level == 2)
+                split_huge_pmd(sim, mm, v, h);
+            if (vml_pt_pmd_none(mm->pt, h)) {
+                /* SCAN_PMD_NULL: nothing to collapse; madvise_collapse faults it in whole. */
+                int r = do_huge_pmd_anonymous_page(sim, t, v, h, true);
+                if (r == THP_FALLBACK)
+                    r = VML_ENOMEM;
+                if (r)
+                    last = r;
+                continue;
+            }
+            int r = collapse_block(sim, t, v, h);
+            if (r)
+                last = r;
+        }
+    }
+    if (last)
+        return last;
+    return hole || cur < end ? VML_ENOMEM : 0;
+}
+
+/* ---- stats --------------------------------------------------------------------------------- */
+
+int vml_sim_thp_stats(const struct vml_sim *sim, unsigned order, struct vml_thp_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (order < VML_MTHP_MIN_ORDER || order > VML_THP_PMD_ORDER)
+        return VML_EINVAL;
+    if (order != VML_THP_PMD_ORDER)
+        return 0; /* no mTHP sizes yet: their counters stay 0 */
+    for (unsigned i = 0; i < VML_THP_STAT_NR; i++)
+        out->ev[i] = sim->thp_stats[i];
+    out->nr_anon = sim->thp_nr_anon;
+    out->nr_anon_partially_mapped = sim->thp_nr_partially;
+    return 0;
+}
