@@ -1,10 +1,21 @@
-/* hw/assoc.c: set-associative LRU cache (see assoc.h). */
+/* hw/assoc.c: set-associative LRU cache (see assoc.h; the index of a hashed one in
+ * assoc_hash.c). */
 #include "hw/assoc.h"
 
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The way count from which a one-set cache is hashed (assoc_set_hash_min_ways). */
+static uint32_t hash_min_ways = ASSOC_HASH_MIN_WAYS;
+
+uint32_t assoc_set_hash_min_ways(uint32_t ways)
+{
+    uint32_t old = hash_min_ways;
+    hash_min_ways = ways;
+    return old;
+}
 
 /* Every set's recency order to W-1, ..., 1, 0 (unused nibbles 0xf): all empty, way 0 the next
  * victim, so empty ways fill from the lowest, as with stamps. */
@@ -30,6 +41,13 @@ int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways)
     a->sets = sets;
     a->ways = ways;
     a->set_mask = (sets & (sets - 1)) == 0 ? sets - 1 : 0;
+    if (sets == 1 && ways >= hash_min_ways && ways <= ASSOC_HASH_MAX_WAYS) {
+        if (assoc_hash_init(a) != 0) {
+            assoc_fini(a);
+            return -1;
+        }
+        return 0; /* LRU state: the index's list links (order false) */
+    }
     a->order = ways <= ASSOC_ORDER_MAX_WAYS;
     a->order_mask = assoc_nibble_mask(ways <= ASSOC_ORDER_MAX_WAYS ? ways : 0);
     reset_lru(a);
@@ -38,7 +56,7 @@ int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways)
 
 void assoc_use_stamps(struct assoc *a)
 {
-    assert(a->nr_valid == 0);
+    assert(a->nr_valid == 0 && !a->hash);
     a->order = false;
     for (uint32_t s = 0; s < a->sets; s++)
         assoc_block(a, s)[2 * a->ways] = 0; /* the only word an order used */
@@ -46,6 +64,7 @@ void assoc_use_stamps(struct assoc *a)
 
 void assoc_fini(struct assoc *a)
 {
+    assoc_hash_fini(a);
     free(a->slots);
     memset(a, 0, sizeof(*a));
 }
@@ -56,6 +75,11 @@ void assoc_fini(struct assoc *a)
 static void clear_way(struct assoc *a, uint64_t *b, uint32_t w)
 {
     uint32_t n = a->ways;
+    if (a->hash) {
+        assoc_hash_clear_way(a, w);
+        a->nr_valid--;
+        return;
+    }
     b[w] = 0;
     b[n + w] = 0;
     if (assoc_uses_order(a)) {
@@ -85,7 +109,7 @@ bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uin
                   uint64_t *old_val)
 {
     uint64_t *b = assoc_block(a, set);
-    uint32_t same = assoc_find(b, a->ways, key);
+    uint32_t same = a->hash ? assoc_hash_find(a, key) : assoc_find(b, a->ways, key);
     if (same != UINT32_MAX) {
         assoc_put(a, b, same, key, val);
         return false;
@@ -107,6 +131,13 @@ bool assoc_insert(struct assoc *a, uint32_t set, uint64_t key, uint64_t val, uin
 bool assoc_remove(struct assoc *a, uint32_t set, uint64_t key)
 {
     uint64_t *b = assoc_block(a, set);
+    if (a->hash) {
+        uint32_t w = assoc_hash_find(a, key);
+        if (w == UINT32_MAX)
+            return false;
+        clear_way(a, b, w);
+        return true;
+    }
     for (uint32_t w = 0; w < a->ways; w++) {
         if (b[w] == key) {
             clear_way(a, b, w);
@@ -121,6 +152,18 @@ size_t assoc_remove_if(struct assoc *a, assoc_pred pred, void *ctx)
     size_t removed = 0;
     if (a->nr_valid == 0)
         return 0;
+    if (a->hash) {
+        /* The valid ways only: a flush of a few entries from a big cache costs a few steps. */
+        uint64_t *b = a->slots;
+        for (uint32_t w = assoc_hash_first(a), next; w != UINT32_MAX; w = next) {
+            next = assoc_hash_next(a, w);
+            if (pred(b[w], b[a->ways + w], ctx)) {
+                clear_way(a, b, w);
+                removed++;
+            }
+        }
+        return removed;
+    }
     for (uint32_t s = 0; s < a->sets; s++) {
         uint64_t *b = assoc_block(a, s);
         for (uint32_t w = 0; w < a->ways; w++) {
@@ -140,7 +183,10 @@ void assoc_clear(struct assoc *a)
         return;
     memset(a->slots, 0, (size_t)a->sets * a->ways * 3 * sizeof(uint64_t));
     a->nr_valid = 0;
-    reset_lru(a);
+    if (a->hash)
+        assoc_hash_reset(a);
+    else
+        reset_lru(a);
 }
 
 int assoc_for_each(const struct assoc *a, assoc_visit fn, void *ctx)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/assoc_hash.h"
+
 #define ASSOC_VALID (1ull << 63) /* every stored key has it */
 
 /* Storage: one block of 3 * ways words per set, so a probe touches one set's lines only:
@@ -26,25 +28,40 @@
  * - Stamps: one last-use stamp per way (0 = empty); the victim is the smallest, the first of
  *   equal ones. A hit is one store, a fill a scan: for the L1 TLBs, whose hits are the hot
  *   path, and for sets too wide for an order.
+ * - Hashed (one set of at least ASSOC_HASH_MIN_WAYS ways, see assoc_hash.h): the way of a key
+ *   comes from a hash index, the victim from a recency list whose links are the LRU words and
+ *   a bitmap of empty ways, all O(1). The helpers below send such a cache there; the scans
+ *   (assoc_find*) stay right on its block, only slow. The MMU's fast and planned miss paths,
+ *   which write LRU state themselves, never take a hashed cache (hw/mmu.c).
  */
 #define ASSOC_ORDER_MAX_WAYS 16
+/* From this many ways up a fully associative cache is hashed. vmlab replay of random traces
+ * (docs/design.md, "Speed") breaks even at 48-64 ways; above every preset's widest array (72
+ * ways, kept on the fast and planned miss paths), hashing is 1.5-2x faster at 128 ways. */
+#define ASSOC_HASH_MIN_WAYS 128
+#define ASSOC_HASH_MAX_WAYS (1u << 30) /* the index's slot count must fit 32 bits */
 struct assoc {
-    uint32_t sets;       /* number of sets */
-    uint32_t ways;       /* ways per set */
-    uint32_t set_mask;   /* sets - 1 when sets is a power of two (0 for one set), else 0 */
-    uint32_t nr_valid;   /* valid entries in the whole cache (0: a probe can be skipped) */
-    uint64_t clock;      /* LRU time of sets that keep stamps */
-    uint64_t *slots;     /* sets blocks of keys (0 = empty way), values, LRU state */
-    uint64_t order_mask; /* nibbles of a recency order in use: assoc_nibble_mask(ways) */
-    bool order;          /* the sets keep a recency order, not stamps */
+    uint32_t sets;           /* number of sets */
+    uint32_t ways;           /* ways per set */
+    uint32_t set_mask;       /* sets - 1 when sets is a power of two (0 for one set), else 0 */
+    uint32_t nr_valid;       /* valid entries in the whole cache (0: a probe can be skipped) */
+    uint64_t clock;          /* LRU time of sets that keep stamps */
+    uint64_t *slots;         /* sets blocks of keys (0 = empty way), values, LRU state */
+    uint64_t order_mask;     /* nibbles of a recency order in use: assoc_nibble_mask(ways) */
+    bool order;              /* the sets keep a recency order, not stamps */
+    struct assoc_hash *hash; /* the index of a hashed cache, else NULL */
 };
 
-/* Allocates an empty cache (a recency order per set if it has at most 16 ways). Returns 0, or
- * -1 if the host is out of memory (nothing kept). */
+/* Allocates an empty cache: hashed if it has one set of ASSOC_HASH_MIN_WAYS ways or more, else
+ * a recency order per set if it has at most 16 ways, else stamps. Returns 0, or -1 if the host
+ * is out of memory (nothing kept). */
 int assoc_init(struct assoc *a, uint32_t sets, uint32_t ways);
-/* Makes an empty cache keep stamps: cheaper hits, dearer fills. */
+/* Makes an empty cache keep stamps: cheaper hits, dearer fills. Not for a hashed cache. */
 void assoc_use_stamps(struct assoc *a);
 void assoc_fini(struct assoc *a);
+/* Test hook: the way count from which assoc_init hashes a one-set cache (UINT32_MAX: never);
+ * returns the previous one. For comparing hashed and linear caches of the same geometry. */
+uint32_t assoc_set_hash_min_ways(uint32_t ways);
 
 /* Set of a tag (usually a virtual page number). */
 static inline uint32_t assoc_set(const struct assoc *a, uint64_t tag)
@@ -98,6 +115,8 @@ static inline __attribute__((always_inline)) void assoc_touch(struct assoc *a, u
     uint64_t *lru = b + 2 * a->ways;
     if (assoc_uses_order(a))
         lru[0] = assoc_order_front(lru[0], w);
+    else if (a->hash)
+        assoc_hash_touch(a, w);
     else
         lru[w] = ++a->clock;
 }
@@ -167,12 +186,20 @@ assoc_find_w(const struct assoc *a, const uint64_t *b, uint64_t key, uint32_t W)
     return W ? assoc_find_unrolled(b, W, key) : assoc_find_any(b, a->ways, key);
 }
 
+/* Way holding key in a set's block, or UINT32_MAX: the index of a hashed cache, else
+ * assoc_find_any. */
+static inline __attribute__((always_inline)) uint32_t assoc_find_in(const struct assoc *a,
+                                                                    const uint64_t *b, uint64_t key)
+{
+    return a->hash ? assoc_hash_find(a, key) : assoc_find_any(b, a->ways, key);
+}
+
 /* Looks key up in a set's block; on a hit marks the way most recently used and stores its
  * value. */
 static inline __attribute__((always_inline)) bool assoc_lookup_in(struct assoc *a, uint64_t *b,
                                                                   uint64_t key, uint64_t *val)
 {
-    uint32_t hit = assoc_find_any(b, a->ways, key);
+    uint32_t hit = assoc_find_in(a, b, key);
     if (hit == UINT32_MAX)
         return false;
     assoc_touch(a, b, hit);
@@ -210,18 +237,25 @@ static inline __attribute__((always_inline)) uint32_t assoc_oldest(const uint64_
     return victim;
 }
 
-/* The way to fill in a set: the last in its order, or the smallest stamp (empty ways have 0). */
+/* The way to fill in a set: the last in its order, or the smallest stamp (empty ways have 0),
+ * or the hashed cache's lowest empty way, else its least recently used. */
 static inline uint32_t assoc_victim(const struct assoc *a, const uint64_t *b)
 {
     const uint64_t *lru = b + 2 * a->ways;
     if (assoc_uses_order(a))
         return (uint32_t)(lru[0] >> (4 * (a->ways - 1))) & 15u;
+    if (a->hash)
+        return assoc_hash_victim(a);
     return assoc_oldest(lru, a->ways);
 }
 
 /* Stores key and value in way w and makes it the most recently used. */
 static inline void assoc_put(struct assoc *a, uint64_t *b, uint32_t w, uint64_t key, uint64_t val)
 {
+    if (a->hash) {
+        assoc_hash_put(a, w, key, val);
+        return;
+    }
     b[w] = key;
     b[a->ways + w] = val;
     assoc_touch(a, b, w);
@@ -239,6 +273,10 @@ assoc_insert_absent_in(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val,
     for (uint32_t w = 0; w < n; w++)
         assert(b[w] != key && "assoc_insert_absent: the key is present");
 #endif
+    /* A hashed cache's fill keeps its index: assoc_insert's, whose search of the index for the
+     * (absent) key is one probe. */
+    if (a->hash)
+        return assoc_insert(a, 0, key, val, old_key, NULL);
     if (assoc_uses_order(a)) {
         /* The victim is the last of the order: it moves from position n - 1 to the front. */
         uint64_t order = lru[0];
@@ -282,6 +320,7 @@ static inline __attribute__((always_inline)) void assoc_fill_prepare_w(struct as
     const uint64_t *lru = b + 2 * n;
 #ifndef NDEBUG
     assert(!W || (a->ways == W && a->order == ORD));
+    assert(!a->hash && "assoc_fill_prepare: the planned miss path never takes a hashed cache");
     for (uint32_t w = 0; w < n; w++)
         assert(b[w] != key && "assoc_fill_prepare: the key is present");
 #endif
@@ -333,7 +372,8 @@ static inline __attribute__((always_inline)) bool assoc_fill_commit(const struct
     return assoc_fill_commit_w(f, val, 0, false);
 }
 
-/* assoc_insert_absent_in without the evicted key: the miss paths' fills. */
+/* assoc_insert_absent_in without the evicted key: the miss paths' fills (not for a hashed
+ * cache, as assoc_fill_prepare). */
 static inline __attribute__((always_inline)) bool
 assoc_insert_absent_any(struct assoc *a, uint64_t *b, uint64_t key, uint64_t val)
 {
@@ -352,7 +392,8 @@ static inline bool assoc_insert_absent(struct assoc *a, uint32_t set, uint64_t k
 /* Removes key from set if present; returns whether it was. */
 bool assoc_remove(struct assoc *a, uint32_t set, uint64_t key);
 
-/* Removes every entry for which pred returns true; returns how many. */
+/* Removes every entry for which pred returns true, in no particular order (a hashed cache goes
+ * down its recency list: only the valid ways); returns how many. */
 typedef bool (*assoc_pred)(uint64_t key, uint64_t val, void *ctx);
 size_t assoc_remove_if(struct assoc *a, assoc_pred pred, void *ctx);
 

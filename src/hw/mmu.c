@@ -64,7 +64,8 @@ struct miss_arr {
 
 /* The miss path of an access kind (data, fetch): the common case after the fast path's probe
  * missed, precomputed at creation (keys at CR3 load). ok when both levels exist and every
- * array has a power-of-two number of sets; otherwise translate_slow does everything. */
+ * array has a power-of-two number of sets and none is hashed (assoc.h); otherwise
+ * translate_slow does everything. */
 struct miss_plan {
     bool ok;
     uint8_t l1, l2;                    /* TLB levels */
@@ -179,7 +180,7 @@ static void set_fast_pcid(struct vml_cpu *cpu)
 }
 
 /* The miss path's view of level t's array for each page size; false if an array's sets are
- * not a power of two. */
+ * not a power of two, or it is hashed (the miss path scans blocks and writes LRU state). */
 static bool plan_level(struct tlb_level *t, struct miss_arr *x)
 {
     bool ok = true;
@@ -188,7 +189,7 @@ static bool plan_level(struct tlb_level *t, struct miss_arr *x)
         if (t->array_of[ps] < 0)
             continue;
         struct assoc *a = &t->arr[t->array_of[ps]];
-        ok &= a->set_mask != 0 || a->sets == 1;
+        ok &= (a->set_mask != 0 || a->sets == 1) && !a->hash;
         x[ps] = (struct miss_arr){ .a = a,
                                    .slots = a->slots,
                                    .stride = 3 * a->ways,
@@ -221,10 +222,11 @@ static void plan_misses(struct vml_cpu *cpu)
         m->c2 = &cpu->hot.stats.tlb[m->l2];
         bool ok1 = plan_level(&cpu->tlb[m->l1], m->l1a);
         bool ok2 = plan_level(&cpu->tlb[m->l2], m->l2a);
-        bool pwc_pow2 = true;
+        bool pwc_ok = true;
         for (unsigned p = 0; p < VML_PWC_NR; p++)
-            pwc_pow2 &= !cpu->pwc_on[p] || cpu->pwc[p].set_mask != 0 || cpu->pwc[p].sets == 1;
-        m->ok = ok1 && ok2 && pwc_pow2 && cpu->hot.fast[f].a && cpu->tlb[m->l2].nr_arrays > 0;
+            pwc_ok &= !cpu->pwc_on[p] ||
+                      ((cpu->pwc[p].set_mask != 0 || cpu->pwc[p].sets == 1) && !cpu->pwc[p].hash);
+        m->ok = ok1 && ok2 && pwc_ok && cpu->hot.fast[f].a && cpu->tlb[m->l2].nr_arrays > 0;
         m->fps = (uint8_t)cpu->hot.fast[f].ps;
         m->quick4k = m->l1a[VML_PS_4K].a && m->l2a[VML_PS_4K].a;
         m->l2_cycles = cpu->model.lat.l1_hit + cpu->model.lat.stlb_hit;
@@ -288,7 +290,8 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         struct tlb_level *t = &cpu->tlb[f ? VML_TLB_L1I : VML_TLB_L1D];
         struct assoc *a = t->nr_probes ? &t->arr[t->probes[0].array] : NULL;
         cpu->hot.fast[f].level = t;
-        cpu->hot.fast[f].a = a && (a->set_mask || a->sets == 1) ? a : NULL;
+        /* Not a hashed array: the fast path scans its block and stamps the way itself. */
+        cpu->hot.fast[f].a = a && (a->set_mask || a->sets == 1) && !a->hash ? a : NULL;
         /* Its hits are the hot path: one store each with stamps. */
         if (cpu->hot.fast[f].a)
             assoc_use_stamps(cpu->hot.fast[f].a);
@@ -501,7 +504,7 @@ static inline __attribute__((always_inline)) void pwc_probe(struct vml_cpu *cpu,
         uint64_t tag = (va & VA57) >> pp->shift, key = cpu->pwc_key_base | (tag << 12);
         uint64_t set = pp->pow2 ? tag & pp->set_mask : tag % a->sets;
         uint64_t *b = pp->slots + set * pp->stride;
-        uint32_t hit = b[pp->memo] == key ? pp->memo : assoc_find_any(b, a->ways, key);
+        uint32_t hit = b[pp->memo] == key ? pp->memo : assoc_find_in(a, b, key);
         if (hit != UINT32_MAX) {
             pp->memo = hit;
             assoc_touch(a, b, hit);

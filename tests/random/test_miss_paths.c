@@ -1,14 +1,18 @@
-/* test_miss_paths.c: the planned miss path (translate_miss) against the general slow path, and
- * vml_mmu_translate against the inline hit path replay uses (mmu_hit, mmu_translate_after).
+/* test_miss_paths.c: the planned miss path (translate_miss) against the general slow path,
+ * vml_mmu_translate against the inline hit path replay uses (mmu_hit, mmu_translate_after), and
+ * hashed fully associative arrays (hw/assoc_hash.c) against linear ones.
  *
- * Three identical worlds (same RAM, address spaces and CPU models, so the same pfns) run the
+ * Five identical worlds (same RAM, address spaces and CPU models, so the same pfns) run the
  * same random sequence of map, unmap, protect, INVLPG, CR3 load, flush and translate
  * operations; the CPUs of the second world are forced onto the general path, the third
- * translates as replay does. Every translation's result and fault, every CPU's counters and, at
- * the end, every page-table entry (A and D bits included) must be equal: the miss path and the
- * inline hit path are optimisations, not models. The models cover both kinds of
- * LRU state, power-of-two and other set counts (the latter fall back to the general path),
- * splintering, an L2 iTLB, 5-level paging, no PCIDs and no page-walk caches.
+ * translates as replay does, the fourth never hashes an array (however wide) and the fifth
+ * hashes every fully associative one (however narrow; assoc_set_hash_min_ways). Every
+ * translation's result and fault, every CPU's counters and, at the end, every page-table entry
+ * (A and D bits included) must be equal: the miss path, the inline hit path and the hashed
+ * index are optimisations, not models. The models cover the three kinds of LRU state,
+ * power-of-two and other set counts (the latter fall back to the general path), splintering,
+ * an L2 iTLB, 5-level paging, no PCIDs, no page-walk caches, and arrays wide enough to be
+ * hashed in every place: L1 (no fast path then), second level, L2 iTLB, page-walk caches.
  *
  * Fixed seed; VMLAB_SEED and VMLAB_OPS override it. A failure prints the seed and the step.
  */
@@ -30,7 +34,7 @@
 
 #define NSP  3   /* address spaces: 4-level, 4-level, 5-level */
 #define NREC 256 /* recently mapped addresses, where most translations go */
-#define NW   3   /* worlds */
+#define NW   5   /* worlds */
 
 static const char *const specs[] = {
     "skylake",
@@ -42,6 +46,9 @@ static const char *const specs[] = {
     "skylake:pcid=off,smep=off,smap=off,1g=off,pwc.pd=0,pwc.pdpt=0,pwc.pml4=0",
     "zen3:l1d.all=64xfull,stlb.4k+2m=64x16,pwc.pd=64x8,la57=on",
     "skylake:stlb.4k=576x9,stlb.2m=32x4,pwc.pd=32x16",
+    ("skylake:l1d.4k=256xfull,l1i.4k=128xfull,stlb.4k+2m=4096xfull,stlb.1g=160xfull,"
+     "pwc.pd=512xfull,pwc.pdpt=128xfull"),
+    "zen3:stlb.4k+2m=2048xfull,l2i.4k+2m=512xfull,la57=on",
 };
 #define NCPU (sizeof(specs) / sizeof(specs[0]))
 
@@ -62,7 +69,8 @@ struct run {
     unsigned long step;
     uint64_t rec[NREC];
     unsigned nrec;
-    struct world w[3]; /* [1]: general path only; [2]: translates through mmu_hit */
+    struct world w[NW]; /* [1]: general path only; [2]: translates through mmu_hit; [3]: no
+                         * hashed array; [4]: every fully associative array hashed */
 };
 
 #define FAIL(r, ...)                                                                               \
@@ -86,8 +94,15 @@ static uint64_t below(struct run *r, uint64_t n)
     return rnd(r) % n;
 }
 
-static void world_init(struct world *w, bool general)
+/* The hashing threshold (assoc_set_hash_min_ways) of each world's arrays. */
+static uint32_t world_hash_min(unsigned w)
 {
+    return w == 3 ? UINT32_MAX : w == 4 ? 1 : ASSOC_HASH_MIN_WAYS;
+}
+
+static void world_init(struct world *w, bool general, uint32_t hash_min)
+{
+    uint32_t old_min = assoc_set_hash_min_ways(hash_min);
     struct vml_phys_config cfg = { .ram_bytes = 16 * VML_GiB, .nr_nodes = 1 };
     assert_int_equal(vml_phys_create(&cfg, &w->phys, NULL), 0);
     for (unsigned s = 0; s < NSP; s++)
@@ -106,6 +121,7 @@ static void world_init(struct world *w, bool general)
         assert_int_equal(
             vml_cpu_load_cr3(w->cpu[c], vml_pt_root(w->sp[s]), sp_levels[s], s + 1, false), 0);
     }
+    assoc_set_hash_min_ways(old_min);
 }
 
 static void world_fini(struct world *w)
@@ -172,7 +188,10 @@ static void check_stats(struct run *r)
             if (memcmp(vml_cpu_stats(r->w[0].cpu[c]), vml_cpu_stats(r->w[w].cpu[c]),
                        sizeof(struct vml_mmu_stats)) != 0)
                 FAIL(r, "CPU %s: counters differ between the miss path and the %s", specs[c],
-                     w == 1 ? "general path" : "inline hit path");
+                     w == 1   ? "general path"
+                     : w == 2 ? "inline hit path"
+                     : w == 3 ? "world without hashed arrays"
+                              : "world with every fully associative array hashed");
 }
 
 static void op_translate(struct run *r)
@@ -187,16 +206,21 @@ static void op_translate(struct run *r)
         for (unsigned c = 0; c < NCPU; c++) {
             struct vml_xlate x[NW];
             int ret[NW];
-            for (unsigned k = 0; k < 2; k++) {
+            for (unsigned k = 0; k < NW; k++) {
+                if (k == 2)
+                    continue; /* below */
                 memset(&x[k], 0, sizeof(x[k]));
                 ret[k] = vml_mmu_translate(r->w[k].cpu[c], va, acc, user, &x[k]);
             }
-            if (ret[0] != ret[1] || x[0].cycles != x[1].cycles || x[0].src != x[1].src ||
-                x[0].walk_refs != x[1].walk_refs ||
-                (ret[0] == 0 && (x[0].pa != x[1].pa || x[0].ps != x[1].ps)) ||
-                (ret[0] != 0 && memcmp(&x[0].fault, &x[1].fault, sizeof(x[0].fault)) != 0))
-                FAIL(r, "CPU %s: translation of 0x%llx differs (%d src %u, %d src %u)", specs[c],
-                     (unsigned long long)va, ret[0], x[0].src, ret[1], x[1].src);
+            for (unsigned k = 1; k < NW; k++)
+                if (k != 2 &&
+                    (ret[0] != ret[k] || x[0].cycles != x[k].cycles || x[0].src != x[k].src ||
+                     x[0].walk_refs != x[k].walk_refs ||
+                     (ret[0] == 0 && (x[0].pa != x[k].pa || x[0].ps != x[k].ps)) ||
+                     (ret[0] != 0 && memcmp(&x[0].fault, &x[k].fault, sizeof(x[0].fault)) != 0)))
+                    FAIL(r,
+                         "CPU %s: translation of 0x%llx differs in world %u (%d src %u, %d src %u)",
+                         specs[c], (unsigned long long)va, k, ret[0], x[0].src, ret[k], x[k].src);
             /* As replay translates: a plain L1 hit inline (its size only), the rest after. */
             uint64_t *block = NULL;
             memset(&x[2], 0, sizeof(x[2]));
@@ -238,8 +262,9 @@ static void op_map(struct run *r)
                     page_free(r->w[w].phys, pfn, ps);
             }
         }
-        if (ret[0] != ret[1] || ret[0] != ret[2])
-            FAIL(r, "map differs: %d, %d, %d", ret[0], ret[1], ret[2]);
+        for (unsigned w = 1; w < NW; w++)
+            if (ret[0] != ret[w])
+                FAIL(r, "map differs in world %u: %d, %d", w, ret[0], ret[w]);
         if (ret[0] == 0 && s == 0)
             r->rec[r->nrec < NREC ? r->nrec++ : below(r, NREC)] = va;
     }
@@ -318,7 +343,8 @@ static int collect(const struct vml_pt_leaf *l, void *ctx)
 static void check_tables(struct run *r)
 {
     for (unsigned s = 0; s < NSP; s++) {
-        struct leaves ls[NW] = { { 0 }, { 0 }, { 0 } };
+        struct leaves ls[NW];
+        memset(ls, 0, sizeof(ls));
         for (unsigned w = 0; w < NW; w++)
             vml_pt_for_each(r->w[w].sp[s], 0, ~0ull, collect, &ls[w]);
         for (unsigned w = 1; w < NW; w++)
@@ -336,7 +362,7 @@ static int run_seed(uint64_t seed, unsigned long n)
     assert_non_null(r);
     r->seed = r->rng = seed;
     for (unsigned w = 0; w < NW; w++)
-        world_init(&r->w[w], w == 1);
+        world_init(&r->w[w], w == 1, world_hash_min(w));
     unsigned long walks = 0;
     for (r->step = 0; r->step < n; r->step++) {
         step(r);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "hw/assoc.h" /* ASSOC_HASH_MIN_WAYS, assoc_set_hash_min_ways */
 #include "random_seeds.h"
 #include "vmlab/vmlab.h"
 
@@ -102,6 +103,84 @@ static void test_tiny_tlb(void **state)
     (void)state;
     hand_counted_tiny_tlb(false);
     hand_counted_tiny_tlb(true);
+}
+
+/* Three sequential passes, one read per page, over `pages` populated pages, on a machine whose
+ * STLB is one fully associative LRU array of 4096 entries (hashed unless hash_min says
+ * otherwise), with an L1 dTLB of one 2-way set and no page-walk caches; returns the stats. */
+static struct vml_replay_stats fa_stlb_passes(unsigned pages, uint32_t hash_min)
+{
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = 64ull << 20;
+    cfg.phys.nr_nodes = 1;
+    assert_int_equal(vml_cpu_model_parse("skylake:l1d.4k=2x2,stlb.4k+2m=4096xfull,pwc.pml4=0,"
+                                         "pwc.pdpt=0,pwc.pd=0",
+                                         &cfg.cpu, NULL),
+                     0);
+    cfg.nr_cpus = 1;
+    cfg.paging = 4;
+    struct vml_sim *sim;
+    uint32_t old = assoc_set_hash_min_ways(hash_min);
+    assert_int_equal(vml_sim_create(&cfg, &sim, NULL), 0);
+    assoc_set_hash_min_ways(old);
+    int pid;
+    uint64_t b;
+    assert_int_equal(vml_sim_spawn(sim, "t", &pid), 0);
+    assert_int_equal(vml_sim_mmap(sim, pid, 0, pages * PG, RW,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_POPULATE, -1, 0,
+                                  &b),
+                     0);
+    struct vml_trace_rec *t = calloc(3 * (size_t)pages, sizeof(*t));
+    assert_non_null(t);
+    for (size_t i = 0; i < 3 * (size_t)pages; i++)
+        t[i] = rec(b + (i % pages) * PG, VML_READ, 8);
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_attach(sim, pid, false, &r), 0);
+    assert_int_equal(vml_replay_feed(r, t, 3 * (size_t)pages, NULL, NULL), 0);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    vml_replay_destroy(r);
+    char why[256];
+    assert_int_equal(vml_sim_check(sim, why, sizeof(why)), 0);
+    vml_sim_destroy(sim);
+    free(t);
+    return s;
+}
+
+/* A 4096-entry fully associative STLB, hashed and linear (the same geometry with hashing off),
+ * counted by hand. The 2-entry L1 misses every read of a cycle over thousands of pages; a walk
+ * reads 4 entries and costs 1 + 8 + 5 + 4 x 24 = 110 cycles, an STLB hit 1 + 8 = 9.
+ * - 4096 pages: the first pass walks each page once and fills the STLB exactly; the next two
+ *   hit it for every page: 8192 hits, 4096 walks, 4096 x 110 + 8192 x 9 = 524288 cycles.
+ * - 4097 pages: one more than the STLB holds, so LRU always evicts the page the cycle reaches
+ *   next: every read of every pass walks, 12291 walks, 12291 x 110 = 1352010 cycles. (A
+ *   replacement other than LRU, most recently used or random, would keep some pages.) */
+static void test_fa_stlb_hand_counted(void **state)
+{
+    (void)state;
+    assert_true(ASSOC_HASH_MIN_WAYS <= 4096); /* the array is hashed by default */
+    for (unsigned k = 0; k < 2; k++) {
+        uint32_t hash_min = k ? UINT32_MAX : ASSOC_HASH_MIN_WAYS;
+        struct vml_replay_stats s = fa_stlb_passes(4096, hash_min);
+        assert_int_equal(s.records, 12288);
+        assert_int_equal(s.mmu.tlb[VML_TLB_L1D].hits[VML_PS_4K], 0);
+        assert_int_equal(s.mmu.tlb[VML_TLB_L1D].misses[VML_PS_4K], 12288);
+        assert_int_equal(s.mmu.tlb[VML_TLB_STLB].hits[VML_PS_4K], 8192);
+        assert_int_equal(s.mmu.tlb[VML_TLB_STLB].misses[VML_PS_4K], 4096);
+        assert_int_equal(s.mmu.walks, 4096);
+        assert_int_equal(s.mmu.walk_refs, 4 * 4096);
+        assert_int_equal(s.mmu.cycles, 524288);
+        assert_int_equal(s.minor_faults + s.major_faults, 0);
+
+        s = fa_stlb_passes(4097, hash_min);
+        assert_int_equal(s.records, 12291);
+        assert_int_equal(s.mmu.tlb[VML_TLB_STLB].hits[VML_PS_4K], 0);
+        assert_int_equal(s.mmu.tlb[VML_TLB_STLB].misses[VML_PS_4K], 12291);
+        assert_int_equal(s.mmu.walks, 12291);
+        assert_int_equal(s.mmu.walk_refs, 4 * 12291);
+        assert_int_equal(s.mmu.cycles, 1352010);
+    }
 }
 
 /* A write after reads of the same page: the read left a clean entry, so the write is no
@@ -618,13 +697,21 @@ static void test_shortcut_exact(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tiny_tlb),           cmocka_unit_test(test_write_after_read),
-        cmocka_unit_test(test_demand_mapping),     cmocka_unit_test(test_huge_pages),
-        cmocka_unit_test(test_attached_segv),      cmocka_unit_test(test_bad_records),
-        cmocka_unit_test(test_prefetch_no_effect), cmocka_unit_test(test_shortcut_exact),
-        cmocka_unit_test(test_retries_apart),      cmocka_unit_test(test_top_of_user_space),
-        cmocka_unit_test(test_below_min_addr),     cmocka_unit_test(test_huge_pages_small_ram),
-        cmocka_unit_test(test_1g_fallback),        cmocka_unit_test(test_ram_exhausted),
+        cmocka_unit_test(test_tiny_tlb),
+        cmocka_unit_test(test_write_after_read),
+        cmocka_unit_test(test_demand_mapping),
+        cmocka_unit_test(test_huge_pages),
+        cmocka_unit_test(test_attached_segv),
+        cmocka_unit_test(test_bad_records),
+        cmocka_unit_test(test_prefetch_no_effect),
+        cmocka_unit_test(test_shortcut_exact),
+        cmocka_unit_test(test_retries_apart),
+        cmocka_unit_test(test_top_of_user_space),
+        cmocka_unit_test(test_below_min_addr),
+        cmocka_unit_test(test_huge_pages_small_ram),
+        cmocka_unit_test(test_1g_fallback),
+        cmocka_unit_test(test_ram_exhausted),
+        cmocka_unit_test(test_fa_stlb_hand_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
