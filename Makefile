@@ -1,8 +1,7 @@
 # vmlab: thin wrapper over CMake presets. `make run` and `make test` do all set-up themselves.
-FUZZ_SECONDS ?= 60
 CMAKE_Q := cmake --log-level=WARNING
 
-.PHONY: all deps run test bench fuzz format fidelity-report clean
+.PHONY: all deps run test bench fuzz fuzz-long format fidelity-report clean
 
 all: deps
 	$(CMAKE_Q) --preset release >/dev/null
@@ -33,10 +32,17 @@ bench: all
 	./build/release/bench_trace_read
 	bash bench/bench_ps.sh $(CURDIR)/build/release/vmlab
 
+# Each libFuzzer harness for FUZZ_SECONDS (fuzz: 60 by default, new inputs left in
+# build/fuzz/corpus-*; fuzz-long: 600, then the ones adding coverage merged into the corpora).
 fuzz: deps
 	$(CMAKE_Q) --preset fuzz >/dev/null
 	cmake --build --preset fuzz
-	bash tests/fuzz/run_all.sh build/fuzz $(FUZZ_SECONDS)
+	bash tests/fuzz/run_all.sh build/fuzz $(or $(FUZZ_SECONDS),60)
+
+fuzz-long: deps
+	$(CMAKE_Q) --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	bash tests/fuzz/run_all.sh --merge build/fuzz $(or $(FUZZ_SECONDS),600)
 
 fidelity-report: all
 	bash scripts/fidelity-report.sh $(CURDIR)/build/release/vmlab

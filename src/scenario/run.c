@@ -324,6 +324,9 @@ static int open_trace(struct run *r, uint64_t start, uint64_t end, struct vml_tr
     const struct vml_op *op = r->op;
     const char *t = op->u.replay.trace;
     struct vml_diag d = { 0 };
+    /* Out here, not in the file branch: an open error's d.file points into it, and
+     * trace_error reads it after that branch. */
+    char path[2 * VML_SCN_WORD_MAX];
     int e;
     if (strncmp(t, "gen:", 4) == 0) {
         struct vml_gen_config g;
@@ -337,7 +340,6 @@ static int open_trace(struct run *r, uint64_t start, uint64_t end, struct vml_tr
         }
         e = vml_trace_open_gen(&g, rd, &d);
     } else {
-        char path[2 * VML_SCN_WORD_MAX];
         const char *file = r->s->file, *slash = file ? strrchr(file, '/') : NULL;
         if (t[0] != '/' && strcmp(t, "-") != 0 && slash)
             snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - file), file, t);
