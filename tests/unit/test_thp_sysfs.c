@@ -91,8 +91,7 @@ static void test_table(void **state)
         assert_string_equal(vml_thp_file(i), defaults_text[i].file);
         assert_int_equal(vml_thp_find(defaults_text[i].file), (int)i);
         char abs[128];
-        snprintf(abs, sizeof(abs), "/sys/kernel/mm/transparent_hugepage/%s",
-                 defaults_text[i].file);
+        snprintf(abs, sizeof(abs), "/sys/kernel/mm/transparent_hugepage/%s", defaults_text[i].file);
         assert_int_equal(vml_thp_find(abs), (int)i);
     }
     assert_null(vml_thp_file(N_DEFAULTS));
