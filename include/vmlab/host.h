@@ -14,8 +14,11 @@
 #include "vmlab/trace.h"
 
 /* The running kernel as a backend. Machine settings that cannot apply (RAM, nodes, CPU model,
- * cpus, seed) are reported as not applied; the paging mode, THP mode and swap are checked and
- * reported. touch ... exec is not supported (the agents cannot execute zeroed pages). */
+ * cpus, seed) are reported as not applied; the paging mode and swap are checked and reported.
+ * The THP files the scenario sets (machine thp=, thp.FILE=, set) and the hugetlb pools are
+ * written when vmlab may (root) and put back when the backend is destroyed, or when SIGINT,
+ * SIGTERM, SIGHUP or SIGQUIT ends the process first (host/settings.h). touch ... exec is not
+ * supported (the agents cannot execute zeroed pages). */
 int vml_backend_linux(struct vml_backend *out);
 
 /* Whether the running kernel maps the shared zero page on reads of untouched anonymous memory
@@ -27,6 +30,12 @@ int vml_host_zero_page(bool *uses);
 /* Whether MADV_DONTNEED frees the page-table page it leaves empty (CONFIG_PT_RECLAIM, 6.14+ on
  * x86-64); probed like the zero page. 0, or VML_E*. */
 int vml_host_pt_reclaim(bool *reclaims);
+
+/* This kernel's THP settings: the files of /sys/kernel/mm/transparent_hugepage/ that vmlab
+ * models (vml_thp_file), read into s; a file this kernel lacks keeps vml_thp_defaults' value,
+ * and *have gets bit (1u << i) for each file read. 0; VML_ENOENT without the directory (a kernel
+ * without THP); VML_EINVAL when a file holds what vml_thp_store refuses (diag names it). */
+int vml_host_thp(struct vml_thp_settings *s, uint32_t *have, struct vml_diag *diag);
 
 /* read_ahead_kb of the block device holding the directory dir, in bytes: how much the page
  * cache reads ahead at most. VML_EINVAL when dir is on no block device (tmpfs, overlay,

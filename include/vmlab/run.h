@@ -25,8 +25,10 @@ struct vml_backend {
     const char *name; /* "sim", "linux" */
     void *ctx;
     /* Sets the machine up from the scenario's settings; may append notes (settings not applied,
-     * settings checked) to notes. */
-    int (*start)(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, char *msg);
+     * settings checked) to notes. A failure that one key of the machine line causes sets *col to
+     * that key's column (it is 0 otherwise: the line). */
+    int (*start)(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, unsigned *col,
+                 char *msg);
     void (*destroy)(void *ctx);
     int (*spawn)(void *ctx, const char *name, int *pid, char *msg);
     int (*fork)(void *ctx, int pid, const char *child_name, int *child, char *msg);
@@ -56,6 +58,15 @@ struct vml_backend {
     uint64_t (*file_size)(void *ctx, int file);
     int (*file_io)(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write, char *msg);
     int (*cpu_run)(void *ctx, unsigned cpu, int pid, char *msg);
+    /* Kernel settings. set: a write of value to path (a file of the scenario's path table,
+     * absolute, the value checked as the kernel checks it), as an administrator's
+     * echo VALUE > PATH, for the rest of the run; it may append a note (what the file held).
+     * thp_text: every THP file as `grep -r . /sys/kernel/mm/transparent_hugepage/` prints it,
+     * "FILE:CONTENT" (FILE relative to that directory), in vml_thp_file's order; a file this
+     * machine lacks is left out. thp_disable: prctl(PR_SET_THP_DISABLE, on) in pid. */
+    int (*set)(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg);
+    int (*thp_text)(void *ctx, struct vml_text *out, char *msg);
+    int (*thp_disable)(void *ctx, int pid, bool on, char *msg);
     /* A /proc file: per process (pid) or system (pid 0); for maps, smaps and numa_maps,
      * [start, end) other than 0, 0 selects the VMAs overlapping it. VML_EINVAL (with msg) for a
      * file the backend does not have. */
@@ -103,7 +114,7 @@ struct vml_run_result {
 
 /* What a run leaves for comparison (vmlab diff): per process, its status memory lines when it
  * was created and at the end, and per named live mapping the smaps counters summed over the
- * VMAs overlapping it; the hugetlb pool when the scenario sizes it. */
+ * VMAs overlapping it; the hugetlb pool when the scenario sizes it; what each show thp read. */
 struct vml_snap_map {
     char name[VML_SCN_NAME_MAX];
     uint64_t start, len;
@@ -158,10 +169,18 @@ struct vml_snap_pool {
     uint64_t total, free, rsvd, surp;
 };
 
+/* What a `show thp` printed (thp_text), at its line: the settings in force then. */
+struct vml_snap_text {
+    unsigned line;
+    char *text; /* NUL-terminated, owned */
+};
+
 struct vml_snapshot {
     struct vml_snap_proc *procs;
     size_t n_procs;
     struct vml_snap_pool pool;
+    struct vml_snap_text *thp; /* each show thp, in order */
+    size_t n_thp;
     struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
     size_t n_ops;
 };

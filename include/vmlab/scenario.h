@@ -29,6 +29,7 @@
 #define VML_SCN_MAX_CPUS  256         /* machine cpus=N: 1..256 */
 #define VML_SCN_LINE_MAX  (1u << 20)  /* a line: at most 1 MiB, its CR and LF not counted */
 #define VML_SCN_TEXT_MAX  (16u << 20) /* a scenario: at most 16 MiB */
+#define VML_SCN_VALUE_MAX 64          /* set PATH VALUE: a value of at most 63 bytes */
 
 /* Machine defaults when the scenario has no machine line or leaves a key out. */
 #define VML_SCN_DEFAULT_RAM (4ull << 30) /* 4 GiB */
@@ -40,7 +41,7 @@
 #define VML_MCFG_PAGING     (1u << 3)
 #define VML_MCFG_CPUS       (1u << 4)
 #define VML_MCFG_SEED       (1u << 5)
-#define VML_MCFG_THP        (1u << 6)
+#define VML_MCFG_THP        (1u << 6) /* thp= or any thp.FILE= (thp_given says which) */
 #define VML_MCFG_SWAP       (1u << 7)
 #define VML_MCFG_ZERO_PAGE  (1u << 8)
 #define VML_MCFG_HUGEPAGES  (1u << 9)
@@ -57,18 +58,21 @@ struct vml_machine_cfg {
     unsigned paging_levels;     /* 4 (48-bit) or 5 (57-bit); 4 */
     unsigned nr_cpus;           /* simulated CPUs, 1..VML_SCN_MAX_CPUS; 1 */
     uint64_t seed;              /* seed of every pseudo-random choice; 0 */
-    enum vml_thp_mode thp;      /* THP mode; VML_THP_MADVISE */
-    uint64_t swap_bytes;        /* swap space, bytes, a multiple of 4 KiB; 0 = no swap */
-    bool no_zero_page;          /* zero_page=off: reads of untouched anonymous memory allocate
-                                 * (kernels that forbid the zero page); false */
-    bool no_pt_reclaim;         /* pt_reclaim=off: MADV_DONTNEED keeps the PTE tables it empties
-                                 * (kernels without CONFIG_PT_RECLAIM); false */
-    uint64_t readahead_bytes;   /* readahead=SIZE: the most the page cache reads ahead at once
-                                 * (the disk's read_ahead_kb), a multiple of 4K, 0 = none; 128K */
+    struct vml_thp_settings thp; /* every file of /sys/kernel/mm/transparent_hugepage/ (thp=
+                                  * is thp.enabled); vml_thp_defaults for the files not given */
+    uint64_t swap_bytes;         /* swap space, bytes, a multiple of 4 KiB; 0 = no swap */
+    bool no_zero_page;           /* zero_page=off: reads of untouched anonymous memory allocate
+                                  * (kernels that forbid the zero page); false */
+    bool no_pt_reclaim;          /* pt_reclaim=off: MADV_DONTNEED keeps the PTE tables it empties
+                                  * (kernels without CONFIG_PT_RECLAIM); false */
+    uint64_t readahead_bytes;    /* readahead=SIZE: the most the page cache reads ahead at once
+                                  * (the disk's read_ahead_kb), a multiple of 4K, 0 = none; 128K */
     uint64_t hugepages[VML_NR_HUGE_SIZES]; /* hugepages=2M:N,1G:N: hugetlb pool sizes, by
                                             * enum vml_huge_size; 0 */
     unsigned hugepages_given;              /* bit (1 << size): that size was written */
     unsigned given;                        /* VML_MCFG_* bits of the keys the machine line set */
+    uint32_t thp_given;                 /* bit (1u << i): the line set THP file i (vml_thp_file) */
+    unsigned thp_col[VML_THP_NR_FILES]; /* the column of each given THP key, for messages */
 };
 
 enum vml_op_kind {
@@ -91,6 +95,9 @@ enum vml_op_kind {
     VML_OP_SHOW,        /* show [P] FILE [MAP]: u.show; proc is "" for a system file */
     VML_OP_EXPECT,      /* expect ...: u.expect; proc is "" for a system file */
     VML_OP_REPLAY,      /* P replay TRACE [in MAP[START:END]] [format=F] [limit=N]: u.replay */
+    VML_OP_SET,         /* set PATH VALUE: u.set; proc is "" */
+    VML_OP_SHOW_THP,    /* show thp: the THP sysfs files; proc is "" */
+    VML_OP_PRCTL,       /* P prctl thp_disable on|off: u.prctl */
     VML_OP_NR_KINDS,
 };
 
@@ -111,7 +118,23 @@ enum vml_backing {
 /* madvise advice. */
 enum vml_advice {
     VML_ADV_DONTNEED = 0, /* MADV_DONTNEED */
+    VML_ADV_HUGEPAGE,     /* MADV_HUGEPAGE */
+    VML_ADV_NOHUGEPAGE,   /* MADV_NOHUGEPAGE */
+    VML_ADV_COLLAPSE,     /* MADV_COLLAPSE */
     VML_NR_ADVICE,
+};
+
+/* The directories of kernel setting files that set can write (the path table of
+ * scenario/settings.c): a file is a directory and an index into its table. */
+enum vml_setting_dir {
+    VML_SETTING_THP = 0, /* /sys/kernel/mm/transparent_hugepage/: vml_thp_file's index */
+    VML_NR_SETTING_DIRS,
+};
+
+/* prctl options the scenario language has. */
+enum vml_prctl_opt {
+    VML_PRCTL_THP_DISABLE = 0, /* PR_SET_THP_DISABLE */
+    VML_NR_PRCTL,
 };
 
 /* /proc files show and expect name. The first VML_PROCFILE_NR_PER_PROCESS are per process
@@ -241,6 +264,17 @@ struct vml_op {
             enum vml_trace_format format; /* format=, VML_TRACE_AUTO if not given */
             uint64_t limit;               /* records at most; 0 = all */
         } replay;                         /* REPLAY */
+        struct {
+            enum vml_setting_dir dir;      /* which table the file is in */
+            unsigned file;                 /* its index there */
+            char path[VML_SCN_WORD_MAX];   /* the absolute path as written */
+            char value[VML_SCN_VALUE_MAX]; /* what is written, checked as the kernel does */
+            unsigned value_col;            /* the value's column, for messages */
+        } set;                             /* SET */
+        struct {
+            enum vml_prctl_opt opt;
+            bool on;
+        } prctl; /* PRCTL */
     } u;
 };
 
@@ -274,8 +308,9 @@ int vml_scenario_load(const char *path, struct vml_scenario **out, struct vml_di
 void vml_scenario_free(struct vml_scenario *s);
 
 /* The language's word for an operation ("mmap", "file create", "cpu run"), a /proc file
- * ("smaps_rollup"), a comparison ("<="); "?" for values out of range. */
+ * ("smaps_rollup"), a comparison ("<="), an advice ("hugepage"); "?" for values out of range. */
 const char *vml_op_kind_name(enum vml_op_kind kind);
+const char *vml_advice_name(enum vml_advice a);
 const char *vml_procfile_name(enum vml_procfile f);
 const char *vml_cmp_name(enum vml_cmp c);
 

@@ -94,6 +94,9 @@ const struct vml_thp_settings *vml_sim_thp(const struct vml_sim *sim);
  * refused with VML_ENOTSUP rather than accepted and ignored. */
 int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_t len,
                       struct vml_diag *diag);
+/* Whether the simulation models every value of s: 0, or VML_ENOTSUP with diag's message naming
+ * the file and what to write instead (the check vml_sim_create and vml_sim_thp_store make). */
+int vml_sim_thp_check(const struct vml_thp_settings *s, struct vml_diag *diag);
 
 /* hugepages-<4 << order>kB/stats/ (order 2..9): VML_EINVAL for another order. */
 int vml_sim_thp_stats(const struct vml_sim *sim, unsigned order, struct vml_thp_stats *out);

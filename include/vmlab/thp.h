@@ -16,11 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* transparent_hugepage/enabled (enum transparent_hugepage_flag's two bits). */
+/* transparent_hugepage/enabled (enum transparent_hugepage_flag's two bits), in the order the
+ * kernel prints them: the store keeps the index of the word written. */
 enum vml_thp_mode {
-    VML_THP_NEVER = 0,
+    VML_THP_ALWAYS = 0,
     VML_THP_MADVISE = 1, /* the default of this machine class (TRANSPARENT_HUGEPAGE_MADVISE) */
-    VML_THP_ALWAYS = 2,
+    VML_THP_NEVER = 2,
 };
 
 /* transparent_hugepage/defrag, in the order the kernel prints them. */
@@ -107,8 +108,12 @@ struct vml_thp_stats {
 /* The kernel's defaults (those of this machine class's config). */
 void vml_thp_defaults(struct vml_thp_settings *s);
 
-/* The settable files, by index 0..vml_thp_nr_files()-1, as paths relative to
- * /sys/kernel/mm/transparent_hugepage/. */
+/* The directory the files are in, with its trailing slash. */
+#define VML_THP_SYSFS_DIR "/sys/kernel/mm/transparent_hugepage/"
+
+/* The settable files, by index 0..vml_thp_nr_files()-1 (VML_THP_NR_FILES), as paths relative to
+ * VML_THP_SYSFS_DIR. */
+#define VML_THP_NR_FILES 19
 size_t vml_thp_nr_files(void);
 const char *vml_thp_file(size_t i);
 /* The index of a file name (relative, or the absolute sysfs path), or -1. */
@@ -118,6 +123,9 @@ int vml_thp_find(const char *name);
  * VML_THP_SHOW_MAX bytes). */
 #define VML_THP_SHOW_MAX 96
 void vml_thp_show(const struct vml_thp_settings *s, size_t i, char *buf);
+/* The file's value as one would write it to the file ("madvise", "511", "1"), NUL-terminated,
+ * into buf (at least VML_THP_SHOW_MAX bytes): vml_thp_store takes it back unchanged. */
+void vml_thp_value(const struct vml_thp_settings *s, size_t i, char *buf);
 /* A write of value (one trailing newline allowed, as `echo` writes) to the file, with the
  * kernel's checks (the store method's -EINVAL): VML_EINVAL and diag's message name the value and
  * what the file accepts. Nothing changes on error. */

@@ -17,14 +17,17 @@ static void help(FILE *out)
           "  - per named mapping, every smaps field summed over its VMAs, the number of VMAs,\n"
           "    VmFlags and THPeligible;\n"
           "  - per operation, the minor and major faults of the process that did it, and the\n"
-          "    change of meminfo AnonPages, Mapped, Shmem, Mlocked, Unevictable, Cached, Dirty.\n"
+          "    change of meminfo AnonPages, Mapped, Shmem, Mlocked, Unevictable, Cached, Dirty;\n"
+          "  - at each 'show thp', every THP file of /sys/kernel/mm/transparent_hugepage/.\n"
           "Prints each field simulated, real and the difference, then a verdict. A field that\n"
           "cannot be compared exactly says why instead (\"not comparable: ...\").\n\n"
-          "The simulator follows this kernel's zero page, CONFIG_PT_RECLAIM and the read_ahead_kb\n"
-          "of the disk holding $TMPDIR unless the scenario sets zero_page=, pt_reclaim= or\n"
-          "readahead= (the first lines say what it found). meminfo is system-wide: readings are\n"
-          "settled, a change counts only if a quiet window after it saw nothing move, and the\n"
-          "real side runs again (up to 5 times) until two runs agree; run it on a quiet machine.\n"
+          "The simulator follows this kernel's zero page, CONFIG_PT_RECLAIM, THP settings and the\n"
+          "read_ahead_kb of the disk holding $TMPDIR unless the scenario sets zero_page=,\n"
+          "pt_reclaim=, thp=, thp.FILE= or readahead= (the first lines say what it found). The\n"
+          "THP files the scenario sets are written for the run on this kernel (as root) and put\n"
+          "back after it. meminfo is system-wide: readings are settled, a change counts only if\n"
+          "a quiet window after it saw nothing move, and the real side runs again (up to 5\n"
+          "times) until two runs agree; run it on a quiet machine.\n"
           "The rules are in docs/fidelity.md.\n\n"
           "  --quiet   print only the rows that differ or cannot be compared, and the verdict\n\n"
           "Exit status: 0 no field differs, 1 a field differs or a run failed, 2 usage or\n"
@@ -39,7 +42,7 @@ static void print_quiet(char *table)
     bool in_differ = false;
     for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
         if (strncmp(line, "process", 7) == 0 || strncmp(line, "operation", 9) == 0 ||
-            strncmp(line, "hugetlb", 7) == 0) {
+            strncmp(line, "hugetlb", 7) == 0 || strncmp(line, "thp settings", 12) == 0) {
             proc = line;
             section = NULL;
             in_differ = false;
@@ -64,11 +67,64 @@ static void print_quiet(char *table)
     }
 }
 
+/* The THP files the scenario's machine line does not set take this kernel's values (the Linux
+ * side runs with them; the files it sets are written there for the run, as root). A value the
+ * simulation does not model yet is an error that says how to set the file instead. */
+static int follow_thp(struct vml_scenario *s, bool quiet)
+{
+    struct vml_machine_cfg *m = &s->machine;
+    struct vml_thp_settings k, def;
+    uint32_t have = 0;
+    struct vml_diag d = { 0 };
+    int e = vml_host_thp(&k, &have, &d);
+    if (e == VML_ENOENT) {
+        /* A kernel without THP makes none: as enabled=never. */
+        k.enabled = VML_THP_NEVER;
+        if (!quiet)
+            printf("note: this kernel has no transparent huge pages (%s): simulating "
+                   "thp.enabled=never unless the scenario sets it\n",
+                   d.msg);
+    } else if (e) {
+        return cli_error(EXIT_FAIL, "diff: this kernel's THP settings cannot be read: %s", d.msg);
+    }
+    vml_thp_defaults(&def);
+    char list[512] = "";
+    size_t n = 0;
+    unsigned others = 0;
+    for (size_t i = 0; i < vml_thp_nr_files(); i++) {
+        char v[VML_THP_SHOW_MAX], dv[VML_THP_SHOW_MAX];
+        vml_thp_value(&k, i, v);
+        vml_thp_value(&def, i, dv);
+        if (i < 3 || strcmp(v, dv) != 0)
+            n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%s=%s",
+                                  n ? " " : "", vml_thp_file(i), v);
+        else
+            others++;
+        if (!(m->thp_given & (1u << i)))
+            vml_thp_store(&m->thp, i, v, strlen(v), NULL);
+    }
+    if (vml_sim_thp_check(&m->thp, &d))
+        return cli_error(EXIT_FAIL,
+                         "diff: this kernel's THP settings are not simulated yet: %s (set the file "
+                         "on the scenario's machine line, machine thp.FILE=VALUE; vmlab writes it "
+                         "for the run as root)",
+                         d.msg);
+    if (!quiet && e == 0)
+        printf("note: this kernel's THP settings (%s%s) are simulated where the scenario does not "
+               "set them\n",
+               list, others ? ", the other files at vmlab's defaults" : "");
+    return 0;
+}
+
 /* The simulator follows this kernel's traits (does it map the shared zero page, does
- * MADV_DONTNEED free emptied page tables) unless the scenario names them: both change the
- * figures compared. A trait that cannot be probed is an error that says how to name it. */
+ * MADV_DONTNEED free emptied page tables, its THP settings) unless the scenario names them: they
+ * change the figures compared. A trait that cannot be probed is an error that says how to name
+ * it. */
 static int follow_kernel(struct vml_scenario *s, bool quiet)
 {
+    int te = follow_thp(s, quiet);
+    if (te)
+        return te;
     if (!(s->machine.given & VML_MCFG_ZERO_PAGE)) {
         bool uses_zero = true;
         int e = vml_host_zero_page(&uses_zero);

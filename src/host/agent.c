@@ -387,6 +387,7 @@ static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
     case AG_READ: r = do_io(q, false); break;
     case AG_WRITE: r = do_io(q, true); break;
     case AG_FORK: r = do_fork(q, p, pass_fd); break;
+    case AG_THP_DISABLE: r = prctl(PR_SET_THP_DISABLE, q->addr ? 1 : 0, 0, 0, 0); break;
     case AG_CPU: {
         cpu_set_t set;
         CPU_ZERO(&set);

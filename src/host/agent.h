@@ -45,7 +45,8 @@ enum agent_op {
     AG_FORK,
     AG_EXIT,
     AG_CPU,
-    AG_ACCESS, /* len addresses follow in one packet: bit 63 set for a store */
+    AG_ACCESS,      /* len addresses follow in one packet: bit 63 set for a store */
+    AG_THP_DISABLE, /* prctl(PR_SET_THP_DISABLE, addr != 0) */
 };
 
 struct agent_req {

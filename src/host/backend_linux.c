@@ -8,6 +8,8 @@
 #define _GNU_SOURCE /* memfd_create, MAP_FIXED_NOREPLACE, MAP_POPULATE */
 
 #include "host/agent.h"
+#include "host/settings.h"
+#include "host/thp_kernel.h"
 #include "util/grow.h"
 #include "util/text.h"
 #include "vmlab/host.h"
@@ -273,50 +275,60 @@ static struct agent *add_agent(struct linb *b, int pid, int sock)
 
 /* ---- machine ------------------------------------------------------------------------------- */
 
-static bool read_small(const char *path, char *buf, size_t n)
+/* The machine line's THP files: written for the run when the kernel holds something else and
+ * vmlab may (root), put back by lb_destroy. As with hugepages=, a setting the kernel cannot be
+ * given is a note ending in "(differs)", not an error: the machine line describes the machine
+ * the scenario wants, and on Linux what cannot be had is reported (the fidelity suite skips a
+ * scenario on such a note); a set statement, an operation, fails instead. */
+static void apply_thp(const struct vml_machine_cfg *m, struct vml_text *notes)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t k = fread(buf, 1, n - 1, f);
-    buf[k] = 0;
-    fclose(f);
-    return true;
+    for (size_t i = 0; i < vml_thp_nr_files(); i++) {
+        if (!(m->thp_given & (1u << i)))
+            continue;
+        char path[SETTING_PATH_MAX], want[VML_THP_SHOW_MAX], was[SETTING_VALUE_MAX], key[64];
+        snprintf(path, sizeof(path), "%s%s", VML_THP_SYSFS_DIR, vml_thp_file(i));
+        snprintf(key, sizeof(key), "thp%s%s", i ? "." : "", i ? vml_thp_file(i) : "");
+        vml_thp_value(&m->thp, i, want);
+        bool changed = false;
+        int e = host_setting_write(path, want, was, &changed);
+        if (e == ENOENT)
+            text_printf(notes, "linux: %s=%s asked, this kernel has no %s (differs)\n", key, want,
+                        path);
+        else if (e)
+            text_printf(notes,
+                        "linux: %s=%s asked, the kernel has %s (differs: cannot set it: %s%s)\n",
+                        key, want, was[0] ? was : "?", strerror(e),
+                        e == EACCES || e == EPERM ? "; run as root" : "");
+        else if (changed)
+            text_printf(notes,
+                        "linux: %s=%s asked, the kernel had %s: set for the run, put back when it "
+                        "ends\n",
+                        key, want, was);
+        else
+            text_printf(notes, "linux: %s=%s asked, the kernel has it\n", key, want);
+    }
 }
 
-/* The bracketed word of a sysfs choice file: "always [madvise] never" -> madvise. */
-static const char *chosen(char *buf)
-{
-    char *a = strchr(buf, '['), *z = a ? strchr(a, ']') : NULL;
-    if (!a || !z)
-        return "?";
-    *z = 0;
-    return a + 1;
-}
-
-static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, char *msg)
+static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes,
+                    unsigned *col, char *msg)
 {
     struct linb *b = ctx;
     const char *tmp = getenv("TMPDIR");
     snprintf(b->dir, sizeof(b->dir), "%s/vmlab.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(b->dir))
         return sys_error(errno, msg);
+    (void)col; /* what cannot be applied is a note, not an error */
     /* What the kernel has that the scenario asked for. */
-    static const char *thp_names[] = { "never", "madvise", "always" };
-    char buf[256];
     if (m->given & (VML_MCFG_RAM | VML_MCFG_NODES | VML_MCFG_CPU | VML_MCFG_CPUS | VML_MCFG_SEED))
         text_printf(notes,
                     "linux: ram, nodes, cpu, cpus and seed are not applied: this is the real "
                     "machine (%ld CPUs online; 'cpu N run' for others is not applied)\n",
                     sysconf(_SC_NPROCESSORS_ONLN));
-    if (m->given & VML_MCFG_THP) {
-        const char *have =
-            read_small("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf))
-                ? chosen(buf)
-                : "unknown";
-        text_printf(notes, "linux: thp=%s asked, the kernel has %s%s\n", thp_names[m->thp], have,
-                    strcmp(have, thp_names[m->thp]) == 0 ? "" : " (differs)");
-    }
+    /* THP changes what faults do: the kernel's settings always, then what the scenario sets. */
+    host_thp_note(notes);
+    host_thp_extras(notes);
+    if (m->given & VML_MCFG_THP)
+        apply_thp(m, notes);
     if (m->given & VML_MCFG_PAGING) {
         /* 5-level paging is in use when user addresses above 47 bits are possible: probe with
          * a hint there (the kernel honours it only with LA57). */
@@ -404,6 +416,11 @@ static void lb_destroy(void *ctx)
             pool_write(i, b->pool_was[i]);
     if (b->dir[0])
         rmdir(b->dir);
+    /* The THP files the run set. A failure cannot wait for a caller (destroy returns nothing)
+     * and leaves the machine changed: say so where the user sees it. */
+    char what[SETTING_PATH_MAX + SETTING_VALUE_MAX + 64];
+    if (host_settings_restore(what, sizeof(what)))
+        fprintf(stderr, "vmlab: cannot put %s; write it back by hand\n", what);
     free(b->agents);
     free(b->files);
     free(b->dirs);
@@ -443,6 +460,7 @@ static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
     }
     if (p == 0) {
         close(sv[0]);
+        host_settings_child();
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         prctl(PR_SET_NAME, name, 0, 0, 0);
         agent_main(sv[1], true);
@@ -797,6 +815,39 @@ static int lb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, 
     return simple(b, pid, &q, msg);
 }
 
+/* set: the file is written as root writes it, after its old value is journalled for
+ * lb_destroy (and the signal handlers) to put back. */
+static int lb_set(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg)
+{
+    (void)ctx;
+    char was[SETTING_VALUE_MAX] = "";
+    bool changed = false;
+    int e = host_setting_write(path, value, was, &changed);
+    if (e) {
+        snprintf(msg, VML_BACKEND_MSG, "cannot write %.120s: %s%s", path, strerror(e),
+                 e == EACCES || e == EPERM ? " (run as root)"
+                 : e == ENOENT             ? " (this kernel has no such file)"
+                                           : "");
+        return e == ENOENT ? VML_ENOENT : VML_EINVAL;
+    }
+    if (changed)
+        text_printf(notes, "linux: %s was %s, now %s (put back when the run ends)\n", path, was,
+                    value);
+    return text_status(notes);
+}
+
+static int lb_thp_text(void *ctx, struct vml_text *out, char *msg)
+{
+    (void)ctx;
+    return host_thp_text(out, msg);
+}
+
+static int lb_thp_disable(void *ctx, int pid, bool on, char *msg)
+{
+    struct agent_req q = { .op = AG_THP_DISABLE, .addr = on };
+    return simple(ctx, pid, &q, msg);
+}
+
 static int lb_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
 {
     /* CPUs the machine lacks are not applied (start() said so for cpus=). */
@@ -1044,6 +1095,9 @@ int vml_backend_linux(struct vml_backend *out)
         .file_size = lb_file_size,
         .file_io = lb_file_io,
         .cpu_run = lb_cpu_run,
+        .set = lb_set,
+        .thp_text = lb_thp_text,
+        .thp_disable = lb_thp_disable,
         .proc_text = lb_proc_text,
         .status_of = lb_status_of,
         .check = NULL,

@@ -46,6 +46,11 @@ int thp_settings_check(const struct vml_thp_settings *s, struct vml_diag *diag)
     return VML_ENOTSUP;
 }
 
+int vml_sim_thp_check(const struct vml_thp_settings *s, struct vml_diag *diag)
+{
+    return thp_settings_check(s, diag);
+}
+
 int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_t len,
                       struct vml_diag *diag)
 {

@@ -59,8 +59,9 @@ static const struct file files[] = {
     { "khugepaged/defrag", FLAG, NULL, OFF(khugepaged_defrag), 0, 1 },
 };
 #define NR_FILES (sizeof(files) / sizeof(files[0]))
+_Static_assert(NR_FILES == VML_THP_NR_FILES, "VML_THP_NR_FILES counts the table");
 
-#define SYSFS_DIR "/sys/kernel/mm/transparent_hugepage/"
+#define SYSFS_DIR VML_THP_SYSFS_DIR
 
 void vml_thp_defaults(struct vml_thp_settings *s)
 {
@@ -127,6 +128,20 @@ void vml_thp_show(const struct vml_thp_settings *s, size_t i, char *buf)
                                   c ? " " : "", f->choices[c]);
         snprintf(buf + n, VML_THP_SHOW_MAX - n, "\n");
     }
+}
+
+void vml_thp_value(const struct vml_thp_settings *s, size_t i, char *buf)
+{
+    buf[0] = 0;
+    if (i >= NR_FILES)
+        return;
+    const struct file *f = &files[i];
+    if (f->kind == FLAG)
+        snprintf(buf, VML_THP_SHOW_MAX, "%d", *(const bool *)field(s, i) ? 1 : 0);
+    else if (f->kind == U32)
+        snprintf(buf, VML_THP_SHOW_MAX, "%u", *(const uint32_t *)field(s, i));
+    else
+        snprintf(buf, VML_THP_SHOW_MAX, "%s", f->choices[*(const int *)field(s, i)]);
 }
 
 /* What a file accepts, for messages. */

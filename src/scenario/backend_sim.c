@@ -1,4 +1,5 @@
 /* scenario/backend_sim.c: the simulator as a scenario backend (a thin layer over sim.h). */
+#include "util/text.h"
 #include "vmlab/replay.h"
 #include "vmlab/run.h"
 
@@ -12,7 +13,40 @@ struct simb {
     struct vml_replay *replay; /* between replay_begin and replay_end */
 };
 
-static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes, char *msg)
+/* The machine line's THP keys, checked in the order they were written against what the
+ * simulation models (vml_sim_thp_check): the first it refuses is the error, at that key. Then
+ * the whole settings, whose other files vmlab diff may have taken from the kernel. */
+static int check_thp(const struct vml_machine_cfg *m, unsigned *col, char *msg)
+{
+    struct vml_thp_settings s;
+    struct vml_diag d = { 0 };
+    uint32_t left = m->thp_given;
+    vml_thp_defaults(&s);
+    while (left) {
+        size_t first = 0;
+        for (size_t i = 0; i < VML_THP_NR_FILES; i++)
+            if ((left & (1u << i)) &&
+                (!(left & (1u << first)) || m->thp_col[i] < m->thp_col[first]))
+                first = i;
+        left &= ~(1u << first);
+        char v[VML_THP_SHOW_MAX];
+        vml_thp_value(&m->thp, first, v);
+        vml_thp_store(&s, first, v, strlen(v), NULL);
+        if (vml_sim_thp_check(&s, &d)) {
+            *col = m->thp_col[first];
+            snprintf(msg, VML_BACKEND_MSG, "%.199s", d.msg);
+            return VML_ENOTSUP;
+        }
+    }
+    if (vml_sim_thp_check(&m->thp, &d)) {
+        snprintf(msg, VML_BACKEND_MSG, "%.199s", d.msg);
+        return VML_ENOTSUP;
+    }
+    return 0;
+}
+
+static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes,
+                    unsigned *col, char *msg)
 {
     struct simb *b = ctx;
     (void)notes;
@@ -25,15 +59,15 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
         snprintf(msg, VML_BACKEND_MSG, "cpu=%.60s: %.130s", m->cpu, d.msg);
         return VML_EINVAL;
     }
+    int tr = check_thp(m, col, msg);
+    if (tr)
+        return tr;
+    cfg.thp = &m->thp;
     if (m->swap_bytes) {
         snprintf(msg, VML_BACKEND_MSG, "swap=%llu: swap is not simulated yet; use swap=0",
                  (unsigned long long)m->swap_bytes);
         return VML_EINVAL;
     }
-    struct vml_thp_settings thp;
-    vml_thp_defaults(&thp);
-    thp.enabled = m->thp;
-    cfg.thp = &thp;
     cfg.nr_cpus = m->nr_cpus;
     cfg.paging = m->paging_levels;
     cfg.seed = m->seed;
@@ -274,6 +308,43 @@ static int sb_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
     return vml_sim_run_on(b->sim, cpu, pid);
 }
 
+/* set: the THP files are the simulator's settings (vml_sim_thp_store refuses, with its reason,
+ * a value the simulation does not model yet). */
+static int sb_set(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg)
+{
+    struct simb *b = ctx;
+    (void)notes;
+    int i = vml_thp_find(path);
+    if (i < 0) {
+        snprintf(msg, VML_BACKEND_MSG, "%.150s is not simulated", path);
+        return VML_EINVAL;
+    }
+    struct vml_diag d = { 0 };
+    int r = vml_sim_thp_store(b->sim, (size_t)i, value, strlen(value), &d);
+    if (r)
+        snprintf(msg, VML_BACKEND_MSG, "%.199s", d.msg);
+    return r;
+}
+
+static int sb_thp_text(void *ctx, struct vml_text *out, char *msg)
+{
+    struct simb *b = ctx;
+    (void)msg;
+    const struct vml_thp_settings *s = vml_sim_thp(b->sim);
+    for (size_t i = 0; i < vml_thp_nr_files(); i++) {
+        char buf[VML_THP_SHOW_MAX];
+        vml_thp_show(s, i, buf);
+        text_printf(out, "%s:%s", vml_thp_file(i), buf);
+    }
+    return text_status(out);
+}
+
+static int sb_thp_disable(void *ctx, int pid, bool on, char *msg)
+{
+    (void)msg;
+    return vml_sim_set_thp_disable(((struct simb *)ctx)->sim, pid, on);
+}
+
 static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
                         struct vml_text *out, char *msg)
 {
@@ -363,6 +434,9 @@ int vml_backend_sim(struct vml_backend *out)
         .file_size = sb_file_size,
         .file_io = sb_file_io,
         .cpu_run = sb_cpu_run,
+        .set = sb_set,
+        .thp_text = sb_thp_text,
+        .thp_disable = sb_thp_disable,
         .proc_text = sb_proc_text,
         .status_of = sb_status_of,
         .check = sb_check,

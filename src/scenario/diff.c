@@ -17,12 +17,14 @@
  *   - per measured operation (VML_RUN_MEASURE), the page faults its process took and the change
  *     of settled meminfo lines must be equal; a measurement a side could not take says why;
  *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
- *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal.
+ *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
+ *   - at each show thp, every THP file must read the same (a file one side lacks differs).
  */
 #include "util/text.h"
 #include "vmlab/run.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 struct field {
@@ -188,6 +190,50 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
                     quiet == 1 ? "" : "s");
 }
 
+/* The content of file name in a show thp text ("FILE:CONTENT" lines), into buf; false when
+ * the text has no such file. */
+static bool thp_line(const char *text, const char *name, size_t n, char *buf, size_t cap)
+{
+    for (const char *l = text; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        if (len > n && memcmp(l, name, n) == 0 && l[n] == ':') {
+            snprintf(buf, cap, "%.*s", (int)(len - n - 1), l + n + 1);
+            return true;
+        }
+        l += len + (nl ? 1 : 0);
+    }
+    return false;
+}
+
+/* One show thp: each file as the simulator had it against the kernel's. */
+static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_text *b,
+                        struct vml_text *out, struct tally *t)
+{
+    text_printf(out, "thp settings shown at line %u\n", a->line);
+    for (int side = 0; side < 2; side++) {
+        const char *text = side ? b->text : a->text, *other = side ? a->text : b->text;
+        for (const char *l = text; *l;) {
+            const char *nl = strchr(l, '\n'), *colon = strchr(l, ':');
+            size_t len = nl ? (size_t)(nl - l) : strlen(l);
+            char name[128], va[128], vb[128];
+            if (colon && colon < l + len && (size_t)(colon - l) < sizeof(name)) {
+                size_t n = (size_t)(colon - l);
+                snprintf(name, sizeof(name), "%.*s", (int)n, l);
+                bool there = thp_line(other, name, n, side ? va : vb, sizeof(va));
+                if (!side) {
+                    snprintf(va, sizeof(va), "%.*s", (int)(len - n - 1), colon + 1);
+                    text_row(out, t, name, va, there ? vb : "(no such file)");
+                } else if (!there) {
+                    snprintf(vb, sizeof(vb), "%.*s", (int)(len - n - 1), colon + 1);
+                    text_row(out, t, name, "(no such file)", vb);
+                }
+            }
+            l += len + (nl ? 1 : 0);
+        }
+    }
+}
+
 static const char *death_name(const struct vml_snap_proc *p)
 {
     if (p->alive)
@@ -248,6 +294,14 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
         row(out, &t, "HugePages_Free", (int64_t)sim->pool.free, (int64_t)real->pool.free, "");
         row(out, &t, "HugePages_Rsvd", (int64_t)sim->pool.rsvd, (int64_t)real->pool.rsvd, "");
         row(out, &t, "HugePages_Surp", (int64_t)sim->pool.surp, (int64_t)real->pool.surp, "");
+    }
+    for (size_t i = 0; i < sim->n_thp && i < real->n_thp; i++)
+        compare_thp(&sim->thp[i], &real->thp[i], out, &t);
+    if (sim->n_thp != real->n_thp) {
+        t.compared++;
+        t.differ++;
+        text_printf(out, "show thp: %zu simulated, %zu on linux   <-- differs\n", sim->n_thp,
+                    real->n_thp);
     }
     for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)
         compare_op(&sim->ops[i], &real->ops[i], out, &t);

@@ -193,10 +193,11 @@ void measure_end(struct measure *m, struct vml_snap_op *rec)
 
 #define CTX struct measure *m = ctx
 
-static int m_start(void *ctx, const struct vml_machine_cfg *mc, struct vml_text *notes, char *msg)
+static int m_start(void *ctx, const struct vml_machine_cfg *mc, struct vml_text *notes,
+                   unsigned *col, char *msg)
 {
     CTX;
-    return m->in->start(m->in->ctx, mc, notes, msg);
+    return m->in->start(m->in->ctx, mc, notes, col, msg);
 }
 
 static void m_destroy(void *ctx)
@@ -388,6 +389,29 @@ static int m_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
     return r;
 }
 
+/* Settings are not measured (run.c: measured), and show thp reads. */
+static int m_set(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg)
+{
+    CTX;
+    return m->in->set(m->in->ctx, path, value, notes, msg);
+}
+
+static int m_thp_text(void *ctx, struct vml_text *out, char *msg)
+{
+    CTX;
+    return m->in->thp_text(m->in->ctx, out, msg);
+}
+
+static int m_thp_disable(void *ctx, int pid, bool on, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->thp_disable(m->in->ctx, pid, on, msg);
+    win_close(m, &w);
+    return r;
+}
+
 static int m_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
                        struct vml_text *out, char *msg)
 {
@@ -449,6 +473,9 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .file_size = m_file_size,
         .file_io = m_file_io,
         .cpu_run = m_cpu_run,
+        .set = in->set ? m_set : NULL,
+        .thp_text = in->thp_text ? m_thp_text : NULL,
+        .thp_disable = in->thp_disable ? m_thp_disable : NULL,
         .proc_text = m_proc_text,
         .status_of = m_status_of,
         .check = in->check ? m_check : NULL,

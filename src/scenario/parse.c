@@ -11,6 +11,7 @@
  */
 #include "scenario/lex.h"
 #include "scenario/names.h"
+#include "scenario/settings.h"
 #include "util/diag.h"
 
 #include <limits.h>
@@ -36,7 +37,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
                      "[fixed|noreplace] [populate] [noreserve] [offset=SIZE] [huge=2M|1G]"),
     [VML_OP_MUNMAP] = "P munmap MAP[START:END]",
     [VML_OP_MPROTECT] = "P mprotect MAP[START:END] PROT",
-    [VML_OP_MADVISE] = "P madvise MAP[START:END] dontneed",
+    [VML_OP_MADVISE] = "P madvise MAP[START:END] dontneed|hugepage|nohugepage|collapse",
     [VML_OP_MLOCK] = "P mlock MAP[START:END]",
     [VML_OP_MUNLOCK] = "P munlock MAP[START:END]",
     [VML_OP_TOUCH] = "P touch MAP[START:END] read|write|exec [stride=SIZE] [count=N]",
@@ -48,9 +49,12 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FILE_CREATE] = "file create NAME SIZE",
     [VML_OP_FILE_DELETE] = "file delete NAME",
     [VML_OP_CPU_RUN] = "cpu N run P",
-    [VML_OP_SHOW] = "show FILE or show P FILE [MAP]",
+    [VML_OP_SHOW] = "show FILE, show P FILE [MAP] or show thp",
     [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P alive|killed",
     [VML_OP_REPLAY] = "P replay TRACE|gen:SPEC [in MAP[START:END]] [format=F] [limit=N]",
+    [VML_OP_SET] = "set PATH VALUE (e.g. set /sys/kernel/mm/transparent_hugepage/enabled always)",
+    [VML_OP_SHOW_THP] = "show thp",
+    [VML_OP_PRCTL] = "P prctl thp_disable on|off",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -73,7 +77,19 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_SHOW] = "show",
     [VML_OP_EXPECT] = "expect",
     [VML_OP_REPLAY] = "replay",
+    [VML_OP_SET] = "set",
+    [VML_OP_SHOW_THP] = "show thp",
+    [VML_OP_PRCTL] = "prctl",
 };
+
+/* madvise's advice words, and the kernel's MADV_* each stands for. */
+static const char *const advice_names[VML_NR_ADVICE] = {
+    [VML_ADV_DONTNEED] = "dontneed",
+    [VML_ADV_HUGEPAGE] = "hugepage",
+    [VML_ADV_NOHUGEPAGE] = "nohugepage",
+    [VML_ADV_COLLAPSE] = "collapse",
+};
+#define ADVICE "dontneed, hugepage, nohugepage or collapse"
 
 static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_MAPS] = "maps",
@@ -97,6 +113,11 @@ static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
 const char *vml_op_kind_name(enum vml_op_kind kind)
 {
     return (unsigned)kind < VML_OP_NR_KINDS ? kind_names[kind] : "?";
+}
+
+const char *vml_advice_name(enum vml_advice a)
+{
+    return (unsigned)a < VML_NR_ADVICE ? advice_names[a] : "?";
 }
 
 const char *vml_procfile_name(enum vml_procfile f)
@@ -303,7 +324,9 @@ static bool per_mapping(enum vml_procfile f)
 
 static bool reserved(struct word w)
 {
-    static const char *const words[] = { "machine", "proc", "file", "cpu", "show", "expect" };
+    /* "thp" too: show thp must not be read as a process's show. */
+    static const char *const words[] = { "machine", "proc", "file",   "cpu",
+                                         "set",     "show", "expect", "thp" };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (is(w, words[i]))
             return true;
@@ -484,7 +507,8 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 /* ---- machine ------------------------------------------------------------------------------ */
 
 #define MACHINE_KEYS                                                                               \
-    "ram, nodes, cpu, paging, cpus, seed, thp, swap, zero_page, hugepages, pt_reclaim, readahead"
+    "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, swap, zero_page, hugepages, pt_reclaim, " \
+    "readahead"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -536,6 +560,42 @@ static int machine_hugepages(struct parser *p, struct vml_machine_cfg *m, struct
     return 0;
 }
 
+/* thp=VALUE (file 0, enabled) and thp.FILE=VALUE: a THP file, at most once, its value checked
+ * by the kernel's store method (vml_thp_store). */
+static int machine_thp(struct parser *p, struct vml_machine_cfg *m, struct word key,
+                       struct word val)
+{
+    char buf[VML_SCN_WORD_MAX];
+    int i = 0; /* thp= is the table's first file, enabled */
+    if (!is(key, "thp")) {
+        struct word name = sub(key, 4, key.n);
+        cstr(name, buf);
+        i = name.n && buf[0] != '/' ? vml_thp_find(buf) : -1;
+        if (i < 0)
+            return fail(p, name.col,
+                        "unknown THP file '%.*s' (thp.FILE=VALUE takes a file of " VML_THP_SYSFS_DIR
+                        ": " SETTINGS_THP_FILES ")",
+                        Q(name));
+    }
+    if (m->thp_given & (1u << i) && i == 0)
+        return fail(p, key.col,
+                    "the THP file 'enabled' is set twice (thp= and thp.enabled= are "
+                    "the same file); keep one");
+    if (m->thp_given & (1u << i))
+        return fail(p, key.col, "machine setting '%.*s' given twice", Q(key));
+    struct vml_diag d = { 0 };
+    cstr(val, buf);
+    if (vml_thp_store(&m->thp, (size_t)i, buf, val.n, &d)) {
+        /* The store's message starts with the file's name; the key names it here. */
+        const char *rest = strstr(d.msg, ": ");
+        return fail(p, val.col, "%.*s: %s", Q(key), rest ? rest + 2 : d.msg);
+    }
+    m->thp_given |= 1u << i;
+    m->thp_col[i] = key.col;
+    m->given |= VML_MCFG_THP;
+    return 0;
+}
+
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
@@ -543,6 +603,8 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
                                         "cpus",      "seed",      "thp",        "swap",
                                         "zero_page", "hugepages", "pt_reclaim", "readahead" };
     const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
+    if (is(key, "thp") || (key.n >= 4 && memcmp(key.s, "thp.", 4) == 0))
+        return machine_thp(p, m, key, val);
     unsigned k = 0;
     while (k < nkeys && !is(key, keys[k]))
         k++;
@@ -574,16 +636,6 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
         return 0;
     case VML_MCFG_CPUS: return range_word(p, val, "cpus", 1, VML_SCN_MAX_CPUS, &m->nr_cpus);
     case VML_MCFG_SEED: return u64_word(p, val, "seed", &m->seed);
-    case VML_MCFG_THP:
-        if (is(val, "never"))
-            m->thp = VML_THP_NEVER;
-        else if (is(val, "madvise"))
-            m->thp = VML_THP_MADVISE;
-        else if (is(val, "always"))
-            m->thp = VML_THP_ALWAYS;
-        else
-            return fail(p, val.col, "thp must be never, madvise or always, not '%.*s'", Q(val));
-        return 0;
     case VML_MCFG_ZERO_PAGE:
         if (is(val, "on"))
             m->no_zero_page = false;
@@ -814,6 +866,10 @@ static int parse_show(struct parser *p, struct vml_op *op)
 {
     enum vml_procfile f;
     unsigned i;
+    if (p->l->n > 1 && is(p->l->w[1], "thp")) {
+        op->kind = VML_OP_SHOW_THP;
+        return no_more(p, 2, VML_OP_SHOW_THP);
+    }
     int r = parse_subject(p, op, &f, &i, false);
     if (r)
         return r;
@@ -950,6 +1006,33 @@ static int parse_expect(struct parser *p, struct vml_op *op)
     if ((r = need(p, i + 2, VML_OP_EXPECT, "the value")))
         return r;
     return parse_value(p, x, i + 2);
+}
+
+/* set PATH VALUE: a write to a kernel setting file of the path table (settings.c), its value
+ * checked now as the kernel's store method would (so a typo fails before anything runs). */
+static int parse_set(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_SET;
+    char msg[256];
+    int r;
+    if ((r = need(p, 1, k, "the file's path")))
+        return r;
+    struct word path = l->w[1];
+    if (setting_find(path.s, path.n, &op->u.set.dir, &op->u.set.file, msg))
+        return fail(p, path.col, "%s", msg);
+    if ((r = need(p, 2, k, "the value")))
+        return r;
+    struct word val = l->w[2];
+    if (setting_check(op->u.set.dir, op->u.set.file, val.s, val.n, msg))
+        return fail(p, val.col, "%s", msg);
+    if ((r = no_more(p, 3, k)))
+        return r;
+    cstr(path, op->u.set.path);
+    memcpy(op->u.set.value, val.s, val.n);
+    op->u.set.value[val.n] = 0;
+    op->u.set.value_col = val.col;
+    return 0;
 }
 
 /* ---- P VERB ... ------------------------------------------------------------------------------ */
@@ -1192,11 +1275,14 @@ static int parse_range_op(struct parser *p, struct sym *pr, struct vml_op *op)
             return r;
         next = 4;
     } else if (k == VML_OP_MADVISE) {
-        if ((r = need(p, 3, k, "the advice (dontneed)")))
+        if ((r = need(p, 3, k, "the advice (" ADVICE ")")))
             return r;
-        if (!is(l->w[3], "dontneed"))
-            return fail(p, l->w[3].col, "unknown advice '%.*s' (use dontneed)", Q(l->w[3]));
-        op->u.madvise.advice = VML_ADV_DONTNEED;
+        unsigned a = 0;
+        while (a < VML_NR_ADVICE && !is(l->w[3], advice_names[a]))
+            a++;
+        if (a == VML_NR_ADVICE)
+            return fail(p, l->w[3].col, "unknown advice '%.*s' (use " ADVICE ")", Q(l->w[3]));
+        op->u.madvise.advice = (enum vml_advice)a;
         next = 4;
     }
     if ((r = no_more(p, next, k)))
@@ -1252,6 +1338,25 @@ static int parse_fork(struct parser *p, struct sym *pr, struct vml_op *op)
     return 0;
 }
 
+/* P prctl thp_disable on|off: prctl(PR_SET_THP_DISABLE, 1 or 0, 0, 0, 0). */
+static int parse_prctl(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_PRCTL;
+    int r = need(p, 2, k, "the option (thp_disable)");
+    if (r)
+        return r;
+    if (!is(l->w[2], "thp_disable"))
+        return fail(p, l->w[2].col, "unknown prctl option '%.*s' (use thp_disable)", Q(l->w[2]));
+    op->u.prctl.opt = VML_PRCTL_THP_DISABLE;
+    if ((r = need(p, 3, k, "on or off")))
+        return r;
+    if (!is(l->w[3], "on") && !is(l->w[3], "off"))
+        return fail(p, l->w[3].col, "thp_disable takes on or off, not '%.*s'", Q(l->w[3]));
+    op->u.prctl.on = is(l->w[3], "on");
+    return no_more(p, 4, k);
+}
+
 static const struct {
     const char *name;
     enum vml_op_kind kind;
@@ -1260,12 +1365,13 @@ static const struct {
     { "madvise", VML_OP_MADVISE }, { "mlock", VML_OP_MLOCK },   { "munlock", VML_OP_MUNLOCK },
     { "touch", VML_OP_TOUCH },     { "fork", VML_OP_FORK },     { "exit", VML_OP_EXIT },
     { "brk", VML_OP_BRK },         { "read", VML_OP_READ },     { "write", VML_OP_WRITE },
-    { "replay", VML_OP_REPLAY },
+    { "replay", VML_OP_REPLAY },   { "prctl", VML_OP_PRCTL },
 };
 
 #define VERBS                                                                                      \
-    "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, replay"
-#define FIRST_WORDS "machine, proc, file, cpu, show, expect or a process name"
+    "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
+    "replay, prctl"
+#define FIRST_WORDS "machine, proc, file, cpu, set, show, expect or a process name"
 
 static int parse_process_op(struct parser *p, struct vml_op *op)
 {
@@ -1296,6 +1402,7 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_REPLAY: return parse_replay(p, pr, op);
     case VML_OP_FORK: return parse_fork(p, pr, op);
     case VML_OP_BRK: return parse_brk(p, op);
+    case VML_OP_PRCTL: return parse_prctl(p, op);
     case VML_OP_READ:
     case VML_OP_WRITE: return parse_io(p, op);
     case VML_OP_EXIT:
@@ -1342,6 +1449,9 @@ static int parse_line(struct parser *p)
     } else if (is(w0, "cpu")) {
         op.kind = VML_OP_CPU_RUN;
         r = parse_cpu(p, &op);
+    } else if (is(w0, "set")) {
+        op.kind = VML_OP_SET;
+        r = parse_set(p, &op);
     } else if (is(w0, "show")) {
         op.kind = VML_OP_SHOW;
         r = parse_show(p, &op);
@@ -1362,7 +1472,7 @@ static void defaults(struct vml_machine_cfg *m)
     m->nr_nodes = 1;
     m->paging_levels = 4;
     m->nr_cpus = 1;
-    m->thp = VML_THP_MADVISE;
+    vml_thp_defaults(&m->thp);
 }
 
 void vml_scenario_free(struct vml_scenario *s)

@@ -50,7 +50,8 @@ struct run {
     struct vml_text *out, *report;
     struct vml_run_result *res;
     struct vml_diag *diag;
-    const struct vml_op *op; /* the operation running */
+    struct vml_snapshot *snap; /* what the run leaves for comparison, or NULL */
+    const struct vml_op *op;   /* the operation running */
     struct proc_ent *procs;
     size_t n_procs, cap_procs;
     struct obj_ent *objs;
@@ -175,9 +176,10 @@ static int syscall_error(struct run *r, const char *what, int err)
 
 static int build_machine(struct run *r)
 {
-    int e = r->b->start(r->b->ctx, &r->s->machine, r->out, r->msg);
+    unsigned col = 0;
+    int e = r->b->start(r->b->ctx, &r->s->machine, r->out, &col, r->msg);
     if (e)
-        return run_error(r, e, 0, "%s", r->msg[0] ? r->msg : vml_strerror(e));
+        return run_error(r, e, col, "%s", r->msg[0] ? r->msg : vml_strerror(e));
     if (r->out->len)
         r->shows++; /* notes about the machine were printed */
     return 0;
@@ -293,9 +295,21 @@ static int op_range_call(struct run *r, struct proc_ent *p)
     case VML_OP_MPROTECT:
         err = r->b->mprotect(r->b->ctx, p->pid, s, e - s, prot_of(op->u.mprotect.prot), r->msg);
         break;
-    case VML_OP_MADVISE:
-        err = r->b->madvise(r->b->ctx, p->pid, s, e - s, VML_MADV_DONTNEED, r->msg);
+    case VML_OP_MADVISE: {
+        static const int madv[VML_NR_ADVICE] = {
+            [VML_ADV_DONTNEED] = VML_MADV_DONTNEED,
+            [VML_ADV_HUGEPAGE] = VML_MADV_HUGEPAGE,
+            [VML_ADV_NOHUGEPAGE] = VML_MADV_NOHUGEPAGE,
+            [VML_ADV_COLLAPSE] = VML_MADV_COLLAPSE,
+        };
+        err = r->b->madvise(r->b->ctx, p->pid, s, e - s, madv[op->u.madvise.advice], r->msg);
+        if (err) {
+            char what[32];
+            snprintf(what, sizeof(what), "madvise %s", vml_advice_name(op->u.madvise.advice));
+            return syscall_error(r, what, err);
+        }
         break;
+    }
     case VML_OP_MLOCK: err = r->b->mlock(r->b->ctx, p->pid, s, e - s, true, r->msg); break;
     default: err = r->b->mlock(r->b->ctx, p->pid, s, e - s, false, r->msg); break;
     }
@@ -566,6 +580,83 @@ static int file_text(struct run *r, enum vml_procfile pf, const char *map, struc
                : 0;
 }
 
+/* A backend call the backend does not have. */
+static int unsupported(struct run *r, const char *what)
+{
+    return run_error(r, VML_EINVAL, 0, "%s is not supported on the %s backend", what, r->b->name);
+}
+
+/* Output a backend gave between operations (a note), set apart like a show. */
+static int put_note(struct run *r, const struct vml_text *t)
+{
+    if (!t->len)
+        return 0;
+    text_printf(r->out, "%s", r->shows++ ? "\n" : "");
+    text_append(r->out, t->s, t->len);
+    return text_status(r->out);
+}
+
+/* set PATH VALUE. The value was checked when the scenario was parsed; what remains is the
+ * backend's: the simulator refuses what it does not model yet, the kernel what it refuses. */
+static int op_set(struct run *r)
+{
+    const struct vml_op *op = r->op;
+    if (!r->b->set)
+        return unsupported(r, "set");
+    struct vml_text note = { 0 };
+    int e = r->b->set(r->b->ctx, op->u.set.path, op->u.set.value, &note, r->msg);
+    int ne = e ? 0 : put_note(r, &note);
+    vml_text_free(&note);
+    if (e)
+        return run_error(r, e, op->u.set.value_col, "set failed: %s",
+                         r->msg[0] ? r->msg : vml_strerror(e));
+    return ne;
+}
+
+/* show thp: the files under a header naming the directory, as grep -r prints them; kept for
+ * vmlab diff, which compares what each side's settings were at that line. */
+static int op_show_thp(struct run *r)
+{
+    if (!r->b->thp_text)
+        return unsupported(r, "show thp");
+    struct vml_text t = { 0 };
+    int e = r->b->thp_text(r->b->ctx, &t, r->msg);
+    if (e) {
+        vml_text_free(&t);
+        return run_error(r, e, 0, "reading the THP settings: %s",
+                         r->msg[0] ? r->msg : vml_strerror(e));
+    }
+    text_printf(r->out, "%s== %s ==\n", r->shows++ ? "\n" : "", VML_THP_SYSFS_DIR);
+    if (t.len)
+        text_append(r->out, t.s, t.len);
+    e = text_status(r->out);
+    if (e == 0 && r->snap) {
+        struct vml_snapshot *sn = r->snap;
+        char *copy = malloc(t.len + 1);
+        struct vml_snap_text *v = realloc(sn->thp, (sn->n_thp + 1) * sizeof(*v));
+        if (v)
+            sn->thp = v;
+        if (!copy || !v) {
+            free(copy);
+            e = VML_EHOST;
+        } else {
+            memcpy(copy, t.s ? t.s : "", t.len);
+            copy[t.len] = 0;
+            sn->thp[sn->n_thp++] = (struct vml_snap_text){ r->op->line, copy };
+        }
+    }
+    vml_text_free(&t);
+    return e;
+}
+
+static int op_prctl(struct run *r, struct proc_ent *p)
+{
+    if (!r->b->thp_disable)
+        return unsupported(r, "prctl thp_disable");
+    int e = r->b->thp_disable(r->b->ctx, p->pid, r->op->u.prctl.on, r->msg);
+    return e ? syscall_error(r, "prctl", e) : 0;
+}
+
 static int op_show(struct run *r)
 {
     struct vml_text t = { 0 };
@@ -670,11 +761,12 @@ static int take_newborn(struct run *r)
     m.nr_nodes = 1;
     m.nr_cpus = 1;
     m.paging_levels = 4; /* the stack is the same size under either */
-    m.thp = VML_THP_MADVISE;
+    vml_thp_defaults(&m.thp);
     struct vml_text notes = { 0 };
     char msg[VML_BACKEND_MSG] = "";
     int pid;
-    e = sb.start(sb.ctx, &m, &notes, msg);
+    unsigned col = 0;
+    e = sb.start(sb.ctx, &m, &notes, &col, msg);
     if (e == 0)
         e = sb.spawn(sb.ctx, "newborn", &pid, msg);
     for (size_t i = 0; e == 0 && i < 3; i++)
@@ -934,6 +1026,7 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_TOUCH: obj = op->u.touch.range.name; break;
     case VML_OP_REPLAY: obj = op->u.replay.trace; break;
     case VML_OP_FORK: obj = op->u.fork.child; break;
+    case VML_OP_PRCTL: obj = "thp_disable"; break;
     case VML_OP_FILE_CREATE:
     case VML_OP_FILE_DELETE: obj = op->u.file.name; break;
     default: break;
@@ -945,11 +1038,13 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
              obj[0] ? " " : "", obj);
 }
 
-/* Whether an operation is measured: everything that acts, except creating a process and its
- * exit (a real process's own memory comes and goes with them). */
+/* Whether an operation is measured: everything that acts on memory, except creating a process
+ * and its exit (a real process's own memory comes and goes with them). set changes a setting,
+ * not memory (show thp compares the settings). */
 static bool measured(enum vml_op_kind k)
 {
-    return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT;
+    return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT &&
+           k != VML_OP_SET && k != VML_OP_SHOW_THP;
 }
 
 static int run_op(struct run *r)
@@ -963,6 +1058,8 @@ static int run_op(struct run *r)
     case VML_OP_FILE_DELETE: return op_file(r);
     case VML_OP_SHOW: return op_show(r);
     case VML_OP_EXPECT: return op_expect(r);
+    case VML_OP_SET: return op_set(r);
+    case VML_OP_SHOW_THP: return op_show_thp(r);
     default: break;
     }
     if ((err = live_proc(r, &p)) != 0)
@@ -983,6 +1080,7 @@ static int run_op(struct run *r)
         p->gone = true;
         return 0;
     case VML_OP_BRK: return op_brk(r, p);
+    case VML_OP_PRCTL: return op_prctl(r, p);
     case VML_OP_READ:
     case VML_OP_WRITE: return op_file_io(r, p);
     case VML_OP_CPU_RUN:
@@ -1088,6 +1186,11 @@ void vml_snapshot_free(struct vml_snapshot *snap)
         free(snap->procs[i].maps);
     free(snap->procs);
     free(snap->ops);
+    for (size_t i = 0; i < snap->n_thp; i++)
+        free(snap->thp[i].text);
+    free(snap->thp);
+    snap->thp = NULL;
+    snap->n_thp = 0;
     snap->procs = NULL;
     snap->n_procs = 0;
     snap->ops = NULL;
@@ -1098,9 +1201,14 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
             struct vml_text *out, struct vml_text *report, struct vml_run_result *res,
             struct vml_snapshot *snap, struct vml_diag *diag)
 {
-    struct run r = {
-        .s = s, .b = b, .own = b, .out = out, .report = report, .res = res, .diag = diag
-    };
+    struct run r = { .s = s,
+                     .b = b,
+                     .own = b,
+                     .out = out,
+                     .report = report,
+                     .res = res,
+                     .diag = diag,
+                     .snap = snap };
     memset(res, 0, sizeof(*res));
     if (snap)
         memset(snap, 0, sizeof(*snap));

@@ -1,6 +1,7 @@
 # requires.sh: sourced by the scripts that run a scenario on this machine's kernel. A scenario
 # says what it needs of the machine in one line "# requires: R R ...":
-#   thp=A,B        the THP modes it holds under;
+#   thp=A,B        the THP modes it holds under; a scenario whose machine line sets the mode
+#                  (thp= or thp.enabled=) runs under any, as root: vmlab writes it for the run;
 #   hugepages=2M   a 2 MiB hugetlb pool vmlab may size: it exists, is writable (root), and
 #                  nothing else holds pages of it;
 #   zero_page=on|off, pt_reclaim=on|off, paging=4|5
@@ -15,6 +16,10 @@ requires() {
   for r in $(sed -n 's/^# requires: *//p' "$scn" | head -n 1); do
     case "$r" in
       thp=*)
+        if grep -Eq '^machine .*[[:space:]]thp(\.enabled)?=' "$scn" &&
+           [ "$(id -u)" = 0 ] && [ -w /sys/kernel/mm/transparent_hugepage/enabled ]; then
+          continue
+        fi
         have=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
         case ",${r#thp=}," in
           *",$have,"*) ;;

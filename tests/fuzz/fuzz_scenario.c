@@ -65,7 +65,8 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
 {
     CHECK((unsigned)op->kind < VML_OP_NR_KINDS);
     CHECK(op->line >= 1 && op->col >= 1);
-    bool system = op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE;
+    bool system = op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE ||
+                  op->kind == VML_OP_SET || op->kind == VML_OP_SHOW_THP;
     if ((op->kind == VML_OP_SHOW || op->kind == VML_OP_EXPECT) && !op->proc[0])
         system = true;
     CHECK(system ? op->proc[0] == 0 : name_ok(op->proc, VML_SCN_NAME_MAX, false));
@@ -132,6 +133,20 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
             CHECK(name_ok(x->map, VML_SCN_NAME_MAX, false));
         break;
     }
+    case VML_OP_SET: {
+        /* A THP file of the table, by its absolute path, with a value its store takes. */
+        CHECK(op->u.set.dir == VML_SETTING_THP && op->u.set.file < VML_THP_NR_FILES);
+        CHECK(strnlen(op->u.set.path, sizeof(op->u.set.path)) < sizeof(op->u.set.path));
+        CHECK(strncmp(op->u.set.path, VML_THP_SYSFS_DIR, strlen(VML_THP_SYSFS_DIR)) == 0);
+        CHECK(vml_thp_find(op->u.set.path) == (int)op->u.set.file);
+        size_t n = strnlen(op->u.set.value, sizeof(op->u.set.value));
+        CHECK(n < sizeof(op->u.set.value) && op->u.set.value_col > op->col);
+        struct vml_thp_settings t;
+        vml_thp_defaults(&t);
+        CHECK(vml_thp_store(&t, op->u.set.file, op->u.set.value, n, NULL) == 0);
+        break;
+    }
+    case VML_OP_PRCTL: CHECK(op->u.prctl.opt == VML_PRCTL_THP_DISABLE); break;
     default: break;
     }
     CHECK(strcmp(vml_op_kind_name(op->kind), "?") != 0);
@@ -145,8 +160,20 @@ static void check_machine(const struct vml_scenario *s)
     CHECK(m->ram_bytes / m->nr_nodes >= (2u << 20));
     CHECK(m->paging_levels == 4 || m->paging_levels == 5);
     CHECK(m->nr_cpus >= 1 && m->nr_cpus <= VML_SCN_MAX_CPUS);
-    CHECK(m->thp <= VML_THP_ALWAYS && m->swap_bytes % 4096 == 0);
+    CHECK(m->thp.enabled <= VML_THP_NEVER && m->swap_bytes % 4096 == 0);
     CHECK(strnlen(m->cpu, sizeof(m->cpu)) < sizeof(m->cpu));
+    /* THP: only the table's files given, each at a column of the line, every value one the
+     * kernel's store takes back. */
+    CHECK((m->thp_given >> VML_THP_NR_FILES) == 0);
+    CHECK(!m->thp_given == !(m->given & VML_MCFG_THP));
+    for (size_t i = 0; i < VML_THP_NR_FILES; i++) {
+        char v[VML_THP_SHOW_MAX];
+        struct vml_thp_settings t;
+        vml_thp_defaults(&t);
+        vml_thp_value(&m->thp, i, v);
+        CHECK(vml_thp_store(&t, i, v, strlen(v), NULL) == 0);
+        CHECK(!(m->thp_given & (1u << i)) == !m->thp_col[i]);
+    }
     CHECK(s->has_machine ? (m->given & VML_MCFG_RAM) && s->machine_line >= 1
                          : m->given == 0 && s->machine_line == 0);
 }

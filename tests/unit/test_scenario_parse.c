@@ -68,7 +68,7 @@ static void test_empty_and_comments(void **state)
     assert_int_equal(s->machine.nr_nodes, 1);
     assert_int_equal(s->machine.paging_levels, 4);
     assert_int_equal(s->machine.nr_cpus, 1);
-    assert_int_equal(s->machine.thp, VML_THP_MADVISE);
+    assert_int_equal(s->machine.thp.enabled, VML_THP_MADVISE);
     assert_int_equal(s->machine.given, 0);
     assert_string_equal(s->machine.cpu, "");
     assert_string_equal(s->file, "t.scn");
@@ -171,7 +171,7 @@ static void test_machine(void **state)
     assert_int_equal(m->paging_levels, 5);
     assert_int_equal(m->nr_cpus, 4);
     assert_int_equal(m->seed, 42);
-    assert_int_equal(m->thp, VML_THP_ALWAYS);
+    assert_int_equal(m->thp.enabled, VML_THP_ALWAYS);
     assert_int_equal(m->swap_bytes, 2 * VML_GiB);
     assert_int_equal(m->given, 0xff);
     assert_int_equal(s->n_ops, 1);
@@ -179,7 +179,7 @@ static void test_machine(void **state)
 
     s = ok("machine ram=2M thp=never\n");
     assert_int_equal(s->machine.ram_bytes, 2 * VML_MiB);
-    assert_int_equal(s->machine.thp, VML_THP_NEVER);
+    assert_int_equal(s->machine.thp.enabled, VML_THP_NEVER);
     assert_int_equal(s->machine.given, VML_MCFG_RAM | VML_MCFG_THP);
     assert_int_equal(s->machine.nr_nodes, 1);
     vml_scenario_free(s);
@@ -267,7 +267,8 @@ static void test_machine(void **state)
     bad("machine ram=1G cpus=257", 1, 21, "cpus must be 1..256");
     bad("machine ram=1G seed=-1", 1, 21, "seed: expected a decimal number");
     bad("machine ram=1G seed=18446744073709551616", 1, 21, "too large");
-    bad("machine ram=1G thp=yes", 1, 20, "thp must be never, madvise or always, not 'yes'");
+    bad("machine ram=1G thp=yes", 1, 20,
+        "thp: 'yes' is refused (EINVAL, as the kernel's); write always, madvise or never");
     bad("machine ram=1G swap=1000", 1, 21, "swap must be a multiple of 4K");
 }
 
@@ -289,9 +290,9 @@ static void test_proc(void **state)
     bad("proc abcdefghijabcdefghijabcdefghij12", 1, 6, "too long (32 bytes; at most 31)");
     bad("proc a\nproc a", 2, 6, "process 'a' already exists (created at line 1)");
     bad("proc a\na exit\nproc a", 3, 6, "existed until line 2; process names cannot be reused");
-    const char *const reserved[] = { "machine",   "proc",     "file",    "cpu",
-                                     "show",      "expect",   "meminfo", "vmstat",
-                                     "buddyinfo", "zoneinfo", "numastat" };
+    const char *const reserved[] = { "machine",  "proc",     "file",   "cpu", "show",
+                                     "expect",   "meminfo",  "vmstat", "set", "buddyinfo",
+                                     "zoneinfo", "numastat", "thp" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
         char t[64];
         snprintf(t, sizeof(t), "proc %s", reserved[i]);
@@ -544,8 +545,12 @@ static void test_range_ops(void **state)
     bad(PROC_A "a mprotect buf", 3, 15, "missing the protection");
     bad(PROC_A "a mprotect buf rwz", 3, 18, "bad protection");
     bad(PROC_A "a mprotect buf r w", 3, 18, "unexpected 'w' after the end of mprotect");
-    bad(PROC_A "a madvise buf", 3, 14, "missing the advice (dontneed)");
-    bad(PROC_A "a madvise buf free", 3, 15, "unknown advice 'free' (use dontneed)");
+    bad(PROC_A "a madvise buf", 3, 14,
+        "missing the advice (dontneed, hugepage, nohugepage or collapse)");
+    bad(PROC_A "a madvise buf free", 3, 15,
+        "unknown advice 'free' (use dontneed, hugepage, nohugepage or collapse)");
+    bad(PROC_A "a madvise buf Hugepage", 3, 15, "unknown advice 'Hugepage'");
+    bad(PROC_A "a madvise buf hugepage x", 3, 24, "unexpected 'x' after the end of madvise");
     bad(PROC_A "a mlock buf[0:4K] x", 3, 19, "unexpected 'x' after the end of mlock");
     bad(PROC_A "a munlock nope", 3, 11, "no mapping 'nope'");
 }
@@ -749,6 +754,168 @@ static void test_show(void **state)
     bad(PROC_A "show meminfo x", 3, 14, "unexpected 'x' after the end of show");
 }
 
+/* The index of a THP file (the table is tested in test_thp_sysfs). */
+static unsigned thp_file(const char *name)
+{
+    int i = vml_thp_find(name);
+    assert_true(i >= 0);
+    return (unsigned)i;
+}
+
+static void test_machine_thp(void **state)
+{
+    (void)state;
+    struct vml_thp_settings def;
+    vml_thp_defaults(&def);
+    /* Without THP keys: the kernel's defaults, nothing given. */
+    struct vml_scenario *s = ok("machine ram=1G\n");
+    assert_memory_equal(&s->machine.thp, &def, sizeof(def));
+    assert_int_equal(s->machine.thp_given, 0);
+    assert_false(s->machine.given & VML_MCFG_THP);
+    vml_scenario_free(s);
+    s = ok("");
+    assert_memory_equal(&s->machine.thp, &def, sizeof(def));
+    vml_scenario_free(s);
+
+    /* cols:  1       9      16                26                  46 */
+    s = ok("machine ram=1G thp.defrag=never thp.use_zero_page=0 "
+           "thp.hugepages-2048kB/enabled=never thp.khugepaged/max_ptes_none=+0 thp=always "
+           "thp.shmem_enabled=deny\n");
+    const struct vml_machine_cfg *m = &s->machine;
+    assert_true(m->given & VML_MCFG_THP);
+    assert_int_equal(m->thp.enabled, VML_THP_ALWAYS);
+    assert_int_equal(m->thp.defrag, VML_DEFRAG_NEVER);
+    assert_false(m->thp.use_zero_page);
+    assert_int_equal(m->thp.size_enabled[9], VML_MTHP_NEVER);
+    assert_int_equal(m->thp.max_ptes_none, 0);
+    assert_int_equal(m->thp.shmem_enabled, VML_SHMEM_THP_DENY);
+    assert_int_equal(m->thp.max_ptes_swap, 64); /* untouched */
+    uint32_t want = 1u << thp_file("enabled") | 1u << thp_file("defrag") |
+                    1u << thp_file("use_zero_page") | 1u << thp_file("hugepages-2048kB/enabled") |
+                    1u << thp_file("khugepaged/max_ptes_none") | 1u << thp_file("shmem_enabled");
+    assert_int_equal(m->thp_given, want);
+    assert_int_equal(m->thp_col[thp_file("defrag")], 16);
+    assert_int_equal(m->thp_col[thp_file("use_zero_page")], 33);
+    assert_int_equal(m->thp_col[thp_file("enabled")], 120);
+    vml_scenario_free(s);
+    s = ok("machine ram=1G thp.enabled=never\n");
+    assert_int_equal(s->machine.thp.enabled, VML_THP_NEVER);
+    assert_int_equal(s->machine.thp_given, 1u << thp_file("enabled"));
+    vml_scenario_free(s);
+
+    bad("machine ram=1G thp.bogus=1", 1, 20,
+        "unknown THP file 'bogus' (thp.FILE=VALUE takes a file of "
+        "/sys/kernel/mm/transparent_hugepage/: enabled, defrag");
+    bad("machine ram=1G thp.hpage_pmd_size=2097152", 1, 20, "unknown THP file 'hpage_pmd_size'");
+    bad("machine ram=1G thp.=always", 1, 20, "unknown THP file ''");
+    bad("machine ram=1G thp./sys/kernel/mm/transparent_hugepage/enabled=always", 1, 20,
+        "unknown THP file '/sys/kernel/mm/transparent_hugepage/enab' (thp.FILE=VALUE takes a file "
+        "of /sys/kernel/mm/transparent_hugepage/: enabled, defrag, use_zero_page, shmem_enabled, "
+        "hugepages-<N>kB/enabled, khugepaged/<knob>; 'show thp' lists them)");
+    bad("machine ram=1G thpx=always", 1, 16, "unknown machine setting 'thpx'");
+    bad("machine ram=1G thp.defrag=sometimes", 1, 27,
+        "thp.defrag: 'sometimes' is refused (EINVAL, as the kernel's); write always, defer, "
+        "defer+madvise, madvise or never");
+    bad("machine ram=1G thp.khugepaged/max_ptes_none=512", 1, 45,
+        "thp.khugepaged/max_ptes_none: '512' is refused (EINVAL, as the kernel's); write a "
+        "decimal number from 0 to 511");
+    bad("machine ram=1G thp.khugepaged/pages_to_scan=0", 1, 45, "from 1 to 4294967295");
+    bad("machine ram=1G thp.use_zero_page=2", 1, 34, "write 0 or 1");
+    bad("machine ram=1G thp.defrag=never thp.defrag=madvise", 1, 33,
+        "machine setting 'thp.defrag' given twice");
+    bad("machine ram=1G thp=always thp.enabled=never", 1, 27,
+        "the THP file 'enabled' is set twice (thp= and thp.enabled= are the same file)");
+    bad("machine ram=1G thp.enabled=always thp=never", 1, 35, "is set twice");
+}
+
+static void test_set(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = NULL;
+    const struct vml_op *op = last("set /sys/kernel/mm/transparent_hugepage/enabled always\n", &s);
+    assert_int_equal(op->kind, VML_OP_SET);
+    assert_string_equal(op->proc, "");
+    assert_int_equal(op->u.set.dir, VML_SETTING_THP);
+    assert_int_equal(op->u.set.file, thp_file("enabled"));
+    assert_string_equal(op->u.set.path, "/sys/kernel/mm/transparent_hugepage/enabled");
+    assert_string_equal(op->u.set.value, "always");
+    assert_int_equal(op->u.set.value_col, 49);
+    assert_string_equal(vml_op_kind_name(op->kind), "set");
+    vml_scenario_free(s);
+    op = last("machine ram=1G\nproc a\n"
+              "set /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none +5\n",
+              &s);
+    assert_int_equal(op->u.set.file, thp_file("khugepaged/max_ptes_none"));
+    assert_string_equal(op->u.set.value, "+5"); /* as written: the kernel reads it */
+    assert_int_equal(op->line, 3);
+    vml_scenario_free(s);
+
+    bad("set", 1, 4, "missing the file's path (usage: set PATH VALUE");
+    bad("set /sys/kernel/mm/transparent_hugepage/enabled", 1, 48, "missing the value");
+    bad("set /sys/kernel/mm/transparent_hugepage/enabled bogus", 1, 49,
+        "enabled: 'bogus' is refused (EINVAL, as the kernel's); write always, madvise or never");
+    bad("set /sys/kernel/mm/transparent_hugepage/enabled always now", 1, 56,
+        "unexpected 'now' after the end of set");
+    bad("set /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none 512", 1, 66,
+        "'512' is refused (EINVAL, as the kernel's)");
+    bad("set enabled always", 1, 5,
+        "set takes an absolute path: write /sys/kernel/mm/transparent_hugepage/enabled");
+    bad("set /sys/kernel/mm/transparent_hugepage/hpage_pmd_size 1", 1, 5,
+        "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size is read-only");
+    bad("set /sys/kernel/mm/transparent_hugepage/khugepaged/full_scans 1", 1, 5, "is read-only");
+    bad("set /sys/kernel/mm/transparent_hugepage/shrink_underused 0", 1, 5,
+        "no settable file '/sys/kernel/mm/transparent_hugepage/shrink_underused' (in "
+        "/sys/kernel/mm/transparent_hugepage/ vmlab sets enabled, defrag, use_zero_page");
+    bad("set /sys/kernel/mm/transparent_hugepage 1", 1, 5, "no settable file");
+    bad("set /proc/sys/vm/swappiness 10", 1, 5,
+        "cannot set '/proc/sys/vm/swappiness': vmlab sets the files of "
+        "/sys/kernel/mm/transparent_hugepage/ (enabled, defrag");
+    bad("set /sys/kernel/mm/transparent_hugepage/enabled always\nmachine ram=1G", 2, 1,
+        "the machine line must come before every operation (line 1 has 'set')");
+}
+
+static void test_show_thp_and_prctl(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = NULL;
+    const struct vml_op *op = last("show thp\n", &s);
+    assert_int_equal(op->kind, VML_OP_SHOW_THP);
+    assert_string_equal(op->proc, "");
+    assert_string_equal(vml_op_kind_name(op->kind), "show thp");
+    vml_scenario_free(s);
+    bad("show thp enabled", 1, 10, "unexpected 'enabled' after the end of show thp");
+
+    s = ok(PROC_A "a madvise buf hugepage\na madvise buf[2M:4M] nohugepage\n"
+                  "a madvise buf[:2M] collapse\na prctl thp_disable on\n"
+                  "a prctl thp_disable off\n");
+    assert_int_equal(s->n_ops, 7);
+    static const enum vml_advice adv[] = { VML_ADV_HUGEPAGE, VML_ADV_NOHUGEPAGE, VML_ADV_COLLAPSE };
+    static const char *const adv_name[] = { "hugepage", "nohugepage", "collapse" };
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(s->ops[2 + i].kind, VML_OP_MADVISE);
+        assert_int_equal(s->ops[2 + i].u.madvise.advice, adv[i]);
+        assert_string_equal(vml_advice_name(adv[i]), adv_name[i]);
+    }
+    assert_string_equal(vml_advice_name(VML_ADV_DONTNEED), "dontneed");
+    assert_string_equal(vml_advice_name(VML_NR_ADVICE), "?");
+    assert_int_equal(s->ops[3].u.madvise.range.start, 2 * VML_MiB);
+    assert_int_equal(s->ops[5].kind, VML_OP_PRCTL);
+    assert_string_equal(s->ops[5].proc, "a");
+    assert_int_equal(s->ops[5].u.prctl.opt, VML_PRCTL_THP_DISABLE);
+    assert_true(s->ops[5].u.prctl.on);
+    assert_false(s->ops[6].u.prctl.on);
+    assert_string_equal(vml_op_kind_name(VML_OP_PRCTL), "prctl");
+    vml_scenario_free(s);
+
+    bad(PROC_A "a prctl", 3, 8, "missing the option (thp_disable) (usage: P prctl thp_disable");
+    bad(PROC_A "a prctl set_name on", 3, 9, "unknown prctl option 'set_name' (use thp_disable)");
+    bad(PROC_A "a prctl thp_disable", 3, 20, "missing on or off");
+    bad(PROC_A "a prctl thp_disable 1", 3, 21, "thp_disable takes on or off, not '1'");
+    bad(PROC_A "a prctl thp_disable on off", 3, 24, "unexpected 'off' after the end of prctl");
+    bad("b prctl thp_disable on", 1, 1, "no process 'b'");
+    bad(PROC_A "a frob", 3, 3, "replay, prctl)");
+}
+
 static const struct vml_op_expect *expect_of(const char *line, struct vml_scenario **s)
 {
     char t[256];
@@ -925,6 +1092,9 @@ int main(void)
         cmocka_unit_test(test_files_and_io),
         cmocka_unit_test(test_cpu_run),
         cmocka_unit_test(test_show),
+        cmocka_unit_test(test_machine_thp),
+        cmocka_unit_test(test_set),
+        cmocka_unit_test(test_show_thp_and_prctl),
         cmocka_unit_test(test_expect),
         cmocka_unit_test(test_diag_and_names),
         cmocka_unit_test(test_scale),

@@ -1,0 +1,169 @@
+/* host/settings.c: kernel setting files written for a run, and put back (settings.h). */
+#include "host/settings.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define JOURNAL_MAX 64
+
+struct entry {
+    char path[SETTING_PATH_MAX];
+    char old[SETTING_VALUE_MAX];
+    size_t len;
+};
+
+/* The journal: entries [0, n) are complete. It changes only with the caught signals blocked, so
+ * the handler never sees half an entry. */
+static struct entry journal[JOURNAL_MAX];
+static volatile sig_atomic_t n_journal;
+
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define N_CAUGHT (sizeof(caught) / sizeof(caught[0]))
+static struct sigaction previous[N_CAUGHT];
+static bool installed[N_CAUGHT];
+
+/* Writes len bytes of value to path: 0 or an errno. Async-signal-safe. */
+static int put(const char *path, const char *value, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    ssize_t w = write(fd, value, len);
+    int e = w < 0 ? errno : (size_t)w != len ? EIO : 0;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    return e;
+}
+
+/* The handler: every file back, then the signal's own action (SA_RESETHAND made it the
+ * default again; the signal is blocked until the handler returns). */
+static void on_signal(int sig)
+{
+    int saved = errno;
+    for (sig_atomic_t i = n_journal; i-- > 0;)
+        put(journal[i].path, journal[i].old, journal[i].len);
+    n_journal = 0;
+    raise(sig);
+    errno = saved;
+}
+
+static void block(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < N_CAUGHT; i++)
+        sigaddset(&set, caught[i]);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void install(void)
+{
+    for (size_t i = 0; i < N_CAUGHT; i++) {
+        if (installed[i])
+            continue;
+        struct sigaction sa;
+        if (sigaction(caught[i], NULL, &previous[i]) != 0 || previous[i].sa_handler == SIG_IGN)
+            continue; /* an ignored signal cannot interrupt the run */
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        installed[i] = sigaction(caught[i], &sa, NULL) == 0;
+    }
+}
+
+static void uninstall(void)
+{
+    for (size_t i = 0; i < N_CAUGHT; i++)
+        if (installed[i]) {
+            sigaction(caught[i], &previous[i], NULL);
+            installed[i] = false;
+        }
+}
+
+int host_setting_read(const char *path, char *buf, size_t n)
+{
+    char raw[256];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    ssize_t k = read(fd, raw, sizeof(raw) - 1);
+    int e = errno;
+    close(fd);
+    if (k < 0)
+        return e;
+    raw[k] = 0;
+    char *a = strchr(raw, '['), *z = a ? strchr(a, ']') : NULL;
+    if (a && z) {
+        *z = 0;
+        snprintf(buf, n, "%s", a + 1);
+        return 0;
+    }
+    while (k > 0 && (raw[k - 1] == '\n' || raw[k - 1] == ' '))
+        raw[--k] = 0;
+    snprintf(buf, n, "%s", raw);
+    return 0;
+}
+
+int host_setting_write(const char *path, const char *value, char *was, bool *changed)
+{
+    *changed = false;
+    if (strlen(path) >= SETTING_PATH_MAX || strlen(value) >= SETTING_VALUE_MAX)
+        return ENAMETOOLONG;
+    int e = host_setting_read(path, was, SETTING_VALUE_MAX);
+    if (e)
+        return e;
+    if (strcmp(was, value) == 0)
+        return 0;
+    sigset_t old;
+    block(&old);
+    sig_atomic_t n = n_journal, k = 0;
+    while (k < n && strcmp(journal[k].path, path) != 0)
+        k++;
+    if (k == n) {
+        if (n == JOURNAL_MAX) {
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            return ENOSPC;
+        }
+        struct entry *j = &journal[n];
+        snprintf(j->path, sizeof(j->path), "%s", path);
+        snprintf(j->old, sizeof(j->old), "%s", was);
+        j->len = strlen(j->old);
+        n_journal = n + 1;
+        install();
+    }
+    e = put(path, value, strlen(value));
+    if (e && k == n)
+        n_journal = n; /* nothing changed: nothing to put back */
+    if (n_journal == 0)
+        uninstall();
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    *changed = e == 0;
+    return e;
+}
+
+void host_settings_child(void)
+{
+    n_journal = 0;
+    uninstall();
+}
+
+unsigned host_settings_restore(char *what, size_t n)
+{
+    sigset_t old;
+    block(&old);
+    unsigned failed = 0;
+    for (sig_atomic_t i = n_journal; i-- > 0;) {
+        int e = put(journal[i].path, journal[i].old, journal[i].len);
+        if (e && !failed++ && what)
+            snprintf(what, n, "%s back to %s: %s", journal[i].path, journal[i].old, strerror(e));
+    }
+    n_journal = 0;
+    uninstall();
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return failed;
+}

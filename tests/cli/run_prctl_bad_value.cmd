@@ -1,0 +1,1 @@
+run - <<< $'proc a\na prctl thp_disable yes'

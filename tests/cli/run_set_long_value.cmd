@@ -1,0 +1,1 @@
+run - <<< $'set /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none +0000000000000000000000000000000000000000000000000000000000000000005'

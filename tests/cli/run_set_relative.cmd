@@ -1,0 +1,1 @@
+run - <<< $'set khugepaged/defrag 0'

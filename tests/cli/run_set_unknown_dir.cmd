@@ -1,0 +1,1 @@
+run - <<< $'set /proc/sys/vm/swappiness 10'

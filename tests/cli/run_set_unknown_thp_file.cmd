@@ -1,0 +1,1 @@
+run - <<< $'set /sys/kernel/mm/transparent_hugepage/shrink_underused 0'

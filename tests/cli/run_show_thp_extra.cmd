@@ -1,0 +1,1 @@
+run - <<< $'show thp defrag'

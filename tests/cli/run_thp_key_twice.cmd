@@ -1,0 +1,1 @@
+run - <<< $'machine ram=1G thp.defrag=never thp.defrag=madvise'

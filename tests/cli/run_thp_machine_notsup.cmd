@@ -1,0 +1,1 @@
+run - <<< $'machine ram=1G thp=always thp.defrag=defer\nproc a'

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# requires_selftest.sh: requires.sh's "# requires: thp=MODES" rule on this machine. A scenario
+# that does not set the THP mode needs the kernel to be in one of MODES; one whose machine line
+# sets it (thp= or thp.enabled=) runs under any mode as root, who may write it for the run, and
+# as nobody needs the mode like the others. The mode asked is one this kernel is not in, so no
+# answer depends on this machine's own. Skipped (77) without root or THP.
+# Usage: requires_selftest.sh REQUIRES.SH
+set -u
+. "$1"
+en=/sys/kernel/mm/transparent_hugepage/enabled
+[ "$(id -u)" = 0 ] && [ -w "$en" ] || { echo "requires_selftest: needs root and $en; skipping"; exit 77; }
+have=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$en")
+other=always; [ "$have" = always ] && other=never
+dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+chmod 755 "$dir"
+fail=0
+# case NAME MACHINE_LINE WANT_RC [AS_NOBODY]
+case_() {
+  printf '# requires: thp=%s\n%s\nproc p\n' "$other" "$2" >"$dir/s.vml"
+  chmod 644 "$dir/s.vml"
+  local rc
+  if [ -n "${4:-}" ]; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups bash -c '. "$1"; requires run true "$2"' \
+      _ "$(cd "$(dirname "$REQ")" && pwd)/$(basename "$REQ")" "$dir/s.vml" >/dev/null; rc=$?
+  else
+    requires run true "$dir/s.vml" >/dev/null; rc=$?
+  fi
+  [ "$rc" = "$3" ] || { echo "requires_selftest: $1: exit $rc, want $3"; fail=1; }
+}
+REQ=$1
+case_ "the mode not set" "machine ram=1G" 77
+case_ "another THP file set" "machine ram=1G thp.defrag=never" 77
+case_ "thp= set, as root" "machine ram=1G thp=$other" 0
+case_ "thp.enabled= set, as root" "machine ram=1G thp.enabled=$other" 0
+command -v setpriv >/dev/null && case_ "thp= set, as nobody" "machine ram=1G thp=$other" 77 nobody
+printf '# requires: thp=always,madvise,never\nproc p\n' >"$dir/t.vml"
+requires diff true "$dir/t.vml" >/dev/null || { echo "requires_selftest: every mode: skipped"; fail=1; }
+exit $fail

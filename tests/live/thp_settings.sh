@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# thp_settings.sh VMLAB: the Linux backend writes the THP files a scenario sets (machine thp=,
+# thp.FILE=, set) for the run and puts every one back afterwards: after a run that succeeds,
+# after one whose expect fails, after one that stops on an error, and after one that SIGINT or
+# SIGTERM interrupts (the process then still dies by that signal). While the run goes on, the
+# kernel's files hold the scenario's values (its show thp reads them). As nobody, a set fails
+# naming the file and the reason, and the machine line's keys are notes ending in "(differs)".
+# Needs root (77 otherwise). It changes machine-wide settings for a moment: RUN_SERIAL.
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+dir=/sys/kernel/mm/transparent_hugepage
+[ "$(id -u)" = 0 ] && [ -w "$dir/enabled" ] ||
+  { echo "thp_settings: needs root and a writable $dir/enabled; skipping"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+files=(enabled defrag use_zero_page khugepaged/max_ptes_none)
+snapshot() { for f in "${files[@]}"; do printf '%s:%s\n' "$f" "$(cat "$dir/$f")"; done; }
+before=$(snapshot)
+# What the test itself changes, and everything should it die, goes back as it was.
+put_back() {
+  local f v
+  for f in "${files[@]}"; do
+    v=$(printf '%s\n' "$before" | sed -n "s|^$f:||p")
+    case "$v" in *'['*) v=$(printf '%s\n' "$v" | sed 's/.*\[\(.*\)\].*/\1/') ;; esac
+    printf '%s' "$v" >"$dir/$f" 2>/dev/null
+  done
+}
+trap 'put_back; rm -rf "$tmp"' EXIT
+fail=0
+bad() { echo "thp_settings: $*"; fail=1; }
+
+# Values other than the current ones, so that every write is a real change.
+chosen() { sed 's/.*\[\(.*\)\].*/\1/' "$dir/$1"; }
+en=always; [ "$(chosen enabled)" = always ] && en=never
+df=never; [ "$(chosen defrag)" = never ] && df=madvise
+zp=0; [ "$(cat "$dir/use_zero_page")" = 0 ] && zp=1
+np=7; [ "$(cat "$dir/khugepaged/max_ptes_none")" = 7 ] && np=8
+
+scn() { # NAME TAIL: a scenario that sets all four files, then TAIL's statements
+  printf 'machine ram=1G thp=%s thp.defrag=%s\nproc a\na mmap buf 16M anon private rw\n' "$en" "$df"
+  printf 'set %s/use_zero_page %s\n' "$dir" "$zp"
+  printf 'set %s/khugepaged/max_ptes_none %s\n' "$dir" "$np"
+  printf '%b' "$2"
+} 
+unchanged() { # WHAT: the files hold what they held before the run
+  local now
+  now=$(snapshot)
+  [ "$now" = "$before" ] || { bad "$1: the files were not put back:"; diff <(echo "$before") <(echo "$now"); }
+}
+
+# 1. A run that succeeds: the values are in force during it, the notes say they go back.
+scn ok 'show thp\n' >"$tmp/ok.vml"
+out=$("$bin" run --on linux "$tmp/ok.vml" 2>&1); rc=$?
+[ $rc = 0 ] || bad "the run failed ($rc): $out"
+for want in "enabled:.*\\[$en\\]" "defrag:.*\\[$df\\]" "use_zero_page:$zp\$" "khugepaged/max_ptes_none:$np\$" \
+            "^linux: thp=$en asked, the kernel had .*: set for the run, put back when it ends\$" \
+            "^linux: $dir/use_zero_page was [01], now $zp \\(put back when the run ends\\)\$" \
+            "^linux: THP \\($dir/\\): enabled=[a-z]* defrag=[a-z+]* use_zero_page=[01]"; do
+  printf '%s\n' "$out" | grep -Eq -- "$want" || bad "run output lacks /$want/: $out"
+done
+unchanged "after a run that succeeded"
+
+# 2. A failing expect, and a run stopped by an error, after the writes.
+scn fail 'expect a status VmRSS == 1G\n' >"$tmp/fail.vml"
+"$bin" run --on linux "$tmp/fail.vml" >/dev/null 2>&1; rc=$?
+[ $rc = 1 ] || bad "a failing expect exited $rc, not 1"
+unchanged "after a failing expect"
+scn stop 'a munmap buf[32M:]\n' >"$tmp/stop.vml"
+out=$("$bin" run --on linux "$tmp/stop.vml" 2>&1); rc=$?
+[ $rc = 1 ] && printf '%s\n' "$out" | grep -q "lies outside mapping 'buf'" ||
+  bad "a run error exited $rc: $out"
+unchanged "after a run that stopped on an error"
+
+# 3. Interrupted: SIGINT and SIGTERM in the middle of a long replay; vmlab still dies by them.
+scn long 'a replay gen:random:count=1000G in buf\n' >"$tmp/long.vml"
+for sig in INT TERM; do
+  timeout --preserve-status -s $sig 1 "$bin" run --on linux "$tmp/long.vml" >/dev/null 2>&1; rc=$?
+  want=$((128 + $(kill -l $sig)))
+  [ $rc = $want ] || bad "SIG$sig: exit status $rc, not $want (death by the signal)"
+  unchanged "after SIG$sig"
+done
+
+# 4. vmlab diff: the simulator takes the kernel's values of the files the scenario leaves alone
+# (here a mode the test puts the kernel in: without following, show thp would differ); a value
+# it does not model is an error saying how to set the file, and setting it works.
+printf 'proc a\na mmap b 8K anon private rw\na touch b write\nshow thp\n' >"$tmp/follow.vml"
+printf '%s' "$en" >"$dir/enabled"
+out=$("$bin" diff "$tmp/follow.vml" 2>&1) ||
+  bad "diff with the kernel at enabled=$en differs: $(printf '%s\n' "$out" | grep -E 'differs|DIFF|vmlab:')"
+printf '%s\n' "$out" | grep -q "^note: this kernel's THP settings (enabled=$en defrag=" ||
+  bad "diff does not say it follows the kernel's THP: $out"
+printf defer >"$dir/defrag"
+out=$("$bin" diff "$tmp/follow.vml" 2>&1); rc=$?
+[ $rc = 1 ] && printf '%s\n' "$out" | grep -q "^vmlab: diff: this kernel's THP settings are not simulated yet: defrag: direct and deferred compaction are not simulated yet .*; use madvise or never (set the file on the scenario's machine line, machine thp.FILE=VALUE; vmlab writes it for the run as root)$" ||
+  bad "diff with the kernel at defrag=defer: exit $rc: $out"
+{ printf 'machine ram=1G thp.defrag=madvise\n'; cat "$tmp/follow.vml"; } >"$tmp/set.vml"
+out=$("$bin" diff --quiet "$tmp/set.vml" 2>&1) || bad "diff setting thp.defrag=madvise: $out"
+[ "$(chosen defrag)" = defer ] || bad "diff did not put defrag back to defer: $(cat "$dir/defrag")"
+put_back
+unchanged "after the diffs"
+
+# 5. As nobody: set fails naming the file and why; the machine line's keys are notes.
+if command -v setpriv >/dev/null; then
+  chmod 755 "$tmp" && chmod 644 "$tmp"/*.vml
+  out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" run --on linux "$tmp/ok.vml" 2>&1)
+  rc=$?
+  [ $rc = 1 ] || bad "as nobody: exit status $rc, not 1: $out"
+  printf '%s\n' "$out" | grep -Eq "^linux: thp=$en asked, the kernel has [a-z]+ \\(differs: cannot set it: Permission denied; run as root\\)\$" ||
+    bad "as nobody: no (differs) note for thp=: $out"
+  printf '%s\n' "$out" | grep -Eq ":4:[0-9]+: set failed: cannot write $dir/use_zero_page: Permission denied \\(run as root\\)\$" ||
+    bad "as nobody: set did not fail naming the file: $out"
+  unchanged "after a run as nobody"
+else
+  echo "thp_settings: no setpriv: the run as nobody is not checked"
+fi
+exit $fail
