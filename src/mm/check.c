@@ -58,8 +58,12 @@ static int pc_add(struct pfn_count *pc, uint64_t pfn)
 
 struct check_ctx {
     const struct vml_sim *sim;
-    const struct vma *v; /* the VMA whose entries are being counted */
-    struct pfn_count pc;
+    const struct sim_mm *mm; /* the address space whose entries are being counted */
+    const struct vma *v;     /* the VMA whose entries are being counted */
+    struct pfn_count pc;     /* 4 KiB entries: pfn -> PTEs mapping it */
+    struct pfn_count pmd;    /* THP PMD entries: head pfn -> PMDs mapping it */
+    struct pfn_count large;  /* large folios mapped by a PTE or a PMD: head pfn (count unused) */
+    uint64_t pmd_leaves;     /* the current mm's THP and huge-zero PMDs (each has a deposit) */
     uint64_t rss[NR_MM_COUNTERS];
     uint64_t hugetlb_usage; /* base pages the current mm maps with hugetlb entries */
     uint64_t pss;           /* bytes << PSS_SHIFT over all processes */
@@ -103,22 +107,82 @@ static int count_huge_leaf(struct check_ctx *c, const struct vml_pt_leaf *leaf)
     return 0;
 }
 
+/* PSS of one mapping of a subpage of a large folio (smaps_account: whole while the folio has
+ * one reference, else split by the subpage's precise mapcount). */
+static uint64_t subpage_pss(const struct vml_sim *sim, const struct frame *head, uint64_t pfn)
+{
+    uint64_t whole = PAGE_SIZE << PSS_SHIFT;
+    int mc = page_mapcount(sim, pfn);
+    if (head->refcount == 1 || mc < 2)
+        return whole;
+    return whole / (uint64_t)mc;
+}
+
+/* A PMD leaf outside hugetlb: a THP (mm/huge_memory.c) or the huge zero page, in a private
+ * anonymous VMA, with a page table deposited beside it; writable only while nothing else maps
+ * the folio (COW). */
+static int count_thp_leaf(struct check_ctx *c, const struct vml_pt_leaf *leaf)
+{
+    unsigned long long va = leaf->va;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (leaf->level != 2 || c->v->file || (c->v->flags & (VM_SHARED | VM_SPECIAL)))
+        return fail(c, "huge leaf at %#llx (level %u) in a VMA that cannot hold a THP", va,
+                    leaf->level);
+    if (!radix_slot(&c->mm->deposits, va >> 21) || !*radix_slot(&c->mm->deposits, va >> 21))
+        return fail(c, "THP at %#llx has no page table deposited", va);
+    c->pmd_leaves++;
+    if (is_huge_zero_pfn(c->sim, pfn)) {
+        if (leaf->entry & VML_PTE_RW)
+            return fail(c, "huge zero page mapped writable at %#llx", va);
+        return 0;
+    }
+    const struct frame *f = sim_frame(c->sim, pfn);
+    const struct large_folio *lf = f ? folio_large(c->sim, f) : NULL;
+    if (!lf || !(f->flags & PGF_ANON) || f->order != VML_THP_PMD_ORDER)
+        return fail(c, "PMD at %#llx maps pfn %#llx which is no anonymous THP", va,
+                    (unsigned long long)pfn);
+    if ((leaf->entry & VML_PTE_RW) && lf->large_mapcount != 1)
+        return fail(c, "private PMD at %#llx is writable but its THP has %d mappings", va,
+                    lf->large_mapcount);
+    c->rss[MM_ANONPAGES] += 1ull << VML_THP_PMD_ORDER;
+    for (uint64_t i = 0; i < (1ull << VML_THP_PMD_ORDER); i++)
+        c->pss += subpage_pss(c->sim, f, pfn + i);
+    if (pc_add(&c->pmd, pfn) || pc_add(&c->large, pfn))
+        return fail(c, "host out of memory");
+    return 0;
+}
+
 static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct check_ctx *c = arg;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
-    if ((c->v->flags & VM_HUGETLB) || leaf->level != 1) {
-        if (!(c->v->flags & VM_HUGETLB))
-            return fail(c, "huge leaf at %#llx in a VMA without huge pages",
-                        (unsigned long long)leaf->va);
+    if (c->v->flags & VM_HUGETLB)
         return count_huge_leaf(c, leaf);
-    }
+    if (leaf->level != 1)
+        return count_thp_leaf(c, leaf);
     if (pfn == c->sim->zero_pfn) {
         if (leaf->entry & VML_PTE_RW)
             return fail(c, "zero page mapped writable at %#llx", (unsigned long long)leaf->va);
         return 0;
     }
     const struct frame *f = sim_frame(c->sim, pfn);
+    const struct frame *head = f ? sim_frame(c->sim, folio_head(c->sim, pfn)) : NULL;
+    if (head && folio_large(c->sim, head)) {
+        /* A subpage of a PTE-mapped THP. */
+        if (!(head->flags & PGF_ANON))
+            return fail(c, "pte at %#llx maps a large folio that is not anonymous",
+                        (unsigned long long)leaf->va);
+        if ((leaf->entry & VML_PTE_RW) && !(c->v->flags & VM_SHARED) &&
+            page_mapcount(c->sim, pfn) != 1)
+            return fail(c,
+                        "private pte at %#llx is writable but its THP subpage is mapped %d times",
+                        (unsigned long long)leaf->va, page_mapcount(c->sim, pfn));
+        c->rss[MM_ANONPAGES]++;
+        c->pss += subpage_pss(c->sim, head, pfn);
+        if (pc_add(&c->pc, pfn) || pc_add(&c->large, folio_head(c->sim, pfn)))
+            return fail(c, "host out of memory");
+        return 0;
+    }
     if (!f || !(f->flags & (PGF_ANON | PGF_CACHE)))
         return fail(c, "pte at %#llx maps pfn %#llx which is neither anon nor page cache",
                     (unsigned long long)leaf->va, (unsigned long long)pfn);
@@ -177,12 +241,17 @@ static int check_tasks(struct check_ctx *c)
         }
         memset(c->rss, 0, sizeof(c->rss));
         c->hugetlb_usage = 0;
+        c->pmd_leaves = 0;
+        c->mm = mm;
         for (const struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
             c->v = v;
             vml_pt_for_each(mm->pt, v->start, v->end, count_leaf, c);
             if (c->err)
                 return c->err;
         }
+        if (c->pmd_leaves != mm->nr_deposited)
+            return fail(c, "pid %d: %llu page tables deposited but %llu THP PMDs", t->pid,
+                        (unsigned long long)mm->nr_deposited, (unsigned long long)c->pmd_leaves);
         static const char *names[NR_MM_COUNTERS] = { "MM_FILEPAGES", "MM_ANONPAGES", "MM_SWAPENTS",
                                                      "MM_SHMEMPAGES" };
         for (int k = 0; k < NR_MM_COUNTERS; k++)
@@ -290,6 +359,75 @@ static int check_hstate(struct check_ctx *c, unsigned hi)
     return 0;
 }
 
+/* Every large folio mapped somewhere: its PMD and PTE mappings against the counts the rmap
+ * keeps (entire, large and per-mm mapcounts, subpages mapped), its references, the deferred
+ * split queue, and the machine's THP totals. Adds its frames to the anonymous pages seen and
+ * its mapped subpages and their mappings to the PSS identity's sums. */
+static uint32_t count_of(const struct pfn_count *pc, uint64_t pfn)
+{
+    if (!pc->cap)
+        return 0;
+    uint64_t key = pfn + 1;
+    size_t j = (key * 0x9e3779b97f4a7c15ull) & (pc->cap - 1);
+    while (pc->keys[j] && pc->keys[j] != key)
+        j = (j + 1) & (pc->cap - 1);
+    return pc->keys[j] ? pc->counts[j] : 0;
+}
+
+static int check_large_folios(struct check_ctx *c, uint64_t *anon_seen, uint64_t *mapped_pages,
+                              uint64_t *mappings)
+{
+    const struct vml_sim *sim = c->sim;
+    uint64_t nr = 0, pmd_mapped = 0, partial = 0;
+    for (size_t i = 0; i < c->large.cap; i++) {
+        if (!c->large.keys[i])
+            continue;
+        uint64_t head = c->large.keys[i] - 1;
+        const struct frame *h = sim_frame(sim, head);
+        const struct large_folio *lf = folio_large(sim, h);
+        uint32_t pmds = count_of(&c->pmd, head);
+        int ptes = 0;
+        uint32_t subpages_mapped = 0;
+        for (uint64_t p = head; p < head + (1ull << h->order); p++) {
+            int m = sim_frame(sim, p)->mapcount;
+            ptes += m;
+            subpages_mapped += m > 0;
+            int precise = page_mapcount(sim, p);
+            if (precise) {
+                ++*mapped_pages;
+                *mappings += (uint64_t)precise;
+            }
+        }
+        int mm_sum = lf->mm_mapcount[0] + lf->mm_mapcount[1];
+        if ((uint32_t)lf->entire_mapcount != pmds || lf->large_mapcount != (int)pmds + ptes ||
+            lf->nr_mapped != subpages_mapped || (!lf->maybe_shared && mm_sum != lf->large_mapcount))
+            return fail(c,
+                        "THP %#llx: entire %d, large %d, subpages %u, per-mm %d but %u PMDs and "
+                        "%d PTEs map %u subpages",
+                        (unsigned long long)head, lf->entire_mapcount, lf->large_mapcount,
+                        lf->nr_mapped, mm_sum, pmds, ptes, subpages_mapped);
+        if (h->refcount != lf->large_mapcount)
+            return fail(c, "THP %#llx: refcount %d but %d mappings", (unsigned long long)head,
+                        h->refcount, lf->large_mapcount);
+        if (!lf->entire_mapcount && lf->nr_mapped < (1u << h->order) && !lf->partially_mapped)
+            return fail(c, "THP %#llx: %u of %u subpages mapped but not queued for deferred split",
+                        (unsigned long long)head, lf->nr_mapped, 1u << h->order);
+        nr++;
+        pmd_mapped += lf->entire_mapcount > 0;
+        partial += lf->partially_mapped;
+        *anon_seen += 1ull << h->order;
+    }
+    if (nr != sim->thp_nr_anon || pmd_mapped != sim->nr_anon_thps ||
+        partial != sim->thp_nr_partially)
+        return fail(c,
+                    "THPs: nr_anon %llu, PMD-mapped %llu, partially mapped %llu but the page "
+                    "tables show %llu, %llu, %llu",
+                    (unsigned long long)sim->thp_nr_anon, (unsigned long long)sim->nr_anon_thps,
+                    (unsigned long long)sim->thp_nr_partially, (unsigned long long)nr,
+                    (unsigned long long)pmd_mapped, (unsigned long long)partial);
+    return 0;
+}
+
 int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
 {
     struct check_ctx c = { .sim = sim, .why = why, .len = len };
@@ -299,7 +437,7 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
     if (check_tasks(&c))
         goto out;
     /* mapcount == present leaves; refcount >= mapcount; anon pages are all mapped. */
-    uint64_t anon_seen = 0, cache_mapped_seen = 0;
+    uint64_t anon_seen = 0, cache_mapped_seen = 0, mapped_pages = 0, mappings = 0;
     for (size_t i = 0; i < c.pc.cap; i++) {
         if (!c.pc.keys[i])
             continue;
@@ -310,6 +448,8 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
                  f->mapcount, c.pc.counts[i]);
             goto out;
         }
+        if (folio_large(sim, sim_frame(sim, folio_head(sim, pfn))))
+            continue; /* a THP subpage: its folio is checked whole below */
         if (f->refcount < f->mapcount) {
             fail(&c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
                  f->refcount, f->mapcount);
@@ -321,7 +461,11 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
             anon_seen++;
         else
             cache_mapped_seen++;
+        mapped_pages++;
+        mappings += c.pc.counts[i];
     }
+    if (check_large_folios(&c, &anon_seen, &mapped_pages, &mappings))
+        goto out;
     uint64_t pool_frames[VML_MAX_NODES] = { 0 };
     for (unsigned hi = 0; hi < VML_NR_HUGE_SIZES; hi++) {
         if (check_hstate(&c, hi))
@@ -330,7 +474,7 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
             pool_frames[n] += sim->hstates[hi].nr_node[n] << sim->hstates[hi].order;
     }
     /* Frames by use agree with what owns them. */
-    uint64_t used_anon = 0, used_cache = 0, cached = 0, pss_pages = anon_seen + cache_mapped_seen;
+    uint64_t used_anon = 0, used_cache = 0, cached = 0;
     for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
         struct vml_phys_usage u;
         vml_phys_usage(sim->phys, n, &u);
@@ -357,11 +501,7 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
     }
     /* PSS: each mapped page's shares add up to its size, short by less than one unit per
      * mapping from the fixed-point division. */
-    uint64_t whole = pss_pages * (PAGE_SIZE << PSS_SHIFT);
-    uint64_t mappings = 0;
-    for (size_t i = 0; i < c.pc.cap; i++)
-        if (c.pc.keys[i] && !(sim_frame(sim, c.pc.keys[i] - 1)->flags & PGF_HUGETLB))
-            mappings += c.pc.counts[i];
+    uint64_t whole = mapped_pages * (PAGE_SIZE << PSS_SHIFT);
     if (c.pss > whole || whole - c.pss >= (mappings ? mappings : 1)) {
         fail(&c, "PSS over all processes is %llu (fixed point) but the mapped pages make %llu",
              (unsigned long long)c.pss, (unsigned long long)whole);
@@ -379,5 +519,9 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
 out:
     free(c.pc.keys);
     free(c.pc.counts);
+    free(c.pmd.keys);
+    free(c.pmd.counts);
+    free(c.large.keys);
+    free(c.large.counts);
     return r;
 }

@@ -103,9 +103,11 @@ bool thp_smaps_eligible(const struct vml_sim *sim, const struct sim_mm *mm, cons
 
 /* ---- the fault ----------------------------------------------------------------------------- */
 
+/* map_anon_folio_pmd and collapse_huge_page: maybe_pmd_mkwrite(pmd_mkdirty(entry)): dirty
+ * always, even in a read-only VMA (smaps counts the THP Private_Dirty). */
 static uint64_t pmd_flags(const struct vma *v, bool writable)
 {
-    return vma_pte_flags(v, writable) | (writable ? VML_PTE_D : 0);
+    return vma_pte_flags(v, writable) | VML_PTE_D;
 }
 
 /* mm_get_huge_zero_folio: allocated at first use (thp_zero_page_alloc); kept while the machine

@@ -20,6 +20,15 @@ static void on_split(void *ctx, struct vma *orig, struct vma *piece)
         file_get(piece->file);
 }
 
+/* vma_modify -> vma_adjust_trans_huge: a PMD that a new boundary would cut is split first,
+ * whether the change then splits the VMA or moves a neighbour's edge (a merge). */
+static void on_boundary(void *ctx, struct vma *v, uint64_t addr)
+{
+    struct sim_mm *mm = ctx;
+    if (!(v->flags & VM_HUGETLB) && (addr & ((2ull << 20) - 1)))
+        split_huge_pmd(mm->sim, mm, v, addr & ~((2ull << 20) - 1));
+}
+
 /* remove_vma: vm_ops->close, then the file reference. */
 static void on_release(void *ctx, struct vma *v)
 {
@@ -30,7 +39,9 @@ static void on_release(void *ctx, struct vma *v)
         file_put(mm->sim, v->file);
 }
 
-static const struct vma_set_ops vma_ops = { .split = on_split, .release = on_release };
+static const struct vma_set_ops vma_ops = { .split = on_split,
+                                            .release = on_release,
+                                            .boundary = on_boundary };
 
 /* Page tables (pgd_alloc, __pud_alloc ... -> pagetable_alloc) come from the buddy allocator as
  * any page: the preferred node is the CPU's of the task at work, with zonelist fallback. */

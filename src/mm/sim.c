@@ -112,6 +112,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     for (unsigned i = 0; i < VML_SIM_MAX_CPUS; i++)
         vml_cpu_destroy(sim->cpus[i]);
     vml_phys_destroy(sim->phys);
+    free(sim->folios);
     free(sim);
 }
 

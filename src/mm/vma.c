@@ -783,6 +783,12 @@ static int modify_piece(struct vma_set *set, struct vma *v, uint64_t s, uint64_t
         return 0;
     bool left_side = s == v->start, right_side = e == v->end;
     struct vma *prev = v->n.prev, *next = v->n.next;
+    if (set->ops.boundary) {
+        if (!left_side)
+            set->ops.boundary(set->ops_ctx, v, s);
+        if (!right_side)
+            set->ops.boundary(set->ops_ctx, v, e);
+    }
 
     /* The piece with its new attributes, as the merge rules see it. */
     struct vma cand = *v;

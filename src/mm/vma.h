@@ -149,6 +149,9 @@ struct vma_set_ops {
     /* v leaves the set and is freed right after: merged into a neighbour, unmapped (after the
      * unmap callback), or the set is destroyed */
     void (*release)(void *ctx, struct vma *v);
+    /* An attribute change is about to give v a boundary at addr, inside it (split or merge
+     * alike); like vma_adjust_trans_huge. May be NULL. */
+    void (*boundary)(void *ctx, struct vma *v, uint64_t addr);
 };
 
 struct vma_set_config {

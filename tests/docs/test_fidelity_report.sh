@@ -93,7 +93,7 @@ case "$1 $2" in
     echo "$2: same: 15 fields compared, 0 differ" ;;
 "run --on")
     echo "linux: paging=4 asked, the kernel uses 5-level paging" ;;
-"diff tests/fidelity/03-written.vml")
+"diff tests/fidelity/01-untouched.vml")
     echo "    AnonPages               16384        16388            4 kB   <-- differs"
     echo "    Cached                      0            4            4 kB   <-- differs"
     echo "$2: DIFFERS: 20 fields compared, 2 differ" ;;
@@ -121,11 +121,11 @@ check "key from the notes and probes" \
     "paging=5 zero_page=on pt_reclaim=off"
 nscn=$(find "$(dirname "$script")/../tests/fidelity" "$(dirname "$script")/../examples" -name '*.vml' | wc -l)
 check "one progress line per scenario" "$(grep -c '^fidelity-report: \[' "$tmp/progress")" "$nscn"
-check "differing row" "$(grep -c '^| fidelity/03-written | DIFFERS | 20 | 2 | 0 |$' "$tmp/fidelity.md")" 1
+check "differing row" "$(grep -c '^| fidelity/01-untouched | DIFFERS | 20 | 2 | 0 |$' "$tmp/fidelity.md")" 1
 check "failed row" "$(grep -c '^| examples/12-segfaults | failed: vmlab: boom \\| here | | | |$' "$tmp/fidelity.md")" 1
-check "differing fields" "$(grep -c '^- fidelity/03-written: AnonPages, Cached$' "$tmp/fidelity.md")" 1
+check "differing fields" "$(grep -c '^- fidelity/01-untouched: AnonPages, Cached$' "$tmp/fidelity.md")" 1
 # Totals by hand: every scenario not skipped is "same" with 10 compared and 1 not comparable,
-# except 03 (20 compared, 2 differ) and examples/12 (failed).
+# except 01 (20 compared, 2 differ) and examples/12 (failed).
 same=$(grep -c '^| [a-z]*/[0-9][^|]* | same | 10 | 0 | 1 |$' "$tmp/fidelity.md")
 skipped=$(grep -c '^| [a-z]*/[0-9][^|]* | skipped: ' "$tmp/fidelity.md")
 check "every scenario has a row" $((same + skipped + 2)) "$nscn"
@@ -136,7 +136,7 @@ check "reason counted once" "$(grep -c "^- $same × the process was killed ($whe
 printf '%s\n' "$doc" | grep -q "^| read_ahead_kb of \$TMPDIR's block device | " || { echo "FAIL: no read_ahead_kb row"; fail=1; }
 
 # A second run replaces its own section and keeps the other's.
-sed -i 's/^| fidelity\/03-written | DIFFERS/| fidelity\/03-written | EDITED/' "$tmp/fidelity.md"
+sed -i 's/^| fidelity\/01-untouched | DIFFERS/| fidelity\/01-untouched | EDITED/' "$tmp/fidelity.md"
 TMPDIR=$tmp bash "$script" "$fake" "$tmp/fidelity.md" 2>/dev/null
 check "second run status" $? 0
 check "second run: same document" "$(cat "$tmp/fidelity.md")" "$doc"

@@ -582,7 +582,7 @@ static void test_hooks(void **state)
 {
     (void)state;
     struct hook_counts h = { 0 };
-    struct vma_set_ops ops = { on_split, on_release };
+    struct vma_set_ops ops = { .split = on_split, .release = on_release };
     struct vma_set_config cfg = { .ops = &ops, .ops_ctx = &h };
     struct vma_set *set;
     assert_int_equal(vma_set_create(&cfg, &set), 0);
