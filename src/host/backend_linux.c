@@ -124,7 +124,15 @@ static void apply_pools(struct linb *b, const struct vml_machine_cfg *m, struct 
                         name, want, name);
             continue;
         }
-        int e = want > (unsigned long long)LLONG_MAX ? EINVAL : pool_write(i, (long long)want);
+        /* Through the settings journal, so that a signal that ends the run puts the pool back
+         * too (lb_destroy does it otherwise). */
+        char path[96], value[32], old[SETTING_VALUE_MAX];
+        bool changed = false;
+        pool_path(i, path, sizeof(path));
+        snprintf(value, sizeof(value), "%llu", want);
+        int e = want > (unsigned long long)LLONG_MAX
+                    ? EINVAL
+                    : host_setting_write(path, value, old, &changed);
         long long now = was;
         pool_read(i, &now);
         if (e == 0)

@@ -39,14 +39,24 @@ static int put(const char *path, const char *value, size_t len)
     return e;
 }
 
-/* The handler: every file back, then the signal's own action (SA_RESETHAND made it the
- * default again; the signal is blocked until the handler returns). */
+/* The handler: every file back, then the signal's own action. The caught signals are all
+ * blocked while it runs (sa_mask); only then is the default action put back, so that a second
+ * signal (timeout(1) sends one to the process and another to its group) waits instead of
+ * killing the process before the files are back. SA_RESETHAND would reset the action as the
+ * first signal is taken, before it is blocked: on 2 CPUs the second one then killed vmlab in
+ * that window about one time in three. The raised signal is delivered when the handler
+ * returns and unblocks it. */
 static void on_signal(int sig)
 {
     int saved = errno;
     for (sig_atomic_t i = n_journal; i-- > 0;)
         put(journal[i].path, journal[i].old, journal[i].len);
     n_journal = 0;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
     raise(sig);
     errno = saved;
 }
@@ -70,8 +80,9 @@ static void install(void)
             continue; /* an ignored signal cannot interrupt the run */
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_signal;
-        sa.sa_flags = SA_RESETHAND;
         sigemptyset(&sa.sa_mask);
+        for (size_t k = 0; k < N_CAUGHT; k++)
+            sigaddset(&sa.sa_mask, caught[k]);
         installed[i] = sigaction(caught[i], &sa, NULL) == 0;
     }
 }
