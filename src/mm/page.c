@@ -231,11 +231,14 @@ void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t 
     lf->large_mapcount--;
     large_mm_sub(lf, mm, 1);
     if (--lf->entire_mapcount == 0) {
-        /* __folio_remove_rmap, RMAP_LEVEL_PMD: subpages mapped by no PTE are unmapped now;
-         * when some stay mapped the folio is partially mapped: deferred split. */
-        sim->node[f->node].anon_mapped -= (1ull << f->order) - lf->nr_mapped;
+        /* __folio_remove_rmap, RMAP_LEVEL_PMD: subpages mapped by no PTE are unmapped now
+         * (nr); the folio is partially mapped, queued for deferred split, only when some are
+         * (nr > 0) and some stay mapped (nr < nr_pmdmapped). A PMD split maps all 512 by PTEs
+         * first, so it unmaps none and queues nothing (mprotect of 4 KiB inside a THP). */
+        uint64_t unmapped = (1ull << f->order) - lf->nr_mapped;
+        sim->node[f->node].anon_mapped -= unmapped;
         sim->nr_anon_thps--;
-        if (lf->nr_mapped)
+        if (unmapped && lf->nr_mapped)
             folio_deferred_split(sim, f);
     }
     page_put(sim, head);
