@@ -374,6 +374,15 @@ static uint32_t count_of(const struct pfn_count *pc, uint64_t pfn)
     return pc->keys[j] ? pc->counts[j] : 0;
 }
 
+/* Whether id names the mm of a live task (a per-mm rmap count must name one). */
+static bool mm_id_live(const struct vml_sim *sim, uint64_t id)
+{
+    for (size_t i = 0; i < sim->nr_tasks; i++)
+        if (sim->tasks[i].alive && sim->tasks[i].mm->ctx_id == id)
+            return true;
+    return false;
+}
+
 static int check_large_folios(struct check_ctx *c, uint64_t *anon_seen, uint64_t *mapped_pages,
                               uint64_t *mappings)
 {
@@ -406,6 +415,11 @@ static int check_large_folios(struct check_ctx *c, uint64_t *anon_seen, uint64_t
                         "%d PTEs map %u subpages",
                         (unsigned long long)head, lf->entire_mapcount, lf->large_mapcount,
                         lf->nr_mapped, mm_sum, pmds, ptes, subpages_mapped);
+        for (int k = 0; k < 2; k++)
+            if (lf->mm_mapcount[k] && !mm_id_live(sim, lf->mm_id[k]))
+                return fail(c, "THP %#llx: %d mappings counted for mm %llu, which no live task has",
+                            (unsigned long long)head, lf->mm_mapcount[k],
+                            (unsigned long long)lf->mm_id[k]);
         if (h->refcount != lf->large_mapcount)
             return fail(c, "THP %#llx: refcount %d but %d mappings", (unsigned long long)head,
                         h->refcount, lf->large_mapcount);

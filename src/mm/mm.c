@@ -71,6 +71,10 @@ int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, unsig
         return r;
     }
     mm->layout = *layout;
+    /* mm_init gives the mm its ids (init_new_context's ctx_id, mm_alloc_id's mm_id) before
+     * dup_mmap copies the parent's mappings: a fork child's rmap entries of large folios must
+     * name it from the first one on (a context id never given before: last_mm_ctx_id). */
+    mm->ctx_id = ++sim->last_ctx_id;
     *out = mm;
     return 0;
 }
