@@ -232,10 +232,12 @@ void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t 
     large_mm_sub(lf, mm, 1);
     if (--lf->entire_mapcount == 0) {
         /* __folio_remove_rmap, RMAP_LEVEL_PMD: subpages mapped by no PTE are unmapped now;
-         * when some stay mapped the folio is partially mapped: deferred split. */
+         * when some stay mapped and some do not (partially_mapped: 0 < nr < nr_pmdmapped)
+         * the folio is queued for deferred split. A PMD split maps every subpage by a PTE
+         * first, so it unmaps none and queues nothing. */
         sim->node[f->node].anon_mapped -= (1ull << f->order) - lf->nr_mapped;
         sim->nr_anon_thps--;
-        if (lf->nr_mapped)
+        if (lf->nr_mapped && lf->nr_mapped < (1u << f->order))
             folio_deferred_split(sim, f);
     }
     page_put(sim, head);
