@@ -71,6 +71,10 @@ int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, unsig
         return r;
     }
     mm->layout = *layout;
+    /* mm_init, before fork's dup_mmap copies anything: init_new_context's context id, never
+     * given before (last_mm_ctx_id), which also names the mm in large folios' mapcounts
+     * (mm_alloc_id). */
+    mm->ctx_id = ++sim->last_ctx_id;
     *out = mm;
     return 0;
 }

@@ -261,8 +261,6 @@ static int task_start(struct vml_sim *sim, const char *comm, int ppid, struct si
         mm_destroy(sim, mm);
         return VML_EHOST;
     }
-    /* init_new_context: a context id never given before (last_mm_ctx_id). */
-    mm->ctx_id = ++sim->last_ctx_id;
     t->mm = mm;
     mm->owner = t->pid;
     t->alive = true;
