@@ -617,6 +617,55 @@ static void test_fork_parent_writes(void **state)
     done(sim);
 }
 
+/* Three mms map one THP: the folio tracks two (folio_add_large_mapcount's mm ids) and is
+ * maybe shared. When a tracked mm unmaps it, the untracked one still maps it, so it stays
+ * maybe shared (folio_sub_large_mapcount clears that only if one slot holds every mapping);
+ * vml_sim_check compares the slots with the mappings. The last mapper's write reuses the THP
+ * (do_huge_pmd_wp_page: folio_ref_count 1). */
+static void test_fork_three_mms(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim();
+    int p = spawn(sim);
+    uint64_t a = huge_region(sim, p, HP);
+    touch(sim, p, a, a + HP, VML_WRITE);
+    int c1 = do_fork(sim, p), c2 = do_fork(sim, p);
+    assert_int_equal(smaps(sim, c2, a, "Pss"), 682); /* 2048 / 3, truncated */
+    assert_int_equal(vml_sim_munmap(sim, p, a, HP), 0);
+    check(sim);
+    assert_int_equal(smaps(sim, c1, a, "Pss"), 1024);
+    assert_int_equal(vml_sim_exit(sim, c1), 0);
+    check(sim);
+    struct thp_snap s0 = snap(sim);
+    assert_int_equal(touch(sim, c2, a, a + 1, VML_WRITE), 1);
+    struct thp_snap s1 = snap(sim);
+    assert_int_equal(memcmp(&s0, &s1, sizeof(s0)), 0);
+    assert_int_equal(smaps(sim, c2, a, "AnonHugePages"), 2048);
+    assert_int_equal(smaps(sim, c2, a, "Pss"), 2048);
+    done(sim);
+}
+
+/* hugepage_madvise on a hugetlb mapping: madvise_update_vma may split it only at its huge
+ * pages (hugetlb_vm_op_split), else EINVAL (probe on this kernel: MADV_HUGEPAGE of 4 KiB at
+ * +4 KiB of a 4 MiB MAP_HUGETLB mapping EINVAL, of its first 2 MiB 0 with the VMA split and
+ * "ht hg" in VmFlags; MADV_NOHUGEPAGE of 4 KiB at +2 MiB + 4 KiB EINVAL). */
+static void test_hugepage_advice_hugetlb(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim();
+    int p = spawn(sim);
+    uint64_t a = map_at(sim, p, LOW, 2 * HP, FIX | VML_MAP_HUGETLB | VML_MAP_NORESERVE);
+    unsigned n = vmas(sim, p);
+    madv(sim, p, a + PG, PG, VML_MADV_HUGEPAGE, VML_EINVAL);
+    assert_int_equal(vmas(sim, p), n);
+    madv(sim, p, a, HP, VML_MADV_HUGEPAGE, 0);
+    assert_int_equal(vmas(sim, p), n + 1);
+    assert_true(has_line(sim, p, VML_SIM_SMAPS, a, "VmFlags: rd wr mr mw me de nr ht hg "));
+    madv(sim, p, a + HP + PG, PG, VML_MADV_NOHUGEPAGE, VML_EINVAL);
+    assert_int_equal(vmas(sim, p), n + 1);
+    done(sim);
+}
+
 /* ---- Q6: mlock ------------------------------------------------------------------------------ */
 
 /* mlock_folio counts the whole folio (folio_nr_pages: 512). */
@@ -1016,6 +1065,8 @@ int main(void)
         cmocka_unit_test_teardown(test_munmap_whole_thp, teardown),
         cmocka_unit_test_teardown(test_fork_child_writes, teardown),
         cmocka_unit_test_teardown(test_fork_parent_writes, teardown),
+        cmocka_unit_test_teardown(test_fork_three_mms, teardown),
+        cmocka_unit_test_teardown(test_hugepage_advice_hugetlb, teardown),
         cmocka_unit_test_teardown(test_mlock, teardown),
         cmocka_unit_test_teardown(test_mlock_populates, teardown),
         cmocka_unit_test_teardown(test_eligible, teardown),
