@@ -405,13 +405,43 @@ static int collapse_block(struct vml_sim *sim, struct sim_task *t, struct vma *v
     return 0;
 }
 
+/* madvise_collapse for one VMA's part [start, end): its 2 MiB blocks in order, each scanned as
+ * hpage_collapse_scan_pmd does (find_pmd_or_thp_or_none first). A PMD leaf, THP or huge zero
+ * page (pmd_trans_huge), counts as done (SCAN_PMD_MAPPED); an empty PMD (SCAN_PMD_NONE) is not
+ * among the results the loop continues past: the call ends with EINVAL, the blocks before it
+ * collapsed, nothing faulted in. So does a failed allocation (SCAN_ALLOC_HUGE_PAGE_FAIL:
+ * ENOMEM). A range holding no whole block with its start unaligned leaves hend below hstart,
+ * which madvise_collapse's final count turns into EINVAL too (madvise_collapse_errno of
+ * SCAN_FAIL); one ending at the block boundary collapses nothing and succeeds. The kernel goes on
+ * past a block whose whole GiB has no PMD table (SCAN_PMD_NULL); here an absent table ends the
+ * call as an empty PMD does, which differs only for a range crossing into another GiB. */
+static int collapse_vma_range(struct vml_sim *sim, struct sim_task *t, struct vma *v,
+                              uint64_t start, uint64_t end)
+{
+    struct sim_mm *mm = t->mm;
+    uint64_t hstart = (start + HPAGE_SIZE - 1) & HPAGE_MASK, hend = end & HPAGE_MASK;
+    if (hend < hstart)
+        return VML_EINVAL;
+    for (uint64_t h = hstart; h < hend; h += HPAGE_SIZE) {
+        struct vml_pt_leaf leaf;
+        if (vml_pt_lookup(mm->pt, h, &leaf) == 0 && leaf.level == 2)
+            continue;
+        if (vml_pt_pmd_none(mm->pt, h))
+            return VML_EINVAL;
+        int r = collapse_block(sim, t, v, h);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 int thp_madvise_collapse(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end)
 {
-    /* madvise_collapse: every 2 MiB block of the range inside an anonymous VMA that THP may use
-     * regardless of the sysfs settings (TVA_FORCED_COLLAPSE: VM_NOHUGEPAGE and prctl still
-     * forbid it), synchronously, ignoring khugepaged's max_ptes_* limits. */
+    /* madvise_walk_vmas: each VMA in turn through madvise_collapse, which refuses a VMA THP may
+     * not use regardless of the sysfs settings (TVA_FORCED_COLLAPSE: VM_NOHUGEPAGE and prctl
+     * still forbid it) and ignores khugepaged's max_ptes_* limits; the walk stops at the first
+     * VMA that fails, and a hole in the range is ENOMEM at the end. */
     struct sim_mm *mm = t->mm;
-    int last = 0;
     bool hole = false;
     uint64_t cur = start;
     for (struct vma *v = vma_find_next(mm->vmas, start); v && v->start < end; v = vma_next(v)) {
@@ -421,29 +451,10 @@ int thp_madvise_collapse(struct vml_sim *sim, struct sim_task *t, uint64_t start
         if (mm->thp_disabled || (v->flags & (VM_NOHUGEPAGE | VM_HUGETLB | VM_SPECIAL)) || v->file)
             return VML_EINVAL;
         uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
-        for (uint64_t h = (s + HPAGE_SIZE - 1) & HPAGE_MASK; h + HPAGE_SIZE <= e; h += HPAGE_SIZE) {
-            struct vml_pt_leaf leaf;
-            if (vml_pt_lookup(mm->pt, h, &leaf) == 0 && leaf.level == 2 &&
-                !is_huge_zero_pfn(sim, vml_pte_pfn(leaf.entry)))
-                continue; /* SCAN_PMD_MAPPED: already a THP */
-            if (vml_pt_lookup(mm->pt, h, &leaf) == 0 && leaf.level == 2)
-                split_huge_pmd(sim, mm, v, h);
-            if (vml_pt_pmd_none(mm->pt, h)) {
-                /* SCAN_PMD_NULL: nothing to collapse; madvise_collapse faults it in whole. */
-                int r = do_huge_pmd_anonymous_page(sim, t, v, h, true);
-                if (r == THP_FALLBACK)
-                    r = VML_ENOMEM;
-                if (r)
-                    last = r;
-                continue;
-            }
-            int r = collapse_block(sim, t, v, h);
-            if (r)
-                last = r;
-        }
+        int r = collapse_vma_range(sim, t, v, s, e);
+        if (r)
+            return r;
     }
-    if (last)
-        return last;
     return hole || cur < end ? VML_ENOMEM : 0;
 }
 

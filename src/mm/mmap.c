@@ -411,6 +411,19 @@ int vml_sim_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, 
     return r;
 }
 
+/* madvise_update_vma splits through __split_vma as mprotect_fixup does: a hugetlb VMA only at
+ * its huge pages (hugetlb_vm_op_split), else the advice fails with EINVAL. */
+static int hugepage_flags(void *arg, const struct vma *v, uint64_t start, uint64_t end,
+                          uint64_t *flags)
+{
+    struct vml_sim *sim = arg;
+    int r;
+    if (*flags != v->flags &&
+        ((r = hugetlb_may_split(sim, v, start)) != 0 || (r = hugetlb_may_split(sim, v, end)) != 0))
+        return r;
+    return 0;
+}
+
 int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, int advice)
 {
     struct sim_task *t = sim_task(sim, pid);
@@ -432,7 +445,9 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
         bool on = advice == VML_MADV_HUGEPAGE;
         struct vma_change ch = { .clear = on ? VM_NOHUGEPAGE : VM_HUGEPAGE,
                                  .set = on ? VM_HUGEPAGE : VM_NOHUGEPAGE,
-                                 .holes = VMA_HOLES_SKIP };
+                                 .holes = VMA_HOLES_SKIP,
+                                 .fn = hugepage_flags,
+                                 .ctx = sim };
         uint64_t done = addr;
         return vma_change(mm->vmas, addr, end, &ch, &done);
     }

@@ -380,8 +380,9 @@ void zap_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_le
 /* copy_huge_pmd: fork's copy of a PMD leaf into child. */
 int copy_huge_pmd(struct vml_sim *sim, struct sim_mm *child, const struct vma *v,
                   const struct vml_pt_leaf *leaf, bool cow);
-/* MADV_COLLAPSE over [start, end): 0, VML_EINVAL (a VMA that cannot have THPs, or a page
- * collapse cannot take), VML_ENOMEM (no 2 MiB block free, or a hole in the range). */
+/* MADV_COLLAPSE over [start, end): 0, VML_EINVAL (a VMA that cannot have THPs, an empty PMD, a
+ * part of a VMA holding no whole block, or a page collapse cannot take), VML_ENOMEM (no 2 MiB
+ * block free, or a hole in the range). */
 int thp_madvise_collapse(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end);
 /* Frees the mm's deposited tables (exit). */
 void thp_mm_destroy(struct vml_sim *sim, struct sim_mm *mm);

@@ -5,8 +5,12 @@
  * Several processes (spawned and forked) map, unmap, protect, advise, lock, touch and exit in a
  * small address window so that operations overlap. Some mappings are hugetlb (2 MiB pages in
  * the window; 1 GiB pages at a 1 GiB-aligned spot of their own, on the seeds whose machine has
- * room for a 1 GiB pool) and the pools are resized as the program runs. Fixed seeds; the failing
- * seed, step and operation are printed; VMLAB_SEED and VMLAB_OPS override them (random_seeds.h).
+ * room for a 1 GiB pool) and the pools are resized as the program runs. Transparent huge
+ * pages: half the seeds run enabled=always, half madvise, and half map the (huge) zero page;
+ * anonymous mappings are often advised MADV_HUGEPAGE, ranges get MADV_HUGEPAGE, NOHUGEPAGE and
+ * COLLAPSE, processes prctl(PR_SET_THP_DISABLE), so that THPs are split by partial munmap,
+ * mprotect and DONTNEED, shared by fork and freed by exit. Fixed seeds; the failing seed, step
+ * and operation are printed; VMLAB_SEED and VMLAB_OPS override them (random_seeds.h).
  */
 #include "vmlab/vmlab.h"
 
@@ -103,7 +107,7 @@ static int step(struct state *s)
     }
     int pid = s->pids[below((uint64_t)s->n)];
     uint64_t a, len, out;
-    switch (below(20)) {
+    switch (below(24)) {
     case 0:
     case 1:
     case 2: {
@@ -141,6 +145,9 @@ static int step(struct state *s)
             uint64_t *slot = s->recent[below(RECENT)];
             slot[0] = a;
             slot[1] = len;
+            /* Under enabled=madvise THPs need the advice: half the anonymous mappings get it. */
+            if (file < 0 && !(flags & VML_MAP_HUGETLB) && below(2))
+                r = vml_sim_madvise(s->sim, pid, a, len, VML_MADV_HUGEPAGE);
         }
         break;
     }
@@ -208,6 +215,27 @@ static int step(struct state *s)
         note("cpu run pid %d", pid);
         r = vml_sim_run_on(s->sim, (unsigned)below(2), pid);
         break;
+    case 12:
+    case 13: {
+        /* THP advice: hugepage_madvise (VMAs split or merged), or madvise_collapse. */
+        static const int advice[] = { VML_MADV_HUGEPAGE, VML_MADV_HUGEPAGE, VML_MADV_NOHUGEPAGE,
+                                      VML_MADV_COLLAPSE };
+        static const char *const names[] = { "hugepage", "hugepage", "nohugepage", "collapse" };
+        unsigned k = (unsigned)below(4);
+        range(&a, &len);
+        note("pid %d madvise %s %#llx+%#llx", pid, names[k], (unsigned long long)a,
+             (unsigned long long)len);
+        r = vml_sim_madvise(s->sim, pid, a, len, advice[k]);
+        if (r == VML_ENOMEM || r == VML_EINVAL)
+            r = 0; /* holes, VMAs THP may not use, empty PMDs, no free 2 MiB block */
+        break;
+    }
+    case 14: {
+        bool on = below(3) == 0;
+        note("pid %d prctl thp_disable %d", pid, on);
+        r = vml_sim_set_thp_disable(s->sim, pid, on);
+        break;
+    }
     default: {
         /* Mostly inside a recent mapping (of any process: it may be gone), so that processes
          * live long enough to fill TLBs that later changes must invalidate. */
@@ -250,6 +278,11 @@ static int run_seed(uint64_t seed, unsigned long ops)
     cfg.nr_hugepages[VML_HUGE_1G] = gigantic ? 1 : 0;
     cfg.nr_cpus = 2;
     cfg.paging = 4;
+    struct vml_thp_settings thp;
+    vml_thp_defaults(&thp);
+    thp.enabled = seed % 4 < 2 ? VML_THP_ALWAYS : VML_THP_MADVISE;
+    cfg.thp = &thp;
+    cfg.no_zero_page = !(seed & 1);
     vml_cpu_model_parse(seed & 1 ? "skylake" : "zen3:pcid=off", &cfg.cpu, NULL);
     struct state s = { .gigantic = gigantic };
     if (vml_sim_create(&cfg, &s.sim, NULL)) {
