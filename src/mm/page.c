@@ -184,15 +184,18 @@ static void large_mm_add(struct large_folio *lf, const struct sim_mm *mm, int n)
 
 static void large_mm_sub(struct large_folio *lf, const struct sim_mm *mm, int n)
 {
+    /* folio_sub_large_mapcount (the caller has lowered large_mapcount): only when this mm's
+     * slot becomes free is the folio exclusive again, and only if one slot holds every
+     * mapping; a third mm's mappings, in no slot, keep it maybe shared. */
     for (int i = 0; i < 2; i++) {
         if (lf->mm_mapcount[i] && lf->mm_id[i] == mm->ctx_id) {
             lf->mm_mapcount[i] -= n;
-            break;
+            if (!lf->mm_mapcount[i] && (lf->mm_mapcount[0] == lf->large_mapcount ||
+                                        lf->mm_mapcount[1] == lf->large_mapcount))
+                lf->maybe_shared = false;
+            return;
         }
     }
-    /* folio_sub_large_mapcount: mapped by one mm again, it is no longer maybe shared. */
-    if (!lf->mm_mapcount[0] || !lf->mm_mapcount[1])
-        lf->maybe_shared = false;
 }
 
 bool folio_mapped_by_one_mm(const struct vml_sim *sim, const struct frame *head,
