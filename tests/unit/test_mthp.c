@@ -6,7 +6,7 @@
  * maps all its pages in that one fault, and falls back order by order (counting
  * anon_fault_fallback for an order the allocator could not give) down to 4 KiB. The expected
  * figures below are worked out by hand from those rules and agree with what the 6.18 kernel
- * showed for the same steps (tests/fidelity/70..78-mthp-*.vml).
+ * showed for the same steps (tests/fidelity/80..88-mthp-*.vml).
  */
 #include <setjmp.h>
 #include <stdarg.h>
