@@ -431,13 +431,17 @@ static int check_large_folios(struct check_ctx *c, uint64_t *anon_seen, uint64_t
         partial += lf->partially_mapped;
         *anon_seen += 1ull << h->order;
     }
-    if (nr != sim->thp_nr_anon || pmd_mapped != sim->nr_anon_thps ||
-        partial != sim->thp_nr_partially)
+    uint64_t want_nr = 0, want_partial = 0;
+    for (unsigned o = VML_MTHP_MIN_ORDER; o <= VML_THP_PMD_ORDER; o++) {
+        want_nr += sim->thp_nr_anon[o];
+        want_partial += sim->thp_nr_partially[o];
+    }
+    if (nr != want_nr || pmd_mapped != sim->nr_anon_thps || partial != want_partial)
         return fail(c,
                     "THPs: nr_anon %llu, PMD-mapped %llu, partially mapped %llu but the page "
                     "tables show %llu, %llu, %llu",
-                    (unsigned long long)sim->thp_nr_anon, (unsigned long long)sim->nr_anon_thps,
-                    (unsigned long long)sim->thp_nr_partially, (unsigned long long)nr,
+                    (unsigned long long)want_nr, (unsigned long long)sim->nr_anon_thps,
+                    (unsigned long long)want_partial, (unsigned long long)nr,
                     (unsigned long long)pmd_mapped, (unsigned long long)partial);
     return 0;
 }

@@ -83,6 +83,45 @@ static struct sim_ra *file_ra(const struct vma *v)
     return v->kind == VMA_FILE && !(v->flags & VM_HUGETLB) ? v->priv : NULL;
 }
 
+static int any_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    (void)leaf;
+    (void)arg;
+    return 1;
+}
+
+/* mm/memory.c: alloc_anon_folio: the largest mTHP order (below the PMD's) that the settings
+ * allow in v, whose naturally aligned range around va lies inside v (thp_vma_suitable_orders)
+ * and has no PTE yet (pte_range_none), and that the buddy allocator can give; an order it
+ * cannot give counts anon_fault_fallback and the next smaller one is tried. Order 0 (a 4 KiB
+ * page) when none. *order and *pfn receive the choice. */
+static int alloc_anon_folio(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                            unsigned *order, uint64_t *pfn)
+{
+    struct sim_mm *mm = t->mm;
+    unsigned below_pmd = (1u << VML_THP_PMD_ORDER) - 1;
+    unsigned orders = thp_vma_allowable_orders(sim, mm, v) & below_pmd;
+    unsigned node = task_node(sim, t);
+    for (unsigned o = VML_THP_PMD_ORDER; o-- > VML_MTHP_MIN_ORDER;) {
+        if (!(orders & (1u << o)))
+            continue;
+        uint64_t size = PAGE_SIZE << o, addr = va & ~(size - 1);
+        if (addr < v->start || addr + size > v->end ||
+            vml_pt_for_each(mm->pt, addr, addr + size, any_leaf, NULL))
+            continue;
+        int r = page_alloc_large(sim, node, o, v->anon, addr >> PAGE_SHIFT, pfn);
+        if (r == 0) {
+            *order = o;
+            return 0;
+        }
+        if (r != VML_ENOMEM)
+            return r;
+        sim->thp_stats[o][VML_THP_STAT_anon_fault_fallback]++;
+    }
+    *order = 0;
+    return page_alloc_anon(sim, node, v->anon, va >> PAGE_SHIFT, pfn);
+}
+
 /* mm/memory.c: do_anonymous_page. */
 static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
                              bool write)
@@ -95,14 +134,21 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
     }
     vma_anon_prepare(sim, v);
     uint64_t pfn;
-    int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &pfn);
+    unsigned order;
+    int r = alloc_anon_folio(sim, t, v, va, &order, &pfn);
     if (r)
         return r;
     /* Writable and dirty where the VMA allows writing, even for a read when the zero page is
-     * forbidden (pte_mkwrite(pte_mkdirty())). */
+     * forbidden (pte_mkwrite(pte_mkdirty())). A large folio is mapped whole, one PTE a page
+     * (set_ptes), in this one fault. */
     bool w = v->flags & VM_WRITE;
-    r = map_page(sim, mm, v, va, pfn, vma_pte_flags(v, w) | (w ? VML_PTE_D : 0));
-    page_put(sim, pfn); /* the mapping holds the page now */
+    uint64_t nr = 1ull << order, addr = va & ~((PAGE_SIZE << order) - 1);
+    for (uint64_t i = 0; i < nr && r == 0; i++)
+        r = map_page(sim, mm, v, addr + i * PAGE_SIZE, pfn + i,
+                     vma_pte_flags(v, w) | (w ? VML_PTE_D : 0));
+    if (r == 0 && order)
+        sim->thp_stats[order][VML_THP_STAT_anon_fault_alloc]++;
+    page_put(sim, pfn); /* the mappings hold the folio now */
     return r;
 }
 

@@ -67,25 +67,37 @@ void thp_mm_destroy(struct vml_sim *sim, struct sim_mm *mm)
 
 /* ---- eligibility --------------------------------------------------------------------------- */
 
-/* The PMD order's policy for a VMA: hugepages-2048kB/enabled, inherit meaning the top-level
- * file (hugepage_global_enabled / hugepage_global_always). */
-static bool policy_allows(const struct vml_thp_settings *s, const struct vma *v)
+/* __thp_vma_allowable_orders' sysfs part for anonymous memory: hugepages-<N>kB/enabled per
+ * order, "inherit" taking the top-level file (thp_vma_allowable_orders: huge_anon_orders_always,
+ * _madvise with VM_HUGEPAGE, _inherit under hugepage_global_always, or with VM_HUGEPAGE under
+ * hugepage_global_enabled). Returns a mask of orders 2..9. */
+static unsigned policy_orders(const struct vml_thp_settings *s, const struct vma *v)
 {
-    enum vml_mthp_mode m = s->size_enabled[VML_THP_PMD_ORDER];
-    if (m == VML_MTHP_INHERIT)
-        m = s->enabled == VML_THP_ALWAYS    ? VML_MTHP_ALWAYS
-            : s->enabled == VML_THP_MADVISE ? VML_MTHP_MADVISE
-                                            : VML_MTHP_NEVER;
-    return m == VML_MTHP_ALWAYS || (m == VML_MTHP_MADVISE && (v->flags & VM_HUGEPAGE));
+    bool advised = v->flags & VM_HUGEPAGE;
+    bool inherit = s->enabled == VML_THP_ALWAYS || (advised && s->enabled == VML_THP_MADVISE);
+    unsigned mask = 0;
+    for (unsigned o = VML_MTHP_MIN_ORDER; o <= VML_THP_PMD_ORDER; o++) {
+        enum vml_mthp_mode m = s->size_enabled[o];
+        if (m == VML_MTHP_ALWAYS || (m == VML_MTHP_MADVISE && advised) ||
+            (m == VML_MTHP_INHERIT && inherit))
+            mask |= 1u << o;
+    }
+    return mask;
 }
 
-bool thp_vma_allowable(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v)
+unsigned thp_vma_allowable_orders(const struct vml_sim *sim, const struct sim_mm *mm,
+                                  const struct vma *v)
 {
     /* vma_thp_disabled, then anonymous memory only (shmem and file THP are not simulated):
      * vma_is_anonymous, never hugetlb or special mappings. */
     if (mm->thp_disabled || (v->flags & (VM_NOHUGEPAGE | VM_HUGETLB | VM_SPECIAL)) || v->file)
-        return false;
-    return policy_allows(&sim->thp, v);
+        return 0;
+    return policy_orders(&sim->thp, v);
+}
+
+bool thp_vma_allowable(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v)
+{
+    return thp_vma_allowable_orders(sim, mm, v) & (1u << VML_THP_PMD_ORDER);
 }
 
 bool thp_vma_suitable(const struct vma *v, uint64_t haddr)
@@ -95,10 +107,17 @@ bool thp_vma_suitable(const struct vma *v, uint64_t haddr)
 
 bool thp_smaps_eligible(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v)
 {
-    /* Outside a fault the size is checked at the VMA's last possible block: vm_end - 2 MiB,
-     * aligned down, must still lie inside. */
-    return v->end - v->start >= HPAGE_SIZE && thp_vma_allowable(sim, mm, v) &&
-           thp_vma_suitable(v, (v->end - HPAGE_SIZE) & HPAGE_MASK);
+    /* Outside a fault each allowed order is checked at the VMA's last possible block: vm_end
+     * minus the size, aligned down, must still lie inside (__thp_vma_allowable_orders, !in_pf);
+     * THPeligible is 1 when any order, mTHP sizes included, passes. */
+    unsigned orders = thp_vma_allowable_orders(sim, mm, v);
+    for (unsigned o = VML_MTHP_MIN_ORDER; o <= VML_THP_PMD_ORDER; o++) {
+        uint64_t size = PAGE_SIZE << o;
+        if ((orders & (1u << o)) && v->end - v->start >= size &&
+            ((v->end - size) & ~(size - 1)) >= v->start)
+            return true;
+    }
+    return false;
 }
 
 /* ---- the fault ----------------------------------------------------------------------------- */
@@ -158,7 +177,7 @@ int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct v
     if (r == VML_ENOMEM) {
         /* No free 2 MiB block (no compaction yet): the fault falls back to small pages. */
         sim->events[VML_VMSTAT_thp_fault_fallback]++;
-        sim->thp_stats[VML_THP_STAT_anon_fault_fallback]++;
+        sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_fallback]++;
         return THP_FALLBACK;
     }
     if (r)
@@ -180,7 +199,7 @@ int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct v
     if (v->flags & VM_LOCKED)
         page_mlock(sim, pfn);
     sim->events[VML_VMSTAT_thp_fault_alloc]++;
-    sim->thp_stats[VML_THP_STAT_anon_fault_alloc]++;
+    sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_alloc]++;
     return 0;
 }
 
@@ -270,13 +289,13 @@ int do_huge_pmd_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, 
             if (v->flags & VM_LOCKED)
                 page_mlock(sim, np);
             sim->events[VML_VMSTAT_thp_fault_alloc]++;
-            sim->thp_stats[VML_THP_STAT_anon_fault_alloc]++;
+            sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_alloc]++;
             return 0;
         }
         if (r != VML_ENOMEM)
             return r;
         sim->events[VML_VMSTAT_thp_fault_fallback]++;
-        sim->thp_stats[VML_THP_STAT_anon_fault_fallback]++;
+        sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_fallback]++;
         split_huge_pmd(sim, mm, v, haddr);
         return THP_FALLBACK;
     }
@@ -465,11 +484,9 @@ int vml_sim_thp_stats(const struct vml_sim *sim, unsigned order, struct vml_thp_
     memset(out, 0, sizeof(*out));
     if (order < VML_MTHP_MIN_ORDER || order > VML_THP_PMD_ORDER)
         return VML_EINVAL;
-    if (order != VML_THP_PMD_ORDER)
-        return 0; /* no mTHP sizes yet: their counters stay 0 */
     for (unsigned i = 0; i < VML_THP_STAT_NR; i++)
-        out->ev[i] = sim->thp_stats[i];
-    out->nr_anon = sim->thp_nr_anon;
-    out->nr_anon_partially_mapped = sim->thp_nr_partially;
+        out->ev[i] = sim->thp_stats[order][i];
+    out->nr_anon = sim->thp_nr_anon[order];
+    out->nr_anon_partially_mapped = sim->thp_nr_partially[order];
     return 0;
 }

@@ -100,9 +100,15 @@ uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn)
     const struct frame *f = sim_frame(sim, pfn);
     if (f->flags & PGF_HEAD)
         return pfn;
-    /* A tail: THPs are naturally aligned order-9 blocks. */
-    uint64_t h = pfn & ~((1ull << VML_THP_PMD_ORDER) - 1);
-    return h;
+    /* A tail: large folios are naturally aligned blocks of order 2..9, so the head is the first
+     * aligned frame above which a block of that order covers pfn. */
+    for (unsigned k = 1; k <= VML_THP_PMD_ORDER; k++) {
+        uint64_t h = pfn & ~((1ull << k) - 1);
+        const struct frame *hf = sim_frame(sim, h);
+        if ((hf->flags & PGF_HEAD) && hf->order >= k)
+            return h;
+    }
+    return pfn;
 }
 
 struct large_folio *folio_large(const struct vml_sim *sim, const struct frame *head)
@@ -126,6 +132,12 @@ int folio_mapcount(const struct vml_sim *sim, const struct frame *head)
 int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
                    uint64_t *pfn)
 {
+    return page_alloc_large(sim, node, VML_THP_PMD_ORDER, lineage, index, pfn);
+}
+
+int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_t lineage,
+                     uint64_t index, uint64_t *pfn)
+{
     uint32_t slot;
     if (sim->free_folio) {
         slot = sim->free_folio - 1;
@@ -141,7 +153,7 @@ int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_
         }
         slot = sim->nr_folios++;
     }
-    int r = alloc_frame_order(sim, node, VML_THP_PMD_ORDER, VML_USE_ANON, pfn);
+    int r = alloc_frame_order(sim, node, order, VML_USE_ANON, pfn);
     if (r) {
         sim->folios[slot].next_free = sim->free_folio;
         sim->free_folio = slot + 1;
@@ -156,7 +168,7 @@ int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_
     f->mapping = lineage;
     f->index = index;
     lru_add(sim, f);
-    sim->thp_nr_anon++;
+    sim->thp_nr_anon[order]++;
     return 0;
 }
 
@@ -255,9 +267,10 @@ void folio_deferred_split(struct vml_sim *sim, struct frame *head)
     if (lf->partially_mapped)
         return;
     lf->partially_mapped = true;
-    sim->events[VML_VMSTAT_thp_deferred_split_page]++;
-    sim->thp_stats[VML_THP_STAT_split_deferred]++;
-    sim->thp_nr_partially++;
+    if (head->order == VML_THP_PMD_ORDER)
+        sim->events[VML_VMSTAT_thp_deferred_split_page]++; /* folio_test_pmd_mappable only */
+    sim->thp_stats[head->order][VML_THP_STAT_split_deferred]++;
+    sim->thp_nr_partially[head->order]++;
 }
 
 int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
@@ -364,9 +377,10 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
     struct large_folio *lf = folio_large(sim, f);
     if (lf) {
         /* The whole folio goes back (free_unref_folios): off the deferred list first. */
+        unsigned order = f->order;
         if (lf->partially_mapped)
-            sim->thp_nr_partially--;
-        sim->thp_nr_anon--;
+            sim->thp_nr_partially[order]--;
+        sim->thp_nr_anon[order]--;
         lf->next_free = sim->free_folio;
         sim->free_folio = f->aux2;
         lru_del(sim, f);
@@ -376,7 +390,7 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
         f->mapping = 0;
         f->index = 0;
         f->mapcount = 0;
-        vml_phys_free(sim->phys, pfn, VML_THP_PMD_ORDER);
+        vml_phys_free(sim->phys, pfn, order);
         return;
     }
     struct node_stats *ns = &sim->node[f->node];

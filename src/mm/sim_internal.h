@@ -170,11 +170,13 @@ struct vml_sim {
     struct vml_thp_settings thp; /* /sys/kernel/mm/transparent_hugepage/ */
     struct large_folio *folios;  /* by index; slots reused through free_folio */
     uint32_t nr_folios, cap_folios, free_folio;
-    uint64_t nr_anon_thps;               /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
-    uint64_t thp_nr_anon;                /* hugepages-2048kB/stats/nr_anon: THPs alive */
-    uint64_t thp_nr_partially;           /* .../nr_anon_partially_mapped */
-    uint64_t thp_stats[VML_THP_STAT_NR]; /* hugepages-2048kB/stats/ event counters */
-    uint64_t huge_zero_pfn;              /* the huge zero folio's head + 1, 0 until used */
+    uint64_t nr_anon_thps; /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
+    /* hugepages-<4 << order>kB/stats/, by folio order (2..9; 0 and 1 unused): nr_anon (large
+     * anonymous folios alive), nr_anon_partially_mapped, and the event counters. */
+    uint64_t thp_nr_anon[VML_THP_PMD_ORDER + 1];
+    uint64_t thp_nr_partially[VML_THP_PMD_ORDER + 1];
+    uint64_t thp_stats[VML_THP_PMD_ORDER + 1][VML_THP_STAT_NR];
+    uint64_t huge_zero_pfn; /* the huge zero folio's head + 1, 0 until used */
 };
 
 /* ---- tasks (sim.c) ---- */
@@ -227,6 +229,9 @@ void page_remove_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn)
  * LRU), or VML_ENOMEM when no node has a free 2 MiB block. */
 int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
                    uint64_t *pfn);
+/* A large anonymous folio of any order 2..9 (mTHP below 9), as page_alloc_thp. */
+int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_t lineage,
+                     uint64_t index, uint64_t *pfn);
 /* A THP gains / loses a PMD mapping in mm (head: its first frame). */
 void page_add_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head);
 void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head);
@@ -360,6 +365,9 @@ int thp_settings_check(const struct vml_thp_settings *s, struct vml_diag *diag);
 bool thp_vma_allowable(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v);
 bool thp_vma_suitable(const struct vma *v, uint64_t haddr);
 /* smaps' THPeligible. */
+/* The orders (bit o for order o, 2..9) THP and mTHP faults may use in v. */
+unsigned thp_vma_allowable_orders(const struct vml_sim *sim, const struct sim_mm *mm,
+                                  const struct vma *v);
 bool thp_smaps_eligible(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v);
 bool is_huge_zero_pfn(const struct vml_sim *sim, uint64_t pfn);
 /* do_huge_pmd_anonymous_page: 0, THP_FALLBACK, or an error. */

@@ -20,10 +20,6 @@ static const char *unmodelled(const struct vml_thp_settings *s, const struct vml
                "madvise or never";
     if (s->shmem_enabled != VML_SHMEM_THP_NEVER && s->shmem_enabled != VML_SHMEM_THP_DENY)
         return "shmem_enabled: shmem THP is not simulated yet; use never or deny";
-    for (unsigned o = VML_MTHP_MIN_ORDER; o < VML_THP_PMD_ORDER; o++)
-        if (s->size_enabled[o] != VML_MTHP_NEVER)
-            return "hugepages-<N>kB/enabled below 2048kB: mTHP sizes are not simulated yet; use "
-                   "never (2048kB takes any value)";
     if (s->pages_to_scan != def->pages_to_scan ||
         s->scan_sleep_millisecs != def->scan_sleep_millisecs ||
         s->alloc_sleep_millisecs != def->alloc_sleep_millisecs ||

@@ -4,6 +4,9 @@
 #                  (thp= or thp.enabled=) runs under any, as root: vmlab writes it for the run;
 #   hugepages=2M   a 2 MiB hugetlb pool vmlab may size: it exists, is writable (root), and
 #                  nothing else holds pages of it;
+#   thp_files      the THP files the scenario writes (thp.FILE= on its machine line, set
+#                  statements under /sys/kernel/mm/transparent_hugepage/) exist on this kernel
+#                  and vmlab may write them (root); it writes them for the run;
 #   zero_page=on|off, pt_reclaim=on|off, paging=4|5
 #                  a kernel that behaves so; vmlab's Linux backend probes it (the note it prints
 #                  for that machine setting ends in "(differs)" when the kernel does not).
@@ -25,6 +28,20 @@ requires() {
           *",$have,"*) ;;
           *) echo "skipped: needs THP ${r#thp=}, this kernel has ${have:-none}"; return 77 ;;
         esac ;;
+      thp_files)
+        local t=/sys/kernel/mm/transparent_hugepage f
+        for f in $(grep -oE '^machine .*' "$scn" |
+                   grep -oE '[[:space:]]thp\.[^=[:space:]]+' | sed 's/^[[:space:]]*thp\.//';
+                   sed -n "s|^set $t/\([^[:space:]]*\).*|\1|p" "$scn"); do
+          if [ ! -e "$t/$f" ]; then
+            echo "skipped: needs $t/$f, which this kernel does not have"
+            return 77
+          fi
+          if [ ! -w "$t/$f" ]; then
+            echo "skipped: needs to write $t/$f for the run (run as root)"
+            return 77
+          fi
+        done ;;
       hugepages=2M)
         pool=/sys/kernel/mm/hugepages/hugepages-2048kB
         if [ ! -w "$pool/nr_hugepages" ]; then
@@ -51,8 +68,8 @@ requires() {
           *"(differs)"*|"") echo "skipped: needs $r; ${note:-the kernel could not be probed}"
                             return 77 ;;
         esac ;;
-      *) echo "$scn: unknown requirement '$r' (known: thp=MODES, hugepages=2M, zero_page=on|off,"\
-              "pt_reclaim=on|off, paging=4|5)"
+      *) echo "$scn: unknown requirement '$r' (known: thp=MODES, thp_files, hugepages=2M,"\
+              "zero_page=on|off, pt_reclaim=on|off, paging=4|5)"
          return 1 ;;
     esac
   done
