@@ -67,6 +67,11 @@ struct vml_backend {
     int (*set)(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg);
     int (*thp_text)(void *ctx, struct vml_text *out, char *msg);
     int (*thp_disable)(void *ctx, int pid, bool on, char *msg);
+    /* Lets ns nanoseconds pass (wait DURATION): the simulator runs the kernel work due by then
+     * (vml_sim_advance), the Linux backend sleeps while the kernel's own threads work. The
+     * executor also calls it with 0 after every operation, so that work an operation made due
+     * at once (a kernel thread it woke) runs before the next one, as the kernel's does. */
+    int (*wait)(void *ctx, uint64_t ns, char *msg);
     /* A /proc file: per process (pid) or system (pid 0); for maps, smaps and numa_maps,
      * [start, end) other than 0, 0 selects the VMAs overlapping it. VML_EINVAL (with msg) for a
      * file the backend does not have. */

@@ -98,6 +98,7 @@ enum vml_op_kind {
     VML_OP_SET,         /* set PATH VALUE: u.set; proc is "" */
     VML_OP_SHOW_THP,    /* show thp: the THP sysfs files; proc is "" */
     VML_OP_PRCTL,       /* P prctl thp_disable on|off: u.prctl */
+    VML_OP_WAIT,        /* wait DURATION: u.wait; proc is "" */
     VML_OP_NR_KINDS,
 };
 
@@ -275,6 +276,9 @@ struct vml_op {
             enum vml_prctl_opt opt;
             bool on;
         } prctl; /* PRCTL */
+        struct {
+            uint64_t ns; /* how long, in nanoseconds */
+        } wait;          /* WAIT */
     } u;
 };
 

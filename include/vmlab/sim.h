@@ -98,6 +98,13 @@ int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_
  * the file and what to write instead (the check vml_sim_create and vml_sim_thp_store make). */
 int vml_sim_thp_check(const struct vml_thp_settings *s, struct vml_diag *diag);
 
+/* khugepaged/pages_collapsed and khugepaged/full_scans. */
+struct vml_khugepaged_stats {
+    uint64_t pages_collapsed; /* 2 MiB blocks khugepaged collapsed into THPs */
+    uint64_t full_scans;      /* passes of its cursor over the whole list of address spaces */
+};
+void vml_sim_khugepaged(const struct vml_sim *sim, struct vml_khugepaged_stats *out);
+
 /* hugepages-<4 << order>kB/stats/ (order 2..9): VML_EINVAL for another order. */
 int vml_sim_thp_stats(const struct vml_sim *sim, unsigned order, struct vml_thp_stats *out);
 /* prctl(PR_SET_THP_DISABLE, on): no THP for the process's mappings (MMF_DISABLE_THP), inherited
@@ -301,6 +308,18 @@ struct vml_sim_stats {
 const struct vml_sim_stats *vml_sim_stats(const struct vml_sim *sim);
 /* A CPU's MMU counters (TLB hits and misses, walks, cycles), or NULL for no such CPU. */
 const struct vml_mmu_stats *vml_sim_cpu_stats(const struct vml_sim *sim, unsigned cpu);
+
+/* ---- time -------------------------------------------------------------------------------------
+ */
+
+/* The simulated clock, in nanoseconds since the machine was made. Operations take no simulated
+ * time yet; only vml_sim_advance moves it. */
+uint64_t vml_sim_now(const struct vml_sim *sim);
+/* Lets ns nanoseconds pass: the kernel's periodic work (khugepaged) due by then runs in time
+ * order, work due at the same instant in the order it was scheduled. vml_sim_advance(sim, 0)
+ * runs the work that is due now (an operation may have woken a thread). VML_EINVAL when the
+ * clock would pass 2^64 - 1 ns; VML_EHOST. */
+int vml_sim_advance(struct vml_sim *sim, uint64_t ns);
 
 /* ---- checking ----------------------------------------------------------------------------------
  */

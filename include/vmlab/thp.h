@@ -119,6 +119,12 @@ const char *vml_thp_file(size_t i);
 /* The index of a file name (relative, or the absolute sysfs path), or -1. */
 int vml_thp_find(const char *name);
 
+/* The read-only counters under the directory that `show thp` lists after the settings, by index
+ * 0..VML_THP_NR_COUNTERS-1: khugepaged/pages_collapsed, then khugepaged/full_scans (NULL
+ * beyond). The kernel's count the whole machine's work since boot. */
+#define VML_THP_NR_COUNTERS 2
+const char *vml_thp_counter_file(size_t i);
+
 /* The file's content as the kernel shows it, newline included, into buf (at least
  * VML_THP_SHOW_MAX bytes). */
 #define VML_THP_SHOW_MAX 96

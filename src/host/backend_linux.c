@@ -850,6 +850,22 @@ static int lb_thp_text(void *ctx, struct vml_text *out, char *msg)
     return host_thp_text(out, msg);
 }
 
+/* wait: the scenario's processes sit still while the kernel's own threads (khugepaged ...) work.
+ * A real sleep: nanosleep, resumed for what remains when a signal interrupts it. The executor's
+ * wait of 0 after each operation has nothing to do here: the kernel's work runs by itself. */
+static int lb_wait(void *ctx, uint64_t ns, char *msg)
+{
+    (void)ctx;
+    struct timespec left = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+    while (ns && nanosleep(&left, &left) != 0) {
+        if (errno != EINTR) {
+            snprintf(msg, VML_BACKEND_MSG, "nanosleep: %s", strerror(errno));
+            return VML_EINVAL;
+        }
+    }
+    return 0;
+}
+
 static int lb_thp_disable(void *ctx, int pid, bool on, char *msg)
 {
     struct agent_req q = { .op = AG_THP_DISABLE, .addr = on };
@@ -1105,6 +1121,7 @@ int vml_backend_linux(struct vml_backend *out)
         .cpu_run = lb_cpu_run,
         .set = lb_set,
         .thp_text = lb_thp_text,
+        .wait = lb_wait,
         .thp_disable = lb_thp_disable,
         .proc_text = lb_proc_text,
         .status_of = lb_status_of,

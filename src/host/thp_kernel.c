@@ -49,9 +49,11 @@ int vml_host_thp(struct vml_thp_settings *s, uint32_t *have, struct vml_diag *di
 
 int host_thp_text(struct vml_text *out, char *msg)
 {
-    for (size_t i = 0; i < vml_thp_nr_files(); i++) {
+    for (size_t i = 0; i < vml_thp_nr_files() + VML_THP_NR_COUNTERS; i++) {
         char path[SETTING_PATH_MAX], buf[256];
-        path_of(i, path, sizeof(path));
+        const char *name =
+            i < vml_thp_nr_files() ? vml_thp_file(i) : vml_thp_counter_file(i - vml_thp_nr_files());
+        snprintf(path, sizeof(path), "%s%s", VML_THP_SYSFS_DIR, name);
         FILE *f = fopen(path, "r");
         if (!f)
             continue; /* grep -r prints only what is there */
@@ -63,7 +65,7 @@ int host_thp_text(struct vml_text *out, char *msg)
             return VML_EINVAL;
         }
         buf[k] = 0;
-        text_printf(out, "%s:%s%s", vml_thp_file(i), buf, k && buf[k - 1] == '\n' ? "" : "\n");
+        text_printf(out, "%s:%s%s", name, buf, k && buf[k - 1] == '\n' ? "" : "\n");
     }
     return text_status(out);
 }

@@ -400,8 +400,10 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
         /* __handle_mm_fault: an empty PMD in a THP-allowed VMA tries a huge page first. */
         r = THP_FALLBACK;
         if (vml_pt_pmd_none(mm->pt, va) && thp_vma_allowable(sim, mm, v) &&
-            thp_vma_suitable(v, va & ~((2ull << 20) - 1)))
+            thp_vma_suitable(v, va & ~((2ull << 20) - 1))) {
+            khugepaged_enter_vma(sim, mm, v); /* do_huge_pmd_anonymous_page registers first */
             r = do_huge_pmd_anonymous_page(sim, t, v, va, write);
+        }
         if (r == THP_FALLBACK)
             r = do_anonymous_page(sim, t, v, va, write);
     } else {

@@ -114,6 +114,7 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct si
         return r;
     }
     child->hiwater_vm = child->total_vm;
+    khugepaged_fork(sim, child, parent); /* dup_mmap */
     *out = child;
     return 0;
 }

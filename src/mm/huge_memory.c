@@ -383,17 +383,17 @@ static void collapse_drop(const struct vml_pt_leaf *leaf, void *arg)
 
 /* collapse_huge_page for one 2 MiB block mapped by a PTE table: a new THP takes the contents of
  * the present pages (holes and zero-page entries read as zeroes), the table leaves the tree and
- * becomes the THP's deposit. */
-static int collapse_block(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t haddr)
+ * becomes the THP's deposit. MADV_COLLAPSE and khugepaged (khugepaged.c) both end here. */
+int thp_collapse_block(struct vml_sim *sim, struct sim_mm *mm, struct vma *v, uint64_t haddr,
+                       unsigned node)
 {
-    struct sim_mm *mm = t->mm;
     struct collapse_scan sc = { .sim = sim };
     vml_pt_for_each(mm->pt, haddr, haddr + HPAGE_SIZE, collapse_scan_leaf, &sc);
     if (sc.refuse)
         return VML_EINVAL;
     vma_anon_prepare(sim, v);
     uint64_t pfn;
-    int r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT, &pfn);
+    int r = page_alloc_thp(sim, node, v->anon, haddr >> PAGE_SHIFT, &pfn);
     if (r) {
         if (r == VML_ENOMEM)
             sim->events[VML_VMSTAT_thp_collapse_alloc_failed]++;
@@ -447,7 +447,7 @@ static int collapse_vma_range(struct vml_sim *sim, struct sim_task *t, struct vm
             continue;
         if (vml_pt_pmd_none(mm->pt, h))
             return VML_EINVAL;
-        int r = collapse_block(sim, t, v, h);
+        int r = thp_collapse_block(sim, mm, v, h, task_node(sim, t));
         if (r)
             return r;
     }

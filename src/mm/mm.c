@@ -183,6 +183,7 @@ void mm_destroy(struct vml_sim *sim, struct sim_mm *mm)
 {
     if (!mm)
         return;
+    khugepaged_exit(sim, mm);
     /* exit_mmap: unmap every VMA, then free the tables and the VMAs. */
     for (struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
         zap_range(sim, mm, v, v->start, v->end, false);

@@ -284,6 +284,8 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
         sim->committed += len >> PAGE_SHIFT;
     if (mm->total_vm > mm->hiwater_vm)
         mm->hiwater_vm = mm->total_vm;
+    /* __mmap_new_vma or vma_merge_new_range: khugepaged may want the (merged) VMA. */
+    khugepaged_enter_vma(sim, mm, v);
     *addr = start;
     /* mm_populate: failures to fault in are not mmap's failure. */
     if (flags & VML_MAP_POPULATE)
@@ -449,7 +451,13 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
                                  .fn = hugepage_flags,
                                  .ctx = sim };
         uint64_t done = addr;
-        return vma_change(mm->vmas, addr, end, &ch, &done);
+        int r = vma_change(mm->vmas, addr, end, &ch, &done);
+        /* hugepage_madvise: a VMA that became one khugepaged may work in registers its mm
+         * without waiting for a fault. */
+        for (struct vma *v = vma_find_next(mm->vmas, addr); on && v && v->start < done;
+             v = vma_next(v))
+            khugepaged_enter_vma(sim, mm, v);
+        return r;
     }
     if (advice == VML_MADV_COLLAPSE)
         return thp_madvise_collapse(sim, t, addr, end);
@@ -594,8 +602,10 @@ int vml_sim_brk(struct vml_sim *sim, int pid, uint64_t brk, uint64_t *out)
         return 0;
     uint64_t vmf = VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT;
     struct vma_desc d = { .start = oldbrk, .end = newbrk, .flags = vmf, .kind = VMA_ANON };
-    if (vma_map(mm->vmas, &d, NULL) != 0)
+    struct vma *v;
+    if (vma_map(mm->vmas, &d, &v) != 0)
         return 0;
+    khugepaged_enter_vma(sim, mm, v); /* do_brk_flags */
     vm_stat_account(mm, vmf, (newbrk - oldbrk) >> PAGE_SHIFT, +1);
     sim->committed += (newbrk - oldbrk) >> PAGE_SHIFT;
     if (mm->total_vm > mm->hiwater_vm)

@@ -86,6 +86,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     /* The shared zero page (mm/memory.c: my_zero_pfn), allocated once, never freed. */
     if (r == 0)
         r = vml_phys_alloc(sim->phys, 0, 0, VML_USE_ZERO, &sim->zero_pfn);
+    if (r == 0)
+        r = khugepaged_init(sim);
     if (r == 0 && (r = hugetlb_init(sim)) == VML_EINVAL && diag)
         snprintf(diag->msg, sizeof(diag->msg),
                  "1 GiB huge pages need a CPU with 1 GiB pages; %s has none (use 1g=on in the CPU "
@@ -106,6 +108,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     for (size_t i = 0; i < sim->nr_tasks; i++)
         if (sim->tasks[i].mm)
             mm_destroy(sim, sim->tasks[i].mm);
+    khugepaged_destroy(sim);
     free(sim->tasks);
     files_destroy(sim);
     ras_destroy(sim);

@@ -108,6 +108,8 @@ enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 /* Dynamic ASIDs per CPU (arch/x86/include/asm/tlbflush.h: TLB_NR_DYN_ASIDS). */
 #define SIM_NR_DYN_ASIDS 6
 
+struct khugepaged_slot;
+
 struct sim_mm {
     struct vml_sim *sim; /* the machine whose memory its page tables take */
     unsigned pt_node;    /* node new page tables prefer: that of the CPU running the task that
@@ -127,6 +129,8 @@ struct sim_mm {
     bool thp_disabled;      /* MMF_DISABLE_THP: prctl(PR_SET_THP_DISABLE) */
     struct radix deposits;  /* 2 MiB block -> pfn + 1 of the PTE table deposited with its THP */
     uint64_t nr_deposited;  /* those tables (in VmPTE: mm_inc_nr_ptes) */
+    struct khugepaged_slot *khugepaged; /* its slot on khugepaged's list, NULL when it has none
+                                         * (MMF_VM_HUGEPAGE clear) */
 };
 
 struct sim_task {
@@ -138,6 +142,44 @@ struct sim_task {
     int cpu; /* CPU it runs on, -1 none */
     uint64_t min_flt, maj_flt;
     uint64_t folio_faults; /* faults on pages Linux holds in large folios (PGF_RA_LARGE) */
+};
+
+/* A timer on the simulated clock (clock.c): fn runs when the clock reaches when; it returns 0
+ * or a VML_E*. */
+struct sim_timer;
+typedef int (*sim_timer_fn)(struct vml_sim *sim, struct sim_timer *t);
+struct sim_timer {
+    uint64_t when; /* ns */
+    uint64_t seq;  /* arming order: breaks ties between timers due at the same instant */
+    bool armed;
+    sim_timer_fn fn;
+};
+#define SIM_MAX_TIMERS 4 /* one per simulated kernel thread */
+
+/* khugepaged's mm list (mm/khugepaged.c: struct khugepaged_mm_slot on khugepaged_scan.mm_head). */
+struct khugepaged_slot {
+    struct sim_mm *mm; /* NULL once the mm has exited (hpage_collapse_test_exit) */
+    struct khugepaged_slot *next;
+};
+
+/* The khugepaged thread: where it is in its loop, its scan cursor and its counters. */
+enum khugepaged_state {
+    KHUGEPAGED_STOPPED,     /* no thread: no PMD size enabled (start_stop_khugepaged) */
+    KHUGEPAGED_IDLE,        /* waiting for an mm to be registered (khugepaged_wait_event) */
+    KHUGEPAGED_SCAN_SLEEP,  /* between scans, the timer at the end of scan_sleep_millisecs */
+    KHUGEPAGED_ALLOC_SLEEP, /* in a scan, after a failed allocation (khugepaged_alloc_sleep) */
+    KHUGEPAGED_WOKEN,       /* about to scan, the timer at the instant it was woken */
+};
+
+struct khugepaged {
+    enum khugepaged_state state;
+    struct sim_timer timer;
+    struct khugepaged_slot *head, *tail; /* the list, in registration order */
+    struct khugepaged_slot *cursor;      /* khugepaged_scan.mm_slot, NULL = start at the head */
+    uint64_t address;                    /* khugepaged_scan.address */
+    /* A scan suspended in the allocation sleep (khugepaged_do_scan's locals). */
+    uint32_t pages, progress, pass_through_head;
+    uint64_t pages_collapsed, full_scans; /* khugepaged/pages_collapsed, full_scans */
 };
 
 struct vml_sim {
@@ -176,8 +218,41 @@ struct vml_sim {
     uint64_t thp_nr_anon[VML_THP_PMD_ORDER + 1];
     uint64_t thp_nr_partially[VML_THP_PMD_ORDER + 1];
     uint64_t thp_stats[VML_THP_PMD_ORDER + 1][VML_THP_STAT_NR];
-    uint64_t huge_zero_pfn; /* the huge zero folio's head + 1, 0 until used */
+    uint64_t huge_zero_pfn;                   /* the huge zero folio's head + 1, 0 until used */
+    uint64_t now_ns;                          /* the clock (clock.c) */
+    uint64_t timer_seq;                       /* timers armed so far */
+    struct sim_timer *timers[SIM_MAX_TIMERS]; /* every timer, armed or not */
+    unsigned nr_timers;
+    struct khugepaged khugepaged;
 };
+
+/* ---- the clock (clock.c) ---- */
+/* Registers t (disarmed) with its function, once per machine; VML_EHOST past SIM_MAX_TIMERS. */
+int sim_timer_add(struct vml_sim *sim, struct sim_timer *t, sim_timer_fn fn);
+/* Arms t, again if it was, for the instant when (now if that has passed). */
+void sim_timer_arm(struct vml_sim *sim, struct sim_timer *t, uint64_t when);
+void sim_timer_cancel(struct sim_timer *t);
+
+/* ---- khugepaged (khugepaged.c) ---- */
+/* The thread at boot: started when a PMD THP mode is enabled. VML_EHOST. */
+int khugepaged_init(struct vml_sim *sim);
+void khugepaged_destroy(struct vml_sim *sim);
+/* khugepaged_enter_vma: registers the mm when the VMA, with its flags now, is one khugepaged
+ * may collapse in. As in the kernel, a slot that cannot be allocated leaves the mm out. */
+void khugepaged_enter_vma(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v);
+/* khugepaged_fork: the child is registered when the parent is. */
+void khugepaged_fork(struct vml_sim *sim, struct sim_mm *child, const struct sim_mm *parent);
+/* khugepaged_exit, from exit_mmap. */
+void khugepaged_exit(struct vml_sim *sim, struct sim_mm *mm);
+/* What a sysfs write was to, for its side effects on the thread. */
+enum khugepaged_write {
+    KHUGEPAGED_WRITE_OTHER,   /* no effect until the next scan reads it */
+    KHUGEPAGED_WRITE_ENABLED, /* enabled or hugepages-2048kB/enabled: start_stop_khugepaged */
+    KHUGEPAGED_WRITE_SLEEP,   /* scan_ or alloc_sleep_millisecs: the thread wakes at once */
+};
+/* A sysfs write changed the settings from old to sim->thp. */
+void khugepaged_settings_changed(struct vml_sim *sim, const struct vml_thp_settings *old,
+                                 enum khugepaged_write what);
 
 /* ---- tasks (sim.c) ---- */
 struct sim_task *sim_task(const struct vml_sim *sim, int pid); /* live task or NULL */
@@ -388,6 +463,13 @@ void zap_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_le
 /* copy_huge_pmd: fork's copy of a PMD leaf into child. */
 int copy_huge_pmd(struct vml_sim *sim, struct sim_mm *child, const struct vma *v,
                   const struct vml_pt_leaf *leaf, bool cow);
+/* collapse_huge_page's work once a 2 MiB block mapped by a PTE table has passed the scan: a
+ * new THP on node (falling back to other nodes) takes the present pages' contents, holes and
+ * zero-page entries reading as zeroes, and the table becomes its deposit. Counts
+ * thp_collapse_alloc or _failed. 0, VML_EINVAL (a page collapse cannot take), VML_ENOMEM (no
+ * free 2 MiB block) or VML_EHOST. */
+int thp_collapse_block(struct vml_sim *sim, struct sim_mm *mm, struct vma *v, uint64_t haddr,
+                       unsigned node);
 /* MADV_COLLAPSE over [start, end): 0, VML_EINVAL (a VMA that cannot have THPs, an empty PMD, a
  * part of a VMA holding no whole block, or a page collapse cannot take), VML_ENOMEM (no 2 MiB
  * block free, or a hole in the range). */

@@ -20,13 +20,13 @@ static const char *unmodelled(const struct vml_thp_settings *s, const struct vml
                "madvise or never";
     if (s->shmem_enabled != VML_SHMEM_THP_NEVER && s->shmem_enabled != VML_SHMEM_THP_DENY)
         return "shmem_enabled: shmem THP is not simulated yet; use never or deny";
-    if (s->pages_to_scan != def->pages_to_scan ||
-        s->scan_sleep_millisecs != def->scan_sleep_millisecs ||
-        s->alloc_sleep_millisecs != def->alloc_sleep_millisecs ||
-        s->max_ptes_none != def->max_ptes_none || s->max_ptes_swap != def->max_ptes_swap ||
-        s->max_ptes_shared != def->max_ptes_shared ||
-        s->khugepaged_defrag != def->khugepaged_defrag)
-        return "khugepaged/*: khugepaged is not simulated yet; leave its files at their defaults";
+    if (s->scan_sleep_millisecs == 0)
+        return "khugepaged/scan_sleep_millisecs: 0 makes khugepaged scan without pause, at a pace "
+               "set by CPU time, which the simulation does not model; use 1 or more";
+    if (s->khugepaged_defrag != def->khugepaged_defrag)
+        return "khugepaged/defrag: khugepaged's allocations never reclaim or compact in the "
+               "simulation (neither is simulated yet), so the flag cannot take effect; leave it "
+               "at 1";
     return NULL;
 }
 
@@ -56,7 +56,16 @@ int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_
         return r;
     if ((r = thp_settings_check(&s, diag)) != 0)
         return r;
+    struct vml_thp_settings old = sim->thp;
     sim->thp = s;
+    const char *name = vml_thp_file(file);
+    enum khugepaged_write what = KHUGEPAGED_WRITE_OTHER;
+    if (strcmp(name, "enabled") == 0 || strcmp(name, "hugepages-2048kB/enabled") == 0)
+        what = KHUGEPAGED_WRITE_ENABLED;
+    else if (strcmp(name, "khugepaged/scan_sleep_millisecs") == 0 ||
+             strcmp(name, "khugepaged/alloc_sleep_millisecs") == 0)
+        what = KHUGEPAGED_WRITE_SLEEP;
+    khugepaged_settings_changed(sim, &old, what);
     return 0;
 }
 

@@ -84,6 +84,14 @@ void vml_thp_defaults(struct vml_thp_settings *s)
     s->khugepaged_defrag = true;
 }
 
+const char *vml_thp_counter_file(size_t i)
+{
+    /* mm/khugepaged.c: pages_collapsed_show, full_scans_show. */
+    static const char *const counters[VML_THP_NR_COUNTERS] = { "khugepaged/pages_collapsed",
+                                                               "khugepaged/full_scans" };
+    return i < VML_THP_NR_COUNTERS ? counters[i] : NULL;
+}
+
 size_t vml_thp_nr_files(void)
 {
     return NR_FILES;

@@ -336,7 +336,22 @@ static int sb_thp_text(void *ctx, struct vml_text *out, char *msg)
         vml_thp_show(s, i, buf);
         text_printf(out, "%s:%s", vml_thp_file(i), buf);
     }
+    struct vml_khugepaged_stats k;
+    vml_sim_khugepaged(b->sim, &k);
+    text_printf(out, "%s:%llu\n%s:%llu\n", vml_thp_counter_file(0),
+                (unsigned long long)k.pages_collapsed, vml_thp_counter_file(1),
+                (unsigned long long)k.full_scans);
     return text_status(out);
+}
+
+/* wait: the simulated clock moves on, the kernel's periodic work due by then running. */
+static int sb_wait(void *ctx, uint64_t ns, char *msg)
+{
+    struct simb *b = ctx;
+    int r = vml_sim_advance(b->sim, ns);
+    if (r == VML_EINVAL)
+        snprintf(msg, VML_BACKEND_MSG, "the simulated clock would pass 2^64 - 1 ns");
+    return r;
 }
 
 static int sb_thp_disable(void *ctx, int pid, bool on, char *msg)
@@ -437,6 +452,7 @@ int vml_backend_sim(struct vml_backend *out)
         .set = sb_set,
         .thp_text = sb_thp_text,
         .thp_disable = sb_thp_disable,
+        .wait = sb_wait,
         .proc_text = sb_proc_text,
         .status_of = sb_status_of,
         .check = sb_check,

@@ -18,7 +18,8 @@
  *     of settled meminfo lines must be equal; a measurement a side could not take says why;
  *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
- *   - at each show thp, every THP file must read the same (a file one side lacks differs).
+ *   - at each show thp, every THP setting file must read the same (a file one side lacks
+ *     differs); khugepaged's counters are not compared (the kernel's count the whole machine).
  */
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -206,6 +207,15 @@ static bool thp_line(const char *text, const char *name, size_t n, char *buf, si
     return false;
 }
 
+/* khugepaged's counters: the kernel's are the machine's, not the scenario's. */
+static bool is_counter(const char *name)
+{
+    for (size_t i = 0; i < VML_THP_NR_COUNTERS; i++)
+        if (strcmp(name, vml_thp_counter_file(i)) == 0)
+            return true;
+    return false;
+}
+
 /* One show thp: each file as the simulator had it against the kernel's. */
 static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_text *b,
                         struct vml_text *out, struct tally *t)
@@ -221,7 +231,11 @@ static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_tex
                 size_t n = (size_t)(colon - l);
                 snprintf(name, sizeof(name), "%.*s", (int)n, l);
                 bool there = thp_line(other, name, n, side ? va : vb, sizeof(va));
-                if (!side) {
+                if (is_counter(name)) {
+                    if (!side)
+                        not_comparable(out, t, name,
+                                       "the kernel's counts every process's since boot");
+                } else if (!side) {
                     snprintf(va, sizeof(va), "%.*s", (int)(len - n - 1), colon + 1);
                     text_row(out, t, name, va, there ? vb : "(no such file)");
                 } else if (!there) {

@@ -402,6 +402,14 @@ static int m_thp_text(void *ctx, struct vml_text *out, char *msg)
     return m->in->thp_text(m->in->ctx, out, msg);
 }
 
+/* A wait is not measured (run.c: measured): what the kernel's threads do meanwhile on a real
+ * machine includes other processes' memory. */
+static int m_wait(void *ctx, uint64_t ns, char *msg)
+{
+    CTX;
+    return m->in->wait(m->in->ctx, ns, msg);
+}
+
 static int m_thp_disable(void *ctx, int pid, bool on, char *msg)
 {
     CTX;
@@ -476,6 +484,7 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .set = in->set ? m_set : NULL,
         .thp_text = in->thp_text ? m_thp_text : NULL,
         .thp_disable = in->thp_disable ? m_thp_disable : NULL,
+        .wait = in->wait ? m_wait : NULL,
         .proc_text = m_proc_text,
         .status_of = m_status_of,
         .check = in->check ? m_check : NULL,

@@ -55,6 +55,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_SET] = "set PATH VALUE (e.g. set /sys/kernel/mm/transparent_hugepage/enabled always)",
     [VML_OP_SHOW_THP] = "show thp",
     [VML_OP_PRCTL] = "P prctl thp_disable on|off",
+    [VML_OP_WAIT] = "wait DURATION (a number and ns, us, ms, s or m: wait 20s, wait 150ms)",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -80,6 +81,7 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_SET] = "set",
     [VML_OP_SHOW_THP] = "show thp",
     [VML_OP_PRCTL] = "prctl",
+    [VML_OP_WAIT] = "wait",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -325,8 +327,8 @@ static bool per_mapping(enum vml_procfile f)
 static bool reserved(struct word w)
 {
     /* "thp" too: show thp must not be read as a process's show. */
-    static const char *const words[] = { "machine", "proc", "file",   "cpu",
-                                         "set",     "show", "expect", "thp" };
+    static const char *const words[] = { "machine", "proc",   "file", "cpu", "set",
+                                         "show",    "expect", "thp",  "wait" };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (is(w, words[i]))
             return true;
@@ -1035,6 +1037,46 @@ static int parse_set(struct parser *p, struct vml_op *op)
     return 0;
 }
 
+/* wait DURATION: decimal digits and a unit; the whole must fit in 2^64 - 1 ns. */
+static int parse_wait(struct parser *p, struct vml_op *op)
+{
+    static const struct {
+        const char *name;
+        uint64_t ns;
+    } units[] = {
+        { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 }, { "m", 60000000000ull }
+    };
+    const enum vml_op_kind k = VML_OP_WAIT;
+    int r;
+    if ((r = need(p, 1, k, "the duration")))
+        return r;
+    struct word w = p->l->w[1];
+    size_t i = 0;
+    uint64_t n = 0;
+    for (; i < w.n && w.s[i] >= '0' && w.s[i] <= '9'; i++) {
+        unsigned d = (unsigned)(w.s[i] - '0');
+        if (n > (UINT64_MAX - d) / 10)
+            return fail(p, w.col, "duration '%.*s' is too long (at most 2^64 - 1 ns)", Q(w));
+        n = n * 10 + d;
+    }
+    if (i == 0)
+        return fail(p, w.col, "duration '%.*s' must start with a decimal number (usage: %s)", Q(w),
+                    usage[k]);
+    struct word unit = sub(w, i, w.n);
+    size_t u = 0;
+    while (u < sizeof(units) / sizeof(units[0]) && !is(unit, units[u].name))
+        u++;
+    if (u == sizeof(units) / sizeof(units[0]) && unit.n)
+        return fail(p, unit.col, "unknown unit '%.*s' in duration (use ns, us, ms, s or m)",
+                    Q(unit));
+    if (u == sizeof(units) / sizeof(units[0]))
+        return fail(p, unit.col, "duration '%.*s' needs a unit: ns, us, ms, s or m", Q(w));
+    if (n > UINT64_MAX / units[u].ns)
+        return fail(p, w.col, "duration '%.*s' is too long (at most 2^64 - 1 ns)", Q(w));
+    op->u.wait.ns = n * units[u].ns;
+    return no_more(p, 2, k);
+}
+
 /* ---- P VERB ... ------------------------------------------------------------------------------ */
 
 /* Sets *out from KEY=VALUE options of mmap: each once, fixed and noreplace need at=. */
@@ -1458,6 +1500,9 @@ static int parse_line(struct parser *p)
     } else if (is(w0, "expect")) {
         op.kind = VML_OP_EXPECT;
         r = parse_expect(p, &op);
+    } else if (is(w0, "wait")) {
+        op.kind = VML_OP_WAIT;
+        r = parse_wait(p, &op);
     } else {
         r = parse_process_op(p, &op);
     }

@@ -649,6 +649,17 @@ static int op_show_thp(struct run *r)
     return e;
 }
 
+/* wait DURATION: time passes; the kernel's periodic work goes on meanwhile. */
+static int op_wait(struct run *r)
+{
+    if (!r->b->wait)
+        return unsupported(r, "wait");
+    int e = r->b->wait(r->b->ctx, r->op->u.wait.ns, r->msg);
+    if (e)
+        return run_error(r, e, 0, "wait failed: %s", r->msg[0] ? r->msg : vml_strerror(e));
+    return 0;
+}
+
 static int op_prctl(struct run *r, struct proc_ent *p)
 {
     if (!r->b->thp_disable)
@@ -1044,7 +1055,7 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
 static bool measured(enum vml_op_kind k)
 {
     return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT &&
-           k != VML_OP_SET && k != VML_OP_SHOW_THP;
+           k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT;
 }
 
 static int run_op(struct run *r)
@@ -1060,6 +1071,7 @@ static int run_op(struct run *r)
     case VML_OP_EXPECT: return op_expect(r);
     case VML_OP_SET: return op_set(r);
     case VML_OP_SHOW_THP: return op_show_thp(r);
+    case VML_OP_WAIT: return op_wait(r);
     default: break;
     }
     if ((err = live_proc(r, &p)) != 0)
@@ -1244,6 +1256,9 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
         err = run_op(&r);
         if (m && err == 0)
             measure_end(meas, &snap->ops[snap->n_ops++]);
+        if (err == 0 && b->wait && (err = b->wait(b->ctx, 0, r.msg)) != 0)
+            err = run_error(&r, err, 0, "the kernel's work after this operation failed: %s",
+                            r.msg[0] ? r.msg : vml_strerror(err));
         char why[256];
         if (err == 0 && (flags & VML_RUN_CHECK) && b->check && b->check(b->ctx, why, sizeof(why)))
             err = run_error(&r, VML_EINVAL, 0, "invariant broken after this operation: %s", why);

@@ -1,1 +1,1 @@
-run - <<< $'proc a\nset /sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs 500'
+run - <<< $'proc a\nset /sys/kernel/mm/transparent_hugepage/khugepaged/defrag 0'

@@ -12,7 +12,8 @@
  * Bytes that parse as a scenario are run on a small machine with the invariant checker after
  * every operation: no input may crash, leak, or break an invariant (frames conserved,
  * mapcounts, RSS, COW, TLBs, PSS). The machine is shrunk (at most 64 MiB, 2 nodes, 4 CPUs) and
- * hugetlb pools at most 8 2 MiB pages, every touch and replay capped at 512 accesses so that
+ * hugetlb pools at most 8 2 MiB pages, every touch and replay capped at 512 accesses and every
+ * wait at 100 ms (khugepaged's wake-ups are as many as it lets pass) so that
  * each input runs in milliseconds; run errors (a failing system call, simulated memory
  * exhausted, a bad trace) are normal outcomes, but each names its line and reason, and a trace
  * error names the trace file (not freed memory).
@@ -122,6 +123,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (op->u.replay.limit == 0 || op->u.replay.limit > 512)
                 op->u.replay.limit = 512;
         }
+        /* at most 100 ms per wait: 25 khugepaged wake-ups at the shortest sleep (one jiffy) */
+        if (op->kind == VML_OP_WAIT && op->u.wait.ns > 100000000u)
+            op->u.wait.ns = 100000000u;
         if (op->kind == VML_OP_CPU_RUN && op->u.cpu_run.cpu >= m->nr_cpus)
             op->u.cpu_run.cpu = 0;
     }

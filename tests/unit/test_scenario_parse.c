@@ -1074,6 +1074,46 @@ static void test_scale(void **state)
     free(t);
 }
 
+/* wait DURATION: a decimal number and a unit, in nanoseconds (hand-converted). */
+static void test_wait(void **state)
+{
+    (void)state;
+    struct vml_scenario *s;
+    const struct vml_op *op = last("wait 20s\n", &s);
+    assert_int_equal(op->kind, VML_OP_WAIT);
+    assert_int_equal(op->u.wait.ns, 20000000000ull);
+    assert_string_equal(op->proc, "");
+    assert_string_equal(vml_op_kind_name(op->kind), "wait");
+    vml_scenario_free(s);
+    static const struct {
+        const char *text;
+        uint64_t ns;
+    } cases[] = {
+        { "wait 150ms", 150000000ull },
+        { "wait 7us", 7000ull },
+        { "wait 0ns", 0 },
+        { "wait 2m", 120000000000ull },
+        { "wait 1s # a comment", 1000000000ull },
+        { "wait 18446744073709551615ns", UINT64_MAX },
+        { "wait 307445734m", 307445734ull * 60000000000ull }, /* the most minutes that fit */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        op = last(cases[i].text, &s);
+        assert_int_equal(op->u.wait.ns, cases[i].ns);
+        vml_scenario_free(s);
+    }
+    bad("wait", 1, 5, "missing the duration (usage: wait DURATION");
+    bad("wait 20", 1, 8, "duration '20' needs a unit: ns, us, ms, s or m");
+    bad("wait 20h", 1, 8, "unknown unit 'h' in duration (use ns, us, ms, s or m)");
+    bad("wait 20 s", 1, 8, "needs a unit");
+    bad("wait s", 1, 6, "duration 's' must start with a decimal number");
+    bad("wait -1s", 1, 6, "must start with a decimal number");
+    bad("wait 18446744073709551616ns", 1, 6, "is too long (at most 2^64 - 1 ns)");
+    bad("wait 307445735m", 1, 6, "is too long");
+    bad("wait 1s 2s", 1, 9, "unexpected '2s' after the end of wait");
+    bad("proc wait", 1, 6, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1094,6 +1134,7 @@ int main(void)
         cmocka_unit_test(test_show),
         cmocka_unit_test(test_machine_thp),
         cmocka_unit_test(test_set),
+        cmocka_unit_test(test_wait),
         cmocka_unit_test(test_show_thp_and_prctl),
         cmocka_unit_test(test_expect),
         cmocka_unit_test(test_diag_and_names),
