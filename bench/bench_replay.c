@@ -13,6 +13,18 @@
  *            small loop, data sequential
  * Targets on the project machine: seq >= 200 M/s, l1reach >= 100 M/s, random >= 25 M/s,
  * lackey >= 25 M lines/s.
+ *
+ * Transparent huge pages (--thp always against 4 KiB pages, in the same run, alternating, each
+ * run on a fresh machine; medians):
+ *   thp random  uniform random accesses over 1 GiB, half of them writes (THP: reads of a new
+ *               2 MiB map the huge zero page, a write then replaces it with a THP), cold
+ *               (faults included) and warm: records per second with THP over those with 4 KiB
+ *               pages. Target: THP at or above the 4 KiB figure (ratio >= 1): fewer walks and
+ *               faults must not cost host time.
+ *   thp fault   the host time of one page fault: a write to each page of 1 GiB, 262,144 4 KiB
+ *               faults, against a write to each 2 MiB of it, 512 THP faults, each time divided
+ *               by its faults. A THP fault maps 512 times the memory with one PMD: its host
+ *               cost must be O(1), not 512 small faults'. Target: below 8x a 4 KiB fault.
  */
 #include "bench_util.h"
 #include "vmlab/vmlab.h"
@@ -120,10 +132,12 @@ static uint64_t pass(const char *data, size_t len, enum vml_trace_format f, stru
     return recs;
 }
 
-static struct vml_replay *fresh(void)
+static struct vml_replay *fresh_thp(bool thp)
 {
     struct vml_replay_config cfg;
     vml_replay_defaults(&cfg);
+    cfg.thp = thp;
+    cfg.thp_enabled = VML_THP_ALWAYS;
     struct vml_replay *r;
     struct vml_diag d = { 0 };
     if (vml_replay_create(&cfg, &r, &d))
@@ -142,7 +156,7 @@ static void run(const char *name, const char *unit, const char *data, size_t len
         double t0 = now();
         recs = pass(data, len, f, NULL, buf);
         tb[k] = now() - t0;
-        struct vml_replay *r = fresh();
+        struct vml_replay *r = fresh_thp(false);
         if (warm)
             pass(data, len, f, r, buf);
         t0 = now();
@@ -162,6 +176,82 @@ static void run(const char *name, const char *unit, const char *data, size_t len
            : mr >= target ? "met"
                           : "NOT MET");
     free(buf);
+}
+
+/* Replays data on a fresh machine with 4 KiB pages (thp false) or THP always, once first when
+ * warm; returns the seconds of the timed pass and the stats in *st (walks: the timed pass's). */
+static double timed(const char *data, size_t len, bool thp, bool warm, struct vml_trace_rec *buf,
+                    struct vml_replay_stats *st)
+{
+    struct vml_replay *r = fresh_thp(thp);
+    struct vml_replay_stats before;
+    if (warm)
+        pass(data, len, VML_TRACE_NATIVE, r, buf);
+    vml_replay_stats(r, &before);
+    double t0 = now();
+    pass(data, len, VML_TRACE_NATIVE, r, buf);
+    double t = now() - t0;
+    vml_replay_stats(r, st);
+    st->mmu.walks -= before.mmu.walks; /* the timed pass's */
+    vml_replay_destroy(r);
+    return t;
+}
+
+/* The random trace with 4 KiB pages and with THP, alternating in one run: rates and the ratio
+ * of THP's rate over 4 KiB's, medians of RUNS. */
+static void thp_random(const char *data, size_t len, bool warm)
+{
+    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
+    double t4[RUNS], th[RUNS], ratio[RUNS];
+    struct vml_replay_stats s4, sh;
+    for (unsigned k = 0; k < RUNS; k++) {
+        t4[k] = timed(data, len, false, warm, buf, &s4);
+        th[k] = timed(data, len, true, warm, buf, &sh);
+        ratio[k] = t4[k] / th[k]; /* THP's rate over 4 KiB's */
+    }
+    double n = (double)s4.records, r = median(ratio, RUNS);
+    printf("%-9s %-5s %9.1f %9.1f %7.2fx %9llu %9llu %8s  %s\n", "random50w",
+           warm ? "warm" : "cold", n / median(t4, RUNS) / 1e6, n / median(th, RUNS) / 1e6, r,
+           (unsigned long long)s4.mmu.walks, (unsigned long long)sh.mmu.walks, ">= 1.00x",
+           r >= 1.0 ? "met" : "NOT MET");
+    free(buf);
+}
+
+/* Host time per fault: a write to each 4 KiB page of 1 GiB against one to each 2 MiB of it
+ * with THP (every record faults), alternating in one run, medians of RUNS. */
+static void thp_fault(void)
+{
+    size_t l4, lh;
+    char *d4 = native_of("seq:base=0x7f0000000000,footprint=1G,count=262144,stride=4096,"
+                         "writes=100%",
+                         &l4);
+    char *dh =
+        native_of("seq:base=0x7f0000000000,footprint=1G,count=512,stride=2M,writes=100%", &lh);
+    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
+    double f4[RUNS], fh[RUNS], ratio[RUNS];
+    struct vml_replay_stats s4, sh;
+    for (unsigned k = 0; k < RUNS; k++) {
+        double t4 = timed(d4, l4, false, false, buf, &s4);
+        double th = timed(dh, lh, true, false, buf, &sh);
+        if (s4.minor_faults != 262144 || sh.minor_faults != 512 || sh.thp_fault_alloc != 512) {
+            fprintf(stderr,
+                    "bench_replay: thp fault: %llu 4 KiB faults, %llu faults with %llu "
+                    "THPs; expected 262144, 512 and 512\n",
+                    (unsigned long long)s4.minor_faults, (unsigned long long)sh.minor_faults,
+                    (unsigned long long)sh.thp_fault_alloc);
+            exit(1);
+        }
+        f4[k] = t4 / (double)s4.minor_faults;
+        fh[k] = th / (double)sh.minor_faults;
+        ratio[k] = fh[k] / f4[k];
+    }
+    double r = median(ratio, RUNS);
+    printf("%-9s %-5s %7.0f ns %7.0f ns %7.2fx %9s %9s %8s  %s\n", "fault", "1 GiB",
+           median(f4, RUNS) * 1e9, median(fh, RUNS) * 1e9, r, "262144", "512", "< 8x",
+           r < 8.0 ? "met" : "NOT MET");
+    free(buf);
+    free(d4);
+    free(dh);
 }
 
 int main(void)
@@ -186,5 +276,18 @@ int main(void)
     t = lackey_of(16u << 20, &len);
     run("lackey", "M lines/s", t, len, VML_TRACE_LACKEY, false, 25);
     free(t);
+    printf("\nTHP always against 4 KiB pages, skylake, alternating in one run, median of %d runs\n"
+           "(ratio: THP's records per second over 4 KiB's; fault: host time per page fault, "
+           "THP's over 4 KiB's)\n\n",
+           RUNS);
+    printf("%-9s %-5s %9s %9s %8s %9s %9s %8s\n", "workload", "", "4K M/s", "THP M/s", "ratio",
+           "4K walks", "THP walks", "target");
+    t = native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1,writes=50%", &len);
+    thp_random(t, len, false);
+    thp_random(t, len, true);
+    free(t);
+    printf("%-9s %-5s %10s %10s %8s %9s %9s\n", "", "", "4K/fault", "THP/fault", "ratio",
+           "4K faults", "THP fault");
+    thp_fault();
     return 0;
 }

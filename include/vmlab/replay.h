@@ -8,7 +8,9 @@
  *       read/write/execute) with the chosen page size, falling back to smaller regions where
  *       something is mapped already (the process's stack) or the region would end past user
  *       space, and to smaller pages (1G, then 2M, then 4K) where a huge page cannot go or
- *       the hugetlb pool cannot grow;
+ *       the hugetlb pool cannot grow; with thp, the regions are of 4 KiB pages and their
+ *       faults go through the kernel's THP path under the transparent_hugepage/enabled mode
+ *       given (under madvise each region is advised MADV_HUGEPAGE, as a program would);
  *   attached (vml_replay_attach): a process of an existing simulation, whose mappings apply;
  *       an access outside them kills it as Linux would (SIGSEGV), which ends the replay.
  * An access spanning two pages of the size it was translated with translates both.
@@ -24,6 +26,7 @@
 #include "vmlab/base.h"
 #include "vmlab/cpu.h"
 #include "vmlab/mmu.h"
+#include "vmlab/thp.h"
 #include "vmlab/trace.h"
 
 struct vml_sim;
@@ -33,9 +36,14 @@ struct vml_replay_config {
     unsigned paging;          /* 4 or 5 */
     unsigned nr_cpus;         /* CPUs records may name (cpu field), 1..VML_SIM_MAX_CPUS */
     enum vml_page_size pages; /* page size of demand-mapped memory (2M, 1G: hugetlb) */
-    uint64_t ram;             /* simulated RAM in bytes (host memory follows what is touched) */
-    bool no_zero_page;        /* read faults allocate instead of mapping the zero page */
-    bool no_shortcut;         /* translate every access (for checking the shortcut) */
+    bool thp;                 /* transparent huge pages (needs pages 4K): the machine's
+                               * transparent_hugepage/enabled is thp_enabled, and under madvise
+                               * every demand-mapped region is advised MADV_HUGEPAGE. Without
+                               * it, the kernel's defaults (enabled=madvise) and no advice */
+    enum vml_thp_mode thp_enabled;
+    uint64_t ram;      /* simulated RAM in bytes (host memory follows what is touched) */
+    bool no_zero_page; /* read faults allocate instead of mapping the zero page */
+    bool no_shortcut;  /* translate every access (for checking the shortcut) */
 };
 
 /* Fills cfg with the defaults: skylake, 4-level paging, 1 CPU, 4K pages, 1 TiB of RAM. */
@@ -76,6 +84,12 @@ struct vml_replay_stats {
     uint64_t skipped_low;          /* of those, below vm.mmap_min_addr (64 KiB); the rest are
                                     * above user space (kernel half, non-canonical) */
     uint64_t first_skipped;        /* the address of the first of them */
+    bool thp;                      /* standalone with thp (the report shows what follows) */
+    enum vml_thp_mode thp_enabled; /* the machine's transparent_hugepage/enabled */
+    uint64_t thp_fault_alloc;      /* faults that mapped a new THP (vmstat thp_fault_alloc) */
+    uint64_t thp_fault_fallback;   /* THP faults that fell back to 4 KiB pages */
+    uint64_t anon_4k, anon_thp;    /* standalone: anonymous memory resident in 4 KiB pages and
+                                    * in 2 MiB THPs, bytes (the zero pages not included) */
     uint64_t pt_tables[6]; /* page-table frames per level (1 = PT ... 5 = PML5), root included */
     uint64_t pt_bytes;     /* page-table memory */
     bool killed;           /* the process was killed: later records are not replayed */

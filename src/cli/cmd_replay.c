@@ -11,20 +11,26 @@
 static void help(FILE *out)
 {
     fputs(
-        "Usage: vmlab replay TRACE [--cpu SPEC] [--paging 4|5] [--pages 4k|2m|1g] [--cpus N]\n"
-        "                    [--ram SIZE] [--zero-page on|off] [--format F] [--limit N]\n"
-        "                    [--json] [--interval N [--series FILE]]\n\n"
+        "Usage: vmlab replay TRACE [--cpu SPEC] [--paging 4|5] [--pages 4k|2m|1g]\n"
+        "                    [--thp always|madvise|never] [--cpus N] [--ram SIZE]\n"
+        "                    [--zero-page on|off] [--format F] [--limit N] [--json]\n"
+        "                    [--interval N [--series FILE]]\n\n"
         "Replays a memory-access trace through the simulated machine: each access is\n"
         "translated in user mode through the L1 TLBs, the second-level TLB, the page-walk\n"
         "caches and the page walk of the CPU model; page faults go to the simulated kernel.\n"
         "Memory appears on demand: the first fault in an unmapped GiB maps it (anonymous,\n"
         "private, rwx) with the chosen page size; where a page of that size cannot go (below\n"
         "2 MiB, at the top of user space, beside what is mapped) or RAM has no room for the\n"
-        "hugetlb pool to grow, the next smaller size is used (1G, then 2M, then 4K). Reports\n"
+        "hugetlb pool to grow, the next smaller size is used (1G, then 2M, then 4K). With\n"
+        "--thp the memory is of 4K pages whose faults take transparent huge pages as the\n"
+        "kernel's do: a fault maps the aligned 2 MiB around it as one THP (a read, with the\n"
+        "zero page on, the huge zero page), or a 4K page where those 2 MiB are not all in the\n"
+        "mapping or RAM has no free 2 MiB block. Reports\n"
         "TLB hits and misses per level and page size (each access once: a faulting access by\n"
         "its first translation; its retries after the fault on a line of their own), walks,\n"
         "page-walk-cache hits, page-table references per walk, faults, modeled translation\n"
-        "cycles per access, the page tables' memory and how much each page size mapped.\n\n"
+        "cycles per access, the page tables' memory, how much each page size mapped and, with\n"
+        "--thp, the THP fault counters (thp_fault_alloc, thp_fault_fallback).\n\n"
         "TRACE is a file in any format 'vmlab trace info' reads (native, native zstd, Valgrind\n"
         "lackey, ChampSim raw/.xz/.gz, plain 'ADDR R|W' lines), '-' for standard input, or\n"
         "gen:PATTERN[:KEY=VALUE,...] for a synthetic one, e.g. gen:random:footprint=1G,count=10M\n"
@@ -32,7 +38,12 @@ static void help(FILE *out)
         "  --cpu SPEC       CPU model: a preset with changes (vmlab cpu list; default skylake)\n"
         "  --paging 4|5     page-table levels (default 4; 5 needs a CPU with la57=on)\n"
         "  --pages P        page size of the memory the trace touches: 4k (default), 2m or 1g\n"
-        "                   (hugetlb pages); thp is not simulated yet\n"
+        "                   (hugetlb pages)\n"
+        "  --thp MODE       transparent huge pages on the 4k pages: the machine's\n"
+        "                   transparent_hugepage/enabled is MODE (always, madvise or never);\n"
+        "                   under madvise the memory is advised MADV_HUGEPAGE, as a program\n"
+        "                   asking for THPs does. Without --thp: enabled=madvise (the default)\n"
+        "                   and no advice, so 4K pages only. Not with --pages 2m or 1g\n"
         "  --cpus N         simulated CPUs; a record naming CPU i runs on CPU i (default 1)\n"
         "  --ram SIZE       simulated RAM, 64M to 8T in steps of 2M (default 1T; host memory\n"
         "                   follows what is touched); reclaim and swap are not simulated yet\n"
@@ -165,6 +176,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 return EXIT_USAGE;
             if (vml_replay_pages_parse(v, &o->cfg.pages, &d))
                 return cli_error(EXIT_USAGE, "replay: --pages: %s", d.msg);
+        } else if ((m = cli_opt(argc, argv, &i, "--thp", &v)) != 0) {
+            if (m < 0)
+                return EXIT_USAGE;
+            if (strcmp(v, "always") == 0)
+                o->cfg.thp_enabled = VML_THP_ALWAYS;
+            else if (strcmp(v, "madvise") == 0)
+                o->cfg.thp_enabled = VML_THP_MADVISE;
+            else if (strcmp(v, "never") == 0)
+                o->cfg.thp_enabled = VML_THP_NEVER;
+            else
+                return cli_error(EXIT_USAGE, "replay: --thp %s: expected always, madvise or never",
+                                 quote(&q, v));
+            o->cfg.thp = true;
         } else if ((m = cli_opt(argc, argv, &i, "--cpus", &v)) != 0) {
             uint64_t n;
             if (m < 0)
@@ -230,6 +254,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
         return cli_error(EXIT_USAGE,
                          "replay: --paging 5 needs a CPU with 5-level paging (e.g. --cpu "
                          "icelake:la57=on)");
+    /* THPs are the kernel's choice on memory of base pages; hugetlb memory is never THP
+     * (thp_vma_allowable_order refuses VM_HUGETLB), so the two cannot mix in one region. */
+    if (o->cfg.thp && o->cfg.pages != VML_PS_4K)
+        return cli_error(EXIT_USAGE,
+                         "replay: --thp with --pages %s: transparent huge pages come on 4k "
+                         "pages, and hugetlb memory is never THP; give one of them (--pages 4k "
+                         "is allowed)",
+                         o->cfg.pages == VML_PS_2M ? "2m" : "1g");
     if (o->cfg.pages == VML_PS_1G && !o->cfg.cpu.pdpe1gb)
         return cli_error(EXIT_USAGE, "replay: --pages 1g needs a CPU with 1 GiB pages (1g=on)");
     return 0;
@@ -274,6 +306,13 @@ static const char *const pages_policy[VML_PS_COUNT] = {
     "1G pages where they fit (else 2M, then 4K)",
 };
 
+/* With --thp, by transparent_hugepage/enabled. */
+static const char *const thp_policy[] = {
+    "THP always (2M pages where the kernel gives one, else 4K)",
+    "THP madvise, memory advised MADV_HUGEPAGE (2M pages where the kernel gives one, else 4K)",
+    "THP never (4K pages)",
+};
+
 static void header(const struct opts *o, struct vml_trace_reader *rd, uint64_t records,
                    struct vml_text *t)
 {
@@ -285,8 +324,10 @@ static void header(const struct opts *o, struct vml_trace_reader *rd, uint64_t r
                     c ? ", " : "", c ? vml_trace_compress_name(c) : "", (unsigned long long)records,
                     records == 1 ? "" : "s");
     vml_text_printf(t, "machine %s, %u-level paging, %s, %u CPU%s, %s of RAM\n\n", o->cfg.cpu.name,
-                    o->cfg.paging, pages_policy[o->cfg.pages], o->cfg.nr_cpus,
-                    o->cfg.nr_cpus == 1 ? "" : "s", vml_format_size(o->cfg.ram, ram, sizeof(ram)));
+                    o->cfg.paging,
+                    o->cfg.thp ? thp_policy[o->cfg.thp_enabled] : pages_policy[o->cfg.pages],
+                    o->cfg.nr_cpus, o->cfg.nr_cpus == 1 ? "" : "s",
+                    vml_format_size(o->cfg.ram, ram, sizeof(ram)));
 }
 
 /* Why the replay ended before the trace did. */
@@ -307,12 +348,16 @@ static void report_json(const struct opts *o, struct vml_trace_reader *rd,
     enum vml_trace_compress c = vml_trace_reader_compress(rd);
     vml_text_printf(t, "{\"trace\":");
     cli_json_string(t, o->trace);
+    const char *thp = !o->cfg.thp                             ? "null"
+                      : o->cfg.thp_enabled == VML_THP_ALWAYS  ? "\"always\""
+                      : o->cfg.thp_enabled == VML_THP_MADVISE ? "\"madvise\""
+                                                              : "\"never\"";
     vml_text_printf(t,
                     ",\"format\":\"%s\",\"compression\":\"%s\",\"cpu\":\"%s\",\"paging\":%u,"
-                    "\"pages\":\"%s\",\"cpus\":%u,\"ram\":%llu,\"records_read\":%llu,"
+                    "\"pages\":\"%s\",\"thp\":%s,\"cpus\":%u,\"ram\":%llu,\"records_read\":%llu,"
                     "\"not_replayed\":%llu,\"stopped\":\"%s\",\"report\":",
                     vml_trace_format_name(vml_trace_reader_format(rd)), vml_trace_compress_name(c),
-                    o->cfg.cpu.name, o->cfg.paging, vml_ps_name(o->cfg.pages), o->cfg.nr_cpus,
+                    o->cfg.cpu.name, o->cfg.paging, vml_ps_name(o->cfg.pages), thp, o->cfg.nr_cpus,
                     (unsigned long long)o->cfg.ram, (unsigned long long)out->read,
                     (unsigned long long)out->not_replayed, stop_names[out->stop]);
     vml_replay_report_json(s, &o->cfg.cpu, t);

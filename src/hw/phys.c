@@ -19,12 +19,11 @@
  *
  * Host memory follows what is used (layout in hw/phys.h):
  *   sections[]  always present, 24 bytes per 128 MiB; links free blocks of order >= 15.
- *   frames      struct frame[2^15] per section, calloc'd the first time a block smaller than a
- *               section is carved from it or an allocated block covers it. Never freed before
- *               vml_phys_destroy(): host memory is the high-water mark of what was touched.
- *               calloc of 2 MiB is normally mmap-backed and zero-filled lazily by the host, so
- *               frames never written cost no resident memory (glibc may serve it from its heap,
- *               zeroing it, once its dynamic mmap threshold has grown past 2 MiB).
+ *   frames      struct frame[2^15] per section, mapped (mmap) the first time a block smaller
+ *               than a section is carved from it or an allocated block covers it. Never freed
+ *               before vml_phys_destroy(): host memory is the high-water mark of what was
+ *               touched. The host zero-fills its pages lazily, so frames never written cost no
+ *               resident memory (frames_map).
  *   content     4 KiB zeroed blocks for page tables, carved from 256 KiB chunks aligned to their
  *               size, so a block finds its chunk by masking its address. A chunk's free blocks
  *               are reused first; a chunk goes back to the host when its last block is freed.
@@ -37,6 +36,7 @@
  * Callers: mm/ through the public API; the page tables and the MMU through phys_frame(),
  * phys_data() and phys_alloc_table().
  */
+#define _GNU_SOURCE /* MAP_ANONYMOUS, MADV_HUGEPAGE */
 #include "hw/phys.h"
 #include "util/diag.h"
 
@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 _Static_assert(sizeof(struct frame) <= 64, "struct frame must stay within 64 bytes");
 _Static_assert((VML_PHYS_MAX >> 12) < FRAME_NONE, "every pfn must fit the 32-bit frame links");
@@ -58,6 +59,7 @@ _Static_assert(PHYS_TOP_ORDER == VML_GIGANTIC_ORDER && PHYS_TOP_ORDER >= SECTION
 #define CHUNK_BLOCKS  64u                   /* 4 KiB blocks per content chunk, header included */
 #define CHUNK_BYTES   ((size_t)CHUNK_BLOCKS * PAGE_BYTES)
 #define POISON_BYTE   0x6b /* freed content in debug builds, as xv6's kfree() */
+#define FRAMES_BYTES  ((size_t)SECTION_FRAMES * sizeof(struct frame)) /* a section's frames */
 
 static const char *const zone_names[VML_NR_ZONES] = { "DMA", "DMA32", "Normal" };
 static const uint64_t zone_end_pfn[VML_NR_ZONES] = { DMA_END_PFN, DMA32_END_PFN, UINT64_MAX };
@@ -203,6 +205,30 @@ static int config_distance(const struct vml_phys_config *cfg,
 
 /* Gives frame metadata to every section that [pfn, pfn + 2^order) touches. Returns 0, or
  * VML_EHOST; sections that got metadata before the failure keep it (zeroed, so harmless). */
+/* A section's frames, zero: mapped from the host directly, so that its pages are zero-filled
+ * by the host when first touched and those never touched cost nothing. calloc would do the
+ * same from a fresh mmap, but once glibc's dynamic mmap threshold has grown past 2 MiB (after
+ * a machine is destroyed) it serves the section from its heap and zeroes all of it: 16 MiB
+ * written per GiB of simulated memory whatever is used of it, which made a THP fault, whose
+ * block touches a few of its 512 frames, cost 32 times a 4 KiB fault on the host. */
+static struct frame *frames_map(void)
+{
+    /* FRAMES_BYTES more than needed, then the unaligned ends given back: aligned to its size,
+     * so that one host huge page can hold it all. */
+    char *p =
+        mmap(NULL, 2 * FRAMES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    uintptr_t a = ((uintptr_t)p + FRAMES_BYTES - 1) & ~(uintptr_t)(FRAMES_BYTES - 1);
+    char *q = (char *)a;
+    if (q > p)
+        munmap(p, (size_t)(q - p));
+    if (q + FRAMES_BYTES < p + 2 * FRAMES_BYTES)
+        munmap(q + FRAMES_BYTES, (size_t)(p + 2 * FRAMES_BYTES - (q + FRAMES_BYTES)));
+    madvise(q, FRAMES_BYTES, MADV_HUGEPAGE);
+    return (struct frame *)q;
+}
+
 static int materialize(struct vml_phys *phys, uint64_t pfn, unsigned order)
 {
     uint64_t last = (pfn + (1ull << order) - 1) >> SECTION_ORDER;
@@ -210,10 +236,10 @@ static int materialize(struct vml_phys *phys, uint64_t pfn, unsigned order)
         struct phys_section *sec = &phys->sections[s];
         if (sec->frames)
             continue;
-        sec->frames = calloc(SECTION_FRAMES, sizeof(struct frame));
+        sec->frames = frames_map();
         if (!sec->frames)
             return VML_EHOST;
-        phys->host_bytes += SECTION_FRAMES * sizeof(struct frame);
+        phys->host_bytes += FRAMES_BYTES;
     }
     return 0;
 }
@@ -473,7 +499,8 @@ void vml_phys_destroy(struct vml_phys *phys)
     if (!phys)
         return;
     for (uint32_t s = 0; phys->sections && s < phys->nr_sections; s++)
-        free(phys->sections[s].frames);
+        if (phys->sections[s].frames)
+            munmap(phys->sections[s].frames, FRAMES_BYTES);
     free(phys->sections);
     chunks_free(phys->data_pool);
     chunks_free(phys->data_chunks);

@@ -23,7 +23,7 @@ static int deposit(struct vml_sim *sim, struct sim_mm *mm, uint64_t haddr)
     int r = radix_reserve(&mm->deposits, haddr >> 21, &slot);
     if (r)
         return r;
-    if ((r = page_alloc_table(sim, mm->pt_node, &pfn)) != 0)
+    if ((r = page_alloc_deposit(sim, mm->pt_node, &pfn)) != 0)
         return r;
     *slot = pfn + 1;
     mm->nr_deposited++; /* mm_inc_nr_ptes */
@@ -227,7 +227,11 @@ int split_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, 
         }
         return 0;
     }
-    int r = vml_pt_split_huge(mm->pt, haddr, table, false);
+    /* The deposited table gets its content now that its entries are written
+     * (page_alloc_deposit). */
+    int r = phys_data(sim->phys, table) ? 0 : phys_attach_data(sim->phys, table);
+    if (r == 0)
+        r = vml_pt_split_huge(mm->pt, haddr, table, false);
     if (r)
         return r;
     /* The folio's PMD mapping becomes 512 PTE mappings (__split_huge_pmd_locked: each subpage's

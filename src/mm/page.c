@@ -39,9 +39,9 @@ static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned pre
 
 /* Allocates one frame on node or, failing that, the nearest node with memory (the zonelist
  * order of build_zonelists: by distance, then node number). Page-table frames get their
- * content too (phys_alloc_table). */
-static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
-                             enum vml_frame_use use, uint64_t *pfn)
+ * content too (phys_alloc_table) when content is true. */
+static int alloc_frame_nodes(struct vml_sim *sim, unsigned node, unsigned order,
+                             enum vml_frame_use use, bool content, uint64_t *pfn)
 {
     unsigned n = vml_phys_nr_nodes(sim->phys);
     bool tried[VML_MAX_NODES] = { false };
@@ -55,8 +55,8 @@ static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
                 best = c;
         }
         tried[best] = true;
-        int r = use == VML_USE_PGTABLE ? phys_alloc_table(sim->phys, best, pfn)
-                                       : vml_phys_alloc(sim->phys, best, order, use, pfn);
+        int r = content ? phys_alloc_table(sim->phys, best, pfn)
+                        : vml_phys_alloc(sim->phys, best, order, use, pfn);
         if (r == 0) {
             count_alloc(sim, sim_frame(sim, *pfn), node);
             return 0;
@@ -65,6 +65,12 @@ static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
             return r; /* the host is out of memory: no node would do better */
     }
     return VML_ENOMEM;
+}
+
+static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
+                             enum vml_frame_use use, uint64_t *pfn)
+{
+    return alloc_frame_nodes(sim, node, order, use, use == VML_USE_PGTABLE, pfn);
 }
 
 static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use use, uint64_t *pfn)
@@ -77,6 +83,15 @@ int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
     /* pagetable_alloc -> alloc_pages_noprof: GFP_PGTABLE_USER under the task's policy, so the
      * same zonelist fallback as any other page. */
     return alloc_frame(sim, node, VML_USE_PGTABLE, pfn);
+}
+
+/* A PTE table deposited beside a THP (pgtable_trans_huge_deposit): a page-table page like any
+ * other, but its 4 KiB of content are zero until a split fills them, so the simulation gives
+ * it content only then (split_huge_pmd): a THP fault costs the host no page of its own for
+ * a table that most THPs never use. */
+int page_alloc_deposit(struct vml_sim *sim, unsigned node, uint64_t *pfn)
+{
+    return alloc_frame_nodes(sim, node, 0, VML_USE_PGTABLE, false, pfn);
 }
 
 /* A folio's pages on its LRU list (lruvec_add_folio counts folio_nr_pages). */

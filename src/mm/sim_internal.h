@@ -293,6 +293,8 @@ int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64
 /* A page-table frame (zeroed content) on node, falling back to other nodes as any page does.
  * VML_ENOMEM when memory is exhausted. */
 int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn);
+/* A PTE table to deposit beside a THP: without content until split_huge_pmd gives it some. */
+int page_alloc_deposit(struct vml_sim *sim, unsigned node, uint64_t *pfn);
 /* A new page for a file's cache (refcount 1 held by the cache), on the file or anon LRU. */
 int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
                      uint64_t *pfn);

@@ -50,15 +50,18 @@ struct vml_replay {
     bool standalone;
     bool no_shortcut;
     enum vml_page_size pages;
+    bool thp;             /* standalone with thp */
+    bool advise_hugepage; /* standalone, thp madvise: each region is advised MADV_HUGEPAGE */
     unsigned nr_cpus;
     uint64_t user_top;                                  /* end of user space for the paging mode */
     uint64_t ram;                                       /* standalone: simulated RAM, bytes */
     struct memo_plan plan[VML_NR_ACCESS][VML_PS_COUNT]; /* [kind just made][page size] */
     uint32_t l1_hit_cycles;
     struct rcpu *cpus;
-    struct vml_mmu_stats base;    /* counters before the replay (attached) */
-    struct vml_replay_stats own;  /* everything the MMU does not count */
-    uint64_t retry[MMU_COUNTERS]; /* the retries' counters (struct vml_mmu_stats's layout) */
+    struct vml_mmu_stats base;     /* counters before the replay (attached) */
+    struct vml_thp_stats thp_base; /* the THP counters before the replay */
+    struct vml_replay_stats own;   /* everything the MMU does not count */
+    uint64_t retry[MMU_COUNTERS];  /* the retries' counters (struct vml_mmu_stats's layout) */
     struct u64set tried; /* regions the demand mapper tried (mapped or occupied): base | shift */
     struct u64set whole; /* 1 GiB regions it mapped whole: base | 30 */
     bool prefetch;       /* walks were frequent in the last batch: prefetch ahead */
@@ -86,8 +89,9 @@ int vml_replay_pages_parse(const char *s, enum vml_page_size *out, struct vml_di
         memset(diag, 0, sizeof(*diag));
         if ((s[0] | 0x20) == 't' && (s[1] | 0x20) == 'h' && (s[2] | 0x20) == 'p' && !s[3])
             snprintf(diag->msg, sizeof(diag->msg),
-                     "page size \"thp\": transparent huge pages are not simulated yet; use 4k, "
-                     "2m or 1g (2m and 1g map hugetlb pages)");
+                     "page size \"thp\": transparent huge pages are not a page size of their "
+                     "own: they come on 4k pages, where the THP mode allows (--thp); use 4k, 2m "
+                     "or 1g (2m and 1g map hugetlb pages)");
         else {
             char q[200];
             snprintf(diag->msg, sizeof(diag->msg), "page size %s: expected 4k, 2m or 1g",
@@ -138,6 +142,26 @@ void vml_replay_stats(const struct vml_replay *r, struct vml_replay_stats *out)
     if (vml_sim_pt_stats(r->sim, r->pid, &pt) == 0) {
         memcpy(out->pt_tables, pt.tables, sizeof(out->pt_tables));
         out->pt_bytes = pt.nr_tables * 4096;
+    }
+    /* hugepages-2048kB/stats: the kernel counts anon_fault_alloc and anon_fault_fallback of
+     * order 9 where it counts vmstat's thp_fault_alloc and thp_fault_fallback
+     * (__do_huge_pmd_anonymous_page, do_huge_pmd_anonymous_page, do_huge_zero_wp_pmd), and
+     * reading them costs nothing, unlike /proc/vmstat's whole table. */
+    out->thp = r->thp;
+    out->thp_enabled = vml_sim_thp(r->sim)->enabled;
+    struct vml_thp_stats ts;
+    if (vml_sim_thp_stats(r->sim, VML_THP_PMD_ORDER, &ts) == 0) {
+        out->thp_fault_alloc =
+            ts.ev[VML_THP_STAT_anon_fault_alloc] - r->thp_base.ev[VML_THP_STAT_anon_fault_alloc];
+        out->thp_fault_fallback = ts.ev[VML_THP_STAT_anon_fault_fallback] -
+                                  r->thp_base.ev[VML_THP_STAT_anon_fault_fallback];
+    }
+    /* Standalone, the process is the machine's only one: the machine's THPs are its own, and
+     * its RssAnon counts each THP's 512 pages (the zero pages not at all). */
+    struct vml_status_mem sm;
+    if (r->standalone && vml_sim_status_mem(r->sim, r->pid, &sm) == 0) {
+        out->anon_thp = ts.nr_anon << 21;
+        out->anon_4k = (sm.rss_anon << 10) - out->anon_thp;
     }
 }
 
@@ -218,6 +242,11 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
         set_diag(diag, "%spage size %llu: expected 4K, 2M or 1G", "", (unsigned)cfg->pages);
         return VML_EINVAL;
     }
+    if (cfg->thp && ((unsigned)cfg->thp_enabled > VML_THP_NEVER || cfg->pages != VML_PS_4K)) {
+        set_diag(diag, "%stransparent huge pages (mode %llu) come on 4K pages only", "",
+                 (unsigned)cfg->thp_enabled);
+        return VML_EINVAL;
+    }
     struct vml_sim_config sc;
     memset(&sc, 0, sizeof(sc));
     sc.phys.ram_bytes = cfg->ram;
@@ -226,6 +255,12 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
     sc.nr_cpus = cfg->nr_cpus;
     sc.paging = cfg->paging;
     sc.no_zero_page = cfg->no_zero_page;
+    struct vml_thp_settings thp;
+    vml_thp_defaults(&thp);
+    if (cfg->thp) {
+        thp.enabled = cfg->thp_enabled; /* echo MODE > transparent_hugepage/enabled */
+        sc.thp = &thp;
+    }
     struct vml_replay *r = calloc(1, sizeof(*r));
     if (!r)
         return VML_EHOST;
@@ -238,6 +273,8 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
     r->standalone = true;
     r->no_shortcut = cfg->no_shortcut;
     r->pages = cfg->pages;
+    r->thp = cfg->thp;
+    r->advise_hugepage = cfg->thp && cfg->thp_enabled == VML_THP_MADVISE;
     r->ram = cfg->ram;
     r->user_top = cfg->paging == 5 ? (1ull << 56) - 4096 : (1ull << 47) - 4096;
     plan_l1(r, &cfg->cpu);
@@ -250,6 +287,7 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
     }
     forget_all(r);
     mmu_sum(r, &r->base);
+    vml_sim_thp_stats(r->sim, VML_THP_PMD_ORDER, &r->thp_base);
     *out = r;
     return 0;
 fail:
@@ -278,6 +316,7 @@ int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml
     plan_l1(r, m);
     forget_all(r);
     mmu_sum(r, &r->base);
+    vml_sim_thp_stats(r->sim, VML_THP_PMD_ORDER, &r->thp_base);
     *out = r;
     return 0;
 }
@@ -299,16 +338,23 @@ void vml_replay_destroy(struct vml_replay *r)
 
 /* ---- demand mapping (standalone) --------------------------------------------------------- */
 
-/* mmap of one region: normal pages, or hugetlb ones from a pool grown first by what the region
- * needs (a pool shrinks back when the mapping is refused). */
+/* mmap of one region: normal pages (advised MADV_HUGEPAGE under --thp madvise, as a program
+ * that wants THPs there does right after its mmap), or hugetlb ones from a pool grown first by
+ * what the region needs (a pool shrinks back when the mapping is refused). */
 static int map_region(struct vml_replay *r, uint64_t base, uint64_t len, unsigned huge)
 {
     const unsigned prot = VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC;
     unsigned flags = VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_FIXED_NOREPLACE;
     uint64_t addr;
-    if (!huge)
-        return vml_sim_mmap(r->sim, r->pid, base, len, prot, flags | VML_MAP_NORESERVE, -1, 0,
-                            &addr);
+    if (!huge) {
+        int e =
+            vml_sim_mmap(r->sim, r->pid, base, len, prot, flags | VML_MAP_NORESERVE, -1, 0, &addr);
+        if (e || !r->advise_hugepage)
+            return e;
+        if ((e = vml_sim_madvise(r->sim, r->pid, base, len, VML_MADV_HUGEPAGE)) != 0)
+            vml_sim_munmap(r->sim, r->pid, base, len);
+        return e;
+    }
     enum vml_huge_size hs = huge == 30 ? VML_HUGE_1G : VML_HUGE_2M;
     struct vml_sim_hugepages hp;
     uint64_t nr;

@@ -107,14 +107,26 @@ static void retries_text(const struct vml_cpu_model *m, const struct vml_mmu_sta
                 plural(x->walk_refs, "", "s"));
 }
 
-/* Regions mapped on demand, and how much memory each page size mapped. */
+static const char *const thp_modes[] = { "always", "madvise", "never" };
+
+/* Regions mapped on demand, and how much memory each page size mapped: with hugetlb pages the
+ * regions' page size is the mapping's; with THP the regions are of 4K pages and the faults
+ * choose, so what they mapped is what is resident (RssAnon, of which the THPs' 2 MiB each). */
 static void mapped_text(const struct vml_replay_stats *s, struct vml_text *t)
 {
     static const char *const ps_names[VML_PS_COUNT] = { "4K", "2M", "1G" };
+    char a[32], b[32], c[32];
     if (!s->regions_mapped)
         return;
     text_printf(t, "  mapped on demand: %llu region%s,", (unsigned long long)s->regions_mapped,
                 plural(s->regions_mapped, "", "s"));
+    if (s->thp) {
+        text_printf(t, " %s; resident %s in 2M pages (THPs), %s in 4K pages\n",
+                    vml_format_size(s->mapped[VML_PS_4K], a, sizeof(a)),
+                    vml_format_size(s->anon_thp, b, sizeof(b)),
+                    vml_format_size(s->anon_4k, c, sizeof(c)));
+        return;
+    }
     const char *sep = "";
     for (int p = VML_PS_COUNT - 1; p >= 0; p--) {
         char size[32];
@@ -160,6 +172,10 @@ void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_c
     text_printf(t, "  page faults %llu minor, %llu major\n", (unsigned long long)s->minor_faults,
                 (unsigned long long)s->major_faults);
     mapped_text(s, t);
+    if (s->thp || s->thp_fault_alloc || s->thp_fault_fallback)
+        text_printf(t, "  THP (enabled=%s): thp_fault_alloc %llu, thp_fault_fallback %llu\n",
+                    thp_modes[s->thp_enabled], (unsigned long long)s->thp_fault_alloc,
+                    (unsigned long long)s->thp_fault_fallback);
     text_printf(t, "  page tables %llu KiB:", (unsigned long long)(s->pt_bytes / 1024));
     for (int l = 5; l >= 1; l--)
         if (s->pt_tables[l])
@@ -240,6 +256,12 @@ void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_c
                 (unsigned long long)s->minor_faults, (unsigned long long)s->major_faults,
                 (unsigned long long)s->regions_mapped);
     json_u64s(t, "mapped", s->mapped, VML_PS_COUNT, ps_keys);
+    text_printf(t,
+                ",\"anon_resident\":{\"4K\":%llu,\"thp\":%llu},\"thp_enabled\":\"%s\","
+                "\"thp_fault_alloc\":%llu,\"thp_fault_fallback\":%llu",
+                (unsigned long long)s->anon_4k, (unsigned long long)s->anon_thp,
+                thp_modes[s->thp_enabled], (unsigned long long)s->thp_fault_alloc,
+                (unsigned long long)s->thp_fault_fallback);
     text_printf(t, ",\"skipped\":%llu,\"skipped_below_mmap_min_addr\":%llu,",
                 (unsigned long long)s->skipped, (unsigned long long)s->skipped_low);
     text_printf(t, "\"page_tables\":{\"bytes\":%llu", (unsigned long long)s->pt_bytes);

@@ -1,6 +1,6 @@
 /* test_replay.c: trace replay (include/vmlab/replay.h): counts computed by hand on a tiny TLB,
  * demand mapping, skipped and killing accesses, and the same-page shortcut against translating
- * every access (randomized, fixed seeds, three CPU models, 4K, 2M and 1G pages).
+ * every access (randomized, fixed seeds, three CPU models, 4K, 2M and 1G pages, THP).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -291,6 +291,160 @@ static void test_huge_pages(void **state)
     vml_replay_destroy(r);
 }
 
+/* Standalone with THP: the demand-mapped GiB at 0 is [64 KiB, 1 GiB) of 4K pages whose faults
+ * go through the THP path. Five records, worked out by hand:
+ *   0x12000 W   the PMD range [0, 2 MiB) starts below the VMA (thp_vma_suitable_order): a
+ *               4 KiB page, its PT table allocated
+ *   0x200000 W  a THP for [2, 4 MiB): thp_fault_alloc 1
+ *   0x3ff000 R  inside it: an L1 dTLB hit on the 2M entry the retry left, no fault
+ *   0x400000 R  a read of a new PMD range maps the huge zero page (use_zero_page=1), a 2M
+ *               translation that no RSS counts
+ *   0x400000 W  hits that read-only 2M entry in the L1 dTLB and faults on the permission; the
+ *               write fault replaces the zero PMD with a new THP (do_huge_zero_wp_pmd):
+ *               thp_fault_alloc 2
+ * Four faults; two L1 dTLB hits on 2M entries; retries walk to 2M pages three times, to a 4K
+ * page once; resident 4 MiB of
+ * THPs and 4 KiB of 4K pages; one PT table in the tree (the deposited ones are not in it).
+ * Under madvise, with the region advised MADV_HUGEPAGE, the same. Under never: 5 faults,
+ * the read at 0x3ff000 and 0x400000 map the small zero page, the write copies: 3 pages of
+ * 4 KiB resident, three PT tables (one per 2 MiB range touched), no THP counted. */
+static void thp_standalone(enum vml_thp_mode mode)
+{
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    cfg.thp = true;
+    cfg.thp_enabled = mode;
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+    assert_int_equal(vml_sim_thp(vml_replay_sim(r))->enabled, mode);
+    struct vml_trace_rec t[] = { rec(0x12000, VML_WRITE, 8), rec(0x200000, VML_WRITE, 8),
+                                 rec(0x3ff000, VML_READ, 8), rec(0x400000, VML_READ, 8),
+                                 rec(0x400000, VML_WRITE, 8) };
+    assert_int_equal(vml_replay_feed(r, t, 5, NULL, NULL), 0);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_true(s.thp);
+    assert_int_equal(s.thp_enabled, mode);
+    assert_int_equal(s.regions_mapped, 1);
+    assert_int_equal(s.mapped[VML_PS_4K], (1ull << 30) - 0x10000);
+    assert_int_equal(s.thp_fault_fallback, 0);
+    /* PT tables for the 2 MiB ranges at 0, 2 and 4 MiB that map 4 KiB pages. */
+    assert_int_equal(s.pt_tables[1], mode == VML_THP_NEVER ? 3 : 1);
+    if (mode == VML_THP_NEVER) {
+        assert_int_equal(s.minor_faults, 5);
+        assert_int_equal(s.thp_fault_alloc, 0);
+        assert_int_equal(s.anon_thp, 0);
+        assert_int_equal(s.anon_4k, 3 * PG);
+        assert_int_equal(s.mmu.tlb[VML_TLB_L1D].hits[VML_PS_2M], 0);
+    } else {
+        assert_int_equal(s.minor_faults, 4);
+        assert_int_equal(s.thp_fault_alloc, 2);
+        assert_int_equal(s.anon_thp, 4ull << 20);
+        assert_int_equal(s.anon_4k, PG);
+        assert_int_equal(s.mmu.tlb[VML_TLB_L1D].hits[VML_PS_2M], 2);
+        assert_int_equal(s.retry.walks_done[VML_PS_2M], 3);
+        assert_int_equal(s.retry.walks_done[VML_PS_4K], 1);
+    }
+    /* madvise advised the region, as a program would: smaps shows VmFlags hg. */
+    struct vml_text txt = { 0 };
+    assert_int_equal(vml_sim_proc_text(vml_replay_sim(r), vml_replay_pid(r), VML_SIM_SMAPS, 0x10000,
+                                       0x10001, &txt),
+                     0);
+    assert_int_equal(strstr(txt.s, " hg") != NULL, mode == VML_THP_MADVISE);
+    vml_text_free(&txt);
+    char why[256];
+    assert_int_equal(vml_sim_check(vml_replay_sim(r), why, sizeof(why)), 0);
+    vml_replay_destroy(r);
+}
+
+static void test_thp_standalone(void **state)
+{
+    (void)state;
+    thp_standalone(VML_THP_ALWAYS);
+    thp_standalone(VML_THP_MADVISE);
+    thp_standalone(VML_THP_NEVER);
+    /* Without thp: the kernel's defaults (madvise) and no advice, so no THP. */
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_create(&cfg, &r, NULL), 0);
+    struct vml_trace_rec t = rec(0x200000, VML_WRITE, 8);
+    assert_int_equal(vml_replay_feed(r, &t, 1, NULL, NULL), 0);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_false(s.thp);
+    assert_int_equal(s.thp_fault_alloc, 0);
+    assert_int_equal(s.anon_4k, PG);
+    vml_replay_destroy(r);
+    /* THP comes on 4K pages: not with hugetlb ones, nor with a mode that is none. */
+    struct vml_diag d;
+    cfg.thp = true;
+    cfg.pages = VML_PS_2M;
+    assert_int_equal(vml_replay_create(&cfg, &r, &d), VML_EINVAL);
+    assert_non_null(strstr(d.msg, "4K pages only"));
+    cfg.pages = VML_PS_4K;
+    cfg.thp_enabled = (enum vml_thp_mode)3;
+    assert_int_equal(vml_replay_create(&cfg, &r, &d), VML_EINVAL);
+}
+
+/* Attached, as a scenario's replay: a mapping advised MADV_HUGEPAGE under the default
+ * enabled=madvise gets THPs from the replay's faults, and its accesses 2M translations. 8 MiB
+ * is 4 PMD ranges; one write in each of the first three (0, 2 MiB + 8, 4 MiB + 4096): three
+ * THP faults; then a read in each: three L1 dTLB hits on 2M entries (skylake holds 32). The
+ * last 2 MiB, advised too but only read, maps the huge zero page. */
+static void test_attached_madv_hugepage(void **state)
+{
+    (void)state;
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = 256ull << 20;
+    cfg.phys.nr_nodes = 1;
+    cfg.cpu = *vml_cpu_preset_find("skylake");
+    cfg.nr_cpus = 1;
+    cfg.paging = 4;
+    struct vml_sim *sim;
+    assert_int_equal(vml_sim_create(&cfg, &sim, NULL), 0);
+    int pid;
+    uint64_t b;
+    assert_int_equal(vml_sim_spawn(sim, "t", &pid), 0);
+    /* A 2 MiB-aligned buffer: mapped at a fixed aligned address. */
+    assert_int_equal(vml_sim_mmap(sim, pid, 0x40000000, 8ull << 20, RW,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_FIXED, -1, 0, &b),
+                     0);
+    assert_int_equal(vml_sim_madvise(sim, pid, b, 8ull << 20, VML_MADV_HUGEPAGE), 0);
+    const uint64_t M2 = 2ull << 20;
+    struct vml_trace_rec t[] = {
+        rec(b, VML_WRITE, 8),
+        rec(b + M2 + 8, VML_WRITE, 8),
+        rec(b + 2 * M2 + PG, VML_WRITE, 8),
+        rec(b + 100, VML_READ, 8),
+        rec(b + M2 + 5 * PG, VML_READ, 8),
+        rec(b + 2 * M2 + 9 * PG, VML_READ, 8),
+        rec(b + 3 * M2, VML_READ, 8),
+    };
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_attach(sim, pid, false, &r), 0);
+    assert_int_equal(vml_replay_feed(r, t, 7, NULL, NULL), 0);
+    struct vml_replay_stats s;
+    vml_replay_stats(r, &s);
+    assert_false(s.thp);
+    assert_int_equal(s.thp_enabled, VML_THP_MADVISE);
+    assert_int_equal(s.minor_faults, 4);
+    assert_int_equal(s.thp_fault_alloc, 3);
+    assert_int_equal(s.thp_fault_fallback, 0);
+    assert_int_equal(s.retry.walks_done[VML_PS_2M], 4);
+    assert_int_equal(s.retry.walks_done[VML_PS_4K], 0);
+    assert_int_equal(s.mmu.tlb[VML_TLB_L1D].hits[VML_PS_2M], 3);
+    assert_int_equal(s.mmu.tlb[VML_TLB_L1D].hits[VML_PS_4K], 0);
+    struct vml_smaps_counts c;
+    assert_int_equal(vml_sim_rollup(sim, pid, &c), 0);
+    assert_int_equal(c.anon_huge_pages, 3 * 2048); /* kB */
+    vml_replay_destroy(r);
+    char why[256];
+    assert_int_equal(vml_sim_check(sim, why, sizeof(why)), 0);
+    vml_sim_destroy(sim);
+}
+
 /* Attached: the process's own mappings apply; an access outside them kills it (SIGSEGV,
  * SEGV_MAPERR) and ends the replay there. */
 static void test_attached_segv(void **state)
@@ -348,7 +502,7 @@ static void test_bad_records(void **state)
     assert_int_equal(vml_replay_pages_parse("2M", &ps, &d), 0);
     assert_int_equal(ps, VML_PS_2M);
     assert_int_equal(vml_replay_pages_parse("thp", &ps, &d), VML_EINVAL);
-    assert_non_null(strstr(d.msg, "not simulated"));
+    assert_non_null(strstr(d.msg, "(--thp)"));
     assert_int_equal(vml_replay_pages_parse("8k", &ps, &d), VML_EINVAL);
     assert_non_null(strstr(d.msg, "\"8k\""));
 }
@@ -644,8 +798,11 @@ static int shortcut_seed(uint64_t seed, unsigned long ops)
     if (!t)
         return 1;
     int bad = 0;
-    for (size_t c = 0; c < 9 && !bad; c++) {
-        enum vml_page_size pages = (enum vml_page_size)(c % 3);
+    /* Per CPU model: 4K, 2M and 1G pages, and 4K pages with THP always (2M and 4K mixed, the
+     * huge zero page's write faults flushing the TLB). */
+    for (size_t c = 0; c < 12 && !bad; c++) {
+        enum vml_page_size pages = (enum vml_page_size)(c % 4 == 3 ? 0 : c % 4);
+        bool thp = c % 4 == 3;
         random_trace(seed + c, t, n, 2);
         struct vml_replay_stats s[2];
         for (int ns = 0; ns < 2; ns++) {
@@ -654,7 +811,9 @@ static int shortcut_seed(uint64_t seed, unsigned long ops)
             cfg.nr_cpus = 2;
             cfg.no_shortcut = ns;
             cfg.pages = pages;
-            if (vml_cpu_model_parse(cpus[c / 3], &cfg.cpu, NULL))
+            cfg.thp = thp;
+            cfg.thp_enabled = VML_THP_ALWAYS;
+            if (vml_cpu_model_parse(cpus[c / 4], &cfg.cpu, NULL))
                 return 1;
             struct vml_replay *r;
             if (vml_replay_create(&cfg, &r, NULL))
@@ -665,8 +824,8 @@ static int shortcut_seed(uint64_t seed, unsigned long ops)
             vml_replay_stats(r, &s[ns]);
             char why[256];
             if (vml_sim_check(vml_replay_sim(r), why, sizeof(why))) {
-                fprintf(stderr, "seed %llu cpu %s pages %s: %s\n", (unsigned long long)seed,
-                        cpus[c / 3], vml_ps_name(pages), why);
+                fprintf(stderr, "seed %llu cpu %s pages %s%s: %s\n", (unsigned long long)seed,
+                        cpus[c / 4], vml_ps_name(pages), thp ? " thp" : "", why);
                 bad = 1;
             }
             vml_replay_destroy(r);
@@ -679,8 +838,8 @@ static int shortcut_seed(uint64_t seed, unsigned long ops)
         if (bad)
             fprintf(
                 stderr,
-                "seed %llu cpu %s pages %s: the shortcut changed the counts (VMLAB_SEED=%llu)\n",
-                (unsigned long long)seed, cpus[c / 3], vml_ps_name(pages),
+                "seed %llu cpu %s pages %s%s: the shortcut changed the counts (VMLAB_SEED=%llu)\n",
+                (unsigned long long)seed, cpus[c / 4], vml_ps_name(pages), thp ? " thp" : "",
                 (unsigned long long)seed);
     }
     free(t);
@@ -701,6 +860,8 @@ int main(void)
         cmocka_unit_test(test_write_after_read),
         cmocka_unit_test(test_demand_mapping),
         cmocka_unit_test(test_huge_pages),
+        cmocka_unit_test(test_thp_standalone),
+        cmocka_unit_test(test_attached_madv_hugepage),
         cmocka_unit_test(test_attached_segv),
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_prefetch_no_effect),

@@ -1,0 +1,1 @@
+replay gen:seq --thp sometimes

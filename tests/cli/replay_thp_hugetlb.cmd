@@ -1,0 +1,1 @@
+replay gen:seq --thp always --pages 2m
