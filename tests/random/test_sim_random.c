@@ -7,10 +7,11 @@
  * the window; 1 GiB pages at a 1 GiB-aligned spot of their own, on the seeds whose machine has
  * room for a 1 GiB pool) and the pools are resized as the program runs. Transparent huge
  * pages: half the seeds run enabled=always, half madvise, and half map the (huge) zero page;
- * anonymous mappings are often advised MADV_HUGEPAGE, ranges get MADV_HUGEPAGE, NOHUGEPAGE and
- * COLLAPSE, processes prctl(PR_SET_THP_DISABLE), so that THPs are split by partial munmap,
- * mprotect and DONTNEED, shared by fork and freed by exit. Fixed seeds; the failing seed, step
- * and operation are printed; VMLAB_SEED and VMLAB_OPS override them (random_seeds.h).
+ * two seeds in three enable mTHP sizes; anonymous mappings are often advised MADV_HUGEPAGE,
+ * ranges get MADV_HUGEPAGE, NOHUGEPAGE and COLLAPSE, processes prctl(PR_SET_THP_DISABLE), so that
+ * THPs are split by partial munmap, mprotect and DONTNEED, shared by fork and freed by exit. Fixed
+ * seeds; the failing seed, step and operation are printed; VMLAB_SEED and VMLAB_OPS override them
+ * (random_seeds.h).
  */
 #include "vmlab/vmlab.h"
 
@@ -281,6 +282,15 @@ static int run_seed(uint64_t seed, unsigned long ops)
     struct vml_thp_settings thp;
     vml_thp_defaults(&thp);
     thp.enabled = seed % 4 < 2 ? VML_THP_ALWAYS : VML_THP_MADVISE;
+    /* mTHP sizes on two seeds in three: faults then map 16..256 kB folios by PTEs, which
+     * partial munmap, mprotect, DONTNEED, COW and exit cut as they cut split THPs. */
+    if (seed % 3 == 1) {
+        thp.size_enabled[2] = VML_MTHP_ALWAYS;  /* 16 kB */
+        thp.size_enabled[4] = VML_MTHP_INHERIT; /* 64 kB */
+    } else if (seed % 3 == 2) {
+        thp.size_enabled[3] = VML_MTHP_MADVISE; /* 32 kB */
+        thp.size_enabled[6] = VML_MTHP_ALWAYS;  /* 256 kB */
+    }
     cfg.thp = &thp;
     cfg.no_zero_page = !(seed & 1);
     vml_cpu_model_parse(seed & 1 ? "skylake" : "zen3:pcid=off", &cfg.cpu, NULL);
