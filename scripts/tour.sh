@@ -7,7 +7,8 @@ bin=$1; shift
 cd "$(dirname "$0")/../examples"
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=(01-malloc-vsz-rss.vml 03-cow-after-fork.vml 04-rss-pss-uss.vml
-                               05-shared-library.vml 07-page-table-overhead.vml)
+                               05-shared-library.vml 07-page-table-overhead.vml
+                               19-thp-munmap-4k.vml)
 for scn in "${list[@]}"; do
   echo "================================================================================"
   echo "examples/$scn"
@@ -28,6 +29,10 @@ for pages in 4k 2m 1g; do
   echo "\$ vmlab replay gen:random:footprint=1G,count=1M --pages $pages | grep -E ' 4K  | STLB|cycles|tables'"
   "$bin" replay gen:random:footprint=1G,count=1M --pages "$pages" | grep -E ' 4K  | STLB|cycles|tables'
 done
+echo "Transparent huge pages instead: each first write of a 2 MiB range faults in a THP"
+echo "\$ vmlab replay gen:random:footprint=1G,count=1M,writes=100% --thp always | grep -E ' 4K  | STLB|cycles|resident|THP \('"
+"$bin" replay gen:random:footprint=1G,count=1M,writes=100% --thp always |
+  grep -E ' 4K  | STLB|cycles|resident|THP \('
 echo
 echo "All $(ls *.vml | wc -l) examples: examples/*.vml (vmlab run FILE; docs/scenario.md)."
 echo "Traces: vmlab replay --help, vmlab trace --help, docs/trace-format.md."
