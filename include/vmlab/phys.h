@@ -89,6 +89,9 @@ int vml_phys_alloc(struct vml_phys *phys, unsigned node, unsigned order, enum vm
  * pfn and order must be exactly those of the allocation (asserted). Any content attached to its
  * frames is freed. */
 void vml_phys_free(struct vml_phys *phys, uint64_t pfn, unsigned order);
+/* Makes an allocated block of order (at most VML_MAX_ORDER) 2^order allocated order-0 blocks
+ * (split_page), each freed on its own afterwards. */
+void vml_phys_split(struct vml_phys *phys, uint64_t pfn, unsigned order);
 
 /* Allocates 1 GiB (2^VML_GIGANTIC_ORDER frames, aligned to its size) on a node as
  * alloc_contig_pages() does for a gigantic page: zones Normal, DMA32, DMA, in each the lowest

@@ -766,6 +766,23 @@ static void free_block(struct vml_phys *phys, uint64_t pfn, unsigned order)
     free_one_block(phys, nid, zid, pfn, order);
 }
 
+void vml_phys_split(struct vml_phys *phys, uint64_t pfn, unsigned order)
+{
+    /* split_page(): each frame of the allocated block heads an order-0 block of its own, with
+     * the head's node, zone and use; the owner's fields (mm/) are left as they are. */
+    struct frame *h = phys_frame(phys, pfn);
+    assert(h && (h->flags & PGF_HEAD) && h->order == order && order <= VML_MAX_ORDER);
+    for (uint64_t i = 1; i < (1ull << order); i++) {
+        struct frame *f = phys_frame(phys, pfn + i);
+        f->flags |= PGF_HEAD;
+        f->order = 0;
+        f->node = h->node;
+        f->zone = h->zone;
+        f->use = h->use;
+    }
+    h->order = 0;
+}
+
 void vml_phys_free(struct vml_phys *phys, uint64_t pfn, unsigned order)
 {
     assert(order <= VML_MAX_ORDER);

@@ -67,10 +67,21 @@ static int alloc_frame_nodes(struct vml_sim *sim, unsigned node, unsigned order,
     return VML_ENOMEM;
 }
 
+static int alloc_frame_order_once(struct vml_sim *sim, unsigned node, unsigned order,
+                                  enum vml_frame_use use, uint64_t *pfn)
+{
+    return alloc_frame_nodes(sim, node, order, use, use == VML_USE_PGTABLE, pfn);
+}
+
+/* The allocator's slow path, as far as the simulation has one: a request that finds no free
+ * block runs the deferred-split shrinker (shrink_slab from direct reclaim) and tries again. */
 static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
                              enum vml_frame_use use, uint64_t *pfn)
 {
-    return alloc_frame_nodes(sim, node, order, use, use == VML_USE_PGTABLE, pfn);
+    int r = alloc_frame_order_once(sim, node, order, use, pfn);
+    if (r == VML_ENOMEM && deferred_split_shrink(sim))
+        r = alloc_frame_order_once(sim, node, order, use, pfn);
+    return r;
 }
 
 static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use use, uint64_t *pfn)
@@ -153,6 +164,10 @@ int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_
 int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_t lineage,
                      uint64_t index, uint64_t *pfn)
 {
+    /* The frames first: their slow path may split queued folios and free their slots. */
+    int r = alloc_frame_order(sim, node, order, VML_USE_ANON, pfn);
+    if (r)
+        return r;
     uint32_t slot;
     if (sim->free_folio) {
         slot = sim->free_folio - 1;
@@ -161,20 +176,17 @@ int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_
         if (sim->nr_folios == sim->cap_folios) {
             uint32_t cap = sim->cap_folios ? sim->cap_folios * 2 : 64;
             struct large_folio *n = realloc(sim->folios, cap * sizeof(*n));
-            if (!n)
+            if (!n) {
+                vml_phys_free(sim->phys, *pfn, order);
                 return VML_EHOST;
+            }
             sim->folios = n;
             sim->cap_folios = cap;
         }
         slot = sim->nr_folios++;
     }
-    int r = alloc_frame_order(sim, node, order, VML_USE_ANON, pfn);
-    if (r) {
-        sim->folios[slot].next_free = sim->free_folio;
-        sim->free_folio = slot + 1;
-        return r;
-    }
     memset(&sim->folios[slot], 0, sizeof(sim->folios[slot]));
+    sim->folios[slot].head = *pfn + 1;
     struct frame *f = sim_frame(sim, *pfn);
     f->flags |= PGF_ANON | PGF_EXCLUSIVE | PGF_LARGE;
     f->aux2 = slot + 1;
@@ -272,6 +284,66 @@ void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t 
             folio_deferred_split(sim, f);
     }
     page_put(sim, head);
+}
+
+/* split_folio_to_list for a folio no PMD maps: each page becomes a folio of its own that its
+ * PTEs keep (refcount = its mapcount), on the folio's LRU list; the pages no PTE maps are
+ * freed. Returns those. */
+static uint64_t folio_split_pages(struct vml_sim *sim, uint64_t head)
+{
+    struct frame *h = sim_frame(sim, head);
+    struct large_folio *lf = folio_large(sim, h);
+    unsigned order = h->order;
+    uint32_t keep = h->flags & (PGF_ACTIVE | PGF_REFERENCED);
+    uint64_t lineage = h->mapping, index = h->index;
+    lru_del(sim, h);
+    if (lf->partially_mapped)
+        sim->thp_nr_partially[order]--;
+    sim->thp_nr_anon[order]--;
+    if (order == VML_THP_PMD_ORDER)
+        sim->events[VML_VMSTAT_thp_split_page]++; /* folio_test_pmd_mappable only */
+    sim->thp_stats[order][VML_THP_STAT_split]++;
+    lf->next_free = sim->free_folio;
+    lf->head = 0;
+    sim->free_folio = h->aux2;
+    vml_phys_split(sim->phys, head, order);
+    uint64_t freed = 0;
+    for (uint64_t i = 0; i < (1ull << order); i++) {
+        struct frame *f = sim_frame(sim, head + i);
+        f->flags = (f->flags & PGF_HW_MASK) | PGF_ANON | keep;
+        f->aux2 = 0;
+        f->mapping = lineage;
+        f->index = index + i;
+        f->refcount = f->mapcount;
+        if (f->mapcount) {
+            lru_add(sim, f);
+            continue;
+        }
+        f->flags &= PGF_HW_MASK;
+        f->mapping = 0;
+        f->index = 0;
+        vml_phys_free(sim->phys, head + i, 0);
+        freed++;
+    }
+    return freed;
+}
+
+uint64_t deferred_split_shrink(struct vml_sim *sim)
+{
+    /* deferred_split_scan: the queue is the partially mapped folios; one that a PMD still maps
+     * somewhere (a fork sibling's) or that is mlocked is left queued here, where Linux would
+     * unmap and split it too. */
+    uint64_t freed = 0;
+    for (uint32_t i = 0; i < sim->nr_folios; i++) {
+        struct large_folio *lf = &sim->folios[i];
+        if (!lf->head || !lf->partially_mapped || lf->entire_mapcount)
+            continue;
+        const struct frame *h = sim_frame(sim, lf->head - 1);
+        if (h->flags & PGF_MLOCKED)
+            continue;
+        freed += folio_split_pages(sim, lf->head - 1);
+    }
+    return freed;
 }
 
 void folio_deferred_split(struct vml_sim *sim, struct frame *head)
@@ -397,6 +469,7 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
             sim->thp_nr_partially[order]--;
         sim->thp_nr_anon[order]--;
         lf->next_free = sim->free_folio;
+        lf->head = 0;
         sim->free_folio = f->aux2;
         lru_del(sim, f);
         f->flags &= PGF_HW_MASK;

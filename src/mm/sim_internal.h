@@ -59,6 +59,7 @@ struct large_folio {
     bool maybe_shared;       /* a third mm mapped it once (folio_maybe_mapped_shared) */
     bool partially_mapped;   /* queued for deferred split (folio_test_partially_mapped) */
     uint32_t next_free;      /* free slots: index + 1 of the next, 0 = none */
+    uint64_t head;           /* the head frame's pfn + 1; 0 while the slot is free */
 };
 
 /* A hugetlb pool (struct hstate): counts in huge pages, free pages on per-node LIFO lists linked
@@ -324,6 +325,11 @@ int folio_mapcount(const struct vml_sim *sim, const struct frame *head);
  * mm's count is the whole count). */
 bool folio_mapped_by_one_mm(const struct vml_sim *sim, const struct frame *head,
                             const struct sim_mm *mm);
+/* deferred_split_scan, run when an allocation finds no free block (the simulation's memory
+ * pressure, until reclaim exists): every queued folio that no PMD maps and that is not mlocked
+ * is split into 4 KiB pages and its unmapped pages are freed (thp_split_page, stats split).
+ * Returns the pages freed. */
+uint64_t deferred_split_shrink(struct vml_sim *sim);
 /* deferred_split_folio: a large folio left partly mapped is queued (counted once). */
 void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */
