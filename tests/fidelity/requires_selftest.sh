@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# requires_selftest.sh: requires.sh's "# requires: thp=MODES" rule on this machine. A scenario
+# requires_selftest.sh: requires.sh's "# requires: thp=MODES" and "thp_files" rules on this
+# machine. A scenario
 # that does not set the THP mode needs the kernel to be in one of MODES; one whose machine line
 # sets it (thp= or thp.enabled=) runs under any mode as root, who may write it for the run, and
 # as nobody needs the mode like the others. The mode asked is one this kernel is not in, so no
@@ -35,4 +36,35 @@ case_ "thp.enabled= set, as root" "machine ram=1G thp.enabled=$other" 0
 command -v setpriv >/dev/null && case_ "thp= set, as nobody" "machine ram=1G thp=$other" 77 nobody
 printf '# requires: thp=always,madvise,never\nproc p\n' >"$dir/t.vml"
 requires diff true "$dir/t.vml" >/dev/null || { echo "requires_selftest: every mode: skipped"; fail=1; }
+
+# thp_files: every file the machine line (thp.FILE=) or a set statement writes must exist and be
+# writable; as root here, a file the kernel lacks skips, and so does any file as nobody.
+# files NAME TEXT WANT_RC [WANT_REASON] [AS_NOBODY]
+files() {
+  printf '# requires: thp_files\n%b' "$2" >"$dir/f.vml"
+  chmod 644 "$dir/f.vml"
+  local rc out
+  if [ -n "${5:-}" ]; then
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c '. "$1"; requires run true "$2"' \
+      _ "$(cd "$(dirname "$REQ")" && pwd)/$(basename "$REQ")" "$dir/f.vml"); rc=$?
+  else
+    out=$(requires run true "$dir/f.vml"); rc=$?
+  fi
+  [ "$rc" = "$3" ] || { echo "requires_selftest: thp_files, $1: exit $rc, want $3"; fail=1; }
+  case "$out" in
+    *"${4:-}"*) ;;
+    *) echo "requires_selftest: thp_files, $1: said '$out', want '$4'"; fail=1 ;;
+  esac
+}
+t=/sys/kernel/mm/transparent_hugepage
+files "nothing written" 'machine ram=1G\nproc p\n' 0
+files "machine line, existing file" 'machine ram=1G thp.defrag=never\nproc p\n' 0
+files "set statement, existing file" "proc p\nset $t/use_zero_page 1\n" 0
+files "machine line, no such file" 'machine ram=1G thp.hugepages-3kB/enabled=never\nproc p\n' 77 \
+  "needs $t/hugepages-3kB/enabled, which this kernel does not have"
+files "set statement, no such file" "proc p\nset $t/nosuchfile 1\n" 77 \
+  "needs $t/nosuchfile, which this kernel does not have"
+command -v setpriv >/dev/null &&
+  files "as nobody" 'machine ram=1G thp.defrag=never\nproc p\n' 77 \
+    "needs to write $t/defrag for the run (run as root)" nobody
 exit $fail
