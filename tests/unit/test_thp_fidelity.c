@@ -14,6 +14,8 @@
 
 #include "vmlab/vmlab.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MB   (1024ull * 1024)
@@ -157,11 +159,50 @@ static void test_reuse_pte_mapped_thp_after_child_exit(void **state)
     check(sim);
 }
 
+/* A VMA edge that a merge (not a split) moves into a THP splits the PMD too: vma_modify ->
+ * commit_merge -> vma_adjust_trans_huge. Below the THP's VMA [a, a + 2M) lies an empty VMA
+ * advised MADV_NOHUGEPAGE; MADV_NOHUGEPAGE of [a, a + 512K) gives that piece the flags of the
+ * VMA below, so it merges into it (vma_merge_existing_range, the left neighbour extended): the
+ * boundary moves from a to a + 512K without any VMA split. Expected as the kernel: thp_split_pmd
+ * 1, the 512 pages now mapped by PTEs (AnonHugePages 0, Rss still 2048 kB), no deferred split
+ * (nothing unmapped), and the page tables agree with the VMAs (vml_sim_check). */
+static void test_merge_moves_edge_into_thp(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim();
+    int pid;
+    uint64_t a = one_thp(sim, &pid);
+    uint64_t below = 0;
+    assert_int_equal(vml_sim_mmap(sim, pid, a - HP, HP, RW, ANON | VML_MAP_FIXED, -1, 0, &below),
+                     0);
+    assert_int_equal(vml_sim_madvise(sim, pid, below, HP, VML_MADV_NOHUGEPAGE), 0);
+    assert_int_equal(ev(sim, VML_VMSTAT_thp_split_pmd), 0);
+    assert_int_equal(vml_sim_madvise(sim, pid, a, MB / 2, VML_MADV_NOHUGEPAGE), 0);
+    /* A merge: the mapping below now ends at a + 512K (a split would have made a third VMA). */
+    struct vml_text maps = { 0 };
+    assert_int_equal(vml_sim_proc_text(sim, pid, VML_SIM_MAPS, 0, 0, &maps), 0);
+    char want[64];
+    snprintf(want, sizeof(want), "%llx-%llx ", (unsigned long long)below,
+             (unsigned long long)(a + MB / 2));
+    assert_non_null(maps.s);
+    assert_non_null(strstr(maps.s, want));
+    free(maps.s);
+    assert_int_equal(ev(sim, VML_VMSTAT_thp_split_pmd), 1);
+    assert_int_equal(ev(sim, VML_VMSTAT_nr_anon_transparent_hugepages), 0);
+    assert_int_equal(ev(sim, VML_VMSTAT_thp_deferred_split_page), 0);
+    struct vml_smaps_counts c;
+    assert_int_equal(vml_sim_smaps_sum(sim, pid, &c), 0);
+    assert_int_equal(c.rss, 2048);
+    assert_int_equal(c.anon_huge_pages, 0);
+    check(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_mprotect_split_queues_no_deferred_split, teardown),
         cmocka_unit_test_teardown(test_reuse_pte_mapped_thp_after_child_exit, teardown),
+        cmocka_unit_test_teardown(test_merge_moves_edge_into_thp, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
