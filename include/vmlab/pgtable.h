@@ -155,6 +155,11 @@ uint64_t vml_pt_free_empty(struct vml_pt *pt, uint64_t start, uint64_t end);
 int64_t vml_pt_protect(struct vml_pt *pt, uint64_t start, uint64_t end, uint64_t set,
                        uint64_t clear, vml_pt_leaf_fn fn, void *ctx);
 
+/* Points the 4 KiB leaf mapping va at frame pfn, every flag kept (what page migration's
+ * remove_migration_pte leaves). VML_ENOENT when no 4 KiB leaf maps va; VML_EINVAL for a pfn
+ * beyond RAM. */
+int vml_pt_remap(struct vml_pt *pt, uint64_t va, uint64_t pfn);
+
 /* Finds the leaf entry mapping va. Returns 0, VML_ENOENT (nothing there) or VML_ENONCANON. */
 int vml_pt_lookup(const struct vml_pt *pt, uint64_t va, struct vml_pt_leaf *out);
 

@@ -147,6 +147,7 @@ enum vml_procfile {
     VML_PROCFILE_STATUS,
     VML_PROCFILE_STATM,
     VML_PROCFILE_NUMA_MAPS,
+    VML_PROCFILE_FAULTS,  /* vmlab's own: the process's faults and their modelled latency */
     VML_PROCFILE_MEMINFO, /* first system file */
     VML_PROCFILE_VMSTAT,
     VML_PROCFILE_BUDDYINFO,

@@ -931,8 +931,19 @@ static int filter_vmas(const char *text, size_t len, enum vml_procfile f, uint64
 static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
                         struct vml_text *out, char *msg)
 {
-    (void)ctx;
     char path[64];
+    if (f == VML_PROCFILE_FAULTS) {
+        /* vmlab's own file: the counts are the agent's (getrusage around each operation); the
+         * latency is the simulator's model, which no kernel file holds. */
+        struct agent *a = agent_of(ctx, pid);
+        if (!a || !a->alive)
+            return VML_ENOENT;
+        text_printf(out,
+                    "Faults:\t%llu\nFaults_major:\t%llu\n# latency: modelled by the simulator "
+                    "only (vmlab run without --on linux)\n",
+                    (unsigned long long)(a->minflt + a->majflt), (unsigned long long)a->majflt);
+        return text_status(out);
+    }
     if (f == VML_PROCFILE_NUMASTAT) {
         snprintf(msg, VML_BACKEND_MSG,
                  "numastat is per node in /sys; it is not read on the linux backend yet");

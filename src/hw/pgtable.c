@@ -246,6 +246,20 @@ int vml_pt_map(struct vml_pt *pt, uint64_t va, uint64_t pfn, enum vml_page_size 
     return 0;
 }
 
+int vml_pt_remap(struct vml_pt *pt, uint64_t va, uint64_t pfn)
+{
+    struct vml_pt_leaf leaf;
+    int r = vml_pt_lookup(pt, va, &leaf);
+    if (r)
+        return r;
+    if (leaf.level != 1)
+        return VML_ENOENT;
+    if (pfn >= vml_phys_total_pages(pt->phys))
+        return VML_EINVAL;
+    set_entry(pt, leaf.table_pfn, leaf.index, (leaf.entry & ~VML_PTE_PFN_MASK) | (pfn << 12));
+    return 0;
+}
+
 int vml_pt_lookup(const struct vml_pt *pt, uint64_t va, struct vml_pt_leaf *out)
 {
     if (!vml_va_canonical(va, pt->levels))

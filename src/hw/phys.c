@@ -719,6 +719,59 @@ int vml_phys_alloc_contig(struct vml_phys *phys, unsigned node, enum vml_frame_u
     return VML_ENOMEM;
 }
 
+void phys_block_at(const struct vml_phys *phys, uint64_t pfn, struct phys_block *out)
+{
+    /* Blocks are naturally aligned: the one holding pfn is headed at pfn rounded down to its
+     * order, the smallest order at which a head is found whose block reaches pfn. */
+    for (unsigned k = 0; k <= PHYS_TOP_ORDER; k++) {
+        uint64_t h = pfn & ~((1ull << k) - 1);
+        if (k >= SECTION_ORDER && phys->sections[h >> SECTION_ORDER].free_order == k) {
+            *out = (struct phys_block){ .head = h, .order = k, .free = true };
+            return;
+        }
+        const struct frame *f = phys_frame(phys, h);
+        if (!f || !(f->flags & (PGF_BUDDY | PGF_HEAD)) || pfn - h >= 1ull << f->order)
+            continue;
+        *out = (struct phys_block){ .head = h, .order = f->order, .free = f->flags & PGF_BUDDY };
+        return;
+    }
+    assert(!"pfn in no block");
+    *out = (struct phys_block){ .head = pfn, .order = 0, .free = false };
+}
+
+int phys_take_free(struct vml_phys *phys, uint64_t pfn, enum vml_frame_use use)
+{
+    struct phys_block b;
+    phys_block_at(phys, pfn, &b);
+    if (!b.free)
+        return VML_EINVAL;
+    if (materialize(phys, pfn, 0) != 0)
+        return VML_EHOST;
+    unsigned nid = vml_phys_pfn_node(phys, pfn), zid = VML_NR_ZONES;
+    for (unsigned z = 0; z < VML_NR_ZONES; z++) {
+        const struct phys_zone *zone = &phys->nodes[nid].zones[z];
+        if (pfn >= zone->start && pfn < zone->end)
+            zid = z;
+    }
+    assert(zid < VML_NR_ZONES);
+    /* Every piece below a section's size lies in pfn's section, now materialized; larger
+     * pieces are linked through the section table. */
+    free_list_del(phys, nid, zid, b.head, b.order);
+    /* Halve around pfn: the half without it goes back free each time. */
+    uint64_t head = b.head;
+    for (unsigned o = b.order; o > 0; o--) {
+        uint64_t half = 1ull << (o - 1);
+        if (pfn >= head + half) {
+            free_list_add(phys, nid, zid, head, o - 1);
+            head += half;
+        } else {
+            free_list_add(phys, nid, zid, head + half, o - 1);
+        }
+    }
+    tag_head(phys, nid, zid, pfn, 0, use);
+    return 0;
+}
+
 /* Frees the content of every frame of a block that has some. */
 static void free_block_data(struct vml_phys *phys, uint64_t pfn, unsigned order)
 {

@@ -111,4 +111,19 @@ int phys_alloc_table(struct vml_phys *phys, unsigned node, uint64_t *pfn);
 /* Attaches 4 KiB of zeroed content to an allocated frame that has none. VML_EHOST. */
 int phys_attach_data(struct vml_phys *phys, uint64_t pfn);
 
+/* The block, free or allocated, that holds pfn: what a scanner walking physical memory sees
+ * there (compaction's PageBuddy / buddy_order / compound_order tests). */
+struct phys_block {
+    uint64_t head;  /* its first pfn */
+    unsigned order; /* its order (internal: free blocks merge up to PHYS_TOP_ORDER) */
+    bool free;      /* in the buddy allocator */
+};
+void phys_block_at(const struct vml_phys *phys, uint64_t pfn, struct phys_block *out);
+
+/* Takes the free frame pfn off the buddy allocator as an order-0 block of use: its free block
+ * is split around it, the other pieces staying free (isolate_freepages_block taking a page,
+ * split_page giving the rest back). Counts no pgalloc event. VML_EINVAL if pfn is not free,
+ * VML_EHOST (nothing changed). */
+int phys_take_free(struct vml_phys *phys, uint64_t pfn, enum vml_frame_use use);
+
 #endif

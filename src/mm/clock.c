@@ -1,10 +1,12 @@
 /* mm/clock.c: the simulation's one clock, in nanoseconds, and the queue of timers on it.
  *
  * Periodic kernel work (khugepaged today) arms a timer for the instant it wakes up. Time moves
- * only when the caller advances it (vml_sim_advance: the scenario's `wait`); operations take no
- * simulated time yet. Advancing runs every timer due up to the new instant in time order, the
- * clock standing at each timer's instant while its work runs, so work that arms another timer
- * inside the window (the next wake-up) runs too. Timers due at the same instant run in the
+ * when the caller advances it (vml_sim_advance: the scenario's `wait`) and when a page fault
+ * takes its modelled time (fault.c, cost.h). Advancing runs every timer due up to the new
+ * instant in time order, the clock standing at each timer's instant while its work runs, so
+ * work that arms another timer inside the window (the next wake-up) runs too. A timer that
+ * fell due while an operation's faults moved the clock runs late, at the instant the
+ * operation ended: the simulated CPU was busy faulting, as a real one would have been. Timers due at the same instant run in the
  * order they were armed: a deterministic order, the same on every run of the same input.
  *
  * Each timer is registered once, when the machine is made, and armed and cancelled any number
@@ -61,7 +63,8 @@ int vml_sim_advance(struct vml_sim *sim, uint64_t ns)
     struct sim_timer *t;
     while ((t = earliest(sim)) != NULL && t->when <= target) {
         t->armed = false;
-        sim->now_ns = t->when;
+        if (t->when > sim->now_ns)
+            sim->now_ns = t->when;
         int r = t->fn(sim, t);
         if (r)
             return r; /* the clock stays at the instant the work failed */

@@ -109,7 +109,8 @@ static int alloc_anon_folio(struct vml_sim *sim, struct sim_task *t, struct vma 
         if (addr < v->start || addr + size > v->end ||
             vml_pt_for_each(mm->pt, addr, addr + size, any_leaf, NULL))
             continue;
-        int r = page_alloc_large(sim, node, o, v->anon, addr >> PAGE_SHIFT, pfn);
+        int r = page_alloc_large(sim, node, o, v->anon, addr >> PAGE_SHIFT,
+                                 vma_thp_gfp_mask(sim, v), pfn);
         if (r == 0) {
             *order = o;
             return 0;
@@ -138,6 +139,7 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
     int r = alloc_anon_folio(sim, t, v, va, &order, &pfn);
     if (r)
         return r;
+    sim_charge(sim, COST_ALLOC_PAGE_NS + (COST_CLEAR_4K_NS << order)); /* folio_zero_user */
     /* Writable and dirty where the VMA allows writing, even for a read when the zero page is
      * forbidden (pte_mkwrite(pte_mkdirty())). A large folio is mapped whole, one PTE a page
      * (set_ptes), in this one fault. */
@@ -286,6 +288,7 @@ static int do_fault_pages(struct vml_sim *sim, struct sim_task *t, struct vma *v
     uint64_t copy;
     if ((r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &copy)) != 0)
         return r;
+    sim_charge(sim, COST_ALLOC_PAGE_NS + COST_COPY_4K_NS);
     r = map_page(sim, mm, v, va, copy, vma_pte_flags(v, true) | VML_PTE_D);
     page_put(sim, copy);
     return r;
@@ -331,6 +334,7 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
     int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &copy);
     if (r)
         return r;
+    sim_charge(sim, COST_ALLOC_PAGE_NS + (zero ? COST_CLEAR_4K_NS : COST_COPY_4K_NS));
     clear_pte(sim, mm, va);
     if (f) {
         mm->rss[mm_counter_of(f)]--;
@@ -366,8 +370,46 @@ static struct vma *expand_stack(struct vml_sim *sim, struct sim_mm *mm, uint64_t
     return v;
 }
 
+/* The fault's time (cost.h) into the task's latency record; the clock moves on by it. */
+static void fault_done(struct vml_sim *sim, struct sim_task *t, uint64_t va, uint64_t ns)
+{
+    struct fault_latency *l = &t->lat;
+    l->total_ns += ns;
+    if (ns > l->max_ns) {
+        l->max_ns = ns;
+        l->max_va = va;
+    }
+    unsigned b = 0;
+    while (b + 1 < FAULT_LAT_BUCKETS && ns >> (b + 1))
+        b++;
+    l->hist[b]++;
+    if (sim->compacted) {
+        l->stalls++;
+        l->stall_ns += sim->compact_ns;
+    }
+    sim->now_ns = ns > UINT64_MAX - sim->now_ns ? UINT64_MAX : sim->now_ns + ns;
+}
+
+static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint64_t va,
+                                  enum vml_access access, bool *major);
+
 int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum vml_access access,
                     bool *major)
+{
+    sim->work_ns = COST_FAULT_NS;
+    sim->compact_ns = 0;
+    sim->compacted = false;
+    int r = handle_mm_fault_locked(sim, t, va, access, major);
+    if (r == 0)
+        fault_done(sim, t, va & PAGE_MASK, sim->work_ns);
+    sim->work_ns = sim->compact_ns = 0;
+    sim->compacted = false;
+    return r;
+}
+
+/* mm/memory.c: handle_mm_fault's work, from the VMA look-up on. */
+static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint64_t va,
+                                  enum vml_access access, bool *major)
 {
     struct sim_mm *mm = t->mm;
     *major = false;

@@ -153,6 +153,20 @@ bool is_huge_zero_pfn(const struct vml_sim *sim, uint64_t pfn)
     return sim->huge_zero_pfn && pfn == sim->huge_zero_pfn - 1;
 }
 
+unsigned vma_thp_gfp_mask(const struct vml_sim *sim, const struct vma *v)
+{
+    /* mm/huge_memory.c: vma_thp_gfp_mask. defer and defer+madvise also wake kswapd (and so
+     * kcompactd) for the VMAs they do not let compact; the simulation has neither thread yet
+     * and refuses those values (thp.c). */
+    bool madvised = v->flags & VM_HUGEPAGE;
+    switch (sim->thp.defrag) {
+    case VML_DEFRAG_ALWAYS: return GFP_TRANSHUGE | (madvised ? 0 : GFP_NORETRY);
+    case VML_DEFRAG_DEFER_MADVISE:
+    case VML_DEFRAG_MADVISE: return madvised ? GFP_TRANSHUGE : GFP_TRANSHUGE_LIGHT;
+    default: return GFP_TRANSHUGE_LIGHT;
+    }
+}
+
 int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
                                bool write)
 {
@@ -173,15 +187,18 @@ int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct v
     }
     vma_anon_prepare(sim, v);
     uint64_t pfn;
-    r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT, &pfn);
+    r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT,
+                       vma_thp_gfp_mask(sim, v), &pfn);
     if (r == VML_ENOMEM) {
-        /* No free 2 MiB block (no compaction yet): the fault falls back to small pages. */
+        /* No free 2 MiB block, compaction (where defrag allows it) included: the fault falls
+         * back to small pages. */
         sim->events[VML_VMSTAT_thp_fault_fallback]++;
         sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_fallback]++;
         return THP_FALLBACK;
     }
     if (r)
         return r;
+    sim_charge(sim, COST_ALLOC_PAGE_NS + (COST_CLEAR_4K_NS << VML_THP_PMD_ORDER));
     if ((r = deposit(sim, mm, haddr)) != 0) {
         page_put(sim, pfn);
         return r;
@@ -282,8 +299,10 @@ int do_huge_pmd_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, 
          * had is the PMD split and the small page written as any zero-page PTE. */
         vma_anon_prepare(sim, v);
         uint64_t np;
-        int r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT, &np);
+        int r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT,
+                               vma_thp_gfp_mask(sim, v), &np);
         if (r == 0) {
+            sim_charge(sim, COST_ALLOC_PAGE_NS + (COST_CLEAR_4K_NS << VML_THP_PMD_ORDER));
             vml_pt_unmap(mm->pt, haddr, haddr + HPAGE_SIZE, VML_PT_KEEP_TABLES, NULL, NULL);
             sim_flush_range(sim, mm, haddr, haddr + HPAGE_SIZE);
             vml_pt_map(mm->pt, haddr, np, VML_PS_2M, pmd_flags(v, true));
@@ -389,7 +408,7 @@ static void collapse_drop(const struct vml_pt_leaf *leaf, void *arg)
  * the present pages (holes and zero-page entries read as zeroes), the table leaves the tree and
  * becomes the THP's deposit. MADV_COLLAPSE and khugepaged (khugepaged.c) both end here. */
 int thp_collapse_block(struct vml_sim *sim, struct sim_mm *mm, struct vma *v, uint64_t haddr,
-                       unsigned node)
+                       unsigned node, unsigned gfp)
 {
     struct collapse_scan sc = { .sim = sim };
     vml_pt_for_each(mm->pt, haddr, haddr + HPAGE_SIZE, collapse_scan_leaf, &sc);
@@ -397,7 +416,7 @@ int thp_collapse_block(struct vml_sim *sim, struct sim_mm *mm, struct vma *v, ui
         return VML_EINVAL;
     vma_anon_prepare(sim, v);
     uint64_t pfn;
-    int r = page_alloc_thp(sim, node, v->anon, haddr >> PAGE_SHIFT, &pfn);
+    int r = page_alloc_thp(sim, node, v->anon, haddr >> PAGE_SHIFT, gfp, &pfn);
     if (r) {
         if (r == VML_ENOMEM)
             sim->events[VML_VMSTAT_thp_collapse_alloc_failed]++;
@@ -451,7 +470,8 @@ static int collapse_vma_range(struct vml_sim *sim, struct sim_task *t, struct vm
             continue;
         if (vml_pt_pmd_none(mm->pt, h))
             return VML_EINVAL;
-        int r = thp_collapse_block(sim, mm, v, h, task_node(sim, t));
+        /* madvise_collapse: hpage_collapse_scan_pmd with GFP_TRANSHUGE, whatever defrag says. */
+        int r = thp_collapse_block(sim, mm, v, h, task_node(sim, t), GFP_TRANSHUGE);
         if (r)
             return r;
     }

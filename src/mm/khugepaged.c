@@ -272,7 +272,9 @@ static enum scan_result scan_pmd(struct vml_sim *sim, struct sim_mm *mm, struct 
         if (c.node_load[n] > c.node_load[node])
             node = n;
     *attempted = true;
-    int r = thp_collapse_block(sim, mm, v, haddr, node);
+    /* alloc_hugepage_khugepaged_gfpmask: khugepaged/defrag decides whether it may compact. */
+    int r = thp_collapse_block(sim, mm, v, haddr, node,
+                               sim->thp.khugepaged_defrag ? GFP_TRANSHUGE : GFP_TRANSHUGE_LIGHT);
     if (r == VML_ENOMEM)
         return SCAN_ALLOC_HUGE_PAGE_FAIL;
     if (r == VML_EINVAL)

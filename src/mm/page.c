@@ -73,20 +73,64 @@ static int alloc_frame_order_once(struct vml_sim *sim, unsigned node, unsigned o
     return alloc_frame_nodes(sim, node, order, use, use == VML_USE_PGTABLE, pfn);
 }
 
-/* The allocator's slow path, as far as the simulation has one: a request that finds no free
- * block runs the deferred-split shrinker (shrink_slab from direct reclaim) and tries again. */
+/* __alloc_pages_direct_compact: compaction, then the allocation it made room for. Counts
+ * compact_stall and its outcome unless every zone was skipped; the time goes to the fault. */
+static enum compact_result direct_compact(struct vml_sim *sim, unsigned node, unsigned order,
+                                          enum vml_frame_use use, uint64_t *pfn, int *r)
+{
+    struct compact_totals tot = { 0 };
+    uint64_t before = sim->work_ns;
+    enum compact_result res = try_to_compact_pages(sim, node, order, COMPACT_ASYNC, true, &tot);
+    sim->events[VML_VMSTAT_compact_migrate_scanned] += tot.migrate_scanned;
+    sim->events[VML_VMSTAT_compact_free_scanned] += tot.free_scanned;
+    sim->compact_ns += sim->work_ns - before;
+    *r = VML_ENOMEM;
+    if (res == COMPACT_SKIPPED)
+        return res;
+    sim->compacted = true;
+    sim->events[VML_VMSTAT_compact_stall]++;
+    *r = alloc_frame_order_once(sim, node, order, use, pfn);
+    if (*r == 0) {
+        compaction_alloc_succeeded(sim, *pfn, order);
+        sim->events[VML_VMSTAT_compact_success]++;
+    } else if (*r == VML_ENOMEM) {
+        sim->events[VML_VMSTAT_compact_fail]++;
+    }
+    return res;
+}
+
+/* The allocator's slow path (__alloc_pages_slowpath), as far as the simulation has one. With
+ * __GFP_DIRECT_RECLAIM, a request that finds no free block compacts (orders above 0,
+ * asynchronously: INIT_COMPACT_PRIORITY), then reclaims (the deferred-split shrinker is the
+ * only reclaimable memory until reclaim exists: shrink_slab) and tries again, then compacts
+ * once more; a costly order stops there (it is not __GFP_RETRY_MAYFAIL), and a
+ * __GFP_NORETRY one already after the first compaction if that was skipped or deferred.
+ * Without it, the request fails at once. */
 static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
-                             enum vml_frame_use use, uint64_t *pfn)
+                             enum vml_frame_use use, unsigned gfp, uint64_t *pfn)
 {
     int r = alloc_frame_order_once(sim, node, order, use, pfn);
-    if (r == VML_ENOMEM && deferred_split_shrink(sim))
-        r = alloc_frame_order_once(sim, node, order, use, pfn);
+    if (r != VML_ENOMEM || !(gfp & GFP_DIRECT_RECLAIM))
+        return r;
+    if (order > 0) {
+        enum compact_result res = direct_compact(sim, node, order, use, pfn, &r);
+        if (r != VML_ENOMEM)
+            return r;
+        if (order > 3 && (gfp & GFP_NORETRY) &&
+            (res == COMPACT_SKIPPED || res == COMPACT_DEFERRED))
+            return r;
+    }
+    if (deferred_split_shrink(sim) &&
+        (r = alloc_frame_order_once(sim, node, order, use, pfn)) != VML_ENOMEM)
+        return r;
+    if (order > 0)
+        direct_compact(sim, node, order, use, pfn, &r);
     return r;
 }
 
 static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use use, uint64_t *pfn)
 {
-    return alloc_frame_order(sim, node, 0, use, pfn);
+    return alloc_frame_order(sim, node, 0, use, GFP_DIRECT_RECLAIM, pfn);
 }
 
 int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
@@ -156,16 +200,16 @@ int folio_mapcount(const struct vml_sim *sim, const struct frame *head)
 }
 
 int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
-                   uint64_t *pfn)
+                   unsigned gfp, uint64_t *pfn)
 {
-    return page_alloc_large(sim, node, VML_THP_PMD_ORDER, lineage, index, pfn);
+    return page_alloc_large(sim, node, VML_THP_PMD_ORDER, lineage, index, gfp, pfn);
 }
 
 int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_t lineage,
-                     uint64_t index, uint64_t *pfn)
+                     uint64_t index, unsigned gfp, uint64_t *pfn)
 {
     /* The frames first: their slow path may split queued folios and free their slots. */
-    int r = alloc_frame_order(sim, node, order, VML_USE_ANON, pfn);
+    int r = alloc_frame_order(sim, node, order, VML_USE_ANON, gfp, pfn);
     if (r)
         return r;
     uint32_t slot;

@@ -103,6 +103,24 @@ struct sim_file {
     uint64_t nr_cached;
 };
 
+/* A zone's compaction state (struct zone's compact_* fields). */
+struct zone_compact {
+    bool init;               /* positions set (reset_cached_positions at first use) */
+    uint64_t migrate_pfn[2]; /* compact_cached_migrate_pfn: asynchronous, synchronous */
+    uint64_t free_pfn;       /* compact_cached_free_pfn: a pageblock's first pfn */
+    unsigned considered, defer_shift, order_failed; /* compact_considered, _defer_shift,
+                                                     * _order_failed */
+};
+
+/* Fault latency of a task, in simulated ns (cost.h): what `show P faults` reports. */
+#define FAULT_LAT_BUCKETS 32 /* log2 buckets: [2^k, 2^(k+1)) ns */
+struct fault_latency {
+    uint64_t total_ns, max_ns, max_va;
+    uint64_t stalls;       /* faults that ran direct compaction */
+    uint64_t stall_ns;     /* the compaction part of their time */
+    uint64_t hist[FAULT_LAT_BUCKETS];
+};
+
 /* Per-mm counters (include/linux/mm_types.h) and layout. */
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
@@ -143,6 +161,7 @@ struct sim_task {
     int cpu; /* CPU it runs on, -1 none */
     uint64_t min_flt, maj_flt;
     uint64_t folio_faults; /* faults on pages Linux holds in large folios (PGF_RA_LARGE) */
+    struct fault_latency lat;
 };
 
 /* A timer on the simulated clock (clock.c): fn runs when the clock reaches when; it returns 0
@@ -225,6 +244,10 @@ struct vml_sim {
     struct sim_timer *timers[SIM_MAX_TIMERS]; /* every timer, armed or not */
     unsigned nr_timers;
     struct khugepaged khugepaged;
+    struct zone_compact compact[VML_MAX_NODES][VML_NR_ZONES];
+    uint64_t work_ns;      /* simulated time the work of the current fault has taken (cost.h) */
+    uint64_t compact_ns;   /* the part of it spent compacting */
+    bool compacted;        /* the current fault ran direct compaction */
 };
 
 /* ---- the clock (clock.c) ---- */
@@ -233,6 +256,51 @@ int sim_timer_add(struct vml_sim *sim, struct sim_timer *t, sim_timer_fn fn);
 /* Arms t, again if it was, for the instant when (now if that has passed). */
 void sim_timer_arm(struct vml_sim *sim, struct sim_timer *t, uint64_t when);
 void sim_timer_cancel(struct sim_timer *t);
+
+/* ---- the cost model (cost.h) ---- */
+#include "mm/cost.h"
+/* Adds ns of work to the current operation (sim->work_ns). */
+static inline void sim_charge(struct vml_sim *sim, uint64_t ns)
+{
+    sim->work_ns += ns;
+}
+
+/* ---- compaction (compaction.c) and migration (migrate.c) ---- */
+/* enum compact_result, in the kernel's order (include/linux/compaction.h): callers keep the
+ * largest. */
+enum compact_result {
+    COMPACT_NOT_SUITABLE_ZONE,
+    COMPACT_SKIPPED,
+    COMPACT_DEFERRED,
+    COMPACT_NO_SUITABLE_PAGE,
+    COMPACT_CONTINUE,
+    COMPACT_COMPLETE,
+    COMPACT_PARTIAL_SKIPPED,
+    COMPACT_CONTENDED,
+    COMPACT_SUCCESS,
+};
+enum compact_mode { COMPACT_ASYNC, COMPACT_SYNC_LIGHT }; /* MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT */
+struct compact_totals {
+    uint64_t migrate_scanned, free_scanned;
+    unsigned node, zone; /* where it succeeded */
+};
+/* try_to_compact_pages for an allocation of order preferring node: every zone of the zonelist
+ * until one has a free block of the order. direct: an allocation's own compaction. The
+ * scanners' counts are added to tot (the caller counts them in vmstat). */
+enum compact_result try_to_compact_pages(struct vml_sim *sim, unsigned node, unsigned order,
+                                         enum compact_mode mode, bool direct,
+                                         struct compact_totals *tot);
+/* compaction_defer_reset after the allocation compaction made room for succeeded. */
+void compaction_alloc_succeeded(struct vml_sim *sim, uint64_t pfn, unsigned order);
+/* Whether compaction may migrate the page at pfn: an order-0 anonymous or page-cache page on
+ * an LRU with no reference beyond its mappings and the cache. */
+bool page_movable(const struct vml_sim *sim, uint64_t pfn);
+/* Moves the page at old to the free frame new (taken for it): every mapping, the page-cache
+ * slot and the page's state; old is freed. VML_EAGAIN when not every mapping was found. */
+int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new);
+/* A zone's watermarks, pages (__setup_per_zone_wmarks; sim_view.c). */
+void zone_watermarks(const struct vml_sim *sim, unsigned node, unsigned zone, uint64_t *min,
+                     uint64_t *low, uint64_t *high);
 
 /* ---- khugepaged (khugepaged.c) ---- */
 /* The thread at boot: started when a PMD THP mode is enabled. VML_EHOST. */
@@ -273,6 +341,11 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
                            uint64_t end, unsigned shift);
 
 /* ---- pages (page.c) ---- */
+/* What an allocation may do when no block is free: the gfp bits the simulation models. */
+#define GFP_DIRECT_RECLAIM 1u /* __GFP_DIRECT_RECLAIM: shrinkers and direct compaction */
+#define GFP_NORETRY        2u /* __GFP_NORETRY */
+#define GFP_TRANSHUGE_LIGHT 0u                /* THP: fail at once */
+#define GFP_TRANSHUGE      GFP_DIRECT_RECLAIM /* THP: compact and reclaim first */
 static inline struct frame *sim_frame(const struct vml_sim *sim, uint64_t pfn)
 {
     return phys_frame(sim->phys, pfn);
@@ -306,10 +379,10 @@ void page_remove_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn)
 /* An anonymous THP (order 9, zeroed, exclusive, refcount 1, unmapped, on the inactive anon
  * LRU), or VML_ENOMEM when no node has a free 2 MiB block. */
 int page_alloc_thp(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64_t index,
-                   uint64_t *pfn);
+                   unsigned gfp, uint64_t *pfn);
 /* A large anonymous folio of any order 2..9 (mTHP below 9), as page_alloc_thp. */
 int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_t lineage,
-                     uint64_t index, uint64_t *pfn);
+                     uint64_t index, unsigned gfp, uint64_t *pfn);
 /* A THP gains / loses a PMD mapping in mm (head: its first frame). */
 void page_add_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head);
 void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head);
@@ -477,7 +550,9 @@ int copy_huge_pmd(struct vml_sim *sim, struct sim_mm *child, const struct vma *v
  * thp_collapse_alloc or _failed. 0, VML_EINVAL (a page collapse cannot take), VML_ENOMEM (no
  * free 2 MiB block) or VML_EHOST. */
 int thp_collapse_block(struct vml_sim *sim, struct sim_mm *mm, struct vma *v, uint64_t haddr,
-                       unsigned node);
+                       unsigned node, unsigned gfp);
+/* vma_thp_gfp_mask: what a THP or mTHP fault's allocation may do, by defrag and VM_HUGEPAGE. */
+unsigned vma_thp_gfp_mask(const struct vml_sim *sim, const struct vma *v);
 /* MADV_COLLAPSE over [start, end): 0, VML_EINVAL (a VMA that cannot have THPs, an empty PMD, a
  * part of a VMA holding no whole block, or a page collapse cannot take), VML_ENOMEM (no 2 MiB
  * block free, or a hole in the range). */

@@ -12,11 +12,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A duration for people: ns, us, ms or s, three significant digits at most. */
+static void put_duration(struct vml_text *out, uint64_t ns)
+{
+    static const char *const units[] = { "ns", "us", "ms", "s" };
+    unsigned u = 0;
+    uint64_t scale = 1;
+    while (u < 3 && ns >= scale * 1000) {
+        scale *= 1000;
+        u++;
+    }
+    if (u == 0 || ns % scale == 0)
+        text_printf(out, "%llu %s", (unsigned long long)(ns / scale), units[u]);
+    else
+        text_printf(out, "%.3g %s", (double)ns / (double)scale, units[u]);
+}
+
+/* `faults`: vmlab's own per-process record (no such /proc file): the faults the process took
+ * and the simulated time they took under the cost model (mm/cost.h), with the direct
+ * compaction stalls among them and a histogram by powers of two. */
+static int show_faults(const struct sim_task *t, struct vml_text *out)
+{
+    const struct fault_latency *l = &t->lat;
+    uint64_t n = t->min_flt + t->maj_flt;
+    text_printf(out,
+                "Faults:\t%llu\nFaults_major:\t%llu\nLatency_total_ns:\t%llu\n"
+                "Latency_mean_ns:\t%llu\nLatency_max_ns:\t%llu\nLatency_max_addr:\t0x%llx\n"
+                "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\n",
+                (unsigned long long)n, (unsigned long long)t->maj_flt,
+                (unsigned long long)l->total_ns, (unsigned long long)(n ? l->total_ns / n : 0),
+                (unsigned long long)l->max_ns, (unsigned long long)l->max_va,
+                (unsigned long long)l->stalls, (unsigned long long)l->stall_ns);
+    text_printf(out, "Latency histogram:\n");
+    for (unsigned b = 0; b < FAULT_LAT_BUCKETS; b++) {
+        if (!l->hist[b])
+            continue;
+        text_printf(out, "  ");
+        put_duration(out, 1ull << b);
+        text_printf(out, " .. ");
+        put_duration(out, 2ull << b);
+        text_printf(out, "\t%llu\n", (unsigned long long)l->hist[b]);
+    }
+    return text_status(out);
+}
+
 const char *vml_sim_file_name(enum vml_sim_file f)
 {
     static const char *names[VML_SIM_NR_FILES] = {
         "maps",      "smaps",   "smaps_rollup", "status",    "statm",
-        "numa_maps", "meminfo", "vmstat",       "buddyinfo",
+        "numa_maps", "meminfo", "vmstat",       "buddyinfo", "faults",
     };
     return (unsigned)f < VML_SIM_NR_FILES ? names[f] : NULL;
 }
@@ -491,26 +535,38 @@ static uint64_t isqrt(uint64_t x)
     return r;
 }
 
-/* Watermarks of every zone (mm/page_alloc.c: calculate_min_free_kbytes, __setup_per_zone_wmarks
- * with watermark_scale_factor 10); the lowmem reserves are left out. */
-static void watermarks(const struct vml_sim *sim, uint64_t *low_sum, uint64_t *high_sum)
+void zone_watermarks(const struct vml_sim *sim, unsigned node, unsigned zone, uint64_t *min,
+                     uint64_t *low, uint64_t *high)
 {
+    /* mm/page_alloc.c: calculate_min_free_kbytes, __setup_per_zone_wmarks with
+     * watermark_scale_factor 10. */
     uint64_t total = vml_phys_total_pages(sim->phys);
     uint64_t min_kb = isqrt(total * 4 * 16);
     min_kb = min_kb < 128 ? 128 : min_kb > 262144 ? 262144 : min_kb;
     uint64_t min_pages = min_kb / 4;
+    const struct phys_zone *z = &sim->phys->nodes[node].zones[zone];
+    uint64_t managed = z->end - z->start;
+    uint64_t zmin = min_pages * managed / total;
+    uint64_t tmp = managed * 10 / 10000;
+    tmp = tmp > zmin / 4 ? tmp : zmin / 4;
+    *min = zmin;
+    *low = zmin + tmp;
+    *high = zmin + 2 * tmp;
+}
+
+/* Watermarks summed over every zone; the lowmem reserves are left out. */
+static void watermarks(const struct vml_sim *sim, uint64_t *low_sum, uint64_t *high_sum)
+{
     *low_sum = *high_sum = 0;
     for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
         for (unsigned z = 0; z < VML_NR_ZONES; z++) {
             const struct phys_zone *zone = &sim->phys->nodes[n].zones[z];
-            uint64_t managed = zone->end - zone->start;
-            if (!managed)
+            if (zone->end == zone->start)
                 continue;
-            uint64_t zmin = min_pages * managed / total;
-            uint64_t tmp = managed * 10 / 10000;
-            tmp = tmp > zmin / 4 ? tmp : zmin / 4;
-            *low_sum += zmin + tmp;
-            *high_sum += zmin + 2 * tmp;
+            uint64_t min, low, high;
+            zone_watermarks(sim, n, z, &min, &low, &high);
+            *low_sum += low;
+            *high_sum += high;
         }
     }
 }
@@ -737,6 +793,7 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
                                             out);
     }
     case VML_SIM_STATUS: return show_status(sim, t, out);
+    case VML_SIM_FAULTS: return show_faults(t, out);
     case VML_SIM_STATM: return show_statm(mm, out);
     default: return VML_EINVAL;
     }

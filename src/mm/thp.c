@@ -12,29 +12,22 @@ const struct vml_thp_settings *vml_sim_thp(const struct vml_sim *sim)
 }
 
 /* Why a valid setting cannot be simulated yet, or NULL when it can. */
-static const char *unmodelled(const struct vml_thp_settings *s, const struct vml_thp_settings *def)
+static const char *unmodelled(const struct vml_thp_settings *s)
 {
-    if (s->defrag != VML_DEFRAG_MADVISE && s->defrag != VML_DEFRAG_NEVER)
-        return "defrag: direct and deferred compaction are not simulated yet (a fault that finds "
-               "no free 2 MiB block falls back to 4 KiB pages, as under madvise or never); use "
-               "madvise or never";
+    if (s->defrag == VML_DEFRAG_DEFER || s->defrag == VML_DEFRAG_DEFER_MADVISE)
+        return "defrag: defer and defer+madvise hand compaction to kswapd and kcompactd, which "
+               "are not simulated yet (direct compaction is); use always, madvise or never";
     if (s->shmem_enabled != VML_SHMEM_THP_NEVER && s->shmem_enabled != VML_SHMEM_THP_DENY)
         return "shmem_enabled: shmem THP is not simulated yet; use never or deny";
     if (s->scan_sleep_millisecs == 0)
         return "khugepaged/scan_sleep_millisecs: 0 makes khugepaged scan without pause, at a pace "
                "set by CPU time, which the simulation does not model; use 1 or more";
-    if (s->khugepaged_defrag != def->khugepaged_defrag)
-        return "khugepaged/defrag: khugepaged's allocations never reclaim or compact in the "
-               "simulation (neither is simulated yet), so the flag cannot take effect; leave it "
-               "at 1";
     return NULL;
 }
 
 int thp_settings_check(const struct vml_thp_settings *s, struct vml_diag *diag)
 {
-    struct vml_thp_settings def;
-    vml_thp_defaults(&def);
-    const char *why = unmodelled(s, &def);
+    const char *why = unmodelled(s);
     if (!why)
         return 0;
     if (diag)

@@ -100,6 +100,7 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_STATUS] = "status",
     [VML_PROCFILE_STATM] = "statm",
     [VML_PROCFILE_NUMA_MAPS] = "numa_maps",
+    [VML_PROCFILE_FAULTS] = "faults",
     [VML_PROCFILE_MEMINFO] = "meminfo",
     [VML_PROCFILE_VMSTAT] = "vmstat",
     [VML_PROCFILE_BUDDYINFO] = "buddyinfo",
@@ -109,7 +110,7 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
 
 static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
 
-#define PER_PROCESS_FILES "maps, smaps, smaps_rollup, status, statm or numa_maps"
+#define PER_PROCESS_FILES "maps, smaps, smaps_rollup, status, statm, numa_maps or faults"
 #define SYSTEM_FILES      "meminfo, vmstat, buddyinfo, zoneinfo or numastat"
 
 const char *vml_op_kind_name(enum vml_op_kind kind)

@@ -1,0 +1,113 @@
+/* mm/migrate.c: moving a small folio to another frame, as compaction asks (migrate_pages with
+ * one order-0 folio: migrate_folio_unmap, move_to_new_folio, remove_migration_ptes).
+ *
+ * The simulated kernel keeps no reverse map beside the page tables; the walk finds a page's
+ * mappings the way rmap_walk's interval trees would answer: an anonymous page lives at the
+ * same address in every address space that shares it (its index is its linear page index,
+ * and fork keeps addresses; vmlab has no mremap), and a page-cache page at its file offset in
+ * every VMA of that file. A page whose mappings the walk cannot all find, or that holds a
+ * reference beyond its mappings and the page cache (folio_expected_refs), is not migrated.
+ */
+#include "mm/sim_internal.h"
+
+#define MIGRATE_MAX_MAPS 64 /* mappings one page may have and still be migrated here */
+
+struct rmap_hit {
+    struct sim_mm *mm;
+    uint64_t va;
+};
+
+/* Every PTE mapping pfn (rmap_walk), up to cap; the count found. */
+static size_t rmap_collect(const struct vml_sim *sim, uint64_t pfn, struct rmap_hit *hits,
+                           size_t cap)
+{
+    const struct frame *f = sim_frame(sim, pfn);
+    const struct sim_file *file =
+        (f->flags & PGF_CACHE) ? sim_file(sim, (int)(f->mapping - 1)) : NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < sim->nr_tasks && n <= cap; i++) {
+        const struct sim_task *t = &sim->tasks[i];
+        if (!t->alive || !t->mm)
+            continue;
+        struct sim_mm *mm = t->mm;
+        struct vml_pt_leaf leaf;
+        if (!file) {
+            uint64_t va = f->index << PAGE_SHIFT;
+            const struct vma *v = vma_find(mm->vmas, va);
+            if (v && v->start <= va && vml_pt_lookup(mm->pt, va, &leaf) == 0 &&
+                leaf.level == 1 && vml_pte_pfn(leaf.entry) == pfn) {
+                if (n < cap)
+                    hits[n] = (struct rmap_hit){ mm, va };
+                n++;
+            }
+            continue;
+        }
+        for (const struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
+            if (v->file != file || f->index < v->pgoff || f->index - v->pgoff >= vma_pages(v))
+                continue;
+            uint64_t va = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
+            if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
+                vml_pte_pfn(leaf.entry) == pfn) {
+                if (n < cap)
+                    hits[n] = (struct rmap_hit){ mm, va };
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+bool page_movable(const struct vml_sim *sim, uint64_t pfn)
+{
+    const struct frame *f = sim_frame(sim, pfn);
+    if (!(f->flags & PGF_HEAD) || f->order != 0 || (f->flags & (PGF_LARGE | PGF_HUGETLB)))
+        return false;
+    if (f->use != VML_USE_ANON && f->use != VML_USE_FILE && f->use != VML_USE_SHMEM)
+        return false;
+    if (pfn == sim->zero_pfn || f->refcount <= 0)
+        return false;
+    /* isolate_migratepages_block's pin test, and folio_expected_refs: the page cache holds
+     * one reference, each mapping one. */
+    return f->refcount == f->mapcount + ((f->flags & PGF_CACHE) ? 1 : 0);
+}
+
+int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
+{
+    struct rmap_hit hits[MIGRATE_MAX_MAPS];
+    struct frame *of = sim_frame(sim, old);
+    size_t n = rmap_collect(sim, old, hits, MIGRATE_MAX_MAPS);
+    if (n != (size_t)of->mapcount || n > MIGRATE_MAX_MAPS)
+        return VML_EAGAIN; /* try_to_migrate left mappings behind: the folio stays */
+    for (size_t i = 0; i < n; i++) {
+        /* try_to_migrate flushes the old entry; remove_migration_pte writes the new one with the
+         * old one's access, dirty and write bits. */
+        int r = vml_pt_remap(hits[i].mm->pt, hits[i].va, new);
+        if (r)
+            return r;
+        sim_flush_range(sim, hits[i].mm, hits[i].va, hits[i].va + PAGE_SIZE);
+    }
+    /* folio_migrate_flags / folio_migrate_mapping: the new frame takes the folio's state. The
+     * LRU counts do not move: same node, same list. */
+    struct frame *nf = sim_frame(sim, new);
+    nf->flags = (nf->flags & PGF_HW_MASK) | (of->flags & ~PGF_HW_MASK);
+    nf->refcount = of->refcount;
+    nf->mapcount = of->mapcount;
+    nf->aux = of->aux;
+    nf->aux2 = of->aux2;
+    nf->mapping = of->mapping;
+    nf->index = of->index;
+    nf->priv = of->priv;
+    if (of->flags & PGF_CACHE) {
+        /* folio_migrate_mapping: the page cache's slot now holds the new folio. */
+        struct sim_file *file = sim_file(sim, (int)(of->mapping - 1));
+        uint64_t *slot = radix_slot(&file->pages, of->index);
+        *slot = new + 1;
+    }
+    of->flags &= PGF_HW_MASK;
+    of->refcount = of->mapcount = 0;
+    of->aux = of->aux2 = 0;
+    of->mapping = of->index = of->priv = 0;
+    vml_phys_free(sim->phys, old, 0);
+    sim->events[VML_VMSTAT_pgmigrate_success]++;
+    return 0;
+}
