@@ -6,8 +6,9 @@
  * instant in time order, the clock standing at each timer's instant while its work runs, so
  * work that arms another timer inside the window (the next wake-up) runs too. A timer that
  * fell due while an operation's faults moved the clock runs late, at the instant the
- * operation ended: the simulated CPU was busy faulting, as a real one would have been. Timers due at the same instant run in the
- * order they were armed: a deterministic order, the same on every run of the same input.
+ * operation ended: the simulated CPU was busy faulting, as a real one would have been. Timers due
+ * at the same instant run in the order they were armed: a deterministic order, the same on every
+ * run of the same input.
  *
  * Each timer is registered once, when the machine is made, and armed and cancelled any number
  * of times after; the queue is a plain array searched for its earliest armed entry: there are

@@ -24,12 +24,12 @@
  */
 #include "mm/sim_internal.h"
 
-#define PAGEBLOCK_ORDER      VML_THP_PMD_ORDER /* pageblock_order on x86-64 */
-#define PAGEBLOCK_PAGES      (1ull << PAGEBLOCK_ORDER)
-#define COMPACT_CLUSTER_MAX  32u  /* SWAP_CLUSTER_MAX */
-#define EXTFRAG_THRESHOLD    500  /* vm.extfrag_threshold default */
-#define COMPACT_MAX_DEFER    6u   /* COMPACT_MAX_DEFER_SHIFT */
-#define COSTLY_ORDER         3u   /* PAGE_ALLOC_COSTLY_ORDER */
+#define PAGEBLOCK_ORDER     VML_THP_PMD_ORDER /* pageblock_order on x86-64 */
+#define PAGEBLOCK_PAGES     (1ull << PAGEBLOCK_ORDER)
+#define COMPACT_CLUSTER_MAX 32u /* SWAP_CLUSTER_MAX */
+#define EXTFRAG_THRESHOLD   500 /* vm.extfrag_threshold default */
+#define COMPACT_MAX_DEFER   6u  /* COMPACT_MAX_DEFER_SHIFT */
+#define COSTLY_ORDER        3u  /* PAGE_ALLOC_COSTLY_ORDER */
 
 static uint64_t pageblock_start(uint64_t pfn)
 {
@@ -292,7 +292,12 @@ static enum compact_result compact_zone(struct vml_sim *sim, unsigned node, unsi
     if (ret != COMPACT_CONTINUE)
         return ret;
     struct compact_control cc = {
-        .sim = sim, .zone = z, .node = node, .zid = zid, .order = order, .mode = mode,
+        .sim = sim,
+        .zone = z,
+        .node = node,
+        .zid = zid,
+        .order = order,
+        .mode = mode,
         .direct = direct,
     };
     cc.migrate_pfn = zc->migrate_pfn[mode != COMPACT_ASYNC];
@@ -356,7 +361,8 @@ enum compact_result try_to_compact_pages(struct vml_sim *sim, unsigned node, uns
                     rc = COMPACT_DEFERRED;
                 continue;
             }
-            enum compact_result st = compact_zone(sim, nid, (unsigned)zid, order, mode, direct, tot);
+            enum compact_result st =
+                compact_zone(sim, nid, (unsigned)zid, order, mode, direct, tot);
             if (st > rc)
                 rc = st;
             if (st == COMPACT_SUCCESS) {

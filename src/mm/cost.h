@@ -19,11 +19,11 @@
 #ifndef VMLAB_MM_COST_H
 #define VMLAB_MM_COST_H
 
-#define COST_FAULT_NS         5250u /* a fault's fixed part (the cached file read fault) */
-#define COST_ALLOC_PAGE_NS    3750u /* allocating a user page: 9.2 us - fixed - one clear */
-#define COST_CLEAR_4K_NS      209u  /* clearing 4 KiB: (116 us - fixed - allocation) / 512 */
-#define COST_COPY_4K_NS       4500u /* a COW copy, with its flush: 13.7 us - 9.2 us */
-#define COST_COMPACT_SCAN_NS  20u   /* one pfn looked at by either compaction scanner */
-#define COST_MIGRATE_PAGE_NS  1500u /* migrating one 4 KiB page (unmap, copy, remap, free) */
+#define COST_FAULT_NS        5250u /* a fault's fixed part (the cached file read fault) */
+#define COST_ALLOC_PAGE_NS   3750u /* allocating a user page: 9.2 us - fixed - one clear */
+#define COST_CLEAR_4K_NS     209u  /* clearing 4 KiB: (116 us - fixed - allocation) / 512 */
+#define COST_COPY_4K_NS      4500u /* a COW copy, with its flush: 13.7 us - 9.2 us */
+#define COST_COMPACT_SCAN_NS 20u   /* one pfn looked at by either compaction scanner */
+#define COST_MIGRATE_PAGE_NS 1500u /* migrating one 4 KiB page (unmap, copy, remap, free) */
 
 #endif

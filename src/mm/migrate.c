@@ -34,8 +34,8 @@ static size_t rmap_collect(const struct vml_sim *sim, uint64_t pfn, struct rmap_
         if (!file) {
             uint64_t va = f->index << PAGE_SHIFT;
             const struct vma *v = vma_find(mm->vmas, va);
-            if (v && v->start <= va && vml_pt_lookup(mm->pt, va, &leaf) == 0 &&
-                leaf.level == 1 && vml_pte_pfn(leaf.entry) == pfn) {
+            if (v && v->start <= va && vml_pt_lookup(mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
+                vml_pte_pfn(leaf.entry) == pfn) {
                 if (n < cap)
                     hits[n] = (struct rmap_hit){ mm, va };
                 n++;

@@ -116,8 +116,7 @@ static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
         enum compact_result res = direct_compact(sim, node, order, use, pfn, &r);
         if (r != VML_ENOMEM)
             return r;
-        if (order > 3 && (gfp & GFP_NORETRY) &&
-            (res == COMPACT_SKIPPED || res == COMPACT_DEFERRED))
+        if (order > 3 && (gfp & GFP_NORETRY) && (res == COMPACT_SKIPPED || res == COMPACT_DEFERRED))
             return r;
     }
     if (deferred_split_shrink(sim) &&

@@ -116,8 +116,8 @@ struct zone_compact {
 #define FAULT_LAT_BUCKETS 32 /* log2 buckets: [2^k, 2^(k+1)) ns */
 struct fault_latency {
     uint64_t total_ns, max_ns, max_va;
-    uint64_t stalls;       /* faults that ran direct compaction */
-    uint64_t stall_ns;     /* the compaction part of their time */
+    uint64_t stalls;   /* faults that ran direct compaction */
+    uint64_t stall_ns; /* the compaction part of their time */
     uint64_t hist[FAULT_LAT_BUCKETS];
 };
 
@@ -245,9 +245,9 @@ struct vml_sim {
     unsigned nr_timers;
     struct khugepaged khugepaged;
     struct zone_compact compact[VML_MAX_NODES][VML_NR_ZONES];
-    uint64_t work_ns;      /* simulated time the work of the current fault has taken (cost.h) */
-    uint64_t compact_ns;   /* the part of it spent compacting */
-    bool compacted;        /* the current fault ran direct compaction */
+    uint64_t work_ns;    /* simulated time the work of the current fault has taken (cost.h) */
+    uint64_t compact_ns; /* the part of it spent compacting */
+    bool compacted;      /* the current fault ran direct compaction */
 };
 
 /* ---- the clock (clock.c) ---- */
@@ -342,10 +342,10 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
 
 /* ---- pages (page.c) ---- */
 /* What an allocation may do when no block is free: the gfp bits the simulation models. */
-#define GFP_DIRECT_RECLAIM 1u /* __GFP_DIRECT_RECLAIM: shrinkers and direct compaction */
-#define GFP_NORETRY        2u /* __GFP_NORETRY */
-#define GFP_TRANSHUGE_LIGHT 0u                /* THP: fail at once */
-#define GFP_TRANSHUGE      GFP_DIRECT_RECLAIM /* THP: compact and reclaim first */
+#define GFP_DIRECT_RECLAIM  1u /* __GFP_DIRECT_RECLAIM: shrinkers and direct compaction */
+#define GFP_NORETRY         2u /* __GFP_NORETRY */
+#define GFP_TRANSHUGE_LIGHT 0u /* THP: fail at once */
+#define GFP_TRANSHUGE       GFP_DIRECT_RECLAIM /* THP: compact and reclaim first */
 static inline struct frame *sim_frame(const struct vml_sim *sim, uint64_t pfn)
 {
     return phys_frame(sim->phys, pfn);

@@ -1,1 +1,1 @@
-run - <<< $'proc a\nset /sys/kernel/mm/transparent_hugepage/khugepaged/defrag 0'
+run - <<< $'proc a\nset /sys/kernel/mm/transparent_hugepage/defrag defer'

@@ -433,13 +433,14 @@ static void test_settings(void **state)
     int f = vml_thp_find("khugepaged/scan_sleep_millisecs");
     assert_int_equal(vml_sim_thp_store(sim, (size_t)f, "0", 1, &d), VML_ENOTSUP);
     assert_non_null(strstr(d.msg, "scan without pause"));
-    f = vml_thp_find("khugepaged/defrag");
-    assert_int_equal(vml_sim_thp_store(sim, (size_t)f, "0", 1, &d), VML_ENOTSUP);
-    assert_non_null(strstr(d.msg, "khugepaged/defrag"));
     static const char *const taken[][2] = {
-        { "khugepaged/pages_to_scan", "1" },     { "khugepaged/alloc_sleep_millisecs", "0" },
-        { "khugepaged/max_ptes_none", "0" },     { "khugepaged/max_ptes_swap", "0" },
-        { "khugepaged/max_ptes_shared", "511" }, { "khugepaged/scan_sleep_millisecs", "1" },
+        { "khugepaged/pages_to_scan", "1" },
+        { "khugepaged/alloc_sleep_millisecs", "0" },
+        { "khugepaged/max_ptes_none", "0" },
+        { "khugepaged/max_ptes_swap", "0" },
+        { "khugepaged/max_ptes_shared", "511" },
+        { "khugepaged/scan_sleep_millisecs", "1" },
+        { "khugepaged/defrag", "0" }, /* collapse allocations then never compact */
     };
     for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
         f = vml_thp_find(taken[i][0]);
@@ -447,6 +448,7 @@ static void test_settings(void **state)
                          0);
     }
     assert_int_equal(vml_sim_thp(sim)->max_ptes_shared, 511);
+    assert_false(vml_sim_thp(sim)->khugepaged_defrag);
 }
 
 int main(void)
