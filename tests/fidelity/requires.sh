@@ -9,7 +9,9 @@
 #                  and vmlab may write them (root); it writes them for the run;
 #   zero_page=on|off, pt_reclaim=on|off, paging=4|5
 #                  a kernel that behaves so; vmlab's Linux backend probes it (the note it prints
-#                  for that machine setting ends in "(differs)" when the kernel does not).
+#                  for that machine setting ends in "(differs)" when the kernel does not);
+#   simulator      the scenario's point is a machine state no kernel here is in (a small RAM
+#                  fragmented to its last pageblock): it never runs on Linux (skipped, 77).
 # vmlab diff follows the kernel's zero page and page-table reclaim unless the scenario sets them
 # (zero_page=, pt_reclaim= on its machine line), so in "diff" mode those two are needed only then.
 # requires MODE VMLAB SCENARIO: MODE is run or diff. Returns 0 when the machine has everything,
@@ -68,8 +70,14 @@ requires() {
           *"(differs)"*|"") echo "skipped: needs $r; ${note:-the kernel could not be probed}"
                             return 77 ;;
         esac ;;
+      simulator)
+        # The scenario builds a machine state no real kernel here has (a small RAM
+        # fragmented to the last pageblock): its figures are the simulator's alone.
+        echo "skipped: the scenario needs the simulated machine it describes (a state this" \
+             "kernel's memory is not in); it runs on the simulator only"
+        return 77 ;;
       *) echo "$scn: unknown requirement '$r' (known: thp=MODES, thp_files, hugepages=2M,"\
-              "zero_page=on|off, pt_reclaim=on|off, paging=4|5)"
+              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, simulator)"
          return 1 ;;
     esac
   done
