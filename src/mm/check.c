@@ -186,6 +186,13 @@ static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
     if (!f || !(f->flags & (PGF_ANON | PGF_CACHE)))
         return fail(c, "pte at %#llx maps pfn %#llx which is neither anon nor page cache",
                     (unsigned long long)leaf->va, (unsigned long long)pfn);
+    /* The reverse map (migrate.c) finds an anonymous page at the address its index names:
+     * linear_page_index of where it was faulted, which fork keeps (vmlab has no mremap). */
+    if ((f->flags & PGF_ANON) && f->index != leaf->va >> PAGE_SHIFT)
+        return fail(c, "anonymous page at %#llx has index %#llx: the reverse map looks for it at "
+                       "%#llx",
+                    (unsigned long long)leaf->va, (unsigned long long)f->index,
+                    (unsigned long long)(f->index << PAGE_SHIFT));
     /* COW: in a private mapping only an anonymous page mapped once may be writable. */
     if ((leaf->entry & VML_PTE_RW) && !(c->v->flags & VM_SHARED) &&
         (!(f->flags & PGF_ANON) || f->mapcount != 1))
