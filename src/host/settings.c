@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define JOURNAL_MAX 64
@@ -25,6 +26,54 @@ static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 #define N_CAUGHT (sizeof(caught) / sizeof(caught[0]))
 static struct sigaction previous[N_CAUGHT];
 static bool installed[N_CAUGHT];
+
+/* The machine-wide lock a run holds while it has kernel settings changed: another vmlab run
+ * that wants to change any waits until the first has put everything back, so that it reads
+ * (and will restore) the machine's own values, not the first run's. Two runs that each saved
+ * the other's value would otherwise leave the machine changed. flock: the kernel drops it when
+ * the process dies, however it dies. */
+#define LOCK_PATH          "/run/lock/vmlab-kernel-settings.lock"
+#define LOCK_PATH_FALLBACK "/tmp/vmlab-kernel-settings.lock"
+static int lock_fd = -1;
+
+static int lock_take(void)
+{
+    if (lock_fd >= 0)
+        return 0;
+    int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        fd = open(LOCK_PATH_FALLBACK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            int e = errno;
+            close(fd);
+            return e;
+        }
+        fprintf(stderr,
+                "linux: another vmlab run has kernel settings changed; waiting for it "
+                "to put them back (%s)\n",
+                LOCK_PATH);
+        while (flock(fd, LOCK_EX) != 0) {
+            if (errno != EINTR) {
+                int e = errno;
+                close(fd);
+                return e;
+            }
+        }
+    }
+    lock_fd = fd;
+    return 0;
+}
+
+static void lock_drop(void)
+{
+    if (lock_fd >= 0) {
+        close(lock_fd); /* the only descriptor: children close theirs (host_settings_child) */
+        lock_fd = -1;
+    }
+}
 
 /* Writes len bytes of value to path: 0 or an errno. Async-signal-safe. */
 static int put(const char *path, const char *value, size_t len)
@@ -125,11 +174,16 @@ int host_setting_write(const char *path, const char *value, char *was, bool *cha
     *changed = false;
     if (strlen(path) >= SETTING_PATH_MAX || strlen(value) >= SETTING_VALUE_MAX)
         return ENAMETOOLONG;
-    int e = host_setting_read(path, was, SETTING_VALUE_MAX);
+    /* Read what the file holds only once no other run has it changed. */
+    int e = lock_take();
     if (e)
         return e;
-    if (strcmp(was, value) == 0)
-        return 0;
+    e = host_setting_read(path, was, SETTING_VALUE_MAX);
+    if (e || strcmp(was, value) == 0) {
+        if (n_journal == 0)
+            lock_drop();
+        return e;
+    }
     sigset_t old;
     block(&old);
     sig_atomic_t n = n_journal, k = 0;
@@ -150,8 +204,10 @@ int host_setting_write(const char *path, const char *value, char *was, bool *cha
     e = put(path, value, strlen(value));
     if (e && k == n)
         n_journal = n; /* nothing changed: nothing to put back */
-    if (n_journal == 0)
+    if (n_journal == 0) {
         uninstall();
+        lock_drop();
+    }
     sigprocmask(SIG_SETMASK, &old, NULL);
     *changed = e == 0;
     return e;
@@ -161,6 +217,10 @@ void host_settings_child(void)
 {
     n_journal = 0;
     uninstall();
+    if (lock_fd >= 0) { /* the parent's lock: a child's copy of the descriptor would keep it */
+        close(lock_fd);
+        lock_fd = -1;
+    }
 }
 
 unsigned host_settings_restore(char *what, size_t n)
@@ -175,6 +235,7 @@ unsigned host_settings_restore(char *what, size_t n)
     }
     n_journal = 0;
     uninstall();
+    lock_drop();
     sigprocmask(SIG_SETMASK, &old, NULL);
     return failed;
 }

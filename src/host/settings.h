@@ -7,7 +7,9 @@
  * they were ignored): the handler restores the files with async-signal-safe calls, then the
  * signal takes the process as it would have. SIGKILL cannot be caught: after one, the files keep
  * the run's values (the notes of the run named them). One journal per process: one run at a
- * time writes settings.
+ * time writes settings. Across processes, a run takes a machine-wide lock (flock on
+ * /run/lock/vmlab-kernel-settings.lock) before its first write and holds it until it has put
+ * everything back: a second run that wants to write waits, so it saves the machine's values.
  */
 #ifndef VMLAB_HOST_SETTINGS_H
 #define VMLAB_HOST_SETTINGS_H

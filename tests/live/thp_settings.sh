@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # thp_settings.sh VMLAB: the Linux backend writes the THP files a scenario sets (machine thp=,
 # thp.FILE=, set) for the run and puts every one back afterwards: after a run that succeeds,
-# after one whose expect fails, after one that stops on an error, and after one that SIGINT or
-# SIGTERM interrupts (the process then still dies by that signal). While the run goes on, the
+# after one whose expect fails, after one that stops on an error, after one that SIGINT or
+# SIGTERM interrupts (the process then still dies by that signal), and after two that ran at
+# once (the second waits for the first to put the files back). While the run goes on, the
 # kernel's files hold the scenario's values (its show thp reads them). As nobody, a set fails
 # naming the file and the reason, and the machine line's keys are notes ending in "(differs)".
 # Needs root (77 otherwise). It changes machine-wide settings for a moment: RUN_SERIAL.
@@ -119,7 +120,23 @@ out=$("$bin" diff --quiet "$tmp/set.vml" 2>&1) || bad "diff setting thp.defrag=m
 put_back
 unchanged "after the diffs"
 
-# 5. As nobody: set fails naming the file and why; the machine line's keys are notes.
+# 5. Two runs at once that set the same files: the second waits until the first has put them
+# back (a machine-wide lock), so it saves and restores the machine's values, not the first
+# run's. Without the lock the second saved the first's values and restored them last.
+# The second sets max_ptes_none to another value still, so that it has something to save.
+scn conc 'wait 1s\n' >"$tmp/conc.vml"
+sed "s|max_ptes_none $np|max_ptes_none $((np + 2))|" "$tmp/conc.vml" >"$tmp/conc2.vml"
+"$bin" run --on linux "$tmp/conc.vml" >/dev/null 2>"$tmp/conc1.err" &
+first=$!
+sleep 0.3
+"$bin" run --on linux "$tmp/conc2.vml" >/dev/null 2>"$tmp/conc2.err"; rc2=$?
+wait $first; rc1=$?
+[ $rc1 = 0 ] && [ $rc2 = 0 ] || bad "concurrent runs exited $rc1 and $rc2"
+grep -q "^linux: another vmlab run has kernel settings changed; waiting for it to put them back" \
+  "$tmp/conc2.err" || bad "the second run did not wait: $(cat "$tmp/conc2.err")"
+unchanged "after two concurrent runs"
+
+# 6. As nobody: set fails naming the file and why; the machine line's keys are notes.
 if command -v setpriv >/dev/null; then
   chmod 755 "$tmp" && chmod 644 "$tmp"/*.vml
   out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" run --on linux "$tmp/ok.vml" 2>&1)
