@@ -739,11 +739,11 @@ void phys_block_at(const struct vml_phys *phys, uint64_t pfn, struct phys_block 
     *out = (struct phys_block){ .head = pfn, .order = 0, .free = false };
 }
 
-int phys_take_free(struct vml_phys *phys, uint64_t pfn, enum vml_frame_use use)
+int phys_take_free(struct vml_phys *phys, uint64_t pfn, unsigned order, enum vml_frame_use use)
 {
     struct phys_block b;
     phys_block_at(phys, pfn, &b);
-    if (!b.free)
+    if (!b.free || order > b.order || (pfn & ((1ull << order) - 1)))
         return VML_EINVAL;
     if (materialize(phys, pfn, 0) != 0)
         return VML_EHOST;
@@ -757,9 +757,9 @@ int phys_take_free(struct vml_phys *phys, uint64_t pfn, enum vml_frame_use use)
     /* Every piece below a section's size lies in pfn's section, now materialized; larger
      * pieces are linked through the section table. */
     free_list_del(phys, nid, zid, b.head, b.order);
-    /* Halve around pfn: the half without it goes back free each time. */
+    /* Halve around pfn down to the order: the half without it goes back free each time. */
     uint64_t head = b.head;
-    for (unsigned o = b.order; o > 0; o--) {
+    for (unsigned o = b.order; o > order; o--) {
         uint64_t half = 1ull << (o - 1);
         if (pfn >= head + half) {
             free_list_add(phys, nid, zid, head, o - 1);
@@ -768,7 +768,7 @@ int phys_take_free(struct vml_phys *phys, uint64_t pfn, enum vml_frame_use use)
             free_list_add(phys, nid, zid, head + half, o - 1);
         }
     }
-    tag_head(phys, nid, zid, pfn, 0, use);
+    tag_head(phys, nid, zid, pfn, order, use);
     return 0;
 }
 

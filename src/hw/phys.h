@@ -120,10 +120,11 @@ struct phys_block {
 };
 void phys_block_at(const struct vml_phys *phys, uint64_t pfn, struct phys_block *out);
 
-/* Takes the free frame pfn off the buddy allocator as an order-0 block of use: its free block
- * is split around it, the other pieces staying free (isolate_freepages_block taking a page,
- * split_page giving the rest back). Counts no pgalloc event. VML_EINVAL if pfn is not free,
+/* Takes the free frames [pfn, pfn + 2^order) (pfn aligned to the order) off the buddy allocator
+ * as one block of use: the free block holding them is split around them, the other pieces
+ * staying free (isolate_freepages_block taking a buddy page, compaction_alloc splitting it to
+ * the size asked). Counts no pgalloc event. VML_EINVAL if they are not one free block's part,
  * VML_EHOST (nothing changed). */
-int phys_take_free(struct vml_phys *phys, uint64_t pfn, enum vml_frame_use use);
+int phys_take_free(struct vml_phys *phys, uint64_t pfn, unsigned order, enum vml_frame_use use);
 
 #endif

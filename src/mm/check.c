@@ -189,8 +189,9 @@ static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
     /* The reverse map (migrate.c) finds an anonymous page at the address its index names:
      * linear_page_index of where it was faulted, which fork keeps (vmlab has no mremap). */
     if ((f->flags & PGF_ANON) && f->index != leaf->va >> PAGE_SHIFT)
-        return fail(c, "anonymous page at %#llx has index %#llx: the reverse map looks for it at "
-                       "%#llx",
+        return fail(c,
+                    "anonymous page at %#llx has index %#llx: the reverse map looks for it at "
+                    "%#llx",
                     (unsigned long long)leaf->va, (unsigned long long)f->index,
                     (unsigned long long)(f->index << PAGE_SHIFT));
     /* COW: in a private mapping only an anonymous page mapped once may be writable. */
@@ -414,6 +415,10 @@ static int check_large_folios(struct check_ctx *c, uint64_t *anon_seen, uint64_t
                 *mappings += (uint64_t)precise;
             }
         }
+        /* The slot names its head back (the deferred-split shrinker and migration go by it). */
+        if (lf->head != head + 1)
+            return fail(c, "THP %#llx: its large_folio slot names head %#llx",
+                        (unsigned long long)head, (unsigned long long)lf->head - 1);
         int mm_sum = lf->mm_mapcount[0] + lf->mm_mapcount[1];
         if ((uint32_t)lf->entire_mapcount != pmds || lf->large_mapcount != (int)pmds + ptes ||
             lf->nr_mapped != subpages_mapped || (!lf->maybe_shared && mm_sum != lf->large_mapcount))

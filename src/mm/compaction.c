@@ -2,9 +2,10 @@
  * it (__alloc_pages_direct_compact -> try_to_compact_pages -> compact_zone).
  *
  * Per zone, a migrate scanner climbs from the zone's start a pageblock (2 MiB) at a time,
- * isolating movable 4 KiB pages (anonymous and page-cache pages on an LRU, unpinned), at most
- * COMPACT_CLUSTER_MAX at once; a free scanner comes down from the zone's end taking free pages
- * as migration targets; each isolated page is migrated (migrate.c) and its old frame freed,
+ * isolating movable folios (anonymous and page-cache 4 KiB pages on an LRU, and anonymous
+ * large folios smaller than the order asked, all unpinned: skip_isolation_on_order), until
+ * COMPACT_CLUSTER_MAX pages are isolated; a free scanner comes down from the zone's end taking free
+ * pages as migration targets; each isolated page is migrated (migrate.c) and its old frame freed,
  * merging with its free buddies. Compaction succeeds as soon as the zone has a free block of
  * the order asked, at a pageblock boundary of the migrate scanner (__compact_finished), and
  * completes (fails) when the scanners meet. Where the scanners stopped is kept per zone
@@ -19,7 +20,7 @@
  *
  * Departures, on purpose: pages carry no migratetype and pageblocks no skip hints, so the
  * scanners are the linear ones (no fast_find_migrateblock / fast_isolate_freepages) and every
- * pageblock is a candidate source; large folios (THPs, mTHPs) are never migrated. The work is
+ * pageblock is a candidate source; page-cache large folios are not migrated. The work is
  * charged to the simulated clock with the costs of cost.h.
  */
 #include "mm/sim_internal.h"
@@ -45,9 +46,10 @@ struct compact_control {
     bool direct;     /* an allocation's own (not kcompactd's) */
     bool whole_zone; /* started at both ends */
     uint64_t migrate_pfn;
-    uint64_t free_block, free_next; /* the free scanner: its pageblock and next pfn in it */
-    uint64_t migrate[COMPACT_CLUSTER_MAX];
-    unsigned nr_migrate;
+    uint64_t free_block, free_next;        /* the free scanner: its pageblock and next pfn in it */
+    uint64_t migrate[COMPACT_CLUSTER_MAX]; /* isolated folios' heads */
+    unsigned nr_migrate;                   /* folios */
+    uint64_t nr_pages;                     /* their pages (cc->nr_migratepages) */
     uint64_t migrate_scanned, free_scanned;
 };
 
@@ -173,8 +175,9 @@ static enum compact_result compact_finished(struct compact_control *cc, struct z
     return zone_has_free_block(cc->zone, cc->order) ? COMPACT_SUCCESS : COMPACT_CONTINUE;
 }
 
-/* isolate_migratepages + isolate_migratepages_block over the migrate scanner's pageblock: up
- * to COMPACT_CLUSTER_MAX movable pages into cc->migrate; the scanner moves past what it saw. */
+/* isolate_migratepages + isolate_migratepages_block over the migrate scanner's pageblock:
+ * movable folios into cc->migrate until COMPACT_CLUSTER_MAX pages; the scanner moves past what
+ * it saw. */
 static void isolate_migratepages(struct compact_control *cc, struct zone_compact *zc)
 {
     struct vml_sim *sim = cc->sim;
@@ -186,6 +189,7 @@ static void isolate_migratepages(struct compact_control *cc, struct zone_compact
     uint64_t order_block = 1ull << cc->order;
     uint64_t next_skip = (pfn & ~(order_block - 1)) + order_block;
     cc->nr_migrate = 0;
+    cc->nr_pages = 0;
     while (pfn < end) {
         if (skip_on_failure && pfn >= next_skip) {
             if (cc->nr_migrate)
@@ -201,9 +205,12 @@ static void isolate_migratepages(struct compact_control *cc, struct zone_compact
             continue;
         }
         cc->migrate_scanned += span;
-        if (b.order == 0 && page_movable(sim, pfn)) {
-            cc->migrate[cc->nr_migrate++] = pfn++;
-            if (cc->nr_migrate == COMPACT_CLUSTER_MAX)
+        if ((b.order == 0 && page_movable(sim, pfn)) ||
+            (b.order > 0 && b.head == pfn && folio_movable_large(sim, pfn, cc->order))) {
+            cc->migrate[cc->nr_migrate++] = pfn;
+            cc->nr_pages += span;
+            pfn += span;
+            if (cc->nr_pages >= COMPACT_CLUSTER_MAX)
                 break;
             continue;
         }
@@ -212,6 +219,7 @@ static void isolate_migratepages(struct compact_control *cc, struct zone_compact
             continue;
         /* isolate_fail: the block cannot become free; what it isolated goes back. */
         cc->nr_migrate = 0;
+        cc->nr_pages = 0;
         if (pfn < next_skip)
             pfn = next_skip;
         next_skip += order_block;
@@ -223,58 +231,107 @@ static void isolate_migratepages(struct compact_control *cc, struct zone_compact
         zc->migrate_pfn[0] = cached;
     if (cc->migrate_pfn == end && cc->mode != COMPACT_ASYNC && cached > zc->migrate_pfn[1])
         zc->migrate_pfn[1] = cached;
-    sim->events[VML_VMSTAT_compact_isolated] += cc->nr_migrate;
+    sim->events[VML_VMSTAT_compact_isolated] += cc->nr_pages;
 }
 
-/* compaction_alloc -> isolate_freepages: the next free page below the zone's end and above the
- * migrate scanner's pageblock, pageblocks from the top down, pages from each one's start up.
- * False when the scanners met first. */
-static bool next_free_page(struct compact_control *cc, uint64_t *out)
+/* compaction_alloc -> isolate_freepages: the next free 2^order frames (aligned) below the
+ * zone's end and above the migrate scanner's pageblock, pageblocks from the top down, pages
+ * from each one's start up. False when there are none: for a single page the scanners have
+ * then met; for a large folio (compaction_alloc finding no free block of its order after one
+ * isolate_freepages round) the search looked at the free scanner's pageblock and the one
+ * below only, and the free scanner stays where it was. */
+static bool next_free_page(struct compact_control *cc, unsigned order, uint64_t *out)
 {
     struct vml_sim *sim = cc->sim;
     uint64_t low = pageblock_start(cc->migrate_pfn) + PAGEBLOCK_PAGES;
-    while (cc->free_block >= low && cc->free_block >= pageblock_start(cc->zone->start)) {
-        uint64_t end = cc->free_block + PAGEBLOCK_PAGES;
+    uint64_t block = cc->free_block, next = cc->free_next;
+    unsigned blocks = 0;
+    while (block >= low && block >= pageblock_start(cc->zone->start) &&
+           (order == 0 || blocks++ < 2)) {
+        uint64_t end = block + PAGEBLOCK_PAGES;
         if (end > cc->zone->end)
             end = cc->zone->end;
-        uint64_t pfn = cc->free_next < cc->zone->start ? cc->zone->start : cc->free_next;
+        uint64_t pfn = next < cc->zone->start ? cc->zone->start : next;
         while (pfn < end) {
             struct phys_block b;
             phys_block_at(sim->phys, pfn, &b);
             cc->free_scanned++;
-            if (b.free) {
-                cc->free_next = pfn + 1;
-                *out = pfn;
+            uint64_t size = 1ull << order, at = (pfn + size - 1) & ~(size - 1);
+            if (b.free && b.order >= order && at + size <= b.head + (1ull << b.order)) {
+                cc->free_block = block;
+                cc->free_next = at + size;
+                *out = at;
                 return true;
             }
             pfn = b.head + (1ull << b.order);
         }
-        if (cc->free_block < PAGEBLOCK_PAGES)
+        if (block < PAGEBLOCK_PAGES)
             break;
-        cc->free_block -= PAGEBLOCK_PAGES;
-        cc->free_next = cc->free_block;
+        block -= PAGEBLOCK_PAGES;
+        next = block;
     }
-    cc->free_block = pageblock_start(cc->migrate_pfn); /* met */
+    if (order == 0)
+        cc->free_block = pageblock_start(cc->migrate_pfn); /* met */
     return false;
 }
 
-/* migrate_pages over the isolated list; false when the free scanner ran out (-ENOMEM). */
+/* Migrates one order-0 page to the next free page: false when there is none. */
+static bool migrate_small(struct compact_control *cc, uint64_t old, bool *failed)
+{
+    struct vml_sim *sim = cc->sim;
+    uint64_t target;
+    if (!next_free_page(cc, 0, &target))
+        return false;
+    if (phys_take_free(sim->phys, target, 0, (enum vml_frame_use)sim_frame(sim, old)->use) != 0)
+        return false;
+    sim->events[VML_VMSTAT_compact_isolated]++;
+    sim_charge(sim, COST_MIGRATE_PAGE_NS);
+    if (migrate_page(sim, old, target) != 0) {
+        vml_phys_free(sim->phys, target, 0);
+        sim->events[VML_VMSTAT_pgmigrate_fail]++;
+        *failed = true;
+    }
+    return true;
+}
+
+/* migrate_pages over the isolated list; false when the free scanner ran out (-ENOMEM). A large
+ * folio with no free block of its order is split (migrate_pages_batch: try_split_folio on
+ * -ENOMEM, counted failed once) and its pages migrated one by one. */
 static bool migrate_isolated(struct compact_control *cc, bool *failed)
 {
     struct vml_sim *sim = cc->sim;
     *failed = false;
     for (unsigned i = 0; i < cc->nr_migrate; i++) {
         uint64_t old = cc->migrate[i], target;
-        if (!next_free_page(cc, &target))
-            return false;
         const struct frame *of = sim_frame(sim, old);
-        if (phys_take_free(sim->phys, target, (enum vml_frame_use)of->use) != 0)
+        unsigned order = of->order;
+        if (order == 0) {
+            if (!migrate_small(cc, old, failed))
+                return false;
+            continue;
+        }
+        uint64_t nr = 1ull << order;
+        if (!next_free_page(cc, order, &target)) {
+            sim->events[VML_VMSTAT_pgmigrate_fail] += nr;
+            if (of->flags & PGF_MLOCKED) {
+                *failed = true; /* not split here: it stays, the block with it */
+                continue;
+            }
+            folio_split(sim, old);
+            for (uint64_t k = 0; k < nr; k++) {
+                const struct frame *f = sim_frame(sim, old + k);
+                if ((f->flags & PGF_HEAD) && f->refcount > 0 && !migrate_small(cc, old + k, failed))
+                    return false;
+            }
+            continue;
+        }
+        if (phys_take_free(sim->phys, target, order, (enum vml_frame_use)of->use) != 0)
             return false;
-        sim->events[VML_VMSTAT_compact_isolated]++;
-        sim_charge(sim, COST_MIGRATE_PAGE_NS);
-        if (migrate_page(sim, old, target) != 0) {
-            vml_phys_free(sim->phys, target, 0);
-            sim->events[VML_VMSTAT_pgmigrate_fail]++;
+        sim->events[VML_VMSTAT_compact_isolated] += nr;
+        sim_charge(sim, (uint64_t)COST_MIGRATE_PAGE_NS << order);
+        if (migrate_folio_large(sim, old, target) != 0) {
+            vml_phys_free(sim->phys, target, order);
+            sim->events[VML_VMSTAT_pgmigrate_fail] += nr;
             *failed = true;
         }
     }

@@ -1,5 +1,7 @@
-/* mm/migrate.c: moving a small folio to another frame, as compaction asks (migrate_pages with
- * one order-0 folio: migrate_folio_unmap, move_to_new_folio, remove_migration_ptes).
+/* mm/migrate.c: moving a folio to other frames, as compaction asks (migrate_pages:
+ * migrate_folio_unmap, move_to_new_folio, remove_migration_ptes): an order-0 anonymous or
+ * page-cache page, or an anonymous large folio mapped by PTEs (an mTHP; 6.18 compaction
+ * migrates folios smaller than the order it works for).
  *
  * The simulated kernel keeps no reverse map beside the page tables; the walk finds a page's
  * mappings the way rmap_walk's interval trees would answer: an anonymous page lives at the
@@ -17,11 +19,11 @@ struct rmap_hit {
     uint64_t va;
 };
 
-/* Every PTE mapping pfn (rmap_walk), up to cap; the count found. */
-static size_t rmap_collect(const struct vml_sim *sim, uint64_t pfn, struct rmap_hit *hits,
-                           size_t cap)
+/* Every PTE mapping pfn (rmap_walk), up to cap; the count found. f is the folio's head, index
+ * the page's own index (the head's plus its offset in the folio). */
+static size_t rmap_collect(const struct vml_sim *sim, const struct frame *f, uint64_t pfn,
+                           uint64_t index, struct rmap_hit *hits, size_t cap)
 {
-    const struct frame *f = sim_frame(sim, pfn);
     const struct sim_file *file =
         (f->flags & PGF_CACHE) ? sim_file(sim, (int)(f->mapping - 1)) : NULL;
     size_t n = 0;
@@ -32,7 +34,7 @@ static size_t rmap_collect(const struct vml_sim *sim, uint64_t pfn, struct rmap_
         struct sim_mm *mm = t->mm;
         struct vml_pt_leaf leaf;
         if (!file) {
-            uint64_t va = f->index << PAGE_SHIFT;
+            uint64_t va = index << PAGE_SHIFT;
             const struct vma *v = vma_find(mm->vmas, va);
             if (v && v->start <= va && vml_pt_lookup(mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
                 vml_pte_pfn(leaf.entry) == pfn) {
@@ -43,9 +45,9 @@ static size_t rmap_collect(const struct vml_sim *sim, uint64_t pfn, struct rmap_
             continue;
         }
         for (const struct vma *v = vma_first(mm->vmas); v; v = vma_next(v)) {
-            if (v->file != file || f->index < v->pgoff || f->index - v->pgoff >= vma_pages(v))
+            if (v->file != file || index < v->pgoff || index - v->pgoff >= vma_pages(v))
                 continue;
-            uint64_t va = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
+            uint64_t va = v->start + ((index - v->pgoff) << PAGE_SHIFT);
             if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
                 vml_pte_pfn(leaf.entry) == pfn) {
                 if (n < cap)
@@ -75,7 +77,7 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
 {
     struct rmap_hit hits[MIGRATE_MAX_MAPS];
     struct frame *of = sim_frame(sim, old);
-    size_t n = rmap_collect(sim, old, hits, MIGRATE_MAX_MAPS);
+    size_t n = rmap_collect(sim, of, old, of->index, hits, MIGRATE_MAX_MAPS);
     if (n != (size_t)of->mapcount || n > MIGRATE_MAX_MAPS)
         return VML_EAGAIN; /* try_to_migrate left mappings behind: the folio stays */
     for (size_t i = 0; i < n; i++) {
@@ -109,5 +111,63 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
     of->mapping = of->index = of->priv = 0;
     vml_phys_free(sim->phys, old, 0);
     sim->events[VML_VMSTAT_pgmigrate_success]++;
+    return 0;
+}
+
+bool folio_movable_large(const struct vml_sim *sim, uint64_t head, unsigned below)
+{
+    const struct frame *f = sim_frame(sim, head);
+    const struct large_folio *lf = folio_large(sim, f);
+    /* skip_isolation_on_order: only folios smaller than the order compaction works for; the
+     * pin test against every mapping, and PMD mappings (THPs) are never migrated here. */
+    return lf && (f->flags & PGF_HEAD) && (f->flags & PGF_ANON) && f->order < below &&
+           !lf->entire_mapcount && lf->large_mapcount > 0 && f->refcount == lf->large_mapcount;
+}
+
+int migrate_folio_large(struct vml_sim *sim, uint64_t old, uint64_t new)
+{
+    struct frame *oh = sim_frame(sim, old);
+    uint64_t nr = 1ull << oh->order;
+    /* try_to_migrate: every subpage's mappings first; a folio with one not found stays. */
+    size_t total = 0;
+    for (uint64_t i = 0; i < nr; i++) {
+        const struct frame *sf = sim_frame(sim, old + i);
+        struct rmap_hit hits[MIGRATE_MAX_MAPS];
+        size_t n = rmap_collect(sim, oh, old + i, oh->index + i, hits, MIGRATE_MAX_MAPS);
+        if (n != (size_t)sf->mapcount || n > MIGRATE_MAX_MAPS)
+            return VML_EAGAIN;
+        total += n;
+    }
+    if (total != (size_t)folio_large(sim, oh)->large_mapcount)
+        return VML_EAGAIN;
+    for (uint64_t i = 0; i < nr; i++) {
+        struct rmap_hit hits[MIGRATE_MAX_MAPS];
+        size_t n = rmap_collect(sim, oh, old + i, oh->index + i, hits, MIGRATE_MAX_MAPS);
+        for (size_t k = 0; k < n; k++) {
+            int r = vml_pt_remap(hits[k].mm->pt, hits[k].va, new + i);
+            if (r)
+                return r;
+            sim_flush_range(sim, hits[k].mm, hits[k].va, hits[k].va + PAGE_SIZE);
+        }
+        struct frame *of = sim_frame(sim, old + i), *nf = sim_frame(sim, new + i);
+        nf->mapcount = of->mapcount;
+        of->mapcount = 0;
+    }
+    /* The folio's state moves to the new head; its large_folio slot follows (aux2). */
+    struct frame *nh = sim_frame(sim, new);
+    nh->flags = (nh->flags & PGF_HW_MASK) | (oh->flags & ~PGF_HW_MASK);
+    nh->refcount = oh->refcount;
+    nh->aux = oh->aux;
+    nh->aux2 = oh->aux2;
+    nh->mapping = oh->mapping;
+    nh->index = oh->index;
+    nh->priv = oh->priv;
+    folio_large(sim, nh)->head = new + 1;
+    oh->flags &= PGF_HW_MASK;
+    oh->refcount = 0;
+    oh->aux = oh->aux2 = 0;
+    oh->mapping = oh->index = oh->priv = 0;
+    vml_phys_free(sim->phys, old, (unsigned)sim_frame(sim, old)->order);
+    sim->events[VML_VMSTAT_pgmigrate_success] += nr;
     return 0;
 }

@@ -332,7 +332,7 @@ void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t 
 /* split_folio_to_list for a folio no PMD maps: each page becomes a folio of its own that its
  * PTEs keep (refcount = its mapcount), on the folio's LRU list; the pages no PTE maps are
  * freed. Returns those. */
-static uint64_t folio_split_pages(struct vml_sim *sim, uint64_t head)
+uint64_t folio_split(struct vml_sim *sim, uint64_t head)
 {
     struct frame *h = sim_frame(sim, head);
     struct large_folio *lf = folio_large(sim, h);
@@ -384,7 +384,7 @@ uint64_t deferred_split_shrink(struct vml_sim *sim)
         const struct frame *h = sim_frame(sim, lf->head - 1);
         if (h->flags & PGF_MLOCKED)
             continue;
-        freed += folio_split_pages(sim, lf->head - 1);
+        freed += folio_split(sim, lf->head - 1);
     }
     return freed;
 }

@@ -298,6 +298,11 @@ bool page_movable(const struct vml_sim *sim, uint64_t pfn);
 /* Moves the page at old to the free frame new (taken for it): every mapping, the page-cache
  * slot and the page's state; old is freed. VML_EAGAIN when not every mapping was found. */
 int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new);
+/* Whether compaction working for order below may migrate the large folio headed at head: an
+ * anonymous folio of a smaller order, mapped by PTEs only, unpinned. */
+bool folio_movable_large(const struct vml_sim *sim, uint64_t head, unsigned below);
+/* migrate_page for such a folio: new heads a free block of the same order taken for it. */
+int migrate_folio_large(struct vml_sim *sim, uint64_t old, uint64_t new);
 /* A zone's watermarks, pages (__setup_per_zone_wmarks; sim_view.c). */
 void zone_watermarks(const struct vml_sim *sim, unsigned node, unsigned zone, uint64_t *min,
                      uint64_t *low, uint64_t *high);
@@ -403,6 +408,10 @@ bool folio_mapped_by_one_mm(const struct vml_sim *sim, const struct frame *head,
  * is split into 4 KiB pages and its unmapped pages are freed (thp_split_page, stats split).
  * Returns the pages freed. */
 uint64_t deferred_split_shrink(struct vml_sim *sim);
+/* split_folio for an anonymous large folio mapped by PTEs only, not mlocked: its pages become
+ * 4 KiB folios with its state (stats split, thp_split_page for a THP), the unmapped ones freed.
+ * Returns the pages freed. */
+uint64_t folio_split(struct vml_sim *sim, uint64_t head);
 /* deferred_split_folio: a large folio left partly mapped is queued (counted once). */
 void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */

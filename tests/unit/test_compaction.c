@@ -7,11 +7,16 @@
  * independent reference of mm/compaction.c's rules for an asynchronous direct compaction of
  * order 9, computed from the free lists and the frames before the fault:
  *   - the migrate scanner walks DMA32's pageblocks from the zone's start; in each, it
- *     isolates movable pages (mapped anonymous 4 KiB pages) and migrates them every 32
- *     (COMPACT_CLUSTER_MAX); at a page that cannot move it drops what it isolated since the
- *     last batch and gives up the block (skip_on_failure); a block it gets through is free;
+ *     isolates movable folios (mapped anonymous 4 KiB pages, and anonymous large folios below
+ *     order 9: the 64 kB mTHPs f faults) and migrates them once 32 pages or more are
+ *     isolated (COMPACT_CLUSTER_MAX); at a page that cannot move it drops what it isolated
+ *     since the last batch and gives up the block (skip_on_failure); a block it gets through
+ *     is free;
  *   - so the pages migrated are the 32-batches done in the blocks given up, plus every used
- *     page of the first block holding movable pages only, and the THP lands on that block.
+ *     page of the first block holding movable pages only, and the THP lands on that block;
+ *   - no free block of 64 kB is left anywhere, so each mTHP it isolates is split and its
+ *     pages migrated one by one (migrate_pages_batch: try_split_folio on -ENOMEM), counted
+ *     once as failed (pgmigrate_fail += 16) and once each as migrated.
  * Seeds are fixed and printed on failure.
  */
 #include <setjmp.h>
@@ -45,7 +50,7 @@ static int teardown(void **state)
 }
 
 /* 64 MiB, one node: DMA is pfns [0, 4096), DMA32 [4096, 16384), 24 pageblocks. */
-static struct vml_sim *new_sim(const char *enabled, const char *defrag)
+static struct vml_sim *new_sim(const char *enabled, const char *defrag, bool mthp)
 {
     struct vml_sim_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -58,8 +63,10 @@ static struct vml_sim *new_sim(const char *enabled, const char *defrag)
     cfg.paging = 4;
     struct vml_thp_settings s;
     vml_thp_defaults(&s);
-    const char *kv[] = { "enabled", enabled, "defrag", defrag };
-    for (size_t i = 0; i < 4; i += 2) {
+    const char *kv[] = {
+        "enabled", enabled, "defrag", defrag, "hugepages-64kB/enabled", mthp ? "always" : "never"
+    };
+    for (size_t i = 0; i < 6; i += 2) {
         int f = vml_thp_find(kv[i]);
         assert_true(f >= 0);
         assert_int_equal(vml_thp_store(&s, (size_t)f, kv[i + 1], strlen(kv[i + 1]), &d), 0);
@@ -103,7 +110,14 @@ static bool free_block_at_least(const struct vml_sim *sim, unsigned order)
     return false;
 }
 
-static uint64_t rng;
+static uint64_t nr_anon_64k(const struct vml_sim *sim)
+{
+    struct vml_thp_stats st;
+    assert_int_equal(vml_sim_thp_stats(sim, 4, &st), 0);
+    return st.nr_anon;
+}
+
+static uint64_t rng, n_mthp;
 static uint64_t next_rand(void)
 {
     rng ^= rng << 13;
@@ -128,6 +142,18 @@ static int fragment(struct vml_sim *sim, uint64_t seed, uint64_t run)
         assert_int_equal(
             vml_sim_touch(sim, e, eb + k * 2 * MB, eb + k * 2 * MB + run * PG, PG, VML_WRITE, &res),
             0);
+    /* f: a 1 MiB region (too small for a PMD THP) in 64 kB mTHPs of order 4, one per aligned
+     * 64 kB inside it (alloc_anon_folio), 4 KiB pages at the unaligned ends. */
+    int f;
+    uint64_t fb;
+    assert_int_equal(vml_sim_spawn(sim, "f", &f), 0);
+    assert_int_equal(vml_sim_mmap(sim, f, 0, 1 * MB, RW, ANON, -1, 0, &fb), 0);
+    assert_int_equal(vml_sim_touch(sim, f, fb, fb + 1 * MB, PG, VML_WRITE, &res), 0);
+    uint64_t k64 = 64 * 1024;
+    n_mthp = ((fb + 1 * MB) / k64) - (fb + k64 - 1) / k64;
+    if (vml_sim_thp(sim)->size_enabled[4] == VML_MTHP_NEVER)
+        n_mthp = 0; /* without 64 kB mTHPs f has 4 KiB pages */
+    assert_int_equal(nr_anon_64k(sim), n_mthp);
     assert_int_equal(vml_sim_spawn(sim, "a", &a), 0);
     assert_int_equal(vml_sim_mmap(sim, a, 0, 36 * MB, RW, ANON, -1, 0, &base), 0);
     assert_int_equal(vml_sim_madvise(sim, a, base, 36 * MB, VML_MADV_NOHUGEPAGE), 0);
@@ -140,7 +166,9 @@ static int fragment(struct vml_sim *sim, uint64_t seed, uint64_t run)
     assert_int_equal(vml_sim_spawn(sim, "c", &c), 0);
     assert_int_equal(vml_sim_mmap(sim, c, 0, 16 * MB, RW, ANON, -1, 0, &fill), 0);
     assert_int_equal(vml_sim_madvise(sim, c, fill, 16 * MB, VML_MADV_NOHUGEPAGE), 0);
-    for (uint64_t p = fill; free_block_at_least(sim, 9); p += PG) {
+    /* c takes memory until no free block of 64 kB is left (so no 2 MiB one either): an mTHP
+     * the scanner isolates then finds no free block of its order, and is split. */
+    for (uint64_t p = fill; free_block_at_least(sim, 4); p += PG) {
         assert_true(p < fill + 16 * MB);
         assert_int_equal(vml_sim_touch(sim, c, p, p + PG, PG, VML_WRITE, &res), 0);
     }
@@ -174,31 +202,42 @@ static void map_free(const struct vml_sim *sim)
     }
 }
 
-/* The reference: pages the compaction of DMA32 migrates, and the pageblock it frees. */
-static void reference(const struct vml_sim *sim, uint64_t *migrated, uint64_t *block)
+/* The reference: pages the compaction of DMA32 migrates, the pageblock it frees, and how many
+ * large folios it migrates. */
+static void reference(const struct vml_sim *sim, uint64_t *migrated, uint64_t *block,
+                      uint64_t *large)
 {
     map_free(sim);
     const struct phys_zone *z = &sim->phys->nodes[0].zones[VML_ZONE_DMA32];
-    *migrated = 0;
+    *migrated = *large = 0;
     for (uint64_t blk = z->start; blk < z->end; blk += 512) {
-        uint64_t batch = 0, used = 0;
+        uint64_t batch = 0, batch_large = 0;
         bool ok = true;
         for (uint64_t pfn = blk; pfn < blk + 512 && ok; pfn++) {
             if (free_map[pfn])
                 continue;
             const struct frame *f = phys_frame(sim->phys, pfn);
-            used++;
-            if (f->use == VML_USE_ANON && f->mapcount > 0 && !(f->flags & PGF_LARGE)) {
-                if (++batch == 32) {
-                    *migrated += 32;
-                    batch = 0;
-                }
-            } else {
+            uint64_t n = 0;
+            if (f->flags & PGF_LARGE) /* a large folio's head: the mTHPs are below order 9 */
+                n = f->order < 9 ? 1ull << f->order : 0;
+            else if (f->use == VML_USE_ANON && f->mapcount > 0)
+                n = 1;
+            if (!n) {
                 ok = false;
+                break;
+            }
+            batch += n;
+            batch_large += n > 1;
+            pfn += n - 1;
+            if (batch >= 32) {
+                *migrated += batch;
+                *large += batch_large;
+                batch = batch_large = 0;
             }
         }
         if (ok) {
             *migrated += batch;
+            *large += batch_large;
             *block = blk;
             return;
         }
@@ -219,21 +258,29 @@ static void test_reference(void **state)
     /* Runs of 20..120 pages put e's page tables at every kind of offset in the low
      * pageblocks, so that some scan gives up a block after one or more 32-page batches. */
     static const uint64_t seeds[] = { 1, 7, 42, 1234 };
+    uint64_t large_moved = 0;
     for (size_t i = 0; i < 21; i++) {
         uint64_t seed = seeds[i % 4], run = 20 + 5 * i;
         print_message("seed %llu run %llu\n", (unsigned long long)seed, (unsigned long long)run);
-        struct vml_sim *sim = new_sim("always", "always");
+        struct vml_sim *sim = new_sim("always", "always", true);
         int b = fragment(sim, seed, run);
-        uint64_t want_migrated, want_block;
-        reference(sim, &want_migrated, &want_block);
+        uint64_t want_migrated = 0, want_block = 0, want_large = 0;
+        reference(sim, &want_migrated, &want_block, &want_large);
+        large_moved += want_large;
         uint64_t b_rss = rss_kb(sim, b);
         int d;
         uint64_t addr;
         struct vml_sim_access res;
         assert_int_equal(vml_sim_spawn(sim, "d", &d), 0);
         assert_int_equal(vml_sim_mmap(sim, d, 0, 2 * MB, RW, ANON, -1, 0, &addr), 0);
+        struct vml_thp_stats st0, st1;
+        assert_int_equal(vml_sim_thp_stats(sim, 4, &st0), 0);
         assert_int_equal(vml_sim_touch(sim, d, addr, addr + PG, PG, VML_WRITE, &res), 0);
+        assert_int_equal(vml_sim_thp_stats(sim, 4, &st1), 0);
         check(sim);
+        assert_int_equal(vmstat(sim, VML_VMSTAT_pgmigrate_fail), 16 * want_large);
+        assert_int_equal(st1.ev[VML_THP_STAT_split] - st0.ev[VML_THP_STAT_split], want_large);
+        assert_int_equal(st1.nr_anon, n_mthp - want_large);
         assert_int_equal(vmstat(sim, VML_VMSTAT_compact_stall), 1);
         assert_int_equal(vmstat(sim, VML_VMSTAT_compact_success), 1);
         assert_int_equal(vmstat(sim, VML_VMSTAT_thp_fault_alloc), 1);
@@ -254,6 +301,53 @@ static void test_reference(void **state)
         }
         teardown(NULL);
     }
+    /* Some layouts put f's mTHPs where the scanner migrates them. */
+    assert_true(large_moved > 0);
+}
+
+/* migrate_folio_large by itself: a 64 kB mTHP moved to a free 64 kB block keeps its state and
+ * its mappings, now to the new frames (each PTE, in both processes after a fork). */
+static void test_migrate_large(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim("always", "madvise", true);
+    int f, g;
+    uint64_t fb;
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_spawn(sim, "f", &f), 0);
+    assert_int_equal(vml_sim_mmap(sim, f, 0, 1 * MB, RW, ANON, -1, 0, &fb), 0);
+    uint64_t va = (fb + 64 * 1024 - 1) & ~(64 * 1024 - 1); /* an aligned 64 kB inside */
+    assert_int_equal(vml_sim_touch(sim, f, va, va + 64 * 1024, PG, VML_WRITE, &res), 0);
+    assert_int_equal(nr_anon_64k(sim), 1);
+    assert_int_equal(vml_sim_fork(sim, f, &g), 0);
+    uint64_t old = pfn_at(sim, f, va);
+    assert_int_equal(old & 15, 0);
+    /* A free 64 kB block: the head of the zone's first free list of order 4 or more. */
+    const struct phys_zone *z = &sim->phys->nodes[0].zones[VML_ZONE_DMA32];
+    unsigned o = 4;
+    while (z->free_area[o].nr_free == 0)
+        o++;
+    uint64_t target = z->free_area[o].head;
+    uint64_t rss_f = rss_kb(sim, f), rss_g = rss_kb(sim, g);
+    assert_int_equal(phys_take_free(sim->phys, target, 4, VML_USE_ANON), 0);
+    assert_int_equal(migrate_folio_large(sim, old, target), 0);
+    check(sim);
+    for (uint64_t i = 0; i < 16; i++) {
+        assert_int_equal(pfn_at(sim, f, va + i * PG), target + i);
+        assert_int_equal(pfn_at(sim, g, va + i * PG), target + i);
+    }
+    assert_int_equal(nr_anon_64k(sim), 1);
+    assert_int_equal(vmstat(sim, VML_VMSTAT_pgmigrate_success), 16);
+    assert_int_equal(rss_kb(sim, f), rss_f);
+    assert_int_equal(rss_kb(sim, g), rss_g);
+    map_free(sim);
+    for (uint64_t i = 0; i < 16; i++)
+        assert_true(free_map[old + i]); /* the old block went back */
+    /* COW still works on the moved folio: g's write copies one page. */
+    assert_int_equal(vml_sim_touch(sim, g, va, va + PG, PG, VML_WRITE, &res), 0);
+    check(sim);
+    assert_true(pfn_at(sim, g, va) != target);
+    assert_int_equal(pfn_at(sim, f, va), target);
 }
 
 /* One THP fault on the fragmented machine under each defrag mode, in a plain and in a
@@ -270,7 +364,7 @@ static void test_defrag_modes(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         print_message("defrag=%s madvised=%d\n", cases[i].defrag, cases[i].madvised);
-        struct vml_sim *sim = new_sim("always", cases[i].defrag);
+        struct vml_sim *sim = new_sim("always", cases[i].defrag, false);
         fragment(sim, 3, 60);
         int d;
         uint64_t addr;
@@ -302,7 +396,7 @@ static void test_collapse_gfp(void **state)
 {
     (void)state;
     for (int k = 0; k < 2; k++) {
-        struct vml_sim *sim = new_sim("madvise", "never");
+        struct vml_sim *sim = new_sim("madvise", "never", false);
         fragment(sim, 5, 60);
         int f = vml_thp_find("khugepaged/defrag");
         struct vml_diag dg = { 0 };
@@ -321,7 +415,7 @@ static void test_collapse_gfp(void **state)
         assert_int_equal(vmstat(sim, VML_VMSTAT_thp_collapse_alloc_failed), !k);
         teardown(NULL);
     }
-    struct vml_sim *sim = new_sim("madvise", "never");
+    struct vml_sim *sim = new_sim("madvise", "never", false);
     fragment(sim, 5, 60);
     int d;
     uint64_t addr;
@@ -341,6 +435,7 @@ int main(void)
         cmocka_unit_test_teardown(test_reference, teardown),
         cmocka_unit_test_teardown(test_defrag_modes, teardown),
         cmocka_unit_test_teardown(test_collapse_gfp, teardown),
+        cmocka_unit_test_teardown(test_migrate_large, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
