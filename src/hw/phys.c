@@ -735,7 +735,7 @@ void phys_block_at(const struct vml_phys *phys, uint64_t pfn, struct phys_block 
         *out = (struct phys_block){ .head = h, .order = f->order, .free = f->flags & PGF_BUDDY };
         return;
     }
-    assert(!"pfn in no block");
+    assert(0 && "pfn in no block");
     *out = (struct phys_block){ .head = pfn, .order = 0, .free = false };
 }
 
