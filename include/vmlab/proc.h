@@ -104,7 +104,27 @@ struct vml_vmstat {
 /* The key of an item ("pgfault"), or NULL for a value out of range. */
 const char *vml_vmstat_name(enum vml_vmstat_item item);
 
+/* vmlab's own per-process fault record (`show P faults`; no kernel file): the faults a process
+ * took and how long the timed ones took, in ns, with a histogram by powers of two (bucket k:
+ * [2^k, 2^(k+1)) ns). The simulator times every fault by its cost model and knows which ran
+ * direct compaction (has_stalls); the Linux backend times the faults of its accesses. */
+#define VML_FAULT_LAT_BUCKETS 32
+struct vml_fault_record {
+    uint64_t faults, major;
+    uint64_t timed; /* faults whose time is in the figures below */
+    uint64_t total_ns, max_ns, max_addr;
+    bool has_stalls;           /* the next two are known */
+    uint64_t stalls, stall_ns; /* faults that ran direct compaction, and its share */
+    uint64_t hist[VML_FAULT_LAT_BUCKETS];
+    const char *note; /* a last comment line, or NULL */
+};
+/* Adds one fault of ns at addr to r's timing (not to its counts). */
+void vml_fault_record_add(struct vml_fault_record *r, uint64_t ns, uint64_t addr);
+/* Adds b's timing to a's (counts too). */
+void vml_fault_record_merge(struct vml_fault_record *a, const struct vml_fault_record *b);
+
 /* Each formatter appends to out and returns 0, or VML_EHOST if the host ran out of memory. */
+int vml_proc_format_faults(const struct vml_fault_record *r, struct vml_text *out);
 int vml_proc_format_meminfo(const struct vml_meminfo *m, struct vml_text *out);
 int vml_proc_format_maps_line(const struct vml_vma_header *h, struct vml_text *out);
 int vml_proc_format_smaps(const struct vml_smaps *s, struct vml_text *out);

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmlab/proc.h"
+
 #include "vmlab/sim.h"
 
 #define AG_ACCESS_MAX 8192 /* addresses per AG_ACCESS packet */
@@ -69,8 +71,10 @@ struct agent_rep {
     int32_t signo, fault_code; /* AG_DEATH: the signal, its si_code and si_addr */
     uint64_t fault_addr;
     uint64_t minflt, majflt; /* page faults the request's operation took (getrusage) */
-    uint32_t setup;          /* hello: AG_SETUP_* */
-    char why[120];           /* hello: what could not be set up, and why */
+    /* touch, access: each access that faulted, timed (faults counted only) */
+    struct vml_fault_record lat;
+    uint32_t setup; /* hello: AG_SETUP_* */
+    char why[120];  /* hello: what could not be set up, and why */
 };
 
 /* Runs an agent's request loop on sock; never returns. A new agent (first) records its own

@@ -40,10 +40,11 @@ struct agent {
     int sock;
     bool alive;
     struct vml_sim_death death;
-    uint32_t setup;          /* AG_SETUP_*: how its scenario memory is laid out */
-    char why[120];           /* what of that could not be done */
-    bool used_brk;           /* the scenario moved its break */
-    uint64_t minflt, majflt; /* page faults of the operations it made */
+    uint32_t setup;              /* AG_SETUP_*: how its scenario memory is laid out */
+    char why[120];               /* what of that could not be done */
+    bool used_brk;               /* the scenario moved its break */
+    uint64_t minflt, majflt;     /* page faults of the operations it made */
+    struct vml_fault_record lat; /* the timed faults of its accesses */
     /* Its own memory (the runtime's: vmlab's program, libraries, stack and heap) as status,
      * statm and maps showed it when it was created: expect leaves it out (own_text). */
     struct vml_text own[N_OWN];
@@ -247,6 +248,7 @@ static int call_data(struct agent *a, const struct agent_req *q, const void *dat
         memcpy(fd, CMSG_DATA(c), sizeof(int));
     a->minflt += p->minflt;
     a->majflt += p->majflt;
+    vml_fault_record_merge(&a->lat, &p->lat);
     if (p->status == AG_DEATH) {
         bury(a, p);
         return 0;
@@ -938,11 +940,12 @@ static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         struct agent *a = agent_of(ctx, pid);
         if (!a || !a->alive)
             return VML_ENOENT;
-        text_printf(out,
-                    "Faults:\t%llu\nFaults_major:\t%llu\n# latency: modelled by the simulator "
-                    "only (vmlab run without --on linux)\n",
-                    (unsigned long long)(a->minflt + a->majflt), (unsigned long long)a->majflt);
-        return text_status(out);
+        struct vml_fault_record r = a->lat;
+        r.faults = a->minflt + a->majflt;
+        r.major = a->majflt;
+        r.note = "measured: the faults of touch and replay accesses, each timed; faults of "
+                 "other operations (populate, mlock, read) are counted, not timed";
+        return vml_proc_format_faults(&r, out);
     }
     if (f == VML_PROCFILE_NUMASTAT) {
         snprintf(msg, VML_BACKEND_MSG,

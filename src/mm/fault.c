@@ -373,19 +373,10 @@ static struct vma *expand_stack(struct vml_sim *sim, struct sim_mm *mm, uint64_t
 /* The fault's time (cost.h) into the task's latency record; the clock moves on by it. */
 static void fault_done(struct vml_sim *sim, struct sim_task *t, uint64_t va, uint64_t ns)
 {
-    struct fault_latency *l = &t->lat;
-    l->total_ns += ns;
-    if (ns > l->max_ns) {
-        l->max_ns = ns;
-        l->max_va = va;
-    }
-    unsigned b = 0;
-    while (b + 1 < FAULT_LAT_BUCKETS && ns >> (b + 1))
-        b++;
-    l->hist[b]++;
+    vml_fault_record_add(&t->lat, ns, va);
     if (sim->compacted) {
-        l->stalls++;
-        l->stall_ns += sim->compact_ns;
+        t->lat.stalls++;
+        t->lat.stall_ns += sim->compact_ns;
     }
     sim->now_ns = ns > UINT64_MAX - sim->now_ns ? UINT64_MAX : sim->now_ns + ns;
 }

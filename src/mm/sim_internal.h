@@ -112,15 +112,6 @@ struct zone_compact {
                                                      * _order_failed */
 };
 
-/* Fault latency of a task, in simulated ns (cost.h): what `show P faults` reports. */
-#define FAULT_LAT_BUCKETS 32 /* log2 buckets: [2^k, 2^(k+1)) ns */
-struct fault_latency {
-    uint64_t total_ns, max_ns, max_va;
-    uint64_t stalls;   /* faults that ran direct compaction */
-    uint64_t stall_ns; /* the compaction part of their time */
-    uint64_t hist[FAULT_LAT_BUCKETS];
-};
-
 /* Per-mm counters (include/linux/mm_types.h) and layout. */
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
@@ -160,8 +151,8 @@ struct sim_task {
     struct sim_mm *mm;
     int cpu; /* CPU it runs on, -1 none */
     uint64_t min_flt, maj_flt;
-    uint64_t folio_faults; /* faults on pages Linux holds in large folios (PGF_RA_LARGE) */
-    struct fault_latency lat;
+    uint64_t folio_faults;       /* faults on pages Linux holds in large folios (PGF_RA_LARGE) */
+    struct vml_fault_record lat; /* its faults' simulated time (cost.h): `show P faults` */
 };
 
 /* A timer on the simulated clock (clock.c): fn runs when the clock reaches when; it returns 0

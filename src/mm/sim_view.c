@@ -12,48 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A duration for people: ns, us, ms or s, three significant digits at most. */
-static void put_duration(struct vml_text *out, uint64_t ns)
-{
-    static const char *const units[] = { "ns", "us", "ms", "s" };
-    unsigned u = 0;
-    uint64_t scale = 1;
-    while (u < 3 && ns >= scale * 1000) {
-        scale *= 1000;
-        u++;
-    }
-    if (u == 0 || ns % scale == 0)
-        text_printf(out, "%llu %s", (unsigned long long)(ns / scale), units[u]);
-    else
-        text_printf(out, "%.3g %s", (double)ns / (double)scale, units[u]);
-}
-
 /* `faults`: vmlab's own per-process record (no such /proc file): the faults the process took
- * and the simulated time they took under the cost model (mm/cost.h), with the direct
- * compaction stalls among them and a histogram by powers of two. */
+ * and the simulated time they took under the cost model (mm/cost.h). */
 static int show_faults(const struct sim_task *t, struct vml_text *out)
 {
-    const struct fault_latency *l = &t->lat;
-    uint64_t n = t->min_flt + t->maj_flt;
-    text_printf(out,
-                "Faults:\t%llu\nFaults_major:\t%llu\nLatency_total_ns:\t%llu\n"
-                "Latency_mean_ns:\t%llu\nLatency_max_ns:\t%llu\nLatency_max_addr:\t0x%llx\n"
-                "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\n",
-                (unsigned long long)n, (unsigned long long)t->maj_flt,
-                (unsigned long long)l->total_ns, (unsigned long long)(n ? l->total_ns / n : 0),
-                (unsigned long long)l->max_ns, (unsigned long long)l->max_va,
-                (unsigned long long)l->stalls, (unsigned long long)l->stall_ns);
-    text_printf(out, "Latency histogram:\n");
-    for (unsigned b = 0; b < FAULT_LAT_BUCKETS; b++) {
-        if (!l->hist[b])
-            continue;
-        text_printf(out, "  ");
-        put_duration(out, 1ull << b);
-        text_printf(out, " .. ");
-        put_duration(out, 2ull << b);
-        text_printf(out, "\t%llu\n", (unsigned long long)l->hist[b]);
-    }
-    return text_status(out);
+    struct vml_fault_record r = t->lat;
+    r.faults = t->min_flt + t->maj_flt;
+    r.major = t->maj_flt;
+    r.has_stalls = true;
+    return vml_proc_format_faults(&r, out);
 }
 
 const char *vml_sim_file_name(enum vml_sim_file f)
