@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "mm/sim_internal.h"
+#include "sim_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <stdlib.h>
@@ -52,46 +53,11 @@ static int teardown(void **state)
 /* 64 MiB, one node: DMA is pfns [0, 4096), DMA32 [4096, 16384), 24 pageblocks. */
 static struct vml_sim *new_sim(const char *enabled, const char *defrag, bool mthp)
 {
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = 64 * MB;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
-        fail_msg("cpu: %s", d.msg);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
-    struct vml_thp_settings s;
-    vml_thp_defaults(&s);
     const char *kv[] = {
-        "enabled", enabled, "defrag", defrag, "hugepages-64kB/enabled", mthp ? "always" : "never"
+        "enabled", enabled, "defrag", defrag, "hugepages-64kB/enabled", mthp ? "always" : "never",
+        NULL
     };
-    for (size_t i = 0; i < 6; i += 2) {
-        int f = vml_thp_find(kv[i]);
-        assert_true(f >= 0);
-        assert_int_equal(vml_thp_store(&s, (size_t)f, kv[i + 1], strlen(kv[i + 1]), &d), 0);
-    }
-    cfg.thp = &s;
-    int r = vml_sim_create(&cfg, &live, &d);
-    if (r)
-        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
-    return live;
-}
-
-static void check(const struct vml_sim *sim)
-{
-    char why[512] = "";
-    int r = vml_sim_check(sim, why, sizeof(why));
-    if (r)
-        print_error("vml_sim_check: %s\n", why);
-    assert_int_equal(r, 0);
-}
-
-static uint64_t vmstat(const struct vml_sim *sim, enum vml_vmstat_item i)
-{
-    struct vml_vmstat v;
-    vml_sim_vmstat(sim, &v);
-    return v.v[i];
+    return live = fixture_sim(64 * MB, kv);
 }
 
 static uint64_t rss_kb(const struct vml_sim *sim, int pid)
@@ -174,7 +140,7 @@ static int fragment(struct vml_sim *sim, uint64_t seed, uint64_t run)
     }
     assert_int_equal(vml_sim_exit(sim, a), 0);
     assert_false(free_block_at_least(sim, 9));
-    check(sim);
+    fixture_check(sim);
     return b;
 }
 
@@ -277,14 +243,14 @@ static void test_reference(void **state)
         assert_int_equal(vml_sim_thp_stats(sim, 4, &st0), 0);
         assert_int_equal(vml_sim_touch(sim, d, addr, addr + PG, PG, VML_WRITE, &res), 0);
         assert_int_equal(vml_sim_thp_stats(sim, 4, &st1), 0);
-        check(sim);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_pgmigrate_fail), 16 * want_large);
+        fixture_check(sim);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_fail), 16 * want_large);
         assert_int_equal(st1.ev[VML_THP_STAT_split] - st0.ev[VML_THP_STAT_split], want_large);
         assert_int_equal(st1.nr_anon, n_mthp - want_large);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_compact_stall), 1);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_compact_success), 1);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_thp_fault_alloc), 1);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_pgmigrate_success), want_migrated);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_stall), 1);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_success), 1);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_alloc), 1);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), want_migrated);
         assert_int_equal(pfn_at(sim, d, addr), want_block);
         assert_int_equal(rss_kb(sim, b), b_rss); /* every page moved is mapped as before */
         /* Every mapping of b still reads its own page: the index a page carries is its
@@ -331,13 +297,13 @@ static void test_migrate_large(void **state)
     uint64_t rss_f = rss_kb(sim, f), rss_g = rss_kb(sim, g);
     assert_int_equal(phys_take_free(sim->phys, target, 4, VML_USE_ANON), 0);
     assert_int_equal(migrate_folio_large(sim, old, target), 0);
-    check(sim);
+    fixture_check(sim);
     for (uint64_t i = 0; i < 16; i++) {
         assert_int_equal(pfn_at(sim, f, va + i * PG), target + i);
         assert_int_equal(pfn_at(sim, g, va + i * PG), target + i);
     }
     assert_int_equal(nr_anon_64k(sim), 1);
-    assert_int_equal(vmstat(sim, VML_VMSTAT_pgmigrate_success), 16);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), 16);
     assert_int_equal(rss_kb(sim, f), rss_f);
     assert_int_equal(rss_kb(sim, g), rss_g);
     map_free(sim);
@@ -345,7 +311,7 @@ static void test_migrate_large(void **state)
         assert_true(free_map[old + i]); /* the old block went back */
     /* COW still works on the moved folio: g's write copies one page. */
     assert_int_equal(vml_sim_touch(sim, g, va, va + PG, PG, VML_WRITE, &res), 0);
-    check(sim);
+    fixture_check(sim);
     assert_true(pfn_at(sim, g, va) != target);
     assert_int_equal(pfn_at(sim, f, va), target);
 }
@@ -376,10 +342,10 @@ static void test_defrag_modes(void **state)
         uint64_t t0 = vml_sim_now(sim);
         assert_int_equal(vml_sim_touch(sim, d, addr, addr + PG, PG, VML_WRITE, &res), 0);
         uint64_t took = vml_sim_now(sim) - t0;
-        check(sim);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_compact_stall), cases[i].compacts);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_thp_fault_alloc), cases[i].compacts);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_thp_fault_fallback), !cases[i].compacts);
+        fixture_check(sim);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_stall), cases[i].compacts);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_alloc), cases[i].compacts);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_fallback), !cases[i].compacts);
         /* The fault's time by cost.h: a 4 KiB fault is 5,250 + 3,750 + 209 ns; a THP fault
          * 5,250 + 3,750 + 512 x 209 plus the compaction, at least one migration (1,500). */
         if (cases[i].compacts)
@@ -409,10 +375,10 @@ static void test_collapse_gfp(void **state)
         assert_int_equal(vml_sim_touch(sim, d, addr, addr + 64 * PG, PG, VML_WRITE, &res), 0);
         assert_int_equal(vml_sim_madvise(sim, d, addr, 2 * MB, VML_MADV_HUGEPAGE), 0);
         assert_int_equal(vml_sim_advance(sim, 0), 0); /* khugepaged scans at once */
-        check(sim);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_compact_stall), k);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_thp_collapse_alloc), k);
-        assert_int_equal(vmstat(sim, VML_VMSTAT_thp_collapse_alloc_failed), !k);
+        fixture_check(sim);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_stall), k);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_collapse_alloc), k);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_collapse_alloc_failed), !k);
         teardown(NULL);
     }
     struct vml_sim *sim = new_sim("madvise", "never", false);
@@ -424,9 +390,9 @@ static void test_collapse_gfp(void **state)
     assert_int_equal(vml_sim_mmap(sim, d, 0, 2 * MB, RW, ANON, -1, 0, &addr), 0);
     assert_int_equal(vml_sim_touch(sim, d, addr, addr + 2 * MB, PG, VML_WRITE, &res), 0);
     assert_int_equal(vml_sim_madvise(sim, d, addr, 2 * MB, VML_MADV_COLLAPSE), 0);
-    check(sim);
-    assert_int_equal(vmstat(sim, VML_VMSTAT_compact_stall), 1);
-    assert_int_equal(vmstat(sim, VML_VMSTAT_thp_collapse_alloc), 1);
+    fixture_check(sim);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_stall), 1);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_collapse_alloc), 1);
 }
 
 int main(void)

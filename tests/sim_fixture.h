@@ -1,0 +1,55 @@
+/* sim_fixture.h: helpers shared by the simulator's unit tests: a machine as most tests want it,
+ * the invariant checker as an assertion, vmstat by item. Include after cmocka.h. */
+#ifndef VMLAB_TESTS_SIM_FIXTURE_H
+#define VMLAB_TESTS_SIM_FIXTURE_H
+
+#include "vmlab/vmlab.h"
+
+#include <string.h>
+
+/* A one-node, one-CPU skylake machine of ram bytes with 4-level paging and the THP settings
+ * given as FILE=VALUE pairs (NULL-terminated; NULL: the kernel's defaults). */
+static inline struct vml_sim *fixture_sim(uint64_t ram, const char *const *thp)
+{
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = ram;
+    cfg.phys.nr_nodes = 1;
+    struct vml_diag d = { 0 };
+    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
+        fail_msg("cpu: %s", d.msg);
+    cfg.nr_cpus = 1;
+    cfg.paging = 4;
+    struct vml_thp_settings s;
+    vml_thp_defaults(&s);
+    for (size_t i = 0; thp && thp[i]; i += 2) {
+        int f = vml_thp_find(thp[i]);
+        assert_true(f >= 0);
+        assert_int_equal(vml_thp_store(&s, (size_t)f, thp[i + 1], strlen(thp[i + 1]), &d), 0);
+    }
+    cfg.thp = &s;
+    struct vml_sim *sim = NULL;
+    int r = vml_sim_create(&cfg, &sim, &d);
+    if (r)
+        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
+    return sim;
+}
+
+/* vml_sim_check must pass; its reason is printed when it does not. */
+static inline void fixture_check(const struct vml_sim *sim)
+{
+    char why[512] = "";
+    int r = vml_sim_check(sim, why, sizeof(why));
+    if (r)
+        print_error("vml_sim_check: %s\n", why);
+    assert_int_equal(r, 0);
+}
+
+static inline uint64_t fixture_vmstat(const struct vml_sim *sim, enum vml_vmstat_item item)
+{
+    struct vml_vmstat v;
+    vml_sim_vmstat(sim, &v);
+    return v.v[item];
+}
+
+#endif
