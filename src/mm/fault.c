@@ -245,6 +245,38 @@ static int filemap_fault(struct vml_sim *sim, struct sim_task *t, const struct v
     return cache_get(sim, f, idx, node, pfn, &unused);
 }
 
+/* mm/memory.c: finish_fault for the page-cache page pfn at idx: the whole folio when it lies
+ * inside the VMA, one page table and the file, and none of its PTEs is set yet; otherwise the
+ * page alone (the fallback). Observed on 6.18: one store to a shared mapping of a cached
+ * 16-page folio maps all 16 pages (Rss 64 kB), so 256 stores take 16 faults. */
+static int finish_fault(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
+                        struct sim_file *f, uint64_t va, uint64_t idx, uint64_t pfn, uint64_t flags)
+{
+    uint64_t nr = f->shmem ? 1 : 1ull << cache_order(f, idx), fidx = idx & ~(nr - 1);
+    uint64_t file_pages = (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    if (nr > 1 && fidx >= v->pgoff && fidx + nr <= file_pages) {
+        uint64_t fva = file_va(v, fidx), fend = fva + nr * PAGE_SIZE;
+        bool fits = fva >= v->start && fend <= v->end &&
+                    (fva & ~((2ull << 20) - 1)) == ((fend - 1) & ~((2ull << 20) - 1));
+        struct vml_pt_leaf leaf;
+        for (uint64_t b = fva; fits && b < fend; b += PAGE_SIZE)
+            if (vml_pt_lookup(mm->pt, b, &leaf) == 0)
+                fits = false; /* !pte_range_none: the page alone */
+        if (fits) {
+            for (uint64_t i = 0; i < nr; i++) {
+                uint64_t p;
+                if (!cache_lookup(f, fidx + i, &p))
+                    continue;
+                int r = map_page(sim, mm, v, fva + i * PAGE_SIZE, p, flags);
+                if (r)
+                    return r;
+            }
+            return 0;
+        }
+    }
+    return map_page(sim, mm, v, va, pfn, flags);
+}
+
 /* mm/memory.c: do_fault -> do_read_fault / do_cow_fault / do_shared_fault. */
 static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, bool write,
                     bool *major)
@@ -274,7 +306,7 @@ static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint
             if (vml_pt_lookup(mm->pt, va, &leaf) == 0)
                 return 0;
         }
-        return map_page(sim, mm, v, va, pfn, vma_pte_flags(v, shared_writable));
+        return finish_fault(sim, mm, v, f, va, idx, pfn, vma_pte_flags(v, shared_writable));
     }
     if ((r = filemap_fault(sim, t, v, f, idx, &pfn, major, &retry)) != 0)
         return r;
@@ -287,7 +319,7 @@ static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint
             page_set_dirty(sim, pfn);
         else
             cache_folio_set_dirty(sim, f, idx);
-        return map_page(sim, mm, v, va, pfn, vma_pte_flags(v, true) | VML_PTE_D);
+        return finish_fault(sim, mm, v, f, va, idx, pfn, vma_pte_flags(v, true) | VML_PTE_D);
     }
     /* do_cow_fault: a private copy of the file page; the file page itself is not mapped. */
     vma_anon_prepare(sim, v);

@@ -212,6 +212,7 @@ struct vml_sim {
     struct large_folio *folios;  /* by index; slots reused through free_folio */
     uint32_t nr_folios, cap_folios, free_folio;
     uint64_t nr_anon_thps; /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
+    uint64_t nr_file_thps; /* PMD-order folios in regular files' caches (NR_FILE_THPS) */
     /* hugepages-<4 << order>kB/stats/, by folio order (2..9; 0 and 1 unused): nr_anon (large
      * anonymous folios alive), nr_anon_partially_mapped, and the event counters. */
     uint64_t thp_nr_anon[VML_THP_PMD_ORDER + 1];

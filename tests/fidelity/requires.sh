@@ -7,9 +7,10 @@
 #   thp_files      the THP files the scenario writes (thp.FILE= on its machine line, set
 #                  statements under /sys/kernel/mm/transparent_hugepage/) exist on this kernel
 #                  and vmlab may write them (root); it writes them for the run;
-#   zero_page=on|off, pt_reclaim=on|off, paging=4|5
-#                  a kernel that behaves so; vmlab's Linux backend probes it (the note it prints
-#                  for that machine setting ends in "(differs)" when the kernel does not).
+#   zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE
+#                  a kernel that behaves so (readahead: the read_ahead_kb of the disk holding
+#                  $TMPDIR); vmlab's Linux backend probes it (the note it prints for that
+#                  machine setting ends in "(differs)" when the kernel does not).
 # vmlab diff follows the kernel's zero page and page-table reclaim unless the scenario sets them
 # (zero_page=, pt_reclaim= on its machine line), so in "diff" mode those two are needed only then.
 # requires MODE VMLAB SCENARIO: MODE is run or diff. Returns 0 when the machine has everything,
@@ -54,9 +55,9 @@ requires() {
           echo "skipped: the 2 MiB hugetlb pool is in use ($((total - free)) pages, $rsvd reserved)"
           return 77
         fi ;;
-      zero_page=on|zero_page=off|pt_reclaim=on|pt_reclaim=off|paging=4|paging=5)
+      zero_page=on|zero_page=off|pt_reclaim=on|pt_reclaim=off|paging=4|paging=5|readahead=*)
         key=${r%%=*}
-        if [ "$mode" = diff ] && [ "$key" != paging ] &&
+        if [ "$mode" = diff ] && [ "$key" != paging ] && [ "$key" != readahead ] &&
            ! grep -Eq "^machine .*\\b$key=" "$scn"; then
           continue
         fi
@@ -69,7 +70,7 @@ requires() {
                             return 77 ;;
         esac ;;
       *) echo "$scn: unknown requirement '$r' (known: thp=MODES, thp_files, hugepages=2M,"\
-              "zero_page=on|off, pt_reclaim=on|off, paging=4|5)"
+              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE)"
          return 1 ;;
     esac
   done
