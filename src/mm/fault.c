@@ -162,8 +162,10 @@ static uint64_t file_va(const struct vma *v, uint64_t idx)
  * that have no PTE yet, va included; no I/O, no fault. A folio marked for readahead is left
  * for the fault to find, and nothing at or past the end of the file is mapped
  * (next_uptodate_folio). A large folio the window reaches is mapped whole when it lies inside
- * the VMA and one page table and ends within the file (filemap_map_folio_range in 6.18:
- * folio_within_vma, the PMD check, can_map_large); otherwise only its pages in the window. Returns
+ * the VMA and one page table and ends before the file's last page (filemap_map_folio_range
+ * in 6.18: folio_within_vma, the PMD check, can_map_large: file_end >= folio_next_index);
+ * otherwise only its pages in the window (a folio ending at the end of the file is then
+ * mapped whole by the fault itself, finish_fault). Returns
  * how many pages it mapped; they make up for the open file's mmap misses. */
 static uint64_t fault_around(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
                              struct sim_file *f, uint64_t va, bool shared_writable)
@@ -180,6 +182,20 @@ static uint64_t fault_around(struct vml_sim *sim, struct sim_mm *mm, const struc
     hi = hi > pmd_hi ? pmd_hi : hi;
     uint64_t mapped = 0;
     uint64_t file_pages = (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    /* The first folio the window finds: where no page table covers va yet and that folio is
+     * PMD-sized and reaches the end of the file (can_map_large false: no PMD across i_size),
+     * nothing is mapped and the fault proper maps what finish_fault allows. Observed: a 4 MiB
+     * file of two 2 MiB folios mapped 1 MiB off a 2 MiB boundary and read page by page takes 65
+     * faults, the extra one at the first page of the last page table's range. */
+    for (uint64_t a = lo; a < hi && vml_pt_pmd_none(mm->pt, va); a += PAGE_SIZE) {
+        uint64_t idx = linear_index(v, a);
+        if (idx >= file_pages || !cache_lookup(f, idx, NULL) ||
+            (sim_frame(sim, cache_folio_pfn(f, idx))->flags & PGF_READAHEAD))
+            continue;
+        if (cache_order(f, idx) == 9 && (idx | 511) + 1 >= file_pages)
+            return 0;
+        break;
+    }
     for (uint64_t a = lo; a < hi;) {
         uint64_t idx = linear_index(v, a), pfn;
         if (idx >= file_pages || !cache_lookup(f, idx, &pfn)) {
@@ -197,7 +213,7 @@ static uint64_t fault_around(struct vml_sim *sim, struct sim_mm *mm, const struc
         uint64_t from = a, to = next;
         if (nr > 1 && fidx >= v->pgoff && fva >= v->start && fend <= v->end &&
             (fva & ~((2ull << 20) - 1)) == ((fend - 1) & ~((2ull << 20) - 1)) &&
-            fidx + nr <= file_pages) {
+            fidx + nr < file_pages) {
             from = fva;
             to = fend;
         }

@@ -55,9 +55,25 @@ requires() {
           echo "skipped: the 2 MiB hugetlb pool is in use ($((total - free)) pages, $rsvd reserved)"
           return 77
         fi ;;
-      zero_page=on|zero_page=off|pt_reclaim=on|pt_reclaim=off|paging=4|paging=5|readahead=*)
+      readahead=*)
+        # The read_ahead_kb of the disk holding $TMPDIR (a partition's is its disk's), read
+        # from sysfs as vml_host_readahead reads it.
+        local want=${r#readahead=} dir=${TMPDIR:-/tmp} mm q kb
+        case "$want" in
+          *K) kb=${want%K} ;; *M) kb=$((${want%M} * 1024)) ;; *G) kb=$((${want%G} * 1048576)) ;;
+          *) kb=$((want / 1024)) ;;
+        esac
+        mm=$(findmnt -no MAJ:MIN -T "$dir" 2>/dev/null | head -n 1 | tr -d ' ')
+        q=/sys/dev/block/$mm/queue/read_ahead_kb
+        [ -r "$q" ] || q=/sys/dev/block/$mm/../queue/read_ahead_kb
+        have=$(cat "$q" 2>/dev/null)
+        if [ "$have" != "$kb" ]; then
+          echo "skipped: needs read_ahead_kb $kb on the disk holding $dir, which has ${have:-none}"
+          return 77
+        fi ;;
+      zero_page=on|zero_page=off|pt_reclaim=on|pt_reclaim=off|paging=4|paging=5)
         key=${r%%=*}
-        if [ "$mode" = diff ] && [ "$key" != paging ] && [ "$key" != readahead ] &&
+        if [ "$mode" = diff ] && [ "$key" != paging ] &&
            ! grep -Eq "^machine .*\\b$key=" "$scn"; then
           continue
         fi
