@@ -1,19 +1,22 @@
 /* mm/pagecache.c: simulated files and their page cache (mm/filemap.c in miniature).
  *
- * A file is a name, a size and a sparse index of cached pages. A regular file's missing page
- * is brought in from the file (a major fault when a mapping touches it, no fault for read(2));
- * shmem objects (memfd, MAP_SHARED|MAP_ANONYMOUS) have no backing store, so a missing page is
- * simply allocated, and their pages count as Shmem. A miss of a regular file reads ahead
- * (readahead.c).
+ * A file is a name, a size and a sparse index of cached pages, grouped in folios: a regular
+ * file's pages come in folios of 1 to 512 pages as readahead and write(2) make them (ext4's
+ * large folios, docs/pagecache.md); each page is a frame of its own and its index slot records
+ * its folio's order. A regular file's missing page is brought in from the file (a major fault
+ * when a mapping touches it, no fault for read(2)); shmem objects (memfd,
+ * MAP_SHARED|MAP_ANONYMOUS) have no backing store, so a missing page is simply allocated, and
+ * their pages count as Shmem. A miss of a regular file reads ahead (readahead.c).
  *
  * Which misses read the disk (pgpgin, counted per bio in submit_bio): only those of pages whose
  * blocks hold data, and for write(2) only when the write leaves part of the page to fill
- * (ext4_block_write_begin reads a mapped block only if the write does not cover it; a full
- * page is not read). A hole (no block) is zero-filled without I/O: ext4_mpage_readpages for
- * reads and faults, ext4_da_get_block_prep's new buffer for writes. Blocks get data only when
- * written pages are written back, and the simulation has no writeback and never drops a page
- * from a live file's cache: files are created sparse (as `file create` does with ftruncate on
- * the real kernel), so every miss here is a hole and nothing is ever read.
+ * (ext4_block_write_begin reads a mapped block only if the write does not cover it; a full page
+ * is not read). A hole (no block) is zero-filled without I/O: ext4_mpage_readpages for reads
+ * and faults, ext4_da_get_block_prep's new buffer for writes. Blocks get data only when written
+ * pages are written back; fsync and msync write back (the dirtiness goes), but the simulated
+ * disk keeps no data, and nothing drops a page from a live file's cache: files are created
+ * sparse (as `file create` does with ftruncate on the real kernel), so every miss here is a
+ * hole and nothing is ever read.
  */
 #include "mm/sim_internal.h"
 
@@ -64,8 +67,8 @@ bool cache_range_empty(const struct sim_file *f, uint64_t index, uint64_t nr)
 }
 
 /* filemap_add_folio of a folio of 2^order pages at index (aligned; the range is empty): each
- * page is a frame of its own here, its slot records the folio's order (folio.c's header in
- * docs/pagecache.md says what that leaves out). *head: the pfn of the page at index. Running
+ * page is a frame of its own here, its slot records the folio's order (docs/pagecache.md says
+ * what that leaves out). *head: the pfn of the page at index. Running
  * out of memory part way gives back what was taken. */
 int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned order,
                     unsigned node, uint64_t *head)
