@@ -56,7 +56,12 @@ struct vml_backend {
     int (*file_delete)(void *ctx, int file, char *msg);
     int (*memfd_get)(void *ctx, const char *name, uint64_t size, int *file, char *msg);
     uint64_t (*file_size)(void *ctx, int file);
-    int (*file_io)(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write, char *msg);
+    /* file_io: read(2)s or write(2)s of chunk bytes each over [off, off + len), through one
+     * open file. fsync: fsync(2) of the file in pid. msync: msync(addr, len, MS_SYNC). */
+    int (*file_io)(void *ctx, int pid, int file, uint64_t off, uint64_t len, uint64_t chunk,
+                   bool write, char *msg);
+    int (*fsync)(void *ctx, int pid, int file, char *msg);
+    int (*msync)(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg);
     int (*cpu_run)(void *ctx, unsigned cpu, int pid, char *msg);
     /* Kernel settings. set: a write of value to path (a file of the scenario's path table,
      * absolute, the value checked as the kernel checks it), as an administrator's

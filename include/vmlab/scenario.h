@@ -87,8 +87,8 @@ enum vml_op_kind {
     VML_OP_FORK,        /* P fork CHILD: u.fork */
     VML_OP_EXIT,        /* P exit */
     VML_OP_BRK,         /* P brk +SIZE | -SIZE: u.brk */
-    VML_OP_READ,        /* P read FILE[RANGE]: u.range, name is the file */
-    VML_OP_WRITE,       /* P write FILE[RANGE]: u.range, name is the file */
+    VML_OP_READ,        /* P read FILE[RANGE] [chunk=SIZE]: u.io, range.name is the file */
+    VML_OP_WRITE,       /* P write FILE[RANGE] [chunk=SIZE]: u.io, range.name is the file */
     VML_OP_FILE_CREATE, /* file create NAME SIZE: u.file; proc is "" */
     VML_OP_FILE_DELETE, /* file delete NAME: u.file (size 0); proc is "" */
     VML_OP_CPU_RUN,     /* cpu N run P: u.cpu_run */
@@ -99,6 +99,8 @@ enum vml_op_kind {
     VML_OP_SHOW_THP,    /* show thp: the THP sysfs files; proc is "" */
     VML_OP_PRCTL,       /* P prctl thp_disable on|off: u.prctl */
     VML_OP_WAIT,        /* wait DURATION: u.wait; proc is "" */
+    VML_OP_FSYNC,       /* P fsync FILE: u.range (name only), name is the file */
+    VML_OP_MSYNC,       /* P msync MAP[RANGE]: u.range */
     VML_OP_NR_KINDS,
 };
 
@@ -225,7 +227,11 @@ struct vml_op {
     char proc[VML_SCN_NAME_MAX]; /* the process, or "" */
     union {
         struct vml_op_mmap mmap; /* MMAP */
-        struct vml_range range;  /* MUNMAP, MLOCK, MUNLOCK, READ, WRITE */
+        struct vml_range range;  /* MUNMAP, MLOCK, MUNLOCK, FSYNC, MSYNC */
+        struct {
+            struct vml_range range; /* first: range.name is the file */
+            uint64_t chunk;         /* bytes per read(2)/write(2) call, >= 1; default 64 KiB */
+        } io;                       /* READ, WRITE */
         struct {
             struct vml_range range;
             unsigned prot; /* VML_PROT_* bits */

@@ -231,6 +231,20 @@ int vml_sim_file_delete(struct vml_sim *sim, int file);
  * kernel's short write, generic_write_check_limits). */
 int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
 int vml_sim_file_write(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
+/* The same through one open file in calls of chunk bytes each (the last may be shorter): the
+ * calls share the file's readahead state, and each write(2) sizes the folios it creates by
+ * what is left of it (docs/pagecache.md). VML_EINVAL for chunk 0. */
+int vml_sim_file_read_chunked(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
+                              uint64_t chunk);
+int vml_sim_file_write_chunked(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
+                               uint64_t chunk);
+/* fsync(2): writes back the file's dirty folios (Dirty drops; shared mappings' PTEs are cleaned
+ * and write-protected, folio_mkclean). A shmem object has nothing to write. VML_EINVAL. */
+int vml_sim_file_fsync(struct vml_sim *sim, int file);
+/* msync(addr, len, MS_SYNC): the same for the file ranges the shared file mappings in
+ * [addr, addr + len) map. VML_EINVAL (addr not page aligned), VML_ENOMEM (part of the range
+ * unmapped; the mapped parts are still synced), VML_ENOENT (no such process). */
+int vml_sim_msync(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len);
 
 /* ---- hugetlb pools -----------------------------------------------------------------------------
  */
@@ -291,11 +305,6 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out);
 /* Page faults a process took (min_flt, maj_flt of /proc/PID/stat) and its parent's pid. */
 int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uint64_t *maj_flt,
                       int *ppid);
-
-/* How many of pid's page faults were on file pages that Linux 6.18 reads ahead in large folios
- * (every readahead window after a file's first) and maps a folio at a time: vmlab's page cache
- * holds single pages, so its fault counts differ there (readahead.c). VML_ENOENT. */
-int vml_sim_task_folio_faults(const struct vml_sim *sim, int pid, uint64_t *n);
 
 /* Live pids in creation order: fills up to n, returns how many there are. */
 size_t vml_sim_pids(const struct vml_sim *sim, int *pids, size_t n);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -291,15 +292,27 @@ static int do_access(const struct agent_req *q, struct agent_rep *p)
     return 0;
 }
 
+/* read(2)s or write(2)s of q->stride bytes each (64 KiB when 0) over [q->off, q->off + q->len),
+ * through one open file. A call longer than io_buf gives it as several iovecs (preadv,
+ * pwritev: still one call, whose length the kernel sees whole: it sizes the folios a write
+ * creates and the readahead of a read). */
 static int do_io(const struct agent_req *q, bool write)
 {
     int fd = open(q->path, write ? O_RDWR : O_RDONLY);
     if (fd < 0)
         return -1;
+    uint64_t chunk = q->stride ? q->stride : sizeof(io_buf);
+    struct iovec iov[(2u << 20) / sizeof(io_buf) + 1];
     for (uint64_t off = q->off; off < q->off + q->len;) {
         uint64_t n = q->off + q->len - off;
-        n = n > sizeof(io_buf) ? sizeof(io_buf) : n;
-        ssize_t r = write ? pwrite(fd, io_buf, n, (off_t)off) : pread(fd, io_buf, n, (off_t)off);
+        n = n > chunk ? chunk : n;
+        int cnt = 0;
+        for (uint64_t k = 0; k < n && cnt < (int)(sizeof(iov) / sizeof(iov[0])); cnt++) {
+            uint64_t part = n - k > sizeof(io_buf) ? sizeof(io_buf) : n - k;
+            iov[cnt] = (struct iovec){ .iov_base = io_buf, .iov_len = part };
+            k += part;
+        }
+        ssize_t r = write ? pwritev(fd, iov, cnt, (off_t)off) : preadv(fd, iov, cnt, (off_t)off);
         if (r < 0) {
             int e = errno;
             close(fd);
@@ -312,6 +325,21 @@ static int do_io(const struct agent_req *q, bool write)
     }
     close(fd);
     return 0;
+}
+
+/* fsync(2) of a file (opened read-write as a program that wrote it would have it). */
+static int do_fsync(const struct agent_req *q)
+{
+    int fd = open(q->path, O_RDWR);
+    if (fd < 0 && (errno == EACCES || errno == EROFS))
+        fd = open(q->path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
 }
 
 /* A program opens the file it maps read-write unless it means not to (the scenario has no way
@@ -426,6 +454,8 @@ static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
     case AG_ACCESS: r = do_access(q, p); break;
     case AG_READ: r = do_io(q, false); break;
     case AG_WRITE: r = do_io(q, true); break;
+    case AG_FSYNC: r = do_fsync(q); break;
+    case AG_MSYNC: r = msync((void *)(uintptr_t)q->addr, q->len, MS_SYNC); break;
     case AG_FORK: r = do_fork(q, p, pass_fd); break;
     case AG_THP_DISABLE: r = prctl(PR_SET_THP_DISABLE, q->addr ? 1 : 0, 0, 0, 0); break;
     case AG_CPU: {

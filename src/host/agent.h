@@ -49,12 +49,14 @@ enum agent_op {
     AG_CPU,
     AG_ACCESS,      /* len addresses follow in one packet: bit 63 set for a store */
     AG_THP_DISABLE, /* prctl(PR_SET_THP_DISABLE, addr != 0) */
+    AG_FSYNC,       /* fsync(2) of path */
+    AG_MSYNC,       /* msync(addr, len, MS_SYNC) */
 };
 
 struct agent_req {
     uint32_t op;
     uint32_t prot, flags, access;
-    uint64_t addr, len, off, stride;
+    uint64_t addr, len, off, stride; /* stride: touch's; read/write: bytes per call (0: 64K) */
     int64_t delta;
     char path[256]; /* file to open (mmap of a file or memfd, read, write); "" for none */
     char name[16];  /* fork: the child's command name */

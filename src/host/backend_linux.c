@@ -816,13 +816,29 @@ static uint64_t lb_file_size(void *ctx, int file)
     return (uint64_t)st.st_size;
 }
 
-static int lb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write,
-                      char *msg)
+static int lb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, uint64_t chunk,
+                      bool write, char *msg)
 {
     struct linb *b = ctx;
-    struct agent_req q = { .op = write ? AG_WRITE : AG_READ, .off = off, .len = len };
+    struct agent_req q = {
+        .op = write ? AG_WRITE : AG_READ, .off = off, .len = len, .stride = chunk
+    };
     snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
     return simple(b, pid, &q, msg);
+}
+
+static int lb_fsync(void *ctx, int pid, int file, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_FSYNC };
+    snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    return simple(b, pid, &q, msg);
+}
+
+static int lb_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
+{
+    struct agent_req q = { .op = AG_MSYNC, .addr = addr, .len = len };
+    return simple(ctx, pid, &q, msg);
 }
 
 /* set: the file is written as root writes it, after its old value is journalled for
@@ -1132,6 +1148,8 @@ int vml_backend_linux(struct vml_backend *out)
         .memfd_get = lb_memfd_get,
         .file_size = lb_file_size,
         .file_io = lb_file_io,
+        .fsync = lb_fsync,
+        .msync = lb_msync,
         .cpu_run = lb_cpu_run,
         .set = lb_set,
         .thp_text = lb_thp_text,

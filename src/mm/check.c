@@ -458,6 +458,60 @@ static int check_large_folios(struct check_ctx *c, uint64_t *anon_seen, uint64_t
     return 0;
 }
 
+/* Page-cache folios of one file (docs/pagecache.md): a page's folio starts at its index
+ * rounded down to the folio's size and every page of it is cached with the same order;
+ * dirtiness is the folio's (all its pages or none); PG_readahead sits on a folio's first page
+ * only; PMD-order folios are counted in NR_FILE_THPS. */
+struct folio_check {
+    const struct vml_sim *sim;
+    const struct sim_file *f;
+    uint64_t thps;
+    char why[160];
+};
+
+static void check_cached(uint64_t index, uint64_t val, void *arg)
+{
+    struct folio_check *fc = arg;
+    if (fc->why[0])
+        return;
+    unsigned order = (unsigned)(val >> CACHE_ORDER_SHIFT);
+    uint64_t nr = 1ull << order, start = index & ~(nr - 1);
+    const struct frame *fr = sim_frame(fc->sim, (val & CACHE_PFN_MASK) - 1);
+    uint64_t hpfn;
+    if (order > 9 || (fc->f->shmem && order) || !cache_lookup(fc->f, start, &hpfn)) {
+        snprintf(fc->why, sizeof(fc->why), "file %s: page %llu in a folio of order %u at %llu",
+                 fc->f->name, (unsigned long long)index, order, (unsigned long long)start);
+        return;
+    }
+    const struct frame *head = sim_frame(fc->sim, hpfn);
+    if (cache_order(fc->f, start) != order || fr->index != index ||
+        ((fr->flags ^ head->flags) & PGF_DIRTY) || (index != start && (fr->flags & PGF_READAHEAD)))
+        snprintf(fc->why, sizeof(fc->why),
+                 "file %s: page %llu disagrees with its folio at %llu (order %u: order, "
+                 "index, dirtiness or readahead mark)",
+                 fc->f->name, (unsigned long long)index, (unsigned long long)start, order);
+    if (order == 9 && index == start && !fc->f->shmem)
+        fc->thps++;
+}
+
+static int check_file_folios(struct check_ctx *c)
+{
+    struct folio_check fc = { .sim = c->sim };
+    for (size_t i = 0; i < c->sim->nr_files; i++) {
+        const struct sim_file *f = c->sim->files[i];
+        if (!f || f->hstate)
+            continue;
+        fc.f = f;
+        radix_for_each(&f->pages, check_cached, &fc);
+        if (fc.why[0])
+            return fail(c, "%s", fc.why);
+    }
+    if (fc.thps != c->sim->nr_file_thps)
+        return fail(c, "%llu PMD-order page-cache folios but NR_FILE_THPS is %llu",
+                    (unsigned long long)fc.thps, (unsigned long long)c->sim->nr_file_thps);
+    return 0;
+}
+
 int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
 {
     struct check_ctx c = { .sim = sim, .why = why, .len = len };
@@ -529,6 +583,8 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
              (unsigned long long)used_cache, (unsigned long long)cached);
         goto out;
     }
+    if (check_file_folios(&c))
+        goto out;
     /* PSS: each mapped page's shares add up to its size, short by less than one unit per
      * mapping from the fixed-point division. */
     uint64_t whole = mapped_pages * (PAGE_SIZE << PSS_SHIFT);

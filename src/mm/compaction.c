@@ -205,7 +205,7 @@ static void isolate_migratepages(struct compact_control *cc, struct zone_compact
             continue;
         }
         cc->migrate_scanned += span;
-        if ((b.order == 0 && page_movable(sim, pfn)) ||
+        if ((b.order == 0 && page_movable(sim, pfn, cc->order)) ||
             (b.order > 0 && b.head == pfn && folio_movable_large(sim, pfn, cc->order))) {
             cc->migrate[cc->nr_migrate++] = pfn;
             cc->nr_pages += span;

@@ -154,10 +154,21 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
     return r;
 }
 
+/* The address at which v maps file page idx. */
+static uint64_t file_va(const struct vma *v, uint64_t idx)
+{
+    return v->start + ((idx - v->pgoff) << PAGE_SHIFT);
+}
+
 /* do_fault_around -> filemap_map_pages: maps the cached pages of a 16-page window around va
- * that have no PTE yet, va included; no I/O, no fault. A page marked for readahead is left for
- * the fault to find (next_uptodate_folio skips it). Returns how many pages it mapped; they
- * make up for the open file's mmap misses. */
+ * that have no PTE yet, va included; no I/O, no fault. A folio marked for readahead is left
+ * for the fault to find, and nothing at or past the end of the file is mapped
+ * (next_uptodate_folio). A large folio the window reaches is mapped whole when it lies inside
+ * the VMA and one page table and ends before the file's last page (filemap_map_folio_range
+ * in 6.18: folio_within_vma, the PMD check, can_map_large: file_end >= folio_next_index);
+ * otherwise only its pages in the window (a folio ending at the end of the file is then
+ * mapped whole by the fault itself, finish_fault). Returns
+ * how many pages it mapped; they make up for the open file's mmap misses. */
 static uint64_t fault_around(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
                              struct sim_file *f, uint64_t va, bool shared_writable)
 {
@@ -172,17 +183,55 @@ static uint64_t fault_around(struct vml_sim *sim, struct sim_mm *mm, const struc
     hi = hi > v->end ? v->end : hi;
     hi = hi > pmd_hi ? pmd_hi : hi;
     uint64_t mapped = 0;
-    for (uint64_t a = lo; a < hi; a += PAGE_SIZE) {
-        uint64_t idx = linear_index(v, a), pfn;
-        struct vml_pt_leaf leaf;
-        if (idx << PAGE_SHIFT >= f->size || !cache_lookup(f, idx, &pfn) ||
-            (sim_frame(sim, pfn)->flags & PGF_READAHEAD) || vml_pt_lookup(mm->pt, a, &leaf) == 0)
+    uint64_t file_pages = (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    /* The first folio the window finds: where no page table covers va yet and that folio is
+     * PMD-sized and reaches the end of the file (can_map_large false: no PMD across i_size),
+     * nothing is mapped and the fault proper maps what finish_fault allows. Observed: a 4 MiB
+     * file of two 2 MiB folios mapped 1 MiB off a 2 MiB boundary and read page by page takes 65
+     * faults, the extra one at the first page of the last page table's range. */
+    for (uint64_t a = lo; a < hi && vml_pt_pmd_none(mm->pt, va); a += PAGE_SIZE) {
+        uint64_t idx = linear_index(v, a);
+        if (idx >= file_pages || !cache_lookup(f, idx, NULL) ||
+            (sim_frame(sim, cache_folio_pfn(f, idx))->flags & PGF_READAHEAD))
             continue;
-        /* Prefaulted entries are young on x86 (arch_wants_old_prefaulted_pte() is false). */
-        if (map_page(sim, mm, v, a, pfn, vma_pte_flags(v, shared_writable)) != 0)
-            break;
-        mapped++;
+        if (cache_order(f, idx) == 9 && (idx | 511) + 1 >= file_pages)
+            return 0;
+        break;
     }
+    for (uint64_t a = lo; a < hi;) {
+        uint64_t idx = linear_index(v, a), pfn;
+        if (idx >= file_pages || !cache_lookup(f, idx, &pfn)) {
+            a += PAGE_SIZE;
+            continue;
+        }
+        uint64_t nr = 1ull << cache_order(f, idx), fidx = idx & ~(nr - 1);
+        uint64_t fva = file_va(v, fidx), fend = fva + nr * PAGE_SIZE;
+        uint64_t next = fend < hi ? fend : hi;
+        if (sim_frame(sim, cache_folio_pfn(f, idx))->flags & PGF_READAHEAD) {
+            a = next;
+            continue;
+        }
+        /* Which of the folio's pages to map: all of it, or its part in the window. */
+        uint64_t from = a, to = next;
+        if (nr > 1 && fidx >= v->pgoff && fva >= v->start && fend <= v->end &&
+            (fva & ~((2ull << 20) - 1)) == ((fend - 1) & ~((2ull << 20) - 1)) &&
+            fidx + nr < file_pages) {
+            from = fva;
+            to = fend;
+        }
+        for (uint64_t b = from; b < to; b += PAGE_SIZE) {
+            uint64_t i = linear_index(v, b), p;
+            struct vml_pt_leaf leaf;
+            if (i >= file_pages || !cache_lookup(f, i, &p) || vml_pt_lookup(mm->pt, b, &leaf) == 0)
+                continue;
+            /* Prefaulted entries are young on x86 (arch_wants_old_prefaulted_pte() is false). */
+            if (map_page(sim, mm, v, b, p, vma_pte_flags(v, shared_writable)) != 0)
+                goto out;
+            mapped++;
+        }
+        a = next;
+    }
+out:;
     struct sim_ra *ra = file_ra(v);
     if (ra) /* filemap_map_pages: mmap_miss less the pages mapped, not below 0 */
         ra->mmap_miss = mapped >= ra->mmap_miss ? 0 : ra->mmap_miss - (unsigned)mapped;
@@ -204,7 +253,7 @@ static int filemap_fault(struct vml_sim *sim, struct sim_task *t, const struct v
     if (!ra)
         return cache_get(sim, f, idx, node, pfn, major);
     if (cache_lookup(f, idx, pfn))
-        return ra_mmap_async(sim, f, ra, v->flags, *pfn, idx, node, retry);
+        return ra_mmap_async(sim, f, ra, v->flags, idx, node, retry);
     *major = true;
     *retry = true;
     int r = ra_mmap_sync(sim, f, ra, v->flags, v->pgoff, v->pgoff + vma_pages(v), idx, node);
@@ -214,38 +263,41 @@ static int filemap_fault(struct vml_sim *sim, struct sim_task *t, const struct v
     return cache_get(sim, f, idx, node, pfn, &unused);
 }
 
-/* Whether the fault at va found or mapped a page that Linux would hold in a large folio: its
- * fault counts are then not vmlab's (readahead.c). */
-static bool near_large_folio(struct vml_sim *sim, const struct vma *v, struct sim_file *f,
-                             uint64_t va)
+/* mm/memory.c: finish_fault for the page-cache page pfn at idx: the whole folio when it lies
+ * inside the VMA, one page table and the file, and none of its PTEs is set yet; otherwise the
+ * page alone (the fallback). Observed on 6.18: one store to a shared mapping of a cached
+ * 16-page folio maps all 16 pages (Rss 64 kB), so 256 stores take 16 faults. */
+static int finish_fault(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v,
+                        struct sim_file *f, uint64_t va, uint64_t idx, uint64_t pfn, uint64_t flags)
 {
-    uint64_t lo = va & ~(FAULT_AROUND_PAGES * PAGE_SIZE - 1),
-             hi = lo + FAULT_AROUND_PAGES * PAGE_SIZE;
-    for (uint64_t a = lo < v->start ? v->start : lo; a < hi && a < v->end; a += PAGE_SIZE) {
-        uint64_t pfn;
-        if (cache_lookup(f, linear_index(v, a), &pfn) &&
-            (sim_frame(sim, pfn)->flags & PGF_RA_LARGE))
-            return true;
+    uint64_t nr = f->shmem ? 1 : 1ull << cache_order(f, idx), fidx = idx & ~(nr - 1);
+    uint64_t file_pages = (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    if (nr > 1 && fidx >= v->pgoff && fidx + nr <= file_pages) {
+        uint64_t fva = file_va(v, fidx), fend = fva + nr * PAGE_SIZE;
+        bool fits = fva >= v->start && fend <= v->end &&
+                    (fva & ~((2ull << 20) - 1)) == ((fend - 1) & ~((2ull << 20) - 1));
+        struct vml_pt_leaf leaf;
+        for (uint64_t b = fva; fits && b < fend; b += PAGE_SIZE)
+            if (vml_pt_lookup(mm->pt, b, &leaf) == 0)
+                fits = false; /* !pte_range_none: the page alone */
+        if (fits) {
+            for (uint64_t i = 0; i < nr; i++) {
+                uint64_t p;
+                if (!cache_lookup(f, fidx + i, &p))
+                    continue;
+                int r = map_page(sim, mm, v, fva + i * PAGE_SIZE, p, flags);
+                if (r)
+                    return r;
+            }
+            return 0;
+        }
     }
-    return false;
-}
-
-static int do_fault_pages(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
-                          bool write, bool *major);
-
-/* mm/memory.c: do_fault, counting the faults whose pages Linux holds in large folios. */
-static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, bool write,
-                    bool *major)
-{
-    int r = do_fault_pages(sim, t, v, va, write, major);
-    if (r == 0 && file_ra(v) && near_large_folio(sim, v, v->file, va))
-        t->folio_faults++;
-    return r;
+    return map_page(sim, mm, v, va, pfn, flags);
 }
 
 /* mm/memory.c: do_fault -> do_read_fault / do_cow_fault / do_shared_fault. */
-static int do_fault_pages(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
-                          bool write, bool *major)
+static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, bool write,
+                    bool *major)
 {
     struct sim_mm *mm = t->mm;
     struct sim_file *f = v->file;
@@ -272,7 +324,7 @@ static int do_fault_pages(struct vml_sim *sim, struct sim_task *t, struct vma *v
             if (vml_pt_lookup(mm->pt, va, &leaf) == 0)
                 return 0;
         }
-        return map_page(sim, mm, v, va, pfn, vma_pte_flags(v, shared_writable));
+        return finish_fault(sim, mm, v, f, va, idx, pfn, vma_pte_flags(v, shared_writable));
     }
     if ((r = filemap_fault(sim, t, v, f, idx, &pfn, major, &retry)) != 0)
         return r;
@@ -280,8 +332,12 @@ static int do_fault_pages(struct vml_sim *sim, struct sim_task *t, struct vma *v
     if (retry && !*major && (r = filemap_fault(sim, t, v, f, idx, &pfn, major, &retry)))
         return r;
     if (shared) {
-        page_set_dirty(sim, pfn);
-        return map_page(sim, mm, v, va, pfn, vma_pte_flags(v, true) | VML_PTE_D);
+        /* do_shared_fault -> fault_dirty_shared_page: the whole folio. */
+        if (f->shmem)
+            page_set_dirty(sim, pfn);
+        else
+            cache_folio_set_dirty(sim, f, idx);
+        return finish_fault(sim, mm, v, f, va, idx, pfn, vma_pte_flags(v, true) | VML_PTE_D);
     }
     /* do_cow_fault: a private copy of the file page; the file page itself is not mapped. */
     vma_anon_prepare(sim, v);
@@ -305,10 +361,10 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
     uint64_t pfn = vml_pte_pfn(entry);
     bool zero = pfn == sim->zero_pfn;
     if ((v->flags & VM_SHARED) && !zero) {
-        /* wp_page_shared: make it writable and dirty, never copy. */
+        /* wp_page_shared: make it writable and dirty (the whole folio), never copy. */
         vml_pt_protect(mm->pt, va, va + PAGE_SIZE, VML_PTE_RW | VML_PTE_D | VML_PTE_A, 0, NULL,
                        NULL);
-        page_set_dirty(sim, pfn);
+        cache_page_set_dirty(sim, pfn);
         return 0;
     }
     struct frame *f = zero ? NULL : sim_frame(sim, folio_head(sim, pfn));

@@ -14,6 +14,15 @@
 
 #define MIGRATE_MAX_MAPS 64 /* mappings one page may have and still be migrated here */
 
+/* The file whose page cache holds a page (its mapping is the inode number). */
+static struct sim_file *file_of(const struct vml_sim *sim, const struct frame *f)
+{
+    for (size_t i = 0; i < sim->nr_files; i++)
+        if (sim->files[i] && sim->files[i]->ino == f->mapping)
+            return sim->files[i];
+    return NULL;
+}
+
 struct rmap_hit {
     struct sim_mm *mm;
     uint64_t va;
@@ -24,8 +33,7 @@ struct rmap_hit {
 static size_t rmap_collect(const struct vml_sim *sim, const struct frame *f, uint64_t pfn,
                            uint64_t index, struct rmap_hit *hits, size_t cap)
 {
-    const struct sim_file *file =
-        (f->flags & PGF_CACHE) ? sim_file(sim, (int)(f->mapping - 1)) : NULL;
+    const struct sim_file *file = (f->flags & PGF_CACHE) ? file_of(sim, f) : NULL;
     size_t n = 0;
     for (size_t i = 0; i < sim->nr_tasks && n <= cap; i++) {
         const struct sim_task *t = &sim->tasks[i];
@@ -59,9 +67,17 @@ static size_t rmap_collect(const struct vml_sim *sim, const struct frame *f, uin
     return n;
 }
 
-bool page_movable(const struct vml_sim *sim, uint64_t pfn)
+bool page_movable(const struct vml_sim *sim, uint64_t pfn, unsigned below)
 {
     const struct frame *f = sim_frame(sim, pfn);
+    /* A page-cache folio's pages are frames of their own here (pagecache.c), moved one by one
+     * as the kernel moves the folio whole; one at least as large as the order compaction works
+     * for is skipped (skip_isolation_on_order). */
+    if (f->flags & PGF_CACHE) {
+        const struct sim_file *file = file_of(sim, f);
+        if (!file || cache_order(file, f->index) >= below)
+            return false;
+    }
     if (!(f->flags & PGF_HEAD) || f->order != 0 || (f->flags & (PGF_LARGE | PGF_HUGETLB)))
         return false;
     if (f->use != VML_USE_ANON && f->use != VML_USE_FILE && f->use != VML_USE_SHMEM)
@@ -101,9 +117,9 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
     nf->priv = of->priv;
     if (of->flags & PGF_CACHE) {
         /* folio_migrate_mapping: the page cache's slot now holds the new folio. */
-        struct sim_file *file = sim_file(sim, (int)(of->mapping - 1));
+        struct sim_file *file = file_of(sim, of);
         uint64_t *slot = radix_slot(&file->pages, of->index);
-        *slot = new + 1;
+        *slot = (*slot & ~CACHE_PFN_MASK) | (new + 1); /* the folio's order stays recorded */
     }
     of->flags &= PGF_HW_MASK;
     of->refcount = of->mapcount = 0;

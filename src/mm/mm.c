@@ -148,7 +148,7 @@ static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
         return;
     struct frame *f = sim_frame(z->sim, folio_head(z->sim, pfn));
     if ((leaf->entry & VML_PTE_D) && !(f->flags & PGF_ANON))
-        page_set_dirty(z->sim, pfn);
+        cache_page_set_dirty(z->sim, pfn); /* folio_mark_dirty: the whole folio */
     z->mm->rss[mm_counter_of(f)]--;
     if (z->locked)
         page_munlock(z->sim, pfn);

@@ -1,19 +1,22 @@
 /* mm/pagecache.c: simulated files and their page cache (mm/filemap.c in miniature).
  *
- * A file is a name, a size and a sparse index of cached pages. A regular file's missing page
- * is brought in from the file (a major fault when a mapping touches it, no fault for read(2));
- * shmem objects (memfd, MAP_SHARED|MAP_ANONYMOUS) have no backing store, so a missing page is
- * simply allocated, and their pages count as Shmem. A miss of a regular file reads ahead
- * (readahead.c).
+ * A file is a name, a size and a sparse index of cached pages, grouped in folios: a regular
+ * file's pages come in folios of 1 to 512 pages as readahead and write(2) make them (ext4's
+ * large folios, docs/pagecache.md); each page is a frame of its own and its index slot records
+ * its folio's order. A regular file's missing page is brought in from the file (a major fault
+ * when a mapping touches it, no fault for read(2)); shmem objects (memfd,
+ * MAP_SHARED|MAP_ANONYMOUS) have no backing store, so a missing page is simply allocated, and
+ * their pages count as Shmem. A miss of a regular file reads ahead (readahead.c).
  *
  * Which misses read the disk (pgpgin, counted per bio in submit_bio): only those of pages whose
  * blocks hold data, and for write(2) only when the write leaves part of the page to fill
- * (ext4_block_write_begin reads a mapped block only if the write does not cover it; a full
- * page is not read). A hole (no block) is zero-filled without I/O: ext4_mpage_readpages for
- * reads and faults, ext4_da_get_block_prep's new buffer for writes. Blocks get data only when
- * written pages are written back, and the simulation has no writeback and never drops a page
- * from a live file's cache: files are created sparse (as `file create` does with ftruncate on
- * the real kernel), so every miss here is a hole and nothing is ever read.
+ * (ext4_block_write_begin reads a mapped block only if the write does not cover it; a full page
+ * is not read). A hole (no block) is zero-filled without I/O: ext4_mpage_readpages for reads
+ * and faults, ext4_da_get_block_prep's new buffer for writes. Blocks get data only when written
+ * pages are written back; fsync and msync write back (the dirtiness goes), but the simulated
+ * disk keeps no data, and nothing drops a page from a live file's cache: files are created
+ * sparse (as `file create` does with ftruncate on the real kernel), so every miss here is a
+ * hole and nothing is ever read.
  */
 #include "mm/sim_internal.h"
 
@@ -45,8 +48,100 @@ uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn)
     if (!slot || !*slot)
         return 0;
     if (pfn)
-        *pfn = *slot - 1;
+        *pfn = (*slot & CACHE_PFN_MASK) - 1;
     return 1;
+}
+
+unsigned cache_order(const struct sim_file *f, uint64_t index)
+{
+    const uint64_t *slot = radix_slot(&f->pages, index);
+    return slot ? (unsigned)(*slot >> CACHE_ORDER_SHIFT) : 0;
+}
+
+bool cache_range_empty(const struct sim_file *f, uint64_t index, uint64_t nr)
+{
+    for (uint64_t i = 0; i < nr; i++)
+        if (cache_lookup(f, index + i, NULL))
+            return false;
+    return true;
+}
+
+/* filemap_add_folio of a folio of 2^order pages at index (aligned; the range is empty): each
+ * page is a frame of its own here, its slot records the folio's order (docs/pagecache.md says
+ * what that leaves out). *head: the pfn of the page at index. Running
+ * out of memory part way gives back what was taken. */
+int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned order,
+                    unsigned node, uint64_t *head)
+{
+    uint64_t nr = 1ull << order;
+    assert((index & (nr - 1)) == 0);
+    for (uint64_t i = 0; i < nr; i++) {
+        int r = cache_reserve(f, index + i);
+        if (r)
+            return r;
+    }
+    for (uint64_t i = 0; i < nr; i++) {
+        uint64_t pfn;
+        int r = page_alloc_cache(sim, node, f, index + i, &pfn);
+        if (r) {
+            for (uint64_t k = 0; k < i; k++) {
+                uint64_t *slot = radix_slot(&f->pages, index + k);
+                page_put(sim, (*slot & CACHE_PFN_MASK) - 1);
+                *slot = 0;
+                f->nr_cached--;
+            }
+            return r;
+        }
+        *radix_slot(&f->pages, index + i) = (pfn + 1) | ((uint64_t)order << CACHE_ORDER_SHIFT);
+        f->nr_cached++;
+        if (i == 0)
+            *head = pfn;
+    }
+    /* __filemap_add_folio: a PMD-order folio of a regular file counts in NR_FILE_THPS
+     * (FileHugePages, nr_file_hugepages; observed: 17 after reading 64 MiB). */
+    if (order == 9 && !f->shmem)
+        sim->nr_file_thps++;
+    return 0;
+}
+
+uint64_t cache_folio_pfn(const struct sim_file *f, uint64_t index)
+{
+    uint64_t pfn = 0;
+    cache_lookup(f, index & ~((1ull << cache_order(f, index)) - 1), &pfn);
+    return pfn;
+}
+
+/* folio_mark_dirty of a page-cache folio: every page of the folio (Dirty counts
+ * folio_nr_pages, and smaps_account counts each mapped page of a dirty folio dirty). */
+void cache_folio_set_dirty(struct vml_sim *sim, struct sim_file *f, uint64_t index)
+{
+    uint64_t nr = 1ull << cache_order(f, index), start = index & ~(nr - 1);
+    for (uint64_t i = 0; i < nr; i++) {
+        uint64_t pfn;
+        if (cache_lookup(f, start + i, &pfn))
+            page_set_dirty(sim, pfn);
+    }
+}
+
+/* The file that owns page-cache page pfn (frame->mapping is its inode number). */
+struct sim_file *cache_file_of(const struct vml_sim *sim, uint64_t pfn)
+{
+    const struct frame *fr = sim_frame(sim, pfn);
+    if (!(fr->flags & PGF_CACHE))
+        return NULL;
+    for (size_t i = 0; i < sim->nr_files; i++)
+        if (sim->files[i] && sim->files[i]->ino == fr->mapping)
+            return sim->files[i];
+    return NULL;
+}
+
+void cache_page_set_dirty(struct vml_sim *sim, uint64_t pfn)
+{
+    struct sim_file *f = cache_file_of(sim, pfn);
+    if (f && !f->shmem && !f->hstate)
+        cache_folio_set_dirty(sim, f, sim_frame(sim, pfn)->index);
+    else
+        page_set_dirty(sim, pfn);
 }
 
 int cache_reserve(struct sim_file *f, uint64_t index)
@@ -82,7 +177,7 @@ void cache_add(struct sim_file *f, uint64_t index, uint64_t pfn)
 {
     uint64_t *slot = radix_slot(&f->pages, index);
     assert(slot && "cache_add: cache_reserve first");
-    *slot = pfn + 1;
+    *slot = pfn + 1; /* an order-0 folio */
     f->nr_cached++;
 }
 
@@ -93,8 +188,12 @@ void file_get(struct sim_file *f)
 
 static void put_cached(uint64_t index, uint64_t val, void *ctx)
 {
-    (void)index;
-    page_put(ctx, val - 1);
+    struct vml_sim *sim = ctx;
+    /* filemap_unaccount_folio: a PMD-order folio leaves NR_FILE_THPS (once, at its first
+     * page; only regular files' caches have such folios). */
+    if ((val >> CACHE_ORDER_SHIFT) == 9 && (index & 511) == 0)
+        sim->nr_file_thps--;
+    page_put(sim, (val & CACHE_PFN_MASK) - 1);
 }
 
 static void file_free(struct vml_sim *sim, struct sim_file *f)
@@ -233,16 +332,64 @@ int vml_sim_file_delete(struct vml_sim *sim, int file)
     return 0;
 }
 
-/* read(2)/write(2): every page of the range through the cache (filemap_read,
- * generic_perform_write). Neither faults nor changes any RSS. */
-static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len, bool write)
+/* fgf_set_order(len): the folio order a write of len bytes asks for (ilog2 of the length, in
+ * pages), capped at ext4's mapping_max_folio_order (PMD order). */
+static unsigned write_order(uint64_t len)
 {
-    struct sim_task *t = sim_task(sim, pid);
-    struct sim_file *f = sim_file(sim, file);
-    if (!t)
-        return VML_ENOENT;
-    if (!f || len == 0 || off + len < off)
-        return VML_EINVAL;
+    unsigned shift = 63u - (unsigned)__builtin_clzll(len);
+    if (shift <= PAGE_SHIFT)
+        return 0;
+    return shift - PAGE_SHIFT < 9 ? shift - PAGE_SHIFT : 9;
+}
+
+/* generic_perform_write on ext4 (6.18): one write(2) of [off, end). Each step writes at most to
+ * the next PMD boundary (mapping_max_folio_size); ext4_da_write_begin gets the folio at pos
+ * with __filemap_get_folio(FGP_WRITEBEGIN | fgf_set_order(bytes)): a cached folio as it is,
+ * else a new one of the order the remaining length asks for, made smaller to align with the
+ * index (__ffs(index)) and again while it would cover a cached page (filemap_add_folio's
+ * -EEXIST). The step copies up to the folio's end and dirties the whole folio. So 64 KiB
+ * writes at 0 make 16-page folios, and a 64 KiB write at 4 KiB folios of 1, 2, 4, 8, 1 pages
+ * (docs/pagecache.md). */
+static int file_write_folios(struct vml_sim *sim, struct sim_file *f, uint64_t off, uint64_t end,
+                             unsigned node)
+{
+    const uint64_t chunk = 2ull << 20;
+    for (uint64_t pos = off; pos < end;) {
+        uint64_t bytes = chunk - (pos & (chunk - 1));
+        if (bytes > end - pos)
+            bytes = end - pos;
+        uint64_t idx = pos >> PAGE_SHIFT, pfn;
+        if (!cache_lookup(f, idx, &pfn)) {
+            unsigned order = write_order(bytes);
+            if (idx & ((1ull << order) - 1))
+                order = (unsigned)__builtin_ctzll(idx);
+            while (order > 0 && !cache_range_empty(f, idx, 1ull << order))
+                order--;
+            int r = cache_add_folio(sim, f, idx, order, node, &pfn);
+            if (r)
+                return r;
+        }
+        uint64_t nr = 1ull << cache_order(f, idx), fstart = idx & ~(nr - 1);
+        uint64_t fend = (fstart + nr) << PAGE_SHIFT, copy = fend - pos;
+        if (copy > bytes)
+            copy = bytes;
+        /* folio_mark_accessed, then folio_mark_dirty (the whole folio). */
+        for (uint64_t i = 0; i < nr; i++)
+            if (cache_lookup(f, fstart + i, &pfn) && fstart + i >= idx &&
+                ((fstart + i) << PAGE_SHIFT) < pos + copy)
+                page_mark_accessed(sim, pfn);
+        cache_folio_set_dirty(sim, f, idx);
+        pos += copy;
+    }
+    return 0;
+}
+
+/* One read(2)/write(2) of [off, off + len) on an open file whose readahead state is ra:
+ * every page of the range through the cache (filemap_read, generic_perform_write). Neither
+ * faults nor changes any RSS. */
+static int file_io_call(struct vml_sim *sim, struct sim_task *t, struct sim_file *f,
+                        struct sim_ra *ra, uint64_t off, uint64_t len, bool write)
+{
     uint64_t end = off + len;
     if (!write && end > f->size)
         end = f->size; /* a short read; nothing at or past the end */
@@ -258,23 +405,32 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
     if (end <= off)
         return 0;
     unsigned node = task_node(sim, t);
-    /* Each read(2) or write(2) opens the file anew: a fresh readahead state. */
-    struct sim_ra ra;
-    ra_init(&ra);
+    if (write && !f->shmem) {
+        int r = file_write_folios(sim, f, off, end, node);
+        if (r)
+            return r;
+        if (end > f->size)
+            f->size = end;
+        return 0;
+    }
     uint64_t last = (end + PAGE_SIZE - 1) >> PAGE_SHIFT;
     for (uint64_t idx = off >> PAGE_SHIFT; idx < last; idx++) {
         uint64_t pfn;
         bool major;
         int r = 0;
         /* filemap_get_pages: a read that finds a page missing reads ahead
-         * (page_cache_sync_ra), one that reaches the mark reads the next window
-         * (filemap_readahead). A write reads nothing ahead (generic_perform_write). */
+         * (page_cache_sync_ra, last - idx pages asked for), one that reaches a folio marked
+         * for readahead reads the next window (filemap_readahead, from the folio's index). A
+         * write reads nothing ahead (generic_perform_write). */
         if (!write && !f->shmem) {
             if (!cache_lookup(f, idx, &pfn))
-                r = ra_sync(sim, f, &ra, idx, last - idx, node);
-            if (r == 0 && cache_lookup(f, idx, &pfn) &&
-                (sim_frame(sim, pfn)->flags & PGF_READAHEAD))
-                r = ra_async(sim, f, &ra, pfn, idx, last - idx, node);
+                r = ra_sync(sim, f, ra, idx, last - idx, node);
+            if (r == 0 && cache_lookup(f, idx, &pfn)) {
+                uint64_t head = cache_folio_pfn(f, idx),
+                         hidx = idx & ~((1ull << cache_order(f, idx)) - 1);
+                if (sim_frame(sim, head)->flags & PGF_READAHEAD)
+                    r = ra_async(sim, f, ra, head, hidx, last - hidx, node);
+            }
         }
         if (r == 0)
             r = cache_get(sim, f, idx, node, &pfn, &major);
@@ -285,19 +441,161 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
         if (write)
             page_set_dirty(sim, pfn);
     }
+    if (!write)
+        ra->prev_pos = end; /* filemap_read: where the next read would continue */
     if (write && end > f->size)
         f->size = end;
     return 0;
 }
 
+/* open(2), then read(2)s or write(2)s of chunk bytes each (the last may be shorter) over
+ * [off, off + len), all through the one open file and its readahead state, then close(2). */
+static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
+                   uint64_t chunk, bool write)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    struct sim_file *f = sim_file(sim, file);
+    if (!t)
+        return VML_ENOENT;
+    if (!f || len == 0 || off + len < off || chunk == 0)
+        return VML_EINVAL;
+    struct sim_ra ra;
+    ra_init(&ra);
+    for (uint64_t o = off; o - off < len;) {
+        uint64_t n = len - (o - off) < chunk ? len - (o - off) : chunk;
+        int r = file_io_call(sim, t, f, &ra, o, n, write);
+        if (r)
+            return r;
+        if (!write && o + n >= f->size)
+            break; /* end of file: read(2) returns 0 */
+        o += n;
+    }
+    return 0;
+}
+
 int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len)
 {
-    return file_io(sim, pid, file, off, len, false);
+    return file_io(sim, pid, file, off, len, len, false);
 }
 
 int vml_sim_file_write(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len)
 {
-    return file_io(sim, pid, file, off, len, true);
+    return file_io(sim, pid, file, off, len, len, true);
+}
+
+int vml_sim_file_read_chunked(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
+                              uint64_t chunk)
+{
+    return file_io(sim, pid, file, off, len, chunk, false);
+}
+
+int vml_sim_file_write_chunked(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
+                               uint64_t chunk)
+{
+    return file_io(sim, pid, file, off, len, chunk, true);
+}
+
+/* folio_mkclean on one mapping: a shared mapping's PTEs of file pages [from, to) that v maps
+ * are write-protected and cleaned (page_vma_mkclean_one), so the next write faults and
+ * dirties the folio again (write-notify). Private mappings' PTEs are left alone (rmap_walk's
+ * invalid_mkclean_vma skips them). */
+static void mkclean_vma(struct sim_mm *mm, const struct vma *v, uint64_t from, uint64_t to)
+{
+    if (!(v->flags & VM_SHARED))
+        return;
+    uint64_t vfirst = v->pgoff, vlast = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT);
+    uint64_t lo = from > vfirst ? from : vfirst, hi = to < vlast ? to : vlast;
+    if (lo >= hi)
+        return;
+    uint64_t s = v->start + ((lo - v->pgoff) << PAGE_SHIFT),
+             e = v->start + ((hi - v->pgoff) << PAGE_SHIFT);
+    /* page_vma_mkclean_one: ptep_clear_flush, then the clean read-only entry. */
+    if (vml_pt_protect(mm->pt, s, e, 0, VML_PTE_RW | VML_PTE_D, NULL, NULL) > 0)
+        sim_flush_range(mm->sim, mm, s, e);
+}
+
+/* Writeback of the dirty folios of f that overlap pages [from, to) (file_write_and_wait_range
+ * -> write_cache_pages): each is written whole, so it is clean again (folio_clear_dirty_for_io:
+ * NR_FILE_DIRTY less its pages) and folio_mkclean write-protects and cleans every shared
+ * mapping of it. The simulated disk keeps nothing: the blocks stay holes as far as later
+ * misses go (pagecache.c's header), which no scenario can see while the pages stay cached. */
+static void writeback_range(struct vml_sim *sim, struct sim_file *f, uint64_t from, uint64_t to)
+{
+    uint64_t pages = (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    if (to > pages)
+        to = pages;
+    for (uint64_t idx = from; idx < to;) {
+        uint64_t pfn;
+        if (!cache_lookup(f, idx, &pfn)) {
+            idx++;
+            continue;
+        }
+        uint64_t nr = 1ull << cache_order(f, idx), fstart = idx & ~(nr - 1);
+        if (sim_frame(sim, pfn)->flags & PGF_DIRTY) {
+            for (uint64_t i = fstart; i < fstart + nr; i++) {
+                uint64_t p;
+                if (!cache_lookup(f, i, &p))
+                    continue;
+                struct frame *fr = sim_frame(sim, p);
+                if (!(fr->flags & PGF_DIRTY))
+                    continue;
+                fr->flags &= ~PGF_DIRTY;
+                sim->node[fr->node].dirty--;
+            }
+            for (size_t t = 0; t < sim->nr_tasks; t++) {
+                struct sim_task *tk = &sim->tasks[t];
+                if (!tk->alive || !tk->mm)
+                    continue;
+                for (struct vma *v = vma_first(tk->mm->vmas); v; v = vma_next(v))
+                    if (v->file == f)
+                        mkclean_vma(tk->mm, v, fstart, fstart + nr);
+            }
+        }
+        idx = fstart + nr;
+    }
+}
+
+int vml_sim_file_fsync(struct vml_sim *sim, int file)
+{
+    struct sim_file *f = sim_file(sim, file);
+    if (!f)
+        return VML_EINVAL;
+    /* ext4_sync_file -> file_write_and_wait_range(0, LLONG_MAX); shmem's fsync does nothing
+     * (noop_fsync): its pages are never written back. */
+    if (!f->shmem && !f->hstate)
+        writeback_range(sim, f, 0, UINT64_MAX);
+    return 0;
+}
+
+int vml_sim_msync(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    /* mm/msync.c: the start must be page aligned; the length is rounded up. */
+    if (addr & (PAGE_SIZE - 1))
+        return VML_EINVAL;
+    uint64_t end = addr + ((len + PAGE_SIZE - 1) & PAGE_MASK);
+    if (end < addr)
+        return VML_ENOMEM;
+    int err = 0;
+    for (uint64_t start = addr; start < end;) {
+        struct vma *v = vma_find_next(t->mm->vmas, start);
+        if (!v || v->start >= end)
+            return VML_ENOMEM; /* nothing mapped in the rest of the range */
+        if (start < v->start) {
+            err = VML_ENOMEM; /* a hole: reported at the end, the rest still synced */
+            start = v->start;
+        }
+        uint64_t e = end < v->end ? end : v->end;
+        /* MS_SYNC on a shared file mapping: vfs_fsync_range over the file range it maps. */
+        struct sim_file *f = v->kind == VMA_FILE ? v->file : NULL;
+        if (f && (v->flags & VM_SHARED) && !f->shmem && !f->hstate)
+            writeback_range(sim, f, v->pgoff + ((start - v->start) >> PAGE_SHIFT),
+                            v->pgoff + ((e - v->start) >> PAGE_SHIFT));
+        start = e;
+    }
+    return err;
 }
 
 void files_destroy(struct vml_sim *sim)

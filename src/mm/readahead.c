@@ -17,11 +17,10 @@
  * cached are skipped and not marked. A simulated file's misses are holes (pagecache.c), so
  * readahead fills the cache with zeroed pages and reads nothing from disk, as ext4 does.
  *
- * Folio sizes: Linux allocates the first window of a file in single pages and each async
- * window in folios four times larger than the last (ra->order += 2), up to PMD size from the
- * fifth window on. vmlab's page cache holds single pages, so the number of pages read ahead is
- * Linux's, but a PMD-sized folio that Linux maps with one fault is 512 faults' worth here
- * (docs/design.md). */
+ * Folio sizes (page_cache_ra_order): a synchronous window is read in single pages; each async
+ * window in folios four times larger than the last (ra->order += 2), up to PMD size, each
+ * aligned to its size, the window's end rounded down to that size; a mapping with
+ * VM_HUGEPAGE reads PMD-sized folios from its first miss. docs/pagecache.md has the probes. */
 #include "mm/sim_internal.h"
 
 #include <stdlib.h>
@@ -72,10 +71,11 @@ void ras_destroy(struct vml_sim *sim)
 }
 
 /* do_page_cache_ra -> page_cache_ra_unbounded: reads the pages of [index, index + nr) that are
- * not cached, up to the end of the file, marking the one at nr - lookahead when this read adds
- * it. Running out of memory ends readahead quietly (the fault then fails on its own page). */
+ * not cached, each a folio of its own (order 0), up to the end of the file, marking the one at
+ * nr - lookahead when this read adds it. Running out of memory ends readahead quietly (the
+ * fault then fails on its own page). */
 static int ra_read(struct vml_sim *sim, struct sim_file *f, uint64_t index, uint64_t nr,
-                   uint64_t lookahead, unsigned node, bool large)
+                   uint64_t lookahead, unsigned node)
 {
     if (f->size == 0)
         return 0;
@@ -90,21 +90,72 @@ static int ra_read(struct vml_sim *sim, struct sim_file *f, uint64_t index, uint
         uint64_t idx = index + i, pfn;
         if (cache_lookup(f, idx, NULL))
             continue;
-        int r = cache_reserve(f, idx);
-        if (r)
-            return r;
-        r = page_alloc_cache(sim, node, f, idx, &pfn);
+        int r = cache_add_folio(sim, f, idx, 0, node, &pfn);
         if (r == VML_ENOMEM)
             return 0;
         if (r)
             return r;
-        cache_add(f, idx, pfn);
         if (i == mark)
             sim_frame(sim, pfn)->flags |= PGF_READAHEAD;
-        if (large)
-            sim_frame(sim, pfn)->flags |= PGF_RA_LARGE;
     }
     return 0;
+}
+
+/* MAX_PAGECACHE_ORDER on x86-64: PMD order (ext4's mapping_max_folio_order). */
+#define RA_MAX_ORDER 9u
+
+static unsigned ilog2_u64(uint64_t x)
+{
+    return 63u - (unsigned)__builtin_clzll(x);
+}
+
+/* page_cache_ra_order (6.18): the window [ra->start, ra->start + ra->size) in folios of
+ * ra->order (capped at PMD order and at the window's size), each aligned to its size: a start
+ * that is not aligned takes the largest order its index allows (__ffs(index)), and no folio
+ * crosses the end of the window or of the file. The folio holding the mark
+ * (start + size - async_size, rounded down to the folio) gets PG_readahead. A folio that would
+ * cover a cached page (filemap_add_folio: -EEXIST) ends the loop; the rest of the window is
+ * read in single pages (the fallback, do_page_cache_ra). A window under 4 pages is read in
+ * single pages. */
+static int ra_order(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, unsigned node)
+{
+    if (f->size == 0)
+        return 0;
+    uint64_t start = ra->start, index = start;
+    if (ra->size < 4)
+        return ra_read(sim, f, start, ra->size, ra->async_size, node);
+    uint64_t limit = (f->size - 1) >> PAGE_SHIFT;
+    uint64_t mark = index + ra->size - ra->async_size;
+    if (limit > index + ra->size - 1)
+        limit = index + ra->size - 1;
+    unsigned new_order = ra->order < RA_MAX_ORDER ? ra->order : RA_MAX_ORDER;
+    if (new_order > ilog2_u64(ra->size))
+        new_order = ilog2_u64(ra->size);
+    ra->order = new_order;
+    bool err = false;
+    while (index <= limit) {
+        unsigned order = new_order;
+        if (index & ((1ull << order) - 1)) /* align with smaller folios if needed */
+            order = (unsigned)__builtin_ctzll(index);
+        while (order > 0 && index + (1ull << order) - 1 > limit) /* not past EOF */
+            order--;
+        uint64_t nr = 1ull << order, head;
+        if (!cache_range_empty(f, index, nr)) {
+            err = true;
+            break;
+        }
+        int r = cache_add_folio(sim, f, index, order, node, &head);
+        if (r == VML_ENOMEM)
+            return 0;
+        if (r)
+            return r;
+        if (index == (mark & ~(nr - 1))) /* ra_alloc_folio */
+            sim_frame(sim, head)->flags |= PGF_READAHEAD;
+        index += nr;
+    }
+    if (!err || ra->size <= index - start)
+        return 0;
+    return ra_read(sim, f, index, ra->size - (index - start), ra->async_size, node);
 }
 
 /* The next window after one of cur pages (get_next_ra_size): x4 while small, then x2, capped. */
@@ -130,11 +181,28 @@ static uint64_t init_size(uint64_t req, uint64_t max)
     return max;
 }
 
-/* large: an async window, which Linux reads in folios of ra->order += 2 pages. */
-static int ra_submit(struct vml_sim *sim, struct sim_file *f, const struct sim_ra *ra,
-                     unsigned node, bool large)
+/* A synchronous window: single pages (page_cache_sync_ra sets ra->order = 0). */
+static int ra_submit(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, unsigned node)
 {
-    return ra_read(sim, f, ra->start, ra->size, ra->async_size, node, large);
+    ra->order = 0;
+    return ra_order(sim, f, ra, node);
+}
+
+/* page_cache_async_ra's readit: folios four times larger than the last window's
+ * (ra->order += 2), and the window's end rounded down to that folio size (at most the largest
+ * power of two dividing ra_pages) when that leaves something, so that the folios stay whole:
+ * with read_ahead_kb 8192, a 64-page window at page 20 reads [20, 80). */
+static int ra_submit_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t max,
+                           unsigned node)
+{
+    ra->order += 2;
+    unsigned max_align = (unsigned)__builtin_ctzll(max);
+    uint64_t align = 1ull << (ra->order < max_align ? ra->order : max_align);
+    uint64_t end = ra->start + ra->size, aligned_end = end & ~(align - 1);
+    if (aligned_end > ra->start)
+        ra->size -= end - aligned_end;
+    ra->async_size = ra->size;
+    return ra_order(sim, f, ra, node);
 }
 
 int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t index,
@@ -142,7 +210,7 @@ int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t
 {
     uint64_t max = ra_pages(sim);
     if (max == 0) /* no readahead: the page asked for, alone (force_page_cache_ra) */
-        return ra_read(sim, f, index, 1, 0, node, false);
+        return ra_read(sim, f, index, 1, 0, node);
     uint64_t prev_index = ra->prev_pos >> PAGE_SHIFT;
     /* The start of the file, an oversized read, or a sequential miss (index - prev_index is
      * 0 or 1, computed unsigned as the kernel does). */
@@ -150,7 +218,7 @@ int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t
         ra->start = index;
         ra->size = init_size(req, max);
         ra->async_size = ra->size > req ? ra->size - req : ra->size;
-        return ra_submit(sim, f, ra, node, false);
+        return ra_submit(sim, f, ra, node);
     }
     /* page_cache_prev_miss from index - 1, at most max entries: the first hole, or the last
      * entry scanned, or "before the start" (UINT64_MAX) when the file is cached from 0. */
@@ -167,13 +235,13 @@ int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t
     bool from_start = miss == UINT64_MAX;
     uint64_t contig = index - miss - 1; /* unsigned: index itself when from the start */
     if (contig <= req)                  /* a small random read: as is, the state untouched */
-        return ra_read(sim, f, index, req, 0, node, false);
+        return ra_read(sim, f, index, req, 0, node);
     if (from_start) /* a file cached from its start: a long stream, likely read whole */
         contig *= 2;
     ra->start = index;
     ra->size = contig + req < max ? contig + req : max;
     ra->async_size = 1;
-    return ra_submit(sim, f, ra, node, false);
+    return ra_submit(sim, f, ra, node);
 }
 
 int ra_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t pfn,
@@ -183,13 +251,15 @@ int ra_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_
     if (max == 0)
         return 0;
     sim_frame(sim, pfn)->flags &= ~PGF_READAHEAD; /* folio_clear_readahead */
-    if (index == ra->start + ra->size - ra->async_size) {
-        /* The expected mark: a sequential stream. Push the window forward and ramp it up. */
+    /* The expected mark, rounded down to the folio that holds it: a sequential stream. Push
+     * the window forward and ramp it up. */
+    uint64_t nr = 1ull << cache_order(f, index);
+    if (index == ((ra->start + ra->size - ra->async_size) & ~(nr - 1))) {
         ra->start += ra->size;
         uint64_t next = next_size(ra->size, max);
         ra->size = next > ra->size ? next : ra->size;
         ra->async_size = ra->size;
-        return ra_submit(sim, f, ra, node, true);
+        return ra_submit_async(sim, f, ra, max, node);
     }
     /* A mark reached through an open file that has not read ahead yet reads nothing: on
      * x86-64 6.18 with read_ahead_kb 128, a second mapping's faults on the marked window
@@ -206,13 +276,22 @@ int ra_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_
     ra->start = start;
     ra->size = next_size(start - index + req, max);
     ra->async_size = ra->size;
-    return ra_submit(sim, f, ra, node, true);
+    return ra_submit_async(sim, f, ra, max, node);
 }
 
 int ra_mmap_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,
                  uint64_t vma_pgoff, uint64_t vma_end, uint64_t index, unsigned node)
 {
     uint64_t max = ra_pages(sim);
+    if (vm_flags & VM_HUGEPAGE) {
+        /* do_sync_mmap_readahead's THP branch, taken even without readahead: two PMD-sized
+         * folios from the fault's 2 MiB boundary (one when MADV_RANDOM), the second marked. */
+        ra->start = index & ~511ull;
+        ra->size = (vm_flags & VM_RAND_READ) ? 512 : 1024;
+        ra->async_size = 512;
+        ra->order = RA_MAX_ORDER;
+        return ra_order(sim, f, ra, node);
+    }
     if ((vm_flags & VM_RAND_READ) || max == 0)
         return 0;
     if (vm_flags & VM_SEQ_READ)
@@ -225,7 +304,7 @@ int ra_mmap_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uin
         uint64_t end = ra->start + max < vma_end ? ra->start + max : vma_end;
         ra->size = end - ra->start;
         ra->async_size = 0;
-        return ra_submit(sim, f, ra, node, false);
+        return ra_submit(sim, f, ra, node);
     }
     if (ra->mmap_miss < MMAP_LOTSAMISS * 10)
         ra->mmap_miss++;
@@ -235,19 +314,21 @@ int ra_mmap_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uin
     ra->start = index > max / 2 ? index - max / 2 : 0;
     ra->size = max;
     ra->async_size = max / 4;
-    return ra_submit(sim, f, ra, node, false);
+    return ra_submit(sim, f, ra, node);
 }
 
 int ra_mmap_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,
-                  uint64_t pfn, uint64_t index, unsigned node, bool *submitted)
+                  uint64_t index, unsigned node, bool *submitted)
 {
     *submitted = false;
     if ((vm_flags & VM_RAND_READ) || ra_pages(sim) == 0)
         return 0;
     if (ra->mmap_miss)
         ra->mmap_miss--;
-    if (!(sim_frame(sim, pfn)->flags & PGF_READAHEAD))
+    /* folio_test_readahead: the mark is the folio's, kept on its first page. */
+    uint64_t head = cache_folio_pfn(f, index);
+    if (!(sim_frame(sim, head)->flags & PGF_READAHEAD))
         return 0;
     *submitted = true;
-    return ra_async(sim, f, ra, pfn, index, ra_pages(sim), node);
+    return ra_async(sim, f, ra, head, index, ra_pages(sim), node);
 }

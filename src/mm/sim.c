@@ -515,12 +515,3 @@ int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uin
     *ppid = t->ppid;
     return 0;
 }
-
-int vml_sim_task_folio_faults(const struct vml_sim *sim, int pid, uint64_t *n)
-{
-    const struct sim_task *t = sim_task(sim, pid);
-    if (!t)
-        return VML_ENOENT;
-    *n = t->folio_faults;
-    return 0;
-}

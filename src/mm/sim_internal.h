@@ -20,20 +20,19 @@
 #define PGF_ANON       (1u << 8)  /* anonymous page (mapping = anon lineage) */
 #define PGF_EXCLUSIVE  (1u << 9)  /* PageAnonExclusive: mapped by one process only */
 #define PGF_DIRTY      (1u << 10) /* folio dirty (file pages: to be written back) */
-#define PGF_CACHE      (1u << 11) /* in a file's page cache (mapping = file id + 1) */
+#define PGF_CACHE      (1u << 11) /* in a file's page cache (mapping = the file's ino) */
 #define PGF_SHMEMPG    (1u << 12) /* swap-backed page of a shmem object */
 #define PGF_MLOCKED    (1u << 13) /* on the unevictable list because an mlocked VMA maps it */
 #define PGF_ACTIVE     (1u << 14) /* on an active LRU list */
 #define PGF_REFERENCED (1u << 15) /* PG_referenced: read or written through the page cache */
 #define PGF_HUGETLB    (1u << 16) /* head of a hugetlb folio (pool page, free or in use) */
 #define PGF_RESTORE                                                                                \
-    (1u << 17)                   /* hugetlb: gives its reservation back when freed                 \
-                                  * (folio_test_hugetlb_restore_reserve) */
-#define PGF_READAHEAD (1u << 18) /* PG_readahead: reaching it reads the next window */
-#define PGF_LARGE     (1u << 20) /* head of an anonymous large folio (a THP): state in sim->folios */
-#define PGF_RA_LARGE                                                                               \
-    (1u << 19) /* read by a window after a file's first: Linux reads those                         \
-                * in large folios (ra->order += 2), which vmlab does not */
+    (1u << 17) /* hugetlb: gives its reservation back when freed                                   \
+                * (folio_test_hugetlb_restore_reserve) */
+#define PGF_READAHEAD                                                                              \
+    (1u << 18)               /* PG_readahead: reaching it reads the next window (a                 \
+                              * page-cache folio's, kept on its first page) */
+#define PGF_LARGE (1u << 20) /* head of an anonymous large folio (a THP): state in sim->folios */
 
 /* LRU lists, in the kernel's order (enum lru_list). */
 enum lru_list {
@@ -151,7 +150,6 @@ struct sim_task {
     struct sim_mm *mm;
     int cpu; /* CPU it runs on, -1 none */
     uint64_t min_flt, maj_flt;
-    uint64_t folio_faults;       /* faults on pages Linux holds in large folios (PGF_RA_LARGE) */
     struct vml_fault_record lat; /* its faults' simulated time (cost.h): `show P faults` */
 };
 
@@ -224,6 +222,7 @@ struct vml_sim {
     struct large_folio *folios;  /* by index; slots reused through free_folio */
     uint32_t nr_folios, cap_folios, free_folio;
     uint64_t nr_anon_thps; /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
+    uint64_t nr_file_thps; /* PMD-order folios in regular files' caches (NR_FILE_THPS) */
     /* hugepages-<4 << order>kB/stats/, by folio order (2..9; 0 and 1 unused): nr_anon (large
      * anonymous folios alive), nr_anon_partially_mapped, and the event counters. */
     uint64_t thp_nr_anon[VML_THP_PMD_ORDER + 1];
@@ -285,7 +284,7 @@ enum compact_result try_to_compact_pages(struct vml_sim *sim, unsigned node, uns
 void compaction_alloc_succeeded(struct vml_sim *sim, uint64_t pfn, unsigned order);
 /* Whether compaction may migrate the page at pfn: an order-0 anonymous or page-cache page on
  * an LRU with no reference beyond its mappings and the cache. */
-bool page_movable(const struct vml_sim *sim, uint64_t pfn);
+bool page_movable(const struct vml_sim *sim, uint64_t pfn, unsigned below);
 /* Moves the page at old to the free frame new (taken for it): every mapping, the page-cache
  * slot and the page's state; old is freed. VML_EAGAIN when not every mapping was found. */
 int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new);
@@ -437,6 +436,26 @@ uint64_t cache_lookup(const struct sim_file *f, uint64_t index, uint64_t *pfn);
  * cached (filemap_fault's VM_FAULT_MAJOR; every miss is a hole, zero-filled: pagecache.c). */
 int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node, uint64_t *pfn,
               bool *major);
+/* A cache slot holds pfn + 1 in its low bits and the order of the folio the page belongs to
+ * above CACHE_ORDER_SHIFT (page-cache folios are naturally aligned: the folio of index starts
+ * at index rounded down to its size). */
+#define CACHE_ORDER_SHIFT 58
+#define CACHE_PFN_MASK    ((1ull << CACHE_ORDER_SHIFT) - 1)
+/* The order of the folio caching index (0 when not cached). */
+unsigned cache_order(const struct sim_file *f, uint64_t index);
+/* No page of [index, index + nr) is cached. */
+bool cache_range_empty(const struct sim_file *f, uint64_t index, uint64_t nr);
+/* filemap_add_folio: a new folio of 2^order pages at index (aligned, range empty). */
+int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned order,
+                    unsigned node, uint64_t *head);
+/* The pfn of the first page of the folio caching index (which must be cached). */
+uint64_t cache_folio_pfn(const struct sim_file *f, uint64_t index);
+/* folio_mark_dirty: the whole folio caching index. */
+void cache_folio_set_dirty(struct vml_sim *sim, struct sim_file *f, uint64_t index);
+/* The file whose cache holds pfn, or NULL. */
+struct sim_file *cache_file_of(const struct vml_sim *sim, uint64_t pfn);
+/* set_page_dirty for a mapped page: a regular file's whole folio, else the page. */
+void cache_page_set_dirty(struct vml_sim *sim, uint64_t pfn);
 /* Makes room in the index for index (VML_EHOST), then stores a page there. */
 int cache_reserve(struct sim_file *f, uint64_t index);
 void cache_add(struct sim_file *f, uint64_t index, uint64_t pfn);
@@ -456,6 +475,7 @@ void files_destroy(struct vml_sim *sim);
  * split from it and the children that inherit it) or one read(2)/write(2)'s. */
 struct sim_ra {
     uint64_t start, size, async_size;
+    unsigned order; /* ra->order: the folio order of the last window */
     unsigned mmap_miss;
     uint64_t prev_pos;
 };
@@ -475,10 +495,10 @@ int ra_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_
  * [vma_pgoff, vma_end), missed index. */
 int ra_mmap_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,
                  uint64_t vma_pgoff, uint64_t vma_end, uint64_t index, unsigned node);
-/* do_async_mmap_readahead: a fault found index cached in page pfn; *submitted when that page
- * was the mark and the next window was read (the fault is then retried). */
+/* do_async_mmap_readahead: a fault found index cached; *submitted when its folio was the
+ * mark and the next window was read (the fault is then retried). */
 int ra_mmap_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,
-                  uint64_t pfn, uint64_t index, unsigned node, bool *submitted);
+                  uint64_t index, unsigned node, bool *submitted);
 
 /* ---- address spaces (mm.c, mmap.c, fault.c, fork.c) ---- */
 /* A process's first address space: layout, [stack] VMA, empty heap. node: that of the CPU

@@ -590,6 +590,7 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->dirty = c.n.dirty * 4;
     m->anon_pages = c.n.anon_mapped * 4;
     m->anon_huge_pages = sim->nr_anon_thps * 2048; /* NR_ANON_THPS, in kB */
+    m->file_huge_pages = sim->nr_file_thps * 2048; /* NR_FILE_THPS: mapped or not */
     m->mapped = c.n.file_mapped * 4;
     m->shmem = c.n.shmem * 4;
     m->page_tables = c.pgtables * 4;
@@ -633,6 +634,7 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_unevictable] = c.n.lru[LRU_UNEVICTABLE];
     out->v[VML_VMSTAT_nr_anon_pages] = c.n.anon_mapped;
     out->v[VML_VMSTAT_nr_anon_transparent_hugepages] = sim->nr_anon_thps; /* in THPs */
+    out->v[VML_VMSTAT_nr_file_hugepages] = sim->nr_file_thps;
     out->v[VML_VMSTAT_nr_mapped] = c.n.file_mapped;
     out->v[VML_VMSTAT_nr_file_pages] = c.n.file_pages;
     out->v[VML_VMSTAT_nr_dirty] = c.n.dirty;

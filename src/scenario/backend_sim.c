@@ -283,18 +283,31 @@ static uint64_t sb_file_size(void *ctx, int file)
     return vml_sim_file_size(((struct simb *)ctx)->sim, file);
 }
 
-static int sb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write,
-                      char *msg)
+static int sb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, uint64_t chunk,
+                      bool write, char *msg)
 {
     struct simb *b = ctx;
-    int r = write ? vml_sim_file_write(b->sim, pid, file, off, len)
-                  : vml_sim_file_read(b->sim, pid, file, off, len);
+    int r = write ? vml_sim_file_write_chunked(b->sim, pid, file, off, len, chunk)
+                  : vml_sim_file_read_chunked(b->sim, pid, file, off, len, chunk);
     if (r == VML_EFBIG)
         snprintf(msg, VML_BACKEND_MSG,
                  "EFBIG: offset %llu is at or past the file's largest size (an ext4 file: "
                  "%llu bytes); write below it",
                  (unsigned long long)off, (unsigned long long)VML_SIM_EXT4_MAX_BYTES);
     return r;
+}
+
+static int sb_fsync(void *ctx, int pid, int file, char *msg)
+{
+    (void)pid;
+    (void)msg;
+    return vml_sim_file_fsync(((struct simb *)ctx)->sim, file);
+}
+
+static int sb_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
+{
+    (void)msg;
+    return vml_sim_msync(((struct simb *)ctx)->sim, pid, addr, len);
 }
 
 static int sb_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
@@ -406,13 +419,6 @@ static int sb_faults(void *ctx, int pid, uint64_t *minor, uint64_t *major)
     return vml_sim_task_info(((struct simb *)ctx)->sim, pid, minor, major, &ppid);
 }
 
-static int sb_faults_inexact(void *ctx, int pid, uint64_t *n, const char **why)
-{
-    *why = "Linux reads a file ahead in large folios after the first window and maps a folio "
-           "per fault; vmlab's page cache has single pages";
-    return vml_sim_task_folio_faults(((struct simb *)ctx)->sim, pid, n);
-}
-
 /* The simulated kernel keeps its counters exact: nothing to settle. */
 static int sb_meminfo(void *ctx, struct vml_meminfo *m, char *msg)
 {
@@ -449,6 +455,8 @@ int vml_backend_sim(struct vml_backend *out)
         .memfd_get = sb_memfd_get,
         .file_size = sb_file_size,
         .file_io = sb_file_io,
+        .fsync = sb_fsync,
+        .msync = sb_msync,
         .cpu_run = sb_cpu_run,
         .set = sb_set,
         .thp_text = sb_thp_text,
@@ -459,7 +467,6 @@ int vml_backend_sim(struct vml_backend *out)
         .check = sb_check,
         .sim = sb_sim,
         .faults = sb_faults,
-        .faults_inexact = sb_faults_inexact,
         .meminfo = sb_meminfo,
     };
     return 0;

@@ -368,13 +368,33 @@ static uint64_t m_file_size(void *ctx, int file)
     return m->in->file_size(m->in->ctx, file);
 }
 
-static int m_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, bool write,
-                     char *msg)
+static int m_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, uint64_t chunk,
+                     bool write, char *msg)
 {
     CTX;
     struct window w;
     win_open(m, pid, &w);
-    int r = m->in->file_io(m->in->ctx, pid, file, off, len, write, msg);
+    int r = m->in->file_io(m->in->ctx, pid, file, off, len, chunk, write, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_fsync(void *ctx, int pid, int file, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->fsync(m->in->ctx, pid, file, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->msync(m->in->ctx, pid, addr, len, msg);
     win_close(m, &w);
     return r;
 }
@@ -480,6 +500,8 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .memfd_get = m_memfd_get,
         .file_size = m_file_size,
         .file_io = m_file_io,
+        .fsync = m_fsync,
+        .msync = m_msync,
         .cpu_run = m_cpu_run,
         .set = in->set ? m_set : NULL,
         .thp_text = in->thp_text ? m_thp_text : NULL,

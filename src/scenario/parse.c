@@ -44,8 +44,8 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FORK] = "P fork CHILD",
     [VML_OP_EXIT] = "P exit",
     [VML_OP_BRK] = "P brk +SIZE or P brk -SIZE",
-    [VML_OP_READ] = "P read FILE[START:END]",
-    [VML_OP_WRITE] = "P write FILE[START:END]",
+    [VML_OP_READ] = "P read FILE[START:END] [chunk=SIZE]",
+    [VML_OP_WRITE] = "P write FILE[START:END] [chunk=SIZE]",
     [VML_OP_FILE_CREATE] = "file create NAME SIZE",
     [VML_OP_FILE_DELETE] = "file delete NAME",
     [VML_OP_CPU_RUN] = "cpu N run P",
@@ -56,6 +56,8 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_SHOW_THP] = "show thp",
     [VML_OP_PRCTL] = "P prctl thp_disable on|off",
     [VML_OP_WAIT] = "wait DURATION (a number and ns, us, ms, s or m: wait 20s, wait 150ms)",
+    [VML_OP_FSYNC] = "P fsync FILE",
+    [VML_OP_MSYNC] = "P msync MAP[START:END]",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -82,6 +84,8 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_SHOW_THP] = "show thp",
     [VML_OP_PRCTL] = "prctl",
     [VML_OP_WAIT] = "wait",
+    [VML_OP_FSYNC] = "fsync",
+    [VML_OP_MSYNC] = "msync",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -1335,17 +1339,63 @@ static int parse_range_op(struct parser *p, struct sym *pr, struct vml_op *op)
     return 0;
 }
 
+/* The largest chunk= (the agent's buffer on the Linux side): a write never makes a folio over
+ * 2 MiB (mapping_max_folio_size), and a read's request beyond it only sizes readahead. */
+#define IO_CHUNK_MAX (2ull << 20)
+
 static int parse_io(struct parser *p, struct vml_op *op)
 {
     const enum vml_op_kind k = op->kind;
-    bool br;
+    const struct lex_line *l = p->l;
+    bool br, has_chunk = false;
     struct sym *e;
     int r = need(p, 2, k, "the file (FILE or FILE[START:END])");
     if (!r)
-        r = parse_range(p, p->l->w[2], true, &op->u.range, &br);
+        r = parse_range(p, l->w[2], true, &op->u.io.range, &br);
     if (!r)
-        r = need_file(p, sub(p->l->w[2], 0, strlen(op->u.range.name)), &e);
-    return r ? r : no_more(p, 3, k);
+        r = need_file(p, sub(l->w[2], 0, strlen(op->u.io.range.name)), &e);
+    if (r)
+        return r;
+    op->u.io.chunk = 64 * 1024;
+    for (unsigned i = 3; i < l->n; i++) {
+        struct word w = l->w[i], key, val;
+        bool kv = split_kv(w, &key, &val);
+        if (kv && is(key, "chunk") && !has_chunk) {
+            has_chunk = true;
+            if ((r = size_word(p, val, "chunk", &op->u.io.chunk)))
+                return r;
+            if (op->u.io.chunk == 0 || op->u.io.chunk > IO_CHUNK_MAX)
+                return fail(p, val.col, "chunk must be 1 byte to 2M (the bytes of one %s(2) call)",
+                            vml_op_kind_name(k));
+        } else if (kv && is(key, "chunk")) {
+            return fail(p, w.col, "%s option 'chunk' given twice", vml_op_kind_name(k));
+        } else {
+            return fail(p, w.col, "unknown %s option '%.*s' (use chunk=SIZE)", vml_op_kind_name(k),
+                        Q(w));
+        }
+    }
+    return 0;
+}
+
+/* P fsync FILE: the whole file; a range is msync's business. */
+static int parse_fsync(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    struct sym *e;
+    int r = need(p, 2, VML_OP_FSYNC, "the file");
+    if (r)
+        return r;
+    struct word w = l->w[2];
+    for (size_t i = 0; i < w.n; i++)
+        if (w.s[i] == '[')
+            return fail(p, w.col + (unsigned)i,
+                        "fsync takes a whole file, not a range (use msync MAP[START:END] on a "
+                        "shared mapping of it)");
+    bool br;
+    if ((r = parse_range(p, w, true, &op->u.range, &br)) ||
+        (r = need_file(p, sub(w, 0, strlen(op->u.range.name)), &e)))
+        return r;
+    return no_more(p, 3, VML_OP_FSYNC);
 }
 
 static int parse_brk(struct parser *p, struct vml_op *op)
@@ -1408,12 +1458,13 @@ static const struct {
     { "madvise", VML_OP_MADVISE }, { "mlock", VML_OP_MLOCK },   { "munlock", VML_OP_MUNLOCK },
     { "touch", VML_OP_TOUCH },     { "fork", VML_OP_FORK },     { "exit", VML_OP_EXIT },
     { "brk", VML_OP_BRK },         { "read", VML_OP_READ },     { "write", VML_OP_WRITE },
-    { "replay", VML_OP_REPLAY },   { "prctl", VML_OP_PRCTL },
+    { "replay", VML_OP_REPLAY },   { "prctl", VML_OP_PRCTL },   { "fsync", VML_OP_FSYNC },
+    { "msync", VML_OP_MSYNC },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "replay, prctl"
+    "fsync, msync, replay, prctl"
 #define FIRST_WORDS "machine, proc, file, cpu, set, show, expect or a process name"
 
 static int parse_process_op(struct parser *p, struct vml_op *op)
@@ -1432,6 +1483,11 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     if ((l->n == 1 || v == nverbs) && !known)
         return fail(p, w0.col, "unknown statement '%.*s' (a line starts with " FIRST_WORDS ")",
                     Q(w0));
+    if (v == nverbs && is(l->w[1], "close"))
+        return fail(p, l->w[1].col,
+                    "there is no close: a scenario holds no open file descriptors (read, write, "
+                    "fsync and mmap each open the file and close it again; a mapping keeps the "
+                    "file itself, until munmap)");
     if (v == nverbs)
         return fail(p, l->w[1].col, "unknown operation '%.*s' (use " VERBS ")", Q(l->w[1]));
     int r = need_proc(p, w0, &pr);
@@ -1448,6 +1504,7 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_PRCTL: return parse_prctl(p, op);
     case VML_OP_READ:
     case VML_OP_WRITE: return parse_io(p, op);
+    case VML_OP_FSYNC: return parse_fsync(p, op);
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
             return r;

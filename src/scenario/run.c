@@ -311,6 +311,7 @@ static int op_range_call(struct run *r, struct proc_ent *p)
         break;
     }
     case VML_OP_MLOCK: err = r->b->mlock(r->b->ctx, p->pid, s, e - s, true, r->msg); break;
+    case VML_OP_MSYNC: err = r->b->msync(r->b->ctx, p->pid, s, e - s, r->msg); break;
     default: err = r->b->mlock(r->b->ctx, p->pid, s, e - s, false, r->msg); break;
     }
     if (err)
@@ -514,7 +515,7 @@ static int op_brk(struct run *r, struct proc_ent *p)
 
 static int op_file_io(struct run *r, struct proc_ent *p)
 {
-    const struct vml_range *rg = &r->op->u.range;
+    const struct vml_range *rg = &r->op->u.io.range;
     struct obj_ent *f = find_obj(r, rg->name, false);
     if (!f)
         return run_error(r, VML_ENOENT, rg->col, "no file '%s'", rg->name);
@@ -525,10 +526,20 @@ static int op_file_io(struct run *r, struct proc_ent *p)
         return run_error(
             r, VML_EINVAL, rg->col, "range [%#llx:%#llx] is outside file '%s' (%llu bytes)",
             (unsigned long long)s, (unsigned long long)e, rg->name, (unsigned long long)size);
-    int err = r->b->file_io(r->b->ctx, p->pid, f->id, s, e - s, write, r->msg);
+    int err = r->b->file_io(r->b->ctx, p->pid, f->id, s, e - s, r->op->u.io.chunk, write, r->msg);
     if (err)
         return syscall_error(r, write ? "write" : "read", err);
     return 0;
+}
+
+static int op_fsync(struct run *r, struct proc_ent *p)
+{
+    const struct vml_range *rg = &r->op->u.range;
+    struct obj_ent *f = find_obj(r, rg->name, false);
+    if (!f)
+        return run_error(r, VML_ENOENT, rg->col, "no file '%s'", rg->name);
+    int err = r->b->fsync(r->b->ctx, p->pid, f->id, r->msg);
+    return err ? syscall_error(r, "fsync", err) : 0;
 }
 
 static int op_file(struct run *r)
@@ -1036,8 +1047,10 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_MUNMAP:
     case VML_OP_MLOCK:
     case VML_OP_MUNLOCK:
+    case VML_OP_FSYNC:
+    case VML_OP_MSYNC: obj = op->u.range.name; break;
     case VML_OP_READ:
-    case VML_OP_WRITE: obj = op->u.range.name; break;
+    case VML_OP_WRITE: obj = op->u.io.range.name; break;
     case VML_OP_MPROTECT: obj = op->u.mprotect.range.name; break;
     case VML_OP_MADVISE: obj = op->u.madvise.range.name; break;
     case VML_OP_TOUCH: obj = op->u.touch.range.name; break;
@@ -1088,7 +1101,9 @@ static int run_op(struct run *r)
     case VML_OP_MPROTECT:
     case VML_OP_MADVISE:
     case VML_OP_MLOCK:
-    case VML_OP_MUNLOCK: return op_range_call(r, p);
+    case VML_OP_MUNLOCK:
+    case VML_OP_MSYNC: return op_range_call(r, p);
+    case VML_OP_FSYNC: return op_fsync(r, p);
     case VML_OP_TOUCH: return op_touch(r, p);
     case VML_OP_REPLAY: return op_replay(r, p);
     case VML_OP_FORK: return op_fork(r, p);

@@ -84,6 +84,28 @@ static void free_node(void *node, unsigned h, uint64_t base, radix_visit fn, voi
     free(node);
 }
 
+static void visit_node(const void *node, unsigned h, uint64_t base, radix_visit fn, void *ctx)
+{
+    if (h == 0) {
+        const uint64_t *leaf = node;
+        for (unsigned i = 0; i < LEAF_SIZE; i++)
+            if (leaf[i])
+                fn(base + i, leaf[i], ctx);
+        return;
+    }
+    void *const *kids = node;
+    unsigned shift = covered_bits(h - 1);
+    for (unsigned i = 0; i < INNER_SIZE; i++)
+        if (kids[i])
+            visit_node(kids[i], h - 1, base + ((uint64_t)i << shift), fn, ctx);
+}
+
+void radix_for_each(const struct radix *r, radix_visit fn, void *ctx)
+{
+    if (r->root)
+        visit_node(r->root, r->height, 0, fn, ctx);
+}
+
 void radix_free(struct radix *r, radix_visit fn, void *ctx)
 {
     if (r->root)

@@ -25,5 +25,7 @@ int radix_reserve(struct radix *r, uint64_t index, uint64_t **slot);
 /* Calls fn for every non-zero value, in index order, then frees every node. */
 typedef void (*radix_visit)(uint64_t index, uint64_t val, void *ctx);
 void radix_free(struct radix *r, radix_visit fn, void *ctx);
+/* Calls fn for every non-zero value, in index order (xa_for_each). */
+void radix_for_each(const struct radix *r, radix_visit fn, void *ctx);
 
 #endif

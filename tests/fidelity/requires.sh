@@ -7,9 +7,10 @@
 #   thp_files      the THP files the scenario writes (thp.FILE= on its machine line, set
 #                  statements under /sys/kernel/mm/transparent_hugepage/) exist on this kernel
 #                  and vmlab may write them (root); it writes them for the run;
-#   zero_page=on|off, pt_reclaim=on|off, paging=4|5
-#                  a kernel that behaves so; vmlab's Linux backend probes it (the note it prints
-#                  for that machine setting ends in "(differs)" when the kernel does not);
+#   zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE
+#                  a kernel that behaves so (readahead: the read_ahead_kb of the disk holding
+#                  $TMPDIR); vmlab's Linux backend probes it (the note it prints for that
+#                  machine setting ends in "(differs)" when the kernel does not);
 #   simulator      the scenario's point is a machine state no kernel here is in (a small RAM
 #                  fragmented to its last pageblock): it never runs on Linux (skipped, 77).
 # vmlab diff follows the kernel's zero page and page-table reclaim unless the scenario sets them
@@ -56,6 +57,22 @@ requires() {
           echo "skipped: the 2 MiB hugetlb pool is in use ($((total - free)) pages, $rsvd reserved)"
           return 77
         fi ;;
+      readahead=*)
+        # The read_ahead_kb of the disk holding $TMPDIR (a partition's is its disk's), read
+        # from sysfs as vml_host_readahead reads it.
+        local want=${r#readahead=} dir=${TMPDIR:-/tmp} mm q kb
+        case "$want" in
+          *K) kb=${want%K} ;; *M) kb=$((${want%M} * 1024)) ;; *G) kb=$((${want%G} * 1048576)) ;;
+          *) kb=$((want / 1024)) ;;
+        esac
+        mm=$(findmnt -no MAJ:MIN -T "$dir" 2>/dev/null | head -n 1 | tr -d ' ')
+        q=/sys/dev/block/$mm/queue/read_ahead_kb
+        [ -r "$q" ] || q=/sys/dev/block/$mm/../queue/read_ahead_kb
+        have=$(cat "$q" 2>/dev/null)
+        if [ "$have" != "$kb" ]; then
+          echo "skipped: needs read_ahead_kb $kb on the disk holding $dir, which has ${have:-none}"
+          return 77
+        fi ;;
       zero_page=on|zero_page=off|pt_reclaim=on|pt_reclaim=off|paging=4|paging=5)
         key=${r%%=*}
         if [ "$mode" = diff ] && [ "$key" != paging ] &&
@@ -77,7 +94,7 @@ requires() {
              "kernel's memory is not in); it runs on the simulator only"
         return 77 ;;
       *) echo "$scn: unknown requirement '$r' (known: thp=MODES, thp_files, hugepages=2M,"\
-              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, simulator)"
+              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE, simulator)"
          return 1 ;;
     esac
   done

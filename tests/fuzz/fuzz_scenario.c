@@ -89,9 +89,14 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     }
     case VML_OP_MUNMAP:
     case VML_OP_MLOCK:
-    case VML_OP_MUNLOCK: check_range(&op->u.range, false); break;
+    case VML_OP_MUNLOCK:
+    case VML_OP_MSYNC: check_range(&op->u.range, false); break;
+    case VML_OP_FSYNC: check_range(&op->u.range, true); break;
     case VML_OP_READ:
-    case VML_OP_WRITE: check_range(&op->u.range, true); break;
+    case VML_OP_WRITE:
+        check_range(&op->u.io.range, true);
+        CHECK(op->u.io.chunk >= 1 && op->u.io.chunk <= (2u << 20));
+        break;
     case VML_OP_MPROTECT:
         check_range(&op->u.mprotect.range, false);
         CHECK((op->u.mprotect.prot & ~7u) == 0);

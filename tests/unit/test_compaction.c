@@ -395,6 +395,45 @@ static void test_collapse_gfp(void **state)
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_collapse_alloc), 1);
 }
 
+/* migrate_page on a page-cache page of a 64 kB folio that two processes map shared: both PTEs
+ * follow the page, the cache's slot holds the new frame and still the folio's order (4), the
+ * page stays dirty, and the checker's page-cache rules hold. */
+static void test_migrate_cache_page(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = new_sim("madvise", "madvise", false);
+    int p, q, file;
+    uint64_t a, b;
+    assert_int_equal(vml_sim_file_create(sim, "f", 1 * MB, false, &file), 0);
+    assert_int_equal(vml_sim_spawn(sim, "p", &p), 0);
+    assert_int_equal(vml_sim_file_write_chunked(sim, p, file, 0, 1 * MB, 64 * 1024), 0);
+    assert_int_equal(vml_sim_mmap(sim, p, 0, 1 * MB, RW, VML_MAP_SHARED, file, 0, &a), 0);
+    assert_int_equal(vml_sim_spawn(sim, "q", &q), 0);
+    assert_int_equal(vml_sim_mmap(sim, q, 0, 1 * MB, RW, VML_MAP_SHARED, file, 0, &b), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, p, a + 5 * PG, a + 6 * PG, PG, VML_READ, &res), 0);
+    assert_int_equal(vml_sim_touch(sim, q, b + 5 * PG, b + 6 * PG, PG, VML_READ, &res), 0);
+    struct sim_file *f = sim_file(sim, file);
+    uint64_t old;
+    assert_true(cache_lookup(f, 5, &old));
+    assert_int_equal(cache_order(f, 5), 4);
+    assert_int_equal(pfn_at(sim, p, a + 5 * PG), old);
+    assert_true(page_movable(sim, old, 9));
+    assert_false(page_movable(sim, old, 4)); /* a folio as large as the order asked stays */
+    const struct phys_zone *z = &sim->phys->nodes[0].zones[VML_ZONE_DMA32];
+    uint64_t target = z->free_area[0].nr_free ? z->free_area[0].head : z->free_area[1].head;
+    assert_int_equal(phys_take_free(sim->phys, target, 0, VML_USE_FILE), 0);
+    assert_int_equal(migrate_page(sim, old, target), 0);
+    fixture_check(sim);
+    uint64_t now;
+    assert_true(cache_lookup(f, 5, &now));
+    assert_int_equal(now, target);
+    assert_int_equal(cache_order(f, 5), 4);
+    assert_int_equal(pfn_at(sim, p, a + 5 * PG), target);
+    assert_int_equal(pfn_at(sim, q, b + 5 * PG), target);
+    assert_true(sim_frame(sim, target)->flags & PGF_DIRTY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +441,7 @@ int main(void)
         cmocka_unit_test_teardown(test_defrag_modes, teardown),
         cmocka_unit_test_teardown(test_collapse_gfp, teardown),
         cmocka_unit_test_teardown(test_migrate_large, teardown),
+        cmocka_unit_test_teardown(test_migrate_cache_page, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -649,10 +649,11 @@ static void test_files_and_io(void **state)
     assert_int_equal(s->ops[1].u.file.size, 0);
     assert_int_equal(s->ops[4].kind, VML_OP_READ);
     assert_string_equal(s->ops[4].proc, "a");
-    assert_string_equal(s->ops[4].u.range.name, "data.bin");
-    assert_int_equal(s->ops[4].u.range.end, 4096);
+    assert_string_equal(s->ops[4].u.io.range.name, "data.bin");
+    assert_int_equal(s->ops[4].u.io.range.end, 4096);
+    assert_int_equal(s->ops[4].u.io.chunk, 64 * VML_KiB); /* the default: the agent's calls */
     assert_int_equal(s->ops[5].kind, VML_OP_WRITE);
-    assert_false(s->ops[5].u.range.has_start);
+    assert_false(s->ops[5].u.io.range.has_start);
     assert_int_equal(s->ops[6].kind, VML_OP_FILE_DELETE);
     assert_string_equal(s->ops[6].u.file.name, "data.bin");
     assert_int_equal(s->ops[7].kind, VML_OP_FILE_CREATE);
@@ -688,7 +689,33 @@ static void test_files_and_io(void **state)
         "file 'x' was deleted at line 2");
     bad("file create x 8K\nproc a\na read [0:1]", 3, 8, "missing file name before '['");
     bad("file create x 8K\nproc a\na read", 3, 7, "missing the file (FILE or FILE[START:END])");
-    bad("file create x 8K\nproc a\na read x y", 3, 10, "unexpected 'y'");
+    bad("file create x 8K\nproc a\na read x y", 3, 10, "unknown read option 'y' (use chunk=SIZE)");
+
+    /* write chunk=, fsync, msync; close is refused with the reason. */
+    s = ok("file create x 8M\nproc a\na write x[4K:2M] chunk=16K\na read x chunk=2M\n"
+           "a fsync x\na mmap m 8M file=x shared rw\na msync m[0:64K]\na msync m\n");
+    assert_int_equal(s->ops[2].kind, VML_OP_WRITE);
+    assert_int_equal(s->ops[2].u.io.chunk, 16 * VML_KiB);
+    assert_int_equal(s->ops[2].u.io.range.start, 4096);
+    assert_int_equal(s->ops[3].u.io.chunk, 2 * VML_MiB);
+    assert_int_equal(s->ops[4].kind, VML_OP_FSYNC);
+    assert_string_equal(s->ops[4].u.range.name, "x");
+    assert_int_equal(s->ops[6].kind, VML_OP_MSYNC);
+    assert_string_equal(s->ops[6].u.range.name, "m");
+    assert_int_equal(s->ops[6].u.range.end, 64 * VML_KiB);
+    assert_false(s->ops[7].u.range.has_end);
+    vml_scenario_free(s);
+    bad("file create x 8K\nproc a\na write x chunk=0", 3, 17, "chunk must be 1 byte to 2M");
+    bad("file create x 8K\nproc a\na write x chunk=4M", 3, 17, "chunk must be 1 byte to 2M");
+    bad("file create x 8K\nproc a\na write x chunk=4K chunk=8K", 3, 20,
+        "write option 'chunk' given twice");
+    bad("file create x 8K\nproc a\na fsync x[0:4K]", 3, 10,
+        "fsync takes a whole file, not a range");
+    bad("file create x 8K\nproc a\na fsync", 3, 8, "missing the file");
+    bad("file create x 8K\nproc a\na fsync x y", 3, 11, "unexpected 'y'");
+    bad("proc a\na fsync y", 2, 9, "no file 'y'");
+    bad("proc a\na msync m", 2, 9, "no mapping 'm'");
+    bad("file create x 8K\nproc a\na close x", 3, 3, "there is no close");
 }
 
 static void test_cpu_run(void **state)
