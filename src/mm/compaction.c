@@ -20,7 +20,8 @@
  *
  * Departures, on purpose: pages carry no migratetype and pageblocks no skip hints, so the
  * scanners are the linear ones (no fast_find_migrateblock / fast_isolate_freepages) and every
- * pageblock is a candidate source; page-cache large folios are not migrated. The work is
+ * pageblock is a candidate source; a page-cache folio's pages, frames of their own here, move
+ * one by one (migrate.c). The work is
  * charged to the simulated clock with the costs of cost.h.
  */
 #include "mm/sim_internal.h"
