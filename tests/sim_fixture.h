@@ -7,9 +7,10 @@
 
 #include <string.h>
 
-/* A one-node, one-CPU skylake machine of ram bytes with 4-level paging and the THP settings
- * given as FILE=VALUE pairs (NULL-terminated; NULL: the kernel's defaults). */
-static inline struct vml_sim *fixture_sim(uint64_t ram, const char *const *thp)
+/* A one-node, one-CPU skylake machine of ram bytes with 4-level paging, the THP settings given
+ * as FILE=VALUE pairs (NULL-terminated; NULL: the kernel's defaults) and a 2 MiB hugetlb pool
+ * of hugetlb_2m pages. */
+static inline struct vml_sim *fixture_sim(uint64_t ram, const char *const *thp, uint64_t hugetlb_2m)
 {
     struct vml_sim_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -20,6 +21,7 @@ static inline struct vml_sim *fixture_sim(uint64_t ram, const char *const *thp)
         fail_msg("cpu: %s", d.msg);
     cfg.nr_cpus = 1;
     cfg.paging = 4;
+    cfg.nr_hugepages[VML_HUGE_2M] = hugetlb_2m;
     struct vml_thp_settings s;
     vml_thp_defaults(&s);
     for (size_t i = 0; thp && thp[i]; i += 2) {

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "mm/sim_internal.h"
+#include "sim_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <string.h>
@@ -42,43 +43,13 @@ static int teardown(void **state)
  * pairs (NULL-terminated). */
 static struct vml_sim *new_sim_thp(const char *const *kv, uint64_t hugetlb_2m)
 {
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = 512 * MB;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
-        fail_msg("cpu: %s", d.msg);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
-    cfg.nr_hugepages[VML_HUGE_2M] = hugetlb_2m;
-    struct vml_thp_settings s;
-    vml_thp_defaults(&s);
-    for (size_t i = 0; kv && kv[i]; i += 2) {
-        int f = vml_thp_find(kv[i]);
-        assert_true(f >= 0);
-        assert_int_equal(vml_thp_store(&s, (size_t)f, kv[i + 1], strlen(kv[i + 1]), &d), 0);
-    }
-    cfg.thp = &s;
-    int r = vml_sim_create(&cfg, &live, &d);
-    if (r)
-        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
-    return live;
-}
-
-static void check(const struct vml_sim *sim)
-{
-    char why[512] = "";
-    int r = vml_sim_check(sim, why, sizeof(why));
-    if (r)
-        print_error("vml_sim_check: %s\n", why);
-    assert_int_equal(r, 0);
+    return live = fixture_sim(512 * MB, kv, hugetlb_2m);
 }
 
 static void advance(struct vml_sim *sim, uint64_t ns)
 {
     assert_int_equal(vml_sim_advance(sim, ns), 0);
-    check(sim);
+    fixture_check(sim);
 }
 
 static int spawn(struct vml_sim *sim)
@@ -99,7 +70,7 @@ static uint64_t sparse_region(struct vml_sim *sim, int pid, uint64_t len, uint64
     for (uint64_t b = a; b < a + len; b += 2 * MB)
         assert_int_equal(vml_sim_touch(sim, pid, b, b + n * PG, PG, VML_WRITE, &res), 0);
     assert_int_equal(vml_sim_madvise(sim, pid, a, len, VML_MADV_HUGEPAGE), 0);
-    check(sim);
+    fixture_check(sim);
     return a;
 }
 
@@ -398,7 +369,7 @@ static void test_exit_and_stop(void **state)
     advance(sim, 0); /* a's block 0: the cursor stays on a */
     assert_int_equal(anon_huge_kb(sim, a), 2048);
     assert_int_equal(vml_sim_exit(sim, a), 0); /* under the cursor: freed by the scan */
-    check(sim);
+    fixture_check(sim);
     advance(sim, 10 * SEC); /* 1 for a's gone mm, the cursor moves to b: 1 + block: collapse */
     assert_int_equal(anon_huge_kb(sim, b), 2048);
     assert_int_equal(sim->khugepaged.head->mm != NULL, 1);
