@@ -5,6 +5,7 @@
 
 #include "vmlab/vmlab.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A one-node, one-CPU skylake machine of ram bytes with 4-level paging, the THP settings given
@@ -52,6 +53,60 @@ static inline uint64_t fixture_vmstat(const struct vml_sim *sim, enum vml_vmstat
     struct vml_vmstat v;
     vml_sim_vmstat(sim, &v);
     return v.v[item];
+}
+
+/* The text of a /proc file of the simulated machine (vml_sim_proc_text), malloc'd and
+ * NUL-terminated; fails the test when it cannot be had. */
+static inline char *fixture_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f,
+                                      uint64_t start, uint64_t end)
+{
+    struct vml_text t;
+    memset(&t, 0, sizeof(t));
+    int r = vml_sim_proc_text(sim, pid, f, start, end, &t);
+    if (r) {
+        vml_text_free(&t);
+        fail_msg("proc_text %s of %d: %s", vml_sim_file_name(f), pid, vml_strerror(r));
+    }
+    size_t len = t.s ? t.len : 0;
+    char *s = malloc(len + 1);
+    assert_non_null(s);
+    memcpy(s, t.s ? t.s : "", len);
+    s[len] = 0;
+    vml_text_free(&t);
+    return s;
+}
+
+/* The number on the line of text starting with key followed by ':' (or ' ' as in vmstat) into
+ * *out; false when there is none. */
+static inline bool fixture_text_field(const char *text, const char *key, uint64_t *out)
+{
+    size_t n = strlen(key);
+    for (const char *p = text; p && *p;) {
+        if (strncmp(p, key, n) == 0 && (p[n] == ':' || p[n] == ' ')) {
+            const char *v = p + n + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            char *end;
+            *out = strtoull(v, &end, 10);
+            return end != v;
+        }
+        const char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : NULL;
+    }
+    return false;
+}
+
+/* That number in a /proc file of the simulated machine; fails the test when there is none. */
+static inline uint64_t fixture_proc_field(struct vml_sim *sim, int pid, enum vml_sim_file f,
+                                          uint64_t start, uint64_t end, const char *key)
+{
+    char *s = fixture_proc_text(sim, pid, f, start, end);
+    uint64_t v = 0;
+    bool found = fixture_text_field(s, key, &v);
+    free(s);
+    if (!found)
+        fail_msg("no number for %s in %s of %d", key, vml_sim_file_name(f), pid);
+    return v;
 }
 
 #endif

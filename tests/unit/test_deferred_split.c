@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "sim_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <stdlib.h>
@@ -32,13 +33,6 @@ static int teardown(void **state)
     vml_sim_destroy(sim_live);
     sim_live = NULL;
     return 0;
-}
-
-static void check(struct vml_sim *sim)
-{
-    char why[256];
-    if (vml_sim_check(sim, why, sizeof(why)) != 0)
-        fail_msg("invariant broken: %s", why);
 }
 
 static uint64_t vmstat(struct vml_sim *sim, const char *name)
@@ -85,7 +79,7 @@ static uint64_t fill_after_half(bool thp, struct vml_thp_stats *st, uint64_t *sp
     assert_int_equal(vml_sim_touch(sim, pid, a, a + 2 * MB, PG, VML_WRITE, &res), 0);
     assert_int_equal(res.minor, thp ? 1 : 512);
     assert_int_equal(vml_sim_munmap(sim, pid, a + MB, MB), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vmstat(sim, "thp_split_page"), 0); /* no pressure yet: kept whole */
     /* The rest of RAM, a page at a time, until a fault finds nothing. */
     assert_int_equal(vml_sim_mmap(sim, pid, 0, 64 * MB, rw, anon | VML_MAP_NORESERVE, -1, 0, &b),
@@ -101,7 +95,7 @@ static uint64_t fill_after_half(bool thp, struct vml_thp_stats *st, uint64_t *sp
     assert_int_equal(c.rss, 1024 + n * 4); /* the half still mapped, and the fill */
     assert_int_equal(vml_sim_thp_stats(sim, VML_THP_PMD_ORDER, st), 0);
     *split_pages = vmstat(sim, "thp_split_page");
-    check(sim);
+    fixture_check(sim);
     return n;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "sim_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <stdlib.h>
@@ -31,13 +32,6 @@ static int teardown(void **state)
     vml_sim_destroy(sim_live);
     sim_live = NULL;
     return 0;
-}
-
-static void check(struct vml_sim *sim)
-{
-    char why[256];
-    if (vml_sim_check(sim, why, sizeof(why)) != 0)
-        fail_msg("invariant broken: %s", why);
 }
 
 /* A machine whose sizes (kB) in enabled[] are "always"; enabled=madvise at the top. */
@@ -115,24 +109,24 @@ static void test_fault_maps_whole_folio(void **state)
     assert_int_equal(stats(sim, 4).ev[VML_THP_STAT_anon_fault_alloc], 1);
     assert_int_equal(stats(sim, 4).nr_anon, 1);
     assert_int_equal(stats(sim, VML_THP_PMD_ORDER).nr_anon, 0);
-    check(sim);
+    fixture_check(sim);
     /* The first MiB: 16 folios of 64 KiB, one already there: 15 more faults. */
     assert_int_equal(touch(sim, pid, a, a + MB), 15);
     assert_int_equal(sums(sim, pid).rss, 1024);
     assert_int_equal(stats(sim, 4).nr_anon, 16);
-    check(sim);
+    fixture_check(sim);
     /* munmap of 4 KiB inside a folio: 15 pages stay mapped, the folio is partially mapped
      * (deferred split queued once, split_deferred counted once). */
     assert_int_equal(vml_sim_munmap(sim, pid, a + 4 * KB, PG), 0);
     assert_int_equal(sums(sim, pid).rss, 1020);
     assert_int_equal(stats(sim, 4).nr_anon_partially_mapped, 1);
     assert_int_equal(stats(sim, 4).ev[VML_THP_STAT_split_deferred], 1);
-    check(sim);
+    fixture_check(sim);
     /* Unmapping the rest of that folio frees it: nr_anon 15, nothing partially mapped. */
     assert_int_equal(vml_sim_munmap(sim, pid, a, 64 * KB), 0);
     assert_int_equal(stats(sim, 4).nr_anon, 15);
     assert_int_equal(stats(sim, 4).nr_anon_partially_mapped, 0);
-    check(sim);
+    fixture_check(sim);
 }
 
 static void test_order_by_order(void **state)
@@ -156,7 +150,7 @@ static void test_order_by_order(void **state)
     assert_int_equal(touch(sim, pid, a + 256 * KB, a + 260 * KB), 1);
     assert_int_equal(sums(sim, pid).rss, 96);
     assert_int_equal(stats(sim, 4).ev[VML_THP_STAT_anon_fault_alloc], 1);
-    check(sim);
+    fixture_check(sim);
 }
 
 static void test_allocator_fallback(void **state)
@@ -196,7 +190,7 @@ static void test_allocator_fallback(void **state)
     assert_int_equal(stats(sim, 4).ev[VML_THP_STAT_anon_fault_fallback], 1);
     assert_int_equal(stats(sim, 4).ev[VML_THP_STAT_anon_fault_alloc], 0);
     assert_int_equal(sums(sim, pid).rss - before.rss, 4);
-    check(sim);
+    fixture_check(sim);
 }
 
 static void test_fork_cow(void **state)
@@ -211,7 +205,7 @@ static void test_fork_cow(void **state)
     /* 16 pages shared by two: Pss 64 / 2 = 32 kB each, all Shared_Dirty. */
     assert_int_equal(sums(sim, pid).pss, 32);
     assert_int_equal(sums(sim, child).shared_dirty, 64);
-    check(sim);
+    fixture_check(sim);
     /* The child's write copies one 4 KiB page (wp_page_copy): 15 shared pages (2 kB each) and
      * one private (4 kB) = 34 kB; the parent's page no longer shared is private: 34 kB. */
     assert_int_equal(touch(sim, child, a + 4 * KB, a + 8 * KB), 1);
@@ -219,14 +213,14 @@ static void test_fork_cow(void **state)
     assert_int_equal(sums(sim, child).private_dirty, 4);
     assert_int_equal(sums(sim, pid).pss, 34);
     assert_int_equal(sums(sim, pid).private_dirty, 4);
-    check(sim);
+    fixture_check(sim);
     /* The child exits: the parent's next write reuses its page in place (one mm maps the folio,
      * each mapping holds its only reference): one fault, no copy, Rss 64 all private. */
     assert_int_equal(vml_sim_exit(sim, child), 0);
     assert_int_equal(touch(sim, pid, a + 8 * KB, a + 12 * KB), 1);
     assert_int_equal(sums(sim, pid).rss, 64);
     assert_int_equal(sums(sim, pid).private_dirty, 64);
-    check(sim);
+    fixture_check(sim);
 }
 
 static bool eligible(struct vml_sim *sim, int pid, uint64_t addr)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "mm/sim_internal.h"
+#include "sim_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <stdio.h>
@@ -112,19 +113,10 @@ static struct vml_sim *new_sim_ra(uint64_t ra)
     return new_sim_from(&cfg);
 }
 
-static void check(const struct vml_sim *sim)
-{
-    char why[512] = "";
-    int r = vml_sim_check(sim, why, sizeof(why));
-    if (r)
-        print_error("vml_sim_check: %s\n", why);
-    assert_int_equal(r, 0);
-}
-
 /* The end of every test: the invariants hold; the machine goes. */
 static void done(struct vml_sim *sim)
 {
-    check(sim);
+    fixture_check(sim);
     for (size_t i = 0; i < MAX_SIMS; i++)
         if (live[i] == sim)
             live[i] = NULL;
@@ -187,87 +179,33 @@ static int new_file(struct vml_sim *sim, const char *name, uint64_t size)
     return id;
 }
 
-/* The text of a /proc file (caller frees). */
-static char *proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
-                       uint64_t end)
-{
-    struct vml_text t;
-    memset(&t, 0, sizeof(t));
-    int r = vml_sim_proc_text(sim, pid, f, start, end, &t);
-    size_t len = t.s ? t.len : 0;
-    char *s = malloc(len + 1);
-    if (s) {
-        memcpy(s, t.s ? t.s : "", len);
-        s[len] = 0;
-    }
-    vml_text_free(&t);
-    if (r) {
-        free(s);
-        fail_msg("proc_text %s of %d: %s", vml_sim_file_name(f), pid, vml_strerror(r));
-    }
-    assert_non_null(s);
-    return s;
-}
-
-/* The number on the line starting with key followed by ':' (or ' ' as in vmstat) into *out;
- * false when there is none. */
-static bool text_field(const char *text, const char *key, uint64_t *out)
-{
-    size_t n = strlen(key);
-    for (const char *p = text; p && *p;) {
-        if (strncmp(p, key, n) == 0 && (p[n] == ':' || p[n] == ' ')) {
-            const char *v = p + n + 1;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            char *end;
-            *out = strtoull(v, &end, 10);
-            return end != v;
-        }
-        const char *nl = strchr(p, '\n');
-        p = nl ? nl + 1 : NULL;
-    }
-    return false;
-}
-
-static uint64_t proc_field(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
-                           uint64_t end, const char *key)
-{
-    char *s = proc_text(sim, pid, f, start, end);
-    uint64_t v = 0;
-    bool found = text_field(s, key, &v);
-    free(s);
-    if (!found)
-        fail_msg("no number for %s in %s of %d", key, vml_sim_file_name(f), pid);
-    return v;
-}
-
 /* /proc/PID/status, kB. */
 static uint64_t status(struct vml_sim *sim, int pid, const char *key)
 {
-    return proc_field(sim, pid, VML_SIM_STATUS, 0, 0, key);
+    return fixture_proc_field(sim, pid, VML_SIM_STATUS, 0, 0, key);
 }
 
 /* /proc/meminfo, kB. */
 static uint64_t meminfo(struct vml_sim *sim, const char *key)
 {
-    return proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, key);
+    return fixture_proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, key);
 }
 
 /* /proc/vmstat. */
 static uint64_t vmstat(struct vml_sim *sim, const char *key)
 {
-    return proc_field(sim, 0, VML_SIM_VMSTAT, 0, 0, key);
+    return fixture_proc_field(sim, 0, VML_SIM_VMSTAT, 0, 0, key);
 }
 
 /* The smaps block of the VMA holding addr, kB. */
 static uint64_t smaps(struct vml_sim *sim, int pid, uint64_t addr, const char *key)
 {
-    return proc_field(sim, pid, VML_SIM_SMAPS, addr, addr + 1, key);
+    return fixture_proc_field(sim, pid, VML_SIM_SMAPS, addr, addr + 1, key);
 }
 
 static uint64_t rollup(struct vml_sim *sim, int pid, const char *key)
 {
-    return proc_field(sim, pid, VML_SIM_SMAPS_ROLLUP, 0, 0, key);
+    return fixture_proc_field(sim, pid, VML_SIM_SMAPS_ROLLUP, 0, 0, key);
 }
 
 static unsigned count_lines(const char *s)
@@ -281,7 +219,7 @@ static unsigned count_lines(const char *s)
 /* Lines of /proc/PID/maps. */
 static unsigned maps_lines(struct vml_sim *sim, int pid)
 {
-    char *s = proc_text(sim, pid, VML_SIM_MAPS, 0, 0);
+    char *s = fixture_proc_text(sim, pid, VML_SIM_MAPS, 0, 0);
     unsigned n = count_lines(s);
     free(s);
     return n;
@@ -290,7 +228,7 @@ static unsigned maps_lines(struct vml_sim *sim, int pid)
 /* Whether /proc/PID/maps has a line starting with prefix and (if given) containing what. */
 static bool maps_has(struct vml_sim *sim, int pid, const char *prefix, const char *what)
 {
-    char *s = proc_text(sim, pid, VML_SIM_MAPS, 0, 0);
+    char *s = fixture_proc_text(sim, pid, VML_SIM_MAPS, 0, 0);
     bool found = false;
     for (char *line = strtok(s, "\n"); line && !found; line = strtok(NULL, "\n"))
         found = strncmp(line, prefix, strlen(prefix)) == 0 && (!what || strstr(line, what));
@@ -402,7 +340,7 @@ static void test_write_fault_allocates(void **state)
     touch_expect(sim, p, a, a + 100 * PG, VML_WRITE, 0, 0);
     assert_int_equal(vmstat(sim, "pgfault"), 100);
     /* statm: size resident shared text lib data dt, pages. */
-    char *statm = proc_text(sim, p, VML_SIM_STATM, 0, 0);
+    char *statm = fixture_proc_text(sim, p, VML_SIM_STATM, 0, 0);
     assert_string_equal(statm, "289 100 0 0 0 289 0\n"); /* 256 + 33 stack pages */
     free(statm);
     /* MAP_POPULATE: written in when private and writable, the zero page when read-only. */
@@ -415,7 +353,7 @@ static void test_write_fault_allocates(void **state)
     /* TASK_COMM_LEN: 15 characters kept. */
     assert_int_equal(vml_sim_set_comm(sim, p, "a-very-long-process-name"), 0);
     assert_string_equal(vml_sim_comm(sim, p), "a-very-long-pro");
-    char *st = proc_text(sim, p, VML_SIM_STATUS, 0, 0);
+    char *st = fixture_proc_text(sim, p, VML_SIM_STATUS, 0, 0);
     assert_int_equal(strncmp(st, "Name:\ta-very-long-pro\n", 21), 0);
     free(st);
     done(sim);
@@ -571,7 +509,7 @@ static void test_page_tables_fall_back_to_other_node(void **state)
     assert_int_equal(node_free(sim, 1), 32768 - 8276 - 257);
     assert_int_equal(vmstat(sim, "numa_miss"), 8276 + 257);
     assert_int_equal(status(sim, p, "VmPTE"), 83 * 4);
-    check(sim);
+    fixture_check(sim);
 
     /* A task on CPU 1 gets its tables from node 1 first (preferred node, no miss). */
     assert_int_equal(vml_sim_exit(sim, p), 0);
@@ -623,10 +561,10 @@ static void test_exit_frees_everything(void **state)
     assert_int_equal(vml_sim_file_delete(sim, f), 0); /* unlinked while mapped */
     assert_true(maps_has(sim, a, "", "/lib.so (deleted)"));
     assert_true(meminfo(sim, "MemFree") < free0);
-    check(sim);
+    fixture_check(sim);
 
     assert_int_equal(vml_sim_exit(sim, a), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vml_sim_exit(sim, b), 0);
     assert_int_equal(vml_sim_exit(sim, b), VML_ENOENT);
     struct vml_sim_death death;
@@ -685,7 +623,7 @@ static void test_munmap_split_and_free_tables(void **state)
     assert_int_equal(maps_lines(sim, p), 4);
     assert_int_equal(status(sim, p, "VmPTE"), 24);
     assert_int_equal(status(sim, p, "RssAnon"), 6 * 1024);
-    check(sim);
+    fixture_check(sim);
 
     /* All of it: back to the tables before the mmap. */
     assert_int_equal(vml_sim_munmap(sim, p, a, 8 * MB), 0);
@@ -700,7 +638,7 @@ static void test_munmap_split_and_free_tables(void **state)
     assert_int_equal(vml_sim_munmap(sim, p, a, PG), 0);
     assert_int_equal(vml_sim_munmap(sim, p, a + 1, PG), VML_EINVAL);
     assert_int_equal(vml_sim_munmap(sim, p, a, 0), VML_EINVAL);
-    check(sim);
+    fixture_check(sim);
 
     /* Untouched stack: the PMD table spanning up to the stack stays (ceiling = stack start,
      * free_pmd_range rounds it down to 1 GiB), as does the PUD. */
@@ -753,7 +691,7 @@ static void test_segv_and_sigbus(void **state)
     expect_killed(sim, p, res, VML_SEGV_ACCERR, a + PG + 123);
     assert_int_equal(vmstat(sim, "pgfault"), faults); /* bad_area: not a counted fault */
     assert_int_equal(meminfo(sim, "MemFree"), free0); /* the dead process's memory is free */
-    check(sim);
+    fixture_check(sim);
 
     /* Nothing mapped: SEGV_MAPERR. */
     int q = spawn(sim, "q");
@@ -776,7 +714,7 @@ static void test_segv_and_sigbus(void **state)
     uint64_t nx = anon(sim, x, PG);
     res = touch(sim, x, nx, nx + PG, VML_EXEC);
     expect_killed(sim, x, res, VML_SEGV_ACCERR, nx);
-    check(sim);
+    fixture_check(sim);
 
     /* A file of 5000 bytes has two pages; the third page of the mapping is SIGBUS. */
     int f = new_file(sim, "short", 5000);
@@ -1023,7 +961,7 @@ static void test_file_faults(void **state)
         assert_int_equal(rollup(sim, pid, "Pss_File"), 512);
         assert_int_equal(rollup(sim, pid, "Pss_Anon"), 0);
     }
-    check(sim);
+    fixture_check(sim);
 
     /* MAP_PRIVATE write: the file page is replaced by an anonymous copy (wp_page_copy). */
     int c = spawn(sim, "c");
@@ -1061,7 +999,7 @@ static void test_file_faults(void **state)
     assert_int_equal(status(sim, d, "RssAnon"), 0);
     assert_int_equal(smaps(sim, d, md, "Shared_Dirty"), 8);
     assert_int_equal(meminfo(sim, "Cached"), 1024);
-    check(sim);
+    fixture_check(sim);
 
     /* read(2) and write(2) go through the cache: Cached changes, RSS and faults do not. */
     int g = new_file(sim, "log", 64 * KB);
@@ -1176,7 +1114,7 @@ static void test_shmem_shared_anon(void **state)
         assert_int_equal(smaps(sim, pid, s, "Shared_Dirty"), 1024);
         assert_int_equal(rollup(sim, pid, "Pss_Shmem"), 512);
     }
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vml_sim_exit(sim, p), 0);
     assert_int_equal(smaps(sim, c, s, "Pss"), 1024);
     assert_int_equal(smaps(sim, c, s, "Private_Dirty"), 1024);
@@ -1275,7 +1213,7 @@ static void test_madvise_dontneed_frees_pte_tables(void **state)
     assert_int_equal(status(sim, p, "VmPTE"), 8);
     assert_int_equal(status(sim, p, "RssAnon"), 0);
     assert_int_equal(meminfo(sim, "PageTables") - pgt0, 12);
-    check(sim);
+    fixture_check(sim);
     /* The next fault allocates the table again (__pte_alloc). */
     touch_expect(sim, p, a, a + 2 * MB, VML_WRITE, 512, 0);
     assert_int_equal(status(sim, p, "VmPTE"), 12);
@@ -1285,7 +1223,7 @@ static void test_madvise_dontneed_frees_pte_tables(void **state)
     assert_int_equal(status(sim, p, "VmPTE"), 12);
     dontneed(sim, p, a, 4 * MB); /* K: one table already gone, one full */
     assert_int_equal(status(sim, p, "VmPTE"), 8);
-    check(sim);
+    fixture_check(sim);
 
     /* H, I: one table split over two VMAs is zapped VMA by VMA, each less than 2 MiB. */
     int q = spawn(sim, "q");
@@ -1385,7 +1323,7 @@ static void test_mlock(void **state)
     assert_int_equal(vmstat(sim, "unevictable_pgs_mlocked"), 128);
     assert_int_equal(vmstat(sim, "nr_mlock"), 128);
     assert_int_equal(maps_lines(sim, p), 3); /* split at the end of the locked range */
-    char *sm = proc_text(sim, p, VML_SIM_SMAPS, a, a + 1);
+    char *sm = fixture_proc_text(sim, p, VML_SIM_SMAPS, a, a + 1);
     assert_non_null(strstr(sm, "VmFlags: rd wr mr mw me lo ac \n"));
     free(sm);
     /* Locking what is locked changes nothing; mlock rounds to pages. */
@@ -1484,7 +1422,7 @@ static void test_brk(void **state)
     assert_int_equal(meminfo(sim, "Committed_AS"), c0 + 100);
     touch_expect(sim, p, b0, b0 + 100 * KB, VML_WRITE, 25, 0);
     assert_int_equal(status(sim, p, "RssAnon"), 100);
-    char *nm = proc_text(sim, p, VML_SIM_NUMA_MAPS, 0, 0);
+    char *nm = fixture_proc_text(sim, p, VML_SIM_NUMA_MAPS, 0, 0);
     assert_non_null(strstr(nm, "555555564000 default heap anon=25 dirty=25 active=0 N0=25 "
                                "kernelpagesize_kB=4\n"));
     free(nm);
@@ -1573,38 +1511,38 @@ static void run_two_cpus(const char *cpu)
     touch_expect(sim, p, a, a + 64 * KB, VML_WRITE, 0, 0);
     uint64_t b = map(sim, p, 0x10000000, 32 * KB, RW, ANON, -1, 0);
     touch_expect(sim, p, b, b + 32 * KB, VML_WRITE, 8, 0); /* CPU 1: node 1 */
-    char *nm = proc_text(sim, p, VML_SIM_NUMA_MAPS, b, b + 1);
+    char *nm = fixture_proc_text(sim, p, VML_SIM_NUMA_MAPS, b, b + 1);
     assert_non_null(strstr(nm, " N1=8 "));
     free(nm);
-    nm = proc_text(sim, p, VML_SIM_NUMA_MAPS, a, a + 1);
+    nm = fixture_proc_text(sim, p, VML_SIM_NUMA_MAPS, a, a + 1);
     assert_non_null(strstr(nm, " N0=16 "));
     free(nm);
     /* p on both CPUs again. */
     assert_int_equal(vml_sim_run_on(sim, 0, p), 0);
     touch_expect(sim, p, a, a + 64 * KB, VML_READ, 0, 0);
-    check(sim);
+    fixture_check(sim);
     /* fork write-protects p's entries on both CPUs (flush_tlb_mm): writes fault and copy. */
     int c = do_fork(sim, p);
-    check(sim);
+    fixture_check(sim);
     touch_expect(sim, p, a, a + 16 * KB, VML_WRITE, 4, 0); /* CPU 0 */
     assert_int_equal(vml_sim_run_on(sim, 0, q), 0);
     touch_expect(sim, p, a + 32 * KB, a + 48 * KB, VML_WRITE, 4, 0); /* CPU 1 */
     assert_int_equal(smaps(sim, c, a, "Private_Dirty"), 32);
     assert_int_equal(vml_sim_run_on(sim, 0, p), 0);
-    check(sim);
+    fixture_check(sim);
 
     /* munmap: no stale entry on either CPU (INVLPG path, then the whole-PCID path). */
     assert_int_equal(vml_sim_munmap(sim, p, a + 16 * KB, 16 * KB), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vml_sim_munmap(sim, p, b, 32 * KB), 0);
-    check(sim);
+    fixture_check(sim);
     /* mprotect read-only, then a write from CPU 1 must fault (its writable entry is gone). */
     assert_int_equal(vml_sim_mprotect(sim, p, a, 16 * KB, VML_PROT_READ), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vml_sim_run_on(sim, 0, q), 0);
     struct vml_sim_access res = touch(sim, p, a, a + PG, VML_WRITE);
     expect_killed(sim, p, res, VML_SEGV_ACCERR, a);
-    check(sim);
+    fixture_check(sim);
     /* q still runs; a new process reuses the CPUs. */
     int r = spawn(sim, "r");
     assert_int_equal(vml_sim_run_on(sim, 1, r), 0);
@@ -1669,11 +1607,11 @@ static void test_rollup_vs_smaps_sum(void **state)
     /* The text says the same. */
     assert_int_equal(rollup(sim, a, "Pss"), 10);
     assert_int_equal(rollup(sim, a, "Rss"), 32);
-    char *text = proc_text(sim, a, VML_SIM_SMAPS_ROLLUP, 0, 0);
+    char *text = fixture_proc_text(sim, a, VML_SIM_SMAPS_ROLLUP, 0, 0);
     assert_int_equal(strncmp(text, "10000000-7ffffffff000 ---p 00000000 00:00 0 ", 44), 0);
     assert_non_null(strstr(text, "[rollup]\n"));
     free(text);
-    text = proc_text(sim, a, VML_SIM_SMAPS, 0, 0);
+    text = fixture_proc_text(sim, a, VML_SIM_SMAPS, 0, 0);
     struct pss_sum sum = { 0, 0, 0 };
     assert_int_equal(vml_proc_parse_smaps(text, strlen(text), add_block, &sum, NULL), 0);
     free(text);

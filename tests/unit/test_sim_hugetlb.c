@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "mm/sim_internal.h"
+#include "sim_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <stdio.h>
@@ -81,18 +82,9 @@ static struct vml_sim *new_sim(uint64_t n)
     return new_sim_pools(512 * MB, "skylake", n, 0);
 }
 
-static void check(const struct vml_sim *sim)
-{
-    char why[512] = "";
-    int r = vml_sim_check(sim, why, sizeof(why));
-    if (r)
-        print_error("vml_sim_check: %s\n", why);
-    assert_int_equal(r, 0);
-}
-
 static void done(struct vml_sim *sim)
 {
-    check(sim);
+    fixture_check(sim);
     for (size_t i = 0; i < MAX_SIMS; i++)
         if (live[i] == sim)
             live[i] = NULL;
@@ -135,7 +127,7 @@ static struct vml_sim_access touch(struct vml_sim *sim, int pid, uint64_t start,
 {
     struct vml_sim_access res;
     assert_int_equal(vml_sim_touch(sim, pid, start, end, stride, access, &res), 0);
-    check(sim);
+    fixture_check(sim);
     return res;
 }
 
@@ -147,64 +139,24 @@ static uint64_t poke(struct vml_sim *sim, int pid, uint64_t addr, enum vml_acces
     return res.minor;
 }
 
-static char *proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
-                       uint64_t end)
-{
-    struct vml_text t;
-    memset(&t, 0, sizeof(t));
-    int r = vml_sim_proc_text(sim, pid, f, start, end, &t);
-    size_t len = t.s ? t.len : 0;
-    char *s = malloc(len + 1);
-    if (s) {
-        memcpy(s, t.s ? t.s : "", len);
-        s[len] = 0;
-    }
-    vml_text_free(&t);
-    if (r) {
-        free(s);
-        fail_msg("proc_text %s of %d: %s", vml_sim_file_name(f), pid, vml_strerror(r));
-    }
-    assert_non_null(s);
-    return s;
-}
-
-static uint64_t proc_field(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
-                           uint64_t end, const char *key)
-{
-    char *s = proc_text(sim, pid, f, start, end);
-    size_t n = strlen(key);
-    for (const char *p = s; p && *p;) {
-        if (strncmp(p, key, n) == 0 && (p[n] == ':' || p[n] == ' ')) {
-            uint64_t v = strtoull(p + n + 1 + strspn(p + n + 1, " \t"), NULL, 10);
-            free(s);
-            return v;
-        }
-        const char *nl = strchr(p, '\n');
-        p = nl ? nl + 1 : NULL;
-    }
-    free(s);
-    fail_msg("no %s in %s of %d", key, vml_sim_file_name(f), pid);
-    return 0;
-}
-
 static uint64_t meminfo(struct vml_sim *sim, const char *key)
 {
-    return proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, key);
+    return fixture_proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, key);
 }
 
 static uint64_t vmstat(struct vml_sim *sim, const char *key)
 {
-    return proc_field(sim, 0, VML_SIM_VMSTAT, 0, 0, key);
+    return fixture_proc_field(sim, 0, VML_SIM_VMSTAT, 0, 0, key);
 }
 
 static uint64_t status(struct vml_sim *sim, int pid, const char *key)
 {
-    return proc_field(sim, pid, VML_SIM_STATUS, 0, 0, key);
+    return fixture_proc_field(sim, pid, VML_SIM_STATUS, 0, 0, key);
 }
 
 static uint64_t smaps(struct vml_sim *sim, int pid, uint64_t addr, const char *key)
 {
-    return proc_field(sim, pid, VML_SIM_SMAPS, addr, addr + 1, key);
+    return fixture_proc_field(sim, pid, VML_SIM_SMAPS, addr, addr + 1, key);
 }
 
 /* HugePages_Total, _Free, _Rsvd, _Surp of the 2 MiB pool, as meminfo prints them. */
@@ -249,7 +201,7 @@ static void test_reservations(void **state)
     assert_int_equal(meminfo(sim, "Hugetlb"), 8192);
     uint64_t p = map(sim, a, 0, 3 * HP, HUGE);
     expect_pool(sim, 4, 4, 3, 0);
-    char *text = proc_text(sim, 0, VML_SIM_MEMINFO, 0, 0);
+    char *text = fixture_proc_text(sim, 0, VML_SIM_MEMINFO, 0, 0);
     assert_non_null(strstr(text, "\nHugePages_Total:       4\nHugePages_Free:        4\n"
                                  "HugePages_Rsvd:        3\nHugePages_Surp:        0\n"
                                  "Hugepagesize:       2048 kB\nHugetlb:            8192 kB\n"));
@@ -298,7 +250,7 @@ static void test_pool_sizing(void **state)
     assert_int_equal(vmstat(sim, "pgalloc_dma32") - alloc0, 8 * 512);
     assert_int_equal(vmstat(sim, "numa_hit") - hit0, 8);
     /* The pool's pages left the buddy allocator's free lists: buddyinfo sums to MemFree. */
-    char *bi = proc_text(sim, 0, VML_SIM_BUDDYINFO, 0, 0);
+    char *bi = fixture_proc_text(sim, 0, VML_SIM_BUDDYINFO, 0, 0);
     uint64_t buddy_kb = 0;
     for (char *line = strtok(bi, "\n"); line; line = strtok(NULL, "\n")) {
         char *q = strstr(line, "zone");
@@ -324,7 +276,7 @@ static void test_pool_sizing(void **state)
     assert_int_equal(nr, 2);
     expect_pool(sim, 4, 0, 0, 2);
     assert_int_equal(vmstat(sim, "pgfree") - pgfree0, 4 * 512);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vml_sim_munmap(sim, a, p, 2 * HP), 0);
     expect_pool(sim, 2, 0, 0, 0);
     assert_int_equal(vml_sim_munmap(sim, a, p + 2 * HP, 2 * HP), 0);
@@ -361,7 +313,7 @@ static void test_proc_text(void **state)
     uint64_t p = map(sim, a, 0, 3 * HP, HUGE);
     assert_int_equal(p, TOP_END - 3 * HP);
     poke(sim, a, p, VML_WRITE);
-    char *s = proc_text(sim, a, VML_SIM_SMAPS, p, p + 1);
+    char *s = fixture_proc_text(sim, a, VML_SIM_SMAPS, p, p + 1);
     assert_string_equal(s,
                         "7ffff7800000-7ffff7e00000 rw-p 00000000 00:11 1000                       "
                         "/anon_hugepage (deleted)\n"
@@ -390,7 +342,7 @@ static void test_proc_text(void **state)
                         "THPeligible:           0\n"
                         "VmFlags: rd wr mr mw me de ht \n");
     free(s);
-    s = proc_text(sim, a, VML_SIM_NUMA_MAPS, p, p + 1);
+    s = fixture_proc_text(sim, a, VML_SIM_NUMA_MAPS, p, p + 1);
     assert_string_equal(s, "7ffff7800000 default file=/anon_hugepage\\040(deleted) huge anon=1 "
                            "dirty=1 N0=1 kernelpagesize_kB=2048\n");
     free(s);
@@ -399,7 +351,7 @@ static void test_proc_text(void **state)
     assert_int_equal(status(sim, a, "VmData"), 6144);
     assert_int_equal(status(sim, a, "HugetlbPages"), 2048);
     assert_int_equal(meminfo(sim, "Committed_AS"), 132); /* the stack only */
-    s = proc_text(sim, a, VML_SIM_SMAPS_ROLLUP, 0, 0);
+    s = fixture_proc_text(sim, a, VML_SIM_SMAPS_ROLLUP, 0, 0);
     assert_non_null(strstr(s, "\nRss:                   0 kB\n"));
     assert_non_null(strstr(s, "\nPrivate_Hugetlb:    2048 kB\n"));
     free(s);
@@ -408,7 +360,7 @@ static void test_proc_text(void **state)
     expect_pool(sim, 4, 2, 1, 0);
     assert_int_equal(poke(sim, a, p + HP + 4 * KB, VML_WRITE), 1);
     assert_int_equal(poke(sim, a, p + HP + 8 * KB, VML_WRITE), 0);
-    s = proc_text(sim, a, VML_SIM_NUMA_MAPS, p, p + 1);
+    s = fixture_proc_text(sim, a, VML_SIM_NUMA_MAPS, p, p + 1);
     assert_string_equal(s, "7ffff7800000 default file=/anon_hugepage\\040(deleted) huge anon=2 "
                            "dirty=2 N0=2 kernelpagesize_kB=2048\n");
     free(s);
@@ -416,12 +368,12 @@ static void test_proc_text(void **state)
     int b = spawn(sim);
     uint64_t q = map(sim, b, 0, HP, SHHUGE);
     poke(sim, b, q, VML_READ);
-    s = proc_text(sim, b, VML_SIM_MAPS, q, q + 1);
+    s = fixture_proc_text(sim, b, VML_SIM_MAPS, q, q + 1);
     assert_string_equal(s,
                         "7ffff7c00000-7ffff7e00000 rw-s 00000000 00:11 1001                       "
                         "/anon_hugepage (deleted)\n");
     free(s);
-    s = proc_text(sim, b, VML_SIM_NUMA_MAPS, q, q + 1);
+    s = fixture_proc_text(sim, b, VML_SIM_NUMA_MAPS, q, q + 1);
     assert_string_equal(s, "7ffff7c00000 default file=/anon_hugepage\\040(deleted) huge dirty=1 "
                            "N0=1 kernelpagesize_kB=2048\n");
     free(s);
@@ -442,11 +394,11 @@ static void test_fork_cow(void **state)
     poke(sim, a, p + HP, VML_WRITE);
     expect_pool(sim, 6, 4, 1, 0);
     int c = do_fork(sim, a);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(status(sim, c, "HugetlbPages"), 4096);
     assert_int_equal(smaps(sim, c, p, "Shared_Hugetlb"), 4096);
     assert_int_equal(smaps(sim, a, p, "Shared_Hugetlb"), 4096);
-    char *s = proc_text(sim, c, VML_SIM_NUMA_MAPS, p, p + 1);
+    char *s = fixture_proc_text(sim, c, VML_SIM_NUMA_MAPS, p, p + 1);
     assert_string_equal(s, "7ffff7800000 default file=/anon_hugepage\\040(deleted) huge anon=2 "
                            "dirty=2 mapmax=2 N0=2 kernelpagesize_kB=2048\n");
     free(s);
@@ -557,7 +509,7 @@ static void test_alignment(void **state)
     assert_int_equal(vml_sim_munmap(sim, a, p + HP, HP), 0);
     expect_pool(sim, 8, 8, 1, 0);
     assert_int_equal(vml_sim_mprotect(sim, a, p, HP, VML_PROT_READ), 0);
-    char *s = proc_text(sim, a, VML_SIM_SMAPS, p, p + 1);
+    char *s = fixture_proc_text(sim, a, VML_SIM_SMAPS, p, p + 1);
     assert_non_null(strstr(s, "VmFlags: rd mr mw me de ht \n"));
     free(s);
     /* A read-only private mapping faults read-only; writing is SIGSEGV. */
@@ -587,7 +539,7 @@ static void test_populate_mlock_shared(void **state)
     expect_pool(sim, 8, 8, 8, 0);
     uint64_t nr = map(sim, a, 0, 2 * HP, HUGE | VML_MAP_NORESERVE | VML_MAP_POPULATE);
     expect_pool(sim, 8, 8, 8, 0);
-    char *s = proc_text(sim, a, VML_SIM_SMAPS, nr, nr + 1);
+    char *s = fixture_proc_text(sim, a, VML_SIM_SMAPS, nr, nr + 1);
     assert_non_null(strstr(s, "VmFlags: rd wr mr mw me de nr ht \n"));
     free(s);
     assert_int_equal(vml_sim_munmap(sim, a, nr, 2 * HP), 0);
@@ -631,7 +583,7 @@ static void test_resv_wraps(void **state)
     expect_pool(sim, 2, 1, 0, 0);
     assert_int_equal(vml_sim_munmap(sim, a, p, HP), 0);
     expect_pool(sim, 2, 1, UINT64_MAX, 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vml_sim_exit(sim, c), 0);
     expect_pool(sim, 2, 2, 0, 0);
     done(sim);
@@ -705,10 +657,10 @@ static void test_tlb(void **state)
     const struct vml_mmu_stats *st = vml_sim_cpu_stats(sim, 0);
     assert_non_null(st);
     int c = do_fork(sim, a);
-    check(sim);
+    fixture_check(sim);
     touch(sim, a, p, p + 2 * HP, PG, VML_WRITE); /* COW of both, each one fault */
     assert_int_equal(vml_sim_mprotect(sim, a, p, HP, VML_PROT_READ), 0);
-    check(sim);
+    fixture_check(sim);
     struct vml_sim_access res = touch(sim, a, p, p + 1, PG, VML_WRITE);
     assert_true(res.killed);
     touch(sim, c, p, p + 2 * HP, PG, VML_READ);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "sim_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <stdio.h>
@@ -99,18 +100,9 @@ static struct vml_sim *new_sim_mode(enum vml_thp_mode mode)
     return new_sim_thp(512 * MB, &s, false);
 }
 
-static void check(const struct vml_sim *sim)
-{
-    char why[512] = "";
-    int r = vml_sim_check(sim, why, sizeof(why));
-    if (r)
-        print_error("vml_sim_check: %s\n", why);
-    assert_int_equal(r, 0);
-}
-
 static void done(struct vml_sim *sim)
 {
-    check(sim);
+    fixture_check(sim);
     for (size_t i = 0; i < MAX_SIMS; i++)
         if (live[i] == sim)
             live[i] = NULL;
@@ -121,7 +113,7 @@ static int spawn(struct vml_sim *sim)
 {
     int pid = 0;
     assert_int_equal(vml_sim_spawn(sim, "t", &pid), 0);
-    check(sim);
+    fixture_check(sim);
     return pid;
 }
 
@@ -129,7 +121,7 @@ static int do_fork(struct vml_sim *sim, int pid)
 {
     int child = 0;
     assert_int_equal(vml_sim_fork(sim, pid, &child), 0);
-    check(sim);
+    fixture_check(sim);
     return child;
 }
 
@@ -140,7 +132,7 @@ static uint64_t map_at(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len
     if (r)
         fail_msg("mmap(%#llx, %llu): %s", (unsigned long long)hint, (unsigned long long)len,
                  vml_strerror(r));
-    check(sim);
+    fixture_check(sim);
     return a;
 }
 
@@ -152,7 +144,7 @@ static uint64_t map(struct vml_sim *sim, int pid, uint64_t len)
 static void madv(struct vml_sim *sim, int pid, uint64_t a, uint64_t len, int advice, int expect)
 {
     assert_int_equal(vml_sim_madvise(sim, pid, a, len, advice), expect);
-    check(sim);
+    fixture_check(sim);
 }
 
 /* Touches [start, end) every 4 KiB; returns the minor faults taken. */
@@ -163,77 +155,36 @@ static uint64_t touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end
     assert_int_equal(vml_sim_touch(sim, pid, start, end, PG, access, &res), 0);
     assert_false(res.killed);
     assert_int_equal(res.major, 0);
-    check(sim);
+    fixture_check(sim);
     return res.minor;
-}
-
-static char *proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
-                       uint64_t end)
-{
-    struct vml_text t;
-    memset(&t, 0, sizeof(t));
-    int r = vml_sim_proc_text(sim, pid, f, start, end, &t);
-    size_t len = t.s ? t.len : 0;
-    char *s = malloc(len + 1);
-    if (s) {
-        memcpy(s, t.s ? t.s : "", len);
-        s[len] = 0;
-    }
-    vml_text_free(&t);
-    if (r) {
-        free(s);
-        fail_msg("proc_text %s of %d: %s", vml_sim_file_name(f), pid, vml_strerror(r));
-    }
-    assert_non_null(s);
-    return s;
-}
-
-/* The number after "key:" (or "key ") at the start of a line. */
-static uint64_t field(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t start,
-                      uint64_t end, const char *key)
-{
-    char *s = proc_text(sim, pid, f, start, end);
-    size_t n = strlen(key);
-    for (const char *p = s; p && *p;) {
-        if (strncmp(p, key, n) == 0 && (p[n] == ':' || p[n] == ' ')) {
-            uint64_t v = strtoull(p + n + 1 + strspn(p + n + 1, " \t"), NULL, 10);
-            free(s);
-            return v;
-        }
-        const char *nl = strchr(p, '\n');
-        p = nl ? nl + 1 : NULL;
-    }
-    free(s);
-    fail_msg("no %s in %s of %d", key, vml_sim_file_name(f), pid);
-    return 0;
 }
 
 static uint64_t status(struct vml_sim *sim, int pid, const char *key)
 {
-    return field(sim, pid, VML_SIM_STATUS, 0, 0, key);
+    return fixture_proc_field(sim, pid, VML_SIM_STATUS, 0, 0, key);
 }
 
 static uint64_t meminfo(struct vml_sim *sim, const char *key)
 {
-    return field(sim, 0, VML_SIM_MEMINFO, 0, 0, key);
+    return fixture_proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, key);
 }
 
 static uint64_t vmstat(struct vml_sim *sim, const char *key)
 {
-    return field(sim, 0, VML_SIM_VMSTAT, 0, 0, key);
+    return fixture_proc_field(sim, 0, VML_SIM_VMSTAT, 0, 0, key);
 }
 
 /* The smaps block of the VMA holding addr. */
 static uint64_t smaps(struct vml_sim *sim, int pid, uint64_t addr, const char *key)
 {
-    return field(sim, pid, VML_SIM_SMAPS, addr, addr + 1, key);
+    return fixture_proc_field(sim, pid, VML_SIM_SMAPS, addr, addr + 1, key);
 }
 
 /* Whether the text of a /proc file (smaps: the VMA holding addr) has a line equal to line. */
 static bool has_line(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t addr,
                      const char *line)
 {
-    char *s = proc_text(sim, pid, f, addr, addr ? addr + 1 : 0);
+    char *s = fixture_proc_text(sim, pid, f, addr, addr ? addr + 1 : 0);
     bool found = false;
     size_t n = strlen(line);
     for (const char *p = s; p && *p && !found;) {
@@ -250,7 +201,7 @@ static bool has_line(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_t
 /* Lines of /proc/PID/maps. */
 static unsigned vmas(struct vml_sim *sim, int pid)
 {
-    char *s = proc_text(sim, pid, VML_SIM_MAPS, 0, 0);
+    char *s = fixture_proc_text(sim, pid, VML_SIM_MAPS, 0, 0);
     unsigned n = 0;
     for (const char *p = s; *p; p++)
         n += *p == '\n';
@@ -394,7 +345,7 @@ static void test_munmap_4k(void **state)
     uint64_t pte1 = status(sim, p, "VmPTE");
     struct thp_snap s0 = snap(sim);
     assert_int_equal(vml_sim_munmap(sim, p, a + MB, PG), 0);
-    check(sim);
+    fixture_check(sim);
     struct thp_snap s1 = snap(sim);
     assert_int_equal(s1.split_pmd - s0.split_pmd, 1);
     assert_int_equal(s1.deferred - s0.deferred, 1);
@@ -410,7 +361,7 @@ static void test_munmap_4k(void **state)
     assert_int_equal(status(sim, p, "VmPTE"), pte1);
     /* The rest goes: the folio is freed, off the deferred list; the PTE table too. */
     assert_int_equal(vml_sim_munmap(sim, p, a, HP), 0);
-    check(sim);
+    fixture_check(sim);
     struct thp_snap s2 = snap(sim);
     assert_int_equal(s2.nr_anon, 0);
     assert_int_equal(s2.partially, 0);
@@ -472,7 +423,7 @@ static void test_mprotect_4k(void **state)
     unsigned n = vmas(sim, p);
     uint64_t pte1 = status(sim, p, "VmPTE");
     assert_int_equal(vml_sim_mprotect(sim, p, a + MB, PG, VML_PROT_READ), 0);
-    check(sim);
+    fixture_check(sim);
     struct thp_snap s = snap(sim);
     assert_int_equal(s.split_pmd, 1);
     assert_int_equal(s.deferred, 0);
@@ -486,7 +437,7 @@ static void test_mprotect_4k(void **state)
     assert_int_equal(meminfo(sim, "AnonHugePages"), 0);
     assert_int_equal(status(sim, p, "VmPTE"), pte1);
     assert_int_equal(vml_sim_mprotect(sim, p, a + MB, PG, RW), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vmas(sim, p), n);
     assert_int_equal(smaps(sim, p, a, "THPeligible"), 1);
     assert_int_equal(smaps(sim, p, a, "AnonHugePages"), 0);
@@ -506,7 +457,7 @@ static void test_munmap_whole_thp(void **state)
     uint64_t pte1 = status(sim, p, "VmPTE");
     struct thp_snap s0 = snap(sim);
     assert_int_equal(vml_sim_munmap(sim, p, a + HP, HP), 0);
-    check(sim);
+    fixture_check(sim);
     struct thp_snap s1 = snap(sim);
     assert_int_equal(s1.split_pmd, s0.split_pmd);
     assert_int_equal(s0.nr_thps - s1.nr_thps, 1);
@@ -567,7 +518,7 @@ static void test_fork_child_writes(void **state)
     assert_int_equal(status(sim, c, "VmPTE"), status(sim, p, "VmPTE"));
     /* The child (511 PTEs of the folio) exits: nothing counted; the parent's alone again. */
     assert_int_equal(vml_sim_exit(sim, c), 0);
-    check(sim);
+    fixture_check(sim);
     struct thp_snap s2 = snap(sim);
     assert_int_equal(s2.deferred, s1.deferred);
     assert_int_equal(s2.split_pmd, s1.split_pmd);
@@ -606,7 +557,7 @@ static void test_fork_parent_writes(void **state)
     assert_int_equal(smaps(sim, c, a, "AnonHugePages"), 2048);
     assert_int_equal(smaps(sim, c, a, "Pss"), 1026);
     assert_int_equal(vml_sim_exit(sim, c), 0);
-    check(sim);
+    fixture_check(sim);
     struct thp_snap s2 = snap(sim);
     assert_int_equal(s2.deferred - s1.deferred, 1);
     assert_int_equal(s2.split_deferred - s1.split_deferred, 1);
@@ -632,10 +583,10 @@ static void test_fork_three_mms(void **state)
     int c1 = do_fork(sim, p), c2 = do_fork(sim, p);
     assert_int_equal(smaps(sim, c2, a, "Pss"), 682); /* 2048 / 3, truncated */
     assert_int_equal(vml_sim_munmap(sim, p, a, HP), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(smaps(sim, c1, a, "Pss"), 1024);
     assert_int_equal(vml_sim_exit(sim, c1), 0);
-    check(sim);
+    fixture_check(sim);
     struct thp_snap s0 = snap(sim);
     assert_int_equal(touch(sim, c2, a, a + 1, VML_WRITE), 1);
     struct thp_snap s1 = snap(sim);
@@ -678,7 +629,7 @@ static void test_mlock(void **state)
     touch(sim, p, a, a + HP, VML_WRITE);
     uint64_t f0 = minflt(sim, p);
     assert_int_equal(vml_sim_mlock(sim, p, a, HP), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(minflt(sim, p), f0);
     assert_int_equal(vmstat(sim, "nr_mlock"), 512);
     assert_int_equal(vmstat(sim, "nr_unevictable"), 512);
@@ -691,7 +642,7 @@ static void test_mlock(void **state)
     assert_int_equal(smaps(sim, p, a, "AnonHugePages"), 2048);
     assert_true(has_line(sim, p, VML_SIM_SMAPS, a, "VmFlags: rd wr mr mw me lo ac hg "));
     assert_int_equal(vml_sim_munlock(sim, p, a, HP), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vmstat(sim, "nr_mlock"), 0);
     assert_int_equal(vmstat(sim, "unevictable_pgs_munlocked"), 512);
     assert_int_equal(vmstat(sim, "unevictable_pgs_rescued"), 512);
@@ -711,7 +662,7 @@ static void test_mlock_populates(void **state)
     uint64_t a = huge_region(sim, p, HP);
     uint64_t f0 = minflt(sim, p);
     assert_int_equal(vml_sim_mlock(sim, p, a, HP), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(minflt(sim, p) - f0, 1);
     struct thp_snap s = snap(sim);
     assert_int_equal(s.fault_alloc, 1);
@@ -722,7 +673,7 @@ static void test_mlock_populates(void **state)
     assert_int_equal(smaps(sim, p, a, "AnonHugePages"), 2048);
     assert_int_equal(status(sim, p, "VmPTE") - pte0, 8 + 4); /* PUD + PMD, one deposit */
     assert_int_equal(vml_sim_munmap(sim, p, a, HP), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vmstat(sim, "nr_mlock"), 0);
     assert_int_equal(meminfo(sim, "Mlocked"), 0);
     assert_int_equal(meminfo(sim, "Unevictable"), 0);
@@ -756,7 +707,7 @@ static void test_eligible(void **state)
     assert_int_equal(touch(sim, p, n, n + HP, VML_WRITE), 512);
     assert_int_equal(status(sim, p, "THP_enabled"), 1);
     assert_int_equal(vml_sim_set_thp_disable(sim, p, true), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(status(sim, p, "THP_enabled"), 0);
     assert_int_equal(smaps(sim, p, a, "THPeligible"), 0);
     assert_true(has_line(sim, p, VML_SIM_SMAPS, a, "VmFlags: rd wr mr mw me ac hg "));
@@ -770,7 +721,7 @@ static void test_eligible(void **state)
     assert_int_equal(memcmp(&s0, &s1, sizeof(s0)), 0);
     assert_int_equal(smaps(sim, p, a, "AnonHugePages"), 0);
     assert_int_equal(vml_sim_set_thp_disable(sim, p, false), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(status(sim, p, "THP_enabled"), 1);
     assert_int_equal(smaps(sim, p, a, "THPeligible"), 1);
     assert_int_equal(status(sim, c, "THP_enabled"), 0); /* the child's own mm flag */
@@ -897,7 +848,7 @@ static void test_collapse_cases(void **state)
     uint64_t d = map(sim, p, HP);
     touch(sim, p, d, d + HP, VML_WRITE);
     assert_int_equal(vml_sim_mprotect(sim, p, d, HP, VML_PROT_READ), 0);
-    check(sim);
+    fixture_check(sim);
     madv(sim, p, d, HP, VML_MADV_COLLAPSE, 0);
     assert_int_equal(smaps(sim, p, d, "AnonHugePages"), 2048);
     assert_int_equal(smaps(sim, p, d, "Rss"), 2048);
@@ -929,7 +880,7 @@ static void test_collapse_cases(void **state)
     uint64_t l = map(sim, p, 4 * HP);
     touch(sim, p, l, l + 4 * HP, VML_WRITE);
     assert_int_equal(vml_sim_munmap(sim, p, l + HP, HP), 0);
-    check(sim);
+    fixture_check(sim);
     madv(sim, p, l, 4 * HP, VML_MADV_COLLAPSE, VML_ENOMEM);
     assert_int_equal(snap(sim).collapse, 5);
     assert_int_equal(smaps(sim, p, l, "AnonHugePages"), 2048);
@@ -942,7 +893,7 @@ static void test_collapse_cases(void **state)
 /* Whether /proc/buddyinfo shows a free block of order 9 or 10 (columns 10 and 11 of a zone). */
 static bool free_order9(struct vml_sim *sim)
 {
-    char *s = proc_text(sim, 0, VML_SIM_BUDDYINFO, 0, 0);
+    char *s = fixture_proc_text(sim, 0, VML_SIM_BUDDYINFO, 0, 0);
     bool any = false;
     for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
         char *z = strstr(line, "zone");
@@ -982,7 +933,7 @@ static void test_fallback_fragmented(void **state)
     assert_true(meminfo(sim, "MemFree") < 2048);
     for (uint64_t x = a; x < at; x += 2 * PG)
         assert_int_equal(vml_sim_madvise(sim, p, x, PG, VML_MADV_DONTNEED), 0);
-    check(sim);
+    fixture_check(sim);
     assert_true(meminfo(sim, "MemFree") > 16 * 1024);
     assert_false(free_order9(sim));
     int q = spawn(sim);

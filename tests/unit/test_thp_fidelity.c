@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "sim_fixture.h"
 #include "vmlab/vmlab.h"
 
 #include <stdio.h>
@@ -51,15 +52,6 @@ static struct vml_sim *new_sim(void)
     if (r)
         fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
     return live;
-}
-
-static void check(const struct vml_sim *sim)
-{
-    char why[512] = "";
-    int r = vml_sim_check(sim, why, sizeof(why));
-    if (r)
-        print_error("vml_sim_check: %s\n", why);
-    assert_int_equal(r, 0);
 }
 
 static uint64_t ev(const struct vml_sim *sim, enum vml_vmstat_item item)
@@ -110,18 +102,18 @@ static void test_mprotect_split_queues_no_deferred_split(void **state)
     assert_int_equal(st.ev[VML_THP_STAT_split_deferred], 0);
     assert_int_equal(st.nr_anon_partially_mapped, 0);
     assert_int_equal(st.nr_anon, 1); /* the folio is still one order-9 folio */
-    check(sim);
+    fixture_check(sim);
     /* mprotect back: 3 VMAs merge, the PTEs stay (nothing collapses), still nothing queued. */
     assert_int_equal(vml_sim_mprotect(sim, pid, a + MB, PG, RW), 0);
     assert_int_equal(ev(sim, VML_VMSTAT_thp_deferred_split_page), 0);
-    check(sim);
+    fixture_check(sim);
     /* The page goes: 511 of 512 mapped, partially mapped. */
     assert_int_equal(vml_sim_munmap(sim, pid, a + MB, PG), 0);
     assert_int_equal(ev(sim, VML_VMSTAT_thp_deferred_split_page), 1);
     st = pmd_stats(sim);
     assert_int_equal(st.ev[VML_THP_STAT_split_deferred], 1);
     assert_int_equal(st.nr_anon_partially_mapped, 1);
-    check(sim);
+    fixture_check(sim);
 }
 
 /* A THP split into 512 PTEs (mprotect of 4 KiB and back), fork, the child exits, the parent
@@ -142,9 +134,9 @@ static void test_reuse_pte_mapped_thp_after_child_exit(void **state)
     assert_int_equal(vml_sim_mprotect(sim, pid, a + MB, PG, VML_PROT_READ), 0);
     assert_int_equal(vml_sim_mprotect(sim, pid, a + MB, PG, RW), 0);
     assert_int_equal(vml_sim_fork(sim, pid, &child), 0);
-    check(sim);
+    fixture_check(sim);
     assert_int_equal(vml_sim_exit(sim, child), 0);
-    check(sim);
+    fixture_check(sim);
     uint64_t faults = ev(sim, VML_VMSTAT_pgfault), reuse = ev(sim, VML_VMSTAT_pgreuse);
     struct vml_sim_access res;
     assert_int_equal(vml_sim_touch(sim, pid, a, a + HP, PG, VML_WRITE, &res), 0);
@@ -156,7 +148,7 @@ static void test_reuse_pte_mapped_thp_after_child_exit(void **state)
     struct vml_thp_stats st = pmd_stats(sim);
     assert_int_equal(st.nr_anon, 1);
     assert_int_equal(st.nr_anon_partially_mapped, 0);
-    check(sim);
+    fixture_check(sim);
 }
 
 /* A VMA edge that a merge (not a split) moves into a THP splits the PMD too: vma_modify ->
@@ -194,7 +186,7 @@ static void test_merge_moves_edge_into_thp(void **state)
     assert_int_equal(vml_sim_smaps_sum(sim, pid, &c), 0);
     assert_int_equal(c.rss, 2048);
     assert_int_equal(c.anon_huge_pages, 0);
-    check(sim);
+    fixture_check(sim);
 }
 
 int main(void)
