@@ -14,6 +14,8 @@
  *     is free;
  *   - so the pages migrated are the 32-batches done in the blocks given up, plus every used
  *     page of the first block holding movable pages only, and the THP lands on that block;
+ *     the pfns the migrate scanner looked at are those of each block given up up to the page
+ *     that stopped it (a folio counted whole), and the whole block freed;
  *   - no free block of 64 kB is left anywhere, so each mTHP it isolates is split and its
  *     pages migrated one by one (migrate_pages_batch: try_split_folio on -ENOMEM), counted
  *     once as failed (pgmigrate_fail += 16) and once each as migrated.
@@ -171,27 +173,31 @@ static void map_free(const struct vml_sim *sim)
 /* The reference: pages the compaction of DMA32 migrates, the pageblock it frees, and how many
  * large folios it migrates. */
 static void reference(const struct vml_sim *sim, uint64_t *migrated, uint64_t *block,
-                      uint64_t *large)
+                      uint64_t *large, uint64_t *scanned)
 {
     map_free(sim);
     const struct phys_zone *z = &sim->phys->nodes[0].zones[VML_ZONE_DMA32];
-    *migrated = *large = 0;
+    *migrated = *large = *scanned = 0;
     for (uint64_t blk = z->start; blk < z->end; blk += 512) {
         uint64_t batch = 0, batch_large = 0;
         bool ok = true;
         for (uint64_t pfn = blk; pfn < blk + 512 && ok; pfn++) {
-            if (free_map[pfn])
+            if (free_map[pfn]) {
+                ++*scanned;
                 continue;
+            }
             const struct frame *f = phys_frame(sim->phys, pfn);
             uint64_t n = 0;
             if (f->flags & PGF_LARGE) /* a large folio's head: the mTHPs are below order 9 */
                 n = f->order < 9 ? 1ull << f->order : 0;
             else if (f->use == VML_USE_ANON && f->mapcount > 0)
                 n = 1;
-            if (!n) {
+            if (!n) { /* scanned: the page, or the whole folio it heads; the block given up */
+                *scanned += (f->flags & PGF_HEAD) ? 1ull << f->order : 1;
                 ok = false;
                 break;
             }
+            *scanned += n;
             batch += n;
             batch_large += n > 1;
             pfn += n - 1;
@@ -230,8 +236,8 @@ static void test_reference(void **state)
         print_message("seed %llu run %llu\n", (unsigned long long)seed, (unsigned long long)run);
         struct vml_sim *sim = new_sim("always", "always", true);
         int b = fragment(sim, seed, run);
-        uint64_t want_migrated = 0, want_block = 0, want_large = 0;
-        reference(sim, &want_migrated, &want_block, &want_large);
+        uint64_t want_migrated = 0, want_block = 0, want_large = 0, want_scanned = 0;
+        reference(sim, &want_migrated, &want_block, &want_large, &want_scanned);
         large_moved += want_large;
         uint64_t b_rss = rss_kb(sim, b);
         int d;
@@ -251,6 +257,7 @@ static void test_reference(void **state)
         assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_success), 1);
         assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_alloc), 1);
         assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), want_migrated);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_migrate_scanned), want_scanned);
         assert_int_equal(pfn_at(sim, d, addr), want_block);
         assert_int_equal(rss_kb(sim, b), b_rss); /* every page moved is mapped as before */
         /* Every mapping of b still reads its own page: the index a page carries is its
