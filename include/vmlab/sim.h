@@ -20,6 +20,7 @@
 #include "vmlab/mmu.h"
 #include "vmlab/phys.h"
 #include "vmlab/proc.h"
+#include "vmlab/sysctl.h"
 #include "vmlab/thp.h"
 
 #define VML_SIM_MAX_CPUS 256
@@ -61,6 +62,8 @@ struct vml_sim_config {
     const struct vml_thp_settings *thp;       /* transparent huge pages; NULL = the kernel's
                                                * defaults (vml_thp_defaults). Checked as
                                                * vml_sim_thp_store checks a write */
+    const struct vml_vm_sysctl *vm;           /* /proc/sys/vm/; NULL = the kernel's defaults
+                                               * (vml_vm_sysctl_defaults) */
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */

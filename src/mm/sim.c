@@ -76,6 +76,11 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     sim->cfg = *cfg;
     sim->cfg.thp = NULL; /* the settings live in sim->thp, which writes change */
     sim->thp = thp;
+    if (cfg->vm)
+        sim->vm = *cfg->vm;
+    else
+        vml_vm_sysctl_defaults(&sim->vm);
+    sim->cfg.vm = NULL; /* the settings live in sim->vm */
     sim->pid_max = cfg->pid_max ? cfg->pid_max : vml_sim_default_pid_max(cfg->nr_cpus);
     sim->next_pid = FIRST_PID;
     sim->next_ino = 1000;

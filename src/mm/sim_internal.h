@@ -219,6 +219,7 @@ struct vml_sim {
     struct hstate hstates[VML_NR_HUGE_SIZES];
     struct vml_sim_stats stats;  /* TLB flushes and shootdowns */
     struct vml_thp_settings thp; /* /sys/kernel/mm/transparent_hugepage/ */
+    struct vml_vm_sysctl vm;     /* /proc/sys/vm/ */
     struct large_folio *folios;  /* by index; slots reused through free_folio */
     uint32_t nr_folios, cap_folios, free_folio;
     uint64_t nr_anon_thps; /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */

@@ -24,7 +24,7 @@ for i in "${!layers[@]}"; do RANK[${layers[$i]}]=$i; done
 declare -A PUBLIC=(
   [base.h]=util
   [phys.h]=hw [pgtable.h]=hw [cpu.h]=hw [mmu.h]=hw
-  [proc.h]=proc [vmstat_items.h]=proc [thp.h]=proc
+  [proc.h]=proc [vmstat_items.h]=proc [thp.h]=proc [sysctl.h]=proc
   [sim.h]=mm
   [trace.h]=trace [replay.h]=trace
   [scenario.h]=scenario [run.h]=scenario
