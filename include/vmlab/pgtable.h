@@ -160,6 +160,13 @@ int64_t vml_pt_protect(struct vml_pt *pt, uint64_t start, uint64_t end, uint64_t
  * beyond RAM. */
 int vml_pt_remap(struct vml_pt *pt, uint64_t va, uint64_t pfn);
 
+/* Writes the raw 4 KiB entry at va (non-zero: present, or a swap entry the MMU faults on),
+ * replacing whatever 4 KiB entry is there and allocating the tables down to it (what the
+ * kernel's set_pte_at does for swap entries: try_to_unmap, copy_nonpresent_pte). VML_EINVAL for a
+ * zero entry, an unaligned va or a present entry's pfn beyond RAM; VML_EEXIST when a huge leaf
+ * covers va; VML_ENOMEM / VML_EHOST for a table (nothing changed). */
+int vml_pt_set_pte(struct vml_pt *pt, uint64_t va, uint64_t entry);
+
 /* Finds the leaf entry mapping va. Returns 0, VML_ENOENT (nothing there) or VML_ENONCANON. */
 int vml_pt_lookup(const struct vml_pt *pt, uint64_t va, struct vml_pt_leaf *out);
 

@@ -59,11 +59,13 @@ struct vml_sim_config {
     bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */
     unsigned pid_max; /* kernel.pid_max: no pid reaches it (fork and spawn fail with VML_EAGAIN);
                        * 0 = the kernel's default for nr_cpus, vml_sim_default_pid_max */
-    const struct vml_thp_settings *thp;       /* transparent huge pages; NULL = the kernel's
-                                               * defaults (vml_thp_defaults). Checked as
-                                               * vml_sim_thp_store checks a write */
-    const struct vml_vm_sysctl *vm;           /* /proc/sys/vm/; NULL = the kernel's defaults
-                                               * (vml_vm_sysctl_defaults) */
+    const struct vml_thp_settings *thp; /* transparent huge pages; NULL = the kernel's
+                                         * defaults (vml_thp_defaults). Checked as
+                                         * vml_sim_thp_store checks a write */
+    const struct vml_vm_sysctl *vm;     /* /proc/sys/vm/; NULL = the kernel's defaults
+                                         * (vml_vm_sysctl_defaults) */
+    uint64_t swap_bytes; /* a swap file of this size (a multiple of 4 KiB) enabled at boot as
+                          * /swapfile; 0 = no swap */
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */
@@ -88,6 +90,15 @@ int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid);
 /* fork(2): the child gets a copy of the address space, private pages shared copy-on-write.
  * Both fail with VML_EAGAIN when the next pid would reach pid_max (pids are not reused). */
 int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
+/* ---- swap --------------------------------------------------------------------------------- */
+
+/* swapon(2): a swap file (or a partition) at path of bytes (a multiple of 4 KiB, at least two
+ * pages: the first holds the header), with priority prio, or when prio_set is false the next
+ * default (-2, -3 ... as the kernel gives them). VML_EINVAL with diag's message (a path already
+ * on, too small, too many areas), VML_EHOST. */
+int vml_sim_swapon(struct vml_sim *sim, const char *path, uint64_t bytes, int prio, bool prio_set,
+                   struct vml_diag *diag);
+
 /* ---- settings ---------------------------------------------------------------------------- */
 
 /* The THP settings in force. */
@@ -285,6 +296,7 @@ enum vml_sim_file {
     VML_SIM_VMSTAT,
     VML_SIM_BUDDYINFO,
     VML_SIM_FAULTS, /* vmlab's own, per process: faults and their modelled latency */
+    VML_SIM_SWAPS,  /* /proc/swaps */
     VML_SIM_NR_FILES,
 };
 

@@ -1108,6 +1108,7 @@ static const char *lb_why_unchecked(void *ctx, int pid, enum vml_procfile f, con
     case VML_PROCFILE_BUDDYINFO:
     case VML_PROCFILE_ZONEINFO:
     case VML_PROCFILE_NUMASTAT: return "it counts the whole machine's memory";
+    case VML_PROCFILE_SWAPS: return "it lists the whole machine's swap areas";
     case VML_PROCFILE_STATUS:
         if (strcmp(field, "VmPeak") == 0 || strcmp(field, "VmHWM") == 0)
             return "a high-water mark: it remembers the agent's own memory before the scenario";

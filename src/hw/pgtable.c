@@ -246,6 +246,25 @@ int vml_pt_map(struct vml_pt *pt, uint64_t va, uint64_t pfn, enum vml_page_size 
     return 0;
 }
 
+int vml_pt_set_pte(struct vml_pt *pt, uint64_t va, uint64_t entry)
+{
+    if (!vml_va_canonical(va, pt->levels))
+        return VML_ENONCANON;
+    if (entry == 0 || (va & 0xfff))
+        return VML_EINVAL;
+    if ((entry & VML_PTE_P) && vml_pte_pfn(entry) >= vml_phys_total_pages(pt->phys))
+        return VML_EINVAL;
+    struct alloc_log log = { 0 };
+    uint64_t tbl;
+    int r = walk(pt, va, 1, &log, &tbl);
+    if (r) {
+        undo_tables(pt, &log);
+        return r;
+    }
+    set_entry(pt, tbl, vml_level_index(va, 1), entry);
+    return 0;
+}
+
 int vml_pt_remap(struct vml_pt *pt, uint64_t va, uint64_t pfn)
 {
     struct vml_pt_leaf leaf;

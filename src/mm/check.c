@@ -63,6 +63,7 @@ struct check_ctx {
     struct pfn_count pc;     /* 4 KiB entries: pfn -> PTEs mapping it */
     struct pfn_count pmd;    /* THP PMD entries: head pfn -> PMDs mapping it */
     struct pfn_count large;  /* large folios mapped by a PTE or a PMD: head pfn (count unused) */
+    struct pfn_count swp;    /* swap entries: entry -> PTEs holding it */
     uint64_t pmd_leaves;     /* the current mm's THP and huge-zero PMDs (each has a deposit) */
     uint64_t rss[NR_MM_COUNTERS];
     uint64_t hugetlb_usage; /* base pages the current mm maps with hugetlb entries */
@@ -156,6 +157,21 @@ static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct check_ctx *c = arg;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (pte_is_swap(leaf->entry)) {
+        uint64_t e = pte_to_swp_entry(leaf->entry);
+        const struct swap_area *a = &c->sim->swap[swp_type(e)];
+        if (leaf->level != 1 || swp_type(e) >= SWAP_MAX_AREAS || !a->used || swp_offset(e) == 0 ||
+            swp_offset(e) >= a->max)
+            return fail(c, "entry %#llx at %#llx is neither present nor a valid swap entry",
+                        (unsigned long long)leaf->entry, (unsigned long long)leaf->va);
+        if (c->v->file || (c->v->flags & VM_HUGETLB))
+            return fail(c, "swap entry at %#llx in a mapping that is not anonymous",
+                        (unsigned long long)leaf->va);
+        c->rss[MM_SWAPENTS]++;
+        if (pc_add(&c->swp, e))
+            return fail(c, "host out of memory");
+        return 0;
+    }
     if (c->v->flags & VM_HUGETLB)
         return count_huge_leaf(c, leaf);
     if (leaf->level != 1)
@@ -512,6 +528,103 @@ static int check_file_folios(struct check_ctx *c)
     return 0;
 }
 
+/* Every slot's references are the swap entries in page tables; SWAP_HAS_CACHE is set exactly
+ * for the slots the swap cache holds, each by an anonymous page that names it; the areas' use
+ * counts add up. Also counts the swap-cache pages no PTE maps (anonymous frames the page tables
+ * do not show). */
+static int check_swap(struct check_ctx *c, uint64_t *unmapped_cached)
+{
+    const struct vml_sim *sim = c->sim;
+    uint64_t free = 0, total = 0;
+    *unmapped_cached = 0;
+    for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
+        const struct swap_area *a = &sim->swap[t];
+        if (!a->used)
+            continue;
+        uint64_t inuse = 0;
+        for (uint64_t o = 1; o < a->max; o++) {
+            uint16_t m = a->map[o];
+            if (!m)
+                continue;
+            inuse++;
+            uint64_t e = swp_entry(t, o);
+            uint32_t refs = 0;
+            uint64_t key = e + 1;
+            if (c->swp.cap) {
+                size_t j = (key * 0x9e3779b97f4a7c15ull) & (c->swp.cap - 1);
+                while (c->swp.keys[j] && c->swp.keys[j] != key)
+                    j = (j + 1) & (c->swp.cap - 1);
+                refs = c->swp.keys[j] ? c->swp.counts[j] : 0;
+            }
+            if ((m & SWAP_COUNT_MASK) != refs)
+                return fail(c, "swap %u:%llu has %u references in swap_map but %u entries", t,
+                            (unsigned long long)o, m & SWAP_COUNT_MASK, refs);
+            uint64_t pfn;
+            bool cached = swap_cache_lookup(sim, e, &pfn);
+            if (cached != ((m & SWAP_HAS_CACHE) != 0))
+                return fail(c, "swap %u:%llu: SWAP_HAS_CACHE %s but the cache %s a page", t,
+                            (unsigned long long)o, (m & SWAP_HAS_CACHE) ? "set" : "clear",
+                            cached ? "holds" : "has no");
+            if (!cached)
+                continue;
+            const struct frame *f = sim_frame(sim, pfn);
+            if (!(f->flags & PGF_SWAPCACHE) || !(f->flags & PGF_ANON) || f->priv != e)
+                return fail(c, "swap %u:%llu is cached by pfn %#llx, which does not name it", t,
+                            (unsigned long long)o, (unsigned long long)pfn);
+            if (f->refcount != f->mapcount + 1)
+                return fail(c, "swap-cache pfn %#llx: refcount %d, mapcount %d",
+                            (unsigned long long)pfn, f->refcount, f->mapcount);
+            if (f->mapcount == 0)
+                (*unmapped_cached)++;
+        }
+        if (inuse != a->inuse)
+            return fail(c, "swap area %u: %llu slots in use but inuse says %llu", t,
+                        (unsigned long long)inuse, (unsigned long long)a->inuse);
+        free += a->pages - inuse;
+        total += a->pages;
+    }
+    if (free != sim->nr_swap_pages || total != sim->total_swap_pages)
+        return fail(c, "swap: %llu of %llu slots free but the totals say %llu of %llu",
+                    (unsigned long long)free, (unsigned long long)total,
+                    (unsigned long long)sim->nr_swap_pages,
+                    (unsigned long long)sim->total_swap_pages);
+    return 0;
+}
+
+/* Each node's LRU lists link every folio on them once, in both directions, each on the list
+ * its flags name, and add up to the counts. */
+static int check_lru(struct check_ctx *c)
+{
+    const struct vml_sim *sim = c->sim;
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
+        const struct node_stats *ns = &sim->node[n];
+        for (unsigned l = 0; l < NR_LRU_LISTS; l++) {
+            uint64_t pages = 0, prev = FRAME_NONE, steps = 0;
+            for (uint64_t p = ns->lru_head[l]; p; steps++) {
+                uint64_t pfn = p - 1;
+                const struct frame *f = sim_frame(sim, pfn);
+                if (steps > vml_phys_total_pages(sim->phys) || !f)
+                    return fail(c, "node %u list %u: loops or leaves memory", n, l);
+                if (f->lru_prev != prev)
+                    return fail(c, "node %u list %u: pfn %#llx's prev link is wrong", n, l,
+                                (unsigned long long)pfn);
+                if ((unsigned)page_lru(f) != l)
+                    return fail(c, "node %u: pfn %#llx is on list %u but its flags name %u", n,
+                                (unsigned long long)pfn, l, (unsigned)page_lru(f));
+                pages += folio_nr_pages(f);
+                prev = pfn;
+                p = f->lru_next == FRAME_NONE ? 0 : (uint64_t)f->lru_next + 1;
+            }
+            if ((prev == FRAME_NONE ? 0 : prev + 1) != ns->lru_tail[l])
+                return fail(c, "node %u list %u: the tail is not the last folio", n, l);
+            if (pages != ns->lru[l])
+                return fail(c, "node %u list %u holds %llu pages but counts %llu", n, l,
+                            (unsigned long long)pages, (unsigned long long)ns->lru[l]);
+        }
+    }
+    return 0;
+}
+
 int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
 {
     struct check_ctx c = { .sim = sim, .why = why, .len = len };
@@ -550,6 +663,10 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
     }
     if (check_large_folios(&c, &anon_seen, &mapped_pages, &mappings))
         goto out;
+    uint64_t unmapped_cached;
+    if (check_swap(&c, &unmapped_cached) || check_lru(&c))
+        goto out;
+    anon_seen += unmapped_cached;
     uint64_t pool_frames[VML_MAX_NODES] = { 0 };
     for (unsigned hi = 0; hi < VML_NR_HUGE_SIZES; hi++) {
         if (check_hstate(&c, hi))
@@ -609,5 +726,7 @@ out:
     free(c.pmd.counts);
     free(c.large.keys);
     free(c.large.counts);
+    free(c.swp.keys);
+    free(c.swp.counts);
     return r;
 }

@@ -25,5 +25,6 @@
 #define COST_COPY_4K_NS      4500u /* a COW copy, with its flush: 13.7 us - 9.2 us */
 #define COST_COMPACT_SCAN_NS 20u   /* one pfn looked at by either compaction scanner */
 #define COST_MIGRATE_PAGE_NS 1500u /* migrating one 4 KiB page (unmap, copy, remap, free) */
+#define COST_RECLAIM_SCAN_NS 300u  /* reclaim looking at one page (isolate, rmap, put back) */
 
 #endif

@@ -440,16 +440,34 @@ static void fault_done(struct vml_sim *sim, struct sim_task *t, uint64_t va, uin
 static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint64_t va,
                                   enum vml_access access, bool *major);
 
+/* The most pages a fault at va may allocate: its page and the tables down to it, a PMD THP, or
+ * a readahead window. */
+static uint64_t fault_need(const struct vml_sim *sim, const struct sim_mm *mm, uint64_t va)
+{
+    const struct vma *v = vma_find(mm->vmas, va);
+    uint64_t need = 1 + 4;
+    if (!v || v->start > va || (v->flags & VM_HUGETLB))
+        return need;
+    if (v->file)
+        return need + ra_pages(sim);
+    if (thp_vma_allowable(sim, mm, v))
+        return need + (1u << VML_THP_PMD_ORDER);
+    return need;
+}
+
 int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum vml_access access,
                     bool *major)
 {
     sim->work_ns = COST_FAULT_NS;
-    sim->compact_ns = 0;
+    sim->compact_ns = sim->reclaim_ns = 0;
     sim->compacted = false;
-    int r = handle_mm_fault_locked(sim, t, va, access, major);
+    /* The pages this fault may take: a THP and its tables, or a readahead window. */
+    int r = reclaim_point(sim, task_node(sim, t), fault_need(sim, t->mm, va));
+    if (r == 0)
+        r = handle_mm_fault_locked(sim, t, va, access, major);
     if (r == 0)
         fault_done(sim, t, va & PAGE_MASK, sim->work_ns);
-    sim->work_ns = sim->compact_ns = 0;
+    sim->work_ns = sim->compact_ns = sim->reclaim_ns = 0;
     sim->compacted = false;
     return r;
 }
@@ -474,6 +492,10 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     int r;
     if (v->flags & VM_HUGETLB) {
         r = hugetlb_fault(sim, t, v, va, write);
+    } else if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && pte_is_swap(leaf.entry)) {
+        r = do_swap_page(sim, t, v, va, leaf.entry, write, major);
+        if (r == SWAP_FAULT_WP && vml_pt_lookup(mm->pt, va, &leaf) == 0)
+            r = do_wp_page(sim, t, v, va, leaf.entry);
     } else if (vml_pt_lookup(mm->pt, va, &leaf) == 0) {
         r = 0; /* spurious: the MMU dropped the stale entry and will walk again */
         if (write && !(leaf.entry & VML_PTE_RW) && leaf.level == 2) {

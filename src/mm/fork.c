@@ -8,7 +8,7 @@
 
 struct copy_ctx {
     struct vml_sim *sim;
-    struct sim_mm *child;
+    struct sim_mm *parent, *child;
     const struct vma *v;
     bool cow;
     int err;
@@ -32,6 +32,21 @@ static int copy_leaf(const struct vml_pt_leaf *leaf, void *arg)
     }
     uint64_t e = leaf->entry;
     uint64_t pfn = vml_pte_pfn(e);
+    if (pte_is_swap(e)) {
+        /* copy_nonpresent_pte: the slot gains the child's reference and neither side's entry
+         * is exclusive any more. */
+        uint64_t entry = pte_to_swp_entry(e);
+        int r = vml_pt_set_pte(c->child->pt, leaf->va, e & ~PTE_SWP_EXCLUSIVE);
+        if (r) {
+            c->err = r;
+            return 1;
+        }
+        swap_dup(c->sim, entry);
+        if (e & PTE_SWP_EXCLUSIVE)
+            vml_pt_set_pte(c->parent->pt, leaf->va, e & ~PTE_SWP_EXCLUSIVE);
+        c->child->rss[MM_SWAPENTS]++;
+        return 0;
+    }
     uint64_t flags = e & (VML_PTE_RW | VML_PTE_US | VML_PTE_D | VML_PTE_SPECIAL | VML_PTE_NX);
     if (c->cow)
         flags &= ~VML_PTE_RW;
@@ -97,7 +112,9 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct si
             wrprotected |= is_cow_mapping(v->flags);
             continue;
         }
-        struct copy_ctx c = { .sim = sim, .child = child, .v = v, .cow = is_cow_mapping(v->flags) };
+        struct copy_ctx c = {
+            .sim = sim, .parent = parent, .child = child, .v = v, .cow = is_cow_mapping(v->flags)
+        };
         vml_pt_for_each(parent->pt, v->start, v->end, copy_leaf, &c);
         if ((r = c.err) != 0)
             break;

@@ -377,6 +377,8 @@ struct collapse_scan {
 static int collapse_scan_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct collapse_scan *c = arg;
+    if (pte_is_swap(leaf->entry))
+        c->refuse = true; /* the simulation does not swap pages in for a collapse */
     if (!pte_normal_page(c->sim, leaf->entry))
         return 0; /* the zero page counts as none: filled with zeroes */
     const struct frame *f = sim_frame(c->sim, folio_head(c->sim, vml_pte_pfn(leaf->entry)));

@@ -104,8 +104,8 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
             return r;
         sim_flush_range(sim, hits[i].mm, hits[i].va, hits[i].va + PAGE_SIZE);
     }
-    /* folio_migrate_flags / folio_migrate_mapping: the new frame takes the folio's state. The
-     * LRU counts do not move: same node, same list. */
+    /* folio_migrate_flags / folio_migrate_mapping: the new frame takes the folio's state and
+     * its place on its LRU list (same node, same list). */
     struct frame *nf = sim_frame(sim, new);
     nf->flags = (nf->flags & PGF_HW_MASK) | (of->flags & ~PGF_HW_MASK);
     nf->refcount = of->refcount;
@@ -115,6 +115,7 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
     nf->mapping = of->mapping;
     nf->index = of->index;
     nf->priv = of->priv;
+    lru_replace(sim, old, new);
     if (of->flags & PGF_CACHE) {
         /* folio_migrate_mapping: the page cache's slot now holds the new folio. */
         struct sim_file *file = file_of(sim, of);
@@ -178,6 +179,7 @@ int migrate_folio_large(struct vml_sim *sim, uint64_t old, uint64_t new)
     nh->mapping = oh->mapping;
     nh->index = oh->index;
     nh->priv = oh->priv;
+    lru_replace(sim, old, new);
     folio_large(sim, nh)->head = new + 1;
     oh->flags &= PGF_HW_MASK;
     oh->refcount = 0;

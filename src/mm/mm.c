@@ -140,6 +140,12 @@ static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct zap_ctx *z = arg;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (pte_is_swap(leaf->entry)) {
+        /* zap_nonpresent_ptes: the slot loses a reference (free_swap_and_cache). */
+        z->mm->rss[MM_SWAPENTS]--;
+        swap_put(z->sim, pte_to_swp_entry(leaf->entry));
+        return;
+    }
     if (leaf->level == 2) {
         zap_huge_pmd(z->sim, z->mm, leaf, z->locked);
         return;
@@ -153,6 +159,7 @@ static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
     if (z->locked)
         page_munlock(z->sim, pfn);
     page_remove_map(z->sim, z->mm, pfn);
+    free_swap_cache(z->sim, pfn);
 }
 
 void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,

@@ -344,6 +344,8 @@ static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct prot_leaf_ctx *c = arg;
     uint64_t e = leaf->entry, pfn = vml_pte_pfn(e);
+    if (pte_is_swap(e))
+        return 0; /* change_pte_range leaves swap entries as they are */
     uint64_t size = 1ull << vml_level_shift(leaf->level);
     uint64_t set = 0, clear = 0;
     if (c->flags & VM_ACCESS_FLAGS)

@@ -148,22 +148,6 @@ int page_alloc_deposit(struct vml_sim *sim, unsigned node, uint64_t *pfn)
     return alloc_frame_nodes(sim, node, 0, VML_USE_PGTABLE, false, pfn);
 }
 
-/* A folio's pages on its LRU list (lruvec_add_folio counts folio_nr_pages). */
-static uint64_t folio_pages(const struct frame *f)
-{
-    return (f->flags & PGF_LARGE) ? 1ull << f->order : 1;
-}
-
-static void lru_add(struct vml_sim *sim, struct frame *f)
-{
-    sim->node[f->node].lru[page_lru(f)] += folio_pages(f);
-}
-
-static void lru_del(struct vml_sim *sim, struct frame *f)
-{
-    sim->node[f->node].lru[page_lru(f)] -= folio_pages(f);
-}
-
 uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn)
 {
     const struct frame *f = sim_frame(sim, pfn);
@@ -237,7 +221,7 @@ int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_
     f->mapcount = 0;
     f->mapping = lineage;
     f->index = index;
-    lru_add(sim, f);
+    lru_add(sim, *pfn);
     sim->thp_nr_anon[order]++;
     return 0;
 }
@@ -339,7 +323,7 @@ uint64_t folio_split(struct vml_sim *sim, uint64_t head)
     unsigned order = h->order;
     uint32_t keep = h->flags & (PGF_ACTIVE | PGF_REFERENCED);
     uint64_t lineage = h->mapping, index = h->index;
-    lru_del(sim, h);
+    lru_del(sim, head);
     if (lf->partially_mapped)
         sim->thp_nr_partially[order]--;
     sim->thp_nr_anon[order]--;
@@ -359,7 +343,7 @@ uint64_t folio_split(struct vml_sim *sim, uint64_t head)
         f->index = index + i;
         f->refcount = f->mapcount;
         if (f->mapcount) {
-            lru_add(sim, f);
+            lru_add(sim, head + i);
             continue;
         }
         f->flags &= PGF_HW_MASK;
@@ -416,7 +400,7 @@ int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64
     f->mapping = lineage;
     f->index = index;
     /* New anonymous folios start on the inactive list (mm/swap.c: lru_add). */
-    lru_add(sim, f);
+    lru_add(sim, *pfn);
     return 0;
 }
 
@@ -436,7 +420,7 @@ int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uin
     ns->file_pages++;
     if (f->shmem)
         ns->shmem++;
-    lru_add(sim, fr);
+    lru_add(sim, *pfn);
     return 0;
 }
 
@@ -514,7 +498,7 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
         lf->next_free = sim->free_folio;
         lf->head = 0;
         sim->free_folio = f->aux2;
-        lru_del(sim, f);
+        lru_del(sim, pfn);
         f->flags &= PGF_HW_MASK;
         f->aux2 = 0;
         f->aux = 0;
@@ -525,7 +509,7 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
         return;
     }
     struct node_stats *ns = &sim->node[f->node];
-    lru_del(sim, f);
+    lru_del(sim, pfn);
     if (f->flags & PGF_CACHE) {
         ns->file_pages--;
         if (f->flags & PGF_SHMEMPG)
@@ -542,7 +526,8 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
 
 void page_mark_accessed(struct vml_sim *sim, uint64_t pfn)
 {
-    struct frame *f = sim_frame(sim, folio_head(sim, pfn));
+    pfn = folio_head(sim, pfn);
+    struct frame *f = sim_frame(sim, pfn);
     if (!(f->flags & PGF_REFERENCED)) {
         f->flags |= PGF_REFERENCED;
         return;
@@ -551,9 +536,9 @@ void page_mark_accessed(struct vml_sim *sim, uint64_t pfn)
         return;
     /* Second access: to the active list (not the unevictable one), referenced cleared. */
     if (!(f->flags & PGF_MLOCKED)) {
-        lru_del(sim, f);
+        lru_del(sim, pfn);
         f->flags |= PGF_ACTIVE;
-        lru_add(sim, f);
+        lru_add(sim, pfn);
         sim->events[VML_VMSTAT_pgactivate]++;
     }
     f->flags &= ~PGF_REFERENCED;
@@ -577,13 +562,14 @@ void page_set_dirty(struct vml_sim *sim, uint64_t pfn)
 void page_mlock(struct vml_sim *sim, uint64_t pfn)
 {
     /* mlock_folio: the whole folio, counted in pages (folio_nr_pages). */
-    struct frame *f = sim_frame(sim, folio_head(sim, pfn));
+    pfn = folio_head(sim, pfn);
+    struct frame *f = sim_frame(sim, pfn);
     if (f->aux++ > 0)
         return;
-    uint64_t n = folio_pages(f);
-    lru_del(sim, f);
+    uint64_t n = folio_nr_pages(f);
+    lru_del(sim, pfn);
     f->flags |= PGF_MLOCKED;
-    lru_add(sim, f);
+    lru_add(sim, pfn);
     sim->node[f->node].mlock += n;
     sim->events[VML_VMSTAT_unevictable_pgs_mlocked] += n;
     sim->events[VML_VMSTAT_unevictable_pgs_culled] += n;
@@ -591,13 +577,14 @@ void page_mlock(struct vml_sim *sim, uint64_t pfn)
 
 void page_munlock(struct vml_sim *sim, uint64_t pfn)
 {
-    struct frame *f = sim_frame(sim, folio_head(sim, pfn));
+    pfn = folio_head(sim, pfn);
+    struct frame *f = sim_frame(sim, pfn);
     if (f->aux == 0 || --f->aux > 0)
         return;
-    uint64_t n = folio_pages(f);
-    lru_del(sim, f);
+    uint64_t n = folio_nr_pages(f);
+    lru_del(sim, pfn);
     f->flags &= ~PGF_MLOCKED;
-    lru_add(sim, f);
+    lru_add(sim, pfn);
     sim->node[f->node].mlock -= n;
     sim->events[VML_VMSTAT_unevictable_pgs_munlocked] += n;
     sim->events[VML_VMSTAT_unevictable_pgs_rescued] += n;

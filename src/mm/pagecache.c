@@ -360,6 +360,9 @@ static int file_write_folios(struct vml_sim *sim, struct sim_file *f, uint64_t o
             bytes = end - pos;
         uint64_t idx = pos >> PAGE_SHIFT, pfn;
         if (!cache_lookup(f, idx, &pfn)) {
+            int rr = reclaim_point(sim, node, (1u << VML_THP_PMD_ORDER) + 1);
+            if (rr)
+                return rr;
             unsigned order = write_order(bytes);
             if (idx & ((1ull << order) - 1))
                 order = (unsigned)__builtin_ctzll(idx);
@@ -422,7 +425,9 @@ static int file_io_call(struct vml_sim *sim, struct sim_task *t, struct sim_file
          * (page_cache_sync_ra, last - idx pages asked for), one that reaches a folio marked
          * for readahead reads the next window (filemap_readahead, from the folio's index). A
          * write reads nothing ahead (generic_perform_write). */
-        if (!write && !f->shmem) {
+        if (!cache_lookup(f, idx, &pfn))
+            r = reclaim_point(sim, node, ra_pages(sim) + 1);
+        if (r == 0 && !write && !f->shmem) {
             if (!cache_lookup(f, idx, &pfn))
                 r = ra_sync(sim, f, ra, idx, last - idx, node);
             if (r == 0 && cache_lookup(f, idx, &pfn)) {

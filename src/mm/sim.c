@@ -93,6 +93,10 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
         r = vml_phys_alloc(sim->phys, 0, 0, VML_USE_ZERO, &sim->zero_pfn);
     if (r == 0)
         r = khugepaged_init(sim);
+    if (r == 0)
+        r = kswapd_init(sim);
+    if (r == 0 && cfg->swap_bytes)
+        r = vml_sim_swapon(sim, "/swapfile", cfg->swap_bytes, 0, false, diag);
     if (r == 0 && (r = hugetlb_init(sim)) == VML_EINVAL && diag)
         snprintf(diag->msg, sizeof(diag->msg),
                  "1 GiB huge pages need a CPU with 1 GiB pages; %s has none (use 1g=on in the CPU "
@@ -117,6 +121,8 @@ void vml_sim_destroy(struct vml_sim *sim)
     free(sim->tasks);
     files_destroy(sim);
     ras_destroy(sim);
+    swap_destroy(sim);
+    free(sim->swap_wb);
     for (unsigned i = 0; i < VML_SIM_MAX_CPUS; i++)
         vml_cpu_destroy(sim->cpus[i]);
     vml_phys_destroy(sim->phys);

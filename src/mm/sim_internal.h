@@ -30,9 +30,13 @@
     (1u << 17) /* hugetlb: gives its reservation back when freed                                   \
                 * (folio_test_hugetlb_restore_reserve) */
 #define PGF_READAHEAD                                                                              \
-    (1u << 18)               /* PG_readahead: reaching it reads the next window (a                 \
-                              * page-cache folio's, kept on its first page) */
-#define PGF_LARGE (1u << 20) /* head of an anonymous large folio (a THP): state in sim->folios */
+    (1u << 18)                    /* PG_readahead: reaching it reads the next window (a            \
+                                   * page-cache folio's, kept on its first page) */
+#define PGF_LARGE      (1u << 20) /* head of an anonymous large folio (a THP): state in sim->folios */
+#define PGF_SWAPCACHE  (1u << 22) /* in the swap cache: priv holds its swap entry (swp_entry) */
+#define PGF_SWAPWB     (1u << 23) /* PG_writeback for a swap write: on sim->swap_wb until done */
+#define PGF_RECLAIM    (1u << 24) /* PG_reclaim: written for reclaim, to the list's tail when done */
+#define PGF_WORKINGSET (1u << 25) /* PG_workingset: was active once (folio_set_workingset) */
 
 /* LRU lists, in the kernel's order (enum lru_list). */
 enum lru_list {
@@ -73,10 +77,15 @@ struct hstate {
     unsigned next_nid_to_alloc, next_nid_to_free;
 };
 
-/* Per-node page state counters (the node_stat_item subset the simulation keeps), pages. */
+/* Per-node page state counters (the node_stat_item subset the simulation keeps), pages, and
+ * the node's LRU lists (struct lruvec): folio heads linked through their frames' lru_prev and
+ * lru_next, the most recently added at the head; reclaim takes from the tail. */
 struct node_stats {
     uint64_t lru[NR_LRU_LISTS];
-    uint64_t anon_mapped; /* NR_ANON_MAPPED: anon pages mapped at least once */
+    uint64_t lru_head[NR_LRU_LISTS], lru_tail[NR_LRU_LISTS]; /* pfn + 1, 0 = empty */
+    uint64_t anon_cost, file_cost; /* lruvec->anon_cost, file_cost (lru_note_cost) */
+    uint64_t swapcache;            /* NR_SWAPCACHE */
+    uint64_t anon_mapped;          /* NR_ANON_MAPPED: anon pages mapped at least once */
     uint64_t file_mapped; /* NR_FILE_MAPPED: page-cache pages (incl. shmem) mapped at least once */
     uint64_t file_pages;  /* NR_FILE_PAGES: page cache incl. shmem */
     uint64_t shmem;       /* NR_SHMEM */
@@ -118,6 +127,35 @@ enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 #define SIM_NR_DYN_ASIDS 6
 
 struct khugepaged_slot;
+
+/* ---- swap areas (swapfile.c) ---- */
+#define SWAP_MAX_AREAS   16      /* swapon refuses more (the kernel's MAX_SWAPFILES is larger) */
+#define SWAPFILE_CLUSTER 512u    /* slots per cluster (HPAGE_PMD_NR with THP) */
+#define SWAP_HAS_CACHE   0x8000u /* swap_map: the slot's page is in the swap cache */
+#define SWAP_COUNT_MASK  0x7fffu /* swap_map: references from page-table entries */
+#define SWAP_MAP_BAD     SWAP_COUNT_MASK /* the header's slot (offset 0), never given out */
+
+/* A swap area (struct swap_info_struct): slot 0 holds the header, slots 1..pages usable. */
+struct swap_area {
+    bool used;
+    char name[128];       /* the path /proc/swaps prints */
+    bool partition;       /* "partition" rather than "file" */
+    int prio;             /* higher first; equal ones take turns */
+    uint64_t max;         /* slots, the header's included (si->max) */
+    uint64_t pages;       /* usable slots (si->pages): max - 1 */
+    uint64_t inuse;       /* slots holding a page or a reference (swap_usage_in_pages) */
+    uint16_t *map;        /* swap_map: per slot, SWAP_HAS_CACHE | references */
+    uint32_t nr_clusters; /* ceil(max / SWAPFILE_CLUSTER) */
+    uint16_t *cl_count;   /* slots in use per cluster */
+    uint32_t *cl_next;    /* the free and the nonfull cluster lists, linked by index */
+    uint8_t *cl_list;     /* which list a cluster is on: 0 none, 1 free, 2 nonfull */
+    uint32_t free_head, free_tail, nonfull_head, nonfull_tail; /* UINT32_MAX = empty */
+    uint64_t next;      /* the next slot to try in the current cluster, 0 = none
+                         * (percpu_cluster->next[0]) */
+    struct radix cache; /* the swap cache: offset -> pfn + 1 */
+    unsigned dev_kind;  /* enum bdev_kind of its device */
+    void *dev;          /* struct bdev *, owned */
+};
 
 struct sim_mm {
     struct vml_sim *sim; /* the machine whose memory its page tables take */
@@ -163,7 +201,7 @@ struct sim_timer {
     bool armed;
     sim_timer_fn fn;
 };
-#define SIM_MAX_TIMERS 4 /* one per simulated kernel thread */
+#define SIM_MAX_TIMERS 16 /* one per simulated kernel thread */
 
 /* khugepaged's mm list (mm/khugepaged.c: struct khugepaged_mm_slot on khugepaged_scan.mm_head). */
 struct khugepaged_slot {
@@ -189,6 +227,18 @@ struct khugepaged {
     /* A scan suspended in the allocation sleep (khugepaged_do_scan's locals). */
     uint32_t pages, progress, pass_through_head;
     uint64_t pages_collapsed, full_scans; /* khugepaged/pages_collapsed, full_scans */
+};
+
+/* A swap write in flight (PG_writeback until done). */
+struct swap_wb {
+    uint64_t pfn, done;
+};
+
+/* A node's kswapd thread. */
+struct kswapd {
+    struct sim_timer timer; /* armed while it has work: the instant of its next batch */
+    bool awake;
+    unsigned failures; /* pgdat->kswapd_failures: passes in a row that reclaimed nothing */
 };
 
 struct vml_sim {
@@ -217,10 +267,15 @@ struct vml_sim {
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
     struct hstate hstates[VML_NR_HUGE_SIZES];
-    struct vml_sim_stats stats;  /* TLB flushes and shootdowns */
-    struct vml_thp_settings thp; /* /sys/kernel/mm/transparent_hugepage/ */
-    struct vml_vm_sysctl vm;     /* /proc/sys/vm/ */
-    struct large_folio *folios;  /* by index; slots reused through free_folio */
+    struct vml_sim_stats stats;               /* TLB flushes and shootdowns */
+    struct vml_thp_settings thp;              /* /sys/kernel/mm/transparent_hugepage/ */
+    struct vml_vm_sysctl vm;                  /* /proc/sys/vm/ */
+    struct swap_area swap[SWAP_MAX_AREAS];    /* by type (the index a swap entry names) */
+    int least_priority;                       /* the priority the next swapon without one gets
+                                               * (least_priority, -1 at boot, decremented) */
+    unsigned swap_rotor;                      /* equal priorities take turns from here */
+    uint64_t nr_swap_pages, total_swap_pages; /* free and usable slots over every area */
+    struct large_folio *folios;               /* by index; slots reused through free_folio */
     uint32_t nr_folios, cap_folios, free_folio;
     uint64_t nr_anon_thps; /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
     uint64_t nr_file_thps; /* PMD-order folios in regular files' caches (NR_FILE_THPS) */
@@ -239,6 +294,11 @@ struct vml_sim {
     uint64_t work_ns;    /* simulated time the work of the current fault has taken (cost.h) */
     uint64_t compact_ns; /* the part of it spent compacting */
     bool compacted;      /* the current fault ran direct compaction */
+    uint64_t reclaim_ns; /* the part of it spent in direct reclaim */
+    struct kswapd kswapd[VML_MAX_NODES];
+    uint64_t kswapd_work_ns; /* the current kswapd batch's time */
+    struct swap_wb *swap_wb; /* swap writes in flight, in submission order */
+    size_t nr_swap_wb, cap_swap_wb;
 };
 
 /* ---- the clock (clock.c) ---- */
@@ -247,6 +307,113 @@ int sim_timer_add(struct vml_sim *sim, struct sim_timer *t, sim_timer_fn fn);
 /* Arms t, again if it was, for the instant when (now if that has passed). */
 void sim_timer_arm(struct vml_sim *sim, struct sim_timer *t, uint64_t when);
 void sim_timer_cancel(struct sim_timer *t);
+
+/* ---- swap (swapfile.c) ---- */
+/* Swap entries: the architecture-independent value (swp_entry_t: type in the top 5 bits) and
+ * the x86-64 PTE that holds one (arch/x86/include/asm/pgtable_64.h: not present, the type in
+ * bits 59..63, the offset inverted in bits 9..58, _PAGE_SWP_EXCLUSIVE in bit 7). */
+#define SWP_TYPE_SHIFT    59
+#define SWP_OFFSET_SHIFT  14 /* SWP_OFFSET_FIRST_BIT (9) + SWP_TYPE_BITS (5) */
+#define PTE_SWP_EXCLUSIVE VML_PTE_PS
+static inline uint64_t swp_entry(unsigned type, uint64_t offset)
+{
+    return ((uint64_t)type << SWP_TYPE_SHIFT) | offset;
+}
+static inline unsigned swp_type(uint64_t e)
+{
+    return (unsigned)(e >> SWP_TYPE_SHIFT);
+}
+static inline uint64_t swp_offset(uint64_t e)
+{
+    return e & ((1ull << SWP_TYPE_SHIFT) - 1);
+}
+static inline uint64_t swp_entry_to_pte(uint64_t e)
+{
+    return (~swp_offset(e) << SWP_OFFSET_SHIFT >> 5) | ((uint64_t)swp_type(e) << SWP_TYPE_SHIFT);
+}
+static inline uint64_t pte_to_swp_entry(uint64_t pte)
+{
+    return swp_entry((unsigned)(pte >> SWP_TYPE_SHIFT), ~pte << 5 >> SWP_OFFSET_SHIFT);
+}
+/* is_swap_pte: a non-empty entry that is not present. */
+static inline bool pte_is_swap(uint64_t pte)
+{
+    return pte != 0 && !(pte & VML_PTE_P);
+}
+/* swapon: a new area of bytes (a multiple of 4 KiB, at least two pages) named name, at prio
+ * (prio_set false: the next default, -2, -3 ...), on a device of kind. VML_EINVAL (diag says
+ * why), VML_EHOST. */
+int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partition, int prio,
+            bool prio_set, unsigned dev_kind, struct vml_diag *diag);
+/* /proc/swaps. */
+int swaps_show(const struct vml_sim *sim, struct vml_text *out);
+/* Frees every area (the machine goes). */
+void swap_destroy(struct vml_sim *sim);
+/* folio_alloc_swap for one page: a free slot of the highest-priority area with one, its
+ * swap_map SWAP_HAS_CACHE; false when swap is full or absent. */
+bool swap_alloc(struct vml_sim *sim, uint64_t *entry);
+/* swap_duplicate: one more page-table reference to the slot. */
+void swap_dup(struct vml_sim *sim, uint64_t entry);
+/* A page-table reference goes (free_swap_and_cache): the slot is freed when nothing else holds
+ * it; a cached page nobody maps leaves the swap cache and is freed with it. */
+void swap_put(struct vml_sim *sim, uint64_t entry);
+/* References from page tables to the slot (swp_swapcount). */
+unsigned swap_count(const struct vml_sim *sim, uint64_t entry);
+/* The swap cache: the page holding entry (pfn), or false. */
+bool swap_cache_lookup(const struct vml_sim *sim, uint64_t entry, uint64_t *pfn);
+/* add_to_swap_cache: pfn (an anonymous page, refcount taken here) caches entry. */
+int swap_cache_add(struct vml_sim *sim, uint64_t pfn, uint64_t entry);
+/* delete_from_swap_cache: the page leaves the cache (its reference dropped by the caller); the
+ * slot is freed if no page table refers to it. */
+void swap_cache_del(struct vml_sim *sim, uint64_t pfn);
+/* vm_swap_full: more than half the swap space is in use. */
+bool vm_swap_full(const struct vml_sim *sim);
+/* The block device of a swap area. */
+struct bdev *swap_bdev(struct vml_sim *sim, uint64_t entry);
+
+/* ---- swap-in (swapin.c) ---- */
+#define SWAP_FAULT_WP 101 /* do_swap_page mapped the page read-only: do_wp_page follows */
+/* do_swap_page for the swap entry pte at va (a 4 KiB entry of an anonymous VMA): 0,
+ * SWAP_FAULT_WP, or an error; *major when the page was read from the swap area. */
+int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, uint64_t pte,
+                 bool write, bool *major);
+/* free_swap_cache: a swap-cache page whose last mapping went and whose slot no entry refers to
+ * leaves the cache and is freed. */
+void free_swap_cache(struct vml_sim *sim, uint64_t pfn);
+
+/* ---- reclaim (vmscan.c) ---- */
+/* The instant the current operation has reached: the clock plus the work done so far. */
+static inline uint64_t sim_time(const struct vml_sim *sim)
+{
+    return sim->now_ns + sim->work_ns;
+}
+/* A node's watermarks, the sums of its zones' (pages). */
+void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, uint64_t *low,
+                     uint64_t *high);
+/* Registers every node's kswapd timer (the machine is being made). */
+int kswapd_init(struct vml_sim *sim);
+/* A reclaim point: an operation on node is about to allocate up to need pages. Swap writes that
+ * have ended complete, kswapd's batches due run, kswapd is woken below the low watermark, and
+ * below min the task reclaims directly (its time is charged to the operation). 0, or an
+ * error from the host. */
+int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need);
+/* Completes the swap writes that have ended by now. */
+void swap_writeback_complete(struct vml_sim *sim);
+/* Reclaim work's time: kswapd's own, or the current operation's. */
+void sim_charge_kernel(struct vml_sim *sim, bool kswapd, uint64_t ns);
+
+/* ---- the reverse map (rmap.c) ---- */
+/* Called for each present 4 KiB entry mapping the page; non-zero stops the walk. */
+typedef int (*rmap_fn)(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
+                       const struct vml_pt_leaf *leaf, void *ctx);
+/* rmap_walk over the page pfn's mappings (by PTE; PMD mappings are not walked). */
+int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx);
+/* folio_referenced: the folio's young PTEs, their accessed bits cleared; *vm_flags gets the
+ * flags of the VMAs seen (VM_LOCKED: an mlocked VMA maps it; the walk stopped there). */
+int folio_referenced(struct vml_sim *sim, uint64_t head, uint64_t *vm_flags);
+/* try_to_unmap: every PTE of the folio goes; an anonymous folio's become swap entries of the
+ * folio's swap cache entry. false when an mlocked VMA maps it (nothing after it unmapped). */
+bool try_to_unmap(struct vml_sim *sim, uint64_t head);
 
 /* ---- the cost model (cost.h) ---- */
 #include "mm/cost.h"
@@ -354,7 +521,7 @@ static inline unsigned sim_node(const struct vml_sim *sim, uint64_t pfn)
  * another special mapping). */
 static inline bool pte_normal_page(const struct vml_sim *sim, uint64_t entry)
 {
-    return !(entry & VML_PTE_SPECIAL) && vml_pte_pfn(entry) != sim->zero_pfn;
+    return (entry & VML_PTE_P) && !(entry & VML_PTE_SPECIAL) && vml_pte_pfn(entry) != sim->zero_pfn;
 }
 /* A new zeroed anonymous page on node (falling back to other nodes), refcount 1, mapcount 0,
  * on the inactive anon LRU. VML_ENOMEM when memory is exhausted. */
@@ -427,6 +594,18 @@ static inline uint64_t page_pss(const struct frame *f)
 }
 /* Which LRU list a page is on. */
 enum lru_list page_lru(const struct frame *f);
+
+/* ---- LRU lists (lru.c) ---- */
+/* A folio's pages (folio_nr_pages): 2^order for an anonymous large folio, else 1. */
+uint64_t folio_nr_pages(const struct frame *f);
+/* The folio headed at pfn joins the list its flags name, at the head (lruvec_add_folio) or the
+ * tail (lruvec_add_folio_tail), or leaves it (lruvec_del_folio). Flags that choose the list
+ * change only while the folio is off it. */
+void lru_add(struct vml_sim *sim, uint64_t pfn);
+void lru_add_tail(struct vml_sim *sim, uint64_t pfn);
+void lru_del(struct vml_sim *sim, uint64_t pfn);
+/* The free frame new takes old's place on its list (migration, same node). */
+void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new);
 
 /* ---- files (pagecache.c) ---- */
 struct sim_file *sim_file(const struct vml_sim *sim, int id);

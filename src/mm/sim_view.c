@@ -26,8 +26,8 @@ static int show_faults(const struct sim_task *t, struct vml_text *out)
 const char *vml_sim_file_name(enum vml_sim_file f)
 {
     static const char *names[VML_SIM_NR_FILES] = {
-        "maps",      "smaps",   "smaps_rollup", "status",    "statm",
-        "numa_maps", "meminfo", "vmstat",       "buddyinfo", "faults",
+        "maps",    "smaps",  "smaps_rollup", "status", "statm", "numa_maps",
+        "meminfo", "vmstat", "buddyinfo",    "faults", "swaps",
     };
     return (unsigned)f < VML_SIM_NR_FILES ? names[f] : NULL;
 }
@@ -95,6 +95,7 @@ struct smaps_acc {
     uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
     uint64_t referenced, anonymous, locked, anon_huge;
     uint64_t shared_hugetlb, private_hugetlb;
+    uint64_t swap, swap_pss; /* bytes; swap_pss << PSS_SHIFT */
 };
 
 /* smaps_page_accumulate. */
@@ -147,6 +148,13 @@ static int smaps_leaf(const struct vml_pt_leaf *leaf, void *ctx)
 {
     struct smaps_acc *a = ctx;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (pte_is_swap(leaf->entry)) {
+        /* smaps_pte_entry: a swap entry is Swap, its PSS split by the slot's references. */
+        unsigned mc = swap_count(a->sim, pte_to_swp_entry(leaf->entry));
+        a->swap += PAGE_SIZE;
+        a->swap_pss += mc >= 2 ? (PAGE_SIZE << PSS_SHIFT) / mc : PAGE_SIZE << PSS_SHIFT;
+        return 0;
+    }
     if (!pte_normal_page(a->sim, leaf->entry))
         return 0; /* the zero pages are not accounted (vm_normal_page(_pmd) is NULL) */
     const struct frame *f = sim_frame(a->sim, folio_head(a->sim, pfn));
@@ -205,6 +213,8 @@ static void add_counts(struct vml_smaps_counts *c, const struct smaps_acc *a)
     c->locked += a->locked;
     c->shared_hugetlb += a->shared_hugetlb;
     c->private_hugetlb += a->private_hugetlb;
+    c->swap += a->swap;
+    c->swap_pss += a->swap_pss;
 }
 
 /* Bytes (and PSS fixed point) to the kB the kernel prints. */
@@ -226,6 +236,8 @@ static void to_kb(struct vml_smaps_counts *c)
     c->anon_huge_pages >>= 10;
     c->shared_hugetlb >>= 10;
     c->private_hugetlb >>= 10;
+    c->swap >>= 10;
+    c->swap_pss = (c->swap_pss >> PSS_SHIFT) >> 10;
 }
 
 /* show_smap_vma_flags: two-letter mnemonics in bit order. */
@@ -556,6 +568,7 @@ static void sys_counts(const struct vml_sim *sim, struct sys_counts *c)
         c->n.shmem += s->shmem;
         c->n.dirty += s->dirty;
         c->n.mlock += s->mlock;
+        c->n.swapcache += s->swapcache;
         struct vml_phys_usage u;
         vml_phys_usage(sim->phys, i, &u);
         c->free += u.free;
@@ -594,11 +607,14 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->mapped = c.n.file_mapped * 4;
     m->shmem = c.n.shmem * 4;
     m->page_tables = c.pgtables * 4;
-    /* vm_commit_limit with overcommit_ratio 50 and no swap: RAM outside the hugetlb pools. */
+    /* vm_commit_limit with overcommit_ratio 50: RAM outside the hugetlb pools, plus swap. */
     uint64_t hugetlb_pages = 0;
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
         hugetlb_pages += sim->hstates[i].nr << sim->hstates[i].order;
-    m->commit_limit = (c.total - hugetlb_pages) * 50 / 100 * 4;
+    m->commit_limit = ((c.total - hugetlb_pages) * 50 / 100 + sim->total_swap_pages) * 4;
+    m->swap_total = sim->total_swap_pages * 4;
+    m->swap_free = sim->nr_swap_pages * 4;
+    m->swap_cached = c.n.swapcache * 4;
     m->committed_as = sim->committed * 4;
     m->vmalloc_total = sim->cfg.paging == 5 ? 13743895347199ull : 34359738367ull;
     /* hugetlb_report_meminfo: the default (2 MiB) pool's counters, all pools' memory. */
@@ -639,6 +655,7 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_file_pages] = c.n.file_pages;
     out->v[VML_VMSTAT_nr_dirty] = c.n.dirty;
     out->v[VML_VMSTAT_nr_shmem] = c.n.shmem;
+    out->v[VML_VMSTAT_nr_swapcached] = c.n.swapcache;
     out->v[VML_VMSTAT_nr_page_table_pages] = c.pgtables;
     /* Allocation events from phys: every frame, page tables included; the zero page is
      * static in the kernel, not allocated (mm/memory.c: empty_zero_page). The NUMA events of
@@ -717,6 +734,7 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
         vml_sim_vmstat(sim, &v);
         return vml_proc_format_vmstat(&v, out);
     }
+    case VML_SIM_SWAPS: return swaps_show(sim, out);
     case VML_SIM_BUDDYINFO: {
         char *s = vml_phys_buddyinfo(sim->phys);
         if (!s)

@@ -63,11 +63,7 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     if (tr)
         return tr;
     cfg.thp = &m->thp;
-    if (m->swap_bytes) {
-        snprintf(msg, VML_BACKEND_MSG, "swap=%llu: swap is not simulated yet; use swap=0",
-                 (unsigned long long)m->swap_bytes);
-        return VML_EINVAL;
-    }
+    cfg.swap_bytes = m->swap_bytes;
     cfg.nr_cpus = m->nr_cpus;
     cfg.paging = m->paging_levels;
     cfg.seed = m->seed;
@@ -389,6 +385,7 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         [VML_PROCFILE_BUDDYINFO] = VML_SIM_BUDDYINFO,
         [VML_PROCFILE_ZONEINFO] = -1,
         [VML_PROCFILE_NUMASTAT] = -1,
+        [VML_PROCFILE_SWAPS] = VML_SIM_SWAPS,
     };
     if ((unsigned)f >= VML_PROCFILE_COUNT || files[f] < 0) {
         snprintf(msg, VML_BACKEND_MSG, "%s is not simulated yet", vml_procfile_name(f));

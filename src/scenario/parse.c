@@ -110,6 +110,7 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_BUDDYINFO] = "buddyinfo",
     [VML_PROCFILE_ZONEINFO] = "zoneinfo",
     [VML_PROCFILE_NUMASTAT] = "numastat",
+    [VML_PROCFILE_SWAPS] = "swaps",
 };
 
 static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };

@@ -1,0 +1,146 @@
+/* mm/rmap.c: the reverse map walk (rmap_walk) and what reclaim does through it:
+ * folio_referenced (harvest and clear the accessed bits) and try_to_unmap.
+ *
+ * The simulated kernel keeps no anon_vma or i_mmap trees; the walk answers as they would: an
+ * anonymous page lives at the address its index names in every address space that maps it
+ * (fork keeps addresses and vmlab has no mremap), a page-cache page at its file offset in
+ * every VMA of its file.
+ */
+#include "mm/sim_internal.h"
+
+int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
+{
+    const struct frame *f = sim_frame(sim, pfn);
+    uint64_t head = folio_head(sim, pfn);
+    const struct frame *h = sim_frame(sim, head);
+    uint64_t index = h->index + (pfn - head);
+    const struct sim_file *file = (f->flags & PGF_CACHE) ? cache_file_of(sim, pfn) : NULL;
+    if (f->flags & PGF_CACHE)
+        index = f->index;
+    int left = page_mapcount(sim, pfn);
+    for (size_t i = 0; i < sim->nr_tasks && left > 0; i++) {
+        struct sim_task *t = &sim->tasks[i];
+        if (!t->alive || !t->mm)
+            continue;
+        struct sim_mm *mm = t->mm;
+        struct vml_pt_leaf leaf;
+        if (!file) {
+            uint64_t va = index << PAGE_SHIFT;
+            struct vma *v = vma_find(mm->vmas, va);
+            if (v && v->start <= va && !v->file && vml_pt_lookup(mm->pt, va, &leaf) == 0 &&
+                leaf.level == 1 && (leaf.entry & VML_PTE_P) && vml_pte_pfn(leaf.entry) == pfn) {
+                left--;
+                int r = fn(sim, mm, v, &leaf, ctx);
+                if (r)
+                    return r;
+            }
+            continue;
+        }
+        for (struct vma *v = vma_first(mm->vmas); v && left > 0; v = vma_next(v)) {
+            if (v->file != file || index < v->pgoff || index - v->pgoff >= vma_pages(v))
+                continue;
+            uint64_t va = v->start + ((index - v->pgoff) << PAGE_SHIFT);
+            if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
+                (leaf.entry & VML_PTE_P) && vml_pte_pfn(leaf.entry) == pfn) {
+                left--;
+                int r = fn(sim, mm, v, &leaf, ctx);
+                if (r)
+                    return r;
+            }
+        }
+    }
+    return 0;
+}
+
+struct referenced {
+    int young;
+    uint64_t vm_flags;
+};
+
+static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
+                          const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct referenced *r = ctx;
+    (void)sim;
+    /* folio_referenced_one: an mlocked VMA ends the walk (the folio is culled to the
+     * unevictable list). */
+    if (v->flags & VM_LOCKED) {
+        r->vm_flags |= VM_LOCKED;
+        return 1;
+    }
+    /* ptep_clear_flush_young on x86 clears the accessed bit without a TLB flush
+     * (arch/x86/mm/pgtable.c): a CPU holding the translation keeps using it and sets
+     * nothing until its entry is evicted and walked again. */
+    if (leaf->entry & VML_PTE_A) {
+        vml_pt_protect(mm->pt, leaf->va, leaf->va + PAGE_SIZE, 0, VML_PTE_A, NULL, NULL);
+        r->young++;
+    }
+    r->vm_flags |= v->flags;
+    return 0;
+}
+
+int folio_referenced(struct vml_sim *sim, uint64_t head, uint64_t *vm_flags)
+{
+    struct referenced r = { 0, 0 };
+    const struct frame *h = sim_frame(sim, head);
+    uint64_t nr = folio_nr_pages(h);
+    for (uint64_t i = 0; i < nr && !(r.vm_flags & VM_LOCKED); i++)
+        if (page_mapcount(sim, head + i) > 0)
+            rmap_walk(sim, head + i, referenced_one, &r);
+    *vm_flags = r.vm_flags;
+    return r.young;
+}
+
+struct unmap {
+    bool failed;
+};
+
+static int unmap_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
+                     const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct unmap *u = ctx;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    struct frame *f = sim_frame(sim, pfn);
+    /* try_to_unmap_one: never from an mlocked VMA. */
+    if (v->flags & VM_LOCKED) {
+        u->failed = true;
+        return 1;
+    }
+    /* The dirty bit moves to the folio (folio_mark_dirty) before the entry goes. */
+    if (leaf->entry & VML_PTE_D) {
+        if (f->flags & PGF_CACHE)
+            cache_page_set_dirty(sim, pfn);
+        else
+            page_set_dirty(sim, pfn);
+    }
+    if (f->flags & PGF_ANON) {
+        /* An anonymous page leaves a swap entry behind: one more reference to its slot, the
+         * exclusive mark kept (set_pte_at(swp_pte), swap_duplicate). */
+        uint64_t entry = sim_frame(sim, folio_head(sim, pfn))->priv;
+        uint64_t pte = swp_entry_to_pte(entry);
+        if (f->flags & PGF_EXCLUSIVE)
+            pte |= PTE_SWP_EXCLUSIVE;
+        swap_dup(sim, entry);
+        vml_pt_set_pte(mm->pt, leaf->va, pte);
+        mm->rss[MM_ANONPAGES]--;
+        mm->rss[MM_SWAPENTS]++;
+    } else {
+        vml_pt_unmap(mm->pt, leaf->va, leaf->va + PAGE_SIZE, VML_PT_KEEP_TABLES, NULL, NULL);
+        mm->rss[mm_counter_of(f)]--;
+    }
+    sim_flush_range(sim, mm, leaf->va, leaf->va + PAGE_SIZE);
+    page_remove_map(sim, mm, pfn);
+    return 0;
+}
+
+bool try_to_unmap(struct vml_sim *sim, uint64_t head)
+{
+    struct unmap u = { false };
+    const struct frame *h = sim_frame(sim, head);
+    uint64_t nr = folio_nr_pages(h);
+    /* The folio's reference keeps it alive while its mappings go (the caller holds one). */
+    for (uint64_t i = 0; i < nr && !u.failed; i++)
+        if (page_mapcount(sim, head + i) > 0)
+            rmap_walk(sim, head + i, unmap_one, &u);
+    return !u.failed;
+}

@@ -1,0 +1,392 @@
+/* mm/swapfile.c: swap areas and their slots (mm/swapfile.c of 6.18: swapon, the cluster
+ * allocator, swap_map counts, free_swap_and_cache) and the swap cache's index (mm/swap_state.c).
+ *
+ * Slots are given out by clusters of SWAPFILE_CLUSTER as cluster_alloc_swap_entry does: the
+ * current cluster's next free slot (percpu_cluster->next; the simulation keeps one cursor per
+ * area, as for one CPU), else the first cluster on the free list, else one on the nonfull
+ * list. A cluster whose last slot is freed goes back to the free list's tail; a full one that
+ * gets a slot back joins the nonfull list. Which slot a page gets shows nowhere in /proc (only
+ * in pagemap's swap offsets); how many are used is SwapFree and /proc/swaps' Used. Discard,
+ * the frag lists and per-order clusters (large folios are split before they are swapped here)
+ * are not modelled.
+ *
+ * swap_map holds, per slot, the references page tables hold (swap_duplicate, up to
+ * SWAP_COUNT_MASK: the kernel's continuation pages past SWAP_MAP_MAX are not needed at this
+ * width) and SWAP_HAS_CACHE while a page in the swap cache holds the slot's data.
+ */
+#include "mm/blockdev.h"
+#include "mm/sim_internal.h"
+#include "util/diag.h"
+#include "util/text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CL_NONE UINT32_MAX
+enum { CL_ON_NONE, CL_ON_FREE, CL_ON_NONFULL };
+
+static void cl_push(struct swap_area *a, uint32_t c, int list)
+{
+    uint32_t *head = list == CL_ON_FREE ? &a->free_head : &a->nonfull_head;
+    uint32_t *tail = list == CL_ON_FREE ? &a->free_tail : &a->nonfull_tail;
+    a->cl_next[c] = CL_NONE;
+    if (*tail == CL_NONE)
+        *head = c;
+    else
+        a->cl_next[*tail] = c;
+    *tail = c;
+    a->cl_list[c] = (uint8_t)list;
+}
+
+static uint32_t cl_pop(struct swap_area *a, int list)
+{
+    uint32_t *head = list == CL_ON_FREE ? &a->free_head : &a->nonfull_head;
+    uint32_t *tail = list == CL_ON_FREE ? &a->free_tail : &a->nonfull_tail;
+    uint32_t c = *head;
+    if (c == CL_NONE)
+        return c;
+    *head = a->cl_next[c];
+    if (*head == CL_NONE)
+        *tail = CL_NONE;
+    a->cl_list[c] = CL_ON_NONE;
+    return c;
+}
+
+/* Takes c off whichever list holds it (a linear search: lists are short when it matters). */
+static void cl_unlink(struct swap_area *a, uint32_t c)
+{
+    int list = a->cl_list[c];
+    if (list == CL_ON_NONE)
+        return;
+    uint32_t *head = list == CL_ON_FREE ? &a->free_head : &a->nonfull_head;
+    uint32_t *tail = list == CL_ON_FREE ? &a->free_tail : &a->nonfull_tail;
+    uint32_t prev = CL_NONE;
+    for (uint32_t x = *head; x != CL_NONE; prev = x, x = a->cl_next[x]) {
+        if (x != c)
+            continue;
+        if (prev == CL_NONE)
+            *head = a->cl_next[x];
+        else
+            a->cl_next[prev] = a->cl_next[x];
+        if (*tail == x)
+            *tail = prev;
+        break;
+    }
+    a->cl_list[c] = CL_ON_NONE;
+}
+
+static uint32_t cl_size(const struct swap_area *a, uint32_t c)
+{
+    uint64_t end = ((uint64_t)c + 1) * SWAPFILE_CLUSTER;
+    return (uint32_t)((end > a->max ? a->max : end) - (uint64_t)c * SWAPFILE_CLUSTER);
+}
+
+static void area_free(struct swap_area *a)
+{
+    free(a->map);
+    free(a->cl_count);
+    free(a->cl_next);
+    free(a->cl_list);
+    radix_free(&a->cache, NULL, NULL);
+    free(a->dev);
+    memset(a, 0, sizeof(*a));
+}
+
+int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partition, int prio,
+            bool prio_set, unsigned dev_kind, struct vml_diag *diag)
+{
+    unsigned type = 0;
+    for (; type < SWAP_MAX_AREAS && sim->swap[type].used; type++)
+        if (strcmp(sim->swap[type].name, name) == 0) {
+            diag_set(diag, 0, 0, "swapon %s: already a swap area (EBUSY)", name);
+            return VML_EINVAL;
+        }
+    for (unsigned t = type; t < SWAP_MAX_AREAS; t++)
+        if (sim->swap[t].used && strcmp(sim->swap[t].name, name) == 0) {
+            diag_set(diag, 0, 0, "swapon %s: already a swap area (EBUSY)", name);
+            return VML_EINVAL;
+        }
+    if (type == SWAP_MAX_AREAS) {
+        diag_set(diag, 0, 0, "swapon %s: the simulation holds at most %u swap areas", name,
+                 SWAP_MAX_AREAS);
+        return VML_EINVAL;
+    }
+    uint64_t max = bytes / PAGE_SIZE;
+    if (bytes % PAGE_SIZE || max < 2) {
+        /* read_swap_header: a swap file needs its header page and at least one more. */
+        diag_set(diag, 0, 0,
+                 "swapon %s: %llu bytes is not a whole number of pages past the "
+                 "header (at least 8K, a multiple of 4K)",
+                 name, (unsigned long long)bytes);
+        return VML_EINVAL;
+    }
+    if (max > (1ull << 32)) {
+        diag_set(diag, 0, 0, "swapon %s: at most 16T of swap per area in the simulation", name);
+        return VML_EINVAL;
+    }
+    struct swap_area *a = &sim->swap[type];
+    memset(a, 0, sizeof(*a));
+    a->nr_clusters = (uint32_t)((max + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER);
+    a->map = calloc(max, sizeof(*a->map));
+    a->cl_count = calloc(a->nr_clusters, sizeof(*a->cl_count));
+    a->cl_next = calloc(a->nr_clusters, sizeof(*a->cl_next));
+    a->cl_list = calloc(a->nr_clusters, sizeof(*a->cl_list));
+    a->dev = malloc(sizeof(struct bdev));
+    if (!a->map || !a->cl_count || !a->cl_next || !a->cl_list || !a->dev) {
+        area_free(a);
+        return VML_EHOST;
+    }
+    a->used = true;
+    snprintf(a->name, sizeof(a->name), "%s", name);
+    a->partition = partition;
+    a->max = max;
+    a->pages = max - 1;
+    a->dev_kind = dev_kind;
+    bdev_init(a->dev, (enum bdev_kind)dev_kind);
+    /* setup_clusters: the header's slot is bad and its cluster starts nonfull. */
+    a->free_head = a->free_tail = a->nonfull_head = a->nonfull_tail = CL_NONE;
+    a->map[0] = SWAP_MAP_BAD;
+    a->cl_count[0] = 1;
+    for (uint32_t c = 0; c < a->nr_clusters; c++)
+        cl_push(a, c, c == 0 && cl_size(a, 0) > 1 ? CL_ON_NONFULL : CL_ON_FREE);
+    if (cl_size(a, 0) == 1)
+        cl_unlink(a, 0);
+    /* enable_swap_info: a priority given, or the next below the last default one. */
+    if (prio_set) {
+        a->prio = prio;
+    } else {
+        if (sim->least_priority == 0)
+            sim->least_priority = -1;
+        a->prio = --sim->least_priority;
+    }
+    sim->nr_swap_pages += a->pages;
+    sim->total_swap_pages += a->pages;
+    return 0;
+}
+
+void swap_destroy(struct vml_sim *sim)
+{
+    for (unsigned t = 0; t < SWAP_MAX_AREAS; t++)
+        if (sim->swap[t].used)
+            area_free(&sim->swap[t]);
+}
+
+/* alloc_swap_scan_cluster: the first free slot of cluster c from offset on. */
+static uint64_t scan_cluster(struct swap_area *a, uint32_t c, uint64_t from)
+{
+    uint64_t end = (uint64_t)c * SWAPFILE_CLUSTER + cl_size(a, c);
+    for (uint64_t o = from; o < end; o++)
+        if (a->map[o] == 0)
+            return o;
+    return 0;
+}
+
+static void slot_take(struct vml_sim *sim, struct swap_area *a, uint64_t off)
+{
+    uint32_t c = (uint32_t)(off / SWAPFILE_CLUSTER);
+    a->map[off] = SWAP_HAS_CACHE;
+    a->inuse++;
+    sim->nr_swap_pages--;
+    if (++a->cl_count[c] == cl_size(a, c))
+        cl_unlink(a, c); /* full: on no list */
+    uint64_t next = off + 1;
+    a->next = next < (uint64_t)c * SWAPFILE_CLUSTER + cl_size(a, c) ? next : 0;
+    /* The cursor left the cluster: one with slots freed behind it is nonfull again
+     * (relocate_cluster). */
+    if (!a->next && a->cl_count[c] < cl_size(a, c) && a->cl_list[c] == CL_ON_NONE)
+        cl_push(a, c, CL_ON_NONFULL);
+}
+
+static bool area_alloc(struct vml_sim *sim, struct swap_area *a, uint64_t *off)
+{
+    if (a->inuse == a->max - 1)
+        return false;
+    uint64_t o = 0;
+    if (a->next) {
+        uint32_t c = (uint32_t)(a->next / SWAPFILE_CLUSTER);
+        o = scan_cluster(a, c, a->next);
+        if (o && a->cl_list[c] != CL_ON_NONE)
+            cl_unlink(a, c); /* the current cluster is on no list while it is used */
+        if (!o) {
+            a->next = 0;
+            if (a->cl_count[c] < cl_size(a, c) && a->cl_list[c] == CL_ON_NONE)
+                cl_push(a, c, CL_ON_NONFULL);
+        }
+    }
+    for (int list = CL_ON_FREE; !o && list <= CL_ON_NONFULL; list++) {
+        uint32_t c;
+        while (!o && (c = cl_pop(a, list)) != CL_NONE)
+            o = scan_cluster(a, c, (uint64_t)c * SWAPFILE_CLUSTER);
+    }
+    if (!o)
+        return false;
+    slot_take(sim, a, o);
+    *off = o;
+    return true;
+}
+
+bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
+{
+    /* get_swap_pages over swap_avail_head: the highest priority first; areas of one priority
+     * take turns (plist_requeue after each allocation). */
+    for (;;) {
+        int best = 0;
+        bool found = false;
+        for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
+            const struct swap_area *a = &sim->swap[t];
+            if (a->used && a->inuse < a->max - 1 && (!found || a->prio > best)) {
+                best = a->prio;
+                found = true;
+            }
+        }
+        if (!found)
+            return false;
+        for (unsigned k = 0; k < SWAP_MAX_AREAS; k++) {
+            unsigned t = (sim->swap_rotor + k) % SWAP_MAX_AREAS;
+            struct swap_area *a = &sim->swap[t];
+            if (!a->used || a->prio != best)
+                continue;
+            uint64_t off;
+            if (area_alloc(sim, a, &off)) {
+                sim->swap_rotor = t + 1;
+                *entry = swp_entry(t, off);
+                return true;
+            }
+        }
+        return false;
+    }
+}
+
+static struct swap_area *area_of(const struct vml_sim *sim, uint64_t entry)
+{
+    return (struct swap_area *)&sim->swap[swp_type(entry)];
+}
+
+struct bdev *swap_bdev(struct vml_sim *sim, uint64_t entry)
+{
+    return area_of(sim, entry)->dev;
+}
+
+static void slot_free(struct vml_sim *sim, struct swap_area *a, uint64_t off)
+{
+    uint32_t c = (uint32_t)(off / SWAPFILE_CLUSTER);
+    a->map[off] = 0;
+    a->inuse--;
+    sim->nr_swap_pages++;
+    bool current = a->next && a->next / SWAPFILE_CLUSTER == c;
+    if (a->cl_count[c]-- == cl_size(a, c) && !current) {
+        cl_push(a, c, a->cl_count[c] ? CL_ON_NONFULL : CL_ON_FREE);
+    } else if (a->cl_count[c] == 0 && !current) {
+        cl_unlink(a, c);
+        cl_push(a, c, CL_ON_FREE);
+    }
+}
+
+void swap_dup(struct vml_sim *sim, uint64_t entry)
+{
+    area_of(sim, entry)->map[swp_offset(entry)]++;
+}
+
+unsigned swap_count(const struct vml_sim *sim, uint64_t entry)
+{
+    return area_of(sim, entry)->map[swp_offset(entry)] & SWAP_COUNT_MASK;
+}
+
+bool swap_cache_lookup(const struct vml_sim *sim, uint64_t entry, uint64_t *pfn)
+{
+    const struct swap_area *a = area_of(sim, entry);
+    uint64_t *slot = radix_slot(&a->cache, swp_offset(entry));
+    if (!slot || !*slot)
+        return false;
+    *pfn = *slot - 1;
+    return true;
+}
+
+int swap_cache_add(struct vml_sim *sim, uint64_t pfn, uint64_t entry)
+{
+    struct swap_area *a = area_of(sim, entry);
+    uint64_t *slot;
+    if (radix_reserve(&a->cache, swp_offset(entry), &slot))
+        return VML_EHOST;
+    *slot = pfn + 1;
+    a->map[swp_offset(entry)] |= SWAP_HAS_CACHE;
+    struct frame *f = sim_frame(sim, pfn);
+    f->flags |= PGF_SWAPCACHE;
+    f->priv = entry;
+    f->refcount++; /* the swap cache's reference (folio_ref_add(folio, nr)) */
+    sim->node[f->node].swapcache++;
+    return 0;
+}
+
+void swap_cache_del(struct vml_sim *sim, uint64_t pfn)
+{
+    struct frame *f = sim_frame(sim, pfn);
+    uint64_t entry = f->priv;
+    struct swap_area *a = area_of(sim, entry);
+    uint64_t off = swp_offset(entry);
+    *radix_slot(&a->cache, off) = 0;
+    f->flags &= ~PGF_SWAPCACHE;
+    f->priv = 0;
+    sim->node[f->node].swapcache--;
+    a->map[off] &= (uint16_t)~SWAP_HAS_CACHE;
+    if (a->map[off] == 0)
+        slot_free(sim, a, off);
+}
+
+void swap_put(struct vml_sim *sim, uint64_t entry)
+{
+    struct swap_area *a = area_of(sim, entry);
+    uint64_t off = swp_offset(entry);
+    a->map[off]--;
+    if (a->map[off] & SWAP_COUNT_MASK)
+        return;
+    if (!(a->map[off] & SWAP_HAS_CACHE)) {
+        slot_free(sim, a, off);
+        return;
+    }
+    /* __try_to_reclaim_swap: a cached page that nobody maps any more goes with its slot. */
+    uint64_t pfn;
+    if (swap_cache_lookup(sim, entry, &pfn)) {
+        struct frame *f = sim_frame(sim, pfn);
+        if (f->mapcount == 0 && !(f->flags & PGF_SWAPWB)) {
+            swap_cache_del(sim, pfn);
+            page_put(sim, pfn);
+        }
+    }
+}
+
+bool vm_swap_full(const struct vml_sim *sim)
+{
+    /* include/linux/swap.h: vm_swap_full: nr_swap_pages * 2 < total_swap_pages. */
+    return sim->nr_swap_pages * 2 < sim->total_swap_pages;
+}
+
+int vml_sim_swapon(struct vml_sim *sim, const char *path, uint64_t bytes, int prio, bool prio_set,
+                   struct vml_diag *diag)
+{
+    return swap_on(sim, path, bytes, false, prio, prio_set, BDEV_NVME, diag);
+}
+
+int swaps_show(const struct vml_sim *sim, struct vml_text *out)
+{
+    /* swap_show: the header, then one line per area in the order swapon made them (type
+     * order): the path padded to 40 columns, the type ("file" carries a tab of its own, so the
+     * columns line up with "partition"), sizes in kB each followed by a second tab while
+     * below 10000000. Checked against this kernel's file for a 64 MiB swap file:
+     * "file\t\t65532\t\t0\t\t-2". */
+    static const char header[] = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+    text_append(out, header, sizeof(header) - 1);
+    for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
+        const struct swap_area *a = &sim->swap[t];
+        if (!a->used)
+            continue;
+        uint64_t bytes = a->pages * 4, inuse = a->inuse * 4;
+        size_t len = strlen(a->name);
+        text_printf(out, "%s%*s%s\t%llu\t%s%llu\t%s%d\n", a->name, len < 40 ? (int)(40 - len) : 1,
+                    " ", a->partition ? "partition" : "file\t", (unsigned long long)bytes,
+                    bytes < 10000000 ? "\t" : "", (unsigned long long)inuse,
+                    inuse < 10000000 ? "\t" : "", a->prio);
+    }
+    return text_status(out);
+}

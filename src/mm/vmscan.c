@@ -1,0 +1,790 @@
+/* mm/vmscan.c: page reclaim as Linux 6.18 does it without the multi-generation LRU: kswapd and
+ * direct reclaim, get_scan_count's balance of anon against file by swappiness,
+ * shrink_active_list and shrink_inactive_list, and shrink_folio_list's decision for each folio
+ * (activate, keep, reclaim). Swap writes complete on the swap device's clock (mm/blockdev.c);
+ * a folio written for reclaim goes to its list's tail when its write ends
+ * (folio_rotate_reclaimable) and is freed when reclaim finds it there again.
+ *
+ * Where the simulation departs (docs/reclaim.md):
+ *   - Reclaim runs at reclaim points: the start of each page fault and of each read(2) or
+ *     write(2) call, where the allocations the operation is about to make are known. Direct
+ *     reclaim happens there when free memory would fall below the min watermark, instead of
+ *     inside the allocator; kswapd's batches due by then run there too (kswapd is a thread on
+ *     the simulated clock: each batch takes simulated time on its own CPU).
+ *   - The watermarks are checked per node (the sum of its zones'), not per zone.
+ *   - Isolated folios are processed one at a time from the list's tail, not as a batch of 32.
+ *   - Anonymous large folios (THPs, mTHPs) and shmem pages are not swapped yet: reclaim moves
+ *     them to the active list. Dirty file folios are not written by reclaim (only kswapd may,
+ *     and only after the flusher failed); they are activated and marked for immediate
+ *     reclaim, as shrink_folio_list does.
+ */
+#include "mm/blockdev.h"
+#include "mm/sim_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SWAP_CLUSTER_MAX 32u
+#define DEF_PRIORITY     12
+#define MAX_SWAPPINESS   200u
+#define DEACTIVATE_ANON  1u
+#define DEACTIVATE_FILE  2u
+
+/* What one reclaim pass does (struct scan_control). */
+struct scan_control {
+    uint64_t nr_to_reclaim, nr_reclaimed, nr_scanned;
+    uint64_t nr_pageout; /* pages whose write reclaim started (they come back when it ends) */
+    int priority;
+    bool kswapd;
+    unsigned node;
+    unsigned may_deactivate;
+    bool cache_trim_mode, file_is_tiny;
+    uint64_t anon_cost, file_cost;
+};
+
+/* The outcome of shrink_folio_list for a batch (struct reclaim_stat). */
+struct reclaim_stat {
+    uint64_t nr_reclaimed, nr_activate[2], nr_pageout, nr_dirty, nr_writeback;
+};
+
+static bool is_file_lru(enum lru_list l)
+{
+    return l == LRU_INACTIVE_FILE || l == LRU_ACTIVE_FILE;
+}
+
+static uint64_t int_sqrt(uint64_t x)
+{
+    uint64_t r = 0;
+    for (uint64_t b = 1ull << 62; b; b >>= 2) {
+        if (x >= r + b) {
+            x -= r + b;
+            r = (r >> 1) + b;
+        } else {
+            r >>= 1;
+        }
+    }
+    return r;
+}
+
+static uint64_t node_free(const struct vml_sim *sim, unsigned node)
+{
+    struct vml_phys_usage u;
+    vml_phys_usage(sim->phys, node, &u);
+    return u.free;
+}
+
+void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, uint64_t *low,
+                     uint64_t *high)
+{
+    *min = *low = *high = 0;
+    for (unsigned z = 0; z < VML_NR_ZONES; z++) {
+        const struct phys_zone *zone = &sim->phys->nodes[node].zones[z];
+        if (zone->end == zone->start)
+            continue;
+        uint64_t a, b, c;
+        zone_watermarks(sim, node, z, &a, &b, &c);
+        *min += a;
+        *low += b;
+        *high += c;
+    }
+}
+
+/* ---- swap write completion ---------------------------------------------------------------- */
+
+static int swap_wb_push(struct vml_sim *sim, uint64_t pfn, uint64_t done)
+{
+    if (sim->nr_swap_wb == sim->cap_swap_wb) {
+        size_t cap = sim->cap_swap_wb ? sim->cap_swap_wb * 2 : 64;
+        struct swap_wb *n = realloc(sim->swap_wb, cap * sizeof(*n));
+        if (!n)
+            return VML_EHOST;
+        sim->swap_wb = n;
+        sim->cap_swap_wb = cap;
+    }
+    sim->swap_wb[sim->nr_swap_wb++] = (struct swap_wb){ pfn, done };
+    return 0;
+}
+
+void swap_writeback_complete(struct vml_sim *sim)
+{
+    /* end_swap_bio_write -> folio_end_writeback: PG_writeback clears; a folio written for
+     * reclaim (PG_reclaim) goes to the tail of the inactive list (folio_rotate_reclaimable,
+     * PGROTATED) if it is still there, clean and evictable. Writes end in submission order on
+     * one device; across devices the queue is scanned whole. */
+    size_t k = 0;
+    for (size_t i = 0; i < sim->nr_swap_wb; i++) {
+        struct swap_wb w = sim->swap_wb[i];
+        if (w.done > sim_time(sim)) {
+            sim->swap_wb[k++] = w;
+            continue;
+        }
+        struct frame *f = sim_frame(sim, w.pfn);
+        f->flags &= ~PGF_SWAPWB;
+        if (!(f->flags & PGF_RECLAIM))
+            continue;
+        f->flags &= ~PGF_RECLAIM;
+        if (!(f->flags & (PGF_ACTIVE | PGF_DIRTY | PGF_MLOCKED))) {
+            lru_del(sim, w.pfn);
+            lru_add_tail(sim, w.pfn);
+            sim->events[VML_VMSTAT_pgrotated] += folio_nr_pages(f);
+        }
+        /* A page unmapped and dropped while its write was in flight goes now. */
+        if (f->mapcount == 0 && (f->flags & PGF_SWAPCACHE) && swap_count(sim, f->priv) == 0 &&
+            f->refcount == 1) {
+            swap_cache_del(sim, w.pfn);
+            page_put(sim, w.pfn);
+        }
+    }
+    sim->nr_swap_wb = k;
+}
+
+/* ---- one folio ---------------------------------------------------------------------------- */
+
+enum folio_references {
+    FOLIOREF_RECLAIM,
+    FOLIOREF_RECLAIM_CLEAN,
+    FOLIOREF_KEEP,
+    FOLIOREF_ACTIVATE
+};
+
+/* The pages of the folio pfn belongs to, from its first: a page-cache folio's pages are frames
+ * of their own (pagecache.c), an anonymous one is one head frame. */
+static uint64_t folio_span(const struct vml_sim *sim, uint64_t pfn, struct sim_file **file,
+                           uint64_t *first_index)
+{
+    const struct frame *f = sim_frame(sim, pfn);
+    *file = NULL;
+    if (!(f->flags & PGF_CACHE))
+        return folio_nr_pages(f);
+    *file = cache_file_of(sim, pfn);
+    if (!*file || (*file)->shmem)
+        return 1;
+    uint64_t nr = 1ull << cache_order(*file, f->index);
+    *first_index = f->index & ~(nr - 1);
+    return nr;
+}
+
+static uint64_t folio_page_pfn(const struct sim_file *file, uint64_t first_index, uint64_t i,
+                               uint64_t pfn)
+{
+    if (!file || file->shmem)
+        return pfn + i;
+    uint64_t p;
+    return cache_lookup(file, first_index + i, &p) ? p : UINT64_MAX;
+}
+
+/* folio_check_references. */
+static enum folio_references check_references(struct vml_sim *sim, uint64_t pfn, bool file_lru,
+                                              uint64_t nr, const struct sim_file *file,
+                                              uint64_t first)
+{
+    int young = 0;
+    uint64_t vm_flags = 0;
+    bool referenced = false;
+    for (uint64_t i = 0; i < nr; i++) {
+        uint64_t p = folio_page_pfn(file, first, i, pfn);
+        if (p == UINT64_MAX)
+            continue;
+        uint64_t fl = 0;
+        young += folio_referenced(sim, p, &fl);
+        vm_flags |= fl;
+        struct frame *f = sim_frame(sim, p);
+        if (f->flags & PGF_REFERENCED) {
+            referenced = true;
+            f->flags &= ~PGF_REFERENCED; /* folio_test_clear_referenced */
+        }
+    }
+    if (vm_flags & VM_LOCKED)
+        return FOLIOREF_ACTIVATE;
+    if (young) {
+        for (uint64_t i = 0; i < nr; i++) {
+            uint64_t p = folio_page_pfn(file, first, i, pfn);
+            if (p != UINT64_MAX)
+                sim_frame(sim, p)->flags |= PGF_REFERENCED; /* folio_set_referenced */
+        }
+        /* Mapped and used twice (a young PTE now and PG_referenced from the last pass, or two
+         * young PTEs): active. Executable file pages get one more chance. */
+        if (referenced || young > 1)
+            return FOLIOREF_ACTIVATE;
+        if ((vm_flags & VM_EXEC) && file_lru)
+            return FOLIOREF_ACTIVATE;
+        return FOLIOREF_KEEP;
+    }
+    if (referenced && file_lru)
+        return FOLIOREF_RECLAIM_CLEAN;
+    return FOLIOREF_RECLAIM;
+}
+
+/* Puts the folio whose page pfn is off its list back, every page with flags set: pfn at the head
+ * of its list, the folio's other pages (on their lists) moved there too. */
+static void folio_putback(struct vml_sim *sim, uint64_t pfn, uint64_t nr,
+                          const struct sim_file *file, uint64_t first, uint32_t set)
+{
+    sim_frame(sim, pfn)->flags |= set;
+    lru_add(sim, pfn);
+    for (uint64_t i = 0; i < nr; i++) {
+        uint64_t p = folio_page_pfn(file, first, i, pfn);
+        if (p == UINT64_MAX || p == pfn)
+            continue;
+        lru_del(sim, p);
+        sim_frame(sim, p)->flags |= set;
+        lru_add(sim, p);
+    }
+}
+
+/* Drops a clean, unmapped page-cache folio from its file (__remove_mapping,
+ * filemap_remove_folio): the pages go free. */
+static void evict_file_folio(struct vml_sim *sim, struct sim_file *file, uint64_t first,
+                             uint64_t nr)
+{
+    if (nr == 1u << VML_THP_PMD_ORDER)
+        sim->nr_file_thps--;
+    for (uint64_t i = 0; i < nr; i++) {
+        uint64_t p;
+        if (!cache_lookup(file, first + i, &p))
+            continue;
+        *radix_slot(&file->pages, first + i) = 0;
+        file->nr_cached--;
+        page_put(sim, p);
+    }
+}
+
+/* pageout of an anonymous folio in the swap cache: its data go to its slot; the write ends
+ * later on the device's clock. */
+static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
+{
+    struct frame *f = sim_frame(sim, pfn);
+    struct bdev *d = swap_bdev(sim, f->priv);
+    uint64_t done = bdev_submit(d, sim_time(sim), true, swp_offset(f->priv) * PAGE_SIZE, PAGE_SIZE);
+    int r = swap_wb_push(sim, pfn, done);
+    if (r)
+        return r;
+    f->flags &= ~PGF_DIRTY;
+    f->flags |= PGF_SWAPWB | PGF_RECLAIM;
+    sim->events[VML_VMSTAT_pswpout]++;
+    return 0;
+}
+
+/* shrink_folio_list for the folio at pfn, taken off the tail of its inactive list (the
+ * caller put it back nowhere yet). Returns its pages freed. */
+static int shrink_folio(struct vml_sim *sim, uint64_t pfn, struct reclaim_stat *st, uint64_t *freed)
+{
+    struct frame *f = sim_frame(sim, pfn);
+    struct sim_file *file;
+    uint64_t first = 0;
+    uint64_t nr = folio_span(sim, pfn, &file, &first);
+    bool file_lru = (f->flags & PGF_CACHE) && !(f->flags & PGF_SHMEMPG);
+    *freed = 0;
+    /* Under writeback: activated, to be reclaimed when its write ends (cases 1 and 2). */
+    if (f->flags & PGF_SWAPWB) {
+        f->flags |= PGF_RECLAIM;
+        st->nr_writeback += nr;
+        goto activate;
+    }
+    enum folio_references ref =
+        check_references(sim, pfn, file_lru, file_lru ? nr : 1, file, first);
+    if (ref == FOLIOREF_ACTIVATE)
+        goto activate;
+    if (ref == FOLIOREF_KEEP)
+        goto keep;
+    /* What the simulation does not reclaim yet (see the header): to the active list. */
+    if ((f->flags & PGF_LARGE) || (f->flags & PGF_SHMEMPG) || (f->flags & PGF_MLOCKED))
+        goto activate;
+    if (f->flags & PGF_ANON) {
+        if (!(f->flags & PGF_SWAPCACHE)) {
+            /* add_to_swap: a slot, the swap cache, and dirty (its data are not on disk). */
+            uint64_t entry;
+            if (!swap_alloc(sim, &entry))
+                goto activate; /* swap full: activate_locked_split */
+            int r = swap_cache_add(sim, pfn, entry);
+            if (r)
+                return r;
+            f->flags |= PGF_DIRTY;
+        }
+    }
+    /* try_to_unmap: every PTE (swap entries for anonymous pages); the dirty bits move to the
+     * folio. */
+    for (uint64_t i = 0; i < (file_lru ? nr : 1); i++) {
+        uint64_t p = folio_page_pfn(file, first, i, pfn);
+        if (p != UINT64_MAX && page_mapcount(sim, p) > 0 && !try_to_unmap(sim, p))
+            goto activate;
+    }
+    bool dirty = false;
+    for (uint64_t i = 0; i < (file_lru ? nr : 1); i++) {
+        uint64_t p = folio_page_pfn(file, first, i, pfn);
+        if (p != UINT64_MAX && (sim_frame(sim, p)->flags & PGF_DIRTY))
+            dirty = true;
+    }
+    if (dirty) {
+        if (file_lru) {
+            /* Only kswapd may write file folios, and it leaves them to the flusher: activated
+             * and marked for reclaim as soon as their writeback ends. */
+            st->nr_dirty += nr;
+            for (uint64_t i = 0; i < nr; i++) {
+                uint64_t p = folio_page_pfn(file, first, i, pfn);
+                if (p != UINT64_MAX)
+                    sim_frame(sim, p)->flags |= PGF_RECLAIM;
+            }
+            goto activate;
+        }
+        if (ref == FOLIOREF_RECLAIM_CLEAN)
+            goto keep;
+        int r = swap_writepage(sim, pfn);
+        if (r)
+            return r;
+        st->nr_pageout += nr;
+        goto keep; /* under writeback now */
+    }
+    /* Clean: it goes, if nothing but its cache holds it (__remove_mapping's refcount test). */
+    if (file_lru) {
+        for (uint64_t i = 0; i < nr; i++) {
+            uint64_t p = folio_page_pfn(file, first, i, pfn);
+            if (p != UINT64_MAX && sim_frame(sim, p)->refcount != 1)
+                goto keep;
+        }
+        lru_add(sim, pfn); /* page_put takes each page off its list as it frees it */
+        evict_file_folio(sim, file, first, nr);
+        *freed = nr;
+        return 0;
+    }
+    if (f->refcount != 1 || !(f->flags & PGF_SWAPCACHE))
+        goto keep;
+    lru_add(sim, pfn);
+    swap_cache_del(sim, pfn);
+    page_put(sim, pfn);
+    *freed = nr;
+    return 0;
+
+activate:
+    /* activate_locked: a swap-cache folio gives up its slot when swap is filling up (and no
+     * page table refers to it); then active, unless mlocked. */
+    if ((f->flags & PGF_SWAPCACHE) && vm_swap_full(sim) && swap_count(sim, f->priv) == 0 &&
+        !(f->flags & PGF_SWAPWB) && f->refcount > 1) {
+        swap_cache_del(sim, pfn);
+        f->refcount--;
+    }
+    if (f->flags & PGF_MLOCKED) {
+        lru_add(sim, pfn);
+        return 0;
+    }
+    st->nr_activate[file_lru] += nr;
+    sim->events[VML_VMSTAT_pgactivate] += nr;
+    folio_putback(sim, pfn, file_lru ? nr : 1, file, first, PGF_ACTIVE);
+    return 0;
+keep:
+    lru_add(sim, pfn);
+    return 0;
+}
+
+/* ---- the lists ---------------------------------------------------------------------------- */
+
+/* lru_note_cost: what reclaiming from one type cost (I/O and rotations), halved as it ages. */
+static void note_cost(struct vml_sim *sim, unsigned node, bool file, uint64_t nr_io,
+                      uint64_t nr_rotated)
+{
+    struct node_stats *ns = &sim->node[node];
+    uint64_t cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated;
+    if (file)
+        ns->file_cost += cost;
+    else
+        ns->anon_cost += cost;
+    uint64_t lrusize = ns->lru[LRU_INACTIVE_ANON] + ns->lru[LRU_ACTIVE_ANON] +
+                       ns->lru[LRU_INACTIVE_FILE] + ns->lru[LRU_ACTIVE_FILE];
+    if (ns->file_cost + ns->anon_cost > lrusize / 4) {
+        ns->file_cost /= 2;
+        ns->anon_cost /= 2;
+    }
+}
+
+static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *sc,
+                                     uint64_t nr_to_scan, enum lru_list lru)
+{
+    struct node_stats *ns = &sim->node[sc->node];
+    bool file = is_file_lru(lru);
+    struct reclaim_stat st;
+    memset(&st, 0, sizeof(st));
+    uint64_t scanned = 0, budget = ns->lru[lru];
+    while (scanned < nr_to_scan && scanned < budget && ns->lru_tail[lru]) {
+        uint64_t pfn = ns->lru_tail[lru] - 1;
+        struct frame *f = sim_frame(sim, pfn);
+        uint64_t nr = folio_nr_pages(f);
+        lru_del(sim, pfn);
+        scanned += nr;
+        uint64_t freed;
+        if (shrink_folio(sim, pfn, &st, &freed) != 0)
+            break;
+        st.nr_reclaimed += freed;
+        /* A page-cache folio's other pages, frames of their own on the lists, went with it:
+         * the kernel isolates and counts the folio whole. */
+        if (freed > nr)
+            scanned += freed - nr;
+    }
+    sim->events[sc->kswapd ? VML_VMSTAT_pgscan_kswapd : VML_VMSTAT_pgscan_direct] += scanned;
+    sim->events[file ? VML_VMSTAT_pgscan_file : VML_VMSTAT_pgscan_anon] += scanned;
+    sim->events[sc->kswapd ? VML_VMSTAT_pgsteal_kswapd : VML_VMSTAT_pgsteal_direct] +=
+        st.nr_reclaimed;
+    sim->events[file ? VML_VMSTAT_pgsteal_file : VML_VMSTAT_pgsteal_anon] += st.nr_reclaimed;
+    sc->nr_scanned += scanned;
+    sc->nr_pageout += st.nr_pageout;
+    note_cost(sim, sc->node, file, st.nr_pageout,
+              scanned > st.nr_reclaimed ? scanned - st.nr_reclaimed : 0);
+    sim_charge_kernel(sim, sc->kswapd, scanned * COST_RECLAIM_SCAN_NS);
+    return st.nr_reclaimed;
+}
+
+static void shrink_active_list(struct vml_sim *sim, struct scan_control *sc, uint64_t nr_to_scan,
+                               enum lru_list lru)
+{
+    struct node_stats *ns = &sim->node[sc->node];
+    bool file = is_file_lru(lru);
+    uint64_t scanned = 0, deactivated = 0, budget = ns->lru[lru];
+    /* Taken off the tail; the ones staying active go back to the head after the rest (as
+     * move_folios_to_lru does with l_active), so the scan never meets them again. */
+    uint64_t keep[SWAP_CLUSTER_MAX * 4];
+    size_t nkeep = 0;
+    while (scanned < nr_to_scan && scanned < budget && ns->lru_tail[lru]) {
+        uint64_t pfn = ns->lru_tail[lru] - 1;
+        struct frame *f = sim_frame(sim, pfn);
+        uint64_t nr = folio_nr_pages(f);
+        lru_del(sim, pfn);
+        scanned += nr;
+        uint64_t vm_flags = 0;
+        if (folio_referenced(sim, pfn, &vm_flags) && (vm_flags & VM_EXEC) && file &&
+            nkeep < sizeof(keep) / sizeof(keep[0])) {
+            /* Executable file pages that are used stay active. */
+            keep[nkeep++] = pfn;
+            continue;
+        }
+        f->flags &= ~PGF_ACTIVE;
+        f->flags |= PGF_WORKINGSET;
+        lru_add(sim, pfn);
+        deactivated += nr;
+    }
+    for (size_t i = 0; i < nkeep; i++)
+        lru_add(sim, keep[i]);
+    sim->events[VML_VMSTAT_pgrefill] += scanned;
+    sim->events[VML_VMSTAT_pgdeactivate] += deactivated;
+    sc->nr_scanned += scanned;
+    sim_charge_kernel(sim, sc->kswapd, scanned * COST_RECLAIM_SCAN_NS);
+}
+
+/* inactive_is_low: the inactive list is short against the active one (by the ratio that
+ * grows with the square root of the lists' size in GiB). */
+static bool inactive_is_low(const struct node_stats *ns, enum lru_list inactive)
+{
+    uint64_t in = ns->lru[inactive], act = ns->lru[inactive + 1];
+    uint64_t gb = (in + act) >> (30 - PAGE_SHIFT);
+    uint64_t ratio = gb ? int_sqrt(10 * gb) : 1;
+    return in * ratio < act;
+}
+
+static bool can_reclaim_anon(const struct vml_sim *sim)
+{
+    return sim->nr_swap_pages > 0;
+}
+
+/* get_scan_count: how many pages to scan on each list at this priority. */
+static void get_scan_count(struct vml_sim *sim, struct scan_control *sc, uint64_t nr[NR_LRU_LISTS])
+{
+    const struct node_stats *ns = &sim->node[sc->node];
+    enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } balance;
+    uint64_t fraction[2] = { 0, 0 }, denominator = 1;
+    unsigned swappiness = sim->vm.swappiness;
+    if (!can_reclaim_anon(sim))
+        balance = SCAN_FILE;
+    else if (!sc->priority && swappiness)
+        balance = SCAN_EQUAL; /* about to go OOM: everything, equally */
+    else if (sc->file_is_tiny)
+        balance = SCAN_ANON;
+    else if (sc->cache_trim_mode)
+        balance = SCAN_FILE;
+    else {
+        /* The cost of each type's reclaim so far weighs the swappiness. */
+        uint64_t total = sc->anon_cost + sc->file_cost;
+        uint64_t anon_cost = total + sc->anon_cost, file_cost = total + sc->file_cost;
+        total = anon_cost + file_cost;
+        uint64_t ap = swappiness * (total + 1) / (anon_cost + 1);
+        uint64_t fp = (MAX_SWAPPINESS - swappiness) * (total + 1) / (file_cost + 1);
+        fraction[0] = ap;
+        fraction[1] = fp;
+        denominator = ap + fp;
+        balance = SCAN_FRACT;
+    }
+    for (unsigned l = 0; l < LRU_UNEVICTABLE; l++) {
+        bool file = is_file_lru((enum lru_list)l);
+        uint64_t scan = ns->lru[l] >> sc->priority;
+        switch (balance) {
+        case SCAN_EQUAL: break;
+        case SCAN_FRACT:
+            /* mult_frac, rounded up (DIV64_U64_ROUND_UP) so a small list still gets one. */
+            scan = denominator ? (scan * fraction[file] + denominator - 1) / denominator : 0;
+            break;
+        case SCAN_FILE:
+        case SCAN_ANON:
+            if ((balance == SCAN_FILE) != file)
+                scan = 0;
+            break;
+        }
+        nr[l] = scan;
+    }
+}
+
+/* shrink_lruvec. */
+static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
+{
+    uint64_t nr[NR_LRU_LISTS] = { 0 }, targets[NR_LRU_LISTS];
+    get_scan_count(sim, sc, nr);
+    memcpy(targets, nr, sizeof(nr));
+    /* Direct reclaim at the first priority scans everything it was given (proportional
+     * reclaim); otherwise it stops once it has its pages and adjusts the rest. */
+    bool proportional = !sc->kswapd && sc->priority == DEF_PRIORITY;
+    bool adjusted = false;
+    uint64_t reclaimed = 0;
+    struct node_stats *ns = &sim->node[sc->node];
+    while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
+        for (unsigned l = 0; l < LRU_UNEVICTABLE; l++) {
+            if (!nr[l])
+                continue;
+            uint64_t n = nr[l] < SWAP_CLUSTER_MAX ? nr[l] : SWAP_CLUSTER_MAX;
+            nr[l] -= n;
+            bool file = is_file_lru((enum lru_list)l);
+            if (l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE) {
+                if (sc->may_deactivate & (file ? DEACTIVATE_FILE : DEACTIVATE_ANON))
+                    shrink_active_list(sim, sc, n, (enum lru_list)l);
+            } else {
+                reclaimed += shrink_inactive_list(sim, sc, n, (enum lru_list)l);
+            }
+        }
+        if (reclaimed < sc->nr_to_reclaim || proportional || adjusted)
+            continue;
+        /* Enough: scale the larger type's remaining scan down to the share the smaller one
+         * reached, and stop the smaller. */
+        uint64_t nr_file = nr[LRU_INACTIVE_FILE] + nr[LRU_ACTIVE_FILE];
+        uint64_t nr_anon = nr[LRU_INACTIVE_ANON] + nr[LRU_ACTIVE_ANON];
+        if (!nr_file || !nr_anon)
+            break;
+        unsigned lru, other;
+        uint64_t percentage;
+        if (nr_file > nr_anon) {
+            uint64_t target = targets[LRU_INACTIVE_ANON] + targets[LRU_ACTIVE_ANON] + 1;
+            percentage = nr_anon * 100 / target;
+            lru = LRU_INACTIVE_ANON;
+            other = LRU_INACTIVE_FILE;
+        } else {
+            uint64_t target = targets[LRU_INACTIVE_FILE] + targets[LRU_ACTIVE_FILE] + 1;
+            percentage = nr_file * 100 / target;
+            lru = LRU_INACTIVE_FILE;
+            other = LRU_INACTIVE_ANON;
+        }
+        nr[lru] = nr[lru + 1] = 0;
+        for (unsigned k = other; k <= other + 1; k++) {
+            uint64_t done = targets[k] - nr[k];
+            nr[k] = targets[k] * (100 - percentage) / 100;
+            nr[k] -= nr[k] < done ? nr[k] : done;
+        }
+        adjusted = true;
+    }
+    sc->nr_reclaimed += reclaimed;
+    /* Keep the inactive anon list fed even when anon was not the target. */
+    if (can_reclaim_anon(sim) && inactive_is_low(ns, LRU_INACTIVE_ANON))
+        shrink_active_list(sim, sc, SWAP_CLUSTER_MAX, LRU_ACTIVE_ANON);
+}
+
+/* prepare_scan_control and shrink_node, for the node's one lruvec. */
+static void shrink_node(struct vml_sim *sim, struct scan_control *sc)
+{
+    const struct node_stats *ns = &sim->node[sc->node];
+    sc->anon_cost = ns->anon_cost;
+    sc->file_cost = ns->file_cost;
+    /* No refaults are detected yet, so only a short inactive list asks for deactivation. */
+    sc->may_deactivate = 0;
+    if (inactive_is_low(ns, LRU_INACTIVE_ANON))
+        sc->may_deactivate |= DEACTIVATE_ANON;
+    if (inactive_is_low(ns, LRU_INACTIVE_FILE))
+        sc->may_deactivate |= DEACTIVATE_FILE;
+    /* Plenty of inactive file pages that are not thrashing: those first. */
+    uint64_t file = ns->lru[LRU_INACTIVE_FILE];
+    sc->cache_trim_mode = (file >> sc->priority) && !(sc->may_deactivate & DEACTIVATE_FILE);
+    /* The cache trap: too little file and free memory to stay above the high watermark. */
+    uint64_t min, low, high;
+    node_watermarks(sim, sc->node, &min, &low, &high);
+    uint64_t cache = ns->lru[LRU_ACTIVE_FILE] + ns->lru[LRU_INACTIVE_FILE];
+    sc->file_is_tiny = cache + node_free(sim, sc->node) <= high &&
+                       !(sc->may_deactivate & DEACTIVATE_ANON) &&
+                       (ns->lru[LRU_INACTIVE_ANON] >> sc->priority);
+    shrink_lruvec(sim, sc);
+}
+
+/* ---- direct reclaim and kswapd --------------------------------------------------------------- */
+
+/* do_try_to_free_pages: priorities from DEF_PRIORITY down until SWAP_CLUSTER_MAX pages came
+ * back, or are on their way back: pages whose swap write started count (the kernel's lower
+ * priorities would throttle on that writeback instead, reclaim_throttle; the caller waits for
+ * it). Returns the pages reclaimed. */
+static uint64_t try_to_free_pages(struct vml_sim *sim, unsigned node)
+{
+    struct scan_control sc = { .nr_to_reclaim = SWAP_CLUSTER_MAX, .node = node };
+    /* __perform_reclaim counts an allocation stall in the highest zone the request may use:
+     * user pages are GFP_HIGHUSER_MOVABLE (ZONE_MOVABLE). */
+    sim->events[VML_VMSTAT_allocstall_movable]++;
+    for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
+        shrink_node(sim, &sc);
+        if (sc.nr_reclaimed + sc.nr_pageout >= sc.nr_to_reclaim)
+            break;
+    }
+    return sc.nr_reclaimed;
+}
+
+static bool node_balanced(const struct vml_sim *sim, unsigned node)
+{
+    uint64_t min, low, high;
+    node_watermarks(sim, node, &min, &low, &high);
+    return node_free(sim, node) > high;
+}
+
+/* One balance_pgdat pass of a node's kswapd: priorities down until the node is above its high
+ * watermark; the time it took goes to kswapd, not to the task. */
+static uint64_t kswapd_balance(struct vml_sim *sim, unsigned node)
+{
+    struct scan_control sc = { .node = node, .kswapd = true };
+    uint64_t min, low, high;
+    node_watermarks(sim, node, &min, &low, &high);
+    sim->events[VML_VMSTAT_pageoutrun]++;
+    for (sc.priority = DEF_PRIORITY; sc.priority >= 1;) {
+        if (node_balanced(sim, node))
+            break;
+        /* kswapd_shrink_node: at least the high watermark per zone. */
+        sc.nr_to_reclaim = high > SWAP_CLUSTER_MAX ? high : SWAP_CLUSTER_MAX;
+        uint64_t before = sc.nr_reclaimed + sc.nr_pageout;
+        shrink_node(sim, &sc);
+        uint64_t got = sc.nr_reclaimed + sc.nr_pageout - before;
+        if (got >= sc.nr_to_reclaim || sim->nr_swap_wb >= SWAP_CLUSTER_MAX)
+            break; /* enough done, or throttled on its writeback until the next batch */
+        if (!got || got < sc.nr_to_reclaim)
+            sc.priority--;
+    }
+    return sc.nr_reclaimed + sc.nr_pageout;
+}
+
+/* One kswapd batch on node at the timer's instant; the thread runs again when the batch's time
+ * is up if the node is still short, else it sleeps. Its CPU is its own: its work delays its
+ * next batch, never a task's fault. */
+static void kswapd_run(struct vml_sim *sim, unsigned node)
+{
+    struct kswapd *k = &sim->kswapd[node];
+    uint64_t at = k->timer.when;
+    k->timer.armed = false;
+    sim->kswapd_work_ns = 0;
+    /* A node kswapd failed to balance MAX_RECLAIM_RETRIES (16) passes in a row is hopeless:
+     * kswapd sleeps until direct reclaim makes progress there again (kswapd_failures). */
+    if (kswapd_balance(sim, node) || sim->nr_swap_wb)
+        k->failures = 0;
+    else
+        k->failures++;
+    uint64_t spent = sim->kswapd_work_ns ? sim->kswapd_work_ns : COST_RECLAIM_SCAN_NS;
+    if (!node_balanced(sim, node) && k->failures < 16)
+        sim_timer_arm(sim, &k->timer, at + spent);
+    else
+        k->awake = false;
+}
+
+static int kswapd_fn(struct vml_sim *sim, struct sim_timer *t)
+{
+    unsigned node = 0;
+    while (&sim->kswapd[node].timer != t)
+        node++;
+    sim->kswapd[node].timer.armed = true; /* the clock disarmed it; kswapd_run does */
+    kswapd_run(sim, node);
+    if (sim->nr_swap_wb)
+        swap_writeback_complete(sim);
+    return 0;
+}
+
+int kswapd_init(struct vml_sim *sim)
+{
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
+        int r = sim_timer_add(sim, &sim->kswapd[n].timer, kswapd_fn);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+void sim_charge_kernel(struct vml_sim *sim, bool kswapd, uint64_t ns)
+{
+    if (kswapd)
+        sim->kswapd_work_ns += ns;
+    else
+        sim_charge(sim, ns);
+}
+
+static void wakeup_kswapd(struct vml_sim *sim, unsigned node)
+{
+    struct kswapd *k = &sim->kswapd[node];
+    if (k->awake || k->failures >= 16)
+        return;
+    k->awake = true;
+    sim_timer_arm(sim, &k->timer, sim_time(sim));
+}
+
+/* Runs the kswapd batches due by now (another CPU ran them while the task worked). */
+static void kswapd_catch_up(struct vml_sim *sim)
+{
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
+        struct kswapd *k = &sim->kswapd[n];
+        while (k->timer.armed && k->timer.when <= sim_time(sim)) {
+            kswapd_run(sim, n);
+            if (sim->nr_swap_wb)
+                swap_writeback_complete(sim);
+        }
+    }
+}
+
+/* The operation waits until the first swap write in flight ends, and completes what ended. */
+static void wait_swap_writeback(struct vml_sim *sim)
+{
+    uint64_t soonest = UINT64_MAX;
+    for (size_t i = 0; i < sim->nr_swap_wb; i++)
+        if (sim->swap_wb[i].done < soonest)
+            soonest = sim->swap_wb[i].done;
+    if (soonest != UINT64_MAX && soonest > sim_time(sim))
+        sim_charge(sim, soonest - sim_time(sim));
+    swap_writeback_complete(sim);
+}
+
+int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
+{
+    if (sim->nr_swap_wb)
+        swap_writeback_complete(sim);
+    kswapd_catch_up(sim);
+    uint64_t min, low, high;
+    node_watermarks(sim, node, &min, &low, &high);
+    uint64_t free = node_free(sim, node);
+    /* The allocation fast path wants the low watermark; below it kswapd is woken. */
+    if (free < low + need)
+        wakeup_kswapd(sim, node);
+    /* Below min, the allocating task reclaims itself until there is room or nothing more
+     * comes back (should_reclaim_retry gives up after no progress: the OOM path follows).
+     * With a batch of its swap writes in flight it waits for the first to end instead of
+     * starting more (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK). */
+    uint64_t stall = sim->work_ns;
+    bool stalled = false;
+    while (node_free(sim, node) < min + need) {
+        stalled = true;
+        if (sim->nr_swap_wb >= SWAP_CLUSTER_MAX) {
+            wait_swap_writeback(sim);
+            continue;
+        }
+        uint64_t got = try_to_free_pages(sim, node);
+        if (got)
+            sim->kswapd[node].failures = 0;
+        if (got == 0 && node_free(sim, node) < min + need) {
+            if (!sim->nr_swap_wb)
+                break;
+            wait_swap_writeback(sim);
+        }
+    }
+    if (stalled)
+        sim->reclaim_ns += sim->work_ns - stall;
+    return 0;
+}

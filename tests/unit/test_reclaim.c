@@ -1,0 +1,272 @@
+/* test_reclaim.c: LRU reclaim and swap of the simulated kernel (mm/vmscan.c, mm/swapfile.c,
+ * mm/swapin.c), checked against hand arithmetic and the kernel's formats:
+ *   - the x86-64 swap PTE encoding (arch/x86/include/asm/pgtable_64.h), worked by hand;
+ *   - /proc/swaps of a fresh swap file: Size is the file less its header page;
+ *   - anonymous memory past RAM goes to swap: every touched page is either resident or a swap
+ *     entry, SwapFree falls by the slots used, pswpout counts them, and touching the pages
+ *     again reads back exactly the pages that were out (pswpin == major faults);
+ *   - clean page cache is dropped before anything is swapped when swappiness is 0;
+ *   - without swap, anonymous memory stays and file pages go;
+ *   - fork shares swap entries (SwapPss halves), exit gives every slot back.
+ * Every test runs the invariant checker, which recounts swap_map references from the page
+ * tables and walks the LRU lists.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "../sim_fixture.h"
+#include "mm/sim_internal.h"
+
+#define MiB (1ull << 20)
+
+static struct vml_sim *machine(uint64_t ram, uint64_t swap, unsigned swappiness)
+{
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = ram;
+    cfg.phys.nr_nodes = 1;
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_cpu_model_parse("skylake", &cfg.cpu, &d), 0);
+    cfg.nr_cpus = 1;
+    cfg.paging = 4;
+    cfg.swap_bytes = swap;
+    struct vml_vm_sysctl vm;
+    vml_vm_sysctl_defaults(&vm);
+    vm.swappiness = swappiness;
+    cfg.vm = &vm;
+    struct vml_sim *sim = NULL;
+    int r = vml_sim_create(&cfg, &sim, &d);
+    if (r)
+        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
+    return sim;
+}
+
+static uint64_t meminfo(struct vml_sim *sim, const char *key)
+{
+    return fixture_proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, key);
+}
+
+static uint64_t status(struct vml_sim *sim, int pid, const char *key)
+{
+    return fixture_proc_field(sim, pid, VML_SIM_STATUS, 0, 0, key);
+}
+
+static void test_swap_pte_encoding(void **state)
+{
+    (void)state;
+    /* Type 0, offset 1: ~1 is ...11110; << 14 leaves bits 15..63 set and bit 14 clear; >> 5
+     * moves that to bits 10..58: 0x07fffffffffffc00. Not present (bit 0 clear). */
+    uint64_t pte = swp_entry_to_pte(swp_entry(0, 1));
+    assert_true(pte == 0x07fffffffffffc00ull);
+    assert_false(pte & VML_PTE_P);
+    /* Type 3, offset 0x1234: the type in bits 59..63; the offset comes back. */
+    uint64_t e = swp_entry(3, 0x1234);
+    pte = swp_entry_to_pte(e);
+    assert_true(pte >> 59 == 3);
+    assert_true(pte_to_swp_entry(pte) == e);
+    assert_true(pte_to_swp_entry(pte | PTE_SWP_EXCLUSIVE) == e);
+    assert_true(pte_is_swap(pte));
+    assert_false(pte_is_swap(0));
+}
+
+static void test_proc_swaps(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine(64 * MiB, 64 * MiB, 60);
+    char *s = fixture_proc_text(sim, 0, VML_SIM_SWAPS, 0, 0);
+    /* 64 MiB = 16384 pages, one the header: 16383 pages = 65532 kB; the first swapon without a
+     * priority gets -2. The path is padded to 40 columns. */
+    assert_string_equal(s, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+                           "/swapfile                               file\t\t65532\t\t0\t\t-2\n");
+    free(s);
+    assert_int_equal(meminfo(sim, "SwapTotal"), 65532);
+    assert_int_equal(meminfo(sim, "SwapFree"), 65532);
+    vml_sim_destroy(sim);
+}
+
+static void test_anon_past_ram_swaps(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine(64 * MiB, 128 * MiB, 60);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    uint64_t base = status(sim, pid, "RssAnon");
+    uint64_t addr, len = 96 * MiB, pages = len >> 12;
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
+    assert_false(res.killed);
+    assert_int_equal(res.minor, pages);
+    fixture_check(sim);
+    /* Each of the 24576 pages is resident or a swap entry. */
+    uint64_t rss = status(sim, pid, "RssAnon"), swapped = status(sim, pid, "VmSwap");
+    assert_int_equal(rss + swapped, base + len / 1024);
+    assert_true(swapped >= 32 * 1024); /* 96 MiB in 64 MiB of RAM: at least 32 MiB out */
+    /* The slots in use are the entries' plus those of cached pages mapped again, so between
+     * VmSwap and VmSwap + SwapCached; every entry's page was written once. */
+    uint64_t out = fixture_vmstat(sim, VML_VMSTAT_pswpout);
+    uint64_t used = meminfo(sim, "SwapTotal") - meminfo(sim, "SwapFree");
+    assert_true(used >= swapped);
+    assert_true(used <= swapped + meminfo(sim, "SwapCached"));
+    assert_true(out * 4 >= swapped);
+    /* Touching it all again reads back every page that was out and nothing else: one major
+     * fault and one pswpin each. */
+    uint64_t maj0 = fixture_vmstat(sim, VML_VMSTAT_pgmajfault);
+    uint64_t in0 = fixture_vmstat(sim, VML_VMSTAT_pswpin);
+    uint64_t out_pages = swapped / 4;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_READ, &res), 0);
+    uint64_t maj = fixture_vmstat(sim, VML_VMSTAT_pgmajfault) - maj0;
+    uint64_t in = fixture_vmstat(sim, VML_VMSTAT_pswpin) - in0;
+    assert_int_equal(maj, in);
+    assert_int_equal(res.major, maj);
+    /* Every page that was out faults; pages still resident when the pass began may be
+     * pushed out before it reaches them, so at least that many. */
+    assert_true(res.major + res.minor >= out_pages);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
+static void test_exit_frees_slots(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine(32 * MiB, 64 * MiB, 60);
+    int pid, child;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    uint64_t addr, len = 48 * MiB;
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
+    uint64_t swapped = status(sim, pid, "VmSwap");
+    assert_true(swapped > 0);
+    /* fork: the child's entries are the parent's, each slot referenced twice, so both
+     * processes' SwapPss is half their Swap. */
+    assert_int_equal(vml_sim_fork(sim, pid, &child), 0);
+    fixture_check(sim);
+    assert_int_equal(status(sim, child, "VmSwap"), swapped);
+    uint64_t pss = fixture_proc_field(sim, child, VML_SIM_SMAPS_ROLLUP, 0, 0, "SwapPss");
+    assert_int_equal(pss, swapped / 2);
+    assert_int_equal(vml_sim_exit(sim, child), 0);
+    fixture_check(sim);
+    pss = fixture_proc_field(sim, pid, VML_SIM_SMAPS_ROLLUP, 0, 0, "SwapPss");
+    assert_int_equal(pss, status(sim, pid, "VmSwap"));
+    assert_int_equal(vml_sim_exit(sim, pid), 0);
+    fixture_check(sim);
+    /* Every slot back; nothing left in the swap cache once its writes are done. */
+    assert_int_equal(meminfo(sim, "SwapFree") + meminfo(sim, "SwapCached"),
+                     meminfo(sim, "SwapTotal"));
+    vml_sim_destroy(sim);
+}
+
+/* Reads a file of size bytes into the page cache. */
+static int cache_file(struct vml_sim *sim, int pid, uint64_t size)
+{
+    int f;
+    assert_int_equal(vml_sim_file_create(sim, "data", size, false, &f), 0);
+    assert_int_equal(vml_sim_file_read_chunked(sim, pid, f, 0, size, 1 << 20), 0);
+    return f;
+}
+
+static void test_no_swap_drops_cache(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine(64 * MiB, 0, 60);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    cache_file(sim, pid, 32 * MiB);
+    assert_true(meminfo(sim, "Cached") >= 32 * 1024);
+    /* 48 MiB of anonymous memory does not fit beside 32 MiB of cache in 64 MiB: the cache
+     * goes, anonymous memory is never scanned (no swap: get_scan_count's SCAN_FILE). */
+    uint64_t addr, len = 48 * MiB;
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
+    assert_false(res.killed);
+    fixture_check(sim);
+    assert_true(status(sim, pid, "RssAnon") >= len / 1024);
+    assert_true(meminfo(sim, "Cached") < 16 * 1024);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgscan_anon), 0);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_pgsteal_file) >= 16 * 256);
+    vml_sim_destroy(sim);
+}
+
+/* A file read twice (its pages active: folio_mark_accessed twice), then anonymous memory
+ * that does not fit beside it, at a swappiness. */
+static struct vml_sim *active_cache_then_anon(unsigned swappiness, int *pid)
+{
+    struct vml_sim *sim = machine(64 * MiB, 64 * MiB, swappiness);
+    assert_int_equal(vml_sim_spawn(sim, "a", pid), 0);
+    int f = cache_file(sim, *pid, 24 * MiB);
+    assert_int_equal(vml_sim_file_read_chunked(sim, *pid, f, 0, 24 * MiB, 1 << 20), 0);
+    assert_true(meminfo(sim, "Active(file)") >= 24 * 1024 - 64);
+    uint64_t addr, len = 56 * MiB;
+    assert_int_equal(
+        vml_sim_mmap(sim, *pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, *pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
+    assert_false(res.killed);
+    fixture_check(sim);
+    return sim;
+}
+
+static void test_swappiness_balance(void **state)
+{
+    (void)state;
+    /* The inactive file list is short against the active one (inactive_is_low), so there is
+     * no cache-trim mode and get_scan_count weighs the types by swappiness: anon's share is
+     * swappiness, file's 200 - swappiness. At 0 nothing anonymous is scanned; at 200 nothing
+     * of the file. */
+    int pid;
+    struct vml_sim *sim = active_cache_then_anon(0, &pid);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgscan_anon), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pswpout), 0);
+    assert_int_equal(status(sim, pid, "VmSwap"), 0);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_pgsteal_file) > 0);
+    vml_sim_destroy(sim);
+
+    sim = active_cache_then_anon(200, &pid);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_pswpout) > 0);
+    assert_true(status(sim, pid, "VmSwap") > 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgscan_file), 0);
+    assert_true(meminfo(sim, "Active(file)") + meminfo(sim, "Inactive(file)") >= 24 * 1024 - 64);
+    vml_sim_destroy(sim);
+}
+
+static void test_cache_trim_mode(void **state)
+{
+    (void)state;
+    /* A file read once sits on the inactive list: plenty of inactive file pages that are not
+     * thrashing put reclaim in cache-trim mode (prepare_scan_control), so even at swappiness
+     * 200 the cache goes first and nothing is swapped. */
+    struct vml_sim *sim = machine(64 * MiB, 64 * MiB, 200);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    uint64_t addr, len = 24 * MiB;
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
+    cache_file(sim, pid, 56 * MiB);
+    fixture_check(sim);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pswpout), 0);
+    assert_int_equal(status(sim, pid, "VmSwap"), 0);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_pgsteal_file) > 0);
+    vml_sim_destroy(sim);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_swap_pte_encoding),   cmocka_unit_test(test_proc_swaps),
+        cmocka_unit_test(test_anon_past_ram_swaps), cmocka_unit_test(test_exit_frees_slots),
+        cmocka_unit_test(test_no_swap_drops_cache), cmocka_unit_test(test_swappiness_balance),
+        cmocka_unit_test(test_cache_trim_mode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
