@@ -132,6 +132,13 @@ static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use us
     return alloc_frame_order(sim, node, 0, use, GFP_DIRECT_RECLAIM, pfn);
 }
 
+int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn)
+{
+    /* allocate_slab -> alloc_slab_page: GFP_KERNEL, so direct reclaim. Departure: SLUB tries
+     * the cache's order without retrying, then its minimum order; here the order only. */
+    return alloc_frame_order(sim, node, order, VML_USE_KERNEL, GFP_DIRECT_RECLAIM, pfn);
+}
+
 int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
 {
     /* pagetable_alloc -> alloc_pages_noprof: GFP_PGTABLE_USER under the task's policy, so the

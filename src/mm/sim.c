@@ -92,6 +92,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     if (r == 0)
         r = vml_phys_alloc(sim->phys, 0, 0, VML_USE_ZERO, &sim->zero_pfn);
     if (r == 0)
+        wmark_init(sim);
+    if (r == 0)
         r = khugepaged_init(sim);
     if (r == 0 && (r = hugetlb_init(sim)) == VML_EINVAL && diag)
         snprintf(diag->msg, sizeof(diag->msg),
@@ -116,6 +118,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     khugepaged_destroy(sim);
     free(sim->tasks);
     files_destroy(sim);
+    slab_destroy(sim);
     ras_destroy(sim);
     for (unsigned i = 0; i < VML_SIM_MAX_CPUS; i++)
         vml_cpu_destroy(sim->cpus[i]);
