@@ -284,6 +284,7 @@ enum vml_sim_file {
     VML_SIM_MEMINFO,
     VML_SIM_VMSTAT,
     VML_SIM_BUDDYINFO,
+    VML_SIM_ZONEINFO,
     VML_SIM_FAULTS, /* vmlab's own, per process: faults and their modelled latency */
     VML_SIM_NR_FILES,
 };

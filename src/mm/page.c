@@ -35,6 +35,18 @@ static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned pre
         sim->events[VML_VMSTAT_numa_foreign]++;
     }
     sim->events[f->node == preferred ? VML_VMSTAT_numa_local : VML_VMSTAT_numa_other]++;
+    /* The same per zone (zone_statistics counts in the zone, foreign in the preferred zone:
+     * the highest populated one of the preferred node, the zonelist's first). */
+    uint64_t *z = sim->zone_numa[f->node][f->zone];
+    z[f->node == preferred ? 0 : 1]++;
+    z[f->node == preferred ? 4 : 5]++;
+    if (f->node != preferred) {
+        unsigned pz = VML_NR_ZONES - 1;
+        while (pz > 0 && sim->phys->nodes[preferred].zones[pz].end ==
+                             sim->phys->nodes[preferred].zones[pz].start)
+            pz--;
+        sim->zone_numa[preferred][pz][2]++;
+    }
 }
 
 /* Allocates one frame on node or, failing that, the nearest node with memory (the zonelist
@@ -164,11 +176,13 @@ static uint64_t folio_pages(const struct frame *f)
 static void lru_add(struct vml_sim *sim, struct frame *f)
 {
     sim->node[f->node].lru[page_lru(f)] += folio_pages(f);
+    sim->zone_lru[f->node][f->zone][page_lru(f)] += folio_pages(f);
 }
 
 static void lru_del(struct vml_sim *sim, struct frame *f)
 {
     sim->node[f->node].lru[page_lru(f)] -= folio_pages(f);
+    sim->zone_lru[f->node][f->zone][page_lru(f)] -= folio_pages(f);
 }
 
 uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn)

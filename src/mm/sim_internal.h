@@ -253,6 +253,10 @@ struct vml_sim {
     uint64_t asid_ctx[VML_SIM_MAX_CPUS][SIM_NR_DYN_ASIDS];
     uint8_t next_asid[VML_SIM_MAX_CPUS];
     struct node_stats node[VML_MAX_NODES];
+    /* Per zone: the LRU lists' pages (NR_ZONE_LRU_BASE + lru) and the NUMA allocation events
+     * (numa_hit .. numa_other, the order of enum numa_stat_item), for /proc/zoneinfo. */
+    uint64_t zone_lru[VML_MAX_NODES][VML_NR_ZONES][NR_LRU_LISTS];
+    uint64_t zone_numa[VML_MAX_NODES][VML_NR_ZONES][6];
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
     struct hstate hstates[VML_NR_HUGE_SIZES];
@@ -359,6 +363,9 @@ uint64_t slab_objects(const struct vml_sim *sim, enum slab_cache_id c);
 void slab_destroy(struct vml_sim *sim);
 /* A slab of 2^order pages for a cache (allocate_slab), VML_USE_KERNEL. */
 int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn);
+
+/* ---- /proc/zoneinfo (sim_zoneinfo.c) ---- */
+int sim_zoneinfo(const struct vml_sim *sim, struct vml_text *out);
 
 /* ---- reserves (watermark.c) ---- */
 /* A zone's watermarks, pages (__setup_per_zone_wmarks, from sim->wmark). */

@@ -26,8 +26,8 @@ static int show_faults(const struct sim_task *t, struct vml_text *out)
 const char *vml_sim_file_name(enum vml_sim_file f)
 {
     static const char *names[VML_SIM_NR_FILES] = {
-        "maps",      "smaps",   "smaps_rollup", "status",    "statm",
-        "numa_maps", "meminfo", "vmstat",       "buddyinfo", "faults",
+        "maps",    "smaps",  "smaps_rollup", "status",   "statm",  "numa_maps",
+        "meminfo", "vmstat", "buddyinfo",    "zoneinfo", "faults",
     };
     return (unsigned)f < VML_SIM_NR_FILES ? names[f] : NULL;
 }
@@ -668,6 +668,7 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
         vml_sim_vmstat(sim, &v);
         return vml_proc_format_vmstat(&v, out);
     }
+    case VML_SIM_ZONEINFO: return sim_zoneinfo(sim, out);
     case VML_SIM_BUDDYINFO: {
         char *s = vml_phys_buddyinfo(sim->phys);
         if (!s)
