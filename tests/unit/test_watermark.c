@@ -333,6 +333,55 @@ static void test_live_kernel_watermarks(void **state)
     fail_msg("the kernel's watermarks never matched wmark_setup over 20 reads");
 }
 
+static long meminfo_kb(const char *text, const char *key)
+{
+    uint64_t v;
+    return fixture_text_field(text, key, &v) ? (long)v : -1;
+}
+
+/* si_mem_available on this kernel: totalreserve_pages from its zoneinfo (per zone, high plus
+ * the largest protection, at most managed) and wmark_low (every zone's low), then meminfo's
+ * MemFree, Active(file) + Inactive(file) and KReclaimable through wmark_mem_available give its
+ * MemAvailable. The files move while they are read: up to 200 tries for one consistent read. */
+static void test_live_mem_available(void **state)
+{
+    (void)state;
+    if (access("/proc/zoneinfo", R_OK) != 0 || access("/proc/meminfo", R_OK) != 0)
+        skip();
+    for (int attempt = 0; attempt < 200; attempt++) {
+        struct live l;
+        if (!read_live(&l))
+            skip();
+        struct wmark_zone w[VML_MAX_NODES][WZ_NR];
+        memset(w, 0, sizeof(w));
+        for (unsigned n = 0; n < l.nr_nodes; n++)
+            for (unsigned z = 0; z < WZ_NR; z++) {
+                w[n][z].low = l.z[n][z].low;
+                w[n][z].high = l.z[n][z].high;
+                for (unsigned j = 0; j < l.z[n][z].nr_protection && j < WZ_NR; j++)
+                    w[n][z].lowmem_reserve[j] = l.z[n][z].protection[j];
+            }
+        uint64_t reserve = wmark_totalreserve((const uint64_t(*)[WZ_NR])l.managed,
+                                              (const struct wmark_zone(*)[WZ_NR])w, l.nr_nodes);
+        uint64_t low = wmark_low_sum((const struct wmark_zone(*)[WZ_NR])w, l.nr_nodes);
+        size_t len;
+        char *m = slurp("/proc/meminfo", &len);
+        if (!m)
+            skip();
+        long fr = meminfo_kb(m, "MemFree"), av = meminfo_kb(m, "MemAvailable");
+        long af = meminfo_kb(m, "Active(file)"), inf = meminfo_kb(m, "Inactive(file)");
+        long kr = meminfo_kb(m, "KReclaimable");
+        free(m);
+        if (fr < 0 || av < 0 || af < 0 || inf < 0 || kr < 0)
+            skip();
+        uint64_t want = wmark_mem_available((uint64_t)fr / 4, reserve, low,
+                                            (uint64_t)(af + inf) / 4, (uint64_t)kr / 4);
+        if (want * 4 == (uint64_t)av)
+            return;
+    }
+    fail_msg("MemAvailable never matched si_mem_available's arithmetic over 200 reads");
+}
+
 /* The simulator's /proc/zoneinfo has the kernel's lines: with as many CPUs as this machine has
  * online and a layout with DMA, DMA32 and Normal populated, node 0's text equals the kernel's
  * once every number is replaced by N (names, order, spacing, per-CPU blocks). */
@@ -460,6 +509,36 @@ static void test_sim_zoneinfo_zone_counts(void **state)
     vml_sim_destroy(sim);
 }
 
+/* docs/meminfo.md's worked example: on the 4 GiB machine, 1000 empty files created and a
+ * 256 MiB file read whole. The page cache is 65536 pages, of which si_mem_available keeps
+ * min(65536 / 2, wmark_low 14112) = 14112; the slab is ceil(1000 / 21) = 48 dentry pages plus
+ * ceil(1000 / 14) = 72 four-page inode slabs = 336 pages, of which it keeps min(168, 14112) =
+ * 168. MemAvailable = free - 20926 + (65536 - 14112) + (336 - 168) = free + 30666 pages. */
+static void test_mem_available_worked_example(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = fixture_sim(4 * GiB, NULL, 0);
+    int pid, big;
+    assert_int_equal(vml_sim_spawn(sim, "reader", &pid), 0);
+    for (unsigned i = 0; i < 1000; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "small%u", i);
+        int id;
+        assert_int_equal(vml_sim_file_create(sim, name, 0, false, &id), 0);
+    }
+    assert_int_equal(vml_sim_file_create(sim, "big", 256ull << 20, false, &big), 0);
+    assert_int_equal(vml_sim_file_read(sim, pid, big, 0, 256ull << 20), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_nr_inactive_file) +
+                         fixture_vmstat(sim, VML_VMSTAT_nr_active_file),
+                     65536);
+    /* 1001 files: the big one's dentry and inode fit the same slabs. */
+    assert_int_equal(fixture_proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, "SReclaimable"), 336 * 4);
+    uint64_t free_kb = fixture_proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, "MemFree");
+    assert_int_equal(fixture_proc_field(sim, 0, VML_SIM_MEMINFO, 0, 0, "MemAvailable"),
+                     free_kb + 30666 * 4);
+    vml_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,7 +548,9 @@ int main(void)
         cmocka_unit_test(test_scale_factor),
         cmocka_unit_test(test_8g_lowmem_reserve),
         cmocka_unit_test(test_mem_available_formula),
+        cmocka_unit_test(test_mem_available_worked_example),
         cmocka_unit_test(test_live_kernel_watermarks),
+        cmocka_unit_test(test_live_mem_available),
         cmocka_unit_test(test_zoneinfo_shape_matches_kernel),
         cmocka_unit_test(test_sim_zoneinfo_4g),
         cmocka_unit_test(test_sim_zoneinfo_zone_counts),
