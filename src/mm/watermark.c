@@ -253,8 +253,10 @@ void wmark_init(struct vml_sim *sim)
     /* init_per_zone_wmark_min (core_initcall): every watermark still 0. */
     calculate_min_free_kbytes(sim);
     setup_wmarks(sim);
-    /* hugepage_init (subsys_initcall) -> start_stop_khugepaged, with the boot THP settings. */
-    set_recommended_min_free_kbytes(sim);
+    /* hugepage_init (subsys_initcall) -> start_stop_khugepaged, with the boot THP settings;
+     * below 512 MiB of RAM it returns before (THP off on small systems). */
+    if (vml_phys_total_pages(sim->phys) >= (512ull << 20) / PAGE_SIZE)
+        set_recommended_min_free_kbytes(sim);
     /* A machine line's vm.min_free_kbytes= is written after boot, as sysctl.conf is. */
     if (sim->vm.min_free_kbytes >= 0)
         wmark_vm_written(sim, true);

@@ -66,6 +66,19 @@ static void test_boot_4g_madvise(void **state)
     vml_sim_destroy(sim);
 }
 
+/* Below 512 MiB hugepage_init stops before start_stop_khugepaged: 256 MiB (DMA 4096, DMA32
+ * 61440 pages) keeps the square root, int_sqrt(65536 * 64) = 2048 kB, THP or not. */
+static void test_boot_small(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = fixture_sim(256ull << 20, NULL, 0);
+    assert_int_equal(sim_min_free_kbytes(sim), 2048);
+    /* pages_min 512: DMA32 512 * 61440 / 65536 = 480, distance max(120, 61) = 120. */
+    assert_int_equal(zone_wmark(sim, 0, WZ_DMA32)->min, 480);
+    assert_int_equal(zone_wmark(sim, 0, WZ_DMA32)->high, 720);
+    vml_sim_destroy(sim);
+}
+
 /* THP off at boot: hugepage_init's start_stop_khugepaged still runs
  * set_recommended_min_free_kbytes, which without a PMD mode recomputes
  * calculate_min_free_kbytes with the first setup's high watermarks subtracted:
@@ -544,6 +557,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boot_4g_madvise),
         cmocka_unit_test(test_boot_4g_never),
+        cmocka_unit_test(test_boot_small),
         cmocka_unit_test(test_thp_writes_mid_run),
         cmocka_unit_test(test_scale_factor),
         cmocka_unit_test(test_8g_lowmem_reserve),
