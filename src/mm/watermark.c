@@ -220,12 +220,18 @@ static void calculate_min_free_kbytes(struct vml_sim *sim)
         sim->wmark.min_free_kbytes = v;
 }
 
-/* hugepage_pmd_enabled (mm/khugepaged.c), as khugepaged.c's pmd_enabled. */
+/* hugepage_pmd_enabled (mm/khugepaged.c): an anonymous PMD mode (hugepages-2048kB/enabled, or
+ * inherit with the top-level enabled not never), or shmem_hpage_pmd_enabled (2048kB's
+ * shmem_enabled inherits the top-level shmem_enabled, which is on unless never or deny).
+ * Probe on this kernel: with enabled=never, writing shmem_enabled=always starts khugepaged and
+ * never or deny stops it. */
 static bool thp_pmd_enabled(const struct vml_thp_settings *s)
 {
     enum vml_mthp_mode m = s->size_enabled[VML_THP_PMD_ORDER];
-    return m == VML_MTHP_ALWAYS || m == VML_MTHP_MADVISE ||
-           (m == VML_MTHP_INHERIT && s->enabled != VML_THP_NEVER);
+    if (m == VML_MTHP_ALWAYS || m == VML_MTHP_MADVISE ||
+        (m == VML_MTHP_INHERIT && s->enabled != VML_THP_NEVER))
+        return true;
+    return s->shmem_enabled != VML_SHMEM_THP_NEVER && s->shmem_enabled != VML_SHMEM_THP_DENY;
 }
 
 /* set_recommended_min_free_kbytes, then setup_per_zone_wmarks. */

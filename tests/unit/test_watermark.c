@@ -134,6 +134,16 @@ static void test_thp_writes_mid_run(void **state)
      * (4096 - 15) + (1044480 - 4111) = 1044450, int_sqrt(66844800) = 8175. */
     thp_write(sim, "hugepages-64kB/enabled", "never");
     assert_int_equal(sim_min_free_kbytes(sim), 8175);
+    /* shmem_enabled_store runs it as well (shmem THP itself is not simulated: never or deny).
+     * Back to 8125 by way of madvise and 2048kB's own never, then the same step to 8175. */
+    thp_write(sim, "enabled", "madvise");
+    assert_int_equal(sim_min_free_kbytes(sim), 45056);
+    thp_write(sim, "hugepages-2048kB/enabled", "never");
+    assert_int_equal(sim_min_free_kbytes(sim), 8125);
+    thp_write(sim, "shmem_enabled", "deny");
+    assert_int_equal(sim_min_free_kbytes(sim), 8175);
+    thp_write(sim, "hugepages-2048kB/enabled", "inherit");
+    assert_int_equal(sim_min_free_kbytes(sim), 45056); /* inherits enabled=madvise */
 
     sim->vm.min_free_kbytes = 67584;
     wmark_vm_written(sim, true);
