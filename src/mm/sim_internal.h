@@ -350,9 +350,11 @@ void slab_file_close(struct vml_sim *sim, struct sim_file *f);
 int slab_file_touch(struct vml_sim *sim, struct sim_file *f);
 /* The file dies: its objects are freed. */
 void slab_file_free(struct vml_sim *sim, struct sim_file *f);
-/* shrink_slab's work on the file system's superblock shrinker for node at reclaim priority
- * (12 .. 0: sc->priority): do_shrink_slab's arithmetic; returns the objects freed. */
-uint64_t slab_shrink(struct vml_sim *sim, unsigned node, int priority);
+/* shrink_slab (mm/shrinker.c) for node at reclaim priority (sc->priority, DEF_PRIORITY 12 .. 0):
+ * do_shrink_slab on the file system's superblock shrinker, the one shrinker of this model;
+ * returns the objects freed. 6.18 scales the scan by priority (freeable >> priority), not by
+ * the LRU pages scanned / eligible as kernels before 4.16 did. */
+uint64_t shrink_slab(struct vml_sim *sim, unsigned node, int priority);
 /* drop_caches 2: drop_slab (counts the drop_slab event). */
 void slab_drop(struct vml_sim *sim);
 /* Slab pages, all reclaimable (SReclaimable, nr_slab_reclaimable): total and per node. */

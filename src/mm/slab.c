@@ -301,10 +301,12 @@ static uint64_t super_cache_scan(struct vml_sim *sim, unsigned node, uint64_t nr
     return freed;
 }
 
-uint64_t slab_shrink(struct vml_sim *sim, unsigned node, int priority)
+uint64_t shrink_slab(struct vml_sim *sim, unsigned node, int priority)
 {
     /* do_shrink_slab for the superblock's shrinker (seeks DEFAULT_SEEKS, batch 1024, NUMA
      * aware: the deferred work is per node). */
+    if (node >= vml_phys_nr_nodes(sim->phys) || priority < 0 || priority > 12)
+        return 0; /* no such node; sc->priority runs DEF_PRIORITY (12) .. 0 */
     uint64_t freeable = super_cache_count(sim, node);
     if (freeable == 0)
         return 0;
@@ -340,7 +342,7 @@ void slab_drop(struct vml_sim *sim)
     do {
         freed = 0;
         for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++)
-            freed += slab_shrink(sim, n, 0);
+            freed += shrink_slab(sim, n, 0);
     } while ((freed >> shift++) > 1);
     sim->events[VML_VMSTAT_drop_slab]++;
 }

@@ -83,14 +83,14 @@ static void test_shrink_arithmetic(void **state)
     (void)state;
     struct vml_sim *sim = fixture_sim(4 * GiB, NULL, 0);
     make_files(sim, 1000, "f");
-    assert_int_equal(slab_shrink(sim, 0, 12), 0);
+    assert_int_equal(shrink_slab(sim, 0, 12), 0);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_slabs_scanned), 0);
-    assert_int_equal(slab_shrink(sim, 0, 0), 1001);
+    assert_int_equal(shrink_slab(sim, 0, 0), 1001);
     assert_int_equal(slab_objects(sim, SLAB_DENTRY), 0);
     assert_int_equal(slab_objects(sim, SLAB_EXT4_INODE), 999);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_slabs_scanned), 1024);
     assert_int_equal(sim->slab.nr_deferred[0], 976);
-    assert_int_equal(slab_shrink(sim, 0, 0), 999);
+    assert_int_equal(shrink_slab(sim, 0, 0), 999);
     assert_int_equal(slab_objects(sim, SLAB_EXT4_INODE), 0);
     assert_int_equal(meminfo(sim, "Slab"), 0);
     fixture_check(sim);
@@ -107,10 +107,10 @@ static void test_vfs_cache_pressure(void **state)
     struct vml_sim *sim = fixture_sim(4 * GiB, NULL, 0);
     make_files(sim, 100, "f");
     sim->vm.vfs_cache_pressure = 0;
-    assert_int_equal(slab_shrink(sim, 0, 0), 0);
+    assert_int_equal(shrink_slab(sim, 0, 0), 0);
     assert_int_equal(slab_objects(sim, SLAB_DENTRY), 100);
     sim->vm.vfs_cache_pressure = 200;
-    assert_int_equal(slab_shrink(sim, 0, 0), 101);
+    assert_int_equal(shrink_slab(sim, 0, 0), 101);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_slabs_scanned), 400);
     vml_sim_destroy(sim);
 }
@@ -167,7 +167,7 @@ static void test_referenced_rotates(void **state)
     assert_true(sim_file(sim, a)->d_referenced);
     assert_ptr_equal(sim->slab.dentry_lru[0].head, sim_file(sim, a));
     assert_int_equal(slab_objects(sim, SLAB_DENTRY), 3);
-    assert_int_equal(slab_shrink(sim, 0, 0), 4); /* 3 dentries, then 1 inode */
+    assert_int_equal(shrink_slab(sim, 0, 0), 4); /* 3 dentries, then 1 inode */
     assert_int_equal(slab_objects(sim, SLAB_DENTRY), 0);
     vml_sim_destroy(sim);
 }
