@@ -107,6 +107,10 @@ struct vml_khugepaged_stats {
     uint64_t full_scans;      /* passes of its cursor over the whole list of address spaces */
 };
 void vml_sim_khugepaged(const struct vml_sim *sim, struct vml_khugepaged_stats *out);
+/* What /proc/sys/vm/min_free_kbytes reads now: the boot value (calculate_min_free_kbytes,
+ * raised by THP), as later THP writes and vm.min_free_kbytes writes changed it
+ * (docs/meminfo.md). */
+uint64_t vml_sim_min_free_kbytes(const struct vml_sim *sim);
 
 /* hugepages-<4 << order>kB/stats/ (order 2..9): VML_EINVAL for another order. */
 int vml_sim_thp_stats(const struct vml_sim *sim, unsigned order, struct vml_thp_stats *out);

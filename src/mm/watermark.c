@@ -300,6 +300,11 @@ uint64_t sim_min_free_kbytes(const struct vml_sim *sim)
     return (uint64_t)wmark_state(sim)->min_free_kbytes;
 }
 
+uint64_t vml_sim_min_free_kbytes(const struct vml_sim *sim)
+{
+    return sim_min_free_kbytes(sim);
+}
+
 const struct wmark_zone *zone_wmark(const struct vml_sim *sim, unsigned node, unsigned zone)
 {
     return &wmark_state(sim)->z[node][zone];

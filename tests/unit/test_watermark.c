@@ -38,6 +38,7 @@ static void test_boot_4g_madvise(void **state)
     (void)state;
     struct vml_sim *sim = fixture_sim(4 * GiB, NULL, 0);
     assert_int_equal(sim_min_free_kbytes(sim), 45056);
+    assert_int_equal(vml_sim_min_free_kbytes(sim), 45056);
     const struct wmark_zone *dma = zone_wmark(sim, 0, WZ_DMA);
     const struct wmark_zone *dma32 = zone_wmark(sim, 0, WZ_DMA32);
     const struct wmark_zone *mov = zone_wmark(sim, 0, WZ_MOVABLE);
