@@ -118,6 +118,10 @@ struct vml_khugepaged_stats {
     uint64_t full_scans;      /* passes of its cursor over the whole list of address spaces */
 };
 void vml_sim_khugepaged(const struct vml_sim *sim, struct vml_khugepaged_stats *out);
+/* What /proc/sys/vm/min_free_kbytes reads now: the boot value (calculate_min_free_kbytes,
+ * raised by THP), as later THP writes and vm.min_free_kbytes writes changed it
+ * (docs/meminfo.md). */
+uint64_t vml_sim_min_free_kbytes(const struct vml_sim *sim);
 
 /* hugepages-<4 << order>kB/stats/ (order 2..9): VML_EINVAL for another order. */
 int vml_sim_thp_stats(const struct vml_sim *sim, unsigned order, struct vml_thp_stats *out);
@@ -295,6 +299,7 @@ enum vml_sim_file {
     VML_SIM_MEMINFO,
     VML_SIM_VMSTAT,
     VML_SIM_BUDDYINFO,
+    VML_SIM_ZONEINFO,
     VML_SIM_FAULTS, /* vmlab's own, per process: faults and their modelled latency */
     VML_SIM_SWAPS,  /* /proc/swaps */
     VML_SIM_NR_FILES,

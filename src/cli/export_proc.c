@@ -1,7 +1,7 @@
 /* cli/export_proc.c: writes a simulated machine's /proc as a directory tree that tools made
  * for the real /proc can read (smem -S DIR, scripts that open DIR/proc/PID/smaps ...).
  *
- *   DIR/proc/meminfo vmstat buddyinfo version
+ *   DIR/proc/meminfo vmstat buddyinfo zoneinfo version
  *   DIR/proc/PID/maps smaps smaps_rollup status statm numa_maps cmdline comm stat
  */
 #include "cli/cli.h"
@@ -102,7 +102,8 @@ static int export_pids(struct vml_sim *sim, const char *dir, const int *pids, si
 int cli_export_proc(struct vml_sim *sim, const char *dir)
 {
     char path[4096];
-    static const enum vml_sim_file sys[] = { VML_SIM_MEMINFO, VML_SIM_VMSTAT, VML_SIM_BUDDYINFO };
+    static const enum vml_sim_file sys[] = { VML_SIM_MEMINFO, VML_SIM_VMSTAT, VML_SIM_BUDDYINFO,
+                                             VML_SIM_ZONEINFO };
     if (make_dir(dir))
         return EXIT_FAIL;
     snprintf(path, sizeof(path), "%s/proc", dir);

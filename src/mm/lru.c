@@ -48,6 +48,7 @@ void lru_add(struct vml_sim *sim, uint64_t pfn)
     enum lru_list l = page_lru(f);
     link_head(sim, pfn, f, l);
     sim->node[f->node].lru[l] += folio_nr_pages(f);
+    sim->zone_lru[f->node][f->zone][l] += folio_nr_pages(f);
 }
 
 void lru_add_tail(struct vml_sim *sim, uint64_t pfn)
@@ -56,6 +57,7 @@ void lru_add_tail(struct vml_sim *sim, uint64_t pfn)
     enum lru_list l = page_lru(f);
     link_tail(sim, pfn, f, l);
     sim->node[f->node].lru[l] += folio_nr_pages(f);
+    sim->zone_lru[f->node][f->zone][l] += folio_nr_pages(f);
 }
 
 void lru_del(struct vml_sim *sim, uint64_t pfn)
@@ -73,6 +75,7 @@ void lru_del(struct vml_sim *sim, uint64_t pfn)
         ns->lru_tail[l] = f->lru_prev == FRAME_NONE ? 0 : (uint64_t)f->lru_prev + 1;
     f->lru_prev = f->lru_next = 0;
     ns->lru[l] -= folio_nr_pages(f);
+    sim->zone_lru[f->node][f->zone][l] -= folio_nr_pages(f);
 }
 
 void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new)
@@ -94,4 +97,7 @@ void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new)
     else
         ns->lru_tail[l] = new + 1;
     of->lru_prev = of->lru_next = 0;
+    uint64_t n = folio_nr_pages(of);
+    sim->zone_lru[of->node][of->zone][l] -= n;
+    sim->zone_lru[nf->node][nf->zone][l] += n;
 }

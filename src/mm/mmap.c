@@ -198,7 +198,10 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     if (!anon) {
         f = sim_file(sim, file);
         if (!f)
-            return VML_EINVAL; /* EBADF on Linux */
+            return VML_EINVAL;            /* EBADF on Linux */
+        int sr = slab_file_touch(sim, f); /* the agent's open(2) (slab.c) */
+        if (sr)
+            return sr;
     }
     uint64_t vmf = prot_to_vm(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     if (type == VML_MAP_SHARED)

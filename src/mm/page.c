@@ -35,6 +35,18 @@ static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned pre
         sim->events[VML_VMSTAT_numa_foreign]++;
     }
     sim->events[f->node == preferred ? VML_VMSTAT_numa_local : VML_VMSTAT_numa_other]++;
+    /* The same per zone (zone_statistics counts in the zone, foreign in the preferred zone:
+     * the highest populated one of the preferred node, the zonelist's first). */
+    uint64_t *z = sim->zone_numa[f->node][f->zone];
+    z[f->node == preferred ? 0 : 1]++;
+    z[f->node == preferred ? 4 : 5]++;
+    if (f->node != preferred) {
+        unsigned pz = VML_NR_ZONES - 1;
+        while (pz > 0 && sim->phys->nodes[preferred].zones[pz].end ==
+                             sim->phys->nodes[preferred].zones[pz].start)
+            pz--;
+        sim->zone_numa[preferred][pz][2]++;
+    }
 }
 
 /* Allocates one frame on node or, failing that, the nearest node with memory (the zonelist
@@ -130,6 +142,13 @@ static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
 static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use use, uint64_t *pfn)
 {
     return alloc_frame_order(sim, node, 0, use, GFP_DIRECT_RECLAIM, pfn);
+}
+
+int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn)
+{
+    /* allocate_slab -> alloc_slab_page: GFP_KERNEL, so direct reclaim. Departure: SLUB tries
+     * the cache's order without retrying, then its minimum order; here the order only. */
+    return alloc_frame_order(sim, node, order, VML_USE_KERNEL, GFP_DIRECT_RECLAIM, pfn);
 }
 
 int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)

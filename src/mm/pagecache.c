@@ -198,6 +198,7 @@ static void put_cached(uint64_t index, uint64_t val, void *ctx)
 
 static void file_free(struct vml_sim *sim, struct sim_file *f)
 {
+    slab_file_free(sim, f);
     sim->committed -= f->charged;
     if (f->hstate)
         hugetlb_file_free(sim, f);
@@ -208,8 +209,11 @@ static void file_free(struct vml_sim *sim, struct sim_file *f)
 
 void file_put(struct vml_sim *sim, struct sim_file *f)
 {
-    if (--f->refs > 0)
+    if (--f->refs > 0) {
+        if (f->refs == 1)
+            slab_file_close(sim, f); /* the last mapping's file reference: dput */
         return;
+    }
     /* Only unnamed shmem objects die with their last mapping; named files stay (they are on
      * the simulated filesystem, cache and all, as on Linux). */
     for (size_t i = 0; i < sim->nr_files; i++)
@@ -290,6 +294,11 @@ int vml_sim_file_create(struct vml_sim *sim, const char *name, uint64_t size, bo
     int r = file_new(sim, name, size, shmem, &f, file);
     if (r == 0)
         f->refs = 1; /* its directory entry */
+    /* open(O_CREAT) then close: a new dentry and inode (slab.c). */
+    if (r == 0 && (r = slab_file_touch(sim, f)) != 0) {
+        sim->files[*file] = NULL;
+        file_free(sim, f);
+    }
     return r;
 }
 
@@ -464,6 +473,9 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
         return VML_ENOENT;
     if (!f || len == 0 || off + len < off || chunk == 0)
         return VML_EINVAL;
+    int sr = slab_file_touch(sim, f); /* the open(2): its dentry and inode (slab.c) */
+    if (sr)
+        return sr;
     struct sim_ra ra;
     ra_init(&ra);
     for (uint64_t o = off; o - off < len;) {
@@ -565,6 +577,9 @@ int vml_sim_file_fsync(struct vml_sim *sim, int file)
     struct sim_file *f = sim_file(sim, file);
     if (!f)
         return VML_EINVAL;
+    int sr = slab_file_touch(sim, f); /* the open(2) (slab.c) */
+    if (sr)
+        return sr;
     /* ext4_sync_file -> file_write_and_wait_range(0, LLONG_MAX); shmem's fsync does nothing
      * (noop_fsync): its pages are never written back. */
     if (!f->shmem && !f->hstate)

@@ -92,6 +92,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     if (r == 0)
         r = vml_phys_alloc(sim->phys, 0, 0, VML_USE_ZERO, &sim->zero_pfn);
     if (r == 0)
+        wmark_init(sim);
+    if (r == 0)
         r = khugepaged_init(sim);
     if (r == 0)
         r = kswapd_init(sim);
@@ -120,6 +122,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     khugepaged_destroy(sim);
     free(sim->tasks);
     files_destroy(sim);
+    slab_destroy(sim);
     ras_destroy(sim);
     swap_destroy(sim);
     free(sim->swap_wb);

@@ -6,6 +6,7 @@
 
 #include "hw/phys.h"
 #include "mm/vma.h"
+#include "mm/watermark.h"
 #include "util/radix.h"
 #include "vmlab/mmu.h"
 #include "vmlab/pgtable.h"
@@ -109,6 +110,10 @@ struct sim_file {
     unsigned refs;      /* VMAs mapping it, plus 1 while it has a name */
     struct radix pages; /* page index -> pfn + 1 (0 = not cached) */
     uint64_t nr_cached;
+    /* Its dentry and inode in the slab model (slab.c): cached or not, LRU links. */
+    bool d_cached, i_cached, d_referenced, d_on_lru, i_on_list;
+    unsigned slab_node;
+    struct sim_file *d_prev, *d_next, *i_prev, *i_next;
 };
 
 /* A zone's compaction state (struct zone's compact_* fields). */
@@ -218,6 +223,40 @@ enum khugepaged_state {
     KHUGEPAGED_WOKEN,       /* about to scan, the timer at the instant it was woken */
 };
 
+/* The slab model (slab.c): caches, their slabs per node, the superblock's LRU lists. */
+enum slab_cache_id { SLAB_DENTRY, SLAB_EXT4_INODE, SLAB_NR_CACHES };
+struct slab_geometry {
+    const char *name;
+    unsigned objsize, objperslab, order; /* /proc/slabinfo: objsize, objperslab, pagesperslab */
+};
+extern const struct slab_geometry slab_geometry[SLAB_NR_CACHES];
+struct slab_cache_node {
+    uint64_t objects; /* allocated objects */
+    uint64_t *slabs;  /* first pfn of each slab */
+    size_t nr_slabs, cap;
+};
+struct slab_lru {
+    struct sim_file *head, *tail; /* oldest first */
+    uint64_t count;
+};
+struct slab_state {
+    struct slab_cache_node cache[SLAB_NR_CACHES][VML_MAX_NODES];
+    struct slab_lru dentry_lru[VML_MAX_NODES]; /* sb->s_dentry_lru */
+    struct slab_lru inode_list[VML_MAX_NODES]; /* inodes without a dentry (sb->s_inode_lru) */
+    int64_t nr_deferred[VML_MAX_NODES];        /* the shrinker's deferred scan count */
+    uint64_t pages[VML_MAX_NODES];             /* slab pages (all SLAB_RECLAIM_ACCOUNT) */
+};
+
+/* The page allocator's reserves (watermark.c). */
+struct wmark_state {
+    int64_t min_free_kbytes;      /* the kernel's min_free_kbytes */
+    int64_t user_min_free_kbytes; /* -1 until written (min_free_kbytes_sysctl_handler) */
+    int64_t vm_min_free;          /* sim->vm.min_free_kbytes when last applied */
+    unsigned vm_scale;            /* sim->vm.watermark_scale_factor when last applied */
+    struct wmark_zone z[VML_MAX_NODES][WZ_NR];
+    uint64_t totalreserve, low_sum; /* totalreserve_pages; the low watermarks summed */
+};
+
 struct khugepaged {
     enum khugepaged_state state;
     struct sim_timer timer;
@@ -264,12 +303,18 @@ struct vml_sim {
     uint64_t asid_ctx[VML_SIM_MAX_CPUS][SIM_NR_DYN_ASIDS];
     uint8_t next_asid[VML_SIM_MAX_CPUS];
     struct node_stats node[VML_MAX_NODES];
+    /* Per zone: the LRU lists' pages (NR_ZONE_LRU_BASE + lru) and the NUMA allocation events
+     * (numa_hit .. numa_other, the order of enum numa_stat_item), for /proc/zoneinfo. */
+    uint64_t zone_lru[VML_MAX_NODES][VML_NR_ZONES][NR_LRU_LISTS];
+    uint64_t zone_numa[VML_MAX_NODES][VML_NR_ZONES][6];
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
     struct hstate hstates[VML_NR_HUGE_SIZES];
     struct vml_sim_stats stats;               /* TLB flushes and shootdowns */
     struct vml_thp_settings thp;              /* /sys/kernel/mm/transparent_hugepage/ */
     struct vml_vm_sysctl vm;                  /* /proc/sys/vm/ */
+    struct wmark_state wmark;                 /* watermarks, lowmem reserves (watermark.c) */
+    struct slab_state slab;                   /* dentry and inode caches (slab.c) */
     struct swap_area swap[SWAP_MAX_AREAS];    /* by type (the index a swap entry names) */
     int least_priority;                       /* the priority the next swapon without one gets
                                                * (least_priority, -1 at boot, decremented) */
@@ -461,9 +506,56 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new);
 bool folio_movable_large(const struct vml_sim *sim, uint64_t head, unsigned below);
 /* migrate_page for such a folio: new heads a free block of the same order taken for it. */
 int migrate_folio_large(struct vml_sim *sim, uint64_t old, uint64_t new);
-/* A zone's watermarks, pages (__setup_per_zone_wmarks; sim_view.c). */
+/* ---- the slab model (slab.c) ---- */
+/* A statement creates or opens a regular file: its inode and dentry are allocated if they are
+ * not cached (VML_ENOMEM when no slab page can be had). */
+int slab_file_open(struct vml_sim *sim, struct sim_file *f);
+/* The statement's last reference goes (dput): an unused dentry goes on the dentry LRU, or is
+ * marked referenced there. Also called when the last mapping of a named file goes. */
+void slab_file_close(struct vml_sim *sim, struct sim_file *f);
+/* open then close: what read, write, fsync and the like do to the file's objects. */
+int slab_file_touch(struct vml_sim *sim, struct sim_file *f);
+/* The file dies: its objects are freed. */
+void slab_file_free(struct vml_sim *sim, struct sim_file *f);
+/* shrink_slab (mm/shrinker.c) for node at reclaim priority (sc->priority, DEF_PRIORITY 12 .. 0):
+ * do_shrink_slab on the file system's superblock shrinker, the one shrinker of this model;
+ * returns the objects freed. 6.18 scales the scan by priority (freeable >> priority), not by
+ * the LRU pages scanned / eligible as kernels before 4.16 did. */
+uint64_t shrink_slab(struct vml_sim *sim, unsigned node, int priority);
+/* drop_caches 2: drop_slab (counts the drop_slab event). */
+void slab_drop(struct vml_sim *sim);
+/* Slab pages, all reclaimable (SReclaimable, nr_slab_reclaimable): total and per node. */
+uint64_t slab_reclaimable_pages(const struct vml_sim *sim);
+uint64_t slab_node_reclaimable_pages(const struct vml_sim *sim, unsigned node);
+/* Objects allocated in a cache (slabinfo's active_objs). */
+uint64_t slab_objects(const struct vml_sim *sim, enum slab_cache_id c);
+void slab_destroy(struct vml_sim *sim);
+/* A slab of 2^order pages for a cache (allocate_slab), VML_USE_KERNEL. */
+int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn);
+
+/* ---- /proc/zoneinfo (sim_zoneinfo.c) ---- */
+int sim_zoneinfo(const struct vml_sim *sim, struct vml_text *out);
+
+/* ---- reserves (watermark.c) ---- */
+/* A zone's watermarks, pages (__setup_per_zone_wmarks, from sim->wmark). */
 void zone_watermarks(const struct vml_sim *sim, unsigned node, unsigned zone, uint64_t *min,
                      uint64_t *low, uint64_t *high);
+/* A zone's watermarks and lowmem_reserve[] (zone: enum vml_zone, or WZ_MOVABLE, WZ_DEVICE). */
+const struct wmark_zone *zone_wmark(const struct vml_sim *sim, unsigned node, unsigned zone);
+/* totalreserve_pages; the low watermarks of every zone summed (si_mem_available's wmark_low). */
+uint64_t totalreserve_pages(const struct vml_sim *sim);
+uint64_t wmark_low_pages(const struct vml_sim *sim);
+/* The kernel's min_free_kbytes now (what /proc/sys/vm/min_free_kbytes reads). */
+uint64_t sim_min_free_kbytes(const struct vml_sim *sim);
+/* Boot: init_per_zone_wmark_min, then hugepage_init's set_recommended_min_free_kbytes. */
+void wmark_init(struct vml_sim *sim);
+/* After a store to sim->vm.min_free_kbytes (min_free_kbytes true) or watermark_scale_factor:
+ * their sysctl handlers (user_min_free_kbytes, setup_per_zone_wmarks). */
+void wmark_vm_written(struct vml_sim *sim, bool min_free_kbytes);
+/* After a write to a THP enabled file: start_stop_khugepaged's set_recommended_min_free_kbytes. */
+void wmark_thp_written(struct vml_sim *sim);
+/* The state, brought up to date with sim->vm. */
+const struct wmark_state *wmark_state(const struct vml_sim *sim);
 
 /* ---- khugepaged (khugepaged.c) ---- */
 /* The thread at boot: started when a PMD THP mode is enabled. VML_EHOST. */

@@ -26,8 +26,8 @@ static int show_faults(const struct sim_task *t, struct vml_text *out)
 const char *vml_sim_file_name(enum vml_sim_file f)
 {
     static const char *names[VML_SIM_NR_FILES] = {
-        "maps",    "smaps",  "smaps_rollup", "status", "statm", "numa_maps",
-        "meminfo", "vmstat", "buddyinfo",    "faults", "swaps",
+        "maps",    "smaps",  "smaps_rollup", "status",   "statm",  "numa_maps",
+        "meminfo", "vmstat", "buddyinfo",    "zoneinfo", "faults", "swaps",
     };
     return (unsigned)f < VML_SIM_NR_FILES ? names[f] : NULL;
 }
@@ -497,59 +497,6 @@ static int show_statm(const struct sim_mm *mm, struct vml_text *out)
 /* ---- system files ------------------------------------------------------------------------------
  */
 
-static uint64_t isqrt(uint64_t x)
-{
-    uint64_t r = 0, bit = 1ull << 62;
-    while (bit > x)
-        bit >>= 2;
-    while (bit) {
-        if (x >= r + bit) {
-            x -= r + bit;
-            r = (r >> 1) + bit;
-        } else {
-            r >>= 1;
-        }
-        bit >>= 2;
-    }
-    return r;
-}
-
-void zone_watermarks(const struct vml_sim *sim, unsigned node, unsigned zone, uint64_t *min,
-                     uint64_t *low, uint64_t *high)
-{
-    /* mm/page_alloc.c: calculate_min_free_kbytes, __setup_per_zone_wmarks with
-     * watermark_scale_factor 10. */
-    uint64_t total = vml_phys_total_pages(sim->phys);
-    uint64_t min_kb = isqrt(total * 4 * 16);
-    min_kb = min_kb < 128 ? 128 : min_kb > 262144 ? 262144 : min_kb;
-    uint64_t min_pages = min_kb / 4;
-    const struct phys_zone *z = &sim->phys->nodes[node].zones[zone];
-    uint64_t managed = z->end - z->start;
-    uint64_t zmin = min_pages * managed / total;
-    uint64_t tmp = managed * 10 / 10000;
-    tmp = tmp > zmin / 4 ? tmp : zmin / 4;
-    *min = zmin;
-    *low = zmin + tmp;
-    *high = zmin + 2 * tmp;
-}
-
-/* Watermarks summed over every zone; the lowmem reserves are left out. */
-static void watermarks(const struct vml_sim *sim, uint64_t *low_sum, uint64_t *high_sum)
-{
-    *low_sum = *high_sum = 0;
-    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
-        for (unsigned z = 0; z < VML_NR_ZONES; z++) {
-            const struct phys_zone *zone = &sim->phys->nodes[n].zones[z];
-            if (zone->end == zone->start)
-                continue;
-            uint64_t min, low, high;
-            zone_watermarks(sim, n, z, &min, &low, &high);
-            *low_sum += low;
-            *high_sum += high;
-        }
-    }
-}
-
 struct sys_counts {
     struct node_stats n; /* summed over nodes */
     uint64_t free, total, pgtables;
@@ -581,16 +528,15 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
 {
     struct sys_counts c;
     sys_counts(sim, &c);
-    uint64_t low, high;
-    watermarks(sim, &low, &high);
     memset(m, 0, sizeof(*m));
     m->mem_total = c.total * 4;
     m->mem_free = c.free * 4;
-    /* si_mem_available, with no slab: free - reserve + page cache not needed to stay. */
-    int64_t avail = (int64_t)c.free - (int64_t)high;
-    uint64_t pagecache = c.n.lru[LRU_ACTIVE_FILE] + c.n.lru[LRU_INACTIVE_FILE];
-    avail += (int64_t)(pagecache - (pagecache / 2 < low ? pagecache / 2 : low));
-    m->mem_available = avail > 0 ? (uint64_t)avail * 4 : 0;
+    /* si_mem_available (watermark.c): the reclaimable part is the reclaimable slab
+     * (NR_SLAB_RECLAIMABLE_B) plus NR_KERNEL_MISC_RECLAIMABLE, which is 0 here. */
+    m->mem_available = wmark_mem_available(c.free, totalreserve_pages(sim), wmark_low_pages(sim),
+                                           c.n.lru[LRU_ACTIVE_FILE] + c.n.lru[LRU_INACTIVE_FILE],
+                                           slab_reclaimable_pages(sim)) *
+                       4;
     m->cached = c.n.file_pages * 4;
     m->active = (c.n.lru[LRU_ACTIVE_ANON] + c.n.lru[LRU_ACTIVE_FILE]) * 4;
     m->inactive = (c.n.lru[LRU_INACTIVE_ANON] + c.n.lru[LRU_INACTIVE_FILE]) * 4;
@@ -607,6 +553,10 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->mapped = c.n.file_mapped * 4;
     m->shmem = c.n.shmem * 4;
     m->page_tables = c.pgtables * 4;
+    /* The slab model's caches are all SLAB_RECLAIM_ACCOUNT; nothing else is simulated. */
+    m->sreclaimable = slab_reclaimable_pages(sim) * 4;
+    m->slab = m->sreclaimable + m->sunreclaim;
+    m->kreclaimable = m->sreclaimable; /* + NR_KERNEL_MISC_RECLAIMABLE, 0 */
     /* vm_commit_limit with overcommit_ratio 50: RAM outside the hugetlb pools, plus swap. */
     uint64_t hugetlb_pages = 0;
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
@@ -657,6 +607,7 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_shmem] = c.n.shmem;
     out->v[VML_VMSTAT_nr_swapcached] = c.n.swapcache;
     out->v[VML_VMSTAT_nr_page_table_pages] = c.pgtables;
+    out->v[VML_VMSTAT_nr_slab_reclaimable] = slab_reclaimable_pages(sim);
     /* Allocation events from phys: every frame, page tables included; the zero page is
      * static in the kernel, not allocated (mm/memory.c: empty_zero_page). The NUMA events of
      * page tables are counted where they are allocated, as those of other pages (mm/page.c). */
@@ -671,11 +622,11 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
         out->v[VML_VMSTAT_pgfree] += u.freed;
     }
     out->v[by_zone[sim_frame(sim, sim->zero_pfn)->zone]]--;
-    /* global_dirty_limits: 20% / 10% of dirtyable memory (free + file LRU - reserve). */
-    uint64_t low, high;
-    watermarks(sim, &low, &high);
+    /* global_dirty_limits: 20% / 10% of global_dirtyable_memory (free less
+     * totalreserve_pages, plus the file LRU). */
+    uint64_t reserve = totalreserve_pages(sim);
     uint64_t file = c.n.lru[LRU_ACTIVE_FILE] + c.n.lru[LRU_INACTIVE_FILE];
-    uint64_t dirtyable = c.free + file > high ? c.free + file - high : 0;
+    uint64_t dirtyable = (c.free > reserve ? c.free - reserve : 0) + file + 1;
     out->v[VML_VMSTAT_nr_dirty_threshold] = dirtyable * 20 / 100;
     out->v[VML_VMSTAT_nr_dirty_background_threshold] = dirtyable * 10 / 100;
 }
@@ -735,6 +686,7 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
         return vml_proc_format_vmstat(&v, out);
     }
     case VML_SIM_SWAPS: return swaps_show(sim, out);
+    case VML_SIM_ZONEINFO: return sim_zoneinfo(sim, out);
     case VML_SIM_BUDDYINFO: {
         char *s = vml_phys_buddyinfo(sim->phys);
         if (!s)

@@ -59,6 +59,11 @@ int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_
              strcmp(name, "khugepaged/alloc_sleep_millisecs") == 0)
         what = KHUGEPAGED_WRITE_SLEEP;
     khugepaged_settings_changed(sim, &old, what);
+    /* enabled_store, thpsize_enabled_store (every size) and shmem_enabled_store call
+     * start_stop_khugepaged. */
+    if (strcmp(name, "enabled") == 0 || strcmp(name, "shmem_enabled") == 0 ||
+        (strncmp(name, "hugepages-", 10) == 0 && strstr(name, "/enabled") != NULL))
+        wmark_thp_written(sim);
     return 0;
 }
 

@@ -613,6 +613,12 @@ static void shrink_node(struct vml_sim *sim, struct scan_control *sc)
                        !(sc->may_deactivate & DEACTIVATE_ANON) &&
                        (ns->lru[LRU_INACTIVE_ANON] >> sc->priority);
     shrink_lruvec(sim, sc);
+    /* shrink_node_memcgs: then the slab shrinkers; the slab pages they free count as
+     * reclaimed (flush_reclaim_state). */
+    uint64_t slab = slab_reclaimable_pages(sim);
+    shrink_slab(sim, sc->node, sc->priority);
+    uint64_t left = slab_reclaimable_pages(sim);
+    sc->nr_reclaimed += slab > left ? slab - left : 0;
 }
 
 /* ---- direct reclaim and kswapd --------------------------------------------------------------- */

@@ -383,7 +383,7 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         [VML_PROCFILE_MEMINFO] = VML_SIM_MEMINFO,
         [VML_PROCFILE_VMSTAT] = VML_SIM_VMSTAT,
         [VML_PROCFILE_BUDDYINFO] = VML_SIM_BUDDYINFO,
-        [VML_PROCFILE_ZONEINFO] = -1,
+        [VML_PROCFILE_ZONEINFO] = VML_SIM_ZONEINFO,
         [VML_PROCFILE_NUMASTAT] = -1,
         [VML_PROCFILE_SWAPS] = VML_SIM_SWAPS,
     };

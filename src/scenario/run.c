@@ -735,7 +735,11 @@ static int find_field(const char *text, size_t len, enum vml_procfile f, const c
     for (const char *line = text; line < text + len;) {
         const char *nl = memchr(line, '\n', len - (size_t)(line - text));
         const char *end = nl ? nl : text + len;
-        char sep = f == VML_PROCFILE_VMSTAT ? ' ' : ':';
+        char sep = f == VML_PROCFILE_VMSTAT || f == VML_PROCFILE_ZONEINFO ? ' ' : ':';
+        const char *next = end + 1;
+        if (f == VML_PROCFILE_ZONEINFO) /* indented "name value" lines: summed over zones */
+            while (line < end && *line == ' ')
+                line++;
         if ((size_t)(end - line) > flen && memcmp(line, field, flen) == 0 && line[flen] == sep) {
             const char *p = line + flen + 1;
             while (p < end && (*p == ' ' || *p == '\t'))
@@ -746,7 +750,7 @@ static int find_field(const char *text, size_t len, enum vml_procfile f, const c
                 *kb = end - line >= 3 && memcmp(end - 3, " kB", 3) == 0;
             }
         }
-        line = end + 1;
+        line = next;
     }
     return found ? 0 : VML_ENOENT;
 }

@@ -1,0 +1,1 @@
+run - <<< $'machine ram=4G\nexpect zoneinfo managed == 1048576\nexpect zoneinfo min == 11296\nfile create a 0\nexpect meminfo SReclaimable == 20 kB\nexpect meminfo KReclaimable == 20 kB\nexpect vmstat nr_slab_reclaimable == 5'
