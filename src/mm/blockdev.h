@@ -13,6 +13,7 @@ enum bdev_kind {
     BDEV_NVME,     /* a datacenter NVMe SSD */
     BDEV_SATA_SSD, /* a SATA SSD */
     BDEV_HDD,      /* a 7200 rpm disk: seeks cost */
+    BDEV_VIRTIO,   /* this VM's own disk (virtio-blk), measured by docs/probes/disklat.c */
     BDEV_NR_KINDS,
 };
 
@@ -28,8 +29,8 @@ struct bdev {
 
 /* A device of a preset class, idle. */
 void bdev_init(struct bdev *d, enum bdev_kind kind);
-/* The preset's name ("nvme", "sata", "hdd"), and the preset named by s (n bytes); false if
- * none is. */
+/* The preset's name ("nvme", "sata", "hdd", "virtio"), and the preset named by s (n bytes); false
+ * if none is. */
 const char *bdev_kind_name(enum bdev_kind kind);
 bool bdev_kind_find(const char *s, unsigned n, enum bdev_kind *out);
 /* Submits a request at time now for bytes at byte position pos: it starts when the queue is

@@ -23,11 +23,19 @@ static int show_faults(const struct sim_task *t, struct vml_text *out)
     return vml_proc_format_faults(&r, out);
 }
 
+/* `latency`: vmlab's own per-process distribution of its accesses' time (proc/latency.c):
+ * every access of touch, a fault's time for one that faulted, else its translation's. */
+static int show_latency(const struct sim_task *t, struct vml_text *out)
+{
+    static const struct vml_latency_record none;
+    return vml_proc_format_latency(t->acc ? t->acc : &none, out);
+}
+
 const char *vml_sim_file_name(enum vml_sim_file f)
 {
     static const char *names[VML_SIM_NR_FILES] = {
-        "maps",      "smaps",   "smaps_rollup", "status",    "statm",
-        "numa_maps", "meminfo", "vmstat",       "buddyinfo", "faults",
+        "maps",    "smaps",  "smaps_rollup", "status", "statm",   "numa_maps",
+        "meminfo", "vmstat", "buddyinfo",    "faults", "latency",
     };
     return (unsigned)f < VML_SIM_NR_FILES ? names[f] : NULL;
 }
@@ -763,6 +771,7 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
     }
     case VML_SIM_STATUS: return show_status(sim, t, out);
     case VML_SIM_FAULTS: return show_faults(t, out);
+    case VML_SIM_LATENCY: return show_latency(t, out);
     case VML_SIM_STATM: return show_statm(mm, out);
     default: return VML_EINVAL;
     }
