@@ -319,6 +319,9 @@ int vml_sim_smaps_sum(const struct vml_sim *sim, int pid, struct vml_smaps_count
 void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *out);
 void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out);
 
+/* The latency record of a process's accesses (`latency`: all zero before its first access). */
+int vml_sim_latency(const struct vml_sim *sim, int pid, struct vml_latency_record *out);
+
 /* Page faults a process took (min_flt, maj_flt of /proc/PID/stat) and its parent's pid. */
 int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uint64_t *maj_flt,
                       int *ppid);

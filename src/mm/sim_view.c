@@ -31,6 +31,18 @@ static int show_latency(const struct sim_task *t, struct vml_text *out)
     return vml_proc_format_latency(t->acc ? t->acc : &none, out);
 }
 
+int vml_sim_latency(const struct vml_sim *sim, int pid, struct vml_latency_record *out)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    if (t->acc)
+        *out = *t->acc;
+    else
+        memset(out, 0, sizeof(*out));
+    return 0;
+}
+
 const char *vml_sim_file_name(enum vml_sim_file f)
 {
     static const char *names[VML_SIM_NR_FILES] = {
