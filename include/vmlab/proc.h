@@ -113,8 +113,9 @@ struct vml_fault_record {
     uint64_t faults, major;
     uint64_t timed; /* faults whose time is in the figures below */
     uint64_t total_ns, max_ns, max_addr;
-    bool has_stalls;           /* the next two are known */
+    bool has_stalls;           /* the next three are known (the simulator's) */
     uint64_t stalls, stall_ns; /* faults that ran direct compaction, and its share */
+    uint64_t io_ns;            /* the share spent waiting for the disk (major faults' reads) */
     uint64_t hist[VML_FAULT_LAT_BUCKETS];
     const char *note; /* a last comment line, or NULL */
 };
@@ -123,7 +124,41 @@ void vml_fault_record_add(struct vml_fault_record *r, uint64_t ns, uint64_t addr
 /* Adds b's timing to a's (counts too). */
 void vml_fault_record_merge(struct vml_fault_record *a, const struct vml_fault_record *b);
 
+/* vmlab's own per-process access latency (`show P latency`; no kernel file, docs/latency.md):
+ * the time of every access a process made through `touch` and `replay`, in a log-bucketed
+ * histogram of fixed size (HdrHistogram's layout with 3 sub-bucket bits: values below 16 ns
+ * exact, then 8 buckets per power of two, so a bucket is at most 1/8 of its lower bound wide;
+ * from 2^40 ns on, one last bucket), and the major faults over simulated time in
+ * VML_LAT_SLOTS slots from the first access, 1 ms wide at first and doubled (neighbours merged)
+ * whenever time runs past the last. */
+#define VML_LAT_SUB_BITS  3
+#define VML_LAT_EXACT     16u  /* 2 << VML_LAT_SUB_BITS */
+#define VML_LAT_TOP_SHIFT 40u  /* values from 2^40 ns share the last bucket */
+#define VML_LAT_BUCKETS   304u /* 16 + (40 - 4) * 8 */
+#define VML_LAT_SLOTS     64u
+#define VML_LAT_SLOT_NS   1000000ull /* the first slot width: 1 ms */
+struct vml_latency_record {
+    uint64_t count, total_ns, max_ns;
+    uint64_t hist[VML_LAT_BUCKETS];
+    uint64_t start_ns, last_ns; /* the first and the last access's instants */
+    uint64_t slot_ns;           /* the slots' width (0 until the first access) */
+    uint64_t majors;
+    uint64_t majflt[VML_LAT_SLOTS];
+    const char *note; /* a last comment line, or NULL */
+};
+/* One access at instant at_ns that took ns; major: it took a major fault. */
+void vml_latency_add(struct vml_latency_record *r, uint64_t at_ns, uint64_t ns, bool major);
+/* The bucket of a value, and the values a bucket holds: [low, high) (high UINT64_MAX for the
+ * last). */
+unsigned vml_latency_bucket(uint64_t ns);
+uint64_t vml_latency_bucket_low(unsigned b);
+uint64_t vml_latency_bucket_high(unsigned b);
+/* The value at quantile q / 100000 (50000 = the median): the largest value of the bucket
+ * holding the ceil(q * count / 100000)-th smallest access, at most max_ns; 0 with no access. */
+uint64_t vml_latency_quantile(const struct vml_latency_record *r, uint64_t q);
+
 /* Each formatter appends to out and returns 0, or VML_EHOST if the host ran out of memory. */
+int vml_proc_format_latency(const struct vml_latency_record *r, struct vml_text *out);
 int vml_proc_format_faults(const struct vml_fault_record *r, struct vml_text *out);
 int vml_proc_format_meminfo(const struct vml_meminfo *m, struct vml_text *out);
 int vml_proc_format_maps_line(const struct vml_vma_header *h, struct vml_text *out);

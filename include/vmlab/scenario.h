@@ -47,6 +47,8 @@
 #define VML_MCFG_HUGEPAGES  (1u << 9)
 #define VML_MCFG_PT_RECLAIM (1u << 10)
 #define VML_MCFG_READAHEAD  (1u << 11)
+#define VML_MCFG_DISK       (1u << 12)
+#define VML_MCFG_SWAPDEV    (1u << 13)
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -67,6 +69,9 @@ struct vml_machine_cfg {
                                   * (kernels without CONFIG_PT_RECLAIM); false */
     uint64_t readahead_bytes;    /* readahead=SIZE: the most the page cache reads ahead at once
                                   * (the disk's read_ahead_kb), a multiple of 4K, 0 = none; 128K */
+    unsigned disk;               /* disk=NAME: the files' disk, a device preset (vml_sim_disk_find);
+                                  * VML_SIM_DEFAULT_DISK */
+    unsigned swapdev;            /* swapdev=NAME: the preset swap devices are made of; the disk's */
     uint64_t hugepages[VML_NR_HUGE_SIZES]; /* hugepages=2M:N,1G:N: hugetlb pool sizes, by
                                             * enum vml_huge_size; 0 */
     unsigned hugepages_given;              /* bit (1 << size): that size was written */
@@ -150,6 +155,7 @@ enum vml_procfile {
     VML_PROCFILE_STATM,
     VML_PROCFILE_NUMA_MAPS,
     VML_PROCFILE_FAULTS,  /* vmlab's own: the process's faults and their modelled latency */
+    VML_PROCFILE_LATENCY, /* vmlab's own: its accesses' latency distribution (simulator only) */
     VML_PROCFILE_MEMINFO, /* first system file */
     VML_PROCFILE_VMSTAT,
     VML_PROCFILE_BUDDYINFO,
@@ -207,6 +213,7 @@ enum vml_unit {
     VML_UNIT_NONE = 0, /* a bare number: compared with the field as printed */
     VML_UNIT_BYTES,    /* a size (B, K, kB, M, G, T ...; kB = 1024): value is in bytes */
     VML_UNIT_PAGES,    /* "N pages": value is a number of 4 KiB pages */
+    VML_UNIT_NS,       /* a duration (ns, us, ms, s): value is in nanoseconds */
 };
 
 struct vml_op_expect {
@@ -215,7 +222,8 @@ struct vml_op_expect {
     char map[VML_SCN_NAME_MAX];    /* maps, smaps, numa_maps: one mapping; "" = all */
     char field[VML_SCN_FIELD_MAX]; /* field name as the file prints it, no ':' */
     enum vml_cmp cmp;              /* comparison */
-    uint64_t value;                /* bytes for VML_UNIT_BYTES, else as written */
+    uint64_t value;                /* bytes for VML_UNIT_BYTES, ns for VML_UNIT_NS, else as
+                                    * written */
     enum vml_unit unit;            /* how value was written */
 };
 

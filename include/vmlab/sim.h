@@ -57,6 +57,12 @@ struct vml_sim_config {
     uint64_t readahead;          /* the most the page cache reads ahead in one window, bytes (the
                                   * disk's read_ahead_kb); 0 = VML_SIM_DEFAULT_READAHEAD */
     bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */
+    unsigned disk;               /* the disk under the files: a device preset (vml_sim_disk_find)
+                                  * when disk_set, else VML_SIM_DEFAULT_DISK (docs/latency.md) */
+    bool disk_set;
+    unsigned swapdev; /* the preset swap devices are made of (machine swapdev=), when
+                       * swapdev_set; else the disk's */
+    bool swapdev_set;
     unsigned pid_max; /* kernel.pid_max: no pid reaches it (fork and spawn fail with VML_EAGAIN);
                        * 0 = the kernel's default for nr_cpus, vml_sim_default_pid_max */
     const struct vml_thp_settings *thp; /* transparent huge pages; NULL = the kernel's
@@ -72,6 +78,13 @@ struct vml_sim_config {
 };
 
 struct vml_sim;
+
+/* Block device presets (docs/latency.md): a request's service time, seek and transfer rate.
+ * Their names: "nvme", "sata", "hdd" and "virtio" (this VM's disk, measured; the default). */
+#define VML_SIM_DEFAULT_DISK 3u /* virtio */
+/* The preset named by s (n bytes): 0 with *kind set, or VML_EINVAL. */
+int vml_sim_disk_find(const char *s, size_t n, unsigned *kind);
+const char *vml_sim_disk_name(unsigned kind); /* "?" for none */
 
 #define VML_SIM_PID_MAX_LIMIT 4194304u /* PID_MAX_LIMIT on 64-bit (include/linux/threads.h) */
 /* The kernel's pid_max at boot for a machine of nr_cpus CPUs (pid_idr_init). */
@@ -300,8 +313,9 @@ enum vml_sim_file {
     VML_SIM_VMSTAT,
     VML_SIM_BUDDYINFO,
     VML_SIM_ZONEINFO,
-    VML_SIM_FAULTS, /* vmlab's own, per process: faults and their modelled latency */
-    VML_SIM_SWAPS,  /* /proc/swaps */
+    VML_SIM_FAULTS,  /* vmlab's own, per process: faults and their modelled latency */
+    VML_SIM_LATENCY, /* vmlab's own, per process: its accesses' latency distribution */
+    VML_SIM_SWAPS,   /* /proc/swaps */
     VML_SIM_NR_FILES,
 };
 
@@ -321,6 +335,9 @@ int vml_sim_rollup(const struct vml_sim *sim, int pid, struct vml_smaps_counts *
 int vml_sim_smaps_sum(const struct vml_sim *sim, int pid, struct vml_smaps_counts *out);
 void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *out);
 void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out);
+
+/* The latency record of a process's accesses (`latency`: all zero before its first access). */
+int vml_sim_latency(const struct vml_sim *sim, int pid, struct vml_latency_record *out);
 
 /* Page faults a process took (min_flt, maj_flt of /proc/PID/stat) and its parent's pid. */
 int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uint64_t *maj_flt,

@@ -9,7 +9,8 @@
 
 static void help(FILE *out)
 {
-    fputs("Usage: vmlab run FILE [--on sim|linux] [--summary] [--export-proc DIR] [--check]\n\n"
+    fputs("Usage: vmlab run FILE [--on sim|linux] [--summary] [--latency] [--export-proc DIR]\n"
+          "                 [--check]\n\n"
           "Runs a scenario (see docs/scenario.md) on the simulated machine, or with --on linux on\n"
           "the real kernel, and prints what its 'show' lines ask for, in the kernel's /proc\n"
           "formats. 'expect' lines check fields; each failing one is reported on stderr as\n"
@@ -20,6 +21,9 @@ static void help(FILE *out)
           "  --summary          after the run, one line per live process: VSZ, RSS, PSS, USS\n"
           "                     (Private_Clean + Private_Dirty) and swap in kB, summed over\n"
           "                     its smaps blocks as smem does, then the totals\n"
+          "  --latency          after the run, one line per live process: its accesses' time\n"
+          "                     (p50, p90, p99, p99.9, max, in ns), its major faults and their\n"
+          "                     trend over time (show P latency, docs/latency.md)\n"
           "  --export-proc DIR  after the run, write the simulated /proc as DIR/proc/meminfo,\n"
           "                     DIR/proc/PID/smaps ... for tools such as 'smem -S DIR'\n"
           "  --check            verify the simulator's invariants after every operation\n"
@@ -63,6 +67,42 @@ static void print_summary(struct vml_sim *sim, bool blank_first)
     free(pids);
 }
 
+/* Per-process access latency (`show P latency` in one line each). */
+static void print_latency(struct vml_sim *sim, bool blank_first)
+{
+    size_t n = vml_sim_pids(sim, NULL, 0);
+    int *pids = malloc((n ? n : 1) * sizeof(*pids));
+    struct vml_latency_record *r = malloc(sizeof(*r));
+    if (!pids || !r) {
+        free(pids);
+        free(r);
+        return;
+    }
+    vml_sim_pids(sim, pids, n);
+    static const uint64_t qs[] = { 50000, 90000, 99000, 99900 };
+    printf("%s  PID Name               Accesses   p50 ns   p90 ns   p99 ns p99.9 ns   max ns "
+           "Majflt Trend\n",
+           blank_first ? "\n" : "");
+    for (size_t i = 0; i < n; i++) {
+        if (vml_sim_latency(sim, pids[i], r) != 0)
+            continue;
+        printf("%5d %-16s %10llu", pids[i], vml_sim_comm(sim, pids[i]),
+               (unsigned long long)r->count);
+        for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++)
+            printf(" %8llu", (unsigned long long)vml_latency_quantile(r, qs[k]));
+        printf(" %8llu %6llu ", (unsigned long long)r->max_ns, (unsigned long long)r->majors);
+        /* The trend line of `show P latency`. */
+        struct vml_text t = { 0 };
+        const char *line = NULL;
+        if (vml_proc_format_latency(r, &t) == 0 && t.s && (line = strstr(t.s, "Trend:\t")))
+            fwrite(line + 7, 1, strcspn(line + 7, "\n"), stdout);
+        vml_text_free(&t);
+        putchar('\n');
+    }
+    free(r);
+    free(pids);
+}
+
 int cli_load_scenario(const char *file, struct vml_scenario **s)
 {
     struct vml_diag d = { 0 };
@@ -78,7 +118,7 @@ static int run(int argc, char **argv)
 {
     const char *file = NULL, *export_dir = NULL;
     unsigned flags = 0;
-    bool summary = false, on_linux = false;
+    bool summary = false, latency = false, on_linux = false;
     for (int i = 1; i < argc; i++) {
         const char *v;
         int m = cli_opt(argc, argv, &i, "--export-proc", &v);
@@ -101,6 +141,8 @@ static int run(int argc, char **argv)
             flags |= VML_RUN_CHECK;
         } else if (strcmp(argv[i], "--summary") == 0) {
             summary = true;
+        } else if (strcmp(argv[i], "--latency") == 0) {
+            latency = true;
         } else if (argv[i][0] == '-' && argv[i][1] != 0) {
             return cli_error(EXIT_USAGE, "run: unknown option '%s' (see vmlab help run)", argv[i]);
         } else if (file) {
@@ -115,6 +157,9 @@ static int run(int argc, char **argv)
     if (on_linux && (summary || export_dir || (flags & VML_RUN_CHECK)))
         return cli_error(EXIT_USAGE, "run: --summary, --export-proc and --check are for the "
                                      "simulator; on linux, the real /proc is the truth");
+    if (on_linux && latency)
+        return cli_error(EXIT_USAGE, "run: --latency is the simulator's model of every access; "
+                                     "on linux, show P faults times the accesses that fault");
     struct vml_scenario *s;
     int r = cli_load_scenario(file, &s);
     if (r)
@@ -150,6 +195,8 @@ static int run(int argc, char **argv)
                 res.skipped, res.expects);
     if (r == 0 && summary)
         print_summary(sim, out.len > 0);
+    if (r == 0 && latency)
+        print_latency(sim, out.len > 0 || summary);
     if (r == 0 && export_dir && cli_export_proc(sim, export_dir) != 0)
         rc = EXIT_FAIL;
     vml_text_free(&out);

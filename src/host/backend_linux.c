@@ -388,6 +388,9 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
                         (unsigned long long)(have >> 10),
                         have == m->readahead_bytes ? "" : " (differs)");
     }
+    if (m->given & (VML_MCFG_DISK | VML_MCFG_SWAPDEV))
+        text_printf(notes, "linux: disk and swapdev are not applied: the real disks are what they "
+                           "are (docs/latency.md measures this VM's)\n");
     if (m->given & VML_MCFG_SWAP)
         text_printf(notes, "linux: swap=%llu asked: swap is whatever the machine has\n",
                     (unsigned long long)m->swap_bytes);
@@ -962,6 +965,12 @@ static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         r.note = "measured: the faults of touch and replay accesses, each timed; faults of "
                  "other operations (populate, mlock, read) are counted, not timed";
         return vml_proc_format_faults(&r, out);
+    }
+    if (f == VML_PROCFILE_LATENCY) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "latency is the simulator's model of every access; the linux backend times only "
+                 "the accesses that fault (show P faults)");
+        return VML_EINVAL;
     }
     if (f == VML_PROCFILE_NUMASTAT) {
         snprintf(msg, VML_BACKEND_MSG,

@@ -14,7 +14,9 @@
  * per-page migration cost (1.47 M x 20 ns + 0.28 M x 20 ns + 140,610 x 1.5 us = 246 ms).
  * A bare-metal machine's faults are cheaper (its page-table updates trap to no hypervisor);
  * the ratios that the examples show (a compaction stall against a 4 KiB fault) are what the
- * model is for. Device I/O is not modelled yet: a major fault costs what a minor one does.
+ * model is for. A major fault also waits for its read from the disk (sim->disk, blockdev.c:
+ * device presets; disk_io.c: one request per readahead window), as does a read(2) that misses
+ * the page cache (docs/latency.md).
  */
 #ifndef VMLAB_MM_COST_H
 #define VMLAB_MM_COST_H
@@ -26,5 +28,10 @@
 #define COST_COMPACT_SCAN_NS 20u   /* one pfn looked at by either compaction scanner */
 #define COST_MIGRATE_PAGE_NS 1500u /* migrating one 4 KiB page (unmap, copy, remap, free) */
 #define COST_RECLAIM_SCAN_NS 300u  /* reclaim looking at one page (isolate, rmap, put back) */
+/* An access that does not fault costs its translation's cycles (the MMU model's, hw/mmu.c) at
+ * this clock: the CPU models have no frequency; 3 GHz is the class of the Skylake to Sapphire
+ * Rapids servers they describe. Used by `show P latency` only: such accesses do not move the
+ * clock. */
+#define COST_CYCLES_PER_NS 3u
 
 #endif

@@ -252,8 +252,11 @@ static int filemap_fault(struct vml_sim *sim, struct sim_task *t, const struct v
     *retry = false;
     if (!ra)
         return cache_get(sim, f, idx, node, pfn, major);
-    if (cache_lookup(f, idx, pfn))
-        return ra_mmap_async(sim, f, ra, v->flags, idx, node, retry);
+    if (cache_lookup(f, idx, pfn)) {
+        int r = ra_mmap_async(sim, f, ra, v->flags, idx, node, retry);
+        disk_wait_page(sim, f, idx); /* lock_folio_maybe_drop_mmap: a page still being read */
+        return r;
+    }
     *major = true;
     *retry = true;
     int r = ra_mmap_sync(sim, f, ra, v->flags, v->pgoff, v->pgoff + vma_pages(v), idx, node);
@@ -313,10 +316,13 @@ static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint
     struct vml_pt_leaf leaf;
     int r;
     if (!write) {
-        /* do_read_fault: the window first; the fault proper only if it did not map va. */
+        /* do_read_fault: the window first; the fault proper only if it did not map va. The
+         * page at va may still be being read (disk_io.c): the fault waits for it. */
         fault_around(sim, mm, v, f, va, shared_writable);
-        if (vml_pt_lookup(mm->pt, va, &leaf) == 0)
+        if (vml_pt_lookup(mm->pt, va, &leaf) == 0) {
+            disk_wait_page(sim, f, idx);
             return 0;
+        }
         if ((r = filemap_fault(sim, t, v, f, idx, &pfn, major, &retry)) != 0)
             return r;
         if (retry) {
@@ -434,6 +440,7 @@ static void fault_done(struct vml_sim *sim, struct sim_task *t, uint64_t va, uin
         t->lat.stalls++;
         t->lat.stall_ns += sim->compact_ns;
     }
+    t->lat.io_ns += sim->io_ns;
     sim->now_ns = ns > UINT64_MAX - sim->now_ns ? UINT64_MAX : sim->now_ns + ns;
 }
 
@@ -459,7 +466,7 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
                     bool *major)
 {
     sim->work_ns = COST_FAULT_NS;
-    sim->compact_ns = sim->reclaim_ns = 0;
+    sim->compact_ns = sim->reclaim_ns = sim->io_ns = 0;
     sim->compacted = false;
     /* The pages this fault may take: a THP and its tables, or a readahead window. */
     int r = reclaim_point(sim, task_node(sim, t), fault_need(sim, t->mm, va));
@@ -467,7 +474,7 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
         r = handle_mm_fault_locked(sim, t, va, access, major);
     if (r == 0)
         fault_done(sim, t, va & PAGE_MASK, sim->work_ns);
-    sim->work_ns = sim->compact_ns = sim->reclaim_ns = 0;
+    sim->work_ns = sim->compact_ns = sim->reclaim_ns = sim->io_ns = 0;
     sim->compacted = false;
     return r;
 }

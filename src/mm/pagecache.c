@@ -16,7 +16,8 @@
  * pages are written back; fsync and msync write back (the dirtiness goes), but the simulated
  * disk keeps no data, and nothing drops a page from a live file's cache: files are created
  * sparse (as `file create` does with ftruncate on the real kernel), so every miss here is a
- * hole and nothing is ever read.
+ * hole and nothing is ever read. The time a miss takes is another matter: disk_io.c charges
+ * each window's read from sim->disk as if the blocks held data (docs/latency.md).
  */
 #include "mm/sim_internal.h"
 
@@ -170,6 +171,7 @@ int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned 
      * zero-filled: no pgpgin, see above); shmem_fault allocates without. */
     if (!f->shmem)
         *major = true;
+    disk_read_pages(sim, f, index, index + 1, 1, true); /* the time it takes (disk_io.c) */
     return 0;
 }
 
@@ -446,6 +448,8 @@ static int file_io_call(struct vml_sim *sim, struct sim_task *t, struct sim_file
                     r = ra_async(sim, f, ra, head, hidx, last - hidx, node);
             }
         }
+        if (r == 0 && !write)
+            disk_wait_page(sim, f, idx); /* filemap_update_page: a page still being read */
         if (r == 0)
             r = cache_get(sim, f, idx, node, &pfn, &major);
         if (r)
@@ -460,6 +464,15 @@ static int file_io_call(struct vml_sim *sim, struct sim_task *t, struct sim_file
     if (write && end > f->size)
         f->size = end;
     return 0;
+}
+
+/* The calls waited for the disk (disk_io.c): the clock moves on by their time, as it does by a
+ * fault's (fault.c: fault_done). */
+static void file_io_done(struct vml_sim *sim)
+{
+    uint64_t ns = sim->work_ns;
+    sim->now_ns = ns > UINT64_MAX - sim->now_ns ? UINT64_MAX : sim->now_ns + ns;
+    sim->work_ns = sim->io_ns = 0;
 }
 
 /* open(2), then read(2)s or write(2)s of chunk bytes each (the last may be shorter) over
@@ -478,16 +491,18 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
         return sr;
     struct sim_ra ra;
     ra_init(&ra);
+    int r = 0;
+    sim->work_ns = sim->io_ns = 0;
     for (uint64_t o = off; o - off < len;) {
         uint64_t n = len - (o - off) < chunk ? len - (o - off) : chunk;
-        int r = file_io_call(sim, t, f, &ra, o, n, write);
-        if (r)
-            return r;
+        if ((r = file_io_call(sim, t, f, &ra, o, n, write)) != 0)
+            break;
         if (!write && o + n >= f->size)
             break; /* end of file: read(2) returns 0 */
         o += n;
     }
-    return 0;
+    file_io_done(sim);
+    return r;
 }
 
 int vml_sim_file_read(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len)

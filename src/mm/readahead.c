@@ -14,8 +14,8 @@
  *                (get_init_ra_size); a read after cached pages grows with what it follows
  *
  * Only pages not yet cached are read, never past the end of the file; pages a window finds
- * cached are skipped and not marked. A simulated file's misses are holes (pagecache.c), so
- * readahead fills the cache with zeroed pages and reads nothing from disk, as ext4 does.
+ * cached are skipped and not marked. Each window the page cache adds is read from the disk
+ * (sim->disk) as one request, waited for by a synchronous window's caller (disk_io.c).
  *
  * Folio sizes (page_cache_ra_order): a synchronous window is read in single pages; each async
  * window in folios four times larger than the last (ra->order += 2), up to PMD size, each
@@ -70,6 +70,25 @@ void ras_destroy(struct vml_sim *sim)
     sim->nr_ras = sim->cap_ras = 0;
 }
 
+/* A window's pages as the page cache adds them: the span and the count that read_pages submits
+ * (disk_read_pages) when the readahead call ends. */
+static void ra_io_note(struct vml_sim *sim, uint64_t index, uint64_t nr)
+{
+    if (sim->ra_io.nr == 0 || index < sim->ra_io.first)
+        sim->ra_io.first = index;
+    if (sim->ra_io.nr == 0 || index + nr > sim->ra_io.end)
+        sim->ra_io.end = index + nr;
+    sim->ra_io.nr += nr;
+}
+
+/* The readahead call ends: its window goes to the disk, waited for when sync. */
+static int ra_io_submit(struct vml_sim *sim, struct sim_file *f, int r, bool sync)
+{
+    disk_read_pages(sim, f, sim->ra_io.first, sim->ra_io.end, sim->ra_io.nr, sync);
+    sim->ra_io.nr = 0;
+    return r;
+}
+
 /* do_page_cache_ra -> page_cache_ra_unbounded: reads the pages of [index, index + nr) that are
  * not cached, each a folio of its own (order 0), up to the end of the file, marking the one at
  * nr - lookahead when this read adds it. Running out of memory ends readahead quietly (the
@@ -95,6 +114,7 @@ static int ra_read(struct vml_sim *sim, struct sim_file *f, uint64_t index, uint
             return 0;
         if (r)
             return r;
+        ra_io_note(sim, idx, 1);
         if (i == mark)
             sim_frame(sim, pfn)->flags |= PGF_READAHEAD;
     }
@@ -149,6 +169,7 @@ static int ra_order(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, 
             return 0;
         if (r)
             return r;
+        ra_io_note(sim, index, nr);
         if (index == (mark & ~(nr - 1))) /* ra_alloc_folio */
             sim_frame(sim, head)->flags |= PGF_READAHEAD;
         index += nr;
@@ -205,8 +226,8 @@ static int ra_submit_async(struct vml_sim *sim, struct sim_file *f, struct sim_r
     return ra_order(sim, f, ra, node);
 }
 
-int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t index,
-            uint64_t req, unsigned node)
+static int ra_sync_window(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra,
+                          uint64_t index, uint64_t req, unsigned node)
 {
     uint64_t max = ra_pages(sim);
     if (max == 0) /* no readahead: the page asked for, alone (force_page_cache_ra) */
@@ -244,8 +265,15 @@ int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t
     return ra_submit(sim, f, ra, node);
 }
 
-int ra_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t pfn,
-             uint64_t index, uint64_t req, unsigned node)
+int ra_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t index,
+            uint64_t req, unsigned node)
+{
+    sim->ra_io.nr = 0;
+    return ra_io_submit(sim, f, ra_sync_window(sim, f, ra, index, req, node), true);
+}
+
+static int ra_async_window(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t pfn,
+                           uint64_t index, uint64_t req, unsigned node)
 {
     uint64_t max = ra_pages(sim);
     if (max == 0)
@@ -279,8 +307,16 @@ int ra_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_
     return ra_submit_async(sim, f, ra, max, node);
 }
 
-int ra_mmap_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,
-                 uint64_t vma_pgoff, uint64_t vma_end, uint64_t index, unsigned node)
+int ra_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t pfn,
+             uint64_t index, uint64_t req, unsigned node)
+{
+    sim->ra_io.nr = 0;
+    return ra_io_submit(sim, f, ra_async_window(sim, f, ra, pfn, index, req, node), false);
+}
+
+static int ra_mmap_window(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra,
+                          uint64_t vm_flags, uint64_t vma_pgoff, uint64_t vma_end, uint64_t index,
+                          unsigned node)
 {
     uint64_t max = ra_pages(sim);
     if (vm_flags & VM_HUGEPAGE) {
@@ -315,6 +351,14 @@ int ra_mmap_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uin
     ra->size = max;
     ra->async_size = max / 4;
     return ra_submit(sim, f, ra, node);
+}
+
+int ra_mmap_sync(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,
+                 uint64_t vma_pgoff, uint64_t vma_end, uint64_t index, unsigned node)
+{
+    sim->ra_io.nr = 0;
+    int r = ra_mmap_window(sim, f, ra, vm_flags, vma_pgoff, vma_end, index, node);
+    return ra_io_submit(sim, f, r, true);
 }
 
 int ra_mmap_async(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, uint64_t vm_flags,

@@ -40,6 +40,14 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
                      (unsigned long long)cfg->readahead);
         return VML_EINVAL;
     }
+    if ((cfg->disk_set && cfg->disk >= BDEV_NR_KINDS) ||
+        (cfg->swapdev_set && cfg->swapdev >= BDEV_NR_KINDS)) {
+        if (diag)
+            snprintf(diag->msg, sizeof(diag->msg), "%s=%u: no such device preset",
+                     cfg->disk_set && cfg->disk >= BDEV_NR_KINDS ? "disk" : "swapdev",
+                     cfg->disk_set && cfg->disk >= BDEV_NR_KINDS ? cfg->disk : cfg->swapdev);
+        return VML_EINVAL;
+    }
     if (cfg->paging != 4 && cfg->paging != 5) {
         if (diag)
             snprintf(diag->msg, sizeof(diag->msg), "paging=%u: use 4 or 5", cfg->paging);
@@ -81,6 +89,7 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     else
         vml_vm_sysctl_defaults(&sim->vm);
     sim->cfg.vm = NULL; /* the settings live in sim->vm */
+    bdev_init(&sim->disk, cfg->disk_set ? (enum bdev_kind)cfg->disk : BDEV_VIRTIO);
     sim->pid_max = cfg->pid_max ? cfg->pid_max : vml_sim_default_pid_max(cfg->nr_cpus);
     sim->next_pid = FIRST_PID;
     sim->next_ino = 1000;
@@ -116,9 +125,11 @@ void vml_sim_destroy(struct vml_sim *sim)
 {
     if (!sim)
         return;
-    for (size_t i = 0; i < sim->nr_tasks; i++)
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
         if (sim->tasks[i].mm)
             mm_destroy(sim, sim->tasks[i].mm);
+        free(sim->tasks[i].acc);
+    }
     khugepaged_destroy(sim);
     free(sim->tasks);
     files_destroy(sim);
@@ -447,6 +458,14 @@ int vml_sim_fault(struct vml_sim *sim, int pid, uint64_t va, enum vml_access acc
     return 0;
 }
 
+/* The task's latency record, made at its first access (VML_EHOST). */
+static int task_access(struct sim_task *t)
+{
+    if (!t->acc && !(t->acc = calloc(1, sizeof(*t->acc))))
+        return VML_EHOST;
+    return 0;
+}
+
 int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
                   enum vml_access access, struct vml_sim_access *res)
 {
@@ -460,9 +479,16 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
     if (r)
         return r;
     struct vml_cpu *cpu = sim->cpus[c];
+    struct sim_task *t = sim_task(sim, pid);
+    if ((r = task_access(t)) != 0)
+        return r;
     for (uint64_t va = start; va < end; va += stride) {
         struct vml_xlate x;
         res->accesses++;
+        /* The access's time for `show P latency`: its faults' (the fault record's growth),
+         * or its translation's when it did not fault. */
+        uint64_t at = sim->now_ns, fault_ns = t->lat.total_ns, majors = res->major,
+                 faults = t->lat.timed;
         /* A resolved fault retries the access, as the faulting instruction does; a second
          * fault at the same address means the handler did not make progress (a bug). */
         for (int tries = 0; vml_mmu_translate(cpu, va, access, true, &x) != 0; tries++) {
@@ -474,6 +500,11 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
             if (res->killed)
                 return 0;
         }
+        bool faulted = t->lat.timed != faults;
+        vml_latency_add(t->acc, at,
+                        faulted ? t->lat.total_ns - fault_ns
+                                : (x.cycles + COST_CYCLES_PER_NS - 1) / COST_CYCLES_PER_NS,
+                        res->major != majors);
         if (va + stride < va)
             break;
     }

@@ -5,6 +5,7 @@
 #define VMLAB_MM_SIM_INTERNAL_H
 
 #include "hw/phys.h"
+#include "mm/blockdev.h"
 #include "mm/vma.h"
 #include "mm/watermark.h"
 #include "util/radix.h"
@@ -94,6 +95,13 @@ struct node_stats {
     uint64_t mlock;       /* NR_MLOCK */
 };
 
+/* An asynchronous read of file pages [start, end) that completes at done_at (disk_io.c): its
+ * folios are not uptodate before (PG_uptodate is set at the read's end_io). */
+struct file_inflight {
+    uint64_t start, end, done_at;
+};
+#define SIM_FILE_INFLIGHT 4 /* a file's asynchronous reads remembered at once */
+
 /* A simulated file (inode) and its page cache. */
 struct sim_file {
     char name[64];
@@ -114,6 +122,7 @@ struct sim_file {
     bool d_cached, i_cached, d_referenced, d_on_lru, i_on_list;
     unsigned slab_node;
     struct sim_file *d_prev, *d_next, *i_prev, *i_next;
+    struct file_inflight inflight[SIM_FILE_INFLIGHT]; /* its reads in flight (disk_io.c) */
 };
 
 /* A zone's compaction state (struct zone's compact_* fields). */
@@ -193,7 +202,9 @@ struct sim_task {
     struct sim_mm *mm;
     int cpu; /* CPU it runs on, -1 none */
     uint64_t min_flt, maj_flt;
-    struct vml_fault_record lat; /* its faults' simulated time (cost.h): `show P faults` */
+    struct vml_fault_record lat;    /* its faults' simulated time (cost.h): `show P faults` */
+    struct vml_latency_record *acc; /* its accesses' time, `show P latency`: made at the first
+                                     * access, freed with the machine (sim.c: task_access) */
 };
 
 /* A timer on the simulated clock (clock.c): fn runs when the clock reaches when; it returns 0
@@ -344,6 +355,11 @@ struct vml_sim {
     uint64_t kswapd_work_ns; /* the current kswapd batch's time */
     struct swap_wb *swap_wb; /* swap writes in flight, in submission order */
     size_t nr_swap_wb, cap_swap_wb;
+    struct bdev disk; /* the disk under the files (machine disk=): page-cache reads */
+    uint64_t io_ns;   /* the part of work_ns spent waiting for the disk (sim_charge_io) */
+    struct {
+        uint64_t first, end, nr; /* the pages the readahead call under way added (readahead.c) */
+    } ra_io;
 };
 
 /* ---- the clock (clock.c) ---- */
@@ -427,11 +443,6 @@ int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
 void free_swap_cache(struct vml_sim *sim, uint64_t pfn);
 
 /* ---- reclaim (vmscan.c) ---- */
-/* The instant the current operation has reached: the clock plus the work done so far. */
-static inline uint64_t sim_time(const struct vml_sim *sim)
-{
-    return sim->now_ns + sim->work_ns;
-}
 /* A node's watermarks, the sums of its zones' (pages). */
 void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, uint64_t *low,
                      uint64_t *high);
@@ -466,6 +477,22 @@ bool try_to_unmap(struct vml_sim *sim, uint64_t head);
 static inline void sim_charge(struct vml_sim *sim, uint64_t ns)
 {
     sim->work_ns += ns;
+}
+/* The instant the current operation has reached: it began at the clock's reading and has
+ * worked work_ns since (the clock moves on when it ends). */
+static inline uint64_t sim_op_now(const struct vml_sim *sim)
+{
+    return sim->now_ns + sim->work_ns;
+}
+/* The current operation waits for a device completion at done_at (bdev_submit's answer): its
+ * time reaches done_at, the wait counted in io_ns. Nothing when done_at has passed. */
+static inline void sim_charge_io(struct vml_sim *sim, uint64_t done_at)
+{
+    uint64_t at = sim_op_now(sim);
+    if (done_at > at) {
+        sim->work_ns += done_at - at;
+        sim->io_ns += done_at - at;
+    }
 }
 
 /* ---- compaction (compaction.c) and migration (migrate.c) ---- */
@@ -739,6 +766,17 @@ int file_create_anon_shm(struct vml_sim *sim, uint64_t size, struct sim_file **o
  * enum vml_huge_size + 1). */
 int file_create_hugetlb(struct vml_sim *sim, unsigned hstate, uint64_t size, struct sim_file **out);
 void files_destroy(struct vml_sim *sim);
+
+/* ---- reading file pages from the disk (disk_io.c) ---- */
+/* The pages [first, end) of a regular file were just added to its cache by a miss or a
+ * readahead window, nr of them new (the rest were cached): they are read from sim->disk as one
+ * request at the byte position of first. sync: the current operation waits for it (a miss);
+ * else it is in flight and the pages are uptodate when it completes (asynchronous readahead). */
+void disk_read_pages(struct vml_sim *sim, struct sim_file *f, uint64_t first, uint64_t end,
+                     uint64_t nr, bool sync);
+/* A cached page the current operation uses: if an asynchronous read still brings it in, the
+ * operation waits for its completion (folio_wait_locked in filemap_fault and filemap_read). */
+void disk_wait_page(struct vml_sim *sim, struct sim_file *f, uint64_t index);
 
 /* ---- readahead (readahead.c) ---- */
 /* struct file_ra_state, in pages: the window [start, start + size), its last async_size pages

@@ -23,11 +23,31 @@ static int show_faults(const struct sim_task *t, struct vml_text *out)
     return vml_proc_format_faults(&r, out);
 }
 
+/* `latency`: vmlab's own per-process distribution of its accesses' time (proc/latency.c):
+ * every access of touch, a fault's time for one that faulted, else its translation's. */
+static int show_latency(const struct sim_task *t, struct vml_text *out)
+{
+    static const struct vml_latency_record none;
+    return vml_proc_format_latency(t->acc ? t->acc : &none, out);
+}
+
+int vml_sim_latency(const struct vml_sim *sim, int pid, struct vml_latency_record *out)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    if (t->acc)
+        *out = *t->acc;
+    else
+        memset(out, 0, sizeof(*out));
+    return 0;
+}
+
 const char *vml_sim_file_name(enum vml_sim_file f)
 {
     static const char *names[VML_SIM_NR_FILES] = {
-        "maps",    "smaps",  "smaps_rollup", "status",   "statm",  "numa_maps",
-        "meminfo", "vmstat", "buddyinfo",    "zoneinfo", "faults", "swaps",
+        "maps",   "smaps",     "smaps_rollup", "status", "statm",   "numa_maps", "meminfo",
+        "vmstat", "buddyinfo", "zoneinfo",     "faults", "latency", "swaps",
     };
     return (unsigned)f < VML_SIM_NR_FILES ? names[f] : NULL;
 }
@@ -733,6 +753,7 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
     }
     case VML_SIM_STATUS: return show_status(sim, t, out);
     case VML_SIM_FAULTS: return show_faults(t, out);
+    case VML_SIM_LATENCY: return show_latency(t, out);
     case VML_SIM_STATM: return show_statm(mm, out);
     default: return VML_EINVAL;
     }

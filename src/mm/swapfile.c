@@ -365,7 +365,9 @@ bool vm_swap_full(const struct vml_sim *sim)
 int vml_sim_swapon(struct vml_sim *sim, const char *path, uint64_t bytes, int prio, bool prio_set,
                    struct vml_diag *diag)
 {
-    return swap_on(sim, path, bytes, false, prio, prio_set, BDEV_NVME, diag);
+    /* The areas sit on the swapdev= preset, else on the files' disk. */
+    unsigned kind = sim->cfg.swapdev_set ? sim->cfg.swapdev : (unsigned)sim->disk.kind;
+    return swap_on(sim, path, bytes, false, prio, prio_set, kind, diag);
 }
 
 int swaps_show(const struct vml_sim *sim, struct vml_text *out)

@@ -47,9 +47,9 @@ int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
             return r;
         }
         page_put(sim, pfn); /* the swap cache's reference keeps it */
-        uint64_t done = bdev_submit(swap_bdev(sim, entry), sim_time(sim), false,
-                                    swp_offset(entry) * PAGE_SIZE, PAGE_SIZE);
-        sim_charge(sim, COST_ALLOC_PAGE_NS + (done - sim_time(sim)));
+        sim_charge(sim, COST_ALLOC_PAGE_NS);
+        sim_charge_io(sim, bdev_submit(swap_bdev(sim, entry), sim_op_now(sim), false,
+                                       swp_offset(entry) * PAGE_SIZE, PAGE_SIZE));
         sim->events[VML_VMSTAT_pswpin]++;
         *major = true;
         fresh = true;

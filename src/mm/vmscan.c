@@ -114,7 +114,7 @@ void swap_writeback_complete(struct vml_sim *sim)
     size_t k = 0;
     for (size_t i = 0; i < sim->nr_swap_wb; i++) {
         struct swap_wb w = sim->swap_wb[i];
-        if (w.done > sim_time(sim)) {
+        if (w.done > sim_op_now(sim)) {
             sim->swap_wb[k++] = w;
             continue;
         }
@@ -255,7 +255,8 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
     struct bdev *d = swap_bdev(sim, f->priv);
-    uint64_t done = bdev_submit(d, sim_time(sim), true, swp_offset(f->priv) * PAGE_SIZE, PAGE_SIZE);
+    uint64_t done =
+        bdev_submit_queued(d, sim_op_now(sim), true, swp_offset(f->priv) * PAGE_SIZE, PAGE_SIZE);
     int r = swap_wb_push(sim, pfn, done);
     if (r)
         return r;
@@ -730,7 +731,7 @@ static void wakeup_kswapd(struct vml_sim *sim, unsigned node)
     if (k->awake || k->failures >= 16)
         return;
     k->awake = true;
-    sim_timer_arm(sim, &k->timer, sim_time(sim));
+    sim_timer_arm(sim, &k->timer, sim_op_now(sim));
 }
 
 /* Runs the kswapd batches due by now (another CPU ran them while the task worked). */
@@ -738,7 +739,7 @@ static void kswapd_catch_up(struct vml_sim *sim)
 {
     for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
         struct kswapd *k = &sim->kswapd[n];
-        while (k->timer.armed && k->timer.when <= sim_time(sim)) {
+        while (k->timer.armed && k->timer.when <= sim_op_now(sim)) {
             kswapd_run(sim, n);
             if (sim->nr_swap_wb)
                 swap_writeback_complete(sim);
@@ -753,8 +754,8 @@ static void wait_swap_writeback(struct vml_sim *sim)
     for (size_t i = 0; i < sim->nr_swap_wb; i++)
         if (sim->swap_wb[i].done < soonest)
             soonest = sim->swap_wb[i].done;
-    if (soonest != UINT64_MAX && soonest > sim_time(sim))
-        sim_charge(sim, soonest - sim_time(sim));
+    if (soonest != UINT64_MAX && soonest > sim_op_now(sim))
+        sim_charge(sim, soonest - sim_op_now(sim));
     swap_writeback_complete(sim);
 }
 

@@ -31,6 +31,7 @@ void vml_fault_record_merge(struct vml_fault_record *a, const struct vml_fault_r
     a->total_ns += b->total_ns;
     a->stalls += b->stalls;
     a->stall_ns += b->stall_ns;
+    a->io_ns += b->io_ns;
     for (unsigned k = 0; k < VML_FAULT_LAT_BUCKETS; k++)
         a->hist[k] += b->hist[k];
 }
@@ -61,8 +62,9 @@ int vml_proc_format_faults(const struct vml_fault_record *r, struct vml_text *ou
                 (unsigned long long)(r->timed ? r->total_ns / r->timed : 0),
                 (unsigned long long)r->max_ns, (unsigned long long)r->max_addr);
     if (r->has_stalls)
-        text_printf(out, "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\n",
-                    (unsigned long long)r->stalls, (unsigned long long)r->stall_ns);
+        text_printf(out, "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\nIO_wait_ns:\t%llu\n",
+                    (unsigned long long)r->stalls, (unsigned long long)r->stall_ns,
+                    (unsigned long long)r->io_ns);
     text_printf(out, "Latency histogram:\n");
     for (unsigned b = 0; b < VML_FAULT_LAT_BUCKETS; b++) {
         if (!r->hist[b])

@@ -71,6 +71,10 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     cfg.no_pt_reclaim = m->no_pt_reclaim;
     cfg.readahead = m->readahead_bytes;
     cfg.no_readahead = m->readahead_bytes == 0;
+    cfg.disk = m->disk;
+    cfg.disk_set = true;
+    cfg.swapdev = m->given & VML_MCFG_SWAPDEV ? m->swapdev : m->disk;
+    cfg.swapdev_set = (m->given & VML_MCFG_SWAPDEV) != 0;
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
         cfg.nr_hugepages[i] = m->hugepages[i];
     b->nr_cpus = m->nr_cpus;
@@ -380,6 +384,7 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         [VML_PROCFILE_STATM] = VML_SIM_STATM,
         [VML_PROCFILE_NUMA_MAPS] = VML_SIM_NUMA_MAPS,
         [VML_PROCFILE_FAULTS] = VML_SIM_FAULTS,
+        [VML_PROCFILE_LATENCY] = VML_SIM_LATENCY,
         [VML_PROCFILE_MEMINFO] = VML_SIM_MEMINFO,
         [VML_PROCFILE_VMSTAT] = VML_SIM_VMSTAT,
         [VML_PROCFILE_BUDDYINFO] = VML_SIM_BUDDYINFO,

@@ -105,6 +105,7 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_STATM] = "statm",
     [VML_PROCFILE_NUMA_MAPS] = "numa_maps",
     [VML_PROCFILE_FAULTS] = "faults",
+    [VML_PROCFILE_LATENCY] = "latency",
     [VML_PROCFILE_MEMINFO] = "meminfo",
     [VML_PROCFILE_VMSTAT] = "vmstat",
     [VML_PROCFILE_BUDDYINFO] = "buddyinfo",
@@ -115,7 +116,7 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
 
 static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
 
-#define PER_PROCESS_FILES "maps, smaps, smaps_rollup, status, statm, numa_maps or faults"
+#define PER_PROCESS_FILES "maps, smaps, smaps_rollup, status, statm, numa_maps, faults or latency"
 #define SYSTEM_FILES      "meminfo, vmstat, buddyinfo, zoneinfo or numastat"
 
 const char *vml_op_kind_name(enum vml_op_kind kind)
@@ -516,7 +517,7 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 #define MACHINE_KEYS                                                                               \
     "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, swap, zero_page, hugepages, pt_reclaim, " \
-    "readahead"
+    "readahead, disk, swapdev"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -604,12 +605,21 @@ static int machine_thp(struct parser *p, struct vml_machine_cfg *m, struct word 
     return 0;
 }
 
+/* disk= and swapdev=: a device preset's name (docs/latency.md). */
+static int machine_disk(struct parser *p, struct word val, const char *key, unsigned *out)
+{
+    if (vml_sim_disk_find(val.s, val.n, out) != 0)
+        return fail(p, val.col, "%s=%.*s: unknown device (use nvme, sata, hdd or virtio)", key,
+                    Q(val));
+    return 0;
+}
+
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
-    static const char *const keys[] = { "ram",       "nodes",     "cpu",        "paging",
-                                        "cpus",      "seed",      "thp",        "swap",
-                                        "zero_page", "hugepages", "pt_reclaim", "readahead" };
+    static const char *const keys[] = { "ram",        "nodes",     "cpu",  "paging",    "cpus",
+                                        "seed",       "thp",       "swap", "zero_page", "hugepages",
+                                        "pt_reclaim", "readahead", "disk", "swapdev" };
     const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
     if (is(key, "thp") || (key.n >= 4 && memcmp(key.s, "thp.", 4) == 0))
         return machine_thp(p, m, key, val);
@@ -670,6 +680,8 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
                         "0 turns readahead off)",
                         Q(val));
         return 0;
+    case VML_MCFG_DISK: return machine_disk(p, val, "disk", &m->disk);
+    case VML_MCFG_SWAPDEV: return machine_disk(p, val, "swapdev", &m->swapdev);
     default:
         if ((r = size_word(p, val, "swap", &m->swap_bytes)))
             return r;
@@ -921,7 +933,20 @@ static int parse_field(struct parser *p, struct word w, char *out)
     return 0;
 }
 
-#define UNITS "B, K or kB, M, G, T (binary), or pages"
+#define UNITS "B, K or kB, M, G, T (binary), pages, or ns, us, ms, s"
+
+/* A duration unit word: its nanoseconds, or 0. */
+static uint64_t time_unit(struct word u)
+{
+    static const struct {
+        const char *name;
+        uint64_t ns;
+    } units[] = { { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 } };
+    for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++)
+        if (is(u, units[k].name))
+            return units[k].ns;
+    return 0;
+}
 
 /* VALUE [UNIT] at word i: a bare number, a size with a suffix, or a number and a unit word. */
 static int parse_value(struct parser *p, struct vml_op_expect *x, unsigned i)
@@ -946,7 +971,17 @@ static int parse_value(struct parser *p, struct vml_op_expect *x, unsigned i)
         x->unit = VML_UNIT_PAGES;
         return no_more(p, i + 2, VML_OP_EXPECT);
     }
-    uint64_t mult;
+    uint64_t mult = time_unit(u);
+    if (mult) { /* a duration: latency and faults' _ns lines */
+        if (x->unit != VML_UNIT_NONE)
+            return fail(p, u.col, "value '%.*s' already has a unit; remove '%.*s'", Q(v), Q(u));
+        if (x->value > UINT64_MAX / mult)
+            return fail(p, v.col, "value %.*s %.*s is too large (the limit is 2^64-1 ns)", Q(v),
+                        Q(u));
+        x->value *= mult;
+        x->unit = VML_UNIT_NS;
+        return no_more(p, i + 2, VML_OP_EXPECT);
+    }
     char ubuf[8] = "1";
     bool letters = u.n > 0 && u.n <= 3;
     for (size_t k = 0; k < u.n && letters; k++)
@@ -1573,6 +1608,7 @@ static void defaults(struct vml_machine_cfg *m)
     memset(m, 0, sizeof(*m));
     m->ram_bytes = VML_SCN_DEFAULT_RAM;
     m->readahead_bytes = VML_SIM_DEFAULT_READAHEAD;
+    m->disk = m->swapdev = VML_SIM_DEFAULT_DISK;
     m->nr_nodes = 1;
     m->paging_levels = 4;
     m->nr_cpus = 1;

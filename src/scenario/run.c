@@ -687,8 +687,9 @@ static int op_show(struct run *r)
     int err = file_text(r, r->op->u.show.file, map, &t, &pid);
     if (err == 0) {
         char path[64];
-        if (r->op->u.show.file == VML_PROCFILE_FAULTS) /* vmlab's own, not a kernel file */
-            snprintf(path, sizeof(path), "faults of %d", pid);
+        if (r->op->u.show.file == VML_PROCFILE_FAULTS ||
+            r->op->u.show.file == VML_PROCFILE_LATENCY) /* vmlab's own, not kernel files */
+            snprintf(path, sizeof(path), "%s of %d", vml_procfile_name(r->op->u.show.file), pid);
         else if (pid)
             snprintf(path, sizeof(path), "/proc/%d/%s", pid, vml_procfile_name(r->op->u.show.file));
         else
@@ -759,6 +760,16 @@ static int find_field(const char *text, size_t len, enum vml_procfile f, const c
 static bool counts_pages(enum vml_procfile f, const char *field)
 {
     return f == VML_PROCFILE_STATM || (f == VML_PROCFILE_VMSTAT && strncmp(field, "nr_", 3) == 0);
+}
+
+/* Whether a field is printed in nanoseconds: every time of `latency`, the _ns lines of
+ * `faults`. */
+static bool time_field(enum vml_procfile f, const char *field)
+{
+    size_t n = strlen(field);
+    return (f == VML_PROCFILE_LATENCY && strcmp(field, "Accesses") != 0 &&
+            strcmp(field, "Major_faults") != 0) ||
+           (f == VML_PROCFILE_FAULTS && n > 3 && strcmp(field + n - 3, "_ns") == 0);
 }
 
 static void fmt_value(char *buf, size_t n, uint64_t v, bool kb, const char *unit)
@@ -948,6 +959,8 @@ static int op_expect(struct run *r)
         }
         return text_status(r->report);
     }
+    if (x->file == VML_PROCFILE_LATENCY && r->b->sim(r->b->ctx) == NULL)
+        return expect_skipped(r, "the latency distribution is modelled by the simulator only");
     /* The latency lines of `faults` are the simulator's model: no kernel has them. */
     if (x->file == VML_PROCFILE_FAULTS && r->b->sim(r->b->ctx) == NULL &&
         strncmp(x->field, "Faults", 6) != 0)
@@ -995,7 +1008,13 @@ static int op_expect(struct run *r)
     /* Bring both sides to one unit: the field's, or bytes when a size is compared. */
     int64_t lhs = val, rhs = (int64_t)x->value;
     const char *unit = NULL;
-    if (x->unit != VML_UNIT_NONE) {
+    if (x->unit == VML_UNIT_NS) {
+        if (!time_field(x->file, x->field))
+            return run_error(r, VML_EINVAL, 0,
+                             "%s is not a time: compare it with a plain number or a size",
+                             x->field);
+        unit = "ns";
+    } else if (x->unit != VML_UNIT_NONE) {
         uint64_t scale = kb ? 1024 : counts_pages(x->file, x->field) ? PAGE : 0;
         if (!scale)
             return run_error(r, VML_EINVAL, 0,
@@ -1015,7 +1034,10 @@ static int op_expect(struct run *r)
         } else {
             fmt_value(want, sizeof(want), x->value, x->unit == VML_UNIT_NONE && kb, unit);
         }
-        const char *gunit = kb ? NULL : counts_pages(x->file, x->field) && unit ? "pages" : NULL;
+        const char *gunit = x->unit == VML_UNIT_NS                    ? "ns"
+                            : kb                                      ? NULL
+                            : counts_pages(x->file, x->field) && unit ? "pages"
+                                                                      : NULL;
         char own[160] = "";
         if (based) {
             char raw[48];
