@@ -35,6 +35,14 @@ int host_setting_write(const char *path, const char *value, char *was, bool *cha
  * death puts nothing back and its /proc status is a plain process's. */
 void host_settings_child(void);
 
+/* Registers undo, an action beyond the files (host/pressure.c: remove a memory cgroup, switch
+ * swap files off): it runs in the signal handler before the files are put back, so it makes
+ * async-signal-safe calls only, and in host_settings_restore, first. Takes the machine-wide
+ * lock (waiting for another run as host_setting_write does) and installs the handlers; holds
+ * them until host_settings_restore. One undo at a time: a second call replaces the first.
+ * 0, or an errno. */
+int host_settings_undo(void (*undo)(void));
+
 /* Writes every journalled file back, newest first, forgets them and takes the signal handlers
  * away. Returns how many could not be written back; the first one's path, value and errno go to
  * what (at least SETTING_PATH_MAX + SETTING_VALUE_MAX + 64 bytes) when it is not NULL. */

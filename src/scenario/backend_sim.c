@@ -170,8 +170,34 @@ static int sb_mprotect(void *ctx, int pid, uint64_t addr, uint64_t len, unsigned
 
 static int sb_madvise(void *ctx, int pid, uint64_t addr, uint64_t len, int advice, char *msg)
 {
-    (void)msg;
+    if (advice == VML_MADV_COLD || advice == VML_MADV_PAGEOUT) {
+        /* The LRU lists and swap they act on are being written (issue 15): until then, the
+         * Linux backend alone runs them. */
+        snprintf(msg, VML_BACKEND_MSG,
+                 "madvise %s is not simulated yet (it needs the LRU lists and swap); run it with "
+                 "--on linux",
+                 advice == VML_MADV_COLD ? "cold" : "pageout");
+        return VML_EINVAL;
+    }
     return vml_sim_madvise(((struct simb *)ctx)->sim, pid, addr, len, advice);
+}
+
+/* swapon and swapoff: not simulated yet (issue 15's swap is being written), refused as swap= is. */
+static int sb_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+{
+    (void)ctx;
+    (void)prio;
+    snprintf(msg, VML_BACKEND_MSG,
+             "swapon %.31s %llu: swap is not simulated yet; run it with --on linux", name,
+             (unsigned long long)size);
+    return VML_EINVAL;
+}
+
+static int sb_swapoff(void *ctx, const char *name, char *msg)
+{
+    (void)ctx;
+    snprintf(msg, VML_BACKEND_MSG, "swapoff %.31s: swap is not simulated yet", name);
+    return VML_EINVAL;
 }
 
 static int sb_mlock(void *ctx, int pid, uint64_t addr, uint64_t len, bool lock, char *msg)
@@ -444,6 +470,8 @@ int vml_backend_sim(struct vml_backend *out)
         .munmap = sb_munmap,
         .mprotect = sb_mprotect,
         .madvise = sb_madvise,
+        .swapon = sb_swapon,
+        .swapoff = sb_swapoff,
         .mlock = sb_mlock,
         .brk = sb_brk,
         .touch = sb_touch,
