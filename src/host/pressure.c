@@ -39,6 +39,7 @@ static void guard(sigset_t *old)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGQUIT);
+    sigaddset(&set, SIGPIPE);
     sigprocmask(SIG_BLOCK, &set, old);
 }
 

@@ -22,7 +22,8 @@ struct entry {
 static struct entry journal[JOURNAL_MAX];
 static volatile sig_atomic_t n_journal;
 
-static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+/* SIGPIPE too: vmlab's output into a pipe whose reader has gone (| head) would end it. */
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
 #define N_CAUGHT (sizeof(caught) / sizeof(caught[0]))
 static struct sigaction previous[N_CAUGHT];
 static bool installed[N_CAUGHT];

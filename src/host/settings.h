@@ -3,8 +3,8 @@
  *
  * Every file a run writes is journalled with what it held before; host_settings_restore writes
  * those values back, newest first. So that an interrupted run leaves the machine as it found it
- * too, SIGINT, SIGTERM, SIGHUP and SIGQUIT are caught while the journal holds anything (unless
- * they were ignored): the handler restores the files with async-signal-safe calls, then the
+ * too, SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE are caught while the journal holds anything
+ * (unless they were ignored): the handler restores the files with async-signal-safe calls, then the
  * signal takes the process as it would have. SIGKILL cannot be caught: after one, the files keep
  * the run's values (the notes of the run named them). One journal per process: one run at a
  * time writes settings. Across processes, a run takes a machine-wide lock (flock on
