@@ -43,7 +43,9 @@ static void guard(sigset_t *old)
     sigprocmask(SIG_BLOCK, &set, old);
 }
 
-/* Writes text to dir/file: 0 or an errno. Async-signal-safe. */
+/* Writes text to dir/file as the shell's echo TEXT > FILE does (O_CREAT | O_TRUNC: a control
+ * file takes it as a write; in a directory that imitates one, a test reads it back): 0 or an
+ * errno. Async-signal-safe. */
 static int put(const char *dir, const char *file, const char *text)
 {
     char path[300];
@@ -53,7 +55,7 @@ static int put(const char *dir, const char *file, const char *text)
     memcpy(path, dir, a);
     path[a] = '/';
     memcpy(path + a + 1, file, b + 1);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return errno;
     ssize_t w = write(fd, text, n);
@@ -180,13 +182,20 @@ static int write_limit(uint64_t limit)
 int memcg_create(uint64_t limit, char *msg)
 {
     char mounts[16384];
+    struct memcg_mount mnt;
     if (slurp("/proc/self/mounts", mounts, sizeof(mounts)) < 0 ||
-        memcg_find(mounts, "", &cg_mount) != 0) {
+        memcg_find(mounts, "", &mnt) != 0) {
         snprintf(msg, PRESSURE_MSG,
                  "no memory cgroup controller is mounted (cgroup v1 memory "
                  "or v2 with memory in cgroup.controllers)");
         return ENOENT;
     }
+    return memcg_create_in(&mnt, limit, msg);
+}
+
+int memcg_create_in(const struct memcg_mount *mnt, uint64_t limit, char *msg)
+{
+    cg_mount = *mnt;
     int e = host_settings_undo(host_pressure_undo);
     if (e) {
         snprintf(msg, PRESSURE_MSG, "cannot take the kernel settings lock: %s", strerror(e));

@@ -46,6 +46,9 @@ int memcg_budget(const struct vml_machine_cfg *m, uint64_t *bytes, char *msg);
  * registers the undo with the settings journal. 0, or an errno with msg (root needed). */
 int memcg_create(uint64_t limit, char *msg);
 
+/* The same under a given controller mount (a test's imitation of one). */
+int memcg_create_in(const struct memcg_mount *mnt, uint64_t limit, char *msg);
+
 /* Whether the run has a cgroup. */
 bool memcg_active(void);
 
