@@ -326,6 +326,8 @@ static void apply_thp(const struct vml_machine_cfg *m, struct vml_text *notes)
 static int apply_pressure(const struct vml_machine_cfg *m, struct vml_text *notes, char *msg)
 {
     char others[160];
+    if (geteuid() == 0) /* a run killed by SIGKILL must not block every later one */
+        pressure_reap_stale(notes);
     unsigned foreign = swap_foreign(others, sizeof(others));
     if (m->memcg) {
         uint64_t budget = 0;

@@ -4,8 +4,10 @@
 #include "host/pressure.h"
 
 #include "host/settings.h"
+#include "util/text.h"
 #include "vmlab/run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -304,6 +306,53 @@ static bool ours(const char *path)
         if (swaps[i].used && strcmp(swaps[i].path, path) == 0)
             return true;
     return false;
+}
+
+/* The pid in a name vmlab gave (vmlab-swap-PID-NAME, vmlab-PID) after prefix, or 0. */
+static long owner_pid(const char *base, const char *prefix)
+{
+    size_t k = strlen(prefix);
+    if (strncmp(base, prefix, k) != 0)
+        return 0;
+    char *end;
+    long pid = strtol(base + k, &end, 10);
+    return pid > 0 && (*end == 0 || *end == '-') ? pid : 0;
+}
+
+/* What a run killed by SIGKILL left (its undo never ran): swap files of a vmlab whose process is
+ * gone are switched off and removed, and so are its empty cgroups; each is reported in notes. A
+ * live run's are left alone. */
+void pressure_reap_stale(struct vml_text *notes)
+{
+    char buf[4096];
+    if (slurp("/proc/swaps", buf, sizeof(buf)) > 0) {
+        for (const char *line = strchr(buf, '\n'); line && line[1]; line = strchr(line, '\n')) {
+            char path[256];
+            line++;
+            if (sscanf(line, "%255s", path) != 1)
+                continue;
+            const char *base = strrchr(path, '/');
+            long pid = owner_pid(base ? base + 1 : path, "vmlab-swap-");
+            if (pid && kill((pid_t)pid, 0) != 0 && errno == ESRCH && swapoff(path) == 0 &&
+                unlink(path) == 0)
+                text_printf(notes, "linux: removed %s, left on by vmlab %ld (killed)\n", path, pid);
+        }
+    }
+    char mounts[16384];
+    struct memcg_mount m;
+    if (slurp("/proc/self/mounts", mounts, sizeof(mounts)) < 0 || memcg_find(mounts, "", &m))
+        return;
+    DIR *d = opendir(m.dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        long pid = owner_pid(e->d_name, "vmlab-");
+        char path[sizeof(m.dir) + sizeof(e->d_name) + 1];
+        snprintf(path, sizeof(path), "%s/%s", m.dir, e->d_name);
+        if (pid && kill((pid_t)pid, 0) != 0 && errno == ESRCH && rmdir(path) == 0)
+            text_printf(notes, "linux: removed the cgroup %s, left by vmlab %ld (killed)\n", path,
+                        pid);
+    }
+    if (d)
+        closedir(d);
 }
 
 unsigned swap_foreign(char *list, size_t n)

@@ -68,6 +68,10 @@ int memcg_account_agent(uint64_t bytes);
  * vm.swappiness itself: nothing to write. 0, or an errno with msg. */
 int memcg_swappiness(unsigned value, char *msg);
 
+/* Removes what a vmlab run killed by SIGKILL left behind (its swap files, on; its empty
+ * cgroups): only those whose vmlab process is gone. Each is reported in notes. */
+void pressure_reap_stale(struct vml_text *notes);
+
 /* The swap areas enabled now that are not the run's, as "path, path" in list (n bytes); how
  * many. */
 unsigned swap_foreign(char *list, size_t n);

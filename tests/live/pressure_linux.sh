@@ -12,6 +12,8 @@
 #     __setup_per_zone_wmarks with min_free_kbytes 1024) plus the agent's own memory; SIGTERM
 #     then leaves no cgroup, no swap area and no swap file behind.
 #  4. A run that fails leaves nothing behind either.
+#  5. After SIGKILL (which cannot be caught) the next run as root removes what the dead run left
+#     (its swap file, on, and its cgroup) and says so.
 # Skips (77), naming the reason: not root, no memory cgroup controller, swap already on (the
 # comparison would be invalid), a $TMPDIR that cannot hold a swap file.
 set -u
@@ -130,4 +132,22 @@ a touch buf[0:8M] write
 SCN
 "$bin" run --on linux "$tmp/d.vml" >/dev/null 2>"$tmp/err" && bad "touching beyond the mapping ran"
 [ -z "$(left_behind '*')" ] || bad "left behind after a failed run: $(left_behind '*')"
+
+# 5. SIGKILL cannot be caught: the swap file and cgroup stay until the next run as root, which
+#    removes those of a vmlab that is gone (and says so), then runs.
+"$bin" run --on linux "$tmp/c.vml" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do
+  grep -q "vmlab-swap-$pid-" /proc/swaps && [ -s "$cgroot/vmlab-$pid/cgroup.procs" ] && break
+  sleep 0.1
+done
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+for _ in $(seq 50); do [ -s "$cgroot/vmlab-$pid/cgroup.procs" ] || break; sleep 0.1; done
+[ -n "$(left_behind "$pid")" ] || bad "SIGKILL: nothing left behind to test the clean-up with"
+out=$("$bin" run --on linux "$tmp/a.vml" 2>"$tmp/err") || bad "the run after SIGKILL failed: $(cat "$tmp/err")"
+printf '%s\n' "$out" | grep -q "linux: removed $swapdir/vmlab-swap-$pid-machine, left on by vmlab $pid" ||
+  bad "the next run did not report removing the swap file: $out"
+printf '%s\n' "$out" | grep -q "linux: removed the cgroup $cgroot/vmlab-$pid, left by vmlab $pid" ||
+  bad "the next run did not report removing the cgroup: $out"
+[ -z "$(left_behind '*')" ] || bad "left behind after the clean-up: $(left_behind '*')"
 exit $fail
