@@ -137,7 +137,8 @@ static long majflt(void)
 
 static void reread(char *p, unsigned long n, int random, const char *tag)
 {
-    long m0 = majflt(), i0 = vs("pswpin"), c0 = mi("SwapCached");
+    long m0 = majflt(), i0 = vs("pswpin"), c0 = mi("SwapCached"), z0 = vs("swpin_zero");
+    long ra0 = vs("swap_ra"), rh0 = vs("swap_ra_hit");
     volatile char s = 0;
     for (unsigned long i = 0; i < n; i++) {
         /* random: i times an odd number, mod n (a power of two), is a permutation of 0..n-1 */
@@ -145,10 +146,10 @@ static void reread(char *p, unsigned long n, int random, const char *tag)
         s += p[k * PG];
     }
     (void)s;
-    printf("%s re-read %lu pages: majflt %+ld pswpin %+ld SwapCached %+ld kB; smaps Rss %ld Swap "
-           "%ld kB\n",
-           tag, n, majflt() - m0, vs("pswpin") - i0, mi("SwapCached") - c0, smaps(p, "Rss"),
-           smaps(p, "Swap"));
+    printf("%s re-read %lu pages: majflt %+ld pswpin %+ld swpin_zero %+ld swap_ra %+ld "
+           "swap_ra_hit %+ld SwapCached %+ld kB; smaps Rss %ld Swap %ld kB\n",
+           tag, n, majflt() - m0, vs("pswpin") - i0, vs("swpin_zero") - z0, vs("swap_ra") - ra0,
+           vs("swap_ra_hit") - rh0, mi("SwapCached") - c0, smaps(p, "Rss"), smaps(p, "Swap"));
 }
 
 static void pageout(unsigned long n)
@@ -159,13 +160,13 @@ static void pageout(unsigned long n)
     for (unsigned long i = 0; i < n; i++)
         p[i * PG] = (char)(fill ? (i | 1) : 0);
     long o0 = vs("pswpout"), c0 = mi("SwapCached"), sf0 = mi("SwapFree"),
-         r0 = field("/proc/self/status", "VmRSS");
+         r0 = field("/proc/self/status", "VmRSS"), z0 = vs("swpout_zero");
     int r = madvise(p, n * PG, MADV_PAGEOUT);
-    printf("pageout %lu pages: ret %d; pswpout %+ld; SwapFree %+ld kB; SwapCached %+ld kB; "
-           "smaps Rss %ld Swap %ld kB; VmSwap %ld kB; VmRSS %+ld kB\n",
-           n, r, vs("pswpout") - o0, mi("SwapFree") - sf0, mi("SwapCached") - c0, smaps(p, "Rss"),
-           smaps(p, "Swap"), field("/proc/self/status", "VmSwap"),
-           field("/proc/self/status", "VmRSS") - r0);
+    printf("pageout %lu pages: ret %d; pswpout %+ld swpout_zero %+ld; SwapFree %+ld kB; SwapCached "
+           "%+ld kB; smaps Rss %ld Swap %ld kB; VmSwap %ld kB; VmRSS %+ld kB\n",
+           n, r, vs("pswpout") - o0, vs("swpout_zero") - z0, mi("SwapFree") - sf0,
+           mi("SwapCached") - c0, smaps(p, "Rss"), smaps(p, "Swap"),
+           field("/proc/self/status", "VmSwap"), field("/proc/self/status", "VmRSS") - r0);
     sleep(1);
     printf("1 s later: SwapCached %+ld kB\n", mi("SwapCached") - c0);
     reread(p, n, 0, "sequential");
