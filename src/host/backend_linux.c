@@ -351,10 +351,8 @@ static int apply_pressure(const struct vml_machine_cfg *m, struct vml_text *note
     }
     if (m->swap_bytes) {
         int e = swap_add("", m->swap_bytes, -1, msg);
-        if (e)
-            return e == EPERM                        ? VML_EINVAL
-                   : sys_error(e, msg) == VML_ENOMEM ? VML_ENOMEM
-                                                     : VML_EINVAL;
+        if (e) /* msg says why */
+            return e == ENOMEM ? VML_ENOMEM : VML_EINVAL;
         text_printf(notes, "linux: swap=%lluK: a temporary swap file, on for the run\n",
                     (unsigned long long)(m->swap_bytes >> 10));
     } else if (m->given & VML_MCFG_SWAP) {

@@ -14,6 +14,7 @@
 #  4. A run that fails leaves nothing behind either.
 #  5. After SIGKILL (which cannot be caught) the next run as root removes what the dead run left
 #     (its swap file, on, and its cgroup) and says so.
+#  6. What cannot be had is refused with the reason: a swap file on tmpfs, root's work as nobody.
 # Skips (77), naming the reason: not root, no memory cgroup controller, swap already on (the
 # comparison would be invalid), a $TMPDIR that cannot hold a swap file.
 set -u
@@ -150,4 +151,29 @@ printf '%s\n' "$out" | grep -q "linux: removed $swapdir/vmlab-swap-$pid-machine,
 printf '%s\n' "$out" | grep -q "linux: removed the cgroup $cgroot/vmlab-$pid, left by vmlab $pid" ||
   bad "the next run did not report removing the cgroup: $out"
 [ -z "$(left_behind '*')" ] || bad "left behind after the clean-up: $(left_behind '*')"
+
+# 6. Refusals, each naming its reason: a $TMPDIR on tmpfs; as nobody, the cgroup and the swap file.
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+  out=$(TMPDIR=/dev/shm "$bin" run --on linux "$tmp/b.vml" 2>&1) && bad "swapon on tmpfs ran"
+  case "$out" in
+    *"/dev/shm is on tmpfs, which cannot hold a swap file"*) ;;
+    *) bad "swapon on tmpfs: $out" ;;
+  esac
+fi
+if command -v setpriv >/dev/null; then
+  chmod 755 "$tmp"; chmod 644 "$tmp"/*.vml
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" run --on linux "$tmp/a.vml" 2>&1) &&
+    bad "a confined run as nobody ran"
+  case "$out" in
+    *"cannot create the memory cgroup "*": Permission denied (run as root)"*) ;;
+    *) bad "memcg as nobody: $out" ;;
+  esac
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" run --on linux "$tmp/b.vml" 2>&1) &&
+    bad "swapon as nobody ran"
+  case "$out" in
+    *"swapon failed: a swap file needs root"*) ;;
+    *) bad "swapon as nobody: $out" ;;
+  esac
+fi
+[ -z "$(left_behind '*')" ] || bad "left behind after the refusals: $(left_behind '*')"
 exit $fail
