@@ -1072,9 +1072,9 @@ static int parse_set(struct parser *p, struct vml_op *op)
 }
 
 /* swapon NAME SIZE [prio=N] and swapoff NAME: a swap area by a name of the scenario's, on from
- * its swapon to its swapoff (or the end). The size holds the header page and at least 9 more
- * (SWAP_CLUSTER_MAX-ish: sys_swapon refuses a file of fewer than 10 pages, "Swap area shorter
- * than signature indicates" aside); prio is what swapon(2) takes with SWAP_FLAG_PREFER. */
+ * its swapon to its swapoff (or the end). The size is at least 10 pages, the header page among
+ * them: mkswap's minimum (MIN_GOODPAGES), which the kernel's read_swap_header would take
+ * smaller; prio is what swapon(2) takes with SWAP_FLAG_PREFER (0..SWAP_FLAG_PRIO_MASK). */
 static int parse_swap(struct parser *p, struct vml_op *op)
 {
     const struct lex_line *l = p->l;
