@@ -72,6 +72,12 @@ struct vml_backend {
     int (*set)(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg);
     int (*thp_text)(void *ctx, struct vml_text *out, char *msg);
     int (*thp_disable)(void *ctx, int pid, bool on, char *msg);
+    /* Swap areas (swapon NAME SIZE [prio=N], swapoff NAME): swapon makes a swap area of size
+     * bytes called name and enables it with priority prio (-1: the kernel's choice, as swapon(2)
+     * without SWAP_FLAG_PREFER); swapoff disables it, bringing its pages back, and removes it.
+     * NULL: the backend has no swap. */
+    int (*swapon)(void *ctx, const char *name, uint64_t size, int prio, char *msg);
+    int (*swapoff)(void *ctx, const char *name, char *msg);
     /* Lets ns nanoseconds pass (wait DURATION): the simulator runs the kernel work due by then
      * (vml_sim_advance), the Linux backend sleeps while the kernel's own threads work. The
      * executor also calls it with 0 after every operation, so that work an operation made due

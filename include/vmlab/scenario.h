@@ -49,6 +49,12 @@
 #define VML_MCFG_READAHEAD  (1u << 11)
 #define VML_MCFG_DISK       (1u << 12)
 #define VML_MCFG_SWAPDEV    (1u << 13)
+/* memcg=on|off: not an entry of the machine keys' table (a bit of its own, far from theirs). */
+#define VML_MCFG_MEMCG (1u << 24)
+
+/* swapon statements a scenario may have enabled at once (the kernel allows MAX_SWAPFILES, 32 less
+ * what its configuration reserves; vmlab keeps to fewer). */
+#define VML_SCN_SWAP_MAX 16
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -67,11 +73,14 @@ struct vml_machine_cfg {
                                   * (kernels that forbid the zero page); false */
     bool no_pt_reclaim;          /* pt_reclaim=off: MADV_DONTNEED keeps the PTE tables it empties
                                   * (kernels without CONFIG_PT_RECLAIM); false */
-    uint64_t readahead_bytes;    /* readahead=SIZE: the most the page cache reads ahead at once
-                                  * (the disk's read_ahead_kb), a multiple of 4K, 0 = none; 128K */
-    unsigned disk;               /* disk=NAME: the files' disk, a device preset (vml_sim_disk_find);
-                                  * VML_SIM_DEFAULT_DISK */
-    unsigned swapdev;            /* swapdev=NAME: the preset swap devices are made of; the disk's */
+    bool memcg; /* the Linux backend confines the scenario's processes to a memory cgroup sized as
+                 * the simulated machine leaves to user pages (docs/pressure.md): memcg=on|off;
+                 * without memcg=, on when the scenario has swap (swap= above 0, or a swapon) */
+    uint64_t readahead_bytes; /* readahead=SIZE: the most the page cache reads ahead at once
+                               * (the disk's read_ahead_kb), a multiple of 4K, 0 = none; 128K */
+    unsigned disk;            /* disk=NAME: the files' disk, a device preset (vml_sim_disk_find);
+                               * VML_SIM_DEFAULT_DISK */
+    unsigned swapdev;         /* swapdev=NAME: the preset swap devices are made of; the disk's */
     uint64_t hugepages[VML_NR_HUGE_SIZES]; /* hugepages=2M:N,1G:N: hugetlb pool sizes, by
                                             * enum vml_huge_size; 0 */
     unsigned hugepages_given;              /* bit (1 << size): that size was written */
@@ -106,6 +115,8 @@ enum vml_op_kind {
     VML_OP_WAIT,        /* wait DURATION: u.wait; proc is "" */
     VML_OP_FSYNC,       /* P fsync FILE: u.range (name only), name is the file */
     VML_OP_MSYNC,       /* P msync MAP[RANGE]: u.range */
+    VML_OP_SWAPON,      /* swapon NAME SIZE [prio=N]: u.swap; proc is "" */
+    VML_OP_SWAPOFF,     /* swapoff NAME: u.swap (name only); proc is "" */
     VML_OP_NR_KINDS,
 };
 
@@ -129,6 +140,8 @@ enum vml_advice {
     VML_ADV_HUGEPAGE,     /* MADV_HUGEPAGE */
     VML_ADV_NOHUGEPAGE,   /* MADV_NOHUGEPAGE */
     VML_ADV_COLLAPSE,     /* MADV_COLLAPSE */
+    VML_ADV_COLD,         /* MADV_COLD: deactivate (madvise_cold_or_pageout_pte_range) */
+    VML_ADV_PAGEOUT,      /* MADV_PAGEOUT: reclaim now (reclaim_pages) */
     VML_NR_ADVICE,
 };
 
@@ -295,6 +308,11 @@ struct vml_op {
         struct {
             uint64_t ns; /* how long, in nanoseconds */
         } wait;          /* WAIT */
+        struct {
+            char name[VML_SCN_NAME_MAX]; /* the swap area's name in the scenario */
+            uint64_t size;               /* SWAPON: bytes, a multiple of 4 KiB, >= 40 KiB */
+            int prio;                    /* SWAPON: prio=N, 0..32767; -1 = the kernel's choice */
+        } swap;                          /* SWAPON, SWAPOFF */
     } u;
 };
 

@@ -112,6 +112,11 @@ int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
 int vml_sim_swapon(struct vml_sim *sim, const char *path, uint64_t bytes, int prio, bool prio_set,
                    struct vml_diag *diag);
 
+/* swapoff(2): every page of the area comes back into memory (try_to_unuse) and the area goes.
+ * VML_EINVAL (not a swap area), VML_ENOMEM (memory ran out: the area stays on); diag says
+ * which. */
+int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag);
+
 /* ---- settings ---------------------------------------------------------------------------- */
 
 /* The THP settings in force. */
@@ -185,6 +190,8 @@ int vml_sim_status_of(const struct vml_sim *sim, int pid, struct vml_sim_death *
 #define VML_MADV_HUGEPAGE   14 /* VM_HUGEPAGE: THP under enabled=madvise (madvise_vma_behavior) */
 #define VML_MADV_NOHUGEPAGE 15 /* VM_NOHUGEPAGE: never THP */
 #define VML_MADV_COLLAPSE   25 /* synchronous collapse into THPs (madvise_collapse) */
+#define VML_MADV_COLD       20 /* deactivate the range's pages (madvise_cold) */
+#define VML_MADV_PAGEOUT    21 /* reclaim the range's pages now (madvise_pageout) */
 
 /* mmap(2). file is a simulated file's id (vml_sim_file_create) or -1 with MAP_ANONYMOUS;
  * off is the file offset (page aligned). The address is stored in *addr.

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* memfd_create, MAP_FIXED_NOREPLACE, MAP_POPULATE */
 
 #include "host/agent.h"
+#include "host/pressure.h"
 #include "host/settings.h"
 #include "host/thp_kernel.h"
 #include "util/grow.h"
@@ -319,6 +320,48 @@ static void apply_thp(const struct vml_machine_cfg *m, struct vml_text *notes)
     }
 }
 
+/* A pressure scenario (docs/pressure.md): its processes confined to a memory cgroup as big as
+ * what the simulated machine leaves to user pages, and swap= as a temporary swap file. What
+ * cannot be had is an error, not a note: without them the run would measure another machine. */
+static int apply_pressure(const struct vml_machine_cfg *m, struct vml_text *notes, char *msg)
+{
+    char others[160];
+    if (geteuid() == 0) /* a run killed by SIGKILL must not block every later one */
+        pressure_reap_stale(notes);
+    unsigned foreign = swap_foreign(others, sizeof(others));
+    if (m->memcg) {
+        uint64_t budget = 0;
+        int e = memcg_budget(m, &budget, msg);
+        if (e)
+            return e;
+        if (foreign) {
+            snprintf(msg, VML_BACKEND_MSG,
+                     "memcg: the machine has swap of its own (%.60s), which the confined processes "
+                     "would use: swapoff it first, or run with memcg=off",
+                     others);
+            return VML_EINVAL;
+        }
+        if ((e = memcg_create(budget, msg)) != 0)
+            return e == ENOENT ? VML_ENOENT : VML_EINVAL;
+        text_printf(notes,
+                    "linux: memcg: the processes run in a memory cgroup limited to %llu kB (what "
+                    "ram=%lluM leaves to user pages: its MemAvailable) plus each agent's own "
+                    "memory\n",
+                    (unsigned long long)(budget >> 10), (unsigned long long)(m->ram_bytes >> 20));
+    }
+    if (m->swap_bytes) {
+        int e = swap_add("", m->swap_bytes, -1, msg);
+        if (e) /* msg says why */
+            return e == ENOMEM ? VML_ENOMEM : VML_EINVAL;
+        text_printf(notes, "linux: swap=%lluK: a temporary swap file, on for the run\n",
+                    (unsigned long long)(m->swap_bytes >> 10));
+    } else if (m->given & VML_MCFG_SWAP) {
+        text_printf(notes, "linux: swap=0 asked, the machine has %s%s\n",
+                    foreign ? others : "no swap", foreign ? " (differs)" : "");
+    }
+    return 0;
+}
+
 static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes,
                     unsigned *col, char *msg)
 {
@@ -391,12 +434,10 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     if (m->given & (VML_MCFG_DISK | VML_MCFG_SWAPDEV))
         text_printf(notes, "linux: disk and swapdev are not applied: the real disks are what they "
                            "are (docs/latency.md measures this VM's)\n");
-    if (m->given & VML_MCFG_SWAP)
-        text_printf(notes, "linux: swap=%llu asked: swap is whatever the machine has\n",
-                    (unsigned long long)m->swap_bytes);
     if (m->given & VML_MCFG_HUGEPAGES)
         apply_pools(b, m, notes);
-    return text_status(notes);
+    int r = apply_pressure(m, notes, msg);
+    return r ? r : text_status(notes);
 }
 
 static void lb_destroy(void *ctx)
@@ -457,6 +498,17 @@ static int capture_own(struct agent *a, char *msg)
     return 0;
 }
 
+/* A new agent's own memory (its runtime, charged as it made it resident: the cgroup's charge
+ * since before it was made) is added to the cgroup's limit: the simulated processes have none. */
+static int account_agent(uint64_t before, char *msg)
+{
+    uint64_t now = memcg_usage();
+    int e = memcg_active() ? memcg_account_agent(now > before ? now - before : 0) : 0;
+    if (e)
+        snprintf(msg, VML_BACKEND_MSG, "cannot raise the memory cgroup's limit: %s", strerror(e));
+    return e ? VML_EINVAL : 0;
+}
+
 static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
 {
     struct linb *b = ctx;
@@ -464,6 +516,7 @@ static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
         return sys_error(errno, msg);
     fflush(NULL); /* nothing buffered may be written twice */
+    uint64_t charged = memcg_usage();
     pid_t p = fork();
     if (p < 0) {
         int e = errno;
@@ -474,6 +527,8 @@ static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
     if (p == 0) {
         close(sv[0]);
         host_settings_child();
+        if (memcg_enter() != 0) /* before it touches memory: every page it makes is charged */
+            _exit(127);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         prctl(PR_SET_NAME, name, 0, 0, 0);
         agent_main(sv[1], true);
@@ -489,8 +544,14 @@ static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
         return VML_EHOST;
     }
     int r = await_hello(sv[0], &hello, msg);
+    if (r && memcg_active())
+        snprintf(msg, VML_BACKEND_MSG,
+                 "a new agent process did not start (or could not join "
+                 "the memory cgroup)");
     a->setup = hello.setup;
     snprintf(a->why, sizeof(a->why), "%s", hello.why);
+    if (r == 0)
+        r = account_agent(charged, msg);
     return r ? r : capture_own(a, msg);
 }
 
@@ -501,6 +562,7 @@ static int lb_fork(void *ctx, int pid, const char *child_name, int *child, char 
     snprintf(q.name, sizeof(q.name), "%s", child_name);
     struct agent_rep p;
     int fd = -1;
+    uint64_t charged = memcg_usage();
     int r = call(agent_of(b, pid), &q, &p, &fd, msg);
     if (r)
         return r;
@@ -524,7 +586,7 @@ static int lb_fork(void *ctx, int pid, const char *child_name, int *child, char 
     a->used_brk = used_brk;
     snprintf(a->why, sizeof(a->why), "%s", why);
     struct agent_rep hello;
-    if ((r = await_hello(fd, &hello, msg)) != 0)
+    if ((r = await_hello(fd, &hello, msg)) != 0 || (r = account_agent(charged, msg)) != 0)
         return r;
     /* The child's own memory is its copy of its parent's: the same runtime, made resident and
      * private before its hello as the parent's was (agent_main). Its /proc files right after
@@ -862,7 +924,26 @@ static int lb_set(void *ctx, const char *path, const char *value, struct vml_tex
     if (changed)
         text_printf(notes, "linux: %s was %s, now %s (put back when the run ends)\n", path, was,
                     value);
+    /* A v1 cgroup keeps the swappiness it was created with: it follows vm.swappiness here. */
+    if (strcmp(path, "/proc/sys/vm/swappiness") == 0 &&
+        (e = memcg_swappiness((unsigned)strtoul(value, NULL, 10), msg)) != 0)
+        return VML_EINVAL;
     return text_status(notes);
+}
+
+/* swapon NAME SIZE [prio=N] and swapoff NAME: temporary swap files (host/pressure.c). */
+static int lb_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+{
+    (void)ctx;
+    int e = swap_add(name, size, prio, msg);
+    return e == 0 ? 0 : e == ENOMEM ? VML_ENOMEM : VML_EINVAL;
+}
+
+static int lb_swapoff(void *ctx, const char *name, char *msg)
+{
+    (void)ctx;
+    int e = swap_remove(name, msg);
+    return e == 0 ? 0 : e == ENOMEM ? VML_ENOMEM : VML_EINVAL;
 }
 
 static int lb_thp_text(void *ctx, struct vml_text *out, char *msg)
@@ -1165,6 +1246,8 @@ int vml_backend_linux(struct vml_backend *out)
         .thp_text = lb_thp_text,
         .wait = lb_wait,
         .thp_disable = lb_thp_disable,
+        .swapon = lb_swapon,
+        .swapoff = lb_swapoff,
         .proc_text = lb_proc_text,
         .status_of = lb_status_of,
         .check = NULL,

@@ -22,10 +22,12 @@ struct entry {
 static struct entry journal[JOURNAL_MAX];
 static volatile sig_atomic_t n_journal;
 
-static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+/* SIGPIPE too: vmlab's output into a pipe whose reader has gone (| head) would end it. */
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
 #define N_CAUGHT (sizeof(caught) / sizeof(caught[0]))
 static struct sigaction previous[N_CAUGHT];
 static bool installed[N_CAUGHT];
+static void (*volatile undo_fn)(void); /* host_settings_undo's action, or NULL */
 
 /* The machine-wide lock a run holds while it has kernel settings changed: another vmlab run
  * that wants to change any waits until the first has put everything back, so that it reads
@@ -98,6 +100,9 @@ static int put(const char *path, const char *value, size_t len)
 static void on_signal(int sig)
 {
     int saved = errno;
+    if (undo_fn)
+        undo_fn();
+    undo_fn = NULL;
     for (sig_atomic_t i = n_journal; i-- > 0;)
         put(journal[i].path, journal[i].old, journal[i].len);
     n_journal = 0;
@@ -180,7 +185,7 @@ int host_setting_write(const char *path, const char *value, char *was, bool *cha
         return e;
     e = host_setting_read(path, was, SETTING_VALUE_MAX);
     if (e || strcmp(was, value) == 0) {
-        if (n_journal == 0)
+        if (n_journal == 0 && !undo_fn)
             lock_drop();
         return e;
     }
@@ -204,7 +209,7 @@ int host_setting_write(const char *path, const char *value, char *was, bool *cha
     e = put(path, value, strlen(value));
     if (e && k == n)
         n_journal = n; /* nothing changed: nothing to put back */
-    if (n_journal == 0) {
+    if (n_journal == 0 && !undo_fn) {
         uninstall();
         lock_drop();
     }
@@ -213,9 +218,23 @@ int host_setting_write(const char *path, const char *value, char *was, bool *cha
     return e;
 }
 
+int host_settings_undo(void (*undo)(void))
+{
+    int e = lock_take();
+    if (e)
+        return e;
+    sigset_t old;
+    block(&old);
+    undo_fn = undo;
+    install();
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return 0;
+}
+
 void host_settings_child(void)
 {
     n_journal = 0;
+    undo_fn = NULL;
     uninstall();
     if (lock_fd >= 0) { /* the parent's lock: a child's copy of the descriptor would keep it */
         close(lock_fd);
@@ -228,6 +247,9 @@ unsigned host_settings_restore(char *what, size_t n)
     sigset_t old;
     block(&old);
     unsigned failed = 0;
+    if (undo_fn)
+        undo_fn();
+    undo_fn = NULL;
     for (sig_atomic_t i = n_journal; i-- > 0;) {
         int e = put(journal[i].path, journal[i].old, journal[i].len);
         if (e && !failed++ && what)

@@ -438,7 +438,8 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
         return VML_ENOENT;
     struct sim_mm *mm = t->mm;
     if ((addr & (PAGE_SIZE - 1)) || (advice != VML_MADV_DONTNEED && advice != VML_MADV_HUGEPAGE &&
-                                     advice != VML_MADV_NOHUGEPAGE && advice != VML_MADV_COLLAPSE))
+                                     advice != VML_MADV_NOHUGEPAGE && advice != VML_MADV_COLLAPSE &&
+                                     advice != VML_MADV_COLD && advice != VML_MADV_PAGEOUT))
         return VML_EINVAL;
     len = PAGE_ALIGN(len);
     uint64_t end = addr + len;
@@ -466,6 +467,8 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
     }
     if (advice == VML_MADV_COLLAPSE)
         return thp_madvise_collapse(sim, t, addr, end);
+    if (advice == VML_MADV_COLD || advice == VML_MADV_PAGEOUT)
+        return madvise_cold_or_pageout(sim, t, addr, end, advice == VML_MADV_PAGEOUT);
     /* madvise_walk_vmas: every mapped part, ENOMEM at the end if there was a hole;
      * madvise_dontneed_free_valid_vma: locked VMAs refuse. */
     bool hole = false;

@@ -152,6 +152,7 @@ struct khugepaged_slot;
 /* A swap area (struct swap_info_struct): slot 0 holds the header, slots 1..pages usable. */
 struct swap_area {
     bool used;
+    bool writeok;         /* SWP_WRITEOK: slots may be given out (not while swapoff runs) */
     char name[128];       /* the path /proc/swaps prints */
     bool partition;       /* "partition" rather than "file" */
     int prio;             /* higher first; equal ones take turns */
@@ -453,7 +454,14 @@ int kswapd_init(struct vml_sim *sim);
  * below min the task reclaims directly (its time is charged to the operation). 0, or an
  * error from the host. */
 int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need);
+/* madvise(MADV_COLD or MADV_PAGEOUT) over [start, end) (madvise_cold_or_pageout_pte_range):
+ * each page this mm alone maps loses its referenced state; cold moves active ones to the
+ * inactive list, pageout reclaims them at once (reclaim_pages, references ignored). 0,
+ * VML_EINVAL (a locked or hugetlb VMA), VML_ENOMEM (a hole, after the rest). */
+int madvise_cold_or_pageout(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end,
+                            bool pageout);
 /* Completes the swap writes that have ended by now. */
+void swap_writeback_wait(struct vml_sim *sim, uint64_t pfn);
 void swap_writeback_complete(struct vml_sim *sim);
 /* Reclaim work's time: kswapd's own, or the current operation's. */
 void sim_charge_kernel(struct vml_sim *sim, bool kswapd, uint64_t ns);

@@ -138,6 +138,7 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
         return VML_EHOST;
     }
     a->used = true;
+    a->writeok = true;
     snprintf(a->name, sizeof(a->name), "%s", name);
     a->partition = partition;
     a->max = max;
@@ -235,7 +236,7 @@ bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
         bool found = false;
         for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
             const struct swap_area *a = &sim->swap[t];
-            if (a->used && a->inuse < a->max - 1 && (!found || a->prio > best)) {
+            if (a->used && a->writeok && a->inuse < a->max - 1 && (!found || a->prio > best)) {
                 best = a->prio;
                 found = true;
             }
@@ -245,7 +246,7 @@ bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
         for (unsigned k = 0; k < SWAP_MAX_AREAS; k++) {
             unsigned t = (sim->swap_rotor + k) % SWAP_MAX_AREAS;
             struct swap_area *a = &sim->swap[t];
-            if (!a->used || a->prio != best)
+            if (!a->used || !a->writeok || a->prio != best)
                 continue;
             uint64_t off;
             if (area_alloc(sim, a, &off)) {
@@ -391,4 +392,127 @@ int swaps_show(const struct vml_sim *sim, struct vml_text *out)
                     inuse < 10000000 ? "\t" : "", a->prio);
     }
     return text_status(out);
+}
+
+/* try_to_unuse's page-table part for one address space: every entry of area type comes back
+ * as a present page (unuse_pte: old, read-only unless the VMA is shared, the exclusive mark
+ * kept), read from the area unless the swap cache holds it. */
+struct unuse_walk {
+    unsigned type;
+    uint64_t *va;
+    size_t n, cap;
+    bool nomem;
+};
+
+static int unuse_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    struct unuse_walk *w = arg;
+    if (!pte_is_swap(leaf->entry) || swp_type(pte_to_swp_entry(leaf->entry)) != w->type)
+        return 0;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 256;
+        uint64_t *v = realloc(w->va, cap * sizeof(*v));
+        if (!v) {
+            w->nomem = true;
+            return 1;
+        }
+        w->va = v;
+        w->cap = cap;
+    }
+    w->va[w->n++] = leaf->va;
+    return 0;
+}
+
+static int unuse_mm(struct vml_sim *sim, struct sim_task *t, unsigned type)
+{
+    struct sim_mm *mm = t->mm;
+    struct unuse_walk w = { .type = type };
+    for (struct vma *v = vma_first(mm->vmas); v && !w.nomem; v = vma_next(v))
+        if (!v->file && !(v->flags & VM_HUGETLB))
+            vml_pt_for_each(mm->pt, v->start, v->end, unuse_leaf, &w);
+    int r = w.nomem ? VML_EHOST : 0;
+    for (size_t i = 0; i < w.n && r == 0; i++) {
+        struct vml_pt_leaf leaf;
+        if (vml_pt_lookup(mm->pt, w.va[i], &leaf) || !pte_is_swap(leaf.entry))
+            continue;
+        uint64_t entry = pte_to_swp_entry(leaf.entry), pfn;
+        struct vma *v = vma_find(mm->vmas, w.va[i]);
+        if (!swap_cache_lookup(sim, entry, &pfn)) {
+            /* read_swap_cache_async: a new page in the swap cache, read from the area. */
+            if ((r = reclaim_point(sim, task_node(sim, t), 1 + 4)) != 0)
+                break;
+            if ((r = page_alloc_anon(sim, task_node(sim, t), v->anon, w.va[i] >> PAGE_SHIFT,
+                                     &pfn)) != 0)
+                break;
+            if ((r = swap_cache_add(sim, pfn, entry)) != 0) {
+                page_put(sim, pfn);
+                break;
+            }
+            page_put(sim, pfn);
+            sim_charge_io(sim, bdev_submit(swap_bdev(sim, entry), sim_op_now(sim), false,
+                                           swp_offset(entry) * PAGE_SIZE, PAGE_SIZE));
+            sim->events[VML_VMSTAT_pswpin]++;
+        }
+        bool exclusive = leaf.entry & PTE_SWP_EXCLUSIVE;
+        uint64_t flags = vma_pte_flags(v, (v->flags & VM_SHARED) != 0) & ~VML_PTE_A;
+        if ((r = vml_pt_set_pte(mm->pt, w.va[i], (pfn << PAGE_SHIFT) | flags | VML_PTE_P)))
+            break;
+        struct frame *f = sim_frame(sim, pfn);
+        page_add_map(sim, mm, pfn);
+        if (exclusive)
+            f->flags |= PGF_EXCLUSIVE;
+        else
+            f->flags &= ~PGF_EXCLUSIVE;
+        mm->rss[MM_SWAPENTS]--;
+        mm->rss[MM_ANONPAGES]++;
+        if (v->flags & VM_LOCKED)
+            page_mlock(sim, pfn);
+        swap_put(sim, entry);
+    }
+    free(w.va);
+    return r;
+}
+
+int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag)
+{
+    unsigned t = 0;
+    while (t < SWAP_MAX_AREAS && !(sim->swap[t].used && strcmp(sim->swap[t].name, path) == 0))
+        t++;
+    if (t == SWAP_MAX_AREAS) {
+        diag_set(diag, 0, 0, "swapoff %s: not a swap area in use (EINVAL)", path);
+        return VML_EINVAL;
+    }
+    struct swap_area *a = &sim->swap[t];
+    /* del_from_avail_list: no slot is given out from it now; its pages leave the totals, and
+     * each slot freed from here on comes back to nr_swap_pages, so they end even. */
+    a->writeok = false;
+    sim->nr_swap_pages -= a->pages;
+    sim->total_swap_pages -= a->pages;
+    int r = 0;
+    for (size_t i = 0; i < sim->nr_tasks && r == 0; i++)
+        if (sim->tasks[i].alive && sim->tasks[i].mm)
+            r = unuse_mm(sim, &sim->tasks[i], t);
+    /* What the swap cache still holds of it: pages every entry of which came back. */
+    for (uint64_t o = 1; r == 0 && o < a->max; o++) {
+        uint64_t pfn;
+        if (!(a->map[o] & SWAP_HAS_CACHE) || !swap_cache_lookup(sim, swp_entry(t, o), &pfn))
+            continue;
+        struct frame *f = sim_frame(sim, pfn);
+        if (f->flags & PGF_SWAPWB)
+            swap_writeback_wait(sim, pfn);
+        swap_cache_del(sim, pfn);
+        page_put(sim, pfn);
+    }
+    if (r) {
+        /* reinsert_swap_info: the area stays on, with its slots counted again. */
+        a->writeok = true;
+        sim->nr_swap_pages += a->pages;
+        sim->total_swap_pages += a->pages;
+        diag_set(diag, 0, 0, "swapoff %s: %s", path,
+                 r == VML_ENOMEM ? "not enough memory to bring the pages back (ENOMEM)"
+                                 : vml_strerror(r));
+        return r;
+    }
+    area_free(a);
+    return 0;
 }

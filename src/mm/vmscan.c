@@ -268,7 +268,8 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
 
 /* shrink_folio_list for the folio at pfn, taken off the tail of its inactive list (the
  * caller put it back nowhere yet). Returns its pages freed. */
-static int shrink_folio(struct vml_sim *sim, uint64_t pfn, struct reclaim_stat *st, uint64_t *freed)
+static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references,
+                        struct reclaim_stat *st, uint64_t *freed)
 {
     struct frame *f = sim_frame(sim, pfn);
     struct sim_file *file;
@@ -283,7 +284,8 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, struct reclaim_stat *
         goto activate;
     }
     enum folio_references ref =
-        check_references(sim, pfn, file_lru, file_lru ? nr : 1, file, first);
+        ignore_references ? FOLIOREF_RECLAIM
+                          : check_references(sim, pfn, file_lru, file_lru ? nr : 1, file, first);
     if (ref == FOLIOREF_ACTIVATE)
         goto activate;
     if (ref == FOLIOREF_KEEP)
@@ -412,7 +414,7 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
         lru_del(sim, pfn);
         scanned += nr;
         uint64_t freed;
-        if (shrink_folio(sim, pfn, &st, &freed) != 0)
+        if (shrink_folio(sim, pfn, false, &st, &freed) != 0)
             break;
         st.nr_reclaimed += freed;
         /* A page-cache folio's other pages, frames of their own on the lists, went with it:
@@ -747,6 +749,15 @@ static void kswapd_catch_up(struct vml_sim *sim)
     }
 }
 
+void swap_writeback_wait(struct vml_sim *sim, uint64_t pfn)
+{
+    /* folio_wait_writeback: the operation's time reaches the write's end. */
+    for (size_t i = 0; i < sim->nr_swap_wb; i++)
+        if (sim->swap_wb[i].pfn == pfn && sim->swap_wb[i].done > sim_op_now(sim))
+            sim_charge(sim, sim->swap_wb[i].done - sim_op_now(sim));
+    swap_writeback_complete(sim);
+}
+
 /* The operation waits until the first swap write in flight ends, and completes what ended. */
 static void wait_swap_writeback(struct vml_sim *sim)
 {
@@ -794,4 +805,106 @@ int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
     if (stalled)
         sim->reclaim_ns += sim->work_ns - stall;
     return 0;
+}
+
+/* ---- madvise(MADV_COLD, MADV_PAGEOUT) -------------------------------------------------------- */
+
+struct cold_walk {
+    struct vml_sim *sim;
+    struct sim_mm *mm;
+    bool pageout;
+    uint64_t *list; /* pfns isolated for reclaim_pages */
+    size_t n, cap;
+    int err;
+};
+
+static int cold_leaf(const struct vml_pt_leaf *leaf, void *arg)
+{
+    struct cold_walk *w = arg;
+    struct vml_sim *sim = w->sim;
+    if (leaf->level != 1 || !pte_normal_page(sim, leaf->entry))
+        return 0;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    struct frame *f = sim_frame(sim, pfn);
+    /* Another mapping's page too, or a large folio (not split here): left alone. */
+    if ((f->flags & (PGF_LARGE | PGF_HUGETLB)) || folio_head(sim, pfn) != pfn || f->mapcount != 1)
+        return 0;
+    /* MADV_COLD clears the young bit (and flushes it); both clear PG_referenced. File pages
+     * pass pageout_anon_only_filter: a scenario's process may write its files. */
+    if (!w->pageout && (leaf->entry & VML_PTE_A)) {
+        vml_pt_protect(w->mm->pt, leaf->va, leaf->va + PAGE_SIZE, 0, VML_PTE_A, NULL, NULL);
+        sim_flush_range(sim, w->mm, leaf->va, leaf->va + PAGE_SIZE);
+    }
+    f->flags &= ~PGF_REFERENCED;
+    if (f->flags & PGF_ACTIVE)
+        f->flags |= PGF_WORKINGSET;
+    if (f->flags & PGF_MLOCKED)
+        return 0;
+    if (!w->pageout) {
+        /* folio_deactivate: an active folio to the inactive list's head. */
+        if (f->flags & PGF_ACTIVE) {
+            lru_del(sim, pfn);
+            f->flags &= ~PGF_ACTIVE;
+            lru_add(sim, pfn);
+            sim->events[VML_VMSTAT_pgdeactivate]++;
+        }
+        return 0;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 256;
+        uint64_t *l = realloc(w->list, cap * sizeof(*l));
+        if (!l) {
+            w->err = VML_EHOST;
+            return 1;
+        }
+        w->list = l;
+        w->cap = cap;
+    }
+    w->list[w->n++] = pfn;
+    return 0;
+}
+
+int madvise_cold_or_pageout(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end,
+                            bool pageout)
+{
+    struct sim_mm *mm = t->mm;
+    struct cold_walk w = { .sim = sim, .mm = mm, .pageout = pageout };
+    uint64_t cur = start;
+    int r = 0;
+    for (struct vma *v = vma_find_next(mm->vmas, start); v && v->start < end; v = vma_next(v)) {
+        /* can_madv_lru_vma: neither locked nor hugetlb. */
+        if (v->flags & (VM_LOCKED | VM_HUGETLB)) {
+            r = VML_EINVAL;
+            break;
+        }
+        uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
+        if (s > cur)
+            r = VML_ENOMEM; /* a hole: the rest is still advised, ENOMEM at the end */
+        vml_pt_for_each(mm->pt, s, e, cold_leaf, &w);
+        if (w.err) {
+            r = w.err;
+            break;
+        }
+        cur = e;
+    }
+    if (r == 0 && cur < end)
+        r = VML_ENOMEM;
+    /* reclaim_pages: the isolated folios through shrink_folio_list, references ignored; what
+     * stays goes back to its list. A page-cache folio's pages go together, so a later one of
+     * the list may be gone already. */
+    struct reclaim_stat st;
+    memset(&st, 0, sizeof(st));
+    for (size_t i = 0; i < w.n && r != VML_EHOST && r != VML_EINVAL; i++) {
+        uint64_t pfn = w.list[i];
+        struct frame *f = sim_frame(sim, pfn);
+        if (f->refcount <= 0 || !(f->flags & (PGF_ANON | PGF_CACHE)) || f->mapcount != 1)
+            continue;
+        lru_del(sim, pfn);
+        uint64_t freed;
+        int e = shrink_folio(sim, pfn, true, &st, &freed);
+        if (e)
+            r = e;
+    }
+    free(w.list);
+    return r;
 }

@@ -174,6 +174,24 @@ static int sb_madvise(void *ctx, int pid, uint64_t addr, uint64_t len, int advic
     return vml_sim_madvise(((struct simb *)ctx)->sim, pid, addr, len, advice);
 }
 
+static int sb_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+{
+    struct vml_diag d = { 0 };
+    int r = vml_sim_swapon(((struct simb *)ctx)->sim, name, size, prio, prio >= 0, &d);
+    if (r == VML_EINVAL)
+        snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
+    return r;
+}
+
+static int sb_swapoff(void *ctx, const char *name, char *msg)
+{
+    struct vml_diag d = { 0 };
+    int r = vml_sim_swapoff(((struct simb *)ctx)->sim, name, &d);
+    if (r == VML_EINVAL)
+        snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
+    return r;
+}
+
 static int sb_mlock(void *ctx, int pid, uint64_t addr, uint64_t len, bool lock, char *msg)
 {
     struct simb *b = ctx;
@@ -446,6 +464,8 @@ int vml_backend_sim(struct vml_backend *out)
         .munmap = sb_munmap,
         .mprotect = sb_mprotect,
         .madvise = sb_madvise,
+        .swapon = sb_swapon,
+        .swapoff = sb_swapoff,
         .mlock = sb_mlock,
         .brk = sb_brk,
         .touch = sb_touch,

@@ -430,6 +430,26 @@ static int m_wait(void *ctx, uint64_t ns, char *msg)
     return m->in->wait(m->in->ctx, ns, msg);
 }
 
+static int m_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, 0, &w);
+    int r = m->in->swapon(m->in->ctx, name, size, prio, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_swapoff(void *ctx, const char *name, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, 0, &w);
+    int r = m->in->swapoff(m->in->ctx, name, msg);
+    win_close(m, &w);
+    return r;
+}
+
 static int m_thp_disable(void *ctx, int pid, bool on, char *msg)
 {
     CTX;
@@ -507,6 +527,8 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .thp_text = in->thp_text ? m_thp_text : NULL,
         .thp_disable = in->thp_disable ? m_thp_disable : NULL,
         .wait = in->wait ? m_wait : NULL,
+        .swapon = in->swapon ? m_swapon : NULL,
+        .swapoff = in->swapoff ? m_swapoff : NULL,
         .proc_text = m_proc_text,
         .status_of = m_status_of,
         .check = in->check ? m_check : NULL,

@@ -29,6 +29,12 @@ struct parser {
     struct vml_scenario *s;
     size_t cap; /* ops allocated */
     struct names nm;
+    struct swap_name {
+        char name[VML_SCN_NAME_MAX];
+        unsigned line;         /* the swapon that enabled it */
+    } swaps[VML_SCN_SWAP_MAX]; /* the swap areas on at the line being parsed */
+    unsigned n_swaps;
+    bool had_swapon; /* a swapon statement came */
 };
 
 static const char *const usage[VML_OP_NR_KINDS] = {
@@ -37,7 +43,8 @@ static const char *const usage[VML_OP_NR_KINDS] = {
                      "[fixed|noreplace] [populate] [noreserve] [offset=SIZE] [huge=2M|1G]"),
     [VML_OP_MUNMAP] = "P munmap MAP[START:END]",
     [VML_OP_MPROTECT] = "P mprotect MAP[START:END] PROT",
-    [VML_OP_MADVISE] = "P madvise MAP[START:END] dontneed|hugepage|nohugepage|collapse",
+    [VML_OP_MADVISE] = ("P madvise MAP[START:END] "
+                        "dontneed|hugepage|nohugepage|collapse|cold|pageout"),
     [VML_OP_MLOCK] = "P mlock MAP[START:END]",
     [VML_OP_MUNLOCK] = "P munlock MAP[START:END]",
     [VML_OP_TOUCH] = "P touch MAP[START:END] read|write|exec [stride=SIZE] [count=N]",
@@ -58,6 +65,8 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_WAIT] = "wait DURATION (a number and ns, us, ms, s or m: wait 20s, wait 150ms)",
     [VML_OP_FSYNC] = "P fsync FILE",
     [VML_OP_MSYNC] = "P msync MAP[START:END]",
+    [VML_OP_SWAPON] = "swapon NAME SIZE [prio=N]",
+    [VML_OP_SWAPOFF] = "swapoff NAME",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -86,6 +95,8 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_WAIT] = "wait",
     [VML_OP_FSYNC] = "fsync",
     [VML_OP_MSYNC] = "msync",
+    [VML_OP_SWAPON] = "swapon",
+    [VML_OP_SWAPOFF] = "swapoff",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -94,8 +105,10 @@ static const char *const advice_names[VML_NR_ADVICE] = {
     [VML_ADV_HUGEPAGE] = "hugepage",
     [VML_ADV_NOHUGEPAGE] = "nohugepage",
     [VML_ADV_COLLAPSE] = "collapse",
+    [VML_ADV_COLD] = "cold",
+    [VML_ADV_PAGEOUT] = "pageout",
 };
-#define ADVICE "dontneed, hugepage, nohugepage or collapse"
+#define ADVICE "dontneed, hugepage, nohugepage, collapse, cold or pageout"
 
 static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_MAPS] = "maps",
@@ -334,8 +347,8 @@ static bool per_mapping(enum vml_procfile f)
 static bool reserved(struct word w)
 {
     /* "thp" too: show thp must not be read as a process's show. */
-    static const char *const words[] = { "machine", "proc",   "file", "cpu", "set",
-                                         "show",    "expect", "thp",  "wait" };
+    static const char *const words[] = { "machine", "proc", "file", "cpu",    "set",    "show",
+                                         "expect",  "thp",  "wait", "swapon", "swapoff" };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (is(w, words[i]))
             return true;
@@ -517,7 +530,7 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 #define MACHINE_KEYS                                                                               \
     "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, swap, zero_page, hugepages, pt_reclaim, " \
-    "readahead, disk, swapdev"
+    "readahead, disk, swapdev, memcg"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -614,6 +627,20 @@ static int machine_disk(struct parser *p, struct word val, const char *key, unsi
     return 0;
 }
 
+/* memcg=on|off: whether the Linux backend confines the processes to a memory cgroup as big as
+ * the simulated machine's user memory (docs/pressure.md); the simulator is that machine. */
+static int machine_memcg(struct parser *p, struct vml_machine_cfg *m, struct word key,
+                         struct word val)
+{
+    if (m->given & VML_MCFG_MEMCG)
+        return fail(p, key.col, "machine setting 'memcg' given twice");
+    if (!is(val, "on") && !is(val, "off"))
+        return fail(p, val.col, "memcg must be on or off, not '%.*s'", Q(val));
+    m->memcg = is(val, "on");
+    m->given |= VML_MCFG_MEMCG;
+    return 0;
+}
+
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
@@ -623,6 +650,8 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
     const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
     if (is(key, "thp") || (key.n >= 4 && memcmp(key.s, "thp.", 4) == 0))
         return machine_thp(p, m, key, val);
+    if (is(key, "memcg"))
+        return machine_memcg(p, m, key, val);
     unsigned k = 0;
     while (k < nkeys && !is(key, keys[k]))
         k++;
@@ -1078,6 +1107,64 @@ static int parse_set(struct parser *p, struct vml_op *op)
     return 0;
 }
 
+/* swapon NAME SIZE [prio=N] and swapoff NAME: a swap area by a name of the scenario's, on from
+ * its swapon to its swapoff (or the end). The size is at least 10 pages, the header page among
+ * them: mkswap's minimum (MIN_GOODPAGES), which the kernel's read_swap_header would take
+ * smaller; prio is what swapon(2) takes with SWAP_FLAG_PREFER (0..SWAP_FLAG_PRIO_MASK). */
+static int parse_swap(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = op->kind;
+    int r;
+    if ((r = need(p, 1, k, "the swap area's name")))
+        return r;
+    struct word w = l->w[1];
+    if ((r = check_name(p, w, "swap area")))
+        return r;
+    copy_name(op->u.swap.name, w);
+    unsigned i = 0;
+    while (i < p->n_swaps && strcmp(p->swaps[i].name, op->u.swap.name) != 0)
+        i++;
+    op->u.swap.prio = -1;
+    if (k == VML_OP_SWAPOFF) {
+        if (i == p->n_swaps)
+            return fail(p, w.col, "no swap area '%.*s' is on here (swapon NAME SIZE enables one)",
+                        Q(w));
+        p->swaps[i] = p->swaps[--p->n_swaps];
+        return no_more(p, 2, k);
+    }
+    if (i < p->n_swaps)
+        return fail(p, w.col, "swap area '%.*s' is on already (swapon at line %u)", Q(w),
+                    p->swaps[i].line);
+    if (p->n_swaps == VML_SCN_SWAP_MAX)
+        return fail(p, w.col, "more than %d swap areas on at once", VML_SCN_SWAP_MAX);
+    if ((r = need(p, 2, k, "the size")) ||
+        (r = size_word(p, l->w[2], "swap size", &op->u.swap.size)))
+        return r;
+    if (op->u.swap.size % 4096 || op->u.swap.size < (10u << 12))
+        return fail(p, l->w[2].col,
+                    "swap size %.*s: use a multiple of 4K of at least 40K (a header page and "
+                    "the slots)",
+                    Q(l->w[2]));
+    unsigned next = 3;
+    struct word key, val;
+    if (l->n > 3 && split_kv(l->w[3], &key, &val) && is(key, "prio")) {
+        unsigned prio;
+        if ((r = range_word(p, val, "prio", 0, 32767, &prio)))
+            return r;
+        op->u.swap.prio = (int)prio;
+        next = 4;
+    } else if (l->n > 3) {
+        return fail(p, l->w[3].col, "unknown swapon option '%.*s' (use prio=N)", Q(l->w[3]));
+    }
+    if ((r = no_more(p, next, k)))
+        return r;
+    snprintf(p->swaps[p->n_swaps].name, sizeof(p->swaps[0].name), "%s", op->u.swap.name);
+    p->swaps[p->n_swaps++].line = l->line;
+    p->had_swapon = true;
+    return 0;
+}
+
 /* wait DURATION: decimal digits and a unit; the whole must fit in 2^64 - 1 ns. */
 static int parse_wait(struct parser *p, struct vml_op *op)
 {
@@ -1501,7 +1588,8 @@ static const struct {
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
     "fsync, msync, replay, prctl"
-#define FIRST_WORDS "machine, proc, file, cpu, set, show, expect or a process name"
+#define FIRST_WORDS                                                                                \
+    "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff or a process name"
 
 static int parse_process_op(struct parser *p, struct vml_op *op)
 {
@@ -1597,6 +1685,9 @@ static int parse_line(struct parser *p)
     } else if (is(w0, "wait")) {
         op.kind = VML_OP_WAIT;
         r = parse_wait(p, &op);
+    } else if (is(w0, "swapon") || is(w0, "swapoff")) {
+        op.kind = is(w0, "swapon") ? VML_OP_SWAPON : VML_OP_SWAPOFF;
+        r = parse_swap(p, &op);
     } else {
         r = parse_process_op(p, &op);
     }
@@ -1645,6 +1736,9 @@ int vml_scenario_parse(const char *text, size_t len, const char *file, struct vm
             break;
     if (r == 0) {
         names_free(&p.nm);
+        /* A scenario with swap is a pressure scenario: confined unless it says memcg=off. */
+        if (!(p.s->machine.given & VML_MCFG_MEMCG))
+            p.s->machine.memcg = p.s->machine.swap_bytes > 0 || p.had_swapon;
         *out = p.s;
         return 0;
     }

@@ -301,6 +301,8 @@ static int op_range_call(struct run *r, struct proc_ent *p)
             [VML_ADV_HUGEPAGE] = VML_MADV_HUGEPAGE,
             [VML_ADV_NOHUGEPAGE] = VML_MADV_NOHUGEPAGE,
             [VML_ADV_COLLAPSE] = VML_MADV_COLLAPSE,
+            [VML_ADV_COLD] = VML_MADV_COLD,
+            [VML_ADV_PAGEOUT] = VML_MADV_PAGEOUT,
         };
         err = r->b->madvise(r->b->ctx, p->pid, s, e - s, madv[op->u.madvise.advice], r->msg);
         if (err) {
@@ -669,6 +671,18 @@ static int op_wait(struct run *r)
     if (e)
         return run_error(r, e, 0, "wait failed: %s", r->msg[0] ? r->msg : vml_strerror(e));
     return 0;
+}
+
+/* swapon NAME SIZE [prio=N], swapoff NAME: the parser checked that the name is off, or on. */
+static int op_swap(struct run *r)
+{
+    const struct vml_op *op = r->op;
+    bool on = op->kind == VML_OP_SWAPON;
+    if (on ? !r->b->swapon : !r->b->swapoff)
+        return unsupported(r, on ? "swapon" : "swapoff");
+    int e = on ? r->b->swapon(r->b->ctx, op->u.swap.name, op->u.swap.size, op->u.swap.prio, r->msg)
+               : r->b->swapoff(r->b->ctx, op->u.swap.name, r->msg);
+    return e ? syscall_error(r, on ? "swapon" : "swapoff", e) : 0;
 }
 
 static int op_prctl(struct run *r, struct proc_ent *p)
@@ -1085,6 +1099,8 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_PRCTL: obj = "thp_disable"; break;
     case VML_OP_FILE_CREATE:
     case VML_OP_FILE_DELETE: obj = op->u.file.name; break;
+    case VML_OP_SWAPON:
+    case VML_OP_SWAPOFF: obj = op->u.swap.name; break;
     default: break;
     }
     const char *kind = vml_op_kind_name(op->kind);
@@ -1117,6 +1133,8 @@ static int run_op(struct run *r)
     case VML_OP_SET: return op_set(r);
     case VML_OP_SHOW_THP: return op_show_thp(r);
     case VML_OP_WAIT: return op_wait(r);
+    case VML_OP_SWAPON:
+    case VML_OP_SWAPOFF: return op_swap(r);
     default: break;
     }
     if ((err = live_proc(r, &p)) != 0)

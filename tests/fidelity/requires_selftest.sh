@@ -67,4 +67,16 @@ files "set statement, no such file" "proc p\nset $t/nosuchfile 1\n" 77 \
 command -v setpriv >/dev/null &&
   files "as nobody" 'machine ram=1G thp.defrag=never\nproc p\n' 77 \
     "needs to write $t/defrag for the run (run as root)" nobody
+
+# page_cluster=N: the running value passes, another skips naming both.
+pc=$(cat /proc/sys/vm/page-cluster)
+printf '# requires: page_cluster=%s root\nproc p\n' "$pc" >"$dir/p.vml"
+requires run true "$dir/p.vml" >/dev/null || { echo "requires_selftest: page_cluster=$pc skipped"; fail=1; }
+printf '# requires: page_cluster=%s\nproc p\n' "$((pc + 1))" >"$dir/p.vml"
+out=$(requires run true "$dir/p.vml"); rc=$?
+[ "$rc" = 77 ] && [ "$out" = "skipped: needs vm.page-cluster $((pc + 1)), this kernel has $pc" ] ||
+  { echo "requires_selftest: page_cluster=$((pc + 1)): exit $rc, '$out'"; fail=1; }
+printf '# requires: swapfiles\nproc p\n' >"$dir/p.vml"
+requires run true "$dir/p.vml" >/dev/null; rc=$?
+[ "$rc" = 1 ] || { echo "requires_selftest: an unknown word (swapfiles): exit $rc, want 1"; fail=1; }
 exit $fail

@@ -66,7 +66,9 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     CHECK((unsigned)op->kind < VML_OP_NR_KINDS);
     CHECK(op->line >= 1 && op->col >= 1);
     bool system = op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE ||
-                  op->kind == VML_OP_SET || op->kind == VML_OP_SHOW_THP || op->kind == VML_OP_WAIT;
+                  op->kind == VML_OP_SET || op->kind == VML_OP_SHOW_THP ||
+                  op->kind == VML_OP_WAIT || op->kind == VML_OP_SWAPON ||
+                  op->kind == VML_OP_SWAPOFF;
     if ((op->kind == VML_OP_SHOW || op->kind == VML_OP_EXPECT) && !op->proc[0])
         system = true;
     CHECK(system ? op->proc[0] == 0 : name_ok(op->proc, VML_SCN_NAME_MAX, false));
@@ -116,6 +118,11 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     case VML_OP_FILE_DELETE: CHECK(op->u.file.size == 0); /* fall through */
     case VML_OP_FILE_CREATE: CHECK(name_ok(op->u.file.name, VML_SCN_FILE_MAX, true)); break;
     case VML_OP_CPU_RUN: CHECK(op->u.cpu_run.cpu < m->nr_cpus); break;
+    case VML_OP_SWAPON:
+        CHECK(op->u.swap.size % 4096 == 0 && op->u.swap.size >= (10u << 12));
+        CHECK(op->u.swap.prio >= -1 && op->u.swap.prio <= 32767);
+        /* fall through */
+    case VML_OP_SWAPOFF: CHECK(name_ok(op->u.swap.name, VML_SCN_NAME_MAX, false)); break;
     case VML_OP_SHOW:
         CHECK((unsigned)op->u.show.file < VML_PROCFILE_COUNT);
         CHECK((op->u.show.file < VML_PROCFILE_NR_PER_PROCESS) == (op->proc[0] != 0));
@@ -166,6 +173,7 @@ static void check_machine(const struct vml_scenario *s)
     CHECK(m->paging_levels == 4 || m->paging_levels == 5);
     CHECK(m->nr_cpus >= 1 && m->nr_cpus <= VML_SCN_MAX_CPUS);
     CHECK(m->thp.enabled <= VML_THP_NEVER && m->swap_bytes % 4096 == 0);
+    CHECK((m->given & VML_MCFG_MEMCG) || !m->swap_bytes || m->memcg); /* swap: confined */
     CHECK(strnlen(m->cpu, sizeof(m->cpu)) < sizeof(m->cpu));
     /* THP: only the table's files given, each at a column of the line, every value one the
      * kernel's store takes back. */

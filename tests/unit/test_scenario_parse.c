@@ -546,9 +546,9 @@ static void test_range_ops(void **state)
     bad(PROC_A "a mprotect buf rwz", 3, 18, "bad protection");
     bad(PROC_A "a mprotect buf r w", 3, 18, "unexpected 'w' after the end of mprotect");
     bad(PROC_A "a madvise buf", 3, 14,
-        "missing the advice (dontneed, hugepage, nohugepage or collapse)");
+        "missing the advice (dontneed, hugepage, nohugepage, collapse, cold or pageout)");
     bad(PROC_A "a madvise buf free", 3, 15,
-        "unknown advice 'free' (use dontneed, hugepage, nohugepage or collapse)");
+        "unknown advice 'free' (use dontneed, hugepage, nohugepage, collapse, cold or pageout)");
     bad(PROC_A "a madvise buf Hugepage", 3, 15, "unknown advice 'Hugepage'");
     bad(PROC_A "a madvise buf hugepage x", 3, 24, "unexpected 'x' after the end of madvise");
     bad(PROC_A "a mlock buf[0:4K] x", 3, 19, "unexpected 'x' after the end of mlock");
