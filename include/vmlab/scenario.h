@@ -19,6 +19,7 @@
 #include "vmlab/base.h"
 #include "vmlab/mmu.h"
 #include "vmlab/sim.h"
+#include "vmlab/sysctl.h"
 #include "vmlab/thp.h"
 #include "vmlab/trace.h"
 
@@ -47,6 +48,7 @@
 #define VML_MCFG_HUGEPAGES  (1u << 9)
 #define VML_MCFG_PT_RECLAIM (1u << 10)
 #define VML_MCFG_READAHEAD  (1u << 11)
+#define VML_MCFG_VM         (1u << 12) /* any vm.FILE= (vm_given says which) */
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -73,6 +75,10 @@ struct vml_machine_cfg {
     unsigned given;                        /* VML_MCFG_* bits of the keys the machine line set */
     uint32_t thp_given;                 /* bit (1u << i): the line set THP file i (vml_thp_file) */
     unsigned thp_col[VML_THP_NR_FILES]; /* the column of each given THP key, for messages */
+    struct vml_vm_sysctl vm; /* /proc/sys/vm/ (vm.FILE=VALUE, applied in the order written, so
+                              * vm.dirty_bytes= zeroes dirty_ratio as the kernel's write does);
+                              * vml_vm_sysctl_defaults for the files not given */
+    uint32_t vm_given;       /* bit (1u << i): the line set /proc/sys/vm file i (vml_vm_file) */
 };
 
 enum vml_op_kind {
@@ -101,6 +107,9 @@ enum vml_op_kind {
     VML_OP_WAIT,        /* wait DURATION: u.wait; proc is "" */
     VML_OP_FSYNC,       /* P fsync FILE: u.range (name only), name is the file */
     VML_OP_MSYNC,       /* P msync MAP[RANGE]: u.range */
+    VML_OP_SHOW_VM,     /* show vm: the /proc/sys/vm/ files; proc is "" */
+    VML_OP_FDATASYNC,   /* P fdatasync FILE: u.range (name only), name is the file */
+    VML_OP_FADVISE,     /* P fadvise FILE[RANGE] dontneed: u.range, name is the file */
     VML_OP_NR_KINDS,
 };
 
@@ -131,6 +140,7 @@ enum vml_advice {
  * scenario/settings.c): a file is a directory and an index into its table. */
 enum vml_setting_dir {
     VML_SETTING_THP = 0, /* /sys/kernel/mm/transparent_hugepage/: vml_thp_file's index */
+    VML_SETTING_VM,      /* /proc/sys/vm/: vml_vm_file's index (include/vmlab/sysctl.h) */
     VML_NR_SETTING_DIRS,
 };
 

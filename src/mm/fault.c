@@ -446,11 +446,16 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     sim->work_ns = COST_FAULT_NS;
     sim->compact_ns = 0;
     sim->compacted = false;
+    uint64_t dirtied = sim->events[VML_VMSTAT_nr_dirtied];
     int r = handle_mm_fault_locked(sim, t, va, access, major);
     if (r == 0)
         fault_done(sim, t, va & PAGE_MASK, sim->work_ns);
     sim->work_ns = sim->compact_ns = 0;
     sim->compacted = false;
+    /* fault_dirty_shared_page -> balance_dirty_pages_ratelimited: a store that dirtied a
+     * shared file folio may start background writeback or be paused. */
+    if (r == 0 && sim->events[VML_VMSTAT_nr_dirtied] != dirtied)
+        r = balance_dirty_pages_ratelimited(sim, t);
     return r;
 }
 

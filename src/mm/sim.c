@@ -68,6 +68,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     else
         vml_thp_defaults(&thp);
     int tr = thp_settings_check(&thp, diag);
+    if (tr == 0 && cfg->vm)
+        tr = vml_sim_vm_check(cfg->vm, diag);
     if (tr)
         return tr;
     struct vml_sim *sim = calloc(1, sizeof(*sim));
@@ -93,6 +95,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
         r = vml_phys_alloc(sim->phys, 0, 0, VML_USE_ZERO, &sim->zero_pfn);
     if (r == 0)
         r = khugepaged_init(sim);
+    if (r == 0)
+        r = writeback_init(sim);
     if (r == 0 && (r = hugetlb_init(sim)) == VML_EINVAL && diag)
         snprintf(diag->msg, sizeof(diag->msg),
                  "1 GiB huge pages need a CPU with 1 GiB pages; %s has none (use 1g=on in the CPU "
@@ -114,6 +118,7 @@ void vml_sim_destroy(struct vml_sim *sim)
         if (sim->tasks[i].mm)
             mm_destroy(sim, sim->tasks[i].mm);
     khugepaged_destroy(sim);
+    writeback_destroy(sim);
     free(sim->tasks);
     files_destroy(sim);
     ras_destroy(sim);

@@ -31,6 +31,10 @@ void vml_fault_record_merge(struct vml_fault_record *a, const struct vml_fault_r
     a->total_ns += b->total_ns;
     a->stalls += b->stalls;
     a->stall_ns += b->stall_ns;
+    a->throttles += b->throttles;
+    a->throttle_ns += b->throttle_ns;
+    a->io_waits += b->io_waits;
+    a->io_wait_ns += b->io_wait_ns;
     for (unsigned k = 0; k < VML_FAULT_LAT_BUCKETS; k++)
         a->hist[k] += b->hist[k];
 }
@@ -61,8 +65,12 @@ int vml_proc_format_faults(const struct vml_fault_record *r, struct vml_text *ou
                 (unsigned long long)(r->timed ? r->total_ns / r->timed : 0),
                 (unsigned long long)r->max_ns, (unsigned long long)r->max_addr);
     if (r->has_stalls)
-        text_printf(out, "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\n",
-                    (unsigned long long)r->stalls, (unsigned long long)r->stall_ns);
+        text_printf(out,
+                    "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\nDirty_throttles:\t%llu\n"
+                    "Dirty_throttle_ns:\t%llu\nWriteback_waits:\t%llu\nWriteback_wait_ns:\t%llu\n",
+                    (unsigned long long)r->stalls, (unsigned long long)r->stall_ns,
+                    (unsigned long long)r->throttles, (unsigned long long)r->throttle_ns,
+                    (unsigned long long)r->io_waits, (unsigned long long)r->io_wait_ns);
     text_printf(out, "Latency histogram:\n");
     for (unsigned b = 0; b < VML_FAULT_LAT_BUCKETS; b++) {
         if (!r->hist[b])
