@@ -66,7 +66,7 @@ void vml_vm_value(const struct vml_vm_sysctl *s, size_t i, char *buf);
  * negative dirty_writeback_centisecs) is VML_ENOTSUP with the reason. Nothing changes on
  * error. */
 int vml_vm_check(size_t i, const char *value, size_t len, struct vml_diag *diag);
-int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t len,
-                 unsigned *action, struct vml_diag *diag);
+int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t len, unsigned *action,
+                 struct vml_diag *diag);
 
 #endif

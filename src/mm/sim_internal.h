@@ -35,7 +35,7 @@
                               * page-cache folio's, kept on its first page) */
 #define PGF_LARGE (1u << 20) /* head of an anonymous large folio (a THP): state in sim->folios */
 #define PGF_WRITEBACK                                                                              \
-    (1u << 27) /* PG_writeback: a page-cache page whose write to the disk has been submitted and    \
+    (1u << 27) /* PG_writeback: a page-cache page whose write to the disk has been submitted and   \
                 * has not completed (writeback.c); counted in NR_WRITEBACK */
 
 /* LRU lists, in the kernel's order (enum lru_list). */
@@ -170,8 +170,9 @@ struct sim_timer {
     bool armed;
     sim_timer_fn fn;
 };
-#define SIM_MAX_TIMERS 8 /* one per simulated kernel thread (khugepaged, the flusher, the disk's
-                          * completions), with room for the reclaim threads */
+#define SIM_MAX_TIMERS                                                                             \
+    8 /* one per simulated kernel thread (khugepaged, the flusher, the disk's                      \
+       * completions), with room for the reclaim threads */
 
 /* khugepaged's mm list (mm/khugepaged.c: struct khugepaged_mm_slot on khugepaged_scan.mm_head). */
 struct khugepaged_slot {
@@ -201,10 +202,10 @@ struct khugepaged {
 
 /* One write request in flight on the disk: a folio under writeback (writeback.c). */
 struct wb_io {
-    uint64_t done_at;   /* ns: when the disk completes it */
-    uint64_t pfn, nr;   /* the folio's first page and its pages */
-    uint64_t ino;       /* the file it belongs to (its pages may be gone by completion) */
-    uint64_t index;     /* the first page's index */
+    uint64_t done_at; /* ns: when the disk completes it */
+    uint64_t pfn, nr; /* the folio's first page and its pages */
+    uint64_t ino;     /* the file it belongs to (its pages may be gone by completion) */
+    uint64_t index;   /* the first page's index */
 };
 
 /* The flusher of the one disk's bdi_writeback (struct bdi_writeback, fs/fs-writeback.c) and the
@@ -263,8 +264,8 @@ struct vml_sim {
     unsigned nr_timers;
     struct khugepaged khugepaged;
     struct zone_compact compact[VML_MAX_NODES][VML_NR_ZONES];
-    struct bdev disk;       /* the file system's disk (mm/blockdev.h), BDEV_NVME by default */
-    struct writeback wb;    /* the flusher and the writes in flight (writeback.c) */
+    struct bdev disk;    /* the file system's disk (mm/blockdev.h), BDEV_NVME by default */
+    struct writeback wb; /* the flusher and the writes in flight (writeback.c) */
     uint64_t work_ns;    /* simulated time the work of the current fault has taken (cost.h) */
     uint64_t compact_ns; /* the part of it spent compacting */
     bool compacted;      /* the current fault ran direct compaction */
@@ -523,8 +524,8 @@ int writeback_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, boo
 /* file_write_and_wait_range over pages [from, to): every dirty folio written, then every folio
  * under writeback there waited for (the clock moves to the last completion; the wait is
  * recorded in t's fault record when t is not NULL). */
-int writeback_range_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f,
-                         uint64_t from, uint64_t to);
+int writeback_range_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f, uint64_t from,
+                         uint64_t to);
 /* balance_dirty_pages_ratelimited after task t dirtied pages: starts background writeback above
  * the background threshold and pauses t above the freerun ceiling (the pause is simulated time
  * the operation takes, recorded in t's fault record). */

@@ -84,8 +84,8 @@ void global_dirty_limits(const struct vml_sim *sim, uint64_t *bg_thresh, uint64_
     uint64_t avail = global_dirtyable_memory(sim);
     uint64_t ratio = (uint64_t)vm->dirty_ratio * PAGE_SIZE / 100;
     uint64_t bg_ratio = (uint64_t)vm->dirty_background_ratio * PAGE_SIZE / 100;
-    uint64_t t = vm->dirty_bytes ? (vm->dirty_bytes + PAGE_SIZE - 1) / PAGE_SIZE
-                                 : ratio * avail / PAGE_SIZE;
+    uint64_t t =
+        vm->dirty_bytes ? (vm->dirty_bytes + PAGE_SIZE - 1) / PAGE_SIZE : ratio * avail / PAGE_SIZE;
     uint64_t bg = vm->dirty_background_bytes
                       ? (vm->dirty_background_bytes + PAGE_SIZE - 1) / PAGE_SIZE
                       : bg_ratio * avail / PAGE_SIZE;
@@ -266,8 +266,8 @@ int writeback_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, boo
     }
     /* One request per folio, at the folio's place in the file (files lie apart on the disk). */
     struct wb_io io = { .pfn = pfn, .nr = nr, .ino = f->ino, .index = start };
-    io.done_at =
-        bdev_submit(&sim->disk, sim->now_ns, true, (f->ino << 40) + start * PAGE_SIZE, nr * PAGE_SIZE);
+    io.done_at = bdev_submit(&sim->disk, sim->now_ns, true, (f->ino << 40) + start * PAGE_SIZE,
+                             nr * PAGE_SIZE);
     int r = io_push(sim, &io);
     if (r == 0 && sync)
         r = wait_until(sim, NULL, io.done_at, false);
@@ -317,8 +317,8 @@ static uint64_t write_pages(struct vml_sim *sim, struct sim_file *f, uint64_t fr
     return done;
 }
 
-int writeback_range_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f,
-                         uint64_t from, uint64_t to)
+int writeback_range_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f, uint64_t from,
+                         uint64_t to)
 {
     int err = 0;
     write_pages(sim, f, from, to, UINT64_MAX, &err);
@@ -379,7 +379,8 @@ static int flusher_fn(struct vml_sim *sim, struct sim_timer *t)
     if (interval && now >= wb->last_old_flush + interval) {
         wb->last_old_flush = now;
         struct sim_file *f;
-        while (now >= expire && (f = oldest_dirty(sim)) != NULL && f->dirtied_when <= now - expire) {
+        while (now >= expire && (f = oldest_dirty(sim)) != NULL &&
+               f->dirtied_when <= now - expire) {
             write_pages(sim, f, 0, UINT64_MAX, UINT64_MAX, &err);
             if (err)
                 return err;

@@ -40,7 +40,7 @@ struct file {
     unsigned size;    /* of the field: 4 (unsigned) or 8 (int64_t / uint64_t) */
 };
 
-#define OFF(f) offsetof(struct vml_vm_sysctl, f), sizeof(((struct vml_vm_sysctl *)0)->f)
+#define OFF(f)   offsetof(struct vml_vm_sysctl, f), sizeof(((struct vml_vm_sysctl *)0)->f)
 #define INT_MAX_ 2147483647ll
 
 /* The ranges, from the ctl_tables of 6.18 (probed on the running kernel:
@@ -196,8 +196,9 @@ static void refused(const struct file *f, const char *v, size_t len, struct vml_
                  (long long)f->max);
     if (f->min < 0)
         snprintf(range, sizeof(range), "a decimal int");
-    snprintf(diag->msg, sizeof(diag->msg), "%s: '%s%s' is refused (EINVAL, as the kernel's); write %s",
-             f->name, shown, k < len ? "..." : "", range);
+    snprintf(diag->msg, sizeof(diag->msg),
+             "%s: '%s%s' is refused (EINVAL, as the kernel's); write %s", f->name, shown,
+             k < len ? "..." : "", range);
 }
 
 int vml_vm_check(size_t i, const char *value, size_t len, struct vml_diag *diag)
@@ -224,8 +225,8 @@ int vml_vm_check(size_t i, const char *value, size_t len, struct vml_diag *diag)
     return 0;
 }
 
-int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t len,
-                 unsigned *action, struct vml_diag *diag)
+int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t len, unsigned *action,
+                 struct vml_diag *diag)
 {
     if (action)
         *action = 0;

@@ -19,7 +19,8 @@
  *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
  *   - at each show thp, every THP setting file must read the same (a file one side lacks
- *     differs); khugepaged's counters are not compared (the kernel's count the whole machine).
+ *     differs); khugepaged's counters are not compared (the kernel's count the whole machine);
+ *     at each show vm, every /proc/sys/vm/ file vmlab knows likewise.
  */
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -220,7 +221,7 @@ static bool is_counter(const char *name)
 static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_text *b,
                         struct vml_text *out, struct tally *t)
 {
-    text_printf(out, "thp settings shown at line %u\n", a->line);
+    text_printf(out, "%s settings shown at line %u\n", a->vm ? "/proc/sys/vm" : "thp", a->line);
     for (int side = 0; side < 2; side++) {
         const char *text = side ? b->text : a->text, *other = side ? a->text : b->text;
         for (const char *l = text; *l;) {
@@ -314,7 +315,7 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
     if (sim->n_thp != real->n_thp) {
         t.compared++;
         t.differ++;
-        text_printf(out, "show thp: %zu simulated, %zu on linux   <-- differs\n", sim->n_thp,
+        text_printf(out, "show thp/vm: %zu simulated, %zu on linux   <-- differs\n", sim->n_thp,
                     real->n_thp);
     }
     for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)

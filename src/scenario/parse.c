@@ -49,7 +49,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FILE_CREATE] = "file create NAME SIZE",
     [VML_OP_FILE_DELETE] = "file delete NAME",
     [VML_OP_CPU_RUN] = "cpu N run P",
-    [VML_OP_SHOW] = "show FILE, show P FILE [MAP] or show thp",
+    [VML_OP_SHOW] = "show FILE, show P FILE [MAP], show thp or show vm",
     [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P alive|killed",
     [VML_OP_REPLAY] = "P replay TRACE|gen:SPEC [in MAP[START:END]] [format=F] [limit=N]",
     [VML_OP_SET] = "set PATH VALUE (e.g. set /sys/kernel/mm/transparent_hugepage/enabled always)",
@@ -58,6 +58,9 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_WAIT] = "wait DURATION (a number and ns, us, ms, s or m: wait 20s, wait 150ms)",
     [VML_OP_FSYNC] = "P fsync FILE",
     [VML_OP_MSYNC] = "P msync MAP[START:END]",
+    [VML_OP_SHOW_VM] = "show vm",
+    [VML_OP_FDATASYNC] = "P fdatasync FILE",
+    [VML_OP_FADVISE] = "P fadvise FILE[START:END] dontneed",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -86,6 +89,9 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_WAIT] = "wait",
     [VML_OP_FSYNC] = "fsync",
     [VML_OP_MSYNC] = "msync",
+    [VML_OP_SHOW_VM] = "show vm",
+    [VML_OP_FDATASYNC] = "fdatasync",
+    [VML_OP_FADVISE] = "fadvise",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -514,8 +520,8 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 /* ---- machine ------------------------------------------------------------------------------ */
 
 #define MACHINE_KEYS                                                                               \
-    "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, swap, zero_page, hugepages, pt_reclaim, " \
-    "readahead"
+    "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, vm.FILE, swap, zero_page, hugepages, "    \
+    "pt_reclaim, readahead"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -603,9 +609,42 @@ static int machine_thp(struct parser *p, struct vml_machine_cfg *m, struct word 
     return 0;
 }
 
+/* vm.FILE=VALUE: a /proc/sys/vm/ file, at most once, its value checked and stored as the
+ * kernel's handler does (vml_vm_store: a dirty_bytes write zeroes dirty_ratio, and so on, in the
+ * order the keys are written). drop_caches is an action, not a setting of the machine. */
+static int machine_vm(struct parser *p, struct vml_machine_cfg *m, struct word key, struct word val)
+{
+    char buf[VML_SCN_WORD_MAX];
+    struct word name = sub(key, 3, key.n);
+    cstr(name, buf);
+    int i = name.n && buf[0] != '/' ? vml_vm_find(buf) : -1;
+    if (i < 0)
+        return fail(
+            p, name.col,
+            "unknown /proc/sys/vm file '%.*s' (vm.FILE=VALUE takes one of " SETTINGS_VM_FILES ")",
+            Q(name));
+    if (i == VML_VM_DROP_CACHES)
+        return fail(p, key.col,
+                    "vm.drop_caches is an action, not a setting: write 'set "
+                    "/proc/sys/vm/drop_caches N' where the caches are to be dropped");
+    if (m->vm_given & (1u << i))
+        return fail(p, key.col, "machine setting '%.*s' given twice", Q(key));
+    struct vml_diag d = { 0 };
+    cstr(val, buf);
+    if (vml_vm_store(&m->vm, (size_t)i, buf, val.n, NULL, &d)) {
+        const char *rest = strstr(d.msg, ": ");
+        return fail(p, val.col, "%.*s: %s", Q(key), rest ? rest + 2 : d.msg);
+    }
+    m->vm_given |= 1u << i;
+    m->given |= VML_MCFG_VM;
+    return 0;
+}
+
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
+    if (key.n >= 3 && memcmp(key.s, "vm.", 3) == 0)
+        return machine_vm(p, m, key, val);
     static const char *const keys[] = { "ram",       "nodes",     "cpu",        "paging",
                                         "cpus",      "seed",      "thp",        "swap",
                                         "zero_page", "hugepages", "pt_reclaim", "readahead" };
@@ -876,6 +915,11 @@ static int parse_show(struct parser *p, struct vml_op *op)
     if (p->l->n > 1 && is(p->l->w[1], "thp")) {
         op->kind = VML_OP_SHOW_THP;
         return no_more(p, 2, VML_OP_SHOW_THP);
+    }
+    /* show vm: the settings (a process called vm is shown with a file after its name). */
+    if (p->l->n == 2 && is(p->l->w[1], "vm")) {
+        op->kind = VML_OP_SHOW_VM;
+        return 0;
     }
     int r = parse_subject(p, op, &f, &i, false);
     if (r)
@@ -1398,6 +1442,47 @@ static int parse_fsync(struct parser *p, struct vml_op *op)
     return no_more(p, 3, VML_OP_FSYNC);
 }
 
+/* P fdatasync FILE: as fsync, a whole file. */
+static int parse_fdatasync(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    struct sym *e;
+    bool br;
+    int r = need(p, 2, VML_OP_FDATASYNC, "the file");
+    if (!r)
+        r = parse_range(p, l->w[2], true, &op->u.range, &br);
+    if (!r && br)
+        r = fail(p, l->w[2].col, "fdatasync takes a whole file, not a range");
+    if (!r)
+        r = need_file(p, sub(l->w[2], 0, strlen(op->u.range.name)), &e);
+    return r ? r : no_more(p, 3, VML_OP_FDATASYNC);
+}
+
+/* P fadvise FILE[START:END] dontneed: posix_fadvise over the range (the whole file without
+ * one). Only POSIX_FADV_DONTNEED is modelled. */
+static int parse_fadvise(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_FADVISE;
+    struct sym *e;
+    bool br;
+    int r = need(p, 2, k, "the file (FILE or FILE[START:END])");
+    if (!r)
+        r = parse_range(p, l->w[2], true, &op->u.range, &br);
+    if (!r)
+        r = need_file(p, sub(l->w[2], 0, strlen(op->u.range.name)), &e);
+    if (!r)
+        r = need(p, 3, k, "the advice (dontneed)");
+    if (r)
+        return r;
+    if (!is(l->w[3], "dontneed"))
+        return fail(p, l->w[3].col,
+                    "unknown fadvise advice '%.*s' (use dontneed: POSIX_FADV_DONTNEED; the "
+                    "others are not modelled)",
+                    Q(l->w[3]));
+    return no_more(p, 4, k);
+}
+
 static int parse_brk(struct parser *p, struct vml_op *op)
 {
     int r = need(p, 2, VML_OP_BRK, "+SIZE or -SIZE");
@@ -1454,17 +1539,20 @@ static const struct {
     const char *name;
     enum vml_op_kind kind;
 } verbs[] = {
-    { "mmap", VML_OP_MMAP },       { "munmap", VML_OP_MUNMAP }, { "mprotect", VML_OP_MPROTECT },
-    { "madvise", VML_OP_MADVISE }, { "mlock", VML_OP_MLOCK },   { "munlock", VML_OP_MUNLOCK },
-    { "touch", VML_OP_TOUCH },     { "fork", VML_OP_FORK },     { "exit", VML_OP_EXIT },
-    { "brk", VML_OP_BRK },         { "read", VML_OP_READ },     { "write", VML_OP_WRITE },
-    { "replay", VML_OP_REPLAY },   { "prctl", VML_OP_PRCTL },   { "fsync", VML_OP_FSYNC },
-    { "msync", VML_OP_MSYNC },
+    { "mmap", VML_OP_MMAP },           { "munmap", VML_OP_MUNMAP },
+    { "mprotect", VML_OP_MPROTECT },   { "madvise", VML_OP_MADVISE },
+    { "mlock", VML_OP_MLOCK },         { "munlock", VML_OP_MUNLOCK },
+    { "touch", VML_OP_TOUCH },         { "fork", VML_OP_FORK },
+    { "exit", VML_OP_EXIT },           { "brk", VML_OP_BRK },
+    { "read", VML_OP_READ },           { "write", VML_OP_WRITE },
+    { "replay", VML_OP_REPLAY },       { "prctl", VML_OP_PRCTL },
+    { "fsync", VML_OP_FSYNC },         { "msync", VML_OP_MSYNC },
+    { "fdatasync", VML_OP_FDATASYNC }, { "fadvise", VML_OP_FADVISE },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "fsync, msync, replay, prctl"
+    "fsync, fdatasync, msync, fadvise, replay, prctl"
 #define FIRST_WORDS "machine, proc, file, cpu, set, show, expect or a process name"
 
 static int parse_process_op(struct parser *p, struct vml_op *op)
@@ -1505,6 +1593,8 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_READ:
     case VML_OP_WRITE: return parse_io(p, op);
     case VML_OP_FSYNC: return parse_fsync(p, op);
+    case VML_OP_FDATASYNC: return parse_fdatasync(p, op);
+    case VML_OP_FADVISE: return parse_fadvise(p, op);
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
             return r;
@@ -1576,6 +1666,7 @@ static void defaults(struct vml_machine_cfg *m)
     m->paging_levels = 4;
     m->nr_cpus = 1;
     vml_thp_defaults(&m->thp);
+    vml_vm_sysctl_defaults(&m->vm);
 }
 
 void vml_scenario_free(struct vml_scenario *s)

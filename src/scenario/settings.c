@@ -85,8 +85,8 @@ int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned
                  t->path, t->files);
         return VML_ENOENT;
     }
-    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s and %s", shown, path,
-             more, dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path);
+    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s and %s", shown, path, more,
+             dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path);
     return VML_ENOENT;
 }
 
