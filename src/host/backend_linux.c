@@ -925,6 +925,22 @@ static int lb_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
 static int lb_set(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg)
 {
     (void)ctx;
+    /* drop_caches is an action on a write-only file: nothing to journal or put back. */
+    if (strcmp(path, VML_VM_SYSCTL_DIR "drop_caches") == 0) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
+        if (fd < 0 || write(fd, value, strlen(value)) < 0)
+            e = errno;
+        if (fd >= 0)
+            close(fd);
+        if (e) {
+            snprintf(msg, VML_BACKEND_MSG, "cannot write %.120s: %s%s", path, strerror(e),
+                     e == EACCES || e == EPERM ? " (run as root)" : "");
+            return VML_EINVAL;
+        }
+        text_printf(notes, "linux: %s written: %s (every file's clean cache on this machine)\n",
+                    path, value);
+        return text_status(notes);
+    }
     char was[SETTING_VALUE_MAX] = "";
     bool changed = false;
     int e = host_setting_write(path, value, was, &changed);

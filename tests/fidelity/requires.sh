@@ -11,6 +11,9 @@
 #                  a kernel that behaves so (readahead: the read_ahead_kb of the disk holding
 #                  $TMPDIR); vmlab's Linux backend probes it (the note it prints for that
 #                  machine setting ends in "(differs)" when the kernel does not);
+#   vm_files       the /proc/sys/vm/ files the scenario writes (vm.FILE= on its machine line,
+#                  set statements under /proc/sys/vm/, drop_caches included) exist and vmlab
+#                  may write them (root); it writes them for the run and puts them back;
 #   simulator      the scenario's point is a machine state no kernel here is in (a small RAM
 #                  fragmented to its last pageblock): it never runs on Linux (skipped, 77).
 # vmlab diff follows the kernel's zero page and page-table reclaim unless the scenario sets them
@@ -87,6 +90,20 @@ requires() {
           *"(differs)"*|"") echo "skipped: needs $r; ${note:-the kernel could not be probed}"
                             return 77 ;;
         esac ;;
+      vm_files)
+        local v=/proc/sys/vm g
+        for g in $(grep -oE '^machine .*' "$scn" |
+                   grep -oE '[[:space:]]vm\.[^=[:space:]]+' | sed 's/^[[:space:]]*vm\.//';
+                   sed -n "s|^set $v/\([^[:space:]]*\).*|\1|p" "$scn"); do
+          if [ ! -e "$v/$g" ]; then
+            echo "skipped: needs $v/$g, which this kernel does not have"
+            return 77
+          fi
+          if [ ! -w "$v/$g" ]; then
+            echo "skipped: needs to write $v/$g for the run (run as root)"
+            return 77
+          fi
+        done ;;
       simulator)
         # The scenario builds a machine state no real kernel here has (a small RAM
         # fragmented to the last pageblock): its figures are the simulator's alone.
@@ -94,7 +111,7 @@ requires() {
              "kernel's memory is not in); it runs on the simulator only"
         return 77 ;;
       *) echo "$scn: unknown requirement '$r' (known: thp=MODES, thp_files, hugepages=2M,"\
-              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE, simulator)"
+              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE, vm_files, simulator)"
          return 1 ;;
     esac
   done
