@@ -373,8 +373,16 @@ static void apply_vm(const struct vml_machine_cfg *m, struct vml_text *notes)
                 continue; /* neither side of the pair given */
             char v[VML_VM_SHOW_MAX];
             vml_vm_value(&m->vm, i, v);
-            if (strcmp(v, "0") == 0 && strstr(n, "_bytes"))
-                continue; /* the ratio, written, zeroes it */
+            /* Only the form in force is written (the other's zero follows from it): the byte
+             * form when it is set, else the ratio. */
+            char other[VML_VM_SHOW_MAX];
+            bool bytes = strstr(n, "_bytes") != NULL;
+            int o = vml_vm_find(bytes ? (bg ? "dirty_background_ratio" : "dirty_ratio")
+                                      : (bg ? "dirty_background_bytes" : "dirty_bytes"));
+            vml_vm_value(&m->vm, (size_t)o, other);
+            bool bytes_set = bytes ? strcmp(v, "0") != 0 : strcmp(other, "0") != 0;
+            if (bytes != bytes_set)
+                continue;
         }
         apply_vm_one(m, i, notes);
     }
