@@ -66,6 +66,8 @@ struct vml_backend {
      * to the end of the file). Either may be NULL (the run then says the backend lacks it). */
     int (*fdatasync)(void *ctx, int pid, int file, char *msg);
     int (*fadvise_dontneed)(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg);
+    /* truncate(2) of the file to size bytes, in pid; may be NULL. */
+    int (*truncate)(void *ctx, int pid, int file, uint64_t size, char *msg);
     int (*cpu_run)(void *ctx, unsigned cpu, int pid, char *msg);
     /* Kernel settings. set: a write of value to path (a file of the scenario's path table,
      * absolute, the value checked as the kernel checks it), as an administrator's

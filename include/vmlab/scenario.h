@@ -110,6 +110,7 @@ enum vml_op_kind {
     VML_OP_SHOW_VM,     /* show vm: the /proc/sys/vm/ files; proc is "" */
     VML_OP_FDATASYNC,   /* P fdatasync FILE: u.range (name only), name is the file */
     VML_OP_FADVISE,     /* P fadvise FILE[RANGE] dontneed: u.range, name is the file */
+    VML_OP_TRUNCATE,    /* P truncate FILE SIZE: u.file */
     VML_OP_NR_KINDS,
 };
 
@@ -266,7 +267,7 @@ struct vml_op {
         struct {
             char name[VML_SCN_FILE_MAX];
             uint64_t size; /* bytes (FILE_CREATE) */
-        } file;            /* FILE_CREATE, FILE_DELETE */
+        } file;            /* FILE_CREATE, FILE_DELETE, TRUNCATE */
         struct {
             unsigned cpu; /* 0..nr_cpus-1 */
         } cpu_run;        /* CPU_RUN */

@@ -264,6 +264,11 @@ int vml_sim_fsync(struct vml_sim *sim, int pid, int file, bool datasync);
  * start (not waited for), then the clean unmapped folios wholly inside the range go (the last
  * partial page stays unless it ends the file). VML_EINVAL, VML_ENOENT. */
 int vml_sim_fadvise_dontneed(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
+/* ftruncate(2) by pid (0: none) to size bytes: growing adds a hole; shrinking unmaps the pages
+ * past the new end from every mapping (private copies too), splits the folio the new end cuts
+ * and drops every cached page past it, dirty or not (after its writeback completes). A later
+ * access past the end is SIGBUS. VML_EINVAL (no such file, hugetlbfs), VML_EFBIG, VML_ENOENT. */
+int vml_sim_truncate(struct vml_sim *sim, int pid, int file, uint64_t size);
 /* echo what > /proc/sys/vm/drop_caches: bit 1 drops every regular file's clean unmapped folios
  * (tmpfs keeps its own); bit 2 the slab caches (none simulated yet). Returns the pages dropped. */
 uint64_t vml_sim_drop_caches(struct vml_sim *sim, unsigned what);

@@ -469,6 +469,7 @@ static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
     case AG_FSYNC:
     case AG_FDATASYNC: r = do_fsync(q); break;
     case AG_FADVISE: r = do_fadvise(q); break;
+    case AG_TRUNCATE: r = truncate(q->path, (off_t)q->len); break;
     case AG_MSYNC: r = msync((void *)(uintptr_t)q->addr, q->len, MS_SYNC); break;
     case AG_FORK: r = do_fork(q, p, pass_fd); break;
     case AG_THP_DISABLE: r = prctl(PR_SET_THP_DISABLE, q->addr ? 1 : 0, 0, 0, 0); break;

@@ -53,6 +53,7 @@ enum agent_op {
     AG_MSYNC,       /* msync(addr, len, MS_SYNC) */
     AG_FDATASYNC,   /* fdatasync(2) of path */
     AG_FADVISE,     /* posix_fadvise(path, off, len, POSIX_FADV_DONTNEED) */
+    AG_TRUNCATE,    /* truncate(path, len) */
 };
 
 struct agent_req {

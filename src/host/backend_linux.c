@@ -914,6 +914,14 @@ static int lb_fdatasync(void *ctx, int pid, int file, char *msg)
     return simple(b, pid, &q, msg);
 }
 
+static int lb_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_TRUNCATE, .len = size };
+    snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    return simple(b, pid, &q, msg);
+}
+
 static int lb_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
 {
     struct linb *b = ctx;
@@ -1276,6 +1284,7 @@ int vml_backend_linux(struct vml_backend *out)
         .msync = lb_msync,
         .fdatasync = lb_fdatasync,
         .fadvise_dontneed = lb_fadvise,
+        .truncate = lb_truncate,
         .cpu_run = lb_cpu_run,
         .set = lb_set,
         .thp_text = lb_thp_text,

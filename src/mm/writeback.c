@@ -643,3 +643,74 @@ int64_t vml_sim_min_free_kbytes(const struct vml_sim *sim)
     uint64_t r = lo;
     return (int64_t)(r < 128 ? 128 : r > 262144 ? 262144 : r);
 }
+
+int vml_sim_truncate(struct vml_sim *sim, int pid, int file, uint64_t size)
+{
+    struct sim_file *f = sim_file(sim, file);
+    if (!f || f->hstate)
+        return VML_EINVAL;
+    struct sim_task *t = pid ? sim_task(sim, pid) : NULL;
+    if (pid && !t)
+        return VML_ENOENT;
+    if (size >= f->size)
+        return vml_sim_file_grow(sim, file, size); /* a hole at the end: nothing cached moves */
+    /* mm/truncate.c: truncate_setsize -> truncate_pagecache(inode, newsize). */
+    uint64_t old_pages = file_pages(f);
+    f->size = size;
+    uint64_t first = (size + PAGE_SIZE - 1) >> PAGE_SHIFT; /* the first page wholly past EOF */
+    /* unmap_mapping_range(holebegin, 0, even_cows = 1): every mapping of the pages past the new
+     * end goes, the private COW copies of them too. truncate_inode_partial_folio then unmaps
+     * the whole folio the new end cuts (unmap_mapping_folio), its pages before the end too
+     * (probed: 40 kB more left the mapping's Rss, fidelity 102), before splitting it. */
+    uint64_t unmap_from = first, pfn0;
+    if (first && cache_lookup(f, first - 1, &pfn0)) {
+        uint64_t nr = 1ull << cache_order(f, first - 1), start = (first - 1) & ~(nr - 1);
+        if (start + nr > first)
+            unmap_from = start;
+    }
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        struct sim_task *tk = &sim->tasks[i];
+        if (!tk->alive || !tk->mm)
+            continue;
+        for (struct vma *v = vma_first(tk->mm->vmas); v; v = vma_next(v)) {
+            if (v->file != f)
+                continue;
+            uint64_t vpages = (v->end - v->start) >> PAGE_SHIFT;
+            if (v->pgoff + vpages <= unmap_from)
+                continue;
+            uint64_t s = unmap_from > v->pgoff ? v->start + ((unmap_from - v->pgoff) << PAGE_SHIFT)
+                                               : v->start;
+            zap_range(sim, tk->mm, v, s, v->end, false);
+        }
+    }
+    /* truncate_inode_pages_range(mapping, newsize): the folio the new end cuts is split
+     * (truncate_inode_partial_folio; here to single pages, each page being a frame of its
+     * own) and every folio past it leaves the cache, dirty or not (folio_cancel_dirty), once
+     * its writeback has completed (folio_wait_writeback). */
+    uint64_t pfn;
+    if (first && cache_lookup(f, first - 1, &pfn)) {
+        uint64_t nr = 1ull << cache_order(f, first - 1), start = (first - 1) & ~(nr - 1);
+        if (start + nr > first) {
+            if (nr == 512 && !f->shmem)
+                sim->nr_file_thps--;
+            for (uint64_t i = start; i < start + nr; i++) {
+                uint64_t *slot = radix_slot(&f->pages, i);
+                if (slot && *slot)
+                    *slot &= CACHE_PFN_MASK; /* order 0 */
+            }
+        }
+    }
+    for (uint64_t idx = first; idx < old_pages; idx++) {
+        if (!cache_lookup(f, idx, &pfn))
+            continue;
+        if (sim_frame(sim, pfn)->flags & PGF_WRITEBACK) {
+            int r = wait_until(sim, t, io_done_at(sim, f, idx), false);
+            if (r)
+                return r;
+        }
+        idx += cache_remove_folio(sim, f, idx) - 1;
+    }
+    if (f->inode_dirty && !file_has_dirty(sim, f, file_pages(f)))
+        f->inode_dirty = false;
+    return 0;
+}

@@ -310,6 +310,12 @@ static int sb_fdatasync(void *ctx, int pid, int file, char *msg)
     return vml_sim_fsync(((struct simb *)ctx)->sim, pid, file, true);
 }
 
+static int sb_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
+{
+    (void)msg;
+    return vml_sim_truncate(((struct simb *)ctx)->sim, pid, file, size);
+}
+
 static int sb_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
 {
     (void)msg;
@@ -496,6 +502,7 @@ int vml_backend_sim(struct vml_backend *out)
         .msync = sb_msync,
         .fdatasync = sb_fdatasync,
         .fadvise_dontneed = sb_fadvise,
+        .truncate = sb_truncate,
         .vm_text = sb_vm_text,
         .cpu_run = sb_cpu_run,
         .set = sb_set,

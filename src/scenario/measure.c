@@ -409,6 +409,16 @@ static int m_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, c
     return r;
 }
 
+static int m_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->truncate(m->in->ctx, pid, file, size, msg);
+    win_close(m, &w);
+    return r;
+}
+
 static int m_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
 {
     CTX;
@@ -530,6 +540,7 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .msync = m_msync,
         .fdatasync = in->fdatasync ? m_fdatasync : NULL,
         .fadvise_dontneed = in->fadvise_dontneed ? m_fadvise : NULL,
+        .truncate = in->truncate ? m_truncate : NULL,
         .cpu_run = m_cpu_run,
         .set = in->set ? m_set : NULL,
         .thp_text = in->thp_text ? m_thp_text : NULL,

@@ -61,6 +61,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_SHOW_VM] = "show vm",
     [VML_OP_FDATASYNC] = "P fdatasync FILE",
     [VML_OP_FADVISE] = "P fadvise FILE[START:END] dontneed",
+    [VML_OP_TRUNCATE] = "P truncate FILE SIZE",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -92,6 +93,7 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_SHOW_VM] = "show vm",
     [VML_OP_FDATASYNC] = "fdatasync",
     [VML_OP_FADVISE] = "fadvise",
+    [VML_OP_TRUNCATE] = "truncate",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -1483,6 +1485,27 @@ static int parse_fadvise(struct parser *p, struct vml_op *op)
     return no_more(p, 4, k);
 }
 
+/* P truncate FILE SIZE: truncate(2) to SIZE bytes (0 allowed). */
+static int parse_truncate(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_TRUNCATE;
+    struct sym *e;
+    int r = need(p, 2, k, "the file");
+    if (!r && memchr(l->w[2].s, '[', l->w[2].n))
+        r = fail(p, l->w[2].col, "truncate takes a file and its new size, not a range");
+    if (!r && (r = check_file_name(p, l->w[2])) == 0)
+        r = need_file(p, l->w[2], &e);
+    if (!r)
+        r = need(p, 3, k, "the new size");
+    if (!r)
+        r = size_word(p, l->w[3], "truncate", &op->u.file.size);
+    if (r)
+        return r;
+    copy_name(op->u.file.name, l->w[2]);
+    return no_more(p, 4, k);
+}
+
 static int parse_brk(struct parser *p, struct vml_op *op)
 {
     int r = need(p, 2, VML_OP_BRK, "+SIZE or -SIZE");
@@ -1548,11 +1571,12 @@ static const struct {
     { "replay", VML_OP_REPLAY },       { "prctl", VML_OP_PRCTL },
     { "fsync", VML_OP_FSYNC },         { "msync", VML_OP_MSYNC },
     { "fdatasync", VML_OP_FDATASYNC }, { "fadvise", VML_OP_FADVISE },
+    { "truncate", VML_OP_TRUNCATE },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "fsync, fdatasync, msync, fadvise, replay, prctl"
+    "fsync, fdatasync, msync, fadvise, truncate, replay, prctl"
 #define FIRST_WORDS "machine, proc, file, cpu, set, show, expect or a process name"
 
 static int parse_process_op(struct parser *p, struct vml_op *op)
@@ -1595,6 +1619,7 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_FSYNC: return parse_fsync(p, op);
     case VML_OP_FDATASYNC: return parse_fdatasync(p, op);
     case VML_OP_FADVISE: return parse_fadvise(p, op);
+    case VML_OP_TRUNCATE: return parse_truncate(p, op);
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
             return r;

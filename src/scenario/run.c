@@ -575,6 +575,20 @@ static int op_fadvise(struct run *r, struct proc_ent *p)
     return err ? syscall_error(r, "fadvise", err) : 0;
 }
 
+/* P truncate FILE SIZE. */
+static int op_truncate(struct run *r, struct proc_ent *p)
+{
+    const char *name = r->op->u.file.name;
+    struct obj_ent *f = find_obj(r, name, false);
+    if (!f)
+        return run_error(r, VML_ENOENT, 0, "no file '%s'", name);
+    if (!r->b->truncate)
+        return run_error(r, VML_EINVAL, 0, "truncate is not supported on the %s backend",
+                         r->b->name);
+    int err = r->b->truncate(r->b->ctx, p->pid, f->id, r->op->u.file.size, r->msg);
+    return err ? syscall_error(r, "truncate", err) : 0;
+}
+
 static int op_file(struct run *r)
 {
     const char *name = r->op->u.file.name;
@@ -1095,7 +1109,8 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_FORK: obj = op->u.fork.child; break;
     case VML_OP_PRCTL: obj = "thp_disable"; break;
     case VML_OP_FILE_CREATE:
-    case VML_OP_FILE_DELETE: obj = op->u.file.name; break;
+    case VML_OP_FILE_DELETE:
+    case VML_OP_TRUNCATE: obj = op->u.file.name; break;
     default: break;
     }
     const char *kind = vml_op_kind_name(op->kind);
@@ -1144,6 +1159,7 @@ static int run_op(struct run *r)
     case VML_OP_FSYNC: return op_fsync(r, p);
     case VML_OP_FDATASYNC: return op_fdatasync(r, p);
     case VML_OP_FADVISE: return op_fadvise(r, p);
+    case VML_OP_TRUNCATE: return op_truncate(r, p);
     case VML_OP_TOUCH: return op_touch(r, p);
     case VML_OP_REPLAY: return op_replay(r, p);
     case VML_OP_FORK: return op_fork(r, p);

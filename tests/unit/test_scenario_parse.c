@@ -917,6 +917,13 @@ static void test_vm_settings(void **state)
     bad("file create f 1M\nproc p\np fadvise f", 3, 12, "missing the advice");
     bad("file create f 1M\nproc p\np fdatasync f[0:4K]", 3, 13, "whole file");
     bad("proc p\np fdatasync g", 2, 13, "g");
+    op = last("file create f 1M\nproc p\np truncate f 300000\n", &s);
+    assert_int_equal(op->kind, VML_OP_TRUNCATE);
+    assert_string_equal(op->u.file.name, "f");
+    assert_int_equal(op->u.file.size, 300000);
+    vml_scenario_free(s);
+    bad("file create f 1M\nproc p\np truncate f", 3, 13, "missing the new size");
+    bad("file create f 1M\nproc p\np truncate f[0:4K] 0", 3, 12, "not a range");
 }
 
 static void test_set(void **state)
