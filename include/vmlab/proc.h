@@ -115,7 +115,7 @@ struct vml_fault_record {
     uint64_t total_ns, max_ns, max_addr;
     bool has_stalls;           /* the next two are known */
     uint64_t stalls, stall_ns; /* faults that ran direct compaction, and its share */
-    /* With has_stalls, the process's waits on writeback (mm/writeback.c): balance_dirty_pages
+    /* The process's waits on writeback (mm/writeback.c): balance_dirty_pages
      * pauses of its writes and shared-mapping stores, and fsync/fdatasync/msync waits for the
      * disk. Simulated time, not part of the fault latencies above. */
     uint64_t throttles, throttle_ns, io_waits, io_wait_ns;

@@ -65,10 +65,13 @@ int vml_proc_format_faults(const struct vml_fault_record *r, struct vml_text *ou
                 (unsigned long long)(r->timed ? r->total_ns / r->timed : 0),
                 (unsigned long long)r->max_ns, (unsigned long long)r->max_addr);
     if (r->has_stalls)
+        text_printf(out, "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\n",
+                    (unsigned long long)r->stalls, (unsigned long long)r->stall_ns);
+    /* The waits on writeback (mm/writeback.c), once the process has had one. */
+    if (r->throttles || r->io_waits)
         text_printf(out,
-                    "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\nDirty_throttles:\t%llu\n"
-                    "Dirty_throttle_ns:\t%llu\nWriteback_waits:\t%llu\nWriteback_wait_ns:\t%llu\n",
-                    (unsigned long long)r->stalls, (unsigned long long)r->stall_ns,
+                    "Dirty_throttles:\t%llu\nDirty_throttle_ns:\t%llu\nWriteback_waits:\t%llu\n"
+                    "Writeback_wait_ns:\t%llu\n",
                     (unsigned long long)r->throttles, (unsigned long long)r->throttle_ns,
                     (unsigned long long)r->io_waits, (unsigned long long)r->io_wait_ns);
     text_printf(out, "Latency histogram:\n");
