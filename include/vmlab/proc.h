@@ -116,6 +116,10 @@ struct vml_fault_record {
     bool has_stalls;           /* the next three are known (the simulator's) */
     uint64_t stalls, stall_ns; /* faults that ran direct compaction, and its share */
     uint64_t io_ns;            /* the share spent waiting for the disk (major faults' reads) */
+    /* The process's waits on writeback (mm/writeback.c): balance_dirty_pages
+     * pauses of its writes and shared-mapping stores, and fsync/fdatasync/msync waits for the
+     * disk. Simulated time, not part of the fault latencies above. */
+    uint64_t throttles, throttle_ns, io_waits, io_wait_ns;
     uint64_t hist[VML_FAULT_LAT_BUCKETS];
     const char *note; /* a last comment line, or NULL */
 };

@@ -62,6 +62,12 @@ struct vml_backend {
                    bool write, char *msg);
     int (*fsync)(void *ctx, int pid, int file, char *msg);
     int (*msync)(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg);
+    /* fdatasync(2) of the file in pid; posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED) (len 0:
+     * to the end of the file). Either may be NULL (the run then says the backend lacks it). */
+    int (*fdatasync)(void *ctx, int pid, int file, char *msg);
+    int (*fadvise_dontneed)(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg);
+    /* truncate(2) of the file to size bytes, in pid; may be NULL. */
+    int (*truncate)(void *ctx, int pid, int file, uint64_t size, char *msg);
     int (*cpu_run)(void *ctx, unsigned cpu, int pid, char *msg);
     /* Kernel settings. set: a write of value to path (a file of the scenario's path table,
      * absolute, the value checked as the kernel checks it), as an administrator's
@@ -71,6 +77,9 @@ struct vml_backend {
      * machine lacks is left out. thp_disable: prctl(PR_SET_THP_DISABLE, on) in pid. */
     int (*set)(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg);
     int (*thp_text)(void *ctx, struct vml_text *out, char *msg);
+    /* vm_text: every readable file of /proc/sys/vm/ that vmlab knows (vml_vm_file's order,
+     * drop_caches left out), "FILE:CONTENT" as thp_text; may be NULL. */
+    int (*vm_text)(void *ctx, struct vml_text *out, char *msg);
     int (*thp_disable)(void *ctx, int pid, bool on, char *msg);
     /* Swap areas (swapon NAME SIZE [prio=N], swapoff NAME): swapon makes a swap area of size
      * bytes called name and enables it with priority prio (-1: the kernel's choice, as swapon(2)
@@ -185,17 +194,19 @@ struct vml_snap_pool {
     uint64_t total, free, rsvd, surp;
 };
 
-/* What a `show thp` printed (thp_text), at its line: the settings in force then. */
+/* What a `show thp` printed (thp_text), or a `show vm` (vm_text), at its line: the settings in
+ * force then. */
 struct vml_snap_text {
     unsigned line;
     char *text; /* NUL-terminated, owned */
+    bool vm;    /* a show vm's /proc/sys/vm/ files, not the THP ones */
 };
 
 struct vml_snapshot {
     struct vml_snap_proc *procs;
     size_t n_procs;
     struct vml_snap_pool pool;
-    struct vml_snap_text *thp; /* each show thp, in order */
+    struct vml_snap_text *thp; /* each show thp and show vm, in order */
     size_t n_thp;
     struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
     size_t n_ops;

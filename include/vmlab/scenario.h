@@ -19,6 +19,7 @@
 #include "vmlab/base.h"
 #include "vmlab/mmu.h"
 #include "vmlab/sim.h"
+#include "vmlab/sysctl.h"
 #include "vmlab/thp.h"
 #include "vmlab/trace.h"
 
@@ -55,6 +56,7 @@
 /* swapon statements a scenario may have enabled at once (the kernel allows MAX_SWAPFILES, 32 less
  * what its configuration reserves; vmlab keeps to fewer). */
 #define VML_SCN_SWAP_MAX 16
+#define VML_MCFG_VM      (1u << 25) /* any vm.FILE= (vm_given says which) */
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -87,6 +89,10 @@ struct vml_machine_cfg {
     unsigned given;                        /* VML_MCFG_* bits of the keys the machine line set */
     uint32_t thp_given;                 /* bit (1u << i): the line set THP file i (vml_thp_file) */
     unsigned thp_col[VML_THP_NR_FILES]; /* the column of each given THP key, for messages */
+    struct vml_vm_sysctl vm; /* /proc/sys/vm/ (vm.FILE=VALUE, applied in the order written, so
+                              * vm.dirty_bytes= zeroes dirty_ratio as the kernel's write does);
+                              * vml_vm_sysctl_defaults for the files not given */
+    uint32_t vm_given;       /* bit (1u << i): the line set /proc/sys/vm file i (vml_vm_file) */
 };
 
 enum vml_op_kind {
@@ -117,6 +123,10 @@ enum vml_op_kind {
     VML_OP_MSYNC,       /* P msync MAP[RANGE]: u.range */
     VML_OP_SWAPON,      /* swapon NAME SIZE [prio=N]: u.swap; proc is "" */
     VML_OP_SWAPOFF,     /* swapoff NAME: u.swap (name only); proc is "" */
+    VML_OP_SHOW_VM,     /* show vm: the /proc/sys/vm/ files; proc is "" */
+    VML_OP_FDATASYNC,   /* P fdatasync FILE: u.range (name only), name is the file */
+    VML_OP_FADVISE,     /* P fadvise FILE[RANGE] dontneed: u.range, name is the file */
+    VML_OP_TRUNCATE,    /* P truncate FILE SIZE: u.file */
     VML_OP_NR_KINDS,
 };
 
@@ -149,6 +159,7 @@ enum vml_advice {
  * scenario/settings.c): a file is a directory and an index into its table. */
 enum vml_setting_dir {
     VML_SETTING_THP = 0, /* /sys/kernel/mm/transparent_hugepage/: vml_thp_file's index */
+    VML_SETTING_VM,      /* /proc/sys/vm/: vml_vm_file's index (include/vmlab/sysctl.h) */
     VML_NR_SETTING_DIRS,
 };
 
@@ -278,7 +289,7 @@ struct vml_op {
         struct {
             char name[VML_SCN_FILE_MAX];
             uint64_t size; /* bytes (FILE_CREATE) */
-        } file;            /* FILE_CREATE, FILE_DELETE */
+        } file;            /* FILE_CREATE, FILE_DELETE, TRUNCATE */
         struct {
             unsigned cpu; /* 0..nr_cpus-1 */
         } cpu_run;        /* CPU_RUN */

@@ -130,6 +130,16 @@ int vml_sim_thp_store(struct vml_sim *sim, size_t file, const char *value, size_
  * the file and what to write instead (the check vml_sim_create and vml_sim_thp_store make). */
 int vml_sim_thp_check(const struct vml_thp_settings *s, struct vml_diag *diag);
 
+/* The /proc/sys/vm/ settings in force. */
+const struct vml_vm_sysctl *vml_sim_vm(const struct vml_sim *sim);
+/* A write to /proc/sys/vm/FILE (vml_vm_find's index) with the kernel's checks and effects
+ * (drop_caches drops, a new dirty_writeback_centisecs wakes the flusher). A value the simulation
+ * does not model yet is refused with VML_ENOTSUP and diag's reason. */
+int vml_sim_vm_store(struct vml_sim *sim, size_t file, const char *value, size_t len,
+                     struct vml_diag *diag);
+/* Whether the simulation models every value of s: 0 or VML_ENOTSUP (diag says why). */
+int vml_sim_vm_check(const struct vml_vm_sysctl *s, struct vml_diag *diag);
+
 /* khugepaged/pages_collapsed and khugepaged/full_scans. */
 struct vml_khugepaged_stats {
     uint64_t pages_collapsed; /* 2 MiB blocks khugepaged collapsed into THPs */
@@ -279,6 +289,22 @@ int vml_sim_file_write_chunked(struct vml_sim *sim, int pid, int file, uint64_t 
 /* fsync(2): writes back the file's dirty folios (Dirty drops; shared mappings' PTEs are cleaned
  * and write-protected, folio_mkclean). A shmem object has nothing to write. VML_EINVAL. */
 int vml_sim_file_fsync(struct vml_sim *sim, int file);
+/* fsync(2) (datasync false) or fdatasync(2) by pid (0: no process; else the wait for the disk
+ * is recorded in its fault record): the file's dirty folios are written and waited for, the
+ * clock moving to the disk's last completion. VML_EINVAL. */
+int vml_sim_fsync(struct vml_sim *sim, int pid, int file, bool datasync);
+/* posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED) (len 0: to the end): the dirty folios' writes
+ * start (not waited for), then the clean unmapped folios wholly inside the range go (the last
+ * partial page stays unless it ends the file). VML_EINVAL, VML_ENOENT. */
+int vml_sim_fadvise_dontneed(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len);
+/* ftruncate(2) by pid (0: none) to size bytes: growing adds a hole; shrinking unmaps the pages
+ * past the new end from every mapping (private copies too), splits the folio the new end cuts
+ * and drops every cached page past it, dirty or not (after its writeback completes). A later
+ * access past the end is SIGBUS. VML_EINVAL (no such file, hugetlbfs), VML_EFBIG, VML_ENOENT. */
+int vml_sim_truncate(struct vml_sim *sim, int pid, int file, uint64_t size);
+/* echo what > /proc/sys/vm/drop_caches: bit 1 drops every regular file's clean unmapped folios
+ * (tmpfs keeps its own); bit 2 the slab caches (none simulated yet). Returns the pages dropped. */
+uint64_t vml_sim_drop_caches(struct vml_sim *sim, unsigned what);
 /* msync(addr, len, MS_SYNC): the same for the file ranges the shared file mappings in
  * [addr, addr + len) map. VML_EINVAL (addr not page aligned), VML_ENOMEM (part of the range
  * unmapped; the mapped parts are still synced), VML_ENOENT (no such process). */

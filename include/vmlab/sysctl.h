@@ -31,4 +31,42 @@ struct vml_vm_sysctl {
 /* The kernel's defaults (6.18, x86-64). */
 void vml_vm_sysctl_defaults(struct vml_vm_sysctl *s);
 
+/* The directory of the files, with its trailing slash. */
+#define VML_VM_SYSCTL_DIR "/proc/sys/vm/"
+
+/* The files vmlab knows, by index 0..VML_VM_NR_FILES-1, named relative to VML_VM_SYSCTL_DIR
+ * ("swappiness", "page-cluster"). The last, drop_caches, is a write-only action (mode 0200:
+ * reading it is refused even to root), not a setting: it holds nothing and `show vm` leaves it
+ * out. */
+#define VML_VM_NR_FILES    13
+#define VML_VM_DROP_CACHES 12 /* drop_caches' index */
+const char *vml_vm_file(size_t i);
+/* The index of a file name (relative, or the absolute /proc/sys/vm/ path), or -1. */
+int vml_vm_find(const char *name);
+/* Whether the file is a setting that can be read back (all but drop_caches). */
+bool vml_vm_readable(size_t i);
+
+/* The file's content as the kernel shows it ("60\n"), into buf (at least VML_VM_SHOW_MAX
+ * bytes); "" for drop_caches. vml_vm_value: the same without the newline (what a write of it
+ * would store back). */
+#define VML_VM_SHOW_MAX 32
+void vml_vm_show(const struct vml_vm_sysctl *s, size_t i, char *buf);
+void vml_vm_value(const struct vml_vm_sysctl *s, size_t i, char *buf);
+
+/* A write of value (len bytes) to the file as the kernel's proc handler takes it
+ * (proc_dointvec_minmax, proc_doulongvec_minmax and the handlers of mm/page-writeback.c,
+ * mm/page_alloc.c, mm/vmscan.c, mm/swap.c, fs/dcache.c, fs/drop_caches.c: leading and trailing
+ * blanks allowed, one number, no '+', the file's range). VML_EINVAL with diag's message naming
+ * the file, the value and the range (the kernel's -EINVAL). vml_vm_check only checks;
+ * vml_vm_store stores into s too, as the kernel's handler does: a dirty_bytes write zeroes
+ * dirty_ratio and a dirty_ratio write zeroes dirty_bytes (dirty_bytes_handler,
+ * dirty_ratio_handler), and the same for the background pair; a write to drop_caches stores
+ * nothing (the caller performs the action: *action gets the number written, 0 for the other
+ * files; action may be NULL). A value the kernel takes but struct vml_vm_sysctl cannot hold (a
+ * negative dirty_writeback_centisecs) is VML_ENOTSUP with the reason. Nothing changes on
+ * error. */
+int vml_vm_check(size_t i, const char *value, size_t len, struct vml_diag *diag);
+int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t len, unsigned *action,
+                 struct vml_diag *diag);
+
 #endif

@@ -335,11 +335,23 @@ static int do_fsync(const struct agent_req *q)
         fd = open(q->path, O_RDONLY);
     if (fd < 0)
         return -1;
-    int r = fsync(fd);
+    int r = q->op == AG_FDATASYNC ? fdatasync(fd) : fsync(fd);
     int e = errno;
     close(fd);
     errno = e;
     return r;
+}
+
+/* posix_fadvise(POSIX_FADV_DONTNEED) on a file opened for it and closed again. */
+static int do_fadvise(const struct agent_req *q)
+{
+    int fd = open(q->path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int e = posix_fadvise(fd, (off_t)q->off, (off_t)q->len, POSIX_FADV_DONTNEED);
+    close(fd);
+    errno = e;
+    return e ? -1 : 0;
 }
 
 /* A program opens the file it maps read-write unless it means not to (the scenario has no way
@@ -454,7 +466,10 @@ static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
     case AG_ACCESS: r = do_access(q, p); break;
     case AG_READ: r = do_io(q, false); break;
     case AG_WRITE: r = do_io(q, true); break;
-    case AG_FSYNC: r = do_fsync(q); break;
+    case AG_FSYNC:
+    case AG_FDATASYNC: r = do_fsync(q); break;
+    case AG_FADVISE: r = do_fadvise(q); break;
+    case AG_TRUNCATE: r = truncate(q->path, (off_t)q->len); break;
     case AG_MSYNC: r = msync((void *)(uintptr_t)q->addr, q->len, MS_SYNC); break;
     case AG_FORK: r = do_fork(q, p, pass_fd); break;
     case AG_THP_DISABLE: r = prctl(PR_SET_THP_DISABLE, q->addr ? 1 : 0, 0, 0, 0); break;

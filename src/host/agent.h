@@ -51,6 +51,9 @@ enum agent_op {
     AG_THP_DISABLE, /* prctl(PR_SET_THP_DISABLE, addr != 0) */
     AG_FSYNC,       /* fsync(2) of path */
     AG_MSYNC,       /* msync(addr, len, MS_SYNC) */
+    AG_FDATASYNC,   /* fdatasync(2) of path */
+    AG_FADVISE,     /* posix_fadvise(path, off, len, POSIX_FADV_DONTNEED) */
+    AG_TRUNCATE,    /* truncate(path, len) */
 };
 
 struct agent_req {

@@ -362,6 +362,75 @@ static int apply_pressure(const struct vml_machine_cfg *m, struct vml_text *note
     return 0;
 }
 
+/* The machine line's vm.FILE keys: written for the run as root (journalled, put back by
+ * lb_destroy and on signals, under the machine-wide settings lock), in the kernel's own order of
+ * effects: a byte form written after its ratio zeroes it, so the values are written as the
+ * scenario's settings hold them, the non-zero one of each pair last. As with THP, what cannot
+ * be had is a note ending in "(differs)". */
+static void apply_vm_one(const struct vml_machine_cfg *m, size_t i, struct vml_text *notes)
+{
+    char path[SETTING_PATH_MAX], want[VML_VM_SHOW_MAX], was[SETTING_VALUE_MAX];
+    snprintf(path, sizeof(path), "%s%s", VML_VM_SYSCTL_DIR, vml_vm_file(i));
+    vml_vm_value(&m->vm, i, want);
+    bool changed = false;
+    int e = host_setting_write(path, want, was, &changed);
+    if (e == ENOENT)
+        text_printf(notes, "linux: vm.%s=%s asked, this kernel has no %s (differs)\n",
+                    vml_vm_file(i), want, path);
+    else if (e)
+        text_printf(notes,
+                    "linux: vm.%s=%s asked, the kernel has %s (differs: cannot set it: %s%s)\n",
+                    vml_vm_file(i), want, was[0] ? was : "?", strerror(e),
+                    e == EACCES || e == EPERM ? "; run as root" : "");
+    else if (changed)
+        text_printf(notes,
+                    "linux: vm.%s=%s asked, the kernel had %s: set for the run, put back when it "
+                    "ends\n",
+                    vml_vm_file(i), want, was);
+    else
+        text_printf(notes, "linux: vm.%s=%s asked, the kernel has it\n", vml_vm_file(i), want);
+}
+
+static void apply_vm(const struct vml_machine_cfg *m, struct vml_text *notes)
+{
+    /* A pair's zero side is not written (dirty_bytes 0 is refused by the kernel: it is what
+     * writing the ratio does); the side in force is written, and that zeroes the other. */
+    for (size_t i = 0; i < VML_VM_NR_FILES; i++) {
+        if (!vml_vm_readable(i))
+            continue;
+        const char *n = vml_vm_file(i);
+        bool pair = strcmp(n, "dirty_ratio") == 0 || strcmp(n, "dirty_bytes") == 0 ||
+                    strcmp(n, "dirty_background_ratio") == 0 ||
+                    strcmp(n, "dirty_background_bytes") == 0;
+        if (!(m->vm_given & (1u << i)) && !pair)
+            continue;
+        if (pair) {
+            bool bg = strstr(n, "background") != NULL;
+            uint32_t mask = 0;
+            for (size_t k = 0; k < VML_VM_NR_FILES; k++)
+                if (vml_vm_file(k) && strstr(vml_vm_file(k), "dirty_") &&
+                    (strstr(vml_vm_file(k), "background") != NULL) == bg &&
+                    (strstr(vml_vm_file(k), "_ratio") || strstr(vml_vm_file(k), "_bytes")))
+                    mask |= 1u << k;
+            if (!(m->vm_given & mask))
+                continue; /* neither side of the pair given */
+            char v[VML_VM_SHOW_MAX];
+            vml_vm_value(&m->vm, i, v);
+            /* Only the form in force is written (the other's zero follows from it): the byte
+             * form when it is set, else the ratio. */
+            char other[VML_VM_SHOW_MAX];
+            bool bytes = strstr(n, "_bytes") != NULL;
+            int o = vml_vm_find(bytes ? (bg ? "dirty_background_ratio" : "dirty_ratio")
+                                      : (bg ? "dirty_background_bytes" : "dirty_bytes"));
+            vml_vm_value(&m->vm, (size_t)o, other);
+            bool bytes_set = bytes ? strcmp(v, "0") != 0 : strcmp(other, "0") != 0;
+            if (bytes != bytes_set)
+                continue;
+        }
+        apply_vm_one(m, i, notes);
+    }
+}
+
 static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes,
                     unsigned *col, char *msg)
 {
@@ -380,6 +449,8 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     /* THP changes what faults do: the kernel's settings always, then what the scenario sets. */
     host_thp_note(notes);
     host_thp_extras(notes);
+    if (m->given & VML_MCFG_VM)
+        apply_vm(m, notes);
     if (m->given & VML_MCFG_THP)
         apply_thp(m, notes);
     if (m->given & VML_MCFG_PAGING) {
@@ -900,6 +971,30 @@ static int lb_fsync(void *ctx, int pid, int file, char *msg)
     return simple(b, pid, &q, msg);
 }
 
+static int lb_fdatasync(void *ctx, int pid, int file, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_FDATASYNC };
+    snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    return simple(b, pid, &q, msg);
+}
+
+static int lb_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_TRUNCATE, .len = size };
+    snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    return simple(b, pid, &q, msg);
+}
+
+static int lb_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_FADVISE, .off = off, .len = len };
+    snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    return simple(b, pid, &q, msg);
+}
+
 static int lb_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
 {
     struct agent_req q = { .op = AG_MSYNC, .addr = addr, .len = len };
@@ -911,6 +1006,22 @@ static int lb_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
 static int lb_set(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg)
 {
     (void)ctx;
+    /* drop_caches is an action on a write-only file: nothing to journal or put back. */
+    if (strcmp(path, VML_VM_SYSCTL_DIR "drop_caches") == 0) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
+        if (fd < 0 || write(fd, value, strlen(value)) < 0)
+            e = errno;
+        if (fd >= 0)
+            close(fd);
+        if (e) {
+            snprintf(msg, VML_BACKEND_MSG, "cannot write %.120s: %s%s", path, strerror(e),
+                     e == EACCES || e == EPERM ? " (run as root)" : "");
+            return VML_EINVAL;
+        }
+        text_printf(notes, "linux: %s written: %s (every file's clean cache on this machine)\n",
+                    path, value);
+        return text_status(notes);
+    }
     char was[SETTING_VALUE_MAX] = "";
     bool changed = false;
     int e = host_setting_write(path, value, was, &changed);
@@ -950,6 +1061,27 @@ static int lb_thp_text(void *ctx, struct vml_text *out, char *msg)
 {
     (void)ctx;
     return host_thp_text(out, msg);
+}
+
+/* show vm: the readable files of /proc/sys/vm/ that vmlab knows, as grep -r prints them. */
+static int lb_vm_text(void *ctx, struct vml_text *out, char *msg)
+{
+    (void)ctx;
+    for (size_t i = 0; i < VML_VM_NR_FILES; i++) {
+        if (!vml_vm_readable(i))
+            continue;
+        char path[SETTING_PATH_MAX], buf[SETTING_VALUE_MAX];
+        snprintf(path, sizeof(path), "%s%s", VML_VM_SYSCTL_DIR, vml_vm_file(i));
+        int e = host_setting_read(path, buf, sizeof(buf));
+        if (e == ENOENT)
+            continue;
+        if (e) {
+            snprintf(msg, VML_BACKEND_MSG, "cannot read %s: %s", path, strerror(e));
+            return VML_EINVAL;
+        }
+        text_printf(out, "%s:%s\n", vml_vm_file(i), buf);
+    }
+    return text_status(out);
 }
 
 /* wait: the scenario's processes sit still while the kernel's own threads (khugepaged ...) work.
@@ -1241,9 +1373,13 @@ int vml_backend_linux(struct vml_backend *out)
         .file_io = lb_file_io,
         .fsync = lb_fsync,
         .msync = lb_msync,
+        .fdatasync = lb_fdatasync,
+        .fadvise_dontneed = lb_fadvise,
+        .truncate = lb_truncate,
         .cpu_run = lb_cpu_run,
         .set = lb_set,
         .thp_text = lb_thp_text,
+        .vm_text = lb_vm_text,
         .wait = lb_wait,
         .thp_disable = lb_thp_disable,
         .swapon = lb_swapon,

@@ -90,6 +90,33 @@ static int put(const char *path, const char *value, size_t len)
     return e;
 }
 
+/* mm/page-writeback.c: each dirty limit has two forms, a ratio and a byte count, and a write of
+ * one zeroes the other (dirty_ratio_handler, dirty_bytes_handler and the background pair). A
+ * byte form cannot be written 0 (its minimum is 1 or two pages): it goes back to 0 by the
+ * ratio's write. So the partner of such a file is journalled before it (and so put back after
+ * it), and putting a byte form back to 0 writes nothing. The partner of path, or NULL. */
+static const char *dirty_partner(const char *path)
+{
+    static const char *const pairs[][2] = {
+        { "/proc/sys/vm/dirty_ratio", "/proc/sys/vm/dirty_bytes" },
+        { "/proc/sys/vm/dirty_background_ratio", "/proc/sys/vm/dirty_background_bytes" },
+    };
+    for (size_t i = 0; i < 2; i++)
+        for (int k = 0; k < 2; k++)
+            if (strcmp(path, pairs[i][k]) == 0)
+                return pairs[i][1 - k];
+    return NULL;
+}
+
+/* Whether putting entry back writes nothing: a byte form to 0 (its ratio's restore, after it,
+ * zeroes it). Async-signal-safe. */
+static bool restore_is_noop(const struct entry *j)
+{
+    size_t n = strlen(j->path);
+    return j->len == 1 && j->old[0] == '0' && n > 6 && strcmp(j->path + n - 6, "_bytes") == 0 &&
+           strncmp(j->path, "/proc/sys/vm/dirty_", 19) == 0;
+}
+
 /* The handler: every file back, then the signal's own action. The caught signals are all
  * blocked while it runs (sa_mask); only then is the default action put back, so that a second
  * signal (timeout(1) sends one to the process and another to its group) waits instead of
@@ -104,7 +131,8 @@ static void on_signal(int sig)
         undo_fn();
     undo_fn = NULL;
     for (sig_atomic_t i = n_journal; i-- > 0;)
-        put(journal[i].path, journal[i].old, journal[i].len);
+        if (!restore_is_noop(&journal[i]))
+            put(journal[i].path, journal[i].old, journal[i].len);
     n_journal = 0;
     struct sigaction dfl;
     memset(&dfl, 0, sizeof(dfl));
@@ -191,6 +219,22 @@ int host_setting_write(const char *path, const char *value, char *was, bool *cha
     }
     sigset_t old;
     block(&old);
+    /* A dirty limit's other form, journalled first with what it holds (see dirty_partner). */
+    const char *partner = dirty_partner(path);
+    char pwas[SETTING_VALUE_MAX];
+    if (partner && n_journal < JOURNAL_MAX && host_setting_read(partner, pwas, sizeof(pwas)) == 0) {
+        sig_atomic_t q = 0;
+        while (q < n_journal && strcmp(journal[q].path, partner) != 0)
+            q++;
+        if (q == n_journal) {
+            struct entry *j = &journal[q];
+            snprintf(j->path, sizeof(j->path), "%s", partner);
+            snprintf(j->old, sizeof(j->old), "%s", pwas);
+            j->len = strlen(j->old);
+            n_journal = q + 1;
+            install();
+        }
+    }
     sig_atomic_t n = n_journal, k = 0;
     while (k < n && strcmp(journal[k].path, path) != 0)
         k++;
@@ -251,6 +295,8 @@ unsigned host_settings_restore(char *what, size_t n)
         undo_fn();
     undo_fn = NULL;
     for (sig_atomic_t i = n_journal; i-- > 0;) {
+        if (restore_is_noop(&journal[i]))
+            continue;
         int e = put(journal[i].path, journal[i].old, journal[i].len);
         if (e && !failed++ && what)
             snprintf(what, n, "%s back to %s: %s", journal[i].path, journal[i].old, strerror(e));

@@ -468,6 +468,7 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     sim->work_ns = COST_FAULT_NS;
     sim->compact_ns = sim->reclaim_ns = sim->io_ns = 0;
     sim->compacted = false;
+    uint64_t dirtied = sim->events[VML_VMSTAT_nr_dirtied];
     /* The pages this fault may take: a THP and its tables, or a readahead window. */
     int r = reclaim_point(sim, task_node(sim, t), fault_need(sim, t->mm, va));
     if (r == 0)
@@ -476,6 +477,10 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
         fault_done(sim, t, va & PAGE_MASK, sim->work_ns);
     sim->work_ns = sim->compact_ns = sim->reclaim_ns = sim->io_ns = 0;
     sim->compacted = false;
+    /* fault_dirty_shared_page -> balance_dirty_pages_ratelimited: a store that dirtied a
+     * shared file folio may start background writeback or be paused. */
+    if (r == 0 && sim->events[VML_VMSTAT_nr_dirtied] != dirtied)
+        r = balance_dirty_pages_ratelimited(sim, t);
     return r;
 }
 

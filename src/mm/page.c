@@ -536,6 +536,8 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
     }
     if ((f->flags & PGF_DIRTY) && (f->flags & PGF_CACHE) && !(f->flags & PGF_SHMEMPG))
         ns->dirty--;
+    if (f->flags & PGF_WRITEBACK)
+        ns->writeback--;
     f->flags &= PGF_HW_MASK; /* hw/phys keeps its own bits (PGF_HEAD) */
     f->mapping = 0;
     f->index = 0;

@@ -116,6 +116,7 @@ uint64_t cache_folio_pfn(const struct sim_file *f, uint64_t index)
  * folio_nr_pages, and smaps_account counts each mapped page of a dirty folio dirty). */
 void cache_folio_set_dirty(struct vml_sim *sim, struct sim_file *f, uint64_t index)
 {
+    writeback_inode_dirtied(sim, f); /* __mark_inode_dirty(I_DIRTY_PAGES) */
     uint64_t nr = 1ull << cache_order(f, index), start = index & ~(nr - 1);
     for (uint64_t i = 0; i < nr; i++) {
         uint64_t pfn;
@@ -425,7 +426,9 @@ static int file_io_call(struct vml_sim *sim, struct sim_task *t, struct sim_file
             return r;
         if (end > f->size)
             f->size = end;
-        return 0;
+        /* generic_perform_write: balance_dirty_pages_ratelimited after each folio; here after
+         * the call (the pause is the same total). */
+        return balance_dirty_pages_ratelimited(sim, t);
     }
     uint64_t last = (end + PAGE_SIZE - 1) >> PAGE_SHIFT;
     for (uint64_t idx = off >> PAGE_SHIFT; idx < last; idx++) {
@@ -546,48 +549,43 @@ static void mkclean_vma(struct sim_mm *mm, const struct vma *v, uint64_t from, u
         sim_flush_range(mm->sim, mm, s, e);
 }
 
-/* Writeback of the dirty folios of f that overlap pages [from, to) (file_write_and_wait_range
- * -> write_cache_pages): each is written whole, so it is clean again (folio_clear_dirty_for_io:
- * NR_FILE_DIRTY less its pages) and folio_mkclean write-protects and cleans every shared
- * mapping of it. The simulated disk keeps nothing: the blocks stay holes as far as later
- * misses go (pagecache.c's header), which no scenario can see while the pages stay cached. */
-static void writeback_range(struct vml_sim *sim, struct sim_file *f, uint64_t from, uint64_t to)
+void cache_folio_mkclean(struct vml_sim *sim, struct sim_file *f, uint64_t start, uint64_t nr)
 {
-    uint64_t pages = (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-    if (to > pages)
-        to = pages;
-    for (uint64_t idx = from; idx < to;) {
-        uint64_t pfn;
-        if (!cache_lookup(f, idx, &pfn)) {
-            idx++;
+    for (size_t t = 0; t < sim->nr_tasks; t++) {
+        struct sim_task *tk = &sim->tasks[t];
+        if (!tk->alive || !tk->mm)
             continue;
-        }
-        uint64_t nr = 1ull << cache_order(f, idx), fstart = idx & ~(nr - 1);
-        if (sim_frame(sim, pfn)->flags & PGF_DIRTY) {
-            for (uint64_t i = fstart; i < fstart + nr; i++) {
-                uint64_t p;
-                if (!cache_lookup(f, i, &p))
-                    continue;
-                struct frame *fr = sim_frame(sim, p);
-                if (!(fr->flags & PGF_DIRTY))
-                    continue;
-                fr->flags &= ~PGF_DIRTY;
-                sim->node[fr->node].dirty--;
-            }
-            for (size_t t = 0; t < sim->nr_tasks; t++) {
-                struct sim_task *tk = &sim->tasks[t];
-                if (!tk->alive || !tk->mm)
-                    continue;
-                for (struct vma *v = vma_first(tk->mm->vmas); v; v = vma_next(v))
-                    if (v->file == f)
-                        mkclean_vma(tk->mm, v, fstart, fstart + nr);
-            }
-        }
-        idx = fstart + nr;
+        for (struct vma *v = vma_first(tk->mm->vmas); v; v = vma_next(v))
+            if (v->file == f)
+                mkclean_vma(tk->mm, v, start, start + nr);
     }
 }
 
+uint64_t cache_remove_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index)
+{
+    uint64_t nr = 1ull << cache_order(f, index), start = index & ~(nr - 1), gone = 0;
+    /* filemap_unaccount_folio: a PMD-order folio leaves NR_FILE_THPS. */
+    if (nr == 512 && !f->shmem)
+        sim->nr_file_thps--;
+    for (uint64_t i = start; i < start + nr; i++) {
+        uint64_t *slot = radix_slot(&f->pages, i);
+        if (!slot || !*slot)
+            continue;
+        uint64_t pfn = (*slot & CACHE_PFN_MASK) - 1;
+        *slot = 0;
+        f->nr_cached--;
+        page_put(sim, pfn);
+        gone++;
+    }
+    return gone;
+}
+
 int vml_sim_file_fsync(struct vml_sim *sim, int file)
+{
+    return vml_sim_fsync(sim, 0, file, false);
+}
+
+int vml_sim_fsync(struct vml_sim *sim, int pid, int file, bool datasync)
 {
     struct sim_file *f = sim_file(sim, file);
     if (!f)
@@ -595,10 +593,11 @@ int vml_sim_file_fsync(struct vml_sim *sim, int file)
     int sr = slab_file_touch(sim, f); /* the open(2) (slab.c) */
     if (sr)
         return sr;
-    /* ext4_sync_file -> file_write_and_wait_range(0, LLONG_MAX); shmem's fsync does nothing
-     * (noop_fsync): its pages are never written back. */
+    (void)datasync; /* the simulated file system has no metadata to write: the same work */
+    /* ext4_sync_file -> file_write_and_wait_range(0, LLONG_MAX), for fdatasync too; shmem's
+     * fsync does nothing (noop_fsync): its pages are never written back. */
     if (!f->shmem && !f->hstate)
-        writeback_range(sim, f, 0, UINT64_MAX);
+        return writeback_range_wait(sim, pid ? sim_task(sim, pid) : NULL, f, 0, UINT64_MAX);
     return 0;
 }
 
@@ -625,9 +624,12 @@ int vml_sim_msync(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
         uint64_t e = end < v->end ? end : v->end;
         /* MS_SYNC on a shared file mapping: vfs_fsync_range over the file range it maps. */
         struct sim_file *f = v->kind == VMA_FILE ? v->file : NULL;
-        if (f && (v->flags & VM_SHARED) && !f->shmem && !f->hstate)
-            writeback_range(sim, f, v->pgoff + ((start - v->start) >> PAGE_SHIFT),
-                            v->pgoff + ((e - v->start) >> PAGE_SHIFT));
+        if (f && (v->flags & VM_SHARED) && !f->shmem && !f->hstate) {
+            int r = writeback_range_wait(sim, t, f, v->pgoff + ((start - v->start) >> PAGE_SHIFT),
+                                         v->pgoff + ((e - v->start) >> PAGE_SHIFT));
+            if (r)
+                return r;
+        }
         start = e;
     }
     return err;

@@ -76,6 +76,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     else
         vml_thp_defaults(&thp);
     int tr = thp_settings_check(&thp, diag);
+    if (tr == 0 && cfg->vm)
+        tr = vml_sim_vm_check(cfg->vm, diag);
     if (tr)
         return tr;
     struct vml_sim *sim = calloc(1, sizeof(*sim));
@@ -106,6 +108,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
         r = khugepaged_init(sim);
     if (r == 0)
         r = kswapd_init(sim);
+    if (r == 0)
+        r = writeback_init(sim);
     if (r == 0 && cfg->swap_bytes)
         r = vml_sim_swapon(sim, "/swapfile", cfg->swap_bytes, 0, false, diag);
     if (r == 0 && (r = hugetlb_init(sim)) == VML_EINVAL && diag)
@@ -131,6 +135,7 @@ void vml_sim_destroy(struct vml_sim *sim)
         free(sim->tasks[i].acc);
     }
     khugepaged_destroy(sim);
+    writeback_destroy(sim);
     free(sim->tasks);
     files_destroy(sim);
     slab_destroy(sim);

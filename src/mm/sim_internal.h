@@ -39,6 +39,9 @@
 #define PGF_SWAPWB     (1u << 23) /* PG_writeback for a swap write: on sim->swap_wb until done */
 #define PGF_RECLAIM    (1u << 24) /* PG_reclaim: written for reclaim, to the list's tail when done */
 #define PGF_WORKINGSET (1u << 25) /* PG_workingset: was active once (folio_set_workingset) */
+#define PGF_WRITEBACK                                                                              \
+    (1u << 27) /* PG_writeback: a page-cache page whose write to the disk has been submitted and   \
+                * has not completed (writeback.c); counted in NR_WRITEBACK */
 
 /* LRU lists, in the kernel's order (enum lru_list). */
 enum lru_list {
@@ -92,6 +95,7 @@ struct node_stats {
     uint64_t file_pages;  /* NR_FILE_PAGES: page cache incl. shmem */
     uint64_t shmem;       /* NR_SHMEM */
     uint64_t dirty;       /* NR_FILE_DIRTY */
+    uint64_t writeback;   /* NR_WRITEBACK: pages under writeback (writeback.c) */
     uint64_t mlock;       /* NR_MLOCK */
 };
 
@@ -123,6 +127,8 @@ struct sim_file {
     unsigned slab_node;
     struct sim_file *d_prev, *d_next, *i_prev, *i_next;
     struct file_inflight inflight[SIM_FILE_INFLIGHT]; /* its reads in flight (disk_io.c) */
+    bool inode_dirty;      /* I_DIRTY_PAGES: on the flusher's dirty list (writeback.c) */
+    uint64_t dirtied_when; /* inode->dirtied_when, ns: when it last went from clean to dirty */
 };
 
 /* A zone's compaction state (struct zone's compact_* fields). */
@@ -218,7 +224,9 @@ struct sim_timer {
     bool armed;
     sim_timer_fn fn;
 };
-#define SIM_MAX_TIMERS 16 /* one per simulated kernel thread */
+#define SIM_MAX_TIMERS                                                                             \
+    16 /* one per simulated kernel thread (khugepaged, kswapd per node,                            \
+        * the flusher, the disk's completions) */
 
 /* khugepaged's mm list (mm/khugepaged.c: struct khugepaged_mm_slot on khugepaged_scan.mm_head). */
 struct khugepaged_slot {
@@ -292,6 +300,25 @@ struct kswapd {
     unsigned failures; /* pgdat->kswapd_failures: passes in a row that reclaimed nothing */
 };
 
+/* One write request in flight on the disk: a folio under writeback (writeback.c). */
+struct wb_io {
+    uint64_t done_at; /* ns: when the disk completes it */
+    uint64_t pfn, nr; /* the folio's first page and its pages */
+    uint64_t ino;     /* the file it belongs to (its pages may be gone by completion) */
+    uint64_t index;   /* the first page's index */
+};
+
+/* The flusher of the one disk's bdi_writeback (struct bdi_writeback, fs/fs-writeback.c) and the
+ * requests it has in flight. */
+struct writeback {
+    struct sim_timer flusher;    /* wb->dwork: wb_workfn's next run */
+    struct sim_timer completion; /* the disk's next completion (end_bio -> folio_end_writeback) */
+    uint64_t last_old_flush;     /* wb->last_old_flush, ns */
+    bool background;             /* a background flush is queued (wb_start_background_writeback) */
+    struct wb_io *io;            /* in flight, in completion order (the disk's queue is FIFO) */
+    size_t io_head, io_len, io_cap;
+};
+
 struct vml_sim {
     struct vml_sim_config cfg;
     struct vml_phys *phys;
@@ -348,6 +375,7 @@ struct vml_sim {
     unsigned nr_timers;
     struct khugepaged khugepaged;
     struct zone_compact compact[VML_MAX_NODES][VML_NR_ZONES];
+    struct writeback wb; /* the flusher and the writes in flight (writeback.c) */
     uint64_t work_ns;    /* simulated time the work of the current fault has taken (cost.h) */
     uint64_t compact_ns; /* the part of it spent compacting */
     bool compacted;      /* the current fault ran direct compaction */
@@ -356,7 +384,7 @@ struct vml_sim {
     uint64_t kswapd_work_ns; /* the current kswapd batch's time */
     struct swap_wb *swap_wb; /* swap writes in flight, in submission order */
     size_t nr_swap_wb, cap_swap_wb;
-    struct bdev disk; /* the disk under the files (machine disk=): page-cache reads */
+    struct bdev disk; /* the disk under the files (machine disk=): page-cache reads, writeback */
     uint64_t io_ns;   /* the part of work_ns spent waiting for the disk (sim_charge_io) */
     struct {
         uint64_t first, end, nr; /* the pages the readahead call under way added (readahead.c) */
@@ -759,6 +787,12 @@ int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, uns
 uint64_t cache_folio_pfn(const struct sim_file *f, uint64_t index);
 /* folio_mark_dirty: the whole folio caching index. */
 void cache_folio_set_dirty(struct vml_sim *sim, struct sim_file *f, uint64_t index);
+/* folio_mkclean: every shared mapping of the folio of nr pages at start write-protected and
+ * cleaned, so that the next store faults and dirties it again (write-notify). */
+void cache_folio_mkclean(struct vml_sim *sim, struct sim_file *f, uint64_t start, uint64_t nr);
+/* filemap_remove_folio of the (unmapped) folio starting at index: its pages leave the cache and
+ * are freed. Returns its pages. */
+uint64_t cache_remove_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index);
 /* The file whose cache holds pfn, or NULL. */
 struct sim_file *cache_file_of(const struct vml_sim *sim, uint64_t pfn);
 /* set_page_dirty for a mapped page: a regular file's whole folio, else the page. */
@@ -785,6 +819,35 @@ void disk_read_pages(struct vml_sim *sim, struct sim_file *f, uint64_t first, ui
 /* A cached page the current operation uses: if an asynchronous read still brings it in, the
  * operation waits for its completion (folio_wait_locked in filemap_fault and filemap_read). */
 void disk_wait_page(struct vml_sim *sim, struct sim_file *f, uint64_t index);
+/* ---- writeback (writeback.c) ---- */
+/* The flusher's timers, at machine creation; VML_EHOST. */
+int writeback_init(struct vml_sim *sim);
+void writeback_destroy(struct vml_sim *sim);
+/* global_dirty_limits: the background and the hard dirty thresholds, pages, from the
+ * dirtyable memory (global_dirtyable_memory) and the vm.dirty_* settings (domain_dirty_limits). */
+void global_dirty_limits(const struct vml_sim *sim, uint64_t *bg_thresh, uint64_t *thresh);
+/* global_dirtyable_memory: free pages above the reserve plus the file LRU pages, plus 1. */
+uint64_t global_dirtyable_memory(const struct vml_sim *sim);
+/* __mark_inode_dirty(I_DIRTY_PAGES): a regular file got its first dirty page; it joins the
+ * flusher's list, whose first entry wakes the flusher dirty_writeback_centisecs later. */
+void writeback_inode_dirtied(struct vml_sim *sim, struct sim_file *f);
+/* Writes back the dirty folio caching index of f (folio_clear_dirty_for_io, then
+ * folio_start_writeback and the disk request); sync: the caller waits for the disk (the clock
+ * moves to the completion). 0 when the folio was clean or is now under writeback. */
+int writeback_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, bool sync);
+/* file_write_and_wait_range over pages [from, to): every dirty folio written, then every folio
+ * under writeback there waited for (the clock moves to the last completion; the wait is
+ * recorded in t's fault record when t is not NULL). */
+int writeback_range_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f, uint64_t from,
+                         uint64_t to);
+/* balance_dirty_pages_ratelimited after task t dirtied pages: starts background writeback above
+ * the background threshold and pauses t above the freerun ceiling (the pause is simulated time
+ * the operation takes, recorded in t's fault record). */
+int balance_dirty_pages_ratelimited(struct vml_sim *sim, struct sim_task *t);
+/* invalidate_mapping_pages over pages [from, to): drops the clean, unmapped, unlocked folios not
+ * under writeback; returns the pages dropped. */
+uint64_t invalidate_mapping_pages(struct vml_sim *sim, struct sim_file *f, uint64_t from,
+                                  uint64_t to);
 
 /* ---- readahead (readahead.c) ---- */
 /* struct file_ra_state, in pages: the window [start, start + size), its last async_size pages

@@ -534,6 +534,7 @@ static void sys_counts(const struct vml_sim *sim, struct sys_counts *c)
         c->n.file_pages += s->file_pages;
         c->n.shmem += s->shmem;
         c->n.dirty += s->dirty;
+        c->n.writeback += s->writeback;
         c->n.mlock += s->mlock;
         c->n.swapcache += s->swapcache;
         struct vml_phys_usage u;
@@ -567,6 +568,7 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->unevictable = c.n.lru[LRU_UNEVICTABLE] * 4;
     m->mlocked = c.n.mlock * 4;
     m->dirty = c.n.dirty * 4;
+    m->writeback = c.n.writeback * 4;
     m->anon_pages = c.n.anon_mapped * 4;
     m->anon_huge_pages = sim->nr_anon_thps * 2048; /* NR_ANON_THPS, in kB */
     m->file_huge_pages = sim->nr_file_thps * 2048; /* NR_FILE_THPS: mapped or not */
@@ -611,7 +613,7 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_zone_inactive_file] = c.n.lru[LRU_INACTIVE_FILE];
     out->v[VML_VMSTAT_nr_zone_active_file] = c.n.lru[LRU_ACTIVE_FILE];
     out->v[VML_VMSTAT_nr_zone_unevictable] = c.n.lru[LRU_UNEVICTABLE];
-    out->v[VML_VMSTAT_nr_zone_write_pending] = c.n.dirty;
+    out->v[VML_VMSTAT_nr_zone_write_pending] = c.n.dirty + c.n.writeback;
     out->v[VML_VMSTAT_nr_mlock] = c.n.mlock;
     out->v[VML_VMSTAT_nr_inactive_anon] = c.n.lru[LRU_INACTIVE_ANON];
     out->v[VML_VMSTAT_nr_active_anon] = c.n.lru[LRU_ACTIVE_ANON];
@@ -624,6 +626,7 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_mapped] = c.n.file_mapped;
     out->v[VML_VMSTAT_nr_file_pages] = c.n.file_pages;
     out->v[VML_VMSTAT_nr_dirty] = c.n.dirty;
+    out->v[VML_VMSTAT_nr_writeback] = c.n.writeback;
     out->v[VML_VMSTAT_nr_shmem] = c.n.shmem;
     out->v[VML_VMSTAT_nr_swapcached] = c.n.swapcache;
     out->v[VML_VMSTAT_nr_page_table_pages] = c.pgtables;
@@ -642,13 +645,11 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
         out->v[VML_VMSTAT_pgfree] += u.freed;
     }
     out->v[by_zone[sim_frame(sim, sim->zero_pfn)->zone]]--;
-    /* global_dirty_limits: 20% / 10% of global_dirtyable_memory (free less
-     * totalreserve_pages, plus the file LRU). */
-    uint64_t reserve = totalreserve_pages(sim);
-    uint64_t file = c.n.lru[LRU_ACTIVE_FILE] + c.n.lru[LRU_INACTIVE_FILE];
-    uint64_t dirtyable = (c.free > reserve ? c.free - reserve : 0) + file + 1;
-    out->v[VML_VMSTAT_nr_dirty_threshold] = dirtyable * 20 / 100;
-    out->v[VML_VMSTAT_nr_dirty_background_threshold] = dirtyable * 10 / 100;
+    /* vmstat_start: global_dirty_limits (writeback.c, which honours vm.dirty_*). */
+    uint64_t bg, thresh;
+    global_dirty_limits(sim, &bg, &thresh);
+    out->v[VML_VMSTAT_nr_dirty_threshold] = thresh;
+    out->v[VML_VMSTAT_nr_dirty_background_threshold] = bg;
 }
 
 /* ---- dispatch

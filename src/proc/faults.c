@@ -32,6 +32,10 @@ void vml_fault_record_merge(struct vml_fault_record *a, const struct vml_fault_r
     a->stalls += b->stalls;
     a->stall_ns += b->stall_ns;
     a->io_ns += b->io_ns;
+    a->throttles += b->throttles;
+    a->throttle_ns += b->throttle_ns;
+    a->io_waits += b->io_waits;
+    a->io_wait_ns += b->io_wait_ns;
     for (unsigned k = 0; k < VML_FAULT_LAT_BUCKETS; k++)
         a->hist[k] += b->hist[k];
 }
@@ -65,6 +69,13 @@ int vml_proc_format_faults(const struct vml_fault_record *r, struct vml_text *ou
         text_printf(out, "Compact_stalls:\t%llu\nCompact_stall_ns:\t%llu\nIO_wait_ns:\t%llu\n",
                     (unsigned long long)r->stalls, (unsigned long long)r->stall_ns,
                     (unsigned long long)r->io_ns);
+    /* The waits on writeback (mm/writeback.c), once the process has had one. */
+    if (r->throttles || r->io_waits)
+        text_printf(out,
+                    "Dirty_throttles:\t%llu\nDirty_throttle_ns:\t%llu\nWriteback_waits:\t%llu\n"
+                    "Writeback_wait_ns:\t%llu\n",
+                    (unsigned long long)r->throttles, (unsigned long long)r->throttle_ns,
+                    (unsigned long long)r->io_waits, (unsigned long long)r->io_wait_ns);
     text_printf(out, "Latency histogram:\n");
     for (unsigned b = 0; b < VML_FAULT_LAT_BUCKETS; b++) {
         if (!r->hist[b])

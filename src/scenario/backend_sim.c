@@ -64,6 +64,7 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
         return tr;
     cfg.thp = &m->thp;
     cfg.swap_bytes = m->swap_bytes;
+    cfg.vm = &m->vm;
     cfg.nr_cpus = m->nr_cpus;
     cfg.paging = m->paging_levels;
     cfg.seed = m->seed;
@@ -317,9 +318,26 @@ static int sb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, 
 
 static int sb_fsync(void *ctx, int pid, int file, char *msg)
 {
-    (void)pid;
     (void)msg;
-    return vml_sim_file_fsync(((struct simb *)ctx)->sim, file);
+    return vml_sim_fsync(((struct simb *)ctx)->sim, pid, file, false);
+}
+
+static int sb_fdatasync(void *ctx, int pid, int file, char *msg)
+{
+    (void)msg;
+    return vml_sim_fsync(((struct simb *)ctx)->sim, pid, file, true);
+}
+
+static int sb_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
+{
+    (void)msg;
+    return vml_sim_truncate(((struct simb *)ctx)->sim, pid, file, size);
+}
+
+static int sb_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
+{
+    (void)msg;
+    return vml_sim_fadvise_dontneed(((struct simb *)ctx)->sim, pid, file, off, len);
 }
 
 static int sb_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
@@ -345,6 +363,14 @@ static int sb_set(void *ctx, const char *path, const char *value, struct vml_tex
 {
     struct simb *b = ctx;
     (void)notes;
+    if (strncmp(path, VML_VM_SYSCTL_DIR, strlen(VML_VM_SYSCTL_DIR)) == 0) {
+        int v = vml_vm_find(path);
+        struct vml_diag d = { 0 };
+        int r = v < 0 ? VML_EINVAL : vml_sim_vm_store(b->sim, (size_t)v, value, strlen(value), &d);
+        if (r)
+            snprintf(msg, VML_BACKEND_MSG, "%.199s", v < 0 ? "no such /proc/sys/vm file" : d.msg);
+        return r;
+    }
     int i = vml_thp_find(path);
     if (i < 0) {
         snprintf(msg, VML_BACKEND_MSG, "%.150s is not simulated", path);
@@ -372,6 +398,23 @@ static int sb_thp_text(void *ctx, struct vml_text *out, char *msg)
     text_printf(out, "%s:%llu\n%s:%llu\n", vml_thp_counter_file(0),
                 (unsigned long long)k.pages_collapsed, vml_thp_counter_file(1),
                 (unsigned long long)k.full_scans);
+    return text_status(out);
+}
+
+/* show vm: every readable /proc/sys/vm/ file, as grep -r . /proc/sys/vm/ prints it. */
+static int sb_vm_text(void *ctx, struct vml_text *out, char *msg)
+{
+    struct simb *b = ctx;
+    (void)msg;
+    struct vml_vm_sysctl s = *vml_sim_vm(b->sim);
+    s.min_free_kbytes = vml_sim_min_free_kbytes(b->sim);
+    for (size_t i = 0; i < VML_VM_NR_FILES; i++) {
+        if (!vml_vm_readable(i))
+            continue;
+        char buf[VML_VM_SHOW_MAX];
+        vml_vm_show(&s, i, buf);
+        text_printf(out, "%s:%s", vml_vm_file(i), buf);
+    }
     return text_status(out);
 }
 
@@ -479,6 +522,10 @@ int vml_backend_sim(struct vml_backend *out)
         .file_io = sb_file_io,
         .fsync = sb_fsync,
         .msync = sb_msync,
+        .fdatasync = sb_fdatasync,
+        .fadvise_dontneed = sb_fadvise,
+        .truncate = sb_truncate,
+        .vm_text = sb_vm_text,
         .cpu_run = sb_cpu_run,
         .set = sb_set,
         .thp_text = sb_thp_text,

@@ -19,7 +19,8 @@
  *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
  *   - at each show thp, every THP setting file must read the same (a file one side lacks
- *     differs); khugepaged's counters are not compared (the kernel's count the whole machine).
+ *     differs); khugepaged's counters are not compared (the kernel's count the whole machine);
+ *     at each show vm, every /proc/sys/vm/ file vmlab knows likewise.
  */
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -220,7 +221,7 @@ static bool is_counter(const char *name)
 static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_text *b,
                         struct vml_text *out, struct tally *t)
 {
-    text_printf(out, "thp settings shown at line %u\n", a->line);
+    text_printf(out, "%s settings shown at line %u\n", a->vm ? "/proc/sys/vm" : "thp", a->line);
     for (int side = 0; side < 2; side++) {
         const char *text = side ? b->text : a->text, *other = side ? a->text : b->text;
         for (const char *l = text; *l;) {
@@ -231,7 +232,20 @@ static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_tex
                 size_t n = (size_t)(colon - l);
                 snprintf(name, sizeof(name), "%.*s", (int)n, l);
                 bool there = thp_line(other, name, n, side ? va : vb, sizeof(va));
-                if (is_counter(name)) {
+                bool ram_bound = false;
+                if (a->vm && strcmp(name, "min_free_kbytes") == 0 && !side) {
+                    /* calculate_min_free_kbytes follows the machine's RAM (and THP's
+                     * set_recommended_min_free_kbytes), which the Linux side does not take from
+                     * the scenario: compared only when the two agree (the scenario set it). */
+                    char x[128];
+                    snprintf(x, sizeof(x), "%.*s", (int)(len - n - 1), colon + 1);
+                    ram_bound = !there || strcmp(x, vb) != 0;
+                }
+                if (ram_bound) {
+                    not_comparable(out, t, name,
+                                   "the boot-time value follows the machine's RAM; set "
+                                   "vm.min_free_kbytes to compare it");
+                } else if (is_counter(name)) {
                     if (!side)
                         not_comparable(out, t, name,
                                        "the kernel's counts every process's since boot");
@@ -314,7 +328,7 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
     if (sim->n_thp != real->n_thp) {
         t.compared++;
         t.differ++;
-        text_printf(out, "show thp: %zu simulated, %zu on linux   <-- differs\n", sim->n_thp,
+        text_printf(out, "show thp/vm: %zu simulated, %zu on linux   <-- differs\n", sim->n_thp,
                     real->n_thp);
     }
     for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)

@@ -389,6 +389,36 @@ static int m_fsync(void *ctx, int pid, int file, char *msg)
     return r;
 }
 
+static int m_fdatasync(void *ctx, int pid, int file, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->fdatasync(m->in->ctx, pid, file, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->fadvise_dontneed(m->in->ctx, pid, file, off, len, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->truncate(m->in->ctx, pid, file, size, msg);
+    win_close(m, &w);
+    return r;
+}
+
 static int m_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
 {
     CTX;
@@ -420,6 +450,12 @@ static int m_thp_text(void *ctx, struct vml_text *out, char *msg)
 {
     CTX;
     return m->in->thp_text(m->in->ctx, out, msg);
+}
+
+static int m_vm_text(void *ctx, struct vml_text *out, char *msg)
+{
+    CTX;
+    return m->in->vm_text(m->in->ctx, out, msg);
 }
 
 /* A wait is not measured (run.c: measured): what the kernel's threads do meanwhile on a real
@@ -522,9 +558,13 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .file_io = m_file_io,
         .fsync = m_fsync,
         .msync = m_msync,
+        .fdatasync = in->fdatasync ? m_fdatasync : NULL,
+        .fadvise_dontneed = in->fadvise_dontneed ? m_fadvise : NULL,
+        .truncate = in->truncate ? m_truncate : NULL,
         .cpu_run = m_cpu_run,
         .set = in->set ? m_set : NULL,
         .thp_text = in->thp_text ? m_thp_text : NULL,
+        .vm_text = in->vm_text ? m_vm_text : NULL,
         .thp_disable = in->thp_disable ? m_thp_disable : NULL,
         .wait = in->wait ? m_wait : NULL,
         .swapon = in->swapon ? m_swapon : NULL,

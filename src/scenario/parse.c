@@ -56,7 +56,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FILE_CREATE] = "file create NAME SIZE",
     [VML_OP_FILE_DELETE] = "file delete NAME",
     [VML_OP_CPU_RUN] = "cpu N run P",
-    [VML_OP_SHOW] = "show FILE, show P FILE [MAP] or show thp",
+    [VML_OP_SHOW] = "show FILE, show P FILE [MAP], show thp or show vm",
     [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P alive|killed",
     [VML_OP_REPLAY] = "P replay TRACE|gen:SPEC [in MAP[START:END]] [format=F] [limit=N]",
     [VML_OP_SET] = "set PATH VALUE (e.g. set /sys/kernel/mm/transparent_hugepage/enabled always)",
@@ -67,6 +67,10 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_MSYNC] = "P msync MAP[START:END]",
     [VML_OP_SWAPON] = "swapon NAME SIZE [prio=N]",
     [VML_OP_SWAPOFF] = "swapoff NAME",
+    [VML_OP_SHOW_VM] = "show vm",
+    [VML_OP_FDATASYNC] = "P fdatasync FILE",
+    [VML_OP_FADVISE] = "P fadvise FILE[START:END] dontneed",
+    [VML_OP_TRUNCATE] = "P truncate FILE SIZE",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -97,6 +101,10 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_MSYNC] = "msync",
     [VML_OP_SWAPON] = "swapon",
     [VML_OP_SWAPOFF] = "swapoff",
+    [VML_OP_SHOW_VM] = "show vm",
+    [VML_OP_FDATASYNC] = "fdatasync",
+    [VML_OP_FADVISE] = "fadvise",
+    [VML_OP_TRUNCATE] = "truncate",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -529,8 +537,8 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 /* ---- machine ------------------------------------------------------------------------------ */
 
 #define MACHINE_KEYS                                                                               \
-    "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, swap, zero_page, hugepages, pt_reclaim, " \
-    "readahead, disk, swapdev, memcg"
+    "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, vm.FILE, swap, zero_page, hugepages, "    \
+    "pt_reclaim, readahead, disk, swapdev, memcg"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -641,12 +649,45 @@ static int machine_memcg(struct parser *p, struct vml_machine_cfg *m, struct wor
     return 0;
 }
 
+/* vm.FILE=VALUE: a /proc/sys/vm/ file, at most once, its value checked and stored as the
+ * kernel's handler does (vml_vm_store: a dirty_bytes write zeroes dirty_ratio, and so on, in the
+ * order the keys are written). drop_caches is an action, not a setting of the machine. */
+static int machine_vm(struct parser *p, struct vml_machine_cfg *m, struct word key, struct word val)
+{
+    char buf[VML_SCN_WORD_MAX];
+    struct word name = sub(key, 3, key.n);
+    cstr(name, buf);
+    int i = name.n && buf[0] != '/' ? vml_vm_find(buf) : -1;
+    if (i < 0)
+        return fail(
+            p, name.col,
+            "unknown /proc/sys/vm file '%.*s' (vm.FILE=VALUE takes one of " SETTINGS_VM_FILES ")",
+            Q(name));
+    if (i == VML_VM_DROP_CACHES)
+        return fail(p, key.col,
+                    "vm.drop_caches is an action, not a setting: write 'set "
+                    "/proc/sys/vm/drop_caches N' where the caches are to be dropped");
+    if (m->vm_given & (1u << i))
+        return fail(p, key.col, "machine setting '%.*s' given twice", Q(key));
+    struct vml_diag d = { 0 };
+    cstr(val, buf);
+    if (vml_vm_store(&m->vm, (size_t)i, buf, val.n, NULL, &d)) {
+        const char *rest = strstr(d.msg, ": ");
+        return fail(p, val.col, "%.*s: %s", Q(key), rest ? rest + 2 : d.msg);
+    }
+    m->vm_given |= 1u << i;
+    m->given |= VML_MCFG_VM;
+    return 0;
+}
+
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
     static const char *const keys[] = { "ram",        "nodes",     "cpu",  "paging",    "cpus",
                                         "seed",       "thp",       "swap", "zero_page", "hugepages",
                                         "pt_reclaim", "readahead", "disk", "swapdev" };
+    if (key.n >= 3 && memcmp(key.s, "vm.", 3) == 0)
+        return machine_vm(p, m, key, val);
     const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
     if (is(key, "thp") || (key.n >= 4 && memcmp(key.s, "thp.", 4) == 0))
         return machine_thp(p, m, key, val);
@@ -918,6 +959,11 @@ static int parse_show(struct parser *p, struct vml_op *op)
     if (p->l->n > 1 && is(p->l->w[1], "thp")) {
         op->kind = VML_OP_SHOW_THP;
         return no_more(p, 2, VML_OP_SHOW_THP);
+    }
+    /* show vm: the settings (a process called vm is shown with a file after its name). */
+    if (p->l->n == 2 && is(p->l->w[1], "vm")) {
+        op->kind = VML_OP_SHOW_VM;
+        return 0;
     }
     int r = parse_subject(p, op, &f, &i, false);
     if (r)
@@ -1521,6 +1567,68 @@ static int parse_fsync(struct parser *p, struct vml_op *op)
     return no_more(p, 3, VML_OP_FSYNC);
 }
 
+/* P fdatasync FILE: as fsync, a whole file. */
+static int parse_fdatasync(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    struct sym *e;
+    bool br;
+    int r = need(p, 2, VML_OP_FDATASYNC, "the file");
+    if (!r)
+        r = parse_range(p, l->w[2], true, &op->u.range, &br);
+    if (!r && br)
+        r = fail(p, l->w[2].col, "fdatasync takes a whole file, not a range");
+    if (!r)
+        r = need_file(p, sub(l->w[2], 0, strlen(op->u.range.name)), &e);
+    return r ? r : no_more(p, 3, VML_OP_FDATASYNC);
+}
+
+/* P fadvise FILE[START:END] dontneed: posix_fadvise over the range (the whole file without
+ * one). Only POSIX_FADV_DONTNEED is modelled. */
+static int parse_fadvise(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_FADVISE;
+    struct sym *e;
+    bool br;
+    int r = need(p, 2, k, "the file (FILE or FILE[START:END])");
+    if (!r)
+        r = parse_range(p, l->w[2], true, &op->u.range, &br);
+    if (!r)
+        r = need_file(p, sub(l->w[2], 0, strlen(op->u.range.name)), &e);
+    if (!r)
+        r = need(p, 3, k, "the advice (dontneed)");
+    if (r)
+        return r;
+    if (!is(l->w[3], "dontneed"))
+        return fail(p, l->w[3].col,
+                    "unknown fadvise advice '%.*s' (use dontneed: POSIX_FADV_DONTNEED; the "
+                    "others are not modelled)",
+                    Q(l->w[3]));
+    return no_more(p, 4, k);
+}
+
+/* P truncate FILE SIZE: truncate(2) to SIZE bytes (0 allowed). */
+static int parse_truncate(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_TRUNCATE;
+    struct sym *e;
+    int r = need(p, 2, k, "the file");
+    if (!r && memchr(l->w[2].s, '[', l->w[2].n))
+        r = fail(p, l->w[2].col, "truncate takes a file and its new size, not a range");
+    if (!r && (r = check_file_name(p, l->w[2])) == 0)
+        r = need_file(p, l->w[2], &e);
+    if (!r)
+        r = need(p, 3, k, "the new size");
+    if (!r)
+        r = size_word(p, l->w[3], "truncate", &op->u.file.size);
+    if (r)
+        return r;
+    copy_name(op->u.file.name, l->w[2]);
+    return no_more(p, 4, k);
+}
+
 static int parse_brk(struct parser *p, struct vml_op *op)
 {
     int r = need(p, 2, VML_OP_BRK, "+SIZE or -SIZE");
@@ -1577,17 +1685,21 @@ static const struct {
     const char *name;
     enum vml_op_kind kind;
 } verbs[] = {
-    { "mmap", VML_OP_MMAP },       { "munmap", VML_OP_MUNMAP }, { "mprotect", VML_OP_MPROTECT },
-    { "madvise", VML_OP_MADVISE }, { "mlock", VML_OP_MLOCK },   { "munlock", VML_OP_MUNLOCK },
-    { "touch", VML_OP_TOUCH },     { "fork", VML_OP_FORK },     { "exit", VML_OP_EXIT },
-    { "brk", VML_OP_BRK },         { "read", VML_OP_READ },     { "write", VML_OP_WRITE },
-    { "replay", VML_OP_REPLAY },   { "prctl", VML_OP_PRCTL },   { "fsync", VML_OP_FSYNC },
-    { "msync", VML_OP_MSYNC },
+    { "mmap", VML_OP_MMAP },           { "munmap", VML_OP_MUNMAP },
+    { "mprotect", VML_OP_MPROTECT },   { "madvise", VML_OP_MADVISE },
+    { "mlock", VML_OP_MLOCK },         { "munlock", VML_OP_MUNLOCK },
+    { "touch", VML_OP_TOUCH },         { "fork", VML_OP_FORK },
+    { "exit", VML_OP_EXIT },           { "brk", VML_OP_BRK },
+    { "read", VML_OP_READ },           { "write", VML_OP_WRITE },
+    { "replay", VML_OP_REPLAY },       { "prctl", VML_OP_PRCTL },
+    { "fsync", VML_OP_FSYNC },         { "msync", VML_OP_MSYNC },
+    { "fdatasync", VML_OP_FDATASYNC }, { "fadvise", VML_OP_FADVISE },
+    { "truncate", VML_OP_TRUNCATE },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "fsync, msync, replay, prctl"
+    "fsync, fdatasync, msync, fadvise, truncate, replay, prctl"
 #define FIRST_WORDS                                                                                \
     "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff or a process name"
 
@@ -1629,6 +1741,9 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_READ:
     case VML_OP_WRITE: return parse_io(p, op);
     case VML_OP_FSYNC: return parse_fsync(p, op);
+    case VML_OP_FDATASYNC: return parse_fdatasync(p, op);
+    case VML_OP_FADVISE: return parse_fadvise(p, op);
+    case VML_OP_TRUNCATE: return parse_truncate(p, op);
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
             return r;
@@ -1704,6 +1819,7 @@ static void defaults(struct vml_machine_cfg *m)
     m->paging_levels = 4;
     m->nr_cpus = 1;
     vml_thp_defaults(&m->thp);
+    vml_vm_sysctl_defaults(&m->vm);
 }
 
 void vml_scenario_free(struct vml_scenario *s)

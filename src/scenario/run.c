@@ -544,6 +544,53 @@ static int op_fsync(struct run *r, struct proc_ent *p)
     return err ? syscall_error(r, "fsync", err) : 0;
 }
 
+/* P fdatasync FILE. */
+static int op_fdatasync(struct run *r, struct proc_ent *p)
+{
+    const struct vml_range *rg = &r->op->u.range;
+    struct obj_ent *f = find_obj(r, rg->name, false);
+    if (!f)
+        return run_error(r, VML_ENOENT, rg->col, "no file '%s'", rg->name);
+    if (!r->b->fdatasync)
+        return run_error(r, VML_EINVAL, 0, "fdatasync is not supported on the %s backend",
+                         r->b->name);
+    int err = r->b->fdatasync(r->b->ctx, p->pid, f->id, r->msg);
+    return err ? syscall_error(r, "fdatasync", err) : 0;
+}
+
+/* P fadvise FILE[START:END] dontneed: the bounds are bytes of the file; no end is the file's
+ * end (len 0, as posix_fadvise takes it). */
+static int op_fadvise(struct run *r, struct proc_ent *p)
+{
+    const struct vml_range *rg = &r->op->u.range;
+    struct obj_ent *f = find_obj(r, rg->name, false);
+    if (!f)
+        return run_error(r, VML_ENOENT, rg->col, "no file '%s'", rg->name);
+    if (!r->b->fadvise_dontneed)
+        return run_error(r, VML_EINVAL, 0, "fadvise is not supported on the %s backend",
+                         r->b->name);
+    uint64_t s = rg->has_start ? rg->start : 0, len = rg->has_end ? rg->end - s : 0;
+    if (rg->has_end && rg->end <= s)
+        return run_error(r, VML_EINVAL, rg->col, "range [%#llx:%#llx] of '%s' is empty",
+                         (unsigned long long)s, (unsigned long long)rg->end, rg->name);
+    int err = r->b->fadvise_dontneed(r->b->ctx, p->pid, f->id, s, len, r->msg);
+    return err ? syscall_error(r, "fadvise", err) : 0;
+}
+
+/* P truncate FILE SIZE. */
+static int op_truncate(struct run *r, struct proc_ent *p)
+{
+    const char *name = r->op->u.file.name;
+    struct obj_ent *f = find_obj(r, name, false);
+    if (!f)
+        return run_error(r, VML_ENOENT, 0, "no file '%s'", name);
+    if (!r->b->truncate)
+        return run_error(r, VML_EINVAL, 0, "truncate is not supported on the %s backend",
+                         r->b->name);
+    int err = r->b->truncate(r->b->ctx, p->pid, f->id, r->op->u.file.size, r->msg);
+    return err ? syscall_error(r, "truncate", err) : 0;
+}
+
 static int op_file(struct run *r)
 {
     const char *name = r->op->u.file.name;
@@ -626,20 +673,22 @@ static int op_set(struct run *r)
     return ne;
 }
 
-/* show thp: the files under a header naming the directory, as grep -r prints them; kept for
- * vmlab diff, which compares what each side's settings were at that line. */
-static int op_show_thp(struct run *r)
+/* show thp and show vm: the files under a header naming the directory, as grep -r prints them; kept
+ * for vmlab diff, which compares what each side's settings were at that line. */
+static int op_show_settings(struct run *r, bool vm)
 {
-    if (!r->b->thp_text)
-        return unsupported(r, "show thp");
+    int (*text)(void *, struct vml_text *, char *) = vm ? r->b->vm_text : r->b->thp_text;
+    if (!text)
+        return unsupported(r, vm ? "show vm" : "show thp");
     struct vml_text t = { 0 };
-    int e = r->b->thp_text(r->b->ctx, &t, r->msg);
+    int e = text(r->b->ctx, &t, r->msg);
     if (e) {
         vml_text_free(&t);
-        return run_error(r, e, 0, "reading the THP settings: %s",
+        return run_error(r, e, 0, "reading the %s settings: %s", vm ? "/proc/sys/vm" : "THP",
                          r->msg[0] ? r->msg : vml_strerror(e));
     }
-    text_printf(r->out, "%s== %s ==\n", r->shows++ ? "\n" : "", VML_THP_SYSFS_DIR);
+    text_printf(r->out, "%s== %s ==\n", r->shows++ ? "\n" : "",
+                vm ? VML_VM_SYSCTL_DIR : VML_THP_SYSFS_DIR);
     if (t.len)
         text_append(r->out, t.s, t.len);
     e = text_status(r->out);
@@ -655,7 +704,7 @@ static int op_show_thp(struct run *r)
         } else {
             memcpy(copy, t.s ? t.s : "", t.len);
             copy[t.len] = 0;
-            sn->thp[sn->n_thp++] = (struct vml_snap_text){ r->op->line, copy };
+            sn->thp[sn->n_thp++] = (struct vml_snap_text){ r->op->line, copy, vm };
         }
     }
     vml_text_free(&t);
@@ -1088,6 +1137,8 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_MLOCK:
     case VML_OP_MUNLOCK:
     case VML_OP_FSYNC:
+    case VML_OP_FDATASYNC:
+    case VML_OP_FADVISE:
     case VML_OP_MSYNC: obj = op->u.range.name; break;
     case VML_OP_READ:
     case VML_OP_WRITE: obj = op->u.io.range.name; break;
@@ -1098,7 +1149,8 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_FORK: obj = op->u.fork.child; break;
     case VML_OP_PRCTL: obj = "thp_disable"; break;
     case VML_OP_FILE_CREATE:
-    case VML_OP_FILE_DELETE: obj = op->u.file.name; break;
+    case VML_OP_FILE_DELETE:
+    case VML_OP_TRUNCATE: obj = op->u.file.name; break;
     case VML_OP_SWAPON:
     case VML_OP_SWAPOFF: obj = op->u.swap.name; break;
     default: break;
@@ -1116,7 +1168,7 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
 static bool measured(enum vml_op_kind k)
 {
     return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT &&
-           k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT;
+           k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT && k != VML_OP_SHOW_VM;
 }
 
 static int run_op(struct run *r)
@@ -1131,7 +1183,8 @@ static int run_op(struct run *r)
     case VML_OP_SHOW: return op_show(r);
     case VML_OP_EXPECT: return op_expect(r);
     case VML_OP_SET: return op_set(r);
-    case VML_OP_SHOW_THP: return op_show_thp(r);
+    case VML_OP_SHOW_THP: return op_show_settings(r, false);
+    case VML_OP_SHOW_VM: return op_show_settings(r, true);
     case VML_OP_WAIT: return op_wait(r);
     case VML_OP_SWAPON:
     case VML_OP_SWAPOFF: return op_swap(r);
@@ -1148,6 +1201,9 @@ static int run_op(struct run *r)
     case VML_OP_MUNLOCK:
     case VML_OP_MSYNC: return op_range_call(r, p);
     case VML_OP_FSYNC: return op_fsync(r, p);
+    case VML_OP_FDATASYNC: return op_fdatasync(r, p);
+    case VML_OP_FADVISE: return op_fadvise(r, p);
+    case VML_OP_TRUNCATE: return op_truncate(r, p);
     case VML_OP_TOUCH: return op_touch(r, p);
     case VML_OP_REPLAY: return op_replay(r, p);
     case VML_OP_FORK: return op_fork(r, p);

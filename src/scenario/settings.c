@@ -26,12 +26,22 @@ static int thp_check(unsigned file, const char *value, size_t len, struct vml_di
     return vml_thp_store(&scratch, file, value, len, d);
 }
 
+static int vm_check(unsigned file, const char *value, size_t len, struct vml_diag *d)
+{
+    return vml_vm_check(file, value, len, d);
+}
+
+/* Every file of /proc/sys/vm/ that vmlab knows can be written. */
+static const char *const vm_read_only[] = { NULL };
+
 static const char *const thp_read_only[] = { "hpage_pmd_size", "khugepaged/full_scans",
                                              "khugepaged/pages_collapsed", NULL };
 
 static const struct dir dirs[VML_NR_SETTING_DIRS] = {
     [VML_SETTING_THP] = { VML_THP_SYSFS_DIR, vml_thp_find, thp_check, SETTINGS_THP_FILES,
                           thp_read_only },
+    [VML_SETTING_VM] = { VML_VM_SYSCTL_DIR, vml_vm_find, vm_check, SETTINGS_VM_FILES,
+                         vm_read_only },
 };
 
 int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned *file, char *msg)
@@ -75,8 +85,8 @@ int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned
                  t->path, t->files);
         return VML_ENOENT;
     }
-    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s (%s)", shown, path, more,
-             dirs[VML_SETTING_THP].path, dirs[VML_SETTING_THP].files);
+    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s and %s", shown, path, more,
+             dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path);
     return VML_ENOENT;
 }
 

@@ -15,6 +15,12 @@
 
 /* The file at path (n bytes, not NUL-terminated): 0 with *dir and *file, or VML_ENOENT with
  * msg (at least 256 bytes) saying why the path cannot be set and what can be. */
+/* The settable /proc/sys/vm/ files, for messages. */
+#define SETTINGS_VM_FILES                                                                          \
+    "swappiness, min_free_kbytes, watermark_scale_factor, watermark_boost_factor, dirty_ratio, "   \
+    "dirty_background_ratio, dirty_bytes, dirty_background_bytes, dirty_expire_centisecs, "        \
+    "dirty_writeback_centisecs, page-cluster, vfs_cache_pressure, drop_caches"
+
 int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned *file, char *msg);
 
 /* A write of value to the file, checked as the kernel's store method checks it: 0, or

@@ -1,1 +1,1 @@
-run - <<< $'set /proc/sys/vm/swappiness 10'
+run - <<< $'set /proc/sys/kernel/pid_max 10'

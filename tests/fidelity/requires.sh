@@ -19,6 +19,9 @@
 #   page_cluster=N vm.page-cluster is N (the swap readahead window, 2^N pages);
 #   zswap=off      zswap is off or absent (/sys/module/zswap/parameters/enabled): swapped pages
 #                  go to the swap device, not to a compressed pool;
+#   vm_files       the /proc/sys/vm/ files the scenario writes (vm.FILE= on its machine line,
+#                  set statements under /proc/sys/vm/, drop_caches included) exist and vmlab
+#                  may write them (root); it writes them for the run and puts them back;
 #   simulator      the scenario's point is a machine state no kernel here is in (a small RAM
 #                  fragmented to its last pageblock): it never runs on Linux (skipped, 77).
 # vmlab diff follows the kernel's zero page and page-table reclaim unless the scenario sets them
@@ -95,43 +98,8 @@ requires() {
           *"(differs)"*|"") echo "skipped: needs $r; ${note:-the kernel could not be probed}"
                             return 77 ;;
         esac ;;
-      root)
-        [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; return 77; } ;;
-      swapfile)
-        local sd=${TMPDIR:-/var/tmp} fst
-        [ "$(id -u)" = 0 ] || { echo "skipped: needs root to make and enable a swap file"; return 77; }
-        if [ "$(tail -n +2 /proc/swaps | wc -l)" != 0 ]; then
-          echo "skipped: the machine has swap on already ($(tail -n +2 /proc/swaps |
-                awk '{printf "%s ", $1}')): swap comparisons need the run's own alone"
-          return 77
-        fi
-        fst=$(stat -f -c %T "$sd" 2>/dev/null)
-        case "$fst" in
-          tmpfs|ramfs|overlayfs|"")
-            echo "skipped: $sd (${fst:-missing}) cannot hold a swap file; set TMPDIR"
-            return 77 ;;
-        esac ;;
-      memcg)
-        [ "$(id -u)" = 0 ] || { echo "skipped: needs root to make a memory cgroup"; return 77; }
-        local v2
-        v2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
-        if ! awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ {f = 1} END {exit !f}' \
-               /proc/self/mounts &&
-           ! grep -qw memory "$v2/cgroup.controllers" 2>/dev/null; then
-          echo "skipped: no memory cgroup controller is mounted"
-          return 77
-        fi ;;
-      page_cluster=*)
-        have=$(cat /proc/sys/vm/page-cluster 2>/dev/null)
-        [ "$have" = "${r#page_cluster=}" ] ||
-          { echo "skipped: needs vm.page-cluster ${r#page_cluster=}, this kernel has ${have:-none}"
-            return 77; } ;;
-      zswap=off)
-        have=$(cat /sys/module/zswap/parameters/enabled 2>/dev/null)
-        case "$have" in
-          Y|y|1) echo "skipped: needs zswap off (/sys/module/zswap/parameters/enabled is $have)"
-                 return 77 ;;
-        esac ;;
+              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE, root, swapfile,"\
+              "memcg, page_cluster=N, zswap=off, vm_files, simulator)"
       simulator)
         # The scenario builds a machine state no real kernel here has (a small RAM
         # fragmented to the last pageblock): its figures are the simulator's alone.
@@ -140,7 +108,7 @@ requires() {
         return 77 ;;
       *) echo "$scn: unknown requirement '$r' (known: thp=MODES, thp_files, hugepages=2M,"\
               "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE, root, swapfile,"\
-              "memcg, page_cluster=N, zswap=off, simulator)"
+              "memcg, page_cluster=N, zswap=off, vm_files, simulator)"
          return 1 ;;
     esac
   done

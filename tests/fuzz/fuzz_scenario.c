@@ -146,13 +146,20 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
         break;
     }
     case VML_OP_SET: {
-        /* A THP file of the table, by its absolute path, with a value its store takes. */
-        CHECK(op->u.set.dir == VML_SETTING_THP && op->u.set.file < VML_THP_NR_FILES);
+        /* A file of the table, by its absolute path, with a value its store takes. */
         CHECK(strnlen(op->u.set.path, sizeof(op->u.set.path)) < sizeof(op->u.set.path));
-        CHECK(strncmp(op->u.set.path, VML_THP_SYSFS_DIR, strlen(VML_THP_SYSFS_DIR)) == 0);
-        CHECK(vml_thp_find(op->u.set.path) == (int)op->u.set.file);
         size_t n = strnlen(op->u.set.value, sizeof(op->u.set.value));
         CHECK(n < sizeof(op->u.set.value) && op->u.set.value_col > op->col);
+        if (op->u.set.dir == VML_SETTING_VM) {
+            CHECK(op->u.set.file < VML_VM_NR_FILES);
+            CHECK(strncmp(op->u.set.path, VML_VM_SYSCTL_DIR, strlen(VML_VM_SYSCTL_DIR)) == 0);
+            CHECK(vml_vm_find(op->u.set.path) == (int)op->u.set.file);
+            CHECK(vml_vm_check(op->u.set.file, op->u.set.value, n, NULL) == 0);
+            break;
+        }
+        CHECK(op->u.set.dir == VML_SETTING_THP && op->u.set.file < VML_THP_NR_FILES);
+        CHECK(strncmp(op->u.set.path, VML_THP_SYSFS_DIR, strlen(VML_THP_SYSFS_DIR)) == 0);
+        CHECK(vml_thp_find(op->u.set.path) == (int)op->u.set.file);
         struct vml_thp_settings t;
         vml_thp_defaults(&t);
         CHECK(vml_thp_store(&t, op->u.set.file, op->u.set.value, n, NULL) == 0);

@@ -855,6 +855,77 @@ static void test_machine_thp(void **state)
     bad("machine ram=1G thp.enabled=always thp=never", 1, 35, "is set twice");
 }
 
+/* /proc/sys/vm/: set, machine vm.FILE=, show vm, and the statements of writeback. The ranges
+ * are the kernel's (docs/probes/sysctl_vm_ranges.out). */
+static void test_vm_settings(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = NULL;
+    const struct vml_op *op = last("set /proc/sys/vm/swappiness 200\n", &s);
+    assert_int_equal(op->kind, VML_OP_SET);
+    assert_int_equal(op->u.set.dir, VML_SETTING_VM);
+    assert_int_equal(op->u.set.file, vml_vm_find("swappiness"));
+    assert_string_equal(op->u.set.path, "/proc/sys/vm/swappiness");
+    vml_scenario_free(s);
+    op = last("set /proc/sys/vm/drop_caches 3\n", &s);
+    assert_int_equal(op->u.set.file, VML_VM_DROP_CACHES);
+    vml_scenario_free(s);
+    op = last("show vm\n", &s);
+    assert_int_equal(op->kind, VML_OP_SHOW_VM);
+    assert_string_equal(vml_op_kind_name(op->kind), "show vm");
+    vml_scenario_free(s);
+    bad("set /proc/sys/vm/swappiness 201", 1, 29, "'201' is refused (EINVAL, as the kernel's)");
+    bad("set /proc/sys/vm/dirty_bytes 8191", 1, 30, "at least 8192");
+    bad("set /proc/sys/vm/dirty_background_bytes 0", 1, 41, "at least 1");
+    bad("set /proc/sys/vm/watermark_scale_factor 0", 1, 41, "from 1 to 3000");
+    bad("set /proc/sys/vm/page-cluster 32", 1, 31, "from 0 to 31");
+    bad("set /proc/sys/vm/drop_caches 0", 1, 30, "at least 1");
+    bad("set /proc/sys/vm/swappiness +61", 1, 29, "refused");
+    bad("set /proc/sys/vm/overcommit_memory 1", 1, 5, "no settable file");
+    bad("show vm now", 1, 6, "no process 'vm'"); /* a process's file, as show P FILE */
+
+    /* vm.dirty_bytes= zeroes dirty_ratio as the kernel's handler does; the order counts. */
+    s = ok("machine ram=1G vm.dirty_bytes=1048576 vm.swappiness=0\n");
+    assert_int_equal(s->machine.vm.dirty_bytes, 1048576);
+    assert_int_equal(s->machine.vm.dirty_ratio, 0);
+    assert_int_equal(s->machine.vm.swappiness, 0);
+    assert_true(s->machine.given & VML_MCFG_VM);
+    assert_int_equal(s->machine.vm_given,
+                     (1u << vml_vm_find("dirty_bytes")) | (1u << vml_vm_find("swappiness")));
+    vml_scenario_free(s);
+    s = ok("machine ram=1G vm.dirty_background_bytes=4096 vm.dirty_background_ratio=5\n");
+    assert_int_equal(s->machine.vm.dirty_background_bytes, 0);
+    assert_int_equal(s->machine.vm.dirty_background_ratio, 5);
+    vml_scenario_free(s);
+    bad("machine ram=1G vm.swappiness=201", 1, 30, "vm.swappiness: '201' is refused");
+    bad("machine ram=1G vm.swapiness=1", 1, 19, "unknown /proc/sys/vm file 'swapiness'");
+    bad("machine ram=1G vm.drop_caches=1", 1, 16, "vm.drop_caches is an action");
+    bad("machine ram=1G vm.swappiness=1 vm.swappiness=2", 1, 32, "given twice");
+
+    /* fdatasync and fadvise. */
+    op = last("file create f 1M\nproc p\np fdatasync f\n", &s);
+    assert_int_equal(op->kind, VML_OP_FDATASYNC);
+    assert_string_equal(op->u.range.name, "f");
+    vml_scenario_free(s);
+    op = last("file create f 1M\nproc p\np fadvise f[4K:64K] dontneed\n", &s);
+    assert_int_equal(op->kind, VML_OP_FADVISE);
+    assert_true(op->u.range.has_start && op->u.range.has_end);
+    assert_int_equal(op->u.range.start, 4096);
+    assert_int_equal(op->u.range.end, 65536);
+    vml_scenario_free(s);
+    bad("file create f 1M\nproc p\np fadvise f willneed", 3, 13, "unknown fadvise advice");
+    bad("file create f 1M\nproc p\np fadvise f", 3, 12, "missing the advice");
+    bad("file create f 1M\nproc p\np fdatasync f[0:4K]", 3, 13, "whole file");
+    bad("proc p\np fdatasync g", 2, 13, "g");
+    op = last("file create f 1M\nproc p\np truncate f 300000\n", &s);
+    assert_int_equal(op->kind, VML_OP_TRUNCATE);
+    assert_string_equal(op->u.file.name, "f");
+    assert_int_equal(op->u.file.size, 300000);
+    vml_scenario_free(s);
+    bad("file create f 1M\nproc p\np truncate f", 3, 13, "missing the new size");
+    bad("file create f 1M\nproc p\np truncate f[0:4K] 0", 3, 12, "not a range");
+}
+
 static void test_set(void **state)
 {
     (void)state;
@@ -894,9 +965,9 @@ static void test_set(void **state)
         "no settable file '/sys/kernel/mm/transparent_hugepage/shrink_underused' (in "
         "/sys/kernel/mm/transparent_hugepage/ vmlab sets enabled, defrag, use_zero_page");
     bad("set /sys/kernel/mm/transparent_hugepage 1", 1, 5, "no settable file");
-    bad("set /proc/sys/vm/swappiness 10", 1, 5,
-        "cannot set '/proc/sys/vm/swappiness': vmlab sets the files of "
-        "/sys/kernel/mm/transparent_hugepage/ (enabled, defrag");
+    bad("set /proc/sys/kernel/pid_max 10", 1, 5,
+        "cannot set '/proc/sys/kernel/pid_max': vmlab sets the files of "
+        "/sys/kernel/mm/transparent_hugepage/ and /proc/sys/vm/");
     bad("set /sys/kernel/mm/transparent_hugepage/enabled always\nmachine ram=1G", 2, 1,
         "the machine line must come before every operation (line 1 has 'set')");
 }
@@ -1161,6 +1232,7 @@ int main(void)
         cmocka_unit_test(test_show),
         cmocka_unit_test(test_machine_thp),
         cmocka_unit_test(test_set),
+        cmocka_unit_test(test_vm_settings),
         cmocka_unit_test(test_wait),
         cmocka_unit_test(test_show_thp_and_prctl),
         cmocka_unit_test(test_expect),
