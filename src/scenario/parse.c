@@ -1195,7 +1195,7 @@ static int parse_swap(struct parser *p, struct vml_op *op)
     unsigned next = 3;
     struct word key, val;
     if (l->n > 3 && split_kv(l->w[3], &key, &val) && is(key, "prio")) {
-        unsigned prio;
+        unsigned prio = 0;
         if ((r = range_word(p, val, "prio", 0, 32767, &prio)))
             return r;
         op->u.swap.prio = (int)prio;
