@@ -24,8 +24,8 @@ struct bdev {
     uint64_t seek_ns;             /* extra when a request does not follow the previous one */
     uint64_t busy_until;
     uint64_t wire_until;
-        /* bdev_submit_queued: the transfer is busy until then */ /* ns: the queue is busy until
-                                                                     then (requests run in order) */
+    /* bdev_submit_queued: the transfer is busy until then */ /* ns: the queue is busy until
+                                                                 then (requests run in order) */
     uint64_t next_pos; /* byte after the last request: a request there is sequential */
     uint64_t reads, writes, read_bytes, write_bytes; /* requests completed, bytes moved */
 };

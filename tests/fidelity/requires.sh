@@ -98,8 +98,57 @@ requires() {
           *"(differs)"*|"") echo "skipped: needs $r; ${note:-the kernel could not be probed}"
                             return 77 ;;
         esac ;;
-              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE, root, swapfile,"\
-              "memcg, page_cluster=N, zswap=off, vm_files, simulator)"
+      root)
+        [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; return 77; } ;;
+      swapfile)
+        local sd=${TMPDIR:-/var/tmp} fst
+        [ "$(id -u)" = 0 ] || { echo "skipped: needs root to make and enable a swap file"; return 77; }
+        if [ "$(tail -n +2 /proc/swaps | wc -l)" != 0 ]; then
+          echo "skipped: the machine has swap on already ($(tail -n +2 /proc/swaps |
+                awk '{printf "%s ", $1}')): swap comparisons need the run's own alone"
+          return 77
+        fi
+        fst=$(stat -f -c %T "$sd" 2>/dev/null)
+        case "$fst" in
+          tmpfs|ramfs|overlayfs|"")
+            echo "skipped: $sd (${fst:-missing}) cannot hold a swap file; set TMPDIR"
+            return 77 ;;
+        esac ;;
+      memcg)
+        [ "$(id -u)" = 0 ] || { echo "skipped: needs root to make a memory cgroup"; return 77; }
+        local v2
+        v2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
+        if ! awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ {f = 1} END {exit !f}' \
+               /proc/self/mounts &&
+           ! grep -qw memory "$v2/cgroup.controllers" 2>/dev/null; then
+          echo "skipped: no memory cgroup controller is mounted"
+          return 77
+        fi ;;
+      page_cluster=*)
+        have=$(cat /proc/sys/vm/page-cluster 2>/dev/null)
+        [ "$have" = "${r#page_cluster=}" ] ||
+          { echo "skipped: needs vm.page-cluster ${r#page_cluster=}, this kernel has ${have:-none}"
+            return 77; } ;;
+      zswap=off)
+        have=$(cat /sys/module/zswap/parameters/enabled 2>/dev/null)
+        case "$have" in
+          Y|y|1) echo "skipped: needs zswap off (/sys/module/zswap/parameters/enabled is $have)"
+                 return 77 ;;
+        esac ;;
+      vm_files)
+        local v=/proc/sys/vm g
+        for g in $(grep -oE '^machine .*' "$scn" |
+                   grep -oE '[[:space:]]vm\.[^=[:space:]]+' | sed 's/^[[:space:]]*vm\.//';
+                   sed -n "s|^set $v/\([^[:space:]]*\).*|\1|p" "$scn"); do
+          if [ ! -e "$v/$g" ]; then
+            echo "skipped: needs $v/$g, which this kernel does not have"
+            return 77
+          fi
+          if [ ! -w "$v/$g" ]; then
+            echo "skipped: needs to write $v/$g for the run (run as root)"
+            return 77
+          fi
+        done ;;
       simulator)
         # The scenario builds a machine state no real kernel here has (a small RAM
         # fragmented to the last pageblock): its figures are the simulator's alone.
