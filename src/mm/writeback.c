@@ -681,6 +681,11 @@ int vml_sim_truncate(struct vml_sim *sim, int pid, int file, uint64_t size)
         }
         idx += cache_remove_folio(sim, f, idx) - 1;
     }
+    /* ext4_truncate -> ext4_block_truncate_page: a new size inside a block zeroes the rest of
+     * that block and dirties its buffer, so the page holding the end is dirty again (probed:
+     * Dirty +4 kB after a truncate to 300,000 bytes of a clean, cached file; fidelity 102). */
+    if ((size & (PAGE_SIZE - 1)) && !f->shmem && cache_lookup(f, size >> PAGE_SHIFT, &pfn))
+        cache_folio_set_dirty(sim, f, size >> PAGE_SHIFT);
     if (f->inode_dirty && !file_has_dirty(sim, f, file_pages(f)))
         f->inode_dirty = false;
     return 0;
