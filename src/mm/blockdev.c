@@ -85,16 +85,14 @@ bool bdev_kind_find(const char *s, unsigned n, enum bdev_kind *out)
     return false;
 }
 
-uint64_t bdev_submit(struct bdev *d, uint64_t now, bool write, uint64_t pos, uint64_t bytes)
+/* bytes at bps, in ns, without overflow for any size below 2^64 / 10^9 bytes. */
+static uint64_t transfer_ns(uint64_t bytes, uint64_t bps)
 {
-    uint64_t start = d->busy_until > now ? d->busy_until : now;
-    uint64_t bps = write ? d->write_bps : d->read_bps;
-    uint64_t t = write ? d->write_ns : d->read_ns;
-    if (pos != d->next_pos)
-        t += d->seek_ns;
-    /* bytes / bps seconds, in ns, without overflow for any size below 2^64 / 10^9 bytes. */
-    t += bytes / bps * 1000000000ull + bytes % bps * 1000000000ull / bps;
-    d->busy_until = start + t;
+    return bytes / bps * 1000000000ull + bytes % bps * 1000000000ull / bps;
+}
+
+static void account(struct bdev *d, bool write, uint64_t pos, uint64_t bytes)
+{
     d->next_pos = pos + bytes;
     if (write) {
         d->writes++;
@@ -103,6 +101,17 @@ uint64_t bdev_submit(struct bdev *d, uint64_t now, bool write, uint64_t pos, uin
         d->reads++;
         d->read_bytes += bytes;
     }
+}
+
+uint64_t bdev_submit(struct bdev *d, uint64_t now, bool write, uint64_t pos, uint64_t bytes)
+{
+    uint64_t start = d->busy_until > now ? d->busy_until : now;
+    uint64_t t = write ? d->write_ns : d->read_ns;
+    if (pos != d->next_pos)
+        t += d->seek_ns;
+    t += transfer_ns(bytes, write ? d->write_bps : d->read_bps);
+    d->busy_until = start + t;
+    account(d, write, pos, bytes);
     return d->busy_until;
 }
 
@@ -122,18 +131,10 @@ const char *vml_sim_disk_name(unsigned kind)
 
 uint64_t bdev_submit_queued(struct bdev *d, uint64_t now, bool write, uint64_t pos, uint64_t bytes)
 {
-    uint64_t bps = write ? d->write_bps : d->read_bps;
     uint64_t start = d->wire_until > now ? d->wire_until : now;
     /* A disk with heads seeks one request at a time: its seeks are on the wire too. */
     uint64_t seek = pos != d->next_pos ? d->seek_ns : 0;
-    d->wire_until = start + seek + bytes / bps * 1000000000ull + bytes % bps * 1000000000ull / bps;
-    d->next_pos = pos + bytes;
-    if (write) {
-        d->writes++;
-        d->write_bytes += bytes;
-    } else {
-        d->reads++;
-        d->read_bytes += bytes;
-    }
+    d->wire_until = start + seek + transfer_ns(bytes, write ? d->write_bps : d->read_bps);
+    account(d, write, pos, bytes);
     return d->wire_until + (write ? d->write_ns : d->read_ns);
 }

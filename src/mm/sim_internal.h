@@ -467,6 +467,15 @@ struct bdev *swap_bdev(struct vml_sim *sim, uint64_t entry);
  * SWAP_FAULT_WP, or an error; *major when the page was read from the swap area. */
 int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, uint64_t pte,
                  bool write, bool *major);
+/* __read_swap_cache_async for the entry a PTE at va of v holds: a new page in the swap cache,
+ * read from its area (the operation waits; pswpin). */
+int swap_read_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                   uint64_t entry, uint64_t *pfn);
+/* The swap entry at va becomes a present PTE of pfn with flags (and P): the page gains the
+ * mapping, exclusive or not, RSS moves from MM_SWAPENTS to MM_ANONPAGES, mlocked in a locked
+ * VMA. The slot's reference is the caller's to drop (swap_put). */
+int swap_map_page(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t va,
+                  uint64_t pfn, uint64_t flags, bool exclusive);
 /* free_swap_cache: a swap-cache page whose last mapping went and whose slot no entry refers to
  * leaves the cache and is freed. */
 void free_swap_cache(struct vml_sim *sim, uint64_t pfn);

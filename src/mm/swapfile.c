@@ -439,34 +439,15 @@ static int unuse_mm(struct vml_sim *sim, struct sim_task *t, unsigned type)
         struct vma *v = vma_find(mm->vmas, w.va[i]);
         if (!swap_cache_lookup(sim, entry, &pfn)) {
             /* read_swap_cache_async: a new page in the swap cache, read from the area. */
-            if ((r = reclaim_point(sim, task_node(sim, t), 1 + 4)) != 0)
+            if ((r = reclaim_point(sim, task_node(sim, t), 1 + 4)) != 0 ||
+                (r = swap_read_page(sim, t, v, w.va[i], entry, &pfn)) != 0)
                 break;
-            if ((r = page_alloc_anon(sim, task_node(sim, t), v->anon, w.va[i] >> PAGE_SHIFT,
-                                     &pfn)) != 0)
-                break;
-            if ((r = swap_cache_add(sim, pfn, entry)) != 0) {
-                page_put(sim, pfn);
-                break;
-            }
-            page_put(sim, pfn);
-            sim_charge_io(sim, bdev_submit(swap_bdev(sim, entry), sim_op_now(sim), false,
-                                           swp_offset(entry) * PAGE_SIZE, PAGE_SIZE));
-            sim->events[VML_VMSTAT_pswpin]++;
         }
-        bool exclusive = leaf.entry & PTE_SWP_EXCLUSIVE;
+        /* unuse_pte: old, read-only unless shared, the entry's exclusive mark kept. */
         uint64_t flags = vma_pte_flags(v, (v->flags & VM_SHARED) != 0) & ~VML_PTE_A;
-        if ((r = vml_pt_set_pte(mm->pt, w.va[i], (pfn << PAGE_SHIFT) | flags | VML_PTE_P)))
+        if ((r = swap_map_page(sim, mm, v, w.va[i], pfn, flags,
+                               (leaf.entry & PTE_SWP_EXCLUSIVE) != 0)) != 0)
             break;
-        struct frame *f = sim_frame(sim, pfn);
-        page_add_map(sim, mm, pfn);
-        if (exclusive)
-            f->flags |= PGF_EXCLUSIVE;
-        else
-            f->flags &= ~PGF_EXCLUSIVE;
-        mm->rss[MM_SWAPENTS]--;
-        mm->rss[MM_ANONPAGES]++;
-        if (v->flags & VM_LOCKED)
-            page_mlock(sim, pfn);
         swap_put(sim, entry);
     }
     free(w.va);

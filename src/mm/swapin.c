@@ -28,41 +28,33 @@ void free_swap_cache(struct vml_sim *sim, uint64_t pfn)
     }
 }
 
-int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, uint64_t pte,
-                 bool write, bool *major)
+int swap_read_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                   uint64_t entry, uint64_t *pfn)
 {
-    struct sim_mm *mm = t->mm;
-    uint64_t entry = pte_to_swp_entry(pte);
-    bool exclusive = (pte & PTE_SWP_EXCLUSIVE) != 0;
-    uint64_t pfn;
-    bool fresh = false;
-    if (!swap_cache_lookup(sim, entry, &pfn)) {
-        /* swapin_readahead -> __read_swap_cache_async: a new page, in the swap cache, read. */
-        vma_anon_prepare(sim, v);
-        int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, &pfn);
-        if (r)
-            return r;
-        if ((r = swap_cache_add(sim, pfn, entry)) != 0) {
-            page_put(sim, pfn);
-            return r;
-        }
-        page_put(sim, pfn); /* the swap cache's reference keeps it */
-        sim_charge(sim, COST_ALLOC_PAGE_NS);
-        sim_charge_io(sim, bdev_submit(swap_bdev(sim, entry), sim_op_now(sim), false,
-                                       swp_offset(entry) * PAGE_SIZE, PAGE_SIZE));
-        sim->events[VML_VMSTAT_pswpin]++;
-        *major = true;
-        fresh = true;
-    }
-    struct frame *f = sim_frame(sim, pfn);
-    /* A page read for this fault is exclusive; one found in the cache as the entry says. */
-    if (fresh)
-        exclusive = true;
-    bool writable = exclusive && (v->flags & VM_WRITE);
-    uint64_t flags = vma_pte_flags(v, writable) | (writable && write ? VML_PTE_D : 0);
+    /* __read_swap_cache_async: a new page, in the swap cache, read from the area (the
+     * operation waits for the device). */
+    vma_anon_prepare(sim, v);
+    int r = page_alloc_anon(sim, task_node(sim, t), v->anon, va >> PAGE_SHIFT, pfn);
+    if (r)
+        return r;
+    r = swap_cache_add(sim, *pfn, entry);
+    page_put(sim, *pfn); /* the swap cache's reference keeps it, or it goes */
+    if (r)
+        return r;
+    sim_charge(sim, COST_ALLOC_PAGE_NS);
+    sim_charge_io(sim, bdev_submit(swap_bdev(sim, entry), sim_op_now(sim), false,
+                                   swp_offset(entry) * PAGE_SIZE, PAGE_SIZE));
+    sim->events[VML_VMSTAT_pswpin]++;
+    return 0;
+}
+
+int swap_map_page(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t va,
+                  uint64_t pfn, uint64_t flags, bool exclusive)
+{
     int r = vml_pt_set_pte(mm->pt, va, (pfn << PAGE_SHIFT) | flags | VML_PTE_P);
     if (r)
         return r;
+    struct frame *f = sim_frame(sim, pfn);
     page_add_map(sim, mm, pfn);
     if (exclusive)
         f->flags |= PGF_EXCLUSIVE;
@@ -72,6 +64,33 @@ int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
     mm->rss[MM_ANONPAGES]++;
     if (v->flags & VM_LOCKED)
         page_mlock(sim, pfn);
+    return 0;
+}
+
+int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, uint64_t pte,
+                 bool write, bool *major)
+{
+    struct sim_mm *mm = t->mm;
+    uint64_t entry = pte_to_swp_entry(pte);
+    bool exclusive = (pte & PTE_SWP_EXCLUSIVE) != 0;
+    uint64_t pfn;
+    bool fresh = false;
+    if (!swap_cache_lookup(sim, entry, &pfn)) {
+        int r = swap_read_page(sim, t, v, va, entry, &pfn); /* swapin_readahead */
+        if (r)
+            return r;
+        *major = true;
+        fresh = true;
+    }
+    struct frame *f = sim_frame(sim, pfn);
+    /* A page read for this fault is exclusive; one found in the cache as the entry says. */
+    if (fresh)
+        exclusive = true;
+    bool writable = exclusive && (v->flags & VM_WRITE);
+    uint64_t flags = vma_pte_flags(v, writable) | (writable && write ? VML_PTE_D : 0);
+    int r = swap_map_page(sim, mm, v, va, pfn, flags, exclusive);
+    if (r)
+        return r;
     if (writable && write)
         page_set_dirty(sim, pfn);
     /* swap_free_nr: the entry's reference goes (the page is mapped, so it stays cached). */
