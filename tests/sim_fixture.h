@@ -38,6 +38,27 @@ static inline struct vml_sim *fixture_sim(uint64_t ram, const char *const *thp, 
     return sim;
 }
 
+/* A machine of 1 GiB on the named disk with readahead bytes (0: the default 128 KiB). */
+static inline struct vml_sim *fixture_sim_disk(const char *disk, uint64_t readahead)
+{
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = 1ull << 30;
+    cfg.phys.nr_nodes = 1;
+    struct vml_diag d = { 0 };
+    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
+        fail_msg("cpu: %s", d.msg);
+    cfg.nr_cpus = 1;
+    cfg.paging = 4;
+    cfg.readahead = readahead;
+    assert_int_equal(vml_sim_disk_find(disk, strlen(disk), &cfg.disk), 0);
+    cfg.disk_set = true;
+    struct vml_sim *sim = NULL;
+    if (vml_sim_create(&cfg, &sim, &d))
+        fail_msg("vml_sim_create: %s", d.msg);
+    return sim;
+}
+
 /* vml_sim_check must pass; its reason is printed when it does not. */
 static inline void fixture_check(const struct vml_sim *sim)
 {

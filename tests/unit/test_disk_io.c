@@ -109,27 +109,6 @@ static void test_bdev_names(void **state)
     }
 }
 
-/* A machine of 1 GiB on the named disk with readahead bytes (0: the default 128 KiB). */
-static struct vml_sim *disk_sim(const char *disk, uint64_t readahead)
-{
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = 1ull << 30;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
-        fail_msg("cpu: %s", d.msg);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
-    cfg.readahead = readahead;
-    assert_int_equal(vml_sim_disk_find(disk, strlen(disk), &cfg.disk), 0);
-    cfg.disk_set = true;
-    struct vml_sim *sim = NULL;
-    if (vml_sim_create(&cfg, &sim, &d))
-        fail_msg("vml_sim_create: %s", d.msg);
-    return sim;
-}
-
 /* read(2) of a cold 1 MiB file in 64 KiB calls with 128 KiB readahead: the first call's window
  * [0, 32) pages is synchronous (it seeks: the disk's first request); each later window (8 in
  * all, the last [224, 256)) is read asynchronously when the previous one's mark is reached, at
@@ -139,7 +118,7 @@ static struct vml_sim *disk_sim(const char *disk, uint64_t readahead)
 static void test_read_sequential_hdd(void **state)
 {
     (void)state;
-    struct vml_sim *sim = disk_sim("hdd", 128 << 10);
+    struct vml_sim *sim = fixture_sim_disk("hdd", 128 << 10);
     int pid, file;
     assert_int_equal(vml_sim_spawn(sim, "r", &pid), 0);
     assert_int_equal(vml_sim_file_create(sim, "f", 1 << 20, false, &file), 0);
@@ -161,7 +140,7 @@ static void test_read_sequential_hdd(void **state)
 static void test_read_sequential_nvme(void **state)
 {
     (void)state;
-    struct vml_sim *sim = disk_sim("nvme", 128 << 10);
+    struct vml_sim *sim = fixture_sim_disk("nvme", 128 << 10);
     int pid, file;
     assert_int_equal(vml_sim_spawn(sim, "r", &pid), 0);
     assert_int_equal(vml_sim_file_create(sim, "f", 1 << 20, false, &file), 0);
@@ -180,7 +159,7 @@ static void test_read_sequential_nvme(void **state)
 static void test_read_whole_and_no_readahead(void **state)
 {
     (void)state;
-    struct vml_sim *sim = disk_sim("hdd", 128 << 10);
+    struct vml_sim *sim = fixture_sim_disk("hdd", 128 << 10);
     int pid, file;
     assert_int_equal(vml_sim_spawn(sim, "r", &pid), 0);
     assert_int_equal(vml_sim_file_create(sim, "f", 1 << 20, false, &file), 0);
@@ -189,7 +168,7 @@ static void test_read_whole_and_no_readahead(void **state)
     assert_int_equal(vml_sim_now(sim) - t0, HDD_SEEK + 8 * (HDD_SERVICE + HDD_128K));
     vml_sim_destroy(sim);
 
-    sim = disk_sim("hdd", 128 << 10);
+    sim = fixture_sim_disk("hdd", 128 << 10);
     sim->cfg.no_readahead = true;
     assert_int_equal(vml_sim_spawn(sim, "r", &pid), 0);
     assert_int_equal(vml_sim_file_create(sim, "f", 1 << 20, false, &file), 0);
@@ -218,7 +197,7 @@ static uint64_t field_of(const char *text, const char *name)
 static void test_major_fault_waits(void **state)
 {
     (void)state;
-    struct vml_sim *sim = disk_sim("hdd", 128 << 10);
+    struct vml_sim *sim = fixture_sim_disk("hdd", 128 << 10);
     int pid, file;
     uint64_t addr;
     assert_int_equal(vml_sim_spawn(sim, "m", &pid), 0);
@@ -273,7 +252,7 @@ static void test_major_fault_waits(void **state)
 static void test_shmem_no_io(void **state)
 {
     (void)state;
-    struct vml_sim *sim = disk_sim("hdd", 0);
+    struct vml_sim *sim = fixture_sim_disk("hdd", 0);
     int pid, file;
     assert_int_equal(vml_sim_spawn(sim, "s", &pid), 0);
     assert_int_equal(vml_sim_file_create(sim, "m", 1 << 20, true, &file), 0);

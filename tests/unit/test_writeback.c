@@ -16,26 +16,6 @@
 /* A 64 KiB request on the NVMe preset: 20,000 ns + 65,536 B / 2e9 B/s = 32,768 ns. */
 #define NVME_64K_NS 52768ull
 
-/* A 1 GiB machine whose files are on the nvme preset (the figures below are its). */
-static struct vml_sim *nvme_sim(void)
-{
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = 1ull << 30;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
-        fail_msg("cpu: %s", d.msg);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
-    assert_int_equal(vml_sim_disk_find("nvme", 4, &cfg.disk), 0);
-    cfg.disk_set = true;
-    struct vml_sim *sim = NULL;
-    if (vml_sim_create(&cfg, &sim, &d))
-        fail_msg("vml_sim_create: %s", d.msg);
-    return sim;
-}
-
 static void vm_set(struct vml_sim *sim, const char *file, const char *value)
 {
     struct vml_diag d = { 0 };
@@ -117,7 +97,7 @@ static void test_table(void **state)
 static void test_thresholds(void **state)
 {
     (void)state;
-    struct vml_sim *sim = nvme_sim();
+    struct vml_sim *sim = fixture_sim_disk("nvme", 0);
     uint64_t free = fixture_vmstat(sim, VML_VMSTAT_nr_free_pages);
     uint64_t dirtyable = free - 17904 + 0 + 1; /* no file pages yet */
     /* 20% and 10% are 819/4096 and 409/4096 (the ratio in parts of PAGE_SIZE first). */
@@ -145,7 +125,7 @@ static void test_thresholds(void **state)
 static void test_flusher_timing(void **state)
 {
     (void)state;
-    struct vml_sim *sim = nvme_sim();
+    struct vml_sim *sim = fixture_sim_disk("nvme", 0);
     int pid, file;
     assert_int_equal(vml_sim_spawn(sim, "w", &pid), 0);
     assert_int_equal(vml_sim_file_create(sim, "f", MiB, false, &file), 0);
@@ -187,7 +167,7 @@ static void test_flusher_timing(void **state)
 static void test_fsync_device_time(void **state)
 {
     (void)state;
-    struct vml_sim *sim = nvme_sim();
+    struct vml_sim *sim = fixture_sim_disk("nvme", 0);
     int pid, file;
     assert_int_equal(vml_sim_spawn(sim, "w", &pid), 0);
     assert_int_equal(vml_sim_file_create(sim, "f", MiB, false, &file), 0);
@@ -246,7 +226,7 @@ static void test_fsync_device_time(void **state)
 static void test_throttle(void **state)
 {
     (void)state;
-    struct vml_sim *sim = nvme_sim();
+    struct vml_sim *sim = fixture_sim_disk("nvme", 0);
     vm_set(sim, "dirty_bytes", "1048576");
     vm_set(sim, "dirty_background_bytes", "262144");
     int pid, file;
@@ -271,7 +251,7 @@ static void test_throttle(void **state)
 static void test_refusals(void **state)
 {
     (void)state;
-    struct vml_sim *sim = nvme_sim();
+    struct vml_sim *sim = fixture_sim_disk("nvme", 0);
     struct vml_diag d = { 0 };
     size_t wb = (size_t)vml_vm_find("watermark_boost_factor");
     assert_int_equal(vml_sim_vm_store(sim, wb, "100", 3, &d), VML_ENOTSUP);
