@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct slab { long active, total, size, perslab, pages; };
+struct slab {
+    long active, total, size, perslab, pages;
+};
 
 static int slab(const char *name, struct slab *s)
 {
