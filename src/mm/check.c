@@ -532,6 +532,20 @@ static int check_file_folios(struct check_ctx *c)
  * for the slots the swap cache holds, each by an anonymous page that names it; the areas' use
  * counts add up. Also counts the swap-cache pages no PTE maps (anonymous frames the page tables
  * do not show). */
+/* A shadow stays in a swap-cache slot only while the slot is in use and holds no page. */
+struct shadow_walk {
+    const struct swap_area *a;
+    uint64_t bad; /* offset + 1 of the first wrong one */
+};
+
+static void check_shadow(uint64_t index, uint64_t val, void *ctx)
+{
+    struct shadow_walk *w = ctx;
+    if (!w->bad && (val & WS_SHADOW) &&
+        (index >= w->a->max || !w->a->map[index] || (w->a->map[index] & SWAP_HAS_CACHE)))
+        w->bad = index + 1;
+}
+
 static int check_swap(struct check_ctx *c, uint64_t *unmapped_cached)
 {
     const struct vml_sim *sim = c->sim;
@@ -577,6 +591,12 @@ static int check_swap(struct check_ctx *c, uint64_t *unmapped_cached)
             if (f->mapcount == 0)
                 (*unmapped_cached)++;
         }
+        struct shadow_walk sw = { a, 0 };
+        radix_for_each(&a->cache, check_shadow, &sw);
+        if (sw.bad)
+            return fail(c, "swap %u:%llu holds a shadow but its slot is %s", t,
+                        (unsigned long long)(sw.bad - 1),
+                        a->map[sw.bad - 1] ? "in the swap cache" : "free");
         if (inuse != a->inuse)
             return fail(c, "swap area %u: %llu slots in use but inuse says %llu", t,
                         (unsigned long long)inuse, (unsigned long long)a->inuse);

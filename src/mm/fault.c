@@ -459,6 +459,8 @@ static uint64_t fault_need(const struct vml_sim *sim, const struct sim_mm *mm, u
         return need + ra_pages(sim);
     if (thp_vma_allowable(sim, mm, v))
         return need + (1u << VML_THP_PMD_ORDER);
+    if (sim->total_swap_pages)
+        return need + swapin_max_pages(sim); /* a swap-in's readahead window */
     return need;
 }
 

@@ -563,6 +563,8 @@ void page_mark_accessed(struct vml_sim *sim, uint64_t pfn)
         sim->events[VML_VMSTAT_pgactivate]++;
     }
     f->flags &= ~PGF_REFERENCED;
+    /* workingset_activation: the inactive list aged by the folio. */
+    workingset_age_nonresident(sim, f->node, folio_nr_pages(f));
 }
 
 void page_set_dirty(struct vml_sim *sim, uint64_t pfn)

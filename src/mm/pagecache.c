@@ -72,7 +72,7 @@ bool cache_range_empty(const struct sim_file *f, uint64_t index, uint64_t nr)
  * what that leaves out). *head: the pfn of the page at index. Running
  * out of memory part way gives back what was taken. */
 int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned order,
-                    unsigned node, uint64_t *head)
+                    unsigned node, bool write, uint64_t *head)
 {
     uint64_t nr = 1ull << order;
     assert((index & (nr - 1)) == 0);
@@ -102,6 +102,7 @@ int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, uns
      * (FileHugePages, nr_file_hugepages; observed: 17 after reading 64 MiB). */
     if (order == 9 && !f->shmem)
         sim->nr_file_thps++;
+    workingset_cache_add(sim, f, index, nr, write);
     return 0;
 }
 
@@ -168,6 +169,7 @@ int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned 
     /* page_alloc_cache changes no index, so the slot stays where it was. */
     *slot = *pfn + 1;
     f->nr_cached++;
+    workingset_cache_add(sim, f, index, 1, false); /* reads and faults only come here */
     /* filemap_fault: a page that was not cached makes the fault major, I/O or not (a hole is
      * zero-filled: no pgpgin, see above); shmem_fault allocates without. */
     if (!f->shmem)
@@ -207,6 +209,7 @@ static void file_free(struct vml_sim *sim, struct sim_file *f)
         hugetlb_file_free(sim, f);
     /* hugetlb_file_free gave the huge pages back; other caches drop their pages' references. */
     radix_free(&f->pages, f->hstate ? NULL : put_cached, sim);
+    radix_free(&f->shadows, NULL, NULL);
     free(f);
 }
 
@@ -380,7 +383,7 @@ static int file_write_folios(struct vml_sim *sim, struct sim_file *f, uint64_t o
                 order = (unsigned)__builtin_ctzll(idx);
             while (order > 0 && !cache_range_empty(f, idx, 1ull << order))
                 order--;
-            int r = cache_add_folio(sim, f, idx, order, node, &pfn);
+            int r = cache_add_folio(sim, f, idx, order, node, true, &pfn);
             if (r)
                 return r;
         }

@@ -109,7 +109,7 @@ static int ra_read(struct vml_sim *sim, struct sim_file *f, uint64_t index, uint
         uint64_t idx = index + i, pfn;
         if (cache_lookup(f, idx, NULL))
             continue;
-        int r = cache_add_folio(sim, f, idx, 0, node, &pfn);
+        int r = cache_add_folio(sim, f, idx, 0, node, false, &pfn);
         if (r == VML_ENOMEM)
             return 0;
         if (r)
@@ -164,7 +164,7 @@ static int ra_order(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, 
             err = true;
             break;
         }
-        int r = cache_add_folio(sim, f, index, order, node, &head);
+        int r = cache_add_folio(sim, f, index, order, node, false, &head);
         if (r == VML_ENOMEM)
             return 0;
         if (r)

@@ -104,6 +104,7 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
         r = vml_phys_alloc(sim->phys, 0, 0, VML_USE_ZERO, &sim->zero_pfn);
     if (r == 0)
         wmark_init(sim);
+    sim->swapin_ra_hits = 4; /* swapin_readahead_hits: ATOMIC_INIT(4), a first window */
     if (r == 0)
         r = khugepaged_init(sim);
     if (r == 0)

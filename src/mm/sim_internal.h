@@ -97,6 +97,8 @@ struct node_stats {
     uint64_t dirty;       /* NR_FILE_DIRTY */
     uint64_t writeback;   /* NR_WRITEBACK: pages under writeback (writeback.c) */
     uint64_t mlock;       /* NR_MLOCK */
+    uint64_t nonresident_age; /* lruvec->nonresident_age: evictions and activations so far
+                               * (workingset.c) */
 };
 
 /* An asynchronous read of file pages [start, end) that completes at done_at (disk_io.c): its
@@ -119,8 +121,11 @@ struct sim_file {
                        * its cache is indexed by huge page, freed with its last mapping */
     bool resv_all;    /* hugetlb, shared: [resv_from, resv_to) huge pages were reserved at mmap */
     uint64_t resv_from, resv_to;
-    unsigned refs;      /* VMAs mapping it, plus 1 while it has a name */
-    struct radix pages; /* page index -> pfn + 1 (0 = not cached) */
+    unsigned refs;        /* VMAs mapping it, plus 1 while it has a name */
+    struct radix pages;   /* page index -> pfn + 1 (0 = not cached) */
+    struct radix shadows; /* page index -> shadow entry of a folio reclaim evicted (workingset.c;
+                           * the kernel keeps them in i_pages itself, where no page is) */
+    uint64_t nr_shadows;
     uint64_t nr_cached;
     /* Its dentry and inode in the slab model (slab.c): cached or not, LRU links. */
     bool d_cached, i_cached, d_referenced, d_on_lru, i_on_list;
@@ -389,6 +394,10 @@ struct vml_sim {
     struct {
         uint64_t first, end, nr; /* the pages the readahead call under way added (readahead.c) */
     } ra_io;
+    /* swap_cluster_readahead's machine-wide state (swapin_nr_pages: swapin_readahead_hits,
+     * prev_offset, last_readahead_pages). */
+    uint64_t swapin_ra_hits, swapin_prev_offset;
+    unsigned swapin_last_ra;
 };
 
 /* ---- the clock (clock.c) ---- */
@@ -456,6 +465,11 @@ int swap_cache_add(struct vml_sim *sim, uint64_t pfn, uint64_t entry);
 /* delete_from_swap_cache: the page leaves the cache (its reference dropped by the caller); the
  * slot is freed if no page table refers to it. */
 void swap_cache_del(struct vml_sim *sim, uint64_t pfn);
+/* __remove_mapping of a swap-cache page reclaim evicts: as swap_cache_del, but its slot in the
+ * swap cache (6.18: the cluster's swap table) keeps the shadow (workingset_eviction's). */
+void swap_cache_evict(struct vml_sim *sim, uint64_t pfn, uint64_t shadow);
+/* The shadow the swap cache holds for entry, 0 if none (a page, or nothing). */
+uint64_t swap_cache_shadow(const struct vml_sim *sim, uint64_t entry);
 /* vm_swap_full: more than half the swap space is in use. */
 bool vm_swap_full(const struct vml_sim *sim);
 /* The block device of a swap area. */
@@ -467,10 +481,16 @@ struct bdev *swap_bdev(struct vml_sim *sim, uint64_t entry);
  * SWAP_FAULT_WP, or an error; *major when the page was read from the swap area. */
 int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va, uint64_t pte,
                  bool write, bool *major);
-/* __read_swap_cache_async for the entry a PTE at va of v holds: a new page in the swap cache,
- * read from its area (the operation waits; pswpin). */
-int swap_read_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
-                   uint64_t entry, uint64_t *pfn);
+/* swap_cache_get_folio for the entry a PTE at va of v holds (v NULL: no VMA), with the
+ * readahead bookkeeping of a hit (swap_update_readahead): true and *pfn if cached. */
+bool swapin_cache_lookup(struct vml_sim *sim, struct vma *v, uint64_t va, uint64_t entry,
+                         uint64_t *pfn);
+/* swapin_readahead for that entry, not cached: its page and the window's are read into the swap
+ * cache (pswpin, swap_ra) and the operation waits for the reads. */
+int swapin_readahead(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                     uint64_t entry, uint64_t *pfn);
+/* The most pages one swap-in may read (its window). */
+unsigned swapin_max_pages(const struct vml_sim *sim);
 /* The swap entry at va becomes a present PTE of pfn with flags (and P): the page gains the
  * mapping, exclusive or not, RSS moves from MM_SWAPENTS to MM_ANONPAGES, mlocked in a locked
  * VMA. The slot's reference is the caller's to drop (swap_put). */
@@ -502,6 +522,35 @@ void swap_writeback_wait(struct vml_sim *sim, uint64_t pfn);
 void swap_writeback_complete(struct vml_sim *sim);
 /* Reclaim work's time: kswapd's own, or the current operation's. */
 void sim_charge_kernel(struct vml_sim *sim, bool kswapd, uint64_t ns);
+
+/* lru_note_cost: what reclaiming nr_io pages with I/O and nr_rotated pages put back cost the
+ * node's anon or file lists (lru_note_cost_refault too). */
+void lru_note_cost(struct vml_sim *sim, unsigned node, bool file, uint64_t nr_io,
+                   uint64_t nr_rotated);
+
+/* ---- refault detection (workingset.c) ---- */
+/* A shadow entry is a value with this bit set (xa_mk_value's tag), never a pfn + 1. */
+#define WS_SHADOW (1ull << 63)
+/* workingset_age_nonresident: the node's inactive lists aged by nr pages. */
+void workingset_age_nonresident(struct vml_sim *sim, unsigned node, uint64_t nr);
+/* workingset_eviction of the folio at pfn (nr pages): its shadow; the node ages by nr. */
+uint64_t workingset_eviction(struct vml_sim *sim, uint64_t pfn, uint64_t nr);
+/* workingset_refault for the folio at pfn (nr pages, not yet active) coming back where shadow
+ * was: counts the refault; true when it is recent enough to start active (*workingset: it
+ * had been active before eviction; the caller sets the flags). */
+bool workingset_refault(struct vml_sim *sim, uint64_t pfn, uint64_t nr, uint64_t shadow,
+                        bool *workingset);
+/* A page-cache folio of nr pages just added at index: the shadows of its range go, and the
+ * last one is evaluated unless the folio was added for a write (filemap_add_folio). */
+void workingset_cache_add(struct vml_sim *sim, struct sim_file *f, uint64_t index, uint64_t nr,
+                          bool write);
+/* Reclaim evicted the folio at index (nr pages): its slots keep shadow. 0 or VML_EHOST. */
+int workingset_cache_evict(struct sim_file *f, uint64_t index, uint64_t nr, uint64_t shadow);
+/* Truncation: the shadows at and past index from go (truncate_inode_pages_range). */
+void workingset_cache_truncate(struct sim_file *f, uint64_t from);
+/* A swap-in page at pfn, just added to the swap cache and its inactive list, where shadow was
+ * (0: none): the refault is evaluated and the page activated if recent. */
+void workingset_swapin(struct vml_sim *sim, uint64_t pfn, uint64_t shadow);
 
 /* ---- the reverse map (rmap.c) ---- */
 /* Called for each present 4 KiB entry mapping the page; non-zero stops the walk. */
@@ -789,9 +838,10 @@ int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned 
 unsigned cache_order(const struct sim_file *f, uint64_t index);
 /* No page of [index, index + nr) is cached. */
 bool cache_range_empty(const struct sim_file *f, uint64_t index, uint64_t nr);
-/* filemap_add_folio: a new folio of 2^order pages at index (aligned, range empty). */
+/* filemap_add_folio: a new folio of 2^order pages at index (aligned, range empty); write: added
+ * to be written (__GFP_WRITE: a refault there is not evaluated, workingset.c). */
 int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned order,
-                    unsigned node, uint64_t *head);
+                    unsigned node, bool write, uint64_t *head);
 /* The pfn of the first page of the folio caching index (which must be cached). */
 uint64_t cache_folio_pfn(const struct sim_file *f, uint64_t index);
 /* folio_mark_dirty: the whole folio caching index. */

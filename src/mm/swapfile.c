@@ -273,6 +273,10 @@ static void slot_free(struct vml_sim *sim, struct swap_area *a, uint64_t off)
 {
     uint32_t c = (uint32_t)(off / SWAPFILE_CLUSTER);
     a->map[off] = 0;
+    /* swap_entries_free: the slot's swap-table entry, a shadow perhaps, is cleared. */
+    uint64_t *slot = radix_slot(&a->cache, off);
+    if (slot)
+        *slot = 0;
     a->inuse--;
     sim->nr_swap_pages++;
     bool current = a->next && a->next / SWAPFILE_CLUSTER == c;
@@ -298,10 +302,17 @@ bool swap_cache_lookup(const struct vml_sim *sim, uint64_t entry, uint64_t *pfn)
 {
     const struct swap_area *a = area_of(sim, entry);
     uint64_t *slot = radix_slot(&a->cache, swp_offset(entry));
-    if (!slot || !*slot)
+    if (!slot || !*slot || (*slot & WS_SHADOW))
         return false;
     *pfn = *slot - 1;
     return true;
+}
+
+uint64_t swap_cache_shadow(const struct vml_sim *sim, uint64_t entry)
+{
+    const struct swap_area *a = area_of(sim, entry);
+    uint64_t *slot = radix_slot(&a->cache, swp_offset(entry));
+    return slot && (*slot & WS_SHADOW) ? *slot : 0;
 }
 
 int swap_cache_add(struct vml_sim *sim, uint64_t pfn, uint64_t entry)
@@ -320,19 +331,24 @@ int swap_cache_add(struct vml_sim *sim, uint64_t pfn, uint64_t entry)
     return 0;
 }
 
-void swap_cache_del(struct vml_sim *sim, uint64_t pfn)
+void swap_cache_evict(struct vml_sim *sim, uint64_t pfn, uint64_t shadow)
 {
     struct frame *f = sim_frame(sim, pfn);
     uint64_t entry = f->priv;
     struct swap_area *a = area_of(sim, entry);
     uint64_t off = swp_offset(entry);
-    *radix_slot(&a->cache, off) = 0;
+    *radix_slot(&a->cache, off) = shadow; /* __swap_cache_del_folio(..., shadow) */
     f->flags &= ~PGF_SWAPCACHE;
     f->priv = 0;
     sim->node[f->node].swapcache--;
     a->map[off] &= (uint16_t)~SWAP_HAS_CACHE;
     if (a->map[off] == 0)
         slot_free(sim, a, off);
+}
+
+void swap_cache_del(struct vml_sim *sim, uint64_t pfn)
+{
+    swap_cache_evict(sim, pfn, 0);
 }
 
 void swap_put(struct vml_sim *sim, uint64_t entry)
@@ -437,10 +453,10 @@ static int unuse_mm(struct vml_sim *sim, struct sim_task *t, unsigned type)
             continue;
         uint64_t entry = pte_to_swp_entry(leaf.entry), pfn;
         struct vma *v = vma_find(mm->vmas, w.va[i]);
-        if (!swap_cache_lookup(sim, entry, &pfn)) {
-            /* read_swap_cache_async: a new page in the swap cache, read from the area. */
-            if ((r = reclaim_point(sim, task_node(sim, t), 1 + 4)) != 0 ||
-                (r = swap_read_page(sim, t, v, w.va[i], entry, &pfn)) != 0)
+        if (!swapin_cache_lookup(sim, v, w.va[i], entry, &pfn)) {
+            /* unuse_pte_range: swapin_readahead, as a fault would. */
+            if ((r = reclaim_point(sim, task_node(sim, t), 1 + swapin_max_pages(sim))) != 0 ||
+                (r = swapin_readahead(sim, t, v, w.va[i], entry, &pfn)) != 0)
                 break;
         }
         /* unuse_pte: old, read-only unless shared, the entry's exclusive mark kept. */

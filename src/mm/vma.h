@@ -114,6 +114,8 @@ struct vma {
     void *priv;            /* the caller's; copied to both halves on a split. mm/ keeps the
                             * open file (its readahead state) of a regular file VMA here and
                             * a hugetlb VMA's reserve map; merging compares it outside hugetlb */
+    uint64_t swap_ra;      /* swap_readahead_info: the last swap fault's address, window and
+                            * readahead hits (swapin.c; 0 = none yet) */
     bool copied;           /* placed by vma_insert (fork's dup_mmap): Linux never merges such a
                             * copy with its neighbours until a change to it tries, so the
                             * checker does not expect pairs involving it to have merged */

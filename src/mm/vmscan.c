@@ -234,9 +234,15 @@ static void folio_putback(struct vml_sim *sim, uint64_t pfn, uint64_t nr,
 
 /* Drops a clean, unmapped page-cache folio from its file (__remove_mapping,
  * filemap_remove_folio): the pages go free. */
-static void evict_file_folio(struct vml_sim *sim, struct sim_file *file, uint64_t first,
-                             uint64_t nr)
+static int evict_file_folio(struct vml_sim *sim, struct sim_file *file, uint64_t first, uint64_t nr)
 {
+    /* __remove_mapping(reclaimed): the folio's slots keep its shadow (workingset_eviction). */
+    uint64_t head = folio_page_pfn(file, first, 0, UINT64_MAX);
+    if (head != UINT64_MAX) {
+        int r = workingset_cache_evict(file, first, nr, workingset_eviction(sim, head, nr));
+        if (r)
+            return r;
+    }
     if (nr == 1u << VML_THP_PMD_ORDER)
         sim->nr_file_thps--;
     for (uint64_t i = 0; i < nr; i++) {
@@ -247,6 +253,7 @@ static void evict_file_folio(struct vml_sim *sim, struct sim_file *file, uint64_
         file->nr_cached--;
         page_put(sim, p);
     }
+    return 0;
 }
 
 /* pageout of an anonymous folio in the swap cache: its data go to its slot; the write ends
@@ -346,14 +353,16 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
                 goto keep;
         }
         lru_add(sim, pfn); /* page_put takes each page off its list as it frees it */
-        evict_file_folio(sim, file, first, nr);
+        int r = evict_file_folio(sim, file, first, nr);
+        if (r)
+            return r;
         *freed = nr;
         return 0;
     }
     if (f->refcount != 1 || !(f->flags & PGF_SWAPCACHE))
         goto keep;
     lru_add(sim, pfn);
-    swap_cache_del(sim, pfn);
+    swap_cache_evict(sim, pfn, workingset_eviction(sim, pfn, nr));
     page_put(sim, pfn);
     *freed = nr;
     return 0;
@@ -373,6 +382,8 @@ activate:
     st->nr_activate[file_lru] += nr;
     sim->events[VML_VMSTAT_pgactivate] += nr;
     folio_putback(sim, pfn, file_lru ? nr : 1, file, first, PGF_ACTIVE);
+    /* move_folios_to_lru: an active folio going back ages the non-resident ones. */
+    workingset_age_nonresident(sim, f->node, nr);
     return 0;
 keep:
     lru_add(sim, pfn);
@@ -382,8 +393,8 @@ keep:
 /* ---- the lists ---------------------------------------------------------------------------- */
 
 /* lru_note_cost: what reclaiming from one type cost (I/O and rotations), halved as it ages. */
-static void note_cost(struct vml_sim *sim, unsigned node, bool file, uint64_t nr_io,
-                      uint64_t nr_rotated)
+void lru_note_cost(struct vml_sim *sim, unsigned node, bool file, uint64_t nr_io,
+                   uint64_t nr_rotated)
 {
     struct node_stats *ns = &sim->node[node];
     uint64_t cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated;
@@ -429,8 +440,8 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
     sim->events[file ? VML_VMSTAT_pgsteal_file : VML_VMSTAT_pgsteal_anon] += st.nr_reclaimed;
     sc->nr_scanned += scanned;
     sc->nr_pageout += st.nr_pageout;
-    note_cost(sim, sc->node, file, st.nr_pageout,
-              scanned > st.nr_reclaimed ? scanned - st.nr_reclaimed : 0);
+    lru_note_cost(sim, sc->node, file, st.nr_pageout,
+                  scanned > st.nr_reclaimed ? scanned - st.nr_reclaimed : 0);
     sim_charge_kernel(sim, sc->kswapd, scanned * COST_RECLAIM_SCAN_NS);
     return st.nr_reclaimed;
 }
@@ -463,8 +474,12 @@ static void shrink_active_list(struct vml_sim *sim, struct scan_control *sc, uin
         lru_add(sim, pfn);
         deactivated += nr;
     }
-    for (size_t i = 0; i < nkeep; i++)
+    for (size_t i = 0; i < nkeep; i++) {
         lru_add(sim, keep[i]);
+        /* move_folios_to_lru: active folios put back age the non-resident ones. */
+        workingset_age_nonresident(sim, sim_frame(sim, keep[i])->node,
+                                   folio_nr_pages(sim_frame(sim, keep[i])));
+    }
     sim->events[VML_VMSTAT_pgrefill] += scanned;
     sim->events[VML_VMSTAT_pgdeactivate] += deactivated;
     sc->nr_scanned += scanned;
