@@ -371,8 +371,9 @@ static void stop_reason(const struct opts *o, const struct vml_replay_stats *s,
     char ram[32];
     if (out->stop == STOP_RAM)
         snprintf(buf, len,
-                 "simulated RAM (%s) is exhausted after %llu record%s; vmlab does not model "
-                 "reclaim or swap yet: raise --ram",
+                 "simulated RAM (%s) is exhausted after %llu record%s: reclaim found nothing "
+                 "to free (replay runs without swap) and the OOM killer is not modelled yet: "
+                 "raise --ram",
                  vml_format_size(o->cfg.ram, ram, sizeof(ram)),
                  (unsigned long long)(out->stop_record - 1), out->stop_record == 2 ? "" : "s");
     else

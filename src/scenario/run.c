@@ -428,8 +428,9 @@ static int op_replay(struct run *r, struct proc_ent *p)
         err = read_err;
     else if (err == VML_ENOMEM)
         err = run_error(r, err, 0,
-                        "replay: simulated memory is exhausted after %llu record%s; vmlab does "
-                        "not model reclaim or swap yet: give the machine more ram=",
+                        "replay: simulated memory is exhausted after %llu record%s: reclaim found "
+                        "nothing to free (no free swap) and the OOM killer is not modelled yet: "
+                        "give the machine more ram= or swap=",
                         (unsigned long long)made, made == 1 ? "" : "s");
     else if (err)
         err = syscall_error(r, "replay", err);
@@ -462,8 +463,9 @@ static int op_touch(struct run *r, struct proc_ent *p)
     err = r->b->touch(r->b->ctx, p->pid, s, e, stride, op->u.touch.access, &a, r->msg);
     if (err == VML_ENOMEM && !r->msg[0])
         return run_error(r, err, 0,
-                         "touch: simulated memory is exhausted after %llu accesses (there is no "
-                         "swap or OOM killer yet); give the machine more ram=",
+                         "touch: simulated memory is exhausted after %llu accesses: reclaim found "
+                         "nothing to free (no free swap) and the OOM killer is not modelled yet: "
+                         "give the machine more ram= or swap=",
                          (unsigned long long)a.accesses);
     if (err)
         return syscall_error(r, "touch", err);
