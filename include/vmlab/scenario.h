@@ -23,14 +23,15 @@
 #include "vmlab/thp.h"
 #include "vmlab/trace.h"
 
-#define VML_SCN_NAME_MAX  32          /* process, mapping and memfd names: at most 31 bytes */
-#define VML_SCN_FILE_MAX  64          /* file names: at most 63 bytes */
-#define VML_SCN_FIELD_MAX 48          /* /proc field names in expect: at most 47 bytes */
-#define VML_SCN_WORD_MAX  256         /* any word of a line: at most 255 bytes */
-#define VML_SCN_MAX_CPUS  256         /* machine cpus=N: 1..256 */
-#define VML_SCN_LINE_MAX  (1u << 20)  /* a line: at most 1 MiB, its CR and LF not counted */
-#define VML_SCN_TEXT_MAX  (16u << 20) /* a scenario: at most 16 MiB */
-#define VML_SCN_VALUE_MAX 64          /* set PATH VALUE: a value of at most 63 bytes */
+#define VML_SCN_NAME_MAX    32          /* process, mapping and memfd names: at most 31 bytes */
+#define VML_SCN_FILE_MAX    64          /* file names: at most 63 bytes */
+#define VML_SCN_FIELD_MAX   48          /* /proc field names in expect: at most 47 bytes */
+#define VML_SCN_SHOW_FIELDS 16          /* fields one show may pick */
+#define VML_SCN_WORD_MAX    256         /* any word of a line: at most 255 bytes */
+#define VML_SCN_MAX_CPUS    256         /* machine cpus=N: 1..256 */
+#define VML_SCN_LINE_MAX    (1u << 20)  /* a line: at most 1 MiB, its CR and LF not counted */
+#define VML_SCN_TEXT_MAX    (16u << 20) /* a scenario: at most 16 MiB */
+#define VML_SCN_VALUE_MAX   64          /* set PATH VALUE: a value of at most 63 bytes */
 
 /* Machine defaults when the scenario has no machine line or leaves a key out. */
 #define VML_SCN_DEFAULT_RAM (4ull << 30) /* 4 GiB */
@@ -296,8 +297,12 @@ struct vml_op {
         struct {
             enum vml_procfile file;
             char map[VML_SCN_NAME_MAX]; /* maps, smaps, numa_maps: one mapping; "" = all */
-        } show;                         /* SHOW */
-        struct vml_op_expect expect;    /* EXPECT */
+            /* Only the lines of these fields, in the file's order (0: the whole file). */
+            char fields[VML_SCN_SHOW_FIELDS][VML_SCN_FIELD_MAX];
+            unsigned field_cols[VML_SCN_SHOW_FIELDS];
+            unsigned nfields;
+        } show;                      /* SHOW */
+        struct vml_op_expect expect; /* EXPECT */
         struct {
             char trace[VML_SCN_WORD_MAX]; /* a trace file's path, or gen:SPEC */
             struct vml_range range;       /* with in: addresses are offsets into it */

@@ -56,7 +56,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FILE_CREATE] = "file create NAME SIZE",
     [VML_OP_FILE_DELETE] = "file delete NAME",
     [VML_OP_CPU_RUN] = "cpu N run P",
-    [VML_OP_SHOW] = "show FILE, show P FILE [MAP], show thp or show vm",
+    [VML_OP_SHOW] = "show FILE [FIELD...], show P FILE [MAP] [FIELD...], show thp or show vm",
     [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P alive|killed",
     [VML_OP_REPLAY] = "P replay TRACE|gen:SPEC [in MAP[START:END]] [format=F] [limit=N]",
     [VML_OP_SET] = "set PATH VALUE (e.g. set /sys/kernel/mm/transparent_hugepage/enabled always)",
@@ -952,6 +952,8 @@ static int subject_map(struct parser *p, struct vml_op *op, enum vml_procfile f,
     return r;
 }
 
+static int parse_field(struct parser *p, struct word w, char *out);
+
 static int parse_show(struct parser *p, struct vml_op *op)
 {
     enum vml_procfile f;
@@ -969,10 +971,31 @@ static int parse_show(struct parser *p, struct vml_op *op)
     if (r)
         return r;
     op->u.show.file = f;
-    if (op->proc[0] && i < p->l->n) {
+    if (op->proc[0] && i < p->l->n && per_mapping(f)) {
         if ((r = subject_map(p, op, f, i, op->u.show.map)))
             return r;
         i++;
+    }
+    /* FIELD...: the lines of those fields only, in files of "Name: value" or "name value"
+     * lines (an smaps of one mapping). */
+    if (i < p->l->n) {
+        bool keyed = f == VML_PROCFILE_SMAPS_ROLLUP || f == VML_PROCFILE_STATUS ||
+                     f == VML_PROCFILE_FAULTS || f == VML_PROCFILE_LATENCY ||
+                     f == VML_PROCFILE_MEMINFO || f == VML_PROCFILE_VMSTAT ||
+                     (f == VML_PROCFILE_SMAPS && op->u.show.map[0]);
+        if (!keyed)
+            return fail(p, p->l->w[i].col,
+                        "show %s cannot pick fields ('%.*s'): only meminfo, vmstat, status, "
+                        "smaps_rollup, faults, latency and the smaps of one mapping can%s",
+                        procfile_names[f], Q(p->l->w[i]),
+                        f == VML_PROCFILE_SMAPS ? " (name the mapping first)" : "");
+    }
+    for (; i < p->l->n; i++) {
+        if (op->u.show.nfields == VML_SCN_SHOW_FIELDS)
+            return fail(p, p->l->w[i].col, "at most %d fields in one show", VML_SCN_SHOW_FIELDS);
+        if ((r = parse_field(p, p->l->w[i], op->u.show.fields[op->u.show.nfields])))
+            return r;
+        op->u.show.field_cols[op->u.show.nfields++] = p->l->w[i].col;
     }
     return no_more(p, i, VML_OP_SHOW);
 }

@@ -744,12 +744,50 @@ static int op_prctl(struct run *r, struct proc_ent *p)
     return e ? syscall_error(r, "prctl", e) : 0;
 }
 
+/* The lines of t whose name (up to ':' or a blank) is one of show's fields, in t's order; an
+ * error naming the first field no line has. */
+static int pick_fields(struct run *r, const struct vml_text *t, struct vml_text *out)
+{
+    bool seen[VML_SCN_SHOW_FIELDS] = { false };
+    const char *s = t->s ? t->s : "", *end = s + t->len;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *eol = nl ? nl + 1 : end;
+        size_t k = 0;
+        while (s + k < eol && s[k] != ':' && s[k] != ' ' && s[k] != '\t' && s[k] != '\n')
+            k++;
+        for (unsigned i = 0; i < r->op->u.show.nfields; i++) {
+            if (strlen(r->op->u.show.fields[i]) == k &&
+                memcmp(r->op->u.show.fields[i], s, k) == 0) {
+                seen[i] = true;
+                text_append(out, s, (size_t)(eol - s));
+                break;
+            }
+        }
+        s = eol;
+    }
+    for (unsigned i = 0; i < r->op->u.show.nfields; i++)
+        if (!seen[i])
+            return run_error(r, VML_EINVAL, r->op->u.show.field_cols[i],
+                             "show: %s has no field '%s' (write it as the file prints it)",
+                             vml_procfile_name(r->op->u.show.file), r->op->u.show.fields[i]);
+    return text_status(out);
+}
+
 static int op_show(struct run *r)
 {
     struct vml_text t = { 0 };
     int pid;
     const char *map = r->op->u.show.map;
     int err = file_text(r, r->op->u.show.file, map, &t, &pid);
+    if (err == 0 && r->op->u.show.nfields) {
+        struct vml_text picked = { 0 };
+        err = pick_fields(r, &t, &picked);
+        vml_text_free(&t);
+        t = picked;
+        if (err)
+            vml_text_free(&t);
+    }
     if (err == 0) {
         char path[64];
         if (r->op->u.show.file == VML_PROCFILE_FAULTS ||

@@ -1,0 +1,1 @@
+run - <<< $'proc a\nshow a statm size'
