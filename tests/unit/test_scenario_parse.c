@@ -775,10 +775,21 @@ static void test_show(void **state)
     bad(PROC_A "show a", 3, 7, "missing a /proc file");
     bad(PROC_A "show a foo", 3, 8, "unknown /proc file 'foo' (per process: maps, smaps");
     bad(PROC_A "show a meminfo", 3, 8, "meminfo is a system file: write show meminfo");
-    bad(PROC_A "show a status buf", 3, 15, "status takes no mapping name ('buf')");
+    /* A keyed file takes field names; a file of another shape refuses them. */
+    const struct vml_op *op = last(PROC_A "show a status VmRSS VmSwap\n", &s);
+    assert_int_equal(op->u.show.nfields, 2);
+    assert_string_equal(op->u.show.fields[0], "VmRSS");
+    assert_string_equal(op->u.show.fields[1], "VmSwap");
+    assert_int_equal(op->u.show.field_cols[1], 21);
+    vml_scenario_free(s);
+    bad(PROC_A "show a statm size", 3, 14, "show statm cannot pick fields ('size')");
+    bad(PROC_A "show a smaps Rss", 3, 14, "process 'a' has no mapping 'Rss'");
+    bad("show numastat x", 1, 15, "show numastat cannot pick fields ('x')");
     bad(PROC_A "show a smaps bug", 3, 14, "process 'a' has no mapping 'bug'");
-    bad(PROC_A "show a smaps buf x", 3, 18, "unexpected 'x' after the end of show");
-    bad(PROC_A "show meminfo x", 3, 14, "unexpected 'x' after the end of show");
+    bad(PROC_A "show a maps buf x", 3, 17, "show maps cannot pick fields ('x')");
+    bad(PROC_A "show zoneinfo x", 3, 15, "show zoneinfo cannot pick fields ('x')");
+    bad(PROC_A "show meminfo a a a a a a a a a a a a a a a a a", 3, 42,
+        "too many words on one line");
 }
 
 /* The index of a THP file (the table is tested in test_thp_sysfs). */
