@@ -37,6 +37,9 @@ enum vml_err {
     VML_EFBIG = -9,      /* a file would grow past its filesystem's largest size (EFBIG) */
     VML_EOVERFLOW = -10, /* a file mapping would reach past the largest file offset */
     VML_ENOTSUP = -11,   /* a setting or operation the simulation does not model yet */
+    VML_EKILLED = -12,   /* the calling process was killed on the way (the OOM killer chose it) */
+    VML_EPANIC = -13,    /* the simulated kernel panicked (panic_on_oom, or nothing left to kill);
+                          * the machine can only be read from then on */
 };
 
 /* Returns a static description of a VML_E* code ("unknown error" for others). */

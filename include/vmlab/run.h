@@ -81,6 +81,8 @@ struct vml_backend {
      * drop_caches left out), "FILE:CONTENT" as thp_text; may be NULL. */
     int (*vm_text)(void *ctx, struct vml_text *out, char *msg);
     int (*thp_disable)(void *ctx, int pid, bool on, char *msg);
+    /* A write of adj (-1000..1000) to /proc/PID/oom_score_adj; may be NULL. */
+    int (*oom_score_adj)(void *ctx, int pid, int adj, char *msg);
     /* Swap areas (swapon NAME SIZE [prio=N], swapoff NAME): swapon makes a swap area of size
      * bytes called name and enables it with priority prio (-1: the kernel's choice, as swapon(2)
      * without SWAP_FLAG_PREFER); swapoff disables it, bringing its pages back, and removes it.

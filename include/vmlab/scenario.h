@@ -97,37 +97,38 @@ struct vml_machine_cfg {
 };
 
 enum vml_op_kind {
-    VML_OP_PROC = 0,    /* proc NAME: proc is NAME */
-    VML_OP_MMAP,        /* P mmap ...: u.mmap */
-    VML_OP_MUNMAP,      /* P munmap RANGE: u.range */
-    VML_OP_MPROTECT,    /* P mprotect RANGE PROT: u.mprotect */
-    VML_OP_MADVISE,     /* P madvise RANGE ADVICE: u.madvise */
-    VML_OP_MLOCK,       /* P mlock RANGE: u.range */
-    VML_OP_MUNLOCK,     /* P munlock RANGE: u.range */
-    VML_OP_TOUCH,       /* P touch RANGE ACCESS [stride=] [count=]: u.touch */
-    VML_OP_FORK,        /* P fork CHILD: u.fork */
-    VML_OP_EXIT,        /* P exit */
-    VML_OP_BRK,         /* P brk +SIZE | -SIZE: u.brk */
-    VML_OP_READ,        /* P read FILE[RANGE] [chunk=SIZE]: u.io, range.name is the file */
-    VML_OP_WRITE,       /* P write FILE[RANGE] [chunk=SIZE]: u.io, range.name is the file */
-    VML_OP_FILE_CREATE, /* file create NAME SIZE: u.file; proc is "" */
-    VML_OP_FILE_DELETE, /* file delete NAME: u.file (size 0); proc is "" */
-    VML_OP_CPU_RUN,     /* cpu N run P: u.cpu_run */
-    VML_OP_SHOW,        /* show [P] FILE [MAP]: u.show; proc is "" for a system file */
-    VML_OP_EXPECT,      /* expect ...: u.expect; proc is "" for a system file */
-    VML_OP_REPLAY,      /* P replay TRACE [in MAP[START:END]] [format=F] [limit=N]: u.replay */
-    VML_OP_SET,         /* set PATH VALUE: u.set; proc is "" */
-    VML_OP_SHOW_THP,    /* show thp: the THP sysfs files; proc is "" */
-    VML_OP_PRCTL,       /* P prctl thp_disable on|off: u.prctl */
-    VML_OP_WAIT,        /* wait DURATION: u.wait; proc is "" */
-    VML_OP_FSYNC,       /* P fsync FILE: u.range (name only), name is the file */
-    VML_OP_MSYNC,       /* P msync MAP[RANGE]: u.range */
-    VML_OP_SWAPON,      /* swapon NAME SIZE [prio=N]: u.swap; proc is "" */
-    VML_OP_SWAPOFF,     /* swapoff NAME: u.swap (name only); proc is "" */
-    VML_OP_SHOW_VM,     /* show vm: the /proc/sys/vm/ files; proc is "" */
-    VML_OP_FDATASYNC,   /* P fdatasync FILE: u.range (name only), name is the file */
-    VML_OP_FADVISE,     /* P fadvise FILE[RANGE] dontneed: u.range, name is the file */
-    VML_OP_TRUNCATE,    /* P truncate FILE SIZE: u.file */
+    VML_OP_PROC = 0,      /* proc NAME: proc is NAME */
+    VML_OP_MMAP,          /* P mmap ...: u.mmap */
+    VML_OP_MUNMAP,        /* P munmap RANGE: u.range */
+    VML_OP_MPROTECT,      /* P mprotect RANGE PROT: u.mprotect */
+    VML_OP_MADVISE,       /* P madvise RANGE ADVICE: u.madvise */
+    VML_OP_MLOCK,         /* P mlock RANGE: u.range */
+    VML_OP_MUNLOCK,       /* P munlock RANGE: u.range */
+    VML_OP_TOUCH,         /* P touch RANGE ACCESS [stride=] [count=]: u.touch */
+    VML_OP_FORK,          /* P fork CHILD: u.fork */
+    VML_OP_EXIT,          /* P exit */
+    VML_OP_BRK,           /* P brk +SIZE | -SIZE: u.brk */
+    VML_OP_READ,          /* P read FILE[RANGE] [chunk=SIZE]: u.io, range.name is the file */
+    VML_OP_WRITE,         /* P write FILE[RANGE] [chunk=SIZE]: u.io, range.name is the file */
+    VML_OP_FILE_CREATE,   /* file create NAME SIZE: u.file; proc is "" */
+    VML_OP_FILE_DELETE,   /* file delete NAME: u.file (size 0); proc is "" */
+    VML_OP_CPU_RUN,       /* cpu N run P: u.cpu_run */
+    VML_OP_SHOW,          /* show [P] FILE [MAP]: u.show; proc is "" for a system file */
+    VML_OP_EXPECT,        /* expect ...: u.expect; proc is "" for a system file */
+    VML_OP_REPLAY,        /* P replay TRACE [in MAP[START:END]] [format=F] [limit=N]: u.replay */
+    VML_OP_SET,           /* set PATH VALUE: u.set; proc is "" */
+    VML_OP_SHOW_THP,      /* show thp: the THP sysfs files; proc is "" */
+    VML_OP_PRCTL,         /* P prctl thp_disable on|off: u.prctl */
+    VML_OP_WAIT,          /* wait DURATION: u.wait; proc is "" */
+    VML_OP_FSYNC,         /* P fsync FILE: u.range (name only), name is the file */
+    VML_OP_MSYNC,         /* P msync MAP[RANGE]: u.range */
+    VML_OP_SWAPON,        /* swapon NAME SIZE [prio=N]: u.swap; proc is "" */
+    VML_OP_SWAPOFF,       /* swapoff NAME: u.swap (name only); proc is "" */
+    VML_OP_SHOW_VM,       /* show vm: the /proc/sys/vm/ files; proc is "" */
+    VML_OP_FDATASYNC,     /* P fdatasync FILE: u.range (name only), name is the file */
+    VML_OP_FADVISE,       /* P fadvise FILE[RANGE] dontneed: u.range, name is the file */
+    VML_OP_TRUNCATE,      /* P truncate FILE SIZE: u.file */
+    VML_OP_OOM_SCORE_ADJ, /* P oom_score_adj N: u.oom_adj */
     VML_OP_NR_KINDS,
 };
 
@@ -179,14 +180,17 @@ enum vml_procfile {
     VML_PROCFILE_STATUS,
     VML_PROCFILE_STATM,
     VML_PROCFILE_NUMA_MAPS,
-    VML_PROCFILE_FAULTS,  /* vmlab's own: the process's faults and their modelled latency */
-    VML_PROCFILE_LATENCY, /* vmlab's own: its accesses' latency distribution (simulator only) */
-    VML_PROCFILE_MEMINFO, /* first system file */
+    VML_PROCFILE_FAULTS,    /* vmlab's own: the process's faults and their modelled latency */
+    VML_PROCFILE_LATENCY,   /* vmlab's own: its accesses' latency distribution (simulator only) */
+    VML_PROCFILE_OOM_SCORE, /* one number: the OOM killer's ranking, 0..2000 */
+    VML_PROCFILE_OOM_SCORE_ADJ, /* one number: what `P oom_score_adj N` set */
+    VML_PROCFILE_MEMINFO,       /* first system file */
     VML_PROCFILE_VMSTAT,
     VML_PROCFILE_BUDDYINFO,
     VML_PROCFILE_ZONEINFO,
     VML_PROCFILE_NUMASTAT,
     VML_PROCFILE_SWAPS,
+    VML_PROCFILE_DMESG, /* the kernel log since the run began (the OOM killer's reports) */
     VML_PROCFILE_COUNT,
 };
 #define VML_PROCFILE_NR_PER_PROCESS VML_PROCFILE_MEMINFO
@@ -218,9 +222,10 @@ struct vml_op_mmap {
 
 /* expect: a field compared with a value, or a process's state. */
 enum vml_expect_kind {
-    VML_EXPECT_FIELD = 0, /* FIELD CMP VALUE in a /proc file */
-    VML_EXPECT_ALIVE,     /* the process is running */
-    VML_EXPECT_KILLED,    /* the process was killed (simulated SIGSEGV, OOM kill) */
+    VML_EXPECT_FIELD = 0,  /* FIELD CMP VALUE in a /proc file */
+    VML_EXPECT_ALIVE,      /* the process is running */
+    VML_EXPECT_KILLED,     /* the process was killed (simulated SIGSEGV, OOM kill) */
+    VML_EXPECT_KILLED_OOM, /* killed by oom: the OOM killer chose it */
 };
 
 enum vml_cmp {
@@ -321,6 +326,9 @@ struct vml_op {
             enum vml_prctl_opt opt;
             bool on;
         } prctl; /* PRCTL */
+        struct {
+            int adj; /* -1000..1000 */
+        } oom_adj;   /* OOM_SCORE_ADJ */
         struct {
             uint64_t ns; /* how long, in nanoseconds */
         } wait;          /* WAIT */

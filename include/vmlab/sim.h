@@ -165,9 +165,11 @@ int vml_sim_run_on(struct vml_sim *sim, unsigned cpu, int pid);
 
 /* How a process ended, for processes killed by the simulation. */
 struct vml_sim_death {
-    bool killed;   /* by a simulated SIGSEGV or SIGBUS */
-    int si_code;   /* VML_SEGV_MAPERR, VML_SEGV_ACCERR, VML_BUS_ADRERR or VML_SI_KERNEL */
-    uint64_t addr; /* faulting address */
+    bool killed;   /* by a simulated SIGSEGV or SIGBUS, or SIGKILL from the OOM killer */
+    int si_code;   /* VML_SEGV_MAPERR, VML_SEGV_ACCERR, VML_BUS_ADRERR, VML_SI_KERNEL or
+                    * VML_SI_OOM */
+    uint64_t addr; /* faulting address (0 for an OOM kill) */
+    uint64_t seq;  /* the kill's place among the machine's kills, from 1 */
 };
 #define VML_SEGV_MAPERR 1 /* no mapping at the address */
 #define VML_SEGV_ACCERR 2 /* the mapping forbids the access */
@@ -177,9 +179,19 @@ struct vml_sim_death {
 #define VML_SI_KERNEL                                                                              \
     0x80 /* SIGSEGV from a general-protection fault: a non-canonical address                       \
           * (the signal's address is 0, as Linux reports it) */
+#define VML_SI_OOM                                                                                 \
+    0x100 /* not a si_code: SIGKILL sent by the OOM killer (mm/oom_kill.c: __oom_kill_process) */
 
 /* Whether pid is alive (0) or was killed (VML_ENOENT with *death filled when known). */
 int vml_sim_status_of(const struct vml_sim *sim, int pid, struct vml_sim_death *death);
+/* How many processes the machine has killed so far (every death's seq is at most this). */
+uint64_t vml_sim_kills(const struct vml_sim *sim);
+
+/* /proc/PID/oom_score_adj: -1000 (never chosen) .. 1000, inherited by fork's children. The
+ * simulated processes are root's (CAP_SYS_RESOURCE): lowering it is allowed. VML_EINVAL out of
+ * range (diag-less: the kernel's EINVAL). */
+int vml_sim_set_oom_score_adj(struct vml_sim *sim, int pid, int adj);
+int vml_sim_oom_score_adj(const struct vml_sim *sim, int pid, int *adj);
 
 /* ---- memory system calls (Linux's flag values) -------------------------------------------- */
 
@@ -346,9 +358,12 @@ enum vml_sim_file {
     VML_SIM_VMSTAT,
     VML_SIM_BUDDYINFO,
     VML_SIM_ZONEINFO,
-    VML_SIM_FAULTS,  /* vmlab's own, per process: faults and their modelled latency */
-    VML_SIM_LATENCY, /* vmlab's own, per process: its accesses' latency distribution */
-    VML_SIM_SWAPS,   /* /proc/swaps */
+    VML_SIM_FAULTS,        /* vmlab's own, per process: faults and their modelled latency */
+    VML_SIM_LATENCY,       /* vmlab's own, per process: its accesses' latency distribution */
+    VML_SIM_SWAPS,         /* /proc/swaps */
+    VML_SIM_OOM_SCORE,     /* per process: /proc/PID/oom_score */
+    VML_SIM_OOM_SCORE_ADJ, /* per process: /proc/PID/oom_score_adj */
+    VML_SIM_DMESG,         /* the kernel log (dmesg): what the OOM killer reported */
     VML_SIM_NR_FILES,
 };
 

@@ -26,6 +26,11 @@ struct vml_vm_sysctl {
     unsigned dirty_writeback_centisecs; /* 500: the flusher's period; 0 = no periodic writeback */
     unsigned page_cluster;              /* 3: swap readahead of 2^page_cluster pages */
     unsigned vfs_cache_pressure;        /* 100: dentry and inode cache reclaim weight */
+    unsigned panic_on_oom;              /* 0; 0..2: 1 panics on an unconstrained OOM, 2 on any
+                                         * (mm/oom_kill.c: check_panic_on_oom) */
+    int oom_kill_allocating_task;       /* 0; non-zero kills the task that ran out instead of
+                                         * the worst one (any int, as proc_dointvec takes) */
+    int oom_dump_tasks;                 /* 1; non-zero prints the task table in the report */
 };
 
 /* The kernel's defaults (6.18, x86-64). */
@@ -38,8 +43,8 @@ void vml_vm_sysctl_defaults(struct vml_vm_sysctl *s);
  * ("swappiness", "page-cluster"). The last, drop_caches, is a write-only action (mode 0200:
  * reading it is refused even to root), not a setting: it holds nothing and `show vm` leaves it
  * out. */
-#define VML_VM_NR_FILES    13
-#define VML_VM_DROP_CACHES 12 /* drop_caches' index */
+#define VML_VM_NR_FILES    16
+#define VML_VM_DROP_CACHES 15 /* drop_caches' index */
 const char *vml_vm_file(size_t i);
 /* The index of a file name (relative, or the absolute /proc/sys/vm/ path), or -1. */
 int vml_vm_find(const char *name);

@@ -70,7 +70,10 @@ struct linb {
     uint64_t replay_records;               /* records it made */
     uint64_t access_buf[AG_ACCESS_MAX];    /* a batch of its addresses */
     long long pool_was[VML_NR_HUGE_SIZES]; /* nr_hugepages before the run, or -1: untouched */
-    char pt_why[96]; /* why page-table counts cannot match the simulator's, "" when they can */
+    char pt_why[96];     /* why page-table counts cannot match the simulator's, "" when they can */
+    int kmsg;            /* /dev/kmsg, read from the run's start; -1 until opened */
+    int kmsg_err;        /* errno of opening it, 0 if it is open */
+    struct vml_text log; /* the kernel log read so far, as dmesg prints it */
 };
 
 /* A hugetlb pool's nr_hugepages file. */
@@ -440,6 +443,23 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     if (!mkdtemp(b->dir))
         return sys_error(errno, msg);
     (void)col; /* what cannot be applied is a note, not an error */
+    /* The kernel log from now on (show dmesg): records before the run are skipped. */
+    if ((b->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        b->kmsg_err = errno;
+    else if (lseek(b->kmsg, 0, SEEK_END) < 0)
+        b->kmsg_err = errno, close(b->kmsg), b->kmsg = -1;
+    /* Except a setting that would take the machine down: the kernel's panic on an OOM would
+     * end this host, not the run. */
+    int pan = vml_vm_find("panic_on_oom");
+    if ((m->given & VML_MCFG_VM) && (m->vm_given & (1u << pan)) && m->vm.panic_on_oom) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "vm.panic_on_oom=%u is refused on the Linux backend: an OOM would panic this "
+                 "machine; run the scenario on the simulator (vmlab run without --on linux) to see "
+                 "the panic",
+                 m->vm.panic_on_oom);
+        rmdir(b->dir);
+        return VML_EINVAL;
+    }
     /* What the kernel has that the scenario asked for. */
     if (m->given & (VML_MCFG_RAM | VML_MCFG_NODES | VML_MCFG_CPU | VML_MCFG_CPUS | VML_MCFG_SEED))
         text_printf(notes,
@@ -541,6 +561,9 @@ static void lb_destroy(void *ctx)
             pool_write(i, b->pool_was[i]);
     if (b->dir[0])
         rmdir(b->dir);
+    if (b->kmsg >= 0)
+        close(b->kmsg);
+    vml_text_free(&b->log);
     /* The THP files the run set. A failure cannot wait for a caller (destroy returns nothing)
      * and leaves the machine changed: say so where the user sees it. */
     char what[SETTING_PATH_MAX + SETTING_VALUE_MAX + 64];
@@ -1022,6 +1045,14 @@ static int lb_set(void *ctx, const char *path, const char *value, struct vml_tex
                     path, value);
         return text_status(notes);
     }
+    if (strcmp(path, VML_VM_SYSCTL_DIR "panic_on_oom") == 0 && strtol(value, NULL, 10) != 0) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "writing %s to %s is refused on the Linux backend: an OOM would panic this "
+                 "machine; run the scenario on the simulator (vmlab run without --on linux) to see "
+                 "the panic",
+                 value, path);
+        return VML_EINVAL;
+    }
     char was[SETTING_VALUE_MAX] = "";
     bool changed = false;
     int e = host_setting_write(path, value, was, &changed);
@@ -1106,6 +1137,30 @@ static int lb_thp_disable(void *ctx, int pid, bool on, char *msg)
     return simple(ctx, pid, &q, msg);
 }
 
+/* The agent's /proc/PID/oom_score_adj, written from here as an administrator would (root
+ * may lower it: CAP_SYS_RESOURCE). */
+static int lb_oom_score_adj(void *ctx, int pid, int adj, char *msg)
+{
+    struct agent *a = agent_of(ctx, pid);
+    if (!a || !a->alive)
+        return VML_ENOENT;
+    char path[64], val[16];
+    snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid);
+    snprintf(val, sizeof(val), "%d", adj);
+    int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
+    if (fd < 0 || write(fd, val, strlen(val)) < 0)
+        e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (e) {
+        snprintf(msg, VML_BACKEND_MSG, "cannot write %s to %s: %s%s", val, path, strerror(e),
+                 e == EACCES || e == EPERM ? " (lowering it needs CAP_SYS_RESOURCE: run as root)"
+                                           : "");
+        return VML_EINVAL;
+    }
+    return 0;
+}
+
 static int lb_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
 {
     /* CPUs the machine lacks are not applied (start() said so for cpus=). */
@@ -1162,6 +1217,39 @@ static int filter_vmas(const char *text, size_t len, enum vml_procfile f, uint64
     return text_status(out);
 }
 
+/* show dmesg: the kernel's records since the run began (/dev/kmsg, opened at the start and
+ * read on from its end), as dmesg prints them: "[seconds.micros] text". Each record is
+ * "prio,seq,usec,flags;text" with continuation lines (" KEY=value") after it, left out. */
+static int kernel_log(void *ctx, struct vml_text *out, char *msg)
+{
+    struct linb *b = ctx;
+    if (b->kmsg < 0) {
+        snprintf(msg, VML_BACKEND_MSG, "cannot read the kernel log (/dev/kmsg): %s%s",
+                 strerror(b->kmsg_err),
+                 b->kmsg_err == EPERM || b->kmsg_err == EACCES ? " (run as root)" : "");
+        return VML_EINVAL;
+    }
+    char rec[8192];
+    for (;;) {
+        ssize_t n = read(b->kmsg, rec, sizeof(rec) - 1);
+        if (n < 0 && errno == EPIPE)
+            continue; /* records were overwritten before they were read: go on */
+        if (n <= 0)
+            break;
+        rec[n] = 0;
+        unsigned long long usec = 0;
+        char *semi = strchr(rec, ';');
+        if (!semi || sscanf(rec, "%*u,%*u,%llu", &usec) != 1)
+            continue;
+        size_t len = strcspn(semi + 1, "\n");
+        text_printf(&b->log, "[%5llu.%06llu] %.*s\n", usec / 1000000, usec % 1000000, (int)len,
+                    semi + 1);
+    }
+    if (b->log.len)
+        text_append(out, b->log.s, b->log.len);
+    return text_status(out) ? text_status(out) : text_status(&b->log);
+}
+
 static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
                         struct vml_text *out, char *msg)
 {
@@ -1185,6 +1273,8 @@ static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
                  "the accesses that fault (show P faults)");
         return VML_EINVAL;
     }
+    if (f == VML_PROCFILE_DMESG)
+        return kernel_log(ctx, out, msg);
     if (f == VML_PROCFILE_NUMASTAT) {
         snprintf(msg, VML_BACKEND_MSG,
                  "numastat is per node in /sys; it is not read on the linux backend yet");
@@ -1348,6 +1438,8 @@ int vml_backend_linux(struct vml_backend *out)
         return VML_EHOST;
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
         b->pool_was[i] = -1;
+    b->kmsg = -1;
+    b->kmsg_err = ENOENT;
     *out = (struct vml_backend){
         .name = "linux",
         .ctx = b,
@@ -1382,6 +1474,7 @@ int vml_backend_linux(struct vml_backend *out)
         .vm_text = lb_vm_text,
         .wait = lb_wait,
         .thp_disable = lb_thp_disable,
+        .oom_score_adj = lb_oom_score_adj,
         .swapon = lb_swapon,
         .swapoff = lb_swapoff,
         .proc_text = lb_proc_text,

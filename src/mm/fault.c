@@ -471,8 +471,11 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     sim->compact_ns = sim->reclaim_ns = sim->io_ns = 0;
     sim->compacted = false;
     uint64_t dirtied = sim->events[VML_VMSTAT_nr_dirtied];
+    int was = sim->current;
+    sim->current = t->pid; /* whom the OOM killer sees allocating */
     /* The pages this fault may take: a THP and its tables, or a readahead window. */
     int r = reclaim_point(sim, task_node(sim, t), fault_need(sim, t->mm, va));
+    sim->current = was;
     if (r == 0)
         r = handle_mm_fault_locked(sim, t, va, access, major);
     if (r == 0)

@@ -25,6 +25,15 @@ static bool accountable(uint64_t flags)
 /* __mm_populate for [start, end): faults every page in as get_user_pages would, writing when
  * the mapping is private and writable (populate_vma_page_range). Errors other than OOM are
  * ignored, as mmap(MAP_POPULATE) ignores them. */
+static int populate(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end);
+
+/* What mmap returns after populating: the mapping stands whatever the faults did, unless the
+ * process was killed on the way (the OOM killer) or the kernel panicked. */
+static int populate_result(int r)
+{
+    return r == VML_EKILLED || r == VML_EPANIC ? r : 0;
+}
+
 static int populate(struct vml_sim *sim, struct sim_task *t, uint64_t start, uint64_t end)
 {
     struct sim_mm *mm = t->mm;
@@ -162,7 +171,7 @@ static int mmap_hugetlb(struct vml_sim *sim, struct sim_task *t, struct hstate *
         mm->hiwater_vm = mm->total_vm;
     *addr = start;
     if (flags & VML_MAP_POPULATE)
-        populate(sim, t, start, start + len);
+        return populate_result(populate(sim, t, start, start + len));
     return 0;
 }
 
@@ -292,7 +301,7 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     *addr = start;
     /* mm_populate: failures to fault in are not mmap's failure. */
     if (flags & VML_MAP_POPULATE)
-        populate(sim, t, start, start + len);
+        return populate_result(populate(sim, t, start, start + len));
     return 0;
 }
 

@@ -499,6 +499,8 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
     ra_init(&ra);
     int r = 0;
     sim->work_ns = sim->io_ns = 0;
+    int was = sim->current;
+    sim->current = pid; /* whom the OOM killer sees allocating */
     for (uint64_t o = off; o - off < len;) {
         uint64_t n = len - (o - off) < chunk ? len - (o - off) : chunk;
         if ((r = file_io_call(sim, t, f, &ra, o, n, write)) != 0)
@@ -507,6 +509,7 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
             break; /* end of file: read(2) returns 0 */
         o += n;
     }
+    sim->current = was;
     file_io_done(sim);
     return r;
 }

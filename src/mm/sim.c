@@ -138,6 +138,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     khugepaged_destroy(sim);
     writeback_destroy(sim);
     free(sim->tasks);
+    free(sim->kmsg.s);
     files_destroy(sim);
     slab_destroy(sim);
     ras_destroy(sim);
@@ -321,7 +322,12 @@ int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
     memcpy(comm, p->comm, sizeof(comm));
     struct sim_mm *mm;
     int r = mm_fork(sim, p->mm, task_node(sim, p), &mm);
-    return r ? r : task_start(sim, comm, pid, mm, child);
+    if (r)
+        return r;
+    int adj = sim_task(sim, pid)->oom_score_adj; /* copy_signal: the child gets the parent's */
+    if ((r = task_start(sim, comm, pid, mm, child)) == 0)
+        sim_task(sim, *child)->oom_score_adj = adj;
+    return r;
 }
 
 int vml_sim_set_comm(struct vml_sim *sim, int pid, const char *comm)
@@ -402,11 +408,38 @@ int vml_sim_run_on(struct vml_sim *sim, unsigned cpu, int pid)
     return load(sim, cpu, t);
 }
 
-/* Kills a task with SIGSEGV (arch/x86/mm/fault.c: bad_area -> force_sig_fault). */
-static void kill_segv(struct vml_sim *sim, struct sim_task *t, int code, uint64_t addr)
+void sim_kill(struct vml_sim *sim, struct sim_task *t, int si_code, uint64_t addr)
 {
-    t->death = (struct vml_sim_death){ .killed = true, .si_code = code, .addr = addr };
+    t->death = (struct vml_sim_death){
+        .killed = true, .si_code = si_code, .addr = addr, .seq = ++sim->kills
+    };
     task_exit(sim, t);
+}
+
+uint64_t vml_sim_kills(const struct vml_sim *sim)
+{
+    return sim->kills;
+}
+
+int vml_sim_set_oom_score_adj(struct vml_sim *sim, int pid, int adj)
+{
+    struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    /* oom_score_adj_write: OOM_SCORE_ADJ_MIN..OOM_SCORE_ADJ_MAX, else -EINVAL. */
+    if (adj < -1000 || adj > 1000)
+        return VML_EINVAL;
+    t->oom_score_adj = adj;
+    return 0;
+}
+
+int vml_sim_oom_score_adj(const struct vml_sim *sim, int pid, int *adj)
+{
+    const struct sim_task *t = sim_task(sim, pid);
+    if (!t)
+        return VML_ENOENT;
+    *adj = t->oom_score_adj;
+    return 0;
 }
 
 int vml_sim_enter(struct vml_sim *sim, int pid, unsigned *cpu)
@@ -440,7 +473,7 @@ int vml_sim_fault(struct vml_sim *sim, int pid, uint64_t va, enum vml_access acc
         return VML_EINVAL;
     if (fault->kind == VML_FAULT_NONCANONICAL) {
         /* #GP, not #PF: exc_general_protection sends SIGSEGV with SI_KERNEL. */
-        kill_segv(sim, t, VML_SI_KERNEL, 0);
+        sim_kill(sim, t, VML_SI_KERNEL, 0);
         res->killed = true;
         res->si_code = VML_SI_KERNEL;
         res->addr = va;
@@ -448,10 +481,16 @@ int vml_sim_fault(struct vml_sim *sim, int pid, uint64_t va, enum vml_access acc
     }
     bool major = false;
     int r = handle_mm_fault(sim, t, va, access, &major);
+    if (r == VML_EKILLED) { /* the OOM killer chose the faulting process */
+        res->killed = true;
+        res->si_code = VML_SI_OOM;
+        res->addr = 0;
+        return 0;
+    }
     if (r < 0)
         return r;
     if (r > 0) {
-        kill_segv(sim, t, r, va);
+        sim_kill(sim, t, r, va);
         res->killed = true;
         res->si_code = r;
         res->addr = va;

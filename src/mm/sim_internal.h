@@ -217,6 +217,7 @@ struct sim_task {
     struct vml_fault_record lat;    /* its faults' simulated time (cost.h): `show P faults` */
     struct vml_latency_record *acc; /* its accesses' time, `show P latency`: made at the first
                                      * access, freed with the machine (sim.c: task_access) */
+    int oom_score_adj;              /* signal->oom_score_adj: -1000..1000, inherited by fork */
 };
 
 /* A timer on the simulated clock (clock.c): fn runs when the clock reaches when; it returns 0
@@ -398,7 +399,27 @@ struct vml_sim {
      * prev_offset, last_readahead_pages). */
     uint64_t swapin_ra_hits, swapin_prev_offset;
     unsigned swapin_last_ra;
+    int current;          /* pid of the task the kernel works for now (current), 0 = none */
+    uint64_t kills;       /* processes killed so far (struct vml_sim_death.seq) */
+    bool panicked;        /* the kernel panicked: only reading is left */
+    struct vml_text kmsg; /* the kernel log: the OOM killer's reports (oom_kill.c) */
 };
+
+/* ---- the OOM killer (oom_kill.c) ---- */
+/* out_of_memory for an allocation on node that reclaim could not satisfy: panics (VML_EPANIC)
+ * as panic_on_oom says or when nothing can be killed, else kills a process (the allocating one
+ * under oom_kill_allocating_task, else select_bad_process's choice) and frees its memory at once
+ * (the OOM reaper's and exit's work). 0 when another process was killed, VML_EKILLED when the
+ * victim is current (sim->current), VML_ENOMEM when there is no current task to act for (a
+ * kernel-side allocation: the caller fails it). */
+int out_of_memory(struct vml_sim *sim, unsigned node);
+/* /proc/PID/oom_score (fs/proc/base.c: proc_oom_score). */
+unsigned long oom_score(const struct vml_sim *sim, const struct sim_task *t);
+/* Kills t as a signal would (SIGSEGV, SIGBUS, or SIGKILL with VML_SI_OOM): exit_mmap, and the
+ * death recorded with its place among the kills. */
+void sim_kill(struct vml_sim *sim, struct sim_task *t, int si_code, uint64_t addr);
+/* mm_pgtables_bytes: the PTE, PMD and PUD tables and deposited tables, in bytes (VmPTE). */
+uint64_t mm_pgtables_bytes(const struct sim_mm *mm);
 
 /* ---- the clock (clock.c) ---- */
 /* Registers t (disarmed) with its function, once per machine; VML_EHOST past SIM_MAX_TIMERS. */

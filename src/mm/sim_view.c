@@ -46,8 +46,9 @@ int vml_sim_latency(const struct vml_sim *sim, int pid, struct vml_latency_recor
 const char *vml_sim_file_name(enum vml_sim_file f)
 {
     static const char *names[VML_SIM_NR_FILES] = {
-        "maps",   "smaps",     "smaps_rollup", "status", "statm",   "numa_maps", "meminfo",
-        "vmstat", "buddyinfo", "zoneinfo",     "faults", "latency", "swaps",
+        "maps",    "smaps",     "smaps_rollup",  "status",   "statm",  "numa_maps",
+        "meminfo", "vmstat",    "buddyinfo",     "zoneinfo", "faults", "latency",
+        "swaps",   "oom_score", "oom_score_adj", "dmesg",
     };
     return (unsigned)f < VML_SIM_NR_FILES ? names[f] : NULL;
 }
@@ -401,7 +402,7 @@ static void show_numa_map(const struct vml_sim *sim, const struct sim_mm *mm, co
 
 /* ---- status, statm ------------------------------------------------------------------------- */
 
-static uint64_t vm_pte_kb(const struct sim_mm *mm)
+uint64_t mm_pgtables_bytes(const struct sim_mm *mm)
 {
     /* pgtables_bytes counts the PTE, PMD and PUD tables only (mm_inc_nr_ptes/pmds/puds, from
      * __pte_alloc, __pmd_alloc and __pud_alloc in mm/memory.c): neither the PGD (pgd_alloc) nor,
@@ -412,7 +413,7 @@ static uint64_t vm_pte_kb(const struct sim_mm *mm)
     /* A THP's deposited table counts too (mm_inc_nr_ptes in __do_huge_pmd_anonymous_page). */
     return (st.tables[VML_PT_PT] + st.tables[VML_PT_PD] + st.tables[VML_PT_PDPT] +
             mm->nr_deposited) *
-           4;
+           PAGE_SIZE;
 }
 
 static void status_mem(const struct sim_mm *mm, struct vml_status_mem *s)
@@ -431,7 +432,7 @@ static void status_mem(const struct sim_mm *mm, struct vml_status_mem *s)
     s->vm_stk = mm->stack_vm * 4;
     s->vm_exe = 0; /* no program image is simulated: every executable mapping is a library */
     s->vm_lib = mm->exec_vm * 4;
-    s->vm_pte = vm_pte_kb(mm);
+    s->vm_pte = mm_pgtables_bytes(mm) >> 10;
     s->vm_swap = mm->rss[MM_SWAPENTS] * 4;
     s->hugetlb_pages = mm->hugetlb_usage * 4;
 }
@@ -707,6 +708,10 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
         return vml_proc_format_vmstat(&v, out);
     }
     case VML_SIM_SWAPS: return swaps_show(sim, out);
+    case VML_SIM_DMESG:
+        if (sim->kmsg.len)
+            text_append(out, sim->kmsg.s, sim->kmsg.len);
+        return text_status(out);
     case VML_SIM_ZONEINFO: return sim_zoneinfo(sim, out);
     case VML_SIM_BUDDYINFO: {
         char *s = vml_phys_buddyinfo(sim->phys);
@@ -756,6 +761,8 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
     case VML_SIM_FAULTS: return show_faults(t, out);
     case VML_SIM_LATENCY: return show_latency(t, out);
     case VML_SIM_STATM: return show_statm(mm, out);
+    case VML_SIM_OOM_SCORE: text_printf(out, "%lu\n", oom_score(sim, t)); return text_status(out);
+    case VML_SIM_OOM_SCORE_ADJ: text_printf(out, "%d\n", t->oom_score_adj); return text_status(out);
     default: return VML_EINVAL;
     }
 }

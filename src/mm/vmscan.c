@@ -785,7 +785,43 @@ static void wait_swap_writeback(struct vml_sim *sim)
     swap_writeback_complete(sim);
 }
 
+/* Free pages short of the min watermark on every node, with OOM_NEED to spare: an order-0
+ * allocation and the page tables to map it would fail everywhere in the zonelist. */
+#define OOM_NEED 5
+static bool out_of_room(struct vml_sim *sim)
+{
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
+        uint64_t min, low, high;
+        node_watermarks(sim, n, &min, &low, &high);
+        if (node_free(sim, n) >= min + OOM_NEED)
+            return false;
+    }
+    return true;
+}
+
+static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need);
+
 int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
+{
+    if (sim->panicked)
+        return VML_EPANIC;
+    /* __alloc_pages_may_oom: when reclaim gave up (should_reclaim_retry) and an order-0
+     * allocation would still fail, the OOM killer frees a process's memory and the allocation
+     * is tried again; each round kills one process, so the loop ends. A larger need (a THP,
+     * a readahead window) does not invoke it: those allocations fall back to smaller ones. */
+    for (;;) {
+        reclaim_once(sim, node, need);
+        if (!out_of_room(sim))
+            return 0;
+        int r = out_of_memory(sim, node);
+        if (r == VML_ENOMEM)
+            return 0; /* nobody to act for: the allocation itself fails */
+        if (r)
+            return r;
+    }
+}
+
+static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need)
 {
     if (sim->nr_swap_wb)
         swap_writeback_complete(sim);

@@ -23,12 +23,14 @@ void vml_vm_sysctl_defaults(struct vml_vm_sysctl *s)
     s->dirty_writeback_centisecs = 500;
     s->page_cluster = 3;
     s->vfs_cache_pressure = 100;
+    s->oom_dump_tasks = 1; /* mm/oom_kill.c: sysctl_oom_dump_tasks */
 }
 
 /* ---- the files ----------------------------------------------------------------------------- */
 
 enum kind {
     INT,   /* int, proc_dointvec_minmax (a '-' sign is read, then the range checked) */
+    SINT,  /* int, proc_dointvec with any value, stored as a signed int */
     ULONG, /* unsigned long, proc_doulongvec_minmax (a '-' is refused) */
 };
 
@@ -51,7 +53,9 @@ struct file {
  * dirty_bytes_min (2 * PAGE_SIZE), dirty_expire_centisecs >= 0, dirty_writeback_centisecs plain
  * proc_dointvec (any int: -1 is taken and read back as -1); mm/swap.c page-cluster
  * 0..page_cluster_max (31); fs/dcache.c vfs_cache_pressure >= 0; fs/drop_caches.c drop_caches
- * >= SYSCTL_ONE (5 is taken: bits 1, 2 and 4 act, no upper bound). */
+ * >= SYSCTL_ONE (5 is taken: bits 1, 2 and 4 act, no upper bound); mm/oom_kill.c
+ * panic_on_oom 0..SYSCTL_TWO, oom_kill_allocating_task and oom_dump_tasks plain proc_dointvec
+ * (probed: -1, 3 and 7 are taken and read back; panic_on_oom refuses -1 and 3). */
 static const struct file files[VML_VM_NR_FILES] = {
     { "swappiness", INT, 0, 200, OFF(swappiness) },
     { "min_free_kbytes", INT, 0, INT_MAX_, OFF(min_free_kbytes) },
@@ -65,6 +69,9 @@ static const struct file files[VML_VM_NR_FILES] = {
     { "dirty_writeback_centisecs", INT, -INT_MAX_ - 1, INT_MAX_, OFF(dirty_writeback_centisecs) },
     { "page-cluster", INT, 0, 31, OFF(page_cluster) },
     { "vfs_cache_pressure", INT, 0, INT_MAX_, OFF(vfs_cache_pressure) },
+    { "panic_on_oom", INT, 0, 2, OFF(panic_on_oom) },
+    { "oom_kill_allocating_task", SINT, -INT_MAX_ - 1, INT_MAX_, OFF(oom_kill_allocating_task) },
+    { "oom_dump_tasks", SINT, -INT_MAX_ - 1, INT_MAX_, OFF(oom_dump_tasks) },
     { "drop_caches", INT, 1, INT_MAX_, SIZE_MAX, 0 },
 };
 _Static_assert(VML_VM_DROP_CACHES == VML_VM_NR_FILES - 1, "drop_caches is the last file");
@@ -93,6 +100,11 @@ bool vml_vm_readable(size_t i)
 static int64_t get(const struct vml_vm_sysctl *s, size_t i)
 {
     const char *p = (const char *)s + files[i].off;
+    if (files[i].size == 4 && files[i].kind == SINT) {
+        int v;
+        memcpy(&v, p, 4);
+        return v;
+    }
     if (files[i].size == 4) {
         unsigned v;
         memcpy(&v, p, 4);
@@ -106,7 +118,10 @@ static int64_t get(const struct vml_vm_sysctl *s, size_t i)
 static void put(struct vml_vm_sysctl *s, size_t i, int64_t v)
 {
     char *p = (char *)s + files[i].off;
-    if (files[i].size == 4) {
+    if (files[i].size == 4 && files[i].kind == SINT) {
+        int x = (int)v;
+        memcpy(p, &x, 4);
+    } else if (files[i].size == 4) {
         unsigned u = (unsigned)v;
         memcpy(p, &u, 4);
     } else {
@@ -168,7 +183,7 @@ static bool parse(const struct file *f, const char *v, size_t len, int64_t *out,
     if (x > (uint64_t)INT64_MAX)
         return false;
     int64_t y = neg ? -(int64_t)x : (int64_t)x;
-    if (f->kind == INT && (y > INT_MAX_ || y < -INT_MAX_ - 1))
+    if (f->kind != ULONG && (y > INT_MAX_ || y < -INT_MAX_ - 1))
         return false; /* proc_dointvec's overflow check */
     *out = y;
     return true;
@@ -244,7 +259,7 @@ int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t le
             *action = (unsigned)x;
         return 0;
     }
-    if (x < 0) {
+    if (x < 0 && f->kind != SINT) {
         if (diag)
             snprintf(diag->msg, sizeof(diag->msg),
                      "%s: %lld is taken by the kernel (proc_dointvec) but not modelled: a "

@@ -428,6 +428,12 @@ static int sb_wait(void *ctx, uint64_t ns, char *msg)
     return r;
 }
 
+static int sb_oom_score_adj(void *ctx, int pid, int adj, char *msg)
+{
+    (void)msg;
+    return vml_sim_set_oom_score_adj(((struct simb *)ctx)->sim, pid, adj);
+}
+
 static int sb_thp_disable(void *ctx, int pid, bool on, char *msg)
 {
     (void)msg;
@@ -446,12 +452,15 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         [VML_PROCFILE_NUMA_MAPS] = VML_SIM_NUMA_MAPS,
         [VML_PROCFILE_FAULTS] = VML_SIM_FAULTS,
         [VML_PROCFILE_LATENCY] = VML_SIM_LATENCY,
+        [VML_PROCFILE_OOM_SCORE] = VML_SIM_OOM_SCORE,
+        [VML_PROCFILE_OOM_SCORE_ADJ] = VML_SIM_OOM_SCORE_ADJ,
         [VML_PROCFILE_MEMINFO] = VML_SIM_MEMINFO,
         [VML_PROCFILE_VMSTAT] = VML_SIM_VMSTAT,
         [VML_PROCFILE_BUDDYINFO] = VML_SIM_BUDDYINFO,
         [VML_PROCFILE_ZONEINFO] = VML_SIM_ZONEINFO,
         [VML_PROCFILE_NUMASTAT] = -1,
         [VML_PROCFILE_SWAPS] = VML_SIM_SWAPS,
+        [VML_PROCFILE_DMESG] = VML_SIM_DMESG,
     };
     if ((unsigned)f >= VML_PROCFILE_COUNT || files[f] < 0) {
         snprintf(msg, VML_BACKEND_MSG, "%s is not simulated yet", vml_procfile_name(f));
@@ -530,6 +539,7 @@ int vml_backend_sim(struct vml_backend *out)
         .set = sb_set,
         .thp_text = sb_thp_text,
         .thp_disable = sb_thp_disable,
+        .oom_score_adj = sb_oom_score_adj,
         .wait = sb_wait,
         .proc_text = sb_proc_text,
         .status_of = sb_status_of,

@@ -496,6 +496,16 @@ static int m_thp_disable(void *ctx, int pid, bool on, char *msg)
     return r;
 }
 
+static int m_oom_score_adj(void *ctx, int pid, int adj, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->oom_score_adj(m->in->ctx, pid, adj, msg);
+    win_close(m, &w);
+    return r;
+}
+
 static int m_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
                        struct vml_text *out, char *msg)
 {
@@ -566,6 +576,7 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .thp_text = in->thp_text ? m_thp_text : NULL,
         .vm_text = in->vm_text ? m_vm_text : NULL,
         .thp_disable = in->thp_disable ? m_thp_disable : NULL,
+        .oom_score_adj = in->oom_score_adj ? m_oom_score_adj : NULL,
         .wait = in->wait ? m_wait : NULL,
         .swapon = in->swapon ? m_swapon : NULL,
         .swapoff = in->swapoff ? m_swapoff : NULL,

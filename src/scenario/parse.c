@@ -57,7 +57,8 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FILE_DELETE] = "file delete NAME",
     [VML_OP_CPU_RUN] = "cpu N run P",
     [VML_OP_SHOW] = "show FILE [FIELD...], show P FILE [MAP] [FIELD...], show thp or show vm",
-    [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P alive|killed",
+    [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P oom_score OP VALUE, "
+                      "expect P alive|killed|killed by oom",
     [VML_OP_REPLAY] = "P replay TRACE|gen:SPEC [in MAP[START:END]] [format=F] [limit=N]",
     [VML_OP_SET] = "set PATH VALUE (e.g. set /sys/kernel/mm/transparent_hugepage/enabled always)",
     [VML_OP_SHOW_THP] = "show thp",
@@ -71,6 +72,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FDATASYNC] = "P fdatasync FILE",
     [VML_OP_FADVISE] = "P fadvise FILE[START:END] dontneed",
     [VML_OP_TRUNCATE] = "P truncate FILE SIZE",
+    [VML_OP_OOM_SCORE_ADJ] = "P oom_score_adj N (-1000 to 1000)",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -105,6 +107,7 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_FDATASYNC] = "fdatasync",
     [VML_OP_FADVISE] = "fadvise",
     [VML_OP_TRUNCATE] = "truncate",
+    [VML_OP_OOM_SCORE_ADJ] = "oom_score_adj",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -127,18 +130,23 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_NUMA_MAPS] = "numa_maps",
     [VML_PROCFILE_FAULTS] = "faults",
     [VML_PROCFILE_LATENCY] = "latency",
+    [VML_PROCFILE_OOM_SCORE] = "oom_score",
+    [VML_PROCFILE_OOM_SCORE_ADJ] = "oom_score_adj",
     [VML_PROCFILE_MEMINFO] = "meminfo",
     [VML_PROCFILE_VMSTAT] = "vmstat",
     [VML_PROCFILE_BUDDYINFO] = "buddyinfo",
     [VML_PROCFILE_ZONEINFO] = "zoneinfo",
     [VML_PROCFILE_NUMASTAT] = "numastat",
     [VML_PROCFILE_SWAPS] = "swaps",
+    [VML_PROCFILE_DMESG] = "dmesg",
 };
 
 static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
 
-#define PER_PROCESS_FILES "maps, smaps, smaps_rollup, status, statm, numa_maps, faults or latency"
-#define SYSTEM_FILES      "meminfo, vmstat, buddyinfo, zoneinfo or numastat"
+#define PER_PROCESS_FILES                                                                          \
+    "maps, smaps, smaps_rollup, status, statm, numa_maps, faults, latency, oom_score or "          \
+    "oom_score_adj"
+#define SYSTEM_FILES "meminfo, vmstat, buddyinfo, zoneinfo, numastat, swaps or dmesg"
 
 const char *vml_op_kind_name(enum vml_op_kind kind)
 {
@@ -1123,10 +1131,34 @@ static int parse_expect(struct parser *p, struct vml_op *op)
         return r;
     if (f == VML_PROCFILE_COUNT) {
         x->kind = is(l->w[2], "alive") ? VML_EXPECT_ALIVE : VML_EXPECT_KILLED;
+        /* killed by oom: the OOM killer's SIGKILL, not any death. */
+        if (x->kind == VML_EXPECT_KILLED && l->n > 3) {
+            if (!is(l->w[3], "by"))
+                return no_more(p, 3, VML_OP_EXPECT);
+            if ((r = need(p, 4, VML_OP_EXPECT, "oom (expect P killed by oom)")))
+                return r;
+            if (!is(l->w[4], "oom"))
+                return fail(p, l->w[4].col, "expected 'oom' after 'killed by', not '%.*s'",
+                            Q(l->w[4]));
+            x->kind = VML_EXPECT_KILLED_OOM;
+            return no_more(p, 5, VML_OP_EXPECT);
+        }
         return no_more(p, 3, VML_OP_EXPECT);
     }
     x->kind = VML_EXPECT_FIELD;
     x->file = f;
+    if (f == VML_PROCFILE_DMESG)
+        return fail(p, l->w[1].col, "dmesg has no fields to expect on: show dmesg prints it");
+    if (f == VML_PROCFILE_OOM_SCORE_ADJ)
+        return fail(p, l->w[2].col,
+                    "oom_score_adj is what the scenario set: expect P oom_score compares the "
+                    "ranking it gives");
+    /* A file of one number: the file's name stands for the field. */
+    if (f == VML_PROCFILE_OOM_SCORE) {
+        snprintf(x->field, sizeof(x->field), "oom_score");
+        i--;
+        goto compare;
+    }
     /* A MAP comes before FIELD: the word after the subject is one when it names a mapping of
      * P, or when the comparison comes one word later than it would without a MAP. */
     if (op->proc[0] && has_map_word(p, op, i)) {
@@ -1135,8 +1167,10 @@ static int parse_expect(struct parser *p, struct vml_op *op)
         i++;
     }
     if ((r = need(p, i, VML_OP_EXPECT, "the field name")) ||
-        (r = parse_field(p, l->w[i], x->field)) ||
-        (r = need(p, i + 1, VML_OP_EXPECT, "a comparison (==, !=, <, <=, >, >=)")))
+        (r = parse_field(p, l->w[i], x->field)))
+        return r;
+compare:
+    if ((r = need(p, i + 1, VML_OP_EXPECT, "a comparison (==, !=, <, <=, >, >=)")))
         return r;
     if (is(l->w[i + 1], "="))
         return fail(p, l->w[i + 1].col, "write == to compare, not =");
@@ -1704,6 +1738,35 @@ static int parse_prctl(struct parser *p, struct vml_op *op)
     return no_more(p, 4, k);
 }
 
+/* P oom_score_adj N: a write of N to /proc/PID/oom_score_adj, which takes -1000..1000
+ * (oom_score_adj_write: OOM_SCORE_ADJ_MIN..OOM_SCORE_ADJ_MAX, else EINVAL). */
+static int parse_oom_adj(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_OOM_SCORE_ADJ;
+    int r = need(p, 2, k, "the value (-1000 to 1000)");
+    if (r)
+        return r;
+    struct word w = l->w[2];
+    size_t i = w.n && w.s[0] == '-' ? 1 : 0;
+    long v = 0;
+    bool digits = i < w.n;
+    for (size_t j = i; j < w.n; j++) {
+        if (w.s[j] < '0' || w.s[j] > '9' || v > 100000) {
+            digits = false;
+            break;
+        }
+        v = v * 10 + (w.s[j] - '0');
+    }
+    if (!digits || v > 1000)
+        return fail(p, w.col,
+                    "oom_score_adj takes a whole number from -1000 (never chosen) to 1000 "
+                    "(chosen first), not '%.*s'",
+                    Q(w));
+    op->u.oom_adj.adj = (int)(i ? -v : v);
+    return no_more(p, 3, k);
+}
+
 static const struct {
     const char *name;
     enum vml_op_kind kind;
@@ -1717,12 +1780,12 @@ static const struct {
     { "replay", VML_OP_REPLAY },       { "prctl", VML_OP_PRCTL },
     { "fsync", VML_OP_FSYNC },         { "msync", VML_OP_MSYNC },
     { "fdatasync", VML_OP_FDATASYNC }, { "fadvise", VML_OP_FADVISE },
-    { "truncate", VML_OP_TRUNCATE },
+    { "truncate", VML_OP_TRUNCATE },   { "oom_score_adj", VML_OP_OOM_SCORE_ADJ },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "fsync, fdatasync, msync, fadvise, truncate, replay, prctl"
+    "fsync, fdatasync, msync, fadvise, truncate, replay, prctl, oom_score_adj"
 #define FIRST_WORDS                                                                                \
     "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff or a process name"
 
@@ -1767,6 +1830,7 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_FDATASYNC: return parse_fdatasync(p, op);
     case VML_OP_FADVISE: return parse_fadvise(p, op);
     case VML_OP_TRUNCATE: return parse_truncate(p, op);
+    case VML_OP_OOM_SCORE_ADJ: return parse_oom_adj(p, op);
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
             return r;

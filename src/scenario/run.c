@@ -106,6 +106,11 @@ static int live_proc(struct run *r, struct proc_ent **out)
     if (p->gone) {
         struct vml_sim_death d;
         r->b->status_of(r->b->ctx, p->pid, &d);
+        if (d.killed && d.si_code == VML_SI_OOM)
+            return run_error(r, VML_ENOENT, 0,
+                             "process '%s' was killed by the OOM killer; it can only be checked "
+                             "with 'expect %s killed by oom'",
+                             p->name, p->name);
         if (d.killed)
             return run_error(r, VML_ENOENT, 0,
                              "process '%s' was killed (%s at %#llx); it can only be checked "
@@ -428,9 +433,9 @@ static int op_replay(struct run *r, struct proc_ent *p)
         err = read_err;
     else if (err == VML_ENOMEM)
         err = run_error(r, err, 0,
-                        "replay: simulated memory is exhausted after %llu record%s: reclaim found "
-                        "nothing to free (no free swap) and the OOM killer is not modelled yet: "
-                        "give the machine more ram= or swap=",
+                        "replay: simulated memory is exhausted after %llu record%s: an allocation "
+                        "failed that reclaim and the OOM killer could not serve: give the "
+                        "machine more ram= or swap=",
                         (unsigned long long)made, made == 1 ? "" : "s");
     else if (err)
         err = syscall_error(r, "replay", err);
@@ -439,7 +444,7 @@ static int op_replay(struct run *r, struct proc_ent *p)
                     op->u.replay.trace, p->name, (unsigned long long)made, made == 1 ? "" : "s",
                     rep.s ? rep.s : "");
         r->shows++;
-        if (a.killed)
+        if (a.killed && a.si_code != VML_SI_OOM) /* an OOM kill is told by oom_aftermath */
             report_kill(r, p, &a);
     }
     vml_text_free(&rep);
@@ -463,13 +468,13 @@ static int op_touch(struct run *r, struct proc_ent *p)
     err = r->b->touch(r->b->ctx, p->pid, s, e, stride, op->u.touch.access, &a, r->msg);
     if (err == VML_ENOMEM && !r->msg[0])
         return run_error(r, err, 0,
-                         "touch: simulated memory is exhausted after %llu accesses: reclaim found "
-                         "nothing to free (no free swap) and the OOM killer is not modelled yet: "
-                         "give the machine more ram= or swap=",
+                         "touch: simulated memory is exhausted after %llu accesses: an allocation "
+                         "failed that reclaim and the OOM killer could not serve: give the "
+                         "machine more ram= or swap=",
                          (unsigned long long)a.accesses);
     if (err)
         return syscall_error(r, "touch", err);
-    if (a.killed)
+    if (a.killed && a.si_code != VML_SI_OOM) /* an OOM kill is told by oom_aftermath */
         report_kill(r, p, &a);
     return 0;
 }
@@ -793,6 +798,8 @@ static int op_show(struct run *r)
         if (r->op->u.show.file == VML_PROCFILE_FAULTS ||
             r->op->u.show.file == VML_PROCFILE_LATENCY) /* vmlab's own, not kernel files */
             snprintf(path, sizeof(path), "%s of %d", vml_procfile_name(r->op->u.show.file), pid);
+        else if (r->op->u.show.file == VML_PROCFILE_DMESG) /* not a /proc file: the log */
+            snprintf(path, sizeof(path), "kernel log (dmesg)");
         else if (pid)
             snprintf(path, sizeof(path), "/proc/%d/%s", pid, vml_procfile_name(r->op->u.show.file));
         else
@@ -815,6 +822,13 @@ static int find_field(const char *text, size_t len, enum vml_procfile f, const c
     static const char *statm_names[] = {
         "size", "resident", "shared", "text", "lib", "data", "dt"
     };
+    if (f == VML_PROCFILE_OOM_SCORE) { /* one number, named by the file */
+        if (strcmp(field, "oom_score") != 0 || len == 0 || text[0] < '0' || text[0] > '9')
+            return VML_ENOENT;
+        *value = strtoull(text, NULL, 10);
+        *kb = false;
+        return 0;
+    }
     if (f == VML_PROCFILE_STATM) {
         for (size_t i = 0; i < 7; i++) {
             if (strcmp(field, statm_names[i]) != 0)
@@ -1051,13 +1065,20 @@ static int op_expect(struct run *r)
             return run_error(r, VML_ENOENT, 0, "no process '%s'", r->op->proc);
         struct vml_sim_death d;
         bool alive = r->b->status_of(r->b->ctx, p->pid, &d) == 0;
-        bool ok = x->kind == VML_EXPECT_ALIVE ? alive : (!alive && d.killed);
+        bool oom = !alive && d.killed && d.si_code == VML_SI_OOM;
+        bool ok = x->kind == VML_EXPECT_ALIVE    ? alive
+                  : x->kind == VML_EXPECT_KILLED ? !alive && d.killed
+                                                 : oom;
         if (!ok) {
             r->res->failed++;
             text_printf(r->report, "%s:%u: expect failed: %s %s, but it %s\n", where, r->op->line,
-                        p->name, x->kind == VML_EXPECT_ALIVE ? "alive" : "killed",
+                        p->name,
+                        x->kind == VML_EXPECT_ALIVE    ? "alive"
+                        : x->kind == VML_EXPECT_KILLED ? "killed"
+                                                       : "killed by oom",
                         alive      ? "is alive"
-                        : d.killed ? "was killed"
+                        : oom      ? "was killed by the OOM killer"
+                        : d.killed ? "was killed by a signal of its own fault"
                                    : "has exited");
         }
         return text_status(r->report);
@@ -1188,6 +1209,7 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_REPLAY: obj = op->u.replay.trace; break;
     case VML_OP_FORK: obj = op->u.fork.child; break;
     case VML_OP_PRCTL: obj = "thp_disable"; break;
+    case VML_OP_OOM_SCORE_ADJ: obj = "oom_score_adj"; break;
     case VML_OP_FILE_CREATE:
     case VML_OP_FILE_DELETE:
     case VML_OP_TRUNCATE: obj = op->u.file.name; break;
@@ -1254,6 +1276,12 @@ static int run_op(struct run *r)
         return 0;
     case VML_OP_BRK: return op_brk(r, p);
     case VML_OP_PRCTL: return op_prctl(r, p);
+    case VML_OP_OOM_SCORE_ADJ: {
+        if (!r->b->oom_score_adj)
+            return unsupported(r, "oom_score_adj");
+        int e = r->b->oom_score_adj(r->b->ctx, p->pid, r->op->u.oom_adj.adj, r->msg);
+        return e ? syscall_error(r, "oom_score_adj", e) : 0;
+    }
     case VML_OP_READ:
     case VML_OP_WRITE: return op_file_io(r, p);
     case VML_OP_CPU_RUN:
@@ -1262,6 +1290,57 @@ static int run_op(struct run *r)
         return 0;
     default: return run_error(r, VML_EINVAL, 0, "unknown operation");
     }
+}
+
+/* After an operation: the processes the OOM killer took on the way, told in the order it took
+ * them (any of the scenario's processes, not only the operation's); on a kernel panic the
+ * kernel log, then the error. The operation's own VML_EKILLED (its process was chosen) is not
+ * an error of the scenario. */
+static int oom_aftermath(struct run *r, int err)
+{
+    if (err == VML_EKILLED)
+        err = 0;
+    for (;;) {
+        struct proc_ent *next = NULL;
+        uint64_t first = UINT64_MAX;
+        for (size_t i = 0; i < r->n_procs; i++) {
+            struct vml_sim_death d;
+            if (r->procs[i].gone || r->b->status_of(r->b->ctx, r->procs[i].pid, &d) == 0)
+                continue;
+            if (d.killed && d.si_code == VML_SI_OOM && d.seq < first) {
+                first = d.seq;
+                next = &r->procs[i];
+            }
+        }
+        if (!next)
+            break;
+        next->gone = true;
+        text_printf(r->out,
+                    "%s%s:%u: %s (pid %d) killed by SIGKILL: the OOM killer chose it (show dmesg "
+                    "has the report)\n",
+                    r->shows++ ? "\n" : "", r->s->file ? r->s->file : "<scenario>", r->op->line,
+                    next->name, next->pid);
+    }
+    if (err != VML_EPANIC)
+        return err ? err : text_status(r->out);
+    /* The panic: the kernel log says why; its last line is the panic's. */
+    struct vml_text t = { 0 };
+    char last[200] = "";
+    if (r->b->proc_text(r->b->ctx, 0, VML_PROCFILE_DMESG, 0, 0, &t, r->msg) == 0 && t.len) {
+        text_printf(r->out, "%s== kernel log (dmesg) ==\n", r->shows++ ? "\n" : "");
+        text_append(r->out, t.s, t.len);
+        const char *p = strstr(t.s, "Kernel panic - not syncing: ");
+        if (p) {
+            p += strlen("Kernel panic - not syncing: ");
+            size_t n = strcspn(p, "\n");
+            snprintf(last, sizeof(last), "%.*s", (int)n, p);
+        }
+    }
+    vml_text_free(&t);
+    return run_error(r, VML_EPANIC, 0,
+                     "the simulated kernel panicked (%s); the kernel log is above: write "
+                     "vm.panic_on_oom=0 or give the machine more ram= or swap= to go on",
+                     last[0] ? last : "out of memory");
 }
 
 /* The VMAs of a mapping in a process's smaps text, summed (for vmlab diff). */
@@ -1414,7 +1493,7 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
             op_what(r.op, what, sizeof(what));
             measure_begin(meas, r.op->line, what);
         }
-        err = run_op(&r);
+        err = oom_aftermath(&r, run_op(&r));
         if (m && err == 0)
             measure_end(meas, &snap->ops[snap->n_ops++]);
         if (err == 0 && b->wait && (err = b->wait(b->ctx, 0, r.msg)) != 0)

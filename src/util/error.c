@@ -21,6 +21,8 @@ const char *vml_strerror(int err)
     case VML_EFBIG: return "file too large";
     case VML_EOVERFLOW: return "value too large for the file offset";
     case VML_ENOTSUP: return "not simulated yet";
+    case VML_EKILLED: return "the process was killed by the OOM killer";
+    case VML_EPANIC: return "the simulated kernel panicked";
     default: return "unknown error";
     }
 }

@@ -131,7 +131,7 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
         break;
     case VML_OP_EXPECT: {
         const struct vml_op_expect *x = &op->u.expect;
-        CHECK(x->kind <= VML_EXPECT_KILLED);
+        CHECK(x->kind <= VML_EXPECT_KILLED_OOM);
         if (x->kind != VML_EXPECT_FIELD) {
             CHECK(op->proc[0] && !x->field[0]);
             break;
@@ -166,6 +166,9 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
         break;
     }
     case VML_OP_PRCTL: CHECK(op->u.prctl.opt == VML_PRCTL_THP_DISABLE); break;
+    case VML_OP_OOM_SCORE_ADJ:
+        CHECK(op->u.oom_adj.adj >= -1000 && op->u.oom_adj.adj <= 1000);
+        break;
     default: break;
     }
     CHECK(strcmp(vml_op_kind_name(op->kind), "?") != 0);
