@@ -11,7 +11,18 @@
 /* A one-node, one-CPU skylake machine of ram bytes with 4-level paging, the THP settings given
  * as FILE=VALUE pairs (NULL-terminated; NULL: the kernel's defaults) and a 2 MiB hugetlb pool
  * of hugetlb_2m pages. */
+static inline struct vml_sim *fixture_sim_oom(uint64_t ram, const char *const *thp,
+                                              uint64_t hugetlb_2m, bool oom_killer);
+
 static inline struct vml_sim *fixture_sim(uint64_t ram, const char *const *thp, uint64_t hugetlb_2m)
+{
+    return fixture_sim_oom(ram, thp, hugetlb_2m, true);
+}
+
+/* The same, with the OOM killer on or off (the kernel's oom_killer_disable(): an allocation
+ * that reclaim cannot serve fails): for tests that fill memory to its last page. */
+static inline struct vml_sim *fixture_sim_oom(uint64_t ram, const char *const *thp,
+                                              uint64_t hugetlb_2m, bool oom_killer)
 {
     struct vml_sim_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -23,6 +34,7 @@ static inline struct vml_sim *fixture_sim(uint64_t ram, const char *const *thp, 
     cfg.nr_cpus = 1;
     cfg.paging = 4;
     cfg.nr_hugepages[VML_HUGE_2M] = hugetlb_2m;
+    cfg.oom_killer_disabled = !oom_killer;
     struct vml_thp_settings s;
     vml_thp_defaults(&s);
     for (size_t i = 0; thp && thp[i]; i += 2) {

@@ -60,7 +60,9 @@ int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml
 void vml_replay_destroy(struct vml_replay *r); /* accepts NULL; an attached sim stays */
 
 /* Replays records. Returns 0; or, with diag saying why and *done (may be NULL) the records
- * fully replayed: VML_ENOMEM (simulated RAM exhausted: reclaim and swap are not simulated),
+ * fully replayed: VML_ENOMEM (simulated RAM exhausted where the OOM killer could not help; when
+ * it can, it kills the process, which ends the replay as any kill does), VML_EPANIC (the OOM
+ * made the simulated kernel panic),
  * VML_EINVAL (a record names a CPU the replay does not have or an access kind that is not
  * one; a region could not be mapped on demand), VML_EHOST. A process killed by an access
  * ends the replay without error: vml_replay_stats says so; later records are not replayed. */
@@ -93,7 +95,7 @@ struct vml_replay_stats {
     uint64_t pt_tables[6]; /* page-table frames per level (1 = PT ... 5 = PML5), root included */
     uint64_t pt_bytes;     /* page-table memory */
     bool killed;           /* the process was killed: later records are not replayed */
-    int si_code;           /* then: VML_SEGV_MAPERR ... */
+    int si_code;           /* then: VML_SEGV_MAPERR ... or VML_SI_OOM (the OOM killer's SIGKILL) */
     uint64_t kill_addr;
 };
 

@@ -57,6 +57,9 @@ struct vml_sim_config {
     uint64_t readahead;          /* the most the page cache reads ahead in one window, bytes (the
                                   * disk's read_ahead_kb); 0 = VML_SIM_DEFAULT_READAHEAD */
     bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */
+    bool oom_killer_disabled;    /* as the kernel's oom_killer_disable() (suspend): an allocation
+                                  * reclaim cannot serve fails (VML_ENOMEM, after using the
+                                  * reserves) instead of killing a process */
     unsigned disk;               /* the disk under the files: a device preset (vml_sim_disk_find)
                                   * when disk_set, else VML_SIM_DEFAULT_DISK (docs/latency.md) */
     bool disk_set;

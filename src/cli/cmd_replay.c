@@ -371,11 +371,17 @@ static void stop_reason(const struct opts *o, const struct vml_replay_stats *s,
     char ram[32];
     if (out->stop == STOP_RAM)
         snprintf(buf, len,
-                 "simulated RAM (%s) is exhausted after %llu record%s: reclaim found nothing "
-                 "to free (replay runs without swap) and the OOM killer is not modelled yet: "
-                 "raise --ram",
+                 "simulated RAM (%s) is exhausted after %llu record%s: an allocation failed "
+                 "that reclaim and the OOM killer could not serve: raise --ram",
                  vml_format_size(o->cfg.ram, ram, sizeof(ram)),
                  (unsigned long long)(out->stop_record - 1), out->stop_record == 2 ? "" : "s");
+    else if (s->si_code == VML_SI_OOM)
+        snprintf(buf, len,
+                 "the process was killed by the OOM killer at record %llu: simulated RAM (%s) "
+                 "ran out and reclaim found nothing to free (replay runs without swap): raise "
+                 "--ram",
+                 (unsigned long long)out->stop_record,
+                 vml_format_size(o->cfg.ram, ram, sizeof(ram)));
     else
         snprintf(buf, len, "the process was killed by %s at 0x%llx (record %llu)",
                  s->si_code == VML_BUS_ADRERR ? "SIGBUS" : "SIGSEGV",

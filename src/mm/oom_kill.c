@@ -184,8 +184,9 @@ int out_of_memory(struct vml_sim *sim, unsigned node)
 {
     (void)node; /* CONSTRAINT_NONE: the whole machine is out of memory, not one node */
     struct sim_task *cur = sim->current ? sim_task(sim, sim->current) : NULL;
-    if (!cur)
-        return VML_ENOMEM; /* no process to act for (swapoff, the kernel's own threads) */
+    /* oom_killer_disabled: out_of_memory returns false and the allocation fails. */
+    if (!cur || sim->cfg.oom_killer_disabled)
+        return VML_ENOMEM; /* or no process to act for (swapoff, the kernel's own threads) */
     int cur_pid = cur->pid;
     /* check_panic_on_oom: 1 panics unless the OOM is constrained (never, here), 2 always. */
     if (sim->vm.panic_on_oom) {

@@ -501,8 +501,8 @@ static int fault_failed(const struct vml_replay *r, uint64_t va, int e, struct v
         if (r->ram) /* standalone: the machine's whole RAM, as --ram gave it */
             snprintf(ram, sizeof(ram), " (%s)", vml_format_size(r->ram, size, sizeof(size)));
         snprintf(diag->msg, sizeof(diag->msg),
-                 "simulated RAM%s is exhausted at the fault at 0x%llx: reclaim found nothing "
-                 "to free (no free swap) and the OOM killer is not modelled yet",
+                 "simulated RAM%s is exhausted at the fault at 0x%llx: an allocation failed "
+                 "that reclaim and the OOM killer could not serve",
                  ram, (unsigned long long)va);
     } else {
         snprintf(diag->msg, sizeof(diag->msg), "the fault at 0x%llx failed: %s",

@@ -182,7 +182,10 @@ void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_c
             text_printf(t, " %llu %s", (unsigned long long)s->pt_tables[l], level_names[l]);
     text_printf(t, "%s\n", s->pt_bytes || !s->killed ? "" : " none (the process is gone)");
     skipped_text(s, t);
-    if (s->killed)
+    if (s->killed && s->si_code == VML_SI_OOM)
+        text_printf(t, "  the process was killed by SIGKILL: the OOM killer chose it (simulated "
+                       "memory ran out)\n");
+    else if (s->killed)
         text_printf(t, "  the process was killed by signal %s (si_code %d) at 0x%llx\n",
                     s->si_code == VML_BUS_ADRERR ? "SIGBUS" : "SIGSEGV", s->si_code,
                     (unsigned long long)s->kill_addr);

@@ -1,1 +1,1 @@
-run $FIXTURES/trace/replay-ram-exhausted.vml
+run - < $FIXTURES/trace/replay-ram-exhausted.vml | grep "killed by"

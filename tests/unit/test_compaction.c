@@ -59,7 +59,8 @@ static struct vml_sim *new_sim(const char *enabled, const char *defrag, bool mth
         "enabled", enabled, "defrag", defrag, "hugepages-64kB/enabled", mthp ? "always" : "never",
         NULL
     };
-    return live = fixture_sim(64 * MB, kv, 0);
+    /* The fragmenting fill takes memory to its last pages: no OOM killer. */
+    return live = fixture_sim_oom(64 * MB, kv, 0, false);
 }
 
 static uint64_t rss_kb(const struct vml_sim *sim, int pid)

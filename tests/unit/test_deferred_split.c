@@ -64,6 +64,7 @@ static uint64_t fill_after_half(bool thp, struct vml_thp_stats *st, uint64_t *sp
     cfg.nr_cpus = 1;
     cfg.paging = 4;
     cfg.no_zero_page = true;
+    cfg.oom_killer_disabled = true; /* the fill goes to the last page */
     cfg.thp = &s;
     assert_int_equal(vml_sim_create(&cfg, &sim_live, NULL), 0);
     struct vml_sim *sim = sim_live;

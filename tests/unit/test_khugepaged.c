@@ -43,7 +43,8 @@ static int teardown(void **state)
  * pairs (NULL-terminated). */
 static struct vml_sim *new_sim_thp(const char *const *kv, uint64_t hugetlb_2m)
 {
-    return live = fixture_sim(512 * MB, kv, hugetlb_2m);
+    /* test_alloc_failure's pool takes every free block: no OOM killer. */
+    return live = fixture_sim_oom(512 * MB, kv, hugetlb_2m, false);
 }
 
 static void advance(struct vml_sim *sim, uint64_t ns)

@@ -53,6 +53,7 @@ static struct vml_sim *machine(uint64_t ram, const unsigned *sizes_kb, int *pid)
     cfg.nr_cpus = 1;
     cfg.paging = 4;
     cfg.no_zero_page = true;
+    cfg.oom_killer_disabled = true; /* test_allocator_fallback fills memory to the last page */
     cfg.thp = &thp;
     struct vml_diag d;
     memset(&d, 0, sizeof(d));

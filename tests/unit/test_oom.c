@@ -23,7 +23,7 @@
 #define MiB  (1ull << 20)
 #define BASE 0x40000000ull
 
-static struct vml_sim *machine(uint64_t ram, const char *const *vm)
+static struct vml_sim *machine_oom(uint64_t ram, const char *const *vm, bool oom_killer)
 {
     struct vml_sim_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -42,11 +42,17 @@ static struct vml_sim *machine(uint64_t ram, const char *const *vm)
         assert_int_equal(vml_vm_store(&s, (size_t)f, vm[i + 1], strlen(vm[i + 1]), NULL, &d), 0);
     }
     cfg.vm = &s;
+    cfg.oom_killer_disabled = !oom_killer;
     struct vml_sim *sim = NULL;
     int r = vml_sim_create(&cfg, &sim, &d);
     if (r)
         fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
     return sim;
+}
+
+static struct vml_sim *machine(uint64_t ram, const char *const *vm)
+{
+    return machine_oom(ram, vm, true);
 }
 
 /* A process called comm with len bytes of private anonymous memory at addr. */
@@ -287,12 +293,33 @@ static void test_sysctls(void **state)
     vml_sim_destroy(sim);
 }
 
+/* oom_killer_disable(): the allocation fails, nobody is killed. */
+static void test_disabled(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine_oom(128 * MiB, NULL, false);
+    struct vml_sim_access acc;
+    int hog = proc_with(sim, "hog", BASE, 64 * MiB);
+    write_all(sim, hog, BASE, 64 * MiB, &acc);
+    int g = proc_with(sim, "g", 2 * BASE, 80 * MiB);
+    assert_int_equal(vml_sim_touch(sim, g, 2 * BASE, 2 * BASE + 80 * MiB, 4096, VML_WRITE, &acc),
+                     VML_ENOMEM);
+    assert_false(acc.killed);
+    assert_int_equal(vml_sim_kills(sim), 0);
+    char *log = dmesg(sim);
+    assert_string_equal(log, "");
+    free(log);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_score),          cmocka_unit_test(test_kill_worst),
         cmocka_unit_test(test_tie_later_wins), cmocka_unit_test(test_allocating_task),
         cmocka_unit_test(test_panic),          cmocka_unit_test(test_sysctls),
+        cmocka_unit_test(test_disabled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

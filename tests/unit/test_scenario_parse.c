@@ -983,6 +983,63 @@ static void test_set(void **state)
         "the machine line must come before every operation (line 1 has 'set')");
 }
 
+/* The OOM killer's statements: P oom_score_adj N (-1000..1000), the per-process files
+ * oom_score and oom_score_adj, the system's dmesg, expect P oom_score OP V and expect P killed
+ * by oom. */
+static void test_oom(void **state)
+{
+    (void)state;
+    struct vml_scenario *s;
+    const struct vml_op *op = last(PROC_A "a oom_score_adj -1000\n", &s);
+    assert_int_equal(op->kind, VML_OP_OOM_SCORE_ADJ);
+    assert_int_equal(op->u.oom_adj.adj, -1000);
+    vml_scenario_free(s);
+    op = last(PROC_A "a oom_score_adj 1000\n", &s);
+    assert_int_equal(op->u.oom_adj.adj, 1000);
+    vml_scenario_free(s);
+    bad(PROC_A "a oom_score_adj 1001", 3, 17, "from -1000 (never chosen) to 1000");
+    bad(PROC_A "a oom_score_adj -1001", 3, 17, "not '-1001'");
+    bad(PROC_A "a oom_score_adj +5", 3, 17, "not '+5'");
+    bad(PROC_A "a oom_score_adj -", 3, 17, "not '-'");
+    bad(PROC_A "a oom_score_adj 99999999999999999999", 3, 17, "a whole number");
+    bad(PROC_A "a oom_score_adj", 3, 16, "missing the value (-1000 to 1000)");
+    bad(PROC_A "a oom_score_adj 5 x", 3, 19, "unexpected 'x'");
+
+    op = last(PROC_A "expect a killed by oom\n", &s);
+    assert_int_equal(op->u.expect.kind, VML_EXPECT_KILLED_OOM);
+    vml_scenario_free(s);
+    op = last(PROC_A "expect a killed\n", &s);
+    assert_int_equal(op->u.expect.kind, VML_EXPECT_KILLED);
+    vml_scenario_free(s);
+    bad(PROC_A "expect a killed by segv", 3, 20, "expected 'oom' after 'killed by', not 'segv'");
+    bad(PROC_A "expect a killed by", 3, 19, "missing oom");
+    bad(PROC_A "expect a killed oom", 3, 17, "unexpected 'oom'");
+    bad(PROC_A "expect a alive by oom", 3, 16, "unexpected 'by'");
+
+    op = last(PROC_A "expect a oom_score > 600\n", &s);
+    assert_int_equal(op->u.expect.kind, VML_EXPECT_FIELD);
+    assert_int_equal(op->u.expect.file, VML_PROCFILE_OOM_SCORE);
+    assert_string_equal(op->u.expect.field, "oom_score");
+    assert_int_equal(op->u.expect.cmp, VML_CMP_GT);
+    assert_int_equal(op->u.expect.value, 600);
+    vml_scenario_free(s);
+    bad(PROC_A "expect a oom_score", 3, 19, "missing a comparison");
+    bad(PROC_A "expect a oom_score_adj == 5", 3, 10, "oom_score_adj is what the scenario set");
+    bad(PROC_A "expect dmesg x == 1", 3, 8, "dmesg has no fields");
+    bad("expect oom_score > 1", 1, 8, "oom_score is a per-process file");
+
+    op = last(PROC_A "show dmesg\n", &s);
+    assert_int_equal(op->u.show.file, VML_PROCFILE_DMESG);
+    assert_string_equal(op->proc, "");
+    vml_scenario_free(s);
+    op = last(PROC_A "show a oom_score\n", &s);
+    assert_int_equal(op->u.show.file, VML_PROCFILE_OOM_SCORE);
+    vml_scenario_free(s);
+    bad(PROC_A "show a dmesg", 3, 8, "dmesg is a system file");
+    bad(PROC_A "show dmesg Killed", 3, 12, "show dmesg cannot pick fields");
+    bad(PROC_A "show a oom_score x", 3, 18, "show oom_score cannot pick fields");
+}
+
 static void test_show_thp_and_prctl(void **state)
 {
     (void)state;
@@ -1022,7 +1079,7 @@ static void test_show_thp_and_prctl(void **state)
     bad(PROC_A "a prctl thp_disable 1", 3, 21, "thp_disable takes on or off, not '1'");
     bad(PROC_A "a prctl thp_disable on off", 3, 24, "unexpected 'off' after the end of prctl");
     bad("b prctl thp_disable on", 1, 1, "no process 'b'");
-    bad(PROC_A "a frob", 3, 3, "replay, prctl)");
+    bad(PROC_A "a frob", 3, 3, "replay, prctl, oom_score_adj)");
 }
 
 static const struct vml_op_expect *expect_of(const char *line, struct vml_scenario **s)
@@ -1246,6 +1303,7 @@ int main(void)
         cmocka_unit_test(test_vm_settings),
         cmocka_unit_test(test_wait),
         cmocka_unit_test(test_show_thp_and_prctl),
+        cmocka_unit_test(test_oom),
         cmocka_unit_test(test_expect),
         cmocka_unit_test(test_diag_and_names),
         cmocka_unit_test(test_scale),
