@@ -36,10 +36,14 @@ static const enum vml_procfile own_files[] = { VML_PROCFILE_STATUS, VML_PROCFILE
                                                VML_PROCFILE_MAPS };
 #define N_OWN (sizeof(own_files) / sizeof(own_files[0]))
 
+struct linb;
+
 struct agent {
+    struct linb *owner;
     int pid;
     int sock;
     bool alive;
+    bool exiting; /* told to exit (P exit): its end is no death */
     struct vml_sim_death death;
     uint32_t setup;              /* AG_SETUP_*: how its scenario memory is laid out */
     char why[120];               /* what of that could not be done */
@@ -71,6 +75,8 @@ struct linb {
     uint64_t access_buf[AG_ACCESS_MAX];    /* a batch of its addresses */
     long long pool_was[VML_NR_HUGE_SIZES]; /* nr_hugepages before the run, or -1: untouched */
     char pt_why[96];     /* why page-table counts cannot match the simulator's, "" when they can */
+    uint64_t oom_kills;  /* the kernel's oom_kill count (/proc/vmstat) as last accounted for */
+    uint64_t kills;      /* agents killed so far (struct vml_sim_death.seq) */
     int kmsg;            /* /dev/kmsg, read from the run's start; -1 until opened */
     int kmsg_err;        /* errno of opening it, 0 if it is open */
     struct vml_text log; /* the kernel log read so far, as dmesg prints it */
@@ -194,16 +200,78 @@ static void await_exit(int pid)
     }
 }
 
+/* The kernel's oom_kill count: every OOM kill, global or in a memory cgroup
+ * (__oom_kill_process counts OOM_KILL either way); 0 if /proc/vmstat cannot be read. */
+static uint64_t oom_kill_count(void)
+{
+    FILE *f = fopen("/proc/vmstat", "r");
+    char line[128];
+    unsigned long long v = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "oom_kill %llu", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static int kernel_log(void *ctx, struct vml_text *out, char *msg);
+
+/* Where the OOM killer's kill of pid stands among the kills of the run: the kernel log's
+ * "Killed process PID " lines in order (1 for the first); 0 when the log has none for it (it
+ * cannot be read, or the line is not there yet). The agents' deaths are found one by one, in
+ * whatever order the executor asks; the log has the order the kernel killed them in. */
+static uint64_t kill_rank(struct linb *b, int pid)
+{
+    struct vml_text scratch = { 0 };
+    char msg[VML_BACKEND_MSG];
+    kernel_log(b, &scratch, msg); /* reads what is new into b->log */
+    vml_text_free(&scratch);
+    char want[48];
+    snprintf(want, sizeof(want), "Killed process %d ", pid);
+    uint64_t n = 0;
+    for (const char *p = b->log.s; p && (p = strstr(p, "Killed process ")) != NULL; p++) {
+        n++;
+        if (strncmp(p, want, strlen(want)) == 0)
+            return n;
+    }
+    return 0;
+}
+
+/* An agent that ended without saying why (no death report: SIGKILL gives it no chance). If it
+ * was killed by SIGKILL (or its status cannot be had: a forked agent is not vmlab's child) while
+ * the kernel's oom_kill count rose, the OOM killer took it. */
+static void silent_death(struct agent *a, bool have_status, int st)
+{
+    struct linb *b = a->owner;
+    if (a->exiting || (have_status && !(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)))
+        return; /* it exited */
+    uint64_t now = oom_kill_count();
+    if (now <= b->oom_kills)
+        return;
+    b->oom_kills++;
+    uint64_t rank = kill_rank(b, a->pid);
+    if (rank > b->kills)
+        b->kills = rank;
+    a->death = (struct vml_sim_death){ .killed = true,
+                                       .si_code = VML_SI_OOM,
+                                       .seq = rank ? rank : ++b->kills };
+}
+
 /* Reaps an agent that died; records how. */
 static void bury(struct agent *a, const struct agent_rep *death)
 {
-    int st;
+    int st = 0;
     close(a->sock);
     a->sock = -1;
-    if (waitpid(a->pid, &st, 0) < 0)
+    bool have_status = waitpid(a->pid, &st, 0) == a->pid;
+    if (!have_status)
         await_exit(a->pid);
     a->alive = false;
+    if (!death)
+        silent_death(a, have_status, st);
     if (death) {
+        a->death.seq = ++a->owner->kills;
         a->death.killed = true;
         a->death.addr = death->fault_addr;
         if (death->signo == SIGBUS)
@@ -244,6 +312,8 @@ static int call_data(struct agent *a, const struct agent_req *q, const void *dat
     ssize_t n = recvmsg(a->sock, &m, MSG_CMSG_CLOEXEC);
     if (n != (ssize_t)sizeof(*p)) {
         bury(a, NULL);
+        if (a->death.si_code == VML_SI_OOM)
+            return VML_EKILLED; /* the executor tells it (oom_aftermath) */
         snprintf(msg, VML_BACKEND_MSG, "the agent process died unexpectedly");
         return VML_EINVAL;
     }
@@ -283,7 +353,7 @@ static struct agent *add_agent(struct linb *b, int pid, int sock)
     if (util_grow((void **)&b->agents, &b->cap_agents, b->n_agents, sizeof(*b->agents)))
         return NULL;
     struct agent *a = &b->agents[b->n_agents++];
-    *a = (struct agent){ .pid = pid, .sock = sock, .alive = true };
+    *a = (struct agent){ .owner = b, .pid = pid, .sock = sock, .alive = true };
     return a;
 }
 
@@ -443,6 +513,7 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     if (!mkdtemp(b->dir))
         return sys_error(errno, msg);
     (void)col; /* what cannot be applied is a note, not an error */
+    b->oom_kills = oom_kill_count();
     /* The kernel log from now on (show dmesg): records before the run are skipped. */
     if ((b->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
         b->kmsg_err = errno;
@@ -701,6 +772,8 @@ static int lb_exit(void *ctx, int pid, char *msg)
     struct agent *a = agent_of(b, pid);
     struct agent_req q = { .op = AG_EXIT };
     struct agent_rep p;
+    if (a)
+        a->exiting = true;
     int r = call(a, &q, &p, NULL, msg);
     if (r == 0 && a->alive)
         bury(a, NULL);
@@ -1154,8 +1227,10 @@ static int lb_oom_score_adj(void *ctx, int pid, int adj, char *msg)
         close(fd);
     if (e) {
         snprintf(msg, VML_BACKEND_MSG, "cannot write %s to %s: %s%s", val, path, strerror(e),
-                 e == EACCES || e == EPERM ? " (lowering it needs CAP_SYS_RESOURCE: run as root)"
-                                           : "");
+                 e == EACCES || e == EPERM
+                     ? " (lowering it needs CAP_SYS_RESOURCE, which this process lacks: root in a "
+                       "container may not have it)"
+                     : "");
         return VML_EINVAL;
     }
     return 0;
@@ -1296,9 +1371,37 @@ static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
     return r;
 }
 
+/* Whether an agent the backend thinks alive has died meanwhile (the OOM killer may take any of
+ * them while another works): vmlab's own children by waitpid, forked agents by /proc. */
+static void poll_agent(struct agent *a)
+{
+    int st = 0;
+    pid_t w = waitpid(a->pid, &st, WNOHANG);
+    bool dead = w == a->pid;
+    if (w < 0 && errno == ECHILD) {
+        char path[64], buf[512];
+        snprintf(path, sizeof(path), "/proc/%d/stat", a->pid);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[n] = 0;
+        const char *rp = strrchr(buf, ')');
+        dead = !f || !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
+    }
+    if (!dead)
+        return;
+    close(a->sock);
+    a->sock = -1;
+    a->alive = false;
+    silent_death(a, w == a->pid, st);
+}
+
 static int lb_status_of(void *ctx, int pid, struct vml_sim_death *death)
 {
     struct agent *a = agent_of(ctx, pid);
+    if (a && a->alive)
+        poll_agent(a);
     if (a && a->alive)
         return 0;
     if (death)

@@ -272,6 +272,7 @@ static const char *death_name(const struct vml_snap_proc *p)
     case VML_SEGV_MAPERR: return "killed by SIGSEGV (SEGV_MAPERR)";
     case VML_SEGV_ACCERR: return "killed by SIGSEGV (SEGV_ACCERR)";
     case VML_BUS_ADRERR: return "killed by SIGBUS";
+    case VML_SI_OOM: return "killed by SIGKILL (the OOM killer)";
     default: return "killed by SIGSEGV (SI_KERNEL)";
     }
 }

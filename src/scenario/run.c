@@ -1192,6 +1192,7 @@ static int op_expect(struct run *r)
 static void op_what(const struct vml_op *op, char *buf, size_t n)
 {
     const char *obj = "";
+    char num[16];
     switch (op->kind) {
     case VML_OP_MMAP: obj = op->u.mmap.map; break;
     case VML_OP_MUNMAP:
@@ -1209,7 +1210,10 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_REPLAY: obj = op->u.replay.trace; break;
     case VML_OP_FORK: obj = op->u.fork.child; break;
     case VML_OP_PRCTL: obj = "thp_disable"; break;
-    case VML_OP_OOM_SCORE_ADJ: obj = "oom_score_adj"; break;
+    case VML_OP_OOM_SCORE_ADJ:
+        snprintf(num, sizeof(num), "%d", op->u.oom_adj.adj);
+        obj = num;
+        break;
     case VML_OP_FILE_CREATE:
     case VML_OP_FILE_DELETE:
     case VML_OP_TRUNCATE: obj = op->u.file.name; break;

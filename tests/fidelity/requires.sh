@@ -12,6 +12,8 @@
 #                  $TMPDIR); vmlab's Linux backend probes it (the note it prints for that
 #                  machine setting ends in "(differs)" when the kernel does not);
 #   root           vmlab runs as root (a pressure scenario's cgroup and swap files);
+#   cap_sys_resource  vmlab has CAP_SYS_RESOURCE (CapEff bit 24): lowering oom_score_adj (a
+#                  negative value) needs it; root in a container may lack it;
 #   swapfile       vmlab may make and enable a swap file (swap=, swapon): root, no swap area on
 #                  already (the comparison would be invalid with foreign swap), and $TMPDIR (or
 #                  /var/tmp) on a file system that can hold one (not tmpfs, ramfs, overlayfs);
@@ -100,6 +102,12 @@ requires() {
         esac ;;
       root)
         [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; return 77; } ;;
+      cap_sys_resource)
+        have=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+        if [ -z "$have" ] || [ $(( (16#$have >> 24) & 1 )) != 1 ]; then
+          echo "skipped: needs CAP_SYS_RESOURCE to lower oom_score_adj (CapEff ${have:-unknown} lacks bit 24)"
+          return 77
+        fi ;;
       swapfile)
         local sd=${TMPDIR:-/var/tmp} fst
         [ "$(id -u)" = 0 ] || { echo "skipped: needs root to make and enable a swap file"; return 77; }
