@@ -101,6 +101,10 @@ struct vml_backend {
                      struct vml_text *out, char *msg);
     /* 0 alive, else VML_ENOENT with *death filled. */
     int (*status_of)(void *ctx, int pid, struct vml_sim_death *death);
+    /* How many processes have been killed so far (a count that only grows; the Linux backend
+     * looks for agents that died meanwhile first): the executor asks status_of of every
+     * process only when it moved. May be NULL (then it always asks). */
+    uint64_t (*kills)(void *ctx);
     /* Invariant checker (NULL if the backend has none): 0, or -1 with why filled. */
     int (*check)(void *ctx, char *why, size_t len);
     /* The simulated machine behind the backend, or NULL. */

@@ -1397,6 +1397,15 @@ static void poll_agent(struct agent *a)
     silent_death(a, w == a->pid, st);
 }
 
+static uint64_t lb_kills(void *ctx)
+{
+    struct linb *b = ctx;
+    for (size_t i = 0; i < b->n_agents; i++)
+        if (b->agents[i].alive)
+            poll_agent(&b->agents[i]);
+    return b->kills;
+}
+
 static int lb_status_of(void *ctx, int pid, struct vml_sim_death *death)
 {
     struct agent *a = agent_of(ctx, pid);
@@ -1577,6 +1586,7 @@ int vml_backend_linux(struct vml_backend *out)
         .vm_text = lb_vm_text,
         .wait = lb_wait,
         .thp_disable = lb_thp_disable,
+        .kills = lb_kills,
         .oom_score_adj = lb_oom_score_adj,
         .swapon = lb_swapon,
         .swapoff = lb_swapoff,

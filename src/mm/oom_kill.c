@@ -129,18 +129,47 @@ static void node_list(const struct vml_sim *sim, char *buf, size_t len)
         snprintf(buf, len, "0-%u", n - 1);
 }
 
-/* oom_kill_process: the header, the victim's summary (dump_oom_victim), then __oom_kill_process:
- * the oom_kill event, the "Killed process" line, SIGKILL, and the memory freed. */
+/* __ratelimit(&oom_rs): DEFAULT_RATELIMIT_BURST (10) headers per DEFAULT_RATELIMIT_INTERVAL
+ * (5 s); when a new interval begins after some were left out, ___ratelimit says how many, in
+ * the function's name. */
+#define OOM_RS_INTERVAL_NS (5ull * 1000000000)
+#define OOM_RS_BURST       10
+static bool oom_ratelimit(struct vml_sim *sim)
+{
+    uint64_t now = sim_op_now(sim);
+    if (!sim->oom_rs.started) {
+        sim->oom_rs.started = true;
+        sim->oom_rs.begin = now;
+    }
+    if (now - sim->oom_rs.begin >= OOM_RS_INTERVAL_NS) {
+        if (sim->oom_rs.missed)
+            klog(sim, "oom_kill_process: %u callbacks suppressed\n", sim->oom_rs.missed);
+        sim->oom_rs.begin = now;
+        sim->oom_rs.printed = sim->oom_rs.missed = 0;
+    }
+    if (sim->oom_rs.printed < OOM_RS_BURST) {
+        sim->oom_rs.printed++;
+        return true;
+    }
+    sim->oom_rs.missed++;
+    return false;
+}
+
+/* oom_kill_process: the header and the victim's summary (dump_oom_victim) as the ratelimit lets
+ * them, then __oom_kill_process: the oom_kill event, the "Killed process" line, SIGKILL, and the
+ * memory freed. */
 static void oom_kill_process(struct vml_sim *sim, const struct sim_task *cur,
                              struct sim_task *victim, const char *message)
 {
-    dump_header(sim, cur);
-    char nodes[16];
-    node_list(sim, nodes, sizeof(nodes));
-    klog(sim,
-         "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=%s,"
-         "global_oom,task_memcg=/,task=%s,pid=%d,uid=0\n",
-         nodes, victim->comm, victim->pid);
+    if (oom_ratelimit(sim)) {
+        dump_header(sim, cur);
+        char nodes[16];
+        node_list(sim, nodes, sizeof(nodes));
+        klog(sim,
+             "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=%s,"
+             "global_oom,task_memcg=/,task=%s,pid=%d,uid=0\n",
+             nodes, victim->comm, victim->pid);
+    }
     sim->events[VML_VMSTAT_oom_kill]++;
     const struct sim_mm *mm = victim->mm;
     klog(sim,

@@ -403,6 +403,11 @@ struct vml_sim {
     uint64_t kills;       /* processes killed so far (struct vml_sim_death.seq) */
     bool panicked;        /* the kernel panicked: only reading is left */
     struct vml_text kmsg; /* the kernel log: the OOM killer's reports (oom_kill.c) */
+    struct {
+        uint64_t begin; /* ns the current interval began */
+        unsigned printed, missed;
+        bool started;
+    } oom_rs; /* oom_kill_process's ratelimit of its header (DEFINE_RATELIMIT_STATE oom_rs) */
 };
 
 /* ---- the OOM killer (oom_kill.c) ---- */

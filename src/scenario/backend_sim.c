@@ -470,6 +470,11 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
                              end, out);
 }
 
+static uint64_t sb_kills(void *ctx)
+{
+    return vml_sim_kills(((struct simb *)ctx)->sim);
+}
+
 static int sb_status_of(void *ctx, int pid, struct vml_sim_death *death)
 {
     return vml_sim_status_of(((struct simb *)ctx)->sim, pid, death);
@@ -539,6 +544,7 @@ int vml_backend_sim(struct vml_backend *out)
         .set = sb_set,
         .thp_text = sb_thp_text,
         .thp_disable = sb_thp_disable,
+        .kills = sb_kills,
         .oom_score_adj = sb_oom_score_adj,
         .wait = sb_wait,
         .proc_text = sb_proc_text,

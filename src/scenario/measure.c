@@ -513,6 +513,12 @@ static int m_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, 
     return m->in->proc_text(m->in->ctx, pid, f, start, end, out, msg);
 }
 
+static uint64_t m_kills(void *ctx)
+{
+    CTX;
+    return m->in->kills(m->in->ctx);
+}
+
 static int m_status_of(void *ctx, int pid, struct vml_sim_death *death)
 {
     CTX;
@@ -582,6 +588,7 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .swapoff = in->swapoff ? m_swapoff : NULL,
         .proc_text = m_proc_text,
         .status_of = m_status_of,
+        .kills = in->kills ? m_kills : NULL,
         .check = in->check ? m_check : NULL,
         .sim = m_sim,
         .faults = NULL, /* the proxy measures; nothing above it does */

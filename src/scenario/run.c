@@ -57,6 +57,7 @@ struct run {
     struct obj_ent *objs;
     size_t n_objs, cap_objs;
     unsigned shows;
+    uint64_t kills_seen; /* the backend's kill count when the processes were last looked at */
 };
 
 /* Fills diag for the running operation and returns err. */
@@ -1304,7 +1305,10 @@ static int oom_aftermath(struct run *r, int err)
 {
     if (err == VML_EKILLED)
         err = 0;
-    for (;;) {
+    uint64_t kills = r->b->kills ? r->b->kills(r->b->ctx) : UINT64_MAX;
+    bool look = kills != r->kills_seen || kills == UINT64_MAX;
+    r->kills_seen = kills;
+    while (look) {
         struct proc_ent *next = NULL;
         uint64_t first = UINT64_MAX;
         for (size_t i = 0; i < r->n_procs; i++) {

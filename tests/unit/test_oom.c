@@ -293,6 +293,61 @@ static void test_sysctls(void **state)
     vml_sim_destroy(sim);
 }
 
+static unsigned count(const char *s, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* The report's header is ratelimited as the kernel's (oom_rs: 10 per 5 s): an immune grower
+ * takes 16 processes of 4 MiB one after another within far less than 5 simulated seconds; every
+ * kill has its "Killed process" line, only the first 10 their header. The 17th kill, after 5 s,
+ * says how many headers were left out. */
+static void test_report_ratelimit(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine(128 * MiB, NULL);
+    struct vml_sim_access acc;
+    int small[16];
+    char name[16];
+    for (int i = 0; i < 16; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        small[i] = proc_with(sim, name, BASE, 4 * MiB);
+        write_all(sim, small[i], BASE, 4 * MiB, &acc);
+    }
+    int g = proc_with(sim, "g", 2 * BASE, 256 * MiB);
+    assert_int_equal(vml_sim_set_oom_score_adj(sim, g, -1000), 0);
+    /* 64 MiB beyond what fits with the 16 alive: they all go (and a last 4 MiB stays short). */
+    uint64_t want = 128 * MiB - 16 * 4 * MiB;
+    assert_int_equal(
+        vml_sim_touch(sim, g, 2 * BASE, 2 * BASE + want + 60 * MiB, 4096, VML_WRITE, &acc), 0);
+    assert_false(acc.killed);
+    for (int i = 0; i < 16; i++)
+        assert_true(dead_by_oom(sim, small[i]));
+    assert_true(vml_sim_now(sim) < 5000000000ull);
+    char *log = dmesg(sim);
+    assert_int_equal(count(log, "Killed process"), 16);
+    assert_int_equal(count(log, "invoked oom-killer"), 10);
+    assert_int_equal(count(log, "] oom-kill:constraint"), 10);
+    assert_null(strstr(log, "suppressed"));
+    free(log);
+    /* 5 s on, one more: a new interval, the six left out said. g gives 16 MiB back; last
+     * writes 4 MiB, then, 5 s later, 60 MiB more than there is room for: it goes itself. */
+    assert_int_equal(vml_sim_munmap(sim, g, 2 * BASE, 16 * MiB), 0);
+    int last = proc_with(sim, "last", BASE, 64 * MiB);
+    write_all(sim, last, BASE, 4 * MiB, &acc);
+    assert_int_equal(vml_sim_advance(sim, 5000000000ull), 0);
+    write_all(sim, last, BASE + 4 * MiB, 60 * MiB, &acc);
+    assert_true(acc.killed);
+    log = dmesg(sim);
+    assert_non_null(strstr(log, "] oom_kill_process: 6 callbacks suppressed\n"));
+    assert_int_equal(count(log, "invoked oom-killer"), 11);
+    free(log);
+    vml_sim_destroy(sim);
+}
+
 /* oom_killer_disable(): the allocation fails, nobody is killed. */
 static void test_disabled(void **state)
 {
@@ -319,7 +374,7 @@ int main(void)
         cmocka_unit_test(test_score),          cmocka_unit_test(test_kill_worst),
         cmocka_unit_test(test_tie_later_wins), cmocka_unit_test(test_allocating_task),
         cmocka_unit_test(test_panic),          cmocka_unit_test(test_sysctls),
-        cmocka_unit_test(test_disabled),
+        cmocka_unit_test(test_disabled),       cmocka_unit_test(test_report_ratelimit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
