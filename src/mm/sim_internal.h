@@ -40,7 +40,7 @@
 #define PGF_RECLAIM    (1u << 24) /* PG_reclaim: written for reclaim, to the list's tail when done */
 #define PGF_WORKINGSET (1u << 25) /* PG_workingset: was active once (folio_set_workingset) */
 #define PGF_ZEROFILL                                                                               \
-    (1u << 26) /* an order-0 anonymous page known to hold only zeros (nothing stored in it since \
+    (1u << 26) /* an order-0 anonymous page known to hold only zeros (nothing stored in it since   \
                 * it was zeroed): swap-out takes it without I/O (zeromap.c) */
 #define PGF_WRITEBACK                                                                              \
     (1u << 27) /* PG_writeback: a page-cache page whose write to the disk has been submitted and   \
@@ -368,9 +368,9 @@ struct vml_sim {
                                                * (least_priority, -1 at boot, decremented) */
     unsigned swap_rotor;                      /* equal priorities take turns from here */
     uint64_t nr_swap_pages, total_swap_pages; /* free and usable slots over every area */
-    bool track_zerofill; /* pages' zero-filled state is kept (PGF_ZEROFILL): from the first
-                          * swapon on, the only time it matters (zeromap.c) */
-    struct large_folio *folios;               /* by index; slots reused through free_folio */
+    bool track_zerofill;        /* pages' zero-filled state is kept (PGF_ZEROFILL): from the first
+                                 * swapon on, the only time it matters (zeromap.c) */
+    struct large_folio *folios; /* by index; slots reused through free_folio */
     uint32_t nr_folios, cap_folios, free_folio;
     uint64_t nr_anon_thps; /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
     uint64_t nr_file_thps; /* PMD-order folios in regular files' caches (NR_FILE_THPS) */
