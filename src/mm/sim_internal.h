@@ -471,6 +471,10 @@ int swap_cache_add(struct vml_sim *sim, uint64_t pfn, uint64_t entry);
 /* delete_from_swap_cache: the page leaves the cache (its reference dropped by the caller); the
  * slot is freed if no page table refers to it. */
 void swap_cache_del(struct vml_sim *sim, uint64_t pfn);
+/* folio_free_swap once its checks passed: the page leaves the swap cache, freeing its slot,
+ * and is marked dirty (folio_set_dirty: its only copy is in memory now, so swapping it out
+ * again must write it). The swap cache's reference is the caller's to drop. */
+void swap_free_folio(struct vml_sim *sim, uint64_t pfn);
 /* __remove_mapping of a swap-cache page reclaim evicts: as swap_cache_del, but its slot in the
  * swap cache (6.18: the cluster's swap table) keeps the shadow (workingset_eviction's). */
 void swap_cache_evict(struct vml_sim *sim, uint64_t pfn, uint64_t shadow);

@@ -375,6 +375,12 @@ void swap_cache_del(struct vml_sim *sim, uint64_t pfn)
     swap_cache_evict(sim, pfn, 0);
 }
 
+void swap_free_folio(struct vml_sim *sim, uint64_t pfn)
+{
+    swap_cache_del(sim, pfn);
+    page_set_dirty(sim, pfn);
+}
+
 void swap_put(struct vml_sim *sim, uint64_t entry)
 {
     struct swap_area *a = area_of(sim, entry);
@@ -521,7 +527,7 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
         struct frame *f = sim_frame(sim, pfn);
         if (f->flags & PGF_SWAPWB)
             swap_writeback_wait(sim, pfn);
-        swap_cache_del(sim, pfn);
+        swap_free_folio(sim, pfn); /* try_to_unuse: folio_free_swap, so now dirty */
         page_put(sim, pfn);
     }
     if (r) {

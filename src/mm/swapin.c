@@ -369,7 +369,7 @@ int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
                     (write && f->refcount == 2);
     if (try_free && (f->flags & PGF_SWAPCACHE) && !(f->flags & PGF_SWAPWB) &&
         swap_count(sim, f->priv) == 0) {
-        swap_cache_del(sim, pfn);
+        swap_free_folio(sim, pfn);
         f->refcount--;
     }
     /* A write the exclusive mapping could not take: the copy-on-write path follows. */

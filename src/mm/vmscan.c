@@ -389,7 +389,7 @@ activate:
      * page table refers to it); then active, unless mlocked. */
     if ((f->flags & PGF_SWAPCACHE) && vm_swap_full(sim) && swap_count(sim, f->priv) == 0 &&
         !(f->flags & PGF_SWAPWB) && f->refcount > 1) {
-        swap_cache_del(sim, pfn);
+        swap_free_folio(sim, pfn);
         f->refcount--;
     }
     if (f->flags & PGF_MLOCKED) {
