@@ -22,6 +22,8 @@
 
 #include "../sim_fixture.h"
 #include "mm/sim_internal.h"
+#include "vmlab/replay.h"
+#include "vmlab/trace.h"
 
 #define MiB  (1ull << 20)
 #define BASE 0x200000000ull /* PMD-aligned: no readahead window is cut by a page table's end */
@@ -238,6 +240,45 @@ static void test_reported_stores(void **state)
     vml_sim_destroy(sim);
 }
 
+/* The same through trace replay (attached, with and without the memo shortcut): 10 pages read,
+ * then pages 2, 3, 4 stored to, twice each (the second store to a page is a memo shortcut, the
+ * first is reported), and one read of page 2 after them. Pageout: pswpout 3, swpout_zero 7. */
+static void replay_stores(bool no_shortcut)
+{
+    struct vml_sim *sim = machine(false);
+    int pid = region(sim, 10);
+    struct vml_trace_rec t[10 + 7];
+    memset(t, 0, sizeof(t));
+    size_t n = 0;
+    for (uint64_t i = 0; i < 10; i++)
+        t[n++] = (struct vml_trace_rec){ .addr = BASE + i * PG, .size = 8, .kind = VML_READ };
+    for (uint64_t i = 2; i < 5; i++)
+        for (int k = 0; k < 2; k++)
+            t[n++] = (struct vml_trace_rec){ .addr = BASE + i * PG + 64 * (uint64_t)k,
+                                             .size = 8,
+                                             .kind = VML_WRITE };
+    t[n++] = (struct vml_trace_rec){ .addr = BASE + 2 * PG, .size = 8, .kind = VML_READ };
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_attach(sim, pid, no_shortcut, &r), 0);
+    size_t done = 0;
+    assert_int_equal(vml_replay_feed(r, t, n, &done, NULL), 0);
+    assert_int_equal(done, n);
+    vml_replay_destroy(r);
+    uint64_t out0 = ev(sim, VML_VMSTAT_pswpout), zout0 = ev(sim, VML_VMSTAT_swpout_zero);
+    assert_int_equal(vml_sim_madvise(sim, pid, BASE, 10 * PG, VML_MADV_PAGEOUT), 0);
+    assert_int_equal(ev(sim, VML_VMSTAT_pswpout) - out0, 3);
+    assert_int_equal(ev(sim, VML_VMSTAT_swpout_zero) - zout0, 7);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
+static void test_replay_stores(void **state)
+{
+    (void)state;
+    replay_stores(false);
+    replay_stores(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_slot_free_clears_bit),
         cmocka_unit_test(test_zero_page_host),
         cmocka_unit_test(test_reported_stores),
+        cmocka_unit_test(test_replay_stores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
