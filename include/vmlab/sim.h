@@ -263,6 +263,13 @@ int vml_sim_enter(struct vml_sim *sim, int pid, unsigned *cpu);
 struct vml_cpu *vml_sim_cpu(struct vml_sim *sim, unsigned cpu);
 int vml_sim_fault(struct vml_sim *sim, int pid, uint64_t va, enum vml_access access,
                   const struct vml_fault *fault, struct vml_sim_access *res);
+/* For the same callers: a store made at va that did not fault (or its retry after the fault),
+ * which the caller reports when vml_sim_tracks_stores says the simulation needs them: a page
+ * written is no longer zero-filled, which decides whether swapping it out writes it
+ * (docs/reclaim.md, "Zero-filled pages"). vml_sim_touch reports its own. VML_ENOENT for a pid
+ * that is not running. */
+bool vml_sim_tracks_stores(const struct vml_sim *sim);
+int vml_sim_stored(struct vml_sim *sim, int pid, uint64_t va);
 
 /* Page-table frames of pid's address space, per level. */
 struct vml_pt_stats;

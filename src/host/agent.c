@@ -42,6 +42,14 @@
 
 static int agent_sock = -1;
 static unsigned char io_buf[1 << 16];
+
+/* The byte every store of a scenario's access writes, and what a write(2) writes. It must not be
+ * 0: Linux 6.18 swaps out an all-zero anonymous folio without I/O (swap_writeout ->
+ * is_folio_zero_filled: the slot's zeromap bit, swpout_zero) and swaps it in without I/O
+ * (swap_read_folio_zeromap, swpin_zero), so a page the scenario wrote must hold data, as the
+ * simulator assumes of a written page (docs/pressure.md). Any non-zero value would do; a fixed
+ * one keeps runs alike. */
+#define AG_FILL 0x5a
 static uint64_t access_buf[AG_ACCESS_MAX];
 
 /* The agent's own memory as it was when it started (before any scenario mapping). */
@@ -246,7 +254,7 @@ static void timed_access(uint64_t addr, bool store, struct agent_rep *p)
     volatile uint8_t *b = (volatile uint8_t *)(uintptr_t)addr;
     uint64_t t0 = mono_ns();
     if (store)
-        *b = 0; /* a store only: one write fault, as the simulator's write access */
+        *b = AG_FILL; /* a store only: one write fault, as the simulator's write access */
     else
         (void)*b;
     uint64_t ns = mono_ns() - t0;
@@ -301,6 +309,9 @@ static int do_io(const struct agent_req *q, bool write)
     int fd = open(q->path, write ? O_RDWR : O_RDONLY);
     if (fd < 0)
         return -1;
+    /* Data, not zeros and not what a read left here (io_buf is resident and private: no fault). */
+    if (write)
+        memset(io_buf, AG_FILL, sizeof(io_buf));
     uint64_t chunk = q->stride ? q->stride : sizeof(io_buf);
     struct iovec iov[(2u << 20) / sizeof(io_buf) + 1];
     for (uint64_t off = q->off; off < q->off + q->len;) {

@@ -140,6 +140,8 @@ static int do_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct vma
     if (r)
         return r;
     sim_charge(sim, COST_ALLOC_PAGE_NS + (COST_CLEAR_4K_NS << order)); /* folio_zero_user */
+    if (order == 0)
+        page_mark_zerofill(sim, pfn); /* all zeros until the access's store, if it writes */
     /* Writable and dirty where the VMA allows writing, even for a read when the zero page is
      * forbidden (pte_mkwrite(pte_mkdirty())). A large folio is mapped whole, one PTE a page
      * (set_ptes), in this one fault. */

@@ -545,6 +545,9 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
             if (res->killed)
                 return 0;
         }
+        /* The store itself: the page holds data now (zeromap.c). */
+        if (access == VML_WRITE)
+            page_stored(sim, x.pa >> PAGE_SHIFT);
         bool faulted = t->lat.timed != faults;
         vml_latency_add(t->acc, at,
                         faulted ? t->lat.total_ns - fault_ns

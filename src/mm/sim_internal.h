@@ -39,6 +39,9 @@
 #define PGF_SWAPWB     (1u << 23) /* PG_writeback for a swap write: on sim->swap_wb until done */
 #define PGF_RECLAIM    (1u << 24) /* PG_reclaim: written for reclaim, to the list's tail when done */
 #define PGF_WORKINGSET (1u << 25) /* PG_workingset: was active once (folio_set_workingset) */
+#define PGF_ZEROFILL                                                                               \
+    (1u << 26) /* an order-0 anonymous page known to hold only zeros (nothing stored in it since   \
+                * it was zeroed): swap-out takes it without I/O (zeromap.c) */
 #define PGF_WRITEBACK                                                                              \
     (1u << 27) /* PG_writeback: a page-cache page whose write to the disk has been submitted and   \
                 * has not completed (writeback.c); counted in NR_WRITEBACK */
@@ -171,6 +174,7 @@ struct swap_area {
     uint64_t pages;       /* usable slots (si->pages): max - 1 */
     uint64_t inuse;       /* slots holding a page or a reference (swap_usage_in_pages) */
     uint16_t *map;        /* swap_map: per slot, SWAP_HAS_CACHE | references */
+    uint64_t *zeromap;    /* si->zeromap: per slot, a bit for a page swapped out all zeros */
     uint32_t nr_clusters; /* ceil(max / SWAPFILE_CLUSTER) */
     uint16_t *cl_count;   /* slots in use per cluster */
     uint32_t *cl_next;    /* the free and the nonfull cluster lists, linked by index */
@@ -365,7 +369,9 @@ struct vml_sim {
                                                * (least_priority, -1 at boot, decremented) */
     unsigned swap_rotor;                      /* equal priorities take turns from here */
     uint64_t nr_swap_pages, total_swap_pages; /* free and usable slots over every area */
-    struct large_folio *folios;               /* by index; slots reused through free_folio */
+    bool track_zerofill;        /* pages' zero-filled state is kept (PGF_ZEROFILL): from the first
+                                 * swapon on, the only time it matters (zeromap.c) */
+    struct large_folio *folios; /* by index; slots reused through free_folio */
     uint32_t nr_folios, cap_folios, free_folio;
     uint64_t nr_anon_thps; /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
     uint64_t nr_file_thps; /* PMD-order folios in regular files' caches (NR_FILE_THPS) */
@@ -491,6 +497,10 @@ int swap_cache_add(struct vml_sim *sim, uint64_t pfn, uint64_t entry);
 /* delete_from_swap_cache: the page leaves the cache (its reference dropped by the caller); the
  * slot is freed if no page table refers to it. */
 void swap_cache_del(struct vml_sim *sim, uint64_t pfn);
+/* folio_free_swap once its checks passed: the page leaves the swap cache, freeing its slot,
+ * and is marked dirty (folio_set_dirty: its only copy is in memory now, so swapping it out
+ * again must write it). The swap cache's reference is the caller's to drop. */
+void swap_free_folio(struct vml_sim *sim, uint64_t pfn);
 /* __remove_mapping of a swap-cache page reclaim evicts: as swap_cache_del, but its slot in the
  * swap cache (6.18: the cluster's swap table) keeps the shadow (workingset_eviction's). */
 void swap_cache_evict(struct vml_sim *sim, uint64_t pfn, uint64_t shadow);
@@ -500,6 +510,17 @@ uint64_t swap_cache_shadow(const struct vml_sim *sim, uint64_t entry);
 bool vm_swap_full(const struct vml_sim *sim);
 /* The block device of a swap area. */
 struct bdev *swap_bdev(struct vml_sim *sim, uint64_t entry);
+/* The slot's zeromap bit: its page was swapped out all zeros (swap_zeromap_folio_set); set or
+ * cleared when a page is written to it; cleared when the slot is freed (swap_range_free). */
+bool swap_zeromap_test(const struct vml_sim *sim, uint64_t entry);
+void swap_zeromap_set(struct vml_sim *sim, uint64_t entry, bool zero);
+
+/* ---- zero-filled pages (zeromap.c) ---- */
+/* A new order-0 anonymous page holds only zeros (a fresh zeroed page, or one filled from a
+ * zeromap slot): marked, while the simulation keeps track (sim->track_zerofill). */
+void page_mark_zerofill(struct vml_sim *sim, uint64_t pfn);
+/* A store to the page at pfn: its contents are no longer all zeros. */
+void page_stored(struct vml_sim *sim, uint64_t pfn);
 
 /* ---- swap-in (swapin.c) ---- */
 #define SWAP_FAULT_WP 101 /* do_swap_page mapped the page read-only: do_wp_page follows */

@@ -13,6 +13,11 @@
  * swap_map holds, per slot, the references page tables hold (swap_duplicate, up to
  * SWAP_COUNT_MASK: the kernel's continuation pages past SWAP_MAP_MAX are not needed at this
  * width) and SWAP_HAS_CACHE while a page in the swap cache holds the slot's data.
+ *
+ * The zeromap (si->zeromap, one bit a slot) marks slots whose page was all zeros when it was
+ * swapped out: nothing was written there, and swap-in fills the page with zeros (mm/page_io.c,
+ * zeromap.c). The bit is cleared when the slot is freed (swap_range_free) and when a page with
+ * data is written to the slot (swap_zeromap_folio_clear).
  */
 #include "mm/blockdev.h"
 #include "mm/sim_internal.h"
@@ -85,6 +90,7 @@ static uint32_t cl_size(const struct swap_area *a, uint32_t c)
 static void area_free(struct swap_area *a)
 {
     free(a->map);
+    free(a->zeromap);
     free(a->cl_count);
     free(a->cl_next);
     free(a->cl_list);
@@ -129,11 +135,12 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     memset(a, 0, sizeof(*a));
     a->nr_clusters = (uint32_t)((max + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER);
     a->map = calloc(max, sizeof(*a->map));
+    a->zeromap = calloc((max + 63) / 64, sizeof(*a->zeromap));
     a->cl_count = calloc(a->nr_clusters, sizeof(*a->cl_count));
     a->cl_next = calloc(a->nr_clusters, sizeof(*a->cl_next));
     a->cl_list = calloc(a->nr_clusters, sizeof(*a->cl_list));
     a->dev = malloc(sizeof(struct bdev));
-    if (!a->map || !a->cl_count || !a->cl_next || !a->cl_list || !a->dev) {
+    if (!a->map || !a->zeromap || !a->cl_count || !a->cl_next || !a->cl_list || !a->dev) {
         area_free(a);
         return VML_EHOST;
     }
@@ -163,6 +170,7 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     }
     sim->nr_swap_pages += a->pages;
     sim->total_swap_pages += a->pages;
+    sim->track_zerofill = true; /* pages may be swapped from now on: keep their zero state */
     return 0;
 }
 
@@ -273,6 +281,7 @@ static void slot_free(struct vml_sim *sim, struct swap_area *a, uint64_t off)
 {
     uint32_t c = (uint32_t)(off / SWAPFILE_CLUSTER);
     a->map[off] = 0;
+    a->zeromap[off / 64] &= ~(1ull << (off % 64)); /* swap_range_free: clear_bit(zeromap) */
     /* swap_entries_free: the slot's swap-table entry, a shadow perhaps, is cleared. */
     uint64_t *slot = radix_slot(&a->cache, off);
     if (slot)
@@ -286,6 +295,21 @@ static void slot_free(struct vml_sim *sim, struct swap_area *a, uint64_t off)
         cl_unlink(a, c);
         cl_push(a, c, CL_ON_FREE);
     }
+}
+
+bool swap_zeromap_test(const struct vml_sim *sim, uint64_t entry)
+{
+    uint64_t off = swp_offset(entry);
+    return (area_of(sim, entry)->zeromap[off / 64] >> (off % 64)) & 1;
+}
+
+void swap_zeromap_set(struct vml_sim *sim, uint64_t entry, bool zero)
+{
+    uint64_t off = swp_offset(entry), *w = &area_of(sim, entry)->zeromap[off / 64];
+    if (zero)
+        *w |= 1ull << (off % 64);
+    else
+        *w &= ~(1ull << (off % 64));
 }
 
 void swap_dup(struct vml_sim *sim, uint64_t entry)
@@ -349,6 +373,12 @@ void swap_cache_evict(struct vml_sim *sim, uint64_t pfn, uint64_t shadow)
 void swap_cache_del(struct vml_sim *sim, uint64_t pfn)
 {
     swap_cache_evict(sim, pfn, 0);
+}
+
+void swap_free_folio(struct vml_sim *sim, uint64_t pfn)
+{
+    swap_cache_del(sim, pfn);
+    page_set_dirty(sim, pfn);
 }
 
 void swap_put(struct vml_sim *sim, uint64_t entry)
@@ -497,7 +527,7 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
         struct frame *f = sim_frame(sim, pfn);
         if (f->flags & PGF_SWAPWB)
             swap_writeback_wait(sim, pfn);
-        swap_cache_del(sim, pfn);
+        swap_free_folio(sim, pfn); /* try_to_unuse: folio_free_swap, so now dirty */
         page_put(sim, pfn);
     }
     if (r) {

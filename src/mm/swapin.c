@@ -129,10 +129,11 @@ unsigned swapin_max_pages(const struct vml_sim *sim)
 }
 
 /* __read_swap_cache_async + swap_read_folio for one slot: a new page in the swap cache, on
- * the inactive anon list (active if its refault is recent), its read submitted. *pfn: the
- * page; *done: when the read ends, or 0 if the slot is not in use (nothing to read). */
+ * the inactive anon list (active if its refault is recent). A slot in the zeromap is not read:
+ * the page is filled with zeros (swap_read_folio_zeromap: swpin_zero, no pswpin) and *io is
+ * false; otherwise its read is to be submitted (pswpin) and *io true. *pfn: the page. */
 static int read_swap_cache_async(struct vml_sim *sim, unsigned node, uint64_t lineage,
-                                 uint64_t index, uint64_t entry, uint64_t *pfn)
+                                 uint64_t index, uint64_t entry, uint64_t *pfn, bool *io)
 {
     uint64_t shadow = swap_cache_shadow(sim, entry);
     int r = page_alloc_anon(sim, node, lineage, index, pfn);
@@ -143,7 +144,14 @@ static int read_swap_cache_async(struct vml_sim *sim, unsigned node, uint64_t li
     if (r)
         return r;
     workingset_swapin(sim, *pfn, shadow);
-    sim->events[VML_VMSTAT_pswpin]++;
+    *io = !swap_zeromap_test(sim, entry);
+    if (*io) {
+        sim->events[VML_VMSTAT_pswpin]++;
+    } else {
+        sim->events[VML_VMSTAT_swpin_zero]++;
+        page_mark_zerofill(sim, *pfn);
+        sim_charge(sim, COST_CLEAR_4K_NS); /* folio_zero_range */
+    }
     return 0;
 }
 
@@ -185,10 +193,12 @@ static int ra_read_one(struct vml_sim *sim, unsigned node, uint64_t lineage, uin
         return 0;
     if (!swap_count(sim, entry)) /* swap_entry_swapped: a free slot is not read */
         return 0;
-    int r = read_swap_cache_async(sim, node, lineage, index, entry, &pfn);
+    bool io;
+    int r = read_swap_cache_async(sim, node, lineage, index, entry, &pfn, &io);
     if (r)
         return target ? r : 1;
-    ra_add(sim, rr, entry);
+    if (io) /* a zeromap slot has no bio: it breaks a run of neighbouring reads */
+        ra_add(sim, rr, entry);
     if (!target) {
         sim_frame(sim, pfn)->flags |= PGF_READAHEAD;
         sim->events[VML_VMSTAT_swap_ra]++;
@@ -288,11 +298,14 @@ int swapin_readahead(struct vml_sim *sim, struct sim_task *t, struct vma *v, uin
         return r;
     /* The target itself when the window did not take it (no window, or memory ran out). */
     if (!swap_cache_lookup(sim, entry, pfn)) {
-        r = read_swap_cache_async(sim, node, v->anon, va >> PAGE_SHIFT, entry, pfn);
+        bool io;
+        r = read_swap_cache_async(sim, node, v->anon, va >> PAGE_SHIFT, entry, pfn, &io);
         if (r)
             return r;
-        ra_add(sim, &rr, entry);
-        ra_flush(sim, &rr);
+        if (io) {
+            ra_add(sim, &rr, entry);
+            ra_flush(sim, &rr);
+        }
     }
     sim_charge(sim, COST_ALLOC_PAGE_NS);
     sim_charge_io(sim, rr.done);
@@ -356,7 +369,7 @@ int do_swap_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
                     (write && f->refcount == 2);
     if (try_free && (f->flags & PGF_SWAPCACHE) && !(f->flags & PGF_SWAPWB) &&
         swap_count(sim, f->priv) == 0) {
-        swap_cache_del(sim, pfn);
+        swap_free_folio(sim, pfn);
         f->refcount--;
     }
     /* A write the exclusive mapping could not take: the copy-on-write path follows. */

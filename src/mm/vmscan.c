@@ -45,6 +45,7 @@ struct scan_control {
 /* The outcome of shrink_folio_list for a batch (struct reclaim_stat). */
 struct reclaim_stat {
     uint64_t nr_reclaimed, nr_activate[2], nr_pageout, nr_dirty, nr_writeback;
+    uint64_t nr_pageout_zero; /* pageouts of zero-filled pages: freed at once, nothing written */
 };
 
 static bool is_file_lru(enum lru_list l)
@@ -256,11 +257,24 @@ static int evict_file_folio(struct vml_sim *sim, struct sim_file *file, uint64_t
     return 0;
 }
 
-/* pageout of an anonymous folio in the swap cache: its data go to its slot; the write ends
- * later on the device's clock. */
+/* pageout -> writeout -> swap_writeout for an anonymous folio in the swap cache. A page of
+ * zeros is not written (is_folio_zero_filled): its slot's zeromap bit is set
+ * (swap_zeromap_folio_set, swpout_zero), and without PG_writeback it is clean and free to go at
+ * once (shrink_folio_list, PAGE_SUCCESS: neither writeback nor dirty). Otherwise the slot's
+ * zeromap bit is cleared (swap_zeromap_folio_clear) and its data go to the slot, the write
+ * ending later on the device's clock. Both count nr_vmscan_write. Returns 1 for a page of
+ * zeros, 0 for a write started. */
 static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
+    sim->events[VML_VMSTAT_nr_vmscan_write]++;
+    if (f->flags & PGF_ZEROFILL) {
+        swap_zeromap_set(sim, f->priv, true);
+        f->flags &= ~PGF_DIRTY; /* folio_clear_dirty_for_io; PG_reclaim cleared again */
+        sim->events[VML_VMSTAT_swpout_zero]++;
+        return 1;
+    }
+    swap_zeromap_set(sim, f->priv, false);
     struct bdev *d = swap_bdev(sim, f->priv);
     uint64_t done =
         bdev_submit_queued(d, sim_op_now(sim), true, swp_offset(f->priv) * PAGE_SIZE, PAGE_SIZE);
@@ -340,10 +354,13 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
         if (ref == FOLIOREF_RECLAIM_CLEAN)
             goto keep;
         int r = swap_writepage(sim, pfn);
-        if (r)
+        if (r < 0)
             return r;
-        st->nr_pageout += nr;
-        goto keep; /* under writeback now */
+        if (r == 0) {
+            st->nr_pageout += nr;
+            goto keep; /* under writeback now */
+        }
+        st->nr_pageout_zero += nr; /* written nowhere: freed below like a clean page */
     }
     /* Clean: it goes, if nothing but its cache holds it (__remove_mapping's refcount test). */
     if (file_lru) {
@@ -372,7 +389,7 @@ activate:
      * page table refers to it); then active, unless mlocked. */
     if ((f->flags & PGF_SWAPCACHE) && vm_swap_full(sim) && swap_count(sim, f->priv) == 0 &&
         !(f->flags & PGF_SWAPWB) && f->refcount > 1) {
-        swap_cache_del(sim, pfn);
+        swap_free_folio(sim, pfn);
         f->refcount--;
     }
     if (f->flags & PGF_MLOCKED) {
@@ -440,7 +457,8 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
     sim->events[file ? VML_VMSTAT_pgsteal_file : VML_VMSTAT_pgsteal_anon] += st.nr_reclaimed;
     sc->nr_scanned += scanned;
     sc->nr_pageout += st.nr_pageout;
-    lru_note_cost(sim, sc->node, file, st.nr_pageout,
+    /* The kernel's nr_pageout counts the zero-filled pages too (PAGE_SUCCESS). */
+    lru_note_cost(sim, sc->node, file, st.nr_pageout + st.nr_pageout_zero,
                   scanned > st.nr_reclaimed ? scanned - st.nr_reclaimed : 0);
     sim_charge_kernel(sim, sc->kswapd, scanned * COST_RECLAIM_SCAN_NS);
     return st.nr_reclaimed;

@@ -65,6 +65,7 @@ struct vml_replay {
     struct u64set tried; /* regions the demand mapper tried (mapped or occupied): base | shift */
     struct u64set whole; /* 1 GiB regions it mapped whole: base | 30 */
     bool prefetch;       /* walks were frequent in the last batch: prefetch ahead */
+    bool note_stores;    /* the simulation wants stores reported (vml_sim_tracks_stores) */
 };
 
 void vml_replay_defaults(struct vml_replay_config *cfg)
@@ -450,9 +451,18 @@ static int demand_map(struct vml_replay *r, uint64_t va, struct vml_diag *diag)
 enum { DONE = 0, SKIPPED = 1, KILLED = 2 };
 
 /* Remembers a successful translation's L1 entry for the same-page shortcut. */
+/* A store that took the translation path (the memo lets further ones to the page pass only
+ * after this): the page holds data now, which swap-out needs to know (vml_sim_stored). */
+static __attribute__((noinline)) void note_store(const struct vml_replay *r, uint64_t va)
+{
+    (void)vml_sim_stored(r->sim, r->pid, va);
+}
+
 static inline void remember(const struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
                             unsigned ps)
 {
+    if (__builtin_expect(r->note_stores, 0) && kind == VML_WRITE)
+        note_store(r, va);
     const struct memo_plan *p = &r->plan[kind][ps];
     if (!p->allow)
         return; /* no L1 entry (the level holds no size up to ps), or shortcut off */
@@ -612,6 +622,7 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
     if (r->own.killed)
         goto out;
     forget_all(r); /* the simulation may have changed between feeds */
+    r->note_stores = vml_sim_tracks_stores(r->sim); /* a swapon comes between feeds */
     /* A record's CPU is cpu & cpu_mask, below nr_cpus: an attached replay runs every record on
      * the process's one CPU (mask 0). */
     const uint32_t cpu_mask = r->standalone ? UINT32_MAX : 0;

@@ -1,0 +1,101 @@
+/* vmlab diff's one bounded rule (src/scenario/diff.c, docs/fidelity.md): the Dirty change of an
+ * fsync or fdatasync, when a show vm before it shows dirty_background_bytes B, agrees when both
+ * sides lie in [-B/1024, 0] kB. B = 1048576 below: the bound is [-1024, 0]. Everything else
+ * about the operation is compared exactly, and the rule applies to nothing else. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/text.h"
+#include "vmlab/run.h"
+
+struct side {
+    struct vml_snapshot snap;
+    struct vml_snap_text vm;
+    struct vml_snap_op op;
+};
+
+/* One side: a show vm at line 12 (dirty_background_bytes bg, NULL for no show vm) and one
+ * measured operation at line 20, "p VERB data.bin", whose Dirty change is dirty kB. */
+static void side(struct side *s, const char *bg, const char *verb, int64_t dirty)
+{
+    memset(s, 0, sizeof(*s));
+    static char texts[2][128];
+    static int which;
+    char *text = texts[which++ & 1];
+    snprintf(text, sizeof(texts[0]), "dirty_ratio:20\ndirty_background_bytes:%s\n", bg ? bg : "0");
+    s->vm = (struct vml_snap_text){ .line = 12, .text = text, .vm = true };
+    s->op.line = 20;
+    snprintf(s->op.what, sizeof(s->op.what), "p %s data.bin", verb);
+    s->op.has_faults = true;
+    s->op.has_mem = true;
+    s->op.mem[VML_SNAP_DIRTY] = dirty;
+    s->snap.thp = bg ? &s->vm : NULL;
+    s->snap.n_thp = bg ? 1 : 0;
+    s->snap.ops = &s->op;
+    s->snap.n_ops = 1;
+}
+
+static unsigned differ(const char *bg, const char *verb, int64_t sim, int64_t real, char **text)
+{
+    struct side a, b;
+    side(&a, bg, verb, sim);
+    side(&b, bg, verb, real);
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    unsigned d = vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped);
+    if (text) {
+        *text = strdup(out.s ? out.s : "");
+        assert_non_null(*text);
+    }
+    vml_text_free(&out);
+    return d;
+}
+
+static void test_within_bound(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    /* The simulator left 576 kB dirty, the kernel's flusher had written everything. */
+    assert_int_equal(differ("1048576", "fsync", -576, 0, &text), 0);
+    assert_non_null(strstr(text, "both within [-1024, 0]"));
+    free(text);
+    assert_int_equal(differ("1048576", "fdatasync", -1024, -8, NULL), 0);
+}
+
+static void test_outside_bound(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    assert_int_equal(differ("1048576", "fsync", -576, -1028, &text), 1);
+    assert_non_null(strstr(text, "<-- differs: not both within [-1024, 0]"));
+    free(text);
+    assert_int_equal(differ("1048576", "fsync", -576, 4, NULL), 1);  /* dirtier after fsync */
+    assert_int_equal(differ("1048576", "fsync", -2048, 0, NULL), 1); /* the simulator's too big */
+}
+
+static void test_rule_applies_only_there(void **state)
+{
+    (void)state;
+    assert_int_equal(differ("1048576", "write", -576, 0, NULL), 1); /* not a sync */
+    assert_int_equal(differ("0", "fsync", -576, 0, NULL), 1);       /* no byte threshold */
+    assert_int_equal(differ(NULL, "fsync", -576, 0, NULL), 1);      /* no show vm before */
+    assert_int_equal(differ("1048576", "fsync", -576, -576, NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_within_bound),
+        cmocka_unit_test(test_outside_bound),
+        cmocka_unit_test(test_rule_applies_only_there),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
