@@ -304,6 +304,7 @@ struct kswapd {
     bool awake;
     unsigned failures; /* pgdat->kswapd_failures: passes in a row that reclaimed nothing */
     unsigned order;    /* pgdat->kswapd_order: the largest order woken for since it last read it */
+    uint64_t balance_reclaimed; /* what the balance_pgdat under way reclaimed in earlier batches */
 };
 
 /* A node's kcompactd thread (mm/compaction.c: pgdat->kcompactd_*). */

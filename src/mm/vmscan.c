@@ -713,7 +713,7 @@ static unsigned kswapd_balance(struct vml_sim *sim, unsigned node, unsigned orde
         uint64_t before = sc.nr_reclaimed + sc.nr_pageout;
         shrink_node(sim, &sc);
         uint64_t got = sc.nr_reclaimed + sc.nr_pageout - before;
-        if (order && sc.nr_reclaimed >= (2ull << order))
+        if (order && sim->kswapd[node].balance_reclaimed + sc.nr_reclaimed >= (2ull << order))
             order = 0;
         if (got >= sc.nr_to_reclaim || sim->nr_swap_wb >= SWAP_CLUSTER_MAX) {
             /* enough done, or throttled on its writeback until the next batch */
@@ -724,6 +724,9 @@ static unsigned kswapd_balance(struct vml_sim *sim, unsigned node, unsigned orde
             sc.priority--;
     }
     *progress = sc.nr_reclaimed + sc.nr_pageout;
+    /* sc.nr_reclaimed is the whole balance_pgdat's: the next batch of this one adds to it. */
+    sim->kswapd[node].balance_reclaimed =
+        *done ? 0 : sim->kswapd[node].balance_reclaimed + sc.nr_reclaimed;
     return order;
 }
 
