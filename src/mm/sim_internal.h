@@ -304,7 +304,11 @@ struct kswapd {
     bool awake;
     unsigned failures; /* pgdat->kswapd_failures: passes in a row that reclaimed nothing */
     unsigned order;    /* pgdat->kswapd_order: the largest order woken for since it last read it */
-    uint64_t balance_reclaimed; /* what the balance_pgdat under way reclaimed in earlier batches */
+    /* The balance_pgdat under way across batches: the order asked (alloc_order), the order it
+     * balances for now and what it reclaimed so far (its sc.order and sc.nr_reclaimed). */
+    bool balancing;
+    unsigned balance_alloc, balance_order;
+    uint64_t balance_reclaimed;
 };
 
 /* A node's kcompactd thread (mm/compaction.c: pgdat->kcompactd_*). */

@@ -746,11 +746,17 @@ static void kswapd_run(struct vml_sim *sim, unsigned node)
     uint64_t at = k->timer.when;
     k->timer.armed = false;
     sim->kswapd_work_ns = 0;
-    unsigned alloc_order = k->order, reclaim_order;
-    k->order = 0;
+    unsigned alloc_order, reclaim_order;
+    if (k->balancing) {
+        alloc_order = k->balance_alloc;
+        reclaim_order = k->balance_order;
+    } else {
+        alloc_order = reclaim_order = k->order;
+        k->order = 0;
+    }
     bool done;
     uint64_t progress;
-    reclaim_order = kswapd_balance(sim, node, alloc_order, &done, &progress);
+    reclaim_order = kswapd_balance(sim, node, reclaim_order, &done, &progress);
     /* A node kswapd failed to balance MAX_RECLAIM_RETRIES (16) passes in a row is hopeless:
      * kswapd sleeps until direct reclaim makes progress there again (kswapd_failures). */
     if (progress || sim->nr_swap_wb)
@@ -758,10 +764,12 @@ static void kswapd_run(struct vml_sim *sim, unsigned node)
     else
         k->failures++;
     uint64_t spent = sim->kswapd_work_ns ? sim->kswapd_work_ns : COST_RECLAIM_SCAN_NS;
+    k->balancing = !done;
     if (!done) {
-        /* Still inside balance_pgdat: the next batch goes on at the order it reached. */
-        if (k->order < reclaim_order)
-            k->order = reclaim_order;
+        /* Still inside balance_pgdat: the next batch goes on at the order it reached, for the
+         * order asked; wake-ups meanwhile wait in k->order until it returns. */
+        k->balance_alloc = alloc_order;
+        k->balance_order = reclaim_order;
         sim_timer_arm(sim, &k->timer, at + spent);
         return;
     }
