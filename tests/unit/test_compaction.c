@@ -572,6 +572,17 @@ static void test_defer_kcompactd(void **state)
         assert_int_equal(fault_max_ns(sim, d), 116008);
         assert_int_equal(sim_task(sim, d)->lat.stalls, 0);
         assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_wake), 1);
+        /* kcompactd's work took it past the instant it started (busy_until): a wake-up before
+         * then is one kcompactd_do_work sees at its end; for no larger an order it is cleared
+         * (kcompactd_max_order <= cc.order), a larger one makes it run again at once. */
+        uint64_t busy = sim->kcompactd[0].busy_until;
+        assert_true(busy > now);
+        wakeup_kcompactd(sim, 0, 9, now);
+        assert_false(sim->kcompactd[0].timer.armed);
+        wakeup_kcompactd(sim, 0, 10, now);
+        assert_true(sim->kcompactd[0].timer.armed);
+        assert_int_equal(sim->kcompactd[0].timer.when, busy);
+        assert_int_equal(sim->kcompactd[0].max_order, 10);
         teardown(NULL);
     }
 }
