@@ -441,3 +441,39 @@ void compaction_alloc_succeeded(struct vml_sim *sim, uint64_t pfn, unsigned orde
     const struct frame *f = sim_frame(sim, pfn);
     compaction_defer_reset(zone_state(sim, f->node, f->zone), order, true);
 }
+
+bool kcompactd_node_suitable(struct vml_sim *sim, unsigned node, unsigned order)
+{
+    /* compaction_suit_allocation_order at the min watermark, per zone (every zone is eligible
+     * for the user pages that wake it: kcompactd_highest_zoneidx is the top one). */
+    for (unsigned zid = 0; zid < VML_NR_ZONES; zid++) {
+        const struct phys_zone *z = &sim->phys->nodes[node].zones[zid];
+        if (z->start != z->end && zone_suitable(sim, node, zid, order) == COMPACT_CONTINUE)
+            return true;
+    }
+    return false;
+}
+
+void kcompactd_compact_node(struct vml_sim *sim, unsigned node, unsigned order,
+                            struct compact_totals *tot)
+{
+    /* kcompactd_do_work: zones from the lowest up, each compacted on its own (a success in one
+     * does not end the loop); MIGRATE_SYNC_LIGHT, not direct, so no skip_on_failure; deferred
+     * like synchronous direct compaction. */
+    for (unsigned zid = 0; zid < VML_NR_ZONES; zid++) {
+        const struct phys_zone *z = &sim->phys->nodes[node].zones[zid];
+        if (z->start == z->end)
+            continue;
+        struct zone_compact *zc = zone_state(sim, node, zid);
+        if (compaction_deferred(zc, order))
+            continue;
+        if (zone_suitable(sim, node, zid, order) != COMPACT_CONTINUE)
+            continue;
+        enum compact_result st =
+            compact_zone(sim, node, zid, order, COMPACT_SYNC_LIGHT, false, tot);
+        if (st == COMPACT_SUCCESS)
+            compaction_defer_reset(zc, order, false);
+        else if (st == COMPACT_COMPLETE || st == COMPACT_PARTIAL_SKIPPED)
+            defer_compaction(zc, order);
+    }
+}

@@ -155,13 +155,16 @@ bool is_huge_zero_pfn(const struct vml_sim *sim, uint64_t pfn)
 
 unsigned vma_thp_gfp_mask(const struct vml_sim *sim, const struct vma *v)
 {
-    /* mm/huge_memory.c: vma_thp_gfp_mask. defer and defer+madvise also wake kswapd (and so
-     * kcompactd) for the VMAs they do not let compact; the simulation has neither thread yet
-     * and refuses those values (thp.c). */
+    /* mm/huge_memory.c: vma_thp_gfp_mask. always compacts directly (with __GFP_NORETRY outside
+     * MADV_HUGEPAGE); defer never does, and kicks kswapd (then kcompactd) to fail at once;
+     * defer+madvise compacts in MADV_HUGEPAGE regions and kicks kswapd elsewhere; madvise
+     * compacts in MADV_HUGEPAGE regions only. */
     bool madvised = v->flags & VM_HUGEPAGE;
     switch (sim->thp.defrag) {
     case VML_DEFRAG_ALWAYS: return GFP_TRANSHUGE | (madvised ? 0 : GFP_NORETRY);
+    case VML_DEFRAG_DEFER: return GFP_TRANSHUGE_LIGHT | GFP_KSWAPD_RECLAIM;
     case VML_DEFRAG_DEFER_MADVISE:
+        return GFP_TRANSHUGE_LIGHT | (madvised ? GFP_DIRECT_RECLAIM : GFP_KSWAPD_RECLAIM);
     case VML_DEFRAG_MADVISE: return madvised ? GFP_TRANSHUGE : GFP_TRANSHUGE_LIGHT;
     default: return GFP_TRANSHUGE_LIGHT;
     }

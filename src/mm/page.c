@@ -117,12 +117,18 @@ static enum compact_result direct_compact(struct vml_sim *sim, unsigned node, un
  * only reclaimable memory until reclaim exists: shrink_slab) and tries again, then compacts
  * once more; a costly order stops there (it is not __GFP_RETRY_MAYFAIL), and a
  * __GFP_NORETRY one already after the first compaction if that was skipped or deferred.
- * Without it, the request fails at once. */
+ * Without it, the request fails at once, having woken kswapd if __GFP_KSWAPD_RECLAIM. */
 static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
                              enum vml_frame_use use, unsigned gfp, uint64_t *pfn)
 {
     int r = alloc_frame_order_once(sim, node, order, use, pfn);
-    if (r != VML_ENOMEM || !(gfp & GFP_DIRECT_RECLAIM))
+    if (r != VML_ENOMEM)
+        return r;
+    /* wake_all_kswapds (ALLOC_KSWAPD): the preferred node's kswapd, for the order (a THP is
+     * __GFP_THISNODE first: alloc_pages_mpol); the retry that follows finds nothing more. */
+    if (gfp & GFP_KSWAPD_RECLAIM)
+        wakeup_kswapd(sim, node, order, gfp & GFP_DIRECT_RECLAIM);
+    if (!(gfp & GFP_DIRECT_RECLAIM))
         return r;
     if (order > 0) {
         enum compact_result res = direct_compact(sim, node, order, use, pfn, &r);

@@ -110,6 +110,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     if (r == 0)
         r = kswapd_init(sim);
     if (r == 0)
+        r = kcompactd_init(sim);
+    if (r == 0)
         r = writeback_init(sim);
     if (r == 0 && cfg->swap_bytes)
         r = vml_sim_swapon(sim, "/swapfile", cfg->swap_bytes, 0, false, diag);

@@ -235,8 +235,8 @@ struct sim_timer {
     sim_timer_fn fn;
 };
 #define SIM_MAX_TIMERS                                                                             \
-    16 /* one per simulated kernel thread (khugepaged, kswapd per node,                            \
-        * the flusher, the disk's completions) */
+    (3 + 2 * VML_MAX_NODES) /* one per simulated kernel thread (khugepaged, the flusher, the       \
+                             * disk's completions, kswapd and kcompactd per node) */
 
 /* khugepaged's mm list (mm/khugepaged.c: struct khugepaged_mm_slot on khugepaged_scan.mm_head). */
 struct khugepaged_slot {
@@ -308,6 +308,20 @@ struct kswapd {
     struct sim_timer timer; /* armed while it has work: the instant of its next batch */
     bool awake;
     unsigned failures; /* pgdat->kswapd_failures: passes in a row that reclaimed nothing */
+    unsigned order;    /* pgdat->kswapd_order: the largest order woken for since it last read it */
+    /* The balance_pgdat under way across batches: the order asked (alloc_order), the order it
+     * balances for now and what it reclaimed so far (its sc.order and sc.nr_reclaimed). */
+    bool balancing;
+    unsigned balance_alloc, balance_order;
+    uint64_t balance_reclaimed;
+};
+
+/* A node's kcompactd thread (mm/compaction.c: pgdat->kcompactd_*). */
+struct kcompactd {
+    struct sim_timer timer; /* armed from its wake-up until its work has run */
+    unsigned max_order;     /* kcompactd_max_order: the largest order woken for, 0: none */
+    uint64_t busy_until;    /* when its last work ended (ns): until then it is awake */
+    unsigned serving;       /* the order that work was for */
 };
 
 /* One write request in flight on the disk: a folio under writeback (writeback.c). */
@@ -394,6 +408,7 @@ struct vml_sim {
     uint64_t reclaim_ns; /* the part of it spent in direct reclaim */
     struct kswapd kswapd[VML_MAX_NODES];
     uint64_t kswapd_work_ns; /* the current kswapd batch's time */
+    struct kcompactd kcompactd[VML_MAX_NODES];
     struct swap_wb *swap_wb; /* swap writes in flight, in submission order */
     size_t nr_swap_wb, cap_swap_wb;
     struct bdev disk; /* the disk under the files (machine disk=): page-cache reads, writeback */
@@ -569,6 +584,13 @@ void swap_writeback_wait(struct vml_sim *sim, uint64_t pfn);
 void swap_writeback_complete(struct vml_sim *sim);
 /* Reclaim work's time: kswapd's own, or the current operation's. */
 void sim_charge_kernel(struct vml_sim *sim, bool kswapd, uint64_t ns);
+/* wakeup_kswapd: an allocation of order on node failed (or found the node below its low
+ * watermark); direct_reclaim: the allocation may reclaim and compact itself (its gfp has
+ * __GFP_DIRECT_RECLAIM), so a node kswapd cannot help is not handed to kcompactd. */
+void wakeup_kswapd(struct vml_sim *sim, unsigned node, unsigned order, bool direct_reclaim);
+/* pgdat_balanced: whether node is above its high watermark, for order a zone with a free block
+ * of that order too. */
+bool pgdat_balanced(const struct vml_sim *sim, unsigned node, unsigned order);
 
 /* lru_note_cost: what reclaiming nr_io pages with I/O and nr_rotated pages put back cost the
  * node's anon or file lists (lru_note_cost_refault too). */
@@ -663,6 +685,21 @@ enum compact_result try_to_compact_pages(struct vml_sim *sim, unsigned node, uns
                                          struct compact_totals *tot);
 /* compaction_defer_reset after the allocation compaction made room for succeeded. */
 void compaction_alloc_succeeded(struct vml_sim *sim, uint64_t pfn, unsigned order);
+/* kcompactd_node_suitable: some zone of node would compact for order (not already able to
+ * allocate it, room for targets, failing from fragmentation). */
+bool kcompactd_node_suitable(struct vml_sim *sim, unsigned node, unsigned order);
+/* kcompactd_do_work's zone loop: every zone of node, lowest first, compacted for order in
+ * MIGRATE_SYNC_LIGHT unless deferred or unsuitable; the scanners' counts go to tot. */
+void kcompactd_compact_node(struct vml_sim *sim, unsigned node, unsigned order,
+                            struct compact_totals *tot);
+/* ---- kcompactd (kcompactd.c) ---- */
+/* Registers every node's kcompactd timer (the machine is being made). */
+int kcompactd_init(struct vml_sim *sim);
+/* wakeup_kcompactd: compaction for order on node is wanted from the instant when (the waker's
+ * time: kswapd's batch end, or the operation's). */
+void wakeup_kcompactd(struct vml_sim *sim, unsigned node, unsigned order, uint64_t when);
+/* Runs the kcompactd work due by the operation's instant (another CPU ran it meanwhile). */
+void kcompactd_catch_up(struct vml_sim *sim);
 /* Whether compaction may migrate the page at pfn: an order-0 anonymous or page-cache page on
  * an LRU with no reference beyond its mappings and the cache. */
 bool page_movable(const struct vml_sim *sim, uint64_t pfn, unsigned below);
@@ -765,8 +802,11 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
 
 /* ---- pages (page.c) ---- */
 /* What an allocation may do when no block is free: the gfp bits the simulation models. */
-#define GFP_DIRECT_RECLAIM  1u /* __GFP_DIRECT_RECLAIM: shrinkers and direct compaction */
-#define GFP_NORETRY         2u /* __GFP_NORETRY */
+#define GFP_DIRECT_RECLAIM 1u /* __GFP_DIRECT_RECLAIM: shrinkers and direct compaction */
+#define GFP_NORETRY        2u /* __GFP_NORETRY */
+#define GFP_KSWAPD_RECLAIM                                                                         \
+    4u                         /* __GFP_KSWAPD_RECLAIM: a failure wakes kswapd (wake_all_kswapds)  \
+                                */
 #define GFP_TRANSHUGE_LIGHT 0u /* THP: fail at once */
 #define GFP_TRANSHUGE       GFP_DIRECT_RECLAIM /* THP: compact and reclaim first */
 static inline struct frame *sim_frame(const struct vml_sim *sim, uint64_t pfn)

@@ -14,9 +14,6 @@ const struct vml_thp_settings *vml_sim_thp(const struct vml_sim *sim)
 /* Why a valid setting cannot be simulated yet, or NULL when it can. */
 static const char *unmodelled(const struct vml_thp_settings *s)
 {
-    if (s->defrag == VML_DEFRAG_DEFER || s->defrag == VML_DEFRAG_DEFER_MADVISE)
-        return "defrag: defer and defer+madvise hand compaction to kswapd and kcompactd, which "
-               "are not simulated yet (direct compaction is); use always, madvise or never";
     if (s->shmem_enabled != VML_SHMEM_THP_NEVER && s->shmem_enabled != VML_SHMEM_THP_DENY)
         return "shmem_enabled: shmem THP is not simulated yet; use never or deny";
     if (s->scan_sleep_millisecs == 0)

@@ -684,50 +684,121 @@ static bool node_balanced(const struct vml_sim *sim, unsigned node)
     return node_free(sim, node) > high;
 }
 
-/* One balance_pgdat pass of a node's kswapd: priorities down until the node is above its high
- * watermark; the time it took goes to kswapd, not to the task. */
-static uint64_t kswapd_balance(struct vml_sim *sim, unsigned node)
+bool pgdat_balanced(const struct vml_sim *sim, unsigned node, unsigned order)
+{
+    if (order == 0)
+        return node_balanced(sim, node); /* per node: see the header */
+    /* A zone that passes zone_watermark_ok_safe at its high watermark for order: free pages
+     * beyond the order's own (__zone_watermark_unusable_free) above the mark and the
+     * lowmem_reserve a user page's allocation (highest zone ZONE_MOVABLE) respects, and a free
+     * block of the order or larger (pages carry no migratetype: any free list). */
+    for (unsigned z = 0; z < VML_NR_ZONES; z++) {
+        const struct phys_zone *zone = &sim->phys->nodes[node].zones[z];
+        if (zone->end == zone->start)
+            continue;
+        uint64_t min, low, high;
+        zone_watermarks(sim, node, z, &min, &low, &high);
+        uint64_t unusable = (1ull << order) - 1;
+        uint64_t mark = high + zone_wmark(sim, node, z)->lowmem_reserve[WZ_MOVABLE];
+        if (zone->free_pages <= unusable || zone->free_pages - unusable <= mark)
+            continue;
+        for (unsigned o = order; o <= PHYS_TOP_ORDER; o++)
+            if (zone->free_area[o].nr_free)
+                return true;
+    }
+    return false;
+}
+
+/* One balance_pgdat pass of a node's kswapd for order: priorities down until the node is
+ * balanced for the order asked; the time it took goes to kswapd, not to the task. Once it has
+ * reclaimed twice the order's pages (compact_gap) it balances for order 0 only
+ * (kswapd_shrink_node): fragmentation is kcompactd's to fix. Returns the order it finished at;
+ * *done is false when the batch stopped with the node still short (it goes on in the next
+ * batch, at that order). */
+static unsigned kswapd_balance(struct vml_sim *sim, unsigned node, unsigned order, bool *done,
+                               uint64_t *progress)
 {
     struct scan_control sc = { .node = node, .kswapd = true };
     uint64_t min, low, high;
     node_watermarks(sim, node, &min, &low, &high);
     sim->events[VML_VMSTAT_pageoutrun]++;
+    *done = true;
     for (sc.priority = DEF_PRIORITY; sc.priority >= 1;) {
-        if (node_balanced(sim, node))
+        if (pgdat_balanced(sim, node, order))
             break;
         /* kswapd_shrink_node: at least the high watermark per zone. */
         sc.nr_to_reclaim = high > SWAP_CLUSTER_MAX ? high : SWAP_CLUSTER_MAX;
         uint64_t before = sc.nr_reclaimed + sc.nr_pageout;
         shrink_node(sim, &sc);
         uint64_t got = sc.nr_reclaimed + sc.nr_pageout - before;
-        if (got >= sc.nr_to_reclaim || sim->nr_swap_wb >= SWAP_CLUSTER_MAX)
-            break; /* enough done, or throttled on its writeback until the next batch */
+        if (order && sim->kswapd[node].balance_reclaimed + sc.nr_reclaimed >= (2ull << order))
+            order = 0;
+        if (got >= sc.nr_to_reclaim || sim->nr_swap_wb >= SWAP_CLUSTER_MAX) {
+            /* enough done, or throttled on its writeback until the next batch */
+            *done = pgdat_balanced(sim, node, order);
+            break;
+        }
         if (!got || got < sc.nr_to_reclaim)
             sc.priority--;
     }
-    return sc.nr_reclaimed + sc.nr_pageout;
+    *progress = sc.nr_reclaimed + sc.nr_pageout;
+    /* sc.nr_reclaimed is the whole balance_pgdat's: the next batch of this one adds to it. */
+    sim->kswapd[node].balance_reclaimed =
+        *done ? 0 : sim->kswapd[node].balance_reclaimed + sc.nr_reclaimed;
+    return order;
 }
 
 /* One kswapd batch on node at the timer's instant; the thread runs again when the batch's time
  * is up if the node is still short, else it sleeps. Its CPU is its own: its work delays its
- * next batch, never a task's fault. */
+ * next batch, never a task's fault.
+ *
+ * As kswapd(): the order is the one wakeups left (pgdat->kswapd_order, read and reset); when
+ * balance_pgdat finishes at a lower order than asked (it fell back to order 0) kswapd tries to
+ * sleep at once, with that request; otherwise it tries with the order wakeups left since (none:
+ * a batch is one instant here). kswapd_try_to_sleep: prepare_kswapd_sleep (a hopeless node, or
+ * one balanced for the order it reclaimed at) wakes kcompactd for the order asked, then sleeps;
+ * the nap of HZ/10 before the full sleep is not modelled. */
 static void kswapd_run(struct vml_sim *sim, unsigned node)
 {
     struct kswapd *k = &sim->kswapd[node];
     uint64_t at = k->timer.when;
     k->timer.armed = false;
     sim->kswapd_work_ns = 0;
+    unsigned alloc_order, reclaim_order;
+    if (k->balancing) {
+        alloc_order = k->balance_alloc;
+        reclaim_order = k->balance_order;
+    } else {
+        alloc_order = reclaim_order = k->order;
+        k->order = 0;
+    }
+    bool done;
+    uint64_t progress;
+    reclaim_order = kswapd_balance(sim, node, reclaim_order, &done, &progress);
     /* A node kswapd failed to balance MAX_RECLAIM_RETRIES (16) passes in a row is hopeless:
      * kswapd sleeps until direct reclaim makes progress there again (kswapd_failures). */
-    if (kswapd_balance(sim, node) || sim->nr_swap_wb)
+    if (progress || sim->nr_swap_wb)
         k->failures = 0;
     else
         k->failures++;
     uint64_t spent = sim->kswapd_work_ns ? sim->kswapd_work_ns : COST_RECLAIM_SCAN_NS;
-    if (!node_balanced(sim, node) && k->failures < 16)
+    k->balancing = !done;
+    if (!done) {
+        /* Still inside balance_pgdat: the next batch goes on at the order it reached, for the
+         * order asked; wake-ups meanwhile wait in k->order until it returns. */
+        k->balance_alloc = alloc_order;
+        k->balance_order = reclaim_order;
         sim_timer_arm(sim, &k->timer, at + spent);
-    else
+        return;
+    }
+    if (reclaim_order >= alloc_order)
+        alloc_order = reclaim_order = k->order;
+    if (k->failures >= 16 || pgdat_balanced(sim, node, reclaim_order)) {
         k->awake = false;
+        wakeup_kcompactd(sim, node, alloc_order, at + spent);
+    } else {
+        sim_timer_arm(sim, &k->timer, at + spent);
+    }
 }
 
 static int kswapd_fn(struct vml_sim *sim, struct sim_timer *t)
@@ -760,11 +831,22 @@ void sim_charge_kernel(struct vml_sim *sim, bool kswapd, uint64_t ns)
         sim_charge(sim, ns);
 }
 
-static void wakeup_kswapd(struct vml_sim *sim, unsigned node)
+void wakeup_kswapd(struct vml_sim *sim, unsigned node, unsigned order, bool direct_reclaim)
 {
     struct kswapd *k = &sim->kswapd[node];
-    if (k->awake || k->failures >= 16)
+    if (k->order < order)
+        k->order = order;
+    if (k->awake)
+        return; /* !waitqueue_active: it reads the order when its batch is done */
+    /* A hopeless node, or one already balanced for the order (a high-order request only: the
+     * order-0 wake comes from a reclaim point that found the node below its low watermark):
+     * the memory may be there in pieces; kcompactd is woken for a request that cannot compact
+     * by itself, and relies on compaction_suitable to decide. */
+    if (k->failures >= 16 || (order > 0 && pgdat_balanced(sim, node, order))) {
+        if (!direct_reclaim)
+            wakeup_kcompactd(sim, node, order, sim_op_now(sim));
         return;
+    }
     k->awake = true;
     sim_timer_arm(sim, &k->timer, sim_op_now(sim));
 }
@@ -844,12 +926,13 @@ static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need)
     if (sim->nr_swap_wb)
         swap_writeback_complete(sim);
     kswapd_catch_up(sim);
+    kcompactd_catch_up(sim);
     uint64_t min, low, high;
     node_watermarks(sim, node, &min, &low, &high);
     uint64_t free = node_free(sim, node);
     /* The allocation fast path wants the low watermark; below it kswapd is woken. */
     if (free < low + need)
-        wakeup_kswapd(sim, node);
+        wakeup_kswapd(sim, node, 0, true);
     /* Below min, the allocating task reclaims itself until there is room or nothing more
      * comes back (should_reclaim_retry gives up after no progress: the OOM path follows).
      * With a batch of its swap writes in flight it waits for the first to end instead of

@@ -666,6 +666,9 @@ static int machine_vm(struct parser *p, struct vml_machine_cfg *m, struct word k
     struct word name = sub(key, 3, key.n);
     cstr(name, buf);
     int i = name.n && buf[0] != '/' ? vml_vm_find(buf) : -1;
+    const char *why = i < 0 ? setting_vm_unmodelled(buf) : NULL;
+    if (why)
+        return fail(p, name.col, "vm.%s: %s", buf, why);
     if (i < 0)
         return fail(
             p, name.col,

@@ -44,6 +44,16 @@ static const struct dir dirs[VML_NR_SETTING_DIRS] = {
                          vm_read_only },
 };
 
+const char *setting_vm_unmodelled(const char *name)
+{
+    /* mm/compaction.c: sysctl_compaction_proactiveness drives kcompactd's background work on
+     * its 500 ms timeout, which the simulated kcompactd does not do. */
+    if (strcmp(name, "compaction_proactiveness") == 0)
+        return "proactive compaction is not modelled: the simulated kcompactd compacts only when "
+               "kswapd or a failed allocation wakes it (docs/design.md)";
+    return NULL;
+}
+
 int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned *file, char *msg)
 {
     char buf[VML_SCN_WORD_MAX];
@@ -81,6 +91,11 @@ int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned
                          buf);
                 return VML_ENOENT;
             }
+        const char *why = d == VML_SETTING_VM && n > pl ? setting_vm_unmodelled(buf + pl) : NULL;
+        if (why) {
+            snprintf(msg, MSG, "%.80s: %s", buf, why);
+            return VML_ENOENT;
+        }
         snprintf(msg, MSG, "no settable file '%.*s%s' (in %s vmlab sets %s)", shown, path, more,
                  t->path, t->files);
         return VML_ENOENT;

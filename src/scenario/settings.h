@@ -22,6 +22,9 @@
     "dirty_writeback_centisecs, page-cluster, vfs_cache_pressure, drop_caches"
 
 int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned *file, char *msg);
+/* Why a /proc/sys/vm/ file the kernel has is not one vmlab sets (a behaviour it does not
+ * model), or NULL. */
+const char *setting_vm_unmodelled(const char *name);
 
 /* A write of value to the file, checked as the kernel's store method checks it: 0, or
  * VML_EINVAL with msg (at least 256 bytes) giving the kernel's refusal and what the file takes.

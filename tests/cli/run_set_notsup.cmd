@@ -1,1 +1,1 @@
-run - <<< $'proc a\nset /sys/kernel/mm/transparent_hugepage/defrag defer'
+run - <<< $'proc a\nset /sys/kernel/mm/transparent_hugepage/shmem_enabled always'

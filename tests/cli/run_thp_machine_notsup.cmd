@@ -1,1 +1,1 @@
-run - <<< $'machine ram=1G thp=always thp.defrag=defer\nproc a'
+run - <<< $'machine ram=1G thp=always thp.shmem_enabled=always\nproc a'

@@ -13,7 +13,7 @@ dir=/sys/kernel/mm/transparent_hugepage
 [ "$(id -u)" = 0 ] && [ -w "$dir/enabled" ] ||
   { echo "thp_settings: needs root and a writable $dir/enabled; skipping"; exit 77; }
 tmp=$(mktemp -d) || exit 1
-files=(enabled defrag use_zero_page khugepaged/max_ptes_none)
+files=(enabled defrag use_zero_page khugepaged/max_ptes_none shmem_enabled)
 snapshot() { for f in "${files[@]}"; do printf '%s:%s\n' "$f" "$(cat "$dir/$f")"; done; }
 before=$(snapshot)
 # What the test itself changes, and everything should it die, goes back as it was.
@@ -108,15 +108,15 @@ out=$("$bin" diff "$tmp/follow.vml" 2>&1) ||
   bad "diff with the kernel at enabled=$en differs: $(printf '%s\n' "$out" | grep -E 'differs|DIFF|vmlab:')"
 printf '%s\n' "$out" | grep -q "^note: this kernel's THP settings (enabled=$en defrag=" ||
   bad "diff does not say it follows the kernel's THP: $out"
-printf defer >"$dir/defrag"
+printf always >"$dir/shmem_enabled"
 out=$("$bin" diff "$tmp/follow.vml" 2>&1); rc=$?
 # The one difference is the file itself, shown by show thp.
 [ $rc = 1 ] && [ "$(printf '%s\n' "$out" | grep -c -- '<-- differs')" = 1 ] &&
-  printf '%s\n' "$out" | grep -q '^    defrag .*\[madvise\].*<-- differs$' && printf '%s\n' "$out" | grep -q "^note: not simulated yet, so figures that depend on them may differ: defrag=defer (simulating madvise) (set the file on the machine line, machine thp.FILE=VALUE, to run both sides alike; vmlab writes it for the run as root)$" ||
-  bad "diff with the kernel at defrag=defer: exit $rc: $out"
-{ printf 'machine ram=1G thp.defrag=madvise\n'; cat "$tmp/follow.vml"; } >"$tmp/set.vml"
-out=$("$bin" diff --quiet "$tmp/set.vml" 2>&1) || bad "diff setting thp.defrag=madvise: $out"
-[ "$(chosen defrag)" = defer ] || bad "diff did not put defrag back to defer: $(cat "$dir/defrag")"
+  printf '%s\n' "$out" | grep -q '^    shmem_enabled .*\[never\].*<-- differs$' && printf '%s\n' "$out" | grep -q "^note: not simulated yet, so figures that depend on them may differ: shmem_enabled=always (simulating never) (set the file on the machine line, machine thp.FILE=VALUE, to run both sides alike; vmlab writes it for the run as root)$" ||
+  bad "diff with the kernel at shmem_enabled=always: exit $rc: $out"
+{ printf 'machine ram=1G thp.shmem_enabled=never\n'; cat "$tmp/follow.vml"; } >"$tmp/set.vml"
+out=$("$bin" diff --quiet "$tmp/set.vml" 2>&1) || bad "diff setting thp.shmem_enabled=never: $out"
+[ "$(chosen shmem_enabled)" = always ] || bad "diff did not put shmem_enabled back to always: $(cat "$dir/shmem_enabled")"
 put_back
 unchanged "after the diffs"
 

@@ -331,10 +331,21 @@ static void test_defrag_modes(void **state)
     (void)state;
     static const struct {
         const char *defrag;
-        bool madvised, compacts;
+        bool madvised, compacts, kicks; /* kicks: wakes kswapd for order 9 */
     } cases[] = {
-        { "always", false, true }, { "always", true, true },  { "madvise", false, false },
-        { "madvise", true, true }, { "never", false, false }, { "never", true, false },
+        { "always", false, true, false },
+        { "always", true, true, false },
+        { "madvise", false, false, false },
+        { "madvise", true, true, false },
+        { "never", false, false, false },
+        { "never", true, false, false },
+        /* defer never compacts in the fault (GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM);
+         * defer+madvise compacts in MADV_HUGEPAGE regions (__GFP_DIRECT_RECLAIM, as madvise)
+         * and wakes kswapd elsewhere. */
+        { "defer", false, false, true },
+        { "defer", true, false, true },
+        { "defer+madvise", false, false, true },
+        { "defer+madvise", true, true, false },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         print_message("defrag=%s madvised=%d\n", cases[i].defrag, cases[i].madvised);
@@ -354,6 +365,12 @@ static void test_defrag_modes(void **state)
         assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_stall), cases[i].compacts);
         assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_alloc), cases[i].compacts);
         assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_fallback), !cases[i].compacts);
+        /* wakeup_kswapd records the order before anything else (pgdat->kswapd_order); the
+         * node is hopeless after fragment(), so kswapd stays asleep and kcompactd is woken in
+         * its place. */
+        assert_int_equal(sim->kswapd[0].order, cases[i].kicks ? 9 : 0);
+        assert_int_equal(sim->kcompactd[0].timer.armed, cases[i].kicks);
+        assert_false(sim->kswapd[0].awake);
         /* The fault's time by cost.h: a 4 KiB fault is 5,250 + 3,750 + 209 ns; a THP fault
          * 5,250 + 3,750 + 512 x 209 plus the compaction, at least one migration (1,500). */
         if (cases[i].compacts)
@@ -442,11 +459,200 @@ static void test_migrate_cache_page(void **state)
     assert_true(sim_frame(sim, target)->flags & PGF_DIRTY);
 }
 
+/* Only compaction's part of the reference for kcompactd (MIGRATE_SYNC_LIGHT, not direct: no
+ * skip_on_failure): the migrate scanner goes through every pfn of each of DMA32's pageblocks
+ * from the zone's start and migrates every movable page it finds, a page that cannot move
+ * (a page table, the shared zero page) only keeping its block from being freed; compaction
+ * ends at the end of the first block that held movable pages only (it is free then). */
+static void reference_sync(const struct vml_sim *sim, uint64_t *migrated, uint64_t *block,
+                           uint64_t *scanned)
+{
+    map_free(sim);
+    const struct phys_zone *z = &sim->phys->nodes[0].zones[VML_ZONE_DMA32];
+    *migrated = *scanned = 0;
+    for (uint64_t blk = z->start; blk < z->end; blk += 512) {
+        bool ok = true;
+        for (uint64_t pfn = blk; pfn < blk + 512; pfn++) {
+            if (free_map[pfn])
+                continue;
+            const struct frame *f = phys_frame(sim->phys, pfn);
+            if (f->use == VML_USE_ANON && f->mapcount > 0 && !(f->flags & PGF_LARGE))
+                ++*migrated;
+            else
+                ok = false;
+        }
+        *scanned += 512;
+        if (ok) {
+            *block = blk;
+            return;
+        }
+    }
+    fail_msg("no pageblock of DMA32 holds movable pages only");
+}
+
+/* An aligned 2 MiB inside a 6 MiB anonymous mapping of d: its n-th. */
+static uint64_t aligned_2m(uint64_t addr, unsigned n)
+{
+    return ((addr + 2 * MB - 1) & ~(2 * MB - 1)) + n * 2 * MB;
+}
+
+/* The defer machine: khugepaged/max_ptes_none=0, so that khugepaged, which scans on the same
+ * clock, does not collapse d's single pages (its collapse would compact directly). */
+static struct vml_sim *new_defer_sim(void)
+{
+    const char *kv[] = { "enabled", "always", "defrag", "defer", "khugepaged/max_ptes_none",
+                         "0",       NULL };
+    return live = fixture_sim(64 * MB, kv, 0);
+}
+
+static uint64_t fault_max_ns(const struct vml_sim *sim, int pid)
+{
+    return sim_task(sim, pid)->lat.max_ns;
+}
+
+/* defrag=defer on the fragmented machine. fragment()'s c takes memory below the low watermark
+ * with nothing reclaimable (anonymous pages, no swap, no page cache): each kswapd pass reclaims
+ * nothing, and after 16 the node is hopeless (kswapd_failures = MAX_RECLAIM_RETRIES). A THP
+ * fault then:
+ *   - cannot reclaim or compact (GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM): it falls back at
+ *     once, a 4 KiB fault's time, 5,250 + 3,750 + 209 = 9,209 ns (cost.h), no compact_stall;
+ *   - wakeup_kswapd for order 9 finds the node hopeless and, as the request has no
+ *     __GFP_DIRECT_RECLAIM, wakes kcompactd itself; kswapd does not run (pageoutrun stays);
+ *   - kcompactd runs on the clock, on its own time: compact_daemon_wake 1, the scanners'
+ *     counts in compact_daemon_*, none in compact_migrate_scanned or compact_stall;
+ *   - a later fault in another aligned 2 MiB gets a THP on the block kcompactd freed, a THP
+ *     fault's time and no more: 5,250 + 3,750 + 512 x 209 = 116,008 ns. */
+static void test_defer_kcompactd(void **state)
+{
+    (void)state;
+    static const uint64_t seeds[] = { 3, 11, 42 };
+    for (size_t k = 0; k < 3; k++) {
+        print_message("seed %llu\n", (unsigned long long)seeds[k]);
+        struct vml_sim *sim = new_defer_sim();
+        fragment(sim, seeds[k], 60);
+        assert_int_equal(sim->kswapd[0].failures, 16);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pageoutrun), 16);
+        int d;
+        uint64_t addr;
+        struct vml_sim_access res;
+        assert_int_equal(vml_sim_spawn(sim, "d", &d), 0);
+        assert_int_equal(vml_sim_mmap(sim, d, 0, 6 * MB, RW, ANON, -1, 0, &addr), 0);
+        uint64_t va = aligned_2m(addr, 0);
+        assert_int_equal(vml_sim_touch(sim, d, va, va + PG, PG, VML_WRITE, &res), 0);
+        fixture_check(sim);
+        assert_int_equal(fault_max_ns(sim, d), 9209);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_fallback), 1);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_alloc), 0);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_stall), 0);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pageoutrun), 16);
+        assert_int_equal(sim->kswapd[0].order, 9); /* recorded even though kswapd stays asleep */
+        assert_true(sim->kcompactd[0].timer.armed);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_wake), 0);
+        /* The reference, from the frames as kcompactd finds them. */
+        uint64_t want_migrated = 0, want_block = 0, want_scanned = 0;
+        reference_sync(sim, &want_migrated, &want_block, &want_scanned);
+        uint64_t now = vml_sim_now(sim);
+        assert_int_equal(vml_sim_advance(sim, 0), 0);
+        fixture_check(sim);
+        assert_int_equal(vml_sim_now(sim), now); /* its work takes its own CPU's time */
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_wake), 1);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_migrate_scanned),
+                         want_scanned);
+        assert_true(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_free_scanned) >= want_migrated);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), want_migrated);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_migrate_scanned), 0);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_stall), 0);
+        assert_true(free_block_at_least(sim, 9));
+        assert_int_equal(sim->kcompactd[0].max_order, 0);
+        /* The next fault, in another aligned 2 MiB, gets the block. */
+        va = aligned_2m(addr, 1);
+        assert_int_equal(vml_sim_touch(sim, d, va, va + PG, PG, VML_WRITE, &res), 0);
+        fixture_check(sim);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_alloc), 1);
+        assert_int_equal(pfn_at(sim, d, va), want_block);
+        assert_int_equal(fault_max_ns(sim, d), 116008);
+        assert_int_equal(sim_task(sim, d)->lat.stalls, 0);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_wake), 1);
+        /* kcompactd's work took it past the instant it started (busy_until): a wake-up before
+         * then is one kcompactd_do_work sees at its end; for no larger an order it is cleared
+         * (kcompactd_max_order <= cc.order), a larger one makes it run again at once. */
+        uint64_t busy = sim->kcompactd[0].busy_until;
+        assert_true(busy > now);
+        wakeup_kcompactd(sim, 0, 9, now);
+        assert_false(sim->kcompactd[0].timer.armed);
+        wakeup_kcompactd(sim, 0, 10, now);
+        assert_true(sim->kcompactd[0].timer.armed);
+        assert_int_equal(sim->kcompactd[0].timer.when, busy);
+        assert_int_equal(sim->kcompactd[0].max_order, 10);
+        teardown(NULL);
+    }
+}
+
+/* kswapd woken for order 9 on a node that is not hopeless (kswapd_failures cleared here, as
+ * direct reclaim's progress would): with nothing to reclaim its balance_pgdat at order 9 goes
+ * through every priority for nothing and returns order 9, the order it was asked; kswapd then
+ * tries to sleep with the order wake-ups left since, 0, so wakeup_kcompactd(0) does nothing:
+ * compact_daemon_wake stays 0 and kswapd_failures is 1. With 8 MiB of clean page cache on the
+ * free pages instead, kswapd reclaims until it has compact_gap(9) = 1,024 pages, balances for
+ * order 0 from then on (the node is above its high watermark: done), and going to sleep wakes
+ * kcompactd for order 9: compact_daemon_wake 1, and the next fault gets a THP. */
+static void test_defer_kswapd(void **state)
+{
+    (void)state;
+    for (int cache = 0; cache < 2; cache++) {
+        print_message("cache %d\n", cache);
+        struct vml_sim *sim = new_defer_sim();
+        fragment(sim, 3, 60);
+        sim->kswapd[0].failures = 0;
+        int d, file;
+        uint64_t addr;
+        struct vml_sim_access res;
+        assert_int_equal(vml_sim_spawn(sim, "d", &d), 0);
+        if (cache) {
+            assert_int_equal(vml_sim_file_create(sim, "f", 8 * MB, false, &file), 0);
+            assert_int_equal(vml_sim_file_read(sim, d, file, 0, 8 * MB), 0);
+            assert_int_equal(vml_sim_advance(sim, 0), 0);
+            assert_false(free_block_at_least(sim, 9));
+        }
+        uint64_t runs = fixture_vmstat(sim, VML_VMSTAT_pageoutrun);
+        assert_int_equal(vml_sim_mmap(sim, d, 0, 6 * MB, RW, ANON, -1, 0, &addr), 0);
+        uint64_t va = aligned_2m(addr, 0);
+        assert_int_equal(vml_sim_touch(sim, d, va, va + PG, PG, VML_WRITE, &res), 0);
+        assert_int_equal(fault_max_ns(sim, d), 9209);
+        assert_true(sim->kswapd[0].awake);
+        assert_false(sim->kcompactd[0].timer.armed);
+        assert_int_equal(vml_sim_advance(sim, 1000000000ull), 0);
+        fixture_check(sim);
+        assert_false(sim->kswapd[0].awake);
+        assert_true(fixture_vmstat(sim, VML_VMSTAT_pageoutrun) > runs);
+        if (!cache) {
+            assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pageoutrun), runs + 1);
+            assert_int_equal(sim->kswapd[0].failures, 1);
+            assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_wake), 0);
+            assert_false(free_block_at_least(sim, 9));
+            teardown(NULL);
+            continue;
+        }
+        assert_true(fixture_vmstat(sim, VML_VMSTAT_pgsteal_kswapd) >= 1024);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_wake), 1);
+        assert_true(fixture_vmstat(sim, VML_VMSTAT_compact_daemon_migrate_scanned) > 0);
+        assert_true(free_block_at_least(sim, 9));
+        va = aligned_2m(addr, 1);
+        assert_int_equal(vml_sim_touch(sim, d, va, va + PG, PG, VML_WRITE, &res), 0);
+        fixture_check(sim);
+        assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_fault_alloc), 1);
+        assert_int_equal(fault_max_ns(sim, d), 116008);
+        teardown(NULL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_reference, teardown),
         cmocka_unit_test_teardown(test_defrag_modes, teardown),
+        cmocka_unit_test_teardown(test_defer_kcompactd, teardown),
+        cmocka_unit_test_teardown(test_defer_kswapd, teardown),
         cmocka_unit_test_teardown(test_collapse_gfp, teardown),
         cmocka_unit_test_teardown(test_migrate_large, teardown),
         cmocka_unit_test_teardown(test_migrate_cache_page, teardown),

@@ -893,6 +893,9 @@ static void test_vm_settings(void **state)
     bad("set /proc/sys/vm/drop_caches 0", 1, 30, "at least 1");
     bad("set /proc/sys/vm/swappiness +61", 1, 29, "refused");
     bad("set /proc/sys/vm/overcommit_memory 1", 1, 5, "no settable file");
+    /* A file the kernel has for a behaviour the simulator does not model says so. */
+    bad("set /proc/sys/vm/compaction_proactiveness 0", 1, 5,
+        "/proc/sys/vm/compaction_proactiveness: proactive compaction is not modelled");
     bad("show vm now", 1, 6, "no process 'vm'"); /* a process's file, as show P FILE */
 
     /* vm.dirty_bytes= zeroes dirty_ratio as the kernel's handler does; the order counts. */
@@ -910,6 +913,8 @@ static void test_vm_settings(void **state)
     vml_scenario_free(s);
     bad("machine ram=1G vm.swappiness=201", 1, 30, "vm.swappiness: '201' is refused");
     bad("machine ram=1G vm.swapiness=1", 1, 19, "unknown /proc/sys/vm file 'swapiness'");
+    bad("machine ram=1G vm.compaction_proactiveness=20", 1, 19,
+        "vm.compaction_proactiveness: proactive compaction is not modelled");
     bad("machine ram=1G vm.drop_caches=1", 1, 16, "vm.drop_caches is an action");
     bad("machine ram=1G vm.swappiness=1 vm.swappiness=2", 1, 32, "given twice");
 
