@@ -502,7 +502,7 @@ static struct vml_sim *new_defer_sim(void)
 {
     const char *kv[] = { "enabled", "always", "defrag", "defer", "khugepaged/max_ptes_none",
                          "0",       NULL };
-    return live = fixture_sim(64 * MB, kv, 0);
+    return live = fixture_sim_oom(64 * MB, kv, 0, false); /* the fill reaches the last pages */
 }
 
 static uint64_t fault_max_ns(const struct vml_sim *sim, int pid)
