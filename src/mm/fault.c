@@ -504,13 +504,15 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     va &= PAGE_MASK;
     struct vml_pt_leaf leaf;
     int r;
+    /* The entry at va, looked up once for the cases below (a look-up changes nothing). */
+    bool found = !(v->flags & VM_HUGETLB) && vml_pt_lookup(mm->pt, va, &leaf) == 0;
     if (v->flags & VM_HUGETLB) {
         r = hugetlb_fault(sim, t, v, va, write);
-    } else if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && pte_is_swap(leaf.entry)) {
+    } else if (found && pte_is_swap(leaf.entry)) {
         r = do_swap_page(sim, t, v, va, leaf.entry, write, major);
         if (r == SWAP_FAULT_WP && vml_pt_lookup(mm->pt, va, &leaf) == 0)
             r = do_wp_page(sim, t, v, va, leaf.entry);
-    } else if (vml_pt_lookup(mm->pt, va, &leaf) == 0) {
+    } else if (found) {
         r = 0; /* spurious: the MMU dropped the stale entry and will walk again */
         if (write && !(leaf.entry & VML_PTE_RW) && leaf.level == 2) {
             /* wp_huge_pmd; a split PMD falls back to the small page's write fault */

@@ -142,7 +142,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     slab_destroy(sim);
     ras_destroy(sim);
     swap_destroy(sim);
-    free(sim->swap_wb);
+    free(sim->swap_wb_buf);
     for (unsigned i = 0; i < VML_SIM_MAX_CPUS; i++)
         vml_cpu_destroy(sim->cpus[i]);
     vml_phys_destroy(sim->phys);
