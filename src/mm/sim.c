@@ -161,7 +161,8 @@ struct sim_task *sim_task(const struct vml_sim *sim, int pid)
 /* CPUs are spread evenly over the nodes: CPU i sits on node i * nodes / cpus. */
 static unsigned cpu_node(const struct vml_sim *sim, unsigned cpu)
 {
-    return cpu * vml_phys_nr_nodes(sim->phys) / sim->cfg.nr_cpus;
+    unsigned nodes = sim->phys->nr_nodes; /* one node: node 0, without a division per fault */
+    return nodes == 1 ? 0 : cpu * nodes / sim->cfg.nr_cpus;
 }
 
 /* The first CPU running pid, or -1. */
