@@ -79,15 +79,14 @@ void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, ui
                      uint64_t *high)
 {
     *min = *low = *high = 0;
+    const struct wmark_state *w = wmark_state(sim); /* zone_watermarks' source, read once */
     for (unsigned z = 0; z < VML_NR_ZONES; z++) {
         const struct phys_zone *zone = &sim->phys->nodes[node].zones[z];
         if (zone->end == zone->start)
             continue;
-        uint64_t a, b, c;
-        zone_watermarks(sim, node, z, &a, &b, &c);
-        *min += a;
-        *low += b;
-        *high += c;
+        *min += w->z[node][z].min;
+        *low += w->z[node][z].low;
+        *high += w->z[node][z].high;
     }
 }
 
