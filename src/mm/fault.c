@@ -526,7 +526,8 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     } else if (!v->file) {
         /* __handle_mm_fault: an empty PMD in a THP-allowed VMA tries a huge page first. */
         r = THP_FALLBACK;
-        if (vml_pt_pmd_none(mm->pt, va) && thp_vma_allowable(sim, mm, v) &&
+        /* (The VMA's test first: it reads no table, and it fails in most VMAs.) */
+        if (thp_vma_allowable(sim, mm, v) && vml_pt_pmd_none(mm->pt, va) &&
             thp_vma_suitable(v, va & ~((2ull << 20) - 1))) {
             khugepaged_enter_vma(sim, mm, v); /* do_huge_pmd_anonymous_page registers first */
             r = do_huge_pmd_anonymous_page(sim, t, v, va, write);
