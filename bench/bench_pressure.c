@@ -72,7 +72,7 @@ static void one(uint64_t ram, struct result *out)
     if ((e = vml_sim_create(&cfg, &sim, &d)))
         die("machine", e, &d);
     int pid;
-    uint64_t addr;
+    uint64_t addr = 0;
     if ((e = vml_sim_spawn(sim, "a", &pid)) ||
         (e = vml_sim_mmap(sim, pid, 0, BUF, VML_PROT_READ | VML_PROT_WRITE,
                           VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr)) ||
