@@ -30,6 +30,7 @@ bench: all
 	./build/release/bench_mmu
 	./build/release/bench_replay
 	./build/release/bench_trace_read
+	./build/release/bench_pressure
 	bash bench/bench_ps.sh $(CURDIR)/build/release/vmlab
 
 # Each libFuzzer harness for FUZZ_SECONDS (fuzz: 60 by default, new inputs left in

@@ -170,6 +170,12 @@ int vml_pt_set_pte(struct vml_pt *pt, uint64_t va, uint64_t entry);
 /* Finds the leaf entry mapping va. Returns 0, VML_ENOENT (nothing there) or VML_ENONCANON. */
 int vml_pt_lookup(const struct vml_pt *pt, uint64_t va, struct vml_pt_leaf *out);
 
+/* Writes entry (non-zero) where leaf is: the leaf vml_pt_lookup found, no table having changed
+ * since (as the kernel writes through the PTE pointer its walk left it: set_pte_at,
+ * ptep_test_and_clear_young). What vml_pt_set_pte or vml_pt_protect would write there, without
+ * walking the tables again. VML_EINVAL for a zero entry or a present entry's pfn beyond RAM. */
+int vml_pt_leaf_set(struct vml_pt *pt, const struct vml_pt_leaf *leaf, uint64_t entry);
+
 /* Calls fn for every non-zero leaf entry overlapping [start, end), in address order; stops and
  * returns fn's value as soon as it is non-zero; 0 when all were visited. */
 typedef int (*vml_pt_visit_fn)(const struct vml_pt_leaf *leaf, void *ctx);

@@ -302,6 +302,16 @@ int vml_pt_lookup(const struct vml_pt *pt, uint64_t va, struct vml_pt_leaf *out)
     return VML_ENOENT; /* not reached: level 1 entries are leaves */
 }
 
+int vml_pt_leaf_set(struct vml_pt *pt, const struct vml_pt_leaf *leaf, uint64_t entry)
+{
+    if (entry == 0)
+        return VML_EINVAL;
+    if ((entry & VML_PTE_P) && vml_pte_pfn(entry) >= vml_phys_total_pages(pt->phys))
+        return VML_EINVAL;
+    set_entry(pt, leaf->table_pfn, leaf->index, entry);
+    return 0;
+}
+
 bool vml_pt_pmd_none(const struct vml_pt *pt, uint64_t va)
 {
     if (!vml_va_canonical(va, pt->levels))

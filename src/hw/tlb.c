@@ -217,8 +217,10 @@ static unsigned sweep_splinters(struct tlb_level *t, uint64_t va, unsigned pcid)
 unsigned tlb_invlpg(struct tlb_level *t, uint64_t va, unsigned pcid)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < t->nr_probes; i++) {
-        unsigned ps = t->probes[i].ps;
+    /* Only the probes tlb_lookup makes can find an entry (an array holds no size it has not
+     * been filled with since it was last empty): the others have nothing to remove. */
+    for (unsigned live = t->live; live; live &= live - 1) {
+        unsigned ps = t->probes[__builtin_ctz(live)].ps;
         n += remove_entry(t, va, ps, tlb_key(va, ps, pcid, false));
         if (t->nr_global)
             n += remove_entry(t, va, ps, tlb_key(va, ps, 0, true));

@@ -509,13 +509,15 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     va &= PAGE_MASK;
     struct vml_pt_leaf leaf;
     int r;
+    /* The entry at va, looked up once for the cases below (a look-up changes nothing). */
+    bool found = !(v->flags & VM_HUGETLB) && vml_pt_lookup(mm->pt, va, &leaf) == 0;
     if (v->flags & VM_HUGETLB) {
         r = hugetlb_fault(sim, t, v, va, write);
-    } else if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && pte_is_swap(leaf.entry)) {
+    } else if (found && pte_is_swap(leaf.entry)) {
         r = do_swap_page(sim, t, v, va, leaf.entry, write, major);
         if (r == SWAP_FAULT_WP && vml_pt_lookup(mm->pt, va, &leaf) == 0)
             r = do_wp_page(sim, t, v, va, leaf.entry);
-    } else if (vml_pt_lookup(mm->pt, va, &leaf) == 0) {
+    } else if (found) {
         r = 0; /* spurious: the MMU dropped the stale entry and will walk again */
         if (write && !(leaf.entry & VML_PTE_RW) && leaf.level == 2) {
             /* wp_huge_pmd; a split PMD falls back to the small page's write fault */
@@ -529,7 +531,8 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     } else if (!v->file) {
         /* __handle_mm_fault: an empty PMD in a THP-allowed VMA tries a huge page first. */
         r = THP_FALLBACK;
-        if (vml_pt_pmd_none(mm->pt, va) && thp_vma_allowable(sim, mm, v) &&
+        /* (The VMA's test first: it reads no table, and it fails in most VMAs.) */
+        if (thp_vma_allowable(sim, mm, v) && vml_pt_pmd_none(mm->pt, va) &&
             thp_vma_suitable(v, va & ~((2ull << 20) - 1))) {
             khugepaged_enter_vma(sim, mm, v); /* do_huge_pmd_anonymous_page registers first */
             r = do_huge_pmd_anonymous_page(sim, t, v, va, write);

@@ -72,7 +72,7 @@ static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
      * (arch/x86/mm/pgtable.c): a CPU holding the translation keeps using it and sets
      * nothing until its entry is evicted and walked again. */
     if (leaf->entry & VML_PTE_A) {
-        vml_pt_protect(mm->pt, leaf->va, leaf->va + PAGE_SIZE, 0, VML_PTE_A, NULL, NULL);
+        vml_pt_leaf_set(mm->pt, leaf, leaf->entry & ~VML_PTE_A);
         r->young++;
     }
     r->vm_flags |= v->flags;
@@ -121,7 +121,7 @@ static int unmap_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
         if (f->flags & PGF_EXCLUSIVE)
             pte |= PTE_SWP_EXCLUSIVE;
         swap_dup(sim, entry);
-        vml_pt_set_pte(mm->pt, leaf->va, pte);
+        vml_pt_leaf_set(mm->pt, leaf, pte);
         mm->rss[MM_ANONPAGES]--;
         mm->rss[MM_SWAPENTS]++;
     } else {

@@ -145,7 +145,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     slab_destroy(sim);
     ras_destroy(sim);
     swap_destroy(sim);
-    free(sim->swap_wb);
+    free(sim->swap_wb_buf);
     for (unsigned i = 0; i < VML_SIM_MAX_CPUS; i++)
         vml_cpu_destroy(sim->cpus[i]);
     vml_phys_destroy(sim->phys);
@@ -164,7 +164,8 @@ struct sim_task *sim_task(const struct vml_sim *sim, int pid)
 /* CPUs are spread evenly over the nodes: CPU i sits on node i * nodes / cpus. */
 static unsigned cpu_node(const struct vml_sim *sim, unsigned cpu)
 {
-    return cpu * vml_phys_nr_nodes(sim->phys) / sim->cfg.nr_cpus;
+    unsigned nodes = sim->phys->nr_nodes; /* one node: node 0, without a division per fault */
+    return nodes == 1 ? 0 : cpu * nodes / sim->cfg.nr_cpus;
 }
 
 /* The first CPU running pid, or -1. */

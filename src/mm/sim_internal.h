@@ -409,8 +409,11 @@ struct vml_sim {
     struct kswapd kswapd[VML_MAX_NODES];
     uint64_t kswapd_work_ns; /* the current kswapd batch's time */
     struct kcompactd kcompactd[VML_MAX_NODES];
-    struct swap_wb *swap_wb; /* swap writes in flight, in submission order */
+    struct swap_wb *swap_wb; /* swap writes in flight, in submission order (in swap_wb_buf) */
     size_t nr_swap_wb, cap_swap_wb;
+    struct swap_wb *swap_wb_buf; /* the allocation, cap_swap_wb entries */
+    uint64_t swap_wb_soonest;    /* at most the earliest done of swap_wb: none ends before it */
+    bool swap_wb_unsorted;       /* a write was queued ending before the one queued before it */
     struct bdev disk; /* the disk under the files (machine disk=): page-cache reads, writeback */
     uint64_t io_ns;   /* the part of work_ns spent waiting for the disk (sim_charge_io) */
     struct {

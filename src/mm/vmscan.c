@@ -67,26 +67,27 @@ static uint64_t int_sqrt(uint64_t x)
     return r;
 }
 
+/* vml_phys_usage's free count, summed here: reclaim asks at every fault. */
 static uint64_t node_free(const struct vml_sim *sim, unsigned node)
 {
-    struct vml_phys_usage u;
-    vml_phys_usage(sim->phys, node, &u);
-    return u.free;
+    uint64_t free = 0;
+    for (unsigned z = 0; z < VML_NR_ZONES; z++)
+        free += sim->phys->nodes[node].zones[z].free_pages;
+    return free;
 }
 
 void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, uint64_t *low,
                      uint64_t *high)
 {
     *min = *low = *high = 0;
+    const struct wmark_state *w = wmark_state(sim); /* zone_watermarks' source, read once */
     for (unsigned z = 0; z < VML_NR_ZONES; z++) {
         const struct phys_zone *zone = &sim->phys->nodes[node].zones[z];
         if (zone->end == zone->start)
             continue;
-        uint64_t a, b, c;
-        zone_watermarks(sim, node, z, &a, &b, &c);
-        *min += a;
-        *low += b;
-        *high += c;
+        *min += w->z[node][z].min;
+        *low += w->z[node][z].low;
+        *high += w->z[node][z].high;
     }
 }
 
@@ -94,16 +95,51 @@ void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, ui
 
 static int swap_wb_push(struct vml_sim *sim, uint64_t pfn, uint64_t done)
 {
-    if (sim->nr_swap_wb == sim->cap_swap_wb) {
-        size_t cap = sim->cap_swap_wb ? sim->cap_swap_wb * 2 : 64;
-        struct swap_wb *n = realloc(sim->swap_wb, cap * sizeof(*n));
-        if (!n)
-            return VML_EHOST;
-        sim->swap_wb = n;
-        sim->cap_swap_wb = cap;
+    /* The queue is swap_wb[0, nr_swap_wb), where swap_writeback_complete left it in its
+     * buffer: it moves back to the buffer's start when the ended writes before it are as many
+     * as the writes queued, and the buffer grows when it cannot. */
+    size_t off = sim->swap_wb_buf ? (size_t)(sim->swap_wb - sim->swap_wb_buf) : 0;
+    if (off + sim->nr_swap_wb == sim->cap_swap_wb) {
+        if (off > 0 && off >= sim->nr_swap_wb) {
+            memmove(sim->swap_wb_buf, sim->swap_wb, sim->nr_swap_wb * sizeof(*sim->swap_wb));
+            sim->swap_wb = sim->swap_wb_buf;
+        } else {
+            size_t cap = sim->cap_swap_wb ? sim->cap_swap_wb * 2 : 64;
+            struct swap_wb *n = realloc(sim->swap_wb_buf, cap * sizeof(*n));
+            if (!n)
+                return VML_EHOST;
+            sim->swap_wb_buf = n;
+            sim->swap_wb = n + off;
+            sim->cap_swap_wb = cap;
+        }
     }
+    if (sim->nr_swap_wb && done < sim->swap_wb[sim->nr_swap_wb - 1].done)
+        sim->swap_wb_unsorted = true;
     sim->swap_wb[sim->nr_swap_wb++] = (struct swap_wb){ pfn, done };
+    if (done < sim->swap_wb_soonest)
+        sim->swap_wb_soonest = done;
     return 0;
+}
+
+/* end_swap_bio_write -> folio_end_writeback for one write that has ended. */
+static void swap_wb_end(struct vml_sim *sim, struct swap_wb w)
+{
+    struct frame *f = sim_frame(sim, w.pfn);
+    f->flags &= ~PGF_SWAPWB;
+    if (!(f->flags & PGF_RECLAIM))
+        return;
+    f->flags &= ~PGF_RECLAIM;
+    if (!(f->flags & (PGF_ACTIVE | PGF_DIRTY | PGF_MLOCKED))) {
+        lru_del(sim, w.pfn);
+        lru_add_tail(sim, w.pfn);
+        sim->events[VML_VMSTAT_pgrotated] += folio_nr_pages(f);
+    }
+    /* A page unmapped and dropped while its write was in flight goes now. */
+    if (f->mapcount == 0 && (f->flags & PGF_SWAPCACHE) && swap_count(sim, f->priv) == 0 &&
+        f->refcount == 1) {
+        swap_cache_del(sim, w.pfn);
+        page_put(sim, w.pfn);
+    }
 }
 
 void swap_writeback_complete(struct vml_sim *sim)
@@ -111,32 +147,40 @@ void swap_writeback_complete(struct vml_sim *sim)
     /* end_swap_bio_write -> folio_end_writeback: PG_writeback clears; a folio written for
      * reclaim (PG_reclaim) goes to the tail of the inactive list (folio_rotate_reclaimable,
      * PGROTATED) if it is still there, clean and evictable. Writes end in submission order on
-     * one device; across devices the queue is scanned whole. */
+     * one device, so while each write queued ends no earlier than the one before it, the
+     * ended ones are the queue's first; otherwise (devices of different speeds) the queue is
+     * scanned whole. Either way, only once one has ended. */
+    if (sim->swap_wb_soonest > sim_op_now(sim))
+        return;
+    if (!sim->swap_wb_unsorted) {
+        size_t i = 0;
+        while (i < sim->nr_swap_wb && sim->swap_wb[i].done <= sim_op_now(sim))
+            swap_wb_end(sim, sim->swap_wb[i++]);
+        sim->swap_wb += i;
+        sim->nr_swap_wb -= i;
+        if (!sim->nr_swap_wb)
+            sim->swap_wb = sim->swap_wb_buf;
+        sim->swap_wb_soonest = sim->nr_swap_wb ? sim->swap_wb[0].done : UINT64_MAX;
+        return;
+    }
     size_t k = 0;
+    uint64_t soonest = UINT64_MAX;
     for (size_t i = 0; i < sim->nr_swap_wb; i++) {
         struct swap_wb w = sim->swap_wb[i];
         if (w.done > sim_op_now(sim)) {
             sim->swap_wb[k++] = w;
+            if (w.done < soonest)
+                soonest = w.done;
             continue;
         }
-        struct frame *f = sim_frame(sim, w.pfn);
-        f->flags &= ~PGF_SWAPWB;
-        if (!(f->flags & PGF_RECLAIM))
-            continue;
-        f->flags &= ~PGF_RECLAIM;
-        if (!(f->flags & (PGF_ACTIVE | PGF_DIRTY | PGF_MLOCKED))) {
-            lru_del(sim, w.pfn);
-            lru_add_tail(sim, w.pfn);
-            sim->events[VML_VMSTAT_pgrotated] += folio_nr_pages(f);
-        }
-        /* A page unmapped and dropped while its write was in flight goes now. */
-        if (f->mapcount == 0 && (f->flags & PGF_SWAPCACHE) && swap_count(sim, f->priv) == 0 &&
-            f->refcount == 1) {
-            swap_cache_del(sim, w.pfn);
-            page_put(sim, w.pfn);
-        }
+        swap_wb_end(sim, w);
     }
     sim->nr_swap_wb = k;
+    sim->swap_wb_soonest = soonest;
+    if (!k) {
+        sim->swap_wb = sim->swap_wb_buf;
+        sim->swap_wb_unsorted = false;
+    }
 }
 
 /* ---- one folio ---------------------------------------------------------------------------- */

@@ -330,6 +330,39 @@ static void test_protect(void **state)
     teardown(f);
 }
 
+/* vml_pt_leaf_set writes where a look-up found the leaf: the same entry vml_pt_protect or
+ * vml_pt_set_pte would leave, with the table's count of entries unchanged. */
+static void test_leaf_set(void **state)
+{
+    (void)state;
+    struct fx *f = setup_levels(4, 64 * VML_MiB);
+    uint64_t p = data_frame(f, 0);
+    uint64_t flags = VML_PTE_US | VML_PTE_RW | VML_PTE_A;
+    assert_int_equal(vml_pt_map(f->pt, 0x20000, p, VML_PS_4K, flags), 0);
+    struct vml_pt_leaf leaf, again;
+    assert_int_equal(vml_pt_lookup(f->pt, 0x20000, &leaf), 0);
+    /* The accessed bit cleared, as reclaim's ptep_clear_flush_young does. */
+    assert_int_equal(vml_pt_leaf_set(f->pt, &leaf, leaf.entry & ~VML_PTE_A), 0);
+    assert_int_equal(vml_pt_lookup(f->pt, 0x20000, &again), 0);
+    assert_int_equal(again.entry, (p << 12) | VML_PTE_US | VML_PTE_RW | VML_PTE_P);
+    /* A not-present entry (a swap entry's shape: type and offset above bit 0, P clear). */
+    uint64_t swp = 0x5ull << 12 | 0x2;
+    assert_int_equal(vml_pt_leaf_set(f->pt, &again, swp), 0);
+    assert_int_equal(vml_pt_lookup(f->pt, 0x20000, &leaf), 0);
+    assert_int_equal(leaf.entry, swp);
+    assert_int_equal(leaf.level, 1);
+    /* Refused, nothing written: a zero entry, a present entry past the end of RAM. */
+    assert_int_equal(vml_pt_leaf_set(f->pt, &leaf, 0), VML_EINVAL);
+    uint64_t beyond = (64 * VML_MiB) >> 12;
+    assert_int_equal(vml_pt_leaf_set(f->pt, &leaf, (beyond << 12) | VML_PTE_P), VML_EINVAL);
+    assert_int_equal(vml_pt_lookup(f->pt, 0x20000, &again), 0);
+    assert_int_equal(again.entry, swp);
+    /* The table still counts one entry: unmapping it empties and frees the tables. */
+    assert_int_equal(vml_pt_unmap(f->pt, 0x20000, 0x21000, 0, NULL, NULL), 1);
+    assert_int_equal(vml_pt_lookup(f->pt, 0x20000, &leaf), VML_ENOENT);
+    teardown(f);
+}
+
 /* An allocator that takes table frames from node 1 and refuses after `left` calls. */
 struct hook {
     struct vml_phys *phys;
@@ -456,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_unmap_free_pt),
         cmocka_unit_test(test_straddle_is_rejected_unchanged),
         cmocka_unit_test(test_protect),
+        cmocka_unit_test(test_leaf_set),
         cmocka_unit_test(test_enomem_rolls_back),
         cmocka_unit_test(test_alloc_hook),
         cmocka_unit_test(test_checker_catches_corruption),
