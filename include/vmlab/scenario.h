@@ -226,6 +226,7 @@ enum vml_expect_kind {
     VML_EXPECT_ALIVE,      /* the process is running */
     VML_EXPECT_KILLED,     /* the process was killed (simulated SIGSEGV, OOM kill) */
     VML_EXPECT_KILLED_OOM, /* killed by oom: the OOM killer chose it */
+    VML_EXPECT_FAIL,       /* expect fail ERRNO: the next statement fails so; the run goes on */
 };
 
 enum vml_cmp {
@@ -255,7 +256,12 @@ struct vml_op_expect {
     uint64_t value;                /* bytes for VML_UNIT_BYTES, ns for VML_UNIT_NS, else as
                                     * written */
     enum vml_unit unit;            /* how value was written */
+    int err;                       /* FAIL: the VML_E* code the errno name stands for */
 };
+
+/* The errno names `expect fail` takes, with the VML_E* code a failing call gives:
+ * ENOMEM, EINVAL, EEXIST, EAGAIN, EFBIG, EOVERFLOW; NULL / 0 for others. */
+const char *vml_errno_name(int err);
 
 /* One operation. proc names the process the operation acts on ("" for file, show and expect
  * of system files). */

@@ -31,6 +31,16 @@ struct vml_vm_sysctl {
     int oom_kill_allocating_task;       /* 0; non-zero kills the task that ran out instead of
                                          * the worst one (any int, as proc_dointvec takes) */
     int oom_dump_tasks;                 /* 1; non-zero prints the task table in the report */
+    unsigned overcommit_memory;         /* 0 (guess), 1 (always), 2 (never): mm/util.c
+                                         * __vm_enough_memory */
+    unsigned overcommit_ratio;          /* 50: percent of RAM in CommitLimit (writing it zeroes
+                                         * overcommit_kbytes) */
+    uint64_t overcommit_kbytes;         /* 0: overcommit_ratio applies (writing it zeroes the
+                                         * ratio) */
+    int64_t admin_reserve_kbytes;       /* -1: the boot-time value, min(free / 32, 8 MiB)
+                                         * (init_admin_reserve); else what was written */
+    int64_t user_reserve_kbytes;        /* -1: the boot-time value, min(free / 32, 128 MiB)
+                                         * (init_user_reserve); else what was written */
 };
 
 /* The kernel's defaults (6.18, x86-64). */
@@ -43,8 +53,8 @@ void vml_vm_sysctl_defaults(struct vml_vm_sysctl *s);
  * ("swappiness", "page-cluster"). The last, drop_caches, is a write-only action (mode 0200:
  * reading it is refused even to root), not a setting: it holds nothing and `show vm` leaves it
  * out. */
-#define VML_VM_NR_FILES    16
-#define VML_VM_DROP_CACHES 15 /* drop_caches' index */
+#define VML_VM_NR_FILES    21
+#define VML_VM_DROP_CACHES 20 /* drop_caches' index */
 const char *vml_vm_file(size_t i);
 /* The index of a file name (relative, or the absolute /proc/sys/vm/ path), or -1. */
 int vml_vm_find(const char *name);

@@ -163,6 +163,9 @@ static int sys_error(int e, char *msg)
     switch (e) {
     case ENOMEM: return VML_ENOMEM;
     case EEXIST: return VML_EEXIST;
+    case EAGAIN: return VML_EAGAIN;
+    case EFBIG: return VML_EFBIG;
+    case EOVERFLOW: return VML_EOVERFLOW;
     case ESRCH:
     case ENOENT: return VML_ENOENT;
     default: return VML_EINVAL;

@@ -91,7 +91,9 @@ static int put(const char *path, const char *value, size_t len)
 }
 
 /* mm/page-writeback.c: each dirty limit has two forms, a ratio and a byte count, and a write of
- * one zeroes the other (dirty_ratio_handler, dirty_bytes_handler and the background pair). A
+ * one zeroes the other (dirty_ratio_handler, dirty_bytes_handler and the background pair); so
+ * do mm/util.c's overcommit_ratio and overcommit_kbytes (their handlers), whose kbytes form may
+ * be written 0 but would zero the ratio if it were put back last. A
  * byte form cannot be written 0 (its minimum is 1 or two pages): it goes back to 0 by the
  * ratio's write. So the partner of such a file is journalled before it (and so put back after
  * it), and putting a byte form back to 0 writes nothing. The partner of path, or NULL. */
@@ -100,8 +102,9 @@ static const char *dirty_partner(const char *path)
     static const char *const pairs[][2] = {
         { "/proc/sys/vm/dirty_ratio", "/proc/sys/vm/dirty_bytes" },
         { "/proc/sys/vm/dirty_background_ratio", "/proc/sys/vm/dirty_background_bytes" },
+        { "/proc/sys/vm/overcommit_ratio", "/proc/sys/vm/overcommit_kbytes" },
     };
-    for (size_t i = 0; i < 2; i++)
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
         for (int k = 0; k < 2; k++)
             if (strcmp(path, pairs[i][k]) == 0)
                 return pairs[i][1 - k];
@@ -113,6 +116,8 @@ static const char *dirty_partner(const char *path)
 static bool restore_is_noop(const struct entry *j)
 {
     size_t n = strlen(j->path);
+    if (j->len == 1 && j->old[0] == '0' && strcmp(j->path, "/proc/sys/vm/overcommit_kbytes") == 0)
+        return true;
     return j->len == 1 && j->old[0] == '0' && n > 6 && strcmp(j->path + n - 6, "_bytes") == 0 &&
            strncmp(j->path, "/proc/sys/vm/dirty_", 19) == 0;
 }

@@ -423,12 +423,20 @@ static struct vma *expand_stack(struct vml_sim *sim, struct sim_mm *mm, uint64_t
     if (!v || !(v->flags & VM_GROWSDOWN))
         return NULL;
     uint64_t start = va & PAGE_MASK, old = v->start;
-    if (v->end - start > STACK_RLIMIT || vma_expand_down(mm->vmas, v, start) != 0)
+    if (v->end - start > STACK_RLIMIT)
         return NULL;
-    uint64_t grown = (old - v->start) >> PAGE_SHIFT;
+    /* acct_stack_growth: the overcommit policy's say on the new pages first; refused, the
+     * access is a SIGSEGV. */
+    uint64_t grown = (old - start) >> PAGE_SHIFT;
+    bool acct = v->flags & VM_ACCOUNT;
+    if (acct && vm_enough_memory(sim, mm, grown) != 0)
+        return NULL;
+    if (vma_expand_down(mm->vmas, v, start) != 0) {
+        if (acct)
+            sim->committed -= grown;
+        return NULL;
+    }
     vm_stat_account(mm, v->flags, grown, +1);
-    if (v->flags & VM_ACCOUNT)
-        sim->committed += grown;
     if (mm->total_vm > mm->hiwater_vm)
         mm->hiwater_vm = mm->total_vm;
     return v;

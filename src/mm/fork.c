@@ -96,13 +96,18 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct si
             .priv = (v->flags & VM_HUGETLB) ? NULL : v->priv,
         };
         struct vma *nv;
-        if ((r = vma_insert(child->vmas, &d, &nv)) != 0)
+        /* dup_mmap: an accounted VMA is charged again for the child, as the overcommit policy
+         * allows (security_vm_enough_memory_mm on the parent's mm): fork fails with ENOMEM. */
+        uint64_t charge = (v->flags & VM_ACCOUNT) ? vma_pages(v) : 0;
+        if (charge && (r = vm_enough_memory(sim, parent, charge)) != 0)
             break;
+        if ((r = vma_insert(child->vmas, &d, &nv)) != 0) {
+            sim->committed -= charge;
+            break;
+        }
         if (nv->file)
             file_get(nv->file);
         vm_stat_account(child, nv->flags, vma_pages(nv), +1);
-        if (nv->flags & VM_ACCOUNT)
-            sim->committed += vma_pages(nv);
         /* vma_needs_copy: only VMAs with anonymous pages; the rest refault lazily. */
         if (v->anon == 0)
             continue;

@@ -215,7 +215,8 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     uint64_t vmf = prot_to_vm(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     if (type == VML_MAP_SHARED)
         vmf |= VM_SHARED | VM_MAYSHARE;
-    if (flags & VML_MAP_NORESERVE)
+    /* do_mmap: MAP_NORESERVE is ignored under overcommit_memory 2 (OVERCOMMIT_NEVER). */
+    if ((flags & VML_MAP_NORESERVE) && sim->vm.overcommit_memory != 2)
         vmf |= VM_NORESERVE;
     bool shmem_anon = anon && type == VML_MAP_SHARED;
     unsigned pl = 0;
@@ -248,28 +249,37 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
         return VML_EOVERFLOW;
     if (huge)
         return mmap_hugetlb(sim, t, huge, start, len, vmf, flags, off, addr);
-    /* MAP_FIXED replaces what was there (mmap_region's munmap). */
-    if ((flags & VML_MAP_FIXED) && (r = do_munmap(sim, mm, start, len)) != 0)
+    /* __mmap_region: the overcommit policy's say (security_vm_enough_memory_mm) on the new
+     * mapping's pages before anything is replaced; a shared anonymous object is charged the
+     * same way when it is made (shmem_acct_size). ENOMEM leaves everything as it was. */
+    bool acct = accountable(vmf);
+    uint64_t charged = (acct || (shmem_anon && !(vmf & VM_NORESERVE))) ? len >> PAGE_SHIFT : 0;
+    if (charged && (r = vm_enough_memory(sim, mm, charged)) != 0)
         return r;
+    /* MAP_FIXED replaces what was there (mmap_region's munmap). */
+    if ((flags & VML_MAP_FIXED) && (r = do_munmap(sim, mm, start, len)) != 0) {
+        sim->committed -= charged;
+        return r;
+    }
     if (shmem_anon) {
         /* shmem_zero_setup: an unnamed shmem object the size of the mapping, charged to
          * Committed_AS until it dies (shmem_acct_size, shmem_unacct_size). */
-        if ((r = file_create_anon_shm(sim, len, &f)) != 0)
+        if ((r = file_create_anon_shm(sim, len, &f)) != 0) {
+            sim->committed -= charged;
             return r;
-        if (!(vmf & VM_NORESERVE)) {
-            f->charged = len >> PAGE_SHIFT;
-            sim->committed += f->charged;
         }
+        f->charged = charged;
     }
-    bool acct = accountable(vmf);
     if (acct)
         vmf |= VM_ACCOUNT;
     /* A regular file is opened for each mapping (as a program opens it to map it): the
      * mapping has its own struct file, so its own readahead state, and it merges only with
      * VMAs of that same open file (is_mergeable_vma compares vm_file). */
     struct sim_ra *ra = NULL;
-    if (f && !f->shmem && (r = ra_new(sim, &ra)) != 0)
+    if (f && !f->shmem && (r = ra_new(sim, &ra)) != 0) {
+        sim->committed -= acct ? charged : 0;
         return r;
+    }
     struct vma_desc d = {
         .start = start,
         .end = start + len,
@@ -285,6 +295,8 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     if (f)
         file_get(f);
     if ((r = vma_map(mm->vmas, &d, &v)) != 0) {
+        if (acct)
+            sim->committed -= charged;
         if (f)
             file_put(sim, f);
         return r;
@@ -292,8 +304,6 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     if (f && (v->start != start || v->end != start + len))
         file_put(sim, f);
     vm_stat_account(mm, vmf, len >> PAGE_SHIFT, +1);
-    if (acct)
-        sim->committed += len >> PAGE_SHIFT;
     if (mm->total_vm > mm->hiwater_vm)
         mm->hiwater_vm = mm->total_vm;
     /* __mmap_new_vma or vma_merge_new_range: khugepaged may want the (merged) VMA. */
@@ -334,8 +344,9 @@ static int mprotect_flags(void *arg, const struct vma *v, uint64_t start, uint64
         return r;
     if ((*flags & VM_WRITE) &&
         !(v->flags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE))) {
+        if ((r = vm_enough_memory(p->sim, p->mm, (end - start) >> PAGE_SHIFT)) != 0)
+            return r; /* mprotect_fixup: ENOMEM */
         *flags |= VM_ACCOUNT;
-        p->sim->committed += (end - start) >> PAGE_SHIFT;
     }
     vm_stat_account(p->mm, v->flags, (end - start) >> PAGE_SHIFT, -1);
     vm_stat_account(p->mm, *flags, (end - start) >> PAGE_SHIFT, +1);
@@ -620,11 +631,15 @@ int vml_sim_brk(struct vml_sim *sim, int pid, uint64_t brk, uint64_t *out)
     uint64_t vmf = VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT;
     struct vma_desc d = { .start = oldbrk, .end = newbrk, .flags = vmf, .kind = VMA_ANON };
     struct vma *v;
-    if (vma_map(mm->vmas, &d, &v) != 0)
+    /* do_brk_flags: the overcommit policy's say first; brk then returns the old break. */
+    if (vm_enough_memory(sim, mm, (newbrk - oldbrk) >> PAGE_SHIFT) != 0)
         return 0;
+    if (vma_map(mm->vmas, &d, &v) != 0) {
+        sim->committed -= (newbrk - oldbrk) >> PAGE_SHIFT;
+        return 0;
+    }
     khugepaged_enter_vma(sim, mm, v); /* do_brk_flags */
     vm_stat_account(mm, vmf, (newbrk - oldbrk) >> PAGE_SHIFT, +1);
-    sim->committed += (newbrk - oldbrk) >> PAGE_SHIFT;
     if (mm->total_vm > mm->hiwater_vm)
         mm->hiwater_vm = mm->total_vm;
     mm->brk = brk;

@@ -124,6 +124,7 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
         vml_sim_destroy(sim);
         return r;
     }
+    overcommit_init(sim);
     *out = sim;
     return 0;
 }

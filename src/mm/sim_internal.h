@@ -450,6 +450,17 @@ void sim_kill(struct vml_sim *sim, struct sim_task *t, int si_code, uint64_t add
 /* mm_pgtables_bytes: the PTE, PMD and PUD tables and deposited tables, in bytes (VmPTE). */
 uint64_t mm_pgtables_bytes(const struct sim_mm *mm);
 
+/* ---- overcommit (overcommit.c) ---- */
+/* init_admin_reserve, init_user_reserve: the reserves a machine boots with, from its free
+ * memory, unless the configuration gave them. */
+void overcommit_init(struct vml_sim *sim);
+/* __vm_enough_memory: charges pages to Committed_AS when the overcommit policy allows them, or
+ * returns VML_ENOMEM charging nothing. mm is the process asking (NULL for none); the simulated
+ * processes have CAP_SYS_ADMIN (root): the admin reserve is not held back from them. */
+int vm_enough_memory(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pages);
+/* vm_commit_limit: CommitLimit in pages. */
+uint64_t vm_commit_limit(const struct vml_sim *sim);
+
 /* ---- the clock (clock.c) ---- */
 /* Registers t (disarmed) with its function, once per machine; VML_EHOST past SIM_MAX_TIMERS. */
 int sim_timer_add(struct vml_sim *sim, struct sim_timer *t, sim_timer_fn fn);

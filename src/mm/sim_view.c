@@ -580,11 +580,11 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->sreclaimable = slab_reclaimable_pages(sim) * 4;
     m->slab = m->sreclaimable + m->sunreclaim;
     m->kreclaimable = m->sreclaimable; /* + NR_KERNEL_MISC_RECLAIMABLE, 0 */
-    /* vm_commit_limit with overcommit_ratio 50: RAM outside the hugetlb pools, plus swap. */
+    /* The hugetlb pools (Hugetlb:); CommitLimit leaves them out (vm_commit_limit). */
     uint64_t hugetlb_pages = 0;
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
         hugetlb_pages += sim->hstates[i].nr << sim->hstates[i].order;
-    m->commit_limit = ((c.total - hugetlb_pages) * 50 / 100 + sim->total_swap_pages) * 4;
+    m->commit_limit = vm_commit_limit(sim) * 4; /* overcommit.c */
     m->swap_total = sim->total_swap_pages * 4;
     m->swap_free = sim->nr_swap_pages * 4;
     m->swap_cached = c.n.swapcache * 4;

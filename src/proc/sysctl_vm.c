@@ -24,6 +24,9 @@ void vml_vm_sysctl_defaults(struct vml_vm_sysctl *s)
     s->page_cluster = 3;
     s->vfs_cache_pressure = 100;
     s->oom_dump_tasks = 1; /* mm/oom_kill.c: sysctl_oom_dump_tasks */
+    s->overcommit_ratio = 50; /* mm/util.c: sysctl_overcommit_ratio */
+    s->admin_reserve_kbytes = -1;
+    s->user_reserve_kbytes = -1;
 }
 
 /* ---- the files ----------------------------------------------------------------------------- */
@@ -55,7 +58,10 @@ struct file {
  * 0..page_cluster_max (31); fs/dcache.c vfs_cache_pressure >= 0; fs/drop_caches.c drop_caches
  * >= SYSCTL_ONE (5 is taken: bits 1, 2 and 4 act, no upper bound); mm/oom_kill.c
  * panic_on_oom 0..SYSCTL_TWO, oom_kill_allocating_task and oom_dump_tasks plain proc_dointvec
- * (probed: -1, 3 and 7 are taken and read back; panic_on_oom refuses -1 and 3). */
+ * (probed: -1, 3 and 7 are taken and read back; panic_on_oom refuses -1 and 3); mm/util.c
+ * overcommit_memory 0..SYSCTL_TWO, overcommit_ratio plain proc_dointvec (-1 taken),
+ * overcommit_kbytes, admin_reserve_kbytes and user_reserve_kbytes proc_doulongvec_minmax
+ * (probed: -1 refused, 0 and 3 taken). */
 static const struct file files[VML_VM_NR_FILES] = {
     { "swappiness", INT, 0, 200, OFF(swappiness) },
     { "min_free_kbytes", INT, 0, INT_MAX_, OFF(min_free_kbytes) },
@@ -72,6 +78,11 @@ static const struct file files[VML_VM_NR_FILES] = {
     { "panic_on_oom", INT, 0, 2, OFF(panic_on_oom) },
     { "oom_kill_allocating_task", SINT, -INT_MAX_ - 1, INT_MAX_, OFF(oom_kill_allocating_task) },
     { "oom_dump_tasks", SINT, -INT_MAX_ - 1, INT_MAX_, OFF(oom_dump_tasks) },
+    { "overcommit_memory", INT, 0, 2, OFF(overcommit_memory) },
+    { "overcommit_ratio", INT, -INT_MAX_ - 1, INT_MAX_, OFF(overcommit_ratio) },
+    { "overcommit_kbytes", ULONG, 0, INT64_MAX, OFF(overcommit_kbytes) },
+    { "admin_reserve_kbytes", ULONG, 0, INT64_MAX, OFF(admin_reserve_kbytes) },
+    { "user_reserve_kbytes", ULONG, 0, INT64_MAX, OFF(user_reserve_kbytes) },
     { "drop_caches", INT, 1, INT_MAX_, SIZE_MAX, 0 },
 };
 _Static_assert(VML_VM_DROP_CACHES == VML_VM_NR_FILES - 1, "drop_caches is the last file");
@@ -260,12 +271,14 @@ int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t le
         return 0;
     }
     if (x < 0 && f->kind != SINT) {
+        bool period = strcmp(f->name, "dirty_writeback_centisecs") == 0;
         if (diag)
             snprintf(diag->msg, sizeof(diag->msg),
                      "%s: %lld is taken by the kernel (proc_dointvec) but not modelled: a "
-                     "negative period is not simulated; write 0 (no periodic writeback) or a "
-                     "positive number of centiseconds",
-                     f->name, (long long)x);
+                     "negative %s is not simulated; write %s",
+                     f->name, (long long)x, period ? "period" : "percentage",
+                     period ? "0 (no periodic writeback) or a positive number of centiseconds"
+                            : "0 or more");
         return VML_ENOTSUP;
     }
     put(s, i, x);
@@ -279,5 +292,10 @@ int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t le
         s->dirty_background_bytes = 0;
     else if (strcmp(f->name, "dirty_background_bytes") == 0)
         s->dirty_background_ratio = 0;
+    /* mm/util.c: overcommit_ratio_handler and overcommit_kbytes_handler, likewise. */
+    else if (strcmp(f->name, "overcommit_ratio") == 0)
+        s->overcommit_kbytes = 0;
+    else if (strcmp(f->name, "overcommit_kbytes") == 0)
+        s->overcommit_ratio = 0;
     return 0;
 }

@@ -261,10 +261,15 @@ static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_tex
                 snprintf(name, sizeof(name), "%.*s", (int)n, l);
                 bool there = thp_line(other, name, n, side ? va : vb, sizeof(va));
                 bool ram_bound = false;
-                if (a->vm && strcmp(name, "min_free_kbytes") == 0 && !side) {
+                if (a->vm && !side &&
+                    (strcmp(name, "min_free_kbytes") == 0 ||
+                     strcmp(name, "admin_reserve_kbytes") == 0 ||
+                     strcmp(name, "user_reserve_kbytes") == 0)) {
                     /* calculate_min_free_kbytes follows the machine's RAM (and THP's
-                     * set_recommended_min_free_kbytes), which the Linux side does not take from
-                     * the scenario: compared only when the two agree (the scenario set it). */
+                     * set_recommended_min_free_kbytes), init_admin_reserve and
+                     * init_user_reserve its free memory at boot, which the Linux side does not
+                     * take from the scenario: compared only when the two agree (the scenario
+                     * set it). */
                     char x[128];
                     snprintf(x, sizeof(x), "%.*s", (int)(len - n - 1), colon + 1);
                     ram_bound = !there || strcmp(x, vb) != 0;
@@ -272,7 +277,7 @@ static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_tex
                 if (ram_bound) {
                     not_comparable(out, t, name,
                                    "the boot-time value follows the machine's RAM; set "
-                                   "vm.min_free_kbytes to compare it");
+                                   "it (vm.NAME=) to compare it");
                 } else if (is_counter(name)) {
                     if (!side)
                         not_comparable(out, t, name,

@@ -58,7 +58,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_CPU_RUN] = "cpu N run P",
     [VML_OP_SHOW] = "show FILE [FIELD...], show P FILE [MAP] [FIELD...], show thp or show vm",
     [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P oom_score OP VALUE, "
-                      "expect P alive|killed|killed by oom",
+                      "expect P alive|killed|killed by oom, expect fail ERRNO",
     [VML_OP_REPLAY] = "P replay TRACE|gen:SPEC [in MAP[START:END]] [format=F] [limit=N]",
     [VML_OP_SET] = "set PATH VALUE (e.g. set /sys/kernel/mm/transparent_hugepage/enabled always)",
     [VML_OP_SHOW_THP] = "show thp",
@@ -1123,12 +1123,44 @@ static bool has_map_word(struct parser *p, const struct vml_op *op, unsigned i)
     return mapset_get(pr->maps, l->w[i].s, l->w[i].n, &line) == 1;
 }
 
+static const struct {
+    const char *name;
+    int err;
+} errnos[] = {
+    { "ENOMEM", VML_ENOMEM }, { "EINVAL", VML_EINVAL }, { "EEXIST", VML_EEXIST },
+    { "EAGAIN", VML_EAGAIN }, { "EFBIG", VML_EFBIG },   { "EOVERFLOW", VML_EOVERFLOW },
+};
+#define ERRNOS "ENOMEM, EINVAL, EEXIST, EAGAIN, EFBIG or EOVERFLOW"
+
+const char *vml_errno_name(int err)
+{
+    for (size_t k = 0; k < sizeof(errnos) / sizeof(errnos[0]); k++)
+        if (errnos[k].err == err)
+            return errnos[k].name;
+    return NULL;
+}
+
 static int parse_expect(struct parser *p, struct vml_op *op)
 {
     const struct lex_line *l = p->l;
     struct vml_op_expect *x = &op->u.expect;
     enum vml_procfile f;
     unsigned i;
+    /* expect fail ERRNO: the next statement's call fails with that errno (a process named
+     * fail is still one: "expect fail alive"). */
+    if (l->n >= 2 && is(l->w[1], "fail") && !names_find(&p->nm.procs, l->w[1].s, l->w[1].n)) {
+        int r = need(p, 2, VML_OP_EXPECT, "the errno (" ERRNOS ")");
+        if (r)
+            return r;
+        size_t k = 0;
+        while (k < sizeof(errnos) / sizeof(errnos[0]) && !is(l->w[2], errnos[k].name))
+            k++;
+        if (k == sizeof(errnos) / sizeof(errnos[0]))
+            return fail(p, l->w[2].col, "expect fail takes " ERRNOS ", not '%.*s'", Q(l->w[2]));
+        x->kind = VML_EXPECT_FAIL;
+        x->err = errnos[k].err;
+        return no_more(p, 3, VML_OP_EXPECT);
+    }
     int r = parse_subject(p, op, &f, &i, true);
     if (r)
         return r;
@@ -1845,6 +1877,35 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
 
 /* ---- the file ------------------------------------------------------------------------------- */
 
+/* The statements whose system call can fail with an errno the run reports (a touch's faults
+ * kill instead; brk returns the old break). */
+static bool can_fail(enum vml_op_kind k)
+{
+    switch (k) {
+    case VML_OP_MMAP:
+    case VML_OP_MUNMAP:
+    case VML_OP_MPROTECT:
+    case VML_OP_MADVISE:
+    case VML_OP_MLOCK:
+    case VML_OP_MUNLOCK:
+    case VML_OP_FORK:
+    case VML_OP_READ:
+    case VML_OP_WRITE:
+    case VML_OP_FSYNC:
+    case VML_OP_FDATASYNC:
+    case VML_OP_MSYNC:
+    case VML_OP_FADVISE:
+    case VML_OP_TRUNCATE:
+    case VML_OP_SWAPON:
+    case VML_OP_SWAPOFF:
+    case VML_OP_FILE_CREATE: return true;
+    default: return false;
+    }
+}
+#define CALLS                                                                                      \
+    "mmap, munmap, mprotect, madvise, mlock, munlock, fork, read, write, fsync, fdatasync, "       \
+    "msync, fadvise, truncate, swapon, swapoff or file create"
+
 static int push(struct parser *p, const struct vml_op *op)
 {
     struct vml_scenario *s = p->s;
@@ -1896,7 +1957,16 @@ static int parse_line(struct parser *p)
     } else {
         r = parse_process_op(p, &op);
     }
-    return r ? r : push(p, &op);
+    if (r)
+        return r;
+    /* expect fail ERRNO is about the statement after it, which must be a call that can fail. */
+    const struct vml_scenario *s = p->s;
+    if (s->n_ops && s->ops[s->n_ops - 1].kind == VML_OP_EXPECT &&
+        s->ops[s->n_ops - 1].u.expect.kind == VML_EXPECT_FAIL && !can_fail(op.kind))
+        return fail(p, op.col,
+                    "expect fail (line %u) needs a system call after it (" CALLS "), not %s",
+                    s->ops[s->n_ops - 1].line, kind_names[op.kind]);
+    return push(p, &op);
 }
 
 static void defaults(struct vml_machine_cfg *m)
@@ -1940,6 +2010,13 @@ int vml_scenario_parse(const char *text, size_t len, const char *file, struct vm
     while ((r = lex_next(&lx, &line, diag)) == 1)
         if ((r = parse_line(&p)) != 0)
             break;
+    if (r == 0 && p.s->n_ops && p.s->ops[p.s->n_ops - 1].kind == VML_OP_EXPECT &&
+        p.s->ops[p.s->n_ops - 1].u.expect.kind == VML_EXPECT_FAIL) {
+        const struct vml_op *last = &p.s->ops[p.s->n_ops - 1];
+        diag_set(diag, last->line, last->col,
+                 "expect fail needs a system call statement after it; the scenario ends here");
+        r = VML_EPARSE;
+    }
     if (r == 0) {
         names_free(&p.nm);
         /* A scenario with swap is a pressure scenario: confined unless it says memcg=off. */

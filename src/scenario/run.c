@@ -58,6 +58,8 @@ struct run {
     size_t n_objs, cap_objs;
     unsigned shows;
     uint64_t kills_seen; /* the backend's kill count when the processes were last looked at */
+    int want_fail;       /* expect fail ERRNO before this statement: its VML_E* code, else 0 */
+    unsigned want_fail_line;
 };
 
 /* Fills diag for the running operation and returns err. */
@@ -1060,6 +1062,11 @@ static int op_expect(struct run *r)
     const struct vml_op_expect *x = &r->op->u.expect;
     const char *where = r->s->file ? r->s->file : "<scenario>";
     r->res->expects++;
+    if (x->kind == VML_EXPECT_FAIL) { /* judged after the next statement (vml_run) */
+        r->want_fail = x->err;
+        r->want_fail_line = r->op->line;
+        return 0;
+    }
     if (x->kind != VML_EXPECT_FIELD) {
         struct proc_ent *p = find_proc(r, r->op->proc);
         if (!p)
@@ -1297,6 +1304,26 @@ static int run_op(struct run *r)
     }
 }
 
+/* The statement after expect fail ERRNO ended with err: the expected failure is no error (the
+ * run goes on, nothing was done), a success fails the expect, another error stays one. */
+static int judge_fail(struct run *r, int want, int err)
+{
+    const char *where = r->s->file ? r->s->file : "<scenario>";
+    if (err == want) {
+        if (r->diag)
+            r->diag->msg[0] = 0;
+        return 0;
+    }
+    if (err == 0) {
+        r->res->failed++;
+        text_printf(r->report, "%s:%u: expect failed: fail %s, but line %u's %s succeeded\n", where,
+                    r->want_fail_line, vml_errno_name(want), r->op->line,
+                    vml_op_kind_name(r->op->kind));
+        return text_status(r->report);
+    }
+    return err;
+}
+
 /* After an operation: the processes the OOM killer took on the way, told in the order it took
  * them (any of the scenario's processes, not only the operation's); on a kernel panic the
  * kernel log, then the error. The operation's own VML_EKILLED (its process was chosen) is not
@@ -1501,7 +1528,13 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
             op_what(r.op, what, sizeof(what));
             measure_begin(meas, r.op->line, what);
         }
-        err = oom_aftermath(&r, run_op(&r));
+        int want = r.want_fail;
+        if (r.op->kind != VML_OP_EXPECT)
+            r.want_fail = 0;
+        err = run_op(&r);
+        if (want && r.op->kind != VML_OP_EXPECT)
+            err = judge_fail(&r, want, err);
+        err = oom_aftermath(&r, err);
         if (m && err == 0)
             measure_end(meas, &snap->ops[snap->n_ops++]);
         if (err == 0 && b->wait && (err = b->wait(b->ctx, 0, r.msg)) != 0)

@@ -131,7 +131,7 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
         break;
     case VML_OP_EXPECT: {
         const struct vml_op_expect *x = &op->u.expect;
-        CHECK(x->kind <= VML_EXPECT_KILLED_OOM);
+        CHECK(x->kind <= VML_EXPECT_FAIL);
         if (x->kind != VML_EXPECT_FIELD) {
             CHECK(op->proc[0] && !x->field[0]);
             break;

@@ -892,7 +892,8 @@ static void test_vm_settings(void **state)
     bad("set /proc/sys/vm/page-cluster 32", 1, 31, "from 0 to 31");
     bad("set /proc/sys/vm/drop_caches 0", 1, 30, "at least 1");
     bad("set /proc/sys/vm/swappiness +61", 1, 29, "refused");
-    bad("set /proc/sys/vm/overcommit_memory 1", 1, 5, "no settable file");
+    bad("set /proc/sys/vm/overcommit_memory 3", 1, 36, "from 0 to 2");
+    bad("set /proc/sys/vm/max_map_count 1", 1, 5, "no settable file");
     /* A file the kernel has for a behaviour the simulator does not model says so. */
     bad("set /proc/sys/vm/compaction_proactiveness 0", 1, 5,
         "/proc/sys/vm/compaction_proactiveness: proactive compaction is not modelled");
@@ -1043,6 +1044,31 @@ static void test_oom(void **state)
     bad(PROC_A "show a dmesg", 3, 8, "dmesg is a system file");
     bad(PROC_A "show dmesg Killed", 3, 12, "show dmesg cannot pick fields");
     bad(PROC_A "show a oom_score x", 3, 18, "show oom_score cannot pick fields");
+}
+
+/* expect fail ERRNO: the statement after it must be a call that can fail. */
+static void test_expect_fail(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = ok(PROC_A "expect fail ENOMEM\na mmap b 1G anon private rw\n");
+    assert_int_equal(s->ops[2].kind, VML_OP_EXPECT);
+    assert_int_equal(s->ops[2].u.expect.kind, VML_EXPECT_FAIL);
+    assert_int_equal(s->ops[2].u.expect.err, VML_ENOMEM);
+    vml_scenario_free(s);
+    assert_string_equal(vml_errno_name(VML_EEXIST), "EEXIST");
+    assert_null(vml_errno_name(VML_EHOST));
+    bad(PROC_A "expect fail ENOSPC\na mmap b 1G anon private rw", 3, 13,
+        "expect fail takes ENOMEM, EINVAL, EEXIST, EAGAIN, EFBIG or EOVERFLOW, not 'ENOSPC'");
+    bad(PROC_A "expect fail", 3, 12, "missing the errno");
+    bad(PROC_A "expect fail ENOMEM x", 3, 20, "unexpected 'x'");
+    bad(PROC_A "expect fail ENOMEM\na touch buf write", 4, 1,
+        "expect fail (line 3) needs a system call after it");
+    bad(PROC_A "expect fail ENOMEM\nshow meminfo", 4, 1, "not show");
+    bad(PROC_A "expect fail EINVAL", 3, 1, "the scenario ends here");
+    /* A process called fail is still one. */
+    s = ok("proc fail\nexpect fail alive\n");
+    assert_int_equal(s->ops[1].u.expect.kind, VML_EXPECT_ALIVE);
+    vml_scenario_free(s);
 }
 
 static void test_show_thp_and_prctl(void **state)
@@ -1309,6 +1335,7 @@ int main(void)
         cmocka_unit_test(test_wait),
         cmocka_unit_test(test_show_thp_and_prctl),
         cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_expect_fail),
         cmocka_unit_test(test_expect),
         cmocka_unit_test(test_diag_and_names),
         cmocka_unit_test(test_scale),
