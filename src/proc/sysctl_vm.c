@@ -23,7 +23,7 @@ void vml_vm_sysctl_defaults(struct vml_vm_sysctl *s)
     s->dirty_writeback_centisecs = 500;
     s->page_cluster = 3;
     s->vfs_cache_pressure = 100;
-    s->oom_dump_tasks = 1; /* mm/oom_kill.c: sysctl_oom_dump_tasks */
+    s->oom_dump_tasks = 1;    /* mm/oom_kill.c: sysctl_oom_dump_tasks */
     s->overcommit_ratio = 50; /* mm/util.c: sysctl_overcommit_ratio */
     s->admin_reserve_kbytes = -1;
     s->user_reserve_kbytes = -1;

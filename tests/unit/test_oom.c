@@ -223,15 +223,27 @@ static void test_allocating_task(void **state)
     vml_sim_destroy(sim);
 }
 
+/* Fills a 128 MiB machine: a writes 100 MiB, then b (as immune as a when immune) 60 MiB. */
+static int fill_machine(struct vml_sim *sim, bool immune, int *b)
+{
+    struct vml_sim_access acc;
+    int a = proc_with(sim, "a", BASE, 100 * MiB);
+    *b = proc_with(sim, "b", 2 * BASE, 60 * MiB);
+    if (immune) {
+        assert_int_equal(vml_sim_set_oom_score_adj(sim, a, -1000), 0);
+        assert_int_equal(vml_sim_set_oom_score_adj(sim, *b, -1000), 0);
+    }
+    write_all(sim, a, BASE, 100 * MiB, &acc);
+    return vml_sim_touch(sim, *b, 2 * BASE, 2 * BASE + 60 * MiB, 4096, VML_WRITE, &acc);
+}
+
 static void test_panic(void **state)
 {
     (void)state;
     const char *const vm[] = { "panic_on_oom", "1", NULL };
     struct vml_sim *sim = machine(128 * MiB, vm);
-    struct vml_sim_access acc;
-    int a = proc_with(sim, "a", BASE, 200 * MiB);
-    assert_int_equal(vml_sim_touch(sim, a, BASE, BASE + 200 * MiB, 4096, VML_WRITE, &acc),
-                     VML_EPANIC);
+    int b;
+    assert_int_equal(fill_machine(sim, false, &b), VML_EPANIC);
     char *log = dmesg(sim);
     assert_non_null(strstr(log, "] Kernel panic - not syncing: Out of memory: system-wide "
                                 "panic_on_oom is enabled\n"));
@@ -239,16 +251,14 @@ static void test_panic(void **state)
     free(log);
     assert_int_equal(vml_sim_kills(sim), 0);
     /* A panicked machine takes no more work. */
-    uint64_t last = BASE + 200 * MiB - 4096; /* not reached before the panic */
-    assert_int_equal(vml_sim_touch(sim, a, last, last + 4096, 4096, VML_WRITE, &acc), VML_EPANIC);
+    struct vml_sim_access acc;
+    uint64_t last = 2 * BASE + 60 * MiB - 4096; /* not reached before the panic */
+    assert_int_equal(vml_sim_touch(sim, b, last, last + 4096, 4096, VML_WRITE, &acc), VML_EPANIC);
     vml_sim_destroy(sim);
 
     /* Nothing killable: every process is immune. */
     sim = machine(128 * MiB, NULL);
-    a = proc_with(sim, "a", BASE, 200 * MiB);
-    assert_int_equal(vml_sim_set_oom_score_adj(sim, a, -1000), 0);
-    assert_int_equal(vml_sim_touch(sim, a, BASE, BASE + 200 * MiB, 4096, VML_WRITE, &acc),
-                     VML_EPANIC);
+    assert_int_equal(fill_machine(sim, true, &b), VML_EPANIC);
     log = dmesg(sim);
     assert_non_null(strstr(log, "] Out of memory and no killable processes...\n"));
     assert_non_null(strstr(log, "] Kernel panic - not syncing: System is deadlocked on memory\n"));
@@ -317,7 +327,7 @@ static void test_report_ratelimit(void **state)
         small[i] = proc_with(sim, name, BASE, 4 * MiB);
         write_all(sim, small[i], BASE, 4 * MiB, &acc);
     }
-    int g = proc_with(sim, "g", 2 * BASE, 256 * MiB);
+    int g = proc_with(sim, "g", 2 * BASE, 124 * MiB);
     assert_int_equal(vml_sim_set_oom_score_adj(sim, g, -1000), 0);
     /* 64 MiB beyond what fits with the 16 alive: they all go (and a last 4 MiB stays short). */
     uint64_t want = 128 * MiB - 16 * 4 * MiB;
