@@ -68,6 +68,10 @@ struct vml_backend {
     int (*fadvise_dontneed)(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg);
     /* truncate(2) of the file to size bytes, in pid; may be NULL. */
     int (*truncate)(void *ctx, int pid, int file, uint64_t size, char *msg);
+    /* fallocate(2) of [off, off + len) of the file, in pid, mode VML_SIM_FALLOC_* bits; may be
+     * NULL. */
+    int (*fallocate)(void *ctx, int pid, int file, uint64_t off, uint64_t len, unsigned mode,
+                     char *msg);
     int (*cpu_run)(void *ctx, unsigned cpu, int pid, char *msg);
     /* Kernel settings. set: a write of value to path (a file of the scenario's path table,
      * absolute, the value checked as the kernel checks it), as an administrator's

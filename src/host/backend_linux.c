@@ -987,6 +987,15 @@ static int lb_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
     return simple(b, pid, &q, msg);
 }
 
+static int lb_fallocate(void *ctx, int pid, int file, uint64_t off, uint64_t len, unsigned mode,
+                        char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_FALLOCATE, .off = off, .len = len, .flags = mode };
+    snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    return simple(b, pid, &q, msg);
+}
+
 static int lb_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
 {
     struct linb *b = ctx;
@@ -1375,6 +1384,7 @@ int vml_backend_linux(struct vml_backend *out)
         .msync = lb_msync,
         .fdatasync = lb_fdatasync,
         .fadvise_dontneed = lb_fadvise,
+        .fallocate = lb_fallocate,
         .truncate = lb_truncate,
         .cpu_run = lb_cpu_run,
         .set = lb_set,

@@ -890,6 +890,10 @@ uint64_t global_dirtyable_memory(const struct vml_sim *sim);
 /* __mark_inode_dirty(I_DIRTY_PAGES): a regular file got its first dirty page; it joins the
  * flusher's list, whose first entry wakes the flusher dirty_writeback_centisecs later. */
 void writeback_inode_dirtied(struct vml_sim *sim, struct sim_file *f);
+/* folio_wait_writeback: if the page at index of f is under writeback, t (may be NULL) waits for
+ * its write to complete (the clock moves there, the wait recorded in t's fault record). */
+int writeback_folio_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f,
+                         uint64_t index);
 /* Writes back the dirty folio caching index of f (folio_clear_dirty_for_io, then
  * folio_start_writeback and the disk request); sync: the caller waits for the disk (the clock
  * moves to the completion). 0 when the folio was clean or is now under writeback. */

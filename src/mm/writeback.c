@@ -210,6 +210,15 @@ static int wait_until(struct vml_sim *sim, struct sim_task *t, uint64_t when, bo
     return vml_sim_advance(sim, ns);
 }
 
+int writeback_folio_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f,
+                         uint64_t index)
+{
+    uint64_t pfn;
+    if (!cache_lookup(f, index, &pfn) || !(sim_frame(sim, pfn)->flags & PGF_WRITEBACK))
+        return 0;
+    return wait_until(sim, t, io_done_at(sim, f, index), false);
+}
+
 /* ---- writing folios ------------------------------------------------------------------------ */
 
 int writeback_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, bool sync)

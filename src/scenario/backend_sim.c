@@ -334,6 +334,18 @@ static int sb_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
     return vml_sim_truncate(((struct simb *)ctx)->sim, pid, file, size);
 }
 
+static int sb_fallocate(void *ctx, int pid, int file, uint64_t off, uint64_t len, unsigned mode,
+                        char *msg)
+{
+    int r = vml_sim_fallocate(((struct simb *)ctx)->sim, pid, file, off, len, mode);
+    if (r == VML_EFBIG)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "EFBIG: the range ends at %llu bytes, past the largest ext4 file (%llu bytes); "
+                 "use a range below it",
+                 (unsigned long long)(off + len), (unsigned long long)VML_SIM_EXT4_MAX_BYTES);
+    return r;
+}
+
 static int sb_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
 {
     (void)msg;
@@ -525,6 +537,7 @@ int vml_backend_sim(struct vml_backend *out)
         .fdatasync = sb_fdatasync,
         .fadvise_dontneed = sb_fadvise,
         .truncate = sb_truncate,
+        .fallocate = sb_fallocate,
         .vm_text = sb_vm_text,
         .cpu_run = sb_cpu_run,
         .set = sb_set,

@@ -71,6 +71,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FDATASYNC] = "P fdatasync FILE",
     [VML_OP_FADVISE] = "P fadvise FILE[START:END] dontneed",
     [VML_OP_TRUNCATE] = "P truncate FILE SIZE",
+    [VML_OP_FALLOCATE] = "P fallocate FILE[START:END] [keep_size|punch_hole]",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -105,6 +106,7 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_FDATASYNC] = "fdatasync",
     [VML_OP_FADVISE] = "fadvise",
     [VML_OP_TRUNCATE] = "truncate",
+    [VML_OP_FALLOCATE] = "fallocate",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -1652,6 +1654,37 @@ static int parse_truncate(struct parser *p, struct vml_op *op)
     return no_more(p, 4, k);
 }
 
+/* P fallocate FILE[START:END] [keep_size|punch_hole]: fallocate(2) over the range (no start:
+ * 0; no end: the file's size when it runs). punch_hole is FALLOC_FL_PUNCH_HOLE with the
+ * FALLOC_FL_KEEP_SIZE the kernel requires with it. */
+static int parse_fallocate(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_FALLOCATE;
+    struct sym *e;
+    bool br;
+    int r = need(p, 2, k, "the file (FILE or FILE[START:END])");
+    if (!r)
+        r = parse_range(p, l->w[2], true, &op->u.fallocate.range, &br);
+    if (!r)
+        r = need_file(p, sub(l->w[2], 0, strlen(op->u.fallocate.range.name)), &e);
+    if (r)
+        return r;
+    op->u.fallocate.mode = VML_FALLOC_ALLOCATE;
+    if (l->n > 3) {
+        if (is(l->w[3], "keep_size"))
+            op->u.fallocate.mode = VML_FALLOC_KEEP_SIZE;
+        else if (is(l->w[3], "punch_hole"))
+            op->u.fallocate.mode = VML_FALLOC_PUNCH_HOLE;
+        else
+            return fail(p, l->w[3].col,
+                        "unknown fallocate mode '%.*s' (use keep_size or punch_hole, or none to "
+                        "allocate and grow the file)",
+                        Q(l->w[3]));
+    }
+    return no_more(p, 4, k);
+}
+
 static int parse_brk(struct parser *p, struct vml_op *op)
 {
     int r = need(p, 2, VML_OP_BRK, "+SIZE or -SIZE");
@@ -1717,12 +1750,12 @@ static const struct {
     { "replay", VML_OP_REPLAY },       { "prctl", VML_OP_PRCTL },
     { "fsync", VML_OP_FSYNC },         { "msync", VML_OP_MSYNC },
     { "fdatasync", VML_OP_FDATASYNC }, { "fadvise", VML_OP_FADVISE },
-    { "truncate", VML_OP_TRUNCATE },
+    { "truncate", VML_OP_TRUNCATE },   { "fallocate", VML_OP_FALLOCATE },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "fsync, fdatasync, msync, fadvise, truncate, replay, prctl"
+    "fsync, fdatasync, msync, fadvise, truncate, fallocate, replay, prctl"
 #define FIRST_WORDS                                                                                \
     "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff or a process name"
 
@@ -1767,6 +1800,7 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_FDATASYNC: return parse_fdatasync(p, op);
     case VML_OP_FADVISE: return parse_fadvise(p, op);
     case VML_OP_TRUNCATE: return parse_truncate(p, op);
+    case VML_OP_FALLOCATE: return parse_fallocate(p, op);
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
             return r;
