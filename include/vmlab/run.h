@@ -85,11 +85,12 @@ struct vml_backend {
      * drop_caches left out), "FILE:CONTENT" as thp_text; may be NULL. */
     int (*vm_text)(void *ctx, struct vml_text *out, char *msg);
     int (*thp_disable)(void *ctx, int pid, bool on, char *msg);
-    /* Swap areas (swapon NAME SIZE [prio=N], swapoff NAME): swapon makes a swap area of size
-     * bytes called name and enables it with priority prio (-1: the kernel's choice, as swapon(2)
-     * without SWAP_FLAG_PREFER); swapoff disables it, bringing its pages back, and removes it.
+    /* Swap areas (swapon NAME SIZE [prio=N] [partition], swapoff NAME): swapon makes a swap
+     * area of size bytes called name (a block device's with partition, else a file's) and
+     * enables it with priority prio (-1: the kernel's choice, as swapon(2) without
+     * SWAP_FLAG_PREFER); swapoff disables it, bringing its pages back, and removes it.
      * NULL: the backend has no swap. */
-    int (*swapon)(void *ctx, const char *name, uint64_t size, int prio, char *msg);
+    int (*swapon)(void *ctx, const char *name, uint64_t size, int prio, bool partition, char *msg);
     int (*swapoff)(void *ctx, const char *name, char *msg);
     /* Lets ns nanoseconds pass (wait DURATION): the simulator runs the kernel work due by then
      * (vml_sim_advance), the Linux backend sleeps while the kernel's own threads work. The

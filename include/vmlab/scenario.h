@@ -122,7 +122,7 @@ enum vml_op_kind {
     VML_OP_WAIT,        /* wait DURATION: u.wait; proc is "" */
     VML_OP_FSYNC,       /* P fsync FILE: u.range (name only), name is the file */
     VML_OP_MSYNC,       /* P msync MAP[RANGE]: u.range */
-    VML_OP_SWAPON,      /* swapon NAME SIZE [prio=N]: u.swap; proc is "" */
+    VML_OP_SWAPON,      /* swapon NAME SIZE [prio=N] [partition]: u.swap; proc is "" */
     VML_OP_SWAPOFF,     /* swapoff NAME: u.swap (name only); proc is "" */
     VML_OP_SHOW_VM,     /* show vm: the /proc/sys/vm/ files; proc is "" */
     VML_OP_FDATASYNC,   /* P fdatasync FILE: u.range (name only), name is the file */
@@ -341,6 +341,7 @@ struct vml_op {
             char name[VML_SCN_NAME_MAX]; /* the swap area's name in the scenario */
             uint64_t size;               /* SWAPON: bytes, a multiple of 4 KiB, >= 40 KiB */
             int prio;                    /* SWAPON: prio=N, 0..32767; -1 = the kernel's choice */
+            bool partition;              /* SWAPON: a block-device area (SWP_BLKDEV), not a file */
         } swap;                          /* SWAPON, SWAPOFF */
     } u;
 };

@@ -105,12 +105,13 @@ int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid);
 int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
 /* ---- swap --------------------------------------------------------------------------------- */
 
-/* swapon(2): a swap file (or a partition) at path of bytes (a multiple of 4 KiB, at least two
- * pages: the first holds the header), with priority prio, or when prio_set is false the next
- * default (-2, -3 ... as the kernel gives them). VML_EINVAL with diag's message (a path already
- * on, too small, too many areas), VML_EHOST. */
+/* swapon(2): a swap file, or with partition a block device's area (SWP_BLKDEV: the only kind
+ * that gives large folios contiguous slots, so they are swapped whole), at path of bytes (a
+ * multiple of 4 KiB, at least two pages: the first holds the header), with priority prio, or
+ * when prio_set is false the next default (-2, -3 ... as the kernel gives them). VML_EINVAL with
+ * diag's message (a path already on, too small, too many areas), VML_EHOST. */
 int vml_sim_swapon(struct vml_sim *sim, const char *path, uint64_t bytes, int prio, bool prio_set,
-                   struct vml_diag *diag);
+                   bool partition, struct vml_diag *diag);
 
 /* swapoff(2): every page of the area comes back into memory (try_to_unuse) and the area goes.
  * VML_EINVAL (not a swap area), VML_ENOMEM (memory ran out: the area stays on); diag says

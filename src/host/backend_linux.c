@@ -1052,9 +1052,19 @@ static int lb_set(void *ctx, const char *path, const char *value, struct vml_tex
 }
 
 /* swapon NAME SIZE [prio=N] and swapoff NAME: temporary swap files (host/pressure.c). */
-static int lb_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+static int lb_swapon(void *ctx, const char *name, uint64_t size, int prio, bool partition,
+                     char *msg)
 {
     (void)ctx;
+    /* The agent makes swap files only: a partition (SWP_BLKDEV, where large folios can be
+     * swapped whole) needs a spare block device, which vmlab does not take from the machine. */
+    if (partition) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "swapon %s partition: the linux backend makes swap files only (a swap partition "
+                 "needs a spare block device); run this scenario on the simulator",
+                 name);
+        return VML_ENOTSUP;
+    }
     int e = swap_add(name, size, prio, msg);
     return e == 0 ? 0 : e == ENOMEM ? VML_ENOMEM : VML_EINVAL;
 }

@@ -175,12 +175,16 @@ struct swap_area {
     uint16_t *cl_count;   /* slots in use per cluster */
     uint32_t *cl_next;    /* the free and the nonfull cluster lists, linked by index */
     uint8_t *cl_list;     /* which list a cluster is on: 0 none, 1 free, 2 nonfull */
+    uint8_t *cl_order;    /* the folio order a cluster serves (ci->order), 0 while free */
     uint32_t free_head, free_tail, nonfull_head, nonfull_tail; /* UINT32_MAX = empty */
-    uint64_t next;      /* the next slot to try in the current cluster, 0 = none
-                         * (percpu_cluster->next[0]) */
-    struct radix cache; /* the swap cache: offset -> pfn + 1 */
-    unsigned dev_kind;  /* enum bdev_kind of its device */
-    void *dev;          /* struct bdev *, owned */
+    uint64_t next; /* the next slot to try in the current cluster, 0 = none
+                    * (percpu_cluster->next[0]) */
+    uint64_t order_next[VML_THP_PMD_ORDER + 1]; /* per order above 0: the next slot to try
+                                                 * in that order's current cluster, 0 = none
+                                                 * (percpu_swap_cluster.offset[order]) */
+    struct radix cache;                         /* the swap cache: offset -> pfn + 1 */
+    unsigned dev_kind;                          /* enum bdev_kind of its device */
+    void *dev;                                  /* struct bdev *, owned */
 };
 
 struct sim_mm {
@@ -451,6 +455,14 @@ void swap_destroy(struct vml_sim *sim);
 /* folio_alloc_swap for one page: a free slot of the highest-priority area with one, its
  * swap_map SWAP_HAS_CACHE; false when swap is full or absent. */
 bool swap_alloc(struct vml_sim *sim, uint64_t *entry);
+/* folio_alloc_swap for a folio of 2^order pages (order >= 1): 2^order free slots in a row,
+ * naturally aligned, in a cluster serving that order, of the first area by priority that has
+ * them; only a partition can (cluster_alloc_swap_entry: "Swapfile is not block device"). The
+ * slots get SWAP_HAS_CACHE; *entry names the first. false: the caller splits the folio. */
+bool swap_alloc_large(struct vml_sim *sim, unsigned order, uint64_t *entry);
+/* A slot swap_alloc_large gave that no page came to use: its SWAP_HAS_CACHE goes, and the slot
+ * with it (put_swap_folio). */
+void swap_slot_unused(struct vml_sim *sim, uint64_t entry);
 /* swap_duplicate: one more page-table reference to the slot. */
 void swap_dup(struct vml_sim *sim, uint64_t entry);
 /* A page-table reference goes (free_swap_and_cache): the slot is freed when nothing else holds
@@ -783,6 +795,10 @@ uint64_t deferred_split_shrink(struct vml_sim *sim);
  * 4 KiB folios with its state (stats split, thp_split_page for a THP), the unmapped ones freed.
  * Returns the pages freed. */
 uint64_t folio_split(struct vml_sim *sim, uint64_t head);
+/* The same, counted as a split (thp_split_page, the size's split) only with count: reclaim
+ * keeps a large folio it swaps whole in the swap cache as single pages (vmscan.c), which the
+ * kernel does not split. */
+uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count);
 /* deferred_split_folio: a large folio left partly mapped is queued (counted once). */
 void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */

@@ -175,10 +175,11 @@ static int sb_madvise(void *ctx, int pid, uint64_t addr, uint64_t len, int advic
     return vml_sim_madvise(((struct simb *)ctx)->sim, pid, addr, len, advice);
 }
 
-static int sb_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+static int sb_swapon(void *ctx, const char *name, uint64_t size, int prio, bool partition,
+                     char *msg)
 {
     struct vml_diag d = { 0 };
-    int r = vml_sim_swapon(((struct simb *)ctx)->sim, name, size, prio, prio >= 0, &d);
+    int r = vml_sim_swapon(((struct simb *)ctx)->sim, name, size, prio, prio >= 0, partition, &d);
     if (r == VML_EINVAL)
         snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
     return r;

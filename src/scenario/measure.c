@@ -477,12 +477,12 @@ static int m_wait(void *ctx, uint64_t ns, char *msg)
     return m->in->wait(m->in->ctx, ns, msg);
 }
 
-static int m_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+static int m_swapon(void *ctx, const char *name, uint64_t size, int prio, bool partition, char *msg)
 {
     CTX;
     struct window w;
     win_open(m, 0, &w);
-    int r = m->in->swapon(m->in->ctx, name, size, prio, msg);
+    int r = m->in->swapon(m->in->ctx, name, size, prio, partition, msg);
     win_close(m, &w);
     return r;
 }

@@ -65,7 +65,7 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_WAIT] = "wait DURATION (a number and ns, us, ms, s or m: wait 20s, wait 150ms)",
     [VML_OP_FSYNC] = "P fsync FILE",
     [VML_OP_MSYNC] = "P msync MAP[START:END]",
-    [VML_OP_SWAPON] = "swapon NAME SIZE [prio=N]",
+    [VML_OP_SWAPON] = "swapon NAME SIZE [prio=N] [partition]",
     [VML_OP_SWAPOFF] = "swapoff NAME",
     [VML_OP_SHOW_VM] = "show vm",
     [VML_OP_FDATASYNC] = "P fdatasync FILE",
@@ -1217,19 +1217,26 @@ static int parse_swap(struct parser *p, struct vml_op *op)
                     "swap size %.*s: use a multiple of 4K of at least 40K (a header page and "
                     "the slots)",
                     Q(l->w[2]));
-    unsigned next = 3;
-    struct word key, val;
-    if (l->n > 3 && split_kv(l->w[3], &key, &val) && is(key, "prio")) {
-        unsigned prio = 0;
-        if ((r = range_word(p, val, "prio", 0, 32767, &prio)))
-            return r;
-        op->u.swap.prio = (int)prio;
-        next = 4;
-    } else if (l->n > 3) {
-        return fail(p, l->w[3].col, "unknown swapon option '%.*s' (use prio=N)", Q(l->w[3]));
+    /* Options, in any order, each once: prio=N, and partition (a block device's area). */
+    bool has_prio = false;
+    for (unsigned j = 3; j < l->n; j++) {
+        struct word key, val, w3 = l->w[j];
+        if (split_kv(w3, &key, &val) && is(key, "prio")) {
+            if (has_prio)
+                return fail(p, w3.col, "swapon option 'prio' given twice");
+            unsigned prio = 0;
+            if ((r = range_word(p, val, "prio", 0, 32767, &prio)))
+                return r;
+            op->u.swap.prio = (int)prio;
+            has_prio = true;
+        } else if (is(w3, "partition")) {
+            if (op->u.swap.partition)
+                return fail(p, w3.col, "swapon option 'partition' given twice");
+            op->u.swap.partition = true;
+        } else {
+            return fail(p, w3.col, "unknown swapon option '%.*s' (use prio=N or partition)", Q(w3));
+        }
     }
-    if ((r = no_more(p, next, k)))
-        return r;
     snprintf(p->swaps[p->n_swaps].name, sizeof(p->swaps[0].name), "%s", op->u.swap.name);
     p->swaps[p->n_swaps++].line = l->line;
     p->had_swapon = true;

@@ -760,7 +760,8 @@ static int op_swap(struct run *r)
     bool on = op->kind == VML_OP_SWAPON;
     if (on ? !r->b->swapon : !r->b->swapoff)
         return unsupported(r, on ? "swapon" : "swapoff");
-    int e = on ? r->b->swapon(r->b->ctx, op->u.swap.name, op->u.swap.size, op->u.swap.prio, r->msg)
+    int e = on ? r->b->swapon(r->b->ctx, op->u.swap.name, op->u.swap.size, op->u.swap.prio,
+                              op->u.swap.partition, r->msg)
                : r->b->swapoff(r->b->ctx, op->u.swap.name, r->msg);
     return e ? syscall_error(r, on ? "swapon" : "swapoff", e) : 0;
 }
