@@ -13,8 +13,9 @@
  *     the simulated clock: each batch takes simulated time on its own CPU).
  *   - The watermarks are checked per node (the sum of its zones'), not per zone.
  *   - Isolated folios are processed one at a time from the list's tail, not as a batch of 32.
- *   - Anonymous large folios (THPs, mTHPs) and shmem pages are not swapped yet: reclaim moves
- *     them to the active list. Dirty file folios are not written by reclaim (only kswapd may,
+ *   - shmem pages are not swapped yet: reclaim moves them to the active list. A large
+ *     anonymous folio swapped whole is kept in the swap cache as single pages (swap_out_whole).
+ *     Dirty file folios are not written by reclaim (only kswapd may,
  *     and only after the flusher failed); they are activated and marked for immediate
  *     reclaim, as shrink_folio_list does.
  */
@@ -1021,6 +1022,22 @@ static int cold_leaf(const struct vml_pt_leaf *leaf, void *arg)
     struct frame *f = sim_frame(sim, pfn);
     if (!large && (f->flags & PGF_LARGE) && cold_large_whole(w, leaf, pfn))
         large = true;
+    if (!large && leaf->level == 1 && !(f->flags & PGF_HUGETLB) &&
+        (sim_frame(sim, folio_head(sim, pfn))->flags & PGF_LARGE)) {
+        /* A PTE-mapped large folio the range cuts: split (madvise_cold_or_pageout_pte_range's
+         * split_folio) when one address space maps it and no PMD does; its pages, single now,
+         * are advised one by one from this one on. */
+        uint64_t head = folio_head(sim, pfn);
+        const struct frame *h = sim_frame(sim, head);
+        const struct large_folio *lf = folio_large(sim, h);
+        uint64_t hva = h->index << PAGE_SHIFT;
+        if (hva >= w->start && hva + folio_nr_pages(h) * PAGE_SIZE <= w->end)
+            return 0; /* covered whole: advised at its first page */
+        if (lf->entire_mapcount || lf->mm_id[1] || lf->maybe_shared ||
+            (sim_frame(sim, head)->flags & PGF_MLOCKED))
+            return 0;
+        folio_split(sim, head);
+    }
     /* Another mapping's page too, or a large folio not advised whole: left alone. */
     if (!large &&
         ((f->flags & (PGF_LARGE | PGF_HUGETLB)) || folio_head(sim, pfn) != pfn || f->mapcount != 1))

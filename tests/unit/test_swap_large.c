@@ -187,13 +187,35 @@ static void test_partition_full(void **state)
     vml_sim_destroy(sim);
 }
 
+/* A THP with one page unmapped (munmap of [4K, 8K): its PMD split, the folio partially mapped)
+ * and another whole, paged out over [8K, 4M) on a partition: the range cuts the first folio, so
+ * madvise splits it (thp_split_page 1) and pages out its pages 2-511 singly (510 pswpout, page 0
+ * outside the range stays: Rss 4 kB); the second goes whole (thp_swpout 1, 512 pswpout). PMD
+ * splits: munmap's and the second folio's unmapping: 2. */
+static void test_partial(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine(NULL, NULL, true);
+    int pid = writer(sim, 4 * MiB);
+    assert_int_equal(vml_sim_munmap(sim, pid, BASE + 4096, 4096), 0);
+    assert_int_equal(vml_sim_madvise(sim, pid, BASE + 8192, 4 * MiB - 8192, VML_MADV_PAGEOUT), 0);
+    assert_int_equal(ev(sim, VML_VMSTAT_thp_split_page), 1);
+    assert_int_equal(ev(sim, VML_VMSTAT_thp_swpout), 1);
+    assert_int_equal(ev(sim, VML_VMSTAT_thp_swpout_fallback), 0);
+    assert_int_equal(ev(sim, VML_VMSTAT_thp_split_pmd), 2);
+    assert_int_equal(ev(sim, VML_VMSTAT_pswpout), 1022);
+    assert_int_equal(fixture_proc_field(sim, pid, VML_SIM_SMAPS, BASE, BASE + 4096, "Rss"), 4);
+    assert_int_equal(swaps_used_kb(sim), 1022 * 4);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pmd_file),
-        cmocka_unit_test(test_pmd_partition),
-        cmocka_unit_test(test_mthp),
-        cmocka_unit_test(test_partition_full),
+        cmocka_unit_test(test_pmd_file), cmocka_unit_test(test_pmd_partition),
+        cmocka_unit_test(test_mthp),     cmocka_unit_test(test_partition_full),
+        cmocka_unit_test(test_partial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
