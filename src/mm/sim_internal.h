@@ -39,6 +39,7 @@
 #define PGF_SWAPWB     (1u << 23) /* PG_writeback for a swap write: on sim->swap_wb until done */
 #define PGF_RECLAIM    (1u << 24) /* PG_reclaim: written for reclaim, to the list's tail when done */
 #define PGF_WORKINGSET (1u << 25) /* PG_workingset: was active once (folio_set_workingset) */
+#define PGF_SHMEMSWAP  (1u << 28) /* a shmem page in the swap cache (swap-backed, not anon) */
 #define PGF_WRITEBACK                                                                              \
     (1u << 27) /* PG_writeback: a page-cache page whose write to the disk has been submitted and   \
                 * has not completed (writeback.c); counted in NR_WRITEBACK */
@@ -127,6 +128,9 @@ struct sim_file {
                            * the kernel keeps them in i_pages itself, where no page is) */
     uint64_t nr_shadows;
     uint64_t nr_cached;
+    struct radix swap;   /* shmem: page index -> swap entry + 1 of a page swapped out (shmem.c;
+                          * the kernel keeps them in i_pages as value entries) */
+    uint64_t nr_swapped; /* shmem: entries in swap (info->swapped) */
     /* Its dentry and inode in the slab model (slab.c): cached or not, LRU links. */
     bool d_cached, i_cached, d_referenced, d_on_lru, i_on_list;
     unsigned slab_node;
@@ -894,6 +898,25 @@ void disk_read_pages(struct vml_sim *sim, struct sim_file *f, uint64_t first, ui
 /* A cached page the current operation uses: if an asynchronous read still brings it in, the
  * operation waits for its completion (folio_wait_locked in filemap_fault and filemap_read). */
 void disk_wait_page(struct vml_sim *sim, struct sim_file *f, uint64_t index);
+/* ---- shmem swap (shmem.c) ---- */
+/* Whether the shmem object's page at index is swapped out; *entry (may be NULL) its entry. */
+bool shmem_swapped_at(const struct sim_file *f, uint64_t index, uint64_t *entry);
+/* shmem_writeout for the dirty, unmapped shmem page pfn of f (off its list): a slot, the page
+ * from the page cache into the swap cache, the entry in its place, dirty for the write that
+ * follows. *activate: no slot (or no swap, or mlocked): the caller activates it instead. */
+int shmem_writeout(struct vml_sim *sim, struct sim_file *f, uint64_t pfn, bool *activate);
+/* shmem_swapin_folio for the swapped page at index: from the swap cache if it is still there,
+ * else read from the device (*major); back in the page cache, dirty, the slot freed.
+ * VML_ENOENT when the index holds no swap entry. */
+int shmem_swapin(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node,
+                 uint64_t *pfn, bool *major);
+/* shmem_free_swap over pages [from, to): the entries' slots are released. VML_EHOST. */
+int shmem_free_swap_range(struct vml_sim *sim, struct sim_file *f, uint64_t from, uint64_t to);
+/* smaps Swap of a shmem VMA: the object's swapped pages in its range that no PTE maps. */
+uint64_t shmem_swapped_pages(const struct vml_sim *sim, const struct sim_mm *mm,
+                             const struct vma *v);
+/* shmem_unuse at swapoff: every shmem page swapped to area type comes back. */
+int shmem_unuse(struct vml_sim *sim, unsigned type);
 /* ---- writeback (writeback.c) ---- */
 /* The flusher's timers, at machine creation; VML_EHOST. */
 int writeback_init(struct vml_sim *sim);

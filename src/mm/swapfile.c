@@ -599,7 +599,8 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
     a->writeok = false;
     sim->nr_swap_pages -= a->pages;
     sim->total_swap_pages -= a->pages;
-    int r = 0;
+    /* try_to_unuse: shmem's pages first (shmem_unuse), then each address space's. */
+    int r = shmem_unuse(sim, t);
     for (size_t i = 0; i < sim->nr_tasks && r == 0; i++)
         if (sim->tasks[i].alive && sim->tasks[i].mm)
             r = unuse_mm(sim, &sim->tasks[i], t);

@@ -257,6 +257,12 @@ static int evict_file_folio(struct vml_sim *sim, struct sim_file *file, uint64_t
     return 0;
 }
 
+/* The shmem object whose page cache holds pfn. */
+static struct sim_file *file_of_shmem(const struct vml_sim *sim, uint64_t pfn)
+{
+    return cache_file_of(sim, pfn);
+}
+
 /* pageout of an anonymous folio in the swap cache: its data go to its slot; the write ends
  * later on the device's clock. */
 static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
@@ -446,7 +452,10 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     if (ref == FOLIOREF_KEEP)
         goto keep;
     /* What the simulation does not reclaim yet (see the header): to the active list. */
-    if ((f->flags & PGF_SHMEMPG) || (f->flags & PGF_MLOCKED))
+    if (f->flags & PGF_MLOCKED)
+        goto activate;
+    /* shmem with no swap to go to stays (shmem_writeout redirties it: activate). */
+    if ((f->flags & PGF_SHMEMPG) && !sim->total_swap_pages)
         goto activate;
     if (f->flags & PGF_LARGE)
         return shrink_large_anon(sim, pfn, ignore_references, st, freed);
@@ -489,6 +498,15 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
         }
         if (ref == FOLIOREF_RECLAIM_CLEAN)
             goto keep;
+        if (f->flags & PGF_SHMEMPG) {
+            /* pageout -> shmem_writeout: into the swap cache, then written as anon is. */
+            bool act;
+            int r = shmem_writeout(sim, file_of_shmem(sim, pfn), pfn, &act);
+            if (r)
+                return r;
+            if (act)
+                goto activate;
+        }
         int r = swap_writepage(sim, pfn);
         if (r)
             return r;
@@ -507,6 +525,16 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
         if (r)
             return r;
         *freed = nr;
+        return 0;
+    }
+    if (f->flags & PGF_SHMEMPG) {
+        /* A clean shmem page (never written: zeroes) leaves the page cache like a file page
+         * (__remove_mapping); the object reads as a hole there again. */
+        if (f->refcount != 1)
+            goto keep;
+        struct sim_file *sf = file_of_shmem(sim, pfn);
+        lru_add(sim, pfn);
+        *freed = cache_remove_folio(sim, sf, f->index);
         return 0;
     }
     if (f->refcount != 1 || !(f->flags & PGF_SWAPCACHE))
