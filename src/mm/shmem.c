@@ -154,6 +154,10 @@ int shmem_free_swap_range(struct vml_sim *sim, struct sim_file *f, uint64_t from
     /* shmem_undo_range -> shmem_free_swap: each entry's reference to its slot goes (a page
      * still in the swap cache for it is freed when nothing holds it). */
     struct swap_range c = { .from = from, .to = to };
+    /* The swap writes due by now end first: a page still under writeback keeps its slot
+     * (folio_free_swap refuses it) until reclaim finds it written. */
+    if (sim->nr_swap_wb)
+        swap_writeback_complete(sim);
     radix_for_each(&f->swap, collect, &c);
     for (size_t i = 0; i < c.n; i++) {
         uint64_t entry;
