@@ -13,11 +13,10 @@
  *     the simulated clock: each batch takes simulated time on its own CPU).
  *   - The watermarks are checked per node (the sum of its zones'), not per zone.
  *   - Isolated folios are processed one at a time from the list's tail, not as a batch of 32.
- *   - shmem pages are not swapped yet: reclaim moves them to the active list. A large
- *     anonymous folio swapped whole is kept in the swap cache as single pages (swap_out_whole).
- *     Dirty file folios are not written by reclaim (only kswapd may,
- *     and only after the flusher failed); they are activated and marked for immediate
- *     reclaim, as shrink_folio_list does.
+ *   - A large anonymous folio swapped whole is kept in the swap cache as single pages
+ * (swap_out_whole). Dirty file folios are not written by reclaim (only kswapd may, and only after
+ * the flusher failed); they are activated and marked for immediate reclaim, as shrink_folio_list
+ * does.
  */
 #include "mm/blockdev.h"
 #include "mm/sim_internal.h"
@@ -453,9 +452,6 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
         goto keep;
     /* What the simulation does not reclaim yet (see the header): to the active list. */
     if (f->flags & PGF_MLOCKED)
-        goto activate;
-    /* shmem with no swap to go to stays (shmem_writeout redirties it: activate). */
-    if ((f->flags & PGF_SHMEMPG) && !sim->total_swap_pages)
         goto activate;
     if (f->flags & PGF_LARGE)
         return shrink_large_anon(sim, pfn, ignore_references, st, freed);

@@ -170,12 +170,40 @@ static void test_clean_truncate_swapoff(void **state)
     vml_sim_destroy(sim);
 }
 
+/* No swap at all: a dirty shmem page has nowhere to go (shmem_writeout redirties it and it is
+ * activated), a clean one is still dropped. 32 pages read and 32 written in a 256 KiB shared
+ * anonymous mapping, paged out: Shmem 256 -> 128 kB; all 64 unmapped (Rss 0) on the way. */
+static void test_no_swap(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = fixture_sim(256 * MiB, NULL, 0);
+    int pid;
+    uint64_t m;
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    assert_int_equal(vml_sim_mmap(sim, pid, 0, 256 * KiB, VML_PROT_READ | VML_PROT_WRITE,
+                                  VML_MAP_SHARED | VML_MAP_ANONYMOUS, -1, 0, &m),
+                     0);
+    assert_int_equal(vml_sim_touch(sim, pid, m, m + 128 * KiB, 4096, VML_READ, &res), 0);
+    assert_int_equal(vml_sim_touch(sim, pid, m + 128 * KiB, m + 256 * KiB, 4096, VML_WRITE, &res),
+                     0);
+    assert_int_equal(meminfo(sim, "Shmem"), 256);
+    assert_int_equal(vml_sim_madvise(sim, pid, m, 256 * KiB, VML_MADV_PAGEOUT), 0);
+    assert_int_equal(meminfo(sim, "Shmem"), 128);
+    assert_int_equal(smaps(sim, pid, m, 256 * KiB, "Rss"), 0);
+    assert_int_equal(smaps(sim, pid, m, 256 * KiB, "Swap"), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pswpout), 0);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memfd_out_and_back),
         cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_clean_truncate_swapoff),
+        cmocka_unit_test(test_no_swap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
