@@ -68,6 +68,10 @@ struct vml_backend {
     int (*fadvise_dontneed)(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg);
     /* truncate(2) of the file to size bytes, in pid; may be NULL. */
     int (*truncate)(void *ctx, int pid, int file, uint64_t size, char *msg);
+    /* fallocate(2) of [off, off + len) of the file, in pid, mode VML_SIM_FALLOC_* bits; may be
+     * NULL. */
+    int (*fallocate)(void *ctx, int pid, int file, uint64_t off, uint64_t len, unsigned mode,
+                     char *msg);
     int (*cpu_run)(void *ctx, unsigned cpu, int pid, char *msg);
     /* Kernel settings. set: a write of value to path (a file of the scenario's path table,
      * absolute, the value checked as the kernel checks it), as an administrator's
@@ -83,11 +87,12 @@ struct vml_backend {
     int (*thp_disable)(void *ctx, int pid, bool on, char *msg);
     /* A write of adj (-1000..1000) to /proc/PID/oom_score_adj; may be NULL. */
     int (*oom_score_adj)(void *ctx, int pid, int adj, char *msg);
-    /* Swap areas (swapon NAME SIZE [prio=N], swapoff NAME): swapon makes a swap area of size
-     * bytes called name and enables it with priority prio (-1: the kernel's choice, as swapon(2)
-     * without SWAP_FLAG_PREFER); swapoff disables it, bringing its pages back, and removes it.
+    /* Swap areas (swapon NAME SIZE [prio=N] [partition], swapoff NAME): swapon makes a swap
+     * area of size bytes called name (a block device's with partition, else a file's) and
+     * enables it with priority prio (-1: the kernel's choice, as swapon(2) without
+     * SWAP_FLAG_PREFER); swapoff disables it, bringing its pages back, and removes it.
      * NULL: the backend has no swap. */
-    int (*swapon)(void *ctx, const char *name, uint64_t size, int prio, char *msg);
+    int (*swapon)(void *ctx, const char *name, uint64_t size, int prio, bool partition, char *msg);
     int (*swapoff)(void *ctx, const char *name, char *msg);
     /* Lets ns nanoseconds pass (wait DURATION): the simulator runs the kernel work due by then
      * (vml_sim_advance), the Linux backend sleeps while the kernel's own threads work. The

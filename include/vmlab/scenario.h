@@ -128,6 +128,7 @@ enum vml_op_kind {
     VML_OP_FDATASYNC,     /* P fdatasync FILE: u.range (name only), name is the file */
     VML_OP_FADVISE,       /* P fadvise FILE[RANGE] dontneed: u.range, name is the file */
     VML_OP_TRUNCATE,      /* P truncate FILE SIZE: u.file */
+    VML_OP_FALLOCATE,     /* P fallocate FILE[RANGE] [keep_size|punch_hole]: u.fallocate */
     VML_OP_OOM_SCORE_ADJ, /* P oom_score_adj N: u.oom_adj */
     VML_OP_NR_KINDS,
 };
@@ -155,6 +156,14 @@ enum vml_advice {
     VML_ADV_COLD,         /* MADV_COLD: deactivate (madvise_cold_or_pageout_pte_range) */
     VML_ADV_PAGEOUT,      /* MADV_PAGEOUT: reclaim now (reclaim_pages) */
     VML_NR_ADVICE,
+};
+
+/* fallocate(2) modes the scenario language has. */
+enum vml_falloc_mode {
+    VML_FALLOC_ALLOCATE = 0, /* mode 0: allocate blocks, i_size grows to cover the range */
+    VML_FALLOC_KEEP_SIZE,    /* FALLOC_FL_KEEP_SIZE: allocate, i_size unchanged */
+    VML_FALLOC_PUNCH_HOLE,   /* FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE: free the range */
+    VML_NR_FALLOC_MODES,
 };
 
 /* The directories of kernel setting files that set can write (the path table of
@@ -303,6 +312,10 @@ struct vml_op {
             uint64_t size; /* bytes (FILE_CREATE) */
         } file;            /* FILE_CREATE, FILE_DELETE, TRUNCATE */
         struct {
+            struct vml_range range; /* range.name is the file; no end: the file's size */
+            enum vml_falloc_mode mode;
+        } fallocate; /* FALLOCATE */
+        struct {
             unsigned cpu; /* 0..nr_cpus-1 */
         } cpu_run;        /* CPU_RUN */
         struct {
@@ -342,6 +355,7 @@ struct vml_op {
             char name[VML_SCN_NAME_MAX]; /* the swap area's name in the scenario */
             uint64_t size;               /* SWAPON: bytes, a multiple of 4 KiB, >= 40 KiB */
             int prio;                    /* SWAPON: prio=N, 0..32767; -1 = the kernel's choice */
+            bool partition;              /* SWAPON: a block-device area (SWP_BLKDEV), not a file */
         } swap;                          /* SWAPON, SWAPOFF */
     } u;
 };

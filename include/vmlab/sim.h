@@ -108,12 +108,13 @@ int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid);
 int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
 /* ---- swap --------------------------------------------------------------------------------- */
 
-/* swapon(2): a swap file (or a partition) at path of bytes (a multiple of 4 KiB, at least two
- * pages: the first holds the header), with priority prio, or when prio_set is false the next
- * default (-2, -3 ... as the kernel gives them). VML_EINVAL with diag's message (a path already
- * on, too small, too many areas), VML_EHOST. */
+/* swapon(2): a swap file, or with partition a block device's area (SWP_BLKDEV: the only kind
+ * that gives large folios contiguous slots, so they are swapped whole), at path of bytes (a
+ * multiple of 4 KiB, at least two pages: the first holds the header), with priority prio, or
+ * when prio_set is false the next default (-2, -3 ... as the kernel gives them). VML_EINVAL with
+ * diag's message (a path already on, too small, too many areas), VML_EHOST. */
 int vml_sim_swapon(struct vml_sim *sim, const char *path, uint64_t bytes, int prio, bool prio_set,
-                   struct vml_diag *diag);
+                   bool partition, struct vml_diag *diag);
 
 /* swapoff(2): every page of the area comes back into memory (try_to_unuse) and the area goes.
  * VML_EINVAL (not a swap area), VML_ENOMEM (memory ran out: the area stays on); diag says
@@ -324,6 +325,21 @@ int vml_sim_fadvise_dontneed(struct vml_sim *sim, int pid, int file, uint64_t of
  * and drops every cached page past it, dirty or not (after its writeback completes). A later
  * access past the end is SIGBUS. VML_EINVAL (no such file, hugetlbfs), VML_EFBIG, VML_ENOENT. */
 int vml_sim_truncate(struct vml_sim *sim, int pid, int file, uint64_t size);
+/* fallocate(2) modes (the kernel's FALLOC_FL_* values). */
+#define VML_SIM_FALLOC_KEEP_SIZE  0x01u /* FALLOC_FL_KEEP_SIZE */
+#define VML_SIM_FALLOC_PUNCH_HOLE 0x02u /* FALLOC_FL_PUNCH_HOLE (needs KEEP_SIZE) */
+/* fallocate(fd, mode, off, len) on a regular (ext4) file by pid (0: none). Mode 0 allocates
+ * blocks and grows the file to off + len if it is shorter; KEEP_SIZE leaves the size; neither
+ * touches the page cache (the simulated disk keeps no blocks). PUNCH_HOLE|KEEP_SIZE (clipped to
+ * the page holding the end of the file): every page mapping of the whole pages in the range goes
+ * from every mapping (the private COW copies stay), the cached folios wholly inside leave the
+ * cache, dirty or not, once their writeback completes, and a cached page the range cuts at
+ * either edge is zeroed there and dirtied (ext4_zero_partial_blocks). VML_EINVAL (len 0, no such
+ * file, hugetlbfs, mode unknown), VML_ENOTSUP (PUNCH_HOLE without KEEP_SIZE: EOPNOTSUPP; a shmem
+ * object: shmem_fallocate is not modelled), VML_EFBIG (off + len past the largest file),
+ * VML_ENOENT (no such process). */
+int vml_sim_fallocate(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
+                      unsigned mode);
 /* echo what > /proc/sys/vm/drop_caches: bit 1 drops every regular file's clean unmapped folios
  * (tmpfs keeps its own); bit 2 the slab caches (none simulated yet). Returns the pages dropped. */
 uint64_t vml_sim_drop_caches(struct vml_sim *sim, unsigned what);

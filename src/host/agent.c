@@ -365,6 +365,20 @@ static int do_fadvise(const struct agent_req *q)
     return e ? -1 : 0;
 }
 
+/* fallocate(2) on a file opened read-write for it and closed again; flags carries the mode (the
+ * FALLOC_FL_* bits, which VML_SIM_FALLOC_* copy). */
+static int do_fallocate(const struct agent_req *q)
+{
+    int fd = open(q->path, O_RDWR);
+    if (fd < 0)
+        return -1;
+    int r = fallocate(fd, (int)q->flags, (off_t)q->off, (off_t)q->len);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
 /* A program opens the file it maps read-write unless it means not to (the scenario has no way
  * to say so); mmap's prot decides the rest. Opening read-only would clear VM_MAYWRITE from a
  * shared mapping ("mw" in VmFlags), which the simulator, like such a program, keeps. */
@@ -481,6 +495,7 @@ static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
     case AG_FDATASYNC: r = do_fsync(q); break;
     case AG_FADVISE: r = do_fadvise(q); break;
     case AG_TRUNCATE: r = truncate(q->path, (off_t)q->len); break;
+    case AG_FALLOCATE: r = do_fallocate(q); break;
     case AG_MSYNC: r = msync((void *)(uintptr_t)q->addr, q->len, MS_SYNC); break;
     case AG_FORK: r = do_fork(q, p, pass_fd); break;
     case AG_THP_DISABLE: r = prctl(PR_SET_THP_DISABLE, q->addr ? 1 : 0, 0, 0, 0); break;

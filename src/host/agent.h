@@ -54,6 +54,7 @@ enum agent_op {
     AG_FDATASYNC,   /* fdatasync(2) of path */
     AG_FADVISE,     /* posix_fadvise(path, off, len, POSIX_FADV_DONTNEED) */
     AG_TRUNCATE,    /* truncate(path, len) */
+    AG_FALLOCATE,   /* fallocate(path opened read-write, flags, off, len) */
 };
 
 struct agent_req {

@@ -1086,6 +1086,15 @@ static int lb_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
     return simple(b, pid, &q, msg);
 }
 
+static int lb_fallocate(void *ctx, int pid, int file, uint64_t off, uint64_t len, unsigned mode,
+                        char *msg)
+{
+    struct linb *b = ctx;
+    struct agent_req q = { .op = AG_FALLOCATE, .off = off, .len = len, .flags = mode };
+    snprintf(q.path, sizeof(q.path), "%s", b->files[file].path);
+    return simple(b, pid, &q, msg);
+}
+
 static int lb_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
 {
     struct linb *b = ctx;
@@ -1150,9 +1159,19 @@ static int lb_set(void *ctx, const char *path, const char *value, struct vml_tex
 }
 
 /* swapon NAME SIZE [prio=N] and swapoff NAME: temporary swap files (host/pressure.c). */
-static int lb_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+static int lb_swapon(void *ctx, const char *name, uint64_t size, int prio, bool partition,
+                     char *msg)
 {
     (void)ctx;
+    /* The agent makes swap files only: a partition (SWP_BLKDEV, where large folios can be
+     * swapped whole) needs a spare block device, which vmlab does not take from the machine. */
+    if (partition) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "swapon %s partition: the linux backend makes swap files only (a swap partition "
+                 "needs a spare block device); run this scenario on the simulator",
+                 name);
+        return VML_ENOTSUP;
+    }
     int e = swap_add(name, size, prio, msg);
     return e == 0 ? 0 : e == ENOMEM ? VML_ENOMEM : VML_EINVAL;
 }
@@ -1582,6 +1601,7 @@ int vml_backend_linux(struct vml_backend *out)
         .msync = lb_msync,
         .fdatasync = lb_fdatasync,
         .fadvise_dontneed = lb_fadvise,
+        .fallocate = lb_fallocate,
         .truncate = lb_truncate,
         .cpu_run = lb_cpu_run,
         .set = lb_set,

@@ -68,6 +68,7 @@ struct check_ctx {
     uint64_t rss[NR_MM_COUNTERS];
     uint64_t hugetlb_usage; /* base pages the current mm maps with hugetlb entries */
     uint64_t pss;           /* bytes << PSS_SHIFT over all processes */
+    bool oom;               /* a count table could not grow */
     int err;
     char *why;
     size_t len;
@@ -546,11 +547,26 @@ static void check_shadow(uint64_t index, uint64_t val, void *ctx)
         w->bad = index + 1;
 }
 
-static int check_swap(struct check_ctx *c, uint64_t *unmapped_cached)
+/* A shmem object's swapped page holds a reference to its slot (swap_shmem_alloc). */
+static void shmem_swap_ref(uint64_t index, uint64_t val, void *ctx)
+{
+    (void)index;
+    struct check_ctx *c = ctx;
+    if (val && pc_add(&c->swp, val - 1))
+        c->oom = true;
+}
+
+static int check_swap(struct check_ctx *c, uint64_t *unmapped_cached, uint64_t *shmem_cached)
 {
     const struct vml_sim *sim = c->sim;
     uint64_t free = 0, total = 0;
     *unmapped_cached = 0;
+    *shmem_cached = 0;
+    for (size_t i = 0; i < sim->nr_files; i++)
+        if (sim->files[i] && sim->files[i]->shmem && sim->files[i]->nr_swapped)
+            radix_for_each(&sim->files[i]->swap, shmem_swap_ref, c);
+    if (c->oom)
+        return fail(c, "out of memory while checking");
     for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
         const struct swap_area *a = &sim->swap[t];
         if (!a->used)
@@ -582,13 +598,16 @@ static int check_swap(struct check_ctx *c, uint64_t *unmapped_cached)
             if (!cached)
                 continue;
             const struct frame *f = sim_frame(sim, pfn);
-            if (!(f->flags & PGF_SWAPCACHE) || !(f->flags & PGF_ANON) || f->priv != e)
+            if (!(f->flags & PGF_SWAPCACHE) || !(f->flags & (PGF_ANON | PGF_SHMEMSWAP)) ||
+                f->priv != e)
                 return fail(c, "swap %u:%llu is cached by pfn %#llx, which does not name it", t,
                             (unsigned long long)o, (unsigned long long)pfn);
             if (f->refcount != f->mapcount + 1)
                 return fail(c, "swap-cache pfn %#llx: refcount %d, mapcount %d",
                             (unsigned long long)pfn, f->refcount, f->mapcount);
-            if (f->mapcount == 0)
+            if (f->flags & PGF_SHMEMSWAP)
+                (*shmem_cached)++; /* a shmem frame no file holds now */
+            else if (f->mapcount == 0)
                 (*unmapped_cached)++;
         }
         struct shadow_walk sw = { a, 0 };
@@ -683,8 +702,8 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
     }
     if (check_large_folios(&c, &anon_seen, &mapped_pages, &mappings))
         goto out;
-    uint64_t unmapped_cached;
-    if (check_swap(&c, &unmapped_cached) || check_lru(&c))
+    uint64_t unmapped_cached, shmem_cached;
+    if (check_swap(&c, &unmapped_cached, &shmem_cached) || check_lru(&c))
         goto out;
     anon_seen += unmapped_cached;
     uint64_t pool_frames[VML_MAX_NODES] = { 0 };
@@ -710,6 +729,7 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
     for (size_t i = 0; i < sim->nr_files; i++)
         if (sim->files[i] && !sim->files[i]->hstate)
             cached += sim->files[i]->nr_cached;
+    cached += shmem_cached;
     if (used_anon != anon_seen) {
         fail(&c, "%llu anonymous frames allocated but %llu mapped (leak or double free)",
              (unsigned long long)used_anon, (unsigned long long)anon_seen);

@@ -343,6 +343,11 @@ void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t 
  * freed. Returns those. */
 uint64_t folio_split(struct vml_sim *sim, uint64_t head)
 {
+    return folio_split_counted(sim, head, true);
+}
+
+uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count)
+{
     struct frame *h = sim_frame(sim, head);
     struct large_folio *lf = folio_large(sim, h);
     unsigned order = h->order;
@@ -352,9 +357,10 @@ uint64_t folio_split(struct vml_sim *sim, uint64_t head)
     if (lf->partially_mapped)
         sim->thp_nr_partially[order]--;
     sim->thp_nr_anon[order]--;
-    if (order == VML_THP_PMD_ORDER)
+    if (count && order == VML_THP_PMD_ORDER)
         sim->events[VML_VMSTAT_thp_split_page]++; /* folio_test_pmd_mappable only */
-    sim->thp_stats[order][VML_THP_STAT_split]++;
+    if (count)
+        sim->thp_stats[order][VML_THP_STAT_split]++;
     lf->next_free = sim->free_folio;
     lf->head = 0;
     sim->free_folio = h->aux2;

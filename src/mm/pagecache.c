@@ -159,6 +159,9 @@ int cache_get(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned 
     *major = false;
     if (cache_lookup(f, index, pfn))
         return 0;
+    /* shmem_get_folio_gfp: a swap entry at the index is swapped in (shmem_swapin_folio). */
+    if (f->shmem && f->nr_swapped && shmem_swapped_at(f, index, NULL))
+        return shmem_swapin(sim, f, index, node, pfn, major);
     uint64_t *slot;
     int r = radix_reserve(&f->pages, index, &slot);
     if (r)
@@ -210,6 +213,10 @@ static void file_free(struct vml_sim *sim, struct sim_file *f)
     /* hugetlb_file_free gave the huge pages back; other caches drop their pages' references. */
     radix_free(&f->pages, f->hstate ? NULL : put_cached, sim);
     radix_free(&f->shadows, NULL, NULL);
+    /* shmem_evict_inode: the swapped pages' slots are released. */
+    if (f->nr_swapped)
+        shmem_free_swap_range(sim, f, 0, UINT64_MAX);
+    radix_free(&f->swap, NULL, NULL);
     free(f);
 }
 
@@ -374,6 +381,14 @@ static int file_write_folios(struct vml_sim *sim, struct sim_file *f, uint64_t o
         if (bytes > end - pos)
             bytes = end - pos;
         uint64_t idx = pos >> PAGE_SHIFT, pfn;
+        bool major;
+        /* shmem_write_begin -> shmem_get_folio: a swapped page comes back first. */
+        if (f->shmem && f->nr_swapped && !cache_lookup(f, idx, &pfn) &&
+            shmem_swapped_at(f, idx, NULL)) {
+            int r = shmem_swapin(sim, f, idx, node, &pfn, &major);
+            if (r)
+                return r;
+        }
         if (!cache_lookup(f, idx, &pfn)) {
             int rr = reclaim_point(sim, node, (1u << VML_THP_PMD_ORDER) + 1);
             if (rr)

@@ -114,7 +114,7 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     if (r == 0)
         r = writeback_init(sim);
     if (r == 0 && cfg->swap_bytes)
-        r = vml_sim_swapon(sim, "/swapfile", cfg->swap_bytes, 0, false, diag);
+        r = vml_sim_swapon(sim, "/swapfile", cfg->swap_bytes, 0, false, false, diag);
     if (r == 0 && (r = hugetlb_init(sim)) == VML_EINVAL && diag)
         snprintf(diag->msg, sizeof(diag->msg),
                  "1 GiB huge pages need a CPU with 1 GiB pages; %s has none (use 1g=on in the CPU "

@@ -42,6 +42,7 @@
 #define PGF_ZEROFILL                                                                               \
     (1u << 26) /* an order-0 anonymous page known to hold only zeros (nothing stored in it since   \
                 * it was zeroed): swap-out takes it without I/O (zeromap.c) */
+#define PGF_SHMEMSWAP  (1u << 28) /* a shmem page in the swap cache (swap-backed, not anon) */
 #define PGF_WRITEBACK                                                                              \
     (1u << 27) /* PG_writeback: a page-cache page whose write to the disk has been submitted and   \
                 * has not completed (writeback.c); counted in NR_WRITEBACK */
@@ -130,6 +131,9 @@ struct sim_file {
                            * the kernel keeps them in i_pages itself, where no page is) */
     uint64_t nr_shadows;
     uint64_t nr_cached;
+    struct radix swap;   /* shmem: page index -> swap entry + 1 of a page swapped out (shmem.c;
+                          * the kernel keeps them in i_pages as value entries) */
+    uint64_t nr_swapped; /* shmem: entries in swap (info->swapped) */
     /* Its dentry and inode in the slab model (slab.c): cached or not, LRU links. */
     bool d_cached, i_cached, d_referenced, d_on_lru, i_on_list;
     unsigned slab_node;
@@ -179,12 +183,16 @@ struct swap_area {
     uint16_t *cl_count;   /* slots in use per cluster */
     uint32_t *cl_next;    /* the free and the nonfull cluster lists, linked by index */
     uint8_t *cl_list;     /* which list a cluster is on: 0 none, 1 free, 2 nonfull */
+    uint8_t *cl_order;    /* the folio order a cluster serves (ci->order), 0 while free */
     uint32_t free_head, free_tail, nonfull_head, nonfull_tail; /* UINT32_MAX = empty */
-    uint64_t next;      /* the next slot to try in the current cluster, 0 = none
-                         * (percpu_cluster->next[0]) */
-    struct radix cache; /* the swap cache: offset -> pfn + 1 */
-    unsigned dev_kind;  /* enum bdev_kind of its device */
-    void *dev;          /* struct bdev *, owned */
+    uint64_t next; /* the next slot to try in the current cluster, 0 = none
+                    * (percpu_cluster->next[0]) */
+    uint64_t order_next[VML_THP_PMD_ORDER + 1]; /* per order above 0: the next slot to try
+                                                 * in that order's current cluster, 0 = none
+                                                 * (percpu_swap_cluster.offset[order]) */
+    struct radix cache;                         /* the swap cache: offset -> pfn + 1 */
+    unsigned dev_kind;                          /* enum bdev_kind of its device */
+    void *dev;                                  /* struct bdev *, owned */
 };
 
 struct sim_mm {
@@ -512,6 +520,14 @@ void swap_destroy(struct vml_sim *sim);
 /* folio_alloc_swap for one page: a free slot of the highest-priority area with one, its
  * swap_map SWAP_HAS_CACHE; false when swap is full or absent. */
 bool swap_alloc(struct vml_sim *sim, uint64_t *entry);
+/* folio_alloc_swap for a folio of 2^order pages (order >= 1): 2^order free slots in a row,
+ * naturally aligned, in a cluster serving that order, of the first area by priority that has
+ * them; only a partition can (cluster_alloc_swap_entry: "Swapfile is not block device"). The
+ * slots get SWAP_HAS_CACHE; *entry names the first. false: the caller splits the folio. */
+bool swap_alloc_large(struct vml_sim *sim, unsigned order, uint64_t *entry);
+/* A slot swap_alloc_large gave that no page came to use: its SWAP_HAS_CACHE goes, and the slot
+ * with it (put_swap_folio). */
+void swap_slot_unused(struct vml_sim *sim, uint64_t entry);
 /* swap_duplicate: one more page-table reference to the slot. */
 void swap_dup(struct vml_sim *sim, uint64_t entry);
 /* A page-table reference goes (free_swap_and_cache): the slot is freed when nothing else holds
@@ -884,6 +900,10 @@ uint64_t deferred_split_shrink(struct vml_sim *sim);
  * 4 KiB folios with its state (stats split, thp_split_page for a THP), the unmapped ones freed.
  * Returns the pages freed. */
 uint64_t folio_split(struct vml_sim *sim, uint64_t head);
+/* The same, counted as a split (thp_split_page, the size's split) only with count: reclaim
+ * keeps a large folio it swaps whole in the swap cache as single pages (vmscan.c), which the
+ * kernel does not split. */
+uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count);
 /* deferred_split_folio: a large folio left partly mapped is queued (counted once). */
 void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */
@@ -979,6 +999,25 @@ void disk_read_pages(struct vml_sim *sim, struct sim_file *f, uint64_t first, ui
 /* A cached page the current operation uses: if an asynchronous read still brings it in, the
  * operation waits for its completion (folio_wait_locked in filemap_fault and filemap_read). */
 void disk_wait_page(struct vml_sim *sim, struct sim_file *f, uint64_t index);
+/* ---- shmem swap (shmem.c) ---- */
+/* Whether the shmem object's page at index is swapped out; *entry (may be NULL) its entry. */
+bool shmem_swapped_at(const struct sim_file *f, uint64_t index, uint64_t *entry);
+/* shmem_writeout for the dirty, unmapped shmem page pfn of f (off its list): a slot, the page
+ * from the page cache into the swap cache, the entry in its place, dirty for the write that
+ * follows. *activate: no slot (or no swap, or mlocked): the caller activates it instead. */
+int shmem_writeout(struct vml_sim *sim, struct sim_file *f, uint64_t pfn, bool *activate);
+/* shmem_swapin_folio for the swapped page at index: from the swap cache if it is still there,
+ * else read from the device (*major); back in the page cache, dirty, the slot freed.
+ * VML_ENOENT when the index holds no swap entry. */
+int shmem_swapin(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned node,
+                 uint64_t *pfn, bool *major);
+/* shmem_free_swap over pages [from, to): the entries' slots are released. VML_EHOST. */
+int shmem_free_swap_range(struct vml_sim *sim, struct sim_file *f, uint64_t from, uint64_t to);
+/* smaps Swap of a shmem VMA: the object's swapped pages in its range that no PTE maps. */
+uint64_t shmem_swapped_pages(const struct vml_sim *sim, const struct sim_mm *mm,
+                             const struct vma *v);
+/* shmem_unuse at swapoff: every shmem page swapped to area type comes back. */
+int shmem_unuse(struct vml_sim *sim, unsigned type);
 /* ---- writeback (writeback.c) ---- */
 /* The flusher's timers, at machine creation; VML_EHOST. */
 int writeback_init(struct vml_sim *sim);
@@ -991,6 +1030,10 @@ uint64_t global_dirtyable_memory(const struct vml_sim *sim);
 /* __mark_inode_dirty(I_DIRTY_PAGES): a regular file got its first dirty page; it joins the
  * flusher's list, whose first entry wakes the flusher dirty_writeback_centisecs later. */
 void writeback_inode_dirtied(struct vml_sim *sim, struct sim_file *f);
+/* folio_wait_writeback: if the page at index of f is under writeback, t (may be NULL) waits for
+ * its write to complete (the clock moves there, the wait recorded in t's fault record). */
+int writeback_folio_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f,
+                         uint64_t index);
 /* Writes back the dirty folio caching index of f (folio_clear_dirty_for_io, then
  * folio_start_writeback and the disk request); sync: the caller waits for the disk (the clock
  * moves to the completion). 0 when the folio was clean or is now under writeback. */

@@ -214,6 +214,9 @@ static void gather(const struct vml_sim *sim, const struct sim_mm *mm, const str
     a->v = v;
     vml_pt_for_each(mm->pt, v->start, v->end,
                     (v->flags & VM_HUGETLB) ? smaps_huge_leaf : smaps_leaf, a);
+    /* smap_gather_stats: a shmem VMA's swapped pages (shmem_swap_usage), Swap only: they
+     * have no PTEs, so no SwapPss. */
+    a->swap += shmem_swapped_pages(sim, mm, v) * PAGE_SIZE;
 }
 
 static void add_counts(struct vml_smaps_counts *c, const struct smaps_acc *a)

@@ -94,6 +94,7 @@ static void area_free(struct swap_area *a)
     free(a->cl_count);
     free(a->cl_next);
     free(a->cl_list);
+    free(a->cl_order);
     radix_free(&a->cache, NULL, NULL);
     free(a->dev);
     memset(a, 0, sizeof(*a));
@@ -139,8 +140,10 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     a->cl_count = calloc(a->nr_clusters, sizeof(*a->cl_count));
     a->cl_next = calloc(a->nr_clusters, sizeof(*a->cl_next));
     a->cl_list = calloc(a->nr_clusters, sizeof(*a->cl_list));
+    a->cl_order = calloc(a->nr_clusters, sizeof(*a->cl_order));
     a->dev = malloc(sizeof(struct bdev));
-    if (!a->map || !a->zeromap || !a->cl_count || !a->cl_next || !a->cl_list || !a->dev) {
+    if (!a->map || !a->zeromap || !a->cl_count || !a->cl_next || !a->cl_list || !a->cl_order ||
+        !a->dev) {
         area_free(a);
         return VML_EHOST;
     }
@@ -267,6 +270,105 @@ bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
     }
 }
 
+/* alloc_swap_scan_cluster for 2^order slots: the first naturally aligned free run of them in
+ * cluster c at or after from (0: none). */
+static uint64_t scan_cluster_run(const struct swap_area *a, uint32_t c, uint64_t from,
+                                 unsigned order)
+{
+    uint64_t nr = 1ull << order, base = (uint64_t)c * SWAPFILE_CLUSTER;
+    uint64_t end = base + cl_size(a, c);
+    for (uint64_t o = (from + nr - 1) & ~(nr - 1); o + nr <= end; o += nr) {
+        uint64_t i = 0;
+        while (i < nr && a->map[o + i] == 0)
+            i++;
+        if (i == nr)
+            return o;
+    }
+    return 0;
+}
+
+/* The 2^order slots from off are taken for a large folio in the swap cache; the order's cursor
+ * moves past them (or off the cluster when it is full). */
+static void run_take(struct vml_sim *sim, struct swap_area *a, uint64_t off, unsigned order)
+{
+    uint64_t nr = 1ull << order;
+    uint32_t c = (uint32_t)(off / SWAPFILE_CLUSTER);
+    for (uint64_t i = 0; i < nr; i++)
+        a->map[off + i] = SWAP_HAS_CACHE;
+    a->inuse += nr;
+    sim->nr_swap_pages -= nr;
+    a->cl_order[c] = (uint8_t)order;
+    a->cl_count[c] = (uint16_t)(a->cl_count[c] + nr);
+    cl_unlink(a, c); /* a cluster in use by a cursor, or full, is on no list */
+    uint64_t next = off + nr, end = (uint64_t)c * SWAPFILE_CLUSTER + cl_size(a, c);
+    a->order_next[order] = next < end ? next : 0;
+}
+
+/* cluster_alloc_swap_entry for order > 0 on one area (6.18, a solid-state device without
+ * discard): the order's current cluster from its cursor, then the clusters of that order with
+ * free slots (nonfull_clusters[order]), then a free cluster, which takes the order. */
+static bool area_alloc_large(struct vml_sim *sim, struct swap_area *a, unsigned order,
+                             uint64_t *off)
+{
+    /* "Swapfile is not block device so unable to allocate large entries." */
+    if (!a->partition || a->pages - a->inuse < (1ull << order))
+        return false;
+    uint64_t o = 0;
+    if (a->order_next[order]) {
+        uint32_t c = (uint32_t)(a->order_next[order] / SWAPFILE_CLUSTER);
+        if (a->cl_order[c] == order)
+            o = scan_cluster_run(a, c, a->order_next[order], order);
+        a->order_next[order] = 0;
+    }
+    for (uint32_t c = 0; !o && c < a->nr_clusters; c++)
+        if (a->cl_order[c] == order && a->cl_count[c] > 0 && a->cl_count[c] < cl_size(a, c))
+            o = scan_cluster_run(a, c, (uint64_t)c * SWAPFILE_CLUSTER, order);
+    uint32_t c;
+    while (!o && (c = cl_pop(a, CL_ON_FREE)) != CL_NONE) {
+        o = scan_cluster_run(a, c, (uint64_t)c * SWAPFILE_CLUSTER, order);
+        if (!o)
+            cl_push(a, c, CL_ON_NONFULL); /* too small for the run (the last cluster) */
+    }
+    if (!o)
+        return false;
+    run_take(sim, a, o, order);
+    *off = o;
+    return true;
+}
+
+bool swap_alloc_large(struct vml_sim *sim, unsigned order, uint64_t *entry)
+{
+    /* swap_alloc_slow: every area in priority order (equal ones from the rotor), the first
+     * that can give the run. */
+    bool tried[SWAP_MAX_AREAS] = { false };
+    for (;;) {
+        int best = 0;
+        bool found = false;
+        for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
+            const struct swap_area *a = &sim->swap[t];
+            if (a->used && a->writeok && !tried[t] && (!found || a->prio > best)) {
+                best = a->prio;
+                found = true;
+            }
+        }
+        if (!found)
+            return false;
+        for (unsigned k = 0; k < SWAP_MAX_AREAS; k++) {
+            unsigned t = (sim->swap_rotor + k) % SWAP_MAX_AREAS;
+            struct swap_area *a = &sim->swap[t];
+            if (!a->used || !a->writeok || a->prio != best || tried[t])
+                continue;
+            tried[t] = true;
+            uint64_t off;
+            if (area_alloc_large(sim, a, order, &off)) {
+                sim->swap_rotor = t + 1;
+                *entry = swp_entry(t, off);
+                return true;
+            }
+        }
+    }
+}
+
 static struct swap_area *area_of(const struct vml_sim *sim, uint64_t entry)
 {
     return (struct swap_area *)&sim->swap[swp_type(entry)];
@@ -295,6 +397,19 @@ static void slot_free(struct vml_sim *sim, struct swap_area *a, uint64_t off)
         cl_unlink(a, c);
         cl_push(a, c, CL_ON_FREE);
     }
+    /* An empty cluster serves no order any more (free_cluster); a large order's cursor in it
+     * stays valid (the run scan starts over from it). */
+    if (a->cl_count[c] == 0)
+        a->cl_order[c] = 0;
+}
+
+void swap_slot_unused(struct vml_sim *sim, uint64_t entry)
+{
+    struct swap_area *a = area_of(sim, entry);
+    uint64_t off = swp_offset(entry);
+    a->map[off] &= (uint16_t)~SWAP_HAS_CACHE;
+    if (a->map[off] == 0)
+        slot_free(sim, a, off);
 }
 
 bool swap_zeromap_test(const struct vml_sim *sim, uint64_t entry)
@@ -410,11 +525,11 @@ bool vm_swap_full(const struct vml_sim *sim)
 }
 
 int vml_sim_swapon(struct vml_sim *sim, const char *path, uint64_t bytes, int prio, bool prio_set,
-                   struct vml_diag *diag)
+                   bool partition, struct vml_diag *diag)
 {
     /* The areas sit on the swapdev= preset, else on the files' disk. */
     unsigned kind = sim->cfg.swapdev_set ? sim->cfg.swapdev : (unsigned)sim->disk.kind;
-    return swap_on(sim, path, bytes, false, prio, prio_set, kind, diag);
+    return swap_on(sim, path, bytes, partition, prio, prio_set, kind, diag);
 }
 
 int swaps_show(const struct vml_sim *sim, struct vml_text *out)
@@ -515,7 +630,8 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
     a->writeok = false;
     sim->nr_swap_pages -= a->pages;
     sim->total_swap_pages -= a->pages;
-    int r = 0;
+    /* try_to_unuse: shmem's pages first (shmem_unuse), then each address space's. */
+    int r = shmem_unuse(sim, t);
     for (size_t i = 0; i < sim->nr_tasks && r == 0; i++)
         if (sim->tasks[i].alive && sim->tasks[i].mm)
             r = unuse_mm(sim, &sim->tasks[i], t);

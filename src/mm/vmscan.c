@@ -13,10 +13,10 @@
  *     the simulated clock: each batch takes simulated time on its own CPU).
  *   - The watermarks are checked per node (the sum of its zones'), not per zone.
  *   - Isolated folios are processed one at a time from the list's tail, not as a batch of 32.
- *   - Anonymous large folios (THPs, mTHPs) and shmem pages are not swapped yet: reclaim moves
- *     them to the active list. Dirty file folios are not written by reclaim (only kswapd may,
- *     and only after the flusher failed); they are activated and marked for immediate
- *     reclaim, as shrink_folio_list does.
+ *   - A large anonymous folio swapped whole is kept in the swap cache as single pages
+ * (swap_out_whole). Dirty file folios are not written by reclaim (only kswapd may, and only after
+ * the flusher failed); they are activated and marked for immediate reclaim, as shrink_folio_list
+ * does.
  */
 #include "mm/blockdev.h"
 #include "mm/sim_internal.h"
@@ -301,6 +301,12 @@ static int evict_file_folio(struct vml_sim *sim, struct sim_file *file, uint64_t
     return 0;
 }
 
+/* The shmem object whose page cache holds pfn. */
+static struct sim_file *file_of_shmem(const struct vml_sim *sim, uint64_t pfn)
+{
+    return cache_file_of(sim, pfn);
+}
+
 /* pageout -> writeout -> swap_writeout for an anonymous folio in the swap cache. A page of
  * zeros is not written (is_folio_zero_filled): its slot's zeromap bit is set
  * (swap_zeromap_folio_set, swpout_zero), and without PG_writeback it is clean and free to go at
@@ -331,6 +337,153 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
     return 0;
 }
 
+/* ---- large anonymous folios (shrink_folio_list, 6.18) -------------------------------------- */
+
+static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references,
+                        struct reclaim_stat *st, uint64_t *freed);
+
+/* try_to_unmap's TTU_SPLIT_HUGE_PMD (and split_folio's unmap of a PMD-mapped folio): every
+ * PMD that maps the folio at head is split into PTEs first (thp_split_pmd each). An anonymous
+ * folio sits at the address its index names in each address space (rmap.c). */
+static int split_pmd_maps(struct vml_sim *sim, uint64_t head)
+{
+    const struct frame *h = sim_frame(sim, head);
+    uint64_t va = h->index << PAGE_SHIFT;
+    for (size_t i = 0; i < sim->nr_tasks && folio_large(sim, h)->entire_mapcount > 0; i++) {
+        struct sim_task *t = &sim->tasks[i];
+        if (!t->alive || !t->mm)
+            continue;
+        struct vma *v = vma_find(t->mm->vmas, va);
+        struct vml_pt_leaf leaf;
+        if (!v || v->start > va || v->file || vml_pt_lookup(t->mm->pt, va, &leaf) != 0 ||
+            leaf.level != 2 || vml_pte_pfn(leaf.entry) != head)
+            continue;
+        int r = split_huge_pmd(sim, t->mm, v, va);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+/* split_folio_to_list(folio, folio_list): the folio becomes single pages (the PMD mappings
+ * split first), the pages nobody maps are freed, and every page goes through the rest of
+ * shrink_folio_list in this same pass, the first without a second look at its references (the
+ * folio's were looked at), the others with the caller's choice. */
+static int split_and_shrink(struct vml_sim *sim, uint64_t head, bool ignore_references,
+                            struct reclaim_stat *st, uint64_t *freed)
+{
+    uint64_t nr = folio_nr_pages(sim_frame(sim, head));
+    int r = split_pmd_maps(sim, head);
+    if (r)
+        return r;
+    lru_add(sim, head); /* the caller took it off its list; the split takes it off again */
+    *freed = folio_split(sim, head);
+    for (uint64_t i = 0; i < nr; i++) {
+        struct frame *p = sim_frame(sim, head + i);
+        if (!(p->flags & PGF_ANON) || p->refcount <= 0)
+            continue; /* freed by the split */
+        lru_del(sim, head + i);
+        uint64_t got;
+        r = shrink_folio(sim, head + i, i == 0 || ignore_references, st, &got);
+        if (r)
+            return r;
+        *freed += got;
+    }
+    return 0;
+}
+
+/* The folio at head, 2^order pages, got 2^order slots from entry on (a partition): it is
+ * unmapped (each PTE a swap entry for its page's slot) and written in one request, counted as
+ * count_swpout_vm_event does (thp_swpout for a PMD-sized folio, the size's swpout, pswpout by
+ * the page). The simulation then holds it in the swap cache as single pages, not split
+ * (docs/design.md): each page leaves the cache on its own when reclaim finds it written. */
+static int swap_out_whole(struct vml_sim *sim, uint64_t head, uint64_t entry,
+                          struct reclaim_stat *st)
+{
+    const struct frame *h = sim_frame(sim, head);
+    unsigned order = h->order;
+    uint64_t nr = 1ull << order;
+    int r = split_pmd_maps(sim, head);
+    if (r)
+        return r;
+    lru_add(sim, head); /* as in split_and_shrink */
+    folio_split_counted(sim, head, false);
+    bool unmapped = true;
+    for (uint64_t i = 0; i < nr; i++) {
+        uint64_t p = head + i;
+        struct frame *f = sim_frame(sim, p);
+        if (!(f->flags & PGF_ANON) || f->refcount <= 0) {
+            /* Freed by the split (no PTE mapped it): its slot goes unused. */
+            swap_slot_unused(sim, entry + i);
+            continue;
+        }
+        lru_del(sim, p);
+        if ((r = swap_cache_add(sim, p, entry + i)))
+            return r;
+        f->flags |= PGF_DIRTY;
+        if (page_mapcount(sim, p) > 0 && !try_to_unmap(sim, p))
+            unmapped = false;
+    }
+    if (!unmapped) {
+        /* try_to_unmap failed (an mlocked VMA): activate_locked, the whole folio. */
+        for (uint64_t i = 0; i < nr; i++) {
+            struct frame *f = sim_frame(sim, head + i);
+            if (!(f->flags & PGF_ANON) || f->refcount <= 0)
+                continue;
+            f->flags |= PGF_ACTIVE;
+            lru_add(sim, head + i);
+            st->nr_activate[0]++;
+            sim->events[VML_VMSTAT_pgactivate]++;
+        }
+        return 0;
+    }
+    /* swap_writeout -> __swap_writepage: one bio for the folio. */
+    struct bdev *d = swap_bdev(sim, entry);
+    uint64_t done =
+        bdev_submit_queued(d, sim_op_now(sim), true, swp_offset(entry) * PAGE_SIZE, nr * PAGE_SIZE);
+    uint64_t written = 0;
+    for (uint64_t i = 0; i < nr; i++) {
+        struct frame *f = sim_frame(sim, head + i);
+        if (!(f->flags & PGF_ANON) || f->refcount <= 0 || !(f->flags & PGF_SWAPCACHE))
+            continue;
+        if ((r = swap_wb_push(sim, head + i, done)))
+            return r;
+        f->flags &= ~PGF_DIRTY;
+        f->flags |= PGF_SWAPWB | PGF_RECLAIM;
+        lru_add(sim, head + i); /* keep_locked: back on the inactive list, under writeback */
+        written++;
+    }
+    if (order >= VML_THP_PMD_ORDER)
+        sim->events[VML_VMSTAT_thp_swpout]++;
+    sim->thp_stats[order][VML_THP_STAT_swpout]++;
+    sim->events[VML_VMSTAT_pswpout] += written;
+    st->nr_pageout += written;
+    return 0;
+}
+
+/* shrink_folio_list's anonymous large folio, not yet in the swap cache: a partially mapped one
+ * is split at once (its unmapped pages freed without I/O); else folio_alloc_swap asks for
+ * 2^order slots in a row, which only a partition gives: swapped whole; otherwise it is split
+ * and swapped page by page (thp_swpout_fallback for a PMD-sized folio, the size's
+ * swpout_fallback). */
+static int shrink_large_anon(struct vml_sim *sim, uint64_t head, bool ignore_references,
+                             struct reclaim_stat *st, uint64_t *freed)
+{
+    const struct frame *h = sim_frame(sim, head);
+    unsigned order = h->order;
+    const struct large_folio *lf = folio_large(sim, h);
+    *freed = 0;
+    if (lf->partially_mapped && lf->entire_mapcount == 0)
+        return split_and_shrink(sim, head, ignore_references, st, freed);
+    uint64_t entry;
+    if (swap_alloc_large(sim, order, &entry))
+        return swap_out_whole(sim, head, entry, st);
+    if (order >= VML_THP_PMD_ORDER)
+        sim->events[VML_VMSTAT_thp_swpout_fallback]++;
+    sim->thp_stats[order][VML_THP_STAT_swpout_fallback]++;
+    return split_and_shrink(sim, head, ignore_references, st, freed);
+}
+
 /* shrink_folio_list for the folio at pfn, taken off the tail of its inactive list (the
  * caller put it back nowhere yet). Returns its pages freed. */
 static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references,
@@ -356,8 +509,10 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     if (ref == FOLIOREF_KEEP)
         goto keep;
     /* What the simulation does not reclaim yet (see the header): to the active list. */
-    if ((f->flags & PGF_LARGE) || (f->flags & PGF_SHMEMPG) || (f->flags & PGF_MLOCKED))
+    if (f->flags & PGF_MLOCKED)
         goto activate;
+    if (f->flags & PGF_LARGE)
+        return shrink_large_anon(sim, pfn, ignore_references, st, freed);
     if (f->flags & PGF_ANON) {
         if (!(f->flags & PGF_SWAPCACHE)) {
             /* add_to_swap: a slot, the swap cache, and dirty (its data are not on disk). */
@@ -397,6 +552,15 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
         }
         if (ref == FOLIOREF_RECLAIM_CLEAN)
             goto keep;
+        if (f->flags & PGF_SHMEMPG) {
+            /* pageout -> shmem_writeout: into the swap cache, then written as anon is. */
+            bool act;
+            int r = shmem_writeout(sim, file_of_shmem(sim, pfn), pfn, &act);
+            if (r)
+                return r;
+            if (act)
+                goto activate;
+        }
         int r = swap_writepage(sim, pfn);
         if (r < 0)
             return r;
@@ -418,6 +582,16 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
         if (r)
             return r;
         *freed = nr;
+        return 0;
+    }
+    if (f->flags & PGF_SHMEMPG) {
+        /* A clean shmem page (never written: zeroes) leaves the page cache like a file page
+         * (__remove_mapping); the object reads as a hole there again. */
+        if (f->refcount != 1)
+            goto keep;
+        struct sim_file *sf = file_of_shmem(sim, pfn);
+        lru_add(sim, pfn);
+        *freed = cache_remove_folio(sim, sf, f->index);
         return 0;
     }
     if (f->refcount != 1 || !(f->flags & PGF_SWAPCACHE))
@@ -1008,28 +1182,77 @@ static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need)
 struct cold_walk {
     struct vml_sim *sim;
     struct sim_mm *mm;
+    uint64_t start, end; /* the part of the current VMA advised */
     bool pageout;
     uint64_t *list; /* pfns isolated for reclaim_pages */
     size_t n, cap;
     int err;
 };
 
+/* A large anonymous folio the walk meets at leaf (its PMD, or the PTE of its first page) that
+ * the advice covers whole and that one address space maps once per page: advised whole
+ * (madvise_cold_or_pageout_huge_pmd; madvise_cold_or_pageout_pte_range with folio_pte_batch).
+ * The kernel splits a folio the range cuts and advises its pages; the simulation leaves such a
+ * folio alone (docs/design.md). */
+static bool cold_large_whole(const struct cold_walk *w, const struct vml_pt_leaf *leaf,
+                             uint64_t pfn)
+{
+    struct vml_sim *sim = w->sim;
+    const struct frame *h = sim_frame(sim, pfn);
+    if (!(h->flags & PGF_LARGE) || folio_head(sim, pfn) != pfn)
+        return false;
+    uint64_t nr = folio_nr_pages(h);
+    const struct large_folio *lf = folio_large(sim, h);
+    if (leaf->va < w->start || leaf->va + nr * PAGE_SIZE > w->end ||
+        leaf->va != h->index << PAGE_SHIFT || lf->mm_id[1] || lf->maybe_shared)
+        return false;
+    if (leaf->level == 2)
+        return lf->entire_mapcount == 1 && lf->large_mapcount == 1;
+    return lf->entire_mapcount == 0 && lf->large_mapcount == (int32_t)nr && lf->nr_mapped == nr;
+}
+
 static int cold_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct cold_walk *w = arg;
     struct vml_sim *sim = w->sim;
-    if (leaf->level != 1 || !pte_normal_page(sim, leaf->entry))
-        return 0;
     uint64_t pfn = vml_pte_pfn(leaf->entry);
+    bool large = false;
+    if (leaf->level == 2) {
+        if (is_huge_zero_pfn(sim, pfn) || !cold_large_whole(w, leaf, pfn))
+            return 0;
+        large = true;
+    } else if (leaf->level != 1 || !pte_normal_page(sim, leaf->entry)) {
+        return 0;
+    }
     struct frame *f = sim_frame(sim, pfn);
-    /* Another mapping's page too, or a large folio (not split here): left alone. */
-    if ((f->flags & (PGF_LARGE | PGF_HUGETLB)) || folio_head(sim, pfn) != pfn || f->mapcount != 1)
+    if (!large && (f->flags & PGF_LARGE) && cold_large_whole(w, leaf, pfn))
+        large = true;
+    if (!large && leaf->level == 1 && !(f->flags & PGF_HUGETLB) &&
+        (sim_frame(sim, folio_head(sim, pfn))->flags & PGF_LARGE)) {
+        /* A PTE-mapped large folio the range cuts: split (madvise_cold_or_pageout_pte_range's
+         * split_folio) when one address space maps it and no PMD does; its pages, single now,
+         * are advised one by one from this one on. */
+        uint64_t head = folio_head(sim, pfn);
+        const struct frame *h = sim_frame(sim, head);
+        const struct large_folio *lf = folio_large(sim, h);
+        uint64_t hva = h->index << PAGE_SHIFT;
+        if (hva >= w->start && hva + folio_nr_pages(h) * PAGE_SIZE <= w->end)
+            return 0; /* covered whole: advised at its first page */
+        if (lf->entire_mapcount || lf->mm_id[1] || lf->maybe_shared ||
+            (sim_frame(sim, head)->flags & PGF_MLOCKED))
+            return 0;
+        folio_split(sim, head);
+    }
+    /* Another mapping's page too, or a large folio not advised whole: left alone. */
+    if (!large &&
+        ((f->flags & (PGF_LARGE | PGF_HUGETLB)) || folio_head(sim, pfn) != pfn || f->mapcount != 1))
         return 0;
     /* MADV_COLD clears the young bit (and flushes it); both clear PG_referenced. File pages
      * pass pageout_anon_only_filter: a scenario's process may write its files. */
-    if (!w->pageout && (leaf->entry & VML_PTE_A)) {
-        vml_pt_protect(w->mm->pt, leaf->va, leaf->va + PAGE_SIZE, 0, VML_PTE_A, NULL, NULL);
-        sim_flush_range(sim, w->mm, leaf->va, leaf->va + PAGE_SIZE);
+    uint64_t nr = large ? folio_nr_pages(f) : 1;
+    if (!w->pageout && (large || (leaf->entry & VML_PTE_A))) {
+        vml_pt_protect(w->mm->pt, leaf->va, leaf->va + nr * PAGE_SIZE, 0, VML_PTE_A, NULL, NULL);
+        sim_flush_range(sim, w->mm, leaf->va, leaf->va + nr * PAGE_SIZE);
     }
     f->flags &= ~PGF_REFERENCED;
     if (f->flags & PGF_ACTIVE)
@@ -1042,7 +1265,7 @@ static int cold_leaf(const struct vml_pt_leaf *leaf, void *arg)
             lru_del(sim, pfn);
             f->flags &= ~PGF_ACTIVE;
             lru_add(sim, pfn);
-            sim->events[VML_VMSTAT_pgdeactivate]++;
+            sim->events[VML_VMSTAT_pgdeactivate] += nr;
         }
         return 0;
     }
@@ -1076,6 +1299,8 @@ int madvise_cold_or_pageout(struct vml_sim *sim, struct sim_task *t, uint64_t st
         uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
         if (s > cur)
             r = VML_ENOMEM; /* a hole: the rest is still advised, ENOMEM at the end */
+        w.start = s;
+        w.end = e;
         vml_pt_for_each(mm->pt, s, e, cold_leaf, &w);
         if (w.err) {
             r = w.err;
@@ -1093,7 +1318,8 @@ int madvise_cold_or_pageout(struct vml_sim *sim, struct sim_task *t, uint64_t st
     for (size_t i = 0; i < w.n && r != VML_EHOST && r != VML_EINVAL; i++) {
         uint64_t pfn = w.list[i];
         struct frame *f = sim_frame(sim, pfn);
-        if (f->refcount <= 0 || !(f->flags & (PGF_ANON | PGF_CACHE)) || f->mapcount != 1)
+        if (f->refcount <= 0 || !(f->flags & (PGF_ANON | PGF_CACHE)) ||
+            (!(f->flags & PGF_LARGE) && f->mapcount != 1))
             continue;
         lru_del(sim, pfn);
         uint64_t freed;

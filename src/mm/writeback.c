@@ -210,6 +210,15 @@ static int wait_until(struct vml_sim *sim, struct sim_task *t, uint64_t when, bo
     return vml_sim_advance(sim, ns);
 }
 
+int writeback_folio_wait(struct vml_sim *sim, struct sim_task *t, struct sim_file *f,
+                         uint64_t index)
+{
+    uint64_t pfn;
+    if (!cache_lookup(f, index, &pfn) || !(sim_frame(sim, pfn)->flags & PGF_WRITEBACK))
+        return 0;
+    return wait_until(sim, t, io_done_at(sim, f, index), false);
+}
+
 /* ---- writing folios ------------------------------------------------------------------------ */
 
 int writeback_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, bool sync)
@@ -682,6 +691,12 @@ int vml_sim_truncate(struct vml_sim *sim, int pid, int file, uint64_t size)
         idx += cache_remove_folio(sim, f, idx) - 1;
     }
     workingset_cache_truncate(f, first);
+    /* shmem_undo_range: the swapped pages past the end go too. */
+    if (f->shmem && f->nr_swapped) {
+        int r = shmem_free_swap_range(sim, f, first, UINT64_MAX);
+        if (r)
+            return r;
+    }
     /* ext4_truncate -> ext4_block_truncate_page: a new size inside a block zeroes the rest of
      * that block and dirties its buffer, so the page holding the end is dirty again (probed:
      * Dirty +4 kB after a truncate to 300,000 bytes of a clean, cached file; fidelity 102). */

@@ -175,10 +175,11 @@ static int sb_madvise(void *ctx, int pid, uint64_t addr, uint64_t len, int advic
     return vml_sim_madvise(((struct simb *)ctx)->sim, pid, addr, len, advice);
 }
 
-static int sb_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+static int sb_swapon(void *ctx, const char *name, uint64_t size, int prio, bool partition,
+                     char *msg)
 {
     struct vml_diag d = { 0 };
-    int r = vml_sim_swapon(((struct simb *)ctx)->sim, name, size, prio, prio >= 0, &d);
+    int r = vml_sim_swapon(((struct simb *)ctx)->sim, name, size, prio, prio >= 0, partition, &d);
     if (r == VML_EINVAL)
         snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
     return r;
@@ -332,6 +333,18 @@ static int sb_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
 {
     (void)msg;
     return vml_sim_truncate(((struct simb *)ctx)->sim, pid, file, size);
+}
+
+static int sb_fallocate(void *ctx, int pid, int file, uint64_t off, uint64_t len, unsigned mode,
+                        char *msg)
+{
+    int r = vml_sim_fallocate(((struct simb *)ctx)->sim, pid, file, off, len, mode);
+    if (r == VML_EFBIG)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "EFBIG: the range ends at %llu bytes, past the largest ext4 file (%llu bytes); "
+                 "use a range below it",
+                 (unsigned long long)(off + len), (unsigned long long)VML_SIM_EXT4_MAX_BYTES);
+    return r;
 }
 
 static int sb_fadvise(void *ctx, int pid, int file, uint64_t off, uint64_t len, char *msg)
@@ -539,6 +552,7 @@ int vml_backend_sim(struct vml_backend *out)
         .fdatasync = sb_fdatasync,
         .fadvise_dontneed = sb_fadvise,
         .truncate = sb_truncate,
+        .fallocate = sb_fallocate,
         .vm_text = sb_vm_text,
         .cpu_run = sb_cpu_run,
         .set = sb_set,

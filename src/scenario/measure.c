@@ -419,6 +419,17 @@ static int m_truncate(void *ctx, int pid, int file, uint64_t size, char *msg)
     return r;
 }
 
+static int m_fallocate(void *ctx, int pid, int file, uint64_t off, uint64_t len, unsigned mode,
+                       char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->fallocate(m->in->ctx, pid, file, off, len, mode, msg);
+    win_close(m, &w);
+    return r;
+}
+
 static int m_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
 {
     CTX;
@@ -466,12 +477,12 @@ static int m_wait(void *ctx, uint64_t ns, char *msg)
     return m->in->wait(m->in->ctx, ns, msg);
 }
 
-static int m_swapon(void *ctx, const char *name, uint64_t size, int prio, char *msg)
+static int m_swapon(void *ctx, const char *name, uint64_t size, int prio, bool partition, char *msg)
 {
     CTX;
     struct window w;
     win_open(m, 0, &w);
-    int r = m->in->swapon(m->in->ctx, name, size, prio, msg);
+    int r = m->in->swapon(m->in->ctx, name, size, prio, partition, msg);
     win_close(m, &w);
     return r;
 }
@@ -577,6 +588,7 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .fdatasync = in->fdatasync ? m_fdatasync : NULL,
         .fadvise_dontneed = in->fadvise_dontneed ? m_fadvise : NULL,
         .truncate = in->truncate ? m_truncate : NULL,
+        .fallocate = in->fallocate ? m_fallocate : NULL,
         .cpu_run = m_cpu_run,
         .set = in->set ? m_set : NULL,
         .thp_text = in->thp_text ? m_thp_text : NULL,

@@ -66,12 +66,13 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_WAIT] = "wait DURATION (a number and ns, us, ms, s or m: wait 20s, wait 150ms)",
     [VML_OP_FSYNC] = "P fsync FILE",
     [VML_OP_MSYNC] = "P msync MAP[START:END]",
-    [VML_OP_SWAPON] = "swapon NAME SIZE [prio=N]",
+    [VML_OP_SWAPON] = "swapon NAME SIZE [prio=N] [partition]",
     [VML_OP_SWAPOFF] = "swapoff NAME",
     [VML_OP_SHOW_VM] = "show vm",
     [VML_OP_FDATASYNC] = "P fdatasync FILE",
     [VML_OP_FADVISE] = "P fadvise FILE[START:END] dontneed",
     [VML_OP_TRUNCATE] = "P truncate FILE SIZE",
+    [VML_OP_FALLOCATE] = "P fallocate FILE[START:END] [keep_size|punch_hole]",
     [VML_OP_OOM_SCORE_ADJ] = "P oom_score_adj N (-1000 to 1000)",
 };
 
@@ -107,6 +108,7 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_FDATASYNC] = "fdatasync",
     [VML_OP_FADVISE] = "fadvise",
     [VML_OP_TRUNCATE] = "truncate",
+    [VML_OP_FALLOCATE] = "fallocate",
     [VML_OP_OOM_SCORE_ADJ] = "oom_score_adj",
 };
 
@@ -1284,19 +1286,26 @@ static int parse_swap(struct parser *p, struct vml_op *op)
                     "swap size %.*s: use a multiple of 4K of at least 40K (a header page and "
                     "the slots)",
                     Q(l->w[2]));
-    unsigned next = 3;
-    struct word key, val;
-    if (l->n > 3 && split_kv(l->w[3], &key, &val) && is(key, "prio")) {
-        unsigned prio = 0;
-        if ((r = range_word(p, val, "prio", 0, 32767, &prio)))
-            return r;
-        op->u.swap.prio = (int)prio;
-        next = 4;
-    } else if (l->n > 3) {
-        return fail(p, l->w[3].col, "unknown swapon option '%.*s' (use prio=N)", Q(l->w[3]));
+    /* Options, in any order, each once: prio=N, and partition (a block device's area). */
+    bool has_prio = false;
+    for (unsigned j = 3; j < l->n; j++) {
+        struct word key, val, w3 = l->w[j];
+        if (split_kv(w3, &key, &val) && is(key, "prio")) {
+            if (has_prio)
+                return fail(p, w3.col, "swapon option 'prio' given twice");
+            unsigned prio = 0;
+            if ((r = range_word(p, val, "prio", 0, 32767, &prio)))
+                return r;
+            op->u.swap.prio = (int)prio;
+            has_prio = true;
+        } else if (is(w3, "partition")) {
+            if (op->u.swap.partition)
+                return fail(p, w3.col, "swapon option 'partition' given twice");
+            op->u.swap.partition = true;
+        } else {
+            return fail(p, w3.col, "unknown swapon option '%.*s' (use prio=N or partition)", Q(w3));
+        }
     }
-    if ((r = no_more(p, next, k)))
-        return r;
     snprintf(p->swaps[p->n_swaps].name, sizeof(p->swaps[0].name), "%s", op->u.swap.name);
     p->swaps[p->n_swaps++].line = l->line;
     p->had_swapon = true;
@@ -1721,6 +1730,37 @@ static int parse_truncate(struct parser *p, struct vml_op *op)
     return no_more(p, 4, k);
 }
 
+/* P fallocate FILE[START:END] [keep_size|punch_hole]: fallocate(2) over the range (no start:
+ * 0; no end: the file's size when it runs). punch_hole is FALLOC_FL_PUNCH_HOLE with the
+ * FALLOC_FL_KEEP_SIZE the kernel requires with it. */
+static int parse_fallocate(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    const enum vml_op_kind k = VML_OP_FALLOCATE;
+    struct sym *e;
+    bool br;
+    int r = need(p, 2, k, "the file (FILE or FILE[START:END])");
+    if (!r)
+        r = parse_range(p, l->w[2], true, &op->u.fallocate.range, &br);
+    if (!r)
+        r = need_file(p, sub(l->w[2], 0, strlen(op->u.fallocate.range.name)), &e);
+    if (r)
+        return r;
+    op->u.fallocate.mode = VML_FALLOC_ALLOCATE;
+    if (l->n > 3) {
+        if (is(l->w[3], "keep_size"))
+            op->u.fallocate.mode = VML_FALLOC_KEEP_SIZE;
+        else if (is(l->w[3], "punch_hole"))
+            op->u.fallocate.mode = VML_FALLOC_PUNCH_HOLE;
+        else
+            return fail(p, l->w[3].col,
+                        "unknown fallocate mode '%.*s' (use keep_size or punch_hole, or none to "
+                        "allocate and grow the file)",
+                        Q(l->w[3]));
+    }
+    return no_more(p, 4, k);
+}
+
 static int parse_brk(struct parser *p, struct vml_op *op)
 {
     int r = need(p, 2, VML_OP_BRK, "+SIZE or -SIZE");
@@ -1815,12 +1855,13 @@ static const struct {
     { "replay", VML_OP_REPLAY },       { "prctl", VML_OP_PRCTL },
     { "fsync", VML_OP_FSYNC },         { "msync", VML_OP_MSYNC },
     { "fdatasync", VML_OP_FDATASYNC }, { "fadvise", VML_OP_FADVISE },
-    { "truncate", VML_OP_TRUNCATE },   { "oom_score_adj", VML_OP_OOM_SCORE_ADJ },
+    { "truncate", VML_OP_TRUNCATE },   { "fallocate", VML_OP_FALLOCATE },
+    { "oom_score_adj", VML_OP_OOM_SCORE_ADJ },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "fsync, fdatasync, msync, fadvise, truncate, replay, prctl, oom_score_adj"
+    "fsync, fdatasync, msync, fadvise, truncate, fallocate, replay, prctl, oom_score_adj"
 #define FIRST_WORDS                                                                                \
     "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff or a process name"
 
@@ -1865,6 +1906,7 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_FDATASYNC: return parse_fdatasync(p, op);
     case VML_OP_FADVISE: return parse_fadvise(p, op);
     case VML_OP_TRUNCATE: return parse_truncate(p, op);
+    case VML_OP_FALLOCATE: return parse_fallocate(p, op);
     case VML_OP_OOM_SCORE_ADJ: return parse_oom_adj(p, op);
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
@@ -1896,6 +1938,7 @@ static bool can_fail(enum vml_op_kind k)
     case VML_OP_MSYNC:
     case VML_OP_FADVISE:
     case VML_OP_TRUNCATE:
+    case VML_OP_FALLOCATE:
     case VML_OP_SWAPON:
     case VML_OP_SWAPOFF:
     case VML_OP_FILE_CREATE: return true;
@@ -1904,7 +1947,7 @@ static bool can_fail(enum vml_op_kind k)
 }
 #define CALLS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, fork, read, write, fsync, fdatasync, "       \
-    "msync, fadvise, truncate, swapon, swapoff or file create"
+    "msync, fadvise, truncate, fallocate, swapon, swapoff or file create"
 
 static int push(struct parser *p, const struct vml_op *op)
 {

@@ -601,6 +601,35 @@ static int op_truncate(struct run *r, struct proc_ent *p)
     return err ? syscall_error(r, "truncate", err) : 0;
 }
 
+/* P fallocate FILE[START:END] [keep_size|punch_hole]: no start is 0, no end the file's size
+ * now (an empty range is EINVAL, as fallocate(2) says of a length of 0). */
+static int op_fallocate(struct run *r, struct proc_ent *p)
+{
+    const struct vml_range *rg = &r->op->u.fallocate.range;
+    struct obj_ent *f = find_obj(r, rg->name, false);
+    if (!f)
+        return run_error(r, VML_ENOENT, rg->col, "no file '%s'", rg->name);
+    if (!r->b->fallocate)
+        return run_error(r, VML_EINVAL, 0, "fallocate is not supported on the %s backend",
+                         r->b->name);
+    uint64_t s = rg->has_start ? rg->start : 0;
+    uint64_t e = rg->has_end ? rg->end : r->b->file_size(r->b->ctx, f->id);
+    if (e <= s)
+        return run_error(r, VML_EINVAL, rg->col,
+                         "range [%#llx:%#llx] of '%s' is empty (fallocate needs a length; the "
+                         "file is %llu bytes)",
+                         (unsigned long long)s, (unsigned long long)e, rg->name,
+                         (unsigned long long)r->b->file_size(r->b->ctx, f->id));
+    static const unsigned modes[VML_NR_FALLOC_MODES] = {
+        [VML_FALLOC_ALLOCATE] = 0,
+        [VML_FALLOC_KEEP_SIZE] = VML_SIM_FALLOC_KEEP_SIZE,
+        [VML_FALLOC_PUNCH_HOLE] = VML_SIM_FALLOC_PUNCH_HOLE | VML_SIM_FALLOC_KEEP_SIZE,
+    };
+    int err =
+        r->b->fallocate(r->b->ctx, p->pid, f->id, s, e - s, modes[r->op->u.fallocate.mode], r->msg);
+    return err ? syscall_error(r, "fallocate", err) : 0;
+}
+
 static int op_file(struct run *r)
 {
     const char *name = r->op->u.file.name;
@@ -739,7 +768,8 @@ static int op_swap(struct run *r)
     bool on = op->kind == VML_OP_SWAPON;
     if (on ? !r->b->swapon : !r->b->swapoff)
         return unsupported(r, on ? "swapon" : "swapoff");
-    int e = on ? r->b->swapon(r->b->ctx, op->u.swap.name, op->u.swap.size, op->u.swap.prio, r->msg)
+    int e = on ? r->b->swapon(r->b->ctx, op->u.swap.name, op->u.swap.size, op->u.swap.prio,
+                              op->u.swap.partition, r->msg)
                : r->b->swapoff(r->b->ctx, op->u.swap.name, r->msg);
     return e ? syscall_error(r, on ? "swapon" : "swapoff", e) : 0;
 }
@@ -1225,6 +1255,7 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_FILE_CREATE:
     case VML_OP_FILE_DELETE:
     case VML_OP_TRUNCATE: obj = op->u.file.name; break;
+    case VML_OP_FALLOCATE: obj = op->u.fallocate.range.name; break;
     case VML_OP_SWAPON:
     case VML_OP_SWAPOFF: obj = op->u.swap.name; break;
     default: break;
@@ -1278,6 +1309,7 @@ static int run_op(struct run *r)
     case VML_OP_FDATASYNC: return op_fdatasync(r, p);
     case VML_OP_FADVISE: return op_fadvise(r, p);
     case VML_OP_TRUNCATE: return op_truncate(r, p);
+    case VML_OP_FALLOCATE: return op_fallocate(r, p);
     case VML_OP_TOUCH: return op_touch(r, p);
     case VML_OP_REPLAY: return op_replay(r, p);
     case VML_OP_FORK: return op_fork(r, p);

@@ -941,6 +941,30 @@ static void test_vm_settings(void **state)
     vml_scenario_free(s);
     bad("file create f 1M\nproc p\np truncate f", 3, 13, "missing the new size");
     bad("file create f 1M\nproc p\np truncate f[0:4K] 0", 3, 12, "not a range");
+
+    /* fallocate: the range is the file's bytes; the mode word is optional. */
+    op = last("file create f 1M\nproc p\np fallocate f[10000:100000] punch_hole\n", &s);
+    assert_int_equal(op->kind, VML_OP_FALLOCATE);
+    assert_string_equal(op->u.fallocate.range.name, "f");
+    assert_int_equal(op->u.fallocate.range.start, 10000);
+    assert_int_equal(op->u.fallocate.range.end, 100000);
+    assert_int_equal(op->u.fallocate.mode, VML_FALLOC_PUNCH_HOLE);
+    assert_string_equal(vml_op_kind_name(op->kind), "fallocate");
+    vml_scenario_free(s);
+    op = last("file create f 1M\nproc p\np fallocate f[1M:2M]\n", &s);
+    assert_int_equal(op->u.fallocate.mode, VML_FALLOC_ALLOCATE);
+    assert_int_equal(op->u.fallocate.range.start, 1048576);
+    vml_scenario_free(s);
+    op = last("file create f 1M\nproc p\np fallocate f keep_size\n", &s);
+    assert_int_equal(op->u.fallocate.mode, VML_FALLOC_KEEP_SIZE);
+    assert_false(op->u.fallocate.range.has_start || op->u.fallocate.range.has_end);
+    vml_scenario_free(s);
+    bad("file create f 1M\nproc p\np fallocate f[0:4K] zero_range", 3, 21,
+        "unknown fallocate mode 'zero_range'");
+    bad("file create f 1M\nproc p\np fallocate f[0:4K] punch_hole keep_size", 3, 32, "keep_size");
+    bad("file create f 1M\nproc p\np fallocate", 3, 12, "missing the file");
+    bad("proc p\np fallocate g[0:4K]", 2, 13, "no file 'g'");
+    bad("file create f 1M\nproc p\np fallocate f[8K:4K]", 3, 15, "empty range");
 }
 
 static void test_set(void **state)

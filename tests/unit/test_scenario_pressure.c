@@ -82,8 +82,23 @@ static void test_swap_statements(void **state)
     bad("swapon s1 41K", 1, 11, "use a multiple of 4K of at least 40K");
     bad("swapon s1 4M prio=32768", 1, 19, "prio must be 0..32767");
     bad("swapon s1 4M prio=-1", 1, 19, "prio");
-    bad("swapon s1 4M discard", 1, 14, "unknown swapon option 'discard' (use prio=N)");
-    bad("swapon s1 4M prio=1 x", 1, 21, "unexpected 'x' after the end of swapon");
+    bad("swapon s1 4M discard", 1, 14, "unknown swapon option 'discard' (use prio=N or partition)");
+    bad("swapon s1 4M prio=1 x", 1, 21, "unknown swapon option 'x'");
+    bad("swapon s1 4M partition partition", 1, 24, "'partition' given twice");
+    bad("swapon s1 4M prio=1 prio=2", 1, 21, "'prio' given twice");
+    /* partition: a block device's area (SWP_BLKDEV), the options in either order */
+    s = ok(
+        "swapon s1 4M partition\nswapon s2 4M prio=3 partition\nswapon s3 4M partition prio=4\n");
+    assert_true(s->ops[0].u.swap.partition);
+    assert_int_equal(s->ops[0].u.swap.prio, -1);
+    assert_true(s->ops[1].u.swap.partition);
+    assert_int_equal(s->ops[1].u.swap.prio, 3);
+    assert_true(s->ops[2].u.swap.partition);
+    assert_int_equal(s->ops[2].u.swap.prio, 4);
+    vml_scenario_free(s);
+    s = ok("swapon s1 4M\n");
+    assert_false(s->ops[0].u.swap.partition);
+    vml_scenario_free(s);
     bad("swapon s1 4M\nswapon s1 8M", 2, 8, "swap area 's1' is on already (swapon at line 1)");
     bad("swapoff s1", 1, 9, "no swap area 's1' is on here");
     bad("swapon s1 4M\nswapoff s1\nswapoff s1", 3, 9, "no swap area 's1' is on here");
