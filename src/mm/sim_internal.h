@@ -42,7 +42,7 @@
 #define PGF_ZEROFILL                                                                               \
     (1u << 26) /* an order-0 anonymous page known to hold only zeros (nothing stored in it since   \
                 * it was zeroed): swap-out takes it without I/O (zeromap.c) */
-#define PGF_SHMEMSWAP  (1u << 28) /* a shmem page in the swap cache (swap-backed, not anon) */
+#define PGF_SHMEMSWAP (1u << 28) /* a shmem page in the swap cache (swap-backed, not anon) */
 #define PGF_WRITEBACK                                                                              \
     (1u << 27) /* PG_writeback: a page-cache page whose write to the disk has been submitted and   \
                 * has not completed (writeback.c); counted in NR_WRITEBACK */

@@ -132,6 +132,10 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     case VML_OP_EXPECT: {
         const struct vml_op_expect *x = &op->u.expect;
         CHECK(x->kind <= VML_EXPECT_FAIL);
+        if (x->kind == VML_EXPECT_FAIL) { /* about the next statement: no process of its own */
+            CHECK(!op->proc[0] && vml_errno_name(x->err) != NULL);
+            break;
+        }
         if (x->kind != VML_EXPECT_FIELD) {
             CHECK(op->proc[0] && !x->field[0]);
             break;
