@@ -221,6 +221,7 @@ struct vml_snapshot {
     size_t n_thp;
     struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
     size_t n_ops;
+    bool confined; /* the processes ran in a memory cgroup (machine memcg=on, on Linux) */
 };
 
 /* The meminfo label of a VML_SNAP_* line ("AnonPages"). */

@@ -21,6 +21,10 @@
  *     writeback (wb_check_background_flush) leaves at most B dirty after a burst, but how much
  *     depends on when the flusher ran, so the two sides agree when each cleaned between 0 and
  *     B (the change lies in [-B, 0] kB); a value outside differs;
+ *   - in a confined scenario (memcg=on), the cgroup's reclaim may take a real process's own
+ *     file pages (its runtime's text), which the simulated process does not have: a live
+ *     process's RssFile change agrees when Linux's is lower by at most the file pages it had
+ *     when it was created, and its VmRSS change when it is lower by exactly that shortfall;
  *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
  *   - at each show thp, every THP setting file must read the same (a file one side lacks
@@ -351,15 +355,34 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
         if (!a->alive)
             continue;
         text_printf(out, "  status, change since the process was created\n");
+        /* The file pages the cgroup's reclaim took from the real process's own (see the
+         * header): 0 unless confined and within what it had. */
+        int64_t own_lost = 0;
+        if (real->confined) {
+            int64_t fa = (int64_t)a->last.rss_file - (int64_t)a->first.rss_file;
+            int64_t fb = (int64_t)b->last.rss_file - (int64_t)b->first.rss_file;
+            if (fb < fa && fa - fb <= (int64_t)b->first.rss_file)
+                own_lost = fa - fb;
+        }
         for (size_t k = 0; k < sizeof(status_fields) / sizeof(status_fields[0]); k++) {
             const struct field *f = &status_fields[k];
             int64_t da = (int64_t)at(&a->last, f->off) - (int64_t)at(&a->first, f->off);
             int64_t db = (int64_t)at(&b->last, f->off) - (int64_t)at(&b->first, f->off);
             const char *pw = a->pte_why_not[0] ? a->pte_why_not : b->pte_why_not;
-            if (f->off == offsetof(struct vml_status_mem, vm_pte) && pw[0])
+            bool lost_field = f->off == offsetof(struct vml_status_mem, rss_file) ||
+                              f->off == offsetof(struct vml_status_mem, vm_rss);
+            if (f->off == offsetof(struct vml_status_mem, vm_pte) && pw[0]) {
                 not_comparable(out, &t, f->name, pw);
-            else
+            } else if (own_lost && lost_field && da - db == own_lost) {
+                t.compared++;
+                text_printf(out,
+                            "    %-16s %12lld %12lld %12lld kB   (agrees: the cgroup's reclaim "
+                            "took %lld kB of the real process's own file pages)\n",
+                            f->name, (long long)da, (long long)db, (long long)(db - da),
+                            (long long)own_lost);
+            } else {
                 row(out, &t, f->name, da, db, "kB");
+            }
         }
         for (size_t k = 0; k < a->n_maps; k++) {
             const struct vml_snap_map *mb = find_map(b, a->maps[k].name);

@@ -1456,6 +1456,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         snap->pool = (struct vml_snap_pool){ true, m.hugepages_total, m.hugepages_free,
                                              m.hugepages_rsvd, m.hugepages_surp };
     }
+    snap->confined = r->s->machine.memcg;
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
         return VML_EHOST;

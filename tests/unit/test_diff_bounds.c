@@ -90,12 +90,56 @@ static void test_rule_applies_only_there(void **state)
     assert_int_equal(differ("1048576", "fsync", -576, -576, NULL), 0);
 }
 
+/* The confined rule: a live process whose real RssFile change is lower than the simulated one
+ * by at most the file pages it had at creation (here 4644 kB), with VmRSS lower by exactly as
+ * much, agrees; a larger shortfall, a VmRSS off by another amount, or an unconfined run differs. */
+static unsigned status_differ(bool confined, int64_t file_lost, int64_t rss_lost)
+{
+    struct vml_snap_proc pa, pb;
+    memset(&pa, 0, sizeof(pa));
+    memset(&pb, 0, sizeof(pb));
+    snprintf(pa.name, sizeof(pa.name), "big");
+    snprintf(pb.name, sizeof(pb.name), "big");
+    pa.alive = pb.alive = true;
+    pa.last.vm_rss = pa.last.rss_anon = 102400;
+    pb.first.vm_rss = pb.first.rss_file = 4644;
+    pb.first.rss_anon = 0;
+    pb.last.rss_anon = 102400;
+    pb.last.rss_file = 4644 - (uint64_t)file_lost;
+    pb.last.vm_rss = 4644 + 102400 - (uint64_t)rss_lost;
+    struct vml_snapshot a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.procs = &pa;
+    b.procs = &pb;
+    a.n_procs = b.n_procs = 1;
+    a.confined = b.confined = confined;
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    unsigned d = vml_diff_snapshots(&a, &b, &out, &compared, &skipped);
+    vml_text_free(&out);
+    return d;
+}
+
+static void test_confined_own_file_pages(void **state)
+{
+    (void)state;
+    assert_int_equal(status_differ(true, 0, 0), 0);
+    assert_int_equal(status_differ(true, 4, 4), 0);
+    assert_int_equal(status_differ(true, 4644, 4644), 0);
+    assert_int_equal(status_differ(true, 4648, 4648), 2); /* more than it had: both rows */
+    assert_int_equal(status_differ(true, 4, 8), 1);       /* VmRSS lost more: it differs */
+    assert_int_equal(status_differ(false, 4, 4), 2);      /* not confined: both rows */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_within_bound),
         cmocka_unit_test(test_outside_bound),
         cmocka_unit_test(test_rule_applies_only_there),
+        cmocka_unit_test(test_confined_own_file_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
