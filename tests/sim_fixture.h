@@ -50,6 +50,38 @@ static inline struct vml_sim *fixture_sim_oom(uint64_t ram, const char *const *t
     return sim;
 }
 
+/* A one-node, one-CPU skylake machine of ram bytes with the /proc/sys/vm/ settings given as
+ * FILE=VALUE pairs (NULL-terminated; NULL: the kernel's defaults), the zero page as asked, and
+ * the OOM killer on or off. */
+static inline struct vml_sim *fixture_sim_vm(uint64_t ram, const char *const *vm, bool zero_page,
+                                             bool oom_killer)
+{
+    struct vml_sim_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.phys.ram_bytes = ram;
+    cfg.phys.nr_nodes = 1;
+    struct vml_diag d = { 0 };
+    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
+        fail_msg("cpu: %s", d.msg);
+    cfg.nr_cpus = 1;
+    cfg.paging = 4;
+    cfg.no_zero_page = !zero_page;
+    cfg.oom_killer_disabled = !oom_killer;
+    struct vml_vm_sysctl s;
+    vml_vm_sysctl_defaults(&s);
+    for (size_t i = 0; vm && vm[i]; i += 2) {
+        int f = vml_vm_find(vm[i]);
+        assert_true(f >= 0);
+        assert_int_equal(vml_vm_store(&s, (size_t)f, vm[i + 1], strlen(vm[i + 1]), NULL, &d), 0);
+    }
+    cfg.vm = &s;
+    struct vml_sim *sim = NULL;
+    int r = vml_sim_create(&cfg, &sim, &d);
+    if (r)
+        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
+    return sim;
+}
+
 /* A machine of 1 GiB on the named disk with readahead bytes (0: the default 128 KiB). */
 static inline struct vml_sim *fixture_sim_disk(const char *disk, uint64_t readahead)
 {

@@ -268,6 +268,21 @@ int file_create_anon_shm(struct vml_sim *sim, uint64_t size, struct sim_file **o
     return r;
 }
 
+int file_create_swap_header(struct vml_sim *sim, uint64_t size, struct sim_file **out)
+{
+    int id;
+    int r = file_new(sim, "", size, false, out, &id);
+    if (r)
+        return r;
+    (*out)->refs = 1; /* the swap area's (swap_file) */
+    uint64_t head;
+    if ((r = cache_add_folio(sim, *out, 0, 0, 0, false, &head)) != 0) {
+        file_put(sim, *out);
+        *out = NULL;
+    }
+    return r;
+}
+
 int file_create_hugetlb(struct vml_sim *sim, unsigned hstate, uint64_t size, struct sim_file **out)
 {
     int id;

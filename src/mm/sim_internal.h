@@ -192,7 +192,9 @@ struct swap_area {
                                                  * (percpu_swap_cluster.offset[order]) */
     struct radix cache;                         /* the swap cache: offset -> pfn + 1 */
     unsigned dev_kind;                          /* enum bdev_kind of its device */
-    void *dev;                                  /* struct bdev *, owned */
+    struct sim_file *header; /* a swap file's own page cache, holding the header page that
+                              * swapon read (read_swap_header); NULL for a partition */
+    void *dev;               /* struct bdev *, owned */
 };
 
 struct sim_mm {
@@ -984,6 +986,10 @@ void file_get(struct sim_file *f);
 void file_put(struct vml_sim *sim, struct sim_file *f);
 /* A new unnamed shmem object for a MAP_SHARED|MAP_ANONYMOUS mapping. */
 int file_create_anon_shm(struct vml_sim *sim, uint64_t size, struct sim_file **out);
+/* A swap file's own inode and page cache, with the header page swapon reads through it
+ * (read_swap_header -> read_mapping_folio: Cached +4 kB while the file exists). Unnamed:
+ * nothing of the scenario can open it. Freed by file_put. */
+int file_create_swap_header(struct vml_sim *sim, uint64_t size, struct sim_file **out);
 /* A new unlinked hugetlbfs inode of size bytes for a MAP_HUGETLB mapping (hstate: its pool's
  * enum vml_huge_size + 1). */
 int file_create_hugetlb(struct vml_sim *sim, unsigned hstate, uint64_t size, struct sim_file **out);

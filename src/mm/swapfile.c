@@ -174,6 +174,10 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     sim->nr_swap_pages += a->pages;
     sim->total_swap_pages += a->pages;
     sim->track_zerofill = true; /* pages may be swapped from now on: keep their zero state */
+    /* read_swap_header reads a swap file's first page through its page cache (Cached +4 kB on
+     * the kernel while the file exists; measured by vmlab diff). */
+    if (!partition && file_create_swap_header(sim, bytes, &a->header) != 0)
+        a->header = NULL; /* no room for it: the area works without (a kernel swapon fails) */
     return 0;
 }
 
@@ -656,6 +660,8 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
                                  : vml_strerror(r));
         return r;
     }
+    if (a->header)
+        file_put(sim, a->header); /* vmlab removes the swap file after swapoff */
     area_free(a);
     return 0;
 }

@@ -21,6 +21,7 @@ struct measure {
     struct vml_snap_op rec;
     bool open;
     int replay_pid;
+    uint64_t kills; /* the backend's kill count when the operation began */
 };
 
 static const char *const mem_names[VML_SNAP_MEM_FIELDS] = {
@@ -179,11 +180,17 @@ void measure_begin(struct measure *m, unsigned line, const char *what)
     if (!m->rec.has_mem)
         snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
                  "the backend has no settled meminfo");
+    m->kills = m->in->kills ? m->in->kills(m->in->ctx) : 0;
     m->open = true;
 }
 
 void measure_end(struct measure *m, struct vml_snap_op *rec)
 {
+    /* The OOM killer took a process on the way (not necessarily the operation's): a real
+     * victim's own memory (its runtime's) went with it, which no simulated process has. */
+    if (m->in->kills && m->in->kills(m->in->ctx) != m->kills && m->rec.has_mem)
+        no_mem(m, "the OOM killer killed a process during it (a real one's own memory goes "
+                  "with it)");
     *rec = m->rec;
     m->open = false;
 }

@@ -23,31 +23,10 @@
 #define MiB  (1ull << 20)
 #define BASE 0x40000000ull
 
+/* The machines here have no shared zero page: a read fault allocates. */
 static struct vml_sim *machine_oom(uint64_t ram, const char *const *vm, bool oom_killer)
 {
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = ram;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    assert_int_equal(vml_cpu_model_parse("skylake", &cfg.cpu, &d), 0);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
-    cfg.no_zero_page = true;
-    struct vml_vm_sysctl s;
-    vml_vm_sysctl_defaults(&s);
-    for (size_t i = 0; vm && vm[i]; i += 2) {
-        int f = vml_vm_find(vm[i]);
-        assert_true(f >= 0);
-        assert_int_equal(vml_vm_store(&s, (size_t)f, vm[i + 1], strlen(vm[i + 1]), NULL, &d), 0);
-    }
-    cfg.vm = &s;
-    cfg.oom_killer_disabled = !oom_killer;
-    struct vml_sim *sim = NULL;
-    int r = vml_sim_create(&cfg, &sim, &d);
-    if (r)
-        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
-    return sim;
+    return fixture_sim_vm(ram, vm, false, oom_killer);
 }
 
 static struct vml_sim *machine(uint64_t ram, const char *const *vm)

@@ -22,26 +22,7 @@
 
 static struct vml_sim *machine(uint64_t ram, const char *const *vm)
 {
-    struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = ram;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    assert_int_equal(vml_cpu_model_parse("skylake", &cfg.cpu, &d), 0);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
-    struct vml_vm_sysctl s;
-    vml_vm_sysctl_defaults(&s);
-    for (size_t i = 0; vm && vm[i]; i += 2) {
-        int f = vml_vm_find(vm[i]);
-        assert_true(f >= 0);
-        assert_int_equal(vml_vm_store(&s, (size_t)f, vm[i + 1], strlen(vm[i + 1]), NULL, &d), 0);
-    }
-    cfg.vm = &s;
-    struct vml_sim *sim = NULL;
-    if (vml_sim_create(&cfg, &sim, &d))
-        fail_msg("vml_sim_create: %s", d.msg);
-    return sim;
+    return fixture_sim_vm(ram, vm, true, true);
 }
 
 static uint64_t mi(struct vml_sim *sim, const char *key)
