@@ -254,7 +254,7 @@ static int groups_table(const struct table_opts *o, const struct vml_live_scan *
         free(names);
         return cli_error(EXIT_FAIL, "oom: out of memory");
     }
-    size_t n = 0;
+    size_t n = 0, bad = 0;
     for (long gi = -1; gi < (long)t->n; gi++) {
         const struct vml_memcg *g = gi >= 0 ? &t->g[gi] : NULL;
         int64_t tp = totalpages;
@@ -266,6 +266,7 @@ static int groups_table(const struct table_opts *o, const struct vml_live_scan *
             continue;
         }
         union cell *row = rows + n * NG;
+        bad += g && g->error[0];
         row[G_PATH].s = g ? g->path : "/";
         row[G_TOTAL].i = tp ? tp : CELL_NO_INT;
         if (g) {
@@ -305,6 +306,10 @@ static int groups_table(const struct table_opts *o, const struct vml_live_scan *
         printf("cgroup v%d at %s; Victim: whom an OOM in the group would kill (badness with "
                "its TotalPages)\n",
                t->version, t->mount);
+        if (bad)
+            printf("%zu group%s with a file that could not be read or parsed ('?': --json says "
+                   "which)\n",
+                   bad, bad == 1 ? "" : "s");
         table_cut_note(stdout, cut);
     }
     free(rows);

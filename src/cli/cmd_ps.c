@@ -398,6 +398,13 @@ static int groups_view(const struct table_opts *o, const union cell *prow, size_
         printf("cgroup v%d at %s; RSS, PSS, USS and Swap add up each group's own processes; "
                "Current is the group's charge, its descendants' included\n",
                t->version, t->mount);
+        size_t bad = 0;
+        for (size_t g = 0; g < t->n; g++)
+            bad += t->g[g].error[0] != 0;
+        if (bad)
+            printf("%zu group%s with a file that could not be read or parsed ('?', or folded into "
+                   "the group above when it has no memory files: --json says which)\n",
+                   bad, bad == 1 ? "" : "s");
         table_cut_note(stdout, cut);
     }
     free(rows);
