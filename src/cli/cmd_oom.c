@@ -260,8 +260,11 @@ static int groups_table(const struct table_opts *o, const struct vml_live_scan *
         int64_t tp = totalpages;
         if (g) {
             tp = memcg_view_totalpages(t, g, mi->swap_total / 4, swappiness);
-            if (only >= 0 ? gi != only : tp == 0)
-                continue; /* no limit of its own: no OOM of its own */
+            /* No limit of its own: no OOM of its own. A group whose limit could not be read
+             * is listed (with the reason), not dropped. */
+            bool unreadable = (g->have & VML_MEMCG_HAVE_FILES) && !(g->have & VML_MEMCG_HAVE_LIMIT);
+            if (only >= 0 ? gi != only : tp == 0 && !unreadable)
+                continue;
         } else if (only >= 0) {
             continue;
         }

@@ -192,6 +192,8 @@ static void visit(struct walk *w, const char *dir, const char *path, unsigned de
         bool root = depth == 0;
         /* The v2 root has no memory.current, memory.max, swap.max or events (the cftypes are
          * CFTYPE_NOT_ON_ROOT). */
+        if (!v1 && root)
+            g->have |= VML_MEMCG_HAVE_LIMIT; /* the root is never limited: "max" */
         if (v1 || !root) {
             if (value(g, dir, v1 ? "memory.usage_in_bytes" : "memory.current", &g->usage, false))
                 g->have |= VML_MEMCG_HAVE_USAGE;

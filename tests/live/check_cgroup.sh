@@ -26,8 +26,10 @@ want v2-web "/system.slice/web.service,150000000,268435456,67108864,81920,2,201,
 want v2-db "/db.slice,900000000,1073741824,0,262144,4,203,16414,cache,1,1,1,7,0,," oom $v2
 # broken.slice: swap max -> + all 262144 swap pages; garbage memory.events: no event.
 want v2-broken "/broken.slice,4096,104857600,max,287744,0,,,(none killable),,,,,,,memory.events: line 2 column 10: expected a decimal number below 2^64 after the name in 'oom_kill -3'" oom $v2
+# odd.slice: memory.max "12abc" is no limit: listed with the reason, no totalpages, no victim.
+want v2-odd "/odd.slice,0,,max,,,,,,0,0,0,0,0,,memory.max: expected the end of the file after the number in '12abc'" oom $v2
 n=$("$bin" oom $v2 --csv | wc -l)
-[ "$n" = 5 ] || { echo "v2 --cgroups: $n lines, want a heading and 4 groups (unlimited ones have no OOM)"; fail=1; }
+[ "$n" = 6 ] || { echo "v2 --cgroups: $n lines, want a heading and 5 groups (unlimited ones have no OOM)"; fail=1; }
 # v1: web's memsw leaves 16384 pages of swap; batch's swappiness 0 leaves none.
 want v1-web "/web,150000000,268435456,335544320,81920,2,201,45854,worker,,2,,,,40," oom $v1
 want v1-batch "/batch,500000000,536870912,max,131072,4,203,16414,cache,,0,,,,5," oom $v1
