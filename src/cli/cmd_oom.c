@@ -512,6 +512,10 @@ static int run(int argc, char **argv)
             printf("totalpages %lld (its limit + usable swap: mem_cgroup_get_max); the first row "
                    "is the victim of an OOM in this group",
                    (long long)totalpages);
+        else if (g->depth == 0)
+            printf("the root: its OOM is the whole machine's, ranked with totalpages %lld (RAM + "
+                   "swap)",
+                   (long long)totalpages);
         else
             printf("no limit of its own: no OOM of its own (one above it, or the machine's, "
                    "weighs these processes among others); ranked with the machine's totalpages "

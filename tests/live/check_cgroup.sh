@@ -61,6 +61,7 @@ check cgroup_oom_v2_text oom $v2
 check cgroup_oom_v1_json oom $v1 --json
 check cgroup_oom_v2_prom oom $v2 --format prometheus
 check cgroup_oom_one_text oom --proc proc --sys sys-v1 --cgroup /web
+check cgroup_oom_root oom --proc proc --sys sys-v1 --cgroup /
 check cgroup_oom_unlimited oom --proc proc --sys sys-v2 --cgroup /db.slice/cache
 check cgroup_ps_v2_text ps --proc proc --sys sys-v2 --cgroup
 check cgroup_ps_v1_text ps --proc proc --sys sys-v1 --cgroup --units K
