@@ -54,6 +54,8 @@ static void help(FILE *out)
           "  --format F      text (default), json, csv (RFC 4180), prometheus; --json and --csv\n"
           "                  are short; an unlimited limit is 'max' (+Inf in prometheus)\n"
           "  --wide          on a terminal, print lines whole (else cut to its width, '+')\n\n"
+          "With vm.oom_kill_allocating_task 1 (PROC/sys/vm) the kernel kills the process that\n"
+          "was allocating instead, for a cgroup's OOM too: the text output says so.\n"
           "Ties: the kernel keeps the process it scanned last among equal badness; vmlab\n"
           "takes the highest pid (for the whole machine the scan follows creation, near\n"
           "enough to pid order; inside a cgroup it follows the cgroup's own task lists).\n",
@@ -229,23 +231,41 @@ static const struct vml_live_proc *victim(const struct vml_live_scan *scan,
     return v;
 }
 
-/* vm.swappiness (mem_cgroup_swappiness of v2 groups), 60 when the tree has none. */
-static uint64_t vm_swappiness(const char *root)
+/* A sysctl of the tree (PROC/sys/vm/NAME), dflt when it has none or it is not a number up to
+ * max. */
+static uint64_t sysctl_vm(const char *root, const char *name, uint64_t dflt, uint64_t max)
 {
     struct vml_text t = { 0 };
-    uint64_t v = 60;
-    if (vml_live_read(root, "sys/vm/swappiness", &t) == 0 && t.s) {
+    char path[64];
+    uint64_t v = dflt;
+    snprintf(path, sizeof(path), "sys/vm/%s", name);
+    if (vml_live_read(root, path, &t) == 0 && t.s) {
         uint64_t x;
-        if (vml_proc_parse_memcg_value(t.s, t.len, &x, NULL) == 0 && x <= 200)
+        if (vml_proc_parse_memcg_value(t.s, t.len, &x, NULL) == 0 && x <= max)
             v = x;
     }
     vml_text_free(&t);
     return v;
 }
 
-static int groups_table(const struct table_opts *o, const struct vml_live_scan *scan,
-                        const struct vml_memcg_tree *t, long only, int64_t totalpages,
-                        const struct vml_meminfo *mi, uint64_t swappiness)
+/* vm.swappiness (mem_cgroup_swappiness of v2 groups), 60 when the tree has none. */
+static uint64_t vm_swappiness(const char *root)
+{
+    return sysctl_vm(root, "swappiness", 60, 200);
+}
+
+/* out_of_memory: with vm.oom_kill_allocating_task the allocating task dies instead (for a
+ * memory cgroup's OOM too), which no reading of /proc can foretell. */
+static void allocating_task_note(const char *root)
+{
+    if (sysctl_vm(root, "oom_kill_allocating_task", 0, 1))
+        printf("vm.oom_kill_allocating_task is 1: the kernel kills the process that was "
+               "allocating instead (if it can), not this choice\n");
+}
+
+static int groups_table(const struct table_opts *o, const char *root,
+                        const struct vml_live_scan *scan, const struct vml_memcg_tree *t, long only,
+                        int64_t totalpages, const struct vml_meminfo *mi, uint64_t swappiness)
 {
     union cell *rows = calloc(t->n + 1, NG * sizeof(union cell));
     char(*names)[96] = calloc(t->n + 1, sizeof(*names));
@@ -313,6 +333,7 @@ static int groups_table(const struct table_opts *o, const struct vml_live_scan *
             printf("%zu group%s with a file that could not be read or parsed ('?': --json says "
                    "which)\n",
                    bad, bad == 1 ? "" : "s");
+        allocating_task_note(root);
         table_cut_note(stdout, cut);
     }
     free(rows);
@@ -402,7 +423,7 @@ static int run(int argc, char **argv)
         return cli_error(EXIT_FAIL, "oom: cannot list %s: %s", e, vml_strerror(r));
     }
     if (groups) {
-        r = groups_table(&o, &scan, &tree, only, totalpages, &mi, swappiness);
+        r = groups_table(&o, root, &scan, &tree, only, totalpages, &mi, swappiness);
         vml_live_scan_free(&scan);
         vml_memcg_tree_free(&tree);
         return r;
@@ -550,6 +571,7 @@ static int run(int argc, char **argv)
                    "in each\n",
                    limited, limited == 1 ? "" : "s", tree.version);
         }
+        allocating_task_note(root);
         table_cut_note(stdout, cut);
     }
     free(rows);

@@ -51,6 +51,17 @@ want ps-v1-batch "/batch,1,251658240,251658240,251658240,0,500000000,536870912,,
 # --user chooses the processes summed (every fixture process is uid 4242's? no: 0 of them).
 want ps-v1-filter "/web,1,113246208,113246208,113246208,20971520,150000000,268435456,,2,,,,40," ps --proc proc --sys sys-v1 --cgroup --pid 200
 
+# vm.oom_kill_allocating_task=1 (a copy of the fixture's /proc with the sysctl set): said below
+# the table, with and without --cgroups.
+tmp=$(mktemp -d) && cp -r proc "$tmp/" && echo 1 > "$tmp/proc/sys/vm/oom_kill_allocating_task"
+for extra in "" "--sys sys-v2 --cgroups"; do
+  # shellcheck disable=SC2086 # extra is two words or none
+  if ! "$bin" oom --proc "$tmp/proc" $extra | grep -qx "vm.oom_kill_allocating_task is 1: the kernel kills the process that was allocating instead (if it can), not this choice"; then
+    echo "oom $extra: no vm.oom_kill_allocating_task line"; fail=1
+  fi
+done
+rm -rf "$tmp"
+
 check() { # NAME ARGS...: exact output and exit status against tests/live/NAME.out
   local name=$1; shift
   local got; got=$("$bin" "$@" 2>&1; echo "rc=$?")
