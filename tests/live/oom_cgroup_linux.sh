@@ -4,8 +4,8 @@
 # the root, when the root's subtree_control already has memory) with a 256 MiB limit, and two
 # processes that touch 16 MiB and 48 MiB then sleep are put in it. Expected:
 #   - the first row of `oom --cgroup` is the 48 MiB one (its badness is the larger: RSS + swap
-#     + page tables with oom_score_adj 0), and its Badness is what its own status says:
-#     (RssAnon + RssFile + RssShmem + VmSwap + VmPTE) / 4 pages;
+#     + page tables, both with the same oom_score_adj), and its Badness is what its own status
+#     says: (RssAnon + RssFile + RssShmem + VmSwap + VmPTE) / 4 + adj * (TotalPages / 1000);
 #   - `oom --cgroups` has the group with TotalPages 65536 + min(swap the group may use, swap
 #     pages): with no swap on (SwapTotal 0) exactly 65536, 2 processes weighed, that victim;
 #   - `ps --cgroup` counts the 2 processes in the group, its Limit 268435456.
@@ -44,7 +44,9 @@ for mb in 16 48; do
     sh "$cg" "$mb" &
   pids+=($!)
 done
-for p in "${pids[@]}"; do echo 0 > "/proc/$p/oom_score_adj"; done
+# Both at 0 where this shell may lower it (CAP_SYS_RESOURCE); else both keep the same inherited
+# value, which the expected badness below takes in.
+for p in "${pids[@]}"; do echo 0 > "/proc/$p/oom_score_adj" 2>/dev/null; done
 small=${pids[0]}; big=${pids[1]}
 # Until both have touched their bytes (VmRSS stops growing).
 for p in "${pids[@]}"; do
@@ -58,8 +60,10 @@ done
 fail=0
 bad() { echo "oom_cgroup_linux: $*"; fail=1; }
 for p in "${pids[@]}"; do grep -qx "$p" "$cg/cgroup.procs" || bad "pid $p is not in $cg"; done
-want_badness() { # PID: oom_badness from its status, pages (adj 0)
-  awk '/^(RssAnon|RssFile|RssShmem|VmSwap|VmPTE):/{s += $2} END {print s / 4}' "/proc/$1/status"
+want_badness() { # PID: oom_badness from its status and oom_score_adj, pages, in the group
+  awk -v adj="$(cat "/proc/$1/oom_score_adj")" -v tp="$want_total" \
+    '/^(RssAnon|RssFile|RssShmem|VmSwap|VmPTE):/{s += $2} END {print s / 4 + adj * int(tp / 1000)}' \
+    "/proc/$1/status"
 }
 swap_pages=$(awk '/^SwapTotal:/{print int($2 / 4)}' /proc/meminfo)
 if [ "$top" = /sys/fs/cgroup/memory ]; then
