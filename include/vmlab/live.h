@@ -86,4 +86,59 @@ int vml_live_read(const char *dir, const char *name, struct vml_text *out);
 /* The user name of a uid (the uid in decimal when it has none); returns buf. */
 const char *vml_live_user(unsigned uid, char *buf, size_t n);
 
+/* ---- memory cgroups (host/memcg.c) ----------------------------------------------------------
+ *
+ * The memory controller's hierarchy under sys_root/fs/cgroup: cgroup v2 when that directory's
+ * cgroup.controllers lists memory, else v1's sys_root/fs/cgroup/memory. Each group's files are
+ * read through the proc/ parsers; a file that cannot be read or parsed leaves its figures
+ * absent (a bit of ->have unset) with the reason in ->error, never a 0. */
+#define VML_MEMCG_UNLIMITED UINT64_MAX
+
+#define VML_MEMCG_HAVE_USAGE   1u  /* usage: v2 memory.current, v1 memory.usage_in_bytes */
+#define VML_MEMCG_HAVE_LIMIT   2u  /* limit: v2 memory.max, v1 memory.limit_in_bytes */
+#define VML_MEMCG_HAVE_SWAP    4u  /* swap_limit: v2 memory.swap.max, v1 memsw.limit_in_bytes */
+#define VML_MEMCG_HAVE_FAILCNT 8u  /* failcnt: v1 memory.failcnt */
+#define VML_MEMCG_HAVE_SWAPPY  16u /* swappiness: v1 memory.swappiness */
+#define VML_MEMCG_HAVE_FILES   32u /* the group has memory files at all */
+
+/* Counters of memory.events (v2) and memory.oom_control (v1: oom_kill only), by bit of
+ * ->have_ev. */
+enum vml_memcg_event {
+    VML_MEMCG_EV_LOW,
+    VML_MEMCG_EV_HIGH,
+    VML_MEMCG_EV_MAX,
+    VML_MEMCG_EV_OOM,
+    VML_MEMCG_EV_OOM_KILL,
+    VML_MEMCG_EV_OOM_GROUP_KILL,
+    VML_MEMCG_NEV
+};
+
+struct vml_memcg {
+    char *path;                        /* "/" for the root, else "/a/b" below the mount (owned) */
+    unsigned depth;                    /* 0 for the root */
+    unsigned have;                     /* VML_MEMCG_HAVE_* */
+    unsigned have_ev;                  /* 1u << enum vml_memcg_event */
+    uint64_t usage, limit, swap_limit; /* bytes; limits VML_MEMCG_UNLIMITED when none */
+    uint64_t failcnt, swappiness;
+    uint64_t ev[VML_MEMCG_NEV];
+    int *pids; /* its own cgroup.procs, ascending (owned) */
+    size_t npids;
+    char error[192]; /* the first file that could not be read or parsed, and why */
+};
+
+struct vml_memcg_tree {
+    int version;         /* 1 or 2 */
+    char mount[4096];    /* the hierarchy's directory */
+    struct vml_memcg *g; /* pre-order: each group before its children, siblings by name; a
+                            group's descendants are the groups after it of greater depth */
+    size_t n;
+};
+
+/* Reads the memory cgroup hierarchy under sys_root. 0; VML_ENOENT when there is no memory
+ * controller there (diag says where it looked); VML_EHOST when out of memory. */
+int vml_memcg_scan(const char *sys_root, struct vml_memcg_tree *out, struct vml_diag *diag);
+void vml_memcg_tree_free(struct vml_memcg_tree *t);
+/* The group whose path is path ("/a/b", "a/b/" alike; "/" is the root), or -1. */
+long vml_memcg_find(const struct vml_memcg_tree *t, const char *path);
+
 #endif

@@ -226,4 +226,19 @@ typedef int (*vml_zoneinfo_fn)(const struct vml_zoneinfo *z, void *ctx);
 int vml_proc_parse_zoneinfo(const char *text, size_t len, vml_zoneinfo_fn fn, void *ctx,
                             struct vml_diag *diag);
 
+/* ---- memory cgroup files (mm/memcontrol.c, mm/memcontrol-v1.c) ----------------------------
+ *
+ * memory.events, memory.stat (v2 and v1) and memory.oom_control (v1) are "KEY VALUE" lines,
+ * one decimal value each. fn is called once per line, in order, with the key (not
+ * NUL-terminated: keylen bytes) and its value; a non-zero return stops the parse and is
+ * returned. A line that is not a key, one space and a decimal number is an error (line and
+ * column in diag); an empty file has no lines. */
+typedef int (*vml_memcg_kv_fn)(const char *key, size_t keylen, uint64_t value, void *ctx);
+int vml_proc_parse_memcg_kv(const char *text, size_t len, vml_memcg_kv_fn fn, void *ctx,
+                            struct vml_diag *diag);
+/* A one-value file: memory.max, memory.swap.max, memory.current (v2) or
+ * memory.limit_in_bytes, memory.usage_in_bytes, memory.failcnt, memory.swappiness (v1): a
+ * decimal number, or "max" (v2's unlimited: *out = UINT64_MAX), then an optional newline. */
+int vml_proc_parse_memcg_value(const char *text, size_t len, uint64_t *out, struct vml_diag *diag);
+
 #endif

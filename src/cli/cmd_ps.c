@@ -1,5 +1,6 @@
 /* cli/cmd_ps.c: vmlab ps: every process's real memory (RSS, PSS, USS, swap, huge pages, OOM). */
 #include "cli/cli.h"
+#include "cli/memcg_view.h"
 #include "cli/table.h"
 
 #include "vmlab/vmlab.h"
@@ -16,7 +17,7 @@ static void help(FILE *out)
     fputs("Usage: vmlab ps [--sort COL] [--pid N[,N...]] [--user NAME|UID] [--command GLOB]\n"
           "                [--units human|B|K|M|G] [--format text|json|csv|prometheus]\n"
           "                [--json] [--csv] [--kernel] [--per-mapping] [--status] [--threads N]\n"
-          "                [--wide] [--proc DIR]\n\n"
+          "                [--wide] [--proc DIR] [--cgroup [--sys DIR]]\n\n"
           "One row per process of this machine (but this vmlab ps itself): PID, user, VSZ, RSS,\n"
           "PSS (its fair share of shared pages), USS (Private_Clean + Private_Dirty: the pages\n"
           "only it maps) split into UssAnon, UssFile and UssShmem, Swap, SwapPss,\n"
@@ -46,7 +47,23 @@ static void help(FILE *out)
           "                  /proc/PID), the page tables; slower (status is costly to build)\n"
           "  --threads N     read with N threads (default 2)\n"
           "  --wide          on a terminal, print lines whole (else cut to its width, '+')\n"
-          "  --proc DIR      read DIR instead of /proc (a copy, or vmlab run --export-proc)\n\n"
+          "  --proc DIR      read DIR instead of /proc (a copy, or vmlab run --export-proc)\n"
+          "  --cgroup        one row per memory cgroup instead of per process (systemd slices\n"
+          "                  and services, containers), in tree order: its processes (those\n"
+          "                  its cgroup.procs lists, with a group that has no memory files\n"
+          "                  counted in the nearest group above that has them) and the sums\n"
+          "                  of their RSS, PSS, USS and swap; the group's own memory.current\n"
+          "                  (v1 memory.usage_in_bytes: all its descendants' pages, page cache\n"
+          "                  and kernel memory included) against its limit ('max' when\n"
+          "                  unlimited), and its events: memory.events' oom, oom_kill,\n"
+          "                  oom_group_kill, max and high (v2; counted since the group was\n"
+          "                  made, its descendants' included), memory.oom_control's oom_kill\n"
+          "                  and memory.failcnt (v1); a counter the version lacks is '?'.\n"
+          "                  --pid, --user and --command choose the processes summed; --sort\n"
+          "                  does not apply. Processes in no group are one row '?'\n"
+          "  --sys DIR       with --cgroup: the cgroups under DIR/fs/cgroup (v2 when it holds\n"
+          "                  the memory controller, else v1's DIR/fs/cgroup/memory), default\n"
+          "                  /sys; required with --proc DIR (a copy of /proc has no cgroups)\n\n"
           "A figure that could not be read is never shown as a number: '?' in text, null in\n"
           "JSON (with the reason in Note), an empty CSV cell, no Prometheus sample. Without\n"
           "root, other users' smaps_rollup cannot be read: their PSS, USS and swap are '?' but\n"
@@ -247,12 +264,162 @@ struct shown {
     char cmd[96];
 };
 
+/* --cgroup: one row per memory cgroup. */
+enum {
+    G_PATH,
+    G_PROCS,
+    G_RSS,
+    G_PSS,
+    G_USS,
+    G_SWAP,
+    G_CURRENT,
+    G_LIMIT,
+    G_OOM,
+    G_OOMKILL,
+    G_GROUPKILL,
+    G_MAX,
+    G_HIGH,
+    G_FAILCNT,
+    G_NOTE,
+    NG
+};
+
+static const struct col gcols[NG] = {
+    [G_PATH] = { "Cgroup", COL_STR, NULL, NULL, "cgroup", true, false },
+    [G_PROCS] = { "Procs", COL_INT, "vmlab_cgroup_processes", "Processes of the group listed.",
+                  NULL, false, false },
+    [G_RSS] = { "RSS", COL_BYTES, "vmlab_cgroup_rss_bytes", "Its processes' RSS, added up.", NULL,
+                false, false },
+    [G_PSS] = { "PSS", COL_BYTES, "vmlab_cgroup_pss_bytes", "Its processes' PSS, added up.", NULL,
+                false, false },
+    [G_USS] = { "USS", COL_BYTES, "vmlab_cgroup_uss_bytes", "Its processes' USS, added up.", NULL,
+                false, false },
+    [G_SWAP] = { "Swap", COL_BYTES, "vmlab_cgroup_swap_bytes", "Its processes' swap, added up.",
+                 NULL, false, false },
+    [G_CURRENT] = { "Current", COL_BYTES, "vmlab_cgroup_memory_current_bytes",
+                    "memory.current (v2) or memory.usage_in_bytes (v1).", NULL, false, false },
+    [G_LIMIT] = { "Limit", COL_BYTES, "vmlab_cgroup_memory_limit_bytes",
+                  "memory.max (v2) or memory.limit_in_bytes (v1); +Inf when unlimited.", NULL,
+                  false, false },
+    [G_OOM] = { "OOM", COL_INT, "vmlab_cgroup_oom_events", "memory.events oom.", NULL, false,
+                false },
+    [G_OOMKILL] = { "OOMKill", COL_INT, "vmlab_cgroup_oom_kill_events",
+                    "memory.events (v2) or memory.oom_control (v1) oom_kill.", NULL, false, false },
+    [G_GROUPKILL] = { "GroupKill", COL_INT, "vmlab_cgroup_oom_group_kill_events",
+                      "memory.events oom_group_kill.", NULL, false, false },
+    [G_MAX] = { "MaxEv", COL_INT, "vmlab_cgroup_max_events", "memory.events max.", NULL, false,
+                false },
+    [G_HIGH] = { "HighEv", COL_INT, "vmlab_cgroup_high_events", "memory.events high.", NULL, false,
+                 false },
+    [G_FAILCNT] = { "Failcnt", COL_INT, "vmlab_cgroup_failcnt", "memory.failcnt (v1).", NULL, false,
+                    false },
+    [G_NOTE] = { "Note", COL_STR, NULL, NULL, "note", true, true },
+};
+
+/* Adds a process's byte cell to a group's (a figure not read leaves the sum partial; a sum
+ * of processes none of which was read is no figure). */
+static void add_bytes(union cell *sum, uint64_t v, bool *partial, unsigned *read, int bit)
+{
+    if (v == CELL_NO_BYTES) {
+        *partial = true;
+        return;
+    }
+    sum->b += v;
+    *read |= 1u << bit;
+}
+
+static int groups_view(const struct table_opts *o, const union cell *prow, size_t np,
+                       const struct vml_memcg_tree *t)
+{
+    size_t ng = t->n + 1; /* the last: processes in no group */
+    union cell *rows = calloc(ng, NG * sizeof(union cell));
+    bool *partial = calloc(ng, sizeof(bool));
+    unsigned *read = calloc(ng, sizeof(unsigned));
+    if (!rows || !partial || !read) {
+        free(rows);
+        free(partial);
+        free(read);
+        return cli_error(EXIT_FAIL, "ps: out of memory");
+    }
+    for (size_t i = 0; i < np; i++) {
+        const union cell *pr = prow + i * NCOLS;
+        long gi = memcg_view_owner(t, (int)pr[C_PID].i);
+        union cell *row = rows + (gi < 0 ? t->n : (size_t)gi) * NG;
+        size_t k = gi < 0 ? t->n : (size_t)gi;
+        row[G_PROCS].i++;
+        add_bytes(&row[G_RSS], pr[C_RSS].b, &partial[k], &read[k], G_RSS);
+        add_bytes(&row[G_PSS], pr[C_PSS].b, &partial[k], &read[k], G_PSS);
+        add_bytes(&row[G_USS], pr[C_USS].b, &partial[k], &read[k], G_USS);
+        add_bytes(&row[G_SWAP], pr[C_SWAP].b, &partial[k], &read[k], G_SWAP);
+    }
+    for (size_t g = 0; g < ng; g++)
+        for (int c = G_RSS; c <= G_SWAP; c++)
+            if (rows[g * NG + G_PROCS].i && !(read[g] & (1u << c)))
+                rows[g * NG + c].b = CELL_NO_BYTES;
+    /* Groups without memory files are folded into the one above (their processes are
+     * counted there); the rest keep tree order. */
+    size_t n = 0;
+    for (size_t g = 0; g < ng; g++) {
+        union cell *src = rows + g * NG;
+        if (g < t->n && !(t->g[g].have & VML_MEMCG_HAVE_FILES))
+            continue;
+        if (g == t->n && src[G_PROCS].i == 0)
+            continue;
+        union cell *row = rows + n * NG;
+        if (row != src)
+            memcpy(row, src, NG * sizeof(union cell));
+        bool part = partial[g];
+        if (g < t->n) {
+            const struct vml_memcg *m = &t->g[g];
+            row[G_PATH].s = m->path;
+            row[G_CURRENT].b = m->have & VML_MEMCG_HAVE_USAGE ? m->usage : CELL_NO_BYTES;
+            row[G_LIMIT].b =
+                m->have & VML_MEMCG_HAVE_LIMIT ? memcg_view_limit_cell(m->limit) : CELL_NO_BYTES;
+            memcg_view_events(m, &row[G_OOM], &row[G_OOMKILL], &row[G_GROUPKILL], &row[G_MAX],
+                              &row[G_HIGH], &row[G_FAILCNT]);
+            row[G_NOTE].s = m->error[0] ? m->error
+                            : part ? "some processes' figures could not be read: sums of those "
+                                     "read"
+                                   : NULL;
+            if (m->depth == 0 && t->version == 2)
+                row[G_NOTE].s = "the root: v2 has no memory.current, memory.max or events there";
+        } else {
+            row[G_PATH].s = "?";
+            row[G_CURRENT].b = row[G_LIMIT].b = CELL_NO_BYTES;
+            for (int c = G_OOM; c <= G_FAILCNT; c++)
+                row[c].i = CELL_NO_INT;
+            row[G_NOTE].s = "in no cgroup.procs: exited or started while the groups were read";
+        }
+        n++;
+    }
+    static const int labels[] = { G_PATH, -1 };
+    size_t cut = table_print(stdout, o, gcols, NG, rows, n, NULL, labels);
+    if (o->fmt == FMT_TEXT) {
+        printf("cgroup v%d at %s; RSS, PSS, USS and Swap add up each group's own processes; "
+               "Current is the group's charge, its descendants' included\n",
+               t->version, t->mount);
+        size_t bad = 0;
+        for (size_t g = 0; g < t->n; g++)
+            bad += t->g[g].error[0] != 0;
+        if (bad)
+            printf("%zu group%s with a file that could not be read or parsed ('?', or folded into "
+                   "the group above when it has no memory files: --json says which)\n",
+                   bad, bad == 1 ? "" : "s");
+        table_cut_note(stdout, cut);
+    }
+    free(rows);
+    free(partial);
+    free(read);
+    return EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
     const char *sort = NULL, *pids = NULL, *user = NULL, *pattern = NULL;
     struct table_opts o;
     table_opts_init(&o);
-    bool kernel = false, per_mapping = false, status = false;
+    bool kernel = false, per_mapping = false, status = false, by_group = false;
+    const char *sys = NULL;
     unsigned threads = 2;
     char e[256];
     sort_col = C_PSS;
@@ -292,6 +459,12 @@ static int run(int argc, char **argv)
                 return cli_error(EXIT_USAGE, "ps: --threads %s: use 1 to 16",
                                  table_escape(e, sizeof(e), v));
             threads = (unsigned)t;
+        } else if ((m = cli_opt(argc, argv, &i, "--sys", &v)) != 0) {
+            if (m < 0)
+                return EXIT_USAGE;
+            sys = v;
+        } else if (strcmp(argv[i], "--cgroup") == 0) {
+            by_group = true;
         } else if (strcmp(argv[i], "--kernel") == 0) {
             kernel = true;
         } else if (strcmp(argv[i], "--per-mapping") == 0) {
@@ -315,23 +488,42 @@ static int run(int argc, char **argv)
                              table_escape(e, sizeof(e), sort));
         sort_col = c;
     }
+    if (by_group && sort)
+        return cli_error(EXIT_USAGE, "ps: --sort does not apply to --cgroup (groups are listed "
+                                     "in tree order)");
+    if (sys && !by_group)
+        return cli_error(EXIT_USAGE, "ps: --sys is read only with --cgroup");
+    if (by_group && !sys) {
+        if (strcmp(o.root, "/proc") != 0)
+            return cli_error(EXIT_USAGE,
+                             "ps: --cgroup needs --sys DIR with --proc %s (the cgroups of that "
+                             "copy of /proc)",
+                             table_escape(e, sizeof(e), o.root));
+        sys = "/sys";
+    }
     long uid = user ? parse_user(user) : -1;
     if (user && uid < 0)
         return EXIT_USAGE;
     int r = table_check_root("ps", o.root);
     if (r)
         return r;
+    struct vml_memcg_tree tree = { 0 };
+    if (by_group && (r = memcg_view_open("ps", sys, &tree)) != 0)
+        return r;
     struct vml_live_scan scan;
     r = vml_live_scan(o.root, threads,
                       (per_mapping ? VML_LIVE_PER_MAPPING : 0) | (status ? VML_LIVE_STATUS : 0),
                       &scan);
-    if (r)
+    if (r) {
+        vml_memcg_tree_free(&tree);
         return cli_error(EXIT_FAIL, "ps: cannot list %s: %s", table_escape(e, sizeof(e), o.root),
                          vml_strerror(r));
+    }
     int self = self_pid(o.root);
     long gone_pid = pids ? missing_pid(pids, &scan, self) : -1;
     if (gone_pid >= 0) {
         vml_live_scan_free(&scan);
+        vml_memcg_tree_free(&tree);
         return cli_error(EXIT_FAIL,
                          "ps: --pid %ld: no such process in %s (it has exited, or "
                          "never existed)",
@@ -343,6 +535,7 @@ static int run(int argc, char **argv)
         free(rows);
         free(shown);
         vml_live_scan_free(&scan);
+        vml_memcg_tree_free(&tree);
         return cli_error(EXIT_FAIL, "ps: out of memory");
     }
     union cell tot[NCOLS];
@@ -412,6 +605,14 @@ static int run(int argc, char **argv)
         }
         shown_by_state[p->state]++;
         n++;
+    }
+    if (by_group) {
+        r = groups_view(&o, rows, n, &tree);
+        free(rows);
+        free(shown);
+        vml_live_scan_free(&scan);
+        vml_memcg_tree_free(&tree);
+        return r;
     }
     qsort(rows, n, NCOLS * sizeof(union cell), cmp_rows);
     tot[C_USER].s = "";

@@ -107,6 +107,10 @@ static void cell_text(char *buf, size_t n, const struct col *c, const union cell
         snprintf(buf, n, "?");
         return;
     }
+    if (c->kind == COL_BYTES && v->b == CELL_UNLIMITED) {
+        snprintf(buf, n, "max");
+        return;
+    }
     switch (c->kind) {
     case COL_INT: snprintf(buf, n, "%" PRId64, v->i); break;
     case COL_BYTES: bytes_text(buf, n, v->b, u); break;
@@ -417,6 +421,8 @@ static void put_number(FILE *out, enum table_format f, const struct col *c, cons
 {
     if (!has_value(c, v))
         fputs(f == FMT_JSON ? "null" : "", out);
+    else if (c->kind == COL_BYTES && v->b == CELL_UNLIMITED)
+        fputs(f == FMT_JSON ? "\"max\"" : "max", out);
     else if (c->kind == COL_BYTES)
         fprintf(out, "%" PRIu64, v->b);
     else
@@ -469,6 +475,8 @@ size_t table_print(FILE *out, const struct table_opts *o, const struct col *cols
                 fprintf(out, "} ");
                 if (cols[c].kind == COL_STR)
                     fputs("1\n", out); /* an info metric: the labels are the value */
+                else if (cols[c].kind == COL_BYTES && row[c].b == CELL_UNLIMITED)
+                    fputs("+Inf\n", out);
                 else if (cols[c].kind == COL_BYTES)
                     fprintf(out, "%" PRIu64 "\n", row[c].b);
                 else

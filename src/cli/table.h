@@ -33,6 +33,9 @@ union cell {
  * in text; never a 0 that looks measured. */
 #define CELL_NO_INT   INT64_MIN
 #define CELL_NO_BYTES UINT64_MAX
+/* A limit that is not set (a cgroup's "max"): "max" in text, CSV and JSON (a string), +Inf in
+ * Prometheus. */
+#define CELL_UNLIMITED (UINT64_MAX - 1)
 
 enum table_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_PROM };
 

@@ -2,7 +2,10 @@
  * /proc tree to printed table, in every output format.
  *
  * The input is a /proc tree: sections "@@ NAME\n" followed by that file's bytes, NAME being
- * meminfo, zoneinfo or PID/FILE (PID up to 4 digits; FILE one of the files the tools read).
+ * meminfo, zoneinfo or PID/FILE (PID up to 4 digits; FILE one of the files the tools read),
+ * and a memory cgroup tree: NAME cg/[GROUP/]FILE (cgroup v2, at fs/cgroup) or
+ * v1/[GROUP/]FILE (v1, at fs/cgroup/memory), GROUP a or a/b, FILE a cgroup file the tools read;
+ * the cgroup views (oom --cgroups, oom --cgroup a, ps --cgroup) read it with --sys.
  * The tree is written to a scratch directory and each tool runs on it (--proc) as the
  * command line would run it, with its output thrown away: text, JSON, CSV and Prometheus, in
  * several units, sorted by several columns. Properties: no
@@ -85,9 +88,77 @@ static void tool(char **args)
         abort();
 }
 
+static const char *const cgfiles[] = { "cgroup.controllers",    "cgroup.procs",
+                                       "memory.current",        "memory.max",
+                                       "memory.swap.max",       "memory.events",
+                                       "memory.stat",           "memory.usage_in_bytes",
+                                       "memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
+                                       "memory.failcnt",        "memory.oom_control",
+                                       "memory.swappiness" };
+#define NCGFILES (sizeof(cgfiles) / sizeof(cgfiles[0]))
+
+/* Removes the cgroup trees: every file of cgfiles in each directory they may use. */
+static void clear_cgroups(void)
+{
+    static const char *const dirs[] = { "fs/cgroup/memory/a/b",
+                                        "fs/cgroup/memory/a",
+                                        "fs/cgroup/memory",
+                                        "fs/cgroup/a/b",
+                                        "fs/cgroup/a",
+                                        "fs/cgroup",
+                                        "fs" };
+    for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+        char path[160];
+        for (size_t i = 0; i < NCGFILES; i++) {
+            snprintf(path, sizeof(path), "%s/%s/%s", root, dirs[d], cgfiles[i]);
+            unlink(path);
+        }
+        snprintf(path, sizeof(path), "%s/%s", root, dirs[d]);
+        rmdir(path);
+    }
+}
+
+/* A cgroup section: "cg/" or "v1/", then "a/" or "a/b/" or nothing, then a cgroup file. */
+static void put_cgroup_file(const char *name, const uint8_t *body, size_t len)
+{
+    const char *base = strncmp(name, "cg/", 3) == 0   ? "fs/cgroup"
+                       : strncmp(name, "v1/", 3) == 0 ? "fs/cgroup/memory"
+                                                      : NULL;
+    if (!base)
+        return;
+    const char *rest = name + 3, *group = "";
+    if (strncmp(rest, "a/b/", 4) == 0) {
+        group = "/a/b";
+        rest += 4;
+    } else if (strncmp(rest, "a/", 2) == 0) {
+        group = "/a";
+        rest += 2;
+    }
+    size_t k = 0;
+    while (k < NCGFILES && strcmp(rest, cgfiles[k]) != 0)
+        k++;
+    if (k == NCGFILES)
+        return;
+    char dir[160], fname[200];
+    const char *parts[] = { "fs", "fs/cgroup", "fs/cgroup/memory" };
+    for (size_t i = 0; i < 3 && strncmp(base, parts[i], strlen(parts[i])) == 0; i++) {
+        snprintf(dir, sizeof(dir), "%s/%s", root, parts[i]);
+        mkdir(dir, 0755);
+    }
+    if (*group) {
+        snprintf(dir, sizeof(dir), "%s/%s/a", root, base);
+        mkdir(dir, 0755);
+        snprintf(dir, sizeof(dir), "%s/%s%s", root, base, group);
+        mkdir(dir, 0755);
+    }
+    snprintf(fname, sizeof(fname), "%s%s/%s", base, group, cgfiles[k]);
+    put_file(fname, body, len);
+}
+
 /* At exit: the scratch tree goes. */
 static void remove_tree(void)
 {
+    clear_cgroups();
     clear_tree();
     rmdir(root);
 }
@@ -100,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         atexit(remove_tree);
     }
+    clear_cgroups();
     clear_tree();
     char pids[MAXPIDS][40];
     size_t npids = 0;
@@ -122,6 +194,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p = next < end ? next + 1 : end;
         if (strcmp(name, "meminfo") == 0 || strcmp(name, "zoneinfo") == 0) {
             put_file(name, body, len);
+            continue;
+        }
+        if (strncmp(name, "cg/", 3) == 0 || strncmp(name, "v1/", 3) == 0) {
+            put_cgroup_file(name, body, len);
             continue;
         }
         char *slash = strchr(name, '/');
@@ -166,6 +242,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *oom[] = { "vmlab",       "oom",     "--proc", root, formats[f][0],
                         formats[f][1], "--units", u,        NULL };
         tool(oom);
+        char *oom_cg[] = { "vmlab", "oom",         "--proc",      root,        "--sys",
+                           root,    formats[f][0], formats[f][1], "--cgroups", NULL };
+        tool(oom_cg);
+        char *oom_one[] = { "vmlab",       "oom",         "--proc",   root, "--sys", root,
+                            formats[f][0], formats[f][1], "--cgroup", "a",  NULL };
+        tool(oom_one);
+        char *ps_cg[] = { "vmlab",       "ps",          "--proc",   root,        "--sys", root,
+                          formats[f][0], formats[f][1], "--cgroup", "--threads", "1",     NULL };
+        tool(ps_cg);
         char *mem[] = { "vmlab", "meminfo",     "--proc",      root, "--sys",
                         root,    formats[f][0], formats[f][1], NULL };
         tool(mem);

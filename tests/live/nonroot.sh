@@ -3,7 +3,8 @@
 # (here nobody, reading PID 1, root's). PID 1's PSS and USS must not appear as numbers: null in
 # JSON with the reason, empty CSV cells, no Prometheus sample, '?' in text and a count below the
 # table; its VSZ and RSS (statm, readable by all) are shown, and vmlab oom, which reads only
-# what every user may, shows the same RSS. Skipped (77) when not root or without setpriv.
+# what every user may, shows the same RSS; a cgroup file nobody may read leaves its figures
+# absent with the reason. Skipped (77) when not root or without setpriv.
 set -u
 bin=$1
 [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v python3 >/dev/null ||
@@ -42,4 +43,14 @@ oom_rss=$(as_nobody oom --csv | tr -d '\r' | awk -F, '$1 == 1 {print $2}')
 if [ -n "$oom_rss" ] && [ $(( (ps_rss - oom_rss) * 100 / oom_rss )) -ne 0 ]; then
   bad "PID 1 RSS: ps $ps_rss, oom $oom_rss"
 fi
+# A cgroup file nobody may read (a copy of the v2 fixture, web.service's memory.events mode 000):
+# its events are absent with the reason, the group's other figures and its victim stay.
+cg=$(cd "$(dirname "$0")/../fixtures/live/cgroup" && pwd)
+tmp=$(mktemp -d); chmod 755 "$tmp"
+cp -r "$cg/proc" "$cg/sys-v2" "$tmp/" && chmod -R a+rX "$tmp"
+chmod 000 "$tmp/sys-v2/fs/cgroup/system.slice/web.service/memory.events"
+row=$(as_nobody oom --proc "$tmp/proc" --sys "$tmp/sys-v2" --cgroups --csv | tr -d '\r' | grep '^/system.slice/web.service,')
+want="/system.slice/web.service,150000000,268435456,67108864,81920,2,201,45854,worker,,,,,,,memory.events: cannot be read"
+[ "$row" = "$want" ] || bad "unreadable memory.events: '$row', want '$want'"
+rm -rf "$tmp"
 exit $fail

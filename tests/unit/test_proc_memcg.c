@@ -1,0 +1,123 @@
+/* test_proc_memcg.c: the memory cgroup file parsers (proc/memcg.c): memory.events and
+ * memory.oom_control lines as the kernel prints them, one-value files with "max", and errors
+ * with their line and column, worked out by hand. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vmlab/vmlab.h"
+
+#include <string.h>
+
+struct seen {
+    char keys[8][24];
+    uint64_t values[8];
+    size_t n;
+    size_t stop_at; /* return 7 from this call (1-based), 0: never */
+};
+
+static int collect(const char *key, size_t n, uint64_t v, void *ctx)
+{
+    struct seen *s = ctx;
+    if (s->n < 8 && n < sizeof(s->keys[0])) {
+        memcpy(s->keys[s->n], key, n);
+        s->keys[s->n][n] = 0;
+        s->values[s->n] = v;
+    }
+    s->n++;
+    return s->stop_at && s->n == s->stop_at ? 7 : 0;
+}
+
+static void test_events(void **state)
+{
+    (void)state;
+    /* memory_events_show (v2): six lines; the last without its newline still counts. */
+    const char *ev =
+        "low 0\nhigh 12\nmax 40\noom 3\noom_kill 2\noom_group_kill 18446744073709551615";
+    struct seen s = { 0 };
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_proc_parse_memcg_kv(ev, strlen(ev), collect, &s, &d), 0);
+    assert_int_equal(s.n, 6);
+    assert_string_equal(s.keys[1], "high");
+    assert_int_equal(s.values[1], 12);
+    assert_string_equal(s.keys[5], "oom_group_kill");
+    assert_true(s.values[5] == UINT64_MAX);
+    /* v1's oom_control. */
+    const char *oc = "oom_kill_disable 0\nunder_oom 1\noom_kill 5\n";
+    struct seen t = { 0 };
+    assert_int_equal(vml_proc_parse_memcg_kv(oc, strlen(oc), collect, &t, &d), 0);
+    assert_int_equal(t.n, 3);
+    assert_string_equal(t.keys[2], "oom_kill");
+    assert_int_equal(t.values[2], 5);
+    /* An empty file has no lines; a callback's non-zero return stops the parse. */
+    assert_int_equal(vml_proc_parse_memcg_kv("", 0, collect, &t, &d), 0);
+    struct seen u = { .stop_at = 2 };
+    assert_int_equal(vml_proc_parse_memcg_kv(ev, strlen(ev), collect, &u, &d), 7);
+    assert_int_equal(u.n, 2);
+}
+
+static void test_values(void **state)
+{
+    (void)state;
+    uint64_t v = 0;
+    assert_int_equal(vml_proc_parse_memcg_value("max\n", 4, &v, NULL), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(vml_proc_parse_memcg_value("max", 3, &v, NULL), 0);
+    assert_int_equal(vml_proc_parse_memcg_value("268435456\n", 10, &v, NULL), 0);
+    assert_int_equal(v, 268435456);
+    /* v1's unlimited: PAGE_COUNTER_MAX pages in bytes, a number like any other here. */
+    assert_int_equal(vml_proc_parse_memcg_value("9223372036854771712\n", 20, &v, NULL), 0);
+    assert_true(v == 9223372036854771712ull);
+}
+
+struct want_error {
+    int value; /* 1: the one-value parser, 0: key-value lines */
+    const char *text;
+    unsigned line, col;
+    const char *fragment;
+};
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const struct want_error cases[] = {
+        { 0, "oom 1\noom_kill -3\n", 2, 10, "decimal number" },
+        { 0, "oom  1\n", 1, 5, "decimal number" },
+        { 0, "oom\t1\n", 1, 4, "one space" },
+        { 0, "oom 1 \n", 1, 6, "end of the line" },
+        { 0, "oom 1\n\nmax 2\n", 2, 1, "expected a name" },
+        { 0, " oom 1\n", 1, 1, "expected a name" },
+        { 0, "oom 18446744073709551616\n", 1, 5, "below 2^64" },
+        { 0, "oom\n", 1, 4, "one space" },
+        { 1, "", 1, 1, "'max'" },
+        { 1, "\n", 1, 1, "'max'" },
+        { 1, "12abc\n", 1, 3, "end of the file" },
+        { 1, "maximum\n", 1, 1, "'max'" },
+        { 1, "-1\n", 1, 1, "'max'" },
+        { 1, "18446744073709551616", 1, 1, "below 2^64" },
+        { 1, "1\n\n", 1, 2, "end of the file" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct vml_diag d = { 0 };
+        uint64_t v;
+        size_t len = strlen(cases[i].text);
+        int r = cases[i].value ? vml_proc_parse_memcg_value(cases[i].text, len, &v, &d)
+                               : vml_proc_parse_memcg_kv(cases[i].text, len, NULL, NULL, &d);
+        if (r != VML_EPARSE || d.line != cases[i].line || d.col != cases[i].col ||
+            !strstr(d.msg, cases[i].fragment))
+            fail_msg("case %zu: r=%d at %u:%u '%s', want %u:%u containing '%s'", i, r, d.line,
+                     d.col, d.msg, cases[i].line, cases[i].col, cases[i].fragment);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_events),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
