@@ -9,7 +9,8 @@
 # outside the test suite also moves. So when a run's differing rows are ALL such rows, the diff is
 # run again, up to 2 more times, and the test passes if a run says same; each failing run's
 # output is printed. Any other differing row (a process's status or smaps field, faults, the
-# hugetlb pool, a process's state) fails at once. The tests that run this are RUN_SERIAL
+# hugetlb pool, a process's state) fails at once, except a fault count off by one page (see
+# only_meminfo). The tests that run this are RUN_SERIAL
 # (tests/CMakeLists.txt), so the suite's own tests never move those counters meanwhile.
 # Usage: check.sh VMLAB SCENARIO
 set -u
@@ -18,7 +19,11 @@ bin=$1; scn=$2
 requires diff "$bin" "$scn"; rc=$?
 [ "$rc" = 0 ] || exit "$rc"
 
-# Whether every differing row of a diff's output is a per-operation meminfo row.
+# Whether every differing row of a diff's output is a per-operation meminfo row, or an
+# operation's minor/major fault count off by one page: a swap-in's readahead can race the
+# kernel's own completion of the read before (seen: 513 to 515 major faults re-reading 4096
+# swapped pages, 514 on most runs), so one page either way is retried, never accepted; a model
+# error shows on every run.
 only_meminfo() {
   awk '
     /^[^ ]/ { section = $0 }
@@ -26,6 +31,8 @@ only_meminfo() {
       n++
       if (section ~ /^operation at line / &&
           $1 ~ /^(AnonPages|Mapped|Shmem|Mlocked|Unevictable|Cached|Dirty)$/) m++
+      else if (section ~ /^operation at line / && ($1 == "minor" || $1 == "major") &&
+               $2 == "faults" && ($5 == 1 || $5 == -1)) m++
     }
     END { exit !(n > 0 && n == m) }'
 }
@@ -41,5 +48,5 @@ for run in 1 2 3; do
   if [ "$run" = 3 ] || ! echo "$out" | only_meminfo; then
     exit 1
   fi
-  echo "(only the machine-wide meminfo rows differ: running it again)"
+  echo "(only the machine-wide meminfo rows or a fault count off by one differ: running it again)"
 done

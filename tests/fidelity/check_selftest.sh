@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check_selftest.sh: check.sh's retry rule on a stand-in for vmlab that prints set diff
-# outputs: differing rows only in the per-operation meminfo section are retried (up to 3 runs
-# in all, passing on the first "same"); any other differing row fails at the first run.
+# outputs: differing rows only in the per-operation meminfo section, or an operation's fault
+# count off by one, are retried (up to 3 runs in all, passing on the first "same"); any other
+# differing row fails at the first run.
 # Usage: check_selftest.sh CHECK.SH
 set -u
 check=$1
@@ -18,6 +19,9 @@ operation at line 5: p touch buf
 s.vml: DIFFERS: 5 fields compared, 2 differ'
 faults='operation at line 5: p touch buf
     minor faults                0            1            1    <-- differs
+s.vml: DIFFERS: 5 fields compared, 1 differ'
+faults2='operation at line 5: p touch buf
+    major faults              514          516            2    <-- differs
 s.vml: DIFFERS: 5 fields compared, 1 differ'
 # fake OUTPUT FAILS: a vmlab whose diff prints OUTPUT and fails FAILS times, then says same.
 fake() {
@@ -42,6 +46,8 @@ expect() {
 fake "$meminfo" 2; expect "meminfo twice, then same" 0 3
 fake "$meminfo" 3; expect "meminfo three times" 1 3
 fake "$status" 1;  expect "a status row with meminfo" 1 1
-fake "$faults" 1;  expect "a faults row in an operation" 1 1
+fake "$faults" 1;  expect "a fault count off by one, then same" 0 2
+fake "$faults" 3;  expect "a fault count off by one three times" 1 3
+fake "$faults2" 1; expect "a fault count off by two" 1 1
 fake "$meminfo" 0; expect "same at once" 0 1
 exit $fail
