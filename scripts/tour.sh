@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../examples"
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=(01-malloc-vsz-rss.vml 03-cow-after-fork.vml 04-rss-pss-uss.vml
                                05-shared-library.vml 07-page-table-overhead.vml
-                               19-thp-munmap-4k.vml 20-defrag-stall.vml)
+                               19-thp-munmap-4k.vml 20-defrag-stall.vml 30-oom-killer.vml)
 for scn in "${list[@]}"; do
   echo "================================================================================"
   echo "examples/$scn"
