@@ -143,7 +143,7 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
         CHECK((unsigned)x->file < VML_PROCFILE_COUNT);
         CHECK((x->file < VML_PROCFILE_NR_PER_PROCESS) == (op->proc[0] != 0));
         CHECK(x->field[0] && strnlen(x->field, VML_SCN_FIELD_MAX) < VML_SCN_FIELD_MAX);
-        CHECK(x->cmp <= VML_CMP_GE && x->unit <= VML_UNIT_PAGES);
+        CHECK(x->cmp <= VML_CMP_GE && x->unit <= VML_UNIT_NS);
         CHECK(strcmp(vml_cmp_name(x->cmp), "?") != 0);
         if (x->map[0])
             CHECK(name_ok(x->map, VML_SCN_NAME_MAX, false));
