@@ -8,6 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The machine every fixture starts from: one node of ram bytes, one skylake CPU, 4-level
+ * paging, the kernel's defaults for the rest. */
+static inline void fixture_cfg(struct vml_sim_config *cfg, uint64_t ram)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->phys.ram_bytes = ram;
+    cfg->phys.nr_nodes = 1;
+    struct vml_diag d = { 0 };
+    if (vml_cpu_model_parse("skylake", &cfg->cpu, &d) != 0)
+        fail_msg("cpu: %s", d.msg);
+    cfg->nr_cpus = 1;
+    cfg->paging = 4;
+}
+
+/* vml_sim_create of cfg, failing the test with the reason when it cannot be made. */
+static inline struct vml_sim *fixture_create(const struct vml_sim_config *cfg)
+{
+    struct vml_diag d = { 0 };
+    struct vml_sim *sim = NULL;
+    int r = vml_sim_create(cfg, &sim, &d);
+    if (r)
+        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
+    return sim;
+}
+
 /* A one-node, one-CPU skylake machine of ram bytes with 4-level paging, the THP settings given
  * as FILE=VALUE pairs (NULL-terminated; NULL: the kernel's defaults) and a 2 MiB hugetlb pool
  * of hugetlb_2m pages. */
@@ -25,29 +50,19 @@ static inline struct vml_sim *fixture_sim_oom(uint64_t ram, const char *const *t
                                               uint64_t hugetlb_2m, bool oom_killer)
 {
     struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = ram;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
-        fail_msg("cpu: %s", d.msg);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
+    fixture_cfg(&cfg, ram);
     cfg.nr_hugepages[VML_HUGE_2M] = hugetlb_2m;
     cfg.oom_killer_disabled = !oom_killer;
     struct vml_thp_settings s;
     vml_thp_defaults(&s);
+    struct vml_diag d = { 0 };
     for (size_t i = 0; thp && thp[i]; i += 2) {
         int f = vml_thp_find(thp[i]);
         assert_true(f >= 0);
         assert_int_equal(vml_thp_store(&s, (size_t)f, thp[i + 1], strlen(thp[i + 1]), &d), 0);
     }
     cfg.thp = &s;
-    struct vml_sim *sim = NULL;
-    int r = vml_sim_create(&cfg, &sim, &d);
-    if (r)
-        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
-    return sim;
+    return fixture_create(&cfg);
 }
 
 /* A one-node, one-CPU skylake machine of ram bytes with the /proc/sys/vm/ settings given as
@@ -57,50 +72,30 @@ static inline struct vml_sim *fixture_sim_vm(uint64_t ram, const char *const *vm
                                              bool oom_killer)
 {
     struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = ram;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
-        fail_msg("cpu: %s", d.msg);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
+    fixture_cfg(&cfg, ram);
     cfg.no_zero_page = !zero_page;
     cfg.oom_killer_disabled = !oom_killer;
     struct vml_vm_sysctl s;
     vml_vm_sysctl_defaults(&s);
+    struct vml_diag d = { 0 };
     for (size_t i = 0; vm && vm[i]; i += 2) {
         int f = vml_vm_find(vm[i]);
         assert_true(f >= 0);
         assert_int_equal(vml_vm_store(&s, (size_t)f, vm[i + 1], strlen(vm[i + 1]), NULL, &d), 0);
     }
     cfg.vm = &s;
-    struct vml_sim *sim = NULL;
-    int r = vml_sim_create(&cfg, &sim, &d);
-    if (r)
-        fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
-    return sim;
+    return fixture_create(&cfg);
 }
 
 /* A machine of 1 GiB on the named disk with readahead bytes (0: the default 128 KiB). */
 static inline struct vml_sim *fixture_sim_disk(const char *disk, uint64_t readahead)
 {
     struct vml_sim_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.phys.ram_bytes = 1ull << 30;
-    cfg.phys.nr_nodes = 1;
-    struct vml_diag d = { 0 };
-    if (vml_cpu_model_parse("skylake", &cfg.cpu, &d) != 0)
-        fail_msg("cpu: %s", d.msg);
-    cfg.nr_cpus = 1;
-    cfg.paging = 4;
+    fixture_cfg(&cfg, 1ull << 30);
     cfg.readahead = readahead;
     assert_int_equal(vml_sim_disk_find(disk, strlen(disk), &cfg.disk), 0);
     cfg.disk_set = true;
-    struct vml_sim *sim = NULL;
-    if (vml_sim_create(&cfg, &sim, &d))
-        fail_msg("vml_sim_create: %s", d.msg);
-    return sim;
+    return fixture_create(&cfg);
 }
 
 /* vml_sim_check must pass; its reason is printed when it does not. */
