@@ -28,21 +28,10 @@
 #define OOM_GFP_MASK  0x140dcau
 #define OOM_GFP_NAMES "GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO"
 
-static uint64_t totalram_pages(const struct vml_sim *sim)
-{
-    uint64_t n = 0;
-    for (unsigned i = 0; i < vml_phys_nr_nodes(sim->phys); i++) {
-        struct vml_phys_usage u;
-        vml_phys_usage(sim->phys, i, &u);
-        n += u.total;
-    }
-    return n;
-}
-
 /* constrained_alloc for CONSTRAINT_NONE: all of RAM and swap. */
 static uint64_t oom_totalpages(const struct vml_sim *sim)
 {
-    return totalram_pages(sim) + sim->total_swap_pages;
+    return totalram_pages(sim, NULL) + sim->total_swap_pages;
 }
 
 static uint64_t mm_rss(const struct sim_mm *mm)

@@ -8,23 +8,24 @@
  * user_reserve_kbytes)). */
 #include "mm/sim_internal.h"
 
-static uint64_t totalram(const struct vml_sim *sim, uint64_t *free)
+uint64_t totalram_pages(const struct vml_sim *sim, uint64_t *free)
 {
-    uint64_t total = 0;
-    *free = 0;
+    uint64_t total = 0, nfree = 0;
     for (unsigned i = 0; i < vml_phys_nr_nodes(sim->phys); i++) {
         struct vml_phys_usage u;
         vml_phys_usage(sim->phys, i, &u);
         total += u.total;
-        *free += u.free;
+        nfree += u.free;
     }
+    if (free)
+        *free = nfree;
     return total;
 }
 
 void overcommit_init(struct vml_sim *sim)
 {
     uint64_t free;
-    totalram(sim, &free);
+    totalram_pages(sim, &free);
     uint64_t free_kb = free * (PAGE_SIZE >> 10);
     if (sim->vm.admin_reserve_kbytes < 0) /* min(free_kbytes / 32, SZ_8K) */
         sim->vm.admin_reserve_kbytes = (int64_t)(free_kb / 32 < 8192 ? free_kb / 32 : 8192);
@@ -36,8 +37,8 @@ uint64_t vm_commit_limit(const struct vml_sim *sim)
 {
     if (sim->vm.overcommit_kbytes)
         return sim->vm.overcommit_kbytes / (PAGE_SIZE >> 10) + sim->total_swap_pages;
-    uint64_t free, hugetlb = 0;
-    uint64_t ram = totalram(sim, &free);
+    uint64_t hugetlb = 0;
+    uint64_t ram = totalram_pages(sim, NULL);
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
         hugetlb += sim->hstates[i].nr << sim->hstates[i].order;
     return (ram - hugetlb) * sim->vm.overcommit_ratio / 100 + sim->total_swap_pages;
@@ -45,11 +46,10 @@ uint64_t vm_commit_limit(const struct vml_sim *sim)
 
 int vm_enough_memory(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pages)
 {
-    uint64_t free;
     switch (sim->vm.overcommit_memory) {
     case 1: /* OVERCOMMIT_ALWAYS */ break;
     case 0: /* OVERCOMMIT_GUESS: only a request larger than RAM and swap together */
-        if (pages > totalram(sim, &free) + sim->total_swap_pages)
+        if (pages > totalram_pages(sim, NULL) + sim->total_swap_pages)
             return VML_ENOMEM;
         break;
     default: { /* OVERCOMMIT_NEVER */

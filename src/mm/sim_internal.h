@@ -468,6 +468,9 @@ void overcommit_init(struct vml_sim *sim);
  * returns VML_ENOMEM charging nothing. mm is the process asking (NULL for none); the simulated
  * processes have CAP_SYS_ADMIN (root): the admin reserve is not held back from them. */
 int vm_enough_memory(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pages);
+/* totalram_pages: the machine's RAM in pages (every node's), and its free pages into *free
+ * when free is not NULL. */
+uint64_t totalram_pages(const struct vml_sim *sim, uint64_t *free);
 /* vm_commit_limit: CommitLimit in pages. */
 uint64_t vm_commit_limit(const struct vml_sim *sim);
 
