@@ -770,11 +770,14 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
                 if (rec[a]->has_commit)
                     cl += (size_t)snprintf(cv + cl, sizeof(cv) - cl, "%s%lld", cl ? ", " : "",
                                            (long long)rec[a]->commit);
+            unsigned had = 0;
+            for (unsigned a = 0; a < m; a++)
+                had += rec[a]->has_commit;
             if (cl)
                 snprintf(op->commit_why_not, sizeof(op->commit_why_not),
-                         "other activity on the machine changes memory: %u runs measured "
-                         "Committed_AS by %s kB",
-                         m, cv);
+                         "other activity on the machine changes memory: %u of %u runs had "
+                         "settled readings, which measured Committed_AS by %.64s kB",
+                         had, m, cv);
             else
                 snprintf(op->commit_why_not, sizeof(op->commit_why_not),
                          "other activity on the machine changes memory: no two of %u runs had "
