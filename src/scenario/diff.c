@@ -25,6 +25,11 @@
  *     file pages (its runtime's text), which the simulated process does not have: a live
  *     process's RssFile change agrees when Linux's is lower by at most the file pages it had
  *     when it was created, and its VmRSS change when it is lower by exactly that shortfall;
+ *   - per measured operation, the change of Committed_AS (measured apart from the other lines)
+ *     and of the kernel's oom_kill count, exactly;
+ *   - per live process at the end, oom_score_adj exactly; oom_score divides by the whole
+ *     machine's RAM and swap (proc_oom_score), which differ between the two machines, so each
+ *     side's value must be what that rule gives for its own status lines and totalpages;
  *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
  *   - at each show thp, every THP setting file must read the same (a file one side lacks
