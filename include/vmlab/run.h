@@ -204,6 +204,10 @@ struct vml_snap_op {
     bool has_commit;
     int64_t commit;
     char commit_why_not[VML_BACKEND_MSG];
+    /* A fork's: the parent's accounted VMAs at the fork (smaps VmFlags "ac" without "dc"), kB,
+     * which dup_mmap charges again for the child; Committed_AS's change must equal it. */
+    bool has_copy;
+    int64_t copy;
     /* The kernel's oom_kill count's change across the operation (/proc/vmstat). */
     bool has_oom_kill;
     uint64_t oom_kill;

@@ -307,17 +307,55 @@ static int m_spawn(void *ctx, const char *name, int *pid, char *msg)
     return m->in->spawn(m->in->ctx, name, pid, msg);
 }
 
+/* One smaps block: its Size when its VmFlags have "ac" (VM_ACCOUNT) and not "dc"
+ * (VM_DONTCOPY, which dup_mmap skips). */
+static int acct_block(const struct vml_smaps *b, void *ctx)
+{
+    const char *f = b->vm_flags ? b->vm_flags : "";
+    bool ac = false, dc = false;
+    for (const char *w = f; *w;) {
+        while (*w == ' ')
+            w++;
+        size_t n = strcspn(w, " ");
+        ac |= n == 2 && memcmp(w, "ac", 2) == 0;
+        dc |= n == 2 && memcmp(w, "dc", 2) == 0;
+        w += n;
+    }
+    if (ac && !dc)
+        *(int64_t *)ctx += (int64_t)b->size;
+    return 0;
+}
+
+/* The kB of pid's VMAs that a fork charges again (dup_mmap: each VM_ACCOUNT VMA it copies). */
+static bool accounted_kb(struct measure *m, int pid, int64_t *kb)
+{
+    struct vml_text t = { 0 };
+    char msg[VML_BACKEND_MSG] = "";
+    *kb = 0;
+    bool ok = m->in->proc_text(m->in->ctx, pid, VML_PROCFILE_SMAPS, 0, 0, &t, msg) == 0 &&
+              (t.len == 0 || vml_proc_parse_smaps(t.s, t.len, acct_block, kb, NULL) == 0);
+    vml_text_free(&t);
+    return ok;
+}
+
 static int m_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
 {
     CTX;
     struct window w;
+    int64_t copy = 0;
+    bool have_copy = accounted_kb(m, pid, &copy);
     win_open(m, pid, &w);
     int r = m->in->fork(m->in->ctx, pid, child_name, child, msg);
     win_close(m, &w);
     no_faults(m, "a real parent's own stack is copy-on-write after fork and faults");
     no_mem(m, "a real child's own memory (its stack and buffers, made private) is counted too");
-    no_commit(m, "a real child's copy of the agent's own accounted mappings (its runtime's heap, "
-                 "stack and data) is charged too");
+    /* Committed_AS: the real child's copy charges the agent's own accounted mappings too, so
+     * the change is compared with what the parent's VMAs say dup_mmap charges, on each side. */
+    if (!have_copy && m->rec.has_commit)
+        no_commit(m, "the parent's smaps (its accounted VMAs, which the fork charges again) "
+                     "cannot be read");
+    m->rec.has_copy = have_copy && m->rec.has_commit;
+    m->rec.copy = copy;
     return r;
 }
 
@@ -753,8 +791,11 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
                 continue;
             c_any = true;
             for (unsigned b = a + 1; b < m && !c_agreed; b++)
-                if (rec[b]->has_commit && rec[b]->commit == rec[a]->commit) {
+                if (rec[b]->has_commit && rec[b]->commit == rec[a]->commit &&
+                    rec[b]->has_copy == rec[a]->has_copy && rec[b]->copy == rec[a]->copy) {
                     op->commit = rec[a]->commit;
+                    op->has_copy = rec[a]->has_copy;
+                    op->copy = rec[a]->copy;
                     c_agreed = true;
                 }
         }

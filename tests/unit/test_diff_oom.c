@@ -2,7 +2,8 @@
  *   - oom_score_adj exactly; oom_score through proc_oom_score's rule, each side with its own
  *     status lines and totalpages (the figures below are worked by hand in the comments);
  *   - an operation's Committed_AS change and oom_kill count change exactly, a side that could
- *     not measure the change being not comparable. */
+ *     not measure the change being not comparable; a fork's Committed_AS change against what
+ *     its parent's accounted VMAs say dup_mmap charges, on each side. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -187,6 +188,27 @@ static void test_committed_as(void **state)
     free(text);
 }
 
+/* shmem pages allocated with nothing charged on the simulated side: not comparable (Linux
+ * charges a memfd's pages one by one); with the simulator's own charge it is compared. */
+static void test_shmem_pages(void **state)
+{
+    (void)state;
+    struct op_side a, b;
+    unsigned skipped;
+    op_side(&a, true, 0, 0);
+    op_side(&b, true, 8192, 0);
+    a.op.mem[VML_SNAP_SHMEM] = b.op.mem[VML_SNAP_SHMEM] = 8192;
+    assert_int_equal(op_differ(&a, &b, &skipped, NULL), 0);
+    assert_int_equal(skipped, 1);
+    op_side(&a, true, -4096, 0); /* a shared anonymous object dies: its charge comes off */
+    op_side(&b, true, -4096, 0);
+    a.op.mem[VML_SNAP_SHMEM] = b.op.mem[VML_SNAP_SHMEM] = -1024;
+    assert_int_equal(op_differ(&a, &b, &skipped, NULL), 0);
+    assert_int_equal(skipped, 0);
+    b.op.commit = 0;
+    assert_int_equal(op_differ(&a, &b, &skipped, NULL), 1);
+}
+
 static void test_oom_kill_count(void **state)
 {
     (void)state;
@@ -202,6 +224,32 @@ static void test_oom_kill_count(void **state)
     assert_int_equal(op_differ(&a, &b, &skipped, NULL), 1);
 }
 
+/* A fork: each side's change must be its parent's accounted VMAs (the real one's runtime's
+ * own included): 16516 kB simulated; 16516 + 2380 kB of the runtime's on Linux. */
+static void test_fork_copy(void **state)
+{
+    (void)state;
+    struct op_side a, b;
+    unsigned skipped;
+    char *text = NULL;
+    op_side(&a, true, 16516, 0);
+    op_side(&b, true, 18896, 0);
+    a.op.has_copy = b.op.has_copy = true;
+    a.op.copy = 16516;
+    b.op.copy = 18896;
+    assert_int_equal(op_differ(&a, &b, &skipped, &text), 0);
+    assert_non_null(strstr(text, "both charge the copy"));
+    free(text);
+    b.op.commit = 18896 - 132; /* the kernel left the stack out */
+    assert_int_equal(op_differ(&a, &b, &skipped, NULL), 1);
+    b.op.commit = 18896;
+    a.op.commit = 16384; /* the simulator left it out */
+    assert_int_equal(op_differ(&a, &b, &skipped, NULL), 1);
+    a.op.commit = 16516;
+    b.op.has_copy = false; /* one side could not read its parent's smaps */
+    assert_int_equal(op_differ(&a, &b, &skipped, NULL), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,7 +258,9 @@ int main(void)
         cmocka_unit_test(test_immune),
         cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_committed_as),
+        cmocka_unit_test(test_shmem_pages),
         cmocka_unit_test(test_oom_kill_count),
+        cmocka_unit_test(test_fork_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
