@@ -43,6 +43,7 @@ static uint64_t withdraw(struct sim_mm *mm, uint64_t haddr)
 
 static void free_table(struct vml_sim *sim, uint64_t pfn)
 {
+    memcg_uncharge_table(sim, pfn);
     vml_phys_free(sim->phys, pfn, 0);
 }
 
