@@ -206,11 +206,11 @@ struct swap_area {
 };
 
 /* ---- memory cgroups (memcontrol.c) ---- */
-#define MEMCG_MAX_GROUPS   64  /* cgroups a machine may have, the root's included */
-#define MEMCG_CHARGE_BATCH 64u /* pages a charge takes at once, the rest kept in the CPU's stock   \
-                                */
-#define NR_MEMCG_STOCK   7     /* cgroups a CPU's stock holds charges for (NR_MEMCG_STOCK) */
-#define PAGE_COUNTER_MAX (INT64_MAX / (int64_t)PAGE_SIZE) /* "max" (PAGE_COUNTER_MAX) */
+#define MEMCG_MAX_GROUPS 64 /* cgroups a machine may have, the root's included */
+/* Pages a charge takes at once, the rest kept in the CPU's stock. */
+#define MEMCG_CHARGE_BATCH 64u
+#define NR_MEMCG_STOCK     7 /* cgroups a CPU's stock holds charges for (NR_MEMCG_STOCK) */
+#define PAGE_COUNTER_MAX   (INT64_MAX / (int64_t)PAGE_SIZE) /* "max" (PAGE_COUNTER_MAX) */
 
 /* A hierarchical counter of pages with its limits (struct page_counter). */
 struct page_counter {
