@@ -104,7 +104,7 @@ static void cell_text(char *buf, size_t n, const struct col *c, const union cell
                       const struct units *u)
 {
     if (c->kind != COL_STR && !has_value(c, v)) {
-        snprintf(buf, n, "?");
+        snprintf(buf, n, "%s", c->blank ? "" : "?");
         return;
     }
     if (c->kind == COL_BYTES && v->b == CELL_UNLIMITED) {

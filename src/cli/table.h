@@ -21,6 +21,8 @@ struct col {
     const char *label;  /* Prometheus label name when the column is a label */
     bool left;          /* left-aligned in text */
     bool no_text;       /* not a column of the text table (JSON and CSV only: a reason) */
+    bool blank;         /* text: a number the row does not have is blank, not '?' (a column
+                           that only some kinds of row fill, as vmlab cgroup's Count) */
 };
 
 union cell {
