@@ -214,8 +214,8 @@ static bool usage_rows(struct rows *r, const struct vml_memcg_tree *t, const str
             int key;
             const char *item;
         } parts[] = {
-            { VML_MCS_SLAB_RECLAIMABLE, "  slab, reclaimable" },
-            { VML_MCS_SLAB_UNRECLAIMABLE, "  slab, unreclaimable" },
+            { VML_MCS_SLAB_RECLAIMABLE, "  slab reclaimable" },
+            { VML_MCS_SLAB_UNRECLAIMABLE, "  slab unreclaimable" },
             { VML_MCS_KERNEL_STACK, "  kernel stacks" },
             { VML_MCS_PAGETABLES, "  page tables" },
             { VML_MCS_SEC_PAGETABLES, "  secondary page tables (KVM)" },
@@ -280,7 +280,7 @@ static void swap_rows(struct rows *r, const struct vml_memcg_tree *t,
     }
     const struct keys *k = t->version == 1 ? &keys_v1 : &keys_v2;
     if (got(s, k->swapcached, &v))
-        add_bytes(r, sec, "Swap cache (in RAM too: in anon or shmem)", v,
+        add_bytes(r, sec, "Swap cache (also in anon or shmem)", v,
                   t->version == 1 ? "total_swapcached" : "swapcached");
 }
 
@@ -302,10 +302,10 @@ static void reclaim_rows(struct rows *r, const struct vml_memcg_tree *t,
         /* shrink_folio_list: a dirty folio is queued for writeback, freed once written; a
          * folio under writeback waits for it. */
         uint64_t lru = inf + af, unclean = min64(lru, dirty + wb);
-        add_bytes(r, sec, "File LRU, clean: freed at once", lru - unclean,
+        add_bytes(r, sec, "File LRU clean: freed at once", lru - unclean,
                   v1 ? "total_inactive_file + total_active_file - total_dirty - total_writeback"
                      : "inactive_file + active_file - file_dirty - file_writeback");
-        add_bytes(r, sec, "File LRU, dirty or writeback: once written", unclean,
+        add_bytes(r, sec, "File LRU dirty/writeback: once written", unclean,
                   v1 ? "total_dirty + total_writeback" : "file_dirty + file_writeback");
         total += lru;
     }
@@ -329,11 +329,11 @@ static void reclaim_rows(struct rows *r, const struct vml_memcg_tree *t,
         total += out;
     }
     if (got(s, k->unev, &unev))
-        add_bytes(r, sec, "Unevictable: never (mlocked, ramfs ...)", unev,
+        add_bytes(r, sec, "Unevictable: never (mlocked or ramfs)", unev,
                   v1 ? "total_unevictable" : "unevictable");
     uint64_t v;
     if (got(s, VML_MCS_SLAB_RECLAIMABLE, &v))
-        add_bytes(r, sec, "Slab, reclaimable: shrinkers, not counted", v, "slab_reclaimable");
+        add_bytes(r, sec, "Reclaimable slab: not counted", v, "slab_reclaimable");
     if (file || anon) {
         add_bytes(r, sec, "Reclaimable", total, "the file LRU + anon into swap");
         if (have_usage)
@@ -369,7 +369,7 @@ static void limit_rows(struct rows *r, const struct vml_memcg_tree *t, const str
         if (g->have & VML_MEMCG_HAVE_LIMIT)
             add_limit(r, sec, "limit_in_bytes", g->limit, "memory.limit_in_bytes");
         if (d->have & VML_MCD_SOFT_LIMIT)
-            add_limit(r, sec, "soft_limit_in_bytes (reclaimed to, under pressure)", d->soft_limit,
+            add_limit(r, sec, "soft_limit_in_bytes (under pressure)", d->soft_limit,
                       "memory.soft_limit_in_bytes");
         if (g->have & VML_MEMCG_HAVE_SWAP)
             add_limit(r, sec, "memsw.limit_in_bytes (memory + swap)", g->swap_limit,
@@ -383,7 +383,7 @@ static void limit_rows(struct rows *r, const struct vml_memcg_tree *t, const str
             from = "memory.limit_in_bytes - usage";
         }
         if (got(s, VML_MCS_H_MEMSW_LIMIT, &v))
-            add_limit(r, sec, "Lowest memory + swap limit here and above", v,
+            add_limit(r, sec, "Lowest memory+swap limit here and above", v,
                       "hierarchical_memsw_limit");
     }
     if (from && have_usage && lowest != VML_MEMCG_UNLIMITED)
