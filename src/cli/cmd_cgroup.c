@@ -61,15 +61,15 @@ static void help(FILE *out)
 enum { C_CGROUP, C_SECTION, C_ITEM, C_BYTES, C_COUNT, C_FROM, NC };
 
 static const struct col cols[NC] = {
-    [C_CGROUP] = { "Cgroup", COL_STR, NULL, NULL, "cgroup", true, true, false },
-    [C_SECTION] = { "Section", COL_STR, NULL, NULL, "section", true, false, false },
-    [C_ITEM] = { "What", COL_STR, NULL, NULL, "item", true, false, false },
+    [C_CGROUP] = { "Cgroup", COL_STR, NULL, NULL, "cgroup", true, true },
+    [C_SECTION] = { "Section", COL_STR, NULL, NULL, "section", true, false },
+    [C_ITEM] = { "What", COL_STR, NULL, NULL, "item", true, false },
     [C_BYTES] = { "Bytes", COL_BYTES, "vmlab_cgroup_bytes",
                   "A memory cgroup's memory by what holds it, limits and reclaimable memory.", NULL,
-                  false, false, true },
+                  false, false },
     [C_COUNT] = { "Count", COL_INT, "vmlab_cgroup_count",
-                  "A memory cgroup's events and settings (counts).", NULL, false, false, true },
-    [C_FROM] = { "From", COL_STR, NULL, NULL, "source", true, false, false },
+                  "A memory cgroup's events and settings (counts).", NULL, false, false },
+    [C_FROM] = { "From", COL_STR, NULL, NULL, "source", true, false },
 };
 
 #define MAX_ROWS 96
@@ -88,8 +88,8 @@ static union cell *add(struct rows *r, const char *section, const char *item, co
     row[C_CGROUP].s = r->cgroup;
     row[C_SECTION].s = section;
     row[C_ITEM].s = item;
-    row[C_BYTES].b = CELL_NO_BYTES;
-    row[C_COUNT].i = CELL_NO_INT;
+    row[C_BYTES].b = CELL_BLANK_BYTES;
+    row[C_COUNT].i = CELL_BLANK_INT;
     row[C_FROM].s = from;
     return row;
 }
@@ -293,8 +293,9 @@ static void reclaim_rows(struct rows *r, const struct vml_memcg_tree *t,
     const struct keys *k = v1 ? &keys_v1 : &keys_v2;
     const char *sec = "reclaim";
     uint64_t ia, aa, inf, af, dirty = 0, wb = 0, unev;
-    bool file = got(s, k->inf, &inf) & got(s, k->af, &af);
-    bool anon = got(s, k->ia, &ia) & got(s, k->aa, &aa);
+    bool have_if = got(s, k->inf, &inf), have_af = got(s, k->af, &af);
+    bool have_ia = got(s, k->ia, &ia), have_aa = got(s, k->aa, &aa);
+    bool file = have_if && have_af, anon = have_ia && have_aa;
     got(s, k->dirty, &dirty);
     got(s, k->wb, &wb);
     uint64_t total = 0;

@@ -21,8 +21,6 @@ struct col {
     const char *label;  /* Prometheus label name when the column is a label */
     bool left;          /* left-aligned in text */
     bool no_text;       /* not a column of the text table (JSON and CSV only: a reason) */
-    bool blank;         /* text: a number the row does not have is blank, not '?' (a column
-                           that only some kinds of row fill, as vmlab cgroup's Count) */
 };
 
 union cell {
@@ -35,6 +33,10 @@ union cell {
  * in text; never a 0 that looks measured. */
 #define CELL_NO_INT   INT64_MIN
 #define CELL_NO_BYTES UINT64_MAX
+/* A number the row does not have by its kind (vmlab cgroup's byte rows have no count, its
+ * count rows no bytes): blank in text; null, an empty cell and no sample elsewhere, as above. */
+#define CELL_BLANK_INT   (INT64_MIN + 2)
+#define CELL_BLANK_BYTES (UINT64_MAX - 2)
 /* A limit that is not set (a cgroup's "max"): "max" in text, CSV and JSON (a string), +Inf in
  * Prometheus. */
 #define CELL_UNLIMITED (UINT64_MAX - 1)
