@@ -246,44 +246,70 @@ int vml_proc_parse_memcg_value(const char *text, size_t len, uint64_t *out, stru
  * kernel's, a debug kernel's anon_cost) is skipped, as the kernel may add lines. Sizes are bytes
  * as printed, events counts. v1 prints the group's own figures and then the hierarchical ones
  * (total_*, which memory.usage_in_bytes counts); v2 prints only hierarchical ones. */
-#define VML_MEMCG_STAT_KEYS(X)                                                                     \
-    /* v2 (and the names v1 shares: shmem, swapcached, the LRU lists, pgfault ...) */              \
-    X(ANON, "anon")                                                                                \
-    X(FILE, "file") X(KERNEL, "kernel") X(KERNEL_STACK, "kernel_stack")                            \
-        X(PAGETABLES, "pagetables") X(SEC_PAGETABLES, "sec_pagetables") X(PERCPU, "percpu")        \
-            X(SOCK, "sock") X(VMALLOC, "vmalloc") X(SHMEM, "shmem") X(ZSWAP, "zswap")              \
-                X(FILE_MAPPED, "file_mapped") X(FILE_DIRTY, "file_dirty")                          \
-                    X(FILE_WRITEBACK, "file_writeback") X(SWAPCACHED, "swapcached") X(             \
-                        ANON_THP, "anon_thp") X(FILE_THP, "file_thp") X(SHMEM_THP, "shmem_thp")    \
-                        X(INACTIVE_ANON, "inactive_anon") X(ACTIVE_ANON, "active_anon") X(         \
-                            INACTIVE_FILE, "inactive_file") X(ACTIVE_FILE, "active_file")          \
-                            X(UNEVICTABLE, "unevictable") X(SLAB_RECLAIMABLE, "slab_reclaimable")  \
-                                X(SLAB_UNRECLAIMABLE, "slab_unreclaimable") X(HUGETLB, "hugetlb")  \
-                                    X(WS_REFAULT_ANON, "workingset_refault_anon")                  \
-                                        X(WS_REFAULT_FILE, "workingset_refault_file")              \
-                                            X(PGSCAN, "pgscan") X(PGSTEAL, "pgsteal")              \
-                                                X(PGFAULT, "pgfault")                              \
-                                                    X(PGMAJFAULT, "pgmajfault") /* v1 only */      \
-        X(CACHE, "cache") X(RSS, "rss") X(RSS_HUGE, "rss_huge") X(MAPPED_FILE, "mapped_file")      \
-            X(DIRTY, "dirty") X(WRITEBACK, "writeback") X(SWAP, "swap")                            \
-                X(H_MEMORY_LIMIT, "hierarchical_memory_limit")                                     \
-                    X(H_MEMSW_LIMIT, "hierarchical_memsw_limit") X(T_CACHE, "total_cache")         \
-                        X(T_RSS, "total_rss") X(T_RSS_HUGE, "total_rss_huge")                      \
-                            X(T_SHMEM, "total_shmem") X(T_MAPPED_FILE, "total_mapped_file")        \
-                                X(T_DIRTY, "total_dirty") X(T_WRITEBACK, "total_writeback")        \
-                                    X(T_SWAP, "total_swap") X(T_SWAPCACHED, "total_swapcached")    \
-                                        X(T_INACTIVE_ANON, "total_inactive_anon")                  \
-                                            X(T_ACTIVE_ANON, "total_active_anon")                  \
-                                                X(T_INACTIVE_FILE, "total_inactive_file")          \
-                                                    X(T_ACTIVE_FILE, "total_active_file")          \
-                                                        X(T_UNEVICTABLE, "total_unevictable")      \
-                                                            X(T_WS_REFAULT_ANON,                   \
-                                                              "total_workingset_refault_anon")     \
-                                                                X(T_WS_REFAULT_FILE,               \
-                                                                  "total_workingset_refault_file") \
-                                                                    X(T_PGFAULT, "total_pgfault")  \
-                                                                        X(T_PGMAJFAULT,            \
-                                                                          "total_pgmajfault")
+/* clang-format off */
+#define VML_MEMCG_STAT_KEYS(X)                                                        \
+    /* v2 (and the names v1 shares: shmem, swapcached, the LRU lists, pgfault ...) */ \
+    X(ANON, "anon")                                                                   \
+    X(FILE, "file")                                                                   \
+    X(KERNEL, "kernel")                                                               \
+    X(KERNEL_STACK, "kernel_stack")                                                   \
+    X(PAGETABLES, "pagetables")                                                       \
+    X(SEC_PAGETABLES, "sec_pagetables")                                               \
+    X(PERCPU, "percpu")                                                               \
+    X(SOCK, "sock")                                                                   \
+    X(VMALLOC, "vmalloc")                                                             \
+    X(SHMEM, "shmem")                                                                 \
+    X(ZSWAP, "zswap")                                                                 \
+    X(FILE_MAPPED, "file_mapped")                                                     \
+    X(FILE_DIRTY, "file_dirty")                                                       \
+    X(FILE_WRITEBACK, "file_writeback")                                               \
+    X(SWAPCACHED, "swapcached")                                                       \
+    X(ANON_THP, "anon_thp")                                                           \
+    X(FILE_THP, "file_thp")                                                           \
+    X(SHMEM_THP, "shmem_thp")                                                         \
+    X(INACTIVE_ANON, "inactive_anon")                                                 \
+    X(ACTIVE_ANON, "active_anon")                                                     \
+    X(INACTIVE_FILE, "inactive_file")                                                 \
+    X(ACTIVE_FILE, "active_file")                                                     \
+    X(UNEVICTABLE, "unevictable")                                                     \
+    X(SLAB_RECLAIMABLE, "slab_reclaimable")                                           \
+    X(SLAB_UNRECLAIMABLE, "slab_unreclaimable")                                       \
+    X(HUGETLB, "hugetlb")                                                             \
+    X(WS_REFAULT_ANON, "workingset_refault_anon")                                     \
+    X(WS_REFAULT_FILE, "workingset_refault_file")                                     \
+    X(PGSCAN, "pgscan")                                                               \
+    X(PGSTEAL, "pgsteal")                                                             \
+    X(PGFAULT, "pgfault")                                                             \
+    X(PGMAJFAULT, "pgmajfault")                                                       \
+    /* v1 only */                                                                     \
+    X(CACHE, "cache")                                                                 \
+    X(RSS, "rss")                                                                     \
+    X(RSS_HUGE, "rss_huge")                                                           \
+    X(MAPPED_FILE, "mapped_file")                                                     \
+    X(DIRTY, "dirty")                                                                 \
+    X(WRITEBACK, "writeback")                                                         \
+    X(SWAP, "swap")                                                                   \
+    X(H_MEMORY_LIMIT, "hierarchical_memory_limit")                                    \
+    X(H_MEMSW_LIMIT, "hierarchical_memsw_limit")                                      \
+    X(T_CACHE, "total_cache")                                                         \
+    X(T_RSS, "total_rss")                                                             \
+    X(T_RSS_HUGE, "total_rss_huge")                                                   \
+    X(T_SHMEM, "total_shmem")                                                         \
+    X(T_MAPPED_FILE, "total_mapped_file")                                             \
+    X(T_DIRTY, "total_dirty")                                                         \
+    X(T_WRITEBACK, "total_writeback")                                                 \
+    X(T_SWAP, "total_swap")                                                           \
+    X(T_SWAPCACHED, "total_swapcached")                                               \
+    X(T_INACTIVE_ANON, "total_inactive_anon")                                         \
+    X(T_ACTIVE_ANON, "total_active_anon")                                             \
+    X(T_INACTIVE_FILE, "total_inactive_file")                                         \
+    X(T_ACTIVE_FILE, "total_active_file")                                             \
+    X(T_UNEVICTABLE, "total_unevictable")                                             \
+    X(T_WS_REFAULT_ANON, "total_workingset_refault_anon")                             \
+    X(T_WS_REFAULT_FILE, "total_workingset_refault_file")                             \
+    X(T_PGFAULT, "total_pgfault")                                                     \
+    X(T_PGMAJFAULT, "total_pgmajfault")
+/* clang-format on */
 
 #define VML_MCS_ENUM(id, name) VML_MCS_##id,
 enum vml_memcg_stat_key { VML_MEMCG_STAT_KEYS(VML_MCS_ENUM) VML_MCS_N };
