@@ -11,6 +11,9 @@
 #     when the pending updates pass a threshold: well below 1 MiB on a small machine);
 #   - Page cache between M - 1 MiB and M + 16 MiB: the file, plus whatever of the interpreter's
 #     files no one had read before (the rest is charged to the groups that read them first);
+#   - the parts (anon, page cache, kernel) adding up to the usage within 2 MiB + 256 KiB a CPU
+#     (the per-CPU charge stocks, and the statistics' lag);
+#   - the file's pages on the file LRU, clean (M - 1 to M + 16 MiB);
 #   - the same Anonymous figure, within 1 MiB, when the group is named by its directory.
 # The process, the cgroup and the file are removed on every way out (EXIT, INT, TERM traps).
 # Skips (77), naming the reason: not root, no python3, no memory cgroup controller, no disk
@@ -96,9 +99,17 @@ anon=$(fig "$csv" usage Anonymous)
 cache=$(fig "$csv" usage "Page cache (shmem included)")
 within Anonymous "$anon" $(((N - 1) * MiB)) $(((N + 16) * MiB))
 within "Page cache" "$cache" $(((M - 1) * MiB)) $(((M + 16) * MiB))
+# The parts add up to the usage (a group's counter holds its kernel memory too): what they
+# leave is the per-CPU charge stocks (64 pages a CPU, consume_stock) and the statistics' lag.
+slack=$((2 * MiB + $(nproc) * 64 * 4096))
+left=$(fig "$csv" usage "Not itemised"); [ "$left" = -1 ] && left=$(fig "$csv" usage "Parts beyond the usage")
+within "Usage not itemised" "$left" 0 "$slack"
+# The file is clean and not shmem: all of it on the file LRU, clean, reclaimable.
+within "File LRU clean" "$(fig "$csv" reclaim "File LRU clean: freed at once")" $(((M - 1) * MiB)) $(((M + 16) * MiB))
 csv2=$("$bin" cgroup "$cg" --csv | tr -d '\r') || bad "vmlab cgroup $cg failed"
 anon2=$(fig "$csv2" usage Anonymous)
 within "Anonymous by directory" "$anon2" $((anon - MiB)) $((anon + MiB))
 echo "cgroup_stat_linux: $cg: anon $((anon / 1024)) kB (wrote $N MiB), page cache $((cache / 1024)) kB (read $M MiB)"
+"$bin" cgroup "/$name" --units K | sed -n '/^usage/p;/^reclaim/p' # for the log
 [ "$fail" = 0 ] || printf '%s\n' "$csv"
 exit $fail
