@@ -165,6 +165,20 @@ h=$("$bin" cgroup --help) || { echo "cgroup --help failed"; fail=1; }
 for o in --sys --proc --units --format --json --csv --wide; do
   printf '%s\n' "$h" | grep -q -- "$o" || { echo "cgroup --help does not name $o"; fail=1; }
 done
+# Text: a byte row's Count and a count row's Bytes are blank, not the '?' of a figure not read.
+t=$("$bin" cgroup /job $v1) || { echo "cgroup /job (text) failed"; fail=1; }
+if printf '%s\n' "$t" | grep -q '?'; then echo "cgroup /job (text) has a '?':"; printf '%s\n' "$t"; fail=1; fi
+printf '%s\n' "$t" | grep -qE '^reclaim +Swappiness +30 memory\.swappiness$' ||
+  { echo "cgroup /job (text): no Swappiness 30 row"; fail=1; }
+# Prometheus: counts as vmlab_cgroup_count, bytes as vmlab_cgroup_bytes, never both for a row.
+p=$("$bin" cgroup /job $v1 --format prometheus)
+printf '%s\n' "$p" | grep -qxF 'vmlab_cgroup_count{cgroup="/job",section="events",item="oom_kill"} 2' ||
+  { echo "cgroup --format prometheus: no oom_kill count"; fail=1; }
+printf '%s\n' "$p" | grep -qxF 'vmlab_cgroup_bytes{cgroup="/job",section="limits",item="limit_in_bytes"} 536870912' ||
+  { echo "cgroup --format prometheus: no limit_in_bytes"; fail=1; }
+if printf '%s\n' "$p" | grep -q 'vmlab_cgroup_bytes{.*item="oom_kill"}'; then
+  echo "cgroup --format prometheus: a bytes sample for a count row"; fail=1
+fi
 # JSON parses, one object per row, the same figure as the CSV.
 "$bin" cgroup /job $v1 --json | python3 -c '
 import json, sys
