@@ -40,6 +40,8 @@ enum vml_err {
     VML_EKILLED = -12,   /* the calling process was killed on the way (the OOM killer chose it) */
     VML_EPANIC = -13,    /* the simulated kernel panicked (panic_on_oom, or nothing left to kill);
                           * the machine can only be read from then on */
+    VML_EBUSY = -14,     /* the object is in use (a cgroup with children takes no process; a v1
+                          * limit below what reclaim can bring usage to) */
 };
 
 /* Returns a static description of a VML_E* code ("unknown error" for others). */

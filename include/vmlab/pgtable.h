@@ -98,6 +98,11 @@ typedef int (*vml_pt_alloc_fn)(void *ctx, uint64_t *pfn);
 int vml_pt_create_alloc(struct vml_phys *phys, unsigned levels, vml_pt_alloc_fn alloc, void *ctx,
                         struct vml_pt **out);
 
+/* Where the table frames go when freed: free(ctx, pfn) instead of back to phys (the owner's
+ * allocator accounts them; ctx is create_alloc's). NULL: back to phys. */
+typedef void (*vml_pt_free_fn)(void *ctx, uint64_t pfn);
+void vml_pt_set_free(struct vml_pt *pt, vml_pt_free_fn free_fn);
+
 /* Frees every table frame, root included; the frames leaves point to are the caller's.
  * Accepts NULL. */
 void vml_pt_destroy(struct vml_pt *pt);

@@ -87,6 +87,18 @@ struct vml_backend {
     int (*thp_disable)(void *ctx, int pid, bool on, char *msg);
     /* A write of adj (-1000..1000) to /proc/PID/oom_score_adj; may be NULL. */
     int (*oom_score_adj)(void *ctx, int pid, int adj, char *msg);
+    /* Memory cgroups (docs/cgroups.md); all NULL when the backend has none. Paths are below the
+     * run's hierarchy root ("box", "box/web"; "" the root itself). cgroup_create: a new cgroup
+     * (its parent exists). cgroup_attach: pid written to path's cgroup.procs. cgroup_text: the
+     * content of file in path's directory as the kernel prints it, of the v2 hierarchy, or with
+     * v1 of the v1 hierarchy's memory controller; VML_EINVAL with msg when the backend cannot
+     * show that file (a v1 file on a v2-only kernel, and the reverse). The limit files are
+     * written through set(), with the absolute path the scenario wrote:
+     * /sys/fs/cgroup/PATH/FILE (v2) or /sys/fs/cgroup/memory/PATH/FILE (v1). */
+    int (*cgroup_create)(void *ctx, const char *path, char *msg);
+    int (*cgroup_attach)(void *ctx, int pid, const char *path, char *msg);
+    int (*cgroup_text)(void *ctx, const char *path, const char *file, bool v1, struct vml_text *out,
+                       char *msg);
     /* Swap areas (swapon NAME SIZE [prio=N] [partition], swapoff NAME): swapon makes a swap
      * area of size bytes called name (a block device's with partition, else a file's) and
      * enables it with priority prio (-1: the kernel's choice, as swapon(2) without

@@ -32,6 +32,7 @@
 #define VML_SCN_LINE_MAX    (1u << 20)  /* a line: at most 1 MiB, its CR and LF not counted */
 #define VML_SCN_TEXT_MAX    (16u << 20) /* a scenario: at most 16 MiB */
 #define VML_SCN_VALUE_MAX   64          /* set PATH VALUE: a value of at most 63 bytes */
+#define VML_SCN_CGROUP_MAX  63          /* cgroup statements in a scenario */
 
 /* Machine defaults when the scenario has no machine line or leaves a key out. */
 #define VML_SCN_DEFAULT_RAM (4ull << 30) /* 4 GiB */
@@ -130,6 +131,8 @@ enum vml_op_kind {
     VML_OP_TRUNCATE,      /* P truncate FILE SIZE: u.file */
     VML_OP_FALLOCATE,     /* P fallocate FILE[RANGE] [keep_size|punch_hole]: u.fallocate */
     VML_OP_OOM_SCORE_ADJ, /* P oom_score_adj N: u.oom_adj */
+    VML_OP_CGROUP,        /* cgroup PATH: u.cgroup (a new memory cgroup); proc is "" */
+    VML_OP_CGROUP_ATTACH, /* P cgroup PATH: u.cgroup (P moves into it) */
     VML_OP_NR_KINDS,
 };
 
@@ -171,6 +174,8 @@ enum vml_falloc_mode {
 enum vml_setting_dir {
     VML_SETTING_THP = 0, /* /sys/kernel/mm/transparent_hugepage/: vml_thp_file's index */
     VML_SETTING_VM,      /* /proc/sys/vm/: vml_vm_file's index (include/vmlab/sysctl.h) */
+    VML_SETTING_CGROUP,  /* /sys/fs/cgroup/PATH/: a memory cgroup's v2 file (vml_cgroup_file) */
+    VML_SETTING_CGROUP1, /* /sys/fs/cgroup/memory/PATH/: its v1 file (memory.limit_in_bytes) */
     VML_NR_SETTING_DIRS,
 };
 
@@ -199,7 +204,9 @@ enum vml_procfile {
     VML_PROCFILE_ZONEINFO,
     VML_PROCFILE_NUMASTAT,
     VML_PROCFILE_SWAPS,
-    VML_PROCFILE_DMESG, /* the kernel log since the run began (the OOM killer's reports) */
+    VML_PROCFILE_DMESG,   /* the kernel log since the run began (the OOM killer's reports) */
+    VML_PROCFILE_CGROUP,  /* a memory cgroup's file, v2 (show cgroup PATH FILE): cgroup, cgfile */
+    VML_PROCFILE_CGROUP1, /* the same cgroup's file in the v1 hierarchy (show cgroup1 ...) */
     VML_PROCFILE_COUNT,
 };
 #define VML_PROCFILE_NR_PER_PROCESS VML_PROCFILE_MEMINFO
@@ -257,16 +264,27 @@ enum vml_unit {
 };
 
 struct vml_op_expect {
-    enum vml_expect_kind kind;     /* FIELD, ALIVE or KILLED; the rest is for FIELD */
-    enum vml_procfile file;        /* the file */
-    char map[VML_SCN_NAME_MAX];    /* maps, smaps, numa_maps: one mapping; "" = all */
-    char field[VML_SCN_FIELD_MAX]; /* field name as the file prints it, no ':' */
-    enum vml_cmp cmp;              /* comparison */
-    uint64_t value;                /* bytes for VML_UNIT_BYTES, ns for VML_UNIT_NS, else as
-                                    * written */
-    enum vml_unit unit;            /* how value was written */
-    int err;                       /* FAIL: the VML_E* code the errno name stands for */
+    enum vml_expect_kind kind;      /* FIELD, ALIVE or KILLED; the rest is for FIELD */
+    enum vml_procfile file;         /* the file */
+    char cgroup[VML_SCN_FILE_MAX];  /* CGROUP, CGROUP1: the cgroup's path ("" = the root) */
+    char cgfile[VML_SCN_FIELD_MAX]; /* CGROUP, CGROUP1: its file (memory.stat) */
+    char map[VML_SCN_NAME_MAX];     /* maps, smaps, numa_maps: one mapping; "" = all */
+    char field[VML_SCN_FIELD_MAX];  /* field name as the file prints it, no ':' */
+    enum vml_cmp cmp;               /* comparison */
+    uint64_t value;                 /* bytes for VML_UNIT_BYTES, ns for VML_UNIT_NS, else as
+                                     * written */
+    enum vml_unit unit;             /* how value was written */
+    int err;                        /* FAIL: the VML_E* code the errno name stands for */
 };
+
+/* Memory cgroups: the v2 hierarchy's root as the scenario names it. */
+#define VML_CGROUP_DIR "/sys/fs/cgroup/"
+/* A cgroup file's path, /sys/fs/cgroup/PATH/FILE or (v1, *v1 set) /sys/fs/cgroup/memory/PATH/FILE,
+ * split into PATH ("" for the root) and FILE: 0, or VML_ENOENT for another path. */
+int vml_cgroup_path_split(const char *path, char *cg, size_t cglen, char *file, size_t flen,
+                          bool *v1);
+/* The i-th file `set` may write in a cgroup (v2, or v1's), NULL past the last. */
+const char *vml_cgroup_file(bool v1, unsigned i);
 
 /* The errno names `expect fail` takes, with the VML_E* code a failing call gives:
  * ENOMEM, EINVAL, EEXIST, EAGAIN, EFBIG, EOVERFLOW; NULL / 0 for others. */
@@ -320,7 +338,9 @@ struct vml_op {
         } cpu_run;        /* CPU_RUN */
         struct {
             enum vml_procfile file;
-            char map[VML_SCN_NAME_MAX]; /* maps, smaps, numa_maps: one mapping; "" = all */
+            char map[VML_SCN_NAME_MAX];     /* maps, smaps, numa_maps: one mapping; "" = all */
+            char cgroup[VML_SCN_FILE_MAX];  /* CGROUP, CGROUP1: the cgroup's path */
+            char cgfile[VML_SCN_FIELD_MAX]; /* CGROUP, CGROUP1: its file */
             /* Only the lines of these fields, in the file's order (0: the whole file). */
             char fields[VML_SCN_SHOW_FIELDS][VML_SCN_FIELD_MAX];
             unsigned field_cols[VML_SCN_SHOW_FIELDS];
@@ -348,6 +368,10 @@ struct vml_op {
         struct {
             int adj; /* -1000..1000 */
         } oom_adj;   /* OOM_SCORE_ADJ */
+        struct {
+            char path[VML_SCN_FILE_MAX]; /* below the hierarchy's root: "box", "box/web"; "" is
+                                          * the root (P cgroup / moves P back) */
+        } cgroup;                        /* CGROUP, CGROUP_ATTACH */
         struct {
             uint64_t ns; /* how long, in nanoseconds */
         } wait;          /* WAIT */

@@ -195,6 +195,24 @@ uint64_t vml_sim_kills(const struct vml_sim *sim);
  * simulated processes are root's (CAP_SYS_RESOURCE): lowering it is allowed. VML_EINVAL out of
  * range (diag-less: the kernel's EINVAL). */
 int vml_sim_set_oom_score_adj(struct vml_sim *sim, int pid, int adj);
+
+/* Memory cgroups, the v2 hierarchy at /sys/fs/cgroup (docs/cgroups.md). A path is relative to
+ * the hierarchy's root ("box", "box/web"); "" or "/" is the root.
+ * create: mkdir of a new cgroup (VML_EINVAL for a bad name, VML_EEXIST, VML_ENOENT without its
+ * parent, VML_ENOTSUP past 63 cgroups). find: its id, or VML_ENOENT. attach: pid written to its
+ * cgroup.procs (VML_EBUSY for a cgroup with children). write: value written to one of its
+ * files as an administrator's echo would (memory.max, .high, .low, .min, .swap.max,
+ * .swap.high, .oom.group, .peak, .reclaim, and v1's memory.limit_in_bytes; VML_EINVAL for a
+ * value the file refuses, VML_ENOENT for a file it does not have, VML_EBUSY, VML_EAGAIN);
+ * node is where the writer runs. text: a file's content as the kernel prints it, the v2 file or
+ * with v1 the v1 hierarchy's file of that name (VML_EINVAL for a file the cgroup lacks). */
+int vml_sim_cgroup_create(struct vml_sim *sim, const char *path);
+int vml_sim_cgroup_find(const struct vml_sim *sim, const char *path);
+int vml_sim_cgroup_attach(struct vml_sim *sim, int pid, const char *path);
+int vml_sim_cgroup_write(struct vml_sim *sim, const char *path, const char *file, const char *value,
+                         unsigned node);
+int vml_sim_cgroup_text(const struct vml_sim *sim, const char *path, const char *file, bool v1,
+                        struct vml_text *out);
 int vml_sim_oom_score_adj(const struct vml_sim *sim, int pid, int *adj);
 
 /* ---- memory system calls (Linux's flag values) -------------------------------------------- */

@@ -32,13 +32,14 @@
      VML_PTE_NX)
 
 struct vml_pt {
-    struct vml_phys *phys; /* where the tables live (borrowed) */
-    uint64_t root;         /* pfn of the top table */
-    unsigned levels;       /* 4 or 5 */
-    unsigned node;         /* node tables are allocated on, without alloc */
-    vml_pt_alloc_fn alloc; /* the owner's table allocator, or NULL */
-    void *alloc_ctx;       /* its argument */
-    uint64_t tables[6];    /* tables per level, 1..5 */
+    struct vml_phys *phys;  /* where the tables live (borrowed) */
+    uint64_t root;          /* pfn of the top table */
+    unsigned levels;        /* 4 or 5 */
+    unsigned node;          /* node tables are allocated on, without alloc */
+    vml_pt_alloc_fn alloc;  /* the owner's table allocator, or NULL */
+    void *alloc_ctx;        /* its argument */
+    vml_pt_free_fn free_fn; /* the owner's table release, or NULL */
+    uint64_t tables[6];     /* tables per level, 1..5 */
 };
 
 static uint64_t *table(const struct vml_pt *pt, uint64_t pfn)
@@ -97,6 +98,20 @@ static int alloc_table(const struct vml_pt *pt, uint64_t *pfn)
     return phys_alloc_table(pt->phys, pt->node, pfn);
 }
 
+/* A table frame goes: to the owner's release, or back to phys. */
+static void free_table(const struct vml_pt *pt, uint64_t pfn)
+{
+    if (pt->free_fn)
+        pt->free_fn(pt->alloc_ctx, pfn);
+    else
+        vml_phys_free(pt->phys, pfn, 0);
+}
+
+void vml_pt_set_free(struct vml_pt *pt, vml_pt_free_fn free_fn)
+{
+    pt->free_fn = free_fn;
+}
+
 static int create(struct vml_phys *phys, unsigned levels, unsigned node, vml_pt_alloc_fn alloc,
                   void *ctx, struct vml_pt **out)
 {
@@ -142,7 +157,7 @@ static void free_tree(struct vml_pt *pt, uint64_t tbl_pfn, unsigned level)
             if ((t[i] & VML_PTE_P) && !is_leaf(t[i], level))
                 free_tree(pt, vml_pte_pfn(t[i]), level - 1);
     }
-    vml_phys_free(pt->phys, tbl_pfn, 0);
+    free_table(pt, tbl_pfn);
     pt->tables[level]--;
 }
 
@@ -215,7 +230,7 @@ static void undo_tables(struct vml_pt *pt, const struct alloc_log *log)
 {
     for (unsigned i = log->n; i-- > 0;) {
         set_entry(pt, log->t[i].parent, log->t[i].parent_idx, 0);
-        vml_phys_free(pt->phys, log->t[i].pfn, 0);
+        free_table(pt, log->t[i].pfn);
         pt->tables[log->t[i].level]--;
     }
 }
@@ -465,7 +480,7 @@ static void range_walk(struct vml_pt *pt, uint64_t tbl, unsigned level, uint64_t
         bool drop = (rg->op == OP_UNMAP && unmap_frees) || (rg->op == OP_FREE_EMPTY && covered);
         if (drop && nr_used(pt, child) == 0) {
             set_entry(pt, tbl, i, 0);
-            vml_phys_free(pt->phys, child, 0);
+            free_table(pt, child);
             pt->tables[level - 1]--;
             if (rg->op == OP_FREE_EMPTY)
                 rg->count++;

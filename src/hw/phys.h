@@ -41,7 +41,10 @@ struct frame {
     int32_t mapcount;  /* leaf entries mapping the frame (mm/) */
     uint32_t lru_prev; /* pfn; buddy free list while free, LRU list while allocated */
     uint32_t lru_next; /* pfn */
-    uint32_t aux;      /* page tables: number of non-zero entries */
+    uint16_t aux;      /* page tables: number of non-zero entries (at most 512); user pages: the
+                        * VM_LOCKED mappings (mm/) */
+    uint16_t memcg;    /* the memory cgroup charged for the folio or table (mm/memcontrol.c:
+                        * folio->memcg_data), by id; 0 = the root cgroup */
     uint32_t aux2;     /* spare, 0 */
     uint64_t *data;    /* 4 KiB of content (page tables), or NULL */
     uint64_t mapping;  /* owner: anon lineage or file (mm/) */

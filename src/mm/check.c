@@ -630,38 +630,57 @@ static int check_swap(struct check_ctx *c, uint64_t *unmapped_cached, uint64_t *
     return 0;
 }
 
-/* Each node's LRU lists link every folio on them once, in both directions, each on the list
- * its flags name, and add up to the counts. */
+/* Each cgroup's LRU lists on each node link every folio on them once, in both directions,
+ * each on the list its flags name and its cgroup's, and add up to the counts; the node's
+ * counts are the sums over its cgroups. */
 static int check_lru(struct check_ctx *c)
 {
     const struct vml_sim *sim = c->sim;
     for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
-        const struct node_stats *ns = &sim->node[n];
-        for (unsigned l = 0; l < NR_LRU_LISTS; l++) {
-            uint64_t pages = 0, prev = FRAME_NONE, steps = 0;
-            for (uint64_t p = ns->lru_head[l]; p; steps++) {
-                uint64_t pfn = p - 1;
-                const struct frame *f = sim_frame(sim, pfn);
-                if (steps > vml_phys_total_pages(sim->phys) || !f)
-                    return fail(c, "node %u list %u: loops or leaves memory", n, l);
-                if (f->lru_prev != prev)
-                    return fail(c, "node %u list %u: pfn %#llx's prev link is wrong", n, l,
-                                (unsigned long long)pfn);
-                if ((unsigned)page_lru(f) != l)
-                    return fail(c, "node %u: pfn %#llx is on list %u but its flags name %u", n,
-                                (unsigned long long)pfn, l, (unsigned)page_lru(f));
-                pages += folio_nr_pages(f);
-                prev = pfn;
-                p = f->lru_next == FRAME_NONE ? 0 : (uint64_t)f->lru_next + 1;
+        uint64_t node_pages[NR_LRU_LISTS] = { 0 };
+        for (unsigned id = 0; id < sim->nr_memcgs; id++) {
+            const struct mem_cgroup *m = sim->memcgs[id];
+            if (!m)
+                continue;
+            const struct lruvec *lv = &m->lruvec[n];
+            for (unsigned l = 0; l < NR_LRU_LISTS; l++) {
+                uint64_t pages = 0, prev = FRAME_NONE, steps = 0;
+                for (uint64_t p = lv->head[l]; p; steps++) {
+                    uint64_t pfn = p - 1;
+                    const struct frame *f = sim_frame(sim, pfn);
+                    if (steps > vml_phys_total_pages(sim->phys) || !f)
+                        return fail(c, "node %u cgroup %u list %u: loops or leaves memory", n, id,
+                                    l);
+                    if (f->lru_prev != prev)
+                        return fail(c, "node %u list %u: pfn %#llx's prev link is wrong", n, l,
+                                    (unsigned long long)pfn);
+                    if ((unsigned)page_lru(f) != l)
+                        return fail(c, "node %u: pfn %#llx is on list %u but its flags name %u", n,
+                                    (unsigned long long)pfn, l, (unsigned)page_lru(f));
+                    if (f->memcg != id)
+                        return fail(c,
+                                    "node %u: pfn %#llx is on cgroup %u's list but charged "
+                                    "to %u",
+                                    n, (unsigned long long)pfn, id, (unsigned)f->memcg);
+                    pages += folio_nr_pages(f);
+                    prev = pfn;
+                    p = f->lru_next == FRAME_NONE ? 0 : (uint64_t)f->lru_next + 1;
+                }
+                if ((prev == FRAME_NONE ? 0 : prev + 1) != lv->tail[l])
+                    return fail(c, "node %u list %u: the tail is not the last folio", n, l);
+                if (pages != lv->nr[l])
+                    return fail(c, "node %u cgroup %u list %u holds %llu pages but counts %llu", n,
+                                id, l, (unsigned long long)pages, (unsigned long long)lv->nr[l]);
+                node_pages[l] += pages;
             }
-            if ((prev == FRAME_NONE ? 0 : prev + 1) != ns->lru_tail[l])
-                return fail(c, "node %u list %u: the tail is not the last folio", n, l);
-            if (pages != ns->lru[l])
-                return fail(c, "node %u list %u holds %llu pages but counts %llu", n, l,
-                            (unsigned long long)pages, (unsigned long long)ns->lru[l]);
         }
+        for (unsigned l = 0; l < NR_LRU_LISTS; l++)
+            if (node_pages[l] != sim->node[n].lru[l])
+                return fail(c, "node %u list %u holds %llu pages but counts %llu", n, l,
+                            (unsigned long long)node_pages[l],
+                            (unsigned long long)sim->node[n].lru[l]);
     }
-    return 0;
+    return memcg_check(sim, c->why, c->len);
 }
 
 int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)

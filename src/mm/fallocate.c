@@ -100,8 +100,8 @@ static int punch_hole(struct vml_sim *sim, struct sim_task *t, struct sim_file *
     return 0;
 }
 
-int vml_sim_fallocate(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
-                      unsigned mode)
+static int sys_fallocate(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
+                         unsigned mode)
 {
     struct sim_file *f = sim_file(sim, file);
     if (!f || f->hstate || (mode & ~(VML_SIM_FALLOC_KEEP_SIZE | VML_SIM_FALLOC_PUNCH_HOLE)))
@@ -135,4 +135,14 @@ int vml_sim_fallocate(struct vml_sim *sim, int pid, int file, uint64_t off, uint
     if (end > f->size)
         end = eof_page;
     return punch_hole(sim, t, f, off, end);
+}
+
+/* The blocks' page cache is charged to the caller's cgroup. */
+int vml_sim_fallocate(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_t len,
+                      unsigned mode)
+{
+    unsigned was = memcg_use(sim, pid ? sim_task(sim, pid) : NULL);
+    int r = sys_fallocate(sim, pid, file, off, len, mode);
+    sim->memcg_cur = was;
+    return r;
 }

@@ -482,12 +482,18 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     sim->compacted = false;
     uint64_t dirtied = sim->events[VML_VMSTAT_nr_dirtied];
     int was = sim->current;
-    sim->current = t->pid; /* whom the OOM killer sees allocating */
+    sim->current = t->pid; /* whom the OOM killer sees allocating, whose cgroup is charged */
+    unsigned memcg_was = memcg_use(sim, t);
+    unsigned node = task_node(sim, t);
     /* The pages this fault may take: a THP and its tables, or a readahead window. */
-    int r = reclaim_point(sim, task_node(sim, t), fault_need(sim, t->mm, va));
-    sim->current = was;
+    int r = reclaim_point(sim, node, fault_need(sim, t->mm, va));
     if (r == 0)
         r = handle_mm_fault_locked(sim, t, va, access, major);
+    if (r == 0)
+        memcg_handle_over_high(sim, node); /* on the way back to user space */
+    sim->memcg_over_high = 0;
+    sim->current = was;
+    sim->memcg_cur = memcg_was;
     if (r == 0)
         fault_done(sim, t, va & PAGE_MASK, sim->work_ns);
     sim->work_ns = sim->compact_ns = sim->reclaim_ns = sim->io_ns = 0;
@@ -552,10 +558,12 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     }
     /* mm_account_fault: every completed attempt counts in pgfault, even a failed one. */
     sim->events[VML_VMSTAT_pgfault]++;
+    memcg_count(sim, t->memcg, MEV_PGFAULT, 1); /* count_memcg_event_mm: the mm's cgroup */
     if (r)
         return r;
     if (*major) {
         sim->events[VML_VMSTAT_pgmajfault]++;
+        memcg_count(sim, t->memcg, MEV_PGMAJFAULT, 1);
         t->maj_flt++;
     } else {
         t->min_flt++;

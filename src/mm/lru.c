@@ -1,9 +1,9 @@
 /* mm/lru.c: the LRU lists (include/linux/mm_inline.h: lruvec_add_folio, lruvec_add_folio_tail,
- * lruvec_del_folio). A folio is on one list of its node, linked through its head frame's
- * lru_prev and lru_next (pfns, FRAME_NONE at the ends); which list follows from its flags
- * (page_lru). The lists count pages (folio_nr_pages). New folios go to the head; reclaim takes
- * from the tail (lru_to_folio), so the tail holds the folios that have gone longest without
- * being promoted or added back.
+ * lruvec_del_folio). A folio is on one list of its node and memory cgroup (its lruvec), linked
+ * through its head frame's lru_prev and lru_next (pfns, FRAME_NONE at the ends); which list follows
+ * from its flags (page_lru). The lists count pages (folio_nr_pages). New folios go to the head;
+ * reclaim takes from the tail (lru_to_folio), so the tail holds the folios that have gone longest
+ * without being promoted or added back.
  *
  * The multi-generation LRU (CONFIG_LRU_GEN) is not modelled: this machine class's kernel is
  * built without it (no /sys/kernel/mm/lru_gen), so the two-list scheme below is what runs.
@@ -20,26 +20,28 @@ uint64_t folio_nr_pages(const struct frame *f)
 
 static void link_head(struct vml_sim *sim, uint64_t pfn, struct frame *f, enum lru_list l)
 {
-    struct node_stats *ns = &sim->node[f->node];
+    struct lruvec *lv = folio_lruvec(sim, f);
     f->lru_prev = FRAME_NONE;
-    f->lru_next = ns->lru_head[l] ? (uint32_t)(ns->lru_head[l] - 1) : FRAME_NONE;
-    if (ns->lru_head[l])
-        sim_frame(sim, ns->lru_head[l] - 1)->lru_prev = (uint32_t)pfn;
+    f->lru_next = lv->head[l] ? (uint32_t)(lv->head[l] - 1) : FRAME_NONE;
+    if (lv->head[l])
+        sim_frame(sim, lv->head[l] - 1)->lru_prev = (uint32_t)pfn;
     else
-        ns->lru_tail[l] = pfn + 1;
-    ns->lru_head[l] = pfn + 1;
+        lv->tail[l] = pfn + 1;
+    lv->head[l] = pfn + 1;
+    lv->nr[l] += folio_nr_pages(f);
 }
 
 static void link_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f, enum lru_list l)
 {
-    struct node_stats *ns = &sim->node[f->node];
+    struct lruvec *lv = folio_lruvec(sim, f);
     f->lru_next = FRAME_NONE;
-    f->lru_prev = ns->lru_tail[l] ? (uint32_t)(ns->lru_tail[l] - 1) : FRAME_NONE;
-    if (ns->lru_tail[l])
-        sim_frame(sim, ns->lru_tail[l] - 1)->lru_next = (uint32_t)pfn;
+    f->lru_prev = lv->tail[l] ? (uint32_t)(lv->tail[l] - 1) : FRAME_NONE;
+    if (lv->tail[l])
+        sim_frame(sim, lv->tail[l] - 1)->lru_next = (uint32_t)pfn;
     else
-        ns->lru_head[l] = pfn + 1;
-    ns->lru_tail[l] = pfn + 1;
+        lv->head[l] = pfn + 1;
+    lv->tail[l] = pfn + 1;
+    lv->nr[l] += folio_nr_pages(f);
 }
 
 void lru_add(struct vml_sim *sim, uint64_t pfn)
@@ -64,17 +66,18 @@ void lru_del(struct vml_sim *sim, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
     enum lru_list l = page_lru(f);
-    struct node_stats *ns = &sim->node[f->node];
+    struct lruvec *lv = folio_lruvec(sim, f);
     if (f->lru_prev != FRAME_NONE)
         sim_frame(sim, f->lru_prev)->lru_next = f->lru_next;
     else
-        ns->lru_head[l] = f->lru_next == FRAME_NONE ? 0 : (uint64_t)f->lru_next + 1;
+        lv->head[l] = f->lru_next == FRAME_NONE ? 0 : (uint64_t)f->lru_next + 1;
     if (f->lru_next != FRAME_NONE)
         sim_frame(sim, f->lru_next)->lru_prev = f->lru_prev;
     else
-        ns->lru_tail[l] = f->lru_prev == FRAME_NONE ? 0 : (uint64_t)f->lru_prev + 1;
+        lv->tail[l] = f->lru_prev == FRAME_NONE ? 0 : (uint64_t)f->lru_prev + 1;
     f->lru_prev = f->lru_next = 0;
-    ns->lru[l] -= folio_nr_pages(f);
+    lv->nr[l] -= folio_nr_pages(f);
+    sim->node[f->node].lru[l] -= folio_nr_pages(f);
     sim->zone_lru[f->node][f->zone][l] -= folio_nr_pages(f);
 }
 
@@ -85,17 +88,18 @@ void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new)
      * but compaction isolates and puts back within one pass, so its place barely moves). */
     struct frame *of = sim_frame(sim, old), *nf = sim_frame(sim, new);
     enum lru_list l = page_lru(of);
-    struct node_stats *ns = &sim->node[of->node];
+    struct lruvec *lv = folio_lruvec(sim, of); /* the new folio takes the old one's cgroup */
+    nf->memcg = of->memcg;
     nf->lru_prev = of->lru_prev;
     nf->lru_next = of->lru_next;
     if (of->lru_prev != FRAME_NONE)
         sim_frame(sim, of->lru_prev)->lru_next = (uint32_t) new;
     else
-        ns->lru_head[l] = new + 1;
+        lv->head[l] = new + 1;
     if (of->lru_next != FRAME_NONE)
         sim_frame(sim, of->lru_next)->lru_prev = (uint32_t) new;
     else
-        ns->lru_tail[l] = new + 1;
+        lv->tail[l] = new + 1;
     of->lru_prev = of->lru_next = 0;
     uint64_t n = folio_nr_pages(of);
     sim->zone_lru[of->node][of->zone][l] -= n;

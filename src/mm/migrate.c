@@ -124,7 +124,9 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
     }
     of->flags &= PGF_HW_MASK;
     of->refcount = of->mapcount = 0;
-    of->aux = of->aux2 = 0;
+    of->aux = 0;
+    of->aux2 = 0;
+    of->memcg = 0;
     of->mapping = of->index = of->priv = 0;
     vml_phys_free(sim->phys, old, 0);
     sim->events[VML_VMSTAT_pgmigrate_success]++;
@@ -183,7 +185,9 @@ int migrate_folio_large(struct vml_sim *sim, uint64_t old, uint64_t new)
     folio_large(sim, nh)->head = new + 1;
     oh->flags &= PGF_HW_MASK;
     oh->refcount = 0;
-    oh->aux = oh->aux2 = 0;
+    oh->aux = 0;
+    oh->aux2 = 0;
+    oh->memcg = 0;
     oh->mapping = oh->index = oh->priv = 0;
     vml_phys_free(sim->phys, old, (unsigned)sim_frame(sim, old)->order);
     sim->events[VML_VMSTAT_pgmigrate_success] += nr;

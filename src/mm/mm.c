@@ -51,6 +51,14 @@ static int mm_alloc_table(void *ctx, uint64_t *pfn)
     return page_alloc_table(mm->sim, mm->pt_node, pfn);
 }
 
+/* A table freed: its charge goes back to the cgroup that made it (memcg_kmem_uncharge_page). */
+static void mm_free_table(void *ctx, uint64_t pfn)
+{
+    struct sim_mm *mm = ctx;
+    memcg_uncharge_table(mm->sim, pfn);
+    vml_phys_free(mm->sim->phys, pfn, 0);
+}
+
 int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, unsigned node,
                     struct sim_mm **out)
 {
@@ -65,6 +73,8 @@ int mm_create_empty(struct vml_sim *sim, const struct mmap_layout *layout, unsig
     int r = vma_set_create(&vc, &mm->vmas);
     if (r == 0)
         r = vml_pt_create_alloc(sim->phys, layout->levels, mm_alloc_table, mm, &mm->pt);
+    if (r == 0)
+        vml_pt_set_free(mm->pt, mm_free_table);
     if (r) {
         vma_set_destroy(mm->vmas);
         free(mm);

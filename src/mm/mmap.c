@@ -175,8 +175,8 @@ static int mmap_hugetlb(struct vml_sim *sim, struct sim_task *t, struct hstate *
     return 0;
 }
 
-int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsigned prot,
-                 unsigned flags, int file, uint64_t off, uint64_t *addr)
+static int sys_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsigned prot,
+                    unsigned flags, int file, uint64_t off, uint64_t *addr)
 {
     struct sim_task *t = sim_task(sim, pid);
     if (!t)
@@ -315,7 +315,17 @@ int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsi
     return 0;
 }
 
-int vml_sim_munmap(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
+/* The call's allocations (page tables, populated pages) are charged to the caller's cgroup. */
+int vml_sim_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, unsigned prot,
+                 unsigned flags, int file, uint64_t off, uint64_t *addr)
+{
+    unsigned was = memcg_use(sim, sim_task(sim, pid));
+    int r = sys_mmap(sim, pid, hint, len, prot, flags, file, off, addr);
+    sim->memcg_cur = was;
+    return r;
+}
+
+static int sys_munmap(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
 {
     struct sim_task *t = sim_task(sim, pid);
     if (!t)
@@ -324,6 +334,15 @@ int vml_sim_munmap(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
         addr + PAGE_ALIGN(len) < addr || addr + PAGE_ALIGN(len) > t->mm->layout.task_size)
         return VML_EINVAL;
     return do_munmap(sim, t->mm, addr, PAGE_ALIGN(len));
+}
+
+/* The call's allocations (page tables, populated pages) are charged to the caller's cgroup. */
+int vml_sim_munmap(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
+{
+    unsigned was = memcg_use(sim, sim_task(sim, pid));
+    int r = sys_munmap(sim, pid, addr, len);
+    sim->memcg_cur = was;
+    return r;
 }
 
 struct prot_ctx {
@@ -399,7 +418,7 @@ static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
     return 0;
 }
 
-int vml_sim_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, unsigned prot)
+static int sys_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, unsigned prot)
 {
     struct sim_task *t = sim_task(sim, pid);
     if (!t)
@@ -438,6 +457,15 @@ int vml_sim_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, 
     return r;
 }
 
+/* The call's allocations (page tables, populated pages) are charged to the caller's cgroup. */
+int vml_sim_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, unsigned prot)
+{
+    unsigned was = memcg_use(sim, sim_task(sim, pid));
+    int r = sys_mprotect(sim, pid, addr, len, prot);
+    sim->memcg_cur = was;
+    return r;
+}
+
 /* madvise_update_vma splits through __split_vma as mprotect_fixup does: a hugetlb VMA only at
  * its huge pages (hugetlb_vm_op_split), else the advice fails with EINVAL. */
 static int hugepage_flags(void *arg, const struct vma *v, uint64_t start, uint64_t end,
@@ -451,7 +479,7 @@ static int hugepage_flags(void *arg, const struct vma *v, uint64_t start, uint64
     return 0;
 }
 
-int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, int advice)
+static int sys_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, int advice)
 {
     struct sim_task *t = sim_task(sim, pid);
     if (!t)
@@ -514,6 +542,15 @@ int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, i
     if (cur < end)
         hole = true;
     return hole ? VML_ENOMEM : 0;
+}
+
+/* The call's allocations (page tables, populated pages) are charged to the caller's cgroup. */
+int vml_sim_madvise(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, int advice)
+{
+    unsigned was = memcg_use(sim, sim_task(sim, pid));
+    int r = sys_madvise(sim, pid, addr, len, advice);
+    sim->memcg_cur = was;
+    return r;
 }
 
 /* The pieces of a range whose VM_LOCKED flips, collected by the change's callback. */
@@ -593,7 +630,10 @@ static int do_mlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len, b
 
 int vml_sim_mlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
 {
-    return do_mlock(sim, pid, addr, len, true);
+    unsigned was = memcg_use(sim, sim_task(sim, pid));
+    int r = do_mlock(sim, pid, addr, len, true);
+    sim->memcg_cur = was;
+    return r;
 }
 
 int vml_sim_munlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
@@ -601,7 +641,7 @@ int vml_sim_munlock(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len)
     return do_mlock(sim, pid, addr, len, false);
 }
 
-int vml_sim_brk(struct vml_sim *sim, int pid, uint64_t brk, uint64_t *out)
+static int sys_brk(struct vml_sim *sim, int pid, uint64_t brk, uint64_t *out)
 {
     struct sim_task *t = sim_task(sim, pid);
     if (!t)
@@ -645,4 +685,13 @@ int vml_sim_brk(struct vml_sim *sim, int pid, uint64_t brk, uint64_t *out)
     mm->brk = brk;
     *out = brk;
     return 0;
+}
+
+/* The call's allocations (page tables, populated pages) are charged to the caller's cgroup. */
+int vml_sim_brk(struct vml_sim *sim, int pid, uint64_t brk, uint64_t *out)
+{
+    unsigned was = memcg_use(sim, sim_task(sim, pid));
+    int r = sys_brk(sim, pid, brk, out);
+    sim->memcg_cur = was;
+    return r;
 }

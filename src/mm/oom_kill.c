@@ -10,8 +10,8 @@
  * Departures (docs/oom.md): the victim's memory is freed at once (exit_mmap; the OOM reaper's
  * work and the victim's own exit are not told apart, so no oom_reaper line); the report leaves
  * out the call trace and the show_mem dump; the gfp_mask printed is always that of an anonymous
- * fault's folio; there are no cpusets, memory policies or memory cgroups yet, so the constraint is
- * always CONSTRAINT_NONE. */
+ * fault's folio; there are no cpusets or memory policies, so the constraint is CONSTRAINT_NONE
+ * or, for a cgroup's OOM (mem_cgroup_out_of_memory), CONSTRAINT_MEMCG. */
 #include "mm/sim_internal.h"
 
 #include "util/text.h"
@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define OOM_SCORE_ADJ_MIN (-1000)
@@ -79,15 +80,39 @@ __attribute__((format(printf, 2, 3))) static void klog(struct vml_sim *sim, cons
     text_append(&sim->kmsg, line, strlen(line));
 }
 
-/* dump_tasks: every process with an mm, in the task list's order (creation order here, as
- * for_each_process walks init_task.tasks). */
-static void dump_tasks(struct vml_sim *sim)
+/* The OOM's domain: the whole machine (memcg 0) or a cgroup's subtree, whose processes are
+ * visited cgroup by cgroup in pre-order, each cgroup's in the order they joined it
+ * (mem_cgroup_scan_tasks; creation order here). Returns how many went into out. */
+static size_t oom_tasks(struct vml_sim *sim, unsigned memcg, struct sim_task **out)
+{
+    size_t n = 0;
+    if (memcg == 0) {
+        for (size_t i = 0; i < sim->nr_tasks; i++)
+            out[n++] = &sim->tasks[i];
+        return n;
+    }
+    unsigned ids[MEMCG_MAX_GROUPS];
+    unsigned nids = memcg_subtree(sim, memcg, ids);
+    for (unsigned k = 0; k < nids; k++)
+        for (size_t i = 0; i < sim->nr_tasks; i++)
+            if (sim->tasks[i].alive && sim->tasks[i].memcg == ids[k])
+                out[n++] = &sim->tasks[i];
+    return n;
+}
+
+/* dump_tasks: every process of the domain with an mm, in the task list's order (creation order
+ * here, as for_each_process walks init_task.tasks), or the cgroup's. */
+static void dump_tasks(struct vml_sim *sim, unsigned memcg)
 {
     klog(sim, "Tasks state (memory values in pages):\n");
     klog(sim, "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes "
               "swapents oom_score_adj name\n");
-    for (size_t i = 0; i < sim->nr_tasks; i++) {
-        const struct sim_task *t = &sim->tasks[i];
+    struct sim_task **list = malloc((sim->nr_tasks + 1) * sizeof(*list));
+    if (!list)
+        return;
+    size_t nt = oom_tasks(sim, memcg, list);
+    for (size_t i = 0; i < nt; i++) {
+        const struct sim_task *t = list[i];
         if (!t->alive || !t->mm)
             continue;
         const struct sim_mm *mm = t->mm;
@@ -97,15 +122,54 @@ static void dump_tasks(struct vml_sim *sim)
              (unsigned long long)mm->rss[MM_SHMEMPAGES], (long long)mm_pgtables_bytes(mm),
              (unsigned long long)mm->rss[MM_SWAPENTS], t->oom_score_adj, t->comm);
     }
+    free(list);
 }
 
-/* dump_header: the first line, then (the call trace and show_mem left out) the task table. */
-static void dump_header(struct vml_sim *sim, const struct sim_task *cur)
+/* A cgroup's path as pr_cont_cgroup_path prints it: "/" for the root, else "/a/b". */
+static const char *cg_path(const struct vml_sim *sim, unsigned memcg, char *buf, size_t len)
+{
+    snprintf(buf, len, "/%s", memcg_of(sim, memcg)->path);
+    return buf;
+}
+
+/* mem_cgroup_print_oom_meminfo (v2): the cgroup's usage against its limit, its swap, and its
+ * memory.stat, a printk per line. */
+static void print_oom_meminfo(struct vml_sim *sim, unsigned memcg)
+{
+    const struct mem_cgroup *m = memcg_of(sim, memcg);
+    klog(sim, "memory: usage %llukB, limit %llukB, failcnt %llu\n",
+         (unsigned long long)m->memory.usage * 4, (unsigned long long)m->memory.max * 4,
+         (unsigned long long)m->events[MEMCG_MAX]);
+    klog(sim, "swap: usage %llukB, limit %llukB, failcnt %llu\n",
+         (unsigned long long)m->swap.usage * 4, (unsigned long long)m->swap.max * 4,
+         (unsigned long long)m->events[MEMCG_SWAP_MAX]);
+    char path[160];
+    klog(sim, "Memory cgroup stats for %s:\n", cg_path(sim, memcg, path, sizeof(path)));
+    struct vml_text st = { 0 };
+    if (vml_sim_cgroup_text(sim, m->path, "memory.stat", false, &st) == 0 && st.s) {
+        for (char *line = st.s; *line;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = 0;
+            klog(sim, "%s\n", line);
+            if (!nl)
+                break;
+            line = nl + 1;
+        }
+    }
+    free(st.s);
+}
+
+/* dump_header: the first line, then (the call trace and, for the machine, show_mem left out)
+ * a cgroup's memory information, then the task table. */
+static void dump_header(struct vml_sim *sim, const struct sim_task *cur, unsigned memcg)
 {
     klog(sim, "%s invoked oom-killer: gfp_mask=%#x(%s), order=0, oom_score_adj=%d\n", cur->comm,
          OOM_GFP_MASK, OOM_GFP_NAMES, cur->oom_score_adj);
+    if (memcg)
+        print_oom_meminfo(sim, memcg);
     if (sim->vm.oom_dump_tasks)
-        dump_tasks(sim);
+        dump_tasks(sim, memcg);
 }
 
 /* The nodes' list as %*pbl prints a nodemask: "0" or "0-N". */
@@ -147,19 +211,10 @@ static bool oom_ratelimit(struct vml_sim *sim)
 /* oom_kill_process: the header and the victim's summary (dump_oom_victim) as the ratelimit lets
  * them, then __oom_kill_process: the oom_kill event, the "Killed process" line, SIGKILL, and the
  * memory freed. */
-static void oom_kill_process(struct vml_sim *sim, const struct sim_task *cur,
-                             struct sim_task *victim, const char *message)
+static void __oom_kill_process(struct vml_sim *sim, struct sim_task *victim, const char *message)
 {
-    if (oom_ratelimit(sim)) {
-        dump_header(sim, cur);
-        char nodes[16];
-        node_list(sim, nodes, sizeof(nodes));
-        klog(sim,
-             "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=%s,"
-             "global_oom,task_memcg=/,task=%s,pid=%d,uid=0\n",
-             nodes, victim->comm, victim->pid);
-    }
     sim->events[VML_VMSTAT_oom_kill]++;
+    memcg_event(sim, victim->memcg, MEMCG_OOM_KILL); /* memcg_memory_event_mm */
     const struct sim_mm *mm = victim->mm;
     klog(sim,
          "%s: Killed process %d (%s) total-vm:%llukB, anon-rss:%llukB, file-rss:%llukB, "
@@ -172,6 +227,59 @@ static void oom_kill_process(struct vml_sim *sim, const struct sim_task *cur,
     sim_kill(sim, victim, VML_SI_OOM, 0);
 }
 
+/* mem_cgroup_get_oom_group: the highest cgroup with memory.oom.group set from the victim's up
+ * to the OOM's domain (the root for the machine's OOM), or 0. */
+static unsigned oom_group_of(const struct vml_sim *sim, unsigned victim_memcg, unsigned domain)
+{
+    unsigned group = 0;
+    if (victim_memcg == 0 || !memcg_is_descendant(sim, victim_memcg, domain))
+        return 0;
+    for (unsigned id = victim_memcg;; id = memcg_of(sim, id)->parent) {
+        if (id != 0 && memcg_of(sim, id)->oom_group)
+            group = id;
+        if (id == domain || id == 0)
+            break;
+    }
+    return group;
+}
+
+static void oom_kill_process(struct vml_sim *sim, const struct sim_task *cur,
+                             struct sim_task *victim, const char *message, unsigned memcg)
+{
+    char vpath[160], opath[160];
+    if (oom_ratelimit(sim)) {
+        dump_header(sim, cur, memcg);
+        char nodes[16];
+        node_list(sim, nodes, sizeof(nodes));
+        char ctx[200];
+        if (memcg)
+            snprintf(ctx, sizeof(ctx), "oom_memcg=%s", cg_path(sim, memcg, opath, sizeof(opath)));
+        else
+            snprintf(ctx, sizeof(ctx), "global_oom");
+        klog(sim,
+             "oom-kill:constraint=%s,nodemask=(null),cpuset=/,mems_allowed=%s,%s,task_memcg=%s,"
+             "task=%s,pid=%d,uid=0\n",
+             memcg ? "CONSTRAINT_MEMCG" : "CONSTRAINT_NONE", nodes, ctx,
+             cg_path(sim, victim->memcg, vpath, sizeof(vpath)), victim->comm, victim->pid);
+    }
+    unsigned group = oom_group_of(sim, victim->memcg, memcg);
+    __oom_kill_process(sim, victim, message);
+    if (group) {
+        /* The whole cgroup goes: every member but the unkillable (oom_kill_memcg_member). */
+        memcg_event(sim, group, MEMCG_OOM_GROUP_KILL);
+        klog(sim, "Tasks in %s are going to be killed due to memory.oom.group set\n",
+             cg_path(sim, group, vpath, sizeof(vpath)));
+        struct sim_task **list = malloc((sim->nr_tasks + 1) * sizeof(*list));
+        if (!list)
+            return;
+        size_t nt = oom_tasks(sim, group, list);
+        for (size_t i = 0; i < nt; i++)
+            if (list[i]->alive && list[i]->mm && list[i]->oom_score_adj != OOM_SCORE_ADJ_MIN)
+                __oom_kill_process(sim, list[i], message);
+        free(list);
+    }
+}
+
 static int panic(struct vml_sim *sim, const char *why)
 {
     klog(sim, "Kernel panic - not syncing: %s\n", why);
@@ -180,21 +288,36 @@ static int panic(struct vml_sim *sim, const char *why)
     return VML_EPANIC;
 }
 
+/* mem_cgroup_get_max: a cgroup's limit, with the swap it may use when swappiness allows. */
+static uint64_t memcg_totalpages(const struct vml_sim *sim, unsigned memcg)
+{
+    const struct mem_cgroup *m = memcg_of(sim, memcg);
+    uint64_t max = m->memory.max;
+    if (sim->vm.swappiness)
+        max += m->swap.max < sim->total_swap_pages ? m->swap.max : sim->total_swap_pages;
+    return max;
+}
+
 /* select_bad_process: the highest badness wins; a later process with an equal one replaces the
  * earlier (oom_evaluate_task skips only points < chosen_points). */
-static struct sim_task *select_bad_process(struct vml_sim *sim)
+static struct sim_task *select_bad_process(struct vml_sim *sim, unsigned memcg)
 {
-    uint64_t total = oom_totalpages(sim);
+    uint64_t total = memcg ? memcg_totalpages(sim, memcg) : oom_totalpages(sim);
     struct sim_task *chosen = NULL;
     long long chosen_points = LLONG_MIN;
-    for (size_t i = 0; i < sim->nr_tasks; i++) {
-        struct sim_task *t = &sim->tasks[i];
+    struct sim_task **list = malloc((sim->nr_tasks + 1) * sizeof(*list));
+    if (!list)
+        return NULL;
+    size_t nt = oom_tasks(sim, memcg, list);
+    for (size_t i = 0; i < nt; i++) {
+        struct sim_task *t = list[i];
         long long points;
         if (!oom_badness(t, total, &points) || points < chosen_points)
             continue;
         chosen = t;
         chosen_points = points;
     }
+    free(list);
     return chosen;
 }
 
@@ -208,24 +331,55 @@ int out_of_memory(struct vml_sim *sim, unsigned node)
     int cur_pid = cur->pid;
     /* check_panic_on_oom: 1 panics unless the OOM is constrained (never, here), 2 always. */
     if (sim->vm.panic_on_oom) {
-        dump_header(sim, cur);
+        dump_header(sim, cur, 0);
         return panic(sim, sim->vm.panic_on_oom == 2
                               ? "Out of memory: compulsory panic_on_oom is enabled"
                               : "Out of memory: system-wide panic_on_oom is enabled");
     }
     if (sim->vm.oom_kill_allocating_task && cur->oom_score_adj != OOM_SCORE_ADJ_MIN) {
-        oom_kill_process(sim, cur, cur, "Out of memory (oom_kill_allocating_task)");
+        oom_kill_process(sim, cur, cur, "Out of memory (oom_kill_allocating_task)", 0);
         return VML_EKILLED;
     }
-    struct sim_task *victim = select_bad_process(sim);
+    struct sim_task *victim = select_bad_process(sim, 0);
     if (!victim) {
-        dump_header(sim, cur);
+        dump_header(sim, cur, 0);
         klog(sim, "Out of memory and no killable processes...\n");
         return panic(sim, "System is deadlocked on memory");
     }
     /* oom_kill_process may move nothing, but victim and cur point into sim->tasks: the pid
      * tells afterwards whether current itself was chosen. */
     int victim_pid = victim->pid;
-    oom_kill_process(sim, cur, victim, "Out of memory");
-    return victim_pid == cur_pid ? VML_EKILLED : 0;
+    oom_kill_process(sim, cur, victim, "Out of memory", 0);
+    struct sim_task *after = sim_task(sim, cur_pid);
+    return victim_pid == cur_pid || !after ? VML_EKILLED : 0;
+}
+
+int mem_cgroup_out_of_memory(struct vml_sim *sim, unsigned memcg)
+{
+    struct sim_task *cur = sim->current ? sim_task(sim, sim->current) : NULL;
+    if (!cur || sim->cfg.oom_killer_disabled)
+        return VML_ENOMEM;
+    int cur_pid = cur->pid;
+    /* check_panic_on_oom: a constrained OOM panics only under panic_on_oom 2. */
+    if (sim->vm.panic_on_oom == 2) {
+        dump_header(sim, cur, memcg);
+        return panic(sim, "Out of memory: compulsory panic_on_oom is enabled");
+    }
+    if (sim->vm.oom_kill_allocating_task && cur->oom_score_adj != OOM_SCORE_ADJ_MIN &&
+        memcg_is_descendant(sim, cur->memcg, memcg)) {
+        oom_kill_process(sim, cur, cur, "Memory cgroup out of memory (oom_kill_allocating_task)",
+                         memcg);
+        return VML_EKILLED;
+    }
+    struct sim_task *victim = select_bad_process(sim, memcg);
+    if (!victim) {
+        /* No panic for a cgroup: the charge fails (out_of_memory returns false). */
+        dump_header(sim, cur, memcg);
+        klog(sim, "Out of memory and no killable processes...\n");
+        return VML_ENOMEM;
+    }
+    int victim_pid = victim->pid;
+    oom_kill_process(sim, cur, victim, "Memory cgroup out of memory", memcg);
+    struct sim_task *after = sim_task(sim, cur_pid);
+    return victim_pid == cur_pid || !after ? VML_EKILLED : 0;
 }

@@ -157,11 +157,28 @@ int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t
     return alloc_frame_order(sim, node, order, VML_USE_KERNEL, GFP_DIRECT_RECLAIM, pfn);
 }
 
+/* A new folio of 2^order frames at pfn gets its charge (mem_cgroup_charge after the
+ * allocation); a refused charge frees it again: VML_ENOMEM, as a failed charge is. */
+static int charge_new(struct vml_sim *sim, uint64_t pfn, unsigned order)
+{
+    if (memcg_charge(sim, 1ull << order)) {
+        vml_phys_free(sim->phys, pfn, order);
+        return VML_ENOMEM;
+    }
+    memcg_commit(sim, pfn, 1ull << order);
+    return 0;
+}
+
 int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
 {
     /* pagetable_alloc -> alloc_pages_noprof: GFP_PGTABLE_USER under the task's policy, so the
-     * same zonelist fallback as any other page. */
-    return alloc_frame(sim, node, VML_USE_PGTABLE, pfn);
+     * same zonelist fallback as any other page; __GFP_ACCOUNT charges it to the cgroup. */
+    int r = alloc_frame(sim, node, VML_USE_PGTABLE, pfn);
+    if (r == 0 && memcg_charge_table(sim, *pfn)) {
+        vml_phys_free(sim->phys, *pfn, 0);
+        return VML_ENOMEM;
+    }
+    return r;
 }
 
 /* A PTE table deposited beside a THP (pgtable_trans_huge_deposit): a page-table page like any
@@ -170,7 +187,12 @@ int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
  * a table that most THPs never use. */
 int page_alloc_deposit(struct vml_sim *sim, unsigned node, uint64_t *pfn)
 {
-    return alloc_frame_nodes(sim, node, 0, VML_USE_PGTABLE, false, pfn);
+    int r = alloc_frame_nodes(sim, node, 0, VML_USE_PGTABLE, false, pfn);
+    if (r == 0 && memcg_charge_table(sim, *pfn)) {
+        vml_phys_free(sim->phys, *pfn, 0);
+        return VML_ENOMEM;
+    }
+    return r;
 }
 
 uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn)
@@ -220,6 +242,8 @@ int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_
     int r = alloc_frame_order(sim, node, order, VML_USE_ANON, gfp, pfn);
     if (r)
         return r;
+    if ((r = charge_new(sim, *pfn, order)) != 0)
+        return r;
     uint32_t slot;
     if (sim->free_folio) {
         slot = sim->free_folio - 1;
@@ -229,6 +253,7 @@ int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_
             uint32_t cap = sim->cap_folios ? sim->cap_folios * 2 : 64;
             struct large_folio *n = realloc(sim->folios, cap * sizeof(*n));
             if (!n) {
+                memcg_uncharge(sim, sim_frame(sim, *pfn), 1ull << order);
                 vml_phys_free(sim->phys, *pfn, order);
                 return VML_EHOST;
             }
@@ -353,6 +378,7 @@ uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count)
     unsigned order = h->order;
     uint32_t keep = h->flags & (PGF_ACTIVE | PGF_REFERENCED);
     uint64_t lineage = h->mapping, index = h->index;
+    uint16_t memcg = h->memcg; /* split_page_memcg: every page keeps the folio's cgroup */
     lru_del(sim, head);
     if (lf->partially_mapped)
         sim->thp_nr_partially[order]--;
@@ -373,10 +399,12 @@ uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count)
         f->mapping = lineage;
         f->index = index + i;
         f->refcount = f->mapcount;
+        f->memcg = memcg;
         if (f->mapcount) {
             lru_add(sim, head + i);
             continue;
         }
+        memcg_uncharge(sim, f, 1);
         f->flags &= PGF_HW_MASK;
         f->mapping = 0;
         f->index = 0;
@@ -422,7 +450,7 @@ int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64
                     uint64_t *pfn)
 {
     int r = alloc_frame(sim, node, VML_USE_ANON, pfn);
-    if (r)
+    if (r || (r = charge_new(sim, *pfn, 0)) != 0)
         return r;
     struct frame *f = sim_frame(sim, *pfn);
     f->flags |= PGF_ANON | PGF_EXCLUSIVE;
@@ -439,7 +467,7 @@ int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uin
                      uint64_t *pfn)
 {
     int r = alloc_frame(sim, node, f->shmem ? VML_USE_SHMEM : VML_USE_FILE, pfn);
-    if (r)
+    if (r || (r = charge_new(sim, *pfn, 0)) != 0)
         return r;
     struct frame *fr = sim_frame(sim, *pfn);
     fr->flags |= PGF_CACHE | (f->shmem ? PGF_SHMEMPG : 0);
@@ -530,6 +558,7 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
         lf->head = 0;
         sim->free_folio = f->aux2;
         lru_del(sim, pfn);
+        memcg_uncharge(sim, f, 1ull << order);
         f->flags &= PGF_HW_MASK;
         f->aux2 = 0;
         f->aux = 0;
@@ -541,6 +570,7 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
     }
     struct node_stats *ns = &sim->node[f->node];
     lru_del(sim, pfn);
+    memcg_uncharge(sim, f, 1);
     if (f->flags & PGF_CACHE) {
         ns->file_pages--;
         if (f->flags & PGF_SHMEMPG)
@@ -573,6 +603,7 @@ void page_mark_accessed(struct vml_sim *sim, uint64_t pfn)
         f->flags |= PGF_ACTIVE;
         lru_add(sim, pfn);
         sim->events[VML_VMSTAT_pgactivate]++;
+        memcg_count(sim, f->memcg, MEV_PGACTIVATE, 1);
     }
     f->flags &= ~PGF_REFERENCED;
     /* workingset_activation: the inactive list aged by the folio. */

@@ -530,16 +530,21 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
     int r = 0;
     sim->work_ns = sim->io_ns = 0;
     int was = sim->current;
-    sim->current = pid; /* whom the OOM killer sees allocating */
+    sim->current = pid; /* whom the OOM killer sees allocating, whose cgroup is charged */
+    unsigned memcg_was = memcg_use(sim, t);
     for (uint64_t o = off; o - off < len;) {
         uint64_t n = len - (o - off) < chunk ? len - (o - off) : chunk;
         if ((r = file_io_call(sim, t, f, &ra, o, n, write)) != 0)
             break;
+        /* Each call returns to user space: memory.high's reclaim and throttling. */
+        memcg_handle_over_high(sim, task_node(sim, t));
         if (!write && o + n >= f->size)
             break; /* end of file: read(2) returns 0 */
         o += n;
     }
+    sim->memcg_over_high = 0;
     sim->current = was;
+    sim->memcg_cur = memcg_was;
     file_io_done(sim);
     return r;
 }

@@ -50,6 +50,12 @@ int shmem_writeout(struct vml_sim *sim, struct sim_file *f, uint64_t pfn, bool *
         *activate = true;
         return 0;
     }
+    if (!memcg_try_charge_swap(sim, fr->memcg, 1)) {
+        swap_slot_unused(sim, entry); /* past memory.swap.max: kept, as without swap */
+        *activate = true;
+        return 0;
+    }
+    swap_set_memcg(sim, entry, 1, fr->memcg);
     uint64_t *slot;
     if (radix_reserve(&f->swap, index, &slot))
         return VML_EHOST;
@@ -105,13 +111,18 @@ int shmem_swapin(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsign
     } else {
         /* shmem_swap_alloc_folio / a one-page swap_cluster_readahead: read, waited for, and
          * a major fault for the faulting task (shmem_swapin_folio's VM_FAULT_MAJOR). */
+        unsigned was = sim->memcg_cur, rec = swap_memcg(sim, entry);
+        if (rec && memcg_of(sim, rec)->online)
+            sim->memcg_cur = rec; /* mem_cgroup_swapin_charge_folio: the slot's cgroup */
         r = page_alloc_cache(sim, node, f, index, pfn);
+        sim->memcg_cur = was;
         if (r)
             return r;
         uint64_t done = bdev_submit(swap_bdev(sim, entry), sim_op_now(sim), false,
                                     swp_offset(entry) * PAGE_SIZE, PAGE_SIZE);
         sim_charge_io(sim, done);
         sim->events[VML_VMSTAT_pswpin]++;
+        memcg_count(sim, sim_frame(sim, *pfn)->memcg, MEV_PSWPIN, 1);
         *major = true;
     }
     /* shmem_add_to_page_cache, then swap_free_nr: the index holds the page again, the slot's

@@ -84,6 +84,7 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     if (!sim)
         return VML_EHOST;
     sim->cfg = *cfg;
+    memcg_init(sim);     /* the root cgroup's lists hold every folio until cgroups are made */
     sim->cfg.thp = NULL; /* the settings live in sim->thp, which writes change */
     sim->thp = thp;
     if (cfg->vm)
@@ -151,6 +152,7 @@ void vml_sim_destroy(struct vml_sim *sim)
         vml_cpu_destroy(sim->cpus[i]);
     vml_phys_destroy(sim->phys);
     free(sim->folios);
+    memcg_destroy(sim);
     free(sim);
 }
 
@@ -325,12 +327,17 @@ int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
     char comm[16];
     memcpy(comm, p->comm, sizeof(comm));
     struct sim_mm *mm;
+    /* The child's page tables are allocated by the parent (current): charged to its cgroup. */
+    unsigned memcg = p->memcg, was = memcg_use(sim, p);
     int r = mm_fork(sim, p->mm, task_node(sim, p), &mm);
+    sim->memcg_cur = was;
     if (r)
         return r;
     int adj = sim_task(sim, pid)->oom_score_adj; /* copy_signal: the child gets the parent's */
-    if ((r = task_start(sim, comm, pid, mm, child)) == 0)
+    if ((r = task_start(sim, comm, pid, mm, child)) == 0) {
         sim_task(sim, *child)->oom_score_adj = adj;
+        sim_task(sim, *child)->memcg = memcg; /* cgroup_post_fork: the parent's css_set */
+    }
     return r;
 }
 

@@ -86,15 +86,22 @@ struct hstate {
     unsigned next_nid_to_alloc, next_nid_to_free;
 };
 
-/* Per-node page state counters (the node_stat_item subset the simulation keeps), pages, and
- * the node's LRU lists (struct lruvec): folio heads linked through their frames' lru_prev and
- * lru_next, the most recently added at the head; reclaim takes from the tail. */
+/* One memory cgroup's LRU lists on one node (struct lruvec): folio heads linked through their
+ * frames' lru_prev and lru_next, the most recently added at the head; reclaim takes from the
+ * tail. Every folio is on its own cgroup's lists (folio_lruvec), the root cgroup's without a
+ * cgroup of its own. */
+struct lruvec {
+    uint64_t nr[NR_LRU_LISTS];                       /* pages on each list (lru_zone_size) */
+    uint64_t head[NR_LRU_LISTS], tail[NR_LRU_LISTS]; /* pfn + 1, 0 = empty */
+    uint64_t anon_cost, file_cost; /* lruvec->anon_cost, file_cost (lru_note_cost) */
+};
+
+/* Per-node page state counters (the node_stat_item subset the simulation keeps), pages. lru[]
+ * counts every cgroup's lists of the node (NR_LRU_BASE + lru). */
 struct node_stats {
     uint64_t lru[NR_LRU_LISTS];
-    uint64_t lru_head[NR_LRU_LISTS], lru_tail[NR_LRU_LISTS]; /* pfn + 1, 0 = empty */
-    uint64_t anon_cost, file_cost; /* lruvec->anon_cost, file_cost (lru_note_cost) */
-    uint64_t swapcache;            /* NR_SWAPCACHE */
-    uint64_t anon_mapped;          /* NR_ANON_MAPPED: anon pages mapped at least once */
+    uint64_t swapcache;   /* NR_SWAPCACHE */
+    uint64_t anon_mapped; /* NR_ANON_MAPPED: anon pages mapped at least once */
     uint64_t file_mapped; /* NR_FILE_MAPPED: page-cache pages (incl. shmem) mapped at least once */
     uint64_t file_pages;  /* NR_FILE_PAGES: page cache incl. shmem */
     uint64_t shmem;       /* NR_SHMEM */
@@ -179,6 +186,7 @@ struct swap_area {
     uint64_t inuse;       /* slots holding a page or a reference (swap_usage_in_pages) */
     uint16_t *map;        /* swap_map: per slot, SWAP_HAS_CACHE | references */
     uint64_t *zeromap;    /* si->zeromap: per slot, a bit for a page swapped out all zeros */
+    uint16_t *memcg;      /* swap_cgroup: per slot, the cgroup charged for it (0 = root) */
     uint32_t nr_clusters; /* ceil(max / SWAPFILE_CLUSTER) */
     uint16_t *cl_count;   /* slots in use per cluster */
     uint32_t *cl_next;    /* the free and the nonfull cluster lists, linked by index */
@@ -195,6 +203,90 @@ struct swap_area {
     struct sim_file *header; /* a swap file's own page cache, holding the header page that
                               * swapon read (read_swap_header); NULL for a partition */
     void *dev;               /* struct bdev *, owned */
+};
+
+/* ---- memory cgroups (memcontrol.c) ---- */
+#define MEMCG_MAX_GROUPS 64 /* cgroups a machine may have, the root's included */
+/* Pages a charge takes at once, the rest kept in the CPU's stock. */
+#define MEMCG_CHARGE_BATCH 64u
+#define NR_MEMCG_STOCK     7 /* cgroups a CPU's stock holds charges for (NR_MEMCG_STOCK) */
+#define PAGE_COUNTER_MAX   (INT64_MAX / (int64_t)PAGE_SIZE) /* "max" (PAGE_COUNTER_MAX) */
+
+/* A hierarchical counter of pages with its limits (struct page_counter). */
+struct page_counter {
+    uint64_t usage, watermark, failcnt;
+    uint64_t max, high, low, min; /* pages; PAGE_COUNTER_MAX = "max" (low and min: 0) */
+    uint64_t emin, elow;          /* effective protection (page_counter_calculate_protection) */
+    uint64_t children_min_usage, children_low_usage; /* the children's protected usage */
+};
+
+/* memory.events items, in the file's order (enum memcg_memory_event). */
+enum memcg_event {
+    MEMCG_LOW,
+    MEMCG_HIGH,
+    MEMCG_MAX,
+    MEMCG_OOM,
+    MEMCG_OOM_KILL,
+    MEMCG_OOM_GROUP_KILL,
+    MEMCG_SWAP_HIGH,
+    MEMCG_SWAP_MAX,
+    MEMCG_SWAP_FAIL,
+    MEMCG_NR_EVENTS
+};
+
+/* The vm events a cgroup counts for memory.stat (memcg_vm_event_stat), by vmstat index. */
+enum memcg_vm_event {
+    MEV_PGPGIN,
+    MEV_PGPGOUT,
+    MEV_PSWPIN,
+    MEV_PSWPOUT,
+    MEV_PGSCAN_KSWAPD,
+    MEV_PGSCAN_DIRECT,
+    MEV_PGSTEAL_KSWAPD,
+    MEV_PGSTEAL_DIRECT,
+    MEV_PGFAULT,
+    MEV_PGMAJFAULT,
+    MEV_PGREFILL,
+    MEV_PGACTIVATE,
+    MEV_PGDEACTIVATE,
+    MEV_SWPIN_ZERO,
+    MEV_SWPOUT_ZERO,
+    MEV_THP_FAULT_ALLOC,
+    MEV_THP_COLLAPSE_ALLOC,
+    MEV_THP_SWPOUT,
+    MEV_THP_SWPOUT_FALLBACK,
+    MEV_WS_REFAULT_ANON,
+    MEV_WS_REFAULT_FILE,
+    MEV_WS_ACTIVATE_ANON,
+    MEV_WS_ACTIVATE_FILE,
+    MEV_WS_RESTORE_ANON,
+    MEV_WS_RESTORE_FILE,
+    MEV_NR
+};
+
+/* A memory cgroup (struct mem_cgroup): a directory of the v2 hierarchy at /sys/fs/cgroup. */
+struct mem_cgroup {
+    char path[128];  /* below the hierarchy's root, "" for the root itself ("a/b") */
+    unsigned id;     /* its index in sim->memcgs (mem_cgroup_id) */
+    unsigned parent; /* the parent's id (the root's is its own) */
+    unsigned depth;  /* 0 for the root */
+    bool online;     /* not removed */
+    struct page_counter memory, swap;
+    bool oom_group;                         /* memory.oom.group */
+    uint64_t swap_high;                     /* memory.swap.high, pages */
+    uint64_t events[MEMCG_NR_EVENTS];       /* memory.events: this cgroup's and its subtree's */
+    uint64_t events_local[MEMCG_NR_EVENTS]; /* memory.events.local */
+    uint64_t vm_events[MEV_NR];             /* its own (memory.stat sums the subtree) */
+    uint64_t pagetables;                    /* its page-table pages (NR_PAGETABLE), own */
+    uint64_t peak_reset;                    /* the watermark a write to memory.peak left */
+    struct lruvec lruvec[VML_MAX_NODES];
+};
+
+/* A CPU's stock of pre-charged pages (struct memcg_stock_pcp): per cached cgroup (by id + 1, 0 =
+ * empty slot), pages charged to its counters but not yet to a folio. */
+struct memcg_stock {
+    uint16_t cached[NR_MEMCG_STOCK];
+    uint8_t nr_pages[NR_MEMCG_STOCK];
 };
 
 struct sim_mm {
@@ -232,6 +324,7 @@ struct sim_task {
     struct vml_latency_record *acc; /* its accesses' time, `show P latency`: made at the first
                                      * access, freed with the machine (sim.c: task_access) */
     int oom_score_adj;              /* signal->oom_score_adj: -1000..1000, inherited by fork */
+    unsigned memcg;                 /* the memory cgroup it belongs to (its css_set's), by id */
 };
 
 /* A timer on the simulated clock (clock.c): fn runs when the clock reaches when; it returns 0
@@ -437,6 +530,18 @@ struct vml_sim {
     uint64_t kills;       /* processes killed so far (struct vml_sim_death.seq) */
     bool panicked;        /* the kernel panicked: only reading is left */
     struct vml_text kmsg; /* the kernel log: the OOM killer's reports (oom_kill.c) */
+    /* Memory cgroups (memcontrol.c): the root always (id 0, embedded), the others allocated
+     * by `cgroup` statements; a removed one's slot stays taken. */
+    struct mem_cgroup root_memcg;
+    struct mem_cgroup *memcgs[MEMCG_MAX_GROUPS];
+    unsigned nr_memcgs;
+    unsigned memcg_cur; /* the cgroup the current operation charges (current's, or the one the
+                         * kernel acts for: active_memcg), by id */
+    struct memcg_stock stock[VML_SIM_MAX_CPUS];
+    uint64_t memcg_high_ns;   /* memory.high throttling the current operation slept (ns) */
+    uint64_t memcg_over_high; /* pages charged past memory.high since the last return to user
+                               * space (current->memcg_nr_pages_over_high) */
+    bool memcg_charge_failed; /* the last failed allocation failed its cgroup charge */
     struct {
         uint64_t begin; /* ns the current interval began */
         unsigned printed, missed;
@@ -473,6 +578,59 @@ int vm_enough_memory(struct vml_sim *sim, const struct sim_mm *mm, uint64_t page
 uint64_t totalram_pages(const struct vml_sim *sim, uint64_t *free);
 /* vm_commit_limit: CommitLimit in pages. */
 uint64_t vm_commit_limit(const struct vml_sim *sim);
+
+/* ---- memory cgroups (memcontrol.c) ---- */
+void memcg_init(struct vml_sim *sim);
+void memcg_destroy(struct vml_sim *sim);
+struct mem_cgroup *memcg_of(const struct vml_sim *sim, unsigned id);
+bool memcg_is_descendant(const struct vml_sim *sim, unsigned id, unsigned ancestor);
+/* The live subtree of root, root first, in pre-order; returns its size. */
+unsigned memcg_subtree(const struct vml_sim *sim, unsigned root, unsigned out[MEMCG_MAX_GROUPS]);
+/* The current operation charges t's cgroup (root for NULL) from now on; returns the one it
+ * charged before, to put back with sim->memcg_cur = old. */
+unsigned memcg_use(struct vml_sim *sim, const struct sim_task *t);
+/* memcg_memory_event and count_memcg_events. */
+void memcg_event(struct vml_sim *sim, unsigned id, enum memcg_event e);
+void memcg_count(struct vml_sim *sim, unsigned id, enum memcg_vm_event e, uint64_t n);
+/* Charges nr pages of a folio about to be allocated to sim->memcg_cur: 0, or VML_ENOMEM when a
+ * limit refuses them (the allocation then fails, as a failed mem_cgroup_charge makes it). After
+ * the allocation, memcg_commit records the cgroup in the folio's head; memcg_uncharge gives the
+ * charge back when the folio is freed. */
+int memcg_charge(struct vml_sim *sim, uint64_t nr);
+void memcg_commit(struct vml_sim *sim, uint64_t pfn, uint64_t nr);
+void memcg_uncharge(struct vml_sim *sim, struct frame *f, uint64_t nr);
+/* A page-table page allocated at pfn: charged as kernel memory (0 or VML_ENOMEM); and freed. */
+int memcg_charge_table(struct vml_sim *sim, uint64_t pfn);
+void memcg_uncharge_table(struct vml_sim *sim, uint64_t pfn);
+/* Swap slots (swap_cgroup): what a cgroup may still take (mem_cgroup_get_nr_swap_pages), a
+ * charge (false past memory.swap.max) and its return when the slots are freed. */
+uint64_t memcg_nr_swap_pages(const struct vml_sim *sim, unsigned id);
+bool memcg_try_charge_swap(struct vml_sim *sim, unsigned id, uint64_t nr);
+void memcg_uncharge_swap(struct vml_sim *sim, unsigned id, uint64_t nr);
+/* Protection for reclaim of target's subtree (mem_cgroup_calculate_protection, called
+ * top-down), and its tests. memcg_protection gives the effective min and low and returns the
+ * cgroup's usage. */
+void memcg_calculate_protection(struct vml_sim *sim, unsigned target, unsigned id);
+bool memcg_below_min(const struct vml_sim *sim, unsigned target, unsigned id);
+bool memcg_below_low(const struct vml_sim *sim, unsigned target, unsigned id);
+uint64_t memcg_protection(const struct vml_sim *sim, unsigned target, unsigned id, uint64_t *min,
+                          uint64_t *low);
+/* try_charge_memcg's slow path at a reclaim point: makes room for need pages in the current
+ * cgroup and its ancestors by reclaim, then the cgroup OOM killer. 0, VML_ENOMEM (no room and
+ * nothing to kill), VML_EKILLED or VML_EPANIC. */
+int memcg_reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need);
+/* mem_cgroup_handle_over_high at the end of an operation that charged past memory.high. */
+void memcg_handle_over_high(struct vml_sim *sim, unsigned node);
+/* Usage equals what the cgroups' lists, tables and stocks hold. */
+int memcg_check(const struct vml_sim *sim, char *why, size_t len);
+/* try_to_free_mem_cgroup_pages: reclaim of at least nr pages (SWAP_CLUSTER_MAX at least) from
+ * the subtree of id, nodes from node on. Returns the pages reclaimed. */
+uint64_t try_to_free_mem_cgroup_pages(struct vml_sim *sim, unsigned id, unsigned node, uint64_t nr,
+                                      bool may_swap);
+/* mem_cgroup_out_of_memory (oom_kill.c): the OOM killer inside the subtree of id. 0 when it
+ * killed (the charge is retried), VML_EKILLED when current was the victim, VML_ENOMEM when
+ * nothing could be killed, VML_EPANIC (panic_on_oom 2). */
+int mem_cgroup_out_of_memory(struct vml_sim *sim, unsigned id);
 
 /* ---- the clock (clock.c) ---- */
 /* Registers t (disarmed) with its function, once per machine; VML_EHOST past SIM_MAX_TIMERS. */
@@ -533,6 +691,10 @@ bool swap_alloc_large(struct vml_sim *sim, unsigned order, uint64_t *entry);
 /* A slot swap_alloc_large gave that no page came to use: its SWAP_HAS_CACHE goes, and the slot
  * with it (put_swap_folio). */
 void swap_slot_unused(struct vml_sim *sim, uint64_t entry);
+/* swap_cgroup: the cgroup charged for entry's slot (lookup_swap_cgroup_id), and the record of
+ * the nr slots from entry on charged to id (swap_cgroup_record). */
+unsigned swap_memcg(const struct vml_sim *sim, uint64_t entry);
+void swap_set_memcg(struct vml_sim *sim, uint64_t entry, uint64_t nr, unsigned id);
 /* swap_duplicate: one more page-table reference to the slot. */
 void swap_dup(struct vml_sim *sim, uint64_t entry);
 /* A page-table reference goes (free_swap_and_cache): the slot is freed when nothing else holds
@@ -627,9 +789,9 @@ void wakeup_kswapd(struct vml_sim *sim, unsigned node, unsigned order, bool dire
  * of that order too. */
 bool pgdat_balanced(const struct vml_sim *sim, unsigned node, unsigned order);
 
-/* lru_note_cost: what reclaiming nr_io pages with I/O and nr_rotated pages put back cost the
- * node's anon or file lists (lru_note_cost_refault too). */
-void lru_note_cost(struct vml_sim *sim, unsigned node, bool file, uint64_t nr_io,
+/* lru_note_cost: what reclaiming nr_io pages with I/O and nr_rotated pages put back cost a
+ * cgroup's anon or file lists on node, and its ancestors' (lru_note_cost_refault too). */
+void lru_note_cost(struct vml_sim *sim, unsigned memcg, unsigned node, bool file, uint64_t nr_io,
                    uint64_t nr_rotated);
 
 /* ---- refault detection (workingset.c) ---- */
@@ -935,6 +1097,11 @@ static inline uint64_t page_pss(const struct frame *f)
 enum lru_list page_lru(const struct frame *f);
 
 /* ---- LRU lists (lru.c) ---- */
+/* The lists a folio is on: its cgroup's on its node (folio_lruvec). */
+static inline struct lruvec *folio_lruvec(const struct vml_sim *sim, const struct frame *f)
+{
+    return &sim->memcgs[f->memcg]->lruvec[f->node];
+}
 /* A folio's pages (folio_nr_pages): 2^order for an anonymous large folio, else 1. */
 uint64_t folio_nr_pages(const struct frame *f);
 /* The folio headed at pfn joins the list its flags name, at the head (lruvec_add_folio) or the

@@ -91,6 +91,7 @@ static void area_free(struct swap_area *a)
 {
     free(a->map);
     free(a->zeromap);
+    free(a->memcg);
     free(a->cl_count);
     free(a->cl_next);
     free(a->cl_list);
@@ -137,13 +138,14 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     a->nr_clusters = (uint32_t)((max + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER);
     a->map = calloc(max, sizeof(*a->map));
     a->zeromap = calloc((max + 63) / 64, sizeof(*a->zeromap));
+    a->memcg = calloc(max, sizeof(*a->memcg));
     a->cl_count = calloc(a->nr_clusters, sizeof(*a->cl_count));
     a->cl_next = calloc(a->nr_clusters, sizeof(*a->cl_next));
     a->cl_list = calloc(a->nr_clusters, sizeof(*a->cl_list));
     a->cl_order = calloc(a->nr_clusters, sizeof(*a->cl_order));
     a->dev = malloc(sizeof(struct bdev));
-    if (!a->map || !a->zeromap || !a->cl_count || !a->cl_next || !a->cl_list || !a->cl_order ||
-        !a->dev) {
+    if (!a->map || !a->zeromap || !a->memcg || !a->cl_count || !a->cl_next || !a->cl_list ||
+        !a->cl_order || !a->dev) {
         area_free(a);
         return VML_EHOST;
     }
@@ -388,6 +390,11 @@ static void slot_free(struct vml_sim *sim, struct swap_area *a, uint64_t off)
     uint32_t c = (uint32_t)(off / SWAPFILE_CLUSTER);
     a->map[off] = 0;
     a->zeromap[off / 64] &= ~(1ull << (off % 64)); /* swap_range_free: clear_bit(zeromap) */
+    /* swap_range_free -> mem_cgroup_uncharge_swap: the cgroup's swap charge goes. */
+    if (a->memcg[off]) {
+        memcg_uncharge_swap(sim, a->memcg[off], 1);
+        a->memcg[off] = 0;
+    }
     /* swap_entries_free: the slot's swap-table entry, a shadow perhaps, is cleared. */
     uint64_t *slot = radix_slot(&a->cache, off);
     if (slot)
@@ -405,6 +412,18 @@ static void slot_free(struct vml_sim *sim, struct swap_area *a, uint64_t off)
      * stays valid (the run scan starts over from it). */
     if (a->cl_count[c] == 0)
         a->cl_order[c] = 0;
+}
+
+unsigned swap_memcg(const struct vml_sim *sim, uint64_t entry)
+{
+    return area_of(sim, entry)->memcg[swp_offset(entry)];
+}
+
+void swap_set_memcg(struct vml_sim *sim, uint64_t entry, uint64_t nr, unsigned id)
+{
+    struct swap_area *a = area_of(sim, entry);
+    for (uint64_t i = 0; i < nr; i++)
+        a->memcg[swp_offset(entry) + i] = (uint16_t)id;
 }
 
 void swap_slot_unused(struct vml_sim *sim, uint64_t entry)

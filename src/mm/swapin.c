@@ -136,7 +136,12 @@ static int read_swap_cache_async(struct vml_sim *sim, unsigned node, uint64_t li
                                  uint64_t index, uint64_t entry, uint64_t *pfn, bool *io)
 {
     uint64_t shadow = swap_cache_shadow(sim, entry);
+    /* mem_cgroup_swapin_charge_folio: the cgroup the slot was charged to, while it lives. */
+    unsigned was = sim->memcg_cur, rec = swap_memcg(sim, entry);
+    if (rec && memcg_of(sim, rec)->online)
+        sim->memcg_cur = rec;
     int r = page_alloc_anon(sim, node, lineage, index, pfn);
+    sim->memcg_cur = was;
     if (r)
         return r;
     r = swap_cache_add(sim, *pfn, entry);
@@ -145,10 +150,13 @@ static int read_swap_cache_async(struct vml_sim *sim, unsigned node, uint64_t li
         return r;
     workingset_swapin(sim, *pfn, shadow);
     *io = !swap_zeromap_test(sim, entry);
+    unsigned memcg = sim_frame(sim, *pfn)->memcg;
     if (*io) {
         sim->events[VML_VMSTAT_pswpin]++;
+        memcg_count(sim, memcg, MEV_PSWPIN, 1);
     } else {
         sim->events[VML_VMSTAT_swpin_zero]++;
+        memcg_count(sim, memcg, MEV_SWPIN_ZERO, 1);
         page_mark_zerofill(sim, *pfn);
         sim_charge(sim, COST_CLEAR_4K_NS); /* folio_zero_range */
     }

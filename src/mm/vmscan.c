@@ -37,6 +37,12 @@ struct scan_control {
     int priority;
     bool kswapd;
     unsigned node;
+    unsigned target;        /* target_mem_cgroup: whose limit reclaim works for, 0 = global */
+    unsigned memcg;         /* the cgroup whose lists are being shrunk */
+    struct lruvec *lruvec;  /* its lists on node */
+    bool may_swap;          /* MEMCG_RECLAIM_MAY_SWAP (always, for global reclaim) */
+    bool memcg_low_reclaim; /* memory.low no longer protects (a first pass found nothing else) */
+    bool memcg_low_skipped; /* some cgroup was skipped for its memory.low */
     unsigned may_deactivate;
     bool cache_trim_mode, file_is_tiny;
     uint64_t anon_cost, file_cost;
@@ -322,6 +328,7 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
         swap_zeromap_set(sim, f->priv, true);
         f->flags &= ~PGF_DIRTY; /* folio_clear_dirty_for_io; PG_reclaim cleared again */
         sim->events[VML_VMSTAT_swpout_zero]++;
+        memcg_count(sim, f->memcg, MEV_SWPOUT_ZERO, 1);
         return 1;
     }
     swap_zeromap_set(sim, f->priv, false);
@@ -334,6 +341,7 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
     f->flags &= ~PGF_DIRTY;
     f->flags |= PGF_SWAPWB | PGF_RECLAIM;
     sim->events[VML_VMSTAT_pswpout]++;
+    memcg_count(sim, f->memcg, MEV_PSWPOUT, 1);
     return 0;
 }
 
@@ -434,6 +442,7 @@ static int swap_out_whole(struct vml_sim *sim, uint64_t head, uint64_t entry,
             lru_add(sim, head + i);
             st->nr_activate[0]++;
             sim->events[VML_VMSTAT_pgactivate]++;
+            memcg_count(sim, f->memcg, MEV_PGACTIVATE, 1);
         }
         return 0;
     }
@@ -453,10 +462,14 @@ static int swap_out_whole(struct vml_sim *sim, uint64_t head, uint64_t entry,
         lru_add(sim, head + i); /* keep_locked: back on the inactive list, under writeback */
         written++;
     }
-    if (order >= VML_THP_PMD_ORDER)
+    unsigned memcg = sim_frame(sim, head)->memcg;
+    if (order >= VML_THP_PMD_ORDER) {
         sim->events[VML_VMSTAT_thp_swpout]++;
+        memcg_count(sim, memcg, MEV_THP_SWPOUT, 1);
+    }
     sim->thp_stats[order][VML_THP_STAT_swpout]++;
     sim->events[VML_VMSTAT_pswpout] += written;
+    memcg_count(sim, memcg, MEV_PSWPOUT, written);
     st->nr_pageout += written;
     return 0;
 }
@@ -476,10 +489,19 @@ static int shrink_large_anon(struct vml_sim *sim, uint64_t head, bool ignore_ref
     if (lf->partially_mapped && lf->entire_mapcount == 0)
         return split_and_shrink(sim, head, ignore_references, st, freed);
     uint64_t entry;
-    if (swap_alloc_large(sim, order, &entry))
-        return swap_out_whole(sim, head, entry, st);
-    if (order >= VML_THP_PMD_ORDER)
+    if (swap_alloc_large(sim, order, &entry)) {
+        /* mem_cgroup_try_charge_swap: the cgroup's memory.swap.max may refuse the slots. */
+        if (memcg_try_charge_swap(sim, h->memcg, 1ull << order)) {
+            swap_set_memcg(sim, entry, 1ull << order, h->memcg);
+            return swap_out_whole(sim, head, entry, st);
+        }
+        for (uint64_t i = 0; i < (1ull << order); i++)
+            swap_slot_unused(sim, entry + i);
+    }
+    if (order >= VML_THP_PMD_ORDER) {
         sim->events[VML_VMSTAT_thp_swpout_fallback]++;
+        memcg_count(sim, h->memcg, MEV_THP_SWPOUT_FALLBACK, 1);
+    }
     sim->thp_stats[order][VML_THP_STAT_swpout_fallback]++;
     return split_and_shrink(sim, head, ignore_references, st, freed);
 }
@@ -519,6 +541,11 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
             uint64_t entry;
             if (!swap_alloc(sim, &entry))
                 goto activate; /* swap full: activate_locked_split */
+            if (!memcg_try_charge_swap(sim, f->memcg, 1)) {
+                swap_slot_unused(sim, entry); /* past memory.swap.max */
+                goto activate;
+            }
+            swap_set_memcg(sim, entry, 1, f->memcg);
             int r = swap_cache_add(sim, pfn, entry);
             if (r)
                 return r;
@@ -616,6 +643,7 @@ activate:
     }
     st->nr_activate[file_lru] += nr;
     sim->events[VML_VMSTAT_pgactivate] += nr;
+    memcg_count(sim, f->memcg, MEV_PGACTIVATE, nr);
     folio_putback(sim, pfn, file_lru ? nr : 1, file, first, PGF_ACTIVE);
     /* move_folios_to_lru: an active folio going back ages the non-resident ones. */
     workingset_age_nonresident(sim, f->node, nr);
@@ -627,34 +655,75 @@ keep:
 
 /* ---- the lists ---------------------------------------------------------------------------- */
 
-/* lru_note_cost: what reclaiming from one type cost (I/O and rotations), halved as it ages. */
-void lru_note_cost(struct vml_sim *sim, unsigned node, bool file, uint64_t nr_io,
+/* The pages on each list of memcg's lruvec on node with its subtree's (lruvec_page_state, which
+ * memcg's statistics keep hierarchically); the root's are the node's. */
+static void lruvec_sizes(const struct vml_sim *sim, unsigned memcg, unsigned node,
+                         uint64_t out[NR_LRU_LISTS])
+{
+    if (memcg == 0) {
+        memcpy(out, sim->node[node].lru, sizeof(sim->node[node].lru));
+        return;
+    }
+    memset(out, 0, sizeof(uint64_t) * NR_LRU_LISTS);
+    unsigned ids[MEMCG_MAX_GROUPS];
+    unsigned n = memcg_subtree(sim, memcg, ids);
+    for (unsigned k = 0; k < n; k++)
+        for (unsigned l = 0; l < NR_LRU_LISTS; l++)
+            out[l] += memcg_of(sim, ids[k])->lruvec[node].nr[l];
+}
+
+/* lru_note_cost: what reclaiming from one type cost (I/O and rotations), charged to the lruvec
+ * and each of its ancestors', each halved as it ages against its own lists' size. */
+void lru_note_cost(struct vml_sim *sim, unsigned memcg, unsigned node, bool file, uint64_t nr_io,
                    uint64_t nr_rotated)
 {
-    struct node_stats *ns = &sim->node[node];
     uint64_t cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated;
-    if (file)
-        ns->file_cost += cost;
-    else
-        ns->anon_cost += cost;
-    uint64_t lrusize = ns->lru[LRU_INACTIVE_ANON] + ns->lru[LRU_ACTIVE_ANON] +
-                       ns->lru[LRU_INACTIVE_FILE] + ns->lru[LRU_ACTIVE_FILE];
-    if (ns->file_cost + ns->anon_cost > lrusize / 4) {
-        ns->file_cost /= 2;
-        ns->anon_cost /= 2;
+    for (const struct mem_cgroup *m = memcg_of(sim, memcg);;) {
+        struct lruvec *lv = &memcg_of(sim, m->id)->lruvec[node];
+        if (file)
+            lv->file_cost += cost;
+        else
+            lv->anon_cost += cost;
+        uint64_t sz[NR_LRU_LISTS];
+        lruvec_sizes(sim, m->id, node, sz);
+        uint64_t lrusize = sz[LRU_INACTIVE_ANON] + sz[LRU_ACTIVE_ANON] + sz[LRU_INACTIVE_FILE] +
+                           sz[LRU_ACTIVE_FILE];
+        if (lv->file_cost + lv->anon_cost > lrusize / 4) {
+            lv->file_cost /= 2;
+            lv->anon_cost /= 2;
+        }
+        if (m->id == 0)
+            break;
+        m = memcg_of(sim, m->parent);
     }
+}
+
+/* The reclaim events of a list's scan: the machine's (pgscan_kswapd and _direct only for
+ * global reclaim: a cgroup's limit reclaim is not the machine's) and the cgroup's. */
+static void count_scan(struct vml_sim *sim, const struct scan_control *sc, bool file,
+                       uint64_t scanned, uint64_t reclaimed)
+{
+    if (!sc->target) {
+        sim->events[sc->kswapd ? VML_VMSTAT_pgscan_kswapd : VML_VMSTAT_pgscan_direct] += scanned;
+        sim->events[sc->kswapd ? VML_VMSTAT_pgsteal_kswapd : VML_VMSTAT_pgsteal_direct] +=
+            reclaimed;
+    }
+    memcg_count(sim, sc->memcg, sc->kswapd ? MEV_PGSCAN_KSWAPD : MEV_PGSCAN_DIRECT, scanned);
+    memcg_count(sim, sc->memcg, sc->kswapd ? MEV_PGSTEAL_KSWAPD : MEV_PGSTEAL_DIRECT, reclaimed);
+    sim->events[file ? VML_VMSTAT_pgscan_file : VML_VMSTAT_pgscan_anon] += scanned;
+    sim->events[file ? VML_VMSTAT_pgsteal_file : VML_VMSTAT_pgsteal_anon] += reclaimed;
 }
 
 static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *sc,
                                      uint64_t nr_to_scan, enum lru_list lru)
 {
-    struct node_stats *ns = &sim->node[sc->node];
+    struct lruvec *lv = sc->lruvec;
     bool file = is_file_lru(lru);
     struct reclaim_stat st;
     memset(&st, 0, sizeof(st));
-    uint64_t scanned = 0, budget = ns->lru[lru];
-    while (scanned < nr_to_scan && scanned < budget && ns->lru_tail[lru]) {
-        uint64_t pfn = ns->lru_tail[lru] - 1;
+    uint64_t scanned = 0, budget = lv->nr[lru];
+    while (scanned < nr_to_scan && scanned < budget && lv->tail[lru]) {
+        uint64_t pfn = lv->tail[lru] - 1;
         struct frame *f = sim_frame(sim, pfn);
         uint64_t nr = folio_nr_pages(f);
         lru_del(sim, pfn);
@@ -668,15 +737,11 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
         if (freed > nr)
             scanned += freed - nr;
     }
-    sim->events[sc->kswapd ? VML_VMSTAT_pgscan_kswapd : VML_VMSTAT_pgscan_direct] += scanned;
-    sim->events[file ? VML_VMSTAT_pgscan_file : VML_VMSTAT_pgscan_anon] += scanned;
-    sim->events[sc->kswapd ? VML_VMSTAT_pgsteal_kswapd : VML_VMSTAT_pgsteal_direct] +=
-        st.nr_reclaimed;
-    sim->events[file ? VML_VMSTAT_pgsteal_file : VML_VMSTAT_pgsteal_anon] += st.nr_reclaimed;
+    count_scan(sim, sc, file, scanned, st.nr_reclaimed);
     sc->nr_scanned += scanned;
     sc->nr_pageout += st.nr_pageout;
     /* The kernel's nr_pageout counts the zero-filled pages too (PAGE_SUCCESS). */
-    lru_note_cost(sim, sc->node, file, st.nr_pageout + st.nr_pageout_zero,
+    lru_note_cost(sim, sc->memcg, sc->node, file, st.nr_pageout + st.nr_pageout_zero,
                   scanned > st.nr_reclaimed ? scanned - st.nr_reclaimed : 0);
     sim_charge_kernel(sim, sc->kswapd, scanned * COST_RECLAIM_SCAN_NS);
     return st.nr_reclaimed;
@@ -685,15 +750,15 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
 static void shrink_active_list(struct vml_sim *sim, struct scan_control *sc, uint64_t nr_to_scan,
                                enum lru_list lru)
 {
-    struct node_stats *ns = &sim->node[sc->node];
+    struct lruvec *lv = sc->lruvec;
     bool file = is_file_lru(lru);
-    uint64_t scanned = 0, deactivated = 0, budget = ns->lru[lru];
+    uint64_t scanned = 0, deactivated = 0, budget = lv->nr[lru];
     /* Taken off the tail; the ones staying active go back to the head after the rest (as
      * move_folios_to_lru does with l_active), so the scan never meets them again. */
     uint64_t keep[SWAP_CLUSTER_MAX * 4];
     size_t nkeep = 0;
-    while (scanned < nr_to_scan && scanned < budget && ns->lru_tail[lru]) {
-        uint64_t pfn = ns->lru_tail[lru] - 1;
+    while (scanned < nr_to_scan && scanned < budget && lv->tail[lru]) {
+        uint64_t pfn = lv->tail[lru] - 1;
         struct frame *f = sim_frame(sim, pfn);
         uint64_t nr = folio_nr_pages(f);
         lru_del(sim, pfn);
@@ -718,34 +783,39 @@ static void shrink_active_list(struct vml_sim *sim, struct scan_control *sc, uin
     }
     sim->events[VML_VMSTAT_pgrefill] += scanned;
     sim->events[VML_VMSTAT_pgdeactivate] += deactivated;
+    memcg_count(sim, sc->memcg, MEV_PGREFILL, scanned);
+    memcg_count(sim, sc->memcg, MEV_PGDEACTIVATE, deactivated);
     sc->nr_scanned += scanned;
     sim_charge_kernel(sim, sc->kswapd, scanned * COST_RECLAIM_SCAN_NS);
 }
 
 /* inactive_is_low: the inactive list is short against the active one (by the ratio that
- * grows with the square root of the lists' size in GiB). */
-static bool inactive_is_low(const struct node_stats *ns, enum lru_list inactive)
+ * grows with the square root of the lists' size in GiB), in lists of a cgroup's subtree. */
+static bool inactive_is_low(const uint64_t *lru, enum lru_list inactive)
 {
-    uint64_t in = ns->lru[inactive], act = ns->lru[inactive + 1];
+    uint64_t in = lru[inactive], act = lru[inactive + 1];
     uint64_t gb = (in + act) >> (30 - PAGE_SHIFT);
     uint64_t ratio = gb ? int_sqrt(10 * gb) : 1;
     return in * ratio < act;
 }
 
-static bool can_reclaim_anon(const struct vml_sim *sim)
+/* can_reclaim_anon_pages: swap space left, within the cgroup's memory.swap.max too. */
+static bool can_reclaim_anon(const struct vml_sim *sim, unsigned memcg)
 {
-    return sim->nr_swap_pages > 0;
+    return memcg_nr_swap_pages(sim, memcg) > 0;
 }
 
-/* get_scan_count: how many pages to scan on each list at this priority. */
+/* get_scan_count: how many pages to scan on each list of the lruvec at this priority. */
 static void get_scan_count(struct vml_sim *sim, struct scan_control *sc, uint64_t nr[NR_LRU_LISTS])
 {
-    const struct node_stats *ns = &sim->node[sc->node];
+    const struct lruvec *lv = sc->lruvec;
     enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } balance;
     uint64_t fraction[2] = { 0, 0 }, denominator = 1;
     unsigned swappiness = sim->vm.swappiness;
-    if (!can_reclaim_anon(sim))
+    if (!sc->may_swap || !can_reclaim_anon(sim, sc->memcg))
         balance = SCAN_FILE;
+    else if (sc->target && !swappiness)
+        balance = SCAN_FILE; /* a cgroup's reclaim leaves anon alone at swappiness 0 */
     else if (!sc->priority && swappiness)
         balance = SCAN_EQUAL; /* about to go OOM: everything, equally */
     else if (sc->file_is_tiny)
@@ -764,9 +834,28 @@ static void get_scan_count(struct vml_sim *sim, struct scan_control *sc, uint64_
         denominator = ap + fp;
         balance = SCAN_FRACT;
     }
+    uint64_t min, low;
+    uint64_t cgroup_size = memcg_protection(sim, sc->target, sc->memcg, &min, &low);
     for (unsigned l = 0; l < LRU_UNEVICTABLE; l++) {
         bool file = is_file_lru((enum lru_list)l);
-        uint64_t scan = ns->lru[l] >> sc->priority;
+        uint64_t size = lv->nr[l], scan = size;
+        /* apply_proportional_protection: a cgroup above its protection is scanned in
+         * proportion to its excess over it; at least SWAP_CLUSTER_MAX. */
+        if (min || low) {
+            uint64_t protection;
+            if (!sc->memcg_low_reclaim && low > min) {
+                protection = low;
+                sc->memcg_low_skipped = true;
+            } else {
+                protection = min;
+            }
+            if (cgroup_size < protection)
+                cgroup_size = protection;
+            scan -= scan * protection / (cgroup_size + 1);
+            if (scan < SWAP_CLUSTER_MAX)
+                scan = SWAP_CLUSTER_MAX;
+        }
+        scan >>= sc->priority;
         switch (balance) {
         case SCAN_EQUAL: break;
         case SCAN_FRACT:
@@ -791,10 +880,9 @@ static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
     memcpy(targets, nr, sizeof(nr));
     /* Direct reclaim at the first priority scans everything it was given (proportional
      * reclaim); otherwise it stops once it has its pages and adjusts the rest. */
-    bool proportional = !sc->kswapd && sc->priority == DEF_PRIORITY;
+    bool proportional = !sc->kswapd && !sc->target && sc->priority == DEF_PRIORITY;
     bool adjusted = false;
     uint64_t reclaimed = 0;
-    struct node_stats *ns = &sim->node[sc->node];
     while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
         for (unsigned l = 0; l < LRU_UNEVICTABLE; l++) {
             if (!nr[l])
@@ -840,59 +928,125 @@ static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
     }
     sc->nr_reclaimed += reclaimed;
     /* Keep the inactive anon list fed even when anon was not the target. */
-    if (can_reclaim_anon(sim) && inactive_is_low(ns, LRU_INACTIVE_ANON))
+    uint64_t sz[NR_LRU_LISTS];
+    lruvec_sizes(sim, sc->memcg, sc->node, sz);
+    if (can_reclaim_anon(sim, sc->memcg) && inactive_is_low(sz, LRU_INACTIVE_ANON))
         shrink_active_list(sim, sc, SWAP_CLUSTER_MAX, LRU_ACTIVE_ANON);
 }
 
-/* prepare_scan_control and shrink_node, for the node's one lruvec. */
+/* shrink_node_memcgs: every cgroup of the target's subtree, the target first, each above its
+ * protection (memory.min always holds; memory.low only until nothing else is left:
+ * memcg_low_reclaim), its lists then (the root's) the slab shrinkers. */
+static void shrink_node_memcgs(struct vml_sim *sim, struct scan_control *sc)
+{
+    unsigned ids[MEMCG_MAX_GROUPS];
+    unsigned n = memcg_subtree(sim, sc->target, ids);
+    for (unsigned k = 0; k < n; k++) {
+        unsigned id = ids[k];
+        memcg_calculate_protection(sim, sc->target, id);
+        if (memcg_below_min(sim, sc->target, id))
+            continue;
+        if (memcg_below_low(sim, sc->target, id)) {
+            if (!sc->memcg_low_reclaim) {
+                sc->memcg_low_skipped = true;
+                continue;
+            }
+            memcg_event(sim, id, MEMCG_LOW);
+        }
+        sc->memcg = id;
+        sc->lruvec = &memcg_of(sim, id)->lruvec[sc->node];
+        shrink_lruvec(sim, sc);
+        if (id == 0) {
+            /* The slab pages the shrinkers free count as reclaimed (flush_reclaim_state);
+             * the simulation's dentries and inodes are all the root's. */
+            uint64_t slab = slab_reclaimable_pages(sim);
+            shrink_slab(sim, sc->node, sc->priority);
+            uint64_t left = slab_reclaimable_pages(sim);
+            sc->nr_reclaimed += slab > left ? slab - left : 0;
+        }
+    }
+}
+
+/* prepare_scan_control and shrink_node, against the target cgroup's lruvec on the node. */
 static void shrink_node(struct vml_sim *sim, struct scan_control *sc)
 {
-    const struct node_stats *ns = &sim->node[sc->node];
-    sc->anon_cost = ns->anon_cost;
-    sc->file_cost = ns->file_cost;
+    const struct lruvec *target = &memcg_of(sim, sc->target)->lruvec[sc->node];
+    uint64_t sz[NR_LRU_LISTS];
+    lruvec_sizes(sim, sc->target, sc->node, sz);
+    sc->anon_cost = target->anon_cost;
+    sc->file_cost = target->file_cost;
     /* No refaults are detected yet, so only a short inactive list asks for deactivation. */
     sc->may_deactivate = 0;
-    if (inactive_is_low(ns, LRU_INACTIVE_ANON))
+    if (inactive_is_low(sz, LRU_INACTIVE_ANON))
         sc->may_deactivate |= DEACTIVATE_ANON;
-    if (inactive_is_low(ns, LRU_INACTIVE_FILE))
+    if (inactive_is_low(sz, LRU_INACTIVE_FILE))
         sc->may_deactivate |= DEACTIVATE_FILE;
     /* Plenty of inactive file pages that are not thrashing: those first. */
-    uint64_t file = ns->lru[LRU_INACTIVE_FILE];
-    sc->cache_trim_mode = (file >> sc->priority) && !(sc->may_deactivate & DEACTIVATE_FILE);
-    /* The cache trap: too little file and free memory to stay above the high watermark. */
-    uint64_t min, low, high;
-    node_watermarks(sim, sc->node, &min, &low, &high);
-    uint64_t cache = ns->lru[LRU_ACTIVE_FILE] + ns->lru[LRU_INACTIVE_FILE];
-    sc->file_is_tiny = cache + node_free(sim, sc->node) <= high &&
-                       !(sc->may_deactivate & DEACTIVATE_ANON) &&
-                       (ns->lru[LRU_INACTIVE_ANON] >> sc->priority);
-    shrink_lruvec(sim, sc);
-    /* shrink_node_memcgs: then the slab shrinkers; the slab pages they free count as
-     * reclaimed (flush_reclaim_state). */
-    uint64_t slab = slab_reclaimable_pages(sim);
-    shrink_slab(sim, sc->node, sc->priority);
-    uint64_t left = slab_reclaimable_pages(sim);
-    sc->nr_reclaimed += slab > left ? slab - left : 0;
+    sc->cache_trim_mode =
+        (sz[LRU_INACTIVE_FILE] >> sc->priority) && !(sc->may_deactivate & DEACTIVATE_FILE);
+    /* The cache trap (global reclaim only): too little file and free memory to stay above the
+     * high watermark. */
+    sc->file_is_tiny = false;
+    if (!sc->target) {
+        uint64_t min, low, high;
+        node_watermarks(sim, sc->node, &min, &low, &high);
+        uint64_t cache = sz[LRU_ACTIVE_FILE] + sz[LRU_INACTIVE_FILE];
+        sc->file_is_tiny = cache + node_free(sim, sc->node) <= high &&
+                           !(sc->may_deactivate & DEACTIVATE_ANON) &&
+                           (sz[LRU_INACTIVE_ANON] >> sc->priority);
+    }
+    shrink_node_memcgs(sim, sc);
 }
 
 /* ---- direct reclaim and kswapd --------------------------------------------------------------- */
 
-/* do_try_to_free_pages: priorities from DEF_PRIORITY down until SWAP_CLUSTER_MAX pages came
+/* do_try_to_free_pages: priorities from DEF_PRIORITY down until nr_to_reclaim pages came
  * back, or are on their way back: pages whose swap write started count (the kernel's lower
  * priorities would throttle on that writeback instead, reclaim_throttle; the caller waits for
- * it). Returns the pages reclaimed. */
+ * it). A pass that skipped cgroups for their memory.low and reclaimed nothing runs again with
+ * memory.low ignored. Returns the pages reclaimed. */
+static uint64_t do_try_to_free_pages(struct vml_sim *sim, struct scan_control *sc,
+                                     unsigned first_node, bool all_nodes)
+{
+    unsigned nodes = all_nodes ? vml_phys_nr_nodes(sim->phys) : 1;
+    for (;;) {
+        for (sc->priority = DEF_PRIORITY; sc->priority >= 0; sc->priority--) {
+            /* shrink_zones: each node of the zonelist once, the allocating node's first. */
+            for (unsigned i = 0; i < nodes; i++) {
+                sc->node = (first_node + i) % vml_phys_nr_nodes(sim->phys);
+                shrink_node(sim, sc);
+            }
+            if (sc->nr_reclaimed + sc->nr_pageout >= sc->nr_to_reclaim)
+                break;
+        }
+        if (sc->nr_reclaimed || !sc->memcg_low_skipped || sc->memcg_low_reclaim)
+            return sc->nr_reclaimed;
+        sc->memcg_low_reclaim = true;
+        sc->memcg_low_skipped = false;
+    }
+}
+
 static uint64_t try_to_free_pages(struct vml_sim *sim, unsigned node)
 {
-    struct scan_control sc = { .nr_to_reclaim = SWAP_CLUSTER_MAX, .node = node };
+    struct scan_control sc = { .nr_to_reclaim = SWAP_CLUSTER_MAX, .node = node, .may_swap = true };
     /* __perform_reclaim counts an allocation stall in the highest zone the request may use:
      * user pages are GFP_HIGHUSER_MOVABLE (ZONE_MOVABLE). */
     sim->events[VML_VMSTAT_allocstall_movable]++;
-    for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
-        shrink_node(sim, &sc);
-        if (sc.nr_reclaimed + sc.nr_pageout >= sc.nr_to_reclaim)
-            break;
-    }
-    return sc.nr_reclaimed;
+    return do_try_to_free_pages(sim, &sc, node, false);
+}
+
+uint64_t try_to_free_mem_cgroup_pages(struct vml_sim *sim, unsigned id, unsigned node, uint64_t nr,
+                                      bool may_swap)
+{
+    struct scan_control sc = { .nr_to_reclaim = nr > SWAP_CLUSTER_MAX ? nr : SWAP_CLUSTER_MAX,
+                               .target = id,
+                               .may_swap = may_swap };
+    if (sim->nr_swap_wb)
+        swap_writeback_complete(sim);
+    uint64_t stall = sim->work_ns;
+    uint64_t got = do_try_to_free_pages(sim, &sc, node, true);
+    sim->reclaim_ns += sim->work_ns - stall;
+    return got;
 }
 
 static bool node_balanced(const struct vml_sim *sim, unsigned node)
@@ -936,7 +1090,7 @@ bool pgdat_balanced(const struct vml_sim *sim, unsigned node, unsigned order)
 static unsigned kswapd_balance(struct vml_sim *sim, unsigned node, unsigned order, bool *done,
                                uint64_t *progress)
 {
-    struct scan_control sc = { .node = node, .kswapd = true };
+    struct scan_control sc = { .node = node, .kswapd = true, .may_swap = true };
     uint64_t min, low, high;
     node_watermarks(sim, node, &min, &low, &high);
     sim->events[VML_VMSTAT_pageoutrun]++;
@@ -1127,6 +1281,10 @@ int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
      * allocation would still fail, the OOM killer frees a process's memory and the allocation
      * is tried again; each round kills one process, so the loop ends. A larger need (a THP,
      * a readahead window) does not invoke it: those allocations fall back to smaller ones. */
+    /* A cgroup's limit first: try_charge_memcg's reclaim and OOM for the current cgroup. */
+    int mr = memcg_reclaim_point(sim, node, need);
+    if (mr)
+        return mr; /* VML_ENOMEM: the cgroup has no room and nothing it may kill */
     for (;;) {
         reclaim_once(sim, node, need);
         if (!out_of_room(sim))

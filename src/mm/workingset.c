@@ -74,6 +74,7 @@ bool workingset_refault(struct vml_sim *sim, uint64_t pfn, uint64_t nr, uint64_t
     *workingset = false;
     sim->events[file ? VML_VMSTAT_workingset_refault_file : VML_VMSTAT_workingset_refault_anon] +=
         nr;
+    memcg_count(sim, f->memcg, file ? MEV_WS_REFAULT_FILE : MEV_WS_REFAULT_ANON, nr);
     if (!test_recent(sim, shadow, file, workingset)) {
         *workingset = false;
         return false;
@@ -81,8 +82,10 @@ bool workingset_refault(struct vml_sim *sim, uint64_t pfn, uint64_t nr, uint64_t
     workingset_age_nonresident(sim, f->node, nr);
     sim->events[file ? VML_VMSTAT_workingset_activate_file : VML_VMSTAT_workingset_activate_anon] +=
         nr;
+    memcg_count(sim, f->memcg, file ? MEV_WS_ACTIVATE_FILE : MEV_WS_ACTIVATE_ANON, nr);
     if (*workingset) {
-        lru_note_cost(sim, f->node, file, nr, 0); /* lru_note_cost_refault */
+        lru_note_cost(sim, f->memcg, f->node, file, nr, 0); /* lru_note_cost_refault */
+        memcg_count(sim, f->memcg, file ? MEV_WS_RESTORE_FILE : MEV_WS_RESTORE_ANON, nr);
         sim->events[file ? VML_VMSTAT_workingset_restore_file
                          : VML_VMSTAT_workingset_restore_anon] += nr;
     }

@@ -372,10 +372,72 @@ static int sb_cpu_run(void *ctx, unsigned cpu, int pid, char *msg)
 
 /* set: the THP files are the simulator's settings (vml_sim_thp_store refuses, with its reason,
  * a value the simulation does not model yet). */
+/* A write to a cgroup file (/sys/fs/cgroup/...): the simulated hierarchy is v2's; the v1 path
+ * of memory.limit_in_bytes sets the same limit with v1's semantics (no OOM kill: EBUSY when
+ * reclaim cannot bring the usage under it). */
+static int sb_cgroup_set(struct simb *b, const char *path, const char *value, char *msg)
+{
+    char cg[VML_SCN_FILE_MAX], file[VML_SCN_FIELD_MAX];
+    bool v1;
+    if (vml_cgroup_path_split(path, cg, sizeof(cg), file, sizeof(file), &v1)) {
+        snprintf(msg, VML_BACKEND_MSG, "%.150s is not a cgroup file", path);
+        return VML_EINVAL;
+    }
+    int r = vml_sim_cgroup_write(b->sim, cg, file, v1 && !strcmp(value, "-1") ? "max" : value, 0);
+    if (r == VML_ENOENT)
+        snprintf(msg, VML_BACKEND_MSG, "no cgroup /%.60s with a file %.40s", cg, file);
+    else if (r == VML_EBUSY)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "reclaim cannot bring /%.60s's usage under %.40s (EBUSY: v1 keeps the old "
+                 "limit)",
+                 cg, value);
+    else if (r == VML_EAGAIN)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "memory.reclaim of /%.60s reclaimed less than %.40s (EAGAIN)", cg, value);
+    else if (r)
+        snprintf(msg, VML_BACKEND_MSG, "%.40s of /%.60s refuses '%.40s'", file, cg, value);
+    return r;
+}
+
+static int sb_cgroup_create(void *ctx, const char *path, char *msg)
+{
+    int r = vml_sim_cgroup_create(((struct simb *)ctx)->sim, path);
+    if (r == VML_ENOTSUP)
+        snprintf(msg, VML_BACKEND_MSG, "the simulation has at most 63 cgroups");
+    else if (r == VML_ENOENT)
+        snprintf(msg, VML_BACKEND_MSG, "the parent of /%.60s does not exist", path);
+    else if (r)
+        snprintf(msg, VML_BACKEND_MSG, "cannot make cgroup /%.60s", path);
+    return r;
+}
+
+static int sb_cgroup_attach(void *ctx, int pid, const char *path, char *msg)
+{
+    int r = vml_sim_cgroup_attach(((struct simb *)ctx)->sim, pid, path);
+    if (r == VML_EBUSY)
+        snprintf(msg, VML_BACKEND_MSG,
+                 "/%.60s has child cgroups: cgroup v2 puts processes only in leaves (EBUSY)", path);
+    else if (r)
+        snprintf(msg, VML_BACKEND_MSG, "no process %d or cgroup /%.60s", pid, path);
+    return r;
+}
+
+static int sb_cgroup_text(void *ctx, const char *path, const char *file, bool v1,
+                          struct vml_text *out, char *msg)
+{
+    int r = vml_sim_cgroup_text(((struct simb *)ctx)->sim, path, file, v1, out);
+    if (r)
+        snprintf(msg, VML_BACKEND_MSG, "%s/%.60s has no file %.40s",
+                 v1 ? "/sys/fs/cgroup/memory" : "/sys/fs/cgroup", path, file);
+    return r ? r : text_status(out);
+}
+
 static int sb_set(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg)
 {
     struct simb *b = ctx;
     (void)notes;
+    if (strncmp(path, VML_CGROUP_DIR, strlen(VML_CGROUP_DIR)) == 0)
+        return sb_cgroup_set(b, path, value, msg);
     if (strncmp(path, VML_VM_SYSCTL_DIR, strlen(VML_VM_SYSCTL_DIR)) == 0) {
         int v = vml_vm_find(path);
         struct vml_diag d = { 0 };
@@ -474,6 +536,8 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         [VML_PROCFILE_NUMASTAT] = -1,
         [VML_PROCFILE_SWAPS] = VML_SIM_SWAPS,
         [VML_PROCFILE_DMESG] = VML_SIM_DMESG,
+        [VML_PROCFILE_CGROUP] = -1, /* cgroup_text */
+        [VML_PROCFILE_CGROUP1] = -1,
     };
     if ((unsigned)f >= VML_PROCFILE_COUNT || files[f] < 0) {
         snprintf(msg, VML_BACKEND_MSG, "%s is not simulated yet", vml_procfile_name(f));
@@ -560,6 +624,9 @@ int vml_backend_sim(struct vml_backend *out)
         .thp_disable = sb_thp_disable,
         .kills = sb_kills,
         .oom_score_adj = sb_oom_score_adj,
+        .cgroup_create = sb_cgroup_create,
+        .cgroup_attach = sb_cgroup_attach,
+        .cgroup_text = sb_cgroup_text,
         .wait = sb_wait,
         .proc_text = sb_proc_text,
         .status_of = sb_status_of,

@@ -652,6 +652,33 @@ static int m_oom_score_adj(void *ctx, int pid, int adj, char *msg)
     return r;
 }
 
+static int m_cgroup_create(void *ctx, const char *path, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, 0, &w);
+    int r = m->in->cgroup_create(m->in->ctx, path, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_cgroup_attach(void *ctx, int pid, const char *path, char *msg)
+{
+    CTX;
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->cgroup_attach(m->in->ctx, pid, path, msg);
+    win_close(m, &w);
+    return r;
+}
+
+static int m_cgroup_text(void *ctx, const char *path, const char *file, bool v1,
+                         struct vml_text *out, char *msg)
+{
+    CTX;
+    return m->in->cgroup_text(m->in->ctx, path, file, v1, out, msg);
+}
+
 static int m_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
                        struct vml_text *out, char *msg)
 {
@@ -730,6 +757,9 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .vm_text = in->vm_text ? m_vm_text : NULL,
         .thp_disable = in->thp_disable ? m_thp_disable : NULL,
         .oom_score_adj = in->oom_score_adj ? m_oom_score_adj : NULL,
+        .cgroup_create = in->cgroup_create ? m_cgroup_create : NULL,
+        .cgroup_attach = in->cgroup_attach ? m_cgroup_attach : NULL,
+        .cgroup_text = in->cgroup_text ? m_cgroup_text : NULL,
         .wait = in->wait ? m_wait : NULL,
         .swapon = in->swapon ? m_swapon : NULL,
         .swapoff = in->swapoff ? m_swapoff : NULL,

@@ -31,6 +31,123 @@ static int vm_check(unsigned file, const char *value, size_t len, struct vml_dia
     return vml_vm_check(file, value, len, d);
 }
 
+/* ---- memory cgroups: /sys/fs/cgroup/PATH/FILE (v2) and /sys/fs/cgroup/memory/PATH/FILE (v1) */
+
+static const char *const cgroup_files[] = {
+    "memory.max",
+    "memory.high",
+    "memory.low",
+    "memory.min",
+    "memory.swap.max",
+    "memory.swap.high",
+    "memory.oom.group",
+    "memory.peak",
+    "memory.swap.peak",
+    "memory.reclaim",
+    NULL,
+};
+static const char *const cgroup1_files[] = { "memory.limit_in_bytes", NULL };
+
+int vml_cgroup_path_split(const char *path, char *cg, size_t cglen, char *file, size_t flen,
+                          bool *v1)
+{
+    size_t pl = strlen(VML_CGROUP_DIR);
+    if (strncmp(path, VML_CGROUP_DIR, pl) != 0)
+        return VML_ENOENT;
+    const char *rest = path + pl;
+    *v1 = strncmp(rest, "memory/", 7) == 0;
+    if (*v1)
+        rest += 7;
+    const char *slash = strrchr(rest, '/');
+    const char *name = slash ? slash + 1 : rest;
+    size_t n = slash ? (size_t)(slash - rest) : 0;
+    if (!*name || n >= cglen || strlen(name) >= flen)
+        return VML_ENOENT;
+    memcpy(cg, rest, n);
+    cg[n] = 0;
+    snprintf(file, flen, "%s", name);
+    return 0;
+}
+
+static int name_index(const char *const *names, const char *name)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* The cgroup file's index in its table; the cgroup's existence is the parser's to check. */
+static int cgroup_find(const char *name)
+{
+    return name_index(cgroup_files, name);
+}
+
+static int cgroup1_find(const char *name)
+{
+    return name_index(cgroup1_files, name);
+}
+
+const char *vml_cgroup_file(bool v1, unsigned i)
+{
+    const char *const *t = v1 ? cgroup1_files : cgroup_files;
+    size_t n = 0;
+    while (t[n])
+        n++;
+    return i < n ? t[i] : NULL;
+}
+
+/* page_counter_memparse (and memparse): "max" or a number with an optional K, M, G, T, P or E
+ * suffix (binary; lower case too); memory.reclaim takes no "max"; memory.oom.group 0 or 1;
+ * v1's memory.limit_in_bytes also -1, for no limit. */
+static int cgroup_value_check(bool v1, unsigned file, const char *value, size_t len,
+                              struct vml_diag *d)
+{
+    const char *name = vml_cgroup_file(v1, file);
+    if (!v1 && strcmp(name, "memory.oom.group") == 0) {
+        if (len == 1 && (value[0] == '0' || value[0] == '1'))
+            return 0;
+        snprintf(d->msg, sizeof(d->msg), "memory.oom.group takes 0 or 1, not '%.*s' (EINVAL)",
+                 (int)(len < 40 ? len : 40), value);
+        return VML_EINVAL;
+    }
+    if (!v1 && (strcmp(name, "memory.peak") == 0 || strcmp(name, "memory.swap.peak") == 0))
+        return 0; /* any write resets it */
+    if (len == 3 && memcmp(value, "max", 3) == 0 && strcmp(name, "memory.reclaim") != 0 && !v1)
+        return 0;
+    if (v1 && len == 2 && memcmp(value, "-1", 2) == 0)
+        return 0;
+    size_t i = 0;
+    while (i < len && value[i] >= '0' && value[i] <= '9')
+        i++;
+    bool ok = i > 0 && i <= 19;
+    if (ok && i < len)
+        ok = i + 1 == len && strchr("kKmMgGtTpPeE", value[i]) != NULL;
+    if (!ok) {
+        snprintf(d->msg, sizeof(d->msg),
+                 "%s takes a size in bytes (K, M, G, T suffixes allowed)%s, not '%.*s' (EINVAL)",
+                 name, strcmp(name, "memory.reclaim") == 0 ? "" : (v1 ? " or -1" : " or max"),
+                 (int)(len < 40 ? len : 40), value);
+        return VML_EINVAL;
+    }
+    return 0;
+}
+
+static int cgroup_check(unsigned file, const char *value, size_t len, struct vml_diag *d)
+{
+    return cgroup_value_check(false, file, value, len, d);
+}
+
+static int cgroup1_check(unsigned file, const char *value, size_t len, struct vml_diag *d)
+{
+    return cgroup_value_check(true, file, value, len, d);
+}
+
+#define SETTINGS_CGROUP_FILES                                                                      \
+    "memory.max, memory.high, memory.low, memory.min, memory.swap.max, memory.swap.high, "         \
+    "memory.oom.group, memory.peak, memory.swap.peak, memory.reclaim (v2), or "                    \
+    "memory/PATH/memory.limit_in_bytes (v1)"
+
 /* Every file of /proc/sys/vm/ that vmlab knows can be written. */
 static const char *const vm_read_only[] = { NULL };
 
@@ -42,6 +159,10 @@ static const struct dir dirs[VML_NR_SETTING_DIRS] = {
                           thp_read_only },
     [VML_SETTING_VM] = { VML_VM_SYSCTL_DIR, vml_vm_find, vm_check, SETTINGS_VM_FILES,
                          vm_read_only },
+    [VML_SETTING_CGROUP] = { VML_CGROUP_DIR, cgroup_find, cgroup_check, SETTINGS_CGROUP_FILES,
+                             vm_read_only },
+    [VML_SETTING_CGROUP1] = { VML_CGROUP_DIR "memory/", cgroup1_find, cgroup1_check,
+                              SETTINGS_CGROUP_FILES, vm_read_only },
 };
 
 const char *setting_vm_unmodelled(const char *name)
@@ -66,7 +187,23 @@ int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned
     }
     memcpy(buf, path, n);
     buf[n] = 0;
-    for (unsigned d = 0; d < VML_NR_SETTING_DIRS; d++) {
+    if (strncmp(buf, VML_CGROUP_DIR, strlen(VML_CGROUP_DIR)) == 0) {
+        char cg[VML_SCN_FILE_MAX], name[VML_SCN_FIELD_MAX];
+        bool v1;
+        int i = -1;
+        if (vml_cgroup_path_split(buf, cg, sizeof(cg), name, sizeof(name), &v1) == 0)
+            i = v1 ? cgroup1_find(name) : cgroup_find(name);
+        if (i < 0) {
+            snprintf(msg, MSG, "no settable cgroup file '%.*s%s' (vmlab sets %s)", shown, path,
+                     more, SETTINGS_CGROUP_FILES);
+            return VML_ENOENT;
+        }
+        *dir = v1 ? VML_SETTING_CGROUP1 : VML_SETTING_CGROUP;
+        *file = (unsigned)i;
+        (void)cg;
+        return 0;
+    }
+    for (unsigned d = 0; d < VML_SETTING_CGROUP; d++) {
         const struct dir *t = &dirs[d];
         size_t pl = strlen(t->path);
         if (path[0] != '/' && t->find(buf) >= 0) {
@@ -100,8 +237,8 @@ int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned
                  t->path, t->files);
         return VML_ENOENT;
     }
-    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s and %s", shown, path, more,
-             dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path);
+    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s, %s and %s", shown, path,
+             more, dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path, VML_CGROUP_DIR);
     return VML_ENOENT;
 }
 

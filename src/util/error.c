@@ -23,6 +23,7 @@ const char *vml_strerror(int err)
     case VML_ENOTSUP: return "not simulated yet";
     case VML_EKILLED: return "the process was killed by the OOM killer";
     case VML_EPANIC: return "the simulated kernel panicked";
+    case VML_EBUSY: return "busy";
     default: return "unknown error";
     }
 }
