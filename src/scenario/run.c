@@ -1404,7 +1404,7 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     const char *kind = vml_op_kind_name(op->kind);
     if (op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE)
         kind = op->kind == VML_OP_FILE_CREATE ? "file create" : "file delete";
-    snprintf(buf, n, "%.31s%s%.12s%s%.40s", op->proc, op->proc[0] ? " " : "", kind,
+    snprintf(buf, n, "%.31s%s%.13s%s%.40s", op->proc, op->proc[0] ? " " : "", kind,
              obj[0] ? " " : "", obj);
 }
 
