@@ -26,9 +26,8 @@
  *     process's RssFile change agrees when Linux's is lower by at most the file pages it had
  *     when it was created, and its VmRSS change when it is lower by exactly that shortfall;
  *   - per measured operation, the change of Committed_AS (measured apart from the other lines)
- *     and of the kernel's oom_kill count, exactly; not Committed_AS where shmem pages came or
- *     went and the simulator charged nothing (Linux charges a VM_NORESERVE shmem object's
- *     pages one by one, which the simulator does not model); a fork's against what its
+ *     and of the kernel's oom_kill count, exactly (a VM_NORESERVE shmem object's pages are
+ *     charged one by one on both sides); a fork's against what its
  *     parent's accounted VMAs say dup_mmap charges, on each side;
  *   - per live process at the end, oom_score_adj exactly; oom_score divides by the whole
  *     machine's RAM and swap (proc_oom_score), which differ between the two machines, so each
@@ -225,15 +224,6 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
                     "Committed_AS", (long long)a->commit, (long long)b->commit, "",
                     same ? "both charge the copy" : "<-- differs", (long long)a->copy,
                     (long long)b->copy);
-    } else if (a->has_commit && b->has_commit && a->commit == 0 && a->has_mem &&
-               a->mem[VML_SNAP_SHMEM] != 0) {
-        /* shmem pages came or went and the simulator charged nothing: Linux charges a
-         * VM_NORESERVE object's pages one by one as they are allocated and freed
-         * (shmem_acct_blocks, shmem_unacct_blocks), which the simulator does not model. */
-        not_comparable(out, t, "Committed_AS",
-                       "shmem pages were allocated or freed: Linux charges those of a memfd or "
-                       "MAP_NORESERVE shared object one by one, the simulator does not "
-                       "(docs/overcommit.md)");
     } else if (a->has_commit && b->has_commit) {
         if (a->commit == 0 && b->commit == 0) {
             t->compared++;
