@@ -281,6 +281,11 @@ static void test_swap_max(void **state)
             uint64_t swapped = cg_num(sim, "box", "memory.swap.current", NULL);
             assert_true(swapped >= 3 * MiB - 64 * PAGE);
             assert_true(cg_num(sim, "box", "memory.stat", "pswpout") > 0);
+            /* Swap I/O goes through submit_bio: pgpgout and pgpgin in KiB, 4 per page. */
+            assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgpgout),
+                             4 * fixture_vmstat(sim, VML_VMSTAT_pswpout));
+            assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgpgin),
+                             4 * fixture_vmstat(sim, VML_VMSTAT_pswpin));
             assert_int_equal(cg_num(sim, "box", "memory.events", "oom"), 0);
         }
         fixture_check(sim);
