@@ -723,7 +723,6 @@ static int memory_max_write(struct vml_sim *sim, unsigned id, uint64_t max, unsi
         if (mem_cgroup_out_of_memory(sim, id) != 0)
             break;
     }
-    memcg_event(sim, id, MEMCG_MAX);
     return 0;
 }
 
