@@ -49,6 +49,31 @@ static bool name_ok(const char *s, size_t max, bool file)
     return !file || (s[0] != '/' && s[n - 1] != '/' && !strstr(s, "//"));
 }
 
+/* A cgroup's path as docs/scenario.md has it: names of letters, digits, '_', '-', '.' and '@'
+ * joined by '/', no name "." or "..", not under "memory" (where the v1 view is). */
+static bool cgroup_path_ok(const char *s)
+{
+    size_t n = strnlen(s, VML_SCN_FILE_MAX);
+    CHECK(n < VML_SCN_FILE_MAX);
+    if (n == 0 || !strcmp(s, "memory") || !strncmp(s, "memory/", 7))
+        return false;
+    size_t part = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? s[i] : '/';
+        if (c == '/') {
+            size_t len = i - part;
+            if (len == 0 || (len == 1 && s[part] == '.') ||
+                (len == 2 && s[part] == '.' && s[part + 1] == '.'))
+                return false;
+            part = i + 1;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '_' || c == '-' || c == '.' || c == '@')) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void check_range(const struct vml_range *r, bool file)
 {
     CHECK(name_ok(r->name, file ? VML_SCN_FILE_MAX : VML_SCN_NAME_MAX, file));
@@ -68,7 +93,7 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     bool system = op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE ||
                   op->kind == VML_OP_SET || op->kind == VML_OP_SHOW_THP ||
                   op->kind == VML_OP_WAIT || op->kind == VML_OP_SWAPON ||
-                  op->kind == VML_OP_SWAPOFF;
+                  op->kind == VML_OP_SWAPOFF || op->kind == VML_OP_CGROUP;
     if ((op->kind == VML_OP_SHOW || op->kind == VML_OP_EXPECT) && !op->proc[0])
         system = true;
     CHECK(system ? op->proc[0] == 0 : name_ok(op->proc, VML_SCN_NAME_MAX, false));
@@ -142,18 +167,35 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
         }
         CHECK((unsigned)x->file < VML_PROCFILE_COUNT);
         CHECK((x->file < VML_PROCFILE_NR_PER_PROCESS) == (op->proc[0] != 0));
-        CHECK(x->field[0] && strnlen(x->field, VML_SCN_FIELD_MAX) < VML_SCN_FIELD_MAX);
+        /* A cgroup's file of one number has no field: the file's name stands for it. */
+        bool cg = x->file == VML_PROCFILE_CGROUP || x->file == VML_PROCFILE_CGROUP1;
+        CHECK(!cg || (x->cgfile[0] && !op->proc[0]));
+        CHECK((x->field[0] || cg) && strnlen(x->field, VML_SCN_FIELD_MAX) < VML_SCN_FIELD_MAX);
         CHECK(x->cmp <= VML_CMP_GE && x->unit <= VML_UNIT_NS);
         CHECK(strcmp(vml_cmp_name(x->cmp), "?") != 0);
         if (x->map[0])
             CHECK(name_ok(x->map, VML_SCN_NAME_MAX, false));
         break;
     }
+    /* A new cgroup has a name below the root; a process may move to the root (""). */
+    case VML_OP_CGROUP: CHECK(cgroup_path_ok(op->u.cgroup.path)); break;
+    case VML_OP_CGROUP_ATTACH:
+        CHECK(!op->u.cgroup.path[0] || cgroup_path_ok(op->u.cgroup.path));
+        break;
     case VML_OP_SET: {
         /* A file of the table, by its absolute path, with a value its store takes. */
         CHECK(strnlen(op->u.set.path, sizeof(op->u.set.path)) < sizeof(op->u.set.path));
         size_t n = strnlen(op->u.set.value, sizeof(op->u.set.value));
         CHECK(n < sizeof(op->u.set.value) && op->u.set.value_col > op->col);
+        if (op->u.set.dir == VML_SETTING_CGROUP || op->u.set.dir == VML_SETTING_CGROUP1) {
+            /* A cgroup's file, split back into a cgroup and a file name. */
+            char cg[VML_SCN_FILE_MAX], name[VML_SCN_FIELD_MAX];
+            bool v1;
+            CHECK(vml_cgroup_path_split(op->u.set.path, cg, sizeof(cg), name, sizeof(name), &v1) ==
+                  0);
+            CHECK(v1 == (op->u.set.dir == VML_SETTING_CGROUP1) && name[0] && n > 0);
+            break;
+        }
         if (op->u.set.dir == VML_SETTING_VM) {
             CHECK(op->u.set.file < VML_VM_NR_FILES);
             CHECK(strncmp(op->u.set.path, VML_VM_SYSCTL_DIR, strlen(VML_VM_SYSCTL_DIR)) == 0);
