@@ -1404,7 +1404,7 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     const char *kind = vml_op_kind_name(op->kind);
     if (op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE)
         kind = op->kind == VML_OP_FILE_CREATE ? "file create" : "file delete";
-    snprintf(buf, n, "%.31s%s%.12s%s%.40s", op->proc, op->proc[0] ? " " : "", kind,
+    snprintf(buf, n, "%.31s%s%.13s%s%.40s", op->proc, op->proc[0] ? " " : "", kind,
              obj[0] ? " " : "", obj);
 }
 
@@ -1595,9 +1595,24 @@ static int snap_block(const struct vml_smaps *b, void *ctx)
     return 0;
 }
 
+/* One number a per-process /proc file holds (oom_score, oom_score_adj); false when unreadable. */
+static bool snap_number(struct run *r, int pid, enum vml_procfile f, long *v)
+{
+    struct vml_text t = { 0 };
+    char *end = NULL;
+    bool ok = r->b->proc_text(r->b->ctx, pid, f, 0, 0, &t, r->msg) == 0 && t.len;
+    if (ok)
+        *v = strtol(t.s, &end, 10);
+    ok = ok && end != t.s;
+    vml_text_free(&t);
+    if (!ok)
+        r->msg[0] = 0; /* not an error of the run's: the row says not comparable */
+    return ok;
+}
+
 static int take_snapshot(struct run *r, struct vml_snapshot *snap)
 {
-    if (r->s->machine.given & VML_MCFG_HUGEPAGES) {
+    {
         struct vml_text t = { 0 };
         struct vml_meminfo m;
         memset(&m, 0, sizeof(m));
@@ -1607,8 +1622,11 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         vml_text_free(&t);
         if (e)
             return e;
-        snap->pool = (struct vml_snap_pool){ true, m.hugepages_total, m.hugepages_free,
-                                             m.hugepages_rsvd, m.hugepages_surp };
+        if (r->s->machine.given & VML_MCFG_HUGEPAGES)
+            snap->pool = (struct vml_snap_pool){ true, m.hugepages_total, m.hugepages_free,
+                                                 m.hugepages_rsvd, m.hugepages_surp };
+        /* proc_oom_score's totalpages: totalram_pages() + total_swap_pages. */
+        snap->totalpages = (m.mem_total + m.swap_total) / 4;
     }
     snap->confined = r->s->machine.memcg;
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
@@ -1627,6 +1645,10 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         status_now(r, p->pid, &sp->last);
         const char *pw = r->b->pte_why_not ? r->b->pte_why_not(r->b->ctx, p->pid) : NULL;
         snprintf(sp->pte_why_not, sizeof(sp->pte_why_not), "%s", pw ? pw : "");
+        long adj = 0;
+        sp->has_oom = snap_number(r, p->pid, VML_PROCFILE_OOM_SCORE, &sp->oom_score) &&
+                      snap_number(r, p->pid, VML_PROCFILE_OOM_SCORE_ADJ, &adj);
+        sp->oom_score_adj = (int)adj;
         sp->maps = calloc(p->n_maps ? p->n_maps : 1, sizeof(*sp->maps));
         if (!sp->maps)
             return VML_EHOST;
