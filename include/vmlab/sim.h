@@ -213,6 +213,9 @@ int vml_sim_cgroup_write(struct vml_sim *sim, const char *path, const char *file
                          unsigned node);
 int vml_sim_cgroup_text(const struct vml_sim *sim, const char *path, const char *file, bool v1,
                         struct vml_text *out);
+/* The i-th file vml_sim_cgroup_text serves (v2's: the first two are also the root's; or v1's),
+ * NULL past the last. */
+const char *vml_sim_cgroup_file_name(bool v1, unsigned i);
 /* Whether the last allocation that failed (VML_ENOMEM) failed because a cgroup was at its
  * memory.max with nothing its OOM killer may kill (every process there at oom_score_adj
  * -1000): 1 with its path ("/box") and limit, else 0. Linux would retry such a fault forever. */

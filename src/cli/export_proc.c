@@ -110,27 +110,6 @@ static int export_pids(struct vml_sim *sim, const char *dir, const int *pids, si
     return 0;
 }
 
-/* The files of a cgroup directory, v2's and v1's, as vml_sim_cgroup_text prints them; a file a
- * cgroup lacks (the v2 root's memory.current and limits: CFTYPE_NOT_ON_ROOT) is left out. */
-static const char *const cg2_files[] = {
-    "cgroup.procs",        "memory.stat",      "memory.current",      "memory.peak",
-    "memory.max",          "memory.high",      "memory.low",          "memory.min",
-    "memory.swap.current", "memory.swap.peak", "memory.swap.max",     "memory.swap.high",
-    "memory.swap.events",  "memory.events",    "memory.events.local", "memory.oom.group",
-};
-static const char *const cg1_files[] = {
-    "cgroup.procs",
-    "memory.stat",
-    "memory.usage_in_bytes",
-    "memory.max_usage_in_bytes",
-    "memory.limit_in_bytes",
-    "memory.failcnt",
-    "memory.memsw.usage_in_bytes",
-    "memory.memsw.limit_in_bytes",
-    "memory.oom_control",
-    "memory.use_hierarchy",
-};
-
 /* Makes each directory of path below the existing prefix base (path begins with base). */
 static int make_dirs(const char *base, const char *path)
 {
@@ -157,13 +136,13 @@ static int export_cgroup(struct vml_sim *sim, const char *top, const char *cg, b
         return cli_error(EXIT_FAIL, "export: path too long for cgroup %s", cg);
     if (make_dir(d))
         return EXIT_FAIL;
-    const char *const *files = v1 ? cg1_files : cg2_files;
-    size_t nf =
-        v1 ? sizeof(cg1_files) / sizeof(cg1_files[0]) : sizeof(cg2_files) / sizeof(cg2_files[0]);
-    for (size_t i = 0; i < nf; i++) {
+    /* Every file the simulator serves; one a cgroup lacks (the v2 root's memory.current and
+     * limits: CFTYPE_NOT_ON_ROOT) is left out. */
+    const char *name;
+    for (unsigned i = 0; (name = vml_sim_cgroup_file_name(v1, i)) != NULL; i++) {
         struct vml_text t = { 0 };
-        int r = vml_sim_cgroup_text(sim, cg, files[i], v1, &t);
-        snprintf(path, sizeof(path), "%s/%s", d, files[i]);
+        int r = vml_sim_cgroup_text(sim, cg, name, v1, &t);
+        snprintf(path, sizeof(path), "%s/%s", d, name);
         if (r == 0)
             r = write_file(path, t.s ? t.s : "", t.len);
         else if (r == VML_EINVAL)

@@ -693,32 +693,33 @@ static int memparse_pages(const char *s, uint64_t *pages)
     return 0;
 }
 
-/* memory_max_write: the new limit at once, then reclaim until usage fits (16 tries without
- * progress), then the OOM killer until it fits or nothing is left to kill (MEMCG_OOM events). */
+/* The reclaim loop of memory_max_write and memory_high_write: drain the stocks once, then
+ * reclaim the subtree of id until its usage is at most target, giving up after 16 passes that
+ * brought nothing (a pass whose pages are only being written to swap waits for them instead). */
+static bool reclaim_to(struct vml_sim *sim, unsigned id, uint64_t target, unsigned node)
+{
+    struct mem_cgroup *m = sim->memcgs[id];
+    int retries = MAX_RECLAIM_RETRIES;
+    drain_all_stock(sim, id);
+    while (m->memory.usage > target) {
+        uint64_t got = try_to_free_mem_cgroup_pages(sim, id, node, m->memory.usage - target, true);
+        if (!got && sim->nr_swap_wb)
+            swap_writeback_wait(sim, UINT64_MAX);
+        else if (!got && !retries--)
+            return false;
+    }
+    return true;
+}
+
+/* memory_max_write: the new limit at once, then reclaim until usage fits, then the OOM killer
+ * (an oom event each time) until it fits or nothing is left to kill. */
 static int memory_max_write(struct vml_sim *sim, unsigned id, uint64_t max, unsigned node)
 {
     struct mem_cgroup *m = sim->memcgs[id];
     m->memory.max = max;
-    int retries = MAX_RECLAIM_RETRIES;
-    bool drained = false;
-    for (;;) {
-        if (m->memory.usage <= max)
-            break;
-        if (!drained) {
-            drain_all_stock(sim, id);
-            drained = true;
-            continue;
-        }
-        if (retries > 0) {
-            uint64_t got = try_to_free_mem_cgroup_pages(sim, id, node, m->memory.usage - max, true);
-            if (!got && sim->nr_swap_wb) {
-                swap_writeback_wait(sim, UINT64_MAX);
-                continue;
-            }
-            if (!got)
-                retries--;
-            continue;
-        }
+    if (reclaim_to(sim, id, max, node))
+        return 0;
+    while (m->memory.usage > max) {
         memcg_event(sim, id, MEMCG_OOM);
         if (mem_cgroup_out_of_memory(sim, id) != 0)
             break;
@@ -726,47 +727,25 @@ static int memory_max_write(struct vml_sim *sim, unsigned id, uint64_t max, unsi
     return 0;
 }
 
-/* memory_high_write: the new limit, then reclaim of the excess (16 tries without progress). */
+/* memory_high_write: the new limit, then reclaim of the excess; no OOM. */
 static void memory_high_write(struct vml_sim *sim, unsigned id, uint64_t high, unsigned node)
 {
-    struct mem_cgroup *m = sim->memcgs[id];
-    m->memory.high = high;
-    int retries = MAX_RECLAIM_RETRIES;
-    bool drained = false;
-    while (m->memory.usage > high) {
-        if (!drained) {
-            drain_all_stock(sim, id);
-            drained = true;
-            continue;
-        }
-        uint64_t got = try_to_free_mem_cgroup_pages(sim, id, node, m->memory.usage - high, true);
-        if (!got && sim->nr_swap_wb) {
-            swap_writeback_wait(sim, UINT64_MAX);
-            continue;
-        }
-        if (!got && !retries--)
-            break;
-    }
+    sim->memcgs[id]->memory.high = high;
+    reclaim_to(sim, id, high, node);
 }
 
-/* mem_cgroup_resize_max (v1 memory.limit_in_bytes): reclaim until usage fits under the new
- * limit, else EBUSY with the old limit kept. */
+/* mem_cgroup_resize_max (v1 memory.limit_in_bytes): the limit is set only once the usage fits
+ * under it; after a drain, each pass reclaims at least a page, and the first that reclaims
+ * nothing ends the write with EBUSY, the old limit kept. */
 static int memory_resize_max_v1(struct vml_sim *sim, unsigned id, uint64_t max, unsigned node)
 {
     struct mem_cgroup *m = sim->memcgs[id];
-    bool drained = false;
-    for (int tries = MAX_RECLAIM_RETRIES; m->memory.usage > max;) {
-        if (!drained) {
-            drain_all_stock(sim, id);
-            drained = true;
-            continue;
-        }
+    drain_all_stock(sim, id);
+    while (m->memory.usage > max) {
         uint64_t got = try_to_free_mem_cgroup_pages(sim, id, node, 1, true);
-        if (!got && sim->nr_swap_wb) {
+        if (!got && sim->nr_swap_wb)
             swap_writeback_wait(sim, UINT64_MAX);
-            continue;
-        }
-        if (!got && --tries <= 0)
+        else if (!got)
             return VML_EBUSY;
     }
     m->memory.max = max;
@@ -1130,6 +1109,33 @@ static uint64_t root_usage(const struct vml_sim *sim, bool swap)
     if (swap)
         u += sim->total_swap_pages - sim->nr_swap_pages;
     return u;
+}
+
+/* The files vml_sim_cgroup_text serves, v2's (the root has the first two only) and v1's. */
+static const char *const v2_files[] = {
+    "cgroup.procs",        "memory.stat",      "memory.current",      "memory.peak",
+    "memory.max",          "memory.high",      "memory.low",          "memory.min",
+    "memory.swap.current", "memory.swap.peak", "memory.swap.max",     "memory.swap.high",
+    "memory.swap.events",  "memory.events",    "memory.events.local", "memory.oom.group",
+};
+static const char *const v1_files[] = {
+    "cgroup.procs",
+    "memory.stat",
+    "memory.usage_in_bytes",
+    "memory.max_usage_in_bytes",
+    "memory.limit_in_bytes",
+    "memory.failcnt",
+    "memory.memsw.usage_in_bytes",
+    "memory.memsw.limit_in_bytes",
+    "memory.oom_control",
+    "memory.use_hierarchy",
+};
+
+const char *vml_sim_cgroup_file_name(bool v1, unsigned i)
+{
+    if (v1)
+        return i < sizeof(v1_files) / sizeof(v1_files[0]) ? v1_files[i] : NULL;
+    return i < sizeof(v2_files) / sizeof(v2_files[0]) ? v2_files[i] : NULL;
 }
 
 int vml_sim_cgroup_text(const struct vml_sim *sim, const char *path, const char *file, bool v1,

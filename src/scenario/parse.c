@@ -325,31 +325,39 @@ static int check_name(struct parser *p, struct word w, const char *what)
     return 0;
 }
 
-/* Checks a file name: relative path components of name characters and '.', separated by
- * single '/'; no empty, "." or ".." component (the Linux backend creates the files under a
- * scratch directory, which a name must not leave). */
-static int check_file_name(struct parser *p, struct word w)
+/* A relative path at w: components of name characters, '.' and the extra character (0: none),
+ * separated by single '/', none empty, "." or ".."; noun and rule word the message. */
+static int check_rel_path(struct parser *p, struct word w, const char *noun, const char *rule,
+                          char extra)
 {
-    static const char rule[] = "file names are relative paths of letters, digits, '_', '-' "
-                               "and '.', with '/' between parts (e.g. lib/libc.so.6)";
-    if (w.n == 0)
-        return fail(p, w.col, "missing file name");
     size_t part = 0;
     for (size_t i = 0; i <= w.n; i++) {
         unsigned char c = i < w.n ? (unsigned char)w.s[i] : '/';
         if (c == '/') {
             struct word x = sub(w, part, i);
             if (x.n == 0 || is(x, ".") || is(x, ".."))
-                return fail(p, col_at(w, part), "bad file name '%.*s': %s", Q(w), rule);
+                return fail(p, col_at(w, part), "bad %s '%.*s': %s", noun, Q(w), rule);
             part = i + 1;
-        } else if (!ident_char(c) && c != '.') {
-            return fail(p, col_at(w, i), "bad file name '%.*s': %s", Q(w), rule);
+        } else if (!ident_char(c) && c != '.' && (!extra || c != extra)) {
+            return fail(p, col_at(w, i), "bad %s '%.*s': %s", noun, Q(w), rule);
         }
     }
     if (w.n >= VML_SCN_FILE_MAX)
-        return fail(p, w.col, "file name '%.*s' is too long (%zu bytes; at most %d)", Q(w), w.n,
+        return fail(p, w.col, "%s '%.*s' is too long (%zu bytes; at most %d)", noun, Q(w), w.n,
                     VML_SCN_FILE_MAX - 1);
     return 0;
+}
+
+/* Checks a file name: a relative path (the Linux backend creates the files under a scratch
+ * directory, which a name must not leave). */
+static int check_file_name(struct parser *p, struct word w)
+{
+    if (w.n == 0)
+        return fail(p, w.col, "missing file name");
+    return check_rel_path(p, w, "file name",
+                          "file names are relative paths of letters, digits, '_', '-' and '.', "
+                          "with '/' between parts (e.g. lib/libc.so.6)",
+                          0);
 }
 
 /* The /proc file called w, or VML_PROCFILE_COUNT. */
@@ -943,23 +951,11 @@ static int parse_cgroup(struct parser *p, struct vml_op *op)
     struct word w = l->w[1];
     if ((r = no_more(p, 2, VML_OP_CGROUP)))
         return r;
-    static const char rule[] = "a cgroup's path is names of letters, digits, '_', '-', '.' and "
-                               "'@', with '/' between them (box, box/web)";
-    size_t part = 0;
-    for (size_t i = 0; i <= w.n; i++) {
-        unsigned char c = i < w.n ? (unsigned char)w.s[i] : '/';
-        if (c == '/') {
-            struct word x = sub(w, part, i);
-            if (x.n == 0 || is(x, ".") || is(x, ".."))
-                return fail(p, col_at(w, part), "bad cgroup path '%.*s': %s", Q(w), rule);
-            part = i + 1;
-        } else if (!ident_char(c) && c != '.' && c != '@') {
-            return fail(p, col_at(w, i), "bad cgroup path '%.*s': %s", Q(w), rule);
-        }
-    }
-    if (w.n >= VML_SCN_FILE_MAX)
-        return fail(p, w.col, "cgroup path '%.*s' is too long (%zu bytes; at most %d)", Q(w), w.n,
-                    VML_SCN_FILE_MAX - 1);
+    if ((r = check_rel_path(p, w, "cgroup path",
+                            "a cgroup's path is names of letters, digits, '_', '-', '.' and "
+                            "'@', with '/' between them (box, box/web)",
+                            '@')))
+        return r;
     if (is(w, "memory") || (w.n > 7 && memcmp(w.s, "memory/", 7) == 0))
         return fail(p, w.col,
                     "'memory' is where the v1 hierarchy is seen (/sys/fs/cgroup/memory/): choose "
@@ -995,40 +991,9 @@ static int parse_cgroup_attach(struct parser *p, struct vml_op *op)
     return no_more(p, 3, VML_OP_CGROUP_ATTACH);
 }
 
-/* The files show and expect read in a cgroup, v2's (non-root; the root has only the first two)
- * and v1's; keyed ones are "name value" lines, the others one number (cgroup.procs: pids). */
-static const char *const cgroup_read_files[] = {
-    "cgroup.procs",
-    "memory.stat",
-    "memory.current",
-    "memory.peak",
-    "memory.max",
-    "memory.high",
-    "memory.low",
-    "memory.min",
-    "memory.swap.current",
-    "memory.swap.peak",
-    "memory.swap.max",
-    "memory.swap.high",
-    "memory.swap.events",
-    "memory.events",
-    "memory.events.local",
-    "memory.oom.group",
-    NULL,
-};
-static const char *const cgroup1_read_files[] = {
-    "cgroup.procs",
-    "memory.stat",
-    "memory.usage_in_bytes",
-    "memory.max_usage_in_bytes",
-    "memory.limit_in_bytes",
-    "memory.failcnt",
-    "memory.memsw.usage_in_bytes",
-    "memory.memsw.limit_in_bytes",
-    "memory.oom_control",
-    "memory.use_hierarchy",
-    NULL,
-};
+/* The files show and expect read in a cgroup are vml_sim_cgroup_file_name's (v2's: the root
+ * has only the first two); keyed ones are "name value" lines, the others one number
+ * (cgroup.procs: pids). */
 #define CGROUP_FILES                                                                               \
     "memory.current, memory.peak, memory.max, memory.high, memory.low, memory.min, memory.stat, "  \
     "memory.events, memory.events.local, memory.swap.current, memory.swap.peak, memory.swap.max, " \
@@ -1056,10 +1021,9 @@ static int parse_cgroup_subject(struct parser *p, enum vml_op_kind k, enum vml_p
     if (r || (r = need_cgroup(p, l->w[2], cg)) || (r = need(p, 3, k, "the cgroup's file")))
         return r;
     struct word w = l->w[3];
-    const char *const *t = v1 ? cgroup1_read_files : cgroup_read_files;
     bool ok = false;
-    for (size_t n = 0; t[n] && !ok; n++)
-        ok = is(w, t[n]) && (v1 || cg[0] || n < 2);
+    for (unsigned n = 0; vml_sim_cgroup_file_name(v1, n) && !ok; n++)
+        ok = is(w, vml_sim_cgroup_file_name(v1, n)) && (v1 || cg[0] || n < 2);
     if (!ok)
         return fail(p, w.col, "%s %s has no file '%.*s' (%s)", v1 ? "cgroup1" : "cgroup",
                     cg[0] ? cg : "/", Q(w),
