@@ -25,7 +25,10 @@
  *     show cgroup box memory.events is refused;
  *   - after the backend is destroyed, vmlab-run-PID and everything in it are gone;
  *   - a second run that makes box, moves its agent in and is sent SIGTERM leaves nothing
- *     either (the settings journal's handler), and dies of the SIGTERM.
+ *     either (the settings journal's handler), and dies of the SIGTERM;
+ *   - with machine memcg=on, box is inside the confinement cgroup vmlab-PID (no vmlab-run-PID),
+ *     "" moves the agent back there, and both are gone after the run (v2: refused, EBUSY, as
+ *     the agents sit in vmlab-PID).
  * Skips (77), naming the reason: not root, no memory controller, swap on without v1 swap
  * accounting (the OOM would not come).
  */
@@ -94,9 +97,11 @@ static long long keyed(const char *path, const char *key)
     return -1;
 }
 
+static const char *machine_line = "machine ram=256M\n";
+
 static struct vml_scenario *machine(void)
 {
-    static const char text[] = "machine ram=256M\n";
+    const char *text = machine_line;
     struct vml_scenario *s = NULL;
     struct vml_diag d = { 0 };
     if (vml_scenario_parse(text, strlen(text), "t", &s, &d) != 0) {
@@ -207,6 +212,10 @@ static void the_run(void)
     CHECK(slurp(path, buf, sizeof(buf)) > 0 && strstr(buf, want), "%s: '%s' lacks %s", path, buf,
           want);
 
+    /* What box holds of the agent right after the move (its charges stay behind): printed
+     * for docs/pressure.md's rule, not checked (the stock and slab make it vary). */
+    show(&b, "box", "memory.current", false, buf, sizeof(buf), &r);
+    printf("box right after the move: current %s", r ? "?\n" : buf);
     uint64_t addr = 0, len = 100ull << 20;
     r = b.mmap(b.ctx, pid, 0, len, VML_PROT_READ | VML_PROT_WRITE,
                VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr, msg);
@@ -241,6 +250,47 @@ static void the_run(void)
     CHECK(exists(run), "%s is gone before the end", run);
     b.destroy(b.ctx);
     CHECK(!exists(box) && !exists(run), "%s is left after the run", run);
+}
+
+/* machine memcg=on: the run's cgroups go inside the confinement cgroup vmlab-PID, whose limit
+ * then holds the processes moved into them too; all removed at the end. */
+static void the_confined_run(void)
+{
+    struct vml_backend b;
+    int pid = 0, r;
+    char msg[VML_BACKEND_MSG] = "", confine[160], path[300], buf[512], want[64];
+    machine_line = "machine ram=256M memcg=on\n";
+    if (start(&b, &pid))
+        exit(1);
+    snprintf(confine, sizeof(confine), "%s/vmlab-%d", mount_dir, (int)getpid());
+    r = b.cgroup_create(b.ctx, "box", msg);
+    if (version == 2) { /* the agents are in vmlab-PID: v2 refuses it children with memory */
+        CHECK(r == VML_EBUSY && strstr(msg, "memcg=off"), "v2 memcg=on cgroup box: %d %s", r, msg);
+        b.destroy(b.ctx);
+        CHECK(!exists(confine), "%s is left after the run", confine);
+        return;
+    }
+    CHECK(r == 0, "cgroup box: %d %s", r, msg);
+    snprintf(path, sizeof(path), "%s/box", confine);
+    CHECK(exists(path), "%s was not made", path);
+    r = b.cgroup_attach(b.ctx, pid, "box", msg);
+    CHECK(r == 0, "a cgroup box: %d %s", r, msg);
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+    snprintf(want, sizeof(want), "/vmlab-%d/box\n", (int)getpid());
+    CHECK(slurp(path, buf, sizeof(buf)) > 0 && strstr(buf, want), "%s: '%s' lacks %s", path, buf,
+          want);
+    /* "" is the confinement cgroup: back there */
+    r = b.cgroup_attach(b.ctx, pid, "", msg);
+    CHECK(r == 0, "a cgroup /: %d %s", r, msg);
+    snprintf(want, sizeof(want), "/vmlab-%d\n", (int)getpid());
+    CHECK(slurp(path, buf, sizeof(buf)) > 0 && strstr(buf, want), "%s: '%s' lacks %s", path, buf,
+          want);
+    r = b.cgroup_attach(b.ctx, pid, "box", msg);
+    CHECK(r == 0, "a cgroup box again: %d %s", r, msg);
+    snprintf(path, sizeof(path), "%s/vmlab-run-%d", mount_dir, (int)getpid());
+    CHECK(!exists(path), "%s made though memcg=on", path);
+    b.destroy(b.ctx);
+    CHECK(!exists(confine), "%s is left after the run", confine);
 }
 
 /* A run ended by SIGTERM with an agent in box: the handler removes the cgroups. */
@@ -310,6 +360,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     the_run();
     the_signal();
+    the_confined_run();
     printf("%d passed, %d failed\n", failed ? 0 : 1, failed);
     return failed ? 1 : 0;
 }
