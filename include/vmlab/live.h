@@ -141,4 +141,49 @@ void vml_memcg_tree_free(struct vml_memcg_tree *t);
 /* The group whose path is path ("/a/b", "a/b/" alike; "/" is the root), or -1. */
 long vml_memcg_find(const struct vml_memcg_tree *t, const char *path);
 
+/* ---- one group in detail (vmlab cgroup) --------------------------------------------------- */
+
+/* Bits of vml_memcg_detail.have: the optional files that were there. */
+#define VML_MCD_HIGH          1u   /* v2 memory.high */
+#define VML_MCD_LOW           2u   /* v2 memory.low */
+#define VML_MCD_MIN           4u   /* v2 memory.min */
+#define VML_MCD_SWAP_CURRENT  8u   /* v2 memory.swap.current */
+#define VML_MCD_SOFT_LIMIT    16u  /* v1 memory.soft_limit_in_bytes */
+#define VML_MCD_MEMSW_USAGE   32u  /* v1 memory.memsw.usage_in_bytes */
+#define VML_MCD_KMEM_USAGE    64u  /* v1 memory.kmem.usage_in_bytes */
+#define VML_MCD_MEMSW_FAILCNT 128u /* v1 memory.memsw.failcnt */
+#define VML_MCD_OOM_CONTROL   256u /* v1 memory.oom_control: oom_kill_disable, under_oom */
+
+#define VML_MCD_MAX_EVENTS 16
+
+struct vml_memcg_detail {
+    struct vml_memcg_stat stat; /* memory.stat */
+    unsigned have;              /* VML_MCD_* */
+    /* bytes (limits VML_MEMCG_UNLIMITED when none, v1's PAGE_COUNTER_MAX too) */
+    uint64_t high, low, min, swap_current, soft_limit, memsw_usage, kmem_usage;
+    uint64_t memsw_failcnt, oom_kill_disable, under_oom;
+    struct {
+        char name[32];
+        uint64_t value;
+    } events[VML_MCD_MAX_EVENTS]; /* v2 memory.events, every line in order */
+    size_t nevents;
+    char file[4096]; /* the file a diag names (diag->file points here) */
+};
+
+/* Reads group g's memory.stat and the files around it that vml_memcg_scan does not: v2
+ * memory.high, low, min, swap.current and every line of memory.events; v1
+ * soft_limit_in_bytes, memsw.usage_in_bytes, kmem.usage_in_bytes, memsw.failcnt,
+ * oom_control. v1's hierarchical_memory_limit and hierarchical_memsw_limit in ->stat are
+ * VML_MEMCG_UNLIMITED when the kernel printed PAGE_COUNTER_MAX. 0; VML_ENOENT when memory.stat
+ * cannot be read; VML_EPARSE when a file does not parse (diag: the file, line and column);
+ * VML_EHOST. A missing optional file leaves its bit of ->have unset. */
+int vml_memcg_detail_read(const struct vml_memcg_tree *t, const struct vml_memcg *g,
+                          struct vml_memcg_detail *out, struct vml_diag *diag);
+
+/* The swap the group's anonymous pages may be reclaimed to, bytes: mm/memcontrol.c
+ * mem_cgroup_get_nr_swap_pages. v2: free swap, capped by swap.max - swap.current of the group
+ * and of every ancestor below the root; v1: free swap alone (memsw limits memory + swap
+ * together, not swap). swap_free is the machine's (SwapFree). */
+uint64_t vml_memcg_swap_room(const struct vml_memcg_tree *t, size_t gi, uint64_t swap_free);
+
 #endif

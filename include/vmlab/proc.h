@@ -241,4 +241,91 @@ int vml_proc_parse_memcg_kv(const char *text, size_t len, vml_memcg_kv_fn fn, vo
  * decimal number, or "max" (v2's unlimited: *out = UINT64_MAX), then an optional newline. */
 int vml_proc_parse_memcg_value(const char *text, size_t len, uint64_t *out, struct vml_diag *diag);
 
+/* memory.stat, both versions (mm/memcontrol.c: memcg_stat_format for v2, mm/memcontrol-v1.c:
+ * memcg1_stat_format for v1). The keys vmlab explains, by name; a key of neither list (a newer
+ * kernel's, a debug kernel's anon_cost) is skipped, as the kernel may add lines. Sizes are bytes
+ * as printed, events counts. v1 prints the group's own figures and then the hierarchical ones
+ * (total_*, which memory.usage_in_bytes counts); v2 prints only hierarchical ones. */
+/* clang-format off */
+#define VML_MEMCG_STAT_KEYS(X)                                                        \
+    /* v2 (and the names v1 shares: shmem, swapcached, the LRU lists, pgfault ...) */ \
+    X(ANON, "anon")                                                                   \
+    X(FILE, "file")                                                                   \
+    X(KERNEL, "kernel")                                                               \
+    X(KERNEL_STACK, "kernel_stack")                                                   \
+    X(PAGETABLES, "pagetables")                                                       \
+    X(SEC_PAGETABLES, "sec_pagetables")                                               \
+    X(PERCPU, "percpu")                                                               \
+    X(SOCK, "sock")                                                                   \
+    X(VMALLOC, "vmalloc")                                                             \
+    X(SHMEM, "shmem")                                                                 \
+    X(ZSWAP, "zswap")                                                                 \
+    X(FILE_MAPPED, "file_mapped")                                                     \
+    X(FILE_DIRTY, "file_dirty")                                                       \
+    X(FILE_WRITEBACK, "file_writeback")                                               \
+    X(SWAPCACHED, "swapcached")                                                       \
+    X(ANON_THP, "anon_thp")                                                           \
+    X(FILE_THP, "file_thp")                                                           \
+    X(SHMEM_THP, "shmem_thp")                                                         \
+    X(INACTIVE_ANON, "inactive_anon")                                                 \
+    X(ACTIVE_ANON, "active_anon")                                                     \
+    X(INACTIVE_FILE, "inactive_file")                                                 \
+    X(ACTIVE_FILE, "active_file")                                                     \
+    X(UNEVICTABLE, "unevictable")                                                     \
+    X(SLAB_RECLAIMABLE, "slab_reclaimable")                                           \
+    X(SLAB_UNRECLAIMABLE, "slab_unreclaimable")                                       \
+    X(HUGETLB, "hugetlb")                                                             \
+    X(WS_REFAULT_ANON, "workingset_refault_anon")                                     \
+    X(WS_REFAULT_FILE, "workingset_refault_file")                                     \
+    X(PGSCAN, "pgscan")                                                               \
+    X(PGSTEAL, "pgsteal")                                                             \
+    X(PGFAULT, "pgfault")                                                             \
+    X(PGMAJFAULT, "pgmajfault")                                                       \
+    /* v1 only */                                                                     \
+    X(CACHE, "cache")                                                                 \
+    X(RSS, "rss")                                                                     \
+    X(RSS_HUGE, "rss_huge")                                                           \
+    X(MAPPED_FILE, "mapped_file")                                                     \
+    X(DIRTY, "dirty")                                                                 \
+    X(WRITEBACK, "writeback")                                                         \
+    X(SWAP, "swap")                                                                   \
+    X(H_MEMORY_LIMIT, "hierarchical_memory_limit")                                    \
+    X(H_MEMSW_LIMIT, "hierarchical_memsw_limit")                                      \
+    X(T_CACHE, "total_cache")                                                         \
+    X(T_RSS, "total_rss")                                                             \
+    X(T_RSS_HUGE, "total_rss_huge")                                                   \
+    X(T_SHMEM, "total_shmem")                                                         \
+    X(T_MAPPED_FILE, "total_mapped_file")                                             \
+    X(T_DIRTY, "total_dirty")                                                         \
+    X(T_WRITEBACK, "total_writeback")                                                 \
+    X(T_SWAP, "total_swap")                                                           \
+    X(T_SWAPCACHED, "total_swapcached")                                               \
+    X(T_INACTIVE_ANON, "total_inactive_anon")                                         \
+    X(T_ACTIVE_ANON, "total_active_anon")                                             \
+    X(T_INACTIVE_FILE, "total_inactive_file")                                         \
+    X(T_ACTIVE_FILE, "total_active_file")                                             \
+    X(T_UNEVICTABLE, "total_unevictable")                                             \
+    X(T_WS_REFAULT_ANON, "total_workingset_refault_anon")                             \
+    X(T_WS_REFAULT_FILE, "total_workingset_refault_file")                             \
+    X(T_PGFAULT, "total_pgfault")                                                     \
+    X(T_PGMAJFAULT, "total_pgmajfault")
+/* clang-format on */
+
+#define VML_MCS_ENUM(id, name) VML_MCS_##id,
+enum vml_memcg_stat_key { VML_MEMCG_STAT_KEYS(VML_MCS_ENUM) VML_MCS_N };
+#undef VML_MCS_ENUM
+
+struct vml_memcg_stat {
+    uint64_t v[VML_MCS_N]; /* by enum vml_memcg_stat_key; 0 when absent */
+    uint64_t have;         /* 1ull << key: the line was there */
+};
+
+/* The key's name as memory.stat prints it. */
+const char *vml_memcg_stat_name(enum vml_memcg_stat_key k);
+/* Parses memory.stat text into out: lines as vml_proc_parse_memcg_kv takes them; a key of the
+ * list twice is an error (the kernel prints each once), with its line; keys of neither version
+ * are skipped. 0, or VML_EPARSE with line and column in diag. */
+int vml_proc_parse_memcg_stat(const char *text, size_t len, struct vml_memcg_stat *out,
+                              struct vml_diag *diag);
+
 #endif

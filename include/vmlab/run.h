@@ -183,6 +183,9 @@ struct vml_snap_proc {
     struct vml_snap_map *maps;
     size_t n_maps;
     char pte_why_not[128]; /* why VmPTE cannot be compared ("" when it can) */
+    bool has_oom;          /* oom_score and oom_score_adj were read at the end */
+    long oom_score;        /* /proc/PID/oom_score */
+    int oom_score_adj;     /* /proc/PID/oom_score_adj */
 };
 
 /* The meminfo lines an operation's change of is compared (VML_RUN_MEASURE). */
@@ -208,6 +211,18 @@ struct vml_snap_op {
     bool has_mem; /* mem measured */
     int64_t mem[VML_SNAP_MEM_FIELDS];
     char mem_why_not[VML_BACKEND_MSG];
+    /* Committed_AS's change (kB), measured apart from mem (it moves with every other
+     * program's mmap, brk and exit, so its noise must not cost the other lines). */
+    bool has_commit;
+    int64_t commit;
+    char commit_why_not[VML_BACKEND_MSG];
+    /* A fork's: the parent's accounted VMAs at the fork (smaps VmFlags "ac" without "dc"), kB,
+     * which dup_mmap charges again for the child; Committed_AS's change must equal it. */
+    bool has_copy;
+    int64_t copy;
+    /* The kernel's oom_kill count's change across the operation (/proc/vmstat). */
+    bool has_oom_kill;
+    uint64_t oom_kill;
 };
 
 /* The default (2 MiB) hugetlb pool at the end, as meminfo's HugePages_* lines count it; taken
@@ -234,6 +249,9 @@ struct vml_snapshot {
     struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
     size_t n_ops;
     bool confined; /* the processes ran in a memory cgroup (machine memcg=on, on Linux) */
+    /* RAM and swap pages at the end (MemTotal + SwapTotal): the totalpages proc_oom_score
+     * divides by; 0 when meminfo could not be read. */
+    uint64_t totalpages;
 };
 
 /* The meminfo label of a VML_SNAP_* line ("AnonPages"). */

@@ -32,6 +32,7 @@
 #define VML_SCN_LINE_MAX    (1u << 20)  /* a line: at most 1 MiB, its CR and LF not counted */
 #define VML_SCN_TEXT_MAX    (16u << 20) /* a scenario: at most 16 MiB */
 #define VML_SCN_VALUE_MAX   64          /* set PATH VALUE: a value of at most 63 bytes */
+#define VML_SCN_CGROUP_MAX  63          /* cgroup statements in a scenario */
 
 /* Machine defaults when the scenario has no machine line or leaves a key out. */
 #define VML_SCN_DEFAULT_RAM (4ull << 30) /* 4 GiB */

@@ -94,8 +94,8 @@ static void bytes_text(char *buf, size_t n, uint64_t v, const struct units *u)
 static bool has_value(const struct col *c, const union cell *v)
 {
     switch (c->kind) {
-    case COL_INT: return v->i != CELL_NO_INT;
-    case COL_BYTES: return v->b != CELL_NO_BYTES;
+    case COL_INT: return v->i != CELL_NO_INT && v->i != CELL_BLANK_INT;
+    case COL_BYTES: return v->b != CELL_NO_BYTES && v->b != CELL_BLANK_BYTES;
     default: return v->s != NULL;
     }
 }
@@ -104,7 +104,8 @@ static void cell_text(char *buf, size_t n, const struct col *c, const union cell
                       const struct units *u)
 {
     if (c->kind != COL_STR && !has_value(c, v)) {
-        snprintf(buf, n, "?");
+        bool blank = c->kind == COL_INT ? v->i == CELL_BLANK_INT : v->b == CELL_BLANK_BYTES;
+        snprintf(buf, n, "%s", blank ? "" : "?");
         return;
     }
     if (c->kind == COL_BYTES && v->b == CELL_UNLIMITED) {

@@ -33,6 +33,10 @@ union cell {
  * in text; never a 0 that looks measured. */
 #define CELL_NO_INT   INT64_MIN
 #define CELL_NO_BYTES UINT64_MAX
+/* A number the row does not have by its kind (vmlab cgroup's byte rows have no count, its
+ * count rows no bytes): blank in text; null, an empty cell and no sample elsewhere, as above. */
+#define CELL_BLANK_INT   (INT64_MIN + 2)
+#define CELL_BLANK_BYTES (UINT64_MAX - 2)
 /* A limit that is not set (a cgroup's "max"): "max" in text, CSV and JSON (a string), +Inf in
  * Prometheus. */
 #define CELL_UNLIMITED (UINT64_MAX - 1)

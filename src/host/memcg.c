@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,4 +328,182 @@ long vml_memcg_find(const struct vml_memcg_tree *t, const char *path)
             return (long)i;
     }
     return -1;
+}
+
+/* The group's directory: the mount, then its path below it. */
+static void group_dir(const struct vml_memcg_tree *t, const struct vml_memcg *g, char *buf,
+                      size_t n)
+{
+    if ((size_t)snprintf(buf, n, "%s%s", t->mount, strcmp(g->path, "/") == 0 ? "" : g->path) >= n)
+        buf[n - 1] = 0; /* a path past PATH_MAX: its files will not be found */
+}
+
+/* Names dir/name as the file of diag (cut at the buffer's end if ever that long). */
+static void name_file(struct vml_memcg_detail *out, const char *dir, const char *name,
+                      struct vml_diag *diag)
+{
+    if ((size_t)snprintf(out->file, sizeof(out->file), "%s/%s", dir, name) >= sizeof(out->file))
+        out->file[sizeof(out->file) - 1] = 0;
+    if (diag)
+        diag->file = out->file;
+}
+
+/* An optional one-value file: 1 read, 0 missing, VML_EPARSE/VML_EHOST (diag names it). */
+static int opt_value(const char *dir, const char *name, uint64_t *v, struct vml_memcg_detail *out,
+                     struct vml_diag *diag)
+{
+    struct vml_text t = { 0 };
+    int r = vml_live_read(dir, name, &t);
+    if (r == VML_ENOENT) {
+        vml_text_free(&t);
+        return 0;
+    }
+    if (r == 0) {
+        r = vml_proc_parse_memcg_value(t.s ? t.s : "", t.len, v, diag);
+        if (r == 0 && *v >= V1_UNLIMITED)
+            *v = VML_MEMCG_UNLIMITED; /* v1's PAGE_COUNTER_MAX; v2's "max" already is */
+    }
+    vml_text_free(&t);
+    if (r) {
+        name_file(out, dir, name, diag);
+        return r;
+    }
+    return 1;
+}
+
+struct det_ctx {
+    struct vml_memcg_detail *out;
+    bool v1;
+};
+
+static int on_detail_event(const char *key, size_t n, uint64_t v, void *p)
+{
+    struct det_ctx *c = p;
+    struct vml_memcg_detail *o = c->out;
+    if (c->v1) { /* oom_control: oom_kill_disable, under_oom (oom_kill: the scan has it) */
+        if (n == 16 && memcmp(key, "oom_kill_disable", 16) == 0)
+            o->oom_kill_disable = v;
+        else if (n == 9 && memcmp(key, "under_oom", 9) == 0)
+            o->under_oom = v;
+        return 0;
+    }
+    if (o->nevents < VML_MCD_MAX_EVENTS && n < sizeof(o->events[0].name)) {
+        memcpy(o->events[o->nevents].name, key, n);
+        o->events[o->nevents].name[n] = 0;
+        o->events[o->nevents++].value = v;
+    }
+    return 0;
+}
+
+/* memory.events (v2) or memory.oom_control (v1), when there: 0, or VML_EPARSE/VML_EHOST. */
+static int detail_events(const char *dir, bool v1, struct vml_memcg_detail *out,
+                         struct vml_diag *diag)
+{
+    const char *name = v1 ? "memory.oom_control" : "memory.events";
+    struct vml_text t = { 0 };
+    int r = vml_live_read(dir, name, &t);
+    if (r == VML_ENOENT) {
+        vml_text_free(&t);
+        return 0;
+    }
+    struct det_ctx c = { out, v1 };
+    if (r == 0)
+        r = vml_proc_parse_memcg_kv(t.s ? t.s : "", t.len, on_detail_event, &c, diag);
+    vml_text_free(&t);
+    if (r) {
+        out->nevents = 0;
+        name_file(out, dir, name, diag);
+        return r;
+    }
+    if (v1)
+        out->have |= VML_MCD_OOM_CONTROL;
+    return 0;
+}
+
+int vml_memcg_detail_read(const struct vml_memcg_tree *t, const struct vml_memcg *g,
+                          struct vml_memcg_detail *out, struct vml_diag *diag)
+{
+    memset(out, 0, sizeof(*out));
+    char dir[4096];
+    group_dir(t, g, dir, sizeof(dir));
+    struct vml_text s = { 0 };
+    int r = vml_live_read(dir, "memory.stat", &s);
+    name_file(out, dir, "memory.stat", diag);
+    if (r == 0)
+        r = vml_proc_parse_memcg_stat(s.s ? s.s : "", s.len, &out->stat, diag);
+    vml_text_free(&s);
+    if (r) {
+        if (r == VML_ENOENT)
+            diag_set(diag, 0, 0, "cannot be read");
+        return r;
+    }
+    if (diag)
+        diag->file = NULL;
+    /* memcg1_stat_format prints the hierarchical limits as pages * PAGE_SIZE, PAGE_COUNTER_MAX
+     * when none: no limit, as limit_in_bytes. */
+    if (t->version == 1)
+        for (int k = VML_MCS_H_MEMORY_LIMIT; k <= VML_MCS_H_MEMSW_LIMIT; k++)
+            if (out->stat.v[k] >= V1_UNLIMITED)
+                out->stat.v[k] = VML_MEMCG_UNLIMITED;
+    static const struct {
+        int version;
+        const char *name;
+        size_t off;
+        unsigned bit;
+    } files[] = {
+        { 2, "memory.high", offsetof(struct vml_memcg_detail, high), VML_MCD_HIGH },
+        { 2, "memory.low", offsetof(struct vml_memcg_detail, low), VML_MCD_LOW },
+        { 2, "memory.min", offsetof(struct vml_memcg_detail, min), VML_MCD_MIN },
+        { 2, "memory.swap.current", offsetof(struct vml_memcg_detail, swap_current),
+          VML_MCD_SWAP_CURRENT },
+        { 1, "memory.soft_limit_in_bytes", offsetof(struct vml_memcg_detail, soft_limit),
+          VML_MCD_SOFT_LIMIT },
+        { 1, "memory.memsw.usage_in_bytes", offsetof(struct vml_memcg_detail, memsw_usage),
+          VML_MCD_MEMSW_USAGE },
+        { 1, "memory.kmem.usage_in_bytes", offsetof(struct vml_memcg_detail, kmem_usage),
+          VML_MCD_KMEM_USAGE },
+        { 1, "memory.memsw.failcnt", offsetof(struct vml_memcg_detail, memsw_failcnt),
+          VML_MCD_MEMSW_FAILCNT },
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if (files[i].version != t->version)
+            continue;
+        uint64_t *v = (uint64_t *)((char *)out + files[i].off);
+        r = opt_value(dir, files[i].name, v, out, diag);
+        if (r < 0)
+            return r;
+        if (r)
+            out->have |= files[i].bit;
+    }
+    /* Counters, not limits: a v1 failcnt of PAGE_COUNTER_MAX pages' worth is still a count. */
+    return detail_events(dir, t->version == 1, out, diag);
+}
+
+uint64_t vml_memcg_swap_room(const struct vml_memcg_tree *t, size_t gi, uint64_t swap_free)
+{
+    uint64_t room = swap_free;
+    if (t->version != 2)
+        return room;
+    unsigned depth = t->g[gi].depth + 1;
+    for (size_t j = gi + 1; j-- > 0;) {
+        const struct vml_memcg *g = &t->g[j];
+        if (g->depth >= depth)
+            continue; /* not an ancestor: a sibling's subtree */
+        depth = g->depth;
+        if (depth == 0)
+            break; /* the root has no swap.max */
+        if (!(g->have & VML_MEMCG_HAVE_SWAP) || g->swap_limit == VML_MEMCG_UNLIMITED)
+            continue;
+        char dir[4096];
+        group_dir(t, g, dir, sizeof(dir));
+        uint64_t cur = 0;
+        struct vml_text s = { 0 };
+        if (vml_live_read(dir, "memory.swap.current", &s) != 0 ||
+            vml_proc_parse_memcg_value(s.s ? s.s : "", s.len, &cur, NULL) != 0)
+            cur = 0;
+        vml_text_free(&s);
+        uint64_t left = g->swap_limit > cur ? g->swap_limit - cur : 0;
+        room = left < room ? left : room;
+    }
+    return room;
 }

@@ -191,12 +191,15 @@ int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct v
     }
     vma_anon_prepare(sim, v);
     uint64_t pfn;
+    sim->memcg_charge_failed = false;
     r = page_alloc_thp(sim, task_node(sim, t), v->anon, haddr >> PAGE_SHIFT,
                        vma_thp_gfp_mask(sim, v), &pfn);
     if (r == VML_ENOMEM) {
-        /* No free 2 MiB block, compaction (where defrag allows it) included: the fault falls
-         * back to small pages. */
+        /* No free 2 MiB block, compaction (where defrag allows it) included, or the cgroup's
+         * charge refused: the fault falls back to small pages. */
         sim->events[VML_VMSTAT_thp_fault_fallback]++;
+        if (sim->memcg_charge_failed)
+            sim->events[VML_VMSTAT_thp_fault_fallback_charge]++;
         sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_fallback]++;
         return THP_FALLBACK;
     }
@@ -220,6 +223,7 @@ int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct v
     if (v->flags & VM_LOCKED)
         page_mlock(sim, pfn);
     sim->events[VML_VMSTAT_thp_fault_alloc]++;
+    memcg_count(sim, sim_frame(sim, pfn)->memcg, MEV_THP_FAULT_ALLOC, 1);
     sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_alloc]++;
     return 0;
 }
@@ -316,6 +320,7 @@ int do_huge_pmd_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, 
             if (v->flags & VM_LOCKED)
                 page_mlock(sim, np);
             sim->events[VML_VMSTAT_thp_fault_alloc]++;
+            memcg_count(sim, sim_frame(sim, np)->memcg, MEV_THP_FAULT_ALLOC, 1);
             sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_alloc]++;
             return 0;
         }
@@ -422,13 +427,19 @@ int thp_collapse_block(struct vml_sim *sim, struct sim_mm *mm, struct vma *v, ui
         return VML_EINVAL;
     vma_anon_prepare(sim, v);
     uint64_t pfn;
+    /* alloc_charge_folio: charged to the mm's cgroup (its owner's), whoever collapses. */
+    unsigned was = sim->memcg_cur;
+    sim->memcg_cur = sim_task(sim, mm->owner) ? sim_task(sim, mm->owner)->memcg : was;
     int r = page_alloc_thp(sim, node, v->anon, haddr >> PAGE_SHIFT, gfp, &pfn);
+    unsigned charged = sim->memcg_cur;
+    sim->memcg_cur = was;
     if (r) {
         if (r == VML_ENOMEM)
             sim->events[VML_VMSTAT_thp_collapse_alloc_failed]++;
         return r;
     }
     sim->events[VML_VMSTAT_thp_collapse_alloc]++;
+    memcg_count(sim, charged, MEV_THP_COLLAPSE_ALLOC, 1);
     struct collapse_unmap u = { sim, mm, (v->flags & VM_LOCKED) != 0 };
     vml_pt_unmap(mm->pt, haddr, haddr + HPAGE_SIZE, VML_PT_KEEP_TABLES, collapse_drop, &u);
     uint64_t table;

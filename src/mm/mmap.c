@@ -269,6 +269,7 @@ static int sys_mmap(struct vml_sim *sim, int pid, uint64_t hint, uint64_t len, u
             return r;
         }
         f->charged = charged;
+        f->acct_blocks = !charged; /* MAP_NORESERVE: shmem_acct_blocks, page by page */
     }
     if (acct)
         vmf |= VM_ACCOUNT;
@@ -366,6 +367,11 @@ static int mprotect_flags(void *arg, const struct vma *v, uint64_t start, uint64
         if ((r = vm_enough_memory(p->sim, p->mm, (end - start) >> PAGE_SHIFT)) != 0)
             return r; /* mprotect_fixup: ENOMEM */
         *flags |= VM_ACCOUNT;
+    } else if (!(*flags & VM_WRITE) && (v->flags & VM_ACCOUNT) && !v->file && !v->anon) {
+        /* Since 6.5 mprotect_fixup gives the charge of a private anonymous VMA that never
+         * faulted (no anon_vma) back when it loses the write right; a later rw charges again. */
+        *flags &= ~VM_ACCOUNT;
+        p->sim->committed -= (end - start) >> PAGE_SHIFT;
     }
     vm_stat_account(p->mm, v->flags, (end - start) >> PAGE_SHIFT, -1);
     vm_stat_account(p->mm, *flags, (end - start) >> PAGE_SHIFT, +1);

@@ -33,6 +33,17 @@ void overcommit_init(struct vml_sim *sim)
         sim->vm.user_reserve_kbytes = (int64_t)(free_kb / 32 < 131072 ? free_kb / 32 : 131072);
 }
 
+uint64_t committed_as(const struct vml_sim *sim)
+{
+    uint64_t pages = sim->committed;
+    for (size_t i = 0; i < sim->nr_files; i++) {
+        const struct sim_file *f = sim->files[i];
+        if (f && f->acct_blocks)
+            pages += f->nr_cached + f->nr_swapped;
+    }
+    return pages;
+}
+
 uint64_t vm_commit_limit(const struct vml_sim *sim)
 {
     if (sim->vm.overcommit_kbytes)
@@ -60,7 +71,7 @@ int vm_enough_memory(struct vml_sim *sim, const struct sim_mm *mm, uint64_t page
             allowed -= vm32 < reserve ? vm32 : reserve;
         }
         /* vm_acct_memory first, then the check of the sum: the request's own pages count. */
-        if ((int64_t)(sim->committed + pages) >= allowed)
+        if ((int64_t)(committed_as(sim) + pages) >= allowed)
             return VML_ENOMEM;
         break;
     }

@@ -603,6 +603,7 @@ void page_mark_accessed(struct vml_sim *sim, uint64_t pfn)
         f->flags |= PGF_ACTIVE;
         lru_add(sim, pfn);
         sim->events[VML_VMSTAT_pgactivate]++;
+        memcg_count(sim, f->memcg, MEV_PGACTIVATE, 1);
     }
     f->flags &= ~PGF_REFERENCED;
     /* workingset_activation: the inactive list aged by the folio. */

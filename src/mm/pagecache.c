@@ -322,6 +322,8 @@ int vml_sim_file_create(struct vml_sim *sim, const char *name, uint64_t size, bo
     int r = file_new(sim, name, size, shmem, &f, file);
     if (r == 0)
         f->refs = 1; /* its directory entry */
+    if (r == 0)
+        f->acct_blocks = shmem; /* memfd_create: VM_NORESERVE, shmem_acct_blocks */
     /* open(O_CREAT) then close: a new dentry and inode (slab.c). */
     if (r == 0 && (r = slab_file_touch(sim, f)) != 0) {
         sim->files[*file] = NULL;

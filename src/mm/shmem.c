@@ -122,6 +122,7 @@ int shmem_swapin(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsign
                                     swp_offset(entry) * PAGE_SIZE, PAGE_SIZE);
         sim_charge_io(sim, done);
         sim->events[VML_VMSTAT_pswpin]++;
+        memcg_count(sim, sim_frame(sim, *pfn)->memcg, MEV_PSWPIN, 1);
         *major = true;
     }
     /* shmem_add_to_page_cache, then swap_free_nr: the index holds the page again, the slot's

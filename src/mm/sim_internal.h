@@ -128,6 +128,8 @@ struct sim_file {
     bool anon_shm;    /* created for a MAP_SHARED|MAP_ANONYMOUS mapping: unnamed, freed with it */
     bool deleted;     /* unlinked: lives on while mapped, "(deleted)" in maps */
     uint64_t charged; /* pages charged to Committed_AS while it lives (shared anonymous) */
+    bool acct_blocks; /* shmem charged page by page as they are allocated, not for its size
+                       * (VM_NORESERVE: a memfd, MAP_SHARED|MAP_ANONYMOUS|MAP_NORESERVE) */
     unsigned hstate;  /* hugetlbfs inode (MAP_HUGETLB): its pool's enum vml_huge_size + 1;
                        * its cache is indexed by huge page, freed with its last mapping */
     bool resv_all;    /* hugetlb, shared: [resv_from, resv_to) huge pages were reserved at mmap */
@@ -576,6 +578,9 @@ int vm_enough_memory(struct vml_sim *sim, const struct sim_mm *mm, uint64_t page
 /* totalram_pages: the machine's RAM in pages (every node's), and its free pages into *free
  * when free is not NULL. */
 uint64_t totalram_pages(const struct vml_sim *sim, uint64_t *free);
+/* Committed_AS in pages: what was charged, and the pages of the shmem objects charged page by
+ * page (shmem_acct_blocks: those in the page cache or in swap, info->alloced). */
+uint64_t committed_as(const struct vml_sim *sim);
 /* vm_commit_limit: CommitLimit in pages. */
 uint64_t vm_commit_limit(const struct vml_sim *sim);
 

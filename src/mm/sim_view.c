@@ -591,7 +591,7 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->swap_total = sim->total_swap_pages * 4;
     m->swap_free = sim->nr_swap_pages * 4;
     m->swap_cached = c.n.swapcache * 4;
-    m->committed_as = sim->committed * 4;
+    m->committed_as = committed_as(sim) * 4;
     m->vmalloc_total = sim->cfg.paging == 5 ? 13743895347199ull : 34359738367ull;
     /* hugetlb_report_meminfo: the default (2 MiB) pool's counters, all pools' memory. */
     const struct hstate *h = &sim->hstates[VML_HUGE_2M];

@@ -150,10 +150,13 @@ static int read_swap_cache_async(struct vml_sim *sim, unsigned node, uint64_t li
         return r;
     workingset_swapin(sim, *pfn, shadow);
     *io = !swap_zeromap_test(sim, entry);
+    unsigned memcg = sim_frame(sim, *pfn)->memcg;
     if (*io) {
         sim->events[VML_VMSTAT_pswpin]++;
+        memcg_count(sim, memcg, MEV_PSWPIN, 1);
     } else {
         sim->events[VML_VMSTAT_swpin_zero]++;
+        memcg_count(sim, memcg, MEV_SWPIN_ZERO, 1);
         page_mark_zerofill(sim, *pfn);
         sim_charge(sim, COST_CLEAR_4K_NS); /* folio_zero_range */
     }

@@ -328,6 +328,7 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
         swap_zeromap_set(sim, f->priv, true);
         f->flags &= ~PGF_DIRTY; /* folio_clear_dirty_for_io; PG_reclaim cleared again */
         sim->events[VML_VMSTAT_swpout_zero]++;
+        memcg_count(sim, f->memcg, MEV_SWPOUT_ZERO, 1);
         return 1;
     }
     swap_zeromap_set(sim, f->priv, false);
@@ -340,6 +341,7 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
     f->flags &= ~PGF_DIRTY;
     f->flags |= PGF_SWAPWB | PGF_RECLAIM;
     sim->events[VML_VMSTAT_pswpout]++;
+    memcg_count(sim, f->memcg, MEV_PSWPOUT, 1);
     return 0;
 }
 
@@ -440,6 +442,7 @@ static int swap_out_whole(struct vml_sim *sim, uint64_t head, uint64_t entry,
             lru_add(sim, head + i);
             st->nr_activate[0]++;
             sim->events[VML_VMSTAT_pgactivate]++;
+            memcg_count(sim, f->memcg, MEV_PGACTIVATE, 1);
         }
         return 0;
     }
@@ -459,10 +462,14 @@ static int swap_out_whole(struct vml_sim *sim, uint64_t head, uint64_t entry,
         lru_add(sim, head + i); /* keep_locked: back on the inactive list, under writeback */
         written++;
     }
-    if (order >= VML_THP_PMD_ORDER)
+    unsigned memcg = sim_frame(sim, head)->memcg;
+    if (order >= VML_THP_PMD_ORDER) {
         sim->events[VML_VMSTAT_thp_swpout]++;
+        memcg_count(sim, memcg, MEV_THP_SWPOUT, 1);
+    }
     sim->thp_stats[order][VML_THP_STAT_swpout]++;
     sim->events[VML_VMSTAT_pswpout] += written;
+    memcg_count(sim, memcg, MEV_PSWPOUT, written);
     st->nr_pageout += written;
     return 0;
 }
@@ -491,8 +498,10 @@ static int shrink_large_anon(struct vml_sim *sim, uint64_t head, bool ignore_ref
         for (uint64_t i = 0; i < (1ull << order); i++)
             swap_slot_unused(sim, entry + i);
     }
-    if (order >= VML_THP_PMD_ORDER)
+    if (order >= VML_THP_PMD_ORDER) {
         sim->events[VML_VMSTAT_thp_swpout_fallback]++;
+        memcg_count(sim, h->memcg, MEV_THP_SWPOUT_FALLBACK, 1);
+    }
     sim->thp_stats[order][VML_THP_STAT_swpout_fallback]++;
     return split_and_shrink(sim, head, ignore_references, st, freed);
 }
@@ -634,6 +643,7 @@ activate:
     }
     st->nr_activate[file_lru] += nr;
     sim->events[VML_VMSTAT_pgactivate] += nr;
+    memcg_count(sim, f->memcg, MEV_PGACTIVATE, nr);
     folio_putback(sim, pfn, file_lru ? nr : 1, file, first, PGF_ACTIVE);
     /* move_folios_to_lru: an active folio going back ages the non-resident ones. */
     workingset_age_nonresident(sim, f->node, nr);

@@ -96,3 +96,49 @@ int vml_proc_parse_memcg_value(const char *text, size_t len, uint64_t *out, stru
     *out = v;
     return 0;
 }
+
+#define VML_MCS_NAME(id, name) name,
+static const char *const stat_names[VML_MCS_N] = { VML_MEMCG_STAT_KEYS(VML_MCS_NAME) };
+#undef VML_MCS_NAME
+_Static_assert(VML_MCS_N <= 64, "vml_memcg_stat.have has one bit per key");
+
+const char *vml_memcg_stat_name(enum vml_memcg_stat_key k)
+{
+    return (unsigned)k < VML_MCS_N ? stat_names[k] : "?";
+}
+
+struct stat_ctx {
+    struct vml_memcg_stat *out;
+    struct vml_diag *diag;
+    unsigned line; /* the callback runs once per line, in order */
+};
+
+static int on_stat(const char *key, size_t n, uint64_t v, void *p)
+{
+    struct stat_ctx *c = p;
+    c->line++;
+    for (int k = 0; k < VML_MCS_N; k++) {
+        if (strlen(stat_names[k]) != n || memcmp(stat_names[k], key, n) != 0)
+            continue;
+        if (c->out->have & (1ull << k)) {
+            diag_set(c->diag, c->line, 1, "'%s' a second time (the kernel prints each key once)",
+                     stat_names[k]);
+            return VML_EPARSE;
+        }
+        c->out->v[k] = v;
+        c->out->have |= 1ull << k;
+        return 0;
+    }
+    return 0; /* a key vmlab does not explain */
+}
+
+int vml_proc_parse_memcg_stat(const char *text, size_t len, struct vml_memcg_stat *out,
+                              struct vml_diag *diag)
+{
+    memset(out, 0, sizeof(*out));
+    struct stat_ctx c = { out, diag, 0 };
+    int r = vml_proc_parse_memcg_kv(text, len, on_stat, &c, diag);
+    if (r)
+        memset(out, 0, sizeof(*out)); /* a file that did not parse: none of its figures */
+    return r;
+}

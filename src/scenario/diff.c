@@ -25,6 +25,13 @@
  *     file pages (its runtime's text), which the simulated process does not have: a live
  *     process's RssFile change agrees when Linux's is lower by at most the file pages it had
  *     when it was created, and its VmRSS change when it is lower by exactly that shortfall;
+ *   - per measured operation, the change of Committed_AS (measured apart from the other lines)
+ *     and of the kernel's oom_kill count, exactly (a VM_NORESERVE shmem object's pages are
+ *     charged one by one on both sides); a fork's against what its
+ *     parent's accounted VMAs say dup_mmap charges, on each side;
+ *   - per live process at the end, oom_score_adj exactly; oom_score divides by the whole
+ *     machine's RAM and swap (proc_oom_score), which differ between the two machines, so each
+ *     side's value must be what that rule gives for its own status lines and totalpages;
  *   - when the scenario sizes the hugetlb pools (machine hugepages=), the run owns them: the
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
  *   - at each show thp, every THP setting file must read the same (a file one side lacks
@@ -192,11 +199,46 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
     } else {
         not_comparable(out, t, "faults", a->has_faults ? b->faults_why_not : a->faults_why_not);
     }
+    unsigned quiet = 0;
+    /* The kernel's oom_kill count: every OOM kill during the operation, of any process. */
+    if (a->has_oom_kill && b->has_oom_kill) {
+        if (a->oom_kill == 0 && b->oom_kill == 0)
+            t->compared++;
+        else
+            row(out, t, "oom_kill", (int64_t)a->oom_kill, (int64_t)b->oom_kill, "");
+    } else if (a->has_oom_kill || b->has_oom_kill) {
+        not_comparable(out, t, "oom_kill", "/proc/vmstat's oom_kill cannot be read");
+    }
+    /* Committed_AS: measured apart from the other lines (measure.c), compared exactly. */
+    if (a->has_commit && b->has_commit && (a->has_copy || b->has_copy)) {
+        /* A fork: the real child copies its runtime's accounted mappings too, so each side's
+         * change must be what dup_mmap charges for its parent's accounted VMAs (smaps "ac");
+         * the scenario's part of those is compared with each mapping's VmFlags and Size. */
+        bool same = a->has_copy && b->has_copy && a->commit == a->copy && b->commit == b->copy;
+        t->compared++;
+        if (!same)
+            t->differ++;
+        text_printf(out,
+                    "    %-16s %12lld %12lld %12s    %s (the parent's accounted VMAs: %lld, "
+                    "%lld kB)\n",
+                    "Committed_AS", (long long)a->commit, (long long)b->commit, "",
+                    same ? "both charge the copy" : "<-- differs", (long long)a->copy,
+                    (long long)b->copy);
+    } else if (a->has_commit && b->has_commit) {
+        if (a->commit == 0 && b->commit == 0) {
+            t->compared++;
+            quiet++;
+        } else {
+            row(out, t, "Committed_AS", a->commit, b->commit, "kB");
+        }
+    } else {
+        not_comparable(out, t, "Committed_AS",
+                       a->has_commit ? b->commit_why_not : a->commit_why_not);
+    }
     if (!a->has_mem || !b->has_mem) {
         not_comparable(out, t, "meminfo", a->has_mem ? b->mem_why_not : a->mem_why_not);
         return;
     }
-    unsigned quiet = 0;
     for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++) {
         if (a->mem[i] == 0 && b->mem[i] == 0) {
             t->compared++;
@@ -299,6 +341,48 @@ static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_tex
     }
 }
 
+/* /proc/PID/oom_score as proc_oom_score (fs/proc/base.c) computes it from oom_badness
+ * (mm/oom_kill.c): RSS, swap entries and page tables in pages, plus oom_score_adj thousandths
+ * of totalpages (divided first), scaled to 0..2000 and by 2/3 in signed arithmetic; 0 for an
+ * immune process (-1000). The inputs are the process's status lines at the end (kB). */
+static long oom_formula(const struct vml_status_mem *s, int adj, uint64_t totalpages)
+{
+    if (adj <= -1000 || totalpages == 0)
+        return 0;
+    long long points = (long long)((s->vm_rss + s->vm_swap + s->vm_pte) / 4) +
+                       (long long)adj * (long long)(totalpages / 1000);
+    return (long)((1000 + points * 1000 / (long long)totalpages) * 2 / 3);
+}
+
+/* oom_score_adj and oom_score of a live process at the end. oom_score divides by the whole
+ * machine's RAM and swap (not a cgroup's), which the real machine and the scenario's do not
+ * share, so it is compared through the kernel's rule: each side's value must be what
+ * proc_oom_score gives for that side's own status lines and totalpages (the status rows above
+ * compare the scenario's part of those lines). */
+static void compare_oom(const struct vml_snapshot *sim, const struct vml_snapshot *real,
+                        const struct vml_snap_proc *a, const struct vml_snap_proc *b,
+                        struct vml_text *out, struct tally *t)
+{
+    if (!a->has_oom || !b->has_oom) {
+        not_comparable(out, t, "oom_score", "/proc/PID/oom_score or oom_score_adj unreadable");
+        return;
+    }
+    text_printf(out, "  oom_score_adj and oom_score, at the end\n");
+    row(out, t, "oom_score_adj", a->oom_score_adj, b->oom_score_adj, "");
+    long fa = oom_formula(&a->last, a->oom_score_adj, sim->totalpages);
+    long fb = oom_formula(&b->last, b->oom_score_adj, real->totalpages);
+    bool same = fa == a->oom_score && fb == b->oom_score;
+    t->compared++;
+    if (!same)
+        t->differ++;
+    text_printf(out,
+                "    %-16s %12ld %12ld %12s    %s (proc_oom_score gives %ld of %llu pages, %ld "
+                "of %llu)\n",
+                "oom_score", a->oom_score, b->oom_score, "",
+                same ? "both by the rule" : "<-- differs", fa, (unsigned long long)sim->totalpages,
+                fb, (unsigned long long)real->totalpages);
+}
+
 static const char *death_name(const struct vml_snap_proc *p)
 {
     if (p->alive)
@@ -384,6 +468,7 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
                 row(out, &t, f->name, da, db, "kB");
             }
         }
+        compare_oom(sim, real, a, b, out, &t);
         for (size_t k = 0; k < a->n_maps; k++) {
             const struct vml_snap_map *mb = find_map(b, a->maps[k].name);
             if (!mb) {

@@ -21,7 +21,8 @@ struct measure {
     struct vml_snap_op rec;
     bool open;
     int replay_pid;
-    uint64_t kills; /* the backend's kill count when the operation began */
+    uint64_t kills;    /* the backend's kill count when the operation began */
+    uint64_t oom_kill; /* the kernel's oom_kill count (vmstat) when it began */
 };
 
 static const char *const mem_names[VML_SNAP_MEM_FIELDS] = {
@@ -44,25 +45,44 @@ static void mem_fields(const struct vml_meminfo *m, int64_t v[VML_SNAP_MEM_FIELD
     v[VML_SNAP_DIRTY] = (int64_t)m->dirty;
 }
 
-/* A settled meminfo reading that a second one confirms; false with rec's why set otherwise. */
-static bool stable_mem(struct measure *m, int64_t v[VML_SNAP_MEM_FIELDS])
+/* A settled meminfo reading that a second one confirms, for the seven lines (v) and, apart,
+ * for Committed_AS (c); mem_ok and commit_ok say which settled, rec's why says why not.
+ * Committed_AS has its own pair because every other program's mmap, brk or exit moves it: its
+ * noise must not cost the other lines their comparison. */
+static void stable_read(struct measure *m, bool want_mem, bool want_commit,
+                        int64_t v[VML_SNAP_MEM_FIELDS], int64_t *c, bool *mem_ok, bool *commit_ok)
 {
     char msg[VML_BACKEND_MSG] = "";
     int64_t a[VML_SNAP_MEM_FIELDS], b[VML_SNAP_MEM_FIELDS];
     unsigned moved = 0;
-    int64_t by = 0;
-    for (int t = 0; t < READ_TRIES; t++) {
+    int64_t by = 0, cby = 0;
+    *mem_ok = *commit_ok = false;
+    for (int t = 0; t < READ_TRIES && ((want_mem && !*mem_ok) || (want_commit && !*commit_ok));
+         t++) {
         struct vml_meminfo x, y;
         if (m->in->meminfo(m->in->ctx, &x, msg) != 0 || m->in->meminfo(m->in->ctx, &y, msg) != 0) {
-            snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not), "%s",
-                     msg[0] ? msg : "meminfo cannot be read");
-            return false;
+            const char *why = msg[0] ? msg : "meminfo cannot be read";
+            snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not), "%s", why);
+            snprintf(m->rec.commit_why_not, sizeof(m->rec.commit_why_not), "%s", why);
+            *mem_ok = *commit_ok = false;
+            return;
         }
+        if (want_commit && !*commit_ok) {
+            if (x.committed_as == y.committed_as) {
+                *c = (int64_t)x.committed_as;
+                *commit_ok = true;
+            } else {
+                cby = (int64_t)y.committed_as - (int64_t)x.committed_as;
+            }
+        }
+        if (!want_mem || *mem_ok)
+            continue;
         mem_fields(&x, a);
         mem_fields(&y, b);
         if (memcmp(a, b, sizeof(a)) == 0) {
             memcpy(v, a, sizeof(a));
-            return true;
+            *mem_ok = true;
+            continue;
         }
         for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++)
             if (a[i] != b[i]) {
@@ -71,19 +91,43 @@ static bool stable_mem(struct measure *m, int64_t v[VML_SNAP_MEM_FIELDS])
                 break;
             }
     }
-    snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
-             "other activity on the machine changes memory (%s moved by %lld kB between two "
-             "settled readings)",
-             mem_names[moved], (long long)by);
-    return false;
+    if (want_mem && !*mem_ok)
+        snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
+                 "other activity on the machine changes memory (%s moved by %lld kB between two "
+                 "settled readings)",
+                 mem_names[moved], (long long)by);
+    if (want_commit && !*commit_ok)
+        snprintf(m->rec.commit_why_not, sizeof(m->rec.commit_why_not),
+                 "other activity on the machine changes memory (Committed_AS moved by %lld kB "
+                 "between two readings)",
+                 (long long)cby);
+}
+
+/* The kernel's oom_kill count (/proc/vmstat); false when it cannot be read. */
+static bool oom_kill_count(struct measure *m, uint64_t *n)
+{
+    struct vml_text t = { 0 };
+    char msg[VML_BACKEND_MSG] = "";
+    bool ok = false;
+    if (m->in->proc_text(m->in->ctx, 0, VML_PROCFILE_VMSTAT, 0, 0, &t, msg) == 0 && t.s) {
+        const char *l = strstr(t.s, "oom_kill ");
+        while (l && l != t.s && l[-1] != '\n')
+            l = strstr(l + 1, "oom_kill ");
+        if (l) {
+            *n = strtoull(l + strlen("oom_kill "), NULL, 10);
+            ok = true;
+        }
+    }
+    vml_text_free(&t);
+    return ok;
 }
 
 /* A window around one call of the wrapped backend. */
 struct window {
     int pid;
     uint64_t minor, major, inexact;
-    bool faults, mem;
-    int64_t v[VML_SNAP_MEM_FIELDS];
+    bool faults, mem, commit;
+    int64_t v[VML_SNAP_MEM_FIELDS], c;
 };
 
 static void win_open(struct measure *m, int pid, struct window *w)
@@ -95,9 +139,13 @@ static void win_open(struct measure *m, int pid, struct window *w)
     w->inexact = 0;
     if (w->faults && m->in->faults_inexact)
         (void)m->in->faults_inexact(m->in->ctx, pid, &w->inexact, &why);
-    w->mem = m->rec.has_mem && m->in->meminfo && stable_mem(m, w->v);
+    w->mem = w->commit = false;
+    if (m->in->meminfo && (m->rec.has_mem || m->rec.has_commit))
+        stable_read(m, m->rec.has_mem, m->rec.has_commit, w->v, &w->c, &w->mem, &w->commit);
     if (!w->mem)
         m->rec.has_mem = false;
+    if (!w->commit)
+        m->rec.has_commit = false;
 }
 
 static void win_close(struct measure *m, struct window *w)
@@ -118,18 +166,37 @@ static void win_close(struct measure *m, struct window *w)
         snprintf(m->rec.faults_why_not, sizeof(m->rec.faults_why_not),
                  "the process's fault counters cannot be read");
     }
-    int64_t v[VML_SNAP_MEM_FIELDS], idle[VML_SNAP_MEM_FIELDS];
-    if (!w->mem || !stable_mem(m, v)) {
+    int64_t v[VML_SNAP_MEM_FIELDS], idle[VML_SNAP_MEM_FIELDS], c = 0, idle_c = 0;
+    bool mem_ok = false, commit_ok = false, idle_mem = false, idle_commit = false;
+    if (w->mem || w->commit)
+        stable_read(m, w->mem, w->commit, v, &c, &mem_ok, &commit_ok);
+    if (!mem_ok)
         m->rec.has_mem = false;
+    if (!commit_ok)
+        m->rec.has_commit = false;
+    if (!mem_ok && !commit_ok)
         return;
-    }
     /* Back-to-back readings agree even on a busy machine more often than a window as long as
      * the operation stays quiet: look at one such window right after (a round trip to the
      * process, as the operation was) and keep the change only if nothing moved in it. */
     uint64_t a, b;
     if (w->pid > 0 && m->in->faults)
         (void)m->in->faults(m->in->ctx, w->pid, &a, &b);
-    if (!stable_mem(m, idle)) {
+    stable_read(m, mem_ok, commit_ok, idle, &idle_c, &idle_mem, &idle_commit);
+    if (commit_ok && idle_commit && idle_c != c) {
+        idle_commit = false;
+        snprintf(m->rec.commit_why_not, sizeof(m->rec.commit_why_not),
+                 "other activity on the machine changes memory (Committed_AS moved by %lld kB in "
+                 "a quiet window as long as the operation)",
+                 (long long)(idle_c - c));
+    }
+    if (commit_ok && idle_commit)
+        m->rec.commit += c - w->c;
+    else
+        m->rec.has_commit = false;
+    if (!mem_ok)
+        return;
+    if (!idle_mem) {
         m->rec.has_mem = false;
         return;
     }
@@ -153,6 +220,12 @@ static void no_mem(struct measure *m, const char *why)
     snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not), "%s", why);
 }
 
+static void no_commit(struct measure *m, const char *why)
+{
+    m->rec.has_commit = false;
+    snprintf(m->rec.commit_why_not, sizeof(m->rec.commit_why_not), "%s", why);
+}
+
 static void no_faults(struct measure *m, const char *why)
 {
     m->rec.has_faults = false;
@@ -165,6 +238,7 @@ static void killed(struct measure *m, const struct vml_sim_access *res)
         return;
     no_faults(m, "the process was killed");
     no_mem(m, "the process was killed (a real one's own memory goes with it)");
+    no_commit(m, "the process was killed (a real one's own mappings go with it)");
 }
 
 void measure_begin(struct measure *m, unsigned line, const char *what)
@@ -174,6 +248,9 @@ void measure_begin(struct measure *m, unsigned line, const char *what)
     snprintf(m->rec.what, sizeof(m->rec.what), "%s", what);
     m->rec.has_faults = m->in->faults != NULL;
     m->rec.has_mem = m->in->meminfo != NULL;
+    m->rec.has_commit = m->in->meminfo != NULL;
+    snprintf(m->rec.commit_why_not, sizeof(m->rec.commit_why_not), "%s",
+             "the backend has no settled meminfo");
     if (!m->rec.has_faults)
         snprintf(m->rec.faults_why_not, sizeof(m->rec.faults_why_not),
                  "the backend does not count faults");
@@ -181,6 +258,7 @@ void measure_begin(struct measure *m, unsigned line, const char *what)
         snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
                  "the backend has no settled meminfo");
     m->kills = m->in->kills ? m->in->kills(m->in->ctx) : 0;
+    m->rec.has_oom_kill = oom_kill_count(m, &m->oom_kill);
     m->open = true;
 }
 
@@ -188,9 +266,19 @@ void measure_end(struct measure *m, struct vml_snap_op *rec)
 {
     /* The OOM killer took a process on the way (not necessarily the operation's): a real
      * victim's own memory (its runtime's) went with it, which no simulated process has. */
-    if (m->in->kills && m->in->kills(m->in->ctx) != m->kills && m->rec.has_mem)
-        no_mem(m, "the OOM killer killed a process during it (a real one's own memory goes "
-                  "with it)");
+    if (m->in->kills && m->in->kills(m->in->ctx) != m->kills) {
+        if (m->rec.has_mem)
+            no_mem(m, "the OOM killer killed a process during it (a real one's own memory goes "
+                      "with it)");
+        if (m->rec.has_commit)
+            no_commit(m, "the OOM killer killed a process during it (a real one's own mappings "
+                         "go with it)");
+    }
+    uint64_t kills;
+    if (m->rec.has_oom_kill && oom_kill_count(m, &kills))
+        m->rec.oom_kill = kills - m->oom_kill;
+    else
+        m->rec.has_oom_kill = false;
     *rec = m->rec;
     m->open = false;
 }
@@ -219,15 +307,55 @@ static int m_spawn(void *ctx, const char *name, int *pid, char *msg)
     return m->in->spawn(m->in->ctx, name, pid, msg);
 }
 
+/* One smaps block: its Size when its VmFlags have "ac" (VM_ACCOUNT) and not "dc"
+ * (VM_DONTCOPY, which dup_mmap skips). */
+static int acct_block(const struct vml_smaps *b, void *ctx)
+{
+    const char *f = b->vm_flags ? b->vm_flags : "";
+    bool ac = false, dc = false;
+    for (const char *w = f; *w;) {
+        while (*w == ' ')
+            w++;
+        size_t n = strcspn(w, " ");
+        ac |= n == 2 && memcmp(w, "ac", 2) == 0;
+        dc |= n == 2 && memcmp(w, "dc", 2) == 0;
+        w += n;
+    }
+    if (ac && !dc)
+        *(int64_t *)ctx += (int64_t)b->size;
+    return 0;
+}
+
+/* The kB of pid's VMAs that a fork charges again (dup_mmap: each VM_ACCOUNT VMA it copies). */
+static bool accounted_kb(struct measure *m, int pid, int64_t *kb)
+{
+    struct vml_text t = { 0 };
+    char msg[VML_BACKEND_MSG] = "";
+    *kb = 0;
+    bool ok = m->in->proc_text(m->in->ctx, pid, VML_PROCFILE_SMAPS, 0, 0, &t, msg) == 0 &&
+              (t.len == 0 || vml_proc_parse_smaps(t.s, t.len, acct_block, kb, NULL) == 0);
+    vml_text_free(&t);
+    return ok;
+}
+
 static int m_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
 {
     CTX;
     struct window w;
+    int64_t copy = 0;
+    bool have_copy = accounted_kb(m, pid, &copy);
     win_open(m, pid, &w);
     int r = m->in->fork(m->in->ctx, pid, child_name, child, msg);
     win_close(m, &w);
     no_faults(m, "a real parent's own stack is copy-on-write after fork and faults");
     no_mem(m, "a real child's own memory (its stack and buffers, made private) is counted too");
+    /* Committed_AS: the real child's copy charges the agent's own accounted mappings too, so
+     * the change is compared with what the parent's VMAs say dup_mmap charges, on each side. */
+    if (!have_copy && m->rec.has_commit)
+        no_commit(m, "the parent's smaps (its accounted VMAs, which the fork charges again) "
+                     "cannot be read");
+    m->rec.has_copy = have_copy && m->rec.has_commit;
+    m->rec.copy = copy;
     return r;
 }
 
@@ -306,7 +434,7 @@ static int m_touch(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t st
     win_open(m, pid, &w);
     int r = m->in->touch(m->in->ctx, pid, start, end, stride, access, res, msg);
     if (res->killed)
-        w.mem = w.faults = false;
+        w.mem = w.faults = w.commit = false;
     win_close(m, &w);
     killed(m, res);
     return r;
@@ -327,7 +455,7 @@ static int m_replay_feed(void *ctx, const struct vml_trace_rec *recs, size_t n, 
     win_open(m, m->replay_pid, &w);
     int r = m->in->replay_feed(m->in->ctx, recs, n, done, res, msg);
     if (res->killed)
-        w.mem = w.faults = false;
+        w.mem = w.faults = w.commit = false;
     win_close(m, &w);
     killed(m, res);
     return r;
@@ -685,6 +813,47 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
                 op->major = rec[a]->major;
                 break;
             }
+        }
+        /* Committed_AS: the change two runs agree on, voted apart from the other lines. */
+        bool c_agreed = false, c_any = false;
+        for (unsigned a = 0; a < m && !c_agreed; a++) {
+            if (!rec[a]->has_commit)
+                continue;
+            c_any = true;
+            for (unsigned b = a + 1; b < m && !c_agreed; b++)
+                if (rec[b]->has_commit && rec[b]->commit == rec[a]->commit &&
+                    rec[b]->has_copy == rec[a]->has_copy && rec[b]->copy == rec[a]->copy) {
+                    op->commit = rec[a]->commit;
+                    op->has_copy = rec[a]->has_copy;
+                    op->copy = rec[a]->copy;
+                    c_agreed = true;
+                }
+        }
+        if (c_agreed) {
+            op->has_commit = true;
+            op->commit_why_not[0] = 0;
+        } else if (c_any || strstr(op->commit_why_not, "other activity")) {
+            open++;
+            op->has_commit = false;
+            char cv[VML_BACKEND_MSG / 2] = "";
+            size_t cl = 0;
+            for (unsigned a = 0; a < m && cl < sizeof(cv); a++)
+                if (rec[a]->has_commit)
+                    cl += (size_t)snprintf(cv + cl, sizeof(cv) - cl, "%s%lld", cl ? ", " : "",
+                                           (long long)rec[a]->commit);
+            unsigned had = 0;
+            for (unsigned a = 0; a < m; a++)
+                had += rec[a]->has_commit;
+            if (cl)
+                snprintf(op->commit_why_not, sizeof(op->commit_why_not),
+                         "other activity on the machine changes memory: %u of %u runs had "
+                         "settled readings, which measured Committed_AS by %.64s kB",
+                         had, m, cv);
+            else
+                snprintf(op->commit_why_not, sizeof(op->commit_why_not),
+                         "other activity on the machine changes memory: no two of %u runs had "
+                         "settled readings of Committed_AS",
+                         m);
         }
         /* meminfo: the change two settled runs agree on. */
         bool agreed = false, any = false;

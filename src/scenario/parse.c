@@ -35,6 +35,9 @@ struct parser {
     } swaps[VML_SCN_SWAP_MAX]; /* the swap areas on at the line being parsed */
     unsigned n_swaps;
     bool had_swapon; /* a swapon statement came */
+    /* The memory cgroups made so far (cgroup PATH), paths below the root; never removed. */
+    char cgroups[VML_SCN_CGROUP_MAX][VML_SCN_FILE_MAX];
+    unsigned n_cgroups;
 };
 
 static const char *const usage[VML_OP_NR_KINDS] = {
@@ -56,8 +59,10 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_FILE_CREATE] = "file create NAME SIZE",
     [VML_OP_FILE_DELETE] = "file delete NAME",
     [VML_OP_CPU_RUN] = "cpu N run P",
-    [VML_OP_SHOW] = "show FILE [FIELD...], show P FILE [MAP] [FIELD...], show thp or show vm",
+    [VML_OP_SHOW] = "show FILE [FIELD...], show P FILE [MAP] [FIELD...], show cgroup[1] PATH "
+                    "FILE [FIELD...], show thp or show vm",
     [VML_OP_EXPECT] = "expect [P] FILE [MAP] FIELD OP VALUE [UNIT], expect P oom_score OP VALUE, "
+                      "expect cgroup[1] PATH FILE [FIELD] OP VALUE [UNIT], "
                       "expect P alive|killed|killed by oom, expect fail ERRNO",
     [VML_OP_REPLAY] = "P replay TRACE|gen:SPEC [in MAP[START:END]] [format=F] [limit=N]",
     [VML_OP_SET] = "set PATH VALUE (e.g. set /sys/kernel/mm/transparent_hugepage/enabled always)",
@@ -74,6 +79,8 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_TRUNCATE] = "P truncate FILE SIZE",
     [VML_OP_FALLOCATE] = "P fallocate FILE[START:END] [keep_size|punch_hole]",
     [VML_OP_OOM_SCORE_ADJ] = "P oom_score_adj N (-1000 to 1000)",
+    [VML_OP_CGROUP] = "cgroup PATH (a new memory cgroup: cgroup box, cgroup box/web)",
+    [VML_OP_CGROUP_ATTACH] = "P cgroup PATH (P moves into the cgroup; / is the root)",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -110,6 +117,8 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_TRUNCATE] = "truncate",
     [VML_OP_FALLOCATE] = "fallocate",
     [VML_OP_OOM_SCORE_ADJ] = "oom_score_adj",
+    [VML_OP_CGROUP] = "cgroup",
+    [VML_OP_CGROUP_ATTACH] = "cgroup",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -141,6 +150,8 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_NUMASTAT] = "numastat",
     [VML_PROCFILE_SWAPS] = "swaps",
     [VML_PROCFILE_DMESG] = "dmesg",
+    [VML_PROCFILE_CGROUP] = "cgroup",
+    [VML_PROCFILE_CGROUP1] = "cgroup1",
 };
 
 static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
@@ -902,6 +913,165 @@ static int parse_cpu(struct parser *p, struct vml_op *op)
     return 0;
 }
 
+/* ---- memory cgroups -------------------------------------------------------------------------- */
+
+/* The cgroup PATH at w: "/" (the root, "") or one made by a cgroup statement, into out. */
+static int need_cgroup(struct parser *p, struct word w, char *out)
+{
+    if (is(w, "/")) {
+        out[0] = 0;
+        return 0;
+    }
+    for (unsigned i = 0; i < p->n_cgroups; i++)
+        if (is(w, p->cgroups[i])) {
+            copy_name(out, w);
+            return 0;
+        }
+    return fail(p, w.col, "no cgroup '%.*s' (make it with 'cgroup %.*s'; / is the root)", Q(w),
+                Q(w));
+}
+
+/* cgroup PATH: a new cgroup below the root, its parent made before; names of letters, digits,
+ * '_', '-', '.' and '@' between '/' (a cgroup directory's name). "memory" is not a top-level
+ * name: /sys/fs/cgroup/memory/ is where the v1 view of the same cgroups is. */
+static int parse_cgroup(struct parser *p, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    int r = need(p, 1, VML_OP_CGROUP, "the cgroup's path");
+    if (r)
+        return r;
+    struct word w = l->w[1];
+    if ((r = no_more(p, 2, VML_OP_CGROUP)))
+        return r;
+    static const char rule[] = "a cgroup's path is names of letters, digits, '_', '-', '.' and "
+                               "'@', with '/' between them (box, box/web)";
+    size_t part = 0;
+    for (size_t i = 0; i <= w.n; i++) {
+        unsigned char c = i < w.n ? (unsigned char)w.s[i] : '/';
+        if (c == '/') {
+            struct word x = sub(w, part, i);
+            if (x.n == 0 || is(x, ".") || is(x, ".."))
+                return fail(p, col_at(w, part), "bad cgroup path '%.*s': %s", Q(w), rule);
+            part = i + 1;
+        } else if (!ident_char(c) && c != '.' && c != '@') {
+            return fail(p, col_at(w, i), "bad cgroup path '%.*s': %s", Q(w), rule);
+        }
+    }
+    if (w.n >= VML_SCN_FILE_MAX)
+        return fail(p, w.col, "cgroup path '%.*s' is too long (%zu bytes; at most %d)", Q(w), w.n,
+                    VML_SCN_FILE_MAX - 1);
+    if (is(w, "memory") || (w.n > 7 && memcmp(w.s, "memory/", 7) == 0))
+        return fail(p, w.col,
+                    "'memory' is where the v1 hierarchy is seen (/sys/fs/cgroup/memory/): choose "
+                    "another name");
+    char path[VML_SCN_FILE_MAX];
+    copy_name(path, w);
+    for (unsigned i = 0; i < p->n_cgroups; i++)
+        if (strcmp(p->cgroups[i], path) == 0)
+            return fail(p, w.col, "cgroup '%s' already exists", path);
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        *slash = 0;
+        bool found = false;
+        for (unsigned i = 0; i < p->n_cgroups && !found; i++)
+            found = strcmp(p->cgroups[i], path) == 0;
+        if (!found)
+            return fail(p, w.col, "cgroup '%.*s' has no parent: make 'cgroup %s' first", Q(w),
+                        path);
+    }
+    if (p->n_cgroups == VML_SCN_CGROUP_MAX)
+        return fail(p, w.col, "at most %d cgroups in a scenario", VML_SCN_CGROUP_MAX);
+    copy_name(p->cgroups[p->n_cgroups++], w);
+    copy_name(op->u.cgroup.path, w);
+    return 0;
+}
+
+/* P cgroup PATH: P joins the cgroup (its cgroup.procs). */
+static int parse_cgroup_attach(struct parser *p, struct vml_op *op)
+{
+    int r = need(p, 2, VML_OP_CGROUP_ATTACH, "the cgroup's path (/ for the root)");
+    if (r || (r = need_cgroup(p, p->l->w[2], op->u.cgroup.path)))
+        return r;
+    return no_more(p, 3, VML_OP_CGROUP_ATTACH);
+}
+
+/* The files show and expect read in a cgroup, v2's (non-root; the root has only the first two)
+ * and v1's; keyed ones are "name value" lines, the others one number (cgroup.procs: pids). */
+static const char *const cgroup_read_files[] = {
+    "cgroup.procs",
+    "memory.stat",
+    "memory.current",
+    "memory.peak",
+    "memory.max",
+    "memory.high",
+    "memory.low",
+    "memory.min",
+    "memory.swap.current",
+    "memory.swap.peak",
+    "memory.swap.max",
+    "memory.swap.high",
+    "memory.swap.events",
+    "memory.events",
+    "memory.events.local",
+    "memory.oom.group",
+    NULL,
+};
+static const char *const cgroup1_read_files[] = {
+    "cgroup.procs",
+    "memory.stat",
+    "memory.usage_in_bytes",
+    "memory.max_usage_in_bytes",
+    "memory.limit_in_bytes",
+    "memory.failcnt",
+    "memory.memsw.usage_in_bytes",
+    "memory.memsw.limit_in_bytes",
+    "memory.oom_control",
+    "memory.use_hierarchy",
+    NULL,
+};
+#define CGROUP_FILES                                                                               \
+    "memory.current, memory.peak, memory.max, memory.high, memory.low, memory.min, memory.stat, "  \
+    "memory.events, memory.events.local, memory.swap.current, memory.swap.peak, memory.swap.max, " \
+    "memory.swap.high, memory.swap.events, memory.oom.group, cgroup.procs"
+#define CGROUP1_FILES                                                                              \
+    "memory.usage_in_bytes, memory.max_usage_in_bytes, memory.limit_in_bytes, memory.failcnt, "    \
+    "memory.memsw.usage_in_bytes, memory.memsw.limit_in_bytes, memory.stat, memory.oom_control, "  \
+    "memory.use_hierarchy, cgroup.procs"
+
+static bool cgroup_keyed(const char *file)
+{
+    return strcmp(file, "memory.stat") == 0 || strcmp(file, "memory.events") == 0 ||
+           strcmp(file, "memory.events.local") == 0 || strcmp(file, "memory.swap.events") == 0 ||
+           strcmp(file, "memory.oom_control") == 0;
+}
+
+/* show / expect cgroup[1] PATH FILE at words 1..3: *file VML_PROCFILE_CGROUP[1], the path and
+ * the file into cg and cgfile; *i the next word. */
+static int parse_cgroup_subject(struct parser *p, enum vml_op_kind k, enum vml_procfile *file,
+                                char *cg, char *cgfile, unsigned *i)
+{
+    const struct lex_line *l = p->l;
+    bool v1 = is(l->w[1], "cgroup1");
+    int r = need(p, 2, k, "the cgroup's path (/ for the root)");
+    if (r || (r = need_cgroup(p, l->w[2], cg)) || (r = need(p, 3, k, "the cgroup's file")))
+        return r;
+    struct word w = l->w[3];
+    const char *const *t = v1 ? cgroup1_read_files : cgroup_read_files;
+    bool ok = false;
+    for (size_t n = 0; t[n] && !ok; n++)
+        ok = is(w, t[n]) && (v1 || cg[0] || n < 2);
+    if (!ok)
+        return fail(p, w.col, "%s %s has no file '%.*s' (%s)", v1 ? "cgroup1" : "cgroup",
+                    cg[0] ? cg : "/", Q(w),
+                    v1      ? CGROUP1_FILES
+                    : cg[0] ? CGROUP_FILES
+                            : "the root has memory.stat and cgroup.procs");
+    copy_name(cgfile, w);
+    *file = v1 ? VML_PROCFILE_CGROUP1 : VML_PROCFILE_CGROUP;
+    *i = 4;
+    return 0;
+}
+
 /* The subject of show and expect: a system file, or a process and its file. Sets op->proc
  * and *file; *i is the index of the first word after the subject. alive_ok lets expect's
  * "P alive" and "P killed" through (with *file VML_PROCFILE_COUNT). */
@@ -980,7 +1150,28 @@ static int parse_show(struct parser *p, struct vml_op *op)
         op->kind = VML_OP_SHOW_VM;
         return 0;
     }
-    int r = parse_subject(p, op, &f, &i, false);
+    int r;
+    if (p->l->n > 1 && (is(p->l->w[1], "cgroup") || is(p->l->w[1], "cgroup1")) &&
+        !names_find(&p->nm.procs, p->l->w[1].s, p->l->w[1].n)) {
+        if ((r = parse_cgroup_subject(p, VML_OP_SHOW, &op->u.show.file, op->u.show.cgroup,
+                                      op->u.show.cgfile, &i)))
+            return r;
+        if (i < p->l->n && !cgroup_keyed(op->u.show.cgfile))
+            return fail(p, p->l->w[i].col,
+                        "%s is one value: show picks fields only in memory.stat, memory.events, "
+                        "memory.events.local, memory.swap.events and memory.oom_control",
+                        op->u.show.cgfile);
+        for (; i < p->l->n; i++) {
+            if (op->u.show.nfields == VML_SCN_SHOW_FIELDS)
+                return fail(p, p->l->w[i].col, "at most %d fields in one show",
+                            VML_SCN_SHOW_FIELDS);
+            if ((r = parse_field(p, p->l->w[i], op->u.show.fields[op->u.show.nfields])))
+                return r;
+            op->u.show.field_cols[op->u.show.nfields++] = p->l->w[i].col;
+        }
+        return 0;
+    }
+    r = parse_subject(p, op, &f, &i, false);
     if (r)
         return r;
     op->u.show.file = f;
@@ -1163,7 +1354,24 @@ static int parse_expect(struct parser *p, struct vml_op *op)
         x->err = errnos[k].err;
         return no_more(p, 3, VML_OP_EXPECT);
     }
-    int r = parse_subject(p, op, &f, &i, true);
+    int r;
+    if (l->n > 1 && (is(l->w[1], "cgroup") || is(l->w[1], "cgroup1")) &&
+        !names_find(&p->nm.procs, l->w[1].s, l->w[1].n)) {
+        x->kind = VML_EXPECT_FIELD;
+        if ((r = parse_cgroup_subject(p, VML_OP_EXPECT, &x->file, x->cgroup, x->cgfile, &i)))
+            return r;
+        if (strcmp(x->cgfile, "cgroup.procs") == 0)
+            return fail(p, l->w[3].col, "cgroup.procs lists pids: show it, or expect P alive");
+        if (cgroup_keyed(x->cgfile)) {
+            if ((r = need(p, i, VML_OP_EXPECT, "the field name")) ||
+                (r = parse_field(p, l->w[i], x->field)))
+                return r;
+        } else {
+            i--; /* one number: the file's name stands for the field */
+        }
+        goto compare;
+    }
+    r = parse_subject(p, op, &f, &i, true);
     if (r)
         return r;
     if (f == VML_PROCFILE_COUNT) {
@@ -1233,6 +1441,23 @@ static int parse_set(struct parser *p, struct vml_op *op)
     struct word path = l->w[1];
     if (setting_find(path.s, path.n, &op->u.set.dir, &op->u.set.file, msg))
         return fail(p, path.col, "%s", msg);
+    if (op->u.set.dir == VML_SETTING_CGROUP || op->u.set.dir == VML_SETTING_CGROUP1) {
+        /* The cgroup must exist; the root takes only memory.reclaim (CFTYPE_NOT_ON_ROOT). */
+        char full[VML_SCN_WORD_MAX], cg[VML_SCN_FILE_MAX], name[VML_SCN_FIELD_MAX];
+        bool v1;
+        cstr(path, full);
+        (void)vml_cgroup_path_split(full, cg, sizeof(cg), name, sizeof(name), &v1);
+        bool found = !cg[0];
+        for (unsigned i = 0; i < p->n_cgroups && !found; i++)
+            found = strcmp(p->cgroups[i], cg) == 0;
+        if (!found)
+            return fail(p, path.col, "no cgroup '%s' (make it with 'cgroup %s' first)", cg, cg);
+        if (!cg[0] && strcmp(name, "memory.reclaim") != 0)
+            return fail(p, path.col,
+                        "the root cgroup has no %s (the kernel gives limits to the cgroups below "
+                        "it)",
+                        name);
+    }
     if ((r = need(p, 2, k, "the value")))
         return r;
     struct word val = l->w[2];
@@ -1867,13 +2092,14 @@ static const struct {
     { "truncate", VML_OP_TRUNCATE },
     { "fallocate", VML_OP_FALLOCATE },
     { "oom_score_adj", VML_OP_OOM_SCORE_ADJ },
+    { "cgroup", VML_OP_CGROUP_ATTACH },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "fsync, fdatasync, msync, fadvise, truncate, fallocate, replay, prctl, oom_score_adj"
+    "fsync, fdatasync, msync, fadvise, truncate, fallocate, replay, prctl, oom_score_adj, cgroup"
 #define FIRST_WORDS                                                                                \
-    "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff or a process name"
+    "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff, cgroup or a process name"
 
 static int parse_process_op(struct parser *p, struct vml_op *op)
 {
@@ -1918,6 +2144,7 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_TRUNCATE: return parse_truncate(p, op);
     case VML_OP_FALLOCATE: return parse_fallocate(p, op);
     case VML_OP_OOM_SCORE_ADJ: return parse_oom_adj(p, op);
+    case VML_OP_CGROUP_ATTACH: return parse_cgroup_attach(p, op);
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
             return r;
@@ -2007,6 +2234,9 @@ static int parse_line(struct parser *p)
     } else if (is(w0, "swapon") || is(w0, "swapoff")) {
         op.kind = is(w0, "swapon") ? VML_OP_SWAPON : VML_OP_SWAPOFF;
         r = parse_swap(p, &op);
+    } else if (is(w0, "cgroup")) {
+        op.kind = VML_OP_CGROUP;
+        r = parse_cgroup(p, &op);
     } else {
         r = parse_process_op(p, &op);
     }

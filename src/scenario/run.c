@@ -651,6 +651,28 @@ static int op_file(struct run *r)
 
 /* The text of a file for show and expect: the process's (its live entry in *p) or the
  * system's, limited to a mapping's VMAs when map is not empty. */
+static int unsupported(struct run *r, const char *what);
+
+/* A cgroup file's text (show cgroup, expect cgroup). */
+static int cgroup_text(struct run *r, enum vml_procfile pf, const char *cg, const char *file,
+                       struct vml_text *t)
+{
+    if (!r->b->cgroup_text)
+        return unsupported(r, "cgroup");
+    int err = r->b->cgroup_text(r->b->ctx, cg, file, pf == VML_PROCFILE_CGROUP1, t, r->msg);
+    if (err && r->msg[0])
+        return run_error(r, err, 0, "%s", r->msg);
+    return err ? run_error(r, err, 0, "reading %s: %s", file, vml_strerror(err)) : 0;
+}
+
+/* The path a cgroup file has: /sys/fs/cgroup/PATH/FILE, or v1's under memory/. */
+static void cgroup_file_path(enum vml_procfile pf, const char *cg, const char *file, char *buf,
+                             size_t n)
+{
+    snprintf(buf, n, "%s%s%s%s%s", VML_CGROUP_DIR, pf == VML_PROCFILE_CGROUP1 ? "memory/" : "", cg,
+             cg[0] ? "/" : "", file);
+}
+
 static int file_text(struct run *r, enum vml_procfile pf, const char *map, struct vml_text *t,
                      int *pid_out)
 {
@@ -808,16 +830,21 @@ static int pick_fields(struct run *r, const struct vml_text *t, struct vml_text 
         if (!seen[i])
             return run_error(r, VML_EINVAL, r->op->u.show.field_cols[i],
                              "show: %s has no field '%s' (write it as the file prints it)",
-                             vml_procfile_name(r->op->u.show.file), r->op->u.show.fields[i]);
+                             r->op->u.show.cgfile[0] ? r->op->u.show.cgfile
+                                                     : vml_procfile_name(r->op->u.show.file),
+                             r->op->u.show.fields[i]);
     return text_status(out);
 }
 
 static int op_show(struct run *r)
 {
     struct vml_text t = { 0 };
-    int pid;
+    int pid = 0;
     const char *map = r->op->u.show.map;
-    int err = file_text(r, r->op->u.show.file, map, &t, &pid);
+    enum vml_procfile pf = r->op->u.show.file;
+    bool cg = pf == VML_PROCFILE_CGROUP || pf == VML_PROCFILE_CGROUP1;
+    int err = cg ? cgroup_text(r, pf, r->op->u.show.cgroup, r->op->u.show.cgfile, &t)
+                 : file_text(r, pf, map, &t, &pid);
     if (err == 0 && r->op->u.show.nfields) {
         struct vml_text picked = { 0 };
         err = pick_fields(r, &t, &picked);
@@ -827,9 +854,11 @@ static int op_show(struct run *r)
             vml_text_free(&t);
     }
     if (err == 0) {
-        char path[64];
-        if (r->op->u.show.file == VML_PROCFILE_FAULTS ||
-            r->op->u.show.file == VML_PROCFILE_LATENCY) /* vmlab's own, not kernel files */
+        char path[VML_SCN_FILE_MAX + VML_SCN_FIELD_MAX + 32];
+        if (cg)
+            cgroup_file_path(pf, r->op->u.show.cgroup, r->op->u.show.cgfile, path, sizeof(path));
+        else if (r->op->u.show.file == VML_PROCFILE_FAULTS ||
+                 r->op->u.show.file == VML_PROCFILE_LATENCY) /* vmlab's own, not kernel files */
             snprintf(path, sizeof(path), "%s of %d", vml_procfile_name(r->op->u.show.file), pid);
         else if (r->op->u.show.file == VML_PROCFILE_DMESG) /* not a /proc file: the log */
             snprintf(path, sizeof(path), "kernel log (dmesg)");
@@ -1068,9 +1097,15 @@ static int expect_skipped(struct run *r, const char *why)
 {
     const struct vml_op_expect *x = &r->op->u.expect;
     r->res->skipped++;
+    bool cg = x->file == VML_PROCFILE_CGROUP || x->file == VML_PROCFILE_CGROUP1;
+    char sub[VML_SCN_FILE_MAX + VML_SCN_FIELD_MAX + 2];
+    if (cg)
+        snprintf(sub, sizeof(sub), "%s %s", x->cgroup[0] ? x->cgroup : "/", x->cgfile);
+    else
+        snprintf(sub, sizeof(sub), "%s", x->map);
     text_printf(r->report, "%s:%u: expect not checked on %s: %s%s%s%s%s %s: %s\n",
                 r->s->file ? r->s->file : "<scenario>", r->op->line, r->own->name, r->op->proc,
-                r->op->proc[0] ? " " : "", vml_procfile_name(x->file), x->map[0] ? " " : "", x->map,
+                r->op->proc[0] ? " " : "", vml_procfile_name(x->file), sub[0] ? " " : "", sub,
                 x->field, why);
     return text_status(r->report);
 }
@@ -1085,6 +1120,108 @@ static bool compare_signed(int64_t a, enum vml_cmp c, int64_t b)
     case VML_CMP_GT: return a > b;
     default: return a >= b;
     }
+}
+
+/* A cgroup file's field: the file's one number (field ""), "max" as UINT64_MAX, or the number
+ * of a "name value" line. */
+static int cgroup_field(const char *text, size_t len, const char *field, uint64_t *v)
+{
+    if (!field[0]) {
+        if (len >= 3 && memcmp(text, "max", 3) == 0) {
+            *v = UINT64_MAX;
+            return 0;
+        }
+        if (!len || text[0] < '0' || text[0] > '9')
+            return VML_ENOENT;
+        *v = strtoull(text, NULL, 10);
+        return 0;
+    }
+    size_t flen = strlen(field);
+    for (const char *line = text; line < text + len;) {
+        const char *nl = memchr(line, '\n', len - (size_t)(line - text));
+        const char *end = nl ? nl : text + len;
+        if ((size_t)(end - line) > flen + 1 && memcmp(line, field, flen) == 0 &&
+            line[flen] == ' ') {
+            *v = strtoull(line + flen + 1, NULL, 10);
+            return 0;
+        }
+        line = end + 1;
+    }
+    return VML_ENOENT;
+}
+
+/* Whether a cgroup file's field is a size in bytes (memory.current, memory.stat's anon) rather
+ * than a count (memory.events, memory.stat's pgfault, failcnt). */
+static bool cgroup_size_field(const char *file, const char *field)
+{
+    if (!field[0])
+        return strcmp(file, "memory.oom.group") != 0 && strcmp(file, "memory.failcnt") != 0 &&
+               strcmp(file, "memory.memsw.failcnt") != 0 &&
+               strcmp(file, "memory.use_hierarchy") != 0;
+    if (strcmp(file, "memory.stat") != 0)
+        return false;
+    const char *f = strncmp(field, "total_", 6) == 0 ? field + 6 : field;
+    static const char *const counts[] = { "pg",    "workingset_", "thp_", "numa_",
+                                          "swpin", "swpout",      "zswp", "pswp" };
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+        if (strncmp(f, counts[i], strlen(counts[i])) == 0)
+            return false;
+    return true;
+}
+
+static int expect_cgroup(struct run *r)
+{
+    const struct vml_op_expect *x = &r->op->u.expect;
+    const char *where = r->s->file ? r->s->file : "<scenario>";
+    struct vml_text t = { 0 };
+    int err = cgroup_text(r, x->file, x->cgroup, x->cgfile, &t);
+    uint64_t v = 0;
+    char path[VML_SCN_FILE_MAX + VML_SCN_FIELD_MAX + 32];
+    cgroup_file_path(x->file, x->cgroup, x->cgfile, path, sizeof(path));
+    if (err == 0 && cgroup_field(t.s ? t.s : "", t.len, x->field, &v) != 0)
+        err = run_error(r, VML_ENOENT, 0, "%s has no field '%s'", path, x->field);
+    vml_text_free(&t);
+    if (err)
+        return err;
+    const char *why =
+        r->own->why_unchecked ? r->own->why_unchecked(r->own->ctx, 0, x->file, x->field) : NULL;
+    if (why)
+        return expect_skipped(r, why);
+    bool size = cgroup_size_field(x->cgfile, x->field);
+    if (x->unit == VML_UNIT_NS)
+        return run_error(r, VML_EINVAL, 0, "%s is not a time: compare it with a number or a size",
+                         x->field[0] ? x->field : x->cgfile);
+    if (x->unit != VML_UNIT_NONE && !size)
+        return run_error(r, VML_EINVAL, 0,
+                         "%s is a count, not a size: compare it with a plain number",
+                         x->field[0] ? x->field : x->cgfile);
+    uint64_t rhs = x->unit == VML_UNIT_PAGES ? x->value * PAGE : x->value;
+    bool ok;
+    switch (x->cmp) {
+    case VML_CMP_EQ: ok = v == rhs; break;
+    case VML_CMP_NE: ok = v != rhs; break;
+    case VML_CMP_LT: ok = v < rhs; break;
+    case VML_CMP_LE: ok = v <= rhs; break;
+    case VML_CMP_GT: ok = v > rhs; break;
+    default: ok = v >= rhs; break;
+    }
+    if (!ok) {
+        r->res->failed++;
+        char want[48], got[48];
+        if (x->unit == VML_UNIT_BYTES)
+            vml_format_size(rhs, want, sizeof(want));
+        else
+            snprintf(want, sizeof(want), "%llu%s", (unsigned long long)x->value,
+                     x->unit == VML_UNIT_PAGES ? " pages" : "");
+        if (v == UINT64_MAX)
+            snprintf(got, sizeof(got), "max");
+        else
+            snprintf(got, sizeof(got), "%llu", (unsigned long long)v);
+        text_printf(r->report, "%s:%u: expect failed: %s%s%s %s %s, but it is %s\n", where,
+                    r->op->line, path, x->field[0] ? " " : "", x->field, vml_cmp_name(x->cmp), want,
+                    got);
+    }
+    return text_status(r->report);
 }
 
 static int op_expect(struct run *r)
@@ -1127,6 +1264,8 @@ static int op_expect(struct run *r)
     if (x->file == VML_PROCFILE_FAULTS && r->b->sim(r->b->ctx) == NULL &&
         strncmp(x->field, "Faults", 6) != 0)
         return expect_skipped(r, "fault latency is modelled by the simulator only");
+    if (x->file == VML_PROCFILE_CGROUP || x->file == VML_PROCFILE_CGROUP1)
+        return expect_cgroup(r);
     struct vml_text t = { 0 };
     int pid;
     int err = file_text(r, x->file, x->map, &t, &pid);
@@ -1258,12 +1397,14 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
     case VML_OP_FALLOCATE: obj = op->u.fallocate.range.name; break;
     case VML_OP_SWAPON:
     case VML_OP_SWAPOFF: obj = op->u.swap.name; break;
+    case VML_OP_CGROUP:
+    case VML_OP_CGROUP_ATTACH: obj = op->u.cgroup.path[0] ? op->u.cgroup.path : "/"; break;
     default: break;
     }
     const char *kind = vml_op_kind_name(op->kind);
     if (op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE)
         kind = op->kind == VML_OP_FILE_CREATE ? "file create" : "file delete";
-    snprintf(buf, n, "%.31s%s%.12s%s%.40s", op->proc, op->proc[0] ? " " : "", kind,
+    snprintf(buf, n, "%.31s%s%.13s%s%.40s", op->proc, op->proc[0] ? " " : "", kind,
              obj[0] ? " " : "", obj);
 }
 
@@ -1273,7 +1414,8 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
 static bool measured(enum vml_op_kind k)
 {
     return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT &&
-           k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT && k != VML_OP_SHOW_VM;
+           k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT && k != VML_OP_SHOW_VM &&
+           k != VML_OP_CGROUP && k != VML_OP_CGROUP_ATTACH;
 }
 
 static int run_op(struct run *r)
@@ -1293,6 +1435,12 @@ static int run_op(struct run *r)
     case VML_OP_WAIT: return op_wait(r);
     case VML_OP_SWAPON:
     case VML_OP_SWAPOFF: return op_swap(r);
+    case VML_OP_CGROUP:
+        if (!r->b->cgroup_create)
+            return unsupported(r, "cgroup");
+        if ((err = r->b->cgroup_create(r->b->ctx, op->u.cgroup.path, r->msg)) != 0)
+            return syscall_error(r, "cgroup", err);
+        return 0;
     default: break;
     }
     if ((err = live_proc(r, &p)) != 0)
@@ -1328,6 +1476,12 @@ static int run_op(struct run *r)
     }
     case VML_OP_READ:
     case VML_OP_WRITE: return op_file_io(r, p);
+    case VML_OP_CGROUP_ATTACH:
+        if (!r->b->cgroup_attach)
+            return unsupported(r, "cgroup");
+        if ((err = r->b->cgroup_attach(r->b->ctx, p->pid, op->u.cgroup.path, r->msg)) != 0)
+            return syscall_error(r, "cgroup", err);
+        return 0;
     case VML_OP_CPU_RUN:
         if ((err = r->b->cpu_run(r->b->ctx, op->u.cpu_run.cpu, p->pid, r->msg)) != 0)
             return syscall_error(r, "cpu run", err);
@@ -1441,9 +1595,24 @@ static int snap_block(const struct vml_smaps *b, void *ctx)
     return 0;
 }
 
+/* One number a per-process /proc file holds (oom_score, oom_score_adj); false when unreadable. */
+static bool snap_number(struct run *r, int pid, enum vml_procfile f, long *v)
+{
+    struct vml_text t = { 0 };
+    char *end = NULL;
+    bool ok = r->b->proc_text(r->b->ctx, pid, f, 0, 0, &t, r->msg) == 0 && t.len;
+    if (ok)
+        *v = strtol(t.s, &end, 10);
+    ok = ok && end != t.s;
+    vml_text_free(&t);
+    if (!ok)
+        r->msg[0] = 0; /* not an error of the run's: the row says not comparable */
+    return ok;
+}
+
 static int take_snapshot(struct run *r, struct vml_snapshot *snap)
 {
-    if (r->s->machine.given & VML_MCFG_HUGEPAGES) {
+    {
         struct vml_text t = { 0 };
         struct vml_meminfo m;
         memset(&m, 0, sizeof(m));
@@ -1453,8 +1622,11 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         vml_text_free(&t);
         if (e)
             return e;
-        snap->pool = (struct vml_snap_pool){ true, m.hugepages_total, m.hugepages_free,
-                                             m.hugepages_rsvd, m.hugepages_surp };
+        if (r->s->machine.given & VML_MCFG_HUGEPAGES)
+            snap->pool = (struct vml_snap_pool){ true, m.hugepages_total, m.hugepages_free,
+                                                 m.hugepages_rsvd, m.hugepages_surp };
+        /* proc_oom_score's totalpages: totalram_pages() + total_swap_pages. */
+        snap->totalpages = (m.mem_total + m.swap_total) / 4;
     }
     snap->confined = r->s->machine.memcg;
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
@@ -1473,6 +1645,10 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         status_now(r, p->pid, &sp->last);
         const char *pw = r->b->pte_why_not ? r->b->pte_why_not(r->b->ctx, p->pid) : NULL;
         snprintf(sp->pte_why_not, sizeof(sp->pte_why_not), "%s", pw ? pw : "");
+        long adj = 0;
+        sp->has_oom = snap_number(r, p->pid, VML_PROCFILE_OOM_SCORE, &sp->oom_score) &&
+                      snap_number(r, p->pid, VML_PROCFILE_OOM_SCORE_ADJ, &adj);
+        sp->oom_score_adj = (int)adj;
         sp->maps = calloc(p->n_maps ? p->n_maps : 1, sizeof(*sp->maps));
         if (!sp->maps)
             return VML_EHOST;

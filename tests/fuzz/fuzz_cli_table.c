@@ -1,11 +1,12 @@
-/* fuzz_cli_table.c: libFuzzer harness for the live tools (vmlab ps, pmap, oom, meminfo) from
- * /proc tree to printed table, in every output format.
+/* fuzz_cli_table.c: libFuzzer harness for the live tools (vmlab ps, pmap, oom, meminfo, cgroup)
+ * from /proc tree to printed table, in every output format.
  *
  * The input is a /proc tree: sections "@@ NAME\n" followed by that file's bytes, NAME being
  * meminfo, zoneinfo or PID/FILE (PID up to 4 digits; FILE one of the files the tools read),
  * and a memory cgroup tree: NAME cg/[GROUP/]FILE (cgroup v2, at fs/cgroup) or
  * v1/[GROUP/]FILE (v1, at fs/cgroup/memory), GROUP a or a/b, FILE a cgroup file the tools read;
- * the cgroup views (oom --cgroups, oom --cgroup a, ps --cgroup) read it with --sys.
+ * the cgroup views (oom --cgroups, oom --cgroup a, ps --cgroup, cgroup /, a and a/b) read it
+ * with --sys.
  * The tree is written to a scratch directory and each tool runs on it (--proc) as the
  * command line would run it, with its output thrown away: text, JSON, CSV and Prometheus, in
  * several units, sorted by several columns. Properties: no
@@ -88,13 +89,27 @@ static void tool(char **args)
         abort();
 }
 
-static const char *const cgfiles[] = { "cgroup.controllers",    "cgroup.procs",
-                                       "memory.current",        "memory.max",
-                                       "memory.swap.max",       "memory.events",
-                                       "memory.stat",           "memory.usage_in_bytes",
-                                       "memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
-                                       "memory.failcnt",        "memory.oom_control",
-                                       "memory.swappiness" };
+static const char *const cgfiles[] = { "cgroup.controllers",
+                                       "cgroup.procs",
+                                       "memory.current",
+                                       "memory.max",
+                                       "memory.swap.max",
+                                       "memory.events",
+                                       "memory.stat",
+                                       "memory.usage_in_bytes",
+                                       "memory.limit_in_bytes",
+                                       "memory.memsw.limit_in_bytes",
+                                       "memory.failcnt",
+                                       "memory.oom_control",
+                                       "memory.swappiness",
+                                       "memory.high",
+                                       "memory.low",
+                                       "memory.min",
+                                       "memory.swap.current",
+                                       "memory.soft_limit_in_bytes",
+                                       "memory.memsw.usage_in_bytes",
+                                       "memory.kmem.usage_in_bytes",
+                                       "memory.memsw.failcnt" };
 #define NCGFILES (sizeof(cgfiles) / sizeof(cgfiles[0]))
 
 /* Removes the cgroup trees: every file of cgfiles in each directory they may use. */
@@ -251,6 +266,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *ps_cg[] = { "vmlab",       "ps",          "--proc",   root,        "--sys", root,
                           formats[f][0], formats[f][1], "--cgroup", "--threads", "1",     NULL };
         tool(ps_cg);
+        static char *const groups[] = { "/", "a", "a/b" };
+        for (size_t g = 0; g < 3; g++) {
+            char *cg[] = { "vmlab", "cgroup", groups[g],     "--proc",      root,
+                           "--sys", root,     formats[f][0], formats[f][1], NULL };
+            tool(cg);
+        }
         char *mem[] = { "vmlab", "meminfo",     "--proc",      root, "--sys",
                         root,    formats[f][0], formats[f][1], NULL };
         tool(mem);

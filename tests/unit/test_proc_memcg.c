@@ -112,12 +112,52 @@ static void test_errors(void **state)
     }
 }
 
+static void test_stat(void **state)
+{
+    (void)state;
+    /* v2 lines as memcg_stat_format prints them, a key vmlab does not know, and the v1 ones
+     * (memcg1_stat_format) with their total_* twins: each key to its own figure. */
+    const char *v2 = "anon 268435456\nfile 201326592\nkernel 41943040\nfuture_key 9\n"
+                     "slab_reclaimable 20971520\npgscan 90000\n";
+    struct vml_memcg_stat st;
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_proc_parse_memcg_stat(v2, strlen(v2), &st, &d), 0);
+    assert_true(st.v[VML_MCS_ANON] == 268435456u && st.v[VML_MCS_FILE] == 201326592u);
+    assert_true(st.v[VML_MCS_KERNEL] == 41943040u && st.v[VML_MCS_PGSCAN] == 90000u);
+    assert_true(st.have ==
+                ((1ull << VML_MCS_ANON) | (1ull << VML_MCS_FILE) | (1ull << VML_MCS_KERNEL) |
+                 (1ull << VML_MCS_SLAB_RECLAIMABLE) | (1ull << VML_MCS_PGSCAN)));
+    const char *v1 = "cache 4096\nrss 8192\nhierarchical_memory_limit 9223372036854771712\n"
+                     "total_cache 12288\ntotal_rss 16384";
+    assert_int_equal(vml_proc_parse_memcg_stat(v1, strlen(v1), &st, &d), 0);
+    assert_true(st.v[VML_MCS_CACHE] == 4096 && st.v[VML_MCS_T_CACHE] == 12288);
+    assert_true(st.v[VML_MCS_RSS] == 8192 && st.v[VML_MCS_T_RSS] == 16384);
+    assert_true(st.v[VML_MCS_H_MEMORY_LIMIT] == 9223372036854771712ull);
+    assert_false(st.have & (1ull << VML_MCS_ANON));
+    assert_string_equal(vml_memcg_stat_name(VML_MCS_T_WS_REFAULT_FILE),
+                        "total_workingset_refault_file");
+    /* A key twice: refused at its second line, column 1, and nothing kept. */
+    const char *dup = "anon 1\nfile 2\nanon 3\n";
+    assert_int_equal(vml_proc_parse_memcg_stat(dup, strlen(dup), &st, &d), VML_EPARSE);
+    assert_int_equal(d.line, 3);
+    assert_int_equal(d.col, 1);
+    assert_non_null(strstr(d.msg, "'anon' a second time"));
+    assert_true(st.have == 0 && st.v[VML_MCS_FILE] == 0);
+    /* A malformed line: its line and column ('k' of "12kB" is column 10 of line 2). */
+    const char *bad = "anon 4096\nkernel 12kB\n";
+    assert_int_equal(vml_proc_parse_memcg_stat(bad, strlen(bad), &st, &d), VML_EPARSE);
+    assert_int_equal(d.line, 2);
+    assert_int_equal(d.col, 10);
+    assert_true(st.have == 0 && st.v[VML_MCS_ANON] == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_stat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

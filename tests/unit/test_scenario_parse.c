@@ -1008,7 +1008,7 @@ static void test_set(void **state)
     bad("set /sys/kernel/mm/transparent_hugepage 1", 1, 5, "no settable file");
     bad("set /proc/sys/kernel/pid_max 10", 1, 5,
         "cannot set '/proc/sys/kernel/pid_max': vmlab sets the files of "
-        "/sys/kernel/mm/transparent_hugepage/ and /proc/sys/vm/");
+        "/sys/kernel/mm/transparent_hugepage/, /proc/sys/vm/ and /sys/fs/cgroup/");
     bad("set /sys/kernel/mm/transparent_hugepage/enabled always\nmachine ram=1G", 2, 1,
         "the machine line must come before every operation (line 1 has 'set')");
 }
@@ -1134,7 +1134,7 @@ static void test_show_thp_and_prctl(void **state)
     bad(PROC_A "a prctl thp_disable 1", 3, 21, "thp_disable takes on or off, not '1'");
     bad(PROC_A "a prctl thp_disable on off", 3, 24, "unexpected 'off' after the end of prctl");
     bad("b prctl thp_disable on", 1, 1, "no process 'b'");
-    bad(PROC_A "a frob", 3, 3, "replay, prctl, oom_score_adj)");
+    bad(PROC_A "a frob", 3, 3, "replay, prctl, oom_score_adj, cgroup)");
 }
 
 static const struct vml_op_expect *expect_of(const char *line, struct vml_scenario **s)
