@@ -81,6 +81,7 @@ struct linb {
     int kmsg;            /* /dev/kmsg, read from the run's start; -1 until opened */
     int kmsg_err;        /* errno of opening it, 0 if it is open */
     struct vml_text log; /* the kernel log read so far, as dmesg prints it */
+    char cgfile[VML_SCN_FIELD_MAX]; /* the cgroup file cgroup_text read last (why_unchecked) */
 };
 
 /* A hugetlb pool's nr_hugepages file. */
@@ -1184,7 +1185,9 @@ static int lb_cgroup_attach(void *ctx, int pid, const char *path, char *msg)
 static int lb_cgroup_text(void *ctx, const char *path, const char *file, bool v1,
                           struct vml_text *out, char *msg)
 {
-    (void)ctx;
+    struct linb *b = ctx;
+    /* expect reads the file, then asks why_unchecked about the field alone: the file is this. */
+    snprintf(b->cgfile, sizeof(b->cgfile), "%s", file);
     return cgroups_text(path, file, v1, out, msg);
 }
 
@@ -1608,18 +1611,16 @@ static const char *lb_why_unchecked(void *ctx, int pid, enum vml_procfile f, con
     case VML_PROCFILE_SWAPS: return "it lists the whole machine's swap areas";
     case VML_PROCFILE_CGROUP:
     case VML_PROCFILE_CGROUP1: {
-        /* field is "FILE" (a one-value file), "FILE:KEY" or "FILE KEY", or a bare KEY (then of
-         * memory.stat, or memory.events / memory.oom_control for the OOM counters). */
+        /* The executor passes the field alone ("" for a one-value file) right after reading
+         * the file with cgroup_text: the file is the one read last. A field written
+         * "FILE:KEY" or "FILE KEY" names its file itself. */
         char file[VML_SCN_FIELD_MAX];
         size_t k = strcspn(field, ": ");
         snprintf(file, sizeof(file), "%.*s", (int)k, field);
         const char *key = field[k] ? field + k + 1 : "";
         if (strncmp(file, "memory.", 7) != 0 && strncmp(file, "cgroup.", 7) != 0) {
+            snprintf(file, sizeof(file), "%s", b->cgfile);
             key = field;
-            bool oom = strcmp(field, "oom_kill") == 0 || strcmp(field, "oom_group_kill") == 0;
-            bool event = oom || strcmp(field, "low") == 0 || strcmp(field, "high") == 0 ||
-                         strcmp(field, "max") == 0 || strcmp(field, "oom") == 0;
-            snprintf(file, sizeof(file), "%s", event ? "memory.events" : "memory.stat");
         }
         return cgroups_why_unchecked(file, key);
     }

@@ -598,14 +598,19 @@ int cgroups_set(const char *abspath, const char *value, struct vml_text *notes, 
     int r = begin(msg);
     if (r)
         return r;
-    if (!*cg) {
+    /* The root takes memory.reclaim only, as the kernel's (its limits are CFTYPE_NOT_ON_ROOT):
+     * on Linux that is R, whose subtree it reclaims from. */
+    if (!*cg && (strcmp(file, "memory.reclaim") != 0 || v1file)) {
         snprintf(msg, CGROUPS_MSG,
                  "the root cgroup's %.40s cannot be set (the kernel's root has no limits; on Linux "
                  "the root is the run's own parent cgroup)",
                  file);
         return VML_EINVAL;
     }
-    struct made *m = made_of(cg);
+    static struct made root_entry;
+    struct made *m = *cg ? made_of(cg) : &root_entry;
+    if (!*cg)
+        snprintf(root_entry.dir, sizeof(root_entry.dir), "%s", root_dir);
     if (!m) {
         snprintf(msg, CGROUPS_MSG, "no cgroup %.100s in this run (make it with cgroup %.60s)", cg,
                  cg);
