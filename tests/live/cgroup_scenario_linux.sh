@@ -9,7 +9,9 @@
 #   - on a v1 machine the limit is written as memory.limit_in_bytes and memory.memsw.limit_in_
 #     bytes (the run's notes say so), and memory.high is refused naming v2;
 #   - nothing of the run is left in the hierarchy (MOUNT/vmlab-run-PID) after it, after a run
-#     that fails on a refused statement, and after SIGTERM (exit 143, its agents gone too).
+#     that fails on a refused statement, and after SIGTERM (exit 143, its agents gone too);
+#   - a tree a SIGKILLed vmlab would leave (vmlab-run-DEADPID/box/web) is removed by the next
+#     run, and reported.
 # Skips (77), naming the reason: not root, no memory controller, v2 without memory in the root's
 # subtree_control, v1 without swap accounting (memory.swap.max 0 cannot be expressed).
 set -u
@@ -102,6 +104,18 @@ wait $pid; rc=$?
 if [ -n "$agent" ]; then
   for _ in $(seq 50); do kill -0 "$agent" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$agent" 2>/dev/null && bad "the agent $agent outlived SIGTERM"
+fi
+# What a vmlab killed by SIGKILL leaves (vmlab-run-PID with a cgroup inside, its pid gone) is
+# removed by the next run as root, deepest first, and reported.
+true & dead=$!; wait $dead
+mkdir -p "$top/vmlab-run-$dead/box/web" || bad "cannot make a stale tree"
+printf 'proc a\n' > "$tmp/d.vml"
+"$bin" run --on linux "$tmp/d.vml" > "$tmp/out" 2> "$tmp/err" || bad "the run after the stale tree failed"
+grep -q "removed the cgroup $top/vmlab-run-$dead, left by vmlab $dead" "$tmp/out" "$tmp/err" ||
+  bad "the stale tree's removal was not reported: $(cat "$tmp/out" "$tmp/err" | head -5)"
+if [ -e "$top/vmlab-run-$dead" ]; then
+  bad "$top/vmlab-run-$dead is left"
+  rmdir "$top/vmlab-run-$dead/box/web" "$top/vmlab-run-$dead/box" "$top/vmlab-run-$dead" 2>/dev/null
 fi
 [ $fail = 0 ] && echo "cgroup_scenario_linux: ok (cgroup v$v)"
 exit $fail
