@@ -213,7 +213,16 @@ int vml_sim_cgroup_write(struct vml_sim *sim, const char *path, const char *file
                          unsigned node);
 int vml_sim_cgroup_text(const struct vml_sim *sim, const char *path, const char *file, bool v1,
                         struct vml_text *out);
+/* Whether the last allocation that failed (VML_ENOMEM) failed because a cgroup was at its
+ * memory.max with nothing its OOM killer may kill (every process there at oom_score_adj
+ * -1000): 1 with its path ("/box") and limit, else 0. Linux would retry such a fault forever. */
+int vml_sim_nomem_cgroup(const struct vml_sim *sim, char *path, size_t len, uint64_t *max_bytes);
 int vml_sim_oom_score_adj(const struct vml_sim *sim, int pid, int *adj);
+/* The path of the cgroup with this id (as vml_sim_cgroup_find returns it) into buf, "" for the
+ * root. Ids run from 0, the root, in creation order, a parent before its children: list them
+ * by asking for 0, 1, 2 ... until VML_ENOENT. VML_EINVAL for the id of a cgroup that was
+ * removed (go on to the next), VML_EOVERFLOW when the path does not fit in len bytes. */
+int vml_sim_cgroup_path(const struct vml_sim *sim, unsigned id, char *buf, size_t len);
 
 /* ---- memory system calls (Linux's flag values) -------------------------------------------- */
 

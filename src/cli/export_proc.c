@@ -2,7 +2,16 @@
  * for the real /proc can read (smem -S DIR, scripts that open DIR/proc/PID/smaps ...).
  *
  *   DIR/proc/meminfo vmstat buddyinfo zoneinfo version
- *   DIR/proc/PID/maps smaps smaps_rollup status statm numa_maps cmdline comm stat
+ *   DIR/proc/PID/maps smaps smaps_rollup status statm numa_maps cmdline comm stat oom_score
+ *                oom_score_adj
+ *   DIR/sys/fs/cgroup/...          the memory cgroups, v2: cgroup.controllers listing memory at
+ *                                  the root, a directory per cgroup with its files
+ *   DIR/sys-v1/fs/cgroup/memory/...  the same cgroups as v1's memory hierarchy shows them
+ *
+ * The two views are in two trees because no machine has both at /sys/fs/cgroup: on a v2
+ * machine /sys/fs/cgroup/memory would be a cgroup called memory, and a v1 machine's
+ * /sys/fs/cgroup is a tmpfs of controller mounts without cgroup.controllers. So --sys DIR/sys
+ * reads v2 and --sys DIR/sys-v1 reads v1, as vmlab cgroup, ps --cgroup and oom look for them.
  */
 #include "cli/cli.h"
 
@@ -71,8 +80,10 @@ static int export_stat(struct vml_sim *sim, int pid, const char *path)
 static int export_pids(struct vml_sim *sim, const char *dir, const int *pids, size_t n)
 {
     char path[4096];
-    static const enum vml_sim_file per[] = { VML_SIM_MAPS,   VML_SIM_SMAPS, VML_SIM_SMAPS_ROLLUP,
-                                             VML_SIM_STATUS, VML_SIM_STATM, VML_SIM_NUMA_MAPS };
+    static const enum vml_sim_file per[] = { VML_SIM_MAPS,         VML_SIM_SMAPS,
+                                             VML_SIM_SMAPS_ROLLUP, VML_SIM_STATUS,
+                                             VML_SIM_STATM,        VML_SIM_NUMA_MAPS,
+                                             VML_SIM_OOM_SCORE,    VML_SIM_OOM_SCORE_ADJ };
     for (size_t i = 0; i < n; i++) {
         snprintf(path, sizeof(path), "%s/proc/%d", dir, pids[i]);
         if (make_dir(path))
@@ -95,6 +106,113 @@ static int export_pids(struct vml_sim *sim, const char *dir, const int *pids, si
         snprintf(path, sizeof(path), "%s/proc/%d/stat", dir, pids[i]);
         if (export_stat(sim, pids[i], path))
             return EXIT_FAIL;
+    }
+    return 0;
+}
+
+/* The files of a cgroup directory, v2's and v1's, as vml_sim_cgroup_text prints them; a file a
+ * cgroup lacks (the v2 root's memory.current and limits: CFTYPE_NOT_ON_ROOT) is left out. */
+static const char *const cg2_files[] = {
+    "cgroup.procs",        "memory.stat",      "memory.current",      "memory.peak",
+    "memory.max",          "memory.high",      "memory.low",          "memory.min",
+    "memory.swap.current", "memory.swap.peak", "memory.swap.max",     "memory.swap.high",
+    "memory.swap.events",  "memory.events",    "memory.events.local", "memory.oom.group",
+};
+static const char *const cg1_files[] = {
+    "cgroup.procs",
+    "memory.stat",
+    "memory.usage_in_bytes",
+    "memory.max_usage_in_bytes",
+    "memory.limit_in_bytes",
+    "memory.failcnt",
+    "memory.memsw.usage_in_bytes",
+    "memory.memsw.limit_in_bytes",
+    "memory.oom_control",
+    "memory.use_hierarchy",
+};
+
+/* Makes each directory of path below the existing prefix base (path begins with base). */
+static int make_dirs(const char *base, const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + strlen(base) + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (make_dir(buf))
+            return EXIT_FAIL;
+        *p = '/';
+    }
+    return make_dir(buf);
+}
+
+/* One cgroup's directory under top (the hierarchy's root directory): cg is its path below the
+ * root, "" for the root; children tells whether other cgroups are below it. */
+static int export_cgroup(struct vml_sim *sim, const char *top, const char *cg, bool v1,
+                         bool children)
+{
+    char d[4096], path[4096 + 64];
+    if ((size_t)snprintf(d, sizeof(d), "%s%s%s", top, cg[0] ? "/" : "", cg) >= sizeof(d))
+        return cli_error(EXIT_FAIL, "export: path too long for cgroup %s", cg);
+    if (make_dir(d))
+        return EXIT_FAIL;
+    const char *const *files = v1 ? cg1_files : cg2_files;
+    size_t nf =
+        v1 ? sizeof(cg1_files) / sizeof(cg1_files[0]) : sizeof(cg2_files) / sizeof(cg2_files[0]);
+    for (size_t i = 0; i < nf; i++) {
+        struct vml_text t = { 0 };
+        int r = vml_sim_cgroup_text(sim, cg, files[i], v1, &t);
+        snprintf(path, sizeof(path), "%s/%s", d, files[i]);
+        if (r == 0)
+            r = write_file(path, t.s ? t.s : "", t.len);
+        else if (r == VML_EINVAL)
+            r = 0;
+        else
+            r = cli_error(EXIT_FAIL, "export: %s: %s", path, vml_strerror(r));
+        vml_text_free(&t);
+        if (r)
+            return r;
+    }
+    if (v1)
+        return 0;
+    /* The controllers: memory is enabled all the way down (each parent's subtree_control
+     * lists it, so each child has the memory files), as the simulated hierarchy has it. */
+    snprintf(path, sizeof(path), "%s/cgroup.controllers", d);
+    if (write_file(path, "memory\n", 7))
+        return EXIT_FAIL;
+    snprintf(path, sizeof(path), "%s/cgroup.subtree_control", d);
+    return write_file(path, "memory\n", children ? 7 : 0);
+}
+
+/* The cgroups, v2 under DIR/sys/fs/cgroup and v1 under DIR/sys-v1/fs/cgroup/memory. Ids come
+ * parent first (vml_sim_cgroup_path), so each directory's parent is made before it. */
+static int export_cgroups(struct vml_sim *sim, const char *dir)
+{
+    char top[4096], cg[256], other[256];
+    for (int v1 = 0; v1 < 2; v1++) {
+        snprintf(top, sizeof(top), "%s/%s", dir, v1 ? "sys-v1/fs/cgroup/memory" : "sys/fs/cgroup");
+        if (make_dirs(dir, top))
+            return EXIT_FAIL;
+        for (unsigned id = 0;; id++) {
+            int r = vml_sim_cgroup_path(sim, id, cg, sizeof(cg));
+            if (r == VML_ENOENT)
+                break;
+            if (r == VML_EINVAL)
+                continue; /* removed */
+            if (r)
+                return cli_error(EXIT_FAIL, "export: cgroup %u: %s", id, vml_strerror(r));
+            size_t n = strlen(cg);
+            bool children = false;
+            for (unsigned o = id + 1; !children; o++) {
+                int ro = vml_sim_cgroup_path(sim, o, other, sizeof(other));
+                if (ro == VML_ENOENT)
+                    break;
+                children = ro == 0 && (n == 0 || (strncmp(other, cg, n) == 0 && other[n] == '/'));
+            }
+            if ((r = export_cgroup(sim, top, cg, v1, children)))
+                return r;
+        }
     }
     return 0;
 }
@@ -126,5 +244,5 @@ int cli_export_proc(struct vml_sim *sim, const char *dir)
     vml_sim_pids(sim, pids, n);
     int rc = export_pids(sim, dir, pids, n);
     free(pids);
-    return rc;
+    return rc ? rc : export_cgroups(sim, dir);
 }

@@ -519,6 +519,7 @@ static bool stock_has(struct vml_sim *sim, unsigned id, uint64_t nr)
 int memcg_reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
 {
     unsigned id = sim->memcg_cur;
+    sim->memcg_nomem = 0;
     if (id == 0)
         return 0;
     uint64_t nr = need;
@@ -568,6 +569,8 @@ int memcg_reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
             retries = MAX_RECLAIM_RETRIES;
             continue;
         }
+        if (r == VML_ENOMEM)
+            sim->memcg_nomem = over;
         return r; /* VML_EKILLED (current died), VML_EPANIC, or VML_ENOMEM: nothing to kill */
     }
 }
@@ -634,6 +637,16 @@ void memcg_handle_over_high(struct vml_sim *sim, unsigned node)
         sim->memcg_high_ns += jiffies * 1000000;
         return;
     }
+}
+
+int vml_sim_nomem_cgroup(const struct vml_sim *sim, char *path, size_t len, uint64_t *max_bytes)
+{
+    unsigned id = sim->memcg_nomem;
+    if (!id || id >= sim->nr_memcgs || !sim->memcgs[id])
+        return 0;
+    snprintf(path, len, "/%s", sim->memcgs[id]->path);
+    *max_bytes = sim->memcgs[id]->memory.max * PAGE_SIZE;
+    return 1;
 }
 
 /* ---- writes ----------------------------------------------------------------------------- */
@@ -710,7 +723,6 @@ static int memory_max_write(struct vml_sim *sim, unsigned id, uint64_t max, unsi
         if (mem_cgroup_out_of_memory(sim, id) != 0)
             break;
     }
-    memcg_event(sim, id, MEMCG_MAX);
     return 0;
 }
 

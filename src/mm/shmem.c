@@ -120,6 +120,7 @@ int shmem_swapin(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsign
             return r;
         uint64_t done = bdev_submit(swap_bdev(sim, entry), sim_op_now(sim), false,
                                     swp_offset(entry) * PAGE_SIZE, PAGE_SIZE);
+        sim->events[VML_VMSTAT_pgpgin] += PAGE_SIZE >> 10; /* submit_bio, in KiB */
         sim_charge_io(sim, done);
         sim->events[VML_VMSTAT_pswpin]++;
         memcg_count(sim, sim_frame(sim, *pfn)->memcg, MEV_PSWPIN, 1);

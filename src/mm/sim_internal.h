@@ -544,6 +544,8 @@ struct vml_sim {
     uint64_t memcg_over_high; /* pages charged past memory.high since the last return to user
                                * space (current->memcg_nr_pages_over_high) */
     bool memcg_charge_failed; /* the last failed allocation failed its cgroup charge */
+    unsigned memcg_nomem;     /* the cgroup whose full limit and unkillable processes failed the
+                               * last reclaim point (VML_ENOMEM), 0 = none */
     struct {
         uint64_t begin; /* ns the current interval began */
         unsigned printed, missed;

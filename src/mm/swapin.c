@@ -176,6 +176,8 @@ static void ra_flush(struct vml_sim *sim, struct ra_reads *rr)
     uint64_t done =
         bdev_submit(swap_bdev(sim, rr->first), sim_op_now(sim), false,
                     swp_offset(rr->first) * PAGE_SIZE, (rr->next - rr->first) * PAGE_SIZE);
+    /* submit_bio counts the bio's sectors in pgpgin; /proc/vmstat shows KiB. */
+    sim->events[VML_VMSTAT_pgpgin] += (rr->next - rr->first) * (PAGE_SIZE >> 10);
     if (done > rr->done)
         rr->done = done;
     rr->first = rr->next;

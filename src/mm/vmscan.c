@@ -335,6 +335,7 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
     struct bdev *d = swap_bdev(sim, f->priv);
     uint64_t done =
         bdev_submit_queued(d, sim_op_now(sim), true, swp_offset(f->priv) * PAGE_SIZE, PAGE_SIZE);
+    sim->events[VML_VMSTAT_pgpgout] += PAGE_SIZE >> 10; /* submit_bio, in KiB */
     int r = swap_wb_push(sim, pfn, done);
     if (r)
         return r;
@@ -450,6 +451,7 @@ static int swap_out_whole(struct vml_sim *sim, uint64_t head, uint64_t entry,
     struct bdev *d = swap_bdev(sim, entry);
     uint64_t done =
         bdev_submit_queued(d, sim_op_now(sim), true, swp_offset(entry) * PAGE_SIZE, nr * PAGE_SIZE);
+    sim->events[VML_VMSTAT_pgpgout] += nr * (PAGE_SIZE >> 10); /* submit_bio, in KiB */
     uint64_t written = 0;
     for (uint64_t i = 0; i < nr; i++) {
         struct frame *f = sim_frame(sim, head + i);

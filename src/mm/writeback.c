@@ -259,6 +259,7 @@ int writeback_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, boo
     struct wb_io io = { .pfn = pfn, .nr = nr, .ino = f->ino, .index = start };
     io.done_at = bdev_submit(&sim->disk, sim->now_ns, true, (f->ino << 40) + start * PAGE_SIZE,
                              nr * PAGE_SIZE);
+    sim->events[VML_VMSTAT_pgpgout] += nr * (PAGE_SIZE >> 10); /* submit_bio, in KiB */
     int r = io_push(sim, &io);
     if (r == 0 && sync)
         r = wait_until(sim, NULL, io.done_at, false);

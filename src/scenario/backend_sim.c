@@ -216,11 +216,24 @@ static int sb_brk(void *ctx, int pid, int64_t delta, uint64_t *brk, char *msg)
     return *brk == want ? 0 : VML_ENOMEM;
 }
 
+/* An allocation failed for a cgroup with nothing left to kill: says so in msg. */
+static int nomem_msg(struct simb *b, int r, char *msg)
+{
+    char path[VML_SCN_FILE_MAX + 2];
+    uint64_t max;
+    if (r == VML_ENOMEM && vml_sim_nomem_cgroup(b->sim, path, sizeof(path), &max))
+        snprintf(msg, VML_BACKEND_MSG,
+                 "cgroup %.40s at memory.max (%llu kB) has nothing its OOM killer may kill "
+                 "(oom_score_adj -1000): Linux retries the fault forever; raise memory.max",
+                 path, (unsigned long long)(max >> 10));
+    return r;
+}
+
 static int sb_touch(void *ctx, int pid, uint64_t start, uint64_t end, uint64_t stride,
                     enum vml_access access, struct vml_sim_access *res, char *msg)
 {
-    (void)msg;
-    return vml_sim_touch(((struct simb *)ctx)->sim, pid, start, end, stride, access, res);
+    struct simb *b = ctx;
+    return nomem_msg(b, vml_sim_touch(b->sim, pid, start, end, stride, access, res), msg);
 }
 
 static int sb_replay_begin(void *ctx, int pid, char *msg)
@@ -309,6 +322,7 @@ static int sb_file_io(void *ctx, int pid, int file, uint64_t off, uint64_t len, 
     struct simb *b = ctx;
     int r = write ? vml_sim_file_write_chunked(b->sim, pid, file, off, len, chunk)
                   : vml_sim_file_read_chunked(b->sim, pid, file, off, len, chunk);
+    nomem_msg(b, r, msg);
     if (r == VML_EFBIG)
         snprintf(msg, VML_BACKEND_MSG,
                  "EFBIG: offset %llu is at or past the file's largest size (an ext4 file: "

@@ -1362,12 +1362,32 @@ static int parse_expect(struct parser *p, struct vml_op *op)
             return r;
         if (strcmp(x->cgfile, "cgroup.procs") == 0)
             return fail(p, l->w[3].col, "cgroup.procs lists pids: show it, or expect P alive");
+        enum vml_cmp c;
+        bool v1 = x->file == VML_PROCFILE_CGROUP1;
         if (cgroup_keyed(x->cgfile)) {
-            if ((r = need(p, i, VML_OP_EXPECT, "the field name")) ||
-                (r = parse_field(p, l->w[i], x->field)))
+            if ((r = need(p, i, VML_OP_EXPECT, "the field name")))
+                return r;
+            /* The comparison where the field should be: say which file needs one. */
+            if (is_cmp(l->w[i], &c) || is(l->w[i], "="))
+                return fail(p, l->w[i].col,
+                            "%s holds \"name value\" lines: name the field before '%.*s' "
+                            "(expect %s %s %s FIELD %.*s VALUE)",
+                            x->cgfile, Q(l->w[i]), v1 ? "cgroup1" : "cgroup",
+                            x->cgroup[0] ? x->cgroup : "/", x->cgfile, Q(l->w[i]));
+            if ((r = parse_field(p, l->w[i], x->field)))
                 return r;
         } else {
-            i--; /* one number: the file's name stands for the field */
+            /* One number: the file's name stands for the field, and no field may follow. */
+            if (i < l->n && !is_cmp(l->w[i], &c) && !is(l->w[i], "="))
+                return fail(p, l->w[i].col,
+                            "%s is one value: it has no field '%.*s' (expect %s %s %s OP VALUE; "
+                            "fields are in %s)",
+                            x->cgfile, Q(l->w[i]), v1 ? "cgroup1" : "cgroup",
+                            x->cgroup[0] ? x->cgroup : "/", x->cgfile,
+                            v1 ? "memory.stat and memory.oom_control"
+                               : "memory.stat, memory.events, memory.events.local and "
+                                 "memory.swap.events");
+            i--;
         }
         goto compare;
     }

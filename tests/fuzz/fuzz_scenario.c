@@ -68,7 +68,7 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     bool system = op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE ||
                   op->kind == VML_OP_SET || op->kind == VML_OP_SHOW_THP ||
                   op->kind == VML_OP_WAIT || op->kind == VML_OP_SWAPON ||
-                  op->kind == VML_OP_SWAPOFF;
+                  op->kind == VML_OP_SWAPOFF || op->kind == VML_OP_CGROUP;
     if ((op->kind == VML_OP_SHOW || op->kind == VML_OP_EXPECT) && !op->proc[0])
         system = true;
     CHECK(system ? op->proc[0] == 0 : name_ok(op->proc, VML_SCN_NAME_MAX, false));
@@ -126,6 +126,12 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     case VML_OP_SHOW:
         CHECK((unsigned)op->u.show.file < VML_PROCFILE_COUNT);
         CHECK((op->u.show.file < VML_PROCFILE_NR_PER_PROCESS) == (op->proc[0] != 0));
+        /* A cgroup's file: its path (empty: the root) and a file name; no other file has them. */
+        if (op->u.show.file == VML_PROCFILE_CGROUP || op->u.show.file == VML_PROCFILE_CGROUP1)
+            CHECK(strncmp(op->u.show.cgfile, "memory.", 7) == 0 ||
+                  strcmp(op->u.show.cgfile, "cgroup.procs") == 0);
+        else
+            CHECK(!op->u.show.cgroup[0] && !op->u.show.cgfile[0]);
         if (op->u.show.map[0])
             CHECK(name_ok(op->u.show.map, VML_SCN_NAME_MAX, false));
         break;
@@ -142,7 +148,11 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
         }
         CHECK((unsigned)x->file < VML_PROCFILE_COUNT);
         CHECK((x->file < VML_PROCFILE_NR_PER_PROCESS) == (op->proc[0] != 0));
-        CHECK(x->field[0] && strnlen(x->field, VML_SCN_FIELD_MAX) < VML_SCN_FIELD_MAX);
+        bool cg = x->file == VML_PROCFILE_CGROUP || x->file == VML_PROCFILE_CGROUP1;
+        /* A cgroup's one-number file has no field; every other expect has one. */
+        CHECK((x->field[0] || (cg && x->cgfile[0])) &&
+              strnlen(x->field, VML_SCN_FIELD_MAX) < VML_SCN_FIELD_MAX);
+        CHECK(cg ? strncmp(x->cgfile, "memory.", 7) == 0 : !x->cgfile[0] && !x->cgroup[0]);
         CHECK(x->cmp <= VML_CMP_GE && x->unit <= VML_UNIT_NS);
         CHECK(strcmp(vml_cmp_name(x->cmp), "?") != 0);
         if (x->map[0])
@@ -154,6 +164,16 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
         CHECK(strnlen(op->u.set.path, sizeof(op->u.set.path)) < sizeof(op->u.set.path));
         size_t n = strnlen(op->u.set.value, sizeof(op->u.set.value));
         CHECK(n < sizeof(op->u.set.value) && op->u.set.value_col > op->col);
+        if (op->u.set.dir == VML_SETTING_CGROUP || op->u.set.dir == VML_SETTING_CGROUP1) {
+            char cg[VML_SCN_FILE_MAX], file[VML_SCN_FIELD_MAX];
+            bool v1;
+            CHECK(vml_cgroup_path_split(op->u.set.path, cg, sizeof(cg), file, sizeof(file), &v1) ==
+                  0);
+            CHECK(v1 == (op->u.set.dir == VML_SETTING_CGROUP1));
+            CHECK(vml_cgroup_file(v1, op->u.set.file) != NULL &&
+                  strcmp(vml_cgroup_file(v1, op->u.set.file), file) == 0);
+            break;
+        }
         if (op->u.set.dir == VML_SETTING_VM) {
             CHECK(op->u.set.file < VML_VM_NR_FILES);
             CHECK(strncmp(op->u.set.path, VML_VM_SYSCTL_DIR, strlen(VML_VM_SYSCTL_DIR)) == 0);
@@ -172,6 +192,13 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     case VML_OP_PRCTL: CHECK(op->u.prctl.opt == VML_PRCTL_THP_DISABLE); break;
     case VML_OP_OOM_SCORE_ADJ:
         CHECK(op->u.oom_adj.adj >= -1000 && op->u.oom_adj.adj <= 1000);
+        break;
+    case VML_OP_CGROUP: /* a new cgroup below the root: never empty, never "/"-edged */
+        CHECK(op->u.cgroup.path[0] && op->u.cgroup.path[0] != '/');
+        CHECK(strnlen(op->u.cgroup.path, VML_SCN_FILE_MAX) < VML_SCN_FILE_MAX);
+        break;
+    case VML_OP_CGROUP_ATTACH:
+        CHECK(strnlen(op->u.cgroup.path, VML_SCN_FILE_MAX) < VML_SCN_FILE_MAX);
         break;
     default: break;
     }

@@ -281,6 +281,11 @@ static void test_swap_max(void **state)
             uint64_t swapped = cg_num(sim, "box", "memory.swap.current", NULL);
             assert_true(swapped >= 3 * MiB - 64 * PAGE);
             assert_true(cg_num(sim, "box", "memory.stat", "pswpout") > 0);
+            /* Swap I/O goes through submit_bio: pgpgout and pgpgin in KiB, 4 per page. */
+            assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgpgout),
+                             4 * fixture_vmstat(sim, VML_VMSTAT_pswpout));
+            assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgpgin),
+                             4 * fixture_vmstat(sim, VML_VMSTAT_pswpin));
             assert_int_equal(cg_num(sim, "box", "memory.events", "oom"), 0);
         }
         fixture_check(sim);
@@ -367,6 +372,33 @@ static void test_limit_writes_and_v1(void **state)
     vml_sim_destroy(sim);
 }
 
+/* A cgroup at its limit whose processes are all -1000: nothing to kill, the allocation fails
+ * and the machine says which cgroup (Linux would retry the fault forever). */
+static void test_nothing_to_kill(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine(256 * MiB);
+    assert_int_equal(vml_sim_cgroup_create(sim, "box"), 0);
+    assert_int_equal(vml_sim_cgroup_write(sim, "box", "memory.max", "1M", 0), 0);
+    int p = proc_in(sim, "p", "box", 4 * MiB);
+    assert_int_equal(vml_sim_set_oom_score_adj(sim, p, -1000), 0);
+    assert_int_equal(write_range(sim, p, 0, 4 * MiB), VML_ENOMEM);
+    char path[64];
+    uint64_t max = 0;
+    assert_int_equal(vml_sim_nomem_cgroup(sim, path, sizeof(path), &max), 1);
+    assert_string_equal(path, "/box");
+    assert_int_equal(max, 1 * MiB);
+    assert_int_equal(vml_sim_status_of(sim, p, NULL), 0);
+    assert_int_equal(cg_num(sim, "box", "memory.events", "oom"), 1);
+    assert_int_equal(cg_num(sim, "box", "memory.events", "oom_kill"), 0);
+    char *log = fixture_proc_text(sim, 0, VML_SIM_DMESG, 0, 0);
+    assert_non_null(strstr(log, "Out of memory and no killable processes..."));
+    assert_null(strstr(log, "Kernel panic")); /* a cgroup's OOM never panics for this */
+    free(log);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_min_protection),
         cmocka_unit_test(test_high),
         cmocka_unit_test(test_limit_writes_and_v1),
+        cmocka_unit_test(test_nothing_to_kill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

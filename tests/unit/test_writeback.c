@@ -179,6 +179,9 @@ static void test_fsync_device_time(void **state)
     assert_int_equal(meminfo_kb(sim, "Dirty"), 0);
     assert_int_equal(meminfo_kb(sim, "Writeback"), 0);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_nr_written), 256);
+    /* submit_bio counts the writes' sectors in pgpgout, which /proc/vmstat shows in KiB: the
+     * 256 pages are 1024 KiB. */
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgpgout), 1024);
     assert_int_equal(fixture_proc_field(sim, pid, VML_SIM_FAULTS, 0, 0, "Writeback_wait_ns"),
                      16 * NVME_64K_NS);
     assert_int_equal(fixture_proc_field(sim, pid, VML_SIM_FAULTS, 0, 0, "Writeback_waits"), 1);

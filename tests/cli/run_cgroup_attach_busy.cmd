@@ -1,0 +1,1 @@
+run - <<< $'cgroup a\ncgroup a/b\nproc p\np cgroup a'

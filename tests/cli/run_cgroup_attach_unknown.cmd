@@ -1,0 +1,1 @@
+run - <<< $'proc p\np cgroup nope'

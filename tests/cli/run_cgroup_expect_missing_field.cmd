@@ -1,0 +1,1 @@
+run - <<< $'cgroup box\nexpect cgroup box memory.stat == 1'

@@ -1,0 +1,1 @@
+run - <<< $'set /sys/fs/cgroup/memory.max 1M'

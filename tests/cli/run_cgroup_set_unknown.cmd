@@ -1,0 +1,1 @@
+run - <<< $'set /sys/fs/cgroup/nope/memory.max 1M'

@@ -1,0 +1,1 @@
+run - <<< $'cgroup box\nshow cgroup box memory.current anon'

@@ -1,0 +1,1 @@
+run - <<< $'show cgroup nope memory.current'
