@@ -17,8 +17,11 @@
  * cpus, seed) are reported as not applied; the paging mode and swap are checked and reported.
  * The THP files the scenario sets (machine thp=, thp.FILE=, set) and the hugetlb pools are
  * written when vmlab may (root) and put back when the backend is destroyed, or when SIGINT,
- * SIGTERM, SIGHUP or SIGQUIT ends the process first (host/settings.h). touch ... exec is not
- * supported (the agents cannot execute zeroed pages). */
+ * SIGTERM, SIGHUP or SIGQUIT ends the process first (host/settings.h). The scenario's memory
+ * cgroups are real cgroups under one parent cgroup of the run, translated to v1's files on a
+ * cgroup v1 machine where v1 has them and refused where it has not, and removed the same way
+ * (host/cgroups.h, docs/pressure.md). touch ... exec is not supported (the agents cannot
+ * execute zeroed pages). */
 int vml_backend_linux(struct vml_backend *out);
 
 /* Whether the running kernel maps the shared zero page on reads of untouched anonymous memory

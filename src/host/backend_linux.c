@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* memfd_create, MAP_FIXED_NOREPLACE, MAP_POPULATE */
 
 #include "host/agent.h"
+#include "host/cgroups.h"
 #include "host/pressure.h"
 #include "host/settings.h"
 #include "host/thp_kernel.h"
@@ -80,6 +81,7 @@ struct linb {
     int kmsg;            /* /dev/kmsg, read from the run's start; -1 until opened */
     int kmsg_err;        /* errno of opening it, 0 if it is open */
     struct vml_text log; /* the kernel log read so far, as dmesg prints it */
+    char cgfile[VML_SCN_FIELD_MAX]; /* the cgroup file cgroup_text read last (why_unchecked) */
 };
 
 /* A hugetlb pool's nr_hugepages file. */
@@ -1114,6 +1116,10 @@ static int lb_msync(void *ctx, int pid, uint64_t addr, uint64_t len, char *msg)
 static int lb_set(void *ctx, const char *path, const char *value, struct vml_text *notes, char *msg)
 {
     (void)ctx;
+    /* The scenario's cgroups: files of the run's own groups, which go with them at the end
+     * (nothing to journal), translated on a v1 machine (host/cgroups.c). */
+    if (strncmp(path, VML_CGROUP_DIR, strlen(VML_CGROUP_DIR)) == 0)
+        return cgroups_set(path, value, notes, msg);
     /* drop_caches is an action on a write-only file: nothing to journal or put back. */
     if (strcmp(path, VML_VM_SYSCTL_DIR "drop_caches") == 0) {
         int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
@@ -1156,6 +1162,33 @@ static int lb_set(void *ctx, const char *path, const char *value, struct vml_tex
         (e = memcg_swappiness((unsigned)strtoul(value, NULL, 10), msg)) != 0)
         return VML_EINVAL;
     return text_status(notes);
+}
+
+/* cgroup PATH, P cgroup PATH, show cgroup: the run's cgroups under its own parent cgroup
+ * (host/cgroups.h says where, and how a v1 machine shows v2's files). */
+static int lb_cgroup_create(void *ctx, const char *path, char *msg)
+{
+    (void)ctx;
+    return cgroups_create(path, msg);
+}
+
+static int lb_cgroup_attach(void *ctx, int pid, const char *path, char *msg)
+{
+    struct agent *a = agent_of(ctx, pid);
+    if (!a || !a->alive) {
+        snprintf(msg, VML_BACKEND_MSG, "no such process");
+        return VML_ENOENT;
+    }
+    return cgroups_attach(pid, path, msg);
+}
+
+static int lb_cgroup_text(void *ctx, const char *path, const char *file, bool v1,
+                          struct vml_text *out, char *msg)
+{
+    struct linb *b = ctx;
+    /* expect reads the file, then asks why_unchecked about the field alone: the file is this. */
+    snprintf(b->cgfile, sizeof(b->cgfile), "%s", file);
+    return cgroups_text(path, file, v1, out, msg);
 }
 
 /* swapon NAME SIZE [prio=N] and swapoff NAME: temporary swap files (host/pressure.c). */
@@ -1576,6 +1609,21 @@ static const char *lb_why_unchecked(void *ctx, int pid, enum vml_procfile f, con
     case VML_PROCFILE_ZONEINFO:
     case VML_PROCFILE_NUMASTAT: return "it counts the whole machine's memory";
     case VML_PROCFILE_SWAPS: return "it lists the whole machine's swap areas";
+    case VML_PROCFILE_CGROUP:
+    case VML_PROCFILE_CGROUP1: {
+        /* The executor passes the field alone ("" for a one-value file) right after reading
+         * the file with cgroup_text: the file is the one read last. A field written
+         * "FILE:KEY" or "FILE KEY" names its file itself. */
+        char file[VML_SCN_FIELD_MAX];
+        size_t k = strcspn(field, ": ");
+        snprintf(file, sizeof(file), "%.*s", (int)k, field);
+        const char *key = field[k] ? field + k + 1 : "";
+        if (strncmp(file, "memory.", 7) != 0 && strncmp(file, "cgroup.", 7) != 0) {
+            snprintf(file, sizeof(file), "%s", b->cgfile);
+            key = field;
+        }
+        return cgroups_why_unchecked(file, key);
+    }
     case VML_PROCFILE_STATUS:
         if (strcmp(field, "VmPeak") == 0 || strcmp(field, "VmHWM") == 0)
             return "a high-water mark: it remembers the agent's own memory before the scenario";
@@ -1632,6 +1680,9 @@ int vml_backend_linux(struct vml_backend *out)
         .thp_disable = lb_thp_disable,
         .kills = lb_kills,
         .oom_score_adj = lb_oom_score_adj,
+        .cgroup_create = lb_cgroup_create,
+        .cgroup_attach = lb_cgroup_attach,
+        .cgroup_text = lb_cgroup_text,
         .swapon = lb_swapon,
         .swapoff = lb_swapoff,
         .proc_text = lb_proc_text,

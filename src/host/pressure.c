@@ -3,6 +3,7 @@
 
 #include "host/pressure.h"
 
+#include "host/cgroups.h"
 #include "host/settings.h"
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -174,6 +175,15 @@ bool memcg_active(void)
     return cg_dir[0] != 0;
 }
 
+bool memcg_where(struct memcg_mount *mnt, char *dir, size_t n)
+{
+    if (!cg_dir[0])
+        return false;
+    *mnt = cg_mount;
+    snprintf(dir, n, "%s", cg_dir);
+    return true;
+}
+
 static int write_limit(uint64_t limit)
 {
     char v[32];
@@ -319,6 +329,24 @@ static long owner_pid(const char *base, const char *prefix)
     return pid > 0 && (*end == 0 || *end == '-') ? pid : 0;
 }
 
+/* Removes a cgroup directory and the cgroups below it, deepest first (a cgroup with children
+ * cannot be removed; its files go with it). 0, or -1 when one could not be (it holds a
+ * process). */
+static int rmdir_tree(const char *dir, unsigned depth)
+{
+    DIR *d = depth < 16 ? opendir(dir) : NULL;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char sub[512];
+        if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < sizeof(sub))
+            rmdir_tree(sub, depth + 1);
+    }
+    if (d)
+        closedir(d);
+    return rmdir(dir) == 0 ? 0 : -1;
+}
+
 /* What a run killed by SIGKILL left (its undo never ran): swap files of a vmlab whose process is
  * gone are switched off and removed, and so are its empty cgroups; each is reported in notes. A
  * live run's are left alone. */
@@ -344,10 +372,12 @@ void pressure_reap_stale(struct vml_text *notes)
         return;
     DIR *d = opendir(m.dir);
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
-        long pid = owner_pid(e->d_name, "vmlab-");
+        long pid = owner_pid(e->d_name, "vmlab-run-");
+        if (!pid)
+            pid = owner_pid(e->d_name, "vmlab-");
         char path[sizeof(m.dir) + sizeof(e->d_name) + 1];
         snprintf(path, sizeof(path), "%s/%s", m.dir, e->d_name);
-        if (pid && kill((pid_t)pid, 0) != 0 && errno == ESRCH && rmdir(path) == 0)
+        if (pid && kill((pid_t)pid, 0) != 0 && errno == ESRCH && rmdir_tree(path, 0) == 0)
             text_printf(notes, "linux: removed the cgroup %s, left by vmlab %ld (killed)\n", path,
                         pid);
     }
@@ -527,7 +557,9 @@ int swap_remove(const char *name, char *msg)
 void host_pressure_undo(void)
 {
     /* The processes first: their swap entries go with them, and swapoff then has nothing to
-     * bring back into a cgroup that might not hold it. */
+     * bring back into a cgroup that might not hold it. The scenario's cgroups before the
+     * confinement one that may hold them (a cgroup with children cannot be removed). */
+    cgroups_undo();
     memcg_remove();
     for (size_t i = 0; i < sizeof(swaps) / sizeof(swaps[0]); i++)
         if (swaps[i].used)

@@ -52,6 +52,10 @@ int memcg_create_in(const struct memcg_mount *mnt, uint64_t limit, char *msg);
 /* Whether the run has a cgroup. */
 bool memcg_active(void);
 
+/* The run's confinement cgroup (memcg=on) and its controller's mount, when it has one: the
+ * scenario's own cgroups go inside it (host/cgroups.h). dir gets n bytes at most. */
+bool memcg_where(struct memcg_mount *mnt, char *dir, size_t n);
+
 /* In a new agent, before it touches memory: moves the calling process into the cgroup. */
 int memcg_enter(void);
 
@@ -69,7 +73,8 @@ int memcg_account_agent(uint64_t bytes);
 int memcg_swappiness(unsigned value, char *msg);
 
 /* Removes what a vmlab run killed by SIGKILL left behind (its swap files, on; its empty
- * cgroups): only those whose vmlab process is gone. Each is reported in notes. */
+ * cgroups, vmlab-PID and vmlab-run-PID, with the scenario's cgroups inside them): only those
+ * whose vmlab process is gone. Each is reported in notes. */
 void pressure_reap_stale(struct vml_text *notes);
 
 /* The swap areas enabled now that are not the run's, as "path, path" in list (n bytes); how
@@ -86,7 +91,8 @@ int swap_add(const char *name, uint64_t size, int prio, char *msg);
 /* swapoff(2) and unlink of the swap area name. 0, or an errno with msg. */
 int swap_remove(const char *name, char *msg);
 
-/* Undoes everything above; async-signal-safe (the signal handler runs it). */
+/* Undoes everything above, and the scenario's cgroups first (cgroups_undo, host/cgroups.h:
+ * they may be inside the confinement cgroup); async-signal-safe (the signal handler runs it). */
 void host_pressure_undo(void);
 
 #endif
