@@ -316,6 +316,34 @@ static void test_min_protection(void **state)
     vml_sim_destroy(sim);
 }
 
+/* memory.low: protection while other memory can be reclaimed; once only the protected cgroup's
+ * pages are left, reclaim takes them anyway and counts a low event (memcg_low_reclaim). */
+static void test_low_protection(void **state)
+{
+    (void)state;
+    struct vml_sim *sim = machine(128 * MiB);
+    int small, big;
+    assert_int_equal(vml_sim_file_create(sim, "small", 8 * MiB, false, &small), 0);
+    assert_int_equal(vml_sim_file_create(sim, "big", 512 * MiB, false, &big), 0);
+    assert_int_equal(vml_sim_cgroup_create(sim, "prot"), 0);
+    assert_int_equal(vml_sim_cgroup_write(sim, "prot", "memory.low", "16M", 0), 0);
+    int p = proc_in(sim, "p", "prot", 0);
+    assert_int_equal(vml_sim_file_read(sim, p, small, 0, 8 * MiB), 0);
+    int q = proc_in(sim, "q", "", 0);
+    assert_int_equal(vml_sim_file_read(sim, q, big, 0, 512 * MiB), 0);
+    /* The root's own cache was there to take: prot untouched, no low event. */
+    assert_int_equal(cg_num(sim, "prot", "memory.stat", "file"), 8 * MiB);
+    assert_int_equal(cg_num(sim, "prot", "memory.events", "low"), 0);
+    /* Now anonymous memory without swap: the root's cache goes first, then only prot's is
+     * reclaimable, and memory.low gives way. */
+    int a = proc_in(sim, "a", "", 120 * MiB);
+    assert_int_equal(write_range(sim, a, 0, 120 * MiB), 0);
+    assert_true(cg_num(sim, "prot", "memory.stat", "file") < 8 * MiB);
+    assert_true(cg_num(sim, "prot", "memory.events", "low") > 0);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 /* memory.high: the excess is reclaimed on the way back to user space and counted (high). */
 static void test_high(void **state)
 {
@@ -409,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_oom_group),
         cmocka_unit_test(test_swap_max),
         cmocka_unit_test(test_min_protection),
+        cmocka_unit_test(test_low_protection),
         cmocka_unit_test(test_high),
         cmocka_unit_test(test_limit_writes_and_v1),
         cmocka_unit_test(test_nothing_to_kill),
