@@ -229,8 +229,9 @@ static bool split_kv(struct word w, struct word *key, struct word *val)
 /* Copies w into a NUL-terminated buffer of VML_SCN_WORD_MAX bytes (words are shorter). */
 static void cstr(struct word w, char *buf)
 {
-    memcpy(buf, w.s, w.n);
-    buf[w.n] = 0;
+    size_t n = w.n < VML_SCN_WORD_MAX ? w.n : VML_SCN_WORD_MAX - 1; /* never longer: the lexer */
+    memcpy(buf, w.s, n);
+    buf[n] = 0;
 }
 
 /* Fails unless word i exists: "missing WHAT" at the end of the line. */
