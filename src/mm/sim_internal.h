@@ -465,6 +465,8 @@ struct vml_sim {
     size_t nr_ras, cap_ras;
     uint64_t next_ino;
     uint64_t next_anon;   /* anon lineage ids */
+    size_t rmap_hint;     /* rmap.c: the task whose mm held the last anonymous page an rmap walk
+                           * found mapped once (a guess, checked before it is used) */
     uint64_t last_ctx_id; /* last ctx_id given (last_mm_ctx_id) */
     /* Per CPU, the address spaces its dynamic ASIDs belong to (cpu_tlbstate.ctxs[].ctx_id; 0 =
      * none) and the next slot to recycle (cpu_tlbstate.next_asid). PCID = ASID + 1. */
