@@ -1389,6 +1389,12 @@ static int check_pwc_entry(uint64_t key, uint64_t val, void *arg)
     unsigned elevel = pwc_entry_level(c->pwc);
     uint64_t lin = ((key & ~ASSOC_VALID) >> 12) << vml_level_shift(elevel);
     uint64_t va = (uint64_t)((int64_t)(lin << 7) >> 7); /* sign-extend from bit 56 */
+    /* pwc_flush_pcid skips a PCID whose bit is clear: none of its entries may be here. */
+    if (!(c->cpu->pwc_pcids[pcid / 64] & (1ull << (pcid % 64)))) {
+        snprintf(c->why, c->len, "%s cache: entry for PCID %u, which pwc_pcids says has none",
+                 vml_pwc_name((enum vml_pwc_level)c->pwc), pcid);
+        return -1;
+    }
     const struct vml_pt *pt = c->pt_of(pcid, c->ctx);
     unsigned level = 0;
     uint64_t rights = 0;
