@@ -105,6 +105,11 @@ struct vml_cpu {
      * its age (a stale hint costs a useless prefetch, nothing else); the walk uses its content
      * pointer only for the same table under the same content generation. */
     struct leaf_hint hint[HINT_SIZE];
+    /* Host shortcut: bit p set = the page-walk caches may hold entries of PCID p. Walks fill
+     * them under the current PCID only (pwc_key_base), so a PCID's bit is set while it is
+     * current, and cleared when a flush of that PCID emptied them of it after it stopped being
+     * current: a later flush of it has nothing to remove and skips the scan. */
+    uint64_t pwc_pcids[4096 / 64];
 };
 
 /* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). gen is
@@ -172,6 +177,7 @@ static void set_fast_pcid(struct vml_cpu *cpu)
                 .shift = (uint8_t)vml_level_shift(pwc_entry_level(p)),
             };
     cpu->pwc_key_base = pwc_key(0, 0, cpu->pcid);
+    cpu->pwc_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
     for (unsigned f = 0; f < 2; f++)
         for (unsigned ps = 0; ps < VML_PS_COUNT; ps++) {
             cpu->miss[f].l1a[ps].key_base = tlb_key(0, ps, cpu->pcid, false);
@@ -347,9 +353,14 @@ static bool pwc_key_has_pcid(uint64_t key, uint64_t val, void *ctx)
 
 static void pwc_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
 {
+    uint64_t bit = 1ull << (pcid % 64);
+    if (pcid > 0xfff || !(cpu->pwc_pcids[pcid / 64] & bit))
+        return; /* none of its entries can be there (pwc_pcids) */
     for (unsigned p = 0; p < VML_PWC_NR; p++)
         if (cpu->pwc_on[p])
             assoc_remove_if(&cpu->pwc[p], pwc_key_has_pcid, &pcid);
+    if (pcid != cpu->pcid)
+        cpu->pwc_pcids[pcid / 64] &= ~bit;
 }
 
 /* Drops the TLB entries covering va in every level, without touching the PWCs. */
@@ -393,6 +404,8 @@ void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global)
     for (unsigned p = 0; p < VML_PWC_NR; p++)
         if (cpu->pwc_on[p])
             assoc_clear(&cpu->pwc[p]);
+    memset(cpu->pwc_pcids, 0, sizeof(cpu->pwc_pcids));
+    cpu->pwc_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
 }
 
 int vml_cpu_load_cr3(struct vml_cpu *cpu, uint64_t root_pfn, unsigned levels, unsigned pcid,
@@ -1376,6 +1389,12 @@ static int check_pwc_entry(uint64_t key, uint64_t val, void *arg)
     unsigned elevel = pwc_entry_level(c->pwc);
     uint64_t lin = ((key & ~ASSOC_VALID) >> 12) << vml_level_shift(elevel);
     uint64_t va = (uint64_t)((int64_t)(lin << 7) >> 7); /* sign-extend from bit 56 */
+    /* pwc_flush_pcid skips a PCID whose bit is clear: none of its entries may be here. */
+    if (!(c->cpu->pwc_pcids[pcid / 64] & (1ull << (pcid % 64)))) {
+        snprintf(c->why, c->len, "%s cache: entry for PCID %u, which pwc_pcids says has none",
+                 vml_pwc_name((enum vml_pwc_level)c->pwc), pcid);
+        return -1;
+    }
     const struct vml_pt *pt = c->pt_of(pcid, c->ctx);
     unsigned level = 0;
     uint64_t rights = 0;

@@ -40,7 +40,22 @@ struct vml_pt {
     void *alloc_ctx;        /* its argument */
     vml_pt_free_fn free_fn; /* the owner's table release, or NULL */
     uint64_t tables[6];     /* tables per level, 1..5 */
+    /* A host shortcut for vml_pt_lookup: the PT (level-1 table) the last look-up that reached
+     * one went through, for the 2 MiB of linear addresses it covers (pt_tag: that range's
+     * number + 1; 0 = none). Rmap walks and faults look up neighbouring pages one after the
+     * other; this skips the upper levels for them. Any write to an entry of another table (an
+     * upper level's changing the path, or not) forgets it, as does freeing a table. */
+    uint64_t pt_tag;
+    uint64_t pt_pfn;
+    uint64_t *pt_data;
 };
+
+/* Forgets the cached path (see pt_tag). The look-up keeps it through a const pointer: the
+ * tables are not changed by it, and a vml_pt is never a const object. */
+static void pt_cache_drop(const struct vml_pt *pt)
+{
+    ((struct vml_pt *)pt)->pt_tag = 0;
+}
 
 static uint64_t *table(const struct vml_pt *pt, uint64_t pfn)
 {
@@ -54,6 +69,8 @@ static void set_entry(struct vml_pt *pt, uint64_t tbl_pfn, unsigned idx, uint64_
 {
     uint64_t *t = table(pt, tbl_pfn);
     struct frame *f = phys_frame(pt->phys, tbl_pfn);
+    if (tbl_pfn != pt->pt_pfn)
+        pt_cache_drop(pt);
     if (t[idx] == 0 && val != 0)
         f->aux++;
     else if (t[idx] != 0 && val == 0)
@@ -101,6 +118,7 @@ static int alloc_table(const struct vml_pt *pt, uint64_t *pfn)
 /* A table frame goes: to the owner's release, or back to phys. */
 static void free_table(const struct vml_pt *pt, uint64_t pfn)
 {
+    pt_cache_drop(pt);
     if (pt->free_fn)
         pt->free_fn(pt->alloc_ctx, pfn);
     else
@@ -298,10 +316,30 @@ int vml_pt_lookup(const struct vml_pt *pt, uint64_t va, struct vml_pt_leaf *out)
 {
     if (!vml_va_canonical(va, pt->levels))
         return VML_ENONCANON;
+    uint64_t tag = (linear(pt, va) >> 21) + 1;
+    if (tag == pt->pt_tag) {
+        unsigned idx = vml_level_index(va, 1);
+        uint64_t e = pt->pt_data[idx];
+        if (e == 0)
+            return VML_ENOENT;
+        out->va = va & ~0xfffull;
+        out->entry = e;
+        out->table_pfn = pt->pt_pfn;
+        out->index = idx;
+        out->level = 1;
+        return 0;
+    }
     uint64_t pfn = pt->root;
     for (unsigned level = pt->levels; level >= 1; level--) {
         unsigned idx = vml_level_index(va, level);
-        uint64_t e = table(pt, pfn)[idx];
+        uint64_t *t = table(pt, pfn);
+        if (level == 1) {
+            struct vml_pt *w = (struct vml_pt *)pt;
+            w->pt_tag = tag;
+            w->pt_pfn = pfn;
+            w->pt_data = t;
+        }
+        uint64_t e = t[idx];
         if (e == 0)
             return VML_ENOENT;
         if (is_leaf(e, level)) {

@@ -18,6 +18,21 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
     if (f->flags & PGF_CACHE)
         index = f->index;
     int left = page_mapcount(sim, pfn);
+    /* A host shortcut, not the kernel's: an anonymous page mapped once is in one address space
+     * only, and reclaim's LRU order keeps meeting pages of the same one. The task whose mm held
+     * the last such page is tried first; if its entry at the page's address maps this page,
+     * that is the one mapping the loop below would find (whichever task it reached it by: fn
+     * sees only the mm), and the other tasks need no table walks. */
+    if (!file && left == 1 && sim->rmap_hint < sim->nr_tasks) {
+        struct sim_task *t = &sim->tasks[sim->rmap_hint];
+        uint64_t va = index << PAGE_SHIFT;
+        struct vma *v;
+        struct vml_pt_leaf leaf;
+        if (t->alive && t->mm && (v = vma_find(t->mm->vmas, va)) && v->start <= va && !v->file &&
+            vml_pt_lookup(t->mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
+            (leaf.entry & VML_PTE_P) && vml_pte_pfn(leaf.entry) == pfn)
+            return fn(sim, t->mm, v, &leaf, ctx);
+    }
     for (size_t i = 0; i < sim->nr_tasks && left > 0; i++) {
         struct sim_task *t = &sim->tasks[i];
         if (!t->alive || !t->mm)
@@ -30,6 +45,7 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
             if (v && v->start <= va && !v->file && vml_pt_lookup(mm->pt, va, &leaf) == 0 &&
                 leaf.level == 1 && (leaf.entry & VML_PTE_P) && vml_pte_pfn(leaf.entry) == pfn) {
                 left--;
+                sim->rmap_hint = i;
                 int r = fn(sim, mm, v, &leaf, ctx);
                 if (r)
                     return r;

@@ -465,6 +465,8 @@ struct vml_sim {
     size_t nr_ras, cap_ras;
     uint64_t next_ino;
     uint64_t next_anon;   /* anon lineage ids */
+    size_t rmap_hint;     /* rmap.c: the task whose mm held the last anonymous page an rmap walk
+                           * found mapped once (a guess, checked before it is used) */
     uint64_t last_ctx_id; /* last ctx_id given (last_mm_ctx_id) */
     /* Per CPU, the address spaces its dynamic ASIDs belong to (cpu_tlbstate.ctxs[].ctx_id; 0 =
      * none) and the next slot to recycle (cpu_tlbstate.next_asid). PCID = ASID + 1. */
@@ -478,15 +480,17 @@ struct vml_sim {
     uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
     uint64_t committed;             /* pages charged to Committed_AS */
     struct hstate hstates[VML_NR_HUGE_SIZES];
-    struct vml_sim_stats stats;               /* TLB flushes and shootdowns */
-    struct vml_thp_settings thp;              /* /sys/kernel/mm/transparent_hugepage/ */
-    struct vml_vm_sysctl vm;                  /* /proc/sys/vm/ */
-    struct wmark_state wmark;                 /* watermarks, lowmem reserves (watermark.c) */
-    struct slab_state slab;                   /* dentry and inode caches (slab.c) */
-    struct swap_area swap[SWAP_MAX_AREAS];    /* by type (the index a swap entry names) */
-    int least_priority;                       /* the priority the next swapon without one gets
-                                               * (least_priority, -1 at boot, decremented) */
-    unsigned swap_rotor;                      /* equal priorities take turns from here */
+    struct vml_sim_stats stats;            /* TLB flushes and shootdowns */
+    struct vml_thp_settings thp;           /* /sys/kernel/mm/transparent_hugepage/ */
+    struct vml_vm_sysctl vm;               /* /proc/sys/vm/ */
+    struct wmark_state wmark;              /* watermarks, lowmem reserves (watermark.c) */
+    struct slab_state slab;                /* dentry and inode caches (slab.c) */
+    struct swap_area swap[SWAP_MAX_AREAS]; /* by type (the index a swap entry names) */
+    uint32_t swap_writable; /* bit t: swap[t] is used and writeok (swap_alloc reads this at each
+                             * page swapped out instead of every area) */
+    int least_priority;     /* the priority the next swapon without one gets
+                             * (least_priority, -1 at boot, decremented) */
+    unsigned swap_rotor;    /* equal priorities take turns from here */
     uint64_t nr_swap_pages, total_swap_pages; /* free and usable slots over every area */
     bool track_zerofill;        /* pages' zero-filled state is kept (PGF_ZEROFILL): from the first
                                  * swapon on, the only time it matters (zeromap.c) */

@@ -151,6 +151,7 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     }
     a->used = true;
     a->writeok = true;
+    sim->swap_writable |= 1u << type;
     snprintf(a->name, sizeof(a->name), "%s", name);
     a->partition = partition;
     a->max = max;
@@ -253,7 +254,9 @@ bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
         bool found = false;
         for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
             const struct swap_area *a = &sim->swap[t];
-            if (a->used && a->writeok && a->inuse < a->max - 1 && (!found || a->prio > best)) {
+            if (!(sim->swap_writable & (1u << t))) /* not used, or not writeok */
+                continue;
+            if (a->inuse < a->max - 1 && (!found || a->prio > best)) {
                 best = a->prio;
                 found = true;
             }
@@ -263,7 +266,7 @@ bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
         for (unsigned k = 0; k < SWAP_MAX_AREAS; k++) {
             unsigned t = (sim->swap_rotor + k) % SWAP_MAX_AREAS;
             struct swap_area *a = &sim->swap[t];
-            if (!a->used || !a->writeok || a->prio != best)
+            if (!(sim->swap_writable & (1u << t)) || a->prio != best)
                 continue;
             uint64_t off;
             if (area_alloc(sim, a, &off)) {
@@ -651,6 +654,7 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
     /* del_from_avail_list: no slot is given out from it now; its pages leave the totals, and
      * each slot freed from here on comes back to nr_swap_pages, so they end even. */
     a->writeok = false;
+    sim->swap_writable &= ~(1u << t);
     sim->nr_swap_pages -= a->pages;
     sim->total_swap_pages -= a->pages;
     /* try_to_unuse: shmem's pages first (shmem_unuse), then each address space's. */
@@ -672,6 +676,7 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
     if (r) {
         /* reinsert_swap_info: the area stays on, with its slots counted again. */
         a->writeok = true;
+        sim->swap_writable |= 1u << t;
         sim->nr_swap_pages += a->pages;
         sim->total_swap_pages += a->pages;
         diag_set(diag, 0, 0, "swapoff %s: %s", path,

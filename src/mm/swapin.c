@@ -123,7 +123,8 @@ unsigned swapin_max_pages(const struct vml_sim *sim)
     /* swap_vma_readahead caps page-cluster at SWAP_RA_ORDER_CEILING; swapin_nr_pages (the
      * cluster mode) does not. */
     unsigned pc = sim->vm.page_cluster;
-    if (use_vma_readahead(sim) || pc <= SWAP_RA_ORDER_CEILING)
+    /* The cheap test first: every fault asks, and use_vma_readahead reads every swap area. */
+    if (pc <= SWAP_RA_ORDER_CEILING || use_vma_readahead(sim))
         return max_window(sim);
     return pc >= 31 ? 1u << 31 : 1u << pc;
 }
