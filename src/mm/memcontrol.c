@@ -575,6 +575,27 @@ int memcg_reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
     }
 }
 
+int memcg_ra_room(struct vml_sim *sim, unsigned node, uint64_t nr)
+{
+    unsigned id = sim->memcg_cur;
+    if (id == 0)
+        return 0;
+    /* try_charge_memcg with __GFP_NORETRY: a failed charge reclaims, drains the stocks and
+     * tries once more, reclaiming again, then gives up (no OOM). */
+    for (int round = 0; round < 2; round++) {
+        unsigned over = over_limit(sim, id, nr);
+        if (!over || stock_has(sim, id, nr))
+            return 0;
+        memcg_event(sim, over, MEMCG_MAX);
+        try_to_free_mem_cgroup_pages(sim, over, node, nr, true);
+        if (!over_limit(sim, id, nr))
+            return 0;
+        if (round == 0)
+            drain_all_stock(sim, over);
+    }
+    return VML_ENOMEM;
+}
+
 /* calculate_overage, in 2^-20 units of high. */
 static uint64_t overage(uint64_t usage, uint64_t high)
 {

@@ -474,8 +474,10 @@ static int file_io_call(struct vml_sim *sim, struct sim_task *t, struct sim_file
          * (page_cache_sync_ra, last - idx pages asked for), one that reaches a folio marked
          * for readahead reads the next window (filemap_readahead, from the folio's index). A
          * write reads nothing ahead (generic_perform_write). */
+        /* A read's readahead folios each make their own room in a cgroup (memcg_ra_room):
+         * the cgroup's part of the reclaim point is for the page read alone. */
         if (!cache_lookup(f, idx, &pfn))
-            r = reclaim_point(sim, node, ra_pages(sim) + 1);
+            r = reclaim_point_memcg(sim, node, ra_pages(sim) + 1, 1);
         if (r == 0 && !write && !f->shmem) {
             if (!cache_lookup(f, idx, &pfn))
                 r = ra_sync(sim, f, ra, idx, last - idx, node);

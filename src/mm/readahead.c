@@ -109,6 +109,8 @@ static int ra_read(struct vml_sim *sim, struct sim_file *f, uint64_t index, uint
         uint64_t idx = index + i, pfn;
         if (cache_lookup(f, idx, NULL))
             continue;
+        if (memcg_ra_room(sim, node, 1))
+            return 0; /* the cgroup's limit: readahead ends quietly */
         int r = cache_add_folio(sim, f, idx, 0, node, false, &pfn);
         if (r == VML_ENOMEM)
             return 0;
@@ -164,6 +166,8 @@ static int ra_order(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, 
             err = true;
             break;
         }
+        if (memcg_ra_room(sim, node, nr))
+            return 0; /* the cgroup's limit: readahead ends quietly */
         int r = cache_add_folio(sim, f, index, order, node, false, &head);
         if (r == VML_ENOMEM)
             return 0;

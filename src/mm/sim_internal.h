@@ -630,6 +630,10 @@ uint64_t memcg_protection(const struct vml_sim *sim, unsigned target, unsigned i
  * cgroup and its ancestors by reclaim, then the cgroup OOM killer. 0, VML_ENOMEM (no room and
  * nothing to kill), VML_EKILLED or VML_EPANIC. */
 int memcg_reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need);
+/* A readahead folio of nr pages is about to be charged (readahead_gfp_mask has
+ * __GFP_NORETRY): room made by at most two rounds of the cgroup's reclaim, never its OOM
+ * killer; VML_ENOMEM ends the readahead. */
+int memcg_ra_room(struct vml_sim *sim, unsigned node, uint64_t nr);
 /* mem_cgroup_handle_over_high at the end of an operation that charged past memory.high. */
 void memcg_handle_over_high(struct vml_sim *sim, unsigned node);
 /* Usage equals what the cgroups' lists, tables and stocks hold. */
@@ -781,6 +785,9 @@ int kswapd_init(struct vml_sim *sim);
  * below min the task reclaims directly (its time is charged to the operation). 0, or an
  * error from the host. */
 int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need);
+/* The same where the current cgroup needs room for memcg_need pages only (a read whose
+ * readahead charges its folios one by one, each making its own room: memcg_ra_room). */
+int reclaim_point_memcg(struct vml_sim *sim, unsigned node, uint64_t need, uint64_t memcg_need);
 /* madvise(MADV_COLD or MADV_PAGEOUT) over [start, end) (madvise_cold_or_pageout_pte_range):
  * each page this mm alone maps loses its referenced state; cold moves active ones to the
  * inactive list, pageout reclaims them at once (reclaim_pages, references ignored). 0,

@@ -1277,6 +1277,11 @@ static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need);
 
 int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
 {
+    return reclaim_point_memcg(sim, node, need, need);
+}
+
+int reclaim_point_memcg(struct vml_sim *sim, unsigned node, uint64_t need, uint64_t memcg_need)
+{
     if (sim->panicked)
         return VML_EPANIC;
     /* __alloc_pages_may_oom: when reclaim gave up (should_reclaim_retry) and an order-0
@@ -1284,7 +1289,7 @@ int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
      * is tried again; each round kills one process, so the loop ends. A larger need (a THP,
      * a readahead window) does not invoke it: those allocations fall back to smaller ones. */
     /* A cgroup's limit first: try_charge_memcg's reclaim and OOM for the current cgroup. */
-    int mr = memcg_reclaim_point(sim, node, need);
+    int mr = memcg_reclaim_point(sim, node, memcg_need);
     if (mr)
         return mr; /* VML_ENOMEM: the cgroup has no room and nothing it may kill */
     for (;;) {
