@@ -84,10 +84,26 @@ static void test_outside_bound(void **state)
 static void test_rule_applies_only_there(void **state)
 {
     (void)state;
-    assert_int_equal(differ("1048576", "write", -576, 0, NULL), 1); /* not a sync */
+    assert_int_equal(differ("1048576", "touch", -576, 0, NULL), 1); /* not a sync or write */
     assert_int_equal(differ("0", "fsync", -576, 0, NULL), 1);       /* no byte threshold */
     assert_int_equal(differ(NULL, "fsync", -576, 0, NULL), 1);      /* no show vm before */
     assert_int_equal(differ("1048576", "fsync", -576, -576, NULL), 0);
+}
+
+/* A write burst under the threshold: the simulator left 576 kB dirty; the kernel's flusher,
+ * woken past 1024 kB, wrote the burst and 28 kB of another program's pages too (-28): both at
+ * most 1024 agree. A kernel that left 2048 kB (no background writeback) differs, and without a
+ * byte threshold the change is compared exactly. */
+static void test_write_burst_bound(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    assert_int_equal(differ("1048576", "write", 576, -28, &text), 0);
+    assert_non_null(strstr(text, "both at most 1024 (background threshold)"));
+    free(text);
+    assert_int_equal(differ("1048576", "write", 576, 2048, NULL), 1);
+    assert_int_equal(differ("0", "write", 576, -28, NULL), 1);
+    assert_int_equal(differ("1048576", "write", 576, 576, NULL), 0);
 }
 
 /* The confined rule: a live process whose real RssFile change is lower than the simulated one
@@ -139,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_within_bound),
         cmocka_unit_test(test_outside_bound),
         cmocka_unit_test(test_rule_applies_only_there),
+        cmocka_unit_test(test_write_burst_bound),
         cmocka_unit_test(test_confined_own_file_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
