@@ -1,6 +1,7 @@
 /* host/cgroups.c: a scenario's memory cgroups on the real kernel (cgroups.h). */
 #include "host/cgroups.h"
 
+#include "host/pressure.h"
 #include "host/settings.h"
 #include "util/text.h"
 #include "vmlab/scenario.h"
@@ -27,36 +28,6 @@ static struct made {
     char path[104];               /* the scenario's name for it */
     struct cgroups_v1_limits lim; /* v1: the limits as this run left them */
 } made[CGROUPS_MAX];
-
-static void guard(sigset_t *old)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    sigaddset(&set, SIGPIPE);
-    sigprocmask(SIG_BLOCK, &set, old);
-}
-
-/* Writes text to dir/file as the shell's echo TEXT > FILE does (O_CREAT: in a directory that
- * imitates a cgroup a test reads it back; a cgroup's control files exist): 0 or an errno. */
-static int put(const char *dir, const char *file, const char *text)
-{
-    char path[360];
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
-        return ENAMETOOLONG;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return errno;
-    size_t n = strlen(text);
-    ssize_t w = write(fd, text, n);
-    int e = w < 0 ? errno : (size_t)w != n ? EIO : 0;
-    if (close(fd) != 0 && !e)
-        e = errno;
-    return e;
-}
 
 /* Reads dir/file (at most n - 1 bytes) NUL-terminated into buf: its length, or -errno.
  * Async-signal-safe. */
@@ -426,7 +397,7 @@ int cgroups_begin_in(const struct memcg_mount *m, const char *parent, char *msg)
         snprintf(dir, sizeof(dir), "%s", parent);
     }
     sigset_t old;
-    guard(&old);
+    host_block_signals(&old);
     snprintf(root_dir, sizeof(root_dir), "%s", dir);
     own_root = own;
     begun = 1;
@@ -508,7 +479,7 @@ int cgroups_create(const char *path, char *msg)
         char ctl[256];
         if (slurp(parent, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0 ||
             !has_word(ctl, "memory")) {
-            int e = put(parent, "cgroup.subtree_control", "+memory");
+            int e = host_put(parent, "cgroup.subtree_control", "+memory");
             if (e == EBUSY) {
                 const char *slash = strrchr(path, '/');
                 if (slash)
@@ -548,7 +519,7 @@ int cgroups_create(const char *path, char *msg)
                                          .memsw = CGROUPS_V1_UNLIMITED,
                                          .have_memsw = stat(memsw, &st) == 0 };
     sigset_t old;
-    guard(&old);
+    host_block_signals(&old);
     snprintf(m->dir, sizeof(m->dir), "%s", dir);
     n_made = n_made + 1;
     sigprocmask(SIG_SETMASK, &old, NULL);
@@ -573,7 +544,7 @@ int cgroups_attach(int pid, const char *path, char *msg)
      * stay where they were made: neither v2 nor 6.x's v1 moves them (move_charge_at_immigrate
      * is refused since the charge moving code was removed). */
     snprintf(v, sizeof(v), "%d", pid);
-    int e = put(dir, "cgroup.procs", v);
+    int e = host_put(dir, "cgroup.procs", v);
     if (e == EBUSY) {
         snprintf(msg, CGROUPS_MSG,
                  "/%.60s has child cgroups: cgroup v2 puts processes only in leaves (EBUSY)", path);
@@ -642,7 +613,7 @@ int cgroups_set(const char *abspath, const char *value, struct vml_text *notes, 
             return n;
     }
     for (int i = 0; i < n; i++) {
-        int e = put(m->dir, w[i].file, w[i].value);
+        int e = host_put(m->dir, w[i].file, w[i].value);
         if (e) {
             snprintf(msg, CGROUPS_MSG, "cannot write %.20s to %.30s of %.30s: %.30s%.48s",
                      w[i].value, w[i].file, cg, strerror(e),

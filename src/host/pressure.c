@@ -34,7 +34,7 @@ static struct swapfile {
 } swaps[VML_SCN_SWAP_MAX + 1];
 static uint64_t cg_limit;
 
-static void guard(sigset_t *old)
+void host_block_signals(sigset_t *old)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -46,12 +46,9 @@ static void guard(sigset_t *old)
     sigprocmask(SIG_BLOCK, &set, old);
 }
 
-/* Writes text to dir/file as the shell's echo TEXT > FILE does (O_CREAT | O_TRUNC: a control
- * file takes it as a write; in a directory that imitates one, a test reads it back): 0 or an
- * errno. Async-signal-safe. */
-static int put(const char *dir, const char *file, const char *text)
+int host_put(const char *dir, const char *file, const char *text)
 {
-    char path[300];
+    char path[360];
     size_t a = strlen(dir), b = strlen(file), n = strlen(text);
     if (a + b + 2 > sizeof(path))
         return ENAMETOOLONG;
@@ -63,7 +60,8 @@ static int put(const char *dir, const char *file, const char *text)
         return errno;
     ssize_t w = write(fd, text, n);
     int e = w < 0 ? errno : (size_t)w != n ? EIO : 0;
-    close(fd);
+    if (close(fd) != 0 && !e)
+        e = errno;
     return e;
 }
 
@@ -188,7 +186,7 @@ static int write_limit(uint64_t limit)
 {
     char v[32];
     snprintf(v, sizeof(v), "%llu", (unsigned long long)limit);
-    return put(cg_dir, cg_mount.limit, v);
+    return host_put(cg_dir, cg_mount.limit, v);
 }
 
 int memcg_create(uint64_t limit, char *msg)
@@ -222,7 +220,7 @@ int memcg_create_in(const struct memcg_mount *mnt, uint64_t limit, char *msg)
         return e;
     }
     sigset_t old;
-    guard(&old);
+    host_block_signals(&old);
     snprintf(cg_dir, sizeof(cg_dir), "%s", dir);
     sigprocmask(SIG_SETMASK, &old, NULL);
     cg_limit = limit;
@@ -236,7 +234,7 @@ int memcg_create_in(const struct memcg_mount *mnt, uint64_t limit, char *msg)
 
 int memcg_enter(void)
 {
-    return cg_dir[0] ? put(cg_dir, "cgroup.procs", "0") : 0;
+    return cg_dir[0] ? host_put(cg_dir, "cgroup.procs", "0") : 0;
 }
 
 uint64_t memcg_usage(void)
@@ -263,7 +261,7 @@ int memcg_swappiness(unsigned value, char *msg)
         return 0;
     char v[16];
     snprintf(v, sizeof(v), "%u", value);
-    int e = put(cg_dir, "memory.swappiness", v);
+    int e = host_put(cg_dir, "memory.swappiness", v);
     if (e)
         snprintf(msg, PRESSURE_MSG, "cannot write memory.swappiness of %.120s: %s", cg_dir,
                  strerror(e));
@@ -498,7 +496,7 @@ int swap_add(const char *name, uint64_t size, int prio, char *msg)
     }
     /* Recorded now: from here on the undo unlinks it (and switches it off once on). */
     sigset_t old;
-    guard(&old);
+    host_block_signals(&old);
     snprintf(s->name, sizeof(s->name), "%s", name);
     snprintf(s->path, sizeof(s->path), "%s", path);
     s->used = 1;
@@ -546,7 +544,7 @@ int swap_remove(const char *name, char *msg)
     char path[256];
     snprintf(path, sizeof(path), "%s", s->path);
     sigset_t old;
-    guard(&old);
+    host_block_signals(&old);
     int e = swap_undo(s);
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (e)

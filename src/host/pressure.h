@@ -14,6 +14,7 @@
 #ifndef VMLAB_HOST_PRESSURE_H
 #define VMLAB_HOST_PRESSURE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,13 @@ bool memcg_where(struct memcg_mount *mnt, char *dir, size_t n);
 
 /* In a new agent, before it touches memory: moves the calling process into the cgroup. */
 int memcg_enter(void);
+/* The signals a run's undo handles (INT, TERM, HUP, QUIT, PIPE) blocked, the old mask in *old:
+ * around a step the undo must see whole. */
+void host_block_signals(sigset_t *old);
+/* Writes text to dir/file as the shell's echo TEXT > FILE does (O_CREAT | O_TRUNC: a control file
+ * takes it as a write; in a directory that imitates one, a test reads it back): 0 or an errno.
+ * Async-signal-safe. */
+int host_put(const char *dir, const char *file, const char *text);
 
 /* The cgroup's charge now, bytes (0 without one). */
 uint64_t memcg_usage(void);
