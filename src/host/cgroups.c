@@ -69,17 +69,6 @@ static int read_u64(const char *dir, const char *file, uint64_t *v)
     return 0;
 }
 
-/* Whether the space-separated words of text hold word. */
-static bool has_word(const char *text, const char *word)
-{
-    size_t w = strlen(word);
-    for (const char *s = text; (s = strstr(s, word)) != NULL; s += w)
-        if ((s == text || s[-1] == ' ' || s[-1] == '\n') &&
-            (s[w] == 0 || s[w] == ' ' || s[w] == '\n'))
-            return true;
-    return false;
-}
-
 static int sys_code(int e)
 {
     switch (e) {
@@ -379,7 +368,7 @@ int cgroups_begin_in(const struct memcg_mount *m, const char *parent, char *msg)
          * does not change the machine's root for that. */
         char ctl[256];
         if (mnt.version == 2 && (slurp(mnt.dir, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0 ||
-                                 !has_word(ctl, "memory"))) {
+                                 !host_has_word(ctl, "memory"))) {
             snprintf(msg, CGROUPS_MSG,
                      "the cgroup v2 root %.60s lacks memory in cgroup.subtree_control: the run's "
                      "cgroups would have no memory files (not changed here)",
@@ -478,7 +467,7 @@ int cgroups_create(const char *path, char *msg)
     if (mnt.version == 2) {
         char ctl[256];
         if (slurp(parent, "cgroup.subtree_control", ctl, sizeof(ctl)) < 0 ||
-            !has_word(ctl, "memory")) {
+            !host_has_word(ctl, "memory")) {
             int e = host_put(parent, "cgroup.subtree_control", "+memory");
             if (e == EBUSY) {
                 const char *slash = strrchr(path, '/');

@@ -95,8 +95,7 @@ static bool has_option(const char *opts, size_t n, const char *word)
     return false;
 }
 
-/* Whether the space-separated words of text hold word. */
-static bool has_word(const char *text, const char *word)
+bool host_has_word(const char *text, const char *word)
 {
     size_t w = strlen(word);
     for (const char *s = text; (s = strstr(s, word)) != NULL; s += w)
@@ -121,7 +120,7 @@ int memcg_find(const char *mounts, const char *root, struct memcg_mount *out)
             if (strcmp(type, "cgroup2") == 0) {
                 char path[400], ctl[512];
                 snprintf(path, sizeof(path), "%s%s/cgroup.controllers", root, dir);
-                if (slurp(path, ctl, sizeof(ctl)) > 0 && has_word(ctl, "memory")) {
+                if (slurp(path, ctl, sizeof(ctl)) > 0 && host_has_word(ctl, "memory")) {
                     *out = (struct memcg_mount){ .version = 2 };
                     snprintf(out->dir, sizeof(out->dir), "%s%s", root, dir);
                     snprintf(out->limit, sizeof(out->limit), "memory.max");

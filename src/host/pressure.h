@@ -66,6 +66,9 @@ void host_block_signals(sigset_t *old);
  * takes it as a write; in a directory that imitates one, a test reads it back): 0 or an errno.
  * Async-signal-safe. */
 int host_put(const char *dir, const char *file, const char *text);
+/* Whether the space- or newline-separated words of text hold word (cgroup.controllers,
+ * cgroup.subtree_control). */
+bool host_has_word(const char *text, const char *word);
 
 /* The cgroup's charge now, bytes (0 without one). */
 uint64_t memcg_usage(void);
