@@ -18,6 +18,8 @@
 #                  already (the comparison would be invalid with foreign swap), and $TMPDIR (or
 #                  /var/tmp) on a file system that can hold one (not tmpfs, ramfs, overlayfs);
 #   memcg          a memory cgroup controller (v1, or v2 with memory enabled) vmlab may use: root;
+#   noswap         no swap area is on: anonymous memory past a limit is OOM-killed, not swapped
+#                  (the OOM scenarios' machines have no swap);
 #   page_cluster=N vm.page-cluster is N (the swap readahead window, 2^N pages);
 #   zswap=off      zswap is off or absent (/sys/module/zswap/parameters/enabled): swapped pages
 #                  go to the swap device, not to a compressed pool;
@@ -108,6 +110,11 @@ requires() {
           echo "skipped: needs CAP_SYS_RESOURCE to lower oom_score_adj (CapEff ${have:-unknown} lacks bit 24)"
           return 77
         fi ;;
+      noswap)
+        if [ "$(tail -n +2 /proc/swaps | wc -l)" != 0 ]; then
+          echo "skipped: the machine has swap on ($(tail -n +2 /proc/swaps | awk '{printf "%s ", $1}')): its OOM kills would be swap-outs"
+          return 77
+        fi ;;
       swapfile)
         local sd=${TMPDIR:-/var/tmp} fst
         [ "$(id -u)" = 0 ] || { echo "skipped: needs root to make and enable a swap file"; return 77; }
@@ -164,7 +171,7 @@ requires() {
              "kernel's memory is not in); it runs on the simulator only"
         return 77 ;;
       *) echo "$scn: unknown requirement '$r' (known: thp=MODES, thp_files, hugepages=2M,"\
-              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE, root, swapfile,"\
+              "zero_page=on|off, pt_reclaim=on|off, paging=4|5, readahead=SIZE, root, swapfile, noswap,"\
               "memcg, page_cluster=N, zswap=off, vm_files, simulator)"
          return 1 ;;
     esac

@@ -76,6 +76,15 @@ printf '# requires: page_cluster=%s\nproc p\n' "$((pc + 1))" >"$dir/p.vml"
 out=$(requires run true "$dir/p.vml"); rc=$?
 [ "$rc" = 77 ] && [ "$out" = "skipped: needs vm.page-cluster $((pc + 1)), this kernel has $pc" ] ||
   { echo "requires_selftest: page_cluster=$((pc + 1)): exit $rc, '$out'"; fail=1; }
+# noswap: passes with no swap area on, skips naming them otherwise.
+printf '# requires: noswap\nproc p\n' >"$dir/p.vml"
+out=$(requires run true "$dir/p.vml"); rc=$?
+if [ "$(tail -n +2 /proc/swaps | wc -l)" = 0 ]; then
+  [ "$rc" = 0 ] || { echo "requires_selftest: noswap without swap: exit $rc, '$out'"; fail=1; }
+else
+  [ "$rc" = 77 ] && case "$out" in "skipped: the machine has swap on"*) true ;; *) false ;; esac ||
+    { echo "requires_selftest: noswap with swap on: exit $rc, '$out'"; fail=1; }
+fi
 printf '# requires: swapfiles\nproc p\n' >"$dir/p.vml"
 requires run true "$dir/p.vml" >/dev/null; rc=$?
 [ "$rc" = 1 ] || { echo "requires_selftest: an unknown word (swapfiles): exit $rc, want 1"; fail=1; }
