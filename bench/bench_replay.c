@@ -14,6 +14,10 @@
  * Targets on the project machine: seq >= 200 M/s, l1reach >= 100 M/s, random >= 25 M/s,
  * lackey >= 25 M lines/s.
  *
+ * trace info against replay (vmlab trace info TRACE against vmlab replay TRACE): the summary of
+ * the seq trace (records by kind, sizes, footprint in 4K/2M/1G pages) against its cold replay,
+ * alternating, medians: info's time over replay's. Target: at most 1 (info no slower).
+ *
  * Transparent huge pages (--thp always against 4 KiB pages, in the same run, alternating, each
  * run on a fresh machine; medians):
  *   thp random  uniform random accesses over 1 GiB, half of them writes (THP: reads of a new
@@ -178,6 +182,38 @@ static void run(const char *name, const char *unit, const char *data, size_t len
     free(buf);
 }
 
+/* trace info's summary of data against a cold replay of it, alternating; medians. */
+static void info_vs_replay(const char *data, size_t len)
+{
+    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
+    double ti[RUNS], tr[RUNS], ratio[RUNS];
+    uint64_t recs = 0;
+    for (unsigned k = 0; k < RUNS; k++) {
+        struct vml_trace_reader *rd;
+        struct vml_diag d = { 0 };
+        struct vml_trace_summary sum;
+        if (vml_trace_open_mem(data, len, "bench", VML_TRACE_NATIVE, &rd, &d))
+            die("open", &d);
+        double t0 = now();
+        if (vml_trace_summarize(rd, &sum, &d))
+            die("summarize", &d);
+        ti[k] = now() - t0;
+        vml_trace_close(rd);
+        recs = sum.records;
+        struct vml_replay *r = fresh_thp(false);
+        t0 = now();
+        pass(data, len, VML_TRACE_NATIVE, r, buf);
+        tr[k] = now() - t0;
+        vml_replay_destroy(r);
+        ratio[k] = ti[k] / tr[k];
+    }
+    double mr = median(ratio, RUNS);
+    printf("%-9s %-5s %9.1f %-9s %9.1f %7.2fx %8s %9.1f  %s\n", "info", "cold",
+           (double)recs / median(ti, RUNS) / 1e6, "M/s", (double)recs / median(tr, RUNS) / 1e6,
+           mr, "", 1.0, mr <= 1.0 ? "met" : "NOT MET");
+    free(buf);
+}
+
 /* Replays data on a fresh machine with 4 KiB pages (thp false) or THP always, once first when
  * warm; returns the seconds of the timed pass and the stats in *st (walks: the timed pass's). */
 static double timed(const char *data, size_t len, bool thp, bool warm, struct vml_trace_rec *buf,
@@ -265,6 +301,9 @@ int main(void)
     size_t len;
     char *t = native_of("seq:base=0x7f0000000000,footprint=64M,count=64M,size=8", &len);
     run("seq", "M/s", t, len, VML_TRACE_NATIVE, false, 200);
+    printf("(info: trace info's summary of the seq trace; its column 'read-only' is replay's rate "
+           "and ratio info's time over replay's, target at most 1)\n");
+    info_vs_replay(t, len);
     free(t);
     t = native_of("random:base=0x7f0000000000,footprint=256K,count=32M,seed=1", &len);
     run("l1reach", "M/s", t, len, VML_TRACE_NATIVE, true, 100);

@@ -13,6 +13,8 @@
 #include "vmlab/run.h"
 #include "vmlab/trace.h"
 
+#include <signal.h>
+
 /* The running kernel as a backend. Machine settings that cannot apply (RAM, nodes, CPU model,
  * cpus, seed) are reported as not applied; the paging mode and swap are checked and reported.
  * The THP files the scenario sets (machine thp=, thp.FILE=, set) and the hugetlb pools are
@@ -45,13 +47,26 @@ int vml_host_thp(struct vml_thp_settings *s, uint32_t *have, struct vml_diag *di
  * btrfs), VML_ENOENT when the device's queue cannot be read. */
 int vml_host_readahead(const char *dir, uint64_t *bytes);
 
+/* How vml_host_record writes. */
+struct vml_record_config {
+    enum vml_trace_compress compress; /* VML_TRACE_ZSTD or VML_TRACE_RAW */
+    bool data_only;                   /* loads and stores only: instruction fetches dropped */
+    /* Called after each batch with the records written so far; may be NULL. */
+    void (*progress)(void *arg, uint64_t records);
+    void *arg;
+    /* When non-NULL and set non-zero (by a signal handler: interrupt it without SA_RESTART), the
+     * recording is abandoned: valgrind is sent SIGTERM and nothing is left at out. */
+    volatile sig_atomic_t *stop;
+};
+
 /* Runs argv (argv[0] found on PATH) under valgrind --tool=lackey --trace-mem=yes and writes its
- * memory accesses to out as a native trace (zstd-compressed with VML_TRACE_ZSTD); *records
- * counts them, *status is the wait status of valgrind, which exits as the program did. The
- * program's own output goes where vmlab's goes. VML_ENOENT (valgrind or the program cannot be
- * run, or out cannot be created), VML_EPARSE (lackey printed something unreadable),
- * VML_EHOST; diag says which. */
-int vml_host_record(char *const argv[], const char *out, enum vml_trace_compress compress,
+ * memory accesses to out as a native trace; *records counts them, *status is the wait status of
+ * valgrind, which exits as the program did. The program's own output goes where vmlab's goes.
+ * The trace is written under a temporary name and renamed into place at the end, so a failed
+ * or interrupted recording leaves no file at out. VML_ENOENT (valgrind or the program cannot be
+ * run, or out cannot be created), VML_EPARSE (lackey printed something unreadable), VML_EHOST
+ * (also: interrupted); diag says which. */
+int vml_host_record(char *const argv[], const char *out, const struct vml_record_config *c,
                     uint64_t *records, int *status, struct vml_diag *diag);
 
 #endif

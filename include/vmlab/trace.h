@@ -1,4 +1,4 @@
-/* trace.h: memory-access traces: readers, the native writer, and synthetic generators.
+/* trace.h: memory-access traces: readers, writers, and synthetic generators.
  *
  * Every source of accesses (a trace file in any supported format, or a generator) is a
  * vml_trace_reader that yields records in batches; replay (vmlab/replay.h) does not care where
@@ -97,7 +97,7 @@ struct vml_trace_summary {
 int vml_trace_summarize(struct vml_trace_reader *r, struct vml_trace_summary *out,
                         struct vml_diag *diag);
 
-/* ---- the native writer ---------------------------------------------------------------------- */
+/* ---- writers --------------------------------------------------------------------------------- */
 
 struct vml_trace_writer;
 
@@ -106,8 +106,15 @@ struct vml_trace_writer;
  * VML_EINVAL. */
 int vml_trace_create(const char *path, enum vml_trace_compress compress,
                      struct vml_trace_writer **out, struct vml_diag *diag);
-/* Appends records. VML_EINVAL for a kind that is not an enum vml_access; VML_ENOENT on a write
- * error (diag says why). */
+/* The same in another format: VML_TRACE_NATIVE, _LACKEY, _PLAIN or _CHAMPSIM (else VML_EINVAL),
+ * zstd-compressed or raw. Lackey, plain and ChampSim keep less than a record holds (no CPU; plain
+ * and ChampSim no size; plain no fetch kind; ChampSim groups records into instructions):
+ * docs/trace-format.md says exactly what reading the file back gives. */
+int vml_trace_create_as(const char *path, enum vml_trace_format fmt,
+                        enum vml_trace_compress compress, struct vml_trace_writer **out,
+                        struct vml_diag *diag);
+/* Appends records. VML_EINVAL for a kind that is not an enum vml_access, or (ChampSim) a read
+ * or write of address 0; VML_ENOENT on a write error (diag says why). */
 int vml_trace_write(struct vml_trace_writer *w, const struct vml_trace_rec *recs, size_t n,
                     struct vml_diag *diag);
 /* Flushes, completes the header's record count where the output is seekable, closes and frees

@@ -1,5 +1,6 @@
 /* cli/cmd_replay.c: vmlab replay TRACE: a trace through the simulated MMU and kernel. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include "vmlab/vmlab.h"
 
@@ -14,7 +15,7 @@ static void help(FILE *out)
         "Usage: vmlab replay TRACE [--cpu SPEC] [--paging 4|5] [--pages 4k|2m|1g]\n"
         "                    [--thp always|madvise|never] [--cpus N] [--ram SIZE]\n"
         "                    [--zero-page on|off] [--format F] [--limit N] [--json]\n"
-        "                    [--interval N [--series FILE]]\n\n"
+        "                    [--interval N [--series FILE]] [--quiet]\n\n"
         "Replays a memory-access trace through the simulated machine: each access is\n"
         "translated in user mode through the L1 TLBs, the second-level TLB, the page-walk\n"
         "caches and the page walk of the CPU model; page faults go to the simulated kernel.\n"
@@ -53,7 +54,10 @@ static void help(FILE *out)
         "  --json           the report as one JSON object\n"
         "  --interval N     a CSV time series, one row per N records, on standard output\n"
         "                   instead of the report\n"
-        "  --series FILE    write that series to FILE, and the report to standard output\n\n"
+        "  --series FILE    write that series to FILE, and the report to standard output\n"
+        "  --quiet          no progress line (it is shown on a terminal's standard error\n"
+        "                   after a second: records, records/s, percent and ETA when the\n"
+        "                   trace says how many records it holds)\n\n"
         "Accesses to addresses no process can map (below 64 KiB, past the end of user space,\n"
         "the kernel half, non-canonical) are counted as faults, skipped and reported. The\n"
         "replay stops early when simulated RAM runs out, or if the process is killed; the\n"
@@ -151,7 +155,7 @@ struct opts {
     const char *trace, *series;
     enum vml_trace_format format;
     uint64_t limit, interval;
-    bool json;
+    bool json, quiet;
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -236,6 +240,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->series = v;
         } else if (strcmp(argv[i], "--json") == 0) {
             o->json = true;
+        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+            o->quiet = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_error(EXIT_USAGE, "replay: unknown option %s (see vmlab replay --help)",
                              quote(&q, argv[i]));
@@ -423,7 +429,12 @@ static int replay(const struct opts *o, struct vml_trace_reader *rd, struct vml_
         vml_replay_csv_header(&t);
         rc = flush_text(series, &t);
     }
+    uint64_t total = vml_trace_reader_count(rd);
+    struct cli_progress pg;
+    cli_progress_start(&pg, "replay", "records", o->limit && o->limit < total ? o->limit : total,
+                       o->quiet);
     while (!rc && left && !out.stop) {
+        cli_progress_update(&pg, out.read);
         size_t want = left < BATCH ? (size_t)left : BATCH;
         if (series && mark - out.read < want)
             want = (size_t)(mark - out.read);
@@ -456,6 +467,7 @@ static int replay(const struct opts *o, struct vml_trace_reader *rd, struct vml_
             rc = flush_text(series, &t);
         }
     }
+    cli_progress_end(&pg);
     if (!rc && out.stop)
         rc = count_rest(rd, buf, BATCH, left, &out.read);
     free(buf);

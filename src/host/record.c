@@ -1,5 +1,5 @@
 /* host/record.c: vmlab trace record: a command under Valgrind's lackey tool, its memory
- * accesses written as a native trace.
+ * accesses written as a native trace (zstd-compressed unless asked otherwise).
  *
  * lackey prints one line per access on valgrind's log descriptor; that descriptor is the write
  * end of a pipe whose read end the lackey reader streams from, so the text never touches the
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,8 +26,24 @@ static void diag_set(struct vml_diag *d, const char *fmt, const char *a, const c
     snprintf(d->msg, sizeof(d->msg), fmt, a, b);
 }
 
+/* Drops the instruction fetches of recs[0..n), keeping the order; returns how many are left. */
+static size_t data_only(struct vml_trace_rec *recs, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].kind != VML_EXEC)
+            recs[k++] = recs[i];
+    return k;
+}
+
+static bool stopped(const struct vml_record_config *c)
+{
+    return c->stop && *c->stop;
+}
+
 /* Copies every record from the pipe to the writer; returns 0 or a VML_E* with d set. */
-static int copy(int fd, struct vml_trace_writer *w, uint64_t *records, struct vml_diag *d)
+static int copy(int fd, struct vml_trace_writer *w, const struct vml_record_config *c,
+                uint64_t *records, struct vml_diag *d)
 {
     char path[32];
     snprintf(path, sizeof(path), "/dev/fd/%d", fd);
@@ -36,23 +53,26 @@ static int copy(int fd, struct vml_trace_writer *w, uint64_t *records, struct vm
         return e;
     struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
     long n = buf ? 0 : VML_EHOST;
-    while (buf && (n = vml_trace_read(rd, buf, BATCH, d)) > 0) {
-        if ((e = vml_trace_write(w, buf, (size_t)n, d)) != 0)
+    while (buf && !stopped(c) && (n = vml_trace_read(rd, buf, BATCH, d)) > 0) {
+        size_t k = c->data_only ? data_only(buf, (size_t)n) : (size_t)n;
+        if ((e = vml_trace_write(w, buf, k, d)) != 0)
             break;
-        *records += (uint64_t)n;
+        *records += k;
+        if (c->progress)
+            c->progress(c->arg, *records);
     }
     free(buf);
     vml_trace_close(rd);
     return e ? e : n < 0 ? (int)n : 0;
 }
 
-int vml_host_record(char *const argv[], const char *out, enum vml_trace_compress compress,
+int vml_host_record(char *const argv[], const char *out, const struct vml_record_config *c,
                     uint64_t *records, int *status, struct vml_diag *d)
 {
     *records = 0;
     *status = 0;
     struct vml_trace_writer *w;
-    int e = vml_trace_create(out, compress, &w, d);
+    int e = vml_trace_create(out, c->compress, &w, d);
     if (e)
         return e;
     int p[2];
@@ -94,12 +114,19 @@ int vml_host_record(char *const argv[], const char *out, enum vml_trace_compress
         _exit(127);
     }
     close(p[1]);
-    e = copy(p[0], w, records, d);
+    e = copy(p[0], w, c, records, d);
     close(p[0]);
+    if (stopped(c))
+        kill(pid, SIGTERM); /* the user gave up on the recording: so does valgrind */
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
     *status = st;
+    if (stopped(c)) {
+        diag_set(d, "interrupted: %s%s", "no trace written", "");
+        vml_trace_abort(w);
+        return VML_EHOST;
+    }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && *records == 0) {
         diag_set(d, "valgrind could not run %s%s (is valgrind installed?)", argv[0], "");
         e = e ? e : VML_ENOENT;

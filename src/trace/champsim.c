@@ -8,7 +8,9 @@
  *
  * An instruction yields its fetch (exec at ip), then a read for each non-zero source_memory,
  * then a write for each non-zero destination_memory, in array order; sizes are not recorded
- * (0). ChampSim's own tracer stores 0 in unused slots, so address 0 cannot be told apart.
+ * (0). ChampSim's own tracer stores 0 in unused slots, so address 0 cannot be told apart; an
+ * ip of 0 (never a real instruction's: page 0 is not mappable) yields no fetch, which is how
+ * vmlab's writer carries loads and stores that no fetch precedes (writer.c).
  */
 #include "trace/trace_int.h"
 
@@ -29,8 +31,9 @@ static inline void put(struct vml_trace_rec *o, uint64_t addr, unsigned kind)
 /* Decodes one record into o[0..7) (all seven slots may be written); returns how many count. */
 static inline unsigned cs_decode(const uint8_t *p, struct vml_trace_rec *o)
 {
-    unsigned k = 1;
-    put(o, load_le64(p), VML_EXEC);
+    uint64_t ip = load_le64(p);
+    put(o, ip, VML_EXEC);
+    unsigned k = ip != 0; /* ip 0: no fetch (vmlab's writer marks data-only instructions so) */
     for (unsigned j = 0; j < 4; j++) {
         uint64_t a = load_le64(p + 32 + 8 * j);
         put(o + k, a, VML_READ);

@@ -10,15 +10,30 @@
 
 enum { BATCH = 4096 };
 
+/* The page sets, and per size the last page added: most traces touch the same page many times
+ * in a row (a sequential scan 512 times per 4 KiB page), and skipping those repeats before the
+ * hash lookup is what keeps info as fast as replay, which has the same shortcut. */
+struct pageset {
+    struct u64set set[VML_PS_COUNT];
+    uint64_t last[VML_PS_COUNT]; /* key (page + 1) of the last page added; 0: none */
+};
+
 /* Adds the pages of every size that the bytes [first, last] touch. */
-static int count_pages(struct u64set *pages, uint64_t first, uint64_t last)
+static int count_pages(struct pageset *ps, uint64_t first, uint64_t last)
 {
+    /* Within the last 4 KiB page: so within the last page of every larger size too. */
+    if (first >> 12 == last >> 12 && (first >> 12) + 1 == ps->last[VML_PS_4K])
+        return 0;
     for (unsigned p = 0; p < VML_PS_COUNT; p++) {
         unsigned shift = vml_ps_shift((enum vml_page_size)p);
+        if (first >> shift == last >> shift && (first >> shift) + 1 == ps->last[p])
+            continue;
+        struct u64set *pages = &ps->set[p];
         for (uint64_t pg = first >> shift;; pg++) {
             /* +1: page 0 is a page, the set's keys must be non-zero */
-            if (u64set_add(&pages[p], pg + 1) < 0)
+            if (u64set_add(pages, pg + 1) < 0)
                 return VML_EHOST;
+            ps->last[p] = pg + 1;
             if (pg == last >> shift)
                 break;
         }
@@ -27,7 +42,7 @@ static int count_pages(struct u64set *pages, uint64_t first, uint64_t last)
 }
 
 /* Counts one record; VML_EHOST if the page sets cannot grow. */
-static int add(struct vml_trace_summary *s, struct u64set *pages, const struct vml_trace_rec *t)
+static int add(struct vml_trace_summary *s, struct pageset *pages, const struct vml_trace_rec *t)
 {
     uint64_t last = t->addr + (t->size ? t->size - 1u : 0u);
     if (last < t->addr)
@@ -56,7 +71,7 @@ static int no_memory(struct vml_diag *diag)
 }
 
 /* Reads r to its end into s and pages: 0, the reader's error, or VML_EHOST. */
-static int scan(struct vml_trace_reader *r, struct vml_trace_summary *s, struct u64set *pages,
+static int scan(struct vml_trace_reader *r, struct vml_trace_summary *s, struct pageset *pages,
                 struct vml_trace_rec *buf, struct vml_diag *diag)
 {
     for (;;) {
@@ -75,14 +90,14 @@ int vml_trace_summarize(struct vml_trace_reader *r, struct vml_trace_summary *ou
     memset(out, 0, sizeof(*out));
     out->lowest = UINT64_MAX;
     out->min_size = UINT32_MAX;
-    struct u64set pages[VML_PS_COUNT];
-    memset(pages, 0, sizeof(pages));
+    struct pageset pages;
+    memset(&pages, 0, sizeof(pages));
     struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
-    int rc = buf ? scan(r, out, pages, buf, diag) : no_memory(diag);
+    int rc = buf ? scan(r, out, &pages, buf, diag) : no_memory(diag);
     free(buf);
     for (unsigned p = 0; p < VML_PS_COUNT; p++) {
-        out->pages[p] = pages[p].n;
-        u64set_free(&pages[p]);
+        out->pages[p] = pages.set[p].n;
+        u64set_free(&pages.set[p]);
     }
     if (!out->records)
         out->lowest = 0;

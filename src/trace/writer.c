@@ -1,11 +1,25 @@
-/* trace/writer.c: writing vmlab's native trace format, raw or as one zstd stream.
+/* trace/writer.c: writing traces: vmlab's native format, lackey and plain text, and ChampSim
+ * input_instr records, raw or as one zstd stream (the readers recognise zstd in any format).
  *
- * Records are encoded into a buffer of words (docs/trace-format.md): a short word when the size
+ * Native: records are encoded into a buffer of words (docs/trace-format.md): a short word when the size
  * is at most 31 and the address is sign-extended from bit 56 (every canonical 4- or 5-level
  * address), else a long access (a control word and the full address); a cpu control word
  * before the first record whose cpu differs from the previous one. Full buffers go to the file
  * directly or through ZSTD_compressStream2 (level 3). finish patches the record count into the
  * header when the output is a raw regular file; zstd output and pipes keep 0 ("unknown").
+ *
+ * The other formats keep less than a record holds (docs/trace-format.md, "Converting"):
+ *   lackey    no CPU; a size of 0 ("not given") is written as 1, which replay takes it as anyway;
+ *             a read followed by a write of the same address and size becomes one M line, which
+ *             lackey's reader turns back into the same two records
+ *   plain     no CPU, no size, no fetch kind: an instruction fetch is written as a read (R)
+ *   champsim  no CPU, no size; records are grouped into instructions as ChampSim's tracer makes
+ *             them: a fetch starts one, then up to 4 reads, then up to 2 writes. A read or write
+ *             that does not fit the current instruction (no fetch yet, a fifth read, a read
+ *             after a write, a third write) starts a new one at ip 0, which the reader takes
+ *             as "no fetch", so reading back gives the same records in the same order.
+ *             Address 0 cannot be a data access (ChampSim marks an unused slot with 0), nor a
+ *             fetch: refused.
  *
  * errno is read here, on open and write failures of the trace file, as for the readers.
  */
@@ -18,7 +32,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define WR_WORDS   (1u << 16) /* words buffered before a write (512 KiB) */
+#define WR_BYTES   (1u << 19) /* bytes buffered before a write (512 KiB) */
+#define WR_REC_MAX 192u       /* most bytes one record can add (a ChampSim instruction: 64) */
 #define ZSTD_LEVEL 3
 
 struct vml_trace_writer {
@@ -26,13 +41,22 @@ struct vml_trace_writer {
     bool own_fd;   /* not standard output */
     bool seekable; /* a regular file: the count can be patched */
     enum vml_trace_compress comp;
+    enum vml_trace_format fmt;
     ZSTD_CCtx *cctx;
     uint8_t *zout; /* compressed output chunk */
     size_t zcap;
-    uint64_t *words; /* encoded words, little-endian */
-    size_t nwords;
+    uint8_t *buf; /* encoded bytes not written yet */
+    size_t len;
     uint64_t count; /* access records written */
-    uint32_t cpu;   /* cpu of the last record */
+    uint32_t cpu;   /* native: cpu of the last record */
+    /* lackey: a read held back in case a write of the same access follows (an M line) */
+    bool held;
+    struct vml_trace_rec hold;
+    /* champsim: the instruction being assembled */
+    bool insn;
+    uint64_t ip;     /* its fetch address; 0 for loads and stores without one */
+    unsigned nsrc, ndst;
+    uint64_t src[4], dst[2];
     char *path;
     char *tmp; /* the file written, renamed to path by finish; NULL when path is written directly */
 };
@@ -88,18 +112,19 @@ static int zwrite(struct vml_trace_writer *w, const void *p, size_t n, ZSTD_EndD
     }
 }
 
-static int flush_words(struct vml_trace_writer *w, struct vml_diag *d)
+static int flush_buf(struct vml_trace_writer *w, struct vml_diag *d)
 {
-    size_t n = w->nwords * 8;
-    w->nwords = 0;
+    size_t n = w->len;
+    w->len = 0;
     if (w->comp == VML_TRACE_ZSTD)
-        return zwrite(w, w->words, n, ZSTD_e_continue, d);
-    return write_all(w, w->words, n, d);
+        return zwrite(w, w->buf, n, ZSTD_e_continue, d);
+    return write_all(w, w->buf, n, d);
 }
 
 static void put_word(struct vml_trace_writer *w, uint64_t v)
 {
-    store_le64((uint8_t *)&w->words[w->nwords++], v);
+    store_le64(w->buf + w->len, v);
+    w->len += 8;
 }
 
 static void writer_free(struct vml_trace_writer *w)
@@ -108,7 +133,7 @@ static void writer_free(struct vml_trace_writer *w)
         close(w->fd);
     ZSTD_freeCCtx(w->cctx);
     free(w->zout);
-    free(w->words);
+    free(w->buf);
     if (w->tmp)
         unlink(w->tmp); /* not finished: leave no partial file behind */
     free(w->tmp);
@@ -145,15 +170,21 @@ static int open_output(struct vml_trace_writer *w, const char *path)
     return 0;
 }
 
-int vml_trace_create(const char *path, enum vml_trace_compress compress,
-                     struct vml_trace_writer **out, struct vml_diag *diag)
+int vml_trace_create_as(const char *path, enum vml_trace_format fmt,
+                        enum vml_trace_compress compress, struct vml_trace_writer **out,
+                        struct vml_diag *diag)
 {
     if (compress != VML_TRACE_RAW && compress != VML_TRACE_ZSTD)
-        return wfail(diag, NULL, VML_EINVAL, "the native writer compresses with zstd only, not %s",
+        return wfail(diag, NULL, VML_EINVAL, "the trace writer compresses with zstd only, not %s",
                      vml_trace_compress_name(compress));
+    if (fmt != VML_TRACE_NATIVE && fmt != VML_TRACE_LACKEY && fmt != VML_TRACE_PLAIN &&
+        fmt != VML_TRACE_CHAMPSIM)
+        return wfail(diag, NULL, VML_EINVAL,
+                     "cannot write a trace as %s: native, lackey, champsim or plain",
+                     vml_trace_format_name(fmt));
     struct vml_trace_writer *w = calloc(1, sizeof(*w));
     size_t plen = strlen(path) + 1;
-    if (!w || !(w->path = malloc(plen)) || !(w->words = malloc(WR_WORDS * 8))) {
+    if (!w || !(w->path = malloc(plen)) || !(w->buf = malloc(WR_BYTES))) {
         if (w)
             free(w->path);
         free(w);
@@ -161,6 +192,7 @@ int vml_trace_create(const char *path, enum vml_trace_compress compress,
     }
     memcpy(w->path, path, plen);
     w->comp = compress;
+    w->fmt = fmt;
     w->fd = -1;
     if (compress == VML_TRACE_ZSTD) {
         w->zcap = ZSTD_CStreamOutSize();
@@ -185,21 +217,161 @@ int vml_trace_create(const char *path, enum vml_trace_compress compress,
         w->own_fd = true;
     }
     struct stat st;
-    w->seekable = compress == VML_TRACE_RAW && fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode);
-    /* The header: magic, version, header size, count (0 until finish), flags. */
-    uint8_t h[NATIVE_HEADER_SIZE] = { 0 };
-    memcpy(h, NATIVE_MAGIC, 8);
-    h[8] = NATIVE_VERSION;
-    h[12] = NATIVE_HEADER_SIZE;
-    memcpy(w->words, h, sizeof(h));
-    w->nwords = sizeof(h) / 8;
+    w->seekable = fmt == VML_TRACE_NATIVE && compress == VML_TRACE_RAW &&
+                  fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (fmt == VML_TRACE_NATIVE) {
+        /* The header: magic, version, header size, count (0 until finish), flags. */
+        uint8_t h[NATIVE_HEADER_SIZE] = { 0 };
+        memcpy(h, NATIVE_MAGIC, 8);
+        h[8] = NATIVE_VERSION;
+        h[12] = NATIVE_HEADER_SIZE;
+        memcpy(w->buf, h, sizeof(h));
+        w->len = sizeof(h);
+    }
     *out = w;
     return 0;
+}
+
+int vml_trace_create(const char *path, enum vml_trace_compress compress,
+                     struct vml_trace_writer **out, struct vml_diag *diag)
+{
+    return vml_trace_create_as(path, VML_TRACE_NATIVE, compress, out, diag);
 }
 
 static bool short_form(const struct vml_trace_rec *r)
 {
     return r->size <= NATIVE_SIZE_MAX && native_addr(r->addr) == r->addr;
+}
+
+static void put_native(struct vml_trace_writer *w, const struct vml_trace_rec *r)
+{
+    if (r->cpu != w->cpu) {
+        put_word(w, native_ctrl(NATIVE_OP_CPU, r->cpu));
+        w->cpu = r->cpu;
+    }
+    if (short_form(r)) {
+        put_word(w, (uint64_t)r->kind << NATIVE_KIND_SHIFT |
+                        (uint64_t)r->size << NATIVE_SIZE_SHIFT | (r->addr & NATIVE_ADDR_MASK));
+    } else {
+        put_word(w, native_ctrl(NATIVE_OP_LONG, (uint64_t)r->kind << 16 | r->size));
+        put_word(w, r->addr);
+    }
+}
+
+/* Lower-case hexadecimal of v, at least min digits (zero-padded), at w's end. */
+static void put_hex(struct vml_trace_writer *w, uint64_t v, unsigned min)
+{
+    char tmp[16];
+    unsigned n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    while (n < min)
+        tmp[n++] = '0';
+    while (n)
+        w->buf[w->len++] = (uint8_t)tmp[--n];
+}
+
+static void put_dec(struct vml_trace_writer *w, unsigned v)
+{
+    char tmp[10];
+    unsigned n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        w->buf[w->len++] = (uint8_t)tmp[--n];
+}
+
+static void put_str(struct vml_trace_writer *w, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+/* One lackey line as lk_main.c prints it: "I  %08lx,%lu" or " X %08lx,%lu". */
+static void put_lackey_line(struct vml_trace_writer *w, const char *prefix,
+                            const struct vml_trace_rec *r)
+{
+    put_str(w, prefix);
+    put_hex(w, r->addr, 8);
+    w->buf[w->len++] = ',';
+    put_dec(w, r->size ? r->size : 1u);
+    w->buf[w->len++] = '\n';
+}
+
+static void put_lackey(struct vml_trace_writer *w, const struct vml_trace_rec *r)
+{
+    if (w->held) {
+        w->held = false;
+        if (r->kind == VML_WRITE && r->addr == w->hold.addr &&
+            (r->size ? r->size : 1u) == (w->hold.size ? w->hold.size : 1u)) {
+            put_lackey_line(w, " M ", r);
+            return;
+        }
+        put_lackey_line(w, " L ", &w->hold);
+    }
+    if (r->kind == VML_READ) {
+        w->held = true;
+        w->hold = *r;
+    } else {
+        put_lackey_line(w, r->kind == VML_EXEC ? "I  " : " S ", r);
+    }
+}
+
+static void put_plain(struct vml_trace_writer *w, const struct vml_trace_rec *r)
+{
+    put_hex(w, r->addr, 1);
+    put_str(w, r->kind == VML_WRITE ? " W\n" : " R\n");
+}
+
+/* Writes the instruction being assembled as one 64-byte input_instr record. */
+static void champsim_emit(struct vml_trace_writer *w)
+{
+    uint8_t *p = w->buf + w->len;
+    memset(p, 0, 64);
+    store_le64(p, w->ip);
+    for (unsigned j = 0; j < w->ndst; j++)
+        store_le64(p + 16 + 8 * j, w->dst[j]);
+    for (unsigned j = 0; j < w->nsrc; j++)
+        store_le64(p + 32 + 8 * j, w->src[j]);
+    w->len += 64;
+    w->insn = false;
+    w->nsrc = w->ndst = 0;
+}
+
+static int put_champsim(struct vml_trace_writer *w, const struct vml_trace_rec *r,
+                        struct vml_diag *d)
+{
+    static const char *const what[] = { "read", "write", "fetch" };
+    if (r->addr == 0)
+        return wfail(d, w, VML_EINVAL,
+                     "record %llu: a ChampSim trace cannot hold a %s of address 0 (0 marks an "
+                     "unused memory slot, an ip of 0 a data-only instruction); keep this trace "
+                     "in another format",
+                     (unsigned long long)w->count + 1, what[r->kind]);
+    if (r->kind == VML_EXEC) {
+        if (w->insn)
+            champsim_emit(w);
+        w->insn = true;
+        w->ip = r->addr;
+        return 0;
+    }
+    bool fits = w->insn && (r->kind == VML_READ ? w->nsrc < 4 && w->ndst == 0 : w->ndst < 2);
+    if (!fits) {
+        if (w->insn)
+            champsim_emit(w);
+        w->insn = true;
+        w->ip = 0; /* no fetch: the reader yields none */
+    }
+    if (r->kind == VML_READ)
+        w->src[w->nsrc++] = r->addr;
+    else
+        w->dst[w->ndst++] = r->addr;
+    return 0;
 }
 
 int vml_trace_write(struct vml_trace_writer *w, const struct vml_trace_rec *recs, size_t n,
@@ -212,21 +384,27 @@ int vml_trace_write(struct vml_trace_writer *w, const struct vml_trace_rec *recs
                          recs[i].kind);
     for (size_t i = 0; i < n; i++) {
         const struct vml_trace_rec *r = &recs[i];
-        if (w->nwords + 3 > WR_WORDS) {
-            int err = flush_words(w, diag);
+        if (w->len + WR_REC_MAX > WR_BYTES) {
+            int err = flush_buf(w, diag);
             if (err)
                 return err;
         }
-        if (r->cpu != w->cpu) {
-            put_word(w, native_ctrl(NATIVE_OP_CPU, r->cpu));
-            w->cpu = r->cpu;
+        switch (w->fmt) {
+        case VML_TRACE_LACKEY:
+            put_lackey(w, r);
+            break;
+        case VML_TRACE_PLAIN:
+            put_plain(w, r);
+            break;
+        case VML_TRACE_CHAMPSIM: {
+            int err = put_champsim(w, r, diag);
+            if (err)
+                return err;
+            break;
         }
-        if (short_form(r)) {
-            put_word(w, (uint64_t)r->kind << NATIVE_KIND_SHIFT |
-                            (uint64_t)r->size << NATIVE_SIZE_SHIFT | (r->addr & NATIVE_ADDR_MASK));
-        } else {
-            put_word(w, native_ctrl(NATIVE_OP_LONG, (uint64_t)r->kind << 16 | r->size));
-            put_word(w, r->addr);
+        default:
+            put_native(w, r);
+            break;
         }
         w->count++;
     }
@@ -235,7 +413,14 @@ int vml_trace_write(struct vml_trace_writer *w, const struct vml_trace_rec *recs
 
 int vml_trace_finish(struct vml_trace_writer *w, struct vml_diag *diag)
 {
-    int err = flush_words(w, diag);
+    /* What the text and ChampSim forms still hold back (the buffer has room: see write). */
+    if (w->held) {
+        put_lackey_line(w, " L ", &w->hold);
+        w->held = false;
+    }
+    if (w->insn)
+        champsim_emit(w);
+    int err = flush_buf(w, diag);
     if (!err && w->comp == VML_TRACE_ZSTD)
         err = zwrite(w, NULL, 0, ZSTD_e_end, diag);
     if (!err && w->seekable) {
