@@ -54,9 +54,13 @@ struct vml_record_config {
     /* Called after each batch with the records written so far; may be NULL. */
     void (*progress)(void *arg, uint64_t records);
     void *arg;
-    /* When non-NULL and set non-zero (by a signal handler: interrupt it without SA_RESTART), the
-     * recording is abandoned: valgrind is sent SIGTERM and nothing is left at out. */
+    /* When non-NULL and set non-zero (by a signal handler), the recording is abandoned: valgrind
+     * is sent SIGTERM (if it still runs) and nothing is left at out. */
     volatile sig_atomic_t *stop;
+    /* When non-NULL, valgrind's pid while it runs (else 0): a signal handler that sets *stop
+     * should also kill() it, so that a program blocked without output cannot hold the
+     * recording open. */
+    volatile sig_atomic_t *child;
 };
 
 /* Runs argv (argv[0] found on PATH) under valgrind --tool=lackey --trace-mem=yes and writes its

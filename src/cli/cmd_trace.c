@@ -24,7 +24,7 @@ static void help(FILE *out)
           "           pages touched (an access spanning two pages touches both)\n"
           "  convert  rewrites a trace in another format: native (the default), lackey, plain\n"
           "           or champsim, chosen with --to or from OUT's name (.lackey, .plain,\n"
-          "           .champsim, .champsimtrace or .trace, each optionally followed by .zst);\n"
+          "           .champsim or .champsimtrace, each optionally followed by .zst);\n"
           "           zstd-compressed with --zstd or when OUT ends in .zst. IN may be a\n"
           "           generator. What a format cannot hold is said on standard error (lackey,\n"
           "           plain and ChampSim have no CPU; plain no size and no fetch kind, fetches\n"
@@ -223,7 +223,6 @@ static enum vml_trace_format format_of_name(const char *out)
     } map[] = {
         { ".lackey", VML_TRACE_LACKEY },     { ".plain", VML_TRACE_PLAIN },
         { ".champsim", VML_TRACE_CHAMPSIM }, { ".champsimtrace", VML_TRACE_CHAMPSIM },
-        { ".trace", VML_TRACE_CHAMPSIM },
     };
     char name[4096];
     snprintf(name, sizeof(name), "%s", out);
@@ -298,7 +297,7 @@ static int out_format_opt(const char *what, const char *opt, const char *v,
     return 0;
 }
 
-/* Copies records from rd to w: at most limit records read, fetches dropped with data_only.
+/* Copies records from rd to w: at most limit records written, fetches dropped with data_only.
  * Returns 0, or an exit status after a message (then w is aborted). */
 static int pump(const char *what, struct vml_trace_reader *rd, struct vml_trace_writer *w,
                 uint64_t limit, bool data_only, bool quiet, uint64_t *made, struct losses *l)
@@ -311,10 +310,10 @@ static int pump(const char *what, struct vml_trace_reader *rd, struct vml_trace_
     struct vml_diag d = { 0 };
     uint64_t total = vml_trace_reader_count(rd), read = 0;
     struct cli_progress pg;
-    cli_progress_start(&pg, what, "records", limit < total ? limit : total, quiet);
+    cli_progress_start(&pg, what, "records", data_only || limit >= total ? total : limit, quiet);
     long n = 0;
-    while (read < limit) {
-        size_t want = limit - read < BATCH ? (size_t)(limit - read) : BATCH;
+    while (*made < limit) {
+        size_t want = limit - *made < BATCH ? (size_t)(limit - *made) : BATCH;
         if ((n = vml_trace_read(rd, buf, want, &d)) <= 0)
             break;
         read += (uint64_t)n;
@@ -503,11 +502,13 @@ static int cmd_cat(int argc, char **argv)
 /* ---- record -------------------------------------------------------------------------------- */
 
 /* Set by SIGINT, SIGTERM or SIGHUP during a recording: it is abandoned, no file left. */
-static volatile sig_atomic_t record_stop;
+static volatile sig_atomic_t record_stop, record_child;
 
 static void on_stop_signal(int sig)
 {
     record_stop = sig;
+    if (record_child > 0)
+        kill((pid_t)record_child, SIGTERM); /* valgrind ends, its pipe closes, the copy stops */
 }
 
 static void record_progress(void *arg, uint64_t records)
@@ -557,8 +558,8 @@ static int cmd_record(int argc, char **argv)
         .progress = record_progress,
         .arg = &pg,
         .stop = &record_stop,
+        .child = &record_child,
     };
-    /* No SA_RESTART: a blocked read returns so the recording can stop. */
     struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
     static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
     sigemptyset(&sa.sa_mask);

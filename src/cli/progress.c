@@ -2,6 +2,7 @@
 #include "cli/progress.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,7 +61,13 @@ void cli_progress_start(struct cli_progress *p, const char *what, const char *un
     p->unit = unit;
     p->total = total;
     p->start = p->on ? now() : 0;
-    p->next = p->start + SHOW_AFTER;
+    /* VMLAB_PROGRESS_AFTER=SECONDS changes the one-second delay (tests use 0). */
+    const char *after = getenv("VMLAB_PROGRESS_AFTER");
+    char *end;
+    double a = after ? strtod(after, &end) : SHOW_AFTER;
+    if (!after || end == after || *end || a < 0)
+        a = SHOW_AFTER;
+    p->next = p->start + a;
 }
 
 void cli_progress_update(struct cli_progress *p, uint64_t done)

@@ -2,7 +2,7 @@
  *
  * Shown on stderr only when stderr is a terminal and the user did not ask for --quiet; never
  * in a pipe or a log, so outputs stay byte-for-byte the same. The line appears after the work
- * has run for a second (short runs print nothing), is redrawn at most five times a second, and
+ * has run for a second (short runs print nothing; VMLAB_PROGRESS_AFTER=SECONDS changes that), is redrawn at most five times a second, and
  * is erased by cli_progress_end, so what follows starts on a clean line.
  */
 #ifndef VMLAB_CLI_PROGRESS_H

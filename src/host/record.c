@@ -113,6 +113,8 @@ int vml_host_record(char *const argv[], const char *out, const struct vml_record
                 strerror(errno));
         _exit(127);
     }
+    if (c->child)
+        *c->child = (sig_atomic_t)pid;
     close(p[1]);
     e = copy(p[0], w, c, records, d);
     close(p[0]);
@@ -122,6 +124,8 @@ int vml_host_record(char *const argv[], const char *out, const struct vml_record
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
     *status = st;
+    if (c->child)
+        *c->child = 0;
     if (stopped(c)) {
         diag_set(d, "interrupted: %s%s", "no trace written", "");
         vml_trace_abort(w);
