@@ -42,7 +42,7 @@ static int count_pages(struct pageset *ps, uint64_t first, uint64_t last)
 }
 
 /* Counts one record; VML_EHOST if the page sets cannot grow. */
-static int add(struct vml_trace_summary *s, struct pageset *pages, const struct vml_trace_rec *t)
+static inline int add(struct vml_trace_summary *s, struct pageset *pages, const struct vml_trace_rec *t)
 {
     uint64_t last = t->addr + (t->size ? t->size - 1u : 0u);
     if (last < t->addr)
@@ -78,9 +78,15 @@ static int scan(struct vml_trace_reader *r, struct vml_trace_summary *s, struct 
         long n = vml_trace_read(r, buf, BATCH, diag);
         if (n <= 0)
             return (int)n;
-        for (long i = 0; i < n; i++)
-            if (add(s, pages, &buf[i]))
-                return no_memory(diag);
+        /* A local copy: the compiler keeps its fields in registers across the batch (s
+         * could alias the page sets for all it knows). */
+        struct vml_trace_summary loc = *s;
+        int rc = 0;
+        for (long i = 0; i < n && !rc; i++)
+            rc = add(&loc, pages, &buf[i]);
+        *s = loc;
+        if (rc)
+            return no_memory(diag);
     }
 }
 
