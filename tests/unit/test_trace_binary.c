@@ -606,7 +606,7 @@ static void test_writer_errors(void **state)
     assert_string_equal(d.msg, "cannot create: No such file or directory");
     assert_string_equal(d.file, "/nonexistent/dir/t.vmt");
     assert_int_equal(vml_trace_create("/tmp/x.vmt", VML_TRACE_XZ, &w, &d), VML_EINVAL);
-    assert_string_equal(d.msg, "the native writer compresses with zstd only, not xz");
+    assert_string_equal(d.msg, "the trace writer compresses with zstd only, not xz");
     char path[] = "/tmp/vmlab_trace_XXXXXX";
     int fd = mkstemp(path);
     close(fd);
