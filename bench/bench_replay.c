@@ -209,8 +209,8 @@ static void info_vs_replay(const char *data, size_t len)
     }
     double mr = median(ratio, RUNS);
     printf("%-9s %-5s %9.1f %-9s %9.1f %7.2fx %8s %9.1f  %s\n", "info", "cold",
-           (double)recs / median(ti, RUNS) / 1e6, "M/s", (double)recs / median(tr, RUNS) / 1e6,
-           mr, "", 1.0, mr <= 1.0 ? "met" : "NOT MET");
+           (double)recs / median(ti, RUNS) / 1e6, "M/s", (double)recs / median(tr, RUNS) / 1e6, mr,
+           "", 1.0, mr <= 1.0 ? "met" : "NOT MET");
     free(buf);
 }
 

@@ -15,6 +15,7 @@ packages=(
   libzstd-dev       # zstd-compressed native traces
   liblzma-dev       # .xz ChampSim traces
   zlib1g-dev        # .gz ChampSim traces
+  libjansson-dev    # vmlab sweep: replay reports (JSON) flattened into one CSV
   valgrind          # vmlab trace record (lackey), and the lackey reader's test
   python3           # live-tool tests: a pseudo-terminal of known width, JSON checks, oom_score
 )

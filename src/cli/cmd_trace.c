@@ -12,57 +12,58 @@
 
 static void help(FILE *out)
 {
-    fputs("Usage: vmlab trace info TRACE [--format F] [--json]\n"
-          "       vmlab trace convert IN OUT [--to F] [--format F] [--zstd] [--limit N]\n"
-          "                                  [--data-only] [--quiet]\n"
-          "       vmlab trace cat TRACE [--as text|lackey|plain] [--format F] [--limit N]\n"
-          "                             [--data-only]\n"
-          "       vmlab trace record -o FILE [--raw] [--data-only] [--quiet] -- COMMAND [ARGS...]\n\n"
-          "Memory-access traces, for vmlab replay.\n\n"
-          "  info     records by kind (reads, writes, instruction fetches), access sizes, CPUs,\n"
-          "           the address range, and the footprint: distinct 4 KiB, 2 MiB and 1 GiB\n"
-          "           pages touched (an access spanning two pages touches both)\n"
-          "  convert  rewrites a trace in another format: native (the default), lackey, plain\n"
-          "           or champsim, chosen with --to or from OUT's name (.lackey, .plain,\n"
-          "           .champsim or .champsimtrace, each optionally followed by .zst);\n"
-          "           zstd-compressed with --zstd or when OUT ends in .zst. IN may be a\n"
-          "           generator. What a format cannot hold is said on standard error (lackey,\n"
-          "           plain and ChampSim have no CPU; plain no size and no fetch kind, fetches\n"
-          "           become reads; ChampSim groups records into instructions: see\n"
-          "           docs/trace-format.md)\n"
-          "  cat      prints a trace as text on standard output: one record per line,\n"
-          "           'N KIND ADDRESS SIZE cpu C' (KIND R, W or X for a fetch; SIZE - when the\n"
-          "           format gives none), or as lackey or plain lines with --as\n"
-          "  record   runs COMMAND under Valgrind's lackey tool (valgrind --tool=lackey\n"
-          "           --trace-mem=yes) and writes every load, store and instruction fetch it\n"
-          "           makes as a native trace, zstd-compressed unless --raw; the program's\n"
-          "           output goes to the terminal. A failed or interrupted recording leaves\n"
-          "           no file behind\n\n"
-          "TRACE and IN: a file in any format vmlab reads, '-' for standard input, or\n"
-          "gen:PATTERN[:KEY=VALUE,...] for a synthetic trace. Formats (detected from the content,\n"
-          "and for ChampSim from a name ending in .champsim or .trace, before .xz or .gz):\n"
-          "  native    vmlab's binary format, raw or zstd-compressed (.vmt, .vmt.zst)\n"
-          "  lackey    Valgrind lackey text: I, L, S and M lines (M = a read and a write)\n"
-          "  champsim  ChampSim input_instr records, raw, .xz or .gz: a fetch, loads, stores\n"
-          "  plain     'ADDR R|W' lines, ADDR in hexadecimal, as OS course simulators use\n\n"
-          "Generator patterns: seq, stride, random, zipf, chase; keys base, footprint, count,\n"
-          "stride, seed, writes (percent with %, else per mille), size, s (zipf exponent), e.g.\n"
-          "  gen:seq:footprint=64M,count=100M\n"
-          "  gen:random:footprint=1G,count=50M,seed=7,writes=30%\n"
-          "  gen:zipf:footprint=4G,s=0.99     gen:chase:footprint=256M\n\n"
-          "  --format F   the input's format: native, lackey, champsim or plain (default:\n"
-          "               detected)\n"
-          "  --to F       convert's output format: native, lackey, champsim or plain\n"
-          "  --as F       cat's output: text (default), lackey or plain\n"
-          "  --json       info as one JSON object\n"
-          "  --zstd       compress convert's output with zstd\n"
-          "  --raw        record without compression\n"
-          "  --limit N    convert or print at most N records\n"
-          "  --data-only  keep reads and writes only: instruction fetches are dropped\n"
-          "  --quiet      no progress line (shown on a terminal's standard error after a\n"
-          "               second: records, records/s, percent and ETA when the total is known)\n\n"
-          "Exit status: 0 done, 1 a bad trace or a failed write or command, 2 usage error.\n",
-          out);
+    fputs(
+        "Usage: vmlab trace info TRACE [--format F] [--json]\n"
+        "       vmlab trace convert IN OUT [--to F] [--format F] [--zstd] [--limit N]\n"
+        "                                  [--data-only] [--quiet]\n"
+        "       vmlab trace cat TRACE [--as text|lackey|plain] [--format F] [--limit N]\n"
+        "                             [--data-only]\n"
+        "       vmlab trace record -o FILE [--raw] [--data-only] [--quiet] -- COMMAND [ARGS...]\n\n"
+        "Memory-access traces, for vmlab replay.\n\n"
+        "  info     records by kind (reads, writes, instruction fetches), access sizes, CPUs,\n"
+        "           the address range, and the footprint: distinct 4 KiB, 2 MiB and 1 GiB\n"
+        "           pages touched (an access spanning two pages touches both)\n"
+        "  convert  rewrites a trace in another format: native (the default), lackey, plain\n"
+        "           or champsim, chosen with --to or from OUT's name (.lackey, .plain,\n"
+        "           .champsim or .champsimtrace, each optionally followed by .zst);\n"
+        "           zstd-compressed with --zstd or when OUT ends in .zst. IN may be a\n"
+        "           generator. What a format cannot hold is said on standard error (lackey,\n"
+        "           plain and ChampSim have no CPU; plain no size and no fetch kind, fetches\n"
+        "           become reads; ChampSim groups records into instructions: see\n"
+        "           docs/trace-format.md)\n"
+        "  cat      prints a trace as text on standard output: one record per line,\n"
+        "           'N KIND ADDRESS SIZE cpu C' (KIND R, W or X for a fetch; SIZE - when the\n"
+        "           format gives none), or as lackey or plain lines with --as\n"
+        "  record   runs COMMAND under Valgrind's lackey tool (valgrind --tool=lackey\n"
+        "           --trace-mem=yes) and writes every load, store and instruction fetch it\n"
+        "           makes as a native trace, zstd-compressed unless --raw; the program's\n"
+        "           output goes to the terminal. A failed or interrupted recording leaves\n"
+        "           no file behind\n\n"
+        "TRACE and IN: a file in any format vmlab reads, '-' for standard input, or\n"
+        "gen:PATTERN[:KEY=VALUE,...] for a synthetic trace. Formats (detected from the content,\n"
+        "and for ChampSim from a name ending in .champsim or .trace, before .xz or .gz):\n"
+        "  native    vmlab's binary format, raw or zstd-compressed (.vmt, .vmt.zst)\n"
+        "  lackey    Valgrind lackey text: I, L, S and M lines (M = a read and a write)\n"
+        "  champsim  ChampSim input_instr records, raw, .xz or .gz: a fetch, loads, stores\n"
+        "  plain     'ADDR R|W' lines, ADDR in hexadecimal, as OS course simulators use\n\n"
+        "Generator patterns: seq, stride, random, zipf, chase; keys base, footprint, count,\n"
+        "stride, seed, writes (percent with %, else per mille), size, s (zipf exponent), e.g.\n"
+        "  gen:seq:footprint=64M,count=100M\n"
+        "  gen:random:footprint=1G,count=50M,seed=7,writes=30%\n"
+        "  gen:zipf:footprint=4G,s=0.99     gen:chase:footprint=256M\n\n"
+        "  --format F   the input's format: native, lackey, champsim or plain (default:\n"
+        "               detected)\n"
+        "  --to F       convert's output format: native, lackey, champsim or plain\n"
+        "  --as F       cat's output: text (default), lackey or plain\n"
+        "  --json       info as one JSON object\n"
+        "  --zstd       compress convert's output with zstd\n"
+        "  --raw        record without compression\n"
+        "  --limit N    convert or print at most N records\n"
+        "  --data-only  keep reads and writes only: instruction fetches are dropped\n"
+        "  --quiet      no progress line (shown on a terminal's standard error after a\n"
+        "               second: records, records/s, percent and ETA when the total is known)\n\n"
+        "Exit status: 0 done, 1 a bad trace or a failed write or command, 2 usage error.\n",
+        out);
 }
 
 enum { BATCH = 4096 };
@@ -221,8 +222,10 @@ static enum vml_trace_format format_of_name(const char *out)
         const char *ext;
         enum vml_trace_format f;
     } map[] = {
-        { ".lackey", VML_TRACE_LACKEY },     { ".plain", VML_TRACE_PLAIN },
-        { ".champsim", VML_TRACE_CHAMPSIM }, { ".champsimtrace", VML_TRACE_CHAMPSIM },
+        { ".lackey", VML_TRACE_LACKEY },
+        { ".plain", VML_TRACE_PLAIN },
+        { ".champsim", VML_TRACE_CHAMPSIM },
+        { ".champsimtrace", VML_TRACE_CHAMPSIM },
     };
     char name[4096];
     snprintf(name, sizeof(name), "%s", out);
@@ -383,8 +386,8 @@ static int cmd_convert(int argc, char **argv)
         return rc;
     struct vml_diag d = { 0 };
     struct vml_trace_writer *w;
-    if (vml_trace_create_as(out, to, zstd || ends_with(out, ".zst") ? VML_TRACE_ZSTD : VML_TRACE_RAW,
-                            &w, &d)) {
+    if (vml_trace_create_as(
+            out, to, zstd || ends_with(out, ".zst") ? VML_TRACE_ZSTD : VML_TRACE_RAW, &w, &d)) {
         vml_trace_close(rd);
         return cli_diag_error(EXIT_FAIL, "trace convert", &d);
     }
@@ -593,8 +596,9 @@ static int cmd_record(int argc, char **argv)
 static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_error(EXIT_USAGE, "trace: expected info, convert, cat or record (see vmlab trace "
-                                     "--help)");
+        return cli_error(EXIT_USAGE,
+                         "trace: expected info, convert, cat or record (see vmlab trace "
+                         "--help)");
     if (strcmp(argv[1], "info") == 0)
         return cmd_info(argc, argv);
     if (strcmp(argv[1], "convert") == 0)
@@ -604,8 +608,7 @@ static int run(int argc, char **argv)
     if (strcmp(argv[1], "cat") == 0)
         return cmd_cat(argc, argv);
     return cli_error(EXIT_USAGE,
-                     "trace: unknown subcommand '%s' (use info, convert, cat or record)",
-                     argv[1]);
+                     "trace: unknown subcommand '%s' (use info, convert, cat or record)", argv[1]);
 }
 
 const struct cli_command cli_cmd_trace = {

@@ -33,8 +33,8 @@ static void human(char *buf, size_t len, double n)
     snprintf(buf, len, "%.1f %s", n, mult[k]);
 }
 
-void cli_progress_format(char *buf, size_t len, const char *what, const char *unit,
-                         uint64_t done, uint64_t total, double elapsed)
+void cli_progress_format(char *buf, size_t len, const char *what, const char *unit, uint64_t done,
+                         uint64_t total, double elapsed)
 {
     char d[32], r[32];
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
@@ -52,8 +52,8 @@ void cli_progress_format(char *buf, size_t len, const char *what, const char *un
     }
 }
 
-void cli_progress_start(struct cli_progress *p, const char *what, const char *unit,
-                        uint64_t total, bool quiet)
+void cli_progress_start(struct cli_progress *p, const char *what, const char *unit, uint64_t total,
+                        bool quiet)
 {
     p->on = !quiet && isatty(STDERR_FILENO);
     p->drawn = false;

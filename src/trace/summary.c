@@ -42,7 +42,8 @@ static int count_pages(struct pageset *ps, uint64_t first, uint64_t last)
 }
 
 /* Counts one record; VML_EHOST if the page sets cannot grow. */
-static inline int add(struct vml_trace_summary *s, struct pageset *pages, const struct vml_trace_rec *t)
+static inline int add(struct vml_trace_summary *s, struct pageset *pages,
+                      const struct vml_trace_rec *t)
 {
     uint64_t last = t->addr + (t->size ? t->size - 1u : 0u);
     if (last < t->addr)

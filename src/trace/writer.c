@@ -1,8 +1,8 @@
 /* trace/writer.c: writing traces: vmlab's native format, lackey and plain text, and ChampSim
  * input_instr records, raw or as one zstd stream (the readers recognise zstd in any format).
  *
- * Native: records are encoded into a buffer of words (docs/trace-format.md): a short word when the size
- * is at most 31 and the address is sign-extended from bit 56 (every canonical 4- or 5-level
+ * Native: records are encoded into a buffer of words (docs/trace-format.md): a short word when the
+ * size is at most 31 and the address is sign-extended from bit 56 (every canonical 4- or 5-level
  * address), else a long access (a control word and the full address); a cpu control word
  * before the first record whose cpu differs from the previous one. Full buffers go to the file
  * directly or through ZSTD_compressStream2 (level 3). finish patches the record count into the
@@ -54,7 +54,7 @@ struct vml_trace_writer {
     struct vml_trace_rec hold;
     /* champsim: the instruction being assembled */
     bool insn;
-    uint64_t ip;     /* its fetch address; 0 for loads and stores without one */
+    uint64_t ip; /* its fetch address; 0 for loads and stores without one */
     unsigned nsrc, ndst;
     uint64_t src[4], dst[2];
     char *path;
@@ -217,8 +217,8 @@ int vml_trace_create_as(const char *path, enum vml_trace_format fmt,
         w->own_fd = true;
     }
     struct stat st;
-    w->seekable = fmt == VML_TRACE_NATIVE && compress == VML_TRACE_RAW &&
-                  fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode);
+    w->seekable = fmt == VML_TRACE_NATIVE && compress == VML_TRACE_RAW && fstat(w->fd, &st) == 0 &&
+                  S_ISREG(st.st_mode);
     if (fmt == VML_TRACE_NATIVE) {
         /* The header: magic, version, header size, count (0 until finish), flags. */
         uint8_t h[NATIVE_HEADER_SIZE] = { 0 };
@@ -390,21 +390,15 @@ int vml_trace_write(struct vml_trace_writer *w, const struct vml_trace_rec *recs
                 return err;
         }
         switch (w->fmt) {
-        case VML_TRACE_LACKEY:
-            put_lackey(w, r);
-            break;
-        case VML_TRACE_PLAIN:
-            put_plain(w, r);
-            break;
+        case VML_TRACE_LACKEY: put_lackey(w, r); break;
+        case VML_TRACE_PLAIN: put_plain(w, r); break;
         case VML_TRACE_CHAMPSIM: {
             int err = put_champsim(w, r, diag);
             if (err)
                 return err;
             break;
         }
-        default:
-            put_native(w, r);
-            break;
+        default: put_native(w, r); break;
         }
         w->count++;
     }

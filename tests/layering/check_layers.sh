@@ -26,7 +26,7 @@ declare -A PUBLIC=(
   [phys.h]=hw [pgtable.h]=hw [cpu.h]=hw [mmu.h]=hw
   [proc.h]=proc [vmstat_items.h]=proc [thp.h]=proc [sysctl.h]=proc
   [sim.h]=mm
-  [trace.h]=trace [replay.h]=trace
+  [trace.h]=trace [replay.h]=trace [sweep.h]=trace
   [scenario.h]=scenario [run.h]=scenario
   [host.h]=host [live.h]=host
   [vmlab.h]=umbrella

@@ -77,8 +77,7 @@ static void expect(enum vml_trace_format f, const struct vml_trace_rec *in,
         out->kind = VML_READ;
 }
 
-static int one(uint64_t seed, unsigned long ops, enum vml_trace_format f,
-               enum vml_trace_compress c)
+static int one(uint64_t seed, unsigned long ops, enum vml_trace_format f, enum vml_trace_compress c)
 {
     struct vml_trace_rec *recs = malloc(ops * sizeof(*recs)), *back = malloc(ops * sizeof(*back));
     assert_non_null(recs);
@@ -126,10 +125,9 @@ static int one(uint64_t seed, unsigned long ops, enum vml_trace_format f,
         if (memcmp(&e, &back[i], sizeof(e)) != 0) {
             printf("seed %#llx %s %s: record %zu: wrote kind %u addr %#llx size %u cpu %u, "
                    "read kind %u addr %#llx size %u cpu %u\n",
-                   (unsigned long long)seed, vml_trace_format_name(f),
-                   vml_trace_compress_name(c), i, recs[i].kind,
-                   (unsigned long long)recs[i].addr, recs[i].size, recs[i].cpu, back[i].kind,
-                   (unsigned long long)back[i].addr, back[i].size, back[i].cpu);
+                   (unsigned long long)seed, vml_trace_format_name(f), vml_trace_compress_name(c),
+                   i, recs[i].kind, (unsigned long long)recs[i].addr, recs[i].size, recs[i].cpu,
+                   back[i].kind, (unsigned long long)back[i].addr, back[i].size, back[i].cpu);
             bad = 1;
         }
     }
