@@ -9,6 +9,7 @@
  *   sim.h      the simulated kernel: processes, mmap, faults, fork, files, its /proc
  *   trace.h    memory-access traces: readers (native, lackey, ChampSim, plain), generators
  *   replay.h   traces through the simulated MMU and kernel
+ *   learn.h    teaching: page-replacement policies, toy paging machines, exercises
  *   scenario.h the scenario language: text to a checked list of operations
  *   run.h      running a scenario on a backend (the simulator is one)
  *   host.h     the real system: the Linux backend
@@ -26,6 +27,7 @@
 #include "vmlab/sim.h"
 #include "vmlab/trace.h"
 #include "vmlab/replay.h"
+#include "vmlab/learn.h"
 #include "vmlab/scenario.h"
 #include "vmlab/run.h"
 #include "vmlab/host.h"
