@@ -425,7 +425,7 @@ static void on_step(const struct vml_policy_step *s, void *ctx)
     if (s->evicted)
         vml_text_printf(st->out, "  evict %-3llu", (unsigned long long)s->victim);
     else
-        text_printf(st->out, "            ");
+        text_printf(st->out, "           ");
     vml_text_printf(st->out, "  frames %s\n", s->frames);
 }
 

@@ -235,13 +235,14 @@ void vml_toy_describe(const struct vml_toy_config *c, struct vml_text *t)
                     vml_format_size_human(c->phys_size, p, sizeof(p)),
                     (unsigned long long)lo.nframes);
     if (c->levels == 1)
-        vml_text_printf(t, "Page table: linear, %llu entries of %u bytes.\n",
-                        1ull << lo.vpn_bits, c->pte_size);
+        vml_text_printf(t, "Page table: linear, %llu entries of %u byte%s.\n",
+                        1ull << lo.vpn_bits, c->pte_size, c->pte_size > 1 ? "s" : "");
     else
         vml_text_printf(t,
                         "Page table: %u levels; each table below the top fills one page (%llu "
-                        "entries of %u bytes).\n",
-                        c->levels, (unsigned long long)(c->page_size / c->pte_size), c->pte_size);
+                        "entries of %u byte%s).\n",
+                        c->levels, (unsigned long long)(c->page_size / c->pte_size), c->pte_size,
+                        c->pte_size > 1 ? "s" : "");
     text_printf(t, "A virtual address: ");
     for (unsigned k = 0; k < c->levels; k++) {
         bits_range(t, lo.shift[k] + lo.bits[k] - 1 + lo.off_bits, lo.shift[k] + lo.off_bits);
@@ -300,7 +301,7 @@ bool toy_translate(const struct toy *t, uint64_t va, uint64_t *pa, struct vml_te
         if (L > 1) {
             text_printf(why, "      VPN 0x%llx splits into indices", (unsigned long long)vpn);
             for (unsigned k = 0; k < L; k++)
-                vml_text_printf(why, " %s%llu", k ? ", " : "",
+                vml_text_printf(why, "%s%llu", k ? ", " : " ",
                                 (unsigned long long)((vpn >> lo->shift[k]) &
                                                      ((1ull << lo->bits[k]) - 1)));
             text_printf(why, " (");
