@@ -54,6 +54,8 @@ struct gen {
     uint64_t npool;
     uint64_t *mapped; /* page numbers given a valid PTE */
     size_t nmapped, capmapped;
+    uint64_t (*leaf)[2]; /* leaf tables: frame, page-number prefix */
+    size_t nleaf, capleaf;
 };
 
 static int take_frame(struct gen *s, uint64_t *pfn)
@@ -78,29 +80,29 @@ static int note_mapped(struct gen *s, uint64_t vpn)
     return 0;
 }
 
-/* Fills the table at frame `table` (level k) and, for a valid entry, what it points at. Leaf
- * entries are valid one time in two (OSTEP's default 50% used) and point at a data frame,
- * distinct while free frames last; a table above the leaves has two to four valid entries,
- * each a table of its own. */
-static int fill(struct gen *s, unsigned k, uint64_t table, uint64_t vpn_prefix)
+/* Builds the tables below the table at frame `table` (level k): a table above the leaves has
+ * two to four valid entries, each a table of its own. The leaf tables are only noted here and
+ * filled by fill_leaves once every table has its frame, so that data pages never take the
+ * frames the tables need. */
+static int build(struct gen *s, unsigned k, uint64_t table, uint64_t vpn_prefix)
 {
     struct toy *t = s->t;
     const struct toy_layout *lo = &t->lo;
-    uint64_t entries = 1ull << lo->bits[k];
-    uint64_t base = table * t->cfg.page_size;
     if (k + 1 == t->cfg.levels) {
-        for (uint64_t i = 0; i < entries; i++) {
-            if (prng_below(s->g, 2) == 0)
-                continue;
-            uint64_t pfn;
-            if (take_frame(s, &pfn))
-                pfn = prng_below(s->g, lo->nframes);
-            toy_write_entry(t, base + i * t->cfg.pte_size, toy_entry(t, true, pfn));
-            if (note_mapped(s, (vpn_prefix << lo->bits[k]) | i))
+        if (s->nleaf == s->capleaf) {
+            size_t cap = s->capleaf ? 2 * s->capleaf : 16;
+            uint64_t(*l)[2] = realloc(s->leaf, cap * sizeof(*l));
+            if (!l)
                 return VML_EHOST;
+            s->leaf = l;
+            s->capleaf = cap;
         }
+        s->leaf[s->nleaf][0] = table;
+        s->leaf[s->nleaf++][1] = vpn_prefix;
         return 0;
     }
+    uint64_t entries = 1ull << lo->bits[k];
+    uint64_t base = table * t->cfg.page_size;
     uint64_t want = 2 + prng_below(s->g, 3);
     if (want > entries)
         want = entries;
@@ -113,10 +115,33 @@ static int fill(struct gen *s, unsigned k, uint64_t table, uint64_t vpn_prefix)
         if (take_frame(s, &next))
             return VML_EINVAL;
         toy_write_entry(t, addr, toy_entry(t, true, next));
-        int rc = fill(s, k + 1, next, (vpn_prefix << lo->bits[k]) | i);
+        int rc = build(s, k + 1, next, (vpn_prefix << lo->bits[k]) | i);
         if (rc)
             return rc;
         m++;
+    }
+    return 0;
+}
+
+/* Leaf entries are valid one time in two (OSTEP's default: 50% of the space used) and point at
+ * a data frame: distinct ones while free frames last, then any frame. */
+static int fill_leaves(struct gen *s)
+{
+    struct toy *t = s->t;
+    unsigned k = t->cfg.levels - 1;
+    uint64_t entries = 1ull << t->lo.bits[k];
+    for (size_t l = 0; l < s->nleaf; l++) {
+        uint64_t base = s->leaf[l][0] * t->cfg.page_size;
+        for (uint64_t i = 0; i < entries; i++) {
+            if (prng_below(s->g, 2) == 0)
+                continue;
+            uint64_t pfn;
+            if (take_frame(s, &pfn))
+                pfn = prng_below(s->g, t->lo.nframes);
+            toy_write_entry(t, base + i * t->cfg.pte_size, toy_entry(t, true, pfn));
+            if (note_mapped(s, (s->leaf[l][1] << t->lo.bits[k]) | i))
+                return VML_EHOST;
+        }
     }
     return 0;
 }
@@ -176,8 +201,11 @@ int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *
         s.pool[i - 1] = s.pool[j];
         s.pool[j] = tmp;
     }
-    rc = fill(&s, 0, t->root, 0);
+    rc = build(&s, 0, t->root, 0);
+    if (!rc)
+        rc = fill_leaves(&s);
     free(s.pool);
+    free(s.leaf);
     if (rc) {
         free(s.mapped);
         learn_translate_free(x);
