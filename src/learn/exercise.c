@@ -56,6 +56,7 @@ struct gen {
     size_t nmapped, capmapped;
     uint64_t (*leaf)[2]; /* leaf tables: frame, page-number prefix */
     size_t nleaf, capleaf;
+    uint64_t ntables; /* below the top */
 };
 
 static int take_frame(struct gen *s, uint64_t *pfn)
@@ -106,6 +107,10 @@ static int build(struct gen *s, unsigned k, uint64_t table, uint64_t vpn_prefix)
     uint64_t want = 2 + prng_below(s->g, 3);
     if (want > entries)
         want = entries;
+    /* At most 64 tables in all: an exercise worked by hand. */
+    if (want > 64 - s->ntables)
+        want = 64 - s->ntables;
+    s->ntables += want;
     for (uint64_t m = 0; m < want;) {
         uint64_t i = prng_below(s->g, entries);
         uint64_t addr = base + i * t->cfg.pte_size;
@@ -171,6 +176,12 @@ int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *
         diag_set(d, 0, 0, "va=%llu: the exercise prints the whole linear table, at most 1024 "
                           "entries; this one has %llu", (unsigned long long)cfg->va_size,
                  1ull << t->lo.vpn_bits);
+        return VML_EINVAL;
+    }
+    if (kind == VML_LEARN_MULTILEVEL &&
+        (cfg->page_size / cfg->pte_size > 1024 || t->lo.bits[0] > 10)) {
+        diag_set(d, 0, 0, "page=%llu: the exercise prints its table pages, at most 1024 entries "
+                          "each (the top table too)", (unsigned long long)cfg->page_size);
         return VML_EINVAL;
     }
     if (kind == VML_LEARN_MULTILEVEL && cfg->levels < 2) {
