@@ -5,6 +5,7 @@
 
 #include "vmlab/vmlab.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,8 +215,10 @@ static int read_trace(struct vml_trace_reader *rd, struct opts *o, struct vml_pa
     vml_format_size_human(o->page_size, ps, sizeof(ps));
     snprintf(o->what, sizeof(o->what), "%s trace, %s pages",
              vml_trace_format_name(vml_trace_reader_format(rd)), ps);
+    /* diag.file is the reader's copy of the name: report before closing. */
+    int rc = e ? cli_diag_error(EXIT_FAIL, "policy", &d) : 0;
     vml_trace_close(rd);
-    return e ? cli_diag_error(EXIT_FAIL, "policy", &d) : 0;
+    return rc;
 }
 
 static int load(struct opts *o, struct vml_pages *pages)
@@ -241,7 +244,7 @@ static int load(struct opts *o, struct vml_pages *pages)
     bool std = strcmp(o->in, "-") == 0;
     FILE *f = std ? stdin : fopen(o->in, "rb");
     if (!f)
-        return cli_error(EXIT_FAIL, "policy: %s: cannot open", o->in);
+        return cli_error(EXIT_FAIL, "policy: %s: cannot open: %s", o->in, strerror(errno));
     /* A page list is read whole; a trace is handed to the reader (from its start again). */
     char head[4096];
     size_t hn = std ? 0 : fread(head, 1, sizeof(head), f);
