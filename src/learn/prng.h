@@ -1,7 +1,8 @@
 /* learn/prng.h: the exercises' and the random policy's pseudo-random numbers, the same on every
  * machine and compiler (C's rand() is neither): xoshiro256** (Blackman and Vigna, 2018), its
  * state filled from the seed by splitmix64, as its authors recommend. docs/learn.md gives the
- * exact procedure, so another program can reproduce a question set. */
+ * procedure and src/learn/exercise.c the order of the draws, so another program can reproduce
+ * a question set. */
 #ifndef VMLAB_LEARN_PRNG_H
 #define VMLAB_LEARN_PRNG_H
 
