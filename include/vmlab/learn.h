@@ -118,10 +118,10 @@ const char *vml_learn_kind_name(enum vml_learn_kind k);
 int vml_learn_kind_parse(const char *name, enum vml_learn_kind *out); /* VML_EINVAL */
 
 struct vml_learn_opts {
-    uint64_t seed;                         /* the same seed gives the same exercise */
-    unsigned count;                        /* questions (0: the kind's default) */
-    bool answers;                          /* solve them, showing the steps */
-    const struct vml_toy_config *machine;  /* NULL: the kind's default machine */
+    uint64_t seed;                        /* the same seed gives the same exercise */
+    unsigned count;                       /* questions (0: the kind's default) */
+    bool answers;                         /* solve them, showing the steps */
+    const struct vml_toy_config *machine; /* NULL: the kind's default machine */
 };
 
 /* Appends one exercise of the kind. VML_EINVAL with diag for a machine the exercise cannot use

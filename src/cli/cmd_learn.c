@@ -139,8 +139,8 @@ static int run(int argc, char **argv)
         if (!want[j])
             continue;
         static const char *const title[VML_NR_LEARN] = {
-            "Linear page table", "Multi-level page table", "TLB hits and misses",
-            "Page replacement"};
+            "Linear page table", "Multi-level page table", "TLB hits and misses", "Page replacement"
+        };
         struct vml_text t = { 0 };
         struct vml_diag d = { 0 };
         int e = vml_learn_write((enum vml_learn_kind)j, &o, &t, &d);
@@ -148,17 +148,19 @@ static int run(int argc, char **argv)
             vml_text_free(&t);
             if (e == VML_EHOST)
                 return cli_error(EXIT_FAIL, "learn: out of memory");
-            return cli_error(EXIT_USAGE, "learn %s: %s", vml_learn_kind_name((enum vml_learn_kind)j),
-                             d.msg);
+            return cli_error(EXIT_USAGE, "learn %s: %s",
+                             vml_learn_kind_name((enum vml_learn_kind)j), d.msg);
         }
-        printf("\n== %u. %s (%s) ==\n%s", ++num, title[j], vml_learn_kind_name((enum vml_learn_kind)j),
-               t.s ? t.s : "");
+        printf("\n== %u. %s (%s) ==\n%s", ++num, title[j],
+               vml_learn_kind_name((enum vml_learn_kind)j), t.s ? t.s : "");
         vml_text_free(&t);
     }
     return EXIT_OK;
 }
 
 const struct cli_command cli_cmd_learn = {
-    "learn", "exercises with answers: translation, multi-level walks, TLBs, replacement", run,
+    "learn",
+    "exercises with answers: translation, multi-level walks, TLBs, replacement",
+    run,
     help,
 };

@@ -165,8 +165,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
             return cli_error(EXIT_USAGE, "policy: unknown option '%s' (see vmlab policy --help)",
                              argv[i]);
         } else if (o->in) {
-            return cli_error(EXIT_USAGE, "policy: one TRACE only ('%s' and '%s')", o->in,
-                             argv[i]);
+            return cli_error(EXIT_USAGE, "policy: one TRACE only ('%s' and '%s')", o->in, argv[i]);
         } else {
             o->in = argv[i];
         }
@@ -235,8 +234,8 @@ static int load(struct opts *o, struct vml_pages *pages)
     if (strncmp(o->in, "gen:", 4) == 0) {
         struct vml_gen_config g;
         if ((e = vml_gen_parse(o->in + 4, &g, &d)) != 0)
-            return cli_error(EXIT_USAGE, "policy: %s: column %u: %s", o->in,
-                             d.col ? d.col + 4 : 0, d.msg);
+            return cli_error(EXIT_USAGE, "policy: %s: column %u: %s", o->in, d.col ? d.col + 4 : 0,
+                             d.msg);
         if ((e = vml_trace_open_gen(&g, &rd, &d)) != 0)
             return cli_diag_error(EXIT_USAGE, "policy", &d);
         return read_trace(rd, o, pages);
@@ -304,22 +303,14 @@ static void print_step(const struct vml_policy_step *s, void *ctx)
 static const char *steps_legend(enum vml_policy p)
 {
     switch (p) {
-    case VML_POL_FIFO:
-        return "oldest first";
-    case VML_POL_LRU:
-        return "least recently used first";
-    case VML_POL_CLOCK:
-        return "from the hand, * = use bit set";
-    case VML_POL_SECOND_CHANCE:
-        return "oldest first, * = reference bit set";
-    case VML_POL_OPT:
-        return "used again farthest first";
-    case VML_POL_RANDOM:
-        return "by frame slot";
-    case VML_POL_LFU:
-        return "page:uses, fewest first";
-    default:
-        return "tail first, * = PG_referenced";
+    case VML_POL_FIFO: return "oldest first";
+    case VML_POL_LRU: return "least recently used first";
+    case VML_POL_CLOCK: return "from the hand, * = use bit set";
+    case VML_POL_SECOND_CHANCE: return "oldest first, * = reference bit set";
+    case VML_POL_OPT: return "used again farthest first";
+    case VML_POL_RANDOM: return "by frame slot";
+    case VML_POL_LFU: return "page:uses, fewest first";
+    default: return "tail first, * = PG_referenced";
     }
 }
 
@@ -396,9 +387,12 @@ static int run(int argc, char **argv)
         if (o.steps)
             printf("\n%s, %zu frames (frames after each access: %s)\n", label, o.frames,
                    steps_legend(o.pol[k]));
-        if (vml_policy_run(&c, &pages, &res, o.steps ? print_step : NULL, NULL)) {
+        int e = vml_policy_run(&c, &pages, &res, o.steps ? print_step : NULL, NULL);
+        if (e) {
             vml_pages_free(&pages);
-            return cli_error(EXIT_FAIL, "policy: out of memory");
+            return cli_error(EXIT_FAIL, "policy: %s",
+                             e == VML_EINVAL ? "more than 2^32 - 2 accesses (see --limit)"
+                                             : "out of memory");
         }
         double rate = pages.n ? 100.0 * (double)res.hits / (double)pages.n : 0.0;
         if (o.steps)
@@ -414,6 +408,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_policy = {
-    "policy", "page-replacement policies (FIFO, LRU, clock, OPT, linux...) over a trace", run,
+    "policy",
+    "page-replacement policies (FIFO, LRU, clock, OPT, linux...) over a trace",
+    run,
     help,
 };

@@ -157,9 +157,8 @@ void learn_translate_free(struct learn_translate *x)
     x->toy.mem = NULL;
 }
 
-int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *cfg,
-                         uint64_t seed, unsigned count, struct learn_translate *x,
-                         struct vml_diag *d)
+int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *cfg, uint64_t seed,
+                         unsigned count, struct learn_translate *x, struct vml_diag *d)
 {
     memset(x, 0, sizeof(*x));
     struct toy *t = &x->toy;
@@ -168,25 +167,29 @@ int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *
     if (rc)
         return rc;
     if (kind == VML_LEARN_LINEAR && cfg->levels != 1) {
-        diag_set(d, 0, 0, "levels=%u: the linear exercise takes a one-level machine (the "
-                          "multilevel one takes more)", cfg->levels);
+        diag_set(d, 0, 0,
+                 "levels=%u: the linear exercise takes a one-level machine (the "
+                 "multilevel one takes more)",
+                 cfg->levels);
         return VML_EINVAL;
     }
     if (kind == VML_LEARN_LINEAR && t->lo.vpn_bits > 10) {
-        diag_set(d, 0, 0, "va=%llu: the exercise prints the whole linear table, at most 1024 "
-                          "entries; this one has %llu", (unsigned long long)cfg->va_size,
-                 1ull << t->lo.vpn_bits);
+        diag_set(d, 0, 0,
+                 "va=%llu: the exercise prints the whole linear table, at most 1024 "
+                 "entries; this one has %llu",
+                 (unsigned long long)cfg->va_size, 1ull << t->lo.vpn_bits);
         return VML_EINVAL;
     }
     if (kind == VML_LEARN_MULTILEVEL &&
         (cfg->page_size / cfg->pte_size > 1024 || t->lo.bits[0] > 10)) {
-        diag_set(d, 0, 0, "page=%llu: the exercise prints its table pages, at most 1024 entries "
-                          "each (the top table too)", (unsigned long long)cfg->page_size);
+        diag_set(d, 0, 0,
+                 "page=%llu: the exercise prints its table pages, at most 1024 entries "
+                 "each (the top table too)",
+                 (unsigned long long)cfg->page_size);
         return VML_EINVAL;
     }
     if (kind == VML_LEARN_MULTILEVEL && cfg->levels < 2) {
-        diag_set(d, 0, 0, "levels=%u: the multilevel exercise needs 2 levels or more",
-                 cfg->levels);
+        diag_set(d, 0, 0, "levels=%u: the multilevel exercise needs 2 levels or more", cfg->levels);
         return VML_EINVAL;
     }
     struct prng g;
@@ -229,7 +232,7 @@ int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *
     x->n = count;
     for (unsigned q = 0; q < count; q++) {
         uint64_t vpn = s.nmapped && prng_below(&g, 2) == 0 ? s.mapped[prng_below(&g, s.nmapped)]
-                                                          : prng_below(&g, 1ull << t->lo.vpn_bits);
+                                                           : prng_below(&g, 1ull << t->lo.vpn_bits);
         x->va[q] = (vpn << t->lo.off_bits) | prng_below(&g, cfg->page_size);
         x->ok[q] = toy_translate(t, x->va[q], &x->pa[q], NULL);
     }
@@ -244,7 +247,8 @@ static void print_table_page(const struct toy *t, uint64_t frame, uint64_t entri
     int w = (int)(2 * t->cfg.pte_size);
     for (uint64_t i = 0; i < entries; i += per_line) {
         if (i == 0)
-            vml_text_printf(o, "  page %4llu%s", (unsigned long long)frame, top ? " (top)" : "      ");
+            vml_text_printf(o, "  page %4llu%s", (unsigned long long)frame,
+                            top ? " (top)" : "      ");
         else
             text_printf(o, "                 ");
         if (entries > per_line)
@@ -252,8 +256,8 @@ static void print_table_page(const struct toy *t, uint64_t frame, uint64_t entri
         text_printf(o, ":");
         for (uint64_t j = i; j < i + per_line && j < entries; j++)
             vml_text_printf(o, " %0*llx", w,
-                            (unsigned long long)toy_read_entry(
-                                t, frame * t->cfg.page_size + j * t->cfg.pte_size));
+                            (unsigned long long)toy_read_entry(t, frame * t->cfg.page_size +
+                                                                      j * t->cfg.pte_size));
         text_printf(o, "\n");
     }
 }
@@ -407,8 +411,8 @@ static int write_tlb(const struct vml_learn_opts *o, const struct vml_toy_config
                     "empty at first.\n"
                     "An array of %u elements of %u bytes starts at VA 0x%llx; a loop reads "
                     "them at these addresses.\n",
-                    lo.va_bits, vml_format_size_human(cfg->page_size, ps, sizeof(ps)),
-                    lo.off_bits, x.entries, count, x.elem, (unsigned long long)x.base);
+                    lo.va_bits, vml_format_size_human(cfg->page_size, ps, sizeof(ps)), lo.off_bits,
+                    x.entries, count, x.elem, (unsigned long long)x.base);
     text_printf(out, "For each access: a TLB hit or a miss? Then the hit rate.\n");
     uint64_t tlb[8];
     unsigned n = 0, hits = 0;
@@ -420,8 +424,9 @@ static int write_tlb(const struct vml_learn_opts *o, const struct vml_toy_config
             text_printf(out, "?\n");
             continue;
         }
-        vml_text_printf(out, "%s: VPN = 0x%llx >> %u = %llu; TLB before [", x.hit[q] ? "hit" : "miss",
-                        (unsigned long long)x.va[q], lo.off_bits, (unsigned long long)vpn);
+        vml_text_printf(out, "%s: VPN = 0x%llx >> %u = %llu; TLB before [",
+                        x.hit[q] ? "hit" : "miss", (unsigned long long)x.va[q], lo.off_bits,
+                        (unsigned long long)vpn);
         for (unsigned k = 0; k < n; k++)
             vml_text_printf(out, "%s%llu", k ? " " : "", (unsigned long long)tlb[k]);
         text_printf(out, "] (least recent first)");
@@ -505,8 +510,9 @@ static int write_policy(const struct vml_learn_opts *o, unsigned count, struct v
     int rc = learn_make_policy(o->seed, count, &x, d);
     if (rc)
         return rc;
-    vml_text_printf(out, "%u frames, empty at first, replaced by %s (docs/policy.md). The pages "
-                         "accessed:\n  ",
+    vml_text_printf(out,
+                    "%u frames, empty at first, replaced by %s (docs/policy.md). The pages "
+                    "accessed:\n  ",
                     x.frames, vml_policy_name(x.policy));
     for (unsigned q = 0; q < x.n; q++)
         vml_text_printf(out, "%s%llu", q ? "," : "", (unsigned long long)x.page[q]);
@@ -527,8 +533,8 @@ static int write_policy(const struct vml_learn_opts *o, unsigned count, struct v
 
 /* ---- the entry point ---------------------------------------------------------------------- */
 
-int vml_learn_write(enum vml_learn_kind kind, const struct vml_learn_opts *o,
-                    struct vml_text *out, struct vml_diag *d)
+int vml_learn_write(enum vml_learn_kind kind, const struct vml_learn_opts *o, struct vml_text *out,
+                    struct vml_diag *d)
 {
     if ((unsigned)kind >= VML_NR_LEARN)
         return VML_EINVAL;
@@ -541,15 +547,9 @@ int vml_learn_write(enum vml_learn_kind kind, const struct vml_learn_opts *o,
     int rc;
     switch (kind) {
     case VML_LEARN_LINEAR:
-    case VML_LEARN_MULTILEVEL:
-        rc = write_translate(kind, o, cfg, count, out, d);
-        break;
-    case VML_LEARN_TLB:
-        rc = write_tlb(o, cfg, count, out, d);
-        break;
-    default:
-        rc = write_policy(o, count, out, d);
-        break;
+    case VML_LEARN_MULTILEVEL: rc = write_translate(kind, o, cfg, count, out, d); break;
+    case VML_LEARN_TLB: rc = write_tlb(o, cfg, count, out, d); break;
+    default: rc = write_policy(o, count, out, d); break;
     }
     if (!rc && out->oom)
         rc = VML_EHOST;

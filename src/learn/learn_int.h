@@ -41,9 +41,8 @@ struct learn_policy {
 void learn_prng(struct prng *g, enum vml_learn_kind kind, uint64_t seed);
 
 /* Builds an exercise (count already defaulted). VML_EINVAL with diag, VML_EHOST. */
-int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *cfg,
-                         uint64_t seed, unsigned count, struct learn_translate *out,
-                         struct vml_diag *diag);
+int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *cfg, uint64_t seed,
+                         unsigned count, struct learn_translate *out, struct vml_diag *diag);
 void learn_translate_free(struct learn_translate *x);
 int learn_make_tlb(const struct vml_toy_config *cfg, uint64_t seed, unsigned count,
                    struct learn_tlb *out, struct vml_diag *diag);

@@ -88,8 +88,7 @@ int vml_pages_parse(const char *text, size_t len, const char *name, struct vml_p
         uint64_t v;
         struct vml_diag d = { 0 };
         if (vml_parse_u64(tok, &v, &d)) {
-            diag_set(diag, line, col + (d.col ? d.col - 1 : 0), "page number '%s': %s", tok,
-                     d.msg);
+            diag_set(diag, line, col + (d.col ? d.col - 1 : 0), "page number '%s': %s", tok, d.msg);
             return VML_EPARSE;
         }
         if (push(out, v)) {
@@ -140,8 +139,7 @@ int vml_pages_from_trace(struct vml_trace_reader *r, uint64_t page_size, uint64_
                          struct vml_pages *out, struct vml_diag *diag)
 {
     if (page_size == 0 || (page_size & (page_size - 1))) {
-        diag_set(diag, 0, 0, "page size %llu is not a power of two",
-                 (unsigned long long)page_size);
+        diag_set(diag, 0, 0, "page size %llu is not a power of two", (unsigned long long)page_size);
         return VML_EINVAL;
     }
     unsigned shift = 0;

@@ -17,9 +17,10 @@
 #define NONE UINT32_MAX
 
 static const char *const names[VML_NR_POLICIES] = {
-    [VML_POL_FIFO] = "fifo",          [VML_POL_LRU] = "lru",     [VML_POL_CLOCK] = "clock",
-    [VML_POL_SECOND_CHANCE] = "second-chance", [VML_POL_OPT] = "opt", [VML_POL_RANDOM] = "random",
-    [VML_POL_LFU] = "lfu",            [VML_POL_LINUX] = "linux",
+    [VML_POL_FIFO] = "fifo",   [VML_POL_LRU] = "lru",
+    [VML_POL_CLOCK] = "clock", [VML_POL_SECOND_CHANCE] = "second-chance",
+    [VML_POL_OPT] = "opt",     [VML_POL_RANDOM] = "random",
+    [VML_POL_LFU] = "lfu",     [VML_POL_LINUX] = "linux",
 };
 
 const char *vml_policy_name(enum vml_policy p)
@@ -260,9 +261,7 @@ static void on_hit(struct run *r, size_t i, uint32_t x)
         list_push_head(r, &r->l[0], x);
         break;
     case VML_POL_CLOCK:
-    case VML_POL_SECOND_CHANCE:
-        r->ref[x] = 1;
-        break;
+    case VML_POL_SECOND_CHANCE: r->ref[x] = 1; break;
     case VML_POL_OPT:
         r->key[x] = r->nextat[i];
         heap_fix(r, x);
@@ -272,11 +271,8 @@ static void on_hit(struct run *r, size_t i, uint32_t x)
         r->key2[x] = i;
         heap_fix(r, x);
         break;
-    case VML_POL_LINUX:
-        linux_mark_accessed(r, x);
-        break;
-    default:
-        break;
+    case VML_POL_LINUX: linux_mark_accessed(r, x); break;
+    default: break;
     }
 }
 
@@ -312,12 +308,9 @@ static uint32_t evict(struct run *r)
         r->hand = (size_t)prng_below(&r->g, r->cfg->frames);
         return r->ring[r->hand];
     case VML_POL_OPT:
-    case VML_POL_LFU:
-        return heap_pop(r);
-    case VML_POL_LINUX:
-        return linux_reclaim(r);
-    default:
-        return NONE;
+    case VML_POL_LFU: return heap_pop(r);
+    case VML_POL_LINUX: return linux_reclaim(r);
+    default: return NONE;
     }
 }
 
@@ -325,9 +318,7 @@ static void load(struct run *r, size_t i, uint32_t x, bool replaced)
 {
     switch (r->cfg->policy) {
     case VML_POL_FIFO:
-    case VML_POL_LRU:
-        list_push_head(r, &r->l[0], x);
-        break;
+    case VML_POL_LRU: list_push_head(r, &r->l[0], x); break;
     case VML_POL_SECOND_CHANCE:
         r->ref[x] = 1; /* loading references it */
         list_push_head(r, &r->l[0], x);
@@ -341,9 +332,7 @@ static void load(struct run *r, size_t i, uint32_t x, bool replaced)
             r->ring[r->used] = x; /* free frames fill in order; the hand stays at slot 0 */
         }
         break;
-    case VML_POL_RANDOM:
-        r->ring[replaced ? r->hand : r->used] = x;
-        break;
+    case VML_POL_RANDOM: r->ring[replaced ? r->hand : r->used] = x; break;
     case VML_POL_OPT:
         r->key[x] = r->nextat[i];
         r->key2[x] = r->seq;
@@ -361,8 +350,7 @@ static void load(struct run *r, size_t i, uint32_t x, bool replaced)
         r->ref[x] = 1;
         list_push_head(r, &r->l[0], x);
         break;
-    default:
-        break;
+    default: break;
     }
     r->seq++;
 }
@@ -402,12 +390,8 @@ static void format_frames(const struct run *r, struct vml_text *t)
     bool first = true;
     switch (r->cfg->policy) {
     case VML_POL_FIFO:
-    case VML_POL_LRU:
-        put_list(r, t, &r->l[0], false);
-        break;
-    case VML_POL_SECOND_CHANCE:
-        put_list(r, t, &r->l[0], true);
-        break;
+    case VML_POL_LRU: put_list(r, t, &r->l[0], false); break;
+    case VML_POL_SECOND_CHANCE: put_list(r, t, &r->l[0], true); break;
     case VML_POL_LINUX:
         text_append(t, "inactive ", 9);
         put_list(r, t, &r->l[0], true);
@@ -447,8 +431,7 @@ static void format_frames(const struct run *r, struct vml_text *t)
         free(v);
         break;
     }
-    default:
-        break;
+    default: break;
     }
 }
 

@@ -92,8 +92,9 @@ int toy_layout(const struct vml_toy_config *c, struct toy_layout *lo, struct vml
     /* The top table must fit in memory with room to spare. */
     uint64_t top = (1ull << lo->bits[0]) * c->pte_size;
     if (top > c->phys_size / 2) {
-        diag_set(d, 0, 0, "va=%llu: the top-level table (%llu bytes) takes more than half of "
-                          "physical memory",
+        diag_set(d, 0, 0,
+                 "va=%llu: the top-level table (%llu bytes) takes more than half of "
+                 "physical memory",
                  (unsigned long long)c->va_size, (unsigned long long)top);
         return VML_EINVAL;
     }
@@ -116,8 +117,9 @@ int vml_toy_parse(const char *spec, struct vml_toy_config *cfg, struct vml_diag 
     size_t i = 0, len = strlen(spec);
     bool first = true;
     if (len == 0) {
-        diag_set(d, 1, 1, "empty machine (a preset: ostep-linear, ostep-multilevel, or keys va, "
-                          "page, phys, levels, pte)");
+        diag_set(d, 1, 1,
+                 "empty machine (a preset: ostep-linear, ostep-multilevel, or keys va, "
+                 "page, phys, levels, pte)");
         return VML_EPARSE;
     }
     while (i <= len) {
@@ -153,8 +155,8 @@ int vml_toy_parse(const char *spec, struct vml_toy_config *cfg, struct vml_diag 
             unsigned vcol = col + (unsigned)(val - item);
             uint64_t v;
             struct vml_diag vd = { 0 };
-            bool size_key = strcmp(key, "va") == 0 || strcmp(key, "page") == 0 ||
-                            strcmp(key, "phys") == 0;
+            bool size_key =
+                strcmp(key, "va") == 0 || strcmp(key, "page") == 0 || strcmp(key, "phys") == 0;
             bool num_key = strcmp(key, "levels") == 0 || strcmp(key, "pte") == 0;
             if (!size_key && !num_key) {
                 diag_set(d, 1, col, "unknown key '%s' (va, page, phys, levels, pte)", key);
@@ -235,8 +237,8 @@ void vml_toy_describe(const struct vml_toy_config *c, struct vml_text *t)
                     vml_format_size_human(c->phys_size, p, sizeof(p)),
                     (unsigned long long)lo.nframes);
     if (c->levels == 1)
-        vml_text_printf(t, "Page table: linear, %llu entries of %u byte%s.\n",
-                        1ull << lo.vpn_bits, c->pte_size, c->pte_size > 1 ? "s" : "");
+        vml_text_printf(t, "Page table: linear, %llu entries of %u byte%s.\n", 1ull << lo.vpn_bits,
+                        c->pte_size, c->pte_size > 1 ? "s" : "");
     else
         vml_text_printf(t,
                         "Page table: %u levels; each table below the top fills one page (%llu "
@@ -294,16 +296,17 @@ bool toy_translate(const struct toy *t, uint64_t va, uint64_t *pa, struct vml_te
     uint64_t valid_bit = 1ull << (lo->entry_bits - 1), pfn_mask = valid_bit - 1;
     unsigned L = t->cfg.levels;
     if (why) {
-        vml_text_printf(why, "      VPN = 0x%llx >> %u = %llu (0x%llx), offset = 0x%llx & 0x%llx = 0x%llx\n",
-                        (unsigned long long)va, lo->off_bits, (unsigned long long)vpn,
-                        (unsigned long long)vpn, (unsigned long long)va,
-                        (unsigned long long)((1ull << lo->off_bits) - 1), (unsigned long long)off);
+        vml_text_printf(
+            why, "      VPN = 0x%llx >> %u = %llu (0x%llx), offset = 0x%llx & 0x%llx = 0x%llx\n",
+            (unsigned long long)va, lo->off_bits, (unsigned long long)vpn, (unsigned long long)vpn,
+            (unsigned long long)va, (unsigned long long)((1ull << lo->off_bits) - 1),
+            (unsigned long long)off);
         if (L > 1) {
             text_printf(why, "      VPN 0x%llx splits into indices", (unsigned long long)vpn);
             for (unsigned k = 0; k < L; k++)
-                vml_text_printf(why, "%s%llu", k ? ", " : " ",
-                                (unsigned long long)((vpn >> lo->shift[k]) &
-                                                     ((1ull << lo->bits[k]) - 1)));
+                vml_text_printf(
+                    why, "%s%llu", k ? ", " : " ",
+                    (unsigned long long)((vpn >> lo->shift[k]) & ((1ull << lo->bits[k]) - 1)));
             text_printf(why, " (");
             for (unsigned k = 0; k < L; k++)
                 vml_text_printf(why, "%s%u bits", k ? " + " : "", lo->bits[k]);
@@ -319,8 +322,8 @@ bool toy_translate(const struct toy *t, uint64_t va, uint64_t *pa, struct vml_te
         uint64_t pfn = e & pfn_mask;
         if (why) {
             if (L == 1)
-                vml_text_printf(why, "      PTE[%llu] = 0x%0*llx", (unsigned long long)idx,
-                                hexw(t), (unsigned long long)e);
+                vml_text_printf(why, "      PTE[%llu] = 0x%0*llx", (unsigned long long)idx, hexw(t),
+                                (unsigned long long)e);
             else
                 vml_text_printf(why,
                                 "      level %u: entry %llu of the table in page %llu (physical "
@@ -337,8 +340,7 @@ bool toy_translate(const struct toy *t, uint64_t va, uint64_t *pa, struct vml_te
             if (leaf)
                 vml_text_printf(why, ": valid, PFN 0x%llx\n", (unsigned long long)pfn);
             else
-                vml_text_printf(why, ": valid, next table in page %llu\n",
-                                (unsigned long long)pfn);
+                vml_text_printf(why, ": valid, next table in page %llu\n", (unsigned long long)pfn);
         }
         table = pfn;
     }

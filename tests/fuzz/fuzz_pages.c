@@ -81,7 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             if (res[k].hits + res[k].misses != p.n)
                 abort();
-            if (res[k].misses < distinct || res[k].evictions + (frames < distinct ? frames : distinct) != res[k].misses)
+            if (res[k].misses < distinct ||
+                res[k].evictions + (frames < distinct ? frames : distinct) != res[k].misses)
                 abort();
         }
         for (unsigned k = 0; k < VML_NR_POLICIES; k++)

@@ -41,8 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     /* Exercises on small machines only: a 64 MiB one is valid but slow to fuzz. */
     if (cfg.phys_size <= 64 * 1024) {
-        struct vml_learn_opts o = { .seed = sel >> 2, .count = 1 + (sel >> 4), .answers = true,
-                                    .machine = &cfg };
+        struct vml_learn_opts o = {
+            .seed = sel >> 2, .count = 1 + (sel >> 4), .answers = true, .machine = &cfg
+        };
         memset(&d, 0, sizeof(d));
         int rc = vml_learn_write((enum vml_learn_kind)(sel & 3), &o, &t, &d);
         if (rc && (rc != VML_EINVAL || !d.msg[0]))

@@ -101,7 +101,8 @@ static void test_layout(void **state)
     char buf[128];
     struct vml_toy_config c;
     assert_int_equal(vml_toy_parse("ostep-multilevel", &c, NULL), 0);
-    assert_string_equal(vml_toy_format(&c, buf, sizeof(buf)), "va=32K,page=32,phys=4K,levels=2,pte=1");
+    assert_string_equal(vml_toy_format(&c, buf, sizeof(buf)),
+                        "va=32K,page=32,phys=4K,levels=2,pte=1");
 }
 
 static void toy_bad(const char *spec, unsigned col, const char *msg)
@@ -210,7 +211,8 @@ static void test_generated_tlb(void **state)
     (void)state;
     for (uint64_t seed = 0; seed < 100; seed++) {
         struct learn_tlb x;
-        assert_int_equal(learn_make_tlb(&learn_default_machine[VML_LEARN_TLB], seed, 10, &x, NULL), 0);
+        assert_int_equal(learn_make_tlb(&learn_default_machine[VML_LEARN_TLB], seed, 10, &x, NULL),
+                         0);
         /* LRU TLB by timestamps. */
         uint64_t vpn[8], stamp[8];
         unsigned n = 0;
@@ -376,10 +378,14 @@ static void test_bad_machines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_linear_by_hand),     cmocka_unit_test(test_multilevel_by_hand),
-        cmocka_unit_test(test_layout),             cmocka_unit_test(test_toy_errors),
-        cmocka_unit_test(test_generated_translations), cmocka_unit_test(test_generated_tlb),
-        cmocka_unit_test(test_generated_policy),   cmocka_unit_test(test_printed),
+        cmocka_unit_test(test_linear_by_hand),
+        cmocka_unit_test(test_multilevel_by_hand),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_toy_errors),
+        cmocka_unit_test(test_generated_translations),
+        cmocka_unit_test(test_generated_tlb),
+        cmocka_unit_test(test_generated_policy),
+        cmocka_unit_test(test_printed),
         cmocka_unit_test(test_bad_machines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

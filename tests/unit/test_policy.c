@@ -38,12 +38,12 @@ static struct vml_policy_result run1(enum vml_policy pol, size_t frames, const u
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define EXPECT(pol, fr, tr, h, m, e)                                                              \
-    do {                                                                                          \
-        struct vml_policy_result r_ = run1(pol, fr, tr, N(tr));                                   \
-        assert_int_equal(r_.hits, h);                                                             \
-        assert_int_equal(r_.misses, m);                                                           \
-        assert_int_equal(r_.evictions, e);                                                        \
+#define EXPECT(pol, fr, tr, h, m, e)                                                               \
+    do {                                                                                           \
+        struct vml_policy_result r_ = run1(pol, fr, tr, N(tr));                                    \
+        assert_int_equal(r_.hits, h);                                                              \
+        assert_int_equal(r_.misses, m);                                                            \
+        assert_int_equal(r_.evictions, e);                                                         \
     } while (0)
 
 static const uint64_t belady[] = { 1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5 };
@@ -402,10 +402,10 @@ static void test_from_trace(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_belady_anomaly), cmocka_unit_test(test_opt_exact),
-        cmocka_unit_test(test_opt_is_minimal), cmocka_unit_test(test_small_traces),
-        cmocka_unit_test(test_random),         cmocka_unit_test(test_second_chance_is_clock),
-        cmocka_unit_test(test_prng_vectors),   cmocka_unit_test(test_page_list),
+        cmocka_unit_test(test_belady_anomaly),   cmocka_unit_test(test_opt_exact),
+        cmocka_unit_test(test_opt_is_minimal),   cmocka_unit_test(test_small_traces),
+        cmocka_unit_test(test_random),           cmocka_unit_test(test_second_chance_is_clock),
+        cmocka_unit_test(test_prng_vectors),     cmocka_unit_test(test_page_list),
         cmocka_unit_test(test_page_list_errors), cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_from_trace),
     };
