@@ -75,7 +75,6 @@ static int run(int argc, char **argv)
     bool want[VML_NR_LEARN] = { false }, any = false, have_seed = false;
     struct vml_learn_opts o = { 0 };
     struct vml_toy_config machine;
-    const char *machine_spec = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v;
         int m;
@@ -97,7 +96,6 @@ static int run(int argc, char **argv)
         } else if ((m = cli_opt(argc, argv, &i, "--machine", &v)) != 0) {
             if (m < 0 || machine_arg(v, &machine))
                 return EXIT_USAGE;
-            machine_spec = v;
             o.machine = &machine;
         } else if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--answers") == 0) {
             o.answers = true;
@@ -133,7 +131,6 @@ static int run(int argc, char **argv)
     }
     printf("vmlab learn: seed %llu (the same seed gives the same questions: --seed %llu)\n",
            (unsigned long long)o.seed, (unsigned long long)o.seed);
-    (void)machine_spec;
     unsigned num = 0;
     for (unsigned j = 0; j < VML_NR_LEARN; j++) {
         if (!want[j])

@@ -373,7 +373,7 @@ static void put_list(const struct run *r, struct vml_text *t, const struct list 
     text_append(t, "]", 1);
 }
 
-static int cmp_victim_ctx_sort(const struct run *r, uint32_t *v, size_t n)
+static void sort_victims(const struct run *r, uint32_t *v, size_t n)
 {
     /* Insertion sort by the heap's order: steps are for short strings and few frames. */
     for (size_t i = 1; i < n; i++)
@@ -382,7 +382,6 @@ static int cmp_victim_ctx_sort(const struct run *r, uint32_t *v, size_t n)
             v[j] = v[j - 1];
             v[j - 1] = s;
         }
-    return 0;
 }
 
 static void format_frames(const struct run *r, struct vml_text *t)
@@ -418,7 +417,7 @@ static void format_frames(const struct run *r, struct vml_text *t)
             return;
         }
         memcpy(v, r->heap, r->hn * sizeof(*v));
-        cmp_victim_ctx_sort(r, v, r->hn);
+        sort_victims(r, v, r->hn);
         text_append(t, "[", 1);
         for (size_t k = 0; k < r->hn; k++) {
             if (r->cfg->policy == VML_POL_LFU)
