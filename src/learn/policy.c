@@ -478,6 +478,8 @@ int vml_policy_run(const struct vml_policy_config *cfg, const struct vml_pages *
     r.hpos = calloc(nu, sizeof(uint32_t));
     r.key = calloc(nu, sizeof(uint64_t));
     r.key2 = calloc(nu, sizeof(uint64_t));
+    /* The ring holds min(frames, distinct pages) slots: with more frames than pages nothing is
+     * ever evicted, and the hand and random draws only run on a full ring. */
     r.ring = calloc(frames, sizeof(uint32_t));
     r.heap = calloc(frames + 1, sizeof(uint32_t));
     r.nextat = cfg->policy == VML_POL_OPT ? calloc(r.n ? r.n : 1, sizeof(uint32_t)) : NULL;
@@ -488,7 +490,7 @@ int vml_policy_run(const struct vml_policy_config *cfg, const struct vml_pages *
     }
     if (r.nextat) {
         /* Next-use indices, from the end: the distance Belady's MIN needs, exact. */
-        uint32_t *last = r.prev; /* scratch until the run starts */
+        uint32_t *last = r.prev; /* scratch: OPT links no lists */
         for (size_t k = 0; k < nu; k++)
             last[k] = (uint32_t)r.n;
         for (size_t i = r.n; i-- > 0;) {
@@ -496,8 +498,6 @@ int vml_policy_run(const struct vml_policy_config *cfg, const struct vml_pages *
             last[r.id[i]] = (uint32_t)i;
         }
     }
-    /* The ring holds min(frames, distinct pages) slots: with more frames than pages nothing is
-     * ever evicted, and the hand and random draws only run on a full ring. */
     struct vml_text t = { 0 };
     for (size_t i = 0; i < r.n; i++) {
         uint32_t x = r.id[i];
