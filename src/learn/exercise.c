@@ -240,8 +240,9 @@ int learn_make_translate(enum vml_learn_kind kind, const struct vml_toy_config *
     return 0;
 }
 
-static void print_table_page(const struct toy *t, uint64_t frame, uint64_t entries, bool top,
-                             struct vml_text *o)
+/* One page of a table: its entries from `first` (the top table's index when it spans pages). */
+static void print_table_page(const struct toy *t, uint64_t frame, uint64_t first, uint64_t entries,
+                             bool top, struct vml_text *o)
 {
     unsigned per_line = 32 / t->cfg.pte_size;
     int w = (int)(2 * t->cfg.pte_size);
@@ -251,8 +252,8 @@ static void print_table_page(const struct toy *t, uint64_t frame, uint64_t entri
                             top ? " (top)" : "      ");
         else
             text_printf(o, "                 ");
-        if (entries > per_line)
-            vml_text_printf(o, " [%3llu]", (unsigned long long)i);
+        if (entries > per_line || first)
+            vml_text_printf(o, " [%3llu]", (unsigned long long)(first + i));
         text_printf(o, ":");
         for (uint64_t j = i; j < i + per_line && j < entries; j++)
             vml_text_printf(o, " %0*llx", w,
@@ -316,11 +317,17 @@ static int write_translate(enum vml_learn_kind kind, const struct vml_learn_opts
         mark_tables(t, 0, t->root, is_table);
         uint64_t top_entries = 1ull << t->lo.bits[0];
         uint64_t per_page = cfg->page_size / cfg->pte_size;
+        /* The top table may span pages: each is printed as a page of it, in frame order with
+         * the others. */
+        uint64_t top_pages = (top_entries + per_page - 1) / per_page;
         for (uint64_t f = 0; f < t->lo.nframes; f++) {
-            if (f == t->root)
-                print_table_page(t, f, top_entries, true, out);
-            else if (is_table[f])
-                print_table_page(t, f, per_page, false, out);
+            if (f >= t->root && f < t->root + top_pages) {
+                uint64_t first = (f - t->root) * per_page;
+                uint64_t n = top_entries - first < per_page ? top_entries - first : per_page;
+                print_table_page(t, f, first, n, true, out);
+            } else if (is_table[f]) {
+                print_table_page(t, f, 0, per_page, false, out);
+            }
         }
         free(is_table);
     }
@@ -409,10 +416,10 @@ static int write_tlb(const struct vml_learn_opts *o, const struct vml_toy_config
                     "bits are the offset, the rest the VPN).\n"
                     "A TLB of %u entries, fully associative, least recently used replaced, "
                     "empty at first.\n"
-                    "An array of %u elements of %u bytes starts at VA 0x%llx; a loop reads "
+                    "An array of %u element%s of %u bytes starts at VA 0x%llx; a loop reads "
                     "them at these addresses.\n",
                     lo.va_bits, vml_format_size_human(cfg->page_size, ps, sizeof(ps)), lo.off_bits,
-                    x.entries, count, x.elem, (unsigned long long)x.base);
+                    x.entries, count, count == 1 ? "" : "s", x.elem, (unsigned long long)x.base);
     text_printf(out, "For each access: a TLB hit or a miss? Then the hit rate.\n");
     uint64_t tlb[8];
     unsigned n = 0, hits = 0;
