@@ -34,5 +34,12 @@ echo "\$ vmlab replay gen:random:footprint=1G,count=1M,writes=100% --thp always 
 "$bin" replay gen:random:footprint=1G,count=1M,writes=100% --thp always |
   grep -E ' 4K  | STLB|cycles|resident|THP \('
 echo
+echo "================================================================================"
+echo "Page replacement: Belady's anomaly, FIFO missing more with 4 frames than with 3"
+echo "================================================================================"
+echo "\$ vmlab policy -a 1,2,3,4,1,2,5,1,2,3,4,5 --curve 3..4 --policy fifo,lru,opt"
+"$bin" policy -a 1,2,3,4,1,2,5,1,2,3,4,5 --curve 3..4 --policy fifo,lru,opt
+echo "Exercises with worked answers: vmlab learn --seed 1 -c (docs/learn.md, docs/policy.md)."
+echo
 echo "All $(ls *.vml | wc -l) examples: examples/*.vml (vmlab run FILE; docs/scenario.md)."
 echo "Traces: vmlab replay --help, vmlab trace --help, docs/trace-format.md."

@@ -9,6 +9,8 @@
  *   sim.h      the simulated kernel: processes, mmap, faults, fork, files, its /proc
  *   trace.h    memory-access traces: readers (native, lackey, ChampSim, plain), generators
  *   replay.h   traces through the simulated MMU and kernel
+ *   sweep.h    grids of replays: the spec file and its points
+ *   learn.h    teaching: page-replacement policies, toy paging machines, exercises
  *   scenario.h the scenario language: text to a checked list of operations
  *   run.h      running a scenario on a backend (the simulator is one)
  *   host.h     the real system: the Linux backend
@@ -27,6 +29,7 @@
 #include "vmlab/trace.h"
 #include "vmlab/replay.h"
 #include "vmlab/sweep.h"
+#include "vmlab/learn.h"
 #include "vmlab/scenario.h"
 #include "vmlab/run.h"
 #include "vmlab/host.h"

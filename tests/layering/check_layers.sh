@@ -2,7 +2,7 @@
 # check_layers.sh TOP: every #include "..." in TOP/src and TOP/include/vmlab must respect the
 # layering of docs/design.md ("Layers"):
 #
-#   util < hw < proc < mm < trace < scenario < host < cli
+#   util < hw < proc < mm < trace < learn < scenario < host < cli
 #
 # - a file includes public headers (include/vmlab/) of its own layer or a lower one;
 # - it includes internal headers (src/L/) of its own layer, and src/util/ (the library's shared
@@ -16,7 +16,7 @@ set -u
 top=${1:?usage: check_layers.sh TOP}
 cd "$top" || exit 2
 
-layers=(util hw proc mm trace scenario host cli)
+layers=(util hw proc mm trace learn scenario host cli)
 declare -A RANK
 for i in "${!layers[@]}"; do RANK[${layers[$i]}]=$i; done
 
@@ -27,6 +27,7 @@ declare -A PUBLIC=(
   [proc.h]=proc [vmstat_items.h]=proc [thp.h]=proc [sysctl.h]=proc
   [sim.h]=mm
   [trace.h]=trace [replay.h]=trace [sweep.h]=trace
+  [learn.h]=learn
   [scenario.h]=scenario [run.h]=scenario
   [host.h]=host [live.h]=host
   [vmlab.h]=umbrella

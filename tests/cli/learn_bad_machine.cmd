@@ -1,0 +1,1 @@
+learn --machine ostep-linear,page=3K

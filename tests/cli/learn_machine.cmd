@@ -1,0 +1,1 @@
+learn machine ostep-multilevel

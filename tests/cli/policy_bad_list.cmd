@@ -1,0 +1,1 @@
+policy $FIXTURES/learn/bad-list.txt

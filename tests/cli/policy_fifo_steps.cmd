@@ -1,0 +1,1 @@
+policy - --frames 3 --policy fifo --steps < $FIXTURES/learn/belady.txt

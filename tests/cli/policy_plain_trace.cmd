@@ -1,0 +1,1 @@
+policy - --frames 2 --policy fifo,opt < $FIXTURES/trace/small.plain

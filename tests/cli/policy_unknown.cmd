@@ -1,0 +1,1 @@
+policy -a 1,2,3 --policy fifo,belady
