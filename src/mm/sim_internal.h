@@ -389,7 +389,9 @@ struct wmark_state {
     int64_t vm_min_free;          /* sim->vm.min_free_kbytes when last applied */
     unsigned vm_scale;            /* sim->vm.watermark_scale_factor when last applied */
     struct wmark_zone z[VML_MAX_NODES][WZ_NR];
-    uint64_t totalreserve, low_sum; /* totalreserve_pages; the low watermarks summed */
+    uint64_t totalreserve, low_sum;       /* totalreserve_pages; the low watermarks summed */
+    uint64_t node_mark[VML_MAX_NODES][3]; /* min, low, high summed over each node's populated
+                                           * zones (node_watermarks, asked at every fault) */
 };
 
 struct khugepaged {

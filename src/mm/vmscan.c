@@ -85,16 +85,11 @@ static uint64_t node_free(const struct vml_sim *sim, unsigned node)
 void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, uint64_t *low,
                      uint64_t *high)
 {
-    *min = *low = *high = 0;
-    const struct wmark_state *w = wmark_state(sim); /* zone_watermarks' source, read once */
-    for (unsigned z = 0; z < VML_NR_ZONES; z++) {
-        const struct phys_zone *zone = &sim->phys->nodes[node].zones[z];
-        if (zone->end == zone->start)
-            continue;
-        *min += w->z[node][z].min;
-        *low += w->z[node][z].low;
-        *high += w->z[node][z].high;
-    }
+    /* The populated zones' marks summed, kept by setup_wmarks (watermark.c) */
+    const uint64_t *nm = wmark_state(sim)->node_mark[node];
+    *min = nm[0];
+    *low = nm[1];
+    *high = nm[2];
 }
 
 /* ---- swap write completion ---------------------------------------------------------------- */
