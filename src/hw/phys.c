@@ -648,6 +648,10 @@ static int zone_alloc(struct vml_phys *phys, unsigned nid, unsigned zid, unsigne
                       enum vml_frame_use use, uint64_t *out)
 {
     struct phys_zone *z = &phys->nodes[nid].zones[zid];
+    /* Fewer free pages than the block: no free block of its order or larger either (an empty
+     * zone, tried first in every zonelist of a small machine, skips the scan of its lists). */
+    if (z->free_pages < 1ull << order)
+        return VML_ENOMEM;
     unsigned high = order;
     while (high <= PHYS_TOP_ORDER && z->free_area[high].nr_free == 0)
         high++;

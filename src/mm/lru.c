@@ -13,11 +13,6 @@
  */
 #include "mm/sim_internal.h"
 
-uint64_t folio_nr_pages(const struct frame *f)
-{
-    return (f->flags & PGF_LARGE) ? 1ull << f->order : 1;
-}
-
 static void link_head(struct vml_sim *sim, uint64_t pfn, struct frame *f, enum lru_list l)
 {
     struct lruvec *lv = folio_lruvec(sim, f);

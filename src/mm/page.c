@@ -13,16 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum lru_list page_lru(const struct frame *f)
-{
-    if (f->flags & PGF_MLOCKED)
-        return LRU_UNEVICTABLE;
-    /* Shmem is swap-backed: it lives on the anon lists (folio_is_file_lru). */
-    bool file = (f->flags & PGF_CACHE) && !(f->flags & PGF_SHMEMPG);
-    return (enum lru_list)((file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON) +
-                           ((f->flags & PGF_ACTIVE) ? 1 : 0));
-}
-
 /* NUMA counters of an allocation, page tables included (pgalloc_* and pgfree are counted by
  * phys, for every frame). */
 static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned preferred)
@@ -195,11 +185,8 @@ int page_alloc_deposit(struct vml_sim *sim, unsigned node, uint64_t *pfn)
     return r;
 }
 
-uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn)
+uint64_t folio_head_of_tail(const struct vml_sim *sim, uint64_t pfn)
 {
-    const struct frame *f = sim_frame(sim, pfn);
-    if (f->flags & PGF_HEAD)
-        return pfn;
     /* A tail: large folios are naturally aligned blocks of order 2..9, so the head is the first
      * aligned frame above which a block of that order covers pfn. */
     for (unsigned k = 1; k <= VML_THP_PMD_ORDER; k++) {
@@ -209,18 +196,6 @@ uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn)
             return h;
     }
     return pfn;
-}
-
-struct large_folio *folio_large(const struct vml_sim *sim, const struct frame *head)
-{
-    return (head->flags & PGF_LARGE) ? &sim->folios[head->aux2 - 1] : NULL;
-}
-
-int page_mapcount(const struct vml_sim *sim, uint64_t pfn)
-{
-    const struct frame *f = sim_frame(sim, pfn);
-    const struct large_folio *lf = folio_large(sim, sim_frame(sim, folio_head(sim, pfn)));
-    return f->mapcount + (lf ? lf->entire_mapcount : 0);
 }
 
 int folio_mapcount(const struct vml_sim *sim, const struct frame *head)
@@ -541,6 +516,16 @@ void page_remove_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn)
     page_put(sim, pfn);
 }
 
+static void page_free_single(struct vml_sim *sim, uint64_t pfn, struct frame *f, bool listed);
+
+void page_put_isolated(struct vml_sim *sim, uint64_t pfn)
+{
+    struct frame *f = sim_frame(sim, pfn);
+    if (--f->refcount > 0)
+        return;
+    page_free_single(sim, pfn, f, false);
+}
+
 void page_put(struct vml_sim *sim, uint64_t pfn)
 {
     pfn = folio_head(sim, pfn);
@@ -568,8 +553,15 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
         vml_phys_free(sim->phys, pfn, order);
         return;
     }
+    page_free_single(sim, pfn, f, true);
+}
+
+/* The last reference to a single page went: off its list (if listed), uncharged, freed. */
+static void page_free_single(struct vml_sim *sim, uint64_t pfn, struct frame *f, bool listed)
+{
     struct node_stats *ns = &sim->node[f->node];
-    lru_del(sim, pfn);
+    if (listed)
+        lru_del(sim, pfn);
     memcg_uncharge(sim, f, 1);
     if (f->flags & PGF_CACHE) {
         ns->file_pages--;

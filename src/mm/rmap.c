@@ -71,6 +71,7 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
 struct referenced {
     int young;
     uint64_t vm_flags;
+    struct rmap_found *found; /* NULL: not asked */
 };
 
 static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
@@ -78,6 +79,11 @@ static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
 {
     struct referenced *r = ctx;
     (void)sim;
+    if (r->found && r->found->n++ == 0) {
+        r->found->mm = mm;
+        r->found->v = v;
+        r->found->leaf = *leaf;
+    }
     /* folio_referenced_one: an mlocked VMA ends the walk (the folio is culled to the
      * unevictable list). */
     if (v->flags & VM_LOCKED) {
@@ -95,9 +101,20 @@ static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
     return 0;
 }
 
+int folio_referenced_found(struct vml_sim *sim, uint64_t pfn, uint64_t *vm_flags,
+                           struct rmap_found *found)
+{
+    struct referenced r = { 0, 0, found };
+    found->n = 0;
+    if (page_mapcount(sim, pfn) > 0)
+        rmap_walk(sim, pfn, referenced_one, &r);
+    *vm_flags = r.vm_flags;
+    return r.young;
+}
+
 int folio_referenced(struct vml_sim *sim, uint64_t head, uint64_t *vm_flags)
 {
-    struct referenced r = { 0, 0 };
+    struct referenced r = { 0, 0, NULL };
     const struct frame *h = sim_frame(sim, head);
     uint64_t nr = folio_nr_pages(h);
     for (uint64_t i = 0; i < nr && !(r.vm_flags & VM_LOCKED); i++)
@@ -158,5 +175,12 @@ bool try_to_unmap(struct vml_sim *sim, uint64_t head)
     for (uint64_t i = 0; i < nr && !u.failed; i++)
         if (page_mapcount(sim, head + i) > 0)
             rmap_walk(sim, head + i, unmap_one, &u);
+    return !u.failed;
+}
+
+bool rmap_found_unmap(struct vml_sim *sim, const struct rmap_found *found)
+{
+    struct unmap u = { false };
+    unmap_one(sim, found->mm, found->v, &found->leaf, &u);
     return !u.failed;
 }

@@ -208,9 +208,9 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
         struct vml_cpu *cpu = sim->cpus[c];
         /* Without PCIDs only the loaded address space can have entries; with them, only a CPU
          * where the address space holds an ASID (one recycled was flushed when it was taken). */
-        if (sim->cfg.cpu.pcid ? !sim_pcid_on(sim, c, mm) : sim->loaded[c] != mm)
+        unsigned pcid = sim_pcid_on(sim, c, mm); /* 0 without PCIDs */
+        if (sim->cfg.cpu.pcid ? !pcid : sim->loaded[c] != mm)
             continue;
-        unsigned pcid = sim_pcid_on(sim, c, mm);
         if (all) {
             vml_mmu_flush_pcid(cpu, pcid);
             continue;

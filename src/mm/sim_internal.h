@@ -389,7 +389,9 @@ struct wmark_state {
     int64_t vm_min_free;          /* sim->vm.min_free_kbytes when last applied */
     unsigned vm_scale;            /* sim->vm.watermark_scale_factor when last applied */
     struct wmark_zone z[VML_MAX_NODES][WZ_NR];
-    uint64_t totalreserve, low_sum; /* totalreserve_pages; the low watermarks summed */
+    uint64_t totalreserve, low_sum;       /* totalreserve_pages; the low watermarks summed */
+    uint64_t node_mark[VML_MAX_NODES][3]; /* min, low, high summed over each node's populated
+                                           * zones (node_watermarks, asked at every fault) */
 };
 
 struct khugepaged {
@@ -845,9 +847,23 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx);
 /* folio_referenced: the folio's young PTEs, their accessed bits cleared; *vm_flags gets the
  * flags of the VMAs seen (VM_LOCKED: an mlocked VMA maps it; the walk stopped there). */
 int folio_referenced(struct vml_sim *sim, uint64_t head, uint64_t *vm_flags);
+/* The one mapping a walk found, for a walk that would find the same (rmap_found_unmap). */
+struct rmap_found {
+    unsigned n; /* mappings the walk visited: the fields are the first's */
+    struct sim_mm *mm;
+    struct vma *v;
+    struct vml_pt_leaf leaf;
+};
+/* folio_referenced of an order-0 page that also reports the mappings it visited in *found. */
+int folio_referenced_found(struct vml_sim *sim, uint64_t pfn, uint64_t *vm_flags,
+                           struct rmap_found *found);
 /* try_to_unmap: every PTE of the folio goes; an anonymous folio's become swap entries of the
  * folio's swap cache entry. false when an mlocked VMA maps it (nothing after it unmapped). */
 bool try_to_unmap(struct vml_sim *sim, uint64_t head);
+/* try_to_unmap of an order-0 page whose one mapping found names, page tables, VMAs and tasks
+ * unchanged since the walk that found it (and that walk cleared no accessed bit): the walk
+ * try_to_unmap would make finds that mapping, so it is not made again. */
+bool rmap_found_unmap(struct vml_sim *sim, const struct rmap_found *found);
 
 /* ---- the cost model (cost.h) ---- */
 #include "mm/cost.h"
@@ -1064,12 +1080,25 @@ int page_alloc_large(struct vml_sim *sim, unsigned node, unsigned order, uint64_
 /* A THP gains / loses a PMD mapping in mm (head: its first frame). */
 void page_add_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head);
 void page_remove_pmd_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t head);
-/* The head frame of the folio holding pfn (pfn itself for a single page). */
-uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn);
+/* The head frame of the folio holding pfn (pfn itself for a single page). Inline, as the next
+ * two: reclaim asks them several times for every page it scans. */
+uint64_t folio_head_of_tail(const struct vml_sim *sim, uint64_t pfn);
+static inline uint64_t folio_head(const struct vml_sim *sim, uint64_t pfn)
+{
+    return (sim_frame(sim, pfn)->flags & PGF_HEAD) ? pfn : folio_head_of_tail(sim, pfn);
+}
 /* A head frame's large-folio state, or NULL for a single page. */
-struct large_folio *folio_large(const struct vml_sim *sim, const struct frame *head);
+static inline struct large_folio *folio_large(const struct vml_sim *sim, const struct frame *head)
+{
+    return (head->flags & PGF_LARGE) ? &sim->folios[head->aux2 - 1] : NULL;
+}
 /* folio_precise_page_mapcount: the subpage's PTE mappings plus the folio's PMD ones. */
-int page_mapcount(const struct vml_sim *sim, uint64_t pfn);
+static inline int page_mapcount(const struct vml_sim *sim, uint64_t pfn)
+{
+    const struct frame *f = sim_frame(sim, pfn);
+    const struct large_folio *lf = folio_large(sim, sim_frame(sim, folio_head(sim, pfn)));
+    return f->mapcount + (lf ? lf->entire_mapcount : 0);
+}
 /* folio_mapcount: every mapping of the folio. */
 int folio_mapcount(const struct vml_sim *sim, const struct frame *head);
 /* Whether every mapping of the folio belongs to mm (folio_maybe_mapped_shared is false and the
@@ -1093,6 +1122,10 @@ uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count);
 void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */
 void page_put(struct vml_sim *sim, uint64_t pfn);
+/* page_put of a single page (not a large folio's) that is on no LRU list: reclaim's, which
+ * isolated it (putting it back only for page_put to take it off again cost two list updates
+ * and a neighbour's cache line for each page freed). */
+void page_put_isolated(struct vml_sim *sim, uint64_t pfn);
 void page_set_dirty(struct vml_sim *sim, uint64_t pfn);
 /* mm/swap.c: folio_mark_accessed: the first access sets PG_referenced, the second moves the
  * page to the active list and clears it. */
@@ -1112,7 +1145,15 @@ static inline uint64_t page_pss(const struct frame *f)
     return whole / (uint64_t)f->mapcount;
 }
 /* Which LRU list a page is on. */
-enum lru_list page_lru(const struct frame *f);
+static inline enum lru_list page_lru(const struct frame *f)
+{
+    if (f->flags & PGF_MLOCKED)
+        return LRU_UNEVICTABLE;
+    /* Shmem is swap-backed: it lives on the anon lists (folio_is_file_lru). */
+    bool file = (f->flags & PGF_CACHE) && !(f->flags & PGF_SHMEMPG);
+    return (enum lru_list)((file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON) +
+                           ((f->flags & PGF_ACTIVE) ? 1 : 0));
+}
 
 /* ---- LRU lists (lru.c) ---- */
 /* The lists a folio is on: its cgroup's on its node (folio_lruvec). */
@@ -1121,7 +1162,10 @@ static inline struct lruvec *folio_lruvec(const struct vml_sim *sim, const struc
     return &sim->memcgs[f->memcg]->lruvec[f->node];
 }
 /* A folio's pages (folio_nr_pages): 2^order for an anonymous large folio, else 1. */
-uint64_t folio_nr_pages(const struct frame *f);
+static inline uint64_t folio_nr_pages(const struct frame *f)
+{
+    return (f->flags & PGF_LARGE) ? 1ull << f->order : 1;
+}
 /* The folio headed at pfn joins the list its flags name, at the head (lruvec_add_folio) or the
  * tail (lruvec_add_folio_tail), or leaves it (lruvec_del_folio). Flags that choose the list
  * change only while the folio is off it. */

@@ -248,25 +248,28 @@ static bool area_alloc(struct vml_sim *sim, struct swap_area *a, uint64_t *off)
 bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
 {
     /* get_swap_pages over swap_avail_head: the highest priority first; areas of one priority
-     * take turns (plist_requeue after each allocation). */
-    for (;;) {
-        int best = 0;
-        bool found = false;
-        for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
-            const struct swap_area *a = &sim->swap[t];
-            if (!(sim->swap_writable & (1u << t))) /* not used, or not writeok */
-                continue;
-            if (a->inuse < a->max - 1 && (!found || a->prio > best)) {
-                best = a->prio;
-                found = true;
-            }
+     * take turns (plist_requeue after each allocation). Only the writable areas' bits are
+     * visited (the whole of SWAP_MAX_AREAS was, twice, at every page swapped out). */
+    int best = 0;
+    bool found = false;
+    for (uint32_t m = sim->swap_writable; m; m &= m - 1) {
+        const struct swap_area *a = &sim->swap[__builtin_ctz(m)];
+        if (a->inuse < a->max - 1 && (!found || a->prio > best)) {
+            best = a->prio;
+            found = true;
         }
-        if (!found)
-            return false;
-        for (unsigned k = 0; k < SWAP_MAX_AREAS; k++) {
-            unsigned t = (sim->swap_rotor + k) % SWAP_MAX_AREAS;
+    }
+    if (!found)
+        return false;
+    /* From the rotor on, wrapping: the writable areas at or above it, then those below. */
+    unsigned rotor = sim->swap_rotor % SWAP_MAX_AREAS;
+    uint32_t from = sim->swap_writable & ~((1u << rotor) - 1);
+    uint32_t before = sim->swap_writable & ((1u << rotor) - 1);
+    for (unsigned pass = 0; pass < 2; pass++)
+        for (uint32_t m = pass ? before : from; m; m &= m - 1) {
+            unsigned t = (unsigned)__builtin_ctz(m);
             struct swap_area *a = &sim->swap[t];
-            if (!(sim->swap_writable & (1u << t)) || a->prio != best)
+            if (a->prio != best)
                 continue;
             uint64_t off;
             if (area_alloc(sim, a, &off)) {
@@ -275,8 +278,7 @@ bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
                 return true;
             }
         }
-        return false;
-    }
+    return false;
 }
 
 /* alloc_swap_scan_cluster for 2^order slots: the first naturally aligned free run of them in

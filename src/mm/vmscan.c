@@ -85,16 +85,11 @@ static uint64_t node_free(const struct vml_sim *sim, unsigned node)
 void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, uint64_t *low,
                      uint64_t *high)
 {
-    *min = *low = *high = 0;
-    const struct wmark_state *w = wmark_state(sim); /* zone_watermarks' source, read once */
-    for (unsigned z = 0; z < VML_NR_ZONES; z++) {
-        const struct phys_zone *zone = &sim->phys->nodes[node].zones[z];
-        if (zone->end == zone->start)
-            continue;
-        *min += w->z[node][z].min;
-        *low += w->z[node][z].low;
-        *high += w->z[node][z].high;
-    }
+    /* The populated zones' marks summed, kept by setup_wmarks (watermark.c) */
+    const uint64_t *nm = wmark_state(sim)->node_mark[node];
+    *min = nm[0];
+    *low = nm[1];
+    *high = nm[2];
 }
 
 /* ---- swap write completion ---------------------------------------------------------------- */
@@ -227,7 +222,7 @@ static uint64_t folio_page_pfn(const struct sim_file *file, uint64_t first_index
 /* folio_check_references. */
 static enum folio_references check_references(struct vml_sim *sim, uint64_t pfn, bool file_lru,
                                               uint64_t nr, const struct sim_file *file,
-                                              uint64_t first)
+                                              uint64_t first, struct rmap_found *found)
 {
     int young = 0;
     uint64_t vm_flags = 0;
@@ -237,7 +232,7 @@ static enum folio_references check_references(struct vml_sim *sim, uint64_t pfn,
         if (p == UINT64_MAX)
             continue;
         uint64_t fl = 0;
-        young += folio_referenced(sim, p, &fl);
+        young += found ? folio_referenced_found(sim, p, &fl, found) : folio_referenced(sim, p, &fl);
         vm_flags |= fl;
         struct frame *f = sim_frame(sim, p);
         if (f->flags & PGF_REFERENCED) {
@@ -525,9 +520,16 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
         st->nr_writeback += nr;
         goto activate;
     }
-    enum folio_references ref =
-        ignore_references ? FOLIOREF_RECLAIM
-                          : check_references(sim, pfn, file_lru, file_lru ? nr : 1, file, first);
+    /* An order-0 anonymous page: the mapping the reference check's walk finds is the one the
+     * unmap below would walk to again, if the walk found one mapping and cleared no accessed
+     * bit (it is reclaimed only then: not young), as nothing between them touches page tables,
+     * VMAs or tasks (a swap slot and the swap cache). One walk instead of two per page. */
+    struct rmap_found found = { 0 };
+    bool memo = !ignore_references && (f->flags & (PGF_ANON | PGF_CACHE | PGF_LARGE)) == PGF_ANON;
+    enum folio_references ref = ignore_references
+                                    ? FOLIOREF_RECLAIM
+                                    : check_references(sim, pfn, file_lru, file_lru ? nr : 1, file,
+                                                       first, memo ? &found : NULL);
     if (ref == FOLIOREF_ACTIVATE)
         goto activate;
     if (ref == FOLIOREF_KEEP)
@@ -556,10 +558,15 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     }
     /* try_to_unmap: every PTE (swap entries for anonymous pages); the dirty bits move to the
      * folio. */
-    for (uint64_t i = 0; i < (file_lru ? nr : 1); i++) {
-        uint64_t p = folio_page_pfn(file, first, i, pfn);
-        if (p != UINT64_MAX && page_mapcount(sim, p) > 0 && !try_to_unmap(sim, p))
+    if (memo && found.n == 1 && page_mapcount(sim, pfn) == 1) {
+        if (!rmap_found_unmap(sim, &found))
             goto activate;
+    } else {
+        for (uint64_t i = 0; i < (file_lru ? nr : 1); i++) {
+            uint64_t p = folio_page_pfn(file, first, i, pfn);
+            if (p != UINT64_MAX && page_mapcount(sim, p) > 0 && !try_to_unmap(sim, p))
+                goto activate;
+        }
     }
     bool dirty = false;
     for (uint64_t i = 0; i < (file_lru ? nr : 1); i++) {
@@ -625,9 +632,9 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     }
     if (f->refcount != 1 || !(f->flags & PGF_SWAPCACHE))
         goto keep;
-    lru_add(sim, pfn);
+    /* Still isolated: freed without a trip through its list (neither call reads the lists). */
     swap_cache_evict(sim, pfn, workingset_eviction(sim, pfn, nr));
-    page_put(sim, pfn);
+    page_put_isolated(sim, pfn);
     *freed = nr;
     return 0;
 

@@ -197,6 +197,20 @@ static void setup_wmarks(struct vml_sim *sim)
     w->totalreserve = wmark_totalreserve((const uint64_t(*)[WZ_NR])m,
                                          (const struct wmark_zone(*)[WZ_NR])w->z, nr_nodes(sim));
     w->low_sum = wmark_low_sum((const struct wmark_zone(*)[WZ_NR])w->z, nr_nodes(sim));
+    /* Reclaim compares per node (vmscan.c): the sums of the populated zones' marks, which
+     * change only here (the zones' spans are fixed at boot). */
+    for (unsigned n = 0; n < nr_nodes(sim); n++) {
+        uint64_t *nm = w->node_mark[n];
+        nm[0] = nm[1] = nm[2] = 0;
+        for (unsigned z = 0; z < VML_NR_ZONES; z++) {
+            const struct phys_zone *pz = &sim->phys->nodes[n].zones[z];
+            if (pz->end == pz->start)
+                continue;
+            nm[0] += w->z[n][z].min;
+            nm[1] += w->z[n][z].low;
+            nm[2] += w->z[n][z].high;
+        }
+    }
     w->vm_min_free = sim->vm.min_free_kbytes;
     w->vm_scale = sim->vm.watermark_scale_factor;
 }
