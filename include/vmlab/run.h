@@ -172,6 +172,10 @@ struct vml_snap_map {
     uint64_t size;             /* kB, summed Size */
     char vm_flags[256];        /* each VMA's VmFlags, in address order, separated by " | " */
     char thp_eligible[64];     /* each VMA's THPeligible digit, in address order */
+    /* numa_maps' N<node>=pages summed over those VMAs (mapped pages per node, a huge page
+     * counted once); has_nodes when the backend could show numa_maps. */
+    bool has_nodes;
+    uint64_t nodes[VML_MAX_NODES];
 };
 
 struct vml_snap_proc {
@@ -274,6 +278,53 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
  * could not be (the table says why). */
 unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_snapshot *real,
                             struct vml_text *out, unsigned *compared, unsigned *skipped);
+
+/* What vmlab diff follows of the kernel its Linux side ran on, since it changes the figures
+ * compared: the THP settings, whether the shared zero page is mapped, whether MADV_DONTNEED
+ * frees emptied page tables (CONFIG_PT_RECLAIM), the read_ahead_kb of $TMPDIR's disk. Probed on
+ * this machine (host.h), or recorded on another with the Linux side's results (below). Each
+ * *_err is 0 or the VML_E* its probe returned (the value is then meaningless). */
+struct vml_kernel_traits {
+    char kernel[160]; /* uname's release and version: "6.1.0-57-amd64 #1 SMP ... Debian ..." */
+    int thp_err;
+    char thp_msg[256]; /* the probe's diagnostic when thp_err */
+    struct vml_thp_settings thp;
+    uint32_t thp_have; /* bit (1u << i): this kernel has THP file i (vml_thp_file) */
+    int zero_err;
+    bool zero_page;
+    int pt_reclaim_err;
+    bool pt_reclaim;
+    int readahead_err;
+    uint64_t readahead_bytes;
+    char tmpdir[256]; /* where the run's files went ($TMPDIR or /tmp) */
+};
+
+/* The Linux side of a vmlab diff, recorded on one machine (vmlab diff --record-linux) to be
+ * compared on another (vmlab diff --linux-results): a guest kernel under qemu, say, whose
+ * results the host's simulator, or a later vmlab's, can be compared with without booting it
+ * again. The scenario is named and hashed so that results are never held against another
+ * text. */
+struct vml_linux_results {
+    char scenario[256]; /* the scenario's file name as given */
+    uint64_t hash;      /* vml_results_hash of the scenario's text */
+    unsigned runs;      /* runs on the kernel that the vote took (vml_snapshot_vote) */
+    struct vml_kernel_traits k;
+    struct vml_snapshot snap; /* voted */
+};
+
+/* FNV-1a (64 bits) of a scenario's text. */
+uint64_t vml_results_hash(const char *text, size_t len);
+
+/* The results as a text file ("vmlab-linux-results 1" then one record a line; strings with
+ * \\ and \n escaped), which vml_results_parse reads back unchanged. 0 or VML_EHOST. */
+int vml_results_format(const struct vml_linux_results *r, struct vml_text *out);
+
+/* Reads a file vml_results_format wrote into r (zeroed first; free with vml_results_free even
+ * after a failure). VML_EPARSE with diag's line and column on anything else, VML_EHOST when out
+ * of memory. */
+int vml_results_parse(const char *text, size_t len, struct vml_linux_results *r,
+                      struct vml_diag *diag);
+void vml_results_free(struct vml_linux_results *r);
 
 /* Runs s on backend b (started by the run, destroyed by the caller). snap (may be NULL) gets
  * the end state. Returns 0 when every operation ran (expects may still have failed: see res),

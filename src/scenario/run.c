@@ -1621,6 +1621,33 @@ static bool snap_number(struct run *r, int pid, enum vml_procfile f, long *v)
     return ok;
 }
 
+/* numa_maps' N<node>=pages of a mapping's VMAs, summed (show_numa_map prints them for the
+ * nodes holding any of its mapped pages). A backend without numa_maps leaves has_nodes false:
+ * the comparison then says so. */
+static void snap_nodes(struct run *r, int pid, struct vml_snap_map *sm)
+{
+    struct vml_text t = { 0 };
+    int e = r->b->proc_text(r->b->ctx, pid, VML_PROCFILE_NUMA_MAPS, sm->start, sm->start + sm->len,
+                            &t, r->msg);
+    r->msg[0] = 0; /* not an error of the run's */
+    if (e || t.oom) {
+        vml_text_free(&t);
+        return;
+    }
+    sm->has_nodes = true;
+    for (const char *c = t.s; c && *c; c++) {
+        if (c[0] != ' ' || c[1] != 'N' || c[2] < '0' || c[2] > '9')
+            continue;
+        char *end;
+        unsigned long node = strtoul(c + 2, &end, 10);
+        if (*end != '=' || node >= VML_MAX_NODES)
+            continue;
+        sm->nodes[node] += strtoull(end + 1, &end, 10);
+        c = end - 1;
+    }
+    vml_text_free(&t);
+}
+
 static int take_snapshot(struct run *r, struct vml_snapshot *snap)
 {
     {
@@ -1680,6 +1707,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
             vml_text_free(&t);
             if (e)
                 return e;
+            snap_nodes(r, p->pid, sm);
         }
     }
     return 0;
