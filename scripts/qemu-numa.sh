@@ -127,6 +127,7 @@ mount -t tmpfs tmpfs /tmp
 # Kernel messages below KERN_ERR stay off the console, between the markers too.
 echo 3 >/proc/sys/kernel/printk
 export TMPDIR=/tmp PATH=/bin
+echo
 echo "@@VMLAB-KERNEL $(uname -r) $(uname -v)"
 echo "@@VMLAB-NODES $(cat /sys/devices/system/node/online) cpus $(cat /sys/devices/system/cpu/online)"
 for n in /sys/devices/system/node/node[0-9]*; do
@@ -185,13 +186,16 @@ awk -v dir="$res" '
   /^@@VMLAB-BEGIN / { f = dir "/" $2 ".res"; next }
   /^@@VMLAB-END /   { close(f); f = ""; next }
   f != ""           { print > f }' "$log.txt"
-gk=$(sed -n 's/^@@VMLAB-KERNEL //p' "$log.txt")
+gk=$(grep -o '@@VMLAB-KERNEL .*' "$log.txt" | sed 's/^@@VMLAB-KERNEL //')
 echo "guest kernel: $gk"
 sed -n 's/^@@VMLAB-NODES /guest nodes: /p; s/^@@VMLAB-NODE /guest /p' "$log.txt"
 echo "host kernel:  $(uname -r) $(uname -v)"
-pass=0; fail=0
+# A scenario with a line "# pending: REASON" is one the simulator cannot match yet: its
+# differences are printed and not counted; once it agrees it fails, so that the line goes.
+pass=0; fail=0; pending=0
 for f in "$scn_dir"/*.vml; do
   n=$(basename "$f" .vml)
+  why=$(sed -n 's/^# pending: //p' "$f" | head -n 1)
   secs=$(sed -n "s/^@@VMLAB-LOG $n rc=[0-9]* seconds //p" "$log.txt")
   if [ ! -s "$res/$n.res" ]; then
     echo "FAIL $n: the guest recorded nothing; its log:"
@@ -199,7 +203,13 @@ for f in "$scn_dir"/*.vml; do
     fail=$((fail + 1)); continue
   fi
   out=$("$vm_host" diff "$f" --linux-results "$res/$n.res" --quiet 2>&1); rc=$?
-  if [ "$rc" = 0 ]; then
+  if [ -n "$why" ] && [ "$rc" = 0 ]; then
+    echo "FAIL $n: marked pending ($why) but the two sides now agree: remove its pending line"
+    fail=$((fail + 1))
+  elif [ -n "$why" ] && [ "$rc" = 1 ] && echo "$out" | tail -n 1 | grep -q ': DIFFERS: '; then
+    echo "pending $n: $why"; echo "$out" | sed 's/^/  /'
+    pending=$((pending + 1))
+  elif [ "$rc" = 0 ]; then
     echo "ok   $n (guest: $secs s of uptime) $(echo "$out" | tail -n 1 | sed 's/^[^:]*: //')"
     pass=$((pass + 1))
   else
@@ -208,5 +218,5 @@ for f in "$scn_dir"/*.vml; do
   fi
 done
 echo "qemu-numa: $((t2 - t1))s in the guest, $(( $(date +%s) - t0 ))s in all"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $pending pending"
 [ "$fail" = 0 ]

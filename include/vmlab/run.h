@@ -256,6 +256,10 @@ struct vml_snapshot {
     /* RAM and swap pages at the end (MemTotal + SwapTotal): the totalpages proc_oom_score
      * divides by; 0 when meminfo could not be read. */
     uint64_t totalpages;
+    /* Why this side's status RSS lines are not comparable (vml_kernel_rss_why_not), or "". Set
+     * by whoever knows the kernel the snapshot comes from (vmlab diff); not in results files,
+     * which carry the kernel's name instead. */
+    char rss_why_not[200];
 };
 
 /* The meminfo label of a VML_SNAP_* line ("AnonPages"). */
@@ -297,7 +301,19 @@ struct vml_kernel_traits {
     int readahead_err;
     uint64_t readahead_bytes;
     char tmpdir[256]; /* where the run's files went ($TMPDIR or /tmp) */
+    int soft_dirty_err;
+    bool soft_dirty; /* new VMAs carry VM_SOFTDIRTY (CONFIG_MEM_SOFT_DIRTY) */
+    int anon_align_err;
+    bool anon_align; /* anonymous mappings of whole 2 MiB units are 2 MiB-aligned (6.7+) */
 };
+
+/* Why the RSS lines of a process's status (VmRSS, RssAnon, RssFile, RssShmem) cannot be compared
+ * exactly on the kernel named (uname's release first, as in vml_kernel_traits), or NULL when
+ * they can: before 6.2 each task counts its own RSS changes and adds them to the mm's counters
+ * only every TASK_RSS_EVENTS_THRESH faults (SPLIT_RSS_COUNTING, add_mm_counter_fast and
+ * check_sync_rss_stat), so another process reads them late; 6.2 made them per-CPU counters
+ * summed on read. */
+const char *vml_kernel_rss_why_not(const char *kernel);
 
 /* The Linux side of a vmlab diff, recorded on one machine (vmlab diff --record-linux) to be
  * compared on another (vmlab diff --linux-results): a guest kernel under qemu, say, whose

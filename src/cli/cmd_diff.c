@@ -97,6 +97,8 @@ static void probe_kernel(struct vml_kernel_traits *k)
     const char *tmp = getenv("TMPDIR");
     snprintf(k->tmpdir, sizeof(k->tmpdir), "%s", tmp && *tmp ? tmp : "/tmp");
     k->readahead_err = vml_host_readahead(k->tmpdir, &k->readahead_bytes);
+    k->soft_dirty_err = vml_host_soft_dirty(&k->soft_dirty);
+    k->anon_align_err = vml_host_anon_thp_align(&k->anon_align);
 }
 
 /* The THP files the scenario's machine line does not set take the kernel's values (the Linux
@@ -105,7 +107,8 @@ static void probe_kernel(struct vml_kernel_traits *k)
  * request: the simulation keeps vmlab's default for that file and a note says so, since the
  * figures that depend on it may then differ. A value the scenario sets itself was checked when
  * the scenario was loaded. */
-static int follow_thp(struct vml_scenario *s, const struct vml_kernel_traits *kt, bool quiet)
+static int follow_thp(struct vml_scenario *s, const struct vml_kernel_traits *kt, const char *who,
+                      bool quiet)
 {
     struct vml_machine_cfg *m = &s->machine;
     struct vml_thp_settings k = kt->thp, def;
@@ -114,9 +117,9 @@ static int follow_thp(struct vml_scenario *s, const struct vml_kernel_traits *kt
         /* A kernel without THP makes none: as enabled=never. */
         k.enabled = VML_THP_NEVER;
         if (!quiet)
-            printf("note: this kernel has no transparent huge pages (%s): simulating "
+            printf("note: %s has no transparent huge pages (%s): simulating "
                    "thp.enabled=never unless the scenario sets it\n",
-                   kt->thp_msg);
+                   who, kt->thp_msg);
     } else if (kt->thp_err) {
         return cli_error(EXIT_FAIL, "diff: the kernel's THP settings cannot be read: %s",
                          kt->thp_msg);
@@ -150,9 +153,9 @@ static int follow_thp(struct vml_scenario *s, const struct vml_kernel_traits *kt
     if (vml_sim_thp_check(&m->thp, &d))
         return cli_error(EXIT_FAIL, "diff: the THP settings cannot be simulated: %s", d.msg);
     if (!quiet && kt->thp_err == 0)
-        printf("note: this kernel's THP settings (%s%s) are simulated where the scenario does not "
+        printf("note: %s's THP settings (%s%s) are simulated where the scenario does not "
                "set them\n",
-               list, others ? ", the other files at vmlab's defaults" : "");
+               who, list, others ? ", the other files at vmlab's defaults" : "");
     if (!quiet && nk)
         printf("note: not simulated yet, so figures that depend on them may differ: %s (set the "
                "file on the machine line, machine thp.FILE=VALUE, to run both sides alike; vmlab "
@@ -165,9 +168,10 @@ static int follow_thp(struct vml_scenario *s, const struct vml_kernel_traits *kt
  * MADV_DONTNEED free emptied page tables, its THP settings) unless the scenario names them: they
  * change the figures compared. A trait that could not be probed is an error that says how to
  * name it. k is this machine's kernel, or the one whose results were recorded elsewhere. */
-static int follow_kernel(struct vml_scenario *s, const struct vml_kernel_traits *k, bool quiet)
+static int follow_kernel(struct vml_scenario *s, const struct vml_kernel_traits *k, const char *who,
+                         bool quiet)
 {
-    int te = follow_thp(s, k, quiet);
+    int te = follow_thp(s, k, who, quiet);
     if (te)
         return te;
     if (!(s->machine.given & VML_MCFG_ZERO_PAGE)) {
@@ -178,7 +182,7 @@ static int follow_kernel(struct vml_scenario *s, const struct vml_kernel_traits 
                              vml_strerror(k->zero_err));
         s->machine.no_zero_page = !k->zero_page;
         if (!quiet)
-            printf("note: this kernel %s: simulating zero_page=%s\n",
+            printf("note: %s %s: simulating zero_page=%s\n", who,
                    k->zero_page ? "maps the shared zero page" : "does not map the zero page",
                    k->zero_page ? "on" : "off");
     }
@@ -191,12 +195,33 @@ static int follow_kernel(struct vml_scenario *s, const struct vml_kernel_traits 
                              vml_strerror(k->pt_reclaim_err));
         s->machine.no_pt_reclaim = !k->pt_reclaim;
         if (!quiet)
-            printf("note: this kernel %s: simulating pt_reclaim=%s\n",
+            printf("note: %s %s: simulating pt_reclaim=%s\n", who,
                    k->pt_reclaim
                        ? "frees page tables that MADV_DONTNEED empties (CONFIG_PT_RECLAIM)"
                        : "keeps page tables that MADV_DONTNEED empties",
                    k->pt_reclaim ? "on" : "off");
     }
+    /* Traits without a machine key: off unless the kernel has them (6.18 here has neither soft
+     * dirty nor, from 6.7 on, unaligned anonymous mappings); a failed probe keeps the default,
+     * with a note, since only a few figures depend on it. */
+    if (k->soft_dirty_err && !quiet)
+        printf("note: cannot tell whether %s marks new VMAs soft-dirty (%s): simulating without "
+               "(VmFlags may differ by \"sd\")\n",
+               who, vml_strerror(k->soft_dirty_err));
+    s->machine.soft_dirty = !k->soft_dirty_err && k->soft_dirty;
+    if (s->machine.soft_dirty && !quiet)
+        printf("note: %s marks every new VMA soft-dirty (CONFIG_MEM_SOFT_DIRTY): simulating "
+               "VmFlags \"sd\"\n",
+               who);
+    if (k->anon_align_err && !quiet)
+        printf("note: cannot tell whether %s aligns anonymous mappings to 2 MiB (%s): simulating "
+               "as 6.18 does\n",
+               who, vml_strerror(k->anon_align_err));
+    s->machine.no_anon_thp_align = !k->anon_align_err && !k->anon_align;
+    if (s->machine.no_anon_thp_align && !quiet)
+        printf("note: %s does not align anonymous mappings of whole 2 MiB units to 2 MiB (before "
+               "6.7): simulating the same\n",
+               who);
     if (!(s->machine.given & VML_MCFG_READAHEAD)) {
         int e = k->readahead_err;
         uint64_t bytes = k->readahead_bytes;
@@ -323,7 +348,7 @@ static int record_linux(struct vml_scenario *s, const char *file, const char *te
     snprintf(res.scenario, sizeof(res.scenario), "%s", file);
     res.hash = vml_results_hash(text, len);
     probe_kernel(&res.k);
-    int rc = follow_kernel(s, &res.k, quiet);
+    int rc = follow_kernel(s, &res.k, "this kernel", quiet);
     if (rc == 0 && run_linux(s, file, &res.snap, &res.runs))
         rc = EXIT_FAIL;
     if (rc == 0) {
@@ -443,7 +468,7 @@ static int run(int argc, char **argv)
                res.k.kernel, res.runs, results, here.kernel);
     }
     if (rc == 0)
-        rc = follow_kernel(s, &res.k, quiet);
+        rc = follow_kernel(s, &res.k, results ? "the recorded kernel" : "this kernel", quiet);
     if (rc) {
         vml_results_free(&res);
         vml_scenario_free(s);
@@ -463,6 +488,9 @@ static int run(int argc, char **argv)
     } else if (r == 0) {
         r = run_linux(s, file, &ls, &n_runs);
     }
+    const char *rss_why = vml_kernel_rss_why_not(res.k.kernel);
+    if (rss_why)
+        snprintf(ls.rss_why_not, sizeof(ls.rss_why_not), "%s", rss_why);
     vml_results_free(&res);
     rc = r ? EXIT_FAIL : EXIT_OK;
     if (r == 0) {

@@ -491,8 +491,14 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
             const char *pw = a->pte_why_not[0] ? a->pte_why_not : b->pte_why_not;
             bool lost_field = f->off == offsetof(struct vml_status_mem, rss_file) ||
                               f->off == offsetof(struct vml_status_mem, vm_rss);
+            bool rss_field = f->off == offsetof(struct vml_status_mem, vm_rss) ||
+                             f->off == offsetof(struct vml_status_mem, rss_anon) ||
+                             f->off == offsetof(struct vml_status_mem, rss_file) ||
+                             f->off == offsetof(struct vml_status_mem, rss_shmem);
             if (f->off == offsetof(struct vml_status_mem, vm_pte) && pw[0]) {
                 not_comparable(out, &t, f->name, pw);
+            } else if (rss_field && real->rss_why_not[0]) {
+                not_comparable(out, &t, f->name, real->rss_why_not);
             } else if (own_lost && lost_field && da - db == own_lost) {
                 t.compared++;
                 text_printf(out,

@@ -12,6 +12,8 @@
  *   kernel RELEASE-AND-VERSION
  *   thp-error ERR MSG | thp I VALUE        (each THP file this kernel has, by vml_thp_file index)
  *   zero_page ERR ON       pt_reclaim ERR ON       readahead ERR BYTES TMPDIR
+ *   soft_dirty ERR ON      anon_thp_align ERR ON
+ *   soft_dirty ERR ON      anon_thp_align ERR ON
  *   snapshot NPROCS NTEXTS NOPS CONFINED TOTALPAGES
  *   pool TAKEN TOTAL FREE RSVD SURP
  *   proc PID ALIVE KILLED SI_CODE ADDR SEQ HAS_OOM OOM_SCORE OOM_SCORE_ADJ NMAPS NAME
@@ -108,6 +110,8 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
     text_printf(out, "pt_reclaim %d %d\n", k->pt_reclaim_err, k->pt_reclaim ? 1 : 0);
     text_printf(out, "readahead %d %llu", k->readahead_err, (unsigned long long)k->readahead_bytes);
     put_str(out, k->tmpdir);
+    text_printf(out, "soft_dirty %d %d\n", k->soft_dirty_err, k->soft_dirty ? 1 : 0);
+    text_printf(out, "anon_thp_align %d %d\n", k->anon_align_err, k->anon_align ? 1 : 0);
     text_printf(out, "snapshot %zu %zu %zu %d %llu\n", s->n_procs, s->n_thp, s->n_ops,
                 s->confined ? 1 : 0, (unsigned long long)s->totalpages);
     text_printf(out, "pool %d %llu %llu %llu %llu\n", s->pool.taken ? 1 : 0,
@@ -393,6 +397,12 @@ static int read_traits(struct rd *r, struct vml_linux_results *res)
     if ((e = next_line(r, "readahead")) || (e = int_in(r, -1000, 0, &k->readahead_err)) ||
         (e = u64(r, &k->readahead_bytes)) || (e = str(r, k->tmpdir, sizeof(k->tmpdir))))
         return e;
+    if ((e = next_line(r, "soft_dirty")) || (e = int_in(r, -1000, 0, &k->soft_dirty_err)) ||
+        (e = flag(r, &k->soft_dirty)) || (e = eol(r)))
+        return e;
+    if ((e = next_line(r, "anon_thp_align")) || (e = int_in(r, -1000, 0, &k->anon_align_err)) ||
+        (e = flag(r, &k->anon_align)) || (e = eol(r)))
+        return e;
     return 0;
 }
 
@@ -586,6 +596,20 @@ int vml_results_parse(const char *text, size_t len, struct vml_linux_results *re
         return VML_EPARSE;
     }
     return 0;
+}
+
+const char *vml_kernel_rss_why_not(const char *kernel)
+{
+    char *end;
+    unsigned long major = strtoul(kernel, &end, 10);
+    if (end == kernel || *end != '.')
+        return NULL; /* not a release we can read: compared as 6.18 is */
+    const char *m = end + 1;
+    unsigned long minor = strtoul(m, &end, 10);
+    if (end == m || major > 6 || (major == 6 && minor >= 2))
+        return NULL;
+    return "this kernel (before 6.2) adds a task's RSS changes to the counters status reads only "
+           "every 64 faults (SPLIT_RSS_COUNTING): another process reads them late";
 }
 
 void vml_results_free(struct vml_linux_results *r)
