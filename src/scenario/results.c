@@ -230,7 +230,7 @@ static int num(struct rd *r, bool neg_ok, uint64_t max, long long *out)
     const char *d0 = r->c;
     while (r->c < r->lnd && *r->c >= '0' && *r->c <= '9') {
         unsigned d = (unsigned)(*r->c - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10)
             return err_at(r, at, "number out of range");
         v = v * 10 + d;
         r->c++;

@@ -912,6 +912,23 @@ static int find_field(const char *text, size_t len, enum vml_procfile f, const c
     bool found = false;
     *value = 0;
     *kb = false;
+    if (f == VML_PROCFILE_NUMA_MAPS) {
+        /* show_numa_map's page counts, " KEY=N", summed over the VMAs; it prints a count only
+         * when it is not 0 (N<node>= only for nodes holding pages), so a count it does not
+         * print is 0. */
+        static const char *const counts[] = { "anon",   "dirty",     "mapped",
+                                              "active", "swapcache", "writeback" };
+        bool known = field[0] == 'N' && field[1] >= '0' && field[1] <= '9' &&
+                     strspn(field + 1, "0123456789") == flen - 1;
+        for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+            known = known || strcmp(field, counts[i]) == 0;
+        if (!known)
+            return VML_ENOENT;
+        for (const char *p = text; p + flen + 1 < text + len; p++)
+            if (*p == ' ' && memcmp(p + 1, field, flen) == 0 && p[flen + 1] == '=')
+                *value += strtoull(p + flen + 2, NULL, 10);
+        return 0;
+    }
     for (const char *line = text; line < text + len;) {
         const char *nl = memchr(line, '\n', len - (size_t)(line - text));
         const char *end = nl ? nl : text + len;
