@@ -265,16 +265,17 @@ static int u64(struct rd *r, uint64_t *out)
 
 static int i64(struct rd *r, int64_t *out)
 {
-    long long v = 0;
+    long long v;
     int e = num(r, true, (uint64_t)INT64_MAX, &v);
-    *out = v;
+    if (e == 0)
+        *out = v;
     return e;
 }
 
 static int int_in(struct rd *r, long long lo, long long hi, int *out)
 {
     const char *at = r->c + 1;
-    long long v = 0;
+    long long v;
     int e = num(r, lo < 0, (uint64_t)(hi > -lo ? hi : -lo), &v);
     if (e)
         return e;
@@ -286,17 +287,19 @@ static int int_in(struct rd *r, long long lo, long long hi, int *out)
 
 static int flag(struct rd *r, bool *out)
 {
-    int v = 0;
+    int v;
     int e = int_in(r, 0, 1, &v);
-    *out = v != 0;
+    if (e == 0)
+        *out = v != 0;
     return e;
 }
 
 static int count(struct rd *r, size_t max, size_t *out)
 {
-    int v = 0;
+    int v;
     int e = int_in(r, 0, (long long)max, &v);
-    *out = (size_t)v;
+    if (e == 0)
+        *out = (size_t)v;
     return e;
 }
 
@@ -336,11 +339,13 @@ static int eol(struct rd *r)
 static int array(struct rd *r, const char *key, uint64_t *v, size_t n)
 {
     int e = next_line(r, key);
-    size_t got = 0;
+    if (e)
+        return e;
     const char *at = r->c + 1;
-    if (!e)
-        e = count(r, 1u << 20, &got);
-    if (!e && got != n) {
+    size_t got;
+    if ((e = count(r, 1u << 20, &got)))
+        return e;
+    if (got != n) {
         diag_set(r->diag, r->line, (unsigned)(at - r->ln) + 1,
                  "%s has %zu values where this vmlab has %zu: the results were recorded by "
                  "another version of vmlab (record them again)",
