@@ -159,20 +159,29 @@ chmod +x "$ird/init"
 echo "qemu-numa: initramfs $(du -h "$work/initramfs.cpio.gz" | cut -f1) ($(ls "$scn_dir"/*.vml | wc -l) scenarios)"
 
 # ---- the guest: q35, TCG, 2 CPUs, 2 nodes of 512 MiB, 1 GiB in all ---------------------------
+# no_timer_check: under TCG on a loaded host the kernel's check that the IO-APIC timer ticks
+# can time out and panic ("IO-APIC + timer doesn't work!", seen at a load of 20 on 2 cores);
+# the check is for broken boards, not for this guest. A boot that dies before init prints its
+# first line is tried once more.
 log=$work/console.log
 t1=$(date +%s)
-echo "qemu-numa: booting (TCG; at most ${timeout_s}s)"
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
-  -machine q35 -accel tcg -smp 2 -m 1G \
-  -object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M \
-  -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1 \
-  -numa dist,src=0,dst=1,val=20 \
-  -kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
-  -append "console=ttyS0 panic=-1 loglevel=3" \
-  -nographic -no-reboot -monitor none </dev/null >"$log" 2>&1
-qrc=$?
+for boot in 1 2; do
+  echo "qemu-numa: booting (TCG; at most ${timeout_s}s)"
+  timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+    -machine q35 -accel tcg -smp 2 -m 1G \
+    -object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M \
+    -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1 \
+    -numa dist,src=0,dst=1,val=20 \
+    -kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
+    -append "console=ttyS0 panic=-1 loglevel=3 no_timer_check" \
+    -nographic -no-reboot -monitor none </dev/null >"$log" 2>&1
+  qrc=$?
+  tr -d '\r' <"$log" >"$log.txt"
+  grep -q '@@VMLAB-KERNEL' "$log.txt" && break
+  echo "qemu-numa: the guest died before its init ran:"
+  grep -a 'Kernel panic' "$log.txt" | head -n 1
+done
 t2=$(date +%s)
-tr -d '\r' <"$log" >"$log.txt"
 [ "$qrc" = 124 ] && die "the guest did not finish in ${timeout_s}s (console: $log.txt)"
 grep -q '^@@VMLAB-DONE' "$log.txt" ||
   die "the guest stopped before its last scenario (qemu exit $qrc; console: $log.txt)"
