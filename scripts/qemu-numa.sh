@@ -105,6 +105,8 @@ if [ -z "$vm_static" ]; then
   vm_static=$root/build/static/vmlab
 fi
 vm_host=${2:-$vm_static}
+[ -x "$vm_static" ] || die "no vmlab at $vm_static"
+[ -x "$vm_host" ] || die "no vmlab at $vm_host"
 LC_ALL=C file -L "$vm_static" | grep -q 'statically linked' ||
   die "$vm_static is not statically linked (the guest has no C library): build the static preset"
 
@@ -113,7 +115,8 @@ ird=$work/initramfs
 rm -rf "$ird"
 mkdir -p "$ird"/{bin,proc,sys,dev,tmp,scenarios}
 cp "$bb" "$ird/bin/busybox"
-cp "$vm_static" "$ird/bin/vmlab"
+# Without its debug information (the dev tree's -g build is 3 times larger), when strip is here.
+strip --strip-debug -o "$ird/bin/vmlab" "$vm_static" 2>/dev/null || cp "$vm_static" "$ird/bin/vmlab"
 cp "$scn_dir"/*.vml "$ird/scenarios/"
 cat >"$ird/init" <<'EOF'
 #!/bin/busybox sh
