@@ -31,6 +31,8 @@ scn_dir=$root/tests/fidelity-numa
 t0=$(date +%s)
 
 skip() { echo "qemu-numa: SKIP: $*"; exit 77; }
+# A program that needs no shared library: ldd (in libc-bin, always there) refuses it.
+is_static() { [ -x "$1" ] && ! LC_ALL=C ldd "$1" >/dev/null 2>&1; }
 die() { echo "qemu-numa: $*" >&2; exit 1; }
 mkdir -p "$work" || die "cannot create $work"
 
@@ -41,9 +43,7 @@ command -v cpio >/dev/null || need+=(cpio)
 command -v gzip >/dev/null || need+=(gzip)
 bb=""
 for b in /bin/busybox /usr/bin/busybox; do
-  if [ -x "$b" ] && LC_ALL=C file -L "$b" 2>/dev/null | grep -q 'statically linked'; then
-    bb=$b; break
-  fi
+  if is_static "$b"; then bb=$b; break; fi
 done
 [ -n "$bb" ] || need+=(busybox-static)
 if [ "${#need[@]}" -gt 0 ]; then
@@ -53,9 +53,7 @@ if [ "${#need[@]}" -gt 0 ]; then
       --no-install-recommends "${need[@]}"; } >"$work/apt.log" 2>&1 ||
     skip "cannot install ${need[*]} (apt-get failed: $work/apt.log)"
   for b in /bin/busybox /usr/bin/busybox; do
-    if [ -x "$b" ] && LC_ALL=C file -L "$b" 2>/dev/null | grep -q 'statically linked'; then
-      bb=$b; break
-    fi
+    if is_static "$b"; then bb=$b; break; fi
   done
 fi
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
@@ -107,7 +105,7 @@ fi
 vm_host=${2:-$vm_static}
 [ -x "$vm_static" ] || die "no vmlab at $vm_static"
 [ -x "$vm_host" ] || die "no vmlab at $vm_host"
-LC_ALL=C file -L "$vm_static" | grep -q 'statically linked' ||
+is_static "$vm_static" ||
   die "$vm_static is not statically linked (the guest has no C library): build the static preset"
 
 # ---- the initramfs ------------------------------------------------------------------------
