@@ -1,7 +1,7 @@
 # vmlab: thin wrapper over CMake presets. `make run` and `make test` do all set-up themselves.
 CMAKE_Q := cmake --log-level=WARNING
 
-.PHONY: all deps run test bench bench-full fuzz fuzz-long format fidelity-report clean
+.PHONY: all deps run test bench bench-full fuzz fuzz-long format fidelity-report fidelity-numa clean
 
 all: deps
 	$(CMAKE_Q) --preset release >/dev/null
@@ -53,6 +53,14 @@ fuzz-long: deps
 
 fidelity-report: all
 	bash scripts/fidelity-report.sh $(CURDIR)/build/release/vmlab
+
+# The NUMA fidelity scenarios on a 2-node guest kernel (Debian's, under qemu with TCG), compared
+# with the simulator here: scripts/qemu-numa.sh installs qemu and fetches the kernel when
+# missing. make test runs the same as the fidelity_numa test.
+fidelity-numa: deps
+	$(CMAKE_Q) --preset static >/dev/null
+	cmake --build --preset static --target vmlab_cli
+	bash scripts/qemu-numa.sh $(CURDIR)/build/static/vmlab
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -36,6 +36,14 @@ int vml_host_zero_page(bool *uses);
  * x86-64); probed like the zero page. 0, or VML_E*. */
 int vml_host_pt_reclaim(bool *reclaims);
 
+/* Whether new VMAs carry VM_SOFTDIRTY (CONFIG_MEM_SOFT_DIRTY: smaps VmFlags "sd"), probed on an
+ * isolated page. 0, or VML_E*. */
+int vml_host_soft_dirty(bool *has);
+
+/* Whether an anonymous mmap without a hint, of a whole number of 2 MiB, is aligned to 2 MiB
+ * (thp_get_unmapped_area_vmflags for anonymous mappings: Linux 6.7 and later). 0, or VML_E*. */
+int vml_host_anon_thp_align(bool *aligns);
+
 /* This kernel's THP settings: the files of /sys/kernel/mm/transparent_hugepage/ that vmlab
  * models (vml_thp_file), read into s; a file this kernel lacks keeps vml_thp_defaults' value,
  * and *have gets bit (1u << i) for each file read. 0; VML_ENOENT without the directory (a kernel

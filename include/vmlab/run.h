@@ -172,6 +172,10 @@ struct vml_snap_map {
     uint64_t size;             /* kB, summed Size */
     char vm_flags[256];        /* each VMA's VmFlags, in address order, separated by " | " */
     char thp_eligible[64];     /* each VMA's THPeligible digit, in address order */
+    /* numa_maps' N<node>=pages summed over those VMAs (mapped pages per node, a huge page
+     * counted once); has_nodes when the backend could show numa_maps. */
+    bool has_nodes;
+    uint64_t nodes[VML_MAX_NODES];
 };
 
 struct vml_snap_proc {
@@ -252,6 +256,10 @@ struct vml_snapshot {
     /* RAM and swap pages at the end (MemTotal + SwapTotal): the totalpages proc_oom_score
      * divides by; 0 when meminfo could not be read. */
     uint64_t totalpages;
+    /* Why this side's status RSS lines are not comparable (vml_kernel_rss_why_not), or "". Set
+     * by whoever knows the kernel the snapshot comes from (vmlab diff); not in results files,
+     * which carry the kernel's name instead. */
+    char rss_why_not[200];
 };
 
 /* The meminfo label of a VML_SNAP_* line ("AnonPages"). */
@@ -274,6 +282,65 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
  * could not be (the table says why). */
 unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_snapshot *real,
                             struct vml_text *out, unsigned *compared, unsigned *skipped);
+
+/* What vmlab diff follows of the kernel its Linux side ran on, since it changes the figures
+ * compared: the THP settings, whether the shared zero page is mapped, whether MADV_DONTNEED
+ * frees emptied page tables (CONFIG_PT_RECLAIM), the read_ahead_kb of $TMPDIR's disk. Probed on
+ * this machine (host.h), or recorded on another with the Linux side's results (below). Each
+ * *_err is 0 or the VML_E* its probe returned (the value is then meaningless). */
+struct vml_kernel_traits {
+    char kernel[160]; /* uname's release and version: "6.1.0-57-amd64 #1 SMP ... Debian ..." */
+    int thp_err;
+    char thp_msg[256]; /* the probe's diagnostic when thp_err */
+    struct vml_thp_settings thp;
+    uint32_t thp_have; /* bit (1u << i): this kernel has THP file i (vml_thp_file) */
+    int zero_err;
+    bool zero_page;
+    int pt_reclaim_err;
+    bool pt_reclaim;
+    int readahead_err;
+    uint64_t readahead_bytes;
+    char tmpdir[256]; /* where the run's files went ($TMPDIR or /tmp) */
+    int soft_dirty_err;
+    bool soft_dirty; /* new VMAs carry VM_SOFTDIRTY (CONFIG_MEM_SOFT_DIRTY) */
+    int anon_align_err;
+    bool anon_align; /* anonymous mappings of whole 2 MiB units are 2 MiB-aligned (6.7+) */
+};
+
+/* Why the RSS lines of a process's status (VmRSS, RssAnon, RssFile, RssShmem) cannot be compared
+ * exactly on the kernel named (uname's release first, as in vml_kernel_traits), or NULL when
+ * they can: before 6.2 each task counts its own RSS changes and adds them to the mm's counters
+ * only every TASK_RSS_EVENTS_THRESH faults (SPLIT_RSS_COUNTING, add_mm_counter_fast and
+ * check_sync_rss_stat), so another process reads them late; 6.2 made them per-CPU counters
+ * summed on read. */
+const char *vml_kernel_rss_why_not(const char *kernel);
+
+/* The Linux side of a vmlab diff, recorded on one machine (vmlab diff --record-linux) to be
+ * compared on another (vmlab diff --linux-results): a guest kernel under qemu, say, whose
+ * results the host's simulator, or a later vmlab's, can be compared with without booting it
+ * again. The scenario is named and hashed so that results are never held against another
+ * text. */
+struct vml_linux_results {
+    char scenario[256]; /* the scenario's file name as given */
+    uint64_t hash;      /* vml_results_hash of the scenario's text */
+    unsigned runs;      /* runs on the kernel that the vote took (vml_snapshot_vote) */
+    struct vml_kernel_traits k;
+    struct vml_snapshot snap; /* voted */
+};
+
+/* FNV-1a (64 bits) of a scenario's text. */
+uint64_t vml_results_hash(const char *text, size_t len);
+
+/* The results as a text file ("vmlab-linux-results 1" then one record a line; strings with
+ * \\ and \n escaped), which vml_results_parse reads back unchanged. 0 or VML_EHOST. */
+int vml_results_format(const struct vml_linux_results *r, struct vml_text *out);
+
+/* Reads a file vml_results_format wrote into r (zeroed first; free with vml_results_free even
+ * after a failure). VML_EPARSE with diag's line and column on anything else, VML_EHOST when out
+ * of memory. */
+int vml_results_parse(const char *text, size_t len, struct vml_linux_results *r,
+                      struct vml_diag *diag);
+void vml_results_free(struct vml_linux_results *r);
 
 /* Runs s on backend b (started by the run, destroyed by the caller). snap (may be NULL) gets
  * the end state. Returns 0 when every operation ran (expects may still have failed: see res),

@@ -77,6 +77,10 @@ struct vml_machine_cfg {
                                   * (kernels that forbid the zero page); false */
     bool no_pt_reclaim;          /* pt_reclaim=off: MADV_DONTNEED keeps the PTE tables it empties
                                   * (kernels without CONFIG_PT_RECLAIM); false */
+    /* Traits of the kernel vmlab diff compares with, which it sets (no machine key: they follow
+     * the kernel, docs/fidelity.md); false: as this project's 6.18. */
+    bool soft_dirty;        /* VMAs carry VM_SOFTDIRTY (CONFIG_MEM_SOFT_DIRTY) */
+    bool no_anon_thp_align; /* anonymous mappings are not aligned to 2 MiB (before 6.7) */
     bool memcg; /* the Linux backend confines the scenario's processes to a memory cgroup sized as
                  * the simulated machine leaves to user pages (docs/pressure.md): memcg=on|off;
                  * without memcg=, on when the scenario has swap (swap= above 0, or a swapon) */

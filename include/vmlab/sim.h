@@ -54,6 +54,11 @@ struct vml_sim_config {
                                   * zero page (mm_forbids_zeropage; some kernels are built so) */
     bool no_pt_reclaim;          /* MADV_DONTNEED keeps the PTE tables it empties, as kernels
                                   * without CONFIG_PT_RECLAIM do (x86-64 6.18 has it) */
+    bool soft_dirty;             /* every VMA carries VM_SOFTDIRTY (smaps "sd"), as on kernels
+                                  * with CONFIG_MEM_SOFT_DIRTY (6.18's here has not) */
+    bool no_anon_thp_align;      /* anonymous mappings of whole 2 MiB units are not aligned to
+                                  * 2 MiB (kernels before 6.7: no thp_get_unmapped_area_vmflags
+                                  * for them) */
     uint64_t readahead;          /* the most the page cache reads ahead in one window, bytes (the
                                   * disk's read_ahead_kb); 0 = VML_SIM_DEFAULT_READAHEAD */
     bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */

@@ -255,3 +255,81 @@ int vml_host_readahead(const char *dir, uint64_t *bytes)
     }
     return VML_ENOENT;
 }
+
+/* The VmFlags line of the smaps block that starts at start, into buf. VML_ENOENT if none. */
+static int smaps_vm_flags(uint64_t start, char *buf, size_t len)
+{
+    struct vml_text t = { 0 };
+    int r = read_all("/proc/self/smaps", &t);
+    if (r == 0)
+        r = VML_ENOENT;
+    for (const char *line = t.s; line && line < t.s + t.len;) {
+        const char *nl = memchr(line, '\n', (size_t)(t.s + t.len - line));
+        char *rest;
+        unsigned long long lo = strtoull(line, &rest, 16);
+        if (rest != line && *rest == '-' && lo == start) {
+            const char *f = strstr(line, "\nVmFlags:");
+            if (f) {
+                f += 9;
+                snprintf(buf, len, "%.*s", (int)strcspn(f, "\n"), f);
+                r = 0;
+            }
+            break;
+        }
+        line = nl ? nl + 1 : t.s + t.len;
+    }
+    vml_text_free(&t);
+    return r;
+}
+
+/* CONFIG_MEM_SOFT_DIRTY: __mmap_region sets VM_SOFTDIRTY on every new VMA, which smaps shows as
+ * "sd"; a kernel without it never shows the word. */
+int vml_host_soft_dirty(bool *has)
+{
+    struct isolated iso;
+    int e = isolate(PAGE, PAGE, &iso);
+    if (e)
+        return e;
+    char flags[256];
+    e = smaps_vm_flags((uint64_t)(uintptr_t)iso.mid, flags, sizeof(flags));
+    release(&iso);
+    if (e)
+        return e;
+    *has = strstr(flags, " sd") != NULL;
+    return 0;
+}
+
+/* Since 6.7, __get_unmapped_area gives an anonymous mapping without a hint whose length is a
+ * whole number of PMDs to thp_get_unmapped_area_vmflags, which pads the search by 2 MiB and
+ * aligns the result; before, it lands wherever the top-down search stops. A 4 KiB mapping first
+ * leaves the next free address unaligned; a 2 MiB mapping then lands aligned on an aligning
+ * kernel, and aligned by chance (one time in 512) otherwise: three aligned results in a row,
+ * each after another 4 KiB mapping, are taken as alignment, an unaligned one as none. */
+int vml_host_anon_thp_align(bool *aligns)
+{
+    const size_t pmd = 2ull << 20;
+    void *small[3] = { MAP_FAILED, MAP_FAILED, MAP_FAILED };
+    int e = 0;
+    unsigned aligned = 0;
+    for (unsigned i = 0; i < 3 && e == 0; i++) {
+        small[i] = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *big = mmap(NULL, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (small[i] == MAP_FAILED || big == MAP_FAILED) {
+            e = VML_EHOST;
+        } else if (((uintptr_t)big & (pmd - 1)) == 0) {
+            aligned++;
+        } else {
+            munmap(big, pmd);
+            break;
+        }
+        if (big != MAP_FAILED)
+            munmap(big, pmd);
+    }
+    for (unsigned i = 0; i < 3; i++)
+        if (small[i] != MAP_FAILED)
+            munmap(small[i], PAGE);
+    if (e)
+        return e;
+    *aligns = aligned == 3;
+    return 0;
+}

@@ -96,6 +96,7 @@ int mm_create(struct vml_sim *sim, unsigned node, struct sim_mm **out)
     lc.paging_levels = sim->cfg.paging;
     lc.aslr = sim->cfg.seed != 0;
     lc.seed = sim->cfg.seed;
+    lc.no_anon_thp_align = sim->cfg.no_anon_thp_align;
     struct mmap_layout layout;
     int r = mmap_layout_init(&layout, &lc);
     if (r)

@@ -63,6 +63,7 @@ int mmap_layout_init(struct mmap_layout *l, const struct mmap_layout_config *cfg
     l->map_window = MMAP_DEFAULT_MAP_WINDOW;
     l->topdown = !cfg->legacy;
     l->mmap_min_addr = cfg->mmap_min_addr;
+    l->no_anon_thp_align = cfg->no_anon_thp_align;
     l->stack_guard_gap = cfg->stack_guard_gap;
     uint64_t seed = cfg->seed, rnd_mask = (1ull << cfg->mmap_rnd_bits) - 1;
 
@@ -270,8 +271,9 @@ int mmap_get_unmapped_area(const struct vma_set *set, const struct mmap_layout *
     } else if (!file && (flags & MMAP_SHARED)) {
         /* mm/shmem.c: shmem_get_unmapped_area: no alignment with shmem_enabled=never */
         err = area(set, l, hint, len, flags, &a);
-    } else if (!file && !hint && (len & (MMAP_PMD_SIZE - 1)) == 0) {
-        /* anonymous, no hint, length a multiple of PMD_SIZE: thp_get_unmapped_area_vmflags */
+    } else if (!file && !hint && (len & (MMAP_PMD_SIZE - 1)) == 0 && !l->no_anon_thp_align) {
+        /* anonymous, no hint, length a multiple of PMD_SIZE: thp_get_unmapped_area_vmflags
+         * (since 6.7; older kernels search as for any other mapping) */
         err = thp_area(set, l, 0, len, 0, flags, &a) ? 0 : area(set, l, 0, len, flags, &a);
     } else {
         err = area(set, l, hint, len, flags, &a);

@@ -265,19 +265,24 @@ static void to_kb(struct vml_smaps_counts *c)
 }
 
 /* show_smap_vma_flags: two-letter mnemonics in bit order. */
-static void vm_flags_text(uint64_t fl, char *buf, size_t n)
+/* show_smap_vma_flags: the mnemonics in the kernel's order; "sd" (VM_SOFTDIRTY, which every
+ * new VMA gets on a kernel with CONFIG_MEM_SOFT_DIRTY and only a clear_refs write clears) when
+ * the machine has soft-dirty tracking. */
+static void vm_flags_text(uint64_t fl, bool soft_dirty, char *buf, size_t n)
 {
     static const struct {
         uint64_t bit;
         const char *name;
     } names[] = {
-        { VM_READ, "rd" },       { VM_WRITE, "wr" },      { VM_EXEC, "ex" },
-        { VM_SHARED, "sh" },     { VM_MAYREAD, "mr" },    { VM_MAYWRITE, "mw" },
-        { VM_MAYEXEC, "me" },    { VM_MAYSHARE, "ms" },   { VM_GROWSDOWN, "gd" },
-        { VM_LOCKED, "lo" },     { VM_DONTEXPAND, "de" }, { VM_ACCOUNT, "ac" },
-        { VM_NORESERVE, "nr" },  { VM_HUGETLB, "ht" },    { VM_HUGEPAGE, "hg" },
-        { VM_NOHUGEPAGE, "nh" },
+        { VM_READ, "rd" },      { VM_WRITE, "wr" },      { VM_EXEC, "ex" },
+        { VM_SHARED, "sh" },    { VM_MAYREAD, "mr" },    { VM_MAYWRITE, "mw" },
+        { VM_MAYEXEC, "me" },   { VM_MAYSHARE, "ms" },   { VM_GROWSDOWN, "gd" },
+        { VM_LOCKED, "lo" },    { VM_DONTEXPAND, "de" }, { VM_ACCOUNT, "ac" },
+        { VM_NORESERVE, "nr" }, { VM_HUGETLB, "ht" },    { VM_SOFTDIRTY, "sd" },
+        { VM_HUGEPAGE, "hg" },  { VM_NOHUGEPAGE, "nh" },
     };
+    if (soft_dirty)
+        fl |= VM_SOFTDIRTY;
     size_t len = 0;
     buf[0] = 0;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -307,7 +312,7 @@ static int show_smap(const struct vml_sim *sim, const struct sim_mm *mm, const s
     add_counts(&s.c, &a);
     to_kb(&s.c);
     s.thp_eligible = thp_smaps_eligible(sim, mm, v) ? 1 : 0;
-    vm_flags_text(v->flags, flags, sizeof(flags));
+    vm_flags_text(v->flags, sim->cfg.soft_dirty, flags, sizeof(flags));
     s.vm_flags = flags;
     return vml_proc_format_smaps(&s, out);
 }

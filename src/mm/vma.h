@@ -345,6 +345,7 @@ struct mmap_layout_config {
     bool legacy;              /* legacy bottom-up layout (vm.legacy_va_layout, ADDR_COMPAT) */
     uint64_t image_bytes;     /* the program from its load address to the end of its bss */
     uint64_t stack_arg_bytes; /* argument and environment pages at exec (rounded up to pages) */
+    bool no_anon_thp_align;   /* a kernel before 6.7: anonymous mappings are not THP-aligned */
 };
 
 /* The numbers placement and exec use. */
@@ -361,6 +362,7 @@ struct mmap_layout {
     uint64_t elf_base;               /* program load address (PIE) */
     uint64_t end_data;               /* end of the program's bss */
     uint64_t start_brk;              /* mm->start_brk, where [heap] begins */
+    bool no_anon_thp_align;          /* from mmap_layout_config */
 };
 
 void mmap_layout_config_default(struct mmap_layout_config *cfg);

@@ -70,6 +70,8 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     cfg.seed = m->seed;
     cfg.no_zero_page = m->no_zero_page;
     cfg.no_pt_reclaim = m->no_pt_reclaim;
+    cfg.soft_dirty = m->soft_dirty;
+    cfg.no_anon_thp_align = m->no_anon_thp_align;
     cfg.readahead = m->readahead_bytes;
     cfg.no_readahead = m->readahead_bytes == 0;
     cfg.disk = m->disk;

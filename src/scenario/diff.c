@@ -2,7 +2,8 @@
  *
  * The rules (docs/fidelity.md says why):
  *   - per named mapping, every smaps field summed over the mapping's VMAs, the number of VMAs,
- *     and each VMA's VmFlags and THPeligible must be equal;
+ *     each VMA's VmFlags and THPeligible, and the mapped pages on each node (numa_maps'
+ *     N<node>=, summed) must be equal;
  *   - a mapping whose VMA reaches beyond it on either side (merged with memory the scenario did
  *     not map, such as the runtime's own) cannot be compared field by field: it is reported as
  *     not comparable, never dropped silently;
@@ -175,6 +176,22 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
     }
     text_row(out, t, "VmFlags", a->vm_flags, b->vm_flags);
     text_row(out, t, "THPeligible", a->thp_eligible, b->thp_eligible);
+    /* Where the pages are: numa_maps' pages per node, for each node holding any on either
+     * side (the first-touch node, the fallback along the zonelist). */
+    if (!a->has_nodes || !b->has_nodes) {
+        not_comparable(out, t, "pages per node",
+                       !a->has_nodes && !b->has_nodes ? "numa_maps could not be read on either side"
+                       : !a->has_nodes ? "numa_maps could not be read on the simulator"
+                                       : "numa_maps could not be read on linux");
+        return;
+    }
+    for (unsigned n = 0; n < VML_MAX_NODES; n++) {
+        if (!a->nodes[n] && !b->nodes[n])
+            continue;
+        char name[16];
+        snprintf(name, sizeof(name), "N%u", n);
+        row(out, t, name, (int64_t)a->nodes[n], (int64_t)b->nodes[n], "pages");
+    }
 }
 
 static const char *const mem_label[VML_SNAP_MEM_FIELDS] = {
@@ -474,8 +491,14 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
             const char *pw = a->pte_why_not[0] ? a->pte_why_not : b->pte_why_not;
             bool lost_field = f->off == offsetof(struct vml_status_mem, rss_file) ||
                               f->off == offsetof(struct vml_status_mem, vm_rss);
+            bool rss_field = f->off == offsetof(struct vml_status_mem, vm_rss) ||
+                             f->off == offsetof(struct vml_status_mem, rss_anon) ||
+                             f->off == offsetof(struct vml_status_mem, rss_file) ||
+                             f->off == offsetof(struct vml_status_mem, rss_shmem);
             if (f->off == offsetof(struct vml_status_mem, vm_pte) && pw[0]) {
                 not_comparable(out, &t, f->name, pw);
+            } else if (rss_field && real->rss_why_not[0]) {
+                not_comparable(out, &t, f->name, real->rss_why_not);
             } else if (own_lost && lost_field && da - db == own_lost) {
                 t.compared++;
                 text_printf(out,

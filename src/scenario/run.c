@@ -912,6 +912,23 @@ static int find_field(const char *text, size_t len, enum vml_procfile f, const c
     bool found = false;
     *value = 0;
     *kb = false;
+    if (f == VML_PROCFILE_NUMA_MAPS) {
+        /* show_numa_map's page counts, " KEY=N", summed over the VMAs; it prints a count only
+         * when it is not 0 (N<node>= only for nodes holding pages), so a count it does not
+         * print is 0. */
+        static const char *const counts[] = { "anon",   "dirty",     "mapped",
+                                              "active", "swapcache", "writeback" };
+        bool known = field[0] == 'N' && field[1] >= '0' && field[1] <= '9' &&
+                     strspn(field + 1, "0123456789") == flen - 1;
+        for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+            known = known || strcmp(field, counts[i]) == 0;
+        if (!known)
+            return VML_ENOENT;
+        for (const char *p = text; p + flen + 1 < text + len; p++)
+            if (*p == ' ' && memcmp(p + 1, field, flen) == 0 && p[flen + 1] == '=')
+                *value += strtoull(p + flen + 2, NULL, 10);
+        return 0;
+    }
     for (const char *line = text; line < text + len;) {
         const char *nl = memchr(line, '\n', len - (size_t)(line - text));
         const char *end = nl ? nl : text + len;
@@ -1621,6 +1638,33 @@ static bool snap_number(struct run *r, int pid, enum vml_procfile f, long *v)
     return ok;
 }
 
+/* numa_maps' N<node>=pages of a mapping's VMAs, summed (show_numa_map prints them for the
+ * nodes holding any of its mapped pages). A backend without numa_maps leaves has_nodes false:
+ * the comparison then says so. */
+static void snap_nodes(struct run *r, int pid, struct vml_snap_map *sm)
+{
+    struct vml_text t = { 0 };
+    int e = r->b->proc_text(r->b->ctx, pid, VML_PROCFILE_NUMA_MAPS, sm->start, sm->start + sm->len,
+                            &t, r->msg);
+    r->msg[0] = 0; /* not an error of the run's */
+    if (e || t.oom) {
+        vml_text_free(&t);
+        return;
+    }
+    sm->has_nodes = true;
+    for (const char *c = t.s; c && *c; c++) {
+        if (c[0] != ' ' || c[1] != 'N' || c[2] < '0' || c[2] > '9')
+            continue;
+        char *end;
+        unsigned long node = strtoul(c + 2, &end, 10);
+        if (*end != '=' || node >= VML_MAX_NODES)
+            continue;
+        sm->nodes[node] += strtoull(end + 1, &end, 10);
+        c = end - 1;
+    }
+    vml_text_free(&t);
+}
+
 static int take_snapshot(struct run *r, struct vml_snapshot *snap)
 {
     {
@@ -1680,6 +1724,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
             vml_text_free(&t);
             if (e)
                 return e;
+            snap_nodes(r, p->pid, sm);
         }
     }
     return 0;

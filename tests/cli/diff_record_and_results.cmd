@@ -1,0 +1,1 @@
+diff $FIXTURES/../fidelity-numa/01-first-touch-node0.vml --linux-results x --record-linux y

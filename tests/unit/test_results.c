@@ -1,0 +1,261 @@
+/* The Linux side of a diff as a file (src/scenario/results.c: vmlab diff --record-linux and
+ * --linux-results), the pages-per-node rows every diff compares, and which kernels' status RSS
+ * lines cannot be compared (vml_kernel_rss_why_not). Values below are made up for the test and
+ * checked against the text written by hand. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/text.h"
+#include "vmlab/run.h"
+
+/* One process "a" with one mapping "buf" (8 MiB, 1536 pages on node 1 and 512 on node 0), one
+ * operation, one show vm whose text holds a backslash and newlines. */
+static void sample(struct vml_linux_results *r)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->scenario, sizeof(r->scenario), "/scenarios/01 first.vml");
+    r->hash = 0x0123456789abcdefull;
+    r->runs = 2;
+    snprintf(r->k.kernel, sizeof(r->k.kernel), "6.1.0-57-amd64 #1 SMP Debian 6.1.192-3");
+    vml_thp_defaults(&r->k.thp);
+    r->k.thp_have = 1u; /* enabled only */
+    r->k.zero_page = true;
+    r->k.pt_reclaim_err = VML_EINVAL;
+    r->k.readahead_err = VML_EINVAL;
+    snprintf(r->k.tmpdir, sizeof(r->k.tmpdir), "/tmp");
+    r->k.soft_dirty = true;
+    struct vml_snapshot *s = &r->snap;
+    s->totalpages = 246000;
+    s->n_procs = 1;
+    s->procs = calloc(1, sizeof(*s->procs));
+    assert_non_null(s->procs);
+    struct vml_snap_proc *p = &s->procs[0];
+    snprintf(p->name, sizeof(p->name), "a");
+    p->pid = 116;
+    p->alive = true;
+    p->first.vm_rss = 2920;
+    p->last.vm_rss = 19288;
+    p->has_oom = true;
+    p->oom_score =
+        668; /* proc_oom_score: (1000 + (19288 / 4 - 17 * 246) * 1000 / 246000) * 2 / 3 */
+    p->oom_score_adj = -17;
+    p->n_maps = 1;
+    p->maps = calloc(1, sizeof(*p->maps));
+    assert_non_null(p->maps);
+    struct vml_snap_map *m = &p->maps[0];
+    snprintf(m->name, sizeof(m->name), "buf");
+    m->start = 0x7ffff6fff000ull;
+    m->len = 8ull << 20;
+    m->vmas = 1;
+    m->size = 8192;
+    m->c.rss = 8192;
+    m->has_nodes = true;
+    m->nodes[0] = 512;
+    m->nodes[1] = 1536;
+    snprintf(m->vm_flags, sizeof(m->vm_flags), "rd wr mr mw me ac sd");
+    snprintf(m->thp_eligible, sizeof(m->thp_eligible), "0");
+    s->n_ops = 1;
+    s->ops = calloc(1, sizeof(*s->ops));
+    assert_non_null(s->ops);
+    s->ops[0].line = 9;
+    snprintf(s->ops[0].what, sizeof(s->ops[0].what), "a touch buf");
+    s->ops[0].has_faults = true;
+    s->ops[0].minor = 2048;
+    s->ops[0].has_mem = true;
+    s->ops[0].mem[VML_SNAP_ANON_PAGES] = 8192;
+    s->ops[0].has_commit = true;
+    s->ops[0].commit = -4;
+    snprintf(s->ops[0].commit_why_not, sizeof(s->ops[0].commit_why_not), "none");
+    s->n_thp = 1;
+    s->thp = calloc(1, sizeof(*s->thp));
+    assert_non_null(s->thp);
+    s->thp[0].line = 4;
+    s->thp[0].vm = true;
+    s->thp[0].text = strdup("a:1\nb:c\\d\n");
+    assert_non_null(s->thp[0].text);
+}
+
+static char *format(const struct vml_linux_results *r)
+{
+    struct vml_text t;
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(vml_results_format(r, &t), 0);
+    char *s = strdup(t.s);
+    vml_text_free(&t);
+    assert_non_null(s);
+    return s;
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    struct vml_linux_results a, b;
+    sample(&a);
+    char *text = format(&a);
+    /* Lines as the format says, checked by hand. */
+    assert_non_null(strstr(text, "vmlab-linux-results 1\nscenario 0123456789abcdef 2 "
+                                 "/scenarios/01 first.vml\nkernel 6.1.0-57-amd64"));
+    assert_non_null(strstr(text, "\nthp 0 madvise\nzero_page 0 1\npt_reclaim -1 0\n"));
+    assert_non_null(strstr(text, "\nsoft_dirty 0 1\nanon_thp_align 0 0\n"));
+    assert_non_null(strstr(text, "\nnodes 8 512 1536 0 0 0 0 0 0\n"));
+    assert_non_null(strstr(text, "\nproc 116 1 0 0 0 0 1 668 -17 1 a\n"));
+    assert_non_null(strstr(text, "\nop 9 1 2048 0 1 1 -4 0 0 0 0 a touch buf\n"));
+    assert_non_null(strstr(text, "\ntext 4 1 a:1\\nb:c\\\\d\\n\nend\n"));
+    struct vml_diag d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(vml_results_parse(text, strlen(text), &b, &d), 0);
+    assert_string_equal(b.scenario, a.scenario);
+    assert_true(b.hash == a.hash);
+    assert_int_equal(b.runs, 2);
+    assert_string_equal(b.k.kernel, a.k.kernel);
+    assert_int_equal(b.k.thp_have, 1);
+    assert_int_equal(b.k.thp.enabled, VML_THP_MADVISE);
+    assert_true(b.k.zero_page);
+    assert_int_equal(b.k.pt_reclaim_err, VML_EINVAL);
+    assert_true(b.k.soft_dirty);
+    assert_false(b.k.anon_align);
+    assert_int_equal(b.snap.n_procs, 1);
+    assert_int_equal(b.snap.procs[0].oom_score_adj, -17);
+    assert_int_equal(b.snap.procs[0].last.vm_rss, 19288);
+    assert_int_equal(b.snap.procs[0].maps[0].nodes[1], 1536);
+    assert_string_equal(b.snap.procs[0].maps[0].vm_flags, "rd wr mr mw me ac sd");
+    assert_string_equal(b.snap.ops[0].what, "a touch buf");
+    assert_int_equal(b.snap.ops[0].commit, -4);
+    assert_string_equal(b.snap.thp[0].text, "a:1\nb:c\\d\n");
+    char *again = format(&b);
+    assert_string_equal(again, text);
+    free(again);
+    free(text);
+    vml_results_free(&a);
+    vml_results_free(&b);
+}
+
+/* A parse error: its line and column, and a message containing want. */
+static void bad(const char *text, unsigned line, unsigned col, const char *want)
+{
+    struct vml_linux_results r;
+    struct vml_diag d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(vml_results_parse(text, strlen(text), &r, &d), VML_EPARSE);
+    vml_results_free(&r);
+    if (d.line != line || d.col != col || !strstr(d.msg, want))
+        fail_msg("got %u:%u: %s; want %u:%u: ...%s...", d.line, d.col, d.msg, line, col, want);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    struct vml_linux_results r;
+    sample(&r);
+    char *good = format(&r);
+    vml_results_free(&r);
+    bad("scenario x\n", 1, 1, "not a vmlab Linux results file");
+    bad("vmlab-linux-results 1\nscenario 0123456789abcdeg 1 x\n", 2, 25, "hexadecimal digit");
+    /* Cut after the kernel line: the next line is missing. */
+    const char *k = strstr(good, "\nzero_page");
+    assert_non_null(k);
+    char *cut = strndup(good, (size_t)(k - good) + 1);
+    bad(cut, 5, 1, "ends before its 'zero_page' line");
+    free(cut);
+    /* Another version's smaps counters: 21 values where this one has 22. */
+    char *other = strdup(good);
+    char *c = strstr(other, "\ncounts 22 ");
+    assert_non_null(c);
+    c[9] = '1';
+    unsigned line = 1;
+    for (const char *p = other; p < c + 1; p++)
+        line += *p == '\n';
+    bad(other, line, 8, "another version of vmlab");
+    free(other);
+    /* A flag that is not 0 or 1, and text after the end. */
+    char *flag = strdup(good);
+    c = strstr(flag, "\nsoft_dirty 0 1");
+    c[14] = '2';
+    bad(flag, 8, 14, "out of range");
+    free(flag);
+    size_t n = strlen(good);
+    char *more = malloc(n + 6);
+    memcpy(more, good, n);
+    memcpy(more + n, "more\n", 6);
+    line = 1;
+    for (const char *p = good; *p; p++)
+        line += *p == '\n';
+    bad(more, line, 1, "after the 'end' line");
+    free(more);
+    free(good);
+}
+
+/* Pages per node: a row per node holding pages on either side; a side without numa_maps makes
+ * the mapping's rows not comparable. */
+static void test_nodes_compared(void **state)
+{
+    (void)state;
+    struct vml_linux_results a, b;
+    sample(&a);
+    sample(&b);
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped), 0);
+    long long sim, real, delta;
+    const char *n0 = strstr(out.s, "\n    N0 "), *n1 = strstr(out.s, "\n    N1 ");
+    assert_non_null(n0);
+    assert_non_null(n1);
+    assert_int_equal(sscanf(n0, " N0 %lld %lld %lld pages", &sim, &real, &delta), 3);
+    assert_true(sim == 512 && real == 512 && delta == 0);
+    assert_int_equal(sscanf(n1, " N1 %lld %lld %lld pages", &sim, &real, &delta), 3);
+    assert_true(sim == 1536 && real == 1536 && delta == 0);
+    assert_null(strstr(out.s, "\n    N2 "));
+    vml_text_free(&out);
+    b.snap.procs[0].maps[0].nodes[0] = 0;
+    b.snap.procs[0].maps[0].nodes[1] = 2048;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped), 2);
+    vml_text_free(&out);
+    b.snap.procs[0].maps[0].has_nodes = false;
+    unsigned skipped_before = 0;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &a.snap, &out, &compared, &skipped_before), 0);
+    vml_text_free(&out);
+    assert_int_equal(vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped), 0);
+    assert_int_equal(skipped, skipped_before + 1);
+    assert_non_null(strstr(out.s, "numa_maps could not be read on linux"));
+    vml_text_free(&out);
+    /* RSS lines of a kernel before 6.2: not comparable, whatever they say. */
+    b.snap.procs[0].last.vm_rss += 64;
+    snprintf(b.snap.rss_why_not, sizeof(b.snap.rss_why_not), "lags");
+    assert_int_equal(vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped), 0);
+    assert_non_null(strstr(out.s, "    VmRSS            not comparable: lags\n"));
+    vml_text_free(&out);
+    vml_results_free(&a);
+    vml_results_free(&b);
+}
+
+static void test_rss_kernels(void **state)
+{
+    (void)state;
+    assert_non_null(vml_kernel_rss_why_not("6.1.0-57-amd64 #1 SMP"));
+    assert_non_null(vml_kernel_rss_why_not("5.15.0"));
+    assert_non_null(vml_kernel_rss_why_not("4.19.0-26-amd64"));
+    assert_null(vml_kernel_rss_why_not("6.2.0"));
+    assert_null(vml_kernel_rss_why_not("6.18.44-fc-v1300 #1"));
+    assert_null(vml_kernel_rss_why_not("7.0.0"));
+    assert_null(vml_kernel_rss_why_not("unknown (uname failed)"));
+    assert_null(vml_kernel_rss_why_not(""));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nodes_compared),
+        cmocka_unit_test(test_rss_kernels),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
