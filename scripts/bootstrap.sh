@@ -17,6 +17,7 @@ packages=(
   zlib1g-dev        # .gz ChampSim traces
   valgrind          # vmlab trace record (lackey), and the lackey reader's test
   python3           # live-tool tests: a pseudo-terminal of known width, JSON checks, oom_score
+  gnuplot-nox       # vmlab plot: PNG and SVG pictures (no X11)
 )
 
 missing=()

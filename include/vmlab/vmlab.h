@@ -26,6 +26,7 @@
 #include "vmlab/sim.h"
 #include "vmlab/trace.h"
 #include "vmlab/replay.h"
+#include "vmlab/mrc.h"
 #include "vmlab/scenario.h"
 #include "vmlab/run.h"
 #include "vmlab/host.h"
