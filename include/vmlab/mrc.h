@@ -91,12 +91,13 @@ struct vml_mrc_summary {
     uint64_t skipped;                  /* translations of addresses no process can map: misses at
                                         * every size, in the ALL_SIZES curve */
     uint64_t l1_misses;       /* two-level: the L1 TLBs' misses (the stream), skipped incl. */
-    uint64_t read_then_write; /* pages written after a read left a TLB entry without a
-                               * dirty bit or write permission: a dirty assist or a
-                               * copy-on-write fault in replay, which refills the STLB. Exact
-                               * for a single level; two-level curves may differ by up to this */
-    uint64_t size_changes;    /* regions whose page size changed (a huge zero page split):
-                               * replay flushes their entries; the curves keep them */
+    uint64_t read_then_write; /* pages written after a read left their TLB entry without
+                               * write permission or dirty bit: replay takes a copy-on-write
+                               * fault or a dirty assist, whose uncounted refill makes the
+                               * page the STLB's most recent; two-level curves model it */
+    uint64_t size_changes;    /* regions whose page size changed (a huge zero page split) */
+    uint64_t flushes;         /* whole-TLB flushes the shadow replay's kernel made (a huge
+                               * zero page replaced): the curves forget every page there */
     double shards_rate;       /* the final sampling rate (1 when exact) */
     uint64_t shards_sampled;  /* references sampled */
 };

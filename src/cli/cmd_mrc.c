@@ -256,10 +256,12 @@ static void report_text(const struct opts *o, const struct vml_mrc *m, struct vm
                         (unsigned long long)s.skipped);
     if (o->cfg.two_level && s.read_then_write)
         vml_text_printf(t,
-                        "note    %llu pages written after a read: replay refills the STLB on "
-                        "their dirty assists or copy-on-write faults; the curve may differ by "
-                        "up to that\n",
+                        "note    %llu writes to pages first read: their copy-on-write faults or "
+                        "dirty assists refill the STLB (modelled)\n",
                         (unsigned long long)s.read_then_write);
+    if (s.flushes)
+        vml_text_printf(t, "note    %llu whole-TLB flushes by the kernel (modelled)\n",
+                        (unsigned long long)s.flushes);
     if (s.size_changes)
         vml_text_printf(t, "note    %llu regions changed page size (huge zero pages split)\n",
                         (unsigned long long)s.size_changes);

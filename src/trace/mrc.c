@@ -415,6 +415,67 @@ static inline void sa_access(struct stack *s, uint64_t key, uint64_t vpn)
     k[0] = key;
 }
 
+/* A touch that is not a reference: the key becomes the most recent without a distance or a
+ * miss being counted (replay's refills after a copy-on-write fault or a dirty assist, which
+ * the counters leave out). False when the host is out of memory. */
+static bool stack_touch(struct stack *s, uint64_t key, uint64_t vpn)
+{
+    if (s->sa) {
+        uint64_t *k = s->sk + (size_t)(vpn % s->sets) * s->ways;
+        uint32_t i = 0;
+        while (i < s->ways - 1 && k[i] != key && k[i])
+            i++;
+        memmove(k + 1, k, i * sizeof(*k));
+        k[0] = key;
+        return true;
+    }
+    if (s->shards) {
+        uint32_t h = (uint32_t)(mix(key ^ 0x5bd1e9955bd1e995ull) >> (64 - HASH_BITS));
+        if (h >= s->thresh)
+            return true;
+    }
+    bool found;
+    uint32_t i = lookup(s, key, &found);
+    if (found) {
+        unmark(s, s->tab[i].time);
+        return mark_now(s, i);
+    }
+    if ((s->count + 1) * 2 > s->tmask + 1) {
+        if (!table_grow(s))
+            return false;
+        i = lookup(s, key, &found);
+    }
+    s->tab[i].key = key;
+    s->tab[i].flags = 0;
+    s->count++;
+    if (s->shards == VML_MRC_SHARDS_SIZE) {
+        uint32_t h = (uint32_t)(mix(key ^ 0x5bd1e9955bd1e995ull) >> (64 - HASH_BITS));
+        heap_push(s, h, key);
+    }
+    return mark_now(s, i);
+}
+
+/* A flush of the whole TLB: every key is forgotten (its next access is a miss at every size);
+ * the counts so far stay. */
+static bool stack_flush(struct stack *s)
+{
+    if (s->sa) {
+        memset(s->sk, 0, (size_t)s->sets * s->ways * sizeof(*s->sk));
+        return true;
+    }
+    free(s->tab);
+    free(s->bits);
+    free(s->fen);
+    free(s->rev);
+    s->tab = NULL;
+    s->bits = NULL;
+    s->fen = NULL;
+    s->rev = NULL;
+    s->cap = s->now = s->count = s->tmask = 0;
+    s->hn = 0;
+    return stack_init_fa(s);
+}
+
 /* ---- curves: the ALL_SIZES stack and, once a second size appears, per-size ones ---------- */
 
 struct stack_cfg {
@@ -546,6 +607,9 @@ struct vml_mrc {
     struct region *last;    /* the region of the previous lookup */
     struct tlb_level l1[2]; /* two-level: [0] L1 dTLB, [1] L1 iTLB */
     bool exec_to_l2i;       /* the model has an L2 iTLB: fetch misses do not reach the STLB */
+    struct slot *pf;        /* two-level: page key -> FLAG_READ/FLAG_WRITE (time unused) */
+    uint32_t pfmask, pfcount;
+    bool flushed; /* the shadow flushed its whole TLB on the record being counted */
     struct vml_mrc_summary sum;
 };
 
@@ -639,6 +703,7 @@ void vml_mrc_destroy(struct vml_mrc *m)
     free(m->reg);
     tlb_level_fini(&m->l1[0]);
     tlb_level_fini(&m->l1[1]);
+    free(m->pf);
     free(m);
 }
 
@@ -650,10 +715,19 @@ static int shadow_probe(struct vml_mrc *m, uint64_t va, unsigned kind, struct vm
 {
     struct vml_trace_rec r = { .addr = va, .size = 1, .kind = (uint8_t)kind };
     size_t done;
+    struct vml_cpu *cpu = vml_sim_cpu(vml_replay_sim(m->shadow), 0);
+    const struct vml_mmu_stats *st0 = vml_cpu_stats(cpu);
+    uint64_t flushes = st0->flush_all + st0->flush_pcid;
     int e = vml_replay_feed(m->shadow, &r, 1, &done, diag);
     if (e)
         return e;
-    struct vml_cpu *cpu = vml_sim_cpu(vml_replay_sim(m->shadow), 0);
+    /* The kernel flushed the whole TLB for this access (a huge zero page replaced by a THP:
+     * a 2 MiB range is past the kernel's single-page flush ceiling): replay's TLBs are empty
+     * after it but for this access's refill. Single pages (invlpg) need nothing: the refill
+     * puts the page where the access itself does. */
+    const struct vml_mmu_stats *st1 = vml_cpu_stats(cpu);
+    if (st1->flush_all + st1->flush_pcid != flushes)
+        m->flushed = true;
     struct vml_xlate x;
     if (vml_mmu_translate(cpu, va, (enum vml_access)kind, true, &x) == 0)
         return x.ps;
@@ -780,30 +854,121 @@ static inline bool in_stream(const struct vml_mrc *m, unsigned kind)
     return (kind == VML_EXEC) == (m->cfg.side == VML_MRC_EXEC);
 }
 
+/* Two-level: a page's read/write history; returns its flags before this access. */
+static int page_flags(struct vml_mrc *m, uint64_t key, unsigned wr)
+{
+    if (!m->pf || (m->pfcount + 1) * 2 > m->pfmask + 1) {
+        uint32_t n = m->pf ? (m->pfmask + 1) * 2 : 1024;
+        struct slot *t = calloc(n, sizeof(*t));
+        if (!t)
+            return -1;
+        for (uint32_t i = 0; m->pf && i <= m->pfmask; i++)
+            if (m->pf[i].key) {
+                uint32_t j = (uint32_t)mix(m->pf[i].key) & (n - 1);
+                while (t[j].key)
+                    j = (j + 1) & (n - 1);
+                t[j] = m->pf[i];
+            }
+        free(m->pf);
+        m->pf = t;
+        m->pfmask = n - 1;
+    }
+    uint32_t i = (uint32_t)mix(key) & m->pfmask;
+    while (m->pf[i].key && m->pf[i].key != key)
+        i = (i + 1) & m->pfmask;
+    if (!m->pf[i].key) {
+        m->pf[i].key = key;
+        m->pf[i].flags = wr ? FLAG_WRITE : FLAG_READ;
+        m->pfcount++;
+        return 0;
+    }
+    int f = (int)m->pf[i].flags;
+    if (wr)
+        m->pf[i].flags |= FLAG_WRITE;
+    return f;
+}
+
+/* The STLB stacks take a touch that replay does not count. */
+static bool curves_touch(struct vml_mrc *m, uint64_t key, uint64_t vpn, unsigned ps)
+{
+    if (!stack_touch(&m->all, key, vpn))
+        return false;
+    return m->first_ps != -2 || !m->size[ps] || stack_touch(m->size[ps], key, vpn);
+}
+
+/* The whole TLB flushed after this access, then refilled with its page. */
+static bool flush_all(struct vml_mrc *m, uint64_t va, uint64_t key, uint64_t vpn, unsigned ps,
+                      unsigned kind)
+{
+    m->flushed = false;
+    m->sum.flushes++;
+    if (!stack_flush(&m->all))
+        return false;
+    for (unsigned p = 0; p < VML_PS_COUNT; p++)
+        if (m->size[p] && !stack_flush(m->size[p]))
+            return false;
+    if (m->cfg.two_level) {
+        tlb_flush_all(&m->l1[0], true);
+        tlb_flush_all(&m->l1[1], true);
+        tlb_fill(&m->l1[kind == VML_EXEC], va, 0, ps,
+                 VML_PTE_P | VML_PTE_RW | VML_PTE_US | VML_PTE_A | VML_PTE_D);
+        if (kind == VML_EXEC && m->exec_to_l2i)
+            return true;
+    }
+    return curves_touch(m, key, vpn, ps);
+}
+
 /* One translation of va (page size ps, or SKIP). */
 static inline bool translate(struct vml_mrc *m, uint64_t va, unsigned ps, unsigned kind)
 {
     m->sum.translations++;
-    if (m->cfg.two_level) {
-        struct tlb_level *l1 = &m->l1[kind == VML_EXEC];
-        if (ps != SKIP) {
-            uint64_t val;
-            unsigned eps;
-            if (tlb_lookup(l1, va, 0, &val, &eps))
-                return true;
-            tlb_fill(l1, va, 0, ps, VML_PTE_P | VML_PTE_RW | VML_PTE_US | VML_PTE_A | VML_PTE_D);
-        }
-        if (kind == VML_EXEC && m->exec_to_l2i)
-            return true;
-        m->sum.l1_misses++;
-    }
     if (ps == SKIP) {
+        if (m->cfg.two_level)
+            m->sum.l1_misses++; /* nothing is filled: the access is skipped */
         m->sum.skipped++;
         return true;
     }
     uint64_t vpn = (va & TLB_VA_MASK) >> vml_ps_shift((enum vml_page_size)ps);
     uint64_t key = KEY_VALID | (uint64_t)ps << 60 | vpn;
-    return curves_access(m, key, vpn, ps, kind == VML_WRITE);
+    if (m->cfg.two_level) {
+        struct tlb_level *l1 = &m->l1[kind == VML_EXEC];
+        uint64_t val;
+        unsigned eps;
+        int f = page_flags(m, key, kind == VML_WRITE);
+        if (f < 0)
+            return false;
+        bool stream = !(kind == VML_EXEC && m->exec_to_l2i);
+        if (tlb_lookup(l1, va, 0, &val, &eps)) {
+            /* A write hitting the entry of a page a read mapped to the zero page: replay
+             * takes a copy-on-write fault (wp_page_copy: ptep_clear_flush drops the page's
+             * entries), whose refill, not counted, makes the page the STLB's most recent.
+             * Without the zero page a read fault maps a writable, dirty page
+             * (do_anonymous_page): no fault, no dirty assist. A private hugetlb page is
+             * mapped read-only by a read fault (hugetlb_no_page) and made writable by the
+             * write's fault (hugetlb_wp), its entry dropped and refilled the same way. A
+             * huge zero page's
+             * replacement flushes the whole TLB instead (m->flushed). */
+            bool cow =
+                ps == VML_PS_4K ? !m->cfg.replay.no_zero_page : m->cfg.replay.pages != VML_PS_4K;
+            if (kind == VML_WRITE && f == FLAG_READ && stream && cow) {
+                m->sum.read_then_write++;
+                if (!curves_touch(m, key, vpn, ps))
+                    return false;
+            }
+        } else {
+            tlb_fill(l1, va, 0, ps, VML_PTE_P | VML_PTE_RW | VML_PTE_US | VML_PTE_A | VML_PTE_D);
+            if (stream) {
+                m->sum.l1_misses++;
+                if (!curves_access(m, key, vpn, ps, kind == VML_WRITE))
+                    return false;
+            }
+        }
+    } else if (!curves_access(m, key, vpn, ps, kind == VML_WRITE)) {
+        return false;
+    }
+    if (__builtin_expect(m->flushed, 0))
+        return flush_all(m, va, key, vpn, ps, kind);
+    return true;
 }
 
 static int host_oom(struct vml_diag *diag)
@@ -1029,17 +1194,18 @@ void vml_mrc_json(const struct vml_mrc *m, struct vml_text *out)
     }
     static const char *const sides[] = { "data", "exec", "all" };
     static const char *const modes[] = { "exact", "shards-rate", "shards-size" };
-    vml_text_printf(out,
-                    "{\"mode\":\"%s\",\"level\":\"%s\",\"side\":\"%s\",\"sets\":%u,"
-                    "\"records\":%llu,\"translations\":%llu,\"skipped\":%llu,\"l1_misses\":%llu,"
-                    "\"read_then_write\":%llu,\"size_changes\":%llu,\"shards_rate\":%.6g,"
-                    "\"shards_sampled\":%llu,\"curves\":[",
-                    modes[m->cfg.shards], m->cfg.two_level ? "stlb" : "l1",
-                    m->cfg.two_level ? "all" : sides[m->cfg.side], m->cfg.sets,
-                    (unsigned long long)s.records, (unsigned long long)s.translations,
-                    (unsigned long long)s.skipped, (unsigned long long)s.l1_misses,
-                    (unsigned long long)s.read_then_write, (unsigned long long)s.size_changes,
-                    s.shards_rate, (unsigned long long)s.shards_sampled);
+    vml_text_printf(
+        out,
+        "{\"mode\":\"%s\",\"level\":\"%s\",\"side\":\"%s\",\"sets\":%u,"
+        "\"records\":%llu,\"translations\":%llu,\"skipped\":%llu,\"l1_misses\":%llu,"
+        "\"read_then_write\":%llu,\"size_changes\":%llu,\"flushes\":%llu,\"shards_rate\":%.6g,"
+        "\"shards_sampled\":%llu,\"curves\":[",
+        modes[m->cfg.shards], m->cfg.two_level ? "stlb" : "l1",
+        m->cfg.two_level ? "all" : sides[m->cfg.side], m->cfg.sets, (unsigned long long)s.records,
+        (unsigned long long)s.translations, (unsigned long long)s.skipped,
+        (unsigned long long)s.l1_misses, (unsigned long long)s.read_then_write,
+        (unsigned long long)s.size_changes, (unsigned long long)s.flushes, s.shards_rate,
+        (unsigned long long)s.shards_sampled);
     bool first = true;
     for (unsigned c = 0; c < VML_MRC_CURVES; c++) {
         if (!s.refs[c] || (c < VML_PS_COUNT && m->first_ps >= 0))
