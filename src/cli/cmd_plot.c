@@ -140,7 +140,7 @@ static int number(const struct csv *c, const char *path, size_t row, long col, d
 static void script_head(FILE *gp, const struct opts *o, const char *title)
 {
     if (o->svg)
-        fprintf(gp, "set terminal svg size %u,%u dynamic background rgb 'white'\n", o->width,
+        fprintf(gp, "set terminal svg size %u,%u fixed background rgb 'white'\n", o->width,
                 o->height);
     else
         fprintf(gp, "set terminal pngcairo size %u,%u\n", o->width, o->height);
