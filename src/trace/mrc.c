@@ -84,8 +84,6 @@ struct stack {
     uint64_t sampled;
     struct heap_ent *heap; /* max-heap by hash of the sampled keys (fixed size) */
     size_t hn, hcap;
-    double scale; /* SHARDS fixed size: dhist and dcold hold weights / scale (the rescaling
-                   * of every count when the rate drops is one multiplication) */
     bool oom;
 };
 
@@ -397,7 +395,7 @@ static void shards_access(struct stack *s, uint64_t key, uint32_t h)
         return;
     }
     if (d < 0) {
-        s->dcold += 1 / r / s->scale;
+        s->dcold += 1 / r;
         if (s->shards == VML_MRC_SHARDS_SIZE) {
             heap_push(s, h, key);
             /* Too many keys: evict the largest hash (all keys sharing it) and sample below it
@@ -411,20 +409,24 @@ static void shards_access(struct stack *s, uint64_t key, uint32_t h)
                     if (found)
                         remove_slot(s, i);
                 }
-                /* SHARDS fixed size: the counts so far, weighted for the old rate, are
-                 * rescaled by new rate / old rate. */
-                s->scale *= (double)top / (double)s->thresh;
+                /* Every count was added with the weight 1 / R of the rate then in force,
+                 * so counts of different rates add up as they are (SHARDS's rescaling by
+                 * new rate / old rate is for unweighted counts). */
                 s->thresh = top;
             }
         }
         return;
     }
-    size_t b = (size_t)((double)d / r);
+    /* d sampled keys came between: the unsampled ones among them number (d + 1)(1 - R) / R
+     * on average (a negative binomial), so the distance is (d + 1) / R - 1 in expectation
+     * (SHARDS's d / R puts every reuse closer than 1 / R at distance 0, a hit for a TLB of
+     * one entry, where a TLB's sizes are small). */
+    size_t b = (size_t)(((double)d + 1) / r - 1 + 0.5);
     if (!grow_dbl(&s->dhist, &s->dlen, b + 1)) {
         s->oom = true;
         return;
     }
-    s->dhist[b] += 1 / r / s->scale;
+    s->dhist[b] += 1 / r;
 }
 
 /* ---- set associative ---------------------------------------------------------------------- */
@@ -522,7 +524,6 @@ static bool stack_init(struct stack *s, const struct stack_cfg *c)
     memset(s, 0, sizeof(*s));
     s->sa = c->sa;
     s->shards = c->shards;
-    s->scale = 1;
     if (c->sa) {
         s->sets = c->sets;
         s->ways = c->ways;
@@ -1140,7 +1141,7 @@ uint64_t vml_mrc_misses(const struct vml_mrc *m, unsigned c, uint64_t entries)
         double miss = s->dcold;
         for (size_t d = entries; d < s->dlen; d++)
             miss += s->dhist[d];
-        double est = miss * s->scale + (double)extra;
+        double est = miss + (double)extra;
         if (est > (double)s->refs + (double)extra)
             est = (double)s->refs + (double)extra;
         return (uint64_t)llround(est < 0 ? 0 : est);

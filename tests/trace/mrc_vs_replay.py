@@ -134,5 +134,21 @@ with tempfile.TemporaryDirectory() as d:
     check("data", path, ["--side", "data"], [], "all", "l1d", full("l1d"))
     check("stlb-i+d", path, ["--stlb"], [], "all", "stlb", full("stlb"))
 
+# SHARDS is approximate: its curve stays near the exact one (mean absolute miss-ratio error
+# over the exact curve's sizes, each compared with the approximate curve's point at or below).
+T9 = "gen:random:footprint=256M,count=400K,seed=9"
+exact = {int(r["entries"]): float(r["miss_ratio"]) for r in curves(T9, [])["all"]}
+for mode, bound in ((["--shards-rate", "0.1"], 0.02), (["--shards-size", "4096"], 0.02)):
+    ap = {int(r["entries"]): float(r["miss_ratio"]) for r in curves(T9, mode)["all"]}
+    keys = sorted(ap)
+    errs = [abs(ap[max(k for k in keys if k <= e)] - m) for e, m in exact.items()]
+    mae = sum(errs) / len(errs)
+    checked += 1
+    if mae > bound:
+        failures += 1
+        print(f"FAIL shards {' '.join(mode)}: mean error {mae:.4f} > {bound}")
+    else:
+        print(f"ok   shards {' '.join(mode)}: mean error {mae:.4f}")
+
 print(f"{checked} points checked, {failures} differ")
 sys.exit(1 if failures else 0)
