@@ -71,6 +71,8 @@ struct stack {
     uint64_t *hist;      /* hist[d]: accesses at distance d < EXACT_MAX */
     size_t hlen;
     uint64_t far[NR_FAR]; /* distances from EXACT_MAX on, by far_bucket */
+    uint32_t pend[256];   /* distances below EXACT_MAX not yet in hist (hist_flush) */
+    unsigned npend;
     /* set associative */
     uint32_t sets, ways;
     uint64_t *sk; /* sets x ways keys, most recent first, 0 empty */
@@ -589,6 +591,27 @@ static bool stack_clone(struct stack *to, const struct stack *from)
     return ok;
 }
 
+/* Adds the pending distances to the histogram. They are kept back and added in a batch, each
+ * a few ahead of its cache line's prefetch: the histogram is 512 KiB written at random, and a
+ * store that waits for its line stalls the access that follows (a quarter of mrc's time over
+ * 1 GiB of random accesses, before). */
+static bool hist_flush(struct stack *s)
+{
+    unsigned n = s->npend;
+    uint32_t max = 0;
+    for (unsigned i = 0; i < n; i++)
+        max = s->pend[i] > max ? s->pend[i] : max;
+    if (n && (size_t)max >= s->hlen && !grow_u64(&s->hist, &s->hlen, (size_t)max + 1))
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        if (i + 16 < n)
+            __builtin_prefetch(&s->hist[s->pend[i + 16]], 1);
+        s->hist[s->pend[i]]++;
+    }
+    s->npend = 0;
+    return true;
+}
+
 /* One reference; false when the host is out of memory. */
 static inline bool stack_access(struct stack *s, uint64_t key, uint64_t vpn, unsigned wr,
                                 uint64_t *rtw)
@@ -615,9 +638,9 @@ static inline bool stack_access(struct stack *s, uint64_t key, uint64_t vpn, uns
         s->far[far_bucket((uint64_t)d)]++;
         return true;
     }
-    if ((size_t)d >= s->hlen && !grow_u64(&s->hist, &s->hlen, (size_t)d + 1))
-        return false;
-    s->hist[d]++;
+    s->pend[s->npend++] = (uint32_t)d;
+    if (s->npend == sizeof(s->pend) / sizeof(s->pend[0]))
+        return hist_flush(s);
     return true;
 }
 
@@ -1070,6 +1093,11 @@ int vml_mrc_feed(struct vml_mrc *m, const struct vml_trace_rec *recs, size_t n, 
         }
     }
     m->sum.records += i;
+    if (!hist_flush(&m->all) && !e)
+        e = host_oom(diag);
+    for (unsigned p = 0; p < VML_PS_COUNT; p++)
+        if (m->size[p] && !hist_flush(m->size[p]) && !e)
+            e = host_oom(diag);
     if (done)
         *done = i;
     return e;
