@@ -27,6 +27,7 @@
 #include "vmlab/trace.h"
 #include "vmlab/replay.h"
 #include "vmlab/mrc.h"
+#include "vmlab/csv.h"
 #include "vmlab/scenario.h"
 #include "vmlab/run.h"
 #include "vmlab/host.h"

@@ -7,7 +7,7 @@
  */
 #include "cli/cli.h"
 
-#include "util/csv.h"
+#include "vmlab/csv.h"
 #include "vmlab/vmlab.h"
 
 #include <errno.h>
@@ -96,28 +96,28 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static int load_csv(const char *path, struct csv *c)
+static int load_csv(const char *path, struct vml_csv *c)
 {
     size_t len;
     char *data = slurp(path, &len);
     if (!data)
         return cli_error(EXIT_FAIL, "plot: cannot read '%.200s': %s", path, strerror(errno));
     struct vml_diag d = { 0 };
-    int e = csv_parse(data, len, path, c, &d);
+    int e = vml_csv_parse(data, len, path, c, &d);
     free(data);
     if (e)
         return cli_diag_error(e == VML_EPARSE ? EXIT_USAGE : EXIT_FAIL, "plot", &d);
     if (c->nrows == 0) {
-        csv_free(c);
+        vml_csv_free(c);
         return cli_error(EXIT_USAGE, "plot: %.200s: no data rows under the header", path);
     }
     return 0;
 }
 
 /* The column named name, or EXIT_USAGE after a message listing the columns. */
-static int need_column(const struct csv *c, const char *path, const char *name, long *out)
+static int need_column(const struct vml_csv *c, const char *path, const char *name, long *out)
 {
-    *out = csv_column(c, name);
+    *out = vml_csv_column(c, name);
     if (*out >= 0)
         return 0;
     char cols[400] = "";
@@ -128,10 +128,10 @@ static int need_column(const struct csv *c, const char *path, const char *name, 
                      cols);
 }
 
-static int number(const struct csv *c, const char *path, size_t row, long col, double *v)
+static int number(const struct vml_csv *c, const char *path, size_t row, long col, double *v)
 {
     struct vml_diag d = { 0 };
-    if (csv_number(c, row, (size_t)col, path, v, &d))
+    if (vml_csv_number(c, row, (size_t)col, path, v, &d))
         return cli_diag_error(EXIT_USAGE, "plot", &d);
     return 0;
 }
@@ -266,7 +266,7 @@ static uint64_t page_bytes(const char *ps)
 
 static int kind_mrc(const struct opts *o, FILE *gp, const char *data)
 {
-    struct csv c;
+    struct vml_csv c;
     int rc = load_csv(o->input, &c);
     if (rc)
         return rc;
@@ -283,13 +283,13 @@ static int kind_mrc(const struct opts *o, FILE *gp, const char *data)
         if ((rc = number(&c, o->input, r, ce, &e)) || (rc = number(&c, o->input, r, cr, &m)))
             break;
         if (e <= 0) {
-            const struct csv_cell *x = csv_at(&c, r, (size_t)ce);
+            const struct vml_csv_cell *x = vml_csv_at(&c, r, (size_t)ce);
             rc = cli_error(EXIT_USAGE, "plot: %.200s:%u:%u: entries must be at least 1", o->input,
                            x->line, x->col);
             break;
         }
-        const char *name = csv_at(&c, r, (size_t)cc)->s;
-        const char *size = csv_at(&c, r, (size_t)cp)->s;
+        const char *name = vml_csv_at(&c, r, (size_t)cc)->s;
+        const char *size = vml_csv_at(&c, r, (size_t)cp)->s;
         if (!ps || (strcmp(ps, "mixed") == 0 && strcmp(size, "mixed") != 0))
             ps = size;
         struct series *s = series_get(&p, name);
@@ -335,7 +335,7 @@ static int kind_mrc(const struct opts *o, FILE *gp, const char *data)
     plot_lines(gp, &p, data, "linespoints pointsize 0.5");
 out:
     plot_free(&p);
-    csv_free(&c);
+    vml_csv_free(&c);
     return rc;
 }
 
@@ -406,7 +406,7 @@ static int kind_reach(const struct opts *o, FILE *gp, const char *data)
 
 static int kind_series(const struct opts *o, FILE *gp, const char *data)
 {
-    struct csv c;
+    struct vml_csv c;
     int rc = load_csv(o->input, &c);
     if (rc)
         return rc;
@@ -414,7 +414,7 @@ static int kind_series(const struct opts *o, FILE *gp, const char *data)
     long cx;
     char *ys = strdup(o->y ? o->y : "cycles_per_translation");
     if (!ys) {
-        csv_free(&c);
+        vml_csv_free(&c);
         return cli_error(EXIT_FAIL, "plot: out of host memory");
     }
     if ((rc = need_column(&c, o->input, "records", &cx)))
@@ -447,7 +447,7 @@ static int kind_series(const struct opts *o, FILE *gp, const char *data)
 out:
     free(ys);
     plot_free(&p);
-    csv_free(&c);
+    vml_csv_free(&c);
     return rc;
 }
 
@@ -455,7 +455,7 @@ static int kind_sweep(const struct opts *o, FILE *gp, const char *data)
 {
     if (!o->x || !o->y)
         return cli_error(EXIT_USAGE, "plot sweep: give the axis and the metric: --x COL --y COL");
-    struct csv c;
+    struct vml_csv c;
     int rc = load_csv(o->input, &c);
     if (rc)
         return rc;
@@ -470,12 +470,12 @@ static int kind_sweep(const struct opts *o, FILE *gp, const char *data)
         if ((rc = number(&c, o->input, r, cx, &x)) || (rc = number(&c, o->input, r, cy, &y)))
             break;
         if ((o->logx && x <= 0) || (o->logy && y <= 0)) {
-            const struct csv_cell *b = csv_at(&c, r, (size_t)(o->logx && x <= 0 ? cx : cy));
+            const struct vml_csv_cell *b = vml_csv_at(&c, r, (size_t)(o->logx && x <= 0 ? cx : cy));
             rc = cli_error(EXIT_USAGE, "plot: %.200s:%u:%u: %.40s on a log scale must be above 0",
                            o->input, b->line, b->col, b->s);
             break;
         }
-        struct series *s = series_get(&p, cs >= 0 ? csv_at(&c, r, (size_t)cs)->s : o->y);
+        struct series *s = series_get(&p, cs >= 0 ? vml_csv_at(&c, r, (size_t)cs)->s : o->y);
         if (!s || !series_add(s, x, y))
             rc = cli_error(EXIT_FAIL, "plot: out of host memory");
     }
@@ -500,7 +500,7 @@ static int kind_sweep(const struct opts *o, FILE *gp, const char *data)
     plot_lines(gp, &p, data, "linespoints pointsize 0.7");
 out:
     plot_free(&p);
-    csv_free(&c);
+    vml_csv_free(&c);
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /* util/csv.c: the CSV reader (see csv.h). */
-#include "util/csv.h"
+#include "vmlab/csv.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,7 +20,7 @@ static int fail(struct vml_diag *d, const char *name, unsigned line, unsigned co
 }
 
 struct builder {
-    struct csv_cell *cells;
+    struct vml_csv_cell *cells;
     size_t n, cap;
 };
 
@@ -28,7 +28,7 @@ static int push(struct builder *b, const char *s, size_t len, unsigned line, uns
 {
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
-        struct csv_cell *p = realloc(b->cells, cap * sizeof(*p));
+        struct vml_csv_cell *p = realloc(b->cells, cap * sizeof(*p));
         if (!p)
             return VML_EHOST;
         b->cells = p;
@@ -39,11 +39,11 @@ static int push(struct builder *b, const char *s, size_t len, unsigned line, uns
         return VML_EHOST;
     memcpy(copy, s, len);
     copy[len] = 0;
-    b->cells[b->n++] = (struct csv_cell){ copy, line, col };
+    b->cells[b->n++] = (struct vml_csv_cell){ copy, line, col };
     return 0;
 }
 
-void csv_free(struct csv *c)
+void vml_csv_free(struct vml_csv *c)
 {
     size_t n = c->cells ? (c->nrows + 1) * c->ncols : 0;
     for (size_t i = 0; i < n; i++)
@@ -52,8 +52,8 @@ void csv_free(struct csv *c)
     memset(c, 0, sizeof(*c));
 }
 
-int csv_parse(const char *data, size_t len, const char *name, struct csv *out,
-              struct vml_diag *diag)
+int vml_csv_parse(const char *data, size_t len, const char *name, struct vml_csv *out,
+                  struct vml_diag *diag)
 {
     memset(out, 0, sizeof(*out));
     struct builder b = { 0 };
@@ -152,7 +152,7 @@ int csv_parse(const char *data, size_t len, const char *name, struct csv *out,
         if (!header_done) {
             ncols = nf;
             for (size_t k = 0; k < nf && !e; k++) {
-                const struct csv_cell *h = &b.cells[row_start_cell + k];
+                const struct vml_csv_cell *h = &b.cells[row_start_cell + k];
                 if (!h->s[0])
                     e = fail(diag, name, h->line, h->col, "an empty column name in the header");
                 for (size_t j = 0; j < k && !e; j++)
@@ -198,7 +198,7 @@ int csv_parse(const char *data, size_t len, const char *name, struct csv *out,
     return 0;
 }
 
-long csv_column(const struct csv *c, const char *name)
+long vml_csv_column(const struct vml_csv *c, const char *name)
 {
     for (size_t k = 0; k < c->ncols; k++)
         if (strcmp(c->cells[k].s, name) == 0)
@@ -206,10 +206,10 @@ long csv_column(const struct csv *c, const char *name)
     return -1;
 }
 
-int csv_number(const struct csv *c, size_t row, size_t col, const char *name, double *out,
-               struct vml_diag *diag)
+int vml_csv_number(const struct vml_csv *c, size_t row, size_t col, const char *name, double *out,
+                   struct vml_diag *diag)
 {
-    const struct csv_cell *x = csv_at(c, row, col);
+    const struct vml_csv_cell *x = vml_csv_at(c, row, col);
     char *end;
     errno = 0;
     const char *s = x->s;
