@@ -325,7 +325,7 @@ static inline int64_t fa_access(struct stack *s, uint64_t key, unsigned wr, uint
         s->tab[i].flags = f | (wr ? FLAG_WRITE : 0);
         return d;
     }
-    if ((s->count + 1) * 2 > s->tmask + 1) {
+    if (((uint64_t)s->count + 1) * 10 > ((uint64_t)s->tmask + 1) * 7) {
         if (!table_grow(s))
             return -2;
         i = lookup(s, key, &found);
@@ -339,6 +339,12 @@ static inline int64_t fa_access(struct stack *s, uint64_t key, unsigned wr, uint
 }
 
 /* ---- SHARDS ------------------------------------------------------------------------------- */
+
+/* The hash that decides whether a key is sampled (another than the table's). */
+static inline uint32_t sample_hash(uint64_t key)
+{
+    return (uint32_t)(mix(key ^ 0x5bd1e9955bd1e995ull) >> (64 - HASH_BITS));
+}
 
 static void heap_push(struct stack *s, uint32_t h, uint64_t key)
 {
@@ -465,7 +471,7 @@ static bool stack_touch(struct stack *s, uint64_t key, uint64_t vpn)
         return true;
     }
     if (s->shards) {
-        uint32_t h = (uint32_t)(mix(key ^ 0x5bd1e9955bd1e995ull) >> (64 - HASH_BITS));
+        uint32_t h = sample_hash(key);
         if (h >= s->thresh)
             return true;
     }
@@ -475,7 +481,7 @@ static bool stack_touch(struct stack *s, uint64_t key, uint64_t vpn)
         unmark(s, s->tab[i].time);
         return mark_now(s, i);
     }
-    if ((s->count + 1) * 2 > s->tmask + 1) {
+    if (((uint64_t)s->count + 1) * 10 > ((uint64_t)s->tmask + 1) * 7) {
         if (!table_grow(s))
             return false;
         i = lookup(s, key, &found);
@@ -484,7 +490,7 @@ static bool stack_touch(struct stack *s, uint64_t key, uint64_t vpn)
     s->tab[i].flags = 0;
     s->count++;
     if (s->shards == VML_MRC_SHARDS_SIZE) {
-        uint32_t h = (uint32_t)(mix(key ^ 0x5bd1e9955bd1e995ull) >> (64 - HASH_BITS));
+        uint32_t h = sample_hash(key);
         heap_push(s, h, key);
     }
     return mark_now(s, i);
@@ -622,7 +628,7 @@ static inline bool stack_access(struct stack *s, uint64_t key, uint64_t vpn, uns
         return true;
     }
     if (s->shards) {
-        uint32_t h = (uint32_t)(mix(key ^ 0x5bd1e9955bd1e995ull) >> (64 - HASH_BITS));
+        uint32_t h = sample_hash(key);
         if (h < s->thresh)
             shards_access(s, key, h);
         return !s->oom;
@@ -1045,6 +1051,7 @@ int vml_mrc_feed(struct vml_mrc *m, const struct vml_trace_rec *recs, size_t n, 
     size_t i = 0;
     int e = 0;
     const bool prefetch = m->static4k && !m->cfg.two_level && !m->all.sa && !m->all.shards;
+    const bool fast_shards = m->static4k && !m->cfg.two_level && m->all.shards;
     for (; i < n; i++) {
         const struct vml_trace_rec *rec = &recs[i];
         unsigned kind = rec->kind;
@@ -1056,6 +1063,27 @@ int vml_mrc_feed(struct vml_mrc *m, const struct vml_trace_rec *recs, size_t n, 
             }
             e = VML_EINVAL;
             break;
+        }
+        if (fast_shards) {
+            /* SHARDS over 4 KiB pages: most records are a key, a hash and a compare. Anything
+             * else (a skipped address, a record spanning pages, another side) goes the
+             * general way below. */
+            uint64_t va = rec->addr, last = va + rec->size - (rec->size != 0);
+            if (m->first_ps == VML_PS_4K && va >= MIN_ADDR && va < m->user_top && last >= va &&
+                !((va ^ last) >> 12) && in_stream(m, kind)) {
+                uint64_t key = KEY_VALID | ((va & TLB_VA_MASK) >> 12);
+                uint32_t h = sample_hash(key);
+                m->sum.translations++;
+                m->all.refs++;
+                if (__builtin_expect(h < m->all.thresh, 0)) {
+                    shards_access(&m->all, key, h);
+                    if (m->all.oom) {
+                        e = host_oom(diag);
+                        break;
+                    }
+                }
+                continue;
+            }
         }
         if (prefetch && i + 16 < n) {
             /* The hash slot of a later record: its host cache miss overlaps this one's work. */
