@@ -80,8 +80,9 @@ struct stack {
     enum vml_mrc_shards shards;
     uint32_t thresh; /* keys whose hash is below are sampled */
     uint64_t smax;
-    double *dhist; /* scaled distance -> weight */
+    double *dhist; /* scaled distance below EXACT_MAX -> weight */
     size_t dlen;
+    double dfar[NR_FAR]; /* larger scaled distances, by far_bucket */
     double dcold;
     uint64_t sampled;
     struct heap_ent *heap; /* max-heap by hash of the sampled keys (fixed size) */
@@ -430,6 +431,12 @@ static void shards_access(struct stack *s, uint64_t key, uint32_t h)
      * (SHARDS's d / R puts every reuse closer than 1 / R at distance 0, a hit for a TLB of
      * one entry, where a TLB's sizes are small). */
     size_t b = (size_t)(((double)d + 1) / r - 1 + 0.5);
+    if (b >= EXACT_MAX) {
+        /* as the exact histogram: 8 buckets per doubling, so that a sample of a huge trace
+         * keeps a small histogram */
+        s->dfar[far_bucket(b)] += 1 / r;
+        return;
+    }
     if (!grow_dbl(&s->dhist, &s->dlen, b + 1)) {
         s->oom = true;
         return;
@@ -1165,6 +1172,9 @@ uint64_t vml_mrc_max_entries(const struct vml_mrc *m, unsigned c)
     if (s->sa)
         return (uint64_t)s->sets * s->ways;
     if (s->shards) {
+        for (unsigned b = NR_FAR; b-- > 0;)
+            if (s->dfar[b] != 0)
+                return far_bound(b + 1);
         size_t n = s->dlen;
         while (n && s->dhist[n - 1] == 0)
             n--;
@@ -1197,6 +1207,10 @@ uint64_t vml_mrc_misses(const struct vml_mrc *m, unsigned c, uint64_t entries)
         double miss = s->dcold;
         for (size_t d = entries; d < s->dlen; d++)
             miss += s->dhist[d];
+        /* far buckets: those at or above entries' (a size inside a bucket counts it whole:
+         * an estimate already) */
+        for (unsigned b = entries > EXACT_MAX ? far_bucket(entries) : 0; b < NR_FAR; b++)
+            miss += s->dfar[b];
         double est = miss + (double)extra;
         if (est > (double)s->refs + (double)extra)
             est = (double)s->refs + (double)extra;
@@ -1238,7 +1252,7 @@ size_t vml_mrc_points(const struct vml_mrc *m, unsigned c, uint64_t *out, size_t
         if (e >= max)
             break;
         uint64_t next = e < 64 ? e + 1 : (uint64_t)ceil((double)e * 1.0905077326652577);
-        if (next > EXACT_MAX && !s->shards) /* the next bucket bound: exact there */
+        if (next > EXACT_MAX) /* the next bucket bound: exact there */
             next = e < EXACT_MAX ? EXACT_MAX : far_bound(far_bucket(e) + 1);
         e = next > max ? max : next;
     }
