@@ -24,9 +24,13 @@
  * only the accesses of its size.
  *
  * SHARDS (Waldspurger et al., FAST '15): spatial sampling of the keys whose hash falls below a
- * threshold, at a fixed rate R (distances and counts scaled by 1/R) or at a fixed number of
- * sampled keys (the threshold lowered as keys are evicted, largest hash first), with the
- * SHARDS-adj correction of the first bucket. Approximate: docs/mrc.md gives the measured error.
+ * threshold, at a fixed rate R or at a fixed number of sampled keys (the threshold lowered as
+ * keys are evicted, largest hash first); a sampled reuse at sample distance d counts 1/R
+ * references at distance (d + 1) / R - 1, and misses are divided by the exact number of
+ * references (SHARDS-adj's correction). Approximate: docs/mrc.md gives the measured error.
+ *
+ * Distances below 65536 are counted one by one (every size up to 65536 entries is exact);
+ * larger ones in 8 buckets per doubling, exact at the bucket bounds vml_mrc_points lists.
  */
 #ifndef VMLAB_MRC_H
 #define VMLAB_MRC_H
@@ -112,8 +116,9 @@ uint64_t vml_mrc_misses(const struct vml_mrc *m, unsigned c, uint64_t entries);
 /* The size beyond which the curve is flat (distinct keys; sets x max_ways when sets > 1). */
 uint64_t vml_mrc_max_entries(const struct vml_mrc *m, unsigned c);
 
-/* The sizes the reports list: every size up to 64, then 8 per doubling, up to the flat part
- * (sets > 1: every multiple of sets to sets x max_ways). Returns how many (at most len). */
+/* The sizes the reports list: every size up to 64, then about 8 per doubling (from 65536 on
+ * the bucket bounds), up to the flat part (sets > 1: sets x 1 .. sets x max_ways). Returns how
+ * many (at most len). */
 size_t vml_mrc_points(const struct vml_mrc *m, unsigned c, uint64_t *out, size_t len);
 
 /* Reports: CSV (header "curve,page_size,entries,sets,ways,reach_bytes,refs,misses,
