@@ -1093,9 +1093,36 @@ int vml_mrc_feed(struct vml_mrc *m, const struct vml_trace_rec *recs, size_t n, 
             }
         }
         if (prefetch && i + 16 < n) {
-            /* The hash slot of a later record: its host cache miss overlaps this one's work. */
+            /* The hash slot of a later record: its host cache miss overlaps this one's. */
             uint64_t k = KEY_VALID | ((recs[i + 16].addr & TLB_VA_MASK) >> 12);
             __builtin_prefetch(&m->all.tab[home(&m->all, k)]);
+        }
+        if (prefetch) {
+            /* Exact over 4 KiB pages, one level: a key, its distance, a count, as
+             * translate and curves_access would do for it; the rest goes the general way. */
+            uint64_t va = rec->addr, last = va + rec->size - (rec->size != 0);
+            if (m->first_ps == VML_PS_4K && va >= MIN_ADDR && va < m->user_top && last >= va &&
+                !((va ^ last) >> 12) && in_stream(m, kind)) {
+                struct stack *st = &m->all;
+                m->sum.translations++;
+                st->refs++;
+                int64_t d = fa_access(st, KEY_VALID | ((va & TLB_VA_MASK) >> 12), kind == VML_WRITE,
+                                      &m->sum.read_then_write);
+                if (d >= 0 && d < EXACT_MAX) {
+                    st->pend[st->npend++] = (uint32_t)d;
+                    if (st->npend == sizeof(st->pend) / sizeof(st->pend[0]) && !hist_flush(st))
+                        d = -2;
+                } else if (d >= EXACT_MAX) {
+                    st->far[far_bucket((uint64_t)d)]++;
+                } else if (d == -1) {
+                    st->cold++;
+                }
+                if (d == -2) {
+                    e = host_oom(diag);
+                    break;
+                }
+                continue;
+            }
         }
         uint64_t va = rec->addr, last = va + rec->size - (rec->size != 0);
         if (last < va)
