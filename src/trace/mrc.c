@@ -250,17 +250,20 @@ static inline void unmark(struct stack *s, uint32_t t)
     fen_add(s, t / 64, -1);
 }
 
+/* Renumbers the marks densely on a fresh axis four times the live keys (the one being moved
+ * was unmarked by the caller). Out of line: once per few hundred thousand accesses. */
+static __attribute__((noinline)) bool renumber(struct stack *s)
+{
+    uint32_t live = s->now ? marks_upto(s, s->cap - 1) : 0;
+    uint64_t want = ((uint64_t)live * 4 + 64 + 4095) & ~4095ull;
+    return want <= (1ull << 31) && axis_build(s, (uint32_t)want, live);
+}
+
 /* Gives slot the next time. */
 static inline bool mark_now(struct stack *s, uint32_t slot)
 {
-    if (s->now == s->cap) {
-        /* Renumber: a fresh axis four times the live keys (the old marks are count, the one
-         * being moved was unmarked by the caller, hence count - 1 marks when it is live). */
-        uint32_t live = s->now ? marks_upto(s, s->cap - 1) : 0;
-        uint64_t want = ((uint64_t)live * 4 + 64 + 4095) & ~4095ull;
-        if (want > (1ull << 31) || !axis_build(s, (uint32_t)want, live))
-            return false;
-    }
+    if (__builtin_expect(s->now == s->cap, 0) && !renumber(s))
+        return false;
     uint32_t t = s->now++;
     s->bits[t / 64] |= 1ull << (t % 64);
     fen_add(s, t / 64, 1);
