@@ -66,7 +66,8 @@ struct stack {
     struct slot *tab;
     uint32_t tmask, count;
     uint64_t *bits;
-    uint32_t *fen, *rev; /* fen[1..words]; rev: time -> slot */
+    uint32_t *fen, *rev; /* fen[1..words]: dead times per word; rev: time -> slot */
+    uint32_t dead;       /* times before now no longer any key's (their key moved on) */
     uint32_t cap, now;   /* bits in the time axis (a multiple of 64), next time */
     uint64_t *hist;      /* hist[d]: accesses at distance d < EXACT_MAX */
     size_t hlen;
@@ -145,10 +146,6 @@ static bool axis_build(struct stack *s, uint32_t cap, uint32_t n)
         uint32_t lo = w * 64;
         uint32_t c = n >= lo + 64 ? 64 : n > lo ? n - lo : 0;
         bits[w] = c == 64 ? ~0ull : (1ull << c) - 1;
-        fen[w + 1] += c;
-        uint32_t j = (w + 1) + ((w + 1) & -(w + 1));
-        if (j <= words)
-            fen[j] += fen[w + 1];
     }
     if (s->rev && n) {
         /* the marks in time order become times 0 .. n-1 */
@@ -168,6 +165,7 @@ static bool axis_build(struct stack *s, uint32_t cap, uint32_t n)
     s->rev = rev;
     s->cap = cap;
     s->now = n;
+    s->dead = 0;
     return true;
 }
 
@@ -236,25 +234,29 @@ static inline uint64_t far_bound(unsigned b)
     return (uint64_t)(8 + (b & 7)) << ((b >> 3) + 16 - 3);
 }
 
-/* Marks at or before time t. */
-static inline uint32_t marks_upto(const struct stack *s, uint32_t t)
+/* Marks after time t (a live key's): every time from t + 1 to now - 1 was given to a key once,
+ * so they number now - 1 - t less the dead ones among them; the tree counts dead times, so
+ * that giving a key the next time (the common half of every access) changes no count. */
+static inline uint32_t marks_after(const struct stack *s, uint32_t t)
 {
     uint32_t w = t / 64, b = t % 64;
     uint64_t mask = ((1ull << b) << 1) - 1;
-    return fen_prefix(s, w) + popcount64(s->bits[w] & mask);
+    uint32_t dead_upto = fen_prefix(s, w) + (b + 1) - popcount64(s->bits[w] & mask);
+    return (s->now - 1 - t) - (s->dead - dead_upto);
 }
 
 static inline void unmark(struct stack *s, uint32_t t)
 {
     s->bits[t / 64] &= ~(1ull << (t % 64));
-    fen_add(s, t / 64, -1);
+    fen_add(s, t / 64, 1);
+    s->dead++;
 }
 
 /* Renumbers the marks densely on a fresh axis four times the live keys (the one being moved
  * was unmarked by the caller). Out of line: once per few hundred thousand accesses. */
 static __attribute__((noinline)) bool renumber(struct stack *s)
 {
-    uint32_t live = s->now ? marks_upto(s, s->cap - 1) : 0;
+    uint32_t live = s->now - s->dead;
     uint64_t want = ((uint64_t)live * 4 + 64 + 4095) & ~4095ull;
     return want <= (1ull << 31) && axis_build(s, (uint32_t)want, live);
 }
@@ -266,7 +268,6 @@ static inline bool mark_now(struct stack *s, uint32_t slot)
         return false;
     uint32_t t = s->now++;
     s->bits[t / 64] |= 1ull << (t % 64);
-    fen_add(s, t / 64, 1);
     s->tab[slot].time = t;
     s->rev[t] = slot;
     return true;
@@ -319,7 +320,7 @@ static inline int64_t fa_access(struct stack *s, uint64_t key, unsigned wr, uint
     uint32_t i = lookup(s, key, &found);
     if (found) {
         uint32_t t = s->tab[i].time;
-        uint32_t d = s->count - marks_upto(s, t);
+        uint32_t d = marks_after(s, t);
         unmark(s, t);
         if (!mark_now(s, i))
             return -2;
