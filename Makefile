@@ -29,6 +29,7 @@ test: deps
 bench: all
 	./build/release/bench_mmu
 	./build/release/bench_replay
+	./build/release/bench_mrc
 	./build/release/bench_trace_read
 	./build/release/bench_pressure
 	bash bench/bench_ps.sh $(CURDIR)/build/release/vmlab

@@ -18,6 +18,7 @@ packages=(
   libjansson-dev    # vmlab sweep: replay reports (JSON) flattened into one CSV
   valgrind          # vmlab trace record (lackey), and the lackey reader's test
   python3           # live-tool tests: a pseudo-terminal of known width, JSON checks, oom_score
+  gnuplot-nox       # vmlab plot: PNG and SVG pictures (no X11)
 )
 
 missing=()

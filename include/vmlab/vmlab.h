@@ -28,6 +28,8 @@
 #include "vmlab/sim.h"
 #include "vmlab/trace.h"
 #include "vmlab/replay.h"
+#include "vmlab/mrc.h"
+#include "vmlab/csv.h"
 #include "vmlab/sweep.h"
 #include "vmlab/learn.h"
 #include "vmlab/scenario.h"

@@ -18,6 +18,7 @@ extern const struct cli_command cli_cmd_version, cli_cmd_va, cli_cmd_cpu, cli_cm
     cli_cmd_diff, cli_cmd_ps, cli_cmd_pmap, cli_cmd_oom, cli_cmd_meminfo, cli_cmd_replay,
     cli_cmd_trace, cli_cmd_cgroup, cli_cmd_sweep;
 extern const struct cli_command cli_cmd_policy, cli_cmd_learn;
+extern const struct cli_command cli_cmd_mrc, cli_cmd_plot; /* issue 18 */
 
 struct vml_scenario;
 /* Reads and parses a scenario file ("-" for stdin); 0, or an exit status after a message. */

@@ -22,11 +22,11 @@ for i in "${!layers[@]}"; do RANK[${layers[$i]}]=$i; done
 
 # The layer of each public header. A new header must be added here (the check says so).
 declare -A PUBLIC=(
-  [base.h]=util
+  [base.h]=util [csv.h]=util
   [phys.h]=hw [pgtable.h]=hw [cpu.h]=hw [mmu.h]=hw
   [proc.h]=proc [vmstat_items.h]=proc [thp.h]=proc [sysctl.h]=proc
   [sim.h]=mm
-  [trace.h]=trace [replay.h]=trace [sweep.h]=trace
+  [trace.h]=trace [replay.h]=trace [sweep.h]=trace [mrc.h]=trace
   [learn.h]=learn
   [scenario.h]=scenario [run.h]=scenario
   [host.h]=host [live.h]=host
@@ -37,6 +37,7 @@ declare -A PUBLIC=(
 ALLOWED=(
   "src/trace/replay.c hw/mmu_hit.h" # replay's loop inlines the MMU's L1 hit path, for speed
   "src/mm/sim_internal.h hw/phys.h" # struct frame is shared by the allocator and the kernel
+  "src/trace/mrc.c hw/tlb.h" # two-level curves run the L1 TLBs on replay's own TLB arrays
 )
 allowed() {
   local a; for a in "${ALLOWED[@]}"; do [ "$a" = "$1 $2" ] && return 0; done; return 1

@@ -1,0 +1,1 @@
+mrc gen:random:count=10 --shards-rate 2

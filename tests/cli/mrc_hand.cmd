@@ -1,0 +1,1 @@
+mrc $FIXTURES/mrc/abacba.plain --csv --quiet

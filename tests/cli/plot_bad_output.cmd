@@ -1,0 +1,1 @@
+plot reach -o pic.jpg

@@ -1,0 +1,1 @@
+plot pie x.csv -o x.png
