@@ -83,6 +83,21 @@ static void test_map_and_cut(void **state)
     assert_int_equal(smaps_kb(sim, pid, m, 4 * MiB, "AnonHugePages"), 0);
     assert_int_equal(status_kb(sim, pid, "RssFile"), 4096);
     assert_int_equal(status_kb(sim, pid, "VmPTE"), pte0 + 8);
+    /* smaps_rollup: the file PMDs are FilePmdMapped; an anonymous THP beside them (an
+     * MADV_HUGEPAGE region written whole: one PMD) is AnonHugePages. */
+    uint64_t an;
+    assert_int_equal(vml_sim_mmap(sim, pid, AT + 16 * MiB, 2 * MiB, VML_PROT_READ | VML_PROT_WRITE,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_FIXED, -1, 0, &an),
+                     0);
+    assert_int_equal(vml_sim_madvise(sim, pid, an, 2 * MiB, VML_MADV_HUGEPAGE), 0);
+    assert_int_equal(vml_sim_touch(sim, pid, an, an + 2 * MiB, PG, VML_WRITE, &res), 0);
+    assert_int_equal(fixture_proc_field(sim, pid, VML_SIM_SMAPS_ROLLUP, 0, 0, "FilePmdMapped"),
+                     4096);
+    assert_int_equal(fixture_proc_field(sim, pid, VML_SIM_SMAPS_ROLLUP, 0, 0, "AnonHugePages"),
+                     2048);
+    assert_int_equal(meminfo_kb(sim, "AnonHugePages"), 2048);
+    assert_int_equal(meminfo_kb(sim, "FilePmdMapped"), 4096);
+    assert_int_equal(vml_sim_munmap(sim, pid, an, 2 * MiB), 0);
     fixture_check(sim);
     assert_int_equal(vml_sim_munmap(sim, pid, m + 1 * MiB, PG), 0);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_split_pmd), 1);
