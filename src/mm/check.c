@@ -62,6 +62,7 @@ struct check_ctx {
     const struct vma *v;     /* the VMA whose entries are being counted */
     struct pfn_count pc;     /* 4 KiB entries: pfn -> PTEs mapping it */
     struct pfn_count pmd;    /* THP PMD entries: head pfn -> PMDs mapping it */
+    struct pfn_count fpmd;   /* file PMD entries: first pfn of the folio -> PMDs mapping it */
     struct pfn_count large;  /* large folios mapped by a PTE or a PMD: head pfn (count unused) */
     struct pfn_count swp;    /* swap entries: entry -> PTEs holding it */
     uint64_t pmd_leaves;     /* the current mm's THP and huge-zero PMDs (each has a deposit) */
@@ -154,6 +155,34 @@ static int count_thp_leaf(struct check_ctx *c, const struct vml_pt_leaf *leaf)
     return 0;
 }
 
+/* A PMD leaf of a page-cache folio (do_set_pmd): a PMD-sized folio of the VMA's file at the
+ * PMD's file offset, one block of frames, each of which counts the mapping (pc). */
+static int count_file_pmd_leaf(struct check_ctx *c, const struct vml_pt_leaf *leaf)
+{
+    unsigned long long va = leaf->va;
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    const struct sim_file *file = c->v->file;
+    if (!file || file->shmem)
+        return fail(c, "file PMD at %#llx in a VMA of no regular file", va);
+    uint64_t idx = c->v->pgoff + ((leaf->va - c->v->start) >> PAGE_SHIFT);
+    for (uint64_t i = 0; i < (1ull << VML_THP_PMD_ORDER); i++) {
+        uint64_t p;
+        if (!cache_lookup(file, idx + i, &p) || p != pfn + i ||
+            cache_order(file, idx + i) != VML_THP_PMD_ORDER)
+            return fail(c, "file PMD at %#llx: page %llu of its folio is not pfn %#llx", va,
+                        (unsigned long long)i, (unsigned long long)(pfn + i));
+        if (pc_add(&c->pc, pfn + i))
+            return fail(c, "host out of memory");
+        c->pss += page_pss(sim_frame(c->sim, pfn + i));
+    }
+    if ((leaf->entry & VML_PTE_RW) && !(c->v->flags & VM_SHARED))
+        return fail(c, "private file PMD at %#llx is writable", va);
+    c->rss[MM_FILEPAGES] += 1ull << VML_THP_PMD_ORDER;
+    if (pc_add(&c->fpmd, pfn))
+        return fail(c, "host out of memory");
+    return 0;
+}
+
 static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct check_ctx *c = arg;
@@ -175,6 +204,9 @@ static int count_leaf(const struct vml_pt_leaf *leaf, void *arg)
     }
     if (c->v->flags & VM_HUGETLB)
         return count_huge_leaf(c, leaf);
+    if (leaf->level == 2 && !is_huge_zero_pfn(c->sim, pfn) &&
+        (sim_frame(c->sim, pfn)->flags & PGF_CACHE))
+        return count_file_pmd_leaf(c, leaf);
     if (leaf->level != 1)
         return count_thp_leaf(c, leaf);
     if (pfn == c->sim->zero_pfn) {
@@ -721,6 +753,25 @@ int vml_sim_check(const struct vml_sim *sim, char *why, size_t len)
     }
     if (check_large_folios(&c, &anon_seen, &mapped_pages, &mappings))
         goto out;
+    /* File PMDs: each folio's count of them (aux2 of its first frame), and NR_FILE_PMDMAPPED
+     * the folios with any. */
+    uint64_t file_pmd_folios = 0;
+    for (size_t i = 0; i < c.fpmd.cap; i++) {
+        if (!c.fpmd.keys[i])
+            continue;
+        const struct frame *h = sim_frame(sim, c.fpmd.keys[i] - 1);
+        if (h->aux2 != c.fpmd.counts[i]) {
+            fail(&c, "file folio %#llx: %u PMD mappings counted but %u PMDs map it",
+                 (unsigned long long)(c.fpmd.keys[i] - 1), h->aux2, c.fpmd.counts[i]);
+            goto out;
+        }
+        file_pmd_folios++;
+    }
+    if (file_pmd_folios != sim->nr_file_pmdmapped) {
+        fail(&c, "nr_file_pmdmapped %llu but %llu folios are PMD-mapped",
+             (unsigned long long)sim->nr_file_pmdmapped, (unsigned long long)file_pmd_folios);
+        goto out;
+    }
     uint64_t unmapped_cached, shmem_cached;
     if (check_swap(&c, &unmapped_cached, &shmem_cached) || check_lru(&c))
         goto out;
@@ -783,6 +834,8 @@ out:
     free(c.pc.counts);
     free(c.pmd.keys);
     free(c.pmd.counts);
+    free(c.fpmd.keys);
+    free(c.fpmd.counts);
     free(c.large.keys);
     free(c.large.counts);
     free(c.swp.keys);

@@ -29,8 +29,10 @@ static void unmap_file_pages(struct vml_sim *sim, struct sim_file *f, uint64_t f
             for (uint64_t idx = lo; idx < hi; idx++) {
                 uint64_t va = v->start + ((idx - v->pgoff) << PAGE_SHIFT);
                 struct vml_pt_leaf leaf;
-                if (vml_pt_lookup(tk->mm->pt, va, &leaf) != 0 || leaf.level != 1 ||
-                    !(leaf.entry & VML_PTE_P))
+                /* A file PMD over the page is zapped whole (zap_pmd_range's split, a zap
+                 * for a file PMD: huge_memory.c). */
+                if (vml_pt_lookup(tk->mm->pt, va, &leaf) != 0 ||
+                    (leaf.level != 1 && leaf.level != 2) || !(leaf.entry & VML_PTE_P))
                     continue;
                 if (sim_frame(sim, vml_pte_pfn(leaf.entry))->flags & PGF_CACHE)
                     zap_range(sim, tk->mm, v, va, va + PAGE_SIZE, false);

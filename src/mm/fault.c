@@ -198,6 +198,11 @@ static uint64_t fault_around(struct vml_sim *sim, struct sim_mm *mm, const struc
             continue;
         if (cache_order(f, idx) == 9 && (idx | 511) + 1 >= file_pages)
             return 0;
+        /* filemap_map_pmd: a PMD-sized first folio and an empty PMD: do_set_pmd maps it
+         * whole with one entry, or fails and the window goes on with PTEs. */
+        if (cache_order(f, idx) == 9 &&
+            do_set_pmd(sim, mm, v, f, va, vma_pte_flags(v, shared_writable)) == 0)
+            return 0;
         break;
     }
     for (uint64_t a = lo; a < hi;) {
@@ -277,6 +282,13 @@ static int finish_fault(struct vml_sim *sim, struct sim_mm *mm, const struct vma
 {
     uint64_t nr = f->shmem ? 1 : 1ull << cache_order(f, idx), fidx = idx & ~(nr - 1);
     uint64_t file_pages = (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    /* An empty PMD and a PMD-sized folio: do_set_pmd first (no i_size check here: a folio
+     * that ends the file is PMD-mapped by the fault, not by fault-around). */
+    if (nr == 512 && vml_pt_pmd_none(mm->pt, va)) {
+        int r = do_set_pmd(sim, mm, v, f, va, flags);
+        if (r != THP_FALLBACK)
+            return r;
+    }
     if (nr > 1 && fidx >= v->pgoff && fidx + nr <= file_pages) {
         uint64_t fva = file_va(v, fidx), fend = fva + nr * PAGE_SIZE;
         bool fits = fva >= v->start && fend <= v->end &&
@@ -538,7 +550,8 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
             r = do_huge_pmd_wp_page(sim, t, v, va, &leaf);
             if (r == THP_FALLBACK)
                 r = vml_pt_lookup(mm->pt, va, &leaf) == 0 ? do_wp_page(sim, t, v, va, leaf.entry)
-                                                          : do_anonymous_page(sim, t, v, va, true);
+                    : v->file ? do_fault(sim, t, v, va, true, major) /* a file PMD was zapped */
+                              : do_anonymous_page(sim, t, v, va, true);
         } else if (write && !(leaf.entry & VML_PTE_RW)) {
             r = do_wp_page(sim, t, v, va, leaf.entry);
         }

@@ -236,6 +236,17 @@ int split_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, 
     if (vml_pt_lookup(mm->pt, haddr, &leaf) != 0 || leaf.level != 2 || (v->flags & VM_HUGETLB))
         return 0;
     uint64_t pfn = vml_pte_pfn(leaf.entry);
+    if (sim_frame(sim, pfn)->flags & PGF_CACHE) {
+        /* __split_huge_pmd_locked for a file PMD (6.18): counted as a split, but the PMD is
+         * only cleared (pmdp_huge_clear_flush) and the folio's PMD mapping removed; the pages
+         * are not mapped by PTEs: the next fault maps them again (observed: munmap of 4 KiB
+         * inside takes FilePmdMapped down by 2048 kB and the rest of the 2 MiB from Rss). */
+        sim->events[VML_VMSTAT_thp_split_pmd]++;
+        zap_file_pmd(sim, mm, &leaf, (v->flags & VM_LOCKED) != 0);
+        vml_pt_unmap(mm->pt, haddr, haddr + HPAGE_SIZE, VML_PT_KEEP_TABLES, NULL, NULL);
+        sim_flush_range(sim, mm, haddr, haddr + HPAGE_SIZE);
+        return 0;
+    }
     uint64_t table = withdraw(mm, haddr);
     sim->events[VML_VMSTAT_thp_split_pmd]++;
     if (is_huge_zero_pfn(sim, pfn)) {
@@ -286,6 +297,10 @@ void zap_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_le
                   bool locked)
 {
     uint64_t pfn = vml_pte_pfn(leaf->entry);
+    if (sim_frame(sim, pfn)->flags & PGF_CACHE) {
+        zap_file_pmd(sim, mm, leaf, locked); /* no table was deposited for it */
+        return;
+    }
     free_table(sim, withdraw(mm, leaf->va));
     if (is_huge_zero_pfn(sim, pfn))
         return;
@@ -293,6 +308,75 @@ void zap_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_le
     if (locked)
         page_munlock(sim, pfn);
     page_remove_pmd_map(sim, mm, pfn);
+}
+
+/* ---- PMD mappings of page-cache folios ------------------------------------------------------ */
+
+/* A file PMD maps the 512 frames of a PMD-sized page-cache folio, one physically contiguous
+ * block (cache_add_folio). Each frame keeps its own mapcount and reference, so a PMD mapping
+ * counts in every frame as 512 PTE mappings would (folio_precise_page_mapcount includes the
+ * entire mapcount; NR_FILE_MAPPED counts the pages the first mapping maps), and the folio's
+ * first frame counts the PMD mappings themselves (_entire_mapcount) in aux2: the first makes
+ * the folio count in NR_FILE_PMDMAPPED (FilePmdMapped), the last takes it out. */
+
+int do_set_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, struct sim_file *f,
+               uint64_t va, uint64_t flags)
+{
+    uint64_t haddr = va & HPAGE_MASK;
+    /* vma_thp_disabled (VM_NOHUGEPAGE, PR_SET_THP_DISABLE): the sysfs `enabled` setting is
+     * not consulted (a file folio is large already). thp_vma_suitable_order for a file VMA:
+     * the address and the file offset congruent modulo 2 MiB, the 2 MiB inside the VMA. */
+    if (mm->thp_disabled || (v->flags & VM_NOHUGEPAGE) || !v->file || f->shmem)
+        return THP_FALLBACK;
+    if ((((v->start >> PAGE_SHIFT) - v->pgoff) & (HPAGE_PAGES - 1)) || !thp_vma_suitable(v, haddr))
+        return THP_FALLBACK;
+    uint64_t idx = v->pgoff + ((haddr - v->start) >> PAGE_SHIFT), head;
+    if (!cache_lookup(f, idx, &head) || cache_order(f, idx) != VML_THP_PMD_ORDER ||
+        (head & (HPAGE_PAGES - 1)) || !vml_pt_pmd_none(mm->pt, haddr))
+        return THP_FALLBACK;
+    /* Compaction moves a small folio's pages one by one (migrate.c): a folio that is no longer
+     * one block cannot be mapped by one entry. */
+    for (uint64_t i = 1; i < HPAGE_PAGES; i++) {
+        uint64_t p;
+        if (!cache_lookup(f, idx + i, &p) || p != head + i)
+            return THP_FALLBACK;
+    }
+    int r = vml_pt_map(mm->pt, haddr, head, VML_PS_2M, flags);
+    if (r)
+        return r;
+    /* folio_add_file_rmap_pmd, add_mm_counter(mm_counter_file, HPAGE_PMD_NR). */
+    struct frame *h = sim_frame(sim, head);
+    if (h->aux2++ == 0)
+        sim->nr_file_pmdmapped++;
+    for (uint64_t i = 0; i < HPAGE_PAGES; i++) {
+        page_add_map(sim, mm, head + i);
+        if (v->flags & VM_LOCKED)
+            page_mlock(sim, head + i);
+    }
+    mm->rss[MM_FILEPAGES] += HPAGE_PAGES;
+    sim->events[VML_VMSTAT_thp_file_mapped]++;
+    return 0;
+}
+
+void zap_file_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_leaf *leaf,
+                  bool locked)
+{
+    /* zap_huge_pmd / __split_huge_pmd_locked for a file folio: a dirty PMD dirties the folio, a
+     * young one marks it referenced; the rmap and the RSS lose the 512 pages. */
+    uint64_t head = vml_pte_pfn(leaf->entry);
+    struct frame *h = sim_frame(sim, head);
+    if (leaf->entry & VML_PTE_D)
+        cache_page_set_dirty(sim, head);
+    if (leaf->entry & VML_PTE_A)
+        h->flags |= PGF_REFERENCED;
+    if (--h->aux2 == 0)
+        sim->nr_file_pmdmapped--;
+    mm->rss[MM_FILEPAGES] -= HPAGE_PAGES;
+    for (uint64_t i = 0; i < HPAGE_PAGES; i++) {
+        if (locked)
+            page_munlock(sim, head + i);
+        page_remove_map(sim, mm, head + i);
+    }
 }
 
 /* ---- write faults -------------------------------------------------------------------------- */
@@ -332,6 +416,13 @@ int do_huge_pmd_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, 
         return THP_FALLBACK;
     }
     struct frame *f = sim_frame(sim, pfn);
+    if (f->flags & PGF_CACHE) {
+        /* do_huge_pmd_wp_page on a file PMD (a write to a read-only one: write-notify of a
+         * shared mapping, COW of a private one): the PMD goes (__split_huge_pmd, a zap for a
+         * file) and the fault starts again from the empty PMD (VM_FAULT_FALLBACK). */
+        split_huge_pmd(sim, mm, v, haddr);
+        return THP_FALLBACK;
+    }
     /* Reuse when exclusive, or when this PMD holds the only reference (folio_ref_count == 1). */
     if ((f->flags & PGF_EXCLUSIVE) || f->refcount == 1) {
         f->flags |= PGF_EXCLUSIVE;
@@ -353,6 +444,10 @@ int copy_huge_pmd(struct vml_sim *sim, struct sim_mm *child, const struct vma *v
     /* copy_huge_pmd: the child gets its own deposited table and the same PMD, write-protected
      * in both when the mapping is COW; the folio loses its exclusive mark. */
     uint64_t pfn = vml_pte_pfn(leaf->entry);
+    /* copy_huge_pmd: "Skip if can be re-fill on fault": a file PMD is not copied, the child
+     * maps the folio again by its own fault (observed: the child's Rss is 0 until it reads). */
+    if (!is_huge_zero_pfn(sim, pfn) && (sim_frame(sim, pfn)->flags & PGF_CACHE))
+        return 0;
     int r = deposit(sim, child, leaf->va);
     if (r)
         return r;

@@ -89,10 +89,15 @@ static int lock_leaf(const struct vml_pt_leaf *leaf, void *arg)
     struct lock_ctx *c = arg;
     if (!pte_normal_page(c->sim, leaf->entry))
         return 0;
-    if (c->lock)
-        page_mlock(c->sim, vml_pte_pfn(leaf->entry));
-    else
-        page_munlock(c->sim, vml_pte_pfn(leaf->entry));
+    uint64_t pfn = vml_pte_pfn(leaf->entry);
+    /* A file PMD maps 512 pages that are folios of their own here (huge_memory.c): each. */
+    uint64_t nr = leaf->level == 2 && (sim_frame(c->sim, pfn)->flags & PGF_CACHE) ? 512 : 1;
+    for (uint64_t i = 0; i < nr; i++) {
+        if (c->lock)
+            page_mlock(c->sim, pfn + i);
+        else
+            page_munlock(c->sim, pfn + i);
+    }
     return 0;
 }
 

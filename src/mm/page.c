@@ -438,23 +438,57 @@ int page_alloc_anon(struct vml_sim *sim, unsigned node, uint64_t lineage, uint64
     return 0;
 }
 
-int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
-                     uint64_t *pfn)
+/* A page-cache page's state once its frame is allocated and charged. */
+static void cache_page_init(struct vml_sim *sim, struct sim_file *f, uint64_t index, uint64_t pfn)
 {
-    int r = alloc_frame(sim, node, f->shmem ? VML_USE_SHMEM : VML_USE_FILE, pfn);
-    if (r || (r = charge_new(sim, *pfn, 0)) != 0)
-        return r;
-    struct frame *fr = sim_frame(sim, *pfn);
+    struct frame *fr = sim_frame(sim, pfn);
     fr->flags |= PGF_CACHE | (f->shmem ? PGF_SHMEMPG : 0);
     fr->refcount = 1; /* the page cache's reference */
     fr->mapcount = 0;
+    fr->aux2 = 0; /* the folio's PMD mappings, on its first page (huge_memory.c) */
     fr->mapping = f->ino;
     fr->index = index;
     struct node_stats *ns = &sim->node[fr->node];
     ns->file_pages++;
     if (f->shmem)
         ns->shmem++;
-    lru_add(sim, *pfn);
+    lru_add(sim, pfn);
+}
+
+int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
+                     uint64_t *pfn)
+{
+    int r = alloc_frame(sim, node, f->shmem ? VML_USE_SHMEM : VML_USE_FILE, pfn);
+    if (r || (r = charge_new(sim, *pfn, 0)) != 0)
+        return r;
+    cache_page_init(sim, f, index, *pfn);
+    return 0;
+}
+
+int page_alloc_cache_block(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
+                           unsigned order, uint64_t *pfn)
+{
+    /* filemap_alloc_folio of a large folio: one naturally aligned block from the buddy
+     * allocator, asked for with __GFP_NORETRY (readahead_gfp_mask, and __filemap_get_folio
+     * for any order above the mapping's minimum): direct compaction once, no retries. */
+    int r = alloc_frame_order(sim, node, order, VML_USE_FILE,
+                              GFP_DIRECT_RECLAIM | GFP_NORETRY | GFP_KSWAPD_RECLAIM, pfn);
+    if (r)
+        return r;
+    /* The folio's pages stay frames of their own (pagecache.c), physically one block: the
+     * block becomes 2^order order-0 allocations, each charged, listed and freed alone. */
+    vml_phys_split(sim->phys, *pfn, order);
+    uint64_t nr = 1ull << order;
+    for (uint64_t i = 0; i < nr; i++) {
+        if ((r = charge_new(sim, *pfn + i, 0)) != 0) {
+            for (uint64_t k = 0; k < i; k++)
+                page_put(sim, *pfn + k);
+            for (uint64_t k = i + 1; k < nr; k++)
+                vml_phys_free(sim->phys, *pfn + k, 0);
+            return r;
+        }
+        cache_page_init(sim, f, index + i, *pfn + i);
+    }
     return 0;
 }
 

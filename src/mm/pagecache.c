@@ -69,8 +69,10 @@ bool cache_range_empty(const struct sim_file *f, uint64_t index, uint64_t nr)
 
 /* filemap_add_folio of a folio of 2^order pages at index (aligned; the range is empty): each
  * page is a frame of its own here, its slot records the folio's order (docs/pagecache.md says
- * what that leaves out). *head: the pfn of the page at index. Running
- * out of memory part way gives back what was taken. */
+ * what that leaves out). A regular file's large folio is one naturally aligned block of the
+ * buddy allocator, as filemap_alloc_folio's is, so that a PMD can map a PMD-sized one
+ * (do_set_pmd, huge_memory.c). *head: the pfn of the page at index. Running out of memory
+ * part way gives back what was taken. */
 int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned order,
                     unsigned node, bool write, uint64_t *head)
 {
@@ -80,6 +82,21 @@ int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, uns
         int r = cache_reserve(f, index + i);
         if (r)
             return r;
+    }
+    if (order > 0 && !f->shmem) {
+        uint64_t pfn;
+        int r = page_alloc_cache_block(sim, node, f, index, order, &pfn);
+        if (r)
+            return r;
+        for (uint64_t i = 0; i < nr; i++)
+            *radix_slot(&f->pages, index + i) =
+                (pfn + i + 1) | ((uint64_t)order << CACHE_ORDER_SHIFT);
+        f->nr_cached += nr;
+        *head = pfn;
+        if (order == 9)
+            sim->nr_file_thps++;
+        workingset_cache_add(sim, f, index, nr, write);
+        return 0;
     }
     for (uint64_t i = 0; i < nr; i++) {
         uint64_t pfn;
@@ -415,7 +432,11 @@ static int file_write_folios(struct vml_sim *sim, struct sim_file *f, uint64_t o
                 order = (unsigned)__builtin_ctzll(idx);
             while (order > 0 && !cache_range_empty(f, idx, 1ull << order))
                 order--;
+            /* __filemap_get_folio: no block of the order (__GFP_NORETRY) tries the next
+             * order down, down to single pages. */
             int r = cache_add_folio(sim, f, idx, order, node, true, &pfn);
+            while (r == VML_ENOMEM && order > 0)
+                r = cache_add_folio(sim, f, idx, --order, node, true, &pfn);
             if (r)
                 return r;
         }

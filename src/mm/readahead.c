@@ -169,6 +169,12 @@ static int ra_order(struct vml_sim *sim, struct sim_file *f, struct sim_ra *ra, 
         if (memcg_ra_room(sim, node, nr))
             return 0; /* the cgroup's limit: readahead ends quietly */
         int r = cache_add_folio(sim, f, index, order, node, false, &head);
+        if (r == VML_ENOMEM && order > 0) {
+            /* ra_alloc_folio failed: no block of the order. page_cache_ra_order reads the rest
+             * of the window in single pages (do_page_cache_ra). */
+            err = true;
+            break;
+        }
         if (r == VML_ENOMEM)
             return 0;
         if (r)

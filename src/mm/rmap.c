@@ -56,8 +56,12 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
             if (v->file != file || index < v->pgoff || index - v->pgoff >= vma_pages(v))
                 continue;
             uint64_t va = v->start + ((index - v->pgoff) << PAGE_SHIFT);
-            if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
-                (leaf.entry & VML_PTE_P) && vml_pte_pfn(leaf.entry) == pfn) {
+            /* A PMD-mapped folio's page is found through its PMD (page_vma_mapped_walk's
+             * pvmw.pte NULL): the leaf maps pfn at its offset in the 2 MiB. */
+            if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && (leaf.level == 1 || leaf.level == 2) &&
+                (leaf.entry & VML_PTE_P) &&
+                vml_pte_pfn(leaf.entry) + (leaf.level == 2 ? (va - leaf.va) >> PAGE_SHIFT : 0) ==
+                    pfn) {
                 left--;
                 int r = fn(sim, mm, v, &leaf, ctx);
                 if (r)
@@ -138,6 +142,12 @@ static int unmap_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
     if (v->flags & VM_LOCKED) {
         u->failed = true;
         return 1;
+    }
+    if (leaf->level == 2) {
+        /* A file PMD (try_to_unmap with TTU_SPLIT_HUGE_PMD, as shrink_folio_list asks for a
+         * PMD-mappable folio): split_huge_pmd_locked, which for a file PMD zaps it whole. */
+        split_huge_pmd(sim, mm, v, leaf->va);
+        return 0;
     }
     /* The dirty bit moves to the folio (folio_mark_dirty) before the entry goes. */
     if (leaf->entry & VML_PTE_D) {

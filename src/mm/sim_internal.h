@@ -498,8 +498,9 @@ struct vml_sim {
                                  * swapon on, the only time it matters (zeromap.c) */
     struct large_folio *folios; /* by index; slots reused through free_folio */
     uint32_t nr_folios, cap_folios, free_folio;
-    uint64_t nr_anon_thps; /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
-    uint64_t nr_file_thps; /* PMD-order folios in regular files' caches (NR_FILE_THPS) */
+    uint64_t nr_anon_thps;      /* PMD-mapped anonymous THPs (NR_ANON_THPS), folios */
+    uint64_t nr_file_thps;      /* PMD-order folios in regular files' caches (NR_FILE_THPS) */
+    uint64_t nr_file_pmdmapped; /* of them, mapped by a PMD somewhere (NR_FILE_PMDMAPPED) */
     /* hugepages-<4 << order>kB/stats/, by folio order (2..9; 0 and 1 unused): nr_anon (large
      * anonymous folios alive), nr_anon_partially_mapped, and the event counters. */
     uint64_t thp_nr_anon[VML_THP_PMD_ORDER + 1];
@@ -1066,6 +1067,11 @@ int page_alloc_deposit(struct vml_sim *sim, unsigned node, uint64_t *pfn);
 /* A new page for a file's cache (refcount 1 held by the cache), on the file or anon LRU. */
 int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
                      uint64_t *pfn);
+/* The pages [index, index + 2^order) of a regular file's large folio: one block of that order
+ * from the buddy allocator (__GFP_NORETRY), made 2^order cache pages as page_alloc_cache makes
+ * one. VML_ENOMEM when no block of the order can be had. *pfn: the first. */
+int page_alloc_cache_block(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
+                           unsigned order, uint64_t *pfn);
 /* A page gains / loses a PTE mapping in mm (rmap): mapcount and refcount, NR_*_MAPPED. A
  * subpage of a large folio counts in the folio (its head). */
 void page_add_map(struct vml_sim *sim, const struct sim_mm *mm, uint64_t pfn);
@@ -1194,7 +1200,9 @@ unsigned cache_order(const struct sim_file *f, uint64_t index);
 /* No page of [index, index + nr) is cached. */
 bool cache_range_empty(const struct sim_file *f, uint64_t index, uint64_t nr);
 /* filemap_add_folio: a new folio of 2^order pages at index (aligned, range empty); write: added
- * to be written (__GFP_WRITE: a refault there is not evaluated, workingset.c). */
+ * to be written (__GFP_WRITE: a refault there is not evaluated, workingset.c). A regular file's
+ * folio of order 1 or more is one physically contiguous block (VML_ENOMEM when the allocator
+ * has none of that order: the callers fall back to smaller folios, as the kernel's do). */
 int cache_add_folio(struct vml_sim *sim, struct sim_file *f, uint64_t index, unsigned order,
                     unsigned node, bool write, uint64_t *head);
 /* The pfn of the first page of the folio caching index (which must be cached). */
@@ -1382,6 +1390,15 @@ void thp_split_edges(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v
                      uint64_t end);
 /* zap_huge_pmd for a 2 MiB leaf being unmapped (the caller clears the entry). */
 void zap_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_leaf *leaf,
+                  bool locked);
+/* do_set_pmd: maps the PMD-sized page-cache folio of f that v's 2 MiB block around va holds
+ * with one PMD entry of the given flags, when the VMA, the alignment, the folio and an empty
+ * PMD allow it: 0, THP_FALLBACK, or an error. */
+int do_set_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, struct sim_file *f,
+               uint64_t va, uint64_t flags);
+/* A file PMD leaf goes: rmap, RSS, dirty and referenced to the folio (the caller clears the
+ * entry). */
+void zap_file_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vml_pt_leaf *leaf,
                   bool locked);
 /* copy_huge_pmd: fork's copy of a PMD leaf into child. */
 int copy_huge_pmd(struct vml_sim *sim, struct sim_mm *child, const struct vma *v,

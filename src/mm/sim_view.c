@@ -114,7 +114,7 @@ struct smaps_acc {
     const struct vma *v;
     uint64_t rss, pss, pss_dirty, pss_anon, pss_file, pss_shmem; /* bytes; pss << PSS_SHIFT */
     uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
-    uint64_t referenced, anonymous, locked, anon_huge;
+    uint64_t referenced, anonymous, locked, anon_huge, file_pmd;
     uint64_t shared_hugetlb, private_hugetlb;
     uint64_t swap, swap_pss; /* bytes; swap_pss << PSS_SHIFT */
 };
@@ -183,8 +183,12 @@ static int smaps_leaf(const struct vml_pt_leaf *leaf, void *ctx)
     bool dirty = (leaf->entry & VML_PTE_D) || (f->flags & PGF_DIRTY);
     if (f->flags & PGF_ANON)
         a->anonymous += size;
-    if (leaf->level == 2)
-        a->anon_huge += size; /* mss->anonymous_thp */
+    /* smaps_pmd_entry: a PMD of an anonymous folio is AnonHugePages (mss->anonymous_thp), of
+     * a page-cache folio FilePmdMapped (mss->file_thp; shmem's would be ShmemPmdMapped). */
+    if (leaf->level == 2 && (f->flags & PGF_ANON))
+        a->anon_huge += size;
+    else if (leaf->level == 2)
+        a->file_pmd += size;
     a->rss += size;
     if ((leaf->entry & VML_PTE_A) || (f->flags & PGF_REFERENCED))
         a->referenced += size;
@@ -234,6 +238,7 @@ static void add_counts(struct vml_smaps_counts *c, const struct smaps_acc *a)
     c->referenced += a->referenced;
     c->anonymous += a->anonymous;
     c->anon_huge_pages += a->anon_huge;
+    c->file_pmd_mapped += a->file_pmd;
     c->locked += a->locked;
     c->shared_hugetlb += a->shared_hugetlb;
     c->private_hugetlb += a->private_hugetlb;
@@ -258,6 +263,7 @@ static void to_kb(struct vml_smaps_counts *c)
     c->referenced >>= 10;
     c->anonymous >>= 10;
     c->anon_huge_pages >>= 10;
+    c->file_pmd_mapped >>= 10;
     c->shared_hugetlb >>= 10;
     c->private_hugetlb >>= 10;
     c->swap >>= 10;
@@ -579,8 +585,9 @@ void vml_sim_meminfo(const struct vml_sim *sim, struct vml_meminfo *m)
     m->dirty = c.n.dirty * 4;
     m->writeback = c.n.writeback * 4;
     m->anon_pages = c.n.anon_mapped * 4;
-    m->anon_huge_pages = sim->nr_anon_thps * 2048; /* NR_ANON_THPS, in kB */
-    m->file_huge_pages = sim->nr_file_thps * 2048; /* NR_FILE_THPS: mapped or not */
+    m->anon_huge_pages = sim->nr_anon_thps * 2048;      /* NR_ANON_THPS, in kB */
+    m->file_huge_pages = sim->nr_file_thps * 2048;      /* NR_FILE_THPS: mapped or not */
+    m->file_pmd_mapped = sim->nr_file_pmdmapped * 2048; /* NR_FILE_PMDMAPPED: once a folio */
     m->mapped = c.n.file_mapped * 4;
     m->shmem = c.n.shmem * 4;
     m->page_tables = c.pgtables * 4;
@@ -632,6 +639,7 @@ void vml_sim_vmstat(const struct vml_sim *sim, struct vml_vmstat *out)
     out->v[VML_VMSTAT_nr_anon_pages] = c.n.anon_mapped;
     out->v[VML_VMSTAT_nr_anon_transparent_hugepages] = sim->nr_anon_thps; /* in THPs */
     out->v[VML_VMSTAT_nr_file_hugepages] = sim->nr_file_thps;
+    out->v[VML_VMSTAT_nr_file_pmdmapped] = sim->nr_file_pmdmapped; /* in THPs, as printed */
     out->v[VML_VMSTAT_nr_mapped] = c.n.file_mapped;
     out->v[VML_VMSTAT_nr_file_pages] = c.n.file_pages;
     out->v[VML_VMSTAT_nr_dirty] = c.n.dirty;

@@ -661,7 +661,15 @@ int vml_sim_truncate(struct vml_sim *sim, int pid, int file, uint64_t size)
                 continue;
             uint64_t s = unmap_from > v->pgoff ? v->start + ((unmap_from - v->pgoff) << PAGE_SHIFT)
                                                : v->start;
-            zap_range(sim, tk->mm, v, s, v->end, false);
+            /* From the new end first (unmap_mapping_range: a file PMD the end cuts is split,
+             * i.e. zapped, and counted in thp_split_pmd), then the cut folio's pages before it
+             * (unmap_mapping_folio). */
+            uint64_t e =
+                first > v->pgoff ? v->start + ((first - v->pgoff) << PAGE_SHIFT) : v->start;
+            if (e < v->end)
+                zap_range(sim, tk->mm, v, e > s ? e : s, v->end, false);
+            if (s < e)
+                zap_range(sim, tk->mm, v, s, e < v->end ? e : v->end, false);
         }
     }
     /* truncate_inode_pages_range(mapping, newsize): the folio the new end cuts is split
