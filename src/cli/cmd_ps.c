@@ -461,6 +461,10 @@ static int numa_print(const struct table_opts *o, const char *sys, const union c
         if (i == n)
             break;
         int r = vml_numa_process(o->root, (int)src[C_PID].i, u, NULL);
+        uint64_t listed = 0, all = 0;
+        for (unsigned nd = 0; r == 0 && nd < VML_NUMA_MAX_NODES; nd++)
+            for (int cl = 0; cl < VML_NUMA_NCLASS; cl++)
+                all += u->bytes[cl][nd];
         for (unsigned k = 0; k < nn; k++) {
             uint64_t b = 0;
             for (int cl = 0; cl < VML_NUMA_NCLASS; cl++)
@@ -468,7 +472,10 @@ static int numa_print(const struct table_opts *o, const char *sys, const union c
             dst[at + k].b = r == 0 ? b : CELL_NO_BYTES;
             if (r == 0)
                 r2[n * nc + at + k].b += b;
+            listed += r == 0 ? b : 0;
         }
+        if (listed != all) /* not lost without a word */
+            dst[C_NOTE + nn].s = "numa_maps has pages on a node that --sys does not list";
         read_some |= r == 0;
         *partial |= r != 0;
     }
