@@ -17,6 +17,7 @@ packages=(
   zlib1g-dev        # .gz ChampSim traces
   valgrind          # vmlab trace record (lackey), and the lackey reader's test
   python3           # live-tool tests: a pseudo-terminal of known width, JSON checks, oom_score
+  numactl           # numastat(8): the live_numastat_linux test compares vmlab numastat to it
 )
 
 missing=()
