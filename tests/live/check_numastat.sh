@@ -144,6 +144,27 @@ got=$(cell 400 Note)
 [ "$got" = "numa_maps has pages on a node that --sys does not list" ] ||
   { echo "ps --numa: PID 400's Note is '$got'"; fail=1; }
 
+# ---- the simulator's numa_maps (vmlab run --export-proc) read as a real one: each process's
+# bytes are its N<node>= counts x kernelpagesize_kB, added up here with awk
+exp=$(mktemp -d); top=$here/../..
+for ex in 05-shared-library 11-shared-memory 14-hugetlb; do
+  "$bin" run "$top/examples/$ex.vml" --export-proc "$exp/$ex" >/dev/null 2>&1 ||
+    { echo "$ex: vmlab run --export-proc failed"; fail=1; continue; }
+  mkdir -p "$exp/$ex/sys/devices/system/node/node0" # until the simulator writes its nodes
+  for d in "$exp/$ex"/proc/[0-9]*; do
+    pid=${d##*/}
+    want=$(awk '{ ps = 0; n = 0
+                  for (i = 1; i <= NF; i++) {
+                    if ($i ~ /^kernelpagesize_kB=/) { split($i, a, "="); ps = a[2] }
+                    if ($i ~ /^N[0-9]+=/) { split($i, a, "="); n += a[2] } }
+                  s += n * ps * 1024 } END { printf "%d\n", s }' "$d/numa_maps")
+    got=$("$bin" numastat -p "$pid" --proc "$exp/$ex/proc" --sys "$exp/$ex/sys" --csv |
+      awk -F, 'NR > 1 { s += $7 } END { printf "%d\n", s }')
+    [ "$got" = "$want" ] || { echo "$ex: PID $pid: numastat adds up $got bytes, numa_maps $want"; fail=1; }
+  done
+done
+rm -rf "$exp"
+
 # ---- bad input: message and exit status
 err() { # STATUS MESSAGE ARGS...
   local st=$1 pat=$2; shift 2
