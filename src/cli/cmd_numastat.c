@@ -31,8 +31,10 @@ static void help(FILE *out)
           "                  included), and Total. A PATTERN (not all digits) chooses every\n"
           "                  process whose name and command line contain it (a substring);\n"
           "                  several processes give one row each, unless -v. An unknown PID or\n"
-          "                  a PATTERN that matches nothing is an error. Arguments without an\n"
-          "                  option are PIDs or patterns too\n"
+          "                  a PATTERN that matches nothing is an error; a process a PATTERN\n"
+          "                  found whose numa_maps cannot be read (it exited, or it is another\n"
+          "                  user's and vmlab is not root) is left out, with a line on stderr.\n"
+          "                  Arguments without an option are PIDs or patterns too\n"
           "  -c              compact columns: as narrow as their figures, no decimals\n"
           "  -s[NODE]        rows sorted by Total, or by node NODE, largest first\n"
           "  -v              with several processes: a table by class for each\n"
@@ -794,9 +796,15 @@ static int run(int argc, char **argv)
             struct vml_diag pd = { 0 };
             r = vml_numa_process(o.root, pid, u, &pd);
             if (r == VML_ENOENT && !procs.named[i]) {
-                gone++; /* found by a pattern, exited since: said below */
+                gone++; /* found by a pattern, exited since: said, not shown */
                 fprintf(stderr, "vmlab: numastat: process %d (%s) exited during the scan\n", pid,
                         table_escape(e, sizeof(e), name));
+                continue;
+            }
+            if (r == VML_EINVAL && !procs.named[i]) {
+                gone++; /* found by a pattern: numastat goes on too, so do we, saying so */
+                fprintf(stderr, "vmlab: numastat: %s: %s: not shown\n",
+                        table_escape(e, sizeof(e), u->file), pd.msg);
                 continue;
             }
             if (r == VML_ENOENT) {
@@ -897,7 +905,7 @@ static int run(int argc, char **argv)
                 print_mat(out, &all, &k, "PID", true, true);
         }
         if (rc == EXIT_OK && gone == procs.n)
-            rc = cli_error(EXIT_FAIL, "numastat: every process chosen exited during the scan");
+            rc = cli_error(EXIT_FAIL, "numastat: no process chosen could be read (above)");
         mat_free(&all);
         free(u);
     }
