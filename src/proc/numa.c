@@ -181,7 +181,7 @@ static int word(const struct nline *l, const char *w, const char *we, struct vml
 int vml_proc_parse_numa_maps(const char *text, size_t len, vml_numa_map_fn fn, void *ctx,
                              struct vml_diag *diag)
 {
-    struct vml_numa_map *m = malloc(sizeof(*m));
+    struct vml_numa_map *m = calloc(1, sizeof(*m)); /* nnodes 0: nothing seen yet */
     bool *seen = calloc(VML_NUMA_MAX_NODES, sizeof(bool));
     char *copy = malloc(len + 1); /* file= paths, NUL-terminated */
     int r = 0;
@@ -194,9 +194,9 @@ int vml_proc_parse_numa_maps(const char *text, size_t len, vml_numa_map_fn fn, v
     const char *p = copy, *end = copy + len;
     struct nline l = { 0 };
     while (r == 0 && next(&p, end, &l)) {
+        for (unsigned i = 0; i < m->nnodes; i++) /* the previous line's: not all 1024 */
+            seen[m->nodes[i].node] = false;
         memset(m, 0, offsetof(struct vml_numa_map, nodes));
-        for (unsigned i = 0; i < VML_NUMA_MAX_NODES; i++)
-            seen[i] = false;
         const char *q = l.s;
         if (number(&q, l.e, 16, &m->start)) {
             r = bad(diag, &l, q, "expected the mapping's start address (hex)");
