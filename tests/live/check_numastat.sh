@@ -113,6 +113,40 @@ got=$(t -p 100 -s1 | sed -n '5,8p' | awk '{print $1}' | tr '\n' ' ')
 got=$(t -p 100 --units K | sed -n '6p')
 expect "--units K" "$(printf '%-17s%16s%16s%16s' Heap 400.00 800.00 1200.00)"
 
+# On a terminal 40 columns wide a table is folded as numastat folds it: labels (16) and one
+# 16-wide column fit, a second does not: three sections (Node 0, Node 1, Total); --wide: one.
+python3 - "$bin" <<'EOF' || fail=1
+import fcntl, os, pty, struct, subprocess, sys, termios
+def on_pty(argv):
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    env = dict(os.environ); env.pop("COLUMNS", None)
+    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    p.wait(); os.close(master)
+    return out.decode().replace("\r\n", "\n").splitlines()
+base = [sys.argv[1], "numastat", "-m", "--proc", "proc", "--sys", "sys"]
+lines = on_pty(base)
+heads = [l.strip() for l in lines if l.strip() in ("Node 0", "Node 1", "Total")]
+widest = max(len(l) for l in lines)
+if heads != ["Node 0", "Node 1", "Total"] or widest > 40:
+    print("numastat -m on a 40-column terminal: sections %s, widest line %d" % (heads, widest))
+    sys.exit(1)
+lines = on_pty(base + ["--wide"])
+if not any(l.split() == ["Node", "0", "Node", "1", "Total"] for l in lines):
+    print("numastat -m --wide on a terminal: folded")
+    sys.exit(1)
+EOF
+
 # ---- JSON and Prometheus carry the same figures
 "$bin" numastat -p 100 -m $T --json | python3 -c '
 import json, sys
