@@ -487,7 +487,7 @@ static int add_line(const char *key, size_t keylen, uint64_t value, bool kb, voi
     /* numastat: "HugePages_*" lines are huge pages, the others kB. */
     bool huge = keylen >= 9 && memcmp(key, "HugePages", 9) == 0;
     r->count = !kb;
-    r->mult = kb ? 1024 : huge ? x->hp : 1;
+    r->mult = kb ? 1024 : huge ? x->hp : 0; /* another count: no size */
     r->v[x->col] = value;
     r->known[x->col] = true;
     return 0;
