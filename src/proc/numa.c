@@ -287,7 +287,9 @@ int vml_proc_parse_node_meminfo_lines(const char *text, size_t len, unsigned *no
         if (q == l.e || *q != ' ')
             return bad(diag, &l, q, "expected a space after the node number");
         const char *key = ++q;
-        while (q < l.e && *q != ':' && *q != ' ')
+        /* A key is printable ASCII ("Active(anon)", "HugePages_Total"): no control byte,
+         * which no kernel prints and a reader could not show. */
+        while (q < l.e && *q != ':' && *q > ' ' && *q < 0x7f)
             q++;
         if (q == key || q == l.e || *q != ':')
             return bad(diag, &l, q, "expected 'Key:' after the node number");
