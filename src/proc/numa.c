@@ -81,8 +81,11 @@ static int policy(const struct nline *l, const char **p, char *out, size_t cap, 
             break;
         }
     }
-    while (q < l->e && *q != ' ')
+    while (q < l->e && *q != ' ') {
+        if (*q < '!' || *q > '~') /* mpol_to_str prints ASCII: names, flags, node lists */
+            return bad(d, l, q, "a byte that is not printable ASCII in the memory policy");
         q++;
+    }
     if (q == s)
         return bad(d, l, s, "expected the memory policy after the address");
     if ((size_t)(q - s) >= cap)
@@ -197,7 +200,11 @@ int vml_proc_parse_numa_maps(const char *text, size_t len, vml_numa_map_fn fn, v
         for (unsigned i = 0; i < m->nnodes; i++) /* the previous line's: not all 1024 */
             seen[m->nodes[i].node] = false;
         memset(m, 0, offsetof(struct vml_numa_map, nodes));
-        const char *q = l.s;
+        const char *q = l.s, *nul = memchr(l.s, 0, (size_t)(l.e - l.s));
+        if (nul) { /* the kernel never prints one: not even a path holds it */
+            r = bad(diag, &l, nul, "a NUL byte");
+            break;
+        }
         if (number(&q, l.e, 16, &m->start)) {
             r = bad(diag, &l, q, "expected the mapping's start address (hex)");
             break;
