@@ -19,6 +19,7 @@ packages=(
   valgrind          # vmlab trace record (lackey), and the lackey reader's test
   python3           # live-tool tests: a pseudo-terminal of known width, JSON checks, oom_score
   gnuplot-nox       # vmlab plot: PNG and SVG pictures (no X11)
+  numactl           # numastat(8): the live_numastat_linux test compares vmlab numastat to it
 )
 
 missing=()

@@ -86,6 +86,52 @@ int vml_live_read(const char *dir, const char *name, struct vml_text *out);
 /* The user name of a uid (the uid in decimal when it has none); returns buf. */
 const char *vml_live_user(unsigned uid, char *buf, size_t n);
 
+/* ---- NUMA (host/numa.c) ----------------------------------------------------------------------
+ *
+ * The nodes of sys_root/devices/system/node, and a process's memory per node from its
+ * /proc/PID/numa_maps, in the classes numastat(8) -p shows: Huge (hugetlbfs mappings), Heap,
+ * Stack, and Private (every other mapping, file mappings included). */
+
+/* The node numbers of the directories nodeN under sys_root/devices/system/node, ascending,
+ * into nodes[0..*n) (at most max). 0; VML_ENOENT when that directory cannot be listed or holds
+ * no node (diag says which); VML_EINVAL when there are more than max. */
+int vml_numa_nodes(const char *sys_root, unsigned *nodes, unsigned max, unsigned *n,
+                   struct vml_diag *diag);
+
+enum vml_numa_class {
+    VML_NUMA_HUGE,
+    VML_NUMA_HEAP,
+    VML_NUMA_STACK,
+    VML_NUMA_PRIVATE,
+    VML_NUMA_NCLASS
+};
+/* "Huge", "Heap", "Stack", "Private" (numastat's row labels). */
+const char *vml_numa_class_name(enum vml_numa_class c);
+
+struct vml_numa_usage {
+    uint64_t bytes[VML_NUMA_NCLASS][VML_NUMA_MAX_NODES]; /* pages x kernelpagesize_kB */
+    unsigned maps;                                       /* lines of numa_maps read */
+    char file[4200]; /* the numa_maps path (diag->file points here) */
+};
+
+/* Reads proc_root/PID/numa_maps into *out (zeroed first). Each N<node>= count is of the
+ * mapping's kernel pages (kernelpagesize_kB: base pages for THPs, huge pages for hugetlbfs),
+ * so bytes are exact where numastat multiplies hugetlbfs counts by the default huge page size.
+ * 0; VML_ENOENT when there is no such process (diag says so); VML_EINVAL when the file cannot
+ * be read (diag: why, e.g. permission); VML_EPARSE (diag: file, line, column); VML_EHOST. */
+int vml_numa_process(const char *proc_root, int pid, struct vml_numa_usage *out,
+                     struct vml_diag *diag);
+
+/* The process's name as numastat shows it: status's Name (the comm file when status has
+ * none); "" when neither can be read. Returns buf. */
+const char *vml_numa_proc_name(const char *proc_root, int pid, char *buf, size_t n);
+
+/* The processes under proc_root whose name and command line (its arguments joined by spaces)
+ * contain pattern, as numastat -p PATTERN matches them (a substring, case-sensitive), but
+ * skip_pid; ascending, into a malloc'ed *pids (free it). 0, VML_ENOENT when proc_root cannot
+ * be listed, VML_EHOST. */
+int vml_numa_match(const char *proc_root, const char *pattern, int skip_pid, int **pids, size_t *n);
+
 /* ---- memory cgroups (host/memcg.c) ----------------------------------------------------------
  *
  * The memory controller's hierarchy under sys_root/fs/cgroup: cgroup v2 when that directory's

@@ -210,6 +210,60 @@ int vml_proc_parse_numastat(const char *text, size_t len, struct vml_numastat *o
 int vml_proc_parse_smaps_rollup(const char *text, size_t len, uint64_t *start, uint64_t *end,
                                 struct vml_smaps_counts *out, struct vml_diag *diag);
 
+/* ---- NUMA: /proc/PID/numa_maps and the node files (proc/numa.c) ----------------------------
+ *
+ * numa_maps (fs/proc/task_mmu.c: show_numa_map) has one line per mapping: its start address
+ * (%08lx), its memory policy as mpol_to_str prints it ("default", "bind:0-1",
+ * "interleave=static:0,2", "weighted interleave:0-1", "prefer (many):1-2", "local" ...), then
+ * file=PATH (escaped by seq_path: no space, tab, newline or '=' in it), heap or stack, huge
+ * (hugetlbfs), and for a mapping with pages: anon=, dirty=, mapped=, mapmax=, swapcache=,
+ * active=, writeback=, N<node>= per node, kernelpagesize_kB=. Counts are of kernel pages of
+ * the mapping: base pages for a THP, huge pages for hugetlbfs (kernelpagesize_kB=2048). */
+#define VML_NUMA_MAX_NODES 1024 /* MAX_NUMNODES with the largest CONFIG_NODES_SHIFT (10) */
+
+/* Bits of vml_numa_map.have: which key=value fields the line printed. */
+#define VML_NM_ANON      1u
+#define VML_NM_DIRTY     2u
+#define VML_NM_MAPPED    4u
+#define VML_NM_MAPMAX    8u
+#define VML_NM_SWAPCACHE 16u
+#define VML_NM_ACTIVE    32u
+#define VML_NM_WRITEBACK 64u
+#define VML_NM_PAGESIZE  128u /* kernelpagesize_kB */
+
+struct vml_numa_map {
+    uint64_t start;
+    char policy[64];  /* as printed */
+    const char *file; /* the path as printed (escaped), or NULL (borrowed) */
+    bool heap, stack, huge;
+    unsigned have; /* VML_NM_* */
+    uint64_t anon, dirty, mapped, mapmax, swapcache, active, writeback, kernelpagesize_kb;
+    unsigned nnodes; /* N<node>= fields, in the line's order */
+    struct {
+        unsigned node;
+        uint64_t pages;
+    } nodes[VML_NUMA_MAX_NODES];
+};
+
+/* Calls fn once per line of numa_maps text with a record valid until fn returns (a non-zero
+ * return stops the parse and is returned). Strict about what it reads (a hex address, a known
+ * key's decimal value, a node number below VML_NUMA_MAX_NODES given once, N<node>= only with
+ * kernelpagesize_kB), lenient about what it skips (a key=value or word a newer kernel adds).
+ * 0, VML_EPARSE (line and column in diag), VML_EHOST. */
+typedef int (*vml_numa_map_fn)(const struct vml_numa_map *m, void *ctx);
+int vml_proc_parse_numa_maps(const char *text, size_t len, vml_numa_map_fn fn, void *ctx,
+                             struct vml_diag *diag);
+/* One numa_maps line as show_numa_map prints it (the fields of ->have, nodes in order). */
+int vml_proc_format_numa_map(const struct vml_numa_map *m, struct vml_text *out);
+
+/* Every line of nodeN/meminfo (drivers/base/node.c: node_read_meminfo), in order, new ones
+ * too: fn gets the key ("MemTotal", "HugePages_Total": keylen bytes, not NUL-terminated), the
+ * value and whether it is in kB (else a count). All lines must name one node (*node). A
+ * non-zero return from fn stops the parse and is returned. 0, or VML_EPARSE with diag. */
+typedef int (*vml_node_line_fn)(const char *key, size_t keylen, uint64_t value, bool kb, void *ctx);
+int vml_proc_parse_node_meminfo_lines(const char *text, size_t len, unsigned *node,
+                                      vml_node_line_fn fn, void *ctx, struct vml_diag *diag);
+
 /* One zone of /proc/zoneinfo: the numbers the kernel's reserves and MemAvailable use, pages. */
 #define VML_ZONEINFO_MAX_PROT 8
 struct vml_zoneinfo {

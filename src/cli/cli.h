@@ -16,7 +16,7 @@ struct cli_command {
 
 extern const struct cli_command cli_cmd_version, cli_cmd_va, cli_cmd_cpu, cli_cmd_demo, cli_cmd_run,
     cli_cmd_diff, cli_cmd_ps, cli_cmd_pmap, cli_cmd_oom, cli_cmd_meminfo, cli_cmd_replay,
-    cli_cmd_trace, cli_cmd_cgroup, cli_cmd_sweep;
+    cli_cmd_trace, cli_cmd_cgroup, cli_cmd_sweep, cli_cmd_numastat;
 extern const struct cli_command cli_cmd_policy, cli_cmd_learn;
 extern const struct cli_command cli_cmd_mrc, cli_cmd_plot; /* issue 18 */
 

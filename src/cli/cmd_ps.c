@@ -17,7 +17,7 @@ static void help(FILE *out)
     fputs("Usage: vmlab ps [--sort COL] [--pid N[,N...]] [--user NAME|UID] [--command GLOB]\n"
           "                [--units human|B|K|M|G] [--format text|json|csv|prometheus]\n"
           "                [--json] [--csv] [--kernel] [--per-mapping] [--status] [--threads N]\n"
-          "                [--wide] [--proc DIR] [--cgroup [--sys DIR]]\n\n"
+          "                [--wide] [--proc DIR] [--cgroup [--sys DIR]] [--numa [--sys DIR]]\n\n"
           "One row per process of this machine (but this vmlab ps itself): PID, user, VSZ, RSS,\n"
           "PSS (its fair share of shared pages), USS (Private_Clean + Private_Dirty: the pages\n"
           "only it maps) split into UssAnon, UssFile and UssShmem, Swap, SwapPss,\n"
@@ -63,7 +63,13 @@ static void help(FILE *out)
           "                  does not apply. Processes in no group are one row '?'\n"
           "  --sys DIR       with --cgroup: the cgroups under DIR/fs/cgroup (v2 when it holds\n"
           "                  the memory controller, else v1's DIR/fs/cgroup/memory), default\n"
-          "                  /sys; required with --proc DIR (a copy of /proc has no cgroups)\n\n"
+          "                  /sys; required with --proc DIR (a copy of /proc has no cgroups)\n"
+          "  --numa          add a column per NUMA node (N0, N1 ...: the nodes of\n"
+          "                  DIR/devices/system/node, --sys, default /sys): the process's\n"
+          "                  resident memory there, from /proc/PID/numa_maps (each mapping's\n"
+          "                  pages x its kernelpagesize_kB, as vmlab numastat -p adds them);\n"
+          "                  '?' where numa_maps cannot be read. Prometheus: one metric a node,\n"
+          "                  vmlab_process_node<N>_bytes. --sort does not take these columns\n\n"
           "A figure that could not be read is never shown as a number: '?' in text, null in\n"
           "JSON (with the reason in Note), an empty CSV cell, no Prometheus sample. Without\n"
           "root, other users' smaps_rollup cannot be read: their PSS, USS and swap are '?' but\n"
@@ -413,12 +419,86 @@ static int groups_view(const struct table_opts *o, const union cell *prow, size_
     return EXIT_OK;
 }
 
+/* --numa: the table with a column per node (after Hugetlb and PgTables, before OOM), each the
+ * process's bytes on that node from numa_maps. 0, or the exit status after a message. */
+static int numa_print(const struct table_opts *o, const char *sys, const union cell *rows, size_t n,
+                      const union cell *tot, const int *labels, size_t *cut, bool *partial)
+{
+    static unsigned nodes[VML_NUMA_MAX_NODES];
+    static char names[VML_NUMA_MAX_NODES][16], metrics[VML_NUMA_MAX_NODES][48];
+    unsigned nn;
+    struct vml_diag d = { 0 };
+    if (vml_numa_nodes(sys, nodes, VML_NUMA_MAX_NODES, &nn, &d))
+        return cli_error(EXIT_FAIL, "ps: --numa: %s (--sys DIR: a machine's /sys)", d.msg);
+    size_t nc = NCOLS + nn, at = C_OOM;
+    struct col *c2 = calloc(nc, sizeof(*c2));
+    union cell *r2 = calloc((n + 1) * nc, sizeof(*r2));
+    struct vml_numa_usage *u = malloc(sizeof(*u));
+    int *lab = calloc(8, sizeof(int));
+    if (!c2 || !r2 || !u || !lab) {
+        free(c2);
+        free(r2);
+        free(u);
+        free(lab);
+        return cli_error(EXIT_FAIL, "ps: out of memory");
+    }
+    for (size_t c = 0; c < NCOLS; c++)
+        c2[c < at ? c : c + nn] = cols[c];
+    for (unsigned k = 0; k < nn; k++) {
+        snprintf(names[k], sizeof(names[k]), "N%u", nodes[k]);
+        snprintf(metrics[k], sizeof(metrics[k]), "vmlab_process_node%u_bytes", nodes[k]);
+        c2[at + k] = (struct col){ names[k],   COL_BYTES,
+                                   metrics[k], "Resident on this NUMA node (numa_maps).",
+                                   NULL,       false,
+                                   false };
+    }
+    bool read_some = false;
+    for (size_t i = 0; i <= n; i++) {
+        const union cell *src = i < n ? rows + i * NCOLS : tot;
+        union cell *dst = r2 + i * nc;
+        for (size_t c = 0; c < NCOLS; c++)
+            dst[c < at ? c : c + nn] = src[c];
+        if (i == n)
+            break;
+        int r = vml_numa_process(o->root, (int)src[C_PID].i, u, NULL);
+        uint64_t listed = 0, all = 0;
+        for (unsigned nd = 0; r == 0 && nd < VML_NUMA_MAX_NODES; nd++)
+            for (int cl = 0; cl < VML_NUMA_NCLASS; cl++)
+                all += u->bytes[cl][nd];
+        for (unsigned k = 0; k < nn; k++) {
+            uint64_t b = 0;
+            for (int cl = 0; cl < VML_NUMA_NCLASS; cl++)
+                b += u->bytes[cl][nodes[k]];
+            dst[at + k].b = r == 0 ? b : CELL_NO_BYTES;
+            if (r == 0)
+                r2[n * nc + at + k].b += b;
+            listed += r == 0 ? b : 0;
+        }
+        if (listed != all) /* not lost without a word */
+            dst[C_NOTE + nn].s = "numa_maps has pages on a node that --sys does not list";
+        read_some |= r == 0;
+        *partial |= r != 0;
+    }
+    for (unsigned k = 0; k < nn && !read_some; k++)
+        r2[n * nc + at + k].b = CELL_NO_BYTES;
+    size_t nl = 0;
+    for (const int *l = labels; *l >= 0; l++)
+        lab[nl++] = *l < (int)at ? *l : *l + (int)nn;
+    lab[nl] = -1;
+    *cut = table_print(stdout, o, c2, nc, r2, n, o->fmt == FMT_TEXT ? r2 + n * nc : NULL, lab);
+    free(c2);
+    free(r2);
+    free(u);
+    free(lab);
+    return 0;
+}
+
 static int run(int argc, char **argv)
 {
     const char *sort = NULL, *pids = NULL, *user = NULL, *pattern = NULL;
     struct table_opts o;
     table_opts_init(&o);
-    bool kernel = false, per_mapping = false, status = false, by_group = false;
+    bool kernel = false, per_mapping = false, status = false, by_group = false, numa = false;
     const char *sys = NULL;
     unsigned threads = 2;
     char e[256];
@@ -465,6 +545,8 @@ static int run(int argc, char **argv)
             sys = v;
         } else if (strcmp(argv[i], "--cgroup") == 0) {
             by_group = true;
+        } else if (strcmp(argv[i], "--numa") == 0) {
+            numa = true;
         } else if (strcmp(argv[i], "--kernel") == 0) {
             kernel = true;
         } else if (strcmp(argv[i], "--per-mapping") == 0) {
@@ -491,8 +573,18 @@ static int run(int argc, char **argv)
     if (by_group && sort)
         return cli_error(EXIT_USAGE, "ps: --sort does not apply to --cgroup (groups are listed "
                                      "in tree order)");
-    if (sys && !by_group)
-        return cli_error(EXIT_USAGE, "ps: --sys is read only with --cgroup");
+    if (sys && !by_group && !numa)
+        return cli_error(EXIT_USAGE, "ps: --sys is read only with --cgroup or --numa");
+    if (numa && by_group)
+        return cli_error(EXIT_USAGE, "ps: --numa does not apply to --cgroup");
+    if (numa && !sys) {
+        if (strcmp(o.root, "/proc") != 0)
+            return cli_error(EXIT_USAGE,
+                             "ps: --numa needs --sys DIR with --proc %s (the NUMA nodes of that "
+                             "machine)",
+                             table_escape(e, sizeof(e), o.root));
+        sys = "/sys";
+    }
     if (by_group && !sys) {
         if (strcmp(o.root, "/proc") != 0)
             return cli_error(EXIT_USAGE,
@@ -625,8 +717,18 @@ static int run(int argc, char **argv)
         if (!read_some[c])
             tot[c].b = CELL_NO_BYTES; /* nothing read: no total, not a 0 */
     static const int labels[] = { C_PID, C_COMM, -1 };
-    size_t cut =
-        table_print(stdout, &o, cols, NCOLS, rows, n, o.fmt == FMT_TEXT ? tot : NULL, labels);
+    size_t cut = 0;
+    if (numa) {
+        r = numa_print(&o, sys, rows, n, tot, labels, &cut, &partial);
+        if (r) {
+            free(rows);
+            free(shown);
+            vml_live_scan_free(&scan);
+            return r;
+        }
+    } else {
+        cut = table_print(stdout, &o, cols, NCOLS, rows, n, o.fmt == FMT_TEXT ? tot : NULL, labels);
+    }
     if (o.fmt == FMT_TEXT) {
         size_t unread = shown_by_state[VML_LIVE_DENIED] + shown_by_state[VML_LIVE_BAD];
         printf("%zu process%s", n, n == 1 ? "" : "es");

@@ -48,18 +48,20 @@ run_console() { # $1 = command after "$ vmlab ", $2 = expected lines
 }
 
 check_console() {
-  local cmd="" want="" have=0 line
+  local cmd="" want="" have=0 lines=0 line
   while IFS= read -r line; do
     case "$line" in
       '$ vmlab '*)
         [ $have = 1 ] && run_console "$cmd" "$want"
-        cmd=${line#'$ vmlab '}; want=""; have=1; continue ;;
+        cmd=${line#'$ vmlab '}; want=""; have=1; lines=0; continue ;;
       '$ '*)
         [ $have = 1 ] && run_console "$cmd" "$want"
         have=0; continue ;;
     esac
     [ $have = 1 ] || continue
-    if [ -z "$want" ]; then want=$line; else want=$want$'\n'$line; fi
+    # By count, not by emptiness: an output may begin with an empty line (numastat's do).
+    if [ $lines = 0 ]; then want=$line; else want=$want$'\n'$line; fi
+    lines=$((lines + 1))
   done <<< "$body"
   [ $have = 1 ] && run_console "$cmd" "$want"
 }

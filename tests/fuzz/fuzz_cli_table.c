@@ -1,4 +1,5 @@
-/* fuzz_cli_table.c: libFuzzer harness for the live tools (vmlab ps, pmap, oom, meminfo, cgroup)
+/* fuzz_cli_table.c: libFuzzer harness for the live tools (vmlab ps, pmap, oom, meminfo, cgroup,
+ * numastat)
  * from /proc tree to printed table, in every output format.
  *
  * The input is a /proc tree: sections "@@ NAME\n" followed by that file's bytes, NAME being
@@ -6,7 +7,8 @@
  * and a memory cgroup tree: NAME cg/[GROUP/]FILE (cgroup v2, at fs/cgroup) or
  * v1/[GROUP/]FILE (v1, at fs/cgroup/memory), GROUP a or a/b, FILE a cgroup file the tools read;
  * the cgroup views (oom --cgroups, oom --cgroup a, ps --cgroup, cgroup /, a and a/b) read it
- * with --sys.
+ * with --sys; and NUMA nodes: NAME node0/FILE or node1/FILE (FILE meminfo or numastat, at
+ * devices/system/node), which numastat (-m, -n, -p each PID) and ps --numa read with --sys.
  * The tree is written to a scratch directory and each tool runs on it (--proc) as the
  * command line would run it, with its output thrown away: text, JSON, CSV and Prometheus, in
  * several units, sorted by several columns. Properties: no
@@ -31,9 +33,9 @@ int vmlab_cli_main(int argc, char **argv);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const files[] = { "status",       "statm",         "smaps",
-                                     "smaps_rollup", "cmdline",       "comm",
-                                     "oom_score",    "oom_score_adj", "stat" };
+static const char *const files[] = { "status",  "statm",    "smaps",     "smaps_rollup",
+                                     "cmdline", "comm",     "oom_score", "oom_score_adj",
+                                     "stat",    "numa_maps" };
 #define NFILES  (sizeof(files) / sizeof(files[0]))
 #define MAXPIDS 8
 
@@ -170,9 +172,43 @@ static void put_cgroup_file(const char *name, const uint8_t *body, size_t len)
     put_file(fname, body, len);
 }
 
+/* NUMA node files: root/devices/system/node/node{0,1}/{meminfo,numastat}. */
+static void node_file(const char *name, const uint8_t *body, size_t len, bool put)
+{
+    static const char *const parts[] = { "devices", "devices/system", "devices/system/node" };
+    char path[200];
+    if (!put) {
+        for (int n = 1; n >= 0; n--) {
+            snprintf(path, sizeof(path), "%s/devices/system/node/node%d/meminfo", root, n);
+            unlink(path);
+            snprintf(path, sizeof(path), "%s/devices/system/node/node%d/numastat", root, n);
+            unlink(path);
+            snprintf(path, sizeof(path), "%s/devices/system/node/node%d", root, n);
+            rmdir(path);
+        }
+        for (int i = 2; i >= 0; i--) {
+            snprintf(path, sizeof(path), "%s/%s", root, parts[i]);
+            rmdir(path);
+        }
+        return;
+    }
+    if ((strncmp(name, "node0/", 6) != 0 && strncmp(name, "node1/", 6) != 0) ||
+        (strcmp(name + 6, "meminfo") != 0 && strcmp(name + 6, "numastat") != 0))
+        return;
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", root, parts[i]);
+        mkdir(path, 0755);
+    }
+    snprintf(path, sizeof(path), "%s/devices/system/node/%.5s", root, name);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "devices/system/node/%s", name);
+    put_file(path, body, len);
+}
+
 /* At exit: the scratch tree goes. */
 static void remove_tree(void)
 {
+    node_file(NULL, NULL, 0, false);
     clear_cgroups();
     clear_tree();
     rmdir(root);
@@ -186,6 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         atexit(remove_tree);
     }
+    node_file(NULL, NULL, 0, false);
     clear_cgroups();
     clear_tree();
     char pids[MAXPIDS][40];
@@ -213,6 +250,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (strncmp(name, "cg/", 3) == 0 || strncmp(name, "v1/", 3) == 0) {
             put_cgroup_file(name, body, len);
+            continue;
+        }
+        if (strncmp(name, "node", 4) == 0) {
+            node_file(name, body, len, true);
             continue;
         }
         char *slash = strchr(name, '/');
@@ -275,7 +316,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *mem[] = { "vmlab", "meminfo",     "--proc",      root, "--sys",
                         root,    formats[f][0], formats[f][1], NULL };
         tool(mem);
+        char *numa[] = { "vmlab", "numastat", "--proc",      root,          "--sys", root,
+                         "-m",    "-n",       formats[f][0], formats[f][1], NULL };
+        tool(numa);
+        char *numa_compat[] = { "vmlab", "numastat", "--proc", root, "--sys", root, NULL };
+        tool(numa_compat);
+        char *ps_numa[] = { "vmlab",       "ps",          "--proc", root,        "--sys", root,
+                            formats[f][0], formats[f][1], "--numa", "--threads", "1",     NULL };
+        tool(ps_numa);
         for (size_t i = 0; i < npids; i++) {
+            char *numa_p[] = { "vmlab",
+                               "numastat",
+                               "--proc",
+                               root,
+                               "--sys",
+                               root,
+                               formats[f][0],
+                               formats[f][1],
+                               "-p",
+                               pids[i],
+                               f == 1 ? "-cz" : "-s0",
+                               NULL };
+            tool(numa_p);
             char *pmap[] = { "vmlab",       "pmap",        pids[i],   "--proc", root,
                              formats[f][0], formats[f][1], "--units", u,        NULL };
             tool(pmap);
