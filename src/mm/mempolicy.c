@@ -346,6 +346,11 @@ int vml_sim_set_affinity(struct vml_sim *sim, int pid, const uint64_t *mask, uns
     return 0;
 }
 
+unsigned vml_sim_nr_nodes(const struct vml_sim *sim)
+{
+    return nr_nodes(sim);
+}
+
 unsigned vml_sim_cpu_node(const struct vml_sim *sim, unsigned cpu)
 {
     return cpu < sim->cfg.nr_cpus ? sim->cpu_node[cpu] : 0;
