@@ -450,8 +450,9 @@ int vml_sim_mbind(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len,
 /* sched_setaffinity(2): the CPUs pid may run on (bit c of mask[c / 64]); a task running on a
  * CPU outside them moves to the first allowed one. VML_EINVAL when no allowed CPU exists. */
 int vml_sim_set_affinity(struct vml_sim *sim, int pid, const uint64_t *mask, unsigned nwords);
-/* The machine's NUMA nodes. */
+/* The machine's NUMA nodes and CPUs. */
 unsigned vml_sim_nr_nodes(const struct vml_sim *sim);
+unsigned vml_sim_nr_cpus(const struct vml_sim *sim);
 /* The node CPU cpu belongs to. */
 unsigned vml_sim_cpu_node(const struct vml_sim *sim, unsigned cpu);
 /* The node a task allocates from by default (numa_node_id() where it runs). */

@@ -351,6 +351,11 @@ unsigned vml_sim_nr_nodes(const struct vml_sim *sim)
     return nr_nodes(sim);
 }
 
+unsigned vml_sim_nr_cpus(const struct vml_sim *sim)
+{
+    return sim->cfg.nr_cpus;
+}
+
 unsigned vml_sim_cpu_node(const struct vml_sim *sim, unsigned cpu)
 {
     return cpu < sim->cfg.nr_cpus ? sim->cpu_node[cpu] : 0;

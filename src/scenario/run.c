@@ -1457,8 +1457,14 @@ static int op_expect(struct run *r)
                              : "");
         else
             fmt_value(got, sizeof(got), (uint64_t)val, kb, gunit);
+        char fname[48];
+        if (x->file == VML_PROCFILE_NODE)
+            snprintf(fname, sizeof(fname), "node%u %s", x->node,
+                     vml_node_file_name((enum vml_node_file)x->nodefile));
+        else
+            snprintf(fname, sizeof(fname), "%s", vml_procfile_name(x->file));
         text_printf(r->report, "%s:%u: expect failed: %s%s%s%s%s %s %s %s, but it is %s%s\n", where,
-                    r->op->line, r->op->proc, r->op->proc[0] ? " " : "", vml_procfile_name(x->file),
+                    r->op->line, r->op->proc, r->op->proc[0] ? " " : "", fname,
                     x->map[0] ? " " : "", x->map, x->field, vml_cmp_name(x->cmp), want, got, own);
     }
     return text_status(r->report);
