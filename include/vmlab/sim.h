@@ -291,7 +291,7 @@ struct vml_sim_access {
 };
 
 /* Accesses [start, end) every stride bytes (the first byte of each step) from user mode on the
- * CPU the process runs on (CPU 0 if it runs nowhere yet), through the MMU, taking page faults
+ * CPU the process runs on (its first allowed CPU if it runs nowhere yet), through the MMU, taking page faults
  * as Linux does. */
 int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
                   enum vml_access access, struct vml_sim_access *res);

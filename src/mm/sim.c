@@ -514,6 +514,10 @@ int vml_sim_enter(struct vml_sim *sim, int pid, unsigned *cpu)
         return VML_ENOENT;
     int c = cpu_of(sim, pid);
     if (c < 0 || sim->loaded[c] != t->mm) {
+        /* Running nowhere: its first allowed CPU (sched_setaffinity, numactl's binding). */
+        for (unsigned k = 0; c < 0 && k < sim->cfg.nr_cpus; k++)
+            if (task_cpu_allowed(t, k))
+                c = (int)k;
         c = c < 0 ? 0 : c;
         int r = load(sim, (unsigned)c, t);
         if (r)
