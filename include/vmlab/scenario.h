@@ -224,7 +224,7 @@ enum vml_procfile {
     VML_PROCFILE_CGROUP,  /* a memory cgroup's file, v2 (show cgroup PATH FILE): cgroup, cgfile */
     VML_PROCFILE_CGROUP1, /* the same cgroup's file in the v1 hierarchy (show cgroup1 ...) */
     VML_PROCFILE_NUMA,    /* numactl --hardware's text (show numa) */
-    VML_PROCFILE_NODE,    /* /sys/devices/system/node/nodeN/FILE (show nodeN FILE): node, nodefile */
+    VML_PROCFILE_NODE, /* /sys/devices/system/node/nodeN/FILE (show nodeN FILE): node, nodefile */
     VML_PROCFILE_COUNT,
 };
 #define VML_PROCFILE_NR_PER_PROCESS VML_PROCFILE_MEMINFO
@@ -396,13 +396,13 @@ struct vml_op {
             uint64_t ns; /* how long, in nanoseconds */
         } wait;          /* WAIT */
         struct vml_op_numa {
-            struct vml_mpol pol;        /* SET_MEMPOLICY, MBIND; PROC with has_pol */
-            struct vml_range range;     /* MBIND */
-            bool has_pol;               /* PROC: a policy option was given */
-            uint64_t cpus[4];           /* AFFINITY; PROC with has_cpus: physcpubind= */
-            bool has_cpus;              /* PROC: physcpubind= */
-            uint32_t cpunodes;          /* PROC: cpunodebind= (the nodes' CPUs, at run time) */
-        } numa;                         /* SET_MEMPOLICY, MBIND, AFFINITY, PROC */
+            struct vml_mpol pol;    /* SET_MEMPOLICY, MBIND; PROC with has_pol */
+            struct vml_range range; /* MBIND */
+            bool has_pol;           /* PROC: a policy option was given */
+            uint64_t cpus[4];       /* AFFINITY; PROC with has_cpus: physcpubind= */
+            bool has_cpus;          /* PROC: physcpubind= */
+            uint32_t cpunodes;      /* PROC: cpunodebind= (the nodes' CPUs, at run time) */
+        } numa;                     /* SET_MEMPOLICY, MBIND, AFFINITY, PROC */
         struct {
             char name[VML_SCN_NAME_MAX]; /* the swap area's name in the scenario */
             uint64_t size;               /* SWAPON: bytes, a multiple of 4 KiB, >= 40 KiB */

@@ -78,12 +78,12 @@ struct vml_sim_config {
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */
-    unsigned node_cpus[VML_MAX_NODES]; /* CPUs of each node, numbered node by node (node 0's
-                                        * first); all 0 = spread evenly, CPU i on node
-                                        * i * nodes / nr_cpus. A node may have none (a memory
-                                        * node, CXL-style); the counts must sum to nr_cpus */
-    uint8_t il_weight[VML_MAX_NODES]; /* /sys/kernel/mm/mempolicy/weighted_interleave/nodeN,
-                                       * 1..255; 0 = 1 (the default without HMAT data) */
+    unsigned node_cpus[VML_MAX_NODES];        /* CPUs of each node, numbered node by node (node 0's
+                                               * first); all 0 = spread evenly, CPU i on node
+                                               * i * nodes / nr_cpus. A node may have none (a memory
+                                               * node, CXL-style); the counts must sum to nr_cpus */
+    uint8_t il_weight[VML_MAX_NODES];         /* /sys/kernel/mm/mempolicy/weighted_interleave/nodeN,
+                                               * 1..255; 0 = 1 (the default without HMAT data) */
 };
 
 struct vml_sim;
@@ -291,8 +291,8 @@ struct vml_sim_access {
 };
 
 /* Accesses [start, end) every stride bytes (the first byte of each step) from user mode on the
- * CPU the process runs on (its first allowed CPU if it runs nowhere yet), through the MMU, taking page faults
- * as Linux does. */
+ * CPU the process runs on (its first allowed CPU if it runs nowhere yet), through the MMU, taking
+ * page faults as Linux does. */
 int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
                   enum vml_access access, struct vml_sim_access *res);
 

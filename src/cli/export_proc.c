@@ -233,7 +233,9 @@ static int export_nodes(struct vml_sim *sim, const char *dir)
     const struct {
         const char *name;
         unsigned mask;
-    } lists[] = { { "online", all }, { "possible", all }, { "has_memory", all }, { "has_cpu", cpu } };
+    } lists[] = {
+        { "online", all }, { "possible", all }, { "has_memory", all }, { "has_cpu", cpu }
+    };
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
         struct vml_text t = { 0 };
         node_list(&t, lists[i].mask);

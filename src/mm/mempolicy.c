@@ -110,14 +110,14 @@ int numa_init(struct vml_sim *sim, struct vml_diag *diag)
             sim->cpu_node[c] = nodes == 1 ? 0 : c * nodes / cpus;
     } else {
         if (sum != cpus) {
-            diag_set(diag, 0, 0, "node_cpus: the nodes have %u CPUs in all, the machine %u",
-                         sum, cpus);
+            diag_set(diag, 0, 0, "node_cpus: the nodes have %u CPUs in all, the machine %u", sum,
+                     cpus);
             return VML_EINVAL;
         }
         for (unsigned n = nodes; n < VML_MAX_NODES; n++)
             if (sim->cfg.node_cpus[n]) {
-                diag_set(diag, 0, 0, "node_cpus: node %u has CPUs but the machine has %u nodes",
-                             n, nodes);
+                diag_set(diag, 0, 0, "node_cpus: node %u has CPUs but the machine has %u nodes", n,
+                         nodes);
                 return VML_EINVAL;
             }
         unsigned c = 0;
@@ -181,7 +181,8 @@ bool task_cpu_allowed(const struct sim_task *t, unsigned cpu)
 
 /* ---- policies ------------------------------------------------------------------------------ */
 
-static int mpol_intern(struct vml_sim *sim, const struct sim_mpol *want, const struct sim_mpol **out)
+static int mpol_intern(struct vml_sim *sim, const struct sim_mpol *want,
+                       const struct sim_mpol **out)
 {
     for (struct sim_mpol *p = sim->mpols; p; p = p->next)
         if (p->mode == want->mode && p->flags == want->flags && p->nodes == want->nodes &&
@@ -246,8 +247,8 @@ int mpol_create(struct vml_sim *sim, const struct vml_mpol *in, const struct sim
     if (mode != VML_MPOL_LOCAL) {
         /* mpol_set_nodemask: the nodes with memory the task may use (no cpusets: all). */
         uint32_t allowed = all_nodes(sim);
-        uint32_t m = (flags & VML_MPOL_F_RELATIVE_NODES) ? relative_nodes(nodes, allowed)
-                                                         : nodes & allowed;
+        uint32_t m =
+            (flags & VML_MPOL_F_RELATIVE_NODES) ? relative_nodes(nodes, allowed) : nodes & allowed;
         if (!m)
             return VML_EINVAL; /* mpol_new_nodemask / mpol_new_preferred */
         p.nodes = mode == VML_MPOL_PREFERRED ? 1u << first_node(m) : m;
@@ -298,14 +299,14 @@ int vml_sim_mbind(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len,
             return VML_EFAULT;
         if (v->flags & VM_HUGETLB) {
             diag_set(diag, 0, 0,
-                         "mbind of a hugetlb mapping is not modelled (its pages come from the "
-                         "pools by huge_node)");
+                     "mbind of a hugetlb mapping is not modelled (its pages come from the "
+                     "pools by huge_node)");
             return VML_ENOTSUP;
         }
         if (v->kind == VMA_SHMEM) {
             diag_set(diag, 0, 0,
-                         "mbind of a shared memory mapping sets the object's shared policy "
-                         "(shmem_set_policy), which is not modelled");
+                     "mbind of a shared memory mapping sets the object's shared policy "
+                     "(shmem_set_policy), which is not modelled");
             return VML_ENOTSUP;
         }
         cur = v->end;

@@ -104,8 +104,7 @@ static enum compact_result direct_compact(struct vml_sim *sim, const struct allo
 {
     struct compact_totals tot = { 0 };
     uint64_t before = sim->work_ns;
-    enum compact_result res =
-        try_to_compact_pages(sim, rq->nid, order, COMPACT_ASYNC, true, &tot);
+    enum compact_result res = try_to_compact_pages(sim, rq->nid, order, COMPACT_ASYNC, true, &tot);
     sim->events[VML_VMSTAT_compact_migrate_scanned] += tot.migrate_scanned;
     sim->events[VML_VMSTAT_compact_free_scanned] += tot.free_scanned;
     sim->compact_ns += sim->work_ns - before;
@@ -163,8 +162,7 @@ static int alloc_frame_order_rq(struct vml_sim *sim, const struct alloc_req *rq,
  * PMD-sized folio's local try first (__GFP_THISNODE | __GFP_NORETRY; then the whole zonelist
  * only if the request may reclaim directly). ilx: shmem's interleave index, else ignored. */
 static int alloc_frame_order_ilx(struct vml_sim *sim, unsigned node, unsigned order,
-                                 enum vml_frame_use use, unsigned gfp, uint64_t ilx,
-                                 uint64_t *pfn)
+                                 enum vml_frame_use use, unsigned gfp, uint64_t ilx, uint64_t *pfn)
 {
     struct alloc_req rq;
     mpol_request(sim, node, use, order, ilx, &rq);
@@ -518,8 +516,7 @@ int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uin
     /* shmem_alloc_folio: shmem interleaves by inode number plus index (shmem_get_pgoff_policy);
      * the page cache's folios are alloc_pages' (no interleave index). */
     int r = alloc_frame_order_ilx(sim, node, 0, f->shmem ? VML_USE_SHMEM : VML_USE_FILE,
-                                  GFP_DIRECT_RECLAIM, f->shmem ? f->ino + index : MPOL_NO_ILX,
-                                  pfn);
+                                  GFP_DIRECT_RECLAIM, f->shmem ? f->ino + index : MPOL_NO_ILX, pfn);
     if (r || (r = charge_new(sim, *pfn, 0)) != 0)
         return r;
     struct frame *fr = sim_frame(sim, *pfn);

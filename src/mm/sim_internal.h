@@ -327,13 +327,13 @@ struct sim_mpol {
 /* What an allocation's policy decided (alloc_pages_mpol, policy_nodemask): the preferred node
  * whose zonelist is walked, the nodes allowed (0: any), and how. */
 struct alloc_req {
-    unsigned nid;        /* preferred node: its zonelist is walked */
-    unsigned local;      /* numa_node_id() of the allocating CPU (local_node/other_node) */
-    uint32_t mask;       /* allowed nodes; 0 = no nodemask */
-    bool thisnode;       /* __GFP_THISNODE: nid only */
-    bool interleave;     /* an interleave policy chose nid (interleave_hit) */
-    bool many;           /* MPOL_PREFERRED_MANY: the mask first, without reclaim, then any */
-    bool thp_local;      /* a PMD-order folio tries nid alone first (alloc_pages_mpol) */
+    unsigned nid;    /* preferred node: its zonelist is walked */
+    unsigned local;  /* numa_node_id() of the allocating CPU (local_node/other_node) */
+    uint32_t mask;   /* allowed nodes; 0 = no nodemask */
+    bool thisnode;   /* __GFP_THISNODE: nid only */
+    bool interleave; /* an interleave policy chose nid (interleave_hit) */
+    bool many;       /* MPOL_PREFERRED_MANY: the mask first, without reclaim, then any */
+    bool thp_local;  /* a PMD-order folio tries nid alone first (alloc_pages_mpol) */
 };
 
 /* The allocation context of the task at work (current, its VMA and address): set around a
@@ -356,11 +356,11 @@ struct sim_task {
     struct sim_mm *mm;
     int cpu; /* CPU it runs on, -1 none */
     uint64_t min_flt, maj_flt;
-    struct vml_fault_record lat;    /* its faults' simulated time (cost.h): `show P faults` */
-    struct vml_latency_record *acc; /* its accesses' time, `show P latency`: made at the first
-                                     * access, freed with the machine (sim.c: task_access) */
-    int oom_score_adj;              /* signal->oom_score_adj: -1000..1000, inherited by fork */
-    unsigned memcg;                 /* the memory cgroup it belongs to (its css_set's), by id */
+    struct vml_fault_record lat;      /* its faults' simulated time (cost.h): `show P faults` */
+    struct vml_latency_record *acc;   /* its accesses' time, `show P latency`: made at the first
+                                       * access, freed with the machine (sim.c: task_access) */
+    int oom_score_adj;                /* signal->oom_score_adj: -1000..1000, inherited by fork */
+    unsigned memcg;                   /* the memory cgroup it belongs to (its css_set's), by id */
     const struct sim_mpol *mempolicy; /* set_mempolicy's; NULL = default; inherited by fork */
     unsigned il_prev, il_weight;      /* the interleave cursor of allocations without a VMA */
     uint64_t cpus_allowed[SIM_CPU_WORDS]; /* sched_setaffinity's mask; inherited by fork */
@@ -514,13 +514,13 @@ struct vml_sim {
      * (numa_hit .. numa_other, the order of enum numa_stat_item), for /proc/zoneinfo. */
     uint64_t zone_lru[VML_MAX_NODES][VML_NR_ZONES][NR_LRU_LISTS];
     uint64_t zone_numa[VML_MAX_NODES][VML_NR_ZONES][6];
-    unsigned cpu_node[VML_SIM_MAX_CPUS];                /* the node of each CPU */
-    unsigned zonelist[VML_MAX_NODES][VML_MAX_NODES];    /* each node's fallback order of nodes
-                                                         * (build_zonelists) */
-    struct sim_mpol *mpols;                             /* interned policies */
-    struct mpol_ctx *mctx;                              /* the allocating task's context */
-    uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
-    uint64_t committed;             /* pages charged to Committed_AS */
+    unsigned cpu_node[VML_SIM_MAX_CPUS];             /* the node of each CPU */
+    unsigned zonelist[VML_MAX_NODES][VML_MAX_NODES]; /* each node's fallback order of nodes
+                                                      * (build_zonelists) */
+    struct sim_mpol *mpols;                          /* interned policies */
+    struct mpol_ctx *mctx;                           /* the allocating task's context */
+    uint64_t events[VML_VMSTAT_NR];                  /* vmstat event counters (pgfault ...) */
+    uint64_t committed;                              /* pages charged to Committed_AS */
     struct hstate hstates[VML_NR_HUGE_SIZES];
     struct vml_sim_stats stats;            /* TLB flushes and shootdowns */
     struct vml_thp_settings thp;           /* /sys/kernel/mm/transparent_hugepage/ */

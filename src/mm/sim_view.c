@@ -366,8 +366,8 @@ static int numa_leaf(const struct vml_pt_leaf *leaf, void *ctx)
 }
 
 /* show_numa_map: policy, name, then the counts when any page is mapped. */
-static void show_numa_map(const struct vml_sim *sim, const struct sim_task *t,
-                          const struct vma *v, struct vml_text *out)
+static void show_numa_map(const struct vml_sim *sim, const struct sim_task *t, const struct vma *v,
+                          struct vml_text *out)
 {
     const struct sim_mm *mm = t->mm;
     struct vml_vma_header h;

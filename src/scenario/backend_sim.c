@@ -164,8 +164,8 @@ static int sb_spawn_numa(void *ctx, const char *name, const struct vml_op_numa *
         return r;
     r = vml_sim_spawn_numa(b->sim, name, o->has_pol ? &o->pol : NULL, bind ? cpus : NULL, 4, pid);
     if (r == VML_EINVAL && bind)
-        snprintf(msg, VML_BACKEND_MSG, "%s: no CPU of the machine is in the process's CPUs%s",
-                 name, o->cpunodes ? " (a CPU-less node?)" : "");
+        snprintf(msg, VML_BACKEND_MSG, "%s: no CPU of the machine is in the process's CPUs%s", name,
+                 o->cpunodes ? " (a CPU-less node?)" : "");
     return r == VML_EINVAL && !bind ? r : pid_error(b, r, msg);
 }
 

@@ -764,8 +764,7 @@ static int machine_numa_key(struct parser *p, struct vml_machine_cfg *m, struct 
                 copy_name(m->numa_preset, val);
                 return 0;
             }
-        return fail(p, val.col, "numa=%.*s: unknown preset (use 2socket, 4socket or cxl)",
-                    Q(val));
+        return fail(p, val.col, "numa=%.*s: unknown preset (use 2socket, 4socket or cxl)", Q(val));
     }
     unsigned max = bit == VML_MCFG_DISTANCE ? VML_MAX_NODES * VML_MAX_NODES : VML_MAX_NODES;
     if ((r = machine_items(p, key, val, items, max, &n)))
@@ -1365,8 +1364,8 @@ static int parse_subject(struct parser *p, struct vml_op *op, enum vml_procfile 
         !names_find(&p->nm.procs, w.s, w.n)) {
         unsigned node = 0;
         for (size_t j = 4; j < w.n; j++) {
-            if (w.s[j] < '0' || w.s[j] > '9' || (node = node * 10 + (unsigned)(w.s[j] - '0')) >=
-                                                     VML_MAX_NODES)
+            if (w.s[j] < '0' || w.s[j] > '9' ||
+                (node = node * 10 + (unsigned)(w.s[j] - '0')) >= VML_MAX_NODES)
                 return fail(p, w.col, "no node '%.*s' (nodes are node0 to node%u)", Q(w),
                             VML_MAX_NODES - 1);
         }
@@ -1629,9 +1628,9 @@ static const struct {
     const char *name;
     int err;
 } errnos[] = {
-    { "ENOMEM", VML_ENOMEM }, { "EINVAL", VML_EINVAL }, { "EEXIST", VML_EEXIST },
-    { "EFAULT", VML_EFAULT },
-    { "EAGAIN", VML_EAGAIN }, { "EFBIG", VML_EFBIG },   { "EOVERFLOW", VML_EOVERFLOW },
+    { "ENOMEM", VML_ENOMEM },       { "EINVAL", VML_EINVAL }, { "EEXIST", VML_EEXIST },
+    { "EFAULT", VML_EFAULT },       { "EAGAIN", VML_EAGAIN }, { "EFBIG", VML_EFBIG },
+    { "EOVERFLOW", VML_EOVERFLOW },
 };
 #define ERRNOS "ENOMEM, EINVAL, EEXIST, EFAULT, EAGAIN, EFBIG or EOVERFLOW"
 

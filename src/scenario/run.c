@@ -924,8 +924,7 @@ static int op_show(struct run *r)
         else if (r->op->u.show.file == VML_PROCFILE_NUMASTAT)
             snprintf(path, sizeof(path), "numastat");
         else if (r->op->u.show.file == VML_PROCFILE_NODE)
-            snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/%s",
-                     r->op->u.show.node,
+            snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/%s", r->op->u.show.node,
                      vml_node_file_name((enum vml_node_file)r->op->u.show.nodefile));
         else if (pid)
             snprintf(path, sizeof(path), "/proc/%d/%s", pid, vml_procfile_name(r->op->u.show.file));

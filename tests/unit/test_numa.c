@@ -375,14 +375,14 @@ static void test_policy_errors(void **state)
     struct vml_sim *sim = numa_sim(2, 32, cpus, NULL, NULL);
     int pid;
     assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
-    set_pol(sim, pid, VML_MPOL_BIND, 0, 0, VML_EINVAL);          /* empty mask */
-    set_pol(sim, pid, VML_MPOL_LOCAL, 0, 1, VML_EINVAL);         /* local takes no nodes */
-    set_pol(sim, pid, VML_MPOL_DEFAULT, 0, 1, VML_EINVAL);       /* default neither */
+    set_pol(sim, pid, VML_MPOL_BIND, 0, 0, VML_EINVAL);    /* empty mask */
+    set_pol(sim, pid, VML_MPOL_LOCAL, 0, 1, VML_EINVAL);   /* local takes no nodes */
+    set_pol(sim, pid, VML_MPOL_DEFAULT, 0, 1, VML_EINVAL); /* default neither */
     set_pol(sim, pid, VML_MPOL_BIND, VML_MPOL_F_STATIC_NODES | VML_MPOL_F_RELATIVE_NODES, 1,
-            VML_EINVAL);                                          /* both mode flags */
-    set_pol(sim, pid, VML_MPOL_BIND, 0, 1u << 5, VML_EINVAL);    /* no such node with memory */
+            VML_EINVAL);                                      /* both mode flags */
+    set_pol(sim, pid, VML_MPOL_BIND, 0, 1u << 5, VML_EINVAL); /* no such node with memory */
     set_pol(sim, pid, VML_MPOL_PREFERRED, VML_MPOL_F_STATIC_NODES, 0, VML_EINVAL);
-    set_pol(sim, pid, VML_MPOL_BIND, 0, 1u | (1u << 5), 0);      /* node 5 dropped */
+    set_pol(sim, pid, VML_MPOL_BIND, 0, 1u | (1u << 5), 0); /* node 5 dropped */
     uint64_t a = map_anon(sim, pid, 4), nodes[VML_MAX_NODES];
     char line[256];
     numa_line(sim, pid, a, nodes, line, sizeof(line));
@@ -531,8 +531,7 @@ static void test_tool_text(void **state)
     while (*a && *b) {
         size_t ka = strcspn(a, " "), kb = strcspn(b, " ");
         if (ka != kb || memcmp(a, b, ka) != 0)
-            fail_msg("node vmstat line %u: want %.*s, got %.*s", lines + 1, (int)ka, a, (int)kb,
-                     b);
+            fail_msg("node vmstat line %u: want %.*s, got %.*s", lines + 1, (int)ka, a, (int)kb, b);
         a = strchr(a, '\n') + 1;
         b = strchr(b, '\n') + 1;
         lines++;
