@@ -450,6 +450,14 @@ int vml_sim_mbind(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len,
 /* sched_setaffinity(2): the CPUs pid may run on (bit c of mask[c / 64]); a task running on a
  * CPU outside them moves to the first allowed one. VML_EINVAL when no allowed CPU exists. */
 int vml_sim_set_affinity(struct vml_sim *sim, int pid, const uint64_t *mask, unsigned nwords);
+/* The modelled latency of a memory access from a CPU of node from to memory of node to: 80 ns
+ * at the local distance (10), 200 ns at the default remote distance (20), linear in the SLIT
+ * distance between (80 + 12 * (distance - 10) ns: 212 ns at 21). */
+#define VML_NUMA_LOCAL_NS  80u
+#define VML_NUMA_REMOTE_NS 200u
+unsigned vml_sim_numa_latency_ns(const struct vml_sim *sim, unsigned from, unsigned to);
+/* The physical address where a node's memory ends (nodes are contiguous, node 0 first). */
+uint64_t vml_sim_node_end(const struct vml_sim *sim, unsigned node);
 /* The machine's NUMA nodes and CPUs. */
 unsigned vml_sim_nr_nodes(const struct vml_sim *sim);
 unsigned vml_sim_nr_cpus(const struct vml_sim *sim);

@@ -347,6 +347,19 @@ int vml_sim_set_affinity(struct vml_sim *sim, int pid, const uint64_t *mask, uns
     return 0;
 }
 
+unsigned vml_sim_numa_latency_ns(const struct vml_sim *sim, unsigned from, unsigned to)
+{
+    unsigned d = vml_phys_distance(sim->phys, from, to);
+    return VML_NUMA_LOCAL_NS + (VML_NUMA_REMOTE_NS - VML_NUMA_LOCAL_NS) * (d - VML_LOCAL_DISTANCE) /
+                                   (VML_REMOTE_DISTANCE - VML_LOCAL_DISTANCE);
+}
+
+uint64_t vml_sim_node_end(const struct vml_sim *sim, unsigned node)
+{
+    return (vml_phys_node_start(sim->phys, node) + vml_phys_node_pages(sim->phys, node))
+           << PAGE_SHIFT;
+}
+
 unsigned vml_sim_nr_nodes(const struct vml_sim *sim)
 {
     return nr_nodes(sim);

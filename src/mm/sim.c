@@ -617,6 +617,16 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
         /* The store itself: the page holds data now (zeromap.c). */
         if (access == VML_WRITE)
             page_stored(sim, x.pa >> PAGE_SHIFT);
+        if (sim->phys->nr_nodes > 1) {
+            /* The access's memory, local or remote to the CPU (docs/numa.md). */
+            unsigned cn = sim->cpu_node[c], dn = vml_phys_pfn_node(sim->phys, x.pa >> PAGE_SHIFT);
+            t->acc->numa = true;
+            if (cn == dn)
+                t->acc->numa_local++;
+            else
+                t->acc->numa_remote++;
+            t->acc->numa_mem_ns += vml_sim_numa_latency_ns(sim, cn, dn);
+        }
         bool faulted = t->lat.timed != faults;
         vml_latency_add(t->acc, at,
                         faulted ? t->lat.total_ns - fault_ns
