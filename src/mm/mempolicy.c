@@ -334,16 +334,23 @@ int vml_sim_set_affinity(struct vml_sim *sim, int pid, const uint64_t *mask, uns
     if (!any)
         return VML_EINVAL; /* __sched_setaffinity: no online CPU in the mask */
     memcpy(t->cpus_allowed, m, sizeof(m));
-    /* A task on a CPU it may no longer use moves to the first one it may (the migration the
-     * affinity change forces, __set_cpus_allowed_ptr). */
+    /* A task on CPUs it may no longer use leaves them, for the first one it may use (the
+     * migration the affinity change forces, __set_cpus_allowed_ptr). */
+    bool moved = false, runs = false;
     for (unsigned c = 0; c < sim->cfg.nr_cpus; c++) {
-        if (sim->running[c] != pid || task_cpu_allowed(t, c))
+        if (sim->running[c] != pid)
             continue;
-        sim->running[c] = 0;
+        if (task_cpu_allowed(t, c)) {
+            runs = true;
+        } else {
+            sim->running[c] = 0;
+            moved = true;
+        }
+    }
+    if (moved && !runs)
         for (unsigned d = 0; d < sim->cfg.nr_cpus; d++)
             if (task_cpu_allowed(t, d))
                 return vml_sim_run_on(sim, d, pid);
-    }
     return 0;
 }
 

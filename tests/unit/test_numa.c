@@ -671,6 +671,57 @@ static void test_scenario(void **state)
     vml_scenario_free(s);
 }
 
+/* The cost of memory by distance (docs/numa.md): 80 ns local, 80 + 12 * (d - 10) ns remote.
+ * A process on node 0's CPU bound to node 1 (distance 21: 212 ns) writes 8 pages, then a
+ * replay of 100 reads over them and a second page-spanning read: every access remote. */
+static void test_numa_cost(void **state)
+{
+    (void)state;
+    static const uint8_t d[VML_MAX_NODES][VML_MAX_NODES] = { { 10, 21 }, { 21, 10 } };
+    static const unsigned cpus[] = { 1, 1 };
+    struct vml_sim *sim = numa_sim(2, 32, cpus, d, NULL);
+    assert_int_equal(vml_sim_numa_latency_ns(sim, 0, 0), 80);
+    assert_int_equal(vml_sim_numa_latency_ns(sim, 0, 1), 212);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    set_pol(sim, pid, VML_MPOL_BIND, 0, 0x2, 0);
+    uint64_t a = map_anon(sim, pid, 8);
+    write_all(sim, pid, a, 8);
+    struct vml_latency_record lr;
+    assert_int_equal(vml_sim_latency(sim, pid, &lr), 0);
+    assert_true(lr.numa);
+    assert_int_equal(lr.numa_local, 0);
+    assert_int_equal(lr.numa_remote, 8);
+    assert_int_equal(lr.numa_mem_ns, 8 * 212);
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_attach(sim, pid, false, &r), 0);
+    struct vml_trace_rec recs[101];
+    for (unsigned i = 0; i < 100; i++)
+        recs[i] =
+            (struct vml_trace_rec){ .addr = a + (i % 8) * PG + 64, .size = 8, .kind = VML_READ };
+    /* Spanning pages 2 and 3: two translations. */
+    recs[100] = (struct vml_trace_rec){ .addr = a + 3 * PG - 4, .size = 8, .kind = VML_READ };
+    assert_int_equal(vml_replay_feed(r, recs, 101, NULL, NULL), 0);
+    struct vml_replay_stats st;
+    vml_replay_stats(r, &st);
+    assert_true(st.numa);
+    assert_int_equal(st.numa_local, 0);
+    assert_int_equal(st.numa_remote, 102);
+    assert_int_equal(st.numa_mem_ns, 102 * 212);
+    vml_replay_destroy(r);
+    /* Moved to node 1's CPU (sched_setaffinity), the same pages are local. */
+    const uint64_t cpu1 = 2;
+    assert_int_equal(vml_sim_set_affinity(sim, pid, &cpu1, 1), 0);
+    assert_int_equal(vml_replay_attach(sim, pid, false, &r), 0);
+    assert_int_equal(vml_replay_feed(r, recs, 100, NULL, NULL), 0);
+    vml_replay_stats(r, &st);
+    assert_int_equal(st.numa_local, 100);
+    assert_int_equal(st.numa_remote, 0);
+    assert_int_equal(st.numa_mem_ns, 100 * 80);
+    vml_replay_destroy(r);
+    vml_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -687,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_tool_text),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_scenario),
+        cmocka_unit_test(test_numa_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
