@@ -1515,12 +1515,13 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
 
 /* Whether an operation is measured: everything that acts on memory, except creating a process
  * and its exit (a real process's own memory comes and goes with them). set changes a setting,
- * not memory (show thp compares the settings). */
+ * not memory (show thp compares the settings), as the NUMA policy and affinity calls do. */
 static bool measured(enum vml_op_kind k)
 {
     return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT &&
            k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT && k != VML_OP_SHOW_VM &&
-           k != VML_OP_CGROUP && k != VML_OP_CGROUP_ATTACH;
+           k != VML_OP_CGROUP && k != VML_OP_CGROUP_ATTACH && k != VML_OP_SET_MEMPOLICY &&
+           k != VML_OP_MBIND && k != VML_OP_AFFINITY;
 }
 
 static int run_op(struct run *r)
