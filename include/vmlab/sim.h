@@ -438,7 +438,8 @@ struct vml_mpol {
 
 /* set_mempolicy(2) for pid: VML_EINVAL as the kernel refuses (mpol_new, mpol_set_nodemask: an
  * empty mask where one is needed, nodes for default/local, both mode flags, no memory node
- * left in the mask), VML_ENOENT. */
+ * left in the mask), checked before the pid; VML_ENOENT for no such process (pid -1 checks a
+ * policy alone). */
 int vml_sim_set_mempolicy(struct vml_sim *sim, int pid, const struct vml_mpol *pol);
 /* mbind(2) of [addr, addr + len) in pid (addr page aligned): VMAs split at the ends and merged
  * where their policies become equal (mbind_range). VML_EINVAL (as set_mempolicy, or addr not

@@ -261,12 +261,12 @@ int mpol_create(struct vml_sim *sim, const struct vml_mpol *in, const struct sim
 int vml_sim_set_mempolicy(struct vml_sim *sim, int pid, const struct vml_mpol *in)
 {
     struct sim_task *t = sim_task(sim, pid);
-    if (!t)
-        return VML_ENOENT;
     const struct sim_mpol *p;
     int r = mpol_create(sim, in, &p);
     if (r)
-        return r;
+        return r; /* the policy's checks first (pid -1 checks it alone) */
+    if (!t)
+        return VML_ENOENT;
     t->mempolicy = p;
     /* do_set_mempolicy: a new interleave starts its cursor over. */
     if (p && (p->mode == VML_MPOL_INTERLEAVE || p->mode == VML_MPOL_WEIGHTED_INTERLEAVE)) {

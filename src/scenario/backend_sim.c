@@ -162,11 +162,17 @@ static int sb_spawn_numa(void *ctx, const char *name, const struct vml_op_numa *
     int r = bind ? numa_cpus(b, o, cpus, msg) : 0;
     if (r)
         return r;
+    /* The policy alone first, on no process: the kernel's EINVAL said as the policy's. */
+    if (o->has_pol && vml_sim_set_mempolicy(b->sim, -1, &o->pol) == VML_EINVAL) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "%s: the memory policy is refused (EINVAL: no node of the machine in it)", name);
+        return VML_EINVAL;
+    }
     r = vml_sim_spawn_numa(b->sim, name, o->has_pol ? &o->pol : NULL, bind ? cpus : NULL, 4, pid);
     if (r == VML_EINVAL && bind)
         snprintf(msg, VML_BACKEND_MSG, "%s: no CPU of the machine is in the process's CPUs%s", name,
                  o->cpunodes ? " (a CPU-less node?)" : "");
-    return r == VML_EINVAL && !bind ? r : pid_error(b, r, msg);
+    return pid_error(b, r, msg);
 }
 
 static int sb_set_mempolicy(void *ctx, int pid, const struct vml_mpol *pol, char *msg)
