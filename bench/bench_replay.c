@@ -29,6 +29,11 @@
  *               faults, against a write to each 2 MiB of it, 512 THP faults, each time divided
  *               by its faults. A THP fault maps 512 times the memory with one PMD: its host
  *               cost must be O(1), not 512 small faults'. Target: below 8x a 4 KiB fault.
+ *
+ * NUMA cost (docs/numa.md): a two-node machine counting each access by the node of its memory
+ * against the same machine without (no_numa_cost), alternating in one run, warm, medians: the
+ * seq and random traces' records per second with the cost over those without. Target: the
+ * cost keeps at least 90% of the throughput (ratio >= 0.90).
  */
 #include "bench_util.h"
 #include "vmlab/vmlab.h"
@@ -214,6 +219,49 @@ static void info_vs_replay(const char *data, size_t len)
     free(buf);
 }
 
+/* A warm pass of data on a fresh two-node machine, with or without the NUMA cost: seconds. */
+static double timed_numa(const char *data, size_t len, bool cost, struct vml_trace_rec *buf)
+{
+    struct vml_replay_config cfg;
+    vml_replay_defaults(&cfg);
+    cfg.nr_nodes = 2;
+    cfg.no_numa_cost = !cost;
+    struct vml_replay *r;
+    struct vml_diag d = { 0 };
+    if (vml_replay_create(&cfg, &r, &d))
+        die("replay", &d);
+    pass(data, len, VML_TRACE_NATIVE, r, buf);
+    double t0 = now();
+    pass(data, len, VML_TRACE_NATIVE, r, buf);
+    double t = now() - t0;
+    struct vml_replay_stats st;
+    vml_replay_stats(r, &st);
+    if (cost != st.numa) {
+        fprintf(stderr, "bench_replay: numa: the cost is %s\n", cost ? "off" : "on");
+        exit(1);
+    }
+    vml_replay_destroy(r);
+    return t;
+}
+
+static void numa_cost(const char *name, const char *data, size_t len)
+{
+    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
+    double ton[RUNS], toff[RUNS], ratio[RUNS];
+    uint64_t recs = 0;
+    for (unsigned k = 0; k < RUNS; k++) {
+        toff[k] = timed_numa(data, len, false, buf);
+        ton[k] = timed_numa(data, len, true, buf);
+        ratio[k] = toff[k] / ton[k]; /* the rate with the cost over the rate without */
+    }
+    recs = pass(data, len, VML_TRACE_NATIVE, NULL, buf);
+    double r = median(ratio, RUNS);
+    printf("%-9s %-5s %9.1f %9.1f %7.2fx %8s  %s\n", name, "warm",
+           (double)recs / median(toff, RUNS) / 1e6, (double)recs / median(ton, RUNS) / 1e6, r,
+           ">= 0.90x", r >= 0.90 ? "met" : "NOT MET");
+    free(buf);
+}
+
 /* Replays data on a fresh machine with 4 KiB pages (thp false) or THP always, once first when
  * warm; returns the seconds of the timed pass and the stats in *st (walks: the timed pass's). */
 static double timed(const char *data, size_t len, bool thp, bool warm, struct vml_trace_rec *buf,
@@ -328,5 +376,15 @@ int main(void)
     printf("%-9s %-5s %10s %10s %8s %9s %9s\n", "", "", "4K/fault", "THP/fault", "ratio",
            "4K faults", "THP fault");
     thp_fault();
+    printf("\nNUMA cost on against off, two nodes, skylake, warm, alternating in one run, median "
+           "of %d runs\n(ratio: records per second with the cost over those without)\n\n",
+           RUNS);
+    printf("%-9s %-5s %9s %9s %8s %8s\n", "workload", "", "off M/s", "on M/s", "ratio", "target");
+    t = native_of("seq:base=0x7f0000000000,footprint=64M,count=64M,size=8", &len);
+    numa_cost("seq", t, len);
+    free(t);
+    t = native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1", &len);
+    numa_cost("random", t, len);
+    free(t);
     return 0;
 }

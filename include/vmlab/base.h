@@ -42,6 +42,7 @@ enum vml_err {
                           * the machine can only be read from then on */
     VML_EBUSY = -14,     /* the object is in use (a cgroup with children takes no process; a v1
                           * limit below what reclaim can bring usage to) */
+    VML_EFAULT = -15,    /* a range that is not mapped where it must be (mbind's EFAULT) */
 };
 
 /* Returns a static description of a VML_E* code ("unknown error" for others). */

@@ -149,6 +149,11 @@ struct vml_latency_record {
     uint64_t majors;
     uint64_t majflt[VML_LAT_SLOTS];
     const char *note; /* a last comment line, or NULL */
+    /* NUMA (a machine of several nodes): the accesses to memory of the CPU's own node and of
+     * others, and their modelled memory latency summed (docs/numa.md: 80 ns local, 200 ns at
+     * SLIT distance 20, linear in the distance), apart from the translation times above. */
+    bool numa;
+    uint64_t numa_local, numa_remote, numa_mem_ns;
 };
 /* One access at instant at_ns that took ns; major: it took a major fault. */
 void vml_latency_add(struct vml_latency_record *r, uint64_t at_ns, uint64_t ns, bool major);

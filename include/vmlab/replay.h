@@ -44,6 +44,8 @@ struct vml_replay_config {
     uint64_t ram;      /* simulated RAM in bytes (host memory follows what is touched) */
     bool no_zero_page; /* read faults allocate instead of mapping the zero page */
     bool no_shortcut;  /* translate every access (for checking the shortcut) */
+    unsigned nr_nodes; /* NUMA nodes, RAM split evenly, CPUs spread evenly (0: 1) */
+    bool no_numa_cost; /* on several nodes, do not count accesses by node (docs/numa.md) */
 };
 
 /* Fills cfg with the defaults: skylake, 4-level paging, 1 CPU, 4K pages, 1 TiB of RAM. */
@@ -94,8 +96,13 @@ struct vml_replay_stats {
                                     * in 2 MiB THPs, bytes (the zero pages not included) */
     uint64_t pt_tables[6]; /* page-table frames per level (1 = PT ... 5 = PML5), root included */
     uint64_t pt_bytes;     /* page-table memory */
-    bool killed;           /* the process was killed: later records are not replayed */
-    int si_code;           /* then: VML_SEGV_MAPERR ... or VML_SI_OOM (the OOM killer's SIGKILL) */
+    /* NUMA (several nodes, unless no_numa_cost): translations of accesses to memory of the
+     * CPU's node and of others, and their modelled memory latency summed
+     * (vml_sim_numa_latency_ns). */
+    bool numa;
+    uint64_t numa_local, numa_remote, numa_mem_ns;
+    bool killed; /* the process was killed: later records are not replayed */
+    int si_code; /* then: VML_SEGV_MAPERR ... or VML_SI_OOM (the OOM killer's SIGKILL) */
     uint64_t kill_addr;
 };
 

@@ -99,6 +99,17 @@ struct vml_backend {
     int (*cgroup_attach)(void *ctx, int pid, const char *path, char *msg);
     int (*cgroup_text)(void *ctx, const char *path, const char *file, bool v1, struct vml_text *out,
                        char *msg);
+    /* NUMA (docs/numa.md); each may be NULL (the statement is then refused). spawn_numa: spawn
+     * with numactl's options (o->has_pol: o->pol; o->has_cpus: o->cpus; o->cpunodes: the CPUs
+     * of those nodes). set_mempolicy, mbind and set_affinity: the system calls. node_text:
+     * /sys/devices/system/node/nodeN/FILE (file: enum vml_node_file). */
+    int (*spawn_numa)(void *ctx, const char *name, const struct vml_op_numa *o, int *pid,
+                      char *msg);
+    int (*set_mempolicy)(void *ctx, int pid, const struct vml_mpol *pol, char *msg);
+    int (*mbind)(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
+                 char *msg);
+    int (*set_affinity)(void *ctx, int pid, const uint64_t *cpus, char *msg);
+    int (*node_text)(void *ctx, unsigned node, unsigned file, struct vml_text *out, char *msg);
     /* Swap areas (swapon NAME SIZE [prio=N] [partition], swapoff NAME): swapon makes a swap
      * area of size bytes called name (a block device's with partition, else a file's) and
      * enables it with priority prio (-1: the kernel's choice, as swapon(2) without

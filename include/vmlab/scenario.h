@@ -52,6 +52,11 @@
 #define VML_MCFG_READAHEAD  (1u << 11)
 #define VML_MCFG_DISK       (1u << 12)
 #define VML_MCFG_SWAPDEV    (1u << 13)
+#define VML_MCFG_NODE_MEM   (1u << 14) /* node_mem=SIZE,SIZE... */
+#define VML_MCFG_NODE_CPUS  (1u << 15) /* node_cpus=N,N... */
+#define VML_MCFG_DISTANCE   (1u << 16) /* distance=D,D,... (the SLIT, row by row) */
+#define VML_MCFG_NUMA       (1u << 17) /* numa=PRESET */
+#define VML_MCFG_IL_WEIGHTS (1u << 18) /* il_weights=W,W... */
 /* memcg=on|off: not an entry of the machine keys' table (a bit of its own, far from theirs). */
 #define VML_MCFG_MEMCG (1u << 24)
 
@@ -99,6 +104,14 @@ struct vml_machine_cfg {
                               * vm.dirty_bytes= zeroes dirty_ratio as the kernel's write does);
                               * vml_vm_sysctl_defaults for the files not given */
     uint32_t vm_given;       /* bit (1u << i): the line set /proc/sys/vm file i (vml_vm_file) */
+    /* NUMA topology (docs/numa.md): per-node RAM (all 0: ram split evenly), CPUs per node (all
+     * 0: spread evenly), the SLIT (all 0: 10 local, 20 remote), the weighted interleave
+     * weights (0: 1), and the preset named by numa= ("" none). */
+    uint64_t node_bytes[VML_MAX_NODES];
+    unsigned node_cpus[VML_MAX_NODES];
+    uint8_t distance[VML_MAX_NODES][VML_MAX_NODES];
+    uint8_t il_weight[VML_MAX_NODES];
+    char numa_preset[16];
 };
 
 enum vml_op_kind {
@@ -137,6 +150,9 @@ enum vml_op_kind {
     VML_OP_OOM_SCORE_ADJ, /* P oom_score_adj N: u.oom_adj */
     VML_OP_CGROUP,        /* cgroup PATH: u.cgroup (a new memory cgroup); proc is "" */
     VML_OP_CGROUP_ATTACH, /* P cgroup PATH: u.cgroup (P moves into it) */
+    VML_OP_SET_MEMPOLICY, /* P set_mempolicy POLICY: u.mpol */
+    VML_OP_MBIND,         /* P mbind MAP[RANGE] POLICY: u.mbind */
+    VML_OP_AFFINITY,      /* P sched_setaffinity CPUS: u.affinity */
     VML_OP_NR_KINDS,
 };
 
@@ -211,6 +227,8 @@ enum vml_procfile {
     VML_PROCFILE_DMESG,   /* the kernel log since the run began (the OOM killer's reports) */
     VML_PROCFILE_CGROUP,  /* a memory cgroup's file, v2 (show cgroup PATH FILE): cgroup, cgfile */
     VML_PROCFILE_CGROUP1, /* the same cgroup's file in the v1 hierarchy (show cgroup1 ...) */
+    VML_PROCFILE_NUMA,    /* numactl --hardware's text (show numa) */
+    VML_PROCFILE_NODE, /* /sys/devices/system/node/nodeN/FILE (show nodeN FILE): node, nodefile */
     VML_PROCFILE_COUNT,
 };
 #define VML_PROCFILE_NR_PER_PROCESS VML_PROCFILE_MEMINFO
@@ -273,6 +291,7 @@ struct vml_op_expect {
     char cgroup[VML_SCN_FILE_MAX];  /* CGROUP, CGROUP1: the cgroup's path ("" = the root) */
     char cgfile[VML_SCN_FIELD_MAX]; /* CGROUP, CGROUP1: its file (memory.stat) */
     char map[VML_SCN_NAME_MAX];     /* maps, smaps, numa_maps: one mapping; "" = all */
+    unsigned node, nodefile;        /* NODE: the node and its enum vml_node_file */
     char field[VML_SCN_FIELD_MAX];  /* field name as the file prints it, no ':' */
     enum vml_cmp cmp;               /* comparison */
     uint64_t value;                 /* bytes for VML_UNIT_BYTES, ns for VML_UNIT_NS, else as
@@ -343,6 +362,7 @@ struct vml_op {
         struct {
             enum vml_procfile file;
             char map[VML_SCN_NAME_MAX];     /* maps, smaps, numa_maps: one mapping; "" = all */
+            unsigned node, nodefile;        /* NODE: the node and its enum vml_node_file */
             char cgroup[VML_SCN_FILE_MAX];  /* CGROUP, CGROUP1: the cgroup's path */
             char cgfile[VML_SCN_FIELD_MAX]; /* CGROUP, CGROUP1: its file */
             /* Only the lines of these fields, in the file's order (0: the whole file). */
@@ -379,6 +399,14 @@ struct vml_op {
         struct {
             uint64_t ns; /* how long, in nanoseconds */
         } wait;          /* WAIT */
+        struct vml_op_numa {
+            struct vml_mpol pol;    /* SET_MEMPOLICY, MBIND; PROC with has_pol */
+            struct vml_range range; /* MBIND */
+            bool has_pol;           /* PROC: a policy option was given */
+            uint64_t cpus[4];       /* AFFINITY; PROC with has_cpus: physcpubind= */
+            bool has_cpus;          /* PROC: physcpubind= */
+            uint32_t cpunodes;      /* PROC: cpunodebind= (the nodes' CPUs, at run time) */
+        } numa;                     /* SET_MEMPOLICY, MBIND, AFFINITY, PROC */
         struct {
             char name[VML_SCN_NAME_MAX]; /* the swap area's name in the scenario */
             uint64_t size;               /* SWAPON: bytes, a multiple of 4 KiB, >= 40 KiB */
@@ -423,5 +451,16 @@ const char *vml_op_kind_name(enum vml_op_kind kind);
 const char *vml_advice_name(enum vml_advice a);
 const char *vml_procfile_name(enum vml_procfile f);
 const char *vml_cmp_name(enum vml_cmp c);
+
+/* A node or CPU list as numactl and sysfs write them: "0", "0-3", "0,2-5", "all" (every id
+ * below max); ids below max (at most 256). Fills (max + 63) / 64 words of mask. VML_EPARSE with
+ * diag's column inside s; what names the ids ("node", "CPU") in messages. */
+int vml_list_parse(const char *s, size_t n, unsigned max, const char *what, uint64_t *mask,
+                   struct vml_diag *diag);
+/* A memory policy as numa_maps prints it: MODE[=static|relative][:NODES], MODE one of default,
+ * local, bind, interleave, weighted_interleave, prefer (or preferred), preferred_many.
+ * VML_EPARSE with diag's column. The kernel's own checks (an empty mask where one is needed)
+ * are the simulator's (vml_sim_set_mempolicy). */
+int vml_mpol_parse(const char *s, size_t n, struct vml_mpol *out, struct vml_diag *diag);
 
 #endif

@@ -83,6 +83,12 @@ struct vml_sim_config {
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
                                                * at creation, as boot-time hugepages=N; as
                                                * many as fit (vml_sim_hugepages says how many) */
+    unsigned node_cpus[VML_MAX_NODES];        /* CPUs of each node, numbered node by node (node 0's
+                                               * first); all 0 = spread evenly, CPU i on node
+                                               * i * nodes / nr_cpus. A node may have none (a memory
+                                               * node, CXL-style); the counts must sum to nr_cpus */
+    uint8_t il_weight[VML_MAX_NODES];         /* /sys/kernel/mm/mempolicy/weighted_interleave/nodeN,
+                                               * 1..255; 0 = 1 (the default without HMAT data) */
 };
 
 struct vml_sim;
@@ -108,6 +114,13 @@ void vml_sim_destroy(struct vml_sim *sim); /* accepts NULL */
 /* Starts a process named comm (at most 15 characters are kept, as TASK_COMM_LEN) with an empty
  * heap and a stack VMA, as after exec of a static program with no file mappings. */
 int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid);
+struct vml_mpol;
+/* vml_sim_spawn as numactl launches a program: with the policy pol (NULL: default) and the CPUs
+ * of cpus (nwords words, bit c of cpus[c / 64]; NULL: every CPU) in force from the start, as
+ * set_mempolicy and sched_setaffinity before exec. VML_EINVAL as vml_sim_set_mempolicy, or no
+ * CPU of the machine in cpus. */
+int vml_sim_spawn_numa(struct vml_sim *sim, const char *comm, const struct vml_mpol *pol,
+                       const uint64_t *cpus, unsigned nwords, int *pid);
 /* fork(2): the child gets a copy of the address space, private pages shared copy-on-write.
  * Both fail with VML_EAGAIN when the next pid would reach pid_max (pids are not reused). */
 int vml_sim_fork(struct vml_sim *sim, int pid, int *child);
@@ -283,8 +296,8 @@ struct vml_sim_access {
 };
 
 /* Accesses [start, end) every stride bytes (the first byte of each step) from user mode on the
- * CPU the process runs on (CPU 0 if it runs nowhere yet), through the MMU, taking page faults
- * as Linux does. */
+ * CPU the process runs on (its first allowed CPU if it runs nowhere yet), through the MMU, taking
+ * page faults as Linux does. */
 int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, uint64_t stride,
                   enum vml_access access, struct vml_sim_access *res);
 
@@ -404,6 +417,80 @@ int vml_sim_set_nr_hugepages(struct vml_sim *sim, enum vml_huge_size size, uint6
 /* A pool's counters; VML_EINVAL for a size the CPU lacks. */
 int vml_sim_hugepages(const struct vml_sim *sim, enum vml_huge_size size,
                       struct vml_sim_hugepages *out);
+
+/* ---- NUMA: topology, memory policies (mm/mempolicy.c), node files ---------------------------
+ *
+ * Policies are the kernel's modes with its numbers (include/uapi/linux/mempolicy.h); a nodemask
+ * is a bit per node. docs/numa.md says what is modelled. */
+enum vml_mpol_mode {
+    VML_MPOL_DEFAULT = 0,
+    VML_MPOL_PREFERRED = 1,
+    VML_MPOL_BIND = 2,
+    VML_MPOL_INTERLEAVE = 3,
+    VML_MPOL_LOCAL = 4,
+    VML_MPOL_PREFERRED_MANY = 5,
+    VML_MPOL_WEIGHTED_INTERLEAVE = 6,
+    VML_MPOL_NR_MODES = 7,
+};
+#define VML_MPOL_F_STATIC_NODES   (1u << 15)
+#define VML_MPOL_F_RELATIVE_NODES (1u << 14)
+
+struct vml_mpol {
+    unsigned mode;  /* enum vml_mpol_mode */
+    unsigned flags; /* VML_MPOL_F_* */
+    uint32_t nodes; /* the nodemask as the caller gives it (bit n: node n) */
+};
+
+/* set_mempolicy(2) for pid: VML_EINVAL as the kernel refuses (mpol_new, mpol_set_nodemask: an
+ * empty mask where one is needed, nodes for default/local, both mode flags, no memory node
+ * left in the mask), checked before the pid; VML_ENOENT for no such process (pid -1 checks a
+ * policy alone). */
+int vml_sim_set_mempolicy(struct vml_sim *sim, int pid, const struct vml_mpol *pol);
+/* mbind(2) of [addr, addr + len) in pid (addr page aligned): VMAs split at the ends and merged
+ * where their policies become equal (mbind_range). VML_EINVAL (as set_mempolicy, or addr not
+ * page aligned), VML_EFAULT for a hole in the range (the kernel's EFAULT), VML_ENOTSUP with
+ * diag for a mapping whose policy the simulation does not model (shmem's shared policy,
+ * hugetlb). */
+int vml_sim_mbind(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len,
+                  const struct vml_mpol *pol, struct vml_diag *diag);
+/* sched_setaffinity(2): the CPUs pid may run on (bit c of mask[c / 64]); a task running on a
+ * CPU outside them moves to the first allowed one. VML_EINVAL when no allowed CPU exists. */
+int vml_sim_set_affinity(struct vml_sim *sim, int pid, const uint64_t *mask, unsigned nwords);
+/* The modelled latency of a memory access from a CPU of node from to memory of node to: 80 ns
+ * at the local distance (10), 200 ns at the default remote distance (20), linear in the SLIT
+ * distance between (80 + 12 * (distance - 10) ns: 212 ns at 21). */
+#define VML_NUMA_LOCAL_NS  80u
+#define VML_NUMA_REMOTE_NS 200u
+unsigned vml_sim_numa_latency_ns(const struct vml_sim *sim, unsigned from, unsigned to);
+/* The physical address where a node's memory ends (nodes are contiguous, node 0 first). */
+uint64_t vml_sim_node_end(const struct vml_sim *sim, unsigned node);
+/* The machine's NUMA nodes and CPUs. */
+unsigned vml_sim_nr_nodes(const struct vml_sim *sim);
+unsigned vml_sim_nr_cpus(const struct vml_sim *sim);
+/* The node CPU cpu belongs to. */
+unsigned vml_sim_cpu_node(const struct vml_sim *sim, unsigned cpu);
+/* The node a task allocates from by default (numa_node_id() where it runs). */
+int vml_sim_task_node(const struct vml_sim *sim, int pid, unsigned *node);
+
+/* /sys/devices/system/node/nodeN/ files. */
+enum vml_node_file {
+    VML_NODE_MEMINFO,
+    VML_NODE_NUMASTAT,
+    VML_NODE_VMSTAT,
+    VML_NODE_DISTANCE,
+    VML_NODE_CPULIST,
+    VML_NODE_NR_FILES,
+};
+const char *vml_node_file_name(enum vml_node_file f); /* "meminfo" ... */
+/* A node file's text, appended to out. VML_EINVAL for a node the machine has not. */
+int vml_sim_node_text(const struct vml_sim *sim, unsigned node, enum vml_node_file f,
+                      struct vml_text *out);
+/* The node's numastat counters. */
+int vml_sim_numastat(const struct vml_sim *sim, unsigned node, struct vml_numastat *out);
+/* numastat(8) without options: the table of every node's counters, in pages. */
+int vml_sim_numastat_table(const struct vml_sim *sim, struct vml_text *out);
+/* numactl --hardware: nodes, their CPUs, size and free memory, the distance table. */
+int vml_sim_numactl_hardware(const struct vml_sim *sim, struct vml_text *out);
 
 /* ---- /proc ------------------------------------------------------------------------------------
  */

@@ -13,7 +13,7 @@ static void help(FILE *out)
 {
     fputs(
         "Usage: vmlab replay TRACE [--cpu SPEC] [--paging 4|5] [--pages 4k|2m|1g]\n"
-        "                    [--thp always|madvise|never] [--cpus N] [--ram SIZE]\n"
+        "                    [--thp always|madvise|never] [--cpus N] [--nodes N] [--ram SIZE]\n"
         "                    [--zero-page on|off] [--format F] [--limit N] [--json]\n"
         "                    [--interval N [--series FILE]] [--quiet]\n\n"
         "Replays a memory-access trace through the simulated machine: each access is\n"
@@ -46,6 +46,9 @@ static void help(FILE *out)
         "                   asking for THPs does. Without --thp: enabled=madvise (the default)\n"
         "                   and no advice, so 4K pages only. Not with --pages 2m or 1g\n"
         "  --cpus N         simulated CPUs; a record naming CPU i runs on CPU i (default 1)\n"
+        "  --nodes N        NUMA nodes, 1..8, RAM split and CPUs spread evenly (default 1);\n"
+        "                   with more than one, the report counts local and remote memory\n"
+        "                   accesses and their mean latency (docs/numa.md)\n"
         "  --ram SIZE       simulated RAM, 64M to 8T in steps of 2M (default 1T; host memory\n"
         "                   follows what is touched); reclaim and swap are not simulated yet\n"
         "  --zero-page on|off  read faults map the shared zero page (default on, as Linux)\n"
@@ -201,6 +204,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 return cli_error(EXIT_USAGE, "replay: --cpus %s: expected 1 to %d", quote(&q, v),
                                  VML_SIM_MAX_CPUS);
             o->cfg.nr_cpus = (unsigned)n;
+        } else if ((m = cli_opt(argc, argv, &i, "--nodes", &v)) != 0) {
+            uint64_t n;
+            if (m < 0)
+                return EXIT_USAGE;
+            if (vml_parse_u64(v, &n, &d) || n < 1 || n > VML_MAX_NODES)
+                return cli_error(EXIT_USAGE, "replay: --nodes %s: expected 1 to %d", quote(&q, v),
+                                 VML_MAX_NODES);
+            o->cfg.nr_nodes = (unsigned)n;
         } else if ((m = cli_opt(argc, argv, &i, "--ram", &v)) != 0) {
             if (m < 0)
                 return EXIT_USAGE;

@@ -7,6 +7,8 @@
  *   DIR/sys/fs/cgroup/...          the memory cgroups, v2: cgroup.controllers listing memory at
  *                                  the root, a directory per cgroup with its files
  *   DIR/sys-v1/fs/cgroup/memory/...  the same cgroups as v1's memory hierarchy shows them
+ *   DIR/sys/devices/system/node/online has_memory has_cpu, and nodeN/meminfo numastat vmstat
+ *                                  distance cpulist: the NUMA nodes (drivers/base/node.c)
  *
  * The two views are in two trees because no machine has both at /sys/fs/cgroup: on a v2
  * machine /sys/fs/cgroup/memory would be a cgroup called memory, and a v1 machine's
@@ -196,6 +198,72 @@ static int export_cgroups(struct vml_sim *sim, const char *dir)
     return 0;
 }
 
+/* A node list as %*pbl prints it ("0-1", "0,2"), a newline after it. */
+static void node_list(struct vml_text *t, unsigned mask)
+{
+    bool first = true;
+    for (unsigned a = 0; a < 32;) {
+        if (!(mask >> a & 1)) {
+            a++;
+            continue;
+        }
+        unsigned b = a;
+        while (b + 1 < 32 && (mask >> (b + 1) & 1))
+            b++;
+        vml_text_printf(t, b > a ? "%s%u-%u" : "%s%u", first ? "" : ",", a, b);
+        first = false;
+        a = b + 1;
+    }
+    vml_text_printf(t, "\n");
+}
+
+static int export_nodes(struct vml_sim *sim, const char *dir)
+{
+    static const char *const parts[] = { "sys", "sys/devices", "sys/devices/system",
+                                         "sys/devices/system/node" };
+    char path[4096];
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, parts[i]);
+        if (make_dir(path))
+            return EXIT_FAIL;
+    }
+    unsigned nodes = vml_sim_nr_nodes(sim), all = (1u << nodes) - 1, cpu = 0;
+    for (unsigned c = 0; c < vml_sim_nr_cpus(sim); c++)
+        cpu |= 1u << vml_sim_cpu_node(sim, c);
+    const struct {
+        const char *name;
+        unsigned mask;
+    } lists[] = {
+        { "online", all }, { "possible", all }, { "has_memory", all }, { "has_cpu", cpu }
+    };
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        struct vml_text t = { 0 };
+        node_list(&t, lists[i].mask);
+        snprintf(path, sizeof(path), "%s/sys/devices/system/node/%s", dir, lists[i].name);
+        int r = t.s ? write_file(path, t.s, t.len) : cli_error(EXIT_FAIL, "export: out of memory");
+        vml_text_free(&t);
+        if (r)
+            return r;
+    }
+    for (unsigned n = 0; n < nodes; n++) {
+        snprintf(path, sizeof(path), "%s/sys/devices/system/node/node%u", dir, n);
+        if (make_dir(path))
+            return EXIT_FAIL;
+        for (unsigned f = 0; f < VML_NODE_NR_FILES; f++) {
+            struct vml_text t = { 0 };
+            snprintf(path, sizeof(path), "%s/sys/devices/system/node/node%u/%s", dir, n,
+                     vml_node_file_name((enum vml_node_file)f));
+            int r = vml_sim_node_text(sim, n, (enum vml_node_file)f, &t);
+            r = r ? cli_error(EXIT_FAIL, "export: %s: %s", path, vml_strerror(r))
+                  : write_file(path, t.s ? t.s : "", t.len);
+            vml_text_free(&t);
+            if (r)
+                return r;
+        }
+    }
+    return 0;
+}
+
 int cli_export_proc(struct vml_sim *sim, const char *dir)
 {
     char path[4096];
@@ -223,5 +291,7 @@ int cli_export_proc(struct vml_sim *sim, const char *dir)
     vml_sim_pids(sim, pids, n);
     int rc = export_pids(sim, dir, pids, n);
     free(pids);
-    return rc ? rc : export_cgroups(sim, dir);
+    if (rc || (rc = export_cgroups(sim, dir)))
+        return rc;
+    return export_nodes(sim, dir);
 }

@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+static unsigned host_nodes(void);
+
 /* The process-wide files whose figures include the agent's own memory. */
 static const enum vml_procfile own_files[] = { VML_PROCFILE_STATUS, VML_PROCFILE_STATM,
                                                VML_PROCFILE_MAPS };
@@ -536,6 +538,21 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
         rmdir(b->dir);
         return VML_EINVAL;
     }
+    /* A topology this machine lacks cannot be applied: refused, not run on another one. The
+     * policies (set_mempolicy, mbind, numactl options) are refused where they come. */
+    unsigned host_nr = host_nodes();
+    if (m->nr_nodes > host_nr) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "the scenario's machine has %u NUMA nodes, this one %u: a topology cannot be "
+                 "applied to the real kernel; run it on the simulator",
+                 m->nr_nodes, host_nr);
+        rmdir(b->dir);
+        return VML_EINVAL;
+    }
+    if (m->given & (VML_MCFG_NODE_MEM | VML_MCFG_NODE_CPUS | VML_MCFG_DISTANCE | VML_MCFG_NUMA |
+                    VML_MCFG_IL_WEIGHTS))
+        text_printf(notes, "linux: node_mem, node_cpus, distance, numa and il_weights are not "
+                           "applied: this machine's nodes are what they are\n");
     /* What the kernel has that the scenario asked for. */
     if (m->given & (VML_MCFG_RAM | VML_MCFG_NODES | VML_MCFG_CPU | VML_MCFG_CPUS | VML_MCFG_SEED))
         text_printf(notes,
@@ -1405,9 +1422,11 @@ static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
     }
     if (f == VML_PROCFILE_DMESG)
         return kernel_log(ctx, out, msg);
-    if (f == VML_PROCFILE_NUMASTAT) {
+    if (f == VML_PROCFILE_NUMASTAT || f == VML_PROCFILE_NUMA) {
         snprintf(msg, VML_BACKEND_MSG,
-                 "numastat is per node in /sys; it is not read on the linux backend yet");
+                 "%s is a command's table (numastat, numactl --hardware), not read on the linux "
+                 "backend; show nodeN numastat or nodeN distance reads the kernel's files",
+                 vml_procfile_name(f));
         return VML_EINVAL;
     }
     if (pid)
@@ -1424,6 +1443,34 @@ static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         r = filter_vmas(all.s, all.len, f, start, end, out);
     vml_text_free(&all);
     return r;
+}
+
+/* The NUMA nodes this machine has (the node<N> directories of /sys/devices/system/node). */
+static unsigned host_nodes(void)
+{
+    unsigned n = 0;
+    char path[64];
+    for (unsigned i = 0; i < 1024; i++) {
+        snprintf(path, sizeof(path), "/sys/devices/system/node/node%u", i);
+        if (access(path, F_OK) == 0)
+            n = i + 1;
+    }
+    return n ? n : 1;
+}
+
+/* /sys/devices/system/node/nodeN/FILE, as the kernel has it. */
+static int lb_node_text(void *ctx, unsigned node, unsigned file, struct vml_text *out, char *msg)
+{
+    (void)ctx;
+    char path[96];
+    snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/%s", node,
+             vml_node_file_name((enum vml_node_file)file));
+    if (access(path, R_OK) != 0) {
+        snprintf(msg, VML_BACKEND_MSG, "this machine has no node %u (it has %u NUMA node%s)", node,
+                 host_nodes(), host_nodes() == 1 ? "" : "s");
+        return VML_EINVAL;
+    }
+    return read_file(path, out, msg);
 }
 
 /* Whether an agent the backend thinks alive has died meanwhile (the OOM killer may take any of
@@ -1683,6 +1730,7 @@ int vml_backend_linux(struct vml_backend *out)
         .cgroup_create = lb_cgroup_create,
         .cgroup_attach = lb_cgroup_attach,
         .cgroup_text = lb_cgroup_text,
+        .node_text = lb_node_text,
         .swapon = lb_swapon,
         .swapoff = lb_swapoff,
         .proc_text = lb_proc_text,

@@ -101,10 +101,12 @@ static inline __attribute__((always_inline)) uint32_t fast_probe_find(const stru
 
 /* The L1 hit path of vml_mmu_translate, for callers that need no vml_xlate. A plain hit of
  * the level's first array is counted exactly as vml_mmu_translate counts it (access, hit,
- * cycles, LRU) and its size returned. Otherwise returns an enum mmu_probe having changed
- * nothing; the caller then calls mmu_translate_after with it. */
-static inline __attribute__((always_inline)) int
-mmu_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user, uint64_t **block)
+ * cycles, LRU) and its size returned, the TLB entry in *entry when entry is not NULL (its
+ * VML_PTE_PFN_MASK bits are the page's physical address). Otherwise returns an enum mmu_probe
+ * having changed nothing; the caller then calls mmu_translate_after with it. */
+static inline __attribute__((always_inline)) int mmu_hit(struct vml_cpu *cpu, uint64_t va,
+                                                         enum vml_access access, bool user,
+                                                         uint64_t **block, uint64_t *entry)
 {
     struct mmu_hot *h = (struct mmu_hot *)(void *)cpu;
     unsigned side = (unsigned)access >> 1; /* VML_EXEC is the only kind with bit 1 */
@@ -119,6 +121,8 @@ mmu_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, bool user, uin
     if ((val & need) != need || (val & forbid))
         return MMU_HIT_SLOW;
     b[2 * ways + hit] = ++fp->a->clock; /* fast[].a keeps stamps */
+    if (entry) /* the entry, for callers that need the frame (replay's NUMA counts) */
+        *entry = val;
     h->stats.accesses[access]++;
     h->stats.tlb[side ? VML_TLB_L1I : VML_TLB_L1D].hits[fp->ps]++;
     h->stats.cycles += h->l1_hit;

@@ -499,8 +499,11 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     unsigned node = task_node(sim, t);
     /* The pages this fault may take: a THP and its tables, or a readahead window. */
     int r = reclaim_point(sim, node, fault_need(sim, t->mm, va));
+    struct mpol_ctx mctx, *msave;
+    mpol_enter(sim, t, NULL, va, &mctx, &msave); /* the VMA is set once found */
     if (r == 0)
         r = handle_mm_fault_locked(sim, t, va, access, major);
+    mpol_leave(sim, msave);
     if (r == 0)
         memcg_handle_over_high(sim, node); /* on the way back to user space */
     sim->memcg_over_high = 0;
@@ -527,6 +530,8 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     struct vma *v = vma_find(mm->vmas, va);
     if (!v && !(v = expand_stack(sim, mm, va)))
         return VML_SEGV_MAPERR;
+    if (sim->mctx)
+        sim->mctx->vma = v; /* get_vma_policy's VMA */
     /* access_error(): what the VMA allows, before the mm is touched. */
     bool write = access == VML_WRITE;
     if ((write && !(v->flags & VM_WRITE)) || (access == VML_EXEC && !(v->flags & VM_EXEC)) ||

@@ -14,53 +14,64 @@
 #include <string.h>
 
 /* NUMA counters of an allocation, page tables included (pgalloc_* and pgfree are counted by
- * phys, for every frame). */
-static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned preferred)
+ * phys, for every frame). mm/vmstat.c zone_statistics, once per allocation whatever its order
+ * (rmqueue passes 1): hit or miss in the zone the frame came from, against the preferred zone
+ * (the first of the zonelist the nodemask allows); foreign in the preferred zone on a miss;
+ * local or other against the allocating CPU's node. interleave_hit when an interleave policy
+ * got the node it chose (alloc_pages_mpol). */
+static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned preferred,
+                        const struct alloc_req *rq)
 {
-    /* mm/vmstat.c zone_statistics: hit/miss against the preferred node, foreign on it. */
+    uint64_t *z = sim->zone_numa[f->node][f->zone];
     if (f->node == preferred) {
         sim->events[VML_VMSTAT_numa_hit]++;
+        z[0]++;
     } else {
         sim->events[VML_VMSTAT_numa_miss]++;
         sim->events[VML_VMSTAT_numa_foreign]++;
-    }
-    sim->events[f->node == preferred ? VML_VMSTAT_numa_local : VML_VMSTAT_numa_other]++;
-    /* The same per zone (zone_statistics counts in the zone, foreign in the preferred zone:
-     * the highest populated one of the preferred node, the zonelist's first). */
-    uint64_t *z = sim->zone_numa[f->node][f->zone];
-    z[f->node == preferred ? 0 : 1]++;
-    z[f->node == preferred ? 4 : 5]++;
-    if (f->node != preferred) {
+        z[1]++;
+        /* The preferred zone: the highest populated one of the preferred node. */
         unsigned pz = VML_NR_ZONES - 1;
         while (pz > 0 && sim->phys->nodes[preferred].zones[pz].end ==
                              sim->phys->nodes[preferred].zones[pz].start)
             pz--;
         sim->zone_numa[preferred][pz][2]++;
     }
+    bool local = f->node == rq->local;
+    sim->events[local ? VML_VMSTAT_numa_local : VML_VMSTAT_numa_other]++;
+    z[local ? 4 : 5]++;
+    if (rq->interleave && f->node == rq->nid) {
+        sim->events[VML_VMSTAT_numa_interleave]++;
+        z[3]++;
+    }
 }
 
-/* Allocates one frame on node or, failing that, the nearest node with memory (the zonelist
- * order of build_zonelists: by distance, then node number). Page-table frames get their
- * content too (phys_alloc_table) when content is true. */
-static int alloc_frame_nodes(struct vml_sim *sim, unsigned node, unsigned order,
+/* Allocates one block on the first node of rq->nid's zonelist (build_zonelists: by distance)
+ * that the nodemask allows and that has a free block (get_page_from_freelist), or on rq->nid
+ * only with __GFP_THISNODE. Page-table frames get their content too (phys_alloc_table) when
+ * content is true. */
+static int alloc_frame_nodes(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
                              enum vml_frame_use use, bool content, uint64_t *pfn)
 {
     unsigned n = vml_phys_nr_nodes(sim->phys);
-    bool tried[VML_MAX_NODES] = { false };
-    for (unsigned k = 0; k < n; k++) {
-        unsigned best = n;
-        for (unsigned c = 0; c < n; c++) {
-            if (tried[c])
-                continue;
-            if (best == n ||
-                vml_phys_distance(sim->phys, node, c) < vml_phys_distance(sim->phys, node, best))
-                best = c;
-        }
-        tried[best] = true;
-        int r = content ? phys_alloc_table(sim->phys, best, pfn)
-                        : vml_phys_alloc(sim->phys, best, order, use, pfn);
+    const unsigned *zl = sim->zonelist[rq->nid];
+    unsigned preferred = rq->nid;
+    if (!rq->thisnode && rq->mask) {
+        unsigned k = 0;
+        while (k < n && !(rq->mask & (1u << zl[k])))
+            k++;
+        if (k == n)
+            return VML_ENOMEM;
+        preferred = zl[k];
+    }
+    for (unsigned k = 0; k < (rq->thisnode ? 1 : n); k++) {
+        unsigned node = rq->thisnode ? rq->nid : zl[k];
+        if (rq->mask && !rq->thisnode && !(rq->mask & (1u << node)))
+            continue;
+        int r = content ? phys_alloc_table(sim->phys, node, pfn)
+                        : vml_phys_alloc(sim->phys, node, order, use, pfn);
         if (r == 0) {
-            count_alloc(sim, sim_frame(sim, *pfn), node);
+            count_alloc(sim, sim_frame(sim, *pfn), preferred, rq);
             return 0;
         }
         if (r != VML_ENOMEM)
@@ -69,20 +80,21 @@ static int alloc_frame_nodes(struct vml_sim *sim, unsigned node, unsigned order,
     return VML_ENOMEM;
 }
 
-static int alloc_frame_order_once(struct vml_sim *sim, unsigned node, unsigned order,
+static int alloc_frame_order_once(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
                                   enum vml_frame_use use, uint64_t *pfn)
 {
-    return alloc_frame_nodes(sim, node, order, use, use == VML_USE_PGTABLE, pfn);
+    return alloc_frame_nodes(sim, rq, order, use, use == VML_USE_PGTABLE, pfn);
 }
 
 /* __alloc_pages_direct_compact: compaction, then the allocation it made room for. Counts
  * compact_stall and its outcome unless every zone was skipped; the time goes to the fault. */
-static enum compact_result direct_compact(struct vml_sim *sim, unsigned node, unsigned order,
-                                          enum vml_frame_use use, uint64_t *pfn, int *r)
+static enum compact_result direct_compact(struct vml_sim *sim, const struct alloc_req *rq,
+                                          unsigned order, enum vml_frame_use use, uint64_t *pfn,
+                                          int *r)
 {
     struct compact_totals tot = { 0 };
     uint64_t before = sim->work_ns;
-    enum compact_result res = try_to_compact_pages(sim, node, order, COMPACT_ASYNC, true, &tot);
+    enum compact_result res = try_to_compact_pages(sim, rq->nid, order, COMPACT_ASYNC, true, &tot);
     sim->events[VML_VMSTAT_compact_migrate_scanned] += tot.migrate_scanned;
     sim->events[VML_VMSTAT_compact_free_scanned] += tot.free_scanned;
     sim->compact_ns += sim->work_ns - before;
@@ -91,7 +103,7 @@ static enum compact_result direct_compact(struct vml_sim *sim, unsigned node, un
         return res;
     sim->compacted = true;
     sim->events[VML_VMSTAT_compact_stall]++;
-    *r = alloc_frame_order_once(sim, node, order, use, pfn);
+    *r = alloc_frame_order_once(sim, rq, order, use, pfn);
     if (*r == 0) {
         compaction_alloc_succeeded(sim, *pfn, order);
         sim->events[VML_VMSTAT_compact_success]++;
@@ -108,31 +120,64 @@ static enum compact_result direct_compact(struct vml_sim *sim, unsigned node, un
  * once more; a costly order stops there (it is not __GFP_RETRY_MAYFAIL), and a
  * __GFP_NORETRY one already after the first compaction if that was skipped or deferred.
  * Without it, the request fails at once, having woken kswapd if __GFP_KSWAPD_RECLAIM. */
-static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
-                             enum vml_frame_use use, unsigned gfp, uint64_t *pfn)
+static int alloc_frame_order_rq(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
+                                enum vml_frame_use use, unsigned gfp, uint64_t *pfn)
 {
-    int r = alloc_frame_order_once(sim, node, order, use, pfn);
+    int r = alloc_frame_order_once(sim, rq, order, use, pfn);
     if (r != VML_ENOMEM)
         return r;
-    /* wake_all_kswapds (ALLOC_KSWAPD): the preferred node's kswapd, for the order (a THP is
-     * __GFP_THISNODE first: alloc_pages_mpol); the retry that follows finds nothing more. */
+    /* wake_all_kswapds (ALLOC_KSWAPD): the preferred node's kswapd, for the order; the retry
+     * that follows finds nothing more. */
     if (gfp & GFP_KSWAPD_RECLAIM)
-        wakeup_kswapd(sim, node, order, gfp & GFP_DIRECT_RECLAIM);
+        wakeup_kswapd(sim, rq->nid, order, gfp & GFP_DIRECT_RECLAIM);
     if (!(gfp & GFP_DIRECT_RECLAIM))
         return r;
     if (order > 0) {
-        enum compact_result res = direct_compact(sim, node, order, use, pfn, &r);
+        enum compact_result res = direct_compact(sim, rq, order, use, pfn, &r);
         if (r != VML_ENOMEM)
             return r;
         if (order > 3 && (gfp & GFP_NORETRY) && (res == COMPACT_SKIPPED || res == COMPACT_DEFERRED))
             return r;
     }
     if (deferred_split_shrink(sim) &&
-        (r = alloc_frame_order_once(sim, node, order, use, pfn)) != VML_ENOMEM)
+        (r = alloc_frame_order_once(sim, rq, order, use, pfn)) != VML_ENOMEM)
         return r;
     if (order > 0)
-        direct_compact(sim, node, order, use, pfn, &r);
+        direct_compact(sim, rq, order, use, pfn, &r);
     return r;
+}
+
+/* alloc_pages_mpol: the policy's request (mpol_request), with preferred-many's two tries
+ * (alloc_pages_preferred_many: the nodemask without direct reclaim, then any node) and a
+ * PMD-sized folio's local try first (__GFP_THISNODE | __GFP_NORETRY; then the whole zonelist
+ * only if the request may reclaim directly). ilx: shmem's interleave index, else ignored. */
+static int alloc_frame_order_ilx(struct vml_sim *sim, unsigned node, unsigned order,
+                                 enum vml_frame_use use, unsigned gfp, uint64_t ilx, uint64_t *pfn)
+{
+    struct alloc_req rq;
+    mpol_request(sim, node, use, order, ilx, &rq);
+    if (rq.many) {
+        int r = alloc_frame_order_rq(sim, &rq, order, use, gfp & ~GFP_DIRECT_RECLAIM, pfn);
+        if (r != VML_ENOMEM)
+            return r;
+        rq.mask = 0;
+        rq.many = false;
+        return alloc_frame_order_rq(sim, &rq, order, use, gfp, pfn);
+    }
+    if (rq.thp_local) {
+        struct alloc_req local = rq;
+        local.thisnode = true;
+        int r = alloc_frame_order_rq(sim, &local, order, use, gfp | GFP_NORETRY, pfn);
+        if (r != VML_ENOMEM || !(gfp & GFP_DIRECT_RECLAIM))
+            return r;
+    }
+    return alloc_frame_order_rq(sim, &rq, order, use, gfp, pfn);
+}
+
+static int alloc_frame_order(struct vml_sim *sim, unsigned node, unsigned order,
+                             enum vml_frame_use use, unsigned gfp, uint64_t *pfn)
+{
+    return alloc_frame_order_ilx(sim, node, order, use, gfp, MPOL_NO_ILX, pfn);
 }
 
 static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use use, uint64_t *pfn)
@@ -177,7 +222,9 @@ int page_alloc_table(struct vml_sim *sim, unsigned node, uint64_t *pfn)
  * a table that most THPs never use. */
 int page_alloc_deposit(struct vml_sim *sim, unsigned node, uint64_t *pfn)
 {
-    int r = alloc_frame_nodes(sim, node, 0, VML_USE_PGTABLE, false, pfn);
+    struct alloc_req rq;
+    mpol_request(sim, node, VML_USE_PGTABLE, 0, MPOL_NO_ILX, &rq);
+    int r = alloc_frame_nodes(sim, &rq, 0, VML_USE_PGTABLE, false, pfn);
     if (r == 0 && memcg_charge_table(sim, *pfn)) {
         vml_phys_free(sim->phys, *pfn, 0);
         return VML_ENOMEM;
@@ -458,7 +505,10 @@ static void cache_page_init(struct vml_sim *sim, struct sim_file *f, uint64_t in
 int page_alloc_cache(struct vml_sim *sim, unsigned node, struct sim_file *f, uint64_t index,
                      uint64_t *pfn)
 {
-    int r = alloc_frame(sim, node, f->shmem ? VML_USE_SHMEM : VML_USE_FILE, pfn);
+    /* shmem_alloc_folio: shmem interleaves by inode number plus index (shmem_get_pgoff_policy);
+     * the page cache's folios are alloc_pages' (no interleave index). */
+    int r = alloc_frame_order_ilx(sim, node, 0, f->shmem ? VML_USE_SHMEM : VML_USE_FILE,
+                                  GFP_DIRECT_RECLAIM, f->shmem ? f->ino + index : MPOL_NO_ILX, pfn);
     if (r || (r = charge_new(sim, *pfn, 0)) != 0)
         return r;
     cache_page_init(sim, f, index, *pfn);

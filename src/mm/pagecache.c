@@ -557,6 +557,8 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
     int was = sim->current;
     sim->current = pid; /* whom the OOM killer sees allocating, whose cgroup is charged */
     unsigned memcg_was = memcg_use(sim, t);
+    struct mpol_ctx mctx, *msave;
+    mpol_enter(sim, t, NULL, 0, &mctx, &msave); /* the task's policy places the page cache */
     for (uint64_t o = off; o - off < len;) {
         uint64_t n = len - (o - off) < chunk ? len - (o - off) : chunk;
         if ((r = file_io_call(sim, t, f, &ra, o, n, write)) != 0)
@@ -567,6 +569,7 @@ static int file_io(struct vml_sim *sim, int pid, int file, uint64_t off, uint64_
             break; /* end of file: read(2) returns 0 */
         o += n;
     }
+    mpol_leave(sim, msave);
     sim->memcg_over_high = 0;
     sim->current = was;
     sim->memcg_cur = memcg_was;

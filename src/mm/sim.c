@@ -98,6 +98,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     sim->next_ino = 1000;
     sim->next_anon = 1;
     int r = vml_phys_create(&cfg->phys, &sim->phys, diag);
+    if (r == 0)
+        r = numa_init(sim, diag);
     for (unsigned i = 0; r == 0 && i < cfg->nr_cpus; i++)
         r = vml_cpu_create(&cfg->cpu, sim->phys, &sim->cpus[i]);
     /* The shared zero page (mm/memory.c: my_zero_pfn), allocated once, never freed. */
@@ -153,6 +155,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     vml_phys_destroy(sim->phys);
     free(sim->folios);
     memcg_destroy(sim);
+    numa_destroy(sim);
     free(sim);
 }
 
@@ -164,11 +167,10 @@ struct sim_task *sim_task(const struct vml_sim *sim, int pid)
     return NULL;
 }
 
-/* CPUs are spread evenly over the nodes: CPU i sits on node i * nodes / cpus. */
+/* The node of a CPU (mempolicy.c: numa_init builds the table). */
 static unsigned cpu_node(const struct vml_sim *sim, unsigned cpu)
 {
-    unsigned nodes = sim->phys->nr_nodes; /* one node: node 0, without a division per fault */
-    return nodes == 1 ? 0 : cpu * nodes / sim->cfg.nr_cpus;
+    return sim->cpu_node[cpu];
 }
 
 /* The first CPU running pid, or -1. */
@@ -183,7 +185,13 @@ static int cpu_of(const struct vml_sim *sim, int pid)
 unsigned task_node(const struct vml_sim *sim, const struct sim_task *t)
 {
     int c = cpu_of(sim, t->pid);
-    return cpu_node(sim, c < 0 ? 0 : (unsigned)c);
+    if (c >= 0)
+        return cpu_node(sim, (unsigned)c);
+    /* Running nowhere: the first CPU it may run on (CPU 0 without an affinity mask). */
+    for (unsigned k = 0; k < sim->cfg.nr_cpus; k++)
+        if (task_cpu_allowed(t, k))
+            return cpu_node(sim, k);
+    return 0;
 }
 
 void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start, uint64_t end)
@@ -284,6 +292,7 @@ static struct sim_task *task_new(struct vml_sim *sim, const char *comm, int ppid
     t->ppid = ppid;
     snprintf(t->comm, sizeof(t->comm), "%s", comm);
     t->cpu = -1;
+    task_numa_init(sim, t);
     return t;
 }
 
@@ -313,10 +322,50 @@ static int task_start(struct vml_sim *sim, const char *comm, int ppid, struct si
 
 int vml_sim_spawn(struct vml_sim *sim, const char *comm, int *pid)
 {
+    return vml_sim_spawn_numa(sim, comm, NULL, NULL, 0, pid);
+}
+
+int vml_sim_spawn_numa(struct vml_sim *sim, const char *comm, const struct vml_mpol *pol,
+                       const uint64_t *cpus, unsigned nwords, int *pid)
+{
+    /* As numactl does: the policy and the CPUs are set before exec, so the new address space's
+     * first table (pgd_alloc) follows them. A template task holds them until then. */
+    struct sim_task tmpl;
+    memset(&tmpl, 0, sizeof(tmpl));
+    task_numa_init(sim, &tmpl);
+    tmpl.pid = -1;
+    if (cpus) {
+        uint64_t m[SIM_CPU_WORDS] = { 0 };
+        bool any = false;
+        for (unsigned w = 0; w < nwords && w < SIM_CPU_WORDS; w++)
+            m[w] = cpus[w];
+        for (unsigned c = 0; c < VML_SIM_MAX_CPUS; c++) {
+            if (c >= sim->cfg.nr_cpus)
+                m[c / 64] &= ~(1ull << (c % 64));
+            else if (m[c / 64] >> (c % 64) & 1)
+                any = true;
+        }
+        if (!any)
+            return VML_EINVAL;
+        memcpy(tmpl.cpus_allowed, m, sizeof(m));
+    }
+    if (pol) {
+        int r = mpol_create(sim, pol, &tmpl.mempolicy);
+        if (r)
+            return r;
+    }
+    struct mpol_ctx ctx;
+    struct mpol_ctx *save;
+    mpol_enter(sim, &tmpl, NULL, 0, &ctx, &save);
     struct sim_mm *mm;
-    /* The new process runs nowhere yet: CPU 0's node, as task_node says. */
-    int r = mm_create(sim, cpu_node(sim, 0), &mm);
-    return r ? r : task_start(sim, comm, 1, mm, pid);
+    /* The new process runs nowhere yet: its first allowed CPU's node, as task_node says. */
+    int r = mm_create(sim, task_node(sim, &tmpl), &mm);
+    mpol_leave(sim, save);
+    if (r || (r = task_start(sim, comm, 1, mm, pid)) != 0)
+        return r;
+    struct sim_task *t = sim_task(sim, *pid);
+    mpol_fork(&tmpl, t);
+    return 0;
 }
 
 int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
@@ -329,12 +378,17 @@ int vml_sim_fork(struct vml_sim *sim, int pid, int *child)
     struct sim_mm *mm;
     /* The child's page tables are allocated by the parent (current): charged to its cgroup. */
     unsigned memcg = p->memcg, was = memcg_use(sim, p);
+    struct mpol_ctx ctx;
+    struct mpol_ctx *save;
+    mpol_enter(sim, p, NULL, 0, &ctx, &save); /* the tables follow the parent's policy */
     int r = mm_fork(sim, p->mm, task_node(sim, p), &mm);
+    mpol_leave(sim, save);
     sim->memcg_cur = was;
     if (r)
         return r;
     int adj = sim_task(sim, pid)->oom_score_adj; /* copy_signal: the child gets the parent's */
     if ((r = task_start(sim, comm, pid, mm, child)) == 0) {
+        mpol_fork(sim_task(sim, pid), sim_task(sim, *child));
         sim_task(sim, *child)->oom_score_adj = adj;
         sim_task(sim, *child)->memcg = memcg; /* cgroup_post_fork: the parent's css_set */
     }
@@ -414,8 +468,8 @@ int vml_sim_run_on(struct vml_sim *sim, unsigned cpu, int pid)
     struct sim_task *t = sim_task(sim, pid);
     if (!t)
         return VML_ENOENT;
-    if (cpu >= sim->cfg.nr_cpus)
-        return VML_EINVAL;
+    if (cpu >= sim->cfg.nr_cpus || !task_cpu_allowed(t, cpu))
+        return VML_EINVAL; /* not a CPU the task may run on (its affinity) */
     return load(sim, cpu, t);
 }
 
@@ -460,6 +514,10 @@ int vml_sim_enter(struct vml_sim *sim, int pid, unsigned *cpu)
         return VML_ENOENT;
     int c = cpu_of(sim, pid);
     if (c < 0 || sim->loaded[c] != t->mm) {
+        /* Running nowhere: its first allowed CPU (sched_setaffinity, numactl's binding). */
+        for (unsigned k = 0; c < 0 && k < sim->cfg.nr_cpus; k++)
+            if (task_cpu_allowed(t, k))
+                c = (int)k;
         c = c < 0 ? 0 : c;
         int r = load(sim, (unsigned)c, t);
         if (r)
@@ -559,6 +617,16 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
         /* The store itself: the page holds data now (zeromap.c). */
         if (access == VML_WRITE)
             page_stored(sim, x.pa >> PAGE_SHIFT);
+        if (sim->phys->nr_nodes > 1) {
+            /* The access's memory, local or remote to the CPU (docs/numa.md). */
+            unsigned cn = sim->cpu_node[c], dn = vml_phys_pfn_node(sim->phys, x.pa >> PAGE_SHIFT);
+            t->acc->numa = true;
+            if (cn == dn)
+                t->acc->numa_local++;
+            else
+                t->acc->numa_remote++;
+            t->acc->numa_mem_ns += vml_sim_numa_latency_ns(sim, cn, dn);
+        }
         bool faulted = t->lat.timed != faults;
         vml_latency_add(t->acc, at,
                         faulted ? t->lat.total_ns - fault_ns

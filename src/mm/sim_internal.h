@@ -314,6 +314,40 @@ struct sim_mm {
                                          * (MMF_VM_HUGEPAGE clear) */
 };
 
+/* A memory policy (struct mempolicy): interned per machine (mpol_intern), so that equal
+ * policies are one object, as VMA merging compares them by identity. */
+struct sim_mpol {
+    unsigned mode;       /* enum vml_mpol_mode */
+    unsigned flags;      /* VML_MPOL_F_STATIC_NODES, VML_MPOL_F_RELATIVE_NODES */
+    uint32_t nodes;      /* pol->nodes: the mask in force (mpol_set_nodemask) */
+    uint32_t user_nodes; /* w.user_nodemask: as the caller gave it */
+    struct sim_mpol *next;
+};
+
+/* What an allocation's policy decided (alloc_pages_mpol, policy_nodemask): the preferred node
+ * whose zonelist is walked, the nodes allowed (0: any), and how. */
+struct alloc_req {
+    unsigned nid;    /* preferred node: its zonelist is walked */
+    unsigned local;  /* numa_node_id() of the allocating CPU (local_node/other_node) */
+    uint32_t mask;   /* allowed nodes; 0 = no nodemask */
+    bool thisnode;   /* __GFP_THISNODE: nid only */
+    bool interleave; /* an interleave policy chose nid (interleave_hit) */
+    bool many;       /* MPOL_PREFERRED_MANY: the mask first, without reclaim, then any */
+    bool thp_local;  /* a PMD-order folio tries nid alone first (alloc_pages_mpol) */
+};
+
+/* The allocation context of the task at work (current, its VMA and address): set around a
+ * fault or a system call that allocates, NULL for the kernel's own threads. */
+struct mpol_ctx {
+    const struct sim_mpol *task_pol; /* current->mempolicy; NULL = default */
+    unsigned *il_prev, *il_weight;   /* current->il_prev, il_weight */
+    unsigned local;                  /* numa_node_id() */
+    const struct vma *vma;           /* the faulting VMA, or NULL */
+    uint64_t addr;                   /* the faulting address */
+};
+
+#define SIM_CPU_WORDS (VML_SIM_MAX_CPUS / 64)
+
 struct sim_task {
     int pid, ppid;
     char comm[16];
@@ -322,11 +356,14 @@ struct sim_task {
     struct sim_mm *mm;
     int cpu; /* CPU it runs on, -1 none */
     uint64_t min_flt, maj_flt;
-    struct vml_fault_record lat;    /* its faults' simulated time (cost.h): `show P faults` */
-    struct vml_latency_record *acc; /* its accesses' time, `show P latency`: made at the first
-                                     * access, freed with the machine (sim.c: task_access) */
-    int oom_score_adj;              /* signal->oom_score_adj: -1000..1000, inherited by fork */
-    unsigned memcg;                 /* the memory cgroup it belongs to (its css_set's), by id */
+    struct vml_fault_record lat;      /* its faults' simulated time (cost.h): `show P faults` */
+    struct vml_latency_record *acc;   /* its accesses' time, `show P latency`: made at the first
+                                       * access, freed with the machine (sim.c: task_access) */
+    int oom_score_adj;                /* signal->oom_score_adj: -1000..1000, inherited by fork */
+    unsigned memcg;                   /* the memory cgroup it belongs to (its css_set's), by id */
+    const struct sim_mpol *mempolicy; /* set_mempolicy's; NULL = default; inherited by fork */
+    unsigned il_prev, il_weight;      /* the interleave cursor of allocations without a VMA */
+    uint64_t cpus_allowed[SIM_CPU_WORDS]; /* sched_setaffinity's mask; inherited by fork */
 };
 
 /* A timer on the simulated clock (clock.c): fn runs when the clock reaches when; it returns 0
@@ -479,8 +516,13 @@ struct vml_sim {
      * (numa_hit .. numa_other, the order of enum numa_stat_item), for /proc/zoneinfo. */
     uint64_t zone_lru[VML_MAX_NODES][VML_NR_ZONES][NR_LRU_LISTS];
     uint64_t zone_numa[VML_MAX_NODES][VML_NR_ZONES][6];
-    uint64_t events[VML_VMSTAT_NR]; /* vmstat event counters (pgfault ...) */
-    uint64_t committed;             /* pages charged to Committed_AS */
+    unsigned cpu_node[VML_SIM_MAX_CPUS];             /* the node of each CPU */
+    unsigned zonelist[VML_MAX_NODES][VML_MAX_NODES]; /* each node's fallback order of nodes
+                                                      * (build_zonelists) */
+    struct sim_mpol *mpols;                          /* interned policies */
+    struct mpol_ctx *mctx;                           /* the allocating task's context */
+    uint64_t events[VML_VMSTAT_NR];                  /* vmstat event counters (pgfault ...) */
+    uint64_t committed;                              /* pages charged to Committed_AS */
     struct hstate hstates[VML_NR_HUGE_SIZES];
     struct vml_sim_stats stats;            /* TLB flushes and shootdowns */
     struct vml_thp_settings thp;           /* /sys/kernel/mm/transparent_hugepage/ */
@@ -1020,6 +1062,33 @@ struct sim_task *sim_task(const struct vml_sim *sim, int pid); /* live task or N
 /* The node of the CPU a task runs on (CPU 0's when it runs nowhere): where its pages go under
  * the default policy (local allocation). */
 unsigned task_node(const struct vml_sim *sim, const struct sim_task *t);
+
+/* ---- NUMA (mempolicy.c) ---- */
+/* Builds the CPU-to-node table and every node's zonelist; VML_EINVAL with diag. */
+int numa_init(struct vml_sim *sim, struct vml_diag *diag);
+void numa_destroy(struct vml_sim *sim);
+/* The allocating task's context for t (fault at addr in v, or v NULL: a system call); the
+ * previous one goes in *save and comes back with mpol_leave. */
+void mpol_enter(struct vml_sim *sim, struct sim_task *t, const struct vma *v, uint64_t addr,
+                struct mpol_ctx *ctx, struct mpol_ctx **save);
+void mpol_leave(struct vml_sim *sim, struct mpol_ctx *save);
+/* What an allocation of 2^order frames for use may do under the current context: node is the
+ * caller's preferred node when no task is at work; ilx the shmem index (ino + index >> order)
+ * for VML_USE_SHMEM, else ignored. */
+#define MPOL_NO_ILX UINT64_MAX
+void mpol_request(struct vml_sim *sim, unsigned node, enum vml_frame_use use, unsigned order,
+                  uint64_t ilx, struct alloc_req *rq);
+/* mpol_new with mpol_set_nodemask: the interned policy, NULL for default; VML_EINVAL. */
+int mpol_create(struct vml_sim *sim, const struct vml_mpol *in, const struct sim_mpol **out);
+/* mpol_to_str: the policy text numa_maps prints. */
+void mpol_to_str(const struct sim_mpol *pol, char *buf, size_t n);
+/* Whether the CPU may run t. */
+bool task_cpu_allowed(const struct sim_task *t, unsigned cpu);
+/* Fork: the child's copy of the parent's policy, cursor and CPUs (copy_process). */
+void mpol_fork(const struct sim_task *parent, struct sim_task *child);
+void task_numa_init(const struct vml_sim *sim, struct sim_task *t);
+/* The node items of vmstat for one node (sim_zoneinfo.c). */
+void sim_node_vmstat(const struct vml_sim *sim, unsigned node, struct vml_vmstat *out);
 /* The PCID an address space has on a CPU (its ASID + 1), or 0 if it holds no ASID there (so the
  * CPU caches nothing of it). Without PCID support: 0, the only tag. */
 unsigned sim_pcid_on(const struct vml_sim *sim, unsigned cpu, const struct sim_mm *mm);

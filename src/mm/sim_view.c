@@ -327,7 +327,7 @@ static int show_smap(const struct vml_sim *sim, const struct sim_mm *mm, const s
 
 struct numa_acc {
     const struct vml_sim *sim;
-    uint64_t pages, anon, dirty, active, mapmax;
+    uint64_t pages, anon, dirty, active, mapmax, swapcache, writeback;
     uint64_t node[VML_MAX_NODES];
 };
 
@@ -363,8 +363,12 @@ static int numa_leaf(const struct vml_pt_leaf *leaf, void *ctx)
         a->anon += nr;
     if ((leaf->entry & VML_PTE_D) || (f->flags & PGF_DIRTY))
         a->dirty += nr;
+    if (f->flags & (PGF_SWAPCACHE | PGF_SHMEMSWAP))
+        a->swapcache += nr;
     if ((f->flags & PGF_ACTIVE) || page_lru(f) == LRU_UNEVICTABLE)
         a->active += nr;
+    if (f->flags & (PGF_WRITEBACK | PGF_SWAPWB))
+        a->writeback += nr;
     uint64_t mc = (uint64_t)page_mapcount(a->sim, pfn);
     if (mc > a->mapmax)
         a->mapmax = mc;
@@ -373,13 +377,18 @@ static int numa_leaf(const struct vml_pt_leaf *leaf, void *ctx)
 }
 
 /* show_numa_map: policy, name, then the counts when any page is mapped. */
-static void show_numa_map(const struct vml_sim *sim, const struct sim_mm *mm, const struct vma *v,
+static void show_numa_map(const struct vml_sim *sim, const struct sim_task *t, const struct vma *v,
                           struct vml_text *out)
 {
+    const struct sim_mm *mm = t->mm;
     struct vml_vma_header h;
     struct header_buf hb;
     vma_header(mm, v, &h, &hb);
-    text_printf(out, "%08llx default", (unsigned long long)v->start);
+    /* The VMA's policy, else the task's as the file was opened (priv->task_mempolicy); the
+     * default policy reads "default" (mpol_to_str). */
+    char pol[64];
+    mpol_to_str(v->policy ? v->policy : t->mempolicy, pol, sizeof(pol));
+    text_printf(out, "%08llx %s", (unsigned long long)v->start, pol);
     if (v->file) {
         text_printf(out, " file=");
         for (const char *c = hb.name; *c; c++) /* seq_path escapes blanks */
@@ -403,8 +412,12 @@ static void show_numa_map(const struct vml_sim *sim, const struct sim_mm *mm, co
             text_printf(out, " mapped=%llu", (unsigned long long)a.pages);
         if (a.mapmax > 1)
             text_printf(out, " mapmax=%llu", (unsigned long long)a.mapmax);
+        if (a.swapcache)
+            text_printf(out, " swapcache=%llu", (unsigned long long)a.swapcache);
         if (a.active < a.pages && !huge)
             text_printf(out, " active=%llu", (unsigned long long)a.active);
+        if (a.writeback)
+            text_printf(out, " writeback=%llu", (unsigned long long)a.writeback);
         for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++)
             if (a.node[n])
                 text_printf(out, " N%u=%llu", n, (unsigned long long)a.node[n]);
@@ -754,7 +767,7 @@ int vml_sim_proc_text(struct vml_sim *sim, int pid, enum vml_sim_file f, uint64_
             if (f == VML_SIM_SMAPS) {
                 r = show_smap(sim, mm, v, out);
             } else if (f == VML_SIM_NUMA_MAPS) {
-                show_numa_map(sim, mm, v, out);
+                show_numa_map(sim, t, v, out);
                 r = text_status(out);
             } else {
                 struct vml_vma_header h;

@@ -53,7 +53,7 @@ static unsigned stat_threshold(uint64_t managed, unsigned cpus)
 }
 
 /* The node items of vmstat for one node. */
-static void node_vmstat(const struct vml_sim *sim, unsigned node, struct vml_vmstat *out)
+void sim_node_vmstat(const struct vml_sim *sim, unsigned node, struct vml_vmstat *out)
 {
     struct vml_vmstat all;
     vml_sim_vmstat(sim, &all);
@@ -108,9 +108,9 @@ int sim_zoneinfo(const struct vml_sim *sim, struct vml_text *out)
     unsigned nr_nodes = vml_phys_nr_nodes(sim->phys), cpus = sim->cfg.nr_cpus;
     for (unsigned n = 0; n < nr_nodes; n++) {
         const struct phys_node *pn = &sim->phys->nodes[n];
-        unsigned node_cpus = 0; /* CPU i sits on node i * nodes / cpus (sim.c) */
+        unsigned node_cpus = 0; /* the node's CPUs (mempolicy.c: numa_init) */
         for (unsigned c = 0; c < cpus; c++)
-            node_cpus += c * nr_nodes / cpus == n;
+            node_cpus += sim->cpu_node[c] == n;
         bool first = true;
         for (unsigned zi = 0; zi < WZ_NR; zi++) {
             const struct phys_zone *z = zi < VML_NR_ZONES ? &pn->zones[zi] : NULL;
@@ -120,7 +120,7 @@ int sim_zoneinfo(const struct vml_sim *sim, struct vml_text *out)
             if (managed && first) {
                 first = false;
                 struct vml_vmstat v;
-                node_vmstat(sim, n, &v);
+                sim_node_vmstat(sim, n, &v);
                 text_printf(out, "\n  per-node stats");
                 for (unsigned i = VML_VMSTAT_nr_inactive_anon; i <= VML_VMSTAT_nr_kernel_file_pages;
                      i++)

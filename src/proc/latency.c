@@ -102,6 +102,12 @@ int vml_proc_format_latency(const struct vml_latency_record *r, struct vml_text 
                     (unsigned long long)vml_latency_quantile(r, qs[i].q));
     text_printf(out, "max:\t%llu ns\nMajor_faults:\t%llu\n", (unsigned long long)r->max_ns,
                 (unsigned long long)r->majors);
+    if (r->numa) {
+        uint64_t n = r->numa_local + r->numa_remote;
+        text_printf(out, "Local_accesses:\t%llu\nRemote_accesses:\t%llu\nMemory_mean:\t%llu ns\n",
+                    (unsigned long long)r->numa_local, (unsigned long long)r->numa_remote,
+                    (unsigned long long)(n ? r->numa_mem_ns / n : 0));
+    }
     if (r->count) {
         /* Every slot from the first access's to the last access's. */
         uint64_t last = (r->last_ns - r->start_ns) / r->slot_ns;

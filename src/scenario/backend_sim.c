@@ -81,6 +81,11 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     for (unsigned i = 0; i < VML_NR_HUGE_SIZES; i++)
         cfg.nr_hugepages[i] = m->hugepages[i];
     b->nr_cpus = m->nr_cpus;
+    /* The topology (docs/numa.md): per-node RAM, CPUs, SLIT and interleave weights. */
+    memcpy(cfg.phys.node_bytes, m->node_bytes, sizeof(cfg.phys.node_bytes));
+    memcpy(cfg.phys.distance, m->distance, sizeof(cfg.phys.distance));
+    memcpy(cfg.node_cpus, m->node_cpus, sizeof(cfg.node_cpus));
+    memcpy(cfg.il_weight, m->il_weight, sizeof(cfg.il_weight));
     int e = vml_sim_create(&cfg, &b->sim, &d);
     if (e) {
         snprintf(msg, VML_BACKEND_MSG, "machine: %.180s", d.msg[0] ? d.msg : vml_strerror(e));
@@ -128,6 +133,80 @@ static int sb_spawn(void *ctx, const char *name, int *pid, char *msg)
 {
     struct simb *b = ctx;
     return pid_error(b, vml_sim_spawn(b->sim, name, pid), msg);
+}
+
+/* The CPUs of numactl's options: physcpubind's list, or every CPU of cpunodebind's nodes. */
+static int numa_cpus(struct simb *b, const struct vml_op_numa *o, uint64_t *cpus, char *msg)
+{
+    memset(cpus, 0, 4 * sizeof(*cpus));
+    if (o->has_cpus) {
+        memcpy(cpus, o->cpus, 4 * sizeof(*cpus));
+        return 0;
+    }
+    unsigned nodes = vml_sim_nr_nodes(b->sim);
+    for (unsigned n = 0; n < VML_MAX_NODES; n++)
+        if ((o->cpunodes >> n & 1) && n >= nodes) {
+            snprintf(msg, VML_BACKEND_MSG, "cpunodebind: the machine has no node %u", n);
+            return VML_EINVAL;
+        }
+    for (unsigned c = 0; c < b->nr_cpus; c++)
+        if (o->cpunodes >> vml_sim_cpu_node(b->sim, c) & 1)
+            cpus[c / 64] |= 1ull << (c % 64);
+    return 0;
+}
+
+static int sb_spawn_numa(void *ctx, const char *name, const struct vml_op_numa *o, int *pid,
+                         char *msg)
+{
+    struct simb *b = ctx;
+    uint64_t cpus[4];
+    bool bind = o->has_cpus || o->cpunodes;
+    int r = bind ? numa_cpus(b, o, cpus, msg) : 0;
+    if (r)
+        return r;
+    /* The policy alone first, on no process: the kernel's EINVAL said as the policy's. */
+    if (o->has_pol && vml_sim_set_mempolicy(b->sim, -1, &o->pol) == VML_EINVAL) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "%s: the memory policy is refused (EINVAL: no node of the machine in it)", name);
+        return VML_EINVAL;
+    }
+    r = vml_sim_spawn_numa(b->sim, name, o->has_pol ? &o->pol : NULL, bind ? cpus : NULL, 4, pid);
+    if (r == VML_EINVAL && bind)
+        snprintf(msg, VML_BACKEND_MSG, "%s: no CPU of the machine is in the process's CPUs%s", name,
+                 o->cpunodes ? " (a CPU-less node?)" : "");
+    return pid_error(b, r, msg);
+}
+
+static int sb_set_mempolicy(void *ctx, int pid, const struct vml_mpol *pol, char *msg)
+{
+    (void)msg;
+    return vml_sim_set_mempolicy(((struct simb *)ctx)->sim, pid, pol);
+}
+
+static int sb_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
+                    char *msg)
+{
+    struct vml_diag d = { 0 };
+    int r = vml_sim_mbind(((struct simb *)ctx)->sim, pid, addr, len, pol, &d);
+    if (r == VML_ENOTSUP)
+        snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
+    return r;
+}
+
+static int sb_set_affinity(void *ctx, int pid, const uint64_t *cpus, char *msg)
+{
+    (void)msg;
+    return vml_sim_set_affinity(((struct simb *)ctx)->sim, pid, cpus, 4);
+}
+
+static int sb_node_text(void *ctx, unsigned node, unsigned file, struct vml_text *out, char *msg)
+{
+    struct simb *b = ctx;
+    int r = vml_sim_node_text(b->sim, node, (enum vml_node_file)file, out);
+    if (r == VML_EINVAL)
+        snprintf(msg, VML_BACKEND_MSG, "the machine has no node %u (it has %u)", node,
+                 vml_sim_nr_nodes(b->sim));
+    return r;
 }
 
 static int sb_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
@@ -549,12 +628,18 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         [VML_PROCFILE_VMSTAT] = VML_SIM_VMSTAT,
         [VML_PROCFILE_BUDDYINFO] = VML_SIM_BUDDYINFO,
         [VML_PROCFILE_ZONEINFO] = VML_SIM_ZONEINFO,
-        [VML_PROCFILE_NUMASTAT] = -1,
+        [VML_PROCFILE_NUMASTAT] = -1, /* numastat's table, below */
+        [VML_PROCFILE_NUMA] = -1,     /* numactl --hardware, below */
+        [VML_PROCFILE_NODE] = -1,     /* node_text */
         [VML_PROCFILE_SWAPS] = VML_SIM_SWAPS,
         [VML_PROCFILE_DMESG] = VML_SIM_DMESG,
         [VML_PROCFILE_CGROUP] = -1, /* cgroup_text */
         [VML_PROCFILE_CGROUP1] = -1,
     };
+    if (f == VML_PROCFILE_NUMASTAT)
+        return vml_sim_numastat_table(((struct simb *)ctx)->sim, out);
+    if (f == VML_PROCFILE_NUMA)
+        return vml_sim_numactl_hardware(((struct simb *)ctx)->sim, out);
     if ((unsigned)f >= VML_PROCFILE_COUNT || files[f] < 0) {
         snprintf(msg, VML_BACKEND_MSG, "%s is not simulated yet", vml_procfile_name(f));
         return VML_EINVAL;
@@ -643,6 +728,11 @@ int vml_backend_sim(struct vml_backend *out)
         .cgroup_create = sb_cgroup_create,
         .cgroup_attach = sb_cgroup_attach,
         .cgroup_text = sb_cgroup_text,
+        .spawn_numa = sb_spawn_numa,
+        .set_mempolicy = sb_set_mempolicy,
+        .mbind = sb_mbind,
+        .set_affinity = sb_set_affinity,
+        .node_text = sb_node_text,
         .wait = sb_wait,
         .proc_text = sb_proc_text,
         .status_of = sb_status_of,

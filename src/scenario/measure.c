@@ -679,6 +679,39 @@ static int m_cgroup_text(void *ctx, const char *path, const char *file, bool v1,
     return m->in->cgroup_text(m->in->ctx, path, file, v1, out, msg);
 }
 
+/* The NUMA statements, passed through: they allocate nothing themselves. */
+static int m_spawn_numa(void *ctx, const char *name, const struct vml_op_numa *o, int *pid,
+                        char *msg)
+{
+    CTX;
+    return m->in->spawn_numa(m->in->ctx, name, o, pid, msg);
+}
+
+static int m_set_mempolicy(void *ctx, int pid, const struct vml_mpol *pol, char *msg)
+{
+    CTX;
+    return m->in->set_mempolicy(m->in->ctx, pid, pol, msg);
+}
+
+static int m_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
+                   char *msg)
+{
+    CTX;
+    return m->in->mbind(m->in->ctx, pid, addr, len, pol, msg);
+}
+
+static int m_set_affinity(void *ctx, int pid, const uint64_t *cpus, char *msg)
+{
+    CTX;
+    return m->in->set_affinity(m->in->ctx, pid, cpus, msg);
+}
+
+static int m_node_text(void *ctx, unsigned node, unsigned file, struct vml_text *out, char *msg)
+{
+    CTX;
+    return m->in->node_text(m->in->ctx, node, file, out, msg);
+}
+
 static int m_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
                        struct vml_text *out, char *msg)
 {
@@ -760,6 +793,11 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .cgroup_create = in->cgroup_create ? m_cgroup_create : NULL,
         .cgroup_attach = in->cgroup_attach ? m_cgroup_attach : NULL,
         .cgroup_text = in->cgroup_text ? m_cgroup_text : NULL,
+        .spawn_numa = in->spawn_numa ? m_spawn_numa : NULL,
+        .set_mempolicy = in->set_mempolicy ? m_set_mempolicy : NULL,
+        .mbind = in->mbind ? m_mbind : NULL,
+        .set_affinity = in->set_affinity ? m_set_affinity : NULL,
+        .node_text = in->node_text ? m_node_text : NULL,
         .wait = in->wait ? m_wait : NULL,
         .swapon = in->swapon ? m_swapon : NULL,
         .swapoff = in->swapoff ? m_swapoff : NULL,

@@ -38,6 +38,9 @@ struct parser {
     /* The memory cgroups made so far (cgroup PATH), paths below the root; never removed. */
     char cgroups[VML_SCN_CGROUP_MAX][VML_SCN_FILE_MAX];
     unsigned n_cgroups;
+    /* The machine line's NUMA lists: how many values each had (distance, node_mem, node_cpus,
+     * il_weights) and their columns, for the checks across keys (machine_numa). */
+    unsigned numa_counts[4], numa_cols[4];
 };
 
 static const char *const usage[VML_OP_NR_KINDS] = {
@@ -81,6 +84,11 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_OOM_SCORE_ADJ] = "P oom_score_adj N (-1000 to 1000)",
     [VML_OP_CGROUP] = "cgroup PATH (a new memory cgroup: cgroup box, cgroup box/web)",
     [VML_OP_CGROUP_ATTACH] = "P cgroup PATH (P moves into the cgroup; / is the root)",
+    [VML_OP_SET_MEMPOLICY] = "P set_mempolicy POLICY (default, local, bind:NODES, "
+                             "interleave:NODES, weighted_interleave:NODES, preferred:NODE, "
+                             "preferred_many:NODES; MODE=static:NODES, MODE=relative:NODES)",
+    [VML_OP_MBIND] = "P mbind MAP[START:END] POLICY",
+    [VML_OP_AFFINITY] = "P sched_setaffinity CPUS (0, 0-3, 0,2, all)",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -119,6 +127,9 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_OOM_SCORE_ADJ] = "oom_score_adj",
     [VML_OP_CGROUP] = "cgroup",
     [VML_OP_CGROUP_ATTACH] = "cgroup",
+    [VML_OP_SET_MEMPOLICY] = "set_mempolicy",
+    [VML_OP_MBIND] = "mbind",
+    [VML_OP_AFFINITY] = "sched_setaffinity",
 };
 
 /* madvise's advice words, and the kernel's MADV_* each stands for. */
@@ -152,6 +163,8 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_DMESG] = "dmesg",
     [VML_PROCFILE_CGROUP] = "cgroup",
     [VML_PROCFILE_CGROUP1] = "cgroup1",
+    [VML_PROCFILE_NUMA] = "numa",
+    [VML_PROCFILE_NODE] = "node",
 };
 
 static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
@@ -159,7 +172,9 @@ static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
 #define PER_PROCESS_FILES                                                                          \
     "maps, smaps, smaps_rollup, status, statm, numa_maps, faults, latency, oom_score or "          \
     "oom_score_adj"
-#define SYSTEM_FILES "meminfo, vmstat, buddyinfo, zoneinfo, numastat, swaps or dmesg"
+#define SYSTEM_FILES                                                                               \
+    "meminfo, vmstat, buddyinfo, zoneinfo, numastat, swaps, dmesg, numa (numactl --hardware) or "  \
+    "nodeN FILE (meminfo, numastat, vmstat, distance or cpulist)"
 
 const char *vml_op_kind_name(enum vml_op_kind kind)
 {
@@ -568,7 +583,7 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 #define MACHINE_KEYS                                                                               \
     "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, vm.FILE, swap, zero_page, hugepages, "    \
-    "pt_reclaim, readahead, disk, swapdev, memcg"
+    "pt_reclaim, readahead, disk, swapdev, memcg, numa, node_mem, node_cpus, distance, il_weights"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -713,9 +728,107 @@ static int machine_vm(struct parser *p, struct vml_machine_cfg *m, struct word k
     return 0;
 }
 
+/* A comma-separated list of at most VML_MAX_NODES * VML_MAX_NODES values after key=: each
+ * word in items[], their number in *n. */
+static int machine_items(struct parser *p, struct word key, struct word val, struct word *items,
+                         unsigned max, unsigned *n)
+{
+    *n = 0;
+    if (val.n == 0)
+        return fail(p, val.col, "missing values after %.*s=", Q(key));
+    for (size_t i = 0; i <= val.n;) {
+        const char *comma = memchr(val.s + i, ',', val.n - i);
+        size_t j = comma ? (size_t)(comma - val.s) : val.n;
+        if (*n == max)
+            return fail(p, val.col + (unsigned)i, "%.*s: more than %u values", Q(key), max);
+        items[(*n)++] = sub(val, i, j);
+        if (!comma)
+            break;
+        i = j + 1;
+    }
+    return 0;
+}
+
+/* node_mem=, node_cpus=, distance=, il_weights=, numa=: the NUMA topology (docs/numa.md). The
+ * checks that need every key (counts against nodes=, the SLIT's shape) are machine_numa's. */
+static int machine_numa_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
+                            struct word val, unsigned bit)
+{
+    struct word items[VML_MAX_NODES * VML_MAX_NODES];
+    unsigned n;
+    int r;
+    if (bit == VML_MCFG_NUMA) {
+        static const char *const presets[] = { "2socket", "4socket", "cxl" };
+        for (unsigned i = 0; i < 3; i++)
+            if (is(val, presets[i])) {
+                copy_name(m->numa_preset, val);
+                return 0;
+            }
+        return fail(p, val.col, "numa=%.*s: unknown preset (use 2socket, 4socket or cxl)", Q(val));
+    }
+    unsigned max = bit == VML_MCFG_DISTANCE ? VML_MAX_NODES * VML_MAX_NODES : VML_MAX_NODES;
+    if ((r = machine_items(p, key, val, items, max, &n)))
+        return r;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t v;
+        if (bit == VML_MCFG_NODE_MEM) {
+            if ((r = size_word(p, items[i], "node_mem", &v)))
+                return r;
+            if (v == 0 || v % VML_PHYS_ALIGN || v > VML_PHYS_MAX)
+                return fail(p, items[i].col,
+                            "node_mem: node %u has %.*s; a node's RAM is a multiple of 2M from 2M "
+                            "to 8T",
+                            i, Q(items[i]));
+            m->node_bytes[i] = v;
+        } else if (bit == VML_MCFG_NODE_CPUS) {
+            if ((r = range_word(p, items[i], "node_cpus", 0, VML_SCN_MAX_CPUS, &m->node_cpus[i])))
+                return r;
+        } else if (bit == VML_MCFG_IL_WEIGHTS) {
+            unsigned w;
+            if ((r = range_word(p, items[i], "il_weights", 1, 255, &w)))
+                return r;
+            m->il_weight[i] = (uint8_t)w;
+        } else {
+            unsigned d;
+            if ((r = range_word(p, items[i], "distance", 0, 255, &d)))
+                return r;
+            m->distance[i / VML_MAX_NODES][i % VML_MAX_NODES] = (uint8_t)d;
+        }
+    }
+    /* How many were given, for machine_numa: kept in the unused slots' place. */
+    if (bit == VML_MCFG_DISTANCE)
+        p->numa_counts[0] = n;
+    else if (bit == VML_MCFG_NODE_MEM)
+        p->numa_counts[1] = n;
+    else if (bit == VML_MCFG_NODE_CPUS)
+        p->numa_counts[2] = n;
+    else
+        p->numa_counts[3] = n;
+    p->numa_cols[bit == VML_MCFG_DISTANCE    ? 0
+                 : bit == VML_MCFG_NODE_MEM  ? 1
+                 : bit == VML_MCFG_NODE_CPUS ? 2
+                                             : 3] = val.col;
+    return 0;
+}
+
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } numa_keys[] = { { "node_mem", VML_MCFG_NODE_MEM },
+                      { "node_cpus", VML_MCFG_NODE_CPUS },
+                      { "distance", VML_MCFG_DISTANCE },
+                      { "numa", VML_MCFG_NUMA },
+                      { "il_weights", VML_MCFG_IL_WEIGHTS } };
+    for (unsigned i = 0; i < sizeof(numa_keys) / sizeof(numa_keys[0]); i++)
+        if (is(key, numa_keys[i].name)) {
+            if (m->given & numa_keys[i].bit)
+                return fail(p, key.col, "machine setting '%s' given twice", numa_keys[i].name);
+            m->given |= numa_keys[i].bit;
+            return machine_numa_key(p, m, key, val, numa_keys[i].bit);
+        }
     static const char *const keys[] = { "ram",        "nodes",     "cpu",  "paging",    "cpus",
                                         "seed",       "thp",       "swap", "zero_page", "hugepages",
                                         "pt_reclaim", "readahead", "disk", "swapdev" };
@@ -794,6 +907,116 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
     }
 }
 
+/* The topology's checks across keys, and numa='s preset (the keys given override it):
+ *   2socket: 2 nodes at distance 21 (a two-socket server's SLIT), 2 CPUs each unless cpus=;
+ *   4socket: 4 nodes at distance 21 from one another, 2 CPUs each unless cpus=;
+ *   cxl:     node 0 with every CPU, node 1 a CPU-less memory node at distance 20.
+ * The SLIT must have 10 on its diagonal (slit_valid: LOCAL_DISTANCE), more than 10 elsewhere,
+ * below 255 (unreachable, not modelled), and be symmetric. */
+static int machine_numa(struct parser *p, struct vml_machine_cfg *m, unsigned ram_col)
+{
+    unsigned nodes = m->nr_nodes;
+    bool nodes_given = m->given & VML_MCFG_NODES;
+    if (m->given & VML_MCFG_NUMA) {
+        unsigned want = strcmp(m->numa_preset, "4socket") == 0 ? 4 : 2;
+        if (nodes_given && nodes != want)
+            return fail(p, p->l->w[0].col, "numa=%s has %u nodes, but nodes=%u", m->numa_preset,
+                        want, nodes);
+        nodes = want;
+        bool cxl = strcmp(m->numa_preset, "cxl") == 0;
+        if (!(m->given & VML_MCFG_DISTANCE))
+            for (unsigned a = 0; a < nodes; a++)
+                for (unsigned b = 0; b < nodes; b++)
+                    m->distance[a][b] = a == b ? 10 : cxl ? 20 : 21;
+        if (!(m->given & VML_MCFG_CPUS) && !(m->given & VML_MCFG_NODE_CPUS))
+            m->nr_cpus = cxl ? 2 : 2 * nodes;
+        if (cxl && !(m->given & VML_MCFG_NODE_CPUS)) {
+            m->node_cpus[0] = m->nr_cpus;
+            m->node_cpus[1] = 0;
+            p->numa_counts[2] = 2;
+        }
+    }
+    const unsigned *cnt = p->numa_counts;
+    /* nodes from the lists when nodes= is not given: node_mem's, node_cpus', the SLIT's. */
+    if (!nodes_given && !(m->given & VML_MCFG_NUMA)) {
+        if (m->given & VML_MCFG_NODE_MEM)
+            nodes = cnt[1];
+        else if (m->given & VML_MCFG_NODE_CPUS)
+            nodes = cnt[2];
+        else if (m->given & VML_MCFG_DISTANCE) {
+            unsigned k = 1;
+            while (k * k < cnt[0])
+                k++;
+            nodes = k;
+        }
+    }
+    if ((m->given & VML_MCFG_NODE_MEM) && cnt[1] != nodes)
+        return fail(p, p->numa_cols[1], "node_mem has %u sizes for %u nodes", cnt[1], nodes);
+    if (p->numa_counts[2] && cnt[2] != nodes)
+        return fail(p, p->numa_cols[2], "node_cpus has %u counts for %u nodes", cnt[2], nodes);
+    if ((m->given & VML_MCFG_IL_WEIGHTS) && cnt[3] != nodes)
+        return fail(p, p->numa_cols[3], "il_weights has %u weights for %u nodes", cnt[3], nodes);
+    if (m->given & VML_MCFG_DISTANCE) {
+        if (cnt[0] != nodes * nodes)
+            return fail(p, p->numa_cols[0],
+                        "distance has %u values; %u nodes need %u (the SLIT, row by row)", cnt[0],
+                        nodes, nodes * nodes);
+        /* The values were stored as a flat list of nodes * nodes: lay them out by row. */
+        uint8_t flat[VML_MAX_NODES * VML_MAX_NODES];
+        memcpy(flat, m->distance, sizeof(flat));
+        memset(m->distance, 0, sizeof(m->distance));
+        for (unsigned i = 0; i < nodes * nodes; i++)
+            m->distance[i / nodes][i % nodes] = flat[i];
+    }
+    for (unsigned a = 0; a < nodes && (m->given & (VML_MCFG_DISTANCE | VML_MCFG_NUMA)); a++)
+        for (unsigned b = 0; b < nodes; b++) {
+            unsigned d = m->distance[a][b], col = p->numa_cols[0] ? p->numa_cols[0] : 1;
+            if (a == b && d != VML_LOCAL_DISTANCE)
+                return fail(p, col, "distance from node %u to itself is %u; it must be 10", a, d);
+            if (a != b && d <= VML_LOCAL_DISTANCE)
+                return fail(p, col,
+                            "distance from node %u to node %u is %u; a remote node is farther "
+                            "than 10",
+                            a, b, d);
+            if (d == 255)
+                return fail(p, col,
+                            "distance from node %u to node %u is 255 (unreachable), which is not "
+                            "modelled",
+                            a, b);
+            if (m->distance[b][a] != d)
+                return fail(p, col,
+                            "distance from node %u to node %u is %u but from %u to %u is %u: the "
+                            "SLIT must be symmetric",
+                            a, b, d, b, a, m->distance[b][a]);
+        }
+    if (p->numa_counts[2]) {
+        unsigned sum = 0;
+        for (unsigned i = 0; i < nodes; i++)
+            sum += m->node_cpus[i];
+        if (sum == 0 || sum > VML_SCN_MAX_CPUS)
+            return fail(p, p->numa_cols[2] ? p->numa_cols[2] : 1,
+                        "node_cpus: %u CPUs in all; a machine has 1 to %u", sum, VML_SCN_MAX_CPUS);
+        if ((m->given & VML_MCFG_CPUS) && sum != m->nr_cpus)
+            return fail(p, p->numa_cols[2] ? p->numa_cols[2] : 1,
+                        "node_cpus gives %u CPUs, but cpus=%u", sum, m->nr_cpus);
+        m->nr_cpus = sum;
+    }
+    if (m->given & VML_MCFG_NODE_MEM) {
+        uint64_t sum = 0;
+        for (unsigned i = 0; i < nodes; i++)
+            sum += m->node_bytes[i];
+        if (sum > VML_PHYS_MAX)
+            return fail(p, p->numa_cols[1], "node_mem: more than 8T in all");
+        if ((m->given & VML_MCFG_RAM) && sum != m->ram_bytes)
+            return fail(p, ram_col, "ram=%llu bytes, but node_mem adds up to %llu",
+                        (unsigned long long)m->ram_bytes, (unsigned long long)sum);
+        m->ram_bytes = sum;
+        m->given |= VML_MCFG_RAM;
+    }
+    m->nr_nodes = nodes;
+    return 0;
+}
+
 static int parse_machine(struct parser *p)
 {
     struct vml_scenario *s = p->s;
@@ -823,8 +1046,11 @@ static int parse_machine(struct parser *p)
     }
     if (l->extra_col)
         return fail(p, l->extra_col, "too many words on one line");
+    int nr = machine_numa(p, &m, ram_col);
+    if (nr)
+        return nr;
     if (!(m.given & VML_MCFG_RAM))
-        return fail(p, l->end_col, "missing ram=SIZE (e.g. machine ram=8G)");
+        return fail(p, l->end_col, "missing ram=SIZE (e.g. machine ram=8G, or node_mem=4G,4G)");
     if (m.ram_bytes / m.nr_nodes < VML_PHYS_ALIGN)
         return fail(p, ram_col, "ram is too small for %u nodes (each node needs 2M or more)",
                     m.nr_nodes);
@@ -844,12 +1070,95 @@ static int parse_machine(struct parser *p)
 
 /* ---- statements that do not start with a process -------------------------------------------- */
 
+/* A policy word at w (vml_mpol_parse), its error at its column. */
+static int policy_word(struct parser *p, struct word w, struct vml_mpol *pol)
+{
+    struct vml_diag d = { 0 };
+    if (vml_mpol_parse(w.s, w.n, pol, &d) == 0)
+        return 0;
+    return fail(p, w.col + (d.col ? d.col - 1 : 0), "%s", d.msg);
+}
+
+/* numactl's launch options (proc NAME OPTION...): membind=, interleave=, weighted_interleave=,
+ * preferred=, preferred_many=, localalloc, cpunodebind=, physcpubind=. A '+' before the nodes
+ * makes them relative (numactl: MPOL_F_RELATIVE_NODES). */
+static int proc_option(struct parser *p, struct vml_op *op, struct word w)
+{
+    static const struct {
+        const char *name;
+        const char *mode;
+    } pols[] = { { "membind", "bind" },
+                 { "interleave", "interleave" },
+                 { "weighted_interleave", "weighted_interleave" },
+                 { "preferred", "preferred" },
+                 { "preferred_many", "preferred_many" } };
+    struct vml_op_numa *o = &op->u.numa;
+    struct word key, val;
+    if (is(w, "localalloc")) {
+        if (o->has_pol)
+            return fail(p, w.col, "one memory policy per process (numactl takes one)");
+        o->has_pol = true;
+        o->pol.mode = VML_MPOL_LOCAL;
+        return 0;
+    }
+    if (!split_kv(w, &key, &val))
+        return fail(p, w.col,
+                    "unknown process option '%.*s' (use membind=, interleave=, "
+                    "weighted_interleave=, preferred=, preferred_many=, localalloc, cpunodebind=, "
+                    "physcpubind=)",
+                    Q(w));
+    for (unsigned i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
+        if (!is(key, pols[i].name))
+            continue;
+        if (o->has_pol)
+            return fail(p, w.col, "one memory policy per process (numactl takes one)");
+        bool rel = val.n && val.s[0] == '+';
+        struct word nodes = rel ? sub(val, 1, val.n) : val;
+        char buf[VML_SCN_WORD_MAX + 32];
+        snprintf(buf, sizeof(buf), "%s%s:%.*s", pols[i].mode, rel ? "=relative" : "", Q(nodes));
+        struct vml_diag d = { 0 };
+        if (vml_mpol_parse(buf, strlen(buf), &o->pol, &d) != 0) {
+            size_t head = strlen(pols[i].mode) + (rel ? 9 : 0) + 1;
+            unsigned off = d.col > head ? (unsigned)(d.col - head - 1) : 0;
+            return fail(p, nodes.col + off, "%.*s: %s", Q(key), d.msg);
+        }
+        o->has_pol = true;
+        return 0;
+    }
+    uint64_t mask[4];
+    struct vml_diag d = { 0 };
+    if (is(key, "cpunodebind")) {
+        if (vml_list_parse(val.s, val.n, VML_MAX_NODES, "node", mask, &d) != 0)
+            return fail(p, val.col + (d.col ? d.col - 1 : 0), "cpunodebind: %s", d.msg);
+        o->cpunodes = (uint32_t)mask[0];
+        return 0;
+    }
+    if (is(key, "physcpubind")) {
+        if (vml_list_parse(val.s, val.n, VML_SCN_MAX_CPUS, "CPU", mask, &d) != 0)
+            return fail(p, val.col + (d.col ? d.col - 1 : 0), "physcpubind: %s", d.msg);
+        memcpy(o->cpus, mask, sizeof(o->cpus));
+        o->has_cpus = true;
+        return 0;
+    }
+    return fail(p, key.col,
+                "unknown process option '%.*s' (use membind=, interleave=, weighted_interleave=, "
+                "preferred=, preferred_many=, localalloc, cpunodebind=, physcpubind=)",
+                Q(key));
+}
+
 static int parse_proc(struct parser *p, struct vml_op *op)
 {
     int r = need(p, 1, VML_OP_PROC, "the process name");
     struct word w = p->l->w[1];
-    if (r || (r = new_proc(p, w)) || (r = no_more(p, 2, VML_OP_PROC)))
+    if (r || (r = new_proc(p, w)))
         return r;
+    for (unsigned i = 2; i < p->l->n; i++)
+        if ((r = proc_option(p, op, p->l->w[i])))
+            return r;
+    if (op->u.numa.cpunodes && op->u.numa.has_cpus)
+        return fail(p, p->l->w[2].col, "cpunodebind= and physcpubind= both bind the CPUs: use one");
+    if (p->l->extra_col)
+        return fail(p, p->l->extra_col, "too many words on one line");
     copy_name(op->proc, w);
     struct sym *e = names_add(&p->nm.procs, w.s, w.n, p->l->line);
     if (!e)
@@ -1050,6 +1359,39 @@ static int parse_subject(struct parser *p, struct vml_op *op, enum vml_procfile 
     int r = need(p, 1, k, "a /proc file or a process");
     if (r)
         return r;
+    /* nodeN FILE: /sys/devices/system/node/nodeN/FILE (a process may be named node1). */
+    if (w.n > 4 && memcmp(w.s, "node", 4) == 0 && w.s[4] >= '0' && w.s[4] <= '9' &&
+        !names_find(&p->nm.procs, w.s, w.n)) {
+        unsigned node = 0;
+        for (size_t j = 4; j < w.n; j++) {
+            if (w.s[j] < '0' || w.s[j] > '9' ||
+                (node = node * 10 + (unsigned)(w.s[j] - '0')) >= VML_MAX_NODES)
+                return fail(p, w.col, "no node '%.*s' (nodes are node0 to node%u)", Q(w),
+                            VML_MAX_NODES - 1);
+        }
+        if ((r = need(p, 2, k, "the node's file (meminfo, numastat, vmstat, distance or cpulist)")))
+            return r;
+        unsigned nf = 0;
+        while (nf < VML_NODE_NR_FILES && !is(l->w[2], vml_node_file_name((enum vml_node_file)nf)))
+            nf++;
+        if (nf == VML_NODE_NR_FILES)
+            return fail(p, l->w[2].col,
+                        "unknown node file '%.*s' (use meminfo, numastat, vmstat, distance or "
+                        "cpulist)",
+                        Q(l->w[2]));
+        if (k == VML_OP_SHOW) {
+            op->u.show.node = node;
+            op->u.show.nodefile = nf;
+        } else {
+            op->u.expect.node = node;
+            op->u.expect.nodefile = nf;
+        }
+        *file = VML_PROCFILE_NODE;
+        *i = 3;
+        return 0;
+    }
+    if (is(w, "node"))
+        return fail(p, w.col, "name the node: show node0 FILE, expect node1 numastat FIELD ...");
     if (is_system_file(w)) {
         *file = procfile(w);
         *i = 2;
@@ -1151,6 +1493,7 @@ static int parse_show(struct parser *p, struct vml_op *op)
         bool keyed = f == VML_PROCFILE_SMAPS_ROLLUP || f == VML_PROCFILE_STATUS ||
                      f == VML_PROCFILE_FAULTS || f == VML_PROCFILE_LATENCY ||
                      f == VML_PROCFILE_MEMINFO || f == VML_PROCFILE_VMSTAT ||
+                     (f == VML_PROCFILE_NODE && op->u.show.nodefile <= VML_NODE_VMSTAT) ||
                      (f == VML_PROCFILE_SMAPS && op->u.show.map[0]);
         if (!keyed)
             return fail(p, p->l->w[i].col,
@@ -1285,10 +1628,11 @@ static const struct {
     const char *name;
     int err;
 } errnos[] = {
-    { "ENOMEM", VML_ENOMEM }, { "EINVAL", VML_EINVAL }, { "EEXIST", VML_EEXIST },
-    { "EAGAIN", VML_EAGAIN }, { "EFBIG", VML_EFBIG },   { "EOVERFLOW", VML_EOVERFLOW },
+    { "ENOMEM", VML_ENOMEM },       { "EINVAL", VML_EINVAL }, { "EEXIST", VML_EEXIST },
+    { "EFAULT", VML_EFAULT },       { "EAGAIN", VML_EAGAIN }, { "EFBIG", VML_EFBIG },
+    { "EOVERFLOW", VML_EOVERFLOW },
 };
-#define ERRNOS "ENOMEM, EINVAL, EEXIST, EAGAIN, EFBIG or EOVERFLOW"
+#define ERRNOS "ENOMEM, EINVAL, EEXIST, EFAULT, EAGAIN, EFBIG or EOVERFLOW"
 
 const char *vml_errno_name(int err)
 {
@@ -2078,11 +2422,15 @@ static const struct {
     { "fallocate", VML_OP_FALLOCATE },
     { "oom_score_adj", VML_OP_OOM_SCORE_ADJ },
     { "cgroup", VML_OP_CGROUP_ATTACH },
+    { "set_mempolicy", VML_OP_SET_MEMPOLICY },
+    { "mbind", VML_OP_MBIND },
+    { "sched_setaffinity", VML_OP_AFFINITY },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
-    "fsync, fdatasync, msync, fadvise, truncate, fallocate, replay, prctl, oom_score_adj, cgroup"
+    "fsync, fdatasync, msync, fadvise, truncate, fallocate, replay, prctl, oom_score_adj, "        \
+    "cgroup, set_mempolicy, mbind, sched_setaffinity"
 #define FIRST_WORDS                                                                                \
     "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff, cgroup or a process name"
 
@@ -2130,6 +2478,27 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
     case VML_OP_FALLOCATE: return parse_fallocate(p, op);
     case VML_OP_OOM_SCORE_ADJ: return parse_oom_adj(p, op);
     case VML_OP_CGROUP_ATTACH: return parse_cgroup_attach(p, op);
+    case VML_OP_SET_MEMPOLICY:
+        if ((r = need(p, 2, op->kind, "the policy")) ||
+            (r = policy_word(p, l->w[2], &op->u.numa.pol)))
+            return r;
+        return no_more(p, 3, op->kind);
+    case VML_OP_MBIND: {
+        bool br;
+        if ((r = map_range(p, pr, 2, op->kind, &op->u.numa.range, &br)) ||
+            (r = need(p, 3, op->kind, "the policy")) ||
+            (r = policy_word(p, l->w[3], &op->u.numa.pol)))
+            return r;
+        return no_more(p, 4, op->kind);
+    }
+    case VML_OP_AFFINITY: {
+        struct vml_diag d = { 0 };
+        if ((r = need(p, 2, op->kind, "the CPUs (0, 0-3, 0,2 or all)")))
+            return r;
+        if (vml_list_parse(l->w[2].s, l->w[2].n, VML_SCN_MAX_CPUS, "CPU", op->u.numa.cpus, &d))
+            return fail(p, l->w[2].col + (d.col ? d.col - 1 : 0), "%s", d.msg);
+        return no_more(p, 3, op->kind);
+    }
     case VML_OP_EXIT:
         if ((r = no_more(p, 2, VML_OP_EXIT)))
             return r;
@@ -2161,6 +2530,9 @@ static bool can_fail(enum vml_op_kind k)
     case VML_OP_FADVISE:
     case VML_OP_TRUNCATE:
     case VML_OP_FALLOCATE:
+    case VML_OP_SET_MEMPOLICY:
+    case VML_OP_MBIND:
+    case VML_OP_AFFINITY:
     case VML_OP_SWAPON:
     case VML_OP_SWAPOFF:
     case VML_OP_FILE_CREATE: return true;

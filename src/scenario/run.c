@@ -86,6 +86,7 @@ static const char *errno_name(int err)
     case VML_EINVAL: return "EINVAL";
     case VML_ENOMEM: return "ENOMEM";
     case VML_EEXIST: return "EEXIST";
+    case VML_EFAULT: return "EFAULT";
     case VML_ENOENT: return "ESRCH";
     case VML_EHOST: return "host out of memory";
     default: return vml_strerror(err);
@@ -206,6 +207,8 @@ static void status_now(struct run *r, int pid, struct vml_status_mem *st)
 
 /* ---- operations ---------------------------------------------------------------------------- */
 
+static int unsupported(struct run *r, const char *what);
+
 static int op_proc(struct run *r)
 {
     if (util_grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)))
@@ -213,7 +216,12 @@ static int op_proc(struct run *r)
     struct proc_ent *p = &r->procs[r->n_procs];
     memset(p, 0, sizeof(*p));
     snprintf(p->name, sizeof(p->name), "%s", r->op->proc);
-    int e = r->b->spawn(r->b->ctx, p->name, &p->pid, r->msg);
+    const struct vml_op_numa *o = &r->op->u.numa;
+    bool numa = o->has_pol || o->has_cpus || o->cpunodes;
+    if (numa && !r->b->spawn_numa)
+        return unsupported(r, "a process's NUMA options (membind=, cpunodebind= ...)");
+    int e = numa ? r->b->spawn_numa(r->b->ctx, p->name, o, &p->pid, r->msg)
+                 : r->b->spawn(r->b->ctx, p->name, &p->pid, r->msg);
     if (e)
         return syscall_error(r, "creating the process", e);
     r->n_procs++;
@@ -282,6 +290,33 @@ static int op_mmap(struct run *r, struct proc_ent *p)
     m->len = (o->len + unit - 1) & ~(unit - 1);
     m->live = true;
     return 0;
+}
+
+/* set_mempolicy, mbind, sched_setaffinity. */
+static int op_numa(struct run *r, struct proc_ent *p)
+{
+    const struct vml_op *op = r->op;
+    const char *what = vml_op_kind_name(op->kind);
+    int err;
+    if (op->kind == VML_OP_SET_MEMPOLICY) {
+        if (!r->b->set_mempolicy)
+            return unsupported(r, what);
+        err = r->b->set_mempolicy(r->b->ctx, p->pid, &op->u.numa.pol, r->msg);
+    } else if (op->kind == VML_OP_AFFINITY) {
+        if (!r->b->set_affinity)
+            return unsupported(r, what);
+        err = r->b->set_affinity(r->b->ctx, p->pid, op->u.numa.cpus, r->msg);
+    } else {
+        uint64_t s, e;
+        if (!r->b->mbind)
+            return unsupported(r, what);
+        if ((err = resolve(r, p, &op->u.numa.range, &s, &e)) != 0)
+            return err;
+        err = r->b->mbind(r->b->ctx, p->pid, s, e - s, &op->u.numa.pol, r->msg);
+    }
+    if (err == VML_ENOTSUP && r->msg[0])
+        return run_error(r, err, 0, "%s: %s", what, r->msg);
+    return err ? syscall_error(r, what, err) : 0;
 }
 
 static int op_range_call(struct run *r, struct proc_ent *p)
@@ -694,7 +729,17 @@ static int file_text(struct run *r, enum vml_procfile pf, const char *map, struc
         }
     }
     *pid_out = pid;
-    int err = r->b->proc_text(r->b->ctx, pid, pf, s, e, t, r->msg);
+    int err;
+    if (pf == VML_PROCFILE_NODE) {
+        unsigned node = r->op->kind == VML_OP_SHOW ? r->op->u.show.node : r->op->u.expect.node;
+        unsigned nf =
+            r->op->kind == VML_OP_SHOW ? r->op->u.show.nodefile : r->op->u.expect.nodefile;
+        if (!r->b->node_text)
+            return unsupported(r, "the node files");
+        err = r->b->node_text(r->b->ctx, node, nf, t, r->msg);
+    } else {
+        err = r->b->proc_text(r->b->ctx, pid, pf, s, e, t, r->msg);
+    }
     if (err && r->msg[0])
         return run_error(r, err, 0, "%s", r->msg);
     return err ? run_error(r, err, 0, "reading %s: %s", vml_procfile_name(pf), vml_strerror(err))
@@ -806,6 +851,17 @@ static int op_prctl(struct run *r, struct proc_ent *p)
 
 /* The lines of t whose name (up to ':' or a blank) is one of show's fields, in t's order; an
  * error naming the first field no line has. */
+/* Past "Node N " at the start of a line of nodeN/meminfo (node_read_meminfo), else s. */
+static const char *skip_node_prefix(const char *s, const char *eol)
+{
+    if (eol - s < 7 || memcmp(s, "Node ", 5) != 0 || s[5] < '0' || s[5] > '9')
+        return s;
+    const char *p = s + 5;
+    while (p < eol && *p >= '0' && *p <= '9')
+        p++;
+    return p < eol && *p == ' ' ? p + 1 : s;
+}
+
 static int pick_fields(struct run *r, const struct vml_text *t, struct vml_text *out)
 {
     bool seen[VML_SCN_SHOW_FIELDS] = { false };
@@ -813,12 +869,13 @@ static int pick_fields(struct run *r, const struct vml_text *t, struct vml_text 
     while (s < end) {
         const char *nl = memchr(s, '\n', (size_t)(end - s));
         const char *eol = nl ? nl + 1 : end;
+        const char *key = skip_node_prefix(s, eol);
         size_t k = 0;
-        while (s + k < eol && s[k] != ':' && s[k] != ' ' && s[k] != '\t' && s[k] != '\n')
+        while (key + k < eol && key[k] != ':' && key[k] != ' ' && key[k] != '\t' && key[k] != '\n')
             k++;
         for (unsigned i = 0; i < r->op->u.show.nfields; i++) {
             if (strlen(r->op->u.show.fields[i]) == k &&
-                memcmp(r->op->u.show.fields[i], s, k) == 0) {
+                memcmp(r->op->u.show.fields[i], key, k) == 0) {
                 seen[i] = true;
                 text_append(out, s, (size_t)(eol - s));
                 break;
@@ -862,6 +919,13 @@ static int op_show(struct run *r)
             snprintf(path, sizeof(path), "%s of %d", vml_procfile_name(r->op->u.show.file), pid);
         else if (r->op->u.show.file == VML_PROCFILE_DMESG) /* not a /proc file: the log */
             snprintf(path, sizeof(path), "kernel log (dmesg)");
+        else if (r->op->u.show.file == VML_PROCFILE_NUMA) /* a command's output */
+            snprintf(path, sizeof(path), "numactl --hardware");
+        else if (r->op->u.show.file == VML_PROCFILE_NUMASTAT)
+            snprintf(path, sizeof(path), "numastat");
+        else if (r->op->u.show.file == VML_PROCFILE_NODE)
+            snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/%s", r->op->u.show.node,
+                     vml_node_file_name((enum vml_node_file)r->op->u.show.nodefile));
         else if (pid)
             snprintf(path, sizeof(path), "/proc/%d/%s", pid, vml_procfile_name(r->op->u.show.file));
         else
@@ -934,6 +998,29 @@ static int find_field(const char *text, size_t len, enum vml_procfile f, const c
         const char *end = nl ? nl : text + len;
         char sep = f == VML_PROCFILE_VMSTAT || f == VML_PROCFILE_ZONEINFO ? ' ' : ':';
         const char *next = end + 1;
+        if (f == VML_PROCFILE_NODE || f == VML_PROCFILE_NUMASTAT) {
+            /* nodeN/meminfo's "Node N Key: value", nodeN/numastat's and vmstat's "key value";
+             * numastat's table: a row's values summed over the nodes. */
+            const char *k = skip_node_prefix(line, end);
+            sep = k != line ? ':' : ' ';
+            if ((size_t)(end - k) > flen && memcmp(k, field, flen) == 0 && k[flen] == sep) {
+                for (const char *q = k + flen + 1; q < end;) {
+                    while (q < end && *q == ' ')
+                        q++;
+                    if (q >= end || *q < '0' || *q > '9')
+                        break;
+                    char *stop;
+                    *value += strtoull(q, &stop, 10);
+                    found = true;
+                    q = stop;
+                    if (f != VML_PROCFILE_NUMASTAT)
+                        break;
+                }
+                *kb = end - k >= 3 && memcmp(end - 3, " kB", 3) == 0;
+            }
+            line = next;
+            continue;
+        }
         if (f == VML_PROCFILE_ZONEINFO) /* indented "name value" lines: summed over zones */
             while (line < end && *line == ' ')
                 line++;
@@ -964,7 +1051,8 @@ static bool time_field(enum vml_procfile f, const char *field)
 {
     size_t n = strlen(field);
     return (f == VML_PROCFILE_LATENCY && strcmp(field, "Accesses") != 0 &&
-            strcmp(field, "Major_faults") != 0) ||
+            strcmp(field, "Major_faults") != 0 && strcmp(field, "Local_accesses") != 0 &&
+            strcmp(field, "Remote_accesses") != 0) ||
            (f == VML_PROCFILE_FAULTS && n > 3 && strcmp(field + n - 3, "_ns") == 0);
 }
 
@@ -1386,8 +1474,14 @@ static int op_expect(struct run *r)
                              : "");
         else
             fmt_value(got, sizeof(got), (uint64_t)val, kb, gunit);
+        char fname[48];
+        if (x->file == VML_PROCFILE_NODE)
+            snprintf(fname, sizeof(fname), "node%u %s", x->node,
+                     vml_node_file_name((enum vml_node_file)x->nodefile));
+        else
+            snprintf(fname, sizeof(fname), "%s", vml_procfile_name(x->file));
         text_printf(r->report, "%s:%u: expect failed: %s%s%s%s%s %s %s %s, but it is %s%s\n", where,
-                    r->op->line, r->op->proc, r->op->proc[0] ? " " : "", vml_procfile_name(x->file),
+                    r->op->line, r->op->proc, r->op->proc[0] ? " " : "", fname,
                     x->map[0] ? " " : "", x->map, x->field, vml_cmp_name(x->cmp), want, got, own);
     }
     return text_status(r->report);
@@ -1438,12 +1532,13 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
 
 /* Whether an operation is measured: everything that acts on memory, except creating a process
  * and its exit (a real process's own memory comes and goes with them). set changes a setting,
- * not memory (show thp compares the settings). */
+ * not memory (show thp compares the settings), as the NUMA policy and affinity calls do. */
 static bool measured(enum vml_op_kind k)
 {
     return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT &&
            k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT && k != VML_OP_SHOW_VM &&
-           k != VML_OP_CGROUP && k != VML_OP_CGROUP_ATTACH;
+           k != VML_OP_CGROUP && k != VML_OP_CGROUP_ATTACH && k != VML_OP_SET_MEMPOLICY &&
+           k != VML_OP_MBIND && k != VML_OP_AFFINITY;
 }
 
 static int run_op(struct run *r)
@@ -1504,6 +1599,9 @@ static int run_op(struct run *r)
     }
     case VML_OP_READ:
     case VML_OP_WRITE: return op_file_io(r, p);
+    case VML_OP_SET_MEMPOLICY:
+    case VML_OP_MBIND:
+    case VML_OP_AFFINITY: return op_numa(r, p);
     case VML_OP_CGROUP_ATTACH:
         if (!r->b->cgroup_attach)
             return unsupported(r, "cgroup");

@@ -25,6 +25,7 @@ struct memo {
     uint8_t shift;
     uint8_t ps;    /* size of the L1 entry, where its hits are counted */
     uint8_t allow; /* bit per enum vml_access */
+    uint8_t node;  /* NUMA: the node of the page's memory */
 };
 
 /* What a translation of one kind and size leaves in L1: the entry's shift and size, and the
@@ -37,6 +38,8 @@ struct rcpu {
     struct vml_cpu *cpu;
     struct memo memo[2]; /* [0] data, [1] instruction fetches */
     uint64_t shortcut[VML_NR_ACCESS][VML_PS_COUNT];
+    unsigned node;                    /* NUMA: the CPU's node */
+    uint64_t node_acc[VML_MAX_NODES]; /* NUMA: translations by the node of their memory */
 };
 
 /* struct vml_mmu_stats is all uint64_t counters, so it adds up as an array. */
@@ -49,6 +52,9 @@ struct vml_replay {
     int pid;
     bool standalone;
     bool no_shortcut;
+    bool numa; /* count accesses by node (several nodes) */
+    unsigned nr_nodes;
+    uint64_t node_end[VML_MAX_NODES]; /* each node's end, physical address */
     enum vml_page_size pages;
     bool thp;             /* standalone with thp */
     bool advise_hugepage; /* standalone, thp madvise: each region is advised MADV_HUGEPAGE */
@@ -139,6 +145,20 @@ void vml_replay_stats(const struct vml_replay *r, struct vml_replay_stats *out)
                 out->shortcut += n;
             }
     }
+    if (r->numa) {
+        /* The latency is summed here, from the counts by node: nothing per access. */
+        out->numa = true;
+        out->numa_local = out->numa_remote = out->numa_mem_ns = 0;
+        for (unsigned c = 0; c < r->nr_cpus; c++)
+            for (unsigned n = 0; n < r->nr_nodes; n++) {
+                uint64_t k = r->cpus[c].node_acc[n];
+                if (n == r->cpus[c].node)
+                    out->numa_local += k;
+                else
+                    out->numa_remote += k;
+                out->numa_mem_ns += k * vml_sim_numa_latency_ns(r->sim, r->cpus[c].node, n);
+            }
+    }
     struct vml_pt_stats pt;
     if (vml_sim_pt_stats(r->sim, r->pid, &pt) == 0) {
         memcpy(out->pt_tables, pt.tables, sizeof(out->pt_tables));
@@ -224,6 +244,24 @@ static int alloc_cpus(struct vml_replay *r, unsigned n)
     return 0;
 }
 
+/* NUMA counting on a machine of several nodes: each CPU's node, each node's end. */
+static void numa_setup(struct vml_replay *r, bool off)
+{
+    r->nr_nodes = vml_sim_nr_nodes(r->sim);
+    r->numa = r->nr_nodes > 1 && !off;
+    for (unsigned n = 0; n < r->nr_nodes; n++)
+        r->node_end[n] = vml_sim_node_end(r->sim, n);
+}
+
+/* The node of physical address pa. */
+static inline unsigned pa_node(const struct vml_replay *r, uint64_t pa)
+{
+    unsigned n = 0;
+    while (n + 1 < r->nr_nodes && pa >= r->node_end[n])
+        n++;
+    return n;
+}
+
 static void set_diag(struct vml_diag *diag, const char *fmt, const char *a, unsigned long long v)
 {
     if (!diag)
@@ -256,6 +294,7 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
     sc.nr_cpus = cfg->nr_cpus;
     sc.paging = cfg->paging;
     sc.no_zero_page = cfg->no_zero_page;
+    sc.phys.nr_nodes = cfg->nr_nodes ? cfg->nr_nodes : 1;
     struct vml_thp_settings thp;
     vml_thp_defaults(&thp);
     if (cfg->thp) {
@@ -285,7 +324,9 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
         if ((e = vml_sim_run_on(r->sim, c, r->pid)) != 0)
             goto fail;
         r->cpus[c].cpu = vml_sim_cpu(r->sim, c);
+        r->cpus[c].node = vml_sim_cpu_node(r->sim, c);
     }
+    numa_setup(r, cfg->no_numa_cost);
     forget_all(r);
     mmu_sum(r, &r->base);
     vml_sim_thp_stats(r->sim, VML_THP_PMD_ORDER, &r->thp_base);
@@ -313,6 +354,8 @@ int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml
     r->pid = pid;
     r->no_shortcut = no_shortcut;
     r->cpus[0].cpu = vml_sim_cpu(sim, c);
+    r->cpus[0].node = vml_sim_cpu_node(sim, c);
+    numa_setup(r, false);
     const struct vml_cpu_model *m = vml_cpu_model(r->cpus[0].cpu);
     plan_l1(r, m);
     forget_all(r);
@@ -459,8 +502,13 @@ static __attribute__((noinline)) void note_store(const struct vml_replay *r, uin
 }
 
 static inline void remember(const struct vml_replay *r, struct rcpu *rc, uint64_t va, unsigned kind,
-                            unsigned ps)
+                            unsigned ps, uint64_t pa)
 {
+    unsigned node = 0;
+    if (__builtin_expect(r->numa, 0)) {
+        node = pa_node(r, pa);
+        rc->node_acc[node]++;
+    }
     if (__builtin_expect(r->note_stores, 0) && kind == VML_WRITE)
         note_store(r, va);
     const struct memo_plan *p = &r->plan[kind][ps];
@@ -470,7 +518,9 @@ static inline void remember(const struct vml_replay *r, struct rcpu *rc, uint64_
     uint64_t tag = va >> p->shift;
     /* a read after a write leaves the entry dirty */
     uint8_t allow = p->allow | (m->tag == tag && m->shift == p->shift ? m->allow : 0);
-    *m = (struct memo){ .tag = tag, .shift = p->shift, .ps = p->ps, .allow = allow };
+    *m = (struct memo){
+        .tag = tag, .shift = p->shift, .ps = p->ps, .allow = allow, .node = (uint8_t)node
+    };
 }
 
 /* Counts an access no process can make (standalone) and skips it. */
@@ -587,16 +637,16 @@ static inline int access_page(struct vml_replay *r, struct rcpu *rc, uint64_t va
             return e;
     }
     *ps = x.ps;
-    remember(r, rc, va, kind, x.ps);
+    remember(r, rc, va, kind, x.ps, x.pa);
     return DONE;
 }
 
 /* An access that spans two pages, its first translated with size ps: the second page. */
 static __attribute__((noinline)) int record_span(struct vml_replay *r, struct rcpu *rc, uint64_t va,
                                                  uint64_t last, unsigned kind, unsigned ps,
-                                                 struct vml_diag *diag)
+                                                 uint64_t pa, struct vml_diag *diag)
 {
-    remember(r, rc, va, kind, ps);
+    remember(r, rc, va, kind, ps, pa);
     r->own.spanning++;
     return access_page(r, rc, last & ~((1ull << vml_ps_shift((enum vml_page_size)ps)) - 1), kind,
                        &ps, diag);
@@ -653,11 +703,14 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
         if ((((va >> m->shift) ^ m->tag) | ((last >> m->shift) ^ m->tag)) == 0 &&
             (m->allow >> kind & 1)) {
             rc->shortcut[kind][m->ps]++;
+            if (__builtin_expect(r->numa, 0))
+                rc->node_acc[m->node]++;
             continue;
         }
         /* The MMU's L1 hit path, inline: most records that get here end in it. */
-        uint64_t *block = NULL;
-        int ps = mmu_hit(rc->cpu, va, (enum vml_access)kind, true, &block);
+        uint64_t *block = NULL, pa = 0;
+        int ps = mmu_hit(rc->cpu, va, (enum vml_access)kind, true, &block, r->numa ? &pa : NULL);
+        pa &= VML_PTE_PFN_MASK; /* the page's frame: enough for its node */
         if (__builtin_expect(ps < 0, 0)) {
             struct vml_xlate x;
             if (ps == MMU_MISSED && !r->prefetch)
@@ -670,14 +723,15 @@ int vml_replay_feed(struct vml_replay *r, const struct vml_trace_rec *recs, size
                     continue;
             }
             ps = x.ps;
+            pa = x.pa;
         }
         if (__builtin_expect((va ^ last) >> vml_ps_shift((enum vml_page_size)ps), 0)) {
-            e = record_span(r, rc, va, last, kind, (unsigned)ps, diag);
+            e = record_span(r, rc, va, last, kind, (unsigned)ps, pa, diag);
             if (e < 0 || e == KILLED)
                 break;
             continue;
         }
-        remember(r, rc, va, kind, (unsigned)ps);
+        remember(r, rc, va, kind, (unsigned)ps, pa);
     }
     if (e == KILLED) {
         rec++; /* it was made: it killed the process */

@@ -182,6 +182,14 @@ void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_c
             text_printf(t, " %llu %s", (unsigned long long)s->pt_tables[l], level_names[l]);
     text_printf(t, "%s\n", s->pt_bytes || !s->killed ? "" : " none (the process is gone)");
     skipped_text(s, t);
+    if (s->numa) {
+        uint64_t n = s->numa_local + s->numa_remote;
+        text_printf(t,
+                    "  NUMA: %llu local and %llu remote memory accesses, mean memory latency "
+                    "%llu ns (80 ns local, 200 ns at distance 20, by the SLIT)\n",
+                    (unsigned long long)s->numa_local, (unsigned long long)s->numa_remote,
+                    (unsigned long long)(n ? s->numa_mem_ns / n : 0));
+    }
     if (s->killed && s->si_code == VML_SI_OOM)
         text_printf(t, "  the process was killed by SIGKILL: the OOM killer chose it (simulated "
                        "memory ran out)\n");
@@ -270,7 +278,14 @@ void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_c
     text_printf(t, "\"page_tables\":{\"bytes\":%llu", (unsigned long long)s->pt_bytes);
     for (int l = 5; l >= 1; l--)
         text_printf(t, ",\"%s\":%llu", level_names[l], (unsigned long long)s->pt_tables[l]);
-    text_printf(t, "},\"killed\":%s", s->killed ? "true" : "false");
+    text_printf(t, "}");
+    if (s->numa) {
+        uint64_t n = s->numa_local + s->numa_remote;
+        text_printf(t, ",\"numa\":{\"local\":%llu,\"remote\":%llu,\"mean_latency_ns\":%.2f}",
+                    (unsigned long long)s->numa_local, (unsigned long long)s->numa_remote,
+                    ratio(s->numa_mem_ns, n));
+    }
+    text_printf(t, ",\"killed\":%s", s->killed ? "true" : "false");
     if (s->killed)
         text_printf(t, ",\"si_code\":%d,\"kill_addr\":%llu", s->si_code,
                     (unsigned long long)s->kill_addr);

@@ -24,6 +24,7 @@ const char *vml_strerror(int err)
     case VML_EKILLED: return "the process was killed by the OOM killer";
     case VML_EPANIC: return "the simulated kernel panicked";
     case VML_EBUSY: return "busy";
+    case VML_EFAULT: return "bad address";
     default: return "unknown error";
     }
 }

@@ -224,13 +224,20 @@ static void op_translate(struct run *r)
             /* As replay translates: a plain L1 hit inline (its size only), the rest after. */
             uint64_t *block = NULL;
             memset(&x[2], 0, sizeof(x[2]));
-            int ps = mmu_hit(r->w[2].cpu[c], va, acc, user, &block);
+            uint64_t entry = 0;
+            int ps = mmu_hit(r->w[2].cpu[c], va, acc, user, &block, &entry);
             if (ps >= 0) {
                 ret[2] = 0;
                 x[2].ps = (uint8_t)ps;
                 if (ret[0] != 0 || x[0].src != VML_SRC_L1)
                     FAIL(r, "CPU %s: mmu_hit hit 0x%llx, vml_mmu_translate %d src %u", specs[c],
                          (unsigned long long)va, ret[0], x[0].src);
+                /* The entry it returns holds the page's frame (replay's NUMA counts). */
+                uint64_t page = x[0].pa & ~((1ull << vml_ps_shift((enum vml_page_size)ps)) - 1);
+                if ((entry & VML_PTE_PFN_MASK) != page)
+                    FAIL(r, "CPU %s: mmu_hit's entry for 0x%llx is 0x%llx, not the page 0x%llx",
+                         specs[c], (unsigned long long)va,
+                         (unsigned long long)(entry & VML_PTE_PFN_MASK), (unsigned long long)page);
             } else {
                 ret[2] = mmu_translate_after(r->w[2].cpu[c], va, acc, user, &x[2], ps, block);
                 if (ret[2] == 0 && x[2].pa != x[0].pa)

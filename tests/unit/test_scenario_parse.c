@@ -284,7 +284,7 @@ static void test_proc(void **state)
     vml_scenario_free(s);
 
     bad("proc", 1, 5, "missing the process name (usage: proc NAME)");
-    bad("proc a b", 1, 8, "unexpected 'b' after the end of proc");
+    bad("proc a b", 1, 8, "unknown process option 'b' (use membind=");
     bad("proc 1a", 1, 6, "'1a' is not a valid process name");
     bad("proc a.b", 1, 7, "'a.b' is not a valid process name");
     bad("proc abcdefghijabcdefghijabcdefghij12", 1, 6, "too long (32 bytes; at most 31)");
@@ -1082,7 +1082,8 @@ static void test_expect_fail(void **state)
     assert_string_equal(vml_errno_name(VML_EEXIST), "EEXIST");
     assert_null(vml_errno_name(VML_EHOST));
     bad(PROC_A "expect fail ENOSPC\na mmap b 1G anon private rw", 3, 13,
-        "expect fail takes ENOMEM, EINVAL, EEXIST, EAGAIN, EFBIG or EOVERFLOW, not 'ENOSPC'");
+        "expect fail takes ENOMEM, EINVAL, EEXIST, EFAULT, EAGAIN, EFBIG or EOVERFLOW, not "
+        "'ENOSPC'");
     bad(PROC_A "expect fail", 3, 12, "missing the errno");
     bad(PROC_A "expect fail ENOMEM x", 3, 20, "unexpected 'x'");
     bad(PROC_A "expect fail ENOMEM\na touch buf write", 4, 1,
@@ -1134,7 +1135,7 @@ static void test_show_thp_and_prctl(void **state)
     bad(PROC_A "a prctl thp_disable 1", 3, 21, "thp_disable takes on or off, not '1'");
     bad(PROC_A "a prctl thp_disable on off", 3, 24, "unexpected 'off' after the end of prctl");
     bad("b prctl thp_disable on", 1, 1, "no process 'b'");
-    bad(PROC_A "a frob", 3, 3, "replay, prctl, oom_score_adj, cgroup)");
+    bad(PROC_A "a frob", 3, 3, "oom_score_adj, cgroup, set_mempolicy, mbind, sched_setaffinity)");
 }
 
 static const struct vml_op_expect *expect_of(const char *line, struct vml_scenario **s)

@@ -1,0 +1,1 @@
+run $FIXTURES/numa/scenarios/asymmetric.vml

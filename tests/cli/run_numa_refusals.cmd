@@ -1,0 +1,1 @@
+run $FIXTURES/numa/scenarios/refusals.vml
