@@ -883,7 +883,7 @@ static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
     /* Direct reclaim at the first priority scans everything it was given (proportional
      * reclaim); otherwise it stops once it has its pages and adjusts the rest. */
     bool proportional = !sc->kswapd && !sc->target && sc->priority == DEF_PRIORITY;
-    uint64_t reclaimed = 0;
+    uint64_t reclaimed = 0, pageout = sc->nr_pageout;
     while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
         for (unsigned l = 0; l < LRU_UNEVICTABLE; l++) {
             if (!nr[l])
@@ -898,7 +898,12 @@ static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
                 reclaimed += shrink_inactive_list(sim, sc, n, (enum lru_list)l);
             }
         }
-        if (reclaimed < sc->nr_to_reclaim || proportional)
+        /* Pages whose swap write started count as reclaimed, as in do_try_to_free_pages: the
+         * kernel's device ends those writes within microseconds, and folio_end_writeback
+         * rotates each folio to the inactive tail (PG_reclaim), where the next batch frees it.
+         * Without them a pass that only started writes would go on scanning the other lists,
+         * deactivating a whole active file list at priority 0 where the kernel moves a batch. */
+        if (reclaimed + (sc->nr_pageout - pageout) < sc->nr_to_reclaim || proportional)
             continue;
         /* Enough: scale the larger type's remaining scan down to the share the smaller one
          * reached, and stop the smaller. The next round scans one more batch of the larger and
