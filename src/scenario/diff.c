@@ -32,10 +32,11 @@
  *     left, which depends on timing on Linux (the per-CPU charge stock, reclaim's batches,
  *     swap-cache folios whose writeback had not ended when reclaim passed them stay charged).
  *     Its VmRSS and RssAnon changes agree when they differ by d and VmSwap by -d (pages the
- *     other side swapped instead), each side's VmRSS change lies within [L - VmPTE - SPLIT_KB,
- *     L - VmPTE] (the limit less its page tables, which the cgroup is charged too), and
- *     likewise per mapping (Rss, Pss, Pss_Dirty, Private_Dirty, Anonymous, Referenced by d',
- *     Swap and SwapPss by -d'); every other field exactly;
+ *     other side swapped instead), provided what the scenario's live processes hold (VmRSS
+ *     and VmPTE changes summed: the charge of a cgroup they all run in) lies within
+ *     [L - SPLIT_KB, L] on each side, and likewise per mapping (Rss, Pss, Pss_Dirty,
+ *     Private_Dirty, Anonymous, Referenced by d', Swap and SwapPss by -d'); every other field
+ *     exactly;
  *   - per measured operation, the change of Committed_AS (measured apart from the other lines)
  *     and of the kernel's oom_kill count, exactly (a VM_NORESERVE shmem object's pages are
  *     charged one by one on both sides); a fork's against what its
@@ -124,10 +125,10 @@ struct tally {
 
 /* The resident/swapped split of one live process under a cgroup's limit (see the header). */
 struct split {
-    bool on;              /* the rule applies: a limit, and both sides swapped */
-    bool in;              /* both sides' resident within their bounds */
-    int64_t d;            /* linux's VmRSS change less the simulator's */
-    int64_t lo[2], hi[2]; /* each side's bound on its VmRSS change (simulator, linux) */
+    bool on;         /* the rule applies: a limit, and both sides swapped */
+    bool in;         /* both sides hold within [L - SPLIT_KB, L] */
+    int64_t d;       /* linux's VmRSS change less the simulator's */
+    int64_t held[2]; /* what the live processes hold, resident and page tables (sim, linux) */
 };
 
 static void row(struct vml_text *out, struct tally *t, const char *name, int64_t a, int64_t b,
@@ -503,8 +504,21 @@ static int64_t status_change(const struct vml_snap_proc *p, size_t off)
     return (int64_t)at(&p->last, off) - (int64_t)at(&p->first, off);
 }
 
-/* The split rule's bounds for a live process (see the header): on when the scenario limits a
- * cgroup's memory and the process's VmSwap grew on both sides. */
+/* What the scenario's live processes hold on one side: their VmRSS and VmPTE changes summed
+ * (kB), the charge a cgroup limit bounds when they all run in it. */
+static int64_t held(const struct vml_snapshot *snap)
+{
+    int64_t kb = 0;
+    for (size_t i = 0; i < snap->n_procs; i++)
+        if (snap->procs[i].alive)
+            kb += status_change(&snap->procs[i], offsetof(struct vml_status_mem, vm_rss)) +
+                  status_change(&snap->procs[i], offsetof(struct vml_status_mem, vm_pte));
+    return kb;
+}
+
+/* The split rule for a live process (see the header): on when the scenario limits a cgroup's
+ * memory and the process's VmSwap grew on both sides; in when what the scenario's live
+ * processes hold lies within [L - SPLIT_KB, L] on each side. */
 static struct split split_of(const struct vml_snapshot *sim, const struct vml_snapshot *real,
                              const struct vml_snap_proc *a, const struct vml_snap_proc *b)
 {
@@ -512,18 +526,16 @@ static struct split split_of(const struct vml_snapshot *sim, const struct vml_sn
     memset(&sp, 0, sizeof(sp));
     const size_t swap = offsetof(struct vml_status_mem, vm_swap);
     const size_t rss = offsetof(struct vml_status_mem, vm_rss);
-    const size_t pte = offsetof(struct vml_status_mem, vm_pte);
     if (!sim->memcg_max_kb || sim->memcg_max_kb != real->memcg_max_kb ||
         status_change(a, swap) <= 0 || status_change(b, swap) <= 0)
         return sp;
     sp.on = true;
     sp.in = true;
-    const struct vml_snap_proc *side[2] = { a, b };
+    const struct vml_snapshot *side[2] = { sim, real };
     for (int i = 0; i < 2; i++) {
-        sp.hi[i] = (int64_t)sim->memcg_max_kb - status_change(side[i], pte);
-        sp.lo[i] = sp.hi[i] - SPLIT_KB;
-        int64_t r = status_change(side[i], rss);
-        if (r < sp.lo[i] || r > sp.hi[i])
+        sp.held[i] = held(side[i]);
+        if (sp.held[i] < (int64_t)sim->memcg_max_kb - SPLIT_KB ||
+            sp.held[i] > (int64_t)sim->memcg_max_kb)
             sp.in = false;
     }
     sp.d = status_change(b, rss) - status_change(a, rss);
@@ -560,12 +572,13 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
         }
         struct split sp = split_of(sim, real, a, b);
         if (sp.on)
-            text_printf(out,
-                        "    (under a cgroup limit of %llu kB: VmRSS change within [%lld, %lld] "
-                        "kB on the simulator, [%lld, %lld] on linux: %s)\n",
-                        (unsigned long long)sim->memcg_max_kb, (long long)sp.lo[0],
-                        (long long)sp.hi[0], (long long)sp.lo[1], (long long)sp.hi[1],
-                        sp.in ? "both within" : "not both within, compared exactly");
+            text_printf(
+                out,
+                "    (under a cgroup limit of %llu kB: the processes hold %lld kB "
+                "resident and in page tables simulated, %lld on linux: %s [%lld, %llu])\n",
+                (unsigned long long)sim->memcg_max_kb, (long long)sp.held[0], (long long)sp.held[1],
+                sp.in ? "both within" : "not both within, compared exactly:",
+                (long long)sim->memcg_max_kb - SPLIT_KB, (unsigned long long)sim->memcg_max_kb);
         for (size_t k = 0; k < sizeof(status_fields) / sizeof(status_fields[0]); k++) {
             const struct field *f = &status_fields[k];
             int64_t da = (int64_t)at(&a->last, f->off) - (int64_t)at(&a->first, f->off);
