@@ -37,6 +37,9 @@
  *     [L - SPLIT_KB, L] on each side, and likewise per mapping (Rss, Pss, Pss_Dirty,
  *     Private_Dirty, Anonymous, Referenced by d', Swap and SwapPss by -d'); every other field
  *     exactly;
+ *   - a read's Cached change in a scenario that limits a cgroup's memory to L: when it reached
+ *     [L - 2048 - SPLIT_KB, L] kB on either side, both must lie there (the cache a limit keeps
+ *     ends a folio and the cgroup's other charges short of it on Linux);
  *   - per measured operation, the change of Committed_AS (measured apart from the other lines)
  *     and of the kernel's oom_kill count, exactly (a VM_NORESERVE shmem object's pages are
  *     charged one by one on both sides); a fork's against what its
@@ -246,12 +249,22 @@ static bool is_sync(const struct vml_snap_op *op)
     return strstr(op->what, " fsync ") != NULL || strstr(op->what, " fdatasync ") != NULL;
 }
 
+/* The width of the Cached bound of a read through a cgroup's limit (docs/fidelity.md,
+ * "Bounded comparisons"): the largest page-cache folio (2 MiB, MAX_PAGECACHE_ORDER on x86-64:
+ * a folio that does not fit whole under the limit is not charged, so the cache ends up to one
+ * folio short), plus SPLIT_KB for what else the cgroup holds on Linux (the agent's pages made
+ * after its move, its dentries and inodes, the per-CPU charge stock). */
+#define CACHE_FOLIO_KB 2048
+
 /* One measured operation: faults, then the meminfo lines that changed on either side (the
  * others are compared too and counted, but not printed). dirty_bound_kb, when not 0, is the
  * background threshold in force (dirty_background_bytes, in kB): an fsync's Dirty change is
- * then compared within [-dirty_bound_kb, 0] (see the header). */
+ * then compared within [-dirty_bound_kb, 0] (see the header). limit_kb, when not 0, is the
+ * scenario's cgroup memory limit: a read's Cached change that reached it on one side is
+ * compared within [limit_kb - CACHE_FOLIO_KB - SPLIT_KB, limit_kb]. */
 static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
-                       int64_t dirty_bound_kb, struct vml_text *out, struct tally *t)
+                       int64_t dirty_bound_kb, int64_t limit_kb, struct vml_text *out,
+                       struct tally *t)
 {
     text_printf(out, "operation at line %u: %s\n", a->line, a->what);
     if (a->has_faults && b->has_faults) {
@@ -304,6 +317,24 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
         if (a->mem[i] == 0 && b->mem[i] == 0) {
             t->compared++;
             quiet++;
+            continue;
+        }
+        int64_t lo = limit_kb - CACHE_FOLIO_KB - SPLIT_KB;
+        bool lim_a = a->mem[i] >= lo && a->mem[i] <= limit_kb;
+        bool lim_b = b->mem[i] >= lo && b->mem[i] <= limit_kb;
+        if (i == VML_SNAP_CACHED && limit_kb > 0 && strstr(a->what, " read ") &&
+            a->mem[i] != b->mem[i] && (lim_a || lim_b)) {
+            /* A read through a cgroup's limit: the limit's reclaim keeps the cache under it,
+             * and how far under is the folio that did not fit and the cgroup's other charges
+             * on Linux. Both sides must have reached the bound. */
+            t->compared++;
+            if (!(lim_a && lim_b))
+                t->differ++;
+            text_printf(out, "    %-16s %12lld %12lld %12lld kB%s [%lld, %lld] (cgroup limit)\n",
+                        mem_label[i], (long long)a->mem[i], (long long)b->mem[i],
+                        (long long)(b->mem[i] - a->mem[i]),
+                        lim_a && lim_b ? "   both within" : "   <-- differs: not both within",
+                        (long long)lo, (long long)limit_kb);
             continue;
         }
         if (i == VML_SNAP_DIRTY && dirty_bound_kb > 0 && is_sync(a) && a->mem[i] != b->mem[i]) {
@@ -640,7 +671,9 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
                     real->n_thp);
     }
     for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)
-        compare_op(&sim->ops[i], &real->ops[i], dirty_bound(sim, real, sim->ops[i].line), out, &t);
+        compare_op(&sim->ops[i], &real->ops[i], dirty_bound(sim, real, sim->ops[i].line),
+                   sim->memcg_max_kb == real->memcg_max_kb ? (int64_t)sim->memcg_max_kb : 0, out,
+                   &t);
     if (sim->n_ops != real->n_ops) {
         t.compared++;
         t.differ++;

@@ -274,6 +274,40 @@ static void test_split_three_processes(void **state)
     assert_int_equal(three_differ(3996, 3760), 3); /* over the limit on the simulator */
 }
 
+/* A read through a 32 MiB cgroup (fidelity 151): the Cached change of "reader read data" is
+ * compared within [32768 - 2048 - 1024, 32768] = [29696, 32768] kB when either side reached
+ * it; limit_kb 0 is a scenario without a limit. */
+static unsigned cache_differ(uint64_t limit_kb, const char *verb, int64_t sim, int64_t real)
+{
+    struct side a, b;
+    side(&a, NULL, verb, 0);
+    side(&b, NULL, verb, 0);
+    snprintf(a.op.what, sizeof(a.op.what), "reader %s data", verb);
+    snprintf(b.op.what, sizeof(b.op.what), "reader %s data", verb);
+    a.op.mem[VML_SNAP_CACHED] = sim;
+    b.op.mem[VML_SNAP_CACHED] = real;
+    a.snap.memcg_max_kb = b.snap.memcg_max_kb = limit_kb;
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    unsigned d = vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped);
+    vml_text_free(&out);
+    return d;
+}
+
+static void test_cache_under_limit(void **state)
+{
+    (void)state;
+    /* Measured: the simulator 32768 kB, the kernel 30720 kB (a 2 MiB folio short). */
+    assert_int_equal(cache_differ(32768, "read", 32768, 30720), 0);
+    assert_int_equal(cache_differ(32768, "read", 32768, 29696), 0);
+    assert_int_equal(cache_differ(32768, "read", 32768, 29692), 1);  /* below the bound */
+    assert_int_equal(cache_differ(32768, "read", 32768, 32772), 1);  /* over the limit */
+    assert_int_equal(cache_differ(32768, "read", 24576, 24572), 1);  /* no limit reached */
+    assert_int_equal(cache_differ(32768, "touch", 32768, 30720), 1); /* not a read */
+    assert_int_equal(cache_differ(0, "read", 32768, 30720), 1);      /* no limit */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_split_under_limit),
         cmocka_unit_test(test_split_outside),
         cmocka_unit_test(test_split_three_processes),
+        cmocka_unit_test(test_cache_under_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
