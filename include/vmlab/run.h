@@ -264,6 +264,11 @@ struct vml_snapshot {
     struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
     size_t n_ops;
     bool confined; /* the processes ran in a memory cgroup (machine memcg=on, on Linux) */
+    /* The largest memory limit a `set` of the scenario writes to a cgroup's memory.max or
+     * memory.limit_in_bytes, in kB; 0 when it writes none, or writes "max" or -1 (no limit).
+     * A property of the scenario, the same on both sides: vmlab diff's bound for what a process
+     * in such a cgroup keeps resident (scenario/diff.c). */
+    uint64_t memcg_max_kb;
     /* RAM and swap pages at the end (MemTotal + SwapTotal): the totalpages proc_oom_score
      * divides by; 0 when meminfo could not be read. */
     uint64_t totalpages;

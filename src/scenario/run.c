@@ -1721,6 +1721,34 @@ static int snap_block(const struct vml_smaps *b, void *ctx)
     return 0;
 }
 
+/* Whether str ends with suffix. */
+static bool ends_with(const char *str, const char *suffix)
+{
+    size_t n = strlen(str), k = strlen(suffix);
+    return n >= k && strcmp(str + n - k, suffix) == 0;
+}
+
+/* The largest memory limit the scenario's sets write (memory.max, v1's memory.limit_in_bytes),
+ * in kB; 0 for none, or when one of them lifts the limit ("max", -1): then no bound follows. */
+static uint64_t scenario_memcg_max_kb(const struct vml_scenario *s)
+{
+    uint64_t kb = 0;
+    for (size_t i = 0; i < s->n_ops; i++) {
+        const struct vml_op *op = &s->ops[i];
+        if (op->kind != VML_OP_SET || strncmp(op->u.set.path, "/sys/fs/cgroup/", 15) != 0 ||
+            !(ends_with(op->u.set.path, "/memory.max") ||
+              ends_with(op->u.set.path, "/memory.limit_in_bytes")))
+            continue;
+        uint64_t bytes;
+        if (strcmp(op->u.set.value, "max") == 0 || strcmp(op->u.set.value, "-1") == 0 ||
+            vml_parse_size(op->u.set.value, &bytes, NULL) != 0)
+            return 0;
+        if (bytes / 1024 > kb)
+            kb = bytes / 1024;
+    }
+    return kb;
+}
+
 /* One number a per-process /proc file holds (oom_score, oom_score_adj); false when unreadable. */
 static bool snap_number(struct run *r, int pid, enum vml_procfile f, long *v)
 {
@@ -1782,6 +1810,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         snap->totalpages = (m.mem_total + m.swap_total) / 4;
     }
     snap->confined = r->s->machine.memcg;
+    snap->memcg_max_kb = scenario_memcg_max_kb(r->s);
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
         return VML_EHOST;
