@@ -26,10 +26,10 @@ cputime() { # seconds of user + system time of the command
     /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >/dev/null 2>&1 || return 1
     awk '{ print $1 + $2 }' "$tmp/time"
 }
-# vmlab 20 times over (a single replay is too short for the clock), its time divided by 20.
-tv=$(cputime bash -c 'for i in $(seq 20); do "$0" replay "$1" --cpu "$2" --limit "$3" --quiet ||
+# vmlab 100 times over (a single replay is too short for the clock), its time divided by 100.
+tv=$(cputime bash -c 'for i in $(seq 100); do "$0" replay "$1" --cpu "$2" --limit "$3" --quiet ||
     exit 1; done' "$vmlab" "$tmp/t.vml" "$cpu" $((instrs * 4))) || exit 1
-tv=$(awk -v t="$tv" 'BEGIN { print t / 20 }')
+tv=$(awk -v t="$tv" 'BEGIN { print t / 100 }')
 tc=$(cputime "$cs" --warmup-instructions 0 --simulation-instructions "$instrs" --hide-heartbeat \
     "$tmp/t.champsim") || { echo "bench_champsim: ChampSim failed"; exit 1; }
 awk -v n=$((instrs * 4)) -v tv="$tv" -v tc="$tc" 'BEGIN {

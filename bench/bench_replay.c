@@ -24,7 +24,10 @@
  * access barely changes with the footprint (a walk per access either way); what grows is the
  * simulator's own memory the host must reach at random: page-table content (8 bytes of leaf
  * entry per 4 KiB page, 32 MiB at 16 GiB) and the walk's host hints. Targets: 4 GiB at least
- * 0.7 and 16 GiB at least 0.5 of the 1 GiB rate, in the same run.
+ * 0.7 and 16 GiB at least 0.5 of the 1 GiB rate, in the same run. Each rate is also given per
+ * second of the replaying thread's CPU time: on a shared machine the wall-time ratios are
+ * noise (docs/design.md, "Research footprints"). `bench_replay --scale [ROUNDS]` runs this
+ * table alone.
  *
  * Transparent huge pages (--thp always against 4 KiB pages, in the same run, alternating, each
  * run on a fresh machine; medians):
