@@ -89,6 +89,32 @@ bool page_movable(const struct vml_sim *sim, uint64_t pfn, unsigned below)
     return f->refcount == f->mapcount + ((f->flags & PGF_CACHE) ? 1 : 0);
 }
 
+/* The node counters an order-0 folio f holds, moved from node from to node to (a folio in the
+ * swap cache or under writeback holds a reference more and is never movable here). */
+static void node_stats_move(struct vml_sim *sim, const struct frame *f, unsigned from, unsigned to)
+{
+    struct node_stats *a = &sim->node[from], *b = &sim->node[to];
+#define MOVE1(field)                                                                               \
+    do {                                                                                           \
+        a->field--;                                                                                \
+        b->field++;                                                                                \
+    } while (0)
+    if (f->mapcount > 0) {
+        if (f->flags & PGF_ANON)
+            MOVE1(anon_mapped);
+        else
+            MOVE1(file_mapped);
+    }
+    if (f->flags & PGF_CACHE) {
+        MOVE1(file_pages);
+        if (f->flags & PGF_SHMEMPG)
+            MOVE1(shmem);
+        else if (f->flags & PGF_DIRTY)
+            MOVE1(dirty);
+    }
+#undef MOVE1
+}
+
 int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
 {
     struct rmap_hit hits[MIGRATE_MAX_MAPS];
@@ -105,8 +131,16 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
         sim_flush_range(sim, hits[i].mm, hits[i].va, hits[i].va + PAGE_SIZE);
     }
     /* folio_migrate_flags / folio_migrate_mapping: the new frame takes the folio's state and
-     * its place on its LRU list (same node, same list). */
+     * its place on its LRU list (same node, same list). Across nodes the folio leaves the old
+     * node's list and counters and is put back on the new node's list head (putback_lru_page),
+     * its node counters following it (__folio_migrate_mapping moves NR_FILE_PAGES, NR_SHMEM,
+     * NR_FILE_DIRTY and NR_SWAPCACHE; the rmap moves NR_*_MAPPED; mlock_folio NR_MLOCK). */
     struct frame *nf = sim_frame(sim, new);
+    bool cross = nf->node != of->node;
+    if (cross) {
+        lru_del(sim, old);
+        node_stats_move(sim, of, of->node, nf->node);
+    }
     nf->flags = (nf->flags & PGF_HW_MASK) | (of->flags & ~PGF_HW_MASK);
     nf->refcount = of->refcount;
     nf->mapcount = of->mapcount;
@@ -115,7 +149,12 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
     nf->mapping = of->mapping;
     nf->index = of->index;
     nf->priv = of->priv;
-    lru_replace(sim, old, new);
+    if (cross) {
+        nf->memcg = of->memcg; /* mem_cgroup_migrate: the charge moves with the folio */
+        lru_add(sim, new);
+    } else {
+        lru_replace(sim, old, new);
+    }
     if (of->flags & PGF_CACHE) {
         /* folio_migrate_mapping: the page cache's slot now holds the new folio. */
         struct sim_file *file = file_of(sim, of);
