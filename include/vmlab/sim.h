@@ -478,8 +478,8 @@ int vml_sim_move_pages(struct vml_sim *sim, int pid, size_t n, const uint64_t *a
 /* migrate_pages(2): pid's pages on the nodes of from moved to those of to (do_migrate_pages,
  * node_remap pairing, MPOL_MF_MOVE_ALL). *left: the pages that could not be moved (the
  * syscall's return). VML_EINVAL for an empty mask or a node the machine lacks. */
-int vml_sim_migrate_pages(struct vml_sim *sim, int pid, uint32_t from, uint32_t to,
-                          uint64_t *left, struct vml_diag *diag);
+int vml_sim_migrate_pages(struct vml_sim *sim, int pid, uint32_t from, uint32_t to, uint64_t *left,
+                          struct vml_diag *diag);
 /* sched_setaffinity(2): the CPUs pid may run on (bit c of mask[c / 64]); a task running on a
  * CPU outside them moves to the first allowed one. VML_EINVAL when no allowed CPU exists. */
 int vml_sim_set_affinity(struct vml_sim *sim, int pid, const uint64_t *mask, unsigned nwords);
