@@ -232,3 +232,79 @@ int migrate_folio_large(struct vml_sim *sim, uint64_t old, uint64_t new)
     sim->events[VML_VMSTAT_pgmigrate_success] += nr;
     return 0;
 }
+
+bool thp_movable(const struct vml_sim *sim, uint64_t head)
+{
+    const struct frame *f = sim_frame(sim, head);
+    const struct large_folio *lf = folio_large(sim, f);
+    /* Mapped by PMDs alone (no PTE maps a subpage), not queued for deferred split, no reference
+     * beyond its mappings (folio_expected_refs), not in the swap cache. */
+    return lf && (f->flags & PGF_HEAD) && (f->flags & PGF_ANON) && f->order == VML_THP_PMD_ORDER &&
+           lf->entire_mapcount > 0 && !lf->nr_mapped && !lf->partially_mapped &&
+           !(f->flags & (PGF_SWAPCACHE | PGF_WRITEBACK)) && f->refcount == lf->large_mapcount;
+}
+
+int migrate_thp(struct vml_sim *sim, uint64_t old, uint64_t new)
+{
+    struct frame *oh = sim_frame(sim, old);
+    struct large_folio *lf = folio_large(sim, oh);
+    uint64_t nr = 1ull << oh->order, va = oh->index << PAGE_SHIFT;
+    /* try_to_migrate: the PMD of each address space at the folio's address (an anonymous
+     * folio's linear index, which fork keeps). */
+    struct sim_mm *mms[MIGRATE_MAX_MAPS];
+    struct vml_pt_leaf leaves[MIGRATE_MAX_MAPS];
+    size_t n = 0;
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        const struct sim_task *t = &sim->tasks[i];
+        struct vml_pt_leaf leaf;
+        if (!t->alive || !t->mm || vml_pt_lookup(t->mm->pt, va, &leaf) || leaf.level != VML_PT_PD ||
+            !(leaf.entry & VML_PTE_P) || (vml_pte_pfn(leaf.entry) & ~(nr - 1)) != old)
+            continue;
+        bool seen = false; /* threads share an mm */
+        for (size_t k = 0; k < n; k++)
+            seen |= mms[k] == t->mm;
+        if (seen)
+            continue;
+        if (n == MIGRATE_MAX_MAPS)
+            return VML_EAGAIN;
+        mms[n] = t->mm;
+        leaves[n++] = leaf;
+    }
+    if (n != (size_t)lf->entire_mapcount)
+        return VML_EAGAIN;
+    for (size_t k = 0; k < n; k++) {
+        /* remove_migration_pmd: the new folio's frame in the old entry, its bits kept. */
+        uint64_t e = (leaves[k].entry & ~VML_PTE_PFN_MASK) | (new << PAGE_SHIFT) |
+                     (leaves[k].entry & VML_PTE_PAT_LARGE);
+        int r = vml_pt_leaf_set(mms[k]->pt, &leaves[k], e);
+        if (r)
+            return r;
+        sim_flush_range_shift(sim, mms[k], va, va + (nr << PAGE_SHIFT), PAGE_SHIFT + oh->order);
+    }
+    struct frame *nh = sim_frame(sim, new);
+    lru_del(sim, old);
+    /* NR_ANON_MAPPED: the PMD mappings map all nr subpages (nr_mapped is 0). */
+    sim->node[oh->node].anon_mapped -= nr;
+    sim->node[nh->node].anon_mapped += nr;
+    nh->flags = (nh->flags & PGF_HW_MASK) | (oh->flags & ~PGF_HW_MASK);
+    nh->refcount = oh->refcount;
+    nh->mapcount = oh->mapcount;
+    nh->aux = oh->aux;
+    nh->aux2 = oh->aux2;
+    nh->mapping = oh->mapping;
+    nh->index = oh->index;
+    nh->priv = oh->priv;
+    nh->memcg = oh->memcg; /* mem_cgroup_migrate */
+    lf->head = new + 1;
+    lru_add(sim, new);
+    oh->flags &= PGF_HW_MASK;
+    oh->refcount = oh->mapcount = 0;
+    oh->aux = 0;
+    oh->aux2 = 0;
+    oh->memcg = 0;
+    oh->mapping = oh->index = oh->priv = 0;
+    vml_phys_free(sim->phys, old, (unsigned)sim_frame(sim, old)->order);
+    sim->events[VML_VMSTAT_pgmigrate_success] += nr;
+    sim->events[VML_VMSTAT_thp_migration_success]++;
+    return 0;
+}

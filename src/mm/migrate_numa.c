@@ -5,10 +5,11 @@
  * (rmap walk), flushes each from every CPU that may cache it, and moves the folio's LRU place,
  * node counters and memcg charge to the new frame.
  *
- * Departures: order-0 folios only; a range holding a THP or hugetlb page is refused as not
- * modelled (the kernel migrates them whole: thp_migration_success). A page the kernel would wait
- * for (writeback, a swap-cache reference) is not waited for: it fails (-EBUSY in move_pages'
- * status, where the kernel leaves the status unwritten and returns the count of failures).
+ * Order-0 folios and PMD-mapped anonymous THPs (whole: thp_migration_success) move; a range
+ * holding an mTHP, a PMD-mapped file folio or a hugetlb page is refused as not modelled.
+ * Departure: a page the kernel would wait for (writeback, a swap-cache reference) is not waited
+ * for: it fails (-EBUSY in move_pages' status, where the kernel leaves the status unwritten and
+ * returns the count of failures).
  */
 #include "mm/sim_internal.h"
 
@@ -28,9 +29,18 @@ static int page_at(const struct vml_sim *sim, const struct sim_task *t, uint64_t
     struct vml_pt_leaf leaf;
     if (vml_pt_lookup(t->mm->pt, va, &leaf) || !(leaf.entry & VML_PTE_P))
         return -ENOENT; /* folio_walk_start found nothing (a swap entry is not followed) */
+    *pfn = vml_pte_pfn(leaf.entry);
+    if (leaf.level == VML_PT_PD) {
+        /* A PMD-mapped THP: its head stands for it (the folio moves whole); the huge zero
+         * folio is the zero page's EFAULT. */
+        *pfn &= ~((1ull << VML_THP_PMD_ORDER) - 1);
+        const struct frame *h = sim_frame(sim, *pfn);
+        if (is_huge_zero_pfn(sim, *pfn))
+            return -EFAULT;
+        return (h->flags & PGF_ANON) && folio_large(sim, h) ? 0 : VML_ENOTSUP;
+    }
     if (leaf.level != VML_PT_PT)
         return VML_ENOTSUP;
-    *pfn = vml_pte_pfn(leaf.entry);
     if (*pfn == sim->zero_pfn)
         return -EFAULT; /* is_zero_folio */
     if (folio_large(sim, sim_frame(sim, folio_head(sim, *pfn))))
@@ -41,8 +51,8 @@ static int page_at(const struct vml_sim *sim, const struct sim_task *t, uint64_t
 static int not_modelled(struct vml_diag *diag, uint64_t va)
 {
     diag_set(diag, 0, 0,
-             "migrating the THP or hugetlb page at %#llx is not modelled (only order-0 pages "
-             "move)",
+             "migrating the large folio at %#llx is not modelled (order-0 pages and PMD-mapped "
+             "anonymous THPs move; not mTHPs, file folios or hugetlb pages)",
              (unsigned long long)va);
     return VML_ENOTSUP;
 }
@@ -54,10 +64,30 @@ static int migrate_one(struct vml_sim *sim, uint64_t pfn, const struct alloc_req
     const struct frame *f = sim_frame(sim, pfn);
     uint64_t new;
     int r = -EBUSY;
+    if (f->flags & PGF_LARGE) {
+        /* A THP moves whole: 512 pages counted, thp_migration_success or _fail. The kernel
+         * splits one it cannot allocate a THP for (thp_migration_split); here it fails. */
+        if (thp_movable(sim, pfn)) {
+            r = page_alloc_migrate(sim, rq, VML_THP_PMD_ORDER, VML_USE_ANON, &new);
+            if (r == 0) {
+                if (migrate_thp(sim, pfn, new) == 0)
+                    return (int)sim_frame(sim, new)->node;
+                vml_phys_free(sim->phys, new, VML_THP_PMD_ORDER);
+                r = -EBUSY;
+            } else {
+                r = r == VML_ENOMEM ? -ENOMEM : r;
+            }
+        }
+        if (r < 0 && r > -4096) {
+            sim->events[VML_VMSTAT_pgmigrate_fail] += 1ull << VML_THP_PMD_ORDER;
+            sim->events[VML_VMSTAT_thp_migration_fail]++;
+        }
+        return r;
+    }
     /* folio_isolate_lru and folio_expected_refs: a page with a reference beyond its mappings
      * and the page cache stays (move_to_new_folio's -EAGAIN, retried and given up). */
     if (page_movable(sim, pfn, 1) && !(f->flags & PGF_WRITEBACK)) {
-        r = page_alloc_migrate(sim, rq, f->use, &new);
+        r = page_alloc_migrate(sim, rq, 0, f->use, &new);
         if (r == 0) {
             if (migrate_page(sim, pfn, new) == 0)
                 return (int)sim_frame(sim, new)->node; /* pgmigrate_success counted there */
@@ -72,10 +102,14 @@ static int migrate_one(struct vml_sim *sim, uint64_t pfn, const struct alloc_req
     return r;
 }
 
-/* folio_maybe_mapped_shared: an order-0 folio others map too. */
+/* folio_maybe_mapped_shared: a folio others map too. */
 static bool page_shared(const struct vml_sim *sim, uint64_t pfn)
 {
-    return sim_frame(sim, pfn)->mapcount > 1;
+    const struct frame *f = sim_frame(sim, pfn);
+    const struct large_folio *lf = folio_large(sim, f);
+    if (lf)
+        return lf->maybe_shared || (lf->mm_mapcount[0] && lf->mm_mapcount[1]);
+    return f->mapcount > 1;
 }
 
 int vml_sim_move_pages(struct vml_sim *sim, int pid, size_t n, const uint64_t *addrs,
@@ -94,11 +128,21 @@ int vml_sim_move_pages(struct vml_sim *sim, int pid, size_t n, const uint64_t *a
         if (page_at(sim, t, addrs[i] & PAGE_MASK, &pfn) == VML_ENOTSUP)
             return not_modelled(diag, addrs[i]);
     }
+    uint64_t queued_thp = 0; /* head + 1 of a THP the previous page queued and moved */
     for (size_t i = 0; i < n; i++) {
         uint64_t pfn;
         int r = page_at(sim, t, addrs[i] & PAGE_MASK, &pfn);
+        uint64_t thp = queued_thp;
+        queued_thp = 0;
         if (r) {
             status[i] = r;
+            continue;
+        }
+        /* do_pages_move batches the pages bound for one node: the page after one that queued a
+         * THP finds it isolated (folio_isolate_lru fails: -EBUSY), which flushes the batch; the
+         * pages after that find it on its node. */
+        if (nodes && thp == pfn + 1 && nodes[i] == nodes[i - 1]) {
+            status[i] = -EBUSY;
             continue;
         }
         unsigned cur = sim_frame(sim, pfn)->node;
@@ -113,7 +157,11 @@ int vml_sim_move_pages(struct vml_sim *sim, int pid, size_t n, const uint64_t *a
         struct alloc_req rq = { .nid = (unsigned)nodes[i],
                                 .local = task_node(sim, t),
                                 .thisnode = true };
+        bool large = sim_frame(sim, pfn)->flags & PGF_LARGE;
         status[i] = migrate_one(sim, pfn, &rq);
+        uint64_t moved;
+        if (large && status[i] >= 0 && page_at(sim, t, addrs[i] & PAGE_MASK, &moved) == 0)
+            queued_thp = moved + 1;
     }
     return 0;
 }
@@ -160,8 +208,11 @@ static uint64_t migrate_to_node(struct vml_sim *sim, struct sim_task *t, unsigne
                 continue;
             if (page_shared(sim, pfn) && !(flags & VML_MPOL_MF_MOVE_ALL))
                 continue; /* queue_folios_pte_range leaves it */
+            bool large = sim_frame(sim, pfn)->flags & PGF_LARGE;
             if (migrate_one(sim, pfn, &rq) < 0)
-                left++;
+                left += large ? 1ull << VML_THP_PMD_ORDER : 1;
+            if (large) /* the folio moved whole: on to the next PMD */
+                va = (va | ((PAGE_SIZE << VML_THP_PMD_ORDER) - 1)) + 1 - PAGE_SIZE;
         }
     }
     return left;
@@ -261,8 +312,11 @@ int vml_sim_mbind_flags(struct vml_sim *sim, int pid, uint64_t addr, uint64_t le
         mpol_enter(sim, t, v, va, &c, &save);
         mpol_request(sim, c.local, VML_USE_ANON, 0, 0, &rq);
         mpol_leave(sim, save);
+        bool large = sim_frame(sim, pfn)->flags & PGF_LARGE;
         if (migrate_one(sim, pfn, &rq) < 0 && failed)
-            (*failed)++;
+            *failed += large ? 1ull << VML_THP_PMD_ORDER : 1;
+        if (large)
+            va = (va | ((PAGE_SIZE << VML_THP_PMD_ORDER) - 1)) + 1 - PAGE_SIZE;
     }
     return 0;
 }
