@@ -811,6 +811,43 @@ static void test_migration_scenario(void **state)
     }
 }
 
+/* THPs move whole (migrate_pages of a PMD-mapped folio: thp_migration_success, 512
+ * pgmigrate_success). 4 MiB at a 2 MiB boundary with thp=always are two THPs on node 0.
+ * move_pages of the first 4 pages to node 1: page 0 queues the first THP; page 1 finds it
+ * isolated (-EBUSY) and flushes the batch, which moves it; pages 2 and 3 find it on node 1.
+ * migrate_pages 0 1 then moves the second: 2 THPs, 1024 pages, 4096 kB of AnonHugePages on
+ * node 1 and no anonymous page left on node 0. */
+static void test_thp_migration(void **state)
+{
+    (void)state;
+    const char *text = "machine ram=2G numa=2socket thp=always\n"
+                       "proc a cpunodebind=0\n"
+                       "a mmap big 4M anon private rw at=0x7f0000000000\n"
+                       "a touch big write\n"
+                       "a move_pages big[0:16K] nodes=1\n"
+                       "expect vmstat thp_migration_success == 1\n"
+                       "expect vmstat pgmigrate_success == 512\n"
+                       "expect node1 meminfo AnonHugePages == 2048 kB\n"
+                       "a migrate_pages 0 1\n"
+                       "expect vmstat thp_migration_success == 2\n"
+                       "expect vmstat pgmigrate_success == 1024\n"
+                       "expect node1 meminfo AnonHugePages == 4096 kB\n"
+                       "expect node0 meminfo AnonPages == 0 kB\n";
+    struct vml_scenario *s = NULL;
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_scenario_parse(text, strlen(text), "t.vml", &s, &d), 0);
+    struct vml_text out = { 0 }, rep = { 0 };
+    struct vml_run_result res = { 0 };
+    int r = vml_run_scenario(s, 0, &out, &rep, &res, NULL, &d);
+    if (r || res.failed)
+        fail_msg("r=%d %s\n%s", r, d.msg, rep.s ? rep.s : "");
+    assert_int_equal(res.expects, 7);
+    assert_non_null(strstr(out.s, "move_pages big: 1 -EBUSY 1 1\n"));
+    vml_text_free(&out);
+    vml_text_free(&rep);
+    vml_scenario_free(s);
+}
+
 /* The cost of memory by distance (docs/numa.md): 80 ns local, 80 + 12 * (d - 10) ns remote.
  * A process on node 0's CPU bound to node 1 (distance 21: 212 ns) writes 8 pages, then a
  * replay of 100 reads over them and a second page-spanning read: every access remote. */
@@ -881,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_numa_cost),
         cmocka_unit_test(test_migration),
         cmocka_unit_test(test_migration_scenario),
+        cmocka_unit_test(test_thp_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
