@@ -2436,7 +2436,7 @@ static const struct {
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
     "fsync, fdatasync, msync, fadvise, truncate, fallocate, replay, prctl, oom_score_adj, "        \
-    "cgroup, set_mempolicy, mbind, sched_setaffinity, move_pages, migrate_pages"
+    "cgroup or a NUMA call (docs/numa.md)"
 #define FIRST_WORDS                                                                                \
     "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff, cgroup or a process name"
 
