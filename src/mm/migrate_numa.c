@@ -17,7 +17,8 @@
 
 #include <errno.h>
 
-/* follow the page table at va of t as add_page_for_migration does: the pfn, or the status. */
+/* The page at va of t as add_page_for_migration finds it: 0 with its pfn (a THP's head), a
+ * negative Linux errno for move_pages' status, or VML_ENOTSUP for a folio not modelled. */
 static int page_at(const struct vml_sim *sim, const struct sim_task *t, uint64_t va, uint64_t *pfn)
 {
     const struct vma *v = vma_find(t->mm->vmas, va);
