@@ -109,6 +109,14 @@ struct vml_backend {
     int (*mbind)(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
                  char *msg);
     int (*set_affinity)(void *ctx, int pid, const uint64_t *cpus, char *msg);
+    /* Page migration (docs/numa.md; NULL: refused): mbind with VML_MPOL_MF_* flags (mf);
+     * move_pages of n pages (nodes NULL: where they are), status per page as the syscall's;
+     * migrate_pages, *left the pages not moved. */
+    int (*mbind_move)(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
+                      unsigned mf, char *msg);
+    int (*move_pages)(void *ctx, int pid, size_t n, const uint64_t *addrs, const int *nodes,
+                      int *status, unsigned mf, char *msg);
+    int (*migrate_pages)(void *ctx, int pid, uint32_t from, uint32_t to, uint64_t *left, char *msg);
     int (*node_text)(void *ctx, unsigned node, unsigned file, struct vml_text *out, char *msg);
     /* Swap areas (swapon NAME SIZE [prio=N] [partition], swapoff NAME): swapon makes a swap
      * area of size bytes called name (a block device's with partition, else a file's) and
