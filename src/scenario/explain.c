@@ -252,7 +252,11 @@ static void head(struct vml_explain *x, const struct vml_op *op, struct vml_text
     if (src) {
         while (*src == ' ' || *src == '\t')
             src++;
-        text_printf(out, "-- line %u: %s", op->line, src);
+        /* The statement without its comment or trailing blanks. */
+        size_t n = strcspn(src, "#");
+        while (n && (src[n - 1] == ' ' || src[n - 1] == '\t' || src[n - 1] == '\r'))
+            n--;
+        text_printf(out, "-- line %u: %.*s", op->line, (int)n, src);
     } else {
         text_printf(out, "-- line %u: %s %s", op->line, op->proc, vml_op_kind_name(op->kind));
     }
