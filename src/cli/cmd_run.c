@@ -129,8 +129,7 @@ int cli_load_scenario(const char *file, struct vml_scenario **s)
     return 0;
 }
 
-/* The scenario's text, for the explainer's headings (NULL for standard input or on error). */
-static char *slurp(const char *file)
+char *cli_slurp(const char *file)
 {
     if (strcmp(file, "-") == 0)
         return NULL;
@@ -150,13 +149,13 @@ static char *slurp(const char *file)
 static int run_watched(const char *file, const struct vml_scenario *s, unsigned flags,
                        const enum vml_explain_mode *xmode, const char *html, struct vml_text *out,
                        struct vml_text *report, struct vml_run_result *res, struct vml_sim **sim,
-                       struct vml_diag *d)
+                       struct vml_diag *d, int *html_failed)
 {
     struct vml_backend b;
     int r = vml_backend_sim(&b);
     if (r)
         return r;
-    char *src = slurp(file);
+    char *src = cli_slurp(file);
     struct vml_explain *x = xmode ? vml_explain_new(*xmode, src) : NULL;
     struct cli_explorer *e = html ? cli_explorer_new(s, src) : NULL;
     struct cli_watch w = { .x = x, .e = e };
@@ -171,7 +170,7 @@ static int run_watched(const char *file, const struct vml_scenario *s, unsigned 
         vml_sim_set_event_hook(*sim, NULL, NULL); /* the explainer goes before the machine */
     vml_backend_sim_release(&b);
     if (r == 0 && e && cli_explorer_write(e, html) != 0)
-        r = cli_error(EXIT_FAIL, "run: cannot write %s", html) ? VML_EHOST : VML_EHOST;
+        *html_failed = cli_error(EXIT_FAIL, "run: cannot write %s: %s", html, strerror(errno));
     cli_explorer_free(e);
     vml_explain_free(x);
     free(src);
@@ -249,6 +248,7 @@ static int run(int argc, char **argv)
     struct vml_text out = { 0 }, report = { 0 };
     struct vml_run_result res;
     struct vml_sim *sim = NULL;
+    int html_failed = 0;
     if (on_linux) {
         struct vml_backend b;
         r = vml_backend_linux(&b);
@@ -258,7 +258,7 @@ static int run(int argc, char **argv)
         }
     } else if (explain || html) {
         r = run_watched(file, s, flags, explain ? &xmode : NULL, html, &out, &report, &res, &sim,
-                        &d);
+                        &d, &html_failed);
     } else {
         r = vml_run_scenario(s, flags, &out, &report, &res, &sim, &d);
     }
@@ -282,6 +282,8 @@ static int run(int argc, char **argv)
     if (r == 0 && latency)
         print_latency(sim, out.len > 0 || summary);
     if (r == 0 && export_dir && cli_export_proc(sim, export_dir) != 0)
+        rc = EXIT_FAIL;
+    if (html_failed)
         rc = EXIT_FAIL;
     vml_text_free(&out);
     vml_text_free(&report);

@@ -21,6 +21,7 @@ extern const size_t cli_explorer_page_len;
 
 struct cli_explorer {
     struct vml_text json; /* the steps, "[{...},{...}" (closed when written) */
+    struct vml_text diff; /* vmlab diff --html: the two sides' measurements, a JSON object */
     size_t steps;
     struct vml_explain *x; /* this page's own sentences, full */
     struct vml_text said;  /* the current operation's */
@@ -197,16 +198,94 @@ void cli_explorer_free(struct cli_explorer *e)
         return;
     vml_explain_free(e->x);
     vml_text_free(&e->json);
+    vml_text_free(&e->diff);
     vml_text_free(&e->said);
     free(e);
 }
 
+/* One side's measurement of an operation: {"has":1,"minor":..,"major":..,"mem":{..}} or the
+ * reasons it has none. */
+static void snap_op(struct vml_text *t, const struct vml_snap_op *o)
+{
+    if (!o) {
+        vml_text_append(t, "null", 4);
+        return;
+    }
+    vml_text_printf(t, "{\"faults\":%s", o->has_faults ? "" : "null");
+    if (o->has_faults)
+        vml_text_printf(t, "[%" PRIu64 ",%" PRIu64 "]", o->minor, o->major);
+    vml_text_append(t, ",\"faults_why\":", 14);
+    json_cstr(t, o->faults_why_not);
+    vml_text_append(t, ",\"mem\":", 7);
+    if (o->has_mem) {
+        vml_text_append(t, "{", 1);
+        for (int k = 0; k < VML_SNAP_MEM_FIELDS; k++) {
+            vml_text_printf(t, "%s", k ? "," : "");
+            json_cstr(t, vml_snap_mem_name((enum vml_snap_mem)k));
+            vml_text_printf(t, ":%" PRId64, o->mem[k]);
+        }
+        vml_text_append(t, "}", 1);
+    } else {
+        vml_text_append(t, "null", 4);
+    }
+    vml_text_append(t, ",\"mem_why\":", 11);
+    json_cstr(t, o->mem_why_not);
+    vml_text_append(t, "}", 1);
+}
+
+static const struct vml_snap_op *op_at(const struct vml_snapshot *s, unsigned line)
+{
+    for (size_t i = 0; i < s->n_ops; i++)
+        if (s->ops[i].line == line)
+            return &s->ops[i];
+    return NULL;
+}
+
+void cli_explorer_diff(struct cli_explorer *e, const struct vml_snapshot *sim,
+                       const struct vml_snapshot *real, const char *table)
+{
+    struct vml_text *t = &e->diff;
+    t->len = 0;
+    vml_text_append(t, "{\"ops\":[", 8);
+    for (size_t i = 0; i < sim->n_ops; i++) {
+        const struct vml_snap_op *o = &sim->ops[i];
+        vml_text_printf(t, "%s{\"line\":%u,\"what\":", i ? "," : "", o->line);
+        json_cstr(t, o->what);
+        vml_text_append(t, ",\"sim\":", 7);
+        snap_op(t, o);
+        vml_text_append(t, ",\"real\":", 8);
+        snap_op(t, op_at(real, o->line));
+        vml_text_append(t, "}", 1);
+    }
+    vml_text_append(t, "],\"procs\":[", 11);
+    for (size_t i = 0; i < sim->n_procs; i++) {
+        const struct vml_snap_proc *p = &sim->procs[i], *q = NULL;
+        for (size_t k = 0; k < real->n_procs; k++)
+            if (strcmp(real->procs[k].name, p->name) == 0)
+                q = &real->procs[k];
+        vml_text_printf(t, "%s{\"name\":", i ? "," : "");
+        json_cstr(t, p->name);
+        /* status memory lines as changes since the process was created, as diff compares */
+        vml_text_printf(t, ",\"sim\":[%" PRId64 ",%" PRId64 "]",
+                        (int64_t)(p->last.vm_rss - p->first.vm_rss),
+                        (int64_t)(p->last.vm_size - p->first.vm_size));
+        if (q)
+            vml_text_printf(t, ",\"real\":[%" PRId64 ",%" PRId64 "]",
+                            (int64_t)(q->last.vm_rss - q->first.vm_rss),
+                            (int64_t)(q->last.vm_size - q->first.vm_size));
+        vml_text_append(t, "}", 1);
+    }
+    vml_text_append(t, "],\"table\":", 10);
+    json_cstr(t, table);
+    vml_text_append(t, "}", 1);
+}
+
 int cli_explorer_write(const struct cli_explorer *e, const char *path)
 {
-    static const char mark[] = "/*VMLAB_DATA*/null";
+    static const char mark[] = "/*VMLAB_DATA*/null", dmark[] = "/*VMLAB_DIFF*/null";
     const char *page = (const char *)cli_explorer_page;
-    const char *at = strstr(page, mark);
-    if (!at || e->json.oom) {
+    const char *at = strstr(page, mark), *dat = strstr(page, dmark);
+    if (!at || !dat || dat < at || e->json.oom || e->diff.oom) {
         errno = ENOMEM;
         return -1;
     }
@@ -219,7 +298,13 @@ int cli_explorer_write(const struct cli_explorer *e, const char *path)
     else
         fputs("[", f);
     fputs("]", f);
-    fputs(at + sizeof(mark) - 1, f);
+    const char *rest = at + sizeof(mark) - 1;
+    fwrite(rest, 1, (size_t)(dat - rest), f);
+    if (e->diff.len)
+        fwrite(e->diff.s, 1, e->diff.len, f);
+    else
+        fputs("null", f);
+    fputs(dat + sizeof(dmark) - 1, f);
     return fclose(f) == 0 ? 0 : -1;
 }
 
