@@ -18,6 +18,9 @@ packages=(
   libjansson-dev    # vmlab sweep: replay reports (JSON) flattened into one CSV
   valgrind          # vmlab trace record (lackey), and the lackey reader's test
   python3           # live-tool tests: a pseudo-terminal of known width, JSON checks, oom_score
+  chromium          # the explorer_browser test: vmlab run --html in a real (headless) browser
+  nodejs            # drives it (puppeteer-core, from the npm registry into build/browser)
+  npm
 )
 
 missing=()

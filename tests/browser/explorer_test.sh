@@ -14,6 +14,9 @@ if [ -z "$chromium" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; th
   chromium=$(command -v chromium || true)
 fi
 [ -n "$chromium" ] || { echo "skip: no chromium (apt-get install chromium, or set CHROMIUM)"; exit 77; }
+if ! { command -v node && command -v npm; } >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null 2>&1 || true
+fi
 command -v node >/dev/null && command -v npm >/dev/null || { echo "skip: no node/npm (apt-get install nodejs npm)"; exit 77; }
 dir=$build/browser
 mkdir -p "$dir"
