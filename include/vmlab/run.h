@@ -187,6 +187,10 @@ struct vml_snap_map {
      * counted once); has_nodes when the backend could show numa_maps. */
     bool has_nodes;
     uint64_t nodes[VML_MAX_NODES];
+    /* numa_maps' policy of each of those VMAs (mpol_to_str), in address order, separated by
+     * " | "; has_policy when it was read (results recorded before it was kept lack it). */
+    bool has_policy;
+    char policy[256];
 };
 
 struct vml_snap_proc {

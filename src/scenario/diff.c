@@ -185,6 +185,11 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
                                        : "numa_maps could not be read on linux");
         return;
     }
+    /* The policy of each VMA as numa_maps prints it (mpol_to_str): mbind's and the task's. */
+    if (a->has_policy && b->has_policy)
+        text_row(out, t, "policy", a->policy, b->policy);
+    else if (a->has_policy || b->has_policy)
+        not_comparable(out, t, "policy", "one side's results have no numa_maps policy");
     for (unsigned n = 0; n < VML_MAX_NODES; n++) {
         if (!a->nodes[n] && !b->nodes[n])
             continue;

@@ -24,6 +24,7 @@
  *   nodes N V...                            (VML_MAX_NODES)
  *   vm_flags TEXT
  *   thp_eligible TEXT
+ *   policy TEXT                             (optional: numa_maps' policies)
  *   op LINE HAS_FAULTS MINOR MAJOR HAS_MEM HAS_COMMIT COMMIT HAS_COPY COPY HAS_OOM_KILL OOM_KILL
  * WHAT mem N V... faults_why_not WHY / mem_why_not WHY / commit_why_not WHY text LINE VM TEXT (a
  * show thp or show vm's files) end
@@ -141,6 +142,10 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
             put_str(out, mp->vm_flags);
             text_printf(out, "thp_eligible");
             put_str(out, mp->thp_eligible);
+            if (mp->has_policy) {
+                text_printf(out, "policy");
+                put_str(out, mp->policy);
+            }
         }
     }
     for (size_t i = 0; i < s->n_ops; i++) {
@@ -428,6 +433,11 @@ static int read_map(struct rd *r, struct vml_snap_map *m)
     if ((e = str_line(r, "vm_flags", m->vm_flags, sizeof(m->vm_flags))) ||
         (e = str_line(r, "thp_eligible", m->thp_eligible, sizeof(m->thp_eligible))))
         return e;
+    if (peek(r, "policy")) {
+        if ((e = str_line(r, "policy", m->policy, sizeof(m->policy))))
+            return e;
+        m->has_policy = true;
+    }
     return 0;
 }
 

@@ -1750,6 +1750,19 @@ static void snap_nodes(struct run *r, int pid, struct vml_snap_map *sm)
         return;
     }
     sm->has_nodes = true;
+    sm->has_policy = true;
+    /* Each line is "START POLICY ...": the policy is its second word. */
+    for (const char *l = t.s; l && *l;) {
+        const char *sp = strchr(l, ' '), *nl = strchr(l, '\n');
+        if (!nl)
+            nl = l + strlen(l);
+        if (sp && sp < nl) {
+            size_t n = strcspn(sp + 1, " \n"), used = strlen(sm->policy);
+            snprintf(sm->policy + used, sizeof(sm->policy) - used, "%s%.*s", used ? " | " : "",
+                     (int)n, sp + 1);
+        }
+        l = *nl ? nl + 1 : nl;
+    }
     for (const char *c = t.s; c && *c; c++) {
         if (c[0] != ' ' || c[1] != 'N' || c[2] < '0' || c[2] > '9')
             continue;

@@ -214,6 +214,17 @@ static void test_nodes_compared(void **state)
     assert_true(sim == 1536 && real == 1536 && delta == 0);
     assert_null(strstr(out.s, "\n    N2 "));
     vml_text_free(&out);
+    /* The policies of the VMAs: compared as text when both sides read them. */
+    a.snap.procs[0].maps[0].has_policy = b.snap.procs[0].maps[0].has_policy = true;
+    snprintf(a.snap.procs[0].maps[0].policy, 256, "bind:1");
+    snprintf(b.snap.procs[0].maps[0].policy, 256, "bind:1");
+    assert_int_equal(vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped), 0);
+    assert_non_null(strstr(out.s, "    policy           bind:1\n"));
+    vml_text_free(&out);
+    snprintf(b.snap.procs[0].maps[0].policy, 256, "default");
+    assert_int_equal(vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    a.snap.procs[0].maps[0].has_policy = b.snap.procs[0].maps[0].has_policy = false;
     b.snap.procs[0].maps[0].nodes[0] = 0;
     b.snap.procs[0].maps[0].nodes[1] = 2048;
     assert_int_equal(vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped), 2);
