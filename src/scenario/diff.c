@@ -213,8 +213,55 @@ static bool is_sync(const struct vml_snap_op *op)
  * others are compared too and counted, but not printed). dirty_bound_kb, when not 0, is the
  * background threshold in force (dirty_background_bytes, in kB): an fsync's Dirty change is
  * then compared within [-dirty_bound_kb, 0] (see the header). */
+/* The pages a quiet machine's other allocations may add to an operation's numa_hit,
+ * numa_local or numa_other (the guest's own: vmlab reading /proc, its runtime's heap, the
+ * agent's socket buffers): see compare_numa. */
+#define NUMA_NOISE_PAGES 64
+
+/* /proc/vmstat's NUMA counters across an operation, on a machine of several nodes
+ * (zone_statistics counts each allocation once, of any order). They count the whole machine,
+ * so they are the operation's own plus whatever else allocated meanwhile: the smallest change
+ * of the voted runs is taken (measure.c), and then numa_miss, numa_foreign and
+ * numa_interleave are compared exactly (the quiet guest's other allocations take their local
+ * node, which has room, by the default policy: no miss, no interleave), and numa_hit,
+ * numa_local and numa_other within [sim, sim + NUMA_NOISE_PAGES] on linux (another program's
+ * allocations only add; numa_other too, as a bound agent's own kernel allocations follow its
+ * policy). */
+static void compare_numa(const struct vml_snap_op *a, const struct vml_snap_op *b,
+                         struct vml_text *out, struct tally *t)
+{
+    static const char *const name[VML_SNAP_NUMA_FIELDS] = {
+        "numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
+    };
+    if (!a->has_numa || !b->has_numa) {
+        not_comparable(out, t, "numa_*", "/proc/vmstat's NUMA counters were not measured");
+        return;
+    }
+    for (unsigned i = 0; i < VML_SNAP_NUMA_FIELDS; i++) {
+        bool bounded =
+            i == VML_SNAP_NUMA_HIT || i == VML_SNAP_NUMA_LOCAL || i == VML_SNAP_NUMA_OTHER;
+        int64_t d = b->numa[i] - a->numa[i];
+        if (!bounded || (a->numa[i] == 0 && b->numa[i] == 0)) {
+            if (a->numa[i] == 0 && b->numa[i] == 0) {
+                t->compared++; /* unchanged on both sides: not printed */
+            } else {
+                row(out, t, name[i], a->numa[i], b->numa[i], "pages");
+            }
+            continue;
+        }
+        bool in = d >= 0 && d <= NUMA_NOISE_PAGES;
+        t->compared++;
+        if (!in)
+            t->differ++;
+        text_printf(out, "    %-16s %12lld %12lld %12lld pages%s [+0, +%d] (other allocations)\n",
+                    name[i], (long long)a->numa[i], (long long)b->numa[i], (long long)d,
+                    in ? "   within" : "   <-- differs: not within", NUMA_NOISE_PAGES);
+    }
+}
+
 static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
-                       int64_t dirty_bound_kb, struct vml_text *out, struct tally *t)
+                       int64_t dirty_bound_kb, unsigned nodes, struct vml_text *out,
+                       struct tally *t)
 {
     text_printf(out, "operation at line %u: %s\n", a->line, a->what);
     if (a->has_faults && b->has_faults) {
@@ -259,6 +306,8 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
         not_comparable(out, t, "Committed_AS",
                        a->has_commit ? b->commit_why_not : a->commit_why_not);
     }
+    if (nodes > 1)
+        compare_numa(a, b, out, t);
     if (!a->has_mem || !b->has_mem) {
         not_comparable(out, t, "meminfo", a->has_mem ? b->mem_why_not : a->mem_why_not);
         return;
@@ -543,7 +592,8 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
                     real->n_thp);
     }
     for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)
-        compare_op(&sim->ops[i], &real->ops[i], dirty_bound(sim, real, sim->ops[i].line), out, &t);
+        compare_op(&sim->ops[i], &real->ops[i], dirty_bound(sim, real, sim->ops[i].line),
+                   sim->nodes, out, &t);
     if (sim->n_ops != real->n_ops) {
         t.compared++;
         t.differ++;

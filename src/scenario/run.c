@@ -1795,6 +1795,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         snap->totalpages = (m.mem_total + m.swap_total) / 4;
     }
     snap->confined = r->s->machine.memcg;
+    snap->nodes = r->s->machine.nr_nodes;
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
         return VML_EHOST;
