@@ -2,8 +2,11 @@
  *
  * The rules (docs/fidelity.md says why):
  *   - per named mapping, every smaps field summed over the mapping's VMAs, the number of VMAs,
- *     each VMA's VmFlags and THPeligible, and the mapped pages on each node (numa_maps'
- *     N<node>=, summed) must be equal;
+ *     each VMA's VmFlags and THPeligible, the mapped pages on each node (numa_maps'
+ *     N<node>=, summed) and each VMA's numa_maps policy must be equal;
+ *   - on a machine of several nodes, per measured operation, /proc/vmstat's NUMA counters:
+ *     numa_miss, numa_foreign and numa_interleave equal, numa_hit, numa_local and numa_other
+ *     within [simulated, simulated + 64] pages on Linux (compare_numa);
  *   - a mapping whose VMA reaches beyond it on either side (merged with memory the scenario did
  *     not map, such as the runtime's own) cannot be compared field by field: it is reported as
  *     not comparable, never dropped silently;
