@@ -240,6 +240,13 @@ static void compare_numa(const struct vml_snap_op *a, const struct vml_snap_op *
         not_comparable(out, t, "numa_*", "/proc/vmstat's NUMA counters were not measured");
         return;
     }
+    /* They count allocations of the whole machine, as meminfo's lines do: when those are not
+     * comparable (a real fork copies its runtime's memory, page tables and task too), neither
+     * are these, for the same reason. */
+    if (!a->has_mem || !b->has_mem) {
+        not_comparable(out, t, "numa_*", a->has_mem ? b->mem_why_not : a->mem_why_not);
+        return;
+    }
     for (unsigned i = 0; i < VML_SNAP_NUMA_FIELDS; i++) {
         bool bounded =
             i == VML_SNAP_NUMA_HIT || i == VML_SNAP_NUMA_LOCAL || i == VML_SNAP_NUMA_OTHER;

@@ -1758,6 +1758,9 @@ static void snap_nodes(struct run *r, int pid, struct vml_snap_map *sm)
             nl = l + strlen(l);
         if (sp && sp < nl) {
             size_t n = strcspn(sp + 1, " \n"), used = strlen(sm->policy);
+            /* mpol_to_str's one name with a space: "prefer (many)" (MPOL_PREFERRED_MANY). */
+            if (strncmp(sp + 1 + n, " (many)", 7) == 0)
+                n += 7 + strcspn(sp + 1 + n + 7, " \n");
             snprintf(sm->policy + used, sizeof(sm->policy) - used, "%s%.*s", used ? " | " : "",
                      (int)n, sp + 1);
         }
