@@ -784,7 +784,8 @@ static int kernel_has_mode(unsigned mode)
 }
 
 /* The kernel's refusal of pol, said: VML_ENOTSUP naming what this kernel lacks when it does
- * not know the mode, else the errno's code. */
+ * not know the mode, else the errno's code. what ("" for none) starts the message: the
+ * statements' messages are prefixed with their name by the runner (op_numa). */
 static int mpol_error(int e, const struct vml_mpol *pol, const char *what, char *msg)
 {
     static const char *const since[VML_MPOL_NR_MODES] = {
@@ -795,8 +796,8 @@ static int mpol_error(int e, const struct vml_mpol *pol, const char *what, char 
         !kernel_has_mode(pol->mode)) {
         struct utsname u;
         uname(&u);
-        snprintf(msg, VML_BACKEND_MSG, "%s: this kernel (%.60s) lacks %s", what, u.release,
-                 since[pol->mode]);
+        snprintf(msg, VML_BACKEND_MSG, "%s%sthis kernel (%.60s) lacks %s", what, *what ? ": " : "",
+                 u.release, since[pol->mode]);
         return VML_ENOTSUP;
     }
     if (e == EFAULT) {
@@ -883,7 +884,7 @@ static int lb_set_mempolicy(void *ctx, int pid, const struct vml_mpol *pol, char
     struct agent_rep p;
     memset(&p, 0, sizeof(p));
     int r = call(agent_of(ctx, pid), &q, &p, NULL, msg);
-    return r && p.status == AG_ERR ? mpol_error(p.err, pol, "set_mempolicy", msg) : r;
+    return r && p.status == AG_ERR ? mpol_error(p.err, pol, "", msg) : r;
 }
 
 static int lb_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
@@ -896,7 +897,7 @@ static int lb_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struc
     struct agent_rep p;
     memset(&p, 0, sizeof(p));
     int r = call(agent_of(ctx, pid), &q, &p, NULL, msg);
-    return r && p.status == AG_ERR ? mpol_error(p.err, pol, "mbind", msg) : r;
+    return r && p.status == AG_ERR ? mpol_error(p.err, pol, "", msg) : r;
 }
 
 static int lb_set_affinity(void *ctx, int pid, const uint64_t *cpus, char *msg)
