@@ -34,6 +34,7 @@ bench: all
 	./build/release/bench_pressure
 	bash bench/bench_ps.sh $(CURDIR)/build/release/vmlab
 	bash bench/bench_sweep.sh $(CURDIR)/build/release/vmlab
+	bash bench/bench_champsim.sh $(CURDIR)/build/release/vmlab
 
 # The issue 15 pressure benchmark in its full shape (32 GiB written on 16 GiB + 32 GiB swap;
 # make bench runs it scaled by 1/16): a few minutes.

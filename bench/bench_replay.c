@@ -18,6 +18,17 @@
  * the seq trace (records by kind, sizes, footprint in 4K/2M/1G pages) against its cold replay,
  * alternating, medians: info's time over replay's. Target: at most 1 (info no slower).
  *
+ * Random replay at research footprints (issue 18 point 7): the random trace (16 M uniform reads)
+ * over 1, 2, 4 and 16 GiB, warm, footprints interleaved within each of the RUNS rounds so that
+ * a change in the machine's load falls on all of them alike; medians. The simulated work per
+ * access barely changes with the footprint (a walk per access either way); what grows is the
+ * simulator's own memory the host must reach at random: page-table content (8 bytes of leaf
+ * entry per 4 KiB page, 32 MiB at 16 GiB) and the walk's host hints. Targets: 4 GiB at least
+ * 0.7 and 16 GiB at least 0.5 of the 1 GiB rate, in the same run. Each rate is also given per
+ * second of the replaying thread's CPU time: on a shared machine the wall-time ratios are
+ * noise (docs/design.md, "Research footprints"). `bench_replay --scale [ROUNDS]` runs this
+ * table alone.
+ *
  * Transparent huge pages (--thp always against 4 KiB pages, in the same run, alternating, each
  * run on a fresh machine; medians):
  *   thp random  uniform random accesses over 1 GiB, half of them writes (THP: reads of a new
@@ -187,6 +198,62 @@ static void run(const char *name, const char *unit, const char *data, size_t len
     free(buf);
 }
 
+static double timed(const char *data, size_t len, bool thp, bool warm, struct vml_trace_rec *buf,
+                    struct vml_replay_stats *st);
+
+/* CPU time of this thread: on a shared machine the replay's own seconds, not the time others
+ * took from it (they still share the host's caches). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+static double timed_cpu; /* the CPU seconds of timed()'s last pass */
+
+/* Warm random replay over footprints of 1, 2, 4 and 16 GiB, interleaved, medians: rates and
+ * each one's ratio to the 1 GiB rate of the same run. */
+static void random_scale(unsigned runs)
+{
+    static const char *const fp[] = { "1G", "2G", "4G", "16G" };
+    static const double target[] = { 0, 0, 0.7, 0.5 };
+    enum { NF = sizeof(fp) / sizeof(fp[0]) };
+    char *data[NF];
+    size_t len[NF];
+    for (unsigned i = 0; i < NF; i++) {
+        char spec[96];
+        snprintf(spec, sizeof(spec), "random:base=0x7f0000000000,footprint=%s,count=16M,seed=1",
+                 fp[i]);
+        data[i] = native_of(spec, &len[i]);
+    }
+    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
+    double t[NF][RUNS], ratio[NF][RUNS], c[NF][RUNS], cratio[NF][RUNS];
+    struct vml_replay_stats st[NF];
+    for (unsigned k = 0; k < runs; k++)
+        for (unsigned i = 0; i < NF; i++) {
+            t[i][k] = timed(data[i], len[i], false, true, buf, &st[i]);
+            c[i][k] = timed_cpu;
+            ratio[i][k] = t[0][k] / t[i][k]; /* rate over the 1 GiB rate of this round */
+            cratio[i][k] = c[0][k] / c[i][k];
+        }
+    for (unsigned i = 0; i < NF; i++) {
+        double r = median(ratio[i], runs);
+        char tg[16] = "";
+        if (target[i] > 0)
+            snprintf(tg, sizeof(tg), ">= %.2f", target[i]);
+        double cr = median(cratio[i], runs);
+        printf("%-9s %-5s %9.1f %9.2fx %9.1f %9.2fx %9.2f %8s  %s\n", "random", fp[i],
+               (double)st[i].records / median(t[i], runs) / 1e6, r,
+               (double)st[i].records / median(c[i], runs) / 1e6, cr,
+               (double)st[i].mmu.walks / (double)st[i].records, tg,
+               target[i] == 0   ? ""
+               : r >= target[i] ? "met"
+                                : "NOT MET");
+        free(data[i]);
+    }
+    free(buf);
+}
+
 /* trace info's summary of data against a cold replay of it, alternating; medians. */
 static void info_vs_replay(const char *data, size_t len)
 {
@@ -272,9 +339,10 @@ static double timed(const char *data, size_t len, bool thp, bool warm, struct vm
     if (warm)
         pass(data, len, VML_TRACE_NATIVE, r, buf);
     vml_replay_stats(r, &before);
-    double t0 = now();
+    double c0 = cpu_now(), t0 = now();
     pass(data, len, VML_TRACE_NATIVE, r, buf);
     double t = now() - t0;
+    timed_cpu = cpu_now() - c0;
     vml_replay_stats(r, st);
     st->mmu.walks -= before.mmu.walks; /* the timed pass's */
     vml_replay_destroy(r);
@@ -338,8 +406,20 @@ static void thp_fault(void)
     free(dh);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --scale [ROUNDS]: the research-footprint table alone (ROUNDS 1..RUNS, default RUNS) */
+    if (argc >= 2 && strcmp(argv[1], "--scale") == 0) {
+        unsigned runs = argc > 2 ? (unsigned)atoi(argv[2]) : RUNS;
+        if (runs < 1 || runs > RUNS) {
+            fprintf(stderr, "bench_replay: --scale ROUNDS: 1 to %d\n", RUNS);
+            return 2;
+        }
+        printf("%-9s %-5s %9s %10s %9s %10s %9s %8s\n", "workload", "size", "M/s", "vs 1 GiB",
+               "CPU M/s", "vs 1 GiB", "walks/rec", "target");
+        random_scale(runs);
+        return 0;
+    }
     printf("vmlab bench_replay: replay throughput, skylake, 4-level paging, 4 KiB pages, "
            "median of %d runs\n"
            "(ratio: replay time over a pass that only reads the same trace from memory)\n\n",
@@ -363,6 +443,13 @@ int main(void)
     t = lackey_of(16u << 20, &len);
     run("lackey", "M lines/s", t, len, VML_TRACE_LACKEY, false, 25);
     free(t);
+    printf("\nRandom replay over research footprints, warm, interleaved in each round, median of "
+           "%d\n(vs 1 GiB: records per second over the 1 GiB rate of the same round; CPU: per "
+           "second of this thread's CPU time;\n the target is on wall time)\n\n",
+           RUNS);
+    printf("%-9s %-5s %9s %10s %9s %10s %9s %8s\n", "workload", "size", "M/s", "vs 1 GiB",
+           "CPU M/s", "vs 1 GiB", "walks/rec", "target");
+    random_scale(RUNS);
     printf("\nTHP always against 4 KiB pages, skylake, alternating in one run, median of %d runs\n"
            "(ratio: THP's records per second over 4 KiB's; fault: host time per page fault, "
            "THP's over 4 KiB's)\n\n",

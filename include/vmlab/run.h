@@ -109,6 +109,14 @@ struct vml_backend {
     int (*mbind)(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
                  char *msg);
     int (*set_affinity)(void *ctx, int pid, const uint64_t *cpus, char *msg);
+    /* Page migration (docs/numa.md; NULL: refused): mbind with VML_MPOL_MF_* flags (mf);
+     * move_pages of n pages (nodes NULL: where they are), status per page as the syscall's;
+     * migrate_pages, *left the pages not moved. */
+    int (*mbind_move)(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
+                      unsigned mf, char *msg);
+    int (*move_pages)(void *ctx, int pid, size_t n, const uint64_t *addrs, const int *nodes,
+                      int *status, unsigned mf, char *msg);
+    int (*migrate_pages)(void *ctx, int pid, uint32_t from, uint32_t to, uint64_t *left, char *msg);
     int (*node_text)(void *ctx, unsigned node, unsigned file, struct vml_text *out, char *msg);
     /* Swap areas (swapon NAME SIZE [prio=N] [partition], swapoff NAME): swapon makes a swap
      * area of size bytes called name (a block device's with partition, else a file's) and
@@ -286,6 +294,11 @@ struct vml_snapshot {
     /* The scenario's machine's NUMA nodes (machine nodes=): diff compares the NUMA counters
      * only with several (not in results files; the simulator's side says it). */
     unsigned nodes;
+    /* The largest memory limit a `set` of the scenario writes to a cgroup's memory.max or
+     * memory.limit_in_bytes, in kB; 0 when it writes none, or writes "max" or -1 (no limit).
+     * A property of the scenario, the same on both sides: vmlab diff's bound for what a process
+     * in such a cgroup keeps resident (scenario/diff.c). */
+    uint64_t memcg_max_kb;
     /* RAM and swap pages at the end (MemTotal + SwapTotal): the totalpages proc_oom_score
      * divides by; 0 when meminfo could not be read. */
     uint64_t totalpages;

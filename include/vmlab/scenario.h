@@ -153,6 +153,8 @@ enum vml_op_kind {
     VML_OP_SET_MEMPOLICY, /* P set_mempolicy POLICY: u.mpol */
     VML_OP_MBIND,         /* P mbind MAP[RANGE] POLICY: u.mbind */
     VML_OP_AFFINITY,      /* P sched_setaffinity CPUS: u.affinity */
+    VML_OP_MOVE_PAGES,    /* P move_pages MAP[RANGE] [nodes=N,N...] [all]: u.numa */
+    VML_OP_MIGRATE_PAGES, /* P migrate_pages FROM TO: u.numa (from, to) */
     VML_OP_NR_KINDS,
 };
 
@@ -399,14 +401,19 @@ struct vml_op {
         struct {
             uint64_t ns; /* how long, in nanoseconds */
         } wait;          /* WAIT */
+#define VML_SCN_MOVE_NODES 64
         struct vml_op_numa {
-            struct vml_mpol pol;    /* SET_MEMPOLICY, MBIND; PROC with has_pol */
-            struct vml_range range; /* MBIND */
-            bool has_pol;           /* PROC: a policy option was given */
-            uint64_t cpus[4];       /* AFFINITY; PROC with has_cpus: physcpubind= */
-            bool has_cpus;          /* PROC: physcpubind= */
-            uint32_t cpunodes;      /* PROC: cpunodebind= (the nodes' CPUs, at run time) */
-        } numa;                     /* SET_MEMPOLICY, MBIND, AFFINITY, PROC */
+            struct vml_mpol pol;           /* SET_MEMPOLICY, MBIND; PROC with has_pol */
+            struct vml_range range;        /* MBIND */
+            bool has_pol;                  /* PROC: a policy option was given */
+            uint64_t cpus[4];              /* AFFINITY; PROC with has_cpus: physcpubind= */
+            bool has_cpus;                 /* PROC: physcpubind= */
+            uint32_t cpunodes;             /* PROC: cpunodebind= (the nodes' CPUs, at run time) */
+            unsigned mf;                   /* MBIND, MOVE_PAGES: VML_MPOL_MF_* (move, move_all) */
+            uint32_t from, to;             /* MIGRATE_PAGES: node masks */
+            int nodes[VML_SCN_MOVE_NODES]; /* MOVE_PAGES: target per page (one: every page) */
+            unsigned n_nodes;              /* MOVE_PAGES: 0 = only ask where (do_pages_stat) */
+        } numa;                            /* SET_MEMPOLICY, MBIND, AFFINITY, PROC */
         struct {
             char name[VML_SCN_NAME_MAX]; /* the swap area's name in the scenario */
             uint64_t size;               /* SWAPON: bytes, a multiple of 4 KiB, >= 40 KiB */

@@ -29,7 +29,7 @@ typedef mmu_miss_fn miss_fn; /* hw/mmu_hit.h */
 /* A direct-mapped cache of table frames' content pointers, so a walk does not go through the
  * frame metadata (a host cache miss per level). An entry is valid only under the phys content
  * generation it was filled in: freeing any content invalidates them all. */
-#define TCACHE_SIZE 1024u
+#define TCACHE_SIZE 8192u /* the leaf tables of 16 GiB */
 struct tcache_entry {
     uint64_t pfn;   /* UINT64_MAX: empty */
     uint64_t gen;   /* phys->data_gen when filled */

@@ -21,7 +21,8 @@ typedef int (*mmu_miss_fn)(struct vml_cpu *cpu, uint64_t va, enum vml_access acc
 
 /* Where a walk read the leaf table for a 2 MiB of linear addresses (a host hint, not part of
  * the model: hw/mmu.c fills them, direct-mapped by lva >> 21). */
-#define HINT_SIZE 512u
+#define HINT_SIZE                                                                                  \
+    8192u /* 16 GiB of linear addresses: a random walk over a research footprint keeps its hint */
 struct leaf_hint {
     uint64_t tag;   /* lva >> 21; UINT64_MAX: none */
     uintptr_t data; /* the table's content when the walk read it */

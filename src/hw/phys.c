@@ -26,7 +26,11 @@
  *               resident memory (frames_map).
  *   content     4 KiB zeroed blocks for page tables, carved from 256 KiB chunks aligned to their
  *               size, so a block finds its chunk by masking its address. A chunk's free blocks
- *               are reused first; a chunk goes back to the host when its last block is freed.
+ *               are reused first; a chunk whose last block is freed goes back to the machine's
+ *               host pool (util/hostmem.c), which takes chunks from 2 MiB arenas advised
+ *               MADV_HUGEPAGE: a walk over gigabytes reads its tables at random, and on 4 KiB
+ *               host pages each of those reads also missed the host's TLB. The arenas go back
+ *               to the host with the machine; host_bytes counts the chunks in use.
  *
  *     chunk (CHUNK_BYTES, aligned to CHUNK_BYTES)
  *     +--------+---------+---------+-----+----------+
@@ -39,6 +43,7 @@
 #define _GNU_SOURCE /* MAP_ANONYMOUS, MADV_HUGEPAGE */
 #include "hw/phys.h"
 #include "util/diag.h"
+#include "util/hostmem.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -468,6 +473,7 @@ int vml_phys_create(const struct vml_phys_config *cfg, struct vml_phys **out, st
     if (!phys)
         return VML_EHOST;
     phys->host_bytes = sizeof(*phys);
+    phys->data_host.block = CHUNK_BYTES;
     phys->nr_nodes = cfg->nr_nodes;
     memcpy(phys->distance, dist, sizeof(dist));
     layout_nodes(phys, sizes);
@@ -485,15 +491,6 @@ int vml_phys_create(const struct vml_phys_config *cfg, struct vml_phys **out, st
 }
 
 /* Frees a list of content chunks. */
-static void chunks_free(struct data_chunk *c)
-{
-    while (c) {
-        struct data_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-}
-
 void vml_phys_destroy(struct vml_phys *phys)
 {
     if (!phys)
@@ -502,8 +499,7 @@ void vml_phys_destroy(struct vml_phys *phys)
         if (phys->sections[s].frames)
             munmap(phys->sections[s].frames, FRAMES_BYTES);
     free(phys->sections);
-    chunks_free(phys->data_pool);
-    chunks_free(phys->data_chunks);
+    hostmem_destroy(&phys->data_host); /* every chunk, in use or not */
     free(phys);
 }
 
@@ -535,7 +531,7 @@ static uint64_t *data_get(struct vml_phys *phys)
 {
     struct data_chunk *c = phys->data_pool;
     if (!c) {
-        c = aligned_alloc(CHUNK_BYTES, CHUNK_BYTES);
+        c = hostmem_get(&phys->data_host);
         if (!c)
             return NULL;
         memset(c, 0, sizeof(*c));
@@ -573,7 +569,7 @@ static void data_put(struct vml_phys *phys, uint64_t *data)
     }
     if (c->nr_used == 0) {
         chunk_unlink(&phys->data_pool, c);
-        free(c);
+        hostmem_put(&phys->data_host, c);
         phys->host_bytes -= CHUNK_BYTES;
     }
 }

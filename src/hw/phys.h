@@ -17,6 +17,7 @@
 #ifndef VMLAB_HW_PHYS_H
 #define VMLAB_HW_PHYS_H
 
+#include "util/hostmem.h"
 #include "vmlab/phys.h"
 
 #define FRAME_NONE     UINT32_MAX /* no pfn: end of a list */
@@ -91,6 +92,7 @@ struct vml_phys {
                           * under an older value may dangle */
     void *data_pool;     /* content chunks with a free 4 KiB block (phys.c) */
     void *data_chunks;   /* content chunks with every block in use (phys.c) */
+    struct hostmem_pool data_host; /* where chunks come from: 2 MiB host huge-page arenas */
 };
 
 /* Metadata of a pfn, or NULL if its section has none (the frame is free in a large block). */

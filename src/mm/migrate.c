@@ -89,6 +89,32 @@ bool page_movable(const struct vml_sim *sim, uint64_t pfn, unsigned below)
     return f->refcount == f->mapcount + ((f->flags & PGF_CACHE) ? 1 : 0);
 }
 
+/* The node counters an order-0 folio f holds, moved from node from to node to (a folio in the
+ * swap cache or under writeback holds a reference more and is never movable here). */
+static void node_stats_move(struct vml_sim *sim, const struct frame *f, unsigned from, unsigned to)
+{
+    struct node_stats *a = &sim->node[from], *b = &sim->node[to];
+#define MOVE1(field)                                                                               \
+    do {                                                                                           \
+        a->field--;                                                                                \
+        b->field++;                                                                                \
+    } while (0)
+    if (f->mapcount > 0) {
+        if (f->flags & PGF_ANON)
+            MOVE1(anon_mapped);
+        else
+            MOVE1(file_mapped);
+    }
+    if (f->flags & PGF_CACHE) {
+        MOVE1(file_pages);
+        if (f->flags & PGF_SHMEMPG)
+            MOVE1(shmem);
+        else if (f->flags & PGF_DIRTY)
+            MOVE1(dirty);
+    }
+#undef MOVE1
+}
+
 int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
 {
     struct rmap_hit hits[MIGRATE_MAX_MAPS];
@@ -105,8 +131,16 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
         sim_flush_range(sim, hits[i].mm, hits[i].va, hits[i].va + PAGE_SIZE);
     }
     /* folio_migrate_flags / folio_migrate_mapping: the new frame takes the folio's state and
-     * its place on its LRU list (same node, same list). */
+     * its place on its LRU list (same node, same list). Across nodes the folio leaves the old
+     * node's list and counters and is put back on the new node's list head (putback_lru_page),
+     * its node counters following it (__folio_migrate_mapping moves NR_FILE_PAGES, NR_SHMEM,
+     * NR_FILE_DIRTY and NR_SWAPCACHE; the rmap moves NR_*_MAPPED; mlock_folio NR_MLOCK). */
     struct frame *nf = sim_frame(sim, new);
+    bool cross = nf->node != of->node;
+    if (cross) {
+        lru_del(sim, old);
+        node_stats_move(sim, of, of->node, nf->node);
+    }
     nf->flags = (nf->flags & PGF_HW_MASK) | (of->flags & ~PGF_HW_MASK);
     nf->refcount = of->refcount;
     nf->mapcount = of->mapcount;
@@ -115,7 +149,12 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
     nf->mapping = of->mapping;
     nf->index = of->index;
     nf->priv = of->priv;
-    lru_replace(sim, old, new);
+    if (cross) {
+        nf->memcg = of->memcg; /* mem_cgroup_migrate: the charge moves with the folio */
+        lru_add(sim, new);
+    } else {
+        lru_replace(sim, old, new);
+    }
     if (of->flags & PGF_CACHE) {
         /* folio_migrate_mapping: the page cache's slot now holds the new folio. */
         struct sim_file *file = file_of(sim, of);
@@ -191,5 +230,81 @@ int migrate_folio_large(struct vml_sim *sim, uint64_t old, uint64_t new)
     oh->mapping = oh->index = oh->priv = 0;
     vml_phys_free(sim->phys, old, (unsigned)sim_frame(sim, old)->order);
     sim->events[VML_VMSTAT_pgmigrate_success] += nr;
+    return 0;
+}
+
+bool thp_movable(const struct vml_sim *sim, uint64_t head)
+{
+    const struct frame *f = sim_frame(sim, head);
+    const struct large_folio *lf = folio_large(sim, f);
+    /* Mapped by PMDs alone (no PTE maps a subpage), not queued for deferred split, no reference
+     * beyond its mappings (folio_expected_refs), not in the swap cache. */
+    return lf && (f->flags & PGF_HEAD) && (f->flags & PGF_ANON) && f->order == VML_THP_PMD_ORDER &&
+           lf->entire_mapcount > 0 && !lf->nr_mapped && !lf->partially_mapped &&
+           !(f->flags & (PGF_SWAPCACHE | PGF_WRITEBACK)) && f->refcount == lf->large_mapcount;
+}
+
+int migrate_thp(struct vml_sim *sim, uint64_t old, uint64_t new)
+{
+    struct frame *oh = sim_frame(sim, old);
+    struct large_folio *lf = folio_large(sim, oh);
+    uint64_t nr = 1ull << oh->order, va = oh->index << PAGE_SHIFT;
+    /* try_to_migrate: the PMD of each address space at the folio's address (an anonymous
+     * folio's linear index, which fork keeps). */
+    struct sim_mm *mms[MIGRATE_MAX_MAPS];
+    struct vml_pt_leaf leaves[MIGRATE_MAX_MAPS];
+    size_t n = 0;
+    for (size_t i = 0; i < sim->nr_tasks; i++) {
+        const struct sim_task *t = &sim->tasks[i];
+        struct vml_pt_leaf leaf;
+        if (!t->alive || !t->mm || vml_pt_lookup(t->mm->pt, va, &leaf) || leaf.level != VML_PT_PD ||
+            !(leaf.entry & VML_PTE_P) || (vml_pte_pfn(leaf.entry) & ~(nr - 1)) != old)
+            continue;
+        bool seen = false; /* threads share an mm */
+        for (size_t k = 0; k < n; k++)
+            seen |= mms[k] == t->mm;
+        if (seen)
+            continue;
+        if (n == MIGRATE_MAX_MAPS)
+            return VML_EAGAIN;
+        mms[n] = t->mm;
+        leaves[n++] = leaf;
+    }
+    if (n != (size_t)lf->entire_mapcount)
+        return VML_EAGAIN;
+    for (size_t k = 0; k < n; k++) {
+        /* remove_migration_pmd: the new folio's frame in the old entry, its bits kept. */
+        uint64_t e = (leaves[k].entry & ~VML_PTE_PFN_MASK) | (new << PAGE_SHIFT) |
+                     (leaves[k].entry & VML_PTE_PAT_LARGE);
+        int r = vml_pt_leaf_set(mms[k]->pt, &leaves[k], e);
+        if (r)
+            return r;
+        sim_flush_range_shift(sim, mms[k], va, va + (nr << PAGE_SHIFT), PAGE_SHIFT + oh->order);
+    }
+    struct frame *nh = sim_frame(sim, new);
+    lru_del(sim, old);
+    /* NR_ANON_MAPPED: the PMD mappings map all nr subpages (nr_mapped is 0). */
+    sim->node[oh->node].anon_mapped -= nr;
+    sim->node[nh->node].anon_mapped += nr;
+    nh->flags = (nh->flags & PGF_HW_MASK) | (oh->flags & ~PGF_HW_MASK);
+    nh->refcount = oh->refcount;
+    nh->mapcount = oh->mapcount;
+    nh->aux = oh->aux;
+    nh->aux2 = oh->aux2;
+    nh->mapping = oh->mapping;
+    nh->index = oh->index;
+    nh->priv = oh->priv;
+    nh->memcg = oh->memcg; /* mem_cgroup_migrate */
+    lf->head = new + 1;
+    lru_add(sim, new);
+    oh->flags &= PGF_HW_MASK;
+    oh->refcount = oh->mapcount = 0;
+    oh->aux = 0;
+    oh->aux2 = 0;
+    oh->memcg = 0;
+    oh->mapping = oh->index = oh->priv = 0;
+    vml_phys_free(sim->phys, old, (unsigned)sim_frame(sim, old)->order);
+    sim->events[VML_VMSTAT_pgmigrate_success] += nr;
+    sim->events[VML_VMSTAT_thp_migration_success]++;
     return 0;
 }

@@ -185,6 +185,14 @@ static int alloc_frame(struct vml_sim *sim, unsigned node, enum vml_frame_use us
     return alloc_frame_order(sim, node, 0, use, GFP_DIRECT_RECLAIM, pfn);
 }
 
+int page_alloc_migrate(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
+                       enum vml_frame_use use, uint64_t *pfn)
+{
+    /* alloc_migration_target: GFP_HIGHUSER_MOVABLE (direct reclaim, kswapd), counted by
+     * zone_statistics as any allocation; the folio's memcg charge moves, no new one is made. */
+    return alloc_frame_order_rq(sim, rq, order, use, GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM, pfn);
+}
+
 int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn)
 {
     /* allocate_slab -> alloc_slab_page: GFP_KERNEL, so direct reclaim. Departure: SLUB tries

@@ -980,6 +980,17 @@ bool page_movable(const struct vml_sim *sim, uint64_t pfn, unsigned below);
 /* Moves the page at old to the free frame new (taken for it): every mapping, the page-cache
  * slot and the page's state; old is freed. VML_EAGAIN when not every mapping was found. */
 int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new);
+/* A block of 2^order frames to migrate a folio of use into, as rq asks
+ * (alloc_migration_target: __GFP_THISNODE for move_pages and migrate_pages, the VMA policy's
+ * request for mbind). */
+int page_alloc_migrate(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
+                       enum vml_frame_use use, uint64_t *pfn);
+/* A PMD-mapped anonymous THP (mapped by PMDs only, not partially) moved whole to the block at
+ * new of the same order (migrate_folio with remove_migration_pmd): every PMD rewritten and
+ * flushed, the folio's state, LRU place and node counters moved. VML_EAGAIN when it is pinned
+ * or a mapping is not found (nothing changed). */
+bool thp_movable(const struct vml_sim *sim, uint64_t head);
+int migrate_thp(struct vml_sim *sim, uint64_t old, uint64_t new);
 /* Whether compaction working for order below may migrate the large folio headed at head: an
  * anonymous folio of a smaller order, mapped by PTEs only, unpinned. */
 bool folio_movable_large(const struct vml_sim *sim, uint64_t head, unsigned below);

@@ -890,8 +890,7 @@ static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
     /* Direct reclaim at the first priority scans everything it was given (proportional
      * reclaim); otherwise it stops once it has its pages and adjusts the rest. */
     bool proportional = !sc->kswapd && !sc->target && sc->priority == DEF_PRIORITY;
-    bool adjusted = false;
-    uint64_t reclaimed = 0;
+    uint64_t reclaimed = 0, pageout = sc->nr_pageout;
     while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
         for (unsigned l = 0; l < LRU_UNEVICTABLE; l++) {
             if (!nr[l])
@@ -906,10 +905,18 @@ static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
                 reclaimed += shrink_inactive_list(sim, sc, n, (enum lru_list)l);
             }
         }
-        if (reclaimed < sc->nr_to_reclaim || proportional || adjusted)
+        /* Pages whose swap write started count as reclaimed, as in do_try_to_free_pages: the
+         * kernel's device ends those writes within microseconds, and folio_end_writeback
+         * rotates each folio to the inactive tail (PG_reclaim), where the next batch frees it.
+         * Without them a pass that only started writes would go on scanning the other lists,
+         * deactivating a whole active file list at priority 0 where the kernel moves a batch. */
+        if (reclaimed + (sc->nr_pageout - pageout) < sc->nr_to_reclaim || proportional)
             continue;
         /* Enough: scale the larger type's remaining scan down to the share the smaller one
-         * reached, and stop the smaller. */
+         * reached, and stop the smaller. The next round scans one more batch of the larger and
+         * stops here, the smaller being 0: one nudge towards proportionality, not the rest of
+         * the larger's target (the kernel's fix of overreclaim and swap floods, 6.0, dropped
+         * the scan_adjusted flag that kept the loop going). */
         uint64_t nr_file = nr[LRU_INACTIVE_FILE] + nr[LRU_ACTIVE_FILE];
         uint64_t nr_anon = nr[LRU_INACTIVE_ANON] + nr[LRU_ACTIVE_ANON];
         if (!nr_file || !nr_anon)
@@ -933,7 +940,6 @@ static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
             nr[k] = targets[k] * (100 - percentage) / 100;
             nr[k] -= nr[k] < done ? nr[k] : done;
         }
-        adjusted = true;
     }
     sc->nr_reclaimed += reclaimed;
     /* Keep the inactive anon list fed even when anon was not the target. */

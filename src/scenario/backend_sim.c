@@ -193,6 +193,36 @@ static int sb_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struc
     return r;
 }
 
+static int sb_mbind_move(void *ctx, int pid, uint64_t addr, uint64_t len,
+                         const struct vml_mpol *pol, unsigned mf, char *msg)
+{
+    struct vml_diag d = { 0 };
+    int r = vml_sim_mbind_flags(((struct simb *)ctx)->sim, pid, addr, len, pol, mf, NULL, &d);
+    if (r == VML_ENOTSUP)
+        snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
+    return r;
+}
+
+static int sb_move_pages(void *ctx, int pid, size_t n, const uint64_t *addrs, const int *nodes,
+                         int *status, unsigned mf, char *msg)
+{
+    struct vml_diag d = { 0 };
+    int r = vml_sim_move_pages(((struct simb *)ctx)->sim, pid, n, addrs, nodes, status, mf, &d);
+    if (r == VML_ENOTSUP)
+        snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
+    return r;
+}
+
+static int sb_migrate_pages(void *ctx, int pid, uint32_t from, uint32_t to, uint64_t *left,
+                            char *msg)
+{
+    struct vml_diag d = { 0 };
+    int r = vml_sim_migrate_pages(((struct simb *)ctx)->sim, pid, from, to, left, &d);
+    if (r == VML_ENOTSUP)
+        snprintf(msg, VML_BACKEND_MSG, "%.190s", d.msg);
+    return r;
+}
+
 static int sb_set_affinity(void *ctx, int pid, const uint64_t *cpus, char *msg)
 {
     (void)msg;
@@ -731,6 +761,9 @@ int vml_backend_sim(struct vml_backend *out)
         .spawn_numa = sb_spawn_numa,
         .set_mempolicy = sb_set_mempolicy,
         .mbind = sb_mbind,
+        .mbind_move = sb_mbind_move,
+        .move_pages = sb_move_pages,
+        .migrate_pages = sb_migrate_pages,
         .set_affinity = sb_set_affinity,
         .node_text = sb_node_text,
         .wait = sb_wait,

@@ -31,6 +31,19 @@
  *     file pages (its runtime's text), which the simulated process does not have: a live
  *     process's RssFile change agrees when Linux's is lower by at most the file pages it had
  *     when it was created, and its VmRSS change when it is lower by exactly that shortfall;
+ *   - under a memory cgroup's limit (a scenario that sets memory.max, the largest value L):
+ *     a live process that swapped on both sides keeps as resident what the limit's reclaim
+ *     left, which depends on timing on Linux (the per-CPU charge stock, reclaim's batches,
+ *     swap-cache folios whose writeback had not ended when reclaim passed them stay charged).
+ *     Its VmRSS and RssAnon changes agree when they differ by d and VmSwap by -d (pages the
+ *     other side swapped instead), provided what the scenario's live processes hold (VmRSS
+ *     and VmPTE changes summed: the charge of a cgroup they all run in) lies within
+ *     [L - SPLIT_KB, L] on each side, and likewise per mapping (Rss, Pss, Pss_Dirty,
+ *     Private_Dirty, Anonymous, Referenced by d', Swap and SwapPss by -d'); every other field
+ *     exactly;
+ *   - a read's Cached change in a scenario that limits a cgroup's memory to L: when it reached
+ *     [L - 2048 - SPLIT_KB, L] kB on either side, both must lie there (the cache a limit keeps
+ *     ends a folio and the cgroup's other charges short of it on Linux);
  *   - per measured operation, the change of Committed_AS (measured apart from the other lines)
  *     and of the kernel's oom_kill count, exactly (a VM_NORESERVE shmem object's pages are
  *     charged one by one on both sides); a fork's against what its
@@ -109,6 +122,22 @@ struct tally {
     unsigned compared, differ, skipped;
 };
 
+/* The width of the resident bound under a cgroup's limit (docs/fidelity.md, "Bounded
+ * comparisons"): what the limit holds at the end besides the process's mapped pages and page
+ * tables. MEMCG_CHARGE_BATCH (64 pages, 256 kB) in each CPU's stock; one SWAP_CLUSTER_MAX batch
+ * (32 pages, 128 kB) that the last reclaim freed beyond its target; and swap-cache folios whose
+ * writeback had not ended when reclaim passed them, charged until a later pass frees them (the
+ * device's timing). Measured on 6.18 (fidelity 111, 14 runs): 0 to 708 kB below L - VmPTE. */
+#define SPLIT_KB 1024
+
+/* The resident/swapped split of one live process under a cgroup's limit (see the header). */
+struct split {
+    bool on;         /* the rule applies: a limit, and both sides swapped */
+    bool in;         /* both sides hold within [L - SPLIT_KB, L] */
+    int64_t d;       /* linux's VmRSS change less the simulator's */
+    int64_t held[2]; /* what the live processes hold, resident and page tables (sim, linux) */
+};
+
 static void row(struct vml_text *out, struct tally *t, const char *name, int64_t a, int64_t b,
                 const char *unit)
 {
@@ -147,8 +176,25 @@ static void not_comparable(struct vml_text *out, struct tally *t, const char *na
     text_printf(out, "    %-16s not comparable: %s\n", name, why);
 }
 
+/* Whether smaps field off moves with resident pages (by +d' when linux kept d' kB more
+ * resident) or with swapped ones (by -d'), under the split rule; 0 for neither. */
+static int split_sign(size_t off)
+{
+    if (off == offsetof(struct vml_smaps_counts, rss) ||
+        off == offsetof(struct vml_smaps_counts, pss) ||
+        off == offsetof(struct vml_smaps_counts, pss_dirty) ||
+        off == offsetof(struct vml_smaps_counts, private_dirty) ||
+        off == offsetof(struct vml_smaps_counts, anonymous) ||
+        off == offsetof(struct vml_smaps_counts, referenced))
+        return 1;
+    if (off == offsetof(struct vml_smaps_counts, swap) ||
+        off == offsetof(struct vml_smaps_counts, swap_pss))
+        return -1;
+    return 0;
+}
+
 static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map *b,
-                        struct vml_text *out, struct tally *t)
+                        const struct split *sp, struct vml_text *out, struct tally *t)
 {
     text_printf(out, "  mapping %s (%llu kB)\n", a->name, (unsigned long long)(a->len >> 10));
     if (a->spills || b->spills) {
@@ -163,8 +209,24 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
     }
     row(out, t, "VMAs", a->vmas, b->vmas, "");
     row(out, t, "Size", (int64_t)a->size, (int64_t)b->size, "kB");
+    /* The split rule for the mapping: it swapped on both sides, by no more than the process's
+     * bound allows (the mapping's resident pages are some of the process's). */
+    int64_t dm = (int64_t)b->c.rss - (int64_t)a->c.rss;
+    bool msplit = sp && sp->on && sp->in && a->c.swap > 0 && b->c.swap > 0 && dm != 0 &&
+                  (dm < 0 ? -dm : dm) <= SPLIT_KB;
     for (size_t i = 0; i < sizeof(smaps_fields) / sizeof(smaps_fields[0]); i++) {
         uint64_t va = at(&a->c, smaps_fields[i].off), vb = at(&b->c, smaps_fields[i].off);
+        int sign = split_sign(smaps_fields[i].off);
+        if (msplit && sign && (int64_t)vb - (int64_t)va == sign * dm) {
+            t->compared++;
+            text_printf(out,
+                        "    %-16s %12llu %12llu %12lld kB   (agrees: %lld kB %s on linux "
+                        "under the cgroup's limit)\n",
+                        smaps_fields[i].name, (unsigned long long)va, (unsigned long long)vb,
+                        (long long)(vb - va), (long long)(dm < 0 ? -dm : dm),
+                        dm < 0 ? "more swapped" : "more resident");
+            continue;
+        }
         /* Referenced may be higher on Linux, up to Rss: page aging there moves accessed bits
          * from page-table entries into the page's own flag, which every mapper then sees. */
         if (smaps_fields[i].off == offsetof(struct vml_smaps_counts, referenced) && va < vb &&
@@ -212,10 +274,13 @@ static bool is_sync(const struct vml_snap_op *op)
     return strstr(op->what, " fsync ") != NULL || strstr(op->what, " fdatasync ") != NULL;
 }
 
-/* One measured operation: faults, then the meminfo lines that changed on either side (the
- * others are compared too and counted, but not printed). dirty_bound_kb, when not 0, is the
- * background threshold in force (dirty_background_bytes, in kB): an fsync's Dirty change is
- * then compared within [-dirty_bound_kb, 0] (see the header). */
+/* The width of the Cached bound of a read through a cgroup's limit (docs/fidelity.md,
+ * "Bounded comparisons"): the largest page-cache folio (2 MiB, MAX_PAGECACHE_ORDER on x86-64:
+ * a folio that does not fit whole under the limit is not charged, so the cache ends up to one
+ * folio short), plus SPLIT_KB for what else the cgroup holds on Linux (the agent's pages made
+ * after its move, its dentries and inodes, the per-CPU charge stock). */
+#define CACHE_FOLIO_KB 2048
+
 /* The pages a quiet machine's other allocations may add to an operation's numa_hit,
  * numa_local or numa_other (the guest's own: vmlab reading /proc, its runtime's heap, the
  * agent's socket buffers): see compare_numa. */
@@ -269,9 +334,16 @@ static void compare_numa(const struct vml_snap_op *a, const struct vml_snap_op *
     }
 }
 
+/* One measured operation: faults, then the meminfo lines that changed on either side (the
+ * others are compared too and counted, but not printed). dirty_bound_kb, when not 0, is the
+ * background threshold in force (dirty_background_bytes, in kB): an fsync's Dirty change is
+ * then compared within [-dirty_bound_kb, 0] (see the header). limit_kb, when not 0, is the
+ * scenario's cgroup memory limit: a read's Cached change that reached it on one side is
+ * compared within [limit_kb - CACHE_FOLIO_KB - SPLIT_KB, limit_kb]. nodes: the
+ * scenario machine's NUMA nodes (compare_numa with several). */
 static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
-                       int64_t dirty_bound_kb, unsigned nodes, struct vml_text *out,
-                       struct tally *t)
+                       int64_t dirty_bound_kb, int64_t limit_kb, unsigned nodes,
+                       struct vml_text *out, struct tally *t)
 {
     text_printf(out, "operation at line %u: %s\n", a->line, a->what);
     if (a->has_faults && b->has_faults) {
@@ -326,6 +398,24 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
         if (a->mem[i] == 0 && b->mem[i] == 0) {
             t->compared++;
             quiet++;
+            continue;
+        }
+        int64_t lo = limit_kb - CACHE_FOLIO_KB - SPLIT_KB;
+        bool lim_a = a->mem[i] >= lo && a->mem[i] <= limit_kb;
+        bool lim_b = b->mem[i] >= lo && b->mem[i] <= limit_kb;
+        if (i == VML_SNAP_CACHED && limit_kb > 0 && strstr(a->what, " read ") &&
+            a->mem[i] != b->mem[i] && (lim_a || lim_b)) {
+            /* A read through a cgroup's limit: the limit's reclaim keeps the cache under it,
+             * and how far under is the folio that did not fit and the cgroup's other charges
+             * on Linux. Both sides must have reached the bound. */
+            t->compared++;
+            if (!(lim_a && lim_b))
+                t->differ++;
+            text_printf(out, "    %-16s %12lld %12lld %12lld kB%s [%lld, %lld] (cgroup limit)\n",
+                        mem_label[i], (long long)a->mem[i], (long long)b->mem[i],
+                        (long long)(b->mem[i] - a->mem[i]),
+                        lim_a && lim_b ? "   both within" : "   <-- differs: not both within",
+                        (long long)lo, (long long)limit_kb);
             continue;
         }
         if (i == VML_SNAP_DIRTY && dirty_bound_kb > 0 && is_sync(a) && a->mem[i] != b->mem[i]) {
@@ -520,6 +610,50 @@ static int64_t dirty_bound(const struct vml_snapshot *sim, const struct vml_snap
     return kb;
 }
 
+/* The change of a status field from a process's creation to the end. */
+static int64_t status_change(const struct vml_snap_proc *p, size_t off)
+{
+    return (int64_t)at(&p->last, off) - (int64_t)at(&p->first, off);
+}
+
+/* What the scenario's live processes hold on one side: their VmRSS and VmPTE changes summed
+ * (kB), the charge a cgroup limit bounds when they all run in it. */
+static int64_t held(const struct vml_snapshot *snap)
+{
+    int64_t kb = 0;
+    for (size_t i = 0; i < snap->n_procs; i++)
+        if (snap->procs[i].alive)
+            kb += status_change(&snap->procs[i], offsetof(struct vml_status_mem, vm_rss)) +
+                  status_change(&snap->procs[i], offsetof(struct vml_status_mem, vm_pte));
+    return kb;
+}
+
+/* The split rule for a live process (see the header): on when the scenario limits a cgroup's
+ * memory and the process's VmSwap grew on both sides; in when what the scenario's live
+ * processes hold lies within [L - SPLIT_KB, L] on each side. */
+static struct split split_of(const struct vml_snapshot *sim, const struct vml_snapshot *real,
+                             const struct vml_snap_proc *a, const struct vml_snap_proc *b)
+{
+    struct split sp;
+    memset(&sp, 0, sizeof(sp));
+    const size_t swap = offsetof(struct vml_status_mem, vm_swap);
+    const size_t rss = offsetof(struct vml_status_mem, vm_rss);
+    if (!sim->memcg_max_kb || sim->memcg_max_kb != real->memcg_max_kb ||
+        status_change(a, swap) <= 0 || status_change(b, swap) <= 0)
+        return sp;
+    sp.on = true;
+    sp.in = true;
+    const struct vml_snapshot *side[2] = { sim, real };
+    for (int i = 0; i < 2; i++) {
+        sp.held[i] = held(side[i]);
+        if (sp.held[i] < (int64_t)sim->memcg_max_kb - SPLIT_KB ||
+            sp.held[i] > (int64_t)sim->memcg_max_kb)
+            sp.in = false;
+    }
+    sp.d = status_change(b, rss) - status_change(a, rss);
+    return sp;
+}
+
 unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_snapshot *real,
                             struct vml_text *out, unsigned *compared, unsigned *skipped)
 {
@@ -548,6 +682,15 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
             if (fb < fa && fa - fb <= (int64_t)b->first.rss_file)
                 own_lost = fa - fb;
         }
+        struct split sp = split_of(sim, real, a, b);
+        if (sp.on)
+            text_printf(
+                out,
+                "    (under a cgroup limit of %llu kB: the processes hold %lld kB "
+                "resident and in page tables simulated, %lld on linux: %s [%lld, %llu])\n",
+                (unsigned long long)sim->memcg_max_kb, (long long)sp.held[0], (long long)sp.held[1],
+                sp.in ? "both within" : "not both within, compared exactly:",
+                (long long)sim->memcg_max_kb - SPLIT_KB, (unsigned long long)sim->memcg_max_kb);
         for (size_t k = 0; k < sizeof(status_fields) / sizeof(status_fields[0]); k++) {
             const struct field *f = &status_fields[k];
             int64_t da = (int64_t)at(&a->last, f->off) - (int64_t)at(&a->first, f->off);
@@ -559,10 +702,23 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
                              f->off == offsetof(struct vml_status_mem, rss_anon) ||
                              f->off == offsetof(struct vml_status_mem, rss_file) ||
                              f->off == offsetof(struct vml_status_mem, rss_shmem);
+            int sign = f->off == offsetof(struct vml_status_mem, vm_rss) ||
+                               f->off == offsetof(struct vml_status_mem, rss_anon)
+                           ? 1
+                       : f->off == offsetof(struct vml_status_mem, vm_swap) ? -1
+                                                                            : 0;
             if (f->off == offsetof(struct vml_status_mem, vm_pte) && pw[0]) {
                 not_comparable(out, &t, f->name, pw);
             } else if (rss_field && real->rss_why_not[0]) {
                 not_comparable(out, &t, f->name, real->rss_why_not);
+            } else if (sp.on && sp.in && sign && sp.d != 0 && db - da == sign * sp.d) {
+                t.compared++;
+                text_printf(out,
+                            "    %-16s %12lld %12lld %12lld kB   (agrees: %lld kB %s on linux "
+                            "under the cgroup's limit)\n",
+                            f->name, (long long)da, (long long)db, (long long)(db - da),
+                            (long long)(sp.d < 0 ? -sp.d : sp.d),
+                            sp.d < 0 ? "more swapped" : "more resident");
             } else if (own_lost && lost_field && da - db == own_lost) {
                 t.compared++;
                 text_printf(out,
@@ -583,7 +739,7 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
                 text_printf(out, "  mapping %s: missing on linux   <-- differs\n", a->maps[k].name);
                 continue;
             }
-            compare_map(&a->maps[k], mb, out, &t);
+            compare_map(&a->maps[k], mb, &sp, out, &t);
         }
     }
     if (sim->pool.taken && real->pool.taken) {
@@ -603,6 +759,7 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
     }
     for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)
         compare_op(&sim->ops[i], &real->ops[i], dirty_bound(sim, real, sim->ops[i].line),
+                   sim->memcg_max_kb == real->memcg_max_kb ? (int64_t)sim->memcg_max_kb : 0,
                    sim->nodes, out, &t);
     if (sim->n_ops != real->n_ops) {
         t.compared++;

@@ -712,6 +712,27 @@ static int m_set_mempolicy(void *ctx, int pid, const struct vml_mpol *pol, char 
     return m->in->set_mempolicy(m->in->ctx, pid, pol, msg);
 }
 
+static int m_mbind_move(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
+                        unsigned mf, char *msg)
+{
+    CTX;
+    return m->in->mbind_move(m->in->ctx, pid, addr, len, pol, mf, msg);
+}
+
+static int m_move_pages(void *ctx, int pid, size_t n, const uint64_t *addrs, const int *nodes,
+                        int *status, unsigned mf, char *msg)
+{
+    CTX;
+    return m->in->move_pages(m->in->ctx, pid, n, addrs, nodes, status, mf, msg);
+}
+
+static int m_migrate_pages(void *ctx, int pid, uint32_t from, uint32_t to, uint64_t *left,
+                           char *msg)
+{
+    CTX;
+    return m->in->migrate_pages(m->in->ctx, pid, from, to, left, msg);
+}
+
 static int m_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
                    char *msg)
 {
@@ -815,6 +836,9 @@ int measure_wrap(struct vml_backend *in, struct measure **out, struct vml_backen
         .spawn_numa = in->spawn_numa ? m_spawn_numa : NULL,
         .set_mempolicy = in->set_mempolicy ? m_set_mempolicy : NULL,
         .mbind = in->mbind ? m_mbind : NULL,
+        .mbind_move = in->mbind_move ? m_mbind_move : NULL,
+        .move_pages = in->move_pages ? m_move_pages : NULL,
+        .migrate_pages = in->migrate_pages ? m_migrate_pages : NULL,
         .set_affinity = in->set_affinity ? m_set_affinity : NULL,
         .node_text = in->node_text ? m_node_text : NULL,
         .wait = in->wait ? m_wait : NULL,

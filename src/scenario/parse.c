@@ -87,8 +87,10 @@ static const char *const usage[VML_OP_NR_KINDS] = {
     [VML_OP_SET_MEMPOLICY] = "P set_mempolicy POLICY (default, local, bind:NODES, "
                              "interleave:NODES, weighted_interleave:NODES, preferred:NODE, "
                              "preferred_many:NODES; MODE=static:NODES, MODE=relative:NODES)",
-    [VML_OP_MBIND] = "P mbind MAP[START:END] POLICY",
+    [VML_OP_MBIND] = "P mbind MAP[START:END] POLICY [move|move_all]",
     [VML_OP_AFFINITY] = "P sched_setaffinity CPUS (0, 0-3, 0,2, all)",
+    [VML_OP_MOVE_PAGES] = "P move_pages MAP[START:END] [nodes=N or N,N,... one per page] [all]",
+    [VML_OP_MIGRATE_PAGES] = "P migrate_pages FROM TO (node lists: 0, 0-1, 0,2)",
 };
 
 static const char *const kind_names[VML_OP_NR_KINDS] = {
@@ -129,6 +131,8 @@ static const char *const kind_names[VML_OP_NR_KINDS] = {
     [VML_OP_CGROUP_ATTACH] = "cgroup",
     [VML_OP_SET_MEMPOLICY] = "set_mempolicy",
     [VML_OP_MBIND] = "mbind",
+    [VML_OP_MOVE_PAGES] = "move_pages",
+    [VML_OP_MIGRATE_PAGES] = "migrate_pages",
     [VML_OP_AFFINITY] = "sched_setaffinity",
 };
 
@@ -2425,14 +2429,54 @@ static const struct {
     { "set_mempolicy", VML_OP_SET_MEMPOLICY },
     { "mbind", VML_OP_MBIND },
     { "sched_setaffinity", VML_OP_AFFINITY },
+    { "move_pages", VML_OP_MOVE_PAGES },
+    { "migrate_pages", VML_OP_MIGRATE_PAGES },
 };
 
 #define VERBS                                                                                      \
     "mmap, munmap, mprotect, madvise, mlock, munlock, touch, fork, exit, brk, read, write, "       \
     "fsync, fdatasync, msync, fadvise, truncate, fallocate, replay, prctl, oom_score_adj, "        \
-    "cgroup, set_mempolicy, mbind, sched_setaffinity"
+    "cgroup or a NUMA call (docs/numa.md)"
 #define FIRST_WORDS                                                                                \
     "machine, proc, file, cpu, set, show, expect, wait, swapon, swapoff, cgroup or a process name"
+
+/* P move_pages MAP[START:END] [nodes=N | nodes=N,N,...] [all]: move_pages(2) over the range's
+ * pages, to one node each (a single node: every page), MPOL_MF_MOVE_ALL with all; without
+ * nodes=, only where the pages are (the status array of a NULL nodes argument). */
+static int parse_move_pages(struct parser *p, struct sym *pr, struct vml_op *op)
+{
+    const struct lex_line *l = p->l;
+    bool br;
+    int r = map_range(p, pr, 2, op->kind, &op->u.numa.range, &br);
+    if (r)
+        return r;
+    unsigned i = 3;
+    if (i < l->n && l->w[i].n > 6 && !strncmp(l->w[i].s, "nodes=", 6)) {
+        const char *s = l->w[i].s + 6, *end = l->w[i].s + l->w[i].n;
+        while (s < end) {
+            unsigned col = l->w[i].col + (unsigned)(s - l->w[i].s);
+            unsigned v = 0, digits = 0;
+            while (s < end && *s >= '0' && *s <= '9' && v < 1000) {
+                v = v * 10 + (unsigned)(*s++ - '0');
+                digits++;
+            }
+            if (!digits || v >= VML_MAX_NODES || (s < end && *s != ','))
+                return fail(p, col, "nodes= takes node numbers 0..%d separated by commas",
+                            VML_MAX_NODES - 1);
+            if (op->u.numa.n_nodes == VML_SCN_MOVE_NODES)
+                return fail(p, col, "nodes= takes at most %d nodes", VML_SCN_MOVE_NODES);
+            op->u.numa.nodes[op->u.numa.n_nodes++] = (int)v;
+            if (s < end && ++s == end)
+                return fail(p, col, "nodes= ends with a comma");
+        }
+        i++;
+    }
+    if (i < l->n && is(l->w[i], "all")) {
+        op->u.numa.mf = VML_MPOL_MF_MOVE_ALL;
+        i++;
+    }
+    return no_more(p, i, op->kind);
+}
 
 static int parse_process_op(struct parser *p, struct vml_op *op)
 {
@@ -2489,6 +2533,29 @@ static int parse_process_op(struct parser *p, struct vml_op *op)
             (r = need(p, 3, op->kind, "the policy")) ||
             (r = policy_word(p, l->w[3], &op->u.numa.pol)))
             return r;
+        /* MPOL_MF_MOVE, MPOL_MF_MOVE_ALL */
+        if (l->n > 4 && is(l->w[4], "move"))
+            op->u.numa.mf = VML_MPOL_MF_MOVE;
+        else if (l->n > 4 && is(l->w[4], "move_all"))
+            op->u.numa.mf = VML_MPOL_MF_MOVE_ALL;
+        else if (l->n > 4)
+            return fail(p, l->w[4].col, "unknown mbind flag '%.*s' (use move or move_all)",
+                        (int)l->w[4].n, l->w[4].s);
+        return no_more(p, l->n > 4 ? 5 : 4, op->kind);
+    }
+    case VML_OP_MOVE_PAGES: return parse_move_pages(p, pr, op);
+    case VML_OP_MIGRATE_PAGES: {
+        struct vml_diag d = { 0 };
+        uint64_t m[4];
+        for (unsigned i = 2; i < 4; i++) {
+            if ((r = need(p, i, op->kind,
+                          i == 2 ? "the nodes to move from" : "the nodes to move to")))
+                return r;
+            memset(&d, 0, sizeof(d));
+            if (vml_list_parse(l->w[i].s, l->w[i].n, 32, "node", m, &d))
+                return fail(p, l->w[i].col + (d.col ? d.col - 1 : 0), "%s", d.msg);
+            *(i == 2 ? &op->u.numa.from : &op->u.numa.to) = (uint32_t)m[0];
+        }
         return no_more(p, 4, op->kind);
     }
     case VML_OP_AFFINITY: {
@@ -2533,6 +2600,8 @@ static bool can_fail(enum vml_op_kind k)
     case VML_OP_SET_MEMPOLICY:
     case VML_OP_MBIND:
     case VML_OP_AFFINITY:
+    case VML_OP_MOVE_PAGES:
+    case VML_OP_MIGRATE_PAGES:
     case VML_OP_SWAPON:
     case VML_OP_SWAPOFF:
     case VML_OP_FILE_CREATE: return true;

@@ -10,6 +10,7 @@
 #include "util/text.h"
 #include "vmlab/run.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,7 +293,66 @@ static int op_mmap(struct run *r, struct proc_ent *p)
     return 0;
 }
 
-/* set_mempolicy, mbind, sched_setaffinity. */
+static const char *status_name(int e)
+{
+    switch (e) {
+    case ENOENT: return "ENOENT";
+    case EFAULT: return "EFAULT";
+    case EACCES: return "EACCES";
+    case EBUSY: return "EBUSY";
+    case ENOMEM: return "ENOMEM";
+    default: return "E?";
+    }
+}
+
+/* move_pages(2) over the range's pages; prints the status array, one value per page: the
+ * node, or the errno the kernel stores (-ENOENT, -EFAULT, -EACCES, -EBUSY, -ENOMEM). */
+static int op_move_pages(struct run *r, struct proc_ent *p)
+{
+    const struct vml_op_numa *o = &r->op->u.numa;
+    uint64_t s, e;
+    int err;
+    if (!r->b->move_pages)
+        return unsupported(r, "move_pages (page migration)");
+    if ((err = resolve(r, p, &o->range, &s, &e)) != 0)
+        return err;
+    size_t n = (size_t)((e - s) / 4096u);
+    if (o->n_nodes > 1 && o->n_nodes != n)
+        return run_error(r, VML_EINVAL, 0, "move_pages: nodes= gives %u nodes for %zu pages",
+                         o->n_nodes, n);
+    uint64_t *addrs = malloc(n * sizeof(*addrs) + 1);
+    int *nodes = malloc(n * sizeof(*nodes) + 1), *status = malloc(n * sizeof(*status) + 1);
+    if (!addrs || !nodes || !status) {
+        free(addrs);
+        free(nodes);
+        free(status);
+        return VML_EHOST;
+    }
+    for (size_t i = 0; i < n; i++) {
+        addrs[i] = s + i * 4096u;
+        nodes[i] = o->n_nodes == 1 ? o->nodes[0] : o->n_nodes ? o->nodes[i] : 0;
+    }
+    err = r->b->move_pages(r->b->ctx, p->pid, n, addrs, o->n_nodes ? nodes : NULL, status, o->mf,
+                           r->msg);
+    if (!err) {
+        text_printf(r->out, "%smove_pages %s:", r->shows++ ? "\n" : "", o->range.name);
+        for (size_t i = 0; i < n; i++)
+            if (status[i] < 0)
+                text_printf(r->out, " -%s", status_name(-status[i]));
+            else
+                text_printf(r->out, " %d", status[i]);
+        text_printf(r->out, "\n");
+        err = text_status(r->out);
+    }
+    free(addrs);
+    free(nodes);
+    free(status);
+    if (err == VML_ENOTSUP && r->msg[0])
+        return run_error(r, err, 0, "move_pages: %s", r->msg);
+    return err && err != VML_EHOST ? syscall_error(r, "move_pages", err) : err;
+}
+
+/* set_mempolicy, mbind, sched_setaffinity, migrate_pages, move_pages. */
 static int op_numa(struct run *r, struct proc_ent *p)
 {
     const struct vml_op *op = r->op;
@@ -306,13 +366,23 @@ static int op_numa(struct run *r, struct proc_ent *p)
         if (!r->b->set_affinity)
             return unsupported(r, what);
         err = r->b->set_affinity(r->b->ctx, p->pid, op->u.numa.cpus, r->msg);
+    } else if (op->kind == VML_OP_MIGRATE_PAGES) {
+        uint64_t left = 0;
+        if (!r->b->migrate_pages)
+            return unsupported(r, what);
+        err = r->b->migrate_pages(r->b->ctx, p->pid, op->u.numa.from, op->u.numa.to, &left, r->msg);
+    } else if (op->kind == VML_OP_MOVE_PAGES) {
+        return op_move_pages(r, p);
     } else {
         uint64_t s, e;
-        if (!r->b->mbind)
-            return unsupported(r, what);
+        if (op->u.numa.mf ? !r->b->mbind_move : !r->b->mbind)
+            return unsupported(r,
+                               op->u.numa.mf ? "mbind with MPOL_MF_MOVE (page migration)" : what);
         if ((err = resolve(r, p, &op->u.numa.range, &s, &e)) != 0)
             return err;
-        err = r->b->mbind(r->b->ctx, p->pid, s, e - s, &op->u.numa.pol, r->msg);
+        err = op->u.numa.mf ? r->b->mbind_move(r->b->ctx, p->pid, s, e - s, &op->u.numa.pol,
+                                               op->u.numa.mf, r->msg)
+                            : r->b->mbind(r->b->ctx, p->pid, s, e - s, &op->u.numa.pol, r->msg);
     }
     if (err == VML_ENOTSUP && r->msg[0])
         return run_error(r, err, 0, "%s: %s", what, r->msg);
@@ -1538,7 +1608,8 @@ static bool measured(enum vml_op_kind k)
     return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT &&
            k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT && k != VML_OP_SHOW_VM &&
            k != VML_OP_CGROUP && k != VML_OP_CGROUP_ATTACH && k != VML_OP_SET_MEMPOLICY &&
-           k != VML_OP_MBIND && k != VML_OP_AFFINITY;
+           k != VML_OP_MBIND && k != VML_OP_AFFINITY && k != VML_OP_MOVE_PAGES &&
+           k != VML_OP_MIGRATE_PAGES;
 }
 
 static int run_op(struct run *r)
@@ -1601,6 +1672,8 @@ static int run_op(struct run *r)
     case VML_OP_WRITE: return op_file_io(r, p);
     case VML_OP_SET_MEMPOLICY:
     case VML_OP_MBIND:
+    case VML_OP_MOVE_PAGES:
+    case VML_OP_MIGRATE_PAGES:
     case VML_OP_AFFINITY: return op_numa(r, p);
     case VML_OP_CGROUP_ATTACH:
         if (!r->b->cgroup_attach)
@@ -1721,6 +1794,34 @@ static int snap_block(const struct vml_smaps *b, void *ctx)
     return 0;
 }
 
+/* Whether str ends with suffix. */
+static bool ends_with(const char *str, const char *suffix)
+{
+    size_t n = strlen(str), k = strlen(suffix);
+    return n >= k && strcmp(str + n - k, suffix) == 0;
+}
+
+/* The largest memory limit the scenario's sets write (memory.max, v1's memory.limit_in_bytes),
+ * in kB; 0 for none, or when one of them lifts the limit ("max", -1): then no bound follows. */
+static uint64_t scenario_memcg_max_kb(const struct vml_scenario *s)
+{
+    uint64_t kb = 0;
+    for (size_t i = 0; i < s->n_ops; i++) {
+        const struct vml_op *op = &s->ops[i];
+        if (op->kind != VML_OP_SET || strncmp(op->u.set.path, "/sys/fs/cgroup/", 15) != 0 ||
+            !(ends_with(op->u.set.path, "/memory.max") ||
+              ends_with(op->u.set.path, "/memory.limit_in_bytes")))
+            continue;
+        uint64_t bytes;
+        if (strcmp(op->u.set.value, "max") == 0 || strcmp(op->u.set.value, "-1") == 0 ||
+            vml_parse_size(op->u.set.value, &bytes, NULL) != 0)
+            return 0;
+        if (bytes / 1024 > kb)
+            kb = bytes / 1024;
+    }
+    return kb;
+}
+
 /* One number a per-process /proc file holds (oom_score, oom_score_adj); false when unreadable. */
 static bool snap_number(struct run *r, int pid, enum vml_procfile f, long *v)
 {
@@ -1799,6 +1900,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
     }
     snap->confined = r->s->machine.memcg;
     snap->nodes = r->s->machine.nr_nodes;
+    snap->memcg_max_kb = scenario_memcg_max_kb(r->s);
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
         return VML_EHOST;

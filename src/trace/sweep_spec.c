@@ -265,7 +265,8 @@ static int parse_line(struct vml_sweep *s, const char *p, size_t n, const char *
         return fail(d, name, line, w[0].col + (unsigned)w[0].n, "%s without a value",
                     key[0] ? key : "a key");
     if (strcmp(key, "option") == 0) {
-        for (size_t i = 1; i < k; i++) {
+        /* Pairs: an option, then its value. */
+        for (size_t i = 1; i < k; i += 2) {
             size_t o = 0, no = sizeof(options) / sizeof(options[0]);
             while (o < no && (strlen(options[o].name) != w[i].n ||
                               memcmp(options[o].name, w[i].p, w[i].n) != 0))
@@ -287,7 +288,6 @@ static int parse_line(struct vml_sweep *s, const char *p, size_t n, const char *
                 return fail(d, name, line, w[i + 1].col, "%s: %s", options[o].name, why);
             if (push(&s->opt, w[i].p, w[i].n) || push(&s->opt, w[i + 1].p, w[i + 1].n))
                 return VML_EHOST;
-            i++;
         }
         return 0;
     }

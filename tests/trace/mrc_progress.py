@@ -41,7 +41,7 @@ def on_tty(extra):
 
 
 out_tty, seen = on_tty([])
-if not re.search(r"mrc: [0-9.]+ [kMG]? ?records, [0-9.]+ [kMG]? ?records/s, \d+%, ETA \d+ s", seen):
+if not re.search(r"mrc: [0-9.]+ [KMGT]? ?records, [0-9.]+ [KMGT]? ?/s, \d+%, ETA \d+:\d\d", seen):
     print(f"FAIL: no progress line on the terminal: {seen[:300]!r}")
     fails += 1
 if not seen.endswith("\r\x1b[K"):

@@ -671,6 +671,183 @@ static void test_scenario(void **state)
     vml_scenario_free(s);
 }
 
+/* Page migration (mm/migrate.c do_pages_move, mm/mempolicy.c do_migrate_pages, do_mbind with
+ * MPOL_MF_MOVE), on two nodes of one CPU each; a runs on CPU 0 (node 0). Worked by hand:
+ * - 8 pages mapped, pages 0-3 written (node 0), page 4 read (the zero page), 5-7 untouched;
+ *   move_pages of all 8 to node 1: 1 1 1 1 -EFAULT -ENOENT -ENOENT -ENOENT, 4 migrated. Each
+ *   new frame is an allocation on node 1 preferring node 1 from node 0's CPU: numa_hit and
+ *   other_node on node 1 +4. The stat form (no nodes) then says 1 for pages 0-3.
+ * - a forks: the pages are mapped twice. Page 0 to node 0 without MOVE_ALL: -EACCES; with it:
+ *   0, and the child's numa_maps follows (rmap: N0=1 N1=3), 5 migrated.
+ * - migrate_pages from {1} to {0} (MOVE_ALL): pages 1-3, 8 migrated; none left.
+ * - c writes 4 pages on node 0; mbind bind:1 with MPOL_MF_MOVE moves all 4 (12); then
+ *   interleave:0-1 with MPOL_MF_MOVE: node 1 is allowed, nothing moves (still 12). */
+static void test_migration(void **state)
+{
+    (void)state;
+    static const unsigned cpus[] = { 1, 1 };
+    struct vml_sim *sim = numa_sim(2, 64, cpus, NULL, NULL);
+    int a, b, c;
+    assert_int_equal(vml_sim_spawn(sim, "a", &a), 0);
+    uint64_t addr = map_anon(sim, a, 8);
+    write_all(sim, a, addr, 4);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, a, addr + 4 * PG, addr + 5 * PG, PG, VML_READ, &res), 0);
+    uint64_t addrs[8];
+    int nodes[8], status[8];
+    for (int i = 0; i < 8; i++) {
+        addrs[i] = addr + (uint64_t)i * PG;
+        nodes[i] = 1;
+    }
+    struct vml_numastat b1 = stat_of(sim, 1);
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_sim_move_pages(sim, a, 8, addrs, nodes, status, 0, &d), 0);
+    static const int want1[8] = { 1, 1, 1, 1, -14, -2, -2, -2 }; /* EFAULT 14, ENOENT 2 */
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(status[i], want1[i]);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), 4);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_fail), 0);
+    struct vml_numastat s1 = stat_of(sim, 1);
+    assert_int_equal(s1.numa_hit - b1.numa_hit, 4);
+    assert_int_equal(s1.other_node - b1.other_node, 4);
+    uint64_t got[VML_MAX_NODES];
+    char line[256];
+    numa_line(sim, a, addr, got, line, sizeof(line));
+    assert_int_equal(got[0], 0);
+    assert_int_equal(got[1], 4);
+    assert_int_equal(vml_sim_move_pages(sim, a, 4, addrs, NULL, status, 0, &d), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(status[i], 1);
+
+    assert_int_equal(vml_sim_fork(sim, a, &b), 0);
+    nodes[0] = 0;
+    assert_int_equal(vml_sim_move_pages(sim, a, 1, addrs, nodes, status, 0, &d), 0);
+    assert_int_equal(status[0], -13); /* EACCES */
+    assert_int_equal(vml_sim_move_pages(sim, a, 1, addrs, nodes, status, VML_MPOL_MF_MOVE_ALL, &d),
+                     0);
+    assert_int_equal(status[0], 0);
+    numa_line(sim, b, addr, got, line, sizeof(line));
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[1], 3);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), 5);
+
+    uint64_t left = 99;
+    assert_int_equal(vml_sim_migrate_pages(sim, a, 0x2, 0x1, &left, &d), 0);
+    assert_int_equal(left, 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), 8);
+    numa_line(sim, a, addr, got, line, sizeof(line));
+    assert_int_equal(got[0], 4);
+    assert_int_equal(got[1], 0);
+    numa_line(sim, b, addr, got, line, sizeof(line));
+    assert_int_equal(got[0], 4);
+    assert_int_equal(vml_sim_migrate_pages(sim, a, 0, 0x1, &left, &d), VML_EINVAL);
+    assert_int_equal(vml_sim_migrate_pages(sim, a, 0x1, 0x4, &left, &d), VML_EINVAL);
+    nodes[0] = 2;
+    assert_int_equal(vml_sim_move_pages(sim, a, 1, addrs, nodes, status, 0, &d), VML_EINVAL);
+
+    assert_int_equal(vml_sim_spawn(sim, "c", &c), 0);
+    uint64_t ca = map_anon(sim, c, 4);
+    write_all(sim, c, ca, 4);
+    struct vml_mpol bind1 = { .mode = VML_MPOL_BIND, .nodes = 0x2 };
+    uint64_t failed = 9;
+    assert_int_equal(vml_sim_mbind_flags(sim, c, ca, 4 * PG, &bind1, VML_MPOL_MF_MOVE, &failed, &d),
+                     0);
+    assert_int_equal(failed, 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), 12);
+    numa_line(sim, c, ca, got, line, sizeof(line));
+    assert_int_equal(got[1], 4);
+    assert_non_null(strstr(line, " bind:1 anon=4"));
+    struct vml_mpol il = { .mode = VML_MPOL_INTERLEAVE, .nodes = 0x3 };
+    assert_int_equal(vml_sim_mbind_flags(sim, c, ca, 4 * PG, &il, VML_MPOL_MF_MOVE, &failed, &d),
+                     0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), 12);
+    vml_sim_destroy(sim);
+}
+
+/* The statements, and the Linux backend's refusal is checked by the parser's words. */
+static void test_migration_scenario(void **state)
+{
+    (void)state;
+    /* 4 pages written on node 0 (a on CPU 0), moved to node 1 by move_pages, back by
+     * migrate_pages: 8 migrations; node 1 counts the 4 first allocations as numa_hit. */
+    const char *text = "machine ram=2G numa=2socket\n"
+                       "proc a cpunodebind=0\n"
+                       "a mmap buf 16K anon private rw\n"
+                       "a touch buf write\n"
+                       "a move_pages buf nodes=1\n"
+                       "expect node1 meminfo AnonPages == 16 kB\n"
+                       "a migrate_pages 1 0\n"
+                       "expect node0 meminfo AnonPages == 16 kB\n"
+                       "a mbind buf bind:1 move\n"
+                       "expect node1 meminfo AnonPages == 16 kB\n"
+                       "expect vmstat pgmigrate_success == 12\n"
+                       "expect vmstat pgmigrate_fail == 0\n";
+    struct vml_scenario *s = NULL;
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_scenario_parse(text, strlen(text), "t.vml", &s, &d), 0);
+    struct vml_text out = { 0 }, rep = { 0 };
+    struct vml_run_result res = { 0 };
+    int r = vml_run_scenario(s, 0, &out, &rep, &res, NULL, &d);
+    if (r || res.failed)
+        fail_msg("r=%d %s\n%s", r, d.msg, rep.s ? rep.s : "");
+    assert_int_equal(res.expects, 5);
+    assert_non_null(strstr(out.s, "move_pages buf: 1 1 1 1\n"));
+    vml_text_free(&out);
+    vml_text_free(&rep);
+    vml_scenario_free(s);
+    static const char *const bad[] = {
+        "machine ram=2G numa=2socket\nproc a\na mmap b 8K anon private rw\na move_pages b "
+        "nodes=9\n",
+        "machine ram=2G numa=2socket\nproc a\na mmap b 8K anon private rw\na move_pages b "
+        "nodes=1,\n",
+        "machine ram=2G numa=2socket\nproc a\na mmap b 8K anon private rw\na mbind b bind:1 "
+        "moved\n",
+        "machine ram=2G numa=2socket\nproc a\na migrate_pages 0\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&d, 0, sizeof(d));
+        assert_int_equal(vml_scenario_parse(bad[i], strlen(bad[i]), "t.vml", &s, &d), VML_EPARSE);
+        assert_true(d.line == 4 || d.line == 3);
+    }
+}
+
+/* THPs move whole (migrate_pages of a PMD-mapped folio: thp_migration_success, 512
+ * pgmigrate_success). 4 MiB at a 2 MiB boundary with thp=always are two THPs on node 0.
+ * move_pages of the first 4 pages to node 1: page 0 queues the first THP; page 1 finds it
+ * isolated (-EBUSY) and flushes the batch, which moves it; pages 2 and 3 find it on node 1.
+ * migrate_pages 0 1 then moves the second: 2 THPs, 1024 pages, 4096 kB of AnonHugePages on
+ * node 1 and no anonymous page left on node 0. */
+static void test_thp_migration(void **state)
+{
+    (void)state;
+    const char *text = "machine ram=2G numa=2socket thp=always\n"
+                       "proc a cpunodebind=0\n"
+                       "a mmap big 4M anon private rw at=0x7f0000000000\n"
+                       "a touch big write\n"
+                       "a move_pages big[0:16K] nodes=1\n"
+                       "expect vmstat thp_migration_success == 1\n"
+                       "expect vmstat pgmigrate_success == 512\n"
+                       "expect node1 meminfo AnonHugePages == 2048 kB\n"
+                       "a migrate_pages 0 1\n"
+                       "expect vmstat thp_migration_success == 2\n"
+                       "expect vmstat pgmigrate_success == 1024\n"
+                       "expect node1 meminfo AnonHugePages == 4096 kB\n"
+                       "expect node0 meminfo AnonPages == 0 kB\n";
+    struct vml_scenario *s = NULL;
+    struct vml_diag d = { 0 };
+    assert_int_equal(vml_scenario_parse(text, strlen(text), "t.vml", &s, &d), 0);
+    struct vml_text out = { 0 }, rep = { 0 };
+    struct vml_run_result res = { 0 };
+    int r = vml_run_scenario(s, 0, &out, &rep, &res, NULL, &d);
+    if (r || res.failed)
+        fail_msg("r=%d %s\n%s", r, d.msg, rep.s ? rep.s : "");
+    assert_int_equal(res.expects, 7);
+    assert_non_null(strstr(out.s, "move_pages big: 1 -EBUSY 1 1\n"));
+    vml_text_free(&out);
+    vml_text_free(&rep);
+    vml_scenario_free(s);
+}
+
 /* The cost of memory by distance (docs/numa.md): 80 ns local, 80 + 12 * (d - 10) ns remote.
  * A process on node 0's CPU bound to node 1 (distance 21: 212 ns) writes 8 pages, then a
  * replay of 100 reads over them and a second page-spanning read: every access remote. */
@@ -739,6 +916,9 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_scenario),
         cmocka_unit_test(test_numa_cost),
+        cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_migration_scenario),
+        cmocka_unit_test(test_thp_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

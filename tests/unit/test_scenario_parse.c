@@ -1135,7 +1135,7 @@ static void test_show_thp_and_prctl(void **state)
     bad(PROC_A "a prctl thp_disable 1", 3, 21, "thp_disable takes on or off, not '1'");
     bad(PROC_A "a prctl thp_disable on off", 3, 24, "unexpected 'off' after the end of prctl");
     bad("b prctl thp_disable on", 1, 1, "no process 'b'");
-    bad(PROC_A "a frob", 3, 3, "oom_score_adj, cgroup, set_mempolicy, mbind, sched_setaffinity)");
+    bad(PROC_A "a frob", 3, 3, "oom_score_adj, cgroup or a NUMA call (docs/numa.md))");
 }
 
 static const struct vml_op_expect *expect_of(const char *line, struct vml_scenario **s)
