@@ -20,6 +20,9 @@ packages=(
   python3           # live-tool tests: a pseudo-terminal of known width, JSON checks, oom_score
   gnuplot-nox       # vmlab plot: PNG and SVG pictures (no X11)
   numactl           # numastat(8): the live_numastat_linux test compares vmlab numastat to it
+  chromium          # the explorer_browser test: vmlab run --html in a real (headless) browser
+  nodejs            # drives it (puppeteer-core, from the npm registry into build/browser)
+  npm
 )
 
 missing=()

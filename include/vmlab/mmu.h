@@ -136,6 +136,13 @@ void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global);
  * latency: call it a few translations ahead. Changes no counter, TLB or table. */
 void vml_mmu_prefetch(struct vml_cpu *cpu, uint64_t va);
 
+/* Calls fn for every entry of every TLB level of the CPU (enum vml_tlb_level): its PCID (0 for
+ * global), whether global, the first virtual address it covers, its page size (enum vml_page_size)
+ * and the frame it gives. Stops when fn returns non-zero and returns that. An inspector's read
+ * (vmlab run --html). */
+typedef int (*vml_tlb_entry_fn)(unsigned level, unsigned pcid, bool global, uint64_t va,
+                                unsigned ps, uint64_t pfn, void *ctx);
+int vml_cpu_tlb_for_each(const struct vml_cpu *cpu, vml_tlb_entry_fn fn, void *ctx);
 const struct vml_mmu_stats *vml_cpu_stats(const struct vml_cpu *cpu);
 void vml_cpu_reset_stats(struct vml_cpu *cpu);
 const struct vml_cpu_model *vml_cpu_model(const struct vml_cpu *cpu);

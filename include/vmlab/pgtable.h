@@ -187,6 +187,9 @@ typedef int (*vml_pt_visit_fn)(const struct vml_pt_leaf *leaf, void *ctx);
 int vml_pt_for_each(const struct vml_pt *pt, uint64_t start, uint64_t end, vml_pt_visit_fn fn,
                     void *ctx);
 
+/* Entry index (0..511) of the table in frame table_pfn, which must be one of pt's tables (an
+ * inspector's read: vmlab run --html shows the tree). */
+uint64_t vml_pt_entry(const struct vml_pt *pt, uint64_t table_pfn, unsigned index);
 void vml_pt_stats(const struct vml_pt *pt, struct vml_pt_stats *out);
 
 /* Invariant checker: every table frame is tagged VML_USE_PGTABLE, each table's count of

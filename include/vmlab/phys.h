@@ -107,6 +107,8 @@ int vml_phys_alloc_contig(struct vml_phys *phys, unsigned node, enum vml_frame_u
  * (asserted). Any content attached to its frames is freed. */
 void vml_phys_free_contig(struct vml_phys *phys, uint64_t pfn);
 
+/* What the block holding pfn is used for (VML_USE_FREE when free). */
+enum vml_frame_use vml_phys_frame_use(const struct vml_phys *phys, uint64_t pfn);
 unsigned vml_phys_nr_nodes(const struct vml_phys *phys);
 uint64_t vml_phys_total_pages(const struct vml_phys *phys);
 /* First pfn and number of frames of a node. */

@@ -395,6 +395,24 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
             struct vml_text *out, struct vml_text *report, struct vml_run_result *res,
             struct vml_snapshot *snap, struct vml_diag *diag);
 
+/* Watching a run operation by operation (vmlab run --explain, --html): before_op is called
+ * before each operation of s->ops (index i) runs, after_op after it and the kernel work it
+ * made due (the backend's wait 0) ran, with the backend (b->sim(b->ctx) is the machine, once
+ * it is built) and the run's output, to which after_op may append; err is the operation's
+ * result (non-zero: the run stops after this call). Either may be NULL. */
+struct vml_run_hooks {
+    void *ctx;
+    void (*before_op)(void *ctx, size_t i, const struct vml_op *op, struct vml_backend *b);
+    void (*after_op)(void *ctx, size_t i, const struct vml_op *op, struct vml_backend *b, int err,
+                     struct vml_text *out);
+};
+
+/* vml_run with hooks (NULL: none). */
+int vml_run_hooked(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
+                   struct vml_text *out, struct vml_text *report, struct vml_run_result *res,
+                   struct vml_snapshot *snap, const struct vml_run_hooks *hooks,
+                   struct vml_diag *diag);
+
 /* vml_run on a new simulator backend; when sim is not NULL the machine is kept and returned in
  * *sim (also after a failure, if it was built), for the caller to inspect and destroy. */
 int vml_run_scenario(const struct vml_scenario *s, unsigned flags, struct vml_text *out,

@@ -570,6 +570,67 @@ int vml_sim_task_info(const struct vml_sim *sim, int pid, uint64_t *min_flt, uin
 size_t vml_sim_pids(const struct vml_sim *sim, int *pids, size_t n);
 const char *vml_sim_comm(const struct vml_sim *sim, int pid); /* NULL if no such process */
 
+/* ---- the event stream ---------------------------------------------------------------------
+ *
+ * The simulated kernel's state changes that vmstat counts, reported as they are counted: each
+ * event is the counting itself (the counter moves by n in the same call that reports it), so
+ * a reader of the stream (vmlab run --explain, the HTML explorer) cannot disagree with the
+ * counters. A hook is optional; without one the counting costs one predictable branch more.
+ * Events of one page fault come before its VML_EV_FAULT, which ends it. */
+enum vml_event_kind {
+    VML_EV_FAULT,     /* pgfault (n 1; pgmajfault too when major): a fault handled */
+    VML_EV_COW_COPY,  /* a write to a shared or zero page made a private copy (no counter) */
+    VML_EV_COW_REUSE, /* pgreuse: a write to a page only this mm maps, made writable */
+    VML_EV_THP_FAULT, /* thp_fault_alloc: a 2 MiB page mapped by one PMD */
+    VML_EV_SPLIT_PMD, /* thp_split_pmd: a PMD mapping split into 512 PTEs */
+    VML_EV_SWAP_OUT,  /* pswpout (n pages) */
+    VML_EV_RECLAIM,   /* pgscan_* / pgsteal_*: n scanned, n2 reclaimed, by kswapd or direct */
+    VML_EV_OOM_KILL,  /* oom_kill: pid killed */
+    VML_EV_NR
+};
+
+/* Values of vml_event.kind_of_fault: which handler a fault ended in. */
+enum vml_fault_path {
+    VML_FP_ANON,     /* do_anonymous_page: a new zeroed page, or the zero page for a read */
+    VML_FP_FILE,     /* do_fault: a file or shmem page (read, COW or shared) */
+    VML_FP_SWAP,     /* do_swap_page: a swap entry */
+    VML_FP_WP,       /* do_wp_page / wp_huge_pmd: a write to a present read-only entry */
+    VML_FP_HUGETLB,  /* hugetlb_fault */
+    VML_FP_SPURIOUS, /* present and allowed already: nothing to do */
+};
+
+struct vml_event {
+    enum vml_event_kind kind;
+    int pid;        /* the process (the victim for VML_EV_OOM_KILL; 0 for reclaim) */
+    uint64_t addr;  /* page address (faults, COW, THP, split) */
+    uint64_t n, n2; /* pages (swap-out: written; reclaim: scanned, reclaimed); COW: mapcount */
+    /* VML_EV_FAULT only. */
+    enum vml_access access;
+    enum vml_fault_path path;
+    int result;          /* 0, or the fault's error (VML_SEGV_*, VML_ENOMEM ...) */
+    bool major, present; /* a major fault; the entry was present before it */
+    bool vma_file, vma_shared, vma_anon_thp;
+    uint64_t pfn;   /* the frame mapped at addr after it (0: none) */
+    unsigned node;  /* that frame's NUMA node */
+    uint64_t entry; /* the page-table entry after it, and where it is */
+    uint64_t table_pfn;
+    unsigned level;       /* 1 PTE, 2 PMD, 3 PUD; 0 none */
+    bool zero_page;       /* the frame is the shared zero page (or the huge zero page) */
+    int64_t rss_pages;    /* the mm's RSS change over the fault */
+    uint64_t tlb_flushes; /* TLB invalidations the fault made */
+    bool kswapd;          /* VML_EV_RECLAIM: by kswapd (else direct) */
+    bool file;            /* VML_EV_RECLAIM: the file LRU (else anon) */
+};
+
+typedef void (*vml_event_fn)(void *ctx, const struct vml_event *e);
+/* Sets (fn non-NULL) or clears the machine's one event hook. */
+void vml_sim_set_event_hook(struct vml_sim *sim, vml_event_fn fn, void *ctx);
+
+/* For inspectors (vmlab run --html): a live process's page tables (NULL if none) and the
+ * machine's physical memory (its CPUs: vml_sim_nr_cpus above). */
+const struct vml_pt *vml_sim_pagetable(const struct vml_sim *sim, int pid);
+const struct vml_phys *vml_sim_phys(const struct vml_sim *sim);
+
 /* Counters of the simulated kernel's own work. */
 struct vml_sim_stats {
     uint64_t tlb_flushes;    /* TLB invalidations of a range or an address space */

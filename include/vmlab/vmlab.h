@@ -34,6 +34,7 @@
 #include "vmlab/learn.h"
 #include "vmlab/scenario.h"
 #include "vmlab/run.h"
+#include "vmlab/explain.h"
 #include "vmlab/host.h"
 #include "vmlab/live.h"
 

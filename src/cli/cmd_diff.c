@@ -1,6 +1,7 @@
 /* cli/cmd_diff.c: vmlab diff FILE: a scenario on the simulator and on the real kernel, compared
  * field by field. */
 #include "cli/cli.h"
+#include "cli/explorer.h"
 
 #include "vmlab/vmlab.h"
 
@@ -11,7 +12,8 @@
 
 static void help(FILE *out)
 {
-    fputs("Usage: vmlab diff FILE [--quiet] [--record-linux OUT | --linux-results IN]\n\n"
+    fputs("Usage: vmlab diff FILE [--quiet] [--html OUT.html]\n"
+          "                  [--record-linux OUT | --linux-results IN]\n\n"
           "Runs a scenario on the simulator and on this machine's kernel (vmlab run --on linux)\n"
           "and compares, field by field:\n"
           "  - per process, the status memory fields (VmSize, VmRSS, RssAnon, RssFile, RssShmem,\n"
@@ -41,7 +43,11 @@ static void help(FILE *out)
           "            take the Linux side from IN, recorded by --record-linux from this same\n"
           "            scenario text, instead of running it here: the simulator follows the\n"
           "            recorded kernel's traits, and the report names both kernels\n"
-          "            (make fidelity-numa: a 2-node guest kernel under qemu)\n\n"
+          "            (make fidelity-numa: a 2-node guest kernel under qemu)\n"
+          "  --html OUT.html\n"
+          "            also write the explorer page of vmlab run --html for the simulator's run,\n"
+          "            with the kernel's measurements beside the simulator's at each measured\n"
+          "            operation (faults, meminfo changes) and this table (docs/explain.md)\n\n"
           "Exit status: 0 no field differs, 1 a field differs or a run failed, 2 usage or\n"
           "syntax error.\n",
           out);
@@ -248,12 +254,12 @@ static int follow_kernel(struct vml_scenario *s, const struct vml_kernel_traits 
 
 /* Runs s on b; on failure prints the error naming the backend. */
 static int run_on(const struct vml_scenario *s, struct vml_backend *b, struct vml_snapshot *snap,
-                  const char *file)
+                  const char *file, const struct vml_run_hooks *hooks)
 {
     struct vml_text out = { 0 }, report = { 0 };
     struct vml_run_result res;
     struct vml_diag d = { 0 };
-    int r = vml_run(s, b, VML_RUN_MEASURE, &out, &report, &res, snap, &d);
+    int r = vml_run_hooked(s, b, VML_RUN_MEASURE, &out, &report, &res, snap, hooks, &d);
     if (r)
         cli_error(EXIT_FAIL, "diff: on %s: %s:%u:%u: %s", b->name, file, d.line, d.col, d.msg);
     vml_text_free(&out);
@@ -310,7 +316,7 @@ static int run_linux(const struct vml_scenario *s, const char *file, struct vml_
     unsigned n_runs = 0;
     int r = 0;
     while (r == 0 && n_runs < DIFF_RUNS && (r = vml_backend_linux(&lb)) == 0) {
-        r = run_on(s, &lb, &runs[n_runs], file);
+        r = run_on(s, &lb, &runs[n_runs], file, NULL);
         lb.destroy(lb.ctx);
         if (r || ++n_runs < 2)
             continue;
@@ -402,11 +408,18 @@ static int load_results(const char *path, const char *file, const char *text, si
 
 static int run(int argc, char **argv)
 {
-    const char *file = NULL, *record = NULL, *results = NULL;
+    const char *file = NULL, *record = NULL, *results = NULL, *html = NULL;
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
         const char *v;
-        int m = cli_opt(argc, argv, &i, "--record-linux", &v);
+        int m = cli_opt(argc, argv, &i, "--html", &v);
+        if (m < 0)
+            return EXIT_USAGE;
+        if (m > 0) {
+            html = v;
+            continue;
+        }
+        m = cli_opt(argc, argv, &i, "--record-linux", &v);
         if (m < 0)
             return EXIT_USAGE;
         if (m > 0) {
@@ -434,6 +447,9 @@ static int run(int argc, char **argv)
     if (record && results)
         return cli_error(EXIT_USAGE, "diff: --record-linux and --linux-results are the two "
                                      "halves of one diff: give one of them");
+    if (record && html)
+        return cli_error(EXIT_USAGE, "diff: --record-linux runs only the Linux side: no --html "
+                                     "with it (give --html to the diff that reads the results)");
     struct vml_scenario *s;
     int rc = cli_load_scenario(file, &s);
     if (rc)
@@ -477,9 +493,21 @@ static int run(int argc, char **argv)
     }
     struct vml_backend sb;
     struct vml_snapshot ss = { 0 }, ls = { 0 };
-    int r = vml_backend_sim(&sb);
+    struct cli_explorer *ex = NULL;
+    struct cli_watch w = { 0 };
+    struct vml_run_hooks h = { 0 };
+    if (html) {
+        char *src = cli_slurp(file);
+        ex = w.e = cli_explorer_new(s, src);
+        free(src);
+        cli_watch_hooks(&w, &h);
+    }
+    int r = html && !ex ? cli_error(EXIT_FAIL, "diff: out of memory") : vml_backend_sim(&sb);
     if (r == 0) {
-        r = run_on(s, &sb, &ss, file);
+        r = run_on(s, &sb, &ss, file, html ? &h : NULL);
+        struct vml_sim *sim = sb.sim(sb.ctx);
+        if (sim)
+            vml_sim_set_event_hook(sim, NULL, NULL);
         sb.destroy(sb.ctx);
     }
     unsigned n_runs = 0;
@@ -506,9 +534,15 @@ static int run(int argc, char **argv)
                compared, differ, skipped ? "" : "\n");
         if (skipped)
             printf(", %u not comparable (the table says why)\n", skipped);
-        vml_text_free(&table);
         rc = differ ? EXIT_FAIL : EXIT_OK;
+        if (ex) {
+            cli_explorer_diff(ex, &ss, &ls, table.s ? table.s : "");
+            if (cli_explorer_write(ex, html) != 0)
+                rc = cli_error(EXIT_FAIL, "diff: cannot write %s: %s", html, strerror(errno));
+        }
+        vml_text_free(&table);
     }
+    cli_explorer_free(ex);
     vml_snapshot_free(&ss);
     vml_snapshot_free(&ls);
     vml_scenario_free(s);

@@ -1,5 +1,6 @@
 /* cli/cmd_run.c: vmlab run FILE: runs a scenario on the simulator. */
 #include "cli/cli.h"
+#include "cli/explorer.h"
 
 #include "vmlab/vmlab.h"
 
@@ -10,7 +11,7 @@
 static void help(FILE *out)
 {
     fputs("Usage: vmlab run FILE [--on sim|linux] [--summary] [--latency] [--export-proc DIR]\n"
-          "                 [--check]\n\n"
+          "                 [--check] [--explain[=brief|all]] [--html OUT.html]\n\n"
           "Runs a scenario (see docs/scenario.md) on the simulated machine, or with --on linux on\n"
           "the real kernel, and prints what its 'show' lines ask for, in the kernel's /proc\n"
           "formats. 'expect' lines check fields; each failing one is reported on stderr as\n"
@@ -31,7 +32,18 @@ static void help(FILE *out)
           "                     with --sys, and its NUMA nodes' files as\n"
           "                     DIR/sys/devices/system/node/nodeN/ (docs/numa.md)\n"
           "  --check            verify the simulator's invariants after every operation\n"
-          "                     (frames conserved, mapcounts, RSS, TLBs, PSS); slower\n\n"
+          "                     (frames conserved, mapcounts, RSS, TLBs, PSS); slower\n"
+          "  --explain          after each operation, what the simulated kernel and hardware\n"
+          "                     did, in sentences: each fault (what was there, the frame, the\n"
+          "                     entry written and its table, RSS, TLB), COW copies, THP faults,\n"
+          "                     PMD splits, swap-out, reclaim, OOM kills; the first 8 faults\n"
+          "                     of an operation in full, the rest counted (docs/explain.md)\n"
+          "  --explain=brief    one line per operation: its counts\n"
+          "  --explain=all      every fault in full, however many\n"
+          "  --html OUT.html    also write an explorer of the run: one self-contained page (no\n"
+          "                     network) with a slider over the operations and, at each step,\n"
+          "                     the VMAs, the page-table tree, each CPU's TLB, the physical\n"
+          "                     frames by use and the /proc files with the changes marked\n\n"
           "Exit status: 0 every expect held, 1 an expect failed or the run stopped on an error\n"
           "(a failing system call, a range outside its mapping), 2 usage or syntax error.\n",
           out);
@@ -118,9 +130,59 @@ int cli_load_scenario(const char *file, struct vml_scenario **s)
     return 0;
 }
 
+char *cli_slurp(const char *file)
+{
+    if (strcmp(file, "-") == 0)
+        return NULL;
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return NULL;
+    struct vml_text t = { 0 };
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        vml_text_append(&t, buf, n);
+    fclose(f);
+    return t.s;
+}
+
+/* A run watched operation by operation: sentences (xmode non-NULL) and/or the HTML explorer. */
+static int run_watched(const char *file, const struct vml_scenario *s, unsigned flags,
+                       const enum vml_explain_mode *xmode, const char *html, struct vml_text *out,
+                       struct vml_text *report, struct vml_run_result *res, struct vml_sim **sim,
+                       struct vml_diag *d, int *html_failed)
+{
+    struct vml_backend b;
+    int r = vml_backend_sim(&b);
+    if (r)
+        return r;
+    char *src = cli_slurp(file);
+    struct vml_explain *x = xmode ? vml_explain_new(*xmode, src) : NULL;
+    struct cli_explorer *e = html ? cli_explorer_new(s, src) : NULL;
+    struct cli_watch w = { .x = x, .e = e };
+    struct vml_run_hooks h = { 0 };
+    cli_watch_hooks(&w, &h);
+    if ((xmode && !x) || (html && !e))
+        r = VML_ENOMEM;
+    else
+        r = vml_run_hooked(s, &b, flags, out, report, res, NULL, &h, d);
+    *sim = b.sim(b.ctx);
+    if (*sim)
+        vml_sim_set_event_hook(*sim, NULL, NULL); /* the explainer goes before the machine */
+    vml_backend_sim_release(&b);
+    if (r == 0 && e && cli_explorer_write(e, html) != 0)
+        *html_failed = cli_error(EXIT_FAIL, "run: cannot write %s: %s", html, strerror(errno));
+    cli_explorer_free(e);
+    vml_explain_free(x);
+    free(src);
+    return r;
+}
+
 static int run(int argc, char **argv)
 {
-    const char *file = NULL, *export_dir = NULL;
+    const char *file = NULL, *export_dir = NULL, *html = NULL;
+    bool explain = false;
+    enum vml_explain_mode xmode = VML_EXPLAIN_FULL;
     unsigned flags = 0;
     bool summary = false, latency = false, on_linux = false;
     for (int i = 1; i < argc; i++) {
@@ -141,7 +203,19 @@ static int run(int argc, char **argv)
                 return cli_error(EXIT_USAGE, "run: --on %s: the backends are sim and linux", v);
             continue;
         }
-        if (strcmp(argv[i], "--check") == 0) {
+        if ((m = cli_opt(argc, argv, &i, "--html", &v)) < 0)
+            return EXIT_USAGE;
+        if (m > 0) {
+            html = v;
+            continue;
+        }
+        if (strncmp(argv[i], "--explain", 9) == 0 && (argv[i][9] == 0 || argv[i][9] == '=')) {
+            const char *mode = argv[i][9] ? argv[i] + 10 : NULL;
+            if (vml_explain_mode_parse(mode, &xmode) != 0)
+                return cli_error(EXIT_USAGE, "run: --explain=%s: the modes are brief and all",
+                                 mode);
+            explain = true;
+        } else if (strcmp(argv[i], "--check") == 0) {
             flags |= VML_RUN_CHECK;
         } else if (strcmp(argv[i], "--summary") == 0) {
             summary = true;
@@ -161,6 +235,9 @@ static int run(int argc, char **argv)
     if (on_linux && (summary || export_dir || (flags & VML_RUN_CHECK)))
         return cli_error(EXIT_USAGE, "run: --summary, --export-proc and --check are for the "
                                      "simulator; on linux, the real /proc is the truth");
+    if (on_linux && (explain || html))
+        return cli_error(EXIT_USAGE, "run: --explain and --html read the simulator's events; "
+                                     "the real kernel's are not visible");
     if (on_linux && latency)
         return cli_error(EXIT_USAGE, "run: --latency is the simulator's model of every access; "
                                      "on linux, show P faults times the accesses that fault");
@@ -172,6 +249,7 @@ static int run(int argc, char **argv)
     struct vml_text out = { 0 }, report = { 0 };
     struct vml_run_result res;
     struct vml_sim *sim = NULL;
+    int html_failed = 0;
     if (on_linux) {
         struct vml_backend b;
         r = vml_backend_linux(&b);
@@ -179,6 +257,9 @@ static int run(int argc, char **argv)
             r = vml_run(s, &b, flags, &out, &report, &res, NULL, &d);
             b.destroy(b.ctx);
         }
+    } else if (explain || html) {
+        r = run_watched(file, s, flags, explain ? &xmode : NULL, html, &out, &report, &res, &sim,
+                        &d, &html_failed);
     } else {
         r = vml_run_scenario(s, flags, &out, &report, &res, &sim, &d);
     }
@@ -202,6 +283,8 @@ static int run(int argc, char **argv)
     if (r == 0 && latency)
         print_latency(sim, out.len > 0 || summary);
     if (r == 0 && export_dir && cli_export_proc(sim, export_dir) != 0)
+        rc = EXIT_FAIL;
+    if (html_failed)
         rc = EXIT_FAIL;
     vml_text_free(&out);
     vml_text_free(&report);

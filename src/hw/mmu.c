@@ -1438,3 +1438,27 @@ void vml_mmu_prefetch(struct vml_cpu *cpu, uint64_t va)
      * table cache misses the hint exists to avoid. */
     prefetch_leaf(cpu, va & TLB_VA_MASK);
 }
+
+struct tlb_visit {
+    unsigned level;
+    vml_tlb_entry_fn fn;
+    void *ctx;
+};
+
+static int tlb_visit_one(unsigned pcid, bool global, uint64_t va, unsigned ps, uint64_t val,
+                         void *ctx)
+{
+    const struct tlb_visit *v = ctx;
+    return v->fn(v->level, pcid, global, va, ps, vml_pte_pfn(val), v->ctx);
+}
+
+int vml_cpu_tlb_for_each(const struct vml_cpu *cpu, vml_tlb_entry_fn fn, void *ctx)
+{
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++) {
+        struct tlb_visit v = { l, fn, ctx };
+        int r = tlb_for_each(&cpu->tlb[l], tlb_visit_one, &v);
+        if (r)
+            return r;
+    }
+    return 0;
+}

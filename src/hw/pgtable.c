@@ -662,3 +662,8 @@ int vml_pt_check(const struct vml_pt *pt, char *why, size_t len)
     }
     return 0;
 }
+
+uint64_t vml_pt_entry(const struct vml_pt *pt, uint64_t table_pfn, unsigned index)
+{
+    return index < 512 ? table(pt, table_pfn)[index] : 0;
+}

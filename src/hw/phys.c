@@ -1239,3 +1239,10 @@ int vml_phys_check(const struct vml_phys *phys, char *why, size_t len)
     free(c.refs);
     return rc;
 }
+
+enum vml_frame_use vml_phys_frame_use(const struct vml_phys *phys, uint64_t pfn)
+{
+    struct phys_block b;
+    phys_block_at(phys, pfn, &b);
+    return b.free ? VML_USE_FREE : (enum vml_frame_use)phys_frame(phys, b.head)->use;
+}

@@ -367,6 +367,13 @@ static int do_fault(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint
     sim_charge(sim, COST_ALLOC_PAGE_NS + COST_COPY_4K_NS);
     r = map_page(sim, mm, v, va, copy, vma_pte_flags(v, true) | VML_PTE_D);
     page_put(sim, copy);
+    /* do_cow_fault's copy of a file page (the stream's event; no vmstat counter counts it). */
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_COW_COPY,
+                                        .pid = t->pid,
+                                        .addr = va,
+                                        .pfn = copy,
+                                        .file = true,
+                                        .result = r });
     return r;
 }
 
@@ -402,6 +409,9 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
         vml_pt_protect(mm->pt, va, va + PAGE_SIZE, VML_PTE_RW | VML_PTE_D | VML_PTE_A, 0, NULL,
                        NULL);
         sim->events[VML_VMSTAT_pgreuse]++;
+        sim_event(sim,
+                  &(struct vml_event){
+                      .kind = VML_EV_COW_REUSE, .pid = t->pid, .addr = va, .n = 1, .pfn = pfn });
         return 0;
     }
     /* wp_page_copy: a new exclusive anonymous page (zeroed for the zero page, else a copy). */
@@ -420,6 +430,16 @@ static int do_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, ui
     }
     r = map_page(sim, mm, v, va, copy, vma_pte_flags(v, true) | VML_PTE_D);
     page_put(sim, copy);
+    /* No vmstat counter counts a copy; the stream reports it, with how many shared the page
+     * (its mapcount before this mm let go; 0 for the zero page). */
+    if (sim->event_fn)
+        sim_event(sim, &(struct vml_event){ .kind = VML_EV_COW_COPY,
+                                            .pid = t->pid,
+                                            .addr = va,
+                                            .n = f ? (uint64_t)f->mapcount + 1 : 0,
+                                            .pfn = copy,
+                                            .zero_page = zero,
+                                            .result = r });
     return r;
 }
 
@@ -520,6 +540,36 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     return r;
 }
 
+/* The fault's event (sim_event), counted with pgfault (and pgmajfault when major): what the
+ * entry at va is after the fault, and what the fault changed. ev holds the state before. */
+static void fault_event(struct vml_sim *sim, const struct sim_task *t, const struct vma *v,
+                        uint64_t va, enum vml_access access, int r, bool major,
+                        struct vml_event *ev)
+{
+    const struct sim_mm *mm = t->mm;
+    ev->pid = t->pid;
+    ev->addr = va;
+    ev->access = access;
+    ev->result = r;
+    ev->major = r == 0 && major;
+    ev->vma_file = v->file != NULL;
+    ev->vma_shared = (v->flags & VM_SHARED) != 0;
+    for (int k = 0; k < NR_MM_COUNTERS; k++)
+        ev->rss_pages += (int64_t)mm->rss[k];
+    ev->tlb_flushes = sim->stats.tlb_flushes - ev->tlb_flushes;
+    struct vml_pt_leaf leaf;
+    if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && !pte_is_swap(leaf.entry) &&
+        (leaf.entry & VML_PTE_P)) {
+        ev->entry = leaf.entry;
+        ev->table_pfn = leaf.table_pfn;
+        ev->level = leaf.level;
+        ev->pfn = vml_pte_pfn(leaf.entry) + ((va - leaf.va) >> PAGE_SHIFT);
+        ev->zero_page = ev->pfn == sim->zero_pfn || is_huge_zero_pfn(sim, vml_pte_pfn(leaf.entry));
+        ev->node = sim_frame(sim, ev->pfn)->node;
+    }
+    sim_event(sim, ev);
+}
+
 /* mm/memory.c: handle_mm_fault's work, from the VMA look-up on. */
 static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint64_t va,
                                   enum vml_access access, bool *major)
@@ -542,14 +592,25 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     int r;
     /* The entry at va, looked up once for the cases below (a look-up changes nothing). */
     bool found = !(v->flags & VM_HUGETLB) && vml_pt_lookup(mm->pt, va, &leaf) == 0;
+    /* For the event stream only (sim_event): the state before, to report the change. */
+    struct vml_event ev = { .kind = VML_EV_FAULT, .path = VML_FP_ANON };
+    if (sim->event_fn) {
+        ev.present = found && !pte_is_swap(leaf.entry);
+        for (int k = 0; k < NR_MM_COUNTERS; k++)
+            ev.rss_pages -= (int64_t)mm->rss[k];
+        ev.tlb_flushes = sim->stats.tlb_flushes;
+    }
     if (v->flags & VM_HUGETLB) {
+        ev.path = VML_FP_HUGETLB;
         r = hugetlb_fault(sim, t, v, va, write);
     } else if (found && pte_is_swap(leaf.entry)) {
+        ev.path = VML_FP_SWAP;
         r = do_swap_page(sim, t, v, va, leaf.entry, write, major);
         if (r == SWAP_FAULT_WP && vml_pt_lookup(mm->pt, va, &leaf) == 0)
             r = do_wp_page(sim, t, v, va, leaf.entry);
     } else if (found) {
         r = 0; /* spurious: the MMU dropped the stale entry and will walk again */
+        ev.path = write && !(leaf.entry & VML_PTE_RW) ? VML_FP_WP : VML_FP_SPURIOUS;
         if (write && !(leaf.entry & VML_PTE_RW) && leaf.level == 2) {
             /* wp_huge_pmd; a split PMD falls back to the small page's write fault */
             r = do_huge_pmd_wp_page(sim, t, v, va, &leaf);
@@ -572,10 +633,13 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
         if (r == THP_FALLBACK)
             r = do_anonymous_page(sim, t, v, va, write);
     } else {
+        ev.path = VML_FP_FILE;
         r = do_fault(sim, t, v, va, write, major);
     }
     /* mm_account_fault: every completed attempt counts in pgfault, even a failed one. */
     sim->events[VML_VMSTAT_pgfault]++;
+    if (sim->event_fn)
+        fault_event(sim, t, v, va, access, r, *major, &ev);
     memcg_count(sim, t->memcg, MEV_PGFAULT, 1); /* count_memcg_event_mm: the mm's cgroup */
     if (r)
         return r;

@@ -223,6 +223,9 @@ int do_huge_pmd_anonymous_page(struct vml_sim *sim, struct sim_task *t, struct v
     if (v->flags & VM_LOCKED)
         page_mlock(sim, pfn);
     sim->events[VML_VMSTAT_thp_fault_alloc]++;
+    sim_event(sim,
+              &(struct vml_event){
+                  .kind = VML_EV_THP_FAULT, .pid = t->pid, .addr = haddr, .n = 1, .pfn = pfn });
     memcg_count(sim, sim_frame(sim, pfn)->memcg, MEV_THP_FAULT_ALLOC, 1);
     sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_alloc]++;
     return 0;
@@ -249,6 +252,10 @@ int split_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, 
     }
     uint64_t table = withdraw(mm, haddr);
     sim->events[VML_VMSTAT_thp_split_pmd]++;
+    sim_event(
+        sim,
+        &(struct vml_event){
+            .kind = VML_EV_SPLIT_PMD, .pid = sim->current, .addr = haddr, .n = 1, .pfn = pfn });
     if (is_huge_zero_pfn(sim, pfn)) {
         /* __split_huge_zero_page_pmd: 512 read-only entries of the small zero page, in the
          * deposited table (given back here and taken again by the first small entry). */
@@ -404,6 +411,10 @@ int do_huge_pmd_wp_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, 
             if (v->flags & VM_LOCKED)
                 page_mlock(sim, np);
             sim->events[VML_VMSTAT_thp_fault_alloc]++;
+            sim_event(
+                sim,
+                &(struct vml_event){
+                    .kind = VML_EV_THP_FAULT, .pid = t->pid, .addr = haddr, .n = 1, .pfn = np });
             memcg_count(sim, sim_frame(sim, np)->memcg, MEV_THP_FAULT_ALLOC, 1);
             sim->thp_stats[VML_THP_PMD_ORDER][VML_THP_STAT_anon_fault_alloc]++;
             return 0;

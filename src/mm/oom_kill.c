@@ -214,6 +214,7 @@ static bool oom_ratelimit(struct vml_sim *sim)
 static void __oom_kill_process(struct vml_sim *sim, struct sim_task *victim, const char *message)
 {
     sim->events[VML_VMSTAT_oom_kill]++;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_OOM_KILL, .pid = victim->pid, .n = 1 });
     memcg_event(sim, victim->memcg, MEMCG_OOM_KILL); /* memcg_memory_event_mm */
     const struct sim_mm *mm = victim->mm;
     klog(sim,

@@ -666,6 +666,12 @@ const char *vml_sim_comm(const struct vml_sim *sim, int pid)
     return t ? t->comm : NULL;
 }
 
+void vml_sim_set_event_hook(struct vml_sim *sim, vml_event_fn fn, void *ctx)
+{
+    sim->event_fn = fn;
+    sim->event_ctx = fn ? ctx : NULL;
+}
+
 const struct vml_sim_stats *vml_sim_stats(const struct vml_sim *sim)
 {
     return &sim->stats;

@@ -600,6 +600,9 @@ struct vml_sim {
         unsigned printed, missed;
         bool started;
     } oom_rs; /* oom_kill_process's ratelimit of its header (DEFINE_RATELIMIT_STATE oom_rs) */
+    /* The event stream's one reader (vml_sim_set_event_hook), or NULL: see sim_event. */
+    vml_event_fn event_fn;
+    void *event_ctx;
 };
 
 /* ---- the OOM killer (oom_kill.c) ---- */
@@ -706,6 +709,14 @@ void sim_timer_cancel(struct sim_timer *t);
 #define SWP_TYPE_SHIFT    59
 #define SWP_OFFSET_SHIFT  14 /* SWP_OFFSET_FIRST_BIT (9) + SWP_TYPE_BITS (5) */
 #define PTE_SWP_EXCLUSIVE VML_PTE_PS
+/* Reports an event to the hook, if any (include/vmlab/sim.h: the event stream). Called at the
+ * counting sites, so what the stream says and what vmstat counts are one act. */
+static inline void sim_event(const struct vml_sim *sim, const struct vml_event *e)
+{
+    if (sim->event_fn)
+        sim->event_fn(sim->event_ctx, e);
+}
+
 static inline uint64_t swp_entry(unsigned type, uint64_t offset)
 {
     return ((uint64_t)type << SWP_TYPE_SHIFT) | offset;

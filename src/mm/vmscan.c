@@ -337,6 +337,8 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
     f->flags &= ~PGF_DIRTY;
     f->flags |= PGF_SWAPWB | PGF_RECLAIM;
     sim->events[VML_VMSTAT_pswpout]++;
+    sim_event(sim, &(struct vml_event){
+                       .kind = VML_EV_SWAP_OUT, .pid = sim->current, .n = 1, .pfn = pfn });
     memcg_count(sim, f->memcg, MEV_PSWPOUT, 1);
     return 0;
 }
@@ -466,6 +468,8 @@ static int swap_out_whole(struct vml_sim *sim, uint64_t head, uint64_t entry,
     }
     sim->thp_stats[order][VML_THP_STAT_swpout]++;
     sim->events[VML_VMSTAT_pswpout] += written;
+    sim_event(sim, &(struct vml_event){
+                       .kind = VML_EV_SWAP_OUT, .pid = sim->current, .n = written, .pfn = head });
     memcg_count(sim, memcg, MEV_PSWPOUT, written);
     st->nr_pageout += written;
     return 0;
@@ -721,6 +725,11 @@ static void count_scan(struct vml_sim *sim, const struct scan_control *sc, bool 
     memcg_count(sim, sc->memcg, sc->kswapd ? MEV_PGSTEAL_KSWAPD : MEV_PGSTEAL_DIRECT, reclaimed);
     sim->events[file ? VML_VMSTAT_pgscan_file : VML_VMSTAT_pgscan_anon] += scanned;
     sim->events[file ? VML_VMSTAT_pgsteal_file : VML_VMSTAT_pgsteal_anon] += reclaimed;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_RECLAIM,
+                                        .n = scanned,
+                                        .n2 = reclaimed,
+                                        .kswapd = sc->kswapd,
+                                        .file = file });
 }
 
 static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *sc,

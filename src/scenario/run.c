@@ -1970,6 +1970,14 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
             struct vml_text *out, struct vml_text *report, struct vml_run_result *res,
             struct vml_snapshot *snap, struct vml_diag *diag)
 {
+    return vml_run_hooked(s, b, flags, out, report, res, snap, NULL, diag);
+}
+
+int vml_run_hooked(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
+                   struct vml_text *out, struct vml_text *report, struct vml_run_result *res,
+                   struct vml_snapshot *snap, const struct vml_run_hooks *hooks,
+                   struct vml_diag *diag)
+{
     struct run r = { .s = s,
                      .b = b,
                      .own = b,
@@ -2010,6 +2018,8 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
             op_what(r.op, what, sizeof(what));
             measure_begin(meas, r.op->line, what);
         }
+        if (hooks && hooks->before_op)
+            hooks->before_op(hooks->ctx, i, r.op, b);
         int want = r.want_fail;
         if (r.op->kind != VML_OP_EXPECT)
             r.want_fail = 0;
@@ -2022,6 +2032,8 @@ int vml_run(const struct vml_scenario *s, struct vml_backend *b, unsigned flags,
         if (err == 0 && b->wait && (err = b->wait(b->ctx, 0, r.msg)) != 0)
             err = run_error(&r, err, 0, "the kernel's work after this operation failed: %s",
                             r.msg[0] ? r.msg : vml_strerror(err));
+        if (hooks && hooks->after_op)
+            hooks->after_op(hooks->ctx, i, r.op, b, err, out);
         char why[256];
         if (err == 0 && (flags & VML_RUN_CHECK) && b->check && b->check(b->ctx, why, sizeof(why)))
             err = run_error(&r, VML_EINVAL, 0, "invariant broken after this operation: %s", why);

@@ -132,7 +132,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct vml_text out = { 0 }, report = { 0 };
     struct vml_run_result res;
     struct vml_diag diag = { 0 };
-    int r = vml_run_scenario(s, VML_RUN_CHECK, &out, &report, &res, NULL, &diag);
+    /* With the explainer watching (vmlab run --explain), so that its reading of every event
+     * the input makes runs under the sanitizers too. */
+    struct vml_backend b;
+    struct vml_explain *x = vml_explain_new(VML_EXPLAIN_FULL, NULL);
+    struct vml_run_hooks hooks = { 0 };
+    if (!x || vml_backend_sim(&b) != 0)
+        abort();
+    vml_explain_hooks(x, &hooks);
+    int r = vml_run_hooked(s, &b, VML_RUN_CHECK, &out, &report, &res, NULL, &hooks, &diag);
+    b.destroy(b.ctx);
+    vml_explain_free(x);
     /* The checker's own words, at the start: other messages quote the input (a trace line). */
     if (r != 0 && strncmp(diag.msg, "invariant broken", 16) == 0) {
         fprintf(stderr, "line %u: %s\n", diag.line, diag.msg);

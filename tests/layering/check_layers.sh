@@ -28,7 +28,7 @@ declare -A PUBLIC=(
   [sim.h]=mm
   [trace.h]=trace [replay.h]=trace [sweep.h]=trace [mrc.h]=trace
   [learn.h]=learn
-  [scenario.h]=scenario [run.h]=scenario
+  [scenario.h]=scenario [run.h]=scenario [explain.h]=scenario
   [host.h]=host [live.h]=host
   [vmlab.h]=umbrella
 )

@@ -1,0 +1,80 @@
+// explorer_test.js VMLAB PAGE SCENARIO SHOT: opens the explorer page that `vmlab run SCENARIO
+// --html PAGE` wrote in headless Chromium, steps through it with the page's own "next" button
+// and checks, at every step, the Rss and Pss it shows for each process against what `vmlab run`
+// prints for the scenario cut after that step's line with `show P smaps_rollup` appended (a
+// separate run, read from the /proc text). Fails on any console error or page exception.
+// Saves a screenshot of the last step to SHOT.
+"use strict";
+const puppeteer = require("puppeteer-core");
+const { execFileSync } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+
+const [vmlab, page_path, scenario, shot] = process.argv.slice(2);
+const browser_path = process.env.CHROMIUM || "/usr/bin/chromium";
+
+function expected(line, comms) {
+  const lines = fs.readFileSync(scenario, "utf8").split("\n").slice(0, line);
+  for (const c of comms) lines.push(`show ${c} smaps_rollup`);
+  const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vmlab-explorer-")), "cut.vml");
+  fs.writeFileSync(tmp, lines.join("\n") + "\n");
+  const out = execFileSync(vmlab, ["run", tmp], { encoding: "utf8" });
+  const want = {};
+  let who = null;
+  for (const l of out.split("\n")) {
+    const h = l.match(/^== \/proc\/\d+\/smaps_rollup \((\S+)\) ==$/);
+    if (h) { who = h[1]; want[who] = {}; continue; }
+    const f = l.match(/^(Rss|Pss):\s+(\d+) kB$/);
+    if (f && who) want[who][f[1]] = Number(f[2]);
+  }
+  return want;
+}
+
+(async () => {
+  const errors = [];
+  const browser = await puppeteer.launch({
+    executablePath: browser_path,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  let failed = 0;
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1400, height: 1000 });
+    page.on("console", (m) => { if (m.type() === "error") errors.push("console: " + m.text()); });
+    page.on("pageerror", (e) => errors.push("exception: " + e.message));
+    page.on("requestfailed", (r) => errors.push("request: " + r.url()));
+    // Network is not needed: refuse every request but the page itself.
+    await page.setRequestInterception(true);
+    page.on("request", (r) => (r.url().startsWith("file:") ? r.continue() : (errors.push("network: " + r.url()), r.abort())));
+    await page.goto("file://" + path.resolve(page_path), { waitUntil: "load" });
+    const steps = await page.$eval("#step", (r) => Number(r.max) + 1);
+    if (steps < 2) throw new Error(`only ${steps} steps`);
+    for (let i = 0; i < steps; i++) {
+      if (i > 0) await page.click("#next");
+      const shown = await page.$$eval("#procs tbody tr", (rows) =>
+        rows.map((r) => ({ comm: r.children[1].textContent, rss: Number(r.children[2].textContent), pss: Number(r.children[3].textContent) })));
+      const info = await page.$eval("#stepinfo", (e) => e.textContent);
+      const line = Number(info.match(/line (\d+):/)[1]);
+      const want = expected(line, shown.map((p) => p.comm));
+      for (const p of shown) {
+        const w = want[p.comm];
+        const ok = w && w.Rss === p.rss && w.Pss === p.pss;
+        console.log(`${ok ? "ok  " : "FAIL"} step ${i + 1} line ${line} ${p.comm}: shown Rss ${p.rss} Pss ${p.pss}, vmlab run Rss ${w ? w.Rss : "?"} Pss ${w ? w.Pss : "?"}`);
+        if (!ok) failed++;
+      }
+      if (Object.keys(want).length !== shown.length) { console.log(`FAIL step ${i + 1}: processes differ`); failed++; }
+      // The panes are filled: a page-table tree once memory is mapped, the frame map always.
+      const filled = await page.evaluate(() => document.querySelector("#frames").width > 0 && document.querySelector("#proc").textContent.includes("MemFree"));
+      if (!filled) { console.log(`FAIL step ${i + 1}: empty panes`); failed++; }
+    }
+    const ptEntries = await page.$$eval("#pt summary", (s) => s.length);
+    if (ptEntries < 4) { console.log(`FAIL: page-table tree has ${ptEntries} tables`); failed++; }
+    if (shot) await page.screenshot({ path: shot, fullPage: false });
+  } finally {
+    await browser.close();
+  }
+  for (const e of errors) console.log("FAIL " + e);
+  process.exit(failed || errors.length ? 1 : 0);
+})().catch((e) => { console.log("FAIL " + e.stack); process.exit(1); });

@@ -1,0 +1,1 @@
+run examples/03-cow-after-fork.vml --on linux --explain
