@@ -132,7 +132,7 @@ echo
 echo "@@VMLAB-KERNEL $(uname -r) $(uname -v)"
 echo "@@VMLAB-NODES $(cat /sys/devices/system/node/online) cpus $(cat /sys/devices/system/cpu/online)"
 for n in /sys/devices/system/node/node[0-9]*; do
-  echo "@@VMLAB-NODE ${n##*/} cpus $(cat $n/cpulist) distance $(cat $n/distance) $(grep MemTotal $n/meminfo | sed 's/ *Node [0-9]* //')"
+  echo "@@VMLAB-NODE ${n##*/} cpus $(cat $n/cpulist) distance $(cat $n/distance) $(grep -E 'MemTotal|MemFree' $n/meminfo | sed 's/ *Node [0-9]* //' | tr -s ' \n' ' ')"
 done
 for f in /scenarios/*.vml; do
   n=${f##*/}; n=${n%.vml}
@@ -141,6 +141,8 @@ for f in /scenarios/*.vml; do
   rc=$?
   e=$(cut -d' ' -f1 /proc/uptime)
   echo "@@VMLAB-LOG $n rc=$rc seconds $s-$e"
+  # Each node's free memory after the scenario (the fallback scenarios' split depends on it).
+  echo "@@VMLAB-FREE $n $(grep -h MemFree /sys/devices/system/node/node[0-9]*/meminfo | tr -s ' \n' ' ')"
   sed 's/^/@@| /' /tmp/$n.log
   if [ "$rc" = 0 ]; then
     echo "@@VMLAB-BEGIN $n"

@@ -195,6 +195,10 @@ struct vml_snap_map {
      * counted once); has_nodes when the backend could show numa_maps. */
     bool has_nodes;
     uint64_t nodes[VML_MAX_NODES];
+    /* numa_maps' policy of each of those VMAs (mpol_to_str), in address order, separated by
+     * " | "; has_policy when it was read (results recorded before it was kept lack it). */
+    bool has_policy;
+    char policy[256];
 };
 
 struct vml_snap_proc {
@@ -246,6 +250,21 @@ struct vml_snap_op {
     /* The kernel's oom_kill count's change across the operation (/proc/vmstat). */
     bool has_oom_kill;
     uint64_t oom_kill;
+    /* /proc/vmstat's NUMA counters (zone_statistics: numa_hit ... numa_other), their change
+     * across the operation, the whole machine's (enum vml_snap_numa); has_numa when read. */
+    bool has_numa;
+    int64_t numa[6];
+};
+
+/* The NUMA counters of struct vml_snap_op, /proc/vmstat's order. */
+enum vml_snap_numa {
+    VML_SNAP_NUMA_HIT,
+    VML_SNAP_NUMA_MISS,
+    VML_SNAP_NUMA_FOREIGN,
+    VML_SNAP_NUMA_INTERLEAVE,
+    VML_SNAP_NUMA_LOCAL,
+    VML_SNAP_NUMA_OTHER,
+    VML_SNAP_NUMA_FIELDS
 };
 
 /* The default (2 MiB) hugetlb pool at the end, as meminfo's HugePages_* lines count it; taken
@@ -272,6 +291,9 @@ struct vml_snapshot {
     struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
     size_t n_ops;
     bool confined; /* the processes ran in a memory cgroup (machine memcg=on, on Linux) */
+    /* The scenario's machine's NUMA nodes (machine nodes=): diff compares the NUMA counters
+     * only with several (not in results files; the simulator's side says it). */
+    unsigned nodes;
     /* The largest memory limit a `set` of the scenario writes to a cgroup's memory.max or
      * memory.limit_in_bytes, in kB; 0 when it writes none, or writes "max" or -1 (no limit).
      * A property of the scenario, the same on both sides: vmlab diff's bound for what a process

@@ -474,6 +474,46 @@ static void reply(const struct agent_rep *p, int pass_fd)
 }
 
 /* One request's operation, between two readings of the process's fault counters. */
+/* The nodemask as the system calls take it: maxnode is one more than the bits given, as
+ * get_nodes (mm/mempolicy.c) reads maxnode - 1 bits; nodes past the kernel's MAX_NUMNODES
+ * must be clear, which 64 bits are on every configuration (NODES_SHIFT up to 10). */
+#define AG_MAXNODE (sizeof(unsigned long) * 8 + 1)
+
+int agent_set_mempolicy(uint32_t mode, uint64_t nodes)
+{
+    unsigned long mask = (unsigned long)nodes;
+    return (int)syscall(SYS_set_mempolicy, (int)mode, nodes ? &mask : NULL,
+                        nodes ? AG_MAXNODE : 0ul);
+}
+
+int agent_mbind(uint64_t addr, uint64_t len, uint32_t mode, uint64_t nodes)
+{
+    unsigned long mask = (unsigned long)nodes;
+    /* flags 0: no MPOL_MF_MOVE, pages already there stay (as the simulator's mbind). */
+    return (int)syscall(SYS_mbind, (unsigned long)addr, (unsigned long)len, (unsigned long)mode,
+                        nodes ? &mask : NULL, nodes ? AG_MAXNODE : 0ul, 0u);
+}
+
+int agent_affinity(const uint64_t *cpus)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c = 0; c < 256 && c < CPU_SETSIZE; c++)
+        if (cpus[c / 64] >> (c % 64) & 1)
+            CPU_SET(c, &set);
+    return sched_setaffinity(0, sizeof(set), &set);
+}
+
+int agent_numa(const struct agent_numa *o)
+{
+    /* The CPUs first: numactl binds the CPUs, then sets the policy, both before exec. */
+    if (o->has_cpus && agent_affinity(o->cpus) != 0)
+        return -1;
+    if (o->has_pol && agent_set_mempolicy(o->mode, o->nodes) != 0)
+        return -1;
+    return 0;
+}
+
 static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
 {
     struct rusage a, b;
@@ -499,6 +539,9 @@ static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
     case AG_MSYNC: r = msync((void *)(uintptr_t)q->addr, q->len, MS_SYNC); break;
     case AG_FORK: r = do_fork(q, p, pass_fd); break;
     case AG_THP_DISABLE: r = prctl(PR_SET_THP_DISABLE, q->addr ? 1 : 0, 0, 0, 0); break;
+    case AG_MEMPOLICY: r = agent_set_mempolicy(q->flags, q->mask[0]); break;
+    case AG_MBIND: r = agent_mbind(q->addr, q->len, q->flags, q->mask[0]); break;
+    case AG_AFFINITY: r = agent_affinity(q->mask); break;
     case AG_CPU: {
         cpu_set_t set;
         CPU_ZERO(&set);

@@ -55,15 +55,35 @@ enum agent_op {
     AG_FADVISE,     /* posix_fadvise(path, off, len, POSIX_FADV_DONTNEED) */
     AG_TRUNCATE,    /* truncate(path, len) */
     AG_FALLOCATE,   /* fallocate(path opened read-write, flags, off, len) */
+    AG_MEMPOLICY,   /* set_mempolicy(flags: mode | mode flags, mask[0]: the nodemask) */
+    AG_MBIND,       /* mbind(addr, len, flags: mode | mode flags, mask[0]: the nodemask, 0) */
+    AG_AFFINITY,    /* sched_setaffinity(0, mask: CPU c is bit c % 64 of mask[c / 64]) */
 };
+
+/* The memory policy and CPUs a new agent takes before its first allocation, as numactl sets
+ * them before exec (agent_numa). */
+struct agent_numa {
+    bool has_pol, has_cpus;
+    uint32_t mode;    /* mode | mode flags, the kernel's numbers */
+    uint64_t nodes;   /* the nodemask */
+    uint64_t cpus[4]; /* the CPUs with has_cpus */
+};
+
+/* The raw system calls (no libnuma): 0, or -1 with errno. */
+int agent_set_mempolicy(uint32_t mode, uint64_t nodes);
+int agent_mbind(uint64_t addr, uint64_t len, uint32_t mode, uint64_t nodes);
+int agent_affinity(const uint64_t *cpus);
+/* Applies o in the calling process: 0, or -1 with errno. */
+int agent_numa(const struct agent_numa *o);
 
 struct agent_req {
     uint32_t op;
     uint32_t prot, flags, access;
     uint64_t addr, len, off, stride; /* stride: touch's; read/write: bytes per call (0: 64K) */
     int64_t delta;
-    char path[256]; /* file to open (mmap of a file or memfd, read, write); "" for none */
-    char name[16];  /* fork: the child's command name */
+    char path[256];   /* file to open (mmap of a file or memfd, read, write); "" for none */
+    char name[16];    /* fork: the child's command name */
+    uint64_t mask[4]; /* AG_MEMPOLICY, AG_MBIND: mask[0] the nodemask; AG_AFFINITY: the CPUs */
 };
 
 enum agent_status { AG_OK = 0, AG_ERR = 1, AG_DEATH = 2 };

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -539,7 +540,8 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
         return VML_EINVAL;
     }
     /* A topology this machine lacks cannot be applied: refused, not run on another one. The
-     * policies (set_mempolicy, mbind, numactl options) are refused where they come. */
+     * policies (set_mempolicy, mbind, numactl options) are applied by the system calls; a mode
+     * this kernel lacks is refused where it comes (mpol_error). */
     unsigned host_nr = host_nodes();
     if (m->nr_nodes > host_nr) {
         snprintf(msg, VML_BACKEND_MSG,
@@ -696,9 +698,10 @@ static int account_agent(uint64_t before, char *msg)
     return e ? VML_EINVAL : 0;
 }
 
-static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
+/* A new agent; pre, when not NULL, is the policy and CPUs it takes before anything else. */
+static int spawn_agent(struct linb *b, const char *name, const struct agent_numa *pre, int *pid,
+                       char *msg)
 {
-    struct linb *b = ctx;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
         return sys_error(errno, msg);
@@ -718,6 +721,8 @@ static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
             _exit(127);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         prctl(PR_SET_NAME, name, 0, 0, 0);
+        if (pre && agent_numa(pre) != 0) /* checked in a child of its own before (numa_check) */
+            _exit(127);
         agent_main(sv[1], true);
     }
     close(sv[1]);
@@ -740,6 +745,167 @@ static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
     if (r == 0)
         r = account_agent(charged, msg);
     return r ? r : capture_own(a, msg);
+}
+
+static int lb_spawn(void *ctx, const char *name, int *pid, char *msg)
+{
+    return spawn_agent(ctx, name, NULL, pid, msg);
+}
+
+/* ---- NUMA: memory policies and CPUs, by the raw system calls -----------------------------------
+ */
+
+/* Whether the running kernel knows policy mode (the mode alone, its flags cleared): 1 yes, 0
+ * no, by set_mempolicy in a child of its own with every node in the mask (mpol_set_nodemask
+ * keeps the nodes with memory), so that the one caller's policy is never touched. The kernel
+ * refuses a mode past its MPOL_MAX with EINVAL (sanitize_mpol_flags): MPOL_PREFERRED_MANY came
+ * with 5.15, MPOL_WEIGHTED_INTERLEAVE with 6.9. */
+static int kernel_has_mode(unsigned mode)
+{
+    static int known[VML_MPOL_NR_MODES]; /* 0 unknown, 1 has, 2 lacks */
+    mode &= 0xff;
+    if (mode >= VML_MPOL_NR_MODES)
+        return 0;
+    if (known[mode])
+        return known[mode] == 1;
+    fflush(NULL);
+    pid_t c = fork();
+    if (c < 0)
+        return 1; /* cannot tell: the kernel's own error stands */
+    if (c == 0) {
+        bool nodes = mode != VML_MPOL_DEFAULT && mode != VML_MPOL_LOCAL;
+        _exit(agent_set_mempolicy(mode, nodes ? ~0ull : 0) == 0 ? 0 : errno == EINVAL ? 1 : 2);
+    }
+    int st = 0;
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+    }
+    known[mode] = WIFEXITED(st) && WEXITSTATUS(st) == 1 ? 2 : 1;
+    return known[mode] == 1;
+}
+
+/* The kernel's refusal of pol, said: VML_ENOTSUP naming what this kernel lacks when it does
+ * not know the mode, else the errno's code. what ("" for none) starts the message: the
+ * statements' messages are prefixed with their name by the runner (op_numa). */
+static int mpol_error(int e, const struct vml_mpol *pol, const char *what, char *msg)
+{
+    static const char *const since[VML_MPOL_NR_MODES] = {
+        [VML_MPOL_PREFERRED_MANY] = "MPOL_PREFERRED_MANY (Linux 5.15)",
+        [VML_MPOL_WEIGHTED_INTERLEAVE] = "MPOL_WEIGHTED_INTERLEAVE (Linux 6.9)",
+    };
+    if (e == EINVAL && pol->mode < VML_MPOL_NR_MODES && since[pol->mode] &&
+        !kernel_has_mode(pol->mode)) {
+        struct utsname u;
+        uname(&u);
+        snprintf(msg, VML_BACKEND_MSG, "%s%sthis kernel (%.60s) lacks %s", what, *what ? ": " : "",
+                 u.release, since[pol->mode]);
+        return VML_ENOTSUP;
+    }
+    if (e == EFAULT) {
+        snprintf(msg, VML_BACKEND_MSG, "%s", strerror(e));
+        return VML_EFAULT;
+    }
+    return sys_error(e, msg);
+}
+
+/* Whether o can be applied, tried in a child of its own (its errno, or 0), so that a refusal
+ * is said before the agent exists. */
+static int numa_check(const struct agent_numa *o)
+{
+    fflush(NULL);
+    pid_t c = fork();
+    if (c < 0)
+        return errno;
+    if (c == 0)
+        _exit(agent_numa(o) == 0 ? 0 : errno > 0 && errno < 255 ? errno : 255);
+    int st = 0;
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : EINVAL;
+}
+
+/* The CPUs of the nodes in mask (/sys/devices/system/node/nodeN/cpulist: "0-3,8"). */
+static void node_cpus(uint32_t mask, uint64_t *cpus)
+{
+    for (unsigned n = 0; n < 32; n++) {
+        if (!(mask >> n & 1))
+            continue;
+        char path[80], buf[512];
+        snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/cpulist", n);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* a node this machine lacks: no CPUs, as numactl's node_to_cpus */
+        size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = 0;
+        for (char *c = buf; *c >= '0' && *c <= '9';) {
+            char *end;
+            unsigned long lo = strtoul(c, &end, 10), hi = lo;
+            if (*end == '-')
+                hi = strtoul(end + 1, &end, 10);
+            for (unsigned long i = lo; i <= hi && i < 256; i++)
+                cpus[i / 64] |= 1ull << (i % 64);
+            c = *end == ',' ? end + 1 : end;
+        }
+    }
+}
+
+static int lb_spawn_numa(void *ctx, const char *name, const struct vml_op_numa *o, int *pid,
+                         char *msg)
+{
+    struct agent_numa pre;
+    memset(&pre, 0, sizeof(pre));
+    pre.has_pol = o->has_pol;
+    pre.mode = o->pol.mode | o->pol.flags;
+    pre.nodes = o->pol.nodes;
+    pre.has_cpus = o->has_cpus || o->cpunodes;
+    if (o->has_cpus)
+        memcpy(pre.cpus, o->cpus, sizeof(pre.cpus));
+    if (o->cpunodes)
+        node_cpus(o->cpunodes, pre.cpus);
+    int e = numa_check(&pre);
+    if (e) {
+        char what[96];
+        snprintf(what, sizeof(what), "%s: its NUMA options", name);
+        int r = mpol_error(e, &o->pol, what, msg);
+        if (r != VML_ENOTSUP)
+            snprintf(msg, VML_BACKEND_MSG, "%s: %s (%s)", what, strerror(e),
+                     pre.has_cpus && e == EINVAL
+                         ? "no CPU of this machine in them, or the policy refused"
+                         : "the policy refused");
+        return r;
+    }
+    return spawn_agent(ctx, name, &pre, pid, msg);
+}
+
+static int lb_set_mempolicy(void *ctx, int pid, const struct vml_mpol *pol, char *msg)
+{
+    struct agent_req q = { .op = AG_MEMPOLICY, .flags = pol->mode | pol->flags };
+    q.mask[0] = pol->nodes;
+    struct agent_rep p;
+    memset(&p, 0, sizeof(p));
+    int r = call(agent_of(ctx, pid), &q, &p, NULL, msg);
+    return r && p.status == AG_ERR ? mpol_error(p.err, pol, "", msg) : r;
+}
+
+static int lb_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
+                    char *msg)
+{
+    struct agent_req q = {
+        .op = AG_MBIND, .addr = addr, .len = len, .flags = pol->mode | pol->flags
+    };
+    q.mask[0] = pol->nodes;
+    struct agent_rep p;
+    memset(&p, 0, sizeof(p));
+    int r = call(agent_of(ctx, pid), &q, &p, NULL, msg);
+    return r && p.status == AG_ERR ? mpol_error(p.err, pol, "", msg) : r;
+}
+
+static int lb_set_affinity(void *ctx, int pid, const uint64_t *cpus, char *msg)
+{
+    struct agent_req q = { .op = AG_AFFINITY };
+    memcpy(q.mask, cpus, sizeof(q.mask));
+    struct agent_rep p;
+    return call(agent_of(ctx, pid), &q, &p, NULL, msg);
 }
 
 static int lb_fork(void *ctx, int pid, const char *child_name, int *child, char *msg)
@@ -1731,6 +1897,10 @@ int vml_backend_linux(struct vml_backend *out)
         .cgroup_attach = lb_cgroup_attach,
         .cgroup_text = lb_cgroup_text,
         .node_text = lb_node_text,
+        .spawn_numa = lb_spawn_numa,
+        .set_mempolicy = lb_set_mempolicy,
+        .mbind = lb_mbind,
+        .set_affinity = lb_set_affinity,
         .swapon = lb_swapon,
         .swapoff = lb_swapoff,
         .proc_text = lb_proc_text,

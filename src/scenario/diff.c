@@ -2,8 +2,11 @@
  *
  * The rules (docs/fidelity.md says why):
  *   - per named mapping, every smaps field summed over the mapping's VMAs, the number of VMAs,
- *     each VMA's VmFlags and THPeligible, and the mapped pages on each node (numa_maps'
- *     N<node>=, summed) must be equal;
+ *     each VMA's VmFlags and THPeligible, the mapped pages on each node (numa_maps'
+ *     N<node>=, summed) and each VMA's numa_maps policy must be equal;
+ *   - on a machine of several nodes, per measured operation, /proc/vmstat's NUMA counters:
+ *     numa_miss, numa_foreign and numa_interleave equal, numa_hit, numa_local and numa_other
+ *     within [simulated, simulated + 64] pages on Linux (compare_numa);
  *   - a mapping whose VMA reaches beyond it on either side (merged with memory the scenario did
  *     not map, such as the runtime's own) cannot be compared field by field: it is reported as
  *     not comparable, never dropped silently;
@@ -247,6 +250,11 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
                                        : "numa_maps could not be read on linux");
         return;
     }
+    /* The policy of each VMA as numa_maps prints it (mpol_to_str): mbind's and the task's. */
+    if (a->has_policy && b->has_policy)
+        text_row(out, t, "policy", a->policy, b->policy);
+    else if (a->has_policy || b->has_policy)
+        not_comparable(out, t, "policy", "one side's results have no numa_maps policy");
     for (unsigned n = 0; n < VML_MAX_NODES; n++) {
         if (!a->nodes[n] && !b->nodes[n])
             continue;
@@ -273,15 +281,69 @@ static bool is_sync(const struct vml_snap_op *op)
  * after its move, its dentries and inodes, the per-CPU charge stock). */
 #define CACHE_FOLIO_KB 2048
 
+/* The pages a quiet machine's other allocations may add to an operation's numa_hit,
+ * numa_local or numa_other (the guest's own: vmlab reading /proc, its runtime's heap, the
+ * agent's socket buffers): see compare_numa. */
+#define NUMA_NOISE_PAGES 64
+
+/* /proc/vmstat's NUMA counters across an operation, on a machine of several nodes
+ * (zone_statistics counts each allocation once, of any order). They count the whole machine,
+ * so they are the operation's own plus whatever else allocated meanwhile: the smallest change
+ * of the voted runs is taken (measure.c), and then numa_miss, numa_foreign and
+ * numa_interleave are compared exactly (the quiet guest's other allocations take their local
+ * node, which has room, by the default policy: no miss, no interleave), and numa_hit,
+ * numa_local and numa_other within [sim, sim + NUMA_NOISE_PAGES] on linux (another program's
+ * allocations only add; numa_other too, as a bound agent's own kernel allocations follow its
+ * policy). */
+static void compare_numa(const struct vml_snap_op *a, const struct vml_snap_op *b,
+                         struct vml_text *out, struct tally *t)
+{
+    static const char *const name[VML_SNAP_NUMA_FIELDS] = {
+        "numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
+    };
+    if (!a->has_numa || !b->has_numa) {
+        not_comparable(out, t, "numa_*", "/proc/vmstat's NUMA counters were not measured");
+        return;
+    }
+    /* They count allocations of the whole machine, as meminfo's lines do: when those are not
+     * comparable (a real fork copies its runtime's memory, page tables and task too), neither
+     * are these, for the same reason. */
+    if (!a->has_mem || !b->has_mem) {
+        not_comparable(out, t, "numa_*", a->has_mem ? b->mem_why_not : a->mem_why_not);
+        return;
+    }
+    for (unsigned i = 0; i < VML_SNAP_NUMA_FIELDS; i++) {
+        bool bounded =
+            i == VML_SNAP_NUMA_HIT || i == VML_SNAP_NUMA_LOCAL || i == VML_SNAP_NUMA_OTHER;
+        int64_t d = b->numa[i] - a->numa[i];
+        if (!bounded || (a->numa[i] == 0 && b->numa[i] == 0)) {
+            if (a->numa[i] == 0 && b->numa[i] == 0) {
+                t->compared++; /* unchanged on both sides: not printed */
+            } else {
+                row(out, t, name[i], a->numa[i], b->numa[i], "pages");
+            }
+            continue;
+        }
+        bool in = d >= 0 && d <= NUMA_NOISE_PAGES;
+        t->compared++;
+        if (!in)
+            t->differ++;
+        text_printf(out, "    %-16s %12lld %12lld %12lld pages%s [+0, +%d] (other allocations)\n",
+                    name[i], (long long)a->numa[i], (long long)b->numa[i], (long long)d,
+                    in ? "   within" : "   <-- differs: not within", NUMA_NOISE_PAGES);
+    }
+}
+
 /* One measured operation: faults, then the meminfo lines that changed on either side (the
  * others are compared too and counted, but not printed). dirty_bound_kb, when not 0, is the
  * background threshold in force (dirty_background_bytes, in kB): an fsync's Dirty change is
  * then compared within [-dirty_bound_kb, 0] (see the header). limit_kb, when not 0, is the
  * scenario's cgroup memory limit: a read's Cached change that reached it on one side is
- * compared within [limit_kb - CACHE_FOLIO_KB - SPLIT_KB, limit_kb]. */
+ * compared within [limit_kb - CACHE_FOLIO_KB - SPLIT_KB, limit_kb]. nodes: the
+ * scenario machine's NUMA nodes (compare_numa with several). */
 static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
-                       int64_t dirty_bound_kb, int64_t limit_kb, struct vml_text *out,
-                       struct tally *t)
+                       int64_t dirty_bound_kb, int64_t limit_kb, unsigned nodes,
+                       struct vml_text *out, struct tally *t)
 {
     text_printf(out, "operation at line %u: %s\n", a->line, a->what);
     if (a->has_faults && b->has_faults) {
@@ -326,6 +388,8 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
         not_comparable(out, t, "Committed_AS",
                        a->has_commit ? b->commit_why_not : a->commit_why_not);
     }
+    if (nodes > 1)
+        compare_numa(a, b, out, t);
     if (!a->has_mem || !b->has_mem) {
         not_comparable(out, t, "meminfo", a->has_mem ? b->mem_why_not : a->mem_why_not);
         return;
@@ -695,8 +759,8 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
     }
     for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)
         compare_op(&sim->ops[i], &real->ops[i], dirty_bound(sim, real, sim->ops[i].line),
-                   sim->memcg_max_kb == real->memcg_max_kb ? (int64_t)sim->memcg_max_kb : 0, out,
-                   &t);
+                   sim->memcg_max_kb == real->memcg_max_kb ? (int64_t)sim->memcg_max_kb : 0,
+                   sim->nodes, out, &t);
     if (sim->n_ops != real->n_ops) {
         t.compared++;
         t.differ++;

@@ -21,8 +21,13 @@ struct measure {
     struct vml_snap_op rec;
     bool open;
     int replay_pid;
-    uint64_t kills;    /* the backend's kill count when the operation began */
-    uint64_t oom_kill; /* the kernel's oom_kill count (vmstat) when it began */
+    uint64_t kills;                      /* the backend's kill count when the operation began */
+    uint64_t oom_kill;                   /* the kernel's oom_kill count (vmstat) when it began */
+    uint64_t numa[VML_SNAP_NUMA_FIELDS]; /* vmstat's numa_* counters when it began */
+};
+
+static const char *const numa_names[VML_SNAP_NUMA_FIELDS] = {
+    "numa_hit ", "numa_miss ", "numa_foreign ", "numa_interleave ", "numa_local ", "numa_other ",
 };
 
 static const char *const mem_names[VML_SNAP_MEM_FIELDS] = {
@@ -103,23 +108,32 @@ static void stable_read(struct measure *m, bool want_mem, bool want_commit,
                  (long long)cby);
 }
 
-/* The kernel's oom_kill count (/proc/vmstat); false when it cannot be read. */
-static bool oom_kill_count(struct measure *m, uint64_t *n)
+/* A /proc/vmstat line's value: false when the file has no line key ("oom_kill "). */
+static bool vmstat_value(const char *s, const char *key, uint64_t *n)
+{
+    const char *l = strstr(s, key);
+    while (l && l != s && l[-1] != '\n')
+        l = strstr(l + 1, key);
+    if (l)
+        *n = strtoull(l + strlen(key), NULL, 10);
+    return l != NULL;
+}
+
+/* The kernel's oom_kill count and NUMA counters (/proc/vmstat); *oom_ok and *numa_ok false
+ * when they cannot be read. */
+static void vmstat_counts(struct measure *m, uint64_t *oom, bool *oom_ok,
+                          uint64_t numa[VML_SNAP_NUMA_FIELDS], bool *numa_ok)
 {
     struct vml_text t = { 0 };
     char msg[VML_BACKEND_MSG] = "";
-    bool ok = false;
+    *oom_ok = *numa_ok = false;
     if (m->in->proc_text(m->in->ctx, 0, VML_PROCFILE_VMSTAT, 0, 0, &t, msg) == 0 && t.s) {
-        const char *l = strstr(t.s, "oom_kill ");
-        while (l && l != t.s && l[-1] != '\n')
-            l = strstr(l + 1, "oom_kill ");
-        if (l) {
-            *n = strtoull(l + strlen("oom_kill "), NULL, 10);
-            ok = true;
-        }
+        *oom_ok = vmstat_value(t.s, "oom_kill ", oom);
+        *numa_ok = true;
+        for (unsigned i = 0; i < VML_SNAP_NUMA_FIELDS; i++)
+            *numa_ok = vmstat_value(t.s, numa_names[i], &numa[i]) && *numa_ok;
     }
     vml_text_free(&t);
-    return ok;
 }
 
 /* A window around one call of the wrapped backend. */
@@ -258,7 +272,7 @@ void measure_begin(struct measure *m, unsigned line, const char *what)
         snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
                  "the backend has no settled meminfo");
     m->kills = m->in->kills ? m->in->kills(m->in->ctx) : 0;
-    m->rec.has_oom_kill = oom_kill_count(m, &m->oom_kill);
+    vmstat_counts(m, &m->oom_kill, &m->rec.has_oom_kill, m->numa, &m->rec.has_numa);
     m->open = true;
 }
 
@@ -274,11 +288,16 @@ void measure_end(struct measure *m, struct vml_snap_op *rec)
             no_commit(m, "the OOM killer killed a process during it (a real one's own mappings "
                          "go with it)");
     }
-    uint64_t kills;
-    if (m->rec.has_oom_kill && oom_kill_count(m, &kills))
+    uint64_t kills, numa[VML_SNAP_NUMA_FIELDS];
+    bool oom_ok, numa_ok;
+    vmstat_counts(m, &kills, &oom_ok, numa, &numa_ok);
+    if (m->rec.has_oom_kill && oom_ok)
         m->rec.oom_kill = kills - m->oom_kill;
     else
         m->rec.has_oom_kill = false;
+    m->rec.has_numa = m->rec.has_numa && numa_ok;
+    for (unsigned i = 0; m->rec.has_numa && i < VML_SNAP_NUMA_FIELDS; i++)
+        m->rec.numa[i] = (int64_t)(numa[i] - m->numa[i]);
     *rec = m->rec;
     m->open = false;
 }
@@ -876,6 +895,19 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
                 break;
             }
         }
+        /* The NUMA counters: the smallest change any run measured, each apart. They count
+         * every allocation of the machine, and another program's only add to the
+         * operation's own (diff's bounded rule takes it from there). */
+        bool numa_any = false;
+        for (unsigned a = 0; a < m; a++) {
+            if (!rec[a]->has_numa)
+                continue;
+            for (unsigned f = 0; f < VML_SNAP_NUMA_FIELDS; f++)
+                if (!numa_any || rec[a]->numa[f] < op->numa[f])
+                    op->numa[f] = rec[a]->numa[f];
+            numa_any = true;
+        }
+        op->has_numa = numa_any;
         /* Committed_AS: the change two runs agree on, voted apart from the other lines. */
         bool c_agreed = false, c_any = false;
         for (unsigned a = 0; a < m && !c_agreed; a++) {

@@ -24,8 +24,10 @@
  *   nodes N V...                            (VML_MAX_NODES)
  *   vm_flags TEXT
  *   thp_eligible TEXT
+ *   policy TEXT                             (optional: numa_maps' policies)
  *   op LINE HAS_FAULTS MINOR MAJOR HAS_MEM HAS_COMMIT COMMIT HAS_COPY COPY HAS_OOM_KILL OOM_KILL
- * WHAT mem N V... faults_why_not WHY / mem_why_not WHY / commit_why_not WHY text LINE VM TEXT (a
+ * WHAT mem N V... faults_why_not WHY / mem_why_not WHY / commit_why_not WHY [numa N V...: the
+ * vmstat numa_* changes, optional] text LINE VM TEXT (a
  * show thp or show vm's files) end
  */
 #include "util/diag.h"
@@ -141,6 +143,10 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
             put_str(out, mp->vm_flags);
             text_printf(out, "thp_eligible");
             put_str(out, mp->thp_eligible);
+            if (mp->has_policy) {
+                text_printf(out, "policy");
+                put_str(out, mp->policy);
+            }
         }
     }
     for (size_t i = 0; i < s->n_ops; i++) {
@@ -161,6 +167,12 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
         put_str(out, o->mem_why_not);
         text_printf(out, "commit_why_not");
         put_str(out, o->commit_why_not);
+        if (o->has_numa) {
+            text_printf(out, "numa %d", VML_SNAP_NUMA_FIELDS);
+            for (size_t f = 0; f < VML_SNAP_NUMA_FIELDS; f++)
+                text_printf(out, " %lld", (long long)o->numa[f]);
+            text_printf(out, "\n");
+        }
     }
     for (size_t i = 0; i < s->n_thp; i++) {
         text_printf(out, "text %u %d", s->thp[i].line, s->thp[i].vm ? 1 : 0);
@@ -428,6 +440,11 @@ static int read_map(struct rd *r, struct vml_snap_map *m)
     if ((e = str_line(r, "vm_flags", m->vm_flags, sizeof(m->vm_flags))) ||
         (e = str_line(r, "thp_eligible", m->thp_eligible, sizeof(m->thp_eligible))))
         return e;
+    if (peek(r, "policy")) {
+        if ((e = str_line(r, "policy", m->policy, sizeof(m->policy))))
+            return e;
+        m->has_policy = true;
+    }
     return 0;
 }
 
@@ -504,6 +521,23 @@ static int read_op(struct rd *r, struct vml_snap_op *o)
         (e = str_line(r, "mem_why_not", o->mem_why_not, sizeof(o->mem_why_not))) ||
         (e = str_line(r, "commit_why_not", o->commit_why_not, sizeof(o->commit_why_not))))
         return e;
+    if (peek(r, "numa")) {
+        if ((e = next_line(r, "numa")))
+            return e;
+        at = r->c + 1;
+        if ((e = count(r, 1u << 20, &got)))
+            return e;
+        if (got != VML_SNAP_NUMA_FIELDS)
+            return err_at(r, at,
+                          "numa has another number of counters than this vmlab's: the "
+                          "results were recorded by another version of vmlab");
+        for (size_t f = 0; f < VML_SNAP_NUMA_FIELDS; f++)
+            if ((e = i64(r, &o->numa[f])))
+                return e;
+        if ((e = eol(r)))
+            return e;
+        o->has_numa = true;
+    }
     return 0;
 }
 

@@ -1851,6 +1851,22 @@ static void snap_nodes(struct run *r, int pid, struct vml_snap_map *sm)
         return;
     }
     sm->has_nodes = true;
+    sm->has_policy = true;
+    /* Each line is "START POLICY ...": the policy is its second word. */
+    for (const char *l = t.s; l && *l;) {
+        const char *sp = strchr(l, ' '), *nl = strchr(l, '\n');
+        if (!nl)
+            nl = l + strlen(l);
+        if (sp && sp < nl) {
+            size_t n = strcspn(sp + 1, " \n"), used = strlen(sm->policy);
+            /* mpol_to_str's one name with a space: "prefer (many)" (MPOL_PREFERRED_MANY). */
+            if (strncmp(sp + 1 + n, " (many)", 7) == 0)
+                n += 7 + strcspn(sp + 1 + n + 7, " \n");
+            snprintf(sm->policy + used, sizeof(sm->policy) - used, "%s%.*s", used ? " | " : "",
+                     (int)n, sp + 1);
+        }
+        l = *nl ? nl + 1 : nl;
+    }
     for (const char *c = t.s; c && *c; c++) {
         if (c[0] != ' ' || c[1] != 'N' || c[2] < '0' || c[2] > '9')
             continue;
@@ -1883,6 +1899,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
         snap->totalpages = (m.mem_total + m.swap_total) / 4;
     }
     snap->confined = r->s->machine.memcg;
+    snap->nodes = r->s->machine.nr_nodes;
     snap->memcg_max_kb = scenario_memcg_max_kb(r->s);
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
