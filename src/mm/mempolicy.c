@@ -660,7 +660,7 @@ static void node_vmstat_text(const struct vml_sim *sim, unsigned node, struct vm
             v.v[VML_VMSTAT_nr_free_cma] = 0;
         }
     }
-    struct vml_numastat ns;
+    struct vml_numastat ns = { 0 };
     vml_sim_numastat(sim, node, &ns);
     v.v[VML_VMSTAT_numa_hit] = ns.numa_hit;
     v.v[VML_VMSTAT_numa_miss] = ns.numa_miss;

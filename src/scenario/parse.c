@@ -788,12 +788,12 @@ static int machine_numa_key(struct parser *p, struct vml_machine_cfg *m, struct 
             if ((r = range_word(p, items[i], "node_cpus", 0, VML_SCN_MAX_CPUS, &m->node_cpus[i])))
                 return r;
         } else if (bit == VML_MCFG_IL_WEIGHTS) {
-            unsigned w;
+            unsigned w = 0;
             if ((r = range_word(p, items[i], "il_weights", 1, 255, &w)))
                 return r;
             m->il_weight[i] = (uint8_t)w;
         } else {
-            unsigned d;
+            unsigned d = 0;
             if ((r = range_word(p, items[i], "distance", 0, 255, &d)))
                 return r;
             m->distance[i / VML_MAX_NODES][i % VML_MAX_NODES] = (uint8_t)d;
