@@ -128,9 +128,16 @@ mount -t tmpfs tmpfs /tmp
 # Kernel messages below KERN_ERR stay off the console, between the markers too.
 echo 3 >/proc/sys/kernel/printk
 export TMPDIR=/tmp PATH=/bin
+# Automatic NUMA balancing (on by default on a multi-node 6.1) would move the scenarios' pages
+# by itself; the simulator does not model it, and the migration scenarios count every move.
+[ -w /proc/sys/kernel/numa_balancing ] && echo 0 >/proc/sys/kernel/numa_balancing
+# vmlab's program as page cache on node 0: copied by a process on CPU 0 (node 0's, the default
+# policy allocates there), so that an agent's own file pages are on node 0, where the
+# migration scenarios never move pages from (20-migrate-pages-process); run from there.
+taskset 1 cp /bin/vmlab /tmp/vmlab && PATH=/tmp:/bin
 echo
 echo "@@VMLAB-KERNEL $(uname -r) $(uname -v)"
-echo "@@VMLAB-NODES $(cat /sys/devices/system/node/online) cpus $(cat /sys/devices/system/cpu/online)"
+echo "@@VMLAB-NODES $(cat /sys/devices/system/node/online) cpus $(cat /sys/devices/system/cpu/online) numa_balancing $(cat /proc/sys/kernel/numa_balancing 2>/dev/null) vmlab $(command -v vmlab)"
 for n in /sys/devices/system/node/node[0-9]*; do
   echo "@@VMLAB-NODE ${n##*/} cpus $(cat $n/cpulist) distance $(cat $n/distance) $(grep -E 'MemTotal|MemFree' $n/meminfo | sed 's/ *Node [0-9]* //' | tr -s ' \n' ' ')"
 done

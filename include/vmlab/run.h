@@ -254,6 +254,21 @@ struct vml_snap_op {
      * across the operation, the whole machine's (enum vml_snap_numa); has_numa when read. */
     bool has_numa;
     int64_t numa[6];
+    /* /proc/vmstat's migration counters across the operation (enum vml_snap_migrate), the
+     * whole machine's; has_migrate when read. */
+    bool has_migrate;
+    int64_t migrate[3];
+    /* What a migration call returned (move_pages' status array, migrate_pages' count of pages
+     * not moved), as text with runs of one value written VALUE*COUNT; "" for other calls. */
+    char result[512];
+};
+
+/* The migration counters of struct vml_snap_op. */
+enum vml_snap_migrate {
+    VML_SNAP_PGMIGRATE_SUCCESS,
+    VML_SNAP_PGMIGRATE_FAIL,
+    VML_SNAP_THP_MIGRATION_SUCCESS,
+    VML_SNAP_MIGRATE_FIELDS
 };
 
 /* The NUMA counters of struct vml_snap_op, /proc/vmstat's order. */

@@ -4,6 +4,8 @@
  *   - per named mapping, every smaps field summed over the mapping's VMAs, the number of VMAs,
  *     each VMA's VmFlags and THPeligible, the mapped pages on each node (numa_maps'
  *     N<node>=, summed) and each VMA's numa_maps policy must be equal;
+ *   - per migration call (move_pages, migrate_pages, mbind with a move flag), /proc/vmstat's
+ *     migration counters across it and what it returned (move_pages' statuses, migrate_pages' pages not moved), equal (compare_migrate);
  *   - on a machine of several nodes, per measured operation, /proc/vmstat's NUMA counters:
  *     numa_miss, numa_foreign and numa_interleave equal, numa_hit, numa_local and numa_other
  *     within [simulated, simulated + 64] pages on Linux (compare_numa);
@@ -347,6 +349,34 @@ static void compare_numa(const struct vml_snap_op *a, const struct vml_snap_op *
     }
 }
 
+/* /proc/vmstat's migration counters across a migration call (pgmigrate_success, pgmigrate_fail,
+ * thp_migration_success) and what a migration call returned (move_pages' status array,
+ * migrate_pages' count of pages not moved): equal. The counters count the whole machine's
+ * migrations, but a quiet machine makes none of its own (no NUMA balancing in the guest,
+ * scripts/qemu-numa.sh; compaction's only add, and the vote keeps the smallest change). */
+static void compare_migrate(const struct vml_snap_op *a, const struct vml_snap_op *b,
+                            struct vml_text *out, struct tally *t)
+{
+    static const char *const name[VML_SNAP_MIGRATE_FIELDS] = {
+        "pgmigrate_success",
+        "pgmigrate_fail",
+        "thp_migration_ok",
+    };
+    if (!a->result[0] && !b->result[0])
+        return; /* not a migration call: another operation's migrations are compaction's */
+    text_row(out, t, "returned", a->result, b->result);
+    if (a->has_migrate != b->has_migrate) {
+        not_comparable(out, t, "pgmigrate_*", "/proc/vmstat's migration counters were not read");
+        return;
+    }
+    for (unsigned i = 0; a->has_migrate && i < VML_SNAP_MIGRATE_FIELDS; i++) {
+        if (a->migrate[i] == 0 && b->migrate[i] == 0)
+            t->compared++;
+        else
+            row(out, t, name[i], a->migrate[i], b->migrate[i], i == 2 ? "" : "pages");
+    }
+}
+
 /* One measured operation: faults, then the meminfo lines that changed on either side (the
  * others are compared too and counted, but not printed). dirty_bound_kb, when not 0, is the
  * background threshold in force (dirty_background_bytes, in kB): an fsync's Dirty change is
@@ -403,6 +433,7 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
     }
     if (nodes > 1)
         compare_numa(a, b, out, t);
+    compare_migrate(a, b, out, t);
     if (!a->has_mem || !b->has_mem) {
         not_comparable(out, t, "meminfo", a->has_mem ? b->mem_why_not : a->mem_why_not);
         return;

@@ -173,6 +173,16 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
                 text_printf(out, " %lld", (long long)o->numa[f]);
             text_printf(out, "\n");
         }
+        if (o->has_migrate) {
+            text_printf(out, "migrate %d", VML_SNAP_MIGRATE_FIELDS);
+            for (size_t f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
+                text_printf(out, " %lld", (long long)o->migrate[f]);
+            text_printf(out, "\n");
+        }
+        if (o->result[0]) {
+            text_printf(out, "result");
+            put_str(out, o->result);
+        }
     }
     for (size_t i = 0; i < s->n_thp; i++) {
         text_printf(out, "text %u %d", s->thp[i].line, s->thp[i].vm ? 1 : 0);
@@ -538,6 +548,25 @@ static int read_op(struct rd *r, struct vml_snap_op *o)
             return e;
         o->has_numa = true;
     }
+    if (peek(r, "migrate")) {
+        if ((e = next_line(r, "migrate")))
+            return e;
+        at = r->c + 1;
+        if ((e = count(r, 1u << 20, &got)))
+            return e;
+        if (got != VML_SNAP_MIGRATE_FIELDS)
+            return err_at(r, at,
+                          "migrate has another number of counters than this vmlab's: the "
+                          "results were recorded by another version of vmlab");
+        for (size_t f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
+            if ((e = i64(r, &o->migrate[f])))
+                return e;
+        if ((e = eol(r)))
+            return e;
+        o->has_migrate = true;
+    }
+    if (peek(r, "result") && (e = str_line(r, "result", o->result, sizeof(o->result))))
+        return e;
     return 0;
 }
 
