@@ -321,6 +321,10 @@ struct vml_snapshot {
      * by whoever knows the kernel the snapshot comes from (vmlab diff); not in results files,
      * which carry the kernel's name instead. */
     char rss_why_not[200];
+    /* This side's kernel answers -EFAULT in move_pages' status for a page never faulted in an
+     * anonymous mapping, where 6.18 answers -ENOENT (vml_kernel_move_pages_efault). Set like
+     * rss_why_not. */
+    bool enoent_is_efault;
 };
 
 /* The meminfo label of a VML_SNAP_* line ("AnonPages"). */
@@ -375,6 +379,14 @@ struct vml_kernel_traits {
  * check_sync_rss_stat), so another process reads them late; 6.2 made them per-CPU counters
  * summed on read. */
 const char *vml_kernel_rss_why_not(const char *kernel);
+
+/* Whether the kernel named (uname's release first) stores -EFAULT in move_pages' status for a
+ * page never faulted in an anonymous mapping: before 6.12, add_page_for_migration and
+ * do_pages_stat_array looked pages up with follow_page(FOLL_DUMP), which answers -EFAULT where
+ * an anonymous VMA has no page (no_page_table); 6.12's folio_walk_start finds no folio and
+ * the status is -ENOENT. Measured: 6.1 -EFAULT, 6.18 -ENOENT (the boundary between them is
+ * the conversion's release, not measured). */
+bool vml_kernel_move_pages_efault(const char *kernel);
 
 /* The Linux side of a vmlab diff, recorded on one machine (vmlab diff --record-linux) to be
  * compared on another (vmlab diff --linux-results): a guest kernel under qemu, say, whose

@@ -51,6 +51,11 @@ static unsigned char io_buf[1 << 16];
  * one keeps runs alike. */
 #define AG_FILL 0x5a
 static uint64_t access_buf[AG_ACCESS_MAX];
+/* move_pages' arrays (do_move_pages); prefault_own makes them resident, so that the call
+ * faults nothing of the agent's own. */
+static void *mp_pages[AG_ACCESS_MAX];
+static int mp_nodes[AG_ACCESS_MAX];
+static int32_t mp_status[AG_ACCESS_MAX];
 
 /* The agent's own memory as it was when it started (before any scenario mapping). */
 struct own_vma {
@@ -158,6 +163,9 @@ static void prefault_own(void)
         stack[i] = 0;
     memset(io_buf, 0, sizeof(io_buf));
     memset(access_buf, 0, sizeof(access_buf));
+    memset(mp_pages, 0, sizeof(mp_pages));
+    memset(mp_nodes, 0, sizeof(mp_nodes));
+    memset(mp_status, 0, sizeof(mp_status));
     /* The vDSO's pages, which timing accesses reads (clock_gettime): their first use faults
      * them in (fork does not copy their entries), which must not fall in a request. */
     (void)mono_ns();
@@ -496,11 +504,7 @@ int agent_mbind(uint64_t addr, uint64_t len, uint32_t mode, uint64_t nodes, unsi
 }
 
 /* move_pages(2) on this process (pid 0: the allocations of the new pages are this CPU's, as
- * the simulator's are the process's), from the addresses recv_access took. Static buffers:
- * prefault_own made them resident, so the call faults nothing of the agent's own. */
-static void *mp_pages[AG_ACCESS_MAX];
-static int mp_nodes[AG_ACCESS_MAX];
-static int32_t mp_status[AG_ACCESS_MAX];
+ * the simulator's are the process's), from the addresses recv_access took. */
 
 static int do_move_pages(const struct agent_req *q, struct agent_rep *p)
 {

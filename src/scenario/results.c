@@ -680,6 +680,17 @@ const char *vml_kernel_rss_why_not(const char *kernel)
            "every 64 faults (SPLIT_RSS_COUNTING): another process reads them late";
 }
 
+bool vml_kernel_move_pages_efault(const char *kernel)
+{
+    char *end;
+    unsigned long major = strtoul(kernel, &end, 10);
+    if (end == kernel || *end != '.')
+        return false; /* not a release we can read: compared as 6.18 is */
+    const char *m = end + 1;
+    unsigned long minor = strtoul(m, &end, 10);
+    return end != m && (major < 6 || (major == 6 && minor < 12));
+}
+
 void vml_results_free(struct vml_linux_results *r)
 {
     if (r)
