@@ -74,9 +74,9 @@ struct linb {
     size_t n_files, cap_files;
     char (*dirs)[256]; /* subdirectories created for file names, removed at the end */
     size_t n_dirs, cap_dirs;
-    int replay_pid;                        /* the process replaying, between begin and end */
-    uint64_t replay_records;               /* records it made */
-    uint64_t access_buf[AG_ACCESS_MAX];    /* a batch of its addresses */
+    int replay_pid;                     /* the process replaying, between begin and end */
+    uint64_t replay_records;            /* records it made */
+    uint64_t access_buf[AG_ACCESS_MAX]; /* a batch of its addresses */
     /* move_pages' status array as the agent sent it (allocated with the backend: a call must
      * not change the machine's memory counters by vmlab's own heap) */
     int32_t mp_status[AG_ACCESS_MAX];

@@ -8,7 +8,8 @@
  *     migration counters across it and what it returned, equal; one kernel difference: before
  *     6.12 a page never faulted in an anonymous mapping has status -EFAULT where 6.18 says
  *     -ENOENT (vml_kernel_move_pages_efault), so on such a kernel the simulator's -ENOENT is
- *     compared as -EFAULT (move_pages' statuses, migrate_pages' pages not moved), equal (compare_migrate);
+ *     compared as -EFAULT (move_pages' statuses, migrate_pages' pages not moved), equal
+ * (compare_migrate);
  *   - on a machine of several nodes, per measured operation, /proc/vmstat's NUMA counters:
  *     numa_miss, numa_foreign and numa_interleave equal, numa_hit, numa_local and numa_other
  *     within [simulated, simulated + 64] pages on Linux (compare_numa);
@@ -409,8 +410,8 @@ static void compare_migrate(const struct vml_snap_op *a, const struct vml_snap_o
     if (!a->result[0] && !b->result[0])
         return; /* not a migration call: another operation's migrations are compaction's */
     char mapped[sizeof(a->result)];
-    if (enoent_is_efault && strncmp(a->result, "status ", 7) == 0 &&
-        strstr(a->result, "-ENOENT") && strcmp(a->result, b->result) != 0) {
+    if (enoent_is_efault && strncmp(a->result, "status ", 7) == 0 && strstr(a->result, "-ENOENT") &&
+        strcmp(a->result, b->result) != 0) {
         /* The kernels' difference, not the simulation's: compared as the older one answers. */
         enoent_as_efault(a->result, mapped, sizeof(mapped));
         bool same = strcmp(mapped, b->result) == 0;

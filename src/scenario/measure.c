@@ -22,9 +22,9 @@ struct measure {
     struct vml_snap_op rec;
     bool open;
     int replay_pid;
-    uint64_t kills;                      /* the backend's kill count when the operation began */
-    uint64_t oom_kill;                   /* the kernel's oom_kill count (vmstat) when it began */
-    uint64_t numa[VML_SNAP_NUMA_FIELDS]; /* vmstat's numa_* counters when it began */
+    uint64_t kills;                        /* the backend's kill count when the operation began */
+    uint64_t oom_kill;                     /* the kernel's oom_kill count (vmstat) when it began */
+    uint64_t numa[VML_SNAP_NUMA_FIELDS];   /* vmstat's numa_* counters when it began */
     uint64_t mig[VML_SNAP_MIGRATE_FIELDS]; /* and its migration counters */
 };
 
@@ -756,8 +756,11 @@ static void runs_text(char *buf, size_t cap, const int *v, size_t n)
         static const struct {
             int e;
             const char *name;
-        } names[] = { { -ENOENT, "-ENOENT" }, { -EFAULT, "-EFAULT" }, { -EACCES, "-EACCES" },
-                      { -EBUSY, "-EBUSY" },   { -ENOMEM, "-ENOMEM" } };
+        } names[] = { { -ENOENT, "-ENOENT" },
+                      { -EFAULT, "-EFAULT" },
+                      { -EACCES, "-EACCES" },
+                      { -EBUSY, "-EBUSY" },
+                      { -ENOMEM, "-ENOMEM" } };
         char one[16];
         snprintf(one, sizeof(one), "%d", v[i]);
         for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++)
@@ -799,8 +802,7 @@ static int m_migrate_pages(void *ctx, int pid, uint32_t from, uint32_t to, uint6
     int r = m->in->migrate_pages(m->in->ctx, pid, from, to, left, msg);
     win_close(m, &w);
     if (r == 0)
-        snprintf(m->rec.result, sizeof(m->rec.result), "not moved %llu",
-                 (unsigned long long)*left);
+        snprintf(m->rec.result, sizeof(m->rec.result), "not moved %llu", (unsigned long long)*left);
     return r;
 }
 

@@ -343,7 +343,8 @@ static void test_move_pages_status_kernels(void **state)
     assert_int_equal(mp_status_differ(sim, "status 0 -EFAULT*2", true), 1); /* a page short */
     /* -EFAULT on the simulator's side stays -EFAULT: no rule the other way. */
     assert_int_equal(mp_status_differ("status -EFAULT", "status -ENOENT", true), 1);
-    assert_int_equal(mp_status_differ("status 1*2 -EBUSY 1*509", "status 1*2 -EBUSY 1*509", true), 0);
+    assert_int_equal(mp_status_differ("status 1*2 -EBUSY 1*509", "status 1*2 -EBUSY 1*509", true),
+                     0);
     assert_int_equal(mp_status_differ("not moved 0", "not moved 8", false), 1);
 }
 
