@@ -505,7 +505,6 @@ int agent_mbind(uint64_t addr, uint64_t len, uint32_t mode, uint64_t nodes, unsi
 
 /* move_pages(2) on this process (pid 0: the allocations of the new pages are this CPU's, as
  * the simulator's are the process's), from the addresses recv_access took. */
-
 static int do_move_pages(const struct agent_req *q, struct agent_rep *p)
 {
     for (uint64_t i = 0; i < q->len; i++) {
