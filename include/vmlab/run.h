@@ -254,6 +254,21 @@ struct vml_snap_op {
      * across the operation, the whole machine's (enum vml_snap_numa); has_numa when read. */
     bool has_numa;
     int64_t numa[6];
+    /* /proc/vmstat's migration counters across the operation (enum vml_snap_migrate), the
+     * whole machine's; has_migrate when read. */
+    bool has_migrate;
+    int64_t migrate[3];
+    /* What a migration call returned (move_pages' status array, migrate_pages' count of pages
+     * not moved), as text with runs of one value written VALUE*COUNT; "" for other calls. */
+    char result[512];
+};
+
+/* The migration counters of struct vml_snap_op. */
+enum vml_snap_migrate {
+    VML_SNAP_PGMIGRATE_SUCCESS,
+    VML_SNAP_PGMIGRATE_FAIL,
+    VML_SNAP_THP_MIGRATION_SUCCESS,
+    VML_SNAP_MIGRATE_FIELDS
 };
 
 /* The NUMA counters of struct vml_snap_op, /proc/vmstat's order. */
@@ -306,6 +321,10 @@ struct vml_snapshot {
      * by whoever knows the kernel the snapshot comes from (vmlab diff); not in results files,
      * which carry the kernel's name instead. */
     char rss_why_not[200];
+    /* This side's kernel answers -EFAULT in move_pages' status for a page never faulted in an
+     * anonymous mapping, where 6.18 answers -ENOENT (vml_kernel_move_pages_efault). Set like
+     * rss_why_not. */
+    bool enoent_is_efault;
 };
 
 /* The meminfo label of a VML_SNAP_* line ("AnonPages"). */
@@ -360,6 +379,14 @@ struct vml_kernel_traits {
  * check_sync_rss_stat), so another process reads them late; 6.2 made them per-CPU counters
  * summed on read. */
 const char *vml_kernel_rss_why_not(const char *kernel);
+
+/* Whether the kernel named (uname's release first) stores -EFAULT in move_pages' status for a
+ * page never faulted in an anonymous mapping: before 6.12, add_page_for_migration and
+ * do_pages_stat_array looked pages up with follow_page(FOLL_DUMP), which answers -EFAULT where
+ * an anonymous VMA has no page (no_page_table); 6.12's folio_walk_start finds no folio and
+ * the status is -ENOENT. Measured: 6.1 -EFAULT, 6.18 -ENOENT (the boundary between them is
+ * the conversion's release, not measured). */
+bool vml_kernel_move_pages_efault(const char *kernel);
 
 /* The Linux side of a vmlab diff, recorded on one machine (vmlab diff --record-linux) to be
  * compared on another (vmlab diff --linux-results): a guest kernel under qemu, say, whose

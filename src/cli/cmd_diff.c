@@ -492,6 +492,7 @@ static int run(int argc, char **argv)
     const char *rss_why = vml_kernel_rss_why_not(res.k.kernel);
     if (rss_why)
         snprintf(ls.rss_why_not, sizeof(ls.rss_why_not), "%s", rss_why);
+    ls.enoent_is_efault = vml_kernel_move_pages_efault(res.k.kernel);
     vml_results_free(&res);
     rc = r ? EXIT_FAIL : EXIT_OK;
     if (r == 0) {

@@ -51,6 +51,11 @@ static unsigned char io_buf[1 << 16];
  * one keeps runs alike. */
 #define AG_FILL 0x5a
 static uint64_t access_buf[AG_ACCESS_MAX];
+/* move_pages' arrays (do_move_pages); prefault_own makes them resident, so that the call
+ * faults nothing of the agent's own. */
+static void *mp_pages[AG_ACCESS_MAX];
+static int mp_nodes[AG_ACCESS_MAX];
+static int32_t mp_status[AG_ACCESS_MAX];
 
 /* The agent's own memory as it was when it started (before any scenario mapping). */
 struct own_vma {
@@ -158,6 +163,9 @@ static void prefault_own(void)
         stack[i] = 0;
     memset(io_buf, 0, sizeof(io_buf));
     memset(access_buf, 0, sizeof(access_buf));
+    memset(mp_pages, 0, sizeof(mp_pages));
+    memset(mp_nodes, 0, sizeof(mp_nodes));
+    memset(mp_status, 0, sizeof(mp_status));
     /* The vDSO's pages, which timing accesses reads (clock_gettime): their first use faults
      * them in (fork does not copy their entries), which must not fall in a request. */
     (void)mono_ns();
@@ -486,12 +494,40 @@ int agent_set_mempolicy(uint32_t mode, uint64_t nodes)
                         nodes ? AG_MAXNODE : 0ul);
 }
 
-int agent_mbind(uint64_t addr, uint64_t len, uint32_t mode, uint64_t nodes)
+int agent_mbind(uint64_t addr, uint64_t len, uint32_t mode, uint64_t nodes, unsigned mf)
 {
     unsigned long mask = (unsigned long)nodes;
-    /* flags 0: no MPOL_MF_MOVE, pages already there stay (as the simulator's mbind). */
+    /* mf 0: no MPOL_MF_MOVE, pages already there stay (as the simulator's mbind); never
+     * MPOL_MF_STRICT, so pages that cannot move leave the call's result 0 (do_mbind). */
     return (int)syscall(SYS_mbind, (unsigned long)addr, (unsigned long)len, (unsigned long)mode,
-                        nodes ? &mask : NULL, nodes ? AG_MAXNODE : 0ul, 0u);
+                        nodes ? &mask : NULL, nodes ? AG_MAXNODE : 0ul, mf);
+}
+
+/* move_pages(2) on this process (pid 0: the allocations of the new pages are this CPU's, as
+ * the simulator's are the process's), from the addresses recv_access took. */
+static int do_move_pages(const struct agent_req *q, struct agent_rep *p)
+{
+    for (uint64_t i = 0; i < q->len; i++) {
+        mp_pages[i] = (void *)(uintptr_t)(access_buf[i] & ~0xfffull);
+        mp_nodes[i] = (int)(access_buf[i] & 0xfffull);
+        mp_status[i] = AG_STATUS_UNSET;
+    }
+    long r = syscall(SYS_move_pages, 0, (unsigned long)q->len, mp_pages, q->prot ? mp_nodes : NULL,
+                     mp_status, (int)q->flags);
+    if (r < 0)
+        return -1;
+    p->count = (uint64_t)r;
+    return 0;
+}
+
+static int do_migrate_pages(const struct agent_req *q, struct agent_rep *p)
+{
+    unsigned long from = (unsigned long)q->mask[0], to = (unsigned long)q->mask[1];
+    long r = syscall(SYS_migrate_pages, 0, AG_MAXNODE, &from, &to);
+    if (r < 0)
+        return -1;
+    p->count = (uint64_t)r;
+    return 0;
 }
 
 int agent_affinity(const uint64_t *cpus)
@@ -540,7 +576,9 @@ static int serve(const struct agent_req *q, struct agent_rep *p, int *pass_fd)
     case AG_FORK: r = do_fork(q, p, pass_fd); break;
     case AG_THP_DISABLE: r = prctl(PR_SET_THP_DISABLE, q->addr ? 1 : 0, 0, 0, 0); break;
     case AG_MEMPOLICY: r = agent_set_mempolicy(q->flags, q->mask[0]); break;
-    case AG_MBIND: r = agent_mbind(q->addr, q->len, q->flags, q->mask[0]); break;
+    case AG_MBIND: r = agent_mbind(q->addr, q->len, q->flags, q->mask[0], q->prot); break;
+    case AG_MOVE_PAGES: r = do_move_pages(q, p); break;
+    case AG_MIGRATE_PAGES: r = do_migrate_pages(q, p); break;
     case AG_AFFINITY: r = agent_affinity(q->mask); break;
     case AG_CPU: {
         cpu_set_t set;
@@ -589,7 +627,8 @@ void agent_main(int sock, bool first)
         }
         struct agent_rep p;
         memset(&p, 0, sizeof(p));
-        int pass_fd = -1, r = q.op == AG_ACCESS ? recv_access(&q) : 0;
+        int pass_fd = -1;
+        int r = q.op == AG_ACCESS || q.op == AG_MOVE_PAGES ? recv_access(&q) : 0;
         if (r == 0)
             r = serve(&q, &p, &pass_fd);
         if (r != 0) {
@@ -601,5 +640,7 @@ void agent_main(int sock, bool first)
         if (q.op == AG_FORK && r == 0)
             prefault_own();
         reply(&p, pass_fd);
+        if (q.op == AG_MOVE_PAGES && r == 0)
+            send(sock, mp_status, q.len * sizeof(*mp_status), MSG_NOSIGNAL);
     }
 }

@@ -56,9 +56,20 @@ enum agent_op {
     AG_TRUNCATE,    /* truncate(path, len) */
     AG_FALLOCATE,   /* fallocate(path opened read-write, flags, off, len) */
     AG_MEMPOLICY,   /* set_mempolicy(flags: mode | mode flags, mask[0]: the nodemask) */
-    AG_MBIND,       /* mbind(addr, len, flags: mode | mode flags, mask[0]: the nodemask, 0) */
+    AG_MBIND,       /* mbind(addr, len, flags: mode | mode flags, mask[0]: the nodemask,
+                     * prot: MPOL_MF_MOVE / MPOL_MF_MOVE_ALL or 0) */
     AG_AFFINITY,    /* sched_setaffinity(0, mask: CPU c is bit c % 64 of mask[c / 64]) */
+    /* move_pages(0, len, ...) of len pages (at most AG_ACCESS_MAX) given in one packet after the
+     * request, each as its page address with its target node in the low 12 bits (prot 1: nodes
+     * given, else a status query), flags: MPOL_MF_MOVE / MPOL_MF_MOVE_ALL. The reply's count is
+     * the call's result (pages not migrated); an OK reply is followed by one packet of len
+     * int32_t statuses, AG_STATUS_UNSET where the kernel stored none. */
+    AG_MOVE_PAGES,
+    AG_MIGRATE_PAGES, /* migrate_pages(0, mask[0] old nodes, mask[1] new): count its result */
 };
+
+/* A status move_pages(2) left unwritten (its batch failed: the call returns a count). */
+#define AG_STATUS_UNSET INT32_MIN
 
 /* The memory policy and CPUs a new agent takes before its first allocation, as numactl sets
  * them before exec (agent_numa). */
@@ -71,7 +82,7 @@ struct agent_numa {
 
 /* The raw system calls (no libnuma): 0, or -1 with errno. */
 int agent_set_mempolicy(uint32_t mode, uint64_t nodes);
-int agent_mbind(uint64_t addr, uint64_t len, uint32_t mode, uint64_t nodes);
+int agent_mbind(uint64_t addr, uint64_t len, uint32_t mode, uint64_t nodes, unsigned mf);
 int agent_affinity(const uint64_t *cpus);
 /* Applies o in the calling process: 0, or -1 with errno. */
 int agent_numa(const struct agent_numa *o);
@@ -83,7 +94,8 @@ struct agent_req {
     int64_t delta;
     char path[256];   /* file to open (mmap of a file or memfd, read, write); "" for none */
     char name[16];    /* fork: the child's command name */
-    uint64_t mask[4]; /* AG_MEMPOLICY, AG_MBIND: mask[0] the nodemask; AG_AFFINITY: the CPUs */
+    uint64_t mask[4]; /* AG_MEMPOLICY, AG_MBIND: mask[0] the nodemask; AG_AFFINITY: the CPUs;
+                       * AG_MIGRATE_PAGES: mask[0] old nodes, mask[1] new nodes */
 };
 
 enum agent_status { AG_OK = 0, AG_ERR = 1, AG_DEATH = 2 };

@@ -74,9 +74,12 @@ struct linb {
     size_t n_files, cap_files;
     char (*dirs)[256]; /* subdirectories created for file names, removed at the end */
     size_t n_dirs, cap_dirs;
-    int replay_pid;                        /* the process replaying, between begin and end */
-    uint64_t replay_records;               /* records it made */
-    uint64_t access_buf[AG_ACCESS_MAX];    /* a batch of its addresses */
+    int replay_pid;                     /* the process replaying, between begin and end */
+    uint64_t replay_records;            /* records it made */
+    uint64_t access_buf[AG_ACCESS_MAX]; /* a batch of its addresses */
+    /* move_pages' status array as the agent sent it (allocated with the backend: a call must
+     * not change the machine's memory counters by vmlab's own heap) */
+    int32_t mp_status[AG_ACCESS_MAX];
     long long pool_was[VML_NR_HUGE_SIZES]; /* nr_hugepages before the run, or -1: untouched */
     char pt_why[96];     /* why page-table counts cannot match the simulator's, "" when they can */
     uint64_t oom_kills;  /* the kernel's oom_kill count (/proc/vmstat) as last accounted for */
@@ -898,6 +901,82 @@ static int lb_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struc
     memset(&p, 0, sizeof(p));
     int r = call(agent_of(ctx, pid), &q, &p, NULL, msg);
     return r && p.status == AG_ERR ? mpol_error(p.err, pol, "", msg) : r;
+}
+
+/* ---- page migration, by the raw system calls in the agent itself ------------------------------
+ * Each call is made by the process whose pages move (pid 0), so that the new pages are allocated
+ * from its CPU (zone_statistics' local_node and other_node count against the caller's node, as
+ * the simulator counts against the process's). Each begins with lru_cache_disable() in the
+ * kernel (do_pages_move, do_migrate_pages, do_mbind with MPOL_MF_MOVE): pages still in a CPU's
+ * LRU batch are drained first and can be isolated. MPOL_MF_MOVE_ALL needs CAP_SYS_NICE (EPERM
+ * without). */
+
+static int lb_mbind_move(void *ctx, int pid, uint64_t addr, uint64_t len,
+                         const struct vml_mpol *pol, unsigned mf, char *msg)
+{
+    struct agent_req q = {
+        .op = AG_MBIND, .addr = addr, .len = len, .flags = pol->mode | pol->flags, .prot = mf
+    };
+    q.mask[0] = pol->nodes;
+    struct agent_rep p;
+    memset(&p, 0, sizeof(p));
+    int r = call(agent_of(ctx, pid), &q, &p, NULL, msg);
+    if (r && p.status == AG_ERR && p.err == EPERM)
+        snprintf(msg, VML_BACKEND_MSG, "move_all (MPOL_MF_MOVE_ALL) needs CAP_SYS_NICE");
+    return r && p.status == AG_ERR && p.err != EPERM ? mpol_error(p.err, pol, "", msg) : r;
+}
+
+/* move_pages(2): the kernel's status array as it stored it. A status it left unwritten (a batch
+ * whose migration failed: the call then returns how many pages did not move, and stores no
+ * status for that batch, do_pages_move's move_pages_and_store_status) is given as -EBUSY, the
+ * simulator's status for a page that cannot move (docs/numa.md, "Migration"). */
+static int lb_move_pages(void *ctx, int pid, size_t n, const uint64_t *addrs, const int *nodes,
+                         int *status, unsigned mf, char *msg)
+{
+    struct linb *b = ctx;
+    struct agent *a = agent_of(b, pid);
+    if (n > AG_ACCESS_MAX) {
+        snprintf(msg, VML_BACKEND_MSG,
+                 "move_pages of %zu pages: the linux backend passes at most %u pages a call", n,
+                 (unsigned)AG_ACCESS_MAX);
+        return VML_ENOTSUP;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (nodes && (nodes[i] < 0 || nodes[i] > 0xfff)) {
+            snprintf(msg, VML_BACKEND_MSG, "node %d is out of range", nodes[i]);
+            return VML_EINVAL;
+        }
+        b->access_buf[i] = (addrs[i] & ~0xfffull) | (nodes ? (uint64_t)nodes[i] : 0u);
+    }
+    struct agent_req q = { .op = AG_MOVE_PAGES, .len = n, .flags = mf, .prot = nodes ? 1u : 0u };
+    struct agent_rep p;
+    memset(&p, 0, sizeof(p));
+    int r = call_data(a, &q, b->access_buf, n * sizeof(uint64_t), &p, NULL, msg);
+    if (r)
+        return r;
+    int32_t *st = b->mp_status;
+    ssize_t got = recv(a->sock, st, sizeof(b->mp_status), 0);
+    if (got != (ssize_t)(n * sizeof(*st))) {
+        snprintf(msg, VML_BACKEND_MSG, "the agent sent no move_pages status");
+        return VML_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++)
+        status[i] = st[i] == AG_STATUS_UNSET ? -EBUSY : st[i];
+    return 0;
+}
+
+/* migrate_pages(2): *left is its result, the pages that could not be moved. */
+static int lb_migrate_pages(void *ctx, int pid, uint32_t from, uint32_t to, uint64_t *left,
+                            char *msg)
+{
+    struct agent_req q = { .op = AG_MIGRATE_PAGES };
+    q.mask[0] = from;
+    q.mask[1] = to;
+    struct agent_rep p;
+    memset(&p, 0, sizeof(p));
+    int r = call(agent_of(ctx, pid), &q, &p, NULL, msg);
+    *left = r ? 0 : p.count;
+    return r;
 }
 
 static int lb_set_affinity(void *ctx, int pid, const uint64_t *cpus, char *msg)
@@ -1900,6 +1979,9 @@ int vml_backend_linux(struct vml_backend *out)
         .spawn_numa = lb_spawn_numa,
         .set_mempolicy = lb_set_mempolicy,
         .mbind = lb_mbind,
+        .mbind_move = lb_mbind_move,
+        .move_pages = lb_move_pages,
+        .migrate_pages = lb_migrate_pages,
         .set_affinity = lb_set_affinity,
         .swapon = lb_swapon,
         .swapoff = lb_swapoff,

@@ -9,6 +9,7 @@
  */
 #include "scenario/measure.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,16 @@ struct measure {
     struct vml_snap_op rec;
     bool open;
     int replay_pid;
-    uint64_t kills;                      /* the backend's kill count when the operation began */
-    uint64_t oom_kill;                   /* the kernel's oom_kill count (vmstat) when it began */
-    uint64_t numa[VML_SNAP_NUMA_FIELDS]; /* vmstat's numa_* counters when it began */
+    uint64_t kills;                        /* the backend's kill count when the operation began */
+    uint64_t oom_kill;                     /* the kernel's oom_kill count (vmstat) when it began */
+    uint64_t numa[VML_SNAP_NUMA_FIELDS];   /* vmstat's numa_* counters when it began */
+    uint64_t mig[VML_SNAP_MIGRATE_FIELDS]; /* and its migration counters */
+};
+
+static const char *const migrate_names[VML_SNAP_MIGRATE_FIELDS] = {
+    "pgmigrate_success ",
+    "pgmigrate_fail ",
+    "thp_migration_success ",
 };
 
 static const char *const numa_names[VML_SNAP_NUMA_FIELDS] = {
@@ -122,8 +130,10 @@ static bool vmstat_value(const char *s, const char *key, uint64_t *n)
 /* The kernel's oom_kill count and NUMA counters (/proc/vmstat); *oom_ok and *numa_ok false
  * when they cannot be read. */
 static void vmstat_counts(struct measure *m, uint64_t *oom, bool *oom_ok,
-                          uint64_t numa[VML_SNAP_NUMA_FIELDS], bool *numa_ok)
+                          uint64_t numa[VML_SNAP_NUMA_FIELDS], bool *numa_ok,
+                          uint64_t mig[VML_SNAP_MIGRATE_FIELDS], bool *mig_ok)
 {
+    *mig_ok = false;
     struct vml_text t = { 0 };
     char msg[VML_BACKEND_MSG] = "";
     *oom_ok = *numa_ok = false;
@@ -132,6 +142,10 @@ static void vmstat_counts(struct measure *m, uint64_t *oom, bool *oom_ok,
         *numa_ok = true;
         for (unsigned i = 0; i < VML_SNAP_NUMA_FIELDS; i++)
             *numa_ok = vmstat_value(t.s, numa_names[i], &numa[i]) && *numa_ok;
+        /* A kernel without CONFIG_MIGRATION (or without THP migration) lacks them. */
+        *mig_ok = true;
+        for (unsigned i = 0; i < VML_SNAP_MIGRATE_FIELDS; i++)
+            *mig_ok = vmstat_value(t.s, migrate_names[i], &mig[i]) && *mig_ok;
     }
     vml_text_free(&t);
 }
@@ -272,7 +286,8 @@ void measure_begin(struct measure *m, unsigned line, const char *what)
         snprintf(m->rec.mem_why_not, sizeof(m->rec.mem_why_not),
                  "the backend has no settled meminfo");
     m->kills = m->in->kills ? m->in->kills(m->in->ctx) : 0;
-    vmstat_counts(m, &m->oom_kill, &m->rec.has_oom_kill, m->numa, &m->rec.has_numa);
+    vmstat_counts(m, &m->oom_kill, &m->rec.has_oom_kill, m->numa, &m->rec.has_numa, m->mig,
+                  &m->rec.has_migrate);
     m->open = true;
 }
 
@@ -288,9 +303,9 @@ void measure_end(struct measure *m, struct vml_snap_op *rec)
             no_commit(m, "the OOM killer killed a process during it (a real one's own mappings "
                          "go with it)");
     }
-    uint64_t kills, numa[VML_SNAP_NUMA_FIELDS];
-    bool oom_ok, numa_ok;
-    vmstat_counts(m, &kills, &oom_ok, numa, &numa_ok);
+    uint64_t kills, numa[VML_SNAP_NUMA_FIELDS], mig[VML_SNAP_MIGRATE_FIELDS];
+    bool oom_ok, numa_ok, mig_ok;
+    vmstat_counts(m, &kills, &oom_ok, numa, &numa_ok, mig, &mig_ok);
     if (m->rec.has_oom_kill && oom_ok)
         m->rec.oom_kill = kills - m->oom_kill;
     else
@@ -298,6 +313,9 @@ void measure_end(struct measure *m, struct vml_snap_op *rec)
     m->rec.has_numa = m->rec.has_numa && numa_ok;
     for (unsigned i = 0; m->rec.has_numa && i < VML_SNAP_NUMA_FIELDS; i++)
         m->rec.numa[i] = (int64_t)(numa[i] - m->numa[i]);
+    m->rec.has_migrate = m->rec.has_migrate && mig_ok;
+    for (unsigned i = 0; m->rec.has_migrate && i < VML_SNAP_MIGRATE_FIELDS; i++)
+        m->rec.migrate[i] = (int64_t)(mig[i] - m->mig[i]);
     *rec = m->rec;
     m->open = false;
 }
@@ -712,25 +730,80 @@ static int m_set_mempolicy(void *ctx, int pid, const struct vml_mpol *pol, char 
     return m->in->set_mempolicy(m->in->ctx, pid, pol, msg);
 }
 
+/* The migration calls are measured (they allocate the new pages and free the old): a window
+ * around each, and what it returned kept for comparison (rec.result). */
 static int m_mbind_move(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
                         unsigned mf, char *msg)
 {
     CTX;
-    return m->in->mbind_move(m->in->ctx, pid, addr, len, pol, mf, msg);
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->mbind_move(m->in->ctx, pid, addr, len, pol, mf, msg);
+    win_close(m, &w);
+    if (r == 0) /* 0 without MPOL_MF_STRICT, whatever could not move (do_mbind) */
+        snprintf(m->rec.result, sizeof(m->rec.result), "0");
+    return r;
+}
+
+/* Appends " V" or " V*K" (K equal values in a row) for each run of v[0..n). */
+static void runs_text(char *buf, size_t cap, const int *v, size_t n)
+{
+    size_t len = strlen(buf);
+    for (size_t i = 0; i < n && len + 1 < cap;) {
+        size_t k = 1;
+        while (i + k < n && v[i + k] == v[i])
+            k++;
+        static const struct {
+            int e;
+            const char *name;
+        } names[] = { { -ENOENT, "-ENOENT" },
+                      { -EFAULT, "-EFAULT" },
+                      { -EACCES, "-EACCES" },
+                      { -EBUSY, "-EBUSY" },
+                      { -ENOMEM, "-ENOMEM" } };
+        char one[16];
+        snprintf(one, sizeof(one), "%d", v[i]);
+        for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++)
+            if (v[i] == names[e].e)
+                snprintf(one, sizeof(one), "%s", names[e].name);
+        int w = k > 1 ? snprintf(buf + len, cap - len, " %s*%zu", one, k)
+                      : snprintf(buf + len, cap - len, " %s", one);
+        if (w < 0 || (size_t)w >= cap - len) {
+            buf[len] = 0;
+            snprintf(buf + len, cap - len, " ..."); /* too long to keep whole */
+            break;
+        }
+        len += (size_t)w;
+        i += k;
+    }
 }
 
 static int m_move_pages(void *ctx, int pid, size_t n, const uint64_t *addrs, const int *nodes,
                         int *status, unsigned mf, char *msg)
 {
     CTX;
-    return m->in->move_pages(m->in->ctx, pid, n, addrs, nodes, status, mf, msg);
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->move_pages(m->in->ctx, pid, n, addrs, nodes, status, mf, msg);
+    win_close(m, &w);
+    if (r == 0) {
+        snprintf(m->rec.result, sizeof(m->rec.result), "status");
+        runs_text(m->rec.result, sizeof(m->rec.result), status, n);
+    }
+    return r;
 }
 
 static int m_migrate_pages(void *ctx, int pid, uint32_t from, uint32_t to, uint64_t *left,
                            char *msg)
 {
     CTX;
-    return m->in->migrate_pages(m->in->ctx, pid, from, to, left, msg);
+    struct window w;
+    win_open(m, pid, &w);
+    int r = m->in->migrate_pages(m->in->ctx, pid, from, to, left, msg);
+    win_close(m, &w);
+    if (r == 0)
+        snprintf(m->rec.result, sizeof(m->rec.result), "not moved %llu", (unsigned long long)*left);
+    return r;
 }
 
 static int m_mbind(void *ctx, int pid, uint64_t addr, uint64_t len, const struct vml_mpol *pol,
@@ -908,6 +981,28 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
             numa_any = true;
         }
         op->has_numa = numa_any;
+        /* The migration counters likewise (kcompactd's migrations only add). */
+        bool mig_any = false;
+        for (unsigned a = 0; a < m; a++) {
+            if (!rec[a]->has_migrate)
+                continue;
+            for (unsigned f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
+                if (!mig_any || rec[a]->migrate[f] < op->migrate[f])
+                    op->migrate[f] = rec[a]->migrate[f];
+            mig_any = true;
+        }
+        op->has_migrate = mig_any;
+        /* A call's result: the one most runs returned (the first's on a tie). */
+        unsigned best = 0;
+        for (unsigned a = 0; a < m; a++) {
+            unsigned same = 0;
+            for (unsigned b = 0; b < m; b++)
+                same += strcmp(rec[a]->result, rec[b]->result) == 0;
+            if (same > best) {
+                best = same;
+                memcpy(op->result, rec[a]->result, sizeof(op->result));
+            }
+        }
         /* Committed_AS: the change two runs agree on, voted apart from the other lines. */
         bool c_agreed = false, c_any = false;
         for (unsigned a = 0; a < m && !c_agreed; a++) {

@@ -173,6 +173,16 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
                 text_printf(out, " %lld", (long long)o->numa[f]);
             text_printf(out, "\n");
         }
+        if (o->has_migrate) {
+            text_printf(out, "migrate %d", VML_SNAP_MIGRATE_FIELDS);
+            for (size_t f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
+                text_printf(out, " %lld", (long long)o->migrate[f]);
+            text_printf(out, "\n");
+        }
+        if (o->result[0]) {
+            text_printf(out, "result");
+            put_str(out, o->result);
+        }
     }
     for (size_t i = 0; i < s->n_thp; i++) {
         text_printf(out, "text %u %d", s->thp[i].line, s->thp[i].vm ? 1 : 0);
@@ -538,6 +548,25 @@ static int read_op(struct rd *r, struct vml_snap_op *o)
             return e;
         o->has_numa = true;
     }
+    if (peek(r, "migrate")) {
+        if ((e = next_line(r, "migrate")))
+            return e;
+        at = r->c + 1;
+        if ((e = count(r, 1u << 20, &got)))
+            return e;
+        if (got != VML_SNAP_MIGRATE_FIELDS)
+            return err_at(r, at,
+                          "migrate has another number of counters than this vmlab's: the "
+                          "results were recorded by another version of vmlab");
+        for (size_t f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
+            if ((e = i64(r, &o->migrate[f])))
+                return e;
+        if ((e = eol(r)))
+            return e;
+        o->has_migrate = true;
+    }
+    if (peek(r, "result") && (e = str_line(r, "result", o->result, sizeof(o->result))))
+        return e;
     return 0;
 }
 
@@ -649,6 +678,17 @@ const char *vml_kernel_rss_why_not(const char *kernel)
         return NULL;
     return "this kernel (before 6.2) adds a task's RSS changes to the counters status reads only "
            "every 64 faults (SPLIT_RSS_COUNTING): another process reads them late";
+}
+
+bool vml_kernel_move_pages_efault(const char *kernel)
+{
+    char *end;
+    unsigned long major = strtoul(kernel, &end, 10);
+    if (end == kernel || *end != '.')
+        return false; /* not a release we can read: compared as 6.18 is */
+    const char *m = end + 1;
+    unsigned long minor = strtoul(m, &end, 10);
+    return end != m && (major < 6 || (major == 6 && minor < 12));
 }
 
 void vml_results_free(struct vml_linux_results *r)

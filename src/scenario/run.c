@@ -1602,9 +1602,14 @@ static void op_what(const struct vml_op *op, char *buf, size_t n)
 
 /* Whether an operation is measured: everything that acts on memory, except creating a process
  * and its exit (a real process's own memory comes and goes with them). set changes a setting,
- * not memory (show thp compares the settings), as the NUMA policy and affinity calls do. */
-static bool measured(enum vml_op_kind k)
+ * not memory (show thp compares the settings), as the NUMA policy and affinity calls do, but
+ * not the migration calls. */
+static bool measured(const struct vml_op *op)
 {
+    enum vml_op_kind k = op->kind;
+    /* Migration allocates and frees: move_pages, migrate_pages and mbind with a move flag. */
+    if (k == VML_OP_MOVE_PAGES || k == VML_OP_MIGRATE_PAGES || (k == VML_OP_MBIND && op->u.numa.mf))
+        return true;
     return k != VML_OP_SHOW && k != VML_OP_EXPECT && k != VML_OP_PROC && k != VML_OP_EXIT &&
            k != VML_OP_SET && k != VML_OP_SHOW_THP && k != VML_OP_WAIT && k != VML_OP_SHOW_VM &&
            k != VML_OP_CGROUP && k != VML_OP_CGROUP_ATTACH && k != VML_OP_SET_MEMPOLICY &&
@@ -2008,7 +2013,7 @@ int vml_run_hooked(const struct vml_scenario *s, struct vml_backend *b, unsigned
     for (size_t i = 0; err == 0 && i < s->n_ops; i++) {
         r.op = &s->ops[i];
         r.msg[0] = 0;
-        bool m = meas && measured(r.op->kind);
+        bool m = meas && measured(r.op);
         if (m && util_grow((void **)&snap->ops, &cap_ops, snap->n_ops, sizeof(*snap->ops))) {
             err = VML_EHOST;
             break;

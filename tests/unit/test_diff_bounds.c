@@ -2,9 +2,11 @@
  * fsync or fdatasync, when a show vm before it shows dirty_background_bytes B, agrees when both
  * sides lie in [-B/1024, 0] kB (B = 1048576 below: the bound is [-1024, 0]); a write burst's
  * under the same threshold; a confined process's own file pages; and the resident/swapped split
- * under a cgroup's memory limit. Everything else is compared exactly, and each rule applies to
+ * under a cgroup's memory limit; and a move_pages status on a kernel before 6.12 (-EFAULT for
+ * the simulator's -ENOENT). Everything else is compared exactly, and each rule applies to
  * nothing else. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -308,6 +310,44 @@ static void test_cache_under_limit(void **state)
     assert_int_equal(cache_differ(0, "read", 32768, 30720), 1);      /* no limit */
 }
 
+/* A move_pages call's result: sim and real status texts, real's kernel before 6.12 or not;
+ * the number of rows that differ. */
+static unsigned mp_status_differ(const char *sim, const char *real, bool old_kernel)
+{
+    struct side a, b;
+    side(&a, NULL, "move_pages", 0);
+    side(&b, NULL, "move_pages", 0);
+    snprintf(a.op.result, sizeof(a.op.result), "%s", sim);
+    snprintf(b.op.result, sizeof(b.op.result), "%s", real);
+    a.op.has_migrate = b.op.has_migrate = true;
+    a.op.migrate[VML_SNAP_PGMIGRATE_SUCCESS] = b.op.migrate[VML_SNAP_PGMIGRATE_SUCCESS] = 1;
+    b.snap.enoent_is_efault = old_kernel;
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    unsigned d = vml_diff_snapshots(&a.snap, &b.snap, &out, &compared, &skipped);
+    vml_text_free(&out);
+    return d;
+}
+
+/* Measured: 6.18 stores -ENOENT for a never-faulted anonymous page, 6.1 -EFAULT (the zero
+ * page is -EFAULT on both): page 0 on node 0, 1 never faulted, 2 the zero page, 3 never. */
+static void test_move_pages_status_kernels(void **state)
+{
+    (void)state;
+    const char *sim = "status 0 -ENOENT -EFAULT -ENOENT";
+    assert_int_equal(mp_status_differ(sim, "status 0 -EFAULT*3", true), 0);
+    assert_int_equal(mp_status_differ(sim, "status 0 -EFAULT*3", false), 1); /* a 6.18 kernel */
+    assert_int_equal(mp_status_differ(sim, sim, false), 0);
+    assert_int_equal(mp_status_differ(sim, "status 1 -EFAULT*3", true), 1); /* another node */
+    assert_int_equal(mp_status_differ(sim, "status 0 -EFAULT*2", true), 1); /* a page short */
+    /* -EFAULT on the simulator's side stays -EFAULT: no rule the other way. */
+    assert_int_equal(mp_status_differ("status -EFAULT", "status -ENOENT", true), 1);
+    assert_int_equal(mp_status_differ("status 1*2 -EBUSY 1*509", "status 1*2 -EBUSY 1*509", true),
+                     0);
+    assert_int_equal(mp_status_differ("not moved 0", "not moved 8", false), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_split_outside),
         cmocka_unit_test(test_split_three_processes),
         cmocka_unit_test(test_cache_under_limit),
+        cmocka_unit_test(test_move_pages_status_kernels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
