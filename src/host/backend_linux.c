@@ -566,6 +566,25 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     host_thp_extras(notes);
     if (m->given & VML_MCFG_VM)
         apply_vm(m, notes);
+    if (m->given & VML_MCFG_DEMOTION) {
+        /* numa.demotion_enabled=: written for the run and put back at its end, as a vm.FILE=;
+         * it demotes only where this kernel has a lower memory tier. */
+        const char *path = VML_NUMA_SYSFS_DIR "demotion_enabled";
+        const char *want = m->demotion_enabled ? "true" : "false";
+        char was[SETTING_VALUE_MAX] = "";
+        bool changed = false;
+        int e = host_setting_write(path, want, was, &changed);
+        if (e)
+            text_printf(notes,
+                        "linux: numa.demotion_enabled=%s asked, the kernel has %s (differs: "
+                        "cannot set it: %s%s)\n",
+                        want, was[0] ? was : "?", strerror(e),
+                        e == EACCES || e == EPERM ? "; run as root" : "");
+        else
+            text_printf(notes, "linux: numa.demotion_enabled=%s asked, the kernel %s\n", want,
+                        changed ? "had the other value: set for the run, put back when it ends"
+                                : "has it");
+    }
     if (m->given & VML_MCFG_THP)
         apply_thp(m, notes);
     if (m->given & VML_MCFG_PAGING) {

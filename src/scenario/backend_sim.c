@@ -86,6 +86,7 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     memcpy(cfg.phys.distance, m->distance, sizeof(cfg.phys.distance));
     memcpy(cfg.node_cpus, m->node_cpus, sizeof(cfg.node_cpus));
     memcpy(cfg.il_weight, m->il_weight, sizeof(cfg.il_weight));
+    cfg.demotion_enabled = m->demotion_enabled;
     int e = vml_sim_create(&cfg, &b->sim, &d);
     if (e) {
         snprintf(msg, VML_BACKEND_MSG, "machine: %.180s", d.msg[0] ? d.msg : vml_strerror(e));
@@ -569,6 +570,13 @@ static int sb_set(void *ctx, const char *path, const char *value, struct vml_tex
         int r = v < 0 ? VML_EINVAL : vml_sim_vm_store(b->sim, (size_t)v, value, strlen(value), &d);
         if (r)
             snprintf(msg, VML_BACKEND_MSG, "%.199s", v < 0 ? "no such /proc/sys/vm file" : d.msg);
+        return r;
+    }
+    if (strcmp(path, VML_NUMA_SYSFS_DIR "demotion_enabled") == 0) {
+        struct vml_diag d = { 0 };
+        int r = vml_sim_demotion_store(b->sim, value, strlen(value), &d);
+        if (r)
+            snprintf(msg, VML_BACKEND_MSG, "%.199s", d.msg);
         return r;
     }
     int i = vml_thp_find(path);
