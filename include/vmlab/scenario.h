@@ -235,6 +235,8 @@ enum vml_procfile {
     VML_PROCFILE_CGROUP1, /* the same cgroup's file in the v1 hierarchy (show cgroup1 ...) */
     VML_PROCFILE_NUMA,    /* numactl --hardware's text (show numa) */
     VML_PROCFILE_NODE, /* /sys/devices/system/node/nodeN/FILE (show nodeN FILE): node, nodefile */
+    VML_PROCFILE_MEMORY_TIERING, /* the memory tiers' nodelists and demotion_enabled, as
+                                  * grep -r prints them (show memory_tiering) */
     VML_PROCFILE_COUNT,
 };
 #define VML_PROCFILE_NR_PER_PROCESS VML_PROCFILE_MEMINFO

@@ -669,6 +669,7 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         [VML_PROCFILE_NUMASTAT] = -1, /* numastat's table, below */
         [VML_PROCFILE_NUMA] = -1,     /* numactl --hardware, below */
         [VML_PROCFILE_NODE] = -1,     /* node_text */
+        [VML_PROCFILE_MEMORY_TIERING] = -1,
         [VML_PROCFILE_SWAPS] = VML_SIM_SWAPS,
         [VML_PROCFILE_DMESG] = VML_SIM_DMESG,
         [VML_PROCFILE_CGROUP] = -1, /* cgroup_text */
@@ -678,6 +679,8 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         return vml_sim_numastat_table(((struct simb *)ctx)->sim, out);
     if (f == VML_PROCFILE_NUMA)
         return vml_sim_numactl_hardware(((struct simb *)ctx)->sim, out);
+    if (f == VML_PROCFILE_MEMORY_TIERING)
+        return vml_sim_memory_tiering_text(((struct simb *)ctx)->sim, out);
     if ((unsigned)f >= VML_PROCFILE_COUNT || files[f] < 0) {
         snprintf(msg, VML_BACKEND_MSG, "%s is not simulated yet", vml_procfile_name(f));
         return VML_EINVAL;

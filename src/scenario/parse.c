@@ -169,6 +169,7 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_CGROUP1] = "cgroup1",
     [VML_PROCFILE_NUMA] = "numa",
     [VML_PROCFILE_NODE] = "node",
+    [VML_PROCFILE_MEMORY_TIERING] = "memory_tiering",
 };
 
 static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
@@ -177,8 +178,8 @@ static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
     "maps, smaps, smaps_rollup, status, statm, numa_maps, faults, latency, oom_score or "          \
     "oom_score_adj"
 #define SYSTEM_FILES                                                                               \
-    "meminfo, vmstat, buddyinfo, zoneinfo, numastat, swaps, dmesg, numa (numactl --hardware) or "  \
-    "nodeN FILE (meminfo, numastat, vmstat, distance or cpulist)"
+    "meminfo, vmstat, buddyinfo, zoneinfo, numastat, swaps, dmesg, numa (numactl --hardware), "    \
+    "memory_tiering or nodeN FILE (meminfo, numastat, vmstat, distance or cpulist)"
 
 const char *vml_op_kind_name(enum vml_op_kind kind)
 {
