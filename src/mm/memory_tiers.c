@@ -221,6 +221,8 @@ int64_t demote_folio(struct vml_sim *sim, uint64_t pfn, unsigned node, bool kswa
     /* shrink_inactive_list: mod_lruvec_state(PGDEMOTE_KSWAPD + reclaimer_offset) on the source
      * node's lruvec. */
     uint64_t nr = 1ull << order;
+    memcg_count(sim, sim_frame(sim, new)->memcg, kswapd ? MEV_PGDEMOTE_KSWAPD : MEV_PGDEMOTE_DIRECT,
+                nr);
     sim->memtier.demoted[node][kswapd ? 0 : 1] += nr;
     sim->events[kswapd ? VML_VMSTAT_pgdemote_kswapd : VML_VMSTAT_pgdemote_direct] += nr;
     return (int64_t)nr;

@@ -278,6 +278,8 @@ enum memcg_vm_event {
     MEV_WS_ACTIVATE_FILE,
     MEV_WS_RESTORE_ANON,
     MEV_WS_RESTORE_FILE,
+    MEV_PGDEMOTE_KSWAPD, /* memory_tiers.c: the reclaimed lruvec's (mod_lruvec_state) */
+    MEV_PGDEMOTE_DIRECT,
     MEV_NR
 };
 

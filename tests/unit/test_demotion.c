@@ -207,6 +207,13 @@ static void test_direct_reclaim_demotes(void **state)
     sim_node_vmstat(x.sim, 1, &v1);
     assert_int_equal(v0.v[VML_VMSTAT_pgdemote_direct], expected);
     assert_int_equal(v1.v[VML_VMSTAT_pgdemote_direct], 0);
+    /* And in the root cgroup's memory.stat (the folios' lruvec). */
+    struct vml_text st = { 0 };
+    assert_int_equal(vml_sim_cgroup_text(x.sim, "", "memory.stat", false, &st), 0);
+    uint64_t n = 0;
+    assert_true(fixture_text_field(st.s, "pgdemote_direct", &n));
+    assert_int_equal(n, expected);
+    vml_text_free(&st);
     /* Every byte still reads back: the process touches it all again without a fault that
      * allocates (the PTEs point at the new frames). */
     struct vml_sim_access res;
