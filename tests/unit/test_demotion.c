@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+
 #include "../sim_fixture.h"
 #include "mm/sim_internal.h"
 
@@ -101,6 +103,27 @@ static void test_tiers_of_presets(void **state)
     assert_string_equal(t.s, "/sys/devices/virtual/memory_tiering/memory_tier4/nodelist:0\n"
                              "/sys/devices/virtual/memory_tiering/memory_tier22/nodelist:1\n"
                              "/sys/kernel/mm/numa/demotion_enabled:true\n");
+    vml_text_free(&t);
+    vml_sim_destroy(sim);
+}
+
+static void test_one_node_as_captured(void **state)
+{
+    (void)state;
+    /* A one-node machine's tiers and switch as this machine's 6.18 kernel shows them
+     * (tests/fixtures/numa/memory_tiering): memory_tier4 holding node 0, demotion false. */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/numa/memory_tiering", VMLAB_FIXTURES);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char want[512];
+    size_t n = fread(want, 1, sizeof(want) - 1, f);
+    fclose(f);
+    want[n] = 0;
+    struct vml_sim *sim = fixture_sim(256 * MiB, NULL, 0);
+    struct vml_text t = { 0 };
+    assert_int_equal(vml_sim_memory_tiering_text(sim, &t), 0);
+    assert_string_equal(t.s, want);
     vml_text_free(&t);
     vml_sim_destroy(sim);
 }
@@ -328,6 +351,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiers_of_presets),
+        cmocka_unit_test(test_one_node_as_captured),
         cmocka_unit_test(test_kernel_example_targets),
         cmocka_unit_test(test_direct_reclaim_demotes),
         cmocka_unit_test(test_no_demotion_swaps_or_nothing),
