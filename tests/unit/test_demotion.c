@@ -283,6 +283,54 @@ static void test_no_demotion_swaps_or_nothing(void **state)
     vml_sim_destroy(x.sim);
 }
 
+static void test_thp_demotes_whole(void **state)
+{
+    (void)state;
+    /* The same pass over PMD-mapped THPs (thp enabled=always): each batch of
+     * shrink_inactive_list asks for at most SWAP_CLUSTER_MAX pages and the first folio, 512
+     * pages, fills it; the folio moves whole (thp_migration_success, 512 pgdemote_direct). So
+     * the size >> 12 pages to scan take ceil(size >> 12, 32) batches, one THP each. */
+    uint64_t mb[] = { 1024, 2048 };
+    unsigned cpus[] = { 1, 0 };
+    struct vml_sim_config cfg;
+    fixture_cfg(&cfg, 3072 * MiB);
+    cfg.phys.nr_nodes = 2;
+    cfg.phys.node_bytes[0] = mb[0] * MiB;
+    cfg.phys.node_bytes[1] = mb[1] * MiB;
+    cfg.node_cpus[0] = cpus[0];
+    cfg.node_cpus[1] = cpus[1];
+    struct vml_thp_settings thp;
+    vml_thp_defaults(&thp);
+    struct vml_diag d = { 0 };
+    int f = vml_thp_find("enabled");
+    assert_true(f >= 0);
+    assert_int_equal(vml_thp_store(&thp, (size_t)f, "always", 6, &d), 0);
+    cfg.thp = &thp;
+    struct vml_sim *sim = fixture_create(&cfg);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
+    uint64_t addr, len = 1040 * MiB;
+    assert_int_equal(vml_sim_mmap(sim, pid, 0, len, VML_PROT_READ | VML_PROT_WRITE,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr),
+                     0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, PG, VML_WRITE, &res), 0);
+    assert_int_equal(vml_sim_madvise(sim, pid, addr, len, VML_MADV_COLD), 0);
+    assert_int_equal(vml_sim_demotion_store(sim, "1", 1, &d), 0);
+    uint64_t size = sim->node[0].lru[LRU_INACTIVE_ANON];
+    assert_true((size >> 12) >= 32);
+    /* The list's tail (the oldest folio) is a THP. */
+    uint64_t tail = sim->memcgs[0]->lruvec[0].tail[LRU_INACTIVE_ANON];
+    assert_true(tail != 0 && (sim_frame(sim, tail - 1)->flags & PGF_LARGE));
+    uint64_t thps = ((size >> 12) + 31) / 32;
+    try_to_free_mem_cgroup_pages(sim, 0, 0, 32, true);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_migration_success), thps);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgdemote_direct), thps * 512);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), thps * 512);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 static void test_pageout_never_demotes(void **state)
 {
     (void)state;
@@ -355,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_kernel_example_targets),
         cmocka_unit_test(test_direct_reclaim_demotes),
         cmocka_unit_test(test_no_demotion_swaps_or_nothing),
+        cmocka_unit_test(test_thp_demotes_whole),
         cmocka_unit_test(test_pageout_never_demotes),
         cmocka_unit_test(test_kstrtobool),
     };
