@@ -62,8 +62,9 @@
 
 /* swapon statements a scenario may have enabled at once (the kernel allows MAX_SWAPFILES, 32 less
  * what its configuration reserves; vmlab keeps to fewer). */
-#define VML_SCN_SWAP_MAX 16
-#define VML_MCFG_VM      (1u << 25) /* any vm.FILE= (vm_given says which) */
+#define VML_SCN_SWAP_MAX  16
+#define VML_MCFG_VM       (1u << 25) /* any vm.FILE= (vm_given says which) */
+#define VML_MCFG_DEMOTION (1u << 28) /* numa.demotion_enabled= (/sys/kernel/mm/numa/) */
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -112,6 +113,8 @@ struct vml_machine_cfg {
     uint8_t distance[VML_MAX_NODES][VML_MAX_NODES];
     uint8_t il_weight[VML_MAX_NODES];
     char numa_preset[16];
+    bool demotion_enabled; /* numa.demotion_enabled=BOOL: /sys/kernel/mm/numa/demotion_enabled
+                            * (kstrtobool's words); false */
 };
 
 enum vml_op_kind {
@@ -196,6 +199,7 @@ enum vml_falloc_mode {
 enum vml_setting_dir {
     VML_SETTING_THP = 0, /* /sys/kernel/mm/transparent_hugepage/: vml_thp_file's index */
     VML_SETTING_VM,      /* /proc/sys/vm/: vml_vm_file's index (include/vmlab/sysctl.h) */
+    VML_SETTING_NUMA,    /* /sys/kernel/mm/numa/: demotion_enabled (0) */
     VML_SETTING_CGROUP,  /* /sys/fs/cgroup/PATH/: a memory cgroup's v2 file (vml_cgroup_file) */
     VML_SETTING_CGROUP1, /* /sys/fs/cgroup/memory/PATH/: its v1 file (memory.limit_in_bytes) */
     VML_NR_SETTING_DIRS,
@@ -231,6 +235,8 @@ enum vml_procfile {
     VML_PROCFILE_CGROUP1, /* the same cgroup's file in the v1 hierarchy (show cgroup1 ...) */
     VML_PROCFILE_NUMA,    /* numactl --hardware's text (show numa) */
     VML_PROCFILE_NODE, /* /sys/devices/system/node/nodeN/FILE (show nodeN FILE): node, nodefile */
+    VML_PROCFILE_MEMORY_TIERING, /* the memory tiers' nodelists and demotion_enabled, as
+                                  * grep -r prints them (show memory_tiering) */
     VML_PROCFILE_COUNT,
 };
 #define VML_PROCFILE_NR_PER_PROCESS VML_PROCFILE_MEMINFO

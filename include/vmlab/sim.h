@@ -89,6 +89,8 @@ struct vml_sim_config {
                                                * node, CXL-style); the counts must sum to nr_cpus */
     uint8_t il_weight[VML_MAX_NODES];         /* /sys/kernel/mm/mempolicy/weighted_interleave/nodeN,
                                                * 1..255; 0 = 1 (the default without HMAT data) */
+    bool demotion_enabled; /* /sys/kernel/mm/numa/demotion_enabled (false, the kernel's default):
+                            * reclaim demotes to a lower memory tier (docs/numa.md) */
 };
 
 struct vml_sim;
@@ -518,6 +520,26 @@ int vml_sim_numastat(const struct vml_sim *sim, unsigned node, struct vml_numast
 int vml_sim_numastat_table(const struct vml_sim *sim, struct vml_text *out);
 /* numactl --hardware: nodes, their CPUs, size and free memory, the distance table. */
 int vml_sim_numactl_hardware(const struct vml_sim *sim, struct vml_text *out);
+
+/* Memory tiers (mm/memory-tiers.c, docs/numa.md "Demotion"). */
+#define VML_NUMA_SYSFS_DIR "/sys/kernel/mm/numa/"
+#define VML_MEMTIER_DIR    "/sys/devices/virtual/memory_tiering/"
+/* kstrtobool, as demotion_enabled_store parses a write: 0 with *out, or VML_EINVAL. */
+int vml_kstrtobool(const char *s, size_t len, bool *out);
+/* A write to /sys/kernel/mm/numa/demotion_enabled; VML_EINVAL with diag for a value kstrtobool
+ * refuses. */
+int vml_sim_demotion_store(struct vml_sim *sim, const char *value, size_t len,
+                           struct vml_diag *diag);
+bool vml_sim_demotion_enabled(const struct vml_sim *sim);
+/* The memory tiers, fastest first: each tier's id (memory_tierN) and nodes (a bit per node);
+ * the number of tiers. */
+unsigned vml_sim_memory_tiers(const struct vml_sim *sim, unsigned *ids, uint32_t *nodes);
+/* The node reclaim on node demotes to (next_demotion_node's preferred set: a bit per node; 0
+ * for a node of the lowest tier). */
+uint32_t vml_sim_demotion_targets(const struct vml_sim *sim, unsigned node);
+/* The memory_tiering sysfs files and demotion_enabled, one "PATH:VALUE" line each (as grep -r
+ * prints them), for show memory_tiering. */
+int vml_sim_memory_tiering_text(const struct vml_sim *sim, struct vml_text *out);
 
 /* ---- /proc ------------------------------------------------------------------------------------
  */

@@ -9,6 +9,8 @@
  *   DIR/sys-v1/fs/cgroup/memory/...  the same cgroups as v1's memory hierarchy shows them
  *   DIR/sys/devices/system/node/online has_memory has_cpu, and nodeN/meminfo numastat vmstat
  *                                  distance cpulist: the NUMA nodes (drivers/base/node.c)
+ *   DIR/sys/devices/virtual/memory_tiering/memory_tierN/nodelist and
+ *   DIR/sys/kernel/mm/numa/demotion_enabled: the memory tiers (mm/memory-tiers.c)
  *
  * The two views are in two trees because no machine has both at /sys/fs/cgroup: on a v2
  * machine /sys/fs/cgroup/memory would be a cgroup called memory, and a v1 machine's
@@ -264,6 +266,42 @@ static int export_nodes(struct vml_sim *sim, const char *dir)
     return 0;
 }
 
+/* The memory tiers (DIR/sys/devices/virtual/memory_tiering/memory_tierN/nodelist) and
+ * DIR/sys/kernel/mm/numa/demotion_enabled, as mm/memory-tiers.c shows them. */
+static int export_tiers(struct vml_sim *sim, const char *dir)
+{
+    static const char *const parts[] = { "sys/devices/virtual",
+                                         "sys/devices/virtual/memory_tiering", "sys/kernel",
+                                         "sys/kernel/mm", "sys/kernel/mm/numa" };
+    char path[4096];
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, parts[i]);
+        if (make_dir(path))
+            return EXIT_FAIL;
+    }
+    unsigned ids[32];
+    uint32_t nodes[32];
+    unsigned n = vml_sim_memory_tiers(sim, ids, nodes);
+    for (unsigned t = 0; t < n; t++) {
+        snprintf(path, sizeof(path), "%s/sys/devices/virtual/memory_tiering/memory_tier%u", dir,
+                 ids[t]);
+        if (make_dir(path))
+            return EXIT_FAIL;
+        struct vml_text txt = { 0 };
+        node_list(&txt, nodes[t]);
+        snprintf(path, sizeof(path), "%s/sys/devices/virtual/memory_tiering/memory_tier%u/nodelist",
+                 dir, ids[t]);
+        int r = txt.s ? write_file(path, txt.s, txt.len)
+                      : cli_error(EXIT_FAIL, "export: out of memory");
+        vml_text_free(&txt);
+        if (r)
+            return r;
+    }
+    const char *on = vml_sim_demotion_enabled(sim) ? "true\n" : "false\n";
+    snprintf(path, sizeof(path), "%s/sys/kernel/mm/numa/demotion_enabled", dir);
+    return write_file(path, on, strlen(on));
+}
+
 int cli_export_proc(struct vml_sim *sim, const char *dir)
 {
     char path[4096];
@@ -293,5 +331,7 @@ int cli_export_proc(struct vml_sim *sim, const char *dir)
     free(pids);
     if (rc || (rc = export_cgroups(sim, dir)))
         return rc;
-    return export_nodes(sim, dir);
+    if ((rc = export_nodes(sim, dir)))
+        return rc;
+    return export_tiers(sim, dir);
 }

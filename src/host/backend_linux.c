@@ -569,6 +569,25 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     host_thp_extras(notes);
     if (m->given & VML_MCFG_VM)
         apply_vm(m, notes);
+    if (m->given & VML_MCFG_DEMOTION) {
+        /* numa.demotion_enabled=: written for the run and put back at its end, as a vm.FILE=;
+         * it demotes only where this kernel has a lower memory tier. */
+        const char *path = VML_NUMA_SYSFS_DIR "demotion_enabled";
+        const char *want = m->demotion_enabled ? "true" : "false";
+        char was[SETTING_VALUE_MAX] = "";
+        bool changed = false;
+        int e = host_setting_write(path, want, was, &changed);
+        if (e)
+            text_printf(notes,
+                        "linux: numa.demotion_enabled=%s asked, the kernel has %s (differs: "
+                        "cannot set it: %s%s)\n",
+                        want, was[0] ? was : "?", strerror(e),
+                        e == EACCES || e == EPERM ? "; run as root" : "");
+        else
+            text_printf(notes, "linux: numa.demotion_enabled=%s asked, the kernel %s\n", want,
+                        changed ? "had the other value: set for the run, put back when it ends"
+                                : "has it");
+    }
     if (m->given & VML_MCFG_THP)
         apply_thp(m, notes);
     if (m->given & VML_MCFG_PAGING) {
@@ -1642,9 +1661,42 @@ static int kernel_log(void *ctx, struct vml_text *out, char *msg)
     return text_status(out) ? text_status(out) : text_status(&b->log);
 }
 
+/* show memory_tiering: the kernel's memory_tierN/nodelist files in order of N, then
+ * demotion_enabled, as "PATH:VALUE" lines (grep -r's form, the simulator's too). A kernel
+ * without them (before 6.1, or no CONFIG_NUMA) prints nothing for them. */
+static int memory_tiering_text(struct vml_text *out, char *msg)
+{
+    char path[128];
+    for (unsigned id = 0; id < 4096; id++) {
+        snprintf(path, sizeof(path), VML_MEMTIER_DIR "memory_tier%u/nodelist", id);
+        if (access(path, R_OK) != 0)
+            continue;
+        struct vml_text v = { 0 };
+        int r = read_file(path, &v, msg);
+        if (r == 0)
+            text_printf(out, "%s:%.*s", path, (int)v.len, v.s ? v.s : "");
+        vml_text_free(&v);
+        if (r)
+            return r;
+    }
+    snprintf(path, sizeof(path), VML_NUMA_SYSFS_DIR "demotion_enabled");
+    if (access(path, R_OK) == 0) {
+        struct vml_text v = { 0 };
+        int r = read_file(path, &v, msg);
+        if (r == 0)
+            text_printf(out, "%s:%.*s", path, (int)v.len, v.s ? v.s : "");
+        vml_text_free(&v);
+        if (r)
+            return r;
+    }
+    return text_status(out);
+}
+
 static int lb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start, uint64_t end,
                         struct vml_text *out, char *msg)
 {
+    if (f == VML_PROCFILE_MEMORY_TIERING)
+        return memory_tiering_text(out, msg);
     char path[64];
     if (f == VML_PROCFILE_FAULTS) {
         /* vmlab's own file: the counts are the agent's (getrusage around each operation); the

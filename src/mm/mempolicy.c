@@ -71,8 +71,8 @@ static bool node_has_cpus(const struct vml_sim *sim, unsigned node)
 /* find_next_best_node: the local node first, then the nearest, a node below the local one
  * penalized by one, a node with CPUs by PENALTY_FOR_NODE_WITH_CPUS, ties broken by node_load
  * (spread over the zonelists built so far) and then by the lower number. */
-static int find_next_best_node(const struct vml_sim *sim, unsigned node, uint32_t *used,
-                               unsigned *node_load)
+int find_next_best_node(const struct vml_sim *sim, unsigned node, uint32_t *used,
+                        const unsigned *node_load)
 {
     if (!(*used & (1u << node))) {
         *used |= 1u << node;
@@ -143,6 +143,7 @@ int numa_init(struct vml_sim *sim, struct vml_diag *diag)
     }
     for (unsigned i = 0; i < VML_MAX_NODES; i++)
         sim->cfg.il_weight[i] = sim->cfg.il_weight[i] ? sim->cfg.il_weight[i] : 1;
+    memory_tiers_init(sim, node_load);
     return 0;
 }
 

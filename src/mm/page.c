@@ -193,6 +193,14 @@ int page_alloc_migrate(struct vml_sim *sim, const struct alloc_req *rq, unsigned
     return alloc_frame_order_rq(sim, rq, order, use, GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM, pfn);
 }
 
+int page_alloc_demote(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
+                      enum vml_frame_use use, uint64_t *pfn)
+{
+    /* alloc_demote_folio: GFP_HIGHUSER_MOVABLE without __GFP_RECLAIM, plus GFP_NOWAIT (kswapd
+     * may be woken, nothing reclaims or compacts here). */
+    return alloc_frame_order_rq(sim, rq, order, use, GFP_KSWAPD_RECLAIM, pfn);
+}
+
 int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn)
 {
     /* allocate_slab -> alloc_slab_page: GFP_KERNEL, so direct reclaim. Departure: SLUB tries

@@ -112,6 +112,21 @@ struct node_stats {
                                * (workingset.c) */
 };
 
+/* Memory tiers and demotion (memory_tiers.c). */
+struct memtier_state {
+    unsigned nr_tiers;
+    int adistance_start[VML_MAX_NODES]; /* each tier's, fastest (smallest) first */
+    uint32_t tier_nodes[VML_MAX_NODES]; /* the nodes of each tier */
+    uint32_t lower_mask[VML_MAX_NODES]; /* memtier->lower_tier_mask, by tier */
+    int node_tier[VML_MAX_NODES];       /* each node's tier (an index above) */
+    uint32_t preferred[VML_MAX_NODES];  /* node_demotion[node].preferred */
+    unsigned next_pick[VML_MAX_NODES];  /* the preferred target taken in turn (node_random) */
+    int top_tier_adistance;
+    bool enabled; /* numa_demotion_enabled */
+    /* pgdemote_kswapd .. pgdemote_proactive of each source node (mod_lruvec_state) */
+    uint64_t demoted[VML_MAX_NODES][4];
+};
+
 /* An asynchronous read of file pages [start, end) that completes at done_at (disk_io.c): its
  * folios are not uptodate before (PG_uptodate is set at the read's end_io). */
 struct file_inflight {
@@ -263,6 +278,8 @@ enum memcg_vm_event {
     MEV_WS_ACTIVATE_FILE,
     MEV_WS_RESTORE_ANON,
     MEV_WS_RESTORE_FILE,
+    MEV_PGDEMOTE_KSWAPD, /* memory_tiers.c: the reclaimed lruvec's (mod_lruvec_state) */
+    MEV_PGDEMOTE_DIRECT,
     MEV_NR
 };
 
@@ -528,6 +545,7 @@ struct vml_sim {
     struct vml_thp_settings thp;           /* /sys/kernel/mm/transparent_hugepage/ */
     struct vml_vm_sysctl vm;               /* /proc/sys/vm/ */
     struct wmark_state wmark;              /* watermarks, lowmem reserves (watermark.c) */
+    struct memtier_state memtier;          /* memory tiers, demotion (memory_tiers.c) */
     struct slab_state slab;                /* dentry and inode caches (slab.c) */
     struct swap_area swap[SWAP_MAX_AREAS]; /* by type (the index a swap entry names) */
     uint32_t swap_writable; /* bit t: swap[t] is used and writeok (swap_alloc reads this at each
@@ -1109,6 +1127,30 @@ bool task_cpu_allowed(const struct sim_task *t, unsigned cpu);
 /* Fork: the child's copy of the parent's policy, cursor and CPUs (copy_process). */
 void mpol_fork(const struct sim_task *parent, struct sim_task *child);
 void task_numa_init(const struct vml_sim *sim, struct sim_task *t);
+/* find_next_best_node over the nodes not in *used (each pick added to it); node_load as
+ * build_zonelists left it. -1 when none is left. */
+int find_next_best_node(const struct vml_sim *sim, unsigned node, uint32_t *used,
+                        const unsigned *node_load);
+
+/* ---- memory tiers and demotion (memory_tiers.c) ---- */
+/* memory_tier_late_init and establish_demotion_targets, from the topology numa_init built
+ * (node_load as build_zonelists left it). */
+void memory_tiers_init(struct vml_sim *sim, const unsigned *node_load);
+/* can_demote: demotion enabled and node has a target. */
+bool can_demote(const struct vml_sim *sim, unsigned node);
+/* node_is_toptier (for NUMA balancing's promotion). */
+bool node_is_toptier(const struct vml_sim *sim, unsigned node);
+/* demote_folio_list for one isolated folio (off its list) of node: migrated to a lower tier
+ * (alloc_demote_folio: the target alone without reclaim, then the lower tiers), counted as
+ * pgdemote_kswapd or _direct on node. The pages moved, 0 when it could not be (it stays
+ * isolated, for reclaim to take), or a negative VML_E* error. */
+int64_t demote_folio(struct vml_sim *sim, uint64_t pfn, unsigned node, bool kswapd);
+/* The per-node pgdemote_* into a node's vmstat (sim_zoneinfo.c). */
+void memtier_node_vmstat(const struct vml_sim *sim, unsigned node, struct vml_vmstat *out);
+/* A block for a demoted folio (alloc_demote_folio: no direct reclaim, kswapd woken). */
+int page_alloc_demote(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
+                      enum vml_frame_use use, uint64_t *pfn);
+
 /* The node items of vmstat for one node (sim_zoneinfo.c). */
 void sim_node_vmstat(const struct vml_sim *sim, unsigned node, struct vml_vmstat *out);
 /* The PCID an address space has on a CPU (its ASID + 1), or 0 if it holds no ASID there (so the

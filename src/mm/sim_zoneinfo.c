@@ -79,6 +79,7 @@ void sim_node_vmstat(const struct vml_sim *sim, unsigned node, struct vml_vmstat
     struct vml_phys_usage u;
     vml_phys_usage(sim->phys, node, &u);
     out->v[VML_VMSTAT_nr_page_table_pages] = u.used[VML_USE_PGTABLE];
+    memtier_node_vmstat(sim, node, out);
 }
 
 /* Dirty (NR_ZONE_WRITE_PENDING) and mlocked (NR_MLOCK) pages of a zone, from its frames. */

@@ -52,6 +52,10 @@ struct scan_control {
 struct reclaim_stat {
     uint64_t nr_reclaimed, nr_activate[2], nr_pageout, nr_dirty, nr_writeback;
     uint64_t nr_pageout_zero; /* pageouts of zero-filled pages: freed at once, nothing written */
+    uint64_t nr_demoted;      /* pages migrated to a lower tier (they count as reclaimed) */
+    bool demote;              /* do_demote_pass: can_demote for the node (memory_tiers.c) */
+    bool kswapd;              /* the reclaimer, for pgdemote_kswapd or _direct */
+    unsigned node;            /* the node reclaimed */
 };
 
 static bool is_file_lru(enum lru_list l)
@@ -541,6 +545,19 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     /* What the simulation does not reclaim yet (see the header): to the active list. */
     if (f->flags & PGF_MLOCKED)
         goto activate;
+    /* Before reclaiming the folio, its contents go to a lower tier if they can
+     * (do_demote_pass: demote_folio_list). One that cannot be migrated is reclaimed in the same
+     * pass, as the kernel's retry without demotion does. */
+    if (st->demote) {
+        int64_t d = demote_folio(sim, pfn, st->node, st->kswapd);
+        if (d < 0)
+            return (int)d;
+        if (d > 0) {
+            st->nr_demoted += (uint64_t)d;
+            *freed = (uint64_t)d;
+            return 0;
+        }
+    }
     if (f->flags & PGF_LARGE)
         return shrink_large_anon(sim, pfn, ignore_references, st, freed);
     if (f->flags & PGF_ANON) {
@@ -739,6 +756,9 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
     bool file = is_file_lru(lru);
     struct reclaim_stat st;
     memset(&st, 0, sizeof(st));
+    st.demote = can_demote(sim, sc->node);
+    st.kswapd = sc->kswapd;
+    st.node = sc->node;
     uint64_t scanned = 0, budget = lv->nr[lru];
     while (scanned < nr_to_scan && scanned < budget && lv->tail[lru]) {
         uint64_t pfn = lv->tail[lru] - 1;
@@ -817,10 +837,11 @@ static bool inactive_is_low(const uint64_t *lru, enum lru_list inactive)
     return in * ratio < act;
 }
 
-/* can_reclaim_anon_pages: swap space left, within the cgroup's memory.swap.max too. */
-static bool can_reclaim_anon(const struct vml_sim *sim, unsigned memcg)
+/* can_reclaim_anon_pages: swap space left, within the cgroup's memory.swap.max too, or else a
+ * lower tier to demote the node's pages to (can_demote). */
+static bool can_reclaim_anon(const struct vml_sim *sim, unsigned memcg, unsigned node)
 {
-    return memcg_nr_swap_pages(sim, memcg) > 0;
+    return memcg_nr_swap_pages(sim, memcg) > 0 || can_demote(sim, node);
 }
 
 /* get_scan_count: how many pages to scan on each list of the lruvec at this priority. */
@@ -830,7 +851,7 @@ static void get_scan_count(struct vml_sim *sim, struct scan_control *sc, uint64_
     enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } balance;
     uint64_t fraction[2] = { 0, 0 }, denominator = 1;
     unsigned swappiness = sim->vm.swappiness;
-    if (!sc->may_swap || !can_reclaim_anon(sim, sc->memcg))
+    if (!sc->may_swap || !can_reclaim_anon(sim, sc->memcg, sc->node))
         balance = SCAN_FILE;
     else if (sc->target && !swappiness)
         balance = SCAN_FILE; /* a cgroup's reclaim leaves anon alone at swappiness 0 */
@@ -954,7 +975,7 @@ static void shrink_lruvec(struct vml_sim *sim, struct scan_control *sc)
     /* Keep the inactive anon list fed even when anon was not the target. */
     uint64_t sz[NR_LRU_LISTS];
     lruvec_sizes(sim, sc->memcg, sc->node, sz);
-    if (can_reclaim_anon(sim, sc->memcg) && inactive_is_low(sz, LRU_INACTIVE_ANON))
+    if (can_reclaim_anon(sim, sc->memcg, sc->node) && inactive_is_low(sz, LRU_INACTIVE_ANON))
         shrink_active_list(sim, sc, SWAP_CLUSTER_MAX, LRU_ACTIVE_ANON);
 }
 

@@ -86,6 +86,7 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     memcpy(cfg.phys.distance, m->distance, sizeof(cfg.phys.distance));
     memcpy(cfg.node_cpus, m->node_cpus, sizeof(cfg.node_cpus));
     memcpy(cfg.il_weight, m->il_weight, sizeof(cfg.il_weight));
+    cfg.demotion_enabled = m->demotion_enabled;
     int e = vml_sim_create(&cfg, &b->sim, &d);
     if (e) {
         snprintf(msg, VML_BACKEND_MSG, "machine: %.180s", d.msg[0] ? d.msg : vml_strerror(e));
@@ -571,6 +572,13 @@ static int sb_set(void *ctx, const char *path, const char *value, struct vml_tex
             snprintf(msg, VML_BACKEND_MSG, "%.199s", v < 0 ? "no such /proc/sys/vm file" : d.msg);
         return r;
     }
+    if (strcmp(path, VML_NUMA_SYSFS_DIR "demotion_enabled") == 0) {
+        struct vml_diag d = { 0 };
+        int r = vml_sim_demotion_store(b->sim, value, strlen(value), &d);
+        if (r)
+            snprintf(msg, VML_BACKEND_MSG, "%.199s", d.msg);
+        return r;
+    }
     int i = vml_thp_find(path);
     if (i < 0) {
         snprintf(msg, VML_BACKEND_MSG, "%.150s is not simulated", path);
@@ -661,6 +669,7 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         [VML_PROCFILE_NUMASTAT] = -1, /* numastat's table, below */
         [VML_PROCFILE_NUMA] = -1,     /* numactl --hardware, below */
         [VML_PROCFILE_NODE] = -1,     /* node_text */
+        [VML_PROCFILE_MEMORY_TIERING] = -1,
         [VML_PROCFILE_SWAPS] = VML_SIM_SWAPS,
         [VML_PROCFILE_DMESG] = VML_SIM_DMESG,
         [VML_PROCFILE_CGROUP] = -1, /* cgroup_text */
@@ -670,6 +679,8 @@ static int sb_proc_text(void *ctx, int pid, enum vml_procfile f, uint64_t start,
         return vml_sim_numastat_table(((struct simb *)ctx)->sim, out);
     if (f == VML_PROCFILE_NUMA)
         return vml_sim_numactl_hardware(((struct simb *)ctx)->sim, out);
+    if (f == VML_PROCFILE_MEMORY_TIERING)
+        return vml_sim_memory_tiering_text(((struct simb *)ctx)->sim, out);
     if ((unsigned)f >= VML_PROCFILE_COUNT || files[f] < 0) {
         snprintf(msg, VML_BACKEND_MSG, "%s is not simulated yet", vml_procfile_name(f));
         return VML_EINVAL;

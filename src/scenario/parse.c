@@ -169,6 +169,7 @@ static const char *const procfile_names[VML_PROCFILE_COUNT] = {
     [VML_PROCFILE_CGROUP1] = "cgroup1",
     [VML_PROCFILE_NUMA] = "numa",
     [VML_PROCFILE_NODE] = "node",
+    [VML_PROCFILE_MEMORY_TIERING] = "memory_tiering",
 };
 
 static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
@@ -177,8 +178,8 @@ static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
     "maps, smaps, smaps_rollup, status, statm, numa_maps, faults, latency, oom_score or "          \
     "oom_score_adj"
 #define SYSTEM_FILES                                                                               \
-    "meminfo, vmstat, buddyinfo, zoneinfo, numastat, swaps, dmesg, numa (numactl --hardware) or "  \
-    "nodeN FILE (meminfo, numastat, vmstat, distance or cpulist)"
+    "meminfo, vmstat, buddyinfo, zoneinfo, numastat, swaps, dmesg, numa (numactl --hardware), "    \
+    "memory_tiering or nodeN FILE (meminfo, numastat, vmstat, distance or cpulist)"
 
 const char *vml_op_kind_name(enum vml_op_kind kind)
 {
@@ -587,7 +588,8 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 #define MACHINE_KEYS                                                                               \
     "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, vm.FILE, swap, zero_page, hugepages, "    \
-    "pt_reclaim, readahead, disk, swapdev, memcg, numa, node_mem, node_cpus, distance, il_weights"
+    "pt_reclaim, readahead, disk, swapdev, memcg, numa, node_mem, node_cpus, distance, "           \
+    "il_weights, numa.demotion_enabled"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -695,6 +697,27 @@ static int machine_memcg(struct parser *p, struct vml_machine_cfg *m, struct wor
         return fail(p, val.col, "memcg must be on or off, not '%.*s'", Q(val));
     m->memcg = is(val, "on");
     m->given |= VML_MCFG_MEMCG;
+    return 0;
+}
+
+/* numa.demotion_enabled=BOOL: /sys/kernel/mm/numa/demotion_enabled, parsed by kstrtobool as
+ * demotion_enabled_store parses a write (docs/numa.md, "Demotion"). */
+static int machine_numa_sysfs(struct parser *p, struct vml_machine_cfg *m, struct word key,
+                              struct word val)
+{
+    if (!is(key, "numa.demotion_enabled"))
+        return fail(p, key.col,
+                    "unknown /sys/kernel/mm/numa file '%.*s' (numa.FILE=VALUE takes "
+                    "demotion_enabled)",
+                    Q(sub(key, 5, key.n)));
+    if (m->given & VML_MCFG_DEMOTION)
+        return fail(p, key.col, "machine setting 'numa.demotion_enabled' given twice");
+    if (vml_kstrtobool(val.s, val.n, &m->demotion_enabled))
+        return fail(p, val.col,
+                    "numa.demotion_enabled takes a boolean as the kernel reads one (true, false, "
+                    "1, 0, y, n, on, off), not '%.*s'",
+                    Q(val));
+    m->given |= VML_MCFG_DEMOTION;
     return 0;
 }
 
@@ -838,6 +861,8 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
                                         "pt_reclaim", "readahead", "disk", "swapdev" };
     if (key.n >= 3 && memcmp(key.s, "vm.", 3) == 0)
         return machine_vm(p, m, key, val);
+    if (key.n >= 5 && memcmp(key.s, "numa.", 5) == 0)
+        return machine_numa_sysfs(p, m, key, val);
     const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
     if (is(key, "thp") || (key.n >= 4 && memcmp(key.s, "thp.", 4) == 0))
         return machine_thp(p, m, key, val);

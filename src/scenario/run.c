@@ -993,6 +993,9 @@ static int op_show(struct run *r)
             snprintf(path, sizeof(path), "numactl --hardware");
         else if (r->op->u.show.file == VML_PROCFILE_NUMASTAT)
             snprintf(path, sizeof(path), "numastat");
+        else if (r->op->u.show.file == VML_PROCFILE_MEMORY_TIERING) /* two sysfs trees */
+            snprintf(path, sizeof(path), "%s and %sdemotion_enabled", VML_MEMTIER_DIR,
+                     VML_NUMA_SYSFS_DIR);
         else if (r->op->u.show.file == VML_PROCFILE_NODE)
             snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/%s", r->op->u.show.node,
                      vml_node_file_name((enum vml_node_file)r->op->u.show.nodefile));

@@ -31,6 +31,25 @@ static int vm_check(unsigned file, const char *value, size_t len, struct vml_dia
     return vml_vm_check(file, value, len, d);
 }
 
+/* /sys/kernel/mm/numa/: demotion_enabled (mm/memory-tiers.c), a kstrtobool. */
+static int numa_find(const char *name)
+{
+    return strcmp(name, "demotion_enabled") == 0 ? 0 : -1;
+}
+
+static int numa_check(unsigned file, const char *value, size_t len, struct vml_diag *d)
+{
+    bool on;
+    (void)file;
+    if (vml_kstrtobool(value, len, &on) == 0)
+        return 0;
+    snprintf(d->msg, sizeof(d->msg),
+             "demotion_enabled takes a boolean as kstrtobool reads one (true, false, 1, 0, y, n, "
+             "on, off), not '%.*s' (EINVAL)",
+             (int)(len < 40 ? len : 40), value);
+    return VML_EINVAL;
+}
+
 /* ---- memory cgroups: /sys/fs/cgroup/PATH/FILE (v2) and /sys/fs/cgroup/memory/PATH/FILE (v1) */
 
 static const char *const cgroup_files[] = {
@@ -159,6 +178,8 @@ static const struct dir dirs[VML_NR_SETTING_DIRS] = {
                           thp_read_only },
     [VML_SETTING_VM] = { VML_VM_SYSCTL_DIR, vml_vm_find, vm_check, SETTINGS_VM_FILES,
                          vm_read_only },
+    [VML_SETTING_NUMA] = { VML_NUMA_SYSFS_DIR, numa_find, numa_check, "demotion_enabled",
+                           vm_read_only },
     [VML_SETTING_CGROUP] = { VML_CGROUP_DIR, cgroup_find, cgroup_check, SETTINGS_CGROUP_FILES,
                              vm_read_only },
     [VML_SETTING_CGROUP1] = { VML_CGROUP_DIR "memory/", cgroup1_find, cgroup1_check,
@@ -237,8 +258,9 @@ int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned
                  t->path, t->files);
         return VML_ENOENT;
     }
-    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s, %s and %s", shown, path,
-             more, dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path, VML_CGROUP_DIR);
+    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s, %s, %s and %s", shown,
+             path, more, dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path,
+             dirs[VML_SETTING_NUMA].path, VML_CGROUP_DIR);
     return VML_ENOENT;
 }
 

@@ -1008,7 +1008,8 @@ static void test_set(void **state)
     bad("set /sys/kernel/mm/transparent_hugepage 1", 1, 5, "no settable file");
     bad("set /proc/sys/kernel/pid_max 10", 1, 5,
         "cannot set '/proc/sys/kernel/pid_max': vmlab sets the files of "
-        "/sys/kernel/mm/transparent_hugepage/, /proc/sys/vm/ and /sys/fs/cgroup/");
+        "/sys/kernel/mm/transparent_hugepage/, /proc/sys/vm/, /sys/kernel/mm/numa/ and "
+        "/sys/fs/cgroup/");
     bad("set /sys/kernel/mm/transparent_hugepage/enabled always\nmachine ram=1G", 2, 1,
         "the machine line must come before every operation (line 1 has 'set')");
 }
