@@ -322,8 +322,8 @@ static int task_start(struct vml_sim *sim, const char *comm, int ppid, struct si
     t->mm = mm;
     mm->owner = t->pid;
     t->alive = true;
-    numab_task_start(sim, t);
     sim->nr_tasks++;
+    numab_task_start(sim, t);
     sim->next_pid++;
     *pid = t->pid;
     return 0;
