@@ -30,8 +30,6 @@ static struct vml_sim *two_nodes(const struct vml_numab_settings *s)
     cfg.phys.node_bytes[0] = cfg.phys.node_bytes[1] = 1024 * MiB;
     cfg.node_cpus[0] = cfg.node_cpus[1] = 2;
     cfg.nr_cpus = 4;
-    static const struct vml_thp_settings *none = NULL;
-    (void)none;
     struct vml_thp_settings thp;
     vml_thp_defaults(&thp);
     struct vml_diag d = { 0 };
