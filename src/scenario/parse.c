@@ -587,9 +587,7 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 
 #define MACHINE_KEYS                                                                               \
     "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, vm.FILE, swap, zero_page, hugepages, "    \
-    "pt_reclaim, readahead, disk, swapdev, memcg, numa, node_mem, node_cpus, distance, "           \
-    "il_weights, "                                                                                 \
-    "kernel.numa_balancing, sched.numa_balancing/FILE"
+    "pt_reclaim, readahead, disk, swapdev, memcg, numa, node_mem, node_cpus, distance, il_weights"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -881,6 +879,10 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
     unsigned k = 0;
     while (k < nkeys && !is(key, keys[k]))
         k++;
+    if (k == nkeys && is(key, "numa_balancing"))
+        return fail(p, key.col,
+                    "unknown machine setting 'numa_balancing': write kernel.numa_balancing=N "
+                    "(its sysctl's name)");
     if (k == nkeys)
         return fail(p, key.col, "unknown machine setting '%.*s' (use " MACHINE_KEYS ")", Q(key));
     if (m->given & (1u << k))
