@@ -265,6 +265,59 @@ static void test_balancing_skips(void **state)
     vml_sim_destroy(sim);
 }
 
+/*
+ * fork copies a hinting entry as it is (copy_present_pte): 16 pages written on node 0 by a task
+ * on node 1, marked at 1 s (numa_pte_updates 16). The child, on node 1 too, reads them: 16
+ * hinting faults, none local; each page (mapped by both, movable: no reference beyond the two
+ * mappings) moves to node 1 (16 migrated), the rmap walk rewriting the parent's entry too, which
+ * stays a hinting entry. The parent's reads then fault 16 more times, all local (the pages are
+ * on its node now), and move nothing.
+ */
+static void test_fork_keeps_hinting_entries(void **state)
+{
+    (void)state;
+    struct vml_numab_settings s;
+    vml_numab_defaults(&s);
+    s.mode = 1;
+    struct vml_sim *sim = two_nodes(&s);
+    int pid, kid;
+    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
+    on_cpu(sim, pid, 2);
+    uint64_t addr;
+    assert_int_equal(vml_sim_mmap(sim, pid, 0, 16 * PG, VML_PROT_READ | VML_PROT_WRITE,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr),
+                     0);
+    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u }, dflt = { VML_MPOL_DEFAULT, 0, 0 };
+    assert_int_equal(vml_sim_set_mempolicy(sim, pid, &bind0), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + 16 * PG, PG, VML_WRITE, &res), 0);
+    assert_int_equal(vml_sim_set_mempolicy(sim, pid, &dflt), 0);
+    advance_to(sim, 1000 * MS);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_pte_updates), 16);
+    assert_int_equal(vml_sim_fork(sim, pid, &kid), 0);
+    uint64_t e = pte_at(sim, kid, addr);
+    assert_false(e & VML_PTE_P);
+    assert_true(e & VML_PTE_G);
+    fixture_check(sim);
+    on_cpu(sim, kid, 3);
+    assert_int_equal(vml_sim_touch(sim, kid, addr, addr + 16 * PG, PG, VML_READ, &res), 0);
+    assert_false(res.killed);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults), 16);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults_local), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_pages_migrated), 16);
+    assert_int_equal(node_of_all(sim, pid, addr, 16), 1);
+    assert_int_equal(node_of_all(sim, kid, addr, 16), 1);
+    e = pte_at(sim, pid, addr);
+    assert_false(e & VML_PTE_P);
+    fixture_check(sim);
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + 16 * PG, PG, VML_READ, &res), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults), 32);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults_local), 16);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_pages_migrated), 16);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 /* The settings' checks: numa_balancing 0..4 as proc_dointvec_minmax takes them, 2 and 3
  * (memory tiering) and 4 refused as not modelled, 5 and -1 refused as the kernel's EINVAL; a
  * debugfs u32 takes any decimal number but scan_size_mb 0 (not modelled: task_scan_min would
@@ -309,6 +362,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_balancing_moves_pages_to_the_task),
         cmocka_unit_test(test_balancing_skips),
+        cmocka_unit_test(test_fork_keeps_hinting_entries),
         cmocka_unit_test(test_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
