@@ -35,6 +35,7 @@
 #define LAST_PID_MASK         0xffu /* LAST__PID_SHIFT 8 */
 #define MS                    1000000ull
 #define HPAGE_SIZE            (2ull << 20)
+#define TICK_NS               (4 * MS) /* TICK_NSEC at Debian's CONFIG_HZ=250 */
 
 /* task_numa_fault's flags. */
 #define TNF_MIGRATED     0x01
@@ -152,10 +153,13 @@ static unsigned scan_max(const struct vml_sim *sim, const struct sim_task *t)
 
 /* ---- the timer: each task's next tick (task_tick_numa) ---- */
 
-/* The instant of t's next tick: node_stamp + numa_scan_period of runtime. */
+/* The instant of t's next tick: node_stamp + numa_scan_period of runtime, but no sooner than
+ * the scheduler tick after the last (a period under 4 ms, which task_scan_min allows with a
+ * small scan_size_mb and scan_period_min_ms, fires at every tick). */
 static uint64_t tick_due(const struct sim_task *t)
 {
-    return t->numab.stamp + (uint64_t)t->numab.scan_period * MS;
+    uint64_t due = t->numab.stamp + (uint64_t)t->numab.scan_period * MS;
+    return due > t->numab.last_tick + TICK_NS ? due : t->numab.last_tick + TICK_NS;
 }
 
 static void numab_arm(struct vml_sim *sim)
@@ -390,6 +394,7 @@ static int numab_fn(struct vml_sim *sim, struct sim_timer *timer)
             t->numab.scan_period = scan_min(sim, t); /* task_scan_start without a group */
         }
         t->numab.stamp += (uint64_t)period * MS;
+        t->numab.last_tick = now;
         if (running_cpu(sim, t) < 0 || now < t->numab.next_scan)
             continue; /* on no CPU, or the mm's next scan not yet due */
         /* The work runs on the way back to user space, its time its own (not modelled). */

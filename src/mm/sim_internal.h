@@ -352,7 +352,8 @@ struct mpol_ctx {
  * node_stamp, numa_faults ...); one task per mm here. Times in ns, periods in ms. */
 struct numab_task {
     uint64_t next_scan;     /* mm->numa_next_scan */
-    uint64_t stamp;         /* node_stamp: the instant of the last tick that queued the work */
+    uint64_t stamp;         /* node_stamp, as an instant: runtime is the time since creation */
+    uint64_t last_tick;     /* the instant of the last tick that fired (0: none yet) */
     uint64_t scan_offset;   /* mm->numa_scan_offset */
     int scan_seq;           /* mm->numa_scan_seq */
     int task_seq;           /* p->numa_scan_seq (task_numa_placement's last) */
