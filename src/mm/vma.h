@@ -103,35 +103,37 @@ struct vma_node {
 };
 
 struct vma {
-    uint64_t start, end;    /* [start, end), page aligned, start < end */
-    uint64_t flags;         /* VM_* */
-    enum vma_kind kind;     /* anon, file, shmem */
-    void *file;             /* backing object (file, shmem), NULL for anon; borrowed; identity
-                             * is what merging compares */
-    uint64_t pgoff;         /* offset in pages: into file for file/shmem; start >> 12 for anon,
-                             * as do_mmap sets it (merges need contiguous pgoff for both) */
-    uint64_t anon;          /* anon_vma lineage (which anon_vma the VMA's anon pages belong to);
-                             * 0 = none yet (anon_vma_prepare happens at the first fault) */
-    bool anon_forked;       /* the anon_vma_chain has more than one link: the VMA was copied by
-                             * fork from one with an anon_vma (mm/vma.c: vma_is_fork_child) */
-    const void *policy;     /* NUMA policy object, NULL = the task's; compared by identity, so
-                             * equal policies must be one object; borrowed */
-    const char *name;       /* what /proc/PID/maps shows: a path, "[heap]", "[stack]", or NULL.
-                             * A label only: Linux derives [heap]/[stack] from brk and
-                             * start_stack, so it is not compared when merging (a merged VMA
-                             * keeps the survivor's label, or takes the other's if it had none) */
-    const char *anon_name;  /* prctl(PR_SET_VMA_ANON_NAME) name, shown as [anon:NAME]; compared
-                             * by content when merging (anon_vma_name_eq); NULL = none */
-    void *priv;             /* the caller's; copied to both halves on a split. mm/ keeps the
-                             * open file (its readahead state) of a regular file VMA here and
-                             * a hugetlb VMA's reserve map; merging compares it outside hugetlb */
-    uint64_t swap_ra;       /* swap_readahead_info: the last swap fault's address, window and
-                             * readahead hits (swapin.c; 0 = none yet) */
-    bool copied;            /* placed by vma_insert (fork's dup_mmap): Linux never merges such a
-                             * copy with its neighbours until a change to it tries, so the
-                             * checker does not expect pairs involving it to have merged */
-    struct vma_numab numab; /* NUMA balancing (mm/numa_balancing.c); copied on a split */
-    struct vma_node n;      /* private */
+    uint64_t start, end;   /* [start, end), page aligned, start < end */
+    uint64_t flags;        /* VM_* */
+    enum vma_kind kind;    /* anon, file, shmem */
+    void *file;            /* backing object (file, shmem), NULL for anon; borrowed; identity
+                            * is what merging compares */
+    uint64_t pgoff;        /* offset in pages: into file for file/shmem; start >> 12 for anon,
+                            * as do_mmap sets it (merges need contiguous pgoff for both) */
+    uint64_t anon;         /* anon_vma lineage (which anon_vma the VMA's anon pages belong to);
+                            * 0 = none yet (anon_vma_prepare happens at the first fault) */
+    bool anon_forked;      /* the anon_vma_chain has more than one link: the VMA was copied by
+                            * fork from one with an anon_vma (mm/vma.c: vma_is_fork_child) */
+    const void *policy;    /* NUMA policy object, NULL = the task's; compared by identity, so
+                            * equal policies must be one object; borrowed */
+    const char *name;      /* what /proc/PID/maps shows: a path, "[heap]", "[stack]", or NULL.
+                            * A label only: Linux derives [heap]/[stack] from brk and
+                            * start_stack, so it is not compared when merging (a merged VMA
+                            * keeps the survivor's label, or takes the other's if it had none) */
+    const char *anon_name; /* prctl(PR_SET_VMA_ANON_NAME) name, shown as [anon:NAME]; compared
+                            * by content when merging (anon_vma_name_eq); NULL = none */
+    void *priv;            /* the caller's; copied to both halves on a split. mm/ keeps the
+                            * open file (its readahead state) of a regular file VMA here and
+                            * a hugetlb VMA's reserve map; merging compares it outside hugetlb */
+    uint64_t swap_ra;      /* swap_readahead_info: the last swap fault's address, window and
+                            * readahead hits (swapin.c; 0 = none yet) */
+    bool copied;           /* placed by vma_insert (fork's dup_mmap): Linux never merges such a
+                            * copy with its neighbours until a change to it tries, so the
+                            * checker does not expect pairs involving it to have merged */
+    struct vma_node n;     /* private */
+
+    /* NUMA balancing's state (mm/numa_balancing.c); copied to both halves on a split. */
+    struct vma_numab numab;
 };
 
 /* Next and previous VMA in address order, or NULL. */
