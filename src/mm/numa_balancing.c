@@ -661,6 +661,23 @@ int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
     int r = vml_pt_leaf_set(t->mm->pt, leaf, restored);
     if (r)
         return r;
+    if (nr > 1) {
+        /* numa_rebuild_large_mapping: the folio's other hinting entries in the same PMD and
+         * VMA are made present too. */
+        uint64_t base = (va & PAGE_MASK) - ((pfn - hpfn) << PAGE_SHIFT);
+        uint64_t lo = (va & ~(HPAGE_SIZE - 1)), hi = lo + HPAGE_SIZE;
+        for (uint64_t i = 0; i < nr; i++) {
+            uint64_t a = base + (i << PAGE_SHIFT);
+            struct vml_pt_leaf l;
+            if (a < lo || a >= hi || a < v->start || a >= v->end ||
+                vml_pt_lookup(t->mm->pt, a, &l) != 0 || l.level != VML_PT_PT ||
+                !pte_protnone(l.entry) || vml_pte_pfn(l.entry) != hpfn + i)
+                continue;
+            uint64_t le = (l.entry & keep) | vma_pte_flags(v, writable) | VML_PTE_A | VML_PTE_P;
+            if ((r = vml_pt_leaf_set(t->mm->pt, &l, le)) != 0)
+                return r;
+        }
+    }
     task_numa_fault(sim, t, last_cpupid, nid, nr, flags);
     return 0;
 }
