@@ -64,6 +64,7 @@
  * what its configuration reserves; vmlab keeps to fewer). */
 #define VML_SCN_SWAP_MAX  16
 #define VML_MCFG_VM       (1u << 25) /* any vm.FILE= (vm_given says which) */
+#define VML_MCFG_NUMAB    (1u << 26) /* kernel.numa_balancing= or sched.numa_balancing/FILE= */
 #define VML_MCFG_DEMOTION (1u << 28) /* numa.demotion_enabled= (/sys/kernel/mm/numa/) */
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
@@ -105,6 +106,9 @@ struct vml_machine_cfg {
                               * vm.dirty_bytes= zeroes dirty_ratio as the kernel's write does);
                               * vml_vm_sysctl_defaults for the files not given */
     uint32_t vm_given;       /* bit (1u << i): the line set /proc/sys/vm file i (vml_vm_file) */
+    struct vml_numab_settings numab; /* NUMA balancing (kernel.numa_balancing=,
+                                      * sched.numa_balancing/FILE=); vml_numab_defaults */
+    uint32_t numab_given;            /* bit (1u << i): the line set file i (vml_numab_path) */
     /* NUMA topology (docs/numa.md): per-node RAM (all 0: ram split evenly), CPUs per node (all
      * 0: spread evenly), the SLIT (all 0: 10 local, 20 remote), the weighted interleave
      * weights (0: 1), and the preset named by numa= ("" none). */
@@ -202,6 +206,8 @@ enum vml_setting_dir {
     VML_SETTING_NUMA,    /* /sys/kernel/mm/numa/: demotion_enabled (0) */
     VML_SETTING_CGROUP,  /* /sys/fs/cgroup/PATH/: a memory cgroup's v2 file (vml_cgroup_file) */
     VML_SETTING_CGROUP1, /* /sys/fs/cgroup/memory/PATH/: its v1 file (memory.limit_in_bytes) */
+    VML_SETTING_KERNEL,  /* /proc/sys/kernel/: numa_balancing (vml_numab_path's index 0) */
+    VML_SETTING_SCHED,   /* /sys/kernel/debug/sched/: numa_balancing/ tunables (index 1..4) */
     VML_NR_SETTING_DIRS,
 };
 

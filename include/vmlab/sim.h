@@ -73,11 +73,13 @@ struct vml_sim_config {
     bool swapdev_set;
     unsigned pid_max; /* kernel.pid_max: no pid reaches it (fork and spawn fail with VML_EAGAIN);
                        * 0 = the kernel's default for nr_cpus, vml_sim_default_pid_max */
-    const struct vml_thp_settings *thp; /* transparent huge pages; NULL = the kernel's
-                                         * defaults (vml_thp_defaults). Checked as
-                                         * vml_sim_thp_store checks a write */
-    const struct vml_vm_sysctl *vm;     /* /proc/sys/vm/; NULL = the kernel's defaults
-                                         * (vml_vm_sysctl_defaults) */
+    const struct vml_thp_settings *thp;     /* transparent huge pages; NULL = the kernel's
+                                             * defaults (vml_thp_defaults). Checked as
+                                             * vml_sim_thp_store checks a write */
+    const struct vml_vm_sysctl *vm;         /* /proc/sys/vm/; NULL = the kernel's defaults
+                                             * (vml_vm_sysctl_defaults) */
+    const struct vml_numab_settings *numab; /* kernel.numa_balancing and its tunables; NULL =
+                                             * vml_numab_defaults (off) */
     uint64_t swap_bytes; /* a swap file of this size (a multiple of 4 KiB) enabled at boot as
                           * /swapfile; 0 = no swap */
     uint64_t nr_hugepages[VML_NR_HUGE_SIZES]; /* hugetlb pools taken from the buddy allocator
@@ -161,6 +163,11 @@ const struct vml_vm_sysctl *vml_sim_vm(const struct vml_sim *sim);
  * does not model yet is refused with VML_ENOTSUP and diag's reason. */
 int vml_sim_vm_store(struct vml_sim *sim, size_t file, const char *value, size_t len,
                      struct vml_diag *diag);
+/* A write to automatic NUMA balancing's file (vml_numab_path's index) as the kernel takes it;
+ * VML_EINVAL or VML_ENOTSUP with diag's reason. Turning it on starts the tasks' scans. */
+int vml_sim_numab_store(struct vml_sim *sim, size_t file, const char *value, size_t len,
+                        struct vml_diag *diag);
+const struct vml_numab_settings *vml_sim_numab(const struct vml_sim *sim);
 /* Whether the simulation models every value of s: 0 or VML_ENOTSUP (diag says why). */
 int vml_sim_vm_check(const struct vml_vm_sysctl *s, struct vml_diag *diag);
 
@@ -619,6 +626,8 @@ enum vml_fault_path {
     VML_FP_WP,       /* do_wp_page / wp_huge_pmd: a write to a present read-only entry */
     VML_FP_HUGETLB,  /* hugetlb_fault */
     VML_FP_SPURIOUS, /* present and allowed already: nothing to do */
+    VML_FP_NUMA,     /* do_numa_page: a NUMA hinting (PROT_NONE) entry made present again,
+                      * its page perhaps migrated to the faulting CPU's node */
 };
 
 struct vml_event {

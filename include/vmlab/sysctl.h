@@ -84,4 +84,37 @@ int vml_vm_check(size_t i, const char *value, size_t len, struct vml_diag *diag)
 int vml_vm_store(struct vml_vm_sysctl *s, size_t i, const char *value, size_t len, unsigned *action,
                  struct vml_diag *diag);
 
+/* Automatic NUMA balancing (kernel/sched/fair.c): kernel.numa_balancing, the one sysctl, in
+ * /proc/sys/kernel/, and the scanner's tunables, which 6.18 keeps in debugfs under
+ * /sys/kernel/debug/sched/numa_balancing/ (the kernel.numa_balancing_scan_* sysctls moved there
+ * in 5.13). One table of five files, named by their full paths; the scenario language writes
+ * them as `kernel.numa_balancing=` and `sched.numa_balancing/FILE=` on the machine line, or with
+ * `set PATH VALUE`. */
+struct vml_numab_settings {
+    unsigned mode;               /* sysctl_numa_balancing_mode: 0 off, 1 NUMA_BALANCING_NORMAL
+                                  * (2, MEMORY_TIERING, is refused as not modelled) */
+    unsigned scan_delay_ms;      /* 1000: a new task's first scan comes after it */
+    unsigned scan_period_min_ms; /* 1000 */
+    unsigned scan_period_max_ms; /* 60000 */
+    unsigned scan_size_mb;       /* 256: what one scan marks */
+};
+void vml_numab_defaults(struct vml_numab_settings *s);
+#define VML_KERNEL_SYSCTL_DIR "/proc/sys/kernel/"
+#define VML_SCHED_DEBUG_DIR   "/sys/kernel/debug/sched/"
+#define VML_NUMAB_NR_FILES    5
+/* File i's full path (0: /proc/sys/kernel/numa_balancing), NULL past the last. */
+const char *vml_numab_path(size_t i);
+/* The index of a full path, or -1. */
+int vml_numab_find(const char *path);
+/* The value as the file shows it, without the newline ("1000"). */
+void vml_numab_value(const struct vml_numab_settings *s, size_t i, char *buf, size_t len);
+/* A write of value (len bytes) to file i as the kernel takes it (numa_balancing: proc_dointvec_
+ * minmax 0..4; the debugfs files: debugfs_create_u32, a decimal number here). VML_EINVAL with
+ * diag naming the file and the value; VML_ENOTSUP for what the simulator does not model
+ * (memory tiering, mode bits beyond NUMA_BALANCING_NORMAL, a scan size of 0). vml_numab_store
+ * stores it too; nothing changes on error. */
+int vml_numab_check(size_t i, const char *value, size_t len, struct vml_diag *diag);
+int vml_numab_store(struct vml_numab_settings *s, size_t i, const char *value, size_t len,
+                    struct vml_diag *diag);
+
 #endif

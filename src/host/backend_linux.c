@@ -515,6 +515,37 @@ static void apply_vm(const struct vml_machine_cfg *m, struct vml_text *notes)
     }
 }
 
+/* kernel.numa_balancing= and sched.numa_balancing/FILE=: written for the run as the vm.FILE
+ * keys are (journalled, put back when it ends). The tunables live in debugfs, which a machine
+ * may not have mounted: what cannot be written is a note ending in "(differs)". */
+static void apply_numab(const struct vml_machine_cfg *m, struct vml_text *notes)
+{
+    for (size_t i = 0; i < VML_NUMAB_NR_FILES; i++) {
+        if (!(m->numab_given & (1u << i)))
+            continue;
+        const char *path = vml_numab_path(i);
+        char want[32], was[SETTING_VALUE_MAX] = "";
+        vml_numab_value(&m->numab, i, want, sizeof(want));
+        bool changed = false;
+        int e = host_setting_write(path, want, was, &changed);
+        if (e == ENOENT)
+            text_printf(notes, "linux: %s=%s asked, this kernel has no %s%s (differs)\n", path,
+                        want, path, i ? " (is debugfs mounted?)" : " (CONFIG_NUMA_BALANCING)");
+        else if (e)
+            text_printf(notes,
+                        "linux: %s=%s asked, the kernel has %s (differs: cannot set it: %s%s)\n",
+                        path, want, was[0] ? was : "?", strerror(e),
+                        e == EACCES || e == EPERM ? "; run as root" : "");
+        else if (changed)
+            text_printf(notes,
+                        "linux: %s=%s asked, the kernel had %s: set for the run, put back when it "
+                        "ends\n",
+                        path, want, was);
+        else
+            text_printf(notes, "linux: %s=%s asked, the kernel has it\n", path, want);
+    }
+}
+
 static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text *notes,
                     unsigned *col, char *msg)
 {
@@ -588,6 +619,8 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
                         changed ? "had the other value: set for the run, put back when it ends"
                                 : "has it");
     }
+    if (m->given & VML_MCFG_NUMAB)
+        apply_numab(m, notes);
     if (m->given & VML_MCFG_THP)
         apply_thp(m, notes);
     if (m->given & VML_MCFG_PAGING) {

@@ -32,7 +32,7 @@ static void unmap_file_pages(struct vml_sim *sim, struct sim_file *f, uint64_t f
                 /* A file PMD over the page is zapped whole (zap_pmd_range's split, a zap
                  * for a file PMD: huge_memory.c). */
                 if (vml_pt_lookup(tk->mm->pt, va, &leaf) != 0 ||
-                    (leaf.level != 1 && leaf.level != 2) || !(leaf.entry & VML_PTE_P))
+                    (leaf.level != 1 && leaf.level != 2) || !pte_present(leaf.entry))
                     continue;
                 if (sim_frame(sim, vml_pte_pfn(leaf.entry))->flags & PGF_CACHE)
                     zap_range(sim, tk->mm, v, va, va + PAGE_SIZE, false);

@@ -559,7 +559,7 @@ static void fault_event(struct vml_sim *sim, const struct sim_task *t, const str
     ev->tlb_flushes = sim->stats.tlb_flushes - ev->tlb_flushes;
     struct vml_pt_leaf leaf;
     if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && !pte_is_swap(leaf.entry) &&
-        (leaf.entry & VML_PTE_P)) {
+        pte_present(leaf.entry)) {
         ev->entry = leaf.entry;
         ev->table_pfn = leaf.table_pfn;
         ev->level = leaf.level;
@@ -603,6 +603,10 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     if (v->flags & VM_HUGETLB) {
         ev.path = VML_FP_HUGETLB;
         r = hugetlb_fault(sim, t, v, va, write);
+    } else if (found && pte_protnone(leaf.entry)) {
+        /* handle_pte_fault: a NUMA hinting entry (vma_is_accessible was checked above). */
+        ev.path = VML_FP_NUMA;
+        r = leaf.level == VML_PT_PT ? do_numa_page(sim, t, v, va, &leaf) : VML_EINVAL;
     } else if (found && pte_is_swap(leaf.entry)) {
         ev.path = VML_FP_SWAP;
         r = do_swap_page(sim, t, v, va, leaf.entry, write, major);

@@ -48,6 +48,21 @@ static int copy_leaf(const struct vml_pt_leaf *leaf, void *arg)
         return 0;
     }
     uint64_t flags = e & (VML_PTE_RW | VML_PTE_US | VML_PTE_D | VML_PTE_SPECIAL | VML_PTE_NX);
+    if (pte_protnone(e)) {
+        /* copy_present_pte copies a NUMA hinting entry as it is (it has no write bit to take
+         * away): the child faults on it too. */
+        int r =
+            vml_pt_set_pte(c->child->pt, leaf->va, c->v->flags & VM_SHARED ? e & ~VML_PTE_D : e);
+        if (r) {
+            c->err = r;
+            return 1;
+        }
+        struct frame *f = sim_frame(c->sim, folio_head(c->sim, pfn));
+        page_add_map(c->sim, c->child, pfn);
+        f->flags &= ~PGF_EXCLUSIVE;
+        c->child->rss[mm_counter_of(f)]++;
+        return 0;
+    }
     if (c->cow)
         flags &= ~VML_PTE_RW;
     if (c->v->flags & VM_SHARED)

@@ -199,7 +199,7 @@ static int scan_pte(const struct vml_pt_leaf *leaf, void *arg)
         return 1;
     c->next = leaf->va + PAGE_SIZE;
     uint64_t e = leaf->entry;
-    if (!(e & VML_PTE_P)) {
+    if (!pte_present(e)) {
         /* is_swap_pte */
         if (++c->unmapped > c->s->max_ptes_swap) {
             c->result = SCAN_EXCEED_SWAP_PTE;

@@ -161,6 +161,7 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
         uint64_t *slot = radix_slot(&file->pages, of->index);
         *slot = (*slot & ~CACHE_PFN_MASK) | (new + 1); /* the folio's order stays recorded */
     }
+    numab_page_migrated(sim, old, new);
     of->flags &= PGF_HW_MASK;
     of->refcount = of->mapcount = 0;
     of->aux = 0;
@@ -258,7 +259,7 @@ int migrate_thp(struct vml_sim *sim, uint64_t old, uint64_t new)
         const struct sim_task *t = &sim->tasks[i];
         struct vml_pt_leaf leaf;
         if (!t->alive || !t->mm || vml_pt_lookup(t->mm->pt, va, &leaf) || leaf.level != VML_PT_PD ||
-            !(leaf.entry & VML_PTE_P) || (vml_pte_pfn(leaf.entry) & ~(nr - 1)) != old)
+            !pte_present(leaf.entry) || (vml_pte_pfn(leaf.entry) & ~(nr - 1)) != old)
             continue;
         bool seen = false; /* threads share an mm */
         for (size_t k = 0; k < n; k++)
@@ -297,6 +298,7 @@ int migrate_thp(struct vml_sim *sim, uint64_t old, uint64_t new)
     nh->memcg = oh->memcg; /* mem_cgroup_migrate */
     lf->head = new + 1;
     lru_add(sim, new);
+    numab_page_migrated(sim, old, new);
     oh->flags &= PGF_HW_MASK;
     oh->refcount = oh->mapcount = 0;
     oh->aux = 0;

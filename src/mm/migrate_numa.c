@@ -28,7 +28,7 @@ static int page_at(const struct vml_sim *sim, const struct sim_task *t, uint64_t
     if (v->flags & VM_HUGETLB)
         return VML_ENOTSUP;
     struct vml_pt_leaf leaf;
-    if (vml_pt_lookup(t->mm->pt, va, &leaf) || !(leaf.entry & VML_PTE_P))
+    if (vml_pt_lookup(t->mm->pt, va, &leaf) || !pte_present(leaf.entry))
         return -ENOENT; /* folio_walk_start found nothing (a swap entry is not followed) */
     *pfn = vml_pte_pfn(leaf.entry);
     if (leaf.level == VML_PT_PD) {

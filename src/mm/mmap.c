@@ -399,6 +399,11 @@ static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
     uint64_t e = leaf->entry, pfn = vml_pte_pfn(e);
     if (pte_is_swap(e))
         return 0; /* change_pte_range leaves swap entries as they are */
+    if (pte_protnone(e)) {
+        /* A NUMA hinting entry: pte_modify gives it the new protection, present again. */
+        e = (e & ~PTE_PROTNONE) | VML_PTE_P;
+        vml_pt_leaf_set(c->mm->pt, leaf, e);
+    }
     uint64_t size = 1ull << vml_level_shift(leaf->level);
     uint64_t set = 0, clear = 0;
     if (c->flags & VM_ACCESS_FLAGS)

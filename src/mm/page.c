@@ -201,6 +201,12 @@ int page_alloc_demote(struct vml_sim *sim, const struct alloc_req *rq, unsigned 
     return alloc_frame_order_rq(sim, rq, order, use, GFP_KSWAPD_RECLAIM, pfn);
 }
 
+int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, enum vml_frame_use use,
+                         uint64_t *pfn)
+{
+    return alloc_frame_order_rq(sim, rq, 0, use, 0, pfn);
+}
+
 int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn)
 {
     /* allocate_slab -> alloc_slab_page: GFP_KERNEL, so direct reclaim. Departure: SLUB tries
@@ -632,6 +638,8 @@ void page_put(struct vml_sim *sim, uint64_t pfn)
     struct frame *f = sim_frame(sim, pfn);
     if (--f->refcount > 0)
         return;
+    if (sim->numab_cpupids)
+        numab_page_freed(sim, pfn); /* page_cpupid_reset_last */
     struct large_folio *lf = folio_large(sim, f);
     if (lf) {
         /* The whole folio goes back (free_unref_folios): off the deferred list first. */

@@ -30,7 +30,7 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
         struct vml_pt_leaf leaf;
         if (t->alive && t->mm && (v = vma_find(t->mm->vmas, va)) && v->start <= va && !v->file &&
             vml_pt_lookup(t->mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
-            (leaf.entry & VML_PTE_P) && vml_pte_pfn(leaf.entry) == pfn)
+            pte_present(leaf.entry) && vml_pte_pfn(leaf.entry) == pfn)
             return fn(sim, t->mm, v, &leaf, ctx);
     }
     for (size_t i = 0; i < sim->nr_tasks && left > 0; i++) {
@@ -43,7 +43,7 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
             uint64_t va = index << PAGE_SHIFT;
             struct vma *v = vma_find(mm->vmas, va);
             if (v && v->start <= va && !v->file && vml_pt_lookup(mm->pt, va, &leaf) == 0 &&
-                leaf.level == 1 && (leaf.entry & VML_PTE_P) && vml_pte_pfn(leaf.entry) == pfn) {
+                leaf.level == 1 && pte_present(leaf.entry) && vml_pte_pfn(leaf.entry) == pfn) {
                 left--;
                 sim->rmap_hint = i;
                 int r = fn(sim, mm, v, &leaf, ctx);
@@ -59,7 +59,7 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
             /* A PMD-mapped folio's page is found through its PMD (page_vma_mapped_walk's
              * pvmw.pte NULL): the leaf maps pfn at its offset in the 2 MiB. */
             if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && (leaf.level == 1 || leaf.level == 2) &&
-                (leaf.entry & VML_PTE_P) &&
+                pte_present(leaf.entry) &&
                 vml_pte_pfn(leaf.entry) + (leaf.level == 2 ? (va - leaf.va) >> PAGE_SHIFT : 0) ==
                     pfn) {
                 left--;

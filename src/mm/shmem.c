@@ -197,7 +197,7 @@ uint64_t shmem_swapped_pages(const struct vml_sim *sim, const struct sim_mm *mm,
             continue;
         struct vml_pt_leaf leaf;
         uint64_t va = v->start + (i << PAGE_SHIFT);
-        if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && (leaf.entry & VML_PTE_P))
+        if (vml_pt_lookup(mm->pt, va, &leaf) == 0 && pte_present(leaf.entry))
             continue;
         n++;
     }

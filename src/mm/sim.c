@@ -92,6 +92,11 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     else
         vml_vm_sysctl_defaults(&sim->vm);
     sim->cfg.vm = NULL; /* the settings live in sim->vm */
+    if (cfg->numab)
+        sim->numab = *cfg->numab;
+    else
+        vml_numab_defaults(&sim->numab);
+    sim->cfg.numab = NULL;
     bdev_init(&sim->disk, cfg->disk_set ? (enum bdev_kind)cfg->disk : BDEV_VIRTIO);
     sim->pid_max = cfg->pid_max ? cfg->pid_max : vml_sim_default_pid_max(cfg->nr_cpus);
     sim->next_pid = FIRST_PID;
@@ -116,6 +121,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
         r = kcompactd_init(sim);
     if (r == 0)
         r = writeback_init(sim);
+    if (r == 0)
+        r = numab_init(sim);
     if (r == 0 && cfg->swap_bytes)
         r = vml_sim_swapon(sim, "/swapfile", cfg->swap_bytes, 0, false, false, diag);
     if (r == 0 && (r = hugetlb_init(sim)) == VML_EINVAL && diag)
@@ -143,6 +150,7 @@ void vml_sim_destroy(struct vml_sim *sim)
     }
     khugepaged_destroy(sim);
     writeback_destroy(sim);
+    numab_destroy(sim);
     free(sim->tasks);
     free(sim->kmsg.s);
     files_destroy(sim);
@@ -315,6 +323,7 @@ static int task_start(struct vml_sim *sim, const char *comm, int ppid, struct si
     mm->owner = t->pid;
     t->alive = true;
     sim->nr_tasks++;
+    numab_task_start(sim, t);
     sim->next_pid++;
     *pid = t->pid;
     return 0;

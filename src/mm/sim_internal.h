@@ -364,6 +364,26 @@ struct mpol_ctx {
 };
 
 #define SIM_CPU_WORDS (VML_SIM_MAX_CPUS / 64)
+/* A task's automatic NUMA balancing state (numa_balancing.c): what Linux keeps in its
+ * mm_struct (numa_next_scan, numa_scan_offset, numa_scan_seq) and task_struct (numa_scan_period,
+ * node_stamp, numa_faults ...); one task per mm here. Times in ns, periods in ms. */
+struct numab_task {
+    uint64_t next_scan;     /* mm->numa_next_scan */
+    uint64_t stamp;         /* node_stamp, as an instant: runtime is the time since creation */
+    uint64_t last_tick;     /* the instant of the last tick that fired (0: none yet) */
+    uint64_t scan_offset;   /* mm->numa_scan_offset */
+    int scan_seq;           /* mm->numa_scan_seq */
+    int task_seq;           /* p->numa_scan_seq (task_numa_placement's last) */
+    unsigned scan_period;   /* p->numa_scan_period */
+    bool started;           /* node_stamp set: the first tick has come */
+    int preferred_nid;      /* p->numa_preferred_nid, -1 = NUMA_NO_NODE */
+    uint64_t migrate_retry; /* p->numa_migrate_retry */
+    uint64_t locality[3];   /* numa_faults_locality: remote, local, failed migrations */
+    uint64_t faults[VML_MAX_NODES][2];     /* numa_faults NUMA_MEM, by node, shared/private */
+    uint64_t faults_buf[VML_MAX_NODES][2]; /* NUMA_MEMBUF: this period's, folded at placement */
+    bool has_faults;                       /* p->numa_faults allocated */
+    uint64_t pages_migrated;               /* p->numa_pages_migrated */
+};
 
 struct sim_task {
     int pid, ppid;
@@ -381,6 +401,7 @@ struct sim_task {
     const struct sim_mpol *mempolicy; /* set_mempolicy's; NULL = default; inherited by fork */
     unsigned il_prev, il_weight;      /* the interleave cursor of allocations without a VMA */
     uint64_t cpus_allowed[SIM_CPU_WORDS]; /* sched_setaffinity's mask; inherited by fork */
+    struct numab_task numab;              /* NUMA balancing (numa_balancing.c) */
 };
 
 /* A timer on the simulated clock (clock.c): fn runs when the clock reaches when; it returns 0
@@ -394,8 +415,9 @@ struct sim_timer {
     sim_timer_fn fn;
 };
 #define SIM_MAX_TIMERS                                                                             \
-    (3 + 2 * VML_MAX_NODES) /* one per simulated kernel thread (khugepaged, the flusher, the       \
-                             * disk's completions, kswapd and kcompactd per node) */
+    (4 + 2 * VML_MAX_NODES) /* one per simulated kernel thread (khugepaged, the flusher, the       \
+                             * disk's completions, kswapd and kcompactd per node) and NUMA         \
+                             * balancing's scanner */
 
 /* khugepaged's mm list (mm/khugepaged.c: struct khugepaged_mm_slot on khugepaged_scan.mm_head). */
 struct khugepaged_slot {
@@ -581,6 +603,11 @@ struct vml_sim {
     struct kswapd kswapd[VML_MAX_NODES];
     uint64_t kswapd_work_ns; /* the current kswapd batch's time */
     struct kcompactd kcompactd[VML_MAX_NODES];
+    struct vml_numab_settings numab; /* kernel.numa_balancing and its tunables */
+    struct sim_timer numab_timer;    /* the next task_numa_work due (numa_balancing.c) */
+    struct radix numab_cpupid;       /* pfn -> last_cpupid + 1 of a folio a hinting fault saw
+                                      * (folio->_last_cpupid; 0 = unset, as a new page's) */
+    bool numab_cpupids;              /* numab_cpupid holds any (frees look it up only then) */
     struct swap_wb *swap_wb; /* swap writes in flight, in submission order (in swap_wb_buf) */
     size_t nr_swap_wb, cap_swap_wb;
     struct swap_wb *swap_wb_buf; /* the allocation, cap_swap_wb entries */
@@ -713,6 +740,22 @@ uint64_t try_to_free_mem_cgroup_pages(struct vml_sim *sim, unsigned id, unsigned
  * nothing could be killed, VML_EPANIC (panic_on_oom 2). */
 int mem_cgroup_out_of_memory(struct vml_sim *sim, unsigned id);
 
+/* ---- automatic NUMA balancing (numa_balancing.c) ---- */
+/* Registers the scanner's timer (the machine is being made); frees its state. */
+int numab_init(struct vml_sim *sim);
+void numab_destroy(struct vml_sim *sim);
+/* init_numa_balancing for a task with a new address space. */
+void numab_task_start(struct vml_sim *sim, struct sim_task *t);
+/* A folio's last_cpupid: reset when its frame is freed, moved when it migrates. */
+void numab_page_freed(struct vml_sim *sim, uint64_t pfn);
+void numab_page_migrated(struct vml_sim *sim, uint64_t old, uint64_t new);
+/* do_numa_page: the hinting fault on the PROT_NONE entry leaf at va of v. 0 or a VML_E*. */
+int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                 const struct vml_pt_leaf *leaf);
+/* alloc_misplaced_dst_folio: an order-0 frame on rq's node alone, without reclaim. */
+int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, enum vml_frame_use use,
+                         uint64_t *pfn);
+
 /* ---- the clock (clock.c) ---- */
 /* Registers t (disarmed) with its function, once per machine; VML_EHOST past SIM_MAX_TIMERS. */
 int sim_timer_add(struct vml_sim *sim, struct sim_timer *t, sim_timer_fn fn);
@@ -755,10 +798,25 @@ static inline uint64_t pte_to_swp_entry(uint64_t pte)
 {
     return swp_entry((unsigned)(pte >> SWP_TYPE_SHIFT), ~pte << 5 >> SWP_OFFSET_SHIFT);
 }
+/* _PAGE_PROTNONE (arch/x86/include/asm/pgtable_types.h): the global bit, which means "present
+ * to the kernel" in an entry whose P bit is clear. NUMA balancing's hinting entries are such
+ * PROT_NONE entries (numa_balancing.c): not present to the MMU, which faults on them, but
+ * mapping their page for every walk of the kernel's (pte_present). Swap entries never set it
+ * (their offset starts at bit 9). */
+#define PTE_PROTNONE VML_PTE_G
+static inline bool pte_protnone(uint64_t pte)
+{
+    return (pte & (VML_PTE_P | PTE_PROTNONE)) == PTE_PROTNONE;
+}
+/* pte_present: the MMU's present bit, or a PROT_NONE entry. */
+static inline bool pte_present(uint64_t pte)
+{
+    return (pte & (VML_PTE_P | PTE_PROTNONE)) != 0;
+}
 /* is_swap_pte: a non-empty entry that is not present. */
 static inline bool pte_is_swap(uint64_t pte)
 {
-    return pte != 0 && !(pte & VML_PTE_P);
+    return pte != 0 && !pte_present(pte);
 }
 /* swapon: a new area of bytes (a multiple of 4 KiB, at least two pages) named name, at prio
  * (prio_set false: the next default, -2, -3 ...), on a device of kind. VML_EINVAL (diag says
@@ -1186,7 +1244,7 @@ static inline unsigned sim_node(const struct vml_sim *sim, uint64_t pfn)
  * another special mapping). */
 static inline bool pte_normal_page(const struct vml_sim *sim, uint64_t entry)
 {
-    return (entry & VML_PTE_P) && !(entry & VML_PTE_SPECIAL) && vml_pte_pfn(entry) != sim->zero_pfn;
+    return pte_present(entry) && !(entry & VML_PTE_SPECIAL) && vml_pte_pfn(entry) != sim->zero_pfn;
 }
 /* A new zeroed anonymous page on node (falling back to other nodes), refcount 1, mapcount 0,
  * on the inactive anon LRU. VML_ENOMEM when memory is exhausted. */

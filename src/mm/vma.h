@@ -82,6 +82,17 @@ enum vma_kind {
     VMA_SHMEM = 2 /* shmem/tmpfs, incl. MAP_SHARED|MAP_ANONYMOUS: file is the shmem object */
 };
 
+/* Automatic NUMA balancing's state of a VMA (struct vma_numab_state, kept by mm/numa_balancing.c):
+ * zero until the scanner first sees it. The one task of the mm stands for the pid bits. */
+struct vma_numab {
+    bool init;           /* vma->numab_state allocated */
+    int start_scan_seq;  /* the mm's scan sequence when first seen */
+    int prev_scan_seq;   /* the sequence in which it was last scanned whole */
+    uint64_t next_scan;  /* ns: not scanned before (scan_delay after it was first seen) */
+    uint64_t pids_reset; /* ns: when pids_active ages next */
+    bool pids_active[2]; /* the task took a hinting fault in it: before, in this window */
+};
+
 /* Tree links and gap bookkeeping: private to vma.c. */
 struct vma_node {
     struct vma *left, *right, *parent; /* AVL tree keyed by start */
@@ -120,6 +131,9 @@ struct vma {
                             * copy with its neighbours until a change to it tries, so the
                             * checker does not expect pairs involving it to have merged */
     struct vma_node n;     /* private */
+
+    /* NUMA balancing's state (mm/numa_balancing.c); copied to both halves on a split. */
+    struct vma_numab numab;
 };
 
 /* Next and previous VMA in address order, or NULL. */

@@ -65,6 +65,7 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     cfg.thp = &m->thp;
     cfg.swap_bytes = m->swap_bytes;
     cfg.vm = &m->vm;
+    cfg.numab = &m->numab;
     cfg.nr_cpus = m->nr_cpus;
     cfg.paging = m->paging_levels;
     cfg.seed = m->seed;
@@ -575,6 +576,14 @@ static int sb_set(void *ctx, const char *path, const char *value, struct vml_tex
     if (strcmp(path, VML_NUMA_SYSFS_DIR "demotion_enabled") == 0) {
         struct vml_diag d = { 0 };
         int r = vml_sim_demotion_store(b->sim, value, strlen(value), &d);
+        if (r)
+            snprintf(msg, VML_BACKEND_MSG, "%.199s", d.msg);
+        return r;
+    }
+    int nb = vml_numab_find(path);
+    if (nb >= 0) {
+        struct vml_diag d = { 0 };
+        int r = vml_sim_numab_store(b->sim, (size_t)nb, value, strlen(value), &d);
         if (r)
             snprintf(msg, VML_BACKEND_MSG, "%.199s", d.msg);
         return r;

@@ -104,6 +104,9 @@ static void say_fault(struct vml_explain *x, const struct vml_event *e)
         text_printf(t, "%s, present and allowed: nothing to change (a stale TLB entry)", what);
         break;
     case VML_FP_WP: text_printf(t, "%s, present but read-only", what); break;
+    case VML_FP_NUMA:
+        text_printf(t, "%s, a NUMA hinting entry: made present again on node %u", what, e->node);
+        break;
     case VML_FP_SWAP:
         text_printf(t, "%s, swapped out: %s", what,
                     e->major ? "read back from swap (major)" : "found in the swap cache");

@@ -755,6 +755,36 @@ static int machine_vm(struct parser *p, struct vml_machine_cfg *m, struct word k
     return 0;
 }
 
+/* kernel.numa_balancing=N and sched.numa_balancing/FILE=N: the files of /proc/sys/kernel/ and
+ * /sys/kernel/debug/sched/ that automatic NUMA balancing reads (docs/numa.md), each at most
+ * once, checked as a write of it is. */
+static int machine_numab(struct parser *p, struct vml_machine_cfg *m, struct word key,
+                         struct word val)
+{
+    bool kernel = key.s[0] == 'k';
+    struct word name = sub(key, kernel ? 7 : 6, key.n);
+    char buf[VML_SCN_WORD_MAX], path[VML_SCN_WORD_MAX + 32];
+    cstr(name, buf);
+    snprintf(path, sizeof(path), "%s%s", kernel ? VML_KERNEL_SYSCTL_DIR : VML_SCHED_DEBUG_DIR, buf);
+    int i = vml_numab_find(path);
+    if (i < 0)
+        return fail(p, name.col, "unknown %s file '%.*s' (%s)",
+                    kernel ? "/proc/sys/kernel" : "debugfs sched", Q(name),
+                    kernel ? "kernel.FILE=VALUE takes numa_balancing"
+                           : "sched.FILE=VALUE takes numa_balancing/scan_delay_ms, "
+                             "numa_balancing/scan_period_min_ms, numa_balancing/scan_period_max_ms "
+                             "or numa_balancing/scan_size_mb");
+    if (m->numab_given & (1u << i))
+        return fail(p, key.col, "machine setting '%.*s' given twice", Q(key));
+    struct vml_diag d = { 0 };
+    cstr(val, buf);
+    if (vml_numab_store(&m->numab, (size_t)i, buf, val.n, &d))
+        return fail(p, val.col, "%.*s: %s", Q(key), d.msg);
+    m->numab_given |= 1u << i;
+    m->given |= VML_MCFG_NUMAB;
+    return 0;
+}
+
 /* A comma-separated list of at most VML_MAX_NODES * VML_MAX_NODES values after key=: each
  * word in items[], their number in *n. */
 static int machine_items(struct parser *p, struct word key, struct word val, struct word *items,
@@ -863,6 +893,9 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
         return machine_vm(p, m, key, val);
     if (key.n >= 5 && memcmp(key.s, "numa.", 5) == 0)
         return machine_numa_sysfs(p, m, key, val);
+    if ((key.n >= 7 && memcmp(key.s, "kernel.", 7) == 0) ||
+        (key.n >= 6 && memcmp(key.s, "sched.", 6) == 0))
+        return machine_numab(p, m, key, val);
     const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
     if (is(key, "thp") || (key.n >= 4 && memcmp(key.s, "thp.", 4) == 0))
         return machine_thp(p, m, key, val);
@@ -871,6 +904,10 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
     unsigned k = 0;
     while (k < nkeys && !is(key, keys[k]))
         k++;
+    if (k == nkeys && is(key, "numa_balancing"))
+        return fail(p, key.col,
+                    "unknown machine setting 'numa_balancing': write kernel.numa_balancing=N "
+                    "(its sysctl's name)");
     if (k == nkeys)
         return fail(p, key.col, "unknown machine setting '%.*s' (use " MACHINE_KEYS ")", Q(key));
     if (m->given & (1u << k))
@@ -2714,6 +2751,7 @@ static void defaults(struct vml_machine_cfg *m)
     m->nr_cpus = 1;
     vml_thp_defaults(&m->thp);
     vml_vm_sysctl_defaults(&m->vm);
+    vml_numab_defaults(&m->numab);
 }
 
 void vml_scenario_free(struct vml_scenario *s)

@@ -50,6 +50,38 @@ static int numa_check(unsigned file, const char *value, size_t len, struct vml_d
     return VML_EINVAL;
 }
 
+/* ---- NUMA balancing: /proc/sys/kernel/numa_balancing and the debugfs tunables ---- */
+
+static int kernel_find(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s%.100s", VML_KERNEL_SYSCTL_DIR, name);
+    return vml_numab_find(path) == 0 ? 0 : -1;
+}
+
+static int sched_find(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s%.100s", VML_SCHED_DEBUG_DIR, name);
+    int i = vml_numab_find(path);
+    return i >= 1 ? i - 1 : -1;
+}
+
+static int kernel_check(unsigned file, const char *value, size_t len, struct vml_diag *d)
+{
+    return vml_numab_check(file, value, len, d);
+}
+
+static int sched_check(unsigned file, const char *value, size_t len, struct vml_diag *d)
+{
+    return vml_numab_check(file + 1, value, len, d);
+}
+
+#define SETTINGS_KERNEL_FILES "numa_balancing"
+#define SETTINGS_SCHED_FILES                                                                       \
+    "numa_balancing/scan_delay_ms, numa_balancing/scan_period_min_ms, "                            \
+    "numa_balancing/scan_period_max_ms, numa_balancing/scan_size_mb"
+
 /* ---- memory cgroups: /sys/fs/cgroup/PATH/FILE (v2) and /sys/fs/cgroup/memory/PATH/FILE (v1) */
 
 static const char *const cgroup_files[] = {
@@ -184,6 +216,10 @@ static const struct dir dirs[VML_NR_SETTING_DIRS] = {
                              vm_read_only },
     [VML_SETTING_CGROUP1] = { VML_CGROUP_DIR "memory/", cgroup1_find, cgroup1_check,
                               SETTINGS_CGROUP_FILES, vm_read_only },
+    [VML_SETTING_KERNEL] = { VML_KERNEL_SYSCTL_DIR, kernel_find, kernel_check,
+                             SETTINGS_KERNEL_FILES, vm_read_only },
+    [VML_SETTING_SCHED] = { VML_SCHED_DEBUG_DIR, sched_find, sched_check, SETTINGS_SCHED_FILES,
+                            vm_read_only },
 };
 
 const char *setting_vm_unmodelled(const char *name)
@@ -224,7 +260,9 @@ int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned
         (void)cg;
         return 0;
     }
-    for (unsigned d = 0; d < VML_SETTING_CGROUP; d++) {
+    for (unsigned d = 0; d < VML_NR_SETTING_DIRS; d++) {
+        if (d == VML_SETTING_CGROUP || d == VML_SETTING_CGROUP1)
+            continue;
         const struct dir *t = &dirs[d];
         size_t pl = strlen(t->path);
         if (path[0] != '/' && t->find(buf) >= 0) {
@@ -258,9 +296,10 @@ int setting_find(const char *path, size_t n, enum vml_setting_dir *dir, unsigned
                  t->path, t->files);
         return VML_ENOENT;
     }
-    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s, %s, %s and %s", shown,
-             path, more, dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path,
-             dirs[VML_SETTING_NUMA].path, VML_CGROUP_DIR);
+    snprintf(msg, MSG, "cannot set '%.*s%s': vmlab sets the files of %s, %s, %s, %s, %s and %s",
+             shown, path, more, dirs[VML_SETTING_THP].path, dirs[VML_SETTING_VM].path,
+             dirs[VML_SETTING_NUMA].path, VML_CGROUP_DIR, VML_KERNEL_SYSCTL_DIR "numa_balancing",
+             VML_SCHED_DEBUG_DIR "numa_balancing/");
     return VML_ENOENT;
 }
 

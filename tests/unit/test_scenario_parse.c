@@ -1006,10 +1006,24 @@ static void test_set(void **state)
         "no settable file '/sys/kernel/mm/transparent_hugepage/shrink_underused' (in "
         "/sys/kernel/mm/transparent_hugepage/ vmlab sets enabled, defrag, use_zero_page");
     bad("set /sys/kernel/mm/transparent_hugepage 1", 1, 5, "no settable file");
+    /* /proc/sys/kernel/ has one settable file: automatic NUMA balancing's switch. */
     bad("set /proc/sys/kernel/pid_max 10", 1, 5,
-        "cannot set '/proc/sys/kernel/pid_max': vmlab sets the files of "
-        "/sys/kernel/mm/transparent_hugepage/, /proc/sys/vm/, /sys/kernel/mm/numa/ and "
-        "/sys/fs/cgroup/");
+        "no settable file '/proc/sys/kernel/pid_max' (in /proc/sys/kernel/ vmlab sets "
+        "numa_balancing)");
+    bad("set /etc/sysctl.conf 10", 1, 5,
+        "cannot set '/etc/sysctl.conf': vmlab sets the files of "
+        "/sys/kernel/mm/transparent_hugepage/, /proc/sys/vm/, /sys/kernel/mm/numa/, "
+        "/sys/fs/cgroup/, /proc/sys/kernel/numa_balancing and "
+        "/sys/kernel/debug/sched/numa_balancing/");
+    bad("set /proc/sys/kernel/numa_balancing 2", 1, 37,
+        "/proc/sys/kernel/numa_balancing=2 is not modelled: NUMA_BALANCING_MEMORY_TIERING");
+    bad("set /proc/sys/kernel/numa_balancing 5", 1, 37, "is refused (EINVAL");
+    bad("machine ram=1G kernel.numa_balancing=3", 1, 38, "is not modelled");
+    bad("machine ram=1G sched.numa_balancing/scan_size_mb=0", 1, 50,
+        "scan_size_mb=0 is not modelled");
+    bad("machine ram=1G kernel.pid_max=3", 1, 23, "unknown /proc/sys/kernel file 'pid_max'");
+    bad("machine ram=1G kernel.numa_balancing=1 kernel.numa_balancing=0", 1, 40, "given twice");
+    bad("machine ram=1G numa_balancing=1", 1, 16, "write kernel.numa_balancing=N");
     bad("set /sys/kernel/mm/transparent_hugepage/enabled always\nmachine ram=1G", 2, 1,
         "the machine line must come before every operation (line 1 has 'set')");
 }
