@@ -200,8 +200,10 @@ struct swap_area {
     uint64_t order_next[VML_THP_PMD_ORDER + 1]; /* per order above 0: the next slot to try
                                                  * in that order's current cluster, 0 = none
                                                  * (percpu_swap_cluster.offset[order]) */
-    struct radix cache;                         /* the swap cache: offset -> pfn + 1 */
-    unsigned dev_kind;                          /* enum bdev_kind of its device */
+    uint64_t **table;        /* the swap cache, as 6.18's swap table (mm/swap_table.h): per cluster,
+                              * NULL until a slot of it is cached, then SWAPFILE_CLUSTER values, each
+                              * pfn + 1 of the cached page, a shadow (WS_SHADOW), or 0 */
+    unsigned dev_kind;       /* enum bdev_kind of its device */
     struct sim_file *header; /* a swap file's own page cache, holding the header page that
                               * swapon read (read_swap_header); NULL for a partition */
     void *dev;               /* struct bdev *, owned */
