@@ -534,6 +534,8 @@ struct vml_sim {
     struct swap_area swap[SWAP_MAX_AREAS]; /* by type (the index a swap entry names) */
     uint32_t swap_writable; /* bit t: swap[t] is used and writeok (swap_alloc reads this at each
                              * page swapped out instead of every area) */
+    uint32_t swap_hdd;      /* bit t: swap[t] is used and on a rotational disk (what
+                             * swap_use_vma_readahead asks at every swap-in) */
     int least_priority;     /* the priority the next swapon without one gets
                              * (least_priority, -1 at boot, decremented) */
     unsigned swap_rotor;    /* equal priorities take turns from here */

@@ -166,6 +166,8 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     a->used = true;
     a->writeok = true;
     sim->swap_writable |= 1u << type;
+    if (dev_kind == BDEV_HDD)
+        sim->swap_hdd |= 1u << type;
     snprintf(a->name, sizeof(a->name), "%s", name);
     a->partition = partition;
     a->max = max;
@@ -702,6 +704,7 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
     }
     if (a->header)
         file_put(sim, a->header); /* vmlab removes the swap file after swapoff */
+    sim->swap_hdd &= ~(1u << t);
     area_free(a);
     return 0;
 }
