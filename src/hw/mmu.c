@@ -363,11 +363,18 @@ static void pwc_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
         cpu->pwc_pcids[pcid / 64] &= ~bit;
 }
 
-/* Drops the TLB entries covering va in every level, without touching the PWCs. */
-static void tlb_drop_va(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
+/* Drops the TLB entries covering va in every level, without touching the PWCs. missed: the
+ * levels (bit l) where a look-up of va for pcid has just missed, whose probes would find
+ * nothing (a fault after the walk: the probes the drop would repeat are a fifth of a fault's
+ * host instructions). */
+static void tlb_drop_va(struct vml_cpu *cpu, uint64_t va, unsigned pcid, unsigned missed)
 {
-    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
-        tlb_invlpg(&cpu->tlb[l], va, pcid);
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++) {
+        if (missed & (1u << l))
+            tlb_invlpg_missed(&cpu->tlb[l], va, pcid);
+        else
+            tlb_invlpg(&cpu->tlb[l], va, pcid);
+    }
 }
 
 void vml_mmu_invlpg_pcid(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
@@ -375,7 +382,7 @@ void vml_mmu_invlpg_pcid(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
     if (!cpu->model.pcid)
         pcid = 0;
     cpu->hot.stats.invlpg++;
-    tlb_drop_va(cpu, va, pcid);
+    tlb_drop_va(cpu, va, pcid, 0);
     /* SDM 4.10.4.1: INVLPG drops every paging-structure-cache entry of the PCID, whatever
      * address it is for. */
     pwc_flush_pcid(cpu, pcid);
@@ -456,8 +463,11 @@ static inline enum vml_fault_kind rights_fault(const struct vml_cpu *cpu, uint64
 }
 
 /* Fills out->fault and counts it. */
+/* missed: the TLB levels (bit l) where va has just been looked up and missed, for
+ * tlb_drop_va. */
 static int fault(struct vml_cpu *cpu, struct vml_xlate *out, uint64_t va, enum vml_fault_kind k,
-                 unsigned level, uint64_t entry, enum vml_access access, bool user, bool from_tlb)
+                 unsigned level, uint64_t entry, enum vml_access access, bool user, bool from_tlb,
+                 unsigned missed)
 {
     uint32_t ec = 0;
     if (k != VML_FAULT_NONCANONICAL) {
@@ -482,7 +492,7 @@ static int fault(struct vml_cpu *cpu, struct vml_xlate *out, uint64_t va, enum v
     cpu->hot.stats.faults[k]++;
     /* SDM 4.10.4.1: a page fault drops the TLB entries for the faulting address. */
     if (k != VML_FAULT_NONCANONICAL)
-        tlb_drop_va(cpu, va, cpu->pcid);
+        tlb_drop_va(cpu, va, cpu->pcid, missed);
     return 1;
 }
 
@@ -564,11 +574,12 @@ walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path, unsi
 
 /* Steps 4-6: walks the tables for va. On success returns 0 with the TLB-format value of the
  * translation in *val and its page size in *ps; on a fault returns 1 with out->fault set.
+ * missed: the TLB levels where va was just looked up and missed (fault's).
  * Inline in the miss path; walk() for the others. */
 static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu, uint64_t va,
                                                              enum vml_access access, bool user,
                                                              struct vml_xlate *out, uint64_t *val,
-                                                             unsigned *ps)
+                                                             unsigned *ps, unsigned missed)
 {
     struct vml_mmu_stats *st = &cpu->hot.stats;
     uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US;
@@ -608,7 +619,7 @@ static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu
     if (k == VML_FAULT_NONE)
         k = rights_fault(cpu, rights, access, user);
     if (k != VML_FAULT_NONE)
-        return fault(cpu, out, va, k, level, e, access, user, false);
+        return fault(cpu, out, va, k, level, e, access, user, false, missed);
     walk_commit(cpu, va, path, n, top, access, blk);
     e = *path[n - 1].e;
     *ps = level - 1;
@@ -620,9 +631,9 @@ static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu
 
 static __attribute__((noinline)) int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access,
                                           bool user, struct vml_xlate *out, uint64_t *val,
-                                          unsigned *ps)
+                                          unsigned *ps, unsigned missed)
 {
-    return walk_inline(cpu, va, access, user, out, val, ps);
+    return walk_inline(cpu, va, access, user, out, val, ps, missed);
 }
 
 static inline void success(struct vml_xlate *out, uint64_t va, uint64_t val, unsigned ps,
@@ -649,7 +660,7 @@ static int tlb_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, boo
     }
     cpu->hot.stats.cycles += out->cycles;
     if (k != VML_FAULT_NONE)
-        return fault(cpu, out, va, k, ps + 1, val, access, user, true);
+        return fault(cpu, out, va, k, ps + 1, val, access, user, true, 0);
     success(out, va, val, ps, src);
     return 0;
 }
@@ -660,7 +671,7 @@ static int walk_refresh(struct vml_cpu *cpu, uint64_t va, enum vml_access access
 {
     uint64_t val;
     unsigned ps;
-    int r = walk(cpu, va, access, user, out, &val, &ps);
+    int r = walk(cpu, va, access, user, out, &val, &ps, 0); /* after a hit */
     out->cycles += cpu->model.lat.walk + cpu->model.lat.ref * out->walk_refs;
     cpu->hot.stats.cycles += out->cycles;
     if (r)
@@ -697,9 +708,9 @@ static __attribute__((noinline)) int translate_general(struct vml_cpu *cpu, uint
      * after both checks passed. */
     if (l1s == L1_NOT_PROBED) {
         if (cpu->levels == 0)
-            return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false);
+            return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false, 0);
         if (!vml_va_canonical(va, cpu->levels))
-            return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false);
+            return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false, 0);
     }
 
     /* Step 2: L1 (the fast path probed its first array, and the block it missed in is the
@@ -735,7 +746,7 @@ static __attribute__((noinline)) int translate_general(struct vml_cpu *cpu, uint
     }
 
     /* Steps 4-6: walk, then fill the second level and L1. */
-    r = walk(cpu, va, access, user, out, &val, &ps);
+    r = walk(cpu, va, access, user, out, &val, &ps, (1u << l1) | (1u << l2)); /* both missed */
     out->cycles += lat->walk + lat->ref * out->walk_refs;
     st->cycles += out->cycles;
     unsigned slot = r ? VML_PS_COUNT : ps;
@@ -989,7 +1000,8 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
             e & VML_PTE_P ? rights_fault(cpu, rights, access, user) : VML_FAULT_NOT_PRESENT;
         mp->c1->misses[VML_PS_COUNT]++;
         mp->c2->misses[VML_PS_COUNT]++;
-        return fault(cpu, out, va, k, 1, e, access, user, false);
+        return fault(cpu, out, va, k, 1, e, access, user, false,
+                     (1u << mp->l1) | (1u << mp->l2)); /* both levels probed, missed */
     }
     /* Step 6: A in the entries used (D in the leaf on a write), the page-walk caches. */
     for (unsigned L = top; L > 2; L--)
@@ -1099,7 +1111,8 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
             k = rights_fault(cpu, rights, access, user);
     }
     if (k != VML_FAULT_NONE)
-        return fault(cpu, out, va, k, level, e, access, user, false);
+        return fault(cpu, out, va, k, level, e, access, user, false,
+                     (1u << mp->l1) | (1u << mp->l2)); /* both levels probed, missed */
     /* Step 6: A in every entry used, D in the leaf on a write; the page-walk caches of the
      * levels above the leaf, which were probed and missed. */
     for (unsigned L = top; L > level; L--)
