@@ -370,10 +370,13 @@ static void pwc_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
 static void tlb_drop_va(struct vml_cpu *cpu, uint64_t va, unsigned pcid, unsigned missed)
 {
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++) {
+        struct tlb_level *t = &cpu->tlb[l];
+        if (!t->live && !t->splinters)
+            continue; /* no array holds anything to probe (tlb_invlpg would return 0) */
         if (missed & (1u << l))
-            tlb_invlpg_missed(&cpu->tlb[l], va, pcid);
+            tlb_invlpg_missed(t, va, pcid);
         else
-            tlb_invlpg(&cpu->tlb[l], va, pcid);
+            tlb_invlpg(t, va, pcid);
     }
 }
 
