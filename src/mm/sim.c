@@ -99,6 +99,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     sim->next_anon = 1;
     int r = vml_phys_create(&cfg->phys, &sim->phys, diag);
     if (r == 0)
+        sim->sections = sim->phys->sections;
+    if (r == 0)
         r = numa_init(sim, diag);
     for (unsigned i = 0; r == 0 && i < cfg->nr_cpus; i++)
         r = vml_cpu_create(&cfg->cpu, sim->phys, &sim->cpus[i]);

@@ -492,6 +492,8 @@ struct writeback {
 struct vml_sim {
     struct vml_sim_config cfg;
     struct vml_phys *phys;
+    const struct phys_section *sections; /* phys->sections, fixed at creation: sim_frame, asked
+                                          * dozens of times a fault, saves a load */
     struct vml_cpu *cpus[VML_SIM_MAX_CPUS];
     int running[VML_SIM_MAX_CPUS];                 /* pid on each CPU, 0 = idle */
     const struct sim_mm *loaded[VML_SIM_MAX_CPUS]; /* address space in each CPU's CR3 */
@@ -1138,7 +1140,9 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
 #define GFP_TRANSHUGE       GFP_DIRECT_RECLAIM /* THP: compact and reclaim first */
 static inline struct frame *sim_frame(const struct vml_sim *sim, uint64_t pfn)
 {
-    return phys_frame(sim->phys, pfn);
+    /* phys_frame's look-up, from the section table's address kept in sim */
+    const struct phys_section *sec = &sim->sections[pfn >> SECTION_ORDER];
+    return sec->frames ? &sec->frames[pfn & (SECTION_FRAMES - 1)] : NULL;
 }
 static inline unsigned sim_node(const struct vml_sim *sim, uint64_t pfn)
 {
