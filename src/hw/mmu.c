@@ -110,6 +110,16 @@ struct vml_cpu {
      * current, and cleared when a flush of that PCID emptied them of it after it stopped being
      * current: a later flush of it has nothing to remove and skips the scan. */
     uint64_t pwc_pcids[4096 / 64];
+    /* The same for the TLB levels' non-global entries: fills are tagged with the current PCID
+     * only, so a PCID's bit is set while it is current, and cleared once it is not current and
+     * none of its entries is left (a flush of it, or a scan that found none): an INVLPG of it
+     * then removes nothing (with no global entry anywhere) and skips the probes. Reclaim
+     * unmapping a page of a process not running makes one such INVLPG per page. */
+    uint64_t tlb_pcids[4096 / 64];
+    /* INVLPGs of a PCID not current whose bit was set before a scan looks for its entries,
+     * doubling after each scan that found some (tlb_pcid_scan_every), so that a PCID whose
+     * entries stay costs few scans. */
+    uint32_t tlb_pcid_scan_in, tlb_pcid_scan_every;
 };
 
 /* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). gen is
@@ -178,6 +188,7 @@ static void set_fast_pcid(struct vml_cpu *cpu)
             };
     cpu->pwc_key_base = pwc_key(0, 0, cpu->pcid);
     cpu->pwc_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
+    cpu->tlb_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
     for (unsigned f = 0; f < 2; f++)
         for (unsigned ps = 0; ps < VML_PS_COUNT; ps++) {
             cpu->miss[f].l1a[ps].key_base = tlb_key(0, ps, cpu->pcid, false);
@@ -380,12 +391,53 @@ static void tlb_drop_va(struct vml_cpu *cpu, uint64_t va, unsigned pcid, unsigne
     }
 }
 
+/* INVLPGs of PCIDs whose entries may remain between the first scans for them (tlb_pcids). */
+#define TLB_PCID_SCAN_FIRST 32u
+
+static int tlb_entry_of_pcid(unsigned pcid, bool global, uint64_t va, unsigned ps, uint64_t val,
+                             void *ctx)
+{
+    (void)va, (void)ps, (void)val;
+    return !global && pcid == *(const unsigned *)ctx;
+}
+
+/* Whether pcid (not current) may still have non-global entries in a TLB level, per tlb_pcids;
+ * now and then a scan finds that it has none any more and clears its bit. */
+static bool tlb_may_hold_pcid(struct vml_cpu *cpu, unsigned pcid)
+{
+    uint64_t bit = 1ull << (pcid % 64);
+    if (!(cpu->tlb_pcids[pcid / 64] & bit))
+        return false;
+    if (cpu->tlb_pcid_scan_in > 1) {
+        cpu->tlb_pcid_scan_in--;
+        return true;
+    }
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
+        if (tlb_for_each(&cpu->tlb[l], tlb_entry_of_pcid, &pcid)) {
+            uint32_t every = cpu->tlb_pcid_scan_every;
+            cpu->tlb_pcid_scan_every = !every         ? TLB_PCID_SCAN_FIRST
+                                       : every < 4096 ? 2 * every
+                                                      : every;
+            cpu->tlb_pcid_scan_in = cpu->tlb_pcid_scan_every;
+            return true;
+        }
+    cpu->tlb_pcids[pcid / 64] &= ~bit;
+    cpu->tlb_pcid_scan_every = TLB_PCID_SCAN_FIRST;
+    cpu->tlb_pcid_scan_in = TLB_PCID_SCAN_FIRST;
+    return false;
+}
+
 void vml_mmu_invlpg_pcid(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
 {
     if (!cpu->model.pcid)
         pcid = 0;
     cpu->hot.stats.invlpg++;
-    tlb_drop_va(cpu, va, pcid, 0);
+    /* A PCID not current with no entry left drops nothing (nor do the levels' global entries,
+     * when there are none): only its page-walk-cache entries may go. */
+    unsigned p = pcid & 0xfffu;
+    if (p == cpu->pcid || tlb_may_hold_pcid(cpu, p) || cpu->tlb[0].nr_global ||
+        cpu->tlb[1].nr_global || cpu->tlb[2].nr_global || cpu->tlb[3].nr_global)
+        tlb_drop_va(cpu, va, pcid, 0);
     /* SDM 4.10.4.1: INVLPG drops every paging-structure-cache entry of the PCID, whatever
      * address it is for. */
     pwc_flush_pcid(cpu, pcid);
@@ -404,6 +456,8 @@ void vml_mmu_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
         tlb_flush_pcid(&cpu->tlb[l], pcid);
     pwc_flush_pcid(cpu, pcid);
+    if ((pcid & 0xfffu) != cpu->pcid) /* none of its entries is left */
+        cpu->tlb_pcids[(pcid & 0xfffu) / 64] &= ~(1ull << (pcid % 64));
 }
 
 void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global)
@@ -416,6 +470,9 @@ void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global)
             assoc_clear(&cpu->pwc[p]);
     memset(cpu->pwc_pcids, 0, sizeof(cpu->pwc_pcids));
     cpu->pwc_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
+    /* Every non-global entry went, with or without the global ones. */
+    memset(cpu->tlb_pcids, 0, sizeof(cpu->tlb_pcids));
+    cpu->tlb_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
 }
 
 int vml_cpu_load_cr3(struct vml_cpu *cpu, uint64_t root_pfn, unsigned levels, unsigned pcid,
@@ -1365,6 +1422,12 @@ static int check_tlb_entry(unsigned pcid, bool global, uint64_t va, unsigned ps,
                            void *arg)
 {
     struct check_ctx *c = arg;
+    /* vml_mmu_invlpg_pcid skips a PCID whose bit is clear: none of its entries may be here. */
+    if (!global && !(c->cpu->tlb_pcids[pcid / 64] & (1ull << (pcid % 64)))) {
+        snprintf(c->why, c->len, "%s: entry for va 0x%llx PCID %u, which tlb_pcids says has none",
+                 c->where, (unsigned long long)va, pcid);
+        return -1;
+    }
     const struct vml_pt *pt = c->pt_of(global ? c->cpu->pcid : pcid, c->ctx);
     if (!pt) {
         snprintf(c->why, c->len, "%s: entry for va 0x%llx tagged PCID %u, which has no tables",
