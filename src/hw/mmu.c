@@ -110,6 +110,16 @@ struct vml_cpu {
      * current, and cleared when a flush of that PCID emptied them of it after it stopped being
      * current: a later flush of it has nothing to remove and skips the scan. */
     uint64_t pwc_pcids[4096 / 64];
+    /* The same for the TLB levels' non-global entries: fills are tagged with the current PCID
+     * only, so a PCID's bit is set while it is current, and cleared once it is not current and
+     * none of its entries is left (a flush of it, or a scan that found none): an INVLPG of it
+     * then removes nothing (with no global entry anywhere) and skips the probes. Reclaim
+     * unmapping a page of a process not running makes one such INVLPG per page. */
+    uint64_t tlb_pcids[4096 / 64];
+    /* INVLPGs of a PCID not current whose bit was set before a scan looks for its entries,
+     * doubling after each scan that found some (tlb_pcid_scan_every), so that a PCID whose
+     * entries stay costs few scans. */
+    uint32_t tlb_pcid_scan_in, tlb_pcid_scan_every;
 };
 
 /* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). gen is
@@ -178,6 +188,7 @@ static void set_fast_pcid(struct vml_cpu *cpu)
             };
     cpu->pwc_key_base = pwc_key(0, 0, cpu->pcid);
     cpu->pwc_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
+    cpu->tlb_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
     for (unsigned f = 0; f < 2; f++)
         for (unsigned ps = 0; ps < VML_PS_COUNT; ps++) {
             cpu->miss[f].l1a[ps].key_base = tlb_key(0, ps, cpu->pcid, false);
@@ -363,11 +374,57 @@ static void pwc_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
         cpu->pwc_pcids[pcid / 64] &= ~bit;
 }
 
-/* Drops the TLB entries covering va in every level, without touching the PWCs. */
-static void tlb_drop_va(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
+/* Drops the TLB entries covering va in every level, without touching the PWCs. missed: the
+ * levels (bit l) where a look-up of va for pcid has just missed, whose probes would find
+ * nothing (a fault after the walk: the probes the drop would repeat are a fifth of a fault's
+ * host instructions). */
+static void tlb_drop_va(struct vml_cpu *cpu, uint64_t va, unsigned pcid, unsigned missed)
 {
+    for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++) {
+        struct tlb_level *t = &cpu->tlb[l];
+        if (!t->live && !t->splinters)
+            continue; /* no array holds anything to probe (tlb_invlpg would return 0) */
+        if (missed & (1u << l))
+            tlb_invlpg_missed(t, va, pcid);
+        else
+            tlb_invlpg(t, va, pcid);
+    }
+}
+
+/* INVLPGs of PCIDs whose entries may remain between the first scans for them (tlb_pcids). */
+#define TLB_PCID_SCAN_FIRST 32u
+
+static int tlb_entry_of_pcid(unsigned pcid, bool global, uint64_t va, unsigned ps, uint64_t val,
+                             void *ctx)
+{
+    (void)va, (void)ps, (void)val;
+    return !global && pcid == *(const unsigned *)ctx;
+}
+
+/* Whether pcid (not current) may still have non-global entries in a TLB level, per tlb_pcids;
+ * now and then a scan finds that it has none any more and clears its bit. */
+static bool tlb_may_hold_pcid(struct vml_cpu *cpu, unsigned pcid)
+{
+    uint64_t bit = 1ull << (pcid % 64);
+    if (!(cpu->tlb_pcids[pcid / 64] & bit))
+        return false;
+    if (cpu->tlb_pcid_scan_in > 1) {
+        cpu->tlb_pcid_scan_in--;
+        return true;
+    }
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
-        tlb_invlpg(&cpu->tlb[l], va, pcid);
+        if (tlb_for_each(&cpu->tlb[l], tlb_entry_of_pcid, &pcid)) {
+            uint32_t every = cpu->tlb_pcid_scan_every;
+            cpu->tlb_pcid_scan_every = !every         ? TLB_PCID_SCAN_FIRST
+                                       : every < 4096 ? 2 * every
+                                                      : every;
+            cpu->tlb_pcid_scan_in = cpu->tlb_pcid_scan_every;
+            return true;
+        }
+    cpu->tlb_pcids[pcid / 64] &= ~bit;
+    cpu->tlb_pcid_scan_every = TLB_PCID_SCAN_FIRST;
+    cpu->tlb_pcid_scan_in = TLB_PCID_SCAN_FIRST;
+    return false;
 }
 
 void vml_mmu_invlpg_pcid(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
@@ -375,7 +432,12 @@ void vml_mmu_invlpg_pcid(struct vml_cpu *cpu, uint64_t va, unsigned pcid)
     if (!cpu->model.pcid)
         pcid = 0;
     cpu->hot.stats.invlpg++;
-    tlb_drop_va(cpu, va, pcid);
+    /* A PCID not current with no entry left drops nothing (nor do the levels' global entries,
+     * when there are none): only its page-walk-cache entries may go. */
+    unsigned p = pcid & 0xfffu;
+    if (p == cpu->pcid || tlb_may_hold_pcid(cpu, p) || cpu->tlb[0].nr_global ||
+        cpu->tlb[1].nr_global || cpu->tlb[2].nr_global || cpu->tlb[3].nr_global)
+        tlb_drop_va(cpu, va, pcid, 0);
     /* SDM 4.10.4.1: INVLPG drops every paging-structure-cache entry of the PCID, whatever
      * address it is for. */
     pwc_flush_pcid(cpu, pcid);
@@ -394,6 +456,8 @@ void vml_mmu_flush_pcid(struct vml_cpu *cpu, unsigned pcid)
     for (unsigned l = 0; l < VML_TLB_NR_LEVELS; l++)
         tlb_flush_pcid(&cpu->tlb[l], pcid);
     pwc_flush_pcid(cpu, pcid);
+    if ((pcid & 0xfffu) != cpu->pcid) /* none of its entries is left */
+        cpu->tlb_pcids[(pcid & 0xfffu) / 64] &= ~(1ull << (pcid % 64));
 }
 
 void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global)
@@ -406,6 +470,9 @@ void vml_mmu_flush_all(struct vml_cpu *cpu, bool with_global)
             assoc_clear(&cpu->pwc[p]);
     memset(cpu->pwc_pcids, 0, sizeof(cpu->pwc_pcids));
     cpu->pwc_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
+    /* Every non-global entry went, with or without the global ones. */
+    memset(cpu->tlb_pcids, 0, sizeof(cpu->tlb_pcids));
+    cpu->tlb_pcids[cpu->pcid / 64] |= 1ull << (cpu->pcid % 64);
 }
 
 int vml_cpu_load_cr3(struct vml_cpu *cpu, uint64_t root_pfn, unsigned levels, unsigned pcid,
@@ -456,8 +523,11 @@ static inline enum vml_fault_kind rights_fault(const struct vml_cpu *cpu, uint64
 }
 
 /* Fills out->fault and counts it. */
+/* missed: the TLB levels (bit l) where va has just been looked up and missed, for
+ * tlb_drop_va. */
 static int fault(struct vml_cpu *cpu, struct vml_xlate *out, uint64_t va, enum vml_fault_kind k,
-                 unsigned level, uint64_t entry, enum vml_access access, bool user, bool from_tlb)
+                 unsigned level, uint64_t entry, enum vml_access access, bool user, bool from_tlb,
+                 unsigned missed)
 {
     uint32_t ec = 0;
     if (k != VML_FAULT_NONCANONICAL) {
@@ -482,7 +552,7 @@ static int fault(struct vml_cpu *cpu, struct vml_xlate *out, uint64_t va, enum v
     cpu->hot.stats.faults[k]++;
     /* SDM 4.10.4.1: a page fault drops the TLB entries for the faulting address. */
     if (k != VML_FAULT_NONCANONICAL)
-        tlb_drop_va(cpu, va, cpu->pcid);
+        tlb_drop_va(cpu, va, cpu->pcid, missed);
     return 1;
 }
 
@@ -564,11 +634,12 @@ walk_commit(struct vml_cpu *cpu, uint64_t va, const struct walk_step *path, unsi
 
 /* Steps 4-6: walks the tables for va. On success returns 0 with the TLB-format value of the
  * translation in *val and its page size in *ps; on a fault returns 1 with out->fault set.
+ * missed: the TLB levels where va was just looked up and missed (fault's).
  * Inline in the miss path; walk() for the others. */
 static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu, uint64_t va,
                                                              enum vml_access access, bool user,
                                                              struct vml_xlate *out, uint64_t *val,
-                                                             unsigned *ps)
+                                                             unsigned *ps, unsigned missed)
 {
     struct vml_mmu_stats *st = &cpu->hot.stats;
     uint64_t tbl = cpu->root, rights = VML_PTE_RW | VML_PTE_US;
@@ -608,7 +679,7 @@ static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu
     if (k == VML_FAULT_NONE)
         k = rights_fault(cpu, rights, access, user);
     if (k != VML_FAULT_NONE)
-        return fault(cpu, out, va, k, level, e, access, user, false);
+        return fault(cpu, out, va, k, level, e, access, user, false, missed);
     walk_commit(cpu, va, path, n, top, access, blk);
     e = *path[n - 1].e;
     *ps = level - 1;
@@ -620,9 +691,9 @@ static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu
 
 static __attribute__((noinline)) int walk(struct vml_cpu *cpu, uint64_t va, enum vml_access access,
                                           bool user, struct vml_xlate *out, uint64_t *val,
-                                          unsigned *ps)
+                                          unsigned *ps, unsigned missed)
 {
-    return walk_inline(cpu, va, access, user, out, val, ps);
+    return walk_inline(cpu, va, access, user, out, val, ps, missed);
 }
 
 static inline void success(struct vml_xlate *out, uint64_t va, uint64_t val, unsigned ps,
@@ -649,7 +720,7 @@ static int tlb_hit(struct vml_cpu *cpu, uint64_t va, enum vml_access access, boo
     }
     cpu->hot.stats.cycles += out->cycles;
     if (k != VML_FAULT_NONE)
-        return fault(cpu, out, va, k, ps + 1, val, access, user, true);
+        return fault(cpu, out, va, k, ps + 1, val, access, user, true, 0);
     success(out, va, val, ps, src);
     return 0;
 }
@@ -660,7 +731,7 @@ static int walk_refresh(struct vml_cpu *cpu, uint64_t va, enum vml_access access
 {
     uint64_t val;
     unsigned ps;
-    int r = walk(cpu, va, access, user, out, &val, &ps);
+    int r = walk(cpu, va, access, user, out, &val, &ps, 0); /* after a hit */
     out->cycles += cpu->model.lat.walk + cpu->model.lat.ref * out->walk_refs;
     cpu->hot.stats.cycles += out->cycles;
     if (r)
@@ -697,9 +768,9 @@ static __attribute__((noinline)) int translate_general(struct vml_cpu *cpu, uint
      * after both checks passed. */
     if (l1s == L1_NOT_PROBED) {
         if (cpu->levels == 0)
-            return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false);
+            return fault(cpu, out, va, VML_FAULT_NOT_PRESENT, 0, 0, access, user, false, 0);
         if (!vml_va_canonical(va, cpu->levels))
-            return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false);
+            return fault(cpu, out, va, VML_FAULT_NONCANONICAL, 0, 0, access, user, false, 0);
     }
 
     /* Step 2: L1 (the fast path probed its first array, and the block it missed in is the
@@ -735,7 +806,7 @@ static __attribute__((noinline)) int translate_general(struct vml_cpu *cpu, uint
     }
 
     /* Steps 4-6: walk, then fill the second level and L1. */
-    r = walk(cpu, va, access, user, out, &val, &ps);
+    r = walk(cpu, va, access, user, out, &val, &ps, (1u << l1) | (1u << l2)); /* both missed */
     out->cycles += lat->walk + lat->ref * out->walk_refs;
     st->cycles += out->cycles;
     unsigned slot = r ? VML_PS_COUNT : ps;
@@ -989,7 +1060,8 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
             e & VML_PTE_P ? rights_fault(cpu, rights, access, user) : VML_FAULT_NOT_PRESENT;
         mp->c1->misses[VML_PS_COUNT]++;
         mp->c2->misses[VML_PS_COUNT]++;
-        return fault(cpu, out, va, k, 1, e, access, user, false);
+        return fault(cpu, out, va, k, 1, e, access, user, false,
+                     (1u << mp->l1) | (1u << mp->l2)); /* both levels probed, missed */
     }
     /* Step 6: A in the entries used (D in the leaf on a write), the page-walk caches. */
     for (unsigned L = top; L > 2; L--)
@@ -1099,7 +1171,8 @@ miss_walk(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access access
             k = rights_fault(cpu, rights, access, user);
     }
     if (k != VML_FAULT_NONE)
-        return fault(cpu, out, va, k, level, e, access, user, false);
+        return fault(cpu, out, va, k, level, e, access, user, false,
+                     (1u << mp->l1) | (1u << mp->l2)); /* both levels probed, missed */
     /* Step 6: A in every entry used, D in the leaf on a write; the page-walk caches of the
      * levels above the leaf, which were probed and missed. */
     for (unsigned L = top; L > level; L--)
@@ -1349,6 +1422,12 @@ static int check_tlb_entry(unsigned pcid, bool global, uint64_t va, unsigned ps,
                            void *arg)
 {
     struct check_ctx *c = arg;
+    /* vml_mmu_invlpg_pcid skips a PCID whose bit is clear: none of its entries may be here. */
+    if (!global && !(c->cpu->tlb_pcids[pcid / 64] & (1ull << (pcid % 64)))) {
+        snprintf(c->why, c->len, "%s: entry for va 0x%llx PCID %u, which tlb_pcids says has none",
+                 c->where, (unsigned long long)va, pcid);
+        return -1;
+    }
     const struct vml_pt *pt = c->pt_of(global ? c->cpu->pcid : pcid, c->ctx);
     if (!pt) {
         snprintf(c->why, c->len, "%s: entry for va 0x%llx tagged PCID %u, which has no tables",

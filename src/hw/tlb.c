@@ -230,6 +230,11 @@ unsigned tlb_invlpg(struct tlb_level *t, uint64_t va, unsigned pcid)
     return n;
 }
 
+unsigned tlb_invlpg_missed(struct tlb_level *t, uint64_t va, unsigned pcid)
+{
+    return t->splinters ? sweep_splinters(t, va, pcid) : 0;
+}
+
 void tlb_flush_pcid(struct tlb_level *t, unsigned pcid)
 {
     struct sweep s = { .pcid = pcid & KEY_PCID_MASK };

@@ -165,6 +165,10 @@ static inline __attribute__((always_inline)) void tlb_fill_absent(struct tlb_lev
  * entries cached for a page); genuine small pages there cannot be told apart and go as well,
  * which is allowed (a TLB may drop any entry at any time). */
 unsigned tlb_invlpg(struct tlb_level *t, uint64_t va, unsigned pcid);
+/* tlb_invlpg on a level where a look-up of va for pcid (and global entries) has just missed:
+ * what it would drop then, the splinters of a larger page around va, without the probes that
+ * cannot find anything. Returns how many. */
+unsigned tlb_invlpg_missed(struct tlb_level *t, uint64_t va, unsigned pcid);
 /* Drops every non-global entry tagged pcid. */
 void tlb_flush_pcid(struct tlb_level *t, unsigned pcid);
 /* Drops every entry, global ones only when with_global. */

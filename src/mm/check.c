@@ -643,7 +643,10 @@ static int check_swap(struct check_ctx *c, uint64_t *unmapped_cached, uint64_t *
                 (*unmapped_cached)++;
         }
         struct shadow_walk sw = { a, 0 };
-        radix_for_each(&a->cache, check_shadow, &sw);
+        for (uint32_t cl = 0; cl < a->nr_clusters; cl++)
+            for (uint32_t k = 0; a->table[cl] && k < SWAPFILE_CLUSTER; k++)
+                if (a->table[cl][k])
+                    check_shadow((uint64_t)cl * SWAPFILE_CLUSTER + k, a->table[cl][k], &sw);
         if (sw.bad)
             return fail(c, "swap %u:%llu holds a shadow but its slot is %s", t,
                         (unsigned long long)(sw.bad - 1),

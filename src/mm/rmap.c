@@ -11,13 +11,22 @@
 int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
 {
     const struct frame *f = sim_frame(sim, pfn);
-    uint64_t head = folio_head(sim, pfn);
-    const struct frame *h = sim_frame(sim, head);
-    uint64_t index = h->index + (pfn - head);
-    const struct sim_file *file = (f->flags & PGF_CACHE) ? cache_file_of(sim, pfn) : NULL;
-    if (f->flags & PGF_CACHE)
+    uint64_t index;
+    const struct sim_file *file = NULL;
+    int left;
+    if ((f->flags & (PGF_HEAD | PGF_LARGE | PGF_CACHE)) == PGF_HEAD) {
+        /* A single anonymous page (what reclaim walks for most): its own head, no PMD maps. */
         index = f->index;
-    int left = page_mapcount(sim, pfn);
+        left = f->mapcount;
+    } else {
+        uint64_t head = folio_head(sim, pfn);
+        index = sim_frame(sim, head)->index + (pfn - head);
+        if (f->flags & PGF_CACHE) {
+            file = cache_file_of(sim, pfn);
+            index = f->index;
+        }
+        left = page_mapcount(sim, pfn);
+    }
     /* A host shortcut, not the kernel's: an anonymous page mapped once is in one address space
      * only, and reclaim's LRU order keeps meeting pages of the same one. The task whose mm held
      * the last such page is tried first; if its entry at the page's address maps this page,

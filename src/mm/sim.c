@@ -104,6 +104,8 @@ int vml_sim_create(const struct vml_sim_config *cfg, struct vml_sim **out, struc
     sim->next_anon = 1;
     int r = vml_phys_create(&cfg->phys, &sim->phys, diag);
     if (r == 0)
+        sim->sections = sim->phys->sections;
+    if (r == 0)
         r = numa_init(sim, diag);
     for (unsigned i = 0; r == 0 && i < cfg->nr_cpus; i++)
         r = vml_cpu_create(&cfg->cpu, sim->phys, &sim->cpus[i]);
@@ -215,12 +217,10 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
     /* flush_tlb_mm_range: the change is made on the first CPU running the process (its
      * threads), which flushes locally and sends an IPI to every other CPU running it; CPUs
      * that ran it before catch up lazily (PCID) or at their next CR3 load. */
-    int initiator = cpu_of(sim, mm->owner);
     sim->stats.tlb_flushes++;
-    for (unsigned c = 0; c < sim->cfg.nr_cpus; c++)
-        if (sim->running[c] == mm->owner && (int)c != initiator)
-            sim->stats.tlb_shootdowns++;
+    unsigned running = 0; /* the CPUs running it: the first initiates, the others get IPIs */
     for (unsigned c = 0; c < sim->cfg.nr_cpus; c++) {
+        running += sim->running[c] == mm->owner;
         struct vml_cpu *cpu = sim->cpus[c];
         /* Without PCIDs only the loaded address space can have entries; with them, only a CPU
          * where the address space holds an ASID (one recycled was flushed when it was taken). */
@@ -234,6 +234,8 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
         for (uint64_t va = start; va < end; va += 1ull << shift)
             vml_mmu_invlpg_pcid(cpu, va, pcid);
     }
+    if (running > 1)
+        sim->stats.tlb_shootdowns += running - 1;
 }
 
 unsigned sim_pcid_on(const struct vml_sim *sim, unsigned cpu, const struct sim_mm *mm)

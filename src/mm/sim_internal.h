@@ -215,8 +215,10 @@ struct swap_area {
     uint64_t order_next[VML_THP_PMD_ORDER + 1]; /* per order above 0: the next slot to try
                                                  * in that order's current cluster, 0 = none
                                                  * (percpu_swap_cluster.offset[order]) */
-    struct radix cache;                         /* the swap cache: offset -> pfn + 1 */
-    unsigned dev_kind;                          /* enum bdev_kind of its device */
+    uint64_t **table;        /* the swap cache, as 6.18's swap table (mm/swap_table.h): per cluster,
+                              * NULL until a slot of it is cached, then SWAPFILE_CLUSTER values, each
+                              * pfn + 1 of the cached page, a shadow (WS_SHADOW), or 0 */
+    unsigned dev_kind;       /* enum bdev_kind of its device */
     struct sim_file *header; /* a swap file's own page cache, holding the header page that
                               * swapon read (read_swap_header); NULL for a partition */
     void *dev;               /* struct bdev *, owned */
@@ -529,6 +531,8 @@ struct writeback {
 struct vml_sim {
     struct vml_sim_config cfg;
     struct vml_phys *phys;
+    const struct phys_section *sections; /* phys->sections, fixed at creation: sim_frame, asked
+                                          * dozens of times a fault, saves a load */
     struct vml_cpu *cpus[VML_SIM_MAX_CPUS];
     int running[VML_SIM_MAX_CPUS];                 /* pid on each CPU, 0 = idle */
     const struct sim_mm *loaded[VML_SIM_MAX_CPUS]; /* address space in each CPU's CR3 */
@@ -572,6 +576,8 @@ struct vml_sim {
     struct swap_area swap[SWAP_MAX_AREAS]; /* by type (the index a swap entry names) */
     uint32_t swap_writable; /* bit t: swap[t] is used and writeok (swap_alloc reads this at each
                              * page swapped out instead of every area) */
+    uint32_t swap_hdd;      /* bit t: swap[t] is used and on a rotational disk (what
+                             * swap_use_vma_readahead asks at every swap-in) */
     int least_priority;     /* the priority the next swapon without one gets
                              * (least_priority, -1 at boot, decremented) */
     unsigned swap_rotor;    /* equal priorities take turns from here */
@@ -1234,7 +1240,9 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
 #define GFP_TRANSHUGE       GFP_DIRECT_RECLAIM /* THP: compact and reclaim first */
 static inline struct frame *sim_frame(const struct vml_sim *sim, uint64_t pfn)
 {
-    return phys_frame(sim->phys, pfn);
+    /* phys_frame's look-up, from the section table's address kept in sim */
+    const struct phys_section *sec = &sim->sections[pfn >> SECTION_ORDER];
+    return sec->frames ? &sec->frames[pfn & (SECTION_FRAMES - 1)] : NULL;
 }
 static inline unsigned sim_node(const struct vml_sim *sim, uint64_t pfn)
 {

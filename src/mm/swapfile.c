@@ -87,6 +87,16 @@ static uint32_t cl_size(const struct swap_area *a, uint32_t c)
     return (uint32_t)((end > a->max ? a->max : end) - (uint64_t)c * SWAPFILE_CLUSTER);
 }
 
+/* The swap-cache value of slot off (swap_table_get), or NULL while its cluster has no table.
+ * A cluster's table, as the kernel's (swap_cluster_alloc_table), is a flat array reached in one
+ * step from the slot's cluster: the radix tree it replaces cost a walk from the root at every
+ * look-up (a few per page swapped out and in). */
+static uint64_t *table_slot(const struct swap_area *a, uint64_t off)
+{
+    uint64_t *t = a->table[off / SWAPFILE_CLUSTER];
+    return t ? &t[off % SWAPFILE_CLUSTER] : NULL;
+}
+
 static void area_free(struct swap_area *a)
 {
     free(a->map);
@@ -96,7 +106,10 @@ static void area_free(struct swap_area *a)
     free(a->cl_next);
     free(a->cl_list);
     free(a->cl_order);
-    radix_free(&a->cache, NULL, NULL);
+    if (a->table)
+        for (uint32_t c = 0; c < a->nr_clusters; c++)
+            free(a->table[c]);
+    free(a->table);
     free(a->dev);
     memset(a, 0, sizeof(*a));
 }
@@ -143,15 +156,18 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     a->cl_next = calloc(a->nr_clusters, sizeof(*a->cl_next));
     a->cl_list = calloc(a->nr_clusters, sizeof(*a->cl_list));
     a->cl_order = calloc(a->nr_clusters, sizeof(*a->cl_order));
+    a->table = calloc(a->nr_clusters, sizeof(*a->table));
     a->dev = malloc(sizeof(struct bdev));
     if (!a->map || !a->zeromap || !a->memcg || !a->cl_count || !a->cl_next || !a->cl_list ||
-        !a->cl_order || !a->dev) {
+        !a->cl_order || !a->table || !a->dev) {
         area_free(a);
         return VML_EHOST;
     }
     a->used = true;
     a->writeok = true;
     sim->swap_writable |= 1u << type;
+    if (dev_kind == BDEV_HDD)
+        sim->swap_hdd |= 1u << type;
     snprintf(a->name, sizeof(a->name), "%s", name);
     a->partition = partition;
     a->max = max;
@@ -401,7 +417,7 @@ static void slot_free(struct vml_sim *sim, struct swap_area *a, uint64_t off)
         a->memcg[off] = 0;
     }
     /* swap_entries_free: the slot's swap-table entry, a shadow perhaps, is cleared. */
-    uint64_t *slot = radix_slot(&a->cache, off);
+    uint64_t *slot = table_slot(a, off);
     if (slot)
         *slot = 0;
     a->inuse--;
@@ -468,7 +484,7 @@ unsigned swap_count(const struct vml_sim *sim, uint64_t entry)
 bool swap_cache_lookup(const struct vml_sim *sim, uint64_t entry, uint64_t *pfn)
 {
     const struct swap_area *a = area_of(sim, entry);
-    uint64_t *slot = radix_slot(&a->cache, swp_offset(entry));
+    uint64_t *slot = table_slot(a, swp_offset(entry));
     if (!slot || !*slot || (*slot & WS_SHADOW))
         return false;
     *pfn = *slot - 1;
@@ -478,17 +494,17 @@ bool swap_cache_lookup(const struct vml_sim *sim, uint64_t entry, uint64_t *pfn)
 uint64_t swap_cache_shadow(const struct vml_sim *sim, uint64_t entry)
 {
     const struct swap_area *a = area_of(sim, entry);
-    uint64_t *slot = radix_slot(&a->cache, swp_offset(entry));
+    uint64_t *slot = table_slot(a, swp_offset(entry));
     return slot && (*slot & WS_SHADOW) ? *slot : 0;
 }
 
 int swap_cache_add(struct vml_sim *sim, uint64_t pfn, uint64_t entry)
 {
     struct swap_area *a = area_of(sim, entry);
-    uint64_t *slot;
-    if (radix_reserve(&a->cache, swp_offset(entry), &slot))
+    uint64_t **t = &a->table[swp_offset(entry) / SWAPFILE_CLUSTER];
+    if (!*t && !(*t = calloc(SWAPFILE_CLUSTER, sizeof(**t))))
         return VML_EHOST;
-    *slot = pfn + 1;
+    (*t)[swp_offset(entry) % SWAPFILE_CLUSTER] = pfn + 1;
     a->map[swp_offset(entry)] |= SWAP_HAS_CACHE;
     struct frame *f = sim_frame(sim, pfn);
     f->flags |= PGF_SWAPCACHE;
@@ -504,7 +520,7 @@ void swap_cache_evict(struct vml_sim *sim, uint64_t pfn, uint64_t shadow)
     uint64_t entry = f->priv;
     struct swap_area *a = area_of(sim, entry);
     uint64_t off = swp_offset(entry);
-    *radix_slot(&a->cache, off) = shadow; /* __swap_cache_del_folio(..., shadow) */
+    *table_slot(a, off) = shadow; /* __swap_cache_del_folio(..., shadow) */
     f->flags &= ~PGF_SWAPCACHE;
     f->priv = 0;
     sim->node[f->node].swapcache--;
@@ -688,6 +704,7 @@ int vml_sim_swapoff(struct vml_sim *sim, const char *path, struct vml_diag *diag
     }
     if (a->header)
         file_put(sim, a->header); /* vmlab removes the swap file after swapoff */
+    sim->swap_hdd &= ~(1u << t);
     area_free(a);
     return 0;
 }

@@ -47,10 +47,7 @@ static uint64_t ra_val(const struct vma *v)
 /* swap_use_vma_readahead: vma_ra_enabled (true) and no swap area on a rotational disk. */
 static bool use_vma_readahead(const struct vml_sim *sim)
 {
-    for (unsigned i = 0; i < SWAP_MAX_AREAS; i++)
-        if (sim->swap[i].used && sim->swap[i].dev_kind == BDEV_HDD)
-            return false;
-    return true;
+    return sim->swap_hdd == 0; /* kept where areas come and go, not read from each */
 }
 
 void free_swap_cache(struct vml_sim *sim, uint64_t pfn)
@@ -326,7 +323,13 @@ int swapin_readahead(struct vml_sim *sim, struct sim_task *t, struct vma *v, uin
 int swap_map_page(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t va,
                   uint64_t pfn, uint64_t flags, bool exclusive)
 {
-    int r = vml_pt_set_pte(mm->pt, va, (pfn << PAGE_SHIFT) | flags | VML_PTE_P);
+    /* set_pte_at through the PTE the look-up finds (its last table remembered: no walk); the
+     * walk that allocates tables only when there is no 4 KiB entry to replace. */
+    uint64_t pte = (pfn << PAGE_SHIFT) | flags | VML_PTE_P;
+    struct vml_pt_leaf leaf;
+    int r = vml_pt_lookup(mm->pt, va, &leaf) == 0 && leaf.level == 1
+                ? vml_pt_leaf_set(mm->pt, &leaf, pte)
+                : vml_pt_set_pte(mm->pt, va, pte);
     if (r)
         return r;
     struct frame *f = sim_frame(sim, pfn);

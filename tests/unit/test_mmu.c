@@ -328,6 +328,68 @@ static void test_pcid_switches(void **state)
     teardown(f);
 }
 
+struct two_pts {
+    const struct vml_pt *pt1, *pt2;
+};
+
+static const struct vml_pt *two_pt(unsigned pcid, void *ctx)
+{
+    const struct two_pts *t = ctx;
+    return pcid == 1 ? t->pt1 : pcid == 2 ? t->pt2 : NULL;
+}
+
+/* INVLPG of an address space that is not running (reclaim's, for a process not on the CPU):
+ * whatever the host skips (tlb_pcids), the entry the PCID still has goes, and a PCID whose
+ * entries were all evicted, then made current again, has its new entry dropped too. */
+static void test_invlpg_of_pcid_not_current(void **state)
+{
+    (void)state;
+    struct fx *f = setup_cpu("skylake", 4);
+    struct vml_pt *other;
+    assert_int_equal(vml_pt_create(f->phys, 4, 0, &other), 0);
+    struct two_pts pts = { f->pt, other };
+    map(f, 0x1000, VML_PS_4K, U);
+    /* Enough pages of PCID 2 to evict every entry of PCID 1: more than the STLB's 1,536 4K
+     * entries and L1's 64, in consecutive pages (every set in turn). */
+    enum { MANY = 2048 };
+    const uint64_t base = 0x40000000;
+    for (uint64_t i = 0; i < MANY; i++) {
+        uint64_t pfn;
+        assert_int_equal(vml_phys_alloc(f->phys, 0, 0, VML_USE_TEST, &pfn), 0);
+        assert_int_equal(vml_pt_map(other, base + i * 4096, pfn, VML_PS_4K, U), 0);
+    }
+    uint64_t before = vml_cpu_stats(f->cpu)->invlpg;
+    /* 1. Cached under PCID 1, invalidated while PCID 2 runs: the next use walks. */
+    xl(f, 0x1000, VML_READ, true, 0);
+    assert_int_equal(vml_cpu_load_cr3(f->cpu, vml_pt_root(other), 4, 2, true), 0);
+    for (unsigned k = 0; k < 40; k++) {
+        vml_mmu_invlpg_pcid(f->cpu, 0x1000, 1);
+        assert_int_equal(vml_cpu_check(f->cpu, two_pt, &pts, f->why, sizeof(f->why)), 0);
+    }
+    assert_int_equal(vml_cpu_load_cr3(f->cpu, vml_pt_root(f->pt), 4, 1, true), 0);
+    assert_int_equal(xl(f, 0x1000, VML_READ, true, 0).src, VML_SRC_WALK);
+    /* 2. Cached again, then evicted by PCID 2's pages; the invalidations find nothing. */
+    assert_int_equal(xl(f, 0x1000, VML_READ, true, 0).src, VML_SRC_L1);
+    assert_int_equal(vml_cpu_load_cr3(f->cpu, vml_pt_root(other), 4, 2, true), 0);
+    for (uint64_t i = 0; i < MANY; i++)
+        xl(f, base + i * 4096, VML_READ, true, 0);
+    for (unsigned k = 0; k < 40; k++)
+        vml_mmu_invlpg_pcid(f->cpu, 0x1000, 1);
+    assert_int_equal(vml_cpu_check(f->cpu, two_pt, &pts, f->why, sizeof(f->why)), 0);
+    assert_int_equal(vml_cpu_load_cr3(f->cpu, vml_pt_root(f->pt), 4, 1, true), 0);
+    assert_int_equal(xl(f, 0x1000, VML_READ, true, 0).src, VML_SRC_WALK);
+    /* 3. Current again, so cached again: one invalidation from PCID 2 drops it. */
+    assert_int_equal(xl(f, 0x1000, VML_READ, true, 0).src, VML_SRC_L1);
+    assert_int_equal(vml_cpu_load_cr3(f->cpu, vml_pt_root(other), 4, 2, true), 0);
+    vml_mmu_invlpg_pcid(f->cpu, 0x1000, 1);
+    assert_int_equal(vml_cpu_load_cr3(f->cpu, vml_pt_root(f->pt), 4, 1, true), 0);
+    assert_int_equal(xl(f, 0x1000, VML_READ, true, 0).src, VML_SRC_WALK);
+    /* Every INVLPG counts, skipped probes or not. */
+    assert_int_equal(vml_cpu_stats(f->cpu)->invlpg - before, 81);
+    vml_pt_destroy(other);
+    teardown(f);
+}
+
 static void test_no_pcid_flushes_on_switch(void **state)
 {
     (void)state;
@@ -449,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_stale_entries_and_invlpg),
         cmocka_unit_test(test_spurious_fault_from_tlb),
         cmocka_unit_test(test_pcid_switches),
+        cmocka_unit_test(test_invlpg_of_pcid_not_current),
         cmocka_unit_test(test_no_pcid_flushes_on_switch),
         cmocka_unit_test(test_splintered_1g_and_l2_itlb),
         cmocka_unit_test(test_no_cr3),
