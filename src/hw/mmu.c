@@ -90,6 +90,12 @@ struct vml_cpu {
     uint64_t root;    /* CR3: pfn of the top table */
     unsigned levels;  /* 4 or 5; 0 until a CR3 is loaded */
     unsigned pcid;    /* current PCID (0 without PCID support) */
+    /* NUMA: the nodes the walk counts its references by (walk_refs_node): the machine's (from
+     * phys at creation; nodes never change), or 1 when it does not count them (one node, or
+     * vml_cpu_count_walk_nodes off): one predictable test per reference. And where each node
+     * starts. */
+    unsigned walk_nodes;
+    uint64_t node_start[VML_MAX_NODES]; /* pfn */
     struct tcache_entry tcache[TCACHE_SIZE];
     /* The walk's plan (after the L1 hit path's fields, which keep their places). */
     struct pwc_plan pwc_plan[VML_PWC_NR];
@@ -126,6 +132,20 @@ static inline uint64_t *table_data(struct vml_cpu *cpu, uint64_t pfn, uint64_t g
     if (d)
         *e = (struct tcache_entry){ .pfn = pfn, .gen = gen, .data = d };
     return d;
+}
+
+/* A walk's read of an entry of table frame pfn, counted by the frame's node on a machine of
+ * several nodes (nodes are contiguous pfn ranges, node 0 first: vml_phys_pfn_node's rule). The
+ * NUMA cost of the read is charged by whoever reads the counts (the replay, the simulated
+ * touch), from the CPU's node and this one: nothing per reference but the count. */
+static inline __attribute__((always_inline)) void count_ref(struct vml_cpu *cpu, uint64_t pfn)
+{
+    if (__builtin_expect(cpu->walk_nodes > 1, 0)) {
+        unsigned n = 0;
+        while (n + 1 < cpu->walk_nodes && pfn >= cpu->node_start[n + 1])
+            n++;
+        cpu->hot.stats.walk_refs_node[n]++;
+    }
 }
 
 /* Level of the table entries a page-walk cache holds: PML5E 5 ... PDE 2. */
@@ -272,6 +292,9 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         return VML_EHOST;
     cpu->model = *model;
     cpu->phys = phys;
+    cpu->walk_nodes = phys->nr_nodes;
+    for (unsigned n = 0; n < phys->nr_nodes; n++)
+        cpu->node_start[n] = phys->nodes[n].start;
     for (unsigned i = 0; i < TCACHE_SIZE; i++)
         cpu->tcache[i].pfn = UINT64_MAX;
     for (unsigned i = 0; i < HINT_SIZE; i++)
@@ -331,6 +354,11 @@ const struct vml_mmu_stats *vml_cpu_stats(const struct vml_cpu *cpu)
 void vml_cpu_reset_stats(struct vml_cpu *cpu)
 {
     memset(&cpu->hot.stats, 0, sizeof(cpu->hot.stats));
+}
+
+void vml_cpu_count_walk_nodes(struct vml_cpu *cpu, bool on)
+{
+    cpu->walk_nodes = on ? cpu->phys->nr_nodes : 1;
 }
 
 const struct vml_cpu_model *vml_cpu_model(const struct vml_cpu *cpu)
@@ -587,6 +615,7 @@ static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu
         uint64_t *ep = t ? t + vml_level_index(va, level) : NULL;
         e = ep ? *ep : 0;
         n++;
+        count_ref(cpu, tbl);
         if (!(e & VML_PTE_P)) {
             k = VML_FAULT_NOT_PRESENT;
             break;
@@ -875,6 +904,7 @@ static inline __attribute__((always_inline)) bool
 walk_step(struct vml_cpu *cpu, uint64_t va, uint64_t lva, unsigned L, uint64_t gen, uint64_t *tbl,
           uint64_t *rights, uint64_t *e, enum vml_fault_kind *k, struct walk_path *path)
 {
+    count_ref(cpu, *tbl); /* one reference, whatever it finds (miss_walk counts top - level + 1) */
     uint64_t *t = table_data(cpu, *tbl, gen);
     if (!t) {
         *e = 0;
@@ -954,6 +984,7 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
             return -1;
         *h = (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t, .pfn = tbl, .gen = gen };
     }
+    count_ref(cpu, tbl); /* the leaf's read (the levels above counted theirs in walk_step) */
     struct vml_mmu_stats *st = &cpu->hot.stats;
     /* The counts a walk makes whether it faults or not. */
     out->walk_refs = (uint8_t)top;

@@ -38,8 +38,9 @@ struct rcpu {
     struct vml_cpu *cpu;
     struct memo memo[2]; /* [0] data, [1] instruction fetches */
     uint64_t shortcut[VML_NR_ACCESS][VML_PS_COUNT];
-    unsigned node;                    /* NUMA: the CPU's node */
-    uint64_t node_acc[VML_MAX_NODES]; /* NUMA: translations by the node of their memory */
+    unsigned node;                     /* NUMA: the CPU's node */
+    uint64_t node_acc[VML_MAX_NODES];  /* NUMA: translations by the node of their memory */
+    uint64_t walk_base[VML_MAX_NODES]; /* NUMA: the CPU's walk_refs_node before the replay */
 };
 
 /* struct vml_mmu_stats is all uint64_t counters, so it adds up as an array. */
@@ -158,6 +159,21 @@ void vml_replay_stats(const struct vml_replay *r, struct vml_replay_stats *out)
                     out->numa_remote += k;
                 out->numa_mem_ns += k * vml_sim_numa_latency_ns(r->sim, r->cpus[c].node, n);
             }
+        /* Page-walk references by the node of the table read, which the MMU counts on each
+         * CPU (walk_refs_node): every walk the replay made, its retries' included, as each
+         * read the tables (docs/numa.md, "Cost"). */
+        out->numa_walk_local = out->numa_walk_remote = out->numa_walk_ns = 0;
+        for (unsigned c = 0; c < r->nr_cpus; c++) {
+            const struct vml_mmu_stats *cs = vml_cpu_stats(r->cpus[c].cpu);
+            for (unsigned n = 0; n < r->nr_nodes; n++) {
+                uint64_t k = cs->walk_refs_node[n] - r->cpus[c].walk_base[n];
+                if (n == r->cpus[c].node)
+                    out->numa_walk_local += k;
+                else
+                    out->numa_walk_remote += k;
+                out->numa_walk_ns += k * vml_sim_numa_latency_ns(r->sim, r->cpus[c].node, n);
+            }
+        }
     }
     struct vml_pt_stats pt;
     if (vml_sim_pt_stats(r->sim, r->pid, &pt) == 0) {
@@ -249,8 +265,20 @@ static void numa_setup(struct vml_replay *r, bool off)
 {
     r->nr_nodes = vml_sim_nr_nodes(r->sim);
     r->numa = r->nr_nodes > 1 && !off;
+    if (off) /* the MMU's count of walk references by node too (only replay's own CPUs) */
+        for (unsigned c = 0; c < r->nr_cpus; c++)
+            vml_cpu_count_walk_nodes(r->cpus[c].cpu, false);
     for (unsigned n = 0; n < r->nr_nodes; n++)
         r->node_end[n] = vml_sim_node_end(r->sim, n);
+}
+
+/* The counters the report subtracts: the CPUs' before the replay. */
+static void set_base(struct vml_replay *r)
+{
+    mmu_sum(r, &r->base);
+    for (unsigned c = 0; c < r->nr_cpus; c++)
+        memcpy(r->cpus[c].walk_base, vml_cpu_stats(r->cpus[c].cpu)->walk_refs_node,
+               sizeof(r->cpus[c].walk_base));
 }
 
 /* The node of physical address pa. */
@@ -328,7 +356,7 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
     }
     numa_setup(r, cfg->no_numa_cost);
     forget_all(r);
-    mmu_sum(r, &r->base);
+    set_base(r);
     vml_sim_thp_stats(r->sim, VML_THP_PMD_ORDER, &r->thp_base);
     *out = r;
     return 0;
@@ -359,7 +387,7 @@ int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml
     const struct vml_cpu_model *m = vml_cpu_model(r->cpus[0].cpu);
     plan_l1(r, m);
     forget_all(r);
-    mmu_sum(r, &r->base);
+    set_base(r);
     vml_sim_thp_stats(r->sim, VML_THP_PMD_ORDER, &r->thp_base);
     *out = r;
     return 0;
