@@ -22,7 +22,6 @@
 
 #include "vmlab/base.h"
 #include "vmlab/cpu.h"
-#include "vmlab/phys.h"
 
 enum vml_access {
     VML_READ = 0,
@@ -91,12 +90,8 @@ struct vml_mmu_stats {
     uint64_t walks;                    /* page walks started */
     uint64_t walks_done[VML_PS_COUNT]; /* walks that found a leaf, by page size */
     uint64_t walk_refs;                /* page-table entries read from memory */
-    /* On a machine of several NUMA nodes, walk_refs by the node of the table read (the node of
-     * its frame), for the NUMA cost of walks (docs/numa.md); all 0 on one node, where nothing
-     * is remote and the walk does not look. */
-    uint64_t walk_refs_node[VML_MAX_NODES];
-    uint64_t ad_writes;     /* entries written to set A or D */
-    uint64_t dirty_assists; /* walks only to set D on a TLB hit */
+    uint64_t ad_writes;                /* entries written to set A or D */
+    uint64_t dirty_assists;            /* walks only to set D on a TLB hit */
     uint64_t pwc_hits[VML_PWC_NR];
     uint64_t pwc_misses[VML_PWC_NR];
     uint64_t faults[VML_NR_FAULT_KINDS];
@@ -149,9 +144,15 @@ typedef int (*vml_tlb_entry_fn)(unsigned level, unsigned pcid, bool global, uint
                                 unsigned ps, uint64_t pfn, void *ctx);
 int vml_cpu_tlb_for_each(const struct vml_cpu *cpu, vml_tlb_entry_fn fn, void *ctx);
 const struct vml_mmu_stats *vml_cpu_stats(const struct vml_cpu *cpu);
-/* Whether walks count their references by the node of the table read (walk_refs_node): on at
- * creation on a machine of several nodes; a caller that charges no NUMA cost turns it off
- * (replay's no_numa_cost), so that its walks do not pay for the count. No effect on one node. */
+/* On a machine of several NUMA nodes, the page-table references of the CPU's walks
+ * (vml_mmu_stats.walk_refs) by the node of the table read (the node of its frame), an array of
+ * VML_MAX_NODES counters, for the NUMA cost of walks (docs/numa.md, "Cost"); all 0 on one
+ * node, where nothing is remote and the walk does not look. Kept apart from vml_mmu_stats, whose
+ * layout the hit path's counters depend on; vml_cpu_reset_stats clears them too. */
+const uint64_t *vml_cpu_walk_refs_node(const struct vml_cpu *cpu);
+/* Whether walks count their references by node: on at creation on a machine of several nodes;
+ * a caller that charges no NUMA cost turns it off (replay's no_numa_cost), so that its walks do
+ * not pay for the count. No effect on one node. */
 void vml_cpu_count_walk_nodes(struct vml_cpu *cpu, bool on);
 void vml_cpu_reset_stats(struct vml_cpu *cpu);
 const struct vml_cpu_model *vml_cpu_model(const struct vml_cpu *cpu);

@@ -90,12 +90,6 @@ struct vml_cpu {
     uint64_t root;    /* CR3: pfn of the top table */
     unsigned levels;  /* 4 or 5; 0 until a CR3 is loaded */
     unsigned pcid;    /* current PCID (0 without PCID support) */
-    /* NUMA: the nodes the walk counts its references by (walk_refs_node): the machine's (from
-     * phys at creation; nodes never change), or 1 when it does not count them (one node, or
-     * vml_cpu_count_walk_nodes off): one predictable test per reference. And where each node
-     * starts. */
-    unsigned walk_nodes;
-    uint64_t node_start[VML_MAX_NODES]; /* pfn */
     struct tcache_entry tcache[TCACHE_SIZE];
     /* The walk's plan (after the L1 hit path's fields, which keep their places). */
     struct pwc_plan pwc_plan[VML_PWC_NR];
@@ -116,6 +110,13 @@ struct vml_cpu {
      * current, and cleared when a flush of that PCID emptied them of it after it stopped being
      * current: a later flush of it has nothing to remove and skips the scan. */
     uint64_t pwc_pcids[4096 / 64];
+    /* NUMA, at the end so that nothing above moves: the nodes the walk counts its references
+     * by, the machine's (from phys at creation; nodes never change), or 1 when it does not
+     * count them (one node, or vml_cpu_count_walk_nodes off): one predictable test per
+     * reference. Where each node starts, and the counts (vml_cpu_walk_refs_node). */
+    unsigned walk_nodes;
+    uint64_t node_start[VML_MAX_NODES]; /* pfn */
+    uint64_t walk_refs_node[VML_MAX_NODES];
 };
 
 /* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). gen is
@@ -144,7 +145,7 @@ static inline __attribute__((always_inline)) void count_ref(struct vml_cpu *cpu,
         unsigned n = 0;
         while (n + 1 < cpu->walk_nodes && pfn >= cpu->node_start[n + 1])
             n++;
-        cpu->hot.stats.walk_refs_node[n]++;
+        cpu->walk_refs_node[n]++;
     }
 }
 
@@ -354,6 +355,12 @@ const struct vml_mmu_stats *vml_cpu_stats(const struct vml_cpu *cpu)
 void vml_cpu_reset_stats(struct vml_cpu *cpu)
 {
     memset(&cpu->hot.stats, 0, sizeof(cpu->hot.stats));
+    memset(cpu->walk_refs_node, 0, sizeof(cpu->walk_refs_node));
+}
+
+const uint64_t *vml_cpu_walk_refs_node(const struct vml_cpu *cpu)
+{
+    return cpu->walk_refs_node;
 }
 
 void vml_cpu_count_walk_nodes(struct vml_cpu *cpu, bool on)

@@ -38,9 +38,8 @@ struct rcpu {
     struct vml_cpu *cpu;
     struct memo memo[2]; /* [0] data, [1] instruction fetches */
     uint64_t shortcut[VML_NR_ACCESS][VML_PS_COUNT];
-    unsigned node;                     /* NUMA: the CPU's node */
-    uint64_t node_acc[VML_MAX_NODES];  /* NUMA: translations by the node of their memory */
-    uint64_t walk_base[VML_MAX_NODES]; /* NUMA: the CPU's walk_refs_node before the replay */
+    unsigned node;                    /* NUMA: the CPU's node */
+    uint64_t node_acc[VML_MAX_NODES]; /* NUMA: translations by the node of their memory */
 };
 
 /* struct vml_mmu_stats is all uint64_t counters, so it adds up as an array. */
@@ -65,6 +64,9 @@ struct vml_replay {
     struct memo_plan plan[VML_NR_ACCESS][VML_PS_COUNT]; /* [kind just made][page size] */
     uint32_t l1_hit_cycles;
     struct rcpu *cpus;
+    /* NUMA: each CPU's vml_cpu_walk_refs_node before the replay (apart from struct rcpu, whose
+     * size the record loop's indexing depends on) */
+    uint64_t (*walk_base)[VML_MAX_NODES];
     struct vml_mmu_stats base;     /* counters before the replay (attached) */
     struct vml_thp_stats thp_base; /* the THP counters before the replay */
     struct vml_replay_stats own;   /* everything the MMU does not count */
@@ -164,9 +166,9 @@ void vml_replay_stats(const struct vml_replay *r, struct vml_replay_stats *out)
          * read the tables (docs/numa.md, "Cost"). */
         out->numa_walk_local = out->numa_walk_remote = out->numa_walk_ns = 0;
         for (unsigned c = 0; c < r->nr_cpus; c++) {
-            const struct vml_mmu_stats *cs = vml_cpu_stats(r->cpus[c].cpu);
+            const uint64_t *wn = vml_cpu_walk_refs_node(r->cpus[c].cpu);
             for (unsigned n = 0; n < r->nr_nodes; n++) {
-                uint64_t k = cs->walk_refs_node[n] - r->cpus[c].walk_base[n];
+                uint64_t k = wn[n] - r->walk_base[c][n];
                 if (n == r->cpus[c].node)
                     out->numa_walk_local += k;
                 else
@@ -254,7 +256,8 @@ static void forget_all(struct vml_replay *r)
 static int alloc_cpus(struct vml_replay *r, unsigned n)
 {
     r->cpus = calloc(n, sizeof(*r->cpus));
-    if (!r->cpus)
+    r->walk_base = calloc(n, sizeof(*r->walk_base));
+    if (!r->cpus || !r->walk_base)
         return VML_EHOST;
     r->nr_cpus = n;
     return 0;
@@ -277,8 +280,7 @@ static void set_base(struct vml_replay *r)
 {
     mmu_sum(r, &r->base);
     for (unsigned c = 0; c < r->nr_cpus; c++)
-        memcpy(r->cpus[c].walk_base, vml_cpu_stats(r->cpus[c].cpu)->walk_refs_node,
-               sizeof(r->cpus[c].walk_base));
+        memcpy(r->walk_base[c], vml_cpu_walk_refs_node(r->cpus[c].cpu), sizeof(r->walk_base[c]));
 }
 
 /* The node of physical address pa. */
@@ -400,6 +402,7 @@ void vml_replay_destroy(struct vml_replay *r)
     if (r->own_sim)
         vml_sim_destroy(r->sim);
     free(r->cpus);
+    free(r->walk_base);
     u64set_free(&r->tried);
     u64set_free(&r->whole);
     free(r);

@@ -188,12 +188,18 @@ static void check_stats(struct run *r)
     for (unsigned c = 0; c < NCPU; c++) {
         /* Every reference is counted by node, once. */
         const struct vml_mmu_stats *st = vml_cpu_stats(r->w[0].cpu[c]);
+        const uint64_t *wn = vml_cpu_walk_refs_node(r->w[0].cpu[c]);
         uint64_t by_node = 0;
         for (unsigned n = 0; n < VML_MAX_NODES; n++)
-            by_node += st->walk_refs_node[n];
+            by_node += wn[n];
         if (by_node != st->walk_refs)
             FAIL(r, "CPU %s: %llu walk references, %llu by node", specs[c],
                  (unsigned long long)st->walk_refs, (unsigned long long)by_node);
+        for (unsigned w = 1; w < NW; w++)
+            if (memcmp(wn, vml_cpu_walk_refs_node(r->w[w].cpu[c]),
+                       VML_MAX_NODES * sizeof(uint64_t)) != 0)
+                FAIL(r, "CPU %s: walk references by node differ between world 0 and %u", specs[c],
+                     w);
     }
     for (unsigned c = 0; c < NCPU; c++)
         for (unsigned w = 1; w < NW; w++)
