@@ -10,6 +10,7 @@
  * >= 20 M/s, SHARDS >= 100 M/s. The SHARDS error against the exact curve (the largest
  * absolute difference of miss ratio over the exact curve's points) is printed too.
  */
+#include "bench_trace.h"
 #include "bench_util.h"
 #include "vmlab/vmlab.h"
 
@@ -26,45 +27,6 @@ static void die(const char *what, const struct vml_diag *d)
 {
     fprintf(stderr, "bench_mrc: %s: %s\n", what, d ? d->msg : "failed");
     exit(1);
-}
-
-/* A native trace of a generator, in memory (as bench_replay's). */
-static char *native_of(const char *spec, size_t *len)
-{
-    struct vml_gen_config g;
-    struct vml_diag d = { 0 };
-    if (vml_gen_parse(spec, &g, &d))
-        die(spec, &d);
-    char path[] = "/tmp/vmlab-bench-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        die("mkstemp", NULL);
-    struct vml_trace_reader *rd;
-    struct vml_trace_writer *w;
-    if (vml_trace_open_gen(&g, &rd, &d) || vml_trace_create(path, VML_TRACE_RAW, &w, &d))
-        die(spec, &d);
-    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
-    long n;
-    while ((n = vml_trace_read(rd, buf, BATCH, &d)) > 0)
-        if (vml_trace_write(w, buf, (size_t)n, &d))
-            die("write", &d);
-    if (n < 0 || vml_trace_finish(w, &d))
-        die("trace", &d);
-    vml_trace_close(rd);
-    free(buf);
-    close(fd);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("reopen", NULL);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    char *data = malloc(*len);
-    if (!data || fread(data, 1, *len, f) != *len)
-        die("read back", NULL);
-    fclose(f);
-    remove(path);
-    return data;
 }
 
 enum mode { REPLAY, EXACT, SHARDS_RATE, SHARDS_SIZE };
@@ -153,7 +115,7 @@ static double max_error(const struct vml_mrc *exact, const struct vml_mrc *appro
 int main(void)
 {
     size_t len;
-    char *t = native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1", &len);
+    char *t = bench_native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1", &len);
     static const char *const names[] = { "replay", "mrc exact", "shards 0.001", "shards 8K" };
     static const double targets[] = { 0, 20, 100, 100 };
     double rate[4][RUNS], ratio[4][RUNS], crate[4][RUNS];

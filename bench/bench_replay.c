@@ -47,6 +47,7 @@
  * per second with the cost over those without. Target: the cost keeps at least 90% of the
  * throughput (ratio >= 0.90).
  */
+#include "bench_trace.h"
 #include "bench_util.h"
 #include "vmlab/vmlab.h"
 
@@ -65,46 +66,6 @@ static void die(const char *what, const struct vml_diag *d)
 {
     fprintf(stderr, "bench_replay: %s: %s\n", what, d ? d->msg : "failed");
     exit(1);
-}
-
-/* A native trace of a generator, in memory. */
-static char *native_of(const char *spec, size_t *len)
-{
-    struct vml_gen_config g;
-    struct vml_diag d = { 0 };
-    if (vml_gen_parse(spec, &g, &d))
-        die(spec, &d);
-    char path[] = "/tmp/vmlab-bench-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        die("mkstemp", NULL);
-    struct vml_trace_reader *rd;
-    struct vml_trace_writer *w;
-    if (vml_trace_open_gen(&g, &rd, &d) || vml_trace_create(path, VML_TRACE_RAW, &w, &d))
-        die(spec, &d);
-    struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
-    long n;
-    while ((n = vml_trace_read(rd, buf, BATCH, &d)) > 0)
-        if (vml_trace_write(w, buf, (size_t)n, &d))
-            die("write", &d);
-    if (n < 0 || vml_trace_finish(w, &d))
-        die("trace", &d);
-    vml_trace_close(rd);
-    free(buf);
-    /* The writer renames its finished file over path: read the new file, not mkstemp's. */
-    close(fd);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("reopen", NULL);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    char *data = malloc(*len);
-    if (!data || fread(data, 1, *len, f) != *len)
-        die("read back", NULL);
-    fclose(f);
-    remove(path);
-    return data;
 }
 
 /* Lackey text: "I  ADDR,4" then " L ADDR,8" or " S ADDR,8", pairs of lines. */
@@ -225,7 +186,7 @@ static void random_scale(unsigned runs)
         char spec[96];
         snprintf(spec, sizeof(spec), "random:base=0x7f0000000000,footprint=%s,count=16M,seed=1",
                  fp[i]);
-        data[i] = native_of(spec, &len[i]);
+        data[i] = bench_native_of(spec, &len[i]);
     }
     struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
     double t[NF][RUNS], ratio[NF][RUNS], c[NF][RUNS], cratio[NF][RUNS];
@@ -375,11 +336,11 @@ static void thp_random(const char *data, size_t len, bool warm)
 static void thp_fault(void)
 {
     size_t l4, lh;
-    char *d4 = native_of("seq:base=0x7f0000000000,footprint=1G,count=262144,stride=4096,"
-                         "writes=100%",
-                         &l4);
-    char *dh =
-        native_of("seq:base=0x7f0000000000,footprint=1G,count=512,stride=2M,writes=100%", &lh);
+    char *d4 = bench_native_of("seq:base=0x7f0000000000,footprint=1G,count=262144,stride=4096,"
+                               "writes=100%",
+                               &l4);
+    char *dh = bench_native_of(
+        "seq:base=0x7f0000000000,footprint=1G,count=512,stride=2M,writes=100%", &lh);
     struct vml_trace_rec *buf = malloc(BATCH * sizeof(*buf));
     double f4[RUNS], fh[RUNS], ratio[RUNS];
     struct vml_replay_stats s4, sh;
@@ -416,10 +377,10 @@ static void numa_table(void)
            "counts data\n accesses and page-walk reads by node)\n\n",
            RUNS);
     printf("%-9s %-5s %9s %9s %8s %8s\n", "workload", "", "off M/s", "on M/s", "ratio", "target");
-    char *t = native_of("seq:base=0x7f0000000000,footprint=64M,count=64M,size=8", &len);
+    char *t = bench_native_of("seq:base=0x7f0000000000,footprint=64M,count=64M,size=8", &len);
     numa_cost("seq", t, len);
     free(t);
-    t = native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1", &len);
+    t = bench_native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1", &len);
     numa_cost("random", t, len);
     free(t);
 }
@@ -450,16 +411,16 @@ int main(int argc, char **argv)
     printf("%-9s %-5s %9s %-9s %9s %8s %8s %9s\n", "workload", "", "replay", "", "read-only",
            "ratio", "L1 hits", "target");
     size_t len;
-    char *t = native_of("seq:base=0x7f0000000000,footprint=64M,count=64M,size=8", &len);
+    char *t = bench_native_of("seq:base=0x7f0000000000,footprint=64M,count=64M,size=8", &len);
     run("seq", "M/s", t, len, VML_TRACE_NATIVE, false, 200);
     printf("(info: trace info's summary of the seq trace; its column 'read-only' is replay's rate "
            "and ratio info's time over replay's, target at most 1)\n");
     info_vs_replay(t, len);
     free(t);
-    t = native_of("random:base=0x7f0000000000,footprint=256K,count=32M,seed=1", &len);
+    t = bench_native_of("random:base=0x7f0000000000,footprint=256K,count=32M,seed=1", &len);
     run("l1reach", "M/s", t, len, VML_TRACE_NATIVE, true, 100);
     free(t);
-    t = native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1", &len);
+    t = bench_native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1", &len);
     run("random", "M/s", t, len, VML_TRACE_NATIVE, true, 25);
     run("random", "M/s", t, len, VML_TRACE_NATIVE, false, 0);
     free(t);
@@ -479,7 +440,8 @@ int main(int argc, char **argv)
            RUNS);
     printf("%-9s %-5s %9s %9s %8s %9s %9s %8s\n", "workload", "", "4K M/s", "THP M/s", "ratio",
            "4K walks", "THP walks", "target");
-    t = native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1,writes=50%", &len);
+    t = bench_native_of("random:base=0x7f0000000000,footprint=1G,count=16M,seed=1,writes=50%",
+                        &len);
     thp_random(t, len, false);
     thp_random(t, len, true);
     free(t);

@@ -32,6 +32,13 @@ int cli_export_proc(struct vml_sim *sim, const char *dir);
 int cli_wants_help(int argc, char **argv);
 /* Prints "vmlab: " and a formatted message to stderr; returns code. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* All of stream f, NUL-terminated, *len (if not NULL) its length without the NUL; NULL with
+ * errno set on a read error or when out of memory (cli/slurp.c). */
+char *cli_read_all(FILE *f, size_t *len);
+/* All of the file at path ("-": standard input), as cli_read_all; NULL with errno set. */
+char *cli_slurp_file(const char *path, size_t *len);
+/* A scenario file's text, for headings (NULL for "-", standard input, or on error; free it). */
+char *cli_slurp(const char *file);
 
 struct vml_diag;
 /* Prints "vmlab: WHAT: FILE:LINE:COL: MSG" (the parts the diag has); returns code. */

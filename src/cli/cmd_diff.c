@@ -270,37 +270,9 @@ static int run_on(const struct vml_scenario *s, struct vml_backend *b, struct vm
 /* The whole of a file, NUL-terminated; NULL after a message. */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *buf = cli_slurp_file(path, len);
+    if (!buf)
         cli_error(EXIT_FAIL, "diff: cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            cli_error(EXIT_FAIL, "diff: out of memory reading %s", path);
-            return NULL;
-        }
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb)
-            free(buf);
-        buf = nb;
-        cap *= 2;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        cli_error(EXIT_FAIL, "diff: cannot read %s", path);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
     return buf;
 }
 

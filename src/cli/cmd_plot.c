@@ -70,36 +70,10 @@ static void gp_string(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-/* Reads a whole file ("-": standard input). */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (n < cap)
-            break;
-        char *p = realloc(buf, cap *= 2);
-        if (!p) {
-            free(buf);
-            buf = NULL;
-        }
-        buf = p;
-    }
-    if (f != stdin)
-        fclose(f);
-    *len = n;
-    return buf;
-}
-
 static int load_csv(const char *path, struct vml_csv *c)
 {
     size_t len;
-    char *data = slurp(path, &len);
+    char *data = cli_slurp_file(path, &len);
     if (!data)
         return cli_error(EXIT_FAIL, "plot: cannot read '%.200s': %s", path, strerror(errno));
     struct vml_diag d = { 0 };

@@ -178,34 +178,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-/* Reads all of a stream; NULL (after a message) on failure. */
-static char *slurp(FILE *f, const char *name, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            cli_error(EXIT_FAIL, "policy: %s: out of memory", name);
-            return NULL;
-        }
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb)
-            free(buf);
-        buf = nb;
-        cap *= 2;
-    }
-    if (ferror(f)) {
-        free(buf);
-        cli_error(EXIT_FAIL, "policy: %s: read error", name);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 static int read_trace(struct vml_trace_reader *rd, struct opts *o, struct vml_pages *pages)
 {
     struct vml_diag d = { 0 };
@@ -259,11 +231,12 @@ static int load(struct opts *o, struct vml_pages *pages)
     if (!std)
         rewind(f);
     size_t len;
-    char *buf = slurp(f, o->in, &len);
+    char *buf = cli_read_all(f, &len);
+    int read_errno = errno;
     if (!std)
         fclose(f);
     if (!buf)
-        return EXIT_FAIL;
+        return cli_error(EXIT_FAIL, "policy: %s: %s", o->in, strerror(read_errno));
     if (std && !o->pages_fmt && o->fmt == VML_TRACE_AUTO)
         list = vml_pages_sniff(buf, len);
     int rc = 0;

@@ -132,18 +132,7 @@ int cli_load_scenario(const char *file, struct vml_scenario **s)
 
 char *cli_slurp(const char *file)
 {
-    if (strcmp(file, "-") == 0)
-        return NULL;
-    FILE *f = fopen(file, "rb");
-    if (!f)
-        return NULL;
-    struct vml_text t = { 0 };
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        vml_text_append(&t, buf, n);
-    fclose(f);
-    return t.s;
+    return strcmp(file, "-") == 0 ? NULL : cli_slurp_file(file, NULL);
 }
 
 /* A run watched operation by operation: sentences (xmode non-NULL) and/or the HTML explorer. */

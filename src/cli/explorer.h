@@ -7,9 +7,6 @@
 
 struct cli_explorer;
 
-/* A scenario file's text, for headings (NULL for "-", standard input, or on error; free it). */
-char *cli_slurp(const char *file);
-
 /* src: the scenario's text (may be NULL). */
 struct cli_explorer *cli_explorer_new(const struct vml_scenario *s, const char *src);
 void cli_explorer_free(struct cli_explorer *e); /* accepts NULL */

@@ -1,13 +1,11 @@
-/* learn/prng.c: splitmix64 and xoshiro256** (public-domain reference algorithms, reimplemented
- * from their published definitions). */
+/* learn/prng.c: the exercises' generator over util/xoshiro.h (splitmix64 seeding, xoshiro256**). */
 #include "learn/prng.h"
+
+#include "util/xoshiro.h"
 
 uint64_t prng_splitmix64(uint64_t *x)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return splitmix64(x);
 }
 
 void prng_seed(struct prng *g, uint64_t seed)
@@ -17,23 +15,9 @@ void prng_seed(struct prng *g, uint64_t seed)
         g->s[i] = prng_splitmix64(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 uint64_t prng_next(struct prng *g)
 {
-    uint64_t *s = g->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return xoshiro256ss(g->s);
 }
 
 uint64_t prng_below(struct prng *g, uint64_t n)

@@ -7,36 +7,13 @@
  */
 #include "vmlab/proc.h"
 
+#include "proc/lines.h"
 #include "util/diag.h"
 #include "util/text.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct nline {
-    const char *s, *e;
-    unsigned n;
-};
-
-static bool next(const char **p, const char *end, struct nline *l)
-{
-    if (*p >= end)
-        return false;
-    l->s = *p;
-    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-    l->e = nl ? nl : end;
-    *p = nl ? nl + 1 : end;
-    l->n++;
-    return true;
-}
-
-static int bad(struct vml_diag *d, const struct nline *l, const char *at, const char *what)
-{
-    int len = (int)(l->e - l->s);
-    diag_set(d, l->n, (unsigned)(at - l->s) + 1u, "%s in '%.*s'", what, len > 80 ? 80 : len, l->s);
-    return VML_EPARSE;
-}
 
 /* A decimal (base 10) or hex (16) number in [*p, e), advancing *p; -1 if none or too large. */
 static int number(const char **p, const char *e, unsigned base, uint64_t *v)
@@ -70,7 +47,7 @@ static const char *const policy_names[] = {
 
 /* The policy at *p: a kernel name (or, from a newer kernel, any word), then the flags and
  * node list glued to it ("=static", ":0-3"), up to the next space. */
-static int policy(const struct nline *l, const char **p, char *out, size_t cap, struct vml_diag *d)
+static int policy(const struct line *l, const char **p, char *out, size_t cap, struct vml_diag *d)
 {
     const char *s = *p, *q = s;
     for (size_t i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
@@ -83,13 +60,13 @@ static int policy(const struct nline *l, const char **p, char *out, size_t cap, 
     }
     while (q < l->e && *q != ' ') {
         if (*q < '!' || *q > '~') /* mpol_to_str prints ASCII: names, flags, node lists */
-            return bad(d, l, q, "a byte that is not printable ASCII in the memory policy");
+            return line_error(d, l, q, "a byte that is not printable ASCII in the memory policy");
         q++;
     }
     if (q == s)
-        return bad(d, l, s, "expected the memory policy after the address");
+        return line_error(d, l, s, "expected the memory policy after the address");
     if ((size_t)(q - s) >= cap)
-        return bad(d, l, s, "a policy longer than the kernel's 63 bytes");
+        return line_error(d, l, s, "a policy longer than the kernel's 63 bytes");
     memcpy(out, s, (size_t)(q - s));
     out[q - s] = 0;
     *p = q;
@@ -115,7 +92,7 @@ static const struct key keys[] = {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* N<node>=<pages>: 1 if the word is not one (another word), 0 when stored, VML_EPARSE. */
-static int node_field(const struct nline *l, const char *w, const char *we, struct vml_numa_map *m,
+static int node_field(const struct line *l, const char *w, const char *we, struct vml_numa_map *m,
                       bool *seen, struct vml_diag *d)
 {
     const char *q = w + 1;
@@ -123,14 +100,15 @@ static int node_field(const struct nline *l, const char *w, const char *we, stru
     if (we - w < 2 || *w != 'N' || *q < '0' || *q > '9')
         return 1;
     if (number(&q, we, 10, &node) || node >= VML_NUMA_MAX_NODES)
-        return bad(d, l, w + 1, "expected a node number below 1024 after 'N'");
+        return line_error(d, l, w + 1, "expected a node number below 1024 after 'N'");
     if (q == we || *q != '=')
-        return bad(d, l, q, "expected '=' after the node number");
+        return line_error(d, l, q, "expected '=' after the node number");
     q++;
     if (number(&q, we, 10, &pages) || q != we)
-        return bad(d, l, q, "expected a page count (decimal, at most 2^64-1) after 'N<node>='");
+        return line_error(d, l, q,
+                          "expected a page count (decimal, at most 2^64-1) after 'N<node>='");
     if (seen[node])
-        return bad(d, l, w, "a node given twice");
+        return line_error(d, l, w, "a node given twice");
     seen[node] = true;
     m->nodes[m->nnodes].node = (unsigned)node;
     m->nodes[m->nnodes].pages = pages;
@@ -139,19 +117,19 @@ static int node_field(const struct nline *l, const char *w, const char *we, stru
 }
 
 /* One word after the policy. */
-static int word(const struct nline *l, const char *w, const char *we, struct vml_numa_map *m,
+static int word(const struct line *l, const char *w, const char *we, struct vml_numa_map *m,
                 bool *seen, struct vml_diag *d)
 {
     size_t n = (size_t)(we - w);
     if (n >= 5 && memcmp(w, "file=", 5) == 0) {
         if (m->file || m->heap || m->stack)
-            return bad(d, l, w, "a second file=, heap or stack");
+            return line_error(d, l, w, "a second file=, heap or stack");
         m->file = w + 5; /* NUL-terminated by the caller's copy */
         return 0;
     }
     if ((n == 4 && memcmp(w, "heap", 4) == 0) || (n == 5 && memcmp(w, "stack", 5) == 0)) {
         if (m->file || m->heap || m->stack)
-            return bad(d, l, w, "a second file=, heap or stack");
+            return line_error(d, l, w, "a second file=, heap or stack");
         *(n == 4 ? &m->heap : &m->stack) = true;
         return 0;
     }
@@ -171,9 +149,9 @@ static int word(const struct nline *l, const char *w, const char *we, struct vml
         const char *q = eq + 1;
         uint64_t v;
         if (number(&q, we, 10, &v) || q != we)
-            return bad(d, l, eq + 1, "expected a decimal number (at most 2^64-1) after '='");
+            return line_error(d, l, eq + 1, "expected a decimal number (at most 2^64-1) after '='");
         if (m->have & keys[k].bit)
-            return bad(d, l, w, "a field given twice");
+            return line_error(d, l, w, "a field given twice");
         m->have |= keys[k].bit;
         memcpy((char *)m + keys[k].off, &v, sizeof(v));
         return 0;
@@ -195,22 +173,22 @@ int vml_proc_parse_numa_maps(const char *text, size_t len, vml_numa_map_fn fn, v
     memcpy(copy, text, len);
     copy[len] = 0;
     const char *p = copy, *end = copy + len;
-    struct nline l = { 0 };
-    while (r == 0 && next(&p, end, &l)) {
+    struct line l = { 0 };
+    while (r == 0 && next_line(&p, end, &l)) {
         for (unsigned i = 0; i < m->nnodes; i++) /* the previous line's: not all 1024 */
             seen[m->nodes[i].node] = false;
         memset(m, 0, offsetof(struct vml_numa_map, nodes));
         const char *q = l.s, *nul = memchr(l.s, 0, (size_t)(l.e - l.s));
         if (nul) { /* the kernel never prints one: not even a path holds it */
-            r = bad(diag, &l, nul, "a NUL byte");
+            r = line_error(diag, &l, nul, "a NUL byte");
             break;
         }
         if (number(&q, l.e, 16, &m->start)) {
-            r = bad(diag, &l, q, "expected the mapping's start address (hex)");
+            r = line_error(diag, &l, q, "expected the mapping's start address (hex)");
             break;
         }
         if (q == l.e || *q != ' ') {
-            r = bad(diag, &l, q, "expected a space after the address");
+            r = line_error(diag, &l, q, "expected a space after the address");
             break;
         }
         q++;
@@ -218,20 +196,21 @@ int vml_proc_parse_numa_maps(const char *text, size_t len, vml_numa_map_fn fn, v
             break;
         while (r == 0 && q < l.e) {
             if (*q != ' ') {
-                r = bad(diag, &l, q, "expected a space between fields");
+                r = line_error(diag, &l, q, "expected a space between fields");
                 break;
             }
             const char *w = ++q;
             while (q < l.e && *q != ' ')
                 q++;
             if (q == w) {
-                r = bad(diag, &l, w, "expected one space between fields");
+                r = line_error(diag, &l, w, "expected one space between fields");
                 break;
             }
             r = word(&l, w, q, m, seen, diag);
         }
         if (r == 0 && m->nnodes && !(m->have & VML_NM_PAGESIZE))
-            r = bad(diag, &l, l.s, "page counts per node (N<node>=) without kernelpagesize_kB");
+            r = line_error(diag, &l, l.s,
+                           "page counts per node (N<node>=) without kernelpagesize_kB");
         if (r == 0 && m->file) {
             /* Cut the path at its end: the line is a copy, its next byte a space or newline. */
             char *fe = (char *)m->file;
@@ -278,41 +257,42 @@ int vml_proc_parse_node_meminfo_lines(const char *text, size_t len, unsigned *no
                                       vml_node_line_fn fn, void *ctx, struct vml_diag *diag)
 {
     const char *p = text, *end = text + len;
-    struct nline l = { 0 };
+    struct line l = { 0 };
     uint64_t first = UINT64_MAX;
-    while (next(&p, end, &l)) {
+    while (next_line(&p, end, &l)) {
         const char *q = l.s;
         uint64_t n, v;
         if (l.e - q < 5 || memcmp(q, "Node ", 5) != 0)
-            return bad(diag, &l, q, "expected 'Node N' at the start of the line");
+            return line_error(diag, &l, q, "expected 'Node N' at the start of the line");
         q += 5;
         if (number(&q, l.e, 10, &n) || n >= VML_NUMA_MAX_NODES)
-            return bad(diag, &l, l.s + 5, "expected a node number (0..1023)");
+            return line_error(diag, &l, l.s + 5, "expected a node number (0..1023)");
         if (first != UINT64_MAX && n != first)
-            return bad(diag, &l, l.s + 5, "a different node than the first line's");
+            return line_error(diag, &l, l.s + 5, "a different node than the first line's");
         first = n;
         if (q == l.e || *q != ' ')
-            return bad(diag, &l, q, "expected a space after the node number");
+            return line_error(diag, &l, q, "expected a space after the node number");
         const char *key = ++q;
         /* A key is printable ASCII ("Active(anon)", "HugePages_Total"): no control byte,
          * which no kernel prints and a reader could not show. */
         while (q < l.e && *q != ':' && *q > ' ' && *q < 0x7f)
             q++;
         if (q == key || q == l.e || *q != ':')
-            return bad(diag, &l, q, "expected 'Key:' after the node number");
+            return line_error(diag, &l, q, "expected 'Key:' after the node number");
         size_t keylen = (size_t)(q - key);
         q++;
         while (q < l.e && *q == ' ')
             q++;
         if (number(&q, l.e, 10, &v))
-            return bad(diag, &l, q, "expected a decimal number (at most 2^64-1)");
+            return line_error(diag, &l, q, "expected a decimal number (at most 2^64-1)");
         bool kb = false;
         if (l.e - q == 3 && memcmp(q, " kB", 3) == 0) {
             kb = true;
             q += 3;
         }
         if (q != l.e)
-            return bad(diag, &l, q, "expected ' kB' or the end of the line after the number");
+            return line_error(diag, &l, q,
+                              "expected ' kB' or the end of the line after the number");
         int r = fn(key, keylen, v, kb, ctx);
         if (r)
             return r;

@@ -8,36 +8,11 @@
 #include "vmlab/proc.h"
 
 #include "proc/fields.h"
+#include "proc/lines.h"
 #include "util/diag.h"
 #include "util/text.h"
 
 #include <string.h>
-
-/* One line of the input: [s, e), without its newline; n is its 1-based number. */
-struct line {
-    const char *s, *e;
-    unsigned n;
-};
-
-/* Advances to the next line of [*p, end); false at the end. */
-static bool next_line(const char **p, const char *end, struct line *l)
-{
-    if (*p >= end)
-        return false;
-    l->s = *p;
-    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-    l->e = nl ? nl : end;
-    *p = nl ? nl + 1 : end;
-    l->n++;
-    return true;
-}
-
-static int fail(struct vml_diag *d, const struct line *l, const char *at, const char *what)
-{
-    int len = (int)(l->e - l->s);
-    diag_set(d, l->n, (unsigned)(at - l->s) + 1u, "%s in '%.*s'", what, len > 80 ? 80 : len, l->s);
-    return VML_EPARSE;
-}
 
 static bool is_space(char c)
 {
@@ -108,14 +83,14 @@ static int field_line_from(const struct line *l, const char *from, const struct 
     uint64_t v;
     skip_spaces(&p, l->e);
     if (read_num(&p, l->e, 10, &v))
-        return fail(d, l, p, "expected a decimal number (at most 2^64-1)");
+        return line_error(d, l, p, "expected a decimal number (at most 2^64-1)");
     if (f->kb) {
         if (l->e - p < 3 || memcmp(p, " kB", 3) != 0)
-            return fail(d, l, p, "expected ' kB' after the number");
+            return line_error(d, l, p, "expected ' kB' after the number");
         p += 3;
     }
     if (p != l->e)
-        return fail(d, l, p, "unexpected text after the value");
+        return line_error(d, l, p, "unexpected text after the value");
     memcpy((char *)rec + f->offset, &v, sizeof(v));
     return 0;
 }
@@ -172,12 +147,12 @@ int vml_proc_parse_statm(const char *text, size_t len, struct vml_statm *out, st
     const char *q = l.s;
     for (unsigned i = 0; i < 7; i++) {
         if (i && !eat(&q, l.e, ' '))
-            return fail(diag, &l, q, "expected 7 numbers separated by spaces");
+            return line_error(diag, &l, q, "expected 7 numbers separated by spaces");
         if (read_num(&q, l.e, 10, &v[i]))
-            return fail(diag, &l, q, "expected a decimal number");
+            return line_error(diag, &l, q, "expected a decimal number");
     }
     if (q != l.e)
-        return fail(diag, &l, q, "unexpected text after the 7th number");
+        return line_error(diag, &l, q, "unexpected text after the 7th number");
     *out = (struct vml_statm){
         .size = v[0], .resident = v[1], .shared = v[2], .text = v[3], .data = v[5]
     };
@@ -192,29 +167,31 @@ static int header_line(const struct line *l, struct vml_vma_header *h, struct vm
     const char *p = l->s;
     uint64_t maj, min;
     if (read_num(&p, l->e, 16, &h->start) || !eat(&p, l->e, '-'))
-        return fail(d, l, p, "expected START-END in hex");
+        return line_error(d, l, p, "expected START-END in hex");
     if (read_num(&p, l->e, 16, &h->end) || !eat(&p, l->e, ' '))
-        return fail(d, l, p, "expected START-END in hex");
+        return line_error(d, l, p, "expected START-END in hex");
     /* Explicit tests: strchr("r-", c) would also accept the NUL that ends its string. */
     if (l->e - p < 5 || p[4] != ' ' || (p[0] != 'r' && p[0] != '-') ||
         (p[1] != 'w' && p[1] != '-') || (p[2] != 'x' && p[2] != '-') ||
         (p[3] != 's' && p[3] != 'p'))
-        return fail(d, l, p, "expected permissions such as rw-p");
+        return line_error(d, l, p, "expected permissions such as rw-p");
     memcpy(h->perms, p, 4);
     h->perms[4] = '\0';
     p += 5;
     if (read_num(&p, l->e, 16, &h->offset) || !eat(&p, l->e, ' '))
-        return fail(d, l, p, "expected the offset in hex");
+        return line_error(d, l, p, "expected the offset in hex");
     const char *num = p;
     if (read_num(&p, l->e, 16, &maj) || maj > 0xfff)
-        return fail(d, l, num, "expected the device as MAJOR:MINOR in hex (major at most fff)");
+        return line_error(d, l, num,
+                          "expected the device as MAJOR:MINOR in hex (major at most fff)");
     if (!eat(&p, l->e, ':'))
-        return fail(d, l, p, "expected the device as MAJOR:MINOR in hex");
+        return line_error(d, l, p, "expected the device as MAJOR:MINOR in hex");
     num = p;
     if (read_num(&p, l->e, 16, &min) || min > 0xfffff)
-        return fail(d, l, num, "expected the device as MAJOR:MINOR in hex (minor at most fffff)");
+        return line_error(d, l, num,
+                          "expected the device as MAJOR:MINOR in hex (minor at most fffff)");
     if (!eat(&p, l->e, ' ') || read_num(&p, l->e, 10, &h->inode))
-        return fail(d, l, p, "expected the inode number after the device");
+        return line_error(d, l, p, "expected the inode number after the device");
     h->dev_major = (unsigned)maj;
     h->dev_minor = (unsigned)min;
     skip_spaces(&p, l->e);
@@ -279,7 +256,7 @@ static int smaps_extra_line(const struct line *l, struct vml_smaps *s, struct vm
     r = field_line(l, thp, 1, &v, d);
     if (r == 0) {
         if (v > 1)
-            return fail(d, l, l->s, "THPeligible must be 0 or 1");
+            return line_error(d, l, l->s, "THPeligible must be 0 or 1");
         s->thp_eligible = (unsigned)v;
         return 0;
     }
@@ -323,7 +300,7 @@ int vml_proc_parse_smaps(const char *text, size_t len, vml_smaps_fn fn, void *ct
             continue;
         }
         if (!open) {
-            r = fail(diag, &l, l.s, "expected a mapping header (START-END ...) first");
+            r = line_error(diag, &l, l.s, "expected a mapping header (START-END ...) first");
             break;
         }
         r = field_line(&l, proc_smaps_fields, proc_smaps_nfields, &s.c, diag);
@@ -350,15 +327,15 @@ int vml_proc_parse_node_meminfo(const char *text, size_t len, unsigned *node,
         const char *q = l.s;
         uint64_t n;
         if (l.e - q < 5 || memcmp(q, "Node ", 5) != 0)
-            return fail(diag, &l, q, "expected 'Node N' at the start of the line");
+            return line_error(diag, &l, q, "expected 'Node N' at the start of the line");
         q += 5;
         const char *num = q;
         if (read_num(&q, l.e, 10, &n) || n > 1023)
-            return fail(diag, &l, num, "expected a node number (0..1023)");
+            return line_error(diag, &l, num, "expected a node number (0..1023)");
         if (!eat(&q, l.e, ' '))
-            return fail(diag, &l, q, "expected a space after the node number");
+            return line_error(diag, &l, q, "expected a space after the node number");
         if (first != UINT64_MAX && n != first)
-            return fail(diag, &l, l.s + 5, "a different node than the first line's");
+            return line_error(diag, &l, l.s + 5, "a different node than the first line's");
         first = n;
         int r =
             field_line_from(&l, q, proc_node_meminfo_fields, proc_node_meminfo_nfields, &m, diag);
@@ -376,10 +353,10 @@ static int key_value_line(const struct line *l, const char **key, size_t *key_le
 {
     const char *sp = memchr(l->s, ' ', (size_t)(l->e - l->s));
     if (!sp)
-        return fail(d, l, l->s, "expected 'key value'");
+        return line_error(d, l, l->s, "expected 'key value'");
     const char *q = sp + 1;
     if (read_num(&q, l->e, 10, v) || q != l->e)
-        return fail(d, l, q, "expected a decimal number (at most 2^64-1) after the key");
+        return line_error(d, l, q, "expected a decimal number (at most 2^64-1) after the key");
     *key = l->s;
     *key_len = (size_t)(sp - l->s);
     return 0;
@@ -443,7 +420,7 @@ int vml_proc_parse_smaps_rollup(const char *text, size_t len, uint64_t *start, u
     }
     int r = header_line(&l, &h, &name, diag);
     if (r == 0 && strcmp(h.name, "[rollup]") != 0)
-        r = fail(diag, &l, l.s, "expected the [rollup] header");
+        r = line_error(diag, &l, l.s, "expected the [rollup] header");
     vml_text_free(&name);
     while (r == 0 && next_line(&p, end, &l))
         r = field_line(&l, proc_smaps_fields, proc_smaps_nfields, &c, diag) < 0 ? VML_EPARSE : 0;

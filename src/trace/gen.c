@@ -16,6 +16,7 @@
  * choice has its own stream, so changing writes= does not move the addresses.
  */
 #include "trace/trace_int.h"
+#include "util/xoshiro.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,43 +27,17 @@
 
 /* ---- random numbers ---------------------------------------------------------------------- */
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-/* xoshiro256** (Blackman and Vigna). */
-static inline uint64_t xo_next(uint64_t s[4])
-{
-    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
 /* Uniform in [0, n), n > 0, without bias (Lemire, "Fast random integer generation in an
  * interval", 2019). */
 static inline uint64_t bounded(uint64_t s[4], uint64_t n)
 {
 #ifdef __SIZEOF_INT128__
-    unsigned __int128 m = (unsigned __int128)xo_next(s) * n;
+    unsigned __int128 m = (unsigned __int128)xoshiro256ss(s) * n;
     uint64_t low = (uint64_t)m;
     if (low < n) {
         uint64_t t = -n % n;
         while (low < t) {
-            m = (unsigned __int128)xo_next(s) * n;
+            m = (unsigned __int128)xoshiro256ss(s) * n;
             low = (uint64_t)m;
         }
     }
@@ -70,7 +45,7 @@ static inline uint64_t bounded(uint64_t s[4], uint64_t n)
 #else
     uint64_t t = -n % n, x;
     do {
-        x = xo_next(s);
+        x = xoshiro256ss(s);
     } while (x < t);
     return x % n;
 #endif
@@ -78,7 +53,7 @@ static inline uint64_t bounded(uint64_t s[4], uint64_t n)
 
 static inline double uniform01(uint64_t s[4])
 {
-    return (double)(xo_next(s) >> 11) * 0x1.0p-53;
+    return (double)(xoshiro256ss(s) >> 11) * 0x1.0p-53;
 }
 
 /* ---- the permutation of lines ------------------------------------------------------------ */
@@ -176,7 +151,7 @@ static inline uint8_t gen_kind(struct gen_state *g)
         return VML_READ;
     if (w >= 1000)
         return VML_WRITE;
-    return ((xo_next(g->mix) >> 32) * 1000 >> 32) < w ? VML_WRITE : VML_READ;
+    return ((xoshiro256ss(g->mix) >> 32) * 1000 >> 32) < w ? VML_WRITE : VML_READ;
 }
 
 static long gen_read(struct vml_trace_reader *r, struct vml_trace_rec *out, size_t n)
