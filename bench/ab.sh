@@ -4,7 +4,7 @@
 # revision's libvmlab (release flags), renames its symbols A_... or B_..., links both into a
 # driver from bench/ab/ and runs it:
 #   mmu     the translation path (bench/ab/ab_mmu.c)   ARGS: [a|b|c] [CHUNK] [CHUNKS] [CPU]
-#   replay  trace replay (bench/ab/ab_replay.c)        ARGS: [GENERATOR] [CHUNKS]
+#   replay  trace replay (bench/ab/ab_replay.c)        ARGS: [GENERATOR] [CHUNKS] [NODES]
 # Usage: bench/ab.sh mmu|replay REV_A REV_B [ARGS...]
 set -eu
 [ $# -ge 3 ] && { [ "$1" = mmu ] || [ "$1" = replay ]; } ||

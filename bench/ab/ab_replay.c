@@ -5,7 +5,8 @@
  * once) into a replay of its own, warmed by one whole pass, and they take turns in chunks of
  * the trace, so both see the same machine. Times are the thread's CPU time. Prints each build's
  * M/s and B's speed relative to A's.
- * Usage: ab_replay [GENERATOR] [CHUNKS]   (bench_replay's random workload by default)
+ * Usage: ab_replay [GENERATOR] [CHUNKS] [NODES]   (bench_replay's random workload by default;
+ * NODES: a machine of that many NUMA nodes, with the NUMA cost on; default 1)
  */
 #include "vmlab/vmlab.h"
 
@@ -44,12 +45,13 @@ static void fail(const char *what, const char *why)
 
 /* feed(): records [from, to) in batches, in seconds. */
 #define REPLAY(P)                                                                                  \
-    static struct vml_replay *P##replay(void)                                                      \
+    static struct vml_replay *P##replay(unsigned nodes)                                            \
     {                                                                                              \
         struct vml_replay_config cfg;                                                              \
         struct vml_replay *r;                                                                      \
         struct vml_diag d = { 0 };                                                                 \
         P##vml_replay_defaults(&cfg);                                                              \
+        cfg.nr_nodes = nodes;                                                                      \
         if (P##vml_replay_create(&cfg, &r, &d))                                                    \
             fail("replay", d.msg);                                                                 \
         return r; /* lives until exit */                                                           \
@@ -78,8 +80,9 @@ int main(int argc, char **argv)
     const char *spec =
         argc > 1 ? argv[1] : "random:base=0x7f0000000000,footprint=1G,count=16M,seed=1";
     int chunks = argc > 2 ? atoi(argv[2]) : 40;
-    if (chunks < 1 || chunks > 1000) {
-        fprintf(stderr, "usage: ab_replay [GENERATOR] [CHUNKS 1-1000]\n");
+    int nodes = argc > 3 ? atoi(argv[3]) : 1;
+    if (chunks < 1 || chunks > 1000 || nodes < 1 || nodes > 8) {
+        fprintf(stderr, "usage: ab_replay [GENERATOR] [CHUNKS 1-1000] [NODES 1-8]\n");
         return 2;
     }
     struct vml_gen_config g;
@@ -97,7 +100,7 @@ int main(int argc, char **argv)
     }
     if (!t || n < (size_t)chunks)
         fail(spec, "no memory, or fewer records than chunks");
-    struct vml_replay *a = A_replay(), *b = B_replay();
+    struct vml_replay *a = A_replay((unsigned)nodes), *b = B_replay((unsigned)nodes);
     A_feed(a, t, 0, n); /* warm both: every page mapped */
     B_feed(b, t, 0, n);
     double ta = 0, tb = 0, ratio[1000];

@@ -144,6 +144,16 @@ typedef int (*vml_tlb_entry_fn)(unsigned level, unsigned pcid, bool global, uint
                                 unsigned ps, uint64_t pfn, void *ctx);
 int vml_cpu_tlb_for_each(const struct vml_cpu *cpu, vml_tlb_entry_fn fn, void *ctx);
 const struct vml_mmu_stats *vml_cpu_stats(const struct vml_cpu *cpu);
+/* On a machine of several NUMA nodes, the page-table references of the CPU's walks
+ * (vml_mmu_stats.walk_refs) by the node of the table read (the node of its frame), an array of
+ * VML_MAX_NODES counters, for the NUMA cost of walks (docs/numa.md, "Cost"); all 0 on one
+ * node, where nothing is remote and the walk does not look. Kept apart from vml_mmu_stats, whose
+ * layout the hit path's counters depend on; vml_cpu_reset_stats clears them too. */
+const uint64_t *vml_cpu_walk_refs_node(const struct vml_cpu *cpu);
+/* Whether walks count their references by node: on at creation on a machine of several nodes;
+ * a caller that charges no NUMA cost turns it off (replay's no_numa_cost), so that its walks do
+ * not pay for the count. No effect on one node. */
+void vml_cpu_count_walk_nodes(struct vml_cpu *cpu, bool on);
 void vml_cpu_reset_stats(struct vml_cpu *cpu);
 const struct vml_cpu_model *vml_cpu_model(const struct vml_cpu *cpu);
 unsigned vml_cpu_pcid(const struct vml_cpu *cpu);

@@ -154,6 +154,10 @@ struct vml_latency_record {
      * SLIT distance 20, linear in the distance), apart from the translation times above. */
     bool numa;
     uint64_t numa_local, numa_remote, numa_mem_ns;
+    /* The page-walk references those accesses made (the entries read from memory after the
+     * page-walk caches, the walks of faulting tries included) to tables on the CPU's node and
+     * on others, and their modelled memory latency summed by the same law. */
+    uint64_t numa_walk_local, numa_walk_remote, numa_walk_ns;
 };
 /* One access at instant at_ns that took ns; major: it took a major fault. */
 void vml_latency_add(struct vml_latency_record *r, uint64_t at_ns, uint64_t ns, bool major);

@@ -101,6 +101,11 @@ struct vml_replay_stats {
      * (vml_sim_numa_latency_ns). */
     bool numa;
     uint64_t numa_local, numa_remote, numa_mem_ns;
+    /* NUMA: page-walk references (the entries walks read from memory, after the page-walk
+     * caches, retries' walks included) of tables on the CPU's node and on others, and their
+     * modelled memory latency summed, by the same law: the full memory latency each, an upper
+     * bound (docs/numa.md, "Cost"). */
+    uint64_t numa_walk_local, numa_walk_remote, numa_walk_ns;
     bool killed; /* the process was killed: later records are not replayed */
     int si_code; /* then: VML_SEGV_MAPERR ... or VML_SI_OOM (the OOM killer's SIGKILL) */
     uint64_t kill_addr;

@@ -120,6 +120,13 @@ struct vml_cpu {
      * doubling after each scan that found some (tlb_pcid_scan_every), so that a PCID whose
      * entries stay costs few scans. */
     uint32_t tlb_pcid_scan_in, tlb_pcid_scan_every;
+    /* NUMA, at the end so that nothing above moves: the nodes the walk counts its references
+     * by, the machine's (from phys at creation; nodes never change), or 1 when it does not
+     * count them (one node, or vml_cpu_count_walk_nodes off): one predictable test per
+     * reference. Where each node starts, and the counts (vml_cpu_walk_refs_node). */
+    unsigned walk_nodes;
+    uint64_t node_start[VML_MAX_NODES]; /* pfn */
+    uint64_t walk_refs_node[VML_MAX_NODES];
 };
 
 /* Content of table frame pfn, or NULL if it has none (the walk then reads zeros). gen is
@@ -136,6 +143,20 @@ static inline uint64_t *table_data(struct vml_cpu *cpu, uint64_t pfn, uint64_t g
     if (d)
         *e = (struct tcache_entry){ .pfn = pfn, .gen = gen, .data = d };
     return d;
+}
+
+/* A walk's read of an entry of table frame pfn, counted by the frame's node on a machine of
+ * several nodes (nodes are contiguous pfn ranges, node 0 first: vml_phys_pfn_node's rule). The
+ * NUMA cost of the read is charged by whoever reads the counts (the replay, the simulated
+ * touch), from the CPU's node and this one: nothing per reference but the count. */
+static inline __attribute__((always_inline)) void count_ref(struct vml_cpu *cpu, uint64_t pfn)
+{
+    if (__builtin_expect(cpu->walk_nodes > 1, 0)) {
+        unsigned n = 0;
+        while (n + 1 < cpu->walk_nodes && pfn >= cpu->node_start[n + 1])
+            n++;
+        cpu->walk_refs_node[n]++;
+    }
 }
 
 /* Level of the table entries a page-walk cache holds: PML5E 5 ... PDE 2. */
@@ -283,6 +304,9 @@ int vml_cpu_create(const struct vml_cpu_model *model, struct vml_phys *phys, str
         return VML_EHOST;
     cpu->model = *model;
     cpu->phys = phys;
+    cpu->walk_nodes = phys->nr_nodes;
+    for (unsigned n = 0; n < phys->nr_nodes; n++)
+        cpu->node_start[n] = phys->nodes[n].start;
     for (unsigned i = 0; i < TCACHE_SIZE; i++)
         cpu->tcache[i].pfn = UINT64_MAX;
     for (unsigned i = 0; i < HINT_SIZE; i++)
@@ -342,6 +366,17 @@ const struct vml_mmu_stats *vml_cpu_stats(const struct vml_cpu *cpu)
 void vml_cpu_reset_stats(struct vml_cpu *cpu)
 {
     memset(&cpu->hot.stats, 0, sizeof(cpu->hot.stats));
+    memset(cpu->walk_refs_node, 0, sizeof(cpu->walk_refs_node));
+}
+
+const uint64_t *vml_cpu_walk_refs_node(const struct vml_cpu *cpu)
+{
+    return cpu->walk_refs_node;
+}
+
+void vml_cpu_count_walk_nodes(struct vml_cpu *cpu, bool on)
+{
+    cpu->walk_nodes = on ? cpu->phys->nr_nodes : 1;
 }
 
 const struct vml_cpu_model *vml_cpu_model(const struct vml_cpu *cpu)
@@ -658,6 +693,7 @@ static inline __attribute__((always_inline)) int walk_inline(struct vml_cpu *cpu
         uint64_t *ep = t ? t + vml_level_index(va, level) : NULL;
         e = ep ? *ep : 0;
         n++;
+        count_ref(cpu, tbl);
         if (!(e & VML_PTE_P)) {
             k = VML_FAULT_NOT_PRESENT;
             break;
@@ -946,6 +982,7 @@ static inline __attribute__((always_inline)) bool
 walk_step(struct vml_cpu *cpu, uint64_t va, uint64_t lva, unsigned L, uint64_t gen, uint64_t *tbl,
           uint64_t *rights, uint64_t *e, enum vml_fault_kind *k, struct walk_path *path)
 {
+    count_ref(cpu, *tbl); /* one reference, whatever it finds (miss_walk counts top - level + 1) */
     uint64_t *t = table_data(cpu, *tbl, gen);
     if (!t) {
         *e = 0;
@@ -1025,6 +1062,7 @@ miss_leaf_4k(struct vml_cpu *cpu, uint64_t va, uint64_t lva, enum vml_access acc
             return -1;
         *h = (struct leaf_hint){ .tag = lva >> 21, .data = (uintptr_t)t, .pfn = tbl, .gen = gen };
     }
+    count_ref(cpu, tbl); /* the leaf's read (the levels above counted theirs in walk_step) */
     struct vml_mmu_stats *st = &cpu->hot.stats;
     /* The counts a walk makes whether it faults or not. */
     out->walk_refs = (uint8_t)top;

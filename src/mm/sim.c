@@ -614,6 +614,11 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
          * or its translation's when it did not fault. */
         uint64_t at = sim->now_ns, fault_ns = t->lat.total_ns, majors = res->major,
                  faults = t->lat.timed;
+        /* NUMA: the CPU's walk references by table node before the access, for its walks'
+         * cost (the faulting tries' walks read the tables too). */
+        uint64_t walk_before[VML_MAX_NODES] = { 0 };
+        if (sim->phys->nr_nodes > 1)
+            memcpy(walk_before, vml_cpu_walk_refs_node(cpu), sizeof(walk_before));
         /* A resolved fault retries the access, as the faulting instruction does; a second
          * fault at the same address means the handler did not make progress (a bug). */
         for (int tries = 0; vml_mmu_translate(cpu, va, access, true, &x) != 0; tries++) {
@@ -637,6 +642,15 @@ int vml_sim_touch(struct vml_sim *sim, int pid, uint64_t start, uint64_t end, ui
             else
                 t->acc->numa_remote++;
             t->acc->numa_mem_ns += vml_sim_numa_latency_ns(sim, cn, dn);
+            const uint64_t *walk_after = vml_cpu_walk_refs_node(cpu);
+            for (unsigned n = 0; n < sim->phys->nr_nodes; n++) {
+                uint64_t k = walk_after[n] - walk_before[n];
+                if (n == cn)
+                    t->acc->numa_walk_local += k;
+                else
+                    t->acc->numa_walk_remote += k;
+                t->acc->numa_walk_ns += k * vml_sim_numa_latency_ns(sim, cn, n);
+            }
         }
         bool faulted = t->lat.timed != faults;
         vml_latency_add(t->acc, at,

@@ -107,6 +107,15 @@ int vml_proc_format_latency(const struct vml_latency_record *r, struct vml_text 
         text_printf(out, "Local_accesses:\t%llu\nRemote_accesses:\t%llu\nMemory_mean:\t%llu ns\n",
                     (unsigned long long)r->numa_local, (unsigned long long)r->numa_remote,
                     (unsigned long long)(n ? r->numa_mem_ns / n : 0));
+        /* The walks' reads of page tables, by the same law, and what an access cost with its
+         * walks' share (docs/numa.md, "Cost"). */
+        uint64_t w = r->numa_walk_local + r->numa_walk_remote;
+        text_printf(out,
+                    "Local_walk_reads:\t%llu\nRemote_walk_reads:\t%llu\nWalk_mean:\t%llu ns\n"
+                    "Total_mean:\t%llu ns\n",
+                    (unsigned long long)r->numa_walk_local, (unsigned long long)r->numa_walk_remote,
+                    (unsigned long long)(w ? r->numa_walk_ns / w : 0),
+                    (unsigned long long)(n ? (r->numa_mem_ns + r->numa_walk_ns) / n : 0));
     }
     if (r->count) {
         /* Every slot from the first access's to the last access's. */

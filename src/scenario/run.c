@@ -1125,7 +1125,8 @@ static bool time_field(enum vml_procfile f, const char *field)
     size_t n = strlen(field);
     return (f == VML_PROCFILE_LATENCY && strcmp(field, "Accesses") != 0 &&
             strcmp(field, "Major_faults") != 0 && strcmp(field, "Local_accesses") != 0 &&
-            strcmp(field, "Remote_accesses") != 0) ||
+            strcmp(field, "Remote_accesses") != 0 && strcmp(field, "Local_walk_reads") != 0 &&
+            strcmp(field, "Remote_walk_reads") != 0) ||
            (f == VML_PROCFILE_FAULTS && n > 3 && strcmp(field + n - 3, "_ns") == 0);
 }
 

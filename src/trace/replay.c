@@ -64,6 +64,9 @@ struct vml_replay {
     struct memo_plan plan[VML_NR_ACCESS][VML_PS_COUNT]; /* [kind just made][page size] */
     uint32_t l1_hit_cycles;
     struct rcpu *cpus;
+    /* NUMA: each CPU's vml_cpu_walk_refs_node before the replay (apart from struct rcpu, whose
+     * size the record loop's indexing depends on) */
+    uint64_t (*walk_base)[VML_MAX_NODES];
     struct vml_mmu_stats base;     /* counters before the replay (attached) */
     struct vml_thp_stats thp_base; /* the THP counters before the replay */
     struct vml_replay_stats own;   /* everything the MMU does not count */
@@ -158,6 +161,21 @@ void vml_replay_stats(const struct vml_replay *r, struct vml_replay_stats *out)
                     out->numa_remote += k;
                 out->numa_mem_ns += k * vml_sim_numa_latency_ns(r->sim, r->cpus[c].node, n);
             }
+        /* Page-walk references by the node of the table read, which the MMU counts on each
+         * CPU (walk_refs_node): every walk the replay made, its retries' included, as each
+         * read the tables (docs/numa.md, "Cost"). */
+        out->numa_walk_local = out->numa_walk_remote = out->numa_walk_ns = 0;
+        for (unsigned c = 0; c < r->nr_cpus; c++) {
+            const uint64_t *wn = vml_cpu_walk_refs_node(r->cpus[c].cpu);
+            for (unsigned n = 0; n < r->nr_nodes; n++) {
+                uint64_t k = wn[n] - r->walk_base[c][n];
+                if (n == r->cpus[c].node)
+                    out->numa_walk_local += k;
+                else
+                    out->numa_walk_remote += k;
+                out->numa_walk_ns += k * vml_sim_numa_latency_ns(r->sim, r->cpus[c].node, n);
+            }
+        }
     }
     struct vml_pt_stats pt;
     if (vml_sim_pt_stats(r->sim, r->pid, &pt) == 0) {
@@ -238,7 +256,8 @@ static void forget_all(struct vml_replay *r)
 static int alloc_cpus(struct vml_replay *r, unsigned n)
 {
     r->cpus = calloc(n, sizeof(*r->cpus));
-    if (!r->cpus)
+    r->walk_base = calloc(n, sizeof(*r->walk_base));
+    if (!r->cpus || !r->walk_base)
         return VML_EHOST;
     r->nr_cpus = n;
     return 0;
@@ -249,8 +268,19 @@ static void numa_setup(struct vml_replay *r, bool off)
 {
     r->nr_nodes = vml_sim_nr_nodes(r->sim);
     r->numa = r->nr_nodes > 1 && !off;
+    if (off) /* the MMU's count of walk references by node too (only replay's own CPUs) */
+        for (unsigned c = 0; c < r->nr_cpus; c++)
+            vml_cpu_count_walk_nodes(r->cpus[c].cpu, false);
     for (unsigned n = 0; n < r->nr_nodes; n++)
         r->node_end[n] = vml_sim_node_end(r->sim, n);
+}
+
+/* The counters the report subtracts: the CPUs' before the replay. */
+static void set_base(struct vml_replay *r)
+{
+    mmu_sum(r, &r->base);
+    for (unsigned c = 0; c < r->nr_cpus; c++)
+        memcpy(r->walk_base[c], vml_cpu_walk_refs_node(r->cpus[c].cpu), sizeof(r->walk_base[c]));
 }
 
 /* The node of physical address pa. */
@@ -328,7 +358,7 @@ int vml_replay_create(const struct vml_replay_config *cfg, struct vml_replay **o
     }
     numa_setup(r, cfg->no_numa_cost);
     forget_all(r);
-    mmu_sum(r, &r->base);
+    set_base(r);
     vml_sim_thp_stats(r->sim, VML_THP_PMD_ORDER, &r->thp_base);
     *out = r;
     return 0;
@@ -359,7 +389,7 @@ int vml_replay_attach(struct vml_sim *sim, int pid, bool no_shortcut, struct vml
     const struct vml_cpu_model *m = vml_cpu_model(r->cpus[0].cpu);
     plan_l1(r, m);
     forget_all(r);
-    mmu_sum(r, &r->base);
+    set_base(r);
     vml_sim_thp_stats(r->sim, VML_THP_PMD_ORDER, &r->thp_base);
     *out = r;
     return 0;
@@ -372,6 +402,7 @@ void vml_replay_destroy(struct vml_replay *r)
     if (r->own_sim)
         vml_sim_destroy(r->sim);
     free(r->cpus);
+    free(r->walk_base);
     u64set_free(&r->tried);
     u64set_free(&r->whole);
     free(r);

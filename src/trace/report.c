@@ -189,6 +189,13 @@ void vml_replay_report_text(const struct vml_replay_stats *s, const struct vml_c
                     "%llu ns (80 ns local, 200 ns at distance 20, by the SLIT)\n",
                     (unsigned long long)s->numa_local, (unsigned long long)s->numa_remote,
                     (unsigned long long)(n ? s->numa_mem_ns / n : 0));
+        uint64_t w = s->numa_walk_local + s->numa_walk_remote;
+        text_printf(t,
+                    "  NUMA page walks: %llu local and %llu remote page-table reads, mean read "
+                    "latency %llu ns; mean per access with its walks' reads %llu ns\n",
+                    (unsigned long long)s->numa_walk_local, (unsigned long long)s->numa_walk_remote,
+                    (unsigned long long)(w ? s->numa_walk_ns / w : 0),
+                    (unsigned long long)(n ? (s->numa_mem_ns + s->numa_walk_ns) / n : 0));
     }
     if (s->killed && s->si_code == VML_SI_OOM)
         text_printf(t, "  the process was killed by SIGKILL: the OOM killer chose it (simulated "
@@ -281,9 +288,15 @@ void vml_replay_report_json(const struct vml_replay_stats *s, const struct vml_c
     text_printf(t, "}");
     if (s->numa) {
         uint64_t n = s->numa_local + s->numa_remote;
-        text_printf(t, ",\"numa\":{\"local\":%llu,\"remote\":%llu,\"mean_latency_ns\":%.2f}",
+        uint64_t w = s->numa_walk_local + s->numa_walk_remote;
+        text_printf(t,
+                    ",\"numa\":{\"local\":%llu,\"remote\":%llu,\"mean_latency_ns\":%.2f,"
+                    "\"walk_local\":%llu,\"walk_remote\":%llu,\"walk_mean_latency_ns\":%.2f,"
+                    "\"total_mean_latency_ns\":%.2f}",
                     (unsigned long long)s->numa_local, (unsigned long long)s->numa_remote,
-                    ratio(s->numa_mem_ns, n));
+                    ratio(s->numa_mem_ns, n), (unsigned long long)s->numa_walk_local,
+                    (unsigned long long)s->numa_walk_remote, ratio(s->numa_walk_ns, w),
+                    ratio(s->numa_mem_ns + s->numa_walk_ns, n));
     }
     text_printf(t, ",\"killed\":%s", s->killed ? "true" : "false");
     if (s->killed)

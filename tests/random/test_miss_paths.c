@@ -103,10 +103,12 @@ static uint32_t world_hash_min(unsigned w)
 static void world_init(struct world *w, bool general, uint32_t hash_min)
 {
     uint32_t old_min = assoc_set_hash_min_ways(hash_min);
-    struct vml_phys_config cfg = { .ram_bytes = 16 * VML_GiB, .nr_nodes = 1 };
+    /* Two nodes, the second address space's tables on node 1, so that the walks' counts of
+     * references by table node (walk_refs_node) are compared too. */
+    struct vml_phys_config cfg = { .ram_bytes = 16 * VML_GiB, .nr_nodes = 2 };
     assert_int_equal(vml_phys_create(&cfg, &w->phys, NULL), 0);
     for (unsigned s = 0; s < NSP; s++)
-        assert_int_equal(vml_pt_create(w->phys, sp_levels[s], 0, &w->sp[s]), 0);
+        assert_int_equal(vml_pt_create(w->phys, sp_levels[s], s % 2, &w->sp[s]), 0);
     for (unsigned c = 0; c < NCPU; c++) {
         struct vml_cpu_model m;
         struct vml_diag d = { 0 };
@@ -183,6 +185,22 @@ static uint64_t rand_va(struct run *r, unsigned pct)
 
 static void check_stats(struct run *r)
 {
+    for (unsigned c = 0; c < NCPU; c++) {
+        /* Every reference is counted by node, once. */
+        const struct vml_mmu_stats *st = vml_cpu_stats(r->w[0].cpu[c]);
+        const uint64_t *wn = vml_cpu_walk_refs_node(r->w[0].cpu[c]);
+        uint64_t by_node = 0;
+        for (unsigned n = 0; n < VML_MAX_NODES; n++)
+            by_node += wn[n];
+        if (by_node != st->walk_refs)
+            FAIL(r, "CPU %s: %llu walk references, %llu by node", specs[c],
+                 (unsigned long long)st->walk_refs, (unsigned long long)by_node);
+        for (unsigned w = 1; w < NW; w++)
+            if (memcmp(wn, vml_cpu_walk_refs_node(r->w[w].cpu[c]),
+                       VML_MAX_NODES * sizeof(uint64_t)) != 0)
+                FAIL(r, "CPU %s: walk references by node differ between world 0 and %u", specs[c],
+                     w);
+    }
     for (unsigned c = 0; c < NCPU; c++)
         for (unsigned w = 1; w < NW; w++)
             if (memcmp(vml_cpu_stats(r->w[0].cpu[c]), vml_cpu_stats(r->w[w].cpu[c]),

@@ -23,12 +23,17 @@
 #define PG  4096ull
 
 /* A machine of nodes nodes of node_mb MiB each, cpus[n] CPUs on node n, the SLIT dist (NULL:
- * 10 local, 20 remote), interleave weights w (NULL: 1). */
-static struct vml_sim *numa_sim(unsigned nodes, uint64_t node_mb, const unsigned *cpus,
-                                const uint8_t (*dist)[VML_MAX_NODES], const uint8_t *w)
+ * 10 local, 20 remote), interleave weights w (NULL: 1), CPUs of the model spec (NULL:
+ * skylake). */
+static struct vml_sim *numa_sim_cpu(unsigned nodes, uint64_t node_mb, const unsigned *cpus,
+                                    const uint8_t (*dist)[VML_MAX_NODES], const uint8_t *w,
+                                    const char *spec)
 {
     struct vml_sim_config cfg;
     fixture_cfg(&cfg, nodes * node_mb * MiB);
+    struct vml_diag d = { 0 };
+    if (spec && vml_cpu_model_parse(spec, &cfg.cpu, &d) != 0)
+        fail_msg("cpu %s: %s", spec, d.msg);
     cfg.phys.nr_nodes = nodes;
     cfg.nr_cpus = 0;
     for (unsigned n = 0; n < nodes; n++) {
@@ -41,6 +46,12 @@ static struct vml_sim *numa_sim(unsigned nodes, uint64_t node_mb, const unsigned
     if (dist)
         memcpy(cfg.phys.distance, dist, sizeof(cfg.phys.distance));
     return fixture_create(&cfg);
+}
+
+static struct vml_sim *numa_sim(unsigned nodes, uint64_t node_mb, const unsigned *cpus,
+                                const uint8_t (*dist)[VML_MAX_NODES], const uint8_t *w)
+{
+    return numa_sim_cpu(nodes, node_mb, cpus, dist, w, NULL);
 }
 
 static uint64_t map_anon(struct vml_sim *sim, int pid, uint64_t pages)
@@ -899,6 +910,131 @@ static void test_numa_cost(void **state)
     vml_sim_destroy(sim);
 }
 
+/* 8 pages at 1 GiB (2 MiB-aligned: one leaf table), the touch of them all as access. */
+static uint64_t map_at_1g(struct vml_sim *sim, int pid)
+{
+    uint64_t a;
+    assert_int_equal(vml_sim_mmap(sim, pid, 1ull << 30, 8 * PG, VML_PROT_READ | VML_PROT_WRITE,
+                                  VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &a),
+                     0);
+    assert_int_equal(a, 1ull << 30);
+    return a;
+}
+
+static void read_all(struct vml_sim *sim, int pid, uint64_t addr, uint64_t pages)
+{
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + pages * PG, PG, VML_READ, &res), 0);
+    assert_false(res.killed);
+    assert_int_equal(res.minor + res.major, 0);
+}
+
+/* The NUMA cost of page walks (docs/numa.md, "Cost"): each page-table entry a walk reads from
+ * memory, after the page-walk caches, is charged by the distance between the walking CPU's
+ * node and the table's, 80 ns local and 212 ns at distance 21, as data is.
+ *
+ * Without page-walk caches (pwc.*=none) every walk of a 4-level table reads 4 entries. A
+ * process runs on node 0's CPU with the default policy: its tables and pages are on node 0.
+ * Its 8 writes on CPU 0 walk: the first finds no PML4 entry (1 read), faults, and walks again
+ * (4 reads); each of the 7 others finds no PTE (4 reads), faults, and walks again (4): 5 + 7 *
+ * 8 = 61 reads, all local. Moved to node 1's CPU, whose TLB has nothing of it, its 8 reads walk
+ * 4 entries each, all of node 0's tables: 32 remote reads, 32 * 212 = 6784 ns. */
+static void test_numa_walk_cost(void **state)
+{
+    (void)state;
+    static const uint8_t d[VML_MAX_NODES][VML_MAX_NODES] = { { 10, 21 }, { 21, 10 } };
+    static const unsigned cpus[] = { 1, 1 };
+    struct vml_sim *sim =
+        numa_sim_cpu(2, 32, cpus, d, NULL, "skylake:pwc.pml4=none,pwc.pdpt=none,pwc.pd=none");
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    uint64_t a = map_at_1g(sim, pid);
+    write_all(sim, pid, a, 8);
+    struct vml_latency_record l0, l1;
+    assert_int_equal(vml_sim_latency(sim, pid, &l0), 0);
+    assert_int_equal(l0.numa_local, 8);
+    assert_int_equal(l0.numa_walk_local, 61);
+    assert_int_equal(l0.numa_walk_remote, 0);
+    assert_int_equal(l0.numa_walk_ns, 61 * 80);
+    /* The MMU's own count of the references agrees. */
+    assert_int_equal(vml_cpu_stats(vml_sim_cpu(sim, 0))->walk_refs, 61);
+    const uint64_t cpu1 = 2;
+    assert_int_equal(vml_sim_set_affinity(sim, pid, &cpu1, 1), 0);
+    read_all(sim, pid, a, 8);
+    assert_int_equal(vml_sim_latency(sim, pid, &l1), 0);
+    assert_int_equal(l1.numa_remote - l0.numa_remote, 8);
+    assert_int_equal(l1.numa_walk_local, 61);
+    assert_int_equal(l1.numa_walk_remote, 32);
+    assert_int_equal(l1.numa_walk_ns, 61 * 80 + 32 * 212);
+    /* show P latency: 16 accesses, 8 local and 8 remote (8 * 80 + 8 * 212 = 2336 ns of memory),
+     * 93 walk reads of 4880 + 6784 = 11664 ns: a mean read of 125 ns (125.4), a mean access of
+     * (2336 + 11664) / 16 = 875 ns. */
+    struct vml_text t = { 0 };
+    assert_int_equal(vml_proc_format_latency(&l1, &t), 0);
+    assert_non_null(strstr(t.s,
+                           "Memory_mean:\t146 ns\nLocal_walk_reads:\t61\n"
+                           "Remote_walk_reads:\t32\nWalk_mean:\t125 ns\nTotal_mean:\t875 ns\n"));
+    vml_text_free(&t);
+
+    /* A replay on node 1's CPU, its TLB flushed: 100 reads over the 8 pages in turn make 8
+     * walks of 4 remote reads (the L1 dTLB then holds the 8 pages): 32 * 212 ns; with the data's
+     * 100 * 212 ns, a mean access of 132 * 212 / 100 = 279.84 ns. */
+    vml_mmu_flush_all(vml_sim_cpu(sim, 1), true);
+    struct vml_replay *r;
+    assert_int_equal(vml_replay_attach(sim, pid, false, &r), 0);
+    struct vml_trace_rec recs[100];
+    for (unsigned i = 0; i < 100; i++)
+        recs[i] =
+            (struct vml_trace_rec){ .addr = a + (i % 8) * PG + 64, .size = 8, .kind = VML_READ };
+    assert_int_equal(vml_replay_feed(r, recs, 100, NULL, NULL), 0);
+    struct vml_replay_stats st;
+    vml_replay_stats(r, &st);
+    assert_int_equal(st.mmu.walk_refs, 32);
+    assert_int_equal(st.numa_remote, 100);
+    assert_int_equal(st.numa_walk_local, 0);
+    assert_int_equal(st.numa_walk_remote, 32);
+    assert_int_equal(st.numa_walk_ns, 32 * 212);
+    struct vml_cpu_model m;
+    struct vml_diag dg = { 0 };
+    assert_int_equal(vml_cpu_model_parse("skylake", &m, &dg), 0);
+    vml_replay_report_text(&st, &m, &t);
+    assert_non_null(strstr(t.s, "  NUMA page walks: 0 local and 32 remote page-table reads, mean "
+                                "read latency 212 ns; mean per access with its walks' reads 279 "
+                                "ns\n"));
+    vml_text_free(&t);
+    vml_replay_report_json(&st, &m, &t);
+    assert_non_null(strstr(t.s, "\"numa\":{\"local\":0,\"remote\":100,\"mean_latency_ns\":212.00,"
+                                "\"walk_local\":0,\"walk_remote\":32,\"walk_mean_latency_ns\":"
+                                "212.00,\"total_mean_latency_ns\":279.84}"));
+    vml_text_free(&t);
+    vml_replay_destroy(r);
+    vml_sim_destroy(sim);
+
+    /* Tables on both nodes, the skylake page-walk caches: a process spawned on node 0's CPU
+     * has its PGD there (its first allocation); bound to node 1 then, its PUD, PMD and leaf
+     * table come from node 1. With its CPU's TLB and caches flushed, 8 reads of the pages: the
+     * first walks the 4 levels (PML4 entry local, the 3 others remote), the 7 others hit the
+     * PDE cache and read the PTE alone (remote): 1 local and 10 remote reads, 80 + 10 * 212 =
+     * 2200 ns. */
+    sim = numa_sim(2, 32, cpus, d, NULL);
+    assert_int_equal(vml_sim_spawn(sim, "b", &pid), 0);
+    set_pol(sim, pid, VML_MPOL_BIND, 0, 0x2, 0);
+    a = map_at_1g(sim, pid);
+    write_all(sim, pid, a, 8);
+    struct vml_cpu *c0 = vml_sim_cpu(sim, 0);
+    vml_mmu_flush_all(c0, true);
+    uint64_t pde_hits = vml_cpu_stats(c0)->pwc_hits[VML_PWC_PDE];
+    assert_int_equal(vml_sim_latency(sim, pid, &l0), 0);
+    read_all(sim, pid, a, 8);
+    assert_int_equal(vml_sim_latency(sim, pid, &l1), 0);
+    assert_int_equal(vml_cpu_stats(c0)->pwc_hits[VML_PWC_PDE] - pde_hits, 7);
+    assert_int_equal(l1.numa_walk_local - l0.numa_walk_local, 1);
+    assert_int_equal(l1.numa_walk_remote - l0.numa_walk_remote, 10);
+    assert_int_equal(l1.numa_walk_ns - l0.numa_walk_ns, 80 + 10 * 212);
+    assert_int_equal(l1.numa_remote - l0.numa_remote, 8);
+    vml_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -916,6 +1052,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_scenario),
         cmocka_unit_test(test_numa_cost),
+        cmocka_unit_test(test_numa_walk_cost),
         cmocka_unit_test(test_migration),
         cmocka_unit_test(test_migration_scenario),
         cmocka_unit_test(test_thp_migration),
