@@ -370,6 +370,31 @@ static struct agent *add_agent(struct linb *b, int pid, int sock)
 
 /* ---- machine ------------------------------------------------------------------------------- */
 
+/* Writes one kernel setting the machine line asks for (key=want, at path) for the run, and
+ * notes what came of it; absent_why follows the path when this kernel has no such file. The
+ * journal puts it back at the end (host_setting_write). */
+static void apply_setting(struct vml_text *notes, const char *key, const char *want,
+                          const char *path, const char *absent_why)
+{
+    char was[SETTING_VALUE_MAX] = "";
+    bool changed = false;
+    int e = host_setting_write(path, want, was, &changed);
+    if (e == ENOENT)
+        text_printf(notes, "linux: %s=%s asked, this kernel has no %s%s (differs)\n", key, want,
+                    path, absent_why);
+    else if (e)
+        text_printf(notes, "linux: %s=%s asked, the kernel has %s (differs: cannot set it: %s%s)\n",
+                    key, want, was[0] ? was : "?", strerror(e),
+                    e == EACCES || e == EPERM ? "; run as root" : "");
+    else if (changed)
+        text_printf(notes,
+                    "linux: %s=%s asked, the kernel had %s: set for the run, put back when it "
+                    "ends\n",
+                    key, want, was);
+    else
+        text_printf(notes, "linux: %s=%s asked, the kernel has it\n", key, want);
+}
+
 /* The machine line's THP files: written for the run when the kernel holds something else and
  * vmlab may (root), put back by lb_destroy. As with hugepages=, a setting the kernel cannot be
  * given is a note ending in "(differs)", not an error: the machine line describes the machine
@@ -380,27 +405,11 @@ static void apply_thp(const struct vml_machine_cfg *m, struct vml_text *notes)
     for (size_t i = 0; i < vml_thp_nr_files(); i++) {
         if (!(m->thp_given & (1u << i)))
             continue;
-        char path[SETTING_PATH_MAX], want[VML_THP_SHOW_MAX], was[SETTING_VALUE_MAX], key[64];
+        char path[SETTING_PATH_MAX], want[VML_THP_SHOW_MAX], key[64];
         snprintf(path, sizeof(path), "%s%s", VML_THP_SYSFS_DIR, vml_thp_file(i));
         snprintf(key, sizeof(key), "thp%s%s", i ? "." : "", i ? vml_thp_file(i) : "");
         vml_thp_value(&m->thp, i, want);
-        bool changed = false;
-        int e = host_setting_write(path, want, was, &changed);
-        if (e == ENOENT)
-            text_printf(notes, "linux: %s=%s asked, this kernel has no %s (differs)\n", key, want,
-                        path);
-        else if (e)
-            text_printf(notes,
-                        "linux: %s=%s asked, the kernel has %s (differs: cannot set it: %s%s)\n",
-                        key, want, was[0] ? was : "?", strerror(e),
-                        e == EACCES || e == EPERM ? "; run as root" : "");
-        else if (changed)
-            text_printf(notes,
-                        "linux: %s=%s asked, the kernel had %s: set for the run, put back when it "
-                        "ends\n",
-                        key, want, was);
-        else
-            text_printf(notes, "linux: %s=%s asked, the kernel has it\n", key, want);
+        apply_setting(notes, key, want, path, "");
     }
 }
 
@@ -524,25 +533,10 @@ static void apply_numab(const struct vml_machine_cfg *m, struct vml_text *notes)
         if (!(m->numab_given & (1u << i)))
             continue;
         const char *path = vml_numab_path(i);
-        char want[32], was[SETTING_VALUE_MAX] = "";
+        char want[32];
         vml_numab_value(&m->numab, i, want, sizeof(want));
-        bool changed = false;
-        int e = host_setting_write(path, want, was, &changed);
-        if (e == ENOENT)
-            text_printf(notes, "linux: %s=%s asked, this kernel has no %s%s (differs)\n", path,
-                        want, path, i ? " (is debugfs mounted?)" : " (CONFIG_NUMA_BALANCING)");
-        else if (e)
-            text_printf(notes,
-                        "linux: %s=%s asked, the kernel has %s (differs: cannot set it: %s%s)\n",
-                        path, want, was[0] ? was : "?", strerror(e),
-                        e == EACCES || e == EPERM ? "; run as root" : "");
-        else if (changed)
-            text_printf(notes,
-                        "linux: %s=%s asked, the kernel had %s: set for the run, put back when it "
-                        "ends\n",
-                        path, want, was);
-        else
-            text_printf(notes, "linux: %s=%s asked, the kernel has it\n", path, want);
+        apply_setting(notes, path, want, path,
+                      i ? " (is debugfs mounted?)" : " (CONFIG_NUMA_BALANCING)");
     }
 }
 
@@ -603,21 +597,8 @@ static int lb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     if (m->given & VML_MCFG_DEMOTION) {
         /* numa.demotion_enabled=: written for the run and put back at its end, as a vm.FILE=;
          * it demotes only where this kernel has a lower memory tier. */
-        const char *path = VML_NUMA_SYSFS_DIR "demotion_enabled";
-        const char *want = m->demotion_enabled ? "true" : "false";
-        char was[SETTING_VALUE_MAX] = "";
-        bool changed = false;
-        int e = host_setting_write(path, want, was, &changed);
-        if (e)
-            text_printf(notes,
-                        "linux: numa.demotion_enabled=%s asked, the kernel has %s (differs: "
-                        "cannot set it: %s%s)\n",
-                        want, was[0] ? was : "?", strerror(e),
-                        e == EACCES || e == EPERM ? "; run as root" : "");
-        else
-            text_printf(notes, "linux: numa.demotion_enabled=%s asked, the kernel %s\n", want,
-                        changed ? "had the other value: set for the run, put back when it ends"
-                                : "has it");
+        apply_setting(notes, "numa.demotion_enabled", m->demotion_enabled ? "true" : "false",
+                      VML_NUMA_SYSFS_DIR "demotion_enabled", " (CONFIG_MIGRATION, NUMA)");
     }
     if (m->given & VML_MCFG_NUMAB)
         apply_numab(m, notes);
