@@ -229,8 +229,8 @@ static void say_sums(const struct vml_explain_tally *n, struct vml_text *t)
         s = &n->sum[VML_EV_MIGRATE];
         text_printf(t,
                     "   page migration: %" PRIu64 " page%s moved to new frames "
-                    "(pgmigrate_success), %" PRIu64 " of them in whole THPs "
-                    "(thp_migration_success); %" PRIu64 " failed (pgmigrate_fail)\n",
+                    "(pgmigrate_success), %" PRIu64 " THPs moved whole "
+                    "(thp_migration_success), %" PRIu64 " pages failed (pgmigrate_fail)\n",
                     s->n, plural(s->n, "", "s"), s->n3, s->n2);
     }
     if (n->ev[VML_EV_COLLAPSE])

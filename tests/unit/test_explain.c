@@ -176,7 +176,7 @@ static void count(const char *text, struct counts *c)
             c->refault += a, c->activate += b, c->restore += v[0];
         } else if (sscanf(line,
                           "   page migration: %" SCNu64 " page%*[a-z ](pgmigrate_success), %" SCNu64
-                          " of them in whole THPs (thp_migration_success); %" SCNu64,
+                          " THPs moved whole (thp_migration_success), %" SCNu64,
                           &a, &b, &v[0]) == 3) {
             c->migrated += a, c->migrate_thp += b, c->migrate_fail += v[0];
         } else if (sscanf(line, "   khugepaged collapse: %" SCNu64 " 2 MiB", &a) == 1) {
