@@ -258,6 +258,12 @@ void mm_destroy(struct vml_sim *sim, struct sim_mm *mm)
             sim->committed -= vma_pages(v);
     }
     thp_mm_destroy(sim, mm);
+    if (sim->event_fn) { /* free_pgtables over the whole address space: every table goes */
+        struct vml_pt_stats st;
+        vml_pt_stats(mm->pt, &st);
+        sim_event(sim, &(struct vml_event){
+                           .kind = VML_EV_ZAP, .pid = mm->owner, .tables = st.nr_tables });
+    }
     vml_pt_destroy(mm->pt);
     vma_set_destroy(mm->vmas);
     free(mm);

@@ -7,7 +7,7 @@
  * compact_daemon_wake, pageoutrun, nr_written). The kinds with no kernel counter are held, per
  * operation, to what the machine measures over it: a fork's page-table pages to the change of
  * nr_page_table_pages; the TLB flushes and IPIs said for munmap, mprotect and fork to the
- * simulator's TLB counters; the frames and tables a munmap or MADV_DONTNEED freed to pgfree.
+ * simulator's TLB counters; the frames and tables a munmap, MADV_DONTNEED or exit freed to pgfree.
  * Examples 03, 06, 09 and 13 are held to hand arithmetic (COW copies, fork's copied and
  * write-protected entries, pages unmapped, tables freed, IPIs). */
 #include "vmlab/vmlab.h"
@@ -102,7 +102,9 @@ static void after(void *ctx, size_t i, const struct vml_op *op, struct vml_backe
                      op->line, c.flushes, c.shootdowns, d_flush, d_ipi);
         w->checked_tlb++;
     }
-    if (alone && (op->kind == VML_OP_MUNMAP || op->kind == VML_OP_MADVISE) && c.zaps) {
+    if (alone &&
+        (op->kind == VML_OP_MUNMAP || op->kind == VML_OP_MADVISE || op->kind == VML_OP_EXIT) &&
+        c.zaps) {
         if (c.zap_freed + c.zap_tables != OP_DELTA(pgfree))
             fail_msg("line %u: %" PRIu64 " frames and %" PRIu64
                      " tables said freed, pgfree moved by %" PRIu64,
