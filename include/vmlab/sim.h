@@ -616,6 +616,10 @@ enum vml_event_kind {
     VML_EV_REFAULT,
     /* folio_end_writeback: n pages written back (nr_written). */
     VML_EV_WRITEBACK,
+    /* read_pages: one read of n file pages from the disk into the page cache (a fault's page,
+     * or a readahead window: page_cache_ra_unbounded), n3 1 when the process waits for it (no
+     * counter: the simulator does not count file reads in pgpgin). */
+    VML_EV_FILE_READ,
     VML_EV_NR
 };
 

@@ -253,6 +253,15 @@ static void say_sums(const struct vml_explain_tally *n, struct vml_text *t)
     if (n->ev[VML_EV_KSWAPD])
         text_printf(t, "   kswapd: %" PRIu64 " balance pass%s over its node (pageoutrun)\n",
                     n->ev[VML_EV_KSWAPD], plural(n->ev[VML_EV_KSWAPD], "", "es"));
+    if (n->ev[VML_EV_FILE_READ]) {
+        s = &n->sum[VML_EV_FILE_READ];
+        uint64_t reads = n->ev[VML_EV_FILE_READ];
+        text_printf(t,
+                    "   page cache: %" PRIu64 " file page%s read from the disk in %" PRIu64
+                    " read%s (a missing page, or a readahead window around it), %" PRIu64
+                    " of the reads waited for by the process\n",
+                    s->n, plural(s->n, "", "s"), reads, plural(reads, "", "s"), s->n3);
+    }
     if (n->ev[VML_EV_WRITEBACK])
         text_printf(t, "   writeback: %" PRIu64 " page%s written to the disk (nr_written)\n",
                     n->sum[VML_EV_WRITEBACK].n, plural(n->sum[VML_EV_WRITEBACK].n, "", "s"));
@@ -357,6 +366,7 @@ static void brief_sums(const struct vml_explain_tally *n, struct vml_text *out, 
         { VML_EV_KCOMPACTD, true, "kcompactd wake-ups" },
         { VML_EV_KSWAPD, true, "kswapd passes" },
         { VML_EV_WRITEBACK, false, "pages written back" },
+        { VML_EV_FILE_READ, false, "file pages read from the disk" },
     };
     for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
         uint64_t v = rest[i].events ? n->ev[rest[i].k] : s[rest[i].k].n;

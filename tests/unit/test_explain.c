@@ -63,7 +63,7 @@ struct counts {
     uint64_t flushes, shootdowns; /* of the fork, unmap and mprotect sentences */
     uint64_t swapin, swapin_zero, swap_ra, refault, activate, restore;
     uint64_t migrated, migrate_thp, migrate_fail, collapse, compact, compact_ok, kcompactd;
-    uint64_t kswapd, written;
+    uint64_t kswapd, written, file_pages, file_reads, file_sync;
 };
 
 /* After each operation, the kinds with no kernel counter against what the machine measured
@@ -192,6 +192,12 @@ static void count(const char *text, struct counts *c)
             c->kcompactd += a;
         } else if (sscanf(line, "   kswapd: %" SCNu64 " balance pass", &a) == 1) {
             c->kswapd += a;
+        } else if (sscanf(
+                       line,
+                       "   page cache: %" SCNu64 " file page%*[a-z ]%" SCNu64
+                       " read%*[a-z ](a missing page, or a readahead window around it), %" SCNu64,
+                       &a, &b, &v[0]) == 3) {
+            c->file_pages += a, c->file_reads += b, c->file_sync += v[0];
         } else if (sscanf(line, "   writeback: %" SCNu64 " page", &a) == 1) {
             c->written += a;
         } else if (strncmp(line, "   reclaim by ", 14) == 0) {
@@ -397,12 +403,28 @@ static void shootdowns_by_hand(void **state)
     assert_int_equal(c.shootdowns, 2 + 2);
 }
 
+/* examples/21: a process reads a cold 1 MiB file through a private mapping with readahead at
+ * 128 KiB: every one of its 256 pages is read from the disk once, in windows of 128 KiB (32
+ * pages: do_sync_mmap_readahead's ra_pages, then page_cache_async_ra's windows of the same
+ * size), so 8 reads; the process waits for the first only (its one major fault). */
+static void file_readahead_by_hand(void **state)
+{
+    (void)state;
+    struct counts c;
+    struct vml_vmstat d = { 0 };
+    run_one(EXAMPLES "/21-cold-read-hdd.vml", &c, &d, NULL);
+    assert_int_equal(c.file_pages, (1 << 20) / 4096);
+    assert_int_equal(c.file_reads, (1 << 20) / (128 << 10));
+    assert_int_equal(c.file_sync, 1);
+    assert_int_equal(c.major, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_example_agrees),    cmocka_unit_test(cow_after_fork_by_hand),
         cmocka_unit_test(munmap_mprotect_by_hand), cmocka_unit_test(dontneed_by_hand),
-        cmocka_unit_test(shootdowns_by_hand),
+        cmocka_unit_test(shootdowns_by_hand),      cmocka_unit_test(file_readahead_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
