@@ -199,6 +199,8 @@ static void zap_snap(const struct vml_sim *sim, const struct sim_mm *mm, struct 
 static void zap_pages(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
                       uint64_t end, bool reclaim_pt);
 
+/* unmap_page_range's work for the event stream: Linux counts none of it, so the event carries
+ * what the zap changed, measured around it (VML_EV_ZAP). */
 void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
                uint64_t end, bool reclaim_pt)
 {
