@@ -3,7 +3,9 @@
  *
  * The explainer reads the simulator's event stream (vml_sim_set_event_hook): every sentence
  * comes from an event, and every event is the act of counting a vmstat item (pgfault,
- * pgmajfault, pgreuse, thp_fault_alloc, thp_split_pmd, pswpout, pgscan/pgsteal, oom_kill), so
+ * pgmajfault, pgreuse, thp_fault_alloc, thp_split_pmd, pswpout, pgscan/pgsteal, oom_kill,
+ * pswpin, pgmigrate_*, thp_collapse_alloc, compact_*, pageoutrun, workingset_*, nr_written)
+ * or the end of a piece of work the kernel does not count (fork's copy, a zap, mprotect), so
  * the sentences and the counters cannot disagree. It watches a run through vml_run_hooked.
  */
 #ifndef VMLAB_EXPLAIN_H
@@ -24,6 +26,10 @@ struct vml_explain_tally {
     uint64_t major;           /* major faults */
     uint64_t swapped_out;     /* pages (sum of VML_EV_SWAP_OUT n) */
     uint64_t scanned, stolen; /* reclaim: pages scanned, reclaimed */
+    /* The kinds after VML_EV_OOM_KILL, summed field by field (include/vmlab/sim.h). */
+    struct vml_explain_sum {
+        uint64_t n, n2, n3, tables, flushes, shootdowns;
+    } sum[VML_EV_NR];
 };
 
 struct vml_explain;

@@ -615,6 +615,40 @@ enum vml_event_kind {
     VML_EV_SWAP_OUT,  /* pswpout (n pages) */
     VML_EV_RECLAIM,   /* pgscan_* / pgsteal_*: n scanned, n2 reclaimed, by kswapd or direct */
     VML_EV_OOM_KILL,  /* oom_kill: pid killed */
+    /* fork's copy_page_range (no counter): n entries copied, n2 of them write-protected for
+     * COW in both mms, n3 anonymous pages now shared; tables: page-table pages of the child
+     * (nr_page_table_pages), tlb_flushes: the parent's flush (flush_tlb_mm). */
+    VML_EV_FORK,
+    /* zap_pte_range over a range (munmap, MADV_DONTNEED, exit; no counter): n pages unmapped
+     * (RSS), n2 frames freed (pgfree, page-table pages apart), n3 swap entries dropped; tables:
+     * page-table pages freed; tlb_flushes and tlb_shootdowns: the flushes and IPIs it made. */
+    VML_EV_ZAP,
+    /* mprotect's change_protection (no counter): n entries changed; TLB as for VML_EV_ZAP. */
+    VML_EV_MPROTECT,
+    /* swap_read_folio and the swap readahead (mm/swap_state.c): n pages read from the device
+     * (pswpin), n2 filled with zeros from the zeromap (swpin_zero), n3 read ahead (swap_ra). */
+    VML_EV_SWAP_IN,
+    /* migrate_pages (mm/migrate.c): n pages moved (pgmigrate_success), n2 failed
+     * (pgmigrate_fail), n3 THPs moved whole (thp_migration_success); pfn: the new frame. */
+    VML_EV_MIGRATE,
+    /* khugepaged's collapse_huge_page: a 2 MiB page allocated (thp_collapse_alloc) at addr. */
+    VML_EV_COLLAPSE,
+    /* __alloc_pages_direct_compact: n 1 (compact_stall), n2 1 when it succeeded
+     * (compact_success), n3 the order asked for. */
+    VML_EV_COMPACT,
+    /* kcompactd_do_work on node for order n3 (compact_daemon_wake). */
+    VML_EV_KCOMPACTD,
+    /* kswapd's balance_pgdat pass on node (pageoutrun). */
+    VML_EV_KSWAPD,
+    /* workingset_refault: n pages refaulted (workingset_refault_*), n2 of them activated
+     * (workingset_activate_*), n3 restored (workingset_restore_*); file: the file LRU. */
+    VML_EV_REFAULT,
+    /* folio_end_writeback: n pages written back (nr_written). */
+    VML_EV_WRITEBACK,
+    /* read_pages: one read of n file pages from the disk into the page cache (a fault's page,
+     * or a readahead window: page_cache_ra_unbounded), n3 1 when the process waits for it (no
+     * counter: the simulator does not count file reads in pgpgin). */
+    VML_EV_FILE_READ,
     VML_EV_NR
 };
 
@@ -651,6 +685,8 @@ struct vml_event {
     uint64_t tlb_flushes; /* TLB invalidations the fault made */
     bool kswapd;          /* VML_EV_RECLAIM: by kswapd (else direct) */
     bool file;            /* VML_EV_RECLAIM: the file LRU (else anon) */
+    /* The kinds after VML_EV_OOM_KILL: see each kind. */
+    uint64_t n3, tables, tlb_shootdowns;
 };
 
 typedef void (*vml_event_fn)(void *ctx, const struct vml_event *e);

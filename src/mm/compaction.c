@@ -290,6 +290,7 @@ static bool migrate_small(struct compact_control *cc, uint64_t old, bool *failed
     if (migrate_page(sim, old, target) != 0) {
         vml_phys_free(sim->phys, target, 0);
         sim->events[VML_VMSTAT_pgmigrate_fail]++;
+        sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n2 = 1 });
         *failed = true;
     }
     return true;
@@ -314,6 +315,7 @@ static bool migrate_isolated(struct compact_control *cc, bool *failed)
         uint64_t nr = 1ull << order;
         if (!next_free_page(cc, order, &target)) {
             sim->events[VML_VMSTAT_pgmigrate_fail] += nr;
+            sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n2 = nr });
             if (of->flags & PGF_MLOCKED) {
                 *failed = true; /* not split here: it stays, the block with it */
                 continue;
@@ -333,6 +335,7 @@ static bool migrate_isolated(struct compact_control *cc, bool *failed)
         if (migrate_folio_large(sim, old, target) != 0) {
             vml_phys_free(sim->phys, target, order);
             sim->events[VML_VMSTAT_pgmigrate_fail] += nr;
+            sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n2 = nr });
             *failed = true;
         }
     }

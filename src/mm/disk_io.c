@@ -25,6 +25,8 @@ void disk_read_pages(struct vml_sim *sim, struct sim_file *f, uint64_t first, ui
 {
     if (nr == 0 || f->shmem || f->hstate)
         return;
+    sim_event(sim, &(struct vml_event){
+                       .kind = VML_EV_FILE_READ, .pid = sim->current, .n = nr, .n3 = sync });
     uint64_t done =
         bdev_submit(&sim->disk, sim_op_now(sim), false, first << PAGE_SHIFT, nr << PAGE_SHIFT);
     if (sync) {

@@ -12,6 +12,8 @@ struct copy_ctx {
     const struct vma *v;
     bool cow;
     int err;
+    /* For the event stream: entries copied, write-protected, anonymous pages shared. */
+    uint64_t copied, wrprotected, shared;
 };
 
 /* is_cow_mapping: private and may become writable. */
@@ -25,6 +27,9 @@ static bool is_cow_mapping(uint64_t flags)
 static int copy_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct copy_ctx *c = arg;
+    c->copied++;
+    /* __copy_present_ptes: ptep_set_wrprotect on the parent's writable entry of a COW mapping */
+    c->wrprotected += c->cow && (leaf->entry & VML_PTE_P) && (leaf->entry & VML_PTE_RW);
     if (leaf->level == 2) {
         if ((c->err = copy_huge_pmd(c->sim, c->child, c->v, leaf, c->cow)) != 0)
             return 1;
@@ -78,6 +83,7 @@ static int copy_leaf(const struct vml_pt_leaf *leaf, void *arg)
     page_add_map(c->sim, c->child, pfn);
     f->flags &= ~PGF_EXCLUSIVE;
     c->child->rss[mm_counter_of(f)]++;
+    c->shared += (f->flags & PGF_ANON) != 0;
     return 0;
 }
 
@@ -92,6 +98,8 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct si
     child->start_stack = parent->start_stack;
     child->thp_disabled = parent->thp_disabled; /* MMF_DISABLE_THP is in MMF_INIT_MASK */
     bool wrprotected = false;
+    struct vml_event ev = { .kind = VML_EV_FORK, .pid = parent->owner };
+    ev.tlb_flushes = sim->stats.tlb_flushes;
     for (struct vma *v = vma_first(parent->vmas); v; v = vma_next(v)) {
         /* dup_mmap: the child's VMA, sharing the anon lineage; mlock is not inherited. */
         struct vma_desc d = {
@@ -136,6 +144,7 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct si
             .sim = sim, .parent = parent, .child = child, .v = v, .cow = is_cow_mapping(v->flags)
         };
         vml_pt_for_each(parent->pt, v->start, v->end, copy_leaf, &c);
+        ev.n += c.copied, ev.n2 += c.wrprotected, ev.n3 += c.shared;
         if ((r = c.err) != 0)
             break;
         if (c.cow) {
@@ -152,6 +161,11 @@ int mm_fork(struct vml_sim *sim, struct sim_mm *parent, unsigned node, struct si
     }
     child->hiwater_vm = child->total_vm;
     khugepaged_fork(sim, child, parent); /* dup_mmap */
+    struct vml_pt_stats st;
+    vml_pt_stats(child->pt, &st);
+    ev.tables = st.nr_tables;
+    ev.tlb_flushes = sim->stats.tlb_flushes - ev.tlb_flushes;
+    sim_event(sim, &ev);
     *out = child;
     return 0;
 }

@@ -546,6 +546,9 @@ int thp_collapse_block(struct vml_sim *sim, struct sim_mm *mm, struct vma *v, ui
     }
     sim->events[VML_VMSTAT_thp_collapse_alloc]++;
     memcg_count(sim, charged, MEV_THP_COLLAPSE_ALLOC, 1);
+    sim_event(sim,
+              &(struct vml_event){
+                  .kind = VML_EV_COLLAPSE, .pid = mm->owner, .addr = haddr, .n = 1, .pfn = pfn });
     struct collapse_unmap u = { sim, mm, (v->flags & VM_LOCKED) != 0 };
     vml_pt_unmap(mm->pt, haddr, haddr + HPAGE_SIZE, VML_PT_KEEP_TABLES, collapse_drop, &u);
     uint64_t table;

@@ -63,6 +63,8 @@ static void kcompactd_run(struct vml_sim *sim, unsigned node)
     uint64_t op = sim->work_ns;
     sim->work_ns = 0;
     sim->events[VML_VMSTAT_compact_daemon_wake]++;
+    sim_event(sim,
+              &(struct vml_event){ .kind = VML_EV_KCOMPACTD, .n = 1, .n3 = order, .node = node });
     struct compact_totals tot = { 0 };
     kcompactd_compact_node(sim, node, order, &tot);
     sim->events[VML_VMSTAT_compact_daemon_migrate_scanned] += tot.migrate_scanned;

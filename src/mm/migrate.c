@@ -170,6 +170,7 @@ int migrate_page(struct vml_sim *sim, uint64_t old, uint64_t new)
     of->mapping = of->index = of->priv = 0;
     vml_phys_free(sim->phys, old, 0);
     sim->events[VML_VMSTAT_pgmigrate_success]++;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n = 1, .pfn = new });
     return 0;
 }
 
@@ -231,6 +232,7 @@ int migrate_folio_large(struct vml_sim *sim, uint64_t old, uint64_t new)
     oh->mapping = oh->index = oh->priv = 0;
     vml_phys_free(sim->phys, old, (unsigned)sim_frame(sim, old)->order);
     sim->events[VML_VMSTAT_pgmigrate_success] += nr;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n = nr, .pfn = new });
     return 0;
 }
 
@@ -308,5 +310,6 @@ int migrate_thp(struct vml_sim *sim, uint64_t old, uint64_t new)
     vml_phys_free(sim->phys, old, (unsigned)sim_frame(sim, old)->order);
     sim->events[VML_VMSTAT_pgmigrate_success] += nr;
     sim->events[VML_VMSTAT_thp_migration_success]++;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n = nr, .n3 = 1, .pfn = new });
     return 0;
 }

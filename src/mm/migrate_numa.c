@@ -82,6 +82,8 @@ static int migrate_one(struct vml_sim *sim, uint64_t pfn, const struct alloc_req
         if (r < 0 && r > -4096) {
             sim->events[VML_VMSTAT_pgmigrate_fail] += 1ull << VML_THP_PMD_ORDER;
             sim->events[VML_VMSTAT_thp_migration_fail]++;
+            sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE,
+                                                .n2 = 1ull << VML_THP_PMD_ORDER });
         }
         return r;
     }
@@ -98,8 +100,10 @@ static int migrate_one(struct vml_sim *sim, uint64_t pfn, const struct alloc_req
             r = r == VML_ENOMEM ? -ENOMEM : r;
         }
     }
-    if (r < 0 && r > -4096)
+    if (r < 0 && r > -4096) {
         sim->events[VML_VMSTAT_pgmigrate_fail]++;
+        sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n2 = 1 });
+    }
     return r;
 }
 

@@ -173,8 +173,59 @@ static void zap_leaf(const struct vml_pt_leaf *leaf, void *arg)
     free_swap_cache(z->sim, pfn);
 }
 
+/* The figures a zap changes, for its event (read only when a hook is set): RSS, swap entries,
+ * frames freed (pgfree), page-table pages, TLB flushes and IPIs. */
+struct zap_snap {
+    uint64_t rss, swapents, freed, tables, flushes, shootdowns;
+};
+
+static void zap_snap(const struct vml_sim *sim, const struct sim_mm *mm, struct zap_snap *z)
+{
+    z->rss = mm->rss[MM_FILEPAGES] + mm->rss[MM_ANONPAGES] + mm->rss[MM_SHMEMPAGES];
+    z->swapents = mm->rss[MM_SWAPENTS];
+    z->freed = 0;
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++) {
+        struct vml_phys_usage u;
+        vml_phys_usage(sim->phys, n, &u);
+        z->freed += u.freed;
+    }
+    struct vml_pt_stats st;
+    vml_pt_stats(mm->pt, &st);
+    z->tables = st.nr_tables;
+    z->flushes = sim->stats.tlb_flushes;
+    z->shootdowns = sim->stats.tlb_shootdowns;
+}
+
+static void zap_pages(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
+                      uint64_t end, bool reclaim_pt);
+
+/* unmap_page_range's work for the event stream: Linux counts none of it, so the event carries
+ * what the zap changed, measured around it (VML_EV_ZAP). */
 void zap_range(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
                uint64_t end, bool reclaim_pt)
+{
+    if (!sim->event_fn) {
+        zap_pages(sim, mm, v, start, end, reclaim_pt);
+        return;
+    }
+    struct zap_snap a, b;
+    zap_snap(sim, mm, &a);
+    zap_pages(sim, mm, v, start, end, reclaim_pt);
+    zap_snap(sim, mm, &b);
+    uint64_t tables = a.tables - b.tables;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_ZAP,
+                                        .pid = mm->owner,
+                                        .addr = start,
+                                        .n = a.rss - b.rss,
+                                        .n2 = b.freed - a.freed - tables,
+                                        .n3 = a.swapents - b.swapents,
+                                        .tables = tables,
+                                        .tlb_flushes = b.flushes - a.flushes,
+                                        .tlb_shootdowns = b.shootdowns - a.shootdowns });
+}
+
+static void zap_pages(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, uint64_t start,
+                      uint64_t end, bool reclaim_pt)
 {
     mm_update_hiwater(mm);
     if (v->flags & VM_HUGETLB) {
@@ -209,6 +260,12 @@ void mm_destroy(struct vml_sim *sim, struct sim_mm *mm)
             sim->committed -= vma_pages(v);
     }
     thp_mm_destroy(sim, mm);
+    if (sim->event_fn) { /* free_pgtables over the whole address space: every table goes */
+        struct vml_pt_stats st;
+        vml_pt_stats(mm->pt, &st);
+        sim_event(sim, &(struct vml_event){
+                           .kind = VML_EV_ZAP, .pid = mm->owner, .tables = st.nr_tables });
+    }
     vml_pt_destroy(mm->pt);
     vma_set_destroy(mm->vmas);
     free(mm);

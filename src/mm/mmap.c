@@ -122,7 +122,9 @@ static void unmap_piece(void *arg, struct vma *piece)
     struct vma *next = vma_find_next(mm->vmas, piece->start);
     uint64_t floor = prev ? prev->end : 0;
     uint64_t ceiling = next ? next->start : mm->layout.task_size + PAGE_SIZE;
-    vml_pt_free_empty(mm->pt, floor, ceiling);
+    uint64_t tables = vml_pt_free_empty(mm->pt, floor, ceiling);
+    sim_event(u->sim,
+              &(struct vml_event){ .kind = VML_EV_ZAP, .pid = mm->owner, .tables = tables });
 }
 
 static int do_munmap(struct vml_sim *sim, struct sim_mm *mm, uint64_t start, uint64_t len)
@@ -390,7 +392,8 @@ static int mprotect_flags(void *arg, const struct vma *v, uint64_t start, uint64
 struct prot_leaf_ctx {
     struct vml_sim *sim;
     struct sim_mm *mm;
-    uint64_t flags; /* the VMA's new vm flags */
+    uint64_t flags;   /* the VMA's new vm flags */
+    uint64_t changed; /* entries changed (change_protection's return) */
 };
 
 static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
@@ -430,7 +433,7 @@ static int prot_leaf(const struct vml_pt_leaf *leaf, void *arg)
         set |= VML_PTE_RW;
     else
         clear |= VML_PTE_RW;
-    vml_pt_protect(c->mm->pt, leaf->va, leaf->va + size, set, clear, NULL, NULL);
+    c->changed += vml_pt_protect(c->mm->pt, leaf->va, leaf->va + size, set, clear, NULL, NULL) > 0;
     return 0;
 }
 
@@ -459,10 +462,14 @@ static int sys_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t le
     /* change_protection over what changed, VMA by VMA, then one flush; hugetlb VMAs flush
      * their own range by huge page (flush_hugetlb_tlb_range). */
     bool flush = false;
+    struct vml_event ev = { .kind = VML_EV_MPROTECT, .pid = pid, .addr = addr };
+    ev.tlb_flushes = sim->stats.tlb_flushes;
+    ev.tlb_shootdowns = sim->stats.tlb_shootdowns;
     for (struct vma *v = vma_find_next(mm->vmas, addr); v && v->start < done; v = vma_next(v)) {
         uint64_t s = v->start > addr ? v->start : addr, e = v->end < done ? v->end : done;
-        struct prot_leaf_ctx c = { sim, mm, v->flags };
+        struct prot_leaf_ctx c = { sim, mm, v->flags, 0 };
         vml_pt_for_each(mm->pt, s, e, prot_leaf, &c);
+        ev.n += c.changed;
         if (v->flags & VM_HUGETLB)
             sim_flush_range_shift(sim, mm, s, e, hstate_shift(vma_hstate(sim, v)));
         else
@@ -470,6 +477,9 @@ static int sys_mprotect(struct vml_sim *sim, int pid, uint64_t addr, uint64_t le
     }
     if (flush)
         sim_flush_range(sim, mm, addr, done);
+    ev.tlb_flushes = sim->stats.tlb_flushes - ev.tlb_flushes;
+    ev.tlb_shootdowns = sim->stats.tlb_shootdowns - ev.tlb_shootdowns;
+    sim_event(sim, &ev);
     return r;
 }
 

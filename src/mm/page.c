@@ -110,6 +110,12 @@ static enum compact_result direct_compact(struct vml_sim *sim, const struct allo
     } else if (*r == VML_ENOMEM) {
         sim->events[VML_VMSTAT_compact_fail]++;
     }
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_COMPACT,
+                                        .pid = sim->current,
+                                        .n = 1,
+                                        .n2 = *r == 0,
+                                        .n3 = order,
+                                        .node = rq->nid });
     return res;
 }
 

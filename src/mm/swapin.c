@@ -158,6 +158,9 @@ static int read_swap_cache_async(struct vml_sim *sim, unsigned node, uint64_t li
         page_mark_zerofill(sim, *pfn);
         sim_charge(sim, COST_CLEAR_4K_NS); /* folio_zero_range */
     }
+    sim_event(sim,
+              &(struct vml_event){
+                  .kind = VML_EV_SWAP_IN, .pid = sim->current, .n = *io, .n2 = !*io, .pfn = *pfn });
     return 0;
 }
 
@@ -210,6 +213,8 @@ static int ra_read_one(struct vml_sim *sim, unsigned node, uint64_t lineage, uin
     if (!target) {
         sim_frame(sim, pfn)->flags |= PGF_READAHEAD;
         sim->events[VML_VMSTAT_swap_ra]++;
+        sim_event(sim, &(struct vml_event){
+                           .kind = VML_EV_SWAP_IN, .pid = sim->current, .n3 = 1, .pfn = pfn });
     }
     return 0;
 }

@@ -1139,6 +1139,7 @@ static unsigned kswapd_balance(struct vml_sim *sim, unsigned node, unsigned orde
     uint64_t min, low, high;
     node_watermarks(sim, node, &min, &low, &high);
     sim->events[VML_VMSTAT_pageoutrun]++;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_KSWAPD, .n = 1, .n3 = order, .node = node });
     *done = true;
     for (sc.priority = DEF_PRIORITY; sc.priority >= 1;) {
         if (pgdat_balanced(sim, node, order))

@@ -75,7 +75,16 @@ bool workingset_refault(struct vml_sim *sim, uint64_t pfn, uint64_t nr, uint64_t
     sim->events[file ? VML_VMSTAT_workingset_refault_file : VML_VMSTAT_workingset_refault_anon] +=
         nr;
     memcg_count(sim, f->memcg, file ? MEV_WS_REFAULT_FILE : MEV_WS_REFAULT_ANON, nr);
-    if (!test_recent(sim, shadow, file, workingset)) {
+    bool recent = test_recent(sim, shadow, file, workingset);
+    /* One event for the refault and what follows from it (activation, restore, below). */
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_REFAULT,
+                                        .pid = sim->current,
+                                        .n = nr,
+                                        .n2 = recent ? nr : 0,
+                                        .n3 = recent && *workingset ? nr : 0,
+                                        .pfn = pfn,
+                                        .file = file });
+    if (!recent) {
         *workingset = false;
         return false;
     }

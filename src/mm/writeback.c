@@ -129,6 +129,7 @@ static void end_writeback(struct vml_sim *sim, const struct wb_io *io)
         fr->flags &= ~PGF_WRITEBACK;
         sim->node[fr->node].writeback--;
         sim->events[VML_VMSTAT_nr_written]++;
+        sim_event(sim, &(struct vml_event){ .kind = VML_EV_WRITEBACK, .n = 1, .pfn = pfn });
     }
 }
 

@@ -155,7 +155,119 @@ static void tally(struct vml_explain_tally *t, const struct vml_event *e)
     } else if (e->kind == VML_EV_RECLAIM) {
         t->scanned += e->n;
         t->stolen += e->n2;
+    } else if (e->kind > VML_EV_OOM_KILL && e->kind < VML_EV_NR) {
+        struct vml_explain_sum *s = &t->sum[e->kind];
+        s->n += e->n;
+        s->n2 += e->n2;
+        s->n3 += e->n3;
+        s->tables += e->tables;
+        s->flushes += e->tlb_flushes;
+        s->shootdowns += e->tlb_shootdowns;
     }
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+static void say_tlb(struct vml_text *t, const struct vml_explain_sum *s)
+{
+    text_printf(t, "TLB: %" PRIu64 " flush%s, %" PRIu64 " shootdown IPI%s", s->flushes,
+                plural(s->flushes, "", "es"), s->shootdowns, plural(s->shootdowns, "", "s"));
+}
+
+/* The sentences of the kinds summed per operation (a fork, a zap, page migration, writeback
+ * ...: one per kind, its figures the operation's sums). */
+static void say_sums(const struct vml_explain_tally *n, struct vml_text *t)
+{
+    const struct vml_explain_sum *s = n->sum;
+    if (n->ev[VML_EV_FORK]) {
+        s = &n->sum[VML_EV_FORK];
+        text_printf(t,
+                    "   fork (copy_page_range): %" PRIu64 " page-table entr%s copied to the "
+                    "child, %" PRIu64 " write-protected in both for copy-on-write; %" PRIu64
+                    " anonymous page%s now shared; %" PRIu64
+                    " page-table page%s allocated for the child; ",
+                    s->n, plural(s->n, "y", "ies"), s->n2, s->n3, plural(s->n3, "", "s"), s->tables,
+                    plural(s->tables, "", "s"));
+        say_tlb(t, s);
+        text_printf(t, "\n");
+    }
+    if (n->ev[VML_EV_ZAP]) {
+        s = &n->sum[VML_EV_ZAP];
+        text_printf(t,
+                    "   unmap (zap_pte_range): %" PRIu64 " page%s unmapped (RSS -%" PRIu64
+                    " kB), %" PRIu64 " frame%s freed, %" PRIu64 " page-table page%s freed, %" PRIu64
+                    " swap entr%s dropped; ",
+                    s->n, plural(s->n, "", "s"), s->n * 4, s->n2, plural(s->n2, "", "s"), s->tables,
+                    plural(s->tables, "", "s"), s->n3, plural(s->n3, "y", "ies"));
+        say_tlb(t, s);
+        text_printf(t, "\n");
+    }
+    if (n->ev[VML_EV_MPROTECT]) {
+        s = &n->sum[VML_EV_MPROTECT];
+        text_printf(t, "   mprotect (change_protection): %" PRIu64 " page-table entr%s changed; ",
+                    s->n, plural(s->n, "y", "ies"));
+        say_tlb(t, s);
+        text_printf(t, "\n");
+    }
+    if (n->ev[VML_EV_SWAP_IN]) {
+        s = &n->sum[VML_EV_SWAP_IN];
+        text_printf(t,
+                    "   swap-in: %" PRIu64 " page%s read from the swap device (pswpin), %" PRIu64
+                    " filled with zeros without a read (swpin_zero); %" PRIu64
+                    " of them read ahead of the fault (swap_ra)\n",
+                    s->n, plural(s->n, "", "s"), s->n2, s->n3);
+    }
+    if (n->ev[VML_EV_REFAULT]) {
+        s = &n->sum[VML_EV_REFAULT];
+        text_printf(t,
+                    "   workingset: %" PRIu64 " page%s refaulted after eviction "
+                    "(workingset_refault), %" PRIu64 " activated as recently evicted "
+                    "(workingset_activate), %" PRIu64 " restored (workingset_restore)\n",
+                    s->n, plural(s->n, "", "s"), s->n2, s->n3);
+    }
+    if (n->ev[VML_EV_MIGRATE]) {
+        s = &n->sum[VML_EV_MIGRATE];
+        text_printf(t,
+                    "   page migration: %" PRIu64 " page%s moved to new frames "
+                    "(pgmigrate_success), %" PRIu64 " THPs moved whole "
+                    "(thp_migration_success), %" PRIu64 " pages failed (pgmigrate_fail)\n",
+                    s->n, plural(s->n, "", "s"), s->n3, s->n2);
+    }
+    if (n->ev[VML_EV_COLLAPSE])
+        text_printf(t,
+                    "   khugepaged collapse: %" PRIu64 " 2 MiB page%s allocated, each mapped "
+                    "by one PMD entry in place of a table of 512 PTEs (thp_collapse_alloc)\n",
+                    n->sum[VML_EV_COLLAPSE].n, plural(n->sum[VML_EV_COLLAPSE].n, "", "s"));
+    if (n->ev[VML_EV_COMPACT])
+        text_printf(t,
+                    "   direct compaction: the allocating process moved pages to make a free "
+                    "block %" PRIu64 " time%s (compact_stall), %" PRIu64
+                    " then allocated (compact_success)\n",
+                    n->sum[VML_EV_COMPACT].n, plural(n->sum[VML_EV_COMPACT].n, "", "s"),
+                    n->sum[VML_EV_COMPACT].n2);
+    if (n->ev[VML_EV_KCOMPACTD])
+        text_printf(t,
+                    "   kcompactd: woke %" PRIu64 " time%s to compact a node "
+                    "(compact_daemon_wake)\n",
+                    n->ev[VML_EV_KCOMPACTD], plural(n->ev[VML_EV_KCOMPACTD], "", "s"));
+    if (n->ev[VML_EV_KSWAPD])
+        text_printf(t, "   kswapd: %" PRIu64 " balance pass%s over its node (pageoutrun)\n",
+                    n->ev[VML_EV_KSWAPD], plural(n->ev[VML_EV_KSWAPD], "", "es"));
+    if (n->ev[VML_EV_FILE_READ]) {
+        s = &n->sum[VML_EV_FILE_READ];
+        uint64_t reads = n->ev[VML_EV_FILE_READ];
+        text_printf(t,
+                    "   page cache: %" PRIu64 " file page%s read from the disk in %" PRIu64
+                    " read%s (a missing page, or a readahead window around it), %" PRIu64
+                    " of the reads waited for by the process\n",
+                    s->n, plural(s->n, "", "s"), reads, plural(reads, "", "s"), s->n3);
+    }
+    if (n->ev[VML_EV_WRITEBACK])
+        text_printf(t, "   writeback: %" PRIu64 " page%s written to the disk (nr_written)\n",
+                    n->sum[VML_EV_WRITEBACK].n, plural(n->sum[VML_EV_WRITEBACK].n, "", "s"));
 }
 
 static void on_event(void *ctx, const struct vml_event *e)
@@ -163,6 +275,8 @@ static void on_event(void *ctx, const struct vml_event *e)
     struct vml_explain *x = ctx;
     tally(&x->now, e);
     tally(&x->total, e);
+    if (e->kind > VML_EV_OOM_KILL)
+        return; /* summed per operation: said by say_sums */
     bool full =
         x->mode == VML_EXPLAIN_ALL || (x->mode == VML_EXPLAIN_FULL && x->said < EXPLAIN_FIRST);
     switch (e->kind) {
@@ -219,6 +333,48 @@ static void on_event(void *ctx, const struct vml_event *e)
         break;
     }
     default: break;
+    }
+}
+
+/* --explain=brief's part for the summed kinds. */
+static void brief_sums(const struct vml_explain_tally *n, struct vml_text *out, const char **sep)
+{
+    const struct vml_explain_sum *s = n->sum;
+    if (n->ev[VML_EV_FORK])
+        text_printf(out,
+                    "%sfork: %" PRIu64 " entries copied, %" PRIu64 " write-protected, %" PRIu64
+                    " table pages",
+                    *sep, s[VML_EV_FORK].n, s[VML_EV_FORK].n2, s[VML_EV_FORK].tables),
+            *sep = ", ";
+    if (n->ev[VML_EV_ZAP])
+        text_printf(out,
+                    "%sunmap: %" PRIu64 " pages, %" PRIu64 " frames freed, %" PRIu64
+                    " TLB flushes, %" PRIu64 " IPIs",
+                    *sep, s[VML_EV_ZAP].n, s[VML_EV_ZAP].n2, s[VML_EV_ZAP].flushes,
+                    s[VML_EV_ZAP].shootdowns),
+            *sep = ", ";
+    if (n->ev[VML_EV_MPROTECT])
+        text_printf(out, "%smprotect: %" PRIu64 " entries changed", *sep, s[VML_EV_MPROTECT].n),
+            *sep = ", ";
+    static const struct {
+        enum vml_event_kind k;
+        bool events; /* count the events, not their n */
+        const char *what;
+    } rest[] = {
+        { VML_EV_SWAP_IN, false, "pages read from swap" },
+        { VML_EV_REFAULT, false, "refaults" },
+        { VML_EV_MIGRATE, false, "pages migrated" },
+        { VML_EV_COLLAPSE, true, "THP collapses" },
+        { VML_EV_COMPACT, true, "compaction stalls" },
+        { VML_EV_KCOMPACTD, true, "kcompactd wake-ups" },
+        { VML_EV_KSWAPD, true, "kswapd passes" },
+        { VML_EV_WRITEBACK, false, "pages written back" },
+        { VML_EV_FILE_READ, false, "file pages read from the disk" },
+    };
+    for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
+        uint64_t v = rest[i].events ? n->ev[rest[i].k] : s[rest[i].k].n;
+        if (v)
+            text_printf(out, "%s%" PRIu64 " %s", *sep, v, rest[i].what), *sep = ", ";
     }
 }
 
@@ -316,6 +472,7 @@ static void end(void *ctx, size_t i, const struct vml_op *op, struct vml_backend
             text_printf(out, "%sreclaim: %" PRIu64 " scanned, %" PRIu64 " reclaimed", sep,
                         n->scanned, n->stolen),
                 sep = ", ";
+        brief_sums(n, out, &sep);
         if (faults) {
             text_printf(out, "%s", sep);
             say_rss(out, x->rss_pages);
@@ -355,6 +512,7 @@ static void end(void *ctx, size_t i, const struct vml_op *op, struct vml_backend
                             " reclaimed (pgscan/pgsteal)\n",
                             k ? "kswapd" : "the allocating process (direct)", x->rc_scanned[k][f],
                             f ? "file" : "anon", x->rc_stolen[k][f]);
+    say_sums(n, out);
     if (!any)
         text_printf(out, "   no fault, allocation or reclaim%s\n",
                     op->kind == VML_OP_MMAP ? ": the mapping is a VMA only, until it is touched"
