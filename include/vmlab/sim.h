@@ -649,6 +649,11 @@ enum vml_event_kind {
      * or a readahead window: page_cache_ra_unbounded), n3 1 when the process waits for it (no
      * counter: the simulator does not count file reads in pgpgin). */
     VML_EV_FILE_READ,
+    /* madvise(MADV_COLD / MADV_PAGEOUT) (madvise_cold_or_pageout_pte_range): n pages moved to
+     * the inactive list (pgdeactivate), n2 accessed bits cleared (MADV_COLD), n3 pages
+     * isolated to be reclaimed at once (MADV_PAGEOUT: their reclaim reports itself); TLB as
+     * for VML_EV_ZAP, over the walk. */
+    VML_EV_DEACTIVATE,
     VML_EV_NR
 };
 

@@ -1396,6 +1396,7 @@ struct cold_walk {
     uint64_t *list; /* pfns isolated for reclaim_pages */
     size_t n, cap;
     int err;
+    uint64_t young_cleared, deactivated; /* for the event stream (VML_EV_DEACTIVATE) */
 };
 
 /* A large anonymous folio the walk meets at leaf (its PMD, or the PTE of its first page) that
@@ -1462,6 +1463,7 @@ static int cold_leaf(const struct vml_pt_leaf *leaf, void *arg)
     if (!w->pageout && (large || (leaf->entry & VML_PTE_A))) {
         vml_pt_protect(w->mm->pt, leaf->va, leaf->va + nr * PAGE_SIZE, 0, VML_PTE_A, NULL, NULL);
         sim_flush_range(sim, w->mm, leaf->va, leaf->va + nr * PAGE_SIZE);
+        w->young_cleared += large && leaf->level == 2 ? 1 : nr;
     }
     f->flags &= ~PGF_REFERENCED;
     if (f->flags & PGF_ACTIVE)
@@ -1475,6 +1477,7 @@ static int cold_leaf(const struct vml_pt_leaf *leaf, void *arg)
             f->flags &= ~PGF_ACTIVE;
             lru_add(sim, pfn);
             sim->events[VML_VMSTAT_pgdeactivate] += nr;
+            w->deactivated += nr;
         }
         return 0;
     }
@@ -1499,6 +1502,7 @@ int madvise_cold_or_pageout(struct vml_sim *sim, struct sim_task *t, uint64_t st
     struct cold_walk w = { .sim = sim, .mm = mm, .pageout = pageout };
     uint64_t cur = start;
     int r = 0;
+    uint64_t flushes = sim->stats.tlb_flushes, shootdowns = sim->stats.tlb_shootdowns;
     for (struct vma *v = vma_find_next(mm->vmas, start); v && v->start < end; v = vma_next(v)) {
         /* can_madv_lru_vma: neither locked nor hugetlb. */
         if (v->flags & (VM_LOCKED | VM_HUGETLB)) {
@@ -1519,6 +1523,16 @@ int madvise_cold_or_pageout(struct vml_sim *sim, struct sim_task *t, uint64_t st
     }
     if (r == 0 && cur < end)
         r = VML_ENOMEM;
+    if (w.deactivated || w.young_cleared || w.n)
+        sim_event(sim,
+                  &(struct vml_event){ .kind = VML_EV_DEACTIVATE,
+                                       .pid = t->pid,
+                                       .addr = start,
+                                       .n = w.deactivated,
+                                       .n2 = w.young_cleared,
+                                       .n3 = w.n,
+                                       .tlb_flushes = sim->stats.tlb_flushes - flushes,
+                                       .tlb_shootdowns = sim->stats.tlb_shootdowns - shootdowns });
     /* reclaim_pages: the isolated folios through shrink_folio_list, references ignored; what
      * stays goes back to its list. A page-cache folio's pages go together, so a later one of
      * the list may be gone already. */

@@ -212,6 +212,17 @@ static void say_sums(const struct vml_explain_tally *n, struct vml_text *t)
         say_tlb(t, s);
         text_printf(t, "\n");
     }
+    if (n->ev[VML_EV_DEACTIVATE]) {
+        s = &n->sum[VML_EV_DEACTIVATE];
+        text_printf(t,
+                    "   madvise cold/pageout (madvise_cold_or_pageout_pte_range): %" PRIu64
+                    " page%s moved to the inactive list (pgdeactivate), %" PRIu64
+                    " accessed bit%s cleared, %" PRIu64 " page%s isolated for reclaim now; ",
+                    s->n, plural(s->n, "", "s"), s->n2, plural(s->n2, "", "s"), s->n3,
+                    plural(s->n3, "", "s"));
+        say_tlb(t, s);
+        text_printf(t, "\n");
+    }
     if (n->ev[VML_EV_SWAP_IN]) {
         s = &n->sum[VML_EV_SWAP_IN];
         text_printf(t,
@@ -355,6 +366,12 @@ static void brief_sums(const struct vml_explain_tally *n, struct vml_text *out, 
             *sep = ", ";
     if (n->ev[VML_EV_MPROTECT])
         text_printf(out, "%smprotect: %" PRIu64 " entries changed", *sep, s[VML_EV_MPROTECT].n),
+            *sep = ", ";
+    if (n->ev[VML_EV_DEACTIVATE])
+        text_printf(out,
+                    "%smadvise: %" PRIu64 " pages deactivated, %" PRIu64
+                    " accessed bits cleared, %" PRIu64 " isolated for pageout",
+                    *sep, s[VML_EV_DEACTIVATE].n, s[VML_EV_DEACTIVATE].n2, s[VML_EV_DEACTIVATE].n3),
             *sep = ", ";
     static const struct {
         enum vml_event_kind k;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -35,7 +36,7 @@ struct watch {
     /* Per operation: the machine's figures before it, and the checks made after it. */
     struct vml_vmstat op_before;
     struct vml_sim_stats tlb_before;
-    unsigned checked_fork, checked_tlb, checked_freed;
+    unsigned checked_fork, checked_tlb, checked_freed, checked_cold;
 };
 
 static void before(void *ctx, size_t i, const struct vml_op *op, struct vml_backend *b)
@@ -60,6 +61,7 @@ struct counts {
     uint64_t forks, fork_copied, fork_wp, fork_shared, fork_tables;
     uint64_t zaps, zap_pages, zap_freed, zap_tables, zap_swapents;
     uint64_t mprotects, mprotect_changed;
+    uint64_t colds, cold_deactivated, cold_young, cold_isolated;
     uint64_t flushes, shootdowns; /* of the fork, unmap and mprotect sentences */
     uint64_t swapin, swapin_zero, swap_ra, refault, activate, restore;
     uint64_t migrated, migrate_thp, migrate_fail, collapse, compact, compact_ok, kcompactd;
@@ -94,10 +96,10 @@ static void after(void *ctx, size_t i, const struct vml_op *op, struct vml_backe
         assert_int_equal(c.fork_tables, OP_DELTA(nr_page_table_pages));
         w->checked_fork++;
     }
-    /* An madvise that zaps (DONTNEED, REMOVE) says its flushes; MADV_COLD and PAGEOUT clear
-     * accessed bits with a flush each and have no sentence of their own yet (left out). */
+    /* An madvise that zaps (DONTNEED, REMOVE) or deactivates (COLD, PAGEOUT) says its flushes;
+     * other advice flushes nothing. */
     if (alone && (op->kind == VML_OP_FORK || op->kind == VML_OP_MUNMAP ||
-                  op->kind == VML_OP_MPROTECT || (op->kind == VML_OP_MADVISE && c.zaps > 0))) {
+                  op->kind == VML_OP_MPROTECT || op->kind == VML_OP_MADVISE)) {
         if (c.flushes != d_flush || c.shootdowns != d_ipi)
             fail_msg("line %u: sentences say %" PRIu64 " flushes, %" PRIu64
                      " IPIs; the TLB counters moved by %" PRIu64 ", %" PRIu64,
@@ -112,6 +114,15 @@ static void after(void *ctx, size_t i, const struct vml_op *op, struct vml_backe
                      " tables said freed, pgfree moved by %" PRIu64,
                      op->line, c.zap_freed, c.zap_tables, OP_DELTA(pgfree));
         w->checked_freed++;
+    }
+    if (op->kind == VML_OP_MADVISE && c.colds) {
+        /* MADV_PAGEOUT's reclaim may deactivate too (shrink_folio_list keeps some): the walk's
+         * own count can only be less than the counter's change. */
+        if (c.scanned == 0 ? c.cold_deactivated != OP_DELTA(pgdeactivate)
+                           : c.cold_deactivated > OP_DELTA(pgdeactivate))
+            fail_msg("line %u: %" PRIu64 " pages said deactivated, pgdeactivate moved by %" PRIu64,
+                     op->line, c.cold_deactivated, OP_DELTA(pgdeactivate));
+        w->checked_cold++;
     }
 #undef OP_DELTA
 }
@@ -168,6 +179,13 @@ static void count(const char *text, struct counts *c)
                           " shootdown",
                           &a, &v[0], &v[1]) == 3) {
             c->mprotects++, c->mprotect_changed += a, c->flushes += v[0], c->shootdowns += v[1];
+        } else if (sscanf(line,
+                          "   madvise cold/pageout (madvise_cold_or_pageout_pte_range): %" SCNu64
+                          " page%*[a-z ](pgdeactivate), %" SCNu64 " accessed bit%*[a-z ], %" SCNu64
+                          " page%*[a-z ]; TLB: %" SCNu64 " flush%*[a-z,] %" SCNu64 " shootdown",
+                          &a, &b, &v[0], &v[1], &v[2]) == 5) {
+            c->colds++, c->cold_deactivated += a, c->cold_young += b, c->cold_isolated += v[0];
+            c->flushes += v[1], c->shootdowns += v[2];
         } else if (sscanf(line,
                           "   swap-in: %" SCNu64 " page%*[a-z ](pswpin), %" SCNu64
                           " filled with zeros without a read (swpin_zero); %" SCNu64,
@@ -266,7 +284,7 @@ static void every_example_agrees(void **state)
     uint64_t faults = 0, cows = 0, splits = 0, swapped = 0, ooms = 0, thps = 0;
     uint64_t forks = 0, zaps = 0, mprotects = 0, swapins = 0, refaults = 0, migrated = 0,
              migrate_fails = 0, collapses = 0, compacts = 0, kcompactds = 0, kswapds = 0,
-             written = 0, checked_fork = 0, checked_tlb = 0, checked_freed = 0;
+             written = 0, checked_fork = 0, checked_tlb = 0, checked_freed = 0, checked_cold = 0;
     while ((de = readdir(dir))) {
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 4, ".vml") != 0)
@@ -315,7 +333,7 @@ static void every_example_agrees(void **state)
         collapses += c.collapse, compacts += c.compact, kcompactds += c.kcompactd;
         kswapds += c.kswapd, written += c.written;
         checked_fork += w.checked_fork, checked_tlb += w.checked_tlb;
-        checked_freed += w.checked_freed;
+        checked_freed += w.checked_freed, checked_cold += w.checked_cold;
         faults += c.faults;
         cows += c.cow_shared2;
         splits += c.split;
@@ -331,7 +349,7 @@ static void every_example_agrees(void **state)
     assert_true(forks > 0 && zaps > 0 && mprotects > 0 && swapins > 0 && refaults > 0);
     assert_true(migrated > 0 && collapses > 0 && compacts > 0 && kcompactds > 0 && kswapds > 0);
     assert_true(written > 0);
-    assert_true(checked_fork > 0 && checked_tlb > 0 && checked_freed > 0);
+    assert_true(checked_fork > 0 && checked_tlb > 0 && checked_freed > 0 && checked_cold > 0);
     (void)
         migrate_fails; /* no example makes a migration fail: held to pgmigrate_fail all the same */
 }
@@ -391,6 +409,40 @@ static void dontneed_by_hand(void **state)
     assert_int_equal(c.zap_tables, 8);
 }
 
+/* MADV_COLD of a shared file mapping whose 1 MiB of cache a second read made active: the
+ * walk finds 256 young entries (every page mapped by the touch's fault-around), clears each
+ * accessed bit with one flush (one CPU: no IPI), and moves the 256 active pages to the
+ * inactive file list (folio_deactivate: pgdeactivate 256). Nothing is isolated: MADV_COLD
+ * does not reclaim. */
+static void madvise_cold_by_hand(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/vmlab-test-explain-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char scn[] = "machine ram=1G\n"
+                              "file create f 1M\n"
+                              "proc a\n"
+                              "a read f\n"
+                              "a read f\n"
+                              "a mmap m 1M file=f shared r\n"
+                              "a touch m read\n"
+                              "a madvise m cold\n";
+    assert_int_equal(write(fd, scn, sizeof(scn) - 1), (ssize_t)(sizeof(scn) - 1));
+    close(fd);
+    struct counts c;
+    struct vml_vmstat d = { 0 };
+    run_one(path, &c, &d, NULL);
+    unlink(path);
+    assert_int_equal(c.colds, 1);
+    assert_int_equal(c.cold_deactivated, 256);
+    assert_int_equal(c.cold_young, 256);
+    assert_int_equal(c.cold_isolated, 0);
+    assert_int_equal(c.flushes, 256);
+    assert_int_equal(c.shootdowns, 0);
+    assert_int_equal(d.v[VML_VMSTAT_pgdeactivate], 256);
+}
+
 /* examples/13: the process on CPUs 0-2 munmaps 64 KiB (16 pages) and mprotects 1 MiB (256
  * entries): one flush and two IPIs each; the one on CPU 3 the same with no IPI. */
 static void shootdowns_by_hand(void **state)
@@ -426,7 +478,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_example_agrees),    cmocka_unit_test(cow_after_fork_by_hand),
         cmocka_unit_test(munmap_mprotect_by_hand), cmocka_unit_test(dontneed_by_hand),
-        cmocka_unit_test(shootdowns_by_hand),      cmocka_unit_test(file_readahead_by_hand),
+        cmocka_unit_test(shootdowns_by_hand),      cmocka_unit_test(madvise_cold_by_hand),
+        cmocka_unit_test(file_readahead_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
