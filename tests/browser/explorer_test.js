@@ -6,30 +6,13 @@
 // Saves a screenshot of the last step to SHOT.
 "use strict";
 const puppeteer = require("puppeteer-core");
-const { execFileSync } = require("child_process");
-const fs = require("fs");
-const os = require("os");
 const path = require("path");
 
 const [vmlab, page_path, scenario, shot] = process.argv.slice(2);
 const browser_path = process.env.CHROMIUM || "/usr/bin/chromium";
 
-function expected(line, comms) {
-  const lines = fs.readFileSync(scenario, "utf8").split("\n").slice(0, line);
-  for (const c of comms) lines.push(`show ${c} smaps_rollup`);
-  const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vmlab-explorer-")), "cut.vml");
-  fs.writeFileSync(tmp, lines.join("\n") + "\n");
-  const out = execFileSync(vmlab, ["run", tmp], { encoding: "utf8" });
-  const want = {};
-  let who = null;
-  for (const l of out.split("\n")) {
-    const h = l.match(/^== \/proc\/\d+\/smaps_rollup \((\S+)\) ==$/);
-    if (h) { who = h[1]; want[who] = {}; continue; }
-    const f = l.match(/^(Rss|Pss):\s+(\d+) kB$/);
-    if (f && who) want[who][f[1]] = Number(f[2]);
-  }
-  return want;
-}
+const sim_expected = require("./sim_expected.js");
+const expected = (line, comms) => sim_expected(vmlab, scenario, line, comms);
 
 (async () => {
   const errors = [];
