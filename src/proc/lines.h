@@ -7,6 +7,7 @@
 #include "vmlab/base.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 /* One line of the input: [s, e), without its newline; n is its 1-based number. */
@@ -35,6 +36,31 @@ static inline int line_error(struct vml_diag *d, const struct line *l, const cha
     int len = (int)(l->e - l->s);
     diag_set(d, l->n, (unsigned)(at - l->s) + 1u, "%s in '%.*s'", what, len > 80 ? 80 : len, l->s);
     return VML_EPARSE;
+}
+
+/* A number in base 10 or 16 (lower-case digits) at *p, before e: 0 with *p advanced past it,
+ * or -1 when there is none or it passes 2^64-1. */
+static inline int line_number(const char **p, const char *e, unsigned base, uint64_t *v)
+{
+    const char *q = *p;
+    uint64_t x = 0;
+    for (; q < e; q++) {
+        unsigned d;
+        if (*q >= '0' && *q <= '9')
+            d = (unsigned)(*q - '0');
+        else if (base == 16 && *q >= 'a' && *q <= 'f')
+            d = (unsigned)(*q - 'a') + 10u;
+        else
+            break;
+        if (x > (UINT64_MAX - d) / base)
+            return -1;
+        x = x * base + d;
+    }
+    if (q == *p)
+        return -1;
+    *p = q;
+    *v = x;
+    return 0;
 }
 
 #endif

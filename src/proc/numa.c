@@ -15,30 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A decimal (base 10) or hex (16) number in [*p, e), advancing *p; -1 if none or too large. */
-static int number(const char **p, const char *e, unsigned base, uint64_t *v)
-{
-    const char *q = *p;
-    uint64_t x = 0;
-    for (; q < e; q++) {
-        unsigned d;
-        if (*q >= '0' && *q <= '9')
-            d = (unsigned)(*q - '0');
-        else if (base == 16 && *q >= 'a' && *q <= 'f')
-            d = (unsigned)(*q - 'a') + 10u;
-        else
-            break;
-        if (x > (UINT64_MAX - d) / base)
-            return -1;
-        x = x * base + d;
-    }
-    if (q == *p)
-        return -1;
-    *p = q;
-    *v = x;
-    return 0;
-}
-
 /* policy_modes[] of mm/mempolicy.c, the names with a space first (a prefix of another must
  * come after it: "prefer (many)" before "prefer"). */
 static const char *const policy_names[] = {
@@ -99,12 +75,12 @@ static int node_field(const struct line *l, const char *w, const char *we, struc
     uint64_t node, pages;
     if (we - w < 2 || *w != 'N' || *q < '0' || *q > '9')
         return 1;
-    if (number(&q, we, 10, &node) || node >= VML_NUMA_MAX_NODES)
+    if (line_number(&q, we, 10, &node) || node >= VML_NUMA_MAX_NODES)
         return line_error(d, l, w + 1, "expected a node number below 1024 after 'N'");
     if (q == we || *q != '=')
         return line_error(d, l, q, "expected '=' after the node number");
     q++;
-    if (number(&q, we, 10, &pages) || q != we)
+    if (line_number(&q, we, 10, &pages) || q != we)
         return line_error(d, l, q,
                           "expected a page count (decimal, at most 2^64-1) after 'N<node>='");
     if (seen[node])
@@ -148,7 +124,7 @@ static int word(const struct line *l, const char *w, const char *we, struct vml_
             continue;
         const char *q = eq + 1;
         uint64_t v;
-        if (number(&q, we, 10, &v) || q != we)
+        if (line_number(&q, we, 10, &v) || q != we)
             return line_error(d, l, eq + 1, "expected a decimal number (at most 2^64-1) after '='");
         if (m->have & keys[k].bit)
             return line_error(d, l, w, "a field given twice");
@@ -183,7 +159,7 @@ int vml_proc_parse_numa_maps(const char *text, size_t len, vml_numa_map_fn fn, v
             r = line_error(diag, &l, nul, "a NUL byte");
             break;
         }
-        if (number(&q, l.e, 16, &m->start)) {
+        if (line_number(&q, l.e, 16, &m->start)) {
             r = line_error(diag, &l, q, "expected the mapping's start address (hex)");
             break;
         }
@@ -265,7 +241,7 @@ int vml_proc_parse_node_meminfo_lines(const char *text, size_t len, unsigned *no
         if (l.e - q < 5 || memcmp(q, "Node ", 5) != 0)
             return line_error(diag, &l, q, "expected 'Node N' at the start of the line");
         q += 5;
-        if (number(&q, l.e, 10, &n) || n >= VML_NUMA_MAX_NODES)
+        if (line_number(&q, l.e, 10, &n) || n >= VML_NUMA_MAX_NODES)
             return line_error(diag, &l, l.s + 5, "expected a node number (0..1023)");
         if (first != UINT64_MAX && n != first)
             return line_error(diag, &l, l.s + 5, "a different node than the first line's");
@@ -283,7 +259,7 @@ int vml_proc_parse_node_meminfo_lines(const char *text, size_t len, unsigned *no
         q++;
         while (q < l.e && *q == ' ')
             q++;
-        if (number(&q, l.e, 10, &v))
+        if (line_number(&q, l.e, 10, &v))
             return line_error(diag, &l, q, "expected a decimal number (at most 2^64-1)");
         bool kb = false;
         if (l.e - q == 3 && memcmp(q, " kB", 3) == 0) {

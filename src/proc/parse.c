@@ -19,30 +19,6 @@ static bool is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Reads a number in base 10 or 16 at *p (before e); advances *p. */
-static int read_num(const char **p, const char *e, unsigned base, uint64_t *v)
-{
-    const char *q = *p;
-    uint64_t x = 0;
-    for (; q < e; q++) {
-        unsigned d;
-        if (*q >= '0' && *q <= '9')
-            d = (unsigned)(*q - '0');
-        else if (base == 16 && *q >= 'a' && *q <= 'f')
-            d = (unsigned)(*q - 'a') + 10u;
-        else
-            break;
-        if (x > (UINT64_MAX - d) / base)
-            return -1;
-        x = x * base + d;
-    }
-    if (q == *p)
-        return -1;
-    *p = q;
-    *v = x;
-    return 0;
-}
-
 /* Consumes c at *p if it is there; the position stays on a mismatch, for the error column. */
 static bool eat(const char **p, const char *e, char c)
 {
@@ -82,7 +58,7 @@ static int field_line_from(const struct line *l, const char *from, const struct 
     const char *p = colon + 1;
     uint64_t v;
     skip_spaces(&p, l->e);
-    if (read_num(&p, l->e, 10, &v))
+    if (line_number(&p, l->e, 10, &v))
         return line_error(d, l, p, "expected a decimal number (at most 2^64-1)");
     if (f->kb) {
         if (l->e - p < 3 || memcmp(p, " kB", 3) != 0)
@@ -148,7 +124,7 @@ int vml_proc_parse_statm(const char *text, size_t len, struct vml_statm *out, st
     for (unsigned i = 0; i < 7; i++) {
         if (i && !eat(&q, l.e, ' '))
             return line_error(diag, &l, q, "expected 7 numbers separated by spaces");
-        if (read_num(&q, l.e, 10, &v[i]))
+        if (line_number(&q, l.e, 10, &v[i]))
             return line_error(diag, &l, q, "expected a decimal number");
     }
     if (q != l.e)
@@ -166,9 +142,9 @@ static int header_line(const struct line *l, struct vml_vma_header *h, struct vm
 {
     const char *p = l->s;
     uint64_t maj, min;
-    if (read_num(&p, l->e, 16, &h->start) || !eat(&p, l->e, '-'))
+    if (line_number(&p, l->e, 16, &h->start) || !eat(&p, l->e, '-'))
         return line_error(d, l, p, "expected START-END in hex");
-    if (read_num(&p, l->e, 16, &h->end) || !eat(&p, l->e, ' '))
+    if (line_number(&p, l->e, 16, &h->end) || !eat(&p, l->e, ' '))
         return line_error(d, l, p, "expected START-END in hex");
     /* Explicit tests: strchr("r-", c) would also accept the NUL that ends its string. */
     if (l->e - p < 5 || p[4] != ' ' || (p[0] != 'r' && p[0] != '-') ||
@@ -178,19 +154,19 @@ static int header_line(const struct line *l, struct vml_vma_header *h, struct vm
     memcpy(h->perms, p, 4);
     h->perms[4] = '\0';
     p += 5;
-    if (read_num(&p, l->e, 16, &h->offset) || !eat(&p, l->e, ' '))
+    if (line_number(&p, l->e, 16, &h->offset) || !eat(&p, l->e, ' '))
         return line_error(d, l, p, "expected the offset in hex");
     const char *num = p;
-    if (read_num(&p, l->e, 16, &maj) || maj > 0xfff)
+    if (line_number(&p, l->e, 16, &maj) || maj > 0xfff)
         return line_error(d, l, num,
                           "expected the device as MAJOR:MINOR in hex (major at most fff)");
     if (!eat(&p, l->e, ':'))
         return line_error(d, l, p, "expected the device as MAJOR:MINOR in hex");
     num = p;
-    if (read_num(&p, l->e, 16, &min) || min > 0xfffff)
+    if (line_number(&p, l->e, 16, &min) || min > 0xfffff)
         return line_error(d, l, num,
                           "expected the device as MAJOR:MINOR in hex (minor at most fffff)");
-    if (!eat(&p, l->e, ' ') || read_num(&p, l->e, 10, &h->inode))
+    if (!eat(&p, l->e, ' ') || line_number(&p, l->e, 10, &h->inode))
         return line_error(d, l, p, "expected the inode number after the device");
     h->dev_major = (unsigned)maj;
     h->dev_minor = (unsigned)min;
@@ -330,7 +306,7 @@ int vml_proc_parse_node_meminfo(const char *text, size_t len, unsigned *node,
             return line_error(diag, &l, q, "expected 'Node N' at the start of the line");
         q += 5;
         const char *num = q;
-        if (read_num(&q, l.e, 10, &n) || n > 1023)
+        if (line_number(&q, l.e, 10, &n) || n > 1023)
             return line_error(diag, &l, num, "expected a node number (0..1023)");
         if (!eat(&q, l.e, ' '))
             return line_error(diag, &l, q, "expected a space after the node number");
@@ -355,7 +331,7 @@ static int key_value_line(const struct line *l, const char **key, size_t *key_le
     if (!sp)
         return line_error(d, l, l->s, "expected 'key value'");
     const char *q = sp + 1;
-    if (read_num(&q, l->e, 10, v) || q != l->e)
+    if (line_number(&q, l->e, 10, v) || q != l->e)
         return line_error(d, l, q, "expected a decimal number (at most 2^64-1) after the key");
     *key = l->s;
     *key_len = (size_t)(sp - l->s);
