@@ -12,13 +12,12 @@
 "use strict";
 const puppeteer = require("puppeteer-core");
 const fs = require("fs");
-const path = require("path");
 
 const [vmlab, page_path, scenario, table_path, shot] = process.argv.slice(2);
 const browser_path = process.env.CHROMIUM || "/usr/bin/chromium";
 
-const sim_expected = require("./sim_expected.js");
-const expected = (line, comms) => sim_expected(vmlab, scenario, line, comms);
+const common = require("./common.js");
+const expected = (line, comms) => common.expected(vmlab, scenario, line, comms);
 
 // The table vmlab diff printed: per operation line its fault rows (or why not), per process
 // its VmRSS row.
@@ -44,22 +43,12 @@ const rssByHand = { parent: "1024", child: "0" };
 
 (async () => {
   const errors = [];
-  const browser = await puppeteer.launch({
-    executablePath: browser_path,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  });
+  let browser;
   let failed = 0;
   const check = (ok, what) => { console.log(`${ok ? "ok  " : "FAIL"} ${what}`); if (!ok) failed++; };
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1400, height: 1000 });
-    page.on("console", (m) => { if (m.type() === "error") errors.push("console: " + m.text()); });
-    page.on("pageerror", (e) => errors.push("exception: " + e.message));
-    page.on("requestfailed", (r) => errors.push("request: " + r.url()));
-    await page.setRequestInterception(true);
-    page.on("request", (r) => (r.url().startsWith("file:") ? r.continue() : (errors.push("network: " + r.url()), r.abort())));
-    await page.goto("file://" + path.resolve(page_path), { waitUntil: "load" });
+    let page;
+    ({ browser, page } = await common.openPage(puppeteer, browser_path, page_path, errors));
     check(await page.$eval("#kernelpane", (e) => !e.hidden), "the side-by-side pane is shown");
     const steps = await page.$eval("#step", (r) => Number(r.max) + 1);
     if (steps < 2) throw new Error(`only ${steps} steps`);
@@ -117,7 +106,7 @@ const rssByHand = { parent: "1024", child: "0" };
     check(Object.keys(table.procs).length === 2, "the table has the two processes");
     if (shot) await page.screenshot({ path: shot, fullPage: true });
   } finally {
-    await browser.close();
+    if (browser) await browser.close();
   }
   for (const e of errors) console.log("FAIL " + e);
   process.exit(failed || errors.length ? 1 : 0);

@@ -6,32 +6,20 @@
 // Saves a screenshot of the last step to SHOT.
 "use strict";
 const puppeteer = require("puppeteer-core");
-const path = require("path");
 
 const [vmlab, page_path, scenario, shot] = process.argv.slice(2);
 const browser_path = process.env.CHROMIUM || "/usr/bin/chromium";
 
-const sim_expected = require("./sim_expected.js");
-const expected = (line, comms) => sim_expected(vmlab, scenario, line, comms);
+const common = require("./common.js");
+const expected = (line, comms) => common.expected(vmlab, scenario, line, comms);
 
 (async () => {
   const errors = [];
-  const browser = await puppeteer.launch({
-    executablePath: browser_path,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  });
+  let browser;
   let failed = 0;
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1400, height: 1000 });
-    page.on("console", (m) => { if (m.type() === "error") errors.push("console: " + m.text()); });
-    page.on("pageerror", (e) => errors.push("exception: " + e.message));
-    page.on("requestfailed", (r) => errors.push("request: " + r.url()));
-    // Network is not needed: refuse every request but the page itself.
-    await page.setRequestInterception(true);
-    page.on("request", (r) => (r.url().startsWith("file:") ? r.continue() : (errors.push("network: " + r.url()), r.abort())));
-    await page.goto("file://" + path.resolve(page_path), { waitUntil: "load" });
+    let page;
+    ({ browser, page } = await common.openPage(puppeteer, browser_path, page_path, errors));
     const steps = await page.$eval("#step", (r) => Number(r.max) + 1);
     if (steps < 2) throw new Error(`only ${steps} steps`);
     for (let i = 0; i < steps; i++) {
@@ -56,7 +44,7 @@ const expected = (line, comms) => sim_expected(vmlab, scenario, line, comms);
     if (ptEntries < 4) { console.log(`FAIL: page-table tree has ${ptEntries} tables`); failed++; }
     if (shot) await page.screenshot({ path: shot, fullPage: false });
   } finally {
-    await browser.close();
+    if (browser) await browser.close();
   }
   for (const e of errors) console.log("FAIL " + e);
   process.exit(failed || errors.length ? 1 : 0);
