@@ -502,6 +502,35 @@ static int read_proc(struct rd *r, struct vml_snap_proc *p)
     return 0;
 }
 
+/* An optional line "NAME N v1 .. vN" of per-operation counters (numa, migrate), as this vmlab
+ * writes them: N must be this version's count. *has is set when the line is there. */
+static int counter_line(struct rd *r, const char *name, int64_t *v, size_t n, bool *has)
+{
+    if (!peek(r, name))
+        return 0;
+    int e;
+    if ((e = next_line(r, name)))
+        return e;
+    const char *at = r->c + 1;
+    size_t got;
+    if ((e = count(r, 1u << 20, &got)))
+        return e;
+    if (got != n) {
+        diag_set(r->diag, r->line, (unsigned)(at - r->ln) + 1,
+                 "%s has another number of counters than this vmlab's: the results were "
+                 "recorded by another version of vmlab",
+                 name);
+        return VML_EPARSE;
+    }
+    for (size_t f = 0; f < n; f++)
+        if ((e = i64(r, &v[f])))
+            return e;
+    if ((e = eol(r)))
+        return e;
+    *has = true;
+    return 0;
+}
+
 static int read_op(struct rd *r, struct vml_snap_op *o)
 {
     int e;
@@ -531,40 +560,9 @@ static int read_op(struct rd *r, struct vml_snap_op *o)
         (e = str_line(r, "mem_why_not", o->mem_why_not, sizeof(o->mem_why_not))) ||
         (e = str_line(r, "commit_why_not", o->commit_why_not, sizeof(o->commit_why_not))))
         return e;
-    if (peek(r, "numa")) {
-        if ((e = next_line(r, "numa")))
-            return e;
-        at = r->c + 1;
-        if ((e = count(r, 1u << 20, &got)))
-            return e;
-        if (got != VML_SNAP_NUMA_FIELDS)
-            return err_at(r, at,
-                          "numa has another number of counters than this vmlab's: the "
-                          "results were recorded by another version of vmlab");
-        for (size_t f = 0; f < VML_SNAP_NUMA_FIELDS; f++)
-            if ((e = i64(r, &o->numa[f])))
-                return e;
-        if ((e = eol(r)))
-            return e;
-        o->has_numa = true;
-    }
-    if (peek(r, "migrate")) {
-        if ((e = next_line(r, "migrate")))
-            return e;
-        at = r->c + 1;
-        if ((e = count(r, 1u << 20, &got)))
-            return e;
-        if (got != VML_SNAP_MIGRATE_FIELDS)
-            return err_at(r, at,
-                          "migrate has another number of counters than this vmlab's: the "
-                          "results were recorded by another version of vmlab");
-        for (size_t f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
-            if ((e = i64(r, &o->migrate[f])))
-                return e;
-        if ((e = eol(r)))
-            return e;
-        o->has_migrate = true;
-    }
+    if ((e = counter_line(r, "numa", o->numa, VML_SNAP_NUMA_FIELDS, &o->has_numa)) ||
+        (e = counter_line(r, "migrate", o->migrate, VML_SNAP_MIGRATE_FIELDS, &o->has_migrate)))
+        return e;
     if (peek(r, "result") && (e = str_line(r, "result", o->result, sizeof(o->result))))
         return e;
     return 0;
