@@ -270,6 +270,15 @@ static void test_numa_counters(void **state)
     struct vml_diag d;
     memset(&d, 0, sizeof(d));
     assert_int_equal(vml_results_parse(text, strlen(text), &c, &d), 0);
+    /* Another version's count of NUMA counters: the error at the count's column. */
+    char *other = strdup(text);
+    char *p = strstr(other, "\nnuma 6 ");
+    unsigned line = 1;
+    for (const char *q = other; q <= p; q++)
+        line += *q == '\n';
+    p[6] = '5';
+    bad(other, line, 6, "numa has another number of counters than this vmlab's");
+    free(other);
     free(text);
     assert_true(c.snap.ops[0].has_numa);
     assert_int_equal(c.snap.ops[0].numa[VML_SNAP_NUMA_HIT], 2120);
