@@ -96,37 +96,22 @@ static inline uint32_t home(const struct stack *s, uint64_t key)
     return (uint32_t)mix(key) & s->tmask;
 }
 
-static bool grow_u64(uint64_t **a, size_t *len, size_t need)
+/* The array a of *len elements of size bytes grown to hold need, doubling from 256, the new
+ * elements zero (all-zero bits: 0 for the counts, 0.0 for the IEEE doubles): the array (a
+ * itself when it was big enough), or NULL with a untouched when out of memory. */
+static void *grow_zeroed(void *a, size_t *len, size_t need, size_t size)
 {
     if (need <= *len)
-        return true;
+        return a;
     size_t n = *len ? *len : 256;
     while (n < need)
         n *= 2;
-    uint64_t *p = realloc(*a, n * sizeof(*p));
+    char *p = realloc(a, n * size);
     if (!p)
-        return false;
-    memset(p + *len, 0, (n - *len) * sizeof(*p));
-    *a = p;
+        return NULL;
+    memset(p + *len * size, 0, (n - *len) * size);
     *len = n;
-    return true;
-}
-
-static bool grow_dbl(double **a, size_t *len, size_t need)
-{
-    if (need <= *len)
-        return true;
-    size_t n = *len ? *len : 256;
-    while (n < need)
-        n *= 2;
-    double *p = realloc(*a, n * sizeof(*p));
-    if (!p)
-        return false;
-    for (size_t i = *len; i < n; i++)
-        p[i] = 0;
-    *a = p;
-    *len = n;
-    return true;
+    return p;
 }
 
 /* Builds the time axis of cap bits with the first n set, and its Fenwick tree. */
@@ -441,10 +426,12 @@ static void shards_access(struct stack *s, uint64_t key, uint32_t h)
         s->dfar[far_bucket(b)] += 1 / r;
         return;
     }
-    if (!grow_dbl(&s->dhist, &s->dlen, b + 1)) {
+    double *dh = grow_zeroed(s->dhist, &s->dlen, b + 1, sizeof(*s->dhist));
+    if (!dh) {
         s->oom = true;
         return;
     }
+    s->dhist = dh;
     s->dhist[b] += 1 / r;
 }
 
@@ -618,8 +605,12 @@ static bool hist_flush(struct stack *s)
     uint32_t max = 0;
     for (unsigned i = 0; i < n; i++)
         max = s->pend[i] > max ? s->pend[i] : max;
-    if (n && (size_t)max >= s->hlen && !grow_u64(&s->hist, &s->hlen, (size_t)max + 1))
-        return false;
+    if (n && (size_t)max >= s->hlen) {
+        uint64_t *h = grow_zeroed(s->hist, &s->hlen, (size_t)max + 1, sizeof(*s->hist));
+        if (!h)
+            return false;
+        s->hist = h;
+    }
     for (unsigned i = 0; i < n; i++) {
         if (i + 16 < n)
             __builtin_prefetch(&s->hist[s->pend[i + 16]], 1);
