@@ -261,6 +261,12 @@ struct vml_snap_op {
     /* What a migration call returned (move_pages' status array, migrate_pages' count of pages
      * not moved), as text with runs of one value written VALUE*COUNT; "" for other calls. */
     char result[512];
+    /* meminfo's SwapCached change across the operation (kB), from the same settled readings
+     * as mem; has_swapcache when measured. The run's swap area is the machine's only one
+     * (docs/pressure.md), so it is the scenario's swap cache: vmlab diff's AnonPages rule under
+     * a cgroup's limit (scenario/diff.c, limit_anon). */
+    bool has_swapcache;
+    int64_t swapcache;
 };
 
 /* The migration counters of struct vml_snap_op. */
@@ -297,6 +303,16 @@ struct vml_snap_text {
     bool vm;    /* a show vm's /proc/sys/vm/ files, not the THP ones */
 };
 
+/* A memory cgroup's own figures at the end of a run, kB, from its memory.stat (v2's names;
+ * v1's total_ lines where only v1 is mounted): anon is NR_ANON_MAPPED (v1 rss), file
+ * NR_FILE_PAGES (v1 cache), file_mapped NR_FILE_MAPPED (v1 mapped_file), shmem, swapcached
+ * NR_SWAPCACHE, and the LRU lists (lru_anon inactive + active anon, lru_file likewise,
+ * unevictable): every user page charged to the cgroup is on one of them. */
+struct vml_snap_memcg {
+    uint64_t anon, file, file_mapped, shmem, swapcached, lru_anon, lru_file, unevictable;
+};
+#define VML_SNAP_MEMCG_FIELDS 8
+
 struct vml_snapshot {
     struct vml_snap_proc *procs;
     size_t n_procs;
@@ -314,6 +330,12 @@ struct vml_snapshot {
      * A property of the scenario, the same on both sides: vmlab diff's bound for what a process
      * in such a cgroup keeps resident (scenario/diff.c). */
     uint64_t memcg_max_kb;
+    /* The limited cgroup's memory.stat at the end (the one whose limit is memcg_max_kb), read
+     * after the kernel's periodic statistics flush; has_limit_stat when read (results recorded
+     * before it was kept lack it). vmlab diff's resident bound adds what the cgroup holds that
+     * no process maps (page cache, unmapped swap cache): scenario/diff.c, limit_unmapped. */
+    bool has_limit_stat;
+    struct vml_snap_memcg limit_stat;
     /* RAM and swap pages at the end (MemTotal + SwapTotal): the totalpages proc_oom_score
      * divides by; 0 when meminfo could not be read. */
     uint64_t totalpages;

@@ -26,6 +26,9 @@ struct measure {
     uint64_t oom_kill;                     /* the kernel's oom_kill count (vmstat) when it began */
     uint64_t numa[VML_SNAP_NUMA_FIELDS];   /* vmstat's numa_* counters when it began */
     uint64_t mig[VML_SNAP_MIGRATE_FIELDS]; /* and its migration counters */
+    /* SwapCached (kB) of the last settled reading of the seven lines (stable_read): recorded
+     * with them as the operation's swapcache change (diff's AnonPages rule under a limit). */
+    int64_t sc_read;
 };
 
 static const char *const migrate_names[VML_SNAP_MIGRATE_FIELDS] = {
@@ -94,6 +97,7 @@ static void stable_read(struct measure *m, bool want_mem, bool want_commit,
         mem_fields(&y, b);
         if (memcmp(a, b, sizeof(a)) == 0) {
             memcpy(v, a, sizeof(a));
+            m->sc_read = (int64_t)x.swap_cached;
             *mem_ok = true;
             continue;
         }
@@ -156,6 +160,7 @@ struct window {
     uint64_t minor, major, inexact;
     bool faults, mem, commit;
     int64_t v[VML_SNAP_MEM_FIELDS], c;
+    int64_t sc; /* SwapCached, from the reading of v */
 };
 
 static void win_open(struct measure *m, int pid, struct window *w)
@@ -170,6 +175,7 @@ static void win_open(struct measure *m, int pid, struct window *w)
     w->mem = w->commit = false;
     if (m->in->meminfo && (m->rec.has_mem || m->rec.has_commit))
         stable_read(m, m->rec.has_mem, m->rec.has_commit, w->v, &w->c, &w->mem, &w->commit);
+    w->sc = m->sc_read;
     if (!w->mem)
         m->rec.has_mem = false;
     if (!w->commit)
@@ -198,6 +204,7 @@ static void win_close(struct measure *m, struct window *w)
     bool mem_ok = false, commit_ok = false, idle_mem = false, idle_commit = false;
     if (w->mem || w->commit)
         stable_read(m, w->mem, w->commit, v, &c, &mem_ok, &commit_ok);
+    int64_t sc = m->sc_read;
     if (!mem_ok)
         m->rec.has_mem = false;
     if (!commit_ok)
@@ -239,6 +246,7 @@ static void win_close(struct measure *m, struct window *w)
         }
     for (unsigned i = 0; i < VML_SNAP_MEM_FIELDS; i++)
         m->rec.mem[i] += v[i] - w->v[i];
+    m->rec.swapcache += sc - w->sc;
 }
 
 /* Marks what a call left that cannot be compared. */
@@ -316,6 +324,7 @@ void measure_end(struct measure *m, struct vml_snap_op *rec)
     m->rec.has_migrate = m->rec.has_migrate && mig_ok;
     for (unsigned i = 0; m->rec.has_migrate && i < VML_SNAP_MIGRATE_FIELDS; i++)
         m->rec.migrate[i] = (int64_t)(mig[i] - m->mig[i]);
+    m->rec.has_swapcache = m->rec.has_mem;
     *rec = m->rec;
     m->open = false;
 }
@@ -1053,6 +1062,10 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
             for (unsigned b = a + 1; b < m && !agreed; b++)
                 if (rec[b]->has_mem && mem_equal(rec[a], rec[b])) {
                     memcpy(op->mem, rec[a]->mem, sizeof(op->mem));
+                    /* The swap cache of one of the agreeing runs (it belongs with their
+                     * AnonPages: diff's rule under a limit compares the two together). */
+                    op->has_swapcache = rec[a]->has_swapcache;
+                    op->swapcache = rec[a]->swapcache;
                     agreed = true;
                 }
         }
@@ -1067,6 +1080,7 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
         }
         open++;
         op->has_mem = false;
+        op->has_swapcache = false;
         /* Name the first field the runs disagree on, with each run's value. */
         int field = -1;
         for (unsigned f = 0; f < VML_SNAP_MEM_FIELDS && field < 0; f++)

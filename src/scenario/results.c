@@ -16,6 +16,8 @@
  *   soft_dirty ERR ON      anon_thp_align ERR ON
  *   snapshot NPROCS NTEXTS NOPS CONFINED TOTALPAGES
  *   pool TAKEN TOTAL FREE RSVD SURP
+ *   limit_stat N V...                      (optional: struct vml_snap_memcg, the limited
+ *                                           cgroup's memory.stat at the end, kB)
  *   proc PID ALIVE KILLED SI_CODE ADDR SEQ HAS_OOM OOM_SCORE OOM_SCORE_ADJ NMAPS NAME
  *   status N FIRST... LAST...              (N fields of struct vml_status_mem, twice)
  *   pte_why_not WHY
@@ -27,8 +29,8 @@
  *   policy TEXT                             (optional: numa_maps' policies)
  *   op LINE HAS_FAULTS MINOR MAJOR HAS_MEM HAS_COMMIT COMMIT HAS_COPY COPY HAS_OOM_KILL OOM_KILL
  * WHAT mem N V... faults_why_not WHY / mem_why_not WHY / commit_why_not WHY [numa N V...: the
- * vmstat numa_* changes, optional] text LINE VM TEXT (a
- * show thp or show vm's files) end
+ * vmstat numa_* changes, optional] [swapcache V: meminfo's SwapCached change, optional]
+ * text LINE VM TEXT (a show thp or show vm's files) end
  */
 #include "util/diag.h"
 #include "util/text.h"
@@ -86,6 +88,18 @@ static void put_status(struct vml_text *out, const struct vml_snap_proc *p)
     text_printf(out, "\n");
 }
 
+/* The limited cgroup's memory.stat at the end (optional: vmlab diff's resident bound). */
+static void put_limit_stat(struct vml_text *out, const struct vml_snapshot *s)
+{
+    if (!s->has_limit_stat)
+        return;
+    const struct vml_snap_memcg *c = &s->limit_stat;
+    const uint64_t v[VML_SNAP_MEMCG_FIELDS] = { c->anon,     c->file,       c->file_mapped,
+                                                c->shmem,    c->swapcached, c->lru_anon,
+                                                c->lru_file, c->unevictable };
+    put_array(out, "limit_stat", v, VML_SNAP_MEMCG_FIELDS);
+}
+
 int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
 {
     const struct vml_kernel_traits *k = &r->k;
@@ -119,6 +133,7 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
     text_printf(out, "pool %d %llu %llu %llu %llu\n", s->pool.taken ? 1 : 0,
                 (unsigned long long)s->pool.total, (unsigned long long)s->pool.free,
                 (unsigned long long)s->pool.rsvd, (unsigned long long)s->pool.surp);
+    put_limit_stat(out, s);
     for (size_t i = 0; i < s->n_procs; i++) {
         const struct vml_snap_proc *p = &s->procs[i];
         text_printf(out, "proc %d %d %d %d %llu %llu %d %ld %d %zu", p->pid, p->alive ? 1 : 0,
@@ -183,6 +198,8 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
             text_printf(out, "result");
             put_str(out, o->result);
         }
+        if (o->has_swapcache)
+            text_printf(out, "swapcache %lld\n", (long long)o->swapcache);
     }
     for (size_t i = 0; i < s->n_thp; i++) {
         text_printf(out, "text %u %d", s->thp[i].line, s->thp[i].vm ? 1 : 0);
@@ -565,6 +582,11 @@ static int read_op(struct rd *r, struct vml_snap_op *o)
         return e;
     if (peek(r, "result") && (e = str_line(r, "result", o->result, sizeof(o->result))))
         return e;
+    if (peek(r, "swapcache")) {
+        if ((e = next_line(r, "swapcache")) || (e = i64(r, &o->swapcache)) || (e = eol(r)))
+            return e;
+        o->has_swapcache = true;
+    }
     return 0;
 }
 
@@ -635,6 +657,13 @@ int vml_results_parse(const char *text, size_t len, struct vml_linux_results *re
         (e = u64(&r, &s->pool.total)) || (e = u64(&r, &s->pool.free)) ||
         (e = u64(&r, &s->pool.rsvd)) || (e = u64(&r, &s->pool.surp)) || (e = eol(&r)))
         return e;
+    if (peek(&r, "limit_stat")) {
+        uint64_t v[VML_SNAP_MEMCG_FIELDS];
+        if ((e = array(&r, "limit_stat", v, VML_SNAP_MEMCG_FIELDS)))
+            return e;
+        s->limit_stat = (struct vml_snap_memcg){ v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] };
+        s->has_limit_stat = true;
+    }
     /* Every record takes at least a line of a few bytes: a count beyond what is left is not
      * allocated (a corrupt count must not cost a large calloc before the parse fails). */
     size_t left = (size_t)(r.end - r.p);

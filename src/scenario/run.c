@@ -1831,6 +1831,88 @@ static uint64_t scenario_memcg_max_kb(const struct vml_scenario *s)
     return kb;
 }
 
+/* ---- the limited cgroup's memory.stat at the end (vmlab diff's resident bound) ---------- */
+
+/* The cgroup (below the run's root) whose limit the scenario sets to kb (scenario_memcg_max_kb),
+ * into cg; false when there is none. */
+static bool scenario_limit_cgroup(const struct vml_scenario *s, uint64_t kb, char *cg, size_t n)
+{
+    for (size_t i = 0; kb && i < s->n_ops; i++) {
+        const struct vml_op *op = &s->ops[i];
+        uint64_t bytes;
+        char file[VML_SCN_FIELD_MAX];
+        bool v1;
+        if (op->kind == VML_OP_SET && strncmp(op->u.set.path, "/sys/fs/cgroup/", 15) == 0 &&
+            (ends_with(op->u.set.path, "/memory.max") ||
+             ends_with(op->u.set.path, "/memory.limit_in_bytes")) &&
+            vml_parse_size(op->u.set.value, &bytes, NULL) == 0 && bytes / 1024 == kb &&
+            vml_cgroup_path_split(op->u.set.path, cg, n, file, sizeof(file), &v1) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Field name's value in a memory.stat text, in kB; false when it has no such line. */
+static bool stat_kb(const struct vml_text *t, const char *name, uint64_t *kb)
+{
+    uint64_t v;
+    if (!t->s || cgroup_field(t->s, t->len, name, &v) != 0)
+        return false;
+    *kb = v / 1024;
+    return true;
+}
+
+/* The limited cgroup's memory.stat at the end, into snap->limit_stat. The kernel's figures are
+ * rstat sums that a reader flushes only past MEMCG_CHARGE_BATCH updates per CPU
+ * (memcg_vmstats_needs_flush), lagging by up to that, but every 2 s flush_memcg_stats_dwork
+ * flushes them all: on a real kernel the reading waits that long first (the simulator's are
+ * exact). v2's file where the machine has it, else v1's total_ lines (the same counters:
+ * memcg1_stat_format). Nothing is recorded when it cannot be read. */
+static void snap_limit_stat(struct run *r, struct vml_snapshot *snap)
+{
+    char cg[VML_SCN_FILE_MAX];
+    if (!r->b->cgroup_text || !scenario_limit_cgroup(r->s, snap->memcg_max_kb, cg, sizeof(cg)))
+        return;
+    if (r->b->sim(r->b->ctx) == NULL && r->b->wait &&
+        r->b->wait(r->b->ctx, 2500000000ull, r->msg) != 0) {
+        r->msg[0] = 0;
+        return;
+    }
+    static const char *const v2[10] = {
+        "anon",          "file",        "file_mapped",   "shmem",       "swapcached",
+        "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable",
+    };
+    static const char *const v1[10] = {
+        "total_rss",         "total_cache",         "total_mapped_file", "total_shmem",
+        "total_swapcached",  "total_inactive_anon", "total_active_anon", "total_inactive_file",
+        "total_active_file", "total_unevictable",
+    };
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *name = pass ? v1 : v2;
+        struct vml_text t = { 0 };
+        uint64_t v[10];
+        bool ok = r->b->cgroup_text(r->b->ctx, cg, "memory.stat", pass == 1, &t, r->msg) == 0;
+        r->msg[0] = 0; /* not an error of the run's: the bound then says it lacks the figures */
+        for (int i = 0; ok && i < 10; i++)
+            ok = stat_kb(&t, name[i], &v[i]);
+        vml_text_free(&t);
+        if (!ok)
+            continue;
+        snap->limit_stat = (struct vml_snap_memcg){
+            .anon = v[0],
+            .file = v[1],
+            .file_mapped = v[2],
+            .shmem = v[3],
+            .swapcached = v[4],
+            .lru_anon = v[5] + v[6],
+            .lru_file = v[7] + v[8],
+            .unevictable = v[9],
+        };
+        snap->has_limit_stat = true;
+        return;
+    }
+}
+
 /* One number a per-process /proc file holds (oom_score, oom_score_adj); false when unreadable. */
 static bool snap_number(struct run *r, int pid, enum vml_procfile f, long *v)
 {
@@ -1953,6 +2035,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
             snap_nodes(r, p->pid, sm);
         }
     }
+    snap_limit_stat(r, snap);
     return 0;
 }
 
