@@ -797,7 +797,7 @@ static const char *unmapped_note(const struct split *sp)
 {
     static char buf[160];
     snprintf(buf, sizeof(buf),
-             ", with the cgroup's unmapped page and swap cache (%lld and %lld kB)",
+             ", counting the cgroup's unmapped page and swap cache (%lld and %lld kB)",
              (long long)sp->unmapped[0], (long long)sp->unmapped[1]);
     return buf;
 }
