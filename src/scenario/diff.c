@@ -43,10 +43,16 @@
  *     swap-cache folios whose writeback had not ended when reclaim passed them stay charged).
  *     Its VmRSS and RssAnon changes agree when they differ by d and VmSwap by -d (pages the
  *     other side swapped instead), provided what the scenario's live processes hold (VmRSS
- *     and VmPTE changes summed: the charge of a cgroup they all run in) lies within
- *     [L - SPLIT_KB, L] on each side, and likewise per mapping (Rss, Pss, Pss_Dirty,
- *     Private_Dirty, Anonymous, Referenced by d', Swap and SwapPss by -d'); every other field
- *     exactly;
+ *     and VmPTE changes summed: the charge of a cgroup they all run in), plus what the limited
+ *     cgroup holds that no process maps (its page cache and unmapped swap cache, from each
+ *     side's own memory.stat at the end: limit_unmapped), lies within [L - SPLIT_KB, L] on
+ *     each side, and likewise per mapping (Rss, Pss, Pss_Dirty, Private_Dirty, Anonymous,
+ *     Referenced by d', Swap and SwapPss by -d'); every other field exactly;
+ *   - under the same limit, an operation's AnonPages change when the limit's reclaim took
+ *     mapped anonymous pages during it on either side (the change is below 4 kB per fault the
+ *     operation took): a page reclaim unmapped is freed or, while its swap write is in
+ *     flight, still charged in the swap cache, by the device's timing, so AnonPages plus
+ *     SwapCached changes are compared, within SPLIT_KB (limit_anon);
  *   - a read's Cached change in a scenario that limits a cgroup's memory to L: when it reached
  *     [L - 2048 - SPLIT_KB, L] kB on either side, both must lie there (the cache a limit keeps
  *     ends a folio and the cgroup's other charges short of it on Linux);

@@ -951,6 +951,21 @@ static bool mem_equal(const struct vml_snap_op *a, const struct vml_snap_op *b)
     return memcmp(a->mem, b->mem, sizeof(a->mem)) == 0;
 }
 
+/* Under a cgroup's memory limit (limited: the scenario sets one), two runs agree on an
+ * operation's meminfo when every line but AnonPages is equal and AnonPages plus SwapCached
+ * is: how many of the pages the limit's reclaim unmapped are still in the swap cache is the
+ * device's timing, different in every run, while their sum is what the limit decides (vmlab
+ * diff compares the two so: diff.c, limit_anon). Elsewhere, every line equal. */
+static bool mem_agree(const struct vml_snap_op *a, const struct vml_snap_op *b, bool limited)
+{
+    if (!limited || !a->has_swapcache || !b->has_swapcache)
+        return mem_equal(a, b);
+    for (unsigned f = 0; f < VML_SNAP_MEM_FIELDS; f++)
+        if (f != VML_SNAP_ANON_PAGES && a->mem[f] != b->mem[f])
+            return false;
+    return a->mem[VML_SNAP_ANON_PAGES] + a->swapcache == b->mem[VML_SNAP_ANON_PAGES] + b->swapcache;
+}
+
 unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct vml_snap_op *ops)
 {
     unsigned open = 0;
@@ -1060,7 +1075,7 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
                 continue;
             any = true;
             for (unsigned b = a + 1; b < m && !agreed; b++)
-                if (rec[b]->has_mem && mem_equal(rec[a], rec[b])) {
+                if (rec[b]->has_mem && mem_agree(rec[a], rec[b], first->memcg_max_kb != 0)) {
                     memcpy(op->mem, rec[a]->mem, sizeof(op->mem));
                     /* The swap cache of one of the agreeing runs (it belongs with their
                      * AnonPages: diff's rule under a limit compares the two together). */

@@ -387,6 +387,41 @@ static void test_anon_under_limit(void **state)
     assert_int_equal(anon_differ(32768, 1024, 4100, 0, 4096, 4, true), 1);
 }
 
+/* The vote over the Linux runs (vml_snapshot_vote) under a limit: two runs whose AnonPages
+ * changes differ by what the swap cache still held agree when AnonPages + SwapCached do (and
+ * every other line); without a limit, or with the sums apart, they do not. */
+static bool vote_agrees(uint64_t limit_kb, int64_t anon2, int64_t sc2)
+{
+    struct side r[2];
+    side(&r[0], NULL, "touch", 0);
+    side(&r[1], NULL, "touch", 0);
+    const int64_t anon[2] = { 560, anon2 }, sc[2] = { 2348, sc2 };
+    struct vml_snapshot runs[2];
+    for (int i = 0; i < 2; i++) {
+        r[i].op.mem[VML_SNAP_ANON_PAGES] = anon[i];
+        r[i].op.has_swapcache = true;
+        r[i].op.swapcache = sc[i];
+        r[i].snap.memcg_max_kb = limit_kb;
+        runs[i] = r[i].snap;
+    }
+    struct vml_snap_op voted;
+    vml_snapshot_vote(runs, 2, &voted);
+    if (voted.has_mem) {
+        assert_int_equal(voted.mem[VML_SNAP_ANON_PAGES], 560); /* the first agreeing run's */
+        assert_int_equal(voted.swapcache, 2348);
+    }
+    return voted.has_mem;
+}
+
+static void test_vote_under_limit(void **state)
+{
+    (void)state;
+    assert_true(vote_agrees(32768, 1044, 1864));  /* 2908 on both */
+    assert_false(vote_agrees(32768, 1044, 1868)); /* 2908 and 2912 */
+    assert_false(vote_agrees(0, 1044, 1864));     /* no limit: AnonPages itself */
+    assert_true(vote_agrees(0, 560, 2348));
+}
+
 /* A read through a 32 MiB cgroup (fidelity 151): the Cached change of "reader read data" is
  * compared within [32768 - 2048 - 1024, 32768] = [29696, 32768] kB when either side reached
  * it; limit_kb 0 is a scenario without a limit. */
@@ -473,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_cache_under_limit),
         cmocka_unit_test(test_split_with_cgroup_cache),
         cmocka_unit_test(test_anon_under_limit),
+        cmocka_unit_test(test_vote_under_limit),
         cmocka_unit_test(test_move_pages_status_kernels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
