@@ -209,6 +209,15 @@ static int split_sign(size_t off)
     return 0;
 }
 
+/* How far a mapping's resident pages may differ under the split rule: SPLIT_KB, the bound's
+ * width, plus how much more the cgroup holds unmapped on one side than on the other (pages
+ * swapped out of the mapping but still charged in the swap cache: limit_unmapped). */
+static int64_t split_width(const struct split *sp)
+{
+    int64_t du = sp->unmapped[1] - sp->unmapped[0];
+    return SPLIT_KB + (du < 0 ? -du : du);
+}
+
 static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map *b,
                         const struct split *sp, struct vml_text *out, struct tally *t)
 {
@@ -226,10 +235,12 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
     row(out, t, "VMAs", a->vmas, b->vmas, "");
     row(out, t, "Size", (int64_t)a->size, (int64_t)b->size, "kB");
     /* The split rule for the mapping: it swapped on both sides, by no more than the process's
-     * bound allows (the mapping's resident pages are some of the process's). */
+     * bound allows (the mapping's resident pages are some of the process's): both sides'
+     * holdings lie in a window SPLIT_KB wide, so resident pages differ by at most that plus
+     * the difference of what the cgroup holds unmapped (split_width). */
     int64_t dm = (int64_t)b->c.rss - (int64_t)a->c.rss;
     bool msplit = sp && sp->on && sp->in && a->c.swap > 0 && b->c.swap > 0 && dm != 0 &&
-                  (dm < 0 ? -dm : dm) <= SPLIT_KB;
+                  (dm < 0 ? -dm : dm) <= split_width(sp);
     for (size_t i = 0; i < sizeof(smaps_fields) / sizeof(smaps_fields[0]); i++) {
         uint64_t va = at(&a->c, smaps_fields[i].off), vb = at(&b->c, smaps_fields[i].off);
         int sign = split_sign(smaps_fields[i].off);
