@@ -47,7 +47,8 @@
  *     cgroup holds that no process maps (its page cache and unmapped swap cache, from each
  *     side's own memory.stat at the end: limit_unmapped), lies within [L - SPLIT_KB, L] on
  *     each side, and likewise per mapping (Rss, Pss, Pss_Dirty, Private_Dirty, Anonymous,
- *     Referenced by d', Swap and SwapPss by -d'); every other field exactly;
+ *     Referenced by d', Swap and SwapPss by -d', |d'| at most SPLIT_KB plus the difference of
+ *     the two sides' unmapped pages: split_width); every other field exactly;
  *   - under the same limit, an operation's AnonPages change when the limit's reclaim took
  *     mapped anonymous pages during it on either side (the change is below 4 kB per fault the
  *     operation took): a page reclaim unmapped is freed or, while its swap write is in
