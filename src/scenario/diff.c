@@ -51,9 +51,9 @@
  *     the two sides' unmapped pages: split_width); every other field exactly;
  *   - under the same limit, an operation's AnonPages change when the limit's reclaim took
  *     mapped anonymous pages during it on either side (the change is below 4 kB per fault the
- *     operation took): a page reclaim unmapped is freed or, while its swap write is in
- *     flight, still charged in the swap cache, by the device's timing, so AnonPages plus
- *     SwapCached changes are compared, within SPLIT_KB (limit_anon);
+ *     operation took, and SwapCached moved): a page reclaim unmapped is freed or, while its
+ *     swap write is in flight, still charged in the swap cache, by the device's timing, so
+ *     AnonPages plus SwapCached changes are compared, within SPLIT_KB (limit_anon);
  *   - a read's Cached change in a scenario that limits a cgroup's memory to L: when it reached
  *     [L - 2048 - SPLIT_KB, L] kB on either side, both must lie there (the cache a limit keeps
  *     ends a folio and the cgroup's other charges short of it on Linux);
@@ -779,7 +779,8 @@ static int64_t limit_unmapped(const struct vml_snapshot *side, const struct vml_
  * header): the pages the limit's reclaim unmapped during it are freed or, while their swap
  * write is in flight, still in the swap cache and charged; which, is the device's timing. So
  * when the operation's reclaim took mapped anonymous pages (its AnonPages change is below the
- * 4 kB per fault it took) on either side, AnonPages plus SwapCached changes are compared,
+ * 4 kB per fault it took, and the swap cache moved) on either side, AnonPages plus SwapCached
+ * changes are compared,
  * within SPLIT_KB (the charge's own slack at the limit: the per-CPU stock, reclaim's batch);
  * true when the rule applied and the row is printed. */
 static bool limit_anon(const struct vml_snap_op *a, const struct vml_snap_op *b, int64_t limit_kb,
@@ -789,9 +790,12 @@ static bool limit_anon(const struct vml_snap_op *a, const struct vml_snap_op *b,
     if (limit_kb <= 0 || !a->has_swapcache || !b->has_swapcache || !a->has_faults ||
         !b->has_faults || ma[VML_SNAP_ANON_PAGES] == mb[VML_SNAP_ANON_PAGES])
         return false;
+    /* Reclaim took mapped anonymous pages: AnonPages grew less than the op's faults mapped
+     * (4 kB each) on a side, and the swap cache moved on a side (add_to_swap, or a swap-in):
+     * a file fault maps no anonymous page, and reclaim without swap cannot take one. */
     bool took_a = ma[VML_SNAP_ANON_PAGES] < (int64_t)(a->minor + a->major) * 4;
     bool took_b = mb[VML_SNAP_ANON_PAGES] < (int64_t)(b->minor + b->major) * 4;
-    if (!took_a && !took_b)
+    if ((!took_a && !took_b) || (a->swapcache == 0 && b->swapcache == 0))
         return false;
     int64_t sa = ma[VML_SNAP_ANON_PAGES] + a->swapcache,
             sb = mb[VML_SNAP_ANON_PAGES] + b->swapcache;

@@ -402,6 +402,10 @@ static void test_anon_under_limit(void **state)
     assert_int_equal(anon_differ(0, 1024, 2044, 852, 560, 2348, true), 1);
     assert_int_equal(anon_differ(32768, 1024, 2044, 852, 560, 2348, false), 1);
     assert_int_equal(anon_differ(32768, 1024, 4100, 0, 4096, 4, true), 1);
+    /* Nothing went to or came from swap on either side (a file's faults map no anonymous
+     * page; reclaim without swap takes none): exact. */
+    assert_int_equal(anon_differ(32768, 1024, 0, 0, 4, 0, true), 1);
+    assert_int_equal(anon_differ(32768, 1024, 2044, 0, 2040, 0, true), 1);
 }
 
 /* The vote over the Linux runs (vml_snapshot_vote) under a limit: two runs whose AnonPages
