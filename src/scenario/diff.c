@@ -780,9 +780,8 @@ static int64_t limit_unmapped(const struct vml_snapshot *side, const struct vml_
  * write is in flight, still in the swap cache and charged; which, is the device's timing. So
  * when the operation's reclaim took mapped anonymous pages (its AnonPages change is below the
  * 4 kB per fault it took, and the swap cache moved) on either side, AnonPages plus SwapCached
- * changes are compared,
- * within SPLIT_KB (the charge's own slack at the limit: the per-CPU stock, reclaim's batch);
- * true when the rule applied and the row is printed. */
+ * changes are compared, within SPLIT_KB (the charge's own slack at the limit: the per-CPU
+ * stock, reclaim's batch); true when the rule applied and the row is printed. */
 static bool limit_anon(const struct vml_snap_op *a, const struct vml_snap_op *b, int64_t limit_kb,
                        struct vml_text *out, struct tally *t)
 {
