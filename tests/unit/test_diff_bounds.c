@@ -18,6 +18,7 @@
 
 #include "util/text.h"
 #include "vmlab/run.h"
+#include "vmlab/scenario.h"
 
 struct side {
     struct vml_snapshot snap;
@@ -443,6 +444,57 @@ static void test_vote_under_limit(void **state)
     assert_true(vote_agrees(0, 560, 2348));
 }
 
+/* What a run records for these rules, on the simulator (issue 15): the limited cgroup's
+ * memory.stat at the end and each operation's SwapCached change. A 16 MiB box that holds 8 MiB
+ * of a file a read and 4 MiB a wrote, under its limit: by hand, 8192 kB of cache on the file
+ * lists, none mapped, 4096 kB of anonymous memory mapped and on the anon lists, nothing in the
+ * swap cache; the write's SwapCached change 0. */
+static void test_sim_records_limit_stat(void **state)
+{
+    (void)state;
+    static const char text[] = "machine ram=1G swap=128M\n"
+                               "file create data 8M\n"
+                               "cgroup box\n"
+                               "set /sys/fs/cgroup/box/memory.max 16M\n"
+                               "proc a\n"
+                               "a cgroup box\n"
+                               "a read data\n"
+                               "a mmap buf 4M anon private rw\n"
+                               "a madvise buf nohugepage\n"
+                               "a touch buf write\n";
+    struct vml_scenario *s = NULL;
+    struct vml_diag d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(vml_scenario_parse(text, strlen(text), "t.vml", &s, &d), 0);
+    struct vml_backend b;
+    assert_int_equal(vml_backend_sim(&b), 0);
+    struct vml_text out, report;
+    memset(&out, 0, sizeof(out));
+    memset(&report, 0, sizeof(report));
+    struct vml_run_result res;
+    struct vml_snapshot snap;
+    memset(&snap, 0, sizeof(snap));
+    assert_int_equal(vml_run(s, &b, VML_RUN_MEASURE, &out, &report, &res, &snap, &d), 0);
+    assert_int_equal(snap.memcg_max_kb, 16384);
+    assert_true(snap.has_limit_stat);
+    assert_int_equal(snap.limit_stat.file, 8192);
+    assert_int_equal(snap.limit_stat.lru_file, 8192);
+    assert_int_equal(snap.limit_stat.file_mapped, 0);
+    assert_int_equal(snap.limit_stat.anon, 4096);
+    assert_int_equal(snap.limit_stat.lru_anon, 4096);
+    assert_int_equal(snap.limit_stat.swapcached, 0);
+    const struct vml_snap_op *touch = &snap.ops[snap.n_ops - 1];
+    assert_non_null(strstr(touch->what, "touch buf"));
+    assert_true(touch->has_swapcache);
+    assert_int_equal(touch->swapcache, 0);
+    assert_int_equal(touch->mem[VML_SNAP_ANON_PAGES], 4096);
+    vml_snapshot_free(&snap);
+    vml_text_free(&out);
+    vml_text_free(&report);
+    b.destroy(b.ctx);
+    vml_scenario_free(s);
+}
+
 /* A read through a 32 MiB cgroup (fidelity 151): the Cached change of "reader read data" is
  * compared within [32768 - 2048 - 1024, 32768] = [29696, 32768] kB when either side reached
  * it; limit_kb 0 is a scenario without a limit. */
@@ -530,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_split_with_cgroup_cache),
         cmocka_unit_test(test_anon_under_limit),
         cmocka_unit_test(test_vote_under_limit),
+        cmocka_unit_test(test_sim_records_limit_stat),
         cmocka_unit_test(test_move_pages_status_kernels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
