@@ -71,8 +71,10 @@ static void print_quiet(char *table)
             in_differ = false;
             continue;
         }
+        /* A cgroup limit's bound that did not hold is why that process's rows differ. */
         bool show = strstr(line, "differs") || strstr(line, "not comparable") ||
-                    (in_differ && strstr(line, "(linux)"));
+                    (in_differ && strstr(line, "(linux)")) ||
+                    (strstr(line, "(under a cgroup limit") && strstr(line, "not both within"));
         in_differ = strstr(line, "differs") != NULL;
         if (!show)
             continue;
