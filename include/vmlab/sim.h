@@ -44,6 +44,13 @@ enum vml_huge_size {
 /* Linux's read_ahead_kb unless a device says otherwise (VM_READAHEAD_PAGES): 128 KiB. */
 #define VML_SIM_DEFAULT_READAHEAD (128ull << 10)
 
+/* A node's memory performance as the ACPI HMAT gives it to the kernel (struct access_coordinate
+ * of its best CPU initiator, /sys/devices/system/node/nodeN/access1/initiators/): latencies in
+ * ns, bandwidths in MB/s. A pair (latencies, bandwidths) summing to 0 is no data. */
+struct vml_node_perf {
+    uint32_t read_latency, write_latency, read_bandwidth, write_bandwidth;
+};
+
 struct vml_sim_config {
     struct vml_phys_config phys; /* RAM and nodes */
     struct vml_cpu_model cpu;    /* every simulated CPU's model */
@@ -93,6 +100,11 @@ struct vml_sim_config {
                                                * 1..255; 0 = 1 (the default without HMAT data) */
     bool demotion_enabled; /* /sys/kernel/mm/numa/demotion_enabled (false, the kernel's default):
                             * reclaim demotes to a lower memory tier (docs/numa.md) */
+    /* Each node's memory as firmware and drivers describe it, which decides its memory tier
+     * (docs/numa.md, "Demotion"): its ACPI HMAT performance from its best CPU initiator (all 0:
+     * none), or node_dax: onlined by dax/kmem or the CXL driver (no CPUs). */
+    struct vml_node_perf node_perf[VML_MAX_NODES];
+    bool node_dax[VML_MAX_NODES];
 };
 
 struct vml_sim;
@@ -538,6 +550,17 @@ int vml_kstrtobool(const char *s, size_t len, bool *out);
 int vml_sim_demotion_store(struct vml_sim *sim, const char *value, size_t len,
                            struct vml_diag *diag);
 bool vml_sim_demotion_enabled(const struct vml_sim *sim);
+/* mt_perf_to_adistance: the abstract distance of memory of performance perf against the default
+ * DRAM's (dram), in the kernel's unsigned 32-bit arithmetic, left to right:
+ * 576 * (perf latencies) / (dram latencies) * (dram bandwidths) / (perf bandwidths). 0 with
+ * *adist; VML_EINVAL when either's latencies or bandwidths sum to 0 (no data: the kernel's
+ * -EINVAL); VML_EOVERFLOW when a step leaves 32 bits or the result an int (the kernel would
+ * wrap: refused rather than modelled). */
+int vml_memtier_perf_adistance(const struct vml_node_perf *dram, const struct vml_node_perf *perf,
+                               int *adist);
+/* Each node's abstract distance as memory_tier_late_init gave it (adist[node], nodes of the
+ * machine); the number of nodes. */
+unsigned vml_sim_memory_adistance(const struct vml_sim *sim, int *adist);
 /* The memory tiers, fastest first: each tier's id (memory_tierN) and nodes (a bit per node);
  * the number of tiers. */
 unsigned vml_sim_memory_tiers(const struct vml_sim *sim, unsigned *ids, uint32_t *nodes);

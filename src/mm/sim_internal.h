@@ -119,6 +119,7 @@ struct memtier_state {
     uint32_t tier_nodes[VML_MAX_NODES]; /* the nodes of each tier */
     uint32_t lower_mask[VML_MAX_NODES]; /* memtier->lower_tier_mask, by tier */
     int node_tier[VML_MAX_NODES];       /* each node's tier (an index above) */
+    int adist[VML_MAX_NODES];           /* each node's abstract distance (its memory type's) */
     uint32_t preferred[VML_MAX_NODES];  /* node_demotion[node].preferred */
     unsigned next_pick[VML_MAX_NODES];  /* the preferred target taken in turn (node_random) */
     int top_tier_adistance;
@@ -1198,8 +1199,9 @@ int find_next_best_node(const struct vml_sim *sim, unsigned node, uint32_t *used
 
 /* ---- memory tiers and demotion (memory_tiers.c) ---- */
 /* memory_tier_late_init and establish_demotion_targets, from the topology numa_init built
- * (node_load as build_zonelists left it). */
-void memory_tiers_init(struct vml_sim *sim, const unsigned *node_load);
+ * (node_load as build_zonelists left it). VML_EINVAL with diag for node performance or a dax
+ * node the kernel could not have (docs/numa.md, "Demotion"). */
+int memory_tiers_init(struct vml_sim *sim, const unsigned *node_load, struct vml_diag *diag);
 /* can_demote: demotion enabled and node has a target. */
 bool can_demote(const struct vml_sim *sim, unsigned node);
 /* node_is_toptier (for NUMA balancing's promotion). */
