@@ -290,18 +290,19 @@ struct vml_snap_pool {
 };
 
 /* What a `show thp` printed (thp_text), or a `show vm` (vm_text), at its line: the settings in
- * force then. */
+ * force then; or a whole `show memory_tiering` (the memory tiers and demotion_enabled). */
 struct vml_snap_text {
     unsigned line;
-    char *text; /* NUL-terminated, owned */
-    bool vm;    /* a show vm's /proc/sys/vm/ files, not the THP ones */
+    char *text;   /* NUL-terminated, owned */
+    bool vm;      /* a show vm's /proc/sys/vm/ files, not the THP ones */
+    bool tiering; /* a show memory_tiering's lines */
 };
 
 struct vml_snapshot {
     struct vml_snap_proc *procs;
     size_t n_procs;
     struct vml_snap_pool pool;
-    struct vml_snap_text *thp; /* each show thp and show vm, in order */
+    struct vml_snap_text *thp; /* each show thp, show vm and show memory_tiering, in order */
     size_t n_thp;
     struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
     size_t n_ops;

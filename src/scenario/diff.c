@@ -61,7 +61,10 @@
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
  *   - at each show thp, every THP setting file must read the same (a file one side lacks
  *     differs); khugepaged's counters are not compared (the kernel's count the whole machine);
- *     at each show vm, every /proc/sys/vm/ file vmlab knows likewise.
+ *     at each show vm, every /proc/sys/vm/ file vmlab knows likewise;
+ *   - at each show memory_tiering, every line byte for byte: each memory_tierN/nodelist (the
+ *     tiers' ids are their abstract distance chunks, so a node in another tier differs) and
+ *     demotion_enabled; a line one side lacks differs (compare_tiering).
  */
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -634,6 +637,33 @@ static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_tex
     }
 }
 
+/* One show memory_tiering: line by line, byte for byte (the simulator's
+ * vml_sim_memory_tiering_text and the kernel's files in the same order, by tier id). */
+static void compare_tiering(const struct vml_snap_text *a, const struct vml_snap_text *b,
+                            struct vml_text *out, struct tally *t)
+{
+    text_printf(out, "memory tiers shown at line %u\n", a->line);
+    const char *la = a->text, *lb = b->tiering ? b->text : "";
+    while (*la || *lb) {
+        const char *na = strchr(la, '\n'), *nb = strchr(lb, '\n');
+        size_t xa = na ? (size_t)(na - la) : strlen(la), xb = nb ? (size_t)(nb - lb) : strlen(lb);
+        char va[160], vb[160], name[64];
+        snprintf(va, sizeof(va), "%.*s", (int)xa, la);
+        snprintf(vb, sizeof(vb), "%.*s", (int)xb, lb);
+        /* Named by the file, without its directory. */
+        const char *line = *la ? va : vb, *colon = strchr(line, ':');
+        const char *base = line;
+        for (const char *c = line; colon && c < colon; c++)
+            if (*c == '/' && (c + 1 < colon) &&
+                (strncmp(c + 1, "memory_tier", 11) == 0 || strncmp(c + 1, "demotion", 8) == 0))
+                base = c + 1;
+        snprintf(name, sizeof(name), "%.*s", (int)(colon ? (size_t)(colon - base) : 0), base);
+        text_row(out, t, name[0] ? name : "line", *la ? va : "(no line)", *lb ? vb : "(no line)");
+        la += xa + (na ? 1 : 0);
+        lb += xb + (nb ? 1 : 0);
+    }
+}
+
 /* /proc/PID/oom_score as proc_oom_score (fs/proc/base.c) computes it from oom_badness
  * (mm/oom_kill.c): RSS, swap entries and page tables in pages, plus oom_score_adj thousandths
  * of totalpages (divided first), scaled to 0..2000 and by 2/3 in signed arithmetic; 0 for an
@@ -852,8 +882,12 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
         row(out, &t, "HugePages_Rsvd", (int64_t)sim->pool.rsvd, (int64_t)real->pool.rsvd, "");
         row(out, &t, "HugePages_Surp", (int64_t)sim->pool.surp, (int64_t)real->pool.surp, "");
     }
-    for (size_t i = 0; i < sim->n_thp && i < real->n_thp; i++)
-        compare_thp(&sim->thp[i], &real->thp[i], out, &t);
+    for (size_t i = 0; i < sim->n_thp && i < real->n_thp; i++) {
+        if (sim->thp[i].tiering)
+            compare_tiering(&sim->thp[i], &real->thp[i], out, &t);
+        else
+            compare_thp(&sim->thp[i], &real->thp[i], out, &t);
+    }
     if (sim->n_thp != real->n_thp) {
         t.compared++;
         t.differ++;

@@ -1125,7 +1125,8 @@ static int machine_numa(struct parser *p, struct vml_machine_cfg *m, unsigned ra
     if ((m->given & VML_MCFG_IL_WEIGHTS) && cnt[3] != nodes)
         return fail(p, p->numa_cols[3], "il_weights has %u weights for %u nodes", cnt[3], nodes);
     if ((m->given & VML_MCFG_NODE_PERF) && cnt[4] != nodes)
-        return fail(p, p->numa_cols[4], "node_perf has %u items for %u nodes", cnt[4], nodes);
+        return fail(p, p->numa_cols[4], "node_perf describes %u node%s of %u", cnt[4],
+                    cnt[4] == 1 ? "" : "s", nodes);
     if (m->given & VML_MCFG_DISTANCE) {
         if (cnt[0] != nodes * nodes)
             return fail(p, p->numa_cols[0],

@@ -185,7 +185,10 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
         }
     }
     for (size_t i = 0; i < s->n_thp; i++) {
-        text_printf(out, "text %u %d", s->thp[i].line, s->thp[i].vm ? 1 : 0);
+        text_printf(out, "text %u %d", s->thp[i].line,
+                    s->thp[i].vm        ? 1
+                    : s->thp[i].tiering ? 2
+                                        : 0);
         put_str(out, s->thp[i].text ? s->thp[i].text : "");
     }
     text_printf(out, "end\n");
@@ -575,8 +578,12 @@ static int read_text(struct rd *r, struct vml_snap_text *t)
 {
     int e;
     size_t line;
-    if ((e = next_line(r, "text")) || (e = count(r, 1u << 30, &line)) || (e = flag(r, &t->vm)))
+    int kind; /* 0 show thp, 1 show vm, 2 show memory_tiering */
+    if ((e = next_line(r, "text")) || (e = count(r, 1u << 30, &line)) ||
+        (e = int_in(r, 0, 2, &kind)))
         return e;
+    t->vm = kind == 1;
+    t->tiering = kind == 2;
     t->line = (unsigned)line;
     size_t cap = (size_t)(r->lnd - r->c) + 1;
     if (cap > TEXT_MAX)

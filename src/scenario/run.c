@@ -849,6 +849,27 @@ static int op_set(struct run *r)
     return ne;
 }
 
+/* A shown text kept for vmlab diff (show thp, show vm, show memory_tiering), when the run
+ * records a snapshot. */
+static int snap_text(struct run *r, const struct vml_text *t, bool vm, bool tiering)
+{
+    struct vml_snapshot *sn = r->snap;
+    if (!sn)
+        return 0;
+    char *copy = malloc(t->len + 1);
+    struct vml_snap_text *v = realloc(sn->thp, (sn->n_thp + 1) * sizeof(*v));
+    if (v)
+        sn->thp = v;
+    if (!copy || !v) {
+        free(copy);
+        return VML_EHOST;
+    }
+    memcpy(copy, t->s ? t->s : "", t->len);
+    copy[t->len] = 0;
+    sn->thp[sn->n_thp++] = (struct vml_snap_text){ r->op->line, copy, vm, tiering };
+    return 0;
+}
+
 /* show thp and show vm: the files under a header naming the directory, as grep -r prints them; kept
  * for vmlab diff, which compares what each side's settings were at that line. */
 static int op_show_settings(struct run *r, bool vm)
@@ -868,21 +889,8 @@ static int op_show_settings(struct run *r, bool vm)
     if (t.len)
         text_append(r->out, t.s, t.len);
     e = text_status(r->out);
-    if (e == 0 && r->snap) {
-        struct vml_snapshot *sn = r->snap;
-        char *copy = malloc(t.len + 1);
-        struct vml_snap_text *v = realloc(sn->thp, (sn->n_thp + 1) * sizeof(*v));
-        if (v)
-            sn->thp = v;
-        if (!copy || !v) {
-            free(copy);
-            e = VML_EHOST;
-        } else {
-            memcpy(copy, t.s ? t.s : "", t.len);
-            copy[t.len] = 0;
-            sn->thp[sn->n_thp++] = (struct vml_snap_text){ r->op->line, copy, vm };
-        }
-    }
+    if (e == 0)
+        e = snap_text(r, &t, vm, false);
     vml_text_free(&t);
     return e;
 }
@@ -1008,6 +1016,9 @@ static int op_show(struct run *r)
         if (t.len)
             text_append(r->out, t.s, t.len);
         err = text_status(r->out);
+        /* The tiers as the kernel's sysfs shows them, for vmlab diff (compare_tiering). */
+        if (err == 0 && pf == VML_PROCFILE_MEMORY_TIERING && !r->op->u.show.nfields)
+            err = snap_text(r, &t, false, true);
     }
     vml_text_free(&t);
     return err;
