@@ -34,82 +34,21 @@ scns=$(ls "$scn_dir"/*.vml | grep -E -- "${VMLAB_NUMA_ONLY:-.}")
 t0=$(date +%s)
 
 skip() { echo "qemu-numa: SKIP: $*"; exit 77; }
-# A program that needs no shared library: ldd (in libc-bin, always there) refuses it.
-is_static() { [ -x "$1" ] && ! LC_ALL=C ldd "$1" >/dev/null 2>&1; }
 die() { echo "qemu-numa: $*" >&2; exit 1; }
 mkdir -p "$work" || die "cannot create $work"
-
-# ---- the host's tools: qemu, cpio, a static busybox -------------------------------------------
-need=()
-command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-command -v cpio >/dev/null || need+=(cpio)
-command -v gzip >/dev/null || need+=(gzip)
-bb=""
-for b in /bin/busybox /usr/bin/busybox; do
-  if is_static "$b"; then bb=$b; break; fi
-done
-[ -n "$bb" ] || need+=(busybox-static)
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "qemu-numa: installing ${need[*]}"
-  [ "$(id -u)" = 0 ] || skip "${need[*]} missing and not root to install them"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends "${need[@]}"; } >"$work/apt.log" 2>&1 ||
-    skip "cannot install ${need[*]} (apt-get failed: $work/apt.log)"
-  for b in /bin/busybox /usr/bin/busybox; do
-    if is_static "$b"; then bb=$b; break; fi
-  done
-fi
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
-[ -n "$bb" ] || skip "no statically linked busybox (busybox-static)"
-
-# ---- the guest kernel: Debian's linux-image-amd64, its vmlinuz only -------------------------
-# The metapackage depends on the versioned image package; only its /boot/vmlinuz-* is
-# extracted (about 8 MiB), the .deb (about 70 MiB, modules included) is removed after.
-kdir=$work/kernel
-mkdir -p "$kdir"
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-       awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-if [ -z "$kpkg" ]; then
-  [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1
-  kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-         awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-fi
-kver_pkg=${kpkg#linux-image-}
-vmlinuz=""
-if [ -n "$kpkg" ] && [ -f "$kdir/vmlinuz-$kver_pkg" ]; then
-  vmlinuz=$kdir/vmlinuz-$kver_pkg
-elif [ -n "$kpkg" ]; then
-  echo "qemu-numa: fetching $kpkg (its vmlinuz only)"
-  ( cd "$kdir" && rm -f ./*.deb && apt-get download "$kpkg" ) >"$work/kernel.log" 2>&1 ||
-    skip "cannot download $kpkg ($work/kernel.log)"
-  deb=$(ls "$kdir"/"$kpkg"_*.deb 2>/dev/null | head -n 1)
-  [ -n "$deb" ] || skip "apt-get download $kpkg left no .deb"
-  dpkg-deb --info "$deb" | awk '/ Version:/ { print $2 }' >"$kdir/version-$kver_pkg"
-  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$kdir" --wildcards './boot/vmlinuz-*' ||
-    skip "no /boot/vmlinuz in $deb"
-  mv "$kdir"/boot/vmlinuz-* "$kdir/vmlinuz-$kver_pkg" && rmdir "$kdir/boot"
-  rm -f "$deb"
-  vmlinuz=$kdir/vmlinuz-$kver_pkg
-else
-  # No package list (offline?): a kernel extracted before still serves.
-  vmlinuz=$(ls "$kdir"/vmlinuz-* 2>/dev/null | head -n 1)
-  [ -n "$vmlinuz" ] || skip "linux-image-amd64 not found by apt-cache and no kernel extracted before"
-fi
-echo "qemu-numa: guest kernel $(basename "$vmlinuz") ($(cat "$kdir/version-${vmlinuz##*vmlinuz-}" 2>/dev/null || echo '?')), $(du -sh "$kdir" | cut -f1) in $kdir"
-
-# ---- the static vmlab ---------------------------------------------------------------------
-vm_static=${1:-}
-if [ -z "$vm_static" ]; then
-  ( cd "$root" && cmake --log-level=WARNING --preset static >/dev/null &&
-    cmake --build --preset static --target vmlab_cli ) >"$work/build.log" 2>&1 ||
-    die "the static build failed ($work/build.log)"
-  vm_static=$root/build/static/vmlab
-fi
+# The host's tools (qemu, cpio, a static busybox: $bb), Debian's linux-image-amd64's vmlinuz
+# ($vmlinuz, extracted into $work/kernel, never installed) and the static vmlab ($vm_static):
+# the steps scripts/qemu-tier.sh shares.
+qprefix=qemu-numa
+# shellcheck source=scripts/qemu-lib.sh
+. "$root/scripts/qemu-lib.sh"
+qemu_tools "$work"
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2 }')
+[ -z "$kpkg" ] && [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1
+qemu_kernel "$work/kernel" "$work"
+qemu_static_vmlab "$root" "$work" "${1:-}"
 vm_host=${2:-$vm_static}
-[ -x "$vm_static" ] || die "no vmlab at $vm_static"
 [ -x "$vm_host" ] || die "no vmlab at $vm_host"
-is_static "$vm_static" ||
-  die "$vm_static is not statically linked (the guest has no C library): build the static preset"
 
 # ---- the initramfs ------------------------------------------------------------------------
 ird=$work/initramfs
