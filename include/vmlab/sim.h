@@ -665,8 +665,9 @@ enum vml_fault_path {
     VML_FP_WP,       /* do_wp_page / wp_huge_pmd: a write to a present read-only entry */
     VML_FP_HUGETLB,  /* hugetlb_fault */
     VML_FP_SPURIOUS, /* present and allowed already: nothing to do */
-    VML_FP_NUMA,     /* do_numa_page: a NUMA hinting (PROT_NONE) entry made present again,
-                      * its page perhaps migrated to the faulting CPU's node */
+    VML_FP_NUMA,     /* do_numa_page, do_huge_pmd_numa_page: a NUMA hinting (PROT_NONE) PTE
+                      * or PMD made present again, its folio perhaps migrated to the faulting
+                      * CPU's node */
 };
 
 struct vml_event {
