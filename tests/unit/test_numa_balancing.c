@@ -531,6 +531,76 @@ static void test_thp_local_hint(void **state)
     vml_sim_destroy(sim);
 }
 
+/*
+ * fork and split of hinting PMDs. As in test_thp_moves_whole up to the scan at 1 s: app on node
+ * 1, its two THPs on node 0, both PMDs marked.
+ * - fork: copy_huge_pmd copies each hinting PMD as it is, made old (pmd_mkold): the child's PMD
+ *   is PROT_NONE too (P clear, _PAGE_PROTNONE and PSE set), its A bit clear; the parent's keeps
+ *   A. Each THP is now mapped by two PMDs.
+ * - The child, on CPU 3 (node 1), reads its first 2 MiB: one hinting fault, not local; the THP
+ *   (two PMD mappings, no other reference) moves whole to node 1: numa_pages_migrated 512,
+ *   thp_migration_success 1. The rmap walk rewrites the parent's PMD to the new frame too, and
+ *   it stays a hinting entry (only the faulting process's is made present).
+ * - The parent unmaps 4 KiB of its second THP: the PMD is split (thp_split_pmd 1), and
+ *   __split_huge_pmd_locked builds the 511 PTEs left from vm_page_prot with the old PMD's
+ *   young and dirty bits: present, no _PAGE_PROTNONE: the hint is dropped. So the parent's
+ *   reads of the rest of that 2 MiB take no fault at all.
+ */
+static void test_thp_fork_and_split(void **state)
+{
+    (void)state;
+    struct vml_numab_settings s;
+    vml_numab_defaults(&s);
+    s.mode = 1;
+    struct vml_sim *sim = machine(&s, "madvise", 1024);
+    int pid, kid;
+    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
+    on_cpu(sim, pid, 2);
+    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u };
+    thp_buffer(sim, pid, &bind0);
+    advance_to(sim, 1000 * MS);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_huge_pte_updates), 2);
+    uint64_t marked = pmd_at(sim, pid, THP_AT);
+
+    assert_int_equal(vml_sim_fork(sim, pid, &kid), 0);
+    uint64_t e = pmd_at(sim, kid, THP_AT);
+    assert_int_equal(e, marked & ~VML_PTE_A);
+    assert_true(pmd_at(sim, pid, THP_AT) & VML_PTE_A);
+    fixture_check(sim);
+
+    on_cpu(sim, kid, 3);
+    uint64_t pgfault = fixture_vmstat(sim, VML_VMSTAT_pgfault);
+    touch_n(sim, kid, THP_AT, 512, VML_READ);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgfault) - pgfault, 1);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults), 1);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults_local), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_pages_migrated), 512);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_migration_success), 1);
+    assert_int_equal(node_of_all(sim, kid, THP_AT, 512), 1);
+    assert_int_equal(node_of_all(sim, pid, THP_AT, 512), 1);
+    e = pmd_at(sim, pid, THP_AT);
+    assert_false(e & VML_PTE_P);
+    assert_true(e & VML_PTE_G);
+    assert_int_equal(vml_pte_pfn(e), vml_pte_pfn(pmd_at(sim, kid, THP_AT)));
+    assert_true(pmd_at(sim, kid, THP_AT) & VML_PTE_P);
+    fixture_check(sim);
+
+    uint64_t second = THP_AT + 2 * MiB;
+    assert_int_equal(vml_sim_munmap(sim, pid, second, PG), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_split_pmd), 1);
+    e = pte_at(sim, pid, second + PG);
+    uint64_t want = VML_PTE_P | VML_PTE_US | VML_PTE_A | VML_PTE_D;
+    assert_true((e & want) == want);
+    assert_false(e & (VML_PTE_G | VML_PTE_RW));
+    fixture_check(sim);
+    pgfault = fixture_vmstat(sim, VML_VMSTAT_pgfault);
+    touch_n(sim, pid, second + PG, 511, VML_READ);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgfault) - pgfault, 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults), 1);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 /* migrate_balanced_pgdat(node, nr): some zone of the node above its high watermark with nr
  * pages more taken. */
 static bool node_takes(struct vml_sim *sim, unsigned node, uint64_t nr)
@@ -659,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_thp_moves_whole),
         cmocka_unit_test(test_thp_local_hint),
         cmocka_unit_test(test_thp_target_full),
+        cmocka_unit_test(test_thp_fork_and_split),
         cmocka_unit_test(test_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
