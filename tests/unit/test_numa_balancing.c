@@ -2,8 +2,11 @@
  *
  * The expectations are worked out by hand in the comments from the kernel's rules
  * (kernel/sched/fair.c: task_tick_numa, task_numa_work, task_numa_placement,
- * update_task_scan_period, should_numa_migrate_memory; mm/mprotect.c: change_prot_numa;
- * mm/memory.c: do_numa_page), never from the simulator's own output. */
+ * update_task_scan_period, should_numa_migrate_memory; mm/mprotect.c: change_prot_numa,
+ * change_pmd_range; mm/memory.c: do_numa_page, numa_migrate_check; mm/huge_memory.c:
+ * change_huge_pmd, do_huge_pmd_numa_page, copy_huge_pmd, __split_huge_pmd_locked; mm/migrate.c:
+ * migrate_misplaced_folio_prepare, migrate_misplaced_folio), never from the simulator's own
+ * output. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
