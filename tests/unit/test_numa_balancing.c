@@ -684,6 +684,76 @@ static void test_thp_target_full(void **state)
     vml_sim_destroy(sim);
 }
 
+/*
+ * A THP whose target node has room but no free 2 MiB block. Node 1 has 128 MiB. app on CPU 2
+ * (node 1), its two THPs on node 0 (bind:0). Then every free frame of node 1 is taken from the
+ * buddy allocator one by one and the odd ones given back: about half of node 1 is free, far above
+ * its high watermark + 512 (migrate_balanced_pgdat passes), but each free frame's buddy is taken,
+ * so no block larger than one frame can form.
+ * - 1500 ms, the reads: 2 hinting faults, none local; migrate_misplaced_folio_prepare accepts;
+ *   migrate_pages' alloc_misplaced_dst_folio (GFP_TRANSHUGE_LIGHT | __GFP_THISNODE: no
+ *   compaction, no reclaim, no other node) finds no 2 MiB block: -ENOMEM, and MR_NUMA_MISPLACED
+ *   does not split the THP to retry. Each failure counts its 512 pages in pgmigrate_fail and
+ *   one thp_migration_fail: 1024 and 2. Nothing migrated (numa_pages_migrated and
+ *   pgmigrate_success 0, thp_migration_success 0), no split, no compaction (compact_stall 0).
+ *   Each PMD is restored in place: present, writable, the same frame on node 0.
+ */
+static void test_thp_no_free_block(void **state)
+{
+    (void)state;
+    struct vml_numab_settings s;
+    vml_numab_defaults(&s);
+    s.mode = 1;
+    struct vml_sim *sim = machine(&s, "madvise", 128);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
+    on_cpu(sim, pid, 2);
+    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u };
+    thp_buffer(sim, pid, &bind0);
+    uint64_t before = pmd_at(sim, pid, THP_AT);
+    static uint64_t taken[128 * MiB / PG];
+    size_t n = 0, kept = 0;
+    uint64_t p;
+    while (vml_phys_alloc(sim->phys, 1, 0, VML_USE_KERNEL, &p) == 0) {
+        assert_true(n < sizeof(taken) / sizeof(taken[0]));
+        taken[n++] = p;
+    }
+    assert_true(n > 30000);
+    for (size_t i = 0; i < n; i++) {
+        if (taken[i] & 1)
+            vml_phys_free(sim->phys, taken[i], 0);
+        else
+            taken[kept++] = taken[i];
+    }
+    assert_true(node_takes(sim, 1, 512));
+    uint64_t new;
+    assert_int_equal(vml_phys_alloc(sim->phys, 1, VML_THP_PMD_ORDER, VML_USE_ANON, &new),
+                     VML_ENOMEM);
+
+    advance_to(sim, 1000 * MS);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_huge_pte_updates), 2);
+    advance_to(sim, 1500 * MS);
+    touch_n(sim, pid, THP_AT, THP_PAGES, VML_READ);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults), 2);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_hint_faults_local), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_fail), 1024);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_migration_fail), 2);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_pages_migrated), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgmigrate_success), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_migration_success), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_thp_split_pmd), 0);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_compact_stall), 0);
+    uint64_t e = pmd_at(sim, pid, THP_AT);
+    assert_int_equal(vml_pte_pfn(e), vml_pte_pfn(before));
+    assert_true((e & (VML_PTE_P | VML_PTE_PS | VML_PTE_RW)) ==
+                (VML_PTE_P | VML_PTE_PS | VML_PTE_RW));
+    assert_int_equal(node_of_all(sim, pid, THP_AT, THP_PAGES), 0);
+    for (size_t i = 0; i < kept; i++)
+        vml_phys_free(sim->phys, taken[i], 0);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 /* The settings' checks: numa_balancing 0..4 as proc_dointvec_minmax takes them, 2 and 3
  * (memory tiering) and 4 refused as not modelled, 5 and -1 refused as the kernel's EINVAL; a
  * debugfs u32 takes any decimal number but scan_size_mb 0 (not modelled: task_scan_min would
@@ -732,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_thp_moves_whole),
         cmocka_unit_test(test_thp_local_hint),
         cmocka_unit_test(test_thp_target_full),
+        cmocka_unit_test(test_thp_no_free_block),
         cmocka_unit_test(test_thp_fork_and_split),
         cmocka_unit_test(test_settings),
     };
