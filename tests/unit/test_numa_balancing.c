@@ -754,6 +754,48 @@ static void test_thp_no_free_block(void **state)
     vml_sim_destroy(sim);
 }
 
+/*
+ * The scan budget counts a THP as the 512 pages of address space it covers (task_numa_work:
+ * pages -= (end - start) >> PAGE_SHIFT when change_prot_numa changed anything). scan_size_mb 2:
+ * 512 pages a scan. app on node 1, its two THPs on node 0; RSS 1024 pages, so two scan windows
+ * (task_nr_scan_windows: 1024 / 512), and task_scan_start = max(1000 / (2560 / 2), 1000 / 2) =
+ * 500 ms.
+ * - 1000 ms, the first tick (the period still scan_delay's 1000 ms), the period set to 500:
+ *   the range is [start, ALIGN(start + 512 pages, 2 MiB)) = the first THP alone. It is marked
+ *   (numa_huge_pte_updates 1, numa_pte_updates 512) and takes the whole budget: the scan stops
+ *   there, at the second THP.
+ * - 1500 ms (node_stamp 1000 + 500): the next scan resumes there and marks the second THP
+ *   (numa_huge_pte_updates 2, numa_pte_updates 1024). Had a THP counted as one page, the first
+ *   scan would have marked both.
+ */
+static void test_thp_scan_budget(void **state)
+{
+    (void)state;
+    struct vml_numab_settings s;
+    vml_numab_defaults(&s);
+    s.mode = 1;
+    s.scan_size_mb = 2;
+    struct vml_sim *sim = machine(&s, "madvise", 1024);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
+    on_cpu(sim, pid, 2);
+    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u };
+    thp_buffer(sim, pid, &bind0);
+    advance_to(sim, 1000 * MS);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_huge_pte_updates), 1);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_pte_updates), 512);
+    assert_false(pmd_at(sim, pid, THP_AT) & VML_PTE_P);
+    assert_true(pmd_at(sim, pid, THP_AT + 2 * MiB) & VML_PTE_P);
+    advance_to(sim, 1499 * MS);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_huge_pte_updates), 1);
+    advance_to(sim, 1500 * MS);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_huge_pte_updates), 2);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_pte_updates), 1024);
+    assert_false(pmd_at(sim, pid, THP_AT + 2 * MiB) & VML_PTE_P);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 /* The settings' checks: numa_balancing 0..4 as proc_dointvec_minmax takes them, 2 and 3
  * (memory tiering) and 4 refused as not modelled, 5 and -1 refused as the kernel's EINVAL; a
  * debugfs u32 takes any decimal number but scan_size_mb 0 (not modelled: task_scan_min would
@@ -803,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_thp_local_hint),
         cmocka_unit_test(test_thp_target_full),
         cmocka_unit_test(test_thp_no_free_block),
+        cmocka_unit_test(test_thp_scan_budget),
         cmocka_unit_test(test_thp_fork_and_split),
         cmocka_unit_test(test_settings),
     };
