@@ -350,7 +350,7 @@ static void every_example_agrees(void **state)
     assert_true(migrated > 0 && collapses > 0 && compacts > 0 && kcompactds > 0 && kswapds > 0);
     assert_true(written > 0);
     assert_true(checked_fork > 0 && checked_tlb > 0 && checked_freed > 0 && checked_cold > 0);
-    assert_true(migrate_fails > 0); /* example 41's move_pages to a full node */
+    assert_true(migrate_fails > 0); /* example 42's move_pages to a full node */
 }
 
 static void cow_after_fork_by_hand(void **state)
