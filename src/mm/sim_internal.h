@@ -1327,6 +1327,9 @@ uint64_t folio_split(struct vml_sim *sim, uint64_t head);
  * keeps a large folio it swaps whole in the swap cache as single pages (vmscan.c), which the
  * kernel does not split. */
 uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count);
+/* Before a PMD-mapped anonymous folio at head is split (vmscan.c): every PMD mapping it is
+ * split into PTEs (try_to_unmap's TTU_SPLIT_HUGE_PMD; thp_split_pmd each). 0 or VML_E*. */
+int split_pmd_maps(struct vml_sim *sim, uint64_t head);
 /* deferred_split_folio: a large folio left partly mapped is queued (counted once). */
 void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */
