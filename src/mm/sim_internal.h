@@ -699,9 +699,12 @@ unsigned memcg_subtree(const struct vml_sim *sim, unsigned root, unsigned out[ME
 /* The current operation charges t's cgroup (root for NULL) from now on; returns the one it
  * charged before, to put back with sim->memcg_cur = old. */
 unsigned memcg_use(struct vml_sim *sim, const struct sim_task *t);
-/* memcg_memory_event and count_memcg_events. */
+/* memcg_memory_event and count_memcg_events (inline: several per page reclaimed). */
 void memcg_event(struct vml_sim *sim, unsigned id, enum memcg_event e);
-void memcg_count(struct vml_sim *sim, unsigned id, enum memcg_vm_event e, uint64_t n);
+static inline void memcg_count(struct vml_sim *sim, unsigned id, enum memcg_vm_event e, uint64_t n)
+{
+    sim->memcgs[id]->vm_events[e] += n;
+}
 /* Charges nr pages of a folio about to be allocated to sim->memcg_cur: 0, or VML_ENOMEM when a
  * limit refuses them (the allocation then fails, as a failed mem_cgroup_charge makes it). After
  * the allocation, memcg_commit records the cgroup in the folio's head; memcg_uncharge gives the
