@@ -699,9 +699,12 @@ unsigned memcg_subtree(const struct vml_sim *sim, unsigned root, unsigned out[ME
 /* The current operation charges t's cgroup (root for NULL) from now on; returns the one it
  * charged before, to put back with sim->memcg_cur = old. */
 unsigned memcg_use(struct vml_sim *sim, const struct sim_task *t);
-/* memcg_memory_event and count_memcg_events. */
+/* memcg_memory_event and count_memcg_events (inline: several per page reclaimed). */
 void memcg_event(struct vml_sim *sim, unsigned id, enum memcg_event e);
-void memcg_count(struct vml_sim *sim, unsigned id, enum memcg_vm_event e, uint64_t n);
+static inline void memcg_count(struct vml_sim *sim, unsigned id, enum memcg_vm_event e, uint64_t n)
+{
+    sim->memcgs[id]->vm_events[e] += n;
+}
 /* Charges nr pages of a folio about to be allocated to sim->memcg_cur: 0, or VML_ENOMEM when a
  * limit refuses them (the allocation then fails, as a failed mem_cgroup_charge makes it). After
  * the allocation, memcg_commit records the cgroup in the folio's head; memcg_uncharge gives the
@@ -781,12 +784,15 @@ void sim_timer_cancel(struct sim_timer *t);
 #define SWP_OFFSET_SHIFT  14 /* SWP_OFFSET_FIRST_BIT (9) + SWP_TYPE_BITS (5) */
 #define PTE_SWP_EXCLUSIVE VML_PTE_PS
 /* Reports an event to the hook, if any (include/vmlab/sim.h: the event stream). Called at the
- * counting sites, so what the stream says and what vmstat counts are one act. */
-static inline void sim_event(const struct vml_sim *sim, const struct vml_event *e)
-{
-    if (sim->event_fn)
-        sim->event_fn(sim->event_ctx, e);
-}
+ * counting sites, so what the stream says and what vmstat counts are one act. A macro, so that
+ * the event (most sites pass a compound literal) is built only when a hook is set: passed to an
+ * inline function, the literal's 144 bytes were zeroed and filled before its test, a rep stos
+ * at every page swapped out, every reclaim batch and every swap-in with no hook to read it. */
+#define sim_event(sim, ...)                                                                        \
+    do {                                                                                           \
+        if ((sim)->event_fn)                                                                       \
+            (sim)->event_fn((sim)->event_ctx, __VA_ARGS__);                                        \
+    } while (0)
 
 static inline uint64_t swp_entry(unsigned type, uint64_t offset)
 {
