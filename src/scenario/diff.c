@@ -16,16 +16,17 @@
  *   - the fallback rule, on a machine of several nodes when both sides recorded each node's
  *     MemFree: a mapping whose pages lie on the same two nodes on both sides, split
  *     differently, agrees when on both sides one of them (the filled node) holds what it had
- *     free at the scenario's start less between 0 and FILL_SLACK_PAGES plus the mapping's page
- *     tables, and the sums are equal; the other node holds the rest. How much a node has free
+ *     free at the scenario's start less between -FILL_SLACK_PAGES (the filling CPU's own
+ *     per-CPU list, not in MemFree) and FILL_SLACK_PAGES plus the mapping's page tables, and
+ *     the sums are equal; the other node holds the rest. How much a node has free
  *     is the machine's (the guest kernel's own memory changes from boot to boot), and where
  *     get_page_from_freelist stops on it is its low watermark, the lowmem reserve of its lower
  *     zone and the per-CPU lists (compare_fill). An operation that fell back on both sides
- *     (numa_miss above 0), split differently, has numa_hit within [-64, FILL_SLACK_PAGES +
- *     page tables] short of one node's free pages before it on both sides, numa_hit +
- *     numa_miss and numa_local + numa_other within [sim, sim + 64], numa_foreign as numa_miss,
- *     numa_local following numa_hit or numa_miss alike (compare_numa_fill). The NUMA counters
- *     and free pages of an operation come from one run (measure.c's vote);
+ *     (numa_miss above 0), split differently, has numa_hit within [-FILL_SLACK_PAGES,
+ *     FILL_SLACK_PAGES + page tables] short of one node's free pages before it on both sides,
+ * numa_hit + numa_miss and numa_local + numa_other within [sim, sim + 64], numa_foreign as
+ * numa_miss, numa_local following numa_hit or numa_miss alike (compare_numa_fill). The NUMA
+ * counters and free pages of an operation come from one run (measure.c's vote);
  *   - the balancing rule, when the scenario turns automatic NUMA balancing on: Linux's scanner
  *     runs off the task's CPU time (task_tick_numa), so when a scan lands in an access loop is
  *     timing. An operation during which the scanner or a hinting fault worked on either side
@@ -222,7 +223,12 @@ static void not_comparable(struct vml_text *out, struct tally *t, const char *na
  * watermark over the node's CPUs) are not free yet unusable once the watermark check fails.
  * The guest's 512 MiB nodes: about 600 pages of low watermark, 480 of reserve, up to 600 per
  * CPU's list; what else allocates on the node meanwhile adds a little. 4096 pages (16 MiB)
- * bounds it with room. */
+ * bounds it with room. The filled node may also give more than MemFree said, by as much: the
+ * filling CPU's own per-CPU list of the node's zone is not free memory in MemFree, yet it
+ * allocates from it while the zone passes the watermark check (rmqueue_pcplist), and with THP
+ * on (khugepaged's min_free_kbytes) a list's high mark is the zone's low watermark, 7752 pages
+ * in the guest; measured up to 686 pages more (docs/fidelity.md). So the filled node's pages
+ * lie within [free - W, free + FILL_SLACK_PAGES]. */
 #define FILL_SLACK_PAGES 4096
 
 /* What the fallback and balancing rules need of the two snapshots. */
@@ -242,10 +248,11 @@ static int64_t table_pages(uint64_t len)
 
 /* The fallback rule (see the header): a mapping that holds pages on exactly two nodes on both
  * sides, the same two, agrees when on both sides one of them, the filled node f, holds what it
- * had free at the scenario's start less between 0 and FILL_SLACK_PAGES plus the mapping's page
- * tables, the other holds the rest, and the sums are equal. The split itself follows each
- * machine's free memory (the guest kernel's own at boot). Returns false (nothing printed) when
- * the rule does not apply, and the exact comparison runs instead. */
+ * had free at the scenario's start less between -FILL_SLACK_PAGES (its CPU's per-CPU list) and
+ * FILL_SLACK_PAGES plus the mapping's page tables, the other holds the rest, and the sums are
+ * equal. The split itself follows each machine's free memory (the guest kernel's own at boot).
+ * Returns false (nothing printed) when the rule does not apply, and the exact comparison runs
+ * instead. */
 static bool compare_fill(const struct vml_snap_map *a, const struct vml_snap_map *b,
                          const struct numa_rules *nr, struct vml_text *out, struct tally *t)
 {
@@ -268,7 +275,7 @@ static bool compare_fill(const struct vml_snap_map *a, const struct vml_snap_map
         unsigned n = node[i];
         int64_t ma = nr->free[0][n] - (int64_t)a->nodes[n];
         int64_t mb = nr->free[1][n] - (int64_t)b->nodes[n];
-        if (ma >= 0 && ma <= w && mb >= 0 && mb <= w)
+        if (ma >= -FILL_SLACK_PAGES && ma <= w && mb >= -FILL_SLACK_PAGES && mb <= w)
             f = (int)i;
     }
     int64_t sa = (int64_t)(a->nodes[node[0]] + a->nodes[node[1]]);
@@ -307,7 +314,7 @@ static bool compare_fill(const struct vml_snap_map *a, const struct vml_snap_map
 /* The fallback rule for an operation's NUMA counters (see the header): when it fell back on
  * both sides (numa_miss above 0) and the split differs, the allocations on the preferred node
  * (numa_hit) must be, on both sides, what one node f had free before the operation less
- * between -NUMA_NOISE_PAGES and FILL_SLACK_PAGES plus the page tables of the largest change;
+ * between -FILL_SLACK_PAGES and FILL_SLACK_PAGES plus the page tables of the largest change;
  * numa_hit + numa_miss and numa_local + numa_other (every allocation) within [sim, sim +
  * NUMA_NOISE_PAGES] on linux; numa_foreign - numa_miss and numa_interleave equal; and
  * numa_local must follow numa_hit (the CPU's node preferred) or numa_miss (another) alike on
@@ -326,7 +333,7 @@ static bool compare_numa_fill(const struct vml_snap_op *a, const struct vml_snap
     int f = -1;
     for (unsigned n = 0; n < VML_MAX_NODES && f < 0; n++) {
         int64_t ma = a->free[n] - x[VML_SNAP_NUMA_HIT], mb = b->free[n] - y[VML_SNAP_NUMA_HIT];
-        if (a->free[n] > 0 && ma >= -NUMA_NOISE_PAGES && ma <= w && mb >= -NUMA_NOISE_PAGES &&
+        if (a->free[n] > 0 && ma >= -FILL_SLACK_PAGES && ma <= w && mb >= -FILL_SLACK_PAGES &&
             mb <= w)
             f = (int)n;
     }

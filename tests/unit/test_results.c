@@ -390,6 +390,13 @@ static void test_fill_rule(void **state)
     assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
     assert_non_null(strstr(out.s, "neither node holds its free pages"));
     vml_text_free(&out);
+    /* Or holding more than its free pages and its CPU's per-CPU list (4096) could give. */
+    c.snap.start_free[0] = 121141 - 4097;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.start_free[0] = 121141 - 4096;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 0);
+    vml_text_free(&out);
     c.snap.start_free[0] = 122557;
     /* The sums differ (a page more on node 1). */
     c.snap.procs[0].maps[0].nodes[1]++;
@@ -397,11 +404,11 @@ static void test_fill_rule(void **state)
     vml_text_free(&out);
     c.snap.procs[0].maps[0].nodes[1]--;
     /* The counters: numa_hit beyond the free pages before (a split no run measured). */
-    c.snap.ops[0].numa[VML_SNAP_NUMA_HIT] += 5000;
-    c.snap.ops[0].numa[VML_SNAP_NUMA_LOCAL] += 5000;
-    c.snap.ops[0].numa[VML_SNAP_NUMA_MISS] -= 5000;
-    c.snap.ops[0].numa[VML_SNAP_NUMA_FOREIGN] -= 5000;
-    c.snap.ops[0].numa[VML_SNAP_NUMA_OTHER] -= 5000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_HIT] += 9000; /* 7932 beyond, the bound 4096 */
+    c.snap.ops[0].numa[VML_SNAP_NUMA_LOCAL] += 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_MISS] -= 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_FOREIGN] -= 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_OTHER] -= 9000;
     assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
     assert_non_null(strstr(out.s, "no node had free before it"));
     vml_text_free(&out);
