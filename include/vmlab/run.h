@@ -263,6 +263,11 @@ struct vml_snap_op {
      * fallback rule of diff (compare_fill) bounds the filled node's pages by it. */
     bool has_free;
     int64_t free[VML_MAX_NODES];
+    /* And the pages in the CPUs' per-CPU lists of each node's zones then (/proc/zoneinfo's
+     * pagesets): not in MemFree, yet the filling CPU's own list gives pages (0 on the
+     * simulator, which has none); has_pcp when read. */
+    bool has_pcp;
+    int64_t pcp[VML_MAX_NODES];
     /* /proc/vmstat's automatic NUMA balancing counters across the operation (enum
      * vml_snap_balance), the whole machine's; has_balance when read (CONFIG_NUMA_BALANCING). */
     bool has_balance;
@@ -333,6 +338,8 @@ struct vml_snapshot {
      * pages per mapping by it. */
     bool has_start_free;
     int64_t start_free[VML_MAX_NODES];
+    bool has_start_pcp; /* and the per-CPU lists' pages then, as struct vml_snap_op's pcp */
+    int64_t start_pcp[VML_MAX_NODES];
     /* The scenario turns automatic NUMA balancing on (machine kernel.numa_balancing=1): diff
      * compares by its balancing rule (compare_balancing). Not in results files; the
      * simulator's side says it, as with nodes. */

@@ -16,13 +16,13 @@
  *   - the fallback rule, on a machine of several nodes when both sides recorded each node's
  *     MemFree: a mapping whose pages lie on the same two nodes on both sides, split
  *     differently, agrees when on both sides one of them (the filled node) holds what it had
- *     free at the scenario's start less between -FILL_SLACK_PAGES (the filling CPU's own
- *     per-CPU list, not in MemFree) and FILL_SLACK_PAGES plus the mapping's page tables, and
- *     the sums are equal; the other node holds the rest. How much a node has free
- *     is the machine's (the guest kernel's own memory changes from boot to boot), and where
+ *     free at the scenario's start less between -(its per-CPU lists' pages + 64: the filling
+ *     CPU's own list is not in MemFree, yet it allocates from it) and FILL_SLACK_PAGES plus the
+ *     mapping's page tables, and the sums are equal; the other node holds the rest. How much a node
+ * has free is the machine's (the guest kernel's own memory changes from boot to boot), and where
  *     get_page_from_freelist stops on it is its low watermark, the lowmem reserve of its lower
  *     zone and the per-CPU lists (compare_fill). An operation that fell back on both sides
- *     (numa_miss above 0), split differently, has numa_hit within [-FILL_SLACK_PAGES,
+ *     (numa_miss above 0), split differently, has numa_hit within [-(per-CPU lists + 64),
  *     FILL_SLACK_PAGES + page tables] short of one node's free pages before it on both sides,
  * numa_hit + numa_miss and numa_local + numa_other within [sim, sim + 64], numa_foreign as
  * numa_miss, numa_local following numa_hit or numa_miss alike (compare_numa_fill). The NUMA
@@ -218,25 +218,33 @@ static void not_comparable(struct vml_text *out, struct tally *t, const char *na
  * mapping's page tables (compare_fill; docs/fidelity.md, "NUMA", says how it was measured).
  * get_page_from_freelist leaves a zone once zone_watermark_fast fails at the low watermark
  * (ALLOC_WMARK_LOW), the next zone of the node also keeping its lowmem_reserve for the higher
- * zone (node 0's DMA zone under DMA32 allocations: DMA32's pages / 256), and the pages the CPUs
- * hold in their per-CPU lists for the node's zones (up to each list's high mark, the zone's low
- * watermark over the node's CPUs) are not free yet unusable once the watermark check fails.
- * The guest's 512 MiB nodes: about 600 pages of low watermark, 480 of reserve, up to 600 per
- * CPU's list; what else allocates on the node meanwhile adds a little. 4096 pages (16 MiB)
- * bounds it with room. The filled node may also give more than MemFree said, by as much: the
- * filling CPU's own per-CPU list of the node's zone is not free memory in MemFree, yet it
- * allocates from it while the zone passes the watermark check (rmqueue_pcplist), and with THP
- * on (khugepaged's min_free_kbytes) a list's high mark is the zone's low watermark, 7752 pages
- * in the guest; measured up to 686 pages more (docs/fidelity.md). So the filled node's pages
- * lie within [free - W, free + FILL_SLACK_PAGES]. */
+ * zone (node 0's DMA zone under DMA32 allocations: DMA32's pages / 256), and the pages the other
+ * CPUs hold in their per-CPU lists for the node's zones (up to each list's high mark, the
+ * zone's low watermark over the node's CPUs) are not free yet not the filling CPU's. With the
+ * default min_free_kbytes (THP off) the guest's 512 MiB nodes have about 600 pages of low
+ * watermark and 487 of reserve, and what else allocates on the node meanwhile adds a little:
+ * 4096 pages (16 MiB) bounds it with room. The node may also give more than its MemFree: the
+ * filling CPU's own per-CPU list is not in MemFree, yet rmqueue_pcplist takes from it while the
+ * zone passes the watermark check; each side records its lists' pages (pcp) for that bound
+ * (fill_over). */
 #define FILL_SLACK_PAGES 4096
 
 /* What the fallback and balancing rules need of the two snapshots. */
 struct numa_rules {
     bool fill;                      /* both sides have each node's free pages at the start */
     int64_t free[2][VML_MAX_NODES]; /* them (sim, linux) */
+    int64_t over[2][VML_MAX_NODES]; /* how much more than them the node may give (fill_over) */
     bool balancing;                 /* the scenario turns NUMA balancing on */
 };
+
+/* How many pages more than its MemFree a node may give a fill: the pages in its per-CPU lists
+ * when the side read them (the filling CPU's own list is one of them), plus what the machine
+ * freed meanwhile (NUMA_NOISE_PAGES); FILL_SLACK_PAGES when it did not (results recorded
+ * without them). */
+static int64_t fill_over(bool has_pcp, int64_t pcp)
+{
+    return has_pcp ? pcp + NUMA_NOISE_PAGES : FILL_SLACK_PAGES;
+}
 
 /* The page tables a mapping of len bytes needs at most: a PTE table per 2 MiB, a PMD table per
  * 1 GiB, and one PUD and PGD page more, all from the faulting task's policy. */
@@ -248,7 +256,7 @@ static int64_t table_pages(uint64_t len)
 
 /* The fallback rule (see the header): a mapping that holds pages on exactly two nodes on both
  * sides, the same two, agrees when on both sides one of them, the filled node f, holds what it
- * had free at the scenario's start less between -FILL_SLACK_PAGES (its CPU's per-CPU list) and
+ * had free at the scenario's start less between -fill_over (its per-CPU lists) and
  * FILL_SLACK_PAGES plus the mapping's page tables, the other holds the rest, and the sums are
  * equal. The split itself follows each machine's free memory (the guest kernel's own at boot).
  * Returns false (nothing printed) when the rule does not apply, and the exact comparison runs
@@ -275,7 +283,7 @@ static bool compare_fill(const struct vml_snap_map *a, const struct vml_snap_map
         unsigned n = node[i];
         int64_t ma = nr->free[0][n] - (int64_t)a->nodes[n];
         int64_t mb = nr->free[1][n] - (int64_t)b->nodes[n];
-        if (ma >= -FILL_SLACK_PAGES && ma <= w && mb >= -FILL_SLACK_PAGES && mb <= w)
+        if (ma >= -nr->over[0][n] && ma <= w && mb >= -nr->over[1][n] && mb <= w)
             f = (int)i;
     }
     int64_t sa = (int64_t)(a->nodes[node[0]] + a->nodes[node[1]]);
@@ -314,7 +322,8 @@ static bool compare_fill(const struct vml_snap_map *a, const struct vml_snap_map
 /* The fallback rule for an operation's NUMA counters (see the header): when it fell back on
  * both sides (numa_miss above 0) and the split differs, the allocations on the preferred node
  * (numa_hit) must be, on both sides, what one node f had free before the operation less
- * between -FILL_SLACK_PAGES and FILL_SLACK_PAGES plus the page tables of the largest change;
+ * between -fill_over (the node's per-CPU lists) and FILL_SLACK_PAGES plus the page tables of
+ * the largest change;
  * numa_hit + numa_miss and numa_local + numa_other (every allocation) within [sim, sim +
  * NUMA_NOISE_PAGES] on linux; numa_foreign - numa_miss and numa_interleave equal; and
  * numa_local must follow numa_hit (the CPU's node preferred) or numa_miss (another) alike on
@@ -333,8 +342,8 @@ static bool compare_numa_fill(const struct vml_snap_op *a, const struct vml_snap
     int f = -1;
     for (unsigned n = 0; n < VML_MAX_NODES && f < 0; n++) {
         int64_t ma = a->free[n] - x[VML_SNAP_NUMA_HIT], mb = b->free[n] - y[VML_SNAP_NUMA_HIT];
-        if (a->free[n] > 0 && ma >= -FILL_SLACK_PAGES && ma <= w && mb >= -FILL_SLACK_PAGES &&
-            mb <= w)
+        if (a->free[n] > 0 && ma >= -fill_over(a->has_pcp, a->pcp[n]) && ma <= w &&
+            mb >= -fill_over(b->has_pcp, b->pcp[n]) && mb <= w)
             f = (int)n;
     }
     int64_t loc_a = x[VML_SNAP_NUMA_LOCAL] + x[VML_SNAP_NUMA_OTHER];
@@ -1124,6 +1133,10 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
     nr.fill = sim->nodes > 1 && sim->has_start_free && real->has_start_free;
     memcpy(nr.free[0], sim->start_free, sizeof(nr.free[0]));
     memcpy(nr.free[1], real->start_free, sizeof(nr.free[1]));
+    for (unsigned n = 0; n < VML_MAX_NODES; n++) {
+        nr.over[0][n] = fill_over(sim->has_start_pcp, sim->start_pcp[n]);
+        nr.over[1][n] = fill_over(real->has_start_pcp, real->start_pcp[n]);
+    }
     nr.balancing = sim->numa_balancing;
     text_printf(out, "    %-16s %12s %12s %12s\n", "field", "simulated", "linux", "difference");
     for (size_t i = 0; i < sim->n_procs && i < real->n_procs; i++) {

@@ -136,8 +136,18 @@ static bool vmstat_value(const char *s, const char *key, uint64_t *n)
     return l != NULL;
 }
 
-int measure_node_free(struct vml_backend *b, unsigned nodes, int64_t free_pages[VML_MAX_NODES])
+static int add_pcp(const struct vml_zoneinfo *z, void *ctx)
 {
+    int64_t *pcp = ctx;
+    if (z->node < VML_MAX_NODES)
+        pcp[z->node] += (int64_t)z->pcp_count;
+    return 0;
+}
+
+int measure_node_free(struct vml_backend *b, unsigned nodes, int64_t free_pages[VML_MAX_NODES],
+                      int64_t pcp[VML_MAX_NODES], bool *pcp_ok)
+{
+    *pcp_ok = false;
     if (!b->node_text || nodes < 2 || nodes > VML_MAX_NODES)
         return VML_EINVAL;
     /* Settled first (the Linux backend's meminfo folds the per-CPU counter differences, and
@@ -161,6 +171,13 @@ int measure_node_free(struct vml_backend *b, unsigned nodes, int64_t free_pages[
         if (!l)
             return e ? e : VML_EINVAL;
     }
+    /* The per-CPU lists, read right after: a list's pages are not in MemFree. */
+    struct vml_text t = { 0 };
+    char msg[VML_BACKEND_MSG] = "";
+    memset(pcp, 0, sizeof(int64_t) * VML_MAX_NODES);
+    *pcp_ok = b->proc_text(b->ctx, 0, VML_PROCFILE_ZONEINFO, 0, 0, &t, msg) == 0 && t.s &&
+              vml_proc_parse_zoneinfo(t.s, t.len, add_pcp, pcp, NULL) == 0;
+    vml_text_free(&t);
     return 0;
 }
 
@@ -332,7 +349,9 @@ void measure_begin(struct measure *m, unsigned line, const char *what)
     vmstat_counts(m, &m->oom_kill, &m->rec.has_oom_kill, m->numa, &m->rec.has_numa, m->mig,
                   &m->rec.has_migrate, m->bal, &m->rec.has_balance);
     /* Each node's free pages as the operation begins: the fallback rule's bound (diff.c). */
-    m->rec.has_free = m->nodes > 1 && measure_node_free(m->in, m->nodes, m->rec.free) == 0;
+    m->rec.has_free = m->nodes > 1 && measure_node_free(m->in, m->nodes, m->rec.free, m->rec.pcp,
+                                                        &m->rec.has_pcp) == 0;
+    m->rec.has_pcp = m->rec.has_pcp && m->rec.has_free;
     m->open = true;
 }
 
@@ -1022,6 +1041,8 @@ static void vote_numa(const struct vml_snap_op *const *rec, unsigned m, struct v
         memcpy(op->numa, rec[q]->numa, sizeof(op->numa));
         op->has_free = rec[q]->has_free;
         memcpy(op->free, rec[q]->free, sizeof(op->free));
+        op->has_pcp = rec[q]->has_pcp;
+        memcpy(op->pcp, rec[q]->pcp, sizeof(op->pcp));
     }
     bool bal = false;
     for (unsigned a = 0; a < m; a++)

@@ -2017,7 +2017,8 @@ int vml_run_hooked(const struct vml_scenario *s, struct vml_backend *b, unsigned
         err = build_machine(&r);
     /* Each node's free pages as the scenario begins: the fallback rule's bound (diff.c). */
     if (err == 0 && meas && s->machine.nr_nodes > 1)
-        snap->has_start_free = measure_node_free(b, s->machine.nr_nodes, snap->start_free) == 0;
+        snap->has_start_free = measure_node_free(b, s->machine.nr_nodes, snap->start_free,
+                                                 snap->start_pcp, &snap->has_start_pcp) == 0;
     for (size_t i = 0; err == 0 && i < s->n_ops; i++) {
         r.op = &s->ops[i];
         r.msg[0] = 0;

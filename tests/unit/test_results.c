@@ -412,6 +412,45 @@ static void test_fill_rule(void **state)
     assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
     assert_non_null(strstr(out.s, "no node had free before it"));
     vml_text_free(&out);
+    c.snap.ops[0].numa[VML_SNAP_NUMA_HIT] -= 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_LOCAL] -= 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_MISS] += 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_FOREIGN] += 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_OTHER] += 9000;
+    /* With the per-CPU lists recorded (nodepcp, pcp), the node may give more than its MemFree
+     * by them and 64 only: 300 pages in node 0's lists, N0 364 above its free pages agrees,
+     * 365 does not. */
+    c.snap.has_start_pcp = true;
+    c.snap.start_pcp[0] = 300;
+    c.snap.ops[0].has_pcp = true;
+    c.snap.ops[0].pcp[0] = 300;
+    char *t2 = format(&c);
+    assert_non_null(strstr(t2, "\nnodefree 8 122557 110717 0 0 0 0 0 0\nnodepcp 8 300 0 0"));
+    assert_non_null(strstr(t2, "\nfree 8 122550 110700 0 0 0 0 0 0\npcp 8 300 0 0 0 0 0 0 0\n"));
+    struct vml_linux_results e;
+    assert_int_equal(vml_results_parse(t2, strlen(t2), &e, &d), 0);
+    assert_true(e.snap.has_start_pcp && e.snap.ops[0].has_pcp);
+    assert_int_equal(e.snap.start_pcp[0], 300);
+    assert_int_equal(e.snap.ops[0].pcp[0], 300);
+    vml_results_free(&e);
+    char *p2 = strstr(t2, "\npcp 8 ") + 1;
+    p2[4] = '9';
+    bad(t2, line_of(t2, p2), 5, "pcp has another number of counters");
+    free(t2);
+    c.snap.start_free[0] = 121141 - 364;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 0);
+    vml_text_free(&out);
+    c.snap.start_free[0] = 121141 - 365;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.start_free[0] = 122557;
+    /* numa_hit 121482, 365 above the free pages before it: beyond 300 + 64. */
+    c.snap.ops[0].free[0] = 121482 - 365;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.ops[0].free[0] = 121482 - 364;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 0);
+    vml_text_free(&out);
     /* Without the free pages on a side, the exact rows. */
     c.snap.has_start_free = false;
     c.snap.ops[0].has_free = false;
