@@ -17,16 +17,17 @@
  *     MemFree: a mapping whose pages lie on the same two nodes on both sides, split
  *     differently, agrees when on both sides one of them (the filled node) holds what it had
  *     free at the scenario's start less between -(its per-CPU lists' pages + 64: the filling
- *     CPU's own list is not in MemFree, yet it allocates from it) and FILL_SLACK_PAGES plus the
- *     mapping's page tables, and the sums are equal; the other node holds the rest. How much a node
- * has free is the machine's (the guest kernel's own memory changes from boot to boot), and where
- *     get_page_from_freelist stops on it is its low watermark, the lowmem reserve of its lower
- *     zone and the per-CPU lists (compare_fill). An operation that fell back on both sides
- *     (numa_miss above 0), split differently, has numa_hit within [-(per-CPU lists + 64),
- *     FILL_SLACK_PAGES + page tables] short of one node's free pages before it on both sides,
- * numa_hit + numa_miss and numa_local + numa_other within [sim, sim + 64], numa_foreign as
- * numa_miss, numa_local following numa_hit or numa_miss alike (compare_numa_fill). The NUMA
- * counters and free pages of an operation come from one run (measure.c's vote);
+ *     CPU's own list is not in MemFree, yet it allocates from it) and FILL_SLACK_PAGES plus
+ *     the mapping's page tables, and the sums are equal; the other node holds the rest. How
+ *     much a node has free is the machine's (the guest kernel's own memory changes from boot
+ *     to boot), and where get_page_from_freelist stops on it is its low watermark, the lowmem
+ *     reserve of its lower zone and the per-CPU lists (compare_fill). An operation that fell
+ *     back on both sides (numa_miss above 0), split differently, has numa_hit within
+ *     [-(per-CPU lists + 64), FILL_SLACK_PAGES + page tables] short of one node's free pages
+ *     before it on both sides, numa_hit + numa_miss and numa_local + numa_other within [sim,
+ *     sim + 64], numa_foreign as numa_miss, numa_local following numa_hit or numa_miss alike
+ *     (compare_numa_fill). The NUMA counters and free pages of an operation come from one run
+ *     (measure.c's vote);
  *   - the balancing rule, when the scenario turns automatic NUMA balancing on: Linux's scanner
  *     runs off the task's CPU time (task_tick_numa), so when a scan lands in an access loop is
  *     timing. An operation during which the scanner or a hinting fault worked on either side
