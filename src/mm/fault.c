@@ -604,9 +604,13 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
         ev.path = VML_FP_HUGETLB;
         r = hugetlb_fault(sim, t, v, va, write);
     } else if (found && pte_protnone(leaf.entry)) {
-        /* handle_pte_fault: a NUMA hinting entry (vma_is_accessible was checked above). */
+        /* A NUMA hinting entry (vma_is_accessible was checked above): a PMD's is handled
+         * before any write fault on it (__handle_mm_fault: do_huge_pmd_numa_page), a PTE's by
+         * handle_pte_fault (do_numa_page). */
         ev.path = VML_FP_NUMA;
-        r = leaf.level == VML_PT_PT ? do_numa_page(sim, t, v, va, &leaf) : VML_EINVAL;
+        r = leaf.level == VML_PT_PT   ? do_numa_page(sim, t, v, va, &leaf)
+            : leaf.level == VML_PT_PD ? do_huge_pmd_numa_page(sim, t, v, va, &leaf)
+                                      : VML_EINVAL;
     } else if (found && pte_is_swap(leaf.entry)) {
         ev.path = VML_FP_SWAP;
         r = do_swap_page(sim, t, v, va, leaf.entry, write, major);

@@ -758,9 +758,13 @@ void numab_page_migrated(struct vml_sim *sim, uint64_t old, uint64_t new);
 /* do_numa_page: the hinting fault on the PROT_NONE entry leaf at va of v. 0 or a VML_E*. */
 int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
                  const struct vml_pt_leaf *leaf);
-/* alloc_misplaced_dst_folio: an order-0 frame on rq's node alone, without reclaim. */
-int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, enum vml_frame_use use,
-                         uint64_t *pfn);
+/* alloc_misplaced_dst_folio: 2^order frames on rq's node alone, without reclaim. */
+int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
+                         enum vml_frame_use use, uint64_t *pfn);
+/* do_huge_pmd_numa_page: the hinting fault on the PROT_NONE PMD leaf at va of v. 0 or a
+ * VML_E*. */
+int do_huge_pmd_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                          const struct vml_pt_leaf *leaf);
 
 /* ---- the clock (clock.c) ---- */
 /* Registers t (disarmed) with its function, once per machine; VML_EHOST past SIM_MAX_TIMERS. */
@@ -1323,6 +1327,9 @@ uint64_t folio_split(struct vml_sim *sim, uint64_t head);
  * keeps a large folio it swaps whole in the swap cache as single pages (vmscan.c), which the
  * kernel does not split. */
 uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count);
+/* Before a PMD-mapped anonymous folio at head is split (vmscan.c): every PMD mapping it is
+ * split into PTEs (try_to_unmap's TTU_SPLIT_HUGE_PMD; thp_split_pmd each). 0 or VML_E*. */
+int split_pmd_maps(struct vml_sim *sim, uint64_t head);
 /* deferred_split_folio: a large folio left partly mapped is queued (counted once). */
 void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */

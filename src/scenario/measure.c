@@ -825,11 +825,9 @@ static void runs_text(char *buf, size_t cap, const int *v, size_t n)
         static const struct {
             int e;
             const char *name;
-        } names[] = { { -ENOENT, "-ENOENT" },
-                      { -EFAULT, "-EFAULT" },
-                      { -EACCES, "-EACCES" },
-                      { -EBUSY, "-EBUSY" },
-                      { -ENOMEM, "-ENOMEM" } };
+        } names[] = { { -ENOENT, "-ENOENT" }, { -EFAULT, "-EFAULT" },
+                      { -EACCES, "-EACCES" }, { -EBUSY, "-EBUSY" },
+                      { -ENOMEM, "-ENOMEM" }, { VML_MOVE_PAGES_UNSET, "unset" } };
         char one[16];
         snprintf(one, sizeof(one), "%d", v[i]);
         for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++)
@@ -855,9 +853,16 @@ static int m_move_pages(void *ctx, int pid, size_t n, const uint64_t *addrs, con
     win_open(m, pid, &w);
     int r = m->in->move_pages(m->in->ctx, pid, n, addrs, nodes, status, mf, msg);
     win_close(m, &w);
-    if (r == 0) {
+    if (r >= 0 || r == VML_ENOMEM) {
         snprintf(m->rec.result, sizeof(m->rec.result), "status");
         runs_text(m->rec.result, sizeof(m->rec.result), status, n);
+        size_t len = strlen(m->rec.result);
+        if (r)
+            snprintf(m->rec.result + len, sizeof(m->rec.result) - len, " returned %s",
+                     r > 0 ? "" : "-ENOMEM");
+        if (r > 0)
+            snprintf(m->rec.result + strlen(m->rec.result),
+                     sizeof(m->rec.result) - strlen(m->rec.result), "%d", r);
     }
     return r;
 }
@@ -872,6 +877,8 @@ static int m_migrate_pages(void *ctx, int pid, uint32_t from, uint32_t to, uint6
     win_close(m, &w);
     if (r == 0)
         snprintf(m->rec.result, sizeof(m->rec.result), "not moved %llu", (unsigned long long)*left);
+    else if (r == VML_ENOMEM)
+        snprintf(m->rec.result, sizeof(m->rec.result), "returned -ENOMEM");
     return r;
 }
 
