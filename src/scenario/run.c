@@ -1923,6 +1923,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
     }
     snap->confined = r->s->machine.memcg;
     snap->nodes = r->s->machine.nr_nodes;
+    snap->numa_balancing = (r->s->machine.numab.mode & 1) != 0;
     snap->memcg_max_kb = scenario_memcg_max_kb(r->s);
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
@@ -2028,6 +2029,10 @@ int vml_run_hooked(const struct vml_scenario *s, struct vml_backend *b, unsigned
                         vml_strerror(err));
     if (err == 0)
         err = build_machine(&r);
+    /* Each node's free pages as the scenario begins: the fallback rule's bound (diff.c). */
+    if (err == 0 && meas && s->machine.nr_nodes > 1)
+        snap->has_start_free = measure_node_free(b, s->machine.nr_nodes, snap->start_free,
+                                                 snap->start_pcp, &snap->has_start_pcp) == 0;
     for (size_t i = 0; err == 0 && i < s->n_ops; i++) {
         r.op = &s->ops[i];
         r.msg[0] = 0;
