@@ -67,6 +67,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# debugfs holds automatic NUMA balancing's tunables (sched/numa_balancing/), which a scenario
+# may set (sched.numa_balancing/FILE=, 24-numa-balancing-follow).
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 # Kernel messages below KERN_ERR stay off the console, between the markers too.
 echo 3 >/proc/sys/kernel/printk
 export TMPDIR=/tmp PATH=/bin
@@ -83,6 +86,15 @@ echo "@@VMLAB-NODES $(cat /sys/devices/system/node/online) cpus $(cat /sys/devic
 for n in /sys/devices/system/node/node[0-9]*; do
   echo "@@VMLAB-NODE ${n##*/} cpus $(cat $n/cpulist) distance $(cat $n/distance) $(grep -E 'MemTotal|MemFree' $n/meminfo | sed 's/ *Node [0-9]* //' | tr -s ' \n' ' ')"
 done
+# Each zone's watermarks, lowmem reserve (protection) and per-CPU lists: what the fallback
+# scenarios' filled node keeps back (diff's FILL_SLACK_PAGES, docs/fidelity.md "NUMA").
+grep -E '^Node|^ +pages free|^ +(min|low|high|managed) |protection|^ +(count|high|batch):' \
+  /proc/zoneinfo | tr -s ' ' | sed 's/^/@@VMLAB-ZONE /'
+# The counters that say what else the kernel did during a scenario (reclaim, compaction, page
+# allocations per zone), before and after each.
+vmstat_line() {
+  grep -E '^(pgfault|pgalloc_dma|pgalloc_dma32|allocstall_dma32|pgscan_kswapd|pgsteal_kswapd|kswapd_low_wmark_hit_quickly|pageoutrun|compact_stall|compact_migrate_scanned|pgmigrate_success|numa_hint_faults|numa_pages_migrated|workingset_refault_anon|workingset_refault_file|thp_fault_alloc) ' /proc/vmstat | tr '\n' ' '
+}
 for f in /scenarios/*.vml; do
   n=${f##*/}; n=${n%.vml}
   s=$(cut -d' ' -f1 /proc/uptime)
@@ -91,10 +103,12 @@ for f in /scenarios/*.vml; do
   # sets every agent's CPUs itself.
   pin=""
   grep -q '^# guest: vmlab on cpu 0' "$f" && pin="taskset 1"
+  echo "@@VMLAB-VMSTAT $n before $(vmstat_line)"
   $pin vmlab diff "$f" --record-linux /tmp/$n.res >/tmp/$n.log 2>&1
   rc=$?
   e=$(cut -d' ' -f1 /proc/uptime)
   echo "@@VMLAB-LOG $n rc=$rc seconds $s-$e"
+  echo "@@VMLAB-VMSTAT $n after $(vmstat_line)"
   # Each node's free memory after the scenario (the fallback scenarios' split depends on it).
   echo "@@VMLAB-FREE $n $(grep -h MemFree /sys/devices/system/node/node[0-9]*/meminfo | tr -s ' \n' ' ')"
   sed 's/^/@@| /' /tmp/$n.log
