@@ -1,7 +1,7 @@
 # vmlab: thin wrapper over CMake presets. `make run` and `make test` do all set-up themselves.
 CMAKE_Q := cmake --log-level=WARNING
 
-.PHONY: all deps run test bench bench-full fuzz fuzz-long format fidelity-report fidelity-numa clean
+.PHONY: all deps run test bench bench-full fuzz fuzz-long format fidelity-report fidelity-numa fidelity-tier clean
 
 all: deps
 	$(CMAKE_Q) --preset release >/dev/null
@@ -63,6 +63,13 @@ fidelity-numa: deps
 	$(CMAKE_Q) --preset static >/dev/null
 	cmake --build --preset static --target vmlab_cli
 	bash scripts/qemu-numa.sh $(CURDIR)/build/static/vmlab
+
+# Memory tiers and demotion on bookworm-backports' 6.12 kernel under qemu, with and without HMAT
+# figures (scripts/qemu-tier.sh; the fidelity_tier test of make test).
+fidelity-tier: deps
+	$(CMAKE_Q) --preset static >/dev/null
+	cmake --build --preset static --target vmlab_cli
+	bash scripts/qemu-tier.sh $(CURDIR)/build/static/vmlab
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -5,10 +5,11 @@
 # driver from bench/ab/ and runs it:
 #   mmu     the translation path (bench/ab/ab_mmu.c)   ARGS: [a|b|c] [CHUNK] [CHUNKS] [CPU]
 #   replay  trace replay (bench/ab/ab_replay.c)        ARGS: [GENERATOR] [CHUNKS] [NODES]
-# Usage: bench/ab.sh mmu|replay REV_A REV_B [ARGS...]
+#   pressure  bench_pressure's touches (bench/ab/ab_pressure.c)  ARGS: [RAM_MIB] [ROUNDS]
+# Usage: bench/ab.sh mmu|replay|pressure REV_A REV_B [ARGS...]
 set -eu
-[ $# -ge 3 ] && { [ "$1" = mmu ] || [ "$1" = replay ]; } ||
-  { echo "usage: $0 mmu|replay REV_A REV_B [ARGS...]"; exit 2; }
+[ $# -ge 3 ] && { [ "$1" = mmu ] || [ "$1" = replay ] || [ "$1" = pressure ]; } ||
+  { echo "usage: $0 mmu|replay|pressure REV_A REV_B [ARGS...]"; exit 2; }
 driver=$1
 shift
 top=$(git rev-parse --show-toplevel)
@@ -35,6 +36,8 @@ gcc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -I"$top/include" "$top/
     "$work/libA.a" "$work/libB.a" -lzstd -llzma -lz -lm -o "$work/ab_$driver"
 if [ "$driver" = mmu ]; then
   "$work/ab_mmu" "${1:-b}" "${2:-200000}" "${3:-30}" "${4:-skylake}"
-else
+elif [ "$driver" = replay ]; then
   "$work/ab_replay" "$@"
+else
+  "$work/ab_pressure" "$@"
 fi

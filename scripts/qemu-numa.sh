@@ -34,82 +34,21 @@ scns=$(ls "$scn_dir"/*.vml | grep -E -- "${VMLAB_NUMA_ONLY:-.}")
 t0=$(date +%s)
 
 skip() { echo "qemu-numa: SKIP: $*"; exit 77; }
-# A program that needs no shared library: ldd (in libc-bin, always there) refuses it.
-is_static() { [ -x "$1" ] && ! LC_ALL=C ldd "$1" >/dev/null 2>&1; }
 die() { echo "qemu-numa: $*" >&2; exit 1; }
 mkdir -p "$work" || die "cannot create $work"
-
-# ---- the host's tools: qemu, cpio, a static busybox -------------------------------------------
-need=()
-command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-command -v cpio >/dev/null || need+=(cpio)
-command -v gzip >/dev/null || need+=(gzip)
-bb=""
-for b in /bin/busybox /usr/bin/busybox; do
-  if is_static "$b"; then bb=$b; break; fi
-done
-[ -n "$bb" ] || need+=(busybox-static)
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "qemu-numa: installing ${need[*]}"
-  [ "$(id -u)" = 0 ] || skip "${need[*]} missing and not root to install them"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends "${need[@]}"; } >"$work/apt.log" 2>&1 ||
-    skip "cannot install ${need[*]} (apt-get failed: $work/apt.log)"
-  for b in /bin/busybox /usr/bin/busybox; do
-    if is_static "$b"; then bb=$b; break; fi
-  done
-fi
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
-[ -n "$bb" ] || skip "no statically linked busybox (busybox-static)"
-
-# ---- the guest kernel: Debian's linux-image-amd64, its vmlinuz only -------------------------
-# The metapackage depends on the versioned image package; only its /boot/vmlinuz-* is
-# extracted (about 8 MiB), the .deb (about 70 MiB, modules included) is removed after.
-kdir=$work/kernel
-mkdir -p "$kdir"
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-       awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-if [ -z "$kpkg" ]; then
-  [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1
-  kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-         awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-fi
-kver_pkg=${kpkg#linux-image-}
-vmlinuz=""
-if [ -n "$kpkg" ] && [ -f "$kdir/vmlinuz-$kver_pkg" ]; then
-  vmlinuz=$kdir/vmlinuz-$kver_pkg
-elif [ -n "$kpkg" ]; then
-  echo "qemu-numa: fetching $kpkg (its vmlinuz only)"
-  ( cd "$kdir" && rm -f ./*.deb && apt-get download "$kpkg" ) >"$work/kernel.log" 2>&1 ||
-    skip "cannot download $kpkg ($work/kernel.log)"
-  deb=$(ls "$kdir"/"$kpkg"_*.deb 2>/dev/null | head -n 1)
-  [ -n "$deb" ] || skip "apt-get download $kpkg left no .deb"
-  dpkg-deb --info "$deb" | awk '/ Version:/ { print $2 }' >"$kdir/version-$kver_pkg"
-  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$kdir" --wildcards './boot/vmlinuz-*' ||
-    skip "no /boot/vmlinuz in $deb"
-  mv "$kdir"/boot/vmlinuz-* "$kdir/vmlinuz-$kver_pkg" && rmdir "$kdir/boot"
-  rm -f "$deb"
-  vmlinuz=$kdir/vmlinuz-$kver_pkg
-else
-  # No package list (offline?): a kernel extracted before still serves.
-  vmlinuz=$(ls "$kdir"/vmlinuz-* 2>/dev/null | head -n 1)
-  [ -n "$vmlinuz" ] || skip "linux-image-amd64 not found by apt-cache and no kernel extracted before"
-fi
-echo "qemu-numa: guest kernel $(basename "$vmlinuz") ($(cat "$kdir/version-${vmlinuz##*vmlinuz-}" 2>/dev/null || echo '?')), $(du -sh "$kdir" | cut -f1) in $kdir"
-
-# ---- the static vmlab ---------------------------------------------------------------------
-vm_static=${1:-}
-if [ -z "$vm_static" ]; then
-  ( cd "$root" && cmake --log-level=WARNING --preset static >/dev/null &&
-    cmake --build --preset static --target vmlab_cli ) >"$work/build.log" 2>&1 ||
-    die "the static build failed ($work/build.log)"
-  vm_static=$root/build/static/vmlab
-fi
+# The host's tools (qemu, cpio, a static busybox: $bb), Debian's linux-image-amd64's vmlinuz
+# ($vmlinuz, extracted into $work/kernel, never installed) and the static vmlab ($vm_static):
+# the steps scripts/qemu-tier.sh shares.
+qprefix=qemu-numa
+# shellcheck source=scripts/qemu-lib.sh
+. "$root/scripts/qemu-lib.sh"
+qemu_tools "$work"
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2 }')
+[ -z "$kpkg" ] && [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1
+qemu_kernel "$work/kernel" "$work"
+qemu_static_vmlab "$root" "$work" "${1:-}"
 vm_host=${2:-$vm_static}
-[ -x "$vm_static" ] || die "no vmlab at $vm_static"
 [ -x "$vm_host" ] || die "no vmlab at $vm_host"
-is_static "$vm_static" ||
-  die "$vm_static is not statically linked (the guest has no C library): build the static preset"
 
 # ---- the initramfs ------------------------------------------------------------------------
 ird=$work/initramfs
@@ -128,6 +67,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# debugfs holds automatic NUMA balancing's tunables (sched/numa_balancing/), which a scenario
+# may set (sched.numa_balancing/FILE=, 24-numa-balancing-follow).
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 # Kernel messages below KERN_ERR stay off the console, between the markers too.
 echo 3 >/proc/sys/kernel/printk
 export TMPDIR=/tmp PATH=/bin
@@ -144,6 +86,15 @@ echo "@@VMLAB-NODES $(cat /sys/devices/system/node/online) cpus $(cat /sys/devic
 for n in /sys/devices/system/node/node[0-9]*; do
   echo "@@VMLAB-NODE ${n##*/} cpus $(cat $n/cpulist) distance $(cat $n/distance) $(grep -E 'MemTotal|MemFree' $n/meminfo | sed 's/ *Node [0-9]* //' | tr -s ' \n' ' ')"
 done
+# Each zone's watermarks, lowmem reserve (protection) and per-CPU lists: what the fallback
+# scenarios' filled node keeps back (diff's FILL_SLACK_PAGES, docs/fidelity.md "NUMA").
+grep -E '^Node|^ +pages free|^ +(min|low|high|managed) |protection|^ +(count|high|batch):' \
+  /proc/zoneinfo | tr -s ' ' | sed 's/^/@@VMLAB-ZONE /'
+# The counters that say what else the kernel did during a scenario (reclaim, compaction, page
+# allocations per zone), before and after each.
+vmstat_line() {
+  grep -E '^(pgfault|pgalloc_dma|pgalloc_dma32|allocstall_dma32|pgscan_kswapd|pgsteal_kswapd|kswapd_low_wmark_hit_quickly|pageoutrun|compact_stall|compact_migrate_scanned|pgmigrate_success|numa_hint_faults|numa_pages_migrated|workingset_refault_anon|workingset_refault_file|thp_fault_alloc) ' /proc/vmstat | tr '\n' ' '
+}
 for f in /scenarios/*.vml; do
   n=${f##*/}; n=${n%.vml}
   s=$(cut -d' ' -f1 /proc/uptime)
@@ -152,10 +103,12 @@ for f in /scenarios/*.vml; do
   # sets every agent's CPUs itself.
   pin=""
   grep -q '^# guest: vmlab on cpu 0' "$f" && pin="taskset 1"
+  echo "@@VMLAB-VMSTAT $n before $(vmstat_line)"
   $pin vmlab diff "$f" --record-linux /tmp/$n.res >/tmp/$n.log 2>&1
   rc=$?
   e=$(cut -d' ' -f1 /proc/uptime)
   echo "@@VMLAB-LOG $n rc=$rc seconds $s-$e"
+  echo "@@VMLAB-VMSTAT $n after $(vmstat_line)"
   # Each node's free memory after the scenario (the fallback scenarios' split depends on it).
   echo "@@VMLAB-FREE $n $(grep -h MemFree /sys/devices/system/node/node[0-9]*/meminfo | tr -s ' \n' ' ')"
   sed 's/^/@@| /' /tmp/$n.log

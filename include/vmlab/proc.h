@@ -281,6 +281,9 @@ struct vml_zoneinfo {
     uint64_t free, min, low, high, spanned, present, managed;
     uint64_t protection[VML_ZONEINFO_MAX_PROT]; /* lowmem_reserve, one per zone type */
     unsigned nr_protection;
+    /* The pages in the CPUs' per-CPU lists of the zone (the pagesets' "count:" lines summed):
+     * taken from the buddy allocator, so not in free (NR_FREE_PAGES), yet not in use. */
+    uint64_t pcp_count;
 };
 
 /* Calls fn for every zone of /proc/zoneinfo text, in order (a non-zero return stops the parse

@@ -258,6 +258,20 @@ struct vml_snap_op {
      * whole machine's; has_migrate when read. */
     bool has_migrate;
     int64_t migrate[3];
+    /* Each node's MemFree (/sys/devices/system/node/nodeN/meminfo, in pages) just before the
+     * operation, on a machine of several nodes; has_free when every node's was read. The
+     * fallback rule of diff (compare_fill) bounds the filled node's pages by it. */
+    bool has_free;
+    int64_t free[VML_MAX_NODES];
+    /* And the pages in the CPUs' per-CPU lists of each node's zones then (/proc/zoneinfo's
+     * pagesets): not in MemFree, yet the filling CPU's own list gives pages (0 on the
+     * simulator, which has none); has_pcp when read. */
+    bool has_pcp;
+    int64_t pcp[VML_MAX_NODES];
+    /* /proc/vmstat's automatic NUMA balancing counters across the operation (enum
+     * vml_snap_balance), the whole machine's; has_balance when read (CONFIG_NUMA_BALANCING). */
+    bool has_balance;
+    int64_t balance[4];
     /* What a migration call returned (move_pages' status array, migrate_pages' count of pages
      * not moved), as text with runs of one value written VALUE*COUNT; "" for other calls. */
     char result[512];
@@ -275,6 +289,15 @@ enum vml_snap_migrate {
     VML_SNAP_PGMIGRATE_FAIL,
     VML_SNAP_THP_MIGRATION_SUCCESS,
     VML_SNAP_MIGRATE_FIELDS
+};
+
+/* The NUMA balancing counters of struct vml_snap_op, /proc/vmstat's order. */
+enum vml_snap_balance {
+    VML_SNAP_NUMA_PTE_UPDATES,
+    VML_SNAP_NUMA_HINT_FAULTS,
+    VML_SNAP_NUMA_HINT_FAULTS_LOCAL,
+    VML_SNAP_NUMA_PAGES_MIGRATED,
+    VML_SNAP_BALANCE_FIELDS
 };
 
 /* The NUMA counters of struct vml_snap_op, /proc/vmstat's order. */
@@ -296,11 +319,12 @@ struct vml_snap_pool {
 };
 
 /* What a `show thp` printed (thp_text), or a `show vm` (vm_text), at its line: the settings in
- * force then. */
+ * force then; or a whole `show memory_tiering` (the memory tiers and demotion_enabled). */
 struct vml_snap_text {
     unsigned line;
-    char *text; /* NUL-terminated, owned */
-    bool vm;    /* a show vm's /proc/sys/vm/ files, not the THP ones */
+    char *text;   /* NUL-terminated, owned */
+    bool vm;      /* a show vm's /proc/sys/vm/ files, not the THP ones */
+    bool tiering; /* a show memory_tiering's lines */
 };
 
 /* A memory cgroup's own figures at the end of a run, kB, from its memory.stat (v2's names;
@@ -317,7 +341,7 @@ struct vml_snapshot {
     struct vml_snap_proc *procs;
     size_t n_procs;
     struct vml_snap_pool pool;
-    struct vml_snap_text *thp; /* each show thp and show vm, in order */
+    struct vml_snap_text *thp; /* each show thp, show vm and show memory_tiering, in order */
     size_t n_thp;
     struct vml_snap_op *ops; /* with VML_RUN_MEASURE, in order */
     size_t n_ops;
@@ -325,6 +349,18 @@ struct vml_snapshot {
     /* The scenario's machine's NUMA nodes (machine nodes=): diff compares the NUMA counters
      * only with several (not in results files; the simulator's side says it). */
     unsigned nodes;
+    /* Each node's MemFree in pages when the scenario's first operation began (after the
+     * machine was set up), of the run whose end state this is; has_start_free when read (a
+     * machine of several nodes). diff's fallback rule (compare_fill) bounds a filled node's
+     * pages per mapping by it. */
+    bool has_start_free;
+    int64_t start_free[VML_MAX_NODES];
+    bool has_start_pcp; /* and the per-CPU lists' pages then, as struct vml_snap_op's pcp */
+    int64_t start_pcp[VML_MAX_NODES];
+    /* The scenario turns automatic NUMA balancing on (machine kernel.numa_balancing=1): diff
+     * compares by its balancing rule (compare_balancing). Not in results files; the
+     * simulator's side says it, as with nodes. */
+    bool numa_balancing;
     /* The largest memory limit a `set` of the scenario writes to a cgroup's memory.max or
      * memory.limit_in_bytes, in kB; 0 when it writes none, or writes "max" or -1 (no limit).
      * A property of the scenario, the same on both sides: vmlab diff's bound for what a process

@@ -62,10 +62,11 @@
 
 /* swapon statements a scenario may have enabled at once (the kernel allows MAX_SWAPFILES, 32 less
  * what its configuration reserves; vmlab keeps to fewer). */
-#define VML_SCN_SWAP_MAX  16
-#define VML_MCFG_VM       (1u << 25) /* any vm.FILE= (vm_given says which) */
-#define VML_MCFG_NUMAB    (1u << 26) /* kernel.numa_balancing= or sched.numa_balancing/FILE= */
-#define VML_MCFG_DEMOTION (1u << 28) /* numa.demotion_enabled= (/sys/kernel/mm/numa/) */
+#define VML_SCN_SWAP_MAX   16
+#define VML_MCFG_VM        (1u << 25) /* any vm.FILE= (vm_given says which) */
+#define VML_MCFG_NUMAB     (1u << 26) /* kernel.numa_balancing= or sched.numa_balancing/FILE= */
+#define VML_MCFG_DEMOTION  (1u << 28) /* numa.demotion_enabled= (/sys/kernel/mm/numa/) */
+#define VML_MCFG_NODE_PERF (1u << 29) /* node_perf=PERF,PERF... (HMAT figures or dax, per node) */
 
 /* The machine line's settings. Keys the line leaves out (or all, without a machine line) hold
  * the defaults noted here; given tells them apart, so that the Linux backend checks only what
@@ -119,6 +120,10 @@ struct vml_machine_cfg {
     char numa_preset[16];
     bool demotion_enabled; /* numa.demotion_enabled=BOOL: /sys/kernel/mm/numa/demotion_enabled
                             * (kstrtobool's words); false */
+    /* node_perf=: each node's HMAT performance (all 0: none) or dax/kmem memory; numa=cxl makes
+     * its CPU-less node 1 dax unless node_perf= is given (docs/numa.md, "Demotion"). */
+    struct vml_node_perf node_perf[VML_MAX_NODES];
+    bool node_dax[VML_MAX_NODES];
 };
 
 enum vml_op_kind {

@@ -44,6 +44,13 @@ enum vml_huge_size {
 /* Linux's read_ahead_kb unless a device says otherwise (VM_READAHEAD_PAGES): 128 KiB. */
 #define VML_SIM_DEFAULT_READAHEAD (128ull << 10)
 
+/* A node's memory performance as the ACPI HMAT gives it to the kernel (struct access_coordinate
+ * of its best CPU initiator, /sys/devices/system/node/nodeN/access1/initiators/): latencies in
+ * ns, bandwidths in MB/s. A pair (latencies, bandwidths) summing to 0 is no data. */
+struct vml_node_perf {
+    uint32_t read_latency, write_latency, read_bandwidth, write_bandwidth;
+};
+
 struct vml_sim_config {
     struct vml_phys_config phys; /* RAM and nodes */
     struct vml_cpu_model cpu;    /* every simulated CPU's model */
@@ -93,6 +100,11 @@ struct vml_sim_config {
                                                * 1..255; 0 = 1 (the default without HMAT data) */
     bool demotion_enabled; /* /sys/kernel/mm/numa/demotion_enabled (false, the kernel's default):
                             * reclaim demotes to a lower memory tier (docs/numa.md) */
+    /* Each node's memory as firmware and drivers describe it, which decides its memory tier
+     * (docs/numa.md, "Demotion"): its ACPI HMAT performance from its best CPU initiator (all 0:
+     * none), or node_dax: onlined by dax/kmem or the CXL driver (no CPUs). */
+    struct vml_node_perf node_perf[VML_MAX_NODES];
+    bool node_dax[VML_MAX_NODES];
 };
 
 struct vml_sim;
@@ -470,23 +482,32 @@ int vml_sim_mbind(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len,
 /* mbind(2) with flags: vml_sim_mbind, then every page of the range on a node outside the new
  * policy's nodes moved to where the policy allocates it (do_mbind: queue_pages_range,
  * migrate_pages with alloc_migration_target_by_mpol). flags 0 is vml_sim_mbind. *failed (may
- * be NULL): the pages that could not be moved. VML_ENOTSUP with diag for a THP or hugetlb page
- * in the range (their migration is not modelled). */
+ * be NULL): the folios given up (a THP split to move its pages counts as one); without
+ * MPOL_MF_STRICT the call succeeds all the same. VML_ENOTSUP with diag for an mTHP or hugetlb
+ * page in the range (their migration is not modelled). */
 int vml_sim_mbind_flags(struct vml_sim *sim, int pid, uint64_t addr, uint64_t len,
                         const struct vml_mpol *pol, unsigned flags, uint64_t *failed,
                         struct vml_diag *diag);
 /* move_pages(2) for the n pages at addrs of pid: with nodes NULL, where each is
- * (do_pages_stat); else each moved to nodes[i] (do_pages_move). status[i]: the page's node
- * afterwards, or a negative Linux errno: -ENOENT no page there, -EFAULT no VMA or the zero
- * page, -EACCES a page others map too without VML_MPOL_MF_MOVE_ALL, -EBUSY a page that cannot
- * be moved (pinned, in the swap cache, under writeback, part of a large page-cache folio),
- * -ENOMEM no free frame on the node. VML_EINVAL for a node the machine lacks, VML_ENOTSUP with
- * diag for a THP or hugetlb page. */
+ * (do_pages_stat); else each moved to nodes[i] (do_pages_move), consecutive pages bound for one
+ * node moved as a batch. status[i]: the page's node afterwards, or a negative Linux errno:
+ * -ENOENT no page there, -EFAULT no VMA or the zero page, -EACCES a page others map too
+ * without VML_MPOL_MF_MOVE_ALL, -EBUSY a page of a THP the batch already holds; or
+ * VML_MOVE_PAGES_UNSET where the kernel stores nothing (a batch that failed, and every page
+ * after it). Returns 0; or, when a batch failed (a page that cannot be moved: pinned, in the
+ * swap cache, under writeback), the folios not moved plus the pages not attempted, as the
+ * syscall does; VML_ENOMEM when a batch found no free frame on the node (the syscall's
+ * ENOMEM; the batch's pages before that one moved); VML_EINVAL for a node the machine lacks,
+ * VML_ENOTSUP with diag for an mTHP or hugetlb page. A THP whose new THP cannot be allocated
+ * is split and its pages moved one by one (thp_migration_split). */
+#define VML_MOVE_PAGES_UNSET (-0x7fffffff - 1) /* INT_MIN */
 int vml_sim_move_pages(struct vml_sim *sim, int pid, size_t n, const uint64_t *addrs,
                        const int *nodes, int *status, unsigned flags, struct vml_diag *diag);
 /* migrate_pages(2): pid's pages on the nodes of from moved to those of to (do_migrate_pages,
- * node_remap pairing, MPOL_MF_MOVE_ALL). *left: the pages that could not be moved (the
- * syscall's return). VML_EINVAL for an empty mask or a node the machine lacks. */
+ * node_remap pairing, MPOL_MF_MOVE_ALL). *left: the folios that could not be moved (the
+ * syscall's return; a THP split to move its pages counts as one). VML_EINVAL for an empty
+ * mask or a node the machine lacks; VML_ENOMEM when a destination had no free frame (the
+ * syscall's ENOMEM: the pages before moved, the rest not tried). */
 int vml_sim_migrate_pages(struct vml_sim *sim, int pid, uint32_t from, uint32_t to, uint64_t *left,
                           struct vml_diag *diag);
 /* sched_setaffinity(2): the CPUs pid may run on (bit c of mask[c / 64]); a task running on a
@@ -538,6 +559,17 @@ int vml_kstrtobool(const char *s, size_t len, bool *out);
 int vml_sim_demotion_store(struct vml_sim *sim, const char *value, size_t len,
                            struct vml_diag *diag);
 bool vml_sim_demotion_enabled(const struct vml_sim *sim);
+/* mt_perf_to_adistance: the abstract distance of memory of performance perf against the default
+ * DRAM's (dram), in the kernel's unsigned 32-bit arithmetic, left to right:
+ * 576 * (perf latencies) / (dram latencies) * (dram bandwidths) / (perf bandwidths). 0 with
+ * *adist; VML_EINVAL when either's latencies or bandwidths sum to 0 (no data: the kernel's
+ * -EINVAL); VML_EOVERFLOW when a step leaves 32 bits or the result an int (the kernel would
+ * wrap: refused rather than modelled). */
+int vml_memtier_perf_adistance(const struct vml_node_perf *dram, const struct vml_node_perf *perf,
+                               int *adist);
+/* Each node's abstract distance as memory_tier_late_init gave it (adist[node], nodes of the
+ * machine); the number of nodes. */
+unsigned vml_sim_memory_adistance(const struct vml_sim *sim, int *adist);
 /* The memory tiers, fastest first: each tier's id (memory_tierN) and nodes (a bit per node);
  * the number of tiers. */
 unsigned vml_sim_memory_tiers(const struct vml_sim *sim, unsigned *ids, uint32_t *nodes);
@@ -665,8 +697,9 @@ enum vml_fault_path {
     VML_FP_WP,       /* do_wp_page / wp_huge_pmd: a write to a present read-only entry */
     VML_FP_HUGETLB,  /* hugetlb_fault */
     VML_FP_SPURIOUS, /* present and allowed already: nothing to do */
-    VML_FP_NUMA,     /* do_numa_page: a NUMA hinting (PROT_NONE) entry made present again,
-                      * its page perhaps migrated to the faulting CPU's node */
+    VML_FP_NUMA,     /* do_numa_page, do_huge_pmd_numa_page: a NUMA hinting (PROT_NONE) PTE
+                      * or PMD made present again, its folio perhaps migrated to the faulting
+                      * CPU's node */
 };
 
 struct vml_event {

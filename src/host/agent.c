@@ -514,9 +514,9 @@ static int do_move_pages(const struct agent_req *q, struct agent_rep *p)
     }
     long r = syscall(SYS_move_pages, 0, (unsigned long)q->len, mp_pages, q->prot ? mp_nodes : NULL,
                      mp_status, (int)q->flags);
-    if (r < 0)
-        return -1;
-    p->count = (uint64_t)r;
+    /* The call's result, -errno when it failed: the statuses of the batches before the one
+     * that failed were stored (do_pages_move), so they are sent all the same. */
+    p->count = (uint64_t)(int64_t)(r < 0 ? -errno : r);
     return 0;
 }
 

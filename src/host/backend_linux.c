@@ -959,10 +959,9 @@ static int lb_mbind_move(void *ctx, int pid, uint64_t addr, uint64_t len,
     return r && p.status == AG_ERR && p.err != EPERM ? mpol_error(p.err, pol, "", msg) : r;
 }
 
-/* move_pages(2): the kernel's status array as it stored it. A status it left unwritten (a batch
- * whose migration failed: the call then returns how many pages did not move, and stores no
- * status for that batch, do_pages_move's move_pages_and_store_status) is given as -EBUSY, the
- * simulator's status for a page that cannot move (docs/numa.md, "Migration"). */
+/* move_pages(2): the kernel's status array as it stored it (VML_MOVE_PAGES_UNSET where it
+ * stored none: a batch whose migration failed, and the pages after it), and what the call
+ * returned: the pages not moved, or VML_ENOMEM for its ENOMEM (do_pages_move). */
 static int lb_move_pages(void *ctx, int pid, size_t n, const uint64_t *addrs, const int *nodes,
                          int *status, unsigned mf, char *msg)
 {
@@ -994,8 +993,11 @@ static int lb_move_pages(void *ctx, int pid, size_t n, const uint64_t *addrs, co
         return VML_EINVAL;
     }
     for (size_t i = 0; i < n; i++)
-        status[i] = st[i] == AG_STATUS_UNSET ? -EBUSY : st[i];
-    return 0;
+        status[i] = st[i] == AG_STATUS_UNSET ? VML_MOVE_PAGES_UNSET : st[i];
+    int64_t ret = (int64_t)p.count;
+    if (ret < 0)
+        return sys_error((int)-ret, msg);
+    return ret > INT32_MAX ? INT32_MAX : (int)ret;
 }
 
 /* migrate_pages(2): *left is its result, the pages that could not be moved. */

@@ -264,7 +264,8 @@ int vml_pt_map(struct vml_pt *pt, uint64_t va, uint64_t pfn, enum vml_page_size 
     if ((va & (size - 1)) || (pfn & (frames - 1)) || pfn + frames > vml_phys_total_pages(pt->phys))
         return VML_EINVAL;
     unsigned level = (unsigned)ps + 1;
-    struct alloc_log log = { 0 };
+    struct alloc_log log;
+    log.n = 0; /* only its first n entries are read: no zeroing of the rest at every map */
     uint64_t tbl;
     int r = walk(pt, va, level, &log, &tbl);
     /* A non-zero entry at the leaf's slot is a mapping, or a table in the way. */
@@ -287,7 +288,8 @@ int vml_pt_set_pte(struct vml_pt *pt, uint64_t va, uint64_t entry)
         return VML_EINVAL;
     if ((entry & VML_PTE_P) && vml_pte_pfn(entry) >= vml_phys_total_pages(pt->phys))
         return VML_EINVAL;
-    struct alloc_log log = { 0 };
+    struct alloc_log log;
+    log.n = 0; /* only its first n entries are read: no zeroing of the rest at every map */
     uint64_t tbl;
     int r = walk(pt, va, 1, &log, &tbl);
     if (r) {

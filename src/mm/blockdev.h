@@ -28,6 +28,9 @@ struct bdev {
                                                                  then (requests run in order) */
     uint64_t next_pos; /* byte after the last request: a request there is sequential */
     uint64_t reads, writes, read_bytes, write_bytes; /* requests completed, bytes moved */
+    /* transfer_ns's last answer, by direction (requests are mostly one page: reclaim's swap
+     * writes, readahead's reads), so that a repeated size costs no divisions */
+    uint64_t memo_bytes[2], memo_bps[2], memo_ns[2];
 };
 
 /* A device of a preset class, idle. */

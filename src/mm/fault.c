@@ -592,29 +592,36 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
     int r;
     /* The entry at va, looked up once for the cases below (a look-up changes nothing). */
     bool found = !(v->flags & VM_HUGETLB) && vml_pt_lookup(mm->pt, va, &leaf) == 0;
-    /* For the event stream only (sim_event): the state before, to report the change. */
-    struct vml_event ev = { .kind = VML_EV_FAULT, .path = VML_FP_ANON };
+    /* For the event stream only (sim_event): the state before, to report the change; built only
+     * with a hook set (zeroing the event took a rep stos at every fault). */
+    struct vml_event ev;
+    enum vml_fault_path path = VML_FP_ANON;
     if (sim->event_fn) {
+        ev = (struct vml_event){ .kind = VML_EV_FAULT };
         ev.present = found && !pte_is_swap(leaf.entry);
         for (int k = 0; k < NR_MM_COUNTERS; k++)
             ev.rss_pages -= (int64_t)mm->rss[k];
         ev.tlb_flushes = sim->stats.tlb_flushes;
     }
     if (v->flags & VM_HUGETLB) {
-        ev.path = VML_FP_HUGETLB;
+        path = VML_FP_HUGETLB;
         r = hugetlb_fault(sim, t, v, va, write);
     } else if (found && pte_protnone(leaf.entry)) {
-        /* handle_pte_fault: a NUMA hinting entry (vma_is_accessible was checked above). */
-        ev.path = VML_FP_NUMA;
-        r = leaf.level == VML_PT_PT ? do_numa_page(sim, t, v, va, &leaf) : VML_EINVAL;
+        /* A NUMA hinting entry (vma_is_accessible was checked above): a PMD's is handled
+         * before any write fault on it (__handle_mm_fault: do_huge_pmd_numa_page), a PTE's by
+         * handle_pte_fault (do_numa_page). */
+        path = VML_FP_NUMA;
+        r = leaf.level == VML_PT_PT   ? do_numa_page(sim, t, v, va, &leaf)
+            : leaf.level == VML_PT_PD ? do_huge_pmd_numa_page(sim, t, v, va, &leaf)
+                                      : VML_EINVAL;
     } else if (found && pte_is_swap(leaf.entry)) {
-        ev.path = VML_FP_SWAP;
+        path = VML_FP_SWAP;
         r = do_swap_page(sim, t, v, va, leaf.entry, write, major);
         if (r == SWAP_FAULT_WP && vml_pt_lookup(mm->pt, va, &leaf) == 0)
             r = do_wp_page(sim, t, v, va, leaf.entry);
     } else if (found) {
         r = 0; /* spurious: the MMU dropped the stale entry and will walk again */
-        ev.path = write && !(leaf.entry & VML_PTE_RW) ? VML_FP_WP : VML_FP_SPURIOUS;
+        path = write && !(leaf.entry & VML_PTE_RW) ? VML_FP_WP : VML_FP_SPURIOUS;
         if (write && !(leaf.entry & VML_PTE_RW) && leaf.level == 2) {
             /* wp_huge_pmd; a split PMD falls back to the small page's write fault */
             r = do_huge_pmd_wp_page(sim, t, v, va, &leaf);
@@ -637,13 +644,15 @@ static int handle_mm_fault_locked(struct vml_sim *sim, struct sim_task *t, uint6
         if (r == THP_FALLBACK)
             r = do_anonymous_page(sim, t, v, va, write);
     } else {
-        ev.path = VML_FP_FILE;
+        path = VML_FP_FILE;
         r = do_fault(sim, t, v, va, write, major);
     }
     /* mm_account_fault: every completed attempt counts in pgfault, even a failed one. */
     sim->events[VML_VMSTAT_pgfault]++;
-    if (sim->event_fn)
+    if (sim->event_fn) {
+        ev.path = path;
         fault_event(sim, t, v, va, access, r, *major, &ev);
+    }
     memcg_count(sim, t->memcg, MEV_PGFAULT, 1); /* count_memcg_event_mm: the mm's cgroup */
     if (r)
         return r;

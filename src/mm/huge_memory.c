@@ -250,6 +250,15 @@ int split_huge_pmd(struct vml_sim *sim, struct sim_mm *mm, const struct vma *v, 
         sim_flush_range(sim, mm, haddr, haddr + HPAGE_SIZE);
         return 0;
     }
+    if (pte_protnone(leaf.entry)) {
+        /* A NUMA hinting PMD (numa_balancing.c): __split_huge_pmd_locked builds the PTEs from
+         * vm_page_prot, with the old PMD's write (none), young (PAGE_NONE's A) and dirty bits,
+         * so the 512 entries are present: the hint is dropped, not copied. */
+        uint64_t keep = VML_PTE_PFN_MASK | VML_PTE_PWT | VML_PTE_PCD | VML_PTE_SPECIAL | VML_PTE_A |
+                        VML_PTE_D | VML_PTE_PS;
+        leaf.entry = (leaf.entry & keep) | vma_pte_flags(v, false) | VML_PTE_P;
+        vml_pt_leaf_set(mm->pt, &leaf, leaf.entry);
+    }
     uint64_t table = withdraw(mm, haddr);
     sim->events[VML_VMSTAT_thp_split_pmd]++;
     sim_event(
@@ -470,6 +479,14 @@ int copy_huge_pmd(struct vml_sim *sim, struct sim_mm *child, const struct vma *v
     if ((r = vml_pt_map(child->pt, leaf->va, pfn, VML_PS_2M, flags)) != 0) {
         drop_deposit(sim, child, withdraw(child, leaf->va), NULL);
         return r;
+    }
+    if (pte_protnone(leaf->entry)) {
+        /* A NUMA hinting PMD is copied as it is, old (copy_huge_pmd's pmd_wrprotect and
+         * pmd_mkold of the parent's entry): the child faults on it too. */
+        struct vml_pt_leaf cl;
+        if ((r = vml_pt_lookup(child->pt, leaf->va, &cl)) != 0 ||
+            (r = vml_pt_leaf_set(child->pt, &cl, leaf->entry & ~VML_PTE_A)) != 0)
+            return r;
     }
     if (is_huge_zero_pfn(sim, pfn))
         return 0;

@@ -249,11 +249,6 @@ void memcg_event(struct vml_sim *sim, unsigned id, enum memcg_event e)
         m->events[e]++;
 }
 
-void memcg_count(struct vml_sim *sim, unsigned id, enum memcg_vm_event e, uint64_t n)
-{
-    sim->memcgs[id]->vm_events[e] += n;
-}
-
 /* ---- the per-CPU stock ---------------------------------------------------------------------- */
 
 static struct memcg_stock *cur_stock(struct vml_sim *sim)

@@ -2,16 +2,21 @@
  * the migration of a folio reclaim demotes (mm/vmscan.c: demote_folio_list,
  * alloc_demote_folio), as Linux 6.18 does them.
  *
- * Each node with memory gets an abstract distance: a node with CPUs is DRAM
- * (MEMTIER_ADISTANCE_DRAM, 4.5 chunks of 128: 576); a CPU-less node is taken to be device
- * memory onlined by dax/kmem or the CXL driver, which give it MEMTIER_DEFAULT_DAX_ADISTANCE (five
- * times DRAM's: 2880). A tier covers one chunk of 128 (its id is the chunk's number:
- * memory_tier4 for DRAM, memory_tier22 for such memory); tiers are kept fastest first.
- *
- * Departure (docs/numa.md): the kernel puts a CPU-less node that firmware describes without HMAT
- * data and no driver claims (qemu's -numa node without cpus, for one) in the DRAM tier, so it
- * demotes nothing there; the simulation treats every CPU-less node as the CXL/kmem case, the
- * one its numa=cxl preset stands for.
+ * Each node with memory gets an abstract distance (memory_tier_late_init, set_node_memory_tier,
+ * mt_calc_adistance), as a machine whose firmware describes its memory in the ACPI SRAT and HMAT
+ * gets them (drivers/acpi/numa/hmat.c):
+ *   - MEMTIER_ADISTANCE_DRAM (4.5 chunks of 128: 576) unless an algorithm says otherwise;
+ *   - the HMAT algorithm (hmat_calculate_adistance) is there only when every node with CPUs has
+ *     HMAT performance and they agree within 10% (hmat_set_default_dram_perf,
+ *     mt_set_default_dram_perf: the first such node is the reference, the default DRAM
+ *     performance); it then gives every node with performance data mt_perf_to_adistance of it
+ *     (576 for the reference itself), and leaves a node without at 576: a CPU-less node that
+ *     firmware describes without HMAT data is DRAM, in the DRAM tier;
+ *   - memory onlined by dax/kmem or the CXL driver (node_dax) starts from
+ *     MEMTIER_DEFAULT_DAX_ADISTANCE (five times DRAM's: 2880; dev_dax_kmem_probe), which stands
+ *     when no HMAT data describes it.
+ * A tier covers one chunk of 128 (its id is the chunk's number: memory_tier4 for DRAM,
+ * memory_tier22 for dax/kmem memory); tiers are kept fastest first.
  */
 #include "mm/sim_internal.h"
 
@@ -24,6 +29,10 @@
 #define MEMTIER_CHUNK_SIZE            (1 << MEMTIER_CHUNK_BITS)
 #define MEMTIER_ADISTANCE_DRAM        ((4 * MEMTIER_CHUNK_SIZE) + (MEMTIER_CHUNK_SIZE >> 1))
 #define MEMTIER_DEFAULT_DAX_ADISTANCE (MEMTIER_ADISTANCE_DRAM * 5)
+
+/* Node performance above this (ns or MB/s) is refused: it keeps mt_set_default_dram_perf's
+ * comparison (abs() of the difference, times 10) within the kernel's int. */
+#define MEMTIER_PERF_MAX 100000000u
 
 static unsigned nodes_of(const struct vml_sim *sim)
 {
@@ -38,16 +47,136 @@ static bool has_cpus(const struct vml_sim *sim, unsigned node)
     return false;
 }
 
-void memory_tiers_init(struct vml_sim *sim, const unsigned *node_load)
+int vml_memtier_perf_adistance(const struct vml_node_perf *dram, const struct vml_node_perf *perf,
+                               int *adist)
+{
+    uint64_t lat = (uint64_t)perf->read_latency + perf->write_latency;
+    uint64_t bw = (uint64_t)perf->read_bandwidth + perf->write_bandwidth;
+    uint64_t dlat = (uint64_t)dram->read_latency + dram->write_latency;
+    uint64_t dbw = (uint64_t)dram->read_bandwidth + dram->write_bandwidth;
+    if (lat == 0 || bw == 0 || dlat == 0 || dbw == 0)
+        return VML_EINVAL;
+    /* The access_coordinate fields are unsigned int: each step is 32-bit unsigned. */
+    if (lat > UINT32_MAX || bw > UINT32_MAX || dlat > UINT32_MAX || dbw > UINT32_MAX)
+        return VML_EOVERFLOW;
+    uint64_t a = (uint64_t)MEMTIER_ADISTANCE_DRAM * lat;
+    if (a > UINT32_MAX)
+        return VML_EOVERFLOW;
+    a = a / dlat * dbw;
+    if (a > UINT32_MAX)
+        return VML_EOVERFLOW;
+    a /= bw;
+    if (a > INT32_MAX)
+        return VML_EOVERFLOW;
+    *adist = (int)a;
+    return 0;
+}
+
+static bool perf_given(const struct vml_node_perf *p)
+{
+    return (p->read_latency || p->write_latency) && (p->read_bandwidth || p->write_bandwidth);
+}
+
+/* mt_set_default_dram_perf's check of a further DRAM node against the reference: each of the
+ * four values within 10% of the reference's (abs(difference) * 10 <= reference). */
+static bool perf_close(const struct vml_node_perf *ref, const struct vml_node_perf *p)
+{
+    const uint32_t a[4] = { ref->read_latency, ref->write_latency, ref->read_bandwidth,
+                            ref->write_bandwidth };
+    const uint32_t b[4] = { p->read_latency, p->write_latency, p->read_bandwidth,
+                            p->write_bandwidth };
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t d = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+        if (d * 10 > a[i])
+            return false;
+    }
+    return true;
+}
+
+/* Each node's abstract distance (set_node_memory_tier). VML_EINVAL with diag for what the
+ * kernel's tables could not say. */
+static int node_adistances(struct vml_sim *sim, int *adist, struct vml_diag *diag)
+{
+    const struct vml_sim_config *c = &sim->cfg;
+    unsigned nodes = nodes_of(sim);
+    for (unsigned n = 0; n < VML_MAX_NODES; n++) {
+        const struct vml_node_perf *p = &c->node_perf[n];
+        const uint32_t v[4] = { p->read_latency, p->write_latency, p->read_bandwidth,
+                                p->write_bandwidth };
+        bool any = v[0] || v[1] || v[2] || v[3];
+        if ((any || c->node_dax[n]) && n >= nodes) {
+            diag_set(diag, 0, 0, "node_perf: node %u is described but the machine has %u nodes", n,
+                     nodes);
+            return VML_EINVAL;
+        }
+        for (unsigned i = 0; i < 4; i++)
+            if (v[i] > MEMTIER_PERF_MAX) {
+                diag_set(diag, 0, 0, "node_perf: node %u's %u is above %u", n, v[i],
+                         MEMTIER_PERF_MAX);
+                return VML_EINVAL;
+            }
+        if (any && !perf_given(p)) {
+            diag_set(diag, 0, 0,
+                     "node_perf: node %u has %s but no %s (the kernel takes that as no data)", n,
+                     v[0] || v[1] ? "latencies" : "bandwidths",
+                     v[0] || v[1] ? "bandwidth" : "latency");
+            return VML_EINVAL;
+        }
+        if (c->node_dax[n] && (any || (n < nodes && has_cpus(sim, n)))) {
+            diag_set(diag, 0, 0,
+                     "node_perf: node %u is dax/kmem memory, which has no CPUs and no HMAT "
+                     "figures here",
+                     n);
+            return VML_EINVAL;
+        }
+    }
+    /* hmat_set_default_dram_perf: the nodes with memory and CPUs (default_dram_nodes), in
+     * order; the first is the reference, a node without data (-EINVAL) or one more than 10% off
+     * the reference (default_dram_perf_error) leaves the HMAT algorithm unregistered. */
+    int ref = -1;
+    bool algorithm = true;
+    for (unsigned n = 0; n < nodes && algorithm; n++) {
+        if (!has_cpus(sim, n))
+            continue;
+        if (!perf_given(&c->node_perf[n]))
+            algorithm = false;
+        else if (ref < 0)
+            ref = (int)n;
+        else if (!perf_close(&c->node_perf[ref], &c->node_perf[n]))
+            algorithm = false;
+    }
+    algorithm = algorithm && ref >= 0;
+    for (unsigned n = 0; n < nodes; n++) {
+        adist[n] = c->node_dax[n] ? MEMTIER_DEFAULT_DAX_ADISTANCE : MEMTIER_ADISTANCE_DRAM;
+        /* mt_calc_adistance: hmat_calculate_adistance's answer (NOTIFY_STOP) when it has one;
+         * mt_perf_to_adistance's -EINVAL for a node without data keeps the default. */
+        if (!algorithm || !perf_given(&c->node_perf[n]))
+            continue;
+        int r = vml_memtier_perf_adistance(&c->node_perf[ref], &c->node_perf[n], &adist[n]);
+        if (r == VML_EOVERFLOW) {
+            diag_set(diag, 0, 0,
+                     "node_perf: node %u's figures against node %u's overflow "
+                     "mt_perf_to_adistance's 32-bit arithmetic",
+                     n, (unsigned)ref);
+            return VML_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int memory_tiers_init(struct vml_sim *sim, const unsigned *node_load, struct vml_diag *diag)
 {
     struct memtier_state *mt = &sim->memtier;
     memset(mt, 0, sizeof(*mt));
     mt->enabled = sim->cfg.demotion_enabled;
     unsigned nodes = nodes_of(sim);
-    /* set_node_memory_tier and find_create_memory_tier: each node's memory type, its tier found
-     * or made in order of adistance_start (the adistance rounded down to a chunk). */
+    int r = node_adistances(sim, mt->adist, diag);
+    if (r)
+        return r;
+    /* find_create_memory_tier: each node's tier found or made in order of adistance_start (the
+     * adistance rounded down to a chunk). */
     for (unsigned n = 0; n < nodes; n++) {
-        int adist = has_cpus(sim, n) ? MEMTIER_ADISTANCE_DRAM : MEMTIER_DEFAULT_DAX_ADISTANCE;
+        int adist = mt->adist[n];
         int start = adist & ~(MEMTIER_CHUNK_SIZE - 1);
         unsigned t = 0;
         while (t < mt->nr_tiers && mt->adistance_start[t] < start)
@@ -106,6 +235,7 @@ void memory_tiers_init(struct vml_sim *sim, const unsigned *node_load)
         lower &= ~mt->tier_nodes[t];
         mt->lower_mask[t] = lower;
     }
+    return 0;
 }
 
 bool node_is_toptier(const struct vml_sim *sim, unsigned node)
@@ -294,6 +424,13 @@ unsigned vml_sim_memory_tiers(const struct vml_sim *sim, unsigned *ids, uint32_t
         nodes[t] = mt->tier_nodes[t];
     }
     return mt->nr_tiers;
+}
+
+unsigned vml_sim_memory_adistance(const struct vml_sim *sim, int *adist)
+{
+    unsigned nodes = nodes_of(sim);
+    memcpy(adist, sim->memtier.adist, nodes * sizeof(*adist));
+    return nodes;
 }
 
 uint32_t vml_sim_demotion_targets(const struct vml_sim *sim, unsigned node)

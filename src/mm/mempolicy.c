@@ -143,8 +143,7 @@ int numa_init(struct vml_sim *sim, struct vml_diag *diag)
     }
     for (unsigned i = 0; i < VML_MAX_NODES; i++)
         sim->cfg.il_weight[i] = sim->cfg.il_weight[i] ? sim->cfg.il_weight[i] : 1;
-    memory_tiers_init(sim, node_load);
-    return 0;
+    return memory_tiers_init(sim, node_load, diag);
 }
 
 void numa_destroy(struct vml_sim *sim)

@@ -58,53 +58,131 @@ static int not_modelled(struct vml_diag *diag, uint64_t va)
     return VML_ENOTSUP;
 }
 
-/* One order-0 folio migrated to a frame rq allows (migrate_pages over a one-folio list): the
- * node it is on afterwards, or a negative Linux errno; pgmigrate_success or pgmigrate_fail. */
-static int migrate_one(struct vml_sim *sim, uint64_t pfn, const struct alloc_req *rq)
+/* One migrate_pages call (mm/migrate.c, MIGRATE_SYNC, MR_SYSCALL or MR_MEMPOLICY_MBIND) over
+ * a list of folios, fed one folio at a time in the list's order. The kernel allocates the new
+ * folios in that order too (migrate_pages_batch's unmap pass, a batch of at most
+ * NR_MAX_BATCHED_MIGRATION pages, then the pages of a THP it split right after the THP, which
+ * ends its batch), so moving each folio as it comes takes the same frames. */
+struct mig_call {
+    uint64_t failed; /* folios given up, a split THP as one: migrate_pages' positive return */
+    bool left;       /* a folio or split page stayed: else the call returns 0 */
+    bool enomem;     /* an allocation failed: the rest of the list is not tried (-ENOMEM) */
+};
+
+static void count_fail(struct vml_sim *sim, uint64_t pages)
+{
+    sim->events[VML_VMSTAT_pgmigrate_fail] += pages;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n2 = pages });
+}
+
+/* The Linux errnos a migration gives up with; any other failure is the host's (VML_EHOST). */
+static bool given_up(int r)
+{
+    return r == -ENOMEM || r == -EBUSY;
+}
+
+/* An order-0 folio moved to a frame rq allows: 0, -ENOMEM, -EBUSY, or a VML_E* of the host. */
+static int migrate_small(struct vml_sim *sim, uint64_t pfn, const struct alloc_req *rq)
 {
     const struct frame *f = sim_frame(sim, pfn);
+    /* folio_isolate_lru and folio_expected_refs: a page with a reference beyond its mappings
+     * and the page cache stays (move_to_new_folio's -EAGAIN, retried and given up). */
+    if (!page_movable(sim, pfn, 1) || (f->flags & PGF_WRITEBACK))
+        return -EBUSY;
     uint64_t new;
-    int r = -EBUSY;
-    if (f->flags & PGF_LARGE) {
-        /* A THP moves whole: 512 pages counted, thp_migration_success or _fail. The kernel
-         * splits one it cannot allocate a THP for (thp_migration_split); here it fails. */
-        if (thp_movable(sim, pfn)) {
-            r = page_alloc_migrate(sim, rq, VML_THP_PMD_ORDER, VML_USE_ANON, &new);
-            if (r == 0) {
-                if (migrate_thp(sim, pfn, new) == 0)
-                    return (int)sim_frame(sim, new)->node;
-                vml_phys_free(sim->phys, new, VML_THP_PMD_ORDER);
-                r = -EBUSY;
-            } else {
-                r = r == VML_ENOMEM ? -ENOMEM : r;
-            }
+    int r = page_alloc_migrate(sim, rq, 0, f->use, &new);
+    if (r)
+        return r == VML_ENOMEM ? -ENOMEM : r;
+    if (migrate_page(sim, pfn, new) == 0)
+        return 0; /* pgmigrate_success counted there */
+    vml_phys_free(sim->phys, new, 0);
+    return -EBUSY;
+}
+
+/* migrate_pages_batch's -ENOMEM for a THP outside NUMA balancing: try_split_folio, counted as
+ * a failed THP and a split one (thp_migration_fail, thp_migration_split; migrate_pages_sync
+ * counts the split as the failure) and one folio not migrated; then its pages, one async pass
+ * (migrate_pages_batch with nr_pass 1, its result ignored): the first that finds no frame ends
+ * the pass, the pages after it stay untried, and the call goes on with its list. */
+static int split_and_migrate(struct vml_sim *sim, uint64_t head, const struct alloc_req *rq,
+                             struct mig_call *mc)
+{
+    int r = split_pmd_maps(sim, head);
+    if (r)
+        return r;
+    folio_split(sim, head); /* thp_split_page */
+    sim->events[VML_VMSTAT_thp_migration_fail]++;
+    sim->events[VML_VMSTAT_thp_migration_split]++;
+    mc->failed++;
+    for (uint64_t i = 0; i < (1ull << VML_THP_PMD_ORDER); i++) {
+        const struct frame *p = sim_frame(sim, head + i);
+        if (!(p->flags & PGF_ANON) || p->refcount <= 0)
+            continue; /* nobody mapped it: freed by the split */
+        r = migrate_small(sim, head + i, rq);
+        if (r && !given_up(r))
+            return r;
+        if (r) {
+            count_fail(sim, 1);
+            mc->left = true;
+            if (r == -ENOMEM)
+                return 0;
         }
-        if (r < 0 && r > -4096) {
-            sim->events[VML_VMSTAT_pgmigrate_fail] += 1ull << VML_THP_PMD_ORDER;
-            sim->events[VML_VMSTAT_thp_migration_fail]++;
-            sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE,
-                                                .n2 = 1ull << VML_THP_PMD_ORDER });
+    }
+    return 0;
+}
+
+/* One folio of the call's list (the head of a THP): 0 moved, a negative Linux errno given up
+ * (counted), or a VML_E* of the host. */
+static int migrate_one(struct vml_sim *sim, uint64_t pfn, const struct alloc_req *rq,
+                       struct mig_call *mc)
+{
+    if (mc->enomem) {
+        mc->left = true; /* untried: put back, not counted */
+        return -ENOMEM;
+    }
+    const struct frame *f = sim_frame(sim, pfn);
+    if (!(f->flags & PGF_LARGE)) {
+        int r = migrate_small(sim, pfn, rq);
+        if (r && !given_up(r))
+            return r;
+        if (r) {
+            count_fail(sim, 1);
+            mc->failed++;
+            mc->left = true;
+            mc->enomem = r == -ENOMEM;
         }
         return r;
     }
-    /* folio_isolate_lru and folio_expected_refs: a page with a reference beyond its mappings
-     * and the page cache stays (move_to_new_folio's -EAGAIN, retried and given up). */
-    if (page_movable(sim, pfn, 1) && !(f->flags & PGF_WRITEBACK)) {
-        r = page_alloc_migrate(sim, rq, 0, f->use, &new);
-        if (r == 0) {
-            if (migrate_page(sim, pfn, new) == 0)
-                return (int)sim_frame(sim, new)->node; /* pgmigrate_success counted there */
-            vml_phys_free(sim->phys, new, 0);
-            r = -EBUSY;
-        } else {
-            r = r == VML_ENOMEM ? -ENOMEM : r;
-        }
+    /* A THP moves whole: 512 pages counted, thp_migration_success. One whose new folio cannot
+     * be allocated is split and its pages moved one by one; one that cannot move (a reference
+     * beyond its mappings, mapped by PTEs too) is given up. */
+    int r = -EBUSY;
+    if (thp_movable(sim, pfn)) {
+        uint64_t new;
+        r = page_alloc_migrate(sim, rq, VML_THP_PMD_ORDER, VML_USE_ANON, &new);
+        if (r == VML_ENOMEM)
+            return split_and_migrate(sim, pfn, rq, mc);
+        if (r)
+            return r;
+        if (migrate_thp(sim, pfn, new) == 0)
+            return 0;
+        vml_phys_free(sim->phys, new, VML_THP_PMD_ORDER);
+        r = -EBUSY;
     }
-    if (r < 0 && r > -4096) {
-        sim->events[VML_VMSTAT_pgmigrate_fail]++;
-        sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n2 = 1 });
-    }
+    count_fail(sim, 1ull << VML_THP_PMD_ORDER);
+    sim->events[VML_VMSTAT_thp_migration_fail]++;
+    mc->failed++;
+    mc->left = true;
     return r;
+}
+
+/* What migrate_pages returns at the end of the call: -ENOMEM, the folios not migrated, or 0
+ * when every page ended on its target (a split THP whose pages all moved included). */
+static int64_t mig_result(const struct mig_call *mc)
+{
+    if (mc->enomem)
+        return VML_ENOMEM;
+    return mc->left ? (int64_t)mc->failed : 0;
 }
 
 /* folio_maybe_mapped_shared: a folio others map too. */
@@ -115,6 +193,61 @@ static bool page_shared(const struct vml_sim *sim, uint64_t pfn)
     if (lf)
         return lf->maybe_shared || (lf->mm_mapcount[0] && lf->mm_mapcount[1]);
     return f->mapcount > 1;
+}
+
+/* do_pages_move's batch: the pages queued for one node since start (its pagelist), moved as
+ * they are queued (struct mig_call). */
+struct mp_batch {
+    int node; /* NUMA_NO_NODE (-1): none open */
+    size_t start, queued;
+    uint64_t thp_va; /* the 2 MiB the batch's last THP is mapped at (isolated), or 1 */
+    int host_err;    /* a VML_E* of the host (VML_EHOST), which ends the call */
+    struct mig_call mc;
+};
+
+/* move_pages_and_store_status when page i comes (the batch ends before it): 0 with the batch's
+ * statuses stored (its node), or what the call returns: -ENOMEM, or the folios not migrated
+ * plus the pages not attempted (n - i), the batch's statuses left unwritten. */
+static int64_t mp_flush(struct mp_batch *b, int *status, size_t i, size_t n)
+{
+    if (b->node < 0 || !b->queued)
+        return 0;
+    int64_t r = mig_result(&b->mc);
+    if (r < 0)
+        return r;
+    if (r > 0)
+        return r + (int64_t)(n - i);
+    for (size_t k = b->start; k < i; k++)
+        status[k] = b->node;
+    return 0;
+}
+
+/* add_folio_for_migration for the page at va of t: 1 queued (and moved, or given up), 0 on
+ * the node already, or the negative errno stored as its status. */
+static int mp_queue(struct vml_sim *sim, struct sim_task *t, uint64_t va, unsigned flags,
+                    struct mp_batch *b)
+{
+    uint64_t pfn;
+    int r = page_at(sim, t, va, &pfn);
+    if (r)
+        return r;
+    /* The page of a THP this batch queued finds it isolated (folio_isolate_lru fails). */
+    if ((va & ~((PAGE_SIZE << VML_THP_PMD_ORDER) - 1)) == b->thp_va)
+        return -EBUSY;
+    if (sim_frame(sim, pfn)->node == (unsigned)b->node)
+        return 0;
+    if (page_shared(sim, pfn) && !(flags & VML_MPOL_MF_MOVE_ALL))
+        return -EACCES;
+    struct alloc_req rq = { .nid = (unsigned)b->node,
+                            .local = task_node(sim, t),
+                            .thisnode = true };
+    if (sim_frame(sim, pfn)->flags & PGF_LARGE)
+        b->thp_va = va & ~((PAGE_SIZE << VML_THP_PMD_ORDER) - 1);
+    b->queued++;
+    r = migrate_one(sim, pfn, &rq, &b->mc);
+    if (r && !given_up(r))
+        b->host_err = r;
+    return 1;
 }
 
 int vml_sim_move_pages(struct vml_sim *sim, int pid, size_t n, const uint64_t *addrs,
@@ -133,42 +266,41 @@ int vml_sim_move_pages(struct vml_sim *sim, int pid, size_t n, const uint64_t *a
         if (page_at(sim, t, addrs[i] & PAGE_MASK, &pfn) == VML_ENOTSUP)
             return not_modelled(diag, addrs[i]);
     }
-    uint64_t queued_thp = 0; /* head + 1 of a THP the previous page queued and moved */
-    for (size_t i = 0; i < n; i++) {
-        uint64_t pfn;
-        int r = page_at(sim, t, addrs[i] & PAGE_MASK, &pfn);
-        uint64_t thp = queued_thp;
-        queued_thp = 0;
-        if (r) {
-            status[i] = r;
-            continue;
+    if (!nodes) {
+        /* do_pages_stat: each page's node, or the errno. */
+        for (size_t i = 0; i < n; i++) {
+            uint64_t pfn;
+            int r = page_at(sim, t, addrs[i] & PAGE_MASK, &pfn);
+            status[i] = r ? r : (int)sim_frame(sim, pfn)->node;
         }
-        /* do_pages_move batches the pages bound for one node: the page after one that queued a
-         * THP finds it isolated (folio_isolate_lru fails: -EBUSY), which flushes the batch; the
-         * pages after that find it on its node. */
-        if (nodes && thp == pfn + 1 && nodes[i] == nodes[i - 1]) {
-            status[i] = -EBUSY;
-            continue;
-        }
-        unsigned cur = sim_frame(sim, pfn)->node;
-        if (!nodes || (unsigned)nodes[i] == cur) {
-            status[i] = (int)cur; /* do_pages_stat; or already there: err 0, the node stored */
-            continue;
-        }
-        if (page_shared(sim, pfn) && !(flags & VML_MPOL_MF_MOVE_ALL)) {
-            status[i] = -EACCES;
-            continue;
-        }
-        struct alloc_req rq = { .nid = (unsigned)nodes[i],
-                                .local = task_node(sim, t),
-                                .thisnode = true };
-        bool large = sim_frame(sim, pfn)->flags & PGF_LARGE;
-        status[i] = migrate_one(sim, pfn, &rq);
-        uint64_t moved;
-        if (large && status[i] >= 0 && page_at(sim, t, addrs[i] & PAGE_MASK, &moved) == 0)
-            queued_thp = moved + 1;
+        return 0;
     }
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        status[i] = VML_MOVE_PAGES_UNSET;
+    /* do_pages_move: consecutive pages bound for one node make a batch; a page that is not
+     * queued gets its status and ends the batch; a batch that fails ends the call. */
+    struct mp_batch b = { .node = -1 };
+    for (size_t i = 0; i < n; i++) {
+        if (b.node >= 0 && nodes[i] != b.node) {
+            int64_t e = mp_flush(&b, status, i, n);
+            if (e)
+                return (int)e;
+            b.node = -1;
+        }
+        if (b.node < 0)
+            b = (struct mp_batch){ .node = nodes[i], .start = i, .thp_va = 1 };
+        int r = mp_queue(sim, t, addrs[i] & PAGE_MASK, flags, &b);
+        if (b.host_err)
+            return b.host_err;
+        if (r == 1)
+            continue;
+        status[i] = r ? r : b.node;
+        int64_t e = mp_flush(&b, status, i, n);
+        if (e)
+            return (int)(e > 0 ? e - 1 : e); /* page i has its status */
+        b.node = -1;
+    }
+    return (int)mp_flush(&b, status, n, n);
 }
 
 static unsigned mask_weight(uint32_t m)
@@ -197,12 +329,12 @@ static unsigned node_remap(unsigned s, uint32_t from, uint32_t to)
     return nth_node(to, ord % mask_weight(to));
 }
 
-/* migrate_to_node: every page of t's on node source moved to dest (__GFP_THISNODE); the
- * pages left behind. */
-static uint64_t migrate_to_node(struct vml_sim *sim, struct sim_task *t, unsigned source,
-                                unsigned dest, unsigned flags)
+/* migrate_to_node: every page of t's on node source moved to dest (__GFP_THISNODE), one
+ * migrate_pages call: its result (-ENOMEM, or the folios not moved), or a VML_E* of the host. */
+static int64_t migrate_to_node(struct vml_sim *sim, struct sim_task *t, unsigned source,
+                               unsigned dest, unsigned flags)
 {
-    uint64_t left = 0;
+    struct mig_call mc = { 0 };
     struct alloc_req rq = { .nid = dest, .local = task_node(sim, t), .thisnode = true };
     for (const struct vma *v = vma_first(t->mm->vmas); v; v = vma_next(v)) {
         if (v->flags & (VM_IO | VM_PFNMAP | VM_HUGETLB))
@@ -214,13 +346,14 @@ static uint64_t migrate_to_node(struct vml_sim *sim, struct sim_task *t, unsigne
             if (page_shared(sim, pfn) && !(flags & VML_MPOL_MF_MOVE_ALL))
                 continue; /* queue_folios_pte_range leaves it */
             bool large = sim_frame(sim, pfn)->flags & PGF_LARGE;
-            if (migrate_one(sim, pfn, &rq) < 0)
-                left += large ? 1ull << VML_THP_PMD_ORDER : 1;
-            if (large) /* the folio moved whole: on to the next PMD */
+            int r = migrate_one(sim, pfn, &rq, &mc);
+            if (r && !given_up(r))
+                return r;
+            if (large) /* the folio was queued whole: on to the next PMD */
                 va = (va | ((PAGE_SIZE << VML_THP_PMD_ORDER) - 1)) + 1 - PAGE_SIZE;
         }
     }
-    return left;
+    return mig_result(&mc);
 }
 
 /* VML_ENOTSUP (with diag) when [start, end) of t holds a page the walk cannot move. */
@@ -272,7 +405,11 @@ int vml_sim_migrate_pages(struct vml_sim *sim, int pid, uint32_t from, uint32_t 
         if (source < 0)
             break;
         tmp &= ~(1u << source);
-        *left += migrate_to_node(sim, t, (unsigned)source, (unsigned)dest, VML_MPOL_MF_MOVE_ALL);
+        /* do_migrate_pages: the folios not moved add up; an error ends the call with it. */
+        int64_t r = migrate_to_node(sim, t, (unsigned)source, (unsigned)dest, VML_MPOL_MF_MOVE_ALL);
+        if (r < 0)
+            return (int)r;
+        *left += (uint64_t)r;
     }
     return 0;
 }
@@ -301,6 +438,7 @@ int vml_sim_mbind_flags(struct vml_sim *sim, int pid, uint64_t addr, uint64_t le
      * local have none: nothing moves); a shared one only with MPOL_MF_MOVE_ALL. */
     if (pol->mode == VML_MPOL_DEFAULT || pol->mode == VML_MPOL_LOCAL)
         return 0;
+    struct mig_call mc = { 0 };
     for (uint64_t va = addr; va < end; va += PAGE_SIZE) {
         uint64_t pfn;
         if (page_at(sim, t, va, &pfn))
@@ -318,10 +456,15 @@ int vml_sim_mbind_flags(struct vml_sim *sim, int pid, uint64_t addr, uint64_t le
         mpol_request(sim, c.local, VML_USE_ANON, 0, 0, &rq);
         mpol_leave(sim, save);
         bool large = sim_frame(sim, pfn)->flags & PGF_LARGE;
-        if (migrate_one(sim, pfn, &rq) < 0 && failed)
-            *failed += large ? 1ull << VML_THP_PMD_ORDER : 1;
+        r = migrate_one(sim, pfn, &rq, &mc);
+        if (r && !given_up(r))
+            return r;
         if (large)
             va = (va | ((PAGE_SIZE << VML_THP_PMD_ORDER) - 1)) + 1 - PAGE_SIZE;
     }
+    /* do_mbind: without MPOL_MF_STRICT the call succeeds whatever did not move (-ENOMEM
+     * included). */
+    if (failed)
+        *failed = mc.failed;
     return 0;
 }

@@ -18,8 +18,9 @@
  * - The scheduler half is not modelled: no numa_group (tasks sharing pages are not grouped; a
  *   shared fault decides as a task without a group does), and a task never moves to its preferred
  *   node (task_numa_migrate): the scenario places tasks.
- * - PMD-mapped THPs are not marked (change_huge_pmd, do_huge_pmd_numa_page): numa_huge_pte_updates
- *   stays 0 and their pages stay where they are.
+ * - A PMD-mapped THP is marked whole (mm/huge_memory.c: change_huge_pmd) and its hinting fault
+ *   (do_huge_pmd_numa_page) moves it whole; a page-cache folio mapped by a PMD is marked too but
+ *   its migration is not modelled: the fault counts as a failed one (TNF_MIGRATE_FAIL).
  * - Every node is a top-tier node (no memory tiers).
  * - Linux also inverts the PFN bits of a PROT_NONE entry (the L1TF mitigation,
  *   flip_protnone_guard); vmlab keeps them, so every walk reads the frame number as it is.
@@ -35,7 +36,15 @@
 #define LAST_PID_MASK         0xffu /* LAST__PID_SHIFT 8 */
 #define MS                    1000000ull
 #define HPAGE_SIZE            (2ull << 20)
+#define HPAGE_NR              512ull   /* HPAGE_PMD_NR */
 #define TICK_NS               (4 * MS) /* TICK_NSEC at Debian's CONFIG_HZ=250 */
+
+/* What pte_modify keeps of an entry (_PAGE_CHG_MASK: the frame, the cache and software bits,
+ * A and D), and pmd_modify of a PMD (_HPAGE_CHG_MASK: PSE too; a PMD's PAT bit, bit 12, lies
+ * inside the frame mask). */
+#define PTE_CHG_MASK                                                                               \
+    (VML_PTE_PFN_MASK | VML_PTE_PWT | VML_PTE_PCD | VML_PTE_SPECIAL | VML_PTE_A | VML_PTE_D)
+#define HPAGE_CHG_MASK (PTE_CHG_MASK | VML_PTE_PS)
 
 /* task_numa_fault's flags. */
 #define TNF_MIGRATED     0x01
@@ -229,15 +238,37 @@ struct prot_numa_ctx {
     struct sim_mm *mm;
     const struct vma *v;
     int target_node; /* change_pte_range's target_node: pages already there are left */
-    uint64_t pages;  /* entries changed */
+    uint64_t pages;  /* base pages changed: change_protection's return */
+    uint64_t huge;   /* PMDs changed: change_pmd_range's nr_huge_updates */
 };
+
+/* change_huge_pmd with MM_CP_PROT_NUMA (mm/huge_memory.c, 6.18), for a PMD the range covers
+ * whole: it leaves the huge zero page (not worth trapping) and a PMD already PROT_NONE
+ * (pmd_protnone); the top-tier test that follows passes (NUMA_BALANCING_NORMAL, every node top
+ * tier). Nothing else is tested: change_pte_range's folio tests (prot_numa_skip: shared
+ * copy-on-write, dirty file, already on the target node) are not made for a PMD in 6.18 (6.19
+ * shares them: folio_can_map_prot_numa), so a THP on the task's own node is marked too and takes
+ * a local hinting fault. pmdp_invalidate_ad, then pmd_modify(PAGE_NONE): the present bit clear,
+ * _PAGE_PROTNONE set, PSE, the frame and A/D kept, A set (PAGE_NONE's ___A). The PMD counts
+ * HPAGE_PMD_NR pages in change_protection's return and one in nr_huge_updates. */
+static int prot_numa_pmd(struct prot_numa_ctx *c, const struct vml_pt_leaf *leaf)
+{
+    uint64_t e = leaf->entry;
+    if (!(e & VML_PTE_P) || is_huge_zero_pfn(c->sim, vml_pte_pfn(e)))
+        return 0;
+    vml_pt_leaf_set(c->mm->pt, leaf, (e & HPAGE_CHG_MASK) | VML_PTE_A | PTE_PROTNONE);
+    c->pages += HPAGE_NR;
+    c->huge++;
+    return 0;
+}
 
 static int prot_numa_leaf(const struct vml_pt_leaf *leaf, void *arg)
 {
     struct prot_numa_ctx *c = arg;
     struct vml_sim *sim = c->sim;
     uint64_t e = leaf->entry;
-    /* A PMD (THP) is left as it is: change_huge_pmd's marking is not modelled. */
+    if (leaf->level == VML_PT_PD)
+        return prot_numa_pmd(c, leaf);
     if (leaf->level != 1 || !(e & VML_PTE_P))
         return 0; /* swap entries, and entries already PROT_NONE (pte_protnone) */
     uint64_t pfn = vml_pte_pfn(e);
@@ -254,26 +285,30 @@ static int prot_numa_leaf(const struct vml_pt_leaf *leaf, void *arg)
         return 0;
     /* pte_modify(oldpte, PAGE_NONE): the frame, cache and software bits and A/D kept
      * (_PAGE_CHG_MASK), then PAGE_NONE's _PAGE_PROTNONE | _PAGE_ACCESSED. */
-    uint64_t keep =
-        VML_PTE_PFN_MASK | VML_PTE_PWT | VML_PTE_PCD | VML_PTE_SPECIAL | VML_PTE_A | VML_PTE_D;
-    vml_pt_leaf_set(c->mm->pt, leaf, (e & keep) | VML_PTE_A | PTE_PROTNONE);
+    vml_pt_leaf_set(c->mm->pt, leaf, (e & PTE_CHG_MASK) | VML_PTE_A | PTE_PROTNONE);
     c->pages++;
     return 0;
 }
 
-/* change_prot_numa over [start, end) of v: the entries changed, counted in numa_pte_updates; the
- * TLB flushed for the range when any changed (change_protection's tlb_flush_pte_range). */
+/* change_prot_numa over [start, end) of v: the base pages changed (a THP's PMD counts
+ * HPAGE_PMD_NR), counted in numa_pte_updates, and the PMDs among them in numa_huge_pte_updates
+ * (change_pmd_range); the TLB flushed for the range when any changed (the mmu_gather's flush). */
 static uint64_t change_prot_numa(struct vml_sim *sim, struct sim_task *t, const struct vma *v,
                                  uint64_t start, uint64_t end)
 {
-    struct prot_numa_ctx c = { sim, t->mm, v, NUMA_NO_NODE, 0 };
+    struct prot_numa_ctx c = { sim, t->mm, v, NUMA_NO_NODE, 0, 0 };
     /* change_pte_range: a single-threaded process's private VMA leaves the pages already on the
      * node it runs on. */
     if (!(v->flags & VM_SHARED))
         c.target_node = (int)task_node(sim, t);
+    /* change_pmd_range: a huge PMD the range cuts is split first (__split_huge_pmd) and its
+     * PTEs go through change_pte_range. The scan's ranges end on 2 MiB boundaries or at the
+     * VMA's end, which a THP never crosses, so this is for a VMA that shrank around one. */
+    thp_split_edges(sim, t->mm, v, start, end);
     vml_pt_for_each(t->mm->pt, start, end, prot_numa_leaf, &c);
     if (c.pages) {
         sim->events[VML_VMSTAT_numa_pte_updates] += c.pages;
+        sim->events[VML_VMSTAT_numa_huge_pte_updates] += c.huge;
         sim_flush_range(sim, t->mm, start, end);
     }
     return c.pages;
@@ -579,53 +614,82 @@ static bool restore_writable(const struct vml_sim *sim, const struct vma *v, uin
     return (head->flags & PGF_ANON) && (head->flags & PGF_EXCLUSIVE);
 }
 
-int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
-                 const struct vml_pt_leaf *leaf)
+/* numa_migrate_check (mm/memory.c), shared by do_numa_page and do_huge_pmd_numa_page: the
+ * fault's flags for task_numa_fault, the folio's last_cpupid, the VMA's access bit
+ * (vma_set_access_pid_bit) and the counters, then mpol_misplaced's target node (NUMA_NO_NODE:
+ * the folio stays). numa_hint_faults counts the fault once whatever the folio's size (a THP's
+ * fault is one, not 512), numa_hint_faults_local when the folio is on the faulting CPU's node.
+ * mpol_misplaced: only a policy with MPOL_F_MOF migrates on a hinting fault, which here is the
+ * default one (MPOL_PREFERRED of the local node with MPOL_F_MORON): a folio on the faulting
+ * CPU's node stays; another goes there if should_numa_migrate_memory agrees. */
+static int numa_migrate_check(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t hpfn,
+                              bool writable, unsigned this_cpu, unsigned *flags,
+                              uint64_t *last_cpupid)
 {
-    uint64_t e = leaf->entry, pfn = vml_pte_pfn(e);
-    uint64_t keep =
-        VML_PTE_PFN_MASK | VML_PTE_PWT | VML_PTE_PCD | VML_PTE_SPECIAL | VML_PTE_A | VML_PTE_D;
-    bool normal = !(e & VML_PTE_SPECIAL) && pfn != sim->zero_pfn;
-    uint64_t hpfn = normal ? folio_head(sim, pfn) : pfn;
     const struct frame *head = sim_frame(sim, hpfn);
-    bool writable = normal && restore_writable(sim, v, e, head);
-    /* numa_rebuild_single_mapping: pte_modify(old, vm_page_prot), young, writable if it may. */
-    uint64_t restored = (e & keep) | vma_pte_flags(v, writable) | VML_PTE_A | VML_PTE_P;
-    if (!normal)
-        return vml_pt_leaf_set(t->mm->pt, leaf, restored);
-    int cpu = running_cpu(sim, t);
-    unsigned this_cpu = cpu < 0 ? 0 : (unsigned)cpu, thisnid = sim->cpu_node[this_cpu];
-    unsigned nid = head->node, flags = 0;
-    uint64_t nr = 1ull << head->order;
-    /* numa_migrate_check. */
+    unsigned nid = head->node, thisnid = sim->cpu_node[this_cpu];
     if (!writable)
-        flags |= TNF_NO_GROUP;
+        *flags |= TNF_NO_GROUP;
     if (folio_shared(sim, head) && (v->flags & VM_SHARED))
-        flags |= TNF_SHARED;
-    uint64_t last_cpupid = cpupid_read(sim, hpfn);
+        *flags |= TNF_SHARED;
+    *last_cpupid = cpupid_read(sim, hpfn);
     if (v->numab.init)
         v->numab.pids_active[1] = true; /* vma_set_access_pid_bit */
     sim->events[VML_VMSTAT_numa_hint_faults]++;
     if (nid == thisnid) {
         sim->events[VML_VMSTAT_numa_hint_faults_local]++;
-        flags |= TNF_FAULT_LOCAL;
+        *flags |= TNF_FAULT_LOCAL;
     }
-    /* mpol_misplaced: only a policy with MPOL_F_MOF migrates on a hinting fault, which here is
-     * the default one (MPOL_PREFERRED of the local node with MPOL_F_MORON): a page on the
-     * faulting CPU's node stays; another goes there if should_numa_migrate_memory agrees. */
     const struct sim_mpol *pol = v->policy ? (const struct sim_mpol *)v->policy : t->mempolicy;
-    int target = NUMA_NO_NODE;
     if ((!pol || pol->mode == VML_MPOL_DEFAULT) && v->kind != VMA_SHMEM && nid != thisnid &&
         should_migrate(sim, t, hpfn, this_cpu))
-        target = (int)thisnid;
+        return (int)thisnid;
+    return NUMA_NO_NODE;
+}
+
+/* migrate_misplaced_folio_prepare's refusals, which count nothing: a shared executable
+ * page-cache folio (a library), a dirty one (MIGRATE_ASYNC cannot move them all), and a target
+ * node that would drop below its high watermark with the folio's pages taken
+ * (migrate_balanced_pgdat). */
+static bool misplaced_prepare(const struct vml_sim *sim, const struct vma *v,
+                              const struct frame *head, unsigned target, uint64_t nr)
+{
+    bool file = (head->flags & PGF_CACHE) && !(head->flags & PGF_SHMEMPG);
+    if (file && (v->flags & VM_EXEC) && folio_shared(sim, head))
+        return false;
+    if (file && (head->flags & PGF_DIRTY))
+        return false;
+    return node_balanced(sim, target, nr);
+}
+
+/* The faulting CPU: the one the task runs on (CPU 0 for a task on none). */
+static unsigned fault_cpu(const struct vml_sim *sim, const struct sim_task *t)
+{
+    int cpu = running_cpu(sim, t);
+    return cpu < 0 ? 0 : (unsigned)cpu;
+}
+
+int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                 const struct vml_pt_leaf *leaf)
+{
+    uint64_t e = leaf->entry, pfn = vml_pte_pfn(e);
+    bool normal = !(e & VML_PTE_SPECIAL) && pfn != sim->zero_pfn;
+    uint64_t hpfn = normal ? folio_head(sim, pfn) : pfn;
+    const struct frame *head = sim_frame(sim, hpfn);
+    bool writable = normal && restore_writable(sim, v, e, head);
+    /* numa_rebuild_single_mapping: pte_modify(old, vm_page_prot), young, writable if it may. */
+    uint64_t restored = (e & PTE_CHG_MASK) | vma_pte_flags(v, writable) | VML_PTE_A | VML_PTE_P;
+    if (!normal)
+        return vml_pt_leaf_set(t->mm->pt, leaf, restored);
+    unsigned this_cpu = fault_cpu(sim, t), thisnid = sim->cpu_node[this_cpu];
+    unsigned nid = head->node, flags = 0;
+    uint64_t nr = 1ull << head->order, last_cpupid;
+    int target = numa_migrate_check(sim, t, v, hpfn, writable, this_cpu, &flags, &last_cpupid);
     if (target != NUMA_NO_NODE) {
-        /* migrate_misplaced_folio_prepare: a shared executable file page (a library) and a
-         * dirty file page stay; so do pages the target node has no room for above its high
-         * watermark, and folios not modelled as movable (large ones: mTHPs). */
-        bool file = (head->flags & PGF_CACHE) && !(head->flags & PGF_SHMEMPG);
-        bool ok = !(file && (v->flags & VM_EXEC) && folio_shared(sim, head)) &&
-                  !(file && (head->flags & PGF_DIRTY)) && node_balanced(sim, thisnid, nr) &&
-                  nr == 1 && page_movable(sim, hpfn, 1) && !(head->flags & PGF_WRITEBACK);
+        /* migrate_misplaced_folio_prepare; and folios not modelled as movable here (large
+         * ones mapped by PTEs: mTHPs). */
+        bool ok = misplaced_prepare(sim, v, head, thisnid, nr) && nr == 1 &&
+                  page_movable(sim, hpfn, 1) && !(head->flags & PGF_WRITEBACK);
         if (!ok) {
             flags |= TNF_MIGRATE_FAIL;
         } else {
@@ -633,7 +697,7 @@ int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
              * without reclaim (__GFP_THISNODE, no __GFP_RECLAIM). */
             struct alloc_req rq = { .nid = thisnid, .local = thisnid, .thisnode = true };
             uint64_t new;
-            int r = page_alloc_misplaced(sim, &rq, head->use, &new);
+            int r = page_alloc_misplaced(sim, &rq, 0, head->use, &new);
             if (r == 0) {
                 if (migrate_page(sim, hpfn, new) == 0) {
                     /* remove_migration_pte: the new frame, present, old and read-only (the
@@ -643,18 +707,17 @@ int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
                     if (vml_pt_lookup(t->mm->pt, va & PAGE_MASK, &nl) == 0 &&
                         pte_protnone(nl.entry))
                         vml_pt_leaf_set(t->mm->pt, &nl,
-                                        (nl.entry & (keep & ~VML_PTE_A)) |
+                                        (nl.entry & (PTE_CHG_MASK & ~VML_PTE_A)) |
                                             (vma_pte_flags(v, false) & ~VML_PTE_A) | VML_PTE_P);
                     task_numa_fault(sim, t, last_cpupid, thisnid, nr, flags | TNF_MIGRATED);
                     return 0;
                 }
                 vml_phys_free(sim->phys, new, 0);
-                sim->events[VML_VMSTAT_pgmigrate_fail] += nr;
             } else if (r != VML_ENOMEM) {
                 return r;
-            } else {
-                sim->events[VML_VMSTAT_pgmigrate_fail] += nr;
             }
+            sim->events[VML_VMSTAT_pgmigrate_fail] += nr;
+            sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n2 = nr });
             flags |= TNF_MIGRATE_FAIL;
         }
     }
@@ -673,12 +736,102 @@ int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_
                 vml_pt_lookup(t->mm->pt, a, &l) != 0 || l.level != VML_PT_PT ||
                 !pte_protnone(l.entry) || vml_pte_pfn(l.entry) != hpfn + i)
                 continue;
-            uint64_t le = (l.entry & keep) | vma_pte_flags(v, writable) | VML_PTE_A | VML_PTE_P;
+            uint64_t le =
+                (l.entry & PTE_CHG_MASK) | vma_pte_flags(v, writable) | VML_PTE_A | VML_PTE_P;
             if ((r = vml_pt_leaf_set(t->mm->pt, &l, le)) != 0)
                 return r;
         }
     }
     task_numa_fault(sim, t, last_cpupid, nid, nr, flags);
+    return 0;
+}
+
+/* migrate_misplaced_folio for a PMD-mapped anonymous THP: migrate_pages with
+ * alloc_misplaced_dst_folio (GFP_TRANSHUGE_LIGHT | __GFP_THISNODE: a 2 MiB block of the target
+ * node alone, no reclaim, no compaction) and MR_NUMA_MISPLACED, which never splits a large
+ * folio it cannot move (migrate_pages_batch: "Large folio NUMA faulting doesn't split to
+ * retry"). Success counts 512 pages in pgmigrate_success and one thp_migration_success
+ * (migrate_thp); a failure, no 2 MiB block or a folio with a reference beyond its PMD mappings
+ * (thp_movable: migrate_folio_move's -EAGAIN, retried and given up), counts 512 pages in
+ * pgmigrate_fail and one thp_migration_fail. 0, VML_EAGAIN (failed) or a host error. */
+static int migrate_misplaced_thp(struct vml_sim *sim, uint64_t hpfn, unsigned target)
+{
+    int r = VML_EAGAIN;
+    if (thp_movable(sim, hpfn)) {
+        struct alloc_req rq = { .nid = target, .local = target, .thisnode = true };
+        uint64_t new;
+        r = page_alloc_misplaced(sim, &rq, VML_THP_PMD_ORDER, VML_USE_ANON, &new);
+        if (r == 0) {
+            r = migrate_thp(sim, hpfn, new);
+            if (r == 0)
+                return 0;
+            vml_phys_free(sim->phys, new, VML_THP_PMD_ORDER);
+        }
+    }
+    if (r != VML_EAGAIN && r != VML_ENOMEM)
+        return r;
+    sim->events[VML_VMSTAT_pgmigrate_fail] += HPAGE_NR;
+    sim->events[VML_VMSTAT_thp_migration_fail]++;
+    sim_event(sim, &(struct vml_event){ .kind = VML_EV_MIGRATE, .n2 = HPAGE_NR });
+    return VML_EAGAIN;
+}
+
+/* do_huge_pmd_numa_page (mm/huge_memory.c): the hinting fault on a PROT_NONE PMD. The folio's
+ * checks and counters are numa_migrate_check's, as for a PTE (one hint fault for the 2 MiB);
+ * a misplaced THP that migrate_misplaced_folio_prepare accepts moves whole
+ * (migrate_misplaced_thp), its 512 pages counted in numa_pages_migrated, and the fault feeds
+ * task_numa_fault with HPAGE_PMD_NR pages on the target node. Otherwise, and when the move
+ * fails (TNF_MIGRATE_FAIL), the PMD is restored where it is, never split: pmd_modify(pmd,
+ * vm_page_prot), young, writable if it may be (can_change_pmd_writable: an exclusive anonymous
+ * THP in a writable private VMA), and task_numa_fault counts 512 pages on the folio's node. The
+ * entry goes from not present to present: no TLB entry can hold it, nothing is flushed
+ * (update_mmu_cache_pmd does nothing on x86). */
+int do_huge_pmd_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                          const struct vml_pt_leaf *leaf)
+{
+    uint64_t e = leaf->entry, hpfn = vml_pte_pfn(e);
+    const struct frame *head = sim_frame(sim, hpfn);
+    /* vm_normal_folio_pmd: the huge zero page has none (change_huge_pmd never marks it). */
+    bool normal = !(e & VML_PTE_SPECIAL) && !is_huge_zero_pfn(sim, hpfn);
+    bool writable = normal && restore_writable(sim, v, e, head);
+    uint64_t restored = (e & HPAGE_CHG_MASK) | vma_pte_flags(v, writable) | VML_PTE_A | VML_PTE_P;
+    if (!normal)
+        return vml_pt_leaf_set(t->mm->pt, leaf, restored);
+    unsigned this_cpu = fault_cpu(sim, t), nid = head->node, flags = 0;
+    uint64_t last_cpupid;
+    int target = numa_migrate_check(sim, t, v, hpfn, writable, this_cpu, &flags, &last_cpupid);
+    if (target != NUMA_NO_NODE) {
+        /* A page-cache folio mapped by a PMD: its migration is not modelled (departure). */
+        if (!misplaced_prepare(sim, v, head, (unsigned)target, HPAGE_NR) ||
+            !(head->flags & PGF_ANON)) {
+            flags |= TNF_MIGRATE_FAIL;
+        } else {
+            int r = migrate_misplaced_thp(sim, hpfn, (unsigned)target);
+            if (r == 0) {
+                /* remove_migration_pmd: the new folio's PMD, present, old and read-only as the
+                 * PTE's (the PROT_NONE PMD had no write bit); a write faults once more and
+                 * reuses the exclusive THP in place. */
+                sim->events[VML_VMSTAT_numa_pages_migrated] += HPAGE_NR;
+                struct vml_pt_leaf nl;
+                if (vml_pt_lookup(t->mm->pt, leaf->va, &nl) == 0 && nl.level == VML_PT_PD &&
+                    pte_protnone(nl.entry))
+                    vml_pt_leaf_set(t->mm->pt, &nl,
+                                    (nl.entry & (HPAGE_CHG_MASK & ~VML_PTE_A)) |
+                                        (vma_pte_flags(v, false) & ~VML_PTE_A) | VML_PTE_P);
+                task_numa_fault(sim, t, last_cpupid, (unsigned)target, HPAGE_NR,
+                                flags | TNF_MIGRATED);
+                return 0;
+            }
+            if (r != VML_EAGAIN)
+                return r;
+            flags |= TNF_MIGRATE_FAIL;
+        }
+    }
+    (void)va;
+    int r = vml_pt_leaf_set(t->mm->pt, leaf, restored);
+    if (r)
+        return r;
+    task_numa_fault(sim, t, last_cpupid, nid, HPAGE_NR, flags);
     return 0;
 }
 

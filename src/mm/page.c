@@ -207,10 +207,13 @@ int page_alloc_demote(struct vml_sim *sim, const struct alloc_req *rq, unsigned 
     return alloc_frame_order_rq(sim, rq, order, use, GFP_KSWAPD_RECLAIM, pfn);
 }
 
-int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, enum vml_frame_use use,
-                         uint64_t *pfn)
+int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
+                         enum vml_frame_use use, uint64_t *pfn)
 {
-    return alloc_frame_order_rq(sim, rq, 0, use, 0, pfn);
+    /* alloc_misplaced_dst_folio: __GFP_THISNODE, and no __GFP_RECLAIM at either order (an
+     * order-0 page drops it from GFP_HIGHUSER_MOVABLE; GFP_TRANSHUGE_LIGHT for a THP has none):
+     * no reclaim, no compaction, no kswapd. */
+    return alloc_frame_order_rq(sim, rq, order, use, GFP_TRANSHUGE_LIGHT, pfn);
 }
 
 int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn)

@@ -194,6 +194,8 @@ static int cpu_of(const struct vml_sim *sim, int pid)
 
 unsigned task_node(const struct vml_sim *sim, const struct sim_task *t)
 {
+    if (sim->phys->nr_nodes == 1)
+        return 0; /* every CPU's node (numa_init) */
     int c = cpu_of(sim, t->pid);
     if (c >= 0)
         return cpu_node(sim, (unsigned)c);

@@ -119,6 +119,7 @@ struct memtier_state {
     uint32_t tier_nodes[VML_MAX_NODES]; /* the nodes of each tier */
     uint32_t lower_mask[VML_MAX_NODES]; /* memtier->lower_tier_mask, by tier */
     int node_tier[VML_MAX_NODES];       /* each node's tier (an index above) */
+    int adist[VML_MAX_NODES];           /* each node's abstract distance (its memory type's) */
     uint32_t preferred[VML_MAX_NODES];  /* node_demotion[node].preferred */
     unsigned next_pick[VML_MAX_NODES];  /* the preferred target taken in turn (node_random) */
     int top_tier_adistance;
@@ -699,9 +700,12 @@ unsigned memcg_subtree(const struct vml_sim *sim, unsigned root, unsigned out[ME
 /* The current operation charges t's cgroup (root for NULL) from now on; returns the one it
  * charged before, to put back with sim->memcg_cur = old. */
 unsigned memcg_use(struct vml_sim *sim, const struct sim_task *t);
-/* memcg_memory_event and count_memcg_events. */
+/* memcg_memory_event and count_memcg_events (inline: several per page reclaimed). */
 void memcg_event(struct vml_sim *sim, unsigned id, enum memcg_event e);
-void memcg_count(struct vml_sim *sim, unsigned id, enum memcg_vm_event e, uint64_t n);
+static inline void memcg_count(struct vml_sim *sim, unsigned id, enum memcg_vm_event e, uint64_t n)
+{
+    sim->memcgs[id]->vm_events[e] += n;
+}
 /* Charges nr pages of a folio about to be allocated to sim->memcg_cur: 0, or VML_ENOMEM when a
  * limit refuses them (the allocation then fails, as a failed mem_cgroup_charge makes it). After
  * the allocation, memcg_commit records the cgroup in the folio's head; memcg_uncharge gives the
@@ -758,9 +762,13 @@ void numab_page_migrated(struct vml_sim *sim, uint64_t old, uint64_t new);
 /* do_numa_page: the hinting fault on the PROT_NONE entry leaf at va of v. 0 or a VML_E*. */
 int do_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
                  const struct vml_pt_leaf *leaf);
-/* alloc_misplaced_dst_folio: an order-0 frame on rq's node alone, without reclaim. */
-int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, enum vml_frame_use use,
-                         uint64_t *pfn);
+/* alloc_misplaced_dst_folio: 2^order frames on rq's node alone, without reclaim. */
+int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
+                         enum vml_frame_use use, uint64_t *pfn);
+/* do_huge_pmd_numa_page: the hinting fault on the PROT_NONE PMD leaf at va of v. 0 or a
+ * VML_E*. */
+int do_huge_pmd_numa_page(struct vml_sim *sim, struct sim_task *t, struct vma *v, uint64_t va,
+                          const struct vml_pt_leaf *leaf);
 
 /* ---- the clock (clock.c) ---- */
 /* Registers t (disarmed) with its function, once per machine; VML_EHOST past SIM_MAX_TIMERS. */
@@ -777,12 +785,15 @@ void sim_timer_cancel(struct sim_timer *t);
 #define SWP_OFFSET_SHIFT  14 /* SWP_OFFSET_FIRST_BIT (9) + SWP_TYPE_BITS (5) */
 #define PTE_SWP_EXCLUSIVE VML_PTE_PS
 /* Reports an event to the hook, if any (include/vmlab/sim.h: the event stream). Called at the
- * counting sites, so what the stream says and what vmstat counts are one act. */
-static inline void sim_event(const struct vml_sim *sim, const struct vml_event *e)
-{
-    if (sim->event_fn)
-        sim->event_fn(sim->event_ctx, e);
-}
+ * counting sites, so what the stream says and what vmstat counts are one act. A macro, so that
+ * the event (most sites pass a compound literal) is built only when a hook is set: passed to an
+ * inline function, the literal's 144 bytes were zeroed and filled before its test, a rep stos
+ * at every page swapped out, every reclaim batch and every swap-in with no hook to read it. */
+#define sim_event(sim, ...)                                                                        \
+    do {                                                                                           \
+        if ((sim)->event_fn)                                                                       \
+            (sim)->event_fn((sim)->event_ctx, __VA_ARGS__);                                        \
+    } while (0)
 
 static inline uint64_t swp_entry(unsigned type, uint64_t offset)
 {
@@ -1198,8 +1209,9 @@ int find_next_best_node(const struct vml_sim *sim, unsigned node, uint32_t *used
 
 /* ---- memory tiers and demotion (memory_tiers.c) ---- */
 /* memory_tier_late_init and establish_demotion_targets, from the topology numa_init built
- * (node_load as build_zonelists left it). */
-void memory_tiers_init(struct vml_sim *sim, const unsigned *node_load);
+ * (node_load as build_zonelists left it). VML_EINVAL with diag for node performance or a dax
+ * node the kernel could not have (docs/numa.md, "Demotion"). */
+int memory_tiers_init(struct vml_sim *sim, const unsigned *node_load, struct vml_diag *diag);
 /* can_demote: demotion enabled and node has a target. */
 bool can_demote(const struct vml_sim *sim, unsigned node);
 /* node_is_toptier (for NUMA balancing's promotion). */
@@ -1323,6 +1335,9 @@ uint64_t folio_split(struct vml_sim *sim, uint64_t head);
  * keeps a large folio it swaps whole in the swap cache as single pages (vmscan.c), which the
  * kernel does not split. */
 uint64_t folio_split_counted(struct vml_sim *sim, uint64_t head, bool count);
+/* Before a PMD-mapped anonymous folio at head is split (vmscan.c): every PMD mapping it is
+ * split into PTEs (try_to_unmap's TTU_SPLIT_HUGE_PMD; thp_split_pmd each). 0 or VML_E*. */
+int split_pmd_maps(struct vml_sim *sim, uint64_t head);
 /* deferred_split_folio: a large folio left partly mapped is queued (counted once). */
 void folio_deferred_split(struct vml_sim *sim, struct frame *head);
 /* Drops a reference; the page is freed (and leaves its LRU) at zero. */

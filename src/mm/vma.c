@@ -33,6 +33,11 @@ struct vma_set {
     char **strings; /* vma_set_intern */
     size_t nr_strings, cap_strings;
     unsigned fail_in; /* vma_set_fail_alloc */
+    /* vma_find's last answer: a VMA in the tree (forgotten when one leaves it), asked first.
+     * VMAs do not overlap, so one in the tree holding the address is the one the search finds,
+     * whatever bounds it has now. Reclaim's rmap walks and the faults ask about the same few
+     * VMAs again and again, where the search's branches go either way at each level. */
+    struct vma *hint;
 };
 
 static bool aligned(uint64_t x)
@@ -59,6 +64,8 @@ void vma_set_fail_alloc(struct vma_set *set, unsigned nth)
 
 static void release(struct vma_set *set, struct vma *v)
 {
+    if (set->hint == v)
+        set->hint = NULL;
     if (set->ops.release)
         set->ops.release(set->ops_ctx, v);
     free(v);
@@ -220,6 +227,8 @@ static void tree_insert(struct vma_set *set, struct vma *v)
 /* Unlinks v from the tree and the list (v is not freed). */
 static void tree_remove(struct vma_set *set, struct vma *v)
 {
+    if (set->hint == v)
+        set->hint = NULL;
     struct vma *prev = v->n.prev, *next = v->n.next;
     if (prev)
         prev->n.next = next;
@@ -347,14 +356,21 @@ struct vma *vma_last(const struct vma_set *set)
 
 struct vma *vma_find(const struct vma_set *set, uint64_t addr)
 {
-    struct vma *v = set->root;
+    struct vma *v = set->hint;
+    if (v && v->start <= addr && addr < v->end)
+        return v;
+    v = set->root;
     while (v) {
         if (addr < v->start)
             v = v->n.left;
         else if (addr >= v->end)
             v = v->n.right;
-        else
+        else {
+            /* the set's own memo (a look-up changes nothing the set shows): the set is never
+             * const itself, only in the finder's signature */
+            ((struct vma_set *)set)->hint = v;
             return v;
+        }
     }
     return NULL;
 }

@@ -355,7 +355,7 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
 /* try_to_unmap's TTU_SPLIT_HUGE_PMD (and split_folio's unmap of a PMD-mapped folio): every
  * PMD that maps the folio at head is split into PTEs first (thp_split_pmd each). An anonymous
  * folio sits at the address its index names in each address space (rmap.c). */
-static int split_pmd_maps(struct vml_sim *sim, uint64_t head)
+int split_pmd_maps(struct vml_sim *sim, uint64_t head)
 {
     const struct frame *h = sim_frame(sim, head);
     uint64_t va = h->index << PAGE_SHIFT;

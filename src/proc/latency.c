@@ -61,7 +61,10 @@ void vml_latency_add(struct vml_latency_record *r, uint64_t at_ns, uint64_t ns, 
     if (at_ns > r->last_ns)
         r->last_ns = at_ns;
     uint64_t d = at_ns > r->start_ns ? at_ns - r->start_ns : 0;
-    while (d / r->slot_ns >= VML_LAT_SLOTS && r->slot_ns <= UINT64_MAX / 4)
+    /* d / slot_ns >= VML_LAT_SLOTS without dividing at every access (a 64-bit division is tens
+     * of cycles): a slot_ns above UINT64_MAX / VML_LAT_SLOTS leaves every d short of the limit. */
+    while (r->slot_ns <= UINT64_MAX / VML_LAT_SLOTS && d >= r->slot_ns * VML_LAT_SLOTS &&
+           r->slot_ns <= UINT64_MAX / 4)
         coarsen(r);
     if (major) {
         r->majors++;

@@ -102,6 +102,17 @@ int vml_proc_parse_zoneinfo(const char *text, size_t len, vml_zoneinfo_fn fn, vo
             memcpy((char *)&z + keys[k].off, &v, sizeof(v));
             break;
         }
+        /* A per-CPU list's pages ("    count: N" in the zone's pagesets, zoneinfo_show_print). */
+        if (word_is(p, le, "count:")) {
+            const char *q = p + 6;
+            uint64_t v;
+            if (!number(&q, le, &v) || q != le || v > UINT64_MAX - z.pcp_count) {
+                diag_set(diag, line_no, (unsigned)(q - s) + 1, "expected a number after 'count:'");
+                return VML_EPARSE;
+            }
+            z.pcp_count += v;
+            continue;
+        }
         if (word_is(p, le, "protection:")) {
             const char *q = p + 11;
             while (q < le && *q == ' ')

@@ -88,6 +88,8 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     memcpy(cfg.node_cpus, m->node_cpus, sizeof(cfg.node_cpus));
     memcpy(cfg.il_weight, m->il_weight, sizeof(cfg.il_weight));
     cfg.demotion_enabled = m->demotion_enabled;
+    memcpy(cfg.node_perf, m->node_perf, sizeof(cfg.node_perf));
+    memcpy(cfg.node_dax, m->node_dax, sizeof(cfg.node_dax));
     int e = vml_sim_create(&cfg, &b->sim, &d);
     if (e) {
         snprintf(msg, VML_BACKEND_MSG, "machine: %.180s", d.msg[0] ? d.msg : vml_strerror(e));

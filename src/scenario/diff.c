@@ -13,6 +13,32 @@
  *   - on a machine of several nodes, per measured operation, /proc/vmstat's NUMA counters:
  *     numa_miss, numa_foreign and numa_interleave equal, numa_hit, numa_local and numa_other
  *     within [simulated, simulated + 64] pages on Linux (compare_numa);
+ *   - the fallback rule, on a machine of several nodes when both sides recorded each node's
+ *     MemFree: a mapping whose pages lie on the same two nodes on both sides, split
+ *     differently, agrees when on both sides one of them (the filled node) holds what it had
+ *     free at the scenario's start less between -(its per-CPU lists' pages + 64: the filling
+ *     CPU's own list is not in MemFree, yet it allocates from it) and FILL_SLACK_PAGES plus
+ *     the mapping's page tables, and the sums are equal; the other node holds the rest. How
+ *     much a node has free is the machine's (the guest kernel's own memory changes from boot
+ *     to boot), and where get_page_from_freelist stops on it is its low watermark, the lowmem
+ *     reserve of its lower zone and the per-CPU lists (compare_fill). An operation that fell
+ *     back on both sides (numa_miss above 0), split differently, has numa_hit within
+ *     [-(per-CPU lists + 64), FILL_SLACK_PAGES + page tables] short of one node's free pages
+ *     before it on both sides, numa_hit + numa_miss and numa_local + numa_other within [sim,
+ *     sim + 64], numa_foreign as numa_miss, numa_local following numa_hit or numa_miss alike
+ *     (compare_numa_fill). The NUMA counters and free pages of an operation come from one run
+ *     (measure.c's vote);
+ *   - the balancing rule, when the scenario turns automatic NUMA balancing on: Linux's scanner
+ *     runs off the task's CPU time (task_tick_numa), so when a scan lands in an access loop is
+ *     timing. An operation during which the scanner or a hinting fault worked on either side
+ *     has its faults compared less its numa_hint_faults (a hinting fault is the task's page
+ *     fault), its numa_hit and numa_local less its numa_pages_migrated (each move allocates on
+ *     the task's node), and numa_pages_migrated must equal pgmigrate_success's change on each
+ *     side (compare_balance_op); a mapping's pages per node agree when the same node holds
+ *     more than half of them on both sides and the sums are equal (compare_majority); over
+ *     the run, numa_hint_faults and numa_pages_migrated must be above 0 on both sides
+ *     (compare_balancing; numa_pte_updates is not compared: the simulator's scans fall in the
+ *     waits, which are not measured operations);
  *   - a mapping whose VMA reaches beyond it on either side (merged with memory the scenario did
  *     not map, such as the runtime's own) cannot be compared field by field: it is reported as
  *     not comparable, never dropped silently;
@@ -68,7 +94,10 @@
  *     default pool's HugePages_Total, _Free, _Rsvd and _Surp at the end must be equal;
  *   - at each show thp, every THP setting file must read the same (a file one side lacks
  *     differs); khugepaged's counters are not compared (the kernel's count the whole machine);
- *     at each show vm, every /proc/sys/vm/ file vmlab knows likewise.
+ *     at each show vm, every /proc/sys/vm/ file vmlab knows likewise;
+ *   - at each show memory_tiering, every line byte for byte: each memory_tierN/nodelist (the
+ *     tiers' ids are their abstract distance chunks, so a node in another tier differs) and
+ *     demotion_enabled; a line one side lacks differs (compare_tiering).
  */
 #include "util/text.h"
 #include "vmlab/run.h"
@@ -193,6 +222,344 @@ static void not_comparable(struct vml_text *out, struct tally *t, const char *na
     text_printf(out, "    %-16s not comparable: %s\n", name, why);
 }
 
+/* ---- NUMA rules that follow the machine's state: a fill's fallback, NUMA balancing -------- */
+
+/* The pages a quiet machine's other allocations may add to an operation's numa_hit,
+ * numa_local or numa_other (the guest's own: vmlab reading /proc, its runtime's heap, the
+ * agent's socket buffers): see compare_numa. */
+#define NUMA_NOISE_PAGES 64
+
+/* How far short of what it had free a node that a mapping filled may stop on Linux, beyond the
+ * mapping's page tables (compare_fill; docs/fidelity.md, "NUMA", says how it was measured).
+ * get_page_from_freelist leaves a zone once zone_watermark_fast fails at the low watermark
+ * (ALLOC_WMARK_LOW), the next zone of the node also keeping its lowmem_reserve for the higher
+ * zone (node 0's DMA zone under DMA32 allocations: DMA32's pages / 256), and the pages the other
+ * CPUs hold in their per-CPU lists for the node's zones (up to each list's high mark, the
+ * zone's low watermark over the node's CPUs) are not free yet not the filling CPU's. With the
+ * default min_free_kbytes (THP off) the guest's 512 MiB nodes have about 600 pages of low
+ * watermark and 487 of reserve, and what else allocates on the node meanwhile adds a little:
+ * 4096 pages (16 MiB) bounds it with room. The node may also give more than its MemFree: the
+ * filling CPU's own per-CPU list is not in MemFree, yet rmqueue_pcplist takes from it while the
+ * zone passes the watermark check; each side records its lists' pages (pcp) for that bound
+ * (fill_over). */
+#define FILL_SLACK_PAGES 4096
+
+/* What the fallback and balancing rules need of the two snapshots. */
+struct numa_rules {
+    bool fill;                      /* both sides have each node's free pages at the start */
+    int64_t free[2][VML_MAX_NODES]; /* them (sim, linux) */
+    int64_t over[2][VML_MAX_NODES]; /* how much more than them the node may give (fill_over) */
+    bool balancing;                 /* the scenario turns NUMA balancing on */
+};
+
+/* How many pages more than its MemFree a node may give a fill: the pages in its per-CPU lists
+ * when the side read them (the filling CPU's own list is one of them), plus what the machine
+ * freed meanwhile (NUMA_NOISE_PAGES); FILL_SLACK_PAGES when it did not (results recorded
+ * without them). */
+static int64_t fill_over(bool has_pcp, int64_t pcp)
+{
+    return has_pcp ? pcp + NUMA_NOISE_PAGES : FILL_SLACK_PAGES;
+}
+
+/* The page tables a mapping of len bytes needs at most: a PTE table per 2 MiB, a PMD table per
+ * 1 GiB, and one PUD and PGD page more, all from the faulting task's policy. */
+static int64_t table_pages(uint64_t len)
+{
+    return (int64_t)((len + (2ull << 20) - 1) >> 21) + (int64_t)((len + (1ull << 30) - 1) >> 30) +
+           2;
+}
+
+/* The fallback rule (see the header): a mapping that holds pages on exactly two nodes on both
+ * sides, the same two, agrees when on both sides one of them, the filled node f, holds what it
+ * had free at the scenario's start less between -fill_over (its per-CPU lists) and
+ * FILL_SLACK_PAGES plus the mapping's page tables, the other holds the rest, and the sums are
+ * equal. The split itself follows each machine's free memory (the guest kernel's own at boot).
+ * Returns false (nothing printed) when the rule does not apply, and the exact comparison runs
+ * instead. */
+static bool compare_fill(const struct vml_snap_map *a, const struct vml_snap_map *b,
+                         const struct numa_rules *nr, struct vml_text *out, struct tally *t)
+{
+    if (!nr || !nr->fill)
+        return false;
+    unsigned node[2], k = 0;
+    for (unsigned n = 0; n < VML_MAX_NODES; n++) {
+        if (!a->nodes[n] && !b->nodes[n])
+            continue;
+        if (!a->nodes[n] || !b->nodes[n] || k == 2)
+            return false; /* on one side only, or a third node: not a two-node fill */
+        node[k++] = n;
+    }
+    if (k != 2 ||
+        (a->nodes[node[0]] == b->nodes[node[0]] && a->nodes[node[1]] == b->nodes[node[1]]))
+        return false;
+    int64_t w = FILL_SLACK_PAGES + table_pages(a->len);
+    int f = -1;
+    for (unsigned i = 0; i < 2 && f < 0; i++) {
+        unsigned n = node[i];
+        int64_t ma = nr->free[0][n] - (int64_t)a->nodes[n];
+        int64_t mb = nr->free[1][n] - (int64_t)b->nodes[n];
+        if (ma >= -nr->over[0][n] && ma <= w && mb >= -nr->over[1][n] && mb <= w)
+            f = (int)i;
+    }
+    int64_t sa = (int64_t)(a->nodes[node[0]] + a->nodes[node[1]]);
+    int64_t sb = (int64_t)(b->nodes[node[0]] + b->nodes[node[1]]);
+    t->compared += 2;
+    bool ok = f >= 0 && sa == sb;
+    if (!ok)
+        t->differ++;
+    for (unsigned i = 0; i < 2; i++) {
+        unsigned n = node[i];
+        char name[16];
+        snprintf(name, sizeof(name), "N%u", n);
+        text_printf(out, "    %-16s %12llu %12llu %12lld pages", name,
+                    (unsigned long long)a->nodes[n], (unsigned long long)b->nodes[n],
+                    (long long)b->nodes[n] - (long long)a->nodes[n]);
+        if (f == (int)i)
+            text_printf(out,
+                        "   (filled: free at the start %lld and %lld, short by %lld and %lld, "
+                        "at most %lld)\n",
+                        (long long)nr->free[0][n], (long long)nr->free[1][n],
+                        (long long)(nr->free[0][n] - (int64_t)a->nodes[n]),
+                        (long long)(nr->free[1][n] - (int64_t)b->nodes[n]), (long long)w);
+        else if (f >= 0)
+            text_printf(out, "   (the rest, after N%u)\n", node[f]);
+        else
+            text_printf(out,
+                        "   <-- differs: neither node holds its free pages at the start "
+                        "(%lld, %lld) less at most %lld on both sides\n",
+                        (long long)nr->free[0][n], (long long)nr->free[1][n], (long long)w);
+    }
+    text_printf(out, "    %-16s %12lld %12lld %12lld pages%s\n", "N sum", (long long)sa,
+                (long long)sb, (long long)(sb - sa), sa == sb ? "" : "   <-- differs");
+    return true;
+}
+
+/* The fallback rule for an operation's NUMA counters (see the header): when it fell back on
+ * both sides (numa_miss above 0) and the split differs, the allocations on the preferred node
+ * (numa_hit) must be, on both sides, what one node f had free before the operation less
+ * between -fill_over (the node's per-CPU lists) and FILL_SLACK_PAGES plus the page tables of
+ * the largest change;
+ * numa_hit + numa_miss and numa_local + numa_other (every allocation) within [sim, sim +
+ * NUMA_NOISE_PAGES] on linux; numa_foreign - numa_miss and numa_interleave equal; and
+ * numa_local must follow numa_hit (the CPU's node preferred) or numa_miss (another) alike on
+ * both sides. Returns false (nothing printed) when it does not apply. */
+static bool compare_numa_fill(const struct vml_snap_op *a, const struct vml_snap_op *b,
+                              struct vml_text *out, struct tally *t)
+{
+    const int64_t *x = a->numa, *y = b->numa;
+    if (!a->has_free || !b->has_free || x[VML_SNAP_NUMA_MISS] <= 0 || y[VML_SNAP_NUMA_MISS] <= 0 ||
+        x[VML_SNAP_NUMA_MISS] == y[VML_SNAP_NUMA_MISS])
+        return false;
+    int64_t all_a = x[VML_SNAP_NUMA_HIT] + x[VML_SNAP_NUMA_MISS];
+    int64_t all_b = y[VML_SNAP_NUMA_HIT] + y[VML_SNAP_NUMA_MISS];
+    /* The page tables of as many pages as were allocated, at most. */
+    int64_t w = FILL_SLACK_PAGES + table_pages((uint64_t)all_a << 12);
+    int f = -1;
+    for (unsigned n = 0; n < VML_MAX_NODES && f < 0; n++) {
+        int64_t ma = a->free[n] - x[VML_SNAP_NUMA_HIT], mb = b->free[n] - y[VML_SNAP_NUMA_HIT];
+        if (a->free[n] > 0 && ma >= -fill_over(a->has_pcp, a->pcp[n]) && ma <= w &&
+            mb >= -fill_over(b->has_pcp, b->pcp[n]) && mb <= w)
+            f = (int)n;
+    }
+    int64_t loc_a = x[VML_SNAP_NUMA_LOCAL] + x[VML_SNAP_NUMA_OTHER];
+    int64_t loc_b = y[VML_SNAP_NUMA_LOCAL] + y[VML_SNAP_NUMA_OTHER];
+    bool all_in = all_b - all_a >= 0 && all_b - all_a <= NUMA_NOISE_PAGES;
+    bool loc_in = loc_b - loc_a >= 0 && loc_b - loc_a <= NUMA_NOISE_PAGES;
+    bool foreign = x[VML_SNAP_NUMA_FOREIGN] - x[VML_SNAP_NUMA_MISS] ==
+                   y[VML_SNAP_NUMA_FOREIGN] - y[VML_SNAP_NUMA_MISS];
+    int64_t lh_a = x[VML_SNAP_NUMA_LOCAL] - x[VML_SNAP_NUMA_HIT];
+    int64_t lh_b = y[VML_SNAP_NUMA_LOCAL] - y[VML_SNAP_NUMA_HIT];
+    int64_t lm_a = x[VML_SNAP_NUMA_LOCAL] - x[VML_SNAP_NUMA_MISS];
+    int64_t lm_b = y[VML_SNAP_NUMA_LOCAL] - y[VML_SNAP_NUMA_MISS];
+    bool near_h = lh_a >= -NUMA_NOISE_PAGES && lh_a <= NUMA_NOISE_PAGES &&
+                  lh_b >= -NUMA_NOISE_PAGES && lh_b <= NUMA_NOISE_PAGES;
+    bool near_m = lm_a >= -NUMA_NOISE_PAGES && lm_a <= NUMA_NOISE_PAGES &&
+                  lm_b >= -NUMA_NOISE_PAGES && lm_b <= NUMA_NOISE_PAGES;
+    static const char *const name[VML_SNAP_NUMA_FIELDS] = {
+        "numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
+    };
+    for (unsigned i = 0; i < VML_SNAP_NUMA_FIELDS; i++) {
+        if (i == VML_SNAP_NUMA_INTERLEAVE) {
+            if (x[i] == 0 && y[i] == 0)
+                t->compared++;
+            else
+                row(out, t, name[i], x[i], y[i], "pages");
+            continue;
+        }
+        text_printf(out, "    %-16s %12lld %12lld %12lld pages", name[i], (long long)x[i],
+                    (long long)y[i], (long long)(y[i] - x[i]));
+        if (i == VML_SNAP_NUMA_HIT && f >= 0)
+            text_printf(out,
+                        "   (node %d's: free before %lld and %lld, short by %lld and %lld, "
+                        "at most %lld)\n",
+                        f, (long long)a->free[f], (long long)b->free[f],
+                        (long long)(a->free[f] - x[i]), (long long)(b->free[f] - y[i]),
+                        (long long)w);
+        else if (i == VML_SNAP_NUMA_HIT)
+            text_printf(out,
+                        "   <-- differs: no node had free before it less at most %lld on "
+                        "both sides\n",
+                        (long long)w);
+        else if (i == VML_SNAP_NUMA_MISS)
+            text_printf(out, "   (the rest: with numa_hit, %lld and %lld%s)\n", (long long)all_a,
+                        (long long)all_b,
+                        all_in ? ", within [+0, +64]" : "   <-- differs: not within [+0, +64]");
+        else if (i == VML_SNAP_NUMA_FOREIGN)
+            text_printf(out, "%s\n",
+                        foreign ? "   (as numa_miss)" : "   <-- differs from numa_miss");
+        else if (i == VML_SNAP_NUMA_LOCAL)
+            text_printf(out, "%s\n",
+                        near_h   ? "   (as numa_hit, the CPU's node preferred)"
+                        : near_m ? "   (as numa_miss, another node preferred)"
+                                 : "   <-- differs: follows neither alike");
+        else
+            text_printf(out, "   (the rest: with numa_local, %lld and %lld%s)\n", (long long)loc_a,
+                        (long long)loc_b,
+                        loc_in ? ", within [+0, +64]" : "   <-- differs: not within [+0, +64]");
+    }
+    t->compared += 5;
+    t->differ += (f < 0) + !all_in + !foreign + !(near_h || near_m) + !loc_in;
+    return true;
+}
+
+/* The balancing rule, per operation (see the header): when the scanner or a hinting fault
+ * worked during it on either side. Linux's scanner runs off the task's CPU time and the scan
+ * then lands at any point of an access loop, so how many of the operation's faults are hinting
+ * faults and how many pages it moved is timing: its faults are compared less its hinting
+ * faults (numa_hint_faults: a hinting fault is a page fault of the task), its numa_hit and
+ * numa_local less the pages it migrated (each move allocates on the task's node,
+ * alloc_misplaced_dst_folio), and on each side numa_pages_migrated must equal the
+ * pgmigrate_success change (nothing else migrates on a quiet machine). Returns false when it
+ * does not apply; else *adj holds the counters to compare by compare_numa's rule. */
+static bool compare_balance_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
+                               struct vml_snap_op adj[2], struct vml_text *out, struct tally *t)
+{
+    if (!a->has_balance || !b->has_balance)
+        return false;
+    const struct vml_snap_op *s[2] = { a, b };
+    bool any = false;
+    for (int i = 0; i < 2; i++)
+        any |= s[i]->balance[VML_SNAP_NUMA_PTE_UPDATES] || s[i]->balance[VML_SNAP_NUMA_HINT_FAULTS];
+    if (!any)
+        return false;
+    static const char *const name[VML_SNAP_BALANCE_FIELDS] = {
+        "numa_pte_updates", "numa_hint_faults", "numa_hint_local", "numa_pages_migr"
+    };
+    for (unsigned i = 0; i < VML_SNAP_BALANCE_FIELDS; i++) {
+        t->skipped++;
+        text_printf(out, "    %-16s %12lld %12lld %12lld %s   (timing: not compared alone)\n",
+                    name[i], (long long)a->balance[i], (long long)b->balance[i],
+                    (long long)(b->balance[i] - a->balance[i]), i ? "" : "PTEs");
+    }
+    for (int i = 0; i < 2; i++) {
+        const struct vml_snap_op *o = s[i];
+        int64_t moved = o->balance[VML_SNAP_NUMA_PAGES_MIGRATED];
+        bool eq = o->has_migrate && o->migrate[VML_SNAP_PGMIGRATE_SUCCESS] == moved;
+        t->compared++;
+        t->differ += !eq;
+        text_printf(out, "    %-16s numa_pages_migrated %lld, pgmigrate_success %lld%s\n",
+                    i ? "  on linux" : "  simulated", (long long)moved,
+                    (long long)(o->has_migrate ? o->migrate[VML_SNAP_PGMIGRATE_SUCCESS] : -1),
+                    eq ? "   (equal)" : "   <-- differs: not equal");
+        adj[i] = *o;
+        adj[i].numa[VML_SNAP_NUMA_HIT] -= moved;
+        adj[i].numa[VML_SNAP_NUMA_LOCAL] -= moved;
+    }
+    if (a->has_faults && b->has_faults)
+        row(out, t, "faults-hinting", (int64_t)a->minor - a->balance[VML_SNAP_NUMA_HINT_FAULTS],
+            (int64_t)b->minor - b->balance[VML_SNAP_NUMA_HINT_FAULTS], "");
+    else
+        not_comparable(out, t, "faults", a->has_faults ? b->faults_why_not : a->faults_why_not);
+    return true;
+}
+
+/* The balancing rule over the run (see the header): on both sides hinting faults came and
+ * pages moved (the measured operations' numa_hint_faults and numa_pages_migrated summed above
+ * 0). */
+static void compare_balancing(const struct vml_snapshot *sim, const struct vml_snapshot *real,
+                              struct vml_text *out, struct tally *t)
+{
+    int64_t sum[2][VML_SNAP_BALANCE_FIELDS] = { { 0 } };
+    const struct vml_snapshot *side[2] = { sim, real };
+    bool had = true;
+    for (int i = 0; i < 2; i++) {
+        bool any = false;
+        for (size_t k = 0; k < side[i]->n_ops; k++)
+            if (side[i]->ops[k].has_balance) {
+                any = true;
+                for (unsigned f = 0; f < VML_SNAP_BALANCE_FIELDS; f++)
+                    sum[i][f] += side[i]->ops[k].balance[f];
+            }
+        had = had && any;
+    }
+    text_printf(out, "NUMA balancing, over the measured operations (each above 0 on both sides)\n");
+    if (!had) {
+        not_comparable(out, t, "numa_balancing", "a side's NUMA balancing counters were not read");
+        return;
+    }
+    /* The scans themselves: the simulator's fall in the waits between the accesses (its
+     * scanner runs on the simulated clock), which are not measured operations, Linux's in the
+     * access loops (the task's CPU time): not compared. */
+    t->skipped++;
+    text_printf(out,
+                "    %-16s %12lld %12lld %12lld   (not compared: the simulator scans in the "
+                "waits, which are not measured)\n",
+                "numa_pte_updates", (long long)sum[0][VML_SNAP_NUMA_PTE_UPDATES],
+                (long long)sum[1][VML_SNAP_NUMA_PTE_UPDATES],
+                (long long)(sum[1][VML_SNAP_NUMA_PTE_UPDATES] - sum[0][VML_SNAP_NUMA_PTE_UPDATES]));
+    static const unsigned f3[2] = { VML_SNAP_NUMA_HINT_FAULTS, VML_SNAP_NUMA_PAGES_MIGRATED };
+    static const char *const name[2] = { "numa_hint_faults", "numa_pages_migr" };
+    for (unsigned i = 0; i < 2; i++) {
+        bool ok = sum[0][f3[i]] > 0 && sum[1][f3[i]] > 0;
+        t->compared++;
+        t->differ += !ok;
+        text_printf(out, "    %-16s %12lld %12lld %12lld%s\n", name[i], (long long)sum[0][f3[i]],
+                    (long long)sum[1][f3[i]], (long long)(sum[1][f3[i]] - sum[0][f3[i]]),
+                    ok ? "   both above 0" : "   <-- differs: not above 0 on both sides");
+    }
+}
+
+/* The balancing rule for a mapping's pages per node (see the header): the node holding most of
+ * the mapping (more than half of its pages) must be the same on both sides, and the sums equal;
+ * how many moved by the end is timing on Linux. Returns false when the rule does not apply. */
+static bool compare_majority(const struct vml_snap_map *a, const struct vml_snap_map *b,
+                             const struct numa_rules *nr, struct vml_text *out, struct tally *t)
+{
+    if (!nr || !nr->balancing)
+        return false;
+    uint64_t sa = 0, sb = 0;
+    bool same = true;
+    for (unsigned n = 0; n < VML_MAX_NODES; n++) {
+        sa += a->nodes[n];
+        sb += b->nodes[n];
+        same = same && a->nodes[n] == b->nodes[n];
+    }
+    if (same)
+        return false;
+    int ma = -1, mb = -1;
+    for (unsigned n = 0; n < VML_MAX_NODES; n++) {
+        if (2 * a->nodes[n] > sa)
+            ma = (int)n;
+        if (2 * b->nodes[n] > sb)
+            mb = (int)n;
+    }
+    bool ok = ma >= 0 && ma == mb && sa == sb;
+    for (unsigned n = 0; n < VML_MAX_NODES; n++) {
+        if (!a->nodes[n] && !b->nodes[n])
+            continue;
+        text_printf(out, "    N%-15u %12llu %12llu %12lld pages%s\n", n,
+                    (unsigned long long)a->nodes[n], (unsigned long long)b->nodes[n],
+                    (long long)b->nodes[n] - (long long)a->nodes[n],
+                    (int)n == ma && ma == mb ? "   (most on both sides: NUMA balancing)" : "");
+    }
+    t->compared += 2;
+    t->differ += !ok;
+    text_printf(out, "    %-16s %12llu %12llu %12lld pages%s\n", "N sum", (unsigned long long)sa,
+                (unsigned long long)sb, (long long)sb - (long long)sa,
+                ok ? "" : "   <-- differs: not most on one node alike, or the sums differ");
+    return true;
+}
+
 /* Whether smaps field off moves with resident pages (by +d' when linux kept d' kB more
  * resident) or with swapped ones (by -d'), under the split rule; 0 for neither. */
 static int split_sign(size_t off)
@@ -220,7 +587,8 @@ static int64_t split_width(const struct split *sp)
 }
 
 static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map *b,
-                        const struct split *sp, struct vml_text *out, struct tally *t)
+                        const struct split *sp, const struct numa_rules *nr, struct vml_text *out,
+                        struct tally *t)
 {
     text_printf(out, "  mapping %s (%llu kB)\n", a->name, (unsigned long long)(a->len >> 10));
     if (a->spills || b->spills) {
@@ -283,6 +651,8 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
         text_row(out, t, "policy", a->policy, b->policy);
     else if (a->has_policy || b->has_policy)
         not_comparable(out, t, "policy", "one side's results have no numa_maps policy");
+    if (!msplit && (compare_fill(a, b, nr, out, t) || compare_majority(a, b, nr, out, t)))
+        return;
     for (unsigned n = 0; n < VML_MAX_NODES; n++) {
         if (!a->nodes[n] && !b->nodes[n])
             continue;
@@ -322,11 +692,6 @@ static bool is_sync(const struct vml_snap_op *op)
  * after its move, its dentries and inodes, the per-CPU charge stock). */
 #define CACHE_FOLIO_KB 2048
 
-/* The pages a quiet machine's other allocations may add to an operation's numa_hit,
- * numa_local or numa_other (the guest's own: vmlab reading /proc, its runtime's heap, the
- * agent's socket buffers): see compare_numa. */
-#define NUMA_NOISE_PAGES 64
-
 /* /proc/vmstat's NUMA counters across an operation, on a machine of several nodes
  * (zone_statistics counts each allocation once, of any order). They count the whole machine,
  * so they are the operation's own plus whatever else allocated meanwhile: the smallest change
@@ -353,6 +718,8 @@ static void compare_numa(const struct vml_snap_op *a, const struct vml_snap_op *
         not_comparable(out, t, "numa_*", a->has_mem ? b->mem_why_not : a->mem_why_not);
         return;
     }
+    if (compare_numa_fill(a, b, out, t))
+        return;
     for (unsigned i = 0; i < VML_SNAP_NUMA_FIELDS; i++) {
         bool bounded =
             i == VML_SNAP_NUMA_HIT || i == VML_SNAP_NUMA_LOCAL || i == VML_SNAP_NUMA_OTHER;
@@ -467,10 +834,14 @@ static void compare_migrate(const struct vml_snap_op *a, const struct vml_snap_o
  * scenario machine's NUMA nodes (compare_numa with several). */
 static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
                        int64_t dirty_bound_kb, int64_t limit_kb, unsigned nodes,
-                       bool enoent_is_efault, struct vml_text *out, struct tally *t)
+                       bool enoent_is_efault, bool balancing, struct vml_text *out, struct tally *t)
 {
     text_printf(out, "operation at line %u: %s\n", a->line, a->what);
-    if (a->has_faults && b->has_faults) {
+    struct vml_snap_op adj[2];
+    bool bal = balancing && compare_balance_op(a, b, adj, out, t);
+    if (bal) {
+        /* The faults less the hinting faults: compared by compare_balance_op. */
+    } else if (a->has_faults && b->has_faults) {
         row(out, t, "minor faults", (int64_t)a->minor, (int64_t)b->minor, "");
         row(out, t, "major faults", (int64_t)a->major, (int64_t)b->major, "");
     } else {
@@ -513,7 +884,7 @@ static void compare_op(const struct vml_snap_op *a, const struct vml_snap_op *b,
                        a->has_commit ? b->commit_why_not : a->commit_why_not);
     }
     if (nodes > 1)
-        compare_numa(a, b, out, t);
+        compare_numa(bal ? &adj[0] : a, bal ? &adj[1] : b, out, t);
     compare_migrate(a, b, enoent_is_efault, out, t);
     if (!a->has_mem || !b->has_mem) {
         not_comparable(out, t, "meminfo", a->has_mem ? b->mem_why_not : a->mem_why_not);
@@ -655,6 +1026,33 @@ static void compare_thp(const struct vml_snap_text *a, const struct vml_snap_tex
             }
             l += len + (nl ? 1 : 0);
         }
+    }
+}
+
+/* One show memory_tiering: line by line, byte for byte (the simulator's
+ * vml_sim_memory_tiering_text and the kernel's files in the same order, by tier id). */
+static void compare_tiering(const struct vml_snap_text *a, const struct vml_snap_text *b,
+                            struct vml_text *out, struct tally *t)
+{
+    text_printf(out, "memory tiers shown at line %u\n", a->line);
+    const char *la = a->text, *lb = b->tiering ? b->text : "";
+    while (*la || *lb) {
+        const char *na = strchr(la, '\n'), *nb = strchr(lb, '\n');
+        size_t xa = na ? (size_t)(na - la) : strlen(la), xb = nb ? (size_t)(nb - lb) : strlen(lb);
+        char va[160], vb[160], name[64];
+        snprintf(va, sizeof(va), "%.*s", (int)xa, la);
+        snprintf(vb, sizeof(vb), "%.*s", (int)xb, lb);
+        /* Named by the file, without its directory. */
+        const char *line = *la ? va : vb, *colon = strchr(line, ':');
+        const char *base = line;
+        for (const char *c = line; colon && c < colon; c++)
+            if (*c == '/' && (c + 1 < colon) &&
+                (strncmp(c + 1, "memory_tier", 11) == 0 || strncmp(c + 1, "demotion", 8) == 0))
+                base = c + 1;
+        snprintf(name, sizeof(name), "%.*s", (int)(colon ? (size_t)(colon - base) : 0), base);
+        text_row(out, t, name[0] ? name : "line", *la ? va : "(no line)", *lb ? vb : "(no line)");
+        la += xa + (na ? 1 : 0);
+        lb += xb + (nb ? 1 : 0);
     }
 }
 
@@ -854,6 +1252,16 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
                             struct vml_text *out, unsigned *compared, unsigned *skipped)
 {
     struct tally t = { 0, 0, 0 };
+    struct numa_rules nr;
+    memset(&nr, 0, sizeof(nr));
+    nr.fill = sim->nodes > 1 && sim->has_start_free && real->has_start_free;
+    memcpy(nr.free[0], sim->start_free, sizeof(nr.free[0]));
+    memcpy(nr.free[1], real->start_free, sizeof(nr.free[1]));
+    for (unsigned n = 0; n < VML_MAX_NODES; n++) {
+        nr.over[0][n] = fill_over(sim->has_start_pcp, sim->start_pcp[n]);
+        nr.over[1][n] = fill_over(real->has_start_pcp, real->start_pcp[n]);
+    }
+    nr.balancing = sim->numa_balancing;
     text_printf(out, "    %-16s %12s %12s %12s\n", "field", "simulated", "linux", "difference");
     for (size_t i = 0; i < sim->n_procs && i < real->n_procs; i++) {
         const struct vml_snap_proc *a = &sim->procs[i], *b = &real->procs[i];
@@ -936,7 +1344,7 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
                 text_printf(out, "  mapping %s: missing on linux   <-- differs\n", a->maps[k].name);
                 continue;
             }
-            compare_map(&a->maps[k], mb, &sp, out, &t);
+            compare_map(&a->maps[k], mb, &sp, &nr, out, &t);
         }
     }
     if (sim->pool.taken && real->pool.taken) {
@@ -946,8 +1354,12 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
         row(out, &t, "HugePages_Rsvd", (int64_t)sim->pool.rsvd, (int64_t)real->pool.rsvd, "");
         row(out, &t, "HugePages_Surp", (int64_t)sim->pool.surp, (int64_t)real->pool.surp, "");
     }
-    for (size_t i = 0; i < sim->n_thp && i < real->n_thp; i++)
-        compare_thp(&sim->thp[i], &real->thp[i], out, &t);
+    for (size_t i = 0; i < sim->n_thp && i < real->n_thp; i++) {
+        if (sim->thp[i].tiering)
+            compare_tiering(&sim->thp[i], &real->thp[i], out, &t);
+        else
+            compare_thp(&sim->thp[i], &real->thp[i], out, &t);
+    }
     if (sim->n_thp != real->n_thp) {
         t.compared++;
         t.differ++;
@@ -957,7 +1369,9 @@ unsigned vml_diff_snapshots(const struct vml_snapshot *sim, const struct vml_sna
     for (size_t i = 0; i < sim->n_ops && i < real->n_ops; i++)
         compare_op(&sim->ops[i], &real->ops[i], dirty_bound(sim, real, sim->ops[i].line),
                    sim->memcg_max_kb == real->memcg_max_kb ? (int64_t)sim->memcg_max_kb : 0,
-                   sim->nodes, real->enoent_is_efault, out, &t);
+                   sim->nodes, real->enoent_is_efault, nr.balancing, out, &t);
+    if (nr.balancing)
+        compare_balancing(sim, real, out, &t);
     if (sim->n_ops != real->n_ops) {
         t.compared++;
         t.differ++;

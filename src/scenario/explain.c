@@ -105,7 +105,14 @@ static void say_fault(struct vml_explain *x, const struct vml_event *e)
         break;
     case VML_FP_WP: text_printf(t, "%s, present but read-only", what); break;
     case VML_FP_NUMA:
-        text_printf(t, "%s, a NUMA hinting entry: made present again on node %u", what, e->node);
+        if (e->level == 2)
+            text_printf(t,
+                        "%s, a NUMA hinting PMD: the 2 MiB THP made present again, whole, on "
+                        "node %u",
+                        what, e->node);
+        else
+            text_printf(t, "%s, a NUMA hinting entry: made present again on node %u", what,
+                        e->node);
         break;
     case VML_FP_SWAP:
         text_printf(t, "%s, swapped out: %s", what,

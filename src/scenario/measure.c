@@ -26,9 +26,18 @@ struct measure {
     uint64_t oom_kill;                     /* the kernel's oom_kill count (vmstat) when it began */
     uint64_t numa[VML_SNAP_NUMA_FIELDS];   /* vmstat's numa_* counters when it began */
     uint64_t mig[VML_SNAP_MIGRATE_FIELDS]; /* and its migration counters */
+    uint64_t bal[VML_SNAP_BALANCE_FIELDS]; /* and its NUMA balancing counters */
+    unsigned nodes;                        /* the scenario machine's NUMA nodes */
     /* SwapCached (kB) of the last settled reading of the seven lines (stable_read): recorded
      * with them as the operation's swapcache change (diff's AnonPages rule under a limit). */
     int64_t sc_read;
+};
+
+static const char *const balance_names[VML_SNAP_BALANCE_FIELDS] = {
+    "numa_pte_updates ",
+    "numa_hint_faults ",
+    "numa_hint_faults_local ",
+    "numa_pages_migrated ",
 };
 
 static const char *const migrate_names[VML_SNAP_MIGRATE_FIELDS] = {
@@ -131,13 +140,60 @@ static bool vmstat_value(const char *s, const char *key, uint64_t *n)
     return l != NULL;
 }
 
+static int add_pcp(const struct vml_zoneinfo *z, void *ctx)
+{
+    int64_t *pcp = ctx;
+    if (z->node < VML_MAX_NODES)
+        pcp[z->node] += (int64_t)z->pcp_count;
+    return 0;
+}
+
+int measure_node_free(struct vml_backend *b, unsigned nodes, int64_t free_pages[VML_MAX_NODES],
+                      int64_t pcp[VML_MAX_NODES], bool *pcp_ok)
+{
+    *pcp_ok = false;
+    if (!b->node_text || nodes < 2 || nodes > VML_MAX_NODES)
+        return VML_EINVAL;
+    /* Settled first (the Linux backend's meminfo folds the per-CPU counter differences, and
+     * its vmstat_refresh drains remote per-CPU page lists): a node's NR_FREE_PAGES lags by
+     * them otherwise (18-preferred-fallback's node 1 read 1351 pages less at the start than
+     * before its first operation). */
+    if (b->meminfo) {
+        struct vml_meminfo mi;
+        char msg[VML_BACKEND_MSG] = "";
+        (void)b->meminfo(b->ctx, &mi, msg);
+    }
+    for (unsigned n = 0; n < nodes; n++) {
+        struct vml_text t = { 0 };
+        char msg[VML_BACKEND_MSG] = "";
+        int e = b->node_text(b->ctx, n, VML_NODE_MEMINFO, &t, msg);
+        /* "Node N MemFree:   V kB" (node_read_meminfo), whatever lines the kernel has. */
+        const char *l = e == 0 && t.s ? strstr(t.s, " MemFree:") : NULL;
+        if (l)
+            free_pages[n] = (int64_t)(strtoull(l + 9, NULL, 10) / 4);
+        vml_text_free(&t);
+        if (!l)
+            return e ? e : VML_EINVAL;
+    }
+    /* The per-CPU lists, read right after: a list's pages are not in MemFree. */
+    struct vml_text t = { 0 };
+    char msg[VML_BACKEND_MSG] = "";
+    memset(pcp, 0, sizeof(int64_t) * VML_MAX_NODES);
+    *pcp_ok = b->proc_text(b->ctx, 0, VML_PROCFILE_ZONEINFO, 0, 0, &t, msg) == 0 && t.s &&
+              vml_proc_parse_zoneinfo(t.s, t.len, add_pcp, pcp, NULL) == 0;
+    vml_text_free(&t);
+    return 0;
+}
+
 /* The kernel's oom_kill count and NUMA counters (/proc/vmstat); *oom_ok and *numa_ok false
- * when they cannot be read. */
+ * when they cannot be read. The NUMA balancing counters go to m->rec's has_balance reading
+ * (bal, *bal_ok) likewise. */
 static void vmstat_counts(struct measure *m, uint64_t *oom, bool *oom_ok,
                           uint64_t numa[VML_SNAP_NUMA_FIELDS], bool *numa_ok,
-                          uint64_t mig[VML_SNAP_MIGRATE_FIELDS], bool *mig_ok)
+                          uint64_t mig[VML_SNAP_MIGRATE_FIELDS], bool *mig_ok,
+                          uint64_t bal[VML_SNAP_BALANCE_FIELDS], bool *bal_ok)
 {
-    *mig_ok = false;
+    *mig_ok = *bal_ok = false;
     struct vml_text t = { 0 };
     char msg[VML_BACKEND_MSG] = "";
     *oom_ok = *numa_ok = false;
@@ -150,6 +206,10 @@ static void vmstat_counts(struct measure *m, uint64_t *oom, bool *oom_ok,
         *mig_ok = true;
         for (unsigned i = 0; i < VML_SNAP_MIGRATE_FIELDS; i++)
             *mig_ok = vmstat_value(t.s, migrate_names[i], &mig[i]) && *mig_ok;
+        /* And one without CONFIG_NUMA_BALANCING these. */
+        *bal_ok = true;
+        for (unsigned i = 0; i < VML_SNAP_BALANCE_FIELDS; i++)
+            *bal_ok = vmstat_value(t.s, balance_names[i], &bal[i]) && *bal_ok;
     }
     vml_text_free(&t);
 }
@@ -295,7 +355,11 @@ void measure_begin(struct measure *m, unsigned line, const char *what)
                  "the backend has no settled meminfo");
     m->kills = m->in->kills ? m->in->kills(m->in->ctx) : 0;
     vmstat_counts(m, &m->oom_kill, &m->rec.has_oom_kill, m->numa, &m->rec.has_numa, m->mig,
-                  &m->rec.has_migrate);
+                  &m->rec.has_migrate, m->bal, &m->rec.has_balance);
+    /* Each node's free pages as the operation begins: the fallback rule's bound (diff.c). */
+    m->rec.has_free = m->nodes > 1 && measure_node_free(m->in, m->nodes, m->rec.free, m->rec.pcp,
+                                                        &m->rec.has_pcp) == 0;
+    m->rec.has_pcp = m->rec.has_pcp && m->rec.has_free;
     m->open = true;
 }
 
@@ -312,8 +376,9 @@ void measure_end(struct measure *m, struct vml_snap_op *rec)
                          "go with it)");
     }
     uint64_t kills, numa[VML_SNAP_NUMA_FIELDS], mig[VML_SNAP_MIGRATE_FIELDS];
-    bool oom_ok, numa_ok, mig_ok;
-    vmstat_counts(m, &kills, &oom_ok, numa, &numa_ok, mig, &mig_ok);
+    uint64_t bal[VML_SNAP_BALANCE_FIELDS];
+    bool oom_ok, numa_ok, mig_ok, bal_ok;
+    vmstat_counts(m, &kills, &oom_ok, numa, &numa_ok, mig, &mig_ok, bal, &bal_ok);
     if (m->rec.has_oom_kill && oom_ok)
         m->rec.oom_kill = kills - m->oom_kill;
     else
@@ -325,6 +390,9 @@ void measure_end(struct measure *m, struct vml_snap_op *rec)
     for (unsigned i = 0; m->rec.has_migrate && i < VML_SNAP_MIGRATE_FIELDS; i++)
         m->rec.migrate[i] = (int64_t)(mig[i] - m->mig[i]);
     m->rec.has_swapcache = m->rec.has_mem;
+    m->rec.has_balance = m->rec.has_balance && bal_ok;
+    for (unsigned i = 0; m->rec.has_balance && i < VML_SNAP_BALANCE_FIELDS; i++)
+        m->rec.balance[i] = (int64_t)(bal[i] - m->bal[i]);
     *rec = m->rec;
     m->open = false;
 }
@@ -338,6 +406,7 @@ static int m_start(void *ctx, const struct vml_machine_cfg *mc, struct vml_text 
                    unsigned *col, char *msg)
 {
     CTX;
+    m->nodes = mc->nr_nodes;
     return m->in->start(m->in->ctx, mc, notes, col, msg);
 }
 
@@ -765,11 +834,9 @@ static void runs_text(char *buf, size_t cap, const int *v, size_t n)
         static const struct {
             int e;
             const char *name;
-        } names[] = { { -ENOENT, "-ENOENT" },
-                      { -EFAULT, "-EFAULT" },
-                      { -EACCES, "-EACCES" },
-                      { -EBUSY, "-EBUSY" },
-                      { -ENOMEM, "-ENOMEM" } };
+        } names[] = { { -ENOENT, "-ENOENT" }, { -EFAULT, "-EFAULT" },
+                      { -EACCES, "-EACCES" }, { -EBUSY, "-EBUSY" },
+                      { -ENOMEM, "-ENOMEM" }, { VML_MOVE_PAGES_UNSET, "unset" } };
         char one[16];
         snprintf(one, sizeof(one), "%d", v[i]);
         for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++)
@@ -795,9 +862,16 @@ static int m_move_pages(void *ctx, int pid, size_t n, const uint64_t *addrs, con
     win_open(m, pid, &w);
     int r = m->in->move_pages(m->in->ctx, pid, n, addrs, nodes, status, mf, msg);
     win_close(m, &w);
-    if (r == 0) {
+    if (r >= 0 || r == VML_ENOMEM) {
         snprintf(m->rec.result, sizeof(m->rec.result), "status");
         runs_text(m->rec.result, sizeof(m->rec.result), status, n);
+        size_t len = strlen(m->rec.result);
+        if (r)
+            snprintf(m->rec.result + len, sizeof(m->rec.result) - len, " returned %s",
+                     r > 0 ? "" : "-ENOMEM");
+        if (r > 0)
+            snprintf(m->rec.result + strlen(m->rec.result),
+                     sizeof(m->rec.result) - strlen(m->rec.result), "%d", r);
     }
     return r;
 }
@@ -812,6 +886,8 @@ static int m_migrate_pages(void *ctx, int pid, uint32_t from, uint32_t to, uint6
     win_close(m, &w);
     if (r == 0)
         snprintf(m->rec.result, sizeof(m->rec.result), "not moved %llu", (unsigned long long)*left);
+    else if (r == VML_ENOMEM)
+        snprintf(m->rec.result, sizeof(m->rec.result), "returned -ENOMEM");
     return r;
 }
 
@@ -966,6 +1042,71 @@ static bool mem_agree(const struct vml_snap_op *a, const struct vml_snap_op *b, 
     return a->mem[VML_SNAP_ANON_PAGES] + a->swapcache == b->mem[VML_SNAP_ANON_PAGES] + b->swapcache;
 }
 
+/* Whether automatic NUMA balancing worked during a run's operation: the scanner marked
+ * entries or a hinting fault came. */
+static bool balanced(const struct vml_snap_op *r)
+{
+    return r->has_balance && (r->balance[VML_SNAP_NUMA_PTE_UPDATES] != 0 ||
+                              r->balance[VML_SNAP_NUMA_HINT_FAULTS] != 0);
+}
+
+/* The NUMA counters of an operation over its m runs' records. They count every allocation of
+ * the machine, and another program's only add to the operation's own, so the run with the
+ * fewest allocations (numa_hit + numa_miss) is the quietest. Its counters are kept together,
+ * with its nodes' free pages before the operation (has_free): they belong to one split of a
+ * fill between the nodes (diff's compare_fill), and the smallest change of each counter taken
+ * apart could come from runs that split differently, a vector no run measured. The migration
+ * counters: the smallest change (kcompactd's migrations only add), except when NUMA balancing
+ * worked in a run (its migrations are timing): then that run's, with its balancing counters and
+ * its faults (a hinting fault is a page fault), so that they all come from one run. */
+static void vote_numa(const struct vml_snap_op *const *rec, unsigned m, struct vml_snap_op *op)
+{
+    int q = -1;
+    for (unsigned a = 0; a < m; a++)
+        if (rec[a]->has_numa &&
+            (q < 0 || rec[a]->numa[VML_SNAP_NUMA_HIT] + rec[a]->numa[VML_SNAP_NUMA_MISS] <
+                          rec[q]->numa[VML_SNAP_NUMA_HIT] + rec[q]->numa[VML_SNAP_NUMA_MISS]))
+            q = (int)a;
+    op->has_numa = q >= 0;
+    if (q >= 0) {
+        memcpy(op->numa, rec[q]->numa, sizeof(op->numa));
+        op->has_free = rec[q]->has_free;
+        memcpy(op->free, rec[q]->free, sizeof(op->free));
+        op->has_pcp = rec[q]->has_pcp;
+        memcpy(op->pcp, rec[q]->pcp, sizeof(op->pcp));
+    }
+    bool bal = false;
+    for (unsigned a = 0; a < m; a++)
+        bal |= balanced(rec[a]);
+    if (bal && q >= 0) {
+        const struct vml_snap_op *r = rec[q];
+        op->has_balance = r->has_balance;
+        memcpy(op->balance, r->balance, sizeof(op->balance));
+        op->has_migrate = r->has_migrate;
+        memcpy(op->migrate, r->migrate, sizeof(op->migrate));
+        op->has_faults = r->has_faults;
+        op->minor = r->minor;
+        op->major = r->major;
+        memcpy(op->faults_why_not, r->faults_why_not, sizeof(op->faults_why_not));
+        return;
+    }
+    bool mig_any = false, bal_any = false;
+    for (unsigned a = 0; a < m; a++) {
+        if (rec[a]->has_migrate) {
+            for (unsigned f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
+                if (!mig_any || rec[a]->migrate[f] < op->migrate[f])
+                    op->migrate[f] = rec[a]->migrate[f];
+            mig_any = true;
+        }
+        if (rec[a]->has_balance && !bal_any) {
+            memcpy(op->balance, rec[a]->balance, sizeof(op->balance));
+            bal_any = true;
+        }
+    }
+    op->has_migrate = mig_any;
+    op->has_balance = bal_any;
+}
+
 unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct vml_snap_op *ops)
 {
     unsigned open = 0;
@@ -992,30 +1133,7 @@ unsigned vml_snapshot_vote(const struct vml_snapshot *runs, unsigned n, struct v
                 break;
             }
         }
-        /* The NUMA counters: the smallest change any run measured, each apart. They count
-         * every allocation of the machine, and another program's only add to the
-         * operation's own (diff's bounded rule takes it from there). */
-        bool numa_any = false;
-        for (unsigned a = 0; a < m; a++) {
-            if (!rec[a]->has_numa)
-                continue;
-            for (unsigned f = 0; f < VML_SNAP_NUMA_FIELDS; f++)
-                if (!numa_any || rec[a]->numa[f] < op->numa[f])
-                    op->numa[f] = rec[a]->numa[f];
-            numa_any = true;
-        }
-        op->has_numa = numa_any;
-        /* The migration counters likewise (kcompactd's migrations only add). */
-        bool mig_any = false;
-        for (unsigned a = 0; a < m; a++) {
-            if (!rec[a]->has_migrate)
-                continue;
-            for (unsigned f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
-                if (!mig_any || rec[a]->migrate[f] < op->migrate[f])
-                    op->migrate[f] = rec[a]->migrate[f];
-            mig_any = true;
-        }
-        op->has_migrate = mig_any;
+        vote_numa(rec, m, op);
         /* A call's result: the one most runs returned (the first's on a tie). */
         unsigned best = 0;
         for (unsigned a = 0; a < m; a++) {

@@ -39,8 +39,9 @@ struct parser {
     char cgroups[VML_SCN_CGROUP_MAX][VML_SCN_FILE_MAX];
     unsigned n_cgroups;
     /* The machine line's NUMA lists: how many values each had (distance, node_mem, node_cpus,
-     * il_weights) and their columns, for the checks across keys (machine_numa). */
-    unsigned numa_counts[4], numa_cols[4];
+     * il_weights, node_perf) and their columns, for the checks across keys (machine_numa). */
+    unsigned numa_counts[5], numa_cols[5];
+    unsigned perf_cols[VML_MAX_NODES]; /* each node_perf item's column */
 };
 
 static const char *const usage[VML_OP_NR_KINDS] = {
@@ -589,7 +590,7 @@ static int map_range(struct parser *p, struct sym *pr, unsigned i, enum vml_op_k
 #define MACHINE_KEYS                                                                               \
     "ram, nodes, cpu, paging, cpus, seed, thp, thp.FILE, vm.FILE, swap, zero_page, hugepages, "    \
     "pt_reclaim, readahead, disk, swapdev, memcg, numa, node_mem, node_cpus, distance, "           \
-    "il_weights, numa.demotion_enabled"
+    "il_weights, node_perf, numa.demotion_enabled"
 
 /* A huge page size, 2M or 1G (huge= and hugepages=): its enum vml_huge_size, or VML_EPARSE.
  * The size is the return value, not an out-parameter, so no caller can read a size that a
@@ -868,6 +869,100 @@ static int machine_numa_key(struct parser *p, struct vml_machine_cfg *m, struct 
     return 0;
 }
 
+/* One number of a node_perf item: 0..VML_SCN_PERF_MAX (ns or MB/s). */
+#define VML_SCN_PERF_MAX 100000000u
+static int perf_number(struct parser *p, struct word w, unsigned node, const char *what,
+                       uint32_t *out)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < w.n; i++) {
+        if (w.s[i] < '0' || w.s[i] > '9')
+            return fail(p, w.col,
+                        "node_perf: node %u's %s '%.*s' is not a decimal number (latencies in "
+                        "ns, bandwidths in MB/s)",
+                        node, what, Q(w));
+        v = v * 10 + (unsigned)(w.s[i] - '0');
+        if (v > VML_SCN_PERF_MAX)
+            return fail(p, w.col, "node_perf: node %u's %s %.*s is above %u", node, what, Q(w),
+                        VML_SCN_PERF_MAX);
+    }
+    if (w.n == 0)
+        return fail(p, w.col, "node_perf: node %u's %s is missing", node, what);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* node_perf=PERF,PERF...: one item per node, what its firmware or driver says of its memory
+ * (docs/numa.md, "Demotion"):
+ *   -                 no HMAT data (a CPU-less node stays in the DRAM tier);
+ *   dax               onlined by dax/kmem or the CXL driver (MEMTIER_DEFAULT_DAX_ADISTANCE);
+ *   LAT/BW            HMAT access latency (ns) and bandwidth (MB/s), reads and writes alike
+ *                     (qemu's hmat-lb data-type=access-latency and access-bandwidth);
+ *   RLAT/WLAT/RBW/WBW each apart, as /sys/devices/system/node/nodeN/access1/initiators/ shows
+ *                     them (a pair may have one 0, not both). */
+static int machine_node_perf(struct parser *p, struct vml_machine_cfg *m, struct word key,
+                             struct word val)
+{
+    struct word items[VML_MAX_NODES];
+    unsigned n;
+    int r = machine_items(p, key, val, items, VML_MAX_NODES, &n);
+    if (r)
+        return r;
+    for (unsigned i = 0; i < n; i++) {
+        struct word it = items[i], f[4];
+        p->perf_cols[i] = it.col;
+        if (is(it, "-"))
+            continue;
+        if (is(it, "dax")) {
+            m->node_dax[i] = true;
+            continue;
+        }
+        unsigned k = 0;
+        size_t a = 0;
+        for (size_t j = 0; j <= it.n; j++)
+            if (j == it.n || it.s[j] == '/') {
+                if (k == 4)
+                    return fail(p, it.col,
+                                "node_perf: node %u has '%.*s'; write -, dax, LAT/BW or "
+                                "RLAT/WLAT/RBW/WBW",
+                                i, Q(it));
+                f[k++] = sub(it, a, j);
+                a = j + 1;
+            }
+        if (k != 2 && k != 4)
+            return fail(p, it.col,
+                        "node_perf: node %u has '%.*s'; write -, dax, LAT/BW or "
+                        "RLAT/WLAT/RBW/WBW (ns and MB/s)",
+                        i, Q(it));
+        struct vml_node_perf *pf = &m->node_perf[i];
+        if (k == 2) {
+            if ((r = perf_number(p, f[0], i, "latency", &pf->read_latency)) ||
+                (r = perf_number(p, f[1], i, "bandwidth", &pf->read_bandwidth)))
+                return r;
+            pf->write_latency = pf->read_latency;
+            pf->write_bandwidth = pf->read_bandwidth;
+        } else if ((r = perf_number(p, f[0], i, "read latency", &pf->read_latency)) ||
+                   (r = perf_number(p, f[1], i, "write latency", &pf->write_latency)) ||
+                   (r = perf_number(p, f[2], i, "read bandwidth", &pf->read_bandwidth)) ||
+                   (r = perf_number(p, f[3], i, "write bandwidth", &pf->write_bandwidth))) {
+            return r;
+        }
+        if (pf->read_latency + pf->write_latency == 0)
+            return fail(p, f[0].col,
+                        "node_perf: node %u's latencies are 0, which the kernel takes as no "
+                        "data (write - for none)",
+                        i);
+        if (pf->read_bandwidth + pf->write_bandwidth == 0)
+            return fail(p, f[k / 2].col,
+                        "node_perf: node %u's bandwidths are 0, which the kernel takes as no "
+                        "data (write - for none)",
+                        i);
+    }
+    p->numa_counts[4] = n;
+    p->numa_cols[4] = val.col;
+    return 0;
+}
+
 static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word key,
                        struct word val)
 {
@@ -889,6 +984,12 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
     static const char *const keys[] = { "ram",        "nodes",     "cpu",  "paging",    "cpus",
                                         "seed",       "thp",       "swap", "zero_page", "hugepages",
                                         "pt_reclaim", "readahead", "disk", "swapdev" };
+    if (is(key, "node_perf")) {
+        if (m->given & VML_MCFG_NODE_PERF)
+            return fail(p, key.col, "machine setting 'node_perf' given twice");
+        m->given |= VML_MCFG_NODE_PERF;
+        return machine_node_perf(p, m, key, val);
+    }
     if (key.n >= 3 && memcmp(key.s, "vm.", 3) == 0)
         return machine_vm(p, m, key, val);
     if (key.n >= 5 && memcmp(key.s, "numa.", 5) == 0)
@@ -976,7 +1077,8 @@ static int machine_key(struct parser *p, struct vml_machine_cfg *m, struct word 
 /* The topology's checks across keys, and numa='s preset (the keys given override it):
  *   2socket: 2 nodes at distance 21 (a two-socket server's SLIT), 2 CPUs each unless cpus=;
  *   4socket: 4 nodes at distance 21 from one another, 2 CPUs each unless cpus=;
- *   cxl:     node 0 with every CPU, node 1 a CPU-less memory node at distance 20.
+ *   cxl:     node 0 with every CPU, node 1 a CPU-less memory node at distance 20, onlined by
+ *            dax/kmem or the CXL driver (node_perf=-,dax) unless node_perf= says otherwise.
  * The SLIT must have 10 on its diagonal (slit_valid: LOCAL_DISTANCE), more than 10 elsewhere,
  * below 255 (unreachable, not modelled), and be symmetric. */
 static int machine_numa(struct parser *p, struct vml_machine_cfg *m, unsigned ram_col)
@@ -1022,6 +1124,9 @@ static int machine_numa(struct parser *p, struct vml_machine_cfg *m, unsigned ra
         return fail(p, p->numa_cols[2], "node_cpus has %u counts for %u nodes", cnt[2], nodes);
     if ((m->given & VML_MCFG_IL_WEIGHTS) && cnt[3] != nodes)
         return fail(p, p->numa_cols[3], "il_weights has %u weights for %u nodes", cnt[3], nodes);
+    if ((m->given & VML_MCFG_NODE_PERF) && cnt[4] != nodes)
+        return fail(p, p->numa_cols[4], "node_perf describes %u node%s of %u", cnt[4],
+                    cnt[4] == 1 ? "" : "s", nodes);
     if (m->given & VML_MCFG_DISTANCE) {
         if (cnt[0] != nodes * nodes)
             return fail(p, p->numa_cols[0],
@@ -1079,6 +1184,21 @@ static int machine_numa(struct parser *p, struct vml_machine_cfg *m, unsigned ra
         m->ram_bytes = sum;
         m->given |= VML_MCFG_RAM;
     }
+    /* Which nodes have CPUs: node_cpus', or CPU i on node i * nodes / cpus (numa_init). */
+    bool cpus_on[VML_MAX_NODES] = { false };
+    for (unsigned n = 0; n < nodes; n++)
+        cpus_on[n] = p->numa_counts[2] && m->node_cpus[n] > 0;
+    for (unsigned c = 0; !p->numa_counts[2] && c < m->nr_cpus; c++)
+        cpus_on[nodes == 1 ? 0 : c * nodes / m->nr_cpus] = true;
+    if ((m->given & VML_MCFG_NUMA) && strcmp(m->numa_preset, "cxl") == 0 &&
+        !(m->given & VML_MCFG_NODE_PERF) && !cpus_on[1])
+        m->node_dax[1] = true;
+    for (unsigned n = 0; n < nodes; n++)
+        if (m->node_dax[n] && cpus_on[n])
+            return fail(p, p->perf_cols[n],
+                        "node_perf: node %u has CPUs; dax is for memory onlined by dax/kmem or the "
+                        "CXL driver, a node without CPUs",
+                        n);
     m->nr_nodes = nodes;
     return 0;
 }

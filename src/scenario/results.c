@@ -16,6 +16,10 @@
  *   soft_dirty ERR ON      anon_thp_align ERR ON
  *   snapshot NPROCS NTEXTS NOPS CONFINED TOTALPAGES
  *   pool TAKEN TOTAL FREE RSVD SURP
+ *   nodefree N V...                         (optional: each node's MemFree in pages at the
+ *                                            scenario's start, VML_MAX_NODES)
+ *   nodepcp N V...                          (optional: the pages in each node's per-CPU lists
+ *                                            then, VML_MAX_NODES)
  *   limit_stat N V...                      (optional: struct vml_snap_memcg, the limited
  *                                           cgroup's memory.stat at the end, kB)
  *   proc PID ALIVE KILLED SI_CODE ADDR SEQ HAS_OOM OOM_SCORE OOM_SCORE_ADJ NMAPS NAME
@@ -28,9 +32,12 @@
  *   thp_eligible TEXT
  *   policy TEXT                             (optional: numa_maps' policies)
  *   op LINE HAS_FAULTS MINOR MAJOR HAS_MEM HAS_COMMIT COMMIT HAS_COPY COPY HAS_OOM_KILL OOM_KILL
- * WHAT mem N V... faults_why_not WHY / mem_why_not WHY / commit_why_not WHY [numa N V...: the
- * vmstat numa_* changes, optional] [swapcache V: meminfo's SwapCached change, optional]
- * text LINE VM TEXT (a show thp or show vm's files) end
+ * WHAT mem N V... faults_why_not WHY / mem_why_not WHY / commit_why_not WHY, then optional
+ * lines: numa N V... (vmstat's numa_* changes), free N V... (each node's MemFree in pages before
+ * the operation, VML_MAX_NODES), pcp N V... (each node's per-CPU lists' pages then), migrate N V...
+ * (pgmigrate_* changes), balance N V... (the NUMA balancing counters' changes), result TEXT,
+ * swapcache V (meminfo's SwapCached change); text LINE VM TEXT (a show thp or show vm's files)
+ * end
  */
 #include "util/diag.h"
 #include "util/text.h"
@@ -74,6 +81,14 @@ static void put_array(struct vml_text *out, const char *key, const uint64_t *v, 
     text_printf(out, "%s %zu", key, n);
     for (size_t i = 0; i < n; i++)
         text_printf(out, " %llu", (unsigned long long)v[i]);
+    text_printf(out, "\n");
+}
+
+static void put_counters(struct vml_text *out, const char *key, const int64_t *v, size_t n)
+{
+    text_printf(out, "%s %zu", key, n);
+    for (size_t i = 0; i < n; i++)
+        text_printf(out, " %lld", (long long)v[i]);
     text_printf(out, "\n");
 }
 
@@ -133,6 +148,10 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
     text_printf(out, "pool %d %llu %llu %llu %llu\n", s->pool.taken ? 1 : 0,
                 (unsigned long long)s->pool.total, (unsigned long long)s->pool.free,
                 (unsigned long long)s->pool.rsvd, (unsigned long long)s->pool.surp);
+    if (s->has_start_free)
+        put_counters(out, "nodefree", s->start_free, VML_MAX_NODES);
+    if (s->has_start_free && s->has_start_pcp)
+        put_counters(out, "nodepcp", s->start_pcp, VML_MAX_NODES);
     put_limit_stat(out, s);
     for (size_t i = 0; i < s->n_procs; i++) {
         const struct vml_snap_proc *p = &s->procs[i];
@@ -188,12 +207,18 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
                 text_printf(out, " %lld", (long long)o->numa[f]);
             text_printf(out, "\n");
         }
+        if (o->has_free)
+            put_counters(out, "free", o->free, VML_MAX_NODES);
+        if (o->has_free && o->has_pcp)
+            put_counters(out, "pcp", o->pcp, VML_MAX_NODES);
         if (o->has_migrate) {
             text_printf(out, "migrate %d", VML_SNAP_MIGRATE_FIELDS);
             for (size_t f = 0; f < VML_SNAP_MIGRATE_FIELDS; f++)
                 text_printf(out, " %lld", (long long)o->migrate[f]);
             text_printf(out, "\n");
         }
+        if (o->has_balance)
+            put_counters(out, "balance", o->balance, VML_SNAP_BALANCE_FIELDS);
         if (o->result[0]) {
             text_printf(out, "result");
             put_str(out, o->result);
@@ -202,7 +227,10 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
             text_printf(out, "swapcache %lld\n", (long long)o->swapcache);
     }
     for (size_t i = 0; i < s->n_thp; i++) {
-        text_printf(out, "text %u %d", s->thp[i].line, s->thp[i].vm ? 1 : 0);
+        text_printf(out, "text %u %d", s->thp[i].line,
+                    s->thp[i].vm        ? 1
+                    : s->thp[i].tiering ? 2
+                                        : 0);
         put_str(out, s->thp[i].text ? s->thp[i].text : "");
     }
     text_printf(out, "end\n");
@@ -578,7 +606,10 @@ static int read_op(struct rd *r, struct vml_snap_op *o)
         (e = str_line(r, "commit_why_not", o->commit_why_not, sizeof(o->commit_why_not))))
         return e;
     if ((e = counter_line(r, "numa", o->numa, VML_SNAP_NUMA_FIELDS, &o->has_numa)) ||
-        (e = counter_line(r, "migrate", o->migrate, VML_SNAP_MIGRATE_FIELDS, &o->has_migrate)))
+        (e = counter_line(r, "free", o->free, VML_MAX_NODES, &o->has_free)) ||
+        (e = counter_line(r, "pcp", o->pcp, VML_MAX_NODES, &o->has_pcp)) ||
+        (e = counter_line(r, "migrate", o->migrate, VML_SNAP_MIGRATE_FIELDS, &o->has_migrate)) ||
+        (e = counter_line(r, "balance", o->balance, VML_SNAP_BALANCE_FIELDS, &o->has_balance)))
         return e;
     if (peek(r, "result") && (e = str_line(r, "result", o->result, sizeof(o->result))))
         return e;
@@ -597,8 +628,12 @@ static int read_text(struct rd *r, struct vml_snap_text *t)
 {
     int e;
     size_t line;
-    if ((e = next_line(r, "text")) || (e = count(r, 1u << 30, &line)) || (e = flag(r, &t->vm)))
+    int kind; /* 0 show thp, 1 show vm, 2 show memory_tiering */
+    if ((e = next_line(r, "text")) || (e = count(r, 1u << 30, &line)) ||
+        (e = int_in(r, 0, 2, &kind)))
         return e;
+    t->vm = kind == 1;
+    t->tiering = kind == 2;
     t->line = (unsigned)line;
     size_t cap = (size_t)(r->lnd - r->c) + 1;
     if (cap > TEXT_MAX)
@@ -656,6 +691,9 @@ int vml_results_parse(const char *text, size_t len, struct vml_linux_results *re
     if ((e = next_line(&r, "pool")) || (e = flag(&r, &s->pool.taken)) ||
         (e = u64(&r, &s->pool.total)) || (e = u64(&r, &s->pool.free)) ||
         (e = u64(&r, &s->pool.rsvd)) || (e = u64(&r, &s->pool.surp)) || (e = eol(&r)))
+        return e;
+    if ((e = counter_line(&r, "nodefree", s->start_free, VML_MAX_NODES, &s->has_start_free)) ||
+        (e = counter_line(&r, "nodepcp", s->start_pcp, VML_MAX_NODES, &s->has_start_pcp)))
         return e;
     if (peek(&r, "limit_stat")) {
         uint64_t v[VML_SNAP_MEMCG_FIELDS];

@@ -334,21 +334,35 @@ static int op_move_pages(struct run *r, struct proc_ent *p)
     }
     err = r->b->move_pages(r->b->ctx, p->pid, n, addrs, o->n_nodes ? nodes : NULL, status, o->mf,
                            r->msg);
-    if (!err) {
+    if (err >= 0 || err == VML_ENOMEM) {
+        /* The statuses the call stored, "unset" where it stored none (a batch that failed and
+         * the pages after it: do_pages_move), and what it returned when not 0. */
         text_printf(r->out, "%smove_pages %s:", r->shows++ ? "\n" : "", o->range.name);
         for (size_t i = 0; i < n; i++)
-            if (status[i] < 0)
+            if (status[i] == VML_MOVE_PAGES_UNSET)
+                text_printf(r->out, " unset");
+            else if (status[i] < 0)
                 text_printf(r->out, " -%s", status_name(-status[i]));
             else
                 text_printf(r->out, " %d", status[i]);
+        if (err > 0)
+            text_printf(r->out, " (returned %d: pages not moved)", err);
+        else if (err == VML_ENOMEM)
+            text_printf(r->out, " (failed: ENOMEM)");
         text_printf(r->out, "\n");
-        err = text_status(r->out);
+        int st = text_status(r->out);
+        if (st || err > 0)
+            err = st;
     }
     free(addrs);
     free(nodes);
     free(status);
     if (err == VML_ENOTSUP && r->msg[0])
         return run_error(r, err, 0, "move_pages: %s", r->msg);
+    if (err == VML_ENOMEM)
+        return run_error(r, err, 0,
+                         "move_pages failed: ENOMEM (a page of a batch found no free page on its "
+                         "node: the batch's pages before it moved, the rest were not tried)");
     return err && err != VML_EHOST ? syscall_error(r, "move_pages", err) : err;
 }
 
@@ -849,6 +863,27 @@ static int op_set(struct run *r)
     return ne;
 }
 
+/* A shown text kept for vmlab diff (show thp, show vm, show memory_tiering), when the run
+ * records a snapshot. */
+static int snap_text(struct run *r, const struct vml_text *t, bool vm, bool tiering)
+{
+    struct vml_snapshot *sn = r->snap;
+    if (!sn)
+        return 0;
+    char *copy = malloc(t->len + 1);
+    struct vml_snap_text *v = realloc(sn->thp, (sn->n_thp + 1) * sizeof(*v));
+    if (v)
+        sn->thp = v;
+    if (!copy || !v) {
+        free(copy);
+        return VML_EHOST;
+    }
+    memcpy(copy, t->s ? t->s : "", t->len);
+    copy[t->len] = 0;
+    sn->thp[sn->n_thp++] = (struct vml_snap_text){ r->op->line, copy, vm, tiering };
+    return 0;
+}
+
 /* show thp and show vm: the files under a header naming the directory, as grep -r prints them; kept
  * for vmlab diff, which compares what each side's settings were at that line. */
 static int op_show_settings(struct run *r, bool vm)
@@ -868,21 +903,8 @@ static int op_show_settings(struct run *r, bool vm)
     if (t.len)
         text_append(r->out, t.s, t.len);
     e = text_status(r->out);
-    if (e == 0 && r->snap) {
-        struct vml_snapshot *sn = r->snap;
-        char *copy = malloc(t.len + 1);
-        struct vml_snap_text *v = realloc(sn->thp, (sn->n_thp + 1) * sizeof(*v));
-        if (v)
-            sn->thp = v;
-        if (!copy || !v) {
-            free(copy);
-            e = VML_EHOST;
-        } else {
-            memcpy(copy, t.s ? t.s : "", t.len);
-            copy[t.len] = 0;
-            sn->thp[sn->n_thp++] = (struct vml_snap_text){ r->op->line, copy, vm };
-        }
-    }
+    if (e == 0)
+        e = snap_text(r, &t, vm, false);
     vml_text_free(&t);
     return e;
 }
@@ -1008,6 +1030,9 @@ static int op_show(struct run *r)
         if (t.len)
             text_append(r->out, t.s, t.len);
         err = text_status(r->out);
+        /* The tiers as the kernel's sysfs shows them, for vmlab diff (compare_tiering). */
+        if (err == 0 && pf == VML_PROCFILE_MEMORY_TIERING && !r->op->u.show.nfields)
+            err = snap_text(r, &t, false, true);
     }
     vml_text_free(&t);
     return err;
@@ -1991,6 +2016,7 @@ static int take_snapshot(struct run *r, struct vml_snapshot *snap)
     }
     snap->confined = r->s->machine.memcg;
     snap->nodes = r->s->machine.nr_nodes;
+    snap->numa_balancing = (r->s->machine.numab.mode & 1) != 0;
     snap->memcg_max_kb = scenario_memcg_max_kb(r->s);
     snap->procs = calloc(r->n_procs ? r->n_procs : 1, sizeof(*snap->procs));
     if (!snap->procs)
@@ -2097,6 +2123,10 @@ int vml_run_hooked(const struct vml_scenario *s, struct vml_backend *b, unsigned
                         vml_strerror(err));
     if (err == 0)
         err = build_machine(&r);
+    /* Each node's free pages as the scenario begins: the fallback rule's bound (diff.c). */
+    if (err == 0 && meas && s->machine.nr_nodes > 1)
+        snap->has_start_free = measure_node_free(b, s->machine.nr_nodes, snap->start_free,
+                                                 snap->start_pcp, &snap->has_start_pcp) == 0;
     for (size_t i = 0; err == 0 && i < s->n_ops; i++) {
         r.op = &s->ops[i];
         r.msg[0] = 0;

@@ -181,6 +181,17 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
             CHECK(vml_vm_check(op->u.set.file, op->u.set.value, n, NULL) == 0);
             break;
         }
+        if (op->u.set.dir == VML_SETTING_NUMA) { /* demotion_enabled, a kstrtobool word */
+            bool on;
+            CHECK(op->u.set.file == 0 &&
+                  strcmp(op->u.set.path, VML_NUMA_SYSFS_DIR "demotion_enabled") == 0);
+            CHECK(vml_kstrtobool(op->u.set.value, n, &on) == 0);
+            break;
+        }
+        if (op->u.set.dir == VML_SETTING_KERNEL || op->u.set.dir == VML_SETTING_SCHED) {
+            CHECK(vml_numab_find(op->u.set.path) == (int)op->u.set.file);
+            break;
+        }
         CHECK(op->u.set.dir == VML_SETTING_THP && op->u.set.file < VML_THP_NR_FILES);
         CHECK(strncmp(op->u.set.path, VML_THP_SYSFS_DIR, strlen(VML_THP_SYSFS_DIR)) == 0);
         CHECK(vml_thp_find(op->u.set.path) == (int)op->u.set.file);

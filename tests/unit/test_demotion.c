@@ -12,6 +12,10 @@
  *     migrated to the CXL node (pgdemote_direct, pgsteal_direct, pgmigrate_success), none is
  *     swapped; with demotion off and swap each is swapped out instead; with neither nothing
  *     is reclaimed (can_reclaim_anon_pages is false: file only, and there is no file);
+ *   - tiers from HMAT figures (memory_tier_late_init with hmat_calculate_adistance, 6.10 on):
+ *     576 * (latencies) / (DRAM's) * (DRAM's bandwidths) / (bandwidths), in integers left to
+ *     right; a CPU-less node without figures stays DRAM; the figures count only when every
+ *     node with CPUs has them within 10% of the first's (mt_set_default_dram_perf);
  *   - madvise(MADV_PAGEOUT) never demotes (reclaim_pages: no_demotion);
  *   - demotion_enabled parses as kstrtobool does. */
 #include <setjmp.h>
@@ -46,6 +50,9 @@ static struct vml_sim *tier_sim(unsigned nodes, const uint64_t *node_mb, const u
         cfg.phys.node_bytes[n] = node_mb[n] * MiB;
         cfg.node_cpus[n] = cpus[n];
         cfg.nr_cpus += cpus[n];
+        /* A CPU-less node here is CXL or PMEM memory that dax/kmem onlines (numa=cxl's node 1,
+         * the kernel's examples' PMEM): MEMTIER_DEFAULT_DAX_ADISTANCE. */
+        cfg.node_dax[n] = cpus[n] == 0;
     }
     if (dist)
         memcpy(cfg.phys.distance, dist, sizeof(cfg.phys.distance));
@@ -299,6 +306,7 @@ static void test_thp_demotes_whole(void **state)
     cfg.phys.node_bytes[1] = mb[1] * MiB;
     cfg.node_cpus[0] = cpus[0];
     cfg.node_cpus[1] = cpus[1];
+    cfg.node_dax[1] = true;
     struct vml_thp_settings thp;
     vml_thp_defaults(&thp);
     struct vml_diag d = { 0 };
@@ -395,6 +403,179 @@ static void test_kstrtobool(void **state)
     assert_non_null(strstr(d.msg, "numa.FILE=VALUE takes demotion_enabled"));
 }
 
+/* A machine of three 64 MiB nodes (CPUs 1, 1, 0; distance 20) with the given figures. */
+static struct vml_sim *perf_sim(const struct vml_node_perf *perf, int *err)
+{
+    struct vml_sim_config cfg;
+    fixture_cfg(&cfg, 192 * MiB);
+    cfg.phys.nr_nodes = 3;
+    cfg.nr_cpus = 2;
+    for (unsigned n = 0; n < 3; n++) {
+        cfg.phys.node_bytes[n] = 64 * MiB;
+        cfg.node_cpus[n] = n < 2;
+        cfg.node_perf[n] = perf[n];
+    }
+    struct vml_sim *sim = NULL;
+    struct vml_diag d = { 0 };
+    *err = vml_sim_create(&cfg, &sim, &d);
+    return sim;
+}
+
+#define PERF(l, b)                                                                                 \
+    {                                                                                              \
+        (l), (l), (b), (b)                                                                         \
+    }
+
+static void test_hmat_tiers(void **state)
+{
+    (void)state;
+    unsigned ids[VML_MAX_NODES];
+    uint32_t nodes[VML_MAX_NODES];
+    int adist[VML_MAX_NODES], err;
+    /* The qemu guest's machine (docs/fidelity.md): DRAM 10 ns and 20480 MB/s, node 2 40 ns and
+     * 5120 MB/s: 576 * 80 / 20 = 2304, 2304 * 40960 / 10240 = 9216, memory_tier72 (9216 >> 7);
+     * both DRAM nodes demote to it. */
+    const struct vml_node_perf guest[3] = { PERF(10, 20480), PERF(10, 20480), PERF(40, 5120) };
+    struct vml_sim *sim = perf_sim(guest, &err);
+    assert_int_equal(err, 0);
+    assert_int_equal(vml_sim_memory_adistance(sim, adist), 3);
+    assert_int_equal(adist[0], 576);
+    assert_int_equal(adist[1], 576);
+    assert_int_equal(adist[2], 9216);
+    assert_int_equal(vml_sim_memory_tiers(sim, ids, nodes), 2);
+    assert_int_equal(ids[0], 4);
+    assert_int_equal(nodes[0], 0x3);
+    assert_int_equal(ids[1], 72);
+    assert_int_equal(nodes[1], 0x4);
+    assert_int_equal(vml_sim_demotion_targets(sim, 0), 0x4);
+    assert_int_equal(vml_sim_demotion_targets(sim, 1), 0x4);
+    assert_int_equal(vml_sim_demotion_targets(sim, 2), 0);
+    struct vml_text t = { 0 };
+    assert_int_equal(vml_sim_memory_tiering_text(sim, &t), 0);
+    assert_string_equal(t.s, "/sys/devices/virtual/memory_tiering/memory_tier4/nodelist:0-1\n"
+                             "/sys/devices/virtual/memory_tiering/memory_tier72/nodelist:2\n"
+                             "/sys/kernel/mm/numa/demotion_enabled:false\n");
+    vml_text_free(&t);
+    vml_sim_destroy(sim);
+    /* No figures for node 2 (mt_perf_to_adistance: -EINVAL): DRAM, one tier, no target. */
+    const struct vml_node_perf none2[3] = { PERF(10, 20480), PERF(10, 20480), PERF(0, 0) };
+    sim = perf_sim(none2, &err);
+    assert_int_equal(vml_sim_memory_tiers(sim, ids, nodes), 1);
+    assert_int_equal(nodes[0], 0x7);
+    assert_int_equal(vml_sim_demotion_targets(sim, 0), 0);
+    vml_sim_destroy(sim);
+    /* Node 1 (CPUs) without figures: hmat_set_default_dram_perf fails, no algorithm, node 2
+     * stays DRAM whatever its figures. */
+    const struct vml_node_perf none1[3] = { PERF(10, 20480), PERF(0, 0), PERF(40, 5120) };
+    sim = perf_sim(none1, &err);
+    assert_int_equal(vml_sim_memory_tiers(sim, ids, nodes), 1);
+    vml_sim_destroy(sim);
+    /* Node 1 more than 10% off node 0 (latency 12: |12 - 10| * 10 = 20 > 10):
+     * default_dram_perf_error, one tier. */
+    const struct vml_node_perf off[3] = { PERF(10, 20480), PERF(12, 20480), PERF(40, 5120) };
+    sim = perf_sim(off, &err);
+    assert_int_equal(vml_sim_memory_tiers(sim, ids, nodes), 1);
+    vml_sim_destroy(sim);
+    /* Node 1 just within 10% (latency 11: 1 * 10 = 10, not above 10; bandwidth 18432: 2048 * 10
+     * = 20480, not above 20480) gets its own distance: 576 * 22 / 20 = 633, 633 * 40960 / 36864
+     * = 703 (703.3): memory_tier5, below node 0's tier; node 0 demotes to node 1, node 1 to 2. */
+    const struct vml_node_perf near[3] = { PERF(10, 20480), PERF(11, 18432), PERF(40, 5120) };
+    sim = perf_sim(near, &err);
+    assert_int_equal(err, 0);
+    vml_sim_memory_adistance(sim, adist);
+    assert_int_equal(adist[1], 703);
+    assert_int_equal(vml_sim_memory_tiers(sim, ids, nodes), 3);
+    assert_int_equal(ids[0], 4);
+    assert_int_equal(ids[1], 5);
+    assert_int_equal(ids[2], 72);
+    assert_int_equal(vml_sim_demotion_targets(sim, 0), 0x2);
+    assert_int_equal(vml_sim_demotion_targets(sim, 1), 0x4);
+    vml_sim_destroy(sim);
+    /* A faster CPU-less node (HBM: 5 ns, 40960 MB/s): 576 * 10 / 20 = 288, 288 * 40960 / 81920
+     * = 144, memory_tier1 above DRAM; it demotes to both DRAM nodes (distance 20 each), and it
+     * is top tier (at or above the lowest tier with CPUs: 512 + 127). */
+    const struct vml_node_perf hbm[3] = { PERF(10, 20480), PERF(10, 20480), PERF(5, 40960) };
+    sim = perf_sim(hbm, &err);
+    assert_int_equal(vml_sim_memory_tiers(sim, ids, nodes), 2);
+    assert_int_equal(ids[0], 1);
+    assert_int_equal(nodes[0], 0x4);
+    assert_int_equal(vml_sim_demotion_targets(sim, 2), 0x3);
+    assert_true(node_is_toptier(sim, 2));
+    vml_sim_destroy(sim);
+    /* Figures the kernel's 32-bit arithmetic would wrap on: refused. */
+    const struct vml_node_perf wrap[3] = { PERF(10, 20480), PERF(10, 20480), PERF(100000000, 1) };
+    sim = perf_sim(wrap, &err);
+    assert_int_equal(err, VML_EINVAL);
+    assert_null(sim);
+}
+
+static void test_perf_adistance_arithmetic(void **state)
+{
+    (void)state;
+    /* Integers, left to right: 13 ns and 10000 MB/s against 10 ns and 20480 MB/s is
+     * 576 * 26 / 20 = 748 (748.8), 748 * 40960 / 20000 = 1531 (1531.9), where the real ratio
+     * gives 1533.5. Read and write apart: 50 + 150 ns and 8000 + 2000 MB/s give
+     * 576 * 200 / 20 = 5760, 5760 * 40960 / 10000 = 23592 (memory_tier184). */
+    const struct vml_node_perf dram = PERF(10, 20480), p13 = PERF(13, 10000),
+                               rw = { 50, 150, 8000, 2000 }, zero_bw = { 10, 10, 0, 0 };
+    int a = -1;
+    assert_int_equal(vml_memtier_perf_adistance(&dram, &p13, &a), 0);
+    assert_int_equal(a, 1531);
+    assert_int_equal(vml_memtier_perf_adistance(&dram, &rw, &a), 0);
+    assert_int_equal(a, 23592);
+    assert_int_equal(vml_memtier_perf_adistance(&dram, &dram, &a), 0);
+    assert_int_equal(a, 576);
+    assert_int_equal(vml_memtier_perf_adistance(&dram, &zero_bw, &a), VML_EINVAL);
+}
+
+static void test_node_perf_parse(void **state)
+{
+    (void)state;
+    struct vml_scenario *s = NULL;
+    struct vml_diag d = { 0 };
+    const char *ok = "machine node_mem=1G,1G,1G node_cpus=1,1,0 node_perf=10/20480,10/20480,"
+                     "50/150/8000/2000\n";
+    assert_int_equal(vml_scenario_parse(ok, strlen(ok), "t.vml", &s, &d), 0);
+    assert_int_equal(s->machine.node_perf[0].read_latency, 10);
+    assert_int_equal(s->machine.node_perf[0].write_bandwidth, 20480);
+    assert_int_equal(s->machine.node_perf[2].read_latency, 50);
+    assert_int_equal(s->machine.node_perf[2].write_latency, 150);
+    assert_int_equal(s->machine.node_perf[2].read_bandwidth, 8000);
+    assert_int_equal(s->machine.node_perf[2].write_bandwidth, 2000);
+    assert_false(s->machine.node_dax[2]);
+    vml_scenario_free(s);
+    /* numa=cxl: node 1 is dax/kmem memory unless node_perf= says otherwise. */
+    const char *cxl = "machine ram=1G numa=cxl\n";
+    assert_int_equal(vml_scenario_parse(cxl, strlen(cxl), "t.vml", &s, &d), 0);
+    assert_true(s->machine.node_dax[1]);
+    vml_scenario_free(s);
+    const char *cxl2 = "machine ram=1G numa=cxl node_perf=-,-\n";
+    assert_int_equal(vml_scenario_parse(cxl2, strlen(cxl2), "t.vml", &s, &d), 0);
+    assert_false(s->machine.node_dax[1]);
+    vml_scenario_free(s);
+    static const struct {
+        const char *text;
+        unsigned col;
+        const char *msg;
+    } bad[] = {
+        { "machine node_mem=1G,1G node_perf=10/x,-\n", 37, "bandwidth 'x' is not a decimal" },
+        { "machine node_mem=1G,1G node_perf=1/2/3,-\n", 34, "write -, dax, LAT/BW" },
+        { "machine node_mem=1G,1G node_perf=-\n", 34, "node_perf describes 1 node of 2" },
+        { "machine node_mem=1G,1G node_perf=-,0/0/5/5\n", 36, "latencies are 0" },
+        { "machine node_mem=1G,1G node_perf=-,5/5/0/0\n", 40, "bandwidths are 0" },
+        { "machine node_mem=1G,1G node_perf=dax,-\n", 34, "node 0 has CPUs" },
+        { "machine node_mem=1G,1G node_perf=-,100000001/1\n", 36, "is above 100000000" },
+        { "machine node_mem=1G,1G node_perf=-,-,-,-,-,-,-,-,-\n", 50, "more than 8 values" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        d = (struct vml_diag){ 0 };
+        assert_int_equal(vml_scenario_parse(bad[i].text, strlen(bad[i].text), "t.vml", &s, &d),
+                         VML_EPARSE);
+        if (d.line != 1 || d.col != bad[i].col || !strstr(d.msg, bad[i].msg))
+            fail_msg("%s: %u:%u %s", bad[i].text, d.line, d.col, d.msg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +587,9 @@ int main(void)
         cmocka_unit_test(test_thp_demotes_whole),
         cmocka_unit_test(test_pageout_never_demotes),
         cmocka_unit_test(test_kstrtobool),
+        cmocka_unit_test(test_hmat_tiers),
+        cmocka_unit_test(test_perf_adistance_arithmetic),
+        cmocka_unit_test(test_node_perf_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,12 +4,13 @@
  * (pgfault, pgmajfault, pgreuse, thp_fault_alloc, thp_split_pmd, pswpout, oom_kill, pgscan,
  * pgsteal, pswpin, swpin_zero, swap_ra, workingset_refault/activate/restore, pgmigrate_success
  * and _fail, thp_migration_success, thp_collapse_alloc, compact_stall and _success,
- * compact_daemon_wake, pageoutrun, nr_written). The kinds with no kernel counter are held, per
+ * compact_daemon_wake, pageoutrun, nr_written, numa_hint_faults: the faults said to be on NUMA
+ * hinting entries, PTEs or PMDs). The kinds with no kernel counter are held, per
  * operation, to what the machine measures over it: a fork's page-table pages to the change of
  * nr_page_table_pages; the TLB flushes and IPIs said for munmap, mprotect and fork to the
  * simulator's TLB counters; the frames and tables a munmap, MADV_DONTNEED or exit freed to pgfree.
- * Examples 03, 06, 09 and 13 are held to hand arithmetic (COW copies, fork's copied and
- * write-protected entries, pages unmapped, tables freed, IPIs). */
+ * Examples 03, 06, 09, 13 and 41 are held to hand arithmetic (COW copies, fork's copied and
+ * write-protected entries, pages unmapped, tables freed, IPIs, hinting faults on PMDs). */
 #include "vmlab/vmlab.h"
 
 #include <dirent.h>
@@ -66,6 +67,7 @@ struct counts {
     uint64_t swapin, swapin_zero, swap_ra, refault, activate, restore;
     uint64_t migrated, migrate_thp, migrate_fail, collapse, compact, compact_ok, kcompactd;
     uint64_t kswapd, written, file_pages, file_reads, file_sync;
+    uint64_t hints, hint_pmds; /* faults on NUMA hinting entries, and those on a PMD */
 };
 
 /* After each operation, the kinds with no kernel counter against what the machine measured
@@ -144,6 +146,8 @@ static void count(const char *text, struct counts *c)
             strncmp(line, "   instruction fetch fault at ", 30) == 0) {
             c->faults++;
             c->major += strstr(line, "(major)") != NULL;
+            c->hints += strstr(line, ", a NUMA hinting ") != NULL;
+            c->hint_pmds += strstr(line, ", a NUMA hinting PMD: ") != NULL;
         } else if (strncmp(line, "     COW: only this process maps", 32) == 0) {
             c->reuse++;
         } else if (strncmp(line, "     COW: the page is shared by 2,", 34) == 0) {
@@ -284,7 +288,8 @@ static void every_example_agrees(void **state)
     uint64_t faults = 0, cows = 0, splits = 0, swapped = 0, ooms = 0, thps = 0;
     uint64_t forks = 0, zaps = 0, mprotects = 0, swapins = 0, refaults = 0, migrated = 0,
              migrate_fails = 0, collapses = 0, compacts = 0, kcompactds = 0, kswapds = 0,
-             written = 0, checked_fork = 0, checked_tlb = 0, checked_freed = 0, checked_cold = 0;
+             written = 0, checked_fork = 0, checked_tlb = 0, checked_freed = 0, checked_cold = 0,
+             hints = 0, hint_pmds = 0;
     while ((de = readdir(dir))) {
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 4, ".vml") != 0)
@@ -328,6 +333,8 @@ static void every_example_agrees(void **state)
         AGREE(c.kcompactd, compact_daemon_wake);
         AGREE(c.kswapd, pageoutrun);
         AGREE(c.written, nr_written);
+        AGREE(c.hints, numa_hint_faults);
+        hints += c.hints, hint_pmds += c.hint_pmds;
         forks += c.forks, zaps += c.zaps, mprotects += c.mprotects, swapins += c.swapin;
         refaults += c.refault, migrated += c.migrated, migrate_fails += c.migrate_fail;
         collapses += c.collapse, compacts += c.compact, kcompactds += c.kcompactd;
@@ -349,9 +356,24 @@ static void every_example_agrees(void **state)
     assert_true(forks > 0 && zaps > 0 && mprotects > 0 && swapins > 0 && refaults > 0);
     assert_true(migrated > 0 && collapses > 0 && compacts > 0 && kcompactds > 0 && kswapds > 0);
     assert_true(written > 0);
+    assert_true(hints > hint_pmds && hint_pmds > 0); /* PTE and PMD hinting faults both */
     assert_true(checked_fork > 0 && checked_tlb > 0 && checked_freed > 0 && checked_cold > 0);
-    (void)
-        migrate_fails; /* no example makes a migration fail: held to pgmigrate_fail all the same */
+    assert_true(migrate_fails > 0); /* example 42's move_pages to a full node */
+}
+
+/* NUMA balancing of THPs (examples/41): four hinting PMDs fault once each (two local), each
+ * sentence a PMD's; far's two THPs migrate whole: 2 x 512 pages, 2 THPs, none failed. */
+static void numa_thp_by_hand(void **state)
+{
+    (void)state;
+    struct counts c;
+    struct vml_vmstat d = { 0 };
+    run_one(EXAMPLES "/41-numa-balancing-thp.vml", &c, &d, NULL);
+    assert_int_equal(c.hints, 4);
+    assert_int_equal(c.hint_pmds, 4);
+    assert_int_equal(c.migrated, 1024);
+    assert_int_equal(c.migrate_thp, 2);
+    assert_int_equal(c.migrate_fail, 0);
 }
 
 static void cow_after_fork_by_hand(void **state)
@@ -476,10 +498,10 @@ static void file_readahead_by_hand(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_example_agrees),    cmocka_unit_test(cow_after_fork_by_hand),
-        cmocka_unit_test(munmap_mprotect_by_hand), cmocka_unit_test(dontneed_by_hand),
-        cmocka_unit_test(shootdowns_by_hand),      cmocka_unit_test(madvise_cold_by_hand),
-        cmocka_unit_test(file_readahead_by_hand),
+        cmocka_unit_test(every_example_agrees), cmocka_unit_test(cow_after_fork_by_hand),
+        cmocka_unit_test(numa_thp_by_hand),     cmocka_unit_test(munmap_mprotect_by_hand),
+        cmocka_unit_test(dontneed_by_hand),     cmocka_unit_test(shootdowns_by_hand),
+        cmocka_unit_test(madvise_cold_by_hand), cmocka_unit_test(file_readahead_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

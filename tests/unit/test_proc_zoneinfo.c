@@ -54,6 +54,10 @@ static void test_capture(void **state)
     assert_int_equal(a.z[0].protection[1], 3018);
     assert_string_equal(a.z[2].zone, "Normal");
     assert_int_equal(a.z[2].managed, 524288);
+    /* The per-CPU lists' pages: the pagesets' count lines of the Normal zone, summed by hand
+     * (awk over the capture); DMA's and DMA32's lists are empty. */
+    assert_int_equal(a.z[2].pcp_count, 8293);
+    assert_int_equal(a.z[0].pcp_count, 0);
     assert_string_equal(a.z[3].zone, "Movable");
     /* si_mem_available from these zones and the meminfo captured with them. */
     uint64_t low = 0, reserve = 0;
@@ -98,6 +102,7 @@ static void test_errors(void **state)
     bad("Node 0, zone DMA\n        protection: (1, 2\n", 2, 26, "expected ',' or ')'");
     bad("Node 0, zone DMA\n        high 99999999999999999999\n", 2, 13, "expected a number");
     bad("Node 0, zone \n", 1, 14, "zone name missing");
+    bad("Node 0, zone DMA\n              count: 3a\n", 2, 23, "expected a number after 'count:'");
     /* Lines outside zones and unknown lines are skipped. */
     struct acc a = { .n = 0 };
     const char *ok = "junk\nNode 1, zone Normal\n  something else 5\n        low: 7\n";

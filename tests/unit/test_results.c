@@ -368,6 +368,247 @@ static void test_limit_lines(void **state)
     vml_results_free(&a);
 }
 
+/* The line number (1-based) at which p points in text. */
+static unsigned line_of(const char *text, const char *p)
+{
+    unsigned line = 1;
+    for (const char *q = text; q < p; q++)
+        line += *q == '\n';
+    return line;
+}
+
+/* A 640 MiB fill of node 0 on CPU 0 (08-fill-node0-fallback): the nodes' free pages at the start
+ * and before the touch round-trip through the results (nodefree, free), and the fallback rule
+ * takes each side's split by its own free pages. Figures of a guest boot, checked by hand:
+ * linux N0 121141 with 122557 free (short 1416), the simulator N0 130700 with 131040 (short
+ * 340); the bound is 4096 + 320 PTE tables + 1 PMD table + 2 = 4419. */
+static void test_fill_rule(void **state)
+{
+    (void)state;
+    struct vml_linux_results a, b, c;
+    sample(&a);
+    sample(&b);
+    struct vml_snap_map *ma = &a.snap.procs[0].maps[0], *mb = &b.snap.procs[0].maps[0];
+    ma->len = mb->len = 640ull << 20;
+    ma->nodes[0] = 130700;
+    ma->nodes[1] = 33140;
+    mb->nodes[0] = 121141;
+    mb->nodes[1] = 42699;
+    a.snap.nodes = b.snap.nodes = 2;
+    a.snap.has_start_free = b.snap.has_start_free = true;
+    a.snap.start_free[0] = 131040;
+    a.snap.start_free[1] = 131040;
+    b.snap.start_free[0] = 122557;
+    b.snap.start_free[1] = 110717;
+    /* The touch's counters: 163840 pages and 321 page tables; N0's pages and tables hit. */
+    struct vml_snap_op *oa = &a.snap.ops[0], *ob = &b.snap.ops[0];
+    oa->has_numa = ob->has_numa = oa->has_free = ob->has_free = true;
+    oa->free[0] = 131038;
+    oa->free[1] = 131040;
+    ob->free[0] = 122550;
+    ob->free[1] = 110700;
+    oa->numa[VML_SNAP_NUMA_HIT] = oa->numa[VML_SNAP_NUMA_LOCAL] = 130700 + 321;
+    oa->numa[VML_SNAP_NUMA_MISS] = oa->numa[VML_SNAP_NUMA_FOREIGN] = 33140;
+    oa->numa[VML_SNAP_NUMA_OTHER] = 33140;
+    ob->numa[VML_SNAP_NUMA_HIT] = ob->numa[VML_SNAP_NUMA_LOCAL] = 121141 + 321 + 20;
+    ob->numa[VML_SNAP_NUMA_MISS] = ob->numa[VML_SNAP_NUMA_FOREIGN] = 42699;
+    ob->numa[VML_SNAP_NUMA_OTHER] = 42699;
+    char *text = format(&b);
+    assert_non_null(strstr(text, "\npool 0 0 0 0 0\nnodefree 8 122557 110717 0 0 0 0 0 0\n"));
+    assert_non_null(strstr(text, "\nfree 8 122550 110700 0 0 0 0 0 0\n"));
+    struct vml_diag d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(vml_results_parse(text, strlen(text), &c, &d), 0);
+    assert_true(c.snap.has_start_free && c.snap.ops[0].has_free);
+    assert_int_equal(c.snap.start_free[1], 110717);
+    assert_int_equal(c.snap.ops[0].free[0], 122550);
+    /* Another count of nodes, and a value that is not a number: errors at their columns. */
+    char *other = strdup(text);
+    char *p = strstr(other, "\nnodefree 8 ") + 1;
+    p[9] = '7';
+    bad(other, line_of(other, p), 10, "nodefree has another number of counters");
+    p[9] = '8';
+    p = strstr(other, "\nfree 8 ") + 1;
+    p[7] = 'x';
+    bad(other, line_of(other, p), 8, "expected a number");
+    free(other);
+    free(text);
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 0);
+    assert_non_null(strstr(out.s, "short by 340 and 1416, at most 4419"));
+    assert_non_null(strstr(out.s, "(the rest, after N0)"));
+    /* numa_hit: 131038 - 131021 = 17 and 122550 - 121482 = 1068 short of the free pages before
+     * (the bound for 164161 pages, 641.3 MiB: 4096 + 321 PTE tables + 1 PMD table + 2 = 4420);
+     * every allocation: 164161 and 164181. */
+    assert_non_null(strstr(out.s, "short by 17 and 1068, at most 4420"));
+    assert_non_null(strstr(out.s, "164161 and 164181, within [+0, +64]"));
+    assert_non_null(strstr(out.s, "(as numa_hit, the CPU's node preferred)"));
+    vml_text_free(&out);
+    /* Linux's node 0 short by more than the bound: the split differs. */
+    c.snap.start_free[0] = 121141 + 4420;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    assert_non_null(strstr(out.s, "neither node holds its free pages"));
+    vml_text_free(&out);
+    /* Or holding more than its free pages and its CPU's per-CPU list (4096) could give. */
+    c.snap.start_free[0] = 121141 - 4097;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.start_free[0] = 121141 - 4096;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 0);
+    vml_text_free(&out);
+    c.snap.start_free[0] = 122557;
+    /* The sums differ (a page more on node 1). */
+    c.snap.procs[0].maps[0].nodes[1]++;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.procs[0].maps[0].nodes[1]--;
+    /* The counters: numa_hit beyond the free pages before (a split no run measured). */
+    c.snap.ops[0].numa[VML_SNAP_NUMA_HIT] += 9000; /* 7932 beyond, the bound 4096 */
+    c.snap.ops[0].numa[VML_SNAP_NUMA_LOCAL] += 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_MISS] -= 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_FOREIGN] -= 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_OTHER] -= 9000;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    assert_non_null(strstr(out.s, "no node had free before it"));
+    vml_text_free(&out);
+    c.snap.ops[0].numa[VML_SNAP_NUMA_HIT] -= 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_LOCAL] -= 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_MISS] += 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_FOREIGN] += 9000;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_OTHER] += 9000;
+    /* With the per-CPU lists recorded (nodepcp, pcp), the node may give more than its MemFree
+     * by them and 64 only: 300 pages in node 0's lists, N0 364 above its free pages agrees,
+     * 365 does not. */
+    c.snap.has_start_pcp = true;
+    c.snap.start_pcp[0] = 300;
+    c.snap.ops[0].has_pcp = true;
+    c.snap.ops[0].pcp[0] = 300;
+    char *t2 = format(&c);
+    assert_non_null(strstr(t2, "\nnodefree 8 122557 110717 0 0 0 0 0 0\nnodepcp 8 300 0 0"));
+    assert_non_null(strstr(t2, "\nfree 8 122550 110700 0 0 0 0 0 0\npcp 8 300 0 0 0 0 0 0 0\n"));
+    struct vml_linux_results e;
+    assert_int_equal(vml_results_parse(t2, strlen(t2), &e, &d), 0);
+    assert_true(e.snap.has_start_pcp && e.snap.ops[0].has_pcp);
+    assert_int_equal(e.snap.start_pcp[0], 300);
+    assert_int_equal(e.snap.ops[0].pcp[0], 300);
+    vml_results_free(&e);
+    char *p2 = strstr(t2, "\npcp 8 ") + 1;
+    p2[4] = '9';
+    bad(t2, line_of(t2, p2), 5, "pcp has another number of counters");
+    free(t2);
+    c.snap.start_free[0] = 121141 - 364;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 0);
+    vml_text_free(&out);
+    c.snap.start_free[0] = 121141 - 365;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.start_free[0] = 122557;
+    /* numa_hit 121482, 365 above the free pages before it: beyond 300 + 64. */
+    c.snap.ops[0].free[0] = 121482 - 365;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.ops[0].free[0] = 121482 - 364;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 0);
+    vml_text_free(&out);
+    /* Without the free pages on a side, the exact rows. */
+    c.snap.has_start_free = false;
+    c.snap.ops[0].has_free = false;
+    assert_true(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped) > 2);
+    vml_text_free(&out);
+    vml_results_free(&c);
+    vml_results_free(&a);
+    vml_results_free(&b);
+}
+
+/* NUMA balancing (24-numa-balancing-follow): the balancing counters round-trip (balance); an
+ * operation's faults are compared less its hinting faults, its numa_hit and numa_local less the
+ * pages it moved, numa_pages_migrated against pgmigrate_success on each side; the mapping's
+ * pages by the node holding most; over the run each counter above 0 on both sides. By hand:
+ * the simulator's read faults on all 4096 entries and moves them; linux's scan came later,
+ * 3000 hinting faults and moves, 1096 pages left on node 0. */
+static void test_balancing_rule(void **state)
+{
+    (void)state;
+    struct vml_linux_results a, b, c;
+    sample(&a);
+    sample(&b);
+    a.snap.nodes = b.snap.nodes = 2;
+    a.snap.numa_balancing = true;
+    struct vml_snap_map *ma = &a.snap.procs[0].maps[0], *mb = &b.snap.procs[0].maps[0];
+    ma->nodes[0] = 0;
+    ma->nodes[1] = 2048;
+    mb->nodes[0] = 548;
+    mb->nodes[1] = 1500;
+    struct vml_snap_op *oa = &a.snap.ops[0], *ob = &b.snap.ops[0];
+    oa->has_numa = ob->has_numa = true;
+    oa->has_balance = ob->has_balance = oa->has_migrate = ob->has_migrate = true;
+    oa->minor = 2048; /* every access a hinting fault */
+    ob->minor = 1500 + 3;
+    oa->balance[VML_SNAP_NUMA_PTE_UPDATES] = 2048;
+    oa->balance[VML_SNAP_NUMA_HINT_FAULTS] = 2048;
+    oa->balance[VML_SNAP_NUMA_PAGES_MIGRATED] = 2048;
+    oa->migrate[VML_SNAP_PGMIGRATE_SUCCESS] = 2048;
+    oa->numa[VML_SNAP_NUMA_HIT] = oa->numa[VML_SNAP_NUMA_LOCAL] = 2048;
+    ob->balance[VML_SNAP_NUMA_PTE_UPDATES] = 2048;
+    ob->balance[VML_SNAP_NUMA_HINT_FAULTS] = 1500;
+    ob->balance[VML_SNAP_NUMA_PAGES_MIGRATED] = 1500;
+    ob->migrate[VML_SNAP_PGMIGRATE_SUCCESS] = 1500;
+    ob->numa[VML_SNAP_NUMA_HIT] = ob->numa[VML_SNAP_NUMA_LOCAL] = 1500 + 10;
+    ob->minor = 1500; /* as many as its hinting faults: 0 others, as simulated */
+    char *text = format(&b);
+    assert_non_null(strstr(text, "\nmigrate 3 1500 0 0\nbalance 4 2048 1500 0 1500\n"));
+    struct vml_diag d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(vml_results_parse(text, strlen(text), &c, &d), 0);
+    assert_true(c.snap.ops[0].has_balance);
+    assert_int_equal(c.snap.ops[0].balance[VML_SNAP_NUMA_PAGES_MIGRATED], 1500);
+    char *other = strdup(text);
+    char *p = strstr(other, "\nbalance 4 ") + 1;
+    p[8] = '5';
+    bad(other, line_of(other, p), 9, "balance has another number of counters");
+    free(other);
+    free(text);
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 0);
+    assert_non_null(strstr(out.s, "(most on both sides: NUMA balancing)"));
+    assert_non_null(strstr(out.s, "numa_pages_migrated 1500, pgmigrate_success 1500   (equal)"));
+    vml_text_free(&out);
+    /* Another migration on linux besides the moves: differs. */
+    c.snap.ops[0].migrate[VML_SNAP_PGMIGRATE_SUCCESS] = 1501;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.ops[0].migrate[VML_SNAP_PGMIGRATE_SUCCESS] = 1500;
+    /* A fault that is not a hinting one more on linux: differs. */
+    c.snap.ops[0].minor++;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.ops[0].minor--;
+    /* Most pages left on node 0 on linux: differs. */
+    c.snap.procs[0].maps[0].nodes[0] = 1500;
+    c.snap.procs[0].maps[0].nodes[1] = 548;
+    assert_int_equal(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped), 1);
+    vml_text_free(&out);
+    c.snap.procs[0].maps[0].nodes[0] = 548;
+    c.snap.procs[0].maps[0].nodes[1] = 1500;
+    /* Nothing moved on linux: the run's balancing rows differ (numa_pages_migrated 0; the
+     * mapping then most on node 0 too). */
+    c.snap.ops[0].balance[VML_SNAP_NUMA_HINT_FAULTS] = 0;
+    c.snap.ops[0].balance[VML_SNAP_NUMA_PAGES_MIGRATED] = 0;
+    c.snap.ops[0].migrate[VML_SNAP_PGMIGRATE_SUCCESS] = 0;
+    c.snap.ops[0].minor = 0;
+    c.snap.ops[0].numa[VML_SNAP_NUMA_HIT] = c.snap.ops[0].numa[VML_SNAP_NUMA_LOCAL] = 10;
+    assert_true(vml_diff_snapshots(&a.snap, &c.snap, &out, &compared, &skipped) >= 2);
+    assert_non_null(strstr(out.s, "not above 0 on both sides"));
+    vml_text_free(&out);
+    vml_results_free(&c);
+    vml_results_free(&a);
+    vml_results_free(&b);
+}
+
 static void test_rss_kernels(void **state)
 {
     (void)state;
@@ -386,7 +627,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nodes_compared), cmocka_unit_test(test_numa_counters),
-        cmocka_unit_test(test_rss_kernels),    cmocka_unit_test(test_limit_lines),
+        cmocka_unit_test(test_rss_kernels),    cmocka_unit_test(test_fill_rule),
+        cmocka_unit_test(test_balancing_rule), cmocka_unit_test(test_limit_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,7 +136,8 @@ static void test_memcg(void **state)
     bad("machine ram=1G memcg=yes", 1, 22, "memcg must be on or off, not 'yes'");
     bad("machine ram=1G memcg=on memcg=off", 1, 25, "machine setting 'memcg' given twice");
     bad("machine ram=1G memgc=on", 1, 16,
-        "swapdev, memcg, numa, node_mem, node_cpus, distance, il_weights, numa.demotion_enabled)");
+        "swapdev, memcg, numa, node_mem, node_cpus, distance, il_weights, node_perf, "
+        "numa.demotion_enabled)");
 }
 
 /* The simulator runs them: pageout leaves the 16 MiB in swap, swapon then swapoff brings it
