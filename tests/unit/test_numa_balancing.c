@@ -396,6 +396,29 @@ static void assert_hinting_pmd(uint64_t marked, uint64_t before)
     assert_int_equal(vml_pte_pfn(marked), vml_pte_pfn(before));
 }
 
+/* The THP tests' machine: balancing on (mode 1; scan_size_mb MiB a scan, 0 the default), THP
+ * enabled=madvise, node 1 of node1_mb MiB. */
+static struct vml_sim *thp_machine(unsigned scan_size_mb, uint64_t node1_mb)
+{
+    struct vml_numab_settings s;
+    vml_numab_defaults(&s);
+    s.mode = 1;
+    if (scan_size_mb)
+        s.scan_size_mb = scan_size_mb;
+    return machine(&s, "madvise", node1_mb);
+}
+
+/* app on CPU 2 (node 1) with its two THPs bound to node 0: misplaced. */
+static int thp_app_misplaced(struct vml_sim *sim)
+{
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
+    on_cpu(sim, pid, 2);
+    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u };
+    thp_buffer(sim, pid, &bind0);
+    return pid;
+}
+
 /*
  * Two THPs on the wrong node. app runs on CPU 2 (node 1); its 4 MiB at a 2 MiB boundary,
  * advised MADV_HUGEPAGE, are written under bind:0: two THPs on node 0, then the default policy
@@ -420,15 +443,8 @@ static void assert_hinting_pmd(uint64_t marked, uint64_t before)
 static void test_thp_moves_whole(void **state)
 {
     (void)state;
-    struct vml_numab_settings s;
-    vml_numab_defaults(&s);
-    s.mode = 1;
-    struct vml_sim *sim = machine(&s, "madvise", 1024);
-    int pid;
-    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
-    on_cpu(sim, pid, 2);
-    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u };
-    thp_buffer(sim, pid, &bind0);
+    struct vml_sim *sim = thp_machine(0, 1024);
+    int pid = thp_app_misplaced(sim);
     assert_int_equal(node_of_all(sim, pid, THP_AT, THP_PAGES), 0);
     assert_int_equal(anon_huge_kb(sim, pid), 4096);
     assert_true(vml_sim_now(sim) < 900 * MS);
@@ -498,10 +514,7 @@ static void test_thp_moves_whole(void **state)
 static void test_thp_local_hint(void **state)
 {
     (void)state;
-    struct vml_numab_settings s;
-    vml_numab_defaults(&s);
-    s.mode = 1;
-    struct vml_sim *sim = machine(&s, "madvise", 1024);
+    struct vml_sim *sim = thp_machine(0, 1024);
     int pid;
     assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
     on_cpu(sim, pid, 0);
@@ -552,15 +565,8 @@ static void test_thp_local_hint(void **state)
 static void test_thp_fork_and_split(void **state)
 {
     (void)state;
-    struct vml_numab_settings s;
-    vml_numab_defaults(&s);
-    s.mode = 1;
-    struct vml_sim *sim = machine(&s, "madvise", 1024);
-    int pid, kid;
-    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
-    on_cpu(sim, pid, 2);
-    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u };
-    thp_buffer(sim, pid, &bind0);
+    struct vml_sim *sim = thp_machine(0, 1024);
+    int pid = thp_app_misplaced(sim), kid;
     advance_to(sim, 1000 * MS);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_huge_pte_updates), 2);
     uint64_t marked = pmd_at(sim, pid, THP_AT);
@@ -633,10 +639,7 @@ static bool node_takes(struct vml_sim *sim, unsigned node, uint64_t nr)
 static void test_thp_target_full(void **state)
 {
     (void)state;
-    struct vml_numab_settings s;
-    vml_numab_defaults(&s);
-    s.mode = 1;
-    struct vml_sim *sim = machine(&s, "madvise", 128);
+    struct vml_sim *sim = thp_machine(0, 128);
     int pid, filler;
     assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
     on_cpu(sim, pid, 2);
@@ -701,15 +704,8 @@ static void test_thp_target_full(void **state)
 static void test_thp_no_free_block(void **state)
 {
     (void)state;
-    struct vml_numab_settings s;
-    vml_numab_defaults(&s);
-    s.mode = 1;
-    struct vml_sim *sim = machine(&s, "madvise", 128);
-    int pid;
-    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
-    on_cpu(sim, pid, 2);
-    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u };
-    thp_buffer(sim, pid, &bind0);
+    struct vml_sim *sim = thp_machine(0, 128);
+    int pid = thp_app_misplaced(sim);
     uint64_t before = pmd_at(sim, pid, THP_AT);
     static uint64_t taken[128 * MiB / PG];
     size_t n = 0, kept = 0;
@@ -771,16 +767,8 @@ static void test_thp_no_free_block(void **state)
 static void test_thp_scan_budget(void **state)
 {
     (void)state;
-    struct vml_numab_settings s;
-    vml_numab_defaults(&s);
-    s.mode = 1;
-    s.scan_size_mb = 2;
-    struct vml_sim *sim = machine(&s, "madvise", 1024);
-    int pid;
-    assert_int_equal(vml_sim_spawn(sim, "app", &pid), 0);
-    on_cpu(sim, pid, 2);
-    struct vml_mpol bind0 = { VML_MPOL_BIND, 0, 1u };
-    thp_buffer(sim, pid, &bind0);
+    struct vml_sim *sim = thp_machine(2, 1024);
+    int pid = thp_app_misplaced(sim);
     advance_to(sim, 1000 * MS);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_huge_pte_updates), 1);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_numa_pte_updates), 512);
