@@ -84,3 +84,16 @@ qemu_static_vmlab() {
   qemu_is_static "$vm_static" ||
     die "$vm_static is not statically linked (the guest has no C library): build the static preset"
 }
+
+# qemu_initramfs DIR SCENARIO...: the guest's root in DIR (emptied first) with busybox ($bb),
+# the static vmlab without its debug information (the dev tree's -g build is 3 times larger)
+# when strip is here, and the scenarios; the caller writes DIR/init.
+qemu_initramfs() {
+  local ird=$1
+  shift
+  rm -rf "$ird"
+  mkdir -p "$ird"/{bin,proc,sys,dev,tmp,scenarios}
+  cp "$bb" "$ird/bin/busybox"
+  strip --strip-debug -o "$ird/bin/vmlab" "$vm_static" 2>/dev/null || cp "$vm_static" "$ird/bin/vmlab"
+  cp "$@" "$ird/scenarios/"
+}

@@ -52,12 +52,8 @@ vm_host=${2:-$vm_static}
 
 # ---- the initramfs ------------------------------------------------------------------------
 ird=$work/initramfs
-rm -rf "$ird"
-mkdir -p "$ird"/{bin,proc,sys,dev,tmp,scenarios}
-cp "$bb" "$ird/bin/busybox"
-# Without its debug information (the dev tree's -g build is 3 times larger), when strip is here.
-strip --strip-debug -o "$ird/bin/vmlab" "$vm_static" 2>/dev/null || cp "$vm_static" "$ird/bin/vmlab"
-cp $scns "$ird/scenarios/"
+# shellcheck disable=SC2086 # $scns is a list of paths without spaces
+qemu_initramfs "$ird" $scns
 cat >"$ird/init" <<'EOF'
 #!/bin/busybox sh
 # The guest's init (PID 1): the file systems vmlab's Linux backend reads, then each scenario's

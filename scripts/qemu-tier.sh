@@ -62,11 +62,7 @@ vm_host=${2:-$vm_static}
 
 # ---- the initramfs -------------------------------------------------------------------------
 ird=$work/initramfs
-rm -rf "$ird"
-mkdir -p "$ird"/{bin,proc,sys,dev,tmp,scenarios}
-cp "$bb" "$ird/bin/busybox"
-strip --strip-debug -o "$ird/bin/vmlab" "$vm_static" 2>/dev/null || cp "$vm_static" "$ird/bin/vmlab"
-cp "$scn_dir"/*.vml "$ird/scenarios/"
+qemu_initramfs "$ird" "$scn_dir"/*.vml
 cat >"$ird/init" <<'INIT'
 #!/bin/busybox sh
 # The guest's init: the boot's scenarios (vmlab.boot= on the command line), their outputs
