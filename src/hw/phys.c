@@ -588,12 +588,17 @@ int phys_attach_data(struct vml_phys *phys, uint64_t pfn)
 
 int phys_alloc_table(struct vml_phys *phys, unsigned node, uint64_t *pfn)
 {
+    return phys_alloc_table_zones(phys, node, PHYS_ALL_ZONES, pfn);
+}
+
+int phys_alloc_table_zones(struct vml_phys *phys, unsigned node, unsigned zones, uint64_t *pfn)
+{
     /* Content first: giving it back undoes everything, freeing a frame might not. */
     uint64_t *data = data_get(phys);
     if (!data)
         return VML_EHOST;
     uint64_t p;
-    int rc = vml_phys_alloc(phys, node, 0, VML_USE_PGTABLE, &p);
+    int rc = phys_alloc_zones(phys, node, 0, VML_USE_PGTABLE, zones, &p);
     if (rc != 0) {
         data_put(phys, data);
         return rc;
@@ -670,10 +675,18 @@ static int zone_alloc(struct vml_phys *phys, unsigned nid, unsigned zid, unsigne
 int vml_phys_alloc(struct vml_phys *phys, unsigned node, unsigned order, enum vml_frame_use use,
                    uint64_t *pfn)
 {
+    return phys_alloc_zones(phys, node, order, use, PHYS_ALL_ZONES, pfn);
+}
+
+int phys_alloc_zones(struct vml_phys *phys, unsigned node, unsigned order, enum vml_frame_use use,
+                     unsigned zones, uint64_t *pfn)
+{
     if (node >= phys->nr_nodes || order > VML_MAX_ORDER || use == VML_USE_FREE ||
         (unsigned)use >= VML_NR_USES)
         return VML_EINVAL;
     for (unsigned i = 0; i < VML_NR_ZONES; i++) {
+        if (!(zones & (1u << zone_fallback[i])))
+            continue;
         int rc = zone_alloc(phys, node, zone_fallback[i], order, use, pfn);
         if (rc != VML_ENOMEM)
             return rc;

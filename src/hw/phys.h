@@ -112,6 +112,12 @@ static inline uint64_t *phys_data(const struct vml_phys *phys, uint64_t pfn)
 /* Allocates an order-0 frame tagged VML_USE_PGTABLE with 4 KiB of zeroed content, on node
  * (falling back to no other node). VML_ENOMEM, VML_EHOST; nothing changed on failure. */
 int phys_alloc_table(struct vml_phys *phys, unsigned node, uint64_t *pfn);
+/* vml_phys_alloc and phys_alloc_table from the zones whose bit (1u << enum vml_zone) is set in
+ * zones only (the page allocator's watermark checks choose them, mm/page.c). */
+#define PHYS_ALL_ZONES ((1u << VML_NR_ZONES) - 1)
+int phys_alloc_zones(struct vml_phys *phys, unsigned node, unsigned order, enum vml_frame_use use,
+                     unsigned zones, uint64_t *pfn);
+int phys_alloc_table_zones(struct vml_phys *phys, unsigned node, unsigned zones, uint64_t *pfn);
 
 /* Attaches 4 KiB of zeroed content to an allocated frame that has none. VML_EHOST. */
 int phys_attach_data(struct vml_phys *phys, uint64_t pfn);

@@ -518,7 +518,7 @@ int handle_mm_fault(struct vml_sim *sim, struct sim_task *t, uint64_t va, enum v
     unsigned memcg_was = memcg_use(sim, t);
     unsigned node = task_node(sim, t);
     /* The pages this fault may take: a THP and its tables, or a readahead window. */
-    int r = reclaim_point(sim, node, fault_need(sim, t->mm, va));
+    int r = reclaim_point_fault(sim, t, va, node, fault_need(sim, t->mm, va));
     struct mpol_ctx mctx, *msave;
     mpol_enter(sim, t, NULL, va, &mctx, &msave); /* the VMA is set once found */
     if (r == 0)

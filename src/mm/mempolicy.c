@@ -463,6 +463,33 @@ static unsigned weighted_interleave_nid(const struct vml_sim *sim, const struct 
     return nid;
 }
 
+uint32_t mpol_alloc_scope(const struct vml_sim *sim, const struct sim_task *t, const struct vma *v,
+                          unsigned *first)
+{
+    unsigned n = vml_phys_nr_nodes(sim->phys);
+    uint32_t all = n >= 32 ? UINT32_MAX : (1u << n) - 1;
+    unsigned local = task_node(sim, t);
+    *first = local;
+    const struct sim_mpol *p = v && v->policy ? (const struct sim_mpol *)v->policy : t->mempolicy;
+    if (!p)
+        return all;
+    switch (p->mode) {
+    case VML_MPOL_PREFERRED: *first = first_node(p->nodes); return all;
+    case VML_MPOL_BIND: {
+        /* policy_nodemask: the nodemask; the zonelist is the local node's, so the first
+         * allowed node along it. */
+        const unsigned *zl = sim->zonelist[local];
+        for (unsigned k = 0; k < n; k++)
+            if (p->nodes & (1u << zl[k])) {
+                *first = zl[k];
+                break;
+            }
+        return p->nodes & all;
+    }
+    default: return all; /* interleave, preferred_many and local fall back to every node */
+    }
+}
+
 void mpol_request(struct vml_sim *sim, unsigned node, enum vml_frame_use use, unsigned order,
                   uint64_t ilx, struct alloc_req *rq)
 {

@@ -46,10 +46,50 @@ static void count_alloc(struct vml_sim *sim, const struct frame *f, unsigned pre
     }
 }
 
-/* Allocates one block on the first node of rq->nid's zonelist (build_zonelists: by distance)
- * that the nodemask allows and that has a free block (get_page_from_freelist), or on rq->nid
- * only with __GFP_THISNODE. Page-table frames get their content too (phys_alloc_table) when
- * content is true. */
+/* What zone z of node keeps back from a user allocation at watermark mark (0 min, 1 low): the
+ * mark and its lowmem reserve against ZONE_MOVABLE (gfp_zone(GFP_HIGHUSER_MOVABLE)). */
+static uint64_t zone_keep(const struct vml_sim *sim, unsigned node, unsigned z, unsigned mark)
+{
+    const struct wmark_zone *wz = &wmark_state(sim)->z[node][z];
+    return (mark ? wz->low : wz->min) + wz->lowmem_reserve[WZ_MOVABLE];
+}
+
+/* The zones of node that can give a block of pages pages and stay above what they keep
+ * (__zone_watermark_ok: free - pages + 1 > mark + lowmem_reserve), as a mask of 1u << zone. */
+static unsigned zones_with_room(const struct vml_sim *sim, unsigned node, uint64_t pages,
+                                unsigned mark)
+{
+    const struct phys_node *pn = &sim->phys->nodes[node];
+    unsigned m = 0;
+    for (unsigned z = 0; z < VML_NR_ZONES; z++)
+        if (pn->zones[z].free_pages >= zone_keep(sim, node, z, mark) + pages)
+            m |= 1u << z;
+    return m;
+}
+
+bool node_has_room(const struct vml_sim *sim, unsigned node, uint64_t pages, unsigned mark)
+{
+    const struct phys_node *pn = &sim->phys->nodes[node];
+    uint64_t usable = 0;
+    for (unsigned z = 0; z < VML_NR_ZONES; z++) {
+        uint64_t keep = zone_keep(sim, node, z, mark);
+        if (pn->zones[z].free_pages > keep)
+            usable += pn->zones[z].free_pages - keep;
+    }
+    return usable >= pages;
+}
+
+/* Allocates one block on a node of rq->nid's zonelist (build_zonelists: by distance) that the
+ * nodemask allows (get_page_from_freelist), or on rq->nid only with __GFP_THISNODE. On a machine
+ * of several nodes the walk is the kernel's: the first node above its low watermark
+ * (ALLOC_WMARK_LOW, the fast path), else, with every kswapd of the zonelist woken
+ * (wake_all_kswapds), the first above its min (ALLOC_WMARK_MIN, the slow path). Below every
+ * min the kernel reclaims, which the simulation did at the reclaim point before the allocation
+ * (docs/reclaim.md), so the walk then takes the first node with a free block; except with
+ * __GFP_THISNODE, or for a migration's new page (no reclaim point before it), where the
+ * kernel's allocation fails. One node is served by that last walk
+ * alone: its reclaim point keeps it above min, and the node is the same either way. Page-table
+ * frames get their content too (phys_alloc_table) when content is true. */
 static int alloc_frame_nodes(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
                              enum vml_frame_use use, bool content, uint64_t *pfn)
 {
@@ -64,18 +104,32 @@ static int alloc_frame_nodes(struct vml_sim *sim, const struct alloc_req *rq, un
             return VML_ENOMEM;
         preferred = zl[k];
     }
-    for (unsigned k = 0; k < (rq->thisnode ? 1 : n); k++) {
-        unsigned node = rq->thisnode ? rq->nid : zl[k];
-        if (rq->mask && !rq->thisnode && !(rq->mask & (1u << node)))
-            continue;
-        int r = content ? phys_alloc_table(sim->phys, node, pfn)
-                        : vml_phys_alloc(sim->phys, node, order, use, pfn);
-        if (r == 0) {
-            count_alloc(sim, sim_frame(sim, *pfn), preferred, rq);
-            return 0;
+    /* pass 0: above low, 1: above min, 2: any free block (one node: that pass alone). */
+    for (unsigned pass = n > 1 ? 0 : 2; pass < 3; pass++) {
+        if (pass == 2 && n > 1 && (rq->thisnode || rq->no_point))
+            break;
+        for (unsigned k = 0; k < (rq->thisnode ? 1 : n); k++) {
+            unsigned node = rq->thisnode ? rq->nid : zl[k];
+            if (rq->mask && !rq->thisnode && !(rq->mask & (1u << node)))
+                continue;
+            unsigned zones =
+                pass < 2 ? zones_with_room(sim, node, 1ull << order, 1 - pass) : PHYS_ALL_ZONES;
+            if (!zones)
+                continue;
+            int r = content ? phys_alloc_table_zones(sim->phys, node, zones, pfn)
+                            : phys_alloc_zones(sim->phys, node, order, use, zones, pfn);
+            if (r == 0) {
+                count_alloc(sim, sim_frame(sim, *pfn), preferred, rq);
+                return 0;
+            }
+            if (r != VML_ENOMEM)
+                return r; /* the host is out of memory: no node would do better */
         }
-        if (r != VML_ENOMEM)
-            return r; /* the host is out of memory: no node would do better */
+        for (unsigned k = 0; pass == 0 && k < (rq->thisnode ? 1 : n); k++) {
+            unsigned node = rq->thisnode ? rq->nid : zl[k];
+            if (!rq->mask || rq->thisnode || (rq->mask & (1u << node)))
+                wakeup_kswapd(sim, node, order, false);
+        }
     }
     return VML_ENOMEM;
 }
@@ -196,7 +250,9 @@ int page_alloc_migrate(struct vml_sim *sim, const struct alloc_req *rq, unsigned
 {
     /* alloc_migration_target: GFP_HIGHUSER_MOVABLE (direct reclaim, kswapd), counted by
      * zone_statistics as any allocation; the folio's memcg charge moves, no new one is made. */
-    return alloc_frame_order_rq(sim, rq, order, use, GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM, pfn);
+    struct alloc_req r = *rq;
+    r.no_point = true;
+    return alloc_frame_order_rq(sim, &r, order, use, GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM, pfn);
 }
 
 int page_alloc_demote(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
@@ -204,7 +260,9 @@ int page_alloc_demote(struct vml_sim *sim, const struct alloc_req *rq, unsigned 
 {
     /* alloc_demote_folio: GFP_HIGHUSER_MOVABLE without __GFP_RECLAIM, plus GFP_NOWAIT (kswapd
      * may be woken, nothing reclaims or compacts here). */
-    return alloc_frame_order_rq(sim, rq, order, use, GFP_KSWAPD_RECLAIM, pfn);
+    struct alloc_req r = *rq;
+    r.no_point = true;
+    return alloc_frame_order_rq(sim, &r, order, use, GFP_KSWAPD_RECLAIM, pfn);
 }
 
 int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, unsigned order,
@@ -213,7 +271,9 @@ int page_alloc_misplaced(struct vml_sim *sim, const struct alloc_req *rq, unsign
     /* alloc_misplaced_dst_folio: __GFP_THISNODE, and no __GFP_RECLAIM at either order (an
      * order-0 page drops it from GFP_HIGHUSER_MOVABLE; GFP_TRANSHUGE_LIGHT for a THP has none):
      * no reclaim, no compaction, no kswapd. */
-    return alloc_frame_order_rq(sim, rq, order, use, GFP_TRANSHUGE_LIGHT, pfn);
+    struct alloc_req r = *rq;
+    r.no_point = true;
+    return alloc_frame_order_rq(sim, &r, order, use, GFP_TRANSHUGE_LIGHT, pfn);
 }
 
 int page_alloc_slab(struct vml_sim *sim, unsigned node, unsigned order, uint64_t *pfn)

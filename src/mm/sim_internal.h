@@ -354,6 +354,8 @@ struct alloc_req {
     bool interleave; /* an interleave policy chose nid (interleave_hit) */
     bool many;       /* MPOL_PREFERRED_MANY: the mask first, without reclaim, then any */
     bool thp_local;  /* a PMD-order folio tries nid alone first (alloc_pages_mpol) */
+    bool no_point;   /* no reclaim point came before (a migration's new page): on a machine of
+                      * several nodes it stops at the min watermarks, as __GFP_THISNODE does */
 };
 
 /* The allocation context of the task at work (current, its VMA and address): set around a
@@ -927,6 +929,14 @@ void free_swap_cache(struct vml_sim *sim, uint64_t pfn);
 /* A node's watermarks, the sums of its zones' (pages). */
 void node_watermarks(const struct vml_sim *sim, unsigned node, uint64_t *min, uint64_t *low,
                      uint64_t *high);
+/* A node's free pages, its zones' summed. */
+uint64_t node_free(const struct vml_sim *sim, unsigned node);
+/* Whether node can give pages more pages for a user allocation and stay above watermark mark
+ * (0 min, 1 low): what each zone has beyond its mark and its lowmem reserve against ZONE_MOVABLE
+ * (gfp_zone(GFP_HIGHUSER_MOVABLE)), summed: __zone_watermark_ok's free - pages + 1 > mark +
+ * lowmem_reserve, zone by zone, for a node whose zones the simulation fills in its own order
+ * (docs/reclaim.md). */
+bool node_has_room(const struct vml_sim *sim, unsigned node, uint64_t pages, unsigned mark);
 /* Registers every node's kswapd timer (the machine is being made). */
 int kswapd_init(struct vml_sim *sim);
 /* A reclaim point: an operation on node is about to allocate up to need pages. Swap writes that
@@ -934,6 +944,11 @@ int kswapd_init(struct vml_sim *sim);
  * below min the task reclaims directly (its time is charged to the operation). 0, or an
  * error from the host. */
 int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need);
+/* The reclaim point of t's fault at va: on a machine of several nodes, what reclaims depends on
+ * the nodes the fault's allocation may use (its VMA's policy, else the task's), as the
+ * kernel's zonelist walk does (reclaim_once). */
+int reclaim_point_fault(struct vml_sim *sim, const struct sim_task *t, uint64_t va, unsigned node,
+                        uint64_t need);
 /* The same where the current cgroup needs room for memcg_need pages only (a read whose
  * readahead charges its folios one by one, each making its own room: memcg_ra_room). */
 int reclaim_point_memcg(struct vml_sim *sim, unsigned node, uint64_t need, uint64_t memcg_need);
@@ -1193,6 +1208,12 @@ void mpol_leave(struct vml_sim *sim, struct mpol_ctx *save);
 #define MPOL_NO_ILX UINT64_MAX
 void mpol_request(struct vml_sim *sim, unsigned node, enum vml_frame_use use, unsigned order,
                   uint64_t ilx, struct alloc_req *rq);
+/* The nodes an allocation of t's for a page of v (NULL: the page cache, a system call) may
+ * reach without reclaim: its policy's nodemask under bind, every node otherwise (preferred,
+ * interleave and local go on along the zonelist); *first, the node the zonelist walk starts
+ * at (preferred's node, bind's first allowed along the local zonelist, else the local node). */
+uint32_t mpol_alloc_scope(const struct vml_sim *sim, const struct sim_task *t, const struct vma *v,
+                          unsigned *first);
 /* mpol_new with mpol_set_nodemask: the interned policy, NULL for default; VML_EINVAL. */
 int mpol_create(struct vml_sim *sim, const struct vml_mpol *in, const struct sim_mpol **out);
 /* mpol_to_str: the policy text numa_maps prints. */

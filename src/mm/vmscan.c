@@ -78,7 +78,7 @@ static uint64_t int_sqrt(uint64_t x)
 }
 
 /* vml_phys_usage's free count, summed here: reclaim asks at every fault. */
-static uint64_t node_free(const struct vml_sim *sim, unsigned node)
+uint64_t node_free(const struct vml_sim *sim, unsigned node)
 {
     uint64_t free = 0;
     for (unsigned z = 0; z < VML_NR_ZONES; z++)
@@ -1103,8 +1103,11 @@ static bool node_balanced(const struct vml_sim *sim, unsigned node)
 
 bool pgdat_balanced(const struct vml_sim *sim, unsigned node, unsigned order)
 {
-    if (order == 0)
-        return node_balanced(sim, node); /* per node: see the header */
+    /* Order 0 per node on a machine of one (see the header); with several nodes zone by zone,
+     * as the allocator's walk counts each zone's reserve (a node whose free pages are its DMA
+     * zone's reserve is not balanced for a user page). */
+    if (order == 0 && vml_phys_nr_nodes(sim->phys) == 1)
+        return node_balanced(sim, node);
     /* A zone that passes zone_watermark_ok_safe at its high watermark for order: free pages
      * beyond the order's own (__zone_watermark_unusable_free) above the mark and the
      * lowmem_reserve a user page's allocation (highest zone ZONE_MOVABLE) respects, and a free
@@ -1317,7 +1320,17 @@ static bool out_of_room(struct vml_sim *sim)
     return true;
 }
 
-static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need);
+/* The nodes the allocation a reclaim point stands before may use, on a machine of several
+ * nodes (mpol_alloc_scope): the first its zonelist walk tries, and the nodemask. */
+struct reclaim_scope {
+    unsigned first;
+    uint32_t mask;
+};
+
+static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need,
+                        const struct reclaim_scope *sc);
+static int reclaim_point_scope(struct vml_sim *sim, unsigned node, uint64_t need,
+                               uint64_t memcg_need, const struct reclaim_scope *sc);
 
 int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
 {
@@ -1325,6 +1338,28 @@ int reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
 }
 
 int reclaim_point_memcg(struct vml_sim *sim, unsigned node, uint64_t need, uint64_t memcg_need)
+{
+    struct reclaim_scope sc;
+    const struct sim_task *t =
+        vml_phys_nr_nodes(sim->phys) > 1 ? sim_task(sim, sim->current) : NULL;
+    if (t)
+        sc.mask = mpol_alloc_scope(sim, t, NULL, &sc.first);
+    return reclaim_point_scope(sim, node, need, memcg_need, t ? &sc : NULL);
+}
+
+int reclaim_point_fault(struct vml_sim *sim, const struct sim_task *t, uint64_t va, unsigned node,
+                        uint64_t need)
+{
+    if (vml_phys_nr_nodes(sim->phys) == 1)
+        return reclaim_point_scope(sim, node, need, need, NULL);
+    const struct vma *v = vma_find(t->mm->vmas, va);
+    struct reclaim_scope sc;
+    sc.mask = mpol_alloc_scope(sim, t, v && v->start <= va ? v : NULL, &sc.first);
+    return reclaim_point_scope(sim, node, need, need, &sc);
+}
+
+static int reclaim_point_scope(struct vml_sim *sim, unsigned node, uint64_t need,
+                               uint64_t memcg_need, const struct reclaim_scope *sc)
 {
     if (sim->panicked)
         return VML_EPANIC;
@@ -1337,7 +1372,7 @@ int reclaim_point_memcg(struct vml_sim *sim, unsigned node, uint64_t need, uint6
     if (mr)
         return mr; /* VML_ENOMEM: the cgroup has no room and nothing it may kill */
     for (;;) {
-        reclaim_once(sim, node, need);
+        reclaim_once(sim, node, need, sc);
         if (!out_of_room(sim))
             return 0;
         int r = out_of_memory(sim, node);
@@ -1348,17 +1383,44 @@ int reclaim_point_memcg(struct vml_sim *sim, unsigned node, uint64_t need, uint6
     }
 }
 
-static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need)
+/* Whether a node of sc can give need pages above watermark mark (0 min, 1 low). */
+static bool scope_has_room(const struct vml_sim *sim, const struct reclaim_scope *sc, uint64_t need,
+                           unsigned mark)
+{
+    for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++)
+        if ((sc->mask & (1u << n)) && node_has_room(sim, n, need, mark))
+            return true;
+    return false;
+}
+
+static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need,
+                        const struct reclaim_scope *sc)
 {
     if (sim->nr_swap_wb)
         swap_writeback_complete(sim);
     kswapd_catch_up(sim);
     kcompactd_catch_up(sim);
+    if (sc) {
+        /* Several nodes: the allocation goes on along its zonelist (get_page_from_freelist),
+         * so nothing reclaims while a node it may use is above its low watermark (the fast
+         * path). Below every low, the kswapds of those nodes wake (wake_all_kswapds), and a
+         * node above its min still serves it (ALLOC_WMARK_MIN). Below every min the task
+         * reclaims, here from the first node of its zonelist (the kernel's shrink_zones goes
+         * over each zone of it). */
+        if (scope_has_room(sim, sc, need, 1))
+            return 0;
+        for (unsigned n = 0; n < vml_phys_nr_nodes(sim->phys); n++)
+            if (sc->mask & (1u << n))
+                wakeup_kswapd(sim, n, 0, true);
+        if (scope_has_room(sim, sc, need, 0))
+            return 0;
+        node = sc->first;
+    }
     uint64_t min, low, high;
     node_watermarks(sim, node, &min, &low, &high);
     uint64_t free = node_free(sim, node);
     /* The allocation fast path wants the low watermark; below it kswapd is woken. */
-    if (free < low + need)
+    if (!sc && free < low + need)
         wakeup_kswapd(sim, node, 0, true);
     /* Below min, the allocating task reclaims itself until there is room or nothing more
      * comes back (should_reclaim_retry gives up after no progress: the OOM path follows).
@@ -1366,7 +1428,9 @@ static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need)
      * starting more (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK). */
     uint64_t stall = sim->work_ns;
     bool stalled = false;
-    while (node_free(sim, node) < min + need) {
+    /* (Several nodes: the zones' lowmem reserves count too, as the allocator's walk counts
+     * them. One node keeps the summed min alone, as docs/reclaim.md says.) */
+    while (sc ? !node_has_room(sim, node, need, 0) : node_free(sim, node) < min + need) {
         stalled = true;
         if (sim->nr_swap_wb >= SWAP_CLUSTER_MAX) {
             wait_swap_writeback(sim);
@@ -1375,7 +1439,8 @@ static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need)
         uint64_t got = try_to_free_pages(sim, node);
         if (got)
             sim->kswapd[node].failures = 0;
-        if (got == 0 && node_free(sim, node) < min + need) {
+        if (got == 0 &&
+            (sc ? !node_has_room(sim, node, need, 0) : node_free(sim, node) < min + need)) {
             if (!sim->nr_swap_wb)
                 break;
             wait_swap_writeback(sim);
