@@ -155,7 +155,7 @@ int main(int argc, char **argv)
            (unsigned long long)(ram / G), (unsigned long long)(swap / G),
            (unsigned long long)(roomy / G));
     double tp[MAX_RUNS], tb[MAX_RUNS], ratio[MAX_RUNS], cp[MAX_RUNS], cb[MAX_RUNS],
-        cratio[MAX_RUNS];
+        cratio[MAX_RUNS], fratio[MAX_RUNS];
     struct result p, b;
     for (unsigned k = 0; k < runs; k++) {
         one(ram, swap, per, &p);
@@ -167,6 +167,8 @@ int main(int argc, char **argv)
         cp[k] = p.cpu;
         cb[k] = b.cpu;
         cratio[k] = b.cpu / p.cpu;
+        /* the other reading: each run's own faults over its own time */
+        fratio[k] = ((double)p.faults / p.secs) / ((double)b.faults / b.secs);
     }
     const uint64_t pages = total >> 12;
     if (p.faults != 2 * pages || b.faults != pages) {
@@ -202,6 +204,13 @@ int main(int argc, char **argv)
     /* The targets are on elapsed time; CPU time says the same without the waits of a host
      * shared with other work (not judged). */
     printf("in CPU time:               %.2f M/s, ratio %.2fx\n", mpc, median(cratio, runs));
+    /* Shown, not judged: the issue's "half the rate of the same touches" read as fault rates,
+     * each run's faults over its own time (with enough RAM the second pass takes none, so its
+     * rate is its first pass's faults over both passes' time). The judged ratio above is the
+     * stricter reading: the time the same touches take. */
+    printf("fault rate ratio:          %.2fx (each run's own faults over its own time: %.2f "
+           "against %.2f M/s; not judged)\n",
+           median(fratio, runs), mp, (double)b.faults / mtb / 1e6);
     printf("host peak RSS:             %ld MiB\n", ru.ru_maxrss / 1024);
     return 0;
 }
