@@ -68,7 +68,8 @@ static void check_op(const struct vml_op *op, const struct vml_machine_cfg *m)
     bool system = op->kind == VML_OP_FILE_CREATE || op->kind == VML_OP_FILE_DELETE ||
                   op->kind == VML_OP_SET || op->kind == VML_OP_SHOW_THP ||
                   op->kind == VML_OP_WAIT || op->kind == VML_OP_SWAPON ||
-                  op->kind == VML_OP_SWAPOFF || op->kind == VML_OP_CGROUP;
+                  op->kind == VML_OP_SWAPOFF || op->kind == VML_OP_SHOW_VM ||
+                  op->kind == VML_OP_CGROUP;
     if ((op->kind == VML_OP_SHOW || op->kind == VML_OP_EXPECT) && !op->proc[0])
         system = true;
     CHECK(system ? op->proc[0] == 0 : name_ok(op->proc, VML_SCN_NAME_MAX, false));
