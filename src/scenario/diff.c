@@ -74,7 +74,14 @@
  *     side's own memory.stat at the end: limit_unmapped), lies within [L - SPLIT_KB, L] on
  *     each side, and likewise per mapping (Rss, Pss, Pss_Dirty, Private_Dirty, Anonymous,
  *     Referenced by d', Swap and SwapPss by -d', |d'| at most SPLIT_KB plus the difference of
- *     the two sides' unmapped pages: split_width); every other field exactly;
+ *     the two sides' unmapped pages: split_width); every other field exactly, but for the
+ *     clean/dirty split of those resident pages: Private_Clean may differ by c, |c| at most
+ *     SPLIT_KB + SWAPIN_DIRTY_KB, and Private_Dirty and Pss_Dirty by d' - c (the pages one side
+ *     holds unmapped were dirty; a swapped-in page loses its slot and is dirtied past half-full
+ *     swap, vm_swap_full: clean_dirty_split);
+ *   - under the same limit, a swap-in's faults (its process swapped on both sides, major
+ *     faults on both): minor + major equal, major within one readahead window per
+ *     SWAP_CLUSTER_SLOTS faults (reread_faults);
  *   - under the same limit, an operation's AnonPages change when the limit's reclaim took
  *     mapped anonymous pages during it on either side (the change is below 4 kB per fault the
  *     operation took, and SwapCached moved): a page reclaim unmapped is freed or, while its
