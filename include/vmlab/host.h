@@ -55,15 +55,6 @@ int vml_host_thp(struct vml_thp_settings *s, uint32_t *have, struct vml_diag *di
  * btrfs), VML_ENOENT when the device's queue cannot be read. */
 int vml_host_readahead(const char *dir, uint64_t *bytes);
 
-/* The directory the Linux backend makes swap files in: $TMPDIR, else /var/tmp. */
-const char *vml_host_swap_dir(void);
-
-/* Whether the block device holding dir is rotational (its queue/rotational): swapon counts a
- * swap area on one in nr_rotate_swap, and while any is, swap-ins read ahead by swap slot
- * (swap_cluster_readahead) instead of by address (swap_vma_readahead). Errors as
- * vml_host_readahead. */
-int vml_host_rotational(const char *dir, bool *rotational);
-
 /* How vml_host_record writes. */
 struct vml_record_config {
     enum vml_trace_compress compress; /* VML_TRACE_ZSTD or VML_TRACE_RAW */

@@ -428,8 +428,6 @@ struct vml_kernel_traits {
     bool soft_dirty; /* new VMAs carry VM_SOFTDIRTY (CONFIG_MEM_SOFT_DIRTY) */
     int anon_align_err;
     bool anon_align; /* anonymous mappings of whole 2 MiB units are 2 MiB-aligned (6.7+) */
-    int swap_rot_err;
-    bool swap_rot; /* the disk swap files go to is rotational (vml_host_rotational) */
 };
 
 /* Why the RSS lines of a process's status (VmRSS, RssAnon, RssFile, RssShmem) cannot be compared

@@ -89,8 +89,6 @@ struct vml_machine_cfg {
      * the kernel, docs/fidelity.md); false: as this project's 6.18. */
     bool soft_dirty;        /* VMAs carry VM_SOFTDIRTY (CONFIG_MEM_SOFT_DIRTY) */
     bool no_anon_thp_align; /* anonymous mappings are not aligned to 2 MiB (before 6.7) */
-    bool swap_rotational;   /* swap areas are on a rotational disk (its swap files' disk), so
-                             * swap-ins read ahead by slot: swap_cluster_readahead */
     bool memcg; /* the Linux backend confines the scenario's processes to a memory cgroup sized as
                  * the simulated machine leaves to user pages (docs/pressure.md): memcg=on|off;
                  * without memcg=, on when the scenario has swap (swap= above 0, or a swapon) */

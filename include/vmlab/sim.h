@@ -66,10 +66,6 @@ struct vml_sim_config {
     bool no_anon_thp_align;      /* anonymous mappings of whole 2 MiB units are not aligned to
                                   * 2 MiB (kernels before 6.7: no thp_get_unmapped_area_vmflags
                                   * for them) */
-    bool swap_rotational;        /* every swap area counts as on a rotational disk, whatever its
-                                  * preset's timing (swapon's nr_rotate_swap): swap-ins read
-                                  * ahead by slot, swap_cluster_readahead (vmlab diff sets it to
-                                  * follow the kernel's swap files' disk) */
     uint64_t readahead;          /* the most the page cache reads ahead in one window, bytes (the
                                   * disk's read_ahead_kb); 0 = VML_SIM_DEFAULT_READAHEAD */
     bool no_readahead;           /* read_ahead_kb=0: only the pages asked for are read */

@@ -110,7 +110,6 @@ static void probe_kernel(struct vml_kernel_traits *k)
     k->readahead_err = vml_host_readahead(k->tmpdir, &k->readahead_bytes);
     k->soft_dirty_err = vml_host_soft_dirty(&k->soft_dirty);
     k->anon_align_err = vml_host_anon_thp_align(&k->anon_align);
-    k->swap_rot_err = vml_host_rotational(vml_host_swap_dir(), &k->swap_rot);
 }
 
 /* The THP files the scenario's machine line does not set take the kernel's values (the Linux
@@ -234,21 +233,6 @@ static int follow_kernel(struct vml_scenario *s, const struct vml_kernel_traits 
         printf("note: %s does not align anonymous mappings of whole 2 MiB units to 2 MiB (before "
                "6.7): simulating the same\n",
                who);
-    /* Swap readahead's kind follows the disk the Linux backend's swap files go to: swapon
-     * counts an area on a rotational disk in nr_rotate_swap, and while one is on, swap-ins
-     * read ahead by slot (swap_cluster_readahead), not by address (swap_vma_readahead). A
-     * scenario that names its swap device (swapdev=) keeps that device's own. */
-    if (!(s->machine.given & VML_MCFG_SWAPDEV)) {
-        s->machine.swap_rotational = !k->swap_rot_err && k->swap_rot;
-        if (!quiet && !k->swap_rot_err && k->swap_rot)
-            printf("note: swap files go to %s, on a rotational disk: simulating swap readahead "
-                   "by slot (swap_cluster_readahead)\n",
-                   vml_host_swap_dir());
-        else if (!quiet && k->swap_rot_err && k->swap_rot_err != VML_ENOENT)
-            printf("note: cannot tell whether swap files' disk (%s) is rotational (%s): "
-                   "simulating swap readahead by address\n",
-                   vml_host_swap_dir(), vml_strerror(k->swap_rot_err));
-    }
     if (!(s->machine.given & VML_MCFG_READAHEAD)) {
         int e = k->readahead_err;
         uint64_t bytes = k->readahead_bytes;

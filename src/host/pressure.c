@@ -6,7 +6,6 @@
 #include "host/cgroups.h"
 #include "host/settings.h"
 #include "util/text.h"
-#include "vmlab/host.h"
 #include "vmlab/run.h"
 
 #include <dirent.h>
@@ -408,7 +407,7 @@ unsigned swap_foreign(char *list, size_t n)
 
 /* The directory for swap files: $TMPDIR, else /var/tmp (which outlives a boot, unlike /tmp on
  * many systems a tmpfs, which cannot hold swap: shmem has no swap_activate). */
-const char *vml_host_swap_dir(void)
+static const char *swap_dir(void)
 {
     const char *t = getenv("TMPDIR");
     return t && *t ? t : "/var/tmp";
@@ -466,7 +465,7 @@ int swap_add(const char *name, uint64_t size, int prio, char *msg)
         snprintf(msg, PRESSURE_MSG, "swap area '%s' is on already", name);
         return EEXIST;
     }
-    const char *dir = vml_host_swap_dir();
+    const char *dir = swap_dir();
     struct statfs fs;
     if (statfs(dir, &fs) != 0) {
         int e = errno;

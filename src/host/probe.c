@@ -226,20 +226,18 @@ int vml_host_pt_reclaim(bool *reclaims)
 
 /* The backing device's read_ahead_kb is its queue's (blk_apply_bdi_limits sets bdi->ra_pages
  * from it); a partition has none of its own and uses its disk's, one directory up. */
-/* A number from the queue file name of the block device holding dir (the disk's, for a
- * partition), into *v. */
-static int queue_value(const char *dir, const char *name, unsigned long long *v)
+int vml_host_readahead(const char *dir, uint64_t *bytes)
 {
     struct stat st;
     if (stat(dir, &st) != 0)
         return VML_ENOENT;
     if (major(st.st_dev) == 0)
         return VML_EINVAL; /* tmpfs, overlay, btrfs: no block device of its own */
-    static const char *const forms[] = { "/sys/dev/block/%u:%u/queue/%s",
-                                         "/sys/dev/block/%u:%u/../queue/%s" };
+    static const char *const forms[] = { "/sys/dev/block/%u:%u/queue/read_ahead_kb",
+                                         "/sys/dev/block/%u:%u/../queue/read_ahead_kb" };
     for (unsigned i = 0; i < 2; i++) {
-        char path[128], buf[32];
-        snprintf(path, sizeof(path), forms[i], major(st.st_dev), minor(st.st_dev), name);
+        char path[96], buf[32];
+        snprintf(path, sizeof(path), forms[i], major(st.st_dev), minor(st.st_dev));
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             continue;
@@ -249,31 +247,13 @@ static int queue_value(const char *dir, const char *name, unsigned long long *v)
             continue;
         buf[n] = 0;
         char *end;
-        unsigned long long val = strtoull(buf, &end, 10);
+        unsigned long long kb = strtoull(buf, &end, 10);
         if (end == buf || (*end && *end != '\n'))
             continue;
-        *v = val;
+        *bytes = (uint64_t)kb << 10;
         return 0;
     }
     return VML_ENOENT;
-}
-
-int vml_host_readahead(const char *dir, uint64_t *bytes)
-{
-    unsigned long long kb;
-    int e = queue_value(dir, "read_ahead_kb", &kb);
-    if (e == 0)
-        *bytes = (uint64_t)kb << 10;
-    return e;
-}
-
-int vml_host_rotational(const char *dir, bool *rotational)
-{
-    unsigned long long v;
-    int e = queue_value(dir, "rotational", &v);
-    if (e == 0)
-        *rotational = v != 0;
-    return e;
 }
 
 /* The VmFlags line of the smaps block that starts at start, into buf. VML_ENOENT if none. */

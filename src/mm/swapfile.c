@@ -166,7 +166,7 @@ int swap_on(struct vml_sim *sim, const char *name, uint64_t bytes, bool partitio
     a->used = true;
     a->writeok = true;
     sim->swap_writable |= 1u << type;
-    if (dev_kind == BDEV_HDD || sim->cfg.swap_rotational)
+    if (dev_kind == BDEV_HDD)
         sim->swap_hdd |= 1u << type;
     snprintf(a->name, sizeof(a->name), "%s", name);
     a->partition = partition;

@@ -73,7 +73,6 @@ static int sb_start(void *ctx, const struct vml_machine_cfg *m, struct vml_text 
     cfg.no_pt_reclaim = m->no_pt_reclaim;
     cfg.soft_dirty = m->soft_dirty;
     cfg.no_anon_thp_align = m->no_anon_thp_align;
-    cfg.swap_rotational = m->swap_rotational;
     cfg.readahead = m->readahead_bytes;
     cfg.no_readahead = m->readahead_bytes == 0;
     cfg.disk = m->disk;

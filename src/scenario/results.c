@@ -13,7 +13,7 @@
  *   thp-error ERR MSG | thp I VALUE        (each THP file this kernel has, by vml_thp_file index)
  *   zero_page ERR ON       pt_reclaim ERR ON       readahead ERR BYTES TMPDIR
  *   soft_dirty ERR ON      anon_thp_align ERR ON
- *   swap_rotational ERR ON                  (optional: the disk swap files go to is rotational)
+ *   soft_dirty ERR ON      anon_thp_align ERR ON
  *   snapshot NPROCS NTEXTS NOPS CONFINED TOTALPAGES
  *   pool TAKEN TOTAL FREE RSVD SURP
  *   nodefree N V...                         (optional: each node's MemFree in pages at the
@@ -143,7 +143,6 @@ int vml_results_format(const struct vml_linux_results *r, struct vml_text *out)
     put_str(out, k->tmpdir);
     text_printf(out, "soft_dirty %d %d\n", k->soft_dirty_err, k->soft_dirty ? 1 : 0);
     text_printf(out, "anon_thp_align %d %d\n", k->anon_align_err, k->anon_align ? 1 : 0);
-    text_printf(out, "swap_rotational %d %d\n", k->swap_rot_err, k->swap_rot ? 1 : 0);
     text_printf(out, "snapshot %zu %zu %zu %d %llu\n", s->n_procs, s->n_thp, s->n_ops,
                 s->confined ? 1 : 0, (unsigned long long)s->totalpages);
     text_printf(out, "pool %d %llu %llu %llu %llu\n", s->pool.taken ? 1 : 0,
@@ -475,12 +474,6 @@ static int read_traits(struct rd *r, struct vml_linux_results *res)
         return e;
     if ((e = next_line(r, "anon_thp_align")) || (e = int_in(r, -1000, 0, &k->anon_align_err)) ||
         (e = flag(r, &k->anon_align)) || (e = eol(r)))
-        return e;
-    /* Optional: results recorded before it was kept did not probe it (VML_ENOENT then). */
-    k->swap_rot_err = VML_ENOENT;
-    if (peek(r, "swap_rotational") &&
-        ((e = next_line(r, "swap_rotational")) || (e = int_in(r, -1000, 0, &k->swap_rot_err)) ||
-         (e = flag(r, &k->swap_rot)) || (e = eol(r))))
         return e;
     return 0;
 }

@@ -31,7 +31,6 @@ static void sample(struct vml_linux_results *r)
     r->k.readahead_err = VML_EINVAL;
     snprintf(r->k.tmpdir, sizeof(r->k.tmpdir), "/tmp");
     r->k.soft_dirty = true;
-    r->k.swap_rot = true;
     struct vml_snapshot *s = &r->snap;
     s->totalpages = 246000;
     s->n_procs = 1;
@@ -104,7 +103,7 @@ static void test_round_trip(void **state)
     assert_non_null(strstr(text, "vmlab-linux-results 1\nscenario 0123456789abcdef 2 "
                                  "/scenarios/01 first.vml\nkernel 6.1.0-57-amd64"));
     assert_non_null(strstr(text, "\nthp 0 madvise\nzero_page 0 1\npt_reclaim -1 0\n"));
-    assert_non_null(strstr(text, "\nsoft_dirty 0 1\nanon_thp_align 0 0\nswap_rotational 0 1\n"));
+    assert_non_null(strstr(text, "\nsoft_dirty 0 1\nanon_thp_align 0 0\n"));
     assert_non_null(strstr(text, "\nnodes 8 512 1536 0 0 0 0 0 0\n"));
     assert_non_null(strstr(text, "\nproc 116 1 0 0 0 0 1 668 -17 1 a\n"));
     assert_non_null(strstr(text, "\nop 9 1 2048 0 1 1 -4 0 0 0 0 a touch buf\n"));
@@ -122,8 +121,6 @@ static void test_round_trip(void **state)
     assert_int_equal(b.k.pt_reclaim_err, VML_EINVAL);
     assert_true(b.k.soft_dirty);
     assert_false(b.k.anon_align);
-    assert_int_equal(b.k.swap_rot_err, 0);
-    assert_true(b.k.swap_rot);
     assert_int_equal(b.snap.n_procs, 1);
     assert_int_equal(b.snap.procs[0].oom_score_adj, -17);
     assert_int_equal(b.snap.procs[0].last.vm_rss, 19288);
@@ -313,28 +310,6 @@ static void test_numa_counters(void **state)
 /* The limited cgroup's memory.stat at the end and an operation's SwapCached change (issue 15):
  * optional lines, written when kept and read back; a file without them (recorded before) reads
  * with neither; another version's count of figures is refused at the count. */
-/* Results recorded before the swap disk's kind was kept have no swap_rotational line: they
- * parse, with the probe's answer unknown (diff then simulates readahead by address). */
-static void test_swap_rotational_optional(void **state)
-{
-    (void)state;
-    struct vml_linux_results a, b;
-    sample(&a);
-    char *text = format(&a);
-    const char *key = "swap_rotational 0 1\n";
-    char *line = strstr(text, key);
-    assert_non_null(line);
-    memmove(line, line + strlen(key), strlen(line + strlen(key)) + 1);
-    struct vml_diag d;
-    memset(&d, 0, sizeof(d));
-    assert_int_equal(vml_results_parse(text, strlen(text), &b, &d), 0);
-    assert_int_equal(b.k.swap_rot_err, VML_ENOENT);
-    assert_false(b.k.swap_rot);
-    free(text);
-    vml_results_free(&a);
-    vml_results_free(&b);
-}
-
 static void test_limit_lines(void **state)
 {
     (void)state;
@@ -650,15 +625,10 @@ static void test_rss_kernels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_nodes_compared),
-        cmocka_unit_test(test_numa_counters),
-        cmocka_unit_test(test_rss_kernels),
-        cmocka_unit_test(test_fill_rule),
-        cmocka_unit_test(test_balancing_rule),
-        cmocka_unit_test(test_limit_lines),
-        cmocka_unit_test(test_swap_rotational_optional),
+        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nodes_compared), cmocka_unit_test(test_numa_counters),
+        cmocka_unit_test(test_rss_kernels),    cmocka_unit_test(test_fill_rule),
+        cmocka_unit_test(test_balancing_rule), cmocka_unit_test(test_limit_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
