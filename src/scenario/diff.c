@@ -187,8 +187,8 @@ struct tally {
  * unmapped and still holds take slots too, so whether a swap-in came before or after the
  * limit's last reclaim pass pushed swap over half is the device's timing. Measured on 6.18
  * (fidelity 112, 12 runs): from 20 kB more to 1784 kB fewer clean pages on Linux than
- * simulated, the rest of the resident difference dirty (100 to 484 kB fewer where no swap-in
- * lost its slot on one side only, within SPLIT_KB); this allowance is that measured 1784 kB
+ * simulated, the rest of the resident difference dirty (from 20 kB more to 484 fewer where no
+ * swap-in lost its slot on one side only, within SPLIT_KB); this allowance is that measured 1784 kB
  * rounded up to 2048 (512 pages), not a kernel constant. */
 #define SWAPIN_DIRTY_KB 2048
 
@@ -654,14 +654,16 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
      * holdings lie in a window SPLIT_KB wide, so resident pages differ by at most that plus
      * the difference of what the cgroup holds unmapped (split_width). */
     int64_t dm = (int64_t)b->c.rss - (int64_t)a->c.rss;
-    bool msplit = sp && sp->on && sp->in && a->c.swap > 0 && b->c.swap > 0 && dm != 0 &&
+    bool mbound = sp && sp->on && sp->in && a->c.swap > 0 && b->c.swap > 0 &&
                   (dm < 0 ? -dm : dm) <= split_width(sp);
+    bool msplit = mbound && dm != 0;
     /* Which of the resident pages are clean and which dirty (clean_dirty_split): the pages one
      * side's reclaim unmapped and still holds were dirty ones, so the resident difference
      * falls on Private_Dirty (and Pss_Dirty), and Private_Clean moves only by what the
-     * charge's slack and the swap-in slot rule allow. */
+     * charge's slack and the swap-in slot rule allow; with equal Rss too (the slot rule alone
+     * may turn clean pages dirty on one side). */
     int64_t dc = (int64_t)b->c.private_clean - (int64_t)a->c.private_clean;
-    bool cdsplit = msplit && clean_dirty_split(a, b, dm);
+    bool cdsplit = mbound && clean_dirty_split(a, b, dm);
     for (size_t i = 0; i < sizeof(smaps_fields) / sizeof(smaps_fields[0]); i++) {
         uint64_t va = at(&a->c, smaps_fields[i].off), vb = at(&b->c, smaps_fields[i].off);
         int sign = split_sign(smaps_fields[i].off);
@@ -669,14 +671,16 @@ static void compare_map(const struct vml_snap_map *a, const struct vml_snap_map 
                            smaps_fields[i].off == offsetof(struct vml_smaps_counts, private_dirty);
         bool clean_field = smaps_fields[i].off == offsetof(struct vml_smaps_counts, private_clean);
         if (cdsplit && dc != 0 && (dirty_field || clean_field)) {
+            char moved[64] = "";
+            if (dm != 0)
+                snprintf(moved, sizeof(moved), "of %lld kB %s on linux ",
+                         (long long)(dm < 0 ? -dm : dm), dm < 0 ? "more swapped" : "more resident");
             t->compared++;
             text_printf(out,
-                        "    %-16s %12llu %12llu %12lld kB   (agrees: of %lld kB %s on linux "
-                        "under the cgroup's limit, %lld kB clean: within +-%d)\n",
+                        "    %-16s %12llu %12llu %12lld kB   (agrees: %sunder the cgroup's limit, "
+                        "%lld kB clean: within +-%d)\n",
                         smaps_fields[i].name, (unsigned long long)va, (unsigned long long)vb,
-                        (long long)(vb - va), (long long)(dm < 0 ? -dm : dm),
-                        dm < 0 ? "more swapped" : "more resident", (long long)dc,
-                        SPLIT_KB + SWAPIN_DIRTY_KB);
+                        (long long)(vb - va), moved, (long long)dc, SPLIT_KB + SWAPIN_DIRTY_KB);
             continue;
         }
         if (msplit && sign && (int64_t)vb - (int64_t)va == sign * dm) {

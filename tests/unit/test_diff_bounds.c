@@ -445,6 +445,14 @@ static void test_clean_dirty_under_limit(void **state)
     /* One page beyond: Private_Clean, Private_Dirty and Pss_Dirty differ. */
     assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 16420, 13144, 16224, 0 }, NULL), 3);
     assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 30920, 19296, 1592, 0 }, NULL), 3);
+    /* The same Rss on both sides, 1900 kB of the kernel's clean pages dirty instead (swapped
+     * in past half-full swap): agrees; 3076 kB: differs. */
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 31788, 14320, 700, 0 }, &text), 0);
+    assert_non_null(strstr(text, "Private_Clean           16220        14320        -1900 kB   "
+                                 "(agrees: under the cgroup's limit, -1900 kB clean: within "
+                                 "+-3072)"));
+    free(text);
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 31788, 13144, 700, 0 }, NULL), 3);
     /* A model that never frees a swapped-in page's slot (every resident page clean): the
      * difference would fall on the clean pages, which the unmapped dirty pages cannot explain. */
     assert_int_equal(clean_dirty_differ((struct cd_side){ 31788, 31788, 700, 0 },
