@@ -910,7 +910,7 @@ static void compare_migrate(const struct vml_snap_op *a, const struct vml_snap_o
  * at a time, in order within it (cluster_alloc_swap_entry), so eviction order maps onto slot
  * order in runs, one per cluster taken, and a run's ends are where a window holds slots of
  * other pages. The bound is one window per 512 faults, rounded up (fidelity 112: 12288 faults,
- * 24; measured on 6.18: 1534 to 1540 major faults in 15 runs, 1542 simulated, 1536 if every
+ * 24; measured on 6.18: 1533 to 1540 major faults in 25 runs, 1542 simulated, 1536 if every
  * window were whole). A readahead that reads fewer pages than the window, or none, differs
  * (fourfold the faults for a window of 2). True when the rule applied and the rows are
  * printed. */

@@ -507,7 +507,7 @@ static void test_reread_faults_under_limit(void **state)
 {
     (void)state;
     /* Measured on 6.18 (fidelity 112): 12288 faults on both sides; 1542 major simulated,
-     * 1534 to 1540 on Linux. The bound: 12288 / 512 = 24 windows. */
+     * 1533 to 1540 on Linux. The bound: 12288 / 512 = 24 windows. */
     assert_int_equal(reread_differ(32768, true, 10746, 1542, 10750, 1538), 0);
     assert_int_equal(reread_differ(32768, true, 10746, 1542, 10754, 1534), 0);
     assert_int_equal(reread_differ(32768, true, 10746, 1542, 10770, 1518), 0); /* 24 apart */
