@@ -490,6 +490,10 @@ static int run(int argc, char **argv)
     if (r == 0 && results) {
         ls = res.snap;
         res.snap = (struct vml_snapshot){ 0 };
+        /* The limit is the scenario's (its largest memory.max), not the kernel's, and the
+         * results were recorded from this very text (the hash): without it here every rule
+         * under a cgroup's limit would be off for recorded results. */
+        ls.memcg_max_kb = ss.memcg_max_kb;
     } else if (r == 0) {
         r = run_linux(s, file, &ls, &n_runs);
     }

@@ -2,7 +2,8 @@
  * fsync or fdatasync, when a show vm before it shows dirty_background_bytes B, agrees when both
  * sides lie in [-B/1024, 0] kB (B = 1048576 below: the bound is [-1024, 0]); a write burst's
  * under the same threshold; a confined process's own file pages; and the resident/swapped split
- * under a cgroup's memory limit; and a move_pages status on a kernel before 6.12 (-EFAULT for
+ * under a cgroup's memory limit, with its clean/dirty split and a swap-in re-read's faults; and a
+ * move_pages status on a kernel before 6.12 (-EFAULT for
  * the simulator's -ENOENT). Everything else is compared exactly, and each rule applies to
  * nothing else. */
 #include <setjmp.h>
@@ -361,6 +362,167 @@ static void test_split_with_cgroup_cache(void **state)
     assert_int_equal(cache_split_differ(8028, 84, 6572, 1644, false, NULL), 3 + 8);
 }
 
+/* Fidelity 112's shape: a in a 32 MiB box, its 48 MiB buffer written, swapped and read back
+ * through the limit. One side: rss kB resident in buf, clean of them Private_Clean (swapped in,
+ * slot kept) and the rest Private_Dirty (Pss_Dirty with it, less pss_dirty_skew), 104 kB of
+ * page tables, and unmapped kB of box's swap cache no process maps (memory.stat: swapcached
+ * covers the mapped clean pages and the unmapped ones). text: the table, when not NULL. */
+struct cd_side {
+    uint64_t rss, clean, unmapped;
+    int64_t pss_dirty_skew;
+};
+
+static unsigned clean_dirty_differ(struct cd_side sim, struct cd_side real, char **text)
+{
+    struct vml_snap_proc p[2];
+    struct vml_snap_map m[2];
+    struct vml_snapshot snap[2];
+    const struct cd_side sd[2] = { sim, real };
+    for (int i = 0; i < 2; i++) {
+        uint64_t swap = 49152 - sd[i].rss, dirty = sd[i].rss - sd[i].clean;
+        memset(&p[i], 0, sizeof(p[i]));
+        memset(&m[i], 0, sizeof(m[i]));
+        memset(&snap[i], 0, sizeof(snap[i]));
+        snprintf(p[i].name, sizeof(p[i].name), "a");
+        p[i].alive = true;
+        p[i].last.vm_rss = p[i].last.rss_anon = sd[i].rss;
+        p[i].last.vm_swap = swap;
+        p[i].last.vm_pte = 104;
+        snprintf(m[i].name, sizeof(m[i].name), "buf");
+        m[i].len = 49152ull << 10;
+        m[i].vmas = 1;
+        m[i].size = 49152;
+        m[i].c.rss = m[i].c.pss = m[i].c.anonymous = m[i].c.referenced = sd[i].rss;
+        m[i].c.private_clean = sd[i].clean;
+        m[i].c.private_dirty = dirty;
+        m[i].c.pss_dirty = (uint64_t)((int64_t)dirty + sd[i].pss_dirty_skew);
+        m[i].c.swap = m[i].c.swap_pss = swap;
+        p[i].maps = &m[i];
+        p[i].n_maps = 1;
+        snap[i].procs = &p[i];
+        snap[i].n_procs = 1;
+        snap[i].memcg_max_kb = 32768;
+        snap[i].has_limit_stat = true;
+        snap[i].limit_stat = (struct vml_snap_memcg){ .anon = sd[i].rss,
+                                                      .swapcached = sd[i].clean + sd[i].unmapped,
+                                                      .lru_anon = sd[i].rss + sd[i].unmapped };
+    }
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    unsigned d = vml_diff_snapshots(&snap[0], &snap[1], &out, &compared, &skipped);
+    if (text) {
+        *text = strdup(out.s ? out.s : "");
+        assert_non_null(*text);
+    }
+    vml_text_free(&out);
+    return d;
+}
+
+static void test_clean_dirty_under_limit(void **state)
+{
+    (void)state;
+    /* Measured on 6.18: the simulator kept 31788 kB, 16220 clean and 15568 dirty, box holding
+     * 700 kB unmapped; the kernel 16420 kB, 16096 clean and 324 dirty, with 16224 kB unmapped
+     * (dirty pages reclaim unmapped, their writes not ended). Held by hand: 31788 + 104 + 700 =
+     * 32592 and 16420 + 104 + 16224 = 32748, both in [31744, 32768]; the 15368 kB difference
+     * falls on the dirty pages but for 124 kB of clean ones. */
+    const struct cd_side sim = { 31788, 16220, 700, 0 };
+    char *text = NULL;
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 16420, 16096, 16224, 0 }, &text), 0);
+    assert_non_null(strstr(text, "Private_Dirty           15568          324       -15244 kB   "
+                                 "(agrees: of 15368 kB more swapped on linux under the cgroup's "
+                                 "limit, -124 kB clean: within +-3072)"));
+    free(text);
+    /* Measured: 1956 kB of the kernel's resident pages dirty (swapped in after its reclaim had
+     * put swap over half full: their slots freed), 1784 kB fewer clean than simulated; and a
+     * run that kept 30920 kB (16240 clean, 20 more than simulated) with 1592 kB unmapped. */
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 16392, 14436, 16224, 0 }, NULL), 0);
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 30920, 16240, 1592, 0 }, NULL), 0);
+    /* Both ends of Private_Clean's bound: 3072 kB (SPLIT_KB + SWAPIN_DIRTY_KB). */
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 16420, 13148, 16224, 0 }, NULL), 0);
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 30920, 19292, 1592, 0 }, NULL), 0);
+    /* One page beyond: Private_Clean, Private_Dirty and Pss_Dirty differ. */
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 16420, 13144, 16224, 0 }, NULL), 3);
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 30920, 19296, 1592, 0 }, NULL), 3);
+    /* The same Rss on both sides, 1900 kB of the kernel's clean pages dirty instead (swapped
+     * in past half-full swap): agrees; 3076 kB: differs. */
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 31788, 14320, 700, 0 }, &text), 0);
+    assert_non_null(strstr(text, "Private_Clean           16220        14320        -1900 kB   "
+                                 "(agrees: under the cgroup's limit, -1900 kB clean: within "
+                                 "+-3072)"));
+    free(text);
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 31788, 13144, 700, 0 }, NULL), 3);
+    /* A model that never frees a swapped-in page's slot (every resident page clean): the
+     * difference would fall on the clean pages, which the unmapped dirty pages cannot explain. */
+    assert_int_equal(clean_dirty_differ((struct cd_side){ 31788, 31788, 700, 0 },
+                                        (struct cd_side){ 16420, 16096, 16224, 0 }, NULL),
+                     3);
+    /* One that frees every slot (every resident page dirty): the kernel's 16096 clean pages. */
+    assert_int_equal(clean_dirty_differ((struct cd_side){ 31788, 0, 700, 0 },
+                                        (struct cd_side){ 16420, 16096, 16224, 0 }, NULL),
+                     3);
+    /* Pss_Dirty not following Private_Dirty (a private page's Pss is the page): the three
+     * rows differ (Private_Dirty's difference is exact only with Private_Clean's 0). */
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 16420, 16096, 16224, 4 }, NULL), 3);
+    /* The same split with no limit in force: see test_split_outside (exact). Outside the
+     * resident bound (the kernel holding 32772 kB): every moved row differs. */
+    assert_int_equal(clean_dirty_differ(sim, (struct cd_side){ 16444, 16096, 16224, 0 }, NULL),
+                     3 + 9);
+}
+
+/* A swap-in re-read's faults under the limit (reread_faults): a's "touch buf" took minor and
+ * major faults on each side; swapped: a's VmSwap grew on both sides; limit_kb: the scenario's
+ * memory.max (0: none). */
+static unsigned reread_differ(uint64_t limit_kb, bool swapped, uint64_t sim_minor,
+                              uint64_t sim_major, uint64_t real_minor, uint64_t real_major)
+{
+    struct side s[2];
+    struct vml_snap_proc p[2];
+    const uint64_t minor[2] = { sim_minor, real_minor }, major[2] = { sim_major, real_major };
+    for (int i = 0; i < 2; i++) {
+        side(&s[i], NULL, "touch", 0);
+        snprintf(s[i].op.what, sizeof(s[i].op.what), "a touch buf");
+        s[i].op.minor = minor[i];
+        s[i].op.major = major[i];
+        s[i].op.has_mem = false; /* the faults alone */
+        memset(&p[i], 0, sizeof(p[i]));
+        snprintf(p[i].name, sizeof(p[i].name), "a");
+        p[i].alive = true;
+        p[i].last.vm_swap = swapped ? 16384 : 0;
+        s[i].snap.procs = &p[i];
+        s[i].snap.n_procs = 1;
+        s[i].snap.memcg_max_kb = limit_kb;
+    }
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    unsigned d = vml_diff_snapshots(&s[0].snap, &s[1].snap, &out, &compared, &skipped);
+    vml_text_free(&out);
+    /* The two not-comparable meminfo rows are skipped, not differing. */
+    return d;
+}
+
+static void test_reread_faults_under_limit(void **state)
+{
+    (void)state;
+    /* Measured on 6.18 (fidelity 112): 12288 faults on both sides; 1542 major simulated,
+     * 1533 to 1540 on Linux. The bound: 12288 / 512 = 24 windows. */
+    assert_int_equal(reread_differ(32768, true, 10746, 1542, 10750, 1538), 0);
+    assert_int_equal(reread_differ(32768, true, 10746, 1542, 10754, 1534), 0);
+    assert_int_equal(reread_differ(32768, true, 10746, 1542, 10770, 1518), 0); /* 24 apart */
+    assert_int_equal(reread_differ(32768, true, 10746, 1542, 10771, 1517), 2); /* 25 */
+    /* A readahead window of 4 instead of 8: twice the major faults. */
+    assert_int_equal(reread_differ(32768, true, 9216, 3072, 10750, 1538), 2);
+    /* The sums differ (a page faulted twice, or not at all): compared exactly. */
+    assert_int_equal(reread_differ(32768, true, 10746, 1542, 10750, 1539), 2);
+    assert_int_equal(reread_differ(32768, true, 10746, 1542, 10747, 1538), 2);
+    /* No limit, or a process that did not swap on a side, or no major fault on a side: exact. */
+    assert_int_equal(reread_differ(0, true, 10746, 1542, 10750, 1538), 2);
+    assert_int_equal(reread_differ(32768, false, 10746, 1542, 10750, 1538), 2);
+    assert_int_equal(reread_differ(32768, true, 12288, 0, 12287, 1), 2);
+}
+
 /* An operation's AnonPages change under the limit (issue 15): "a touch buf" took faults
  * faults; its AnonPages and SwapCached changes on each side. The rule compares AnonPages +
  * SwapCached within 1024 kB when the limit's reclaim took mapped pages on either side. */
@@ -580,6 +742,8 @@ int main(void)
         cmocka_unit_test(test_split_three_processes),
         cmocka_unit_test(test_cache_under_limit),
         cmocka_unit_test(test_split_with_cgroup_cache),
+        cmocka_unit_test(test_clean_dirty_under_limit),
+        cmocka_unit_test(test_reread_faults_under_limit),
         cmocka_unit_test(test_anon_under_limit),
         cmocka_unit_test(test_vote_under_limit),
         cmocka_unit_test(test_sim_records_limit_stat),
