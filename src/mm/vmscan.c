@@ -135,8 +135,7 @@ static void swap_wb_end(struct vml_sim *sim, struct swap_wb w)
         return;
     f->flags &= ~PGF_RECLAIM;
     if (!(f->flags & (PGF_ACTIVE | PGF_DIRTY | PGF_MLOCKED))) {
-        lru_del(sim, w.pfn);
-        lru_add_tail(sim, w.pfn);
+        lru_move_tail(sim, w.pfn);
         sim->events[VML_VMSTAT_pgrotated] += folio_nr_pages(f);
     }
     /* A page unmapped and dropped while its write was in flight goes now. */
@@ -349,7 +348,7 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
 
 /* ---- large anonymous folios (shrink_folio_list, 6.18) -------------------------------------- */
 
-static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references,
+static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references, bool listed,
                         struct reclaim_stat *st, uint64_t *freed);
 
 /* try_to_unmap's TTU_SPLIT_HUGE_PMD (and split_folio's unmap of a PMD-mapped folio): every
@@ -394,7 +393,7 @@ static int split_and_shrink(struct vml_sim *sim, uint64_t head, bool ignore_refe
             continue; /* freed by the split */
         lru_del(sim, head + i);
         uint64_t got;
-        r = shrink_folio(sim, head + i, i == 0 || ignore_references, st, &got);
+        r = shrink_folio(sim, head + i, i == 0 || ignore_references, false, st, &got);
         if (r)
             return r;
         *freed += got;
@@ -511,9 +510,10 @@ static int shrink_large_anon(struct vml_sim *sim, uint64_t head, bool ignore_ref
     return split_and_shrink(sim, head, ignore_references, st, freed);
 }
 
-/* shrink_folio_list for the folio at pfn, taken off the tail of its inactive list (the
- * caller put it back nowhere yet). Returns its pages freed. */
-static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references,
+/* shrink_folio_list for the folio at pfn, taken off its list (the caller put it back nowhere
+ * yet) or, with listed, still at the tail of its inactive list, to be taken off here
+ * (isolate_lru_folios). Returns its pages freed. */
+static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references, bool listed,
                         struct reclaim_stat *st, uint64_t *freed)
 {
     struct frame *f = sim_frame(sim, pfn);
@@ -524,6 +524,8 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     *freed = 0;
     /* Under writeback: activated, to be reclaimed when its write ends (cases 1 and 2). */
     if (f->flags & PGF_SWAPWB) {
+        if (listed)
+            lru_del(sim, pfn);
         f->flags |= PGF_RECLAIM;
         st->nr_writeback += nr;
         goto activate;
@@ -538,6 +540,15 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
                                     ? FOLIOREF_RECLAIM
                                     : check_references(sim, pfn, file_lru, file_lru ? nr : 1, file,
                                                        first, memo ? &found : NULL);
+    /* Kept: isolated and put back at the head of the same list, which is a move (the counts
+     * go down and up again with nothing between that reads them: the reference check reads
+     * page tables and VMAs only). */
+    if (listed && ref == FOLIOREF_KEEP) {
+        lru_move_head(sim, pfn);
+        return 0;
+    }
+    if (listed)
+        lru_del(sim, pfn);
     if (ref == FOLIOREF_ACTIVATE)
         goto activate;
     if (ref == FOLIOREF_KEEP)
@@ -764,10 +775,9 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
         uint64_t pfn = lv->tail[lru] - 1;
         struct frame *f = sim_frame(sim, pfn);
         uint64_t nr = folio_nr_pages(f);
-        lru_del(sim, pfn);
         scanned += nr;
         uint64_t freed;
-        if (shrink_folio(sim, pfn, false, &st, &freed) != 0)
+        if (shrink_folio(sim, pfn, false, true, &st, &freed) != 0)
             break;
         st.nr_reclaimed += freed;
         /* A page-cache folio's other pages, frames of their own on the lists, went with it:
@@ -1611,7 +1621,7 @@ int madvise_cold_or_pageout(struct vml_sim *sim, struct sim_task *t, uint64_t st
             continue;
         lru_del(sim, pfn);
         uint64_t freed;
-        int e = shrink_folio(sim, pfn, true, &st, &freed);
+        int e = shrink_folio(sim, pfn, true, false, &st, &freed);
         if (e)
             r = e;
     }
