@@ -201,7 +201,7 @@ static int unmap_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
         vml_pt_unmap(mm->pt, leaf->va, leaf->va + PAGE_SIZE, VML_PT_KEEP_TABLES, NULL, NULL);
         mm->rss[mm_counter_of(f)]--;
     }
-    sim_flush_range(sim, mm, leaf->va, leaf->va + PAGE_SIZE);
+    sim_flush_page(sim, mm, leaf->va);
     page_remove_map(sim, mm, pfn);
     return 0;
 }

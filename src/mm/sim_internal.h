@@ -1257,6 +1257,8 @@ unsigned sim_pcid_on(const struct vml_sim *sim, unsigned cpu, const struct sim_m
 const struct sim_mm *sim_mm_of_pcid(const struct vml_sim *sim, unsigned cpu, unsigned pcid);
 /* Drops pcid's translations from every CPU for [start, end) (0, 0: everything). */
 void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start, uint64_t end);
+/* The same for the one 4 KiB page at va (reclaim's unmap of each page it swaps out). */
+void sim_flush_page(struct vml_sim *sim, const struct sim_mm *mm, uint64_t va);
 /* The same with a stride of 1 << shift bytes (flush_tlb_mm_range's stride_shift): huge pages
  * are invalidated one INVLPG each, up to the same ceiling. */
 void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start,
