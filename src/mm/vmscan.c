@@ -222,10 +222,11 @@ static uint64_t folio_page_pfn(const struct sim_file *file, uint64_t first_index
     return cache_lookup(file, first_index + i, &p) ? p : UINT64_MAX;
 }
 
-/* folio_check_references. */
-static enum folio_references check_references(struct vml_sim *sim, uint64_t pfn, bool file_lru,
-                                              uint64_t nr, const struct sim_file *file,
-                                              uint64_t first, struct rmap_found *found)
+/* folio_check_references. Inlined into each caller: shrink_anon_page's constant arguments
+ * (one page, no file) leave none of its loops. */
+static inline __attribute__((always_inline)) enum folio_references
+check_references(struct vml_sim *sim, uint64_t pfn, bool file_lru, uint64_t nr,
+                 const struct sim_file *file, uint64_t first, struct rmap_found *found)
 {
     int young = 0;
     uint64_t vm_flags = 0;
