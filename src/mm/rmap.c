@@ -99,8 +99,9 @@ struct referenced {
     struct rmap_found *found; /* NULL: not asked */
 };
 
-static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
-                          const struct vml_pt_leaf *leaf, void *ctx)
+/* Inline for folio_referenced_found's direct call (rmap_walk still takes its address). */
+static inline int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
+                                 const struct vml_pt_leaf *leaf, void *ctx)
 {
     struct referenced *r = ctx;
     (void)sim;
