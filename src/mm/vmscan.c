@@ -225,9 +225,10 @@ static uint64_t folio_page_pfn(const struct sim_file *file, uint64_t first_index
 /* folio_check_references. Inlined into each caller: shrink_anon_page's constant arguments
  * (one page, no file) leave none of its loops. */
 static inline __attribute__((always_inline)) enum folio_references
-check_references(struct vml_sim *sim, uint64_t pfn, bool file_lru, uint64_t nr,
+check_references(struct vml_sim *sim, uint64_t pfn, struct frame *pf, bool file_lru, uint64_t nr,
                  const struct sim_file *file, uint64_t first, struct rmap_found *found)
 {
+    /* pf is pfn's frame, at hand in the callers: not looked up again for it. */
     int young = 0;
     uint64_t vm_flags = 0;
     bool referenced = false;
@@ -238,7 +239,7 @@ check_references(struct vml_sim *sim, uint64_t pfn, bool file_lru, uint64_t nr,
         uint64_t fl = 0;
         young += found ? folio_referenced_found(sim, p, &fl, found) : folio_referenced(sim, p, &fl);
         vm_flags |= fl;
-        struct frame *f = sim_frame(sim, p);
+        struct frame *f = p == pfn ? pf : sim_frame(sim, p);
         if (f->flags & PGF_REFERENCED) {
             referenced = true;
             f->flags &= ~PGF_REFERENCED; /* folio_test_clear_referenced */
@@ -250,7 +251,8 @@ check_references(struct vml_sim *sim, uint64_t pfn, bool file_lru, uint64_t nr,
         for (uint64_t i = 0; i < nr; i++) {
             uint64_t p = folio_page_pfn(file, first, i, pfn);
             if (p != UINT64_MAX)
-                sim_frame(sim, p)->flags |= PGF_REFERENCED; /* folio_set_referenced */
+                (p == pfn ? pf : sim_frame(sim, p))->flags |=
+                    PGF_REFERENCED; /* folio_set_referenced */
         }
         /* Mapped and used twice (a young PTE now and PG_referenced from the last pass, or two
          * young PTEs): active. Executable file pages get one more chance. */
@@ -581,7 +583,7 @@ static int shrink_anon_page(struct vml_sim *sim, uint64_t pfn, struct frame *f,
         return 0;
     }
     struct rmap_found found;
-    enum folio_references ref = check_references(sim, pfn, false, 1, NULL, 0, &found);
+    enum folio_references ref = check_references(sim, pfn, f, false, 1, NULL, 0, &found);
     if (ref == FOLIOREF_KEEP) {
         lru_move_head(sim, pfn);
         return 0;
@@ -654,8 +656,8 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     bool memo = !ignore_references && (f->flags & (PGF_ANON | PGF_CACHE | PGF_LARGE)) == PGF_ANON;
     enum folio_references ref = ignore_references
                                     ? FOLIOREF_RECLAIM
-                                    : check_references(sim, pfn, file_lru, file_lru ? nr : 1, file,
-                                                       first, memo ? &found : NULL);
+                                    : check_references(sim, pfn, f, file_lru, file_lru ? nr : 1,
+                                                       file, first, memo ? &found : NULL);
     /* Kept: isolated and put back at the head of the same list, which is a move (the counts
      * go down and up again with nothing between that reads them: the reference check reads
      * page tables and VMAs only). */
