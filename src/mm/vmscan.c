@@ -584,20 +584,20 @@ static int shrink_anon_page(struct vml_sim *sim, uint64_t pfn, struct frame *f,
     }
     struct rmap_found found;
     enum folio_references ref = check_references(sim, pfn, f, false, 1, NULL, 0, &found);
-    if (ref == FOLIOREF_KEEP) {
-        lru_move_head(sim, pfn);
-        return 0;
-    }
-    lru_del(sim, pfn);
+    /* The kernel isolates the folio (off its list, out of its counts) before this and puts it
+     * back at the head of the same list when it is kept, its write started or not. Nothing
+     * between reads a list or its counts (the reference check, the swap slot and cache, the
+     * unmap, the write's submission), so the page stays linked at the tail until the outcome
+     * is known: kept, it moves to the head (lru_move_head, the same links and counts as
+     * lru_del then lru_add); otherwise it is taken off then. */
+    int r = 0;
+    if (ref == FOLIOREF_KEEP)
+        goto keep;
     if (ref == FOLIOREF_ACTIVATE)
         goto activate;
-    if (!(f->flags & PGF_SWAPCACHE)) {
-        int r = add_to_swap(sim, pfn, f);
-        if (r < 0)
-            return r;
-        if (r)
-            goto activate;
-    }
+    if (!(f->flags & PGF_SWAPCACHE) && (r = add_to_swap(sim, pfn, f)) != 0)
+        goto activate; /* or fail, r < 0 */
+    /* The unmap's page_put leaves the swap cache's reference: the page is not freed here. */
     if (found.n == 1 && f->mapcount == 1) {
         if (!rmap_found_unmap(sim, &found))
             goto activate;
@@ -605,25 +605,29 @@ static int shrink_anon_page(struct vml_sim *sim, uint64_t pfn, struct frame *f,
         goto activate;
     }
     if (f->flags & PGF_DIRTY) {
-        int r = swap_writepage(sim, pfn);
+        r = swap_writepage(sim, pfn);
         if (r < 0)
-            return r;
+            goto activate; /* to fail */
         if (r == 0) {
             st->nr_pageout++;
-            lru_add(sim, pfn); /* under writeback now */
-            return 0;
+            goto keep; /* under writeback now */
         }
         st->nr_pageout_zero++;
     }
-    if (f->refcount != 1 || !(f->flags & PGF_SWAPCACHE)) {
-        lru_add(sim, pfn);
-        return 0;
-    }
+    if (f->refcount != 1 || !(f->flags & PGF_SWAPCACHE))
+        goto keep;
+    lru_del(sim, pfn);
     swap_cache_evict(sim, pfn, workingset_eviction(sim, pfn, 1));
     page_put_isolated(sim, pfn);
     *freed = 1;
     return 0;
+keep:
+    lru_move_head(sim, pfn);
+    return 0;
 activate:
+    lru_del(sim, pfn);
+    if (r < 0)
+        return r;
     activate_locked(sim, pfn, f, false, 1, NULL, 0, st);
     return 0;
 }
