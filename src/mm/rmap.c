@@ -99,17 +99,10 @@ struct referenced {
     struct rmap_found *found; /* NULL: not asked */
 };
 
-/* Inline for folio_referenced_found's direct call (rmap_walk still takes its address). */
-static inline int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
-                                 const struct vml_pt_leaf *leaf, void *ctx)
+/* folio_referenced_one's work on one mapping of the page. */
+static inline int referenced_mapping(struct referenced *r, struct sim_mm *mm, const struct vma *v,
+                                     const struct vml_pt_leaf *leaf)
 {
-    struct referenced *r = ctx;
-    (void)sim;
-    if (r->found && r->found->n++ == 0) {
-        r->found->mm = mm;
-        r->found->v = v;
-        r->found->leaf = *leaf;
-    }
     /* folio_referenced_one: an mlocked VMA ends the walk (the folio is culled to the
      * unevictable list). */
     if (v->flags & VM_LOCKED) {
@@ -127,21 +120,32 @@ static inline int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct 
     return 0;
 }
 
+static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
+                          const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct referenced *r = ctx;
+    (void)sim;
+    if (r->found && r->found->n++ == 0) {
+        r->found->mm = mm;
+        r->found->v = v;
+        r->found->leaf = *leaf;
+    }
+    return referenced_mapping(r, mm, v, leaf);
+}
+
 int folio_referenced_found(struct vml_sim *sim, uint64_t pfn, uint64_t *vm_flags,
                            struct rmap_found *found)
 {
     struct referenced r = { 0, 0, found };
     found->n = 0;
-    /* A single anonymous page mapped once (reclaim's usual page): rmap_walk's first try, with
-     * referenced_one called directly rather than through the walk's pointer. */
+    /* A single anonymous page mapped once (reclaim's usual page): rmap_walk's first try, found
+     * straight into *found, and referenced_one's work on it without the walk's pointer. */
     const struct frame *f = sim_frame(sim, pfn);
-    struct sim_mm *mm;
-    struct vma *v;
-    struct vml_pt_leaf leaf;
     if ((f->flags & (PGF_HEAD | PGF_LARGE | PGF_CACHE)) == PGF_HEAD && f->mapcount == 1 &&
-        rmap_hint_find(sim, pfn, f->index, &mm, &v, &leaf))
-        referenced_one(sim, mm, v, &leaf, &r);
-    else if (page_mapcount(sim, pfn) > 0)
+        rmap_hint_find(sim, pfn, f->index, &found->mm, &found->v, &found->leaf)) {
+        found->n = 1;
+        referenced_mapping(&r, found->mm, found->v, &found->leaf);
+    } else if (page_mapcount(sim, pfn) > 0)
         rmap_walk(sim, pfn, referenced_one, &r);
     *vm_flags = r.vm_flags;
     return r.young;
