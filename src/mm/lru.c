@@ -100,9 +100,8 @@ void lru_del(struct vml_sim *sim, uint64_t pfn)
 
 /* lru_del then lru_add (or lru_add_tail) of a folio whose flags stay: the same list, so every
  * count is as it was and only the links change. */
-void lru_move_head(struct vml_sim *sim, uint64_t pfn)
+void lru_move_head(struct vml_sim *sim, uint64_t pfn, struct frame *f)
 {
-    struct frame *f = sim_frame(sim, pfn);
     enum lru_list l = page_lru(f);
     struct lruvec *lv = folio_lruvec(sim, f);
     if (lv->head[l] == pfn + 1)
@@ -111,9 +110,8 @@ void lru_move_head(struct vml_sim *sim, uint64_t pfn)
     link_head(sim, pfn, f, lv, l);
 }
 
-void lru_move_tail(struct vml_sim *sim, uint64_t pfn)
+void lru_move_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f)
 {
-    struct frame *f = sim_frame(sim, pfn);
     enum lru_list l = page_lru(f);
     struct lruvec *lv = folio_lruvec(sim, f);
     if (lv->tail[l] == pfn + 1)

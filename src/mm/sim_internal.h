@@ -1415,11 +1415,11 @@ static inline uint64_t folio_nr_pages(const struct frame *f)
 void lru_add(struct vml_sim *sim, uint64_t pfn);
 void lru_add_tail(struct vml_sim *sim, uint64_t pfn);
 void lru_del(struct vml_sim *sim, uint64_t pfn);
-/* The folio headed at pfn, on its list, moves to the head or the tail of it (lru_del then
- * lru_add or lru_add_tail without a change of flags: the counts stay; lru_move_tail is the
- * kernel's lru_move_tail, folio_rotate_reclaimable's move). */
-void lru_move_head(struct vml_sim *sim, uint64_t pfn);
-void lru_move_tail(struct vml_sim *sim, uint64_t pfn);
+/* The folio headed at pfn (frame f, which the callers have at hand), on its list, moves to the
+ * head or the tail of it (lru_del then lru_add or lru_add_tail without a change of flags: the
+ * counts stay; lru_move_tail is the kernel's lru_move_tail, folio_rotate_reclaimable's move). */
+void lru_move_head(struct vml_sim *sim, uint64_t pfn, struct frame *f);
+void lru_move_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f);
 /* The free frame new takes old's place on its list (migration, same node). */
 void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new);
 

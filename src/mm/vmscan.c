@@ -135,7 +135,7 @@ static void swap_wb_end(struct vml_sim *sim, struct swap_wb w)
         return;
     f->flags &= ~PGF_RECLAIM;
     if (!(f->flags & (PGF_ACTIVE | PGF_DIRTY | PGF_MLOCKED))) {
-        lru_move_tail(sim, w.pfn);
+        lru_move_tail(sim, w.pfn, f);
         sim->events[VML_VMSTAT_pgrotated] += folio_nr_pages(f);
     }
     /* A page unmapped and dropped while its write was in flight goes now. */
@@ -622,7 +622,7 @@ static int shrink_anon_page(struct vml_sim *sim, uint64_t pfn, struct frame *f,
     *freed = 1;
     return 0;
 keep:
-    lru_move_head(sim, pfn);
+    lru_move_head(sim, pfn, f);
     return 0;
 activate:
     lru_del(sim, pfn);
@@ -666,7 +666,7 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
      * go down and up again with nothing between that reads them: the reference check reads
      * page tables and VMAs only). */
     if (listed && ref == FOLIOREF_KEEP) {
-        lru_move_head(sim, pfn);
+        lru_move_head(sim, pfn, f);
         return 0;
     }
     if (listed)
