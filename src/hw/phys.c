@@ -872,7 +872,12 @@ static void free_block(struct vml_phys *phys, uint64_t pfn, unsigned order)
     assert(phys->nodes[nid].used[f->use] >= 1ull << order);
     phys->nodes[nid].used[f->use] -= 1ull << order;
     phys->nodes[nid].freed += 1ull << order;
-    free_block_data(phys, pfn, order);
+    if (order == 0) { /* free_block_data of one frame: the one at hand (reclaim's frees) */
+        if (f->data)
+            data_put(phys, f->data);
+    } else {
+        free_block_data(phys, pfn, order);
+    }
     memset(f, 0, sizeof(*f));
     free_one_block(phys, nid, zid, pfn, order);
 }
