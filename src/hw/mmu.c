@@ -397,6 +397,7 @@ static bool pwc_key_has_pcid(uint64_t key, uint64_t val, void *ctx)
     return (key & 0xfffu) == *(const unsigned *)ctx;
 }
 
+/* Removes pcid's entries from every page-walk cache; a PCID not current then has none. */
 static void pwc_remove_pcid(struct vml_cpu *cpu, unsigned pcid)
 {
     for (unsigned p = 0; p < VML_PWC_NR; p++)

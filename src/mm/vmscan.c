@@ -250,9 +250,10 @@ check_references(struct vml_sim *sim, uint64_t pfn, struct frame *pf, bool file_
     if (young) {
         for (uint64_t i = 0; i < nr; i++) {
             uint64_t p = folio_page_pfn(file, first, i, pfn);
-            if (p != UINT64_MAX)
-                (p == pfn ? pf : sim_frame(sim, p))->flags |=
-                    PGF_REFERENCED; /* folio_set_referenced */
+            if (p != UINT64_MAX) {
+                struct frame *pg = p == pfn ? pf : sim_frame(sim, p);
+                pg->flags |= PGF_REFERENCED; /* folio_set_referenced */
+            }
         }
         /* Mapped and used twice (a young PTE now and PG_referenced from the last pass, or two
          * young PTEs): active. Executable file pages get one more chance. */
