@@ -237,9 +237,16 @@ check_references(struct vml_sim *sim, uint64_t pfn, struct frame *pf, bool file_
         if (p == UINT64_MAX)
             continue;
         uint64_t fl = 0;
-        young += found ? folio_referenced_found(sim, p, &fl, found) : folio_referenced(sim, p, &fl);
-        vm_flags |= fl;
         struct frame *f = p == pfn ? pf : sim_frame(sim, p);
+        /* A single page nothing maps (reclaim's visit to a page whose swap write has ended)
+         * has no mapping for the walk to find: folio_referenced_found's answer, without the
+         * call. */
+        if (found && (f->flags & (PGF_HEAD | PGF_LARGE | PGF_CACHE)) == PGF_HEAD && !f->mapcount)
+            found->n = 0;
+        else
+            young +=
+                found ? folio_referenced_found(sim, p, &fl, found) : folio_referenced(sim, p, &fl);
+        vm_flags |= fl;
         if (f->flags & PGF_REFERENCED) {
             referenced = true;
             f->flags &= ~PGF_REFERENCED; /* folio_test_clear_referenced */
