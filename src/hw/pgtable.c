@@ -361,8 +361,15 @@ int vml_pt_leaf_set(struct vml_pt *pt, const struct vml_pt_leaf *leaf, uint64_t 
 {
     if (entry == 0)
         return VML_EINVAL;
-    if ((entry & VML_PTE_P) && vml_pte_pfn(entry) >= vml_phys_total_pages(pt->phys))
+    if ((entry & VML_PTE_P) && vml_pte_pfn(entry) >= pt->phys->total_pages)
         return VML_EINVAL;
+    /* In the remembered PT (reclaim's rmap and the swap-in set entries where their look-up
+     * found them), a non-zero entry replaced by another leaves the table's count and the
+     * remembered path as they are: set_entry's work without its look-ups. */
+    if (pt->pt_tag && leaf->table_pfn == pt->pt_pfn && pt->pt_data[leaf->index] != 0) {
+        pt->pt_data[leaf->index] = entry;
+        return 0;
+    }
     set_entry(pt, leaf->table_pfn, leaf->index, entry);
     return 0;
 }

@@ -13,48 +13,79 @@
  */
 #include "mm/sim_internal.h"
 
-static void link_head(struct vml_sim *sim, uint64_t pfn, struct frame *f, enum lru_list l)
+/* The list's pages are counted three times: in its lruvec (memory.stat, reclaim's scan sizes),
+ * its node (vmstat, meminfo) and its zone (zoneinfo). n is added, or taken when negative. */
+static inline void lru_count(struct vml_sim *sim, const struct frame *f, struct lruvec *lv,
+                             enum lru_list l, uint64_t n)
 {
-    struct lruvec *lv = folio_lruvec(sim, f);
-    f->lru_prev = FRAME_NONE;
-    f->lru_next = lv->head[l] ? (uint32_t)(lv->head[l] - 1) : FRAME_NONE;
-    if (lv->head[l])
-        sim_frame(sim, lv->head[l] - 1)->lru_prev = (uint32_t)pfn;
-    else
-        lv->tail[l] = pfn + 1;
-    lv->head[l] = pfn + 1;
-    lv->nr[l] += folio_nr_pages(f);
+    lv->nr[l] += n;
+    sim->node[f->node].lru[l] += n;
+    sim->zone_lru[f->node][f->zone][l] += n;
 }
 
-static void link_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f, enum lru_list l)
+/* Links the folio at pfn (frame f) at the head of list l of lv, uncounted. */
+static inline void link_head(struct vml_sim *sim, uint64_t pfn, struct frame *f, struct lruvec *lv,
+                             enum lru_list l)
 {
-    struct lruvec *lv = folio_lruvec(sim, f);
+    uint64_t head = lv->head[l];
+    f->lru_prev = FRAME_NONE;
+    if (head) {
+        f->lru_next = (uint32_t)(head - 1);
+        sim_frame(sim, head - 1)->lru_prev = (uint32_t)pfn;
+    } else {
+        f->lru_next = FRAME_NONE;
+        lv->tail[l] = pfn + 1;
+    }
+    lv->head[l] = pfn + 1;
+}
+
+/* Links it at the tail, uncounted. */
+static inline void link_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f, struct lruvec *lv,
+                             enum lru_list l)
+{
+    uint64_t tail = lv->tail[l];
     f->lru_next = FRAME_NONE;
-    f->lru_prev = lv->tail[l] ? (uint32_t)(lv->tail[l] - 1) : FRAME_NONE;
-    if (lv->tail[l])
-        sim_frame(sim, lv->tail[l] - 1)->lru_next = (uint32_t)pfn;
-    else
+    if (tail) {
+        f->lru_prev = (uint32_t)(tail - 1);
+        sim_frame(sim, tail - 1)->lru_next = (uint32_t)pfn;
+    } else {
+        f->lru_prev = FRAME_NONE;
         lv->head[l] = pfn + 1;
+    }
     lv->tail[l] = pfn + 1;
-    lv->nr[l] += folio_nr_pages(f);
+}
+
+/* Unlinks it from list l of lv, uncounted; its links are left as they were. */
+static inline void lru_unlink(struct vml_sim *sim, const struct frame *f, struct lruvec *lv,
+                              enum lru_list l)
+{
+    uint32_t prev = f->lru_prev, next = f->lru_next;
+    if (prev != FRAME_NONE)
+        sim_frame(sim, prev)->lru_next = next;
+    else
+        lv->head[l] = next == FRAME_NONE ? 0 : (uint64_t)next + 1;
+    if (next != FRAME_NONE)
+        sim_frame(sim, next)->lru_prev = prev;
+    else
+        lv->tail[l] = prev == FRAME_NONE ? 0 : (uint64_t)prev + 1;
 }
 
 void lru_add(struct vml_sim *sim, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
     enum lru_list l = page_lru(f);
-    link_head(sim, pfn, f, l);
-    sim->node[f->node].lru[l] += folio_nr_pages(f);
-    sim->zone_lru[f->node][f->zone][l] += folio_nr_pages(f);
+    struct lruvec *lv = folio_lruvec(sim, f);
+    link_head(sim, pfn, f, lv, l);
+    lru_count(sim, f, lv, l, folio_nr_pages(f));
 }
 
 void lru_add_tail(struct vml_sim *sim, uint64_t pfn)
 {
     struct frame *f = sim_frame(sim, pfn);
     enum lru_list l = page_lru(f);
-    link_tail(sim, pfn, f, l);
-    sim->node[f->node].lru[l] += folio_nr_pages(f);
-    sim->zone_lru[f->node][f->zone][l] += folio_nr_pages(f);
+    struct lruvec *lv = folio_lruvec(sim, f);
+    link_tail(sim, pfn, f, lv, l);
+    lru_count(sim, f, lv, l, folio_nr_pages(f));
 }
 
 void lru_del(struct vml_sim *sim, uint64_t pfn)
@@ -62,18 +93,31 @@ void lru_del(struct vml_sim *sim, uint64_t pfn)
     struct frame *f = sim_frame(sim, pfn);
     enum lru_list l = page_lru(f);
     struct lruvec *lv = folio_lruvec(sim, f);
-    if (f->lru_prev != FRAME_NONE)
-        sim_frame(sim, f->lru_prev)->lru_next = f->lru_next;
-    else
-        lv->head[l] = f->lru_next == FRAME_NONE ? 0 : (uint64_t)f->lru_next + 1;
-    if (f->lru_next != FRAME_NONE)
-        sim_frame(sim, f->lru_next)->lru_prev = f->lru_prev;
-    else
-        lv->tail[l] = f->lru_prev == FRAME_NONE ? 0 : (uint64_t)f->lru_prev + 1;
+    lru_unlink(sim, f, lv, l);
     f->lru_prev = f->lru_next = 0;
-    lv->nr[l] -= folio_nr_pages(f);
-    sim->node[f->node].lru[l] -= folio_nr_pages(f);
-    sim->zone_lru[f->node][f->zone][l] -= folio_nr_pages(f);
+    lru_count(sim, f, lv, l, -folio_nr_pages(f));
+}
+
+/* lru_del then lru_add (or lru_add_tail) of a folio whose flags stay: the same list, so every
+ * count is as it was and only the links change. */
+void lru_move_head(struct vml_sim *sim, uint64_t pfn, struct frame *f)
+{
+    enum lru_list l = page_lru(f);
+    struct lruvec *lv = folio_lruvec(sim, f);
+    if (lv->head[l] == pfn + 1)
+        return;
+    lru_unlink(sim, f, lv, l);
+    link_head(sim, pfn, f, lv, l);
+}
+
+void lru_move_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f)
+{
+    enum lru_list l = page_lru(f);
+    struct lruvec *lv = folio_lruvec(sim, f);
+    if (lv->tail[l] == pfn + 1)
+        return;
+    lru_unlink(sim, f, lv, l);
+    link_tail(sim, pfn, f, lv, l);
 }
 
 void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new)

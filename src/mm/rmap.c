@@ -8,6 +8,26 @@
  */
 #include "mm/sim_internal.h"
 
+/* A host shortcut, not the kernel's: an anonymous page mapped once is in one address space
+ * only, and reclaim's LRU order keeps meeting pages of the same one. The task whose mm held the
+ * last such page is tried first; if its entry at the page's address (index) maps this page, that
+ * is the one mapping rmap_walk's loop would find (whichever task it reached it by: fn sees only
+ * the mm), and the other tasks need no table walks. True with the mapping in *mm, *v, *leaf. */
+static inline bool rmap_hint_find(struct vml_sim *sim, uint64_t pfn, uint64_t index,
+                                  struct sim_mm **mm, struct vma **v, struct vml_pt_leaf *leaf)
+{
+    if (sim->rmap_hint >= sim->nr_tasks)
+        return false;
+    const struct sim_task *t = &sim->tasks[sim->rmap_hint];
+    uint64_t va = index << PAGE_SHIFT;
+    if (!t->alive || !t->mm || !(*v = vma_find(t->mm->vmas, va)) || (*v)->start > va ||
+        (*v)->file || vml_pt_lookup(t->mm->pt, va, leaf) != 0 || leaf->level != 1 ||
+        !pte_present(leaf->entry) || vml_pte_pfn(leaf->entry) != pfn)
+        return false;
+    *mm = t->mm;
+    return true;
+}
+
 int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
 {
     const struct frame *f = sim_frame(sim, pfn);
@@ -27,20 +47,12 @@ int rmap_walk(struct vml_sim *sim, uint64_t pfn, rmap_fn fn, void *ctx)
         }
         left = page_mapcount(sim, pfn);
     }
-    /* A host shortcut, not the kernel's: an anonymous page mapped once is in one address space
-     * only, and reclaim's LRU order keeps meeting pages of the same one. The task whose mm held
-     * the last such page is tried first; if its entry at the page's address maps this page,
-     * that is the one mapping the loop below would find (whichever task it reached it by: fn
-     * sees only the mm), and the other tasks need no table walks. */
-    if (!file && left == 1 && sim->rmap_hint < sim->nr_tasks) {
-        struct sim_task *t = &sim->tasks[sim->rmap_hint];
-        uint64_t va = index << PAGE_SHIFT;
+    if (!file && left == 1) {
+        struct sim_mm *mm;
         struct vma *v;
         struct vml_pt_leaf leaf;
-        if (t->alive && t->mm && (v = vma_find(t->mm->vmas, va)) && v->start <= va && !v->file &&
-            vml_pt_lookup(t->mm->pt, va, &leaf) == 0 && leaf.level == 1 &&
-            pte_present(leaf.entry) && vml_pte_pfn(leaf.entry) == pfn)
-            return fn(sim, t->mm, v, &leaf, ctx);
+        if (rmap_hint_find(sim, pfn, index, &mm, &v, &leaf))
+            return fn(sim, mm, v, &leaf, ctx);
     }
     for (size_t i = 0; i < sim->nr_tasks && left > 0; i++) {
         struct sim_task *t = &sim->tasks[i];
@@ -87,16 +99,10 @@ struct referenced {
     struct rmap_found *found; /* NULL: not asked */
 };
 
-static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
-                          const struct vml_pt_leaf *leaf, void *ctx)
+/* folio_referenced_one's work on one mapping of the page. */
+static inline int referenced_mapping(struct referenced *r, struct sim_mm *mm, const struct vma *v,
+                                     const struct vml_pt_leaf *leaf)
 {
-    struct referenced *r = ctx;
-    (void)sim;
-    if (r->found && r->found->n++ == 0) {
-        r->found->mm = mm;
-        r->found->v = v;
-        r->found->leaf = *leaf;
-    }
     /* folio_referenced_one: an mlocked VMA ends the walk (the folio is culled to the
      * unevictable list). */
     if (v->flags & VM_LOCKED) {
@@ -114,12 +120,32 @@ static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
     return 0;
 }
 
+static int referenced_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
+                          const struct vml_pt_leaf *leaf, void *ctx)
+{
+    struct referenced *r = ctx;
+    (void)sim;
+    if (r->found && r->found->n++ == 0) {
+        r->found->mm = mm;
+        r->found->v = v;
+        r->found->leaf = *leaf;
+    }
+    return referenced_mapping(r, mm, v, leaf);
+}
+
 int folio_referenced_found(struct vml_sim *sim, uint64_t pfn, uint64_t *vm_flags,
                            struct rmap_found *found)
 {
     struct referenced r = { 0, 0, found };
     found->n = 0;
-    if (page_mapcount(sim, pfn) > 0)
+    /* A single anonymous page mapped once (reclaim's usual page): rmap_walk's first try, found
+     * straight into *found, and referenced_one's work on it without the walk's pointer. */
+    const struct frame *f = sim_frame(sim, pfn);
+    if ((f->flags & (PGF_HEAD | PGF_LARGE | PGF_CACHE)) == PGF_HEAD && f->mapcount == 1 &&
+        rmap_hint_find(sim, pfn, f->index, &found->mm, &found->v, &found->leaf)) {
+        found->n = 1;
+        referenced_mapping(&r, found->mm, found->v, &found->leaf);
+    } else if (page_mapcount(sim, pfn) > 0)
         rmap_walk(sim, pfn, referenced_one, &r);
     *vm_flags = r.vm_flags;
     return r.young;
@@ -180,7 +206,7 @@ static int unmap_one(struct vml_sim *sim, struct sim_mm *mm, struct vma *v,
         vml_pt_unmap(mm->pt, leaf->va, leaf->va + PAGE_SIZE, VML_PT_KEEP_TABLES, NULL, NULL);
         mm->rss[mm_counter_of(f)]--;
     }
-    sim_flush_range(sim, mm, leaf->va, leaf->va + PAGE_SIZE);
+    sim_flush_page(sim, mm, leaf->va);
     page_remove_map(sim, mm, pfn);
     return 0;
 }

@@ -211,6 +211,23 @@ void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t star
     sim_flush_range_shift(sim, mm, start, end, PAGE_SHIFT);
 }
 
+/* sim_flush_range of the one 4 KiB page at va, which reclaim's unmap asks for at each page it
+ * swaps out: the same INVLPGs and counts, without the range's arithmetic and loop. */
+void sim_flush_page(struct vml_sim *sim, const struct sim_mm *mm, uint64_t va)
+{
+    sim->stats.tlb_flushes++;
+    unsigned running = 0;
+    for (unsigned c = 0; c < sim->cfg.nr_cpus; c++) {
+        running += sim->running[c] == mm->owner;
+        unsigned pcid = sim_pcid_on(sim, c, mm); /* 0 without PCIDs */
+        if (sim->cfg.cpu.pcid ? !pcid : sim->loaded[c] != mm)
+            continue;
+        vml_mmu_invlpg_pcid(sim->cpus[c], va, pcid);
+    }
+    if (running > 1)
+        sim->stats.tlb_shootdowns += running - 1;
+}
+
 void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start,
                            uint64_t end, unsigned shift)
 {

@@ -1257,6 +1257,8 @@ unsigned sim_pcid_on(const struct vml_sim *sim, unsigned cpu, const struct sim_m
 const struct sim_mm *sim_mm_of_pcid(const struct vml_sim *sim, unsigned cpu, unsigned pcid);
 /* Drops pcid's translations from every CPU for [start, end) (0, 0: everything). */
 void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start, uint64_t end);
+/* The same for the one 4 KiB page at va (reclaim's unmap of each page it swaps out). */
+void sim_flush_page(struct vml_sim *sim, const struct sim_mm *mm, uint64_t va);
 /* The same with a stride of 1 << shift bytes (flush_tlb_mm_range's stride_shift): huge pages
  * are invalidated one INVLPG each, up to the same ceiling. */
 void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start,
@@ -1413,6 +1415,11 @@ static inline uint64_t folio_nr_pages(const struct frame *f)
 void lru_add(struct vml_sim *sim, uint64_t pfn);
 void lru_add_tail(struct vml_sim *sim, uint64_t pfn);
 void lru_del(struct vml_sim *sim, uint64_t pfn);
+/* The folio headed at pfn (frame f, which the callers have at hand), on its list, moves to the
+ * head or the tail of it (lru_del then lru_add or lru_add_tail without a change of flags: the
+ * counts stay; lru_move_tail is the kernel's lru_move_tail, folio_rotate_reclaimable's move). */
+void lru_move_head(struct vml_sim *sim, uint64_t pfn, struct frame *f);
+void lru_move_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f);
 /* The free frame new takes old's place on its list (migration, same node). */
 void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new);
 

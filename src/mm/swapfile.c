@@ -266,6 +266,18 @@ bool swap_alloc(struct vml_sim *sim, uint64_t *entry)
     /* get_swap_pages over swap_avail_head: the highest priority first; areas of one priority
      * take turns (plist_requeue after each allocation). Only the writable areas' bits are
      * visited (the whole of SWAP_MAX_AREAS was, twice, at every page swapped out). */
+    uint32_t w = sim->swap_writable;
+    if (w && !(w & (w - 1))) {
+        /* One writable area (the usual machine): the search below comes to it alone. */
+        unsigned t = (unsigned)__builtin_ctz(w);
+        struct swap_area *a = &sim->swap[t];
+        uint64_t off;
+        if (a->inuse >= a->max - 1 || !area_alloc(sim, a, &off))
+            return false;
+        sim->swap_rotor = t + 1;
+        *entry = swp_entry(t, off);
+        return true;
+    }
     int best = 0;
     bool found = false;
     for (uint32_t m = sim->swap_writable; m; m &= m - 1) {

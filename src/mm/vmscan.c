@@ -135,8 +135,7 @@ static void swap_wb_end(struct vml_sim *sim, struct swap_wb w)
         return;
     f->flags &= ~PGF_RECLAIM;
     if (!(f->flags & (PGF_ACTIVE | PGF_DIRTY | PGF_MLOCKED))) {
-        lru_del(sim, w.pfn);
-        lru_add_tail(sim, w.pfn);
+        lru_move_tail(sim, w.pfn, f);
         sim->events[VML_VMSTAT_pgrotated] += folio_nr_pages(f);
     }
     /* A page unmapped and dropped while its write was in flight goes now. */
@@ -223,11 +222,13 @@ static uint64_t folio_page_pfn(const struct sim_file *file, uint64_t first_index
     return cache_lookup(file, first_index + i, &p) ? p : UINT64_MAX;
 }
 
-/* folio_check_references. */
-static enum folio_references check_references(struct vml_sim *sim, uint64_t pfn, bool file_lru,
-                                              uint64_t nr, const struct sim_file *file,
-                                              uint64_t first, struct rmap_found *found)
+/* folio_check_references. Inlined into each caller: shrink_anon_page's constant arguments
+ * (one page, no file) leave none of its loops. */
+static inline __attribute__((always_inline)) enum folio_references
+check_references(struct vml_sim *sim, uint64_t pfn, struct frame *pf, bool file_lru, uint64_t nr,
+                 const struct sim_file *file, uint64_t first, struct rmap_found *found)
 {
+    /* pf is pfn's frame, at hand in the callers: not looked up again for it. */
     int young = 0;
     uint64_t vm_flags = 0;
     bool referenced = false;
@@ -236,9 +237,16 @@ static enum folio_references check_references(struct vml_sim *sim, uint64_t pfn,
         if (p == UINT64_MAX)
             continue;
         uint64_t fl = 0;
-        young += found ? folio_referenced_found(sim, p, &fl, found) : folio_referenced(sim, p, &fl);
+        struct frame *f = p == pfn ? pf : sim_frame(sim, p);
+        /* A single page nothing maps (reclaim's visit to a page whose swap write has ended)
+         * has no mapping for the walk to find: folio_referenced_found's answer, without the
+         * call. */
+        if (found && (f->flags & (PGF_HEAD | PGF_LARGE | PGF_CACHE)) == PGF_HEAD && !f->mapcount)
+            found->n = 0;
+        else
+            young +=
+                found ? folio_referenced_found(sim, p, &fl, found) : folio_referenced(sim, p, &fl);
         vm_flags |= fl;
-        struct frame *f = sim_frame(sim, p);
         if (f->flags & PGF_REFERENCED) {
             referenced = true;
             f->flags &= ~PGF_REFERENCED; /* folio_test_clear_referenced */
@@ -249,8 +257,10 @@ static enum folio_references check_references(struct vml_sim *sim, uint64_t pfn,
     if (young) {
         for (uint64_t i = 0; i < nr; i++) {
             uint64_t p = folio_page_pfn(file, first, i, pfn);
-            if (p != UINT64_MAX)
-                sim_frame(sim, p)->flags |= PGF_REFERENCED; /* folio_set_referenced */
+            if (p != UINT64_MAX) {
+                struct frame *pg = p == pfn ? pf : sim_frame(sim, p);
+                pg->flags |= PGF_REFERENCED; /* folio_set_referenced */
+            }
         }
         /* Mapped and used twice (a young PTE now and PG_referenced from the last pass, or two
          * young PTEs): active. Executable file pages get one more chance. */
@@ -349,7 +359,7 @@ static int swap_writepage(struct vml_sim *sim, uint64_t pfn)
 
 /* ---- large anonymous folios (shrink_folio_list, 6.18) -------------------------------------- */
 
-static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references,
+static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references, bool listed,
                         struct reclaim_stat *st, uint64_t *freed);
 
 /* try_to_unmap's TTU_SPLIT_HUGE_PMD (and split_folio's unmap of a PMD-mapped folio): every
@@ -394,7 +404,7 @@ static int split_and_shrink(struct vml_sim *sim, uint64_t head, bool ignore_refe
             continue; /* freed by the split */
         lru_del(sim, head + i);
         uint64_t got;
-        r = shrink_folio(sim, head + i, i == 0 || ignore_references, st, &got);
+        r = shrink_folio(sim, head + i, i == 0 || ignore_references, false, st, &got);
         if (r)
             return r;
         *freed += got;
@@ -511,9 +521,129 @@ static int shrink_large_anon(struct vml_sim *sim, uint64_t head, bool ignore_ref
     return split_and_shrink(sim, head, ignore_references, st, freed);
 }
 
-/* shrink_folio_list for the folio at pfn, taken off the tail of its inactive list (the
- * caller put it back nowhere yet). Returns its pages freed. */
-static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references,
+/* add_to_swap for an anonymous folio of one page not yet in the swap cache: a slot, the swap
+ * cache, and dirty (its data are not on disk). 0; 1 when the folio is to be activated instead
+ * (swap full: activate_locked_split; or past memory.swap.max); or VML_E*. */
+static int add_to_swap(struct vml_sim *sim, uint64_t pfn, struct frame *f)
+{
+    uint64_t entry;
+    if (!swap_alloc(sim, &entry))
+        return 1;
+    if (!memcg_try_charge_swap(sim, f->memcg, 1)) {
+        swap_slot_unused(sim, entry);
+        return 1;
+    }
+    swap_set_memcg(sim, entry, 1, f->memcg);
+    int r = swap_cache_add(sim, pfn, entry);
+    if (r)
+        return r;
+    f->flags |= PGF_DIRTY;
+    return 0;
+}
+
+/* shrink_folio_list's activate_locked for the isolated folio at pfn (frame f; nr pages, of a
+ * file at first when file_lru): a swap-cache folio gives up its slot when swap is filling up
+ * (and no page table refers to it); then active, unless mlocked. */
+static void activate_locked(struct vml_sim *sim, uint64_t pfn, struct frame *f, bool file_lru,
+                            uint64_t nr, const struct sim_file *file, uint64_t first,
+                            struct reclaim_stat *st)
+{
+    if ((f->flags & PGF_SWAPCACHE) && vm_swap_full(sim) && swap_count(sim, f->priv) == 0 &&
+        !(f->flags & PGF_SWAPWB) && f->refcount > 1) {
+        swap_free_folio(sim, pfn);
+        f->refcount--;
+    }
+    if (f->flags & PGF_MLOCKED) {
+        lru_add(sim, pfn);
+        return;
+    }
+    st->nr_activate[file_lru] += nr;
+    sim->events[VML_VMSTAT_pgactivate] += nr;
+    memcg_count(sim, f->memcg, MEV_PGACTIVATE, nr);
+    folio_putback(sim, pfn, file_lru ? nr : 1, file, first, PGF_ACTIVE);
+    /* move_folios_to_lru: an active folio going back ages the non-resident ones. */
+    workingset_age_nonresident(sim, f->node, nr);
+}
+
+/* Whether shrink_anon_page may take the folio at f: an order-0 anonymous page, not shmem, not
+ * mlocked, with no lower tier to demote it to. */
+static bool anon_page_fast(const struct frame *f, const struct reclaim_stat *st)
+{
+    return (f->flags & (PGF_ANON | PGF_CACHE | PGF_LARGE | PGF_SHMEMPG | PGF_MLOCKED)) ==
+               PGF_ANON &&
+           !st->demote;
+}
+
+/* shrink_folio for the folio reclaim meets most (anon_page_fast), still at the tail of its
+ * inactive list: shrink_folio's steps for that case, in its order, without its folio-wide loops
+ * and file cases, which cost a third of reclaim's own instructions. Its reference check never
+ * answers FOLIOREF_RECLAIM_CLEAN (a file folio's); the mapping it finds is what the unmap takes
+ * (see shrink_folio). */
+static int shrink_anon_page(struct vml_sim *sim, uint64_t pfn, struct frame *f,
+                            struct reclaim_stat *st, uint64_t *freed)
+{
+    *freed = 0;
+    if (f->flags & PGF_SWAPWB) {
+        lru_del(sim, pfn);
+        f->flags |= PGF_RECLAIM;
+        st->nr_writeback++;
+        activate_locked(sim, pfn, f, false, 1, NULL, 0, st);
+        return 0;
+    }
+    struct rmap_found found;
+    enum folio_references ref = check_references(sim, pfn, f, false, 1, NULL, 0, &found);
+    /* The kernel isolates the folio (off its list, out of its counts) before this and puts it
+     * back at the head of the same list when it is kept, its write started or not. Nothing
+     * between reads a list or its counts (the reference check, the swap slot and cache, the
+     * unmap, the write's submission), so the page stays linked at the tail until the outcome
+     * is known: kept, it moves to the head (lru_move_head, the same links and counts as
+     * lru_del then lru_add); otherwise it is taken off then. */
+    int r = 0;
+    if (ref == FOLIOREF_KEEP)
+        goto keep;
+    if (ref == FOLIOREF_ACTIVATE)
+        goto activate;
+    if (!(f->flags & PGF_SWAPCACHE) && (r = add_to_swap(sim, pfn, f)) != 0)
+        goto activate; /* or fail, r < 0 */
+    /* The unmap's page_put leaves the swap cache's reference: the page is not freed here. */
+    if (found.n == 1 && f->mapcount == 1) {
+        if (!rmap_found_unmap(sim, &found))
+            goto activate;
+    } else if (f->mapcount > 0 && !try_to_unmap(sim, pfn)) {
+        goto activate;
+    }
+    if (f->flags & PGF_DIRTY) {
+        r = swap_writepage(sim, pfn);
+        if (r < 0)
+            goto activate; /* to fail */
+        if (r == 0) {
+            st->nr_pageout++;
+            goto keep; /* under writeback now */
+        }
+        st->nr_pageout_zero++;
+    }
+    if (f->refcount != 1 || !(f->flags & PGF_SWAPCACHE))
+        goto keep;
+    lru_del(sim, pfn);
+    swap_cache_evict(sim, pfn, workingset_eviction(sim, pfn, 1));
+    page_put_isolated(sim, pfn);
+    *freed = 1;
+    return 0;
+keep:
+    lru_move_head(sim, pfn, f);
+    return 0;
+activate:
+    lru_del(sim, pfn);
+    if (r < 0)
+        return r;
+    activate_locked(sim, pfn, f, false, 1, NULL, 0, st);
+    return 0;
+}
+
+/* shrink_folio_list for the folio at pfn, taken off its list (the caller put it back nowhere
+ * yet) or, with listed, still at the tail of its inactive list, to be taken off here
+ * (isolate_lru_folios). Returns its pages freed. */
+static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_references, bool listed,
                         struct reclaim_stat *st, uint64_t *freed)
 {
     struct frame *f = sim_frame(sim, pfn);
@@ -524,6 +654,8 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     *freed = 0;
     /* Under writeback: activated, to be reclaimed when its write ends (cases 1 and 2). */
     if (f->flags & PGF_SWAPWB) {
+        if (listed)
+            lru_del(sim, pfn);
         f->flags |= PGF_RECLAIM;
         st->nr_writeback += nr;
         goto activate;
@@ -536,8 +668,17 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     bool memo = !ignore_references && (f->flags & (PGF_ANON | PGF_CACHE | PGF_LARGE)) == PGF_ANON;
     enum folio_references ref = ignore_references
                                     ? FOLIOREF_RECLAIM
-                                    : check_references(sim, pfn, file_lru, file_lru ? nr : 1, file,
-                                                       first, memo ? &found : NULL);
+                                    : check_references(sim, pfn, f, file_lru, file_lru ? nr : 1,
+                                                       file, first, memo ? &found : NULL);
+    /* Kept: isolated and put back at the head of the same list, which is a move (the counts
+     * go down and up again with nothing between that reads them: the reference check reads
+     * page tables and VMAs only). */
+    if (listed && ref == FOLIOREF_KEEP) {
+        lru_move_head(sim, pfn, f);
+        return 0;
+    }
+    if (listed)
+        lru_del(sim, pfn);
     if (ref == FOLIOREF_ACTIVATE)
         goto activate;
     if (ref == FOLIOREF_KEEP)
@@ -560,22 +701,12 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     }
     if (f->flags & PGF_LARGE)
         return shrink_large_anon(sim, pfn, ignore_references, st, freed);
-    if (f->flags & PGF_ANON) {
-        if (!(f->flags & PGF_SWAPCACHE)) {
-            /* add_to_swap: a slot, the swap cache, and dirty (its data are not on disk). */
-            uint64_t entry;
-            if (!swap_alloc(sim, &entry))
-                goto activate; /* swap full: activate_locked_split */
-            if (!memcg_try_charge_swap(sim, f->memcg, 1)) {
-                swap_slot_unused(sim, entry); /* past memory.swap.max */
-                goto activate;
-            }
-            swap_set_memcg(sim, entry, 1, f->memcg);
-            int r = swap_cache_add(sim, pfn, entry);
-            if (r)
-                return r;
-            f->flags |= PGF_DIRTY;
-        }
+    if ((f->flags & PGF_ANON) && !(f->flags & PGF_SWAPCACHE)) {
+        int r = add_to_swap(sim, pfn, f);
+        if (r < 0)
+            return r;
+        if (r)
+            goto activate;
     }
     /* try_to_unmap: every PTE (swap entries for anonymous pages); the dirty bits move to the
      * folio. */
@@ -660,23 +791,7 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     return 0;
 
 activate:
-    /* activate_locked: a swap-cache folio gives up its slot when swap is filling up (and no
-     * page table refers to it); then active, unless mlocked. */
-    if ((f->flags & PGF_SWAPCACHE) && vm_swap_full(sim) && swap_count(sim, f->priv) == 0 &&
-        !(f->flags & PGF_SWAPWB) && f->refcount > 1) {
-        swap_free_folio(sim, pfn);
-        f->refcount--;
-    }
-    if (f->flags & PGF_MLOCKED) {
-        lru_add(sim, pfn);
-        return 0;
-    }
-    st->nr_activate[file_lru] += nr;
-    sim->events[VML_VMSTAT_pgactivate] += nr;
-    memcg_count(sim, f->memcg, MEV_PGACTIVATE, nr);
-    folio_putback(sim, pfn, file_lru ? nr : 1, file, first, PGF_ACTIVE);
-    /* move_folios_to_lru: an active folio going back ages the non-resident ones. */
-    workingset_age_nonresident(sim, f->node, nr);
+    activate_locked(sim, pfn, f, file_lru, nr, file, first, st);
     return 0;
 keep:
     lru_add(sim, pfn);
@@ -764,10 +879,11 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
         uint64_t pfn = lv->tail[lru] - 1;
         struct frame *f = sim_frame(sim, pfn);
         uint64_t nr = folio_nr_pages(f);
-        lru_del(sim, pfn);
         scanned += nr;
         uint64_t freed;
-        if (shrink_folio(sim, pfn, false, &st, &freed) != 0)
+        int r = anon_page_fast(f, &st) ? shrink_anon_page(sim, pfn, f, &st, &freed)
+                                       : shrink_folio(sim, pfn, false, true, &st, &freed);
+        if (r != 0)
             break;
         st.nr_reclaimed += freed;
         /* A page-cache folio's other pages, frames of their own on the lists, went with it:
@@ -1611,7 +1727,7 @@ int madvise_cold_or_pageout(struct vml_sim *sim, struct sim_task *t, uint64_t st
             continue;
         lru_del(sim, pfn);
         uint64_t freed;
-        int e = shrink_folio(sim, pfn, true, &st, &freed);
+        int e = shrink_folio(sim, pfn, true, false, &st, &freed);
         if (e)
             r = e;
     }
