@@ -120,6 +120,24 @@ void lru_move_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f)
     link_tail(sim, pfn, f, lv, l);
 }
 
+void folio_rotate_reclaimable(struct vml_sim *sim, uint64_t pfn, struct frame *f)
+{
+    f->flags &= ~PGF_RECLAIM;
+    /* folio_rotate_reclaimable leaves a dirty or unevictable folio where it is; lru_move_tail
+     * clears PG_active on the way, so a folio reclaim activated because its write was still
+     * in flight (shrink_folio_list's writeback cases) comes back as the next to reclaim. */
+    if (f->flags & (PGF_DIRTY | PGF_MLOCKED))
+        return;
+    if (f->flags & PGF_ACTIVE) {
+        lru_del(sim, pfn);
+        f->flags &= ~PGF_ACTIVE;
+        lru_add_tail(sim, pfn);
+    } else {
+        lru_move_tail(sim, pfn, f);
+    }
+    sim->events[VML_VMSTAT_pgrotated] += folio_nr_pages(f);
+}
+
 void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new)
 {
     /* Migration puts the new folio where the old one was (folio_migrate_flags keeps the

@@ -1420,6 +1420,10 @@ void lru_del(struct vml_sim *sim, uint64_t pfn);
  * counts stay; lru_move_tail is the kernel's lru_move_tail, folio_rotate_reclaimable's move). */
 void lru_move_head(struct vml_sim *sim, uint64_t pfn, struct frame *f);
 void lru_move_tail(struct vml_sim *sim, uint64_t pfn, struct frame *f);
+/* folio_end_writeback's PG_reclaim step for the folio headed at pfn, on a list: PG_reclaim
+ * clears, and a clean evictable folio goes to the tail of its inactive list, leaving the
+ * active one if it was there (folio_rotate_reclaimable, lru_move_tail: PGROTATED). */
+void folio_rotate_reclaimable(struct vml_sim *sim, uint64_t pfn, struct frame *f);
 /* The free frame new takes old's place on its list (migration, same node). */
 void lru_replace(struct vml_sim *sim, uint64_t old, uint64_t new);
 

@@ -133,11 +133,7 @@ static void swap_wb_end(struct vml_sim *sim, struct swap_wb w)
     f->flags &= ~PGF_SWAPWB;
     if (!(f->flags & PGF_RECLAIM))
         return;
-    f->flags &= ~PGF_RECLAIM;
-    if (!(f->flags & (PGF_ACTIVE | PGF_DIRTY | PGF_MLOCKED))) {
-        lru_move_tail(sim, w.pfn, f);
-        sim->events[VML_VMSTAT_pgrotated] += folio_nr_pages(f);
-    }
+    folio_rotate_reclaimable(sim, w.pfn, f);
     /* A page unmapped and dropped while its write was in flight goes now. */
     if (f->mapcount == 0 && (f->flags & PGF_SWAPCACHE) && swap_count(sim, f->priv) == 0 &&
         f->refcount == 1) {
@@ -149,8 +145,9 @@ static void swap_wb_end(struct vml_sim *sim, struct swap_wb w)
 void swap_writeback_complete(struct vml_sim *sim)
 {
     /* end_swap_bio_write -> folio_end_writeback: PG_writeback clears; a folio written for
-     * reclaim (PG_reclaim) goes to the tail of the inactive list (folio_rotate_reclaimable,
-     * PGROTATED) if it is still there, clean and evictable. Writes end in submission order on
+     * reclaim (PG_reclaim) goes to the tail of the inactive list, from the active one if
+     * reclaim activated it meanwhile, when clean and evictable (folio_rotate_reclaimable,
+     * PGROTATED). Writes end in submission order on
      * one device, so while each write queued ends no earlier than the one before it, the
      * ended ones are the queue's first; otherwise (devices of different speeds) the queue is
      * scanned whole. Either way, only once one has ended. */

@@ -127,6 +127,10 @@ static void end_writeback(struct vml_sim *sim, const struct wb_io *io)
         if (!(fr->flags & PGF_WRITEBACK))
             continue;
         fr->flags &= ~PGF_WRITEBACK;
+        /* A dirty page reclaim met and left to the flusher (PG_reclaim, activated): written
+         * now, it goes to the inactive tail to be reclaimed next. */
+        if (fr->flags & PGF_RECLAIM)
+            folio_rotate_reclaimable(sim, pfn, fr);
         sim->node[fr->node].writeback--;
         sim->events[VML_VMSTAT_nr_written]++;
         sim_event(sim, &(struct vml_event){ .kind = VML_EV_WRITEBACK, .n = 1, .pfn = pfn });

@@ -7,7 +7,10 @@
  *     again reads back exactly the pages that were out (pswpin == major faults);
  *   - clean page cache is dropped before anything is swapped when swappiness is 0;
  *   - without swap, anonymous memory stays and file pages go;
- *   - fork shares swap entries (SwapPss halves), exit gives every slot back.
+ *   - fork shares swap entries (SwapPss halves), exit gives every slot back;
+ *   - a page written for reclaim comes back to the inactive tail when its write ends, from the
+ *     active list too (folio_rotate_reclaimable), and dirty page cache kswapd left to the
+ *     flusher is rotated so once written.
  * Every test runs the invariant checker, which recounts swap_map references from the page
  * tables and walks the LRU lists.
  */
@@ -23,7 +26,8 @@
 
 #define MiB (1ull << 20)
 
-static struct vml_sim *machine(uint64_t ram, uint64_t swap, unsigned swappiness)
+static struct vml_sim *machine_dirty(uint64_t ram, uint64_t swap, unsigned swappiness,
+                                     unsigned dirty_ratio, unsigned background_ratio)
 {
     struct vml_sim_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -37,12 +41,21 @@ static struct vml_sim *machine(uint64_t ram, uint64_t swap, unsigned swappiness)
     struct vml_vm_sysctl vm;
     vml_vm_sysctl_defaults(&vm);
     vm.swappiness = swappiness;
+    if (dirty_ratio) {
+        vm.dirty_ratio = dirty_ratio;
+        vm.dirty_background_ratio = background_ratio;
+    }
     cfg.vm = &vm;
     struct vml_sim *sim = NULL;
     int r = vml_sim_create(&cfg, &sim, &d);
     if (r)
         fail_msg("vml_sim_create: %s (%s)", vml_strerror(r), d.msg);
     return sim;
+}
+
+static struct vml_sim *machine(uint64_t ram, uint64_t swap, unsigned swappiness)
+{
+    return machine_dirty(ram, swap, swappiness, 0, 0);
 }
 
 static uint64_t meminfo(struct vml_sim *sim, const char *key)
@@ -220,6 +233,104 @@ static struct vml_sim *active_cache_then_anon(unsigned swappiness, int *pid)
     return sim;
 }
 
+/* Every frame of the machine with PG_reclaim whose write is over (neither PG_writeback nor a
+ * swap write in flight): folio_end_writeback clears the flag, so there is none. */
+static uint64_t reclaim_flag_left(const struct vml_sim *sim)
+{
+    uint64_t n = 0;
+    const struct phys_node *node = &sim->phys->nodes[0];
+    for (uint64_t pfn = node->start; pfn < node->start + node->pages; pfn++) {
+        const struct frame *f = sim_frame(sim, pfn);
+        if (f && (f->flags & PGF_RECLAIM) && !(f->flags & (PGF_WRITEBACK | PGF_SWAPWB)))
+            n++;
+    }
+    return n;
+}
+
+static void test_rotate_after_writeback(void **state)
+{
+    (void)state;
+    /* folio_rotate_reclaimable by hand: a page reclaim activated (its write in flight) and
+     * marked PG_reclaim moves, once clean, from the active list to the inactive tail, and
+     * PGROTATED counts it; a dirty one stays where it is and only loses the flag. */
+    struct vml_sim *sim = machine(64 * MiB, 64 * MiB, 60);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    uint64_t addr;
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, 3 * 4096, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr),
+        0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + 3 * 4096, 4096, VML_WRITE, &res), 0);
+    uint64_t p[2];
+    struct frame *f[2];
+    for (int i = 0; i < 2; i++) {
+        struct vml_pt_leaf leaf;
+        assert_int_equal(
+            vml_pt_lookup(sim_task(sim, pid)->mm->pt, addr + 4096u * (unsigned)i, &leaf), 0);
+        p[i] = vml_pte_pfn(leaf.entry);
+        f[i] = sim_frame(sim, p[i]);
+        /* as activate_locked leaves it: on the active list, PG_reclaim set */
+        lru_del(sim, p[i]);
+        f[i]->flags |= PGF_ACTIVE | PGF_RECLAIM;
+        lru_add(sim, p[i]);
+    }
+    struct lruvec *lv = folio_lruvec(sim, f[0]);
+    uint64_t act = lv->nr[LRU_ACTIVE_ANON], inact = lv->nr[LRU_INACTIVE_ANON];
+    uint64_t rot = fixture_vmstat(sim, VML_VMSTAT_pgrotated);
+    folio_rotate_reclaimable(sim, p[0], f[0]);
+    assert_int_equal(f[0]->flags & (PGF_ACTIVE | PGF_RECLAIM), 0);
+    assert_true(lv->tail[LRU_INACTIVE_ANON] == p[0] + 1);
+    assert_int_equal(lv->nr[LRU_ACTIVE_ANON], act - 1);
+    assert_int_equal(lv->nr[LRU_INACTIVE_ANON], inact + 1);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgrotated), rot + 1);
+    /* dirty again (written while its write was in flight): not rotated */
+    uint64_t was_dirty = f[1]->flags & PGF_DIRTY;
+    f[1]->flags |= PGF_DIRTY;
+    folio_rotate_reclaimable(sim, p[1], f[1]);
+    assert_int_equal(f[1]->flags & PGF_RECLAIM, 0);
+    assert_true(f[1]->flags & PGF_ACTIVE);
+    assert_true(lv->head[LRU_ACTIVE_ANON] == p[1] + 1);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgrotated), rot + 1);
+    f[1]->flags = (f[1]->flags & ~PGF_DIRTY) | (uint32_t)was_dirty;
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
+static void test_dirty_cache_rotated(void **state)
+{
+    (void)state;
+    /* A 40 MiB file written on a 64 MiB machine without swap, with dirty limits high enough
+     * (90% and 80%) that the flusher leaves it all dirty for 30 s (dirty_expire_centisecs);
+     * then 22.75 MiB of anonymous memory at once, enough to wake kswapd (24 MiB of RAM were
+     * free) but not to have the task reclaim: kswapd meets page-cache pages the flusher has
+     * not written yet, marks them PG_reclaim and
+     * activates them (shrink_folio_list leaves file writes to the flusher). When their writes
+     * end, folio_end_writeback rotates each to the inactive tail: PGROTATED counts them, and
+     * no page keeps PG_reclaim. */
+    struct vml_sim *sim = machine_dirty(64 * MiB, 0, 60, 90, 80);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    int file;
+    assert_int_equal(vml_sim_file_create(sim, "f", 40 * MiB, false, &file), 0);
+    assert_int_equal(vml_sim_file_write(sim, pid, file, 0, 40 * MiB), 0);
+    assert_int_equal(meminfo(sim, "Dirty"), 40 * 1024);
+    uint64_t rot = fixture_vmstat(sim, VML_VMSTAT_pgrotated);
+    uint64_t addr, len = 22 * MiB + 768 * 1024;
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
+    assert_false(res.killed);
+    assert_int_equal(vml_sim_advance(sim, 120000000000ull), 0); /* 2 minutes: all written */
+    assert_int_equal(meminfo(sim, "Dirty"), 0);
+    assert_int_equal(meminfo(sim, "Writeback"), 0);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_pgrotated) > rot);
+    assert_int_equal(reclaim_flag_left(sim), 0);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 static void test_swappiness_balance(void **state)
 {
     (void)state;
@@ -271,7 +382,8 @@ int main(void)
         cmocka_unit_test(test_swap_pte_encoding),   cmocka_unit_test(test_proc_swaps),
         cmocka_unit_test(test_anon_past_ram_swaps), cmocka_unit_test(test_exit_frees_slots),
         cmocka_unit_test(test_no_swap_drops_cache), cmocka_unit_test(test_swappiness_balance),
-        cmocka_unit_test(test_cache_trim_mode),
+        cmocka_unit_test(test_cache_trim_mode),     cmocka_unit_test(test_rotate_after_writeback),
+        cmocka_unit_test(test_dirty_cache_rotated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
