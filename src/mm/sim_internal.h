@@ -1519,6 +1519,13 @@ void writeback_destroy(struct vml_sim *sim);
 void global_dirty_limits(const struct vml_sim *sim, uint64_t *bg_thresh, uint64_t *thresh);
 /* global_dirtyable_memory: free pages above the reserve plus the file LRU pages, plus 1. */
 uint64_t global_dirtyable_memory(const struct vml_sim *sim);
+/* wakeup_flusher_threads (WB_REASON_VMSCAN, and a new dirty_writeback_centisecs): the flusher
+ * starts writing every dirty page now. 0 or VML_E*. */
+int wakeup_flusher_threads(struct vml_sim *sim);
+/* reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK) for the current operation: it waits until the
+ * first page-cache write in flight ends, or until limit (an instant), whichever is sooner, and
+ * the writes ended by then complete. False when no write is in flight. */
+bool writeback_wait_next(struct vml_sim *sim, uint64_t limit);
 /* __mark_inode_dirty(I_DIRTY_PAGES): a regular file got its first dirty page; it joins the
  * flusher's list, whose first entry wakes the flusher dirty_writeback_centisecs later. */
 void writeback_inode_dirtied(struct vml_sim *sim, struct sim_file *f);

@@ -24,11 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SWAP_CLUSTER_MAX 32u
-#define DEF_PRIORITY     12
-#define MAX_SWAPPINESS   200u
-#define DEACTIVATE_ANON  1u
-#define DEACTIVATE_FILE  2u
+#define SWAP_CLUSTER_MAX      32u
+#define MAX_RECLAIM_RETRIES   16u
+#define THROTTLE_WRITEBACK_NS 100000000ull /* reclaim_throttle's HZ/10 */
+#define DEF_PRIORITY          12
+#define MAX_SWAPPINESS        200u
+#define DEACTIVATE_ANON       1u
+#define DEACTIVATE_FILE       2u
 
 /* What one reclaim pass does (struct scan_control). */
 struct scan_control {
@@ -51,11 +53,13 @@ struct scan_control {
 /* The outcome of shrink_folio_list for a batch (struct reclaim_stat). */
 struct reclaim_stat {
     uint64_t nr_reclaimed, nr_activate[2], nr_pageout, nr_dirty, nr_writeback;
-    uint64_t nr_pageout_zero; /* pageouts of zero-filled pages: freed at once, nothing written */
-    uint64_t nr_demoted;      /* pages migrated to a lower tier (they count as reclaimed) */
-    bool demote;              /* do_demote_pass: can_demote for the node (memory_tiers.c) */
-    bool kswapd;              /* the reclaimer, for pgdemote_kswapd or _direct */
-    unsigned node;            /* the node reclaimed */
+    uint64_t nr_taken;          /* pages of the folios taken (a page-cache folio's all) */
+    uint64_t nr_unqueued_dirty; /* of them, page-cache pages dirty and not under writeback */
+    uint64_t nr_pageout_zero;   /* pageouts of zero-filled pages: freed at once, nothing written */
+    uint64_t nr_demoted;        /* pages migrated to a lower tier (they count as reclaimed) */
+    bool demote;                /* do_demote_pass: can_demote for the node (memory_tiers.c) */
+    bool kswapd;                /* the reclaimer, for pgdemote_kswapd or _direct */
+    unsigned node;              /* the node reclaimed */
 };
 
 static bool is_file_lru(enum lru_list l)
@@ -649,11 +653,21 @@ static int shrink_folio(struct vml_sim *sim, uint64_t pfn, bool ignore_reference
     uint64_t nr = folio_span(sim, pfn, &file, &first);
     bool file_lru = (f->flags & PGF_CACHE) && !(f->flags & PGF_SHMEMPG);
     *freed = 0;
-    /* Under writeback: activated, to be reclaimed when its write ends (cases 1 and 2). */
-    if (f->flags & PGF_SWAPWB) {
+    /* folio_check_dirty_writeback, before anything else looks at the folio: a page-cache
+     * folio dirty and not yet under writeback is one the flusher has not queued. */
+    st->nr_taken += nr;
+    if (file_lru && (f->flags & (PGF_DIRTY | PGF_WRITEBACK)) == PGF_DIRTY)
+        st->nr_unqueued_dirty += nr;
+    /* Under writeback, to swap or (a page-cache folio) to its file: never freed while its
+     * write is in flight; activated, to be reclaimed when its write ends (cases 1 and 2). */
+    if (f->flags & (PGF_SWAPWB | PGF_WRITEBACK)) {
         if (listed)
             lru_del(sim, pfn);
-        f->flags |= PGF_RECLAIM;
+        for (uint64_t i = 0; i < (file_lru ? nr : 1); i++) {
+            uint64_t p = file_lru ? folio_page_pfn(file, first, i, pfn) : pfn;
+            if (p != UINT64_MAX)
+                sim_frame(sim, p)->flags |= PGF_RECLAIM;
+        }
         st->nr_writeback += nr;
         goto activate;
     }
@@ -888,6 +902,14 @@ static uint64_t shrink_inactive_list(struct vml_sim *sim, struct scan_control *s
         if (freed > nr)
             scanned += freed - nr;
     }
+    /* Every file folio taken was dirty and not queued for its write: the flusher is behind,
+     * so it is woken to write everything dirty (shrink_inactive_list's nr_unqueued_dirty ==
+     * nr_taken -> wakeup_flusher_threads(WB_REASON_VMSCAN)). Its writes end on the disk's
+     * time; the pages they clean come back to the inactive tail then
+     * (folio_rotate_reclaimable). A host allocation failure leaves them dirty, as a write
+     * not started would. */
+    if (file && st.nr_unqueued_dirty && st.nr_unqueued_dirty == st.nr_taken)
+        (void)wakeup_flusher_threads(sim);
     count_scan(sim, sc, file, scanned, st.nr_reclaimed);
     sc->nr_scanned += scanned;
     sc->nr_pageout += st.nr_pageout;
@@ -1541,6 +1563,7 @@ static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need,
      * starting more (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK). */
     uint64_t stall = sim->work_ns;
     bool stalled = false;
+    unsigned no_progress = 0;
     /* (Several nodes: the zones' lowmem reserves count too, as the allocator's walk counts
      * them. One node keeps the summed min alone, as docs/reclaim.md says.) */
     while (sc ? !node_has_room(sim, node, need, 0) : node_free(sim, node) < min + need) {
@@ -1554,9 +1577,18 @@ static int reclaim_once(struct vml_sim *sim, unsigned node, uint64_t need,
             sim->kswapd[node].failures = 0;
         if (got == 0 &&
             (sc ? !node_has_room(sim, node, need, 0) : node_free(sim, node) < min + need)) {
-            if (!sim->nr_swap_wb)
+            if (sim->nr_swap_wb) {
+                wait_swap_writeback(sim);
+                continue;
+            }
+            /* should_reclaim_retry: no progress, but page-cache writes in flight (the
+             * flusher's, woken above when reclaim found dirty pages) will give pages back:
+             * the task waits for the first to end, at most HZ/10 (reclaim_throttle,
+             * VMSCAN_THROTTLE_WRITEBACK), and tries again, MAX_RECLAIM_RETRIES times at most
+             * before the OOM path. */
+            if (++no_progress > MAX_RECLAIM_RETRIES ||
+                !writeback_wait_next(sim, sim_op_now(sim) + THROTTLE_WRITEBACK_NS))
                 break;
-            wait_swap_writeback(sim);
         }
     }
     if (stalled)

@@ -364,6 +364,40 @@ void writeback_inode_dirtied(struct vml_sim *sim, struct sim_file *f)
         sim_timer_arm(sim, t, sim->now_ns + interval);
 }
 
+int wakeup_flusher_threads(struct vml_sim *sim)
+{
+    /* wb_start_writeback -> wb_check_start_all: every dirty inode, oldest first, whole. */
+    struct sim_file *f;
+    int err = 0;
+    while ((f = oldest_dirty(sim)) != NULL) {
+        write_pages(sim, f, 0, UINT64_MAX, UINT64_MAX, &err);
+        if (err)
+            return err;
+        f->inode_dirty = false;
+    }
+    return 0;
+}
+
+bool writeback_wait_next(struct vml_sim *sim, uint64_t limit)
+{
+    struct writeback *wb = &sim->wb;
+    if (!wb->io_len)
+        return false;
+    uint64_t when = wb->io[wb->io_head].done_at;
+    if (when > limit)
+        when = limit;
+    if (when > sim_op_now(sim))
+        sim_charge(sim, when - sim_op_now(sim));
+    /* the disk's completions due by the operation's time (completion_fn's, run early) */
+    while (wb->io_len && wb->io[wb->io_head].done_at <= sim_op_now(sim)) {
+        end_writeback(sim, &wb->io[wb->io_head]);
+        wb->io_head = (wb->io_head + 1) % wb->io_cap;
+        wb->io_len--;
+    }
+    arm_completion(sim);
+    return true;
+}
+
 /* wb_workfn -> wb_do_writeback. */
 static int flusher_fn(struct vml_sim *sim, struct sim_timer *t)
 {
@@ -615,14 +649,9 @@ int vml_sim_vm_store(struct vml_sim *sim, size_t file, const char *value, size_t
      * the new period. 0 stops the periodic runs. */
     if (s.dirty_writeback_centisecs != old_interval) {
         if (s.dirty_writeback_centisecs) {
-            struct sim_file *f;
-            int err = 0;
-            while ((f = oldest_dirty(sim)) != NULL) {
-                write_pages(sim, f, 0, UINT64_MAX, UINT64_MAX, &err);
-                if (err)
-                    return err;
-                f->inode_dirty = false;
-            }
+            int err = wakeup_flusher_threads(sim);
+            if (err)
+                return err;
         } else {
             sim_timer_cancel(&sim->wb.flusher);
         }

@@ -10,7 +10,9 @@
  *   - fork shares swap entries (SwapPss halves), exit gives every slot back;
  *   - a page written for reclaim comes back to the inactive tail when its write ends, from the
  *     active list too (folio_rotate_reclaimable), and dirty page cache kswapd left to the
- *     flusher is rotated so once written.
+ *     flusher is rotated so once written;
+ *   - dirty page cache does not bring an early OOM: reclaim wakes the flusher and waits for
+ *     its writes.
  * Every test runs the invariant checker, which recounts swap_map references from the page
  * tables and walks the LRU lists.
  */
@@ -331,6 +333,42 @@ static void test_dirty_cache_rotated(void **state)
     vml_sim_destroy(sim);
 }
 
+static void test_dirty_cache_no_early_oom(void **state)
+{
+    (void)state;
+    /* 40 MiB of dirty page cache (limits at 90% and 80%: the flusher leaves it for 30 s) and
+     * then 24 MiB of anonymous memory on a 64 MiB machine without swap: 24 MiB of RAM were
+     * free, so reclaim must take page cache, and all of it is dirty. The kernel does not kill:
+     * reclaim that takes only dirty pages not yet queued wakes the flusher to write everything
+     * (shrink_inactive_list -> wakeup_flusher_threads), and an allocation that made no progress
+     * while writes are pending waits for them (should_reclaim_retry -> reclaim_throttle)
+     * before it gives up. So every anonymous page is written, nothing is killed, and the
+     * page cache that went was written first. */
+    struct vml_sim *sim = machine_dirty(64 * MiB, 0, 60, 90, 80);
+    int pid;
+    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    int file;
+    assert_int_equal(vml_sim_file_create(sim, "f", 40 * MiB, false, &file), 0);
+    assert_int_equal(vml_sim_file_write(sim, pid, file, 0, 40 * MiB), 0);
+    assert_int_equal(meminfo(sim, "Dirty"), 40 * 1024);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_nr_written), 0);
+    uint64_t addr, len = 24 * MiB;
+    assert_int_equal(
+        vml_sim_mmap(sim, pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
+    struct vml_sim_access res;
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
+    assert_false(res.killed);
+    assert_int_equal(res.minor, len >> 12);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_oom_kill), 0);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_nr_written) > 0);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_pgsteal_file) > 0);
+    /* each stolen page-cache page had been written: the file lost only clean pages */
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_nr_written) >=
+                fixture_vmstat(sim, VML_VMSTAT_pgsteal_file));
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
 static void test_swappiness_balance(void **state)
 {
     (void)state;
@@ -383,7 +421,7 @@ int main(void)
         cmocka_unit_test(test_anon_past_ram_swaps), cmocka_unit_test(test_exit_frees_slots),
         cmocka_unit_test(test_no_swap_drops_cache), cmocka_unit_test(test_swappiness_balance),
         cmocka_unit_test(test_cache_trim_mode),     cmocka_unit_test(test_rotate_after_writeback),
-        cmocka_unit_test(test_dirty_cache_rotated),
+        cmocka_unit_test(test_dirty_cache_rotated), cmocka_unit_test(test_dirty_cache_no_early_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
