@@ -233,6 +233,22 @@ static void test_split_outside(void **state)
     assert_int_equal(split_differ(0, 32488, 32400, 0), 3 + 8);
 }
 
+/* vml_diff_snapshots of the simulated side snap[0] against the Linux side snap[1]: the fields
+ * that differ, and diff's text in *text (freed by the caller) unless text is NULL. */
+static unsigned diff_pair(const struct vml_snapshot snap[2], char **text)
+{
+    struct vml_text out;
+    memset(&out, 0, sizeof(out));
+    unsigned compared = 0, skipped = 0;
+    unsigned d = vml_diff_snapshots(&snap[0], &snap[1], &out, &compared, &skipped);
+    if (text) {
+        *text = strdup(out.s ? out.s : "");
+        assert_non_null(*text);
+    }
+    vml_text_free(&out);
+    return d;
+}
+
 /* Fidelity 175's shape: cold, hot and grow in a 32 MiB box, cold swapping. The bound is on
  * what the three hold: cold's resident + 12288 + 16384 kB + 104 kB of page tables. Returns the
  * rows that differ for cold's resident on each side (its swap the rest of 12288 kB). */
@@ -258,12 +274,7 @@ static unsigned three_differ(uint64_t sim_cold, uint64_t real_cold)
         snap[side].n_procs = 3;
         snap[side].memcg_max_kb = 32768;
     }
-    struct vml_text out;
-    memset(&out, 0, sizeof(out));
-    unsigned compared = 0, skipped = 0;
-    unsigned d = vml_diff_snapshots(&snap[0], &snap[1], &out, &compared, &skipped);
-    vml_text_free(&out);
-    return d;
+    return diff_pair(snap, NULL);
 }
 
 static void test_split_three_processes(void **state)
@@ -321,16 +332,7 @@ static unsigned cache_split_differ(uint64_t sim_rss, uint64_t sim_sc, uint64_t r
                                                       .lru_anon = rss[i] + sc[i],
                                                       .lru_file = 24448 };
     }
-    struct vml_text out;
-    memset(&out, 0, sizeof(out));
-    unsigned compared = 0, skipped = 0;
-    unsigned d = vml_diff_snapshots(&snap[0], &snap[1], &out, &compared, &skipped);
-    if (text) {
-        *text = strdup(out.s ? out.s : "");
-        assert_non_null(*text);
-    }
-    vml_text_free(&out);
-    return d;
+    return diff_pair(snap, text);
 }
 
 static void test_split_with_cgroup_cache(void **state)
@@ -407,16 +409,7 @@ static unsigned clean_dirty_differ(struct cd_side sim, struct cd_side real, char
                                                       .swapcached = sd[i].clean + sd[i].unmapped,
                                                       .lru_anon = sd[i].rss + sd[i].unmapped };
     }
-    struct vml_text out;
-    memset(&out, 0, sizeof(out));
-    unsigned compared = 0, skipped = 0;
-    unsigned d = vml_diff_snapshots(&snap[0], &snap[1], &out, &compared, &skipped);
-    if (text) {
-        *text = strdup(out.s ? out.s : "");
-        assert_non_null(*text);
-    }
-    vml_text_free(&out);
-    return d;
+    return diff_pair(snap, text);
 }
 
 static void test_clean_dirty_under_limit(void **state)

@@ -299,51 +299,11 @@ static void test_rotate_after_writeback(void **state)
     vml_sim_destroy(sim);
 }
 
-static void test_dirty_cache_rotated(void **state)
+/* A 40 MiB file written on a 64 MiB machine without swap, with dirty limits high enough (90%
+ * and 80%) that the flusher leaves it all dirty for 30 s (dirty_expire_centisecs): nothing
+ * written yet; then len bytes of anonymous memory written at once by the same process. */
+static struct vml_sim *dirty_cache_then_anon(uint64_t len, struct vml_sim_access *res)
 {
-    (void)state;
-    /* A 40 MiB file written on a 64 MiB machine without swap, with dirty limits high enough
-     * (90% and 80%) that the flusher leaves it all dirty for 30 s (dirty_expire_centisecs);
-     * then 22.75 MiB of anonymous memory at once, enough to wake kswapd (24 MiB of RAM were
-     * free) but not to have the task reclaim: kswapd meets page-cache pages the flusher has
-     * not written yet, marks them PG_reclaim and
-     * activates them (shrink_folio_list leaves file writes to the flusher). When their writes
-     * end, folio_end_writeback rotates each to the inactive tail: PGROTATED counts them, and
-     * no page keeps PG_reclaim. */
-    struct vml_sim *sim = machine_dirty(64 * MiB, 0, 60, 90, 80);
-    int pid;
-    assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
-    int file;
-    assert_int_equal(vml_sim_file_create(sim, "f", 40 * MiB, false, &file), 0);
-    assert_int_equal(vml_sim_file_write(sim, pid, file, 0, 40 * MiB), 0);
-    assert_int_equal(meminfo(sim, "Dirty"), 40 * 1024);
-    uint64_t rot = fixture_vmstat(sim, VML_VMSTAT_pgrotated);
-    uint64_t addr, len = 22 * MiB + 768 * 1024;
-    assert_int_equal(
-        vml_sim_mmap(sim, pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
-    struct vml_sim_access res;
-    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
-    assert_false(res.killed);
-    assert_int_equal(vml_sim_advance(sim, 120000000000ull), 0); /* 2 minutes: all written */
-    assert_int_equal(meminfo(sim, "Dirty"), 0);
-    assert_int_equal(meminfo(sim, "Writeback"), 0);
-    assert_true(fixture_vmstat(sim, VML_VMSTAT_pgrotated) > rot);
-    assert_int_equal(reclaim_flag_left(sim), 0);
-    fixture_check(sim);
-    vml_sim_destroy(sim);
-}
-
-static void test_dirty_cache_no_early_oom(void **state)
-{
-    (void)state;
-    /* 40 MiB of dirty page cache (limits at 90% and 80%: the flusher leaves it for 30 s) and
-     * then 24 MiB of anonymous memory on a 64 MiB machine without swap: 24 MiB of RAM were
-     * free, so reclaim must take page cache, and all of it is dirty. The kernel does not kill:
-     * reclaim that takes only dirty pages not yet queued wakes the flusher to write everything
-     * (shrink_inactive_list -> wakeup_flusher_threads), and an allocation that made no progress
-     * while writes are pending waits for them (should_reclaim_retry -> reclaim_throttle)
-     * before it gives up. So every anonymous page is written, nothing is killed, and the
-     * page cache that went was written first. */
     struct vml_sim *sim = machine_dirty(64 * MiB, 0, 60, 90, 80);
     int pid;
     assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
@@ -352,11 +312,48 @@ static void test_dirty_cache_no_early_oom(void **state)
     assert_int_equal(vml_sim_file_write(sim, pid, file, 0, 40 * MiB), 0);
     assert_int_equal(meminfo(sim, "Dirty"), 40 * 1024);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_nr_written), 0);
-    uint64_t addr, len = 24 * MiB;
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_pgrotated), 0);
+    uint64_t addr;
     assert_int_equal(
         vml_sim_mmap(sim, pid, 0, len, 3, VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &addr), 0);
+    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, res), 0);
+    return sim;
+}
+
+static void test_dirty_cache_rotated(void **state)
+{
+    (void)state;
+    /* 22.75 MiB of anonymous memory after the dirty file: enough to wake kswapd (24 MiB of RAM
+     * were free) but not to have the task reclaim. kswapd meets page-cache pages the flusher
+     * has not written yet, marks them PG_reclaim and activates them (shrink_folio_list leaves
+     * file writes to the flusher, which it wakes). When their writes end,
+     * folio_end_writeback rotates each to the inactive tail: PGROTATED counts them, and no
+     * page keeps PG_reclaim. */
     struct vml_sim_access res;
-    assert_int_equal(vml_sim_touch(sim, pid, addr, addr + len, 4096, VML_WRITE, &res), 0);
+    struct vml_sim *sim = dirty_cache_then_anon(22 * MiB + 768 * 1024, &res);
+    assert_false(res.killed);
+    assert_int_equal(vml_sim_advance(sim, 120000000000ull), 0); /* 2 minutes: all written */
+    assert_int_equal(meminfo(sim, "Dirty"), 0);
+    assert_int_equal(meminfo(sim, "Writeback"), 0);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_pgrotated) > 0);
+    assert_int_equal(reclaim_flag_left(sim), 0);
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
+static void test_dirty_cache_no_early_oom(void **state)
+{
+    (void)state;
+    /* 24 MiB of anonymous memory after the dirty file: 24 MiB of RAM were free, so reclaim
+     * must take page cache, and all of it is dirty. The kernel does not kill: reclaim that
+     * takes only dirty pages not yet queued wakes the flusher to write everything
+     * (shrink_inactive_list -> wakeup_flusher_threads), and an allocation that made no
+     * progress while writes are pending waits for them (should_reclaim_retry ->
+     * reclaim_throttle) before it gives up. So every anonymous page is written, nothing is
+     * killed, and the page cache that went was written first. */
+    uint64_t len = 24 * MiB;
+    struct vml_sim_access res;
+    struct vml_sim *sim = dirty_cache_then_anon(len, &res);
     assert_false(res.killed);
     assert_int_equal(res.minor, len >> 12);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_oom_kill), 0);
