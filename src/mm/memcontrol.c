@@ -543,6 +543,13 @@ int memcg_reclaim_point(struct vml_sim *sim, unsigned node, uint64_t need)
             swap_writeback_wait(sim, UINT64_MAX);
             continue;
         }
+        /* So do page-cache pages under writeback (the flusher's, woken by reclaim when it met
+         * only dirty pages): cgroup v1's reclaim waits on them in shrink_folio_list
+         * (folio_wait_writeback, !writeback_throttling_sane), v2's in reclaim_throttle. Each
+         * wait sees a write end, and reclaim starts no write the flusher had not been given,
+         * so the waits end. */
+        if (writeback_wait_next(sim, UINT64_MAX))
+            continue;
         if (retries-- > 0)
             continue;
         if (nr > PAGE_ALLOC_COSTLY_PAGES) {
