@@ -11,8 +11,8 @@
  *   - a page written for reclaim comes back to the inactive tail when its write ends, from the
  *     active list too (folio_rotate_reclaimable), and dirty page cache kswapd left to the
  *     flusher is rotated so once written;
- *   - dirty page cache does not bring an early OOM: reclaim wakes the flusher and waits for
- *     its writes.
+ *   - dirty page cache does not bring an early OOM, on the machine or in a cgroup: reclaim wakes
+ *     the flusher and waits for its writes.
  * Every test runs the invariant checker, which recounts swap_map references from the page
  * tables and walks the LRU lists.
  */
@@ -299,14 +299,21 @@ static void test_rotate_after_writeback(void **state)
     vml_sim_destroy(sim);
 }
 
-/* A 40 MiB file written on a 64 MiB machine without swap, with dirty limits high enough (90%
- * and 80%) that the flusher leaves it all dirty for 30 s (dirty_expire_centisecs): nothing
- * written yet; then len bytes of anonymous memory written at once by the same process. */
-static struct vml_sim *dirty_cache_then_anon(uint64_t len, struct vml_sim_access *res)
+/* A 40 MiB file written on a machine of ram bytes without swap, with dirty limits high enough
+ * (90% and 80%) that the flusher leaves it all dirty for 30 s (dirty_expire_centisecs): nothing
+ * written yet; then len bytes of anonymous memory written at once by the same process. With a
+ * limit, the process runs in a cgroup "box" of that memory.max. */
+static struct vml_sim *dirty_cache_then_anon(uint64_t ram, const char *limit, uint64_t len,
+                                             struct vml_sim_access *res)
 {
-    struct vml_sim *sim = machine_dirty(64 * MiB, 0, 60, 90, 80);
+    struct vml_sim *sim = machine_dirty(ram, 0, 60, 90, 80);
     int pid;
     assert_int_equal(vml_sim_spawn(sim, "a", &pid), 0);
+    if (limit) {
+        assert_int_equal(vml_sim_cgroup_create(sim, "box"), 0);
+        assert_int_equal(vml_sim_cgroup_write(sim, "box", "memory.max", limit, 0), 0);
+        assert_int_equal(vml_sim_cgroup_attach(sim, pid, "box"), 0);
+    }
     int file;
     assert_int_equal(vml_sim_file_create(sim, "f", 40 * MiB, false, &file), 0);
     assert_int_equal(vml_sim_file_write(sim, pid, file, 0, 40 * MiB), 0);
@@ -330,7 +337,7 @@ static void test_dirty_cache_rotated(void **state)
      * folio_end_writeback rotates each to the inactive tail: PGROTATED counts them, and no
      * page keeps PG_reclaim. */
     struct vml_sim_access res;
-    struct vml_sim *sim = dirty_cache_then_anon(22 * MiB + 768 * 1024, &res);
+    struct vml_sim *sim = dirty_cache_then_anon(64 * MiB, NULL, 22 * MiB + 768 * 1024, &res);
     assert_false(res.killed);
     assert_int_equal(vml_sim_advance(sim, 120000000000ull), 0); /* 2 minutes: all written */
     assert_int_equal(meminfo(sim, "Dirty"), 0);
@@ -353,7 +360,7 @@ static void test_dirty_cache_no_early_oom(void **state)
      * killed, and the page cache that went was written first. */
     uint64_t len = 24 * MiB;
     struct vml_sim_access res;
-    struct vml_sim *sim = dirty_cache_then_anon(len, &res);
+    struct vml_sim *sim = dirty_cache_then_anon(64 * MiB, NULL, len, &res);
     assert_false(res.killed);
     assert_int_equal(res.minor, len >> 12);
     assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_oom_kill), 0);
@@ -362,6 +369,29 @@ static void test_dirty_cache_no_early_oom(void **state)
     /* each stolen page-cache page had been written: the file lost only clean pages */
     assert_true(fixture_vmstat(sim, VML_VMSTAT_nr_written) >=
                 fixture_vmstat(sim, VML_VMSTAT_pgsteal_file));
+    fixture_check(sim);
+    vml_sim_destroy(sim);
+}
+
+static void test_memcg_dirty_cache_no_oom(void **state)
+{
+    (void)state;
+    /* The same in a 48 MiB cgroup on a 1 GiB machine (tests/fidelity/pending/176, where the
+     * kernel keeps the process): the charges of 24 MiB of anonymous memory over the limit
+     * reclaim box's page cache, all of it dirty; reclaim wakes the flusher, and each charge
+     * waits for the writes (cgroup v1: folio_wait_writeback in shrink_folio_list) before it
+     * counts a retry toward the cgroup's OOM killer. */
+    uint64_t len = 24 * MiB;
+    struct vml_sim_access res;
+    struct vml_sim *sim = dirty_cache_then_anon(1024 * MiB, "48M", len, &res);
+    assert_false(res.killed);
+    assert_int_equal(res.minor, len >> 12);
+    assert_int_equal(fixture_vmstat(sim, VML_VMSTAT_oom_kill), 0);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_nr_written) > 0);
+    /* 24 MiB of anonymous memory and what is left of the 40 MiB in 48 MiB: at least 16 MiB
+     * of the file went, each page written first */
+    assert_true(meminfo(sim, "Cached") <= 24 * 1024);
+    assert_true(fixture_vmstat(sim, VML_VMSTAT_nr_written) >= 16 * MiB / 4096);
     fixture_check(sim);
     vml_sim_destroy(sim);
 }
@@ -414,11 +444,17 @@ static void test_cache_trim_mode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_swap_pte_encoding),   cmocka_unit_test(test_proc_swaps),
-        cmocka_unit_test(test_anon_past_ram_swaps), cmocka_unit_test(test_exit_frees_slots),
-        cmocka_unit_test(test_no_swap_drops_cache), cmocka_unit_test(test_swappiness_balance),
-        cmocka_unit_test(test_cache_trim_mode),     cmocka_unit_test(test_rotate_after_writeback),
-        cmocka_unit_test(test_dirty_cache_rotated), cmocka_unit_test(test_dirty_cache_no_early_oom),
+        cmocka_unit_test(test_swap_pte_encoding),
+        cmocka_unit_test(test_proc_swaps),
+        cmocka_unit_test(test_anon_past_ram_swaps),
+        cmocka_unit_test(test_exit_frees_slots),
+        cmocka_unit_test(test_no_swap_drops_cache),
+        cmocka_unit_test(test_swappiness_balance),
+        cmocka_unit_test(test_cache_trim_mode),
+        cmocka_unit_test(test_rotate_after_writeback),
+        cmocka_unit_test(test_dirty_cache_rotated),
+        cmocka_unit_test(test_dirty_cache_no_early_oom),
+        cmocka_unit_test(test_memcg_dirty_cache_no_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
