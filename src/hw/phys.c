@@ -804,52 +804,7 @@ static void free_block_data(struct vml_phys *phys, uint64_t pfn, unsigned order)
 static void free_one_block(struct vml_phys *phys, unsigned nid, unsigned zid, uint64_t pfn,
                            unsigned order)
 {
-    struct phys_zone *z = &phys->nodes[nid].zones[zid];
-    /* Below SECTION_ORDER the block and its buddy lie in one section, whose frames hold them
-     * and their links: the loop below's buddy_is_free, free_list_del and free_list_add for
-     * such blocks, made on the frames directly (reclaim frees a page at a time and merges
-     * each with its buddy: this path is most of its cost of freeing). */
-    if (order < SECTION_ORDER) {
-        struct frame *frames = phys->sections[pfn >> SECTION_ORDER].frames;
-        for (; order < SECTION_ORDER; order++) {
-            uint64_t buddy = pfn ^ (1ull << order);
-            if (buddy < z->start || buddy + (1ull << order) > z->end)
-                break;
-            struct frame *b = &frames[buddy & (SECTION_FRAMES - 1)];
-            if (!(b->flags & PGF_BUDDY) || b->order != order)
-                break;
-            struct phys_free_area *a = &z->free_area[order];
-            uint32_t prev = b->lru_prev, next = b->lru_next;
-            if (prev == FRAME_NONE)
-                a->head = next;
-            else
-                frame_at(phys, prev)->lru_next = next;
-            if (next != FRAME_NONE)
-                frame_at(phys, next)->lru_prev = prev;
-            b->flags &= ~PGF_BUDDY; /* mark_taken */
-            b->order = 0;
-            b->lru_prev = b->lru_next = 0;
-            a->nr_free--;
-            z->free_pages -= 1ull << order;
-            pfn &= buddy;
-        }
-        if (order < SECTION_ORDER) {
-            struct phys_free_area *a = &z->free_area[order];
-            struct frame *f = &frames[pfn & (SECTION_FRAMES - 1)];
-            f->flags = PGF_BUDDY; /* mark_free */
-            f->order = (uint8_t)order;
-            f->node = (uint8_t)nid;
-            f->zone = (uint8_t)zid;
-            f->lru_prev = FRAME_NONE;
-            f->lru_next = (uint32_t)a->head;
-            if (a->head != FRAME_NONE)
-                frame_at(phys, a->head)->lru_prev = (uint32_t)pfn;
-            a->head = pfn;
-            a->nr_free++;
-            z->free_pages += 1ull << order;
-            return;
-        }
-    }
+    const struct phys_zone *z = &phys->nodes[nid].zones[zid];
     while (order < PHYS_TOP_ORDER) {
         uint64_t buddy = pfn ^ (1ull << order);
         if (!buddy_is_free(phys, z, buddy, order))

@@ -211,28 +211,12 @@ void sim_flush_range(struct vml_sim *sim, const struct sim_mm *mm, uint64_t star
     sim_flush_range_shift(sim, mm, start, end, PAGE_SHIFT);
 }
 
-/* sim_flush_range of the one 4 KiB page at va, which reclaim's unmap asks for at each page it
- * swaps out: the same INVLPGs and counts, without the range's arithmetic and loop. */
-void sim_flush_page(struct vml_sim *sim, const struct sim_mm *mm, uint64_t va)
+/* sim_flush_range_shift's work, inlined into it and into sim_flush_page, where a single page
+ * leaves no range arithmetic (reclaim's unmap asks for one at each page it swaps out). */
+static inline __attribute__((always_inline)) void flush_mm(struct vml_sim *sim,
+                                                           const struct sim_mm *mm, uint64_t start,
+                                                           uint64_t end, unsigned shift, bool all)
 {
-    sim->stats.tlb_flushes++;
-    unsigned running = 0;
-    for (unsigned c = 0; c < sim->cfg.nr_cpus; c++) {
-        running += sim->running[c] == mm->owner;
-        unsigned pcid = sim_pcid_on(sim, c, mm); /* 0 without PCIDs */
-        if (sim->cfg.cpu.pcid ? !pcid : sim->loaded[c] != mm)
-            continue;
-        vml_mmu_invlpg_pcid(sim->cpus[c], va, pcid);
-    }
-    if (running > 1)
-        sim->stats.tlb_shootdowns += running - 1;
-}
-
-void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start,
-                           uint64_t end, unsigned shift)
-{
-    uint64_t pages = (end - start) >> shift;
-    bool all = (start == 0 && end == 0) || pages > FLUSH_CEILING;
     /* flush_tlb_mm_range: the change is made on the first CPU running the process (its
      * threads), which flushes locally and sends an IPI to every other CPU running it; CPUs
      * that ran it before catch up lazily (PCID) or at their next CR3 load. */
@@ -255,6 +239,18 @@ void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_
     }
     if (running > 1)
         sim->stats.tlb_shootdowns += running - 1;
+}
+
+void sim_flush_range_shift(struct vml_sim *sim, const struct sim_mm *mm, uint64_t start,
+                           uint64_t end, unsigned shift)
+{
+    uint64_t pages = (end - start) >> shift;
+    flush_mm(sim, mm, start, end, shift, (start == 0 && end == 0) || pages > FLUSH_CEILING);
+}
+
+void sim_flush_page(struct vml_sim *sim, const struct sim_mm *mm, uint64_t va)
+{
+    flush_mm(sim, mm, va, va + PAGE_SIZE, PAGE_SHIFT, false);
 }
 
 unsigned sim_pcid_on(const struct vml_sim *sim, unsigned cpu, const struct sim_mm *mm)

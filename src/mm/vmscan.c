@@ -584,6 +584,7 @@ static int shrink_anon_page(struct vml_sim *sim, uint64_t pfn, struct frame *f,
                             struct reclaim_stat *st, uint64_t *freed)
 {
     *freed = 0;
+    st->nr_taken++;
     if (f->flags & PGF_SWAPWB) {
         lru_del(sim, pfn);
         f->flags |= PGF_RECLAIM;
